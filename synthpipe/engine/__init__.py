@@ -1,0 +1,1 @@
+"""The synthesizer: the product's own value."""
