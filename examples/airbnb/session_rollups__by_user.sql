@@ -1,0 +1,1 @@
+../../synthpipe/demo/session_rollups__by_user.sql
