@@ -146,9 +146,9 @@ def _preamble(result: dict[str, Any]) -> list[str]:
         "train and holdout samples (0.5 = no memorisation signal). TSTR/TRTR: LightGBM defaults "
         "scored on the holdout (AUC binary, R² regression). copies: synthetic rows equal to a "
         "train row; holdout copies: holdout rows equal to a train row. violations: share of "
-        "synthetic rows breaking an inequality that holds in every train row (and is not implied by the column "
-        "ranges alone). fit s / rows/s / peak RSS: one child process per fit+sample (ru_maxrss of "
-        "the child).",
+        "synthetic rows breaking an inequality that holds in every train row (and is not implied "
+        "by the column ranges alone). fit s / rows/s / peak RSS: one child process per fit+sample "
+        "(ru_maxrss of the child).",
         "Ratio columns are synthpipe ÷ that peer in the same run (fit × < 1 and RSS × < 1 are "
         "better for synthpipe, rows/s × > 1 is better). ✗ marks a synthpipe cell that misses a "
         "target of BENCHMARKS.md: " + "; ".join(t.text for t in TARGETS) + ".",
