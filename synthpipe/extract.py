@@ -1,0 +1,146 @@
+"""Stage 1 — extract: run a SQL file against a source and stage its result on a store.
+
+Reads: the SQL file and the source database. Writes: ``<run_id>_<name>.<parquet|csv>`` and
+``<run_id>_<name>.schema.json`` on the staging store, each atomically. The result streams
+through Arrow record batches, so peak memory depends on the batch size, not the result size.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+from pydantic import BaseModel
+
+from synthpipe.errors import EmptyResult, QueryError, SchemaError
+from synthpipe.sources import open_batches
+from synthpipe.stores import Store
+from synthpipe.writers import TableWriter, open_writer
+from synthpipe.workspace import Workspace
+
+StagingFormat = Literal["parquet", "csv"]
+
+
+class ExtractResult(BaseModel):
+    """What extract staged: small enough for XCom."""
+
+    uri: str
+    schema_uri: str
+    rows: int
+    columns: list[str]
+    seconds: float
+
+
+def extract(
+    *,
+    query: str | Path,
+    source: str,
+    staging: Store | str,
+    name: str,
+    run_id: str,
+    fmt: StagingFormat = "parquet",
+    batch_rows: int = 65_536,
+) -> ExtractResult:
+    """Run the SQL in file ``query`` against ``source`` and stage the rows.
+
+    Args:
+        query: path of a ``.sql`` file the operator controls (nothing is interpolated into it).
+        source: a SQLAlchemy URL (``duckdb:///f.duckdb``, ``postgresql://u:p@h/db``, ``sqlite:///f.db``).
+        staging: the store (or its URL) that receives the staged features.
+        name: the data set's name, used in keys (``booking_features``).
+        run_id: scopes every key, so a rerun of the same run id overwrites the same keys.
+        fmt: staged file format.
+        batch_rows: rows per Arrow batch; bounds memory.
+
+    Raises:
+        QueryError: missing SQL file or SQL the database rejects.
+        EmptyResult: the query returned no rows (nothing is written).
+        SchemaError: duplicate column names or a type Arrow cannot hold.
+        SourceUnreachable / SourceAuthError: the database is down or refused the credentials.
+    """
+    started = time.perf_counter()
+    sql = read_query(query)
+    workspace = Workspace(staging, name=name, run_id=run_id)
+    key = workspace.features_key(fmt)
+    with open_batches(source, sql, batch_rows=batch_rows) as batches:
+        schema, rows = _stage_batches(workspace.store, key, batches, fmt)
+    schema_key = workspace.schema_key()
+    workspace.store.write_bytes(schema_key, json.dumps(describe_schema(schema, rows), indent=2).encode())
+    return ExtractResult(
+        uri=workspace.store.uri(key),
+        schema_uri=workspace.store.uri(schema_key),
+        rows=rows,
+        columns=schema.names,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def read_query(query: str | Path) -> str:
+    """The SQL text of file ``query``, with a typed error if it is missing or empty."""
+    path = Path(query)
+    if not path.is_file():
+        raise QueryError(
+            f"SQL file {str(path)!r} not found; pass the path of a .sql file (relative paths "
+            "resolve from the current folder, or from the spec file's folder in a spec)",
+            path=str(path),
+        )
+    sql = path.read_text(encoding="utf-8").strip().rstrip(";").strip()
+    if not sql:
+        raise QueryError(f"SQL file {str(path)!r} is empty; write one SELECT statement in it", path=str(path))
+    return sql
+
+
+def _stage_batches(
+    store: Store, key: str, batches: Iterator[pa.RecordBatch], fmt: StagingFormat
+) -> tuple[pa.Schema, int]:
+    """Write every batch through one atomic writer; an empty result aborts before commit."""
+    first = next(batches, None)
+    if first is None:
+        raise EmptyResult(
+            "the query returned no rows, so there is nothing to learn from; check its WHERE "
+            "clause and that the source tables are loaded",
+        )
+    check_column_names(first.schema)
+    rows = 0
+    with store.atomic_writer(key) as handle:
+        writer: TableWriter = open_writer(handle, first.schema, fmt)
+        for batch in _chain(first, batches):
+            writer.write(batch)
+            rows += batch.num_rows
+        writer.close()
+    if rows == 0:
+        store.delete(key)
+        raise EmptyResult("the query returned no rows, so there is nothing to learn from")
+    return first.schema, rows
+
+
+def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    yield first
+    yield from rest
+
+
+def check_column_names(schema: pa.Schema) -> None:
+    """Column names must be unique: pandas, Parquet readers and the engine key columns by name."""
+    seen: set[str] = set()
+    for column in schema.names:
+        if column in seen:
+            raise SchemaError(
+                f"the query returns column {column!r} more than once; give each an alias "
+                f"(SELECT a.{column} AS a_{column}, b.{column} AS b_{column} ...)",
+                column=column,
+            )
+        seen.add(column)
+
+
+def describe_schema(schema: pa.Schema, rows: int) -> dict[str, Any]:
+    """The staged schema as JSON: what later stages and people can rely on."""
+    return {
+        "rows": rows,
+        "columns": [
+            {"name": field.name, "type": str(field.type), "nullable": field.nullable} for field in schema
+        ],
+    }

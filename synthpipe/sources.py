@@ -1,0 +1,247 @@
+"""Sources: run one SQL statement and stream its result as Arrow record batches.
+
+DuckDB files are read natively (Arrow end to end, no Python objects); every other
+SQLAlchemy URL goes through a server-side cursor, converted to Arrow batch by batch with
+types taken from the driver's column description where it has one (PostgreSQL).
+Every failure becomes a typed ``SourceError`` whose message never contains the password.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import decimal
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy.engine import URL, make_url
+
+from synthpipe.errors import (
+    ConfigError,
+    MissingDependency,
+    QueryError,
+    SchemaError,
+    SourceAuthError,
+    SourceError,
+    SourceUnreachable,
+)
+from synthpipe.stores import redact_url
+
+_DRIVER_PACKAGES = {"postgresql": ("psycopg", "postgres"), "mysql": ("pymysql", "mysql")}
+_AUTH_MARKERS = ("password authentication failed", "authentication failed", "Access denied", "no password supplied")
+_UNREACHABLE_MARKERS = (
+    "Connection refused",
+    "could not connect",
+    "timeout expired",
+    "server closed the connection",
+    "Name or service not known",
+    "connection is closed",
+    "terminating connection",
+    "consuming input failed",
+)
+
+# PostgreSQL type OIDs -> Arrow types (what psycopg reports in cursor.description).
+_PG_TYPES: dict[int, pa.DataType] = {
+    16: pa.bool_(),
+    20: pa.int64(),
+    21: pa.int16(),
+    23: pa.int32(),
+    26: pa.int64(),
+    700: pa.float32(),
+    701: pa.float64(),
+    18: pa.string(),
+    19: pa.string(),
+    25: pa.string(),
+    1042: pa.string(),
+    1043: pa.string(),
+    1082: pa.date32(),
+    1083: pa.time64("us"),
+    1114: pa.timestamp("us"),
+    1184: pa.timestamp("us", tz="UTC"),
+    1186: pa.duration("us"),
+    2950: pa.string(),  # uuid: kept as its canonical text
+    114: pa.string(),  # json / jsonb: kept as JSON text
+    3802: pa.string(),
+    17: pa.binary(),
+    869: pa.string(),  # inet / cidr: kept as text
+    650: pa.string(),
+}
+_PG_NUMERIC = 1700
+
+
+def parse_source(source: str) -> URL:
+    """The SQLAlchemy URL of ``source``, or a ConfigError that shows the accepted forms."""
+    try:
+        return make_url(source)
+    except Exception as exc:
+        raise ConfigError(
+            f"source {redact_url(source)!r} is not a database URL; use e.g. duckdb:///file.duckdb, "
+            "sqlite:///file.db or postgresql://user:password@host:5432/db",
+        ) from exc
+
+
+@contextlib.contextmanager
+def open_batches(source: str, sql: str, *, batch_rows: int = 65_536) -> Iterator[Iterator[pa.RecordBatch]]:
+    """Run ``sql`` on ``source``; yield an iterator of record batches with one fixed schema."""
+    url = parse_source(source)
+    secret = url.password or ""
+    try:
+        if url.get_backend_name() == "duckdb":
+            with _duckdb_batches(url, sql, batch_rows) as batches:
+                yield _guarded(batches, secret)
+        else:
+            with _sqlalchemy_batches(url, sql, batch_rows) as batches:
+                yield _guarded(batches, secret)
+    except SourceError:
+        raise
+    except Exception as exc:
+        raise translate_source_error(exc, secret=secret) from exc
+
+
+def _guarded(batches: Iterator[pa.RecordBatch], secret: str) -> Iterator[pa.RecordBatch]:
+    """Failures while streaming (a dropped connection) get the same typed errors as at the start."""
+    try:
+        yield from batches
+    except SourceError:
+        raise
+    except Exception as exc:
+        raise translate_source_error(exc, secret=secret) from exc
+
+
+def translate_source_error(exc: BaseException, *, secret: str = "") -> SourceError:
+    """Map a driver failure onto synthpipe's source errors, with the password scrubbed."""
+    text = str(exc).replace(secret, "***") if secret else str(exc)
+    text = text.split("\n(Background on this error")[0].strip()
+    if any(marker.lower() in text.lower() for marker in _AUTH_MARKERS):
+        return SourceAuthError(
+            f"the source refused the credentials ({_first_line(text)}); check the user and password "
+            "in the source URL or the Airflow connection",
+        )
+    if any(marker.lower() in text.lower() for marker in _UNREACHABLE_MARKERS):
+        return SourceUnreachable(
+            f"the source database is unreachable ({_first_line(text)}); check host, port and that "
+            "the server is running",
+        )
+    return QueryError(f"the database rejected the query: {text}; fix the SQL file and run again")
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "no details"
+
+
+@contextlib.contextmanager
+def _duckdb_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[pa.RecordBatch]]:
+    import duckdb
+
+    database = url.database or ":memory:"
+    if database != ":memory:" and not Path(database).is_file():
+        raise SourceUnreachable(
+            f"DuckDB file {database!r} does not exist; build it first (synthpipe demo-data) or fix the URL",
+        )
+    connection = duckdb.connect(database, read_only=database != ":memory:")
+    try:
+        reader = connection.sql(sql).to_arrow_reader(batch_rows)
+        yield iter(reader)
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def _sqlalchemy_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[pa.RecordBatch]]:
+    from sqlalchemy import create_engine
+
+    engine = _create_engine(create_engine, url)
+    try:
+        with engine.connect() as connection:
+            result = connection.execution_options(stream_results=True, yield_per=batch_rows).exec_driver_sql(sql)
+            if not result.returns_rows:
+                raise QueryError("the SQL file does not return rows; it must be a single SELECT (or WITH ... SELECT)")
+            types = _described_types(result.cursor.description)
+            yield _convert_partitions(result.partitions(batch_rows), list(result.keys()), types)
+    finally:
+        engine.dispose()
+
+
+def _create_engine(create_engine: Any, url: URL) -> Any:
+    try:
+        return create_engine(url)
+    except ModuleNotFoundError as exc:
+        backend = url.get_backend_name()
+        package, extra = _DRIVER_PACKAGES.get(backend, (exc.name or backend, backend))
+        raise MissingDependency(package=package, extra=extra, purpose=f"the {backend} source") from exc
+
+
+def _described_types(description: Sequence[Any] | None) -> list[pa.DataType | None]:
+    """Arrow types from a PostgreSQL-style description; None where the driver does not say."""
+    types: list[pa.DataType | None] = []
+    for column in description or []:
+        oid = column[1] if isinstance(column[1], int) else None
+        if oid == _PG_NUMERIC:
+            types.append(_numeric_type(getattr(column, "precision", None), getattr(column, "scale", None)))
+        else:
+            types.append(_PG_TYPES.get(oid) if oid is not None else None)
+    return types
+
+
+def _numeric_type(precision: int | None, scale: int | None) -> pa.DataType:
+    """numeric(p, s) keeps its exact decimal type; unconstrained numeric becomes float64 (documented)."""
+    if precision and precision <= 38 and scale is not None:
+        return pa.decimal128(precision, scale)
+    return pa.float64()
+
+
+def _convert_partitions(
+    partitions: Iterator[Sequence[Any]], names: list[str], types: list[pa.DataType | None]
+) -> Iterator[pa.RecordBatch]:
+    schema: pa.Schema | None = None
+    for rows in partitions:
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+        arrays = [_to_arrow(name, values, kind) for name, values, kind in zip(names, columns, types, strict=True)]
+        batch = pa.RecordBatch.from_arrays(arrays, names=names)
+        if schema is None:
+            schema = _settle_schema(batch.schema)
+        yield _cast_batch(batch, schema)
+
+
+def _to_arrow(name: str, values: Sequence[Any], kind: pa.DataType | None) -> pa.Array:
+    """One column of Python values as Arrow; values Arrow cannot hold natively are kept as text."""
+    if kind is not None and not pa.types.is_string(kind):
+        try:
+            return pa.array(values, type=kind)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, decimal.InvalidOperation, OverflowError):
+            pass
+    try:
+        return pa.array(values, type=kind) if kind is not None else pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([_as_text(value) for value in values], type=pa.string())
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict | list):
+        return json.dumps(value, default=str, ensure_ascii=False)
+    return str(value)
+
+
+def _settle_schema(schema: pa.Schema) -> pa.Schema:
+    """Columns that were all null in the first batch become text: the only type that takes anything."""
+    return pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in schema])
+
+
+def _cast_batch(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    if batch.schema.equals(schema):
+        return batch
+    arrays = []
+    for field, column in zip(schema, batch.columns, strict=True):
+        try:
+            arrays.append(column.cast(field.type))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise SchemaError(
+                f"column {field.name!r} changes type in the middle of the result ({field.type} "
+                f"then {column.type}); CAST it to one type in the SQL",
+                column=field.name,
+            ) from exc
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)

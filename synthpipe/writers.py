@@ -1,0 +1,99 @@
+"""Table files on stores: streaming writers and readers for the staged formats (Parquet, CSV)."""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any, Literal, Protocol
+
+import fsspec
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from synthpipe.errors import ConfigError
+
+TableFormat = Literal["parquet", "csv"]
+FORMATS: tuple[str, ...] = ("parquet", "csv")
+
+
+class TableWriter(Protocol):
+    def write(self, batch: pa.RecordBatch | pa.Table) -> None: ...
+    def close(self) -> None: ...
+
+
+class _ParquetWriter:
+    def __init__(self, handle: IO[bytes], schema: pa.Schema) -> None:
+        self._writer = pq.ParquetWriter(handle, schema, compression="zstd")
+
+    def write(self, batch: pa.RecordBatch | pa.Table) -> None:
+        if isinstance(batch, pa.RecordBatch):
+            self._writer.write_batch(batch)
+        else:
+            self._writer.write_table(batch)
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+class _CsvWriter:
+    def __init__(self, handle: IO[bytes], schema: pa.Schema) -> None:
+        self._writer = pacsv.CSVWriter(handle, schema)
+
+    def write(self, batch: pa.RecordBatch | pa.Table) -> None:
+        self._writer.write(batch)
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+def check_format(fmt: str) -> TableFormat:
+    if fmt not in FORMATS:
+        raise ConfigError(f"invalid format={fmt!r}; valid values: {list(FORMATS)}", format=fmt)
+    return fmt  # type: ignore[return-value]
+
+
+def open_writer(handle: IO[bytes], schema: pa.Schema, fmt: str) -> TableWriter:
+    """A streaming writer of ``fmt`` on an open binary handle (e.g. a Store's atomic writer)."""
+    writer: TableWriter = _ParquetWriter(handle, schema) if check_format(fmt) == "parquet" else _CsvWriter(handle, schema)
+    return writer
+
+
+def format_of(uri: str) -> TableFormat:
+    """The table format implied by a key's extension."""
+    for fmt in FORMATS:
+        if uri.endswith(f".{fmt}"):
+            return fmt  # type: ignore[return-value]
+    raise ConfigError(f"cannot tell the format of {uri!r}; keys must end in .parquet or .csv", uri=uri)
+
+
+def read_table(uri: str, *, storage_options: dict[str, Any] | None = None, schema: pa.Schema | None = None) -> pa.Table:
+    """Read a staged table; CSV columns are cast to ``schema`` (from the staged schema JSON) when given."""
+    options = storage_options or {}
+    with fsspec.open(uri, "rb", **options) as handle:
+        if format_of(uri) == "parquet":
+            return pq.read_table(handle)
+        convert = pacsv.ConvertOptions(column_types=schema, strings_can_be_null=True) if schema else None
+        return pacsv.read_csv(handle, convert_options=convert)
+
+
+def schema_from_json(text: str) -> pa.Schema:
+    """Rebuild the Arrow schema that extract described in its schema JSON."""
+    description = json.loads(text)
+    return pa.schema([pa.field(c["name"], _type_from_string(c["type"])) for c in description["columns"]])
+
+
+def _type_from_string(name: str) -> pa.DataType:
+    simple = {
+        "string": pa.string(), "large_string": pa.large_string(), "bool": pa.bool_(), "double": pa.float64(),
+        "float": pa.float32(), "int8": pa.int8(), "int16": pa.int16(), "int32": pa.int32(), "int64": pa.int64(),
+        "date32[day]": pa.date32(), "timestamp[us]": pa.timestamp("us"), "binary": pa.binary(),
+    }  # fmt: skip
+    if name in simple:
+        return simple[name]
+    if name.startswith("timestamp[") and ", tz=" in name:
+        unit, tz = name[len("timestamp[") : -1].split(", tz=")
+        return pa.timestamp(unit, tz=tz)
+    if name.startswith("decimal128("):
+        precision, scale = name[len("decimal128(") : -1].split(", ")
+        return pa.decimal128(int(precision), int(scale))
+    return pa.string()
