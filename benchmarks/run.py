@@ -24,7 +24,7 @@ import pandas as pd
 from benchmarks.datasets import CACHE_DIR, DATASETS, cached_split
 from benchmarks.judges import align, inequalities, judge_all
 from benchmarks.peers import PEERS
-from benchmarks.proc import run_child
+from benchmarks.proc import python_child
 from benchmarks.table import render
 
 RESULTS_DIR = Path(__file__).parent / "results"
@@ -133,7 +133,7 @@ def one_run(
     args = ["-m", "benchmarks.child", "--peer", peer, "--train", str(paths[0]),
             "--rows", str(len(trn)), "--seed", str(seed), "--out", str(out)]  # fmt: skip
     args += ["--quick"] if cfg["quick"] else []
-    child = run_child(args, out.with_suffix(".log"), cfg["child_timeout_s"], cwd=REPO)
+    child = python_child(args, out.with_suffix(".log"), cfg["child_timeout_s"], cwd=REPO)
     timing_file = Path(f"{out}.json")
     if child.returncode != 0 or not timing_file.exists():
         why = "timeout" if child.timed_out else f"exit {child.returncode}"
