@@ -26,6 +26,7 @@ from synthpipe.errors import (
     SourceAuthError,
     SourceError,
     SourceUnreachable,
+    SynthpipeError,
 )
 from synthpipe.stores import redact_url
 
@@ -94,7 +95,7 @@ def open_batches(source: str, sql: str, *, batch_rows: int = 65_536) -> Iterator
         else:
             with _sqlalchemy_batches(url, sql, batch_rows) as batches:
                 yield _guarded(batches, secret)
-    except SourceError:
+    except SynthpipeError:
         raise
     except Exception as exc:
         raise translate_source_error(exc, secret=secret) from exc
@@ -104,7 +105,7 @@ def _guarded(batches: Iterator[pa.RecordBatch], secret: str) -> Iterator[pa.Reco
     """Failures while streaming (a dropped connection) get the same typed errors as at the start."""
     try:
         yield from batches
-    except SourceError:
+    except SynthpipeError:
         raise
     except Exception as exc:
         raise translate_source_error(exc, secret=secret) from exc

@@ -211,8 +211,8 @@ def translate_store_error(exc: BaseException, *, action: str, store: Store) -> S
             f"store {where}: the bucket does not exist (while trying to {action}); create it first",
             url=where,
         )
-    if isinstance(exc, PermissionError | IsADirectoryError) or (
-        isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.ENOSPC)
+    if isinstance(exc, PermissionError | IsADirectoryError | NotADirectoryError) or (
+        isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.ENOSPC, errno.EDQUOT)
     ):
         return StoreNotWritable(
             f"store {where} is not writable while trying to {action} ({type(exc).__name__}: "

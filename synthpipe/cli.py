@@ -1,0 +1,259 @@
+"""The ``synthpipe`` command line: one command per stage, plus ``run`` and ``demo``.
+
+Commands only parse options, build the core's config objects and call the same stage
+functions the Python API and the Airflow tasks call; errors become one red line and a
+non-zero exit code, never a traceback full of internals (or secrets).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from synthpipe.errors import GateFailed, SynthpipeError
+
+app = typer.Typer(help="Put a synthetic copy in front of any SQL query.", no_args_is_help=True, add_completion=False)
+console = Console()
+F = TypeVar("F", bound=Callable[..., Any])
+
+RunId = Annotated[str | None, typer.Option(help="run id that scopes every key; default: the current UTC time")]
+Staging = Annotated[str, typer.Option(help="staging folder or bucket URL")]
+
+
+def friendly_errors(command: F) -> F:
+    """Show synthpipe's typed errors as one actionable line and exit non-zero."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except GateFailed as exc:
+            console.print(f"[bold red]gate failed:[/] {exc}")
+            raise typer.Exit(3) from None
+        except SynthpipeError as exc:
+            console.print(f"[bold red]error:[/] {exc}")
+            raise typer.Exit(2 if not exc.transient else 75) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def progress_bars() -> Iterator[Callable[[str, float], None]]:
+    """A rich progress bar per engine step (fit, generate, ...), fed by the core's callback."""
+    with Progress(TextColumn("{task.description:>10}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), console=console, transient=False) as bars:  # fmt: skip
+        tasks: dict[str, TaskID] = {}
+
+        def report(step: str, fraction: float) -> None:
+            if step not in tasks:
+                tasks[step] = bars.add_task(step, total=1.0)
+            bars.update(tasks[step], completed=min(max(fraction, 0.0), 1.0))
+
+        yield report
+
+
+@app.command("demo-data")
+@friendly_errors
+def demo_data(
+    url: Annotated[str, typer.Option(help="database URL")] = "duckdb:///synthpipe-output/airbnb.duckdb",
+    users: Annotated[int, typer.Option(help="number of users (213451 = the public data set's size)")] = 20_000,
+    seed: Annotated[int, typer.Option(help="the same seed writes the same rows")] = 0,
+) -> None:
+    """Write the seeded Airbnb-style demo database (users, sessions) to DuckDB, PostgreSQL or SQLite."""
+    from synthpipe.demo import write_demo_database
+
+    with console.status(f"writing {users:,} users and their sessions"):
+        written = write_demo_database(url, users=users, seed=seed)
+    console.print(f"wrote {written.users:,} users and {written.sessions:,} sessions to {written.url}")
+
+
+@app.command()
+@friendly_errors
+def demo(
+    out: Annotated[Path, typer.Option(help="folder for the database, staging and synthetic output")] = Path(
+        "synthpipe-output"
+    ),
+    users: Annotated[int, typer.Option(help="number of demo users")] = 20_000,
+    seed: Annotated[int, typer.Option(help="seed for the data and the engine")] = 0,
+    run_id: RunId = "demo",
+) -> None:
+    """Build the demo database and run the whole pipeline on embedded defaults (DuckDB + a folder)."""
+    from synthpipe.demo import QUERY_FILE, write_demo_database
+    from synthpipe.spec import PipelineSpec
+
+    database = f"duckdb:///{(out / 'airbnb.duckdb').resolve()}"
+    with console.status(f"building the demo database ({users:,} users)"):
+        written = write_demo_database(database, users=users, seed=seed)
+    console.print(f"demo database: {written.users:,} users, {written.sessions:,} sessions in {out / 'airbnb.duckdb'}")
+    spec = PipelineSpec.from_dict({
+        "query": str(QUERY_FILE), "name": "booking_features", "source": {"url": database},
+        "staging": {"url": str((out / "staging").resolve())},
+        "destination": {"url": str((out / "synthetic").resolve()), "format": "csv"},
+        "synthesis": {"seed": seed},
+    })  # fmt: skip
+    _run_and_show(spec, run_id)
+
+
+@app.command()
+@friendly_errors
+def run(
+    spec_file: Annotated[Path, typer.Argument(metavar="SPEC", help="pipeline spec (YAML)")],
+    run_id: RunId = None,
+) -> None:
+    """Run extract → synthesize → load as the spec says."""
+    from synthpipe.spec import PipelineSpec
+
+    _run_and_show(PipelineSpec.from_yaml(spec_file), run_id)
+
+
+def _run_and_show(spec: Any, run_id: str | None) -> None:
+    from synthpipe.pipeline import run_pipeline
+
+    with progress_bars() as progress:
+        result = run_pipeline(spec, run_id=run_id, progress=progress,
+                              on_stage=lambda name: console.print(f"[bold]{name}[/] ..."))  # fmt: skip
+    evaluation = result.synthesize.evaluation
+    table = Table(title=f"run {result.run_id}: done in {result.seconds:.1f} s", show_header=False)
+    table.add_row("staged features", f"{result.extract.uri}  ({result.extract.rows:,} rows)")
+    table.add_row("model", result.synthesize.model_uri)
+    table.add_row("synthetic data", f"{result.load.uri}  ({result.load.rows:,} rows)")
+    for uri in result.load.report_uris:
+        table.add_row("report", uri)
+    table.add_row("quality", f"{evaluation.quality_score:.1f} / 100 ({evaluation.quality_grade})")
+    table.add_row("privacy", _privacy_line(evaluation))
+    console.print(table)
+
+
+def _privacy_line(evaluation: Any) -> str:
+    parts = [f"grade {evaluation.privacy_grade}"]
+    if evaluation.dcr_share is not None:
+        parts.append(f"DCR share {evaluation.dcr_share:.3f} (0.5 ideal)")
+    if evaluation.identical_share is not None:
+        parts.append(f"identical rows {evaluation.identical_share:.2%}")
+    if evaluation.mia_auc is not None:
+        parts.append(f"membership-inference AUC {evaluation.mia_auc:.3f} (0.5 ideal)")
+    return ", ".join(parts)
+
+
+@app.command("extract")
+@friendly_errors
+def extract_command(
+    query: Annotated[Path, typer.Option(help="the .sql file")],
+    source: Annotated[str, typer.Option(help="SQLAlchemy URL of the source database")],
+    staging: Staging = "synthpipe-output/staging",
+    name: Annotated[str | None, typer.Option(help="data set name; default: the SQL file's stem")] = None,
+    run_id: RunId = None,
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
+) -> None:
+    """Run a SQL file against a source and stage the result."""
+    from synthpipe.extract import extract
+    from synthpipe.pipeline import new_run_id
+
+    result = extract(query=query, source=source, staging=staging, name=name or query.stem,
+                     run_id=run_id or new_run_id(), fmt=fmt)  # type: ignore[arg-type]  # fmt: skip
+    console.print_json(result.model_dump_json())
+
+
+@app.command("train")
+@friendly_errors
+def train_command(
+    features: Annotated[str, typer.Option(help="staged features (Parquet or CSV URL)")],
+    name: Annotated[str, typer.Option(help="data set name used in keys")],
+    run_id: Annotated[str, typer.Option(help="run id used in keys")],
+    staging: Staging = "synthpipe-output/staging",
+    seed: int = 0,
+    holdout_fraction: float = 0.2,
+    max_training_time: Annotated[float | None, typer.Option(help="seconds")] = None,
+) -> None:
+    """Split off a holdout, train the engine on the rest and save the model artifact."""
+    from synthpipe.synthesize import train
+
+    engine = {"max_training_time": max_training_time} if max_training_time else {}
+    with progress_bars() as progress:
+        result = train(features_uri=features, staging=staging, name=name, run_id=run_id, engine=engine,
+                       holdout_fraction=holdout_fraction, seed=seed, progress=progress)  # fmt: skip
+    console.print_json(result.model_dump_json())
+
+
+@app.command("generate")
+@friendly_errors
+def generate_command(
+    model: Annotated[str, typer.Option(help="model artifact URL (from train)")],
+    rows: Annotated[int, typer.Option(help="rows to generate")],
+    name: Annotated[str, typer.Option(help="data set name used in keys")],
+    run_id: Annotated[str, typer.Option(help="run id used in keys")],
+    staging: Staging = "synthpipe-output/staging",
+    shard: int = 0,
+    shards: int = 1,
+    seed: int = 0,
+) -> None:
+    """Generate one shard of synthetic rows from a saved model, privacy-filtered."""
+    from synthpipe.synthesize import generate
+
+    with progress_bars() as progress:
+        result = generate(model_uri=model, rows=rows, staging=staging, name=name, run_id=run_id,
+                          shard=shard, shards=shards, seed=seed, progress=progress)  # fmt: skip
+    console.print_json(result.model_dump_json())
+
+
+@app.command("evaluate")
+@friendly_errors
+def evaluate_command(
+    real: Annotated[Path, typer.Option(help="the training rows (Parquet or CSV)")],
+    synthetic: Annotated[Path, typer.Option(help="the synthetic rows (Parquet or CSV)")],
+    holdout: Annotated[Path, typer.Option(help="real rows the model never saw (Parquet or CSV)")],
+    out: Annotated[Path, typer.Option(help="folder for report.json and report.html")],
+    target: Annotated[str | None, typer.Option(help="column for the ML-utility check")] = None,
+    min_quality: Annotated[float | None, typer.Option(help="gate: minimum quality score 0-100")] = None,
+    max_dcr_share: Annotated[float | None, typer.Option(help="gate: maximum DCR share")] = None,
+    max_identical_share: Annotated[float | None, typer.Option(help="gate: maximum identical-row share")] = None,
+    max_mia_auc: Annotated[float | None, typer.Option(help="gate: maximum membership-inference AUC")] = None,
+) -> None:
+    """Write the quality & privacy report for any three tables; exit 3 when a gate fails."""
+    from synthpipe.report import Gates, check_gates, evaluate
+    from synthpipe.writers import read_table
+
+    frames = [read_table(str(path)).to_pandas() for path in (real, synthetic, holdout)]
+    with console.status("evaluating"):
+        report = evaluate(real=frames[0], synthetic=frames[1], holdout=frames[2], target=target)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(report.to_json())
+    (out / "report.html").write_text(report.to_html())
+    console.print(f"quality {report.quality.score:.1f} ({report.quality.grade}), privacy {report.privacy.grade}; "
+                  f"report: {out / 'report.html'}")  # fmt: skip
+    gates = Gates(min_quality=min_quality, max_dcr_share=max_dcr_share,
+                  max_identical_share=max_identical_share, max_mia_auc=max_mia_auc)  # fmt: skip
+    failures = check_gates(report, gates)
+    if failures:
+        raise GateFailed("; ".join(f.message for f in failures), failures=[f.model_dump() for f in failures])
+
+
+@app.command("load")
+@friendly_errors
+def load_command(
+    synthetic: Annotated[list[str], typer.Option(help="staged synthetic shard(s), in order")],
+    destination: Annotated[str, typer.Option(help="destination folder or bucket URL")],
+    name: Annotated[str, typer.Option(help="data set name used in keys")],
+    run_id: Annotated[str, typer.Option(help="run id used in keys")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    report: Annotated[list[str] | None, typer.Option(help="report file(s) to publish beside the data")] = None,
+) -> None:
+    """Publish synthetic rows (and their report) to the destination, atomically."""
+    from synthpipe.load import load
+
+    result = load(synthetic_uris=synthetic, destination=destination, name=name, run_id=run_id,
+                  fmt=fmt, report_uris=report or [])  # type: ignore[arg-type]  # fmt: skip
+    console.print(json.dumps(result.model_dump(), indent=2))
+
+
+if __name__ == "__main__":
+    app()

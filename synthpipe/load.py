@@ -1,0 +1,98 @@
+"""Stage 3 — load: publish the synthetic rows (and their report) to the destination store.
+
+Reads: the staged synthetic shards. Writes: ``<run_id>_<name>_synthetic.<csv|parquet>`` on
+the destination, plus ``<run_id>_<name>_report.html|json`` beside it. The data object is
+written last and atomically, so whoever sees it also finds its report, and nobody ever
+sees half of it; a rerun of the same run id replaces the same keys.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel
+
+from synthpipe.errors import ConfigError
+from synthpipe.stores import Store
+from synthpipe.workspace import Workspace
+from synthpipe.writers import TableFormat, check_format, open_writer
+
+
+class LoadResult(BaseModel):
+    uri: str
+    rows: int
+    report_uris: list[str]
+    seconds: float
+
+
+def load(
+    *,
+    synthetic_uris: Sequence[str],
+    destination: Store | str,
+    name: str,
+    run_id: str,
+    fmt: TableFormat = "csv",
+    report_uris: Sequence[str] = (),
+    staging_options: dict[str, Any] | None = None,
+    batch_rows: int = 65_536,
+) -> LoadResult:
+    """Concatenate the synthetic shards into one object on the destination.
+
+    Args:
+        synthetic_uris: staged shard files (Parquet), in order.
+        destination: the store (or URL) analysts read from.
+        fmt: ``csv`` or ``parquet``.
+        report_uris: staged report files to publish beside the data.
+        staging_options: fsspec options for reading the staged files (e.g. S3 credentials).
+    """
+    started = time.perf_counter()
+    check_format(fmt)
+    if not synthetic_uris:
+        raise ConfigError("load got no synthetic files; run the synthesize stage first")
+    workspace = Workspace(destination, name=name, run_id=run_id)
+    options = staging_options or {}
+    published_reports = [_copy_report(workspace, uri, options) for uri in report_uris]
+    key = workspace.synthetic_key(fmt)
+    rows = _write_concatenated(workspace.store, key, synthetic_uris, fmt, options, batch_rows)
+    return LoadResult(
+        uri=workspace.uri(key),
+        rows=rows,
+        report_uris=published_reports,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _copy_report(workspace: Workspace, uri: str, options: dict[str, Any]) -> str:
+    extension = posixpath.splitext(uri)[1].lstrip(".")
+    with fsspec.open(uri, "rb", **options) as handle:
+        data = handle.read()
+    return workspace.store.write_bytes(workspace.report_key(extension), data)
+
+
+def _batches(uris: Sequence[str], options: dict[str, Any], batch_rows: int) -> Iterator[pa.RecordBatch]:
+    for uri in uris:
+        with fsspec.open(uri, "rb", **options) as handle:
+            yield from pq.ParquetFile(handle).iter_batches(batch_size=batch_rows)
+
+
+def _write_concatenated(
+    store: Store, key: str, uris: Sequence[str], fmt: str, options: dict[str, Any], batch_rows: int
+) -> int:
+    rows = 0
+    with store.atomic_writer(key) as handle:
+        writer = None
+        for batch in _batches(uris, options, batch_rows):
+            if writer is None:
+                schema = batch.schema
+                writer = open_writer(handle, schema, fmt)
+            writer.write(batch.cast(schema) if not batch.schema.equals(schema) else batch)
+            rows += batch.num_rows
+        if writer is not None:
+            writer.close()
+    return rows

@@ -1,0 +1,112 @@
+"""The pipeline spec: one YAML file names the query, the source, the stores, the engine and the gates.
+
+Validated once, here, at the edge (pydantic); the CLI and the Airflow hook only build
+these objects. ``${VAR}`` in any string is read from the environment when the spec is
+loaded, so passwords live in the environment, never in the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from synthpipe.errors import ConfigError
+from synthpipe.privacy import PrivacyFilters
+from synthpipe.report import Gates
+from synthpipe.stores import Store
+from synthpipe.writers import TableFormat
+
+_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SourceSpec(_Strict):
+    url: str = Field(description="SQLAlchemy URL of the source database, e.g. postgresql://user:${PGPASSWORD}@host/db")
+
+
+class StoreSpec(_Strict):
+    url: str = Field(description="folder or bucket URL: ./out, s3://bucket/prefix, memory://name")
+    format: TableFormat = Field("parquet", description="file format of the tables written here")
+    storage_options: dict[str, Any] = Field(
+        default_factory=dict, description="fsspec options, e.g. {endpoint_url: ..., key: ${KEY}, secret: ${SECRET}}"
+    )
+
+    def store(self) -> Store:
+        return Store(self.url, storage_options=self.storage_options)
+
+
+class SynthesisSpec(_Strict):
+    rows: int | None = Field(None, ge=1, description="rows to generate; default: as many as the query returned")
+    seed: int = Field(0, description="the same seed gives the same split, model and synthetic rows")
+    holdout_fraction: float = Field(0.2, gt=0, lt=1, description="rows kept out of training to check privacy")
+    shards: int = Field(1, ge=1, description="generation shards (Airflow fans them out)")
+    target: str | None = Field(None, description="column for the ML-utility check; default: picked automatically")
+    engine: dict[str, Any] = Field(default_factory=dict, description="keyword settings for synthpipe.Synthesizer")
+    privacy: PrivacyFilters = Field(default_factory=PrivacyFilters, description="post-generation privacy filters")
+
+
+class PipelineSpec(_Strict):
+    """Everything one pipeline run needs; swapping ``query`` is enough to front another query."""
+
+    query: Path = Field(description="the .sql file; relative paths resolve from the spec file's folder")
+    name: str | None = Field(None, description="data set name used in keys; default: the SQL file's stem")
+    source: SourceSpec
+    staging: StoreSpec = Field(default_factory=lambda: StoreSpec(url="./synthpipe-output/staging"))
+    destination: StoreSpec = Field(
+        default_factory=lambda: StoreSpec(url="./synthpipe-output/synthetic", format="csv")
+    )
+    synthesis: SynthesisSpec = Field(default_factory=SynthesisSpec)
+    gates: Gates = Field(default_factory=Gates)
+
+    @property
+    def dataset_name(self) -> str:
+        return self.name or self.query.stem
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> PipelineSpec:
+        """Load, expand ``${VAR}`` from the environment, resolve the query path and validate."""
+        spec_path = Path(path)
+        if not spec_path.is_file():
+            raise ConfigError(f"spec file {str(spec_path)!r} not found; pass the path of a pipeline YAML")
+        try:
+            raw = yaml.safe_load(spec_path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"spec file {str(spec_path)!r} is not valid YAML: {exc}") from exc
+        spec = cls.from_dict(expand_env(raw))
+        if not spec.query.is_absolute():
+            spec = spec.model_copy(update={"query": (spec_path.parent / spec.query).resolve()})
+        return spec
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> PipelineSpec:
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ConfigError(f"invalid pipeline spec: {problems}") from None
+
+
+def expand_env(value: Any) -> Any:
+    """Replace ``${VAR}`` in every string of a parsed YAML tree; a missing variable is an error."""
+    if isinstance(value, dict):
+        return {key: expand_env(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [expand_env(item) for item in value]
+    if isinstance(value, str):
+        return _ENV_REFERENCE.sub(_lookup, value)
+    return value
+
+
+def _lookup(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name not in os.environ:
+        raise ConfigError(f"the spec refers to ${{{name}}} but that environment variable is not set; export it")
+    return os.environ[name]

@@ -1,0 +1,350 @@
+"""Stage 2 — synthesize: train the engine, generate synthetic rows, filter them, check them.
+
+Reads: the staged features (and their schema JSON). Writes on the staging store:
+``<run>_<name>_train.parquet`` / ``_holdout.parquet`` (seeded split; the holdout never
+trains anything), ``<run>_<name>_model/`` (the portable model artifact),
+``<run>_<name>_synthetic.part-XXXXX-of-YYYYY.parquet`` (one per generation shard) and
+``<run>_<name>_report.json|html``. Each of ``train``, ``generate`` and ``evaluate`` is a
+stage of its own so Airflow can fan generation out over shards; ``synthesize`` chains them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel
+
+from synthpipe.engine import Synthesizer
+from synthpipe.errors import ConfigError, GateFailed
+from synthpipe.privacy import PrivacyFilters, apply_filters
+from synthpipe.report import Gates, check_gates, evaluate as evaluate_report
+from synthpipe.stores import Store
+from synthpipe.workspace import Workspace, as_store
+from synthpipe.writers import read_table, schema_from_json
+
+Progress = Callable[[str, float], None]
+MIN_ROWS = 10
+"""Fewer rows than this leave no holdout to check privacy against."""
+
+
+class TrainResult(BaseModel):
+    model_uri: str
+    train_uri: str
+    holdout_uri: str
+    rows: int
+    train_rows: int
+    holdout_rows: int
+    seconds: float
+
+
+class GenerateResult(BaseModel):
+    uri: str
+    rows: int
+    shard: int
+    shards: int
+    filtered_rows: int
+    seconds: float
+
+
+class EvaluateResult(BaseModel):
+    report_json_uri: str
+    report_html_uri: str
+    quality_score: float
+    quality_grade: str
+    privacy_grade: str
+    dcr_share: float | None
+    identical_share: float | None
+    mia_auc: float | None
+    passed: bool
+    failures: list[str]
+
+
+class SynthesizeResult(BaseModel):
+    model_uri: str
+    synthetic_uris: list[str]
+    rows: int
+    evaluation: EvaluateResult
+    seconds: float
+
+
+def train(
+    *,
+    features_uri: str,
+    staging: Store | str,
+    name: str,
+    run_id: str,
+    engine: dict[str, Any] | None = None,
+    holdout_fraction: float = 0.2,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> TrainResult:
+    """Split the staged features into train/holdout (seeded), fit the engine on train, save the model.
+
+    Args:
+        features_uri: the staged features (from extract).
+        engine: keyword settings for :class:`synthpipe.Synthesizer` (e.g. ``max_training_time``).
+        holdout_fraction: share of rows kept out of training to measure privacy and utility.
+        seed: drives the split and the engine; the same seed gives the same model.
+    """
+    started = time.perf_counter()
+    workspace = Workspace(staging, name=name, run_id=run_id)
+    table = read_staged(features_uri, workspace)
+    train_table, holdout_table = split_holdout(table, fraction=holdout_fraction, seed=seed)
+    train_uri = _write_parquet(workspace, workspace.train_key(), train_table)
+    holdout_uri = _write_parquet(workspace, workspace.holdout_key(), holdout_table)
+    synthesizer = Synthesizer(seed=seed, **(engine or {}))
+    synthesizer.fit(train_table, progress=progress)
+    model_uri = workspace.uri(workspace.model_key())
+    synthesizer.save(model_uri, storage_options=workspace.store.storage_options)
+    return TrainResult(
+        model_uri=model_uri,
+        train_uri=train_uri,
+        holdout_uri=holdout_uri,
+        rows=table.num_rows,
+        train_rows=train_table.num_rows,
+        holdout_rows=holdout_table.num_rows,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def generate(
+    *,
+    model_uri: str,
+    staging: Store | str,
+    name: str,
+    run_id: str,
+    rows: int,
+    shard: int = 0,
+    shards: int = 1,
+    seed: int = 0,
+    privacy: PrivacyFilters | dict[str, Any] | None = None,
+    chunk_rows: int = 100_000,
+    progress: Progress | None = None,
+) -> GenerateResult:
+    """Generate this shard's share of ``rows`` synthetic rows, privacy-filtered, in bounded memory.
+
+    Every shard has its own seed (derived from ``seed`` and ``shard``), so shards are
+    independent, reproducible and can run on any worker that can read the model.
+    """
+    started = time.perf_counter()
+    if not 0 <= shard < shards:
+        raise ConfigError(f"invalid shard={shard} for shards={shards}; use 0 <= shard < shards")
+    workspace = Workspace(staging, name=name, run_id=run_id)
+    options = workspace.store.storage_options
+    synthesizer = Synthesizer.load(model_uri, storage_options=options)
+    settings = PrivacyFilters.model_validate(privacy or {})
+    reference = _privacy_reference(workspace, settings)
+    count = rows // shards + (1 if shard < rows % shards else 0)
+    shard_seed = int(np.random.SeedSequence([seed, shard, shards]).generate_state(1)[0])
+    key = workspace.shard_key(shard, shards)
+    chunks = _filtered_chunks(synthesizer, count, shard_seed, chunk_rows, settings, reference)
+    written, dropped = _write_chunks(workspace, key, chunks, count, progress)
+    return GenerateResult(
+        uri=workspace.uri(key),
+        rows=written,
+        shard=shard,
+        shards=shards,
+        filtered_rows=dropped,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def evaluate(
+    *,
+    synthetic_uris: list[str],
+    train_uri: str,
+    holdout_uri: str,
+    staging: Store | str,
+    name: str,
+    run_id: str,
+    gates: Gates | dict[str, Any] | None = None,
+    target: str | None = None,
+    model_uri: str | None = None,
+    seed: int = 0,
+) -> EvaluateResult:
+    """Write the quality & privacy report next to the data and check the gates.
+
+    Raises:
+        GateFailed: after the report is written, when a gate fails; it names the gate,
+            the value and the threshold. Nothing is published by this stage either way.
+    """
+    workspace = Workspace(staging, name=name, run_id=run_id)
+    options = workspace.store.storage_options
+    synthetic = _read_frames(synthetic_uris, options)
+    real = read_table(train_uri, storage_options=options).to_pandas()
+    holdout = read_table(holdout_uri, storage_options=options).to_pandas()
+    protections = _protections(model_uri, options)
+    report = evaluate_report(
+        real=real, synthetic=synthetic, holdout=holdout, target=target, protections=protections, seed=seed
+    )
+    json_uri = workspace.store.write_bytes(workspace.report_key("json"), report.to_json().encode())
+    html_uri = workspace.store.write_bytes(workspace.report_key("html"), report.to_html().encode())
+    failures = check_gates(report, Gates.model_validate(gates or {}))
+    result = _evaluation_result(report, json_uri, html_uri, failures)
+    if failures:
+        raise GateFailed(
+            "the synthetic data failed its gates and was not published: "
+            + "; ".join(result.failures)
+            + f" (report: {html_uri})",
+            failures=[_as_dict(f) for f in failures],
+        )
+    return result
+
+
+def synthesize(
+    *,
+    features_uri: str,
+    staging: Store | str,
+    name: str,
+    run_id: str,
+    rows: int | None = None,
+    engine: dict[str, Any] | None = None,
+    holdout_fraction: float = 0.2,
+    seed: int = 0,
+    privacy: PrivacyFilters | dict[str, Any] | None = None,
+    gates: Gates | dict[str, Any] | None = None,
+    target: str | None = None,
+    progress: Progress | None = None,
+) -> SynthesizeResult:
+    """Train, generate ``rows`` rows (default: as many as the staged features), filter, evaluate, gate."""
+    started = time.perf_counter()
+    store = as_store(staging)
+    common: dict[str, Any] = {"staging": store, "name": name, "run_id": run_id}
+    trained = train(features_uri=features_uri, engine=engine, holdout_fraction=holdout_fraction,
+                    seed=seed, progress=progress, **common)  # fmt: skip
+    generated = generate(model_uri=trained.model_uri, rows=rows or trained.rows, seed=seed,
+                         privacy=privacy, progress=progress, **common)  # fmt: skip
+    evaluation = evaluate(synthetic_uris=[generated.uri], train_uri=trained.train_uri,
+                          holdout_uri=trained.holdout_uri, gates=gates, target=target,
+                          model_uri=trained.model_uri, seed=seed, **common)  # fmt: skip
+    return SynthesizeResult(
+        model_uri=trained.model_uri,
+        synthetic_uris=[generated.uri],
+        rows=generated.rows,
+        evaluation=evaluation,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def read_staged(uri: str, workspace: Workspace) -> pa.Table:
+    """Read staged features; CSV gets its column types back from the schema JSON beside it."""
+    schema = None
+    if uri.endswith(".csv") and workspace.store.exists(workspace.schema_key()):
+        schema = schema_from_json(workspace.store.read_bytes(workspace.schema_key()).decode())
+    return read_table(uri, storage_options=workspace.store.storage_options, schema=schema)
+
+
+def split_holdout(table: pa.Table, *, fraction: float, seed: int) -> tuple[pa.Table, pa.Table]:
+    """A seeded random split; the holdout stands in for 'real people the model never saw'."""
+    if not 0 < fraction < 1:
+        raise ConfigError(f"invalid holdout_fraction={fraction}; use a share between 0 and 1, e.g. 0.2")
+    if table.num_rows < MIN_ROWS:
+        raise ConfigError(
+            f"the staged features have {table.num_rows} rows; synthesizing needs at least {MIN_ROWS} "
+            "(some are held out to check privacy); widen the query",
+            rows=table.num_rows,
+        )
+    order = np.random.default_rng(seed).permutation(table.num_rows)
+    cut = max(1, round(table.num_rows * fraction))
+    return table.take(np.sort(order[cut:])), table.take(np.sort(order[:cut]))
+
+
+def _write_parquet(workspace: Workspace, key: str, table: pa.Table) -> str:
+    with workspace.store.atomic_writer(key) as handle:
+        pq.write_table(table, handle, compression="zstd")
+    return workspace.uri(key)
+
+
+def _privacy_reference(workspace: Workspace, settings: PrivacyFilters) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """Train and holdout frames the filters measure distances against (None when filters are off)."""
+    if not settings.enabled:
+        return None
+    options = workspace.store.storage_options
+    train_frame = read_table(workspace.uri(workspace.train_key()), storage_options=options).to_pandas()
+    holdout_frame = read_table(workspace.uri(workspace.holdout_key()), storage_options=options).to_pandas()
+    return train_frame, holdout_frame
+
+
+def _filtered_chunks(
+    synthesizer: Synthesizer,
+    count: int,
+    seed: int,
+    chunk_rows: int,
+    settings: PrivacyFilters,
+    reference: tuple[pd.DataFrame, pd.DataFrame] | None,
+) -> Iterator[tuple[pa.Table, int]]:
+    """Synthetic chunks after the privacy filters, each with the number of rows the filters replaced."""
+    for index, chunk in enumerate(synthesizer.sample_chunks(count, chunk_size=chunk_rows, seed=seed)):
+        frame = chunk.to_pandas() if isinstance(chunk, pa.Table) else chunk
+        if reference is None:
+            yield pa.Table.from_pandas(frame, preserve_index=False), 0
+            continue
+        refill_seed = int(np.random.SeedSequence([seed, index, 1]).generate_state(1)[0])
+        filtered, summary = apply_filters(frame, train=reference[0], holdout=reference[1], settings=settings,
+                                          resample=_resampler(synthesizer, refill_seed), seed=refill_seed)  # fmt: skip
+        yield pa.Table.from_pandas(filtered, preserve_index=False), int(summary.get("replaced_rows", 0))
+
+
+def _resampler(synthesizer: Synthesizer, seed: int) -> Callable[[int], pd.DataFrame]:
+    calls = iter(range(1_000_000))
+
+    def resample(n: int) -> pd.DataFrame:
+        round_seed = int(np.random.SeedSequence([seed, next(calls)]).generate_state(1)[0])
+        sampled = synthesizer.sample(n, seed=round_seed)
+        return sampled.to_pandas() if isinstance(sampled, pa.Table) else sampled
+
+    return resample
+
+
+def _write_chunks(
+    workspace: Workspace, key: str, chunks: Iterator[tuple[pa.Table, int]], total: int, progress: Progress | None
+) -> tuple[int, int]:
+    written = dropped = 0
+    writer: pq.ParquetWriter | None = None
+    with workspace.store.atomic_writer(key) as handle:
+        for table, replaced in chunks:
+            if writer is None:
+                writer = pq.ParquetWriter(handle, table.schema, compression="zstd")
+            writer.write_table(table.cast(writer.schema))
+            written, dropped = written + table.num_rows, dropped + replaced
+            if progress:
+                progress("generate", written / max(total, 1))
+        if writer is not None:
+            writer.close()
+    return written, dropped
+
+
+def _read_frames(uris: list[str], options: dict[str, Any]) -> pd.DataFrame:
+    tables = [read_table(uri, storage_options=options) for uri in uris]
+    return pa.concat_tables(tables).to_pandas() if tables else pd.DataFrame()
+
+
+def _protections(model_uri: str | None, options: dict[str, Any]) -> dict[str, Any] | None:
+    if model_uri is None:
+        return None
+    return {"engine": Synthesizer.load(model_uri, storage_options=options).describe()}
+
+
+def _evaluation_result(report: Any, json_uri: str, html_uri: str, failures: list[Any]) -> EvaluateResult:
+    return EvaluateResult(
+        report_json_uri=json_uri,
+        report_html_uri=html_uri,
+        quality_score=float(report.quality.score),
+        quality_grade=str(report.quality.grade),
+        privacy_grade=str(report.privacy.grade),
+        dcr_share=report.privacy.dcr_share,
+        identical_share=report.privacy.identical_share,
+        mia_auc=report.privacy.mia_auc,
+        passed=not failures,
+        failures=[str(_as_dict(f).get("message", f)) for f in failures],
+    )
+
+
+def _as_dict(failure: Any) -> dict[str, Any]:
+    return failure.model_dump() if hasattr(failure, "model_dump") else dict(failure)

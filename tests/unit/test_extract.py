@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from synthpipe.demo import QUERY_FILE, write_demo_database
+from synthpipe.errors import EmptyResult, QueryError, SchemaError, SourceUnreachable
+from synthpipe.extract import extract
+from synthpipe.writers import read_table, schema_from_json
+
+
+def table_checksum(table: pa.Table) -> str:
+    """Order-sensitive digest of every value, independent of the storage format."""
+    digest = hashlib.sha256()
+    for column in table.columns:
+        digest.update(str(column.to_pylist()).encode())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def demo_duckdb(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"duckdb:///{tmp_path_factory.mktemp('db') / 'demo.duckdb'}"
+    write_demo_database(url, users=1500, seed=3)
+    return url
+
+
+def write_sql(tmp_path: Path, sql: str) -> Path:
+    path = tmp_path / "q.sql"
+    path.write_text(sql)
+    return path
+
+
+def test_staged_features_equal_what_the_sql_returns(demo_duckdb: str, tmp_path: Path) -> None:
+    result = extract(query=QUERY_FILE, source=demo_duckdb, staging=str(tmp_path), name="f", run_id="r1",
+                     batch_rows=100)  # fmt: skip
+    expected = duckdb.connect(demo_duckdb.removeprefix("duckdb:///"), read_only=True).sql(QUERY_FILE.read_text())
+    expected_table = expected.to_arrow_table()
+    staged = pq.read_table(tmp_path / "r1_f.parquet")
+    assert result.rows == expected_table.num_rows == staged.num_rows
+    assert table_checksum(staged) == table_checksum(expected_table)
+    assert result.uri == str(tmp_path / "r1_f.parquet")
+
+
+def test_csv_staging_keeps_types_through_the_schema_json(demo_duckdb: str, tmp_path: Path) -> None:
+    result = extract(query=QUERY_FILE, source=demo_duckdb, staging=str(tmp_path), name="f", run_id="r1", fmt="csv")
+    schema = schema_from_json((tmp_path / "r1_f.schema.json").read_text())
+    staged = read_table(result.uri, schema=schema)
+    assert staged.schema.field("date_account_created").type == pa.date32()
+    assert staged.schema.field("total_bookings").type == pa.int64()
+    assert staged.num_rows == result.rows
+
+
+def test_total_bookings_are_counted_per_user(tmp_path: Path) -> None:
+    database = tmp_path / "hand.duckdb"
+    connection = duckdb.connect(str(database))
+    connection.execute("""
+        CREATE TABLE users (id TEXT, gender TEXT, age INTEGER, language TEXT, signup_method TEXT,
+                            date_account_created DATE);
+        INSERT INTO users VALUES ('a', 'MALE', 30, 'en', 'basic', DATE '2014-01-01'),
+                                 ('b', '-unknown-', NULL, 'fr', 'facebook', DATE '2014-02-01'),
+                                 ('c', 'FEMALE', 2014, 'en', 'google', DATE '2014-03-01');
+        CREATE TABLE sessions (user_id TEXT, action TEXT, action_type TEXT, action_detail TEXT,
+                               device_type TEXT, secs_elapsed DOUBLE);
+        INSERT INTO sessions VALUES
+            ('a', 'requested', 'booking_request', 'p5', 'Mac Desktop', 10),
+            ('a', 'requested', 'booking_request', 'p5', 'Mac Desktop', 20),
+            ('a', 'show', 'view', 'p3', 'Mac Desktop', 60),
+            ('b', 'show', 'view', 'p3', 'iPhone', 5),
+            ('c', 'search', 'click', NULL, 'iPhone', NULL),
+            ('c', 'requested', 'booking_request', 'p5', 'iPhone', 7);
+    """)
+    connection.close()
+    result = extract(query=QUERY_FILE, source=f"duckdb:///{database}", staging=str(tmp_path), name="f", run_id="r")
+    rows = {row["user_id"]: row for row in read_table(result.uri).to_pylist()}
+    assert {user: rows[user]["total_bookings"] for user in rows} == {"a": 2, "b": 0, "c": 1}
+    assert (rows["a"]["min_session_time_seconds"], rows["a"]["avg_session_time_seconds"],
+            rows["a"]["max_session_time_seconds"]) == (10, 30, 60)  # fmt: skip
+    assert rows["a"]["number_of_actions_taken"] == 3 and rows["a"]["number_of_unique_actions"] == 2
+    assert rows["c"]["avg_session_time_seconds"] == 7
+
+
+def test_bad_sql_is_a_query_error_and_writes_nothing(demo_duckdb: str, tmp_path: Path) -> None:
+    with pytest.raises(QueryError, match="rejected the query"):
+        extract(query=write_sql(tmp_path, "SELEC broken FROM"), source=demo_duckdb, staging=str(tmp_path / "out"),
+                name="f", run_id="r")  # fmt: skip
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_empty_result_is_a_typed_error_and_writes_nothing(demo_duckdb: str, tmp_path: Path) -> None:
+    with pytest.raises(EmptyResult, match="no rows"):
+        extract(query=write_sql(tmp_path, "SELECT * FROM users WHERE 1 = 0"), source=demo_duckdb,
+                staging=str(tmp_path / "out"), name="f", run_id="r")  # fmt: skip
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_missing_sql_file_is_a_query_error(demo_duckdb: str, tmp_path: Path) -> None:
+    with pytest.raises(QueryError, match="not found"):
+        extract(query=tmp_path / "nope.sql", source=demo_duckdb, staging=str(tmp_path), name="f", run_id="r")
+
+
+def test_missing_database_file_is_unreachable(tmp_path: Path) -> None:
+    with pytest.raises(SourceUnreachable, match="does not exist"):
+        extract(query=QUERY_FILE, source=f"duckdb:///{tmp_path / 'none.duckdb'}", staging=str(tmp_path),
+                name="f", run_id="r")  # fmt: skip
+
+
+def test_duplicate_column_names_are_refused_with_the_fix(demo_duckdb: str, tmp_path: Path) -> None:
+    sql = write_sql(tmp_path, "SELECT u.id, s.user_id AS id FROM users u JOIN sessions s ON s.user_id = u.id")
+    with pytest.raises(SchemaError, match="alias"):
+        extract(query=sql, source=demo_duckdb, staging=str(tmp_path / "out"), name="f", run_id="r")
+
+
+def test_sqlite_source_gives_the_same_rows_as_duckdb(tmp_path: Path) -> None:
+    sqlite_url = f"sqlite:///{tmp_path / 'demo.db'}"
+    duck_url = f"duckdb:///{tmp_path / 'demo.duckdb'}"
+    for url in (sqlite_url, duck_url):
+        write_demo_database(url, users=800, seed=5)
+    from_sqlite = extract(query=QUERY_FILE, source=sqlite_url, staging=str(tmp_path), name="s", run_id="r")
+    from_duckdb = extract(query=QUERY_FILE, source=duck_url, staging=str(tmp_path), name="d", run_id="r")
+    sqlite_rows = read_table(from_sqlite.uri).to_pylist()
+    duck_rows = read_table(from_duckdb.uri).to_pylist()
+    assert len(sqlite_rows) == len(duck_rows) > 0
+    assert [r["total_bookings"] for r in sqlite_rows] == [r["total_bookings"] for r in duck_rows]
+    assert [r["max_session_time_seconds"] for r in sqlite_rows] == [r["max_session_time_seconds"] for r in duck_rows]
