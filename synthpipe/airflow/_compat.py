@@ -1,0 +1,39 @@
+"""Every Airflow import synthpipe uses, in one place.
+
+Why: Airflow moves names between releases (``airflow.models`` → ``airflow.sdk`` in 3.0,
+``DagBag`` → ``airflow.dag_processing.dagbag`` in 3.3). When it moves them again, this is
+the only module to touch. Targets Airflow 3.x and its Task SDK.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import (
+    DAG,
+    Asset,
+    BaseHook,
+    BaseOperator,
+    Connection,
+    Context,
+    ObjectStoragePath,
+    Param,
+    dag,
+    get_current_context,
+    task,
+)
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+__all__ = [
+    "DAG",
+    "AirflowException",
+    "AirflowFailException",
+    "Asset",
+    "BaseHook",
+    "BaseOperator",
+    "Connection",
+    "Context",
+    "ObjectStoragePath",
+    "Param",
+    "dag",
+    "get_current_context",
+    "task",
+]

@@ -1,0 +1,176 @@
+"""The DAG factory: one DAG per ``.sql`` file in a folder, so a new query needs no Python.
+
+For ``queries/airbnb_user_profiles.sql`` the factory builds DAG ``airbnb_user_profiles``; an
+optional ``queries/airbnb_user_profiles.yaml`` beside it overrides the folder-wide defaults
+(any :class:`QueryDagSettings` field). Each DAG is
+
+    extract ─▶ train ─▶ generate ×shards (dynamic task mapping) ─▶ evaluate ─▶ publish
+
+Generation fans out over ``shards`` mapped tasks, each loading the model from the staging
+store and seeded by its shard number, so any executor (Celery, Kubernetes) can spread them.
+Staged features and the published synthetic set are Assets, so downstream DAGs can be
+scheduled on them.
+
+Parse-time cost is a folder listing and the small YAML files: no connection, no SQL read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from synthpipe.airflow._compat import DAG, Asset, Param
+from synthpipe.airflow.connections import split_conn_id
+from synthpipe.airflow.operators import (
+    SynthpipeEvaluateOperator,
+    SynthpipeExtractOperator,
+    SynthpipeGenerateOperator,
+    SynthpipeLoadOperator,
+    SynthpipeTrainOperator,
+)
+from synthpipe.errors import ConfigError
+
+START_DATE = datetime(2026, 1, 1)
+
+
+class QueryDagSettings(BaseModel):
+    """Everything one query's DAG needs; YAML beside the SQL file overrides the factory defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, description="data set name in keys; default: file stem")
+    description: str | None = Field(None, description="DAG description shown in the UI")
+    schedule: str | None = Field(None, description="cron, preset (@daily) or None for manual runs")
+    tags: list[str] = Field(default_factory=lambda: ["synthpipe"], description="DAG tags")
+    source_conn_id: str = Field("postgres_default", description="postgres/SQLAlchemy conn")
+    staging: str = Field(..., description="staging store URL (default of the `staging` param)")
+    staging_conn_id: str | None = Field(None, description="opens the staging store")
+    destination: str = Field(..., description="destination store URL (default of `destination`)")
+    destination_conn_id: str | None = Field(None, description="opens the destination")
+    synthpipe_conn_id: str | None = Field(None, description="synthpipe connection with defaults")
+    staged_format: Literal["parquet", "csv"] = Field("parquet", description="staged format")
+    published_format: Literal["csv", "parquet"] = Field("csv", description="published data format")
+    rows: int | None = Field(None, ge=1, description="synthetic rows; default: as extracted")
+    shards: int = Field(1, ge=1, le=1024, description="generation tasks to fan out over")
+    seed: int = Field(0, ge=0, description="generation seed; each shard derives its own from it")
+    engine: dict[str, Any] = Field(default_factory=dict, description="engine settings")
+    gates: dict[str, Any] = Field(default_factory=dict, description="gate thresholds")
+    retries: int = Field(2, ge=0, description="retries per task (transient errors only)")
+    retry_delay_seconds: float = Field(60, ge=0, description="wait between retries")
+
+
+def dags_from_folder(folder: str | Path, **defaults: Any) -> dict[str, DAG]:
+    """One DAG per ``*.sql`` file in ``folder``, keyed by DAG id (the file's stem).
+
+    Use it in a DAG file: ``globals().update(dags_from_folder(QUERIES, staging=..., ...))``.
+    """
+    files = sorted(Path(folder).glob("*.sql"))
+    return {sql.stem: build_dag(sql, load_settings(sql, defaults)) for sql in files}
+
+
+def load_settings(sql_file: Path, defaults: dict[str, Any]) -> QueryDagSettings:
+    """The factory defaults, overridden by ``<stem>.yaml`` (or ``.yml``) beside ``sql_file``."""
+    overrides: dict[str, Any] = {}
+    for beside in (sql_file.with_suffix(".yaml"), sql_file.with_suffix(".yml")):
+        if beside.is_file():
+            overrides = yaml.safe_load(beside.read_text(encoding="utf-8")) or {}
+            break
+    try:
+        return QueryDagSettings(**{**defaults, **overrides})
+    except ValidationError as exc:
+        message = f"invalid DAG settings for {sql_file.name}: {exc}"
+        raise ConfigError(message, file=str(sql_file)) from None
+
+
+def build_dag(
+    sql_file: str | Path, settings: QueryDagSettings, *, dag_id: str | None = None
+) -> DAG:
+    """The extract → train → generate ×N → evaluate → publish DAG for one SQL file."""
+    sql_file = Path(sql_file)
+    name = settings.name or sql_file.stem
+    with DAG(
+        dag_id or sql_file.stem,
+        description=settings.description or f"Synthetic copy of {sql_file.name}",
+        schedule=settings.schedule,
+        start_date=START_DATE,
+        catchup=False,
+        tags=settings.tags,
+        params={
+            "staging": Param(settings.staging, type="string"),
+            "destination": Param(settings.destination, type="string"),
+        },
+        default_args={
+            "retries": settings.retries,
+            "retry_delay": timedelta(seconds=settings.retry_delay_seconds),
+        },
+        doc_md=__doc__,
+    ) as dag:
+        _add_tasks(sql_file, name, settings)
+    return dag
+
+
+def _add_tasks(sql_file: Path, name: str, settings: QueryDagSettings) -> None:
+    common: dict[str, Any] = {
+        "name": name,
+        "staging": "{{ params.staging }}",
+        "staging_conn_id": settings.staging_conn_id,
+        "synthpipe_conn_id": settings.synthpipe_conn_id,
+    }
+    extract = SynthpipeExtractOperator(
+        task_id="extract",
+        query=str(sql_file),
+        source_conn_id=settings.source_conn_id,
+        fmt=settings.staged_format,
+        outlets=[asset(settings.staging, name, "staged")],
+        **common,
+    )
+    train = SynthpipeTrainOperator(
+        task_id="train", features_uri=_pull(extract, "uri"), engine=settings.engine, **common
+    )
+    generate = SynthpipeGenerateOperator.partial(
+        task_id="generate",
+        model_uri=_pull(train, "model_uri"),
+        rows=settings.rows or _pull(extract, "rows"),
+        shards=settings.shards,
+        seed=settings.seed,
+        **common,
+    ).expand(shard=list(range(settings.shards)))
+    evaluate = SynthpipeEvaluateOperator(
+        task_id="evaluate",
+        synthetic_uris=_pull(generate, "uri"),
+        train_uri=_pull(train, "train_uri"),
+        holdout_uri=_pull(train, "holdout_uri"),
+        gates=settings.gates,
+        **common,
+    )
+    SynthpipeLoadOperator(
+        task_id="publish",
+        synthetic_uris=_pull(generate, "uri"),
+        report_uris=_pull(evaluate, "report_uris"),
+        destination="{{ params.destination }}",
+        destination_conn_id=settings.destination_conn_id,
+        fmt=settings.published_format,
+        outlets=[asset(settings.destination, name, "synthetic")],
+        **common,
+    )
+
+
+def _pull(task: Any, key: str) -> Any:
+    """One field of a task's result (its operators push each field as an XCom of its own)."""
+    return task.output[key]
+
+
+def asset(store_url: str, name: str, kind: Literal["staged", "synthetic"]) -> Asset:
+    """The Asset for a data set's staged features or published synthetic copy.
+
+    Its URI is the store URL (without any connection id) and the data set name; runs write
+    run-scoped keys below it (``<run_id>_<name>...``).
+    """
+    url, _ = split_conn_id(store_url)
+    suffix = "_synthetic" if kind == "synthetic" else ""
+    uri = f"{url.rstrip('/')}/{name}{suffix}"
+    return Asset(name=f"synthpipe.{name}{suffix}", uri=uri, group="synthpipe")
