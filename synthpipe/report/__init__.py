@@ -1,5 +1,12 @@
-"""Quality and privacy report for a synthetic set, and the gates checked against it."""
+"""Quality and privacy report for a synthetic set, and the gates checked against it.
 
-from synthpipe.report.gates import Gates
+report = evaluate(real=train, synthetic=syn, holdout=holdout)
+report.to_json(); report.to_html()
+failures = check_gates(report, Gates(min_quality=70))
+"""
 
-__all__ = ["Gates"]
+from synthpipe.report.evaluate import evaluate
+from synthpipe.report.gates import Gates, check_gates, raise_for_gates
+from synthpipe.report.model import GateResult, Grade, Report
+
+__all__ = ["GateResult", "Gates", "Grade", "Report", "check_gates", "evaluate", "raise_for_gates"]

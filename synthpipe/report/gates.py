@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from synthpipe.errors import GateFailed
+from synthpipe.report.model import GateResult, Report
 
 
 class Gates(BaseModel):
@@ -10,13 +15,91 @@ class Gates(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    min_quality: float | None = Field(50.0, ge=0, le=100, description="overall quality score 0-100")
+    min_quality: float | None = Field(
+        default=50.0, ge=0, le=100, description="overall quality score 0-100"
+    )
     max_dcr_share: float | None = Field(
-        0.6, ge=0, le=1, description="share of synthetic rows nearer to train than to holdout (0.5 ideal)"
+        default=0.6,
+        ge=0,
+        le=1,
+        description="share of synthetic rows nearer to train than to holdout (0.5 ideal)",
     )
     max_identical_share: float | None = Field(
-        None, ge=0, le=1, description="share of synthetic rows identical to a training row"
+        default=None, ge=0, le=1, description="share of synthetic rows identical to a training row"
     )
     max_mia_auc: float | None = Field(
-        0.6, ge=0, le=1, description="AUC of a distance-based membership-inference attack (0.5 ideal)"
+        default=0.6,
+        ge=0,
+        le=1,
+        description="AUC of a distance-based membership-inference attack (0.5 ideal)",
     )
+    max_excess_identical_share: float | None = Field(
+        default=0.01,
+        ge=0,
+        le=1,
+        description="identical share minus the holdout's own (real duplicates are not leaks)",
+    )
+    min_privacy: float | None = Field(default=None, ge=0, le=100, description="privacy score 0-100")
+    max_rare_categories: int | None = Field(
+        default=None, ge=0, description="rare real categories emitted verbatim"
+    )
+    max_constraint_violations: float | None = Field(
+        default=None, ge=0, le=1, description="share of rows breaking a rule every real row obeys"
+    )
+
+
+def _excess_identical(r: Report) -> float:
+    return r.privacy.identical_share - (r.privacy.identical_share_holdout or 0.0)
+
+
+# gate name -> (how to read the value, True when the gate is a minimum, what the value is)
+_CHECKS: dict[str, tuple[Callable[[Report], float | None], bool, str]] = {
+    "min_quality": (lambda r: r.quality.score, True, "quality score"),
+    "max_dcr_share": (lambda r: r.privacy.dcr_share, False, "DCR share"),
+    "max_identical_share": (lambda r: r.privacy.identical_share, False, "identical-match share"),
+    "max_mia_auc": (lambda r: r.privacy.mia_auc, False, "membership-inference AUC"),
+    "max_excess_identical_share": (_excess_identical, False, "excess identical-match share"),
+    "min_privacy": (lambda r: r.privacy.score, True, "privacy score"),
+    "max_rare_categories": (
+        lambda r: float(r.privacy.rare_categories_emitted),
+        False,
+        "rare categories emitted",
+    ),
+    "max_constraint_violations": (
+        lambda r: r.quality.constraints.violating_row_share,
+        False,
+        "constraint-violating row share",
+    ),
+}
+
+
+def check_gates(report: Report, gates: Gates) -> list[GateResult]:
+    """Every configured gate the report fails; an empty list means publish.
+
+    A gate whose value could not be measured (no holdout, say) is not failed: the report says
+    why the value is missing, and refusing every holdout-less run would make gates unusable.
+    """
+    failures = []
+    for name, (read, is_min, what) in _CHECKS.items():
+        threshold = getattr(gates, name)
+        value = read(report)
+        if threshold is None or value is None:
+            continue
+        if value < threshold if is_min else value > threshold:
+            bound = "at least" if is_min else "at most"
+            message = f"{what} is {value:.4g}; gate {name} requires {bound} {threshold:g}"
+            failures.append(
+                GateResult(gate=name, value=value, threshold=threshold, message=message)
+            )
+    return failures
+
+
+def raise_for_gates(report: Report, gates: Gates) -> None:
+    """Raise :class:`~synthpipe.errors.GateFailed` naming each failed gate, value and threshold."""
+    failures = check_gates(report, gates)
+    if failures:
+        detail = "; ".join(f.message for f in failures)
+        raise GateFailed(
+            f"the synthetic data failed {len(failures)} gate(s), nothing was published: {detail}",
+            failures=[f.model_dump() for f in failures],
+        )

@@ -1,0 +1,192 @@
+"""Privacy filters applied to generated rows before anyone sees them.
+
+Three filters, all on by default (turning one off is explicit and shows in the summary):
+
+- **exact copies**: a generated row equal to a training row whose combination of values is held
+  by fewer than ``exact_copy_min_count`` training rows is dropped; a combination many real rows
+  share singles nobody out, so it may stay (otherwise small all-categorical tables would lose
+  every row).
+- **similarity**: a generated row closer to its nearest training row than real unseen (holdout)
+  rows usually are, i.e. below the ``similarity_quantile`` of the holdout's own distances to
+  train, is dropped: that closeness is memorisation, not generalisation.
+- **outliers**: a generated row farther from every training row than almost all holdout rows
+  (above their ``outlier_quantile``) is dropped: it is implausible, and extreme rows are the
+  ones that stand out.
+
+Dropped rows are replaced by fresh ones from ``resample`` (filtered the same way) so the caller
+gets the row count it asked for. Distances are those of :mod:`synthpipe.report.distance`, the
+same the report's DCR share uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from synthpipe.report._arrays import sample_rows
+from synthpipe.report._columns import Column, align, describe_columns
+from synthpipe.report._privacy_metrics import row_hashes
+from synthpipe.report.distance import RowEncoder, nearest
+
+__all__ = ["PrivacyFilters", "apply_filters"]
+
+
+class PrivacyFilters(BaseModel):
+    """Settings of the post-generation filters; defaults are the protective choice."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(default=True, description="master switch for all filters")
+    exact_copies: bool = Field(default=True, description="drop copies of rare training rows")
+    exact_copy_min_count: int = Field(
+        default=2,
+        ge=1,
+        description="copies of combinations held by fewer training rows are dropped",
+    )
+    similarity: bool = Field(
+        default=True, description="drop rows closer to train than holdout rows are"
+    )
+    similarity_quantile: float = Field(
+        default=0.05,
+        ge=0,
+        le=0.5,
+        description="quantile of holdout→train distances used as threshold",
+    )
+    outliers: bool = Field(
+        default=True, description="drop rows farther from train than holdout rows are"
+    )
+    outlier_quantile: float = Field(
+        default=0.999,
+        ge=0.5,
+        le=1,
+        description="quantile of holdout→train distances used as ceiling",
+    )
+    reference_rows: int = Field(
+        default=20_000, ge=100, description="training rows searched for neighbours (seeded sample)"
+    )
+    max_rounds: int = Field(
+        default=10, ge=0, description="resampling rounds to top the count back up"
+    )
+
+
+class _Filter:
+    """Fitted state: encoder, reference vectors, training hash counts and thresholds."""
+
+    def __init__(
+        self,
+        train: pd.DataFrame,
+        holdout: pd.DataFrame | None,
+        settings: PrivacyFilters,
+        seed: int,
+    ) -> None:
+        self.settings = settings
+        self.columns: list[Column] = describe_columns(train)
+        self.encoder = RowEncoder.fit(train, self.columns)
+        reference = sample_rows(train, settings.reference_rows, seed)
+        self.reference = self.encoder.transform(reference)
+        hashes, counts = np.unique(row_hashes(train, self.columns), return_counts=True)
+        self.rare_hashes = hashes[counts < settings.exact_copy_min_count]
+        self.low, self.high = self._thresholds(holdout, seed)
+
+    def _thresholds(self, holdout: pd.DataFrame | None, seed: int) -> tuple[float, float]:
+        """Distance quantiles of real unseen rows: the holdout's, else train's leave-one-out."""
+        if holdout is not None and len(holdout) > 0:
+            h = self.encoder.transform(
+                sample_rows(align(holdout.rename(columns=str), self.columns), 5_000, seed)
+            )
+            d = nearest(self.reference, h, k=1)[0][:, 0]
+        else:
+            # a training row's nearest *other* training row stands in for an unseen row
+            d = nearest(self.reference, self.reference[:5_000], k=2)[0][:, -1]
+        s = self.settings
+        return float(np.quantile(d, s.similarity_quantile)), float(
+            np.quantile(d, s.outlier_quantile)
+        )
+
+    def reasons(self, batch: pd.DataFrame) -> np.ndarray:
+        """Per row: "" to keep, else the name of the first filter that drops it."""
+        s = self.settings
+        out = np.full(len(batch), "", dtype=object)
+        if len(batch) == 0:
+            return out
+        aligned = align(batch.rename(columns=str), self.columns)
+        d = nearest(self.reference, self.encoder.transform(aligned), k=1)[0][:, 0]
+        if s.outliers:
+            out[d > self.high] = "outlier"
+        if s.similarity:
+            out[d < self.low] = "similarity"
+        if s.exact_copies:
+            out[np.isin(row_hashes(aligned, self.columns), self.rare_hashes)] = "exact_copy"
+        return out
+
+
+def _summary(settings: PrivacyFilters, n_in: int) -> dict[str, Any]:
+    return {
+        "enabled": settings.enabled,
+        "settings": settings.model_dump(),
+        "rows_in": n_in,
+        "rows_out": n_in,
+        "dropped": {"exact_copy": 0, "similarity": 0, "outlier": 0},
+        "thresholds": {"similarity": None, "outlier": None},
+        "resampled_rows": 0,
+        "rounds": 0,
+        "shortfall": 0,
+    }
+
+
+def _keep(flt: _Filter, batch: pd.DataFrame, dropped: dict[str, int]) -> pd.DataFrame:
+    reasons = flt.reasons(batch)
+    for name in dropped:
+        dropped[name] += int((reasons == name).sum())
+    return batch[reasons == ""]
+
+
+def apply_filters(
+    synthetic: pd.DataFrame,
+    *,
+    train: pd.DataFrame,
+    holdout: pd.DataFrame | None = None,
+    settings: PrivacyFilters | None = None,
+    resample: Callable[[int], pd.DataFrame] | None = None,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Drop unsafe generated rows and top the count back up.
+
+    Args:
+        synthetic: generated rows.
+        train: the rows the generator learned from.
+        holdout: real rows it never saw; their distances to train set the thresholds.
+        settings: which filters run and how strict; ``PrivacyFilters()`` when omitted.
+        resample: ``n -> n more generated rows``; without it the output may be shorter.
+        seed: seeds the reference sample.
+
+    Returns:
+        The kept rows (index reset, as many as ``synthetic`` had unless resampling ran dry)
+        and a JSON-able summary for the report: thresholds, rows dropped per filter, rows
+        resampled, rounds and any shortfall.
+    """
+    settings = settings or PrivacyFilters()
+    summary = _summary(settings, len(synthetic))
+    if not settings.enabled or len(synthetic) == 0:
+        return synthetic, summary
+    flt = _Filter(train.rename(columns=str), holdout, settings, seed)
+    summary["thresholds"] = {"similarity": flt.low, "outlier": flt.high}
+    dropped = summary["dropped"]
+    kept = [_keep(flt, synthetic, dropped)]
+    target = len(synthetic)
+    n_kept = len(kept[0])
+    while n_kept < target and resample is not None and summary["rounds"] < settings.max_rounds:
+        keep_rate = max(n_kept / max(summary["rows_in"] + summary["resampled_rows"], 1), 0.1)
+        fresh = resample(int(np.ceil((target - n_kept) / keep_rate * 1.1)) + 1)
+        summary["resampled_rows"] += len(fresh)
+        summary["rounds"] += 1
+        kept.append(_keep(flt, fresh, dropped))
+        n_kept += len(kept[-1])
+    out = pd.concat(kept, ignore_index=True).iloc[:target].reset_index(drop=True)
+    summary["rows_out"] = len(out)
+    summary["shortfall"] = target - len(out)
+    return out, summary

@@ -1,0 +1,66 @@
+"""Frames turned into plain arrays once, so the metrics loop over numpy, not pandas.
+
+For each compared column a frame gives: ``values`` (float, NaN for null) for numbers and dates,
+and ``codes`` (small ints) for everything: categories by the real data's order, numbers by the
+real data's ten equal-width bins, as sdmetrics does for its contingency tables (null is a bin of
+its own there, so a generator that drops nulls is seen).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from synthpipe.report._columns import CONTINUOUS_KINDS, Column, ColumnKind, numeric_values
+
+N_BINS = 10
+MAX_CATEGORIES = 50  # larger contingency tables are all noise at the sample sizes used
+
+
+@dataclass
+class Arrays:
+    """Numeric values and discrete codes per compared column of one frame."""
+
+    n_rows: int
+    values: dict[str, np.ndarray] = field(default_factory=dict)
+    codes: dict[str, np.ndarray] = field(default_factory=dict)
+    n_codes: dict[str, int] = field(default_factory=dict)
+
+
+def bin_edges(real: pd.DataFrame, columns: list[Column]) -> dict[str, np.ndarray]:
+    """Ten equal-width bins per continuous column from the real values; outer edges open."""
+    edges = {}
+    for col in columns:
+        if col.kind in CONTINUOUS_KINDS:
+            v = numeric_values(real[col.name])
+            e = np.histogram_bin_edges(v[~np.isnan(v)], bins=N_BINS)
+            e[0], e[-1] = -np.inf, np.inf
+            edges[col.name] = e
+    return edges
+
+
+def to_arrays(frame: pd.DataFrame, columns: list[Column], edges: dict[str, np.ndarray]) -> Arrays:
+    """Convert every compared column of ``frame`` (already aligned to ``columns``)."""
+    out = Arrays(n_rows=len(frame))
+    for col in columns:
+        if col.kind in CONTINUOUS_KINDS:
+            v = numeric_values(frame[col.name])
+            out.values[col.name] = v
+            # np.digitize sends NaN past the last edge: null becomes bin N_BINS + 1
+            out.codes[col.name] = np.digitize(v, edges[col.name]).astype(np.int64)
+            out.n_codes[col.name] = N_BINS + 2
+        elif col.kind is ColumnKind.CATEGORICAL:
+            codes = col.codes(frame[col.name])
+            # categories beyond the most common ones (and unseen ones) share one "other" code
+            out.codes[col.name] = np.minimum(codes, MAX_CATEGORIES)
+            out.n_codes[col.name] = MAX_CATEGORIES + 1
+    return out
+
+
+def sample_rows(frame: pd.DataFrame, max_rows: int | None, seed: int) -> pd.DataFrame:
+    """A seeded uniform sample of at most ``max_rows`` rows (the frame itself when smaller)."""
+    if max_rows is None or len(frame) <= max_rows:
+        return frame
+    return frame.sample(n=max_rows, random_state=seed)

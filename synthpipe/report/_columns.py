@@ -1,0 +1,150 @@
+"""Column kinds and value conversion shared by every metric.
+
+Every metric compares the same column in two or three frames that may disagree on dtype (the real
+column is nullable ``Int64``, the synthetic one ``float64``; a ``str`` column against ``object``).
+So the kind of each column is decided once, from the real data, and every frame is converted the
+same way: numbers and datetimes to ``float64`` with ``NaN`` for null, everything else to strings
+with one token for null. Infinities are counted with the nulls: no distance, correlation or plot
+can use them, and they are rare enough in real tables that folding them in loses nothing useful.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+NULL_TOKEN = "\u2205null"  # unlikely to collide with a real category, readable in the report
+_ID_MIN_ROWS = 50  # below this a column of unique strings is just a small table, not an ID
+_ID_DISTINCT_SHARE = 0.95
+
+
+class ColumnKind(StrEnum):
+    """How a column is compared; decided from the real data."""
+
+    NUMERIC = "numeric"
+    DATETIME = "datetime"
+    CATEGORICAL = "categorical"
+    IDENTIFIER = "identifier"  # unique keys: regenerated, not learned, so not compared
+    CONSTANT = "constant"
+    EMPTY = "empty"
+
+
+COMPARED_KINDS = (ColumnKind.NUMERIC, ColumnKind.DATETIME, ColumnKind.CATEGORICAL)
+CONTINUOUS_KINDS = (ColumnKind.NUMERIC, ColumnKind.DATETIME)
+
+
+def _is_datetime_like(s: pd.Series) -> bool:
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return True
+    if s.dtype != object:
+        return False
+    return pd.api.types.infer_dtype(s, skipna=True) in ("date", "datetime", "datetime64")
+
+
+def _is_number(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+
+
+def infer_kind(s: pd.Series) -> ColumnKind:
+    """Classify one real column.
+
+    Numbers with at most two distinct values are categorical (0/1 flags), as in the benchmark's
+    sdmetrics metadata; strings that are nearly all distinct are identifiers.
+    """
+    non_null = s.dropna()
+    if _is_number(s):
+        non_null = pd.Series(numeric_values(s)).dropna()
+    if len(non_null) == 0:
+        return ColumnKind.EMPTY
+    distinct = non_null.nunique()
+    if distinct == 1:
+        return ColumnKind.CONSTANT
+    if _is_datetime_like(s):
+        return ColumnKind.DATETIME
+    if _is_number(s):
+        return ColumnKind.NUMERIC if distinct > 2 else ColumnKind.CATEGORICAL
+    if len(non_null) >= _ID_MIN_ROWS and distinct >= _ID_DISTINCT_SHARE * len(non_null):
+        return ColumnKind.IDENTIFIER
+    return ColumnKind.CATEGORICAL
+
+
+def _datetime_values(s: pd.Series) -> np.ndarray:
+    """Datetimes as float nanoseconds since the epoch (UTC for tz-aware values)."""
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        dt = s.dt.tz_convert("UTC").dt.tz_localize(None)
+    else:
+        dt = pd.to_datetime(s, errors="coerce", utc=True).dt.tz_localize(None)
+    out = dt.astype("datetime64[ns]").to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
+    out[dt.isna().to_numpy()] = np.nan
+    return out
+
+
+def numeric_values(s: pd.Series) -> np.ndarray:
+    """Any numeric-ish or datetime-ish column as ``float64``; null and ±inf become ``NaN``."""
+    if _is_datetime_like(s):
+        return _datetime_values(s)
+    if pd.api.types.is_bool_dtype(s.dtype) or _is_number(s):
+        out = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    else:
+        out = (
+            pd.to_numeric(s, errors="coerce")
+            .astype("Float64")
+            .to_numpy(dtype=float, na_value=np.nan)
+        )
+    out = np.asarray(out, dtype=float).copy()
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def category_values(s: pd.Series) -> np.ndarray:
+    """Any column as an object array of strings, with :data:`NULL_TOKEN` for null.
+
+    Numbers go through ``float`` first so an ``Int64`` 1 and a ``float64`` 1.0 are one category.
+    """
+    if _is_number(s):
+        nums = numeric_values(s)
+        out = nums.astype(str).astype(object)
+        out[np.isnan(nums)] = NULL_TOKEN
+        return out
+    return s.astype("string").fillna(NULL_TOKEN).to_numpy(dtype=object)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One compared column: its name, kind and (for categoricals) the real categories by count."""
+
+    name: str
+    kind: ColumnKind
+    categories: tuple[str, ...] = ()
+
+    def codes(self, s: pd.Series) -> np.ndarray:
+        """Integer codes over the real categories; ``len(categories)`` marks an unseen value."""
+        values = category_values(s)
+        codes = pd.Categorical(values, categories=list(self.categories)).codes.astype(np.int64)
+        codes[codes < 0] = len(self.categories)
+        return codes
+
+
+def describe_columns(real: pd.DataFrame) -> list[Column]:
+    """Kinds (and category lists) for every column of the real frame, in its order."""
+    out = []
+    for name in real.columns:
+        kind = infer_kind(real[name])
+        cats: tuple[str, ...] = ()
+        if kind is ColumnKind.CATEGORICAL:
+            counts = pd.Series(category_values(real[name])).value_counts()
+            cats = tuple(str(c) for c in counts.index)
+        out.append(Column(name=str(name), kind=kind, categories=cats))
+    return out
+
+
+def align(frame: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
+    """The frame with exactly the real columns (missing ones all-null) so metrics never KeyError."""
+    names = [c.name for c in columns]
+    missing = [n for n in names if n not in frame.columns]
+    if missing:
+        frame = frame.assign(**{n: pd.Series([None] * len(frame), dtype=object) for n in missing})
+    return frame[names]

@@ -1,0 +1,104 @@
+"""Column shapes and column-pair trends: the two halves of sdmetrics' quality score.
+
+They follow sdmetrics' definitions (KS complement / TV complement per column; correlation
+similarity for number pairs, contingency similarity otherwise) so our numbers can be checked
+against an independent judge. One deliberate difference: sdmetrics drops nulls, we keep them (as
+the lowest value for KS, as a bin or category elsewhere), because a generator that loses the
+null share of a column is not faithful; without nulls both agree.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+
+from synthpipe.report._arrays import Arrays
+from synthpipe.report._columns import CONTINUOUS_KINDS, Column, ColumnKind
+
+MIN_PAIR_ROWS = 10
+
+
+def ks_complement(real: np.ndarray, syn: np.ndarray) -> float:
+    """1 - the Kolmogorov-Smirnov statistic, with NaN placed below every value."""
+    r = np.sort(np.where(np.isnan(real), -np.inf, real))
+    s = np.sort(np.where(np.isnan(syn), -np.inf, syn))
+    if len(r) == 0 or len(s) == 0:
+        return float("nan")
+    grid = np.concatenate([r, s])
+    cdf_r = np.searchsorted(r, grid, side="right") / len(r)
+    cdf_s = np.searchsorted(s, grid, side="right") / len(s)
+    return float(1.0 - np.max(np.abs(cdf_r - cdf_s)))
+
+
+def tv_complement(real_codes: np.ndarray, syn_codes: np.ndarray, n_codes: int) -> float:
+    """1 - total variation distance between two category frequency vectors."""
+    if len(real_codes) == 0 or len(syn_codes) == 0:
+        return float("nan")
+    p = np.bincount(real_codes, minlength=n_codes) / len(real_codes)
+    q = np.bincount(syn_codes, minlength=n_codes) / len(syn_codes)
+    return float(1.0 - 0.5 * np.abs(p - q).sum())
+
+
+def column_shape(col: Column, real: pd.Series, syn: pd.Series, rv: Arrays, sv: Arrays) -> float:
+    """Per-column distribution similarity in [0, 1]."""
+    if col.kind in CONTINUOUS_KINDS:
+        return ks_complement(rv.values[col.name], sv.values[col.name])
+    n = len(col.categories) + 1
+    return tv_complement(col.codes(real), col.codes(syn), n)
+
+
+def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation on rows where both are present; NaN when either is constant."""
+    ok = ~(np.isnan(a) | np.isnan(b))
+    if ok.sum() < MIN_PAIR_ROWS:
+        return float("nan")
+    x, y = a[ok], b[ok]
+    sx, sy = x.std(), y.std()
+    if sx == 0 or sy == 0:
+        return float("nan")
+    return float(np.mean((x - x.mean()) * (y - y.mean())) / (sx * sy))
+
+
+def joint_frequencies(a: np.ndarray, b: np.ndarray, na: int, nb: int) -> np.ndarray:
+    """The normalised ``na × nb`` contingency table of two code arrays."""
+    table = np.bincount(a * nb + b, minlength=na * nb).reshape(na, nb).astype(float)
+    return table / max(len(a), 1)
+
+
+def cramers_v(freq: np.ndarray) -> float:
+    """Cramér's V of a normalised contingency table (0 = independent, 1 = determined)."""
+    freq = freq[freq.sum(axis=1) > 0][:, freq.sum(axis=0) > 0]
+    k = min(freq.shape) - 1
+    if k < 1:
+        return float("nan")
+    expected = np.outer(freq.sum(axis=1), freq.sum(axis=0))
+    phi2 = float(((freq - expected) ** 2 / expected).sum())
+    return float(np.sqrt(min(phi2 / k, 1.0)))
+
+
+def pair_trend(a: Column, b: Column, rv: Arrays, sv: Arrays) -> tuple[float, float, float, str]:
+    """(score, real association, synthetic association, metric) for one column pair.
+
+    Two continuous columns compare Pearson correlations (``1 - |r_real - r_syn| / 2``); any
+    other pair compares contingency tables (``1 - TV``), reporting Cramér's V as association.
+    """
+    if a.kind in CONTINUOUS_KINDS and b.kind in CONTINUOUS_KINDS:
+        r_real = pearson(rv.values[a.name], rv.values[b.name])
+        r_syn = pearson(sv.values[a.name], sv.values[b.name])
+        if np.isnan(r_real):
+            return float("nan"), r_real, r_syn, "correlation"
+        r_syn_ = 0.0 if np.isnan(r_syn) else r_syn  # a constant synthetic column has no trend
+        return 1.0 - abs(r_real - r_syn_) / 2.0, r_real, r_syn, "correlation"
+    na, nb = rv.n_codes[a.name], rv.n_codes[b.name]
+    f_real = joint_frequencies(rv.codes[a.name], rv.codes[b.name], na, nb)
+    f_syn = joint_frequencies(sv.codes[a.name], sv.codes[b.name], na, nb)
+    score = 1.0 - 0.5 * float(np.abs(f_real - f_syn).sum())
+    return score, cramers_v(f_real), cramers_v(f_syn), "contingency"
+
+
+def compared_pairs(columns: list[Column]) -> list[tuple[Column, Column]]:
+    """Every unordered pair of compared (numeric, datetime, categorical) columns."""
+    usable = [c for c in columns if c.kind in (*CONTINUOUS_KINDS, ColumnKind.CATEGORICAL)]
+    return list(itertools.combinations(usable, 2))

@@ -1,0 +1,199 @@
+"""Privacy metrics: DCR share, identical matches, NNDR, membership inference, rare categories.
+
+All distance metrics compare equal-size samples of train and holdout (the holdout is real data the
+generator never saw, so it is the yardstick of "as close as an unseen person"): a generator that
+memorised its training rows puts its output nearer to train than to holdout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthpipe.report._columns import COMPARED_KINDS, Column, ColumnKind, category_values
+from synthpipe.report.distance import RowEncoder, nearest
+from synthpipe.report.model import Privacy, RareCategory, grade_for
+
+RARE_K = 5  # a category held by fewer real rows than this can single a person out
+_ROUND = 1e-9  # distances closer than this count as a tie
+
+
+def row_hashes(frame: pd.DataFrame, columns: list[Column]) -> np.ndarray:
+    """One 64-bit hash per row over the compared columns, for exact-copy checks."""
+    names = [c.name for c in columns if c.kind in COMPARED_KINDS]
+    if not names or len(frame) == 0:
+        return np.zeros(len(frame), dtype=np.uint64)
+    as_text = pd.DataFrame({n: category_values(frame[n]) for n in names})
+    return pd.util.hash_pandas_object(as_text, index=False).to_numpy()
+
+
+def identical_share(query: np.ndarray, reference: np.ndarray) -> float:
+    """Share of query hashes found among the reference hashes."""
+    if len(query) == 0:
+        return 0.0
+    return float(np.isin(query, reference).mean())
+
+
+def dcr_share(d_train: np.ndarray, d_holdout: np.ndarray) -> float:
+    """Share of rows nearer to train than to holdout; ties count half."""
+    nearer = d_train < d_holdout - _ROUND
+    tie = np.abs(d_train - d_holdout) <= _ROUND
+    return float(nearer.mean() + 0.5 * tie.mean())
+
+
+def auc(scores_pos: np.ndarray, scores_neg: np.ndarray) -> float:
+    """ROC AUC of "higher score = positive" (Mann-Whitney, ties half)."""
+    from scipy.stats import rankdata
+
+    ranks = rankdata(np.concatenate([scores_pos, scores_neg]))
+    n_pos, n_neg = len(scores_pos), len(scores_neg)
+    u = ranks[:n_pos].sum() - n_pos * (n_pos + 1) / 2
+    return float(u / (n_pos * n_neg))
+
+
+def nndr(dist: np.ndarray) -> float:
+    """Median ratio of nearest to second-nearest distance (small = singled out one record)."""
+    if dist.shape[1] < 2:
+        return float("nan")
+    return float(np.median((dist[:, 0] + 1e-8) / (dist[:, 1] + 1e-8)))
+
+
+def rare_categories(
+    train: pd.DataFrame, synthetic: pd.DataFrame, columns: list[Column], k: int = RARE_K
+) -> list[RareCategory]:
+    """Columns whose categories held by fewer than ``k`` training rows appear in synthetic."""
+    out = []
+    for col in columns:
+        if col.kind is not ColumnKind.CATEGORICAL or pd.api.types.is_numeric_dtype(train[col.name]):
+            continue
+        counts = pd.Series(category_values(train[col.name])).value_counts()
+        rare = set(counts.index[counts < k]) - {"\u2205null"}
+        if not rare:
+            continue
+        emitted = len(rare & set(category_values(synthetic[col.name])))
+        if emitted:
+            out.append(RareCategory(column=col.name, emitted=emitted, rare_in_real=len(rare)))
+    return out
+
+
+@dataclass
+class Distances:
+    """Nearest-neighbour distances between equal-size samples of the three sets."""
+
+    syn_train: np.ndarray  # (n, 2)
+    syn_holdout: np.ndarray  # (n, 1)
+    holdout_train: np.ndarray  # (n, 2)
+    train_syn: np.ndarray  # (n, 1) members' distance to the synthetic data
+    holdout_syn: np.ndarray  # (n, 1) non-members' distance to the synthetic data
+
+
+def distances(
+    enc: RowEncoder,
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    syn_reference: pd.DataFrame,
+) -> Distances:
+    """All the nearest-neighbour queries the privacy section needs, on pre-sampled frames.
+
+    The attack looks members and non-members up in a larger synthetic sample: the reference set
+    is the same for both, so its size biases neither, and a bigger one finds more copies.
+    """
+    t, h, s = enc.transform(train), enc.transform(holdout), enc.transform(synthetic)
+    ref = enc.transform(syn_reference)
+    return Distances(
+        syn_train=nearest(t, s, k=2)[0],
+        syn_holdout=nearest(h, s, k=1)[0],
+        holdout_train=nearest(t, h, k=2)[0],
+        train_syn=nearest(ref, t, k=1)[0],
+        holdout_syn=nearest(ref, h, k=1)[0],
+    )
+
+
+def component_scores(
+    dcr: float | None, mia: float | None, copies: float, copies_baseline: float | None
+) -> dict[str, float]:
+    """Each risk mapped to [0, 1] (1 = no signal); the privacy score is the weakest."""
+    out = {}
+    if dcr is not None:
+        out["dcr"] = 1.0 - float(np.clip((dcr - 0.5) / 0.5, 0, 1))
+    if mia is not None:
+        out["mia"] = 1.0 - float(np.clip((mia - 0.5) / 0.5, 0, 1))
+    excess = max(0.0, copies - (copies_baseline or 0.0))
+    # 5 % more exact copies than real unseen rows have is as bad as it gets
+    out["copies"] = 1.0 - float(np.clip(excess / 0.05, 0, 1))
+    return out
+
+
+def privacy_section(
+    *,
+    columns: list[Column],
+    train: pd.DataFrame,
+    holdout: pd.DataFrame | None,
+    synthetic: pd.DataFrame,
+    samples: tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame, pd.DataFrame],
+    protections: dict[str, Any],
+) -> Privacy:
+    """Build the privacy section.
+
+    ``samples`` are equal-size (train, holdout, synthetic) samples plus a larger synthetic sample
+    that the membership attack searches.
+    """
+    train_h, syn_h = row_hashes(train, columns), row_hashes(synthetic, columns)
+    copies = identical_share(syn_h, train_h)
+    copies_hol = (
+        identical_share(row_hashes(holdout, columns), train_h) if holdout is not None else None
+    )
+    rare = rare_categories(train, synthetic, columns)
+    t_s, h_s, s_s, s_ref = samples
+    fields: dict[str, Any] = dict.fromkeys(
+        [
+            "dcr_share",
+            "dcr_train_median",
+            "dcr_holdout_median",
+            "holdout_dcr_median",
+            "nndr_synthetic",
+            "nndr_holdout",
+            "mia_auc",
+        ]
+    )
+    note = None
+    if h_s is not None and len(h_s) > 0 and len(t_s) > 0 and len(s_s) > 0:
+        fields.update(_distance_fields(RowEncoder.fit(train, columns), t_s, h_s, s_s, s_ref))
+    else:
+        note = "no holdout given: DCR share, NNDR and membership inference need one"
+    comps = component_scores(fields["dcr_share"], fields["mia_auc"], copies, copies_hol)
+    score = 100.0 * min(comps.values())
+    return Privacy(
+        score=round(score, 2),
+        grade=grade_for(score),
+        identical_share=copies,
+        identical_share_holdout=copies_hol,
+        rare_categories_emitted=sum(r.emitted for r in rare),
+        rare_category_threshold=RARE_K,
+        rare_categories=rare,
+        sample_rows=len(t_s) if h_s is not None else 0,
+        protections=protections,
+        note=note,
+        **fields,
+    )
+
+
+def _distance_fields(
+    enc: RowEncoder, t: pd.DataFrame, h: pd.DataFrame, s: pd.DataFrame, ref: pd.DataFrame
+) -> dict[str, float]:
+    d = distances(enc, t, h, s, ref)
+    # membership inference: a member (train row) tends to have a synthetic row closer to it
+    mia = auc(-d.train_syn[:, 0], -d.holdout_syn[:, 0])
+    return {
+        "dcr_share": dcr_share(d.syn_train[:, 0], d.syn_holdout[:, 0]),
+        "dcr_train_median": float(np.median(d.syn_train[:, 0])),
+        "dcr_holdout_median": float(np.median(d.syn_holdout[:, 0])),
+        "holdout_dcr_median": float(np.median(d.holdout_train[:, 0])),
+        "nndr_synthetic": nndr(d.syn_train),
+        "nndr_holdout": nndr(d.holdout_train),
+        "mia_auc": mia,
+    }

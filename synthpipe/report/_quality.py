@@ -1,0 +1,198 @@
+"""Assemble the quality section from the individual metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from synthpipe.report._arrays import N_BINS, Arrays
+from synthpipe.report._columns import (
+    CONTINUOUS_KINDS,
+    NULL_TOKEN,
+    Column,
+    ColumnKind,
+    category_values,
+    numeric_values,
+)
+from synthpipe.report._fidelity import column_shape, compared_pairs, pair_trend
+from synthpipe.report.model import (
+    ColumnResult,
+    Constraints,
+    DeepStructure,
+    Distribution,
+    Heatmap,
+    PairResult,
+    Quality,
+    Utility,
+    grade_for,
+)
+
+WEIGHTS = {
+    "column_shapes": 0.3,
+    "column_pair_trends": 0.3,
+    "deep_structure": 0.1,
+    "ml_utility": 0.2,
+    "logical_constraints": 0.1,
+}
+PLOT_CATEGORIES = 12
+_SKIP_NOTES = {
+    ColumnKind.IDENTIFIER: "identifier (nearly all values distinct): regenerated, not compared",
+    ColumnKind.CONSTANT: "constant in the real data",
+    ColumnKind.EMPTY: "all null in the real data",
+}
+
+
+def _null_share(s: pd.Series) -> float:
+    return float(s.isna().mean()) if len(s) else 0.0
+
+
+def _fmt(x: float, kind: ColumnKind) -> str:
+    if kind is ColumnKind.DATETIME:
+        return str(pd.Timestamp(int(x)).date()) if np.isfinite(x) else ""
+    return f"{x:.3g}"
+
+
+def _numeric_distribution(col: Column, real: pd.Series, syn: pd.Series) -> Distribution:
+    """Histogram over 20 equal-width bins between the real 0.5 % and 99.5 % quantiles."""
+    r, s = numeric_values(real), numeric_values(syn)
+    r, s = r[~np.isnan(r)], s[~np.isnan(s)]
+    if len(r) == 0:
+        return Distribution(labels=[], real=[], synthetic=[])
+    lo, hi = np.quantile(r, [0.005, 0.995])
+    if lo == hi:
+        lo, hi = r.min(), r.max() + 1
+    edges = np.linspace(lo, hi, 2 * N_BINS + 1)
+    hr = np.histogram(np.clip(r, lo, hi), edges)[0] / max(len(r), 1)
+    hs = np.histogram(np.clip(s, lo, hi), edges)[0] / max(len(s), 1)
+    labels = [_fmt(e, col.kind) for e in edges[:-1]]
+    return Distribution(labels=labels, real=hr.round(5).tolist(), synthetic=hs.round(5).tolist())
+
+
+def _categorical_distribution(col: Column, real: pd.Series, syn: pd.Series) -> Distribution:
+    """Frequencies of the most common real categories; the rest pooled as "other"."""
+    top = list(col.categories[:PLOT_CATEGORIES])
+    rv, sv = pd.Series(category_values(real)), pd.Series(category_values(syn))
+    pr = rv.value_counts(normalize=True).reindex(top, fill_value=0.0)
+    ps = sv.value_counts(normalize=True).reindex(top, fill_value=0.0)
+    labels = ["(null)" if c == NULL_TOKEN else c for c in top]
+    real_f, syn_f = pr.tolist(), ps.tolist()
+    if len(col.categories) > PLOT_CATEGORIES:
+        labels.append("(other)")
+        real_f.append(max(0.0, 1 - sum(real_f)))
+        syn_f.append(max(0.0, 1 - sum(syn_f)))
+    return Distribution(
+        labels=[str(x)[:24] for x in labels],
+        real=[round(x, 5) for x in real_f],
+        synthetic=[round(x, 5) for x in syn_f],
+    )
+
+
+def column_results(
+    columns: list[Column], real: pd.DataFrame, syn: pd.DataFrame, rv: Arrays, sv: Arrays
+) -> list[ColumnResult]:
+    """Per-column similarity, null shares and plot data."""
+    return [_column_result(col, real[col.name], syn[col.name], rv, sv) for col in columns]
+
+
+def _column_result(col: Column, r: pd.Series, s: pd.Series, rv: Arrays, sv: Arrays) -> ColumnResult:
+    result = ColumnResult(
+        name=col.name,
+        kind=col.kind.value,
+        score=None,
+        metric=None,
+        null_share_real=_null_share(r),
+        null_share_synthetic=_null_share(s),
+        note=_SKIP_NOTES.get(col.kind),
+    )
+    if col.kind in _SKIP_NOTES:
+        return result
+    continuous = col.kind in CONTINUOUS_KINDS
+    dist = (_numeric_distribution if continuous else _categorical_distribution)(col, r, s)
+    return result.model_copy(
+        update={
+            "score": column_shape(col, r, s, rv, sv),
+            "metric": "ks_complement" if continuous else "tv_complement",
+            "distribution": dist,
+        }
+    )
+
+
+def _clean(x: float | None) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def pair_results(columns: list[Column], rv: Arrays, sv: Arrays) -> list[PairResult]:
+    """Dependency similarity of every pair of compared columns."""
+    out = []
+    for a, b in compared_pairs(columns):
+        score, r_real, r_syn, metric = pair_trend(a, b, rv, sv)
+        out.append(
+            PairResult(
+                columns=(a.name, b.name),
+                metric=metric,  # type: ignore[arg-type]
+                score=_clean(score),
+                real=_clean(r_real),
+                synthetic=_clean(r_syn),
+            )
+        )
+    return out
+
+
+def heatmap(columns: list[Column], pairs: list[PairResult]) -> Heatmap:
+    """|r| or Cramér's V matrices of the compared columns (1 on the diagonal)."""
+    names = [c.name for c in columns if c.kind in (*CONTINUOUS_KINDS, ColumnKind.CATEGORICAL)]
+    pos = {n: i for i, n in enumerate(names)}
+    n = len(names)
+    real: list[list[float | None]] = [[1.0 if i == j else None for j in range(n)] for i in range(n)]
+    syn: list[list[float | None]] = [row.copy() for row in real]
+    for p in pairs:
+        i, j = pos[p.columns[0]], pos[p.columns[1]]
+        for mat, v in ((real, p.real), (syn, p.synthetic)):
+            mat[i][j] = mat[j][i] = None if v is None else round(abs(v), 4)
+    return Heatmap(columns=names, real=real, synthetic=syn)
+
+
+def _mean(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None and np.isfinite(v)]
+    return float(np.mean(present)) if present else None
+
+
+def overall(components: dict[str, float | None]) -> tuple[float, dict[str, float]]:
+    """Weighted mean (0-100) of the components present, with the renormalised weights."""
+    present = {k: v for k, v in components.items() if v is not None}
+    if not present:
+        return 0.0, {}
+    total = sum(WEIGHTS[k] for k in present)
+    weights = {k: round(WEIGHTS[k] / total, 4) for k in present}
+    return 100.0 * sum(weights[k] * v for k, v in present.items()), weights
+
+
+def quality_section(
+    columns: list[ColumnResult],
+    pairs: list[PairResult],
+    structure: DeepStructure,
+    util: Utility,
+    cons: Constraints,
+    heat: Heatmap,
+) -> Quality:
+    """Combine the metric results into the quality section with its headline score."""
+    components = {
+        "column_shapes": _mean([c.score for c in columns]),
+        "column_pair_trends": _mean([p.score for p in pairs]),
+        "deep_structure": structure.score,
+        "ml_utility": util.score,
+        "logical_constraints": cons.score,
+    }
+    score, weights = overall(components)
+    return Quality(
+        score=round(score, 2),
+        grade=grade_for(score),
+        weights=weights,
+        columns=columns,
+        pairs=pairs,
+        heatmap=heat,
+        structure=structure,
+        utility=util,
+        constraints=cons,
+        **components,
+    )

@@ -1,0 +1,149 @@
+"""``evaluate``: the one public entry point that builds a :class:`Report`."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from synthpipe.errors import ConfigError
+from synthpipe.report._arrays import bin_edges, sample_rows, to_arrays
+from synthpipe.report._columns import Column, align, describe_columns
+from synthpipe.report._privacy_metrics import privacy_section
+from synthpipe.report._quality import column_results, heatmap, pair_results, quality_section
+from synthpipe.report._structure import constraints, deep_structure
+from synthpipe.report._utility import utility
+from synthpipe.report.distance import RowEncoder
+from synthpipe.report.model import Privacy, Report, Sampling
+
+DEFAULT_MAX_ROWS = 20_000
+DEFAULT_PRIVACY_ROWS = 5_000
+
+
+def _normalise(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise ConfigError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
+    return frame.rename(columns=str).reset_index(drop=True)
+
+
+def _column_warnings(real: pd.DataFrame, synthetic: pd.DataFrame) -> list[str]:
+    out = []
+    missing = [c for c in real.columns if c not in synthetic.columns]
+    extra = [c for c in synthetic.columns if c not in real.columns]
+    if missing:
+        out.append(f"synthetic data lacks real columns {missing}: compared as all-null")
+    if extra:
+        out.append(f"synthetic columns not in the real data are ignored: {extra}")
+    return out
+
+
+def _sampling(
+    real: pd.DataFrame, syn: pd.DataFrame, hol: pd.DataFrame | None, max_rows: int | None, priv: int
+) -> Sampling:
+    n_hol = 0 if hol is None else len(hol)
+    notes = []
+    big = max_rows is not None and max(len(real), len(syn), n_hol) > max_rows
+    if big:
+        notes.append(
+            f"pair trends, deep structure and ML utility use seeded samples of at most "
+            f"{max_rows:,} rows per set; column shapes, exact copies and constraints use all rows"
+        )
+    notes.append(f"distance metrics use equal-size samples of {priv:,} rows of each set")
+    return Sampling(
+        rows_real=len(real),
+        rows_synthetic=len(syn),
+        rows_holdout=n_hol,
+        columns=real.shape[1],
+        max_rows=max_rows,
+        subsampled=big,
+        notes=notes,
+    )
+
+
+def _privacy(
+    columns: list[Column],
+    real: pd.DataFrame,
+    hol: pd.DataFrame | None,
+    syn: pd.DataFrame,
+    n: int,
+    max_rows: int | None,
+    seed: int,
+    protections: dict[str, Any],
+) -> Privacy:
+    samples = (
+        sample_rows(real, n, seed).reset_index(drop=True),
+        None if hol is None else sample_rows(hol, n, seed + 1).reset_index(drop=True),
+        sample_rows(syn, n, seed + 2).reset_index(drop=True),
+        sample_rows(syn, max_rows, seed + 3).reset_index(drop=True),
+    )
+    return privacy_section(
+        columns=columns,
+        train=real,
+        holdout=hol,
+        synthetic=syn,
+        samples=samples,
+        protections=protections,
+    )
+
+
+def evaluate(
+    *,
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    holdout: pd.DataFrame | None = None,
+    target: str | None = None,
+    protections: dict[str, Any] | None = None,
+    max_rows: int | None = DEFAULT_MAX_ROWS,
+    privacy_rows: int = DEFAULT_PRIVACY_ROWS,
+    seed: int = 0,
+) -> Report:
+    """Measure how faithful and how private ``synthetic`` is.
+
+    Args:
+        real: the training rows the generator learned from.
+        synthetic: the generated rows (any dtypes; columns matched to ``real`` by name).
+        holdout: real rows the generator never saw; needed for DCR share, NNDR, membership
+            inference and ML utility (all ``None`` without it).
+        target: column for ML utility; ``None`` picks the last usable column.
+        protections: what was switched on (engine's describe(), filter summary); shown as is.
+        max_rows: cap per set for the sampled metrics (``None``: no cap; slow on big data).
+        privacy_rows: equal sample size of train, holdout and synthetic for distance metrics.
+        seed: seeds every sample, so the same inputs give the same report.
+    """
+    started = time.perf_counter()
+    real, syn = _normalise(real, "real"), _normalise(synthetic, "synthetic")
+    hol = None if holdout is None else _normalise(holdout, "holdout")
+    if len(real) == 0 or real.shape[1] == 0:
+        raise ConfigError("real data is empty: there is nothing to compare the synthetic data with")
+    warnings = _column_warnings(real, syn)
+    columns = describe_columns(real)
+    syn = align(syn, columns)
+    hol = None if hol is None else align(hol, columns)
+    n_priv = min(privacy_rows, len(real), len(syn), len(hol) if hol is not None else len(real))
+
+    edges = bin_edges(real, columns)
+    real_s, syn_s = sample_rows(real, max_rows, seed), sample_rows(syn, max_rows, seed + 1)
+    hol_s = None if hol is None else sample_rows(hol, max_rows, seed + 2)
+    rv, sv = to_arrays(real_s, columns, edges), to_arrays(syn_s, columns, edges)
+    full_rv, full_sv = to_arrays(real, columns, edges), to_arrays(syn, columns, edges)
+    pairs = pair_results(columns, rv, sv)
+    quality = quality_section(
+        column_results(columns, real, syn, full_rv, full_sv),
+        pairs,
+        deep_structure(RowEncoder.fit(real_s, columns), real_s, syn_s),
+        utility(columns=columns, train=real_s, synthetic=syn_s, holdout=hol_s, target=target),
+        constraints(columns, full_rv, full_sv),
+        heatmap(columns, pairs),
+    )
+    privacy = _privacy(columns, real, hol, syn, n_priv, max_rows, seed, protections or {})
+    return Report(
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        seconds=round(time.perf_counter() - started, 3),
+        seed=seed,
+        quality=quality,
+        privacy=privacy,
+        sampling=_sampling(real, syn, hol, max_rows, n_priv),
+        warnings=warnings,
+    )

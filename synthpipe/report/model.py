@@ -1,0 +1,218 @@
+"""The report's data model: what ``report.json`` contains, field by field.
+
+The JSON schema generated from these models is committed as ``templates/report.schema.json`` and a
+test keeps the two in step, so adding a field is a deliberate, reviewed change. Scores are in
+[0, 1] except the two headline scores (0-100); ``None`` means "not computable for this data" and
+the matching ``note`` says why.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+
+class Grade(StrEnum):
+    """Verbal grade of a 0-100 score (thresholds in :func:`grade_for`)."""
+
+    EXCELLENT = "Excellent"
+    GOOD = "Good"
+    MODERATE = "Moderate"
+    POOR = "Poor"
+    VERY_POOR = "Very poor"
+
+
+GRADE_THRESHOLDS: tuple[tuple[float, Grade], ...] = (
+    (90.0, Grade.EXCELLENT),
+    (80.0, Grade.GOOD),
+    (65.0, Grade.MODERATE),
+    (50.0, Grade.POOR),
+)
+
+
+def grade_for(score: float) -> Grade:
+    """Excellent ≥ 90, Good ≥ 80, Moderate ≥ 65, Poor ≥ 50, else Very poor."""
+    for threshold, grade in GRADE_THRESHOLDS:
+        if score >= threshold:
+            return grade
+    return Grade.VERY_POOR
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Distribution(_Model):
+    """Binned frequencies of one column, the data behind its plot."""
+
+    labels: list[str] = Field(description="bin or category labels, in display order")
+    real: list[float] = Field(description="share of real rows per label")
+    synthetic: list[float] = Field(description="share of synthetic rows per label")
+
+
+class ColumnResult(_Model):
+    """Distribution similarity of one column."""
+
+    name: str
+    kind: str = Field(description="numeric, datetime, categorical, identifier, constant or empty")
+    score: float | None = Field(description="KS complement (numbers, dates) or TV complement")
+    metric: Literal["ks_complement", "tv_complement"] | None
+    null_share_real: float
+    null_share_synthetic: float
+    distribution: Distribution | None = None
+    note: str | None = Field(None, description="why a column is not compared, if it is not")
+
+
+class PairResult(_Model):
+    """Dependency similarity of one column pair."""
+
+    columns: tuple[str, str]
+    metric: Literal["correlation", "contingency"]
+    score: float | None = Field(description="1 - |r_real - r_syn| / 2, or 1 - TV of the tables")
+    real: float | None = Field(description="Pearson r (correlation) or Cramér's V (contingency)")
+    synthetic: float | None
+
+
+class Heatmap(_Model):
+    """Association matrices (|Pearson r| or Cramér's V) of the real and synthetic data."""
+
+    columns: list[str]
+    real: list[list[float | None]]
+    synthetic: list[list[float | None]]
+
+
+class DeepStructure(_Model):
+    """Similarity of the data projected on the real data's principal components."""
+
+    score: float | None
+    components: int
+    explained_variance: list[float] = Field(description="share of real variance per component")
+    note: str | None = None
+
+
+class Utility(_Model):
+    """Train on synthetic, test on real holdout (TSTR) against train on real (TRTR)."""
+
+    score: float | None = Field(description="TSTR relative to TRTR, above chance level, in [0, 1]")
+    target: str | None
+    task: Literal["binary", "multiclass", "regression"] | None = None
+    metric: Literal["auc", "accuracy", "r2"] | None = None
+    tstr: float | None = None
+    trtr: float | None = None
+    target_chosen: Literal["given", "auto"] | None = None
+    note: str | None = None
+
+
+class Constraint(_Model):
+    """An inequality ``left <= right`` that holds in every real row."""
+
+    left: str
+    right: str
+    violation_share: float = Field(description="share of synthetic rows with left > right")
+
+
+class Constraints(_Model):
+    """Logical constraints learned from the real data and their violations."""
+
+    score: float | None = Field(description="1 - share of synthetic rows breaking any constraint")
+    violating_row_share: float | None
+    checked: list[Constraint]
+
+
+class Quality(_Model):
+    """How faithful the synthetic data is."""
+
+    score: float = Field(description="overall quality 0-100: weighted mean of the components")
+    grade: Grade
+    column_shapes: float | None
+    column_pair_trends: float | None
+    deep_structure: float | None
+    ml_utility: float | None
+    logical_constraints: float | None
+    weights: dict[str, float] = Field(description="component weights (renormalised over present)")
+    columns: list[ColumnResult]
+    pairs: list[PairResult]
+    heatmap: Heatmap
+    structure: DeepStructure
+    utility: Utility
+    constraints: Constraints
+
+
+class RareCategory(_Model):
+    """A column whose rare real categories appear verbatim in the synthetic data."""
+
+    column: str
+    emitted: int = Field(description="rare real categories (< k holders) found in synthetic")
+    rare_in_real: int
+
+
+class Privacy(_Model):
+    """How much the synthetic data reveals about the training rows."""
+
+    score: float = Field(description="0-100; the weakest of the DCR, MIA and copy components")
+    grade: Grade
+    dcr_share: float | None = Field(
+        description="share of synthetic rows nearer to train (0.5 ideal)"
+    )
+    dcr_train_median: float | None = Field(description="median distance synthetic → train")
+    dcr_holdout_median: float | None = Field(description="median distance synthetic → holdout")
+    holdout_dcr_median: float | None = Field(description="median distance holdout → train")
+    identical_share: float = Field(description="share of synthetic rows equal to a training row")
+    identical_share_holdout: float | None = Field(description="same for holdout rows (baseline)")
+    nndr_synthetic: float | None = Field(description="median nearest/second-nearest ratio to train")
+    nndr_holdout: float | None = Field(description="same for holdout rows (baseline)")
+    mia_auc: float | None = Field(description="distance-based membership inference AUC (0.5 ideal)")
+    rare_categories_emitted: int
+    rare_category_threshold: int
+    rare_categories: list[RareCategory]
+    sample_rows: int = Field(description="rows per set used for the distance metrics")
+    protections: dict[str, Any] = Field(description="engine and filter protections that were on")
+    note: str | None = None
+
+
+class Sampling(_Model):
+    """Input sizes and the subsamples the metrics used."""
+
+    rows_real: int
+    rows_synthetic: int
+    rows_holdout: int
+    columns: int
+    max_rows: int | None
+    subsampled: bool
+    notes: list[str]
+
+
+class GateResult(_Model):
+    """One gate that failed: which, the measured value and the threshold."""
+
+    gate: str
+    value: float | None
+    threshold: float
+    message: str
+
+
+class Report(_Model):
+    """The quality and privacy report of one synthetic set; ``report.json`` is its dump."""
+
+    schema_version: str = SCHEMA_VERSION
+    created_at: str = Field(description="UTC timestamp, ISO 8601")
+    seconds: float = Field(description="wall time of the evaluation")
+    seed: int
+    quality: Quality
+    privacy: Privacy
+    sampling: Sampling
+    warnings: list[str] = Field(default_factory=list)
+
+    def to_json(self) -> str:
+        """The report as indented JSON, matching ``templates/report.schema.json``."""
+        return self.model_dump_json(indent=2)
+
+    def to_html(self) -> str:
+        """One self-contained HTML page (inline CSS and SVG; opens offline)."""
+        from synthpipe.report.html import render_html
+
+        return render_html(self)

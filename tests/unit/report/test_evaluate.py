@@ -1,0 +1,146 @@
+"""evaluate() on hand-built cases whose right answer is known."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthpipe.errors import GateFailed
+from synthpipe.report import Gates, Grade, Report, check_gates, evaluate, raise_for_gates
+
+
+@pytest.fixture(scope="module")
+def reports(frames: dict[str, pd.DataFrame]) -> dict[str, Report]:
+    train, holdout = frames["train"], frames["holdout"]
+    shuffled = pd.DataFrame(
+        {c: train[c].sample(frac=1, random_state=k).to_numpy() for k, c in enumerate(train.columns)}
+    )
+    cases = {
+        "identical": train,
+        "fresh": frames["fresh"],
+        "from_holdout": holdout.sample(n=600, replace=True, random_state=0),
+        "shuffled": shuffled,
+    }
+    return {k: evaluate(real=train, synthetic=v, holdout=holdout, seed=0) for k, v in cases.items()}
+
+
+def test_identical_data_scores_top_quality(reports: dict[str, Report]) -> None:
+    q = reports["identical"].quality
+    assert q.score == pytest.approx(100.0, abs=0.5)
+    assert q.grade is Grade.EXCELLENT
+    assert q.column_shapes == pytest.approx(1.0) and q.column_pair_trends == pytest.approx(1.0)
+
+
+def test_independently_shuffled_columns_score_low_on_pairs(reports: dict[str, Report]) -> None:
+    shuffled, fresh = reports["shuffled"].quality, reports["fresh"].quality
+    assert shuffled.column_shapes == pytest.approx(1.0)  # marginals untouched
+    assert shuffled.column_pair_trends < 0.75 < fresh.column_pair_trends
+    assert shuffled.deep_structure < fresh.deep_structure
+    assert shuffled.score < fresh.score - 10
+
+
+def test_copy_of_training_rows_fails_privacy_and_gates(reports: dict[str, Report]) -> None:
+    p = reports["identical"].privacy
+    assert p.identical_share == pytest.approx(1.0)
+    # train and holdout are compared at equal size, so only 600 of the 1500 copies can be found
+    assert p.dcr_share > 0.65 and p.mia_auc > 0.9
+    assert p.grade is Grade.VERY_POOR
+    failed = {f.gate for f in check_gates(reports["identical"], Gates())}
+    assert {"max_dcr_share", "max_mia_auc", "max_excess_identical_share"} <= failed
+
+
+def test_gate_error_names_gate_value_and_threshold(reports: dict[str, Report]) -> None:
+    with pytest.raises(GateFailed) as info:
+        raise_for_gates(reports["identical"], Gates(max_dcr_share=0.55))
+    assert "max_dcr_share" in str(info.value) and "0.55" in str(info.value)
+    assert any(f["gate"] == "max_dcr_share" and f["threshold"] == 0.55 for f in info.value.failures)
+
+
+@pytest.mark.parametrize("case", ["from_holdout", "fresh"])
+def test_unseen_real_rows_pass_privacy(reports: dict[str, Report], case: str) -> None:
+    report = reports[case]
+    assert check_gates(report, Gates(min_quality=80)) == []
+    assert report.privacy.grade in (Grade.EXCELLENT, Grade.GOOD)
+    assert report.privacy.identical_share == 0.0
+
+
+def test_fresh_draw_is_near_ideal(reports: dict[str, Report]) -> None:
+    p = reports["fresh"].privacy
+    assert abs(p.dcr_share - 0.5) < 0.05 and abs(p.mia_auc - 0.5) < 0.05
+    assert reports["fresh"].quality.grade is Grade.EXCELLENT
+
+
+def test_every_column_kind_is_handled(reports: dict[str, Report]) -> None:
+    kinds = {c.name: c.kind for c in reports["fresh"].quality.columns}
+    assert kinds == {
+        "user_id": "identifier",
+        "x": "numeric",
+        "y": "numeric",
+        "group": "categorical",
+        "visits": "numeric",
+        "amount": "numeric",
+        "flag": "categorical",
+        "created": "datetime",
+        "day": "datetime",
+        "min_s": "numeric",
+        "max_s": "numeric",
+        "const": "constant",
+        "empty": "empty",
+    }
+
+
+def test_logical_constraints_found_and_violations_counted(frames: dict[str, pd.DataFrame]) -> None:
+    train = frames["train"]
+    broken = frames["fresh"].assign(
+        min_s=lambda d: np.where(d.index % 4 == 0, d.max_s + 1, d.min_s)
+    )
+    report = evaluate(real=train, synthetic=broken, holdout=frames["holdout"])
+    rules = {(c.left, c.right): c.violation_share for c in report.quality.constraints.checked}
+    assert rules[("min_s", "max_s")] == pytest.approx(0.25, abs=0.01)
+    assert report.quality.constraints.violating_row_share >= 0.25
+
+
+def test_utility_with_given_target(frames: dict[str, pd.DataFrame]) -> None:
+    report = evaluate(
+        real=frames["train"], synthetic=frames["fresh"], holdout=frames["holdout"], target="flag"
+    )
+    u = report.quality.utility
+    assert (u.target, u.task, u.metric, u.target_chosen) == ("flag", "binary", "auc", "given")
+    assert u.trtr > 0.8 and u.score > 0.9
+
+
+def test_without_holdout_distance_metrics_are_missing_not_failing(
+    frames: dict[str, pd.DataFrame],
+) -> None:
+    report = evaluate(real=frames["train"], synthetic=frames["fresh"])
+    assert report.privacy.dcr_share is None and report.privacy.note
+    assert report.quality.ml_utility is None
+    assert check_gates(report, Gates()) == []
+
+
+def test_subsampling_is_reported_and_json_round_trips(frames: dict[str, pd.DataFrame]) -> None:
+    report = evaluate(
+        real=frames["train"],
+        synthetic=frames["fresh"],
+        holdout=frames["holdout"],
+        max_rows=500,
+        privacy_rows=300,
+        protections={"filters": {"enabled": True}},
+    )
+    assert report.sampling.subsampled and report.privacy.sample_rows == 300
+    assert Report.model_validate_json(report.to_json()) == report
+    assert json.loads(report.to_json())["privacy"]["protections"] == {"filters": {"enabled": True}}
+
+
+def test_mismatched_dtypes_and_missing_columns(frames: dict[str, pd.DataFrame]) -> None:
+    train = frames["train"]
+    syn = frames["fresh"].drop(columns=["y"]).astype({"visits": "float64", "group": object})
+    syn["extra"] = 1
+    report = evaluate(real=train, synthetic=syn, holdout=frames["holdout"])
+    assert any("lacks real columns ['y']" in w for w in report.warnings)
+    assert any("extra" in w for w in report.warnings)
+    visits = next(c for c in report.quality.columns if c.name == "visits")
+    assert visits.score > 0.9

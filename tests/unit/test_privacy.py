@@ -1,0 +1,82 @@
+"""Privacy filters: near copies go, the row count stays, the summary tells what happened."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthpipe.privacy import PrivacyFilters, apply_filters
+
+
+def _table(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    return pd.DataFrame(
+        {
+            "x": x,
+            "y": x * 3 + rng.normal(size=n),
+            "n": pd.array(rng.integers(0, 1000, n), dtype="Int64"),
+            "cat": pd.Series(rng.choice(["a", "b", "c", "d"], n), dtype="str"),
+            "when": pd.Timestamp("2024-01-01", tz="UTC")
+            + pd.to_timedelta(rng.integers(0, 10**6, n), unit="s"),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def data() -> dict[str, pd.DataFrame]:
+    return {"train": _table(2000, 1), "holdout": _table(500, 2), "fresh": _table(1000, 3)}
+
+
+def _resampler(seed: int):
+    rng = np.random.default_rng(seed)
+    return lambda n: _table(n, int(rng.integers(10**6)))
+
+
+def test_near_copies_are_dropped_and_count_topped_up(data: dict[str, pd.DataFrame]) -> None:
+    train = data["train"]
+    copies = train.iloc[:200].copy()
+    copies["x"] += 1e-6  # a near copy, not an exact one
+    exact = train.iloc[200:300]
+    syn = pd.concat([data["fresh"].iloc[:700], copies, exact], ignore_index=True)
+    out, summary = apply_filters(
+        syn, train=train, holdout=data["holdout"], resample=_resampler(0), seed=0
+    )
+    assert len(out) == len(syn) and summary["shortfall"] == 0
+    assert summary["dropped"]["exact_copy"] == 100
+    assert summary["dropped"]["similarity"] >= 200
+    assert out.merge(train, on=list(train.columns)).empty  # no exact copy survived
+    assert summary["resampled_rows"] > 0
+    assert list(out.columns) == list(syn.columns) and out["n"].dtype == "Int64"
+    json.dumps(summary)
+
+
+def test_fresh_rows_mostly_kept(data: dict[str, pd.DataFrame]) -> None:
+    out, summary = apply_filters(data["fresh"], train=data["train"], holdout=data["holdout"])
+    dropped = sum(summary["dropped"].values())
+    # a perfect generator loses about similarity_quantile + (1 - outlier_quantile) of its rows
+    assert dropped < 0.12 * len(data["fresh"])
+    assert len(out) == len(data["fresh"]) - dropped and summary["shortfall"] == dropped
+
+
+def test_disabled_filters_leave_data_untouched(data: dict[str, pd.DataFrame]) -> None:
+    syn = data["train"].iloc[:100]
+    out, summary = apply_filters(syn, train=data["train"], settings=PrivacyFilters(enabled=False))
+    assert out is syn and summary["enabled"] is False
+
+
+def test_without_holdout_threshold_comes_from_train(data: dict[str, pd.DataFrame]) -> None:
+    syn = pd.concat([data["fresh"].iloc[:300], data["train"].iloc[:50]], ignore_index=True)
+    settings = PrivacyFilters(exact_copies=False)
+    _out, summary = apply_filters(syn, train=data["train"], settings=settings)
+    assert summary["dropped"]["similarity"] >= 50 and summary["dropped"]["exact_copy"] == 0
+    assert summary["thresholds"]["similarity"] > 0
+
+
+def test_common_combinations_are_not_exact_copies() -> None:
+    train = pd.DataFrame({"a": ["x", "y"] * 500, "b": ["p", "q", "r", "s"] * 250})
+    out, summary = apply_filters(train.iloc[:100], train=train, holdout=train.iloc[:50])
+    assert len(out) == 100 and summary["dropped"]["exact_copy"] == 0
