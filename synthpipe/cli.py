@@ -55,6 +55,8 @@ def progress_bars() -> Iterator[Callable[[str, float], None]]:
 
         def report(step: str, fraction: float) -> None:
             if step not in tasks:
+                for earlier in tasks.values():  # a new step means the earlier ones are over (e.g. early stopping)
+                    bars.update(earlier, completed=1.0)
                 tasks[step] = bars.add_task(step, total=1.0)
             bars.update(tasks[step], completed=min(max(fraction, 0.0), 1.0))
 

@@ -19,8 +19,8 @@ from pydantic import BaseModel
 from synthpipe.errors import EmptyResult, QueryError, SchemaError
 from synthpipe.sources import open_batches
 from synthpipe.stores import Store
-from synthpipe.writers import TableWriter, open_writer
 from synthpipe.workspace import Workspace
+from synthpipe.writers import TableWriter, open_writer
 
 StagingFormat = Literal["parquet", "csv"]
 
@@ -140,7 +140,5 @@ def describe_schema(schema: pa.Schema, rows: int) -> dict[str, Any]:
     """The staged schema as JSON: what later stages and people can rely on."""
     return {
         "rows": rows,
-        "columns": [
-            {"name": field.name, "type": str(field.type), "nullable": field.nullable} for field in schema
-        ],
+        "columns": [{"name": field.name, "type": str(field.type), "nullable": field.nullable} for field in schema],
     }

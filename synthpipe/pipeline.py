@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
@@ -55,11 +56,12 @@ def run_pipeline(
     started = time.perf_counter()
     run_id = run_id or new_run_id()
     staging = spec.staging.store()
-    common = {"name": spec.dataset_name, "run_id": run_id}
+    common: dict[str, Any] = {"name": spec.dataset_name, "run_id": run_id}
     announce = on_stage or (lambda _name: None)
     with stage("extract"):
         announce("extract")
-        extracted = extract(query=spec.query, source=spec.source.url, staging=staging, fmt=spec.staging.format, **common)
+        extracted = extract(query=spec.query, source=spec.source.url, staging=staging,
+                            fmt=spec.staging.format, **common)  # fmt: skip
     with stage("synthesize"):
         announce("synthesize")
         s = spec.synthesis

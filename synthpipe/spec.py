@@ -60,9 +60,7 @@ class PipelineSpec(_Strict):
     name: str | None = Field(None, description="data set name used in keys; default: the SQL file's stem")
     source: SourceSpec
     staging: StoreSpec = Field(default_factory=lambda: StoreSpec(url="./synthpipe-output/staging"))
-    destination: StoreSpec = Field(
-        default_factory=lambda: StoreSpec(url="./synthpipe-output/synthetic", format="csv")
-    )
+    destination: StoreSpec = Field(default_factory=lambda: StoreSpec(url="./synthpipe-output/synthetic", format="csv"))
     synthesis: SynthesisSpec = Field(default_factory=SynthesisSpec)
     gates: Gates = Field(default_factory=Gates)
 

@@ -10,6 +10,7 @@ stage of its own so Airflow can fan generation out over shards; ``synthesize`` c
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,7 +24,8 @@ from pydantic import BaseModel
 from synthpipe.engine import Synthesizer
 from synthpipe.errors import ConfigError, GateFailed
 from synthpipe.privacy import PrivacyFilters, apply_filters
-from synthpipe.report import Gates, check_gates, evaluate as evaluate_report
+from synthpipe.report import Gates, check_gates
+from synthpipe.report import evaluate as evaluate_report
 from synthpipe.stores import Store
 from synthpipe.workspace import Workspace, as_store
 from synthpipe.writers import read_table, schema_from_json
@@ -144,13 +146,15 @@ def generate(
     shard_seed = int(np.random.SeedSequence([seed, shard, shards]).generate_state(1)[0])
     key = workspace.shard_key(shard, shards)
     chunks = _filtered_chunks(synthesizer, count, shard_seed, chunk_rows, settings, reference)
-    written, dropped = _write_chunks(workspace, key, chunks, count, progress)
+    written, filters = _write_chunks(workspace, key, chunks, count, progress)
+    if filters is not None:
+        workspace.store.write_bytes(workspace.filters_key(shard, shards), json.dumps(filters, default=str).encode())
     return GenerateResult(
         uri=workspace.uri(key),
         rows=written,
         shard=shard,
         shards=shards,
-        filtered_rows=dropped,
+        filtered_rows=sum(filters["dropped"].values()) if filters else 0,
         seconds=round(time.perf_counter() - started, 3),
     )
 
@@ -179,7 +183,7 @@ def evaluate(
     synthetic = _read_frames(synthetic_uris, options)
     real = read_table(train_uri, storage_options=options).to_pandas()
     holdout = read_table(holdout_uri, storage_options=options).to_pandas()
-    protections = _protections(model_uri, options)
+    protections = _protections(workspace, model_uri, synthetic_uris)
     report = evaluate_report(
         real=real, synthetic=synthetic, holdout=holdout, target=target, protections=protections, seed=seed
     )
@@ -278,17 +282,17 @@ def _filtered_chunks(
     chunk_rows: int,
     settings: PrivacyFilters,
     reference: tuple[pd.DataFrame, pd.DataFrame] | None,
-) -> Iterator[tuple[pa.Table, int]]:
-    """Synthetic chunks after the privacy filters, each with the number of rows the filters replaced."""
+) -> Iterator[tuple[pa.Table, dict[str, Any] | None]]:
+    """Synthetic chunks after the privacy filters, each with the filters' summary (None when off)."""
     for index, chunk in enumerate(synthesizer.sample_chunks(count, chunk_size=chunk_rows, seed=seed)):
         frame = chunk.to_pandas() if isinstance(chunk, pa.Table) else chunk
         if reference is None:
-            yield pa.Table.from_pandas(frame, preserve_index=False), 0
+            yield pa.Table.from_pandas(frame, preserve_index=False), None
             continue
         refill_seed = int(np.random.SeedSequence([seed, index, 1]).generate_state(1)[0])
         filtered, summary = apply_filters(frame, train=reference[0], holdout=reference[1], settings=settings,
                                           resample=_resampler(synthesizer, refill_seed), seed=refill_seed)  # fmt: skip
-        yield pa.Table.from_pandas(filtered, preserve_index=False), int(summary.get("replaced_rows", 0))
+        yield pa.Table.from_pandas(filtered, preserve_index=False), summary
 
 
 def _resampler(synthesizer: Synthesizer, seed: int) -> Callable[[int], pd.DataFrame]:
@@ -303,21 +307,38 @@ def _resampler(synthesizer: Synthesizer, seed: int) -> Callable[[int], pd.DataFr
 
 
 def _write_chunks(
-    workspace: Workspace, key: str, chunks: Iterator[tuple[pa.Table, int]], total: int, progress: Progress | None
-) -> tuple[int, int]:
-    written = dropped = 0
+    workspace: Workspace,
+    key: str,
+    chunks: Iterator[tuple[pa.Table, dict[str, Any] | None]],
+    total: int,
+    progress: Progress | None,
+) -> tuple[int, dict[str, Any] | None]:
+    """Stream the chunks into one Parquet shard; returns its row count and the merged filter summary."""
+    written = 0
+    merged: dict[str, Any] | None = None
     writer: pq.ParquetWriter | None = None
     with workspace.store.atomic_writer(key) as handle:
-        for table, replaced in chunks:
+        for table, summary in chunks:
             if writer is None:
                 writer = pq.ParquetWriter(handle, table.schema, compression="zstd")
             writer.write_table(table.cast(writer.schema))
-            written, dropped = written + table.num_rows, dropped + replaced
+            written += table.num_rows
+            merged = merge_filter_summaries(merged, summary)
             if progress:
                 progress("generate", written / max(total, 1))
         if writer is not None:
             writer.close()
-    return written, dropped
+    return written, merged
+
+
+def merge_filter_summaries(total: dict[str, Any] | None, part: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Add up the privacy filters' per-chunk summaries (counts add; settings and thresholds are shared)."""
+    if part is None or total is None:
+        return part if total is None else total
+    merged = {**total, "dropped": {k: total["dropped"][k] + part["dropped"].get(k, 0) for k in total["dropped"]}}
+    for count in ("rows_in", "rows_out", "resampled_rows", "rounds", "shortfall"):
+        merged[count] = total.get(count, 0) + part.get(count, 0)
+    return merged
 
 
 def _read_frames(uris: list[str], options: dict[str, Any]) -> pd.DataFrame:
@@ -325,10 +346,22 @@ def _read_frames(uris: list[str], options: dict[str, Any]) -> pd.DataFrame:
     return pa.concat_tables(tables).to_pandas() if tables else pd.DataFrame()
 
 
-def _protections(model_uri: str | None, options: dict[str, Any]) -> dict[str, Any] | None:
-    if model_uri is None:
-        return None
-    return {"engine": Synthesizer.load(model_uri, storage_options=options).describe()}
+def _protections(workspace: Workspace, model_uri: str | None, synthetic_uris: list[str]) -> dict[str, Any]:
+    """What protected this synthetic set: the engine's choices and the privacy filters' work."""
+    options = workspace.store.storage_options
+    protections: dict[str, Any] = {}
+    if model_uri is not None:
+        protections["engine"] = Synthesizer.load(model_uri, storage_options=options).describe()
+    summaries = []
+    for uri in synthetic_uris:
+        key = uri.rsplit("/", 1)[-1].removesuffix(".parquet") + ".filters.json"
+        if workspace.store.exists(key):
+            summaries.append(json.loads(workspace.store.read_bytes(key)))
+    merged: dict[str, Any] | None = None
+    for summary in summaries:
+        merged = merge_filter_summaries(merged, summary)
+    protections["privacy_filters"] = merged or {"enabled": False}
+    return protections
 
 
 def _evaluation_result(report: Any, json_uri: str, html_uri: str, failures: list[Any]) -> EvaluateResult:

@@ -59,6 +59,10 @@ class Workspace:
     def shard_key(self, shard: int, shards: int) -> str:
         return f"{self.prefix}_synthetic.part-{shard:05d}-of-{shards:05d}.parquet"
 
+    def filters_key(self, shard: int, shards: int) -> str:
+        """The privacy filters' summary for one shard, read back by evaluate for the report."""
+        return self.shard_key(shard, shards).removesuffix(".parquet") + ".filters.json"
+
     def synthetic_key(self, fmt: str) -> str:
         return f"{self.prefix}_synthetic.{fmt}"
 

@@ -54,8 +54,9 @@ def check_format(fmt: str) -> TableFormat:
 
 def open_writer(handle: IO[bytes], schema: pa.Schema, fmt: str) -> TableWriter:
     """A streaming writer of ``fmt`` on an open binary handle (e.g. a Store's atomic writer)."""
-    writer: TableWriter = _ParquetWriter(handle, schema) if check_format(fmt) == "parquet" else _CsvWriter(handle, schema)
-    return writer
+    if check_format(fmt) == "parquet":
+        return _ParquetWriter(handle, schema)
+    return _CsvWriter(handle, schema)
 
 
 def format_of(uri: str) -> TableFormat:

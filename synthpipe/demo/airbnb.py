@@ -257,8 +257,8 @@ def _action_rows(rng: np.random.Generator, size: int) -> list[np.ndarray]:
 
 def _seconds(rng: np.random.Generator, size: int) -> np.ndarray:
     """Seconds between actions: log-normal body, a very heavy tail, some nulls."""
-    body = rng.lognormal(mean=7.0, sigma=2.0, size=size)
+    body: np.ndarray = rng.lognormal(mean=7.0, sigma=2.0, size=size)
     tail = rng.random(size) < 0.01
     body = np.where(tail, rng.uniform(1e5, 1.8e6, size=size), body)
-    body = np.round(np.minimum(body, 1_799_977))  # the public log caps gaps at ~21 days
-    return np.where(rng.random(size) < 0.013, np.nan, body)
+    capped = np.round(np.minimum(body, 1_799_977.0))  # the public log caps gaps at ~21 days
+    return np.where(rng.random(size) < 0.013, np.nan, capped)

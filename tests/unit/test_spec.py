@@ -37,7 +37,7 @@ def test_missing_env_var_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def test_unknown_field_and_bad_format_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="sourse"):
         PipelineSpec.from_dict({"query": "q.sql", "sourse": {"url": "x"}})
-    with pytest.raises(ConfigError, match="destination.format"):
+    with pytest.raises(ConfigError, match=r"destination\.format"):
         PipelineSpec.from_dict({"query": "q.sql", "source": {"url": "duckdb:///x"},
                                 "destination": {"url": "out", "format": "xlsx"}})  # fmt: skip
 
