@@ -1,0 +1,47 @@
+"""One codec per column kind, chosen by :func:`build_codec`; rebuilt from JSON by :func:`codec_from_json`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from synthpipe.engine.codecs.base import Codec
+from synthpipe.engine.codecs.categorical import CategoricalCodec
+from synthpipe.engine.codecs.fixed import NullCodec
+from synthpipe.engine.codecs.identifier import IdentifierCodec, looks_like_identifier
+from synthpipe.engine.codecs.numeric import NumericCodec
+from synthpipe.engine.config import EngineConfig
+from synthpipe.engine.frames import StorageType, storage_type
+
+__all__ = ["Codec", "build_codec", "codec_from_json", "codec_to_json"]
+
+_CODECS: dict[str, type[Codec]] = {
+    "numeric": NumericCodec,
+    "categorical": CategoricalCodec,
+    "identifier": IdentifierCodec,
+    "null": NullCodec,
+}
+_NUMERIC_LOGICALS = {"int", "float", "decimal", "date", "datetime", "timedelta"}
+
+
+def build_codec(series: pd.Series, cfg: EngineConfig) -> Codec:
+    """Pick and fit the codec for one column (the choice shows in ``describe()``)."""
+    storage = storage_type(series)
+    if storage.logical == "null" or series.isna().all():
+        return NullCodec(storage)
+    if cfg.detect_identifiers and looks_like_identifier(series, storage):
+        return IdentifierCodec.fit(series, storage)
+    if storage.logical in _NUMERIC_LOGICALS:
+        return NumericCodec.fit(series, storage, cfg)
+    return CategoricalCodec.fit(series, storage, cfg)
+
+
+def codec_to_json(codec: Codec) -> dict[str, Any]:
+    return {"codec": codec.kind_name, "storage": codec.storage.to_json(), "params": codec.params()}
+
+
+def codec_from_json(data: dict[str, Any]) -> Codec:
+    """Rebuild a codec; raises KeyError/TypeError/ValueError on malformed input (caller wraps)."""
+    cls = _CODECS[str(data["codec"])]
+    return cls.from_params(StorageType.from_json(data["storage"]), dict(data["params"]))

@@ -1,0 +1,132 @@
+"""Strings, categoricals and booleans: one token per frequent category.
+
+Privacy: a category held by fewer than ``rare_category_min_count`` rows could single a
+person out, so it is merged into one rare token and never emitted verbatim; string columns
+emit ``rare_token`` in its place, category-dtype columns emit null (the dtype cannot hold
+a new label). Booleans are not merged: a two-valued column has no identifying labels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthpipe.engine.codecs.base import Codec
+from synthpipe.engine.config import EngineConfig
+from synthpipe.engine.frames import StorageType, restore_labels, restore_numeric
+
+
+class CategoricalCodec(Codec):
+    """Tokens: kept categories (most frequent first), then rare (if merged), then null."""
+
+    kind_name = "categorical"
+
+    def __init__(
+        self,
+        storage: StorageType,
+        *,
+        categories: list[Any],
+        has_rare: bool,
+        has_null: bool,
+        rare_label: str | None,
+        merged: int,
+        distinct: int,
+    ) -> None:
+        super().__init__(storage)
+        self.categories = categories
+        self.has_rare, self.has_null = has_rare, has_null
+        self.rare_label, self.merged, self.distinct = rare_label, merged, distinct
+        self._index = {c: i for i, c in enumerate(categories)}
+        labels: list[Any] = [*categories] + [rare_label] * has_rare + [None] * has_null
+        self._labels = np.asarray(labels, dtype=object)
+
+    @classmethod
+    def fit(cls, series: pd.Series, storage: StorageType, cfg: EngineConfig) -> CategoricalCodec:
+        labels = _labels(series, storage)
+        counts = labels.dropna().value_counts(sort=True)
+        is_bool = storage.logical == "bool"
+        min_count = 1 if is_bool else cfg.rare_category_min_count
+        kept = counts[counts >= min_count].iloc[: cfg.max_categories]
+        merged = len(counts) - len(kept)
+        rare_label = cfg.rare_token if storage.logical == "string" and storage.dtype != "category" else None
+        return cls(
+            storage,
+            categories=[_plain(c) for c in kept.index],
+            has_rare=merged > 0,
+            has_null=bool(labels.isna().any()),
+            rare_label=rare_label,
+            merged=merged,
+            distinct=len(counts),
+        )
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.categories) + self.has_rare + self.has_null
+
+    def encode(self, series: pd.Series) -> np.ndarray:
+        labels = _labels(series, self.storage)
+        rare = len(self.categories) if self.has_rare else -1
+        null = self.n_tokens - 1
+        codes = labels.map(self._index)
+        out = codes.to_numpy(dtype="float64", na_value=np.nan)
+        out = np.where(np.isnan(out), rare, out)
+        out = np.where(labels.isna().to_numpy(), null, out)
+        if (out < 0).any():
+            out = np.where(out < 0, 0, out)  # unseen label at encode time: nearest is the mode
+        return out.astype(np.int32)
+
+    def decode(self, tokens: np.ndarray, rng: np.random.Generator, start: int) -> pd.Series:
+        values = self._labels[tokens]
+        if self.storage.logical == "bool":
+            floats = np.asarray([np.nan if v is None else float(v) for v in values], dtype="float64")
+            return restore_numeric(floats, self.storage, 1)
+        return restore_labels(values, self.storage)
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "categories": self.categories,
+            "has_rare": self.has_rare,
+            "has_null": self.has_null,
+            "rare_label": self.rare_label,
+            "merged": self.merged,
+            "distinct": self.distinct,
+        }
+
+    @classmethod
+    def from_params(cls, storage: StorageType, params: dict[str, Any]) -> CategoricalCodec:
+        return cls(storage, **params)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self._kind(),
+            "tokens": self.n_tokens,
+            "categories_kept": len(self.categories),
+            "distinct_values": self.distinct,
+            "protection": {
+                "rare_categories_merged": self.merged,
+                "rare_emitted_as": self.rare_label if self.has_rare else None,
+            },
+        }
+
+    def _kind(self) -> str:
+        if self.n_tokens <= 1:
+            return "all-null" if self.has_null else "constant"
+        if self.storage.logical == "bool":
+            return "boolean"
+        rare_share = self.merged / max(self.distinct, 1)
+        return "text" if self.distinct > 100 and rare_share > 0.9 else "categorical"
+
+
+def _labels(series: pd.Series, storage: StorageType) -> pd.Series:
+    """Object labels with None for null; booleans become Python bools."""
+    if storage.logical == "bool":
+        out = series.astype(object).where(series.notna(), None)
+        return out.map(lambda v: None if v is None else bool(v))
+    out = series.astype(object)
+    return out.where(series.notna(), None)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value

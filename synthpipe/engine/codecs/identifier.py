@@ -1,0 +1,172 @@
+"""Unique keys (``user_id``...): detected, never learned, regenerated as fresh keys.
+
+Why: a key carries no distribution worth learning and copying it would link a synthetic
+row to a real person. Fresh keys keep the type and the format (prefix, digit width,
+UUID layout, alphabet and length) and are unique within one ``sample`` call:
+- integers and ``<prefix><digits><suffix>`` strings continue after the largest real number,
+  so they can never equal a real key;
+- UUIDs are drawn at random (collisions are astronomically unlikely);
+- other strings are a seeded bijection of the row index into the column's alphabet.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthpipe.engine.codecs.base import Codec
+from synthpipe.engine.frames import StorageType, restore_labels, restore_numeric
+from synthpipe.errors import ModelError
+
+_ID_NAME = re.compile(r"(^|_|\b)(id|key|uuid|guid)$|^(id|key|uuid)(_|$)|Id$|ID$", re.IGNORECASE)
+_NUMBERED = re.compile(r"^(\D*?)(\d+)(\D*)$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_MULTIPLIER = 1_000_003  # prime: coprime with any alphabet size we use, so the map is bijective
+
+
+def looks_like_identifier(series: pd.Series, storage: StorageType) -> bool:
+    """Unique, non-null integers or strings that look like keys, not measurements or text."""
+    n = len(series)
+    if n < 20 or storage.logical not in ("int", "string") or series.isna().any():
+        return False
+    if series.nunique() != n:
+        return False
+    if storage.logical == "string":
+        text = series.astype(str)
+        return bool((text.str.len() <= 64).all() and not text.str.contains(r"\s").any())
+    ints = series.to_numpy(dtype="float64")
+    dense = (ints.max() - ints.min() + 1) <= 2 * n
+    return bool(dense or _ID_NAME.search(str(series.name)))
+
+
+class IdentifierCodec(Codec):
+    """Generates keys; ``n_tokens`` is 0 so the model never sees the column."""
+
+    kind_name = "identifier"
+
+    def __init__(self, storage: StorageType, fmt: dict[str, Any]) -> None:
+        super().__init__(storage)
+        self.fmt = fmt
+
+    @classmethod
+    def fit(cls, series: pd.Series, storage: StorageType) -> IdentifierCodec:
+        if storage.logical == "int":
+            return cls(storage, {"style": "integer", "next": int(series.max()) + 1})
+        return cls(storage, _string_format(series.astype(str)))
+
+    @property
+    def n_tokens(self) -> int:
+        return 0
+
+    def encode(self, series: pd.Series) -> np.ndarray:
+        return np.zeros(len(series), dtype=np.int32)
+
+    def decode(self, tokens: np.ndarray, rng: np.random.Generator, start: int) -> pd.Series:
+        index = np.arange(start, start + tokens.size, dtype=np.int64)
+        style = self.fmt["style"]
+        if style == "integer":
+            return restore_numeric(self._integers(index), self.storage, 1)
+        if style == "numbered":
+            values = self._numbered(index)
+        elif style == "uuid":
+            values = self._uuids(tokens.size, rng)
+        else:
+            values = self._scrambled(index)
+        return restore_labels(np.asarray(values, dtype=object), self.storage)
+
+    def _integers(self, index: np.ndarray) -> np.ndarray:
+        keys = self.fmt["next"] + index
+        limit = _int_limit(self.storage.dtype)
+        if keys.size and keys[-1] > limit:
+            raise ModelError(
+                f"column {self.storage.name!r}: fresh keys would overflow {self.storage.dtype}; "
+                "sample fewer rows or widen the column's dtype before fitting",
+                column=self.storage.name,
+            )
+        return keys.astype("float64")
+
+    def _numbered(self, index: np.ndarray) -> list[str]:
+        f = self.fmt
+        width = int(f["width"])
+        return [f"{f['prefix']}{int(f['next']) + int(i):0{width}d}{f['suffix']}" for i in index]
+
+    def _uuids(self, n: int, rng: np.random.Generator) -> list[str]:
+        raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
+        raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+        raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+        out = []
+        for row in raw:
+            h = row.tobytes().hex()
+            out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+        return [u.upper() for u in out] if self.fmt.get("upper") else out
+
+    def _scrambled(self, index: np.ndarray) -> list[str]:
+        alphabet = str(self.fmt["alphabet"])
+        base, length = len(alphabet), int(self.fmt["length"])
+        digits = min(length, max(1, int(42 / np.log2(base))))
+        space = base**digits
+        codes = (index % space * _MULTIPLIER + int(self.fmt["offset"]) % space) % space
+        chars = np.array(list(alphabet))
+        cols = [chars[(codes // base**p) % base] for p in range(digits)]
+        body = ["".join(t) for t in zip(*cols, strict=True)] if cols else [""] * index.size
+        pad = str(self.fmt["pad"])[: length - digits]
+        return [pad + b for b in body]
+
+    def params(self) -> dict[str, Any]:
+        return {"fmt": self.fmt}
+
+    @classmethod
+    def from_params(cls, storage: StorageType, params: dict[str, Any]) -> IdentifierCodec:
+        return cls(storage, dict(params["fmt"]))
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": "identifier",
+            "format": self.fmt["style"],
+            "protection": {"regenerated": True, "real_keys_emitted": False},
+        }
+
+
+def _int_limit(dtype: str) -> int:
+    try:
+        base: Any = pd.api.types.pandas_dtype(dtype)
+        numpy_type: Any = np.dtype(getattr(base, "numpy_dtype", base))
+        return int(np.iinfo(numpy_type).max)
+    except (TypeError, ValueError):
+        return int(np.iinfo(np.int64).max)
+
+
+def _string_format(text: pd.Series) -> dict[str, Any]:
+    """Recognise numbered keys and UUIDs; fall back to the alphabet and typical length."""
+    if text.str.match(_UUID).all():
+        return {"style": "uuid", "upper": bool(text.str.upper().eq(text).all())}
+    parts = text.str.extract(_NUMBERED)
+    if parts.notna().all().all() and parts[0].nunique() == 1 and parts[2].nunique() == 1:
+        widths = parts[1].str.len()
+        fixed = widths.nunique() == 1 and parts[1].str.startswith("0").any()
+        return {
+            "style": "numbered",
+            "prefix": str(parts[0].iloc[0]),
+            "suffix": str(parts[2].iloc[0]),
+            "width": int(widths.iloc[0]) if fixed else 1,
+            "next": int(parts[1].astype("int64").max()) + 1,
+        }
+    return _alphabet_format(text)
+
+
+def _alphabet_format(text: pd.Series) -> dict[str, Any]:
+    used = set("".join(text.iloc[:5_000]))
+    pools = [string.digits, string.ascii_lowercase, string.ascii_uppercase]
+    alphabet = "".join(p for p in pools if used & set(p)) or string.ascii_lowercase
+    length = int(text.str.len().median())
+    return {
+        "style": "alphabet",
+        "alphabet": alphabet,
+        "length": max(length, 1),
+        "offset": int(np.random.default_rng(len(text)).integers(0, 2**31)),
+        "pad": alphabet[0] * 64,
+    }

@@ -1,0 +1,298 @@
+"""Numbers, decimals, dates, datetimes and durations: quantile bins decoded inside the bin.
+
+Tokens are, in order: null (if the column has nulls), -inf, +inf (if present), then either
+one token per frequent exact value (discrete columns) or one per quantile bin. A bin is
+decoded by drawing from the training values' within-bin quantile function (a few knots,
+interpolated), so the column's shape inside a bin is kept, not flattened to uniform.
+
+Privacy: no real extreme is ever emitted or stored. Values beyond the clip points (a quantile
+with at least ``clip_min_count`` rows beyond it) are clipped before binning; when the outer bin
+is decoded, the share of rows that lay beyond the clip point is redrawn from an exponential
+tail whose mean is the average excess of those rows (an aggregate of >= ``clip_min_count``
+rows). The synthetic range therefore stays realistic (range-sensitive metrics and histograms
+keep working) without revealing the smallest or largest real value. Discrete columns merge
+rare exact values into their nearest frequent neighbour instead.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthpipe.engine.codecs.base import Codec
+from synthpipe.engine.config import EngineConfig
+from synthpipe.engine.frames import (
+    _DAY_NS,
+    _UNIT_NS,
+    StorageType,
+    numeric_values,
+    restore_numeric,
+)
+
+
+@dataclass
+class NumericParams:
+    """Everything needed to decode a numeric column; JSON-able."""
+
+    grain: int
+    has_null: bool
+    has_neginf: bool
+    has_posinf: bool
+    clip: list[float]
+    tail_means: list[float]  # mean excess beyond the low / high clip point
+    tail_shares: list[float]  # share of the first / last bin that lay beyond the clip point
+    bounds: list[float | None]  # sign kept: tails never cross 0 if no real value did
+    values: list[float]
+    edges: list[float]  # inner bin edges only (the real min and max are never stored)
+    knots: list[list[float]]
+    decimals: int | None
+    merged_values: int
+
+
+class NumericCodec(Codec):
+    """Quantile-binned (or exact-valued, when discrete) numeric-like column."""
+
+    kind_name = "numeric"
+
+    def __init__(self, storage: StorageType, p: NumericParams) -> None:
+        super().__init__(storage)
+        self.p = p
+        width = len(p.knots[0]) if p.knots else 1
+        self._knots = np.asarray(p.knots, dtype="float64").reshape(len(p.knots), width)
+        self._values = np.asarray(p.values, dtype="float64")
+        self._specials = [np.nan] * p.has_null + [-np.inf] * p.has_neginf + [np.inf] * p.has_posinf
+        self._offset = len(self._specials)
+
+    # ---------------------------------------------------------------- fitting
+
+    @classmethod
+    def fit(cls, series: pd.Series, storage: StorageType, cfg: EngineConfig) -> NumericCodec:
+        values, grain = numeric_values(series, storage)
+        finite = np.sort(values[np.isfinite(values)])
+        discrete, merged = _discrete_values(finite, cfg)
+        clip = _clip_bounds(finite, cfg) if not discrete else [float(min(discrete)), float(max(discrete))]
+        clipped = np.clip(finite, clip[0], clip[1]) if finite.size else finite
+        p = NumericParams(
+            grain=grain,
+            has_null=bool(np.isnan(values).any()),
+            has_neginf=bool(np.isneginf(values).any()),
+            has_posinf=bool(np.isposinf(values).any()),
+            clip=clip,
+            tail_means=_tail_means(finite, clip),
+            tail_shares=[0.0, 0.0],
+            bounds=[0.0 if finite.size and finite[0] >= 0 else None, 0.0 if finite.size and finite[-1] <= 0 else None],
+            values=discrete,
+            edges=[],
+            knots=[],
+            decimals=_decimals(finite) if storage.logical in ("float", "decimal") else 0,
+            merged_values=merged,
+        )
+        if not discrete and clipped.size:
+            p.edges, p.knots = _bins(clipped, _bin_count(clipped.size, cfg), cfg.within_bin_points)
+            p.tail_shares = _tail_shares(finite, clip, p.edges)
+        return cls(storage, p)
+
+    @property
+    def n_tokens(self) -> int:
+        return self._offset + max(len(self.p.values), len(self.p.knots))
+
+    # ---------------------------------------------------------------- tokens
+
+    def numeric_view(self, series: pd.Series) -> np.ndarray:
+        values, _ = numeric_values(series, self.storage)
+        return values / self.p.grain * self.scale
+
+    @property
+    def scale(self) -> float:
+        """Multiplier to a unit shared by comparable columns (ns for times, 1 for numbers)."""
+        if self.storage.logical == "date":
+            return float(_DAY_NS)
+        if self.storage.logical in ("datetime", "timedelta"):
+            return float(self.p.grain * _UNIT_NS[self.storage.extras["unit"]])
+        return 1.0
+
+    @property
+    def domain(self) -> str:
+        """Columns are only compared within one domain (numbers, points in time, durations)."""
+        return {"date": "time", "datetime": "time", "timedelta": "duration"}.get(self.storage.logical, "number")
+
+    def encode(self, series: pd.Series) -> np.ndarray:
+        values, _ = numeric_values(series, self.storage)
+        tokens = np.empty(values.shape, dtype=np.int32)
+        finite = np.isfinite(values)
+        clipped = np.clip(values[finite], self.p.clip[0], self.p.clip[1])
+        tokens[finite] = self._offset + self._body_tokens(clipped)
+        for i, special in enumerate(self._specials):
+            hit = np.isnan(values) if np.isnan(special) else values == special
+            tokens[hit] = i
+        return tokens
+
+    def _body_tokens(self, clipped: np.ndarray) -> np.ndarray:
+        if self.p.values:
+            mids = (self._values[1:] + self._values[:-1]) / 2
+            return np.searchsorted(mids, clipped, side="left").astype(np.int32)
+        inner = np.asarray(self.p.edges, dtype="float64")
+        return np.searchsorted(inner, clipped, side="right").astype(np.int32)
+
+    # ---------------------------------------------------------------- decoding
+
+    def numeric_decoded(self, tokens: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        out = np.full(tokens.shape, np.nan)
+        body = tokens >= self._offset
+        for i, special in enumerate(self._specials):
+            out[tokens == i] = special
+        idx = tokens[body] - self._offset
+        if self.p.values:
+            out[body] = self._values[idx]
+        elif len(self.p.knots):
+            out[body] = self._inside_bins(idx, rng.random(idx.size))
+        if self.p.decimals is not None:
+            out[body] = np.round(out[body], self.p.decimals)
+        return out
+
+    def _inside_bins(self, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Interpolate the bin's quantile function at u: keeps the within-bin shape."""
+        points = self._knots.shape[1] - 1
+        if points == 0:
+            return self._knots[idx, 0]
+        pos = u * points
+        lo = np.minimum(pos.astype(np.int64), points - 1)
+        frac = pos - lo
+        left = self._knots[idx, lo]
+        out = left + frac * (self._knots[idx, lo + 1] - left)
+        return self._tails(out, idx, u)
+
+    def _tails(self, out: np.ndarray, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Redraw the clipped share of the outer bins from the exponential tails (privacy)."""
+        (t_lo, t_hi), (m_lo, m_hi), last = self.p.tail_shares, self.p.tail_means, len(self.p.knots) - 1
+        low = (idx == 0) & (u < t_lo)
+        if low.any():
+            out[low] = self.p.clip[0] + m_lo * np.log(np.maximum(u[low] / t_lo, 1e-12))
+        high = (idx == last) & (u > 1 - t_hi)
+        if high.any():
+            out[high] = self.p.clip[1] - m_hi * np.log(np.maximum((1 - u[high]) / t_hi, 1e-12))
+        lo_bound, hi_bound = self.p.bounds
+        if lo_bound is not None or hi_bound is not None:
+            out = np.clip(out, lo_bound, hi_bound)
+        return out
+
+    def restore(self, values: np.ndarray) -> pd.Series:
+        """Float64 values (in this column's units) back to the column's dtype."""
+        return restore_numeric(values, self.storage, self.p.grain)
+
+    def decode(self, tokens: np.ndarray, rng: np.random.Generator, start: int) -> pd.Series:
+        return self.restore(self.numeric_decoded(tokens, rng))
+
+    # ---------------------------------------------------------------- artifact / report
+
+    def params(self) -> dict[str, Any]:
+        return dict(self.p.__dict__)
+
+    @classmethod
+    def from_params(cls, storage: StorageType, params: dict[str, Any]) -> NumericCodec:
+        return cls(storage, NumericParams(**params))
+
+    def describe(self) -> dict[str, Any]:
+        fixed = self.n_tokens <= 1
+        kind = _kind(self.storage.logical) if not fixed else self._fixed_kind()
+        info: dict[str, Any] = {"kind": kind, "tokens": self.n_tokens}
+        if self.p.values:
+            info["encoding"] = "exact values"
+            info["distinct_values"] = len(self.p.values)
+        elif self.p.knots:
+            info["encoding"] = "quantile bins, within-bin quantile decoding"
+            info["bins"] = len(self.p.knots)
+        info["protection"] = {
+            "clipped_to": self._clip_display(),
+            "beyond_clip": "exponential tail from mean excess" if any(self.p.tail_shares) else None,
+            "rare_values_merged": self.p.merged_values,
+        }
+        return info
+
+    def _fixed_kind(self) -> str:
+        return "all-null" if self.p.has_null and self.n_tokens == 1 else "constant"
+
+    def _clip_display(self) -> list[Any]:
+        lo, hi = self.p.clip
+        if self.storage.logical in ("date", "datetime", "timedelta") and math.isfinite(lo):
+            return [str(v) for v in self.restore(np.asarray([lo, hi])).tolist()]
+        return [lo, hi]
+
+
+def _kind(logical: str) -> str:
+    return {"date": "date", "datetime": "datetime", "timedelta": "duration"}.get(logical, "numeric")
+
+
+def _clip_bounds(finite: np.ndarray, cfg: EngineConfig) -> list[float]:
+    """Quantile clip points with at least ``clip_min_count`` rows beyond each (privacy)."""
+    n = finite.size
+    if n == 0:
+        return [0.0, 0.0]
+    k = max(math.ceil(cfg.clip_quantile * n), cfg.clip_min_count)
+    if 2 * k >= n:
+        mid = float(finite[n // 2])
+        return [mid, mid]
+    return [float(finite[k]), float(finite[n - 1 - k])]
+
+
+def _discrete_values(finite: np.ndarray, cfg: EngineConfig) -> tuple[list[float], int]:
+    """Exact-value tokens when the column has few distinct values; rare ones merged (privacy)."""
+    uniq, counts = np.unique(finite, return_counts=True)  # unclipped: rare values are merged
+    if uniq.size == 0 or uniq.size > cfg.max_bins:
+        return [], 0
+    keep = counts >= cfg.rare_category_min_count
+    if not keep.any():
+        keep[np.argmax(counts)] = True
+    return [float(v) for v in uniq[keep]], int((~keep).sum())
+
+
+def _bin_count(n: int, cfg: EngineConfig) -> int:
+    """Fewer bins for small data, so every bin holds enough rows to be learnable and private."""
+    return int(max(2, min(cfg.max_bins, n // 25)))
+
+
+def _bins(clipped: np.ndarray, n_bins: int, points: int) -> tuple[list[float], list[list[float]]]:
+    edges = np.unique(np.quantile(clipped, np.linspace(0, 1, n_bins + 1), method="linear"))
+    if edges.size < 2:
+        edges = np.asarray([edges[0], edges[0]])
+    token = np.searchsorted(edges[1:-1], clipped, side="right")
+    grid = np.linspace(0, 1, points + 1)
+    knots = []
+    for b in range(edges.size - 1):
+        inside = clipped[token == b]
+        if inside.size == 0:
+            inside = edges[b : b + 1]
+        knots.append([float(v) for v in np.quantile(inside, grid)])
+    return [float(e) for e in edges[1:-1]], knots
+
+
+def _tail_means(finite: np.ndarray, clip: list[float]) -> list[float]:
+    """Average distance beyond each clip point: an aggregate, never an individual value."""
+    below, above = finite[finite < clip[0]], finite[finite > clip[1]]
+    low = float(np.mean(clip[0] - below)) if below.size else 0.0
+    high = float(np.mean(above - clip[1])) if above.size else 0.0
+    return [low, high]
+
+
+def _tail_shares(finite: np.ndarray, clip: list[float], inner: list[float]) -> list[float]:
+    """Share of the first / last bin made of rows that lay beyond the clip points."""
+    clipped = np.clip(finite, clip[0], clip[1])
+    token = np.searchsorted(np.asarray(inner, dtype="float64"), clipped, side="right")
+    first, last = token == 0, token == len(inner)
+    low = float((finite[first] < clip[0]).sum() / max(first.sum(), 1))
+    high = float((finite[last] > clip[1]).sum() / max(last.sum(), 1))
+    return [low, high]
+
+
+def _decimals(finite: np.ndarray) -> int | None:
+    """Smallest number of decimals that represents every value (None: keep full precision)."""
+    sample = finite[:: max(1, finite.size // 20_000)]
+    for places in range(0, 7):
+        scaled = sample * 10**places
+        if np.all(np.abs(scaled - np.rint(scaled)) < 1e-6 * np.maximum(1, np.abs(scaled))):
+            return places
+    return None

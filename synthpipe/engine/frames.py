@@ -1,0 +1,301 @@
+"""Column storage types: read any supported pandas/Arrow column, and write values back in its dtype.
+
+Why a module of its own: the model only ever sees numbers and strings; everything
+about *how* a column is stored (widths, nullability, tz, units, decimal scale,
+categorical dtype) lives here so that a fitted column comes back exactly as it went in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from synthpipe.errors import SchemaError
+
+_UNIT_NS = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+_DAY_NS = 86_400 * 10**9
+_GRAINS_NS = [_DAY_NS, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3, 1]
+
+
+@dataclass
+class StorageType:
+    """How a column is stored; JSON-able so the artifact can rebuild the exact dtype.
+
+    ``logical`` is one of int, float, decimal, bool, string, date, datetime, timedelta, null.
+    """
+
+    name: str
+    dtype: str
+    logical: str
+    nullable: bool = False
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "dtype": self.dtype,
+            "logical": self.logical,
+            "nullable": self.nullable,
+            "extras": self.extras,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StorageType:
+        return cls(
+            name=str(data["name"]),
+            dtype=str(data["dtype"]),
+            logical=str(data["logical"]),
+            nullable=bool(data["nullable"]),
+            extras=dict(data["extras"]),
+        )
+
+
+def to_frame(data: Any) -> tuple[pd.DataFrame, pa.Schema | None]:
+    """A pandas view of ``data`` plus the Arrow schema to restore when the input was a Table."""
+    if isinstance(data, pa.Table):
+        schema = data.schema.remove_metadata()
+        return data.to_pandas(), schema
+    if isinstance(data, pd.DataFrame):
+        if not all(isinstance(c, str) for c in data.columns):
+            raise SchemaError("column names must be strings; rename them, e.g. df.columns = df.columns.map(str)")
+        if data.columns.duplicated().any():
+            dupes = sorted(set(data.columns[data.columns.duplicated()]))
+            raise SchemaError(f"duplicate column names {dupes}; give every column a unique name")
+        return data.reset_index(drop=True), None
+    raise SchemaError(f"cannot fit on a {type(data).__name__}; pass a pandas.DataFrame or a pyarrow.Table")
+
+
+def to_output(frame: pd.DataFrame, schema: pa.Schema | None) -> pd.DataFrame | pa.Table:
+    """``frame`` in the kind the model was fitted on (Table when fitted on a Table)."""
+    if schema is None:
+        return frame
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+
+
+def storage_type(series: pd.Series) -> StorageType:
+    """Classify how ``series`` is stored; raise SchemaError naming the column when unsupported."""
+    name, dtype = str(series.name), series.dtype
+    nullable = bool(series.isna().any())
+    if isinstance(dtype, pd.ArrowDtype):
+        return _arrow_backed(series)
+    if isinstance(dtype, pd.CategoricalDtype):
+        cats = [_json_scalar(c) for c in dtype.categories]
+        extras = {"categories": cats, "ordered": bool(dtype.ordered)}
+        return StorageType(name, "category", "string", nullable, extras)
+    if pd.api.types.is_bool_dtype(dtype):
+        return StorageType(name, str(dtype), "bool", nullable)
+    if pd.api.types.is_integer_dtype(dtype):
+        return StorageType(name, str(dtype), "int", nullable)
+    if pd.api.types.is_float_dtype(dtype):
+        return StorageType(name, str(dtype), "float", nullable)
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        return StorageType(name, str(dtype), "datetime", nullable, _datetime_extras(dtype))
+    if pd.api.types.is_timedelta64_dtype(dtype):
+        unit = np.datetime_data(np.dtype(str(dtype)))[0]
+        return StorageType(name, str(dtype), "timedelta", nullable, {"unit": unit})
+    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+        return StorageType(name, str(dtype), "string", nullable)
+    if pd.api.types.is_object_dtype(dtype):
+        return _object_type(series, nullable)
+    raise SchemaError(
+        f"column {name!r} has dtype {dtype}, which synthpipe cannot model; "
+        "cast it to a number, string, bool or datetime column (or drop it) before fitting",
+        column=name,
+    )
+
+
+def _arrow_backed(series: pd.Series) -> StorageType:
+    """Arrow-backed pandas columns are modelled through their numpy/object twin."""
+    twin = series.astype(object) if series.dtype.kind in "OUSb" else series.to_numpy()  # type: ignore[union-attr]
+    inner = storage_type(pd.Series(twin, name=series.name))
+    inner.dtype = str(series.dtype)
+    inner.extras = {**inner.extras, "arrow_backed": True}
+    return inner
+
+
+def _datetime_extras(dtype: Any) -> dict[str, Any]:
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return {"unit": dtype.unit, "tz": str(dtype.tz)}
+    return {"unit": np.datetime_data(np.dtype(str(dtype)))[0], "tz": None}
+
+
+def _object_type(series: pd.Series, nullable: bool) -> StorageType:
+    """Object columns: decide by the Python types actually present."""
+    name = str(series.name)
+    values = series.dropna()
+    if values.empty:
+        return StorageType(name, "object", "null", True)
+    kinds = {_python_kind(v) for v in values.iloc[: min(len(values), 10_000)]}
+    kinds |= {_python_kind(v) for v in values.sample(min(len(values), 2_000), random_state=0)}
+    if len(kinds) == 1 and None not in kinds:
+        kind = kinds.pop()
+        extras = {"scale": _decimal_scale(values)} if kind == "decimal" else {}
+        return StorageType(name, "object", str(kind), nullable, extras)
+    found = sorted(str(k) for k in kinds)
+    raise SchemaError(
+        f"column {name!r} mixes Python types {found}; cast it to one type before fitting, "
+        f"e.g. df[{name!r}] = df[{name!r}].astype(str)",
+        column=name,
+    )
+
+
+def _python_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool | np.bool_):
+        return "bool"
+    if isinstance(value, decimal.Decimal):
+        return "decimal"
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return None
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, int | np.integer):
+        return "int"
+    if isinstance(value, float | np.floating):
+        return "float"
+    return None
+
+
+def _decimal_scale(values: pd.Series) -> int:
+    exponents = [v.as_tuple().exponent for v in values.iloc[:10_000] if v.is_finite()]
+    return int(max([-e for e in exponents if isinstance(e, int)] + [0]))
+
+
+def _json_scalar(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+# --------------------------------------------------------------------------- reading values
+
+
+def numeric_values(series: pd.Series, st: StorageType) -> tuple[np.ndarray, int]:
+    """Float64 view (NaN = null) of a numeric-like column, and the grain it was divided by.
+
+    Dates, datetimes and timedeltas become integers at their natural resolution (days,
+    seconds, ...) so quantile bins and clipping work on them like on any number.
+    """
+    if st.logical in ("int", "float", "bool"):
+        return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan), 1
+    if st.logical == "decimal":
+        vals = [float(v) if v is not None and v == v else np.nan for v in series.astype(object)]
+        return np.asarray(vals, dtype="float64"), 1
+    ticks, mask = _time_ticks(series, st)
+    grain = _grain(ticks[~mask], st)
+    out = (ticks // grain).astype("float64")
+    out[mask] = np.nan
+    return out, grain
+
+
+def _time_ticks(series: pd.Series, st: StorageType) -> tuple[np.ndarray, np.ndarray]:
+    """Integer ticks (days for dates, the dtype's unit otherwise) and the null mask."""
+    if st.logical == "date":
+        stamps = pd.to_datetime(series.astype(object), errors="coerce")
+        ns = stamps.to_numpy(dtype="datetime64[ns]").view("int64")
+        mask = stamps.isna().to_numpy()
+        return np.where(mask, 0, ns // _DAY_NS), mask
+    if st.logical == "datetime":
+        stamps = series.dt.tz_convert(None) if st.extras.get("tz") else series
+        raw = stamps.to_numpy(dtype=f"datetime64[{st.extras['unit']}]")
+    else:
+        raw = series.to_numpy(dtype=f"timedelta64[{st.extras['unit']}]")
+    mask = np.isnat(raw)
+    return np.where(mask, 0, raw.view("int64")), mask
+
+
+def _grain(ticks: np.ndarray, st: StorageType) -> int:
+    """The coarsest natural resolution dividing every value (day, hour, ..., 1 tick)."""
+    if st.logical == "date" or ticks.size == 0:
+        return 1
+    per_tick = _UNIT_NS[st.extras["unit"]]
+    for grain_ns in _GRAINS_NS:
+        if grain_ns % per_tick == 0 and np.all(ticks % (grain_ns // per_tick) == 0):
+            return grain_ns // per_tick
+    return 1
+
+
+# --------------------------------------------------------------------------- writing values
+
+
+def restore_numeric(values: np.ndarray, st: StorageType, grain: int) -> pd.Series:
+    """Write float64 values (NaN = null) back in the column's own dtype."""
+    mask = np.isnan(values)
+    if st.logical == "float":
+        return _cast(pd.Series(values, name=st.name), st)
+    if st.logical == "decimal":
+        return _decimals(values, mask, st)
+    if st.logical in ("int", "bool"):
+        return _integers(values, mask, st)
+    ticks = np.where(mask, 0, np.rint(np.nan_to_num(values))).astype("int64") * grain
+    return _times(ticks, mask, st)
+
+
+def _integers(values: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:
+    target = _numpy_twin(st)
+    if target.kind in "iu":
+        info = np.iinfo(target)
+        values = np.clip(values, info.min, info.max)
+    ints = np.rint(np.nan_to_num(values)).astype(target if target.kind in "iub" else "int64")
+    if not mask.any() and not st.nullable and st.extras.get("arrow_backed") is None:
+        return _cast(pd.Series(ints, name=st.name), st)
+    arr: Any = pd.array(ints, dtype=_masked_twin(ints.dtype))
+    arr[mask] = pd.NA
+    return _cast(pd.Series(arr, name=st.name), st)
+
+
+def _numpy_twin(st: StorageType) -> np.dtype:
+    try:
+        base: Any = pd.api.types.pandas_dtype(st.dtype)
+        return np.dtype(getattr(base, "numpy_dtype", base))
+    except TypeError:
+        return np.dtype("int64")
+
+
+def _masked_twin(dtype: np.dtype) -> str:
+    return "boolean" if dtype.kind == "b" else dtype.name.capitalize().replace("Uint", "UInt")
+
+
+def _decimals(values: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:
+    quantum = decimal.Decimal(1).scaleb(-int(st.extras.get("scale", 0)))
+    out = [None if m else decimal.Decimal(repr(float(v))).quantize(quantum) for v, m in zip(values, mask, strict=True)]
+    return pd.Series(out, name=st.name, dtype=object)
+
+
+def _times(ticks: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:
+    if st.logical == "date":
+        days = ticks.astype("datetime64[D]").astype(object)
+        days[mask] = None
+        return pd.Series(days, name=st.name, dtype=object)
+    unit = st.extras["unit"]
+    kind = "datetime64" if st.logical == "datetime" else "timedelta64"
+    raw = ticks.astype(f"{kind}[{unit}]")
+    raw[mask] = np.datetime64("NaT") if kind == "datetime64" else np.timedelta64("NaT")
+    series = pd.Series(raw, name=st.name)
+    if st.extras.get("tz"):
+        series = series.dt.tz_localize("UTC").dt.tz_convert(st.extras["tz"])
+    return _cast(series, st)
+
+
+def restore_labels(values: np.ndarray, st: StorageType) -> pd.Series:
+    """Write an object array of labels (None = null) back in the column's own dtype."""
+    if st.dtype == "category":
+        cats = st.extras["categories"]
+        dtype = pd.CategoricalDtype(cats, ordered=st.extras["ordered"])
+        kept = [v if v in set(cats) else None for v in values]
+        return pd.Series(pd.Categorical(kept, dtype=dtype), name=st.name)
+    return _cast(pd.Series(values, name=st.name, dtype=object), st)
+
+
+def _cast(series: pd.Series, st: StorageType) -> pd.Series:
+    if st.dtype == "object":
+        return series.astype(object)
+    try:
+        return series.astype(pd.api.types.pandas_dtype(st.dtype))
+    except (TypeError, ValueError):
+        return series

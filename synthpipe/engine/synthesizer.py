@@ -1,0 +1,246 @@
+"""The public facade: ``Synthesizer(seed=0).fit(data)`` then ``sample(n)`` / ``save(url)``.
+
+Stages inside ``fit``: bound the input (seeded sample), analyse and encode every column
+(codecs), detect logical relations, train the network with early stopping. Sampling runs in
+fixed blocks of rows, each seeded from ``(seed, block number)``, so ``sample`` and
+``sample_chunks`` give the same rows whatever the chunk size, and generation needs
+bounded memory for any ``n``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from synthpipe.engine import artifact, constraints
+from synthpipe.engine.codecs import Codec, build_codec
+from synthpipe.engine.codecs.numeric import NumericCodec
+from synthpipe.engine.config import EngineConfig, make_config
+from synthpipe.engine.frames import to_frame, to_output
+from synthpipe.engine.model import Network, sample_tokens
+from synthpipe.engine.training import TrainSettings, train
+from synthpipe.errors import ConfigError, ModelError, SchemaError
+
+BLOCK_ROWS = 16_384
+Progress = Callable[[str, float], None]
+
+
+def _silent(stage: str, fraction: float) -> None:
+    """Default progress callback: report nothing."""
+
+
+class Synthesizer:
+    """Learns a table and generates synthetic rows of the same shape.
+
+    Args:
+        seed: seeds training and (unless ``sample(seed=...)`` overrides it) sampling.
+        **settings: keyword-only :class:`~synthpipe.engine.config.EngineConfig` fields,
+            e.g. ``max_training_time=60``, ``max_training_rows=50_000``.
+    """
+
+    def __init__(self, seed: int = 0, **settings: Any) -> None:
+        self.config: EngineConfig = make_config(seed, settings)
+        self._codecs: list[Codec] = []
+        self._learned: list[int] = []
+        self._relations: list[constraints.Relation] = []
+        self._net: Network | None = None
+        self._schema: pa.Schema | None = None
+        self._training: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, data: pd.DataFrame | pa.Table, *, progress: Progress | None = None) -> Synthesizer:
+        """Learn ``data``; returns ``self``. Raises SchemaError for unsupported columns."""
+        report = progress or _silent
+        started = time.monotonic()
+        deadline = started + self.config.max_training_time if self.config.max_training_time else None
+        frame, schema, available = self._bounded_frame(data)
+        report("analyze", 0.0)
+        self._codecs = [build_codec(frame[name], self.config) for name in frame.columns]
+        self._schema = schema
+        self._learned = [i for i, c in enumerate(self._codecs) if c.n_tokens >= 2]
+        report("analyze", 1.0)
+        self._relations = self._detect_relations(frame)
+        codes = self._encode(frame)
+        self._train(codes, deadline, report)
+        self._training.update(
+            rows_available=available,
+            rows_used=len(frame),
+            fit_seconds=round(time.monotonic() - started, 3),
+        )
+        report("done", 1.0)
+        return self
+
+    def _bounded_frame(self, data: Any) -> tuple[pd.DataFrame, pa.Schema | None, int]:
+        """Seeded sample of at most ``max_training_rows`` rows (large inputs: bounded work)."""
+        rows = data.num_rows if isinstance(data, pa.Table) else len(data) if isinstance(data, pd.DataFrame) else 0
+        limit = self.config.max_training_rows
+        if rows > limit:
+            picked = np.sort(np.random.default_rng(self.config.seed).choice(rows, limit, replace=False))
+            data = data.take(pa.array(picked)) if isinstance(data, pa.Table) else data.iloc[picked]
+        frame, schema = to_frame(data)
+        if len(frame) == 0 or len(frame.columns) == 0:
+            raise SchemaError("cannot fit on an empty table; pass at least one row and one column")
+        return frame, schema, rows
+
+    def _detect_relations(self, frame: pd.DataFrame) -> list[constraints.Relation]:
+        if not self.config.detect_constraints:
+            return []
+        numeric = [c for c in self._codecs if isinstance(c, NumericCodec) and c.n_tokens >= 2]
+        views = {c.storage.name: c.numeric_view(frame[c.storage.name]) for c in numeric}
+        domains = {c.storage.name: c.domain for c in numeric}
+        return constraints.detect(views, domains, self.config.constraint_min_rows)
+
+    def _encode(self, frame: pd.DataFrame) -> np.ndarray:
+        columns = [self._codecs[i].encode(frame.iloc[:, i]) for i in self._learned]
+        if not columns:
+            return np.zeros((len(frame), 0), dtype=np.int32)
+        return np.column_stack(columns).astype(np.int32)
+
+    def _train(self, codes: np.ndarray, deadline: float | None, report: Progress) -> None:
+        sizes = np.asarray([self._codecs[i].n_tokens for i in self._learned], dtype=np.int64)
+        n = codes.shape[0]
+        order = np.random.default_rng(self.config.seed).permutation(n)
+        n_val = max(1, round(n * self.config.validation_share)) if n >= 10 else 0
+        val, trn = codes[order[:n_val]], codes[order[n_val:]]
+        if n_val == 0:
+            val = trn
+        settings = self._train_settings(trn.shape[0], deadline)
+        if sizes.size == 0:
+            self._net = None
+            self._training = {"epochs": 0, "stopped_by": "nothing to learn"}
+            return
+        result = train(trn, val, sizes, settings, report)
+        self._net = result.net
+        self._training = {
+            "engine": "autoregressive-mlp",
+            "hidden": settings.hidden,
+            "batch_size": settings.batch_size,
+            "epochs": result.epochs,
+            "best_epoch": result.best_epoch,
+            "stopped_by": result.stopped_by,
+            "validation_rows": int(n_val),
+            "validation_loss": round(result.val_loss, 5),
+        }
+
+    def _train_settings(self, rows: int, deadline: float | None) -> TrainSettings:
+        cfg = self.config
+        hidden = cfg.hidden_size or int(np.clip(2 ** round(np.log2(max(rows, 1) / 100)), 32, 128))
+        batch = cfg.batch_size or int(np.clip(2 ** round(np.log2(max(rows, 1) / 32)), 16, 512))
+        return TrainSettings(
+            hidden=hidden,
+            batch_size=batch,
+            learning_rate=cfg.learning_rate,
+            weight_decay=cfg.weight_decay,
+            max_epochs=cfg.max_epochs,
+            patience=cfg.patience,
+            deadline=deadline,
+            seed=cfg.seed,
+        )
+
+    # ------------------------------------------------------------------ sample
+
+    def sample(self, n: int, *, seed: int | None = None) -> pd.DataFrame | pa.Table:
+        """``n`` synthetic rows, in the kind and dtypes the model was fitted on."""
+        chunks = list(self.sample_chunks(n, chunk_size=max(n, 1), seed=seed))
+        return chunks[0]
+
+    def sample_chunks(
+        self, n: int, *, chunk_size: int = 100_000, seed: int | None = None
+    ) -> Iterator[pd.DataFrame | pa.Table]:
+        """Yield ``n`` rows in chunks of ``chunk_size`` (bounded memory); the concatenation
+        equals ``sample(n, seed=seed)`` exactly."""
+        self._check_fitted()
+        if n < 0 or chunk_size < 1:
+            raise ConfigError(f"need n >= 0 and chunk_size >= 1; got n={n}, chunk_size={chunk_size}")
+        use_seed = self.config.seed if seed is None else int(seed)
+        pending: list[pd.DataFrame] = []
+        have, emitted = 0, 0
+        for start in range(0, n, BLOCK_ROWS):
+            block = self._block(start, min(BLOCK_ROWS, n - start), use_seed)
+            pending.append(block)
+            have += len(block)
+            while have >= chunk_size or (have and start + BLOCK_ROWS >= n):
+                chunk, pending, have = _take(pending, min(chunk_size, have))
+                chunk.index = pd.RangeIndex(emitted, emitted + len(chunk))
+                emitted += len(chunk)
+                yield to_output(chunk, self._schema)
+        if n == 0:
+            yield to_output(self._block(0, 0, use_seed), self._schema)
+
+    def _block(self, start: int, size: int, seed: int) -> pd.DataFrame:
+        rng = np.random.default_rng([seed, start // BLOCK_ROWS])
+        tokens = self._tokens(size, rng)
+        return self._decode(tokens, rng, start, size)
+
+    def _tokens(self, size: int, rng: np.random.Generator) -> dict[int, np.ndarray]:
+        out = {i: np.zeros(size, dtype=np.int32) for i, c in enumerate(self._codecs) if c.n_tokens == 1}
+        if self._net is not None:
+            drawn = sample_tokens(self._net, size, rng)
+            out.update({i: drawn[:, k] for k, i in enumerate(self._learned)})
+        return out
+
+    def _decode(self, tokens: dict[int, np.ndarray], rng: np.random.Generator, start: int, size: int) -> pd.DataFrame:
+        """Tokens to values: numbers first (relations are repaired on them), then restore dtypes."""
+        columns: dict[str, pd.Series] = {}
+        numbers: dict[str, np.ndarray] = {}
+        for i, codec in enumerate(self._codecs):
+            name = codec.storage.name
+            if isinstance(codec, NumericCodec) and codec.n_tokens >= 2:
+                numbers[name] = codec.numeric_decoded(tokens[i], rng) * codec.scale
+            else:
+                toks = tokens.get(i, np.zeros(size, dtype=np.int32))
+                columns[name] = codec.decode(toks, rng, start).reset_index(drop=True)
+        constraints.repair(numbers, self._relations)
+        for codec in self._codecs:
+            name = codec.storage.name
+            if name in numbers and isinstance(codec, NumericCodec):
+                columns[name] = codec.restore(numbers[name] / codec.scale).reset_index(drop=True)
+        return pd.DataFrame({c.storage.name: columns[c.storage.name] for c in self._codecs})
+
+    def _check_fitted(self) -> None:
+        if not self._codecs:
+            raise ModelError("the synthesizer is not fitted; call fit(data) or Synthesizer.load(url) first")
+
+    # ------------------------------------------------------------------ artifact / report
+
+    def save(self, url: str, *, storage_options: dict[str, Any] | None = None) -> str:
+        """Write the portable artifact (JSON + .npz arrays, no pickle) to ``url``; returns it."""
+        self._check_fitted()
+        artifact.save(self, url, storage_options=storage_options)
+        return url
+
+    @classmethod
+    def load(cls, url: str, *, storage_options: dict[str, Any] | None = None) -> Synthesizer:
+        """Read an artifact; never executes code; ArtifactError when tampered or invalid."""
+        return artifact.load(cls, url, storage_options=storage_options)
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-able summary for the report: kinds, protections, relations, training facts."""
+        self._check_fitted()
+        columns = {}
+        for i, codec in enumerate(self._codecs):
+            entry = codec.describe()
+            entry["dtype"] = codec.storage.dtype
+            entry["learned"] = i in self._learned
+            columns[codec.storage.name] = entry
+        return {
+            "engine": "autoregressive-mlp",
+            "columns": columns,
+            "constraints": [str(r) for r in self._relations],
+            "training": dict(self._training),
+            "settings": self.config.model_dump(),
+        }
+
+
+def _take(pending: list[pd.DataFrame], rows: int) -> tuple[pd.DataFrame, list[pd.DataFrame], int]:
+    """The first ``rows`` rows of the pending blocks, and what is left."""
+    joined = pd.concat(pending, ignore_index=True) if len(pending) > 1 else pending[0]
+    rest = joined.iloc[rows:]
+    left = [rest] if len(rest) else []
+    return joined.iloc[:rows].copy(), left, len(rest)

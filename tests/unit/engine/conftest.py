@@ -1,0 +1,72 @@
+"""Shared fixtures: one mixed-type table with every column kind, trained on once per module."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthpipe.engine import Synthesizer
+
+FAST = {"max_epochs": 6}
+
+
+def mixed_frame(n: int = 1500, seed: int = 0) -> pd.DataFrame:
+    """Every column kind the engine supports, with nulls, constants and logical relations."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 90, n)
+    smin = rng.exponential(20, n).round(1)
+    savg = (smin + rng.exponential(30, n)).round(1)
+    smax = (savg + rng.exponential(60, n)).round(1)
+    actions = rng.integers(1, 200, n)
+    frame = pd.DataFrame(
+        {
+            "user_id": np.arange(1000, 1000 + n, dtype="int64"),
+            "code": [f"U{i:06d}" for i in rng.permutation(n)],
+            "age": age.astype("int16"),
+            "age_nullable": pd.array(np.where(rng.random(n) < 0.2, None, age), dtype="Int64"),
+            "income": np.where(rng.random(n) < 0.1, np.nan, rng.lognormal(10, 1, n)),
+            "ratio": rng.normal(0, 1, n).astype("float32"),
+            "spiky": np.where(rng.random(n) < 0.05, np.inf, rng.normal(0, 1, n)),
+            "flag": rng.random(n) < 0.3,
+            "maybe": pd.array(np.where(rng.random(n) < 0.1, None, rng.random(n) < 0.5), dtype="boolean"),
+            "city": pd.Series(rng.choice(["a", "b", "c", "d"], n, p=[0.4, 0.3, 0.2, 0.1]), dtype="str"),
+            "tier": pd.Categorical(rng.choice(["gold", "silver", "bronze"], n), ordered=True),
+            "name": [f"person {i}" if i < 40 else "common" for i in rng.integers(0, 400, n)],
+            "signup": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1000, n), unit="D"),
+            "seen_at": pd.Series(
+                pd.Timestamp("2021-01-01", tz="Europe/Berlin") + pd.to_timedelta(rng.integers(0, 10**7, n), unit="s")
+            ),
+            "birthday": [dt.date(1960, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 9000, n)],
+            "price": [decimal.Decimal(f"{v:.2f}") for v in rng.uniform(1, 100, n)],
+            "const": "same",
+            "nothing": pd.Series([None] * n, dtype="float64"),
+            "session_min": smin,
+            "session_avg": savg,
+            "session_max": smax,
+            "actions": actions,
+            "unique_actions": np.minimum(actions, rng.integers(1, 30, n)),
+        }
+    )
+    frame.loc[rng.random(n) < 0.05, "city"] = None
+    return frame
+
+
+@pytest.fixture(scope="package")
+def frame() -> pd.DataFrame:
+    return mixed_frame()
+
+
+@pytest.fixture(scope="package")
+def fitted(frame: pd.DataFrame) -> Synthesizer:
+    return Synthesizer(seed=0, **FAST).fit(frame)
+
+
+@pytest.fixture(scope="package")
+def synthetic(fitted: Synthesizer, frame: pd.DataFrame) -> pd.DataFrame:
+    out = fitted.sample(len(frame))
+    assert isinstance(out, pd.DataFrame)
+    return out

@@ -1,0 +1,78 @@
+"""Constraints, settings, bounded work, and statistical fidelity (with tolerances)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthpipe.engine import Synthesizer
+from synthpipe.errors import ConfigError, SchemaError
+
+
+def test_relations_are_detected(fitted: Synthesizer) -> None:
+    found = set(fitted.describe()["constraints"])
+    assert {"session_min <= session_avg", "session_avg <= session_max", "unique_actions <= actions"} <= found
+
+
+def test_relations_hold_in_synthetic_rows(synthetic: pd.DataFrame) -> None:
+    s = synthetic
+    assert (s["session_min"] <= s["session_avg"]).mean() >= 0.99
+    assert (s["session_avg"] <= s["session_max"]).mean() >= 0.99
+    assert (s["unique_actions"] <= s["actions"]).mean() >= 0.99
+
+
+def test_marginals_match(frame: pd.DataFrame, synthetic: pd.DataFrame) -> None:
+    assert synthetic["age"].mean() == pytest.approx(frame["age"].mean(), rel=0.05)
+    assert synthetic["income"].median() == pytest.approx(frame["income"].median(), rel=0.1)
+    real = frame["city"].value_counts(normalize=True)
+    fake = synthetic["city"].value_counts(normalize=True).reindex(real.index, fill_value=0)
+    assert (real - fake).abs().max() < 0.05
+
+
+def test_dependence_is_learned() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=3000)
+    data = pd.DataFrame({"x": x, "y": 2 * x + rng.normal(scale=0.3, size=3000), "g": np.where(x > 0, "hi", "lo")})
+    out = Synthesizer(seed=0, max_epochs=15).fit(data).sample(3000)
+    assert np.corrcoef(out["x"], out["y"])[0, 1] > 0.85
+    assert ((out["x"] > 0) == (out["g"] == "hi")).mean() > 0.9
+
+
+def test_bad_settings_raise_config_error() -> None:
+    with pytest.raises(ConfigError, match="max_bins"):
+        Synthesizer(max_bins=1)
+    with pytest.raises(ConfigError, match="valid settings"):
+        Synthesizer(no_such_setting=3)
+
+
+def test_unsupported_column_names_the_column() -> None:
+    data = pd.DataFrame({"ok": [1, 2, 3], "bad": [1 + 2j, 3j, 1j]})
+    with pytest.raises(SchemaError, match="'bad'"):
+        Synthesizer().fit(data)
+    mixed = pd.DataFrame({"m": [1, "a", 2.5]})
+    with pytest.raises(SchemaError, match="astype"):
+        Synthesizer().fit(mixed)
+
+
+def test_max_training_time_is_respected(frame: pd.DataFrame) -> None:
+    started = time.monotonic()
+    syn = Synthesizer(seed=0, max_training_time=1.0, max_epochs=10_000, patience=10_000).fit(frame)
+    assert time.monotonic() - started < 4.0
+    assert syn.describe()["training"]["stopped_by"] == "max_training_time"
+
+
+def test_large_inputs_use_a_bounded_sample(frame: pd.DataFrame) -> None:
+    syn = Synthesizer(seed=0, max_training_rows=300, max_epochs=2).fit(frame)
+    training = syn.describe()["training"]
+    assert training["rows_used"] == 300 and training["rows_available"] == len(frame)
+
+
+def test_progress_is_reported(frame: pd.DataFrame) -> None:
+    seen: list[tuple[str, float]] = []
+    Synthesizer(seed=0, max_epochs=2).fit(frame[["age", "city"]], progress=lambda s, f: seen.append((s, f)))
+    stages = [s for s, _ in seen]
+    assert "train" in stages and stages[-1] == "done"
+    assert all(0.0 <= f <= 1.0 for _, f in seen)

@@ -1,0 +1,85 @@
+"""Privacy by default: fresh identifiers, rare categories merged, extremes never emitted."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from synthpipe.engine import Synthesizer
+
+
+def test_integer_identifiers_are_fresh_and_unique(frame: pd.DataFrame, synthetic: pd.DataFrame) -> None:
+    ids = synthetic["user_id"]
+    assert ids.is_unique
+    assert not ids.isin(frame["user_id"]).any()
+
+
+def test_string_identifiers_keep_their_format(frame: pd.DataFrame, synthetic: pd.DataFrame) -> None:
+    codes = synthetic["code"]
+    assert codes.is_unique
+    assert codes.map(lambda v: bool(re.fullmatch(r"U\d{6}", v))).all()
+    assert not codes.isin(frame["code"]).any()
+
+
+def test_uuid_and_free_form_keys(frame: pd.DataFrame) -> None:
+    import uuid
+
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame(
+        {
+            "uuid": [str(uuid.UUID(int=int(v))) for v in rng.integers(0, 2**62, 300)],
+            "token": ["".join(rng.choice(list("abcdef0123"), 10)) for _ in range(300)],
+            "x": rng.normal(size=300),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=2).fit(data)
+    out = syn.sample(300)
+    assert out["uuid"].is_unique and not out["uuid"].isin(data["uuid"]).any()
+    assert out["uuid"].map(lambda v: str(uuid.UUID(v)) == v).all()
+    assert out["token"].is_unique and (out["token"].str.len() == 10).all()
+    assert syn.describe()["columns"]["token"]["kind"] == "identifier"
+
+
+def test_rare_categories_are_never_emitted(frame: pd.DataFrame, synthetic: pd.DataFrame) -> None:
+    counts = frame["name"].value_counts()
+    rare = set(counts[counts < 5].index)
+    assert rare, "fixture must contain rare names"
+    assert not synthetic["name"].isin(rare).any()
+    assert (synthetic["name"] == "_RARE_").any()
+
+
+def test_rare_merge_is_reported(fitted: Synthesizer) -> None:
+    protection = fitted.describe()["columns"]["name"]["protection"]
+    assert protection["rare_categories_merged"] > 0
+    assert protection["rare_emitted_as"] == "_RARE_"
+
+
+def test_extreme_values_are_never_emitted(frame: pd.DataFrame, synthetic: pd.DataFrame) -> None:
+    for column in ["income", "session_max"]:
+        real = frame[column].dropna().sort_values().to_numpy()
+        extremes = set(real[:3]) | set(real[-3:])
+        assert not synthetic[column].isin(extremes).any()
+
+
+def test_extremes_stay_out_of_the_artifact(fitted: Synthesizer, frame: pd.DataFrame) -> None:
+    import json
+
+    dumped = json.dumps([c.params() for c in fitted._codecs])
+    assert repr(float(frame["income"].max())) not in dumped
+    assert repr(float(frame["income"].min())) not in dumped
+
+
+def test_no_exact_copies_of_training_rows(frame: pd.DataFrame, synthetic: pd.DataFrame) -> None:
+    columns = ["age", "income", "city", "session_min", "session_max"]
+    real = frame[columns].dropna().drop_duplicates()
+    joined = synthetic[columns].dropna().merge(real, how="inner")
+    assert len(joined) == 0
+
+
+def test_protections_can_be_switched_off_explicitly(frame: pd.DataFrame) -> None:
+    syn = Synthesizer(seed=0, max_epochs=2, rare_category_min_count=1, detect_identifiers=False)
+    syn.fit(frame[["name", "age"]])
+    assert syn.describe()["settings"]["rare_category_min_count"] == 1
+    assert syn.describe()["columns"]["name"]["protection"]["rare_categories_merged"] == 0

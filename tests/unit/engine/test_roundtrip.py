@@ -1,0 +1,76 @@
+"""Every column kind comes back in its own dtype, with its nulls, tz and format."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from synthpipe.engine import Synthesizer
+from tests.unit.engine.conftest import FAST
+
+
+def test_same_columns_order_and_dtypes(frame: pd.DataFrame, synthetic: pd.DataFrame) -> None:
+    assert list(synthetic.columns) == list(frame.columns)
+    assert synthetic.dtypes.to_dict() == frame.dtypes.to_dict()
+    assert len(synthetic) == len(frame)
+    assert isinstance(synthetic.index, pd.RangeIndex)
+
+
+def test_tz_dates_and_decimals_keep_their_type(synthetic: pd.DataFrame) -> None:
+    assert str(synthetic["seen_at"].dt.tz) == "Europe/Berlin"
+    assert all(isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in synthetic["birthday"])
+    prices = synthetic["price"]
+    assert all(isinstance(v, decimal.Decimal) for v in prices)
+    assert all(v.as_tuple().exponent == -2 for v in prices)
+    assert (synthetic["signup"].dt.normalize() == synthetic["signup"]).all()  # day resolution kept
+
+
+def test_null_rates_are_preserved(frame: pd.DataFrame, synthetic: pd.DataFrame) -> None:
+    for column in ["age_nullable", "income", "maybe", "city"]:
+        assert synthetic[column].isna().mean() == pytest.approx(frame[column].isna().mean(), abs=0.05)
+    assert synthetic["nothing"].isna().all()
+
+
+def test_constant_infinities_and_categoricals(frame: pd.DataFrame, synthetic: pd.DataFrame) -> None:
+    assert (synthetic["const"] == "same").all()
+    share_inf = np.isinf(synthetic["spiky"]).mean()
+    assert share_inf == pytest.approx(np.isinf(frame["spiky"]).mean(), abs=0.03)
+    assert synthetic["tier"].dtype == frame["tier"].dtype
+    assert set(synthetic["city"].dropna()) <= set(frame["city"].dropna())
+
+
+def test_integers_stay_integral_and_in_range(frame: pd.DataFrame, synthetic: pd.DataFrame) -> None:
+    assert synthetic["age"].dtype == np.int16
+    assert synthetic["age"].between(frame["age"].min(), frame["age"].max()).all()
+
+
+def test_describe_names_every_kind(fitted: Synthesizer) -> None:
+    kinds = {name: col["kind"] for name, col in fitted.describe()["columns"].items()}
+    assert kinds["user_id"] == kinds["code"] == "identifier"
+    assert kinds["const"] == "constant"
+    assert kinds["nothing"] == "all-null"
+    assert kinds["flag"] == kinds["maybe"] == "boolean"
+    assert kinds["seen_at"] == "datetime"
+    assert kinds["birthday"] == "date"
+    assert kinds["city"] == "categorical"
+    assert kinds["income"] == "numeric"
+
+
+def test_arrow_table_in_table_out(frame: pd.DataFrame) -> None:
+    table = pa.Table.from_pandas(frame[["age", "income", "city", "seen_at", "price"]], preserve_index=False)
+    syn = Synthesizer(seed=1, **FAST).fit(table)
+    out = syn.sample(50)
+    assert isinstance(out, pa.Table)
+    assert out.schema.equals(table.schema.remove_metadata())
+    assert out.num_rows == 50
+
+
+def test_sample_zero_rows(fitted: Synthesizer, frame: pd.DataFrame) -> None:
+    out = fitted.sample(0)
+    assert isinstance(out, pd.DataFrame)
+    assert len(out) == 0 and list(out.columns) == list(frame.columns)
