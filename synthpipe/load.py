@@ -75,6 +75,12 @@ def _copy_report(workspace: Workspace, uri: str, options: dict[str, Any]) -> str
     return workspace.store.write_bytes(workspace.report_key(extension), data)
 
 
+def _shard_schema(uri: str, options: dict[str, Any]) -> pa.Schema:
+    """The first shard's schema: the published object has it even when every shard is empty."""
+    with fsspec.open(uri, "rb", **options) as handle:
+        return pq.ParquetFile(handle).schema_arrow
+
+
 def _batches(uris: Sequence[str], options: dict[str, Any], batch_rows: int) -> Iterator[pa.RecordBatch]:
     for uri in uris:
         with fsspec.open(uri, "rb", **options) as handle:
@@ -85,14 +91,11 @@ def _write_concatenated(
     store: Store, key: str, uris: Sequence[str], fmt: str, options: dict[str, Any], batch_rows: int
 ) -> int:
     rows = 0
+    schema = _shard_schema(uris[0], options)
     with store.atomic_writer(key) as handle:
-        writer = None
+        writer = open_writer(handle, schema, fmt)
         for batch in _batches(uris, options, batch_rows):
-            if writer is None:
-                schema = batch.schema
-                writer = open_writer(handle, schema, fmt)
             writer.write(batch.cast(schema) if not batch.schema.equals(schema) else batch)
             rows += batch.num_rows
-        if writer is not None:
-            writer.close()
+        writer.close()
     return rows

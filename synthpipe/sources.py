@@ -156,7 +156,10 @@ def _sqlalchemy_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterato
     engine = _create_engine(create_engine, url)
     try:
         with engine.connect() as connection:
-            result = connection.execution_options(stream_results=True, yield_per=batch_rows).exec_driver_sql(sql)
+            # no_parameters: the SQL goes to the driver as written, so a literal % (modulo, LIKE 'a%')
+            # is not mistaken for a placeholder; nothing is ever bound into the operator's SQL.
+            options = connection.execution_options(stream_results=True, yield_per=batch_rows, no_parameters=True)
+            result = options.exec_driver_sql(sql)
             if not result.returns_rows:
                 raise QueryError("the SQL file does not return rows; it must be a single SELECT (or WITH ... SELECT)")
             types = _described_types(result.cursor.description)

@@ -286,13 +286,15 @@ def _filtered_chunks(
     """Synthetic chunks after the privacy filters, each with the filters' summary (None when off)."""
     for index, chunk in enumerate(synthesizer.sample_chunks(count, chunk_size=chunk_rows, seed=seed)):
         frame = chunk.to_pandas() if isinstance(chunk, pa.Table) else chunk
+        # the model's Arrow schema, not pandas' guess, so decimal(38,10) and string stay as staged
+        schema = chunk.schema if isinstance(chunk, pa.Table) else None
         if reference is None:
-            yield pa.Table.from_pandas(frame, preserve_index=False), None
+            yield pa.Table.from_pandas(frame, schema=schema, preserve_index=False), None
             continue
         refill_seed = int(np.random.SeedSequence([seed, index, 1]).generate_state(1)[0])
         filtered, summary = apply_filters(frame, train=reference[0], holdout=reference[1], settings=settings,
                                           resample=_resampler(synthesizer, refill_seed), seed=refill_seed)  # fmt: skip
-        yield pa.Table.from_pandas(filtered, preserve_index=False), summary
+        yield pa.Table.from_pandas(filtered, schema=schema, preserve_index=False), summary
 
 
 def _resampler(synthesizer: Synthesizer, seed: int) -> Callable[[int], pd.DataFrame]:
