@@ -47,9 +47,7 @@ def get_provider_info() -> dict[str, Any]:
         "description": "Synthetic copies of SQL query results: extract, synthesize, check, load.",
         "integrations": [{"integration-name": "synthpipe", "tags": ["software"]}],
         "hooks": [{"integration-name": "synthpipe", "python-modules": ["synthpipe.airflow.hooks"]}],
-        "operators": [
-            {"integration-name": "synthpipe", "python-modules": ["synthpipe.airflow.operators"]}
-        ],
+        "operators": [{"integration-name": "synthpipe", "python-modules": ["synthpipe.airflow.operators"]}],
         "connection-types": [_CONNECTION_TYPE],
     }
 

@@ -82,13 +82,13 @@ def load_settings(sql_file: Path, defaults: dict[str, Any]) -> QueryDagSettings:
     try:
         return QueryDagSettings(**{**defaults, **overrides})
     except ValidationError as exc:
-        message = f"invalid DAG settings for {sql_file.name}: {exc}"
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        valid = ", ".join(QueryDagSettings.model_fields)
+        message = f"invalid DAG settings for {sql_file.name} ({problems}); valid settings: {valid}"
         raise ConfigError(message, file=str(sql_file)) from None
 
 
-def build_dag(
-    sql_file: str | Path, settings: QueryDagSettings, *, dag_id: str | None = None
-) -> DAG:
+def build_dag(sql_file: str | Path, settings: QueryDagSettings, *, dag_id: str | None = None) -> DAG:
     """The extract → train → generate ×N → evaluate → publish DAG for one SQL file."""
     sql_file = Path(sql_file)
     name = settings.name or sql_file.stem

@@ -87,6 +87,8 @@ class SynthpipeHook(BaseHook):
             store.check_writable()
         except SynthpipeError as exc:
             return False, str(exc)
+        except Exception as exc:  # the UI shows the reason instead of a stack trace
+            return False, f"{type(exc).__name__}: {exc}"
         return True, f"artifact store {store!r} is writable; engine and gate settings are valid"
 
 

@@ -137,9 +137,7 @@ class SynthpipeTrainOperator(_SynthpipeOperator):
 
     template_fields: Sequence[str] = (*_SynthpipeOperator.template_fields, "features_uri", "engine")
 
-    def __init__(
-        self, *, features_uri: str, engine: dict[str, Any] | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *, features_uri: str, engine: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.features_uri, self.engine = features_uri, engine
 

@@ -228,11 +228,7 @@ def load(
     """
     from synthpipe.load import load as core_load
 
-    staged = (
-        _store(staging, staging_conn_id, synthpipe_conn_id)
-        if staging or synthpipe_conn_id
-        else None
-    )
+    staged = _store(staging, staging_conn_id, synthpipe_conn_id) if staging or synthpipe_conn_id else None
     result = core_load(
         synthetic_uris=list(synthetic_uris),
         destination=resolve_store(destination, conn_id=destination_conn_id),
@@ -261,14 +257,10 @@ def _store(target: StoreTarget | None, conn_id: str | None, synthpipe_conn_id: s
         return resolve_store(target, conn_id=conn_id)
     if synthpipe_conn_id:
         return SynthpipeHook(synthpipe_conn_id).get_store()
-    raise ConfigError(
-        "no staging store: pass staging (a URL) or a synthpipe_conn_id whose Host names one"
-    )
+    raise ConfigError("no staging store: pass staging (a URL) or a synthpipe_conn_id whose Host names one")
 
 
-def _engine(
-    engine: dict[str, Any] | None, synthpipe_conn_id: str | None
-) -> tuple[dict[str, Any], int]:
+def _engine(engine: dict[str, Any] | None, synthpipe_conn_id: str | None) -> tuple[dict[str, Any], int]:
     """Connection defaults overridden key by key by the task's own settings; and the seed."""
     merged = engine_settings({**connection_settings(synthpipe_conn_id).engine, **(engine or {})})
     return merged, int(merged.pop("seed", 0))

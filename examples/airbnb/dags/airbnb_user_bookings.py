@@ -11,10 +11,10 @@
    the report beside it.
 
 Both stores are opened with the ``aws_default`` connection (any S3-compatible endpoint).
-Trigger with a config to pick other buckets, a row count or stricter gates::
+Trigger with a config to pick other buckets, a row count, engine settings or stricter gates::
 
     {"staging": "s3://my-bucket/staging", "destination": "s3://my-bucket/synthetic",
-     "rows": 5000, "gates": {"min_quality": 70}}
+     "rows": 5000, "engine": {"max_epochs": 50}, "gates": {"min_quality": 70}}
 
 Parsing this file opens no connection and reads no data.
 """
@@ -51,8 +51,9 @@ with DAG(
         "destination": Param(DESTINATION, type="string", description="where analysts read from"),
         "rows": Param(None, type=["null", "integer"], description="synthetic rows; default: same"),
         "gates": Param({}, type="object", description="gate thresholds over the defaults"),
+        "engine": Param({}, type="object", description="engine settings, e.g. max_epochs"),
     },
-    render_template_as_native_obj=True,  # params.rows and params.gates arrive as int / dict
+    render_template_as_native_obj=True,  # params.rows/gates/engine arrive as int / dict
     default_args={"retries": 2, "retry_delay": timedelta(seconds=30)},
     doc_md=__doc__,
 ):
@@ -71,6 +72,7 @@ with DAG(
         features_uri=extract_features.output["uri"],
         rows="{{ params.rows }}",
         gates="{{ params.gates }}",
+        engine="{{ params.engine }}",
         staging="{{ params.staging }}",
         staging_conn_id=STORE_CONN_ID,
         name=NAME,

@@ -1,0 +1,40 @@
+"""Every example DAG imports cleanly, and parsing opens no connection (no socket, no lookup)."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+
+from tests.airflow.conftest import EXAMPLE_DAGS
+
+pytestmark = [pytest.mark.airflow, pytest.mark.integration]
+
+
+def test_example_dags_import_without_errors_or_connections(airflow_db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk import BaseHook, Connection
+
+    opened: list[Any] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        opened.append(args)
+        raise AssertionError(f"a connection was opened at DAG parse time: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(BaseHook, "get_connection", classmethod(refuse))
+    monkeypatch.setattr(Connection, "get", classmethod(refuse))
+
+    bag = DagBag(dag_folder=str(EXAMPLE_DAGS))
+
+    assert bag.import_errors == {}
+    assert opened == []
+    assert {"airbnb_user_bookings", "airbnb_user_profiles"} <= set(bag.dag_ids)
+    bookings = bag.dags["airbnb_user_bookings"]
+    assert [t.task_id for t in bookings.topological_sort()] == [
+        "extract_features",
+        "generate_synthetic_features",
+        "upload_synthetic_features",
+    ]

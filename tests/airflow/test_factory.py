@@ -1,0 +1,67 @@
+"""The DAG factory: one DAG per SQL file, settings from YAML beside it, generation fanned out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from synthpipe.errors import ConfigError
+from tests.airflow.conftest import AirflowEnv
+from tests.airflow.helpers import read_csv, store, task_states
+
+pytestmark = [pytest.mark.airflow, pytest.mark.integration]
+
+DEFAULTS = {"staging": "s3://aws_default@bucket/staging", "destination": "s3://bucket/synthetic"}
+
+
+def test_one_dag_per_sql_file_with_yaml_overrides(tmp_path: Path) -> None:
+    from synthpipe.airflow.factory import dags_from_folder
+
+    (tmp_path / "orders.sql").write_text("SELECT 1 AS x")
+    (tmp_path / "payments.sql").write_text("SELECT 2 AS y")
+    (tmp_path / "payments.yaml").write_text("shards: 3\nname: card_payments\nschedule: '@daily'\n")
+
+    dags = dags_from_folder(tmp_path, **DEFAULTS)
+
+    assert sorted(dags) == ["orders", "payments"]
+    payments = dags["payments"]
+    assert [t.task_id for t in payments.topological_sort()] == ["extract", "train", "generate", "evaluate", "publish"]
+    generate = payments.get_task("generate")
+    assert generate.expand_input.value["shard"] == [0, 1, 2]
+    assert generate.partial_kwargs["name"] == "card_payments"
+    assert [a.uri for a in payments.get_task("publish").outlets] == ["s3://bucket/synthetic/card_payments_synthetic"]
+    assert [a.uri for a in payments.get_task("extract").outlets] == ["s3://bucket/staging/card_payments"]
+
+
+def test_invalid_yaml_setting_names_the_file(tmp_path: Path) -> None:
+    from synthpipe.airflow.factory import dags_from_folder
+
+    (tmp_path / "orders.sql").write_text("SELECT 1 AS x")
+    (tmp_path / "orders.yaml").write_text("shard: 3\n")
+    with pytest.raises(ConfigError, match=r"orders\.sql.*shard"):
+        dags_from_folder(tmp_path, **DEFAULTS)
+
+
+def test_second_sql_file_over_another_table_runs_with_sharded_generation(
+    airflow_env: AirflowEnv, s3_bucket: str
+) -> None:
+    dag = airflow_env.dags["airbnb_user_profiles"]
+    conf = {"staging": f"s3://{s3_bucket}/staging", "destination": f"s3://{s3_bucket}/synthetic"}
+    dag.get_task("train").engine = {"max_epochs": 30}
+    dag_run = dag.test(run_conf=conf)
+
+    states = task_states(dag_run)
+    assert dag_run.state == "success", states
+    assert {"generate[0]", "generate[1]"} <= set(states)
+    run_id = dag_run.run_id
+    staging = store(airflow_env.s3, s3_bucket, "staging")
+    features = staging.list(f"{run_id}_user_profiles.parquet")
+    assert features == [f"{run_id}_user_profiles.parquet"]
+    synthetic = read_csv(store(airflow_env.s3, s3_bucket, "synthetic"), f"{run_id}_user_profiles_synthetic.csv")
+    import pyarrow.parquet as pq
+
+    with staging.open(features[0]) as handle:
+        staged = pq.read_table(handle)
+    assert list(synthetic.columns) == staged.column_names
+    assert len(synthetic) == staged.num_rows
