@@ -47,18 +47,14 @@ class PrivacyFilters(BaseModel):
         ge=1,
         description="copies of combinations held by fewer training rows are dropped",
     )
-    similarity: bool = Field(
-        default=True, description="drop rows closer to train than holdout rows are"
-    )
+    similarity: bool = Field(default=True, description="drop rows closer to train than holdout rows are")
     similarity_quantile: float = Field(
         default=0.05,
         ge=0,
         le=0.5,
         description="quantile of holdout→train distances used as threshold",
     )
-    outliers: bool = Field(
-        default=True, description="drop rows farther from train than holdout rows are"
-    )
+    outliers: bool = Field(default=True, description="drop rows farther from train than holdout rows are")
     outlier_quantile: float = Field(
         default=0.999,
         ge=0.5,
@@ -66,11 +62,9 @@ class PrivacyFilters(BaseModel):
         description="quantile of holdout→train distances used as ceiling",
     )
     reference_rows: int = Field(
-        default=20_000, ge=100, description="training rows searched for neighbours (seeded sample)"
+        default=10_000, ge=100, description="training rows searched for neighbours (seeded sample)"
     )
-    max_rounds: int = Field(
-        default=10, ge=0, description="resampling rounds to top the count back up"
-    )
+    max_rounds: int = Field(default=10, ge=0, description="resampling rounds to top the count back up")
 
 
 class _Filter:
@@ -95,17 +89,13 @@ class _Filter:
     def _thresholds(self, holdout: pd.DataFrame | None, seed: int) -> tuple[float, float]:
         """Distance quantiles of real unseen rows: the holdout's, else train's leave-one-out."""
         if holdout is not None and len(holdout) > 0:
-            h = self.encoder.transform(
-                sample_rows(align(holdout.rename(columns=str), self.columns), 5_000, seed)
-            )
+            h = self.encoder.transform(sample_rows(align(holdout.rename(columns=str), self.columns), 5_000, seed))
             d = nearest(self.reference, h, k=1)[0][:, 0]
         else:
             # a training row's nearest *other* training row stands in for an unseen row
             d = nearest(self.reference, self.reference[:5_000], k=2)[0][:, -1]
         s = self.settings
-        return float(np.quantile(d, s.similarity_quantile)), float(
-            np.quantile(d, s.outlier_quantile)
-        )
+        return float(np.quantile(d, s.similarity_quantile)), float(np.quantile(d, s.outlier_quantile))
 
     def reasons(self, batch: pd.DataFrame) -> np.ndarray:
         """Per row: "" to keep, else the name of the first filter that drops it."""

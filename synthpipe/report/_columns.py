@@ -89,11 +89,7 @@ def numeric_values(s: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(s.dtype) or _is_number(s):
         out = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     else:
-        out = (
-            pd.to_numeric(s, errors="coerce")
-            .astype("Float64")
-            .to_numpy(dtype=float, na_value=np.nan)
-        )
+        out = pd.to_numeric(s, errors="coerce").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     out = np.asarray(out, dtype=float).copy()
     out[~np.isfinite(out)] = np.nan
     return out

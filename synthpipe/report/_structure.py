@@ -28,9 +28,7 @@ def deep_structure(enc: RowEncoder, real: pd.DataFrame, syn: pd.DataFrame) -> De
     x = enc.transform(real)
     y = enc.transform(syn)
     if x.shape[1] < 2 or len(x) < 3:
-        return DeepStructure(
-            score=None, components=0, explained_variance=[], note="too few columns"
-        )
+        return DeepStructure(score=None, components=0, explained_variance=[], note="too few columns")
     mean = x.mean(axis=0)
     _, sv, vt = np.linalg.svd(x - mean, full_matrices=False)
     var = sv**2 / max((sv**2).sum(), 1e-300)

@@ -63,9 +63,7 @@ def _labels(frame: pd.DataFrame, target: Column, task: str) -> np.ndarray:
     return target.codes(frame[target.name]).astype(float)
 
 
-def _fit_score(
-    task: str, x: pd.DataFrame, y: np.ndarray, xt: pd.DataFrame, yt: np.ndarray
-) -> float:
+def _fit_score(task: str, x: pd.DataFrame, y: np.ndarray, xt: pd.DataFrame, yt: np.ndarray) -> float:
     import lightgbm as lgb
     from sklearn.metrics import accuracy_score, r2_score, roc_auc_score
 

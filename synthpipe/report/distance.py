@@ -26,7 +26,7 @@ from synthpipe.report._columns import (
 )
 
 MAX_REFERENCE = 20_000  # sorted real values kept per column to rank against
-MAX_ONE_HOT = 30  # rarer categories share one slot: a copy check does not need them apart
+MAX_ONE_HOT = 20  # rarer categories share one slot: a copy check does not need them apart
 _HALF_SQRT = np.sqrt(0.5)
 _CHUNK = 10_000
 
@@ -37,6 +37,7 @@ class RowEncoder:
 
     columns: list[Column]
     sorted_values: dict[str, np.ndarray] = field(default_factory=dict)
+    nullable: set[str] = field(default_factory=set)
 
     @classmethod
     def fit(cls, real: pd.DataFrame, columns: list[Column] | None = None) -> RowEncoder:
@@ -47,6 +48,8 @@ class RowEncoder:
         for col in columns:
             if col.kind in CONTINUOUS_KINDS:
                 v = numeric_values(real[col.name])
+                if np.isnan(v).any():
+                    enc.nullable.add(col.name)
                 v = v[~np.isnan(v)]
                 if len(v) > MAX_REFERENCE:
                     v = rng.choice(v, MAX_REFERENCE, replace=False)
@@ -54,13 +57,14 @@ class RowEncoder:
         return enc
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        """``float64`` matrix, one row per frame row."""
+        """``float32`` matrix, one row per frame row (half the memory and twice the speed of
+        float64 in the neighbour search; :func:`nearest` recomputes the final distances)."""
         frame = align(frame, self.columns)
         encoded = [self._encode(col, frame[col.name]) for col in self.columns]
         parts = [p for p in encoded if p is not None]
         if not parts:
             return np.zeros((len(frame), 1))
-        return np.hstack(parts)
+        return np.hstack(parts).astype(np.float32)
 
     def _encode(self, col: Column, s: pd.Series) -> np.ndarray | None:
         if col.kind in CONTINUOUS_KINDS:
@@ -79,8 +83,11 @@ class RowEncoder:
         lo = np.searchsorted(ref, v, side="left")
         hi = np.searchsorted(ref, v, side="right")
         rank = (lo + hi) / (2.0 * max(len(ref), 1))
-        rank = np.where(null, 0.5, rank)
-        return np.column_stack([rank, null.astype(float)])
+        if col.name not in self.nullable:
+            # no real row is null here: put a null a full unit away from every real value
+            # instead of spending a flag dimension (the search cost grows with dimensions)
+            return np.where(null, -1.0, rank)[:, None]
+        return np.column_stack([np.where(null, 0.5, rank), null.astype(float)])
 
 
 def nearest(
@@ -101,6 +108,6 @@ def nearest(
     for start in range(0, len(query), _CHUNK):
         block = slice(start, start + _CHUNK)
         diff = query[block, None, :] - reference[idx[block]]
-        dist[block] = np.sqrt((diff**2).sum(axis=2))
+        dist[block] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
     order = np.argsort(dist, axis=1, kind="stable")
     return np.take_along_axis(dist, order, axis=1), np.take_along_axis(idx, order, axis=1)

@@ -15,9 +15,7 @@ class Gates(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    min_quality: float | None = Field(
-        default=50.0, ge=0, le=100, description="overall quality score 0-100"
-    )
+    min_quality: float | None = Field(default=50.0, ge=0, le=100, description="overall quality score 0-100")
     max_dcr_share: float | None = Field(
         default=0.6,
         ge=0,
@@ -40,9 +38,7 @@ class Gates(BaseModel):
         description="identical share minus the holdout's own (real duplicates are not leaks)",
     )
     min_privacy: float | None = Field(default=None, ge=0, le=100, description="privacy score 0-100")
-    max_rare_categories: int | None = Field(
-        default=None, ge=0, description="rare real categories emitted verbatim"
-    )
+    max_rare_categories: int | None = Field(default=None, ge=0, description="rare real categories emitted verbatim")
     max_constraint_violations: float | None = Field(
         default=None, ge=0, le=1, description="share of rows breaking a rule every real row obeys"
     )
@@ -88,9 +84,7 @@ def check_gates(report: Report, gates: Gates) -> list[GateResult]:
         if value < threshold if is_min else value > threshold:
             bound = "at least" if is_min else "at most"
             message = f"{what} is {value:.4g}; gate {name} requires {bound} {threshold:g}"
-            failures.append(
-                GateResult(gate=name, value=value, threshold=threshold, message=message)
-            )
+            failures.append(GateResult(gate=name, value=value, threshold=threshold, message=message))
     return failures
 
 

@@ -155,9 +155,7 @@ class Privacy(_Model):
 
     score: float = Field(description="0-100; the weakest of the DCR, MIA and copy components")
     grade: Grade
-    dcr_share: float | None = Field(
-        description="share of synthetic rows nearer to train (0.5 ideal)"
-    )
+    dcr_share: float | None = Field(description="share of synthetic rows nearer to train (0.5 ideal)")
     dcr_train_median: float | None = Field(description="median distance synthetic → train")
     dcr_holdout_median: float | None = Field(description="median distance synthetic → holdout")
     holdout_dcr_median: float | None = Field(description="median distance holdout → train")
@@ -216,3 +214,19 @@ class Report(_Model):
         from synthpipe.report.html import render_html
 
         return render_html(self)
+
+
+def report_json_schema() -> dict[str, Any]:
+    """The JSON schema of ``report.json`` (committed as ``templates/report.schema.json``)."""
+    schema = Report.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://synthpipe.dev/schemas/report-{SCHEMA_VERSION}.json"
+    return schema
+
+
+if __name__ == "__main__":  # regenerate the committed schema after a deliberate change
+    import json
+    from pathlib import Path
+
+    target = Path(__file__).with_name("templates") / "report.schema.json"
+    target.write_text(json.dumps(report_json_schema(), indent=2, sort_keys=True) + "\n")

@@ -20,8 +20,7 @@ def _table(n: int, seed: int) -> pd.DataFrame:
             "y": x * 3 + rng.normal(size=n),
             "n": pd.array(rng.integers(0, 1000, n), dtype="Int64"),
             "cat": pd.Series(rng.choice(["a", "b", "c", "d"], n), dtype="str"),
-            "when": pd.Timestamp("2024-01-01", tz="UTC")
-            + pd.to_timedelta(rng.integers(0, 10**6, n), unit="s"),
+            "when": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 10**6, n), unit="s"),
         }
     )
 
@@ -42,9 +41,7 @@ def test_near_copies_are_dropped_and_count_topped_up(data: dict[str, pd.DataFram
     copies["x"] += 1e-6  # a near copy, not an exact one
     exact = train.iloc[200:300]
     syn = pd.concat([data["fresh"].iloc[:700], copies, exact], ignore_index=True)
-    out, summary = apply_filters(
-        syn, train=train, holdout=data["holdout"], resample=_resampler(0), seed=0
-    )
+    out, summary = apply_filters(syn, train=train, holdout=data["holdout"], resample=_resampler(0), seed=0)
     assert len(out) == len(syn) and summary["shortfall"] == 0
     assert summary["dropped"]["exact_copy"] == 100
     assert summary["dropped"]["similarity"] >= 200

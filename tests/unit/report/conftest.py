@@ -25,11 +25,8 @@ def make_table(n: int, seed: int) -> pd.DataFrame:
             "visits": pd.array(visits, dtype="Int64"),
             "amount": amount,
             "flag": x + rng.normal(scale=0.5, size=n) > 0,
-            "created": pd.Timestamp("2024-01-01", tz="UTC")
-            + pd.to_timedelta(x * 30 + 90, unit="D"),
-            "day": (
-                pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 90, n), unit="D")
-            ).date,
+            "created": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(x * 30 + 90, unit="D"),
+            "day": (pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 90, n), unit="D")).date,
             "min_s": x - 1,
             "max_s": x + 1 + np.abs(y),
             "const": 7,

@@ -94,9 +94,7 @@ def test_every_column_kind_is_handled(reports: dict[str, Report]) -> None:
 
 def test_logical_constraints_found_and_violations_counted(frames: dict[str, pd.DataFrame]) -> None:
     train = frames["train"]
-    broken = frames["fresh"].assign(
-        min_s=lambda d: np.where(d.index % 4 == 0, d.max_s + 1, d.min_s)
-    )
+    broken = frames["fresh"].assign(min_s=lambda d: np.where(d.index % 4 == 0, d.max_s + 1, d.min_s))
     report = evaluate(real=train, synthetic=broken, holdout=frames["holdout"])
     rules = {(c.left, c.right): c.violation_share for c in report.quality.constraints.checked}
     assert rules[("min_s", "max_s")] == pytest.approx(0.25, abs=0.01)
@@ -104,9 +102,7 @@ def test_logical_constraints_found_and_violations_counted(frames: dict[str, pd.D
 
 
 def test_utility_with_given_target(frames: dict[str, pd.DataFrame]) -> None:
-    report = evaluate(
-        real=frames["train"], synthetic=frames["fresh"], holdout=frames["holdout"], target="flag"
-    )
+    report = evaluate(real=frames["train"], synthetic=frames["fresh"], holdout=frames["holdout"], target="flag")
     u = report.quality.utility
     assert (u.target, u.task, u.metric, u.target_chosen) == ("flag", "binary", "auc", "given")
     assert u.trtr > 0.8 and u.score > 0.9

@@ -1,0 +1,140 @@
+"""Hand-written inline SVG charts: no plotting library, nothing fetched, the page opens offline.
+
+Every text that comes from the data (column names, categories) is escaped here.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from synthpipe.report.model import Distribution, Heatmap
+
+REAL = "#3b6fd8"
+SYNTHETIC = "#f08a24"
+_FONT = 'font-family="inherit"'
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def gauge(score: float, label: str, color: str) -> str:
+    """A ring filled to ``score`` percent with the number in the middle."""
+    r, c = 52, 2 * 3.14159 * 52
+    filled = max(0.0, min(score, 100.0)) / 100 * c
+    return (
+        f'<svg viewBox="0 0 128 128" width="128" height="128" role="img" '
+        f'aria-label="{escape(label)} {score:.0f} of 100">'
+        f'<circle cx="64" cy="64" r="{r}" fill="none" stroke="#e6e9ef" stroke-width="12"/>'
+        f'<circle cx="64" cy="64" r="{r}" fill="none" stroke="{color}" stroke-width="12" '
+        f'stroke-linecap="round" stroke-dasharray="{filled:.1f} {c:.1f}" '
+        f'transform="rotate(-90 64 64)"/>'
+        f'<text x="64" y="72" text-anchor="middle" font-size="30" font-weight="700" '
+        f'fill="#1f2937" {_FONT}>{score:.0f}</text></svg>'
+    )
+
+
+def histogram(dist: Distribution, width: int = 300, height: int = 120) -> str:
+    """Real (blue) and synthetic (orange outline) shares per numeric bin."""
+    n = len(dist.labels)
+    if n == 0:
+        return '<p class="muted">no values</p>'
+    top = max(max(dist.real), max(dist.synthetic), 1e-9)
+    plot_h, bw = height - 18, width / n
+    bars = []
+    for i, (r, s) in enumerate(zip(dist.real, dist.synthetic, strict=True)):
+        x = i * bw
+        hr, hs = r / top * plot_h, s / top * plot_h
+        tip = f"from {dist.labels[i]}: real {r:.1%}, synthetic {s:.1%}"
+        bars.append(
+            f"<g><title>{escape(tip)}</title>"
+            f'<rect x="{x + 1:.1f}" y="{plot_h - hr:.1f}" width="{bw - 2:.1f}" height="{hr:.1f}" '
+            f'fill="{REAL}" fill-opacity="0.55"/>'
+            f'<rect x="{x + 1:.1f}" y="{plot_h - hs:.1f}" width="{bw - 2:.1f}" height="{hs:.1f}" '
+            f'fill="none" stroke="{SYNTHETIC}" stroke-width="2"/></g>'
+        )
+    axis = (
+        f'<line x1="0" y1="{plot_h}" x2="{width}" y2="{plot_h}" stroke="#9aa3b2"/>'
+        f'<text x="0" y="{height - 3}" font-size="10" fill="#6b7280" {_FONT}>'
+        f"{escape(dist.labels[0])}</text>"
+        f'<text x="{width}" y="{height - 3}" font-size="10" fill="#6b7280" text-anchor="end" '
+        f"{_FONT}>{escape(dist.labels[-1])} …</text>"
+    )
+    return f'<svg viewBox="0 0 {width} {height}" width="100%" role="img">' + "".join(bars) + axis + "</svg>"
+
+
+def category_bars(dist: Distribution, width: int = 300) -> str:
+    """Horizontal paired bars per category: real above, synthetic below."""
+    row, label_w = 21, 100
+    height = row * len(dist.labels) + 4
+    top = max(max(dist.real, default=0), max(dist.synthetic, default=0), 1e-9)
+    span = width - label_w - 58
+    parts = []
+    for i, (lab, r, s) in enumerate(zip(dist.labels, dist.real, dist.synthetic, strict=True)):
+        y = i * row + 2
+        tip = f"{lab}: real {r:.1%}, synthetic {s:.1%}"
+        parts.append(
+            f"<g><title>{escape(tip)}</title>"
+            f'<text x="{label_w - 6}" y="{y + 13}" font-size="11" text-anchor="end" '
+            f'fill="#374151" {_FONT}>{escape(_short(lab, 15))}</text>'
+            f'<rect x="{label_w}" y="{y + 1}" width="{r / top * span:.1f}" height="8.5" '
+            f'fill="{REAL}" rx="1.5"/>'
+            f'<rect x="{label_w}" y="{y + 10}" width="{s / top * span:.1f}" height="8.5" '
+            f'fill="{SYNTHETIC}" rx="1.5"/>'
+            f'<text x="{label_w + max(r, s) / top * span + 4:.1f}" y="{y + 13}" font-size="10" '
+            f'fill="#6b7280" {_FONT}>{r:.0%}/{s:.0%}</text></g>'
+        )
+    return f'<svg viewBox="0 0 {width} {height}" width="100%" role="img">{"".join(parts)}</svg>'
+
+
+def _cell_color(v: float | None) -> str:
+    """White (no association) to deep blue (1); grey when not computable."""
+    if v is None:
+        return "#eceff3"
+    v = max(0.0, min(v, 1.0))
+    r, g, b = (int(255 + (t - 255) * v) for t in (29, 78, 170))
+    return f"rgb({r},{g},{b})"
+
+
+def heatmap(hm: Heatmap, which: str, size: int = 430) -> str:
+    """One association matrix (``which`` = "real" or "synthetic") with column labels."""
+    names = hm.columns
+    matrix = hm.real if which == "real" else hm.synthetic
+    n = max(len(names), 1)
+    margin = 104
+    cell = min(26.0, (size - margin) / n)
+    total = margin + cell * n + 4
+    pad = 48  # room for the last rotated label on the right
+    parts = []
+    for i, name in enumerate(names):
+        y = margin + i * cell
+        label = escape(_short(name, 16))
+        parts.append(
+            f'<text x="{margin - 5}" y="{y + cell * 0.7:.1f}" font-size="{min(11, cell * 0.8):.1f}" '
+            f'text-anchor="end" fill="#374151" {_FONT}>{label}</text>'
+            f'<text transform="translate({y + cell * 0.65:.1f},{margin - 5}) rotate(-55)" '
+            f'font-size="{min(11, cell * 0.8):.1f}" fill="#374151" {_FONT}>{label}</text>'
+        )
+        for j, v in enumerate(matrix[i]):
+            tip = f"{names[i]} × {names[j]}: " + ("n/a" if v is None else f"{v:.2f}")
+            parts.append(
+                f'<rect x="{margin + j * cell:.1f}" y="{y:.1f}" width="{cell - 1:.1f}" '
+                f'height="{cell - 1:.1f}" fill="{_cell_color(v)}"><title>{escape(tip)}</title></rect>'
+            )
+    return (
+        f'<svg viewBox="0 0 {total + pad:.0f} {total:.0f}" width="100%" role="img" '
+        f'aria-label="{which} associations">{"".join(parts)}</svg>'
+    )
+
+
+def legend_scale() -> str:
+    """The heatmap colour scale from 0 to 1."""
+    stops = "".join(
+        f'<rect x="{i * 12}" y="0" width="12" height="10" fill="{_cell_color(i / 10)}"/>' for i in range(11)
+    )
+    return (
+        f'<svg viewBox="0 0 200 24" width="200" height="24">{stops}'
+        f'<text x="0" y="22" font-size="9" fill="#6b7280" {_FONT}>0 (independent)</text>'
+        f'<text x="132" y="22" font-size="9" fill="#6b7280" text-anchor="end" {_FONT}>1</text>'
+        "</svg>"
+    )
