@@ -55,31 +55,41 @@ def test_failing_gate_fails_the_task_with_its_reason_and_uploads_nothing(
 def test_retried_task_leaves_identical_keys(
     airflow_env: AirflowEnv, s3_bucket: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A worker that dies after writing (transient error) is retried onto the same keys."""
+    """A worker that dies after writing (a transient error) is retried onto the same keys.
+
+    The retried run must leave exactly the keys a clean run leaves (run id aside), and
+    both attempts must have reported the same URIs.
+    """
     from synthpipe.airflow import tasks
 
-    original, calls = tasks.synthesize, []
-
-    def flaky(**kwargs: Any) -> dict[str, Any]:
-        result = original(**kwargs)
-        calls.append(kwargs["run_id"])
-        if len(calls) == 1:
-            raise StoreUnreachable("injected: the worker lost the store after writing")
-        return result
-
-    monkeypatch.setattr(tasks, "synthesize", flaky)
     dag = airflow_env.dags[DAG_ID]
-    task = dag.get_task("generate_synthetic_features")
-    monkeypatch.setattr(task, "retry_delay", timedelta(0))
-    dag_run = dag.test(run_conf=run_conf(s3_bucket))
+    clean = dag.test(run_conf=run_conf(s3_bucket))
+    assert clean.state == "success", task_states(clean)
 
-    assert dag_run.state == "success", task_states(dag_run)
-    assert len(calls) == 2
-    run_id = dag_run.run_id
-    staging = store(airflow_env.s3, s3_bucket, "staging")
-    suffixes = ["", ".schema.json", "_holdout.parquet", "_model", "_report.html", "_report.json",
-                "_synthetic.part-00000-of-00001.parquet", "_train.parquet"]  # fmt: skip
-    expected = sorted(f"{run_id}_booking_features{s}" for s in suffixes)
-    expected[expected.index(f"{run_id}_booking_features")] = f"{run_id}_booking_features.csv"
-    assert staging.list() == sorted(expected)
-    assert len(store(airflow_env.s3, s3_bucket, "synthetic").list(run_id)) == 3
+    original, results = tasks.synthesize, []
+
+    def dies_after_writing_once(**kwargs: Any) -> dict[str, Any]:
+        results.append(original(**kwargs))
+        if len(results) == 1:
+            raise StoreUnreachable("injected: the worker lost the store after writing")
+        return results[-1]
+
+    monkeypatch.setattr(tasks, "synthesize", dies_after_writing_once)
+    monkeypatch.setattr(dag.get_task("generate_synthetic_features"), "retry_delay", timedelta(0))
+    retried = dag.test(run_conf=run_conf(s3_bucket))
+
+    assert retried.state == "success", task_states(retried)
+    assert len(results) == 2
+    first, second = ({k: r[k] for k in ("model_uri", "synthetic_uris", "report_uris")} for r in results)
+    assert first == second
+    for area in ("staging", "synthetic"):
+        where = store(airflow_env.s3, s3_bucket, area)
+        assert _suffixes(where.list(retried.run_id), retried.run_id) == _suffixes(
+            where.list(clean.run_id), clean.run_id
+        )
+        assert not [key for key in where.fs.ls(where.root) if ".tmp-" in key]
+
+
+def _suffixes(keys: list[str], run_id: str) -> list[str]:
+    assert keys and all(key.startswith(run_id) for key in keys)
+    return sorted(key.removeprefix(run_id) for key in keys)
