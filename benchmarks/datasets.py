@@ -7,6 +7,7 @@ dataset.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,7 +72,16 @@ def _load_booking_features() -> pd.DataFrame:
     from synthpipe.demo import booking_features
 
     df = booking_features(users=20_000, seed=0)
-    return df.drop(columns=[c for c in ("user_id", "id") if c in df.columns])
+    df = df.drop(columns=[c for c in ("user_id", "id") if c in df.columns])
+    return _dates_as_datetime(df)
+
+
+def _dates_as_datetime(df: pd.DataFrame) -> pd.DataFrame:
+    """Arrow DATEs arrive as Python `date` objects; as such they would be judged categorical."""
+    for col in df.columns:
+        if df[col].dtype == object and df[col].map(type).eq(dt.date).all():
+            df[col] = pd.to_datetime(df[col])
+    return df
 
 
 def _strip_index(df: pd.DataFrame) -> pd.DataFrame:

@@ -270,9 +270,7 @@ def constraint_violations(syn: pd.DataFrame, trn: pd.DataFrame) -> Metrics:
 # --- running them all --------------------------------------------------------------------------
 
 
-def judge_all(
-    syn: pd.DataFrame, trn: pd.DataFrame, hol: pd.DataFrame, ds: Dataset, with_qa: bool
-) -> Metrics:
+def judge_all(syn: pd.DataFrame, trn: pd.DataFrame, hol: pd.DataFrame, ds: Dataset, with_qa: bool) -> Metrics:
     """Run every judge; each one's failure is recorded and the others still run."""
     judges: dict[str, Callable[[], Metrics]] = {
         "quality": lambda: quality(syn, trn),

@@ -44,9 +44,7 @@ class Mode:
 
 
 MODES = {
-    "quick": Mode(
-        ("hi", "diamonds"), ("synthpipe", "TabularARGN", "GaussianCopula"), (0,), False, 1800
-    ),
+    "quick": Mode(("hi", "diamonds"), ("synthpipe", "TabularARGN", "GaussianCopula"), (0,), False, 1800),
     "full": Mode(tuple(DATASETS), tuple(PEERS), (0, 1, 2), True, 4 * 3600),
 }
 
@@ -85,9 +83,7 @@ def config(args: argparse.Namespace) -> dict[str, Any]:
     }
     unknown = set(cfg["datasets"]) - set(DATASETS) | set(cfg["peers"]) - set(PEERS)
     if unknown:
-        raise SystemExit(
-            f"unknown names {sorted(unknown)}; datasets {list(DATASETS)}, peers {list(PEERS)}"
-        )
+        raise SystemExit(f"unknown names {sorted(unknown)}; datasets {list(DATASETS)}, peers {list(PEERS)}")
     return cfg
 
 
@@ -120,9 +116,7 @@ def prepare_dataset(name: str) -> tuple[dict[str, Any], Path | None, Path | None
     return info, trn_p, hol_p
 
 
-def one_run(
-    name: str, peer: str, seed: int, paths: tuple[Path, Path], cfg: dict, work: Path
-) -> dict:
+def one_run(name: str, peer: str, seed: int, paths: tuple[Path, Path], cfg: dict, work: Path) -> dict:
     """Fit+sample in a child, then judge; returns the flat record for the JSON and the table."""
     base = {"dataset": name, "peer": peer, "seed": seed, "label": PEERS[peer].display(cfg["quick"])}
     reason = PEERS[peer].skip_reason()
@@ -144,7 +138,7 @@ def one_run(
         "fit_s": timing["fit_s"],
         "sample_s": timing["sample_s"],
         "rows_per_s": timing["rows"] / max(timing["sample_s"], 1e-9),
-        "peak_rss_mb": child.peak_rss_mb,
+        "peak_rss_mb": max(child.peak_rss_mb, timing.get("peak_rss_mb", 0.0)),
         "child_wall_s": child.wall_s,
         "syn_rows": timing["rows"],
     }
@@ -186,9 +180,7 @@ def run_all(cfg: dict, work: Path, resume: bool) -> tuple[list[dict], dict[str, 
     return runs, infos
 
 
-def _run_cached(
-    name: str, peer: str, seed: int, paths: tuple, cfg: dict, work: Path, resume: bool
-) -> dict:
+def _run_cached(name: str, peer: str, seed: int, paths: tuple, cfg: dict, work: Path, resume: bool) -> dict:
     """--resume reuses a finished record of this date and mode (long full runs survive a crash)."""
     done = work / f"{name}-{peer}-{seed}.record.json"
     if resume and done.exists():

@@ -57,7 +57,8 @@ def _stage(res: ChildResult) -> dict[str, Any]:
         return {"status": "failed", "reason": f"{why}: {' '.join(res.log_tail.split())[-300:]}"}
     lines = [ln for ln in res.log_tail.splitlines() if ln.startswith("{")]
     out = json.loads(lines[-1]) if lines else {}
-    return {"status": "ok", "wall_s": res.wall_s, "peak_rss_mb": res.peak_rss_mb, **out}
+    peak = max(res.peak_rss_mb, out.pop("self_peak_rss_mb", 0.0))
+    return {"status": "ok", "wall_s": res.wall_s, "peak_rss_mb": peak, **out}
 
 
 def _skip(reason: str) -> dict[str, Any]:
@@ -177,7 +178,5 @@ def _reasons(records: list[dict]) -> list[str]:
         for stage in ["make_data", *STAGES]:
             s = r.get(stage, {})
             if s.get("status") in ("skipped", "failed"):
-                seen.setdefault(f"{stage} {s['status']}: {s.get('reason', '')}", []).append(
-                    f"{r['rows']:,}"
-                )
+                seen.setdefault(f"{stage} {s['status']}: {s.get('reason', '')}", []).append(f"{r['rows']:,}")
     return ([""] if seen else []) + [f"- {k} (rows {', '.join(v)})" for k, v in seen.items()]

@@ -39,7 +39,9 @@ def feature_chunks(rows: int, seed: int = 0) -> Iterator[pd.DataFrame]:
     for start in range(0, rows, CHUNK_ROWS):
         n = min(CHUNK_ROWS, rows - start)
         chunk = base.iloc[rng.integers(0, len(base), n)].reset_index(drop=True)
-        chunk["user_id"] = np.arange(start + 1, start + n + 1, dtype="int64")
+        ids = pd.Series(np.arange(start + 1, start + n + 1)).astype(str).str.zfill(10)
+        chunk["user_id"] = ids.to_numpy(dtype=object)  # same text-key type as the demo's ids
+        chunk["date_account_created"] = pd.to_datetime(chunk["date_account_created"])
         yield chunk
 
 
@@ -112,9 +114,7 @@ def generate(model: Path, rows: int, out: Path) -> dict:
     synth = Synthesizer.load(model.as_uri())
     start, writer, done = time.perf_counter(), None, 0
     while done < rows:
-        arrow = pa.Table.from_pandas(
-            synth.sample(min(CHUNK_ROWS, rows - done)), preserve_index=False
-        )
+        arrow = pa.Table.from_pandas(synth.sample(min(CHUNK_ROWS, rows - done)), preserve_index=False)
         writer = writer or pq.ParquetWriter(out, arrow.schema)
         writer.write_table(arrow)
         done += arrow.num_rows
@@ -143,7 +143,10 @@ def main() -> None:
         "fit": lambda: fit(a.features, a.model),
         "generate": lambda: generate(a.model, a.rows, a.out),
     }
-    print(json.dumps(stages[a.stage]()), flush=True)
+    from benchmarks.child import peak_rss_mb
+
+    result = stages[a.stage]()
+    print(json.dumps({**result, "self_peak_rss_mb": peak_rss_mb()}), flush=True)
 
 
 if __name__ == "__main__":

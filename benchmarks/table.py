@@ -137,9 +137,7 @@ def _preamble(result: dict[str, Any]) -> list[str]:
     return [
         f"Seeds {cfg['seeds']}; datasets {', '.join(cfg['datasets'])}; synthesizers "
         f"{', '.join(cfg['peers'])}. Whole run: {result.get('total_s', 0):,.0f} s wall.",
-        f"Machine: {result['host']}. Versions: "
-        + ", ".join(f"{k} {v}" for k, v in result["versions"].items())
-        + ".",
+        f"Machine: {result['host']}. Versions: " + ", ".join(f"{k} {v}" for k, v in result["versions"].items()) + ".",
         "",
         "Values are medians over seeds. Quality/shapes/pair trends: sdmetrics QualityReport vs "
         f"train. mostlyai-qa: {qa}. DCR share: Gower-style, {5000:,} synthetic rows vs equal-size "
