@@ -50,7 +50,7 @@ def friendly_errors(command: F) -> F:
 def progress_bars() -> Iterator[Callable[[str, float], None]]:
     """A rich progress bar per engine step (fit, generate, ...), fed by the core's callback."""
     with Progress(TextColumn("{task.description:>10}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), console=console, transient=False) as bars:  # fmt: skip
+                  TimeElapsedColumn(), console=console, transient=True) as bars:  # fmt: skip
         tasks: dict[str, TaskID] = {}
 
         def report(step: str, fraction: float) -> None:

@@ -183,10 +183,11 @@ def _users(rng: np.random.Generator, start: int, count: int) -> tuple[pa.Table, 
     created_days = np.sort(np.maximum(created_days, rng.integers(0, 1640, size=count)))
     created = np.datetime64("2010-01-01") + created_days.astype("timedelta64[D]")
     first_active = created.astype("datetime64[s]") - rng.integers(0, 86_400 * 3, size=count).astype("timedelta64[s]")
-    is_booker = rng.random(count) < 0.42
+    gender = _choice(rng, _GENDERS, count)
+    signup_method = _choice(rng, _SIGNUP_METHODS, count)
+    is_booker = rng.random(count) < _booking_propensity(gender, signup_method)
     booking_lag = np.round(rng.exponential(40.0, size=count)).astype("timedelta64[D]")
     first_booking = np.where(is_booker, created + booking_lag, np.datetime64("NaT"))
-    gender = _choice(rng, _GENDERS, count)
     columns = {
         "id": _user_ids(start, count),
         "date_account_created": pa.array(created, pa.date32()),
@@ -194,7 +195,7 @@ def _users(rng: np.random.Generator, start: int, count: int) -> tuple[pa.Table, 
         "date_first_booking": pa.array(first_booking.astype("datetime64[D]"), pa.date32()),
         "gender": pa.array(gender, pa.string()),
         "age": _ages(rng, gender),
-        "signup_method": pa.array(_choice(rng, _SIGNUP_METHODS, count), pa.string()),
+        "signup_method": pa.array(signup_method, pa.string()),
         "signup_flow": pa.array(np.where(rng.random(count) < 0.77, 0, rng.integers(1, 26, count)), pa.int32()),
         "language": pa.array(_choice(rng, _LANGUAGES, count), pa.string()),
         "affiliate_channel": pa.array(_choice(rng, _AFFILIATE_CHANNELS, count), pa.string()),
@@ -208,6 +209,12 @@ def _users(rng: np.random.Generator, start: int, count: int) -> tuple[pa.Table, 
         ),
     }
     return pa.table(columns, schema=USERS_SCHEMA), is_booker
+
+
+def _booking_propensity(gender: np.ndarray, signup_method: np.ndarray) -> np.ndarray:
+    """As in the public data, people who fill in their profile book far more often."""
+    propensity = np.where(gender == "-unknown-", 0.22, 0.55)
+    return np.where(signup_method == "facebook", propensity + 0.08, propensity)
 
 
 def _ages(rng: np.random.Generator, gender: np.ndarray) -> pa.Array:
@@ -225,9 +232,11 @@ def _ages(rng: np.random.Generator, gender: np.ndarray) -> pa.Array:
 def _sessions(rng: np.random.Generator, user_ids: pa.Array, is_booker: np.ndarray) -> pa.Table:
     count = len(user_ids)
     has_sessions = rng.random(count) < 0.63  # like the public data: a third of users never logged a session
-    activity = rng.lognormal(mean=np.log(SESSIONS_PER_USER) - 0.6, sigma=1.1, size=count)
+    # Bookers browse more, and the more they browse the more they request: bookings follow activity.
+    activity = rng.lognormal(mean=np.log(SESSIONS_PER_USER) - 0.9, sigma=1.1, size=count)
+    activity = activity * np.where(is_booker, 1.8, 1.0)
     per_user = np.where(has_sessions, np.maximum(1, np.round(activity)).astype(np.int64), 0)
-    bookings = np.where(has_sessions & is_booker, rng.poisson(0.9, size=count), 0)
+    bookings = np.where(has_sessions & is_booker, rng.poisson(0.3 + np.minimum(per_user, 600) / 120), 0)
     bookings = np.where(has_sessions & ~is_booker & (rng.random(count) < 0.05), 1, bookings)
     owner = np.repeat(np.arange(count), per_user)
     action_table = _action_rows(rng, len(owner))
