@@ -27,6 +27,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 RunId = Annotated[str | None, typer.Option(help="run id that scopes every key; default: the current UTC time")]
 Staging = Annotated[str, typer.Option(help="staging folder or bucket URL")]
+Name = Annotated[str, typer.Option(help="data set name used in keys")]
+KeyRunId = Annotated[str, typer.Option(help="run id used in keys")]
+Seed = Annotated[int, typer.Option(help="the same seed gives the same output")]
 
 
 def friendly_errors(command: F) -> F:
@@ -169,10 +172,10 @@ def extract_command(
 @friendly_errors
 def train_command(
     features: Annotated[str, typer.Option(help="staged features (Parquet or CSV URL)")],
-    name: Annotated[str, typer.Option(help="data set name used in keys")],
-    run_id: Annotated[str, typer.Option(help="run id used in keys")],
+    name: Name,
+    run_id: KeyRunId,
     staging: Staging = "synthpipe-output/staging",
-    seed: int = 0,
+    seed: Seed = 0,
     holdout_fraction: float = 0.2,
     max_training_time: Annotated[float | None, typer.Option(help="seconds")] = None,
 ) -> None:
@@ -191,12 +194,12 @@ def train_command(
 def generate_command(
     model: Annotated[str, typer.Option(help="model artifact URL (from train)")],
     rows: Annotated[int, typer.Option(help="rows to generate")],
-    name: Annotated[str, typer.Option(help="data set name used in keys")],
-    run_id: Annotated[str, typer.Option(help="run id used in keys")],
+    name: Name,
+    run_id: KeyRunId,
     staging: Staging = "synthpipe-output/staging",
-    shard: int = 0,
-    shards: int = 1,
-    seed: int = 0,
+    shard: Annotated[int, typer.Option(help="which shard this is, 0-based")] = 0,
+    shards: Annotated[int, typer.Option(help="how many shards share the rows")] = 1,
+    seed: Seed = 0,
 ) -> None:
     """Generate one shard of synthetic rows from a saved model, privacy-filtered."""
     from synthpipe.synthesize import generate
@@ -244,8 +247,8 @@ def evaluate_command(
 def load_command(
     synthetic: Annotated[list[str], typer.Option(help="staged synthetic shard(s), in order")],
     destination: Annotated[str, typer.Option(help="destination folder or bucket URL")],
-    name: Annotated[str, typer.Option(help="data set name used in keys")],
-    run_id: Annotated[str, typer.Option(help="run id used in keys")],
+    name: Name,
+    run_id: KeyRunId,
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
     report: Annotated[list[str] | None, typer.Option(help="report file(s) to publish beside the data")] = None,
 ) -> None:
