@@ -61,6 +61,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--scale-rows", help="comma list of row counts for the scale section")
     p.add_argument("--resume", action="store_true", help="reuse this date+mode's finished runs")
     p.add_argument("--out", type=Path, default=RESULTS_DIR)
+    p.add_argument("--render", type=Path, help="only rewrite the .md of an existing results .json")
     return p.parse_args(argv)
 
 
@@ -197,6 +198,9 @@ def _run_cached(name: str, peer: str, seed: int, paths: tuple, cfg: dict, work: 
 def main(argv: list[str] | None = None) -> None:
     """Run, then write the Markdown and JSON result files."""
     args = parse_args(argv)
+    if args.render:
+        write_results(json.loads(args.render.read_text()), args.render.parent)
+        return
     cfg = config(args)
     date = dt.date.today().isoformat()
     work = CACHE_DIR / "runs" / f"{date}-{args.mode}"

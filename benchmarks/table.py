@@ -100,24 +100,37 @@ def _row(name: str, rs: list, m: dict, sp: dict, verdict: dict, cols: list) -> s
 
 
 def render(result: dict[str, Any]) -> str:
-    """The whole Markdown file for one run."""
+    """The whole Markdown file for one run: preamble, missed-target summary, tables, scale."""
     cfg = result["config"]
-    out = [
-        f"# synthpipe benchmark — {result['mode']} run, {result['date']}",
-        "",
-        *_preamble(result),
-    ]
+    summary, body = ["", "## Targets missed by synthpipe", ""], []
     for name in cfg["datasets"]:
         records = [r for r in result["runs"] if r["dataset"] == name]
+        body += ["", f"## {name}", "", _dataset_line(result["datasets"].get(name, {}))]
         if not records:
             continue
         lines, missed = dataset_table(records, cfg["qa"])
-        info = result["datasets"].get(name, {})
-        out += ["", f"## {name}", "", _dataset_line(info), "", *lines]
-        if missed:
-            out += ["", "synthpipe misses: " + "; ".join(missed) + "."]
-    out += ["", *result.get("scale_md", ["## Scale", "", "not run (`--scale` to enable)."])]
-    return "\n".join(out) + "\n"
+        body += ["", *lines, *_judge_errors(records)]
+        summary.append(f"- {name}: {_summary(records, missed)}")
+    title = f"# synthpipe benchmark — {result['mode']} run, {result['date']}"
+    scale = result.get("scale_md", ["## Scale", "", "not run (`--scale` to enable)."])
+    return "\n".join([title, "", *_preamble(result), *summary, *body, "", *scale]) + "\n"
+
+
+def _summary(records: list[dict[str, Any]], missed: list[str]) -> str:
+    if not any(r["peer"] == SYNTHPIPE and r["status"] == "ok" for r in records):
+        return "synthpipe did not run"
+    return "; ".join(missed) if missed else "none"
+
+
+def _judge_errors(records: list[dict[str, Any]]) -> list[str]:
+    """A judge that raised leaves '—' in its cells; say which and why under the table."""
+    errors = [
+        f"- {r['label']} seed {r['seed']}, {k.removesuffix('_error')}: {_one_line(str(v))[:200]}"
+        for r in records
+        for k, v in r.items()
+        if k.endswith("_error")
+    ]
+    return ["", "Judge errors:", *errors] if errors else []
 
 
 def _dataset_line(info: dict[str, Any]) -> str:
@@ -146,7 +159,7 @@ def _preamble(result: dict[str, Any]) -> list[str]:
         "train row; holdout copies: holdout rows equal to a train row. violations: share of "
         "synthetic rows breaking an inequality that holds in every train row (and is not implied "
         "by the column ranges alone). fit s / rows/s / peak RSS: one child process per fit+sample "
-        "(ru_maxrss of the child).",
+        "(VmHWM of the child).",
         "Ratio columns are synthpipe ÷ that peer in the same run (fit × < 1 and RSS × < 1 are "
         "better for synthpipe, rows/s × > 1 is better). ✗ marks a synthpipe cell that misses a "
         "target of BENCHMARKS.md: " + "; ".join(t.text for t in TARGETS) + ".",
