@@ -51,12 +51,16 @@ def _cast(col: pd.Series, dtype: Any) -> pd.Series:
 
 
 def quality(syn: pd.DataFrame, trn: pd.DataFrame) -> Metrics:
-    """sdmetrics QualityReport against train: overall, Column Shapes, Column Pair Trends."""
-    from sdmetrics.reports.single_table import QualityReport
+    """sdmetrics QualityReport against train: overall, Column Shapes, Column Pair Trends.
 
-    report = QualityReport()
+    The single-table report (deprecated in sdmetrics 0.32 for a unified one whose correlation
+    thresholds change Column Pair Trends) is kept on purpose, so scores stay comparable over runs.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        from sdmetrics.reports.single_table import QualityReport
+
+        report = QualityReport()
         report.generate(trn, syn, sdmetrics_metadata(trn), verbose=False)
     props = report.get_properties().set_index("Property")["Score"]
     return {
