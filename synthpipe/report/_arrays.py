@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from synthpipe.report._columns import CONTINUOUS_KINDS, Column, ColumnKind, numeric_values
+from synthpipe.report._columns import CONTINUOUS_KINDS, Column, ColumnKind
 
 N_BINS = 10
 MAX_CATEGORIES = 50  # larger contingency tables are all noise at the sample sizes used
@@ -34,7 +34,7 @@ def bin_edges(real: pd.DataFrame, columns: list[Column]) -> dict[str, np.ndarray
     edges = {}
     for col in columns:
         if col.kind in CONTINUOUS_KINDS:
-            v = numeric_values(real[col.name])
+            v = col.values(real[col.name])
             e = np.histogram_bin_edges(v[~np.isnan(v)], bins=N_BINS)
             e[0], e[-1] = -np.inf, np.inf
             edges[col.name] = e
@@ -46,7 +46,7 @@ def to_arrays(frame: pd.DataFrame, columns: list[Column], edges: dict[str, np.nd
     out = Arrays(n_rows=len(frame))
     for col in columns:
         if col.kind in CONTINUOUS_KINDS:
-            v = numeric_values(frame[col.name])
+            v = col.values(frame[col.name])
             out.values[col.name] = v
             # np.digitize sends NaN past the last edge: null becomes bin N_BINS + 1
             out.codes[col.name] = np.digitize(v, edges[col.name]).astype(np.int64)

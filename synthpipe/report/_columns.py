@@ -116,10 +116,17 @@ class Column:
     kind: ColumnKind
     categories: tuple[str, ...] = ()
 
+    def values(self, s: pd.Series) -> np.ndarray:
+        """The column as floats; text in a datetime column is parsed as dates, not as numbers."""
+        if self.kind is ColumnKind.DATETIME and not pd.api.types.is_datetime64_any_dtype(s.dtype):
+            return _datetime_values(s.astype(object))
+        return numeric_values(s)
+
     def codes(self, s: pd.Series) -> np.ndarray:
         """Integer codes over the real categories; ``len(categories)`` marks an unseen value."""
         values = category_values(s)
-        codes = pd.Categorical(values, categories=list(self.categories)).codes.astype(np.int64)
+        codes = pd.Index(self.categories, dtype=object).get_indexer(pd.Index(values, dtype=object))
+        codes = codes.astype(np.int64)
         codes[codes < 0] = len(self.categories)
         return codes
 

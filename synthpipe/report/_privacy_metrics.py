@@ -19,7 +19,6 @@ from synthpipe.report._columns import (
     Column,
     ColumnKind,
     category_values,
-    numeric_values,
 )
 from synthpipe.report.distance import RowEncoder, nearest
 from synthpipe.report.model import Privacy, RareCategory, grade_for
@@ -35,7 +34,7 @@ def row_hashes(frame: pd.DataFrame, columns: list[Column]) -> np.ndarray:
         return np.zeros(len(frame), dtype=np.uint64)
     # numbers hash as floats (a text conversion of 100k floats costs seconds), the rest as text
     parts = {
-        c.name: numeric_values(frame[c.name])
+        c.name: c.values(frame[c.name])
         if c.kind in CONTINUOUS_KINDS or pd.api.types.is_numeric_dtype(frame[c.name].dtype)
         else category_values(frame[c.name])
         for c in columns

@@ -12,7 +12,6 @@ from synthpipe.report._columns import (
     Column,
     ColumnKind,
     category_values,
-    numeric_values,
 )
 from synthpipe.report._fidelity import column_shape, compared_pairs, pair_trend
 from synthpipe.report.model import (
@@ -35,6 +34,10 @@ WEIGHTS = {
     "logical_constraints": 0.1,
 }
 PLOT_CATEGORIES = 12
+# as sdmetrics' QualityReport: pairs with no real dependency are trivially "kept" by any
+# generator, so only associated pairs count (and a generator that drops dependencies shows)
+MIN_CORRELATION = 0.5
+MIN_ASSOCIATION = 0.3
 _SKIP_NOTES = {
     ColumnKind.IDENTIFIER: "identifier (nearly all values distinct): regenerated, not compared",
     ColumnKind.CONSTANT: "constant in the real data",
@@ -54,7 +57,7 @@ def _fmt(x: float, kind: ColumnKind) -> str:
 
 def _numeric_distribution(col: Column, real: pd.Series, syn: pd.Series) -> Distribution:
     """Histogram over 20 equal-width bins between the real 0.5 % and 99.5 % quantiles."""
-    r, s = numeric_values(real), numeric_values(syn)
+    r, s = col.values(real), col.values(syn)
     r, s = r[~np.isnan(r)], s[~np.isnan(s)]
     if len(r) == 0:
         return Distribution(labels=[], real=[], synthetic=[])
@@ -121,6 +124,17 @@ def _clean(x: float | None) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
 
+def _associated(metric: str, real: float) -> bool:
+    if not np.isfinite(real):
+        return False
+    return abs(real) > (MIN_CORRELATION if metric == "correlation" else MIN_ASSOCIATION)
+
+
+def _pair_score(pairs: list[PairResult]) -> float | None:
+    counted = [p.score for p in pairs if p.counted]
+    return _mean(counted) if counted else _mean([p.score for p in pairs])
+
+
 def pair_results(columns: list[Column], rv: Arrays, sv: Arrays) -> list[PairResult]:
     """Dependency similarity of every pair of compared columns."""
     out = []
@@ -133,6 +147,7 @@ def pair_results(columns: list[Column], rv: Arrays, sv: Arrays) -> list[PairResu
                 score=_clean(score),
                 real=_clean(r_real),
                 synthetic=_clean(r_syn),
+                counted=_associated(metric, r_real),
             )
         )
     return out
@@ -159,12 +174,12 @@ def _mean(values: list[float | None]) -> float | None:
 
 def overall(components: dict[str, float | None]) -> tuple[float, dict[str, float]]:
     """Weighted mean (0-100) of the components present, with the renormalised weights."""
-    present = {k: v for k, v in components.items() if v is not None}
+    present = {k: v for k, v in components.items() if v is not None and np.isfinite(v)}
     if not present:
         return 0.0, {}
     total = sum(WEIGHTS[k] for k in present)
-    weights = {k: round(WEIGHTS[k] / total, 4) for k in present}
-    return 100.0 * sum(weights[k] * v for k, v in present.items()), weights
+    score = 100.0 * sum(WEIGHTS[k] / total * v for k, v in present.items())
+    return float(np.clip(score, 0, 100)), {k: round(WEIGHTS[k] / total, 4) for k in present}
 
 
 def quality_section(
@@ -178,16 +193,17 @@ def quality_section(
     """Combine the metric results into the quality section with its headline score."""
     components = {
         "column_shapes": _mean([c.score for c in columns]),
-        "column_pair_trends": _mean([p.score for p in pairs]),
-        "deep_structure": structure.score,
-        "ml_utility": util.score,
-        "logical_constraints": cons.score,
+        "column_pair_trends": _pair_score(pairs),
+        "deep_structure": _clean(structure.score),
+        "ml_utility": _clean(util.score),
+        "logical_constraints": _clean(cons.score),
     }
     score, weights = overall(components)
     return Quality(
         score=round(score, 2),
         grade=grade_for(score),
         weights=weights,
+        pairs_counted=sum(p.counted for p in pairs),
         columns=columns,
         pairs=pairs,
         heatmap=heat,

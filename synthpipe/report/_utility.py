@@ -13,7 +13,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from synthpipe.report._columns import CONTINUOUS_KINDS, Column, ColumnKind, numeric_values
+from synthpipe.report._columns import CONTINUOUS_KINDS, Column, ColumnKind
 from synthpipe.report.model import Utility
 
 Task = Literal["binary", "multiclass", "regression"]
@@ -44,7 +44,7 @@ def _features(frame: pd.DataFrame, features: list[Column]) -> pd.DataFrame:
     out: dict[str, Any] = {}
     for col in features:
         if col.kind in CONTINUOUS_KINDS:
-            out[col.name] = numeric_values(frame[col.name])
+            out[col.name] = col.values(frame[col.name])
         else:
             codes = np.minimum(col.codes(frame[col.name]), 254)
             out[col.name] = pd.Categorical(codes, categories=range(256))
@@ -59,7 +59,7 @@ def _task(target: Column) -> Task:
 
 def _labels(frame: pd.DataFrame, target: Column, task: str) -> np.ndarray:
     if task == "regression":
-        return numeric_values(frame[target.name])
+        return target.values(frame[target.name])
     return target.codes(frame[target.name]).astype(float)
 
 
@@ -112,9 +112,11 @@ def utility(
     task: Task = _task(col)
     feats = [c for c in usable if c.name != col.name]
     xt, yt = _features(holdout, feats), _labels(holdout, col, task)
-    y_real = _labels(train, col, task)
+    y_real, y_syn = _labels(train, col, task), _labels(synthetic, col, task)
+    if min((~np.isnan(y)).sum() for y in (yt, y_real, y_syn)) < MIN_ROWS:
+        return Utility(score=None, target=col.name, note=f"fewer than {MIN_ROWS} rows with a target")
     trtr = _fit_score(task, _features(train, feats), y_real, xt, yt)
-    tstr = _fit_score(task, _features(synthetic, feats), _labels(synthetic, col, task), xt, yt)
+    tstr = _fit_score(task, _features(synthetic, feats), y_syn, xt, yt)
     chance = _chance(task, y_real, yt)
     score = float(np.clip((tstr - chance) / (trtr - chance), 0, 1))
     useless = trtr - chance < 0.02

@@ -22,7 +22,6 @@ from synthpipe.report._columns import (
     ColumnKind,
     align,
     describe_columns,
-    numeric_values,
 )
 
 MAX_REFERENCE = 20_000  # sorted real values kept per column to rank against
@@ -47,7 +46,7 @@ class RowEncoder:
         rng = np.random.default_rng(0)
         for col in columns:
             if col.kind in CONTINUOUS_KINDS:
-                v = numeric_values(real[col.name])
+                v = col.values(real[col.name])
                 if np.isnan(v).any():
                     enc.nullable.add(col.name)
                 v = v[~np.isnan(v)]
@@ -76,7 +75,7 @@ class RowEncoder:
         return None
 
     def _encode_number(self, col: Column, s: pd.Series) -> np.ndarray:
-        v = numeric_values(s)
+        v = col.values(s)
         ref = self.sorted_values[col.name]
         null = np.isnan(v)
         # mid-rank among the real values: ties (a spike at 0) all land on the spike's middle

@@ -117,6 +117,8 @@ def evaluate(
     hol = None if holdout is None else _normalise(holdout, "holdout")
     if len(real) == 0 or real.shape[1] == 0:
         raise ConfigError("real data is empty: there is nothing to compare the synthetic data with")
+    if len(syn) == 0:
+        raise ConfigError("synthetic data has no rows: generate some before evaluating them")
     warnings = _column_warnings(real, syn)
     columns = describe_columns(real)
     syn = align(syn, columns)

@@ -207,9 +207,12 @@ def _column_card(c: ColumnResult) -> str:
 
 
 def _pairs_table(pairs: list[PairResult]) -> str:
-    worst = sorted((p for p in pairs if p.score is not None), key=lambda p: p.score or 0)[:8]
+    scored = [p for p in pairs if p.score is not None]
+    pool = [p for p in scored if p.counted] or scored
+    worst = sorted(pool, key=lambda p: p.score or 0)[:8]
     if not worst:
         return ""
+    counted = sum(p.counted for p in pairs)
     body = "".join(
         f"<tr><td>{escape(p.columns[0])} × {escape(p.columns[1])}</td><td>{escape(p.metric)}</td>"
         f"<td class='num'>{_num(p.real, 2)}</td><td class='num'>{_num(p.synthetic, 2)}</td>"
@@ -220,7 +223,12 @@ def _pairs_table(pairs: list[PairResult]) -> str:
         "<tr><th>Least faithful pairs</th><th>Measure</th><th class='num'>Real</th>"
         "<th class='num'>Synthetic</th><th class='num'>Similarity</th></tr>"
     )
-    return f'<div class="card" style="margin-top:14px"><table>{head}{body}</table></div>'
+    note = (
+        f"<p class='small muted'>{counted} of {len(pairs)} pairs are clearly related in the real "
+        "data (|r| &gt; 0.5 or Cramér's V &gt; 0.3); the pair score averages those, as sdmetrics "
+        "does, since unrelated pairs stay unrelated under any generator.</p>"
+    )
+    return f'<div class="card" style="margin-top:14px"><table>{head}{body}</table>{note}</div>'
 
 
 def _correlations(q: Quality) -> str:

@@ -75,6 +75,7 @@ class PairResult(_Model):
     score: float | None = Field(description="1 - |r_real - r_syn| / 2, or 1 - TV of the tables")
     real: float | None = Field(description="Pearson r (correlation) or Cramér's V (contingency)")
     synthetic: float | None
+    counted: bool = Field(description="the real pair is associated (|r| > 0.5 or V > 0.3), so it enters the score")
 
 
 class Heatmap(_Model):
@@ -129,7 +130,10 @@ class Quality(_Model):
     score: float = Field(description="overall quality 0-100: weighted mean of the components")
     grade: Grade
     column_shapes: float | None
-    column_pair_trends: float | None
+    column_pair_trends: float | None = Field(
+        description="mean pair score over the associated pairs (all pairs when none is)"
+    )
+    pairs_counted: int = Field(description="pairs associated in the real data, in the pair score")
     deep_structure: float | None
     ml_utility: float | None
     logical_constraints: float | None

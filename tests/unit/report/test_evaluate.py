@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthpipe.errors import GateFailed
+from synthpipe.errors import ConfigError, GateFailed
 from synthpipe.report import Gates, Grade, Report, check_gates, evaluate, raise_for_gates
 
 
@@ -140,3 +140,43 @@ def test_mismatched_dtypes_and_missing_columns(frames: dict[str, pd.DataFrame]) 
     assert any("extra" in w for w in report.warnings)
     visits = next(c for c in report.quality.columns if c.name == "visits")
     assert visits.score > 0.9
+
+
+def _odd_inputs() -> dict[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]]:
+    rng = np.random.default_rng(0)
+    n = 300
+    base = pd.DataFrame({"a": rng.normal(size=n), "c": pd.Series(rng.choice(list("xyz"), n))})
+    return {
+        "one numeric column": (base[["a"]], base[["a"]].sample(100), base[["a"]]),
+        "one categorical column": (base[["c"]], base[["c"]], base[["c"]]),
+        "all-null synthetic": (base, pd.DataFrame({"a": [np.nan] * 50, "c": [None] * 50}), base),
+        "three rows": (base.iloc[:3], base.iloc[3:6], base.iloc[6:9]),
+        "mixed object column": (base.assign(m=[1, "a", None] * 100), base.assign(m="a"), None),
+        "category and nullable bool": (
+            base.astype({"c": "category"}).assign(b=pd.array([True, False, None] * 100)),
+            base.assign(b=True),
+            base,
+        ),
+        "only infinities": (base.assign(a=np.inf), base, base),
+        "dates as text in synthetic": (
+            base.assign(d=pd.date_range("2020", periods=n).date),
+            base.assign(d="2020-01-05"),
+            base,
+        ),
+        "integer column names": tuple(base.rename(columns={"a": 0, "c": 1}) for _ in range(3)),
+        "duplicated rows": (pd.concat([base.iloc[:10]] * 30, ignore_index=True), base.iloc[:10], None),
+    }  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("case", list(_odd_inputs()))
+def test_odd_inputs_give_a_valid_report(case: str) -> None:
+    real, syn, hol = _odd_inputs()[case]
+    report = evaluate(real=real, synthetic=syn, holdout=hol)
+    assert 0 <= report.quality.score <= 100 and 0 <= report.privacy.score <= 100
+    assert "NaN" not in report.to_json()
+    assert report.to_html().endswith("</html>\n")
+
+
+def test_empty_synthetic_is_an_error(frames: dict[str, pd.DataFrame]) -> None:
+    with pytest.raises(ConfigError, match="no rows"):
+        evaluate(real=frames["train"], synthetic=frames["train"].iloc[:0])
