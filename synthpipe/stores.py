@@ -122,8 +122,14 @@ class Store:
         target = self.path(key)
         self._call(f"prepare {key}", lambda: self._ensure_parent(target))
         try:
-            with self._call(f"write {key}", lambda: self.fs.open(temp, "wb")) as handle:
-                yield handle
+            raw = self._call(f"write {key}", lambda: self.fs.open(temp, "wb"))
+            handle = _TranslatedHandle(raw, self, f"write {key}")
+            try:
+                yield handle  # type: ignore[misc]
+            except BaseException:
+                _abandon(raw)
+                raise
+            handle.close()  # remote stores upload on close: its failures are store errors too
             self._call(f"commit {key}", lambda: self._commit(temp, target))
         except BaseException:
             with contextlib.suppress(Exception):
@@ -168,6 +174,45 @@ class Store:
         raise AssertionError("unreachable")
 
 
+class _TranslatedHandle:
+    """A write handle whose own failures (disk full, connection lost, refused credentials) are StoreErrors.
+
+    Only the handle's calls are translated: an error raised by the caller's code between
+    writes (say, the source dropping its connection) passes through untouched.
+    """
+
+    def __init__(self, raw: IO[bytes], store: Store, action: str) -> None:
+        self._raw, self._store, self._action = raw, store, action
+
+    def write(self, data: Any) -> int:
+        return self._translated(lambda: self._raw.write(data))
+
+    def flush(self) -> None:
+        self._translated(self._raw.flush)
+
+    def close(self) -> None:
+        if not self._raw.closed:
+            self._translated(self._raw.close)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+    def _translated(self, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except Exception as exc:
+            raise translate_store_error(exc, action=self._action, store=self._store) from exc
+
+
+def _abandon(raw: IO[bytes]) -> None:
+    """Drop a half-written temp object without uploading it (fsspec buffered files can discard)."""
+    with contextlib.suppress(Exception):
+        discard = getattr(raw, "discard", None)
+        if callable(discard):
+            discard()
+        raw.close()
+
+
 def _is_local(fs: fsspec.AbstractFileSystem) -> bool:
     protocol = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
     return "file" in protocol or "local" in protocol
@@ -194,7 +239,9 @@ def translate_store_error(exc: BaseException, *, action: str, store: Store) -> S
         return exc
     where = redact_url(store.url)
     text = f"{type(exc).__name__}: {exc}"
-    if any(marker in text for marker in _AUTH_MARKERS) and not isinstance(exc, FileNotFoundError):
+    # s3fs re-raises botocore's ClientError as a bare PermissionError: the error code is on the cause
+    causes = f"{text} {type(exc.__cause__).__name__}: {exc.__cause__}" if exc.__cause__ else text
+    if any(marker in causes for marker in _AUTH_MARKERS) and not isinstance(exc, FileNotFoundError):
         return StoreAuthError(
             f"store {where} refused the credentials while trying to {action}; "
             "check the access key and secret (or the Airflow connection)",
