@@ -21,7 +21,7 @@ from synthpipe.report._columns import (
     category_values,
 )
 from synthpipe.report.distance import RowEncoder, nearest
-from synthpipe.report.model import Privacy, RareCategory, grade_for
+from synthpipe.report.model import DistanceQuantiles, Privacy, RareCategory, grade_for
 
 RARE_K = 5  # a category held by fewer real rows than this can single a person out
 _ROUND = 1e-9  # distances closer than this count as a tie
@@ -169,6 +169,7 @@ def privacy_section(
             "nndr_synthetic",
             "nndr_holdout",
             "mia_auc",
+            "distances",
         ]
     )
     note = None
@@ -193,9 +194,13 @@ def privacy_section(
     )
 
 
+def _quantiles(d: np.ndarray) -> list[float]:
+    return [round(float(x), 5) for x in np.quantile(d, np.linspace(0, 1, 21))]
+
+
 def _distance_fields(
     enc: RowEncoder, t: pd.DataFrame, h: pd.DataFrame, s: pd.DataFrame, ref: pd.DataFrame
-) -> dict[str, float]:
+) -> dict[str, Any]:
     d = distances(enc, t, h, s, ref)
     # membership inference: a member (train row) tends to have a synthetic row closer to it
     mia = auc(-d.train_syn[:, 0], -d.holdout_syn[:, 0])
@@ -207,4 +212,9 @@ def _distance_fields(
         "nndr_synthetic": nndr(d.syn_train),
         "nndr_holdout": nndr(d.holdout_train),
         "mia_auc": mia,
+        "distances": DistanceQuantiles(
+            synthetic_to_train=_quantiles(d.syn_train[:, 0]),
+            synthetic_to_holdout=_quantiles(d.syn_holdout[:, 0]),
+            holdout_to_train=_quantiles(d.holdout_train[:, 0]),
+        ),
     }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
-from synthpipe.report.model import Distribution, Heatmap
+from synthpipe.report.model import DistanceQuantiles, Distribution, Heatmap
 
 REAL = "#3b6fd8"
 SYNTHETIC = "#f08a24"
@@ -138,3 +138,38 @@ def legend_scale() -> str:
         f'<text x="132" y="22" font-size="9" fill="#6b7280" text-anchor="end" {_FONT}>1</text>'
         "</svg>"
     )
+
+
+def distance_curves(dq: DistanceQuantiles, width: int = 520, height: int = 220) -> str:
+    """Cumulative share of rows (y) within a distance (x) of their closest record, three sets."""
+    curves = (
+        ("synthetic → training", dq.synthetic_to_train, SYNTHETIC, ""),
+        ("synthetic → holdout", dq.synthetic_to_holdout, REAL, 'stroke-dasharray="6 4"'),
+        ("holdout → training", dq.holdout_to_train, "#6b7280", 'stroke-dasharray="2 3"'),
+    )
+    # the top 5 % are long tails that would squash the interesting part near zero
+    x_max = max(max(c[1][-2], 1e-9) for c in curves)
+    left, bottom, top = 40, height - 30, 10
+    span_x, span_y = width - left - 10, bottom - top
+    parts = [
+        f'<line x1="{left}" y1="{bottom}" x2="{width - 10}" y2="{bottom}" stroke="#9aa3b2"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#9aa3b2"/>',
+        f'<text x="{left - 6}" y="{top + 8}" font-size="10" text-anchor="end" fill="#6b7280" {_FONT}>100%</text>',
+        f'<text x="{left - 6}" y="{bottom}" font-size="10" text-anchor="end" fill="#6b7280" {_FONT}>0%</text>',
+        f'<text x="{left}" y="{height - 14}" font-size="10" fill="#6b7280" {_FONT}>0</text>',
+        f'<text x="{width - 10}" y="{height - 14}" font-size="10" text-anchor="end" '
+        f'fill="#6b7280" {_FONT}>{x_max:.2f}</text>',
+        f'<text x="{left + span_x / 2}" y="{height - 2}" font-size="10.5" text-anchor="middle" '
+        f'fill="#374151" {_FONT}>distance to the closest record</text>',
+    ]
+    for label, q, color, dash in curves:
+        shares = [i / (len(q) - 1) for i in range(len(q))]
+        pts = " ".join(
+            f"{left + min(x / x_max, 1.0) * span_x:.1f},{bottom - y * span_y:.1f}"
+            for x, y in zip(q, shares, strict=True)
+        )
+        parts.append(
+            f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="2.2" {dash}>'
+            f"<title>{escape(label)}</title></polyline>"
+        )
+    return f'<svg viewBox="0 0 {width} {height}" width="100%" role="img">{"".join(parts)}</svg>'

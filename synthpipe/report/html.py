@@ -131,6 +131,45 @@ def _privacy_rows(p: Privacy) -> list[tuple[str, str, str, str, str]]:
     ]  # fmt: skip
 
 
+def _distance_figure(p: Privacy) -> str:
+    if p.distances is None:
+        return ""
+    key = "".join(
+        f'<span><i class="sw" style="background:{c}"></i>{t}</span>'
+        for t, c in (
+            ("synthetic → closest training row", _svg.SYNTHETIC),
+            ("synthetic → closest holdout row", _svg.REAL),
+            ("holdout → closest training row", "#6b7280"),
+        )
+    )
+    return (
+        '<div class="card"><h3>How close do synthetic rows come to real people?</h3>'
+        f'<div class="legend">{key}</div>{_svg.distance_curves(p.distances)}'
+        "<p class='small muted'>Each curve shows the share of rows (up) whose closest record is "
+        "within a distance (right). If the orange curve rises clearly before the others, "
+        "synthetic rows sit closer to the training rows than unseen real rows do: a sign of "
+        f"copying. Based on {p.sample_rows:,} rows of each set.</p></div>"
+    )
+
+
+def _rare_card(p: Privacy) -> str:
+    if not p.rare_categories:
+        body = (
+            f"<p>No category held by fewer than {p.rare_category_threshold} training rows "
+            "appears in the synthetic data.</p>"
+        )
+    else:
+        rows = "".join(
+            f"<tr><td>{escape(r.column)}</td><td class='num'>{r.emitted}</td><td class='num'>{r.rare_in_real}</td></tr>"
+            for r in p.rare_categories[:12]
+        )
+        body = (
+            "<table><tr><th>Column</th><th class='num'>Emitted</th>"
+            f"<th class='num'>Rare in real</th></tr>{rows}</table>"
+        )
+    return f'<div class="card"><h3>Rare categories</h3>{body}</div>'
+
+
 def _privacy_table(p: Privacy) -> str:
     words = {"ok": "fine", "warn": "watch", "bad": "risk", "na": "n/a"}
     body = "".join(
@@ -325,6 +364,7 @@ def render_html(report: Report) -> str:
 </header>
 <div class="cards">{_quality_card(q)}{_privacy_card(p)}</div>
 <h2>Privacy, in plain words</h2>{_privacy_table(p)}
+<div class="pair" style="margin-top:14px">{_distance_figure(p)}{_rare_card(p)}</div>
 <h2>Protections that were active</h2>{_protections(p)}
 <h2>Columns: real vs synthetic</h2>{legend}<div class="grid">{columns}</div>
 <h2>Relations between columns</h2>{_correlations(q)}

@@ -154,6 +154,14 @@ class RareCategory(_Model):
     rare_in_real: int
 
 
+class DistanceQuantiles(_Model):
+    """Percentiles 0, 5, ..., 100 of nearest-record distances, the data behind the DCR plot."""
+
+    synthetic_to_train: list[float]
+    synthetic_to_holdout: list[float]
+    holdout_to_train: list[float]
+
+
 class Privacy(_Model):
     """How much the synthetic data reveals about the training rows."""
 
@@ -171,6 +179,7 @@ class Privacy(_Model):
     rare_categories_emitted: int
     rare_category_threshold: int
     rare_categories: list[RareCategory]
+    distances: DistanceQuantiles | None = None
     sample_rows: int = Field(description="rows per set used for the distance metrics")
     protections: dict[str, Any] = Field(description="engine and filter protections that were on")
     note: str | None = None
