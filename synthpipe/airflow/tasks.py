@@ -198,7 +198,7 @@ def synthesize(
         staging=_store(staging, staging_conn_id, synthpipe_conn_id),
         name=name,
         run_id=run_id,
-        rows=int(rows) if rows else None,
+        rows=optional_int(rows),
         engine=settings,
         seed=seed,
         gates=_gates(gates, synthpipe_conn_id),
@@ -239,6 +239,11 @@ def load(
         staging_options=staged.storage_options if staged else None,
     )
     return result.model_dump(mode="json")
+
+
+def optional_int(value: int | str | None) -> int | None:
+    """A templated count: ``"{{ params.rows }}"`` renders to ``"None"`` unless the DAG renders natively."""
+    return None if value in (None, "", "None") else int(value)  # type: ignore[arg-type]
 
 
 def connection_settings(synthpipe_conn_id: str | None) -> SynthpipeSettings:

@@ -105,6 +105,27 @@ def test_aws_connection_becomes_store_options(s3_server: S3Server, monkeypatch: 
     assert split_conn_id("postgresql://user:secret@host/db") == ("postgresql://user:secret@host/db", None)
 
 
+def test_object_storage_path_brings_its_connection(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.sdk import ObjectStoragePath
+
+    from synthpipe.airflow.connections import resolve_store
+
+    aws = {"conn_type": "aws", "login": s3_server.key, "password": s3_server.secret,
+           "extra": {"endpoint_url": s3_server.endpoint_url}}  # fmt: skip
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_PATH", json.dumps(aws))
+
+    store = resolve_store(ObjectStoragePath("s3://aws_path@bucket/prefix"))
+
+    assert store.url == "s3://bucket/prefix"
+    assert store.storage_options["secret"] == s3_server.secret
+
+
+def test_templated_row_counts() -> None:
+    from synthpipe.airflow.tasks import optional_int
+
+    assert [optional_int(v) for v in (None, "", "None", "12", 7)] == [None, None, None, 12, 7]
+
+
 def test_terminal_errors_fail_fast_and_transient_ones_retry() -> None:
     from airflow.sdk.exceptions import AirflowFailException
 
