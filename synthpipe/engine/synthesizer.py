@@ -176,7 +176,19 @@ class Synthesizer:
     def _block(self, start: int, size: int, seed: int) -> pd.DataFrame:
         rng = np.random.default_rng([seed, start // BLOCK_ROWS])
         tokens = self._tokens(size, rng)
-        return self._decode(tokens, rng, start, size)
+        return self._decode(tokens, rng, start + self._key_offset(seed), size)
+
+    def _key_offset(self, seed: int) -> int:
+        """Where fresh identifier keys start for this seed's stream.
+
+        Why: shards and refills are sampled with their own seeds; giving each seed its own
+        2**32-row range of keys keeps identifiers unique across them (the primary seed
+        starts right after the largest real key).
+        """
+        if seed == self.config.seed:
+            return 0
+        slot = int(np.random.SeedSequence([seed, 7]).generate_state(1)[0]) % (2**20)
+        return (slot + 1) << 32
 
     def _tokens(self, size: int, rng: np.random.Generator) -> dict[int, np.ndarray]:
         out = {i: np.zeros(size, dtype=np.int32) for i, c in enumerate(self._codecs) if c.n_tokens == 1}

@@ -16,6 +16,7 @@ from synthpipe.engine._threads import one_blas_thread
 from synthpipe.engine.model import Network, autoregressive_mask, init_network, loss_and_grads
 
 Progress = Callable[[str, float], None]
+LR_PATIENCE = 2  # epochs without improvement before the step size is halved
 
 
 @dataclass
@@ -98,7 +99,7 @@ def _train(
     opt = Adam(net, settings.learning_rate, settings.weight_decay)
     rng = np.random.default_rng(settings.seed + 1)
     best, best_loss, best_epoch, history = net.copy(), np.inf, 0, []
-    stopped_by = "max_epochs"
+    stopped_by, last_change = "max_epochs", 0
     for epoch in range(1, settings.max_epochs + 1):
         _epoch(net, opt, train_codes, settings, rng)
         loss = _evaluate(net, val_codes)
@@ -106,7 +107,10 @@ def _train(
         progress("train", min(1.0, epoch / settings.max_epochs))
         if loss < best_loss - 1e-4:
             best, best_loss, best_epoch = net.copy(), loss, epoch
-        elif epoch - best_epoch >= settings.patience:
+        elif epoch - max(best_epoch, last_change) >= LR_PATIENCE:
+            opt.lr *= 0.5  # plateau: smaller steps settle into the optimum (better calibration)
+            last_change = epoch
+        if epoch - best_epoch >= settings.patience:
             stopped_by = "early_stopping"
             break
         if settings.deadline is not None and time.monotonic() > settings.deadline:

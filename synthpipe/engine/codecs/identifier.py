@@ -79,8 +79,10 @@ class IdentifierCodec(Codec):
         return restore_labels(np.asarray(values, dtype=object), self.storage)
 
     def _integers(self, index: np.ndarray) -> np.ndarray:
-        keys = self.fmt["next"] + index
         limit = _int_limit(self.storage.dtype)
+        if index.size and self.fmt["next"] + index[-1] > limit:
+            index = index & 0xFFFFFFFF  # narrow key type: the per-seed key range does not fit
+        keys = self.fmt["next"] + index
         if keys.size and keys[-1] > limit:
             raise ModelError(
                 f"column {self.storage.name!r}: fresh keys would overflow {self.storage.dtype}; "

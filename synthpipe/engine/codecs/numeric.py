@@ -44,6 +44,7 @@ class NumericParams:
     has_posinf: bool
     clip: list[float]
     tail_means: list[float]  # mean excess beyond the low / high clip point
+    tail_counts: list[int]  # rows beyond the low / high clip point
     tail_shares: list[float]  # share of the first / last bin that lay beyond the clip point
     bounds: list[float | None]  # sign kept: tails never cross 0 if no real value did
     values: list[float]
@@ -83,6 +84,7 @@ class NumericCodec(Codec):
             has_posinf=bool(np.isposinf(values).any()),
             clip=clip,
             tail_means=_tail_means(finite, clip),
+            tail_counts=[int((finite < clip[0]).sum()), int((finite > clip[1]).sum())],
             tail_shares=[0.0, 0.0],
             bounds=[0.0 if finite.size and finite[0] >= 0 else None, 0.0 if finite.size and finite[-1] <= 0 else None],
             values=discrete,
@@ -167,14 +169,21 @@ class NumericCodec(Codec):
         return self._tails(out, idx, u)
 
     def _tails(self, out: np.ndarray, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Redraw the clipped share of the outer bins from the exponential tails (privacy)."""
-        (t_lo, t_hi), (m_lo, m_hi), last = self.p.tail_shares, self.p.tail_means, len(self.p.knots) - 1
+        """Redraw the clipped share of the outer bins from a truncated exponential tail.
+
+        The tail's mean is the real rows' mean excess beyond the clip point and it is cut
+        at ``mean * (1 + ln k)`` (about where the largest of k exponential draws lands), so
+        the synthetic range is realistic yet built only from an aggregate of the >= k rows
+        beyond the clip point (privacy), and does not swing wildly between samples.
+        """
+        (t_lo, t_hi), last = self.p.tail_shares, len(self.p.knots) - 1
         low = (idx == 0) & (u < t_lo)
         if low.any():
-            out[low] = self.p.clip[0] + m_lo * np.log(np.maximum(u[low] / t_lo, 1e-12))
+            out[low] = self.p.clip[0] - _excess(1 - u[low] / t_lo, self.p.tail_means[0], self.p.tail_counts[0])
         high = (idx == last) & (u > 1 - t_hi)
         if high.any():
-            out[high] = self.p.clip[1] - m_hi * np.log(np.maximum((1 - u[high]) / t_hi, 1e-12))
+            excess = _excess((u[high] - 1 + t_hi) / t_hi, self.p.tail_means[1], self.p.tail_counts[1])
+            out[high] = self.p.clip[1] + excess
         lo_bound, hi_bound = self.p.bounds
         if lo_bound is not None or hi_bound is not None:
             out = np.clip(out, lo_bound, hi_bound)
@@ -208,7 +217,7 @@ class NumericCodec(Codec):
             info["bins"] = len(self.p.knots)
         info["protection"] = {
             "clipped_to": self._clip_display(),
-            "beyond_clip": "exponential tail from mean excess" if any(self.p.tail_shares) else None,
+            "beyond_clip": "truncated exponential tail from the mean excess" if any(self.p.tail_shares) else None,
             "rare_values_merged": self.p.merged_values,
         }
         return info
@@ -276,6 +285,14 @@ def _tail_means(finite: np.ndarray, clip: list[float]) -> list[float]:
     low = float(np.mean(clip[0] - below)) if below.size else 0.0
     high = float(np.mean(above - clip[1])) if above.size else 0.0
     return [low, high]
+
+
+def _excess(v: np.ndarray, mean: float, count: int) -> np.ndarray:
+    """Exponential(mean) quantiles at v in [0, 1], truncated at ``mean * (1 + ln count)``."""
+    if mean <= 0:
+        return np.zeros_like(v)
+    mass = 1 - np.exp(-(1 + np.log(max(count, 1))))
+    return -mean * np.log1p(-np.clip(v, 0, 1) * mass)
 
 
 def _tail_shares(finite: np.ndarray, clip: list[float], inner: list[float]) -> list[float]:

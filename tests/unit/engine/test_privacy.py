@@ -83,3 +83,10 @@ def test_protections_can_be_switched_off_explicitly(frame: pd.DataFrame) -> None
     syn.fit(frame[["name", "age"]])
     assert syn.describe()["settings"]["rare_category_min_count"] == 1
     assert syn.describe()["columns"]["name"]["protection"]["rare_categories_merged"] == 0
+
+
+def test_identifiers_stay_unique_across_seeded_shards(fitted: Synthesizer) -> None:
+    shards = [fitted.sample(200, seed=s) for s in (11, 12)] + [fitted.sample(200)]
+    ids = pd.concat([s["user_id"] for s in shards])
+    codes = pd.concat([s["code"] for s in shards])
+    assert ids.is_unique and codes.is_unique
