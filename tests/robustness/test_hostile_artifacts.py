@@ -1,0 +1,197 @@
+"""A tampered or hostile model artifact fails to load with ArtifactError and never executes code.
+
+Two kinds of attacker: one who edits bytes (caught by the digests), and one who knows the format
+and recomputes every digest (caught by validation; the digests are not a signature). An audit hook
+records any attempt to unpickle, spawn a process or run a shell command while loading.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import pickle
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from synthpipe.engine import Synthesizer
+from synthpipe.errors import ArtifactError
+
+DANGEROUS_EVENTS = ("pickle.find_class", "os.system", "subprocess.Popen", "os.posix_spawn", "os.exec")
+_watch: dict[str, Any] = {"on": False, "seen": []}
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if _watch["on"] and event.startswith(DANGEROUS_EVENTS):
+        _watch["seen"].append(event)
+
+
+sys.addaudithook(_audit)  # process-wide and permanent by design; it only records while a test watches
+
+
+class Payload:
+    """What a hostile pickle would run: it creates a marker file."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Path.write_text, (self.marker, "pwned"))
+
+
+@pytest.fixture(scope="module")
+def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rng = np.random.default_rng(0)
+    table = pa.table({"n": rng.integers(0, 50, 200), "x": rng.normal(size=200),
+                      "c": pa.array([f"k{i % 6}" for i in range(200)])})  # fmt: skip
+    folder = tmp_path_factory.mktemp("model") / "model"
+    Synthesizer(seed=1, max_epochs=1, hidden_size=8).fit(table).save(str(folder))
+    return folder
+
+
+@pytest.fixture
+def copy(artifact: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "model"
+    target.mkdir()
+    for name in ("model.json", "weights.npz"):
+        (target / name).write_bytes((artifact / name).read_bytes())
+    return target
+
+
+@pytest.fixture
+def watched(tmp_path: Path) -> Iterator[Path]:
+    """Arms the audit hook; yields the marker path a payload would create; fails on any dangerous event."""
+    marker = tmp_path / "pwned"
+    _watch.update(on=True, seen=[])
+    yield marker
+    _watch["on"] = False
+    assert not _watch["seen"], f"loading triggered {_watch['seen']}"
+    assert not marker.exists(), "a payload ran"
+
+
+def load(folder: Path) -> Synthesizer:
+    return Synthesizer.load(str(folder))
+
+
+def rewrite(folder: Path, edit: Callable[[dict[str, Any]], None], *, rehash: bool = True) -> None:
+    """Edit model.json's body; with ``rehash`` the attacker recomputes both digests."""
+    document = json.loads((folder / "model.json").read_text())
+    edit(document["body"])
+    if rehash:
+        document["body"]["weights_sha256"] = hashlib.sha256((folder / "weights.npz").read_bytes()).hexdigest()
+        canonical = json.dumps(document["body"], sort_keys=True, separators=(",", ":"), allow_nan=False)
+        document["body_sha256"] = hashlib.sha256(canonical.encode()).hexdigest()
+    (folder / "model.json").write_text(json.dumps(document))
+
+
+def test_the_untouched_artifact_loads_and_samples(artifact: Path, watched: Path) -> None:
+    assert load(artifact).sample(5).num_rows == 5
+
+
+# ---------------------------------------------------------------- edited bytes: digests catch them
+
+
+def test_an_edited_setting_is_refused(copy: Path, watched: Path) -> None:
+    rewrite(copy, lambda body: body["config"].update(max_bins=3), rehash=False)
+    with pytest.raises(ArtifactError, match="modified after saving"):
+        load(copy)
+
+
+def test_flipped_weight_bytes_are_refused(copy: Path, watched: Path) -> None:
+    data = bytearray((copy / "weights.npz").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (copy / "weights.npz").write_bytes(bytes(data))
+    with pytest.raises(ArtifactError, match="does not match"):
+        load(copy)
+
+
+@pytest.mark.parametrize("name", ["model.json", "weights.npz"])
+def test_truncated_or_missing_parts_are_refused(copy: Path, watched: Path, name: str) -> None:
+    (copy / name).write_bytes((copy / name).read_bytes()[:100])
+    with pytest.raises(ArtifactError):
+        load(copy)
+    (copy / name).unlink()
+    with pytest.raises(ArtifactError, match="no readable model artifact"):
+        load(copy)
+
+
+@pytest.mark.parametrize("text", ["", "null", "[]", '{"body": 1}', "{" * 100_000, '{"body": {}, "body_sha256": NaN}'])
+def test_malformed_model_json_is_refused(copy: Path, watched: Path, text: str) -> None:
+    (copy / "model.json").write_text(text)
+    with pytest.raises(ArtifactError):
+        load(copy)
+
+
+# ---------------------------------------------------------------- format-aware attacker: validation catches it
+
+
+def replace_weights(folder: Path, data: bytes) -> None:
+    (folder / "weights.npz").write_bytes(data)
+    rewrite(folder, lambda body: None)
+
+
+def test_a_pickle_in_place_of_the_weights_never_runs(copy: Path, watched: Path) -> None:
+    replace_weights(copy, pickle.dumps(Payload(watched)))
+    with pytest.raises(ArtifactError):
+        load(copy)
+
+
+def test_an_object_array_inside_the_weights_never_unpickles(copy: Path, watched: Path) -> None:
+    with np.load(copy / "weights.npz") as original:
+        arrays: dict[str, Any] = {key: original[key] for key in original.files}
+    arrays["A"] = np.array([Payload(watched)], dtype=object)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)  # an object array is stored pickled inside the .npy
+    replace_weights(copy, buffer.getvalue())
+    with pytest.raises(ArtifactError):
+        load(copy)
+
+
+def test_weights_that_break_the_autoregressive_mask_are_refused(copy: Path, watched: Path) -> None:
+    with np.load(copy / "weights.npz") as original:
+        arrays = {key: original[key].copy() for key in original.files}
+    arrays["A"][:] = 1.0  # every column would see the ones after it: the model would leak or misbehave
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    replace_weights(copy, buffer.getvalue())
+    with pytest.raises(ArtifactError, match="mask"):
+        load(copy)
+
+
+HOSTILE_EDITS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "unknown codec (a dotted path)": lambda body: body["columns"][0].update(codec="os.system"),
+    "unknown setting": lambda body: body["config"].update(evil="__import__('os').system('id')"),
+    "format version from the future": lambda body: body.update(version=999),
+    "not a synthpipe model": lambda body: body.update(format="something-else"),
+    "learned column out of range": lambda body: body.update(learned=[0, 10**9]),
+    "huge hidden size": lambda body: body.update(hidden=10**12),
+    "relation on a missing column": lambda body: body.update(relations=[["n", "no_such_column", False]]),
+    "garbage Arrow schema": lambda body: body.update(arrow_schema=base64.b64encode(b"\x00" * 64).decode()),
+    "codec params of the wrong type": lambda body: body["columns"][1].update(params="rm -rf /"),
+    "missing columns": lambda body: body.pop("columns"),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(HOSTILE_EDITS))
+def test_format_aware_tampering_is_refused(copy: Path, watched: Path, edit: str) -> None:
+    rewrite(copy, HOSTILE_EDITS[edit])
+    with pytest.raises(ArtifactError):
+        load(copy)
+
+
+def test_the_watch_itself_sees_an_unpickle(tmp_path: Path) -> None:
+    """The harness works: unpickling the payload is seen by the audit hook (and runs the payload)."""
+    marker = tmp_path / "pwned"
+    _watch.update(on=True, seen=[])
+    try:
+        pickle.loads(pickle.dumps(Payload(marker)))
+    finally:
+        _watch["on"] = False
+    assert "pickle.find_class" in _watch["seen"] and marker.exists()
