@@ -44,7 +44,7 @@ class Mode:
 
 
 MODES = {
-    "quick": Mode(("hi", "diamonds"), ("synthpipe", "TabularARGN", "GaussianCopula"), (0,), False, 1800),
+    "quick": Mode(("hi", "diamonds"), ("synthpipe", "TabularARGN", "GaussianCopula"), (0,), False, 7200),
     "full": Mode(tuple(DATASETS), tuple(PEERS), (0, 1, 2), True, 4 * 3600),
 }
 
@@ -184,8 +184,8 @@ def run_all(cfg: dict, work: Path, resume: bool) -> tuple[list[dict], dict[str, 
 def _run_cached(name: str, peer: str, seed: int, paths: tuple, cfg: dict, work: Path, resume: bool) -> dict:
     """--resume reuses a finished record of this date and mode (long full runs survive a crash)."""
     done = work / f"{name}-{peer}-{seed}.record.json"
-    if resume and done.exists():
-        rec = json.loads(done.read_text())
+    rec = json.loads(done.read_text()) if resume and done.exists() else {}
+    if rec.get("status") in ("ok", "skipped"):  # failed runs (e.g. a timeout) are retried
         _say(f"{name} {peer} seed {seed}: reused ({_brief(rec)})")
         return rec
     _say(f"{name} {peer} seed {seed}: running")
