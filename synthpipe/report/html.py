@@ -187,7 +187,7 @@ def _value(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
     if isinstance(v, dict):
-        return ", ".join(f"{k}={_value(x)}" for k, x in v.items())
+        return ", ".join(f"{k}={_value(x)}" for k, x in v.items() if x is not None)
     if isinstance(v, list | tuple):
         return ", ".join(_value(x) for x in v)
     return str(v)
@@ -215,10 +215,29 @@ def _protection_rows(protections: dict[str, Any]) -> list[tuple[str, str]]:
             rows.append((f"{key} (privacy filters)", _filter_sentence(v)))
             rows.append((f"{key} settings", _value(v.get("settings", {}))))
         elif isinstance(v, dict):
-            rows += [(f"{key}: {k}", _value(x)) for k, x in v.items()]
+            rows += [(f"{key}: {k}", _value(x)) for k, x in v.items() if k != "columns"]
         else:
             rows.append((key, _value(v)))
     return rows
+
+
+def _per_column(protections: dict[str, Any]) -> str:
+    """A table of per-column treatment when a protection (the engine's) lists its columns."""
+    found = [v["columns"] for v in protections.values() if isinstance(v, dict) and isinstance(v.get("columns"), dict)]
+    if not found:
+        return ""
+    rows = []
+    for name, entry in list(found[0].items())[:80]:
+        entry = entry if isinstance(entry, dict) else {"detail": entry}
+        learned = entry.get("learned")
+        how = "learned" if learned else "regenerated, not learned" if learned is False else ""
+        rows.append(
+            f"<tr><td>{escape(str(name))}</td><td>{escape(str(entry.get('kind', '')))}</td>"
+            f"<td>{escape(how)}</td><td class='small'>"
+            f"{escape(_value(entry.get('protection', {}))[:300])}</td></tr>"
+        )
+    head = "<tr><th>Column</th><th>Kind</th><th>Model</th><th>Protection</th></tr>"
+    return f'<div class="card" style="margin-top:14px"><table>{head}{"".join(rows)}</table></div>'
 
 
 def _protections(p: Privacy) -> str:
@@ -226,7 +245,8 @@ def _protections(p: Privacy) -> str:
     if not rows:
         return '<div class="card muted">No protections were reported for this run.</div>'
     body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v[:400])}</td></tr>" for k, v in rows[:40])
-    return f'<div class="card"><table><tr><th>Protection</th><th>Effect</th></tr>{body}</table></div>'
+    table = f"<table><tr><th>Protection</th><th>Effect</th></tr>{body}</table>"
+    return f'<div class="card">{table}</div>{_per_column(p.protections)}'
 
 
 def _column_card(c: ColumnResult) -> str:
