@@ -73,8 +73,12 @@ def read_table(uri: str, *, storage_options: dict[str, Any] | None = None, schem
     with fsspec.open(uri, "rb", **options) as handle:
         if format_of(uri) == "parquet":
             return pq.read_table(handle)
-        convert = pacsv.ConvertOptions(column_types=schema, strings_can_be_null=True) if schema else None
-        return pacsv.read_csv(handle, convert_options=convert)
+        # what the CSV writer wrote: null is an empty field, "" an empty string, nan a NaN; and a null
+        # in a one-column table is an empty line, which is a row, not padding
+        convert = pacsv.ConvertOptions(column_types=schema, null_values=[""], strings_can_be_null=True,
+                                       quoted_strings_can_be_null=False) if schema else None  # fmt: skip
+        parse = pacsv.ParseOptions(ignore_empty_lines=False)
+        return pacsv.read_csv(handle, parse_options=parse, convert_options=convert)
 
 
 def schema_from_json(text: str) -> pa.Schema:
