@@ -7,24 +7,11 @@ the only module to touch. Targets Airflow 3.x and its Task SDK.
 
 from __future__ import annotations
 
-from airflow.sdk import (
-    DAG,
-    Asset,
-    BaseHook,
-    BaseOperator,
-    Connection,
-    Context,
-    ObjectStoragePath,
-    Param,
-    dag,
-    get_current_context,
-    task,
-)
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.sdk import DAG, Asset, BaseHook, BaseOperator, Connection, Context, ObjectStoragePath, Param
+from airflow.sdk.exceptions import AirflowFailException
 
 __all__ = [
     "DAG",
-    "AirflowException",
     "AirflowFailException",
     "Asset",
     "BaseHook",
@@ -33,7 +20,4 @@ __all__ = [
     "Context",
     "ObjectStoragePath",
     "Param",
-    "dag",
-    "get_current_context",
-    "task",
 ]

@@ -16,9 +16,12 @@ pytestmark = [pytest.mark.airflow, pytest.mark.integration]
 DAG_ID = "airbnb_user_bookings"
 
 
-def test_example_dag_publishes_the_synthetic_csv(airflow_env: AirflowEnv, s3_bucket: str) -> None:
+def test_example_dag_publishes_the_synthetic_csv(
+    airflow_env: AirflowEnv, s3_bucket: str, capfd: pytest.CaptureFixture[str]
+) -> None:
     dag = airflow_env.dags[DAG_ID]
     dag_run = dag.test(run_conf=run_conf(s3_bucket))
+    logged = "".join(capfd.readouterr())
 
     assert dag_run.state == "success", task_states(dag_run)
     run_id = dag_run.run_id
@@ -31,6 +34,9 @@ def test_example_dag_publishes_the_synthetic_csv(airflow_env: AirflowEnv, s3_buc
     assert destination.list(run_id) == sorted(
         f"{run_id}_booking_features_{suffix}" for suffix in ("report.html", "report.json", "synthetic.csv")
     )
+    assert "extract_features" in logged
+    assert airflow_env.pg.password not in logged
+    assert airflow_env.s3.secret not in logged
 
 
 def test_failing_gate_fails_the_task_with_its_reason_and_uploads_nothing(
