@@ -1,0 +1,67 @@
+"""The stage functions TaskFlow bodies call: the whole chain, sharded, with literal URLs and no connection.
+
+Also the XCom contract: every result is small, JSON-able and carries URIs, never data.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.airflow, pytest.mark.integration]
+
+XCOM_BUDGET = 4_000  # bytes of JSON per task result
+
+
+def _small(result: dict[str, Any]) -> dict[str, Any]:
+    assert len(json.dumps(result)) < XCOM_BUDGET, result
+    return result
+
+
+def test_stage_functions_chain_through_sharded_generation(tmp_path: Path) -> None:
+    from synthpipe.airflow import tasks
+    from synthpipe.demo import QUERY_FILE, write_demo_database
+    from synthpipe.stores import Store
+
+    source = f"duckdb:///{tmp_path / 'app.duckdb'}"
+    write_demo_database(source, users=600, seed=1)
+    staging, destination = f"memory://{uuid.uuid4().hex}/staging", f"memory://{uuid.uuid4().hex}/synthetic"
+    common = {"name": "booking_features", "run_id": "manual__2026-11-25T10:00:00+00:00", "staging": staging}
+
+    staged = _small(tasks.extract(query=str(QUERY_FILE), source=source, fmt="csv", **common))
+    trained = _small(tasks.train(features_uri=staged["uri"], engine={"max_epochs": 20}, **common))
+    shards = [
+        _small(tasks.generate(model_uri=trained["model_uri"], rows=staged["rows"], shard=i, shards=2, **common))
+        for i in range(2)
+    ]
+    uris = [shard["uri"] for shard in shards]
+    evaluated = _small(
+        tasks.evaluate(
+            synthetic_uris=uris,
+            train_uri=trained["train_uri"],
+            holdout_uri=trained["holdout_uri"],
+            gates={"min_quality": None, "max_dcr_share": None, "max_mia_auc": None},
+            **common,
+        )
+    )
+    loaded = _small(
+        tasks.load(synthetic_uris=uris, report_uris=evaluated["report_uris"], destination=destination, **common)
+    )
+
+    assert sum(shard["rows"] for shard in shards) == staged["rows"] == loaded["rows"]
+    assert Store(destination).list() == sorted(
+        f"{common['run_id']}_booking_features_{suffix}" for suffix in ("report.html", "report.json", "synthetic.csv")
+    )
+
+
+def test_missing_source_is_a_terminal_error() -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from synthpipe.airflow import tasks
+
+    with pytest.raises(AirflowFailException, match="exactly one of source"):
+        tasks.extract(query="q.sql", name="x", run_id="r", staging="memory://x")
