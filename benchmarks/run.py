@@ -60,6 +60,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--scale", action=argparse.BooleanOptionalAction, help="scale section on/off")
     p.add_argument("--scale-rows", help="comma list of row counts for the scale section")
     p.add_argument("--resume", action="store_true", help="reuse this date+mode's finished runs")
+    p.add_argument("--collect", action="store_true", help="only tabulate finished runs; start none")
     p.add_argument("--out", type=Path, default=RESULTS_DIR)
     p.add_argument("--render", type=Path, help="only rewrite the .md of an existing results .json")
     return p.parse_args(argv)
@@ -166,7 +167,7 @@ def _brief(rec: dict) -> str:
     return " ".join(f"{k}={rec[k]:.3g}" for k in keys if isinstance(rec.get(k), float | int))
 
 
-def run_all(cfg: dict, work: Path, resume: bool) -> tuple[list[dict], dict[str, Any]]:
+def run_all(cfg: dict, work: Path, resume: bool | str) -> tuple[list[dict], dict[str, Any]]:
     """The main loop over datasets × seeds × synthesizers, one child at a time."""
     runs, infos = [], {}
     for name in cfg["datasets"]:
@@ -181,13 +182,19 @@ def run_all(cfg: dict, work: Path, resume: bool) -> tuple[list[dict], dict[str, 
     return runs, infos
 
 
-def _run_cached(name: str, peer: str, seed: int, paths: tuple, cfg: dict, work: Path, resume: bool) -> dict:
-    """--resume reuses a finished record of this date and mode (long full runs survive a crash)."""
+def _run_cached(name: str, peer: str, seed: int, paths: tuple, cfg: dict, work: Path, resume: bool | str) -> dict:
+    """--resume reuses a finished record of this date and mode (long full runs survive a crash).
+
+    resume == "collect" starts nothing: runs without a record show as not finished.
+    """
     done = work / f"{name}-{peer}-{seed}.record.json"
     rec = json.loads(done.read_text()) if resume and done.exists() else {}
     if rec.get("status") in ("ok", "skipped"):  # failed runs (e.g. a timeout) are retried
         _say(f"{name} {peer} seed {seed}: reused ({_brief(rec)})")
         return rec
+    if resume == "collect":
+        base = {"dataset": name, "peer": peer, "seed": seed, "label": PEERS[peer].display(cfg["quick"])}
+        return {**base, "status": "skipped", "reason": "not finished when the results were collected"}
     _say(f"{name} {peer} seed {seed}: running")
     rec = one_run(name, peer, seed, paths, cfg, work)
     done.write_text(json.dumps(rec, default=str))
@@ -206,7 +213,7 @@ def main(argv: list[str] | None = None) -> None:
     work = CACHE_DIR / "runs" / f"{date}-{args.mode}"
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    runs, infos = run_all(cfg, work, args.resume)
+    runs, infos = run_all(cfg, work, "collect" if args.collect else args.resume)
     result: dict[str, Any] = {
         "mode": args.mode,
         "date": date,
@@ -216,7 +223,7 @@ def main(argv: list[str] | None = None) -> None:
         "datasets": infos,
         "runs": runs,
     }
-    if cfg["scale"]:
+    if cfg["scale"] and not args.collect:
         from benchmarks.scale import scale_section
 
         result["scale"], result["scale_md"] = scale_section(cfg["scale_rows"], work)
