@@ -6,6 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from synthpipe.privacy import apply_filters
+from synthpipe.report import Report, evaluate
+
 
 def make_table(n: int, seed: int) -> pd.DataFrame:
     """A mixed-type table with strong dependencies between its columns (so shuffling shows)."""
@@ -43,3 +46,11 @@ def frames() -> dict[str, pd.DataFrame]:
         "holdout": make_table(600, 2),
         "fresh": make_table(1500, 3),
     }
+
+
+@pytest.fixture(scope="package")
+def filtered_report(frames: dict[str, pd.DataFrame]) -> Report:
+    """The report of fresh rows after the privacy filters, as the pipeline would produce it."""
+    syn, summary = apply_filters(frames["fresh"], train=frames["train"], holdout=frames["holdout"])
+    protections = {"engine": {"rare_categories": "merged below 5 holders"}, "filters": summary}
+    return evaluate(real=frames["train"], synthetic=syn, holdout=frames["holdout"], protections=protections)
