@@ -38,3 +38,19 @@ def test_example_dags_import_without_errors_or_connections(airflow_db: None, mon
         "generate_synthetic_features",
         "upload_synthetic_features",
     ]
+
+
+def test_parsing_loads_neither_the_engine_nor_pandas(airflow_db: None) -> None:
+    """DAG processors parse every file every few seconds: the heavy core stays out until a task runs."""
+    import subprocess
+    import sys
+
+    heavy = ["pandas", "pyarrow", "sklearn", "lightgbm", "synthpipe.engine", "synthpipe.synthesize", "psycopg"]
+    script = (
+        "import runpy, sys\n"
+        f"for name in {[str(p) for p in sorted(EXAMPLE_DAGS.glob('*.py'))]!r}:\n"
+        "    runpy.run_path(name)\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout[-2000:]
