@@ -59,16 +59,13 @@ class SynthpipeExtractOperator(_SynthpipeOperator):
         query: path of the ``.sql`` file (templated as a path; the file itself is not rendered,
             so nothing is ever interpolated into SQL).
         source_conn_id: a ``postgres`` (or any SQLAlchemy-capable) connection.
-        source: or a literal SQLAlchemy URL (``duckdb:///f.duckdb``).
+        source: or a literal SQLAlchemy URL (``duckdb:///f.duckdb``). Not templated: rendered
+            fields are stored and shown in the UI, and a URL may carry a password; put
+            credentials in a connection instead.
         fmt: staged format, ``parquet`` or ``csv``.
     """
 
-    template_fields: Sequence[str] = (
-        *_SynthpipeOperator.template_fields,
-        "query",
-        "source",
-        "source_conn_id",
-    )
+    template_fields: Sequence[str] = (*_SynthpipeOperator.template_fields, "query", "source_conn_id")
 
     def __init__(
         self,
