@@ -7,8 +7,12 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis  # noqa: F401  (see below)
 import pytest
 
+# hypothesis is imported (and assertion-rewritten by pytest) here, at start-up, on purpose: when
+# its plugin first imports it at the end of the session, background threads left by fsspec/Airflow
+# can race CPython 3.11's AST validator ("AST constructor recursion depth mismatch").
 from tests.servers import PostgresServer, S3Server, postgres_server, seaweedfs_server
 
 
