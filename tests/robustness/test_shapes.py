@@ -116,10 +116,10 @@ def test_reserved_words_spaces_and_unicode_in_names_round_trip(pg_url: str, tmp_
 
 
 def test_very_long_strings_round_trip(pg_url: str, tmp_path: Path) -> None:
-    sql = "SELECT i AS id, repeat(chr(65 + i % 3), 1000000) || '🎉' AS blob FROM generate_series(1, 15) AS g(i)"
+    sql = "SELECT i AS id, repeat(chr(65 + i % 3), 300000) || '🎉' AS blob FROM generate_series(1, 30) AS g(i)"
     result = run(pipeline_spec(write_query(tmp_path / "sql", sql), pg_url, tmp_path))
     staged = read_table(result.extract.uri).column("blob").to_pylist()
-    assert {len(v) for v in staged} == {1_000_001}
+    assert {len(v) for v in staged} == {300_001}
     published = read_table(result.load.uri)
     assert published.schema.field("blob").type == pa.string()
     assert set(published.column("blob").to_pylist()) <= set(staged) | {"_RARE_", None}
