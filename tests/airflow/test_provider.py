@@ -26,10 +26,11 @@ def test_public_names_are_sorted_and_importable() -> None:
 
 def test_providers_manager_finds_the_hook_and_its_form(airflow_db: None) -> None:
     from airflow.providers_manager import ProvidersManager
+    from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
 
     manager = ProvidersManager()
     assert "synthpipe" in manager.providers
-    hook = manager.hooks["synthpipe"]
+    hook = ProvidersManagerTaskRuntime().hooks["synthpipe"]
     assert hook is not None
     assert hook.hook_class_name == "synthpipe.airflow.hooks.SynthpipeHook"
     assert hook.connection_id_attribute_name == "synthpipe_conn_id"
