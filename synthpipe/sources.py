@@ -215,7 +215,9 @@ def _to_arrow(name: str, values: Sequence[Any], kind: pa.DataType | None) -> pa.
         try:
             return pa.array(values, type=kind)
         except (pa.ArrowInvalid, pa.ArrowTypeError, decimal.InvalidOperation, OverflowError):
-            pass
+            if pa.types.is_floating(kind):  # unconstrained numeric: its Decimals become float64 (documented)
+                with contextlib.suppress(pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+                    return pa.array([None if value is None else float(value) for value in values], type=kind)
     try:
         return pa.array(values, type=kind) if kind is not None else pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError):

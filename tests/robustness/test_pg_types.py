@@ -35,6 +35,8 @@ SUPPORTED: dict[str, tuple[str, pa.DataType]] = {
     "c_integer": ("(i * 7)::integer", pa.int32()),
     "c_bigint": ("(i::bigint * 10000000000)", pa.int64()),
     "c_numeric": ("(i * 1.0123456789)::numeric(38,10)", pa.decimal128(38, 10)),
+    "c_numeric_free": ("(i / 7.0)::numeric", pa.float64()),  # unconstrained numeric (or precision > 38)
+    "c_numeric_small": ("(i / 4.0)::numeric(6,2)", pa.decimal128(6, 2)),
     "c_real": ("(i / 7.0)::real", pa.float32()),
     "c_double": ("(i / 3.0)::double precision", pa.float64()),
     "c_boolean": ("i %% 3 = 0", pa.bool_()),
