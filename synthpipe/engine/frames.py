@@ -75,7 +75,7 @@ def to_output(frame: pd.DataFrame, schema: pa.Schema | None) -> pd.DataFrame | p
     """``frame`` in the kind the model was fitted on (Table when fitted on a Table)."""
     if schema is None:
         return frame
-    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False).replace_schema_metadata(None)
 
 
 def storage_type(series: pd.Series) -> StorageType:

@@ -72,19 +72,25 @@ def autoregressive_mask(sizes: np.ndarray, hidden: int) -> np.ndarray:
     return (owner[:, None] < head[None, :]).astype(np.float32)
 
 
-def one_hot(codes: np.ndarray, offsets: np.ndarray, total: int) -> sp.csr_matrix:
-    """Sparse (B, T) one-hot of a (B, D) token batch."""
+def one_hot(codes: np.ndarray, offsets: np.ndarray, total: int, keep: np.ndarray | None = None) -> sp.csr_matrix:
+    """Sparse (B, T) one-hot of a (B, D) token batch; ``keep`` = inverted-dropout weights."""
     rows, cols = codes.shape
     indices = (codes + offsets[:-1][None, :]).ravel()
-    data = np.ones(rows * cols, dtype=np.float32)
+    data = np.ones(rows * cols, dtype=np.float32) if keep is None else keep.ravel().astype(np.float32)
     indptr = np.arange(0, rows * cols + 1, cols)
     return sp.csr_matrix((data, indices, indptr), shape=(rows, total))
 
 
-def loss_and_grads(net: Network, codes: np.ndarray, *, with_grads: bool = True) -> tuple[float, dict[str, np.ndarray]]:
-    """Mean negative log-likelihood per row (summed over columns) and its gradients."""
+def loss_and_grads(
+    net: Network, codes: np.ndarray, *, with_grads: bool = True, keep: np.ndarray | None = None
+) -> tuple[float, dict[str, np.ndarray]]:
+    """Mean negative log-likelihood per row (summed over columns) and its gradients.
+
+    ``keep`` (B, D) weights the inputs (inverted dropout of whole columns): heads learn
+    not to lean on any single earlier column, which generalises instead of memorising rows.
+    """
     offsets, h, batch = net.offsets, net.hidden, codes.shape[0]
-    X = one_hot(codes, offsets, int(offsets[-1]))
+    X = one_hot(codes, offsets, int(offsets[-1]), keep)
     Z = X @ net.A + net.b1
     Hd = np.maximum(Z, 0.0)
     dH = np.empty_like(Hd) if with_grads else Hd

@@ -130,13 +130,16 @@ class Synthesizer:
 
     def _train_settings(self, rows: int, deadline: float | None) -> TrainSettings:
         cfg = self.config
-        hidden = cfg.hidden_size or int(np.clip(2 ** round(np.log2(max(rows, 1) / 100)), 32, 128))
+        # 64 units generalise better than 128 on 20k-row tables (lower held-out loss, DCR
+        # closer to 0.5) and train in about the same time; tiny tables get 32.
+        hidden = cfg.hidden_size or (64 if rows >= 2_000 else 32)
         batch = cfg.batch_size or int(np.clip(2 ** round(np.log2(max(rows, 1) / 32)), 16, 512))
         return TrainSettings(
             hidden=hidden,
             batch_size=batch,
             learning_rate=cfg.learning_rate,
             weight_decay=cfg.weight_decay,
+            dropout=cfg.input_dropout,
             max_epochs=cfg.max_epochs,
             patience=cfg.patience,
             deadline=deadline,

@@ -27,6 +27,7 @@ class TrainSettings:
     weight_decay: float
     max_epochs: int
     patience: int
+    dropout: float  # share of input columns hidden from the heads per training row
     deadline: float | None  # time.monotonic() value after which training stops
     seed: int
 
@@ -123,7 +124,10 @@ def _epoch(net: Network, opt: Adam, codes: np.ndarray, settings: TrainSettings, 
     order = rng.permutation(codes.shape[0])
     for start in range(0, order.size, settings.batch_size):
         batch = codes[order[start : start + settings.batch_size]]
-        _, grads = loss_and_grads(net, batch)
+        keep = None
+        if settings.dropout > 0:
+            keep = (rng.random(batch.shape) >= settings.dropout) / (1 - settings.dropout)
+        _, grads = loss_and_grads(net, batch, keep=keep)
         opt.step(net, grads)
         if settings.deadline is not None and time.monotonic() > settings.deadline:
             return

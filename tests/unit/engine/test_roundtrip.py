@@ -74,3 +74,34 @@ def test_sample_zero_rows(fitted: Synthesizer, frame: pd.DataFrame) -> None:
     out = fitted.sample(0)
     assert isinstance(out, pd.DataFrame)
     assert len(out) == 0 and list(out.columns) == list(frame.columns)
+
+
+def test_arrow_types_round_trip() -> None:
+    rng = np.random.default_rng(0)
+    n = 200
+    table = pa.table(
+        {
+            "day": pa.array([dt.date(2020, 1, 1) + dt.timedelta(days=int(i)) for i in rng.integers(0, 500, n)]),
+            "dict": pa.array(rng.choice(["x", "y", "z"], n)).dictionary_encode(),
+            "i8": pa.array(rng.integers(-5, 5, n), pa.int8()),
+            "u32": pa.array(rng.integers(0, 1000, n), pa.uint32()),
+            "dec": pa.array([decimal.Decimal(f"{v:.3f}") for v in rng.uniform(0, 10, n)], pa.decimal128(10, 3)),
+            "big": pa.array(rng.choice(["aa", "bb"], n), pa.large_string()),
+        }
+    )
+    out = Synthesizer(seed=0, max_epochs=2).fit(table).sample(30)
+    assert isinstance(out, pa.Table)
+    assert out.schema.equals(table.schema, check_metadata=True)
+
+
+def test_pyarrow_backed_pandas_dtypes_round_trip() -> None:
+    data = pd.DataFrame(
+        {
+            "a": pd.array([1, 2, None] * 30, dtype="int64[pyarrow]"),
+            "s": pd.array(["x", "y", None] * 30, dtype="string[pyarrow]"),
+            "f": pd.Series(np.arange(90.0), dtype="float32[pyarrow]"),
+        }
+    )
+    out = Synthesizer(seed=0, max_epochs=2).fit(data).sample(40)
+    assert out.dtypes.to_dict() == data.dtypes.to_dict()
+    assert out["a"].isna().any() and out["s"].isna().any()
