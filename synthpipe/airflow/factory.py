@@ -133,6 +133,7 @@ def _add_tasks(sql_file: Path, name: str, settings: QueryDagSettings) -> None:
     )
     generate = SynthpipeGenerateOperator.partial(
         task_id="generate",
+        map_index_template="shard {{ task.shard }}",
         model_uri=_pull(train, "model_uri"),
         rows=settings.rows or _pull(extract, "rows"),
         shards=settings.shards,

@@ -54,6 +54,8 @@ def test_second_sql_file_over_another_table_runs_with_sharded_generation(
     states = task_states(dag_run)
     assert dag_run.state == "success", states
     assert {"generate[0]", "generate[1]"} <= set(states)
+    shards = [ti for ti in dag_run.get_task_instances() if ti.task_id == "generate"]
+    assert sorted(ti.rendered_map_index for ti in shards) == ["shard 0", "shard 1"]
     run_id = dag_run.run_id
     staging = store(airflow_env.s3, s3_bucket, "staging")
     features = staging.list(f"{run_id}_user_profiles.parquet")
