@@ -65,3 +65,28 @@ def test_missing_source_is_a_terminal_error() -> None:
 
     with pytest.raises(AirflowFailException, match="exactly one of source"):
         tasks.extract(query="q.sql", name="x", run_id="r", staging="memory://x")
+
+
+def test_synthpipe_connection_supplies_the_store_and_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Task arguments win over the synthpipe connection's defaults, key by key."""
+    from synthpipe.airflow import tasks
+    from synthpipe.demo import QUERY_FILE, write_demo_database
+
+    store_url = f"memory://{uuid.uuid4().hex}/artifacts"
+    extra = {"engine": {"max_epochs": 7, "seed": 5}, "gates": {"min_quality": 80, "max_mia_auc": None}}
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SYNTHPIPE_TEAM", json.dumps({"conn_type": "synthpipe", "host": store_url, "extra": extra})
+    )
+    source = f"duckdb:///{tmp_path / 'app.duckdb'}"
+    write_demo_database(source, users=200, seed=2)
+
+    staged = tasks.extract(
+        query=str(QUERY_FILE), source=source, name="b", run_id="r1", synthpipe_conn_id="synthpipe_team"
+    )
+
+    assert staged["uri"] == f"{store_url}/r1_b.parquet"
+    assert tasks._engine({"max_epochs": 9}, "synthpipe_team") == ({"max_epochs": 9}, 5)
+    from synthpipe.report.gates import Gates
+
+    gates = tasks._gates({"min_quality": 60}, "synthpipe_team")
+    assert (gates.min_quality, gates.max_mia_auc, gates.max_dcr_share) == (60, None, Gates().max_dcr_share)
