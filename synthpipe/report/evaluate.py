@@ -19,7 +19,7 @@ from synthpipe.report.distance import RowEncoder
 from synthpipe.report.model import Privacy, Report, Sampling
 
 DEFAULT_MAX_ROWS = 20_000
-DEFAULT_PRIVACY_ROWS = 5_000
+DEFAULT_PRIVACY_ROWS = 10_000
 
 
 def _normalise(frame: pd.DataFrame, name: str) -> pd.DataFrame:
