@@ -69,20 +69,22 @@ def test_wrong_password_is_an_auth_error_that_never_shows_either_password(
 
 
 DROP_SQL = (
-    "SELECT /* robustness-drop */ i AS id, (i % 7) AS v, 'label-' || (i % 5) AS label "
+    "SELECT i AS id, (i % 7) AS v, 'label-' || (i % 5) AS label "
     "FROM generate_series(1, 400) AS g(i), LATERAL (SELECT pg_sleep(CASE WHEN i = 250 THEN 2 ELSE 0 END)) AS s"
 )
 """Streams 400 rows; at row 250 the server sleeps 2 s, by when earlier batches are written (mid-stream)."""
 
 
 def terminate_when_sleeping(url: str, stop: threading.Event) -> None:
-    """From a second connection: kill the backend streaming DROP_SQL once it sits in pg_sleep."""
+    """From a second connection: kill the backend streaming DROP_SQL once it sits in pg_sleep.
+
+    Matched by application name: while streaming, the backend's query text is the cursor's FETCH."""
     engine = sa.create_engine(url)
     with engine.connect() as connection:
         while not stop.is_set():
             killed = connection.exec_driver_sql(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE query LIKE '%%robustness-drop%%' AND wait_event = 'PgSleep' AND pid <> pg_backend_pid()"
+                "WHERE application_name = 'robustness-drop' AND wait_event = 'PgSleep'"
             ).fetchall()
             if killed:
                 break
@@ -100,8 +102,8 @@ def test_connection_dropped_mid_stream_is_transient_and_stages_nothing(
     killer.start()
     try:
         with pytest.raises(SourceUnreachable) as caught:
-            extract(query=query, source=pg_server.url, staging=str(tmp_path / "staging"), name="features",
-                    run_id="r1", batch_rows=50)  # fmt: skip
+            extract(query=query, source=f"{pg_server.url}?application_name=robustness-drop",
+                    staging=str(tmp_path / "staging"), name="features", run_id="r1", batch_rows=50)  # fmt: skip
     finally:
         stop.set()
         killer.join(timeout=10)
