@@ -206,10 +206,11 @@ class _TranslatedHandle:
 
 def _abandon(raw: IO[bytes]) -> None:
     """Drop a half-written temp object without uploading it (fsspec buffered files can discard)."""
+    discard = getattr(raw, "discard", None)
     with contextlib.suppress(Exception):
-        discard = getattr(raw, "discard", None)
         if callable(discard):
             discard()
+    with contextlib.suppress(Exception):
         raw.close()
 
 

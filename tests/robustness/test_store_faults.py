@@ -112,7 +112,6 @@ def test_destination_refusing_credentials_fails_load_and_publishes_nothing(
     assert s3_keys(s3_server.storage_options, f"{s3_bucket}/published") == LOAD_KEYS
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # s3fs's orphaned upload task
 def test_server_killed_mid_upload_leaves_no_object_and_a_rerun_publishes_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
