@@ -49,7 +49,7 @@ class Adam:
         self.lr, self.wd, self.t = lr, weight_decay, 0
         self.m = {k: np.zeros_like(v) for k, v in _params(net).items()}
         self.v = {k: np.zeros_like(v) for k, v in _params(net).items()}
-        self.mask = autoregressive_mask(net.sizes, net.hidden)
+        self.mask = autoregressive_mask(net.sizes, net.hidden).astype(bool)
 
     def step(self, net: Network, grads: dict[str, np.ndarray]) -> None:
         self.t += 1
