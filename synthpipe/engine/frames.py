@@ -237,6 +237,10 @@ def restore_numeric(values: np.ndarray, st: StorageType, grain: int) -> pd.Serie
 
 
 def _integers(values: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:
+    if st.dtype == "object":  # Python ints / bools with None, as they came in
+        kind = bool if st.logical == "bool" else int
+        plain = [None if m else kind(round(v)) for v, m in zip(values.tolist(), mask.tolist(), strict=True)]
+        return pd.Series(plain, name=st.name, dtype=object)
     target = _numpy_twin(st)
     if target.kind in "iu":
         info = np.iinfo(target)

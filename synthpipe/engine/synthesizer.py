@@ -79,7 +79,7 @@ class Synthesizer:
 
     def _bounded_frame(self, data: Any) -> tuple[pd.DataFrame, pa.Schema | None, int]:
         """Seeded sample of at most ``max_training_rows`` rows (large inputs: bounded work)."""
-        rows = data.num_rows if isinstance(data, pa.Table) else len(data) if isinstance(data, pd.DataFrame) else 0
+        rows = _row_count(data)
         limit = self.config.max_training_rows
         if rows > limit:
             picked = np.sort(np.random.default_rng(self.config.seed).choice(rows, limit, replace=False))
@@ -256,6 +256,12 @@ class Synthesizer:
             "training": dict(self._training),
             "settings": self.config.model_dump(),
         }
+
+
+def _row_count(data: Any) -> int:
+    if isinstance(data, pa.Table):
+        return int(data.num_rows)
+    return len(data) if isinstance(data, pd.DataFrame) else 0
 
 
 def _take(pending: list[pd.DataFrame], rows: int) -> tuple[pd.DataFrame, list[pd.DataFrame], int]:
