@@ -148,6 +148,7 @@ class Synthesizer:
             max_epochs=cfg.max_epochs,
             patience=cfg.patience,
             deadline=deadline,
+            started=None if deadline is None else deadline - (cfg.max_training_time or 0),
             seed=cfg.seed,
         )
 

@@ -30,6 +30,7 @@ class TrainSettings:
     dropout: float  # share of input columns hidden from the heads per training row
     deadline: float | None  # time.monotonic() value after which training stops
     seed: int
+    started: float | None = None  # time.monotonic() when fit began (for progress by time)
 
 
 @dataclass
@@ -100,17 +101,18 @@ def _train(
     opt = Adam(net, settings.learning_rate, settings.weight_decay)
     rng = np.random.default_rng(settings.seed + 1)
     best, best_loss, best_epoch, history = net.copy(), np.inf, 0, []
-    stopped_by, last_change = "max_epochs", 0
+    stopped_by, last_change, shown = "max_epochs", 0, 0.0
     for epoch in range(1, settings.max_epochs + 1):
         _epoch(net, opt, train_codes, settings, rng)
         loss = _evaluate(net, val_codes)
         history.append(loss)
-        progress("train", min(1.0, epoch / settings.max_epochs))
         if loss < best_loss - 1e-4:
             best, best_loss, best_epoch = net.copy(), loss, epoch
         elif epoch - max(best_epoch, last_change) >= LR_PATIENCE:
             opt.lr *= 0.5  # plateau: smaller steps settle into the optimum (better calibration)
             last_change = epoch
+        shown = max(shown, _fraction(epoch, best_epoch, settings))
+        progress("train", shown)
         if epoch - best_epoch >= settings.patience:
             stopped_by = "early_stopping"
             break
@@ -118,6 +120,15 @@ def _train(
             stopped_by = "max_training_time"
             break
     return TrainResult(best, len(history), best_epoch, stopped_by, float(best_loss), history)
+
+
+def _fraction(epoch: int, best_epoch: int, settings: TrainSettings) -> float:
+    """Progress estimate: training ends at the latest ``patience`` epochs after the best one."""
+    by_epochs = epoch / min(settings.max_epochs, best_epoch + settings.patience)
+    by_time = 0.0
+    if settings.deadline is not None and settings.started is not None:
+        by_time = (time.monotonic() - settings.started) / max(settings.deadline - settings.started, 1e-9)
+    return float(min(0.99, max(by_epochs, by_time)))
 
 
 def _epoch(net: Network, opt: Adam, codes: np.ndarray, settings: TrainSettings, rng: np.random.Generator) -> None:
