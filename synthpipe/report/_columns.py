@@ -10,6 +10,7 @@ can use them, and they are rare enough in real tables that folding them in loses
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -19,6 +20,8 @@ import pandas as pd
 NULL_TOKEN = "\u2205null"  # unlikely to collide with a real category, readable in the report
 _ID_MIN_ROWS = 50  # below this a column of unique strings is just a small table, not an ID
 _ID_DISTINCT_SHARE = 0.95
+_INT_ID_MIN_ROWS = 20
+_ID_NAME = re.compile(r"(^|_|\b)(id|key|uuid|guid)$|^(id|key|uuid)(_|$)|Id$|ID$", re.IGNORECASE)
 
 
 class ColumnKind(StrEnum):
@@ -48,11 +51,27 @@ def _is_number(s: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
 
 
+def _is_integer_key(s: pd.Series, non_null: pd.Series, distinct: int) -> bool:
+    """Unique whole numbers with no nulls, densely packed or named like a key (``user_id``).
+
+    The engine regenerates such keys past the largest real one; compared as numbers they would
+    make every synthetic row look far from every real row.
+    """
+    if len(non_null) < _INT_ID_MIN_ROWS or len(non_null) != len(s) or distinct != len(s):
+        return False
+    values = non_null.to_numpy(dtype=float)
+    if not np.all(values == np.round(values)):
+        return False
+    dense = values.max() - values.min() + 1 <= 2 * len(values)
+    return bool(dense or _ID_NAME.search(str(s.name)))
+
+
 def infer_kind(s: pd.Series) -> ColumnKind:
     """Classify one real column.
 
     Numbers with at most two distinct values are categorical (0/1 flags), as in the benchmark's
-    sdmetrics metadata; strings that are nearly all distinct are identifiers.
+    sdmetrics metadata; strings that are nearly all distinct and unique integer keys (the
+    engine's rule) are identifiers.
     """
     non_null = s.dropna()
     if _is_number(s):
@@ -65,6 +84,8 @@ def infer_kind(s: pd.Series) -> ColumnKind:
     if _is_datetime_like(s):
         return ColumnKind.DATETIME
     if _is_number(s):
+        if _is_integer_key(s, non_null, distinct):
+            return ColumnKind.IDENTIFIER
         return ColumnKind.NUMERIC if distinct > 2 else ColumnKind.CATEGORICAL
     if len(non_null) >= _ID_MIN_ROWS and distinct >= _ID_DISTINCT_SHARE * len(non_null):
         return ColumnKind.IDENTIFIER

@@ -77,3 +77,13 @@ def test_common_combinations_are_not_exact_copies() -> None:
     train = pd.DataFrame({"a": ["x", "y"] * 500, "b": ["p", "q", "r", "s"] * 250})
     out, summary = apply_filters(train.iloc[:100], train=train, holdout=train.iloc[:50])
     assert len(out) == 100 and summary["dropped"]["exact_copy"] == 0
+
+
+def test_regenerated_integer_keys_do_not_make_rows_outliers() -> None:
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"id": np.arange(1, 2001, dtype="int32"), "v": rng.normal(size=2000)})
+    train, holdout = real.iloc[::2], real.iloc[1::2]
+    # the engine continues keys past the largest real one; values from the same distribution
+    syn = pd.DataFrame({"id": np.arange(3001, 4001, dtype="int32"), "v": rng.normal(size=1000)})
+    out, summary = apply_filters(syn, train=train, holdout=holdout)
+    assert summary["dropped"]["outlier"] < 20 and len(out) > 900
