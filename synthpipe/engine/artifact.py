@@ -122,17 +122,29 @@ def _network(weights: bytes, hidden: int, syn: Synthesizer) -> Network | None:
         arrays = {k: data[k] for k in data.files}
     if not syn._learned:
         return None
-    sizes = arrays["sizes"].astype(np.int64)
-    net = Network(sizes, hidden, arrays["A"], arrays["b1"], arrays["W2"], arrays["b2"])
-    total, width = int(sizes.sum()), sizes.size * hidden
-    shapes = {"A": (total, width), "b1": (width,), "W2": (hidden, total), "b2": (total,)}
+    sizes, in_sizes = arrays["sizes"].astype(np.int64), arrays["in_sizes"].astype(np.int64)
+    in_map = arrays["in_map"].astype(np.int64)
+    net = Network(sizes, hidden, arrays["A"], arrays["b1"], arrays["W2"], arrays["b2"], in_sizes, in_map)
+    total, width, inputs = int(sizes.sum()), sizes.size * hidden, int(in_sizes.sum())
+    shapes = {"A": (inputs, width), "b1": (width,), "W2": (hidden, total), "b2": (total,)}
     for name, shape in shapes.items():
         arr = getattr(net, name)
         if arr.shape != shape or arr.dtype != np.float32 or not np.isfinite(arr).all():
             raise ArtifactError(f"weights array {name!r} has the wrong shape, type or values")
-    if np.any(net.A * (1 - autoregressive_mask(sizes, hidden)) != 0):
+    _check_input_map(net)
+    if np.any(net.A * (1 - autoregressive_mask(in_sizes, hidden)) != 0):
         raise ArtifactError("weights break the autoregressive mask; refusing to load")
     return net
+
+
+def _check_input_map(net: Network) -> None:
+    """Every output token must map to an input token of its own column (else: tampered)."""
+    owner_out = np.repeat(np.arange(net.n_columns), net.sizes)
+    owner_in = np.repeat(np.arange(net.n_columns), net.in_sizes)
+    ok = net.in_map.shape == owner_out.shape and net.in_sizes.shape == net.sizes.shape
+    ok = ok and bool(np.all((net.in_map >= 0) & (net.in_map < owner_in.size)))
+    if not ok or np.any(owner_in[net.in_map] != owner_out):
+        raise ArtifactError("weights carry an invalid input map; refusing to load")
 
 
 def _check_consistency(syn: Synthesizer) -> None:

@@ -38,6 +38,7 @@ class EngineConfig(BaseModel):
     learning_rate: float = Field(3e-3, gt=0, description="Adam step size")
     weight_decay: float = Field(1e-5, ge=0, description="L2 penalty on weights (anti-memorisation)")
     max_bins: int = Field(32, ge=2, le=1024, description="quantile bins per numeric column (output)")
+    input_bins: int = Field(0, ge=0, description="bins of earlier numeric columns the model conditions on; 0 = all")
     within_bin_points: int = Field(
         16, ge=1, le=256, description="quantile knots kept per bin to decode values inside it"
     )

@@ -4,7 +4,10 @@ For column j the head sees the tokens of columns 0..j-1 (one-hot), maps them thr
 hidden ReLU layer of ``hidden`` units and outputs logits over column j's tokens; the joint
 is the product of these conditionals (the chain rule). Because the inputs are one-hot, the
 first layer is a table lookup: all heads share one weight matrix ``A`` (tokens x heads*hidden)
-whose block for column k is zero for heads j <= k (the autoregressive mask). Training uses
+whose block for column k is zero for heads j <= k (the autoregressive mask). Inputs may be
+coarser than outputs (``in_map``: output token -> input token): a head predicts a fine bin
+but conditions on coarse groups of earlier bins, which generalises instead of pinning
+down individual training rows. Training uses
 sparse one-hot batches; sampling is a few gathers and one small matmul per column, so it
 runs at hundreds of thousands of rows per second on a laptop core.
 """
@@ -25,10 +28,12 @@ class Network:
 
     sizes: np.ndarray  # tokens per learned column, in chain order
     hidden: int
-    A: np.ndarray  # (T, D*H) first layer, masked
+    A: np.ndarray  # (T_in, D*H) first layer, masked
     b1: np.ndarray  # (D*H,)
     W2: np.ndarray  # (H, T) output layer, column j uses W2[:, off_j:off_j+K_j]
     b2: np.ndarray  # (T,)
+    in_sizes: np.ndarray  # input tokens per column
+    in_map: np.ndarray  # (T,) global output token -> global input token
 
     @property
     def offsets(self) -> np.ndarray:
@@ -38,31 +43,48 @@ class Network:
     def n_columns(self) -> int:
         return int(self.sizes.size)
 
+    @property
+    def in_offsets(self) -> np.ndarray:
+        return np.concatenate([[0], np.cumsum(self.in_sizes)]).astype(np.int64)
+
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"sizes": self.sizes, "A": self.A, "b1": self.b1, "W2": self.W2, "b2": self.b2}
+        return {
+            "sizes": self.sizes,
+            "A": self.A,
+            "b1": self.b1,
+            "W2": self.W2,
+            "b2": self.b2,
+            "in_sizes": self.in_sizes,
+            "in_map": self.in_map,
+        }
 
     def copy(self) -> Network:
-        return Network(
-            self.sizes.copy(),
-            self.hidden,
-            self.A.copy(),
-            self.b1.copy(),
-            self.W2.copy(),
-            self.b2.copy(),
-        )
+        arrays = {k: v.copy() for k, v in self.arrays().items()}
+        return Network(hidden=self.hidden, **arrays)
 
 
-def init_network(sizes: np.ndarray, hidden: int, marginals: np.ndarray, seed: int) -> Network:
+def global_in_map(local_maps: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column maps (output token -> input group) joined into one global map, and sizes."""
+    in_sizes = np.asarray([int(m.max()) + 1 for m in local_maps], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(in_sizes)[:-1]])
+    joined = [m.astype(np.int64) + start for m, start in zip(local_maps, starts, strict=True)]
+    return in_sizes, np.concatenate(joined) if joined else np.zeros(0, dtype=np.int64)
+
+
+def init_network(
+    sizes: np.ndarray, hidden: int, marginals: np.ndarray, seed: int, local_maps: list[np.ndarray]
+) -> Network:
     """Small random weights; output biases start at the log marginals (fast, stable start)."""
     rng = np.random.default_rng(seed)
+    in_sizes, in_map = global_in_map(local_maps)
     total, n_cols = int(sizes.sum()), int(sizes.size)
     scale = 1.0 / np.sqrt(max(n_cols - 1, 1))
-    A = (rng.standard_normal((total, n_cols * hidden)) * scale).astype(np.float32)
-    A *= autoregressive_mask(sizes, hidden)
+    A = (rng.standard_normal((int(in_sizes.sum()), n_cols * hidden)) * scale).astype(np.float32)
+    A *= autoregressive_mask(in_sizes, hidden)
     W2 = (rng.standard_normal((hidden, total)) * (0.5 / np.sqrt(hidden))).astype(np.float32)
     b1 = np.full(n_cols * hidden, 0.1, dtype=np.float32)
     b2 = np.log(np.maximum(marginals, 1e-6)).astype(np.float32)
-    return Network(sizes.astype(np.int64), hidden, A, b1, W2, b2)
+    return Network(sizes.astype(np.int64), hidden, A, b1, W2, b2, in_sizes, in_map)
 
 
 def autoregressive_mask(sizes: np.ndarray, hidden: int) -> np.ndarray:
@@ -72,10 +94,11 @@ def autoregressive_mask(sizes: np.ndarray, hidden: int) -> np.ndarray:
     return (owner[:, None] < head[None, :]).astype(np.float32)
 
 
-def one_hot(codes: np.ndarray, offsets: np.ndarray, total: int, keep: np.ndarray | None = None) -> sp.csr_matrix:
-    """Sparse (B, T) one-hot of a (B, D) token batch; ``keep`` = inverted-dropout weights."""
+def one_hot(net: Network, codes: np.ndarray, keep: np.ndarray | None = None) -> sp.csr_matrix:
+    """Sparse (B, T_in) one-hot inputs of a (B, D) token batch; ``keep`` = dropout weights."""
     rows, cols = codes.shape
-    indices = (codes + offsets[:-1][None, :]).ravel()
+    total = int(net.in_sizes.sum())
+    indices = net.in_map[codes + net.offsets[:-1][None, :]].ravel()
     data = np.ones(rows * cols, dtype=np.float32) if keep is None else keep.ravel().astype(np.float32)
     indptr = np.arange(0, rows * cols + 1, cols)
     return sp.csr_matrix((data, indices, indptr), shape=(rows, total))
@@ -90,7 +113,7 @@ def loss_and_grads(
     not to lean on any single earlier column, which generalises instead of memorising rows.
     """
     offsets, h, batch = net.offsets, net.hidden, codes.shape[0]
-    X = one_hot(codes, offsets, int(offsets[-1]), keep)
+    X = one_hot(net, codes, keep)
     Z = X @ net.A + net.b1
     Hd = np.maximum(Z, 0.0)
     dH = np.empty_like(Hd) if with_grads else Hd
@@ -147,8 +170,8 @@ def sample_tokens(net: Network, n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def head_tables(net: Network) -> list[np.ndarray]:
-    """Per head j, the contiguous (tokens of columns < j, hidden) slice of the first layer."""
-    offsets, h = net.offsets, net.hidden
+    """Per head j, the contiguous (input tokens of columns < j, hidden) slice of the first layer."""
+    offsets, h = net.in_offsets, net.hidden
     return [np.ascontiguousarray(net.A[: offsets[j], j * h : (j + 1) * h]) for j in range(net.n_columns)]
 
 
@@ -156,14 +179,16 @@ def _sample_batch(net: Network, tables: list[np.ndarray], uniforms: np.ndarray) 
     offsets, h = net.offsets, net.hidden
     size, d = uniforms.shape
     tokens = np.empty((size, d), dtype=np.int64)
+    inputs = np.empty((size, d), dtype=np.int64)
     for j in range(d):
         z = np.broadcast_to(net.b1[j * h : (j + 1) * h], (size, h)).copy()
         for k in range(j):
-            z += tables[j][tokens[:, k]]
+            z += tables[j][inputs[:, k]]
         np.maximum(z, 0.0, out=z)
         cols = slice(offsets[j], offsets[j + 1])
         probs = _softmax(z @ net.W2[:, cols] + net.b2[cols])
         tokens[:, j] = _draw(probs, uniforms[:, j]) + offsets[j]
+        inputs[:, j] = net.in_map[tokens[:, j]]
     return (tokens - offsets[:-1][None, :]).astype(np.int32)
 
 

@@ -116,7 +116,8 @@ class Synthesizer:
             self._net = None
             self._training = {"epochs": 0, "stopped_by": "nothing to learn"}
             return
-        result = train(trn, val, sizes, settings, report)
+        maps = [self._codecs[i].input_map(self.config.input_bins) for i in self._learned]
+        result = train(trn, val, sizes, settings, report, maps)
         self._net = result.net
         self._training = {
             "engine": "autoregressive-mlp",

@@ -50,7 +50,7 @@ class Adam:
         self.lr, self.wd, self.t = lr, weight_decay, 0
         self.m = {k: np.zeros_like(v) for k, v in _params(net).items()}
         self.v = {k: np.zeros_like(v) for k, v in _params(net).items()}
-        self.mask = autoregressive_mask(net.sizes, net.hidden).astype(bool)
+        self.mask = autoregressive_mask(net.in_sizes, net.hidden).astype(bool)
 
     def step(self, net: Network, grads: dict[str, np.ndarray]) -> None:
         self.t += 1
@@ -79,6 +79,7 @@ def train(
     sizes: np.ndarray,
     settings: TrainSettings,
     progress: Progress,
+    input_maps: list[np.ndarray],
 ) -> TrainResult:
     """Fit the network; returns the weights of the best validation epoch.
 
@@ -86,7 +87,7 @@ def train(
     hand-offs made training 5-10x slower than a single core.
     """
     with one_blas_thread():
-        return _train(train_codes, val_codes, sizes, settings, progress)
+        return _train(train_codes, val_codes, sizes, settings, progress, input_maps)
 
 
 def _train(
@@ -95,9 +96,10 @@ def _train(
     sizes: np.ndarray,
     settings: TrainSettings,
     progress: Progress,
+    input_maps: list[np.ndarray],
 ) -> TrainResult:
     marginals = _marginals(train_codes, sizes)
-    net = init_network(sizes, settings.hidden, marginals, settings.seed)
+    net = init_network(sizes, settings.hidden, marginals, settings.seed, input_maps)
     opt = Adam(net, settings.learning_rate, settings.weight_decay)
     rng = np.random.default_rng(settings.seed + 1)
     best, best_loss, best_epoch, history = net.copy(), np.inf, 0, []

@@ -49,6 +49,10 @@ class Codec(ABC):
     def describe(self) -> dict[str, Any]:
         """The kind chosen and the protections applied, for the report."""
 
+    def input_map(self, max_groups: int) -> np.ndarray:
+        """Output token -> input token for the model's inputs (identity unless coarsened)."""
+        return np.arange(self.n_tokens, dtype=np.int64)
+
     def numeric_view(self, series: pd.Series) -> np.ndarray | None:
         """Float64 values comparable across columns (for constraints); None if not ordered."""
         return None

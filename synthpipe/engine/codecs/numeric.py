@@ -104,6 +104,14 @@ class NumericCodec(Codec):
 
     # ---------------------------------------------------------------- tokens
 
+    def input_map(self, max_groups: int) -> np.ndarray:
+        """Specials keep their own input token; bins are merged into ``max_groups`` neighbours."""
+        body = self.n_tokens - self._offset
+        if max_groups <= 0 or not self.p.knots or body <= max_groups:
+            return np.arange(self.n_tokens, dtype=np.int64)
+        groups = np.arange(body) * max_groups // body
+        return np.concatenate([np.arange(self._offset), self._offset + groups]).astype(np.int64)
+
     def numeric_view(self, series: pd.Series) -> np.ndarray:
         values, _ = numeric_values(series, self.storage)
         return values / self.p.grain * self.scale

@@ -106,3 +106,10 @@ def test_missing_or_garbage_artifact(tmp_path: pathlib.Path) -> None:
 def test_unfitted_cannot_sample_or_save() -> None:
     with pytest.raises(ModelError, match="not fitted"):
         Synthesizer().sample(5)
+
+
+def test_coarse_inputs_round_trip(frame: pd.DataFrame, tmp_path: pathlib.Path) -> None:
+    syn = Synthesizer(seed=0, max_epochs=2, input_bins=4).fit(frame[["income", "age", "city", "ratio"]])
+    assert syn._net is not None and syn._net.in_sizes.sum() < syn._net.sizes.sum()
+    syn.save(str(tmp_path))
+    pd.testing.assert_frame_equal(Synthesizer.load(str(tmp_path)).sample(200), syn.sample(200))
