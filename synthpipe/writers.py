@@ -98,6 +98,9 @@ def _type_from_string(name: str) -> pa.DataType:
     if name.startswith("timestamp[") and ", tz=" in name:
         unit, tz = name[len("timestamp[") : -1].split(", tz=")
         return pa.timestamp(unit, tz=tz)
+    for prefix, make in (("duration[", pa.duration), ("time64[", pa.time64), ("timestamp[", pa.timestamp)):
+        if name.startswith(prefix) and name.endswith("]") and ", " not in name:
+            return make(name[len(prefix) : -1])
     if name.startswith("decimal128("):
         precision, scale = name[len("decimal128(") : -1].split(", ")
         return pa.decimal128(int(precision), int(scale))

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from synthpipe.errors import SchemaError, StageError
 from synthpipe.extract import extract
 from synthpipe.pipeline import PipelineResult
-from synthpipe.writers import read_table
+from synthpipe.writers import read_table, schema_from_json
 from tests.robustness.conftest import pipeline_spec, run, write_query
 from tests.servers import PostgresServer
 
@@ -78,11 +78,22 @@ def pg_url(pg_server: PostgresServer) -> str:
     return pg_server.url
 
 
-@pytest.fixture(scope="module")
-def wide_run(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[PipelineResult, Path]:
-    root = tmp_path_factory.mktemp("types")
+@pytest.fixture(scope="module", params=["parquet", "csv"], ids=["parquet-staging", "csv-staging"])
+def wide_run(
+    pg_url: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> tuple[PipelineResult, Path]:
+    """The wide query through the pipeline, staged as Parquet and as CSV (typed back by the schema JSON)."""
+    root = tmp_path_factory.mktemp(f"types-{request.param}")
     query = write_query(root, select(SUPPORTED))
-    return run(pipeline_spec(query, pg_url, root)), root
+    return run(
+        pipeline_spec(query, pg_url, root, staging={"url": str(root / "staging"), "format": request.param})
+    ), root
+
+
+def staged_table(result: PipelineResult) -> pa.Table:
+    """The staged features with their types (a CSV gets them back from the schema JSON beside it)."""
+    schema_uri = result.extract.schema_uri
+    return read_table(result.extract.uri, schema=schema_from_json(Path(schema_uri).read_text()))
 
 
 @pytest.mark.parametrize("column", sorted(SUPPORTED))
@@ -91,7 +102,7 @@ def test_supported_type_keeps_its_mapped_type_from_staging_to_destination(
 ) -> None:
     result, _root = wide_run
     expected = SUPPORTED[column][1]
-    staged = read_table(result.extract.uri)
+    staged = staged_table(result)
     published = read_table(result.load.uri)
     assert staged.schema.field(column).type == expected
     assert published.schema.field(column).type == expected
@@ -99,14 +110,14 @@ def test_supported_type_keeps_its_mapped_type_from_staging_to_destination(
 
 
 def test_unicode_emoji_and_empty_strings_survive_staging_exactly(wide_run: tuple[PipelineResult, Path]) -> None:
-    staged = read_table(wide_run[0].extract.uri).column("c_text").to_pylist()
+    staged = staged_table(wide_run[0]).column("c_text").to_pylist()
     assert set(staged) == {"héllo wörld", "日本語テキスト", "😀🎉 emoji", "", "plain"}
     published = set(read_table(wide_run[0].load.uri).column("c_text").to_pylist())
     assert published <= set(staged) | {None, "_RARE_"}
 
 
 def test_values_keep_their_meaning_through_the_mapping(wide_run: tuple[PipelineResult, Path]) -> None:
-    staged = read_table(wide_run[0].extract.uri).slice(0, 1).to_pylist()[0]
+    staged = staged_table(wide_run[0]).slice(0, 1).to_pylist()[0]
     assert staged["c_numeric"] == decimal.Decimal("1.0123456789")
     assert staged["c_timestamptz"] == dt.datetime(2019, 12, 31, 22, 37, tzinfo=dt.UTC)
     assert staged["c_interval"] == dt.timedelta(hours=1, minutes=3)
@@ -117,7 +128,7 @@ def test_values_keep_their_meaning_through_the_mapping(wide_run: tuple[PipelineR
 
 
 def test_nulls_stay_nulls_and_decimals_keep_their_scale(wide_run: tuple[PipelineResult, Path]) -> None:
-    staged = read_table(wide_run[0].extract.uri)
+    staged = staged_table(wide_run[0])
     assert staged.column("c_varchar").null_count == ROWS // 11
     published = read_table(wide_run[0].load.uri)
     values = [v for v in published.column("c_numeric").to_pylist() if v is not None]
@@ -138,7 +149,8 @@ def test_csv_destination_reads_back_with_the_same_columns(wide_run: tuple[Pipeli
 @pytest.fixture(scope="module")
 def nan_and_infinity_query(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sql = (
-        "SELECT i AS id, CASE WHEN i % 50 = 0 THEN 'NaN'::float8 WHEN i % 50 = 1 THEN 'Infinity'::float8 "
+        "SELECT i AS id, (i * 37) % 101 AS a, 'k' || (i % 9) AS c, "
+        "CASE WHEN i % 50 = 0 THEN 'NaN'::float8 WHEN i % 50 = 1 THEN 'Infinity'::float8 "
         "WHEN i % 50 = 2 THEN '-Infinity'::float8 WHEN i % 50 = 3 THEN NULL ELSE i / 3.0 END AS v "
         f"FROM generate_series(1, {ROWS}) AS g(i)"
     )
@@ -155,15 +167,20 @@ def test_double_nan_and_infinity_are_staged_as_such(pg_url: str, nan_and_infinit
     assert values.count(None) == ROWS // 50  # NULL and NaN stay distinct
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="privacy filters (synthpipe/privacy.py, privacy owner) drop every generated row when a float "
-    "column holds ±Infinity (distances become inf/NaN), so generate publishes 0 rows",
-)
 def test_double_with_nan_and_infinity_round_trips(pg_url: str, nan_and_infinity_query: Path, tmp_path: Path) -> None:
+    """Documented mapping: ±Infinity and NULL are generated; NaN is modelled as NULL (pandas' missing value)."""
     result = run(pipeline_spec(nan_and_infinity_query, pg_url, tmp_path))
     assert result.synthesize.rows == result.extract.rows
-    assert read_table(result.load.uri).schema.field("v").type == pa.float64()
+    published = read_table(result.load.uri)
+    assert published.schema.field("v").type == pa.float64()
+    counts = special_counts(published.column("v").to_pylist())
+    assert counts["inf"] > 0 and counts["-inf"] > 0 and counts["null"] > 0
+    assert counts["nan"] == 0
+
+
+def special_counts(values: list[float | None]) -> dict[str, int]:
+    return {"nan": sum(v is not None and math.isnan(v) for v in values), "inf": values.count(math.inf),
+            "-inf": values.count(-math.inf), "null": values.count(None)}  # fmt: skip
 
 
 @pytest.mark.parametrize("column", sorted(UNMODELLED))
@@ -214,12 +231,6 @@ def test_integer_column_with_nulls_next_to_a_float_column(pg_url: str, tmp_path:
     assert published.column("a").null_count > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine (synthpipe/engine/codecs boolean decode + frames.to_output, engine owner): a boolean column "
-    "with NULLs (object dtype in pandas) is decoded to 0/1 ints, so sample() crashes with a raw ArrowInvalid "
-    "('Could not convert 0 with type int: tried to convert to boolean')",
-)
 def test_boolean_column_with_nulls(pg_url: str, tmp_path: Path) -> None:
     sql = (
         "SELECT i AS id, CASE WHEN i % 11 = 0 THEN NULL ELSE i % 3 = 0 END AS flag "
