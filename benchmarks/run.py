@@ -44,7 +44,7 @@ class Mode:
 
 
 MODES = {
-    "quick": Mode(("hi", "diamonds"), ("synthpipe", "TabularARGN", "GaussianCopula"), (0,), False, 7200),
+    "quick": Mode(("hi", "diamonds"), ("synthpipe", "GaussianCopula", "TabularARGN"), (0,), False, 7200),
     "full": Mode(tuple(DATASETS), tuple(PEERS), (0, 1, 2), True, 4 * 3600),
 }
 
