@@ -47,8 +47,16 @@ def _is_datetime_like(s: pd.Series) -> bool:
     return pd.api.types.infer_dtype(s, skipna=True) in ("date", "datetime", "datetime64")
 
 
+_OBJECT_NUMBERS = ("decimal", "integer", "floating", "mixed-integer-float")
+
+
 def _is_number(s: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+    """Numbers, durations, and object columns of Python numbers (``Decimal`` from SQL NUMERIC)."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return False
+    if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_timedelta64_dtype(s.dtype):
+        return True
+    return s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in _OBJECT_NUMBERS
 
 
 def _is_integer_key(s: pd.Series, non_null: pd.Series, distinct: int) -> bool:
@@ -73,9 +81,13 @@ def infer_kind(s: pd.Series) -> ColumnKind:
     sdmetrics metadata; strings that are nearly all distinct and unique integer keys (the
     engine's rule) are identifiers.
     """
-    non_null = s.dropna()
     if _is_number(s):
         non_null = pd.Series(numeric_values(s)).dropna()
+    elif _is_datetime_like(s):
+        non_null = s.dropna()
+    else:  # as text: lists and dicts are not hashable, and "1" and 1 are one category anyway
+        text = pd.Series(category_values(s))
+        non_null = text[text != NULL_TOKEN]
     if len(non_null) == 0:
         return ColumnKind.EMPTY
     distinct = non_null.nunique()
@@ -107,7 +119,9 @@ def numeric_values(s: pd.Series) -> np.ndarray:
     """Any numeric-ish or datetime-ish column as ``float64``; null and ±inf become ``NaN``."""
     if _is_datetime_like(s):
         return _datetime_values(s)
-    if pd.api.types.is_bool_dtype(s.dtype) or _is_number(s):
+    if pd.api.types.is_timedelta64_dtype(s.dtype):
+        out = s.dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
+    elif pd.api.types.is_bool_dtype(s.dtype) or (_is_number(s) and s.dtype != object):
         out = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     else:
         out = pd.to_numeric(s, errors="coerce").astype("Float64").to_numpy(dtype=float, na_value=np.nan)

@@ -180,3 +180,31 @@ def test_odd_inputs_give_a_valid_report(case: str) -> None:
 def test_empty_synthetic_is_an_error(frames: dict[str, pd.DataFrame]) -> None:
     with pytest.raises(ConfigError, match="no rows"):
         evaluate(real=frames["train"], synthetic=frames["train"].iloc[:0])
+
+
+def test_database_and_arrow_dtypes() -> None:
+    import decimal
+
+    import pyarrow as pa
+
+    n = 200
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {
+            "amount": pd.Series([decimal.Decimal(int(x)) / 100 for x in rng.integers(0, 10**5, n)], dtype=object),
+            "wait": pd.to_timedelta(rng.integers(0, 3600, n), unit="s"),
+            "visits": pd.Series(rng.integers(0, 9, n), dtype=pd.ArrowDtype(pa.int64())),
+            "city": pd.Series(rng.choice(["a", "b", "c"], n), dtype=pd.ArrowDtype(pa.string())),
+            "tags": pd.Series([[int(x)] for x in rng.integers(0, 3, n)]),
+        }
+    )
+    report = evaluate(real=frame, synthetic=frame.sample(frac=1, random_state=0), holdout=frame)
+    kinds = {c.name: c.kind for c in report.quality.columns}
+    assert kinds == {
+        "amount": "numeric",
+        "wait": "numeric",
+        "visits": "numeric",
+        "city": "categorical",
+        "tags": "categorical",
+    }
+    assert report.quality.column_shapes == pytest.approx(1.0)
