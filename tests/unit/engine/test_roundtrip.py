@@ -50,6 +50,10 @@ def test_integers_stay_integral_and_in_range(frame: pd.DataFrame, synthetic: pd.
 
 
 def test_describe_names_every_kind(fitted: Synthesizer) -> None:
+    import json
+
+    summary = json.loads(json.dumps(fitted.describe()))
+    assert summary["training"]["rows_used"] == 1500 and summary["training"]["fit_seconds"] > 0
     kinds = {name: col["kind"] for name, col in fitted.describe()["columns"].items()}
     assert kinds["user_id"] == kinds["code"] == "identifier"
     assert kinds["const"] == "constant"
