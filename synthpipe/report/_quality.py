@@ -34,6 +34,8 @@ WEIGHTS = {
     "logical_constraints": 0.1,
 }
 PLOT_CATEGORIES = 12
+MAX_PAIRS = 2_000  # about 64 columns' worth of pairs; wider tables get a seeded sample
+HEATMAP_COLUMNS = 40  # a wider matrix is unreadable and makes the page heavy
 # as sdmetrics' QualityReport: pairs with no real dependency are trivially "kept" by any
 # generator, so only associated pairs count (and a generator that drops dependencies shows)
 MIN_CORRELATION = 0.5
@@ -135,10 +137,10 @@ def _pair_score(pairs: list[PairResult]) -> float | None:
     return _mean(counted) if counted else _mean([p.score for p in pairs])
 
 
-def pair_results(columns: list[Column], rv: Arrays, sv: Arrays) -> list[PairResult]:
-    """Dependency similarity of every pair of compared columns."""
+def pair_results(columns: list[Column], rv: Arrays, sv: Arrays, seed: int = 0) -> list[PairResult]:
+    """Dependency similarity of every pair of compared columns (a sample beyond MAX_PAIRS)."""
     out = []
-    for a, b in compared_pairs(columns):
+    for a, b in compared_pairs(columns, MAX_PAIRS, seed):
         score, r_real, r_syn, metric = pair_trend(a, b, rv, sv)
         out.append(
             PairResult(
@@ -156,11 +158,14 @@ def pair_results(columns: list[Column], rv: Arrays, sv: Arrays) -> list[PairResu
 def heatmap(columns: list[Column], pairs: list[PairResult]) -> Heatmap:
     """|r| or Cramér's V matrices of the compared columns (1 on the diagonal)."""
     names = [c.name for c in columns if c.kind in (*CONTINUOUS_KINDS, ColumnKind.CATEGORICAL)]
+    names = names[:HEATMAP_COLUMNS]
     pos = {n: i for i, n in enumerate(names)}
     n = len(names)
     real: list[list[float | None]] = [[1.0 if i == j else None for j in range(n)] for i in range(n)]
     syn: list[list[float | None]] = [row.copy() for row in real]
     for p in pairs:
+        if p.columns[0] not in pos or p.columns[1] not in pos:
+            continue
         i, j = pos[p.columns[0]], pos[p.columns[1]]
         for mat, v in ((real, p.real), (syn, p.synthetic)):
             mat[i][j] = mat[j][i] = None if v is None else round(abs(v), 4)

@@ -21,6 +21,7 @@ from synthpipe.report.model import Constraint, Constraints, DeepStructure
 MAX_COMPONENTS = 5
 VARIANCE_TARGET = 0.9
 MIN_CONSTRAINT_ROWS = 20
+MAX_CONSTRAINT_COLUMNS = 60  # ordered pairs grow with the square of the width
 
 
 def deep_structure(enc: RowEncoder, real: pd.DataFrame, syn: pd.DataFrame) -> DeepStructure:
@@ -66,7 +67,7 @@ def _violations(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def constraints(columns: list[Column], real: Arrays, syn: Arrays) -> Constraints:
     """Inequalities between same-kind continuous columns that hold in every real row."""
-    cont = [c for c in columns if c.kind in CONTINUOUS_KINDS]
+    cont = [c for c in columns if c.kind in CONTINUOUS_KINDS][:MAX_CONSTRAINT_COLUMNS]
     found = []
     broken = np.zeros(syn.n_rows, dtype=bool)
     for a, b in itertools.permutations(cont, 2):

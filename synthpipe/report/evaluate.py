@@ -10,7 +10,7 @@ import pandas as pd
 
 from synthpipe.errors import ConfigError
 from synthpipe.report._arrays import bin_edges, sample_rows, to_arrays
-from synthpipe.report._columns import Column, align, describe_columns
+from synthpipe.report._columns import COMPARED_KINDS, CONTINUOUS_KINDS, Column, align, describe_columns
 from synthpipe.report._privacy_metrics import privacy_section
 from synthpipe.report._quality import column_results, heatmap, pair_results, quality_section
 from synthpipe.report._structure import constraints, deep_structure
@@ -39,8 +39,31 @@ def _column_warnings(real: pd.DataFrame, synthetic: pd.DataFrame) -> list[str]:
     return out
 
 
+def _width_notes(columns: list[Column]) -> list[str]:
+    """What the width limits left out, so the report says so."""
+    from synthpipe.report._quality import HEATMAP_COLUMNS, MAX_PAIRS
+    from synthpipe.report._structure import MAX_CONSTRAINT_COLUMNS
+
+    compared = [c for c in columns if c.kind in COMPARED_KINDS]
+    continuous = [c for c in compared if c.kind in CONTINUOUS_KINDS]
+    notes = []
+    n_pairs = len(compared) * (len(compared) - 1) // 2
+    if n_pairs > MAX_PAIRS:
+        notes.append(f"pair trends use a seeded sample of {MAX_PAIRS:,} of the {n_pairs:,} column pairs")
+    if len(compared) > HEATMAP_COLUMNS:
+        notes.append(f"the heatmaps show the first {HEATMAP_COLUMNS} of {len(compared)} compared columns")
+    if len(continuous) > MAX_CONSTRAINT_COLUMNS:
+        notes.append(f"logical rules are looked for among the first {MAX_CONSTRAINT_COLUMNS} numeric columns")
+    return notes
+
+
 def _sampling(
-    real: pd.DataFrame, syn: pd.DataFrame, hol: pd.DataFrame | None, max_rows: int | None, priv: int
+    real: pd.DataFrame,
+    syn: pd.DataFrame,
+    hol: pd.DataFrame | None,
+    max_rows: int | None,
+    priv: int,
+    columns: list[Column],
 ) -> Sampling:
     n_hol = 0 if hol is None else len(hol)
     notes = []
@@ -51,6 +74,7 @@ def _sampling(
             f"{max_rows:,} rows per set; column shapes, exact copies and constraints use all rows"
         )
     notes.append(f"distance metrics use equal-size samples of {priv:,} rows of each set")
+    notes += _width_notes(columns)
     return Sampling(
         rows_real=len(real),
         rows_synthetic=len(syn),
@@ -130,7 +154,7 @@ def evaluate(
     hol_s = None if hol is None else sample_rows(hol, max_rows, seed + 2)
     rv, sv = to_arrays(real_s, columns, edges), to_arrays(syn_s, columns, edges)
     full_rv, full_sv = to_arrays(real, columns, edges), to_arrays(syn, columns, edges)
-    pairs = pair_results(columns, rv, sv)
+    pairs = pair_results(columns, rv, sv, seed)
     quality = quality_section(
         column_results(columns, real, syn, full_rv, full_sv),
         pairs,
@@ -146,6 +170,6 @@ def evaluate(
         seed=seed,
         quality=quality,
         privacy=privacy,
-        sampling=_sampling(real, syn, hol, max_rows, n_priv),
+        sampling=_sampling(real, syn, hol, max_rows, n_priv, columns),
         warnings=warnings,
     )

@@ -208,3 +208,14 @@ def test_database_and_arrow_dtypes() -> None:
         "tags": "categorical",
     }
     assert report.quality.column_shapes == pytest.approx(1.0)
+
+
+def test_wide_tables_sample_pairs_and_say_so() -> None:
+    i = np.arange(1, 61)
+    wide = pd.DataFrame({f"c{k:03d}": (i * k) % 7 for k in range(1, 121)})
+    report = evaluate(real=wide.iloc[:40], synthetic=wide, holdout=wide.iloc[40:])
+    assert len(report.quality.pairs) == 2_000
+    assert len(report.quality.heatmap.columns) == 40
+    notes = " ".join(report.sampling.notes)
+    assert "a seeded sample of 2,000 of the" in notes and "the first 40 of" in notes
+    assert "first 60 numeric columns" in notes
