@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from html import escape
 from importlib import resources
-from typing import Any
 
 from synthpipe.report import _svg
+from synthpipe.report._html_parts import chip, level, meter_rows, num, pct
+from synthpipe.report._html_privacy import distance_figure, privacy_table, protections, rare_card
 from synthpipe.report.model import ColumnResult, PairResult, Privacy, Quality, Report
 
 _GRADE_COLORS = {
@@ -33,34 +34,6 @@ def _css() -> str:
     return resources.files("synthpipe.report").joinpath("templates/report.css").read_text("utf-8")
 
 
-def _pct(x: float | None, digits: int = 1) -> str:
-    return "n/a" if x is None else f"{x * 100:.{digits}f}%"
-
-
-def _num(x: float | None, digits: int = 3) -> str:
-    return "n/a" if x is None else f"{x:.{digits}f}"
-
-
-def _chip(level: str, text: str) -> str:
-    return f'<span class="chip {level}">{escape(text)}</span>'
-
-
-def _meter_color(v: float) -> str:
-    return "#15803d" if v >= 0.9 else "#4d9a2a" if v >= 0.8 else "#d19a0b" if v >= 0.65 else "#b91c1c"
-
-
-def _meter_rows(items: list[tuple[str, float | None]]) -> str:
-    rows = []
-    for label, v in items:
-        bar = (
-            '<div class="meter"></div>'
-            if v is None
-            else f'<div class="meter"><span style="width:{v * 100:.1f}%;background:{_meter_color(v)}"></span></div>'
-        )
-        rows.append(f"<div>{escape(label)}</div>{bar}<div class='num'>{_pct(v, 0)}</div>")
-    return '<div class="bars">' + "".join(rows) + "</div>"
-
-
 def _headline(title: str, score: float, grade: str, blurb: str, meters: str) -> str:
     color = _GRADE_COLORS.get(grade, "#6b7280")
     return (
@@ -74,7 +47,7 @@ def _headline(title: str, score: float, grade: str, blurb: str, meters: str) -> 
 def _quality_card(q: Quality) -> str:
     items = [(label, getattr(q, key)) for key, label in _COMPONENTS.items()]
     blurb = "How closely the synthetic rows follow the real ones (score out of 100)."
-    return _headline("Quality", q.score, q.grade.value, blurb, _meter_rows(items))
+    return _headline("Quality", q.score, q.grade.value, blurb, meter_rows(items))
 
 
 def _privacy_card(p: Privacy) -> str:
@@ -87,172 +60,13 @@ def _privacy_card(p: Privacy) -> str:
         ("No copied rows", 1 - max(0.0, p.identical_share - (p.identical_share_holdout or 0))),
     ]
     blurb = "How little the synthetic rows reveal about the training rows (out of 100)."
-    return _headline("Privacy", p.score, p.grade.value, blurb, _meter_rows(items))
-
-
-def _level(value: float | None, ok: float, warn: float) -> str:
-    if value is None:
-        return "na"
-    return "ok" if value <= ok else "warn" if value <= warn else "bad"
-
-
-def _privacy_rows(p: Privacy) -> list[tuple[str, str, str, str, str]]:
-    """(metric, value, reference, verdict level, explanation) rows of the privacy table."""
-    excess = p.identical_share - (p.identical_share_holdout or 0.0)
-    nndr_gap = None
-    if p.nndr_synthetic is not None and p.nndr_holdout:
-        nndr_gap = max(0.0, 1 - p.nndr_synthetic / p.nndr_holdout)
-    return [
-        ("Distance to closest record (DCR) share", _pct(p.dcr_share), "50% is ideal",
-         _level(None if p.dcr_share is None else p.dcr_share - 0.5, 0.05, 0.1),
-         "For each synthetic row we find the closest training row and the closest holdout row "
-         "(real people the generator never saw). A generator that memorised its training data "
-         "lands nearer to training rows most of the time; 50% means synthetic rows are no closer "
-         "to the people it learned from than to strangers."),
-        ("Exact copies of training rows", _pct(p.identical_share, 2),
-         f"holdout's own: {_pct(p.identical_share_holdout, 2)}", _level(excess, 0.001, 0.01),
-         "Synthetic rows identical to a training row. Real data can contain natural duplicates, "
-         "so the share of unseen holdout rows that also occur in training is the fair baseline."),
-        ("Membership-inference attack AUC", _num(p.mia_auc), "0.5 = the attack fails",
-         _level(None if p.mia_auc is None else p.mia_auc - 0.5, 0.05, 0.1),
-         "An attacker holding a real record guesses whether it was used for training by how "
-         "close the nearest synthetic row is. 0.5 is a coin toss; 1.0 means the synthetic data "
-         "betray every training member."),
-        ("Nearest-neighbour distance ratio", _num(p.nndr_synthetic),
-         f"holdout's own: {_num(p.nndr_holdout)}", _level(nndr_gap, 0.1, 0.2),
-         "Distance to the nearest training row divided by the distance to the second nearest. "
-         "Near 1, a synthetic row sits among several real rows; near 0, it points at one person. "
-         "It should not be clearly below the holdout's ratio."),
-        ("Rare categories emitted verbatim", str(p.rare_categories_emitted),
-         f"held by fewer than {p.rare_category_threshold} training rows",
-         "ok" if p.rare_categories_emitted == 0 else "warn",
-         "A category only a handful of real people have (a rare job title, a tiny town) can "
-         "identify them if it appears in the synthetic data as is."),
-    ]  # fmt: skip
-
-
-def _distance_figure(p: Privacy) -> str:
-    if p.distances is None:
-        return ""
-    key = "".join(
-        f'<span><i class="sw" style="background:{c}"></i>{t}</span>'
-        for t, c in (
-            ("synthetic → closest training row", _svg.SYNTHETIC),
-            ("synthetic → closest holdout row", _svg.REAL),
-            ("holdout → closest training row", "#6b7280"),
-        )
-    )
-    return (
-        '<div class="card"><h3>How close do synthetic rows come to real people?</h3>'
-        f'<div class="legend">{key}</div>{_svg.distance_curves(p.distances)}'
-        "<p class='small muted'>Each curve shows the share of rows (up) whose closest record is "
-        "within a distance (right). If the orange curve rises clearly before the others, "
-        "synthetic rows sit closer to the training rows than unseen real rows do: a sign of "
-        f"copying. Based on {p.sample_rows:,} rows of each set.</p></div>"
-    )
-
-
-def _rare_card(p: Privacy) -> str:
-    if not p.rare_categories:
-        body = (
-            f"<p>No category held by fewer than {p.rare_category_threshold} training rows "
-            "appears in the synthetic data.</p>"
-        )
-    else:
-        rows = "".join(
-            f"<tr><td>{escape(r.column)}</td><td class='num'>{r.emitted}</td><td class='num'>{r.rare_in_real}</td></tr>"
-            for r in p.rare_categories[:12]
-        )
-        body = (
-            "<table><tr><th>Column</th><th class='num'>Emitted</th>"
-            f"<th class='num'>Rare in real</th></tr>{rows}</table>"
-        )
-    return f'<div class="card"><h3>Rare categories</h3>{body}</div>'
-
-
-def _privacy_table(p: Privacy) -> str:
-    words = {"ok": "fine", "warn": "watch", "bad": "risk", "na": "n/a"}
-    body = "".join(
-        f"<tr><td><b>{escape(m)}</b><div class='explain small'>{escape(e)}</div></td>"
-        f"<td class='num'>{escape(v)}</td><td class='muted small'>{escape(ref)}</td>"
-        f"<td>{_chip(level, words[level])}</td></tr>"
-        for m, v, ref, level, e in _privacy_rows(p)
-    )
-    head = "<tr><th>What we measured</th><th class='num'>Value</th><th>Reference</th><th></th></tr>"
-    note = f"<p class='muted small'>{escape(p.note)}</p>" if p.note else ""
-    return f'<div class="card"><table>{head}{body}</table>{note}</div>'
-
-
-def _value(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    if isinstance(v, dict):
-        return ", ".join(f"{k}={_value(x)}" for k, x in v.items() if x is not None)
-    if isinstance(v, list | tuple):
-        return ", ".join(_value(x) for x in v)
-    return str(v)
-
-
-def _filter_sentence(f: dict[str, Any]) -> str:
-    """The privacy-filter summary of :func:`synthpipe.privacy.apply_filters` in one sentence."""
-    if not f.get("enabled", True):
-        return "switched off"
-    d = f.get("dropped", {})
-    text = (
-        f"{d.get('exact_copy', 0):,} exact copies, {d.get('similarity', 0):,} near copies and "
-        f"{d.get('outlier', 0):,} outliers dropped out of {f.get('rows_in', 0):,} generated rows; "
-        f"{f.get('resampled_rows', 0):,} rows generated in {f.get('rounds', 0)} top-up round(s)"
-    )
-    if f.get("shortfall"):
-        text += f"; {f['shortfall']:,} rows short of the requested count"
-    return text
-
-
-def _protection_rows(protections: dict[str, Any]) -> list[tuple[str, str]]:
-    rows = []
-    for key, v in protections.items():
-        if isinstance(v, dict) and "dropped" in v and "rows_in" in v:
-            rows.append((f"{key} (privacy filters)", _filter_sentence(v)))
-            rows.append((f"{key} settings", _value(v.get("settings", {}))))
-        elif isinstance(v, dict):
-            rows += [(f"{key}: {k}", _value(x)) for k, x in v.items() if k != "columns"]
-        else:
-            rows.append((key, _value(v)))
-    return rows
-
-
-def _per_column(protections: dict[str, Any]) -> str:
-    """A table of per-column treatment when a protection (the engine's) lists its columns."""
-    found = [v["columns"] for v in protections.values() if isinstance(v, dict) and isinstance(v.get("columns"), dict)]
-    if not found:
-        return ""
-    rows = []
-    for name, entry in list(found[0].items())[:80]:
-        entry = entry if isinstance(entry, dict) else {"detail": entry}
-        learned = entry.get("learned")
-        how = "learned" if learned else "regenerated, not learned" if learned is False else ""
-        rows.append(
-            f"<tr><td>{escape(str(name))}</td><td>{escape(str(entry.get('kind', '')))}</td>"
-            f"<td>{escape(how)}</td><td class='small'>"
-            f"{escape(_value(entry.get('protection', {}))[:300])}</td></tr>"
-        )
-    head = "<tr><th>Column</th><th>Kind</th><th>Model</th><th>Protection</th></tr>"
-    return f'<div class="card" style="margin-top:14px"><table>{head}{"".join(rows)}</table></div>'
-
-
-def _protections(p: Privacy) -> str:
-    rows = _protection_rows(p.protections)
-    if not rows:
-        return '<div class="card muted">No protections were reported for this run.</div>'
-    body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v[:400])}</td></tr>" for k, v in rows[:40])
-    table = f"<table><tr><th>Protection</th><th>Effect</th></tr>{body}</table>"
-    return f'<div class="card">{table}</div>{_per_column(p.protections)}'
+    return _headline("Privacy", p.score, p.grade.value, blurb, meter_rows(items))
 
 
 def _column_card(c: ColumnResult) -> str:
     score = "" if c.score is None else f"{c.score:.0%}"
-    chip = _chip("na", "not compared") if c.score is None else _chip(_level(1 - c.score, 0.1, 0.2), score)
-    nulls = f"nulls {_pct(c.null_share_real)} / {_pct(c.null_share_synthetic)}"
+    badge = chip("na", "not compared") if c.score is None else chip(level(1 - c.score, 0.1, 0.2), score)
+    nulls = f"nulls {pct(c.null_share_real)} / {pct(c.null_share_synthetic)}"
     if c.distribution is None:
         chart = f"<p class='muted small'>{escape(c.note or '')}</p>"
     elif c.kind == "categorical":
@@ -261,7 +75,7 @@ def _column_card(c: ColumnResult) -> str:
         chart = _svg.histogram(c.distribution)
     return (
         f'<div class="card col"><div class="top"><h3 title="{escape(c.name)}">{escape(c.name)}'
-        f'</h3>{chip}</div><div class="muted small">{escape(c.kind)} · {nulls}</div>{chart}</div>'
+        f'</h3>{badge}</div><div class="muted small">{escape(c.kind)} · {nulls}</div>{chart}</div>'
     )
 
 
@@ -274,8 +88,8 @@ def _pairs_table(pairs: list[PairResult]) -> str:
     counted = sum(p.counted for p in pairs)
     body = "".join(
         f"<tr><td>{escape(p.columns[0])} × {escape(p.columns[1])}</td><td>{escape(p.metric)}</td>"
-        f"<td class='num'>{_num(p.real, 2)}</td><td class='num'>{_num(p.synthetic, 2)}</td>"
-        f"<td class='num'>{_pct(p.score, 0)}</td></tr>"
+        f"<td class='num'>{num(p.real, 2)}</td><td class='num'>{num(p.synthetic, 2)}</td>"
+        f"<td class='num'>{pct(p.score, 0)}</td></tr>"
         for p in worst
     )
     head = (
@@ -310,14 +124,14 @@ def _utility_card(q: Quality) -> str:
     if u.score is None:
         body = f"<p class='muted'>{escape(u.note or 'not computed')}</p>"
         if u.tstr is not None:
-            body += f"<p class='small'>TSTR {_num(u.tstr)} · TRTR {_num(u.trtr)}</p>"
+            body += f"<p class='small'>TSTR {num(u.tstr)} · TRTR {num(u.trtr)}</p>"
     else:
         how = "given" if u.target_chosen == "given" else "picked automatically"
         body = (
             f"<p>Predicting <b>{escape(u.target or '')}</b> ({escape(u.task or '')}, {how}) on "
             f"real holdout rows, measured by {escape((u.metric or '').upper())}:</p>"
-            + _meter_rows([("Trained on real", u.trtr), ("Trained on synthetic", u.tstr)])
-            + f"<p class='small muted'>Synthetic keeps {_pct(u.score, 0)} of the real data's "
+            + meter_rows([("Trained on real", u.trtr), ("Trained on synthetic", u.tstr)])
+            + f"<p class='small muted'>Synthetic keeps {pct(u.score, 0)} of the real data's "
             "gain over a constant guess.</p>"
         )
     return f'<div class="card"><h3>ML utility</h3>{body}</div>'
@@ -331,7 +145,7 @@ def _structure_card(q: Quality) -> str:
     return (
         f'<div class="card"><h3>Deep structure</h3><p>Both sets projected on the real data\'s '
         f"{s.components} main directions of variation (explaining {ev}); the projected "
-        f"distributions agree to <b>{_pct(s.score, 0)}</b>.</p>"
+        f"distributions agree to <b>{pct(s.score, 0)}</b>.</p>"
         "<p class='small muted'>Catches relations among many columns at once that single pairs "
         "miss.</p></div>"
     )
@@ -345,12 +159,12 @@ def _constraints_card(q: Quality) -> str:
             "columns holds in every real row, so there is nothing to check.</p></div>"
         )
     rows = "".join(
-        f"<tr><td>{escape(x.left)} ≤ {escape(x.right)}</td><td class='num'>{_pct(x.violation_share, 2)}</td></tr>"
+        f"<tr><td>{escape(x.left)} ≤ {escape(x.right)}</td><td class='num'>{pct(x.violation_share, 2)}</td></tr>"
         for x in sorted(c.checked, key=lambda x: -x.violation_share)[:8]
     )
     return (
         f'<div class="card"><h3>Logical rules</h3><p>{len(c.checked)} rules hold in every real '
-        f"row; {_pct(c.violating_row_share, 2)} of synthetic rows break at least one.</p>"
+        f"row; {pct(c.violating_row_share, 2)} of synthetic rows break at least one.</p>"
         f"<table><tr><th>Rule</th><th class='num'>Broken by</th></tr>{rows}</table></div>"
     )
 
@@ -383,9 +197,9 @@ def render_html(report: Report) -> str:
 <div class="muted small">{escape(report.created_at)} · evaluated in {report.seconds:.1f} s</div>
 </header>
 <div class="cards">{_quality_card(q)}{_privacy_card(p)}</div>
-<h2>Privacy, in plain words</h2>{_privacy_table(p)}
-<div class="pair" style="margin-top:14px">{_distance_figure(p)}{_rare_card(p)}</div>
-<h2>Protections that were active</h2>{_protections(p)}
+<h2>Privacy, in plain words</h2>{privacy_table(p)}
+<div class="pair" style="margin-top:14px">{distance_figure(p)}{rare_card(p)}</div>
+<h2>Protections that were active</h2>{protections(p)}
 <h2>Columns: real vs synthetic</h2>{legend}<div class="grid">{columns}</div>
 <h2>Relations between columns</h2>{_correlations(q)}
 <h2>Beyond pairs</h2>

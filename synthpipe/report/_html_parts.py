@@ -1,0 +1,39 @@
+"""Small formatting helpers shared by the HTML sections."""
+
+from __future__ import annotations
+
+from html import escape
+
+
+def pct(x: float | None, digits: int = 1) -> str:
+    return "n/a" if x is None else f"{x * 100:.{digits}f}%"
+
+
+def num(x: float | None, digits: int = 3) -> str:
+    return "n/a" if x is None else f"{x:.{digits}f}"
+
+
+def chip(level: str, text: str) -> str:
+    return f'<span class="chip {level}">{escape(text)}</span>'
+
+
+def meter_color(v: float) -> str:
+    return "#15803d" if v >= 0.9 else "#4d9a2a" if v >= 0.8 else "#d19a0b" if v >= 0.65 else "#b91c1c"
+
+
+def meter_rows(items: list[tuple[str, float | None]]) -> str:
+    rows = []
+    for label, v in items:
+        bar = (
+            '<div class="meter"></div>'
+            if v is None
+            else f'<div class="meter"><span style="width:{v * 100:.1f}%;background:{meter_color(v)}"></span></div>'
+        )
+        rows.append(f"<div>{escape(label)}</div>{bar}<div class='num'>{pct(v, 0)}</div>")
+    return '<div class="bars">' + "".join(rows) + "</div>"
+
+
+def level(value: float | None, ok: float, warn: float) -> str:
+    if value is None:
+        return "na"
+    return "ok" if value <= ok else "warn" if value <= warn else "bad"

@@ -1,0 +1,164 @@
+"""The privacy sections of the HTML report: the measures in plain words, the distance curves,
+rare categories and the protections that were active."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from synthpipe.report import _svg
+from synthpipe.report._html_parts import chip, level, num, pct
+from synthpipe.report.model import Privacy
+
+
+def _privacy_rows(p: Privacy) -> list[tuple[str, str, str, str, str]]:
+    """(metric, value, reference, verdict level, explanation) rows of the privacy table."""
+    excess = p.identical_share - (p.identical_share_holdout or 0.0)
+    nndr_gap = None
+    if p.nndr_synthetic is not None and p.nndr_holdout:
+        nndr_gap = max(0.0, 1 - p.nndr_synthetic / p.nndr_holdout)
+    return [
+        ("Distance to closest record (DCR) share", pct(p.dcr_share), "50% is ideal",
+         level(None if p.dcr_share is None else p.dcr_share - 0.5, 0.05, 0.1),
+         "For each synthetic row we find the closest training row and the closest holdout row "
+         "(real people the generator never saw). A generator that memorised its training data "
+         "lands nearer to training rows most of the time; 50% means synthetic rows are no closer "
+         "to the people it learned from than to strangers."),
+        ("Exact copies of training rows", pct(p.identical_share, 2),
+         f"holdout's own: {pct(p.identical_share_holdout, 2)}", level(excess, 0.001, 0.01),
+         "Synthetic rows identical to a training row. Real data can contain natural duplicates, "
+         "so the share of unseen holdout rows that also occur in training is the fair baseline."),
+        ("Membership-inference attack AUC", num(p.mia_auc), "0.5 = the attack fails",
+         level(None if p.mia_auc is None else p.mia_auc - 0.5, 0.05, 0.1),
+         "An attacker holding a real record guesses whether it was used for training by how "
+         "close the nearest synthetic row is. 0.5 is a coin toss; 1.0 means the synthetic data "
+         "betray every training member."),
+        ("Nearest-neighbour distance ratio", num(p.nndr_synthetic),
+         f"holdout's own: {num(p.nndr_holdout)}", level(nndr_gap, 0.1, 0.2),
+         "Distance to the nearest training row divided by the distance to the second nearest. "
+         "Near 1, a synthetic row sits among several real rows; near 0, it points at one person. "
+         "It should not be clearly below the holdout's ratio."),
+        ("Rare categories emitted verbatim", str(p.rare_categories_emitted),
+         f"held by fewer than {p.rare_category_threshold} training rows",
+         "ok" if p.rare_categories_emitted == 0 else "warn",
+         "A category only a handful of real people have (a rare job title, a tiny town) can "
+         "identify them if it appears in the synthetic data as is."),
+    ]  # fmt: skip
+
+
+def distance_figure(p: Privacy) -> str:
+    if p.distances is None:
+        return ""
+    key = "".join(
+        f'<span><i class="sw" style="background:{c}"></i>{t}</span>'
+        for t, c in (
+            ("synthetic → closest training row", _svg.SYNTHETIC),
+            ("synthetic → closest holdout row", _svg.REAL),
+            ("holdout → closest training row", "#6b7280"),
+        )
+    )
+    return (
+        '<div class="card"><h3>How close do synthetic rows come to real people?</h3>'
+        f'<div class="legend">{key}</div>{_svg.distance_curves(p.distances)}'
+        "<p class='small muted'>Each curve shows the share of rows (up) whose closest record is "
+        "within a distance (right). If the orange curve rises clearly before the others, "
+        "synthetic rows sit closer to the training rows than unseen real rows do: a sign of "
+        f"copying. Based on {p.sample_rows:,} rows of each set.</p></div>"
+    )
+
+
+def rare_card(p: Privacy) -> str:
+    if not p.rare_categories:
+        body = (
+            f"<p>No category held by fewer than {p.rare_category_threshold} training rows "
+            "appears in the synthetic data.</p>"
+        )
+    else:
+        rows = "".join(
+            f"<tr><td>{escape(r.column)}</td><td class='num'>{r.emitted}</td><td class='num'>{r.rare_in_real}</td></tr>"
+            for r in p.rare_categories[:12]
+        )
+        body = (
+            "<table><tr><th>Column</th><th class='num'>Emitted</th>"
+            f"<th class='num'>Rare in real</th></tr>{rows}</table>"
+        )
+    return f'<div class="card"><h3>Rare categories</h3>{body}</div>'
+
+
+def privacy_table(p: Privacy) -> str:
+    words = {"ok": "fine", "warn": "watch", "bad": "risk", "na": "n/a"}
+    body = "".join(
+        f"<tr><td><b>{escape(m)}</b><div class='explain small'>{escape(e)}</div></td>"
+        f"<td class='num'>{escape(v)}</td><td class='muted small'>{escape(ref)}</td>"
+        f"<td>{chip(lvl, words[lvl])}</td></tr>"
+        for m, v, ref, lvl, e in _privacy_rows(p)
+    )
+    head = "<tr><th>What we measured</th><th class='num'>Value</th><th>Reference</th><th></th></tr>"
+    note = f"<p class='muted small'>{escape(p.note)}</p>" if p.note else ""
+    return f'<div class="card"><table>{head}{body}</table>{note}</div>'
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, dict):
+        return ", ".join(f"{k}={_value(x)}" for k, x in v.items() if x is not None)
+    if isinstance(v, list | tuple):
+        return ", ".join(_value(x) for x in v)
+    return str(v)
+
+
+def _filter_sentence(f: dict[str, Any]) -> str:
+    """The privacy-filter summary of :func:`synthpipe.privacy.apply_filters` in one sentence."""
+    if not f.get("enabled", True):
+        return "switched off"
+    d = f.get("dropped", {})
+    text = (
+        f"{d.get('exact_copy', 0):,} exact copies, {d.get('similarity', 0):,} near copies and "
+        f"{d.get('outlier', 0):,} outliers dropped out of {f.get('rows_in', 0):,} generated rows; "
+        f"{f.get('resampled_rows', 0):,} rows generated in {f.get('rounds', 0)} top-up round(s)"
+    )
+    if f.get("shortfall"):
+        text += f"; {f['shortfall']:,} rows short of the requested count"
+    return text
+
+
+def _protection_rows(protections: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = []
+    for key, v in protections.items():
+        if isinstance(v, dict) and "dropped" in v and "rows_in" in v:
+            rows.append((f"{key} (privacy filters)", _filter_sentence(v)))
+            rows.append((f"{key} settings", _value(v.get("settings", {}))))
+        elif isinstance(v, dict):
+            rows += [(f"{key}: {k}", _value(x)) for k, x in v.items() if k != "columns"]
+        else:
+            rows.append((key, _value(v)))
+    return rows
+
+
+def _per_column(protections: dict[str, Any]) -> str:
+    """A table of per-column treatment when a protection (the engine's) lists its columns."""
+    found = [v["columns"] for v in protections.values() if isinstance(v, dict) and isinstance(v.get("columns"), dict)]
+    if not found:
+        return ""
+    rows = []
+    for name, entry in list(found[0].items())[:80]:
+        entry = entry if isinstance(entry, dict) else {"detail": entry}
+        learned = entry.get("learned")
+        how = "learned" if learned else "regenerated, not learned" if learned is False else ""
+        rows.append(
+            f"<tr><td>{escape(str(name))}</td><td>{escape(str(entry.get('kind', '')))}</td>"
+            f"<td>{escape(how)}</td><td class='small'>"
+            f"{escape(_value(entry.get('protection', {}))[:300])}</td></tr>"
+        )
+    head = "<tr><th>Column</th><th>Kind</th><th>Model</th><th>Protection</th></tr>"
+    return f'<div class="card" style="margin-top:14px"><table>{head}{"".join(rows)}</table></div>'
+
+
+def protections(p: Privacy) -> str:
+    rows = _protection_rows(p.protections)
+    if not rows:
+        return '<div class="card muted">No protections were reported for this run.</div>'
+    body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v[:400])}</td></tr>" for k, v in rows[:40])
+    table = f"<table><tr><th>Protection</th><th>Effect</th></tr>{body}</table>"
+    return f'<div class="card">{table}</div>{_per_column(p.protections)}'
