@@ -20,7 +20,7 @@ from synthpipe.errors import EmptyResult, QueryError, SchemaError
 from synthpipe.sources import open_batches
 from synthpipe.stores import Store
 from synthpipe.workspace import Workspace
-from synthpipe.writers import TableWriter, open_writer
+from synthpipe.writers import TableWriter, closed_on_error, open_writer
 
 StagingFormat = Literal["parquet", "csv"]
 
@@ -108,9 +108,10 @@ def _stage_batches(
     rows = 0
     with store.atomic_writer(key) as handle:
         writer: TableWriter = open_writer(handle, first.schema, fmt)
-        for batch in _chain(first, batches):
-            writer.write(batch)
-            rows += batch.num_rows
+        with closed_on_error(writer):
+            for batch in _chain(first, batches):
+                writer.write(batch)
+                rows += batch.num_rows
         writer.close()
     if rows == 0:
         store.delete(key)

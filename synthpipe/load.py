@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from synthpipe.errors import ConfigError
 from synthpipe.stores import Store
 from synthpipe.workspace import Workspace
-from synthpipe.writers import TableFormat, check_format, open_writer
+from synthpipe.writers import TableFormat, check_format, closed_on_error, open_writer
 
 
 class LoadResult(BaseModel):
@@ -94,8 +94,9 @@ def _write_concatenated(
     schema = _shard_schema(uris[0], options)
     with store.atomic_writer(key) as handle:
         writer = open_writer(handle, schema, fmt)
-        for batch in _batches(uris, options, batch_rows):
-            writer.write(batch.cast(schema) if not batch.schema.equals(schema) else batch)
-            rows += batch.num_rows
+        with closed_on_error(writer):
+            for batch in _batches(uris, options, batch_rows):
+                writer.write(batch.cast(schema) if not batch.schema.equals(schema) else batch)
+                rows += batch.num_rows
         writer.close()
     return rows

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import IO, Any, Literal, Protocol
 
 import fsspec
@@ -44,6 +46,18 @@ class _CsvWriter:
 
     def close(self) -> None:
         self._writer.close()
+
+
+@contextlib.contextmanager
+def closed_on_error(writer: TableWriter) -> Iterator[None]:
+    """Close ``writer`` when the block fails, so it does not try to finish its file later, at garbage
+    collection, on a handle the store has already abandoned; the block's own error is what propagates."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.close()
+        raise
 
 
 def check_format(fmt: str) -> TableFormat:
