@@ -62,6 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--resume", action="store_true", help="reuse this date+mode's finished runs")
     p.add_argument("--collect", action="store_true", help="only tabulate finished runs; start none")
     p.add_argument("--out", type=Path, default=RESULTS_DIR)
+    p.add_argument("--note", action="append", default=[], help="a line for the results' preamble")
     p.add_argument("--render", type=Path, help="only rewrite the .md of an existing results .json")
     return p.parse_args(argv)
 
@@ -191,7 +192,7 @@ def _run_cached(name: str, peer: str, seed: int, paths: tuple, cfg: dict, work: 
     rec = json.loads(done.read_text()) if resume and done.exists() else {}
     if rec.get("status") in ("ok", "skipped"):  # failed runs (e.g. a timeout) are retried
         _say(f"{name} {peer} seed {seed}: reused ({_brief(rec)})")
-        return rec
+        return {**rec, "reused": True}
     if resume == "collect":
         base = {"dataset": name, "peer": peer, "seed": seed, "label": PEERS[peer].display(cfg["quick"])}
         return {**base, "status": "skipped", "reason": "not finished when the results were collected"}
@@ -222,6 +223,7 @@ def main(argv: list[str] | None = None) -> None:
         "config": cfg,
         "datasets": infos,
         "runs": runs,
+        "notes": args.note,
     }
     if cfg["scale"] and not args.collect:
         from benchmarks.scale import scale_section

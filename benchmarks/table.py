@@ -113,7 +113,20 @@ def render(result: dict[str, Any]) -> str:
         summary.append(f"- {name}: {_summary(records, missed)}")
     title = f"# synthpipe benchmark — {result['mode']} run, {result['date']}"
     scale = result.get("scale_md", ["## Scale", "", "not run (`--scale` to enable)."])
-    return "\n".join([title, "", *_preamble(result), *summary, *body, "", *scale]) + "\n"
+    notes = [*result.get("notes", []), *_reuse_note(result["runs"])]
+    notes = ["", *(f"Note: {n}" for n in notes)] if notes else []
+    return "\n".join([title, "", *_preamble(result), *notes, *summary, *body, "", *scale]) + "\n"
+
+
+def _reuse_note(runs: list[dict[str, Any]]) -> list[str]:
+    """A resumed run mixes invocations: say which rows came from an earlier one."""
+    reused = [f"{r['dataset']}/{r['label']}/seed {r['seed']}" for r in runs if r.get("reused")]
+    if not reused:
+        return []
+    return [
+        f"{len(reused)} run(s) reused from an earlier invocation of the same date (--resume): "
+        f"{', '.join(reused)}; 'Whole run' wall time covers only the last invocation."
+    ]
 
 
 def _summary(records: list[dict[str, Any]], missed: list[str]) -> str:
