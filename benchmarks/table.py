@@ -59,7 +59,7 @@ def _one_line(text: str) -> str:
 
 
 def _ratio(num: float | None, den: float | None) -> str:
-    return "—" if not num or not den else f"{num / den:.2f}"
+    return "—" if not num or not den else f"{num / den:.3g}"  # 3 digits: fit ratios reach 0.003
 
 
 def _group(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
