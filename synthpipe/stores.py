@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import posixpath
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -121,6 +122,7 @@ class Store:
         temp = self.path(f"{TEMP_PREFIX}{uuid.uuid4().hex}-{posixpath.basename(key)}")
         target = self.path(key)
         self._call(f"prepare {key}", lambda: self._ensure_parent(target))
+        self._sweep_stale_temps(target)
         try:
             raw = self._call(f"write {key}", lambda: self.fs.open(temp, "wb"))
             handle = _TranslatedHandle(raw, self, f"write {key}")
@@ -150,6 +152,18 @@ class Store:
         """Fail early, with a typed error, when the store cannot take writes."""
         self.write_bytes(f"{TEMP_PREFIX}probe", b"ok")
         self.delete(f"{TEMP_PREFIX}probe")
+
+    def _sweep_stale_temps(self, target: str) -> None:
+        """Remove temp objects of ``target`` that a killed earlier attempt left behind (best effort).
+
+        Keys are run-scoped, so such temps can only come from an earlier attempt of the same run;
+        a still-running duplicate attempt would then fail its commit rather than publish.
+        """
+        stale = re.compile(rf"^{re.escape(TEMP_PREFIX)}[0-9a-f]{{32}}-{re.escape(posixpath.basename(target))}$")
+        with contextlib.suppress(Exception):
+            for entry in self.fs.ls(posixpath.dirname(target), detail=False):
+                if stale.match(posixpath.basename(str(entry).rstrip("/"))):
+                    self.fs.rm(str(entry))
 
     def _ensure_parent(self, target: str) -> None:
         parent = posixpath.dirname(target)

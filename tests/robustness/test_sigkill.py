@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from synthpipe.demo import write_demo_database
-from tests.robustness.conftest import pipeline_spec, run, visible_keys, write_query
+from tests.robustness.conftest import all_files, pipeline_spec, run, visible_keys, write_query
 
 CHILD = r"""
 import json, os, signal, sys
@@ -99,8 +99,11 @@ def test_sigkill_then_rerun_converges(
     if point == "save":
         assert "r1_features_model/model.json" not in staged
     assert "r1_features_synthetic.parquet" not in visible_keys(tmp_path / "destination")
+    if point in ("extract", "load"):  # the half-written temp object is there, hidden from readers
+        area = tmp_path / ("staging" if point == "extract" else "destination")
+        assert [name for name in all_files(area) if name.startswith(".tmp-")]
 
     result = run(pipeline_spec(source[1], source[0], tmp_path))
-    assert visible_keys(tmp_path / "staging") == clean_run["staging"]
-    assert visible_keys(tmp_path / "destination") == clean_run["destination"]
+    assert all_files(tmp_path / "staging") == clean_run["staging"]  # the killed attempt's temps are swept
+    assert all_files(tmp_path / "destination") == clean_run["destination"]
     assert Path(result.load.uri).read_bytes() == clean_run["synthetic"]
