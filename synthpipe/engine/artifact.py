@@ -90,8 +90,10 @@ def _read(url: str, storage_options: dict[str, Any] | None) -> tuple[dict[str, A
         document = json.loads(raw)
         body = document["body"]
         ok = document["body_sha256"] == _digest(body)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ArtifactError(f"model.json at {url!r} is not a synthpipe model ({exc})", url=url) from exc
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:  # RecursionError: absurdly nested JSON
+        raise ArtifactError(
+            f"model.json at {url!r} is not a synthpipe model ({type(exc).__name__}: {str(exc)[:200]})", url=url
+        ) from exc
     if not ok or body.get("format") != FORMAT:
         raise ArtifactError(f"model artifact at {url!r} was modified after saving; refusing to load", url=url)
     if body.get("version") != VERSION:

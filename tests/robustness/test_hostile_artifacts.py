@@ -143,12 +143,6 @@ except ArtifactError:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine (synthpipe/engine/artifact.py _read, engine owner): a model.json nested 200,000 levels "
-    "deep escapes as a raw RecursionError from json.loads instead of ArtifactError (catch RecursionError "
-    "too, or bound the size/depth before parsing)",
-)
 def test_absurdly_nested_model_json_is_refused(copy: Path) -> None:
     """In a child process, so the RecursionError cannot disturb the rest of the test process."""
     child = subprocess.run([sys.executable, "-c", DEEP_JSON_CHILD, str(copy)], capture_output=True, text=True,

@@ -103,6 +103,13 @@ def test_missing_or_garbage_artifact(tmp_path: pathlib.Path) -> None:
         Synthesizer.load(str(tmp_path))
 
 
+def test_absurdly_nested_json_is_an_artifact_error(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "model.json").write_text("[" * 200_000)
+    (tmp_path / "weights.npz").write_bytes(b"")
+    with pytest.raises(ArtifactError, match="not a synthpipe model"):
+        Synthesizer.load(str(tmp_path))
+
+
 def test_unfitted_cannot_sample_or_save() -> None:
     with pytest.raises(ModelError, match="not fitted"):
         Synthesizer().sample(5)
