@@ -59,21 +59,42 @@ def _relations(a: str, b: str, x: np.ndarray, y: np.ndarray, min_rows: int) -> l
     return []
 
 
-def repair(values: dict[str, np.ndarray], relations: list[Relation]) -> None:
-    """Make every relation hold, in place; ``values`` are float arrays in comparable units."""
+def repair(values: dict[str, np.ndarray], relations: list[Relation], quanta: Mapping[str, float] | None = None) -> None:
+    """Make every relation hold, in place; ``values`` are float arrays in comparable units.
+
+    ``quanta`` gives a column's step (e.g. 1.0 for a whole-number column, 0.01 for cents):
+    a value swapped in from a finer column is rounded back onto the column's own grid, and
+    a clamped right side is rounded *up* onto its grid, so an integer column stays integral
+    (it may be stored as float64 with NULLs yet be written back as int32) and the relation
+    still holds.
+    """
+    quanta = quanta or {}
     order = [r for r in relations if not r.equal]
     for _ in range(len(order) + 1):
         if not _swap_pass(values, order):
             break
+    for name in {n for r in order for n in (r.left, r.right)}:
+        step = quanta.get(name)
+        if step:
+            values[name][:] = _on_grid(np.round(values[name] / step), step)
     for rel in _topological(order):
         left, right = values[rel.left], values[rel.right]
         bad = left > right
-        right[bad] = left[bad]
+        step = quanta.get(rel.right)
+        right[bad] = _on_grid(np.ceil(left[bad] / step - 1e-9), step) if step else left[bad]
     for rel in relations:
         if rel.equal:
             left, right = values[rel.left], values[rel.right]
             both = ~(np.isnan(left) | np.isnan(right))  # nulls stay where the model put them
             right[both] = left[both]
+
+
+def _on_grid(units: np.ndarray, step: float) -> np.ndarray:
+    """``units * step`` without float noise such as 0.30000000000000004 for 30 cents."""
+    out = units * step
+    if step < 1:
+        out = np.round(out, int(np.ceil(-np.log10(step) - 1e-9)))
+    return out
 
 
 def _swap_pass(values: dict[str, np.ndarray], relations: list[Relation]) -> bool:

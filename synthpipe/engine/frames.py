@@ -137,12 +137,39 @@ def _object_type(series: pd.Series, nullable: bool) -> StorageType:
         kind = kinds.pop()
         extras = {"scale": _decimal_scale(values)} if kind == "decimal" else {}
         return StorageType(name, "object", str(kind), nullable, extras)
+    if None in kinds:
+        _refuse_unmodelled(name, values)
     found = sorted(str(k) for k in kinds)
     raise SchemaError(
         f"column {name!r} mixes Python types {found}; cast it to one type before fitting, "
         f"e.g. df[{name!r}] = df[{name!r}].astype(str)",
         column=name,
     )
+
+
+def _refuse_unmodelled(name: str, values: pd.Series) -> None:
+    """Name the unmodelled Python type(s) in ``name`` and how to cast them, in SQL or pandas."""
+    kinds = sorted({_type_label(v) for v in values.iloc[:10_000] if _python_kind(v) is None})
+    raise SchemaError(
+        f"column {name!r} holds {' and '.join(kinds)} values, which synthpipe cannot model; "
+        f"cast it to text (or a number) before fitting, e.g. CAST {name} AS text in the SQL query, "
+        f"or df[{name!r}] = df[{name!r}].astype(str) in pandas (or drop the column)",
+        column=name,
+    )
+
+
+def _type_label(value: Any) -> str:
+    if isinstance(value, dt.time):
+        return "time-of-day"
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return "datetime (mixed time zones or units)"
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "binary (bytea)"
+    if isinstance(value, list | tuple | np.ndarray):
+        return "array"
+    if isinstance(value, dict):
+        return "mapping (struct/JSON)"
+    return f"Python {type(value).__name__}"
 
 
 def _python_kind(value: Any) -> str | None:

@@ -211,14 +211,17 @@ class Synthesizer:
         """Tokens to values: numbers first (relations are repaired on them), then restore dtypes."""
         columns: dict[str, pd.Series] = {}
         numbers: dict[str, np.ndarray] = {}
+        quanta: dict[str, float] = {}
         for i, codec in enumerate(self._codecs):
             name = codec.storage.name
             if isinstance(codec, NumericCodec) and codec.n_tokens >= 2:
                 numbers[name] = codec.numeric_decoded(tokens[i], rng) * codec.scale
+                if codec.quantum is not None:
+                    quanta[name] = codec.quantum
             else:
                 toks = tokens.get(i, np.zeros(size, dtype=np.int32))
                 columns[name] = codec.decode(toks, rng, start).reset_index(drop=True)
-        constraints.repair(numbers, self._relations)
+        constraints.repair(numbers, self._relations, quanta)
         for codec in self._codecs:
             name = codec.storage.name
             if name in numbers and isinstance(codec, NumericCodec):

@@ -199,11 +199,6 @@ def test_unmodelled_type_is_staged_faithfully_then_refused_naming_the_column(
     assert not (tmp_path / "destination").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine (synthpipe/engine/frames.py _python_kind, engine owner): a time/array/bytea column is "
-    "reported as \"mixes Python types ['None']\" instead of naming its type and an SQL fix (CAST ... AS text)",
-)
 @pytest.mark.parametrize("column", sorted(UNMODELLED))
 def test_unmodelled_type_error_names_the_type_and_the_sql_fix(pg_url: str, tmp_path: Path, column: str) -> None:
     query = write_query(tmp_path, select({"id": ("i", pa.int32()), column: UNMODELLED[column]}, rows=40))
@@ -213,13 +208,6 @@ def test_unmodelled_type_error_names_the_type_and_the_sql_fix(pg_url: str, tmp_p
     assert "None" not in message and "cast" in message.lower()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine (synthpipe/engine/synthesizer.py relation repair, engine owner): an integer column with "
-    "NULLs (float64 in pandas) that takes part in a detected relation 'b <= a' with a float column is "
-    "repaired to fractional values, then sample() crashes with a raw ArrowInvalid ('Float value ... was "
-    "truncated converting to int32') instead of returning integers",
-)
 def test_integer_column_with_nulls_next_to_a_float_column(pg_url: str, tmp_path: Path) -> None:
     sql = (
         "SELECT CASE WHEN i % 10 = 0 THEN NULL ELSE i * 7 END::integer AS a, (i / 7.0)::float8 AS b "

@@ -126,6 +126,13 @@ class NumericCodec(Codec):
         return 1.0
 
     @property
+    def quantum(self) -> float | None:
+        """The grid every decoded value lies on, in ``scale`` units (None: any float)."""
+        if self.p.decimals is None:
+            return None
+        return self.scale * 10.0**-self.p.decimals
+
+    @property
     def domain(self) -> str:
         """Columns are only compared within one domain (numbers, points in time, durations)."""
         return {"date": "time", "datetime": "time", "timedelta": "duration"}.get(self.storage.logical, "number")

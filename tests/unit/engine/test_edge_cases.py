@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from synthpipe.engine import Synthesizer
@@ -42,3 +45,39 @@ def test_object_bools_stay_python_bools() -> None:
 def test_non_string_column_names_are_refused() -> None:
     with pytest.raises(SchemaError, match="strings"):
         Synthesizer().fit(pd.DataFrame({0: [1, 2], 1: [3, 4]}))
+
+
+@pytest.mark.parametrize(
+    ("values", "label"),
+    [
+        ([dt.time(1, 2), dt.time(3, 4), None] * 10, "time-of-day"),
+        ([np.array([1, 2]), np.array([3]), None] * 10, "array"),
+        ([b"\x00\x01", b"\x02", None] * 10, "binary"),
+    ],
+)
+def test_unmodelled_object_type_is_named_with_a_cast(values: list[object], label: str) -> None:
+    data = pd.DataFrame({"id": np.arange(30), "c_odd": pd.Series(values, dtype=object)})
+    with pytest.raises(SchemaError) as caught:
+        Synthesizer(seed=0, max_epochs=1).fit(data)
+    message = str(caught.value)
+    assert label in message and "CAST c_odd AS text" in message and "None" not in message
+    assert caught.value.context.get("column") == "c_odd"
+
+
+def test_integer_column_with_nulls_stays_integral_through_relation_repair() -> None:
+    i = np.arange(1, 2001)
+    table = pa.table({
+        "a": pa.array([None if k % 10 == 0 else int(k * 7) for k in i], pa.int32()),
+        "b": pa.array(i / 7.0),
+        "c": pa.array(np.round(i * 7.5 + 0.25, 2)),
+    })  # fmt: skip
+    syn = Synthesizer(seed=0, max_epochs=2).fit(table)
+    assert "b <= a" in syn.describe()["constraints"]
+    out = syn.sample(3000)
+    assert isinstance(out, pa.Table) and out.schema.field("a").type == pa.int32()
+    frame = out.to_pandas()
+    both = frame["a"].notna()
+    assert both.sum() < len(frame)
+    assert (frame["b"][both] <= frame["a"][both]).all()
+    assert (frame["a"][both] <= frame["c"][both]).all()
+    assert np.allclose(frame["c"], np.round(frame["c"], 2))
