@@ -194,10 +194,11 @@ class NumericCodec(Codec):
         (t_lo, t_hi), last = self.p.tail_shares, len(self.p.knots) - 1
         low = (idx == 0) & (u < t_lo)
         if low.any():
-            out[low] = self.p.clip[0] - _excess(1 - u[low] / t_lo, self.p.tail_means[0], self.p.tail_counts[0])
+            excess = _excess(_stratified(1 - u[low] / t_lo), self.p.tail_means[0], self.p.tail_counts[0])
+            out[low] = self.p.clip[0] - excess
         high = (idx == last) & (u > 1 - t_hi)
         if high.any():
-            excess = _excess((u[high] - 1 + t_hi) / t_hi, self.p.tail_means[1], self.p.tail_counts[1])
+            excess = _excess(_stratified((u[high] - 1 + t_hi) / t_hi), self.p.tail_means[1], self.p.tail_counts[1])
             out[high] = self.p.clip[1] + excess
         lo_bound, hi_bound = self.p.bounds
         if lo_bound is not None or hi_bound is not None:
@@ -308,6 +309,19 @@ def _excess(v: np.ndarray, mean: float, count: int) -> np.ndarray:
         return np.zeros_like(v)
     mass = 1 - np.exp(-(1 + np.log(max(count, 1))))
     return -mean * np.log1p(-np.clip(v, 0, 1) * mass)
+
+
+def _stratified(v: np.ndarray) -> np.ndarray:
+    """The m tail draws of a block moved to the midpoints of m equal strata, in the same order.
+
+    Why: the synthetic range ends at the block's largest tail draw, and range-sensitive
+    metrics (equal-width histograms, binned pair trends) move with it; one free draw from
+    the top stratum swings it by a whole tail mean between samples. Midpoints keep the
+    tail's shape (still an exponential with the stored mean) and random order, and put the
+    extreme where the largest of m draws is expected to land; still no real value is used.
+    """
+    ranks = np.argsort(np.argsort(v, kind="stable"), kind="stable")
+    return (ranks + 0.5) / v.size
 
 
 def _tail_shares(finite: np.ndarray, clip: list[float], inner: list[float]) -> list[float]:

@@ -81,3 +81,12 @@ def test_integer_column_with_nulls_stays_integral_through_relation_repair() -> N
     assert (frame["b"][both] <= frame["a"][both]).all()
     assert (frame["a"][both] <= frame["c"][both]).all()
     assert np.allclose(frame["c"], np.round(frame["c"], 2))
+
+
+def test_tail_draws_are_stratified_in_their_own_order() -> None:
+    from synthpipe.engine.codecs.numeric import _stratified
+
+    v = np.random.default_rng(0).random(20)
+    out = _stratified(v)
+    assert np.array_equal(np.argsort(out), np.argsort(v))
+    assert np.allclose(np.sort(out), (np.arange(20) + 0.5) / 20)
