@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel
 
