@@ -128,6 +128,8 @@ def _run_and_show(spec: Any, run_id: str | None) -> None:
                               on_stage=lambda name: console.print(f"[bold]{name}[/] ..."))  # fmt: skip
     evaluation = result.synthesize.evaluation
     table = Table(title=f"run {result.run_id}: done in {result.seconds:.1f} s", show_header=False)
+    table.add_column("what", no_wrap=True)
+    table.add_column("where / value", overflow="fold")  # full paths: a person must be able to copy them
     table.add_row("staged features", f"{result.extract.uri}  ({result.extract.rows:,} rows)")
     table.add_row("model", result.synthesize.model_uri)
     table.add_row("synthetic data", f"{result.load.uri}  ({result.load.rows:,} rows)")
@@ -136,6 +138,10 @@ def _run_and_show(spec: Any, run_id: str | None) -> None:
     table.add_row("quality", f"{evaluation.quality_score:.1f} / 100 ({evaluation.quality_grade})")
     table.add_row("privacy", _privacy_line(evaluation))
     console.print(table)
+    # The two paths people open next, unwrapped so they can be copied whatever the terminal width.
+    console.print(f"synthetic data: {result.load.uri}", soft_wrap=True, highlight=False)
+    console.print(f"report:         {result.load.report_uris[0] if result.load.report_uris else '-'}",
+                  soft_wrap=True, highlight=False)  # fmt: skip
 
 
 def _privacy_line(evaluation: Any) -> str:
