@@ -7,17 +7,21 @@ interpolated), so the column's shape inside a bin is kept, not flattened to unif
 
 Privacy: no real extreme is ever emitted or stored. Values beyond the clip points (a quantile
 with at least ``clip_min_count`` rows beyond it) are clipped before binning; when the outer bin
-is decoded, the share of rows that lay beyond the clip point is redrawn from an exponential
+is decoded, the share of rows that lay beyond the clip point is redrawn from a
 tail whose mean is the average excess of those rows (an aggregate of >= ``clip_min_count``
-rows). The synthetic range therefore stays realistic (range-sensitive metrics and histograms
-keep working) without revealing the smallest or largest real value. Discrete columns merge
-rare exact values into their nearest frequent neighbour instead.
+rows), shaped as a generalised Pareto whose shape comes from the excesses' variance (also an
+aggregate: lighter-than-exponential tails stay bounded, heavier ones reach further).
+Tail draws of a block sit at stratified positions, so the synthetic range ends where the
+largest of the block's tail draws is expected to. The range therefore stays realistic
+(range-sensitive metrics and histograms keep working) without revealing the smallest or
+largest real value. Discrete columns merge rare exact values into their nearest frequent
+neighbour instead.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -52,6 +56,7 @@ class NumericParams:
     knots: list[list[float]]
     decimals: int | None
     merged_values: int
+    tail_shapes: list[float] = field(default_factory=lambda: [0.0, 0.0])  # GPD shape (0: exponential)
 
 
 class NumericCodec(Codec):
@@ -85,6 +90,7 @@ class NumericCodec(Codec):
             clip=clip,
             tail_means=_tail_means(finite, clip),
             tail_counts=[int((finite < clip[0]).sum()), int((finite > clip[1]).sum())],
+            tail_shapes=_tail_shapes(finite, clip),
             tail_shares=[0.0, 0.0],
             bounds=[0.0 if finite.size and finite[0] >= 0 else None, 0.0 if finite.size and finite[-1] <= 0 else None],
             values=discrete,
@@ -194,11 +200,18 @@ class NumericCodec(Codec):
         (t_lo, t_hi), last = self.p.tail_shares, len(self.p.knots) - 1
         low = (idx == 0) & (u < t_lo)
         if low.any():
-            excess = _excess(_stratified(1 - u[low] / t_lo), self.p.tail_means[0], self.p.tail_counts[0])
+            excess = _excess(
+                _stratified(1 - u[low] / t_lo), self.p.tail_means[0], self.p.tail_counts[0], self.p.tail_shapes[0]
+            )
             out[low] = self.p.clip[0] - excess
         high = (idx == last) & (u > 1 - t_hi)
         if high.any():
-            excess = _excess(_stratified((u[high] - 1 + t_hi) / t_hi), self.p.tail_means[1], self.p.tail_counts[1])
+            excess = _excess(
+                _stratified((u[high] - 1 + t_hi) / t_hi),
+                self.p.tail_means[1],
+                self.p.tail_counts[1],
+                self.p.tail_shapes[1],
+            )
             out[high] = self.p.clip[1] + excess
         lo_bound, hi_bound = self.p.bounds
         if lo_bound is not None or hi_bound is not None:
@@ -303,12 +316,33 @@ def _tail_means(finite: np.ndarray, clip: list[float]) -> list[float]:
     return [low, high]
 
 
-def _excess(v: np.ndarray, mean: float, count: int) -> np.ndarray:
-    """Exponential(mean) quantiles at v in [0, 1], truncated at ``mean * (1 + ln count)``."""
+def _tail_shapes(finite: np.ndarray, clip: list[float]) -> list[float]:
+    """Generalised-Pareto shape of each tail from the excesses' mean and variance (moments).
+
+    An aggregate like the mean: < 0 for tails lighter than exponential (bounded, e.g. hours
+    per week), > 0 for heavier ones; clamped to [-0.5, 0.5] and 0 with fewer than 3 rows.
+    """
+    out = []
+    for excess in (clip[0] - finite[finite < clip[0]], finite[finite > clip[1]] - clip[1]):
+        var = float(np.var(excess)) if excess.size >= 3 else 0.0
+        mean = float(np.mean(excess)) if excess.size else 0.0
+        out.append(float(np.clip(0.5 * (1 - mean**2 / var), -0.5, 0.5)) if var > 0 else 0.0)
+    return out
+
+
+def _excess(v: np.ndarray, mean: float, count: int, shape: float = 0.0) -> np.ndarray:
+    """Tail quantiles at v in [0, 1] with the given mean, truncated at the 1 - 1/(e*count) quantile.
+
+    Exponential when ``shape`` is 0, else a generalised Pareto with that shape and mean.
+    """
     if mean <= 0:
         return np.zeros_like(v)
     mass = 1 - np.exp(-(1 + np.log(max(count, 1))))
-    return -mean * np.log1p(-np.clip(v, 0, 1) * mass)
+    q = np.clip(v, 0, 1) * mass
+    if abs(shape) < 1e-6:
+        return -mean * np.log1p(-q)
+    scale = mean * (1 - shape)
+    return scale / shape * ((1 - q) ** -shape - 1)
 
 
 def _stratified(v: np.ndarray) -> np.ndarray:

@@ -90,3 +90,17 @@ def test_tail_draws_are_stratified_in_their_own_order() -> None:
     out = _stratified(v)
     assert np.array_equal(np.argsort(out), np.argsort(v))
     assert np.allclose(np.sort(out), (np.arange(20) + 0.5) / 20)
+
+
+def test_tail_shape_follows_the_tail_and_bounded_tails_stay_bounded() -> None:
+    from synthpipe.engine.codecs.numeric import _excess, _tail_shapes
+
+    rng = np.random.default_rng(0)
+    light = np.concatenate([np.zeros(100), 10 + rng.uniform(0, 5, 30)])  # bounded tail beyond 10
+    heavy = np.concatenate([np.zeros(100), 10 + rng.pareto(2.5, 30) * 5])
+    assert _tail_shapes(light, [0.0, 10.0])[1] < 0 < _tail_shapes(heavy, [0.0, 10.0])[1]
+    shape = _tail_shapes(light, [0.0, 10.0])[1]
+    mean = float(np.mean(light[light > 10] - 10))
+    top = _excess(np.array([1.0]), mean, 30, shape)[0]
+    assert top <= mean * (1 - shape) / -shape + 1e-9  # never beyond the fitted endpoint
+    assert _excess(np.array([0.5]), mean, 30, 0.0)[0] == pytest.approx(-mean * np.log1p(-0.5 * (1 - 1 / (np.e * 30))))
