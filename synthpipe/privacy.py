@@ -27,12 +27,13 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from synthpipe.errors import ConfigError
 from synthpipe.report._arrays import sample_rows
 from synthpipe.report._columns import Column, align, describe_columns
 from synthpipe.report._privacy_metrics import row_hashes
 from synthpipe.report.distance import RowEncoder, nearest
 
-__all__ = ["PrivacyFilters", "apply_filters"]
+__all__ = ["PreparedFilters", "PrivacyFilters", "apply_filters", "prepare_filters"]
 
 
 class PrivacyFilters(BaseModel):
@@ -128,6 +129,10 @@ def _summary(settings: PrivacyFilters, n_in: int) -> dict[str, Any]:
     }
 
 
+PreparedFilters = _Filter
+"""What :func:`prepare_filters` returns; pass it to :func:`apply_filters` as ``prepared``."""
+
+
 def _keep(flt: _Filter, batch: pd.DataFrame, dropped: dict[str, int]) -> pd.DataFrame:
     reasons = flt.reasons(batch)
     for name in dropped:
@@ -135,24 +140,34 @@ def _keep(flt: _Filter, batch: pd.DataFrame, dropped: dict[str, int]) -> pd.Data
     return batch[reasons == ""]
 
 
+def prepare_filters(
+    *, train: pd.DataFrame, holdout: pd.DataFrame | None = None, settings: PrivacyFilters | None = None, seed: int = 0
+) -> PreparedFilters:
+    """Encoder, reference sample and holdout thresholds: the costly part, computed once."""
+    return _Filter(train.rename(columns=str), holdout, settings or PrivacyFilters(), seed)
+
+
 def apply_filters(
     synthetic: pd.DataFrame,
     *,
-    train: pd.DataFrame,
+    train: pd.DataFrame | None = None,
     holdout: pd.DataFrame | None = None,
     settings: PrivacyFilters | None = None,
     resample: Callable[[int], pd.DataFrame] | None = None,
     seed: int = 0,
+    prepared: PreparedFilters | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Drop unsafe generated rows and top the count back up.
 
     Args:
         synthetic: generated rows.
-        train: the rows the generator learned from.
+        train: the rows the generator learned from (required unless ``prepared`` is given).
         holdout: real rows it never saw; their distances to train set the thresholds.
         settings: which filters run and how strict; ``PrivacyFilters()`` when omitted.
         resample: ``n -> n more generated rows``; without it the output may be shorter.
         seed: seeds the reference sample.
+        prepared: filters built once by :func:`prepare_filters`; callers that filter many
+            chunks against the same train/holdout pass it so the set-up is not redone per chunk.
 
     Returns:
         The kept rows (index reset, as many as ``synthetic`` had unless resampling ran dry)
@@ -163,7 +178,11 @@ def apply_filters(
     summary = _summary(settings, len(synthetic))
     if not settings.enabled or len(synthetic) == 0:
         return synthetic, summary
-    flt = _Filter(train.rename(columns=str), holdout, settings, seed)
+    if prepared is None:
+        if train is None:
+            raise ConfigError("apply_filters needs the training rows (train=) or prepared filters (prepared=)")
+        prepared = prepare_filters(train=train, holdout=holdout, settings=settings, seed=seed)
+    flt = prepared
     summary["thresholds"] = {"similarity": flt.low, "outlier": flt.high}
     dropped = summary["dropped"]
     kept = [_keep(flt, synthetic, dropped)]

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from synthpipe.engine import Synthesizer
 from synthpipe.errors import ConfigError, GateFailed
-from synthpipe.privacy import PrivacyFilters, apply_filters
+from synthpipe.privacy import PreparedFilters, PrivacyFilters, apply_filters, prepare_filters
 from synthpipe.report import Gates, check_gates
 from synthpipe.report import evaluate as evaluate_report
 from synthpipe.stores import Store
@@ -141,11 +141,11 @@ def generate(
     options = workspace.store.storage_options
     synthesizer = Synthesizer.load(model_uri, storage_options=options)
     settings = PrivacyFilters.model_validate(privacy or {})
-    reference = _privacy_reference(workspace, settings)
-    count = rows // shards + (1 if shard < rows % shards else 0)
     shard_seed = int(np.random.SeedSequence([seed, shard, shards]).generate_state(1)[0])
+    prepared = _prepared_filters(workspace, settings, shard_seed)
+    count = rows // shards + (1 if shard < rows % shards else 0)
     key = workspace.shard_key(shard, shards)
-    chunks = _filtered_chunks(synthesizer, count, shard_seed, chunk_rows, settings, reference)
+    chunks = _filtered_chunks(synthesizer, count, shard_seed, chunk_rows, settings, prepared)
     written, filters = _write_chunks(workspace, key, chunks, count, progress)
     if filters is not None:
         workspace.store.write_bytes(workspace.filters_key(shard, shards), json.dumps(filters, default=str).encode())
@@ -265,14 +265,15 @@ def _write_parquet(workspace: Workspace, key: str, table: pa.Table) -> str:
     return workspace.uri(key)
 
 
-def _privacy_reference(workspace: Workspace, settings: PrivacyFilters) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """Train and holdout frames the filters measure distances against (None when filters are off)."""
+def _prepared_filters(workspace: Workspace, settings: PrivacyFilters, seed: int) -> PreparedFilters | None:
+    """The privacy filters measured against this run's train and holdout, built once per shard
+    (None when filters are off)."""
     if not settings.enabled:
         return None
     options = workspace.store.storage_options
     train_frame = read_table(workspace.uri(workspace.train_key()), storage_options=options).to_pandas()
     holdout_frame = read_table(workspace.uri(workspace.holdout_key()), storage_options=options).to_pandas()
-    return train_frame, holdout_frame
+    return prepare_filters(train=train_frame, holdout=holdout_frame, settings=settings, seed=seed)
 
 
 def _filtered_chunks(
@@ -281,18 +282,18 @@ def _filtered_chunks(
     seed: int,
     chunk_rows: int,
     settings: PrivacyFilters,
-    reference: tuple[pd.DataFrame, pd.DataFrame] | None,
+    prepared: PreparedFilters | None,
 ) -> Iterator[tuple[pa.Table, dict[str, Any] | None]]:
     """Synthetic chunks after the privacy filters, each with the filters' summary (None when off)."""
     for index, chunk in enumerate(synthesizer.sample_chunks(count, chunk_size=chunk_rows, seed=seed)):
         frame = chunk.to_pandas() if isinstance(chunk, pa.Table) else chunk
         # the model's Arrow schema, not pandas' guess, so decimal(38,10) and string stay as staged
         schema = chunk.schema if isinstance(chunk, pa.Table) else None
-        if reference is None:
+        if prepared is None:
             yield pa.Table.from_pandas(frame, schema=schema, preserve_index=False), None
             continue
         refill_seed = int(np.random.SeedSequence([seed, index, 1]).generate_state(1)[0])
-        filtered, summary = apply_filters(frame, train=reference[0], holdout=reference[1], settings=settings,
+        filtered, summary = apply_filters(frame, settings=settings, prepared=prepared,
                                           resample=_resampler(synthesizer, refill_seed), seed=refill_seed)  # fmt: skip
         yield pa.Table.from_pandas(filtered, schema=schema, preserve_index=False), summary
 
