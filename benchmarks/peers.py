@@ -7,14 +7,19 @@ child process (benchmarks.child), so heavy imports (torch, SDV) never touch the 
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
 
 QUICK_CTGAN_EPOCHS = 30  # quick mode only; the table labels the row with the cap
+# Quick mode only, labelled in the table: TabularARGN's default fit takes 3-13 min per dataset on
+# this 2-core box (BENCHMARKS.md), which alone would break bench-quick's 10-minute budget.
+QUICK_ARGN_MINUTES = 2.5
 
 
 class Fitted(Protocol):
@@ -33,6 +38,7 @@ class Peer:
     build: Callable[[int, bool], Fitted]  # (seed, quick) -> unfitted synthesizer
     skip_reason: Callable[[], str | None] = field(default=lambda: None)
     label: Callable[[bool], str] | None = None  # table label; may depend on quick mode
+    version: Callable[[], str] = field(default=lambda: "0")  # keys --resume records to the code that made them
 
     def display(self, quick: bool) -> str:
         """Row label in the table (e.g. says when epochs were capped)."""
@@ -53,6 +59,28 @@ def _synthpipe_skip() -> str | None:
     return None
 
 
+def _synthpipe_version() -> str:
+    """A hash of the engine's source: any engine change invalidates synthpipe's resumable records."""
+    import hashlib
+
+    import synthpipe.engine as engine
+
+    files = sorted(Path(engine.__file__).parent.rglob("*.py"))
+    return hashlib.sha1(b"".join(f.read_bytes() for f in files)).hexdigest()[:10]
+
+
+def _package_version(dist: str) -> Callable[[], str]:
+    """A peer's installed package version (or "absent")."""
+
+    def version() -> str:
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            return "absent"
+
+    return version
+
+
 def _synthpipe(seed: int, quick: bool) -> Fitted:
     from synthpipe.engine import Synthesizer
 
@@ -65,13 +93,14 @@ def _synthpipe(seed: int, quick: bool) -> Fitted:
 class _ARGN:
     """TabularARGN with defaults; a private workspace dir so parallel runs never share state."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, quick: bool) -> None:
         import tempfile
 
         from mostlyai.engine import TabularARGN
 
         self._tmp = tempfile.TemporaryDirectory(prefix="argn-")
-        self.model = TabularARGN(workspace_dir=self._tmp.name, random_state=seed, verbose=0)
+        cap = {"max_training_time": QUICK_ARGN_MINUTES} if quick else {}
+        self.model = TabularARGN(workspace_dir=self._tmp.name, random_state=seed, verbose=0, **cap)
 
     def fit(self, df: pd.DataFrame) -> Any:
         return self.model.fit(df)
@@ -127,7 +156,13 @@ PEERS: dict[str, Peer] = {
     p.name: p
     for p in [
         Peer("synthpipe", _synthpipe, _synthpipe_skip),
-        Peer("TabularARGN", lambda s, q: _ARGN(s), _module_skip("mostlyai.engine")),
+        Peer(
+            "TabularARGN",
+            _ARGN,
+            _module_skip("mostlyai.engine"),
+            lambda q: f"TabularARGN (fit ≤ {QUICK_ARGN_MINUTES:g} min)" if q else "TabularARGN",
+            _package_version("mostlyai-engine"),
+        ),
         Peer("GaussianCopula", lambda s, q: _SDV("GaussianCopulaSynthesizer"), _module_skip("sdv")),
         Peer("TVAE", lambda s, q: _SDV("TVAESynthesizer"), _module_skip("sdv")),
         Peer(
@@ -135,6 +170,7 @@ PEERS: dict[str, Peer] = {
             _ctgan,
             _module_skip("sdv"),
             lambda q: f"CTGAN ({QUICK_CTGAN_EPOCHS} epochs)" if q else "CTGAN",
+            _package_version("sdv"),
         ),
     ]
 }

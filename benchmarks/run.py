@@ -59,7 +59,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--qa", action=argparse.BooleanOptionalAction, help="mostlyai-qa judge on/off")
     p.add_argument("--scale", action=argparse.BooleanOptionalAction, help="scale section on/off")
     p.add_argument("--scale-rows", help="comma list of row counts for the scale section")
-    p.add_argument("--resume", action="store_true", help="reuse this date+mode's finished runs")
+    p.add_argument("--resume", action="store_true", help="reuse finished runs (same mode and code)")
     p.add_argument("--collect", action="store_true", help="only tabulate finished runs; start none")
     p.add_argument("--out", type=Path, default=RESULTS_DIR)
     p.add_argument("--note", action="append", default=[], help="a line for the results' preamble")
@@ -170,25 +170,30 @@ def _brief(rec: dict) -> str:
 
 def run_all(cfg: dict, work: Path, resume: bool | str) -> tuple[list[dict], dict[str, Any]]:
     """The main loop over datasets × seeds × synthesizers, one child at a time."""
-    runs, infos = [], {}
+    runs, infos, ready = [], {}, {}
     for name in cfg["datasets"]:
         info, trn_p, hol_p = prepare_dataset(name)
         infos[name] = info
         if trn_p is None or hol_p is None:
             _say(f"{name}: skipped ({info['error']})")
             continue
-        for seed in cfg["seeds"]:
+        ready[name] = (trn_p, hol_p)
+    # seeds outermost: an interrupted full run still holds a complete table for its first seed
+    for seed in cfg["seeds"]:
+        for name, (trn_p, hol_p) in ready.items():
             for peer in cfg["peers"]:
                 runs.append(_run_cached(name, peer, seed, (trn_p, hol_p), cfg, work, resume))
     return runs, infos
 
 
 def _run_cached(name: str, peer: str, seed: int, paths: tuple, cfg: dict, work: Path, resume: bool | str) -> dict:
-    """--resume reuses a finished record of this date and mode (long full runs survive a crash).
+    """--resume reuses a finished record of this mode made by the same synthesizer code.
 
-    resume == "collect" starts nothing: runs without a record show as not finished.
+    The record's name carries the synthesizer's version (package version, or a hash of synthpipe's
+    engine source), so a full run can be continued across days and an engine change re-runs only
+    synthpipe's rows. resume == "collect" starts nothing: runs without a record show as not finished.
     """
-    done = work / f"{name}-{peer}-{seed}.record.json"
+    done = work / f"{name}-{peer}-{seed}-{PEERS[peer].version()}.record.json"
     rec = json.loads(done.read_text()) if resume and done.exists() else {}
     if rec.get("status") in ("ok", "skipped"):  # failed runs (e.g. a timeout) are retried
         _say(f"{name} {peer} seed {seed}: reused ({_brief(rec)})")
@@ -197,7 +202,10 @@ def _run_cached(name: str, peer: str, seed: int, paths: tuple, cfg: dict, work: 
         base = {"dataset": name, "peer": peer, "seed": seed, "label": PEERS[peer].display(cfg["quick"])}
         return {**base, "status": "skipped", "reason": "not finished when the results were collected"}
     _say(f"{name} {peer} seed {seed}: running")
+    load_before = os.getloadavg()[0]
     rec = one_run(name, peer, seed, paths, cfg, work)
+    rec["load_avg"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]  # how shared the box was
+    rec["finished"] = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
     done.write_text(json.dumps(rec, default=str))
     _say(f"{name} {peer} seed {seed}: {_brief(rec)}")
     return rec
@@ -211,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     cfg = config(args)
     date = dt.date.today().isoformat()
-    work = CACHE_DIR / "runs" / f"{date}-{args.mode}"
+    work = CACHE_DIR / "runs" / args.mode
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     runs, infos = run_all(cfg, work, "collect" if args.collect else args.resume)

@@ -119,14 +119,24 @@ def render(result: dict[str, Any]) -> str:
 
 
 def _reuse_note(runs: list[dict[str, Any]]) -> list[str]:
-    """A resumed run mixes invocations: say which rows came from an earlier one."""
-    reused = [f"{r['dataset']}/{r['label']}/seed {r['seed']}" for r in runs if r.get("reused")]
-    if not reused:
-        return []
-    return [
-        f"{len(reused)} run(s) reused from an earlier invocation of the same date (--resume): "
-        f"{', '.join(reused)}; 'Whole run' wall time covers only the last invocation."
-    ]
+    """A resumed run mixes invocations and machine loads: say how many, when and how loaded."""
+    notes = []
+    reused = [r for r in runs if r.get("reused")]
+    if reused:
+        notes.append(
+            f"{len(reused)} of {len(runs)} run(s) reused from earlier invocations (--resume); "
+            "'Whole run' wall time covers only the last invocation."
+        )
+    finished = sorted(r["finished"] for r in runs if r.get("finished"))
+    if finished:
+        notes.append(f"runs finished between {finished[0]} and {finished[-1]}.")
+    loads = [max(r["load_avg"]) for r in runs if r.get("load_avg")]
+    if loads:
+        notes.append(
+            f"1-min load average around each run (2 cores): median {statistics.median(loads):.1f}, "
+            f"max {max(loads):.1f}; cost ratios are same-run but not same-load."
+        )
+    return notes
 
 
 def _summary(records: list[dict[str, Any]], missed: list[str]) -> str:
