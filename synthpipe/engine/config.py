@@ -61,6 +61,9 @@ class EngineConfig(BaseModel):
         description="numeric/date extremes are clipped to this quantile (privacy)",
     )
     clip_min_count: int = Field(5, ge=0, description="and at least this many rows lie beyond each clip point (privacy)")
+    calibrate_marginals: bool = Field(
+        True, description="after training, rake each column's output biases onto its training marginal"
+    )
     detect_identifiers: bool = Field(True, description="regenerate unique key columns, never learn them")
     detect_constraints: bool = Field(True, description="find a <= b relations and keep them")
     constraint_min_rows: int = Field(20, ge=1, description="rows needed to trust a detected relation")

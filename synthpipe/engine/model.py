@@ -87,6 +87,12 @@ def init_network(
     return Network(sizes.astype(np.int64), hidden, A, b1, W2, b2, in_sizes, in_map)
 
 
+def token_shares(codes: np.ndarray, sizes: np.ndarray) -> list[np.ndarray]:
+    """Per column, smoothed token shares (+0.5 per token: never zero, so logs stay finite)."""
+    n = codes.shape[0]
+    return [(np.bincount(codes[:, j], minlength=int(k)) + 0.5) / (n + 0.5 * int(k)) for j, k in enumerate(sizes)]
+
+
 def autoregressive_mask(sizes: np.ndarray, hidden: int) -> np.ndarray:
     """(T, D*H) float32: token rows of column k may only feed heads j > k."""
     owner = np.repeat(np.arange(sizes.size), sizes)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from synthpipe.engine._threads import one_blas_thread
-from synthpipe.engine.model import Network, autoregressive_mask, init_network, loss_and_grads
+from synthpipe.engine.model import Network, autoregressive_mask, init_network, loss_and_grads, token_shares
 
 Progress = Callable[[str, float], None]
 LR_PATIENCE = 2  # epochs without improvement before the step size is halved
@@ -156,8 +156,5 @@ def _evaluate(net: Network, codes: np.ndarray, chunk: int = 8192) -> float:
 
 
 def _marginals(codes: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    parts = [
-        (np.bincount(codes[:, j], minlength=int(k)) + 0.5) / (codes.shape[0] + 0.5 * int(k))
-        for j, k in enumerate(sizes)
-    ]
+    parts = token_shares(codes, sizes)
     return np.concatenate(parts) if parts else np.zeros(0)
