@@ -39,6 +39,7 @@ class Peer:
     skip_reason: Callable[[], str | None] = field(default=lambda: None)
     label: Callable[[bool], str] | None = None  # table label; may depend on quick mode
     version: Callable[[], str] = field(default=lambda: "0")  # keys --resume records to the code that made them
+    slow: bool = False  # runs after every fast synthesizer has covered all datasets and seeds
 
     def display(self, quick: bool) -> str:
         """Row label in the table (e.g. says when epochs were capped)."""
@@ -171,6 +172,7 @@ PEERS: dict[str, Peer] = {
             _module_skip("sdv"),
             lambda q: f"CTGAN ({QUICK_CTGAN_EPOCHS} epochs)" if q else "CTGAN",
             _package_version("sdv"),
+            slow=True,
         ),
     ]
 }

@@ -178,11 +178,13 @@ def run_all(cfg: dict, work: Path, resume: bool | str) -> tuple[list[dict], dict
             _say(f"{name}: skipped ({info['error']})")
             continue
         ready[name] = (trn_p, hol_p)
-    # seeds outermost: an interrupted full run still holds a complete table for its first seed
-    for seed in cfg["seeds"]:
-        for name, (trn_p, hol_p) in ready.items():
-            for peer in cfg["peers"]:
-                runs.append(_run_cached(name, peer, seed, (trn_p, hol_p), cfg, work, resume))
+    # Fast synthesizers first over every seed and dataset, then the slow ones (TVAE, CTGAN: hours),
+    # seeds outermost within each: an interrupted full run still holds the most complete tables.
+    for slow in (False, True):
+        for seed in cfg["seeds"]:
+            for name, (trn_p, hol_p) in ready.items():
+                for peer in [p for p in cfg["peers"] if PEERS[p].slow == slow]:
+                    runs.append(_run_cached(name, peer, seed, (trn_p, hol_p), cfg, work, resume))
     return runs, infos
 
 
