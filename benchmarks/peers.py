@@ -156,7 +156,7 @@ def _ctgan(seed: int, quick: bool) -> Fitted:
 PEERS: dict[str, Peer] = {
     p.name: p
     for p in [
-        Peer("synthpipe", _synthpipe, _synthpipe_skip),
+        Peer("synthpipe", _synthpipe, _synthpipe_skip, version=_synthpipe_version),
         Peer(
             "TabularARGN",
             _ARGN,
@@ -164,8 +164,19 @@ PEERS: dict[str, Peer] = {
             lambda q: f"TabularARGN (fit ≤ {QUICK_ARGN_MINUTES:g} min)" if q else "TabularARGN",
             _package_version("mostlyai-engine"),
         ),
-        Peer("GaussianCopula", lambda s, q: _SDV("GaussianCopulaSynthesizer"), _module_skip("sdv")),
-        Peer("TVAE", lambda s, q: _SDV("TVAESynthesizer"), _module_skip("sdv")),
+        Peer(
+            "GaussianCopula",
+            lambda s, q: _SDV("GaussianCopulaSynthesizer"),
+            _module_skip("sdv"),
+            version=_package_version("sdv"),
+        ),
+        Peer(
+            "TVAE",
+            lambda s, q: _SDV("TVAESynthesizer"),
+            _module_skip("sdv"),
+            version=_package_version("sdv"),
+            slow=True,
+        ),
         Peer(
             "CTGAN",
             _ctgan,
