@@ -235,10 +235,11 @@ def main(argv: list[str] | None = None) -> None:
         "runs": runs,
         "notes": args.note,
     }
-    if cfg["scale"] and not args.collect:
+    if cfg["scale"]:
         from benchmarks.scale import scale_section
 
-        result["scale"], result["scale_md"] = scale_section(cfg["scale_rows"], work)
+        resume = "collect" if args.collect else args.resume
+        result["scale"], result["scale_md"] = scale_section(cfg["scale_rows"], work, resume)
     result["total_s"] = time.perf_counter() - started
     write_results(result, args.out)
 

@@ -125,14 +125,33 @@ def _fit_generate(features: Path, rows: int, folder: Path) -> tuple[dict, dict]:
     return fit, gen
 
 
-def scale_section(rows_list: list[int], work: Path) -> tuple[list[dict], list[str]]:
-    """Run every row count (smallest first) against one PostgreSQL cluster; JSON + Markdown."""
-    records = []
-    with postgres() as (pg_url, note):
-        for rows in sorted(rows_list):
-            records.append(scale_one(rows, pg_url, note, work))
-            _cleanup(work / f"scale-{rows}")
-    return records, scale_markdown(records, note)
+def scale_section(rows_list: list[int], work: Path, resume: bool | str = False) -> tuple[list[dict], list[str]]:
+    """Run every row count (smallest first) against one PostgreSQL cluster; JSON + Markdown.
+
+    Like the synthesizer runs, each row count's record is kept (keyed by synthpipe's engine
+    version) so `--resume` reuses it and `--collect` tabulates it without starting anything.
+    """
+    from benchmarks.peers import PEERS
+
+    version = PEERS["synthpipe"].version()
+    cached = {rows: work / f"scale-{rows}-{version}.record.json" for rows in rows_list}
+    records: dict[int, dict] = {
+        rows: json.loads(path.read_text()) for rows, path in cached.items() if resume and path.exists()
+    }
+    todo = [rows for rows in sorted(rows_list) if rows not in records]
+    note = "not started"
+    if todo and resume == "collect":
+        records |= {rows: {"rows": rows, **{s: _skip("not run yet") for s in STAGES}} for rows in todo}
+        todo = []
+    if todo:
+        with postgres() as (pg_url, note):
+            for rows in todo:
+                records[rows] = scale_one(rows, pg_url, note, work) | {"postgres": note}
+                cached[rows].write_text(json.dumps(records[rows], default=str))
+                _cleanup(work / f"scale-{rows}")
+    ordered = [records[rows] for rows in sorted(records)]
+    notes = sorted({str(r["postgres"]) for r in ordered if r.get("postgres")})
+    return ordered, scale_markdown(ordered, "; ".join(notes) or note)
 
 
 def _cleanup(folder: Path) -> None:
