@@ -62,7 +62,11 @@ class EngineConfig(BaseModel):
     )
     clip_min_count: int = Field(5, ge=0, description="and at least this many rows lie beyond each clip point (privacy)")
     calibrate_marginals: bool = Field(
-        True, description="after training, rake each column's output biases onto its training marginal"
+        False,
+        description=(
+            "after training, rake each column's output biases onto its training marginal; off by default: "
+            "column shapes +0.005-0.007 (hi, movies, booking) but TSTR on booking fell 0.300 -> 0.276"
+        ),
     )
     detect_identifiers: bool = Field(True, description="regenerate unique key columns, never learn them")
     detect_constraints: bool = Field(True, description="find a <= b relations and keep them")
