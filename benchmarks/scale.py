@@ -133,8 +133,10 @@ def scale_section(rows_list: list[int], work: Path, resume: bool | str = False) 
     """
     from benchmarks.peers import PEERS
 
-    version = PEERS["synthpipe"].version()
-    cached = {rows: work / f"scale-{rows}-{version}.record.json" for rows in rows_list}
+    def record_path(rows: int) -> Path:  # the engine source as it is right before this row count runs
+        return work / f"scale-{rows}-{PEERS['synthpipe'].version()}.record.json"
+
+    cached = {rows: record_path(rows) for rows in rows_list}
     records: dict[int, dict] = {
         rows: json.loads(path.read_text()) for rows, path in cached.items() if resume and path.exists()
     }
@@ -146,8 +148,9 @@ def scale_section(rows_list: list[int], work: Path, resume: bool | str = False) 
     if todo:
         with postgres() as (pg_url, note):
             for rows in todo:
+                path = record_path(rows)
                 records[rows] = scale_one(rows, pg_url, note, work) | {"postgres": note}
-                cached[rows].write_text(json.dumps(records[rows], default=str))
+                path.write_text(json.dumps(records[rows], default=str))
                 _cleanup(work / f"scale-{rows}")
     ordered = [records[rows] for rows in sorted(records)]
     notes = sorted({str(r["postgres"]) for r in ordered if r.get("postgres")})
