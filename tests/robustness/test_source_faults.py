@@ -70,17 +70,24 @@ def test_wrong_password_is_an_auth_error_that_never_shows_either_password(
 
 DROP_SQL = (
     "SELECT i AS id, (i % 7) AS v, 'label-' || (i % 5) AS label "
-    "FROM generate_series(1, 400) AS g(i), LATERAL (SELECT pg_sleep(CASE WHEN i = 250 THEN 2 ELSE 0 END)) AS s"
+    "FROM generate_series(1, 400) AS g(i), LATERAL (SELECT pg_sleep(CASE WHEN i = 250 THEN 5 ELSE 0 END)) AS s"
 )
-"""Streams 400 rows; at row 250 the server sleeps 2 s, by when earlier batches are written (mid-stream)."""
+"""Streams 400 rows; at row 250 the server sleeps, by when earlier batches are written (mid-stream).
+
+5 s leaves a loaded machine time to see the sleep (the killer polls every 50 ms and ends it at
+once); the undisturbed rerun at the end waits it out."""
 
 
-def terminate_when_sleeping(url: str, stop: threading.Event) -> None:
+def terminate_when_sleeping(url: str, stop: threading.Event, ready: threading.Event) -> None:
     """From a second connection: kill the backend streaming DROP_SQL once it sits in pg_sleep.
 
-    Matched by application name: while streaming, the backend's query text is the cursor's FETCH."""
-    engine = sa.create_engine(url)
+    Matched by application name: while streaming, the backend's query text is the cursor's FETCH.
+    ``ready`` is set once connected, so the extract never starts before the killer can watch.
+    Autocommit: PostgreSQL caches pg_stat_activity for the length of a transaction, so one long
+    transaction would poll the same stale snapshot and never see the streaming backend."""
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
+        ready.set()
         while not stop.is_set():
             killed = connection.exec_driver_sql(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -97,9 +104,10 @@ def test_connection_dropped_mid_stream_is_transient_and_stages_nothing(
 ) -> None:
     query = write_query(tmp_path / "sql", DROP_SQL)
     written = count_written_batches(monkeypatch)
-    stop = threading.Event()
-    killer = threading.Thread(target=terminate_when_sleeping, args=(pg_server.url, stop), daemon=True)
+    stop, ready = threading.Event(), threading.Event()
+    killer = threading.Thread(target=terminate_when_sleeping, args=(pg_server.url, stop, ready), daemon=True)
     killer.start()
+    assert ready.wait(timeout=60), "the killer connection did not open"
     try:
         with pytest.raises(SourceUnreachable) as caught:
             extract(query=query, source=f"{pg_server.url}?application_name=robustness-drop",
