@@ -89,7 +89,11 @@ def _demo_fingerprint() -> str:
     """The demo generator is still evolving: its source text keys the cached split."""
     import synthpipe.demo as demo
 
-    files = sorted(Path(demo.__file__).parent.glob("*.[ps][yq]*"))
+    return source_digest(sorted(Path(demo.__file__).parent.glob("*.[ps][yq]*")))
+
+
+def source_digest(files: list[Path]) -> str:
+    """SHA-1 of the files' bytes in order: changes whenever the code that makes a result changes."""
     return hashlib.sha1(b"".join(f.read_bytes() for f in files)).hexdigest()
 
 

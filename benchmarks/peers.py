@@ -62,12 +62,10 @@ def _synthpipe_skip() -> str | None:
 
 def _synthpipe_version() -> str:
     """A hash of the engine's source: any engine change invalidates synthpipe's resumable records."""
-    import hashlib
-
     import synthpipe.engine as engine
+    from benchmarks.datasets import source_digest
 
-    files = sorted(Path(engine.__file__).parent.rglob("*.py"))
-    return hashlib.sha1(b"".join(f.read_bytes() for f in files)).hexdigest()[:10]
+    return source_digest(sorted(Path(engine.__file__).parent.rglob("*.py")))[:10]
 
 
 def _package_version(dist: str) -> Callable[[], str]:
