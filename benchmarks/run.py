@@ -1,8 +1,10 @@
 """Benchmark driver: `python -m benchmarks.run --mode quick|full [options]`.
 
 For every dataset × seed × synthesizer: one child process fits and samples (benchmarks.child), then
-the judges score the synthetic rows here in the parent. Strictly one heavy process at a time: the
-box is shared and the cost numbers would be meaningless otherwise. Writes
+the judges score the synthetic rows here in the parent. One heavy child at a time per driver. To
+finish a full run sooner, a second `--resume` driver may share the work: each row is claimed by
+one driver (a claim file next to its record) and the other skips it; cost numbers are then measured
+on a shared box, which each record's load average shows. Writes
 `benchmarks/results/<date>-<mode>.md` and `.json`.
 """
 
@@ -203,14 +205,51 @@ def _run_cached(name: str, peer: str, seed: int, paths: tuple, cfg: dict, work: 
     if resume == "collect":
         base = {"dataset": name, "peer": peer, "seed": seed, "label": PEERS[peer].display(cfg["quick"])}
         return {**base, "status": "skipped", "reason": "not finished when the results were collected"}
-    _say(f"{name} {peer} seed {seed}: running")
-    load_before = os.getloadavg()[0]
-    rec = one_run(name, peer, seed, paths, cfg, work)
-    rec["load_avg"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]  # how shared the box was
-    rec["finished"] = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
-    done.write_text(json.dumps(rec, default=str))
+    claim = done.with_suffix(".claim")
+    if not _claim(claim):
+        _say(f"{name} {peer} seed {seed}: running in another driver ({claim.name})")
+        base = {"dataset": name, "peer": peer, "seed": seed, "label": PEERS[peer].display(cfg["quick"])}
+        return {**base, "status": "skipped", "reason": "running in another bench driver"}
+    try:
+        _say(f"{name} {peer} seed {seed}: running")
+        load_before = os.getloadavg()[0]
+        rec = one_run(name, peer, seed, paths, cfg, work)
+        rec["load_avg"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]  # how shared the box was
+        rec["finished"] = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        done.write_text(json.dumps(rec, default=str))
+    finally:
+        claim.unlink(missing_ok=True)
     _say(f"{name} {peer} seed {seed}: {_brief(rec)}")
     return rec
+
+
+def _claim(path: Path) -> bool:
+    """Take the row for this driver; a claim left by a driver that died is taken over."""
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            if _alive(path):
+                return False
+            path.unlink(missing_ok=True)
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return True
+    return False
+
+
+def _alive(claim: Path) -> bool:
+    """Whether the driver that wrote the claim still runs (an empty claim is being written)."""
+    try:
+        pid = claim.read_text().strip()
+        if pid:
+            os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError, FileNotFoundError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def main(argv: list[str] | None = None) -> None:
