@@ -1,6 +1,14 @@
-"""Marginal calibration: nudge each column head's output biases until the sampled marginals match.
+"""Output-bias corrections after training: a teacher-forced refit (on by default) and marginal
+calibration from samples (off by default).
 
-Why: the network learns every column as a conditional given the columns before it; small errors
+Most of the marginal drift measured on the benchmark datasets was in the heads themselves: their
+predicted token shares, averaged over the real rows' contexts, were 1-3 points off the training
+shares at the early-stopping epoch. ``refit_output_biases`` closes that gap with the rest of the
+network frozen (median SDMetrics quality on /tmp/eval.py, seeds 0-2: hi 0.982 -> 0.989, booking
+0.981 -> 0.987 (5 seeds, TSTR R² 0.300 -> 0.294, TRTR 0.303), movies 0.987 -> 0.991; diamonds
+and cars unchanged).
+
+Marginal calibration, why: the network learns every column as a conditional given the columns before it; small errors
 in those conditionals add up, so a column late in the chain can drift from its own distribution
 (e.g. a 92%-null rating column whose non-null categories came out 5 points off). After training,
 the model is sampled, each column's token frequencies are compared with the training
@@ -20,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synthpipe.engine.model import Network, sample_tokens, token_shares
+from synthpipe.engine.model import Network, one_hot, sample_tokens, softmax, token_shares
 
 CALIBRATION_ROWS = 40_000  # rows sampled per pass: frequency noise ~ 1/sqrt(rows * share)
 CALIBRATION_PASSES = 2
@@ -59,3 +67,45 @@ def _significant(p: np.ndarray, q: np.ndarray, rows: int) -> np.ndarray:
 
 def _tv(p: np.ndarray, q: np.ndarray) -> float:
     return float(0.5 * np.abs(p - q).sum())
+
+
+BIAS_REFIT_ITERATIONS = 4
+BIAS_REFIT_CHUNK = 8192  # rows per forward pass: bounds the hidden activations' memory
+
+
+def refit_output_biases(net: Network, codes: np.ndarray) -> dict[str, float]:
+    """Finish fitting the output biases on the training rows (teacher-forced), everything else frozen.
+
+    Why: early stopping ends training while the biases still wobble with the minibatch noise; the
+    heads' average predicted share of a token was measured 1-3 points off its training share
+    (movies: 'Action' 1.4, 'r8' 3.0), and sampling inherits that drift. With the rest frozen, the
+    likelihood is convex in the biases and its optimum is where each head's predicted shares,
+    averaged over the real rows' contexts, equal the training shares; the fixed-point step
+    ``b += log(share / predicted)`` reaches it in a few passes. Unlike sampled calibration, every
+    context keeps its own conditional: only the bias the network already has is completed.
+    """
+    target = token_shares(codes, net.sizes)
+    before = after = 0.0
+    for step in range(BIAS_REFIT_ITERATIONS + 1):
+        predicted = _mean_predicted(net, codes)
+        gap = max((_tv(p, q) for p, q in zip(target, predicted, strict=True)), default=0.0)
+        before = gap if step == 0 else before
+        after = gap
+        if step == BIAS_REFIT_ITERATIONS:
+            break
+        for j, (p, q) in enumerate(zip(target, predicted, strict=True)):
+            shift = np.clip(np.log(p / np.maximum(q, 1e-12)), -MAX_STEP, MAX_STEP)
+            net.b2[net.offsets[j] : net.offsets[j + 1]] += shift.astype(np.float32)
+    return {"max_tv_before": round(before, 5), "max_tv_after": round(after, 5)}
+
+
+def _mean_predicted(net: Network, codes: np.ndarray) -> list[np.ndarray]:
+    """Per column, the head's predicted token shares averaged over the rows' real contexts."""
+    sums = [np.zeros(int(k)) for k in net.sizes]
+    offsets, h = net.offsets, net.hidden
+    for start in range(0, codes.shape[0], BIAS_REFIT_CHUNK):
+        hidden = np.maximum(one_hot(net, codes[start : start + BIAS_REFIT_CHUNK]) @ net.A + net.b1, 0.0)
+        for j in range(net.n_columns):
+            cols = slice(offsets[j], offsets[j + 1])
+            sums[j] += softmax(hidden[:, j * h : (j + 1) * h] @ net.W2[:, cols] + net.b2[cols]).sum(axis=0)
+    return [s / max(codes.shape[0], 1) for s in sums]

@@ -68,6 +68,10 @@ class EngineConfig(BaseModel):
             "column shapes +0.005-0.007 (hi, movies, booking) but TSTR on booking fell 0.300 -> 0.276"
         ),
     )
+    refit_output_biases: bool = Field(
+        True,
+        description="after early stopping, finish fitting the output biases on the training rows' contexts",
+    )
     detect_identifiers: bool = Field(True, description="regenerate unique key columns, never learn them")
     detect_constraints: bool = Field(True, description="find a <= b relations and keep them")
     constraint_min_rows: int = Field(20, ge=1, description="rows needed to trust a detected relation")

@@ -129,7 +129,7 @@ def loss_and_grads(
     for j in range(net.n_columns):
         cols, hs = slice(offsets[j], offsets[j + 1]), slice(j * h, (j + 1) * h)
         logits = Hd[:, hs] @ net.W2[:, cols] + net.b2[cols]
-        probs = _softmax(logits)
+        probs = softmax(logits)
         picked = probs[np.arange(batch), codes[:, j]]
         total += float(-np.log(np.maximum(picked, 1e-12)).sum())
         if with_grads:
@@ -150,7 +150,7 @@ def loss_and_grads(
     return total / batch, grads
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
+def softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
     np.exp(shifted, out=shifted)
     shifted /= shifted.sum(axis=1, keepdims=True)
@@ -192,7 +192,7 @@ def _sample_batch(net: Network, tables: list[np.ndarray], uniforms: np.ndarray) 
             z += tables[j][inputs[:, k]]
         np.maximum(z, 0.0, out=z)
         cols = slice(offsets[j], offsets[j + 1])
-        probs = _softmax(z @ net.W2[:, cols] + net.b2[cols])
+        probs = softmax(z @ net.W2[:, cols] + net.b2[cols])
         tokens[:, j] = _draw(probs, uniforms[:, j]) + offsets[j]
         inputs[:, j] = net.in_map[tokens[:, j]]
     return (tokens - offsets[:-1][None, :]).astype(np.int32)

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from synthpipe.engine import artifact, constraints
-from synthpipe.engine.calibration import calibrate
+from synthpipe.engine.calibration import calibrate, refit_output_biases
 from synthpipe.engine.codecs import Codec, build_codec
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.config import EngineConfig, make_config
@@ -120,6 +120,7 @@ class Synthesizer:
         maps = [self._codecs[i].input_map(self.config.input_bins) for i in self._learned]
         result = train(trn, val, sizes, settings, report, maps)
         self._net = result.net
+        refit = refit_output_biases(result.net, codes) if self.config.refit_output_biases else None
         calibrated = calibrate(result.net, codes, self.config.seed) if self.config.calibrate_marginals else None
         self._training = {
             "engine": "autoregressive-mlp",
@@ -130,6 +131,7 @@ class Synthesizer:
             "stopped_by": result.stopped_by,
             "validation_rows": int(n_val),
             "validation_loss": round(result.val_loss, 5),
+            "bias_refit": refit,
             "marginal_calibration": calibrated,
         }
 
