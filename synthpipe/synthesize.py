@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,15 @@ from synthpipe.report import Gates, check_gates
 from synthpipe.report import evaluate as evaluate_report
 from synthpipe.stores import Store
 from synthpipe.workspace import Workspace, as_store
-from synthpipe.writers import read_table, schema_from_json
+from synthpipe.writers import (
+    TableWriter,
+    closed_on_error,
+    count_rows,
+    open_batches,
+    open_writer,
+    read_table,
+    schema_from_json,
+)
 
 Progress = Callable[[str, float], None]
 MIN_ROWS = 10
@@ -96,23 +105,82 @@ def train(
     """
     started = time.perf_counter()
     workspace = Workspace(staging, name=name, run_id=run_id)
-    table = read_staged(features_uri, workspace)
-    train_table, holdout_table = split_holdout(table, fraction=holdout_fraction, seed=seed)
-    train_uri = _write_parquet(workspace, workspace.train_key(), train_table)
-    holdout_uri = _write_parquet(workspace, workspace.holdout_key(), holdout_table)
     synthesizer = Synthesizer(seed=seed, **(engine or {}))
-    synthesizer.fit(train_table, progress=progress)
+    split = _stream_split(features_uri, workspace, holdout_fraction, seed, synthesizer.config.max_training_rows)
+    synthesizer.fit(split.sample, progress=progress)
     model_uri = workspace.uri(workspace.model_key())
     synthesizer.save(model_uri, storage_options=workspace.store.storage_options)
     return TrainResult(
         model_uri=model_uri,
-        train_uri=train_uri,
-        holdout_uri=holdout_uri,
-        rows=table.num_rows,
-        train_rows=train_table.num_rows,
-        holdout_rows=holdout_table.num_rows,
+        train_uri=split.train_uri,
+        holdout_uri=split.holdout_uri,
+        rows=split.rows,
+        train_rows=split.train_rows,
+        holdout_rows=split.rows - split.train_rows,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+@dataclass(frozen=True)
+class _Split:
+    train_uri: str
+    holdout_uri: str
+    rows: int
+    train_rows: int
+    sample: pa.Table
+
+
+def _stream_split(uri: str, workspace: Workspace, fraction: float, seed: int, max_training_rows: int) -> _Split:
+    """Split the staged features into train/holdout files batch by batch and keep the engine's sample.
+
+    Why streamed: the staged result can be far larger than memory; only two row masks (a few bytes
+    per row) and the bounded training sample are held. The masks are the ones a whole-table split
+    would use, and the sample is the one the engine would draw itself, so results do not depend on
+    whether the table fits in memory.
+    """
+    options, schema = workspace.store.storage_options, _staged_schema(uri, workspace)
+    rows = count_rows(uri, storage_options=options, schema=schema)
+    in_holdout = holdout_mask(rows, fraction=fraction, seed=seed)
+    train_rows = rows - int(in_holdout.sum())
+    in_sample = training_sample_mask(train_rows, max_training_rows, seed)
+    with (
+        open_batches(uri, storage_options=options, schema=schema) as (table_schema, batches),
+        workspace.store.atomic_writer(workspace.train_key()) as train_handle,
+        workspace.store.atomic_writer(workspace.holdout_key()) as holdout_handle,
+    ):
+        train_out, holdout_out = (
+            open_writer(train_handle, table_schema, "parquet"),
+            open_writer(holdout_handle, table_schema, "parquet"),
+        )
+        with closed_on_error(train_out), closed_on_error(holdout_out):
+            kept = list(_route(batches, in_holdout, in_sample, train_out, holdout_out))
+            train_out.close()
+            holdout_out.close()
+    return _Split(
+        train_uri=workspace.uri(workspace.train_key()),
+        holdout_uri=workspace.uri(workspace.holdout_key()),
+        rows=rows,
+        train_rows=train_rows,
+        sample=pa.Table.from_batches(kept, schema=table_schema),
+    )
+
+
+def _route(
+    batches: Iterator[pa.RecordBatch],
+    in_holdout: np.ndarray,
+    in_sample: np.ndarray,
+    train_out: TableWriter,
+    holdout_out: TableWriter,
+) -> Iterator[pa.RecordBatch]:
+    """Write each batch's rows to train or holdout; yield the training rows the engine will use."""
+    start = train_start = 0
+    for batch in batches:
+        to_holdout = in_holdout[start : start + batch.num_rows]
+        train_part = batch.filter(pa.array(~to_holdout))
+        holdout_out.write(batch.filter(pa.array(to_holdout)))
+        train_out.write(train_part)
+        yield train_part.filter(pa.array(in_sample[train_start : train_start + train_part.num_rows]))
+        start, train_start = start + batch.num_rows, train_start + train_part.num_rows
 
 
 def generate(
@@ -236,33 +304,36 @@ def synthesize(
     )
 
 
-def read_staged(uri: str, workspace: Workspace) -> pa.Table:
-    """Read staged features; CSV gets its column types back from the schema JSON beside it."""
-    schema = None
+def _staged_schema(uri: str, workspace: Workspace) -> pa.Schema | None:
+    """Staged CSV gets its column types back from the schema JSON beside it (Parquet carries its own)."""
     if uri.endswith(".csv") and workspace.store.exists(workspace.schema_key()):
-        schema = schema_from_json(workspace.store.read_bytes(workspace.schema_key()).decode())
-    return read_table(uri, storage_options=workspace.store.storage_options, schema=schema)
+        return schema_from_json(workspace.store.read_bytes(workspace.schema_key()).decode())
+    return None
 
 
-def split_holdout(table: pa.Table, *, fraction: float, seed: int) -> tuple[pa.Table, pa.Table]:
+def holdout_mask(rows: int, *, fraction: float, seed: int) -> np.ndarray:
     """A seeded random split; the holdout stands in for 'real people the model never saw'."""
     if not 0 < fraction < 1:
         raise ConfigError(f"invalid holdout_fraction={fraction}; use a share between 0 and 1, e.g. 0.2")
-    if table.num_rows < MIN_ROWS:
+    if rows < MIN_ROWS:
         raise ConfigError(
-            f"the staged features have {table.num_rows} rows; synthesizing needs at least {MIN_ROWS} "
+            f"the staged features have {rows} rows; synthesizing needs at least {MIN_ROWS} "
             "(some are held out to check privacy); widen the query",
-            rows=table.num_rows,
+            rows=rows,
         )
-    order = np.random.default_rng(seed).permutation(table.num_rows)
-    cut = max(1, round(table.num_rows * fraction))
-    return table.take(np.sort(order[cut:])), table.take(np.sort(order[:cut]))
+    order = np.random.default_rng(seed).permutation(rows)
+    mask = np.zeros(rows, dtype=bool)
+    mask[order[: max(1, round(rows * fraction))]] = True
+    return mask
 
 
-def _write_parquet(workspace: Workspace, key: str, table: pa.Table) -> str:
-    with workspace.store.atomic_writer(key) as handle:
-        pq.write_table(table, handle, compression="zstd")
-    return workspace.uri(key)
+def training_sample_mask(rows: int, limit: int, seed: int) -> np.ndarray:
+    """The rows the engine trains on: all, or the same seeded sample ``Synthesizer.fit`` would draw."""
+    mask = np.ones(rows, dtype=bool)
+    if rows > limit:
+        mask[:] = False
+        mask[np.random.default_rng(seed).choice(rows, limit, replace=False)] = True
+    return mask
 
 
 def _prepared_filters(workspace: Workspace, settings: PrivacyFilters, seed: int) -> PreparedFilters | None:
