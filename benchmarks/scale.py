@@ -112,15 +112,14 @@ def _psql_copy(sql: Path, pg_url: str | None, note: str, folder: Path) -> dict[s
 
 
 def _fit_generate(features: Path, rows: int, folder: Path) -> tuple[dict, dict]:
-    """The engine's fit (save included) and its chunked generation of N rows."""
+    """The pipeline's train stage (split, fit, save) and the engine's chunked generation of N rows."""
     reason = _missing("synthpipe.engine", "Synthesizer")
     if reason:
         return _skip(reason), _skip(reason)
-    model = folder / "model"
-    fit = _py(["fit", "--features", str(features), "--model", str(model)], folder / "fit.log")
+    fit = _py(["fit", "--features", str(features), "--staging", str(folder / "train-stage")], folder / "fit.log")
     if fit["status"] != "ok":
         return fit, _skip("fit failed")
-    gen_args = ["generate", "--model", str(model), "--rows", str(rows)]
+    gen_args = ["generate", "--model", fit.pop("model_uri"), "--rows", str(rows)]
     gen = _py([*gen_args, "--out", str(folder / "synthetic.parquet")], folder / "generate.log")
     return fit, gen
 
@@ -177,8 +176,9 @@ def scale_markdown(records: list[dict], pg_note: str) -> list[str]:
             "fit s", "fit MB", "generate s", "generate rows/s", "generate MB"]  # fmt: skip
     lines = ["## Scale", "", f"PostgreSQL: {pg_note}. Query: `SELECT * FROM scale_features_N` "
              "(demo features resampled to N rows, fresh user ids). Seconds inside each stage "
-             "(extract: synthpipe's own timer; psql: the whole client process; fit: "
-             "`Synthesizer.fit` on the staged rows; generate: chunked `sample` to Parquet); MB: "
+             "(extract: synthpipe's own timer; psql: the whole client process; fit: the pipeline's "
+             "train stage (streamed train/holdout split, fit on the engine's bounded sample, save); "
+             "generate: chunked `sample` to Parquet); MB: "
              "peak RSS of the stage's process. Process wall times are in the JSON.",
              "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]  # fmt: skip
     for r in records:

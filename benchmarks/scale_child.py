@@ -2,8 +2,8 @@
 
     python -m benchmarks.scale_child make-data --rows N --out F.parquet [--pg-url URL --table T]
     python -m benchmarks.scale_child extract --sql Q.sql --pg-url URL --staging DIR --name NAME
-    python -m benchmarks.scale_child fit --features F.parquet --model DIR
-    python -m benchmarks.scale_child generate --model DIR --rows N --out S.parquet
+    python -m benchmarks.scale_child fit --features F.parquet --staging DIR   (prints the model's URI)
+    python -m benchmarks.scale_child generate --model URI --rows N --out S.parquet
 
 Each prints one JSON line (its own timings) as the last line of its output.
 """
@@ -94,27 +94,24 @@ def extract(sql: Path, pg_url: str, staging: Path, name: str) -> dict:
     return {"rows": res.rows, "uri": res.uri, "seconds": res.seconds}
 
 
-def fit(features: Path, model: Path) -> dict:
-    """Fit the default engine on the staged features and save the artifact."""
-    from synthpipe.engine import Synthesizer
+def fit(features: Path, staging: Path) -> dict:
+    """The pipeline's train stage on the staged rows: the seeded train/holdout split written to
+    STAGING (streamed), the engine fitted on its bounded sample, the model saved next to them."""
+    from synthpipe.synthesize import train
 
-    df = pd.read_parquet(features)
     start = time.perf_counter()
-    synth = Synthesizer(seed=0)
-    synth.fit(df)
-    fit_s = time.perf_counter() - start
-    synth.save(model.as_uri())
-    return {"rows": len(df), "fit_s": fit_s}
+    result = train(features_uri=str(features), staging=str(staging), name="scale", run_id="bench", seed=0)
+    return {"rows": result.rows, "fit_s": time.perf_counter() - start, "model_uri": result.model_uri}
 
 
-def generate(model: Path, rows: int, out: Path) -> dict:
-    """Load the artifact and stream N rows to Parquet in bounded chunks."""
+def generate(model: str, rows: int, out: Path) -> dict:
+    """Load the artifact and stream N rows to Parquet with the engine's chunked sampler."""
     from synthpipe.engine import Synthesizer
 
-    synth = Synthesizer.load(model.as_uri())
+    synth = Synthesizer.load(model)
     start, writer, done = time.perf_counter(), None, 0
-    while done < rows:
-        arrow = pa.Table.from_pandas(synth.sample(min(CHUNK_ROWS, rows - done)), preserve_index=False)
+    for chunk in synth.sample_chunks(rows, chunk_size=CHUNK_ROWS):
+        arrow = chunk if isinstance(chunk, pa.Table) else pa.Table.from_pandas(chunk, preserve_index=False)
         writer = writer or pq.ParquetWriter(out, arrow.schema)
         writer.write_table(arrow)
         done += arrow.num_rows
@@ -135,12 +132,12 @@ def main() -> None:
     p.add_argument("--staging", type=Path)
     p.add_argument("--name", default="scale_features")
     p.add_argument("--features", type=Path)
-    p.add_argument("--model", type=Path)
+    p.add_argument("--model", help="the model's URI, as the fit stage printed it")
     a = p.parse_args()
     stages = {
         "make-data": lambda: make_data(a.rows, a.out, a.pg_url, a.table),
         "extract": lambda: extract(a.sql, a.pg_url, a.staging, a.name),
-        "fit": lambda: fit(a.features, a.model),
+        "fit": lambda: fit(a.features, a.staging),
         "generate": lambda: generate(a.model, a.rows, a.out),
     }
     from benchmarks.child import peak_rss_mb
