@@ -230,19 +230,19 @@ def evaluate_command(
     max_mia_auc: Annotated[float | None, typer.Option(help="gate: maximum membership-inference AUC")] = None,
 ) -> None:
     """Write the quality & privacy report for any three tables; exit 3 when a gate fails."""
-    from synthpipe.report import Gates, check_gates, evaluate
+    from synthpipe.report import Gates, check_gates, evaluate, with_gates
     from synthpipe.writers import read_table
 
     frames = [read_table(str(path)).to_pandas() for path in (real, synthetic, holdout)]
+    gates = Gates(min_quality=min_quality, max_dcr_share=max_dcr_share,
+                  max_identical_share=max_identical_share, max_mia_auc=max_mia_auc)  # fmt: skip
     with console.status("evaluating"):
-        report = evaluate(real=frames[0], synthetic=frames[1], holdout=frames[2], target=target)
+        report = with_gates(evaluate(real=frames[0], synthetic=frames[1], holdout=frames[2], target=target), gates)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(report.to_json())
     (out / "report.html").write_text(report.to_html())
     console.print(f"quality {report.quality.score:.1f} ({report.quality.grade}), privacy {report.privacy.grade}; "
                   f"report: {out / 'report.html'}")  # fmt: skip
-    gates = Gates(min_quality=min_quality, max_dcr_share=max_dcr_share,
-                  max_identical_share=max_identical_share, max_mia_auc=max_mia_auc)  # fmt: skip
     failures = check_gates(report, gates)
     if failures:
         raise GateFailed("; ".join(f.message for f in failures), failures=[f.model_dump() for f in failures])

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from synthpipe.engine import Synthesizer
 from synthpipe.errors import ConfigError, GateFailed
 from synthpipe.privacy import PreparedFilters, PrivacyFilters, apply_filters, prepare_filters
-from synthpipe.report import Gates, check_gates
+from synthpipe.report import Gates, check_gates, with_gates
 from synthpipe.report import evaluate as evaluate_report
 from synthpipe.stores import Store
 from synthpipe.workspace import Workspace, as_store
@@ -252,12 +252,14 @@ def evaluate(
     real = read_table(train_uri, storage_options=options).to_pandas()
     holdout = read_table(holdout_uri, storage_options=options).to_pandas()
     protections = _protections(workspace, model_uri, synthetic_uris)
+    checked = Gates.model_validate(gates or {})
     report = evaluate_report(
         real=real, synthetic=synthetic, holdout=holdout, target=target, protections=protections, seed=seed
     )
+    report = with_gates(report, checked)
     json_uri = workspace.store.write_bytes(workspace.report_key("json"), report.to_json().encode())
     html_uri = workspace.store.write_bytes(workspace.report_key("html"), report.to_html().encode())
-    failures = check_gates(report, Gates.model_validate(gates or {}))
+    failures = check_gates(report, checked)
     result = _evaluation_result(report, json_uri, html_uri, failures)
     if failures:
         raise GateFailed(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,8 @@ def test_failing_gate_stops_before_load(duckdb_source: str, tmp_path: Path) -> N
     assert "min_quality" in str(caught.value)
     assert not (tmp_path / "synthetic").exists() or not list((tmp_path / "synthetic").iterdir())
     assert (tmp_path / "staging" / "run-1_booking_features_report.html").exists()
+    written = json.loads((tmp_path / "staging" / "run-1_booking_features_report.json").read_text())
+    assert {g["gate"]: g["passed"] for g in written["gates"]}["min_quality"] is False
 
 
 def test_cli_demo_prints_where_everything_is(tmp_path: Path) -> None:

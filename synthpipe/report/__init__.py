@@ -6,7 +6,17 @@ failures = check_gates(report, Gates(min_quality=70))
 """
 
 from synthpipe.report.evaluate import evaluate
-from synthpipe.report.gates import Gates, check_gates, raise_for_gates
+from synthpipe.report.gates import Gates, check_gates, gate_results, raise_for_gates, with_gates
 from synthpipe.report.model import GateResult, Grade, Report
 
-__all__ = ["GateResult", "Gates", "Grade", "Report", "check_gates", "evaluate", "raise_for_gates"]
+__all__ = [
+    "GateResult",
+    "Gates",
+    "Grade",
+    "Report",
+    "check_gates",
+    "evaluate",
+    "gate_results",
+    "raise_for_gates",
+    "with_gates",
+]

@@ -70,22 +70,36 @@ _CHECKS: dict[str, tuple[Callable[[Report], float | None], bool, str]] = {
 
 
 def check_gates(report: Report, gates: Gates) -> list[GateResult]:
-    """Every configured gate the report fails; an empty list means publish.
+    """Every configured gate the report fails; an empty list means publish."""
+    return [result for result in gate_results(report, gates) if not result.passed]
+
+
+def gate_results(report: Report, gates: Gates) -> list[GateResult]:
+    """Every configured gate with its outcome, in the order of :class:`Gates`.
 
     A gate whose value could not be measured (no holdout, say) is not failed: the report says
     why the value is missing, and refusing every holdout-less run would make gates unusable.
     """
-    failures = []
+    results = []
     for name, (read, is_min, what) in _CHECKS.items():
         threshold = getattr(gates, name)
-        value = read(report)
-        if threshold is None or value is None:
+        if threshold is None:
             continue
-        if value < threshold if is_min else value > threshold:
-            bound = "at least" if is_min else "at most"
-            message = f"{what} is {value:.4g}; gate {name} requires {bound} {threshold:g}"
-            failures.append(GateResult(gate=name, value=value, threshold=threshold, message=message))
-    return failures
+        value = read(report)
+        bound = "at least" if is_min else "at most"
+        if value is None:
+            results.append(GateResult(gate=name, value=None, threshold=threshold, passed=True,
+                                      message=f"{what} was not measured; gate {name} not applied"))  # fmt: skip
+            continue
+        passed = value >= threshold if is_min else value <= threshold
+        message = f"{what} is {value:.4g}; gate {name} requires {bound} {threshold:g}"
+        results.append(GateResult(gate=name, value=value, threshold=threshold, message=message, passed=passed))
+    return results
+
+
+def with_gates(report: Report, gates: Gates) -> Report:
+    """The report with every configured gate's outcome in it (so report.json/html show them)."""
+    return report.model_copy(update={"gates": gate_results(report, gates)})
 
 
 def raise_for_gates(report: Report, gates: Gates) -> None:

@@ -12,7 +12,7 @@ from importlib import resources
 from synthpipe.report import _svg
 from synthpipe.report._html_parts import chip, level, meter_rows, num, pct
 from synthpipe.report._html_privacy import distance_figure, privacy_table, protections, rare_card
-from synthpipe.report.model import ColumnResult, PairResult, Privacy, Quality, Report
+from synthpipe.report.model import ColumnResult, GateResult, PairResult, Privacy, Quality, Report
 
 _GRADE_COLORS = {
     "Excellent": "#15803d",
@@ -175,6 +175,32 @@ def _notes(r: Report) -> str:
     return f'<div class="card"><ul class="notes small">{lis}</ul></div>'
 
 
+def _gates(gates: list[GateResult]) -> str:
+    """The publish decision first: which configured gates passed, which failed, and by how much."""
+    if not gates:
+        return ""
+    failed = [g for g in gates if not g.passed]
+    verdict = (
+        f"{len(failed)} of {len(gates)} gates failed: synthpipe does not publish this synthetic set."
+        if failed
+        else f"All {len(gates)} configured gates passed."
+    )
+    rows = "".join(
+        f"<tr><td><b>{escape(g.gate)}</b><div class='explain small'>{escape(g.message)}</div></td>"
+        f"<td class='num'>{'—' if g.value is None else f'{g.value:.4g}'}</td>"
+        f"<td class='num'>{g.threshold:g}</td><td>{_gate_chip(g)}</td></tr>"
+        for g in gates
+    )
+    head = "<tr><th>Gate</th><th class='num'>Value</th><th class='num'>Threshold</th><th></th></tr>"
+    return f"<h2>Gates</h2><div class='card'><p><b>{escape(verdict)}</b></p><table>{head}{rows}</table></div>"
+
+
+def _gate_chip(gate: GateResult) -> str:
+    if gate.value is None:
+        return chip("na", "not measured")
+    return chip("ok", "passed") if gate.passed else chip("bad", "failed")
+
+
 def render_html(report: Report) -> str:
     """The whole page for ``report``."""
     s, q, p = report.sampling, report.quality, report.privacy
@@ -197,6 +223,7 @@ def render_html(report: Report) -> str:
 <div class="muted small">{escape(report.created_at)} · evaluated in {report.seconds:.1f} s</div>
 </header>
 <div class="cards">{_quality_card(q)}{_privacy_card(p)}</div>
+{_gates(report.gates)}
 <h2>Privacy, in plain words</h2>{privacy_table(p)}
 <div class="pair" style="margin-top:14px">{distance_figure(p)}{rare_card(p)}</div>
 <h2>Protections that were active</h2>{protections(p)}

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class Grade(StrEnum):
@@ -198,12 +198,13 @@ class Sampling(_Model):
 
 
 class GateResult(_Model):
-    """One gate that failed: which, the measured value and the threshold."""
+    """One configured gate: which, the measured value, the threshold and whether it passed."""
 
     gate: str
     value: float | None
     threshold: float
     message: str
+    passed: bool = Field(False, description="False for a failed gate; a value that was not measured passes")
 
 
 class Report(_Model):
@@ -217,6 +218,10 @@ class Report(_Model):
     privacy: Privacy
     sampling: Sampling
     warnings: list[str] = Field(default_factory=list)
+    gates: list[GateResult] = Field(
+        default_factory=list,
+        description="every configured gate with its outcome (empty when the report was not gated)",
+    )
 
     def to_json(self) -> str:
         """The report as indented JSON, matching ``templates/report.schema.json``."""

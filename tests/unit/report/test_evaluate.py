@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from synthpipe.errors import ConfigError, GateFailed
-from synthpipe.report import Gates, Grade, Report, check_gates, evaluate, raise_for_gates
+from synthpipe.report import Gates, Grade, Report, check_gates, evaluate, raise_for_gates, with_gates
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +57,16 @@ def test_gate_error_names_gate_value_and_threshold(reports: dict[str, Report]) -
         raise_for_gates(reports["identical"], Gates(max_dcr_share=0.55))
     assert "max_dcr_share" in str(info.value) and "0.55" in str(info.value)
     assert any(f["gate"] == "max_dcr_share" and f["threshold"] == 0.55 for f in info.value.failures)
+
+
+def test_gated_report_shows_every_configured_gate_and_its_outcome(reports: dict[str, Report]) -> None:
+    gated = with_gates(reports["identical"], Gates(min_quality=10, max_dcr_share=0.55, max_mia_auc=None))
+    outcomes = {g.gate: g.passed for g in gated.gates}
+    assert outcomes == {"min_quality": True, "max_dcr_share": False, "max_excess_identical_share": False}
+    assert Report.model_validate_json(gated.to_json()).gates == gated.gates
+    page = gated.to_html()
+    assert "<h2>Gates</h2>" in page and "2 of 3 gates failed" in page and "max_dcr_share" in page
+    assert "<h2>Gates</h2>" not in reports["identical"].to_html()  # not gated: no panel
 
 
 @pytest.mark.parametrize("case", ["from_holdout", "fresh"])
@@ -115,6 +125,9 @@ def test_without_holdout_distance_metrics_are_missing_not_failing(
     assert report.privacy.dcr_share is None and report.privacy.note
     assert report.quality.ml_utility is None
     assert check_gates(report, Gates()) == []
+    unmeasured = {g.gate: g for g in with_gates(report, Gates()).gates if g.value is None}
+    assert "max_dcr_share" in unmeasured and unmeasured["max_dcr_share"].passed
+    assert "not measured" in with_gates(report, Gates()).to_html()
 
 
 def test_subsampling_is_reported_and_json_round_trips(frames: dict[str, pd.DataFrame]) -> None:
