@@ -80,7 +80,7 @@ def _load_booking_features() -> pd.DataFrame:
 def _dates_as_datetime(df: pd.DataFrame) -> pd.DataFrame:
     """Arrow DATEs arrive as Python `date` objects; as such they would be judged categorical."""
     for col in df.columns:
-        if df[col].dtype == object and df[col].map(type).eq(dt.date).all():
+        if df[col].dtype == object and df[col].map(lambda value: type(value) is dt.date).all():
             df[col] = pd.to_datetime(df[col])
     return df
 

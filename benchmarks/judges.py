@@ -135,7 +135,7 @@ def _fit_score(train: pd.DataFrame, hol: pd.DataFrame, ds: Dataset, cats: dict[s
         if y_tr.nunique() < 2:
             return 0.5  # a synthesizer that emits one class carries no signal
         model = lgb.LGBMClassifier(verbose=-1).fit(x_tr, y_tr)
-        return float(roc_auc_score(y_ho, model.predict_proba(x_ho)[:, 1]))
+        return float(roc_auc_score(y_ho, np.asarray(model.predict_proba(x_ho))[:, 1]))
     y_tr = pd.to_numeric(train[ds.target], errors="coerce")
     model = lgb.LGBMRegressor(verbose=-1).fit(x_tr, y_tr)
     return float(r2_score(pd.to_numeric(hol[ds.target]), model.predict(x_ho)))
