@@ -23,9 +23,10 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel
 
 from synthpipe.engine import Synthesizer
+from synthpipe.engine.synthesizer import training_sample
 from synthpipe.errors import ConfigError, GateFailed
 from synthpipe.privacy import PreparedFilters, PrivacyFilters, apply_filters, prepare_filters
-from synthpipe.report import Gates, check_gates, with_gates
+from synthpipe.report import Gates, with_gates
 from synthpipe.report import evaluate as evaluate_report
 from synthpipe.stores import Store
 from synthpipe.workspace import Workspace, as_store
@@ -142,7 +143,9 @@ def _stream_split(uri: str, workspace: Workspace, fraction: float, seed: int, ma
     rows = count_rows(uri, storage_options=options, schema=schema)
     in_holdout = holdout_mask(rows, fraction=fraction, seed=seed)
     train_rows = rows - int(in_holdout.sum())
-    in_sample = training_sample_mask(train_rows, max_training_rows, seed)
+    picked = training_sample(train_rows, max_training_rows, seed)
+    in_sample = np.zeros(train_rows, dtype=bool)
+    in_sample[slice(None) if picked is None else picked] = True
     with (
         open_batches(uri, storage_options=options, schema=schema) as (table_schema, batches),
         workspace.store.atomic_writer(workspace.train_key()) as train_handle,
@@ -259,7 +262,7 @@ def evaluate(
     report = with_gates(report, checked)
     json_uri = workspace.store.write_bytes(workspace.report_key("json"), report.to_json().encode())
     html_uri = workspace.store.write_bytes(workspace.report_key("html"), report.to_html().encode())
-    failures = check_gates(report, checked)
+    failures = [gate for gate in report.gates if not gate.passed]
     result = _evaluation_result(report, json_uri, html_uri, failures)
     if failures:
         raise GateFailed(
@@ -326,15 +329,6 @@ def holdout_mask(rows: int, *, fraction: float, seed: int) -> np.ndarray:
     order = np.random.default_rng(seed).permutation(rows)
     mask = np.zeros(rows, dtype=bool)
     mask[order[: max(1, round(rows * fraction))]] = True
-    return mask
-
-
-def training_sample_mask(rows: int, limit: int, seed: int) -> np.ndarray:
-    """The rows the engine trains on: all, or the same seeded sample ``Synthesizer.fit`` would draw."""
-    mask = np.ones(rows, dtype=bool)
-    if rows > limit:
-        mask[:] = False
-        mask[np.random.default_rng(seed).choice(rows, limit, replace=False)] = True
     return mask
 
 

@@ -8,9 +8,9 @@ network frozen (median SDMetrics quality on /tmp/eval.py, seeds 0-2: hi 0.982 ->
 0.981 -> 0.987 (5 seeds, TSTR R² 0.300 -> 0.294, TRTR 0.303), movies 0.987 -> 0.991; diamonds
 and cars unchanged).
 
-Marginal calibration, why: the network learns every column as a conditional given the columns before it; small errors
-in those conditionals add up, so a column late in the chain can drift from its own distribution
-(e.g. a 92%-null rating column whose non-null categories came out 5 points off). After training,
+Marginal calibration, why: the network learns every column as a conditional given the columns
+before it; small errors in those conditionals add up, so a column late in the chain can drift from
+its own distribution (e.g. a 92%-null rating column whose non-null categories came out 5 points off). After training,
 the model is sampled, each column's token frequencies are compared with the training
 frequencies, and the log ratio is added to that column's output biases, a few times (raking).
 This changes only one bias per token and the marginals land on the training ones. Token
@@ -26,6 +26,8 @@ the open problem.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from synthpipe.engine.model import Network, one_hot, sample_tokens, softmax, token_shares
@@ -38,21 +40,36 @@ MAX_STEP = 1.0  # log-ratio clamp per pass: a token the model almost never emits
 def calibrate(net: Network, codes: np.ndarray, seed: int) -> dict[str, float]:
     """Adjust ``net.b2`` in place; returns the largest total-variation gap before and after."""
     rows = int(min(CALIBRATION_ROWS, max(4 * codes.shape[0], 2_000)))
-    target = token_shares(codes, net.sizes)
     rng = np.random.default_rng([seed, 0xCA11B])
-    before = after = 0.0
-    for step in range(CALIBRATION_PASSES + 1):
-        drawn = token_shares(sample_tokens(net, rows, rng), net.sizes)
-        gap = max((_tv(p, q) for p, q in zip(target, drawn, strict=True)), default=0.0)
-        if step == 0:
-            before = gap
-        after = gap
-        if step == CALIBRATION_PASSES:
-            break
-        for j, (p, q) in enumerate(zip(target, drawn, strict=True)):
-            shift = _significant(p, q, rows) * np.clip(np.log(p / q), -MAX_STEP, MAX_STEP)
-            net.b2[net.offsets[j] : net.offsets[j + 1]] += shift.astype(np.float32)
+    before, after = _rake(
+        net,
+        token_shares(codes, net.sizes),
+        lambda: token_shares(sample_tokens(net, rows, rng), net.sizes),
+        CALIBRATION_PASSES,
+        lambda p, q: _significant(p, q, rows),
+    )
     return {"max_tv_before": round(before, 5), "max_tv_after": round(after, 5), "rows": rows}
+
+
+def _rake(
+    net: Network,
+    target: list[np.ndarray],
+    measure: Callable[[], list[np.ndarray]],
+    passes: int,
+    trust: Callable[[np.ndarray, np.ndarray], np.ndarray | float],
+) -> tuple[float, float]:
+    """Add the (clamped, trusted share of the) log ratio target / measured to each head's output
+    biases, ``passes`` times; returns the largest total-variation gap before and after."""
+    gaps = []
+    for step in range(passes + 1):
+        measured = measure()
+        gaps.append(max((_tv(p, q) for p, q in zip(target, measured, strict=True)), default=0.0))
+        if step == passes:
+            break
+        for j, (p, q) in enumerate(zip(target, measured, strict=True)):
+            shift = trust(p, q) * np.clip(np.log(p / np.maximum(q, 1e-12)), -MAX_STEP, MAX_STEP)
+            net.b2[net.offsets[j] : net.offsets[j + 1]] += shift.astype(np.float32)
+    return gaps[0], gaps[-1]
 
 
 def _significant(p: np.ndarray, q: np.ndarray, rows: int) -> np.ndarray:
@@ -84,19 +101,15 @@ def refit_output_biases(net: Network, codes: np.ndarray) -> dict[str, float]:
     ``b += log(share / predicted)`` reaches it in a few passes. Unlike sampled calibration, every
     context keeps its own conditional: only the bias the network already has is completed.
     """
-    target = token_shares(codes, net.sizes)
-    before = after = 0.0
-    for step in range(BIAS_REFIT_ITERATIONS + 1):
-        predicted = _mean_predicted(net, codes)
-        gap = max((_tv(p, q) for p, q in zip(target, predicted, strict=True)), default=0.0)
-        before = gap if step == 0 else before
-        after = gap
-        if step == BIAS_REFIT_ITERATIONS:
-            break
-        for j, (p, q) in enumerate(zip(target, predicted, strict=True)):
-            shift = np.clip(np.log(p / np.maximum(q, 1e-12)), -MAX_STEP, MAX_STEP)
-            net.b2[net.offsets[j] : net.offsets[j + 1]] += shift.astype(np.float32)
+    before, after = _rake(
+        net, token_shares(codes, net.sizes), lambda: _mean_predicted(net, codes), BIAS_REFIT_ITERATIONS, _full_trust
+    )
     return {"max_tv_before": round(before, 5), "max_tv_after": round(after, 5)}
+
+
+def _full_trust(p: np.ndarray, q: np.ndarray) -> float:
+    """Teacher-forced shares carry no sampling noise: the whole gap is real."""
+    return 1.0
 
 
 def _mean_predicted(net: Network, codes: np.ndarray) -> list[np.ndarray]:

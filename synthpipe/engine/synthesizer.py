@@ -81,9 +81,8 @@ class Synthesizer:
     def _bounded_frame(self, data: Any) -> tuple[pd.DataFrame, pa.Schema | None, int]:
         """Seeded sample of at most ``max_training_rows`` rows (large inputs: bounded work)."""
         rows = _row_count(data)
-        limit = self.config.max_training_rows
-        if rows > limit:
-            picked = np.sort(np.random.default_rng(self.config.seed).choice(rows, limit, replace=False))
+        picked = training_sample(rows, self.config.max_training_rows, self.config.seed)
+        if picked is not None:
             data = data.take(pa.array(picked)) if isinstance(data, pa.Table) else data.iloc[picked]
         frame, schema = to_frame(data)
         if len(frame) == 0 or len(frame.columns) == 0:
@@ -266,6 +265,14 @@ class Synthesizer:
             "training": dict(self._training),
             "settings": self.config.model_dump(),
         }
+
+
+def training_sample(rows: int, limit: int, seed: int) -> np.ndarray | None:
+    """The sorted row positions ``fit`` trains on when there are more than ``limit`` rows (else
+    None: all of them). Public so a caller that streams a large table keeps exactly these rows."""
+    if rows <= limit:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False))
 
 
 def _row_count(data: Any) -> int:
