@@ -20,7 +20,7 @@ same the report's DCR share uses.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -68,6 +68,9 @@ class PrivacyFilters(BaseModel):
     max_rounds: int = Field(default=10, ge=0, description="resampling rounds to top the count back up")
 
 
+HOLDOUT_DISTANCE_ROWS = 5_000  # unseen real rows whose distances to train set the thresholds
+
+
 class _Filter:
     """Fitted state: encoder, reference vectors, training hash counts and thresholds."""
 
@@ -77,20 +80,28 @@ class _Filter:
         holdout: pd.DataFrame | None,
         settings: PrivacyFilters,
         seed: int,
+        all_train: Iterable[pd.DataFrame] | None = None,
     ) -> None:
         self.settings = settings
         self.columns: list[Column] = describe_columns(train)
         self.encoder = RowEncoder.fit(train, self.columns)
         reference = sample_rows(train, settings.reference_rows, seed)
         self.reference = self.encoder.transform(reference)
-        hashes, counts = np.unique(row_hashes(train, self.columns), return_counts=True)
-        self.rare_hashes = hashes[counts < settings.exact_copy_min_count]
+        every = [train] if all_train is None else (batch.rename(columns=str) for batch in all_train)
+        self.rare_hashes = self._rare_hashes(every, settings.exact_copy_min_count)
         self.low, self.high = self._thresholds(holdout, seed)
+
+    def _rare_hashes(self, frames: Iterable[pd.DataFrame], min_count: int) -> np.ndarray:
+        """Hashes of the value combinations fewer than ``min_count`` training rows share."""
+        parts = [row_hashes(frame, self.columns) for frame in frames]
+        hashes, counts = np.unique(np.concatenate(parts) if parts else np.zeros(0, np.uint64), return_counts=True)
+        return hashes[counts < min_count]
 
     def _thresholds(self, holdout: pd.DataFrame | None, seed: int) -> tuple[float, float]:
         """Distance quantiles of real unseen rows: the holdout's, else train's leave-one-out."""
         if holdout is not None and len(holdout) > 0:
-            h = self.encoder.transform(sample_rows(align(holdout.rename(columns=str), self.columns), 5_000, seed))
+            unseen = sample_rows(align(holdout.rename(columns=str), self.columns), HOLDOUT_DISTANCE_ROWS, seed)
+            h = self.encoder.transform(unseen)
             d = nearest(self.reference, h, k=1)[0][:, 0]
         else:
             # a training row's nearest *other* training row stands in for an unseen row
@@ -141,10 +152,20 @@ def _keep(flt: _Filter, batch: pd.DataFrame, dropped: dict[str, int]) -> pd.Data
 
 
 def prepare_filters(
-    *, train: pd.DataFrame, holdout: pd.DataFrame | None = None, settings: PrivacyFilters | None = None, seed: int = 0
+    *,
+    train: pd.DataFrame,
+    holdout: pd.DataFrame | None = None,
+    settings: PrivacyFilters | None = None,
+    seed: int = 0,
+    all_train: Iterable[pd.DataFrame] | None = None,
 ) -> PreparedFilters:
-    """Encoder, reference sample and holdout thresholds: the costly part, computed once."""
-    return _Filter(train.rename(columns=str), holdout, settings or PrivacyFilters(), seed)
+    """Encoder, reference sample and holdout thresholds: the costly part, computed once.
+
+    ``train`` may be a seeded sample of the training rows when they do not fit in memory; then
+    pass ``all_train``, every training row batch by batch (iterated once), so the exact-copy
+    filter still knows every real row's combination of values and how many rows share it.
+    """
+    return _Filter(train.rename(columns=str), holdout, settings or PrivacyFilters(), seed, all_train)
 
 
 def apply_filters(

@@ -25,7 +25,13 @@ from pydantic import BaseModel
 from synthpipe.engine import Synthesizer
 from synthpipe.engine.synthesizer import training_sample
 from synthpipe.errors import ConfigError, GateFailed
-from synthpipe.privacy import PreparedFilters, PrivacyFilters, apply_filters, prepare_filters
+from synthpipe.privacy import (
+    HOLDOUT_DISTANCE_ROWS,
+    PreparedFilters,
+    PrivacyFilters,
+    apply_filters,
+    prepare_filters,
+)
 from synthpipe.report import Gates, with_gates
 from synthpipe.report import evaluate as evaluate_report
 from synthpipe.stores import Store
@@ -42,6 +48,7 @@ from synthpipe.writers import (
 
 Progress = Callable[[str, float], None]
 MIN_ROWS = 10
+FILTER_SAMPLE_ROWS = 100_000  # training rows the privacy filters' encoder and reference are drawn from
 """Fewer rows than this leave no holdout to check privacy against."""
 
 
@@ -334,13 +341,47 @@ def holdout_mask(rows: int, *, fraction: float, seed: int) -> np.ndarray:
 
 def _prepared_filters(workspace: Workspace, settings: PrivacyFilters, seed: int) -> PreparedFilters | None:
     """The privacy filters measured against this run's train and holdout, built once per shard
-    (None when filters are off)."""
+    (None when filters are off).
+
+    Why sampled and streamed: train and holdout can be far larger than memory. The encoder and
+    the reference rows come from a seeded sample of train (all of it up to FILTER_SAMPLE_ROWS),
+    the thresholds from a seeded sample of the holdout, and only the exact-copy check reads
+    every training row, batch by batch, keeping one 8-byte hash per row.
+    """
     if not settings.enabled:
         return None
     options = workspace.store.storage_options
-    train_frame = read_table(workspace.uri(workspace.train_key()), storage_options=options).to_pandas()
-    holdout_frame = read_table(workspace.uri(workspace.holdout_key()), storage_options=options).to_pandas()
-    return prepare_filters(train=train_frame, holdout=holdout_frame, settings=settings, seed=seed)
+    train_uri, holdout_uri = workspace.uri(workspace.train_key()), workspace.uri(workspace.holdout_key())
+    limit = max(settings.reference_rows, FILTER_SAMPLE_ROWS)
+    return prepare_filters(
+        train=_seeded_rows(train_uri, options, limit, seed),
+        holdout=_seeded_rows(holdout_uri, options, HOLDOUT_DISTANCE_ROWS, seed + 1),
+        settings=settings,
+        seed=seed,
+        all_train=_frames(train_uri, options),
+    )
+
+
+def _seeded_rows(uri: str, options: dict[str, Any], limit: int, seed: int) -> pd.DataFrame:
+    """At most ``limit`` rows of a Parquet file (a seeded choice, in file order), read batch by batch."""
+    picked = training_sample(count_rows(uri, storage_options=options), limit, seed)
+    kept, start = [], 0
+    with open_batches(uri, storage_options=options) as (schema, batches):
+        for batch in batches:
+            if picked is None:
+                kept.append(batch)
+            else:
+                local = picked[(picked >= start) & (picked < start + batch.num_rows)] - start
+                kept.append(batch.take(pa.array(local)))
+            start += batch.num_rows
+        return pa.Table.from_batches(kept, schema=schema).to_pandas()
+
+
+def _frames(uri: str, options: dict[str, Any]) -> Iterator[pd.DataFrame]:
+    """Every row of a Parquet file as pandas frames, one batch at a time."""
+    with open_batches(uri, storage_options=options) as (_, batches):
+        for batch in batches:
+            yield batch.to_pandas()
 
 
 def _filtered_chunks(

@@ -1,0 +1,81 @@
+"""The generate stage builds its privacy filters without reading train or holdout whole.
+
+The encoder and reference come from a seeded sample, the thresholds from a seeded holdout sample,
+and the exact-copy check from every training row, batch by batch. Up to the sample sizes the
+filters are exactly the ones built from the whole tables.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from synthpipe import writers
+from synthpipe.privacy import PrivacyFilters, prepare_filters
+from synthpipe.report._columns import describe_columns
+from synthpipe.report._privacy_metrics import row_hashes
+from synthpipe.synthesize import train
+from synthpipe.workspace import Workspace
+from synthpipe.writers import read_table
+
+# the module, not the package's `synthesize` function of the same name
+stage = sys.modules["synthpipe.synthesize"]
+
+
+def trained_workspace(tmp_path: Path, rows: int) -> tuple[Workspace, pa.Table, pa.Table]:
+    rng = np.random.default_rng(8)
+    table = pa.table(
+        {
+            "age": rng.integers(18, 30, rows),  # few combinations: many rows share one
+            "plan": rng.choice(["free", "pro"], rows),
+            "spend": np.where(rng.random(rows) < 0.5, 0.0, rng.gamma(2.0, 30.0, rows)),
+        }
+    )
+    staged = tmp_path / "features.parquet"
+    pq.write_table(table, staged)
+    result = train(features_uri=str(staged), staging=str(tmp_path / "staging"), name="f", run_id="r",
+                   engine={"max_epochs": 1}, seed=2)  # fmt: skip
+    workspace = Workspace(str(tmp_path / "staging"), name="f", run_id="r")
+    return workspace, read_table(result.train_uri), read_table(result.holdout_uri)
+
+
+def test_streamed_filters_equal_the_whole_table_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writers, "STREAM_BATCH_ROWS", 37)  # many batches, uneven last one
+    workspace, trn, hol = trained_workspace(tmp_path, 900)
+    settings = PrivacyFilters()
+
+    streamed = stage._prepared_filters(workspace, settings, seed=4)
+    whole = prepare_filters(train=trn.to_pandas(), holdout=hol.to_pandas(), settings=settings, seed=4)
+
+    assert streamed is not None
+    assert (streamed.low, streamed.high) == (whole.low, whole.high)
+    assert np.array_equal(streamed.reference, whole.reference)
+    assert np.array_equal(streamed.rare_hashes, whole.rare_hashes)
+    assert streamed.rare_hashes.size > 0
+
+
+def test_the_exact_copy_check_counts_training_rows_outside_the_sample(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writers, "STREAM_BATCH_ROWS", 37)
+    monkeypatch.setattr(stage, "FILTER_SAMPLE_ROWS", 100)
+    workspace, trn, _ = trained_workspace(tmp_path, 900)
+    settings = PrivacyFilters(reference_rows=100)
+
+    streamed = stage._prepared_filters(workspace, settings, seed=4)
+
+    frame = trn.to_pandas()
+    hashes, counts = np.unique(row_hashes(frame, describe_columns(frame)), return_counts=True)
+    assert streamed is not None
+    assert streamed.reference.shape[0] == 100  # the encoder's sample, not all 720 training rows
+    assert np.array_equal(streamed.rare_hashes, hashes[counts < settings.exact_copy_min_count])
+
+
+def test_filters_off_read_nothing(tmp_path: Path) -> None:
+    workspace = Workspace(str(tmp_path / "empty"), name="f", run_id="r")  # no train or holdout files at all
+    assert stage._prepared_filters(workspace, PrivacyFilters(enabled=False), seed=0) is None
