@@ -31,7 +31,8 @@ from synthpipe.errors import (
 T = TypeVar("T")
 
 _PROTOCOL_PACKAGES = {"s3": ("s3fs", "s3"), "s3a": ("s3fs", "s3"), "gs": ("gcsfs", "gcs")}
-_AUTH_MARKERS = ("InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "Forbidden", "403")
+# whole words only: a bare "403" also turns up inside temp-key UUIDs and port numbers
+_AUTH_MARKERS = re.compile(r"\b(InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|Forbidden|403)\b")
 _UNREACHABLE_MARKERS = (
     "Could not connect",
     "Connection refused",
@@ -256,7 +257,7 @@ def translate_store_error(exc: BaseException, *, action: str, store: Store) -> S
     text = f"{type(exc).__name__}: {exc}"
     # s3fs re-raises botocore's ClientError as a bare PermissionError: the error code is on the cause
     causes = f"{text} {type(exc.__cause__).__name__}: {exc.__cause__}" if exc.__cause__ else text
-    if any(marker in causes for marker in _AUTH_MARKERS) and not isinstance(exc, FileNotFoundError):
+    if _AUTH_MARKERS.search(causes) and not isinstance(exc, FileNotFoundError):
         return StoreAuthError(
             f"store {where} refused the credentials while trying to {action}; "
             "check the access key and secret (or the Airflow connection)",

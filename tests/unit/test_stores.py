@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from synthpipe.errors import StoreNotWritable
-from synthpipe.stores import TEMP_PREFIX, Store, redact_url
+from synthpipe.errors import StoreAuthError, StoreNotWritable, StoreUnreachable
+from synthpipe.stores import TEMP_PREFIX, Store, redact_url, translate_store_error
 
 
 def test_write_then_read_on_memory_store() -> None:
@@ -46,3 +46,25 @@ def test_redact_url_hides_only_the_password() -> None:
     assert redact_url("postgresql://bob:s3cret@db:5432/app") == "postgresql://bob:***@db:5432/app"
     assert redact_url("s3://bucket/prefix") == "s3://bucket/prefix"
     assert "s3cret" not in repr(Store("memory://x", storage_options={"secret": "s3cret"}))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        'Could not connect to the endpoint URL: "http://127.0.0.1:40312/b/.tmp-2594086f5e324034b79e-f.parquet"',
+        "Cannot connect to host 127.0.0.1:54033 ssl:default [Connect call failed]",
+    ],
+)
+def test_a_403_inside_a_key_or_port_is_not_mistaken_for_refused_credentials(message: str) -> None:
+    """Seen in CI: a random temp key held "4034", and the refused connection was reported as bad credentials."""
+    error = translate_store_error(ConnectionError(message), action="write f.parquet", store=Store("memory://b"))
+    assert isinstance(error, StoreUnreachable)
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["An error occurred (403) when calling the PutObject operation: Forbidden", "(AccessDenied) Access Denied"],
+)
+def test_a_refusal_status_is_an_auth_error(message: str) -> None:
+    error = translate_store_error(PermissionError(message), action="write f.parquet", store=Store("memory://b"))
+    assert isinstance(error, StoreAuthError)
