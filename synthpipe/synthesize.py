@@ -48,8 +48,9 @@ from synthpipe.writers import (
 
 Progress = Callable[[str, float], None]
 MIN_ROWS = 10
-FILTER_SAMPLE_ROWS = 100_000  # training rows the privacy filters' encoder and reference are drawn from
 """Fewer rows than this leave no holdout to check privacy against."""
+FILTER_SAMPLE_ROWS = 100_000
+"""Training rows the privacy filters' encoder and reference rows are drawn from (a seeded sample)."""
 
 
 class TrainResult(BaseModel):
@@ -371,8 +372,8 @@ def _seeded_rows(uri: str, options: dict[str, Any], limit: int, seed: int) -> pd
             if picked is None:
                 kept.append(batch)
             else:
-                local = picked[(picked >= start) & (picked < start + batch.num_rows)] - start
-                kept.append(batch.take(pa.array(local)))
+                lo, hi = np.searchsorted(picked, [start, start + batch.num_rows])
+                kept.append(batch.take(pa.array(picked[lo:hi] - start)))
             start += batch.num_rows
         return pa.Table.from_batches(kept, schema=schema).to_pandas()
 
