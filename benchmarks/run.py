@@ -197,8 +197,13 @@ def _run_cached(name: str, peer: str, seed: int, paths: tuple, cfg: dict, work: 
     engine source), so a full run can be continued across days and an engine change re-runs only
     synthpipe's rows. resume == "collect" starts nothing: runs without a record show as not finished.
     """
-    done = work / f"{name}-{peer}-{seed}-{PEERS[peer].version()}.record.json"
+    version, split_key = PEERS[peer].version(), paths[0].parent.name
+    done = work / f"{name}-{peer}-{seed}-{version}.record.json"
     rec = json.loads(done.read_text()) if resume and done.exists() else {}
+    if resume and not rec:
+        rec = committed_record(work.name, (name, peer, seed), version, split_key)
+        if rec:
+            done.write_text(json.dumps(rec, default=str))
     if rec.get("status") in ("ok", "skipped"):  # failed runs (e.g. a timeout) are retried
         _say(f"{name} {peer} seed {seed}: reused ({_brief(rec)})")
         return {**rec, "reused": True}
@@ -216,11 +221,27 @@ def _run_cached(name: str, peer: str, seed: int, paths: tuple, cfg: dict, work: 
         rec = one_run(name, peer, seed, paths, cfg, work)
         rec["load_avg"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]  # how shared the box was
         rec["finished"] = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        rec.update(version=version, split=split_key)  # lets a later machine reuse it (committed_record)
         done.write_text(json.dumps(rec, default=str))
     finally:
         claim.unlink(missing_ok=True)
     _say(f"{name} {peer} seed {seed}: {_brief(rec)}")
     return rec
+
+
+def committed_record(mode: str, key: tuple[str, str, int], version: str, split_key: str) -> dict:
+    """A finished run of the same synthesizer code on the same split, from a committed results file.
+
+    The run cache lives on one machine; the results JSON files under `benchmarks/results/` are
+    committed, so a fresh clone on another machine continues a multi-day full run from them
+    instead of repeating hours of TabularARGN, TVAE and CTGAN. Newest file first.
+    """
+    for path in sorted(RESULTS_DIR.glob(f"*-{mode}.json"), reverse=True):
+        for rec in json.loads(path.read_text()).get("runs", []):
+            same = (rec["dataset"], rec["peer"], rec["seed"]) == key
+            if same and rec["status"] == "ok" and (rec.get("version"), rec.get("split")) == (version, split_key):
+                return {k: v for k, v in rec.items() if k != "reused"} | {"from_results": path.name}
+    return {}
 
 
 def _claim(path: Path) -> bool:

@@ -127,6 +127,10 @@ def _reuse_note(runs: list[dict[str, Any]]) -> list[str]:
             f"{len(reused)} of {len(runs)} run(s) reused from earlier invocations (--resume); "
             "'Whole run' wall time covers only the last invocation."
         )
+    imported = sorted({r["from_results"] for r in reused if r.get("from_results")})
+    if imported:
+        count = sum(1 for r in reused if r.get("from_results"))
+        notes.append(f"{count} of them taken from committed results ({', '.join(imported)}), made on another machine.")
     finished = sorted(r["finished"] for r in runs if r.get("finished"))
     if finished:
         notes.append(f"runs finished between {finished[0]} and {finished[-1]}.")
