@@ -121,7 +121,12 @@ def _category_lists(trn: pd.DataFrame, target: str) -> dict[str, list]:
 
 
 def _fit_score(train: pd.DataFrame, hol: pd.DataFrame, ds: Dataset, cats: dict[str, list]) -> float:
-    """Train LightGBM (defaults) on `train`, score on the real holdout: AUC or R²."""
+    """Train LightGBM (defaults) on `train`, score on the real holdout: AUC or R².
+
+    One thread (`n_jobs=1`, not a model setting: the same predictions): on a box shared with a
+    training child, LightGBM's spinning OpenMP threads made two fits on 20k rows take 142 s
+    instead of under a second.
+    """
     import lightgbm as lgb
     from sklearn.metrics import r2_score, roc_auc_score
 
@@ -134,10 +139,10 @@ def _fit_score(train: pd.DataFrame, hol: pd.DataFrame, ds: Dataset, cats: dict[s
         y_ho = (hol[ds.target].astype(str) == positive).astype(int)
         if y_tr.nunique() < 2:
             return 0.5  # a synthesizer that emits one class carries no signal
-        model = lgb.LGBMClassifier(verbose=-1).fit(x_tr, y_tr)
+        model = lgb.LGBMClassifier(verbose=-1, n_jobs=1).fit(x_tr, y_tr)
         return float(roc_auc_score(y_ho, np.asarray(model.predict_proba(x_ho))[:, 1]))
     y_tr = pd.to_numeric(train[ds.target], errors="coerce")
-    model = lgb.LGBMRegressor(verbose=-1).fit(x_tr, y_tr)
+    model = lgb.LGBMRegressor(verbose=-1, n_jobs=1).fit(x_tr, y_tr)
     return float(r2_score(pd.to_numeric(hol[ds.target]), model.predict(x_ho)))
 
 
