@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 1
+VERSION = 2  # 2: numeric codecs may carry a learned position stream (``fine``)
+READABLE = (1, 2)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -96,7 +97,7 @@ def _read(url: str, storage_options: dict[str, Any] | None) -> tuple[dict[str, A
         ) from exc
     if not ok or body.get("format") != FORMAT:
         raise ArtifactError(f"model artifact at {url!r} was modified after saving; refusing to load", url=url)
-    if body.get("version") != VERSION:
+    if body.get("version") not in READABLE:
         raise ArtifactError(
             f"model artifact at {url!r} has format version {body.get('version')}, this synthpipe "
             f"reads version {VERSION}; re-train with this version",
@@ -151,8 +152,7 @@ def _check_input_map(net: Network) -> None:
 
 def _check_consistency(syn: Synthesizer) -> None:
     """Codecs, learned columns and weights must describe the same table."""
-    sizes = [syn._codecs[i].n_tokens for i in syn._learned]
-    if syn._net is not None and sizes != syn._net.sizes.tolist():
+    if syn._net is not None and syn.chain_sizes() != syn._net.sizes.tolist():
         raise ArtifactError("model.json columns do not match the weights")
     names = {c.storage.name for c in syn._codecs}
     if any(r.left not in names or r.right not in names for r in syn._relations):

@@ -49,6 +49,15 @@ class EngineConfig(BaseModel):
     within_bin_points: int = Field(
         16, ge=1, le=256, description="quantile knots kept per bin to decode values inside it"
     )
+    fine_positions: int = Field(
+        4,
+        ge=0,
+        le=16,
+        description=(
+            "a binned number's position inside its bin is learned as this many equal-share tokens right after "
+            "it in the chain, so later columns depend on it (0: drawn independently; heavy tails lose their links)"
+        ),
+    )
     max_categories: int = Field(1000, ge=2, description="most frequent categories kept per column; the rest are merged")
     rare_category_min_count: int = Field(
         5, ge=1, description="categories held by fewer rows are merged into a rare token (privacy)"

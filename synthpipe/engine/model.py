@@ -111,9 +111,15 @@ def one_hot(net: Network, codes: np.ndarray, keep: np.ndarray | None = None) -> 
 
 
 def loss_and_grads(
-    net: Network, codes: np.ndarray, *, with_grads: bool = True, keep: np.ndarray | None = None
+    net: Network,
+    codes: np.ndarray,
+    *,
+    with_grads: bool = True,
+    keep: np.ndarray | None = None,
+    scored: np.ndarray | None = None,
 ) -> tuple[float, dict[str, np.ndarray]]:
-    """Mean negative log-likelihood per row (summed over columns) and its gradients.
+    """Mean negative log-likelihood per row (summed over the ``scored`` columns, default all)
+    and its gradients (always for every column).
 
     ``keep`` (B, D) weights the inputs (inverted dropout of whole columns): heads learn
     not to lean on any single earlier column, which generalises instead of memorising rows.
@@ -130,8 +136,9 @@ def loss_and_grads(
         cols, hs = slice(offsets[j], offsets[j + 1]), slice(j * h, (j + 1) * h)
         logits = Hd[:, hs] @ net.W2[:, cols] + net.b2[cols]
         probs = softmax(logits)
-        picked = probs[np.arange(batch), codes[:, j]]
-        total += float(-np.log(np.maximum(picked, 1e-12)).sum())
+        if scored is None or scored[j]:
+            picked = probs[np.arange(batch), codes[:, j]]
+            total += float(-np.log(np.maximum(picked, 1e-12)).sum())
         if with_grads:
             probs[np.arange(batch), codes[:, j]] -= 1.0
             probs /= batch

@@ -97,14 +97,38 @@ class Synthesizer:
         domains = {c.storage.name: c.domain for c in numeric}
         return constraints.detect(views, domains, self.config.constraint_min_rows)
 
+    def chain(self) -> list[tuple[int, bool]]:
+        """The model's columns in order: (codec index, is its position stream). A binned number's
+        position stream comes right after it, so every later column can condition on both."""
+        out = []
+        for i in self._learned:
+            out.append((i, False))
+            if self._codecs[i].n_fine:
+                out.append((i, True))
+        return out
+
+    def chain_sizes(self) -> list[int]:
+        """Tokens per model column, in chain order."""
+        return [self._codecs[i].n_fine if fine else self._codecs[i].n_tokens for i, fine in self.chain()]
+
     def _encode(self, frame: pd.DataFrame) -> np.ndarray:
-        columns = [self._codecs[i].encode(frame.iloc[:, i]) for i in self._learned]
+        rng = np.random.default_rng([self.config.seed, 11])  # tie-breaks inside bins
+        columns = [
+            self._codecs[i].encode_fine(frame.iloc[:, i], rng) if fine else self._codecs[i].encode(frame.iloc[:, i])
+            for i, fine in self.chain()
+        ]
         if not columns:
             return np.zeros((len(frame), 0), dtype=np.int32)
         return np.column_stack(columns).astype(np.int32)
 
+    def _input_maps(self) -> list[np.ndarray]:
+        """What each model column feeds to later heads (position streams: every group as is)."""
+        bins = self.config.input_bins
+        codecs = self._codecs
+        return [np.arange(codecs[i].n_fine) if fine else codecs[i].input_map(bins) for i, fine in self.chain()]
+
     def _train(self, codes: np.ndarray, deadline: float | None, report: Progress) -> None:
-        sizes = np.asarray([self._codecs[i].n_tokens for i in self._learned], dtype=np.int64)
+        sizes = np.asarray(self.chain_sizes(), dtype=np.int64)
         n = codes.shape[0]
         order = np.random.default_rng(self.config.seed).permutation(n)
         n_val = max(1, round(n * self.config.validation_share)) if n >= 10 else 0
@@ -116,8 +140,7 @@ class Synthesizer:
             self._net = None
             self._training = {"epochs": 0, "stopped_by": "nothing to learn"}
             return
-        maps = [self._codecs[i].input_map(self.config.input_bins) for i in self._learned]
-        result = train(trn, val, sizes, settings, report, maps)
+        result = train(trn, val, sizes, settings, report, self._input_maps())
         self._net = result.net
         refit = refit_output_biases(result.net, codes) if self.config.refit_output_biases else None
         calibrated = calibrate(result.net, codes, self.config.seed) if self.config.calibrate_marginals else None
@@ -155,6 +178,7 @@ class Synthesizer:
             deadline=deadline,
             started=None if deadline is None else deadline - (cfg.max_training_time or 0),
             seed=cfg.seed,
+            scored=np.asarray([not fine for _, fine in self.chain()]),
         )
 
     # ------------------------------------------------------------------ sample
@@ -189,8 +213,8 @@ class Synthesizer:
 
     def _block(self, start: int, size: int, seed: int) -> pd.DataFrame:
         rng = np.random.default_rng([seed, start // BLOCK_ROWS])
-        tokens = self._tokens(size, rng)
-        return self._decode(tokens, rng, start + self._key_offset(seed), size)
+        tokens, fine = self._tokens(size, rng)
+        return self._decode(tokens, fine, rng, start + self._key_offset(seed), size)
 
     def _key_offset(self, seed: int) -> int:
         """Where fresh identifier keys start for this seed's stream.
@@ -204,14 +228,24 @@ class Synthesizer:
         slot = int(np.random.SeedSequence([seed, 7]).generate_state(1)[0]) % (2**20)
         return (slot + 1) << 32
 
-    def _tokens(self, size: int, rng: np.random.Generator) -> dict[int, np.ndarray]:
+    def _tokens(self, size: int, rng: np.random.Generator) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+        """Tokens per codec index, and position tokens for the columns that have them."""
         out = {i: np.zeros(size, dtype=np.int32) for i, c in enumerate(self._codecs) if c.n_tokens == 1}
+        fine: dict[int, np.ndarray] = {}
         if self._net is not None:
             drawn = sample_tokens(self._net, size, rng)
-            out.update({i: drawn[:, k] for k, i in enumerate(self._learned)})
-        return out
+            for k, (i, is_fine) in enumerate(self.chain()):
+                (fine if is_fine else out)[i] = drawn[:, k]
+        return out, fine
 
-    def _decode(self, tokens: dict[int, np.ndarray], rng: np.random.Generator, start: int, size: int) -> pd.DataFrame:
+    def _decode(
+        self,
+        tokens: dict[int, np.ndarray],
+        fine: dict[int, np.ndarray],
+        rng: np.random.Generator,
+        start: int,
+        size: int,
+    ) -> pd.DataFrame:
         """Tokens to values: numbers first (relations are repaired on them), then restore dtypes."""
         columns: dict[str, pd.Series] = {}
         numbers: dict[str, np.ndarray] = {}
@@ -219,7 +253,7 @@ class Synthesizer:
         for i, codec in enumerate(self._codecs):
             name = codec.storage.name
             if isinstance(codec, NumericCodec) and codec.n_tokens >= 2:
-                numbers[name] = codec.numeric_decoded(tokens[i], rng) * codec.scale
+                numbers[name] = codec.numeric_decoded(tokens[i], rng, fine.get(i)) * codec.scale
                 if codec.quantum is not None:
                     quanta[name] = codec.quantum
             else:

@@ -31,6 +31,9 @@ class TrainSettings:
     deadline: float | None  # time.monotonic() value after which training stops
     seed: int
     started: float | None = None  # time.monotonic() when fit began (for progress by time)
+    # Model columns whose validation loss decides early stopping (None: all). Position streams are
+    # left out: they are near-uniform, start fitting noise first and would stop the real columns early.
+    scored: np.ndarray | None = None
 
 
 @dataclass
@@ -106,7 +109,7 @@ def _train(
     stopped_by, last_change, shown = "max_epochs", 0, 0.0
     for epoch in range(1, settings.max_epochs + 1):
         _epoch(net, opt, train_codes, settings, rng)
-        loss = _evaluate(net, val_codes)
+        loss = _evaluate(net, val_codes, settings.scored)
         history.append(loss)
         if loss < best_loss - 1e-4:
             best, best_loss, best_epoch = net.copy(), loss, epoch
@@ -146,11 +149,11 @@ def _epoch(net: Network, opt: Adam, codes: np.ndarray, settings: TrainSettings, 
             return
 
 
-def _evaluate(net: Network, codes: np.ndarray, chunk: int = 8192) -> float:
+def _evaluate(net: Network, codes: np.ndarray, scored: np.ndarray | None, chunk: int = 8192) -> float:
     total = 0.0
     for start in range(0, codes.shape[0], chunk):
         batch = codes[start : start + chunk]
-        loss, _ = loss_and_grads(net, batch, with_grads=False)
+        loss, _ = loss_and_grads(net, batch, with_grads=False, scored=scored)
         total += loss * batch.shape[0]
     return total / max(codes.shape[0], 1)
 

@@ -49,6 +49,15 @@ class Codec(ABC):
     def describe(self) -> dict[str, Any]:
         """The kind chosen and the protections applied, for the report."""
 
+    @property
+    def n_fine(self) -> int:
+        """Tokens of the position-inside-the-token stream that follows this column in the chain (0: none)."""
+        return 0
+
+    def encode_fine(self, series: pd.Series, rng: np.random.Generator) -> np.ndarray:
+        """Position token per row; only called when ``n_fine`` >= 2."""
+        raise NotImplementedError(f"{type(self).__name__} has no position stream")
+
     def input_map(self, max_groups: int) -> np.ndarray:
         """Output token -> input token for the model's inputs (identity unless coarsened)."""
         return np.arange(self.n_tokens, dtype=np.int64)

@@ -3,7 +3,9 @@
 Tokens are, in order: null (if the column has nulls), -inf, +inf (if present), then either
 one token per frequent exact value (discrete columns) or one per quantile bin. A bin is
 decoded by drawing from the training values' within-bin quantile function (a few knots,
-interpolated), so the column's shape inside a bin is kept, not flattened to uniform.
+interpolated), so the column's shape inside a bin is kept, not flattened to uniform. With
+enough rows per bin, where a value lies inside its bin (``fine`` equal-share groups) is a
+model column of its own, right after the bin, so later columns depend on it too.
 
 Privacy: no real extreme is ever emitted or stored. Values beyond the clip points (a quantile
 with at least ``clip_min_count`` rows beyond it) are clipped before binning; when the outer bin
@@ -57,6 +59,7 @@ class NumericParams:
     decimals: int | None
     merged_values: int
     tail_shapes: list[float] = field(default_factory=lambda: [0.0, 0.0])  # GPD shape (0: exponential)
+    fine: int = 0  # equal-share position tokens inside a bin, learned after the bin (0: none)
 
 
 class NumericCodec(Codec):
@@ -102,11 +105,16 @@ class NumericCodec(Codec):
         if not discrete and clipped.size:
             p.edges, p.knots = _bins(clipped, _bin_count(clipped.size, cfg), cfg.within_bin_points)
             p.tail_shares = _tail_shares(finite, clip, p.edges)
+            p.fine = cfg.fine_positions if clipped.size >= FINE_MIN_ROWS_PER_BIN * len(p.knots) else 0
         return cls(storage, p)
 
     @property
     def n_tokens(self) -> int:
         return self._offset + max(len(self.p.values), len(self.p.knots))
+
+    @property
+    def n_fine(self) -> int:
+        return self.p.fine if self.p.fine >= 2 and self.n_tokens >= 2 else 0
 
     # ---------------------------------------------------------------- tokens
 
@@ -161,9 +169,38 @@ class NumericCodec(Codec):
         inner = np.asarray(self.p.edges, dtype="float64")
         return np.searchsorted(inner, clipped, side="right").astype(np.int32)
 
+    def encode_fine(self, series: pd.Series, rng: np.random.Generator) -> np.ndarray:
+        """Each value's rank inside its bin, in ``fine`` equal-share groups (specials: group 0).
+
+        Why: a bin of a heavy-tailed column spans a wide range (the top bin of session counts runs
+        from hundreds to thousands); decoded independently, everything after it in the chain loses
+        its link to where in that range the value lies. Ties are broken at random (seeded), so the
+        groups are equal shares and decoding group g at positions [g/fine, (g+1)/fine) of the bin's
+        quantile function gives back the bin's own shape.
+        """
+        tokens = self.encode(series)
+        out = np.zeros(tokens.shape, dtype=np.int32)
+        body = np.flatnonzero(tokens >= self._offset)
+        if body.size == 0:
+            return out
+        values, _ = numeric_values(series, self.storage)
+        bins = tokens[body]
+        lo, hi = self.p.clip
+        order = np.lexsort((rng.random(body.size), np.clip(values[body], lo, hi), bins))
+        sorted_bins = bins[order]
+        first = np.searchsorted(sorted_bins, sorted_bins, side="left")
+        counts = np.bincount(sorted_bins)[sorted_bins]
+        position = (np.arange(body.size) - first + 0.5) / counts
+        out[body[order]] = np.minimum((position * self.p.fine).astype(np.int32), self.p.fine - 1)
+        return out
+
     # ---------------------------------------------------------------- decoding
 
-    def numeric_decoded(self, tokens: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def numeric_decoded(
+        self, tokens: np.ndarray, rng: np.random.Generator, fine: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Values for ``tokens``; ``fine`` (the position tokens, when learned) narrows where inside
+        its bin each value is drawn. The same random draws either way (determinism)."""
         out = np.full(tokens.shape, np.nan)
         body = tokens >= self._offset
         for i, special in enumerate(self._specials):
@@ -172,7 +209,10 @@ class NumericCodec(Codec):
         if self.p.values:
             out[body] = self._values[idx]
         elif len(self.p.knots):
-            out[body] = self._inside_bins(idx, rng.random(idx.size))
+            u = rng.random(idx.size)
+            if fine is not None and self.n_fine:
+                u = (fine[body] + u) / self.n_fine
+            out[body] = self._inside_bins(idx, u)
         if self.p.decimals is not None:
             out[body] = np.round(out[body], self.p.decimals)
         return out
@@ -244,6 +284,8 @@ class NumericCodec(Codec):
         elif self.p.knots:
             info["encoding"] = "quantile bins, within-bin quantile decoding"
             info["bins"] = len(self.p.knots)
+            if self.n_fine:
+                info["encoding"] += f", position inside the bin learned ({self.n_fine} groups)"
         info["protection"] = {
             "clipped_to": self._clip_display(),
             "beyond_clip": "truncated exponential tail from the mean excess" if any(self.p.tail_shares) else None,
@@ -259,6 +301,9 @@ class NumericCodec(Codec):
         if self.storage.logical in ("date", "datetime", "timedelta") and math.isfinite(lo):
             return [str(v) for v in self.restore(np.asarray([lo, hi])).tolist()]
         return [lo, hi]
+
+
+FINE_MIN_ROWS_PER_BIN = 100  # below this, position groups would be learned from a handful of rows
 
 
 def _kind(logical: str) -> str:
