@@ -152,7 +152,7 @@ def _check_input_map(net: Network) -> None:
 
 def _check_consistency(syn: Synthesizer) -> None:
     """Codecs, learned columns and weights must describe the same table."""
-    if syn._net is not None and syn.chain_sizes() != syn._net.sizes.tolist():
+    if syn._net is not None and syn._chain_sizes() != syn._net.sizes.tolist():
         raise ArtifactError("model.json columns do not match the weights")
     names = {c.storage.name for c in syn._codecs}
     if any(r.left not in names or r.right not in names for r in syn._relations):

@@ -97,7 +97,7 @@ class Synthesizer:
         domains = {c.storage.name: c.domain for c in numeric}
         return constraints.detect(views, domains, self.config.constraint_min_rows)
 
-    def chain(self) -> list[tuple[int, bool]]:
+    def _chain(self) -> list[tuple[int, bool]]:
         """The model's columns in order: (codec index, is its position stream). A binned number's
         position stream comes right after it, so every later column can condition on both."""
         out = []
@@ -107,15 +107,15 @@ class Synthesizer:
                 out.append((i, True))
         return out
 
-    def chain_sizes(self) -> list[int]:
+    def _chain_sizes(self) -> list[int]:
         """Tokens per model column, in chain order."""
-        return [self._codecs[i].n_fine if fine else self._codecs[i].n_tokens for i, fine in self.chain()]
+        return [self._codecs[i].n_fine if fine else self._codecs[i].n_tokens for i, fine in self._chain()]
 
     def _encode(self, frame: pd.DataFrame) -> np.ndarray:
         rng = np.random.default_rng([self.config.seed, 11])  # tie-breaks inside bins
         columns = [
             self._codecs[i].encode_fine(frame.iloc[:, i], rng) if fine else self._codecs[i].encode(frame.iloc[:, i])
-            for i, fine in self.chain()
+            for i, fine in self._chain()
         ]
         if not columns:
             return np.zeros((len(frame), 0), dtype=np.int32)
@@ -125,10 +125,10 @@ class Synthesizer:
         """What each model column feeds to later heads (position streams: every group as is)."""
         bins = self.config.input_bins
         codecs = self._codecs
-        return [np.arange(codecs[i].n_fine) if fine else codecs[i].input_map(bins) for i, fine in self.chain()]
+        return [np.arange(codecs[i].n_fine) if fine else codecs[i].input_map(bins) for i, fine in self._chain()]
 
     def _train(self, codes: np.ndarray, deadline: float | None, report: Progress) -> None:
-        sizes = np.asarray(self.chain_sizes(), dtype=np.int64)
+        sizes = np.asarray(self._chain_sizes(), dtype=np.int64)
         n = codes.shape[0]
         order = np.random.default_rng(self.config.seed).permutation(n)
         n_val = max(1, round(n * self.config.validation_share)) if n >= 10 else 0
@@ -178,7 +178,7 @@ class Synthesizer:
             deadline=deadline,
             started=None if deadline is None else deadline - (cfg.max_training_time or 0),
             seed=cfg.seed,
-            scored=np.asarray([not fine for _, fine in self.chain()]),
+            scored=np.asarray([not fine for _, fine in self._chain()]),
         )
 
     # ------------------------------------------------------------------ sample
@@ -234,7 +234,7 @@ class Synthesizer:
         fine: dict[int, np.ndarray] = {}
         if self._net is not None:
             drawn = sample_tokens(self._net, size, rng)
-            for k, (i, is_fine) in enumerate(self.chain()):
+            for k, (i, is_fine) in enumerate(self._chain()):
                 (fine if is_fine else out)[i] = drawn[:, k]
         return out, fine
 

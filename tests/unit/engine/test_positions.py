@@ -12,7 +12,7 @@ import pytest
 from synthpipe.engine import Synthesizer, artifact
 from synthpipe.engine.codecs.numeric import FINE_MIN_ROWS_PER_BIN
 
-ROWS = 8_000  # 250 rows a bin: enough for position streams
+ROWS = 10_000  # over 300 rows a bin: enough for position streams
 
 
 def heavy_tailed(seed: int = 0) -> pd.DataFrame:
@@ -42,7 +42,7 @@ def _top_bin_link(frame: pd.DataFrame) -> float:
 def test_heavy_tailed_columns_get_a_position_stream(with_positions: Synthesizer) -> None:
     columns = with_positions.describe()["columns"]
     assert "position inside the bin learned (4 groups)" in columns["actions"]["encoding"]
-    assert with_positions.chain()[:2] == [(0, False), (0, True)]
+    assert with_positions._chain()[:2] == [(0, False), (0, True)]
 
 
 def test_link_inside_the_top_bin_is_kept(data: pd.DataFrame, with_positions: Synthesizer) -> None:
@@ -61,9 +61,9 @@ def test_marginal_is_kept(data: pd.DataFrame, with_positions: Synthesizer) -> No
 
 
 def test_small_tables_have_no_position_stream() -> None:
-    small = heavy_tailed().head(FINE_MIN_ROWS_PER_BIN * 10)  # 10 bins at most: under 100 rows a bin
+    small = heavy_tailed().head(FINE_MIN_ROWS_PER_BIN * 10)  # 32 bins of about 78 rows
     syn = Synthesizer(seed=0, max_epochs=2).fit(small)
-    assert all(not fine for _, fine in syn.chain())
+    assert all(not fine for _, fine in syn._chain())
 
 
 def test_save_load_and_determinism(with_positions: Synthesizer, tmp_path: pathlib.Path) -> None:
