@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -236,12 +237,19 @@ def committed_record(mode: str, key: tuple[str, str, int], version: str, split_k
     committed, so a fresh clone on another machine continues a multi-day full run from them
     instead of repeating hours of TabularARGN, TVAE and CTGAN. Newest file first.
     """
-    for path in sorted(RESULTS_DIR.glob(f"*-{mode}.json"), reverse=True):
-        for rec in json.loads(path.read_text()).get("runs", []):
+    for name, runs in _committed_runs(mode):
+        for rec in runs:
             same = (rec["dataset"], rec["peer"], rec["seed"]) == key
             if same and rec["status"] == "ok" and (rec.get("version"), rec.get("split")) == (version, split_key):
-                return {k: v for k, v in rec.items() if k != "reused"} | {"from_results": path.name}
+                return {k: v for k, v in rec.items() if k != "reused"} | {"from_results": name}
     return {}
+
+
+@functools.cache
+def _committed_runs(mode: str) -> tuple[tuple[str, list[dict]], ...]:
+    """Each committed results file of this mode, newest first, read once per driver."""
+    paths = sorted(RESULTS_DIR.glob(f"*-{mode}.json"), reverse=True)
+    return tuple((path.name, json.loads(path.read_text()).get("runs", [])) for path in paths)
 
 
 def _claim(path: Path) -> bool:
