@@ -88,6 +88,7 @@ def _tv(p: np.ndarray, q: np.ndarray) -> float:
 
 BIAS_REFIT_ITERATIONS = 4
 BIAS_REFIT_CHUNK = 8192  # rows per forward pass: bounds the hidden activations' memory
+BIAS_REFIT_CACHE_BYTES = 64 * 2**20  # the refit keeps the logits between passes up to this size
 
 
 def refit_output_biases(net: Network, codes: np.ndarray) -> dict[str, float]:
@@ -101,8 +102,9 @@ def refit_output_biases(net: Network, codes: np.ndarray) -> dict[str, float]:
     ``b += log(share / predicted)`` reaches it in a few passes. Unlike sampled calibration, every
     context keeps its own conditional: only the bias the network already has is completed.
     """
+    logits = _BiasFreeLogits(net, codes)
     before, after = _rake(
-        net, token_shares(codes, net.sizes), lambda: _mean_predicted(net, codes), BIAS_REFIT_ITERATIONS, _full_trust
+        net, token_shares(codes, net.sizes), logits.mean_predicted, BIAS_REFIT_ITERATIONS, _full_trust
     )
     return {"max_tv_before": round(before, 5), "max_tv_after": round(after, 5)}
 
@@ -112,13 +114,31 @@ def _full_trust(p: np.ndarray, q: np.ndarray) -> float:
     return 1.0
 
 
-def _mean_predicted(net: Network, codes: np.ndarray) -> list[np.ndarray]:
-    """Per column, the head's predicted token shares averaged over the rows' real contexts."""
-    sums = [np.zeros(int(k)) for k in net.sizes]
-    offsets, h = net.offsets, net.hidden
-    for start in range(0, codes.shape[0], BIAS_REFIT_CHUNK):
-        hidden = np.maximum(one_hot(net, codes[start : start + BIAS_REFIT_CHUNK]) @ net.A + net.b1, 0.0)
-        for j in range(net.n_columns):
-            cols = slice(offsets[j], offsets[j + 1])
-            sums[j] += softmax(hidden[:, j * h : (j + 1) * h] @ net.W2[:, cols] + net.b2[cols]).sum(axis=0)
-    return [s / max(codes.shape[0], 1) for s in sums]
+class _BiasFreeLogits:
+    """The heads' logits on the training rows' real contexts, without the output biases.
+
+    Why: the refit moves only the biases, so everything before them is the same in every pass;
+    kept in memory (when it fits in BIAS_REFIT_CACHE_BYTES) it is computed once instead of once a
+    pass, which was 40% of a 10-epoch fit on diamonds.
+    """
+
+    def __init__(self, net: Network, codes: np.ndarray) -> None:
+        self.net, self.codes = net, codes
+        self.starts = range(0, codes.shape[0], BIAS_REFIT_CHUNK)
+        fits = codes.shape[0] * int(net.sizes.sum()) * 4 <= BIAS_REFIT_CACHE_BYTES
+        self.cached = [self._chunk(start) for start in self.starts] if fits else None
+
+    def _chunk(self, start: int) -> list[np.ndarray]:
+        net, offsets, h = self.net, self.net.offsets, self.net.hidden
+        hidden = np.maximum(one_hot(net, self.codes[start : start + BIAS_REFIT_CHUNK]) @ net.A + net.b1, 0.0)
+        return [hidden[:, j * h : (j + 1) * h] @ net.W2[:, offsets[j] : offsets[j + 1]] for j in range(net.n_columns)]
+
+    def mean_predicted(self) -> list[np.ndarray]:
+        """Per column, the head's predicted token shares averaged over the rows' real contexts."""
+        net, offsets = self.net, self.net.offsets
+        sums = [np.zeros(int(k)) for k in net.sizes]
+        for i, start in enumerate(self.starts):
+            chunk = self.cached[i] if self.cached is not None else self._chunk(start)
+            for j, logits in enumerate(chunk):
+                sums[j] += softmax(logits + net.b2[offsets[j] : offsets[j + 1]]).sum(axis=0)
+        return [s / max(self.codes.shape[0], 1) for s in sums]
