@@ -58,6 +58,13 @@ class EngineConfig(BaseModel):
             "it in the chain, so later columns depend on it (0: drawn independently; heavy tails lose their links)"
         ),
     )
+    ordinal_trends: bool = Field(
+        True,
+        description=(
+            "train each ordered column's bins with shared up/down directions as well as per bin, so monotone "
+            "relations are learned from all rows at once (small tables otherwise come out with weakened links)"
+        ),
+    )
     max_categories: int = Field(1000, ge=2, description="most frequent categories kept per column; the rest are merged")
     rare_category_min_count: int = Field(
         5, ge=1, description="categories held by fewer rows are merged into a rare token (privacy)"

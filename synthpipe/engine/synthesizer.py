@@ -20,6 +20,7 @@ import pyarrow as pa
 from synthpipe.engine import artifact, constraints
 from synthpipe.engine.calibration import calibrate, refit_output_biases
 from synthpipe.engine.codecs import Codec, build_codec
+from synthpipe.engine.codecs.base import evenly_ordered
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.config import EngineConfig, make_config
 from synthpipe.engine.frames import to_frame, to_output
@@ -127,6 +128,16 @@ class Synthesizer:
         codecs = self._codecs
         return [np.arange(codecs[i].n_fine) if fine else codecs[i].input_map(bins) for i, fine in self._chain()]
 
+    def _order_scores(self) -> np.ndarray | None:
+        """Per model token, its place in its column's order (0 where unordered); None when off."""
+        if not self.config.ordinal_trends:
+            return None
+        parts = []
+        for (i, fine), size in zip(self._chain(), self._chain_sizes(), strict=True):
+            scores = evenly_ordered(size) if fine else self._codecs[i].order_scores()
+            parts.append(np.zeros(size) if scores is None else scores)
+        return np.concatenate(parts) if parts else None
+
     def _train(self, codes: np.ndarray, deadline: float | None, report: Progress) -> None:
         sizes = np.asarray(self._chain_sizes(), dtype=np.int64)
         n = codes.shape[0]
@@ -179,6 +190,7 @@ class Synthesizer:
             started=None if deadline is None else deadline - (cfg.max_training_time or 0),
             seed=cfg.seed,
             scored=np.asarray([not fine for _, fine in self._chain()]),
+            order_scores=self._order_scores(),
         )
 
     # ------------------------------------------------------------------ sample

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from synthpipe.engine._threads import one_blas_thread
-from synthpipe.engine.model import Network, autoregressive_mask, init_network, loss_and_grads, token_shares
+from synthpipe.engine.model import Network, init_network, loss_and_grads, token_shares
+from synthpipe.engine.trends import Arrays, Trends
 
 Progress = Callable[[str, float], None]
 LR_PATIENCE = 2  # epochs without improvement before the step size is halved
@@ -34,6 +35,8 @@ class TrainSettings:
     # Model columns whose validation loss decides early stopping (None: all). Position streams are
     # left out: they are near-uniform, start fitting noise first and would stop the real columns early.
     scored: np.ndarray | None = None
+    # Per model token, its place in the column's order (0 for unordered columns); None: no trends.
+    order_scores: np.ndarray | None = None
 
 
 @dataclass
@@ -47,33 +50,29 @@ class TrainResult:
 
 
 class Adam:
-    """Plain Adam with decoupled weight decay on the weight matrices."""
+    """Plain Adam with decoupled weight decay on the weight matrices (not the biases)."""
 
-    def __init__(self, net: Network, lr: float, weight_decay: float) -> None:
-        self.lr, self.wd, self.t = lr, weight_decay, 0
-        self.m = {k: np.zeros_like(v) for k, v in _params(net).items()}
-        self.v = {k: np.zeros_like(v) for k, v in _params(net).items()}
-        self.mask = autoregressive_mask(net.in_sizes, net.hidden).astype(bool)
+    def __init__(self, arrays: Arrays, masks: dict[str, np.ndarray], lr: float, weight_decay: float) -> None:
+        self.lr, self.wd, self.t, self.masks = lr, weight_decay, 0, masks
+        self.m = {k: np.zeros_like(v) for k, v in arrays.items()}
+        self.v = {k: np.zeros_like(v) for k, v in arrays.items()}
 
-    def step(self, net: Network, grads: dict[str, np.ndarray]) -> None:
+    def step(self, arrays: Arrays, grads: Arrays) -> None:
         self.t += 1
         b1, b2, eps = 0.9, 0.999, 1e-8
         corr = np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        for name, param in _params(net).items():
+        for name, param in arrays.items():
             g = grads[name]
             self.m[name] *= b1
             self.m[name] += (1 - b1) * g
             self.v[name] *= b2
             self.v[name] += (1 - b2) * g * g
             update = self.lr * corr * self.m[name] / (np.sqrt(self.v[name]) + eps)
-            if name in ("A", "W2"):
+            if name not in ("b1", "b2"):
                 update += self.lr * self.wd * param
             param -= update.astype(np.float32)
-        net.A *= self.mask
-
-
-def _params(net: Network) -> dict[str, np.ndarray]:
-    return {"A": net.A, "b1": net.b1, "W2": net.W2, "b2": net.b2}
+            if name in self.masks:
+                param *= self.masks[name]
 
 
 def train(
@@ -103,12 +102,13 @@ def _train(
 ) -> TrainResult:
     marginals = _marginals(train_codes, sizes)
     net = init_network(sizes, settings.hidden, marginals, settings.seed, input_maps)
-    opt = Adam(net, settings.learning_rate, settings.weight_decay)
+    trends = Trends(net, settings.order_scores)
+    opt = Adam(trends.arrays, trends.masks, settings.learning_rate, settings.weight_decay)
     rng = np.random.default_rng(settings.seed + 1)
     best, best_loss, best_epoch, history = net.copy(), np.inf, 0, []
     stopped_by, last_change, shown = "max_epochs", 0, 0.0
     for epoch in range(1, settings.max_epochs + 1):
-        _epoch(net, opt, train_codes, settings, rng)
+        _epoch(net, trends, opt, train_codes, settings, rng)
         loss = _evaluate(net, val_codes, settings.scored)
         history.append(loss)
         if loss < best_loss - 1e-4:
@@ -136,7 +136,9 @@ def _fraction(epoch: int, best_epoch: int, settings: TrainSettings) -> float:
     return float(min(0.99, max(by_epochs, by_time)))
 
 
-def _epoch(net: Network, opt: Adam, codes: np.ndarray, settings: TrainSettings, rng: np.random.Generator) -> None:
+def _epoch(
+    net: Network, trends: Trends, opt: Adam, codes: np.ndarray, settings: TrainSettings, rng: np.random.Generator
+) -> None:
     order = rng.permutation(codes.shape[0])
     for start in range(0, order.size, settings.batch_size):
         batch = codes[order[start : start + settings.batch_size]]
@@ -144,7 +146,8 @@ def _epoch(net: Network, opt: Adam, codes: np.ndarray, settings: TrainSettings, 
         if settings.dropout > 0:
             keep = (rng.random(batch.shape) >= settings.dropout) / (1 - settings.dropout)
         _, grads = loss_and_grads(net, batch, keep=keep)
-        opt.step(net, grads)
+        opt.step(trends.arrays, trends.grads(grads))
+        trends.compose(net)
         if settings.deadline is not None and time.monotonic() > settings.deadline:
             return
 

@@ -58,6 +58,10 @@ class Codec(ABC):
         """Position token per row; only called when ``n_fine`` >= 2."""
         raise NotImplementedError(f"{type(self).__name__} has no position stream")
 
+    def order_scores(self) -> np.ndarray | None:
+        """Each token's place in the column's order, in [-1, 1] (None: unordered, such as categories)."""
+        return None
+
     def input_map(self, max_groups: int) -> np.ndarray:
         """Output token -> input token for the model's inputs (identity unless coarsened)."""
         return np.arange(self.n_tokens, dtype=np.int64)
@@ -69,3 +73,8 @@ class Codec(ABC):
     def numeric_decoded(self, tokens: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
         """Decoded values as float64 before dtype restoration (for constraint repair)."""
         return None
+
+
+def evenly_ordered(tokens: int) -> np.ndarray:
+    """Scores for ``tokens`` ordered, equal-share tokens (bins, positions inside a bin)."""
+    return np.linspace(-1.0, 1.0, tokens) if tokens >= 2 else np.zeros(tokens)

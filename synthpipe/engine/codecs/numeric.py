@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthpipe.engine.codecs.base import Codec
+from synthpipe.engine.codecs.base import Codec, evenly_ordered
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.frames import (
     _DAY_NS,
@@ -125,6 +125,10 @@ class NumericCodec(Codec):
             return np.arange(self.n_tokens, dtype=np.int64)
         groups = np.arange(body) * max_groups // body
         return np.concatenate([np.arange(self._offset), self._offset + groups]).astype(np.int64)
+
+    def order_scores(self) -> np.ndarray:
+        """Specials (null, infinities) sit outside the order (0); bins and exact values by rank."""
+        return np.concatenate([np.zeros(self._offset), evenly_ordered(self.n_tokens - self._offset)])
 
     def numeric_view(self, series: pd.Series) -> np.ndarray:
         values, _ = numeric_values(series, self.storage)
