@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -22,7 +24,9 @@ from rich.table import Table
 from synthpipe.errors import GateFailed, SynthpipeError
 
 app = typer.Typer(help="Put a synthetic copy in front of any SQL query.", no_args_is_help=True, add_completion=False)
-console = Console()
+# Not a terminal (CI logs, `| tee`): rich would wrap at 80 columns and split the output paths of the
+# summary table across lines; COLUMNS, when set, still wins.
+console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140)
 F = TypeVar("F", bound=Callable[..., Any])
 
 RunId = Annotated[str | None, typer.Option(help="run id that scopes every key; default: the current UTC time")]
