@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 
 from synthpipe.engine import Synthesizer
-from synthpipe.engine.model import init_network, loss_and_grads
+from synthpipe.engine.model import Network, init_network, loss_and_grads
 from synthpipe.engine.trends import Trends
 
 
-def _small_network(seed: int = 0):  # type: ignore[no-untyped-def]
+def _small_network(seed: int = 0) -> Network:
     sizes = np.array([4, 3, 5])
     maps = [np.arange(4), np.arange(3), np.array([0, 0, 1, 1, 2])]  # the last column's input is coarsened
     marginals = np.concatenate([np.full(k, 1.0 / k) for k in sizes])
@@ -33,7 +33,7 @@ def test_trend_gradients_match_finite_differences() -> None:
         assert analytic == pytest.approx(numeric, rel=2e-2, abs=2e-4), (name, index)
 
 
-def _finite_difference(net, trends: Trends, codes: np.ndarray, name: str, index: tuple[int, int]) -> float:  # type: ignore[no-untyped-def]
+def _finite_difference(net: Network, trends: Trends, codes: np.ndarray, name: str, index: tuple[int, int]) -> float:
     param, step, losses = trends.arrays[name], 1e-2, []
     for sign in (1, -1):
         param[index] += sign * step
