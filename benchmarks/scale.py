@@ -178,7 +178,7 @@ def scale_markdown(records: list[dict], pg_note: str) -> list[str]:
              "(demo features resampled to N rows, fresh user ids). Seconds inside each stage "
              "(extract: synthpipe's own timer; psql: the whole client process; fit: the pipeline's "
              "train stage (streamed train/holdout split, fit on the engine's bounded sample, save); "
-             "generate: chunked `sample` to Parquet); MB: "
+             "generate: `sample_chunks` in the pipeline's 100k-row chunks to Parquet); MB: "
              "peak RSS of the stage's process. Process wall times are in the JSON.",
              "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]  # fmt: skip
     for r in records:

@@ -23,7 +23,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-CHUNK_ROWS = 1_000_000  # bounded memory for any N
+CHUNK_ROWS = 1_000_000  # rows per chunk when making the data: bounded memory for any N
+# Rows per chunk when generating: the pipeline's own default (`synthesize.generate(chunk_rows=...)`).
+# With 1M-row chunks the stage peaked at 544 MB after the first chunk and about 800 MB from the second
+# on (two chunks alive while the next is built), which read like memory growing with N.
+GENERATE_CHUNK_ROWS = 100_000
 
 
 def feature_chunks(rows: int, seed: int = 0) -> Iterator[pd.DataFrame]:
@@ -110,7 +114,7 @@ def generate(model: str, rows: int, out: Path) -> dict:
 
     synth = Synthesizer.load(model)
     start, writer, done = time.perf_counter(), None, 0
-    for chunk in synth.sample_chunks(rows, chunk_size=CHUNK_ROWS):
+    for chunk in synth.sample_chunks(rows, chunk_size=GENERATE_CHUNK_ROWS):
         arrow = chunk if isinstance(chunk, pa.Table) else pa.Table.from_pandas(chunk, preserve_index=False)
         writer = writer or pq.ParquetWriter(out, arrow.schema)
         writer.write_table(arrow)
