@@ -114,10 +114,11 @@ class Synthesizer:
 
     def _encode(self, frame: pd.DataFrame) -> np.ndarray:
         rng = np.random.default_rng([self.config.seed, 11])  # tie-breaks inside bins
-        columns = [
-            self._codecs[i].encode_fine(frame.iloc[:, i], rng) if fine else self._codecs[i].encode(frame.iloc[:, i])
-            for i, fine in self._chain()
-        ]
+        columns: list[np.ndarray] = []
+        for i, fine in self._chain():  # a position stream follows its own column's tokens
+            series = frame.iloc[:, i]
+            codec = self._codecs[i]
+            columns.append(codec.encode_fine(series, columns[-1], rng) if fine else codec.encode(series))
         if not columns:
             return np.zeros((len(frame), 0), dtype=np.int32)
         return np.column_stack(columns).astype(np.int32)

@@ -54,8 +54,8 @@ class Codec(ABC):
         """Tokens of the position-inside-the-token stream that follows this column in the chain (0: none)."""
         return 0
 
-    def encode_fine(self, series: pd.Series, rng: np.random.Generator) -> np.ndarray:
-        """Position token per row; only called when ``n_fine`` >= 2."""
+    def encode_fine(self, series: pd.Series, tokens: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Position token per row, given the column's own tokens (``encode``); only called when ``n_fine`` >= 2."""
         raise NotImplementedError(f"{type(self).__name__} has no position stream")
 
     def order_scores(self) -> np.ndarray | None:

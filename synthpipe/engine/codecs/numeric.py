@@ -173,7 +173,7 @@ class NumericCodec(Codec):
         inner = np.asarray(self.p.edges, dtype="float64")
         return np.searchsorted(inner, clipped, side="right").astype(np.int32)
 
-    def encode_fine(self, series: pd.Series, rng: np.random.Generator) -> np.ndarray:
+    def encode_fine(self, series: pd.Series, tokens: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Each value's rank inside its bin, in ``fine`` equal-share groups (specials: group 0).
 
         Why: a bin of a heavy-tailed column spans a wide range (the top bin of session counts runs
@@ -182,7 +182,6 @@ class NumericCodec(Codec):
         groups are equal shares and decoding group g at positions [g/fine, (g+1)/fine) of the bin's
         quantile function gives back the bin's own shape.
         """
-        tokens = self.encode(series)
         out = np.zeros(tokens.shape, dtype=np.int32)
         body = np.flatnonzero(tokens >= self._offset)
         if body.size == 0:
