@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,8 @@ class StorageType:
     """How a column is stored; JSON-able so the artifact can rebuild the exact dtype.
 
     ``logical`` is one of int, float, decimal, bool, string, date, datetime, timedelta, null.
+    Date/time *text* (SQLite has no date type; CSVs neither) is a ``datetime`` whose extras carry
+    the ``text_format`` it is written back in.
     """
 
     name: str
@@ -100,7 +103,7 @@ def storage_type(series: pd.Series) -> StorageType:
         unit = np.datetime_data(np.dtype(str(dtype)))[0]
         return StorageType(name, str(dtype), "timedelta", nullable, {"unit": unit})
     if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
-        return StorageType(name, str(dtype), "string", nullable)
+        return _text_type(series, str(dtype), nullable)
     if pd.api.types.is_object_dtype(dtype):
         return _object_type(series, nullable)
     raise SchemaError(
@@ -133,6 +136,8 @@ def _object_type(series: pd.Series, nullable: bool) -> StorageType:
         return StorageType(name, "object", "null", True)
     kinds = {_python_kind(v) for v in values.iloc[: min(len(values), 10_000)]}
     kinds |= {_python_kind(v) for v in values.sample(min(len(values), 2_000), random_state=0)}
+    if kinds == {"string"}:
+        return _text_type(series, "object", nullable)
     if len(kinds) == 1 and None not in kinds:
         kind = kinds.pop()
         extras = {"scale": _decimal_scale(values)} if kind == "decimal" else {}
@@ -145,6 +150,49 @@ def _object_type(series: pd.Series, nullable: bool) -> StorageType:
         f"e.g. df[{name!r}] = df[{name!r}].astype(str)",
         column=name,
     )
+
+
+# Unambiguous date/time text layouts (regex for the shape, strftime layout to read and write).
+_TEXT_TIME_LAYOUTS = (
+    (r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d"),
+    (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "%Y-%m-%d %H:%M:%S"),
+    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", "%Y-%m-%dT%H:%M:%S"),
+    (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}", "%Y-%m-%d %H:%M:%S.%f"),
+    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}", "%Y-%m-%dT%H:%M:%S.%f"),
+    (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "%Y-%m-%d %H:%M"),
+    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", "%Y-%m-%dT%H:%M"),
+    (r"\d{4}/\d{2}/\d{2}", "%Y/%m/%d"),
+)
+
+
+def _text_type(series: pd.Series, dtype: str, nullable: bool) -> StorageType:
+    """Text columns; dates and times written as text are points in time, not 3,000 categories
+    that privacy would mostly merge into the rare token."""
+    layout = text_time_layout(series)
+    if layout is None:
+        return StorageType(str(series.name), dtype, "string", nullable)
+    return StorageType(str(series.name), dtype, "datetime", nullable, {"unit": "ns", "tz": None, "text_format": layout})
+
+
+def text_time_layout(series: pd.Series) -> str | None:
+    """The one strftime layout every non-null value is written in, or None.
+
+    A layout counts only when every value parses and prints back to exactly the same text,
+    so the synthetic column comes out in the real column's format (zero padding included).
+    """
+    text = series.dropna().astype(str)
+    if text.empty:
+        return None
+    for pattern, layout in _TEXT_TIME_LAYOUTS:
+        if re.fullmatch(pattern, text.iloc[0]) is None:
+            continue
+        if not text.str.fullmatch(pattern).all():
+            return None
+        stamps = pd.to_datetime(text, format=layout, errors="coerce")
+        if stamps.isna().any() or not (stamps.dt.strftime(layout) == text).all():
+            return None
+        return layout
+    return None
 
 
 def _refuse_unmodelled(name: str, values: pd.Series) -> None:
@@ -228,6 +276,8 @@ def _time_ticks(series: pd.Series, st: StorageType) -> tuple[np.ndarray, np.ndar
         mask = stamps.isna().to_numpy()
         return np.where(mask, 0, ns // _DAY_NS), mask
     if st.logical == "datetime":
+        if st.extras.get("text_format"):
+            series = pd.to_datetime(series.astype(object), format=st.extras["text_format"], errors="coerce")
         stamps = series.dt.tz_convert(None) if st.extras.get("tz") else series
         raw = stamps.to_numpy(dtype=f"datetime64[{st.extras['unit']}]")
     else:
@@ -308,6 +358,9 @@ def _times(ticks: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:
     raw = ticks.astype(f"{kind}[{unit}]")
     raw[mask] = np.datetime64("NaT") if kind == "datetime64" else np.timedelta64("NaT")
     series = pd.Series(raw, name=st.name)
+    if st.extras.get("text_format"):
+        text = series.dt.strftime(st.extras["text_format"]).astype(object)
+        return _cast(text.where(~mask, None), st)
     if st.extras.get("tz"):
         series = series.dt.tz_localize("UTC").dt.tz_convert(st.extras["tz"])
     return _cast(series, st)

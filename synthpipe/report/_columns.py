@@ -22,6 +22,8 @@ _ID_MIN_ROWS = 50  # below this a column of unique strings is just a small table
 _ID_DISTINCT_SHARE = 0.95
 _INT_ID_MIN_ROWS = 20
 _ID_NAME = re.compile(r"(^|_|\b)(id|key|uuid|guid)$|^(id|key|uuid)(_|$)|Id$|ID$", re.IGNORECASE)
+# Dates and times written as text (SQLite has no date type; CSVs neither), ISO-like layouts only.
+_DATE_TEXT = r"\d{4}[-/]\d{2}[-/]\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"
 
 
 class ColumnKind(StrEnum):
@@ -42,9 +44,22 @@ CONTINUOUS_KINDS = (ColumnKind.NUMERIC, ColumnKind.DATETIME)
 def _is_datetime_like(s: pd.Series) -> bool:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return True
-    if s.dtype != object:
+    if not pd.api.types.is_string_dtype(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype):
         return False
-    return pd.api.types.infer_dtype(s, skipna=True) in ("date", "datetime", "datetime64")
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("date", "datetime", "datetime64"):
+        return True
+    return _is_date_text(s)
+
+
+def _is_date_text(s: pd.Series) -> bool:
+    """Every non-null value is an ISO-like date or timestamp that parses."""
+    text = s.dropna()
+    if text.empty or not all(isinstance(v, str) for v in text.iloc[:100]):
+        return False
+    text = text.astype(str)
+    if not text.str.fullmatch(_DATE_TEXT).all():
+        return False
+    return bool(pd.to_datetime(text, errors="coerce", format="ISO8601").notna().all())
 
 
 _OBJECT_NUMBERS = ("decimal", "integer", "floating", "mixed-integer-float")

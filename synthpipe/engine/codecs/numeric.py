@@ -281,6 +281,8 @@ class NumericCodec(Codec):
         fixed = self.n_tokens <= 1
         kind = _kind(self.storage.logical) if not fixed else self._fixed_kind()
         info: dict[str, Any] = {"kind": kind, "tokens": self.n_tokens}
+        if self.storage.extras.get("text_format"):
+            info["written_as"] = f"text {self.storage.extras['text_format']}"
         if self.p.values:
             info["encoding"] = "exact values"
             info["distinct_values"] = len(self.p.values)
