@@ -152,3 +152,23 @@ def test_date_text_survives_save_and_load(tmp_path) -> None:
     syn.save(str(tmp_path / "model"))
     again = Synthesizer.load(str(tmp_path / "model"))
     pd.testing.assert_frame_equal(syn.sample(100), again.sample(100))
+
+
+def test_timestamps_keep_their_real_clock_times() -> None:
+    """Kick-offs at 15:30 stay at 15:30 and the like; days still come from the model."""
+    rng = np.random.default_rng(2)
+    n = 2000
+    days = pd.Timestamp("2001-01-01") + pd.to_timedelta(rng.integers(0, 3000, n), unit="D")
+    kickoff = days + pd.to_timedelta(rng.choice([15 * 60 + 30, 18 * 60 + 30, 20 * 60 + 45], n), unit="min")
+    free = days + pd.to_timedelta(rng.integers(0, 86_400, n), unit="s")
+    data = pd.DataFrame({"kickoff": kickoff, "kickoff_text": kickoff.strftime("%Y-%m-%d %H:%M:%S"), "free": free})
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    out = syn.sample(1000)
+    clock = {"15:30", "18:30", "20:45"}
+    assert set(out["kickoff"].dt.strftime("%H:%M")) == clock
+    assert set(out["kickoff_text"].str[11:16]) == clock
+    assert (out["kickoff"].dt.normalize().isin(days)).mean() < 1  # days between the real ones too
+    # Continuous clock times are not snapped to a few real ones.
+    assert out["free"].dt.strftime("%H:%M:%S").nunique() > 900
+    assert "clock times" in syn.describe()["columns"]["kickoff"]["encoding"]
+    assert "clock times" not in syn.describe()["columns"]["free"]["encoding"]
