@@ -50,6 +50,16 @@ def test_rare_categories_are_never_emitted(frame: pd.DataFrame, synthetic: pd.Da
     assert (synthetic["name"] == "_RARE_").any()
 
 
+def test_only_rare_categories_are_merged_even_with_thousands_of_them() -> None:
+    """A high-cardinality column (genes, zip codes) keeps every category held by >= 5 rows."""
+    held = [f"g{i}" for i in range(1500) for _ in range(6)]
+    single = [f"once{i}" for i in range(100)]
+    data = pd.DataFrame({"gene": held + single})
+    entry = Synthesizer(seed=0, max_epochs=1).fit(data).describe()["columns"]["gene"]
+    assert entry["categories_kept"] == 1500
+    assert entry["protection"]["rare_categories_merged"] == 100
+
+
 def test_rare_merge_is_reported(fitted: Synthesizer) -> None:
     protection = fitted.describe()["columns"]["name"]["protection"]
     assert protection["rare_categories_merged"] > 0
