@@ -168,13 +168,13 @@ _TEXT_TIME_LAYOUTS = (
 def _text_type(series: pd.Series, dtype: str, nullable: bool) -> StorageType:
     """Text columns; dates and times written as text are points in time, not 3,000 categories
     that privacy would mostly merge into the rare token."""
-    layout = text_time_layout(series)
+    layout = _text_time_layout(series)
     if layout is None:
         return StorageType(str(series.name), dtype, "string", nullable)
     return StorageType(str(series.name), dtype, "datetime", nullable, {"unit": "ns", "tz": None, "text_format": layout})
 
 
-def text_time_layout(series: pd.Series) -> str | None:
+def _text_time_layout(series: pd.Series) -> str | None:
     """The one strftime layout every non-null value is written in, or None.
 
     A layout counts only when every value parses and prints back to exactly the same text,

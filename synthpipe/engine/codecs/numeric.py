@@ -18,6 +18,9 @@ largest of the block's tail draws is expected to. The range therefore stays real
 (range-sensitive metrics and histograms keep working) without revealing the smallest or
 largest real value. Discrete columns merge rare exact values into their nearest frequent
 neighbour instead.
+
+Timestamps whose clock times are a few frequent ones (kick-offs, shift starts) keep the drawn day
+and take one of those clock times, drawn by their real shares.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ class NumericParams:
     merged_values: int
     tail_shapes: list[float] = field(default_factory=lambda: [0.0, 0.0])  # GPD shape (0: exponential)
     fine: int = 0  # equal-share position tokens inside a bin, learned after the bin (0: none)
-    day_times: list[float] = field(default_factory=list)  # frequent times of day (grain units), if they are all
+    day_times: list[float] = field(default_factory=list)  # clock times (grain units) when a few hold ~every row
     day_time_shares: list[float] = field(default_factory=list)
 
 
