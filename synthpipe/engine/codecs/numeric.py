@@ -17,7 +17,9 @@ Tail draws of a block sit at stratified positions, so the synthetic range ends w
 largest of the block's tail draws is expected to. The range therefore stays realistic
 (range-sensitive metrics and histograms keep working) without revealing the smallest or
 largest real value. Discrete columns merge rare exact values into their nearest frequent
-neighbour instead.
+neighbour; the rare values beyond the outermost frequent ones (when at least ``clip_min_count``
+rows) are redrawn the same way as a tail, on the column's grid (bookings of 9-11 beyond a frequent
+8 come back spread over 9, 10, 11..., not all as 8).
 
 Timestamps whose clock times are a few frequent ones (kick-offs, shift starts) keep the drawn day
 and take one of those clock times, drawn by their real shares.
@@ -112,6 +114,8 @@ class NumericCodec(Codec):
             p.tail_shares = _tail_shares(finite, clip, p.edges)
             p.fine = cfg.fine_positions if clipped.size >= FINE_MIN_ROWS_PER_BIN * len(p.knots) else 0
             p.day_times, p.day_time_shares = _day_times(finite, _per_day(storage, grain), cfg.clip_min_count)
+        elif discrete:
+            p.tail_shares = _discrete_tail_shares(finite, discrete, cfg.clip_min_count)
         return cls(storage, p)
 
     @property
@@ -217,6 +221,8 @@ class NumericCodec(Codec):
         idx = tokens[body] - self._offset
         if self.p.values:
             out[body] = self._values[idx]
+            if any(self.p.tail_shares):
+                out[body] = self._on_value_grid(self._tails(out[body], idx, rng.random(idx.size)))
         elif len(self.p.knots):
             u = rng.random(idx.size)
             if fine is not None and self.n_fine:
@@ -255,7 +261,7 @@ class NumericCodec(Codec):
         the synthetic range is realistic yet built only from an aggregate of the >= k rows
         beyond the clip point (privacy), and does not swing wildly between samples.
         """
-        (t_lo, t_hi), last = self.p.tail_shares, len(self.p.knots) - 1
+        (t_lo, t_hi), last = self.p.tail_shares, max(len(self.p.knots), len(self.p.values)) - 1
         low = (idx == 0) & (u < t_lo)
         if low.any():
             excess = _excess(
@@ -275,6 +281,15 @@ class NumericCodec(Codec):
         if lo_bound is not None or hi_bound is not None:
             out = np.clip(out, lo_bound, hi_bound)
         return out
+
+    def _on_value_grid(self, values: np.ndarray) -> np.ndarray:
+        """Tail draws of an exact-valued column land on its grid (ages stay whole, prices in
+        steps of 0.1 stay so): the step is the smallest gap between the kept values."""
+        gaps = np.diff(self._values)
+        step = float(gaps.min()) if gaps.size else 1.0
+        if step <= 0 or not np.allclose(gaps / step, np.rint(gaps / step), atol=1e-6):
+            return values
+        return self._values[0] + np.rint((values - self._values[0]) / step) * step
 
     def restore(self, values: np.ndarray) -> pd.Series:
         """Float64 values (in this column's units) back to the column's dtype."""
@@ -447,6 +462,20 @@ def _stratified(v: np.ndarray) -> np.ndarray:
     """
     ranks = np.argsort(np.argsort(v, kind="stable"), kind="stable")
     return (ranks + 0.5) / v.size
+
+
+def _discrete_tail_shares(finite: np.ndarray, values: list[float], min_count: int) -> list[float]:
+    """Exact-valued columns: the share of the first / last value's rows that were rare values
+    beyond it, redrawn as a tail; 0 where fewer than ``min_count`` rows lay beyond (privacy:
+    the tail's mean must be an aggregate, not one real extreme)."""
+    lo, hi = values[0], values[-1]
+    mids = (np.asarray(values[1:]) + np.asarray(values[:-1])) / 2
+    token = np.searchsorted(mids, finite, side="left")
+    shares = []
+    for beyond, mapped in ((finite < lo, token == 0), (finite > hi, token == len(values) - 1)):
+        enough = beyond.sum() >= min_count and len(values) > 1
+        shares.append(float(beyond.sum() / max(mapped.sum(), 1)) if enough else 0.0)
+    return shares
 
 
 def _tail_shares(finite: np.ndarray, clip: list[float], inner: list[float]) -> list[float]:

@@ -60,6 +60,24 @@ def test_only_rare_categories_are_merged_even_with_thousands_of_them() -> None:
     assert entry["protection"]["rare_categories_merged"] == 100
 
 
+def test_rare_counts_beyond_the_frequent_ones_come_back_as_a_tail() -> None:
+    """Six households with 7+ children: synthetic counts reach past 6 again, on whole numbers;
+    three rows beyond are too few to describe a tail without leaning on single households."""
+    rng = np.random.default_rng(0)
+    common = np.repeat(np.arange(7), 300)
+    data = pd.DataFrame(
+        {
+            "children": np.concatenate([common, [7, 7, 8, 8, 9, 12]]),
+            "cars": np.concatenate([common, [7, 8, 9, 1, 1, 1]]),
+            "noise": rng.normal(size=common.size + 6),
+        }
+    )
+    out = Synthesizer(seed=0, max_epochs=2).fit(data).sample(20_000)
+    assert (out["children"] > 6).mean() > 0.0005
+    assert (out["children"] == out["children"].round()).all()
+    assert out["cars"].max() == 6
+
+
 def test_rare_merge_is_reported(fitted: Synthesizer) -> None:
     protection = fitted.describe()["columns"]["name"]["protection"]
     assert protection["rare_categories_merged"] > 0
