@@ -173,7 +173,8 @@ def _summary(by_table: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
 
 def _line(name: str, recs: dict[str, dict[str, Any]]) -> str:
     ours, ref = recs.get("synthpipe", {}), recs.get(REFERENCE, {})
-    size = f"{next(iter(recs.values()))['rows']:,} × {next(iter(recs.values()))['cols']}"
+    first = next(iter(recs.values()))
+    size = f"{first['rows']:,} × {first['cols']}"
     if "error" in ours:
         return f"| {name} | {size} | failed: {ours['error'].replace('|', '/')} | | | | | | |"
 

@@ -57,7 +57,7 @@ def _is_date_text(s: pd.Series) -> bool:
     if text.empty or not all(isinstance(v, str) for v in text.iloc[:100]):
         return False
     text = text.astype(str)
-    if not text.str.fullmatch(_DATE_TEXT).all():
+    if re.fullmatch(_DATE_TEXT, text.iloc[0]) is None or not text.str.fullmatch(_DATE_TEXT).all():
         return False
     return bool(pd.to_datetime(text, errors="coerce", format="ISO8601").notna().all())
 
@@ -96,9 +96,11 @@ def infer_kind(s: pd.Series) -> ColumnKind:
     sdmetrics metadata; strings that are nearly all distinct and unique integer keys (the
     engine's rule) are identifiers.
     """
-    if _is_number(s):
+    is_number = _is_number(s)
+    is_time = not is_number and _is_datetime_like(s)  # checked once: date text is parsed to decide
+    if is_number:
         non_null = pd.Series(numeric_values(s)).dropna()
-    elif _is_datetime_like(s):
+    elif is_time:
         non_null = s.dropna()
     else:  # as text: lists and dicts are not hashable, and "1" and 1 are one category anyway
         text = pd.Series(category_values(s))
@@ -108,9 +110,9 @@ def infer_kind(s: pd.Series) -> ColumnKind:
     distinct = non_null.nunique()
     if distinct == 1:
         return ColumnKind.CONSTANT
-    if _is_datetime_like(s):
+    if is_time:
         return ColumnKind.DATETIME
-    if _is_number(s):
+    if is_number:
         if _is_integer_key(s, non_null, distinct):
             return ColumnKind.IDENTIFIER
         return ColumnKind.NUMERIC if distinct > 2 else ColumnKind.CATEGORICAL

@@ -80,6 +80,7 @@ class NumericCodec(Codec):
         width = len(p.knots[0]) if p.knots else 1
         self._knots = np.asarray(p.knots, dtype="float64").reshape(len(p.knots), width)
         self._values = np.asarray(p.values, dtype="float64")
+        self._value_step = _grid_step(self._values)
         self._specials = [np.nan] * p.has_null + [-np.inf] * p.has_neginf + [np.inf] * p.has_posinf
         self._offset = len(self._specials)
 
@@ -178,8 +179,7 @@ class NumericCodec(Codec):
 
     def _body_tokens(self, clipped: np.ndarray) -> np.ndarray:
         if self.p.values:
-            mids = (self._values[1:] + self._values[:-1]) / 2
-            return np.searchsorted(mids, clipped, side="left").astype(np.int32)
+            return _nearest_value(self._values, clipped)
         inner = np.asarray(self.p.edges, dtype="float64")
         return np.searchsorted(inner, clipped, side="right").astype(np.int32)
 
@@ -284,12 +284,10 @@ class NumericCodec(Codec):
 
     def _on_value_grid(self, values: np.ndarray) -> np.ndarray:
         """Tail draws of an exact-valued column land on its grid (ages stay whole, prices in
-        steps of 0.1 stay so): the step is the smallest gap between the kept values."""
-        gaps = np.diff(self._values)
-        step = float(gaps.min()) if gaps.size else 1.0
-        if step <= 0 or not np.allclose(gaps / step, np.rint(gaps / step), atol=1e-6):
+        steps of 0.1 stay so)."""
+        if self._value_step is None:
             return values
-        return self._values[0] + np.rint((values - self._values[0]) / step) * step
+        return self._values[0] + np.rint((values - self._values[0]) / self._value_step) * self._value_step
 
     def restore(self, values: np.ndarray) -> pd.Series:
         """Float64 values (in this column's units) back to the column's dtype."""
@@ -464,13 +462,26 @@ def _stratified(v: np.ndarray) -> np.ndarray:
     return (ranks + 0.5) / v.size
 
 
+def _nearest_value(values: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Index of the nearest of the sorted ``values`` for each x (ties go to the lower one)."""
+    return np.searchsorted((values[1:] + values[:-1]) / 2, x, side="left").astype(np.int32)
+
+
+def _grid_step(values: np.ndarray) -> float | None:
+    """The step every gap between the sorted values is a multiple of (the smallest gap), or None."""
+    gaps = np.diff(values)
+    step = float(gaps.min()) if gaps.size else 0.0
+    if step <= 0 or not np.allclose(gaps / step, np.rint(gaps / step), atol=1e-6):
+        return None
+    return step
+
+
 def _discrete_tail_shares(finite: np.ndarray, values: list[float], min_count: int) -> list[float]:
     """Exact-valued columns: the share of the first / last value's rows that were rare values
     beyond it, redrawn as a tail; 0 where fewer than ``min_count`` rows lay beyond (privacy:
     the tail's mean must be an aggregate, not one real extreme)."""
     lo, hi = values[0], values[-1]
-    mids = (np.asarray(values[1:]) + np.asarray(values[:-1])) / 2
-    token = np.searchsorted(mids, finite, side="left")
+    token = _nearest_value(np.asarray(values), finite)
     shares = []
     for beyond, mapped in ((finite < lo, token == 0), (finite > hi, token == len(values) - 1)):
         enough = beyond.sum() >= min_count and len(values) > 1
