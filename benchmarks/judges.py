@@ -53,8 +53,15 @@ def _cast(col: pd.Series, dtype: Any) -> pd.Series:
 def quality(syn: pd.DataFrame, trn: pd.DataFrame) -> Metrics:
     """sdmetrics QualityReport against train: overall, Column Shapes, Column Pair Trends.
 
-    The single-table report (deprecated in sdmetrics 0.32 for a unified one whose correlation
-    thresholds change Column Pair Trends) is kept on purpose, so scores stay comparable over runs.
+    The single-table report (deprecated in sdmetrics 0.32 for a unified one) is kept on purpose
+    so scores stay comparable over runs. Two facts of its Column Pair Trends (sdmetrics 0.32.0)
+    shape what the numbers mean:
+    - only pairs with a real |correlation| > 0.5 (numeric pairs) or a real Cramer's V > 0.3 (pairs
+      with a categorical) are scored; diamonds has 12 such pairs of 45;
+    - for a numeric x categorical pair, each table's numeric column is cut into 10 equal-width
+      bins over *its own* min-max, so the score hangs on each table's single most extreme values.
+      Setting 2 cells per numeric column of a synthpipe diamonds sample to train's min and max
+      moves pair trends from 0.916 to 0.996 (cut x depth: 0.34 -> 0.98).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
