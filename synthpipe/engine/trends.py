@@ -22,18 +22,19 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from synthpipe.engine.model import Network, autoregressive_mask
+from synthpipe.engine.model import Network, live_blocks
 
 Arrays = dict[str, np.ndarray]
+Blocks = dict[str, list[tuple[slice, slice]]]  # per masked array, the blocks it may be nonzero in
 
 
 class Trends:
-    """Trained arrays (first layer split into base + ordinal directions) and their masks."""
+    """Trained arrays (first layer split into base + ordinal directions) and where each may be nonzero."""
 
     def __init__(self, net: Network, out_scores: np.ndarray | None) -> None:
         self.enabled = out_scores is not None and bool(np.any(out_scores))
         self.arrays: Arrays = {"A": net.A, "b1": net.b1, "W2": net.W2, "b2": net.b2}
-        self.masks: dict[str, np.ndarray] = {"A": autoregressive_mask(net.in_sizes, net.hidden).astype(bool)}
+        self.live: Blocks = {"A": live_blocks(net.in_sizes, net.hidden)}
         if not self.enabled or out_scores is None:
             return
         columns, hidden = net.n_columns, net.hidden
@@ -41,7 +42,7 @@ class Trends:
         self._scores = _by_column(in_scores, net.in_sizes)  # (D, T_in): column k's input tokens' scores
         self.arrays["A"] = net.A.copy()
         self.arrays["A_trend"] = np.zeros((columns, columns * hidden), dtype=np.float32)
-        self.masks["A_trend"] = autoregressive_mask(np.ones(columns, dtype=np.int64), hidden).astype(bool)
+        self.live["A_trend"] = live_blocks(np.ones(columns, dtype=np.int64), hidden)
 
     def grads(self, grads: Arrays) -> Arrays:
         """Chain rule from the composed first layer's gradient to the trained arrays'."""

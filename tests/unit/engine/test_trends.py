@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from synthpipe.engine import Synthesizer
-from synthpipe.engine.model import Network, init_network, loss_and_grads
+from synthpipe.engine.model import Network, autoregressive_mask, init_network, live_blocks, loss_and_grads
+from synthpipe.engine.training import Adam
 from synthpipe.engine.trends import Trends
 
 
@@ -23,7 +24,8 @@ def test_trend_gradients_match_finite_differences() -> None:
     scores = np.concatenate([np.linspace(-1, 1, 4), np.zeros(3), np.linspace(-1, 1, 5)])
     trends = Trends(net, scores)
     rng = np.random.default_rng(1)
-    trends.arrays["A_trend"][...] = rng.normal(0, 0.3, trends.arrays["A_trend"].shape) * trends.masks["A_trend"]
+    for region in trends.live["A_trend"]:
+        trends.arrays["A_trend"][region] = rng.normal(0, 0.3, trends.arrays["A_trend"][region].shape)
     trends.compose(net)
     codes = np.column_stack([rng.integers(0, k, 64) for k in net.sizes])
     grads = trends.grads(loss_and_grads(net, codes)[1])
@@ -42,6 +44,27 @@ def _finite_difference(net: Network, trends: Trends, codes: np.ndarray, name: st
         param[index] -= sign * step
     trends.compose(net)
     return (losses[0] - losses[1]) / (2 * step)
+
+
+def test_live_blocks_are_the_autoregressive_mask() -> None:
+    sizes = np.array([4, 1, 3, 5])
+    covered = np.zeros((int(sizes.sum()), sizes.size * 2), dtype=bool)
+    for region in live_blocks(sizes, 2):
+        covered[region] = True
+    assert np.array_equal(covered, autoregressive_mask(sizes, 2).astype(bool))
+
+
+def test_adam_keeps_the_masked_first_layer_at_zero() -> None:
+    net = _small_network()
+    trends = Trends(net, np.concatenate([np.linspace(-1, 1, 4), np.zeros(3), np.linspace(-1, 1, 5)]))
+    opt = Adam(trends.arrays, trends.live, 1e-2, 1e-3)
+    codes = np.column_stack([np.random.default_rng(2).integers(0, k, 64) for k in net.sizes])
+    before = net.A.copy()
+    for _ in range(3):
+        opt.step(trends.arrays, trends.grads(loss_and_grads(net, codes)[1]))
+        trends.compose(net)
+    masked = ~autoregressive_mask(net.in_sizes, net.hidden).astype(bool)
+    assert not net.A[masked].any() and not np.array_equal(net.A, before)
 
 
 def test_unordered_columns_train_the_network_weights_directly() -> None:
