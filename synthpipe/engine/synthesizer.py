@@ -9,6 +9,7 @@ bounded memory for any ``n``.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -285,16 +286,17 @@ class Synthesizer:
 
     # ------------------------------------------------------------------ artifact / report
 
-    def save(self, url: str, *, storage_options: dict[str, Any] | None = None) -> str:
-        """Write the portable artifact (JSON + .npz arrays, no pickle) to ``url``; returns it."""
+    def save(self, url: str | os.PathLike[str], *, storage_options: dict[str, Any] | None = None) -> str:
+        """Write the portable artifact (JSON + .npz arrays, no pickle) to ``url`` (a path or any
+        fsspec URL); returns it as text."""
         self._check_fitted()
-        artifact.save(self, url, storage_options=storage_options)
-        return url
+        artifact.save(self, os.fspath(url), storage_options=storage_options)
+        return os.fspath(url)
 
     @classmethod
-    def load(cls, url: str, *, storage_options: dict[str, Any] | None = None) -> Synthesizer:
+    def load(cls, url: str | os.PathLike[str], *, storage_options: dict[str, Any] | None = None) -> Synthesizer:
         """Read an artifact; never executes code; ArtifactError when tampered or invalid."""
-        return artifact.load(cls, url, storage_options=storage_options)
+        return artifact.load(cls, os.fspath(url), storage_options=storage_options)
 
     def describe(self) -> dict[str, Any]:
         """JSON-able summary for the report: kinds, protections, relations, training facts."""

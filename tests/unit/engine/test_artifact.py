@@ -41,6 +41,11 @@ def test_save_load_gives_identical_rows(fitted: Synthesizer, tmp_path: pathlib.P
     assert loaded.describe() == fitted.describe()
 
 
+def test_save_and_load_take_a_pathlib_path(fitted: Synthesizer, tmp_path: pathlib.Path) -> None:
+    assert fitted.save(tmp_path / "model") == str(tmp_path / "model")
+    pd.testing.assert_frame_equal(Synthesizer.load(tmp_path / "model").sample(50), fitted.sample(50))
+
+
 def test_memory_store_round_trip(fitted: Synthesizer) -> None:
     fitted.save("memory://engine-test/model")
     loaded = Synthesizer.load("memory://engine-test/model")
