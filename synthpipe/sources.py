@@ -59,6 +59,7 @@ _PG_TYPES: dict[int, pa.DataType] = {
     1043: pa.string(),
     1082: pa.date32(),
     1083: pa.time64("us"),
+    1266: pa.string(),  # timetz: its text keeps the offset, which Arrow's time64 would silently drop
     1114: pa.timestamp("us"),
     1184: pa.timestamp("us", tz="UTC"),
     1186: pa.duration("us"),

@@ -28,7 +28,8 @@ _GRAINS_NS = [_DAY_NS, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3, 1]
 class StorageType:
     """How a column is stored; JSON-able so the artifact can rebuild the exact dtype.
 
-    ``logical`` is one of int, float, decimal, bool, string, date, datetime, timedelta, null.
+    ``logical`` is one of int, float, decimal, bool, string, date, datetime, timedelta, time
+    (of day), null.
     Date/time *text* (SQLite has no date type; CSVs neither) is a ``datetime`` whose extras carry
     the ``text_format`` it is written back in.
     """
@@ -141,6 +142,7 @@ def _object_type(series: pd.Series, nullable: bool) -> StorageType:
     if len(kinds) == 1 and None not in kinds:
         kind = kinds.pop()
         extras = {"scale": _decimal_scale(values)} if kind == "decimal" else {}
+        extras = {"unit": "us"} if kind == "time" else extras
         return StorageType(name, "object", str(kind), nullable, extras)
     if None in kinds:
         _refuse_unmodelled(name, values)
@@ -162,15 +164,21 @@ _TEXT_TIME_LAYOUTS = (
     (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "%Y-%m-%d %H:%M"),
     (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", "%Y-%m-%dT%H:%M"),
     (r"\d{4}/\d{2}/\d{2}", "%Y/%m/%d"),
+    (r"\d{2}:\d{2}:\d{2}", "%H:%M:%S"),  # times of day (PostgreSQL `time` cast to text, CSVs)
+    (r"\d{2}:\d{2}", "%H:%M"),
 )
+_TIME_OF_DAY_LAYOUTS = {"%H:%M:%S", "%H:%M"}
+_TEXT_TIME_ORIGIN = pd.Timestamp("1900-01-01")  # the date strptime gives a time of day
 
 
 def _text_type(series: pd.Series, dtype: str, nullable: bool) -> StorageType:
-    """Text columns; dates and times written as text are points in time, not 3,000 categories
-    that privacy would mostly merge into the rare token."""
+    """Text columns; dates and times written as text are points in time (or times of day), not
+    3,000 categories that privacy would mostly merge into the rare token."""
     layout = _text_time_layout(series)
     if layout is None:
         return StorageType(str(series.name), dtype, "string", nullable)
+    if layout in _TIME_OF_DAY_LAYOUTS:
+        return StorageType(str(series.name), dtype, "time", nullable, {"unit": "us", "text_format": layout})
     return StorageType(str(series.name), dtype, "datetime", nullable, {"unit": "ns", "tz": None, "text_format": layout})
 
 
@@ -208,7 +216,7 @@ def _refuse_unmodelled(name: str, values: pd.Series) -> None:
 
 def _type_label(value: Any) -> str:
     if isinstance(value, dt.time):
-        return "time-of-day"
+        return "time-of-day with a time zone (timetz)"
     if isinstance(value, dt.datetime | pd.Timestamp):
         return "datetime (mixed time zones or units)"
     if isinstance(value, bytes | bytearray | memoryview):
@@ -231,6 +239,8 @@ def _python_kind(value: Any) -> str | None:
         return None
     if isinstance(value, dt.date):
         return "date"
+    if isinstance(value, dt.time):
+        return "time" if value.tzinfo is None else None
     if isinstance(value, int | np.integer):
         return "int"
     if isinstance(value, float | np.floating):
@@ -275,6 +285,8 @@ def _time_ticks(series: pd.Series, st: StorageType) -> tuple[np.ndarray, np.ndar
         ns = stamps.to_numpy(dtype="datetime64[ns]").view("int64")
         mask = stamps.isna().to_numpy()
         return np.where(mask, 0, ns // _DAY_NS), mask
+    if st.logical == "time":
+        return _time_of_day_ticks(series, st)
     if st.logical == "datetime":
         if st.extras.get("text_format"):
             series = pd.to_datetime(series.astype(object), format=st.extras["text_format"], errors="coerce")
@@ -284,6 +296,23 @@ def _time_ticks(series: pd.Series, st: StorageType) -> tuple[np.ndarray, np.ndar
         raw = series.to_numpy(dtype=f"timedelta64[{st.extras['unit']}]")
     mask = np.isnat(raw)
     return np.where(mask, 0, raw.view("int64")), mask
+
+
+def _time_of_day_ticks(series: pd.Series, st: StorageType) -> tuple[np.ndarray, np.ndarray]:
+    """Microseconds since midnight and the null mask."""
+    if st.extras.get("text_format"):
+        stamps = pd.to_datetime(series.astype(object), format=st.extras["text_format"], errors="coerce")
+        mask = stamps.isna().to_numpy()
+        micros = (stamps - _TEXT_TIME_ORIGIN).to_numpy(dtype="timedelta64[us]").view("int64")
+        return np.where(mask, 0, micros), mask
+    values = series.astype(object).tolist()
+    mask = np.asarray([v is None or v != v for v in values], dtype=bool)
+    micros = [0 if m else _micros_of_day(v) for v, m in zip(values, mask, strict=True)]
+    return np.asarray(micros, dtype="int64"), mask
+
+
+def _micros_of_day(value: dt.time) -> int:
+    return ((value.hour * 60 + value.minute) * 60 + value.second) * 10**6 + value.microsecond
 
 
 def _grain(ticks: np.ndarray, st: StorageType) -> int:
@@ -349,6 +378,8 @@ def _decimals(values: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Serie
 
 
 def _times(ticks: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:
+    if st.logical == "time":
+        return _times_of_day(ticks, mask, st)
     if st.logical == "date":
         days = ticks.astype("datetime64[D]").astype(object)
         days[mask] = None
@@ -364,6 +395,17 @@ def _times(ticks: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:
     if st.extras.get("tz"):
         series = series.dt.tz_localize("UTC").dt.tz_convert(st.extras["tz"])
     return _cast(series, st)
+
+
+def _times_of_day(micros: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:
+    """Clock times, kept inside one day (a tail draw past midnight stops at the day's last tick)."""
+    stamps = _TEXT_TIME_ORIGIN + pd.to_timedelta(np.clip(micros, 0, _DAY_NS // 1000 - 1), unit="us")
+    if st.extras.get("text_format"):
+        out = stamps.strftime(st.extras["text_format"]).to_numpy(dtype=object)
+    else:
+        out = np.asarray([t.time() for t in stamps], dtype=object)
+    out[mask] = None
+    return _cast(pd.Series(out, name=st.name, dtype=object), st)
 
 
 def restore_labels(values: np.ndarray, st: StorageType) -> pd.Series:

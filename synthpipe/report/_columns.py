@@ -24,6 +24,7 @@ _INT_ID_MIN_ROWS = 20
 _ID_NAME = re.compile(r"(^|_|\b)(id|key|uuid|guid)$|^(id|key|uuid)(_|$)|Id$|ID$", re.IGNORECASE)
 # Dates and times written as text (SQLite has no date type; CSVs neither), ISO-like layouts only.
 _DATE_TEXT = r"\d{4}[-/]\d{2}[-/]\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"
+_TIME_OF_DAY_TEXT = r"\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
 
 
 class ColumnKind(StrEnum):
@@ -66,12 +67,41 @@ _OBJECT_NUMBERS = ("decimal", "integer", "floating", "mixed-integer-float")
 
 
 def _is_number(s: pd.Series) -> bool:
-    """Numbers, durations, and object columns of Python numbers (``Decimal`` from SQL NUMERIC)."""
+    """Numbers, durations, times of day, and object columns of Python numbers (``Decimal`` from
+    SQL NUMERIC)."""
     if pd.api.types.is_bool_dtype(s.dtype):
         return False
     if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_timedelta64_dtype(s.dtype):
         return True
-    return s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in _OBJECT_NUMBERS
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in _OBJECT_NUMBERS:
+        return True
+    return _is_time_of_day(s)
+
+
+def _is_time_of_day(s: pd.Series) -> bool:
+    """``datetime.time`` values (SQL TIME) or text clock times ("08:30", "17:45:00") that parse.
+
+    Compared as seconds since midnight: as categories, 300 distinct minutes would be 300 rare
+    categories and the comparison would say nothing about the shape of the day.
+    """
+    if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)) or isinstance(s.dtype, pd.CategoricalDtype):
+        return False
+    values = s.dropna()
+    if values.empty:
+        return False
+    if pd.api.types.infer_dtype(values, skipna=True) == "time":
+        return True
+    if not isinstance(values.iloc[0], str) or re.fullmatch(_TIME_OF_DAY_TEXT, values.iloc[0]) is None:
+        return False
+    text = values.astype(str)
+    return bool(text.str.fullmatch(_TIME_OF_DAY_TEXT).all() and _seconds_of_day(text).notna().all())
+
+
+def _seconds_of_day(s: pd.Series) -> pd.Series:
+    """Clock times (``datetime.time`` or text) as float seconds since midnight; NaN for null."""
+    text = s.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v, na_action="ignore").astype(object)
+    text = text.where(~text.str.fullmatch(r"\d{2}:\d{2}", na=False), text + ":00")  # to_timedelta needs seconds
+    return pd.to_timedelta(text, errors="coerce").dt.total_seconds()
 
 
 def _is_integer_key(s: pd.Series, non_null: pd.Series, distinct: int) -> bool:
@@ -136,6 +166,8 @@ def numeric_values(s: pd.Series) -> np.ndarray:
     """Any numeric-ish or datetime-ish column as ``float64``; null and ±inf become ``NaN``."""
     if _is_datetime_like(s):
         return _datetime_values(s)
+    if _is_time_of_day(s):
+        return _seconds_of_day(s).to_numpy(dtype=float, na_value=np.nan)
     if pd.api.types.is_timedelta64_dtype(s.dtype):
         out = s.dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
     elif pd.api.types.is_bool_dtype(s.dtype) or (_is_number(s) and s.dtype != object):

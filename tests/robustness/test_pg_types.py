@@ -47,6 +47,8 @@ SUPPORTED: dict[str, tuple[str, pa.DataType]] = {
     "c_timestamp": ("(TIMESTAMP '2020-01-01 00:00:00' + i * interval '37 minutes')", pa.timestamp("us")),
     "c_timestamptz": ("(TIMESTAMPTZ '2020-01-01 00:00:00+02' + i * interval '37 minutes')", pa.timestamp("us", "UTC")),
     "c_interval": ("(i * interval '1 hour 3 minutes')", pa.duration("us")),
+    "c_time": ("(TIME '00:00' + i * interval '61 seconds')", pa.time64("us")),
+    "c_timetz": ("(TIMETZ '08:30:00+02' + i * interval '1 minute')", pa.string()),
     "c_uuid": ("md5((i %% 9)::text)::uuid", pa.string()),
     "c_json": ("json_build_object('k', i %% 4, 's', 'é')", pa.string()),
     "c_jsonb": ("jsonb_build_object('k', i %% 4)", pa.string()),
@@ -54,7 +56,6 @@ SUPPORTED: dict[str, tuple[str, pa.DataType]] = {
     "c_inet": ("('10.0.0.' || (i %% 20))::inet", pa.string()),
 }
 UNMODELLED: dict[str, tuple[str, pa.DataType]] = {
-    "c_time": ("(TIME '00:00' + i * interval '61 seconds')", pa.time64("us")),
     "c_int_array": ("ARRAY[i %% 3, i %% 5]", pa.list_(pa.int64())),
     "c_text_array": ("ARRAY['a' || (i %% 3), 'b']", pa.list_(pa.string())),
     "c_bytea": ("decode(md5((i %% 6)::text), 'hex')", pa.binary()),
@@ -121,6 +122,8 @@ def test_values_keep_their_meaning_through_the_mapping(wide_run: tuple[PipelineR
     assert staged["c_numeric"] == decimal.Decimal("1.0123456789")
     assert staged["c_timestamptz"] == dt.datetime(2019, 12, 31, 22, 37, tzinfo=dt.UTC)
     assert staged["c_interval"] == dt.timedelta(hours=1, minutes=3)
+    assert staged["c_time"] == dt.time(0, 1, 1)
+    assert staged["c_timetz"] == "08:31:00+02:00"
     assert staged["c_char"] == "c1   "  # char(n) keeps its blank padding
     assert staged["c_uuid"] == "c4ca4238-a0b9-2382-0dcc-509a6f75849b"
     assert staged["c_json"] == '{"k": 1, "s": "é"}'

@@ -22,7 +22,7 @@ _CODECS: dict[str, type[Codec]] = {
     "identifier": IdentifierCodec,
     "null": NullCodec,
 }
-_NUMERIC_LOGICALS = {"int", "float", "decimal", "date", "datetime", "timedelta"}
+_NUMERIC_LOGICALS = {"int", "float", "decimal", "date", "datetime", "timedelta", "time"}
 
 
 def build_codec(series: pd.Series, cfg: EngineConfig) -> Codec:

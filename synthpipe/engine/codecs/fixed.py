@@ -32,6 +32,7 @@ class NullCodec(Codec):
             "date",
             "datetime",
             "timedelta",
+            "time",
         ):
             return restore_numeric(np.full(tokens.size, np.nan), self.storage, 1)
         return restore_labels(np.full(tokens.size, None, dtype=object), self.storage)

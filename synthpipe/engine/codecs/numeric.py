@@ -150,7 +150,7 @@ class NumericCodec(Codec):
         """Multiplier to a unit shared by comparable columns (ns for times, 1 for numbers)."""
         if self.storage.logical == "date":
             return float(_DAY_NS)
-        if self.storage.logical in ("datetime", "timedelta"):
+        if self.storage.logical in ("datetime", "timedelta", "time"):
             return float(self.p.grain * _UNIT_NS[self.storage.extras["unit"]])
         return 1.0
 
@@ -164,7 +164,7 @@ class NumericCodec(Codec):
     @property
     def domain(self) -> str:
         """Columns are only compared within one domain (numbers, points in time, durations)."""
-        return {"date": "time", "datetime": "time", "timedelta": "duration"}.get(self.storage.logical, "number")
+        return _DOMAINS.get(self.storage.logical, "number")
 
     def encode(self, series: pd.Series) -> np.ndarray:
         values, _ = numeric_values(series, self.storage)
@@ -333,7 +333,7 @@ class NumericCodec(Codec):
 
     def _clip_display(self) -> list[Any]:
         lo, hi = self.p.clip
-        if self.storage.logical in ("date", "datetime", "timedelta") and math.isfinite(lo):
+        if self.storage.logical in _KINDS and math.isfinite(lo):
             return [str(v) for v in self.restore(np.asarray([lo, hi])).tolist()]
         return [lo, hi]
 
@@ -365,8 +365,12 @@ def _day_times(finite: np.ndarray, per_day: int, min_count: int) -> tuple[list[f
     return times[frequent].tolist(), kept.tolist()
 
 
+_KINDS = {"date": "date", "datetime": "datetime", "timedelta": "duration", "time": "time of day"}
+_DOMAINS = {"date": "time", "datetime": "time", "timedelta": "duration", "time": "clock"}
+
+
 def _kind(logical: str) -> str:
-    return {"date": "date", "datetime": "datetime", "timedelta": "duration"}.get(logical, "numeric")
+    return _KINDS.get(logical, "numeric")
 
 
 def _clip_bounds(finite: np.ndarray, cfg: EngineConfig) -> list[float]:

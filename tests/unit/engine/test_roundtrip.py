@@ -172,3 +172,46 @@ def test_timestamps_keep_their_real_clock_times() -> None:
     assert out["free"].dt.strftime("%H:%M:%S").nunique() > 900
     assert "clock times" in syn.describe()["columns"]["kickoff"]["encoding"]
     assert "clock times" not in syn.describe()["columns"]["free"]["encoding"]
+
+
+def _times_of_day_frame(n: int = 1500) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    opens = pd.Timestamp("2000-01-01 06:00") + pd.to_timedelta(rng.integers(0, 16, n) * 15, unit="min")
+    closes = opens + pd.to_timedelta(rng.integers(6 * 60, 10 * 60, n), unit="min")
+    punched = pd.to_timedelta(rng.integers(0, 86_400 * 10**6, n), unit="us")
+    return pd.DataFrame(
+        {
+            "opens": pd.Series(opens.time, dtype=object),
+            "closes": pd.Series(closes.time, dtype=object).where(rng.random(n) > 0.1, None),
+            "punched": pd.Series((pd.Timestamp("2000-01-01") + punched).time, dtype=object),
+            "opens_text": pd.Series(opens.strftime("%H:%M"), dtype=object),
+        }
+    )
+
+
+def test_times_of_day_are_modelled_as_clock_times() -> None:
+    """SQL TIME columns (and "08:30" text) come back as times of day on the real grain, inside one
+    day, with their a <= b relations kept: not refused, not 1,000 rare categories."""
+    data = _times_of_day_frame()
+    syn = Synthesizer(seed=0).fit(data)
+    out = syn.sample(2000)
+    kinds = {name: col["kind"] for name, col in syn.describe()["columns"].items()}
+    assert kinds == dict.fromkeys(data.columns, "time of day")
+    for name in ("opens", "closes", "punched"):
+        assert all(isinstance(v, dt.time) for v in out[name].dropna())
+    assert [v.second for v in out["opens"]] == [0] * len(out)  # whole minutes stay whole minutes
+    assert out["punched"].map(lambda v: v.microsecond).nunique() > 1000
+    assert 0.05 < out["closes"].isna().mean() < 0.15
+    both = out.dropna()
+    assert (both["opens"] <= both["closes"]).mean() >= 0.99
+    assert out["opens_text"].str.fullmatch(r"\d{2}:\d{2}").all()
+    assert pd.Series([t.hour for t in out["opens"]]).between(5, 11).all()
+
+
+def test_times_of_day_round_trip_as_arrow_time64(tmp_path) -> None:
+    table = pa.Table.from_pandas(_times_of_day_frame(400), preserve_index=False)
+    syn = Synthesizer(seed=1).fit(table)
+    syn.save(tmp_path / "model")
+    out = Synthesizer.load(tmp_path / "model").sample(300)
+    assert out.schema.field("opens").type == pa.time64("us")
+    assert out.equals(syn.sample(300))

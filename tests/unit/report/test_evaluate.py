@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import numpy as np
@@ -209,6 +210,8 @@ def test_database_and_arrow_dtypes() -> None:
             "visits": pd.Series(rng.integers(0, 9, n), dtype=pd.ArrowDtype(pa.int64())),
             "city": pd.Series(rng.choice(["a", "b", "c"], n), dtype=pd.ArrowDtype(pa.string())),
             "tags": pd.Series([[int(x)] for x in rng.integers(0, 3, n)]),
+            "opens": pd.Series([dt.time(int(h), int(m)) for h, m in rng.integers(0, 24, (n, 2))], dtype=object),
+            "opens_text": pd.Series([f"{h:02d}:{m:02d}" for h, m in rng.integers(0, 24, (n, 2))], dtype="string"),
         }
     )
     report = evaluate(real=frame, synthetic=frame.sample(frac=1, random_state=0), holdout=frame)
@@ -219,6 +222,8 @@ def test_database_and_arrow_dtypes() -> None:
         "visits": "numeric",
         "city": "categorical",
         "tags": "categorical",
+        "opens": "numeric",  # times of day compare as seconds since midnight, not 300 categories
+        "opens_text": "numeric",
     }
     assert report.quality.column_shapes == pytest.approx(1.0)
 
