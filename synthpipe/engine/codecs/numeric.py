@@ -142,8 +142,10 @@ class NumericCodec(Codec):
         return np.concatenate([np.zeros(self._offset), evenly_ordered(self.n_tokens - self._offset)])
 
     def numeric_view(self, series: pd.Series) -> np.ndarray:
-        values, _ = numeric_values(series, self.storage)
-        return values / self.p.grain * self.scale
+        """The column in ``scale`` units, whatever grain its own values came in: columns on
+        different grains (whole hours, minutes) must compare in one unit to find ``a <= b``."""
+        values, grain = numeric_values(series, self.storage)
+        return values * grain / self.p.grain * self.scale
 
     @property
     def scale(self) -> float:

@@ -117,3 +117,17 @@ def test_marginal_calibration_pulls_a_late_column_onto_its_marginal() -> None:
     assert _last_column_gap(calibrated, data) < 0.03
     assert _last_column_gap(calibrated, data) < _last_column_gap(raw, data)
     assert raw.describe()["training"]["marginal_calibration"] is None
+
+
+def test_relations_between_timestamps_on_different_grains_are_found() -> None:
+    """Starts on whole hours, ends on minutes: compared in one unit, ``starts <= ends`` is found
+    (it was missed when each column was compared in its own grain) and kept."""
+    rng = np.random.default_rng(4)
+    n = 1500
+    starts = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 24 * 90, n), unit="h")
+    data = pd.DataFrame({"starts": starts, "ends": starts + pd.to_timedelta(rng.integers(1, 600, n), unit="min")})
+    syn = Synthesizer(seed=0).fit(data)
+    assert syn.describe()["constraints"] == ["starts <= ends"]
+    out = syn.sample(2000)
+    assert (out["starts"] <= out["ends"]).mean() >= 0.99
+    assert (out["starts"].dt.minute == 0).all()
