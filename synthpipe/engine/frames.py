@@ -21,7 +21,20 @@ from synthpipe.errors import SchemaError
 
 _UNIT_NS = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 _DAY_NS = 86_400 * 10**9
-_GRAINS_NS = [_DAY_NS, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3, 1]
+_MINUTE_NS = 60 * 10**9
+# The clock's natural steps, coarsest first; slots (every 30, 15, 10 or 5 minutes or seconds) count
+# too, so appointments booked on quarter hours come out on quarter hours. Each divides a day.
+_GRAINS_NS = [
+    _DAY_NS,
+    60 * _MINUTE_NS,
+    *(k * _MINUTE_NS for k in (30, 15, 10, 5)),
+    _MINUTE_NS,
+    *(k * 10**9 for k in (30, 15, 10, 5)),
+    10**9,
+    10**6,
+    10**3,
+    1,
+]
 
 
 @dataclass

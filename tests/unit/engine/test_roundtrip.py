@@ -199,7 +199,9 @@ def test_times_of_day_are_modelled_as_clock_times() -> None:
     assert kinds == dict.fromkeys(data.columns, "time of day")
     for name in ("opens", "closes", "punched"):
         assert all(isinstance(v, dt.time) for v in out[name].dropna())
-    assert [v.second for v in out["opens"]] == [0] * len(out)  # whole minutes stay whole minutes
+    assert {v.minute for v in out["opens"]} == {0, 15, 30, 45}  # quarter-hour slots stay on the quarter hours
+    closes = out["closes"].dropna()
+    assert {v.second for v in closes} == {0} and closes.map(lambda v: v.minute).nunique() == 60
     assert out["punched"].map(lambda v: v.microsecond).nunique() > 1000
     assert 0.05 < out["closes"].isna().mean() < 0.15
     assert "opens <= closes" in syn.describe()["constraints"]
