@@ -154,8 +154,11 @@ def _object_type(series: pd.Series, nullable: bool) -> StorageType:
         return _text_type(series, "object", nullable)
     if len(kinds) == 1 and None not in kinds:
         kind = kinds.pop()
-        extras = {"scale": _decimal_scale(values)} if kind == "decimal" else {}
-        extras = {"unit": "us"} if kind == "time" else extras
+        extras: dict[str, Any] = {}
+        if kind == "decimal":
+            extras = {"scale": _decimal_scale(values)}
+        elif kind == "time":
+            extras = {"unit": "us"}
         return StorageType(name, "object", str(kind), nullable, extras)
     if None in kinds:
         _refuse_unmodelled(name, values)
@@ -416,7 +419,7 @@ def _times_of_day(micros: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.S
     if st.extras.get("text_format"):
         out = stamps.strftime(st.extras["text_format"]).to_numpy(dtype=object)
     else:
-        out = np.asarray([t.time() for t in stamps], dtype=object)
+        out = np.asarray(stamps.time, dtype=object)
     out[mask] = None
     return _cast(pd.Series(out, name=st.name, dtype=object), st)
 
