@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 from sqlalchemy.engine import URL, make_url
 
@@ -145,9 +146,29 @@ def _duckdb_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[pa
     connection = duckdb.connect(database, read_only=database != ":memory:")
     try:
         reader = connection.sql(sql).to_arrow_reader(batch_rows)
-        yield iter(reader)
+        yield (_intervals_as_durations(batch) for batch in reader)
     finally:
         connection.close()
+
+
+_MONTH_US = 30 * 86_400 * 10**6  # a month counts as 30 days, as in DuckDB's epoch() and psycopg's PostgreSQL intervals
+_DAY_US = 86_400 * 10**6
+
+
+def _intervals_as_durations(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """DuckDB's INTERVAL arrives as Arrow month_day_nano_interval, which nothing downstream models;
+    as ``duration[us]`` it is the same type a PostgreSQL interval is staged as."""
+    if not any(pa.types.is_interval(field.type) for field in batch.schema):
+        return batch
+    columns = [_as_duration(column) if pa.types.is_interval(column.type) else column for column in batch.columns]
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+def _as_duration(column: pa.Array) -> pa.Array:
+    parts = np.frombuffer(column.buffers()[1], dtype=[("months", "<i4"), ("days", "<i4"), ("nanos", "<i8")])
+    parts = parts[column.offset : column.offset + len(column)]
+    micros = parts["months"] * np.int64(_MONTH_US) + parts["days"] * np.int64(_DAY_US) + parts["nanos"] // 1000
+    return pa.array(micros, type=pa.duration("us"), mask=column.is_null().to_numpy(zero_copy_only=False))
 
 
 @contextlib.contextmanager

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 
@@ -127,3 +128,23 @@ def test_sqlite_source_gives_the_same_rows_as_duckdb(tmp_path: Path) -> None:
     assert len(sqlite_rows) == len(duck_rows) > 0
     assert [r["total_bookings"] for r in sqlite_rows] == [r["total_bookings"] for r in duck_rows]
     assert [r["max_session_time_seconds"] for r in sqlite_rows] == [r["max_session_time_seconds"] for r in duck_rows]
+
+
+def test_duckdb_intervals_are_staged_as_durations_like_postgresql_ones(tmp_path: Path) -> None:
+    """DuckDB's INTERVAL comes out of Arrow as month_day_nano_interval, which the engine cannot
+    model; staged as duration[us] (a month = 30 days, as DuckDB's epoch()) it is synthesised."""
+    database = tmp_path / "intervals.duckdb"
+    connection = duckdb.connect(str(database))
+    connection.execute(
+        "CREATE TABLE t AS SELECT i, CASE WHEN i % 10 = 0 THEN NULL "
+        "ELSE to_months((i % 3)::INTEGER) + to_days(1) + to_minutes(i::BIGINT) END AS waited "
+        "FROM range(1, 3001) t(i)"
+    )
+    connection.close()
+    result = extract(query=write_sql(tmp_path, "SELECT i, waited FROM t"), source=f"duckdb:///{database}",
+                     staging=str(tmp_path / "out"), name="f", run_id="r", batch_rows=700)  # fmt: skip
+    staged = read_table(result.uri)
+    assert staged.schema.field("waited").type == pa.duration("us")
+    assert staged.column("waited").null_count == 300
+    first = staged.slice(0, 2).column("waited").to_pylist()
+    assert first == [dt.timedelta(days=31, minutes=1), dt.timedelta(days=61, minutes=2)]
