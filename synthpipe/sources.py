@@ -145,10 +145,24 @@ def _duckdb_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[pa
         )
     connection = duckdb.connect(database, read_only=database != ":memory:")
     try:
-        reader = connection.sql(sql).to_arrow_reader(batch_rows)
+        reader = _with_offsets_kept(connection.sql(sql)).to_arrow_reader(batch_rows)
         yield (_intervals_as_durations(batch) for batch in reader)
     finally:
         connection.close()
+
+
+def _with_offsets_kept(relation: Any) -> Any:
+    """DuckDB exports TIMETZ as Arrow time64 and silently drops the offset; as text it keeps it
+    (a PostgreSQL timetz is staged as text too)."""
+    types = [str(kind) for kind in relation.types]
+    if "TIME WITH TIME ZONE" not in types:
+        return relation
+    quoted = ['"' + name.replace('"', '""') + '"' for name in relation.columns]
+    columns = [
+        f"CAST({column} AS VARCHAR) AS {column}" if kind == "TIME WITH TIME ZONE" else column
+        for column, kind in zip(quoted, types, strict=True)
+    ]
+    return relation.project(", ".join(columns))
 
 
 _MONTH_US = 30 * 86_400 * 10**6  # a month counts as 30 days, as in DuckDB's epoch() and psycopg's PostgreSQL intervals

@@ -148,3 +148,12 @@ def test_duckdb_intervals_are_staged_as_durations_like_postgresql_ones(tmp_path:
     assert staged.column("waited").null_count == 300
     first = staged.slice(0, 2).column("waited").to_pylist()
     assert first == [dt.timedelta(days=31, minutes=1), dt.timedelta(days=61, minutes=2)]
+
+
+def test_duckdb_timetz_keeps_its_offset_as_text(tmp_path: Path) -> None:
+    sql = """SELECT i, ('08:30:00+02'::TIMETZ + to_minutes(i::BIGINT)) AS "opens at" FROM range(1, 40) t(i)"""
+    result = extract(query=write_sql(tmp_path, sql), source="duckdb:///:memory:", staging=str(tmp_path / "out"),
+                     name="f", run_id="r")  # fmt: skip
+    staged = read_table(result.uri)
+    assert staged.schema.field("opens at").type == pa.string()
+    assert staged.column("opens at")[0].as_py() == "08:31:00+02"
