@@ -199,6 +199,7 @@ class Column:
     name: str
     kind: ColumnKind
     categories: tuple[str, ...] = ()
+    clock: bool = False  # a time of day: its numbers are seconds since midnight, labelled as HH:MM
 
     def values(self, s: pd.Series) -> np.ndarray:
         """The column as floats; text in a datetime column is parsed as dates, not as numbers."""
@@ -224,7 +225,8 @@ def describe_columns(real: pd.DataFrame) -> list[Column]:
         if kind is ColumnKind.CATEGORICAL:
             counts = pd.Series(category_values(real[name])).value_counts()
             cats = tuple(str(c) for c in counts.index)
-        out.append(Column(name=str(name), kind=kind, categories=cats))
+        clock = kind is ColumnKind.NUMERIC and _is_time_of_day(real[name])
+        out.append(Column(name=str(name), kind=kind, categories=cats, clock=clock))
     return out
 
 

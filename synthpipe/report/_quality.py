@@ -51,9 +51,11 @@ def _null_share(s: pd.Series) -> float:
     return float(s.isna().mean()) if len(s) else 0.0
 
 
-def _fmt(x: float, kind: ColumnKind) -> str:
-    if kind is ColumnKind.DATETIME:
+def _fmt(x: float, col: Column) -> str:
+    if col.kind is ColumnKind.DATETIME:
         return str(pd.Timestamp(int(x)).date()) if np.isfinite(x) else ""
+    if col.clock:
+        return f"{int(x) // 3600:02d}:{int(x) % 3600 // 60:02d}"
     return f"{x:.3g}"
 
 
@@ -69,7 +71,7 @@ def _numeric_distribution(col: Column, real: pd.Series, syn: pd.Series) -> Distr
     edges = np.linspace(lo, hi, 2 * N_BINS + 1)
     hr = np.histogram(np.clip(r, lo, hi), edges)[0] / max(len(r), 1)
     hs = np.histogram(np.clip(s, lo, hi), edges)[0] / max(len(s), 1)
-    labels = [_fmt(e, col.kind) for e in edges[:-1]]
+    labels = [_fmt(e, col) for e in edges[:-1]]
     return Distribution(labels=labels, real=hr.round(5).tolist(), synthetic=hs.round(5).tolist())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -225,6 +226,8 @@ def test_database_and_arrow_dtypes() -> None:
         "opens": "numeric",  # times of day compare as seconds since midnight, not 300 categories
         "opens_text": "numeric",
     }
+    opens = next(c for c in report.quality.columns if c.name == "opens")
+    assert opens.distribution is not None and all(re.fullmatch(r"\d\d:\d\d", x) for x in opens.distribution.labels)
     assert report.quality.column_shapes == pytest.approx(1.0)
 
 
