@@ -222,12 +222,23 @@ def _text_time_layout(series: pd.Series) -> str | None:
 def _refuse_unmodelled(name: str, values: pd.Series) -> None:
     """Name the unmodelled Python type(s) in ``name`` and how to cast them, in SQL or pandas."""
     kinds = sorted({_type_label(v) for v in values.iloc[:10_000] if _python_kind(v) is None})
+    if kinds == [_INTERVAL_LABEL]:
+        fix = (
+            f"make it a number or a duration before fitting, e.g. EXTRACT(EPOCH FROM {name}) in the SQL query "
+            "(seconds), or stage the query with synthpipe extract, which turns intervals into durations"
+        )
+    else:
+        fix = (
+            f"cast it to text (or a number) before fitting, e.g. CAST {name} AS text in the SQL query, "
+            f"or df[{name!r}] = df[{name!r}].astype(str) in pandas (or drop the column)"
+        )
     raise SchemaError(
-        f"column {name!r} holds {' and '.join(kinds)} values, which synthpipe cannot model; "
-        f"cast it to text (or a number) before fitting, e.g. CAST {name} AS text in the SQL query, "
-        f"or df[{name!r}] = df[{name!r}].astype(str) in pandas (or drop the column)",
+        f"column {name!r} holds {' and '.join(kinds)} values, which synthpipe cannot model; {fix}",
         column=name,
     )
+
+
+_INTERVAL_LABEL = "calendar interval (months, days, nanoseconds)"
 
 
 def _type_label(value: Any) -> str:
@@ -241,6 +252,8 @@ def _type_label(value: Any) -> str:
         return "array"
     if isinstance(value, dict):
         return "mapping (struct/JSON)"
+    if isinstance(value, pd.DateOffset):  # Arrow month_day_nano_interval (DuckDB INTERVAL)
+        return _INTERVAL_LABEL
     return f"Python {type(value).__name__}"
 
 

@@ -58,8 +58,13 @@ class Synthesizer:
 
     # ------------------------------------------------------------------ fit
 
-    def fit(self, data: pd.DataFrame | pa.Table, *, progress: Progress | None = None) -> Synthesizer:
-        """Learn ``data``; returns ``self``. Raises SchemaError for unsupported columns."""
+    def fit(
+        self, data: pd.DataFrame | pa.Table | pa.RecordBatchReader, *, progress: Progress | None = None
+    ) -> Synthesizer:
+        """Learn ``data``; returns ``self``. Raises SchemaError for unsupported columns.
+
+        An Arrow stream (``RecordBatchReader``, e.g. DuckDB's ``.arrow()``) is read whole and
+        treated as a Table: ``sample`` then returns Tables."""
         report = progress or _silent
         started = time.monotonic()
         deadline = started + self.config.max_training_time if self.config.max_training_time else None
@@ -82,6 +87,7 @@ class Synthesizer:
 
     def _bounded_frame(self, data: Any) -> tuple[pd.DataFrame, pa.Schema | None, int]:
         """Seeded sample of at most ``max_training_rows`` rows (large inputs: bounded work)."""
+        data = _as_table_if_arrow_stream(data)
         rows = _row_count(data)
         picked = training_sample(rows, self.config.max_training_rows, self.config.seed)
         if picked is not None:
@@ -322,6 +328,16 @@ def training_sample(rows: int, limit: int, seed: int) -> np.ndarray | None:
     if rows <= limit:
         return None
     return np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False))
+
+
+def _as_table_if_arrow_stream(data: Any) -> Any:
+    """A RecordBatchReader (what DuckDB's ``.arrow()`` returns) or a RecordBatch is fitted as the
+    Table it reads to, and sampled as a Table."""
+    if isinstance(data, pa.RecordBatchReader):
+        return data.read_all()
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    return data
 
 
 def _row_count(data: Any) -> int:

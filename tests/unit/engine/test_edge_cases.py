@@ -104,3 +104,21 @@ def test_tail_shape_follows_the_tail_and_bounded_tails_stay_bounded() -> None:
     top = _excess(np.array([1.0]), mean, 30, shape)[0]
     assert top <= mean * (1 - shape) / -shape + 1e-9  # never beyond the fitted endpoint
     assert _excess(np.array([0.5]), mean, 30, 0.0)[0] == pytest.approx(-mean * np.log1p(-0.5 * (1 - 1 / (np.e * 30))))
+
+
+def test_calendar_intervals_are_refused_with_a_numeric_fix() -> None:
+    """Arrow month_day_nano_interval (DuckDB INTERVAL) reaches pandas as DateOffset values."""
+    intervals = pa.array([pa.MonthDayNano([0, 1, k * 60 * 10**9]) for k in range(40)], pa.month_day_nano_interval())
+    with pytest.raises(SchemaError) as caught:
+        Synthesizer(seed=0, max_epochs=1).fit(pa.table({"k": pa.array(range(40)), "waited": intervals}))
+    assert "calendar interval" in str(caught.value) and "EXTRACT(EPOCH FROM waited)" in str(caught.value)
+    assert caught.value.context.get("column") == "waited"
+
+
+def test_an_arrow_stream_is_fitted_as_a_table() -> None:
+    """DuckDB's ``.arrow()`` returns a RecordBatchReader; it is read whole and sampled as a Table."""
+    table = pa.table({"x": pa.array(np.arange(300) % 17), "y": pa.array((np.arange(300) % 5).astype(str))})
+    syn = Synthesizer(seed=0, max_epochs=2).fit(pa.RecordBatchReader.from_batches(table.schema, table.to_batches()))
+    out = syn.sample(20)
+    assert isinstance(out, pa.Table) and out.schema == table.schema
+    assert Synthesizer(seed=0, max_epochs=2).fit(table).sample(20).equals(out)
