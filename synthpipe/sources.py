@@ -167,14 +167,15 @@ def _with_offsets_kept(relation: Any) -> Any:
 
 _MONTH_US = 30 * 86_400 * 10**6  # a month counts as 30 days, as in DuckDB's epoch() and psycopg's PostgreSQL intervals
 _DAY_US = 86_400 * 10**6
+_INTERVAL = pa.month_day_nano_interval()
 
 
 def _intervals_as_durations(batch: pa.RecordBatch) -> pa.RecordBatch:
     """DuckDB's INTERVAL arrives as Arrow month_day_nano_interval, which nothing downstream models;
     as ``duration[us]`` it is the same type a PostgreSQL interval is staged as."""
-    if not any(pa.types.is_interval(field.type) for field in batch.schema):
+    if _INTERVAL not in batch.schema.types:
         return batch
-    columns = [_as_duration(column) if pa.types.is_interval(column.type) else column for column in batch.columns]
+    columns = [_as_duration(column) if column.type == _INTERVAL else column for column in batch.columns]
     return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
