@@ -240,3 +240,15 @@ def test_wide_tables_sample_pairs_and_say_so() -> None:
     notes = " ".join(report.sampling.notes)
     assert "a seeded sample of 2,000 of the" in notes and "the first 40 of" in notes
     assert "first 60 numeric columns" in notes
+
+
+def test_histogram_spans_the_plausible_values_when_some_are_absurd() -> None:
+    """2 % of ages typed as a year (2014) must not squeeze every real age into the first bar."""
+    rng = np.random.default_rng(3)
+    ages = np.where(rng.random(2000) < 0.02, 2014.0, rng.normal(38, 9, 2000).round())
+    frame = pd.DataFrame({"age": ages, "x": rng.normal(size=2000)})
+    report = evaluate(real=frame, synthetic=frame.sample(frac=1, random_state=1), holdout=frame)
+    age = next(c for c in report.quality.columns if c.name == "age")
+    assert age.distribution is not None
+    assert float(age.distribution.labels[-1]) < 120
+    assert max(age.distribution.real) < 0.2  # spread over the bars, not one bar holding everything
