@@ -24,7 +24,7 @@ _INT_ID_MIN_ROWS = 20
 _ID_NAME = re.compile(r"(^|_|\b)(id|key|uuid|guid)$|^(id|key|uuid)(_|$)|Id$|ID$", re.IGNORECASE)
 # Dates and times written as text (SQLite has no date type; CSVs neither), ISO-like layouts only.
 _DATE_TEXT = r"\d{4}[-/]\d{2}[-/]\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"
-_TIME_OF_DAY_TEXT = r"\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
+_TIME_OF_DAY_TEXT = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?"  # valid clock times only
 
 
 class ColumnKind(StrEnum):
@@ -79,7 +79,7 @@ def _is_number(s: pd.Series) -> bool:
 
 
 def _is_time_of_day(s: pd.Series) -> bool:
-    """``datetime.time`` values (SQL TIME) or text clock times ("08:30", "17:45:00") that parse.
+    """``datetime.time`` values (SQL TIME) or text clock times ("08:30", "17:45:00").
 
     Compared as seconds since midnight: as categories, 300 distinct minutes would be 300 rare
     categories and the comparison would say nothing about the shape of the day.
@@ -93,8 +93,8 @@ def _is_time_of_day(s: pd.Series) -> bool:
         return True
     if not isinstance(values.iloc[0], str) or re.fullmatch(_TIME_OF_DAY_TEXT, values.iloc[0]) is None:
         return False
-    text = values.astype(str)
-    return bool(text.str.fullmatch(_TIME_OF_DAY_TEXT).all() and _seconds_of_day(text).notna().all())
+    # The pattern admits only valid times, so deciding needs no parse (this runs on every call).
+    return bool(values.astype(str).str.fullmatch(_TIME_OF_DAY_TEXT).all())
 
 
 def _seconds_of_day(s: pd.Series) -> pd.Series:
@@ -205,6 +205,8 @@ class Column:
         """The column as floats; text in a datetime column is parsed as dates, not as numbers."""
         if self.kind is ColumnKind.DATETIME and not pd.api.types.is_datetime64_any_dtype(s.dtype):
             return _datetime_values(s.astype(object))
+        if self.clock:  # decided once from the real column, like DATETIME: no re-detection per frame
+            return _seconds_of_day(s).to_numpy(dtype=float, na_value=np.nan)
         return numeric_values(s)
 
     def codes(self, s: pd.Series) -> np.ndarray:
