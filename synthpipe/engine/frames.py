@@ -336,8 +336,8 @@ def _time_of_day_ticks(series: pd.Series, st: StorageType) -> tuple[np.ndarray, 
         return np.where(mask, 0, micros), mask
     values = series.astype(object).tolist()
     mask = np.asarray([v is None or v != v for v in values], dtype=bool)
-    micros = [0 if m else _micros_of_day(v) for v, m in zip(values, mask, strict=True)]
-    return np.asarray(micros, dtype="int64"), mask
+    ticks = [0 if m else _micros_of_day(v) for v, m in zip(values, mask, strict=True)]
+    return np.asarray(ticks, dtype="int64"), mask
 
 
 def _micros_of_day(value: dt.time) -> int:
