@@ -22,7 +22,9 @@ rows) are redrawn the same way as a tail, on the column's grid (bookings of 9-11
 8 come back spread over 9, 10, 11..., not all as 8).
 
 Timestamps whose clock times are a few frequent ones (kick-offs, shift starts) keep the drawn day
-and take one of those clock times, drawn by their real shares.
+and take one of those clock times, drawn by their real shares. Dates and timestamps with a weekly
+rhythm (matches on Saturdays, sales on weekdays) keep it: inside a bin that spans weeks a drawn day
+would be any weekday, so it moves (by at most 3 days) to a weekday drawn by that bin's real shares.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class NumericParams:
     fine: int = 0  # equal-share position tokens inside a bin, learned after the bin (0: none)
     day_times: list[float] = field(default_factory=list)  # clock times (grain units) when a few hold ~every row
     day_time_shares: list[float] = field(default_factory=list)
+    weekday_shares: list[list[float]] = field(default_factory=list)  # per bin, Monday..Sunday (zeros: left as drawn)
 
 
 class NumericCodec(Codec):
@@ -81,6 +84,7 @@ class NumericCodec(Codec):
         self._knots = np.asarray(p.knots, dtype="float64").reshape(len(p.knots), width)
         self._values = np.asarray(p.values, dtype="float64")
         self._value_step = _grid_step(self._values)
+        self._weekday_shares = np.asarray(p.weekday_shares, dtype="float64").reshape(-1, 7)
         self._specials = [np.nan] * p.has_null + [-np.inf] * p.has_neginf + [np.inf] * p.has_posinf
         self._offset = len(self._specials)
 
@@ -115,6 +119,7 @@ class NumericCodec(Codec):
             p.tail_shares = _tail_shares(finite, clip, p.edges)
             p.fine = cfg.fine_positions if clipped.size >= FINE_MIN_ROWS_PER_BIN * len(p.knots) else 0
             p.day_times, p.day_time_shares = _day_times(finite, _per_day(storage, grain), cfg.clip_min_count)
+            p.weekday_shares = _weekday_shares(clipped, p.edges, p.knots, _units_per_day(storage, grain))
         elif discrete:
             p.tail_shares = _discrete_tail_shares(finite, discrete, cfg.clip_min_count)
         return cls(storage, p)
@@ -230,6 +235,8 @@ class NumericCodec(Codec):
             if fine is not None and self.n_fine:
                 u = (fine[body] + u) / self.n_fine
             out[body] = self._inside_bins(idx, u)
+            if self.p.weekday_shares:
+                out[body] = self._on_real_weekdays(out[body], idx, rng)
         if self.p.day_times:
             out[body] = self._on_real_times_of_day(out[body], rng)
         if self.p.decimals is not None:
@@ -242,6 +249,18 @@ class NumericCodec(Codec):
         per_day = _per_day(self.storage, self.p.grain)
         times = rng.choice(np.asarray(self.p.day_times), size=values.size, p=np.asarray(self.p.day_time_shares))
         return np.floor(values / per_day) * per_day + times
+
+    def _on_real_weekdays(self, values: np.ndarray, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Move each drawn day by -3..+3 days onto a weekday drawn by its bin's real shares (the
+        clock time is kept): a bin spanning months would otherwise spread Saturday matches over
+        the whole week."""
+        per_day = _units_per_day(self.storage, self.p.grain)
+        shares = self._weekday_shares[idx]
+        target = np.minimum((np.cumsum(shares, axis=1) < rng.random(values.size)[:, None]).sum(axis=1), 6)
+        day = np.floor(values / per_day)
+        within = np.minimum(np.floor(values - day * per_day), per_day - 1)  # whole units: rounding keeps the day
+        shift = (target - _weekday(values, per_day) + 3) % 7 - 3
+        return np.where(shares.sum(axis=1) > 0, (day + shift) * per_day + within, values)
 
     def _inside_bins(self, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Interpolate the bin's quantile function at u: keeps the within-bin shape."""
@@ -321,6 +340,8 @@ class NumericCodec(Codec):
             info["bins"] = len(self.p.knots)
             if self.n_fine:
                 info["encoding"] += f", position inside the bin learned ({self.n_fine} groups)"
+            if self.p.weekday_shares:
+                info["encoding"] += ", weekdays by each bin's real shares"
             if self.p.day_times:
                 info["encoding"] += f", clock times from the {len(self.p.day_times)} frequent real ones"
         info["protection"] = {
@@ -348,10 +369,8 @@ DAY_TIMES_MIN_SHARE = 0.95  # the frequent clock times must hold nearly every ro
 
 def _per_day(storage: StorageType, grain: int) -> int:
     """Grain units per day for sub-day timestamps (0 otherwise)."""
-    if storage.logical != "datetime":
-        return 0
-    unit_ns = grain * _UNIT_NS[storage.extras["unit"]]
-    return _DAY_NS // unit_ns if unit_ns < _DAY_NS and _DAY_NS % unit_ns == 0 else 0
+    units = _units_per_day(storage, grain)
+    return units if storage.logical == "datetime" and units > 1 else 0
 
 
 def _day_times(finite: np.ndarray, per_day: int, min_count: int) -> tuple[list[float], list[float]]:
@@ -365,6 +384,52 @@ def _day_times(finite: np.ndarray, per_day: int, min_count: int) -> tuple[list[f
         return [], []
     kept = counts[frequent] / counts[frequent].sum()
     return times[frequent].tolist(), kept.tolist()
+
+
+WEEKDAY_MIN_DEPARTURE = 0.05  # weekday shares this far (total variation) from an even week count as a rhythm
+WEEKDAY_PRIOR_ROWS = 7  # a bin's shares lean on the column's overall ones, as if it held this many more rows
+EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
+
+
+def _units_per_day(storage: StorageType, grain: int) -> int:
+    """Grain units per day for dates and timestamps (0 when a day is not a whole number of them)."""
+    if storage.logical == "date":
+        return 1
+    if storage.logical != "datetime":
+        return 0
+    unit_ns = grain * _UNIT_NS[storage.extras["unit"]]
+    return _DAY_NS // unit_ns if _DAY_NS % unit_ns == 0 else 0
+
+
+def _weekday(values: np.ndarray, per_day: int) -> np.ndarray:
+    return ((np.floor(values / per_day) + EPOCH_WEEKDAY) % 7).astype(np.int64)
+
+
+def _weekday_shares(
+    clipped: np.ndarray, edges: list[float], knots: list[list[float]], per_day: int
+) -> list[list[float]]:
+    """Per bin, the real weekday shares (Monday..Sunday), when the column has a weekly rhythm.
+
+    Only bins spanning at least a week get shares: narrower bins already put days where the
+    real ones are. An even week (or one that only looks uneven because there are few rows, the
+    3/sqrt(n) term) gets none. Shares are aggregates of the bin's >= 25 rows, smoothed towards
+    the column's overall shares.
+    """
+    if per_day == 0 or clipped.size == 0:
+        return []
+    weekday = _weekday(clipped, per_day)
+    overall = np.bincount(weekday, minlength=7) / weekday.size
+    if 0.5 * np.abs(overall - 1 / 7).sum() < max(WEEKDAY_MIN_DEPARTURE, 3 / math.sqrt(weekday.size)):
+        return []
+    token = np.searchsorted(np.asarray(edges, dtype="float64"), clipped, side="right")
+    out = []
+    for b, bin_knots in enumerate(knots):
+        counts = np.bincount(weekday[token == b], minlength=7)
+        if bin_knots[-1] - bin_knots[0] < 7 * per_day:
+            out.append([0.0] * 7)
+            continue
+        out.append(((counts + WEEKDAY_PRIOR_ROWS * overall) / (counts.sum() + WEEKDAY_PRIOR_ROWS)).tolist())
+    return out if any(any(row) for row in out) else []
 
 
 _KINDS = {"date": "date", "datetime": "datetime", "timedelta": "duration", "time": "time of day"}

@@ -174,6 +174,36 @@ def test_timestamps_keep_their_real_clock_times() -> None:
     assert "clock times" not in syn.describe()["columns"]["free"]["encoding"]
 
 
+def test_dates_keep_their_weekly_rhythm() -> None:
+    """Matches on Saturdays (some Sundays and Wednesdays) stay on those weekdays, as dates and as
+    timestamps; a column with no weekly rhythm is left as drawn."""
+    rng = np.random.default_rng(3)
+    n = 3000
+
+    def match_days() -> pd.DatetimeIndex:
+        saturdays = pd.Timestamp("2001-01-06") + pd.to_timedelta(rng.integers(0, 520, n) * 7, unit="D")
+        return saturdays + pd.to_timedelta(rng.choice([0, 1, -3], n, p=[0.8, 0.15, 0.05]), unit="D")
+
+    data = pd.DataFrame(
+        {
+            "played_on": pd.Series(match_days().date, dtype=object),
+            "kickoff": match_days() + pd.Timedelta(hours=15, minutes=30),
+            "signed_up": pd.Timestamp("2001-01-01") + pd.to_timedelta(rng.integers(0, 3650, n), unit="D"),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    out = syn.sample(3000)
+    real = {5: 0.8, 6: 0.15, 2: 0.05}
+    for name in ("played_on", "kickoff"):
+        shares = pd.to_datetime(out[name]).dt.dayofweek.value_counts(normalize=True)
+        assert set(shares.index) == set(real)
+        assert all(abs(shares[day] - share) < 0.03 for day, share in real.items())
+        assert "weekdays" in syn.describe()["columns"][name]["encoding"]
+    assert set(out["kickoff"].dt.strftime("%H:%M")) == {"15:30"}
+    assert out["signed_up"].dt.dayofweek.value_counts(normalize=True).between(0.11, 0.175).all()
+    assert "weekdays" not in syn.describe()["columns"]["signed_up"]["encoding"]
+
+
 def _times_of_day_frame(n: int = 1500) -> pd.DataFrame:
     rng = np.random.default_rng(5)
     opens = pd.Timestamp("2000-01-01 06:00") + pd.to_timedelta(rng.integers(0, 32, n) * 15, unit="min")
