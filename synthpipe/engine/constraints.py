@@ -4,7 +4,10 @@ Why repair after decoding instead of constraining the model: the model samples b
 two columns' bins never line up exactly, so a few synthetic rows land on the wrong side.
 Swapping the two values in such a row keeps both marginals (the values still come from the
 model) and fixes the row; a final pass in dependency order clamps whatever swapping left,
-so every relation holds in every synthetic row where both sides are non-null.
+so every relation holds in every synthetic row where both sides are non-null. Two columns on
+different grids (a date and the same event's timestamp, whole counts and amounts in cents) are
+not swapped: the coarser side is clamped to the finer one, so the timestamp keeps its clock
+time and the date becomes its day, instead of each taking the other's value.
 """
 
 from __future__ import annotations
@@ -70,8 +73,12 @@ def repair(values: dict[str, np.ndarray], relations: list[Relation], quanta: Map
     """
     quanta = quanta or {}
     order = [r for r in relations if not r.equal]
-    for _ in range(len(order) + 1):
-        if not _swap_pass(values, order):
+    same_grid = [r for r in order if quanta.get(r.left) == quanta.get(r.right)]
+    for rel in order:
+        if quanta.get(rel.left) != quanta.get(rel.right):
+            _clamp_coarser_side(values, rel, quanta)
+    for _ in range(len(same_grid) + 1):
+        if not _swap_pass(values, same_grid):
             break
     for name in {n for r in order for n in (r.left, r.right)}:
         step = quanta.get(name)
@@ -87,6 +94,20 @@ def repair(values: dict[str, np.ndarray], relations: list[Relation], quanta: Map
             left, right = values[rel.left], values[rel.right]
             both = ~(np.isnan(left) | np.isnan(right))  # nulls stay where the model put them
             right[both] = left[both]
+
+
+def _clamp_coarser_side(values: dict[str, np.ndarray], rel: Relation, quanta: Mapping[str, float]) -> None:
+    """Where ``left > right``, move the side on the coarser grid onto the other side's value,
+    rounded onto its own grid in the direction that keeps the relation."""
+    left, right = values[rel.left], values[rel.right]
+    bad = left > right
+    if not bad.any():
+        return
+    left_step, right_step = quanta.get(rel.left, 0.0), quanta.get(rel.right, 0.0)
+    if left_step > right_step:
+        left[bad] = _on_grid(np.floor(right[bad] / left_step + 1e-9), left_step)
+    else:
+        right[bad] = _on_grid(np.ceil(left[bad] / right_step - 1e-9), right_step)
 
 
 def _on_grid(units: np.ndarray, step: float) -> np.ndarray:

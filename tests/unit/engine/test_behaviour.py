@@ -131,3 +131,21 @@ def test_relations_between_timestamps_on_different_grains_are_found() -> None:
     out = syn.sample(2000)
     assert (out["starts"] <= out["ends"]).mean() >= 0.99
     assert (out["starts"].dt.minute == 0).all()
+
+
+def test_a_date_and_its_timestamp_keep_their_own_grids_through_relation_repair() -> None:
+    """``played_on <= kickoff`` (the kickoff's day and the kickoff): rows the model draws in the
+    wrong order are mended without swapping, so kickoffs keep their 15:30 clock time and dates
+    stay the real weekdays (swapping gave 45% of kickoffs a midnight and dates the next day)."""
+    rng = np.random.default_rng(6)
+    n = 3000
+    days = pd.Timestamp("2001-01-06") + pd.to_timedelta(rng.integers(0, 520, n) * 7, unit="D")
+    kickoff = days + pd.Timedelta(hours=15, minutes=30)
+    data = pd.DataFrame({"played_on": pd.Series(days.date, dtype=object), "kickoff": kickoff})
+    syn = Synthesizer(seed=0).fit(data)
+    assert syn.describe()["constraints"] == ["played_on <= kickoff"]
+    out = syn.sample(3000)
+    played_on = pd.to_datetime(out["played_on"])
+    assert (played_on <= out["kickoff"]).all()
+    assert (out["kickoff"].dt.strftime("%H:%M") == "15:30").all()
+    assert (played_on.dt.day_of_week == 5).all() and (out["kickoff"].dt.day_of_week == 5).all()
