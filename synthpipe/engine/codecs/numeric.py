@@ -25,6 +25,8 @@ Timestamps whose clock times are a few frequent ones (kick-offs, shift starts) k
 and take one of those clock times, drawn by their real shares. Dates and timestamps with a weekly
 rhythm (matches on Saturdays, sales on weekdays) keep it: inside a bin that spans weeks a drawn day
 would be any weekday, so it moves (by at most 3 days) to a weekday drawn by that bin's real shares.
+Dates that are all a month's first or last day (billing months, quarter ends, 1 January) stay on
+that calendar grid: a drawn day moves to the nearest grid date.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class NumericParams:
     day_times: list[float] = field(default_factory=list)  # clock times (grain units) when a few hold ~every row
     day_time_shares: list[float] = field(default_factory=list)
     weekday_shares: list[list[float]] = field(default_factory=list)  # per bin, Monday..Sunday (zeros: left as drawn)
+    calendar: list[int] = field(default_factory=list)  # [0 first / 1 last day, months apart, month offset]
 
 
 class NumericCodec(Codec):
@@ -97,6 +100,7 @@ class NumericCodec(Codec):
         discrete, merged = _discrete_values(finite, cfg)
         clip = _clip_bounds(finite, cfg) if not discrete else [float(min(discrete)), float(max(discrete))]
         clipped = np.clip(finite, clip[0], clip[1]) if finite.size else finite
+        per_day = _units_per_day(storage, grain)
         p = NumericParams(
             grain=grain,
             has_null=bool(np.isnan(values).any()),
@@ -113,13 +117,15 @@ class NumericCodec(Codec):
             knots=[],
             decimals=_decimals(finite) if storage.logical in ("float", "decimal") else 0,
             merged_values=merged,
+            calendar=_calendar_grid(finite, per_day),
         )
         if not discrete and clipped.size:
             p.edges, p.knots = _bins(clipped, _bin_count(clipped.size, cfg), cfg.within_bin_points)
             p.tail_shares = _tail_shares(finite, clip, p.edges)
             p.fine = cfg.fine_positions if clipped.size >= FINE_MIN_ROWS_PER_BIN * len(p.knots) else 0
             p.day_times, p.day_time_shares = _day_times(finite, _per_day(storage, grain), cfg.clip_min_count)
-            p.weekday_shares = _weekday_shares(clipped, p.edges, p.knots, _units_per_day(storage, grain))
+            if not p.calendar:
+                p.weekday_shares = _weekday_shares(clipped, p.edges, p.knots, per_day)
         elif discrete:
             p.tail_shares = _discrete_tail_shares(finite, discrete, cfg.clip_min_count)
         return cls(storage, p)
@@ -239,6 +245,8 @@ class NumericCodec(Codec):
                 out[body] = self._on_real_weekdays(out[body], idx, rng)
         if self.p.day_times:
             out[body] = self._on_real_times_of_day(out[body], rng)
+        if self.p.calendar:
+            out[body] = _on_calendar_grid(out[body], *self.p.calendar)
         if self.p.decimals is not None:
             out[body] = np.round(out[body], self.p.decimals)
         return out
@@ -344,6 +352,10 @@ class NumericCodec(Codec):
                 info["encoding"] += ", weekdays by each bin's real shares"
             if self.p.day_times:
                 info["encoding"] += f", clock times from the {len(self.p.day_times)} frequent real ones"
+        if self.p.calendar:
+            anchor, months, _ = self.p.calendar
+            period = {1: "month", 3: "quarter", 12: "year"}.get(months, f"{months}-month period")
+            info["encoding"] += f", kept on {period} {'ends' if anchor else 'starts'}"
         info["protection"] = {
             "clipped_to": self._clip_display(),
             "beyond_clip": "truncated exponential tail from the mean excess" if any(self.p.tail_shares) else None,
@@ -399,6 +411,35 @@ def _units_per_day(storage: StorageType, grain: int) -> int:
         return 0
     unit_ns = grain * _UNIT_NS[storage.extras["unit"]]
     return _DAY_NS // unit_ns if _DAY_NS % unit_ns == 0 else 0
+
+
+def _calendar_grid(finite: np.ndarray, per_day: int) -> list[int]:
+    """``[anchor, months, offset]`` when every real date is a month's first (anchor 0) or last (1)
+    day, on months ``offset`` modulo ``months`` apart (a divisor of 12: monthly, quarterly, yearly);
+    else ``[]``. Only for whole days (dates, or timestamps that are all midnights)."""
+    if per_day != 1 or finite.size == 0:
+        return []
+    days = finite.astype("int64").astype("datetime64[D]")
+    months = days.astype("datetime64[M]")
+    if np.array_equal(days, months.astype("datetime64[D]")):
+        anchor = 0
+    elif np.array_equal(days, (months + 1).astype("datetime64[D]") - 1):
+        anchor = 1
+    else:
+        return []
+    index = months.astype("int64")
+    step = int(np.gcd.reduce(np.append(index - index[0], 12)))
+    return [anchor, step, int(index[0] % step)]
+
+
+def _on_calendar_grid(days: np.ndarray, anchor: int, months: int, offset: int) -> np.ndarray:
+    """Each day moved to the nearest date of the grid (first or last day of every ``months``-th month)."""
+    month = np.floor(days).astype("int64").astype("datetime64[D]").astype("datetime64[M]").astype("int64")
+    below = month - (month - offset) % months
+    candidates = np.stack([below - months, below, below + months]).astype("datetime64[M]")
+    grid = ((candidates + anchor).astype("datetime64[D]") - anchor).astype("int64").astype("float64")
+    nearest = np.argmin(np.abs(grid - days), axis=0)
+    return np.take_along_axis(grid, nearest[None, :], axis=0)[0]
 
 
 def _weekday(values: np.ndarray, per_day: int) -> np.ndarray:

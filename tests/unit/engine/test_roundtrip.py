@@ -204,6 +204,40 @@ def test_dates_keep_their_weekly_rhythm() -> None:
     assert "weekdays" not in syn.describe()["columns"]["signed_up"]["encoding"]
 
 
+def test_calendar_dates_stay_on_their_calendar_grid(tmp_path) -> None:
+    """Billing months (first days), month ends as dates, quarter ends and 1 January stay so; 120
+    months are too many for exact values, so they are binned and a drawn day had to be moved."""
+    rng = np.random.default_rng(1)
+    n = 3000
+
+    def pick(dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
+        return dates[rng.integers(0, len(dates), n)]
+
+    data = pd.DataFrame(
+        {
+            "billing_month": pick(pd.date_range("2010-01-01", periods=120, freq="MS")),
+            "month_end": pd.Series(pick(pd.date_range("2010-01-31", periods=120, freq="ME")).date, dtype=object),
+            "quarter_end": pick(pd.date_range("2005-03-31", periods=60, freq="QE")),
+            "vintage": pick(pd.date_range("1950-01-01", periods=60, freq="YS")),
+            "signed_up": pd.Timestamp("2010-01-01") + pd.to_timedelta(rng.integers(0, 3650, n), unit="D"),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    syn.save(tmp_path / "model")
+    out = Synthesizer.load(tmp_path / "model").sample(2000)
+    assert out.equals(syn.sample(2000))
+    assert (out["billing_month"].dt.day == 1).all() and out["billing_month"].nunique() > 100
+    assert pd.to_datetime(out["month_end"]).dt.is_month_end.all()
+    assert out["quarter_end"].dt.is_quarter_end.all()
+    assert out["vintage"].dt.is_year_start.all()
+    assert out["signed_up"].dt.day.nunique() == 31
+    encodings = {name: col["encoding"] for name, col in syn.describe()["columns"].items()}
+    assert encodings["billing_month"].endswith("kept on month starts")
+    assert encodings["quarter_end"].endswith("kept on quarter ends")
+    assert encodings["vintage"].endswith("kept on year starts")
+    assert "kept on" not in encodings["signed_up"]
+
+
 def _times_of_day_frame(n: int = 1500) -> pd.DataFrame:
     rng = np.random.default_rng(5)
     opens = pd.Timestamp("2000-01-01 06:00") + pd.to_timedelta(rng.integers(0, 32, n) * 15, unit="min")
