@@ -6,13 +6,18 @@ UUID layout, alphabet and length) and are unique within one ``sample`` call:
 - integers and ``<prefix><digits><suffix>`` strings continue after the largest real number,
   so they can never equal a real key;
 - UUIDs are drawn at random (collisions are astronomically unlikely);
-- other strings are a seeded bijection of the row index into the column's alphabet.
+- other strings keep their common prefix, any character every key has at the same place (the
+  dashes of ``AB12-CD34``) and their alphabet (hex stays hex), and fill the rest with a seeded
+  bijection of the row index whose every character changes from one key to the next, so fresh
+  keys look like real ones, not like a counter.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import string
+import zlib
 from typing import Any
 
 import numpy as np
@@ -25,7 +30,8 @@ from synthpipe.errors import ModelError
 _ID_NAME = re.compile(r"(^|_|\b)(id|key|uuid|guid)$|^(id|key|uuid)(_|$)|Id$|ID$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(\D*?)(\d+)(\D*)$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_MULTIPLIER = 1_000_003  # prime: coprime with any alphabet size we use, so the map is bijective
+_HEX = (string.digits + "abcdef", string.digits + "ABCDEF")
+_GOLDEN = 0x9E3779B97F4A7C15  # splitmix64's increment: spreads salts over the 64-bit space
 
 
 def looks_like_identifier(series: pd.Series, storage: StorageType) -> bool:
@@ -107,16 +113,16 @@ class IdentifierCodec(Codec):
         return [u.upper() for u in out] if self.fmt.get("upper") else out
 
     def _scrambled(self, index: np.ndarray) -> list[str]:
-        alphabet = str(self.fmt["alphabet"])
-        base, length = len(alphabet), int(self.fmt["length"])
-        digits = min(length, max(1, int(42 / np.log2(base))))
-        space = base**digits
-        codes = (index % space * _MULTIPLIER + int(self.fmt["offset"]) % space) % space
-        chars = np.array(list(alphabet))
-        cols = [chars[(codes // base**p) % base] for p in range(digits)]
-        body = ["".join(t) for t in zip(*cols, strict=True)] if cols else [""] * index.size
-        pad = str(self.fmt["pad"])[: length - digits]
-        return [pad + b for b in body]
+        f = self.fmt
+        chars = np.array(list(str(f["alphabet"])))
+        literals = {int(k): str(v) for k, v in f.get("literals", {}).items()}
+        length = int(f["length"])
+        free = _scrambled_digits((index + int(f["offset"])).astype(np.int64), chars.size, length - len(literals))
+        columns, drawn = [], iter(free.T)
+        for position in range(length):
+            columns.append(np.full(index.size, literals[position]) if position in literals else chars[next(drawn)])
+        prefix = str(f.get("prefix", ""))
+        return [prefix + "".join(t) for t in zip(*columns, strict=True)] if columns else [prefix] * index.size
 
     def params(self) -> dict[str, Any]:
         return {"fmt": self.fmt}
@@ -161,14 +167,66 @@ def _string_format(text: pd.Series) -> dict[str, Any]:
 
 
 def _alphabet_format(text: pd.Series) -> dict[str, Any]:
-    used = set("".join(text.iloc[:5_000]))
-    pools = [string.digits, string.ascii_lowercase, string.ascii_uppercase]
-    alphabet = "".join(p for p in pools if used & set(p)) or string.ascii_lowercase
-    length = int(text.str.len().median())
+    """Common prefix, per-place literals (keys of one length only), alphabet and typical length."""
+    prefix = _common_prefix(str(text.min()), str(text.max()))  # the set's common prefix is its extremes'
+    body = text.str.slice(len(prefix))
+    sample = body.iloc[:5_000].tolist()
+    literals: dict[str, str] = {}
+    if body.str.len().nunique() == 1 and len(sample[0]) > 0:
+        literals = {str(i): c for i, c in enumerate(sample[0]) if body.str[i].eq(c).all()}
+    used = {c for key in sample for i, c in enumerate(key) if str(i) not in literals}
     return {
         "style": "alphabet",
-        "alphabet": alphabet,
-        "length": max(length, 1),
-        "offset": int(np.random.default_rng(len(text)).integers(0, 2**31)),
-        "pad": alphabet[0] * 64,
+        "prefix": prefix,
+        "alphabet": _alphabet(used),
+        "length": max(int(body.str.len().median()), len(literals) + 1),
+        "literals": literals,
+        "offset": int(np.random.default_rng([len(text), zlib.crc32(str(text.name).encode())]).integers(0, 2**31)),
     }
+
+
+def _common_prefix(first: str, last: str) -> str:
+    size = 0
+    while size < min(len(first), len(last)) and first[size] == last[size]:
+        size += 1
+    return first[:size]
+
+
+def _alphabet(used: set[str]) -> str:
+    """Hex keys stay hex; otherwise every character class (digits, lower, upper) the keys use."""
+    for hex_digits in _HEX:
+        if used and used <= set(hex_digits):
+            return hex_digits
+    pools = [string.digits, string.ascii_lowercase, string.ascii_uppercase]
+    return "".join(p for p in pools if used & set(p)) or string.ascii_lowercase
+
+
+def _scrambled_digits(counter: np.ndarray, base: int, width: int) -> np.ndarray:
+    """``width`` base-``base`` digits per counter value; distinct counters (below base**k, k the
+    digits an int64 holds) give distinct rows, and neighbouring counters differ everywhere.
+
+    The counter's own digits are mixed twice, each digit shifted by a hash of all digits below it,
+    then of all digits above it: each pass can be undone digit by digit, so the map stays a
+    bijection (unique keys), while a +1 in the counter ripples into every place.
+    """
+    k = min(width, int(62 / math.log2(base)))  # width >= 1: a key has at least one free place
+    code = counter % base**k
+    digits = np.stack([(code // base**p) % base for p in range(k)], axis=1)
+    below: np.ndarray = np.zeros(counter.size, dtype=np.int64)
+    for p in range(k):
+        digits[:, p] = (digits[:, p] + _hash(below, p) % base) % base
+        below = below + digits[:, p] * base**p
+    above: np.ndarray = np.zeros(counter.size, dtype=np.int64)
+    for p in reversed(range(k)):
+        digits[:, p] = (digits[:, p] + _hash(above, k + p) % base) % base
+        above = above * base + digits[:, p]
+    extra = [_hash(code, 2 * k + p) % base for p in range(width - k)]  # long keys: the rest from the code
+    return np.column_stack([digits, *extra]).astype(np.int64)
+
+
+def _hash(values: np.ndarray, salt: int) -> np.ndarray:
+    """splitmix64's finaliser of ``values`` salted by ``salt``, as non-negative int64."""
+    z = values.astype(np.uint64) + np.uint64((salt * _GOLDEN) % 2**64)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return ((z ^ (z >> np.uint64(31))) >> np.uint64(1)).astype(np.int64)

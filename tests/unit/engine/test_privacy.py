@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,40 @@ def test_uuid_and_free_form_keys(frame: pd.DataFrame) -> None:
     assert out["uuid"].map(lambda v: str(uuid.UUID(v)) == v).all()
     assert out["token"].is_unique and (out["token"].str.len() == 10).all()
     assert syn.describe()["columns"]["token"]["kind"] == "identifier"
+
+
+def test_free_form_keys_keep_their_layout_and_look_random() -> None:
+    """Hex hashes stay hex, a shared prefix (``cus_``) and fixed dashes stay in place, and fresh
+    keys are not a visible counter (the old ones all ended in the same few characters)."""
+    rng = np.random.default_rng(1)
+    n = 2000
+
+    def keys(alphabet: str, length: int) -> list[str]:
+        return ["".join(rng.choice(list(alphabet), length)) for _ in range(n)]
+
+    data = pd.DataFrame(
+        {
+            "session_hash": keys("0123456789abcdef", 32),
+            "customer": ["cus_" + k for k in keys(string.ascii_letters + string.digits, 14)],
+            "serial": [
+                f"{a}-{b}" for a, b in zip(keys("ABCDEF0123456789", 4), keys("ABCDEF0123456789", 6), strict=True)
+            ],
+            "x": rng.normal(size=n),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=2).fit(data)
+    out = pd.concat([syn.sample(20_000), syn.sample(500, seed=9)], ignore_index=True)
+    layouts = {
+        "session_hash": r"[0-9a-f]{32}",
+        "customer": r"cus_[A-Za-z0-9]{14}",
+        "serial": r"[0-9A-F]{4}-[0-9A-F]{6}",
+    }
+    for name, layout in layouts.items():
+        assert out[name].str.fullmatch(layout).all(), name
+        assert out[name].is_unique and not out[name].isin(data[name]).any()
+        body = out[name].str.replace(r"^cus_|-", "", regex=True)
+        for place in range(body.str.len().min()):  # no place is stuck on one character
+            assert body.str[place].value_counts(normalize=True).iloc[0] < 0.2, (name, place)
 
 
 def test_rare_categories_are_never_emitted(frame: pd.DataFrame, synthetic: pd.DataFrame) -> None:
