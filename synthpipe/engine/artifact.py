@@ -20,6 +20,8 @@ import pyarrow as pa
 
 from synthpipe.engine import constraints
 from synthpipe.engine.codecs import codec_from_json, codec_to_json
+from synthpipe.engine.codecs.numeric import NumericCodec
+from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.errors import ArtifactError, StoreError
@@ -157,6 +159,12 @@ def _check_consistency(syn: Synthesizer) -> None:
     names = {c.storage.name for c in syn._codecs}
     if any(r.left not in names or r.right not in names for r in syn._relations):
         raise ArtifactError("a saved relation names a column the model does not have")
+    drawn_before: set[str] = set()
+    for codec in syn._codecs:
+        if isinstance(codec, OffsetCodec) and codec.anchor not in drawn_before:
+            raise ArtifactError(f"column {codec.storage.name!r} is anchored on a column not decoded before it")
+        if isinstance(codec, NumericCodec) and (codec.n_tokens >= 2 or isinstance(codec, OffsetCodec)):
+            drawn_before.add(codec.storage.name)
 
 
 def _schema_text(schema: pa.Schema | None) -> str | None:

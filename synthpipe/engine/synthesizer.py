@@ -23,6 +23,7 @@ from synthpipe.engine.calibration import calibrate, refit_output_biases
 from synthpipe.engine.codecs import Codec, build_codec
 from synthpipe.engine.codecs.base import evenly_ordered
 from synthpipe.engine.codecs.numeric import NumericCodec
+from synthpipe.engine.codecs.offset import OffsetCodec, find_anchors
 from synthpipe.engine.config import EngineConfig, make_config
 from synthpipe.engine.frames import to_frame, to_output
 from synthpipe.engine.model import Network, sample_tokens
@@ -70,7 +71,7 @@ class Synthesizer:
         deadline = started + self.config.max_training_time if self.config.max_training_time else None
         frame, schema, available = self._bounded_frame(data)
         report("analyze", 0.0)
-        self._codecs = [build_codec(frame[name], self.config) for name in frame.columns]
+        self._codecs = self._with_offsets([build_codec(frame[name], self.config) for name in frame.columns], frame)
         self._schema = schema
         self._learned = [i for i, c in enumerate(self._codecs) if c.n_tokens >= 2]
         report("analyze", 1.0)
@@ -97,6 +98,16 @@ class Synthesizer:
             raise SchemaError("cannot fit on an empty table; pass at least one row and one column")
         return frame, schema, rows
 
+    def _with_offsets(self, codecs: list[Codec], frame: pd.DataFrame) -> list[Codec]:
+        """Dates that closely follow an earlier one become offset codecs (see codecs/offset.py)."""
+        if not self.config.learn_offsets:
+            return codecs
+        numeric = {i: c for i, c in enumerate(codecs) if isinstance(c, NumericCodec)}
+        out = list(codecs)
+        for b, a in find_anchors(frame, numeric, self.config.constraint_min_rows).items():
+            out[b] = OffsetCodec.fit_on(numeric[b], numeric[a], frame, self.config)
+        return out
+
     def _detect_relations(self, frame: pd.DataFrame) -> list[constraints.Relation]:
         if not self.config.detect_constraints:
             return []
@@ -122,9 +133,10 @@ class Synthesizer:
     def _encode(self, frame: pd.DataFrame) -> np.ndarray:
         rng = np.random.default_rng([self.config.seed, 11])  # tie-breaks inside bins
         columns: list[np.ndarray] = []
+        by_name = {c.storage.name: c for c in self._codecs if isinstance(c, NumericCodec)}
         for i, fine in self._chain():  # a position stream follows its own column's tokens
-            series = frame.iloc[:, i]
             codec = self._codecs[i]
+            series = codec.offsets(by_name[codec.anchor], frame) if isinstance(codec, OffsetCodec) else frame.iloc[:, i]
             columns.append(codec.encode_fine(series, columns[-1], rng) if fine else codec.encode(series))
         if not columns:
             return np.zeros((len(frame), 0), dtype=np.int32)
@@ -272,8 +284,11 @@ class Synthesizer:
         quanta: dict[str, float] = {}
         for i, codec in enumerate(self._codecs):
             name = codec.storage.name
-            if isinstance(codec, NumericCodec) and codec.n_tokens >= 2:
+            if isinstance(codec, OffsetCodec):  # its anchor comes earlier, so is already decoded
+                numbers[name] = codec.rebuilt(numbers[codec.anchor], tokens[i], rng, fine.get(i))
+            elif isinstance(codec, NumericCodec) and codec.n_tokens >= 2:
                 numbers[name] = codec.numeric_decoded(tokens[i], rng, fine.get(i)) * codec.scale
+            if isinstance(codec, NumericCodec) and name in numbers:
                 if codec.quantum is not None:
                     quanta[name] = codec.quantum
             else:
@@ -311,7 +326,7 @@ class Synthesizer:
         for i, codec in enumerate(self._codecs):
             entry = codec.describe()
             entry["dtype"] = codec.storage.dtype
-            entry["learned"] = i in self._learned
+            entry["learned"] = i in self._learned or isinstance(codec, OffsetCodec)  # offsets: rebuilt from the anchor
             columns[codec.storage.name] = entry
         return {
             "engine": "autoregressive-mlp",

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -205,6 +206,19 @@ def test_format_aware_tampering_is_refused(copy: Path, watched: Path, edit: str)
     rewrite(copy, HOSTILE_EDITS[edit])
     with pytest.raises(ArtifactError):
         load(copy)
+
+
+def test_an_offset_anchored_on_a_later_column_is_refused(tmp_path: Path, watched: Path) -> None:
+    """A date learned as an offset is rebuilt from its anchor: an anchor that is not decoded
+    before it (renamed, or pointing forward) would fail mid-sample, so loading refuses it."""
+    days = pd.Timestamp("2023-01-01") + pd.to_timedelta(np.arange(300) % 200, unit="D")
+    frame = pd.DataFrame({"ordered": days, "shipped": days + pd.to_timedelta(np.arange(300) % 4, unit="D"), "x": 1.0})
+    folder = tmp_path / "offset_model"
+    Synthesizer(seed=0, max_epochs=1).fit(frame).save(str(folder))
+    load(folder)
+    rewrite(folder, lambda body: body["columns"][1]["params"].update(anchor="x"))
+    with pytest.raises(ArtifactError, match="anchored"):
+        load(folder)
 
 
 def test_the_watch_itself_sees_an_unpickle(tmp_path: Path) -> None:

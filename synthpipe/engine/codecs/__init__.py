@@ -11,6 +11,7 @@ from synthpipe.engine.codecs.categorical import CategoricalCodec
 from synthpipe.engine.codecs.fixed import NullCodec
 from synthpipe.engine.codecs.identifier import IdentifierCodec, looks_like_identifier
 from synthpipe.engine.codecs.numeric import NumericCodec
+from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.frames import StorageType, storage_type
 
@@ -21,6 +22,7 @@ _CODECS: dict[str, type[Codec]] = {
     "categorical": CategoricalCodec,
     "identifier": IdentifierCodec,
     "null": NullCodec,
+    "offset": OffsetCodec,
 }
 _NUMERIC_LOGICALS = {"int", "float", "decimal", "date", "datetime", "timedelta", "time"}
 

@@ -336,7 +336,7 @@ class NumericCodec(Codec):
 
     def describe(self) -> dict[str, Any]:
         fixed = self.n_tokens <= 1
-        kind = _kind(self.storage.logical) if not fixed else self._fixed_kind()
+        kind = column_kind(self.storage.logical) if not fixed else self._fixed_kind()
         info: dict[str, Any] = {"kind": kind, "tokens": self.n_tokens}
         if self.storage.extras.get("text_format"):
             info["written_as"] = f"text {self.storage.extras['text_format']}"
@@ -477,7 +477,7 @@ _KINDS = {"date": "date", "datetime": "datetime", "timedelta": "duration", "time
 _DOMAINS = {"date": "time", "datetime": "time", "timedelta": "duration", "time": "clock"}
 
 
-def _kind(logical: str) -> str:
+def column_kind(logical: str) -> str:
     return _KINDS.get(logical, "numeric")
 
 

@@ -142,7 +142,7 @@ def test_a_date_and_its_timestamp_keep_their_own_grids_through_relation_repair()
     days = pd.Timestamp("2001-01-06") + pd.to_timedelta(rng.integers(0, 520, n) * 7, unit="D")
     kickoff = days + pd.Timedelta(hours=15, minutes=30)
     data = pd.DataFrame({"played_on": pd.Series(days.date, dtype=object), "kickoff": kickoff})
-    syn = Synthesizer(seed=0).fit(data)
+    syn = Synthesizer(seed=0, learn_offsets=False).fit(data)  # learned as an offset, no row needs mending
     assert syn.describe()["constraints"] == ["played_on <= kickoff"]
     out = syn.sample(3000)
     played_on = pd.to_datetime(out["played_on"])

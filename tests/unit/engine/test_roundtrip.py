@@ -238,6 +238,51 @@ def test_calendar_dates_stay_on_their_calendar_grid(tmp_path) -> None:
     assert "kept on" not in encodings["signed_up"]
 
 
+def _orders(n: int = 4000) -> pd.DataFrame:
+    rng = np.random.default_rng(8)
+    ordered = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 365 * 86_400, n), unit="s")
+    shipped = pd.Series(ordered.normalize() + pd.to_timedelta(rng.integers(0, 6, n), unit="D"))
+    shipped = shipped.where(rng.random(n) > 0.1)  # not shipped yet: neither delivered
+    return pd.DataFrame(
+        {
+            "ordered_at": ordered,
+            "ship_date": pd.Series(shipped.dt.date, dtype=object).where(shipped.notna(), None),
+            "delivered_at": shipped + pd.to_timedelta(rng.integers(86_400, 4 * 86_400, n), unit="s"),
+            "due": ordered.normalize() + pd.Timedelta(days=30),
+            "signed_up": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1000, n), unit="D"),
+        }
+    )
+
+
+def test_dates_that_follow_an_earlier_one_keep_their_offsets(tmp_path) -> None:
+    """Shipped 0-5 days after ordered, delivered 1-4 days after shipped, due 30 days after: each
+    is learned as its offset, so no order ships before it was ordered or months later (binned on
+    its own, 12% did); nulls, dtypes and save/load stay as for any column."""
+    data = _orders()
+    syn = Synthesizer(seed=0).fit(data)
+    syn.save(tmp_path / "model")
+    out = Synthesizer.load(tmp_path / "model").sample(4000)
+    assert out.equals(syn.sample(4000))
+    shipped = pd.to_datetime(out["ship_date"])
+    lag = (shipped - out["ordered_at"].dt.normalize()).dt.days.dropna()
+    assert lag.between(0, 5).all() and lag.value_counts(normalize=True).between(0.13, 0.2).all()
+    assert 0.07 < out["ship_date"].isna().mean() < 0.13
+    delivery = (out["delivered_at"] - shipped).dt.total_seconds().dropna() / 86_400
+    assert delivery.between(0.95, 4.05).all()  # the offset's own clipped tails reach a little past 1-4 days
+    assert ((out["due"] - out["ordered_at"].dt.normalize()).dt.days == 30).all()
+    encodings = {name: col["encoding"] for name, col in syn.describe()["columns"].items()}
+    assert encodings["ship_date"].startswith("offset from ordered_at in days")
+    assert encodings["delivered_at"].startswith("offset from ship_date")
+    assert encodings["due"].startswith("offset from ordered_at")
+    assert "offset" not in encodings["signed_up"] and "offset" not in encodings["ordered_at"]
+    assert syn.describe()["columns"]["due"]["kind"] == "datetime"
+
+
+def test_offsets_can_be_switched_off() -> None:
+    syn = Synthesizer(seed=0, max_epochs=2, learn_offsets=False).fit(_orders(500))
+    assert not any("offset" in col["encoding"] for col in syn.describe()["columns"].values())
+
+
 def _times_of_day_frame(n: int = 1500) -> pd.DataFrame:
     rng = np.random.default_rng(5)
     opens = pd.Timestamp("2000-01-01 06:00") + pd.to_timedelta(rng.integers(0, 32, n) * 15, unit="min")

@@ -1,0 +1,141 @@
+"""Dates and timestamps that closely follow an earlier one, learned as the offset from it.
+
+Why: a ship date spanning a year is binned on its own to within a bin of about ten days, so
+synthetic orders shipped before they were ordered, or months later. The offset (0-5 days) is
+narrow: learned as a column of its own, right where the date stood in the chain, it comes back
+exactly, conditioned on everything before it. The date is rebuilt as the anchor's value on the
+date's own grain (its day, for a date anchored on a timestamp) plus the offset, so it keeps its
+dtype, grain and nulls.
+
+Privacy is the offset's own: its extremes are clipped like any number's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthpipe.engine.codecs.numeric import NumericCodec, NumericParams, column_kind
+from synthpipe.engine.config import EngineConfig
+from synthpipe.engine.frames import StorageType
+
+OFFSET_MAX_SPREAD = 0.05  # offset's interquartile range, as a share of the column's own: follows closely
+_UNITS = {86_400.0: "days", 3_600.0: "hours", 60.0: "minutes", 1.0: "seconds"}
+
+
+class OffsetCodec(NumericCodec):
+    """A date/timestamp column whose model tokens are its offset from ``anchor``, an earlier one."""
+
+    kind_name = "offset"
+
+    def __init__(self, own: NumericCodec, anchor: str, offset: NumericCodec) -> None:
+        super().__init__(own.storage, own.p)
+        self.anchor, self.offset = anchor, offset
+
+    @classmethod
+    def fit_on(cls, own: NumericCodec, anchor: NumericCodec, frame: pd.DataFrame, cfg: EngineConfig) -> OffsetCodec:
+        name = f"{own.storage.name} - {anchor.storage.name}"
+        storage = StorageType(name=name, dtype="float64", logical="float", nullable=True)
+        offsets = _offsets(own, anchor, frame)
+        return cls(own, anchor.storage.name, NumericCodec.fit(pd.Series(offsets, name=name), storage, cfg))
+
+    # ---------------------------------------------------------------- tokens: the offset's
+
+    @property
+    def n_tokens(self) -> int:
+        return self.offset.n_tokens
+
+    @property
+    def n_fine(self) -> int:
+        return self.offset.n_fine
+
+    def input_map(self, max_groups: int) -> np.ndarray:
+        return self.offset.input_map(max_groups)
+
+    def order_scores(self) -> np.ndarray:
+        return self.offset.order_scores()
+
+    def offsets(self, anchor: NumericCodec, frame: pd.DataFrame) -> pd.Series:
+        """What the model learns for this column: its offsets from ``anchor`` (the anchor's codec)."""
+        return pd.Series(_offsets(self, anchor, frame), name=self.offset.storage.name)
+
+    def encode(self, series: pd.Series) -> np.ndarray:
+        return self.offset.encode(series)
+
+    def encode_fine(self, series: pd.Series, tokens: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return self.offset.encode_fine(series, tokens, rng)
+
+    def rebuilt(
+        self, anchor: np.ndarray, tokens: np.ndarray, rng: np.random.Generator, fine: np.ndarray | None
+    ) -> np.ndarray:
+        """Values in ``scale`` units: the anchor's (``scale`` units) on this column's grain, plus the offset."""
+        return (np.floor(anchor / self.scale) + self.offset.numeric_decoded(tokens, rng, fine)) * self.scale
+
+    # ---------------------------------------------------------------- artifact / report
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "own": super().params(),
+            "anchor": self.anchor,
+            "offset_storage": self.offset.storage.to_json(),
+            "offset": self.offset.params(),
+        }
+
+    @classmethod
+    def from_params(cls, storage: StorageType, params: dict[str, Any]) -> OffsetCodec:
+        own = NumericCodec(storage, NumericParams(**params["own"]))
+        offset_storage = StorageType.from_json(params["offset_storage"])
+        offset = NumericCodec(offset_storage, NumericParams(**params["offset"]))
+        return cls(own, str(params["anchor"]), offset)
+
+    def describe(self) -> dict[str, Any]:
+        info = {k: v for k, v in super().describe().items() if k not in ("bins", "distinct_values")}
+        learned = self.offset.describe()
+        seconds = self.scale / 1e9
+        unit = _UNITS.get(seconds, f"steps of {seconds:g} s")
+        info["kind"] = column_kind(self.storage.logical)
+        info["tokens"] = learned["tokens"]
+        info["encoding"] = f"offset from {self.anchor} in {unit}: {learned.get('encoding', 'exact values')}"
+        protection = learned["protection"]
+        info["protection"] = {("offset_clipped_to" if k == "clipped_to" else k): v for k, v in protection.items()}
+        return info
+
+
+def find_anchors(frame: pd.DataFrame, codecs: dict[int, NumericCodec], min_rows: int) -> dict[int, int]:
+    """For each binned date/timestamp column, the earlier one it follows most closely, if any.
+
+    A column follows an anchor when its offset from it spreads over at most ``OFFSET_MAX_SPREAD``
+    of its own range (interquartile) and it is null wherever the anchor is (else it could not be
+    rebuilt). The anchor comes earlier in the table, so it is drawn first and the offset is learned
+    given it.
+    """
+    times = [i for i, c in codecs.items() if c.domain == "time" and c.n_tokens >= 2]
+    views = {i: codecs[i].numeric_view(frame.iloc[:, i]) for i in times}
+    anchors: dict[int, int] = {}
+    for b in times:
+        if codecs[b].p.values:  # few exact values: already exact
+            continue
+        spreads = {a: _offset_spread(views[a], views[b], codecs[b].scale, min_rows) for a in times if a < b}
+        close = {a: s for a, s in spreads.items() if s is not None}
+        if close:
+            anchors[b] = min(close, key=lambda a: close[a])
+    return anchors
+
+
+def _offset_spread(anchor: np.ndarray, own: np.ndarray, scale: float, min_rows: int) -> float | None:
+    """The offset's interquartile range, when small enough against the column's own; else None."""
+    present = ~np.isnan(own)
+    if np.any(present & np.isnan(anchor)) or present.sum() < min_rows:
+        return None
+    offsets = own[present] / scale - np.floor(anchor[present] / scale)
+    spread = float(np.subtract(*np.quantile(offsets, [0.75, 0.25])))
+    own_spread = float(np.subtract(*np.quantile(own[present] / scale, [0.75, 0.25])))
+    return spread if own_spread > 0 and spread <= OFFSET_MAX_SPREAD * own_spread else None
+
+
+def _offsets(own: NumericCodec, anchor: NumericCodec, frame: pd.DataFrame) -> np.ndarray:
+    """Offsets in the column's own grain units (NaN where the column is null)."""
+    anchor_values = anchor.numeric_view(frame[anchor.storage.name])
+    return own.numeric_view(frame[own.storage.name]) / own.scale - np.floor(anchor_values / own.scale)
