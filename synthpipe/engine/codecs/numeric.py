@@ -245,8 +245,7 @@ class NumericCodec(Codec):
                 out[body] = self._on_real_weekdays(out[body], idx, rng)
         if self.p.day_times:
             out[body] = self._on_real_times_of_day(out[body], rng)
-        if self.p.calendar:
-            out[body] = _on_calendar_grid(out[body], *self.p.calendar)
+        out[body] = self._on_calendar(out[body])
         if self.p.decimals is not None:
             out[body] = np.round(out[body], self.p.decimals)
         return out
@@ -257,6 +256,15 @@ class NumericCodec(Codec):
         per_day = _per_day(self.storage, self.p.grain)
         times = rng.choice(np.asarray(self.p.day_times), size=values.size, p=np.asarray(self.p.day_time_shares))
         return np.floor(values / per_day) * per_day + times
+
+    def _on_calendar(self, days: np.ndarray) -> np.ndarray:
+        """Days (NaN: null) moved onto the column's calendar grid, if it has one."""
+        if not self.p.calendar:
+            return days
+        out = days.copy()
+        known = ~np.isnan(days)
+        out[known] = _on_calendar_grid(days[known], *self.p.calendar)
+        return out
 
     def _on_real_weekdays(self, values: np.ndarray, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Move each drawn day by -3..+3 days onto a weekday drawn by its bin's real shares (the

@@ -70,8 +70,10 @@ class OffsetCodec(NumericCodec):
     def rebuilt(
         self, anchor: np.ndarray, tokens: np.ndarray, rng: np.random.Generator, fine: np.ndarray | None
     ) -> np.ndarray:
-        """Values in ``scale`` units: the anchor's (``scale`` units) on this column's grain, plus the offset."""
-        return (np.floor(anchor / self.scale) + self.offset.numeric_decoded(tokens, rng, fine)) * self.scale
+        """Values in ``scale`` units: the anchor's (``scale`` units) on this column's grain, plus the
+        offset, kept on the column's calendar grid if it has one (period ends stay month ends)."""
+        units = np.floor(anchor / self.scale) + self.offset.numeric_decoded(tokens, rng, fine)
+        return self._on_calendar(units) * self.scale
 
     # ---------------------------------------------------------------- artifact / report
 

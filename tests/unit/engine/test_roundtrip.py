@@ -222,11 +222,13 @@ def test_calendar_dates_stay_on_their_calendar_grid(tmp_path) -> None:
             "signed_up": pd.Timestamp("2010-01-01") + pd.to_timedelta(rng.integers(0, 3650, n), unit="D"),
         }
     )
+    data["billed_until"] = data["billing_month"] + pd.offsets.MonthEnd(0)  # learned as an offset: on the grid too
     syn = Synthesizer(seed=0, max_epochs=3).fit(data)
     syn.save(tmp_path / "model")
     out = Synthesizer.load(tmp_path / "model").sample(2000)
     assert out.equals(syn.sample(2000))
     assert (out["billing_month"].dt.day == 1).all() and out["billing_month"].nunique() > 100
+    assert (out["billed_until"] == out["billing_month"] + pd.offsets.MonthEnd(0)).all()
     assert pd.to_datetime(out["month_end"]).dt.is_month_end.all()
     assert out["quarter_end"].dt.is_quarter_end.all()
     assert out["vintage"].dt.is_year_start.all()
