@@ -47,6 +47,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "columns": [codec_to_json(c) for c in syn._codecs],
         "learned": syn._learned,
         "relations": [r.to_json() for r in syn._relations],
+        "sums": [s.to_json() for s in syn._sums],
         "training": syn._training,
         "arrow_schema": _schema_text(syn._schema),
         "hidden": syn._net.hidden if syn._net is not None else 0,
@@ -66,6 +67,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._codecs = [codec_from_json(c) for c in body["columns"]]
         syn._learned = [int(i) for i in body["learned"]]
         syn._relations = [constraints.Relation(str(a), str(b), bool(e)) for a, b, e in body["relations"]]
+        syn._sums = [constraints.Sum(str(c), str(a), str(b)) for c, a, b in body.get("sums", [])]
         syn._training = dict(body["training"])
         syn._schema = _schema_from_text(body["arrow_schema"])
         syn._net = _network(weights, int(body["hidden"]), syn)
@@ -159,6 +161,8 @@ def _check_consistency(syn: Synthesizer) -> None:
     names = {c.storage.name for c in syn._codecs}
     if any(r.left not in names or r.right not in names for r in syn._relations):
         raise ArtifactError("a saved relation names a column the model does not have")
+    if any(not {s.total, s.first, s.second} <= names for s in syn._sums):
+        raise ArtifactError("a saved sum names a column the model does not have")
     drawn_before: set[str] = set()
     for codec in syn._codecs:
         if isinstance(codec, OffsetCodec) and codec.anchor not in drawn_before:

@@ -1,10 +1,12 @@
-"""Logical relations ``a <= b`` (and ``a == b``) that hold in every training row, found and kept.
+"""Logical relations ``a <= b`` (and ``a == b``, ``c == a + b``) that hold in every training row, found and kept.
 
 Why repair after decoding instead of constraining the model: the model samples bins, and
 two columns' bins never line up exactly, so a few synthetic rows land on the wrong side.
 Swapping the two values in such a row keeps both marginals (the values still come from the
 model) and fixes the row; a final pass in dependency order clamps whatever swapping left,
-so every relation holds in every synthetic row where both sides are non-null. Two columns on
+so every relation holds in every synthetic row where both sides are non-null. A column that is the
+sum of two others in every row (gross = net + tax) is recomputed from them, before and after the
+inequalities are mended, so the identity holds exactly. Two columns on
 different grids (a date and the same event's timestamp, whole counts and amounts in cents) are
 not swapped: the coarser side is clamped to the finer one, so the timestamp keeps its clock
 time and the date becomes its day, instead of each taking the other's value.
@@ -31,6 +33,65 @@ class Relation:
 
     def to_json(self) -> list[object]:
         return [self.left, self.right, self.equal]
+
+
+@dataclass(frozen=True)
+class Sum:
+    """``total == first + second`` in every training row where all three are known."""
+
+    total: str
+    first: str
+    second: str
+
+    def __str__(self) -> str:
+        return f"{self.total} == {self.first} + {self.second}"
+
+    def to_json(self) -> list[str]:
+        return [self.total, self.first, self.second]
+
+
+SUM_PROBE_ROWS = 64  # candidate sums are tried on this many rows before all of them
+SUM_DOMAINS = ("number", "duration")  # amounts and durations add up; points in time do not
+
+
+def detect_sums(views: Mapping[str, np.ndarray], domains: Mapping[str, str], min_rows: int) -> list[Sum]:
+    """Columns that are the sum of two others in every row where the three are known.
+
+    Each pair is tried against every column on a few rows first, so a 70-column table costs
+    ~2,400 small vector sums. Columns with <= 2 distinct values are left out (flags add up by
+    coincidence), both parts must vary (else it is an equality), and a column is the total of
+    at most one sum.
+    """
+    names = [n for n in views if domains[n] in SUM_DOMAINS and np.unique(views[n][np.isfinite(views[n])]).size > 2]
+    if len(names) < 3:
+        return []
+    probe = np.column_stack([views[n][:SUM_PROBE_ROWS] for n in names])
+    found: list[Sum] = []
+    for i, a in enumerate(names):
+        for j in range(i + 1, len(names)):
+            b = names[j]
+            if domains[a] != domains[b]:
+                continue
+            for k in _probe_matches(probe, probe[:, i] + probe[:, j], exclude=(i, j)):
+                total = names[k]
+                taken = total in {s.total for s in found} or domains[total] != domains[a]
+                if not taken and _is_sum(views[a], views[b], views[total], min_rows):
+                    found.append(Sum(total, a, b))
+    return found
+
+
+def _probe_matches(probe: np.ndarray, sums: np.ndarray, exclude: tuple[int, int]) -> list[int]:
+    unknown = np.isnan(probe) | np.isnan(sums)[:, None]
+    close = np.isclose(probe, sums[:, None], rtol=1e-9, atol=1e-9) | unknown
+    hits = np.flatnonzero(close.all(axis=0))
+    return [int(k) for k in hits if k not in exclude]
+
+
+def _is_sum(first: np.ndarray, second: np.ndarray, total: np.ndarray, min_rows: int) -> bool:
+    known = ~(np.isnan(first) | np.isnan(second) | np.isnan(total))
+    if known.sum() < min_rows or np.ptp(first[known]) == 0 or np.ptp(second[known]) == 0:
+        return False
+    return bool(np.allclose(first[known] + second[known], total[known], rtol=1e-9, atol=1e-9))
 
 
 def detect(views: Mapping[str, np.ndarray], domains: Mapping[str, str], min_rows: int) -> list[Relation]:
@@ -62,7 +123,12 @@ def _relations(a: str, b: str, x: np.ndarray, y: np.ndarray, min_rows: int) -> l
     return []
 
 
-def repair(values: dict[str, np.ndarray], relations: list[Relation], quanta: Mapping[str, float] | None = None) -> None:
+def repair(
+    values: dict[str, np.ndarray],
+    relations: list[Relation],
+    quanta: Mapping[str, float] | None = None,
+    sums: list[Sum] | None = None,
+) -> None:
     """Make every relation hold, in place; ``values`` are float arrays in comparable units.
 
     ``quanta`` gives a column's step (e.g. 1.0 for a whole-number column, 0.01 for cents):
@@ -72,6 +138,7 @@ def repair(values: dict[str, np.ndarray], relations: list[Relation], quanta: Map
     still holds.
     """
     quanta = quanta or {}
+    _recompute_sums(values, sums or [], quanta)
     order = [r for r in relations if not r.equal]
     same_grid = [r for r in order if quanta.get(r.left) == quanta.get(r.right)]
     for rel in order:
@@ -94,6 +161,21 @@ def repair(values: dict[str, np.ndarray], relations: list[Relation], quanta: Map
             left, right = values[rel.left], values[rel.right]
             both = ~(np.isnan(left) | np.isnan(right))  # nulls stay where the model put them
             right[both] = left[both]
+    _recompute_sums(values, sums or [], quanta)  # last: the identity is exact; a rare clamp may yield
+
+
+def _recompute_sums(values: dict[str, np.ndarray], sums: list[Sum], quanta: Mapping[str, float]) -> None:
+    """Each total from its parts (where both are known), parts before the totals built on them."""
+    depth: dict[str, int] = {}
+    for _ in range(len(sums) + 1):
+        for s in sums:
+            depth[s.total] = max(depth.get(s.first, 0), depth.get(s.second, 0)) + 1
+    for s in sorted(sums, key=lambda s: depth[s.total]):
+        first, second = values[s.first], values[s.second]
+        known = ~(np.isnan(first) | np.isnan(second))
+        total = first[known] + second[known]
+        step = quanta.get(s.total)
+        values[s.total][known] = _on_grid(np.round(total / step), step) if step else total
 
 
 def _clamp_coarser_side(values: dict[str, np.ndarray], rel: Relation, quanta: Mapping[str, float]) -> None:

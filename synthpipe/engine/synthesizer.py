@@ -53,6 +53,7 @@ class Synthesizer:
         self._codecs: list[Codec] = []
         self._learned: list[int] = []
         self._relations: list[constraints.Relation] = []
+        self._sums: list[constraints.Sum] = []
         self._net: Network | None = None
         self._schema: pa.Schema | None = None
         self._training: dict[str, Any] = {}
@@ -75,7 +76,7 @@ class Synthesizer:
         self._schema = schema
         self._learned = [i for i, c in enumerate(self._codecs) if c.n_tokens >= 2]
         report("analyze", 1.0)
-        self._relations = self._detect_relations(frame)
+        self._relations, self._sums = self._detect_relations(frame)
         codes = self._encode(frame)
         self._train(codes, deadline, report)
         self._training.update(
@@ -108,13 +109,14 @@ class Synthesizer:
             out[b] = OffsetCodec.fit_on(numeric[b], numeric[a], frame, self.config)
         return out
 
-    def _detect_relations(self, frame: pd.DataFrame) -> list[constraints.Relation]:
+    def _detect_relations(self, frame: pd.DataFrame) -> tuple[list[constraints.Relation], list[constraints.Sum]]:
         if not self.config.detect_constraints:
-            return []
+            return [], []
         numeric = [c for c in self._codecs if isinstance(c, NumericCodec) and c.n_tokens >= 2]
         views = {c.storage.name: c.numeric_view(frame[c.storage.name]) for c in numeric}
         domains = {c.storage.name: c.domain for c in numeric}
-        return constraints.detect(views, domains, self.config.constraint_min_rows)
+        min_rows = self.config.constraint_min_rows
+        return constraints.detect(views, domains, min_rows), constraints.detect_sums(views, domains, min_rows)
 
     def _chain(self) -> list[tuple[int, bool]]:
         """The model's columns in order: (codec index, is its position stream). A binned number's
@@ -294,7 +296,7 @@ class Synthesizer:
             else:
                 toks = tokens.get(i, np.zeros(size, dtype=np.int32))
                 columns[name] = codec.decode(toks, rng, start).reset_index(drop=True)
-        constraints.repair(numbers, self._relations, quanta)
+        constraints.repair(numbers, self._relations, quanta, self._sums)
         for codec in self._codecs:
             name = codec.storage.name
             if name in numbers and isinstance(codec, NumericCodec):
@@ -331,7 +333,7 @@ class Synthesizer:
         return {
             "engine": "autoregressive-mlp",
             "columns": columns,
-            "constraints": [str(r) for r in self._relations],
+            "constraints": [str(r) for r in self._relations] + [str(s) for s in self._sums],
             "training": dict(self._training),
             "settings": self.config.model_dump(),
         }
