@@ -37,17 +37,24 @@ class Relation:
 
 @dataclass(frozen=True)
 class Sum:
-    """``total == first + second`` in every training row where all three are known."""
+    """``total == first + second`` in every training row where all three are known.
+
+    ``derived`` is the one of the three recomputed from the other two: the last in the table,
+    which the model draws given the other two anyway (medecine before its parts prescrib and
+    nonpresc: nonpresc = medecine - prescrib; recomputing the total instead cost DoctorAUS 0.06
+    of pair trends, as columns after it had been drawn given the overwritten value).
+    """
 
     total: str
     first: str
     second: str
+    derived: str
 
     def __str__(self) -> str:
         return f"{self.total} == {self.first} + {self.second}"
 
     def to_json(self) -> list[str]:
-        return [self.total, self.first, self.second]
+        return [self.total, self.first, self.second, self.derived]
 
 
 SUM_PROBE_ROWS = 64  # candidate sums are tried on this many rows before all of them
@@ -59,8 +66,8 @@ def detect_sums(views: Mapping[str, np.ndarray], domains: Mapping[str, str], min
 
     Each pair is tried against every column on a few rows first, so a 70-column table costs
     ~2,400 small vector sums. Columns with <= 2 distinct values are left out (flags add up by
-    coincidence), both parts must vary (else it is an equality), and a column is the total of
-    at most one sum.
+    coincidence), both parts must vary (else it is an equality), and a column is the total or
+    the derived column of at most one sum.
     """
     names = [n for n in views if domains[n] in SUM_DOMAINS and np.unique(views[n][np.isfinite(views[n])]).size > 2]
     if len(names) < 3:
@@ -73,10 +80,10 @@ def detect_sums(views: Mapping[str, np.ndarray], domains: Mapping[str, str], min
             if domains[a] != domains[b]:
                 continue
             for k in _probe_matches(probe, probe[:, i] + probe[:, j], exclude=(i, j)):
-                total = names[k]
-                taken = total in {s.total for s in found} or domains[total] != domains[a]
-                if not taken and _is_sum(views[a], views[b], views[total], min_rows):
-                    found.append(Sum(total, a, b))
+                total, derived = names[k], names[max(i, j, k)]
+                taken = {n for s in found for n in (s.total, s.derived)} & {total, derived}
+                if not taken and domains[total] == domains[a] and _is_sum(views[a], views[b], views[total], min_rows):
+                    found.append(Sum(total, a, b, derived))
     return found
 
 
@@ -165,17 +172,18 @@ def repair(
 
 
 def _recompute_sums(values: dict[str, np.ndarray], sums: list[Sum], quanta: Mapping[str, float]) -> None:
-    """Each total from its parts (where both are known), parts before the totals built on them."""
+    """Each sum's derived column from the other two (where both are known), in dependency order."""
     depth: dict[str, int] = {}
     for _ in range(len(sums) + 1):
         for s in sums:
-            depth[s.total] = max(depth.get(s.first, 0), depth.get(s.second, 0)) + 1
-    for s in sorted(sums, key=lambda s: depth[s.total]):
-        first, second = values[s.first], values[s.second]
-        known = ~(np.isnan(first) | np.isnan(second))
-        total = first[known] + second[known]
-        step = quanta.get(s.total)
-        values[s.total][known] = _on_grid(np.round(total / step), step) if step else total
+            sources = {s.total, s.first, s.second} - {s.derived}
+            depth[s.derived] = max(depth.get(n, 0) for n in sources) + 1
+    for s in sorted(sums, key=lambda s: depth[s.derived]):
+        total, first, second = values[s.total], values[s.first], values[s.second]
+        value = first + second if s.derived == s.total else total - (second if s.derived == s.first else first)
+        known = ~np.isnan(value)
+        step = quanta.get(s.derived)
+        values[s.derived][known] = _on_grid(np.round(value[known] / step), step) if step else value[known]
 
 
 def _clamp_coarser_side(values: dict[str, np.ndarray], rel: Relation, quanta: Mapping[str, float]) -> None:

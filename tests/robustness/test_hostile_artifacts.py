@@ -195,7 +195,7 @@ HOSTILE_EDITS: dict[str, Callable[[dict[str, Any]], None]] = {
     "learned column out of range": lambda body: body.update(learned=[0, 10**9]),
     "huge hidden size": lambda body: body.update(hidden=10**12),
     "relation on a missing column": lambda body: body.update(relations=[["n", "no_such_column", False]]),
-    "sum on a missing column": lambda body: body.update(sums=[["n", "x", "no_such_column"]]),
+    "sum on a missing column": lambda body: body.update(sums=[["n", "x", "no_such_column", "n"]]),
     "garbage Arrow schema": lambda body: body.update(arrow_schema=base64.b64encode(b"\x00" * 64).decode()),
     "codec params of the wrong type": lambda body: body["columns"][1].update(params="rm -rf /"),
     "missing columns": lambda body: body.pop("columns"),

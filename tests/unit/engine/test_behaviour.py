@@ -160,6 +160,7 @@ def test_a_column_that_is_the_sum_of_two_others_stays_their_sum(tmp_path) -> Non
     tax = np.round(net * rng.choice([0.07, 0.19], n), 2)
     shipping = rng.choice([0.0, 4.99, 9.99], n)
     wins, losses = rng.integers(0, 20, n), rng.integers(0, 20, n)
+    booked, walk_in = rng.poisson(3, n), rng.poisson(1, n)
     data = pd.DataFrame(
         {
             "net": net,
@@ -171,16 +172,25 @@ def test_a_column_that_is_the_sum_of_two_others_stays_their_sum(tmp_path) -> Non
             "losses": losses,
             "games": wins + losses,
             "x": rng.normal(size=n),
+            "visits": booked + walk_in,  # the total first: its last part is the one recomputed
+            "booked": booked,
+            "walk_in": walk_in,
         }
     )
     syn = Synthesizer(seed=0).fit(data)
     sums = [c for c in syn.describe()["constraints"] if "+" in c]
-    assert sums == ["gross == net + tax", "paid == gross + shipping", "games == wins + losses"]
+    assert sums == [
+        "gross == net + tax",
+        "paid == gross + shipping",
+        "games == wins + losses",
+        "visits == booked + walk_in",
+    ]
     syn.save(tmp_path / "model")
     out = Synthesizer.load(tmp_path / "model").sample(3000)
     assert out.equals(syn.sample(3000))
     assert (out["gross"] == np.round(out["net"] + out["tax"], 2)).all()
     assert (out["paid"] == np.round(out["gross"] + out["shipping"], 2)).all()
     assert (out["games"] == out["wins"] + out["losses"]).all() and out["games"].dtype == np.int64
+    assert (out["visits"] == out["booked"] + out["walk_in"]).all() and (out["walk_in"] >= 0).all()
     assert (out["gross"] <= out["paid"]).all()
     assert out["gross"].nunique() > 1000  # recomputed from varied parts, not collapsed
