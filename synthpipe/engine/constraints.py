@@ -58,7 +58,8 @@ class Sum:
 
 
 SUM_PROBE_ROWS = 64  # candidate sums are tried on this many rows before all of them
-SUM_DOMAINS = ("number", "duration")  # amounts and durations add up; points in time do not
+SUM_DOMAINS = ("number", "duration", "time")  # amounts, durations, and points in time moved by durations
+SUM_TOLERANCE = 1e-12  # relative: float error on cents or on nanoseconds since 1970 is far below it
 
 
 def detect_sums(views: Mapping[str, np.ndarray], domains: Mapping[str, str], min_rows: int) -> list[Sum]:
@@ -77,19 +78,28 @@ def detect_sums(views: Mapping[str, np.ndarray], domains: Mapping[str, str], min
     for i, a in enumerate(names):
         for j in range(i + 1, len(names)):
             b = names[j]
-            if domains[a] != domains[b]:
+            domain = _sum_domain(domains[a], domains[b])
+            if domain is None:
                 continue
             for k in _probe_matches(probe, probe[:, i] + probe[:, j], exclude=(i, j)):
                 total, derived = names[k], names[max(i, j, k)]
                 taken = {n for s in found for n in (s.total, s.derived)} & {total, derived}
-                if not taken and domains[total] == domains[a] and _is_sum(views[a], views[b], views[total], min_rows):
+                if not taken and domains[total] == domain and _is_sum(views[a], views[b], views[total], min_rows):
                     found.append(Sum(total, a, b, derived))
     return found
 
 
+def _sum_domain(first: str, second: str) -> str | None:
+    """What adding the two columns gives: amounts, durations, or a point in time moved by a
+    duration (ends_at = starts_at + duration); None when they do not add up."""
+    if first == second and first in ("number", "duration"):
+        return first
+    return "time" if {first, second} == {"time", "duration"} else None
+
+
 def _probe_matches(probe: np.ndarray, sums: np.ndarray, exclude: tuple[int, int]) -> list[int]:
     unknown = np.isnan(probe) | np.isnan(sums)[:, None]
-    close = np.isclose(probe, sums[:, None], rtol=1e-9, atol=1e-9) | unknown
+    close = np.isclose(probe, sums[:, None], rtol=SUM_TOLERANCE, atol=1e-9) | unknown
     hits = np.flatnonzero(close.all(axis=0))
     return [int(k) for k in hits if k not in exclude]
 
@@ -98,7 +108,7 @@ def _is_sum(first: np.ndarray, second: np.ndarray, total: np.ndarray, min_rows: 
     known = ~(np.isnan(first) | np.isnan(second) | np.isnan(total))
     if known.sum() < min_rows or np.ptp(first[known]) == 0 or np.ptp(second[known]) == 0:
         return False
-    return bool(np.allclose(first[known] + second[known], total[known], rtol=1e-9, atol=1e-9))
+    return bool(np.allclose(first[known] + second[known], total[known], rtol=SUM_TOLERANCE, atol=1e-9))
 
 
 def detect(views: Mapping[str, np.ndarray], domains: Mapping[str, str], min_rows: int) -> list[Relation]:

@@ -194,3 +194,16 @@ def test_a_column_that_is_the_sum_of_two_others_stays_their_sum(tmp_path) -> Non
     assert (out["visits"] == out["booked"] + out["walk_in"]).all() and (out["walk_in"] >= 0).all()
     assert (out["gross"] <= out["paid"]).all()
     assert out["gross"].nunique() > 1000  # recomputed from varied parts, not collapsed
+
+
+def test_a_timestamp_plus_a_duration_stays_their_sum() -> None:
+    rng = np.random.default_rng(10)
+    n = 2000
+    starts = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 365 * 86_400, n), unit="s")
+    duration = pd.to_timedelta(rng.integers(300, 4 * 3600, n), unit="s")
+    data = pd.DataFrame({"starts_at": starts, "duration": duration, "ends_at": starts + duration})
+    syn = Synthesizer(seed=0, max_epochs=5).fit(data)
+    assert "ends_at == starts_at + duration" in syn.describe()["constraints"]
+    out = syn.sample(2000)
+    assert (out["ends_at"] == out["starts_at"] + out["duration"]).all()
+    assert out["duration"].between(pd.Timedelta(minutes=4), pd.Timedelta(hours=4, minutes=5)).all()
