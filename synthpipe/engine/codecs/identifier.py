@@ -118,11 +118,12 @@ class IdentifierCodec(Codec):
         literals = {int(k): str(v) for k, v in f.get("literals", {}).items()}
         length = int(f["length"])
         free = _scrambled_digits((index + int(f["offset"])).astype(np.int64), chars.size, length - len(literals))
-        columns, drawn = [], iter(free.T)
+        places = np.empty((index.size, length), dtype="<U1")
+        drawn = iter(free.T)
         for position in range(length):
-            columns.append(np.full(index.size, literals[position]) if position in literals else chars[next(drawn)])
-        prefix = str(f.get("prefix", ""))
-        return [prefix + "".join(t) for t in zip(*columns, strict=True)] if columns else [prefix] * index.size
+            places[:, position] = literals[position] if position in literals else chars[next(drawn)]
+        keys = places.view(f"<U{length}").ravel()  # one string per row, without a Python loop
+        return np.char.add(str(f.get("prefix", "")), keys).tolist()
 
     def params(self) -> dict[str, Any]:
         return {"fmt": self.fmt}
