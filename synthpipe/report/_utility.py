@@ -118,10 +118,9 @@ def utility(
     trtr = _fit_score(task, _features(train, feats), y_real, xt, yt)
     tstr = _fit_score(task, _features(synthetic, feats), y_syn, xt, yt)
     chance = _chance(task, y_real, yt)
-    score = float(np.clip((tstr - chance) / (trtr - chance), 0, 1))
-    useless = trtr - chance < 0.02
+    useless = trtr - chance < 0.02  # the real rows predict no better than chance: nothing to keep
     return Utility(
-        score=None if useless else score,
+        score=None if useless else float(np.clip((tstr - chance) / (trtr - chance), 0, 1)),
         target=col.name,
         task=task,
         metric=_METRICS[task],

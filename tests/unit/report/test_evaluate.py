@@ -120,6 +120,18 @@ def test_utility_with_given_target(frames: dict[str, pd.DataFrame]) -> None:
     assert u.trtr > 0.8 and u.score > 0.9
 
 
+def test_a_target_no_model_can_predict_gives_no_utility_score_not_a_crash() -> None:
+    """A random status: the model predicts the majority class, exactly chance accuracy, and
+    TSTR / TRTR divided by zero (the pipeline failed with ZeroDivisionError)."""
+    rng = np.random.default_rng(0)
+
+    def frame(n: int) -> pd.DataFrame:
+        return pd.DataFrame({"x": rng.normal(size=n), "status": rng.choice(["a", "b", "c"], n, p=[0.9, 0.07, 0.03])})
+
+    report = evaluate(real=frame(2000), synthetic=frame(2000), holdout=frame(500), target="status", seed=0)
+    assert report.quality.utility.score is None and report.quality.utility.trtr is not None
+
+
 def test_without_holdout_distance_metrics_are_missing_not_failing(
     frames: dict[str, pd.DataFrame],
 ) -> None:
