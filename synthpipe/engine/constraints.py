@@ -14,7 +14,7 @@ time and the date becomes its day, instead of each taking the other's value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,11 +140,15 @@ def _relations(a: str, b: str, x: np.ndarray, y: np.ndarray, min_rows: int) -> l
     return []
 
 
+Snap = Callable[[np.ndarray, bool], np.ndarray]  # values onto a calendar grid, up (True) or down
+
+
 def repair(
     values: dict[str, np.ndarray],
     relations: list[Relation],
     quanta: Mapping[str, float] | None = None,
     sums: list[Sum] | None = None,
+    snaps: Mapping[str, Snap] | None = None,
 ) -> None:
     """Make every relation hold, in place; ``values`` are float arrays in comparable units.
 
@@ -154,13 +158,13 @@ def repair(
     (it may be stored as float64 with NULLs yet be written back as int32) and the relation
     still holds.
     """
-    quanta = quanta or {}
+    quanta, snaps = quanta or {}, snaps or {}
     _recompute_sums(values, sums or [], quanta)
     order = [r for r in relations if not r.equal]
-    same_grid = [r for r in order if quanta.get(r.left) == quanta.get(r.right)]
+    same_grid = [r for r in order if _grid(r.left, quanta, snaps) == _grid(r.right, quanta, snaps)]
     for rel in order:
-        if quanta.get(rel.left) != quanta.get(rel.right):
-            _clamp_coarser_side(values, rel, quanta)
+        if rel not in same_grid:
+            _clamp_coarser_side(values, rel, quanta, snaps)
     for _ in range(len(same_grid) + 1):
         if not _swap_pass(values, same_grid):
             break
@@ -169,16 +173,21 @@ def repair(
         if step:
             values[name][:] = _on_grid(np.round(values[name] / step), step)
     for rel in _topological(order):
-        left, right = values[rel.left], values[rel.right]
-        bad = left > right
-        step = quanta.get(rel.right)
-        right[bad] = _on_grid(np.ceil(left[bad] / step - 1e-9), step) if step else left[bad]
-    for rel in relations:
-        if rel.equal:
-            left, right = values[rel.left], values[rel.right]
-            both = ~(np.isnan(left) | np.isnan(right))  # nulls stay where the model put them
-            right[both] = left[both]
+        _raise_right_side(values, rel, quanta, snaps)
+    _copy_equalities(values, [r for r in relations if r.equal])
     _recompute_sums(values, sums or [], quanta)  # last: the identity is exact; a rare clamp may yield
+
+
+def _grid(name: str, quanta: Mapping[str, float], snaps: Mapping[str, Snap]) -> tuple[float | None, str | None]:
+    """What a column's values lie on: its step, or a calendar grid of its own."""
+    return quanta.get(name), name if name in snaps else None
+
+
+def _copy_equalities(values: dict[str, np.ndarray], equalities: list[Relation]) -> None:
+    for rel in equalities:
+        left, right = values[rel.left], values[rel.right]
+        both = ~(np.isnan(left) | np.isnan(right))  # nulls stay where the model put them
+        right[both] = left[both]
 
 
 def _recompute_sums(values: dict[str, np.ndarray], sums: list[Sum], quanta: Mapping[str, float]) -> None:
@@ -196,18 +205,35 @@ def _recompute_sums(values: dict[str, np.ndarray], sums: list[Sum], quanta: Mapp
         values[s.derived][known] = _on_grid(np.round(value[known] / step), step) if step else value[known]
 
 
-def _clamp_coarser_side(values: dict[str, np.ndarray], rel: Relation, quanta: Mapping[str, float]) -> None:
-    """Where ``left > right``, move the side on the coarser grid onto the other side's value,
-    rounded onto its own grid in the direction that keeps the relation."""
+def _clamp_coarser_side(
+    values: dict[str, np.ndarray], rel: Relation, quanta: Mapping[str, float], snaps: Mapping[str, Snap]
+) -> None:
+    """Where ``left > right``, move the side on the coarser grid (a calendar grid is coarser than
+    any step) onto the other side's value, rounded onto its own grid in the direction that keeps
+    the relation."""
     left, right = values[rel.left], values[rel.right]
     bad = left > right
     if not bad.any():
         return
-    left_step, right_step = quanta.get(rel.left, 0.0), quanta.get(rel.right, 0.0)
-    if left_step > right_step:
-        left[bad] = _on_grid(np.floor(right[bad] / left_step + 1e-9), left_step)
+    if (rel.left in snaps, quanta.get(rel.left, 0.0)) <= (rel.right in snaps, quanta.get(rel.right, 0.0)):
+        _raise_right_side(values, rel, quanta, snaps)
+    elif rel.left in snaps:
+        left[bad] = snaps[rel.left](right[bad], False)
     else:
-        right[bad] = _on_grid(np.ceil(left[bad] / right_step - 1e-9), right_step)
+        left[bad] = _on_grid(np.floor(right[bad] / quanta[rel.left] + 1e-9), quanta[rel.left])
+
+
+def _raise_right_side(
+    values: dict[str, np.ndarray], rel: Relation, quanta: Mapping[str, float], snaps: Mapping[str, Snap]
+) -> None:
+    """Where ``left > right``, the right side becomes the left's value, rounded up onto its own grid."""
+    left, right = values[rel.left], values[rel.right]
+    bad = left > right
+    step = quanta.get(rel.right)
+    if rel.right in snaps:
+        right[bad] = snaps[rel.right](left[bad], True)
+    else:
+        right[bad] = _on_grid(np.ceil(left[bad] / step - 1e-9), step) if step else left[bad]
 
 
 def _on_grid(units: np.ndarray, step: float) -> np.ndarray:

@@ -284,6 +284,7 @@ class Synthesizer:
         columns: dict[str, pd.Series] = {}
         numbers: dict[str, np.ndarray] = {}
         quanta: dict[str, float] = {}
+        snaps: dict[str, constraints.Snap] = {}
         for i, codec in enumerate(self._codecs):
             name = codec.storage.name
             if isinstance(codec, OffsetCodec):  # its anchor comes earlier, so is already decoded
@@ -293,10 +294,12 @@ class Synthesizer:
             if isinstance(codec, NumericCodec) and name in numbers:
                 if codec.quantum is not None:
                     quanta[name] = codec.quantum
+                if codec.p.calendar:
+                    snaps[name] = codec.calendar_snap
             else:
                 toks = tokens.get(i, np.zeros(size, dtype=np.int32))
                 columns[name] = codec.decode(toks, rng, start).reset_index(drop=True)
-        constraints.repair(numbers, self._relations, quanta, self._sums)
+        constraints.repair(numbers, self._relations, quanta, self._sums, snaps)
         for codec in self._codecs:
             name = codec.storage.name
             if name in numbers and isinstance(codec, NumericCodec):

@@ -257,13 +257,21 @@ class NumericCodec(Codec):
         times = rng.choice(np.asarray(self.p.day_times), size=values.size, p=np.asarray(self.p.day_time_shares))
         return np.floor(values / per_day) * per_day + times
 
+    def calendar_snap(self, values: np.ndarray, up: bool) -> np.ndarray:
+        """Values in ``scale`` units moved onto the calendar grid: the first grid date at or after
+        each (``up``) or the last at or before it. For mending relations without leaving the grid."""
+        anchor, months, offset = self.p.calendar
+        days = _on_calendar_grid(values / self.scale, anchor, months, offset, "ceil" if up else "floor")
+        return days * self.scale
+
     def _on_calendar(self, days: np.ndarray) -> np.ndarray:
         """Days (NaN: null) moved onto the column's calendar grid, if it has one."""
         if not self.p.calendar:
             return days
         out = days.copy()
         known = ~np.isnan(days)
-        out[known] = _on_calendar_grid(days[known], *self.p.calendar)
+        anchor, months, offset = self.p.calendar
+        out[known] = _on_calendar_grid(days[known], anchor, months, offset)
         return out
 
     def _on_real_weekdays(self, values: np.ndarray, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -440,14 +448,17 @@ def _calendar_grid(finite: np.ndarray, per_day: int) -> list[int]:
     return [anchor, step, int(index[0] % step)]
 
 
-def _on_calendar_grid(days: np.ndarray, anchor: int, months: int, offset: int) -> np.ndarray:
-    """Each day moved to the nearest date of the grid (first or last day of every ``months``-th month)."""
+def _on_calendar_grid(days: np.ndarray, anchor: int, months: int, offset: int, mode: str = "nearest") -> np.ndarray:
+    """Each day moved to the nearest grid date (first or last day of every ``months``-th month), or
+    to the last one at or before it (``mode="floor"``), or the first at or after it (``"ceil"``)."""
     month = np.floor(days).astype("int64").astype("datetime64[D]").astype("datetime64[M]").astype("int64")
     below = month - (month - offset) % months
     candidates = np.stack([below - months, below, below + months]).astype("datetime64[M]")
     grid = ((candidates + anchor).astype("datetime64[D]") - anchor).astype("int64").astype("float64")
-    nearest = np.argmin(np.abs(grid - days), axis=0)
-    return np.take_along_axis(grid, nearest[None, :], axis=0)[0]
+    gap = {"nearest": np.abs(grid - days), "floor": np.where(grid <= days, days - grid, np.inf)}
+    gap["ceil"] = np.where(grid >= days, grid - days, np.inf)
+    pick = np.argmin(gap[mode], axis=0)
+    return np.take_along_axis(grid, pick[None, :], axis=0)[0]
 
 
 def _weekday(values: np.ndarray, per_day: int) -> np.ndarray:

@@ -207,3 +207,15 @@ def test_a_timestamp_plus_a_duration_stays_their_sum() -> None:
     out = syn.sample(2000)
     assert (out["ends_at"] == out["starts_at"] + out["duration"]).all()
     assert out["duration"].between(pd.Timedelta(minutes=4), pd.Timedelta(hours=4, minutes=5)).all()
+
+
+def test_a_calendar_date_mended_against_a_timestamp_stays_on_its_grid() -> None:
+    """billing_month (first days) <= ordered_at: a row drawn in the wrong order is mended by moving
+    the billing month down to a month start, not to the order's day (4% of rows were mid-month)."""
+    rng = np.random.default_rng(11)
+    ordered = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 4 * 365 * 86_400, 4000), unit="s")
+    data = pd.DataFrame({"ordered_at": ordered, "billing_month": ordered.to_period("M").to_timestamp()})
+    syn = Synthesizer(seed=0).fit(data)
+    assert "billing_month <= ordered_at" in syn.describe()["constraints"]
+    out = syn.sample(4000)
+    assert (out["billing_month"].dt.day == 1).all() and (out["billing_month"] <= out["ordered_at"]).all()
