@@ -146,6 +146,8 @@ def _per_column(protections: dict[str, Any]) -> str:
         entry = entry if isinstance(entry, dict) else {"detail": entry}
         learned = entry.get("learned")
         how = "learned" if learned else "regenerated, not learned" if learned is False else ""
+        if learned and entry.get("encoding"):
+            how = f"learned: {entry['encoding']}"  # e.g. "offset from ordered_at in days: exact values"
         rows.append(
             f"<tr><td>{escape(str(name))}</td><td>{escape(str(entry.get('kind', '')))}</td>"
             f"<td>{escape(how)}</td><td class='small'>"

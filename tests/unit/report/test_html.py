@@ -61,3 +61,18 @@ def test_html_renders_in_headless_chromium_without_console_errors(report: Report
         data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 50_000  # a blank page compresses to a few kB
+
+
+def test_per_column_table_says_how_each_learned_column_was_modelled(frames: dict[str, pd.DataFrame]) -> None:
+    engine = {
+        "constraints": ["gross == net + tax"],
+        "columns": {
+            "ship_date": {"kind": "date", "learned": True, "encoding": "offset from ordered_at in days: exact values"},
+            "order_id": {"kind": "identifier", "learned": False},
+        },
+    }
+    html = evaluate(
+        real=frames["train"], synthetic=frames["train"].iloc[:300], protections={"engine": engine}
+    ).to_html()
+    assert "learned: offset from ordered_at in days: exact values" in html
+    assert "regenerated, not learned" in html and "gross == net + tax" in html
