@@ -169,9 +169,7 @@ def repair(
         if not _swap_pass(values, same_grid):
             break
     for name in {n for r in order for n in (r.left, r.right)}:
-        step = quanta.get(name)
-        if step:
-            values[name][:] = _on_grid(np.round(values[name] / step), step)
+        values[name][:] = _onto_step(values[name], quanta.get(name))
     for rel in _topological(order):
         _raise_right_side(values, rel, quanta, snaps)
     _copy_equalities(values, [r for r in relations if r.equal])
@@ -201,8 +199,7 @@ def _recompute_sums(values: dict[str, np.ndarray], sums: list[Sum], quanta: Mapp
         total, first, second = values[s.total], values[s.first], values[s.second]
         value = first + second if s.derived == s.total else total - (second if s.derived == s.first else first)
         known = ~np.isnan(value)
-        step = quanta.get(s.derived)
-        values[s.derived][known] = _on_grid(np.round(value[known] / step), step) if step else value[known]
+        values[s.derived][known] = _onto_step(value[known], quanta.get(s.derived))
 
 
 def _clamp_coarser_side(
@@ -220,7 +217,7 @@ def _clamp_coarser_side(
     elif rel.left in snaps:
         left[bad] = snaps[rel.left](right[bad], False)
     else:
-        left[bad] = _on_grid(np.floor(right[bad] / quanta[rel.left] + 1e-9), quanta[rel.left])
+        left[bad] = _onto_step(right[bad], quanta[rel.left], direction=-1)
 
 
 def _raise_right_side(
@@ -229,15 +226,19 @@ def _raise_right_side(
     """Where ``left > right``, the right side becomes the left's value, rounded up onto its own grid."""
     left, right = values[rel.left], values[rel.right]
     bad = left > right
-    step = quanta.get(rel.right)
     if rel.right in snaps:
         right[bad] = snaps[rel.right](left[bad], True)
     else:
-        right[bad] = _on_grid(np.ceil(left[bad] / step - 1e-9), step) if step else left[bad]
+        right[bad] = _onto_step(left[bad], quanta.get(rel.right), direction=1)
 
 
-def _on_grid(units: np.ndarray, step: float) -> np.ndarray:
-    """``units * step`` without float noise such as 0.30000000000000004 for 30 cents."""
+def _onto_step(values: np.ndarray, step: float | None, direction: int = 0) -> np.ndarray:
+    """``values`` on multiples of ``step``: the nearest (0), the one below (-1) or above (+1),
+    without float noise such as 0.30000000000000004 for 30 cents; as they are without a step."""
+    if not step:
+        return values
+    units = values / step
+    units = np.round(units) if direction == 0 else np.floor(units + 1e-9) if direction < 0 else np.ceil(units - 1e-9)
     out = units * step
     if step < 1:
         out = np.round(out, int(np.ceil(-np.log10(step) - 1e-9)))

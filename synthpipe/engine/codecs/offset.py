@@ -131,7 +131,7 @@ def _offset_spread(anchor: np.ndarray, own: np.ndarray, scale: float, min_rows: 
     present = ~np.isnan(own)
     if np.any(present & np.isnan(anchor)) or present.sum() < min_rows:
         return None
-    offsets = own[present] / scale - np.floor(anchor[present] / scale)
+    offsets = _offset_units(own[present], anchor[present], scale)
     spread = float(np.subtract(*np.quantile(offsets, [0.75, 0.25])))
     own_spread = float(np.subtract(*np.quantile(own[present] / scale, [0.75, 0.25])))
     return spread if own_spread > 0 and spread <= OFFSET_MAX_SPREAD * own_spread else None
@@ -140,4 +140,10 @@ def _offset_spread(anchor: np.ndarray, own: np.ndarray, scale: float, min_rows: 
 def _offsets(own: NumericCodec, anchor: NumericCodec, frame: pd.DataFrame) -> np.ndarray:
     """Offsets in the column's own grain units (NaN where the column is null)."""
     anchor_values = anchor.numeric_view(frame[anchor.storage.name])
-    return own.numeric_view(frame[own.storage.name]) / own.scale - np.floor(anchor_values / own.scale)
+    return _offset_units(own.numeric_view(frame[own.storage.name]), anchor_values, own.scale)
+
+
+def _offset_units(own: np.ndarray, anchor: np.ndarray, scale: float) -> np.ndarray:
+    """The column's values minus the anchor's day (or other grain), in the column's grain units;
+    ``rebuilt`` is the inverse."""
+    return own / scale - np.floor(anchor / scale)
