@@ -76,6 +76,13 @@ class EngineConfig(BaseModel):
     rare_category_min_count: int = Field(
         5, ge=1, description="categories held by fewer rows are merged into a rare token (privacy)"
     )
+    generalise_rare_codes: bool = Field(
+        True,
+        description=(
+            "rare codes (zips, phone numbers, ICD codes: values with digits) come back as the prefix that enough "
+            "rows share, masked (021**), instead of all as the rare token"
+        ),
+    )
     rare_token: str = Field("_RARE_", description="what a merged rare category is emitted as")
     clip_quantile: float = Field(
         0.001,

@@ -4,6 +4,7 @@ Privacy: a category held by fewer than ``rare_category_min_count`` rows could si
 person out, so it is merged into one rare token and never emitted verbatim; string columns
 emit ``rare_token`` in its place, category-dtype columns emit null (the dtype cannot hold
 a new label). Booleans are not merged: a two-valued column has no identifying labels.
+Rare codes (zips, phone numbers) keep the prefix that enough rows share (``prefixes.py``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import numpy as np
 import pandas as pd
 
 from synthpipe.engine.codecs.base import Codec
+from synthpipe.engine.codecs.prefixes import generalise, generalised_label, looks_like_codes
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.frames import StorageType, restore_labels, restore_numeric
 
 
 class CategoricalCodec(Codec):
-    """Tokens: kept categories (most frequent first), then rare (if merged), then null."""
+    """Tokens: kept categories (most frequent first), generalised rare codes (``021**``),
+    then rare (if merged), then null."""
 
     kind_name = "categorical"
 
@@ -33,13 +36,14 @@ class CategoricalCodec(Codec):
         rare_label: str | None,
         merged: int,
         distinct: int,
+        generalised: list[str] | None = None,
     ) -> None:
         super().__init__(storage)
-        self.categories = categories
+        self.categories, self.generalised = categories, generalised or []
         self.has_rare, self.has_null = has_rare, has_null
         self.rare_label, self.merged, self.distinct = rare_label, merged, distinct
-        self._index = {c: i for i, c in enumerate(categories)}
-        labels: list[Any] = [*categories] + [rare_label] * has_rare + [None] * has_null
+        self._index = {c: i for i, c in enumerate([*categories, *self.generalised])}
+        labels: list[Any] = [*categories, *self.generalised] + [rare_label] * has_rare + [None] * has_null
         self._labels = np.asarray(labels, dtype=object)
 
     @classmethod
@@ -51,10 +55,15 @@ class CategoricalCodec(Codec):
         kept = counts[counts >= min_count].iloc[: cfg.max_categories]
         merged = len(counts) - len(kept)
         rare_label = cfg.rare_token if storage.logical == "string" and storage.dtype != "category" else None
+        rest = counts.drop(kept.index)
+        groups = rest[:0]
+        if len(rest) and rare_label is not None and cfg.generalise_rare_codes and looks_like_codes(counts.index):
+            groups = _prefix_groups(rest, min_count).iloc[: cfg.max_categories - len(kept)]
         return cls(
             storage,
             categories=[_plain(c) for c in kept.index],
-            has_rare=merged > 0,
+            generalised=[str(g) for g in groups.index],
+            has_rare=int(groups.sum()) < int(rest.sum()),
             has_null=bool(labels.isna().any()),
             rare_label=rare_label,
             merged=merged,
@@ -63,12 +72,14 @@ class CategoricalCodec(Codec):
 
     @property
     def n_tokens(self) -> int:
-        return len(self.categories) + self.has_rare + self.has_null
+        return len(self._index) + self.has_rare + self.has_null
 
     def encode(self, series: pd.Series) -> np.ndarray:
         labels = _labels(series, self.storage)
-        rare = len(self.categories) if self.has_rare else -1
+        rare = len(self._index) if self.has_rare else -1
         null = self.n_tokens - 1
+        if self.generalised:
+            labels = self._generalised(labels)
         codes = labels.map(self._index)
         out = codes.to_numpy(dtype="float64", na_value=np.nan)
         out = np.where(np.isnan(out), rare, out)
@@ -76,6 +87,13 @@ class CategoricalCodec(Codec):
         if (out < 0).any():
             out = np.where(out < 0, 0, out)  # unseen label at encode time: nearest is the mode
         return out.astype(np.int32)
+
+    def _generalised(self, labels: pd.Series) -> pd.Series:
+        """Labels with each rare code replaced by its masked prefix (where it has one)."""
+        known, prefixes = set(self.categories), set(self.generalised)
+        distinct = [v for v in labels.dropna().unique() if v not in known]
+        swap = {v: g for v in distinct if (g := generalised_label(str(v), prefixes)) is not None}
+        return labels.map(lambda v: swap.get(v, v))
 
     def decode(self, tokens: np.ndarray, rng: np.random.Generator, start: int) -> pd.Series:
         values = self._labels[tokens]
@@ -87,6 +105,7 @@ class CategoricalCodec(Codec):
     def params(self) -> dict[str, Any]:
         return {
             "categories": self.categories,
+            "generalised": self.generalised,
             "has_rare": self.has_rare,
             "has_null": self.has_null,
             "rare_label": self.rare_label,
@@ -99,16 +118,20 @@ class CategoricalCodec(Codec):
         return cls(storage, **params)
 
     def describe(self) -> dict[str, Any]:
-        return {
+        info: dict[str, Any] = {
             "kind": self._kind(),
             "tokens": self.n_tokens,
             "categories_kept": len(self.categories),
             "distinct_values": self.distinct,
             "protection": {
                 "rare_categories_merged": self.merged,
+                "rare_codes_generalised_to_prefixes": len(self.generalised) or None,
                 "rare_emitted_as": self.rare_label if self.has_rare else None,
             },
         }
+        if self.generalised:  # a label stands for >= min_count rows: safe to show
+            info["encoding"] = f"categories; rare codes as the prefix enough rows share, e.g. {self.generalised[0]}"
+        return info
 
     def _kind(self) -> str:
         if self.n_tokens <= 1:
@@ -117,6 +140,13 @@ class CategoricalCodec(Codec):
             return "boolean"
         rare_share = self.merged / max(self.distinct, 1)
         return "text" if self.distinct > 100 and rare_share > 0.9 else "categorical"
+
+
+def _prefix_groups(rest: pd.Series, min_count: int) -> pd.Series:
+    """Rows per masked prefix of the merged codes, most held first."""
+    prefix_of = generalise(rest, min_count)
+    held = rest[list(prefix_of)].groupby([prefix_of[v] for v in prefix_of]).sum()
+    return held.sort_values(ascending=False, kind="stable")
 
 
 def _labels(series: pd.Series, storage: StorageType) -> pd.Series:

@@ -95,6 +95,62 @@ def test_only_rare_categories_are_merged_even_with_thousands_of_them() -> None:
     assert entry["protection"]["rare_categories_merged"] == 100
 
 
+def zip_table(n: int = 4000, seed: int = 0) -> pd.DataFrame:
+    """Five-digit zips under 20 regions of Zipf sizes, most zips held by a few rows; income and a
+    phone area code follow the region."""
+    rng = np.random.default_rng(seed)
+    regions = np.array([f"{r:03d}" for r in rng.choice(1000, 20, replace=False)])
+    share = 1 / np.arange(1, 21)
+    region = rng.choice(20, n, p=share / share.sum())
+    return pd.DataFrame(
+        {
+            "zip": [regions[r] + f"{z:02d}" for r, z in zip(region, rng.integers(0, 100, n), strict=True)],
+            "income": np.exp(10 + region / 10 + rng.normal(0, 0.2, n)).round(-2),
+            "phone": [f"{regions[r]}-555-{p:04d}" for r, p in zip(region, rng.integers(0, 10_000, n), strict=True)],
+        }
+    )
+
+
+def test_rare_codes_keep_the_prefix_enough_rows_share() -> None:
+    """A zip held by two people comes back as ``021**``: the region stays, the person does not.
+    Every masked label stands for at least 5 real rows, and no rare real code is emitted."""
+    data = zip_table()
+    syn = Synthesizer(seed=0, max_epochs=30).fit(data)
+    out = syn.sample(len(data))
+    counts = data["zip"].value_counts()
+    assert (counts < 5).sum() > 100, "fixture must hold many rare zips"
+    assert not out["zip"].isin(counts[counts < 5].index).any()
+    masked = out["zip"][out["zip"].str.contains("*", regex=False)]
+    assert masked.str.fullmatch(r"\d{3,4}\*{1,2}").all() and len(masked) > 0.2 * len(out)
+    for label in masked.unique():
+        pattern = label.replace("*", r"\d")
+        assert data["zip"].str.fullmatch(pattern).sum() >= 5, label
+    assert (out["zip"] == "_RARE_").mean() < 0.01  # before: 45% of rows came back as _RARE_
+    real_regions = data["zip"].str[:3].value_counts(normalize=True)
+    synthetic_regions = out["zip"].str[:3].value_counts(normalize=True).reindex(real_regions.index, fill_value=0)
+    assert 0.5 * (real_regions - synthetic_regions).abs().sum() < 0.08
+    assert out["phone"].dropna().str.fullmatch(r"\d{3}-555-[\d*]{4}").all()  # separators stay in place
+    by_region = np.log(out["income"]).groupby(out["zip"].str[:3]).mean()
+    real_by_region = np.log(data["income"]).groupby(data["zip"].str[:3]).mean()
+    assert by_region.corr(real_by_region.reindex(by_region.index)) > 0.9
+    described = syn.describe()["columns"]["zip"]
+    assert described["protection"]["rare_codes_generalised_to_prefixes"] == len(syn._codecs[0].generalised) > 0
+    assert "rare codes as the prefix enough rows share" in described["encoding"]
+
+
+def test_generalisation_falls_back_to_shorter_prefixes_and_can_be_switched_off() -> None:
+    from synthpipe.engine.codecs.prefixes import generalise, looks_like_codes
+
+    counts = pd.Series({"02131": 3, "02132": 2, "02141": 2, "02251": 2, "02252": 1, "99999": 4})
+    shared = {"02131": "0213*", "02132": "0213*", "02141": "02***", "02251": "02***", "02252": "02***"}
+    assert generalise(counts, 5) == shared  # 99999 shares no prefix with 5 rows: it stays rare
+    assert looks_like_codes(["E11.9", "E11.65", "I10"]) and not looks_like_codes(["ford pinto", "ford torino", "amc 5"])
+    data = zip_table(n=1500)
+    off = Synthesizer(seed=0, max_epochs=2, generalise_rare_codes=False).fit(data)
+    assert off.describe()["columns"]["zip"]["protection"]["rare_codes_generalised_to_prefixes"] is None
+    assert not off.sample(500)["zip"].str.contains("*", regex=False).any()
+
+
 def test_rare_counts_beyond_the_frequent_ones_come_back_as_a_tail() -> None:
     """Six households with 7+ children: synthetic counts reach past 6 again, on whole numbers;
     three rows beyond are too few to describe a tail without leaning on single households."""
