@@ -138,7 +138,9 @@ def _arrow_backed(series: pd.Series) -> StorageType:
 
 def _datetime_extras(dtype: Any) -> dict[str, Any]:
     if isinstance(dtype, pd.DatetimeTZDtype):
-        return {"unit": dtype.unit, "tz": str(dtype.tz)}
+        # Modelled on the local wall clock: weekdays, clock times and calendar grids are local
+        # (a 09:00 kick-off stays 09:00 across DST). Artifacts without the flag were modelled in UTC.
+        return {"unit": dtype.unit, "tz": str(dtype.tz), "wall_clock": True}
     return {"unit": np.datetime_data(np.dtype(str(dtype)))[0], "tz": None}
 
 
@@ -319,12 +321,28 @@ def _time_ticks(series: pd.Series, st: StorageType) -> tuple[np.ndarray, np.ndar
     if st.logical == "datetime":
         if st.extras.get("text_format"):
             series = pd.to_datetime(series.astype(object), format=st.extras["text_format"], errors="coerce")
-        stamps = series.dt.tz_convert(None) if st.extras.get("tz") else series
+        stamps = _naive(series, st)
         raw = stamps.to_numpy(dtype=f"datetime64[{st.extras['unit']}]")
     else:
         raw = series.to_numpy(dtype=f"timedelta64[{st.extras['unit']}]")
     mask = np.isnat(raw)
     return np.where(mask, 0, raw.view("int64")), mask
+
+
+def _naive(series: pd.Series, st: StorageType) -> pd.Series:
+    """Timestamps without a zone: local wall-clock time (UTC for artifacts made before it)."""
+    if not st.extras.get("tz"):
+        return series
+    return series.dt.tz_localize(None) if st.extras.get("wall_clock") else series.dt.tz_convert(None)
+
+
+def _zoned(series: pd.Series, st: StorageType) -> pd.Series:
+    """Back in the column's zone. A wall-clock time that DST skips moves forward to the first
+    valid one; one that DST repeats takes its first (summer-time) occurrence."""
+    if not st.extras.get("wall_clock"):
+        return series.dt.tz_localize("UTC").dt.tz_convert(st.extras["tz"])
+    first = np.ones(len(series), dtype=bool)
+    return series.dt.tz_localize(st.extras["tz"], ambiguous=first, nonexistent="shift_forward")
 
 
 def _time_of_day_ticks(series: pd.Series, st: StorageType) -> tuple[np.ndarray, np.ndarray]:
@@ -422,7 +440,7 @@ def _times(ticks: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:
         text = series.dt.strftime(st.extras["text_format"]).astype(object)
         return _cast(text.where(~mask, None), st)
     if st.extras.get("tz"):
-        series = series.dt.tz_localize("UTC").dt.tz_convert(st.extras["tz"])
+        series = _zoned(series, st)
     return _cast(series, st)
 
 

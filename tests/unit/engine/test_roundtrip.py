@@ -174,6 +174,38 @@ def test_timestamps_keep_their_real_clock_times() -> None:
     assert "clock times" not in syn.describe()["columns"]["free"]["encoding"]
 
 
+def test_zoned_timestamps_keep_their_local_clock_times_and_weekdays_across_dst() -> None:
+    """Saturday kick-offs at 09:00, 15:00 and 20:00 in Berlin, over two years of DST changes,
+    stay there in local time; modelled in UTC, a quarter came back an hour off (14:00, 21:00)."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    saturdays = pd.Timestamp("2021-01-02") + pd.to_timedelta(7 * rng.integers(0, 104, n), unit="D")
+    local = saturdays + pd.to_timedelta(rng.choice([9, 15, 20], n, p=[0.3, 0.5, 0.2]), unit="h")
+    data = pd.DataFrame({"kickoff": local.tz_localize("Europe/Berlin"), "x": rng.normal(size=n)})
+    out = Synthesizer(seed=0, max_epochs=5).fit(data).sample(3000)["kickoff"]
+    assert str(out.dt.tz) == "Europe/Berlin"
+    assert set(out.dt.strftime("%H:%M")) == {"09:00", "15:00", "20:00"}
+    assert (out.dt.day_of_week == 5).all()
+    summer = out.dt.strftime("%z") == "+0200"
+    assert 0.3 < summer.mean() < 0.8  # both sides of the DST change are drawn
+
+
+def test_wall_clock_times_that_dst_skips_or_repeats_are_still_valid_instants() -> None:
+    from synthpipe.engine.frames import StorageType, restore_numeric
+
+    st = StorageType("t", "datetime64[ns, Europe/Berlin]", "datetime", True, {"unit": "ns", "tz": "Europe/Berlin"})
+    st.extras["wall_clock"] = True
+    skipped, repeated = pd.Timestamp("2021-03-28 02:30"), pd.Timestamp("2021-10-31 02:30")
+    ticks = np.asarray([skipped.value, repeated.value], dtype="float64")
+    back = restore_numeric(ticks, st, 1)
+    assert back.tolist() == [
+        pd.Timestamp("2021-03-28 03:00", tz="Europe/Berlin"),
+        pd.Timestamp("2021-10-31 02:30+0200", tz="Europe/Berlin"),
+    ]
+    del st.extras["wall_clock"]  # a model saved before wall clocks was trained on UTC
+    assert restore_numeric(ticks[:1], st, 1).tolist() == [pd.Timestamp("2021-03-28 02:30", tz="UTC")]
+
+
 def test_dates_keep_their_weekly_rhythm() -> None:
     """Matches on Saturdays (some Sundays and Wednesdays) stay on those weekdays, as dates and as
     timestamps; a column with no weekly rhythm is left as drawn."""
@@ -195,12 +227,12 @@ def test_dates_keep_their_weekly_rhythm() -> None:
     out = syn.sample(3000)
     real = {5: 0.8, 6: 0.15, 2: 0.05}
     for name in ("played_on", "kickoff"):
-        shares = pd.to_datetime(out[name]).dt.dayofweek.value_counts(normalize=True)
+        shares = pd.to_datetime(out[name]).dt.day_of_week.value_counts(normalize=True)
         assert set(shares.index) == set(real)
         assert all(abs(shares[day] - share) < 0.03 for day, share in real.items())
         assert "weekdays" in syn.describe()["columns"][name]["encoding"]
     assert set(out["kickoff"].dt.strftime("%H:%M")) == {"15:30"}
-    assert out["signed_up"].dt.dayofweek.value_counts(normalize=True).between(0.11, 0.175).all()
+    assert out["signed_up"].dt.day_of_week.value_counts(normalize=True).between(0.11, 0.175).all()
     assert "weekdays" not in syn.describe()["columns"]["signed_up"]["encoding"]
 
 
