@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from synthpipe.engine import constraints
-from synthpipe.engine.codecs import codec_from_json, codec_to_json
+from synthpipe.engine.codecs import Codec, codec_from_json, codec_to_json
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
@@ -165,12 +165,23 @@ def _check_consistency(syn: Synthesizer) -> None:
         not {s.total, s.first, s.second} <= names or s.derived not in (s.total, s.first, s.second) for s in syn._sums
     ):
         raise ArtifactError("a saved sum names a column the model does not have")
-    drawn_before: set[str] = set()
-    for codec in syn._codecs:
-        if isinstance(codec, OffsetCodec) and codec.anchor not in drawn_before:
-            raise ArtifactError(f"column {codec.storage.name!r} is anchored on a column not decoded before it")
-        if isinstance(codec, NumericCodec) and (codec.n_tokens >= 2 or isinstance(codec, OffsetCodec)):
-            drawn_before.add(codec.storage.name)
+    _check_anchors(syn._codecs)
+
+
+def _check_anchors(codecs: list[Codec]) -> None:
+    """Every offset column is rebuilt from a decoded date column, through no cycle."""
+    by_name = {c.storage.name: c for c in codecs}
+    decoded = {
+        n for n, c in by_name.items() if isinstance(c, OffsetCodec) or (isinstance(c, NumericCodec) and c.n_tokens >= 2)
+    }
+    for codec in codecs:
+        seen, current = {codec.storage.name}, codec
+        while isinstance(current, OffsetCodec):
+            if current.anchor not in decoded or current.anchor in seen:
+                name = codec.storage.name
+                raise ArtifactError(f"column {name!r} is anchored on a column that cannot be decoded before it")
+            seen.add(current.anchor)
+            current = by_name[current.anchor]
 
 
 def _schema_text(schema: pa.Schema | None) -> str | None:

@@ -23,7 +23,7 @@ from synthpipe.engine.calibration import calibrate, refit_output_biases
 from synthpipe.engine.codecs import Codec, build_codec
 from synthpipe.engine.codecs.base import evenly_ordered
 from synthpipe.engine.codecs.numeric import NumericCodec
-from synthpipe.engine.codecs.offset import OffsetCodec, find_anchors
+from synthpipe.engine.codecs.offset import OffsetCodec, decode_order, find_anchors
 from synthpipe.engine.config import EngineConfig, make_config
 from synthpipe.engine.frames import to_frame, to_output
 from synthpipe.engine.model import Network, sample_tokens
@@ -100,7 +100,7 @@ class Synthesizer:
         return frame, schema, rows
 
     def _with_offsets(self, codecs: list[Codec], frame: pd.DataFrame) -> list[Codec]:
-        """Dates that closely follow an earlier one become offset codecs (see codecs/offset.py)."""
+        """Dates that closely follow another one become offset codecs (see codecs/offset.py)."""
         if not self.config.learn_offsets:
             return codecs
         numeric = {i: c for i, c in enumerate(codecs) if isinstance(c, NumericCodec)}
@@ -285,9 +285,9 @@ class Synthesizer:
         numbers: dict[str, np.ndarray] = {}
         quanta: dict[str, float] = {}
         snaps: dict[str, constraints.Snap] = {}
-        for i, codec in enumerate(self._codecs):
-            name = codec.storage.name
-            if isinstance(codec, OffsetCodec):  # its anchor comes earlier, so is already decoded
+        for i in decode_order(self._codecs):
+            codec, name = self._codecs[i], self._codecs[i].storage.name
+            if isinstance(codec, OffsetCodec):  # its anchor is decoded before it
                 numbers[name] = codec.rebuilt(numbers[codec.anchor], tokens[i], rng, fine.get(i))
             elif isinstance(codec, NumericCodec) and codec.n_tokens >= 2:
                 numbers[name] = codec.numeric_decoded(tokens[i], rng, fine.get(i)) * codec.scale

@@ -209,17 +209,35 @@ def test_format_aware_tampering_is_refused(copy: Path, watched: Path, edit: str)
         load(copy)
 
 
-def test_an_offset_anchored_on_a_later_column_is_refused(tmp_path: Path, watched: Path) -> None:
-    """A date learned as an offset is rebuilt from its anchor: an anchor that is not decoded
-    before it (renamed, or pointing forward) would fail mid-sample, so loading refuses it."""
+def test_an_offset_whose_anchor_cannot_be_decoded_first_is_refused(tmp_path: Path, watched: Path) -> None:
+    """A date learned as an offset is rebuilt from its anchor: an anchor that is no decoded date
+    (renamed to a constant) or that leads back to the column (a cycle) would fail mid-sample, so
+    loading refuses it."""
     days = pd.Timestamp("2023-01-01") + pd.to_timedelta(np.arange(300) % 200, unit="D")
-    frame = pd.DataFrame({"ordered": days, "shipped": days + pd.to_timedelta(np.arange(300) % 4, unit="D"), "x": 1.0})
+    shipped = days + pd.to_timedelta(np.arange(300) % 4, unit="D")
+    delivered = shipped + pd.to_timedelta(1 + np.arange(300) % 3, unit="D")
+    frame = pd.DataFrame({"ordered": days, "shipped": shipped, "delivered": delivered, "x": 1.0})
     folder = tmp_path / "offset_model"
     Synthesizer(seed=0, max_epochs=1).fit(frame).save(str(folder))
+    columns = json.loads((folder / "model.json").read_text())["body"]["columns"]
+    assert [c["codec"] for c in columns] == ["numeric", "offset", "offset", "numeric"]
     load(folder)
-    rewrite(folder, lambda body: body["columns"][1]["params"].update(anchor="x"))
-    with pytest.raises(ArtifactError, match="anchored"):
-        load(folder)
+
+    def constant_anchor(body: dict[str, Any]) -> None:
+        body["columns"][1]["params"]["anchor"] = "x"
+
+    def cycle(body: dict[str, Any]) -> None:
+        body["columns"][1]["params"]["anchor"] = "delivered"
+        body["columns"][2]["params"]["anchor"] = "shipped"
+
+    for edit in (constant_anchor, cycle):
+        copy = tmp_path / edit.__name__
+        copy.mkdir()
+        for name in ("model.json", "weights.npz"):
+            (copy / name).write_bytes((folder / name).read_bytes())
+        rewrite(copy, edit)
+        with pytest.raises(ArtifactError, match="anchored"):
+            load(copy)
 
 
 def test_the_watch_itself_sees_an_unpickle(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ the column (where there is one) and the fix, leaving nothing at the destination.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -89,8 +90,11 @@ def test_ten_thousand_categories_keep_only_protected_frequent_ones(pg_url: str, 
     staged = set(read_table(result.extract.uri).column("category").to_pylist())
     published = read_table(result.load.uri).column("category").to_pylist()
     assert len(staged) == 10_000
-    assert set(published) <= staged | {"_RARE_"}
-    assert "_RARE_" in published  # categories held by a handful of rows are never emitted verbatim
+    # Each category is held by one or two rows, so none is emitted verbatim: they come back as the
+    # prefix that enough of them share (cat-123* stands for cat-1230..cat-1239), or as _RARE_.
+    assert not set(published) & staged
+    masked = [v for v in set(published) if v != "_RARE_"]
+    assert masked and all(re.fullmatch(r"cat-\d*\*+", v) for v in masked)
 
 
 def test_duplicate_column_names_are_refused_naming_the_column(pg_url: str, tmp_path: Path) -> None:

@@ -1,11 +1,11 @@
-"""Dates and timestamps that closely follow an earlier one, learned as the offset from it.
+"""Dates and timestamps that closely follow another one, learned as the offset from it.
 
 Why: a ship date spanning a year is binned on its own to within a bin of about ten days, so
 synthetic orders shipped before they were ordered, or months later. The offset (0-5 days) is
 narrow: learned as a column of its own, right where the date stood in the chain, it comes back
 exactly, conditioned on everything before it. The date is rebuilt as the anchor's value on the
 date's own grain (its day, for a date anchored on a timestamp) plus the offset, so it keeps its
-dtype, grain and nulls.
+dtype, grain and nulls; the anchor is decoded first wherever it stands in the table.
 
 Privacy is the offset's own: its extremes are clipped like any number's.
 """
@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthpipe.engine.codecs.base import Codec
 from synthpipe.engine.codecs.numeric import NumericCodec, NumericParams, column_kind
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.frames import StorageType
@@ -26,7 +27,7 @@ _UNITS = {86_400.0: "days", 3_600.0: "hours", 60.0: "minutes", 1.0: "seconds"}
 
 
 class OffsetCodec(NumericCodec):
-    """A date/timestamp column whose model tokens are its offset from ``anchor``, an earlier one."""
+    """A date/timestamp column whose model tokens are its offset from ``anchor``, another one."""
 
     kind_name = "offset"
 
@@ -106,24 +107,55 @@ class OffsetCodec(NumericCodec):
 
 
 def find_anchors(frame: pd.DataFrame, codecs: dict[int, NumericCodec], min_rows: int) -> dict[int, int]:
-    """For each binned date/timestamp column, the earlier one it follows most closely, if any.
+    """For each binned date/timestamp column, the other one it follows most closely, if any.
 
     A column follows an anchor when its offset from it spreads over at most ``OFFSET_MAX_SPREAD``
     of its own range (interquartile) and it is null wherever the anchor is (else it could not be
-    rebuilt). The anchor comes earlier in the table, so it is drawn first and the offset is learned
-    given it.
+    rebuilt). An anchor earlier in the table is preferred (ordered_at anchors shipped_at, not the
+    reverse); a later one is taken when none qualifies, as long as it is not itself rebuilt from
+    the column (a ship date listed before its order date). Anchors therefore never form a cycle.
     """
-    times = [i for i, c in codecs.items() if c.domain == "time" and c.n_tokens >= 2]
+    times = [i for i, c in codecs.items() if c.domain == "time" and c.n_tokens >= 2 and not c.p.values]
     views = {i: codecs[i].numeric_view(frame.iloc[:, i]) for i in times}
     anchors: dict[int, int] = {}
-    for b in times:
-        if codecs[b].p.values:  # few exact values: already exact
-            continue
-        spreads = {a: _offset_spread(views[a], views[b], codecs[b].scale, min_rows) for a in times if a < b}
-        close = {a: s for a, s in spreads.items() if s is not None}
-        if close:
-            anchors[b] = min(close, key=lambda a: close[a])
+    for later_too in (False, True):
+        for b in times:
+            if b in anchors:
+                continue
+            candidates = [a for a in times if (a > b if later_too else a < b) and not _rebuilt_from(a, b, anchors)]
+            spreads = {a: _offset_spread(views[a], views[b], codecs[b].scale, min_rows) for a in candidates}
+            close = {a: s for a, s in spreads.items() if s is not None}
+            if close:
+                anchors[b] = min(close, key=lambda a: close[a])
     return anchors
+
+
+def _rebuilt_from(column: int, other: int, anchors: dict[int, int]) -> bool:
+    """Whether ``column`` is rebuilt from ``other``, directly or through a chain of anchors."""
+    while column in anchors:
+        column = anchors[column]
+        if column == other:
+            return True
+    return False
+
+
+def decode_order(codecs: list[Codec]) -> list[int]:
+    """Codec indices in table order, except that an offset column waits for its anchor."""
+    index = {c.storage.name: i for i, c in enumerate(codecs)}
+    order: list[int] = []
+    placed: set[int] = set()
+
+    def place(i: int) -> None:
+        codec = codecs[i]
+        if isinstance(codec, OffsetCodec) and index[codec.anchor] not in placed:
+            place(index[codec.anchor])
+        if i not in placed:
+            placed.add(i)
+            order.append(i)
+
+    for i in range(len(codecs)):
+        place(i)
+    return order
 
 
 def _offset_spread(anchor: np.ndarray, own: np.ndarray, scale: float, min_rows: int) -> float | None:
