@@ -67,7 +67,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._codecs = [codec_from_json(c) for c in body["columns"]]
         syn._learned = [int(i) for i in body["learned"]]
         syn._relations = [constraints.Relation(str(a), str(b), bool(e)) for a, b, e in body["relations"]]
-        syn._sums = [constraints.Sum(str(c), str(a), str(b), str(d)) for c, a, b, d in body.get("sums", [])]
+        syn._sums = [constraints.Sum.from_json(item) for item in body.get("sums", [])]
         syn._training = dict(body["training"])
         syn._schema = _schema_from_text(body["arrow_schema"])
         syn._net = _network(weights, int(body["hidden"]), syn)
@@ -161,9 +161,7 @@ def _check_consistency(syn: Synthesizer) -> None:
     names = {c.storage.name for c in syn._codecs}
     if any(r.left not in names or r.right not in names for r in syn._relations):
         raise ArtifactError("a saved relation names a column the model does not have")
-    if any(
-        not {s.total, s.first, s.second} <= names or s.derived not in (s.total, s.first, s.second) for s in syn._sums
-    ):
+    if any(not set(s.columns) <= names or s.derived not in s.columns or len(s.parts) < 2 for s in syn._sums):
         raise ArtifactError("a saved sum names a column the model does not have")
     _check_anchors(syn._codecs)
 

@@ -14,8 +14,10 @@ time and the date becomes its day, instead of each taking the other's value.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -37,55 +39,81 @@ class Relation:
 
 @dataclass(frozen=True)
 class Sum:
-    """``total == first + second`` in every training row where all three are known.
+    """``total == parts[0] + parts[1] (+ parts[2])`` in every training row where all are known.
 
-    ``derived`` is the one of the three recomputed from the other two: the last in the table,
-    which the model draws given the other two anyway (medecine before its parts prescrib and
-    nonpresc: nonpresc = medecine - prescrib; recomputing the total instead cost DoctorAUS 0.06
-    of pair trends, as columns after it had been drawn given the overwritten value).
+    ``derived`` is the one column recomputed from the others: the last in the table, which the
+    model draws given the others anyway (medecine before its parts prescrib and nonpresc:
+    nonpresc = medecine - prescrib; recomputing the total instead cost DoctorAUS 0.06 of pair
+    trends, as columns after it had been drawn given the overwritten value).
     """
 
     total: str
-    first: str
-    second: str
+    parts: tuple[str, ...]
     derived: str
 
-    def __str__(self) -> str:
-        return f"{self.total} == {self.first} + {self.second}"
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.total, *self.parts)
 
-    def to_json(self) -> list[str]:
-        return [self.total, self.first, self.second, self.derived]
+    def __str__(self) -> str:
+        return f"{self.total} == {' + '.join(self.parts)}"
+
+    def to_json(self) -> list[object]:
+        return [self.total, list(self.parts), self.derived]
+
+    @classmethod
+    def from_json(cls, item: list[Any]) -> Sum:
+        """Also reads the two-part ``[total, first, second, derived]`` of older artifacts."""
+        if len(item) == 4:
+            total, first, second, derived = item
+            return cls(str(total), (str(first), str(second)), str(derived))
+        total, parts, derived = item
+        return cls(str(total), tuple(str(p) for p in parts), str(derived))
 
 
 SUM_PROBE_ROWS = 64  # candidate sums are tried on this many rows before all of them
 SUM_DOMAINS = ("number", "duration", "time")  # amounts, durations, and points in time moved by durations
 SUM_TOLERANCE = 1e-12  # relative: float error on cents or on nanoseconds since 1970 is far below it
+MAX_THREE_PART_COLUMNS = 40  # three-part sums are looked for among at most this many amount columns
 
 
 def detect_sums(views: Mapping[str, np.ndarray], domains: Mapping[str, str], min_rows: int) -> list[Sum]:
-    """Columns that are the sum of two others in every row where the three are known.
+    """Columns that are the sum of two others (or of three amounts, ``total == net + tax +
+    shipping``) in every row where all are known.
 
     Each pair is tried against every column on a few rows first, so a 70-column table costs
-    ~2,400 small vector sums. Columns with <= 2 distinct values are left out (flags add up by
-    coincidence), both parts must vary (else it is an equality), and a column is the total or
-    the derived column of at most one sum.
+    ~2,400 small vector sums; triples only on tables with few amount columns. Columns with <= 2
+    distinct values are left out (flags add up by coincidence), every part must vary (else it is
+    an equality), and a column is the total or the derived column of at most one sum, so a sum
+    implied by two others (paid == net + tax + shipping from gross == net + tax) is not added.
     """
     names = [n for n in views if domains[n] in SUM_DOMAINS and np.unique(views[n][np.isfinite(views[n])]).size > 2]
     if len(names) < 3:
         return []
     probe = np.column_stack([views[n][:SUM_PROBE_ROWS] for n in names])
     found: list[Sum] = []
-    for i, a in enumerate(names):
-        for j in range(i + 1, len(names)):
-            b = names[j]
-            domain = _sum_domain(domains[a], domains[b])
-            if domain is None:
-                continue
-            for k in _probe_matches(probe, probe[:, i] + probe[:, j], exclude=(i, j)):
-                total, derived = names[k], names[max(i, j, k)]
-                taken = {n for s in found for n in (s.total, s.derived)} & {total, derived}
-                if not taken and domains[total] == domain and _is_sum(views[a], views[b], views[total], min_rows):
-                    found.append(Sum(total, a, b, derived))
+
+    def consider(parts: tuple[int, ...], domain: str | None) -> None:
+        if domain is None:
+            return
+        sums = probe[:, list(parts)].sum(axis=1)
+        for k in _probe_matches(probe, sums, exclude=parts):
+            total, derived = names[k], names[max(*parts, k)]
+            taken = {n for s in found for n in (s.total, s.derived)} & {total, derived}
+            part_names = tuple(names[i] for i in parts)
+            if (
+                not taken
+                and domains[total] == domain
+                and _is_sum([views[n] for n in part_names], views[total], min_rows)
+            ):
+                found.append(Sum(total, part_names, derived))
+
+    for i, j in itertools.combinations(range(len(names)), 2):
+        consider((i, j), _sum_domain(domains[names[i]], domains[names[j]]))
+    amounts = [i for i, n in enumerate(names) if domains[n] == "number"]
+    if len(amounts) <= MAX_THREE_PART_COLUMNS:
+        for triple in itertools.combinations(amounts, 3):
+            consider(triple, "number")
     return found
 
 
@@ -97,18 +125,21 @@ def _sum_domain(first: str, second: str) -> str | None:
     return "time" if {first, second} == {"time", "duration"} else None
 
 
-def _probe_matches(probe: np.ndarray, sums: np.ndarray, exclude: tuple[int, int]) -> list[int]:
+def _probe_matches(probe: np.ndarray, sums: np.ndarray, exclude: tuple[int, ...]) -> list[int]:
     unknown = np.isnan(probe) | np.isnan(sums)[:, None]
     close = np.isclose(probe, sums[:, None], rtol=SUM_TOLERANCE, atol=1e-9) | unknown
     hits = np.flatnonzero(close.all(axis=0))
     return [int(k) for k in hits if k not in exclude]
 
 
-def _is_sum(first: np.ndarray, second: np.ndarray, total: np.ndarray, min_rows: int) -> bool:
-    known = ~(np.isnan(first) | np.isnan(second) | np.isnan(total))
-    if known.sum() < min_rows or np.ptp(first[known]) == 0 or np.ptp(second[known]) == 0:
+def _is_sum(parts: list[np.ndarray], total: np.ndarray, min_rows: int) -> bool:
+    known = ~np.isnan(total)
+    for part in parts:
+        known &= ~np.isnan(part)
+    if known.sum() < min_rows or any(np.ptp(part[known]) == 0 for part in parts):
         return False
-    return bool(np.allclose(first[known] + second[known], total[known], rtol=SUM_TOLERANCE, atol=1e-9))
+    added = np.sum([part[known] for part in parts], axis=0)
+    return bool(np.allclose(added, total[known], rtol=SUM_TOLERANCE, atol=1e-9))
 
 
 def detect(views: Mapping[str, np.ndarray], domains: Mapping[str, str], min_rows: int) -> list[Relation]:
@@ -141,6 +172,7 @@ def _relations(a: str, b: str, x: np.ndarray, y: np.ndarray, min_rows: int) -> l
 
 
 Snap = Callable[[np.ndarray, bool], np.ndarray]  # values onto a calendar grid, up (True) or down
+Sign = tuple[float | None, float | None]  # a column's real values are >= the first / <= the second (None: either)
 
 
 def repair(
@@ -149,6 +181,7 @@ def repair(
     quanta: Mapping[str, float] | None = None,
     sums: list[Sum] | None = None,
     snaps: Mapping[str, Snap] | None = None,
+    signs: Mapping[str, Sign] | None = None,
 ) -> None:
     """Make every relation hold, in place; ``values`` are float arrays in comparable units.
 
@@ -158,8 +191,8 @@ def repair(
     (it may be stored as float64 with NULLs yet be written back as int32) and the relation
     still holds.
     """
-    quanta, snaps = quanta or {}, snaps or {}
-    _recompute_sums(values, sums or [], quanta)
+    quanta, snaps, signs = quanta or {}, snaps or {}, signs or {}
+    _recompute_sums(values, sums or [], quanta, signs)
     order = [r for r in relations if not r.equal]
     same_grid = [r for r in order if _grid(r.left, quanta, snaps) == _grid(r.right, quanta, snaps)]
     for rel in order:
@@ -173,7 +206,7 @@ def repair(
     for rel in _topological(order):
         _raise_right_side(values, rel, quanta, snaps)
     _copy_equalities(values, [r for r in relations if r.equal])
-    _recompute_sums(values, sums or [], quanta)  # last: the identity is exact; a rare clamp may yield
+    _recompute_sums(values, sums or [], quanta, signs)  # last: the identity is exact; a rare clamp may yield
 
 
 def _grid(name: str, quanta: Mapping[str, float], snaps: Mapping[str, Snap]) -> tuple[float | None, str | None]:
@@ -188,18 +221,38 @@ def _copy_equalities(values: dict[str, np.ndarray], equalities: list[Relation]) 
         right[both] = left[both]
 
 
-def _recompute_sums(values: dict[str, np.ndarray], sums: list[Sum], quanta: Mapping[str, float]) -> None:
-    """Each sum's derived column from the other two (where both are known), in dependency order."""
+def _recompute_sums(
+    values: dict[str, np.ndarray], sums: list[Sum], quanta: Mapping[str, float], signs: Mapping[str, Sign]
+) -> None:
+    """Each sum's derived column from the others (where all are known), in dependency order.
+
+    A derived part that would cross 0 where no real value did (fees = stay - rooms - board < 0)
+    keeps its drawn value, and the total becomes the sum of the parts in those rows instead.
+    """
     depth: dict[str, int] = {}
     for _ in range(len(sums) + 1):
         for s in sums:
-            sources = {s.total, s.first, s.second} - {s.derived}
-            depth[s.derived] = max(depth.get(n, 0) for n in sources) + 1
+            depth[s.derived] = max(depth.get(n, 0) for n in s.columns if n != s.derived) + 1
     for s in sorted(sums, key=lambda s: depth[s.derived]):
-        total, first, second = values[s.total], values[s.first], values[s.second]
-        value = first + second if s.derived == s.total else total - (second if s.derived == s.first else first)
+        others = np.sum([values[n] for n in s.parts if n != s.derived], axis=0)
+        value = others if s.derived == s.total else values[s.total] - others
         known = ~np.isnan(value)
+        if s.derived != s.total:
+            crossing = known & _crosses_sign(value, signs.get(s.derived, (None, None)))
+            total = np.sum([values[n][crossing] for n in s.parts], axis=0)
+            values[s.total][crossing] = _onto_step(total, quanta.get(s.total))
+            known &= ~crossing
         values[s.derived][known] = _onto_step(value[known], quanta.get(s.derived))
+
+
+def _crosses_sign(value: np.ndarray, sign: Sign) -> np.ndarray:
+    low, high = sign
+    out = np.zeros(value.shape, dtype=bool)
+    if low is not None:
+        out |= value < low
+    if high is not None:
+        out |= value > high
+    return out
 
 
 def _clamp_coarser_side(

@@ -285,6 +285,7 @@ class Synthesizer:
         numbers: dict[str, np.ndarray] = {}
         quanta: dict[str, float] = {}
         snaps: dict[str, constraints.Snap] = {}
+        signs: dict[str, constraints.Sign] = {}
         for i in decode_order(self._codecs):
             codec, name = self._codecs[i], self._codecs[i].storage.name
             if isinstance(codec, OffsetCodec):  # its anchor is decoded before it
@@ -292,6 +293,7 @@ class Synthesizer:
             elif isinstance(codec, NumericCodec) and codec.n_tokens >= 2:
                 numbers[name] = codec.numeric_decoded(tokens[i], rng, fine.get(i)) * codec.scale
             if isinstance(codec, NumericCodec) and name in numbers:
+                signs[name] = (codec.p.bounds[0], codec.p.bounds[1])
                 if codec.quantum is not None:
                     quanta[name] = codec.quantum
                 if codec.p.calendar:
@@ -299,7 +301,7 @@ class Synthesizer:
             else:
                 toks = tokens.get(i, np.zeros(size, dtype=np.int32))
                 columns[name] = codec.decode(toks, rng, start).reset_index(drop=True)
-        constraints.repair(numbers, self._relations, quanta, self._sums, snaps)
+        constraints.repair(numbers, self._relations, quanta, self._sums, snaps, signs)
         for codec in self._codecs:
             name = codec.storage.name
             if name in numbers and isinstance(codec, NumericCodec):

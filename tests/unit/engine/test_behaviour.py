@@ -196,6 +196,49 @@ def test_a_column_that_is_the_sum_of_two_others_stays_their_sum(tmp_path) -> Non
     assert out["gross"].nunique() > 1000  # recomputed from varied parts, not collapsed
 
 
+def test_a_total_of_three_amounts_stays_their_sum(tmp_path) -> None:
+    """total == subtotal + tax + shipping on an invoice with no gross column in between; rooms
+    + board + fees (ints) listed after their total; the parts keep their own shapes."""
+    rng = np.random.default_rng(12)
+    n = 3000
+    subtotal = np.round(rng.lognormal(4, 1, n), 2)
+    tax = np.round(subtotal * rng.choice([0.07, 0.19], n), 2)
+    shipping = rng.choice([0.0, 4.99, 9.99], n)
+    rooms, board, fees = rng.integers(50, 400, n), rng.integers(0, 120, n), rng.integers(0, 30, n)
+    data = pd.DataFrame(
+        {
+            "subtotal": subtotal,
+            "tax": tax,
+            "shipping": shipping,
+            "total": np.round(subtotal + tax + shipping, 2),
+            "stay": rooms + board + fees,
+            "rooms": rooms,
+            "board": board,
+            "fees": fees,
+            "x": rng.normal(size=n),
+        }
+    )
+    syn = Synthesizer(seed=0).fit(data)
+    assert [c for c in syn.describe()["constraints"] if "+" in c] == [
+        "total == subtotal + tax + shipping",
+        "stay == rooms + board + fees",
+    ]
+    syn.save(tmp_path / "model")
+    out = Synthesizer.load(tmp_path / "model").sample(3000)
+    assert out.equals(syn.sample(3000))
+    assert (out["total"] == np.round(out["subtotal"] + out["tax"] + out["shipping"], 2)).all()
+    assert (out["stay"] == out["rooms"] + out["board"] + out["fees"]).all() and (out["fees"] >= 0).all()
+    assert set(out["shipping"]) <= {0.0, 4.99, 9.99}
+
+
+def test_sums_saved_by_older_versions_still_load() -> None:
+    from synthpipe.engine.constraints import Sum
+
+    old = Sum.from_json(["gross", "net", "tax", "gross"])
+    assert old == Sum("gross", ("net", "tax"), "gross") and str(old) == "gross == net + tax"
+    assert Sum.from_json(old.to_json()) == old
+
+
 def test_a_timestamp_plus_a_duration_stays_their_sum() -> None:
     rng = np.random.default_rng(10)
     n = 2000
