@@ -29,6 +29,7 @@ from synthpipe.errors import ModelError
 
 _ID_NAME = re.compile(r"(^|_|\b)(id|key|uuid|guid)$|^(id|key|uuid)(_|$)|Id$|ID$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(\D*?)(\d+)(\D*)$")
+MAX_NUMBER_DIGITS = 18  # a numbered key counts on in int64; longer digit runs (IBANs, card numbers) are free-form
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _HEX = (string.digits + "abcdef", string.digits + "ABCDEF")
 _GOLDEN = 0x9E3779B97F4A7C15  # splitmix64's increment: spreads salts over the 64-bit space
@@ -154,8 +155,9 @@ def _string_format(text: pd.Series) -> dict[str, Any]:
     if text.str.match(_UUID).all():
         return {"style": "uuid", "upper": bool(text.str.upper().eq(text).all())}
     parts = text.str.extract(_NUMBERED)
-    if parts.notna().all().all() and parts[0].nunique() == 1 and parts[2].nunique() == 1:
-        widths = parts[1].str.len()
+    widths = parts[1].str.len()
+    numbered = parts.notna().all().all() and parts[0].nunique() == 1 and parts[2].nunique() == 1
+    if numbered and widths.max() <= MAX_NUMBER_DIGITS:
         fixed = widths.nunique() == 1 and parts[1].str.startswith("0").any()
         return {
             "style": "numbered",
@@ -194,7 +196,10 @@ def _common_prefix(first: str, last: str) -> str:
 
 
 def _alphabet(used: set[str]) -> str:
-    """Hex keys stay hex; otherwise every character class (digits, lower, upper) the keys use."""
+    """Digit keys stay digits and hex keys hex; otherwise every character class (digits, lower,
+    upper) the keys use."""
+    if used and used <= set(string.digits):
+        return string.digits
     for hex_digits in _HEX:
         if used and used <= set(hex_digits):
             return hex_digits

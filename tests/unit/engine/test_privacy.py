@@ -95,6 +95,24 @@ def test_only_rare_categories_are_merged_even_with_thousands_of_them() -> None:
     assert entry["protection"]["rare_categories_merged"] == 100
 
 
+def test_keys_with_long_digit_runs_stay_digits() -> None:
+    """IBANs (DE + 20 digits) overflowed int64 as numbered keys and crashed fit; digit-only
+    free-form keys came back with hex letters in them."""
+    rng = np.random.default_rng(4)
+    n = 500
+    data = pd.DataFrame(
+        {
+            "iban": [
+                f"DE{a}{b}" for a, b in zip(rng.integers(10, 99, n), rng.integers(10**17, 10**18, n), strict=True)
+            ],
+            "x": rng.normal(size=n),
+        }
+    )
+    out = Synthesizer(seed=0, max_epochs=2).fit(data).sample(2000)
+    assert out["iban"].str.fullmatch(r"DE\d{20}").all()
+    assert out["iban"].is_unique and not out["iban"].isin(data["iban"]).any()
+
+
 def zip_table(n: int = 4000, seed: int = 0) -> pd.DataFrame:
     """Five-digit zips under 20 regions of Zipf sizes, most zips held by a few rows; income and a
     phone area code follow the region."""
