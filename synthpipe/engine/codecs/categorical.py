@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from synthpipe.engine.codecs.base import Codec
-from synthpipe.engine.codecs.prefixes import generalise, generalised_label, looks_like_codes
+from synthpipe.engine.codecs.prefixes import code_direction, generalise, generalised_label
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.frames import StorageType, restore_labels, restore_numeric
 
@@ -37,9 +37,11 @@ class CategoricalCodec(Codec):
         merged: int,
         distinct: int,
         generalised: list[str] | None = None,
+        generalised_from: str = "start",
     ) -> None:
         super().__init__(storage)
         self.categories, self.generalised = categories, generalised or []
+        self.generalised_from = generalised_from
         self.has_rare, self.has_null = has_rare, has_null
         self.rare_label, self.merged, self.distinct = rare_label, merged, distinct
         self._index = {c: i for i, c in enumerate([*categories, *self.generalised])}
@@ -56,13 +58,16 @@ class CategoricalCodec(Codec):
         merged = len(counts) - len(kept)
         rare_label = cfg.rare_token if storage.logical == "string" and storage.dtype != "category" else None
         rest = counts.drop(kept.index)
-        groups = rest[:0]
-        if len(rest) and rare_label is not None and cfg.generalise_rare_codes and looks_like_codes(counts.index):
-            groups = _prefix_groups(rest, min_count).iloc[: cfg.max_categories - len(kept)]
+        groups, direction = rest[:0], None
+        if len(rest) and rare_label is not None and cfg.generalise_rare_codes:
+            direction = code_direction(counts.index)
+        if direction is not None:
+            groups = _prefix_groups(rest, min_count, direction).iloc[: cfg.max_categories - len(kept)]
         return cls(
             storage,
             categories=[_plain(c) for c in kept.index],
             generalised=[str(g) for g in groups.index],
+            generalised_from=direction or "start",
             has_rare=int(groups.sum()) < int(rest.sum()),
             has_null=bool(labels.isna().any()),
             rare_label=rare_label,
@@ -90,9 +95,9 @@ class CategoricalCodec(Codec):
 
     def _generalised(self, labels: pd.Series) -> pd.Series:
         """Labels with each rare code replaced by its masked prefix (where it has one)."""
-        known, prefixes = set(self.categories), set(self.generalised)
+        known, groups, direction = set(self.categories), set(self.generalised), self.generalised_from
         distinct = [v for v in labels.dropna().unique() if v not in known]
-        swap = {v: g for v in distinct if (g := generalised_label(str(v), prefixes)) is not None}
+        swap = {v: g for v in distinct if (g := generalised_label(str(v), groups, direction)) is not None}
         return labels.map(lambda v: swap.get(v, v))
 
     def decode(self, tokens: np.ndarray, rng: np.random.Generator, start: int) -> pd.Series:
@@ -106,6 +111,7 @@ class CategoricalCodec(Codec):
         return {
             "categories": self.categories,
             "generalised": self.generalised,
+            "generalised_from": self.generalised_from,
             "has_rare": self.has_rare,
             "has_null": self.has_null,
             "rare_label": self.rare_label,
@@ -125,12 +131,13 @@ class CategoricalCodec(Codec):
             "distinct_values": self.distinct,
             "protection": {
                 "rare_categories_merged": self.merged,
-                "rare_codes_generalised_to_prefixes": len(self.generalised) or None,
+                "rare_codes_generalised": len(self.generalised) or None,
                 "rare_emitted_as": self.rare_label if self.has_rare else None,
             },
         }
         if self.generalised:  # a label stands for >= min_count rows: safe to show
-            info["encoding"] = f"categories; rare codes as the prefix enough rows share, e.g. {self.generalised[0]}"
+            part = "domain" if self.generalised_from == "end" else "prefix"
+            info["encoding"] = f"categories; rare codes as the {part} enough rows share, e.g. {self.generalised[0]}"
         return info
 
     def _kind(self) -> str:
@@ -142,9 +149,9 @@ class CategoricalCodec(Codec):
         return "text" if self.distinct > 100 and rare_share > 0.9 else "categorical"
 
 
-def _prefix_groups(rest: pd.Series, min_count: int) -> pd.Series:
-    """Rows per masked prefix of the merged codes, most held first."""
-    prefix_of = generalise(rest, min_count)
+def _prefix_groups(rest: pd.Series, min_count: int, direction: str) -> pd.Series:
+    """Rows per masked prefix (or suffix) of the merged codes, most held first."""
+    prefix_of = generalise(rest, min_count, direction)
     held = rest[list(prefix_of)].groupby([prefix_of[v] for v in prefix_of]).sum()
     return held.sort_values(ascending=False, kind="stable")
 

@@ -12,25 +12,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 
 MASK = "*"
 _MASKED = r"[^\W_]"  # a letter or digit; separators (-, ., /, _, space) stay in place
-CODE_SHARE = 0.9  # values that must contain a digit for a column to count as codes
-MAX_CODE_LENGTH = 32  # longer strings are text, not codes
+CODE_SHARE = 0.9  # values that must look like codes (a digit, or an @) for a column to count as codes
+MAX_CODE_LENGTH = 64  # longer strings are text, not codes
+EMAIL_LEVELS = (0, 1)  # an address's domain, then its top-level domain
 
 
-def looks_like_codes(values: Iterable[str]) -> bool:
-    """Codes carry digits in nearly every value (zips, phones, ICD-10, SKUs); names and free
-    text mostly do not, and a masked name (``ford ******``) would be noise, not a hierarchy."""
+def code_direction(values: Iterable[Any]) -> str | None:
+    """Which end of a code its hierarchy starts from: ``"start"`` for codes that carry digits in
+    nearly every value (zips, phones, ICD-10, SKUs, URLs), ``"end"`` for e-mail addresses (the
+    domain), None for names and free text, where a masked name (``ford ******``) would be noise."""
     distinct = pd.Series(list(values), dtype=object)
     if distinct.empty or not distinct.map(lambda v: isinstance(v, str)).all():
-        return False
+        return None
     text = distinct.astype(str)
-    if text.str.contains(MASK, regex=False).any() or text.str.len().max() > MAX_CODE_LENGTH:
-        return False
-    return bool(text.str.contains(r"\d").mean() >= CODE_SHARE)
+    if text.str.contains(MASK, regex=False).any():
+        return None
+    short = text.str.len() <= MAX_CODE_LENGTH
+    if (short & text.str.contains("@", regex=False)).mean() >= CODE_SHARE:
+        return "end"
+    return "start" if (short & text.str.contains(r"\d")).mean() >= CODE_SHARE else None
 
 
 def masked(value: str, keep: int) -> str:
@@ -39,34 +45,49 @@ def masked(value: str, keep: int) -> str:
     return value[:keep] + re.sub(_MASKED, MASK, value[keep:])
 
 
-def generalise(counts: pd.Series, min_count: int) -> dict[str, str]:
-    """Rare value -> the longest masked prefix that rare values held by ``min_count`` rows
-    together share; values with no such prefix are left out (they stay in the rare token).
+def generalise(counts: pd.Series, min_count: int, direction: str = "start") -> dict[str, str]:
+    """Rare value -> its most specific label that rare values held by ``min_count`` rows
+    together share; values with no such label are left out (they stay in the rare token).
 
-    ``counts``: rows per rare value. Longest prefixes are formed first, so ``0213*`` is used
-    where five rows share it and the rest fall back to ``021**``, and so on.
+    ``counts``: rows per rare value. Codes (``direction="start"``): the longest prefix first, so
+    ``0213*`` is used where five rows share it and the rest fall back to ``021**``, and so on.
+    E-mail addresses (``"end"``): the domain (``***@gmail.com``), then the top-level domain
+    (``***@***.de``); their local part is a person's name, not a hierarchy.
     """
     pending = counts[counts > 0].copy()
     pending.index = pending.index.astype(str)
     out: dict[str, str] = {}
     longest = int(pending.index.str.len().max()) if len(pending) else 0
-    for keep in range(longest - 1, 0, -1):
+    for level in EMAIL_LEVELS if direction == "end" else range(longest - 1, 0, -1):
         if pending.empty:
             break
-        candidates = pending[pending.index.str.len() > keep]
-        codes = candidates.index.to_series()
-        labels = codes.str[:keep] + codes.str[keep:].str.replace(_MASKED, MASK, regex=True)
-        held = candidates.groupby(labels.to_numpy()).sum()
+        labels = _labels_at(pending.index.to_series(), level, direction).dropna()
+        held = pending[labels.index].groupby(labels.to_numpy()).sum()
         formed = labels[labels.map(held) >= min_count]
         out.update({str(code): str(label) for code, label in formed.items()})
         pending = pending.drop(formed.index)
     return out
 
 
-def generalised_label(value: str, labels: set[str]) -> str | None:
-    """The longest masked prefix of ``value`` among ``labels`` (those learned at fit), if any."""
-    for keep in range(len(value) - 1, 0, -1):
-        label = masked(value, keep)
-        if label in labels:
-            return label
-    return None
+def generalised_label(value: str, labels: set[str], direction: str = "start") -> str | None:
+    """The most specific label of ``value`` among ``labels`` (those learned at fit), if any;
+    the labels are those of ``_labels_at``, one value at a time."""
+    if direction == "end":
+        domain = value.rsplit("@", 1)[1] if "@" in value else ""
+        tld = domain.rsplit(".", 1)[1] if "." in domain else ""
+        candidates = [MASK * 3 + "@" + domain if domain else "", MASK * 3 + "@" + MASK * 3 + "." + tld if tld else ""]
+    else:
+        candidates = [masked(value, keep) for keep in range(len(value) - 1, 0, -1)]
+    return next((label for label in candidates if label and label in labels), None)
+
+
+def _labels_at(codes: pd.Series, level: int, direction: str) -> pd.Series:
+    """Each code's label at one level of generality (NaN: none). Codes: ``level`` characters
+    kept. E-mail addresses: 0 = the domain, 1 = the top-level domain."""
+    if direction == "end":
+        domain = codes.str.extract(r"@([^@]+)$")[0]
+        if level == 0:
+            return MASK * 3 + "@" + domain
+        return MASK * 3 + "@" + MASK * 3 + "." + domain.str.extract(r"\.([^.]+)$")[0]
+    masked_tail = codes.str[level:].str.replace(_MASKED, MASK, regex=True)
+    return (codes.str[:level] + masked_tail).where(codes.str.len() > level)

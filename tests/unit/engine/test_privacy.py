@@ -7,6 +7,7 @@ import string
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from synthpipe.engine import Synthesizer
 
@@ -152,21 +153,47 @@ def test_rare_codes_keep_the_prefix_enough_rows_share() -> None:
     real_by_region = np.log(data["income"]).groupby(data["zip"].str[:3]).mean()
     assert by_region.corr(real_by_region.reindex(by_region.index)) > 0.9
     described = syn.describe()["columns"]["zip"]
-    assert described["protection"]["rare_codes_generalised_to_prefixes"] == len(syn._codecs[0].generalised) > 0
+    assert described["protection"]["rare_codes_generalised"] == len(syn._codecs[0].generalised) > 0
     assert "rare codes as the prefix enough rows share" in described["encoding"]
 
 
 def test_generalisation_falls_back_to_shorter_prefixes_and_can_be_switched_off() -> None:
-    from synthpipe.engine.codecs.prefixes import generalise, looks_like_codes
+    from synthpipe.engine.codecs.prefixes import code_direction, generalise
 
     counts = pd.Series({"02131": 3, "02132": 2, "02141": 2, "02251": 2, "02252": 1, "99999": 4})
     shared = {"02131": "0213*", "02132": "0213*", "02141": "02***", "02251": "02***", "02252": "02***"}
     assert generalise(counts, 5) == shared  # 99999 shares no prefix with 5 rows: it stays rare
-    assert looks_like_codes(["E11.9", "E11.65", "I10"]) and not looks_like_codes(["ford pinto", "ford torino", "amc 5"])
+    assert code_direction(["E11.9", "E11.65", "I10"]) == "start"
+    assert code_direction(["ann.lee@web.de", "bo@gmail.com"]) == "end"
+    assert code_direction(["ford pinto", "ford torino", "amc 5"]) is None
+    emails = pd.Series(
+        {"ann.lee1@gmail.com": 3, "bo.kim2@gmail.com": 2, "cy@web.de": 4, "dee@mail.de": 1, "e@x.org": 1}
+    )
+    assert generalise(emails, 5, "end") == {
+        "ann.lee1@gmail.com": "***@gmail.com",
+        "bo.kim2@gmail.com": "***@gmail.com",
+        "cy@web.de": "***@***.de",
+        "dee@mail.de": "***@***.de",
+    }  # the domain, then the top-level domain; a local part is a name, not a hierarchy
     data = zip_table(n=1500)
     off = Synthesizer(seed=0, max_epochs=2, generalise_rare_codes=False).fit(data)
-    assert off.describe()["columns"]["zip"]["protection"]["rare_codes_generalised_to_prefixes"] is None
+    assert off.describe()["columns"]["zip"]["protection"]["rare_codes_generalised"] is None
     assert not off.sample(500)["zip"].str.contains("*", regex=False).any()
+
+
+def test_rare_email_addresses_keep_their_domain() -> None:
+    """An address held by one person comes back as ***@gmail.com: the domain (held by many) stays,
+    the name does not; an address shared by 5+ rows (a team inbox) is a plain category."""
+    rng = np.random.default_rng(5)
+    n = 2000
+    domains = rng.choice(["gmail.com", "web.de", "shop.co.uk"], n, p=[0.6, 0.3, 0.1])
+    people = [f"user{i}@{d}" for i, d in zip(rng.integers(0, 10**6, n), domains, strict=True)]
+    data = pd.DataFrame({"email": np.where(rng.random(n) < 0.1, "info@shop.co.uk", people), "x": rng.normal(size=n)})
+    syn = Synthesizer(seed=0, max_epochs=5).fit(data)
+    out = syn.sample(2000)["email"]
+    assert set(out) <= {"***@gmail.com", "***@web.de", "***@shop.co.uk", "info@shop.co.uk"}
+    assert out.value_counts(normalize=True)["***@gmail.com"] == pytest.approx(0.54, abs=0.05)
+    assert "domain" in syn.describe()["columns"]["email"]["encoding"]
 
 
 def test_rare_counts_beyond_the_frequent_ones_come_back_as_a_tail() -> None:
