@@ -23,6 +23,7 @@ from synthpipe.engine.codecs import Codec, codec_from_json, codec_to_json
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
+from synthpipe.engine.dependencies import Dependency
 from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.errors import ArtifactError, StoreError
 from synthpipe.stores import Store
@@ -48,6 +49,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "learned": syn._learned,
         "relations": [r.to_json() for r in syn._relations],
         "sums": [s.to_json() for s in syn._sums],
+        "dependencies": [d.to_json() for d in syn._dependencies],
         "training": syn._training,
         "arrow_schema": _schema_text(syn._schema),
         "hidden": syn._net.hidden if syn._net is not None else 0,
@@ -68,6 +70,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._learned = [int(i) for i in body["learned"]]
         syn._relations = [constraints.Relation(str(a), str(b), bool(e)) for a, b, e in body["relations"]]
         syn._sums = [constraints.Sum.from_json(item) for item in body.get("sums", [])]
+        syn._dependencies = [Dependency.from_json(item) for item in body.get("dependencies", [])]
         syn._training = dict(body["training"])
         syn._schema = _schema_from_text(body["arrow_schema"])
         syn._net = _network(weights, int(body["hidden"]), syn)
@@ -164,6 +167,18 @@ def _check_consistency(syn: Synthesizer) -> None:
     if any(not set(s.columns) <= names or s.derived not in s.columns or len(s.parts) < 2 for s in syn._sums):
         raise ArtifactError("a saved sum names a column the model does not have")
     _check_anchors(syn._codecs)
+    _check_dependencies(syn)
+
+
+def _check_dependencies(syn: Synthesizer) -> None:
+    """A dependency maps each of its determinant's tokens to one of the dependent's (or -1)."""
+    learned = {syn._codecs[i].storage.name: syn._codecs[i] for i in syn._learned}
+    for dep in syn._dependencies:
+        determinant, dependent = learned.get(dep.determinant), learned.get(dep.dependent)
+        if determinant is None or dependent is None or determinant is dependent:
+            raise ArtifactError(f"dependency {dep} names a column the model does not learn")
+        if len(dep.mapping) != determinant.n_tokens or not all(-1 <= t < dependent.n_tokens for t in dep.mapping):
+            raise ArtifactError(f"dependency {dep} maps tokens the columns do not have")
 
 
 def _check_anchors(codecs: list[Codec]) -> None:

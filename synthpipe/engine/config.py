@@ -103,7 +103,10 @@ class EngineConfig(BaseModel):
         description="after early stopping, finish fitting the output biases on the training rows' contexts",
     )
     detect_identifiers: bool = Field(True, description="regenerate unique key columns, never learn them")
-    detect_constraints: bool = Field(True, description="find a <= b relations and keep them")
+    detect_constraints: bool = Field(
+        True,
+        description="find relations (a <= b, sums, one column determining another) that hold in every row; keep them",
+    )
     learn_offsets: bool = Field(
         True,
         description=(

@@ -18,13 +18,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from synthpipe.engine import artifact, constraints
+from synthpipe.engine import artifact, constraints, dependencies
 from synthpipe.engine.calibration import calibrate, refit_output_biases
 from synthpipe.engine.codecs import Codec, build_codec
 from synthpipe.engine.codecs.base import evenly_ordered
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec, decode_order, find_anchors
 from synthpipe.engine.config import EngineConfig, make_config
+from synthpipe.engine.dependencies import Dependency
 from synthpipe.engine.frames import to_frame, to_output
 from synthpipe.engine.model import Network, sample_tokens
 from synthpipe.engine.training import TrainSettings, train
@@ -54,6 +55,7 @@ class Synthesizer:
         self._learned: list[int] = []
         self._relations: list[constraints.Relation] = []
         self._sums: list[constraints.Sum] = []
+        self._dependencies: list[Dependency] = []
         self._net: Network | None = None
         self._schema: pa.Schema | None = None
         self._training: dict[str, Any] = {}
@@ -78,6 +80,7 @@ class Synthesizer:
         report("analyze", 1.0)
         self._relations, self._sums = self._detect_relations(frame)
         codes = self._encode(frame)
+        self._dependencies = self._detect_dependencies(codes)
         self._train(codes, deadline, report)
         self._training.update(
             rows_available=available,
@@ -108,6 +111,15 @@ class Synthesizer:
         for b, a in find_anchors(frame, numeric, self.config.constraint_min_rows).items():
             out[b] = OffsetCodec.fit_on(numeric[b], numeric[a], frame, self.config)
         return out
+
+    def _detect_dependencies(self, codes: np.ndarray) -> list[Dependency]:
+        if not self.config.detect_constraints:
+            return []
+        return dependencies.detect(self._tokens_by_column(codes), self._codecs, self.config.constraint_min_rows)
+
+    def _tokens_by_column(self, codes: np.ndarray) -> dict[int, np.ndarray]:
+        """Model tokens per codec index (position streams left out)."""
+        return {i: codes[:, k] for k, (i, fine) in enumerate(self._chain()) if not fine}
 
     def _detect_relations(self, frame: pd.DataFrame) -> tuple[list[constraints.Relation], list[constraints.Sum]]:
         if not self.config.detect_constraints:
@@ -248,6 +260,8 @@ class Synthesizer:
     def _block(self, start: int, size: int, seed: int) -> pd.DataFrame:
         rng = np.random.default_rng([seed, start // BLOCK_ROWS])
         tokens, fine = self._tokens(size, rng)
+        index = {c.storage.name: i for i, c in enumerate(self._codecs)}
+        dependencies.enforce(tokens, self._dependencies, index)
         return self._decode(tokens, fine, rng, start + self._key_offset(seed), size)
 
     def _key_offset(self, seed: int) -> int:
@@ -338,7 +352,9 @@ class Synthesizer:
         return {
             "engine": "autoregressive-mlp",
             "columns": columns,
-            "constraints": [str(r) for r in self._relations] + [str(s) for s in self._sums],
+            "constraints": [str(r) for r in self._relations]
+            + [str(s) for s in self._sums]
+            + [str(d) for d in self._dependencies],
             "training": dict(self._training),
             "settings": self.config.model_dump(),
         }

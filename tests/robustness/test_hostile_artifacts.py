@@ -93,6 +93,15 @@ def rewrite(folder: Path, edit: Callable[[dict[str, Any]], None], *, rehash: boo
     (folder / "model.json").write_text(json.dumps(document))
 
 
+def edited_copy(folder: Path, target: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
+    """A copy of the artifact at ``folder`` with ``edit`` applied (digests recomputed)."""
+    target.mkdir()
+    for name in ("model.json", "weights.npz"):
+        (target / name).write_bytes((folder / name).read_bytes())
+    rewrite(target, edit)
+    return target
+
+
 def test_the_untouched_artifact_loads_and_samples(artifact: Path, watched: Path) -> None:
     assert load(artifact).sample(5).num_rows == 5
 
@@ -231,13 +240,8 @@ def test_an_offset_whose_anchor_cannot_be_decoded_first_is_refused(tmp_path: Pat
         body["columns"][2]["params"]["anchor"] = "shipped"
 
     for edit in (constant_anchor, cycle):
-        copy = tmp_path / edit.__name__
-        copy.mkdir()
-        for name in ("model.json", "weights.npz"):
-            (copy / name).write_bytes((folder / name).read_bytes())
-        rewrite(copy, edit)
         with pytest.raises(ArtifactError, match="anchored"):
-            load(copy)
+            load(edited_copy(folder, tmp_path / edit.__name__, edit))
 
 
 def test_the_watch_itself_sees_an_unpickle(tmp_path: Path) -> None:
@@ -249,3 +253,24 @@ def test_the_watch_itself_sees_an_unpickle(tmp_path: Path) -> None:
     finally:
         _watch["on"] = False
     assert "pickle.find_class" in _watch["seen"] and marker.exists()
+
+
+def test_a_dependency_mapping_to_tokens_the_column_lacks_is_refused(tmp_path: Path, watched: Path) -> None:
+    """A dependency's mapping indexes the dependent's tokens at sampling: an edited mapping that
+    points past them (or names a column the model does not learn) is refused on load."""
+    rng = np.random.default_rng(0)
+    city = rng.choice(["Berlin", "Paris", "Rome"], 300)
+    frame = pd.DataFrame({"city": city, "country": [{"Berlin": "DE", "Paris": "FR", "Rome": "IT"}[c] for c in city]})
+    folder = tmp_path / "dependency_model"
+    Synthesizer(seed=0, max_epochs=1).fit(frame).save(str(folder))
+    load(folder)
+
+    def past_the_tokens(body: dict[str, Any]) -> None:
+        body["dependencies"][0][2][0] = 99
+
+    def unknown_column(body: dict[str, Any]) -> None:
+        body["dependencies"][0][1] = "nowhere"
+
+    for edit in (past_the_tokens, unknown_column):
+        with pytest.raises(ArtifactError, match="dependency"):
+            load(edited_copy(folder, tmp_path / edit.__name__, edit))

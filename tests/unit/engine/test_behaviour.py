@@ -262,3 +262,38 @@ def test_a_calendar_date_mended_against_a_timestamp_stays_on_its_grid() -> None:
     assert "billing_month <= ordered_at" in syn.describe()["constraints"]
     out = syn.sample(4000)
     assert (out["billing_month"].dt.day == 1).all() and (out["billing_month"] <= out["ordered_at"]).all()
+
+
+def test_a_column_that_one_other_determines_keeps_it_in_every_row(tmp_path) -> None:
+    """Every city lies in one country, every product in one category at one list price: drawn
+    freely, 0.9% of rows put a city in another country and 3.3% a product in another category.
+    """
+    rng = np.random.default_rng(13)
+    n = 5000
+    places = {"Berlin": "DE", "Hamburg": "DE", "Munich": "DE", "Paris": "FR", "Lyon": "FR", "Rome": "IT"}
+    city = rng.choice(list(places), n, p=[0.2, 0.15, 0.15, 0.2, 0.1, 0.2])
+    products = {
+        f"P{i:02d}": (rng.choice(["toys", "books", "food"]), float(rng.choice([4.99, 9.99, 19.99]))) for i in range(40)
+    }
+    product = rng.choice(list(products), n)
+    data = pd.DataFrame(
+        {
+            "country": [places[c] for c in city],
+            "amount": rng.lognormal(3, 1, n).round(2),
+            "city": city,
+            "product": product,
+            "category": [products[p][0] for p in product],
+            "list_price": [products[p][1] for p in product],
+        }
+    )
+    syn = Synthesizer(seed=0).fit(data)
+    assert {"city determines country", "product determines category", "product determines list_price"} <= set(
+        syn.describe()["constraints"]
+    )
+    syn.save(tmp_path / "model")
+    out = Synthesizer.load(tmp_path / "model").sample(5000)
+    assert out.equals(syn.sample(5000))
+    assert (out["country"] == out["city"].map(places)).all()
+    assert (out["category"] == out["product"].map(lambda p: products[p][0])).all()
+    assert (out["list_price"] == out["product"].map(lambda p: products[p][1])).all()
+    assert out["city"].value_counts(normalize=True)["Berlin"] == pytest.approx(0.2, abs=0.03)
