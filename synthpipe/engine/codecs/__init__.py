@@ -33,7 +33,7 @@ def build_codec(series: pd.Series, cfg: EngineConfig) -> Codec:
     if storage.logical == "null" or series.isna().all():
         return NullCodec(storage)
     if cfg.detect_identifiers and looks_like_identifier(series, storage):
-        return IdentifierCodec.fit(series, storage)
+        return IdentifierCodec.fit(series, storage, cfg.rare_category_min_count)
     if storage.logical in _NUMERIC_LOGICALS:
         return NumericCodec.fit(series, storage, cfg)
     return CategoricalCodec.fit(series, storage, cfg)

@@ -6,6 +6,8 @@ UUID layout, alphabet and length) and are unique within one ``sample`` call:
 - integers and ``<prefix><digits><suffix>`` strings continue after the largest real number,
   so they can never equal a real key;
 - UUIDs are drawn at random (collisions are astronomically unlikely);
+- e-mail addresses get a fresh local part (as below) at a real domain held by enough rows in the
+  real shares; rarer domains (a family's own) are replaced by the reserved ``example.com``;
 - other strings keep their common prefix, any character every key has at the same place (the
   dashes of ``AB12-CD34``) and their alphabet (hex stays hex), and fill the rest with a seeded
   bijection of the row index whose every character changes from one key to the next, so fresh
@@ -32,6 +34,8 @@ _NUMBERED = re.compile(r"^(\D*?)(\d+)(\D*)$")
 MAX_NUMBER_DIGITS = 18  # a numbered key counts on in int64; longer digit runs (IBANs, card numbers) are free-form
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _HEX = (string.digits + "abcdef", string.digits + "ABCDEF")
+_EMAIL = re.compile(r"^([^@\s]+)@([^@\s]+\.[^@\s]+)$")
+FALLBACK_DOMAIN = "example.com"  # reserved for examples (RFC 2606): stands in for domains too rare to show
 _GOLDEN = 0x9E3779B97F4A7C15  # splitmix64's increment: spreads salts over the 64-bit space
 
 
@@ -60,10 +64,11 @@ class IdentifierCodec(Codec):
         self.fmt = fmt
 
     @classmethod
-    def fit(cls, series: pd.Series, storage: StorageType) -> IdentifierCodec:
+    def fit(cls, series: pd.Series, storage: StorageType, min_count: int = 5) -> IdentifierCodec:
+        """``min_count``: rows a part shared by many keys (an e-mail domain) needs to be shown."""
         if storage.logical == "int":
             return cls(storage, {"style": "integer", "next": int(series.max()) + 1})
-        return cls(storage, _string_format(series.astype(str)))
+        return cls(storage, _string_format(series.astype(str), min_count))
 
     @property
     def n_tokens(self) -> int:
@@ -81,8 +86,10 @@ class IdentifierCodec(Codec):
             values = self._numbered(index)
         elif style == "uuid":
             values = self._uuids(tokens.size, rng)
+        elif style == "email":
+            values = self._emails(index)
         else:
-            values = self._scrambled(index)
+            values = _scrambled(self.fmt, index)
         return restore_labels(np.asarray(values, dtype=object), self.storage)
 
     def _integers(self, index: np.ndarray) -> np.ndarray:
@@ -113,18 +120,13 @@ class IdentifierCodec(Codec):
             out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
         return [u.upper() for u in out] if self.fmt.get("upper") else out
 
-    def _scrambled(self, index: np.ndarray) -> list[str]:
+    def _emails(self, index: np.ndarray) -> list[str]:
+        """A fresh local part per row at a domain drawn (by a hash of the row) in the real shares."""
         f = self.fmt
-        chars = np.array(list(str(f["alphabet"])))
-        literals = {int(k): str(v) for k, v in f.get("literals", {}).items()}
-        length = int(f["length"])
-        free = _scrambled_digits((index + int(f["offset"])).astype(np.int64), chars.size, length - len(literals))
-        places = np.empty((index.size, length), dtype="<U1")
-        drawn = iter(free.T)
-        for position in range(length):
-            places[:, position] = literals[position] if position in literals else chars[next(drawn)]
-        keys = places.view(f"<U{length}").ravel()  # one string per row, without a Python loop
-        return np.char.add(str(f.get("prefix", "")), keys).tolist()
+        local = np.asarray(_scrambled(f["local"], index), dtype=object)
+        uniform = _hash(index, 1) / float(2**63)
+        pick = np.minimum(np.searchsorted(np.cumsum(f["shares"]), uniform, side="right"), len(f["domains"]) - 1)
+        return (local + "@" + np.asarray(f["domains"], dtype=object)[pick]).tolist()
 
     def params(self) -> dict[str, Any]:
         return {"fmt": self.fmt}
@@ -150,10 +152,28 @@ def _int_limit(dtype: str) -> int:
         return int(np.iinfo(np.int64).max)
 
 
-def _string_format(text: pd.Series) -> dict[str, Any]:
-    """Recognise numbered keys and UUIDs; fall back to the alphabet and typical length."""
+def _scrambled(f: dict[str, Any], index: np.ndarray) -> list[str]:
+    """Free-form keys of layout ``f`` (see ``_alphabet_format``), one per row index."""
+    chars = np.array(list(str(f["alphabet"])))
+    literals = {int(k): str(v) for k, v in f.get("literals", {}).items()}
+    length = int(f["length"])
+    free = _scrambled_digits((index + int(f["offset"])).astype(np.int64), chars.size, length - len(literals))
+    places = np.empty((index.size, length), dtype="<U1")
+    drawn = iter(free.T)
+    for position in range(length):
+        places[:, position] = literals[position] if position in literals else chars[next(drawn)]
+    keys = places.view(f"<U{length}").ravel()  # one string per row, without a Python loop
+    return np.char.add(str(f.get("prefix", "")), keys).tolist()
+
+
+def _string_format(text: pd.Series, min_count: int) -> dict[str, Any]:
+    """Recognise numbered keys, UUIDs and e-mail addresses; fall back to the alphabet and
+    typical length."""
     if text.str.match(_UUID).all():
         return {"style": "uuid", "upper": bool(text.str.upper().eq(text).all())}
+    address = text.str.extract(_EMAIL)
+    if address.notna().all().all():
+        return _email_format(pd.Series(address[0], name=text.name), address[1].str.lower(), min_count)
     parts = text.str.extract(_NUMBERED)
     widths = parts[1].str.len()
     numbered = parts.notna().all().all() and parts[0].nunique() == 1 and parts[2].nunique() == 1
@@ -167,6 +187,21 @@ def _string_format(text: pd.Series) -> dict[str, Any]:
             "next": int(parts[1].astype("int64").max()) + 1,
         }
     return _alphabet_format(text)
+
+
+def _email_format(local: pd.Series, domain: pd.Series, min_count: int) -> dict[str, Any]:
+    """Local parts as free-form keys; domains held by ``min_count`` rows with their shares, the
+    rest as one share of ``FALLBACK_DOMAIN``."""
+    counts = domain.value_counts()
+    kept = counts[counts >= min_count]
+    shares = (kept / len(domain)).tolist()
+    rest = 1.0 - sum(shares)
+    return {
+        "style": "email",
+        "local": _alphabet_format(local),
+        "domains": [str(d) for d in kept.index] + [FALLBACK_DOMAIN] * (rest > 1e-12),
+        "shares": shares + [rest] * (rest > 1e-12),
+    }
 
 
 def _alphabet_format(text: pd.Series) -> dict[str, Any]:

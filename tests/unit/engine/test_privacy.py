@@ -96,6 +96,25 @@ def test_only_rare_categories_are_merged_even_with_thousands_of_them() -> None:
     assert entry["protection"]["rare_categories_merged"] == 100
 
 
+def test_unique_email_addresses_are_fresh_addresses_at_real_domains() -> None:
+    """A fresh local part at a domain drawn in the real shares; a domain held by fewer than 5 rows
+    (a family's own) is never shown: example.com stands in for it. Before: userpfwg9upbmrr9y1hpe9."""
+    rng = np.random.default_rng(6)
+    n = 3000
+    domains = rng.choice(["gmail.com", "web.de", "gmx.de"], n, p=[0.5, 0.3, 0.2])
+    emails = [f"user{i}.{rng.integers(0, 10**6)}@{d}" for i, d in enumerate(domains)]
+    emails[:3] = ["ann@smith-family.org", "bob@smith-family.org", "cy@smith-family.org"]
+    data = pd.DataFrame({"email": emails, "x": rng.normal(size=n)})
+    syn = Synthesizer(seed=0, max_epochs=2).fit(data)
+    out = pd.concat([syn.sample(6000)["email"], syn.sample(500, seed=3)["email"]], ignore_index=True)
+    assert syn.describe()["columns"]["email"]["format"] == "email"
+    assert out.is_unique and not out.isin(data["email"]).any()
+    assert out.str.fullmatch(r"[a-z0-9]+@(gmail\.com|web\.de|gmx\.de|example\.com)").all()
+    shares = out.str.split("@").str[1].value_counts(normalize=True)
+    assert shares["gmail.com"] == pytest.approx(0.5, abs=0.03) and shares["gmx.de"] == pytest.approx(0.2, abs=0.03)
+    assert not out.str.contains("smith-family").any()
+
+
 def test_keys_with_long_digit_runs_stay_digits() -> None:
     """IBANs (DE + 20 digits) overflowed int64 as numbered keys and crashed fit; digit-only
     free-form keys came back with hex letters in them."""
