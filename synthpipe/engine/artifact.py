@@ -25,6 +25,7 @@ from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.dependencies import Dependency
 from synthpipe.engine.model import Network, autoregressive_mask
+from synthpipe.engine.spans import Span
 from synthpipe.errors import ArtifactError, StoreError
 from synthpipe.stores import Store
 
@@ -50,6 +51,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "relations": [r.to_json() for r in syn._relations],
         "sums": [s.to_json() for s in syn._sums],
         "dependencies": [d.to_json() for d in syn._dependencies],
+        "spans": [s.to_json() for s in syn._spans],
         "training": syn._training,
         "arrow_schema": _schema_text(syn._schema),
         "hidden": syn._net.hidden if syn._net is not None else 0,
@@ -71,6 +73,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._relations = [constraints.Relation(str(a), str(b), bool(e)) for a, b, e in body["relations"]]
         syn._sums = [constraints.Sum.from_json(item) for item in body.get("sums", [])]
         syn._dependencies = [Dependency.from_json(item) for item in body.get("dependencies", [])]
+        syn._spans = [Span.from_json(item) for item in body.get("spans", [])]
         syn._training = dict(body["training"])
         syn._schema = _schema_from_text(body["arrow_schema"])
         syn._net = _network(weights, int(body["hidden"]), syn)
@@ -166,6 +169,9 @@ def _check_consistency(syn: Synthesizer) -> None:
         raise ArtifactError("a saved relation names a column the model does not have")
     if any(not set(s.columns) <= names or s.derived not in s.columns or len(s.parts) < 2 for s in syn._sums):
         raise ArtifactError("a saved sum names a column the model does not have")
+    decoded = {c.storage.name for c in syn._codecs if isinstance(c, NumericCodec) and c.n_tokens >= 2}
+    if any(not {s.result, s.start, s.end} <= decoded for s in syn._spans):
+        raise ArtifactError("a saved span names a column the model does not decode as a number or date")
     _check_anchors(syn._codecs)
     _check_dependencies(syn)
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from synthpipe.engine import artifact, constraints, dependencies
+from synthpipe.engine import artifact, constraints, dependencies, spans
 from synthpipe.engine.calibration import calibrate, refit_output_biases
 from synthpipe.engine.codecs import Codec, build_codec
 from synthpipe.engine.codecs.base import evenly_ordered
@@ -56,6 +56,7 @@ class Synthesizer:
         self._relations: list[constraints.Relation] = []
         self._sums: list[constraints.Sum] = []
         self._dependencies: list[Dependency] = []
+        self._spans: list[spans.Span] = []
         self._net: Network | None = None
         self._schema: pa.Schema | None = None
         self._training: dict[str, Any] = {}
@@ -78,7 +79,7 @@ class Synthesizer:
         self._schema = schema
         self._learned = [i for i, c in enumerate(self._codecs) if c.n_tokens >= 2]
         report("analyze", 1.0)
-        self._relations, self._sums = self._detect_relations(frame)
+        self._detect_relations(frame)
         codes = self._encode(frame)
         self._dependencies = self._detect_dependencies(codes)
         self._train(codes, deadline, report)
@@ -121,14 +122,22 @@ class Synthesizer:
         """Model tokens per codec index (position streams left out)."""
         return {i: codes[:, k] for k, (i, fine) in enumerate(self._chain()) if not fine}
 
-    def _detect_relations(self, frame: pd.DataFrame) -> tuple[list[constraints.Relation], list[constraints.Sum]]:
+    def _detect_relations(self, frame: pd.DataFrame) -> None:
+        """Relations, sums (constraints.py) and spans (spans.py) that hold in every training row."""
+        self._relations, self._sums, self._spans = [], [], []
         if not self.config.detect_constraints:
-            return [], []
+            return
         numeric = [c for c in self._codecs if isinstance(c, NumericCodec) and c.n_tokens >= 2]
         views = {c.storage.name: c.numeric_view(frame[c.storage.name]) for c in numeric}
         domains = {c.storage.name: c.domain for c in numeric}
         min_rows = self.config.constraint_min_rows
-        return constraints.detect(views, domains, min_rows), constraints.detect_sums(views, domains, min_rows)
+        self._relations = constraints.detect(views, domains, min_rows)
+        self._sums = constraints.detect_sums(views, domains, min_rows)
+        dates = [
+            c for c in self._codecs if isinstance(c, NumericCodec) and c.domain == "time" and c.storage.name in views
+        ]
+        counts = {n: v for n, v in views.items() if domains[n] == "number" and _whole(v)}
+        self._spans = spans.detect({c.storage.name: views[c.storage.name] for c in dates}, counts, min_rows)
 
     def _chain(self) -> list[tuple[int, bool]]:
         """The model's columns in order: (codec index, is its position stream). A binned number's
@@ -316,6 +325,7 @@ class Synthesizer:
                 toks = tokens.get(i, np.zeros(size, dtype=np.int32))
                 columns[name] = codec.decode(toks, rng, start).reset_index(drop=True)
         constraints.repair(numbers, self._relations, quanta, self._sums, snaps, signs)
+        spans.recompute(numbers, self._spans)  # after repair: the dates are final
         for codec in self._codecs:
             name = codec.storage.name
             if name in numbers and isinstance(codec, NumericCodec):
@@ -354,10 +364,16 @@ class Synthesizer:
             "columns": columns,
             "constraints": [str(r) for r in self._relations]
             + [str(s) for s in self._sums]
-            + [str(d) for d in self._dependencies],
+            + [str(d) for d in self._dependencies]
+            + [str(s) for s in self._spans],
             "training": dict(self._training),
             "settings": self.config.model_dump(),
         }
+
+
+def _whole(values: np.ndarray) -> bool:
+    finite = values[np.isfinite(values)]
+    return bool(finite.size) and bool(np.all(finite == np.round(finite)))
 
 
 def training_sample(rows: int, limit: int, seed: int) -> np.ndarray | None:

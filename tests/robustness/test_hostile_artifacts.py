@@ -274,3 +274,22 @@ def test_a_dependency_mapping_to_tokens_the_column_lacks_is_refused(tmp_path: Pa
     for edit in (past_the_tokens, unknown_column):
         with pytest.raises(ArtifactError, match="dependency"):
             load(edited_copy(folder, tmp_path / edit.__name__, edit))
+
+
+def test_a_span_with_an_unknown_unit_or_column_is_refused(tmp_path: Path, watched: Path) -> None:
+    days = pd.Timestamp("2023-01-01") + pd.to_timedelta(np.arange(300) % 200, unit="D")
+    later = days + pd.to_timedelta(np.arange(300) % 40 + 1, unit="D")
+    frame = pd.DataFrame({"start": days, "end": later, "nights": (later - days).days})
+    folder = tmp_path / "span_model"
+    Synthesizer(seed=0, max_epochs=1).fit(frame).save(str(folder))
+    load(folder)
+
+    def unknown_unit(body: dict[str, Any]) -> None:
+        body["spans"][0][3] = "fortnights"
+
+    def unknown_column(body: dict[str, Any]) -> None:
+        body["spans"][0][1] = "nowhere"
+
+    for edit in (unknown_unit, unknown_column):
+        with pytest.raises(ArtifactError):
+            load(edited_copy(folder, tmp_path / edit.__name__, edit))
