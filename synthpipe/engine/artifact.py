@@ -24,6 +24,7 @@ from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.dependencies import Dependency
+from synthpipe.engine.formulas import Formula
 from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.engine.spans import Span
 from synthpipe.errors import ArtifactError, StoreError
@@ -52,6 +53,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "sums": [s.to_json() for s in syn._sums],
         "dependencies": [d.to_json() for d in syn._dependencies],
         "spans": [s.to_json() for s in syn._spans],
+        "formulas": [f.to_json() for f in syn._formulas],
         "training": syn._training,
         "arrow_schema": _schema_text(syn._schema),
         "hidden": syn._net.hidden if syn._net is not None else 0,
@@ -74,6 +76,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._sums = [constraints.Sum.from_json(item) for item in body.get("sums", [])]
         syn._dependencies = [Dependency.from_json(item) for item in body.get("dependencies", [])]
         syn._spans = [Span.from_json(item) for item in body.get("spans", [])]
+        syn._formulas = [Formula.from_json(item) for item in body.get("formulas", [])]
         syn._training = dict(body["training"])
         syn._schema = _schema_from_text(body["arrow_schema"])
         syn._net = _network(weights, int(body["hidden"]), syn)
@@ -172,6 +175,8 @@ def _check_consistency(syn: Synthesizer) -> None:
     decoded = {c.storage.name for c in syn._codecs if isinstance(c, NumericCodec) and c.n_tokens >= 2}
     if any(not {s.result, s.start, s.end} <= decoded for s in syn._spans):
         raise ArtifactError("a saved span names a column the model does not decode as a number or date")
+    if any(not {f.result, f.left, f.right} <= decoded for f in syn._formulas):
+        raise ArtifactError("a saved formula names a column the model does not decode as a number")
     _check_anchors(syn._codecs)
     _check_dependencies(syn)
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from synthpipe.engine import artifact, constraints, dependencies, spans
+from synthpipe.engine import artifact, constraints, dependencies, formulas, spans
 from synthpipe.engine.calibration import calibrate, refit_output_biases
 from synthpipe.engine.codecs import Codec, build_codec
 from synthpipe.engine.codecs.base import evenly_ordered
@@ -57,6 +57,7 @@ class Synthesizer:
         self._sums: list[constraints.Sum] = []
         self._dependencies: list[Dependency] = []
         self._spans: list[spans.Span] = []
+        self._formulas: list[formulas.Formula] = []
         self._net: Network | None = None
         self._schema: pa.Schema | None = None
         self._training: dict[str, Any] = {}
@@ -124,7 +125,7 @@ class Synthesizer:
 
     def _detect_relations(self, frame: pd.DataFrame) -> None:
         """Relations, sums (constraints.py) and spans (spans.py) that hold in every training row."""
-        self._relations, self._sums, self._spans = [], [], []
+        self._relations, self._sums, self._spans, self._formulas = [], [], [], []
         if not self.config.detect_constraints:
             return
         numeric = [c for c in self._codecs if isinstance(c, NumericCodec) and c.n_tokens >= 2]
@@ -138,6 +139,9 @@ class Synthesizer:
         ]
         counts = {n: v for n, v in views.items() if domains[n] == "number" and _whole(v)}
         self._spans = spans.detect({c.storage.name: views[c.storage.name] for c in dates}, counts, min_rows)
+        amounts = {c.storage.name: c.p.decimals for c in numeric if c.domain == "number"}
+        derived = {s.derived for s in self._sums} | {s.result for s in self._spans}
+        self._formulas = formulas.detect({n: views[n] for n in amounts}, amounts, derived, min_rows)
 
     def _chain(self) -> list[tuple[int, bool]]:
         """The model's columns in order: (codec index, is its position stream). A binned number's
@@ -326,6 +330,7 @@ class Synthesizer:
                 columns[name] = codec.decode(toks, rng, start).reset_index(drop=True)
         constraints.repair(numbers, self._relations, quanta, self._sums, snaps, signs)
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
+        formulas.recompute(numbers, self._formulas)
         for codec in self._codecs:
             name = codec.storage.name
             if name in numbers and isinstance(codec, NumericCodec):
@@ -365,7 +370,8 @@ class Synthesizer:
             "constraints": [str(r) for r in self._relations]
             + [str(s) for s in self._sums]
             + [str(d) for d in self._dependencies]
-            + [str(s) for s in self._spans],
+            + [str(s) for s in self._spans]
+            + [str(f) for f in self._formulas],
             "training": dict(self._training),
             "settings": self.config.model_dump(),
         }

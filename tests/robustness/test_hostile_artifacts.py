@@ -293,3 +293,22 @@ def test_a_span_with_an_unknown_unit_or_column_is_refused(tmp_path: Path, watche
     for edit in (unknown_unit, unknown_column):
         with pytest.raises(ArtifactError):
             load(edited_copy(folder, tmp_path / edit.__name__, edit))
+
+
+def test_a_formula_with_an_unknown_operation_or_column_is_refused(tmp_path: Path, watched: Path) -> None:
+    rng = np.random.default_rng(0)
+    quantity, price = rng.integers(1, 9, 300), np.round(rng.uniform(1, 50, 300), 2)
+    frame = pd.DataFrame({"quantity": quantity, "price": price, "total": np.round(quantity * price, 2)})
+    folder = tmp_path / "formula_model"
+    Synthesizer(seed=0, max_epochs=1).fit(frame).save(str(folder))
+    load(folder)
+
+    def unknown_operation(body: dict[str, Any]) -> None:
+        body["formulas"][0][2] = "__import__('os').system('true')"
+
+    def unknown_column(body: dict[str, Any]) -> None:
+        body["formulas"][0][1] = "nowhere"
+
+    for edit in (unknown_operation, unknown_column):
+        with pytest.raises(ArtifactError):
+            load(edited_copy(folder, tmp_path / edit.__name__, edit))
