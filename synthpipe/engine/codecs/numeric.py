@@ -559,8 +559,9 @@ def _tail_shapes(finite: np.ndarray, clip: list[float]) -> list[float]:
     """
     out = []
     for excess in (clip[0] - finite[finite < clip[0]], finite[finite > clip[1]] - clip[1]):
-        var = float(np.var(excess)) if excess.size >= 3 else 0.0
-        mean = float(np.mean(excess)) if excess.size else 0.0
+        unit = float(np.max(excess)) if excess.size else 0.0  # scale-free: 1e300s do not overflow
+        var = float(np.var(excess / unit)) if excess.size >= 3 and unit > 0 else 0.0
+        mean = float(np.mean(excess / unit)) if var > 0 else 0.0
         out.append(float(np.clip(0.5 * (1 - mean**2 / var), -0.5, 0.5)) if var > 0 else 0.0)
     return out
 
@@ -631,10 +632,16 @@ def _tail_shares(finite: np.ndarray, clip: list[float], inner: list[float]) -> l
 
 
 def _decimals(finite: np.ndarray) -> int | None:
-    """Smallest number of decimals that represents every value (None: keep full precision)."""
+    """Smallest number of decimals that represents every value (None: keep full precision).
+
+    The tolerance is absolute (1e-6 of the last place) or a few float64 ulps, never relative:
+    with a relative one, cents on amounts of a million fell below it and 1,234,567.89 came back
+    as 1,234,568.
+    """
     sample = finite[:: max(1, finite.size // 20_000)]
     for places in range(0, 7):
         scaled = sample * 10**places
-        if np.all(np.abs(scaled - np.rint(scaled)) < 1e-6 * np.maximum(1, np.abs(scaled))):
+        tolerance = np.maximum(1e-6, 64 * np.finfo(np.float64).eps * np.abs(scaled))
+        if np.all(np.abs(scaled - np.rint(scaled)) <= tolerance):
             return places
     return None

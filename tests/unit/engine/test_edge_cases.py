@@ -25,6 +25,7 @@ CASES = {
     "infinities": pd.DataFrame({"x": [np.inf, -np.inf, 1.0] * 20}),
     "float16": pd.DataFrame({"x": np.arange(60, dtype="float16")}),
     "int_categories": pd.DataFrame({"x": pd.Categorical([1, 2, 3] * 20)}),
+    "huge_floats": pd.DataFrame({"x": np.random.default_rng(0).normal(size=60) * 1e300}),  # tails overflowed
 }
 
 
@@ -122,3 +123,16 @@ def test_an_arrow_stream_is_fitted_as_a_table() -> None:
     out = syn.sample(20)
     assert isinstance(out, pa.Table) and out.schema == table.schema
     assert Synthesizer(seed=0, max_epochs=2).fit(table).sample(20).equals(out)
+
+
+@pytest.mark.parametrize("magnitude", [1e3, 1e6, 1e11])
+def test_cents_are_kept_on_large_amounts(magnitude: float) -> None:
+    """Decimals were found with a relative tolerance, so cents on amounts of a million fell below
+    it and 1,234,567.89 came back as 1,234,568."""
+    rng = np.random.default_rng(1)
+    amounts = np.round(rng.uniform(0.5, 1, 1000) * magnitude, 2)
+    syn = Synthesizer(seed=0, max_epochs=2).fit(pd.DataFrame({"amount": amounts}))
+    out = syn.sample(1000)["amount"].to_numpy()
+    cents = np.round(out * 100)
+    assert np.allclose(out * 100, cents, rtol=0, atol=1e-6 * max(1.0, magnitude))  # on the cent grid
+    assert (cents % 100 != 0).mean() > 0.95  # and not rounded to whole units
