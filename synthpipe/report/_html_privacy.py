@@ -108,6 +108,21 @@ def _value(v: Any) -> str:
     return str(v)
 
 
+SHOWN_CHARS = 400  # a cell shows this much; a longer list (94 dependencies of a 70-column table) says how many more
+
+
+def _shortened(v: Any) -> str:
+    text = _value(v)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    if not isinstance(v, list):
+        return text[:SHOWN_CHARS] + " ... (all in the JSON report)"
+    shown = 0
+    while len(_value(v[: shown + 1])) <= SHOWN_CHARS:
+        shown += 1
+    return f"{_value(v[:shown])} ... and {len(v) - shown} more (all in the JSON report)"
+
+
 def _filter_sentence(f: dict[str, Any]) -> str:
     """The privacy-filter summary of :func:`synthpipe.privacy.apply_filters` in one sentence."""
     if not f.get("enabled", True):
@@ -128,11 +143,11 @@ def _protection_rows(protections: dict[str, Any]) -> list[tuple[str, str]]:
     for key, v in protections.items():
         if isinstance(v, dict) and "dropped" in v and "rows_in" in v:
             rows.append((f"{key} (privacy filters)", _filter_sentence(v)))
-            rows.append((f"{key} settings", _value(v.get("settings", {}))))
+            rows.append((f"{key} settings", _shortened(v.get("settings", {}))))
         elif isinstance(v, dict):
-            rows += [(f"{key}: {k}", _value(x)) for k, x in v.items() if k != "columns"]
+            rows += [(f"{key}: {k}", _shortened(x)) for k, x in v.items() if k != "columns"]
         else:
-            rows.append((key, _value(v)))
+            rows.append((key, _shortened(v)))
     return rows
 
 
@@ -161,6 +176,6 @@ def protections(p: Privacy) -> str:
     rows = _protection_rows(p.protections)
     if not rows:
         return '<div class="card muted">No protections were reported for this run.</div>'
-    body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v[:400])}</td></tr>" for k, v in rows[:40])
+    body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows[:40])
     table = f"<table><tr><th>Protection</th><th>Effect</th></tr>{body}</table>"
     return f'<div class="card">{table}</div>{_per_column(p.protections)}'

@@ -76,3 +76,16 @@ def test_per_column_table_says_how_each_learned_column_was_modelled(frames: dict
     ).to_html()
     assert "learned: offset from ordered_at in days: exact values" in html
     assert "regenerated, not learned" in html and "gross == net + tax" in html
+
+
+def test_a_long_constraint_list_is_cut_in_the_html_and_kept_whole_in_the_json(frames: dict[str, pd.DataFrame]) -> None:
+    """A 70-column table had 94 dependencies: the page shows what fits in a cell and says how many more."""
+    constraints = [f"type{i} determines kind{i}" for i in range(94)]
+    report = evaluate(
+        real=frames["train"], synthetic=frames["train"].iloc[:300], protections={"engine": {"constraints": constraints}}
+    )
+    html = report.to_html()
+    assert "type0 determines kind0" in html and "type93 determines kind93" not in html
+    shown = len(re.findall(r"type(\d+) determines kind\1\b", html))
+    assert 10 < shown < 30 and f"and {94 - shown} more (all in the JSON report)" in html
+    assert report.privacy.protections["engine"]["constraints"] == constraints
