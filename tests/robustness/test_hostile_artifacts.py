@@ -102,6 +102,15 @@ def edited_copy(folder: Path, target: Path, edit: Callable[[dict[str, Any]], Non
     return target
 
 
+def assert_edits_refused(
+    folder: Path, tmp_path: Path, edits: list[Callable[[dict[str, Any]], None]], match: str | None = None
+) -> None:
+    """Each edit, applied to its own copy of the artifact at ``folder``, makes loading refuse it."""
+    for edit in edits:
+        with pytest.raises(ArtifactError, match=match):
+            load(edited_copy(folder, tmp_path / edit.__name__, edit))
+
+
 def test_the_untouched_artifact_loads_and_samples(artifact: Path, watched: Path) -> None:
     assert load(artifact).sample(5).num_rows == 5
 
@@ -239,9 +248,7 @@ def test_an_offset_whose_anchor_cannot_be_decoded_first_is_refused(tmp_path: Pat
         body["columns"][1]["params"]["anchor"] = "delivered"
         body["columns"][2]["params"]["anchor"] = "shipped"
 
-    for edit in (constant_anchor, cycle):
-        with pytest.raises(ArtifactError, match="anchored"):
-            load(edited_copy(folder, tmp_path / edit.__name__, edit))
+    assert_edits_refused(folder, tmp_path, [constant_anchor, cycle], match="anchored")
 
 
 def test_the_watch_itself_sees_an_unpickle(tmp_path: Path) -> None:
@@ -271,9 +278,7 @@ def test_a_dependency_mapping_to_tokens_the_column_lacks_is_refused(tmp_path: Pa
     def unknown_column(body: dict[str, Any]) -> None:
         body["dependencies"][0][1] = "nowhere"
 
-    for edit in (past_the_tokens, unknown_column):
-        with pytest.raises(ArtifactError, match="dependency"):
-            load(edited_copy(folder, tmp_path / edit.__name__, edit))
+    assert_edits_refused(folder, tmp_path, [past_the_tokens, unknown_column], match="dependency")
 
 
 def test_a_span_with_an_unknown_unit_or_column_is_refused(tmp_path: Path, watched: Path) -> None:
@@ -290,9 +295,7 @@ def test_a_span_with_an_unknown_unit_or_column_is_refused(tmp_path: Path, watche
     def unknown_column(body: dict[str, Any]) -> None:
         body["spans"][0][1] = "nowhere"
 
-    for edit in (unknown_unit, unknown_column):
-        with pytest.raises(ArtifactError):
-            load(edited_copy(folder, tmp_path / edit.__name__, edit))
+    assert_edits_refused(folder, tmp_path, [unknown_unit, unknown_column])
 
 
 def test_a_formula_with_an_unknown_operation_or_column_is_refused(tmp_path: Path, watched: Path) -> None:
@@ -309,6 +312,4 @@ def test_a_formula_with_an_unknown_operation_or_column_is_refused(tmp_path: Path
     def unknown_column(body: dict[str, Any]) -> None:
         body["formulas"][0][1] = "nowhere"
 
-    for edit in (unknown_operation, unknown_column):
-        with pytest.raises(ArtifactError):
-            load(edited_copy(folder, tmp_path / edit.__name__, edit))
+    assert_edits_refused(folder, tmp_path, [unknown_operation, unknown_column])

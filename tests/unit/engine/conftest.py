@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -58,6 +59,15 @@ def mixed_frame(n: int = 1500, seed: int = 0) -> pd.DataFrame:
 def _name(i: int) -> str:
     """A person's name (letters only: values with digits would be codes, generalised by prefix)."""
     return "person " + "abcdefghij"[i // 10] + "abcdefghij"[i % 10]
+
+
+def sampled_after_save_and_load(syn: Synthesizer, rows: int, folder: Path) -> pd.DataFrame:
+    """``rows`` sampled from ``syn`` saved to ``folder`` and loaded again: they must equal the
+    fitted model's own rows (determinism across save/load), and the test checks them."""
+    syn.save(folder)
+    out = Synthesizer.load(folder).sample(rows)
+    assert out.equals(syn.sample(rows))
+    return out
 
 
 @pytest.fixture(scope="package")

@@ -10,6 +10,7 @@ import pytest
 
 from synthpipe.engine import Synthesizer
 from synthpipe.errors import ConfigError, SchemaError
+from tests.unit.engine.conftest import sampled_after_save_and_load
 
 
 def test_relations_are_detected(fitted: Synthesizer) -> None:
@@ -185,9 +186,7 @@ def test_a_column_that_is_the_sum_of_two_others_stays_their_sum(tmp_path) -> Non
         "games == wins + losses",
         "visits == booked + walk_in",
     ]
-    syn.save(tmp_path / "model")
-    out = Synthesizer.load(tmp_path / "model").sample(3000)
-    assert out.equals(syn.sample(3000))
+    out = sampled_after_save_and_load(syn, 3000, tmp_path / "model")
     assert (out["gross"] == np.round(out["net"] + out["tax"], 2)).all()
     assert (out["paid"] == np.round(out["gross"] + out["shipping"], 2)).all()
     assert (out["games"] == out["wins"] + out["losses"]).all() and out["games"].dtype == np.int64
@@ -223,9 +222,7 @@ def test_a_total_of_three_amounts_stays_their_sum(tmp_path) -> None:
         "total == subtotal + tax + shipping",
         "stay == rooms + board + fees",
     ]
-    syn.save(tmp_path / "model")
-    out = Synthesizer.load(tmp_path / "model").sample(3000)
-    assert out.equals(syn.sample(3000))
+    out = sampled_after_save_and_load(syn, 3000, tmp_path / "model")
     assert (out["total"] == np.round(out["subtotal"] + out["tax"] + out["shipping"], 2)).all()
     assert (out["stay"] == out["rooms"] + out["board"] + out["fees"]).all() and (out["fees"] >= 0).all()
     assert set(out["shipping"]) <= {0.0, 4.99, 9.99}
@@ -290,9 +287,7 @@ def test_a_column_that_one_other_determines_keeps_it_in_every_row(tmp_path) -> N
     assert {"city determines country", "product determines category", "product determines list_price"} <= set(
         syn.describe()["constraints"]
     )
-    syn.save(tmp_path / "model")
-    out = Synthesizer.load(tmp_path / "model").sample(5000)
-    assert out.equals(syn.sample(5000))
+    out = sampled_after_save_and_load(syn, 5000, tmp_path / "model")
     assert (out["country"] == out["city"].map(places)).all()
     assert (out["category"] == out["product"].map(lambda p: products[p][0])).all()
     assert (out["list_price"] == out["product"].map(lambda p: products[p][1])).all()
@@ -333,9 +328,7 @@ def test_products_and_ratios_of_two_columns_are_recomputed_from_them(tmp_path) -
         "minutes_per_visit == truncate(minutes / visits, 0)",
         "returned_pct == round(100 * returned / orders, 1)",
     } <= set(syn.describe()["constraints"])
-    syn.save(tmp_path / "model")
-    out = Synthesizer.load(tmp_path / "model").sample(4000)
-    assert out.equals(syn.sample(4000))
+    out = sampled_after_save_and_load(syn, 4000, tmp_path / "model")
     assert (out["line_total"] == np.round(out["price"] * out["quantity"], 2)).all()
     assert (out["aov"] == np.round(out["revenue"] / out["orders"], 2)).all()
     assert (out["minutes_per_visit"] == out["minutes"] // out["visits"]).all()

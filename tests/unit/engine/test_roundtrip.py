@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from synthpipe.engine import Synthesizer
-from tests.unit.engine.conftest import FAST
+from tests.unit.engine.conftest import FAST, sampled_after_save_and_load
 
 
 def test_same_columns_order_and_dtypes(frame: pd.DataFrame, synthetic: pd.DataFrame) -> None:
@@ -256,9 +256,7 @@ def test_calendar_dates_stay_on_their_calendar_grid(tmp_path) -> None:
     )
     data["billed_until"] = data["billing_month"] + pd.offsets.MonthEnd(0)  # learned as an offset: on the grid too
     syn = Synthesizer(seed=0, max_epochs=3).fit(data)
-    syn.save(tmp_path / "model")
-    out = Synthesizer.load(tmp_path / "model").sample(2000)
-    assert out.equals(syn.sample(2000))
+    out = sampled_after_save_and_load(syn, 2000, tmp_path / "model")
     assert (out["billing_month"].dt.day == 1).all() and out["billing_month"].nunique() > 100
     assert (out["billed_until"] == out["billing_month"] + pd.offsets.MonthEnd(0)).all()
     assert pd.to_datetime(out["month_end"]).dt.is_month_end.all()
@@ -294,9 +292,7 @@ def test_dates_that_follow_another_one_keep_their_offsets(tmp_path) -> None:
     its own, 12% did); nulls, dtypes and save/load stay as for any column."""
     data = _orders()
     syn = Synthesizer(seed=0).fit(data)
-    syn.save(tmp_path / "model")
-    out = Synthesizer.load(tmp_path / "model").sample(4000)
-    assert out.equals(syn.sample(4000))
+    out = sampled_after_save_and_load(syn, 4000, tmp_path / "model")
     shipped = pd.to_datetime(out["ship_date"])
     lag = (shipped - out["ordered_at"].dt.normalize()).dt.days.dropna()
     assert lag.between(0, 5).all() and lag.value_counts(normalize=True).between(0.13, 0.2).all()
@@ -411,9 +407,7 @@ def test_whole_numbers_computed_from_two_dates_are_recomputed_from_the_synthetic
         "age == years from birth_date to admitted_at",
         "tenure_months == months from joined to admitted_at",
     } <= set(syn.describe()["constraints"])
-    syn.save(tmp_path / "model")
-    out = Synthesizer.load(tmp_path / "model").sample(4000)
-    assert out.equals(syn.sample(4000))
+    out = sampled_after_save_and_load(syn, 4000, tmp_path / "model")
     born = pd.to_datetime(out["birth_date"])
     at = out["admitted_at"]
     assert (out["los_days"] == (out["discharged_at"].dt.normalize() - at.dt.normalize()).dt.days).all()
