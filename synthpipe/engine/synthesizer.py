@@ -124,7 +124,8 @@ class Synthesizer:
         return {i: codes[:, k] for k, (i, fine) in enumerate(self._chain()) if not fine}
 
     def _detect_relations(self, frame: pd.DataFrame) -> None:
-        """Relations, sums (constraints.py) and spans (spans.py) that hold in every training row."""
+        """Relations and sums (constraints.py), spans (spans.py) and formulas (formulas.py) that
+        hold in every training row; dependencies are found later, on tokens."""
         self._relations, self._sums, self._spans, self._formulas = [], [], [], []
         if not self.config.detect_constraints:
             return

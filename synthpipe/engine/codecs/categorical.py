@@ -4,7 +4,8 @@ Privacy: a category held by fewer than ``rare_category_min_count`` rows could si
 person out, so it is merged into one rare token and never emitted verbatim; string columns
 emit ``rare_token`` in its place, category-dtype columns emit null (the dtype cannot hold
 a new label). Booleans are not merged: a two-valued column has no identifying labels.
-Rare codes (zips, phone numbers) keep the prefix that enough rows share (``prefixes.py``).
+Rare codes (zips, phone numbers) keep the prefix that enough rows share, rare e-mail addresses
+their domain (``prefixes.py``).
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ class CategoricalCodec(Codec):
 
 
 def _prefix_groups(rest: pd.Series, min_count: int, direction: str) -> pd.Series:
-    """Rows per masked prefix (or suffix) of the merged codes, most held first."""
+    """Rows per generalised label (masked prefix, or e-mail domain) of the merged codes, most held first."""
     prefix_of = generalise(rest, min_count, direction)
     held = rest[list(prefix_of)].groupby([prefix_of[v] for v in prefix_of]).sum()
     return held.sort_values(ascending=False, kind="stable")

@@ -4,8 +4,10 @@ Why: zip codes, phone numbers, ICD or product codes are high-cardinality, so mos
 values are held by fewer than ``rare_category_min_count`` rows and would all collapse into one
 rare token, losing the region, area or chapter the code starts with. Their leading characters
 are a hierarchy, so like k-anonymity's generalisation we keep the longest prefix that enough
-rows share and mask the rest. A masked label stands for at least ``min_count`` rows, and it can
-never equal a real value (``*`` is in none), so no rare value is emitted verbatim.
+rows share and mask the rest. E-mail addresses read the other way: their hierarchy is the
+domain, so a rare address comes back as ``***@gmail.com``. A masked label stands for at least
+``min_count`` rows, and it can never equal a real value (``*`` is in none), so no rare value is
+emitted verbatim.
 """
 
 from __future__ import annotations
