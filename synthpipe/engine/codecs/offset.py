@@ -115,12 +115,12 @@ def find_anchors(frame: pd.DataFrame, codecs: dict[int, NumericCodec], min_rows:
     reverse); a later one is taken when none qualifies, as long as it is not itself rebuilt from
     the column (a ship date listed before its order date). Anchors therefore never form a cycle.
     """
-    times = [i for i, c in codecs.items() if c.domain == "time" and c.n_tokens >= 2 and not c.p.values]
+    times = [i for i, c in codecs.items() if c.domain == "time" and c.n_tokens >= 2]
     views = {i: codecs[i].numeric_view(frame.iloc[:, i]) for i in times}
     anchors: dict[int, int] = {}
     for later_too in (False, True):
         for b in times:
-            if b in anchors:
+            if b in anchors or codecs[b].p.values:  # few exact values: already exact (still an anchor)
                 continue
             candidates = [a for a in times if (a > b if later_too else a < b) and not _rebuilt_from(a, b, anchors)]
             spreads = {a: _offset_spread(views[a], views[b], codecs[b].scale, min_rows) for a in candidates}

@@ -422,3 +422,19 @@ def test_whole_numbers_computed_from_two_dates_are_recomputed_from_the_synthetic
     )
     assert (out["tenure_months"] == tenure).all()
     assert out["age"].dtype == data["age"].dtype and out["age"].between(data["age"].min(), data["age"].max()).all()
+
+
+def test_a_date_with_few_exact_values_still_anchors_the_one_that_follows_it() -> None:
+    """Orders placed on 20 sale days of a year (a date learned as exact values) still anchor their
+    ship times, listed before or after them; the last change had stopped them anchoring anything."""
+    rng = np.random.default_rng(17)
+    n = 2000
+    ordered = pd.Timestamp("2024-01-01") + pd.to_timedelta(18 * rng.integers(0, 20, n), unit="D")  # 20 sale days
+    shipped = ordered + pd.to_timedelta(rng.integers(0, 3 * 86_400, n), unit="s")
+    for columns in (["ordered", "x", "shipped"], ["shipped", "x", "ordered"]):
+        data = pd.DataFrame({"ordered": ordered, "shipped": shipped, "x": rng.normal(size=n)})[columns]
+        syn = Synthesizer(seed=0, max_epochs=5).fit(data)
+        assert syn.describe()["columns"]["shipped"]["encoding"].startswith("offset from ordered")
+        out = syn.sample(2000)
+        lag = (out["shipped"] - out["ordered"]).dt.total_seconds() / 86_400
+        assert lag.between(-0.05, 3.05).all()  # the offset's clipped tails reach a little past 0-3 days
