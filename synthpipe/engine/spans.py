@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DAY_NS = 86_400 * 10**9
+from synthpipe.engine.frames import _DAY_NS as DAY_NS
+
 PROBE_ROWS = 64  # a candidate is tried on this many rows before all of them
 
 
@@ -76,15 +77,20 @@ class Span:
         return cls(result, start, end, unit)
 
 
-def detect(times: Mapping[str, np.ndarray], counts: Mapping[str, np.ndarray], min_rows: int) -> list[Span]:
-    """For each whole-number column (``counts``, values in ns-free units), the first span between
-    two time columns (``times``, in ns) it equals in every row where all three are known."""
+def detect(times: Mapping[str, np.ndarray], numbers: Mapping[str, np.ndarray], min_rows: int) -> list[Span]:
+    """For each whole-number column among ``numbers``, the first span between two time columns
+    (``times``, in ns) it equals in every row where all three are known."""
     found = []
-    for result, values in counts.items():
-        span = _first_span(result, values, times, min_rows)
+    for result, values in numbers.items():
+        span = _first_span(result, values, times, min_rows) if _whole(values) else None
         if span is not None:
             found.append(span)
     return found
+
+
+def _whole(values: np.ndarray) -> bool:
+    finite = values[np.isfinite(values)]
+    return bool(finite.size) and bool(np.all(finite == np.round(finite)))
 
 
 def _first_span(result: str, values: np.ndarray, times: Mapping[str, np.ndarray], min_rows: int) -> Span | None:

@@ -135,14 +135,12 @@ class Synthesizer:
         min_rows = self.config.constraint_min_rows
         self._relations = constraints.detect(views, domains, min_rows)
         self._sums = constraints.detect_sums(views, domains, min_rows)
-        dates = [
-            c for c in self._codecs if isinstance(c, NumericCodec) and c.domain == "time" and c.storage.name in views
-        ]
-        counts = {n: v for n, v in views.items() if domains[n] == "number" and _whole(v)}
-        self._spans = spans.detect({c.storage.name: views[c.storage.name] for c in dates}, counts, min_rows)
-        amounts = {c.storage.name: c.p.decimals for c in numeric if c.domain == "number"}
+        times = {n: v for n, v in views.items() if domains[n] == "time"}
+        numbers = {n: v for n, v in views.items() if domains[n] == "number"}
+        self._spans = spans.detect(times, numbers, min_rows)
+        decimals = {c.storage.name: c.p.decimals for c in numeric if c.domain == "number"}
         derived = {s.derived for s in self._sums} | {s.result for s in self._spans}
-        self._formulas = formulas.detect({n: views[n] for n in amounts}, amounts, derived, min_rows)
+        self._formulas = formulas.detect(numbers, decimals, derived, min_rows)
 
     def _chain(self) -> list[tuple[int, bool]]:
         """The model's columns in order: (codec index, is its position stream). A binned number's
@@ -376,11 +374,6 @@ class Synthesizer:
             "training": dict(self._training),
             "settings": self.config.model_dump(),
         }
-
-
-def _whole(values: np.ndarray) -> bool:
-    finite = values[np.isfinite(values)]
-    return bool(finite.size) and bool(np.all(finite == np.round(finite)))
 
 
 def training_sample(rows: int, limit: int, seed: int) -> np.ndarray | None:
