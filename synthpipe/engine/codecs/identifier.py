@@ -30,6 +30,7 @@ from synthpipe.engine.frames import StorageType, restore_labels, restore_numeric
 from synthpipe.errors import ModelError
 
 _ID_NAME = re.compile(r"(^|_|\b)(id|key|uuid|guid)$|^(id|key|uuid)(_|$)|Id$|ID$", re.IGNORECASE)
+_TIME_WORDS = frozenset({"time", "year", "yr", "date", "day", "week", "month", "quarter", "period"})
 _NUMBERED = re.compile(r"^(\D*?)(\d+)(\D*)$")
 MAX_NUMBER_DIGITS = 18  # a numbered key counts on in int64; longer digit runs (IBANs, card numbers) are free-form
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -49,9 +50,17 @@ def looks_like_identifier(series: pd.Series, storage: StorageType) -> bool:
     if storage.logical == "string":
         text = series.astype(str)
         return bool((text.str.len() <= 64).all() and not text.str.contains(r"\s").any())
+    if _ID_NAME.search(str(series.name)):
+        return True
     ints = series.to_numpy(dtype="float64")
     dense = (ints.max() - ints.min() + 1) <= 2 * n
-    return bool(dense or _ID_NAME.search(str(series.name)))
+    return bool(dense and not _is_time_index(str(series.name)))
+
+
+def _is_time_index(name: str) -> bool:
+    """A yearly or monthly series' ``year`` column is unique and dense like a key, but it is a time:
+    regenerated as fresh keys it would run past the last real year (1989, 1990, ... 2277)."""
+    return any(word in _TIME_WORDS for word in re.split(r"[^a-z0-9]+", name.lower()))
 
 
 class IdentifierCodec(Codec):

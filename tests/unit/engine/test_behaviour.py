@@ -45,6 +45,19 @@ def test_dependence_is_learned() -> None:
     assert ((out["x"] > 0) == (out["g"] == "hi")).mean() > 0.9
 
 
+def test_a_small_table_keeps_the_spread_of_columns_with_few_rows_per_value() -> None:
+    """32 cars, 25 distinct mileages: merging the values held by < 5 rows into their frequent
+    neighbours left one value, so every synthetic car had the same mileage; they are binned now."""
+    rng = np.random.default_rng(3)
+    mpg = rng.choice(np.round(rng.uniform(10, 34, size=25), 1), size=32)
+    data = pd.DataFrame({"mpg": mpg, "hp": (300 - 6 * mpg + rng.normal(0, 10, 32)).round().astype("int64")})
+    out = Synthesizer(seed=0, max_epochs=20).fit(data).sample(2000)
+    for column in data:
+        assert out[column].nunique() > 10
+        assert out[column].std() == pytest.approx(data[column].std(), rel=0.5)
+    assert (out["hp"] == out["hp"].round()).all()
+
+
 def test_bad_settings_raise_config_error() -> None:
     with pytest.raises(ConfigError, match="max_bins"):
         Synthesizer(max_bins=1)

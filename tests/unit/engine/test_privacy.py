@@ -25,6 +25,18 @@ def test_string_identifiers_keep_their_format(frame: pd.DataFrame, synthetic: pd
     assert not codes.isin(frame["code"]).any()
 
 
+def test_a_yearly_series_keeps_its_years_while_row_numbers_stay_keys() -> None:
+    """``year`` is unique and dense like a key; as fresh keys it ran past the last real year."""
+    n = 120
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"case": np.arange(1, n + 1), "year": np.arange(1880, 1880 + n), "x": rng.normal(size=n)})
+    syn = Synthesizer(seed=0, max_epochs=5).fit(data)
+    out = syn.sample(1000)
+    assert out["year"].between(1870, 2010).all() and out["year"].nunique() > 50  # tails reach a little past
+    assert syn.describe()["columns"]["case"]["kind"] == "identifier"
+    assert not out["case"].isin(data["case"]).any()
+
+
 def test_uuid_and_free_form_keys(frame: pd.DataFrame) -> None:
     import uuid
 
