@@ -112,22 +112,31 @@ def _probe_hits(probe: np.ndarray, i: int, j: int, operation: str, rounding: str
     with np.errstate(divide="ignore", invalid="ignore"):
         exact = OPERATIONS[operation](probe[:, i], probe[:, j])
         rounded = ROUNDINGS[rounding](exact[:, None], scales[None, :])
-    unknown = ~np.isfinite(exact)[:, None] | ~np.isfinite(probe) | (probe[:, j] == 0)[:, None]
+    unknown = ~np.isfinite(exact)[:, None] | ~np.isfinite(probe)
     hits = np.flatnonzero(((rounded == probe) | unknown).all(axis=0))
     return [int(k) for k in hits if k not in (i, j)]
 
 
 def _holds(formula: Formula, views: Mapping[str, np.ndarray], min_rows: int) -> bool:
+    """Checked on every row it will be recomputed on (a product by 0 too), and on at least
+    ``min_rows`` rows where the result is not 0: on sparse 0/1/2 columns a product of two others
+    held only because both were 0 wherever the result was checked, and recomputing it erased
+    every 1 and 2 of the result."""
     a, b, c = views[formula.left], views[formula.right], views[formula.result]
-    known = np.isfinite(a) & np.isfinite(b) & np.isfinite(c) & (b != 0)
-    if known.sum() < min_rows:
+    known = _computable(formula.operation, a, b) & np.isfinite(c)
+    if np.count_nonzero(c[known]) < min_rows:
         return False
     return bool(np.array_equal(formula.evaluate(a[known], b[known]), c[known]))
+
+
+def _computable(operation: str, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Rows where a formula is defined: both parts known, and a divisor that is not 0."""
+    return np.isfinite(left) & np.isfinite(right) & ((right != 0) | (operation == "*"))
 
 
 def recompute(values: dict[str, np.ndarray], formulas: list[Formula]) -> None:
     """Each formula's column from its synthetic parts, where both are known and the divisor is not 0."""
     for f in formulas:
         left, right = values[f.left], values[f.right]
-        known = np.isfinite(left) & np.isfinite(right) & ((right != 0) | (f.operation == "*"))
+        known = _computable(f.operation, left, right)
         values[f.result][known] = f.evaluate(left[known], right[known])

@@ -347,3 +347,17 @@ def test_products_and_ratios_of_two_columns_are_recomputed_from_them(tmp_path) -
     assert (out["minutes_per_visit"] == out["minutes"] // out["visits"]).all()
     assert (out["returned_pct"] == np.round(100 * out["returned"] / out["orders"], 1)).all()
     assert out["minutes_per_visit"].dtype == np.int64
+
+
+def test_a_product_that_holds_only_where_a_factor_is_not_zero_is_not_a_formula() -> None:
+    """Sparse 0/1/2 counts (Quarrels): ``sympathy == exchange * loot`` held wherever loot was not
+    0, because exchange was 0 there; recomputed on every row, it erased all of sympathy's 1s."""
+    rng = np.random.default_rng(4)
+    n = 2000
+    loot = np.where(rng.random(n) < 0.1, rng.integers(1, 3, n), 0)
+    exchange = np.where((loot == 0) & (rng.random(n) < 0.1), rng.integers(1, 3, n), 0)
+    sympathy = np.where((loot == 0) & (rng.random(n) < 0.1), rng.integers(1, 3, n), 0)
+    data = pd.DataFrame({"exchange": exchange, "loot": loot, "sympathy": sympathy})
+    syn = Synthesizer(seed=0, max_epochs=5).fit(data)
+    assert not [c for c in syn.describe()["constraints"] if "==" in c]
+    assert (syn.sample(4000)["sympathy"] > 0).mean() == pytest.approx((sympathy > 0).mean(), abs=0.03)
