@@ -118,8 +118,9 @@ def render(result: dict[str, Any]) -> str:
     for low, high in SIZE_BANDS:
         band = [r for r in scored if low <= r["rows"] < high]
         if band:
+            size = f"{low:,}+" if high == SIZE_BANDS[-1][1] else f"{low:,}-{high:,}"
             lines.append(
-                f"- {low:,}-{high:,} rows: {len(band)} tables, mean quality {mean(r['quality'] for r in band):.3f}, "
+                f"- {size} rows: {len(band)} tables, mean quality {mean(r['quality'] for r in band):.3f}, "
                 f"shapes {mean(r['shapes'] for r in band):.3f}"
             )
     lines += [
