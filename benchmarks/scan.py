@@ -14,9 +14,7 @@ targets, no peers, no holdout; about 10 minutes:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import platform
 import signal
 import time
 import warnings
@@ -27,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from benchmarks.judges import align, quality
-from benchmarks.sweep import RESULTS_DIR, ROW_CAP
+from benchmarks.sweep import RESULTS_DIR, ROW_CAP, write_result
 from synthpipe.engine import Synthesizer
 
 MIN_ROWS = 30  # below this a table is a printed example, not data anyone would synthesise
@@ -156,18 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         if df is not None:
             records.append(scan_table(name, df, args.seed))
             print(json.dumps(records[-1]), flush=True)
-    result = {
-        "date": dt.date.today().isoformat(),
-        "seed": args.seed,
-        "machine": f"{platform.node()}, Python {platform.python_version()}",
-        "wall_s": time.perf_counter() - started,
-        "records": records,
-    }
-    args.out.mkdir(parents=True, exist_ok=True)
-    stem = args.out / f"{result['date']}-scan"
-    stem.with_suffix(".json").write_text(json.dumps(result, indent=1))
-    stem.with_suffix(".md").write_text(render(result))
-    print(f"wrote {stem}.md and .json")
+    write_result(args.out, "scan", args.seed, started, records, render)
 
 
 if __name__ == "__main__":

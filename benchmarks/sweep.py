@@ -22,6 +22,7 @@ import platform
 import time
 import traceback
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -197,15 +198,22 @@ def main(argv: list[str] | None = None) -> None:
     tables = args.tables.split(",") if args.tables else list(TABLES)
     started = time.perf_counter()
     records = run(tables, args.peers.split(","), args.seed)
+    write_result(args.out, "sweep", args.seed, started, records, render)
+
+
+def write_result(
+    out: Path, kind: str, seed: int, started: float, records: list[dict[str, Any]], render: Callable[[dict], str]
+) -> None:
+    """``<date>-<kind>.json`` with every record, and its Markdown rendering beside it."""
     result = {
         "date": dt.date.today().isoformat(),
-        "seed": args.seed,
+        "seed": seed,
         "machine": f"{platform.node()}, Python {platform.python_version()}",
         "wall_s": time.perf_counter() - started,
         "records": records,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    stem = args.out / f"{result['date']}-sweep"
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / f"{result['date']}-{kind}"
     stem.with_suffix(".json").write_text(json.dumps(result, indent=1))
     stem.with_suffix(".md").write_text(render(result))
     print(f"wrote {stem}.md and .json")
