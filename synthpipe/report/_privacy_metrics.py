@@ -7,6 +7,7 @@ memorised its training rows puts its output nearer to train than to holdout.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,14 @@ from synthpipe.report.distance import RowEncoder, nearest
 from synthpipe.report.model import DistanceQuantiles, Privacy, RareCategory, grade_for
 
 RARE_K = 5  # a category held by fewer real rows than this can single a person out
+FEW_DISTANCE_ROWS = 100  # below this many rows per set, a DCR share of 0.5 +- 0.05 is chance alone
+
+
+def chance_spread(rows: int) -> float:
+    """One standard error of a DCR share that is 0.5 in truth, measured on ``rows`` synthetic rows."""
+    return 0.5 / math.sqrt(rows)
+
+
 _ROUND = 1e-9  # distances closer than this count as a tie
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from synthpipe.errors import ConfigError
 from synthpipe.report._arrays import bin_edges, sample_rows, to_arrays
 from synthpipe.report._columns import COMPARED_KINDS, CONTINUOUS_KINDS, Column, align, describe_columns
-from synthpipe.report._privacy_metrics import privacy_section
+from synthpipe.report._privacy_metrics import FEW_DISTANCE_ROWS, chance_spread, privacy_section
 from synthpipe.report._quality import column_results, heatmap, pair_results, quality_section
 from synthpipe.report._structure import constraints, deep_structure
 from synthpipe.report._utility import utility
@@ -74,6 +74,12 @@ def _sampling(
             f"{max_rows:,} rows per set; column shapes, exact copies and constraints use all rows"
         )
     notes.append(f"distance metrics use equal-size samples of {priv:,} rows of each set")
+    if hol is not None and 0 < priv < FEW_DISTANCE_ROWS:
+        notes.append(
+            f"only {priv:,} rows of each set could be compared for privacy: at that size chance alone moves the "
+            f"DCR share by about ±{chance_spread(priv):.2f} (one standard error), so the DCR share, the attack AUC "
+            "and the gates on them say little; a larger table (or holdout share) makes them meaningful"
+        )
     notes += _width_notes(columns)
     return Sampling(
         rows_real=len(real),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pydantic import BaseModel, ConfigDict, Field
 
 from synthpipe.errors import GateFailed
+from synthpipe.report._privacy_metrics import FEW_DISTANCE_ROWS, chance_spread
 from synthpipe.report.model import GateResult, Report
 
 
@@ -92,9 +93,18 @@ def gate_results(report: Report, gates: Gates) -> list[GateResult]:
                                       message=f"{what} was not measured; gate {name} not applied"))  # fmt: skip
             continue
         passed = value >= threshold if is_min else value <= threshold
-        message = f"{what} is {value:.4g}; gate {name} requires {bound} {threshold:g}"
+        message = f"{what} is {value:.4g}{_few_rows(report, name)}; gate {name} requires {bound} {threshold:g}"
         results.append(GateResult(gate=name, value=value, threshold=threshold, message=message, passed=passed))
     return results
+
+
+def _few_rows(report: Report, gate: str) -> str:
+    """On a tiny holdout a distance gate decides by chance; the message says so, with the spread."""
+    rows = report.privacy.sample_rows
+    if gate not in ("max_dcr_share", "max_mia_auc") or not 0 < rows < FEW_DISTANCE_ROWS:
+        return ""
+    spread = f", ±{chance_spread(rows):.2f} by chance alone" if gate == "max_dcr_share" else ""
+    return f" (measured on {rows} rows of each set{spread})"
 
 
 def with_gates(report: Report, gates: Gates) -> Report:

@@ -264,3 +264,17 @@ def test_histogram_spans_the_plausible_values_when_some_are_absurd() -> None:
     assert age.distribution is not None
     assert float(age.distribution.labels[-1]) < 120
     assert max(age.distribution.real) < 0.2  # spread over the bars, not one bar holding everything
+
+
+def test_a_tiny_holdout_is_flagged_where_its_distance_gates_are_read(frames: dict[str, pd.DataFrame]) -> None:
+    """32 rows give 6 holdout rows: a DCR share of 0.67 there is 0.5 plus chance (±0.20), and a
+    gate failing on it must say so, not only that 0.67 is above 0.6."""
+    train, holdout = frames["train"].iloc[:26], frames["holdout"].iloc[:6]
+    report = with_gates(evaluate(real=train, synthetic=frames["fresh"].iloc[:32], holdout=holdout), Gates())
+    assert any("only 6 rows of each set" in note and "±0.20" in note for note in report.sampling.notes)
+    by_gate = {g.gate: g.message for g in report.gates}
+    assert "measured on 6 rows of each set, ±0.20 by chance alone" in by_gate["max_dcr_share"]
+    assert "measured on 6 rows of each set)" in by_gate["max_mia_auc"]
+    assert "rows of each set" not in by_gate["min_quality"]
+    full = with_gates(evaluate(real=frames["train"], synthetic=frames["fresh"], holdout=frames["holdout"]), Gates())
+    assert not any("by chance" in g.message for g in full.gates)
