@@ -124,16 +124,23 @@ def _fit_generate(features: Path, rows: int, folder: Path) -> tuple[dict, dict]:
     return fit, gen
 
 
+def _package_version() -> str:
+    import synthpipe
+    from benchmarks.datasets import source_digest
+
+    return source_digest(sorted(Path(synthpipe.__file__).parent.rglob("*.py")))[:10]
+
+
 def scale_section(rows_list: list[int], work: Path, resume: bool | str = False) -> tuple[list[dict], list[str]]:
     """Run every row count (smallest first) against one PostgreSQL cluster; JSON + Markdown.
 
-    Like the synthesizer runs, each row count's record is kept (keyed by synthpipe's engine
-    version) so `--resume` reuses it and `--collect` tabulates it without starting anything.
+    Like the synthesizer runs, each row count's record is kept (keyed by a hash of the whole
+    synthpipe package: extract, train and generate are all measured) so `--resume` reuses it and
+    `--collect` tabulates it without starting anything.
     """
-    from benchmarks.peers import PEERS
 
-    def record_path(rows: int) -> Path:  # the engine source as it is right before this row count runs
-        return work / f"scale-{rows}-{PEERS['synthpipe'].version()}.record.json"
+    def record_path(rows: int) -> Path:  # the package source as it is right before this row count runs
+        return work / f"scale-{rows}-{_package_version()}.record.json"
 
     cached = {rows: record_path(rows) for rows in rows_list}
     records: dict[int, dict] = {
