@@ -61,7 +61,8 @@ SELECT g AS i4, g::int2 AS i2, g::int8 * 1000000000 AS i8, g / 3.0::float4 AS f4
        date '2024-01-01' + g AS day, timestamp '2024-01-01 08:00' + g * interval '90 minutes' AS at,
        timestamptz '2024-01-01 08:00+02' + g * interval '1 day' AS at_tz, time '08:30' AS clock,
        g * interval '1 day 2 hours' + interval '1 month' AS span,
-       CASE WHEN g % 5 = 0 THEN NULL ELSE g END AS sparse
+       CASE WHEN g % 5 = 0 THEN NULL ELSE g END AS sparse, (g * 1.25)::numeric(12, 2) AS price,
+       g / 7.0 AS ratio, (g::numeric * 1000000)::numeric(40, 3) AS wide
 FROM generate_series(1, 3000) AS g
 """
 
@@ -78,7 +79,7 @@ def test_plain_types_stream_through_arrow_exactly_as_rows_would(pg_server: Postg
     from synthpipe.sources import _arrow_ready_columns, _postgres_batches, _sqlalchemy_batches
 
     with adbc.connect(pg_server.url) as connection, connection.cursor() as cursor:
-        assert _arrow_ready_columns(cursor, PLAIN_TYPES_SQL) == 15  # so the ADBC path is the one compared
+        assert _arrow_ready_columns(cursor, PLAIN_TYPES_SQL) == 18  # so the ADBC path is the one compared
         assert _arrow_ready_columns(cursor, MIXED_TYPES_SQL) == 0
     url = make_url(pg_server.url)
     with _postgres_batches(url, PLAIN_TYPES_SQL, 500) as batches:
