@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus, urlencode
 
 import numpy as np
 import pyarrow as pa
@@ -119,7 +120,9 @@ def _guarded(batches: Iterator[pa.RecordBatch], secret: str) -> Iterator[pa.Reco
 
 def translate_source_error(exc: BaseException, *, secret: str = "") -> SourceError:
     """Map a driver failure onto synthpipe's source errors, with the password scrubbed."""
-    text = str(exc).replace(secret, "***") if secret else str(exc)
+    text = str(exc)
+    for form in _written_forms(secret):
+        text = text.replace(form, "***")
     text = text.split("\n(Background on this error")[0].strip()
     if any(marker.lower() in text.lower() for marker in _AUTH_MARKERS):
         return SourceAuthError(
@@ -132,6 +135,13 @@ def translate_source_error(exc: BaseException, *, secret: str = "") -> SourceErr
             "the server is running",
         )
     return QueryError(f"the database rejected the query: {text}; fix the SQL file and run again")
+
+
+def _written_forms(secret: str) -> list[str]:
+    """The password as typed and as a URL carries it (a driver may echo either)."""
+    if not secret:
+        return []
+    return sorted({secret, quote(secret, safe=""), quote_plus(secret)}, key=len, reverse=True)
 
 
 def _first_line(text: str) -> str:
@@ -215,7 +225,7 @@ def _postgres_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[
         with _sqlalchemy_batches(url, sql, batch_rows) as batches:
             yield batches
         return
-    connection = adbc.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+    connection = adbc.connect(_libpq_uri(url))
     try:
         cursor = connection.cursor()
         columns = _arrow_ready_columns(cursor, sql)
@@ -230,6 +240,18 @@ def _postgres_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[
     if not columns:
         with _sqlalchemy_batches(url, sql, batch_rows) as batches:
             yield batches
+
+
+def _libpq_uri(url: URL) -> str:
+    """A libpq connection URI: every part percent-encoded (libpq refuses a raw space, which
+    SQLAlchemy's rendering leaves in a password), query options passed on as they are."""
+    user = quote(url.username or "", safe="")
+    password = f":{quote(url.password, safe='')}" if url.password else ""
+    host = url.host or ""
+    port = f":{url.port}" if url.port else ""
+    database = quote(url.database or "", safe="")
+    query = urlencode(list(url.query.items()), doseq=True)
+    return f"postgresql://{user}{password}@{host}{port}/{database}" + (f"?{query}" if query else "")
 
 
 def _arrow_ready_columns(cursor: Any, sql: str) -> int:

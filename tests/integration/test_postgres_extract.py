@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import adbc_driver_postgresql.dbapi as adbc
 import duckdb
@@ -98,3 +99,29 @@ def test_types_arrow_would_hand_over_differently_take_the_row_path(pg_server: Po
     assert table.schema.field("price").type == pa.decimal128(10, 2)
     assert table.schema.field("ratio").type == pa.float64() and table.schema.field("key").type == pa.string()
     assert table.num_rows == 50 and not table.schema.metadata
+
+
+def test_a_password_with_url_characters_and_spaces_connects_and_never_shows(pg_server: PostgresServer) -> None:
+    """libpq refuses a raw space in a URI (SQLAlchemy's rendering leaves one in a password), and a
+    driver may echo the password percent-encoded: neither form may reach an error message."""
+    import psycopg
+
+    from synthpipe.errors import SourceAuthError
+    from synthpipe.sources import open_batches
+
+    password = "p@ss:w/rd%1 x?&#"
+    with psycopg.connect(pg_server.url, autocommit=True) as connection:
+        connection.execute("DROP ROLE IF EXISTS odd_password")
+        connection.execute(f"CREATE ROLE odd_password LOGIN PASSWORD '{password}'")
+    host = f"{pg_server.host}:{pg_server.port}/{pg_server.database}"
+    url = f"postgresql://odd_password:{quote(password, safe='')}@{host}?application_name=odd"
+    with open_batches(url, "SELECT 1 AS a, 'x' AS b") as batches:
+        assert pa.Table.from_batches(list(batches)).to_pylist() == [{"a": 1, "b": "x"}]
+    wrong = password + "z"
+    with (
+        pytest.raises(SourceAuthError) as caught,
+        open_batches(url.replace(quote(password, safe=""), quote(wrong, safe="")), "SELECT 1") as batches,
+    ):
+        list(batches)
+    message = str(caught.value)
+    assert wrong not in message and quote(wrong, safe="") not in message and quote_plus(wrong) not in message
