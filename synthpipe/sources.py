@@ -212,8 +212,8 @@ _ADBC_BYTES_PER_VALUE = 8  # turns batch_rows into the driver's batch size hint 
 
 @contextlib.contextmanager
 def _postgres_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[pa.RecordBatch]]:
-    """PostgreSQL through ADBC where it can: libpq's binary COPY straight into Arrow, about 8x faster
-    than building Python rows (10M rows: 44 s against 5 s for psql's own \\copy). The query is
+    """PostgreSQL through ADBC where it can: libpq's binary COPY straight into Arrow (10M rows of the
+    scale table: 8.2 s, against 43.7 s as Python rows and 5.6 s for psql's own \\copy). The query is
     described first, without running it; a result with a type the row path maps differently
     (uuid, json, arrays, timetz...), a statement that cannot be described, or a missing driver
     take the row path, whose errors and types are the reference."""
