@@ -92,20 +92,16 @@ def open_batches(source: str, sql: str, *, batch_rows: int = 65_536) -> Iterator
     """Run ``sql`` on ``source``; yield an iterator of record batches with one fixed schema."""
     url = parse_source(source)
     secret = url.password or ""
-    try:
-        if url.get_backend_name() == "duckdb":
-            with _duckdb_batches(url, sql, batch_rows) as batches:
-                yield _guarded(batches, secret)
-        elif url.get_backend_name() == "postgresql":
-            with _postgres_batches(url, sql, batch_rows) as batches:
-                yield _guarded(batches, secret)
-        else:
-            with _sqlalchemy_batches(url, sql, batch_rows) as batches:
-                yield _guarded(batches, secret)
-    except SynthpipeError:
-        raise
-    except Exception as exc:
-        raise translate_source_error(exc, secret=secret) from exc
+    opener = {"duckdb": _duckdb_batches, "postgresql": _postgres_batches}.get(url.get_backend_name())
+    with contextlib.ExitStack() as stack:
+        try:
+            batches = stack.enter_context((opener or _sqlalchemy_batches)(url, sql, batch_rows))
+        except SynthpipeError:
+            raise
+        except Exception as exc:
+            raise translate_source_error(exc, secret=secret) from exc
+        # only the driver's failures are translated: one raised by the caller's own code keeps its type
+        yield _guarded(batches, secret)
 
 
 def _guarded(batches: Iterator[pa.RecordBatch], secret: str) -> Iterator[pa.RecordBatch]:

@@ -92,6 +92,18 @@ def test_bad_sql_is_a_query_error_and_writes_nothing(demo_duckdb: str, tmp_path:
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 
+def test_a_failure_in_the_callers_code_keeps_its_type(demo_duckdb: str) -> None:
+    """Only the driver's failures become source errors; a bug in what consumes the batches used to
+    be reported as 'the database rejected the query'."""
+    from synthpipe.sources import open_batches
+
+    with pytest.raises(KeyError, match="not the database"), open_batches(demo_duckdb, "SELECT 1 AS a") as batches:
+        next(batches)
+        raise KeyError("not the database")
+    with pytest.raises(QueryError, match="rejected the query"), open_batches(demo_duckdb, "SELEC broken") as batches:
+        next(batches)
+
+
 def test_empty_result_is_a_typed_error_and_writes_nothing(demo_duckdb: str, tmp_path: Path) -> None:
     with pytest.raises(EmptyResult, match="no rows"):
         extract(query=write_sql(tmp_path, "SELECT * FROM users WHERE 1 = 0"), source=demo_duckdb,
