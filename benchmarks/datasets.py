@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -95,6 +96,11 @@ def _demo_fingerprint() -> str:
 def source_digest(files: list[Path]) -> str:
     """SHA-1 of the files' bytes in order: changes whenever the code that makes a result changes."""
     return hashlib.sha1(b"".join(f.read_bytes() for f in files)).hexdigest()
+
+
+def package_version(package: ModuleType) -> str:
+    """Ten hex digits of the package's Python source: a record keyed by it is redone when that code changes."""
+    return source_digest(sorted(Path(package.__file__ or "").parent.rglob("*.py")))[:10]
 
 
 def _strip_index(df: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,6 @@ import importlib.metadata
 import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
@@ -63,9 +62,9 @@ def _synthpipe_skip() -> str | None:
 def _synthpipe_version() -> str:
     """A hash of the engine's source: any engine change invalidates synthpipe's resumable records."""
     import synthpipe.engine as engine
-    from benchmarks.datasets import source_digest
+    from benchmarks.datasets import package_version
 
-    return source_digest(sorted(Path(engine.__file__).parent.rglob("*.py")))[:10]
+    return package_version(engine)
 
 
 def _package_version(dist: str) -> Callable[[], str]:

@@ -124,13 +124,6 @@ def _fit_generate(features: Path, rows: int, folder: Path) -> tuple[dict, dict]:
     return fit, gen
 
 
-def _package_version() -> str:
-    import synthpipe
-    from benchmarks.datasets import source_digest
-
-    return source_digest(sorted(Path(synthpipe.__file__).parent.rglob("*.py")))[:10]
-
-
 def scale_section(rows_list: list[int], work: Path, resume: bool | str = False) -> tuple[list[dict], list[str]]:
     """Run every row count (smallest first) against one PostgreSQL cluster; JSON + Markdown.
 
@@ -140,7 +133,10 @@ def scale_section(rows_list: list[int], work: Path, resume: bool | str = False) 
     """
 
     def record_path(rows: int) -> Path:  # the package source as it is right before this row count runs
-        return work / f"scale-{rows}-{_package_version()}.record.json"
+        import synthpipe
+        from benchmarks.datasets import package_version
+
+        return work / f"scale-{rows}-{package_version(synthpipe)}.record.json"
 
     cached = {rows: record_path(rows) for rows in rows_list}
     records: dict[int, dict] = {

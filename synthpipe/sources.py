@@ -121,17 +121,21 @@ def translate_source_error(exc: BaseException, *, secret: str = "") -> SourceErr
     for form in _written_forms(secret):
         text = text.replace(form, "***")
     text = text.split("\n(Background on this error")[0].strip()
-    if any(marker.lower() in text.lower() for marker in _AUTH_MARKERS):
+    if _mentions(text, _AUTH_MARKERS):
         return SourceAuthError(
             f"the source refused the credentials ({_first_line(text)}); check the user and password "
             "in the source URL or the Airflow connection",
         )
-    if any(marker.lower() in text.lower() for marker in _UNREACHABLE_MARKERS):
+    if _mentions(text, _UNREACHABLE_MARKERS):
         return SourceUnreachable(
             f"the source database is unreachable ({_first_line(text)}); check host, port and that "
             "the server is running",
         )
     return QueryError(f"the database rejected the query: {text}; fix the SQL file and run again")
+
+
+def _mentions(text: str, markers: Sequence[str]) -> bool:
+    return any(marker.lower() in text.lower() for marker in markers)
 
 
 def _written_forms(secret: str) -> list[str]:
@@ -218,22 +222,20 @@ def _postgres_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[
         import adbc_driver_postgresql.dbapi as adbc
     except ModuleNotFoundError:
         adbc = None
-    if adbc is None:
-        with _sqlalchemy_batches(url, sql, batch_rows) as batches:
-            yield batches
-        return
-    connection = adbc.connect(_libpq_uri(url))
-    try:
-        cursor = connection.cursor()
-        columns = _arrow_ready_columns(cursor, sql)
-        if columns:
-            # the driver cuts batches by bytes: about 8 per value keeps them near batch_rows rows
-            hint = max(batch_rows * columns * _ADBC_BYTES_PER_VALUE, 1024)
-            cursor.adbc_statement.set_options(**{"adbc.postgresql.batch_size_hint_bytes": str(hint)})
-            cursor.execute(sql)
-            yield (_plain(batch) for batch in cursor.fetch_record_batch())
-    finally:
-        connection.close()
+    columns = 0
+    if adbc is not None:
+        connection = adbc.connect(_libpq_uri(url))
+        try:
+            cursor = connection.cursor()
+            columns = _arrow_ready_columns(cursor, sql)
+            if columns:
+                # the driver cuts batches by bytes: about 8 per value keeps them near batch_rows rows
+                hint = max(batch_rows * columns * _ADBC_BYTES_PER_VALUE, 1024)
+                cursor.adbc_statement.set_options(**{"adbc.postgresql.batch_size_hint_bytes": str(hint)})
+                cursor.execute(sql)
+                yield (_plain(batch) for batch in cursor.fetch_record_batch())
+        finally:
+            connection.close()
     if not columns:
         with _sqlalchemy_batches(url, sql, batch_rows) as batches:
             yield batches
@@ -257,7 +259,7 @@ def _arrow_ready_columns(cursor: Any, sql: str) -> int:
     try:
         schema = cursor.adbc_execute_schema(sql)
     except Exception as exc:
-        if any(m.lower() in str(exc).lower() for m in (*_AUTH_MARKERS, *_UNREACHABLE_MARKERS)):
+        if _mentions(str(exc), (*_AUTH_MARKERS, *_UNREACHABLE_MARKERS)):
             raise
         return 0  # the row path runs it and says what is wrong, as it always has
     types = [(field.metadata or {}).get(b"POSTGRESQL:type", b"").decode() for field in schema]
