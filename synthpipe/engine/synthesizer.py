@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from synthpipe.engine import artifact, constraints, dependencies, formulas, spans
 from synthpipe.engine.calibration import calibrate, refit_output_biases
-from synthpipe.engine.codecs import Codec, build_codec
+from synthpipe.engine.codecs import Codec, build_codecs
 from synthpipe.engine.codecs.base import evenly_ordered
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec, decode_order, find_anchors
@@ -76,7 +76,7 @@ class Synthesizer:
         deadline = started + self.config.max_training_time if self.config.max_training_time else None
         frame, schema, available = self._bounded_frame(data)
         report("analyze", 0.0)
-        self._codecs = self._with_offsets([build_codec(frame[name], self.config) for name in frame.columns], frame)
+        self._codecs = self._with_offsets(build_codecs(frame, self.config), frame)
         self._schema = schema
         self._learned = [i for i, c in enumerate(self._codecs) if c.n_tokens >= 2]
         report("analyze", 1.0)

@@ -9,13 +9,13 @@ import pandas as pd
 from synthpipe.engine.codecs.base import Codec
 from synthpipe.engine.codecs.categorical import CategoricalCodec
 from synthpipe.engine.codecs.fixed import NullCodec
-from synthpipe.engine.codecs.identifier import IdentifierCodec, looks_like_identifier
+from synthpipe.engine.codecs.identifier import IdentifierCodec, looks_like_identifier, shared_rankings
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.frames import StorageType, storage_type
 
-__all__ = ["Codec", "build_codec", "codec_from_json", "codec_to_json"]
+__all__ = ["Codec", "build_codec", "build_codecs", "codec_from_json", "codec_to_json"]
 
 _CODECS: dict[str, type[Codec]] = {
     "numeric": NumericCodec,
@@ -27,12 +27,25 @@ _CODECS: dict[str, type[Codec]] = {
 _NUMERIC_LOGICALS = {"int", "float", "decimal", "date", "datetime", "timedelta", "time"}
 
 
-def build_codec(series: pd.Series, cfg: EngineConfig) -> Codec:
-    """Pick and fit the codec for one column (the choice shows in ``describe()``)."""
-    storage = storage_type(series)
+def build_codecs(frame: pd.DataFrame, cfg: EngineConfig) -> list[Codec]:
+    """One codec per column; whether an integer column is a key can depend on its neighbours."""
+    storages = [storage_type(frame[name]) for name in frame.columns]
+    rankings = shared_rankings(frame, storages) if cfg.detect_identifiers else set()
+    return [
+        build_codec(frame[name], cfg, storage=storage, ranking=name in rankings)
+        for name, storage in zip(frame.columns, storages, strict=True)
+    ]
+
+
+def build_codec(
+    series: pd.Series, cfg: EngineConfig, *, storage: StorageType | None = None, ranking: bool = False
+) -> Codec:
+    """Pick and fit the codec for one column (the choice shows in ``describe()``); ``ranking``: the
+    column ranks the rows on some measure (see ``shared_rankings``), learned even if it looks like a key."""
+    storage = storage or storage_type(series)
     if storage.logical == "null" or series.isna().all():
         return NullCodec(storage)
-    if cfg.detect_identifiers and looks_like_identifier(series, storage):
+    if cfg.detect_identifiers and not ranking and looks_like_identifier(series, storage):
         return IdentifierCodec.fit(series, storage, cfg.rare_category_min_count)
     if storage.logical in _NUMERIC_LOGICALS:
         return NumericCodec.fit(series, storage, cfg)

@@ -12,6 +12,9 @@ UUID layout, alphabet and length) and are unique within one ``sample`` call:
   dashes of ``AB12-CD34``) and their alphabet (hex stays hex), and fill the rest with a seeded
   bijection of the row index whose every character changes from one key to the next, so fresh
   keys look like real ones, not like a counter.
+
+Unique, dense integers are keys unless they measure something: a ``year`` or ``rank`` column, or
+several such columns in one table, none in row order (the rows ranked on several measures).
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from synthpipe.engine.frames import StorageType, restore_labels, restore_numeric
 from synthpipe.errors import ModelError
 
 _ID_NAME = re.compile(r"(^|_|\b)(id|key|uuid|guid)$|^(id|key|uuid)(_|$)|Id$|ID$", re.IGNORECASE)
-_TIME_WORDS = frozenset({"time", "year", "yr", "date", "day", "week", "month", "quarter", "period"})
+_MEASURE_WORDS = frozenset(
+    {"time", "year", "yr", "date", "day", "week", "month", "quarter", "period", "rank", "ranking"}
+)
 _NUMBERED = re.compile(r"^(\D*?)(\d+)(\D*)$")
 MAX_NUMBER_DIGITS = 18  # a numbered key counts on in int64; longer digit runs (IBANs, card numbers) are free-form
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -54,13 +59,38 @@ def looks_like_identifier(series: pd.Series, storage: StorageType) -> bool:
         return True
     ints = series.to_numpy(dtype="float64")
     dense = (ints.max() - ints.min() + 1) <= 2 * n
-    return bool(dense and not _is_time_index(str(series.name)))
+    return bool(dense and not _names_a_measure(str(series.name)))
 
 
-def _is_time_index(name: str) -> bool:
-    """A yearly or monthly series' ``year`` column is unique and dense like a key, but it is a time:
-    regenerated as fresh keys it would run past the last real year (1989, 1990, ... 2277)."""
-    return any(word in _TIME_WORDS for word in re.split(r"[^a-z0-9]+", name.lower()))
+def _names_a_measure(name: str) -> bool:
+    """A yearly series' ``year`` or a league table's ``rank`` is unique and dense like a key, but it
+    is a measurement: regenerated as fresh keys it would run past the last real one (1989, 1990, ...
+    2277; ranks 2001, 2002, ... of 2,000 companies)."""
+    return any(word in _MEASURE_WORDS for word in re.split(r"[^a-z0-9]+", name.lower()))
+
+
+def shared_rankings(frame: pd.DataFrame, storages: list[StorageType]) -> set[str]:
+    """Integer columns that look like keys by their values but are rankings of the table's rows.
+
+    Two or more unique, dense integer columns, none named like a key and none in row order, are
+    the same units ranked on several measures (86 French departments ranked by wealth, crime,
+    donations, ...): a table has one key, and a key column is in row order or named as one.
+    Regenerated as keys they would all run 87, 88, ... and lose their correlations.
+    """
+    shuffled = [
+        str(name)
+        for (name, series), storage in zip(frame.items(), storages, strict=True)
+        if storage.logical == "int"
+        and looks_like_identifier(series, storage)
+        and not _ID_NAME.search(str(name))
+        and not _in_row_order(series)
+    ]
+    return set(shuffled) if len(shuffled) >= 2 else set()
+
+
+def _in_row_order(series: pd.Series) -> bool:
+    steps = np.diff(series.to_numpy(dtype="float64"))
+    return bool((steps > 0).all() or (steps < 0).all())
 
 
 class IdentifierCodec(Codec):

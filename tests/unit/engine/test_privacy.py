@@ -37,6 +37,38 @@ def test_a_yearly_series_keeps_its_years_while_row_numbers_stay_keys() -> None:
     assert not out["case"].isin(data["case"]).any()
 
 
+def test_rankings_of_the_rows_are_learned_while_keys_stay_keys() -> None:
+    """Departments ranked on several measures: every ranking is unique and dense like a key, but
+    as fresh keys they all ran 87, 88, ... and lost how they move together."""
+    n = 86
+    rng = np.random.default_rng(0)
+    wealth = rng.normal(size=n)
+    data = pd.DataFrame(
+        {
+            "dept": np.arange(1, n + 1),  # in row order: a key
+            "wealth": pd.Series(wealth).rank(method="first").astype("int64"),
+            "crime": pd.Series(wealth + 0.3 * rng.normal(size=n)).rank(method="first").astype("int64"),
+            "literacy": rng.normal(50, 10, size=n).round(1),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=30).fit(data)
+    out = syn.sample(2000)
+    kinds = {c: syn.describe()["columns"][c]["kind"] for c in data.columns}
+    assert kinds == {"dept": "identifier", "wealth": "numeric", "crime": "numeric", "literacy": "numeric"}
+    assert out["wealth"].between(-10, n + 10).all() and out["crime"].between(-10, n + 10).all()
+    assert out["wealth"].corr(out["crime"], method="spearman") > 0.5
+
+    shuffled = pd.DataFrame({"account": rng.permutation(n) + 1, "literacy": data["literacy"]})
+    alone = Synthesizer(seed=0, max_epochs=5).fit(shuffled)  # one shuffled integer column: still a key
+    assert alone.describe()["columns"]["account"]["kind"] == "identifier"
+    assert not alone.sample(200)["account"].isin(shuffled["account"]).any()
+
+    league = pd.DataFrame({"rank": np.arange(1, n + 1), "sales": np.sort(rng.lognormal(size=n))[::-1]})
+    ranked = Synthesizer(seed=0, max_epochs=5).fit(league)
+    assert ranked.describe()["columns"]["rank"]["kind"] == "numeric"
+    assert ranked.sample(500)["rank"].between(-10, n + 10).all()
+
+
 def test_uuid_and_free_form_keys(frame: pd.DataFrame) -> None:
     import uuid
 
