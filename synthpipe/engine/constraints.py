@@ -145,8 +145,9 @@ def _is_sum(parts: list[np.ndarray], total: np.ndarray, min_rows: int) -> bool:
 def detect(views: Mapping[str, np.ndarray], domains: Mapping[str, str], min_rows: int) -> list[Relation]:
     """Every non-trivial relation between columns of the same domain that no row breaks.
 
-    Trivial ones (``max(a) <= min(b)``, implied by the columns' ranges) and 0/1-like columns
-    are skipped: they add nothing and would clutter the report.
+    Trivial ones (``max(a) <= min(b)``, implied by the columns' ranges), ones that fewer than
+    ``min_rows`` rows put to the test, and 0/1-like columns are skipped: they add nothing, may
+    hold by chance, and would clutter the report.
     """
     names = [n for n in views if np.unique(views[n][np.isfinite(views[n])]).size > 2]
     found: list[Relation] = []
@@ -164,11 +165,22 @@ def _relations(a: str, b: str, x: np.ndarray, y: np.ndarray, min_rows: int) -> l
     x, y = x[both], y[both]
     if np.array_equal(x, y):
         return [Relation(a, b, equal=True)]
-    if np.all(x <= y) and x.max() > y.min():
+    if np.all(x <= y) and _tested_rows(x, y) >= min_rows:
         return [Relation(a, b)]
-    if np.all(y <= x) and y.max() > x.min():
+    if np.all(y <= x) and _tested_rows(y, x) >= min_rows:
         return [Relation(b, a)]
     return []
+
+
+def _tested_rows(low: np.ndarray, high: np.ndarray) -> int:
+    """Rows that could have broken ``low <= high``: their ``low`` exceeds the smallest ``high``.
+
+    Why: a relation that only a handful of rows put to the test may hold by chance, and once
+    found it is enforced on every synthetic row and listed in the report. Cars' miles per gallon
+    (at most 46.6) "<=" horsepower (at least 46) was tested by 1 row; 14 relations in 11 of the
+    sweep's 43 tables by 1-17 rows. None (``max(low) <= min(high)``): the ranges alone imply it.
+    """
+    return int((low > high.min()).sum())
 
 
 Snap = Callable[[np.ndarray, bool], np.ndarray]  # values onto a calendar grid, up (True) or down

@@ -25,6 +25,25 @@ def test_relations_hold_in_synthetic_rows(synthetic: pd.DataFrame) -> None:
     assert (s["unique_actions"] <= s["actions"]).mean() >= 0.99
 
 
+def test_a_relation_only_a_few_rows_test_is_not_trusted() -> None:
+    """Miles per gallon never exceeds horsepower, but only 1 car could have broken it (the ranges
+    barely overlap): a coincidence, not a rule to enforce. ``fuel <= capacity`` is tested by
+    most rows and is kept."""
+    rng = np.random.default_rng(7)
+    n = 400
+    capacity = rng.uniform(40, 80, n).round(1)
+    data = pd.DataFrame(
+        {
+            "mpg": np.append(rng.uniform(10, 40, n - 1), 46.5).round(1),
+            "horsepower": np.append(rng.uniform(46, 230, n - 1), 120).round(0),
+            "capacity": capacity,
+            "fuel": (capacity * rng.uniform(0.05, 1, n)).round(1),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert syn.describe()["constraints"] == ["fuel <= capacity"]
+
+
 def test_marginals_match(frame: pd.DataFrame, fitted: Synthesizer) -> None:
     # 20k rows: the model's marginals, not the +-0.013 sampling noise of a 1,500-row draw
     synthetic = fitted.sample(20_000)
