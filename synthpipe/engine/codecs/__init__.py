@@ -30,22 +30,28 @@ _NUMERIC_LOGICALS = {"int", "float", "decimal", "date", "datetime", "timedelta",
 def build_codecs(frame: pd.DataFrame, cfg: EngineConfig) -> list[Codec]:
     """One codec per column; whether an integer column is a key can depend on its neighbours."""
     storages = [storage_type(frame[name]) for name in frame.columns]
-    rankings = shared_rankings(frame, storages) if cfg.detect_identifiers else set()
-    return [
-        build_codec(frame[name], cfg, storage=storage, ranking=name in rankings)
+    keys = [
+        cfg.detect_identifiers and looks_like_identifier(frame[name], storage)
         for name, storage in zip(frame.columns, storages, strict=True)
+    ]
+    rankings = shared_rankings(frame, storages, keys)
+    return [
+        build_codec(frame[name], cfg, storage=storage, key=key and name not in rankings)
+        for name, storage, key in zip(frame.columns, storages, keys, strict=True)
     ]
 
 
 def build_codec(
-    series: pd.Series, cfg: EngineConfig, *, storage: StorageType | None = None, ranking: bool = False
+    series: pd.Series, cfg: EngineConfig, *, storage: StorageType | None = None, key: bool | None = None
 ) -> Codec:
-    """Pick and fit the codec for one column (the choice shows in ``describe()``); ``ranking``: the
-    column ranks the rows on some measure (see ``shared_rankings``), learned even if it looks like a key."""
+    """Pick and fit the codec for one column (the choice shows in ``describe()``); ``key``: whether
+    it is a key column, when the caller has decided (``build_codecs`` looks at the whole table)."""
     storage = storage or storage_type(series)
     if storage.logical == "null" or series.isna().all():
         return NullCodec(storage)
-    if cfg.detect_identifiers and not ranking and looks_like_identifier(series, storage):
+    if key is None:
+        key = cfg.detect_identifiers and looks_like_identifier(series, storage)
+    if key:
         return IdentifierCodec.fit(series, storage, cfg.rare_category_min_count)
     if storage.logical in _NUMERIC_LOGICALS:
         return NumericCodec.fit(series, storage, cfg)

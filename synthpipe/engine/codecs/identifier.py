@@ -69,8 +69,9 @@ def _names_a_measure(name: str) -> bool:
     return any(word in _MEASURE_WORDS for word in re.split(r"[^a-z0-9]+", name.lower()))
 
 
-def shared_rankings(frame: pd.DataFrame, storages: list[StorageType]) -> set[str]:
-    """Integer columns that look like keys by their values but are rankings of the table's rows.
+def shared_rankings(frame: pd.DataFrame, storages: list[StorageType], keys: list[bool]) -> set[str]:
+    """Key-like integer columns (``keys``: what ``looks_like_identifier`` said) that are rankings of
+    the table's rows.
 
     Two or more unique, dense integer columns, none named like a key and none in row order, are
     the same units ranked on several measures (86 French departments ranked by wealth, crime,
@@ -79,11 +80,8 @@ def shared_rankings(frame: pd.DataFrame, storages: list[StorageType]) -> set[str
     """
     shuffled = [
         str(name)
-        for (name, series), storage in zip(frame.items(), storages, strict=True)
-        if storage.logical == "int"
-        and looks_like_identifier(series, storage)
-        and not _ID_NAME.search(str(name))
-        and not _in_row_order(series)
+        for (name, series), storage, key in zip(frame.items(), storages, keys, strict=True)
+        if key and storage.logical == "int" and not _ID_NAME.search(str(name)) and not _in_row_order(series)
     ]
     return set(shuffled) if len(shuffled) >= 2 else set()
 
