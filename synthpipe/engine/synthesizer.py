@@ -200,7 +200,7 @@ class Synthesizer:
         result = train(trn, val, sizes, settings, report, self._input_maps())
         self._net = result.net
         refit = refit_output_biases(result.net, codes) if self.config.refit_output_biases else None
-        calibrated = calibrate(result.net, codes, self.config.seed) if self.config.calibrate_marginals else None
+        calibrated = self._calibrated(result.net, codes, deadline)
         self._training = {
             "engine": "autoregressive-mlp",
             "hidden": settings.hidden,
@@ -213,6 +213,14 @@ class Synthesizer:
             "bias_refit": refit,
             "marginal_calibration": calibrated,
         }
+
+    def _calibrated(self, net: Network, codes: np.ndarray, deadline: float | None) -> dict[str, Any] | None:
+        """Marginal calibration samples the model a few times: skipped once the time budget is spent."""
+        if not self.config.calibrate_marginals:
+            return None
+        if deadline is not None and time.monotonic() > deadline:
+            return {"skipped": "max_training_time"}
+        return calibrate(net, codes, self.config.seed)
 
     def _train_settings(self, rows: int, width: int, deadline: float | None) -> TrainSettings:
         """Sizes by data: ``width`` = tokens x columns, the first layer's size per hidden unit."""
