@@ -98,6 +98,7 @@ def test_max_training_time_is_respected(frame: pd.DataFrame) -> None:
     syn = Synthesizer(seed=0, max_training_time=1.0, max_epochs=10_000, patience=10_000).fit(frame)
     assert time.monotonic() - started < 4.0
     assert syn.describe()["training"]["stopped_by"] == "max_training_time"
+    assert syn.describe()["training"]["marginal_calibration"] == {"skipped": "max_training_time"}
 
 
 def test_large_inputs_use_a_bounded_sample(frame: pd.DataFrame) -> None:
