@@ -28,7 +28,7 @@ from synthpipe.engine.config import EngineConfig, make_config
 from synthpipe.engine.dependencies import Dependency
 from synthpipe.engine.frames import to_frame, to_output
 from synthpipe.engine.model import Network, sample_tokens
-from synthpipe.engine.training import TrainSettings, train
+from synthpipe.engine.training import TrainSettings, split_validation, train
 from synthpipe.errors import ConfigError, ModelError, SchemaError
 
 BLOCK_ROWS = 16_384
@@ -83,7 +83,7 @@ class Synthesizer:
         self._detect_relations(frame)
         codes = self._encode(frame)
         self._dependencies = self._detect_dependencies(codes)
-        self._train(codes, deadline, report)
+        self._train(codes, _record_groups(frame.iloc[:, self._learned]), deadline, report)
         self._training.update(
             rows_available=available,
             rows_used=len(frame),
@@ -184,14 +184,10 @@ class Synthesizer:
             parts.append(np.zeros(size) if scores is None else scores)
         return np.concatenate(parts) if parts else None
 
-    def _train(self, codes: np.ndarray, deadline: float | None, report: Progress) -> None:
+    def _train(self, codes: np.ndarray, groups: np.ndarray, deadline: float | None, report: Progress) -> None:
         sizes = np.asarray(self._chain_sizes(), dtype=np.int64)
-        n = codes.shape[0]
-        order = np.random.default_rng(self.config.seed).permutation(n)
-        n_val = max(1, round(n * self.config.validation_share)) if n >= 10 else 0
-        val, trn = codes[order[:n_val]], codes[order[n_val:]]
-        if n_val == 0:
-            val = trn
+        trn, val = split_validation(codes, groups, self.config.validation_share, self.config.seed)
+        n_val = codes.shape[0] - trn.shape[0]
         settings = self._train_settings(trn.shape[0], int(sizes.sum()) * sizes.size, deadline)
         if sizes.size == 0:
             self._net = None
@@ -414,3 +410,33 @@ def _take(pending: list[pd.DataFrame], rows: int) -> tuple[pd.DataFrame, list[pd
     rest = joined.iloc[rows:]
     left = [rest] if len(rest) else []
     return joined.iloc[:rows].copy(), left, len(rest)
+
+
+RECORD_COPIES_MAX = 50  # more identical rows than this are a common pattern, not one record's copies
+
+
+def _record_groups(learned: pd.DataFrame) -> np.ndarray:
+    """A group id per row: copies of one record share one, every other row has its own.
+
+    Identical rows are copies of a record (a table resampled, a row exported twice) when one of
+    their values occurs nowhere else in its column; identical rows of common values (``2 actions,
+    0 bookings``) are not, and splitting them at random keeps every pattern in training.
+    """
+    n = len(learned)
+    own = -1 - np.arange(n, dtype=np.int64)
+    if learned.shape[1] == 0 or n == 0:
+        return own
+    record, copies = _key_counts(pd.util.hash_pandas_object(learned, index=False).to_numpy())
+    rarest_value = np.min([_key_counts(_column_hash(learned[c]))[1] for c in learned], axis=0)
+    is_copy = (copies > 1) & (copies <= RECORD_COPIES_MAX) & (rarest_value == copies)
+    return np.where(is_copy, record, own)
+
+
+def _column_hash(column: pd.Series) -> np.ndarray:
+    return pd.util.hash_pandas_object(column, index=False).to_numpy()
+
+
+def _key_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the id of its key and how many rows share it."""
+    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    return inverse.ravel(), counts[inverse.ravel()]

@@ -86,6 +86,30 @@ class Adam:
         param -= update.astype(np.float32)
 
 
+def split_validation(codes: np.ndarray, groups: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Training and validation rows (a seeded random split); rows of one group (copies of one
+    record, see ``Synthesizer``) go to the side of the group's first row; the validation rows
+    are the training rows themselves when there are too few to spare.
+
+    Why groups: a validation row that is also a training row rewards memorising it, so early
+    stopping cannot see memorisation. The benchmark's scale table (the demo features resampled,
+    ~8 copies of each record in the 100k-row training sample) trained 126 epochs to a validation
+    loss of 17.6 nats, against 6-10 epochs and 22.5 on the table itself. The first row's side is
+    drawn like any row's, so a group is on the validation side with probability ``share``.
+    """
+    n = codes.shape[0]
+    order = np.random.default_rng(seed).permutation(n)
+    n_val = max(1, round(n * share)) if n >= 10 else 0
+    if n_val == 0:
+        return codes[order], codes[order]
+    is_val = np.zeros(n, dtype=bool)
+    is_val[order[:n_val]] = True
+    _, first, group = np.unique(groups, return_index=True, return_inverse=True)
+    is_val = is_val[first[group.ravel()]]
+    ordered_val = is_val[order]
+    return codes[order[~ordered_val]], codes[order[ordered_val]]
+
+
 def train(
     train_codes: np.ndarray,
     val_codes: np.ndarray,

@@ -317,3 +317,23 @@ def test_identifiers_stay_unique_across_seeded_shards(fitted: Synthesizer) -> No
     ids = pd.concat([s["user_id"] for s in shards])
     codes = pd.concat([s["code"] for s in shards])
     assert ids.is_unique and codes.is_unique
+
+
+def test_copies_of_a_record_stay_on_one_side_of_the_validation_split() -> None:
+    """A validation row that is also a training row rewards memorising it: copies of a record
+    (a table resampled) go to one side; identical rows of common values are split at random."""
+    from synthpipe.engine.synthesizer import _record_groups
+    from synthpipe.engine.training import split_validation
+
+    rng = np.random.default_rng(0)
+    records = pd.DataFrame({"spend": rng.gamma(2.0, 50.0, 2_000), "visits": rng.integers(1, 4, 2_000)})
+    resampled = records.sample(16_000, replace=True, random_state=0).reset_index(drop=True)
+    # common patterns: 60 x (0.0, 1), more than one record's copies; 20 x (0.0, 2), whose values occur elsewhere
+    common = pd.DataFrame({"spend": np.zeros(80), "visits": np.r_[np.ones(60), np.full(20, 2)].astype(np.int64)})
+    data = pd.concat([resampled, common], ignore_index=True)
+    codes = np.column_stack([np.arange(len(data)), data["visits"].to_numpy()])  # row number: find each row
+    trn, val = split_validation(codes, _record_groups(data), 0.1, seed=0)
+    assert 0.07 < len(val) / len(data) < 0.13
+    train_rows, val_rows = data.iloc[trn[:, 0]], data.iloc[val[:, 0]]
+    on_both_sides = val_rows.merge(train_rows.drop_duplicates(), how="inner")
+    assert len(on_both_sides) > 0 and (on_both_sides["spend"] == 0).all()
