@@ -426,17 +426,16 @@ def _record_groups(learned: pd.DataFrame) -> np.ndarray:
     own = -1 - np.arange(n, dtype=np.int64)
     if learned.shape[1] == 0 or n == 0:
         return own
-    record, copies = _key_counts(pd.util.hash_pandas_object(learned, index=False).to_numpy())
-    rarest_value = np.min([_key_counts(_column_hash(learned[c]))[1] for c in learned], axis=0)
+    record, copies = _shared_values(learned)
+    rarest_value = np.min([_shared_values(learned[c])[1] for c in learned], axis=0)
     is_copy = (copies > 1) & (copies <= RECORD_COPIES_MAX) & (rarest_value == copies)
     return np.where(is_copy, record, own)
 
 
-def _column_hash(column: pd.Series) -> np.ndarray:
-    return pd.util.hash_pandas_object(column, index=False).to_numpy()
-
-
-def _key_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the id of its key and how many rows share it."""
-    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    return inverse.ravel(), counts[inverse.ravel()]
+def _shared_values(data: pd.DataFrame | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, an id of its value (its whole row for a frame) and how many rows share it."""
+    _, inverse, counts = np.unique(
+        pd.util.hash_pandas_object(data, index=False).to_numpy(), return_inverse=True, return_counts=True
+    )
+    inverse = inverse.ravel()
+    return inverse, counts[inverse]
