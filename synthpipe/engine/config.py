@@ -103,6 +103,13 @@ class EngineConfig(BaseModel):
         description="after early stopping, finish fitting the output biases on the training rows' contexts",
     )
     detect_identifiers: bool = Field(True, description="regenerate unique key columns, never learn them")
+    pseudonymise_keys: bool = Field(
+        True,
+        description=(
+            "key columns whose values repeat (customer_id in an orders table) are learned on fresh keys of the same "
+            "format, so no real key is emitted (off: real keys held by enough rows come back, e.g. to join a dimension)"
+        ),
+    )
     detect_constraints: bool = Field(
         True,
         description="find relations (a <= b, sums, one column determining another) that hold in every row; keep them",

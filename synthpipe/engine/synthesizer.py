@@ -28,6 +28,7 @@ from synthpipe.engine.config import EngineConfig, make_config
 from synthpipe.engine.dependencies import Dependency
 from synthpipe.engine.frames import to_frame, to_output
 from synthpipe.engine.model import Network, sample_tokens
+from synthpipe.engine.pseudonyms import pseudonymise_repeated_keys
 from synthpipe.engine.training import TrainSettings, split_validation, train
 from synthpipe.errors import ConfigError, ModelError, SchemaError
 
@@ -76,6 +77,7 @@ class Synthesizer:
         deadline = started + self.config.max_training_time if self.config.max_training_time else None
         frame, schema, available = self._bounded_frame(data)
         report("analyze", 0.0)
+        frame, pseudonymised = pseudonymise_repeated_keys(frame, self.config)
         self._codecs = self._with_offsets(build_codecs(frame, self.config), frame)
         self._schema = schema
         self._learned = [i for i, c in enumerate(self._codecs) if c.n_tokens >= 2]
@@ -87,6 +89,7 @@ class Synthesizer:
         self._training.update(
             rows_available=available,
             rows_used=len(frame),
+            pseudonymised_keys=pseudonymised,
             fit_seconds=round(time.monotonic() - started, 3),
         )
         report("done", 1.0)
@@ -366,6 +369,8 @@ class Synthesizer:
             entry = codec.describe()
             entry["dtype"] = codec.storage.dtype
             entry["learned"] = i in self._learned or isinstance(codec, OffsetCodec)  # offsets: rebuilt from the anchor
+            if codec.storage.name in self._training.get("pseudonymised_keys", ()):
+                entry.setdefault("protection", {})["pseudonymised"] = True  # learned on fresh keys, see pseudonyms.py
             columns[codec.storage.name] = entry
         return {
             "engine": "autoregressive-mlp",

@@ -17,11 +17,13 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
+from synthpipe.engine.codecs.identifier import names_a_key
+from synthpipe.engine.pseudonyms import is_repeated_key
+
 NULL_TOKEN = "\u2205null"  # unlikely to collide with a real category, readable in the report
 _ID_MIN_ROWS = 50  # below this a column of unique strings is just a small table, not an ID
 _ID_DISTINCT_SHARE = 0.95
 _INT_ID_MIN_ROWS = 20
-_ID_NAME = re.compile(r"(^|_|\b)(id|key|uuid|guid)$|^(id|key|uuid)(_|$)|Id$|ID$", re.IGNORECASE)
 # Dates and times written as text (SQLite has no date type; CSVs neither), ISO-like layouts only.
 _DATE_TEXT = r"\d{4}[-/]\d{2}[-/]\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"
 _TIME_OF_DAY_TEXT = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?"  # valid clock times only
@@ -33,7 +35,7 @@ class ColumnKind(StrEnum):
     NUMERIC = "numeric"
     DATETIME = "datetime"
     CATEGORICAL = "categorical"
-    IDENTIFIER = "identifier"  # unique keys: regenerated, not learned, so not compared
+    IDENTIFIER = "identifier"  # keys: regenerated or learned on pseudonyms, so not compared
     CONSTANT = "constant"
     EMPTY = "empty"
 
@@ -116,15 +118,23 @@ def _is_integer_key(s: pd.Series, non_null: pd.Series, distinct: int) -> bool:
     if not np.all(values == np.round(values)):
         return False
     dense = values.max() - values.min() + 1 <= 2 * len(values)
-    return bool(dense or _ID_NAME.search(str(s.name)))
+    return bool(dense or names_a_key(str(s.name)))
+
+
+def _is_repeated_integer_key(s: pd.Series, non_null: pd.Series) -> bool:
+    """``customer_id`` of an orders table: the engine learns it on pseudonyms (fresh keys), so
+    real and synthetic values never match and comparing them would say nothing."""
+    if not pd.api.types.is_integer_dtype(s.dtype):
+        return False
+    return is_repeated_key(non_null, str(s.name), text=False)
 
 
 def infer_kind(s: pd.Series) -> ColumnKind:
     """Classify one real column.
 
     Numbers with at most two distinct values are categorical (0/1 flags), as in the benchmark's
-    sdmetrics metadata; strings that are nearly all distinct and unique integer keys (the
-    engine's rule) are identifiers.
+    sdmetrics metadata; strings that are nearly all distinct, unique integer keys and key
+    columns whose values repeat (the engine's rules) are identifiers.
     """
     is_number = _is_number(s)
     is_time = not is_number and _is_datetime_like(s)  # checked once: date text is parsed to decide
@@ -143,10 +153,12 @@ def infer_kind(s: pd.Series) -> ColumnKind:
     if is_time:
         return ColumnKind.DATETIME
     if is_number:
-        if _is_integer_key(s, non_null, distinct):
+        if _is_integer_key(s, non_null, distinct) or _is_repeated_integer_key(s, non_null):
             return ColumnKind.IDENTIFIER
         return ColumnKind.NUMERIC if distinct > 2 else ColumnKind.CATEGORICAL
     if len(non_null) >= _ID_MIN_ROWS and distinct >= _ID_DISTINCT_SHARE * len(non_null):
+        return ColumnKind.IDENTIFIER
+    if is_repeated_key(non_null, str(s.name), text=True):  # the engine emits pseudonyms
         return ColumnKind.IDENTIFIER
     return ColumnKind.CATEGORICAL
 

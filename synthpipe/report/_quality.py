@@ -41,7 +41,7 @@ HEATMAP_COLUMNS = 40  # a wider matrix is unreadable and makes the page heavy
 MIN_CORRELATION = 0.5
 MIN_ASSOCIATION = 0.3
 _SKIP_NOTES = {
-    ColumnKind.IDENTIFIER: "identifier (nearly all values distinct): regenerated, not compared",
+    ColumnKind.IDENTIFIER: "identifier (a key): regenerated or pseudonymised, not compared",
     ColumnKind.CONSTANT: "constant in the real data",
     ColumnKind.EMPTY: "all null in the real data",
 }

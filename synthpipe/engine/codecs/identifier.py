@@ -32,7 +32,9 @@ from synthpipe.engine.codecs.base import Codec
 from synthpipe.engine.frames import StorageType, restore_labels, restore_numeric
 from synthpipe.errors import ModelError
 
-_ID_NAME = re.compile(r"(^|_|\b)(id|key|uuid|guid)$|^(id|key|uuid)(_|$)|Id$|ID$", re.IGNORECASE)
+# ``id``, ``user_id``, ``order-key``, ``id_user``, any case; camelCase ``userId``, ``playerID``. Only the
+# camelCase part is case-sensitive: ignoring case there took ``acid``, ``rancid`` and ``afraid`` for keys.
+_ID_NAME = re.compile(r"(?i:(^|_|\b)(id|key|uuid|guid)$|^(id|key|uuid)(_|$))|[a-z0-9](Id|ID|Key|UUID)$")
 _MEASURE_WORDS = frozenset(
     {"time", "year", "yr", "date", "day", "week", "month", "quarter", "period", "rank", "ranking"}
 )
@@ -55,11 +57,21 @@ def looks_like_identifier(series: pd.Series, storage: StorageType) -> bool:
     if storage.logical == "string":
         text = series.astype(str)
         return bool((text.str.len() <= 64).all() and not text.str.contains(r"\s").any())
-    if _ID_NAME.search(str(series.name)):
+    if names_a_key(str(series.name)):
         return True
     ints = series.to_numpy(dtype="float64")
     dense = (ints.max() - ints.min() + 1) <= 2 * n
     return bool(dense and not _names_a_measure(str(series.name)))
+
+
+def names_a_key(name: str) -> bool:
+    """``user_id``, ``id``, ``playerID``: a name that says the column identifies something."""
+    return _ID_NAME.search(name) is not None
+
+
+def holds_addresses(text: pd.Series) -> bool:
+    """Every value an e-mail address, or every value a UUID: keys whatever the column's name."""
+    return bool(text.str.match(_EMAIL).all() or text.str.match(_UUID).all())
 
 
 def _names_a_measure(name: str) -> bool:
@@ -81,7 +93,7 @@ def shared_rankings(frame: pd.DataFrame, storages: list[StorageType], keys: list
     shuffled = [
         str(name)
         for (name, series), storage, key in zip(frame.items(), storages, keys, strict=True)
-        if key and storage.logical == "int" and not _ID_NAME.search(str(name)) and not _in_row_order(series)
+        if key and storage.logical == "int" and not names_a_key(str(name)) and not _in_row_order(series)
     ]
     return set(shuffled) if len(shuffled) >= 2 else set()
 

@@ -278,3 +278,22 @@ def test_a_tiny_holdout_is_flagged_where_its_distance_gates_are_read(frames: dic
     assert "rows of each set" not in by_gate["min_quality"]
     full = with_gates(evaluate(real=frames["train"], synthetic=frames["fresh"], holdout=frames["holdout"]), Gates())
     assert not any("by chance" in g.message for g in full.gates)
+
+
+def test_repeated_keys_are_identifiers_not_compared() -> None:
+    """The engine learns ``customer_id`` of an orders table on pseudonyms: compared with the real
+    ids it would score 0 and sink the quality gate for doing the private thing."""
+    rng = np.random.default_rng(0)
+    rows = np.repeat(np.arange(200), rng.integers(2, 9, 200))
+    real = pd.DataFrame(
+        {
+            "customer_id": 10_000 + rows,
+            "contact": [f"c{i}@shop.com" for i in rows],
+            "amount": rng.gamma(2.0, 30.0, rows.size),
+        }
+    )
+    synthetic = real.assign(customer_id=real["customer_id"] + 1_000, contact=[f"p{i}@shop.com" for i in rows])
+    report = evaluate(real=real, synthetic=synthetic)
+    kinds = {c.name: c.kind for c in report.quality.columns}
+    assert kinds == {"customer_id": "identifier", "contact": "identifier", "amount": "numeric"}
+    assert report.quality.score == pytest.approx(100, abs=0.5)
