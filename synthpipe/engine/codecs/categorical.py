@@ -1,15 +1,16 @@
 """Strings, categoricals and booleans: one token per frequent category.
 
 Privacy: a category held by fewer than ``rare_category_min_count`` rows could single a
-person out, so it is merged into one rare token and never emitted verbatim; string columns
-emit ``rare_token`` in its place, category-dtype columns emit null (the dtype cannot hold
-a new label). Booleans are not merged: a two-valued column has no identifying labels.
+person out, so it is merged into one rare token and never emitted verbatim: ``rare_token``
+is emitted in its place (a category dtype lists it instead of the rare names). Booleans are
+not merged: a two-valued column has no identifying labels.
 Rare codes (zips, phone numbers) keep the prefix that enough rows share, rare e-mail addresses
 their domain (``prefixes.py``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -57,19 +58,24 @@ class CategoricalCodec(Codec):
         min_count = 1 if is_bool else cfg.rare_category_min_count
         kept = counts[counts >= min_count].iloc[: cfg.max_categories]
         merged = len(counts) - len(kept)
-        rare_label = cfg.rare_token if storage.logical == "string" and storage.dtype != "category" else None
+        rare_label = cfg.rare_token if storage.logical == "string" else None
         rest = counts.drop(kept.index)
         groups, direction = rest[:0], None
         if len(rest) and rare_label is not None and cfg.generalise_rare_codes:
             direction = code_direction(counts.index)
         if direction is not None:
             groups = _prefix_groups(rest, min_count, direction).iloc[: cfg.max_categories - len(kept)]
+        has_rare = int(groups.sum()) < int(rest.sum())
+        if storage.dtype == "category":
+            storage = _listing_only_emitted(
+                storage, rest.index, [str(g) for g in groups.index] + [rare_label] * has_rare
+            )
         return cls(
             storage,
             categories=[_plain(c) for c in kept.index],
             generalised=[str(g) for g in groups.index],
             generalised_from=direction or "start",
-            has_rare=int(groups.sum()) < int(rest.sum()),
+            has_rare=has_rare,
             has_null=bool(labels.isna().any()),
             rare_label=rare_label,
             merged=merged,
@@ -164,6 +170,18 @@ def _labels(series: pd.Series, storage: StorageType) -> pd.Series:
         return out.map(lambda v: None if v is None else bool(v))
     out = series.astype(object)
     return out.where(series.notna(), None)
+
+
+def _listing_only_emitted(storage: StorageType, rare: pd.Index, added: list[Any]) -> StorageType:
+    """A categorical dtype lists its categories, and the list travels with the data (the artifact,
+    a parquet file's dictionary): real values held by too few rows come off it, and the labels
+    emitted in their place (masked codes, the rare token) go on. Before, every rare name stayed
+    listed and rare rows came back as null, so the null rate grew by the rare share. Categories no
+    row holds are schema, not data, and stay."""
+    hidden = {_plain(c) for c in rare}
+    listed = [c for c in storage.extras["categories"] if c not in hidden]
+    extras = {**storage.extras, "categories": listed + [a for a in added if a not in listed]}
+    return dataclasses.replace(storage, extras=extras)
 
 
 def _plain(value: Any) -> Any:
