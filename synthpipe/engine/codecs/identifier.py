@@ -32,9 +32,15 @@ from synthpipe.engine.codecs.base import Codec
 from synthpipe.engine.frames import StorageType, restore_labels, restore_numeric
 from synthpipe.errors import ModelError
 
-# ``id``, ``user_id``, ``order-key``, ``id_user``, any case; camelCase ``userId``, ``playerID``. Only the
-# camelCase part is case-sensitive: ignoring case there took ``acid``, ``rancid`` and ``afraid`` for keys.
-_ID_NAME = re.compile(r"(?i:(^|_|\b)(id|key|uuid|guid)$|^(id|key|uuid)(_|$))|[a-z0-9](Id|ID|Key|UUID)$")
+# ``id``, ``user_id``, ``order-key``, ``id_user`` in any case; camelCase ``userId``, ``playerID``; short
+# consonant codes ``pid``, ``hhid``, ``PID`` (person, household). Case matters outside the first part:
+# ignoring it took ``acid``, ``rancid`` and ``afraid`` for keys.
+_ID_NAME = re.compile(
+    r"(?i:(^|_|\b)(id|key|uuid|guid)$|^(id|key|uuid)(_|$))"
+    r"|[a-z0-9](Id|ID|Key|UUID)$"
+    r"|(^|_|\b)([b-df-hj-np-tv-z]{1,2}id|[B-DF-HJ-NP-TV-Z]{1,3}ID)$"
+)
+_WORDS_LIKE_KEYS = frozenset({"bid", "kid", "lid", "rid", "did", "grid"})  # measures, not codes
 _MEASURE_WORDS = frozenset(
     {"time", "year", "yr", "date", "day", "week", "month", "quarter", "period", "rank", "ranking"}
 )
@@ -66,7 +72,8 @@ def looks_like_identifier(series: pd.Series, storage: StorageType) -> bool:
 
 def names_a_key(name: str) -> bool:
     """``user_id``, ``id``, ``playerID``: a name that says the column identifies something."""
-    return _ID_NAME.search(name) is not None
+    last_word = re.split(r"[^A-Za-z0-9]+", name)[-1].lower()
+    return _ID_NAME.search(name) is not None and last_word not in _WORDS_LIKE_KEYS
 
 
 def holds_addresses(text: pd.Series) -> bool:

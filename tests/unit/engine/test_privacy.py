@@ -399,8 +399,9 @@ def test_repeated_keys_keep_real_values_when_switched_off() -> None:
 def test_key_names_are_keys_and_words_ending_in_id_are_not() -> None:
     from synthpipe.engine.codecs.identifier import names_a_key
 
-    assert all(map(names_a_key, ["id", "ID", "user_id", "userId", "playerID", "order-key", "id_user", "Ketchup.id"]))
-    assert not any(map(names_a_key, ["acid", "rancid", "afraid", "paid", "monkey", "width"]))
+    keys = ["id", "ID", "user_id", "userId", "playerID", "order-key", "id_user", "Ketchup.id", "pid", "hhid", "PID"]
+    assert all(map(names_a_key, keys))
+    assert not any(map(names_a_key, ["acid", "rancid", "afraid", "paid", "PAID", "bid", "max_bid", "monkey", "width"]))
 
 
 def test_a_categorical_dtype_lists_no_rare_name_and_keeps_its_null_rate(tmp_path: Path) -> None:
