@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,24 +33,54 @@ from synthpipe.errors import ModelError
 MIN_ENTITIES = 10  # fewer distinct values are groups or codes (an ``id`` of 2 arms), not entities
 
 
-def pseudonymise_repeated_keys(frame: pd.DataFrame, cfg: EngineConfig) -> tuple[pd.DataFrame, list[str]]:
-    """``frame`` with every repeated key column's values replaced by pseudonyms, and those columns' names."""
+def pseudonymise_repeated_keys(
+    frame: pd.DataFrame, cfg: EngineConfig
+) -> tuple[pd.DataFrame, dict[str, dict[str, Any] | None]]:
+    """``frame`` with every repeated key column's values replaced by pseudonyms; per such column,
+    the key format that continues past its pseudonyms (None where none is needed, see
+    ``StandInKeys``)."""
     if not cfg.pseudonymise_keys:
-        return frame, []
-    out, done = frame, []
+        return frame, {}
+    out, done = frame, {}
     for name in frame.columns:
         series = frame[name]
         storage = storage_type(series)
         if not looks_like_repeated_key(series, storage):
             continue
-        fresh = _pseudonymised(series, storage, cfg)
-        if fresh is None:
+        pseudonymised = _pseudonymised(series, storage, cfg)
+        if pseudonymised is None:
             continue
         if out is frame:
             out = frame.copy()
-        out[name] = fresh
-        done.append(str(name))
+        out[name], fmt = pseudonymised
+        done[str(name)] = fmt if storage.logical == "string" and storage.dtype != "category" else None
     return out, done
+
+
+class StandInKeys:
+    """Fresh keys for the rows whose pseudonymised text key comes out rare.
+
+    Why: most customers place one to four orders, so most pseudonyms are held by fewer than 5
+    rows and are merged like any rare value: an orders table's ``customer_id`` came back as
+    ``_RARE_`` or a masked ``C-00***`` in most rows, one giant "customer" to anyone counting orders
+    per customer. Each such row gets a key of its own instead, in the column's format, continuing
+    past the pseudonyms (and unique across seeds and chunks, as regenerated unique keys are). A
+    categorical dtype cannot hold new labels: there the rare token, which it lists, stays.
+    """
+
+    def __init__(self, storage: StorageType, fmt: dict[str, Any]) -> None:
+        self.codec = IdentifierCodec(storage, fmt)
+
+    def fill(self, values: pd.Series, rare: np.ndarray, rng: np.random.Generator, start: int) -> pd.Series:
+        """``values`` with the ``rare`` rows replaced by fresh keys (key index ``start`` + row)."""
+        if not rare.any():
+            return values
+        fresh = self.codec.decode(np.zeros(len(values), dtype=np.int32), rng, start)
+        if self.codec.fmt["style"] == "email":  # a masked ``***@web.de`` keeps its domain
+            domain = values.astype(str).str.extract(r"^\*+@(.+)$")[0]
+            local = fresh.astype(str).str.rsplit("@", n=1).str[0]
+            fresh = fresh.where(domain.isna(), local + "@" + domain)
+        return values.where(~rare, fresh)
 
 
 def looks_like_repeated_key(series: pd.Series, storage: StorageType) -> bool:
@@ -95,9 +126,12 @@ def _at_own_domains(fresh: pd.Series, real: pd.Series, shown: list[str]) -> pd.S
     return pd.Series(local.to_numpy() + "@" + domains.to_numpy(), name=fresh.name)
 
 
-def _pseudonymised(series: pd.Series, storage: StorageType, cfg: EngineConfig) -> pd.Series | None:
-    """The column with each distinct value mapped to a fresh key; None when fresh keys would not
-    fit the column's integer type (an int8 key column of 200 values: left as it was)."""
+def _pseudonymised(
+    series: pd.Series, storage: StorageType, cfg: EngineConfig
+) -> tuple[pd.Series, dict[str, Any]] | None:
+    """The column with each distinct value mapped to a fresh key, and the key format continuing
+    past those keys; None when fresh keys would not fit the column's integer type (an int8 key
+    column of 200 values: left as it was)."""
     real = pd.Series(pd.unique(series.dropna()), name=series.name)
     rng = np.random.default_rng([cfg.seed, zlib.crc32(str(series.name).encode())])
     if storage.logical == "string":  # fresh labels as plain text: a categorical dtype would drop them
@@ -111,7 +145,21 @@ def _pseudonymised(series: pd.Series, storage: StorageType, cfg: EngineConfig) -
     if codec.fmt["style"] == "email":
         fresh = _at_own_domains(fresh, real, codec.fmt["domains"])
     mapping = dict(zip(real.tolist(), fresh.tolist(), strict=True))
+    beyond = _past_keys(
+        codec.fmt, used=len(real) if codec.fmt["style"] in ("integer", "numbered") else 2 * len(real) + 16
+    )
     if isinstance(series.dtype, pd.CategoricalDtype):
         unused = [c for c in series.cat.categories if c not in mapping]
-        return series.cat.remove_categories(unused).cat.rename_categories(mapping)
-    return series.map(mapping).astype(series.dtype)
+        return series.cat.remove_categories(unused).cat.rename_categories(mapping), beyond
+    return series.map(mapping).astype(series.dtype), beyond
+
+
+def _past_keys(fmt: dict[str, Any], used: int) -> dict[str, Any]:
+    """The key format whose key 0 comes after the ``used`` keys drawn as pseudonyms."""
+    if fmt["style"] in ("integer", "numbered"):
+        return {**fmt, "next": int(fmt["next"]) + used}
+    if fmt["style"] == "alphabet":
+        return {**fmt, "offset": int(fmt["offset"]) + used}
+    if fmt["style"] == "email":
+        return {**fmt, "local": _past_keys(fmt["local"], used)}
+    return dict(fmt)  # UUIDs are drawn at random

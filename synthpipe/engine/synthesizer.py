@@ -22,13 +22,14 @@ from synthpipe.engine import artifact, constraints, dependencies, formulas, span
 from synthpipe.engine.calibration import calibrate, refit_output_biases
 from synthpipe.engine.codecs import Codec, build_codecs
 from synthpipe.engine.codecs.base import evenly_ordered
+from synthpipe.engine.codecs.categorical import CategoricalCodec
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec, decode_order, find_anchors
 from synthpipe.engine.config import EngineConfig, make_config
 from synthpipe.engine.dependencies import Dependency
 from synthpipe.engine.frames import to_frame, to_output
 from synthpipe.engine.model import Network, sample_tokens
-from synthpipe.engine.pseudonyms import pseudonymise_repeated_keys
+from synthpipe.engine.pseudonyms import StandInKeys, pseudonymise_repeated_keys
 from synthpipe.engine.training import TrainSettings, split_validation, train
 from synthpipe.errors import ConfigError, ModelError, SchemaError
 
@@ -62,6 +63,7 @@ class Synthesizer:
         self._net: Network | None = None
         self._schema: pa.Schema | None = None
         self._training: dict[str, Any] = {}
+        self._stand_in_keys: dict[str, dict[str, Any]] = {}  # pseudonymised text keys: formats past the pseudonyms
 
     # ------------------------------------------------------------------ fit
 
@@ -78,6 +80,7 @@ class Synthesizer:
         frame, schema, available = self._bounded_frame(data)
         report("analyze", 0.0)
         frame, pseudonymised = pseudonymise_repeated_keys(frame, self.config)
+        self._stand_in_keys = {name: fmt for name, fmt in pseudonymised.items() if fmt is not None}
         self._codecs = self._with_offsets(build_codecs(frame, self.config), frame)
         self._schema = schema
         self._learned = [i for i, c in enumerate(self._codecs) if c.n_tokens >= 2]
@@ -89,7 +92,7 @@ class Synthesizer:
         self._training.update(
             rows_available=available,
             rows_used=len(frame),
-            pseudonymised_keys=pseudonymised,
+            pseudonymised_keys=list(pseudonymised),
             fit_seconds=round(time.monotonic() - started, 3),
         )
         report("done", 1.0)
@@ -334,6 +337,9 @@ class Synthesizer:
             else:
                 toks = tokens.get(i, np.zeros(size, dtype=np.int32))
                 columns[name] = codec.decode(toks, rng, start).reset_index(drop=True)
+                if name in self._stand_in_keys and isinstance(codec, CategoricalCodec):
+                    keys = StandInKeys(codec.storage, self._stand_in_keys[name])
+                    columns[name] = keys.fill(columns[name], codec.stand_ins(toks), rng, start)
         constraints.repair(numbers, self._relations, quanta, self._sums, snaps, signs)
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
         formulas.recompute(numbers, self._formulas)

@@ -114,6 +114,10 @@ class CategoricalCodec(Codec):
             return restore_numeric(floats, self.storage, 1)
         return restore_labels(values, self.storage)
 
+    def stand_ins(self, tokens: np.ndarray) -> np.ndarray:
+        """Rows whose token stands in for rare values (a masked code or the rare token)."""
+        return (tokens >= len(self.categories)) & (tokens < len(self._index) + self.has_rare)
+
     def params(self) -> dict[str, Any]:
         return {
             "categories": self.categories,
