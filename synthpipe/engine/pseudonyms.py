@@ -78,8 +78,7 @@ class StandInKeys:
         fresh = self.codec.decode(np.zeros(len(values), dtype=np.int32), rng, start)
         if self.codec.fmt["style"] == "email":  # a masked ``***@web.de`` keeps its domain
             domain = values.astype(str).str.extract(r"^\*+@(.+)$")[0]
-            local = fresh.astype(str).str.rsplit("@", n=1).str[0]
-            fresh = fresh.where(domain.isna(), local + "@" + domain)
+            fresh = fresh.where(domain.isna(), _local_parts(fresh) + "@" + domain)
         return values.where(~rare, fresh)
 
 
@@ -100,21 +99,27 @@ def is_repeated_key(values: pd.Series, name: str, *, text: bool) -> bool:
     return names_a_key(name) or (text and holds_addresses(values.astype(str)))
 
 
-def _fresh_keys(codec: IdentifierCodec, real: pd.Series, rng: np.random.Generator) -> pd.Series:
-    """One fresh key per real value, none equal to a real one (for addresses: no real local part).
+def _fresh_keys(codec: IdentifierCodec, real: pd.Series, rng: np.random.Generator) -> tuple[pd.Series, int]:
+    """One fresh key per real value, none equal to a real one (for addresses: no real local part),
+    and how many keys of the format were drawn for them.
 
     Integers and numbered keys continue after the largest real one; free-form keys are drawn from
     the real alphabet and length, where a few may hit real keys: twice as many are drawn and those
     dropped (a tiny key space, two letters say, keeps some: such keys identify no one anyway).
     """
     if codec.fmt["style"] in ("integer", "numbered"):
-        return codec.decode(np.zeros(len(real), dtype=np.int32), rng, 0)
-    candidates = codec.decode(np.zeros(2 * len(real) + 16, dtype=np.int32), rng, 0)
-    text, taken = candidates.astype(str), set(real.astype(str))
+        return codec.decode(np.zeros(len(real), dtype=np.int32), rng, 0), len(real)
+    drawn = 2 * len(real) + 16
+    candidates = codec.decode(np.zeros(drawn, dtype=np.int32), rng, 0)
+    text, taken = candidates.astype(str), real.astype(str)
     if codec.fmt["style"] == "email":
-        text, taken = text.str.rsplit("@", n=1).str[0], {key.rsplit("@", 1)[0] for key in taken}
-    fresh = candidates[~text.isin(taken) & ~text.duplicated()]
-    return (fresh if len(fresh) >= len(real) else candidates).iloc[: len(real)].reset_index(drop=True)
+        text, taken = _local_parts(text), _local_parts(taken)
+    fresh = candidates[~text.isin(set(taken)) & ~text.duplicated()]
+    return (fresh if len(fresh) >= len(real) else candidates).iloc[: len(real)].reset_index(drop=True), drawn
+
+
+def _local_parts(addresses: pd.Series) -> pd.Series:
+    return addresses.astype(str).str.rsplit("@", n=1).str[0]
 
 
 def _at_own_domains(fresh: pd.Series, real: pd.Series, shown: list[str]) -> pd.Series:
@@ -122,8 +127,7 @@ def _at_own_domains(fresh: pd.Series, real: pd.Series, shown: list[str]) -> pd.S
     link to other columns is kept; a domain held by too few addresses to be shown is ``example.com``."""
     domains = real.astype(str).str.rsplit("@", n=1).str[1].str.lower()
     domains = domains.where(domains.isin(shown), FALLBACK_DOMAIN)
-    local = fresh.astype(str).str.rsplit("@", n=1).str[0]
-    return pd.Series(local.to_numpy() + "@" + domains.to_numpy(), name=fresh.name)
+    return pd.Series(_local_parts(fresh).to_numpy() + "@" + domains.to_numpy(), name=fresh.name)
 
 
 def _pseudonymised(
@@ -138,16 +142,14 @@ def _pseudonymised(
         storage = dataclasses.replace(storage, dtype="object", extras={})
     codec = IdentifierCodec.fit(real, storage, cfg.rare_category_min_count)
     try:
-        fresh = _fresh_keys(codec, real, rng)
+        fresh, drawn = _fresh_keys(codec, real, rng)
     except ModelError:
         return None
     real = real.iloc[rng.permutation(len(real))]
     if codec.fmt["style"] == "email":
         fresh = _at_own_domains(fresh, real, codec.fmt["domains"])
     mapping = dict(zip(real.tolist(), fresh.tolist(), strict=True))
-    beyond = _past_keys(
-        codec.fmt, used=len(real) if codec.fmt["style"] in ("integer", "numbered") else 2 * len(real) + 16
-    )
+    beyond = _past_keys(codec.fmt, used=drawn)
     if isinstance(series.dtype, pd.CategoricalDtype):
         unused = [c for c in series.cat.categories if c not in mapping]
         return series.cat.remove_categories(unused).cat.rename_categories(mapping), beyond
