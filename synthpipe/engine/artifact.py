@@ -9,7 +9,6 @@ is rejected with ArtifactError instead of producing garbage rows.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import json
@@ -25,6 +24,7 @@ from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.dependencies import Dependency
 from synthpipe.engine.formulas import Formula
+from synthpipe.engine.frames import schema_from_text, schema_text
 from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.engine.spans import Span
 from synthpipe.errors import ArtifactError, StoreError
@@ -211,10 +211,8 @@ def _check_anchors(codecs: list[Codec]) -> None:
 
 
 def _schema_text(schema: pa.Schema | None) -> str | None:
-    return None if schema is None else base64.b64encode(schema.serialize().to_pybytes()).decode()
+    return None if schema is None else schema_text(schema)
 
 
 def _schema_from_text(text: str | None) -> pa.Schema | None:
-    if text is None:
-        return None
-    return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(text)))
+    return None if text is None else schema_from_text(text)

@@ -7,6 +7,7 @@ categorical dtype) lives here so that a fitted column comes back exactly as it w
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import decimal
 import re
@@ -132,8 +133,31 @@ def _arrow_backed(series: pd.Series) -> StorageType:
     twin = series.astype(object) if series.dtype.kind in "OUSb" else series.to_numpy()  # type: ignore[union-attr]
     inner = storage_type(pd.Series(twin, name=series.name))
     inner.dtype = str(series.dtype)
-    inner.extras = {**inner.extras, "arrow_backed": True}
+    arrow_type = pa.schema([pa.field(str(series.name), series.dtype.pyarrow_dtype)])  # type: ignore[union-attr]
+    inner.extras = {**inner.extras, "arrow_backed": True, "arrow_type": schema_text(arrow_type)}
     return inner
+
+
+def schema_text(schema: pa.Schema) -> str:
+    """An Arrow schema as JSON-able text (IPC bytes in base64); reading it back never runs code."""
+    return base64.b64encode(schema.serialize().to_pybytes()).decode()
+
+
+def schema_from_text(text: str) -> pa.Schema:
+    return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(text)))
+
+
+def as_stored(series: pd.Series, st: StorageType) -> pd.Series:
+    """An Arrow-backed column back in its exact Arrow type.
+
+    Why: pandas' names of Arrow dtypes do not round-trip (``decimal128(10, 2)[pyarrow]`` and
+    ``date32[day][pyarrow]`` came back as object, ``string[pyarrow]`` parses as another string
+    dtype), so the type itself is kept.
+    """
+    text = st.extras.get("arrow_type")
+    if not text:
+        return series
+    return series.astype(pd.ArrowDtype(schema_from_text(text).field(0).type))
 
 
 def _datetime_extras(dtype: Any) -> dict[str, Any]:

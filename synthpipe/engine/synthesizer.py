@@ -27,7 +27,7 @@ from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec, decode_order, find_anchors
 from synthpipe.engine.config import EngineConfig, make_config
 from synthpipe.engine.dependencies import Dependency
-from synthpipe.engine.frames import to_frame, to_output
+from synthpipe.engine.frames import as_stored, to_frame, to_output
 from synthpipe.engine.model import Network, sample_tokens
 from synthpipe.engine.pseudonyms import StandInKeys, pseudonymise_repeated_keys
 from synthpipe.engine.training import TrainSettings, split_validation, train
@@ -347,7 +347,7 @@ class Synthesizer:
             name = codec.storage.name
             if name in numbers and isinstance(codec, NumericCodec):
                 columns[name] = codec.restore(numbers[name] / codec.scale).reset_index(drop=True)
-        return pd.DataFrame({c.storage.name: columns[c.storage.name] for c in self._codecs})
+        return pd.DataFrame({c.storage.name: as_stored(columns[c.storage.name], c.storage) for c in self._codecs})
 
     def _check_fitted(self) -> None:
         if not self._codecs:
