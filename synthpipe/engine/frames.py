@@ -335,11 +335,11 @@ def numeric_values(series: pd.Series, st: StorageType) -> tuple[np.ndarray, int]
 
 def _time_ticks(series: pd.Series, st: StorageType) -> tuple[np.ndarray, np.ndarray]:
     """Integer ticks (days for dates, the dtype's unit otherwise) and the null mask."""
-    if st.logical == "date":
-        stamps = pd.to_datetime(series.astype(object), errors="coerce")
-        ns = stamps.to_numpy(dtype="datetime64[ns]").view("int64")
-        mask = stamps.isna().to_numpy()
-        return np.where(mask, 0, ns // _DAY_NS), mask
+    if st.logical == "date":  # straight to days: through nanoseconds, 9999-12-31 wrapped round to 1816
+        values = series.astype(object)
+        mask = values.isna().to_numpy()
+        days = np.asarray(values.where(~mask, None).tolist(), dtype="datetime64[D]").view("int64")
+        return np.where(mask, 0, days), mask
     if st.logical == "time":
         return _time_of_day_ticks(series, st)
     if st.logical == "datetime":
@@ -409,8 +409,32 @@ def restore_numeric(values: np.ndarray, st: StorageType, grain: int) -> pd.Serie
         return _decimals(values, mask, st)
     if st.logical in ("int", "bool"):
         return _integers(values, mask, st)
-    ticks = np.where(mask, 0, np.rint(np.nan_to_num(values))).astype("int64") * grain
-    return _times(ticks, mask, st)
+    steps = np.clip(np.rint(np.nan_to_num(values)), *_step_limits(st, grain))
+    return _times(np.where(mask, 0, steps).astype("int64") * grain, mask, st)
+
+
+_CALENDAR_DAYS = (-719_162, 2_932_896)  # 0001-01-01 and 9999-12-31, in days since 1970-01-01
+
+
+def _step_limits(st: StorageType, grain: int) -> tuple[float, float]:
+    """The range of a restored time value, in steps of ``grain`` ticks.
+
+    Dates and datetimes stay within the years 1-9999 (what Python, CSV readers and SQL
+    databases all hold) and within what their unit holds at all (datetime64[ns] ends in 2262);
+    other values within int64. Why: next to a 9999-12-31 "open end", a drawn day moved onto a
+    weekday came out in the year 10000.
+    """
+    low, high = -(2**63) + 1, 2**63 - 1
+    if st.logical in ("date", "datetime"):
+        per_day = 1 if st.logical == "date" else _DAY_NS // _UNIT_NS[st.extras["unit"]]
+        low, high = max(low, _CALENDAR_DAYS[0] * per_day), min(high, (_CALENDAR_DAYS[1] + 1) * per_day - 1)
+    return _float_within(-(-low // grain)), _float_within(high // grain)
+
+
+def _float_within(limit: int) -> float:
+    """``limit`` as the nearest float no further from zero (float(2**63 - 1) is 2**63, which overflows)."""
+    value = float(limit)
+    return value if abs(int(value)) <= abs(limit) else float(np.nextafter(value, 0.0))
 
 
 def _integers(values: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:
@@ -420,14 +444,20 @@ def _integers(values: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Serie
         return pd.Series(plain, name=st.name, dtype=object)
     target = _numpy_twin(st)
     if target.kind in "iu":
-        info = np.iinfo(target)
-        values = np.clip(values, info.min, info.max)
+        values = np.clip(values, *_float_limits(target))
     ints = np.rint(np.nan_to_num(values)).astype(target if target.kind in "iub" else "int64")
     if not mask.any() and not st.nullable and st.extras.get("arrow_backed") is None:
         return _cast(pd.Series(ints, name=st.name), st)
     arr: Any = pd.array(ints, dtype=_masked_twin(ints.dtype))
     arr[mask] = pd.NA
     return _cast(pd.Series(arr, name=st.name), st)
+
+
+def _float_limits(dtype: np.dtype) -> tuple[float, float]:
+    """The integer type's range as floats that convert back without overflow (a tail draw clipped
+    at float(2**63 - 1) = 2**63 wrapped round to -2**63)."""
+    info = np.iinfo(dtype)
+    return _float_within(int(info.min)), _float_within(int(info.max))
 
 
 def _numpy_twin(st: StorageType) -> np.dtype:

@@ -418,6 +418,7 @@ def _day_times(finite: np.ndarray, per_day: int, min_count: int) -> tuple[list[f
 
 WEEKDAY_MIN_DEPARTURE = 0.05  # weekday shares this far (total variation) from an even week count as a rhythm
 WEEKDAY_PRIOR_ROWS = 7  # a bin's shares lean on the column's overall ones, as if it held this many more rows
+WEEKDAY_POINT_MASS = 0.05  # one value held by this share of rows (a 9999-12-31 "open end") says nothing of weekdays
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
 
 
@@ -475,9 +476,14 @@ def _weekday_shares(
     Only bins spanning at least a week get shares: narrower bins already put days where the
     real ones are. An even week (or one that only looks uneven because there are few rows, the
     3/sqrt(n) term) gets none. Shares are aggregates of the bin's >= 25 rows, smoothed towards
-    the column's overall shares.
+    the column's overall shares. A value held by many rows is left out: 60% of rows at a
+    9999-12-31 "open end" (a Friday) made up a rhythm that moved real dates onto Fridays.
     """
     if per_day == 0 or clipped.size == 0:
+        return []
+    uniq, counts = np.unique(clipped, return_counts=True)
+    clipped = clipped[~np.isin(clipped, uniq[counts > WEEKDAY_POINT_MASS * clipped.size])]
+    if clipped.size == 0:
         return []
     weekday = _weekday(clipped, per_day)
     overall = np.bincount(weekday, minlength=7) / weekday.size
@@ -529,6 +535,30 @@ def _discrete_values(finite: np.ndarray, cfg: EngineConfig) -> tuple[list[float]
     return [float(v) for v in uniq[keep]], int((~keep).sum())
 
 
+POINT_MASS_SHARE = 0.05  # the smallest or largest value held by this share of rows gets a bin of its own
+
+
+def _end_masses_apart(clipped: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Edges that give the column's smallest and largest value a bin of their own when many rows
+    hold it (zero amounts, a 9999-12-31 "open end", a -1 for unknown).
+
+    Why: sharing a bin with its neighbours, an open end held by 60% of rows was interpolated
+    towards the latest real date, and 4% of synthetic rows ended in the years 2024-9998.
+    Masses inside the range (round table sizes) are left in their bins: set apart, diamonds'
+    pair trends fell 0.015.
+    """
+    low, high = clipped.min(), clipped.max()
+    extra = []
+    if np.count_nonzero(clipped == low) > POINT_MASS_SHARE * clipped.size and low < high:
+        extra.append(clipped[clipped > low].min())  # bin 0 = [low, next value)
+    if np.count_nonzero(clipped == high) > POINT_MASS_SHARE * clipped.size and low < high:
+        extra.append(high)  # the last bin = [high, high]
+    if not extra:
+        return edges
+    inner = np.unique(np.concatenate([edges[1:-1], extra]))
+    return np.concatenate([edges[:1], inner, edges[-1:]])
+
+
 def _bin_count(n: int, cfg: EngineConfig) -> int:
     """Fewer bins for small data, so every bin holds enough rows to be learnable and private."""
     return int(max(2, min(cfg.max_bins, n // 25)))
@@ -538,6 +568,7 @@ def _bins(clipped: np.ndarray, n_bins: int, points: int) -> tuple[list[float], l
     edges = np.unique(np.quantile(clipped, np.linspace(0, 1, n_bins + 1), method="linear"))
     if edges.size < 2:
         edges = np.asarray([edges[0], edges[0]])
+    edges = _end_masses_apart(clipped, edges)
     token = np.searchsorted(edges[1:-1], clipped, side="right")
     grid = np.linspace(0, 1, points + 1)
     knots = []

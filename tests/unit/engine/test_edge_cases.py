@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -136,3 +137,22 @@ def test_cents_are_kept_on_large_amounts(magnitude: float) -> None:
     cents = np.round(out * 100)
     assert np.allclose(out * 100, cents, rtol=0, atol=1e-6 * max(1.0, magnitude))  # on the cent grid
     assert (cents % 100 != 0).mean() > 0.95  # and not rounded to whole units
+
+
+def test_integers_next_to_the_int64_limits_do_not_wrap_round() -> None:
+    """float(2**63 - 1) is 2**63: a tail draw clipped there came back as -2**63."""
+    rng = np.random.default_rng(0)
+    top, bottom = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+    data = pd.DataFrame(
+        {
+            "near_top": top - rng.integers(0, 2**40, 2000),
+            "near_bottom": bottom + rng.integers(0, 2**40, 2000),
+            "unsigned": np.iinfo(np.uint64).max - rng.integers(0, 2**40, 2000).astype(np.uint64),
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # an overflowing cast warns
+        out = Synthesizer(seed=0, max_epochs=2).fit(data).sample(20_000)
+    assert out.dtypes.to_dict() == data.dtypes.to_dict()
+    assert out["near_top"].min() > 0 and out["near_bottom"].max() < 0
+    assert out["unsigned"].min() > 2**63

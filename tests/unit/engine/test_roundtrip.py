@@ -257,6 +257,42 @@ def test_dates_keep_their_weekly_rhythm() -> None:
     assert "weekdays" not in syn.describe()["columns"]["signed_up"]["encoding"]
 
 
+def test_open_end_dates_come_back_within_the_calendar_and_leave_weekdays_alone() -> None:
+    """9999-12-31 "open ends" (SCD2 valid_to) and 0001-01-01 "unknowns" stay real dates: as objects
+    they came back as 1816 (nanoseconds wrapped round); as datetime64[us] a Friday mass made up a
+    weekly rhythm that moved real dates onto Fridays and the open end into the year 10000, and
+    sharing a bin with real dates, 4% of rows fell between the two (years 2024-9998)."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    regular = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    is_open = rng.random(n) < 0.6
+    data = pd.DataFrame(
+        {
+            "valid_to": pd.Series(np.where(is_open, np.datetime64("9999-12-31", "us"), regular.values)),
+            "ends_on": [dt.date(9999, 12, 31) if o else d.date() for o, d in zip(is_open, regular, strict=True)],
+            "born_on": [
+                dt.date(1, 1, 1) if o else d.date() for o, d in zip(rng.random(n) < 0.01, regular, strict=True)
+            ],
+        }
+    ).astype({"valid_to": "datetime64[us]"})
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    out = syn.sample(6000)
+    assert out["valid_to"].max() == pd.Timestamp("9999-12-31")
+    assert not out["valid_to"].dt.year.between(2023, 9998).any()  # none between the last real date and the end
+    assert not any(dt.date(2023, 1, 1) <= v < dt.date(9999, 12, 31) for v in out["ends_on"])
+    assert abs((out["valid_to"] == pd.Timestamp("9999-12-31")).mean() - 0.6) < 0.05
+    for name in ("ends_on", "born_on"):
+        assert all(isinstance(v, dt.date) for v in out[name])
+        assert set(out[name]) & {dt.date(9999, 12, 31), dt.date(1, 1, 1)} == set(data[name]) & {
+            dt.date(9999, 12, 31),
+            dt.date(1, 1, 1),
+        }
+        assert min(out[name]) >= dt.date(2019, 12, 1) or min(out[name]) == dt.date(1, 1, 1)
+    real_days = out["valid_to"][out["valid_to"].dt.year < 9999].dt.day_of_week.value_counts(normalize=True)
+    assert real_days.between(0.11, 0.175).all()
+    assert "weekdays" not in syn.describe()["columns"]["valid_to"]["encoding"]
+
+
 def test_calendar_dates_stay_on_their_calendar_grid(tmp_path) -> None:
     """Billing months (first days), month ends as dates, quarter ends and 1 January stay so; 120
     months are too many for exact values, so they are binned and a drawn day had to be moved."""
