@@ -30,10 +30,11 @@ def _calendar_days(start: np.ndarray, end: np.ndarray) -> np.ndarray:
 def _calendar_months(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Whole months from start to end, as PostgreSQL's age() counts them: a month is complete
     when the day of the month (and the clock) is reached again."""
-    s, e = (np.floor(v).astype("int64").astype("datetime64[ns]") for v in (start, end))
+    # microseconds: nanoseconds overflow past 2262 (a 9999-12-31 open end)
+    s, e = (np.floor(v / 1_000).astype("int64").astype("datetime64[us]") for v in (start, end))
     months = (e.astype("datetime64[M]") - s.astype("datetime64[M]")).astype("int64")
-    into_s = s - s.astype("datetime64[M]").astype("datetime64[ns]")
-    into_e = e - e.astype("datetime64[M]").astype("datetime64[ns]")
+    into_s = s - s.astype("datetime64[M]").astype("datetime64[us]")
+    into_e = e - e.astype("datetime64[M]").astype("datetime64[us]")
     return (months - (into_e < into_s)).astype("float64")
 
 

@@ -164,12 +164,13 @@ def infer_kind(s: pd.Series) -> ColumnKind:
 
 
 def _datetime_values(s: pd.Series) -> np.ndarray:
-    """Datetimes as float nanoseconds since the epoch (UTC for tz-aware values)."""
+    """Datetimes as float microseconds since the epoch (UTC for tz-aware values): nanoseconds end in
+    2262, and a 9999-12-31 "open end" stopped the report and the privacy filter."""
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         dt = s.dt.tz_convert("UTC").dt.tz_localize(None)
     else:
         dt = pd.to_datetime(s, errors="coerce", utc=True).dt.tz_localize(None)
-    out = dt.astype("datetime64[ns]").to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
+    out = dt.to_numpy(dtype="datetime64[us]").astype("int64").astype(float)
     out[dt.isna().to_numpy()] = np.nan
     return out
 

@@ -53,7 +53,7 @@ def _null_share(s: pd.Series) -> float:
 
 def _fmt(x: float, col: Column) -> str:
     if col.kind is ColumnKind.DATETIME:
-        return str(pd.Timestamp(int(x)).date()) if np.isfinite(x) else ""
+        return str(np.datetime64(int(x), "us").astype("datetime64[D]")) if np.isfinite(x) else ""
     if col.clock:
         return f"{int(x) // 3600:02d}:{int(x) % 3600 // 60:02d}"
     return f"{x:.3g}"

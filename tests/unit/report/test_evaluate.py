@@ -243,6 +243,28 @@ def test_database_and_arrow_dtypes() -> None:
     assert report.quality.column_shapes == pytest.approx(1.0)
 
 
+def test_open_end_dates_past_2262_are_compared_as_dates() -> None:
+    """9999-12-31 (a slowly changing dimension's open end) as datetime64[us] and as date objects:
+    nanoseconds end in 2262, and the report and the privacy filter stopped on them."""
+    rng = np.random.default_rng(2)
+    n = 300
+    days = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
+    valid_to = pd.Series(np.where(rng.random(n) < 0.5, np.datetime64("9999-12-31", "us"), days.values))
+    frame = pd.DataFrame(
+        {
+            "valid_to": valid_to.astype("datetime64[us]"),
+            "ends_on": pd.Series([v.date() for v in valid_to], dtype=object),
+            "x": rng.normal(size=n),
+        }
+    )
+    report = evaluate(real=frame, synthetic=frame.sample(frac=1, random_state=0), holdout=frame)
+    columns = {c.name: c for c in report.quality.columns}
+    assert columns["valid_to"].kind == columns["ends_on"].kind == "datetime"
+    assert report.quality.column_shapes == pytest.approx(1.0)
+    labels = columns["valid_to"].distribution.labels  # type: ignore[union-attr]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d", x) for x in labels if x)
+
+
 def test_wide_tables_sample_pairs_and_say_so() -> None:
     i = np.arange(1, 61)
     wide = pd.DataFrame({f"c{k:03d}": (i * k) % 7 for k in range(1, 121)})
