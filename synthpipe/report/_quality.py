@@ -64,13 +64,14 @@ def _numeric_distribution(col: Column, real: pd.Series, syn: pd.Series) -> Distr
 
     The bulk is the 0.5 %–99.5 % quantile range, narrowed to 3 interquartile ranges beyond the
     quartiles: when more than 0.5 % of rows are absurd (ages of 2014, typed as a year), the quantile
-    range alone squeezed every plausible value into the first bar.
+    range alone squeezed every plausible value into the first bar. A smallest or largest value held
+    by many rows (a 9999-12-31 open end) is left out of the bulk and shows in its end bar.
     """
     r, s = col.values(real), col.values(syn)
     r, s = r[~np.isnan(r)], s[~np.isnan(s)]
     if len(r) == 0:
         return Distribution(labels=[], real=[], synthetic=[])
-    lo, q1, q3, hi = np.quantile(r, [0.005, 0.25, 0.75, 0.995])
+    lo, q1, q3, hi = np.quantile(_without_end_masses(r), [0.005, 0.25, 0.75, 0.995])
     if q3 > q1:
         lo, hi = max(lo, q1 - 3 * (q3 - q1)), min(hi, q3 + 3 * (q3 - q1))
     if lo == hi:
@@ -80,6 +81,19 @@ def _numeric_distribution(col: Column, real: pd.Series, syn: pd.Series) -> Distr
     hs = np.histogram(np.clip(s, lo, hi), edges)[0] / max(len(s), 1)
     labels = [_fmt(e, col) for e in edges[:-1]]
     return Distribution(labels=labels, real=hr.round(5).tolist(), synthetic=hs.round(5).tolist())
+
+
+END_MASS_SHARE = 0.05
+
+
+def _without_end_masses(values: np.ndarray) -> np.ndarray:
+    """``values`` without their minimum or maximum where one holds 5%+ of them (if any remain)."""
+    keep = np.ones(values.size, dtype=bool)
+    for end in (values.min(), values.max()):
+        at_end = values == end
+        if at_end.mean() > END_MASS_SHARE:
+            keep &= ~at_end
+    return values[keep] if keep.any() else values
 
 
 def _categorical_distribution(col: Column, real: pd.Series, syn: pd.Series) -> Distribution:
