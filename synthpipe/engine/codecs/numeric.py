@@ -96,7 +96,11 @@ class NumericCodec(Codec):
     # ---------------------------------------------------------------- fitting
 
     @classmethod
-    def fit(cls, series: pd.Series, storage: StorageType, cfg: EngineConfig) -> NumericCodec:
+    def fit(
+        cls, series: pd.Series, storage: StorageType, cfg: EngineConfig, *, apart: tuple[float, ...] = ()
+    ) -> NumericCodec:
+        """``apart``: values that get a bin of their own when many rows hold them, wherever they lie
+        (an offset of 0: updated at the very instant it was created), as the smallest and largest do."""
         values, grain = numeric_values(series, storage)
         finite = np.sort(values[np.isfinite(values)])
         discrete, merged = _discrete_values(finite, cfg)
@@ -122,7 +126,7 @@ class NumericCodec(Codec):
             calendar=_calendar_grid(finite, per_day),
         )
         if not discrete and clipped.size:
-            p.edges, p.knots = _bins(clipped, _bin_count(clipped.size, cfg), cfg.within_bin_points)
+            p.edges, p.knots = _bins(clipped, _bin_count(clipped.size, cfg), cfg.within_bin_points, apart)
             p.tail_shares = _tail_shares(finite, clip, p.edges)
             p.fine = cfg.fine_positions if clipped.size >= FINE_MIN_ROWS_PER_BIN * len(p.knots) else 0
             p.day_times, p.day_time_shares = _day_times(finite, _per_day(storage, grain), cfg.clip_min_count)
@@ -535,24 +539,26 @@ def _discrete_values(finite: np.ndarray, cfg: EngineConfig) -> tuple[list[float]
     return [float(v) for v in uniq[keep]], int((~keep).sum())
 
 
-POINT_MASS_SHARE = 0.05  # the smallest or largest value held by this share of rows gets a bin of its own
+POINT_MASS_SHARE = 0.05  # a candidate value held by this share of rows gets a bin of its own
 
 
-def _end_masses_apart(clipped: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Edges that give the column's smallest and largest value a bin of their own when many rows
-    hold it (zero amounts, a 9999-12-31 "open end", a -1 for unknown).
+def _masses_apart(clipped: np.ndarray, edges: np.ndarray, candidates: tuple[float, ...]) -> np.ndarray:
+    """Edges that give each candidate value held by many rows a bin of its own: the column's
+    smallest and largest (zero amounts, a 9999-12-31 "open end", a -1 for unknown) and any the
+    caller names.
 
     Why: sharing a bin with its neighbours, an open end held by 60% of rows was interpolated
-    towards the latest real date, and 4% of synthetic rows ended in the years 2024-9998.
-    Masses inside the range (round table sizes) are left in their bins: set apart, diamonds'
-    pair trends fell 0.015.
+    towards the latest real date, and 4% of synthetic rows ended in the years 2024-9998. A mass
+    v becomes the bin [v, next value): inner edges at v and at the next value above it. Other
+    masses inside the range (round table sizes) stay in their bins: set apart, diamonds' pair
+    trends fell 0.015.
     """
     low, high = clipped.min(), clipped.max()
     extra = []
-    if np.count_nonzero(clipped == low) > POINT_MASS_SHARE * clipped.size and low < high:
-        extra.append(clipped[clipped > low].min())  # bin 0 = [low, next value)
-    if np.count_nonzero(clipped == high) > POINT_MASS_SHARE * clipped.size and low < high:
-        extra.append(high)  # the last bin = [high, high]
+    for v in set(candidates):
+        if low < high and np.count_nonzero(clipped == v) > POINT_MASS_SHARE * clipped.size:
+            extra += [v] if v > low else []
+            extra += [clipped[clipped > v].min()] if v < high else []
     if not extra:
         return edges
     inner = np.unique(np.concatenate([edges[1:-1], extra]))
@@ -564,11 +570,13 @@ def _bin_count(n: int, cfg: EngineConfig) -> int:
     return int(max(2, min(cfg.max_bins, n // 25)))
 
 
-def _bins(clipped: np.ndarray, n_bins: int, points: int) -> tuple[list[float], list[list[float]]]:
+def _bins(
+    clipped: np.ndarray, n_bins: int, points: int, apart: tuple[float, ...] = ()
+) -> tuple[list[float], list[list[float]]]:
     edges = np.unique(np.quantile(clipped, np.linspace(0, 1, n_bins + 1), method="linear"))
     if edges.size < 2:
         edges = np.asarray([edges[0], edges[0]])
-    edges = _end_masses_apart(clipped, edges)
+    edges = _masses_apart(clipped, edges, (clipped.min(), clipped.max(), *apart))
     token = np.searchsorted(edges[1:-1], clipped, side="right")
     grid = np.linspace(0, 1, points + 1)
     knots = []

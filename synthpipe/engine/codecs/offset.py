@@ -40,7 +40,8 @@ class OffsetCodec(NumericCodec):
         name = f"{own.storage.name} - {anchor.storage.name}"
         storage = StorageType(name=name, dtype="float64", logical="float", nullable=True)
         offsets = _offsets(own, anchor, frame)
-        return cls(own, anchor.storage.name, NumericCodec.fit(pd.Series(offsets, name=name), storage, cfg))
+        offset = NumericCodec.fit(pd.Series(offsets, name=name), storage, cfg, apart=(0.0,))  # the same instant
+        return cls(own, anchor.storage.name, offset)
 
     # ---------------------------------------------------------------- tokens: the offset's
 

@@ -369,6 +369,26 @@ def test_dates_that_follow_another_one_keep_their_offsets(tmp_path) -> None:
     assert syn.describe()["columns"]["due"]["kind"] == "datetime"
 
 
+def test_an_offset_of_zero_held_by_many_rows_comes_back_exactly() -> None:
+    """updated_at == valid_to on open rows, days before or after it on the others: an offset of 0 in
+    the middle of the offsets' range shared a bin with its neighbours, and open rows came back
+    updated hours after their end (or, next to a 9999-12-31 end, past the calendar)."""
+    rng = np.random.default_rng(8)
+    n = 3000
+    valid_to = pd.Timestamp("2014-01-01") + pd.to_timedelta(rng.integers(0, 3650, n), unit="D")
+    days = rng.choice([-1, 1], n) * rng.integers(1, 30, n)  # a day or more before or after
+    seconds = days * 86_400 + rng.integers(0, 3_600, n)
+    same = rng.random(n) < 0.6
+    data = pd.DataFrame(
+        {"valid_to": valid_to, "updated_at": valid_to + pd.to_timedelta(np.where(same, 0, seconds), "s")}
+    )
+    syn = Synthesizer(seed=0, max_epochs=4).fit(data)
+    assert syn.describe()["columns"]["updated_at"]["encoding"].startswith("offset from valid_to")
+    gap = (lambda out: out["updated_at"] - out["valid_to"])(syn.sample(6000))
+    assert abs((gap == pd.Timedelta(0)).mean() - 0.6) < 0.04
+    assert (gap[gap != pd.Timedelta(0)].abs() < pd.Timedelta(hours=12)).mean() < 0.005
+
+
 def test_a_date_listed_before_the_one_it_follows_keeps_its_offset() -> None:
     """A ship date listed before its order date is anchored on the later column (decoded first);
     binned on its own, 60% of synthetic orders shipped 100 days early up to 288 days late."""
