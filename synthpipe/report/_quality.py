@@ -65,7 +65,8 @@ def _numeric_distribution(col: Column, real: pd.Series, syn: pd.Series) -> Distr
     The bulk is the 0.5 %–99.5 % quantile range, narrowed to 3 interquartile ranges beyond the
     quartiles: when more than 0.5 % of rows are absurd (ages of 2014, typed as a year), the quantile
     range alone squeezed every plausible value into the first bar. A smallest or largest value held
-    by many rows (a 9999-12-31 open end) is left out of the bulk and shows in its end bar.
+    by many rows far from the rest (a 9999-12-31 open end) is left out of the bulk and shows in its
+    end bar.
     """
     r, s = col.values(real), col.values(syn)
     r, s = r[~np.isnan(r)], s[~np.isnan(s)]
@@ -87,12 +88,16 @@ END_MASS_SHARE = 0.05
 
 
 def _without_end_masses(values: np.ndarray) -> np.ndarray:
-    """``values`` without their minimum or maximum where one holds 5%+ of them (if any remain)."""
+    """``values`` without their minimum or maximum where one holds 5%+ of them and lies further
+    from the other values than those spread (a 9999-12-31 open end, not the zeros of a count)."""
     keep = np.ones(values.size, dtype=bool)
     for end in (values.min(), values.max()):
         at_end = values == end
-        if at_end.mean() > END_MASS_SHARE:
-            keep &= ~at_end
+        rest = values[~at_end]
+        if at_end.mean() > END_MASS_SHARE and rest.size:
+            lo, hi = np.quantile(rest, [0.005, 0.995])
+            if min(abs(end - lo), abs(end - hi)) > hi - lo:
+                keep &= ~at_end
     return values[keep] if keep.any() else values
 
 

@@ -254,12 +254,13 @@ def test_open_end_dates_past_2262_are_compared_as_dates() -> None:
         {
             "valid_to": valid_to.astype("datetime64[us]"),
             "ends_on": pd.Series([v.date() for v in valid_to], dtype=object),
-            "x": rng.normal(size=n),
+            "bookings": np.where(rng.random(n) < 0.6, 0, rng.integers(1, 10, n)),  # zeros next to the rest
         }
     )
     report = evaluate(real=frame, synthetic=frame.sample(frac=1, random_state=0), holdout=frame)
     columns = {c.name: c for c in report.quality.columns}
     assert columns["valid_to"].kind == columns["ends_on"].kind == "datetime"
+    assert columns["bookings"].distribution.labels[0] == "0"  # type: ignore[union-attr]
     assert report.quality.column_shapes == pytest.approx(1.0)
     histogram = columns["valid_to"].distribution
     assert histogram is not None
