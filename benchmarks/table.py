@@ -76,7 +76,8 @@ def dataset_table(records: list[dict[str, Any]], with_qa: bool) -> tuple[list[st
     med = {name: medians(rs) for name, rs in groups.items()}
     sp = med.get(SYNTHPIPE, {})
     peers = {n: m for n, m in med.items() if n != SYNTHPIPE and m}
-    verdict = evaluate(sp, peers) if sp else {}
+    capped = frozenset(n for n, rs in groups.items() if rs[0].get("label", n) != n)  # labelled with their cap
+    verdict = evaluate(sp, peers, capped) if sp else {}
     cols = [c for c in COLUMNS if with_qa or not c[1].startswith("qa_")]
     head = ["synthesizer", "seeds", *[c[0] for c in cols], *[r[0] for r in RATIOS]]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]

@@ -84,6 +84,13 @@ TARGETS: list[Target] = [
 ]
 
 
-def evaluate(synthpipe: Row, peers: dict[str, Row]) -> dict[str, bool | None]:
-    """Column -> passed (True), missed (False) or not judged (None, e.g. TabularARGN not run)."""
-    return {t.column: t.check(synthpipe, peers) for t in TARGETS}
+def evaluate(synthpipe: Row, peers: dict[str, Row], capped: frozenset[str] = frozenset()) -> dict[str, bool | None]:
+    """Column -> passed (True), missed (False) or not judged (None, e.g. TabularARGN not run).
+
+    ``capped``: peers whose fit was cut short (quick mode). Their fit time is a floor of the real
+    one, so a fit-time miss against it is not judged; a pass still is.
+    """
+    verdict = {t.column: t.check(synthpipe, peers) for t in TARGETS}
+    if ARGN in capped and verdict.get("fit_s") is False:
+        verdict["fit_s"] = None
+    return verdict
