@@ -556,13 +556,22 @@ def _masses_apart(clipped: np.ndarray, edges: np.ndarray, candidates: tuple[floa
     low, high = clipped.min(), clipped.max()
     extra = []
     for v in set(candidates):
-        if low < high and np.count_nonzero(clipped == v) > POINT_MASS_SHARE * clipped.size:
+        if low < high and (np.count_nonzero(clipped == v) > POINT_MASS_SHARE * clipped.size or _far_end(clipped, v)):
             extra += [v] if v > low else []
             extra += [clipped[clipped > v].min()] if v < high else []
     if not extra:
         return edges
     inner = np.unique(np.concatenate([edges[1:-1], extra]))
     return np.concatenate([edges[:1], inner, edges[-1:]])
+
+
+def _far_end(clipped: np.ndarray, v: float) -> bool:
+    """Whether ``v`` is an end of the column further from the other values than they spread: a
+    9999-12-31 open end on a few rows (enough to survive clipping) after years of real dates."""
+    rest = clipped[clipped != v]
+    if rest.size == 0 or v not in (clipped[0], clipped[-1]):
+        return False
+    return bool(min(abs(v - rest[0]), abs(v - rest[-1])) > rest[-1] - rest[0])
 
 
 def _bin_count(n: int, cfg: EngineConfig) -> int:

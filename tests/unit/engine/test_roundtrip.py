@@ -369,6 +369,25 @@ def test_dates_that_follow_another_one_keep_their_offsets(tmp_path) -> None:
     assert syn.describe()["columns"]["due"]["kind"] == "datetime"
 
 
+def test_an_end_far_from_the_other_values_is_not_interpolated_towards_them() -> None:
+    """An open end on 0.5% of rows (enough to survive clipping) after years of real dates, and a
+    -1 "unknown" age on 10%: drawn between them and the real values, rows came out in the years
+    2062-4300 and aged 0-17."""
+    rng = np.random.default_rng(9)
+    n = 4000
+    ends = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    data = pd.DataFrame(
+        {
+            "valid_to": pd.Series(np.where(rng.random(n) < 0.005, np.datetime64("9999-12-31", "us"), ends.values)),
+            "age": np.where(rng.random(n) < 0.1, -1, rng.integers(18, 90, n)),
+        }
+    ).astype({"valid_to": "datetime64[us]"})
+    out = Synthesizer(seed=0, max_epochs=3).fit(data).sample(20_000)
+    assert not out["valid_to"].dt.year.between(2023, 9998).any()
+    assert (out["valid_to"] == pd.Timestamp("9999-12-31")).any()
+    assert not out["age"].between(0, 17).any()
+
+
 def test_an_offset_of_zero_held_by_many_rows_comes_back_exactly() -> None:
     """updated_at == valid_to on open rows, days before or after it on the others: an offset of 0 in
     the middle of the offsets' range shared a bin with its neighbours, and open rows came back
