@@ -569,7 +569,7 @@ def _set_apart(clipped: np.ndarray, edges: np.ndarray, masses: tuple[float, ...]
     low, high = clipped[0], clipped[-1]
     extra = []
     for v in masses:
-        if low < high:
+        if low <= v <= high and low < high:
             extra += [v] if v > low else []
             extra += [clipped[clipped > v].min()] if v < high else []
     if not extra:
