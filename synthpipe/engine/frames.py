@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import decimal
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,9 +156,13 @@ def as_stored(series: pd.Series, st: StorageType) -> pd.Series:
     dtype), so the type itself is kept.
     """
     text = st.extras.get("arrow_type")
-    if not text:
-        return series
-    return series.astype(pd.ArrowDtype(schema_from_text(text).field(0).type))
+    return series.astype(_arrow_dtype(text)) if text else series
+
+
+@functools.lru_cache(maxsize=256)
+def _arrow_dtype(text: str) -> pd.ArrowDtype:
+    """Parsed once per column, not once per sampled block."""
+    return pd.ArrowDtype(schema_from_text(text).field(0).type)
 
 
 def _datetime_extras(dtype: Any) -> dict[str, Any]:

@@ -423,7 +423,6 @@ def _day_times(finite: np.ndarray, per_day: int, min_count: int) -> tuple[list[f
 
 WEEKDAY_MIN_DEPARTURE = 0.05  # weekday shares this far (total variation) from an even week count as a rhythm
 WEEKDAY_PRIOR_ROWS = 7  # a bin's shares lean on the column's overall ones, as if it held this many more rows
-WEEKDAY_POINT_MASS = 0.05  # one value held by this share of rows (a 9999-12-31 "open end") says nothing of weekdays
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
 
 
@@ -487,7 +486,7 @@ def _weekday_shares(
     if per_day == 0 or clipped.size == 0:
         return []
     uniq, counts = np.unique(clipped, return_counts=True)
-    clipped = clipped[~np.isin(clipped, uniq[counts > WEEKDAY_POINT_MASS * clipped.size])]
+    clipped = clipped[~np.isin(clipped, uniq[counts > POINT_MASS_SHARE * clipped.size])]
     if clipped.size == 0:
         return []
     weekday = _weekday(clipped, per_day)
