@@ -22,8 +22,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
-from synthpipe.engine import Synthesizer
-from synthpipe.engine.synthesizer import training_sample
+from synthpipe.engine import EngineConfig, Synthesizer
+from synthpipe.engine.codecs.identifier import names_a_key
+from synthpipe.engine.entities import entity_sizes
+from synthpipe.engine.synthesizer import entity_keys, training_sample
 from synthpipe.errors import ConfigError, GateFailed
 from synthpipe.privacy import (
     HOLDOUT_DISTANCE_ROWS,
@@ -115,8 +117,8 @@ def train(
     started = time.perf_counter()
     workspace = Workspace(staging, name=name, run_id=run_id)
     synthesizer = Synthesizer(seed=seed, **(engine or {}))
-    split = _stream_split(features_uri, workspace, holdout_fraction, seed, synthesizer.config.max_training_rows)
-    synthesizer.fit(split.sample, progress=progress)
+    split = _stream_split(features_uri, workspace, holdout_fraction, seed, synthesizer.config)
+    synthesizer.fit(split.sample, progress=progress, entity_sizes=split.entity_sizes)
     model_uri = workspace.uri(workspace.model_key())
     synthesizer.save(model_uri, storage_options=workspace.store.storage_options)
     return TrainResult(
@@ -137,9 +139,10 @@ class _Split:
     rows: int
     train_rows: int
     sample: pa.Table
+    entity_sizes: pd.Series | None  # per sampled row, its entity's rows in the whole table
 
 
-def _stream_split(uri: str, workspace: Workspace, fraction: float, seed: int, max_training_rows: int) -> _Split:
+def _stream_split(uri: str, workspace: Workspace, fraction: float, seed: int, config: EngineConfig) -> _Split:
     """Split the staged features into train/holdout files batch by batch and keep the engine's sample.
 
     Why streamed: the staged result can be far larger than memory; only two row masks (a few bytes
@@ -149,9 +152,14 @@ def _stream_split(uri: str, workspace: Workspace, fraction: float, seed: int, ma
     """
     options, schema = workspace.store.storage_options, _staged_schema(uri, workspace)
     rows = count_rows(uri, storage_options=options, schema=schema)
-    in_holdout = holdout_mask(rows, fraction=fraction, seed=seed)
+    keys = _entity_keys(uri, options, schema, config)
+    in_holdout = holdout_mask(rows, fraction=fraction, seed=seed, keys=keys)
     train_rows = rows - int(in_holdout.sum())
-    picked = training_sample(train_rows, max_training_rows, seed)
+    picked = training_sample(train_rows, config.max_training_rows, seed)
+    sizes = None
+    if keys is not None:  # whole entities are on each side, so their sizes are the table's
+        sizes = entity_sizes(keys[~in_holdout].reset_index(drop=True))
+        sizes = sizes if picked is None else sizes.iloc[picked].reset_index(drop=True)
     in_sample = np.zeros(train_rows, dtype=bool)
     in_sample[slice(None) if picked is None else picked] = True
     with (
@@ -173,7 +181,21 @@ def _stream_split(uri: str, workspace: Workspace, fraction: float, seed: int, ma
         rows=rows,
         train_rows=train_rows,
         sample=pa.Table.from_batches(kept, schema=table_schema),
+        entity_sizes=sizes,
     )
+
+
+def _entity_keys(uri: str, options: dict[str, Any], schema: pa.Schema | None, config: EngineConfig) -> pd.Series | None:
+    """The key column when one names entities (a user's sessions): the split holds out whole
+    entities and the engine learns their sizes. Only the columns named like keys are read."""
+    with open_batches(uri, storage_options=options, schema=schema) as (table_schema, batches):
+        names = [name for name in table_schema.names if names_a_key(name)]
+        if not names:
+            return None
+        table = pa.Table.from_batches(
+            [batch.select(names) for batch in batches], pa.schema(map(table_schema.field, names))
+        )
+    return entity_keys(table, config)
 
 
 def _route(
@@ -324,8 +346,10 @@ def _staged_schema(uri: str, workspace: Workspace) -> pa.Schema | None:
     return None
 
 
-def holdout_mask(rows: int, *, fraction: float, seed: int) -> np.ndarray:
-    """A seeded random split; the holdout stands in for 'real people the model never saw'."""
+def holdout_mask(rows: int, *, fraction: float, seed: int, keys: pd.Series | None = None) -> np.ndarray:
+    """A seeded random split; the holdout stands in for 'real people the model never saw'. With
+    ``keys`` naming entities (a user's sessions) whole entities are held out: with the user's other
+    sessions in training, the holdout's users were people the model saw."""
     if not 0 < fraction < 1:
         raise ConfigError(f"invalid holdout_fraction={fraction}; use a share between 0 and 1, e.g. 0.2")
     if rows < MIN_ROWS:
@@ -334,10 +358,12 @@ def holdout_mask(rows: int, *, fraction: float, seed: int) -> np.ndarray:
             "(some are held out to check privacy); widen the query",
             rows=rows,
         )
-    order = np.random.default_rng(seed).permutation(rows)
-    mask = np.zeros(rows, dtype=bool)
-    mask[order[: max(1, round(rows * fraction))]] = True
-    return mask
+    codes = np.arange(rows) if keys is None else pd.factorize(keys)[0]
+    units = int(codes.max()) + 1 if rows else 0
+    order = np.random.default_rng(seed).permutation(units)
+    held = np.zeros(units, dtype=bool)
+    held[order[: max(1, round(units * fraction))]] = True
+    return held[codes]
 
 
 def _prepared_filters(workspace: Workspace, settings: PrivacyFilters, seed: int) -> PreparedFilters | None:

@@ -19,10 +19,12 @@ import pyarrow as pa
 
 from synthpipe.engine import constraints
 from synthpipe.engine.codecs import Codec, codec_from_json, codec_to_json
+from synthpipe.engine.codecs.identifier import IdentifierCodec
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.dependencies import Dependency
+from synthpipe.engine.entities import Entities
 from synthpipe.engine.formulas import Formula
 from synthpipe.engine.frames import schema_from_text, schema_text
 from synthpipe.engine.model import Network, autoregressive_mask
@@ -34,8 +36,8 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 2  # 2: numeric codecs may carry a learned position stream (``fine``)
-READABLE = (1, 2)
+VERSION = 3  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities
+READABLE = (1, 2, 3)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -56,6 +58,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "formulas": [f.to_json() for f in syn._formulas],
         "training": syn._training,
         "stand_in_keys": syn._stand_in_keys,
+        "entities": syn._entities.to_json() if syn._entities is not None else None,
         "arrow_schema": _schema_text(syn._schema),
         "hidden": syn._net.hidden if syn._net is not None else 0,
         "weights_sha256": hashlib.sha256(weights).hexdigest(),
@@ -80,6 +83,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._formulas = [Formula.from_json(item) for item in body.get("formulas", [])]
         syn._training = dict(body["training"])
         syn._stand_in_keys = {str(k): dict(v) for k, v in body.get("stand_in_keys", {}).items()}
+        syn._entities = Entities.from_json(body["entities"]) if body.get("entities") is not None else None
         syn._schema = _schema_from_text(body["arrow_schema"])
         syn._net = _network(weights, int(body["hidden"]), syn)
         _check_consistency(syn)
@@ -181,6 +185,21 @@ def _check_consistency(syn: Synthesizer) -> None:
         raise ArtifactError("a saved formula names a column the model does not decode as a number")
     _check_anchors(syn._codecs)
     _check_dependencies(syn)
+    _check_entities(syn)
+
+
+def _check_entities(syn: Synthesizer) -> None:
+    """The entity key is a regenerated key, the entity size the last (numeric) codec, and the size
+    and shared columns head the chain (a missing name raises KeyError: invalid artifact)."""
+    entities = syn._entities
+    if entities is None:
+        return
+    by_name = {c.storage.name: c for c in syn._codecs[:-1]}
+    size = syn._codecs[-1]
+    head = [i for i in syn._entity_head() if i in syn._learned]
+    ok = isinstance(by_name[entities.key], IdentifierCodec) and isinstance(size, NumericCodec)
+    if not ok or size.storage.name != entities.count or set(syn._learned[: len(head)]) != set(head):
+        raise ArtifactError("model.json describes entities the model does not have; refusing to load")
 
 
 def _check_dependencies(syn: Synthesizer) -> None:

@@ -181,18 +181,24 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 SAMPLE_BATCH = 1024  # rows per inner step: keeps the working set in CPU cache
 
 
-def sample_tokens(net: Network, n: int, rng: np.random.Generator) -> np.ndarray:
+def sample_tokens(
+    net: Network, n: int, rng: np.random.Generator, *, given: np.ndarray | None = None, columns: int | None = None
+) -> np.ndarray:
     """Draw ``n`` rows of tokens column by column; deterministic for a given ``rng`` state.
 
+    ``given`` (n, p): tokens of the first p columns, taken as drawn (an entity's own columns,
+    shared by its rows); ``columns``: draw only the first this many columns.
     Runs in fixed inner batches with single-threaded BLAS: on small matrices, thread
     hand-offs cost more than the arithmetic (20x slower on a busy 2-core box).
     """
     tables = head_tables(net)
-    out = np.empty((n, net.n_columns), dtype=np.int32)
+    width = net.n_columns if columns is None else columns
+    out = np.empty((n, width), dtype=np.int32)
     with one_blas_thread():
         for start in range(0, n, SAMPLE_BATCH):
             size = min(SAMPLE_BATCH, n - start)
-            out[start : start + size] = _sample_batch(net, tables, rng.random((size, net.n_columns)))
+            fixed = None if given is None else given[start : start + size]
+            out[start : start + size] = _sample_batch(net, tables, rng.random((size, width)), fixed)
     return out
 
 
@@ -202,12 +208,18 @@ def head_tables(net: Network) -> list[np.ndarray]:
     return [np.ascontiguousarray(net.A[: offsets[j], j * h : (j + 1) * h]) for j in range(net.n_columns)]
 
 
-def _sample_batch(net: Network, tables: list[np.ndarray], uniforms: np.ndarray) -> np.ndarray:
+def _sample_batch(
+    net: Network, tables: list[np.ndarray], uniforms: np.ndarray, fixed: np.ndarray | None = None
+) -> np.ndarray:
     offsets, h = net.offsets, net.hidden
     size, d = uniforms.shape
     tokens = np.empty((size, d), dtype=np.int64)
     inputs = np.empty((size, d), dtype=np.int64)
-    for j in range(d):
+    given = 0 if fixed is None else fixed.shape[1]
+    for j in range(given):
+        tokens[:, j] = fixed[:, j] + offsets[j]  # type: ignore[index]
+        inputs[:, j] = net.in_map[tokens[:, j]]
+    for j in range(given, d):
         z = np.broadcast_to(net.b1[j * h : (j + 1) * h], (size, h)).copy()
         for k in range(j):
             z += tables[j][inputs[:, k]]
@@ -216,7 +228,7 @@ def _sample_batch(net: Network, tables: list[np.ndarray], uniforms: np.ndarray) 
         probs = softmax(z @ net.W2[:, cols] + net.b2[cols])
         tokens[:, j] = _draw(probs, uniforms[:, j]) + offsets[j]
         inputs[:, j] = net.in_map[tokens[:, j]]
-    return (tokens - offsets[:-1][None, :]).astype(np.int32)
+    return (tokens - offsets[:d][None, :]).astype(np.int32)
 
 
 def _draw(probs: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -18,16 +18,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from synthpipe.engine import artifact, constraints, dependencies, formulas, spans
+from synthpipe.engine import artifact, constraints, dependencies, entities, formulas, spans
 from synthpipe.engine.calibration import calibrate, refit_output_biases
-from synthpipe.engine.codecs import Codec, build_codecs
+from synthpipe.engine.codecs import Codec, build_codec, build_codecs
 from synthpipe.engine.codecs.base import evenly_ordered
 from synthpipe.engine.codecs.categorical import CategoricalCodec
+from synthpipe.engine.codecs.identifier import IdentifierCodec, names_a_key
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec, decode_order, find_anchors
 from synthpipe.engine.config import EngineConfig, make_config
 from synthpipe.engine.dependencies import Dependency
-from synthpipe.engine.frames import as_stored, to_frame, to_output
+from synthpipe.engine.entities import Entities
+from synthpipe.engine.frames import as_stored, storage_type, to_frame, to_output
 from synthpipe.engine.model import Network, sample_tokens
 from synthpipe.engine.pseudonyms import StandInKeys, pseudonymise_repeated_keys
 from synthpipe.engine.training import TrainSettings, split_validation, train
@@ -64,26 +66,40 @@ class Synthesizer:
         self._schema: pa.Schema | None = None
         self._training: dict[str, Any] = {}
         self._stand_in_keys: dict[str, dict[str, Any]] = {}  # pseudonymised text keys: formats past the pseudonyms
+        self._entities: Entities | None = None  # a repeated key sampled as entities (entities.py)
 
     # ------------------------------------------------------------------ fit
 
     def fit(
-        self, data: pd.DataFrame | pa.Table | pa.RecordBatchReader, *, progress: Progress | None = None
+        self,
+        data: pd.DataFrame | pa.Table | pa.RecordBatchReader,
+        *,
+        progress: Progress | None = None,
+        entity_sizes: pd.Series | None = None,
     ) -> Synthesizer:
         """Learn ``data``; returns ``self``. Raises SchemaError for unsupported columns.
 
         An Arrow stream (``RecordBatchReader``, e.g. DuckDB's ``.arrow()``) is read whole and
-        treated as a Table: ``sample`` then returns Tables."""
+        treated as a Table: ``sample`` then returns Tables. ``entity_sizes``: for a caller that
+        passes a row sample of a larger table, each row's entity size in that table (``entity_sizes``
+        of the whole table's key column, named like it); otherwise they are counted in ``data``."""
         report = progress or _silent
         started = time.monotonic()
         deadline = started + self.config.max_training_time if self.config.max_training_time else None
-        frame, schema, available = self._bounded_frame(data)
+        frame, schema, available, sizes = self._bounded_frame(data, entity_sizes)
         report("analyze", 0.0)
+        key = entities.entity_key(frame, self.config)
         frame, pseudonymised = pseudonymise_repeated_keys(frame, self.config)
         self._stand_in_keys = {name: fmt for name, fmt in pseudonymised.items() if fmt is not None}
-        self._codecs = self._with_offsets(build_codecs(frame, self.config), frame)
+        self._entities = None
+        if key is not None:
+            self._entities = entities.detect(frame, key)
+            frame = entities.with_counts(
+                frame, self._entities, sizes if sizes is not None and sizes.name == key else None
+            )
+        self._codecs = self._with_offsets(self._build_codecs(frame, set(pseudonymised)), frame)
         self._schema = schema
-        self._learned = [i for i, c in enumerate(self._codecs) if c.n_tokens >= 2]
+        self._learned = self._chain_order([i for i, c in enumerate(self._codecs) if c.n_tokens >= 2])
         report("analyze", 1.0)
         self._detect_relations(frame)
         codes = self._encode(frame)
@@ -98,17 +114,64 @@ class Synthesizer:
         report("done", 1.0)
         return self
 
-    def _bounded_frame(self, data: Any) -> tuple[pd.DataFrame, pa.Schema | None, int]:
-        """Seeded sample of at most ``max_training_rows`` rows (large inputs: bounded work)."""
+    def _bounded_frame(
+        self, data: Any, sizes: pd.Series | None
+    ) -> tuple[pd.DataFrame, pa.Schema | None, int, pd.Series | None]:
+        """Seeded sample of at most ``max_training_rows`` rows (large inputs: bounded work), and
+        the sampled rows' entity sizes in the whole input (a sample would thin them)."""
         data = _as_table_if_arrow_stream(data)
         rows = _row_count(data)
+        if sizes is not None and len(sizes) != rows:
+            raise ConfigError(f"entity_sizes has {len(sizes)} values for {rows} rows; pass one per row of data")
         picked = training_sample(rows, self.config.max_training_rows, self.config.seed)
         if picked is not None:
+            if sizes is None and (keys := entity_keys(data, self.config)) is not None:
+                sizes = entities.entity_sizes(keys)
+            sizes = None if sizes is None else sizes.iloc[picked].reset_index(drop=True)
             data = data.take(pa.array(picked)) if isinstance(data, pa.Table) else data.iloc[picked]
         frame, schema = to_frame(data)
         if len(frame) == 0 or len(frame.columns) == 0:
             raise SchemaError("cannot fit on an empty table; pass at least one row and one column")
-        return frame, schema, rows
+        return frame, schema, rows, sizes
+
+    def _build_codecs(self, frame: pd.DataFrame, pseudonymised: set[str]) -> list[Codec]:
+        """One codec per column. With entities, the key is regenerated (a fresh key per entity,
+        past the pseudonyms), the entity size is one more column (learned, never emitted), and it
+        and the entity columns are fitted on one row per entity: rare values and extremes are those
+        of few *entities* (one user's 3,000 sessions are one user's count, not 3,000 rows'). Other
+        pseudonymised keys stay as they are (an account id of the customer's: each would be rare)."""
+        if self._entities is None:
+            return build_codecs(frame, self.config)
+        ent, cfg = self._entities, self.config
+        table = frame.drop(columns=ent.count)
+        codecs = build_codecs(table, cfg)
+        one_each = frame.drop_duplicates(ent.key)
+        position = {str(name): i for i, name in enumerate(table.columns)}
+        for name in set(ent.columns) - pseudonymised:
+            i = position[name]
+            codecs[i] = build_codec(one_each[name], cfg, storage=codecs[i].storage)
+        fmt = self._stand_in_keys.pop(ent.key, None)
+        storage = storage_type(table[ent.key])
+        key = (
+            IdentifierCodec(storage, fmt)
+            if fmt
+            else IdentifierCodec.fit(table[ent.key], storage, cfg.rare_category_min_count)
+        )
+        codecs[position[ent.key]] = key
+        return [*codecs, NumericCodec.fit(one_each[ent.count], storage_type(frame[ent.count]), cfg)]
+
+    def _chain_order(self, learned: list[int]) -> list[int]:
+        """Learned columns in table order; with entities, the entity size and the columns constant
+        within an entity first, so an entity's rows can share them and draw the rest."""
+        head = [i for i in self._entity_head() if i in learned]
+        return head + [i for i in learned if i not in head]
+
+    def _entity_head(self) -> list[int]:
+        """Codec indices drawn once per entity: its size (the last codec), then its columns."""
+        if self._entities is None:
+            return []
+        index = {c.storage.name: i for i, c in enumerate(self._codecs)}
+        return [len(self._codecs) - 1] + [index[name] for name in self._entities.columns]
 
     def _with_offsets(self, codecs: list[Codec], frame: pd.DataFrame) -> list[Codec]:
         """Dates that closely follow another one become offset codecs (see codecs/offset.py)."""
@@ -127,7 +190,16 @@ class Synthesizer:
 
     def _tokens_by_column(self, codes: np.ndarray) -> dict[int, np.ndarray]:
         """Model tokens per codec index (position streams left out)."""
-        return {i: codes[:, k] for k, (i, fine) in enumerate(self._chain()) if not fine}
+        count = self._count_index()
+        return {i: codes[:, k] for k, (i, fine) in enumerate(self._chain()) if not fine and i != count}
+
+    def _count_index(self) -> int | None:
+        """The codec index of the entity size, a model column that is not a table column."""
+        return None if self._entities is None else len(self._codecs) - 1
+
+    def _table_codecs(self) -> list[Codec]:
+        """The codecs of the table's columns (without the entity size)."""
+        return self._codecs if self._entities is None else self._codecs[:-1]
 
     def _detect_relations(self, frame: pd.DataFrame) -> None:
         """Relations and sums (constraints.py), spans (spans.py) and formulas (formulas.py) that
@@ -135,7 +207,7 @@ class Synthesizer:
         self._relations, self._sums, self._spans, self._formulas = [], [], [], []
         if not self.config.detect_constraints:
             return
-        numeric = [c for c in self._codecs if isinstance(c, NumericCodec) and c.n_tokens >= 2]
+        numeric = [c for c in self._table_codecs() if isinstance(c, NumericCodec) and c.n_tokens >= 2]
         views = {c.storage.name: c.numeric_view(frame[c.storage.name]) for c in numeric}
         domains = {c.storage.name: c.domain for c in numeric}
         min_rows = self.config.constraint_min_rows
@@ -281,10 +353,49 @@ class Synthesizer:
 
     def _block(self, start: int, size: int, seed: int) -> pd.DataFrame:
         rng = np.random.default_rng([seed, start // BLOCK_ROWS])
-        tokens, fine = self._tokens(size, rng)
+        entity = None
+        if self._entities is None:
+            tokens, fine = self._tokens(size, rng)
+        else:
+            heads, sizes = self._entity_heads(size, rng)
+            entity = entities.rows_of(sizes, size)
+            tokens, fine = self._tokens(size, rng, given=heads[entity])
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         dependencies.enforce(tokens, self._dependencies, index)
-        return self._decode(tokens, fine, rng, start + self._key_offset(seed), size)
+        return self._decode(tokens, fine, rng, start + self._key_offset(seed), size, entity)
+
+    def _entity_heads(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """The head tokens (size and entity columns) and sizes of as many entities as ``rows``
+        rows need; the last one may be cut short."""
+        width = sum(1 for i, _ in self._chain() if i in set(self._entity_head()))
+        heads, sizes, total = [], [], 0
+        while total < rows:
+            drawn = self._draw_heads(width, rng)
+            counts = self._entity_sizes(drawn, rng)
+            kept = entities.kept_heads(counts, rng)
+            heads.append(drawn[kept])
+            sizes.append(counts[kept])
+            total += int(counts[kept].sum())
+        if not heads:
+            return np.zeros((0, width), dtype=np.int32), np.zeros(0, dtype=np.int64)
+        all_sizes = np.concatenate(sizes)
+        needed = int(np.searchsorted(np.cumsum(all_sizes), rows)) + 1
+        return np.concatenate(heads)[:needed], all_sizes[:needed]
+
+    def _draw_heads(self, width: int, rng: np.random.Generator) -> np.ndarray:
+        if self._net is None or width == 0:
+            return np.zeros((entities.CANDIDATE_ROWS, 0), dtype=np.int32)
+        return sample_tokens(self._net, entities.CANDIDATE_ROWS, rng, columns=width)
+
+    def _entity_sizes(self, heads: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Each drawn head's entity size (rows), decoded from its first tokens (>= 1)."""
+        count = self._codecs[-1]
+        assert isinstance(count, NumericCodec)
+        learned = heads.shape[1] > 0 and self._chain()[0][0] == len(self._codecs) - 1
+        tokens = heads[:, 0] if learned else np.zeros(heads.shape[0], dtype=np.int32)
+        fine = heads[:, 1] if learned and count.n_fine else None
+        values = count.numeric_decoded(tokens, rng, fine)
+        return np.maximum(np.rint(np.nan_to_num(values, nan=1.0)), 1).astype(np.int64)
 
     def _key_offset(self, seed: int) -> int:
         """Where fresh identifier keys start for this seed's stream.
@@ -298,12 +409,15 @@ class Synthesizer:
         slot = int(np.random.SeedSequence([seed, 7]).generate_state(1)[0]) % (2**20)
         return (slot + 1) << 32
 
-    def _tokens(self, size: int, rng: np.random.Generator) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
-        """Tokens per codec index, and position tokens for the columns that have them."""
+    def _tokens(
+        self, size: int, rng: np.random.Generator, given: np.ndarray | None = None
+    ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+        """Tokens per codec index, and position tokens for the columns that have them; ``given``:
+        the first model columns' tokens, as drawn per entity."""
         out = {i: np.zeros(size, dtype=np.int32) for i, c in enumerate(self._codecs) if c.n_tokens == 1}
         fine: dict[int, np.ndarray] = {}
         if self._net is not None:
-            drawn = sample_tokens(self._net, size, rng)
+            drawn = sample_tokens(self._net, size, rng, given=given)
             for k, (i, is_fine) in enumerate(self._chain()):
                 (fine if is_fine else out)[i] = drawn[:, k]
         return out, fine
@@ -315,8 +429,10 @@ class Synthesizer:
         rng: np.random.Generator,
         start: int,
         size: int,
+        entity: np.ndarray | None = None,
     ) -> pd.DataFrame:
-        """Tokens to values: numbers first (relations are repaired on them), then restore dtypes."""
+        """Tokens to values: numbers first (relations are repaired on them), then restore dtypes.
+        ``entity``: each row's entity, whose first row's values its other rows share."""
         columns: dict[str, pd.Series] = {}
         numbers: dict[str, np.ndarray] = {}
         quanta: dict[str, float] = {}
@@ -340,6 +456,8 @@ class Synthesizer:
                 if name in self._stand_in_keys and isinstance(codec, CategoricalCodec):
                     keys = StandInKeys(codec.storage, self._stand_in_keys[name])
                     columns[name] = keys.fill(columns[name], codec.stand_ins(toks), rng, start)
+        shared = self._entity_sharing(entity)
+        shared.numbers(numbers)
         constraints.repair(numbers, self._relations, quanta, self._sums, snaps, signs)
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
         formulas.recompute(numbers, self._formulas)
@@ -347,7 +465,16 @@ class Synthesizer:
             name = codec.storage.name
             if name in numbers and isinstance(codec, NumericCodec):
                 columns[name] = codec.restore(numbers[name] / codec.scale).reset_index(drop=True)
-        return pd.DataFrame({c.storage.name: as_stored(columns[c.storage.name], c.storage) for c in self._codecs})
+        shared.columns(columns, rng, start)
+        return pd.DataFrame(
+            {c.storage.name: as_stored(columns[c.storage.name], c.storage) for c in self._table_codecs()}
+        )
+
+    def _entity_sharing(self, entity: np.ndarray | None) -> _Sharing:
+        if self._entities is None or entity is None:
+            return _Sharing(None, np.zeros(0, dtype=np.int64), [], None)
+        key = next(c for c in self._codecs if c.storage.name == self._entities.key)
+        return _Sharing(entity, entities.first_rows(entity), list(self._entities.columns), key)
 
     def _check_fitted(self) -> None:
         if not self._codecs:
@@ -371,7 +498,7 @@ class Synthesizer:
         """JSON-able summary for the report: kinds, protections, relations, training facts."""
         self._check_fitted()
         columns = {}
-        for i, codec in enumerate(self._codecs):
+        for i, codec in enumerate(self._table_codecs()):
             entry = codec.describe()
             entry["dtype"] = codec.storage.dtype
             entry["learned"] = i in self._learned or isinstance(codec, OffsetCodec)  # offsets: rebuilt from the anchor
@@ -386,9 +513,54 @@ class Synthesizer:
             + [str(d) for d in self._dependencies]
             + [str(s) for s in self._spans]
             + [str(f) for f in self._formulas],
+            "entities": self._describe_entities(),
             "training": dict(self._training),
             "settings": self.config.model_dump(),
         }
+
+    def _describe_entities(self) -> dict[str, Any] | None:
+        """The key sampled as entities, what each entity shares, and its learned size."""
+        if self._entities is None:
+            return None
+        size = self._codecs[-1].describe()
+        return {
+            "key": self._entities.key,
+            "shared_columns": list(self._entities.columns),
+            "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
+        }
+
+
+class _Sharing:
+    """An entity's rows share its first row's values of the entity columns, and one fresh key."""
+
+    def __init__(self, entity: np.ndarray | None, firsts: np.ndarray, names: list[str], key: Codec | None) -> None:
+        self.entity, self.firsts, self.names, self.key = entity, firsts, names, key
+
+    def numbers(self, numbers: dict[str, np.ndarray]) -> None:
+        """Before relations are repaired, so repairs see each entity's shared values."""
+        if self.entity is not None:
+            for name in self.names:
+                if name in numbers:
+                    numbers[name] = numbers[name][self.firsts[self.entity]]
+
+    def columns(self, columns: dict[str, pd.Series], rng: np.random.Generator, start: int) -> None:
+        if self.entity is None or self.key is None:
+            return
+        rows = self.firsts[self.entity]
+        for name in self.names:
+            columns[name] = columns[name].iloc[rows].reset_index(drop=True)
+        keys = self.key.decode(np.zeros(self.firsts.size, dtype=np.int32), rng, start)
+        columns[self.key.storage.name] = keys.iloc[self.entity].reset_index(drop=True)
+
+
+def entity_keys(data: pd.DataFrame | pa.Table, cfg: EngineConfig) -> pd.Series | None:
+    """The key column of the entities behind ``data``'s rows, if one names them (entities.py)."""
+    names = [str(n) for n in (data.column_names if isinstance(data, pa.Table) else data.columns) if names_a_key(str(n))]
+    if not names:
+        return None
+    candidates = data.select(names).to_pandas() if isinstance(data, pa.Table) else data[names]
+    key = entities.entity_key(candidates, cfg)
+    return None if key is None else candidates[key]
 
 
 def training_sample(rows: int, limit: int, seed: int) -> np.ndarray | None:

@@ -75,3 +75,27 @@ def test_a_failed_fit_leaves_no_split_files_half_written(tmp_path: Path, monkeyp
         train(features_uri=stage(staged_table(100), tmp_path / "in", "parquet"), staging=str(staging),
               name="f", run_id="r", engine={"max_epochs": 1})  # fmt: skip
     assert not [p for p in staging.rglob("*") if p.is_file()]
+
+
+def test_entities_are_held_out_whole_and_keep_their_sizes(tmp_path: Path) -> None:
+    """A sessions table: with a user's other sessions in training, holdout users were people the
+    model saw; whole users are held out, and a row sample does not thin the users' sessions."""
+    rng = np.random.default_rng(2)
+    sessions = rng.integers(5, 40, 300)
+    user = np.repeat(np.arange(1000, 1300), sessions)
+    table = pa.table(
+        {
+            "user_id": user,
+            "age": np.repeat(rng.integers(18, 80, 300), sessions),
+            "secs": rng.gamma(2.0, 30.0, user.size).round(),
+        }
+    )
+    result = train(features_uri=stage(table, tmp_path / "in", "parquet"), staging=str(tmp_path / "staging"),
+                   name="f", run_id="r", engine={"max_training_rows": 1500, "max_epochs": 10}, seed=1)  # fmt: skip
+    got_train, got_holdout = read_table(result.train_uri).to_pandas(), read_table(result.holdout_uri).to_pandas()
+    assert not set(got_train["user_id"]) & set(got_holdout["user_id"])
+    assert got_holdout["user_id"].nunique() == 60  # 20% of the users
+    out = Synthesizer.load(result.model_uri).sample(len(got_train)).to_pandas()
+    real = got_train.groupby("user_id").size().median()
+    assert out.groupby("user_id").size().median() == pytest.approx(real, rel=0.3)
+    assert (out.groupby("user_id")["age"].nunique() == 1).all()

@@ -1,0 +1,131 @@
+"""Entities behind a repeated key: a user's sessions share the user's columns, keep their count,
+and get one fresh key; large inputs are trained on whole entities."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthpipe import Synthesizer
+from synthpipe.engine.entities import entity_sizes
+from synthpipe.engine.synthesizer import entity_keys, training_sample
+from synthpipe.errors import ArtifactError
+from tests.unit.engine.conftest import sampled_after_save_and_load
+
+USER_COLUMNS = ["gender", "age", "signed_up", "booked"]
+
+
+def _sessions(users: int = 400, seed: int = 0) -> pd.DataFrame:
+    """A sessions query joined to its users: bookers have about 3x the sessions of the others."""
+    rng = np.random.default_rng(seed)
+    ids = rng.choice(np.arange(10_000, 99_999), users, replace=False)
+    booked = rng.random(users) < 0.3
+    sessions = np.where(booked, rng.geometric(1 / 30, users), rng.geometric(1 / 10, users))
+    rows = np.repeat(np.arange(users), sessions)
+    signed_up = pd.Timestamp("2014-01-01") + pd.to_timedelta(rng.integers(0, 365, users), unit="D")
+    return pd.DataFrame(
+        {
+            "user_id": ids[rows],
+            "gender": rng.choice(["FEMALE", "MALE", "-unknown-"], users, p=[0.45, 0.4, 0.15])[rows],
+            "age": rng.integers(18, 70, users)[rows],
+            "signed_up": signed_up[rows],
+            "booked": booked[rows],
+            "device": rng.choice(["phone", "desktop", "tablet"], rows.size, p=[0.5, 0.4, 0.1]),
+            "secs": rng.lognormal(6, 1, rows.size).round(),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def sessions() -> pd.DataFrame:
+    return _sessions()
+
+
+@pytest.fixture(scope="module")
+def fitted(sessions: pd.DataFrame) -> Synthesizer:
+    return Synthesizer(seed=0, max_epochs=30).fit(sessions)
+
+
+def _per_user(data: pd.DataFrame) -> pd.DataFrame:
+    groups = data.groupby("user_id")
+    return pd.DataFrame({"sessions": groups.size(), "booked": groups["booked"].first()})
+
+
+def test_a_users_sessions_share_the_users_columns_and_keep_their_count(
+    fitted: Synthesizer, sessions: pd.DataFrame, tmp_path: Path
+) -> None:
+    """Learned row by row, a sessions query came back with a median of one session per user
+    (33 real) and users whose age changed between sessions."""
+    described = fitted.describe()["entities"]
+    assert described["key"] == "user_id" and described["shared_columns"] == USER_COLUMNS
+    out = sampled_after_save_and_load(fitted, len(sessions), tmp_path)
+    assert (out.groupby("user_id")[USER_COLUMNS].nunique() == 1).all().all()
+    real, synthetic = _per_user(sessions), _per_user(out)
+    assert synthetic["sessions"].median() == pytest.approx(real["sessions"].median(), rel=0.3)
+    assert len(synthetic) == pytest.approx(len(real), rel=0.2)
+    assert (synthetic["sessions"] == 1).mean() == pytest.approx((real["sessions"] == 1).mean(), abs=0.05)
+    bookers = synthetic.groupby("booked")["sessions"].mean()
+    assert bookers[True] > 2 * bookers[False]
+    assert synthetic["booked"].mean() == pytest.approx(real["booked"].mean(), abs=0.06)
+
+
+def test_entity_keys_are_fresh_and_unique_across_shards_and_chunks(fitted: Synthesizer, sessions: pd.DataFrame) -> None:
+    out = fitted.sample(3000)
+    assert out["user_id"].dtype == "int64" and out["user_id"].min() > sessions["user_id"].max()
+    assert pd.concat(fitted.sample_chunks(3000, chunk_size=700), ignore_index=True).equals(out)
+    shards = [set(fitted.sample(2000, seed=seed)["user_id"]) for seed in (11, 12)]
+    assert not shards[0] & shards[1] and not shards[0] & set(out["user_id"])
+    assert "rows per user_id" not in out.columns and list(out.columns) == list(sessions.columns)
+
+
+def test_a_row_sample_keeps_each_rows_entity_size(sessions: pd.DataFrame) -> None:
+    """Large inputs are trained on a row sample, which thins every user's sessions (a 25% sample:
+    8 of 30); each sampled row keeps its user's size in the whole input instead."""
+    limit = len(sessions) // 4
+    syn = Synthesizer(seed=0, max_epochs=20, max_training_rows=limit).fit(sessions)
+    assert syn.describe()["training"]["rows_used"] == limit
+    real = _per_user(sessions)["sessions"].median()
+    assert _per_user(syn.sample(len(sessions)))["sessions"].median() == pytest.approx(real, rel=0.3)
+    keys = entity_keys(sessions, syn.config)
+    assert keys is not None and keys.name == "user_id"
+    picked = training_sample(len(sessions), limit, seed=0)
+    assert picked is not None
+    given = Synthesizer(seed=0, max_epochs=20, max_training_rows=limit).fit(
+        sessions.iloc[picked], entity_sizes=entity_sizes(keys).iloc[picked]
+    )
+    assert given.sample(500).equals(syn.sample(500))  # what a streaming caller passes: the same model
+    thinned = Synthesizer(seed=0, max_epochs=20).fit(sessions.iloc[picked])
+    assert _per_user(thinned.sample(len(sessions)))["sessions"].median() < real / 2
+
+
+def test_entities_can_be_switched_off(sessions: pd.DataFrame) -> None:
+    syn = Synthesizer(seed=0, max_epochs=3, learn_entities=False).fit(sessions)
+    assert syn.describe()["entities"] is None
+    assert entity_keys(sessions, syn.config) is None
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"key": "gender"},  # a learned column, not a regenerated key
+        {"count": "age"},  # the size must be the last, never emitted column
+        {"columns": ["device"]},  # a per-session column does not head the chain
+    ],
+)
+def test_a_re_signed_artifact_with_other_entities_is_rejected(
+    fitted: Synthesizer, tmp_path: Path, edit: dict[str, object]
+) -> None:
+    """The checksum stops casual edits; a re-signed body must still describe the model's entities."""
+    from synthpipe.engine.artifact import _digest
+
+    fitted.save(tmp_path)
+    doc = json.loads((tmp_path / "model.json").read_text())
+    doc["body"]["entities"].update(edit)
+    doc["body_sha256"] = _digest(doc["body"])
+    (tmp_path / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(ArtifactError):
+        Synthesizer.load(tmp_path)
