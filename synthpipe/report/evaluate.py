@@ -11,6 +11,7 @@ import pandas as pd
 from synthpipe.errors import ConfigError
 from synthpipe.report._arrays import bin_edges, sample_rows, to_arrays
 from synthpipe.report._columns import COMPARED_KINDS, CONTINUOUS_KINDS, Column, align, describe_columns
+from synthpipe.report._entities import entity_structure
 from synthpipe.report._privacy_metrics import FEW_DISTANCE_ROWS, chance_spread, privacy_section
 from synthpipe.report._quality import column_results, heatmap, pair_results, quality_section
 from synthpipe.report._structure import constraints, deep_structure
@@ -169,6 +170,7 @@ def evaluate(
         constraints(columns, full_rv, full_sv),
         heatmap(columns, pairs),
     )
+    quality.entities = entity_structure(real, syn, protections or {})
     privacy = _privacy(columns, real, hol, syn, n_priv, max_rows, seed, protections or {})
     return Report(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),

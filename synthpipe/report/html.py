@@ -169,6 +169,30 @@ def _constraints_card(q: Quality) -> str:
     )
 
 
+def _entities(q: Quality) -> str:
+    """Rows per entity, real next to synthetic, before the row-level columns."""
+    e = q.entities
+    if e is None:
+        return ""
+    rows = "".join(
+        f"<tr><td>{label}</td><td class='num'>{side.entities:,}</td><td class='num'>{side.rows_median:g}</td>"
+        f"<td class='num'>{side.rows_p90:g}</td><td class='num'>{side.rows_max_shown:g}</td>"
+        f"<td class='num'>{pct(side.consistent_share, 1)}</td></tr>"
+        for label, side in (("Real (training)", e.real), ("Synthetic", e.synthetic))
+    )
+    head = (
+        f"<tr><th></th><th class='num'>{escape(e.key)} values</th><th class='num'>Rows each: median</th>"
+        "<th class='num'>90th pct</th><th class='num'>99th pct</th>"
+        "<th class='num'>One value of each shared column</th></tr>"
+    )
+    shared = ", ".join(escape(c) for c in e.shared_columns) or "none"
+    note = (
+        f"<p class='small muted'>The engine sampled {escape(e.key)} as entities: each fresh key gets a learned "
+        f"number of rows and one value of the columns constant within it in the real data ({shared}).</p>"
+    )
+    return f"<h2>Entities: rows per {escape(e.key)}</h2><div class='card'><table>{head}{rows}</table>{note}</div>"
+
+
 def _notes(r: Report) -> str:
     items = [*r.sampling.notes, *r.warnings]
     lis = "".join(f"<li>{escape(x)}</li>" for x in items)
@@ -227,6 +251,7 @@ def render_html(report: Report) -> str:
 <h2>Privacy, in plain words</h2>{privacy_table(p)}
 <div class="pair" style="margin-top:14px">{distance_figure(p)}{rare_card(p)}</div>
 <h2>Protections that were active</h2>{protections(p)}
+{_entities(q)}
 <h2>Columns: real vs synthetic</h2>{legend}<div class="grid">{columns}</div>
 <h2>Relations between columns</h2>{_correlations(q)}
 <h2>Beyond pairs</h2>

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 class Grade(StrEnum):
@@ -124,6 +124,27 @@ class Constraints(_Model):
     checked: list[Constraint]
 
 
+class EntitySide(_Model):
+    """The entities of one table (real or synthetic): how many, and how many rows each holds."""
+
+    entities: int
+    rows_median: float
+    rows_p90: float
+    rows_max_shown: float = Field(description="99th percentile of rows per entity (the maximum identifies one)")
+    consistent_share: float | None = Field(
+        description="entities (2+ rows) with one value of every shared column; None: no shared column"
+    )
+
+
+class Entities(_Model):
+    """A repeated key the engine sampled as entities (a user's sessions): their sizes compared."""
+
+    key: str
+    shared_columns: list[str]
+    real: EntitySide
+    synthetic: EntitySide
+
+
 class Quality(_Model):
     """How faithful the synthetic data is."""
 
@@ -144,6 +165,9 @@ class Quality(_Model):
     structure: DeepStructure
     utility: Utility
     constraints: Constraints
+    entities: Entities | None = Field(
+        None, description="rows per entity behind a repeated key (when the engine sampled entities); not scored"
+    )
 
 
 class RareCategory(_Model):

@@ -1,0 +1,47 @@
+"""Rows per entity behind a repeated key, real next to synthetic (a user's sessions).
+
+Why: the column and pair scores compare rows, so a table whose users each came back with one
+session scored as well as one whose users keep their 33; a reader of a sessions table asks first
+how many users there are and how many sessions each has. Shown when the engine's description
+names entities; not part of the quality score (it is one draw of the users, as the real one is).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthpipe.report.model import Entities, EntitySide
+
+
+def entity_structure(real: pd.DataFrame, synthetic: pd.DataFrame, protections: dict[str, Any]) -> Entities | None:
+    """The comparison, when the engine's description (``protections["engine"]``) names entities
+    whose key and shared columns are in both tables."""
+    described = (protections.get("engine") or {}).get("entities")
+    if not described:
+        return None
+    key, shared = str(described["key"]), [str(c) for c in described.get("shared_columns", [])]
+    if any(name not in table.columns for table in (real, synthetic) for name in [key, *shared]):
+        return None
+    return Entities(
+        key=key, shared_columns=shared, real=_side(real, key, shared), synthetic=_side(synthetic, key, shared)
+    )
+
+
+def _side(table: pd.DataFrame, key: str, shared: list[str]) -> EntitySide:
+    groups = table.groupby(key, sort=False, dropna=False)
+    sizes = groups.size().to_numpy(dtype=float)
+    consistent = None
+    if shared:
+        several = sizes >= 2
+        one_value = (groups[shared].nunique(dropna=False) <= 1).all(axis=1).to_numpy()
+        consistent = float(one_value[several].mean()) if several.any() else None
+    return EntitySide(
+        entities=int(sizes.size),
+        rows_median=float(np.median(sizes)),
+        rows_p90=float(np.quantile(sizes, 0.9)),
+        rows_max_shown=float(np.quantile(sizes, 0.99)),
+        consistent_share=consistent,
+    )
