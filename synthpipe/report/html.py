@@ -175,8 +175,8 @@ def _entities(q: Quality) -> str:
     if e is None:
         return ""
     rows = "".join(
-        f"<tr><td>{label}</td><td class='num'>{side.entities:,}</td><td class='num'>{side.rows_median:g}</td>"
-        f"<td class='num'>{side.rows_p90:g}</td><td class='num'>{side.rows_max_shown:g}</td>"
+        f"<tr><td>{label}</td><td class='num'>{side.entities:,}</td><td class='num'>{side.rows_median:,.0f}</td>"
+        f"<td class='num'>{side.rows_p90:,.0f}</td><td class='num'>{side.rows_max_shown:,.0f}</td>"
         f"<td class='num'>{pct(side.consistent_share, 1)}</td></tr>"
         for label, side in (("Real (training)", e.real), ("Synthetic", e.synthetic))
     )
