@@ -92,7 +92,7 @@ class Synthesizer:
         frame, pseudonymised = pseudonymise_repeated_keys(frame, self.config)
         self._stand_in_keys = {name: fmt for name, fmt in pseudonymised.items() if fmt is not None}
         self._entities = None
-        if key is not None:
+        if key in pseudonymised:  # else no fresh keys fit its type (an int8 key of 60 users): learned as it is
             self._entities = entities.detect(frame, key)
             frame = entities.with_counts(
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
@@ -367,7 +367,8 @@ class Synthesizer:
     def _entity_heads(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """The head tokens (size and entity columns) and sizes of as many entities as ``rows``
         rows need; the last one may be cut short."""
-        width = sum(1 for i, _ in self._chain() if i in set(self._entity_head()))
+        head = set(self._entity_head())
+        width = sum(1 for i, _ in self._chain() if i in head)
         heads, sizes, total = [], [], 0
         while total < rows:
             drawn = self._draw_heads(width, rng)
@@ -391,7 +392,7 @@ class Synthesizer:
         """Each drawn head's entity size (rows), decoded from its first tokens (>= 1)."""
         count = self._codecs[-1]
         assert isinstance(count, NumericCodec)
-        learned = heads.shape[1] > 0 and self._chain()[0][0] == len(self._codecs) - 1
+        learned = heads.shape[1] > 0 and self._chain()[0][0] == self._count_index()
         tokens = heads[:, 0] if learned else np.zeros(heads.shape[0], dtype=np.int32)
         fine = heads[:, 1] if learned and count.n_fine else None
         values = count.numeric_decoded(tokens, rng, fine)

@@ -129,3 +129,14 @@ def test_a_re_signed_artifact_with_other_entities_is_rejected(
     (tmp_path / "model.json").write_text(json.dumps(doc))
     with pytest.raises(ArtifactError):
         Synthesizer.load(tmp_path)
+
+
+def test_a_key_without_room_for_fresh_keys_is_learned_as_it_is() -> None:
+    """An int8 key of 60 users past 10 leaves no room for fresh keys: not entities (sampling would
+    overflow), learned as before (real keys, as pseudonymisation leaves them)."""
+    rng = np.random.default_rng(0)
+    rows = np.repeat(np.arange(60), 5)
+    data = pd.DataFrame({"user_id": (rows + 10).astype("int8"), "x": rng.normal(size=rows.size)})
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert syn.describe()["entities"] is None
+    assert syn.sample(300)["user_id"].dtype == "int8"
