@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -339,8 +340,9 @@ class Synthesizer:
         use_seed = self.config.seed if seed is None else int(seed)
         pending: list[pd.DataFrame] = []
         have, emitted = 0, 0
+        carry: _Carry | None = None  # an entity that continues from one block into the next
         for start in range(0, n, BLOCK_ROWS):
-            block = self._block(start, min(BLOCK_ROWS, n - start), use_seed)
+            block, carry = self._block(start, min(BLOCK_ROWS, n - start), use_seed, carry)
             pending.append(block)
             have += len(block)
             while have >= chunk_size or (have and start + BLOCK_ROWS >= n):
@@ -349,20 +351,44 @@ class Synthesizer:
                 emitted += len(chunk)
                 yield to_output(chunk, self._schema)
         if n == 0:
-            yield to_output(self._block(0, 0, use_seed), self._schema)
+            yield to_output(self._block(0, 0, use_seed, None)[0], self._schema)
 
-    def _block(self, start: int, size: int, seed: int) -> pd.DataFrame:
+    def _block(self, start: int, size: int, seed: int, carry: _Carry | None) -> tuple[pd.DataFrame, _Carry | None]:
+        """``size`` rows; with entities, the first continue ``carry`` (the previous block's last
+        entity, cut at its end) and the last entity is carried on when cut."""
         rng = np.random.default_rng([seed, start // BLOCK_ROWS])
-        entity = None
         if self._entities is None:
             tokens, fine = self._tokens(size, rng)
-        else:
-            heads, sizes = self._entity_heads(size, rng)
-            entity = entities.rows_of(sizes, size)
-            tokens, fine = self._tokens(size, rng, given=heads[entity])
+            index = {c.storage.name: i for i, c in enumerate(self._codecs)}
+            dependencies.enforce(tokens, self._dependencies, index)
+            return self._decode(tokens, fine, rng, start + self._key_offset(seed), size), None
+        carried = 0 if carry is None else min(carry.rows, size)
+        heads, sizes = self._entity_heads(size - carried, rng)
+        if carry is not None:
+            heads, sizes = np.vstack([carry.head, heads]), np.r_[carry.rows, sizes]
+        entity = entities.rows_of(sizes, size)
+        tokens, fine = self._tokens(size, rng, given=heads[entity])
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         dependencies.enforce(tokens, self._dependencies, index)
-        return self._decode(tokens, fine, rng, start + self._key_offset(seed), size, entity)
+        block = self._decode(tokens, fine, rng, start + self._key_offset(seed), size, entity)
+        shared = [self._entities.key, *self._entities.columns]
+        if carry is not None and size:
+            for name in shared:
+                block.loc[entity == 0, name] = carry.values[name].iloc[0]
+        return block, self._carried_on(block, heads, sizes, entity, shared)
+
+    def _carried_on(
+        self, block: pd.DataFrame, heads: np.ndarray, sizes: np.ndarray, entity: np.ndarray, shared: list[str]
+    ) -> _Carry | None:
+        """The block's last entity, when it has rows left beyond the block."""
+        if not entity.size:
+            return None
+        last = int(entity[-1])
+        left = int(sizes[last]) - int((entity == last).sum())
+        if left <= 0:
+            return None
+        first = int(np.flatnonzero(entity == last)[0])
+        return _Carry(heads[last : last + 1], left, block.iloc[[first]][shared].reset_index(drop=True))
 
     def _entity_heads(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """The head tokens (size and entity columns) and sizes of as many entities as ``rows``
@@ -529,6 +555,15 @@ class Synthesizer:
             "shared_columns": list(self._entities.columns),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
+
+
+@dataclass
+class _Carry:
+    """An entity cut at a block's end: its head tokens, rows still to come, and its shared values."""
+
+    head: np.ndarray
+    rows: int
+    values: pd.DataFrame
 
 
 class _Sharing:

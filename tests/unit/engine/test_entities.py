@@ -140,3 +140,25 @@ def test_a_key_without_room_for_fresh_keys_is_learned_as_it_is() -> None:
     syn = Synthesizer(seed=0, max_epochs=3).fit(data)
     assert syn.describe()["entities"] is None
     assert syn.sample(300)["user_id"].dtype == "int8"
+
+
+def test_an_entity_longer_than_a_block_continues_into_the_next() -> None:
+    """Rows are generated in blocks of 16,384; a store with 30,000 transactions was cut at each
+    block's end (three stores for one). It continues with its key and columns instead."""
+    rng = np.random.default_rng(0)
+    sizes = rng.integers(20_000, 40_000, 20)
+    rows = np.repeat(np.arange(20), sizes)
+    data = pd.DataFrame(
+        {
+            "store_id": rows + 100,
+            "region": rng.choice(["north", "south", "east"], 20)[rows],
+            "amount": rng.gamma(2.0, 20.0, rows.size).round(2),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=5).fit(data)
+    out = syn.sample(200_000)
+    stores = out.groupby("store_id")
+    assert (stores["region"].nunique() == 1).all()
+    assert (out["store_id"] != out["store_id"].shift()).sum() == stores.ngroups  # each store's rows together
+    assert stores.size().iloc[:-1].min() > 16_384  # none cut at a block's end (the last one: at n)
+    assert pd.concat(syn.sample_chunks(200_000, chunk_size=50_000), ignore_index=True).equals(out)
