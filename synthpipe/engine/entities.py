@@ -8,10 +8,11 @@ age or sign-up date changed between the sessions of 2.9% of the synthetic users.
 So the key is not learned. Each row carries its entity's row count instead (a learned number,
 clipped at its extremes like any), and the columns that are constant within an entity (gender,
 sign-up date: detected on the training rows) follow it at the head of the chain. Sampling draws an
-entity's count and columns once: a row's head drawn from the model and kept with probability
-1/count, since the model sees an entity of 30 rows 30 times. The entity gets a fresh key and that
-many rows, whose other columns are drawn conditioned on its head. Large inputs are trained on
-rows each carrying its entity's size in the whole input, so a row sample does not thin them.
+entity's count and columns once: a row's head drawn from the model and kept with probability one
+over its count bin's mean, since the model sees an entity of 30 rows 30 times. The entity gets a
+fresh key and that many rows, whose other columns are drawn conditioned on its head. Large
+inputs are trained on rows each carrying its entity's size in the whole input, so a row sample
+does not thin them.
 The size and the entity columns are binned and protected on one row per entity: a value is rare
 when few *entities* hold it, and one user's 3,000 sessions do not make 3,000 rows beyond a clip.
 
@@ -112,7 +113,8 @@ def with_counts(frame: pd.DataFrame, entities: Entities, sizes: pd.Series | None
 
 
 def kept_heads(sizes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Which drawn heads become entities: each with probability 1/size (the model draws rows)."""
+    """Which drawn heads become entities: each with probability 1/size (the model draws rows);
+    ``sizes``: the mean size of each head's bin."""
     return rng.random(sizes.size) * sizes < 1.0
 
 

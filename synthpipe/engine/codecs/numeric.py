@@ -293,6 +293,19 @@ class NumericCodec(Codec):
         shift = (target - _weekday(values, per_day) + 3) % 7 - 3
         return np.where(shares.sum(axis=1) > 0, (day + shift) * per_day + within, values)
 
+    def token_means(self, points: int = 64) -> np.ndarray:
+        """Per token, the mean of the values it decodes to (a value token: its value; a bin: its
+        quantile function, tails included, at ``points`` even positions); NaN for null and +-inf.
+        Why: a drawn entity size is kept with probability 1 / its token's mean (entities.py)."""
+        out = np.full(self.n_tokens, np.nan)
+        if self.p.values:
+            out[self._offset :] = self._values
+        elif len(self.p.knots):
+            u = (np.arange(points) + 0.5) / points
+            for b in range(len(self.p.knots)):
+                out[self._offset + b] = self._inside_bins(np.full(points, b), u).mean()
+        return out
+
     def _inside_bins(self, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Interpolate the bin's quantile function at u: keeps the within-bin shape."""
         points = self._knots.shape[1] - 1
