@@ -20,8 +20,9 @@ Measured on that sessions query (seed 0): on its 810,084 row-split training rows
 synthetic users for as many rows (12,543 real), bookers 50 sessions and others 27 (47 / 26 real),
 no user with two values of a user column, fit 80 s instead of 132 s and sampling 76,000 rows/s
 instead of 21,000 (no 5,000-way key head); on a split by users (10,041 training users), 9,940
-synthetic users, sessions median / 90th / 99th percentile 42 / 184 / 582 (real 42 / 182 / 584). Metrics that compare single rows see a noisier table: a
-row-weighted marginal of a user column is one draw of ~10,000 users, as the real one is.
+synthetic users, sessions median / 90th / 99th percentile 42 / 184 / 582 (real 42 / 182 / 584).
+Metrics that compare single rows see a noisier table: a row-weighted marginal of a user column is
+one draw of ~10,000 users, as the real one is.
 """
 
 from __future__ import annotations
