@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from synthpipe.engine import artifact, constraints, dependencies, entities, formulas, spans
 from synthpipe.engine.calibration import calibrate, refit_output_biases
@@ -597,11 +598,20 @@ class _Sharing:
 def entity_keys(data: pd.DataFrame | pa.Table, cfg: EngineConfig) -> pd.Series | None:
     """The key column of the entities behind ``data``'s rows, if one names them (entities.py)."""
     names = [str(n) for n in (data.column_names if isinstance(data, pa.Table) else data.columns) if names_a_key(str(n))]
+    if isinstance(data, pa.Table):  # cheap Arrow-side tests first: 10M unique ids to pandas cost 1 GB
+        names = [n for n in names if _may_key_entities(data.column(n))]
     if not names:
         return None
     candidates = data.select(names).to_pandas() if isinstance(data, pa.Table) else data[names]
     key = entities.entity_key(candidates, cfg)
     return None if key is None else candidates[key]
+
+
+def _may_key_entities(column: pa.ChunkedArray) -> bool:
+    """No nulls, not dictionary-encoded (a categorical) and some value repeated."""
+    if column.null_count or pa.types.is_dictionary(column.type):
+        return False
+    return bool(pc.count_distinct(column).as_py() < len(column))
 
 
 def training_sample(rows: int, limit: int, seed: int) -> np.ndarray | None:
