@@ -185,17 +185,33 @@ def _stream_split(uri: str, workspace: Workspace, fraction: float, seed: int, co
     )
 
 
+KEY_PROBE_ROWS = 200_000  # rows whose keys are looked at before a whole key column is read
+
+
 def _entity_keys(uri: str, options: dict[str, Any], schema: pa.Schema | None, config: EngineConfig) -> pd.Series | None:
     """The key column when one names entities (a user's sessions): the split holds out whole
-    entities and the engine learns their sizes. Only the columns named like keys are read."""
+    entities and the engine learns their sizes. The first rows' keys decide whether the whole
+    column is read: proving 10M unique ids unique took 13 s and 1.2 GB at the scale benchmark."""
+    probe = _key_columns(uri, options, schema, KEY_PROBE_ROWS)
+    if probe is None or entity_keys(probe, config) is None:
+        return None
+    whole = probe if probe.num_rows < KEY_PROBE_ROWS else _key_columns(uri, options, schema, None)
+    return None if whole is None else entity_keys(whole, config)
+
+
+def _key_columns(uri: str, options: dict[str, Any], schema: pa.Schema | None, limit: int | None) -> pa.Table | None:
+    """The columns named like keys, of the first ``limit`` rows (all rows: None); None if none is."""
     with open_batches(uri, storage_options=options, schema=schema) as (table_schema, batches):
         names = [name for name in table_schema.names if names_a_key(name)]
         if not names:
             return None
-        table = pa.Table.from_batches(
-            [batch.select(names) for batch in batches], pa.schema(map(table_schema.field, names))
-        )
-    return entity_keys(table, config)
+        kept, rows = [], 0
+        for batch in batches:
+            kept.append(batch.select(names))
+            rows += batch.num_rows
+            if limit is not None and rows >= limit:
+                break
+        return pa.Table.from_batches(kept, pa.schema(map(table_schema.field, names)))
 
 
 def _route(
