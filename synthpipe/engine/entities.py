@@ -74,9 +74,10 @@ def entity_key(frame: pd.DataFrame, cfg: EngineConfig) -> str | None:
 def _keys_entities(series: pd.Series, min_entities: int) -> bool:
     if isinstance(series.dtype, pd.CategoricalDtype) or series.isna().any():
         return False
-    if storage_type(series).logical not in ("int", "string"):
+    logical = storage_type(series).logical
+    if logical not in ("int", "string"):
         return False
-    if not is_repeated_key(series, str(series.name), text=storage_type(series).logical == "string"):
+    if not is_repeated_key(series, str(series.name), text=logical == "string"):
         return False
     return int((series.value_counts() >= 2).sum()) >= min_entities
 

@@ -389,7 +389,7 @@ class Synthesizer:
         left = int(sizes[last]) - int((entity == last).sum())
         if left <= 0:
             return None
-        first = int(np.flatnonzero(entity == last)[0])
+        first = int(entities.first_rows(entity)[last])
         return _Carry(heads[last : last + 1], left, block.iloc[[first]][shared].reset_index(drop=True))
 
     def _entity_heads(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -398,9 +398,12 @@ class Synthesizer:
         head = set(self._entity_head())
         width = sum(1 for i, _ in self._chain() if i in head)
         heads, sizes, total = [], [], 0
+        count = self._codecs[-1]
+        assert isinstance(count, NumericCodec)
+        token_means = count.token_means()  # once a block, not once a draw
         while total < rows:
             drawn = self._draw_heads(width, rng)
-            counts, means = self._entity_sizes(drawn, rng)
+            counts, means = self._entity_sizes(drawn, count, token_means, rng)
             kept = entities.kept_heads(means, rng)
             heads.append(drawn[kept])
             sizes.append(counts[kept])
@@ -416,19 +419,19 @@ class Synthesizer:
             return np.zeros((entities.CANDIDATE_ROWS, 0), dtype=np.int32)
         return sample_tokens(self._net, entities.CANDIDATE_ROWS, rng, columns=width)
 
-    def _entity_sizes(self, heads: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def _entity_sizes(
+        self, heads: np.ndarray, count: NumericCodec, token_means: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Each drawn head's entity size (rows, >= 1), decoded from its first token, and the mean
         size its token decodes to: the model draws bins by rows, so a head is kept with
         probability 1 / that mean, which gives entities exactly (1 / its own size would favour
         the small ones inside each bin: 30 stores came back as 35, at a median of 3,730 rows
         against 5,499)."""
-        count = self._codecs[-1]
-        assert isinstance(count, NumericCodec)
         learned = heads.shape[1] > 0 and self._chain()[0][0] == self._count_index()
         tokens = heads[:, 0] if learned else np.zeros(heads.shape[0], dtype=np.int32)
         values = count.numeric_decoded(tokens, rng)
         sizes = np.maximum(np.rint(np.nan_to_num(values, nan=1.0)), 1).astype(np.int64)
-        return sizes, np.maximum(np.nan_to_num(count.token_means()[tokens], nan=1.0), 1.0)
+        return sizes, np.maximum(np.nan_to_num(token_means[tokens], nan=1.0), 1.0)
 
     def _key_offset(self, seed: int) -> int:
         """Where fresh identifier keys start for this seed's stream.
