@@ -35,7 +35,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from synthpipe.engine.model import Network, one_hot, sample_tokens, softmax, token_shares
+from synthpipe.engine.model import HeadWeights, Network, one_hot, sample_tokens, softmax, token_shares
 
 CALIBRATION_ROWS = 40_000  # rows sampled per pass: frequency noise ~ 1/sqrt(rows * share)
 CALIBRATION_CELLS = 1_000_000  # tokens sampled per pass at most: bounds the cost on wide tables
@@ -45,9 +45,20 @@ DRIFT_NOISE_MULTIPLE = 3.0  # a column is raked when its gap is this many times 
 MAX_STEP = 1.0  # log-ratio clamp per pass: a token the model almost never emits is raised gradually
 
 
-def calibrate(net: Network, codes: np.ndarray, seed: int) -> dict[str, float]:
+def calibrate(
+    net: Network,
+    codes: np.ndarray,
+    seed: int,
+    weights: HeadWeights | None = None,
+    size_means: np.ndarray | None = None,
+) -> dict[str, float]:
     """Adjust ``net.b2`` in place for the columns that drift; returns the largest total-variation
-    gap before and after, and how many columns were raked."""
+    gap before and after, and how many columns were raked.
+
+    With entities (``weights`` on the head columns), a sampled row's head is one entity's, so the
+    head columns are compared with the training entities' shares, and the other columns with the
+    training rows' shares by weighting each sampled row by its entity's size (``size_means``: the
+    mean size each token of the first column decodes to), as generation expands every entity."""
     rows = int(np.clip(CALIBRATION_CELLS // max(net.n_columns, 1), CALIBRATION_MIN_ROWS, CALIBRATION_ROWS))
     rng = np.random.default_rng([seed, 0xCA11B])
     drifting: set[int] = set()
@@ -60,12 +71,25 @@ def calibrate(net: Network, codes: np.ndarray, seed: int) -> dict[str, float]:
 
     before, after = _rake(
         net,
-        token_shares(codes, net.sizes),
-        lambda: token_shares(sample_tokens(net, rows, rng), net.sizes),
+        token_shares(codes, net.sizes, weights),
+        lambda: _sampled_shares(sample_tokens(net, rows, rng), net.sizes, weights, size_means),
         CALIBRATION_PASSES,
         trust,
     )
     return {"max_tv_before": round(before, 5), "max_tv_after": round(after, 5), "rows": rows, "columns": len(drifting)}
+
+
+def _sampled_shares(
+    tokens: np.ndarray, sizes: np.ndarray, weights: HeadWeights | None, size_means: np.ndarray | None
+) -> list[np.ndarray]:
+    """Token shares of sampled rows: per entity on the head columns, per expanded row after it."""
+    if weights is None or size_means is None:
+        return token_shares(tokens, sizes)
+    heads, rows = weights.columns, size_means[tokens[:, 0]]
+    rows = rows * (tokens.shape[0] / rows.sum())
+    per_entity = token_shares(tokens[:, :heads], sizes[:heads])
+    per_row = token_shares(tokens[:, heads:], sizes[heads:], HeadWeights(sizes.size - heads, rows))
+    return per_entity + per_row
 
 
 def _rake(
@@ -130,7 +154,7 @@ BIAS_REFIT_CHUNK = 8192  # rows per forward pass: bounds the hidden activations'
 BIAS_REFIT_CACHE_BYTES = 64 * 2**20  # the refit keeps the logits between passes up to this size
 
 
-def refit_output_biases(net: Network, codes: np.ndarray) -> dict[str, float]:
+def refit_output_biases(net: Network, codes: np.ndarray, weights: HeadWeights | None = None) -> dict[str, float]:
     """Finish fitting the output biases on the training rows (teacher-forced), everything else frozen.
 
     Why: early stopping ends training while the biases still wobble with the minibatch noise; the
@@ -140,10 +164,11 @@ def refit_output_biases(net: Network, codes: np.ndarray) -> dict[str, float]:
     averaged over the real rows' contexts, equal the training shares; the fixed-point step
     ``b += log(share / predicted)`` reaches it in a few passes. Unlike sampled calibration, every
     context keeps its own conditional: only the bias the network already has is completed.
+    ``weights``: the head columns' row weights (entities), as in training.
     """
-    logits = _BiasFreeLogits(net, codes)
+    logits = _BiasFreeLogits(net, codes, weights)
     before, after = _rake(
-        net, token_shares(codes, net.sizes), logits.mean_predicted, BIAS_REFIT_ITERATIONS, _full_trust
+        net, token_shares(codes, net.sizes, weights), logits.mean_predicted, BIAS_REFIT_ITERATIONS, _full_trust
     )
     return {"max_tv_before": round(before, 5), "max_tv_after": round(after, 5)}
 
@@ -161,8 +186,8 @@ class _BiasFreeLogits:
     pass, which was 40% of a 10-epoch fit on diamonds.
     """
 
-    def __init__(self, net: Network, codes: np.ndarray) -> None:
-        self.net, self.codes = net, codes
+    def __init__(self, net: Network, codes: np.ndarray, weights: HeadWeights | None) -> None:
+        self.net, self.codes, self.weights = net, codes, weights
         self.starts = range(0, codes.shape[0], BIAS_REFIT_CHUNK)
         fits = codes.shape[0] * int(net.sizes.sum()) * 4 <= BIAS_REFIT_CACHE_BYTES
         self.cached = [self._chunk(start) for start in self.starts] if fits else None
@@ -178,6 +203,9 @@ class _BiasFreeLogits:
         sums = [np.zeros(int(k)) for k in net.sizes]
         for i, start in enumerate(self.starts):
             chunk = self.cached[i] if self.cached is not None else self._chunk(start)
+            rows = None if self.weights is None else self.weights.rows[start : start + BIAS_REFIT_CHUNK]
             for j, logits in enumerate(chunk):
-                sums[j] += softmax(logits + net.b2[offsets[j] : offsets[j + 1]]).sum(axis=0)
+                probs = softmax(logits + net.b2[offsets[j] : offsets[j + 1]])
+                w = None if rows is None or j >= self.weights.columns else rows  # type: ignore[union-attr]
+                sums[j] += probs.sum(axis=0) if w is None else w @ probs
         return [s / max(self.codes.shape[0], 1) for s in sums]

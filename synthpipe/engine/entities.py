@@ -7,10 +7,11 @@ age or sign-up date changed between the sessions of 2.9% of the synthetic users.
 
 So the key is not learned. Each row carries its entity's row count instead (a learned number,
 clipped at its extremes like any), and the columns that are constant within an entity (gender,
-sign-up date: detected on the training rows) follow it at the head of the chain. Sampling draws an
-entity's count and columns once: a row's head drawn from the model and kept with probability one
-over its count bin's mean, since the model sees an entity of 30 rows 30 times. The entity gets a
-fresh key and that many rows, whose other columns are drawn conditioned on its head. Large
+sign-up date: detected on the training rows) follow it at the head of the chain. The head columns
+are learned one count per entity (each row's loss weighted 1 / its entity's rows, model.HeadWeights)
+and the validation split holds out whole entities, so training stops before users' profiles are
+memorised. Sampling draws an entity's count and columns once; the entity gets a fresh key and that
+many rows, whose other columns are drawn conditioned on its head. Large
 inputs are trained on rows each carrying its entity's size in the whole input, so a row sample
 does not thin them.
 The size and the entity columns are binned and protected on one row per entity: a value is rare
@@ -113,12 +114,6 @@ def with_counts(frame: pd.DataFrame, entities: Entities, sizes: pd.Series | None
     sizes in the table it was sampled from are given (a row sample thins every entity)."""
     counts = entity_sizes(frame[entities.key]) if sizes is None else sizes
     return frame.assign(**{entities.count: counts.to_numpy(dtype="int64")})
-
-
-def kept_heads(sizes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Which drawn heads become entities: each with probability 1/size (the model draws rows);
-    ``sizes``: the mean size of each head's bin."""
-    return rng.random(sizes.size) * sizes < 1.0
 
 
 def rows_of(sizes: np.ndarray, total: int) -> np.ndarray:

@@ -87,10 +87,45 @@ def init_network(
     return Network(sizes.astype(np.int64), hidden, A, b1, W2, b2, in_sizes, in_map)
 
 
-def token_shares(codes: np.ndarray, sizes: np.ndarray) -> list[np.ndarray]:
-    """Per column, smoothed token shares (+0.5 per token: never zero, so logs stay finite)."""
+@dataclass(frozen=True)
+class HeadWeights:
+    """Per row, a weight on the loss of the first ``columns`` model columns (an entity's head).
+
+    Why: the rows of an entity share its head (a user's sign-up date, age, number of sessions), so
+    learned row by row a user with 500 sessions shows the model their head 500 times an epoch and
+    it is memorised within a few epochs, while the validation rows (other users) cannot tell: the
+    synthetic users then carried real users' profiles. Weighted 1 / the entity's rows (scaled to a
+    mean of 1), every entity's head counts once an epoch, as a row of a plain table does.
+    """
+
+    columns: int
+    rows: np.ndarray  # (n,) float32, mean 1
+
+    @classmethod
+    def per_entity(cls, columns: int, entity: np.ndarray) -> HeadWeights:
+        """``entity``: each row's entity (any labels); each entity's rows share a total weight."""
+        _, inverse, counts = np.unique(entity, return_inverse=True, return_counts=True)
+        rows = entity.size / (counts.size * counts[inverse.ravel()]) if counts.size else np.zeros(0)
+        return cls(columns, rows.astype(np.float32))
+
+    def take(self, index: np.ndarray) -> HeadWeights:
+        return HeadWeights(self.columns, self.rows[index])
+
+    def of_column(self, j: int) -> np.ndarray | None:
+        """Column j's row weights, or None where rows count alike."""
+        return self.rows if j < self.columns else None
+
+
+def token_shares(codes: np.ndarray, sizes: np.ndarray, weights: HeadWeights | None = None) -> list[np.ndarray]:
+    """Per column, smoothed token shares (+0.5 per token: never zero, so logs stay finite); head
+    columns by their ``weights`` (one count per entity) when given."""
     n = codes.shape[0]
-    return [(np.bincount(codes[:, j], minlength=int(k)) + 0.5) / (n + 0.5 * int(k)) for j, k in enumerate(sizes)]
+    out = []
+    for j, k in enumerate(sizes):
+        w = None if weights is None else weights.of_column(j)
+        counts = np.bincount(codes[:, j], weights=w, minlength=int(k))
+        out.append((counts + 0.5) / (n + 0.5 * int(k)))
+    return out
 
 
 def autoregressive_mask(sizes: np.ndarray, hidden: int) -> np.ndarray:
@@ -131,9 +166,10 @@ def loss_and_grads(
     with_grads: bool = True,
     keep: np.ndarray | None = None,
     scored: np.ndarray | None = None,
+    weights: HeadWeights | None = None,
 ) -> tuple[float, dict[str, np.ndarray]]:
     """Mean negative log-likelihood per row (summed over the ``scored`` columns, default all)
-    and its gradients (always for every column).
+    and its gradients (always for every column); head columns weighted by ``weights``.
 
     ``keep`` (B, D) weights the inputs (inverted dropout of whole columns): heads learn
     not to lean on any single earlier column, which generalises instead of memorising rows.
@@ -150,12 +186,15 @@ def loss_and_grads(
         cols, hs = slice(offsets[j], offsets[j + 1]), slice(j * h, (j + 1) * h)
         logits = Hd[:, hs] @ net.W2[:, cols] + net.b2[cols]
         probs = softmax(logits)
+        w = None if weights is None else weights.of_column(j)
         if scored is None or scored[j]:
-            picked = probs[np.arange(batch), codes[:, j]]
-            total += float(-np.log(np.maximum(picked, 1e-12)).sum())
+            nll = -np.log(np.maximum(probs[np.arange(batch), codes[:, j]], 1e-12))
+            total += float(nll.sum() if w is None else (w * nll).sum())
         if with_grads:
             probs[np.arange(batch), codes[:, j]] -= 1.0
             probs /= batch
+            if w is not None:
+                probs *= w[:, None]
             dW2[:, cols] = Hd[:, hs].T @ probs
             db2[cols] = probs.sum(axis=0)
             dH[:, hs] = probs @ net.W2[:, cols].T
@@ -169,6 +208,31 @@ def loss_and_grads(
         "b2": db2,
     }
     return total / batch, grads
+
+
+def column_nll(net: Network, codes: np.ndarray, weights: HeadWeights | None = None) -> np.ndarray:
+    """Per model column, the summed negative log-likelihood of ``codes`` (head columns weighted)."""
+    offsets, h = net.offsets, net.hidden
+    Hd = np.maximum(one_hot(net, codes) @ net.A + net.b1, 0.0)
+    out = np.zeros(net.n_columns)
+    for j in range(net.n_columns):
+        cols = slice(offsets[j], offsets[j + 1])
+        probs = softmax(Hd[:, j * h : (j + 1) * h] @ net.W2[:, cols] + net.b2[cols])
+        nll = -np.log(np.maximum(probs[np.arange(codes.shape[0]), codes[:, j]], 1e-12))
+        w = None if weights is None else weights.of_column(j)
+        out[j] = nll.sum() if w is None else (w * nll).sum()
+    return out
+
+
+def copy_head(source: Network, target: Network, j: int) -> None:
+    """Copy head j's weights (its first-layer block, hidden biases, output weights and biases):
+    heads share no weights, so each can keep its own best epoch."""
+    h, cols = source.hidden, slice(source.offsets[j], source.offsets[j + 1])
+    units = slice(j * h, (j + 1) * h)
+    target.A[:, units] = source.A[:, units]
+    target.b1[units] = source.b1[units]
+    target.W2[:, cols] = source.W2[:, cols]
+    target.b2[cols] = source.b2[cols]
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -32,7 +32,7 @@ from synthpipe.engine.config import EngineConfig, make_config
 from synthpipe.engine.dependencies import Dependency
 from synthpipe.engine.entities import Entities
 from synthpipe.engine.frames import as_stored, storage_type, to_frame, to_output
-from synthpipe.engine.model import Network, sample_tokens
+from synthpipe.engine.model import HeadWeights, Network, sample_tokens
 from synthpipe.engine.pseudonyms import StandInKeys, pseudonymise_repeated_keys
 from synthpipe.engine.training import TrainSettings, split_validation, train
 from synthpipe.errors import ConfigError, ModelError, SchemaError
@@ -106,7 +106,7 @@ class Synthesizer:
         self._detect_relations(frame)
         codes = self._encode(frame)
         self._dependencies = self._detect_dependencies(codes)
-        self._train(codes, _record_groups(frame.iloc[:, self._learned]), deadline, report)
+        self._train(codes, self._validation_groups(frame), deadline, report)
         self._training.update(
             rows_available=available,
             rows_used=len(frame),
@@ -265,19 +265,44 @@ class Synthesizer:
             parts.append(np.zeros(size) if scores is None else scores)
         return np.concatenate(parts) if parts else None
 
+    def _validation_groups(self, frame: pd.DataFrame) -> np.ndarray:
+        """Rows that go to one side of the validation split together: an entity's rows (a user
+        seen in training would make their validation rows easy), else copies of one record."""
+        if self._entities is not None:
+            return pd.factorize(frame[self._entities.key])[0].astype(np.int64)
+        return _record_groups(frame.iloc[:, self._learned])
+
+    def _head_weights(self, groups: np.ndarray) -> HeadWeights | None:
+        """With entities, the head columns' row weights: one count per entity (model.HeadWeights)."""
+        if self._entities is None:
+            return None
+        head = set(self._entity_head())
+        return HeadWeights.per_entity(sum(1 for i, _ in self._chain() if i in head), groups)
+
+    def _size_means(self) -> np.ndarray | None:
+        """The mean entity size each token of the first model column decodes to, when it is the size."""
+        if self._entities is None or not self._chain() or self._chain()[0][0] != self._count_index():
+            return None
+        count = self._codecs[-1]
+        assert isinstance(count, NumericCodec)
+        return np.maximum(np.nan_to_num(count.token_means(), nan=1.0), 1.0)
+
     def _train(self, codes: np.ndarray, groups: np.ndarray, deadline: float | None, report: Progress) -> None:
         sizes = np.asarray(self._chain_sizes(), dtype=np.int64)
-        trn, val = split_validation(codes, groups, self.config.validation_share, self.config.seed)
-        n_val = codes.shape[0] - trn.shape[0]
-        settings = self._train_settings(trn.shape[0], int(sizes.sum()) * sizes.size, deadline)
+        trn, val = split_validation(groups, self.config.validation_share, self.config.seed)
+        n_val = codes.shape[0] - trn.size
+        settings = self._train_settings(trn.size, int(sizes.sum()) * sizes.size, deadline)
         if sizes.size == 0:
             self._net = None
             self._training = {"epochs": 0, "stopped_by": "nothing to learn"}
             return
-        result = train(trn, val, sizes, settings, report, self._input_maps())
+        weights = self._head_weights(groups)
+        split = None if weights is None else (weights.take(trn), weights.take(val))
+        settings.stop_per_column = weights is not None  # entities: see training._ColumnStopping
+        result = train(codes[trn], codes[val], sizes, settings, report, self._input_maps(), split)
         self._net = result.net
-        refit = refit_output_biases(result.net, codes) if self.config.refit_output_biases else None
-        calibrated = self._calibrated(result.net, codes, deadline)
+        refit = refit_output_biases(result.net, codes, weights) if self.config.refit_output_biases else None
+        calibrated = self._calibrated(result.net, codes, deadline, weights)
         self._training = {
             "engine": "autoregressive-mlp",
             "hidden": settings.hidden,
@@ -291,13 +316,15 @@ class Synthesizer:
             "marginal_calibration": calibrated,
         }
 
-    def _calibrated(self, net: Network, codes: np.ndarray, deadline: float | None) -> dict[str, Any] | None:
+    def _calibrated(
+        self, net: Network, codes: np.ndarray, deadline: float | None, weights: HeadWeights | None
+    ) -> dict[str, Any] | None:
         """Marginal calibration samples the model a few times: skipped once the time budget is spent."""
         if not self.config.calibrate_marginals:
             return None
         if deadline is not None and time.monotonic() > deadline:
             return {"skipped": "max_training_time"}
-        return calibrate(net, codes, self.config.seed)
+        return calibrate(net, codes, self.config.seed, weights, self._size_means())
 
     def _train_settings(self, rows: int, width: int, deadline: float | None) -> TrainSettings:
         """Sizes by data: ``width`` = tokens x columns, the first layer's size per hidden unit."""
@@ -400,14 +427,12 @@ class Synthesizer:
         heads, sizes, total = [], [], 0
         count = self._codecs[-1]
         assert isinstance(count, NumericCodec)
-        token_means = count.token_means()  # once a block, not once a draw
         while total < rows:
             drawn = self._draw_heads(width, rng)
-            counts, means = self._entity_sizes(drawn, count, token_means, rng)
-            kept = entities.kept_heads(means, rng)
-            heads.append(drawn[kept])
-            sizes.append(counts[kept])
-            total += int(counts[kept].sum())
+            counts = self._entity_sizes(drawn, count, rng)
+            heads.append(drawn)
+            sizes.append(counts)
+            total += int(counts.sum())
         if not heads:
             return np.zeros((0, width), dtype=np.int32), np.zeros(0, dtype=np.int64)
         all_sizes = np.concatenate(sizes)
@@ -419,19 +444,14 @@ class Synthesizer:
             return np.zeros((entities.CANDIDATE_ROWS, 0), dtype=np.int32)
         return sample_tokens(self._net, entities.CANDIDATE_ROWS, rng, columns=width)
 
-    def _entity_sizes(
-        self, heads: np.ndarray, count: NumericCodec, token_means: np.ndarray, rng: np.random.Generator
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Each drawn head's entity size (rows, >= 1), decoded from its first token, and the mean
-        size its token decodes to: the model draws bins by rows, so a head is kept with
-        probability 1 / that mean, which gives entities exactly (1 / its own size would favour
-        the small ones inside each bin: 30 stores came back as 35, at a median of 3,730 rows
-        against 5,499)."""
+    def _entity_sizes(self, heads: np.ndarray, count: NumericCodec, rng: np.random.Generator) -> np.ndarray:
+        """Each drawn head's entity size (rows, >= 1), decoded from its first token. The head
+        columns were learned one count per entity (model.HeadWeights), so each drawn head is one
+        entity, kept as drawn."""
         learned = heads.shape[1] > 0 and self._chain()[0][0] == self._count_index()
         tokens = heads[:, 0] if learned else np.zeros(heads.shape[0], dtype=np.int32)
         values = count.numeric_decoded(tokens, rng)
-        sizes = np.maximum(np.rint(np.nan_to_num(values, nan=1.0)), 1).astype(np.int64)
-        return sizes, np.maximum(np.nan_to_num(token_means[tokens], nan=1.0), 1.0)
+        return np.maximum(np.rint(np.nan_to_num(values, nan=1.0)), 1).astype(np.int64)
 
     def _key_offset(self, seed: int) -> int:
         """Where fresh identifier keys start for this seed's stream.

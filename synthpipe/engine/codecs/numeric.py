@@ -296,7 +296,7 @@ class NumericCodec(Codec):
     def token_means(self, points: int = 64) -> np.ndarray:
         """Per token, the mean of the values it decodes to (a value token: its value; a bin: its
         quantile function, tails included, at ``points`` even positions); NaN for null and +-inf.
-        Why: a drawn entity size is kept with probability 1 / its token's mean (entities.py)."""
+        Why: marginal calibration weights a sampled entity's rows by its size token's mean (calibration.py)."""
         out = np.full(self.n_tokens, np.nan)
         if self.p.values:
             out[self._offset :] = self._values

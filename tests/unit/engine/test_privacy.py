@@ -339,10 +339,9 @@ def test_copies_of_a_record_stay_on_one_side_of_the_validation_split() -> None:
     # common patterns: 60 x (0.0, 1), more than one record's copies; 20 x (0.0, 2), whose values occur elsewhere
     common = pd.DataFrame({"spend": np.zeros(80), "visits": np.r_[np.ones(60), np.full(20, 2)].astype(np.int64)})
     data = pd.concat([resampled, common], ignore_index=True)
-    codes = np.column_stack([np.arange(len(data)), data["visits"].to_numpy()])  # row number: find each row
-    trn, val = split_validation(codes, _record_groups(data), 0.1, seed=0)
+    trn, val = split_validation(_record_groups(data), 0.1, seed=0)
     assert 0.07 < len(val) / len(data) < 0.13
-    train_rows, val_rows = data.iloc[trn[:, 0]], data.iloc[val[:, 0]]
+    train_rows, val_rows = data.iloc[trn], data.iloc[val]
     on_both_sides = val_rows.merge(train_rows.drop_duplicates(), how="inner")
     assert len(on_both_sides) > 0 and (on_both_sides["spend"] == 0).all()
 
