@@ -102,11 +102,13 @@ class HeadWeights:
     rows: np.ndarray  # (n,) float32, mean 1
 
     @classmethod
-    def per_entity(cls, columns: int, entity: np.ndarray) -> HeadWeights:
-        """``entity``: each row's entity (any labels); each entity's rows share a total weight."""
-        _, inverse, counts = np.unique(entity, return_inverse=True, return_counts=True)
-        rows = entity.size / (counts.size * counts[inverse.ravel()]) if counts.size else np.zeros(0)
-        return cls(columns, rows.astype(np.float32))
+    def per_entity(cls, columns: int, sizes: np.ndarray) -> HeadWeights:
+        """``sizes``: each row's entity size. Weighted 1 / size, each entity's rows share one count
+        (in a row sample of a larger table, with sizes counted in that table, one count in
+        expectation: a user of 500 sessions is in nearly every sample, one of 2 in few, and
+        weighting by the rows the sample holds of each would favour the large ones)."""
+        rows = 1.0 / np.maximum(sizes.astype(np.float64), 1.0)
+        return cls(columns, (rows / rows.mean() if rows.size else rows).astype(np.float32))
 
     def take(self, index: np.ndarray) -> HeadWeights:
         return HeadWeights(self.columns, self.rows[index])

@@ -106,7 +106,7 @@ class Synthesizer:
         self._detect_relations(frame)
         codes = self._encode(frame)
         self._dependencies = self._detect_dependencies(codes)
-        self._train(codes, self._validation_groups(frame), deadline, report)
+        self._train(codes, self._validation_groups(frame), self._head_weights(frame), deadline, report)
         self._training.update(
             rows_available=available,
             rows_used=len(frame),
@@ -272,12 +272,13 @@ class Synthesizer:
             return pd.factorize(frame[self._entities.key])[0].astype(np.int64)
         return _record_groups(frame.iloc[:, self._learned])
 
-    def _head_weights(self, groups: np.ndarray) -> HeadWeights | None:
+    def _head_weights(self, frame: pd.DataFrame) -> HeadWeights | None:
         """With entities, the head columns' row weights: one count per entity (model.HeadWeights)."""
         if self._entities is None:
             return None
         head = set(self._entity_head())
-        return HeadWeights.per_entity(sum(1 for i, _ in self._chain() if i in head), groups)
+        width = sum(1 for i, _ in self._chain() if i in head)
+        return HeadWeights.per_entity(width, frame[self._entities.count].to_numpy())
 
     def _size_means(self) -> np.ndarray | None:
         """The mean entity size each token of the first model column decodes to, when it is the size."""
@@ -287,7 +288,14 @@ class Synthesizer:
         assert isinstance(count, NumericCodec)
         return np.maximum(np.nan_to_num(count.token_means(), nan=1.0), 1.0)
 
-    def _train(self, codes: np.ndarray, groups: np.ndarray, deadline: float | None, report: Progress) -> None:
+    def _train(
+        self,
+        codes: np.ndarray,
+        groups: np.ndarray,
+        weights: HeadWeights | None,
+        deadline: float | None,
+        report: Progress,
+    ) -> None:
         sizes = np.asarray(self._chain_sizes(), dtype=np.int64)
         trn, val = split_validation(groups, self.config.validation_share, self.config.seed)
         n_val = codes.shape[0] - trn.size
@@ -296,7 +304,6 @@ class Synthesizer:
             self._net = None
             self._training = {"epochs": 0, "stopped_by": "nothing to learn"}
             return
-        weights = self._head_weights(groups)
         split = None if weights is None else (weights.take(trn), weights.take(val))
         settings.stop_per_column = weights is not None  # entities: see training._ColumnStopping
         result = train(codes[trn], codes[val], sizes, settings, report, self._input_maps(), split)
