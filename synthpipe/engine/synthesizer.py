@@ -305,7 +305,8 @@ class Synthesizer:
             self._training = {"epochs": 0, "stopped_by": "nothing to learn"}
             return
         split = None if weights is None else (weights.take(trn), weights.take(val))
-        settings.stop_per_column = weights is not None  # entities: see training._ColumnStopping
+        if weights is not None:  # each head column stops on its own, the rest together (training._GroupStopping)
+            settings.stop_groups = np.minimum(np.arange(sizes.size), weights.columns).astype(np.int64)
         result = train(codes[trn], codes[val], sizes, settings, report, self._input_maps(), split)
         self._net = result.net
         refit = refit_output_biases(result.net, codes, weights) if self.config.refit_output_biases else None
