@@ -18,11 +18,11 @@ The size and the entity columns are binned and protected on one row per entity: 
 when few *entities* hold it, and one user's 3,000 sessions do not make 3,000 rows beyond a clip.
 
 Measured on that sessions query, split by users (10,041 training users, 815k rows; seeds 0 / 1):
-9,580 / 9,422 synthetic users, sessions per user median / 90th / 99th percentile 46 / 184 / 555 and
-46 / 190 / 637 (real 42 / 181 / 580), no user with two values of a user column. A DCR share over
+10,287 / 10,124 synthetic users, sessions per user median / 90th / 99th percentile 41 / 178 / 545
+and 42 / 180 / 578 (real 42 / 181 / 580), no user with two values of a user column. A DCR share over
 users (one row per user: their columns and session count, against as many training and unseen
-users) of 0.502 / 0.503; it was 0.553 when the head was learned once per row on a row-split
-validation (72 epochs, 109 s, against 17 epochs and 30-36 s). Metrics that compare single rows see
+users) of 0.508 / 0.493; it was 0.553 / 0.519 when the head was learned once per row on a row-split
+validation (72-77 epochs, 109-128 s, against 7 epochs and 16-26 s). Metrics that compare single rows see
 a noisier table: a row-weighted marginal of a user column is one draw of ~10,000 users, as the real
 one is.
 """
