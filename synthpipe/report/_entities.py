@@ -16,15 +16,34 @@ import pandas as pd
 from synthpipe.report.model import Entities, EntitySide
 
 
-def entity_structure(real: pd.DataFrame, synthetic: pd.DataFrame, protections: dict[str, Any]) -> Entities | None:
-    """The comparison, when the engine's description (``protections["engine"]``) names entities
-    whose key and shared columns are in both tables."""
+def described_entities(protections: dict[str, Any], *tables: pd.DataFrame) -> tuple[str, list[str]] | None:
+    """The key and shared columns the engine's description (``protections["engine"]``) names,
+    when every table has them."""
     described = (protections.get("engine") or {}).get("entities")
     if not described:
         return None
     key, shared = str(described["key"]), [str(c) for c in described.get("shared_columns", [])]
-    if any(name not in table.columns for table in (real, synthetic) for name in [key, *shared]):
+    if any(name not in table.columns for table in tables for name in [key, *shared]):
         return None
+    return key, shared
+
+
+def entity_rows(table: pd.DataFrame, key: str, shared: list[str]) -> pd.DataFrame:
+    """One row per entity: its shared columns (first row's values) and its row count, named
+    ``rows per <key>``."""
+    groups = table.groupby(key, sort=False, dropna=False)
+    out = groups[shared].first().reset_index(drop=True)
+    out[f"rows per {key}"] = groups.size().to_numpy(dtype="int64")
+    return out
+
+
+def entity_structure(real: pd.DataFrame, synthetic: pd.DataFrame, protections: dict[str, Any]) -> Entities | None:
+    """The comparison, when the engine's description (``protections["engine"]``) names entities
+    whose key and shared columns are in both tables."""
+    named = described_entities(protections, real, synthetic)
+    if named is None:
+        return None
+    key, shared = named
     return Entities(
         key=key, shared_columns=shared, real=_side(real, key, shared), synthetic=_side(synthetic, key, shared)
     )

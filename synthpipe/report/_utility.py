@@ -93,6 +93,16 @@ def _chance(task: str, y_train: np.ndarray, y_test: np.ndarray) -> float:
     return float(np.mean(y_test == values[np.argmax(counts)])) if len(values) else 0.0
 
 
+def chosen_target(columns: list[Column], target: str | None) -> Column | None:
+    """The given target column, or the auto-picked one, among the usable columns."""
+    usable = _usable(columns)
+    return next((c for c in usable if c.name == target), None) if target else pick_target(usable)
+
+
+def _usable(columns: list[Column]) -> list[Column]:
+    return [c for c in columns if c.kind in (*CONTINUOUS_KINDS, ColumnKind.CATEGORICAL)]
+
+
 def utility(
     *,
     columns: list[Column],
@@ -102,9 +112,9 @@ def utility(
     target: str | None,
 ) -> Utility:
     """TSTR vs TRTR for the given or auto-picked target."""
-    usable = [c for c in columns if c.kind in (*CONTINUOUS_KINDS, ColumnKind.CATEGORICAL)]
+    usable = _usable(columns)
     chosen: Literal["given", "auto"] = "given" if target else "auto"
-    col = next((c for c in usable if c.name == target), None) if target else pick_target(usable)
+    col = chosen_target(columns, target)
     if holdout is None or len(holdout) < MIN_ROWS:
         return Utility(score=None, target=target, note="needs a holdout of at least 50 rows")
     if col is None or len(usable) < 2:

@@ -132,7 +132,7 @@ def _utility_card(q: Quality) -> str:
             f"real holdout rows, measured by {escape((u.metric or '').upper())}:</p>"
             + meter_rows([("Trained on real", u.trtr), ("Trained on synthetic", u.tstr)])
             + f"<p class='small muted'>Synthetic keeps {pct(u.score, 0)} of the real data's "
-            "gain over a constant guess.</p>"
+            "gain over a constant guess.</p>" + (f"<p class='small muted'>{escape(u.note)}</p>" if u.note else "")
         )
     return f'<div class="card"><h3>ML utility</h3>{body}</div>'
 

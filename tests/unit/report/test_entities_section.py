@@ -36,3 +36,29 @@ def test_no_section_without_entities() -> None:
     real = _sessions(100, 5, seed=0)
     report = evaluate(real=real, synthetic=_sessions(100, 5, seed=1), protections={"engine": {"entities": None}})
     assert report.quality.entities is None and "Entities: rows per" not in report.to_html()
+
+
+def _users_with_plan(users: int, seed: int) -> pd.DataFrame:
+    """Sessions of users whose plan (a user's own column) follows their age; heavy users have many rows."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 70, users)
+    plan = np.where(age + rng.normal(0, 8, users) > 45, "premium", "basic")
+    rows = np.repeat(np.arange(users), rng.geometric(1 / 20, users))
+    secs = rng.gamma(2.0, 50.0, rows.size)
+    return pd.DataFrame({"user_id": 1000 + rows, "age": age[rows], "secs": secs, "plan": plan[rows]})
+
+
+def test_a_target_constant_within_an_entity_is_scored_once_per_entity() -> None:
+    """A user's plan predicted from session rows would count a heavy user once per session."""
+    protections = {"engine": {"entities": {"key": "user_id", "shared_columns": ["age", "plan"]}}}
+    real, holdout = _users_with_plan(400, seed=0), _users_with_plan(150, seed=2)
+    report = evaluate(real=real, synthetic=_users_with_plan(400, seed=1), holdout=holdout, protections=protections)
+    util = report.quality.utility
+    assert util.target == "plan" and util.target_chosen == "auto"
+    assert util.note is not None and "one row per user_id" in util.note
+    assert util.trtr is not None and util.tstr is not None and util.score is not None and util.score > 0.8
+    assert "one row per user_id" in report.to_html()
+    per_row = evaluate(
+        real=real, synthetic=_users_with_plan(400, seed=1), holdout=holdout, target="secs", protections=protections
+    )
+    assert per_row.quality.utility.target == "secs" and "one row per" not in (per_row.quality.utility.note or "")
