@@ -145,7 +145,9 @@ def _utility(
         sample_rows(entity_rows(table, key, shared), max_rows, seed + i) for i, table in enumerate((real, syn, hol))
     )
     result = utility(columns=describe_columns(real_e), train=real_e, synthetic=syn_e, holdout=hol_e, target=col.name)
-    per_entity = f"one row per {key} (its own columns and rows per {key}): the target is constant within one"
+    per_entity = (
+        f"scored on one row per {key} (its own columns and its row count): {col.name} is the same in all its rows"
+    )
     return result.model_copy(
         update={
             "target_chosen": "given" if target else "auto",
