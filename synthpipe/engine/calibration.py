@@ -203,9 +203,10 @@ class _BiasFreeLogits:
         sums = [np.zeros(int(k)) for k in net.sizes]
         for i, start in enumerate(self.starts):
             chunk = self.cached[i] if self.cached is not None else self._chunk(start)
-            rows = None if self.weights is None else self.weights.rows[start : start + BIAS_REFIT_CHUNK]
+            end = min(start + BIAS_REFIT_CHUNK, self.codes.shape[0])
+            rows = None if self.weights is None else self.weights.take(np.arange(start, end))
             for j, logits in enumerate(chunk):
                 probs = softmax(logits + net.b2[offsets[j] : offsets[j + 1]])
-                w = None if rows is None or j >= self.weights.columns else rows  # type: ignore[union-attr]
+                w = None if rows is None else rows.of_column(j)
                 sums[j] += probs.sum(axis=0) if w is None else w @ probs
         return [s / max(self.codes.shape[0], 1) for s in sums]
