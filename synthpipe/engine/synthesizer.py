@@ -276,9 +276,12 @@ class Synthesizer:
         """With entities, the head columns' row weights: one count per entity (model.HeadWeights)."""
         if self._entities is None:
             return None
+        return HeadWeights.per_entity(self._head_width(), frame[self._entities.count].to_numpy())
+
+    def _head_width(self) -> int:
+        """How many model columns (position streams included) an entity's head spans."""
         head = set(self._entity_head())
-        width = sum(1 for i, _ in self._chain() if i in head)
-        return HeadWeights.per_entity(width, frame[self._entities.count].to_numpy())
+        return sum(1 for i, _ in self._chain() if i in head)
 
     def _size_means(self) -> np.ndarray | None:
         """The mean entity size each token of the first model column decodes to, when it is the size."""
@@ -430,8 +433,7 @@ class Synthesizer:
     def _entity_heads(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """The head tokens (size and entity columns) and sizes of as many entities as ``rows``
         rows need; the last one may be cut short."""
-        head = set(self._entity_head())
-        width = sum(1 for i, _ in self._chain() if i in head)
+        width = self._head_width()
         heads, sizes, total = [], [], 0
         count = self._codecs[-1]
         assert isinstance(count, NumericCodec)
