@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 3  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities
-READABLE = (1, 2, 3)
+VERSION = 4  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences
+READABLE = (1, 2, 3, 4)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -200,6 +200,9 @@ def _check_entities(syn: Synthesizer) -> None:
     ok = isinstance(by_name[entities.key], IdentifierCodec) and isinstance(size, NumericCodec)
     if not ok or size.storage.name != entities.count or set(syn._learned[: len(head)]) != set(head):
         raise ArtifactError("model.json describes entities the model does not have; refusing to load")
+    numbered = [by_name.get(name) for name in entities.sequences]
+    if not all(isinstance(c, NumericCodec) and c.storage.logical == "int" for c in numbered):
+        raise ArtifactError("model.json numbers entity rows by a column that is not an integer; refusing to load")
 
 
 def _check_dependencies(syn: Synthesizer) -> None:

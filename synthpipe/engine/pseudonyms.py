@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -34,16 +35,19 @@ MIN_ENTITIES = 10  # fewer distinct values are groups or codes (an ``id`` of 2 a
 
 
 def pseudonymise_repeated_keys(
-    frame: pd.DataFrame, cfg: EngineConfig
+    frame: pd.DataFrame, cfg: EngineConfig, numbers: Collection[str] = ()
 ) -> tuple[pd.DataFrame, dict[str, dict[str, Any] | None]]:
     """``frame`` with every repeated key column's values replaced by pseudonyms; per such column,
     the key format that continues past its pseudonyms (None where none is needed, see
-    ``StandInKeys``)."""
+    ``StandInKeys``). ``numbers``: columns named like keys that number an entity's rows
+    (entities.sequence_columns), left as they are."""
     if not cfg.pseudonymise_keys:
         return frame, {}
     out, done = frame, {}
     for name in frame.columns:
         series = frame[name]
+        if name in numbers:
+            continue
         storage = storage_type(series)
         if not looks_like_repeated_key(series, storage):
             continue

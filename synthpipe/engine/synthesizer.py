@@ -91,11 +91,12 @@ class Synthesizer:
         frame, schema, available, sizes = self._bounded_frame(data, entity_sizes)
         report("analyze", 0.0)
         key = entities.entity_key(frame, self.config)
-        frame, pseudonymised = pseudonymise_repeated_keys(frame, self.config)
+        numbered = {} if key is None else self._sequences(frame, key, sizes)
+        frame, pseudonymised = pseudonymise_repeated_keys(frame, self.config, numbered)
         self._stand_in_keys = {name: fmt for name, fmt in pseudonymised.items() if fmt is not None}
         self._entities = None
         if key in pseudonymised:  # else no fresh keys fit its type (an int8 key of 60 users): learned as it is
-            self._entities = entities.detect(frame, key)
+            self._entities = entities.detect(frame, key, numbered)
             frame = entities.with_counts(
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
@@ -115,6 +116,10 @@ class Synthesizer:
         )
         report("done", 1.0)
         return self
+
+    def _sequences(self, frame: pd.DataFrame, key: str, sizes: pd.Series | None) -> dict[str, int]:
+        whole = sizes if sizes is not None and sizes.name == key else None
+        return entities.sequence_columns(frame, key, self.config.constraint_min_rows, whole)
 
     def _bounded_frame(
         self, data: Any, sizes: pd.Series | None
@@ -410,25 +415,35 @@ class Synthesizer:
         tokens, fine = self._tokens(size, rng, given=heads[entity])
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         dependencies.enforce(tokens, self._dependencies, index)
-        block = self._decode(tokens, fine, rng, start + self._key_offset(seed), size, entity)
+        done = 0 if carry is None else carry.done
+        block = self._decode(tokens, fine, rng, start + self._key_offset(seed), size, entity, done)
         shared = [self._entities.key, *self._entities.columns]
         if carry is not None and size:
             for name in shared:
                 block.loc[entity == 0, name] = carry.values[name].iloc[0]
-        return block, self._carried_on(block, heads, sizes, entity, shared)
+        return block, self._carried_on(block, heads, sizes, entity, shared, done)
 
     def _carried_on(
-        self, block: pd.DataFrame, heads: np.ndarray, sizes: np.ndarray, entity: np.ndarray, shared: list[str]
+        self,
+        block: pd.DataFrame,
+        heads: np.ndarray,
+        sizes: np.ndarray,
+        entity: np.ndarray,
+        shared: list[str],
+        done: int,
     ) -> _Carry | None:
-        """The block's last entity, when it has rows left beyond the block."""
+        """The block's last entity, when it has rows left beyond the block (``done``: the rows the
+        blocks before gave its first entity, when that one was carried on)."""
         if not entity.size:
             return None
         last = int(entity[-1])
-        left = int(sizes[last]) - int((entity == last).sum())
+        here = int((entity == last).sum())
+        left = int(sizes[last]) - here
         if left <= 0:
             return None
         first = int(entities.first_rows(entity)[last])
-        return _Carry(heads[last : last + 1], left, block.iloc[[first]][shared].reset_index(drop=True))
+        emitted = here + (done if last == 0 else 0)
+        return _Carry(heads[last : last + 1], left, block.iloc[[first]][shared].reset_index(drop=True), emitted)
 
     def _entity_heads(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """The head tokens (size and entity columns) and sizes of as many entities as ``rows``
@@ -496,9 +511,11 @@ class Synthesizer:
         start: int,
         size: int,
         entity: np.ndarray | None = None,
+        done: int = 0,
     ) -> pd.DataFrame:
         """Tokens to values: numbers first (relations are repaired on them), then restore dtypes.
-        ``entity``: each row's entity, whose first row's values its other rows share."""
+        ``entity``: each row's entity, whose first row's values its other rows share; ``done``: the
+        rows earlier blocks gave the first entity."""
         columns: dict[str, pd.Series] = {}
         numbers: dict[str, np.ndarray] = {}
         quanta: dict[str, float] = {}
@@ -522,9 +539,10 @@ class Synthesizer:
                 if name in self._stand_in_keys and isinstance(codec, CategoricalCodec):
                     keys = StandInKeys(codec.storage, self._stand_in_keys[name])
                     columns[name] = keys.fill(columns[name], codec.stand_ins(toks), rng, start)
-        shared = self._entity_sharing(entity)
+        shared = self._entity_sharing(entity, done)
         shared.numbers(numbers)
         constraints.repair(numbers, self._relations, quanta, self._sums, snaps, signs)
+        shared.renumber(numbers)  # after repair: a repair that moved one number would repeat another
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
         formulas.recompute(numbers, self._formulas)
         for codec in self._codecs:
@@ -536,11 +554,12 @@ class Synthesizer:
             {c.storage.name: as_stored(columns[c.storage.name], c.storage) for c in self._table_codecs()}
         )
 
-    def _entity_sharing(self, entity: np.ndarray | None) -> _Sharing:
+    def _entity_sharing(self, entity: np.ndarray | None, done: int = 0) -> _Sharing:
         if self._entities is None or entity is None:
             return _Sharing(None, np.zeros(0, dtype=np.int64), [], None)
         key = next(c for c in self._codecs if c.storage.name == self._entities.key)
-        return _Sharing(entity, entities.first_rows(entity), list(self._entities.columns), key)
+        firsts = entities.first_rows(entity)
+        return _Sharing(entity, firsts, list(self._entities.columns), key, self._entities.sequences, done)
 
     def _check_fitted(self) -> None:
         if not self._codecs:
@@ -592,6 +611,7 @@ class Synthesizer:
         return {
             "key": self._entities.key,
             "shared_columns": list(self._entities.columns),
+            "sequence_columns": dict(self._entities.sequences),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
 
@@ -603,13 +623,24 @@ class _Carry:
     head: np.ndarray
     rows: int
     values: pd.DataFrame
+    done: int  # its rows in the blocks so far
 
 
 class _Sharing:
-    """An entity's rows share its first row's values of the entity columns, and one fresh key."""
+    """An entity's rows share its first row's values of the entity columns and one fresh key, and
+    are numbered by its sequence columns (``done``: rows the first entity had in earlier blocks)."""
 
-    def __init__(self, entity: np.ndarray | None, firsts: np.ndarray, names: list[str], key: Codec | None) -> None:
+    def __init__(
+        self,
+        entity: np.ndarray | None,
+        firsts: np.ndarray,
+        names: list[str],
+        key: Codec | None,
+        sequences: dict[str, int] | None = None,
+        done: int = 0,
+    ) -> None:
         self.entity, self.firsts, self.names, self.key = entity, firsts, names, key
+        self.sequences, self.done = sequences or {}, done
 
     def numbers(self, numbers: dict[str, np.ndarray]) -> None:
         """Before relations are repaired, so repairs see each entity's shared values."""
@@ -617,6 +648,24 @@ class _Sharing:
             for name in self.names:
                 if name in numbers:
                     numbers[name] = numbers[name][self.firsts[self.entity]]
+
+    def renumber(self, numbers: dict[str, np.ndarray]) -> None:
+        """Each sequence column's start, start + 1, ... within each entity."""
+        if self.entity is None:
+            return
+        for name, start in self.sequences.items():
+            if name in numbers:
+                numbers[name] = start + self._ranks(numbers[name])
+
+    def _ranks(self, drawn: np.ndarray) -> np.ndarray:
+        """0, 1, ... within each entity in the order of the drawn values (ties: row order), so the
+        numbers keep their links to the other columns; the first entity continues at ``done``."""
+        entity = self.entity
+        assert entity is not None
+        order = np.lexsort((drawn, entity))  # entities are contiguous: ``order`` keeps each in place
+        ranks = np.empty(drawn.size)
+        ranks[order] = np.arange(drawn.size) - self.firsts[entity]
+        return ranks + np.where(entity == 0, self.done, 0)
 
     def columns(self, columns: dict[str, pd.Series], rng: np.random.Generator, start: int) -> None:
         if self.entity is None or self.key is None:

@@ -133,6 +133,43 @@ def test_a_row_sample_keeps_the_share_of_small_entities() -> None:
     assert synthetic.median() == pytest.approx(real.median(), rel=0.25)
 
 
+def _numbered(sessions: pd.DataFrame) -> pd.DataFrame:
+    """Each user's sessions numbered 1, 2, ... (``session_id``, named like a key); later sessions
+    are longer."""
+    number = sessions.groupby("user_id").cumcount() + 1
+    return sessions.assign(session_id=number, secs=(sessions["secs"] * number**0.5).round())
+
+
+def _numbered_from_one(data: pd.DataFrame) -> bool:
+    per_user = data.groupby("user_id")["session_id"]
+    return bool((per_user.transform(lambda s: sorted(s) == list(range(1, len(s) + 1)))).all())
+
+
+def test_a_number_of_each_entitys_rows_runs_on_in_synthetic_entities(sessions: pd.DataFrame, tmp_path: Path) -> None:
+    """Named like a key, a user's session number was pseudonymised (Ketchup's purchase numbers
+    1-24 came back as 25-47); learned as a number, users' sessions would repeat and skip numbers.
+    Each synthetic user's sessions run 1, 2, ... and keep their link to the session length."""
+    data = _numbered(sessions)
+    syn = Synthesizer(seed=0, max_epochs=30).fit(data)
+    assert syn.describe()["entities"]["sequence_columns"] == {"session_id": 1}
+    assert "session_id" not in syn.describe()["training"]["pseudonymised_keys"]
+    out = sampled_after_save_and_load(syn, len(data), tmp_path)
+    assert _numbered_from_one(out)
+    assert out["session_id"].corr(out["secs"], method="spearman") > 0.5 * data["session_id"].corr(
+        data["secs"], method="spearman"
+    )
+    sampled = Synthesizer(seed=0, max_epochs=5, max_training_rows=len(data) // 4).fit(data)
+    assert sampled.describe()["entities"]["sequence_columns"] == {"session_id": 1}  # found on a row sample too
+
+
+def test_a_number_with_gaps_is_not_a_sequence(sessions: pd.DataFrame) -> None:
+    """Session numbers of a row sample without each row's entity size (gaps: 1, 2, 5) are not
+    taken for a sequence; learned as a key, as before."""
+    data = _numbered(sessions).sample(frac=0.5, random_state=0)
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert syn.describe()["entities"]["sequence_columns"] == {}
+
+
 def test_entities_can_be_switched_off(sessions: pd.DataFrame) -> None:
     syn = Synthesizer(seed=0, max_epochs=3, learn_entities=False).fit(sessions)
     assert syn.describe()["entities"] is None
@@ -145,6 +182,7 @@ def test_entities_can_be_switched_off(sessions: pd.DataFrame) -> None:
         {"key": "gender"},  # a learned column, not a regenerated key
         {"count": "age"},  # the size must be the last, never emitted column
         {"columns": ["device"]},  # a per-session column does not head the chain
+        {"sequences": {"device": 1}},  # only a learned integer numbers an entity's rows
     ],
 )
 def test_a_re_signed_artifact_with_other_entities_is_rejected(
@@ -186,10 +224,13 @@ def test_an_entity_longer_than_a_block_continues_into_the_next() -> None:
             "amount": rng.gamma(2.0, 20.0, rows.size).round(2),
         }
     )
+    data["line_id"] = data.groupby("store_id").cumcount()
     syn = Synthesizer(seed=0, max_epochs=5).fit(data)
     out = syn.sample(200_000)
     stores = out.groupby("store_id")
     assert (stores["region"].nunique() == 1).all()
+    assert (stores["line_id"].min() == 0).all() and (stores["line_id"].max() == stores.size() - 1).all()
+    assert (stores["line_id"].nunique() == stores.size()).all()  # numbered on across the blocks
     assert (out["store_id"] != out["store_id"].shift()).sum() == stores.ngroups  # each store's rows together
     assert stores.size().iloc[:-1].min() > 16_384  # none cut at a block's end (the last one: at n)
     assert pd.concat(syn.sample_chunks(200_000, chunk_size=50_000), ignore_index=True).equals(out)
