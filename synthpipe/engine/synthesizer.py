@@ -92,7 +92,8 @@ class Synthesizer:
         report("analyze", 0.0)
         key = entities.entity_key(frame, self.config)
         numbered = {} if key is None else self._sequences(frame, key, sizes)
-        frame, pseudonymised = pseudonymise_repeated_keys(frame, self.config, numbered)
+        indexes = set() if key is None else entities.row_indexes(frame, key, self.config.constraint_min_rows)
+        frame, pseudonymised = pseudonymise_repeated_keys(frame, self.config, indexes | set(numbered))
         self._stand_in_keys = {name: fmt for name, fmt in pseudonymised.items() if fmt is not None}
         self._entities = None
         if key in pseudonymised:  # else no fresh keys fit its type (an int8 key of 60 users): learned as it is

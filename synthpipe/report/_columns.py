@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from synthpipe.engine.codecs.identifier import names_a_key
+from synthpipe.engine.config import EngineConfig
+from synthpipe.engine.entities import entity_key, row_indexes, sequence_columns
 from synthpipe.engine.pseudonyms import is_repeated_key
 
 NULL_TOKEN = "\u2205null"  # unlikely to collide with a real category, readable in the report
@@ -129,12 +131,13 @@ def _is_repeated_integer_key(s: pd.Series, non_null: pd.Series) -> bool:
     return is_repeated_key(non_null, str(s.name), text=False)
 
 
-def infer_kind(s: pd.Series) -> ColumnKind:
+def infer_kind(s: pd.Series, *, may_be_key: bool = True) -> ColumnKind:
     """Classify one real column.
 
     Numbers with at most two distinct values are categorical (0/1 flags), as in the benchmark's
     sdmetrics metadata; strings that are nearly all distinct, unique integer keys and key
-    columns whose values repeat (the engine's rules) are identifiers.
+    columns whose values repeat (the engine's rules) are identifiers, unless ``may_be_key`` is
+    False (a key-named column that numbers an entity's rows, ``_entity_row_indexes``).
     """
     is_number = _is_number(s)
     is_time = not is_number and _is_datetime_like(s)  # checked once: date text is parsed to decide
@@ -153,7 +156,7 @@ def infer_kind(s: pd.Series) -> ColumnKind:
     if is_time:
         return ColumnKind.DATETIME
     if is_number:
-        if _is_integer_key(s, non_null, distinct) or _is_repeated_integer_key(s, non_null):
+        if _is_integer_key(s, non_null, distinct) or (may_be_key and _is_repeated_integer_key(s, non_null)):
             return ColumnKind.IDENTIFIER
         return ColumnKind.NUMERIC if distinct > 2 else ColumnKind.CATEGORICAL
     if len(non_null) >= _ID_MIN_ROWS and distinct >= _ID_DISTINCT_SHARE * len(non_null):
@@ -234,8 +237,9 @@ class Column:
 def describe_columns(real: pd.DataFrame) -> list[Column]:
     """Kinds (and category lists) for every column of the real frame, in its order."""
     out = []
+    indexes = _entity_row_indexes(real)
     for name in real.columns:
-        kind = infer_kind(real[name])
+        kind = infer_kind(real[name], may_be_key=name not in indexes)
         cats: tuple[str, ...] = ()
         if kind is ColumnKind.CATEGORICAL:
             counts = pd.Series(category_values(real[name])).value_counts()
@@ -243,6 +247,17 @@ def describe_columns(real: pd.DataFrame) -> list[Column]:
         clock = kind is ColumnKind.NUMERIC and _is_time_of_day(real[name])
         out.append(Column(name=str(name), kind=kind, categories=cats, clock=clock))
     return out
+
+
+def _entity_row_indexes(real: pd.DataFrame) -> set[str]:
+    """Columns that number an entity's rows (a user's ``session_id`` 1, 2, ...): named like keys,
+    but the engine learns them as numbers (engine/entities.py), so they are compared as numbers."""
+    cfg = EngineConfig()
+    key = entity_key(real, cfg)
+    if key is None:
+        return set()
+    found = sequence_columns(real, key, cfg.constraint_min_rows)
+    return set(found) | row_indexes(real, key, cfg.constraint_min_rows)
 
 
 def align(frame: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:

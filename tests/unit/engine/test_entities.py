@@ -162,12 +162,28 @@ def test_a_number_of_each_entitys_rows_runs_on_in_synthetic_entities(sessions: p
     assert sampled.describe()["entities"]["sequence_columns"] == {"session_id": 1}  # found on a row sample too
 
 
-def test_a_number_with_gaps_is_not_a_sequence(sessions: pd.DataFrame) -> None:
+def test_a_number_with_gaps_is_learned_as_a_number(sessions: pd.DataFrame) -> None:
     """Session numbers of a row sample without each row's entity size (gaps: 1, 2, 5) are not
-    taken for a sequence; learned as a key, as before."""
+    renumbered, but they index a user's rows (each once per user, every user has a first one):
+    learned as numbers, not as a key (pseudonyms past the largest one)."""
     data = _numbered(sessions).sample(frac=0.5, random_state=0)
     syn = Synthesizer(seed=0, max_epochs=3).fit(data)
     assert syn.describe()["entities"]["sequence_columns"] == {}
+    assert syn.describe()["training"]["pseudonymised_keys"] == ["user_id"]
+    out = syn.sample(len(data))
+    assert out["session_id"].between(1, data["session_id"].max()).all()
+    assert out["session_id"].median() == pytest.approx(data["session_id"].median(), rel=0.3)
+
+
+def test_a_foreign_key_is_not_an_index_of_the_entitys_rows() -> None:
+    """A customer's orders name distinct products, but product 1 is not in half the customers'
+    orders: ``product_id`` stays a key (pseudonyms)."""
+    rng = np.random.default_rng(0)
+    customers = np.repeat(np.arange(300), 4)
+    products = np.concatenate([rng.choice(np.arange(1, 200), 4, replace=False) for _ in range(300)])
+    data = pd.DataFrame({"customer_id": customers + 1000, "product_id": products, "qty": rng.integers(1, 5, 1200)})
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert syn.describe()["training"]["pseudonymised_keys"] == ["customer_id", "product_id"]
 
 
 def test_entities_can_be_switched_off(sessions: pd.DataFrame) -> None:

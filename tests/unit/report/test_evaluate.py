@@ -323,3 +323,22 @@ def test_repeated_keys_are_identifiers_not_compared() -> None:
     kinds = {c.name: c.kind for c in report.quality.columns}
     assert kinds == {"customer_id": "identifier", "contact": "identifier", "amount": "numeric"}
     assert report.quality.score == pytest.approx(100, abs=0.5)
+
+
+def test_a_key_named_number_of_each_customers_orders_is_compared_as_a_number() -> None:
+    """``order_id`` 1, 2, ... within each customer is named like a key, but the engine learns it as
+    a number (engine/entities.py): a report that skipped it would not see it come back wrong."""
+    rng = np.random.default_rng(0)
+    sizes = rng.integers(1, 9, 200)
+    rows = np.repeat(np.arange(200), sizes)
+    real = pd.DataFrame(
+        {
+            "customer_id": 10_000 + rows,
+            "order_id": np.concatenate([np.arange(1, n + 1) for n in sizes]),
+            "amount": rng.gamma(2.0, 30.0, rows.size),
+        }
+    )
+    report = evaluate(real=real, synthetic=real.assign(order_id=real["order_id"] + 30))
+    kinds = {c.name: c.kind for c in report.quality.columns}
+    assert kinds == {"customer_id": "identifier", "order_id": "numeric", "amount": "numeric"}
+    assert report.quality.score < 90
