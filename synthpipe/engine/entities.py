@@ -121,17 +121,12 @@ def sequence_columns(
     purchases would repeat and skip numbers. Sampling keeps it learned (so it keeps its links to
     the other columns) and then renumbers each entity's rows in the order of the drawn values.
     """
-    groups = frame.groupby(key, sort=False)
-    rows = groups[key].size()
+    groups, rows, names = _whole_numbers(frame, key, min_entities)
     whole = rows if sizes is None else pd.Series(sizes.to_numpy(), index=frame.index).groupby(frame[key]).max()
     whole = whole.reindex(rows.index)
-    if int((rows >= 2).sum()) < min_entities:
-        return {}
     out = {}
-    for name in frame.columns:
+    for name in names:
         series = frame[name]
-        if name == key or series.isna().any() or storage_type(series).logical != "int":
-            continue
         if series.max() == series.min():
             continue
         per = groups[name].agg(["min", "max", "nunique"])
@@ -152,21 +147,31 @@ def row_indexes(frame: pd.DataFrame, key: str, min_entities: int) -> set[str]:
     Why: named like a key, such an index was pseudonymised (in an 80% row sample of Ketchup, the
     purchase ``id`` 1-24 came back as 25-47); it is learned as a number instead.
     """
-    groups = frame.groupby(key, sort=False)
-    rows = groups[key].size()
-    if int((rows >= 2).sum()) < min_entities:
-        return set()
+    groups, rows, names = _whole_numbers(frame, key, min_entities)
     out = set()
-    for name in frame.columns:
+    for name in names:
         series = frame[name]
-        if name == key or series.isna().any() or storage_type(series).logical != "int":
-            continue
         start = series.min()
         distinct = (groups[name].nunique() == rows).mean() >= SEQUENCE_SHARE
         firsts = int((series == start).sum()) >= len(rows) / 4
         if distinct and firsts and series.max() < start + 3 * rows.max():
             out.add(str(name))
     return out
+
+
+def _whole_numbers(frame: pd.DataFrame, key: str, min_entities: int) -> tuple[Any, pd.Series, list[str]]:
+    """The rows grouped by entity, each entity's rows, and the whole-number columns without nulls
+    that may number them (none unless ``min_entities`` entities have two rows or more)."""
+    groups = frame.groupby(key, sort=False)
+    rows = groups[key].size()
+    if int((rows >= 2).sum()) < min_entities:
+        return groups, rows, []
+    names = [
+        str(name)
+        for name, series in frame.items()
+        if name != key and not series.isna().any() and storage_type(series).logical == "int"
+    ]
+    return groups, rows, names
 
 
 def _sampled_start(low: pd.Series, high: pd.Series, whole: pd.Series) -> int:
