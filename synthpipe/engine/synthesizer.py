@@ -416,8 +416,8 @@ class Synthesizer:
         tokens, fine = self._tokens(size, rng, given=heads[entity])
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         dependencies.enforce(tokens, self._dependencies, index)
+        block = self._decode(tokens, fine, rng, start + self._key_offset(seed), size, entity, carry)
         done = 0 if carry is None else carry.done
-        block = self._decode(tokens, fine, rng, start + self._key_offset(seed), size, entity, done)
         shared = [self._entities.key, *self._entities.columns]
         if carry is not None and size:
             for name in shared:
@@ -512,11 +512,11 @@ class Synthesizer:
         start: int,
         size: int,
         entity: np.ndarray | None = None,
-        done: int = 0,
+        carry: _Carry | None = None,
     ) -> pd.DataFrame:
         """Tokens to values: numbers first (relations are repaired on them), then restore dtypes.
-        ``entity``: each row's entity, whose first row's values its other rows share; ``done``: the
-        rows earlier blocks gave the first entity."""
+        ``entity``: each row's entity, whose first row's values its other rows share; ``carry``:
+        the first entity as the block before left it."""
         columns: dict[str, pd.Series] = {}
         numbers: dict[str, np.ndarray] = {}
         quanta: dict[str, float] = {}
@@ -540,7 +540,7 @@ class Synthesizer:
                 if name in self._stand_in_keys and isinstance(codec, CategoricalCodec):
                     keys = StandInKeys(codec.storage, self._stand_in_keys[name])
                     columns[name] = keys.fill(columns[name], codec.stand_ins(toks), rng, start)
-        shared = self._entity_sharing(entity, done)
+        shared = self._entity_sharing(entity, carry)
         shared.numbers(numbers)
         constraints.repair(numbers, self._relations, quanta, self._sums, snaps, signs)
         shared.renumber(numbers)  # after repair: a repair that moved one number would repeat another
@@ -555,12 +555,25 @@ class Synthesizer:
             {c.storage.name: as_stored(columns[c.storage.name], c.storage) for c in self._table_codecs()}
         )
 
-    def _entity_sharing(self, entity: np.ndarray | None, done: int = 0) -> _Sharing:
+    def _entity_sharing(self, entity: np.ndarray | None, carry: _Carry | None = None) -> _Sharing:
         if self._entities is None or entity is None:
             return _Sharing(None, np.zeros(0, dtype=np.int64), [], None)
         key = next(c for c in self._codecs if c.storage.name == self._entities.key)
-        firsts = entities.first_rows(entity)
-        return _Sharing(entity, firsts, list(self._entities.columns), key, self._entities.sequences, done)
+        sharing = _Sharing(entity, entities.first_rows(entity), list(self._entities.columns), key)
+        sharing.sequences = self._entities.sequences
+        if carry is not None:
+            sharing.done, sharing.carried = carry.done, self._carried_numbers(carry.values)
+        return sharing
+
+    def _carried_numbers(self, values: pd.DataFrame) -> dict[str, float]:
+        """The carried entity's shared numbers as the block before decoded them, so this block
+        repairs its relations (signed up <= visited) against them and not against a fresh draw."""
+        by_name = {c.storage.name: c for c in self._codecs}
+        return {
+            name: float(codec.numeric_view(values[name])[0])
+            for name in values.columns
+            if type(codec := by_name[name]) is NumericCodec and codec.n_tokens >= 2
+        }
 
     def _check_fitted(self) -> None:
         if not self._codecs:
@@ -629,19 +642,14 @@ class _Carry:
 
 class _Sharing:
     """An entity's rows share its first row's values of the entity columns and one fresh key, and
-    are numbered by its sequence columns (``done``: rows the first entity had in earlier blocks)."""
+    are numbered by its sequence columns. The first entity may continue one of the block before:
+    ``done`` rows so far, its shared numbers ``carried``."""
 
-    def __init__(
-        self,
-        entity: np.ndarray | None,
-        firsts: np.ndarray,
-        names: list[str],
-        key: Codec | None,
-        sequences: dict[str, int] | None = None,
-        done: int = 0,
-    ) -> None:
+    def __init__(self, entity: np.ndarray | None, firsts: np.ndarray, names: list[str], key: Codec | None) -> None:
         self.entity, self.firsts, self.names, self.key = entity, firsts, names, key
-        self.sequences, self.done = sequences or {}, done
+        self.sequences: dict[str, int] = {}
+        self.done = 0
+        self.carried: dict[str, float] = {}
 
     def numbers(self, numbers: dict[str, np.ndarray]) -> None:
         """Before relations are repaired, so repairs see each entity's shared values."""
@@ -649,6 +657,8 @@ class _Sharing:
             for name in self.names:
                 if name in numbers:
                     numbers[name] = numbers[name][self.firsts[self.entity]]
+                    if name in self.carried:
+                        numbers[name][self.entity == 0] = self.carried[name]
 
     def renumber(self, numbers: dict[str, np.ndarray]) -> None:
         """Each sequence column's start, start + 1, ... within each entity."""
