@@ -30,10 +30,14 @@ def described_entities(protections: dict[str, Any], *tables: pd.DataFrame) -> tu
 
 def entity_rows(table: pd.DataFrame, key: str, shared: list[str]) -> pd.DataFrame:
     """One row per entity: its shared columns (first row's values) and its row count, named
-    ``rows per <key>``."""
+    ``<key> rows`` (not ``rows per <key>``: a name ending in the key's reads as a key, and the
+    count was left out of the per-entity distances and ML utility as one)."""
     groups = table.groupby(key, sort=False, dropna=False)
     out = groups[shared].first().reset_index(drop=True)
-    out[f"rows per {key}"] = groups.size().to_numpy(dtype="int64")
+    count = f"{key} rows"
+    while count in shared:
+        count = f"_{count}"
+    out[count] = groups.size().to_numpy(dtype="int64")
     return out
 
 

@@ -24,6 +24,7 @@ def _privacy_rows(p: Privacy) -> list[tuple[str, str, str, str, str]]:
          "(real people the generator never saw). A generator that memorised its training data "
          "lands nearer to training rows most of the time; 50% means synthetic rows are no closer "
          "to the people it learned from than to strangers."),
+        *_entity_rows(p),
         ("Exact copies of training rows", pct(p.identical_share, 2),
          f"holdout's own: {pct(p.identical_share_holdout, 2)}", level(excess, 0.001, 0.01),
          "Synthetic rows identical to a training row. Real data can contain natural duplicates, "
@@ -43,6 +44,20 @@ def _privacy_rows(p: Privacy) -> list[tuple[str, str, str, str, str]]:
          "ok" if p.rare_categories_emitted == 0 else "warn",
          "A category only a handful of real people have (a rare job title, a tiny town) can "
          "identify them if it appears in the synthetic data as is."),
+    ]  # fmt: skip
+
+
+def _entity_rows(p: Privacy) -> list[tuple[str, str, str, str, str]]:
+    """The DCR share over whole entities, when the rows belong to entities (a user's sessions)."""
+    entities = (p.protections.get("engine") or {}).get("entities") or {}
+    if p.dcr_share_entities is None or not entities:
+        return []
+    key = str(entities.get("key"))  # privacy_table escapes every cell
+    return [
+        (f"DCR share per {key}", pct(p.dcr_share_entities), "50% is ideal",
+         level(p.dcr_share_entities - 0.5, 0.05, 0.1),
+         f"The same test with each {key} as one record (its own columns and its number of rows): "
+         "the person behind many rows is the unit that must not be copied."),
     ]  # fmt: skip
 
 

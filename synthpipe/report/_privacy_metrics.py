@@ -20,6 +20,7 @@ from synthpipe.report._columns import (
     Column,
     ColumnKind,
     category_values,
+    describe_columns,
 )
 from synthpipe.report.distance import RowEncoder, nearest
 from synthpipe.report.model import DistanceQuantiles, Privacy, RareCategory, grade_for
@@ -158,11 +159,13 @@ def privacy_section(
     synthetic: pd.DataFrame,
     samples: tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame, pd.DataFrame],
     protections: dict[str, Any],
+    entities: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
 ) -> Privacy:
     """Build the privacy section.
 
     ``samples`` are equal-size (train, holdout, synthetic) samples plus a larger synthetic sample
-    that the membership attack searches.
+    that the membership attack searches; ``entities``: equal-size samples of one row per entity
+    (train, holdout, synthetic), when the rows belong to entities.
     """
     train_h, syn_h = row_hashes(train, columns), row_hashes(synthetic, columns)
     copies = identical_share(syn_h, train_h)
@@ -179,6 +182,7 @@ def privacy_section(
             "nndr_holdout",
             "mia_auc",
             "distances",
+            "dcr_share_entities",
         ]
     )
     note = None
@@ -186,6 +190,8 @@ def privacy_section(
         fields.update(_distance_fields(RowEncoder.fit(train, columns), t_s, h_s, s_s, s_ref))
     else:
         note = "no holdout given: DCR share, NNDR and membership inference need one"
+    if entities is not None and fields["dcr_share"] is not None:
+        fields["dcr_share_entities"] = entity_dcr_share(*entities)
     comps = component_scores(fields["dcr_share"], fields["mia_auc"], copies, copies_hol)
     score = 100.0 * min(comps.values())
     return Privacy(
@@ -201,6 +207,19 @@ def privacy_section(
         note=note,
         **fields,
     )
+
+
+def entity_dcr_share(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame) -> float | None:
+    """DCR share of whole entities, each one row (its own columns and row count).
+
+    Why: in a sessions table the person is the user, not the session; the row-level share weighs
+    heavy users by their rows, and a user's profile can be copied while every single row differs.
+    """
+    if min(len(train), len(holdout), len(synthetic)) == 0:
+        return None
+    enc = RowEncoder.fit(train, describe_columns(train))
+    t, h, s = enc.transform(train), enc.transform(holdout), enc.transform(synthetic)
+    return dcr_share(nearest(t, s, k=1)[0][:, 0], nearest(h, s, k=1)[0][:, 0])
 
 
 def _quantiles(d: np.ndarray) -> list[float]:

@@ -121,7 +121,22 @@ def _privacy(
         synthetic=syn,
         samples=samples,
         protections=protections,
+        entities=_entity_samples(real, hol, syn, n, seed, protections),
     )
+
+
+def _entity_samples(
+    real: pd.DataFrame, hol: pd.DataFrame | None, syn: pd.DataFrame, n: int, seed: int, protections: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
+    """Equal-size samples of one row per entity (train, holdout, synthetic), when the engine's
+    description names entities all three tables have."""
+    named = None if hol is None else described_entities(protections, real, hol, syn)
+    if named is None or hol is None:
+        return None
+    tables = [entity_rows(table, *named) for table in (real, hol, syn)]
+    m = min(n, *(len(t) for t in tables))
+    real_e, hol_e, syn_e = (sample_rows(t, m, seed + i).reset_index(drop=True) for i, t in enumerate(tables))
+    return real_e, hol_e, syn_e
 
 
 def _entity_key(protections: dict[str, Any] | None, real: pd.DataFrame, hol: pd.DataFrame | None) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 class Grade(StrEnum):
@@ -200,6 +200,13 @@ class Privacy(_Model):
     nndr_synthetic: float | None = Field(description="median nearest/second-nearest ratio to train")
     nndr_holdout: float | None = Field(description="same for holdout rows (baseline)")
     mia_auc: float | None = Field(description="distance-based membership inference AUC (0.5 ideal)")
+    dcr_share_entities: float | None = Field(
+        None,
+        description=(
+            "with entities (a user's rows): share of synthetic entities nearer to training entities, "
+            "each one row of its own columns and row count (0.5 ideal)"
+        ),
+    )
     rare_categories_emitted: int
     rare_category_threshold: int
     rare_categories: list[RareCategory]

@@ -266,4 +266,3 @@ def test_an_entity_carried_into_the_next_block_keeps_its_relations() -> None:
     out = syn.sample(200_000)
     assert (out["visited"] >= out["signed_up"]).all()
     assert (out.groupby("user_id")["signed_up"].nunique() == 1).all()
-

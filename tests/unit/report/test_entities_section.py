@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from synthpipe.report import evaluate
+from synthpipe.report.html import render_html
 
 
 def _sessions(users: int, per_user: int, seed: int, consistent: bool = True) -> pd.DataFrame:
@@ -91,3 +92,18 @@ def test_real_unseen_users_score_a_dcr_share_near_one_half() -> None:
         for seed in (3, 4, 5, 6)
     ]
     assert abs(np.mean([p.dcr_share for p in shares]) - 0.5) < 0.03
+
+
+def test_the_dcr_share_per_entity_sees_copied_users() -> None:
+    """Each user as one record (own columns, row count), judged against as many training users as
+    the holdout has (a quarter here): copies of every training user score 0.5 + 0.5 / 4, fresh
+    users 0.5; shown in the privacy table."""
+    train, hol = _users(2000, 0, 10_000), _users(500, 1, 100_000)
+    copied = train.assign(user_id=train["user_id"] + 200_000, device="phone")  # every row differs, users do not
+    fresh = _users(2000, 2, 300_000)
+    by_copies = evaluate(real=train, synthetic=copied, holdout=hol, protections=USER_PROTECTIONS).privacy
+    by_fresh = evaluate(real=train, synthetic=fresh, holdout=hol, protections=USER_PROTECTIONS)
+    assert by_copies.dcr_share_entities is not None and by_copies.dcr_share_entities > 0.58
+    assert by_fresh.privacy.dcr_share_entities is not None and abs(by_fresh.privacy.dcr_share_entities - 0.5) < 0.05
+    assert "DCR share per user_id" in render_html(by_fresh)
+    assert evaluate(real=train, synthetic=fresh, holdout=hol).privacy.dcr_share_entities is None
