@@ -142,6 +142,8 @@ def _run_and_show(spec: Any, run_id: str | None) -> None:
     table.add_row("quality", f"{evaluation.quality_score:.1f} / 100 ({evaluation.quality_grade})")
     table.add_row("privacy", _privacy_line(evaluation))
     console.print(table)
+    for warning in result.extract.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True, highlight=False)
     # The two paths people open next, unwrapped so they can be copied whatever the terminal width.
     console.print(f"synthetic data: {result.load.uri}", soft_wrap=True, highlight=False)
     console.print(f"report:         {result.load.report_uris[0] if result.load.report_uris else '-'}",

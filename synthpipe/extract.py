@@ -8,6 +8,8 @@ through Arrow record batches, so peak memory depends on the batch size, not the 
 from __future__ import annotations
 
 import json
+import logging
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +25,7 @@ from synthpipe.workspace import Workspace
 from synthpipe.writers import TableWriter, closed_on_error, open_writer
 
 StagingFormat = Literal["parquet", "csv"]
+log = logging.getLogger(__name__)
 
 
 class ExtractResult(BaseModel):
@@ -33,6 +36,7 @@ class ExtractResult(BaseModel):
     rows: int
     columns: list[str]
     seconds: float
+    warnings: list[str] = []
 
 
 def extract(
@@ -70,12 +74,40 @@ def extract(
         schema, rows = _stage_batches(workspace.store, key, batches, fmt)
     schema_key = workspace.schema_key()
     workspace.store.write_bytes(schema_key, json.dumps(describe_schema(schema, rows), indent=2).encode())
+    warnings = [w for w in [unordered_warning(sql)] if w]
+    for warning in warnings:
+        log.warning(warning)
     return ExtractResult(
         uri=workspace.store.uri(key),
         schema_uri=workspace.store.uri(schema_key),
         rows=rows,
         columns=schema.names,
         seconds=round(time.perf_counter() - started, 3),
+        warnings=warnings,
+    )
+
+
+_SQL_NOISE = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", re.DOTALL)
+
+
+def unordered_warning(sql: str) -> str | None:
+    """A warning when ``sql`` does not order its result (no ORDER BY outside parentheses).
+
+    Why: the engine learns from the rows in the order they come, so the same seed gives the same
+    synthetic rows only for the same order; without ORDER BY a database may return another one
+    on each run (a join or window with ties on DuckDB did: two runs of one spec differed).
+    """
+    text = _SQL_NOISE.sub(" ", sql).lower()
+    depth, top = 0, []
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        top.append(char if depth == 0 and char not in "()" else " ")
+    if re.search(r"\border\s+by\b", "".join(top)):
+        return None
+    return (
+        "the query has no ORDER BY of its own, so the database may return its rows in another order on each "
+        "run, and the same seed then gives other synthetic rows; end it with ORDER BY on a unique column "
+        "(e.g. ORDER BY id) for repeatable runs"
     )
 
 

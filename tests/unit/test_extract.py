@@ -169,3 +169,23 @@ def test_duckdb_timetz_keeps_its_offset_as_text(tmp_path: Path) -> None:
     staged = read_table(result.uri)
     assert staged.schema.field("opens at").type == pa.string()
     assert staged.column("opens at")[0].as_py() == "08:31:00+02"
+
+
+@pytest.mark.parametrize(
+    ("sql", "warned"),
+    [
+        ("SELECT * FROM users", True),
+        ("SELECT * FROM users ORDER BY id", False),
+        ("SELECT id, row_number() OVER (PARTITION BY gender ORDER BY age) AS n FROM users", True),  # a window's
+        ("SELECT * FROM (SELECT * FROM users ORDER BY id) AS u", True),  # a sub-query's order is not kept
+        ("SELECT 'order by' AS s FROM users -- ORDER BY id", True),  # text and comments
+        ("SELECT id FROM users\nORDER\n  BY id", False),
+    ],
+)
+def test_a_query_without_its_own_order_is_flagged(demo_duckdb: str, tmp_path: Path, sql: str, warned: bool) -> None:
+    """The engine learns rows in the order they come; without ORDER BY a database may return them
+    in another order on each run, and the same seed then gives other synthetic rows."""
+    result = extract(query=write_sql(tmp_path, sql), source=demo_duckdb, staging=str(tmp_path), name="f", run_id="r")
+    assert bool(result.warnings) is warned
+    assert all("ORDER BY" in w for w in result.warnings)
+    assert not extract(query=QUERY_FILE, source=demo_duckdb, staging=str(tmp_path), name="d", run_id="r").warnings
