@@ -40,7 +40,7 @@ def pseudonymise_repeated_keys(
     """``frame`` with every repeated key column's values replaced by pseudonyms; per such column,
     the key format that continues past its pseudonyms (None where none is needed, see
     ``StandInKeys``). ``numbers``: columns named like keys that number an entity's rows
-    (entities.sequence_columns), left as they are."""
+    (entities.sequence_columns and row_indexes), left as they are."""
     if not cfg.pseudonymise_keys:
         return frame, {}
     out, done = frame, {}
