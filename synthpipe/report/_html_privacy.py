@@ -54,7 +54,7 @@ def _entity_rows(p: Privacy) -> list[tuple[str, str, str, str, str]]:
         return []
     key = str(entities.get("key"))  # privacy_table escapes every cell
     return [
-        (f"DCR share per {key}", pct(p.dcr_share_entities), "50% is ideal",
+        (f"DCR share per {key}", pct(p.dcr_share_entities), f"50% is ideal; {p.entity_sample or 0:,} of each set",
          level(p.dcr_share_entities - 0.5, 0.05, 0.1),
          f"The same test with each {key} as one record (its own columns and its number of rows): "
          "the person behind many rows is the unit that must not be copied."),

@@ -183,6 +183,7 @@ def privacy_section(
             "mia_auc",
             "distances",
             "dcr_share_entities",
+            "entity_sample",
         ]
     )
     note = None
@@ -192,6 +193,7 @@ def privacy_section(
         note = "no holdout given: DCR share, NNDR and membership inference need one"
     if entities is not None and fields["dcr_share"] is not None:
         fields["dcr_share_entities"] = entity_dcr_share(*entities)
+        fields["entity_sample"] = len(entities[0])
     comps = component_scores(fields["dcr_share"], fields["mia_auc"], copies, copies_hol)
     score = 100.0 * min(comps.values())
     return Privacy(

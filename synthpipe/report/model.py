@@ -207,6 +207,7 @@ class Privacy(_Model):
             "each one row of its own columns and row count (0.5 ideal)"
         ),
     )
+    entity_sample: int | None = Field(None, description="entities per set used for dcr_share_entities")
     rare_categories_emitted: int
     rare_category_threshold: int
     rare_categories: list[RareCategory]

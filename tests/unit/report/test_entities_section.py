@@ -105,5 +105,6 @@ def test_the_dcr_share_per_entity_sees_copied_users() -> None:
     by_fresh = evaluate(real=train, synthetic=fresh, holdout=hol, protections=USER_PROTECTIONS)
     assert by_copies.dcr_share_entities is not None and by_copies.dcr_share_entities > 0.58
     assert by_fresh.privacy.dcr_share_entities is not None and abs(by_fresh.privacy.dcr_share_entities - 0.5) < 0.05
-    assert "DCR share per user_id" in render_html(by_fresh)
+    assert by_fresh.privacy.entity_sample == 500  # as many as the holdout has
+    assert "DCR share per user_id" in render_html(by_fresh) and "500 of each set" in render_html(by_fresh)
     assert evaluate(real=train, synthetic=fresh, holdout=hol).privacy.dcr_share_entities is None
