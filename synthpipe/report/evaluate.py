@@ -106,10 +106,12 @@ def _privacy(
     max_rows: int | None,
     seed: int,
     protections: dict[str, Any],
+    named: tuple[str, list[str]] | None,
 ) -> Privacy:
+    """``named``: the entities' key and shared columns, when the rows belong to entities."""
     hol_s = None if hol is None else sample_rows(hol, n, seed + 1).reset_index(drop=True)
     samples = (
-        _train_reference(real, hol_s, n, seed, protections).reset_index(drop=True),
+        _train_reference(real, hol_s, n, seed, None if named is None else named[0]).reset_index(drop=True),
         hol_s,
         sample_rows(syn, n, seed + 2).reset_index(drop=True),
         sample_rows(syn, max_rows, seed + 3).reset_index(drop=True),
@@ -121,16 +123,19 @@ def _privacy(
         synthetic=syn,
         samples=samples,
         protections=protections,
-        entities=_entity_samples(real, hol, syn, n, seed, protections),
+        entities=_entity_samples(real, hol, syn, n, seed, named),
     )
 
 
 def _entity_samples(
-    real: pd.DataFrame, hol: pd.DataFrame | None, syn: pd.DataFrame, n: int, seed: int, protections: dict[str, Any]
+    real: pd.DataFrame,
+    hol: pd.DataFrame | None,
+    syn: pd.DataFrame,
+    n: int,
+    seed: int,
+    named: tuple[str, list[str]] | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
-    """Equal-size samples of one row per entity (train, holdout, synthetic), when the engine's
-    description names entities all three tables have."""
-    named = None if hol is None else described_entities(protections, real, hol, syn)
+    """Equal-size samples of one row per entity (train, holdout, synthetic), when there are entities."""
     if named is None or hol is None:
         return None
     tables = [entity_rows(table, *named) for table in (real, hol, syn)]
@@ -139,13 +144,8 @@ def _entity_samples(
     return real_e, hol_e, syn_e
 
 
-def _entity_key(protections: dict[str, Any] | None, real: pd.DataFrame, hol: pd.DataFrame | None) -> str | None:
-    named = None if hol is None else described_entities(protections or {}, real, hol)
-    return None if named is None else named[0]
-
-
 def _train_reference(
-    real: pd.DataFrame, hol_s: pd.DataFrame | None, n: int, seed: int, protections: dict[str, Any]
+    real: pd.DataFrame, hol_s: pd.DataFrame | None, n: int, seed: int, key: str | None
 ) -> pd.DataFrame:
     """``n`` training rows for the distance metrics; with entities, of as many training entities
     as the holdout sample holds (more where they hold fewer than ``n`` rows).
@@ -155,7 +155,6 @@ def _train_reference(
     a nearer one in it: real users' actions the model never saw scored a DCR share of 0.53-0.58
     against the rest of train and the holdout, and synthetic ones 0.57 ("watch").
     """
-    key = _entity_key(protections, real, hol_s)
     if key is None or hol_s is None:
         return sample_rows(real, n, seed)
     sizes = real.groupby(key, sort=False, dropna=False).size().sample(frac=1.0, random_state=seed)
@@ -168,7 +167,7 @@ def _utility(
     tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None],
     samples: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None],
     target: str | None,
-    protections: dict[str, Any],
+    named: tuple[str, list[str]] | None,
     max_rows: int | None,
     seed: int,
 ) -> Utility:
@@ -181,7 +180,6 @@ def _utility(
     """
     real, syn, hol = tables
     col = chosen_target(columns, target)
-    named = None if hol is None or col is None else described_entities(protections, real, syn, hol)
     if hol is None or named is None or col is None or col.name not in named[1]:
         return utility(columns=columns, train=samples[0], synthetic=samples[1], holdout=samples[2], target=target)
     key, shared = named
@@ -237,6 +235,7 @@ def evaluate(
     syn = align(syn, columns)
     hol = None if hol is None else align(hol, columns)
     n_priv = min(privacy_rows, len(real), len(syn), len(hol) if hol is not None else len(real))
+    named = None if hol is None else described_entities(protections or {}, real, syn, hol)
 
     edges = bin_edges(real, columns)
     real_s, syn_s = sample_rows(real, max_rows, seed), sample_rows(syn, max_rows, seed + 1)
@@ -248,18 +247,18 @@ def evaluate(
         column_results(columns, real, syn, full_rv, full_sv),
         pairs,
         deep_structure(RowEncoder.fit(real_s, columns), real_s, syn_s),
-        _utility(columns, (real, syn, hol), (real_s, syn_s, hol_s), target, protections or {}, max_rows, seed),
+        _utility(columns, (real, syn, hol), (real_s, syn_s, hol_s), target, named, max_rows, seed),
         constraints(columns, full_rv, full_sv),
         heatmap(columns, pairs),
     )
     quality.entities = entity_structure(real, syn, protections or {})
-    privacy = _privacy(columns, real, hol, syn, n_priv, max_rows, seed, protections or {})
+    privacy = _privacy(columns, real, hol, syn, n_priv, max_rows, seed, protections or {}, named)
     return Report(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         seconds=round(time.perf_counter() - started, 3),
         seed=seed,
         quality=quality,
         privacy=privacy,
-        sampling=_sampling(real, syn, hol, max_rows, n_priv, columns, _entity_key(protections, real, hol)),
+        sampling=_sampling(real, syn, hol, max_rows, n_priv, columns, None if named is None else named[0]),
         warnings=warnings,
     )
