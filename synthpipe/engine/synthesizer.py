@@ -308,14 +308,12 @@ class Synthesizer:
         sizes = np.asarray(self._chain_sizes(), dtype=np.int64)
         trn, val = split_validation(groups, self.config.validation_share, self.config.seed)
         n_val = codes.shape[0] - trn.size
-        settings = self._train_settings(trn.size, int(sizes.sum()) * sizes.size, deadline)
+        settings = self._train_settings(trn.size, int(sizes.sum()) * sizes.size, deadline, weights)
         if sizes.size == 0:
             self._net = None
             self._training = {"epochs": 0, "stopped_by": "nothing to learn"}
             return
         split = None if weights is None else (weights.take(trn), weights.take(val))
-        if weights is not None:  # each head column stops on its own, the rest together (training._GroupStopping)
-            settings.stop_groups = np.minimum(np.arange(sizes.size), weights.columns).astype(np.int64)
         result = train(codes[trn], codes[val], sizes, settings, report, self._input_maps(), split)
         self._net = result.net
         refit = refit_output_biases(result.net, codes, weights) if self.config.refit_output_biases else None
@@ -343,8 +341,12 @@ class Synthesizer:
             return {"skipped": "max_training_time"}
         return calibrate(net, codes, self.config.seed, weights, self._size_means())
 
-    def _train_settings(self, rows: int, width: int, deadline: float | None) -> TrainSettings:
-        """Sizes by data: ``width`` = tokens x columns, the first layer's size per hidden unit."""
+    def _train_settings(
+        self, rows: int, width: int, deadline: float | None, weights: HeadWeights | None = None
+    ) -> TrainSettings:
+        """Sizes by data: ``width`` = tokens x columns, the first layer's size per hidden unit. With
+        entities (head ``weights``), each head column stops on its own, the rest together
+        (training._GroupStopping)."""
         cfg = self.config
         # 64 units generalise better than 128 on 20k-row tables (lower held-out loss, DCR
         # closer to 0.5) and train in about the same time; tiny tables get 32. Very wide
@@ -366,6 +368,7 @@ class Synthesizer:
             seed=cfg.seed,
             scored=np.asarray([not fine for _, fine in self._chain()]),
             order_scores=self._order_scores(),
+            stop_groups=None if weights is None else np.minimum(np.arange(len(self._chain())), weights.columns),
         )
 
     # ------------------------------------------------------------------ sample
