@@ -11,6 +11,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,9 +49,28 @@ def private_seaweedfs(workdir: Path) -> Iterator[PrivateS3]:
     server = PrivateS3(S3Server(endpoint, S3_KEY, S3_SECRET), process)
     try:
         _wait_for_http(endpoint, process, workdir / "weed.log")
+        _wait_for_buckets(server.server)
         yield server
     finally:
         server.kill()
+
+
+def _wait_for_buckets(server: S3Server, timeout: float = 60.0) -> None:
+    """Until a bucket can be made and removed. Why: the S3 port answers before the filer behind it
+    is up; under load a test's first CreateBucket then got 404 Not Found."""
+    import s3fs
+
+    fs = s3fs.S3FileSystem(**server.storage_options, skip_instance_cache=True)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fs.mkdir("ready-probe")
+            fs.rmdir("ready-probe")
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def quick_options(server: S3Server, **extra: object) -> dict[str, object]:
