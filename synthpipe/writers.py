@@ -17,6 +17,8 @@ from synthpipe.errors import ConfigError
 TableFormat = Literal["parquet", "csv"]
 FORMATS: tuple[str, ...] = ("parquet", "csv")
 STREAM_BATCH_ROWS = 65_536
+ROW_GROUP_ROWS = 65_536
+ROW_GROUP_BYTES = 16 * 2**20
 
 
 class TableWriter(Protocol):
@@ -25,16 +27,31 @@ class TableWriter(Protocol):
 
 
 class _ParquetWriter:
+    """Small batches are gathered into row groups of ROW_GROUP_ROWS rows or ROW_GROUP_BYTES.
+
+    Why: a row group per batch made a PostgreSQL result of wide rows, which the ADBC driver hands
+    over one row a batch, into 40,000 row groups whose metadata the writer keeps until it closes
+    (+215 MB peak memory for a 320 MB result, and a file that reads slowly)."""
+
     def __init__(self, handle: IO[bytes], schema: pa.Schema) -> None:
         self._writer = pq.ParquetWriter(handle, schema, compression="zstd")
+        self._pending: list[pa.Table] = []
+        self._rows = self._bytes = 0
 
     def write(self, batch: pa.RecordBatch | pa.Table) -> None:
-        if isinstance(batch, pa.RecordBatch):
-            self._writer.write_batch(batch)
-        else:
-            self._writer.write_table(batch)
+        table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+        self._pending.append(table)
+        self._rows, self._bytes = self._rows + table.num_rows, self._bytes + table.nbytes
+        if self._rows >= ROW_GROUP_ROWS or self._bytes >= ROW_GROUP_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._writer.write_table(pa.concat_tables(self._pending).combine_chunks())
+        self._pending, self._rows, self._bytes = [], 0, 0
 
     def close(self) -> None:
+        self._flush()
         self._writer.close()
 
 

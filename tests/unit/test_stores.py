@@ -68,3 +68,23 @@ def test_a_403_inside_a_key_or_port_is_not_mistaken_for_refused_credentials(mess
 def test_a_refusal_status_is_an_auth_error(message: str) -> None:
     error = translate_store_error(PermissionError(message), action="write f.parquet", store=Store("memory://b"))
     assert isinstance(error, StoreAuthError)
+
+
+def test_parquet_writer_gathers_small_batches_into_row_groups(tmp_path: Path) -> None:
+    """A driver that hands over one wide row a batch (ADBC on PostgreSQL) must not get a row
+    group per row: their metadata stays in memory until the file is closed."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from synthpipe.writers import ROW_GROUP_ROWS, open_writer
+
+    rows = ROW_GROUP_ROWS + 10
+    batches = [pa.record_batch({"i": [i], "s": [f"row {i}"]}) for i in range(rows)]
+    with open(tmp_path / "t.parquet", "wb") as handle:
+        writer = open_writer(handle, batches[0].schema, "parquet")
+        for batch in batches:
+            writer.write(batch)
+        writer.close()
+    written = pq.ParquetFile(tmp_path / "t.parquet")
+    assert written.metadata.num_row_groups == 2
+    assert written.read().equals(pa.Table.from_batches(batches).combine_chunks())
