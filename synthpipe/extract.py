@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel
 
+from synthpipe.engine.codecs.identifier import names_a_key
 from synthpipe.errors import EmptyResult, QueryError, SchemaError
 from synthpipe.sources import open_batches
 from synthpipe.stores import Store
@@ -71,10 +73,10 @@ def extract(
     workspace = Workspace(staging, name=name, run_id=run_id)
     key = workspace.features_key(fmt)
     with open_batches(source, sql, batch_rows=batch_rows) as batches:
-        schema, rows = _stage_batches(workspace.store, key, batches, fmt)
+        schema, rows, first = _stage_batches(workspace.store, key, batches, fmt)
     schema_key = workspace.schema_key()
     workspace.store.write_bytes(schema_key, json.dumps(describe_schema(schema, rows), indent=2).encode())
-    warnings = [w for w in [unordered_warning(sql)] if w]
+    warnings = [w for w in [unordered_warning(sql, first)] if w]
     for warning in warnings:
         log.warning(warning)
     return ExtractResult(
@@ -90,25 +92,39 @@ def extract(
 _SQL_NOISE = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", re.DOTALL)
 
 
-def unordered_warning(sql: str) -> str | None:
-    """A warning when ``sql`` does not order its result (no ORDER BY outside parentheses).
+def unordered_warning(sql: str, first: pa.RecordBatch) -> str | None:
+    """A warning when rows share a key (a user's actions) and ``sql`` does not order its result
+    (no ORDER BY outside parentheses).
 
-    Why: the engine learns from the rows in the order they come, so the same seed gives the same
-    synthetic rows only for the same order; without ORDER BY a database may return another one
-    on each run (a join or window with ties on DuckDB did: two runs of one spec differed).
+    Why only then: later stages choose and order rows by their values (synthpipe.row_order), so
+    the order a database returns rows in does not matter, except among the rows of one entity,
+    whose order is data the engine learns; without ORDER BY it may differ on each run (a window
+    with ties on DuckDB did), and the same seed then gives other synthetic rows.
     """
+    repeated = [name for name in first.schema.names if names_a_key(name) and _repeats(first.column(name))]
+    if not repeated or _orders_its_rows(sql):
+        return None
+    key = repeated[0]
+    return (
+        f"the query has no ORDER BY of its own and its rows repeat {key!r}: synthpipe fixes the order of "
+        f"the rows itself, but the rows of one {key} keep the order the database returns them in, which "
+        f"may change from run to run (and the same seed then gives other synthetic rows); end the query "
+        f"with ORDER BY {key} and a column that orders each {key}'s rows (e.g. ORDER BY {key}, created_at)"
+    )
+
+
+def _orders_its_rows(sql: str) -> bool:
+    """Whether ``sql`` has an ORDER BY of its own (outside parentheses, comments and strings)."""
     text = _SQL_NOISE.sub(" ", sql).lower()
     depth, top = 0, []
     for char in text:
         depth += (char == "(") - (char == ")")
         top.append(char if depth == 0 and char not in "()" else " ")
-    if re.search(r"\border\s+by\b", "".join(top)):
-        return None
-    return (
-        "the query has no ORDER BY of its own, so the database may return its rows in another order on each "
-        "run, and the same seed then gives other synthetic rows; end it with ORDER BY on a unique column "
-        "(e.g. ORDER BY id) for repeatable runs"
-    )
+    return re.search(r"\border\s+by\b", "".join(top)) is not None
+
+
+def _repeats(column: pa.Array) -> bool:
+    return bool(pc.count_distinct(column).as_py() < len(column))
 
 
 def read_query(query: str | Path) -> str:
@@ -128,8 +144,9 @@ def read_query(query: str | Path) -> str:
 
 def _stage_batches(
     store: Store, key: str, batches: Iterator[pa.RecordBatch], fmt: StagingFormat
-) -> tuple[pa.Schema, int]:
-    """Write every batch through one atomic writer; an empty result aborts before commit."""
+) -> tuple[pa.Schema, int, pa.RecordBatch]:
+    """Write every batch through one atomic writer; an empty result aborts before commit.
+    Returns the schema, the row count and the first batch."""
     first = next(batches, None)
     if first is None:
         raise EmptyResult(
@@ -148,7 +165,7 @@ def _stage_batches(
     if rows == 0:
         store.delete(key)
         raise EmptyResult("the query returned no rows, so there is nothing to learn from")
-    return first.schema, rows
+    return first.schema, rows, first
 
 
 def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

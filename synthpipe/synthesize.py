@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from synthpipe.engine import EngineConfig, Synthesizer
 from synthpipe.engine.codecs.identifier import names_a_key
 from synthpipe.engine.entities import entity_sizes
-from synthpipe.engine.synthesizer import entity_keys, training_sample
+from synthpipe.engine.synthesizer import entity_keys
 from synthpipe.errors import ConfigError, GateFailed
 from synthpipe.privacy import (
     HOLDOUT_DISTANCE_ROWS,
@@ -36,6 +36,7 @@ from synthpipe.privacy import (
 )
 from synthpipe.report import Gates, with_gates
 from synthpipe.report import evaluate as evaluate_report
+from synthpipe.row_order import Purpose, in_content_order, lowest, row_hashes, seeded_order, value_order
 from synthpipe.stores import Store
 from synthpipe.workspace import Workspace, as_store
 from synthpipe.writers import (
@@ -145,23 +146,20 @@ class _Split:
 def _stream_split(uri: str, workspace: Workspace, fraction: float, seed: int, config: EngineConfig) -> _Split:
     """Split the staged features into train/holdout files batch by batch and keep the engine's sample.
 
-    Why streamed: the staged result can be far larger than memory; only two row masks (a few bytes
-    per row) and the bounded training sample are held. The masks are the ones a whole-table split
-    would use, and the sample is the one the engine would draw itself, so results do not depend on
-    whether the table fits in memory.
+    Why streamed: the staged result can be far larger than memory; only one hash and two masks
+    per row and the bounded training sample are held. Why hashed: the rows held out, the rows
+    sampled and the order the engine learns them in are set by the rows' values (row_order), so
+    a query that returns its rows in another order on each run still gives the same model.
     """
     options, schema = workspace.store.storage_options, _staged_schema(uri, workspace)
-    rows = count_rows(uri, storage_options=options, schema=schema)
+    hashes = _row_hashes_of(uri, options, schema)
     keys = _entity_keys(uri, options, schema, config)
-    in_holdout = holdout_mask(rows, fraction=fraction, seed=seed, keys=keys)
-    train_rows = rows - int(in_holdout.sum())
-    picked = training_sample(train_rows, config.max_training_rows, seed)
-    sizes = None
-    if keys is not None:  # whole entities are on each side, so their sizes are the table's
-        sizes = entity_sizes(keys[~in_holdout].reset_index(drop=True))
-        sizes = sizes if picked is None else sizes.iloc[picked].reset_index(drop=True)
-    in_sample = np.zeros(train_rows, dtype=bool)
-    in_sample[slice(None) if picked is None else picked] = True
+    in_holdout = holdout_mask(hashes, fraction=fraction, seed=seed, keys=keys)
+    rows, train_hashes = hashes.size, hashes[~in_holdout]
+    del hashes  # the two masks are all the routing needs: 8 bytes a row less while it runs
+    in_sample = lowest(train_hashes, config.max_training_rows, seed, Purpose.TRAINING_SAMPLE)
+    train_rows = train_hashes.size
+    del train_hashes
     with (
         open_batches(uri, storage_options=options, schema=schema) as (table_schema, batches),
         workspace.store.atomic_writer(workspace.train_key()) as train_handle,
@@ -175,14 +173,29 @@ def _stream_split(uri: str, workspace: Workspace, fraction: float, seed: int, co
             kept = list(_route(batches, in_holdout, in_sample, train_out, holdout_out))
             train_out.close()
             holdout_out.close()
+    sample = pa.Table.from_batches(kept, schema=table_schema)
+    sizes = None
+    if keys is not None:  # whole entities are on each side, so their sizes are the table's
+        sizes = entity_sizes(keys[~in_holdout].reset_index(drop=True))[in_sample].reset_index(drop=True)
+    order = value_order(sample.to_pandas(), None if keys is None else str(keys.name))
     return _Split(
         train_uri=workspace.uri(workspace.train_key()),
         holdout_uri=workspace.uri(workspace.holdout_key()),
         rows=rows,
         train_rows=train_rows,
-        sample=pa.Table.from_batches(kept, schema=table_schema),
-        entity_sizes=sizes,
+        sample=sample.take(pa.array(order)),
+        entity_sizes=None if sizes is None else sizes.iloc[order].reset_index(drop=True),
     )
+
+
+def _row_hashes_of(uri: str, options: dict[str, Any], schema: pa.Schema | None) -> np.ndarray:
+    """Every staged row's hash (row_order.row_hashes), read batch by batch."""
+    hashes, start = np.empty(count_rows(uri, storage_options=options, schema=schema), dtype=np.uint64), 0
+    with open_batches(uri, storage_options=options, schema=schema) as (_, batches):
+        for batch in batches:
+            hashes[start : start + batch.num_rows] = row_hashes(batch.to_pandas())
+            start += batch.num_rows
+    return hashes
 
 
 KEY_PROBE_ROWS = 200_000  # rows whose keys are looked at before a whole key column is read
@@ -298,8 +311,8 @@ def evaluate(
     workspace = Workspace(staging, name=name, run_id=run_id)
     options = workspace.store.storage_options
     synthetic = _read_frames(synthetic_uris, options)
-    real = read_table(train_uri, storage_options=options).to_pandas()
-    holdout = read_table(holdout_uri, storage_options=options).to_pandas()
+    real = in_content_order(read_table(train_uri, storage_options=options).to_pandas(), seed)
+    holdout = in_content_order(read_table(holdout_uri, storage_options=options).to_pandas(), seed)
     protections = _protections(workspace, model_uri, synthetic_uris)
     checked = Gates.model_validate(gates or {})
     report = evaluate_report(
@@ -362,10 +375,12 @@ def _staged_schema(uri: str, workspace: Workspace) -> pa.Schema | None:
     return None
 
 
-def holdout_mask(rows: int, *, fraction: float, seed: int, keys: pd.Series | None = None) -> np.ndarray:
-    """A seeded random split; the holdout stands in for 'real people the model never saw'. With
-    ``keys`` naming entities (a user's sessions) whole entities are held out: with the user's other
+def holdout_mask(hashes: np.ndarray, *, fraction: float, seed: int, keys: pd.Series | None = None) -> np.ndarray:
+    """A seeded split by the rows' values (``hashes``: row_order.row_hashes of each row); the
+    holdout stands in for 'real people the model never saw'. With ``keys`` naming entities (a
+    user's sessions) whole entities are held out, chosen by their key: with the user's other
     sessions in training, the holdout's users were people the model saw."""
+    rows = hashes.size
     if not 0 < fraction < 1:
         raise ConfigError(f"invalid holdout_fraction={fraction}; use a share between 0 and 1, e.g. 0.2")
     if rows < MIN_ROWS:
@@ -374,11 +389,11 @@ def holdout_mask(rows: int, *, fraction: float, seed: int, keys: pd.Series | Non
             "(some are held out to check privacy); widen the query",
             rows=rows,
         )
-    codes = np.arange(rows) if keys is None else pd.factorize(keys)[0]
-    units = int(codes.max()) + 1 if rows else 0
-    order = np.random.default_rng(seed).permutation(units)
-    held = np.zeros(units, dtype=bool)
-    held[order[: max(1, round(units * fraction))]] = True
+    codes, unit_hashes = np.arange(rows), hashes
+    if keys is not None:
+        codes, uniques = pd.factorize(keys)
+        unit_hashes = row_hashes(pd.Series(uniques, dtype=keys.dtype).to_frame())
+    held = lowest(unit_hashes, max(1, round(unit_hashes.size * fraction)), seed, Purpose.HOLDOUT)
     return held[codes]
 
 
@@ -406,8 +421,10 @@ def _prepared_filters(workspace: Workspace, settings: PrivacyFilters, seed: int)
 
 
 def _seeded_rows(uri: str, options: dict[str, Any], limit: int, seed: int) -> pd.DataFrame:
-    """At most ``limit`` rows of a Parquet file (a seeded choice, in file order), read batch by batch."""
-    picked = training_sample(count_rows(uri, storage_options=options), limit, seed)
+    """At most ``limit`` rows of a Parquet file, chosen and ordered by their values (row_order),
+    read batch by batch."""
+    hashes = _row_hashes_of(uri, options, None)
+    picked = None if hashes.size <= limit else np.flatnonzero(lowest(hashes, limit, seed, Purpose.REFERENCE))
     kept, start = [], 0
     with open_batches(uri, storage_options=options) as (schema, batches):
         for batch in batches:
@@ -417,7 +434,9 @@ def _seeded_rows(uri: str, options: dict[str, Any], limit: int, seed: int) -> pd
                 lo, hi = np.searchsorted(picked, [start, start + batch.num_rows])
                 kept.append(batch.take(pa.array(picked[lo:hi] - start)))
             start += batch.num_rows
-        return pa.Table.from_batches(kept, schema=schema).to_pandas()
+        rows = pa.Table.from_batches(kept, schema=schema)
+    order = seeded_order(hashes if picked is None else hashes[picked], seed)
+    return rows.take(pa.array(order)).to_pandas()
 
 
 def _frames(uri: str, options: dict[str, Any]) -> Iterator[pd.DataFrame]:

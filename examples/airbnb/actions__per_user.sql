@@ -4,7 +4,8 @@
 -- The engine samples its rows as users (user_id is a key whose values repeat): each synthetic user
 -- gets a learned number of actions and one gender and age, and action_number runs 1, 2, ... again
 -- within each synthetic user. The window orders by every column, so ties cannot reorder the
--- numbers between runs, and the final ORDER BY fixes the row order (same seed, same rows).
+-- numbers between runs, and the final ORDER BY fixes each user's rows' order, which the engine
+-- learns (same seed, same rows).
 SELECT
     s.user_id,
     row_number() OVER (

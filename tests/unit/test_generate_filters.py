@@ -1,8 +1,9 @@
 """The generate stage builds its privacy filters without reading train or holdout whole.
 
-The encoder and reference come from a seeded sample, the thresholds from a seeded holdout sample,
-and the exact-copy check from every training row, batch by batch. Up to the sample sizes the
-filters are exactly the ones built from the whole tables.
+The encoder and reference come from a seeded sample, the thresholds from a seeded holdout sample
+(both chosen and ordered by the rows' values), and the exact-copy check from every training row,
+batch by batch. Up to the sample sizes the filters are exactly the ones built from the whole
+tables in that order.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from synthpipe import writers
 from synthpipe.privacy import PrivacyFilters, prepare_filters
 from synthpipe.report._columns import describe_columns
 from synthpipe.report._privacy_metrics import row_hashes
+from synthpipe.row_order import in_content_order
 from synthpipe.synthesize import train
 from synthpipe.workspace import Workspace
 from synthpipe.writers import read_table
@@ -50,7 +52,8 @@ def test_streamed_filters_equal_the_whole_table_ones(tmp_path: Path, monkeypatch
     settings = PrivacyFilters()
 
     streamed = stage._prepared_filters(workspace, settings, seed=4)
-    whole = prepare_filters(train=trn.to_pandas(), holdout=hol.to_pandas(), settings=settings, seed=4)
+    in_order = in_content_order(trn.to_pandas(), 4), in_content_order(hol.to_pandas(), 5)
+    whole = prepare_filters(train=in_order[0], holdout=in_order[1], settings=settings, seed=4)
 
     assert streamed is not None
     assert (streamed.low, streamed.high) == (whole.low, whole.high)

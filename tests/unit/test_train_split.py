@@ -17,6 +17,7 @@ import pytest
 
 from synthpipe import writers
 from synthpipe.engine import Synthesizer
+from synthpipe.row_order import row_hashes
 from synthpipe.synthesize import holdout_mask, train
 from synthpipe.writers import read_table
 
@@ -42,27 +43,73 @@ def stage(table: pa.Table, folder: Path, fmt: str) -> str:
     return str(path)
 
 
+def trained(table: pa.Table, folder: Path, fmt: str = "parquet", **engine: object) -> tuple[pd.DataFrame, ...]:
+    """The train stage's train and holdout files and 200 rows of its model, for ``table``."""
+    settings = {"max_training_rows": 150, "max_epochs": 2, **engine}
+    result = train(features_uri=stage(table, folder / "in", fmt), staging=str(folder / "staging"),
+                   name="f", run_id="r", engine=settings, seed=3)  # fmt: skip
+    assert (result.rows, result.train_rows + result.holdout_rows) == (table.num_rows, table.num_rows)
+    out = Synthesizer.load(result.model_uri).sample(200)
+    assert isinstance(out, pa.Table)
+    return read_table(result.train_uri).to_pandas(), read_table(result.holdout_uri).to_pandas(), out.to_pandas()
+
+
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
-def test_streamed_split_and_sample_equal_the_whole_table_ones(
+def test_streamed_split_and_sample_do_not_depend_on_the_batches(
     fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(writers, "STREAM_BATCH_ROWS", 37)  # many batches, uneven last one
     table = staged_table(600)
-    engine = {"max_training_rows": 150, "max_epochs": 2}
-    result = train(features_uri=stage(table, tmp_path / "in", fmt), staging=str(tmp_path / "staging"),
-                   name="f", run_id="r", engine=engine, seed=3)  # fmt: skip
+    whole = trained(table, tmp_path / "whole", fmt)
+    monkeypatch.setattr(writers, "STREAM_BATCH_ROWS", 37)  # many batches, uneven last one
+    streamed = trained(table, tmp_path / "streamed", fmt)
+    for got, expected in zip(streamed, whole, strict=True):
+        pd.testing.assert_frame_equal(got, expected)
+    assert (len(whole[0]), len(whole[1])) == (480, 120)
+    in_holdout = holdout_mask(row_hashes(table.to_pandas()), fraction=0.2, seed=3)
+    pd.testing.assert_frame_equal(whole[1], table.filter(pa.array(in_holdout)).to_pandas())
 
-    in_holdout = holdout_mask(600, fraction=0.2, seed=3)
-    expected_train, expected_holdout = table.filter(pa.array(~in_holdout)), table.filter(pa.array(in_holdout))
-    got_train, got_holdout = read_table(result.train_uri), read_table(result.holdout_uri)
-    assert got_train.to_pandas().equals(expected_train.to_pandas())
-    assert got_holdout.to_pandas().equals(expected_holdout.to_pandas())
-    assert (result.rows, result.train_rows, result.holdout_rows) == (600, 480, 120)
 
-    streamed = Synthesizer.load(result.model_uri).sample(200)
-    whole = Synthesizer(seed=3, **engine).fit(expected_train).sample(200)
-    assert isinstance(streamed, pa.Table) and isinstance(whole, pa.Table)
-    pd.testing.assert_frame_equal(streamed.to_pandas(), whole.to_pandas())
+def sorted_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(list(frame.columns), ignore_index=True)
+
+
+def test_the_order_rows_arrive_in_changes_neither_the_split_nor_the_model(tmp_path: Path) -> None:
+    """A query without ORDER BY returns its rows in another order on each run; the same seed
+    must still hold out the same rows and train the same model (duplicated rows included)."""
+    table = staged_table(600)
+    table = pa.concat_tables([table, table.slice(0, 40)])  # 40 records held twice
+    shuffled = table.take(pa.array(np.random.default_rng(9).permutation(table.num_rows)))
+    first, second = trained(table, tmp_path / "a"), trained(shuffled, tmp_path / "b")
+    pd.testing.assert_frame_equal(sorted_rows(first[0]), sorted_rows(second[0]))
+    pd.testing.assert_frame_equal(sorted_rows(first[1]), sorted_rows(second[1]))
+    pd.testing.assert_frame_equal(first[2], second[2])
+
+
+def sessions_table(users: int = 300) -> pa.Table:
+    rng = np.random.default_rng(2)
+    sessions = rng.integers(5, 40, users)
+    user = np.repeat(np.arange(1000, 1000 + users), sessions)
+    return pa.table(
+        {
+            "user_id": user,
+            "age": np.repeat(rng.integers(18, 80, users), sessions),
+            "secs": rng.gamma(2.0, 30.0, user.size).round(),
+        }
+    )
+
+
+def test_entities_arriving_in_another_order_give_the_same_model(tmp_path: Path) -> None:
+    """Users' rows interleaved and users in another order, each user's rows still in their own
+    order (that order is data): the same users are held out and the model is the same."""
+    table = sessions_table()
+    frame = table.to_pandas()
+    draws = pd.Series(np.random.default_rng(4).random(len(frame)))
+    slots = draws.groupby(frame["user_id"]).transform(lambda d: np.sort(d.to_numpy()))
+    mixed = pa.Table.from_pandas(frame.iloc[np.argsort(slots.to_numpy())], preserve_index=False)
+    assert not mixed.equals(table)
+    first, second = (trained(t, tmp_path / n, max_training_rows=1500) for n, t in (("a", table), ("b", mixed)))
+    assert set(first[1]["user_id"]) == set(second[1]["user_id"])
+    pd.testing.assert_frame_equal(first[2], second[2])
 
 
 def test_a_failed_fit_leaves_no_split_files_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,16 +127,7 @@ def test_a_failed_fit_leaves_no_split_files_half_written(tmp_path: Path, monkeyp
 def test_entities_are_held_out_whole_and_keep_their_sizes(tmp_path: Path) -> None:
     """A sessions table: with a user's other sessions in training, holdout users were people the
     model saw; whole users are held out, and a row sample does not thin the users' sessions."""
-    rng = np.random.default_rng(2)
-    sessions = rng.integers(5, 40, 300)
-    user = np.repeat(np.arange(1000, 1300), sessions)
-    table = pa.table(
-        {
-            "user_id": user,
-            "age": np.repeat(rng.integers(18, 80, 300), sessions),
-            "secs": rng.gamma(2.0, 30.0, user.size).round(),
-        }
-    )
+    table = sessions_table()
     result = train(features_uri=stage(table, tmp_path / "in", "parquet"), staging=str(tmp_path / "staging"),
                    name="f", run_id="r", engine={"max_training_rows": 1500, "max_epochs": 10}, seed=1)  # fmt: skip
     got_train, got_holdout = read_table(result.train_uri).to_pandas(), read_table(result.holdout_uri).to_pandas()
