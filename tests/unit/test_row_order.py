@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from synthpipe.row_order import Purpose, in_content_order, lowest, row_hashes, salted, value_order
+from synthpipe import row_order
+from synthpipe.row_order import Purpose, in_content_order, lowest, occurrences, row_hashes, salted, value_order
 
 
-def test_lowest_takes_exactly_count_rows_and_breaks_ties_by_position() -> None:
-    hashes = np.array([5, 7, 7, 7, 1, 9, 7], dtype=np.uint64)  # four alike rows
-    keys = salted(hashes, 0, Purpose.HOLDOUT)
-    for count in range(hashes.size + 1):
+def test_lowest_takes_exactly_count_rows_and_spreads_the_copies_of_a_row() -> None:
+    """Copies hash alike: chosen by hash alone, all copies of a row would fall on one side."""
+    hashes = np.repeat(np.arange(10, dtype=np.uint64) * 7919, 100)  # 10 rows held 100 times each
+    shuffled = np.random.default_rng(3).permutation(hashes)
+    for count in (0, 1, 200, 999, 1000):
         mask = lowest(hashes, count, 0, Purpose.HOLDOUT)
         assert mask.sum() == count
-        assert keys[mask].max(initial=0) <= keys[~mask].min(initial=np.iinfo(np.uint64).max)
-        alike = np.flatnonzero(hashes == 7)
-        taken = mask[alike]
-        assert (np.sort(taken)[::-1] == taken).all()  # the earlier of the alike rows first
+        taken = np.bincount((hashes[mask] // 7919).astype(int), minlength=10)
+        again = lowest(shuffled, count, 0, Purpose.HOLDOUT)
+        assert np.array_equal(taken, np.bincount((shuffled[again] // 7919).astype(int), minlength=10))
+        if count == 200:
+            assert taken.min() >= 5 and taken.max() <= 40  # about 20 copies of each, not 100 of two
+
+
+def test_occurrences_count_the_earlier_copies_in_every_hash_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(row_order, "_RANGE_ROWS", 16)  # many ranges
+    hashes = row_hashes(pd.DataFrame({"v": np.random.default_rng(0).integers(0, 50, 400)}))
+    expected = pd.Series(hashes).groupby(hashes).cumcount().to_numpy()
+    assert np.array_equal(occurrences(hashes), expected)
 
 
 def test_salted_is_deterministic_and_differs_by_seed_and_purpose() -> None:
@@ -49,3 +60,9 @@ def test_values_that_do_not_compare_are_ordered_by_their_hash() -> None:
     assert sorted(order.tolist()) == list(range(5))
     reversed_frame = frame.iloc[::-1].reset_index(drop=True)
     assert frame.iloc[order]["mixed"].tolist() == reversed_frame.iloc[value_order(reversed_frame)]["mixed"].tolist()
+
+
+def test_values_pandas_cannot_hash_are_hashed_as_text() -> None:
+    frame = pd.DataFrame({"tags": [[1, 2], [3], [1, 2]], "n": [1, 2, 1]})
+    hashes = row_hashes(frame)
+    assert hashes[0] == hashes[2] != hashes[1]
