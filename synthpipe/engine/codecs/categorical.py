@@ -147,7 +147,7 @@ class CategoricalCodec(Codec):
             },
         }
         if self.generalised:  # a label stands for >= min_count rows: safe to show
-            part = "domain" if self.generalised_from == "end" else "prefix"
+            part = {"end": "domain", "words": "leading words"}.get(self.generalised_from, "prefix")
             info["encoding"] = f"categories; rare codes as the {part} enough rows share, e.g. {self.generalised[0]}"
         return info
 

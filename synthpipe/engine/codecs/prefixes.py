@@ -5,9 +5,11 @@ values are held by fewer than ``rare_category_min_count`` rows and would all col
 rare token, losing the region, area or chapter the code starts with. Their leading characters
 are a hierarchy, so like k-anonymity's generalisation we keep the longest prefix that enough
 rows share and mask the rest. E-mail addresses read the other way: their hierarchy is the
-domain, so a rare address comes back as ``***@gmail.com``. A masked label stands for at least
-``min_count`` rows, and it can never equal a real value (``*`` is in none), so no rare value is
-emitted verbatim.
+domain, so a rare address comes back as ``***@gmail.com``. Short names of a few words (car
+models, products, people) start with their make, brand or first name: a rare one keeps the
+leading words enough rows share (``chevrolet chevelle malibu`` comes back as ``chevrolet *``).
+A masked label stands for at least ``min_count`` rows, and it can never equal a real value
+(``*`` is in none), so no rare value is emitted verbatim.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 MASK = "*"
@@ -23,12 +26,14 @@ _MASKED = r"[^\W_]"  # a letter or digit; separators (-, ., /, _, space) stay in
 CODE_SHARE = 0.9  # values that must look like codes (a digit, or an @) for a column to count as codes
 MAX_CODE_LENGTH = 64  # longer strings are text, not codes
 EMAIL_LEVELS = (0, 1)  # an address's domain, then its top-level domain
+MAX_NAME_WORDS = 6  # longer text is prose, whose first words say nothing about the rest
 
 
 def code_direction(values: Iterable[Any]) -> str | None:
     """Which end of a code its hierarchy starts from: ``"start"`` for codes that carry digits in
     nearly every value (zips, phones, ICD-10, SKUs, URLs), ``"end"`` for e-mail addresses (the
-    domain), None for names and free text, where a masked name (``ford ******``) would be noise."""
+    domain), ``"words"`` for names of 2 to MAX_NAME_WORDS words (their leading words), None for
+    single words and prose, where a masked remainder (``ford ******``) would be noise."""
     distinct = pd.Series(list(values), dtype=object)
     if distinct.empty or not distinct.map(lambda v: isinstance(v, str)).all():
         return None
@@ -38,7 +43,10 @@ def code_direction(values: Iterable[Any]) -> str | None:
     short = text.str.len() <= MAX_CODE_LENGTH
     if (short & text.str.contains("@", regex=False)).mean() >= CODE_SHARE:
         return "end"
-    return "start" if (short & text.str.contains(r"\d")).mean() >= CODE_SHARE else None
+    if (short & text.str.contains(r"\d")).mean() >= CODE_SHARE:
+        return "start"
+    words = text.str.count(r"\S+")
+    return "words" if (short & words.between(2, MAX_NAME_WORDS)).mean() >= CODE_SHARE else None
 
 
 def masked(value: str, keep: int) -> str:
@@ -54,13 +62,13 @@ def generalise(counts: pd.Series, min_count: int, direction: str = "start") -> d
     ``counts``: rows per rare value. Codes (``direction="start"``): the longest prefix first, so
     ``0213*`` is used where five rows share it and the rest fall back to ``021**``, and so on.
     E-mail addresses (``"end"``): the domain (``***@gmail.com``), then the top-level domain
-    (``***@***.de``); their local part is a person's name, not a hierarchy.
+    (``***@***.de``); their local part is a person's name, not a hierarchy. Names (``"words"``):
+    all but the last word, then fewer (``chevrolet chevelle *``, then ``chevrolet *``).
     """
     pending = counts[counts > 0].copy()
     pending.index = pending.index.astype(str)
     out: dict[str, str] = {}
-    longest = int(pending.index.str.len().max()) if len(pending) else 0
-    for level in EMAIL_LEVELS if direction == "end" else range(longest - 1, 0, -1):
+    for level in _levels(pending.index, direction):
         if pending.empty:
             break
         labels = _labels_at(pending.index.to_series(), level, direction).dropna()
@@ -71,6 +79,19 @@ def generalise(counts: pd.Series, min_count: int, direction: str = "start") -> d
     return out
 
 
+def _levels(values: pd.Index, direction: str) -> Iterable[int]:
+    """The levels of generality to try, most specific first."""
+    if direction == "end":
+        return EMAIL_LEVELS
+    longest = int((values.str.count(r"\S+") if direction == "words" else values.str.len()).max())
+    return range(longest - 1, 0, -1)
+
+
+def _named(words: list[str], keep: int) -> str:
+    """A name's first ``keep`` words and the mask for the rest."""
+    return " ".join(words[:keep]) + " " + MASK
+
+
 def generalised_label(value: str, labels: set[str], direction: str = "start") -> str | None:
     """The most specific label of ``value`` among ``labels`` (those learned at fit), if any;
     the labels are those of ``_labels_at``, one value at a time."""
@@ -78,6 +99,9 @@ def generalised_label(value: str, labels: set[str], direction: str = "start") ->
         domain = value.rsplit("@", 1)[1] if "@" in value else ""
         tld = domain.rsplit(".", 1)[1] if "." in domain else ""
         candidates = [MASK * 3 + "@" + domain if domain else "", MASK * 3 + "@" + MASK * 3 + "." + tld if tld else ""]
+    elif direction == "words":
+        words = value.split()
+        candidates = [_named(words, keep) for keep in range(len(words) - 1, 0, -1)]
     else:
         candidates = [masked(value, keep) for keep in range(len(value) - 1, 0, -1)]
     return next((label for label in candidates if label and label in labels), None)
@@ -85,11 +109,13 @@ def generalised_label(value: str, labels: set[str], direction: str = "start") ->
 
 def _labels_at(codes: pd.Series, level: int, direction: str) -> pd.Series:
     """Each code's label at one level of generality (NaN: none). Codes: ``level`` characters
-    kept. E-mail addresses: 0 = the domain, 1 = the top-level domain."""
+    kept; names: ``level`` words kept. E-mail addresses: 0 = the domain, 1 = the top-level domain."""
     if direction == "end":
         domain = codes.str.extract(r"@([^@]+)$")[0]
         if level == 0:
             return MASK * 3 + "@" + domain
         return MASK * 3 + "@" + MASK * 3 + "." + domain.str.extract(r"\.([^.]+)$")[0]
+    if direction == "words":
+        return codes.str.split().map(lambda words: _named(words, level) if len(words) > level else np.nan)
     masked_tail = codes.str[level:].str.replace(_MASKED, MASK, regex=True)
     return (codes.str[:level] + masked_tail).where(codes.str.len() > level)

@@ -57,8 +57,9 @@ def mixed_frame(n: int = 1500, seed: int = 0) -> pd.DataFrame:
 
 
 def _name(i: int) -> str:
-    """A person's name (letters only: values with digits would be codes, generalised by prefix)."""
-    return "person " + "abcdefghij"[i // 10] + "abcdefghij"[i % 10]
+    """A person's name as one word of letters: digits would make it a code (generalised by its
+    prefix) and a second word a name of words (generalised by its first)."""
+    return "person" + "abcdefghij"[i // 10] + "abcdefghij"[i % 10]
 
 
 def sampled_after_save_and_load(syn: Synthesizer, rows: int, folder: Path) -> pd.DataFrame:

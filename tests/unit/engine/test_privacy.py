@@ -230,7 +230,14 @@ def test_generalisation_falls_back_to_shorter_prefixes_and_can_be_switched_off()
     assert generalise(counts, 5) == shared  # 99999 shares no prefix with 5 rows: it stays rare
     assert code_direction(["E11.9", "E11.65", "I10"]) == "start"
     assert code_direction(["ann.lee@web.de", "bo@gmail.com"]) == "end"
-    assert code_direction(["ford pinto", "ford torino", "amc 5"]) is None
+    assert code_direction(["ford pinto", "ford torino", "amc 5"]) == "words"
+    assert code_direction(["ford", "amc", "ford pinto"]) is None  # single words
+    assert code_direction(["the car ran fine until the gearbox went on the motorway"] * 3) is None  # prose
+    names = pd.Series(
+        {"ford gran torino": 3, "ford gran torino sw": 2, "ford pinto": 2, "ford f250": 1, "amc gremlin": 4}
+    )
+    assert generalise(names, 5, "words") == {"ford gran torino": "ford gran *", "ford gran torino sw": "ford gran *"}
+    # all words but the last, then fewer: the other fords (3 rows) and amc (4) share no label held by 5
     emails = pd.Series(
         {"ann.lee1@gmail.com": 3, "bo.kim2@gmail.com": 2, "cy@web.de": 4, "dee@mail.de": 1, "e@x.org": 1}
     )
@@ -244,6 +251,29 @@ def test_generalisation_falls_back_to_shorter_prefixes_and_can_be_switched_off()
     off = Synthesizer(seed=0, max_epochs=2, generalise_rare_codes=False).fit(data)
     assert off.describe()["columns"]["zip"]["protection"]["rare_codes_generalised"] is None
     assert not off.sample(500)["zip"].str.contains("*", regex=False).any()
+
+
+def test_rare_names_keep_the_leading_words_enough_rows_share() -> None:
+    """Car models held by a few rows each come back as their make (``ford *``), not all as the
+    rare token: the make and what goes with it stay, the model does not."""
+    rng = np.random.default_rng(4)
+    makes = {"ford": "USA", "chevrolet": "USA", "toyota": "Japan", "datsun": "Japan", "fiat": "Europe"}
+    n = 1200
+    make = rng.choice(list(makes), n)
+    words = ["".join(rng.choice(list("aeioubdgklmnprst"), 6)) for _ in range(300)]
+    model = [f"{m} {w}{t}" for m, w, t in zip(make, rng.choice(words, n), rng.choice(["", " custom"], n), strict=True)]
+    data = pd.DataFrame({"name": model, "origin": [makes[m] for m in make], "mpg": rng.normal(25, 5, n)})
+    counts = data["name"].value_counts()
+    assert (counts >= 5).sum() == 0, "fixture: every model is rare"
+    syn = Synthesizer(seed=0, max_epochs=30).fit(data)
+    out = syn.sample(n)
+    assert not out["name"].isin(data["name"]).any()
+    assert out["name"].str.fullmatch(r"[a-z]+ \*").mean() > 0.95
+    shown_make = out["name"].str.split().str[0]
+    assert (shown_make.map(makes) == out["origin"]).mean() > 0.9  # the make's origin goes with it
+    for label in out["name"].unique():
+        assert data["name"].str.startswith(label[:-1]).sum() >= 5, label
+    assert "leading words" in syn.describe()["columns"]["name"]["encoding"]
 
 
 def test_rare_email_addresses_keep_their_domain() -> None:
@@ -411,7 +441,7 @@ def test_a_categorical_dtype_lists_no_rare_name_and_keeps_its_null_rate(tmp_path
     every rare name, and rare rows came back as null (here 20% nulls from none)."""
     rng = np.random.default_rng(0)
     n = 2000
-    letters = [f"person {string.ascii_lowercase[i // 26 % 26]}{string.ascii_lowercase[i % 26]}" for i in range(n)]
+    letters = [f"person{string.ascii_lowercase[i // 26 % 26]}{string.ascii_lowercase[i % 26]}" for i in range(n)]
     names = np.where(rng.random(n) < 0.2, letters, rng.choice(["a", "b", "c"], n))  # no digits: not codes
     dtype = pd.CategoricalDtype([*sorted(set(names)), "never held"])
     data = pd.DataFrame({"name": pd.Series(names, dtype=dtype), "x": rng.normal(size=n)})
@@ -419,7 +449,7 @@ def test_a_categorical_dtype_lists_no_rare_name_and_keeps_its_null_rate(tmp_path
     out = sampled_after_save_and_load(syn, n, tmp_path)["name"]
     assert list(out.dtype.categories) == ["a", "b", "c", "never held", "_RARE_"]
     assert out.notna().all() and out.eq("_RARE_").mean() == pytest.approx(0.2, abs=0.04)
-    assert "person " not in (tmp_path / "model.json").read_text()
+    assert "person" not in (tmp_path / "model.json").read_text()
 
 
 def _one_to_four_orders() -> pd.DataFrame:
