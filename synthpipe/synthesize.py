@@ -153,7 +153,7 @@ def _stream_split(uri: str, workspace: Workspace, fraction: float, seed: int, co
     """
     options, schema = workspace.store.storage_options, _staged_schema(uri, workspace)
     hashes = _row_hashes_of(uri, options, schema)
-    keys = _entity_keys(uri, options, schema, config)
+    keys = _entity_keys(uri, options, schema, config, hashes.size)
     in_holdout = holdout_mask(hashes, fraction=fraction, seed=seed, keys=keys)
     rows, train_hashes = hashes.size, hashes[~in_holdout]
     del hashes  # the two masks are all the routing needs: 8 bytes a row less while it runs
@@ -198,32 +198,50 @@ def _row_hashes_of(uri: str, options: dict[str, Any], schema: pa.Schema | None) 
     return hashes
 
 
-KEY_PROBE_ROWS = 200_000  # rows whose keys are looked at before a whole key column is read
+KEY_PROBE_ROWS = 200_000  # about this many rows' keys are looked at before a whole key column is read
 
 
-def _entity_keys(uri: str, options: dict[str, Any], schema: pa.Schema | None, config: EngineConfig) -> pd.Series | None:
+def _entity_keys(
+    uri: str, options: dict[str, Any], schema: pa.Schema | None, config: EngineConfig, rows: int
+) -> pd.Series | None:
     """The key column when one names entities (a user's sessions): the split holds out whole
-    entities and the engine learns their sizes. The first rows' keys decide whether the whole
-    column is read: proving 10M unique ids unique took 13 s and 1.2 GB at the scale benchmark."""
-    probe = _key_columns(uri, options, schema, KEY_PROBE_ROWS)
-    if probe is None or entity_keys(probe, config) is None:
+    entities and the engine learns their sizes. Past KEY_PROBE_ROWS rows a sample of the keys
+    decides whether a whole column is read (proving 10M unique ids unique took 13 s and 1.2 GB at
+    the scale benchmark): the values whose hash falls in a share of about KEY_PROBE_ROWS rows, so
+    a sampled user comes with all their rows and the choice does not depend on the row order."""
+    if rows > KEY_PROBE_ROWS and not any(
+        entity_keys(probe, config) is not None for probe in _key_probes(uri, options, schema, rows)
+    ):
         return None
-    whole = probe if probe.num_rows < KEY_PROBE_ROWS else _key_columns(uri, options, schema, None)
+    whole = _key_columns(uri, options, schema)
     return None if whole is None else entity_keys(whole, config)
 
 
-def _key_columns(uri: str, options: dict[str, Any], schema: pa.Schema | None, limit: int | None) -> pa.Table | None:
-    """The columns named like keys, of the first ``limit`` rows (all rows: None); None if none is."""
+def _key_probes(uri: str, options: dict[str, Any], schema: pa.Schema | None, rows: int) -> list[pa.Table]:
+    """Per column named like a key, the values whose hash falls in the sampled share."""
+    cut = np.uint64(min(2**64 - 1, 2**64 * KEY_PROBE_ROWS // max(rows, 1)))
+    kept: dict[str, list[pa.Array]] = {}
+    with open_batches(uri, storage_options=options, schema=schema) as (table_schema, batches):
+        for batch in batches:
+            for name in filter(names_a_key, table_schema.names):
+                column = batch.column(name)
+                kept.setdefault(name, []).append(column.filter(pa.array(_value_hashes(column) <= cut)))
+    return [
+        pa.Table.from_arrays([pa.chunked_array(parts, parts[0].type)], names=[name]) for name, parts in kept.items()
+    ]
+
+
+def _value_hashes(column: pa.Array) -> np.ndarray:
+    return row_hashes(pd.DataFrame({"value": column.to_pandas()}))
+
+
+def _key_columns(uri: str, options: dict[str, Any], schema: pa.Schema | None) -> pa.Table | None:
+    """The columns named like keys, whole; None if none is."""
     with open_batches(uri, storage_options=options, schema=schema) as (table_schema, batches):
         names = [name for name in table_schema.names if names_a_key(name)]
         if not names:
             return None
-        kept, rows = [], 0
-        for batch in batches:
-            kept.append(batch.select(names))
-            rows += batch.num_rows
-            if limit is not None and rows >= limit:
-                break
+        kept = [batch.select(names) for batch in batches]
         return pa.Table.from_batches(kept, pa.schema(map(table_schema.field, names)))
 
 

@@ -6,6 +6,7 @@ the engine's own sampling give, however the table is cut into batches.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from synthpipe import writers
-from synthpipe.engine import Synthesizer
+from synthpipe.engine import EngineConfig, Synthesizer
 from synthpipe.row_order import row_hashes
 from synthpipe.synthesize import holdout_mask, train
 from synthpipe.writers import read_table
@@ -137,3 +138,21 @@ def test_entities_are_held_out_whole_and_keep_their_sizes(tmp_path: Path) -> Non
     real = got_train.groupby("user_id").size().median()
     assert out.groupby("user_id").size().median() == pytest.approx(real, rel=0.3)
     assert (out.groupby("user_id")["age"].nunique() == 1).all()
+
+
+def test_users_are_found_by_a_sample_of_their_keys_in_any_row_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past KEY_PROBE_ROWS rows a sample of the key values decides whether the whole key column is
+    read. It was the first rows: 300 one-off users first hid 400 users of 5 rows each behind them,
+    and a shuffled copy of the same rows could decide otherwise."""
+    stage_module = sys.modules["synthpipe.synthesize"]
+    monkeypatch.setattr(stage_module, "KEY_PROBE_ROWS", 200)
+    monkeypatch.setattr(writers, "STREAM_BATCH_ROWS", 50)
+    user = np.r_[np.arange(300), np.repeat(np.arange(300, 700), 5)]
+    table = pa.table({"user_id": user, "x": np.random.default_rng(0).normal(size=user.size)})
+    shuffled = table.take(pa.array(np.random.default_rng(1).permutation(table.num_rows)))
+    for name, rows in (("first", table), ("shuffled", shuffled)):
+        path = stage(rows, tmp_path / name, "parquet")
+        keys = stage_module._entity_keys(path, {}, None, EngineConfig(), rows.num_rows)
+        assert keys is not None and keys.name == "user_id", name
