@@ -10,6 +10,7 @@ stage of its own so Airflow can fan generation out over shards; ``synthesize`` c
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -221,14 +222,11 @@ def _key_probes(uri: str, options: dict[str, Any], schema: pa.Schema | None, row
     """Per column named like a key, the values whose hash falls in the sampled share."""
     cut = np.uint64(min(2**64 - 1, 2**64 * KEY_PROBE_ROWS // max(rows, 1)))
     kept: dict[str, list[pa.Array]] = {}
-    with open_batches(uri, storage_options=options, schema=schema) as (table_schema, batches):
+    with _key_batches(uri, options, schema) as (_, batches):
         for batch in batches:
-            for name in filter(names_a_key, table_schema.names):
-                column = batch.column(name)
+            for name, column in zip(batch.schema.names, batch.columns, strict=True):
                 kept.setdefault(name, []).append(column.filter(pa.array(_value_hashes(column) <= cut)))
-    return [
-        pa.Table.from_arrays([pa.chunked_array(parts, parts[0].type)], names=[name]) for name, parts in kept.items()
-    ]
+    return [pa.table({name: pa.chunked_array(parts, parts[0].type)}) for name, parts in kept.items()]
 
 
 def _value_hashes(column: pa.Array) -> np.ndarray:
@@ -237,12 +235,22 @@ def _value_hashes(column: pa.Array) -> np.ndarray:
 
 def _key_columns(uri: str, options: dict[str, Any], schema: pa.Schema | None) -> pa.Table | None:
     """The columns named like keys, whole; None if none is."""
-    with open_batches(uri, storage_options=options, schema=schema) as (table_schema, batches):
+    with _key_batches(uri, options, schema) as (key_schema, batches):
+        return pa.Table.from_batches(list(batches), key_schema) if key_schema.names else None
+
+
+@contextlib.contextmanager
+def _key_batches(
+    uri: str, options: dict[str, Any], schema: pa.Schema | None
+) -> Iterator[tuple[pa.Schema, Iterator[pa.RecordBatch]]]:
+    """The batches of the columns named like keys only (none: no batches)."""
+    with open_batches(uri, storage_options=options, schema=schema) as (table_schema, _):
         names = [name for name in table_schema.names if names_a_key(name)]
-        if not names:
-            return None
-        kept = [batch.select(names) for batch in batches]
-        return pa.Table.from_batches(kept, pa.schema(map(table_schema.field, names)))
+    if not names:
+        yield pa.schema([]), iter(())
+        return
+    with open_batches(uri, storage_options=options, schema=schema, columns=names) as opened:
+        yield opened
 
 
 def _route(

@@ -153,6 +153,7 @@ def test_users_are_found_by_a_sample_of_their_keys_in_any_row_order(
     table = pa.table({"user_id": user, "x": np.random.default_rng(0).normal(size=user.size)})
     shuffled = table.take(pa.array(np.random.default_rng(1).permutation(table.num_rows)))
     for name, rows in (("first", table), ("shuffled", shuffled)):
-        path = stage(rows, tmp_path / name, "parquet")
-        keys = stage_module._entity_keys(path, {}, None, EngineConfig(), rows.num_rows)
-        assert keys is not None and keys.name == "user_id", name
+        for fmt in ("parquet", "csv"):
+            path = stage(rows, tmp_path / name, fmt)
+            keys = stage_module._entity_keys(path, {}, None, EngineConfig(), rows.num_rows)
+            assert keys is not None and keys.name == "user_id", (name, fmt)
