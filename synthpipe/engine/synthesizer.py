@@ -712,7 +712,8 @@ def _may_key_entities(column: pa.ChunkedArray) -> bool:
 
 def training_sample(rows: int, limit: int, seed: int) -> np.ndarray | None:
     """The sorted row positions ``fit`` trains on when there are more than ``limit`` rows (else
-    None: all of them). Public so a caller that streams a large table keeps exactly these rows."""
+    None: all of them). The pipeline draws its own sample by the rows' values (synthpipe.row_order)
+    and hands ``fit`` no more than ``limit`` rows."""
     if rows <= limit:
         return None
     return np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False))

@@ -1,7 +1,7 @@
 """The train stage splits the staged table batch by batch and fits on a bounded sample.
 
-Streaming must not change results: the files and the model are the ones a whole-table split and
-the engine's own sampling give, however the table is cut into batches.
+Neither streaming nor the order rows arrive in may change results: the files and the model are
+the same however the table is cut into batches and whatever order its rows come in.
 """
 
 from __future__ import annotations
