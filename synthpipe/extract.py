@@ -124,7 +124,8 @@ def _orders_its_rows(sql: str) -> bool:
 
 
 def _repeats(column: pa.Array) -> bool:
-    return bool(pc.count_distinct(column).as_py() < len(column))
+    """Some value held by two rows or more (nulls are no value: an optional key may miss often)."""
+    return bool(pc.count_distinct(column).as_py() < len(column) - column.null_count)
 
 
 def read_query(query: str | Path) -> str:

@@ -177,6 +177,7 @@ def test_duckdb_timetz_keeps_its_offset_as_text(tmp_path: Path) -> None:
         ("SELECT user_id, action FROM sessions", True),
         ("SELECT user_id, action FROM sessions ORDER BY user_id, secs_elapsed", False),
         ("SELECT * FROM users", False),  # no key repeats: rows in any order give the same run
+        ("SELECT CASE WHEN gender = 'FEMALE' THEN id END AS manager_id, gender FROM users", False),  # nulls: no key
         ("SELECT user_id, row_number() OVER (PARTITION BY user_id ORDER BY secs_elapsed) AS n FROM sessions", True),
         ("SELECT * FROM (SELECT user_id FROM sessions ORDER BY user_id) AS s", True),  # a sub-query's order is not kept
         ("SELECT 'order by' AS s, user_id FROM sessions -- ORDER BY user_id", True),  # text and comments
