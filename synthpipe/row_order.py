@@ -47,6 +47,11 @@ def row_hashes(frame: pd.DataFrame) -> np.ndarray:
         return pd.util.hash_pandas_object(pd.DataFrame(hashable), index=False).to_numpy(dtype=np.uint64)
 
 
+def value_hashes(values: pd.Series) -> np.ndarray:
+    """``row_hashes`` of one column's values (a key's values, its distinct values)."""
+    return row_hashes(pd.DataFrame({"value": values}))
+
+
 def _hashable(column: pd.Series) -> pd.Series:
     try:
         pd.util.hash_pandas_object(column, index=False)

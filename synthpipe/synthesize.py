@@ -37,7 +37,15 @@ from synthpipe.privacy import (
 )
 from synthpipe.report import Gates, with_gates
 from synthpipe.report import evaluate as evaluate_report
-from synthpipe.row_order import Purpose, in_content_order, lowest, row_hashes, seeded_order, value_order
+from synthpipe.row_order import (
+    Purpose,
+    in_content_order,
+    lowest,
+    row_hashes,
+    seeded_order,
+    value_hashes,
+    value_order,
+)
 from synthpipe.stores import Store
 from synthpipe.workspace import Workspace, as_store
 from synthpipe.writers import (
@@ -225,12 +233,8 @@ def _key_probes(uri: str, options: dict[str, Any], schema: pa.Schema | None, row
     with _key_batches(uri, options, schema) as (_, batches):
         for batch in batches:
             for name, column in zip(batch.schema.names, batch.columns, strict=True):
-                kept.setdefault(name, []).append(column.filter(pa.array(_value_hashes(column) <= cut)))
+                kept.setdefault(name, []).append(column.filter(pa.array(value_hashes(column.to_pandas()) <= cut)))
     return [pa.table({name: pa.chunked_array(parts, parts[0].type)}) for name, parts in kept.items()]
-
-
-def _value_hashes(column: pa.Array) -> np.ndarray:
-    return row_hashes(pd.DataFrame({"value": column.to_pandas()}))
 
 
 def _key_columns(uri: str, options: dict[str, Any], schema: pa.Schema | None) -> pa.Table | None:
@@ -418,7 +422,7 @@ def holdout_mask(hashes: np.ndarray, *, fraction: float, seed: int, keys: pd.Ser
     codes, unit_hashes = np.arange(rows), hashes
     if keys is not None:
         codes, uniques = pd.factorize(keys)
-        unit_hashes = row_hashes(pd.Series(uniques, dtype=keys.dtype).to_frame())
+        unit_hashes = value_hashes(pd.Series(uniques, dtype=keys.dtype))
     held = lowest(unit_hashes, max(1, round(unit_hashes.size * fraction)), seed, Purpose.HOLDOUT)
     return held[codes]
 
