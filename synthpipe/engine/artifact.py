@@ -36,8 +36,9 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 4  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences
-READABLE = (1, 2, 3, 4)
+VERSION = 5  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+# 5: numeric codecs may keep frequent exact values (``atoms``)
+READABLE = (1, 2, 3, 4, 5)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 

@@ -23,6 +23,11 @@ rare values beyond the outermost frequent ones (when at least ``clip_min_count``
 the same way as a tail, on the column's grid (bookings of 9-11 beyond a frequent 8 come back spread
 over 9, 10, 11..., not all as 8).
 
+A value held by ``rare_category_min_count`` rows or more (a match day, a whole carat, a round
+budget) keeps its own span of its bin's quantile function and a draw inside that span is the value
+itself: the knots alone smooth any value holding less than a knot's share of its bin into values
+next to it. Rarer values stay interpolated: none comes back because a row holds it.
+
 Timestamps whose clock times are a few frequent ones (kick-offs, shift starts) keep the drawn day
 and take one of those clock times, drawn by their real shares. Dates and timestamps with a weekly
 rhythm (matches on Saturdays, sales on weekdays) keep it: inside a bin that spans weeks a drawn day
@@ -75,6 +80,7 @@ class NumericParams:
     day_time_shares: list[float] = field(default_factory=list)
     weekday_shares: list[list[float]] = field(default_factory=list)  # per bin, Monday..Sunday (zeros: left as drawn)
     calendar: list[int] = field(default_factory=list)  # [0 first / 1 last day, months apart, month offset]
+    atoms: list[list[float]] = field(default_factory=list)  # [bin, from, to, value]: a frequent exact value's span
 
 
 class NumericCodec(Codec):
@@ -90,6 +96,9 @@ class NumericCodec(Codec):
         self._values = np.asarray(p.values, dtype="float64")
         self._value_step = _grid_step(self._values)
         self._weekday_shares = np.asarray(p.weekday_shares, dtype="float64").reshape(-1, 7)
+        atoms = np.asarray(p.atoms, dtype="float64").reshape(-1, 4)
+        self._atom_starts, self._atom_ends = atoms[:, 0] + atoms[:, 1], atoms[:, 0] + atoms[:, 2]
+        self._atom_values = atoms[:, 3]
         self._specials = [np.nan] * p.has_null + [-np.inf] * p.has_neginf + [np.inf] * p.has_posinf
         self._offset = len(self._specials)
 
@@ -128,11 +137,13 @@ class NumericCodec(Codec):
         if not discrete and clipped.size:
             masses = _masses(finite, clipped, apart)
             p.edges, p.knots = _bins(clipped, _bin_count(clipped.size, cfg), cfg.within_bin_points, masses)
+            p.atoms = _atoms(finite, clipped, p.edges, cfg.rare_category_min_count)
+            drawn = (finite != clipped) | ~np.isin(finite, [a[3] for a in p.atoms])  # rows no atom gives back
             p.tail_shares = _tail_shares(finite, clip, p.edges)
             p.fine = cfg.fine_positions if clipped.size >= FINE_MIN_ROWS_PER_BIN * len(p.knots) else 0
-            p.day_times, p.day_time_shares = _day_times(finite, _per_day(storage, grain), cfg.clip_min_count)
+            p.day_times, p.day_time_shares = _day_times(finite[drawn], _per_day(storage, grain), cfg.clip_min_count)
             if not p.calendar:
-                p.weekday_shares = _weekday_shares(clipped, p.edges, p.knots, per_day)
+                p.weekday_shares = _weekday_shares(clipped, p.edges, p.knots, per_day, drawn)
         elif discrete:
             p.tail_shares = _discrete_tail_shares(finite, discrete, cfg.clip_min_count)
         return cls(storage, p)
@@ -239,6 +250,7 @@ class NumericCodec(Codec):
         for i, special in enumerate(self._specials):
             out[tokens == i] = special
         idx = tokens[body] - self._offset
+        u = None
         if self.p.values:
             out[body] = self._values[idx]
             if any(self.p.tail_shares):
@@ -252,6 +264,8 @@ class NumericCodec(Codec):
                 out[body] = self._on_real_weekdays(out[body], idx, rng)
         if self.p.day_times:
             out[body] = self._on_real_times_of_day(out[body], rng)
+        if u is not None:
+            out[body] = self._on_atoms(idx, u, out[body])
         out[body] = self._on_calendar(out[body])
         if self.p.decimals is not None:
             out[body] = np.round(out[body], self.p.decimals)
@@ -303,7 +317,8 @@ class NumericCodec(Codec):
         elif len(self.p.knots):
             u = (np.arange(points) + 0.5) / points
             for b in range(len(self.p.knots)):
-                out[self._offset + b] = self._inside_bins(np.full(points, b), u).mean()
+                idx = np.full(points, b)
+                out[self._offset + b] = self._on_atoms(idx, u, self._inside_bins(idx, u)).mean()
         return out
 
     def _inside_bins(self, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -317,6 +332,22 @@ class NumericCodec(Codec):
         left = self._knots[idx, lo]
         out = left + frac * (self._knots[idx, lo + 1] - left)
         return self._tails(out, idx, u)
+
+    def _on_atoms(self, idx: np.ndarray, u: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+        """A draw that falls on a frequent exact value's span of its bin's quantile function
+        becomes that value; other draws stay as drawn.
+
+        Why: 16 knots a bin smooth over any value holding less than 1/16 of its bin, so match days
+        (9 matches each, 1,506 of them) came back as days without a match, whole-carat stones as
+        1.03 carats. A value held by ``rare_category_min_count`` rows is no one's (the rule that
+        keeps a category); rarer values are interpolated as before.
+        """
+        if not self._atom_values.size:
+            return drawn
+        key = idx + u
+        j = np.maximum(np.searchsorted(self._atom_starts, key, side="right") - 1, 0)
+        hit = (key >= self._atom_starts[j]) & (key < self._atom_ends[j])
+        return np.where(hit, self._atom_values[j], drawn)
 
     def _tails(self, out: np.ndarray, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Redraw the clipped share of the outer bins from a truncated exponential tail.
@@ -388,6 +419,8 @@ class NumericCodec(Codec):
                 info["encoding"] += ", weekdays by each bin's real shares"
             if self.p.day_times:
                 info["encoding"] += f", clock times from the {len(self.p.day_times)} frequent real ones"
+            if self.p.atoms:
+                info["encoding"] += f", {len(self.p.atoms)} values held by many rows kept exact"
         if self.p.calendar:
             anchor, months, _ = self.p.calendar
             period = {1: "month", 3: "quarter", 12: "year"}.get(months, f"{months}-month period")
@@ -486,9 +519,10 @@ def _weekday(values: np.ndarray, per_day: int) -> np.ndarray:
 
 
 def _weekday_shares(
-    clipped: np.ndarray, edges: list[float], knots: list[list[float]], per_day: int
+    clipped: np.ndarray, edges: list[float], knots: list[list[float]], per_day: int, drawn: np.ndarray
 ) -> list[list[float]]:
-    """Per bin, the real weekday shares (Monday..Sunday), when the column has a weekly rhythm.
+    """Per bin, the real weekday shares (Monday..Sunday) of the ``drawn`` rows (those no
+    frequent exact value gives back), when the column has a weekly rhythm.
 
     Only bins spanning at least a week get shares: narrower bins already put days where the
     real ones are. An even week (or one that only looks uneven because there are few rows, the
@@ -499,17 +533,20 @@ def _weekday_shares(
     if per_day == 0 or clipped.size == 0:
         return []
     uniq, counts = np.unique(clipped, return_counts=True)
-    clipped = clipped[~np.isin(clipped, uniq[counts > POINT_MASS_SHARE * clipped.size])]
+    kept = ~np.isin(clipped, uniq[counts > POINT_MASS_SHARE * clipped.size])
+    clipped, drawn = clipped[kept], drawn[kept]
     if clipped.size == 0:
         return []
     weekday = _weekday(clipped, per_day)
     overall = np.bincount(weekday, minlength=7) / weekday.size
     if 0.5 * np.abs(overall - 1 / 7).sum() < max(WEEKDAY_MIN_DEPARTURE, 3 / math.sqrt(weekday.size)):
         return []
+    if drawn.any():
+        overall = np.bincount(weekday[drawn], minlength=7) / drawn.sum()
     token = np.searchsorted(np.asarray(edges, dtype="float64"), clipped, side="right")
     out = []
     for b, bin_knots in enumerate(knots):
-        counts = np.bincount(weekday[token == b], minlength=7)
+        counts = np.bincount(weekday[(token == b) & drawn], minlength=7)
         if bin_knots[-1] - bin_knots[0] < 7 * per_day:
             out.append([0.0] * 7)
             continue
@@ -620,6 +657,24 @@ def _bins(
             inside = edges[b : b + 1]
         knots.append([float(v) for v in np.quantile(inside, grid)])
     return [float(e) for e in edges[1:-1]], knots
+
+
+def _atoms(finite: np.ndarray, clipped: np.ndarray, inner: list[float], min_count: int) -> list[list[float]]:
+    """Each exact value held by ``min_count`` real rows: its bin and the span of that bin's
+    quantile function its rows take (rows clipped onto a clip point are the tail's, not its)."""
+    token = np.searchsorted(np.asarray(inner, dtype="float64"), clipped, side="right")
+    bin_start = np.searchsorted(token, np.arange(len(inner) + 1), side="left")
+    bin_rows = np.diff(np.append(bin_start, clipped.size))
+    real = finite == clipped
+    run = np.flatnonzero(np.r_[True, clipped[1:] != clipped[:-1]])
+    held = np.add.reduceat(real.astype(np.int64), run)
+    first_real = run + np.add.reduceat((finite < clipped).astype(np.int64), run)  # the low tail comes first
+    out = []
+    for r in np.flatnonzero(held >= min_count):
+        b = int(token[run[r]])
+        lo = (first_real[r] - bin_start[b]) / bin_rows[b]
+        out.append([float(b), float(lo), float(lo + held[r] / bin_rows[b]), float(clipped[run[r]])])
+    return out
 
 
 def _tail_means(finite: np.ndarray, clip: list[float]) -> list[float]:

@@ -394,3 +394,18 @@ def test_a_product_that_holds_only_where_a_factor_is_not_zero_is_not_a_formula()
     syn = Synthesizer(seed=0, max_epochs=5).fit(data)
     assert not [c for c in syn.describe()["constraints"] if "==" in c]
     assert (syn.sample(4000)["sympathy"] > 0).mean() == pytest.approx((sympathy > 0).mean(), abs=0.03)
+
+
+def test_values_that_many_rows_share_come_back_exactly() -> None:
+    """400 match days of 8 matches each among 2,000 one-off dates: a bin spans ~90 days, and its
+    16 knots smoothed the match days into days without a match. A value held by 5+ rows is
+    emitted as itself (as a category would be); rarer values stay interpolated."""
+    rng = np.random.default_rng(4)
+    match_days = pd.Timestamp("2000-01-01") + pd.to_timedelta(np.sort(rng.choice(7000, 400, replace=False)), "D")
+    one_offs = pd.Timestamp("2000-01-01") + pd.to_timedelta(rng.integers(0, 7000, 2000), "D")
+    days = pd.Series(np.concatenate([np.repeat(match_days.values, 8), one_offs.values])).sample(frac=1, random_state=0)
+    data = pd.DataFrame({"day": days.values, "goals": rng.poisson(2.5, len(days))})
+    out = Synthesizer(seed=0, max_epochs=10).fit(data).sample(len(data))
+    real_share = data["day"].isin(match_days).mean()
+    assert out["day"].isin(match_days).mean() == pytest.approx(real_share, abs=0.05)
+    assert out["day"].dtype == data["day"].dtype
