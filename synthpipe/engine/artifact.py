@@ -29,6 +29,7 @@ from synthpipe.engine.formulas import Formula
 from synthpipe.engine.frames import schema_from_text, schema_text
 from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.engine.spans import Span
+from synthpipe.engine.unequal import Unequal
 from synthpipe.errors import ArtifactError, StoreError
 from synthpipe.stores import Store
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
 FORMAT = "synthpipe-model"
 VERSION = 5  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
-# 5: numeric codecs may keep frequent exact values (``atoms``)
+# 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``)
 READABLE = (1, 2, 3, 4, 5)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -55,6 +56,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "relations": [r.to_json() for r in syn._relations],
         "sums": [s.to_json() for s in syn._sums],
         "dependencies": [d.to_json() for d in syn._dependencies],
+        "unequal": [u.to_json() for u in syn._unequal],
         "spans": [s.to_json() for s in syn._spans],
         "formulas": [f.to_json() for f in syn._formulas],
         "training": syn._training,
@@ -80,6 +82,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._relations = [constraints.Relation(str(a), str(b), bool(e)) for a, b, e in body["relations"]]
         syn._sums = [constraints.Sum.from_json(item) for item in body.get("sums", [])]
         syn._dependencies = [Dependency.from_json(item) for item in body.get("dependencies", [])]
+        syn._unequal = [Unequal.from_json(item) for item in body.get("unequal", [])]
         syn._spans = [Span.from_json(item) for item in body.get("spans", [])]
         syn._formulas = [Formula.from_json(item) for item in body.get("formulas", [])]
         syn._training = dict(body["training"])
@@ -186,6 +189,7 @@ def _check_consistency(syn: Synthesizer) -> None:
         raise ArtifactError("a saved formula names a column the model does not decode as a number")
     _check_anchors(syn._codecs)
     _check_dependencies(syn)
+    _check_unequal(syn)
     _check_entities(syn)
 
 
@@ -215,6 +219,19 @@ def _check_dependencies(syn: Synthesizer) -> None:
             raise ArtifactError(f"dependency {dep} names a column the model does not learn")
         if len(dep.mapping) != determinant.n_tokens or not all(-1 <= t < dependent.n_tokens for t in dep.mapping):
             raise ArtifactError(f"dependency {dep} maps tokens the columns do not have")
+
+
+def _check_unequal(syn: Synthesizer) -> None:
+    """An unequal pair maps each of its first column's tokens to one of the second's (or -1),
+    and the first is drawn before the second (sampling rules the second's token out)."""
+    order = {syn._codecs[i].storage.name: k for k, i in enumerate(syn._learned)}
+    for pair in syn._unequal:
+        first, second = order.get(pair.first), order.get(pair.second)
+        if first is None or second is None or first >= second:
+            raise ArtifactError(f"unequal pair {pair} names columns the model does not draw in that order")
+        n_first, n_second = syn._codecs[syn._learned[first]].n_tokens, syn._codecs[syn._learned[second]].n_tokens
+        if len(pair.mapping) != n_first or not all(-1 <= t < n_second for t in pair.mapping):
+            raise ArtifactError(f"unequal pair {pair} maps tokens the columns do not have")
 
 
 def _check_anchors(codecs: list[Codec]) -> None:

@@ -14,6 +14,7 @@ runs at hundreds of thousands of rows per second on a laptop core.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -247,13 +248,23 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 SAMPLE_BATCH = 1024  # rows per inner step: keeps the working set in CPU cache
 
 
+Exclusion = tuple[int, int, np.ndarray]  # (earlier column, later column, earlier token -> later token it rules out)
+
+
 def sample_tokens(
-    net: Network, n: int, rng: np.random.Generator, *, given: np.ndarray | None = None, columns: int | None = None
+    net: Network,
+    n: int,
+    rng: np.random.Generator,
+    *,
+    given: np.ndarray | None = None,
+    columns: int | None = None,
+    exclude: Sequence[Exclusion] = (),
 ) -> np.ndarray:
     """Draw ``n`` rows of tokens column by column; deterministic for a given ``rng`` state.
 
     ``given`` (n, p): tokens of the first p columns, taken as drawn (an entity's own columns,
-    shared by its rows); ``columns``: draw only the first this many columns.
+    shared by its rows); ``columns``: draw only the first this many columns; ``exclude``: a
+    later column is never drawn as the token an earlier one rules out (unequal.py).
     Runs in fixed inner batches with single-threaded BLAS: on small matrices, thread
     hand-offs cost more than the arithmetic (20x slower on a busy 2-core box).
     """
@@ -264,7 +275,7 @@ def sample_tokens(
         for start in range(0, n, SAMPLE_BATCH):
             size = min(SAMPLE_BATCH, n - start)
             fixed = None if given is None else given[start : start + size]
-            out[start : start + size] = _sample_batch(net, tables, rng.random((size, width)), fixed)
+            out[start : start + size] = _sample_batch(net, tables, rng.random((size, width)), fixed, exclude)
     return out
 
 
@@ -275,7 +286,11 @@ def head_tables(net: Network) -> list[np.ndarray]:
 
 
 def _sample_batch(
-    net: Network, tables: list[np.ndarray], uniforms: np.ndarray, fixed: np.ndarray | None = None
+    net: Network,
+    tables: list[np.ndarray],
+    uniforms: np.ndarray,
+    fixed: np.ndarray | None = None,
+    exclude: Sequence[Exclusion] = (),
 ) -> np.ndarray:
     offsets, h = net.offsets, net.hidden
     size, d = uniforms.shape
@@ -292,9 +307,22 @@ def _sample_batch(
         np.maximum(z, 0.0, out=z)
         cols = slice(offsets[j], offsets[j + 1])
         probs = softmax(z @ net.W2[:, cols] + net.b2[cols])
+        for earlier, later, ruled_out in exclude:
+            if later == j:
+                _rule_out(probs, ruled_out[tokens[:, earlier] - offsets[earlier]])
         tokens[:, j] = _draw(probs, uniforms[:, j]) + offsets[j]
         inputs[:, j] = net.in_map[tokens[:, j]]
     return (tokens - offsets[:d][None, :]).astype(np.int32)
+
+
+def _rule_out(probs: np.ndarray, token: np.ndarray) -> None:
+    """Zero each row's ruled-out token (-1: none), in place; ``_draw`` renormalises. A row that
+    had all its mass there (an underflow) draws from its other tokens evenly."""
+    rows = np.flatnonzero(token >= 0)
+    probs[rows, token[rows]] = 0.0
+    empty = rows[probs[rows].sum(axis=1) <= 0]
+    probs[empty] = 1.0
+    probs[empty, token[empty]] = 0.0
 
 
 def _draw(probs: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthpipe.engine import artifact, constraints, dependencies, entities, formulas, spans
+from synthpipe.engine import artifact, constraints, dependencies, entities, formulas, spans, unequal
 from synthpipe.engine.calibration import calibrate, refit_output_biases
 from synthpipe.engine.codecs import Codec, build_codec, build_codecs
 from synthpipe.engine.codecs.base import evenly_ordered
@@ -32,9 +32,10 @@ from synthpipe.engine.config import EngineConfig, make_config
 from synthpipe.engine.dependencies import Dependency
 from synthpipe.engine.entities import Entities
 from synthpipe.engine.frames import as_stored, storage_type, to_frame, to_output
-from synthpipe.engine.model import HeadWeights, Network, sample_tokens
+from synthpipe.engine.model import Exclusion, HeadWeights, Network, sample_tokens
 from synthpipe.engine.pseudonyms import StandInKeys, pseudonymise_repeated_keys
 from synthpipe.engine.training import TrainSettings, split_validation, train
+from synthpipe.engine.unequal import Unequal
 from synthpipe.errors import ConfigError, ModelError, SchemaError
 
 BLOCK_ROWS = 16_384
@@ -62,6 +63,7 @@ class Synthesizer:
         self._relations: list[constraints.Relation] = []
         self._sums: list[constraints.Sum] = []
         self._dependencies: list[Dependency] = []
+        self._unequal: list[Unequal] = []
         self._spans: list[spans.Span] = []
         self._formulas: list[formulas.Formula] = []
         self._net: Network | None = None
@@ -108,6 +110,7 @@ class Synthesizer:
         self._detect_relations(frame)
         codes = self._encode(frame)
         self._dependencies = self._detect_dependencies(codes)
+        self._unequal = self._detect_unequal(codes)
         self._train(codes, self._validation_groups(frame), self._head_weights(frame), deadline, report)
         self._training.update(
             rows_available=available,
@@ -196,6 +199,16 @@ class Synthesizer:
         if not self.config.detect_constraints:
             return []
         return dependencies.detect(self._tokens_by_column(codes), self._codecs, self.config.constraint_min_rows)
+
+    def _detect_unequal(self, codes: np.ndarray) -> list[Unequal]:
+        if not self.config.detect_constraints:
+            return []
+        return unequal.detect(self._tokens_by_column(codes), self._codecs, self.config.constraint_min_rows)
+
+    def _exclusions(self) -> list[Exclusion]:
+        """The unequal pairs as model columns (see unequal.py)."""
+        positions = {self._codecs[i].storage.name: k for k, (i, fine) in enumerate(self._chain()) if not fine}
+        return unequal.exclusions(self._unequal, positions)
 
     def _tokens_by_column(self, codes: np.ndarray) -> dict[int, np.ndarray]:
         """Model tokens per codec index (position streams left out)."""
@@ -471,7 +484,7 @@ class Synthesizer:
     def _draw_heads(self, width: int, rng: np.random.Generator) -> np.ndarray:
         if self._net is None or width == 0:
             return np.zeros((entities.CANDIDATE_ROWS, 0), dtype=np.int32)
-        return sample_tokens(self._net, entities.CANDIDATE_ROWS, rng, columns=width)
+        return sample_tokens(self._net, entities.CANDIDATE_ROWS, rng, columns=width, exclude=self._exclusions())
 
     def _entity_sizes(self, heads: np.ndarray, count: NumericCodec, rng: np.random.Generator) -> np.ndarray:
         """Each drawn head's entity size (rows, >= 1), decoded from its first token. The head
@@ -502,7 +515,7 @@ class Synthesizer:
         out = {i: np.zeros(size, dtype=np.int32) for i, c in enumerate(self._codecs) if c.n_tokens == 1}
         fine: dict[int, np.ndarray] = {}
         if self._net is not None:
-            drawn = sample_tokens(self._net, size, rng, given=given)
+            drawn = sample_tokens(self._net, size, rng, given=given, exclude=self._exclusions())
             for k, (i, is_fine) in enumerate(self._chain()):
                 (fine if is_fine else out)[i] = drawn[:, k]
         return out, fine
@@ -613,6 +626,7 @@ class Synthesizer:
             "constraints": [str(r) for r in self._relations]
             + [str(s) for s in self._sums]
             + [str(d) for d in self._dependencies]
+            + [str(u) for u in self._unequal]
             + [str(s) for s in self._spans]
             + [str(f) for f in self._formulas],
             "entities": self._describe_entities(),

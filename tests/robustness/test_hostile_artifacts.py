@@ -281,6 +281,27 @@ def test_a_dependency_mapping_to_tokens_the_column_lacks_is_refused(tmp_path: Pa
     assert_edits_refused(folder, tmp_path, [past_the_tokens, unknown_column], match="dependency")
 
 
+def test_an_unequal_pair_out_of_order_or_past_the_tokens_is_refused(tmp_path: Path, watched: Path) -> None:
+    """Sampling rules out the second column's token that the first one's maps to: a mapping
+    past the second's tokens, or a pair whose first column is drawn later (its tokens not yet
+    drawn), is refused on load."""
+    rng = np.random.default_rng(0)
+    home = rng.integers(0, 6, 600)
+    teams = np.array(list("abcdef"), dtype=object)
+    frame = pd.DataFrame({"home": teams[home], "away": teams[(home + rng.integers(1, 6, 600)) % 6]})
+    folder = tmp_path / "unequal_model"
+    Synthesizer(seed=0, max_epochs=1).fit(frame).save(str(folder))
+    load(folder)
+
+    def past_the_tokens(body: dict[str, Any]) -> None:
+        body["unequal"][0][2][0] = 99
+
+    def out_of_order(body: dict[str, Any]) -> None:
+        body["unequal"][0][:2] = ["away", "home"]
+
+    assert_edits_refused(folder, tmp_path, [past_the_tokens, out_of_order], match="unequal")
+
+
 def test_a_span_with_an_unknown_unit_or_column_is_refused(tmp_path: Path, watched: Path) -> None:
     days = pd.Timestamp("2023-01-01") + pd.to_timedelta(np.arange(300) % 200, unit="D")
     later = days + pd.to_timedelta(np.arange(300) % 40 + 1, unit="D")
