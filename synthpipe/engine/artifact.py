@@ -79,7 +79,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn.config = EngineConfig(**body["config"])
         syn._codecs = [codec_from_json(c) for c in body["columns"]]
         syn._learned = [int(i) for i in body["learned"]]
-        syn._relations = [constraints.Relation(str(a), str(b), bool(e)) for a, b, e in body["relations"]]
+        syn._relations = [constraints.Relation.from_json(item) for item in body["relations"]]
         syn._sums = [constraints.Sum.from_json(item) for item in body.get("sums", [])]
         syn._dependencies = [Dependency.from_json(item) for item in body.get("dependencies", [])]
         syn._unequal = [Unequal.from_json(item) for item in body.get("unequal", [])]

@@ -24,17 +24,25 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Relation:
-    """``left <= right`` (or ``left == right`` when ``equal``), by column name."""
+    """``left <= right`` (``left < right`` when ``strict``, ``left == right`` when ``equal``),
+    by column name."""
 
     left: str
     right: str
     equal: bool = False
+    strict: bool = False
 
     def __str__(self) -> str:
-        return f"{self.left} {'==' if self.equal else '<='} {self.right}"
+        return f"{self.left} {'==' if self.equal else '<' if self.strict else '<='} {self.right}"
 
     def to_json(self) -> list[object]:
-        return [self.left, self.right, self.equal]
+        return [self.left, self.right, self.equal, self.strict]
+
+    @classmethod
+    def from_json(cls, item: list[Any]) -> Relation:
+        """Artifacts before version 5 saved three fields (no ``strict``)."""
+        left, right, equal, *strict = item
+        return cls(str(left), str(right), bool(equal), bool(strict and strict[0]))
 
 
 @dataclass(frozen=True)
@@ -166,10 +174,25 @@ def _relations(a: str, b: str, x: np.ndarray, y: np.ndarray, min_rows: int) -> l
     if np.array_equal(x, y):
         return [Relation(a, b, equal=True)]
     if np.all(x <= y) and _tested_rows(x, y) >= min_rows:
-        return [Relation(a, b)]
+        return [Relation(a, b, strict=_strict(x, y))]
     if np.all(y <= x) and _tested_rows(y, x) >= min_rows:
-        return [Relation(b, a)]
+        return [Relation(b, a, strict=_strict(y, x))]
     return []
+
+
+STRICT_MIN_ROWS = 10  # rows at the smallest gap that show a gap of 0 was possible but never taken
+
+
+def _strict(low: np.ndarray, high: np.ndarray) -> bool:
+    """Whether ``low < high`` in every row, and the gaps come in steps whose smallest many rows
+    take: a bound pair (low 40, high 41) or start and end years. Continuous gaps never repeat
+    their smallest value, so strictness there is no evidence of a rule (and needs no repair).
+
+    Why: raising the right side to the left's value made 1.3% of synthetic rows of a table with
+    ``low < high`` in every real row hold ``low == high``.
+    """
+    gaps = high - low
+    return bool(gaps.min() > 0 and np.count_nonzero(gaps == gaps.min()) >= STRICT_MIN_ROWS)
 
 
 def _tested_rows(low: np.ndarray, high: np.ndarray) -> int:
@@ -288,13 +311,19 @@ def _clamp_coarser_side(
 def _raise_right_side(
     values: dict[str, np.ndarray], rel: Relation, quanta: Mapping[str, float], snaps: Mapping[str, Snap]
 ) -> None:
-    """Where ``left > right``, the right side becomes the left's value, rounded up onto its own grid."""
+    """Where ``left > right``, the right side becomes the left's value, rounded up onto its own
+    grid; a strict relation on a stepped right side takes the next step up where they tie."""
     left, right = values[rel.left], values[rel.right]
-    bad = left > right
+    step = quanta.get(rel.right)
+    strict = rel.strict and step and rel.right not in snaps
+    bad = left >= right if strict else left > right
     if rel.right in snaps:
         right[bad] = snaps[rel.right](left[bad], True)
-    else:
-        right[bad] = _onto_step(left[bad], quanta.get(rel.right), direction=1)
+        return
+    raised = _onto_step(left[bad], step, direction=1)
+    if strict:
+        raised = np.where(raised <= left[bad], _onto_step(raised + step, step), raised)
+    right[bad] = raised
 
 
 def _onto_step(values: np.ndarray, step: float | None, direction: int = 0) -> np.ndarray:
@@ -337,6 +366,6 @@ def violations(values: Mapping[str, np.ndarray], relations: list[Relation]) -> d
     for rel in relations:
         left, right = values[rel.left], values[rel.right]
         both = ~(np.isnan(left) | np.isnan(right))
-        broken = (left != right) if rel.equal else (left > right)
+        broken = (left != right) if rel.equal else (left >= right) if rel.strict else (left > right)
         out[str(rel)] = float((broken & both).sum() / max(both.sum(), 1))
     return out
