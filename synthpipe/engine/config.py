@@ -127,7 +127,10 @@ class EngineConfig(BaseModel):
     )
     detect_constraints: bool = Field(
         True,
-        description="find relations (a <= b, sums, one column determining another) that hold in every row; keep them",
+        description=(
+            "find relations (a <= b or a < b, sums, one column determining another, two columns never equal) "
+            "that hold in every row; keep them"
+        ),
     )
     learn_offsets: bool = Field(
         True,
