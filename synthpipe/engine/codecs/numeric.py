@@ -420,7 +420,8 @@ class NumericCodec(Codec):
             if self.p.day_times:
                 info["encoding"] += f", clock times from the {len(self.p.day_times)} frequent real ones"
             if self.p.atoms:
-                info["encoding"] += f", {len(self.p.atoms)} values held by many rows kept exact"
+                held = len(self.p.atoms)
+                info["encoding"] += f", {held} value{'s' if held > 1 else ''} held by many rows kept exact"
         if self.p.calendar:
             anchor, months, _ = self.p.calendar
             period = {1: "month", 3: "quarter", 12: "year"}.get(months, f"{months}-month period")
