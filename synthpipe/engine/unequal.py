@@ -12,7 +12,7 @@ part: two rare values merged into ``_RARE_`` may well differ.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -20,6 +20,7 @@ from synthpipe.engine.codecs.base import Codec
 from synthpipe.engine.codecs.categorical import CategoricalCodec
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.dependencies import value_tokens
+from synthpipe.engine.model import Exclusion
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def detect(tokens: dict[int, np.ndarray], codecs: list[Codec], min_rows: int) ->
     return found
 
 
-def exclusions(pairs: list[Unequal], positions: dict[str, int]) -> list[tuple[int, int, np.ndarray]]:
+def exclusions(pairs: list[Unequal], positions: dict[str, int]) -> list[Exclusion]:
     """(earlier model column, later model column, token map) for model.sample_tokens."""
     return [
         (positions[u.first], positions[u.second], np.asarray(u.mapping, dtype=np.int64))
@@ -75,7 +76,8 @@ def _token_values(codec: Codec) -> list[Any] | None:
     exact = value_tokens(codec)
     if exact is None:
         return None
-    kept = list(codec.categories) if isinstance(codec, CategoricalCodec) else list(codec.p.values)  # type: ignore[attr-defined]
+    # value_tokens admits categories and exact-valued numbers only
+    kept = codec.categories if isinstance(codec, CategoricalCodec) else cast(NumericCodec, codec).p.values
     first = int(np.argmax(exact))
     return [kept[t - first] if exact[t] else None for t in range(codec.n_tokens)]
 
@@ -84,7 +86,7 @@ def _comparable(a: Codec, b: Codec) -> bool:
     """Same kind of value in the same unit (a date's day numbers are not a count's)."""
     if type(a) is not type(b) or a.storage.logical != b.storage.logical:
         return False
-    return not isinstance(a, NumericCodec) or a.p.grain == b.p.grain  # type: ignore[attr-defined]
+    return not isinstance(a, NumericCodec) or a.p.grain == cast(NumericCodec, b).p.grain
 
 
 def _same_value_tokens(first: list[Any], second: list[Any]) -> np.ndarray:
