@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from synthpipe.engine import constraints
+from synthpipe.engine.bands import Band, deferred_columns
 from synthpipe.engine.codecs import Codec, codec_from_json, codec_to_json
 from synthpipe.engine.codecs.identifier import IdentifierCodec
 from synthpipe.engine.codecs.numeric import NumericCodec
@@ -37,9 +38,10 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 5  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
-# 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``)
-READABLE = (1, 2, 3, 4, 5)
+VERSION = 6  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+# 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
+# 6: labels may name the band of a number (``bands``)
+READABLE = (1, 2, 3, 4, 5, 6)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -59,6 +61,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "unequal": [u.to_json() for u in syn._unequal],
         "spans": [s.to_json() for s in syn._spans],
         "formulas": [f.to_json() for f in syn._formulas],
+        "bands": [b.to_json() for b in syn._bands],
         "training": syn._training,
         "stand_in_keys": syn._stand_in_keys,
         "entities": syn._entities.to_json() if syn._entities is not None else None,
@@ -85,6 +88,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._unequal = [Unequal.from_json(item) for item in body.get("unequal", [])]
         syn._spans = [Span.from_json(item) for item in body.get("spans", [])]
         syn._formulas = [Formula.from_json(item) for item in body.get("formulas", [])]
+        syn._bands = [Band.from_json(item) for item in body.get("bands", [])]
         syn._training = dict(body["training"])
         syn._stand_in_keys = {str(k): dict(v) for k, v in body.get("stand_in_keys", {}).items()}
         syn._entities = Entities.from_json(body["entities"]) if body.get("entities") is not None else None
@@ -190,6 +194,7 @@ def _check_consistency(syn: Synthesizer) -> None:
     _check_anchors(syn._codecs)
     _check_dependencies(syn)
     _check_unequal(syn)
+    _check_bands(syn, decoded)
     _check_entities(syn)
 
 
@@ -232,6 +237,21 @@ def _check_unequal(syn: Synthesizer) -> None:
         n_first, n_second = syn._codecs[syn._learned[first]].n_tokens, syn._codecs[syn._learned[second]].n_tokens
         if len(pair.mapping) != n_first or not all(-1 <= t < n_second for t in pair.mapping):
             raise ArtifactError(f"unequal pair {pair} maps tokens the columns do not have")
+
+
+def _check_bands(syn: Synthesizer, decoded: set[str]) -> None:
+    """A band cuts a decoded number at increasing finite points into one label token per band;
+    its label and all a dependency derives from it are decoded after the repairs."""
+    free, deferred = syn._decodable_last(), deferred_columns(syn._bands, syn._dependencies)
+    by_name = {c.storage.name: c for c in syn._codecs}
+    for band in syn._bands:
+        if band.number not in decoded - deferred or not deferred <= free:
+            raise ArtifactError(f"band {band} names columns the model cannot decode in that order; refusing to load")
+        cuts = np.asarray(band.cuts)
+        n_tokens = by_name[band.label].n_tokens
+        ok = cuts.size >= 1 and len(band.tokens) == cuts.size + 1 and bool(np.all(np.isfinite(cuts)))
+        if not ok or np.any(np.diff(cuts) <= 0) or not all(0 <= t < n_tokens for t in band.tokens):
+            raise ArtifactError(f"band {band} has cuts or tokens the columns do not have; refusing to load")
 
 
 def _check_anchors(codecs: list[Codec]) -> None:

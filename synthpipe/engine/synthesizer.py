@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthpipe.engine import artifact, constraints, dependencies, entities, formulas, spans, unequal
+from synthpipe.engine import artifact, bands, constraints, dependencies, entities, formulas, spans, unequal
 from synthpipe.engine.calibration import calibrate, refit_output_biases
 from synthpipe.engine.codecs import Codec, build_codec, build_codecs
 from synthpipe.engine.codecs.base import evenly_ordered
@@ -66,6 +66,7 @@ class Synthesizer:
         self._unequal: list[Unequal] = []
         self._spans: list[spans.Span] = []
         self._formulas: list[formulas.Formula] = []
+        self._bands: list[bands.Band] = []
         self._net: Network | None = None
         self._schema: pa.Schema | None = None
         self._training: dict[str, Any] = {}
@@ -111,6 +112,7 @@ class Synthesizer:
         codes = self._encode(frame)
         self._dependencies = self._detect_dependencies(codes)
         self._unequal = self._detect_unequal(codes)
+        self._bands = self._detect_bands(frame, codes)
         self._train(codes, self._validation_groups(frame), self._head_weights(frame), deadline, report)
         self._training.update(
             rows_available=available,
@@ -204,6 +206,46 @@ class Synthesizer:
         if not self.config.detect_constraints:
             return []
         return unequal.detect(self._tokens_by_column(codes), self._codecs, self.config.constraint_min_rows)
+
+    def _detect_bands(self, frame: pd.DataFrame, codes: np.ndarray) -> list[bands.Band]:
+        """Labels that name the band of a binned number (bands.py), one band per label, kept only
+        where the label and all a dependency derives from it may be decoded after the repairs."""
+        if not self.config.detect_constraints:
+            return []
+        numbers = {
+            c.storage.name: c.numeric_view(frame[c.storage.name])
+            for i, c in enumerate(self._table_codecs())
+            if isinstance(c, NumericCodec) and i in self._learned and dependencies.value_tokens(c) is None
+        }
+        tokens = self._tokens_by_column(codes)
+        free = self._decodable_last()
+        labels = {self._codecs[i].storage.name: t for i, t in tokens.items() if self._codecs[i].storage.name in free}
+        found: list[bands.Band] = []
+        for band in bands.detect(numbers, labels, self.config.rare_category_min_count):
+            closure = bands.deferred_columns([band], self._dependencies)
+            if closure <= free and band.label not in {b.label for b in found}:
+                found.append(band)
+        return found
+
+    def _decodable_last(self) -> set[str]:
+        """Columns whose tokens stand for values and that nothing decoded or repaired after them
+        reads: categories and exact numbers outside relations, sums, spans, formulas, unequal
+        pairs, anchors, entities and stand-in keys."""
+        taken = {n for r in self._relations for n in (r.left, r.right)}
+        taken |= {n for s in self._sums for n in s.columns}
+        taken |= {n for s in self._spans for n in (s.result, s.start, s.end)}
+        taken |= {n for f in self._formulas for n in (f.result, f.left, f.right)}
+        taken |= {n for u in self._unequal for n in (u.first, u.second)}
+        taken |= {c.anchor for c in self._codecs if isinstance(c, OffsetCodec)}
+        taken |= set(self._stand_in_keys)
+        if self._entities is not None:
+            taken |= {self._entities.key, *self._entities.columns, *self._entities.sequences}
+        codecs = [self._codecs[i] for i in self._learned if i != self._count_index()]
+        return {
+            c.storage.name
+            for c in codecs
+            if dependencies.value_tokens(c) is not None and type(c) in (CategoricalCodec, NumericCodec)
+        } - taken
 
     def _exclusions(self) -> list[Exclusion]:
         """The unequal pairs as model columns (see unequal.py)."""
@@ -530,38 +572,28 @@ class Synthesizer:
         entity: np.ndarray | None = None,
         carry: _Carry | None = None,
     ) -> pd.DataFrame:
-        """Tokens to values: numbers first (relations are repaired on them), then restore dtypes.
+        """Tokens to values: numbers first (relations are repaired on them), then the labels of
+        bands (set from the final numbers) and what derives from them, then restore dtypes.
         ``entity``: each row's entity, whose first row's values its other rows share; ``carry``:
         the first entity as the block before left it."""
-        columns: dict[str, pd.Series] = {}
-        numbers: dict[str, np.ndarray] = {}
-        quanta: dict[str, float] = {}
-        snaps: dict[str, constraints.Snap] = {}
-        signs: dict[str, constraints.Sign] = {}
-        for i in decode_order(self._codecs):
-            codec, name = self._codecs[i], self._codecs[i].storage.name
-            if isinstance(codec, OffsetCodec):  # its anchor is decoded before it
-                numbers[name] = codec.rebuilt(numbers[codec.anchor], tokens[i], rng, fine.get(i))
-            elif isinstance(codec, NumericCodec) and codec.n_tokens >= 2:
-                numbers[name] = codec.numeric_decoded(tokens[i], rng, fine.get(i)) * codec.scale
-            if isinstance(codec, NumericCodec) and name in numbers:
-                signs[name] = (codec.p.bounds[0], codec.p.bounds[1])
-                if codec.quantum is not None:
-                    quanta[name] = codec.quantum
-                if codec.p.calendar:
-                    snaps[name] = codec.calendar_snap
-            else:
-                toks = tokens.get(i, np.zeros(size, dtype=np.int32))
-                columns[name] = codec.decode(toks, rng, start).reset_index(drop=True)
-                if name in self._stand_in_keys and isinstance(codec, CategoricalCodec):
-                    keys = StandInKeys(codec.storage, self._stand_in_keys[name])
-                    columns[name] = keys.fill(columns[name], codec.stand_ins(toks), rng, start)
+        out = _Decoded(size)
+        deferred = bands.deferred_columns(self._bands, self._dependencies)
+        order = decode_order(self._codecs)
+        for i in order:
+            if self._codecs[i].storage.name not in deferred:
+                self._decode_column(i, tokens, fine, rng, start, out)
+        numbers, columns = out.numbers, out.columns
         shared = self._entity_sharing(entity, carry)
         shared.numbers(numbers)
-        constraints.repair(numbers, self._relations, quanta, self._sums, snaps, signs)
+        constraints.repair(numbers, self._relations, out.quanta, self._sums, out.snaps, out.signs)
         shared.renumber(numbers)  # after repair: a repair that moved one number would repeat another
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
         formulas.recompute(numbers, self._formulas)
+        if deferred:
+            self._set_bands(tokens, numbers, deferred)
+            for i in order:
+                if self._codecs[i].storage.name in deferred:
+                    self._decode_column(i, tokens, fine, rng, start, out)
         for codec in self._codecs:
             name = codec.storage.name
             if name in numbers and isinstance(codec, NumericCodec):
@@ -570,6 +602,44 @@ class Synthesizer:
         return pd.DataFrame(
             {c.storage.name: as_stored(columns[c.storage.name], c.storage) for c in self._table_codecs()}
         )
+
+    def _decode_column(
+        self,
+        i: int,
+        tokens: dict[int, np.ndarray],
+        fine: dict[int, np.ndarray],
+        rng: np.random.Generator,
+        start: int,
+        out: _Decoded,
+    ) -> None:
+        codec, name = self._codecs[i], self._codecs[i].storage.name
+        if isinstance(codec, OffsetCodec):  # its anchor is decoded before it
+            out.numbers[name] = codec.rebuilt(out.numbers[codec.anchor], tokens[i], rng, fine.get(i))
+        elif isinstance(codec, NumericCodec) and codec.n_tokens >= 2:
+            out.numbers[name] = codec.numeric_decoded(tokens[i], rng, fine.get(i)) * codec.scale
+        if isinstance(codec, NumericCodec) and name in out.numbers:
+            out.signs[name] = (codec.p.bounds[0], codec.p.bounds[1])
+            if codec.quantum is not None:
+                out.quanta[name] = codec.quantum
+            if codec.p.calendar:
+                out.snaps[name] = codec.calendar_snap
+        else:
+            toks = tokens.get(i, np.zeros(out.size, dtype=np.int32))
+            out.columns[name] = codec.decode(toks, rng, start).reset_index(drop=True)
+            if name in self._stand_in_keys and isinstance(codec, CategoricalCodec):
+                keys = StandInKeys(codec.storage, self._stand_in_keys[name])
+                out.columns[name] = keys.fill(out.columns[name], codec.stand_ins(toks), rng, start)
+
+    def _set_bands(self, tokens: dict[int, np.ndarray], numbers: dict[str, np.ndarray], deferred: set[str]) -> None:
+        """Each band's label from its final number, then what dependencies derive from the labels
+        (a label drawn by a dependency keeps the band's value: the number has the last word)."""
+        index = {c.storage.name: i for i, c in enumerate(self._codecs)}
+        for band in self._bands:
+            label = index[band.label]
+            tokens[label] = band.label_tokens(numbers[band.number], tokens[label])
+        labels = {b.label for b in self._bands}
+        derived = [d for d in self._dependencies if d.determinant in deferred and d.dependent not in labels]
+        dependencies.enforce(tokens, derived, index)
 
     def _entity_sharing(self, entity: np.ndarray | None, carry: _Carry | None = None) -> _Sharing:
         if self._entities is None or entity is None:
@@ -628,7 +698,8 @@ class Synthesizer:
             + [str(d) for d in self._dependencies]
             + [str(u) for u in self._unequal]
             + [str(s) for s in self._spans]
-            + [str(f) for f in self._formulas],
+            + [str(f) for f in self._formulas]
+            + [str(b) for b in self._bands],
             "entities": self._describe_entities(),
             "training": dict(self._training),
             "settings": self.config.model_dump(),
@@ -645,6 +716,19 @@ class Synthesizer:
             "sequence_columns": dict(self._entities.sequences),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
+
+
+@dataclass
+class _Decoded:
+    """A block's columns as they are decoded: the numbers (repaired before they become columns),
+    what the repairs need to know of them, and the other columns."""
+
+    size: int
+    numbers: dict[str, np.ndarray] = field(default_factory=dict)
+    quanta: dict[str, float] = field(default_factory=dict)
+    snaps: dict[str, constraints.Snap] = field(default_factory=dict)
+    signs: dict[str, constraints.Sign] = field(default_factory=dict)
+    columns: dict[str, pd.Series] = field(default_factory=dict)
 
 
 @dataclass

@@ -302,6 +302,31 @@ def test_an_unequal_pair_out_of_order_or_past_the_tokens_is_refused(tmp_path: Pa
     assert_edits_refused(folder, tmp_path, [past_the_tokens, out_of_order], match="unequal")
 
 
+def test_a_band_with_unordered_cuts_or_a_label_decoded_too_early_is_refused(tmp_path: Path, watched: Path) -> None:
+    """A band's label is set once the numbers are final: cuts out of order, a token past the
+    label's, or a label that a relation repairs (so decoded before the bands) are refused."""
+    rng = np.random.default_rng(0)
+    age = rng.uniform(18, 90, 600).round(1)
+    frame = pd.DataFrame(
+        {"group": np.where(age < 40, "young", "old"), "age": age, "limit": age + rng.uniform(0, 9, 600)}
+    )
+    folder = tmp_path / "band_model"
+    Synthesizer(seed=0, max_epochs=1).fit(frame).save(str(folder))
+    load(folder)
+
+    def unordered(body: dict[str, Any]) -> None:
+        body["bands"][0][2] = [50.0, 40.0]
+        body["bands"][0][3] = [0, 1, 0]
+
+    def past_the_tokens(body: dict[str, Any]) -> None:
+        body["bands"][0][3][0] = 99
+
+    def repaired_label(body: dict[str, Any]) -> None:
+        body["bands"][0][1] = "limit"
+
+    assert_edits_refused(folder, tmp_path, [unordered, past_the_tokens, repaired_label], match="band")
+
+
 def test_a_span_with_an_unknown_unit_or_column_is_refused(tmp_path: Path, watched: Path) -> None:
     days = pd.Timestamp("2023-01-01") + pd.to_timedelta(np.arange(300) % 200, unit="D")
     later = days + pd.to_timedelta(np.arange(300) % 40 + 1, unit="D")

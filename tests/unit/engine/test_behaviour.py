@@ -460,3 +460,50 @@ def test_columns_that_never_hold_the_same_value_stay_apart(tmp_path) -> None:
     assert not (out["home"] == out["away"]).any()
     assert out["away"].value_counts(normalize=True).max() < 0.1
     assert (out["first_choice"] == out["second_choice"]).mean() > 0.1
+
+
+def test_a_label_that_names_the_band_of_a_number_matches_it_in_every_row(tmp_path) -> None:
+    """An age group drawn before the age, and 'unemployed' next to zero earnings: drawn freely,
+    4.0% of rows put the age in another group and 0.4% were unemployed with earnings. The label
+    is set from the synthetic number, at round cuts (30, not a real age next to it), and what a
+    dependency derives from the label follows it."""
+    rng = np.random.default_rng(6)
+    n = 4000
+    age = np.clip(rng.normal(45, 15, n), 18, 90).round(1)
+    earnings = np.where(rng.random(n) < 0.3, 0.0, rng.lognormal(10, 0.6, n).round(0) + 100)
+
+    def groups(ages: pd.Series | np.ndarray) -> np.ndarray:
+        return np.select([ages < 30, ages < 45, ages < 65], ["18-29", "30-44", "45-64"], "65+")
+
+    data = pd.DataFrame(
+        {
+            "age_group": groups(age),
+            "unemployed": (earnings == 0).astype(int),
+            "discount": np.where(age >= 65, "senior", "none"),
+            "spend": rng.lognormal(4, 1, n).round(2),
+            "age": age,
+            "earnings": earnings,
+        }
+    )
+    syn = Synthesizer(seed=0).fit(data)
+    assert {"age_group is a band of age", "unemployed is a band of earnings"} <= set(syn.describe()["constraints"])
+    assert syn._bands[0].cuts == (30.0, 45.0, 65.0)
+    out = sampled_after_save_and_load(syn, n, tmp_path)
+    assert (out["age_group"] == groups(out["age"])).all()
+    assert (out["unemployed"] == (out["earnings"] == 0)).all()
+    assert ((out["discount"] == "senior") == (out["age_group"] == "65+")).all()
+    assert out["age_group"].value_counts(normalize=True)["45-64"] == pytest.approx(0.42, abs=0.03)
+    assert out["unemployed"].dtype == data["unemployed"].dtype
+
+
+def test_a_label_with_a_stray_row_or_a_rare_band_is_not_a_band() -> None:
+    """One row in the wrong group, or a group of 3 rows (its cut would tell their ages), and the
+    label is drawn as learned."""
+    rng = np.random.default_rng(7)
+    age = rng.uniform(18, 90, 2000).round(1)
+    stray = np.where(age < 50, "young", "old")
+    stray[np.argmax(age)] = "young"
+    rare = np.where(age < 50, "young", "old")
+    rare[np.argsort(age)[-3:]] = "eldest"
+    data = pd.DataFrame({"stray": stray, "rare": rare, "age": age})
+    assert not [c for c in Synthesizer(seed=0, max_epochs=1).fit(data).describe()["constraints"] if "band" in c]
