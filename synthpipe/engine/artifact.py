@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 FORMAT = "synthpipe-model"
 VERSION = 6  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
-# 6: labels may name the band of a number (``bands``)
+# 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column
 READABLE = (1, 2, 3, 4, 5, 6)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -213,6 +213,9 @@ def _check_entities(syn: Synthesizer) -> None:
     numbered = [by_name.get(name) for name in entities.sequences]
     if not all(isinstance(c, NumericCodec) and c.storage.logical == "int" for c in numbered):
         raise ArtifactError("model.json numbers entity rows by a column that is not an integer; refusing to load")
+    clocks = [by_name.get(name) for name in entities.clocks.values()]
+    if not set(entities.clocks) <= set(entities.sequences) or not all(isinstance(c, NumericCodec) for c in clocks):
+        raise ArtifactError("model.json orders entity rows by a column that is not a number or date; refusing to load")
 
 
 def _check_dependencies(syn: Synthesizer) -> None:

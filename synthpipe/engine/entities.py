@@ -39,7 +39,7 @@ import pandas as pd
 
 from synthpipe.engine.codecs.identifier import names_a_key
 from synthpipe.engine.config import EngineConfig
-from synthpipe.engine.frames import storage_type
+from synthpipe.engine.frames import numeric_values, storage_type
 from synthpipe.engine.pseudonyms import is_repeated_key
 
 CONSTANT_SHARE = 0.99  # of the entities with 2+ rows, the share where a column holds one value
@@ -50,20 +50,29 @@ CANDIDATE_ROWS = 1024  # entity heads drawn at a time (about one per synthetic r
 class Entities:
     """``key`` names an entity; ``count`` is the (learned, never emitted) column holding each row's
     entity size; ``columns`` are constant within an entity, drawn once per entity; ``sequences``
-    number an entity's rows (column name: its first number, see ``sequence_columns``)."""
+    number an entity's rows (column name: its first number, see ``sequence_columns``); ``clocks``
+    name, per sequence, the date or time column it follows (see ``sequence_clocks``)."""
 
     key: str
     count: str
     columns: tuple[str, ...]
     sequences: dict[str, int] = field(default_factory=dict, hash=False)
+    clocks: dict[str, str] = field(default_factory=dict, hash=False)
 
     def to_json(self) -> dict[str, Any]:
-        return {"key": self.key, "count": self.count, "columns": list(self.columns), "sequences": self.sequences}
+        return {
+            "key": self.key,
+            "count": self.count,
+            "columns": list(self.columns),
+            "sequences": self.sequences,
+            "clocks": self.clocks,
+        }
 
     @classmethod
     def from_json(cls, item: dict[str, Any]) -> Entities:
         sequences = {str(name): int(start) for name, start in item.get("sequences", {}).items()}
-        return cls(str(item["key"]), str(item["count"]), tuple(str(c) for c in item["columns"]), sequences)
+        clocks = {str(name): str(clock) for name, clock in item.get("clocks", {}).items()}
+        return cls(str(item["key"]), str(item["count"]), tuple(str(c) for c in item["columns"]), sequences, clocks)
 
 
 def entity_key(frame: pd.DataFrame, cfg: EngineConfig) -> str | None:
@@ -100,7 +109,9 @@ def detect(frame: pd.DataFrame, key: str, sequences: dict[str, int] | None = Non
         for name in frame.columns
         if name != key and (shared[name].nunique(dropna=False) == 1).mean() >= CONSTANT_SHARE
     ]
-    return Entities(key, _free_name(f"rows per {key}", frame.columns), tuple(columns), dict(sequences or {}))
+    sequences = dict(sequences or {})
+    clocks = sequence_clocks(frame[repeated], key, sequences, set(columns))
+    return Entities(key, _free_name(f"rows per {key}", frame.columns), tuple(columns), sequences, clocks)
 
 
 SEQUENCE_SHARE = 0.99  # of the entities, the share whose rows must be numbered start, start + 1, ... exactly
@@ -135,6 +146,44 @@ def sequence_columns(
         if numbered.mean() >= SEQUENCE_SHARE and int(numbered[rows >= 2].sum()) >= min_entities:
             out[str(name)] = start
     return out
+
+
+CLOCK_KINDS = ("date", "datetime", "int", "float", "decimal")
+
+
+def sequence_clocks(frame: pd.DataFrame, key: str, sequences: dict[str, int], shared: set[str]) -> dict[str, str]:
+    """Per sequence column, the first other column that never runs backwards along it in (nearly)
+    every entity and moves forward in half of them: an order's date along the order number, the
+    seconds elapsed along an action number that was counted by them. ``frame``: the rows of
+    entities with two rows or more.
+
+    Why: renumbered in the order of its own drawn values, a synthetic customer's order 1 was
+    dated after order 3 in 78% of the customers with several orders (real: none), and an
+    entity's rows came out in any order. A sequence with a clock is numbered in the order of the
+    entity's synthetic clock values instead, and the rows follow the sequence.
+    """
+    candidates = [
+        str(name)
+        for name, series in frame.items()
+        if name not in shared and name != key and name not in sequences and storage_type(series).logical in CLOCK_KINDS
+    ]
+    found = {}
+    for name in sequences:
+        clock = next((c for c in candidates if _runs_forward(frame, key, name, c)), None)
+        if clock is not None:
+            found[name] = clock
+    return found
+
+
+def _runs_forward(frame: pd.DataFrame, key: str, sequence: str, clock: str) -> bool:
+    ticks, _ = numeric_values(frame[clock], storage_type(frame[clock]))
+    rows = frame[[key, sequence]].assign(ticks=ticks).dropna().sort_values([key, sequence], kind="stable")
+    entity = rows[key].to_numpy()
+    same = np.r_[False, entity[1:] == entity[:-1]]
+    step = np.r_[0.0, np.diff(rows["ticks"].to_numpy())]
+    back = pd.Series(same & (step < 0)).groupby(entity).any()
+    ahead = pd.Series(same & (step > 0)).groupby(entity).any()
+    return bool(len(back) and (~back).mean() >= SEQUENCE_SHARE and ahead.mean() >= 0.5)
 
 
 def row_indexes(frame: pd.DataFrame, key: str, min_entities: int) -> set[str]:

@@ -599,9 +599,11 @@ class Synthesizer:
             if name in numbers and isinstance(codec, NumericCodec):
                 columns[name] = codec.restore(numbers[name] / codec.scale).reset_index(drop=True)
         shared.columns(columns, rng, start)
-        return pd.DataFrame(
+        block = pd.DataFrame(
             {c.storage.name: as_stored(columns[c.storage.name], c.storage) for c in self._table_codecs()}
         )
+        rows = shared.rows_in_order(numbers)
+        return block if rows is None else block.take(rows).reset_index(drop=True)
 
     def _decode_column(
         self,
@@ -646,7 +648,7 @@ class Synthesizer:
             return _Sharing(None, np.zeros(0, dtype=np.int64), [], None)
         key = next(c for c in self._codecs if c.storage.name == self._entities.key)
         sharing = _Sharing(entity, entities.first_rows(entity), list(self._entities.columns), key)
-        sharing.sequences = self._entities.sequences
+        sharing.sequences, sharing.clocks = self._entities.sequences, self._entities.clocks
         if carry is not None:
             sharing.done, sharing.carried = carry.done, self._carried_numbers(carry.values)
         return sharing
@@ -714,6 +716,7 @@ class Synthesizer:
             "key": self._entities.key,
             "shared_columns": list(self._entities.columns),
             "sequence_columns": dict(self._entities.sequences),
+            "sequence_clocks": dict(self._entities.clocks),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
 
@@ -749,6 +752,7 @@ class _Sharing:
     def __init__(self, entity: np.ndarray | None, firsts: np.ndarray, names: list[str], key: Codec | None) -> None:
         self.entity, self.firsts, self.names, self.key = entity, firsts, names, key
         self.sequences: dict[str, int] = {}
+        self.clocks: dict[str, str] = {}
         self.done = 0
         self.carried: dict[str, float] = {}
 
@@ -762,19 +766,30 @@ class _Sharing:
                         numbers[name][self.entity == 0] = self.carried[name]
 
     def renumber(self, numbers: dict[str, np.ndarray]) -> None:
-        """Each sequence column's start, start + 1, ... within each entity."""
+        """Each sequence column's start, start + 1, ... within each entity, in the order of its
+        clock's values where it has one (ties and the rest: its own drawn values)."""
         if self.entity is None:
             return
         for name, start in self.sequences.items():
             if name in numbers:
-                numbers[name] = start + self._ranks(numbers[name])
+                clock = numbers.get(self.clocks.get(name, ""))
+                numbers[name] = start + self._ranks(numbers[name] if clock is None else clock, numbers[name])
 
-    def _ranks(self, drawn: np.ndarray) -> np.ndarray:
-        """0, 1, ... within each entity in the order of the drawn values (ties: row order), so the
-        numbers keep their links to the other columns; the first entity continues at ``done``."""
+    def rows_in_order(self, numbers: dict[str, np.ndarray]) -> np.ndarray | None:
+        """Each entity's rows in the order of its first sequence column (entities stay in place);
+        None without one."""
+        first = next((name for name in self.sequences if name in numbers), None)
+        if self.entity is None or first is None:
+            return None
+        return np.lexsort((numbers[first], self.entity))
+
+    def _ranks(self, drawn: np.ndarray, ties: np.ndarray) -> np.ndarray:
+        """0, 1, ... within each entity in the order of the drawn values (ties: ``ties``, then row
+        order), so the numbers keep their links to the other columns; the first entity continues
+        at ``done``."""
         entity = self.entity
         assert entity is not None
-        order = np.lexsort((drawn, entity))  # entities are contiguous: ``order`` keeps each in place
+        order = np.lexsort((ties, drawn, entity))  # entities are contiguous: ``order`` keeps each in place
         ranks = np.empty(drawn.size)
         ranks[order] = np.arange(drawn.size) - self.firsts[entity]
         return ranks + np.where(entity == 0, self.done, 0)

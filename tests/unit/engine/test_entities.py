@@ -162,6 +162,24 @@ def test_a_number_of_each_entitys_rows_runs_on_in_synthetic_entities(sessions: p
     assert sampled.describe()["entities"]["sequence_columns"] == {"session_id": 1}  # found on a row sample too
 
 
+def test_a_sequence_that_follows_a_date_is_numbered_in_date_order(sessions: pd.DataFrame, tmp_path: Path) -> None:
+    """Each user's sessions numbered in the order of their start: renumbered in the order of its
+    own drawn values, 94% of the synthetic users with several sessions had a later session start
+    before an earlier one, and their rows came in any order. Numbered by the synthetic starts, sessions
+    run 1, 2, ... in time and in row order."""
+    data = _numbered(sessions)
+    gaps = pd.to_timedelta(np.random.default_rng(1).integers(1, 30 * 24, len(data)), unit="h")
+    started = data["signed_up"] + gaps.to_series(index=data.index).groupby(data["user_id"]).cumsum()
+    data = data.assign(started=started)
+    syn = Synthesizer(seed=0, max_epochs=10).fit(data)
+    assert syn.describe()["entities"]["sequence_clocks"] == {"session_id": "started"}
+    out = sampled_after_save_and_load(syn, len(data), tmp_path)
+    assert _numbered_from_one(out)
+    per_user = out.groupby("user_id", sort=False)
+    assert per_user["session_id"].apply(lambda s: s.is_monotonic_increasing).all()
+    assert per_user["started"].apply(lambda s: s.is_monotonic_increasing).all()
+
+
 def test_a_number_with_gaps_is_learned_as_a_number(sessions: pd.DataFrame) -> None:
     """Session numbers of a row sample without each row's entity size (gaps: 1, 2, 5) are not
     renumbered, but they index a user's rows (each once per user, every user has a first one):
@@ -199,6 +217,8 @@ def test_entities_can_be_switched_off(sessions: pd.DataFrame) -> None:
         {"count": "age"},  # the size must be the last, never emitted column
         {"columns": ["device"]},  # a per-session column does not head the chain
         {"sequences": {"device": 1}},  # only a learned integer numbers an entity's rows
+        {"clocks": {"age": "secs"}},  # a clock orders a sequence column only
+        {"sequences": {"age": 18}, "clocks": {"age": "device"}},  # and is a number or a date
     ],
 )
 def test_a_re_signed_artifact_with_other_entities_is_rejected(
