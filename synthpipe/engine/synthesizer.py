@@ -9,6 +9,7 @@ bounded memory for any ``n``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -104,7 +105,8 @@ class Synthesizer:
             frame = entities.with_counts(
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
-        self._codecs = self._with_offsets(self._build_codecs(frame, set(pseudonymised)), frame)
+        codecs = self._with_offsets(self._build_codecs(frame, set(pseudonymised)), frame)
+        frame, self._codecs = self._with_entity_starts(frame, codecs)
         self._schema = schema
         self._learned = self._chain_order([i for i, c in enumerate(self._codecs) if c.n_tokens >= 2])
         report("analyze", 1.0)
@@ -174,6 +176,36 @@ class Synthesizer:
         whole_bins = cfg.model_copy(update={"fine_positions": 0})  # a size is kept by its bin's mean
         return [*codecs, NumericCodec.fit(one_each[ent.count], storage_type(frame[ent.count]), whole_bins)]
 
+    def _with_entity_starts(self, frame: pd.DataFrame, codecs: list[Codec]) -> tuple[pd.DataFrame, list[Codec]]:
+        """Dates that entities keep close together (entities.entity_starts) become offsets from a
+        hidden column of each entity's first date, fitted on one row per entity like the entity's
+        other columns; dates that follow another column of their row keep that anchor."""
+        ent = self._entities
+        if ent is None or not self.config.learn_offsets:
+            return frame, codecs
+        candidates = [
+            c.storage.name
+            for c in codecs[:-1]
+            if type(c) is NumericCodec and c.domain == "time" and c.n_tokens >= 2 and not c.p.values
+            if c.storage.name not in ent.columns
+        ]
+        starts = entities.entity_starts(frame, ent, candidates, self.config.constraint_min_rows)
+        if not starts:
+            return frame, codecs
+        self._entities = ent = dataclasses.replace(ent, starts=starts)
+        frame = entities.with_starts(frame, ent)
+        one_each = frame.drop_duplicates(ent.key)
+        firsts = [
+            build_codec(one_each[start], self.config, storage=storage_type(frame[start])) for start in starts.values()
+        ]
+        codecs = [*codecs[:-1], *firsts, codecs[-1]]
+        position = {c.storage.name: i for i, c in enumerate(codecs)}
+        for name, start in starts.items():
+            own, first = codecs[position[name]], codecs[position[start]]
+            assert isinstance(own, NumericCodec) and isinstance(first, NumericCodec)  # candidates and build_codec
+            codecs[position[name]] = OffsetCodec.fit_on(own, first, frame, self.config)
+        return frame, codecs
+
     def _chain_order(self, learned: list[int]) -> list[int]:
         """Learned columns in table order; with entities, the entity size and the columns constant
         within an entity first, so an entity's rows can share them and draw the rest."""
@@ -185,7 +217,11 @@ class Synthesizer:
         if self._entities is None:
             return []
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
-        return [len(self._codecs) - 1] + [index[name] for name in self._entities.columns]
+        return [len(self._codecs) - 1] + [index[name] for name in self._shared_columns()]
+
+    def _shared_columns(self) -> list[str]:
+        """The entity's columns and its first dates: drawn once per entity, shared by its rows."""
+        return [] if self._entities is None else [*self._entities.columns, *self._entities.starts.values()]
 
     def _with_offsets(self, codecs: list[Codec], frame: pd.DataFrame) -> list[Codec]:
         """Dates that closely follow another one become offset codecs (see codecs/offset.py)."""
@@ -263,6 +299,11 @@ class Synthesizer:
 
     def _table_codecs(self) -> list[Codec]:
         """The codecs of the table's columns (without the entity size)."""
+        return self._codecs if self._entities is None else self._codecs[: -len(self._entities.hidden)]
+
+    def _decoded_codecs(self) -> list[Codec]:
+        """The codecs a block is decoded to: the table's, and an entity's first dates (a carried
+        entity keeps them), without the entity size."""
         return self._codecs if self._entities is None else self._codecs[:-1]
 
     def _detect_relations(self, frame: pd.DataFrame) -> None:
@@ -476,11 +517,12 @@ class Synthesizer:
         dependencies.enforce(tokens, self._dependencies, index)
         block = self._decode(tokens, fine, rng, start + self._key_offset(seed), size, entity, carry)
         done = 0 if carry is None else carry.done
-        shared = [self._entities.key, *self._entities.columns]
+        shared = [self._entities.key, *self._shared_columns()]
         if carry is not None and size:
             for name in shared:
                 block.loc[entity == 0, name] = carry.values[name].iloc[0]
-        return block, self._carried_on(block, heads, sizes, entity, shared, done)
+        carry = self._carried_on(block, heads, sizes, entity, shared, done)
+        return block.drop(columns=list(self._entities.starts.values())), carry
 
     def _carried_on(
         self,
@@ -576,15 +618,14 @@ class Synthesizer:
         bands (set from the final numbers) and what derives from them, then restore dtypes.
         ``entity``: each row's entity, whose first row's values its other rows share; ``carry``:
         the first entity as the block before left it."""
-        out = _Decoded(size)
+        shared = self._entity_sharing(entity, carry)
+        out = _Decoded(size, shared)
         deferred = bands.deferred_columns(self._bands, self._dependencies)
         order = decode_order(self._codecs)
         for i in order:
             if self._codecs[i].storage.name not in deferred:
                 self._decode_column(i, tokens, fine, rng, start, out)
         numbers, columns = out.numbers, out.columns
-        shared = self._entity_sharing(entity, carry)
-        shared.numbers(numbers)
         constraints.repair(numbers, self._relations, out.quanta, self._sums, out.snaps, out.signs)
         shared.renumber(numbers)  # after repair: a repair that moved one number would repeat another
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
@@ -600,7 +641,7 @@ class Synthesizer:
                 columns[name] = codec.restore(numbers[name] / codec.scale).reset_index(drop=True)
         shared.columns(columns, rng, start)
         block = pd.DataFrame(
-            {c.storage.name: as_stored(columns[c.storage.name], c.storage) for c in self._table_codecs()}
+            {c.storage.name: as_stored(columns[c.storage.name], c.storage) for c in self._decoded_codecs()}
         )
         rows = shared.rows_in_order(numbers)
         return block if rows is None else block.take(rows).reset_index(drop=True)
@@ -620,6 +661,7 @@ class Synthesizer:
         elif isinstance(codec, NumericCodec) and codec.n_tokens >= 2:
             out.numbers[name] = codec.numeric_decoded(tokens[i], rng, fine.get(i)) * codec.scale
         if isinstance(codec, NumericCodec) and name in out.numbers:
+            out.sharing.share(name, out.numbers)
             out.signs[name] = (codec.p.bounds[0], codec.p.bounds[1])
             if codec.quantum is not None:
                 out.quanta[name] = codec.quantum
@@ -647,7 +689,7 @@ class Synthesizer:
         if self._entities is None or entity is None:
             return _Sharing(None, np.zeros(0, dtype=np.int64), [], None)
         key = next(c for c in self._codecs if c.storage.name == self._entities.key)
-        sharing = _Sharing(entity, entities.first_rows(entity), list(self._entities.columns), key)
+        sharing = _Sharing(entity, entities.first_rows(entity), self._shared_columns(), key)
         sharing.sequences, sharing.clocks = self._entities.sequences, self._entities.clocks
         if carry is not None:
             sharing.done, sharing.carried = carry.done, self._carried_numbers(carry.values)
@@ -717,6 +759,7 @@ class Synthesizer:
             "shared_columns": list(self._entities.columns),
             "sequence_columns": dict(self._entities.sequences),
             "sequence_clocks": dict(self._entities.clocks),
+            "first_dates": dict(self._entities.starts),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
 
@@ -727,6 +770,7 @@ class _Decoded:
     what the repairs need to know of them, and the other columns."""
 
     size: int
+    sharing: _Sharing
     numbers: dict[str, np.ndarray] = field(default_factory=dict)
     quanta: dict[str, float] = field(default_factory=dict)
     snaps: dict[str, constraints.Snap] = field(default_factory=dict)
@@ -756,14 +800,13 @@ class _Sharing:
         self.done = 0
         self.carried: dict[str, float] = {}
 
-    def numbers(self, numbers: dict[str, np.ndarray]) -> None:
-        """Before relations are repaired, so repairs see each entity's shared values."""
-        if self.entity is not None:
-            for name in self.names:
-                if name in numbers:
-                    numbers[name] = numbers[name][self.firsts[self.entity]]
-                    if name in self.carried:
-                        numbers[name][self.entity == 0] = self.carried[name]
+    def share(self, name: str, numbers: dict[str, np.ndarray]) -> None:
+        """Right after the column is decoded, so repairs and the dates rebuilt from it (an offset
+        from the entity's first date) see each entity's one value."""
+        if self.entity is not None and name in self.names and name in numbers:
+            numbers[name] = numbers[name][self.firsts[self.entity]]
+            if name in self.carried:
+                numbers[name][self.entity == 0] = self.carried[name]
 
     def renumber(self, numbers: dict[str, np.ndarray]) -> None:
         """Each sequence column's start, start + 1, ... within each entity, in the order of its

@@ -180,6 +180,49 @@ def test_a_sequence_that_follows_a_date_is_numbered_in_date_order(sessions: pd.D
     assert per_user["started"].apply(lambda s: s.is_monotonic_increasing).all()
 
 
+def _orders(customers: int = 600, seed: int = 3) -> pd.DataFrame:
+    """Each customer orders every 1-60 days from a first order anywhere in 400 days."""
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(1, 8, customers)
+    customer = np.repeat(np.arange(customers), counts)
+    number = pd.Series(customer).groupby(customer).cumcount().to_numpy() + 1
+    first = pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 400, customers), unit="D")
+    gaps = pd.Series(rng.integers(1, 60, customer.size)).groupby(customer).cumsum().to_numpy()
+    return pd.DataFrame(
+        {
+            "customer_id": [f"C{c:04d}" for c in customer],
+            "order_number": number,
+            "order_date": first[customer] + pd.to_timedelta(gaps, unit="D"),
+            "amount": rng.lognormal(3, 0.5, customer.size).round(2),
+        }
+    )
+
+
+def _order_spans(orders: pd.DataFrame) -> pd.Series:
+    per_customer = orders.groupby("customer_id")["order_date"]
+    spans = (per_customer.max() - per_customer.min()).dt.days
+    return spans[per_customer.size() > 1]
+
+
+def test_an_entitys_dates_keep_close_together(tmp_path: Path) -> None:
+    """Drawn row by row, a synthetic customer's orders spread over the table's whole 400 days: a
+    median span of 267 days from first to last order, against 106. Each order date is learned
+    as its offset from the customer's first date, a hidden column drawn once per customer (kept
+    by a customer cut at a block's end)."""
+    data = _orders()
+    syn = Synthesizer(seed=0, max_epochs=30).fit(data)
+    entities = syn.describe()["entities"]
+    assert entities["first_dates"] == {"order_date": "first order_date per customer_id"}
+    assert entities["sequence_clocks"] == {"order_number": "order_date"}
+    out = sampled_after_save_and_load(syn, 20_000, tmp_path)  # past a block of 16,384 rows
+    assert list(out.columns) == list(data.columns) and out["order_date"].dtype == data["order_date"].dtype
+    assert _order_spans(out).median() == pytest.approx(_order_spans(data).median(), rel=0.25)
+    assert _order_spans(out).max() <= _order_spans(data).max() + 60
+    firsts = out.groupby("customer_id")["order_date"].min()
+    real_firsts = data.groupby("customer_id")["order_date"].min()
+    assert abs((firsts.median() - real_firsts.median()).days) < 30
+
+
 def test_a_number_with_gaps_is_learned_as_a_number(sessions: pd.DataFrame) -> None:
     """Session numbers of a row sample without each row's entity size (gaps: 1, 2, 5) are not
     renumbered, but they index a user's rows (each once per user, every user has a first one):
@@ -219,6 +262,7 @@ def test_entities_can_be_switched_off(sessions: pd.DataFrame) -> None:
         {"sequences": {"device": 1}},  # only a learned integer numbers an entity's rows
         {"clocks": {"age": "secs"}},  # a clock orders a sequence column only
         {"sequences": {"age": 18}, "clocks": {"age": "device"}},  # and is a number or a date
+        {"starts": {"signed_up": "age"}},  # a first date is a hidden column the date is rebuilt from
     ],
 )
 def test_a_re_signed_artifact_with_other_entities_is_rejected(
