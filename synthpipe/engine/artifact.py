@@ -216,20 +216,21 @@ def _check_entities(syn: Synthesizer) -> None:
     clocks = [by_name.get(name) for name in entities.clocks.values()]
     if not set(entities.clocks) <= set(entities.sequences) or not all(isinstance(c, NumericCodec) for c in clocks):
         raise ArtifactError("model.json orders entity rows by a column that is not a number or date; refusing to load")
-    _check_entity_starts(syn._codecs, entities)
+    _check_hidden_columns(syn._codecs, entities)
 
 
-def _check_entity_starts(codecs: list[Codec], entities: Entities) -> None:
-    """Each first-date column is a number codec just before the size (never emitted), and the
-    date it starts is rebuilt from it."""
+def _check_hidden_columns(codecs: list[Codec], entities: Entities) -> None:
+    """The entity's first dates and means are number codecs just before the size (never
+    emitted), each date with a first date is rebuilt from it, and each mean is of a number."""
     hidden = entities.hidden
-    firsts = codecs[-len(hidden) : -1] if len(codecs) > len(hidden) else []
+    columns = codecs[-len(hidden) : -1] if len(codecs) > len(hidden) else []
     by_name = {c.storage.name: c for c in codecs}
-    ok = [c.storage.name for c in firsts] == hidden[:-1] and all(type(c) is NumericCodec for c in firsts)
+    ok = [c.storage.name for c in columns] == hidden[:-1] and all(type(c) is NumericCodec for c in columns)
     rebuilt = [by_name.get(name) for name in entities.starts]
     ok = ok and all(isinstance(c, OffsetCodec) and c.anchor == entities.starts[c.storage.name] for c in rebuilt)
+    ok = ok and all(isinstance(by_name.get(name), NumericCodec) for name in entities.profiles)
     if not ok:
-        raise ArtifactError("model.json rebuilds entity dates from columns the model does not have; refusing to load")
+        raise ArtifactError("model.json describes hidden entity columns the model does not have; refusing to load")
 
 
 def _check_dependencies(syn: Synthesizer) -> None:

@@ -106,7 +106,7 @@ class Synthesizer:
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
         codecs = self._with_offsets(self._build_codecs(frame, set(pseudonymised)), frame)
-        frame, self._codecs = self._with_entity_starts(frame, codecs)
+        frame, self._codecs = self._with_entity_columns(frame, codecs, indexes)
         self._schema = schema
         self._learned = self._chain_order([i for i, c in enumerate(self._codecs) if c.n_tokens >= 2])
         report("analyze", 1.0)
@@ -176,29 +176,39 @@ class Synthesizer:
         whole_bins = cfg.model_copy(update={"fine_positions": 0})  # a size is kept by its bin's mean
         return [*codecs, NumericCodec.fit(one_each[ent.count], storage_type(frame[ent.count]), whole_bins)]
 
-    def _with_entity_starts(self, frame: pd.DataFrame, codecs: list[Codec]) -> tuple[pd.DataFrame, list[Codec]]:
-        """Dates that entities keep close together (entities.entity_starts) become offsets from a
-        hidden column of each entity's first date, fitted on one row per entity like the entity's
-        other columns; dates that follow another column of their row keep that anchor."""
+    def _with_entity_columns(
+        self, frame: pd.DataFrame, codecs: list[Codec], indexes: set[str]
+    ) -> tuple[pd.DataFrame, list[Codec]]:
+        """The entity's hidden columns (fitted on one row per entity, like its own columns, and
+        drawn with them): a first date for each date entities keep close together, which the date
+        becomes an offset from (entities.entity_starts; a date that follows another column of its
+        row keeps that anchor), and a mean for each number entities keep at their own level
+        (entities.entity_profiles), which the entity's rows are drawn conditioned on. ``indexes``
+        number an entity's rows (their mean is its size's)."""
         ent = self._entities
-        if ent is None or not self.config.learn_offsets:
+        if ent is None:
             return frame, codecs
-        candidates = [
-            c.storage.name
-            for c in codecs[:-1]
-            if type(c) is NumericCodec and c.domain == "time" and c.n_tokens >= 2 and not c.p.values
-            if c.storage.name not in ent.columns
+        free = [
+            c for c in codecs[:-1] if type(c) is NumericCodec and c.n_tokens >= 2 and c.storage.name not in ent.columns
         ]
-        starts = entities.entity_starts(frame, ent, candidates, self.config.constraint_min_rows)
-        if not starts:
+        free = [c for c in free if c.storage.name not in {*ent.sequences, *indexes}]
+        min_rows = self.config.constraint_min_rows
+        dates = [c.storage.name for c in free if c.domain == "time" and not c.p.values]
+        starts = entities.entity_starts(frame, ent, dates, min_rows) if self.config.learn_offsets else {}
+        numbers = [c.storage.name for c in free if c.domain == "number"]
+        profiles = entities.entity_profiles(frame, ent, numbers, min_rows)
+        if not starts and not profiles:
             return frame, codecs
-        self._entities = ent = dataclasses.replace(ent, starts=starts)
-        frame = entities.with_starts(frame, ent)
+        self._entities = ent = dataclasses.replace(ent, starts=starts, profiles=profiles)
+        frame = entities.with_hidden(frame, ent)
         one_each = frame.drop_duplicates(ent.key)
-        firsts = [
-            build_codec(one_each[start], self.config, storage=storage_type(frame[start])) for start in starts.values()
+        means = set(profiles.values())
+        whole_bins = self.config.model_copy(update={"fine_positions": 0})  # a mean conditions by its bin
+        hidden = [
+            build_codec(one_each[name], whole_bins if name in means else self.config, storage=storage_type(frame[name]))
+            for name in ent.hidden[:-1]
         ]
-        codecs = [*codecs[:-1], *firsts, codecs[-1]]
+        codecs = [*codecs[:-1], *hidden, codecs[-1]]
         position = {c.storage.name: i for i, c in enumerate(codecs)}
         for name, start in starts.items():
             own, first = codecs[position[name]], codecs[position[start]]
@@ -220,8 +230,9 @@ class Synthesizer:
         return [len(self._codecs) - 1] + [index[name] for name in self._shared_columns()]
 
     def _shared_columns(self) -> list[str]:
-        """The entity's columns and its first dates: drawn once per entity, shared by its rows."""
-        return [] if self._entities is None else [*self._entities.columns, *self._entities.starts.values()]
+        """The entity's columns and hidden columns but its size: drawn once per entity, shared by
+        its rows."""
+        return [] if self._entities is None else [*self._entities.columns, *self._entities.hidden[:-1]]
 
     def _with_offsets(self, codecs: list[Codec], frame: pd.DataFrame) -> list[Codec]:
         """Dates that closely follow another one become offset codecs (see codecs/offset.py)."""
@@ -302,7 +313,7 @@ class Synthesizer:
         return self._codecs if self._entities is None else self._codecs[: -len(self._entities.hidden)]
 
     def _decoded_codecs(self) -> list[Codec]:
-        """The codecs a block is decoded to: the table's, and an entity's first dates (a carried
+        """The codecs a block is decoded to: the table's and the entity's hidden ones (a carried
         entity keeps them), without the entity size."""
         return self._codecs if self._entities is None else self._codecs[:-1]
 
@@ -522,7 +533,7 @@ class Synthesizer:
             for name in shared:
                 block.loc[entity == 0, name] = carry.values[name].iloc[0]
         carry = self._carried_on(block, heads, sizes, entity, shared, done)
-        return block.drop(columns=list(self._entities.starts.values())), carry
+        return block.drop(columns=self._entities.hidden[:-1]), carry
 
     def _carried_on(
         self,
@@ -760,6 +771,7 @@ class Synthesizer:
             "sequence_columns": dict(self._entities.sequences),
             "sequence_clocks": dict(self._entities.clocks),
             "first_dates": dict(self._entities.starts),
+            "entity_means": dict(self._entities.profiles),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
 
