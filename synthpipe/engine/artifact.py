@@ -20,6 +20,7 @@ import pyarrow as pa
 from synthpipe.engine import constraints
 from synthpipe.engine.bands import Band, deferred_columns
 from synthpipe.engine.codecs import Codec, codec_from_json, codec_to_json
+from synthpipe.engine.codecs.categorical import CategoricalCodec
 from synthpipe.engine.codecs.identifier import IdentifierCodec
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
@@ -220,15 +221,19 @@ def _check_entities(syn: Synthesizer) -> None:
 
 
 def _check_hidden_columns(codecs: list[Codec], entities: Entities) -> None:
-    """The entity's first dates and means are number codecs just before the size (never
-    emitted), each date with a first date is rebuilt from it, and each mean is of a number."""
+    """The entity's first dates, means and most frequent values are codecs just before the size
+    (never emitted); each date with a first date is rebuilt from it, each mean is a number's, each
+    most frequent value a category's."""
     hidden = entities.hidden
     columns = codecs[-len(hidden) : -1] if len(codecs) > len(hidden) else []
     by_name = {c.storage.name: c for c in codecs}
-    ok = [c.storage.name for c in columns] == hidden[:-1] and all(type(c) is NumericCodec for c in columns)
+    kinds = {*entities.starts.values(), *entities.profiles.values()}
+    ok = [c.storage.name for c in columns] == hidden[:-1]
+    ok = ok and all(type(c) is NumericCodec for c in columns if c.storage.name in kinds)
     rebuilt = [by_name.get(name) for name in entities.starts]
     ok = ok and all(isinstance(c, OffsetCodec) and c.anchor == entities.starts[c.storage.name] for c in rebuilt)
     ok = ok and all(isinstance(by_name.get(name), NumericCodec) for name in entities.profiles)
+    ok = ok and all(type(by_name.get(name)) is CategoricalCodec for name in [*entities.modes, *entities.modes.values()])
     if not ok:
         raise ArtifactError("model.json describes hidden entity columns the model does not have; refusing to load")
 

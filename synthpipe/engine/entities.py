@@ -18,9 +18,10 @@ A whole-number column that numbers an entity's rows (``sequence_columns``) is le
 renumbered start, start + 1, ... within each sampled entity, in the order of the drawn values or of
 the column it follows (``sequence_clocks``: an order date), and the entity's rows are put in that
 order. A date that entities keep close together is learned as its offset from the entity's first
-date (``entity_starts``), and a number entities keep at their own level (a worker's wage) is drawn
-conditioned on the entity's mean of it (``entity_profiles``): hidden columns drawn with the
-entity's other columns, never emitted.
+date (``entity_starts``), a number entities keep at their own level (a worker's wage) is drawn
+conditioned on the entity's mean of it (``entity_profiles``), and a category they keep to (a
+household's brand) on the entity's most frequent value (``entity_modes``): hidden columns drawn
+with the entity's other columns, never emitted.
 The size and the entity columns are binned and protected on one row per entity: a value is rare
 when few *entities* hold it, and one user's 3,000 sessions do not make 3,000 rows beyond a clip.
 
@@ -61,7 +62,8 @@ class Entities:
     name, per date column an entity keeps close together, the (learned, never emitted) column
     holding the entity's first date (see ``entity_starts``); ``profiles`` name, per number column
     an entity keeps at its own level, the hidden column holding the entity's mean of it (see
-    ``entity_profiles``)."""
+    ``entity_profiles``); ``modes`` likewise, per category column an entity keeps to a value of
+    its own, the hidden column holding the entity's most frequent value (see ``entity_modes``)."""
 
     key: str
     count: str
@@ -70,6 +72,7 @@ class Entities:
     clocks: dict[str, str] = field(default_factory=dict, hash=False)
     starts: dict[str, str] = field(default_factory=dict, hash=False)
     profiles: dict[str, str] = field(default_factory=dict, hash=False)
+    modes: dict[str, str] = field(default_factory=dict, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +83,7 @@ class Entities:
             "clocks": self.clocks,
             "starts": self.starts,
             "profiles": self.profiles,
+            "modes": self.modes,
         }
 
     @classmethod
@@ -88,13 +92,14 @@ class Entities:
         clocks = {str(name): str(clock) for name, clock in item.get("clocks", {}).items()}
         starts = {str(name): str(start) for name, start in item.get("starts", {}).items()}
         profiles = {str(name): str(mean) for name, mean in item.get("profiles", {}).items()}
+        modes = {str(name): str(mode) for name, mode in item.get("modes", {}).items()}
         columns = tuple(str(c) for c in item["columns"])
-        return cls(str(item["key"]), str(item["count"]), columns, sequences, clocks, starts, profiles)
+        return cls(str(item["key"]), str(item["count"]), columns, sequences, clocks, starts, profiles, modes)
 
     @property
     def hidden(self) -> list[str]:
         """Columns learned for the entity and never emitted, in codec order (the count last)."""
-        return [*self.starts.values(), *self.profiles.values(), self.count]
+        return [*self.starts.values(), *self.profiles.values(), *self.modes.values(), self.count]
 
 
 def entity_key(frame: pd.DataFrame, cfg: EngineConfig) -> str | None:
@@ -223,7 +228,7 @@ def entity_starts(frame: pd.DataFrame, entities: Entities, candidates: list[str]
     return found
 
 
-PROFILE_MIN_SHARE = 0.3  # of a number's variance, the share between entities (beyond chance) to learn their means
+PROFILE_MIN_SHARE = 0.3  # of a number's variance, the share between entities beyond chance, to learn their means
 MAX_PROFILES = 8  # entity means learned at most (the largest shares)
 
 
@@ -242,7 +247,7 @@ def entity_profiles(
     """
     keys = frame[entities.key].to_numpy()
     sizes = pd.Series(keys).groupby(keys).transform("size").to_numpy()
-    if int((pd.Series(sizes >= 2).groupby(keys).first()).sum()) < min_entities:
+    if not _enough_entities(sizes, keys, min_entities):
         return {}
     chance = float(np.mean(1.0 / sizes))  # the share that means of groups this size hold by chance
     shares = {}
@@ -252,17 +257,71 @@ def entity_profiles(
         if present.sum() < 2 or np.nanvar(values[present]) == 0:
             continue
         means = pd.Series(values[present]).groupby(keys[present]).transform("mean").to_numpy()
-        shares[name] = float(np.var(means) / np.var(values[present]))
-    kept = sorted((n for n, share in shares.items() if share >= PROFILE_MIN_SHARE + chance), key=lambda n: -shares[n])
+        shares[name] = float(np.var(means) / np.var(values[present])) - chance
+    return _hidden_names(shares, PROFILE_MIN_SHARE, candidates, "mean {} per " + entities.key, frame.columns)
+
+
+MODE_MIN_GAIN = 0.1  # how much more of an entity's rows hold its most frequent value than shuffled rows would
+
+
+def entity_modes(frame: pd.DataFrame, entities: Entities, candidates: list[str], min_entities: int) -> dict[str, str]:
+    """Per category column among ``candidates`` that entities keep to a value of their own (a
+    household's brand), a free name for the column of each entity's most frequent value.
+
+    Why: drawn independently given the household's columns, synthetic Yogurt households bought
+    their most frequent brand in 48% of their purchases, real ones in 76% (Ketchup 63% against
+    73%). The entity's most frequent value, drawn once per entity (rare values merged on one row
+    per entity), is a column every row of the entity is drawn conditioned on.
+    """
+    keys = frame[entities.key].to_numpy()
+    sizes = pd.Series(keys).groupby(keys).transform("size").to_numpy()
+    if not _enough_entities(sizes, keys, min_entities):
+        return {}
+    multi = sizes >= 2
+    shuffled = np.random.default_rng(0).permutation(int(multi.sum()))
+    gains = {}
+    for name in candidates:
+        values = frame[name].to_numpy()[multi]
+        gains[name] = _mode_share(values, keys[multi]) - _mode_share(values[shuffled], keys[multi])
+    return _hidden_names(gains, MODE_MIN_GAIN, candidates, "most frequent {} per " + entities.key, frame.columns)
+
+
+def _enough_entities(sizes: np.ndarray, keys: np.ndarray, min_entities: int) -> bool:
+    """Whether ``min_entities`` entities have two rows or more (``sizes``: each row's entity's)."""
+    return int(pd.Series(sizes >= 2).groupby(keys).first().sum()) >= min_entities
+
+
+def _hidden_names(
+    scores: dict[str, float], threshold: float, candidates: list[str], pattern: str, taken: pd.Index
+) -> dict[str, str]:
+    """The ``MAX_PROFILES`` best-scoring columns past ``threshold``, in table order, each with a
+    free name for its hidden column (``pattern`` formatted with the column's name)."""
+    kept = sorted((n for n, score in scores.items() if score >= threshold), key=lambda n: -scores[n])
     found: dict[str, str] = {}
     for name in sorted(kept[:MAX_PROFILES], key=candidates.index):
-        found[name] = _free_name(f"mean {name} per {entities.key}", [*frame.columns, *found.values()])
+        found[name] = _free_name(pattern.format(name), [*taken, *found.values()])
     return found
 
 
+def _mode_share(values: np.ndarray, keys: np.ndarray) -> float:
+    """The share of rows that hold their entity's most frequent value (nulls count as a value)."""
+    pairs = pd.DataFrame({"key": keys, "value": pd.Series(values).astype(object).fillna("\0null")})
+    top = pairs.value_counts().groupby(level="key").max()
+    return float(top.sum() / len(pairs))
+
+
+def _most_frequent(series: pd.Series, keys: np.ndarray) -> pd.Series:
+    """Per row, its entity's most frequent non-null value (ties: the first such in row order)."""
+    counts = series.groupby([keys, series], sort=False, dropna=True).transform("size")
+    ranked = pd.DataFrame({"key": keys, "count": counts.to_numpy(), "row": np.arange(len(series))})
+    best = ranked.sort_values(["key", "count", "row"], ascending=[True, False, True]).drop_duplicates("key")
+    first = pd.Series(series.to_numpy()[best["row"].to_numpy()], index=best["key"].to_numpy())
+    return pd.Series(first.reindex(keys).to_numpy(), index=series.index, dtype=series.dtype)
+
+
 def with_hidden(frame: pd.DataFrame, entities: Entities) -> pd.DataFrame:
-    """``frame`` with each entity's first dates (``starts``) and means (``profiles``), before the
-    count column: the hidden columns' codec order."""
+    """``frame`` with each entity's first dates (``starts``), means (``profiles``) and most
+    frequent values (``modes``), before the count column: the hidden columns' codec order."""
     keys = frame[entities.key].to_numpy()
     out = frame.drop(columns=entities.count)
     for name, start in entities.starts.items():
@@ -273,6 +332,8 @@ def with_hidden(frame: pd.DataFrame, entities: Entities) -> pd.DataFrame:
     for name, mean in entities.profiles.items():
         values = pd.Series(numeric_values(frame[name], storage_type(frame[name]))[0], index=frame.index)
         out[mean] = values.where(np.isfinite(values)).groupby(keys).transform("mean")
+    for name, mode in entities.modes.items():
+        out[mode] = _most_frequent(frame[name], keys)
     out[entities.count] = frame[entities.count]
     return out
 

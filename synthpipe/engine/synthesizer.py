@@ -197,9 +197,14 @@ class Synthesizer:
         starts = entities.entity_starts(frame, ent, dates, min_rows) if self.config.learn_offsets else {}
         numbers = [c.storage.name for c in free if c.domain == "number"]
         profiles = entities.entity_profiles(frame, ent, numbers, min_rows)
-        if not starts and not profiles:
+        named = {*ent.columns, *ent.sequences, *indexes, *self._stand_in_keys}
+        categories = [
+            c.storage.name for c in codecs[:-1] if type(c) is CategoricalCodec and c.storage.name not in named
+        ]
+        modes = entities.entity_modes(frame, ent, categories, min_rows)
+        if not starts and not profiles and not modes:
             return frame, codecs
-        self._entities = ent = dataclasses.replace(ent, starts=starts, profiles=profiles)
+        self._entities = ent = dataclasses.replace(ent, starts=starts, profiles=profiles, modes=modes)
         frame = entities.with_hidden(frame, ent)
         one_each = frame.drop_duplicates(ent.key)
         means = set(profiles.values())
@@ -772,6 +777,7 @@ class Synthesizer:
             "sequence_clocks": dict(self._entities.clocks),
             "first_dates": dict(self._entities.starts),
             "entity_means": dict(self._entities.profiles),
+            "entity_modes": dict(self._entities.modes),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
 

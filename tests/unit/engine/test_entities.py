@@ -255,6 +255,41 @@ def test_an_entitys_numbers_keep_its_own_level(tmp_path: Path) -> None:
     assert out["log_wage"].mean() == pytest.approx(data["log_wage"].mean(), abs=0.1)
 
 
+def _mode_share(data: pd.DataFrame, key: str, column: str) -> float:
+    """The share of rows that hold their entity's most frequent value (entities of 2+ rows)."""
+    counts = data.groupby([key, column]).size()
+    per_entity = counts.groupby(level=0)
+    return float(per_entity.max()[per_entity.sum() > 1].sum() / per_entity.sum()[per_entity.sum() > 1].sum())
+
+
+def test_an_entity_keeps_to_its_own_category(tmp_path: Path) -> None:
+    """A household buys its favourite brand on most trips: drawn independently given the
+    household's columns, synthetic households bought their most frequent brand on 49% of trips
+    (real 82%; now 81%). The household's most frequent brand, drawn once per household, is what
+    each trip is drawn conditioned on."""
+    rng = np.random.default_rng(9)
+    trips = rng.integers(2, 12, 400)
+    household = np.repeat(np.arange(400), trips)
+    brands = np.array(["yoplait", "dannon", "hiland", "weight"], dtype=object)
+    favourite = rng.choice(4, 400, p=[0.4, 0.3, 0.2, 0.1])
+    loyal = rng.random(household.size) < 0.75
+    data = pd.DataFrame(
+        {
+            "household_id": household + 500,
+            "brand": brands[np.where(loyal, favourite[household], rng.integers(0, 4, household.size))],
+            "price": rng.normal(10, 1, household.size).round(2),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=40).fit(data)
+    assert syn.describe()["entities"]["entity_modes"] == {"brand": "most frequent brand per household_id"}
+    out = sampled_after_save_and_load(syn, len(data), tmp_path)
+    assert list(out.columns) == list(data.columns)
+    real = _mode_share(data, "household_id", "brand")
+    assert _mode_share(out, "household_id", "brand") == pytest.approx(real, abs=0.07)
+    shares = out["brand"].value_counts(normalize=True)
+    assert shares["yoplait"] == pytest.approx(data["brand"].value_counts(normalize=True)["yoplait"], abs=0.06)
+
+
 def test_a_number_with_gaps_is_learned_as_a_number(sessions: pd.DataFrame) -> None:
     """Session numbers of a row sample without each row's entity size (gaps: 1, 2, 5) are not
     renumbered, but they index a user's rows (each once per user, every user has a first one):
@@ -296,6 +331,7 @@ def test_entities_can_be_switched_off(sessions: pd.DataFrame) -> None:
         {"sequences": {"age": 18}, "clocks": {"age": "device"}},  # and is a number or a date
         {"starts": {"signed_up": "age"}},  # a first date is a hidden column the date is rebuilt from
         {"profiles": {"secs": "age"}},  # a mean is a hidden column of its own
+        {"modes": {"device": "gender"}},  # and so is a most frequent value
     ],
 )
 def test_a_re_signed_artifact_with_other_entities_is_rejected(
