@@ -25,7 +25,7 @@ from synthpipe.engine.codecs.identifier import IdentifierCodec
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
-from synthpipe.engine.dependencies import Dependency
+from synthpipe.engine.dependencies import Dependency, value_tokens
 from synthpipe.engine.entities import Entities
 from synthpipe.engine.formulas import Formula
 from synthpipe.engine.frames import schema_from_text, schema_text
@@ -218,6 +218,9 @@ def _check_entities(syn: Synthesizer) -> None:
     if not set(entities.clocks) <= set(entities.sequences) or not all(isinstance(c, NumericCodec) for c in clocks):
         raise ArtifactError("model.json orders entity rows by a column that is not a number or date; refusing to load")
     _check_hidden_columns(syn._codecs, entities)
+    learned = {syn._codecs[i].storage.name: syn._codecs[i] for i in syn._learned}
+    if not all(name in learned and value_tokens(learned[name]) is not None for name in entities.schedules):
+        raise ArtifactError("model.json keeps entity values apart in a column the model does not draw as values")
 
 
 def _check_hidden_columns(codecs: list[Codec], entities: Entities) -> None:

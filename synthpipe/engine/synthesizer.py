@@ -115,6 +115,7 @@ class Synthesizer:
         self._dependencies = self._detect_dependencies(codes)
         self._unequal = self._detect_unequal(codes)
         self._bands = self._detect_bands(frame, codes)
+        self._detect_schedules(frame, codes)
         self._train(codes, self._validation_groups(frame), self._head_weights(frame), deadline, report)
         self._training.update(
             rows_available=available,
@@ -278,6 +279,32 @@ class Synthesizer:
             if closure <= free and band.label not in {b.label for b in found}:
                 found.append(band)
         return found
+
+    def _detect_schedules(self, frame: pd.DataFrame, codes: np.ndarray) -> None:
+        """An entity's columns that hold each value once (entities.schedule_columns), among the
+        learned exact-valued ones that are not the entity's own, its sequences or stand-in keys."""
+        ent = self._entities
+        if ent is None or not self.config.detect_constraints:
+            return
+        free = {c.storage.name for c in self._table_codecs()} - {*ent.columns, *ent.sequences, *self._stand_in_keys}
+        tokens, exact = {}, {}
+        for i, column in self._tokens_by_column(codes).items():
+            name, mask = self._codecs[i].storage.name, dependencies.value_tokens(self._codecs[i])
+            if mask is not None and name in free:
+                tokens[name], exact[name] = column, mask
+        entity = pd.factorize(frame[ent.key])[0]
+        found = entities.schedule_columns(tokens, exact, entity, self.config.constraint_min_rows)
+        self._entities = dataclasses.replace(ent, schedules=found)
+
+    def _distinct_schedules(self, tokens: dict[int, np.ndarray], entity: np.ndarray) -> None:
+        """Each schedule column's values at most once per sampled entity (see entities.py)."""
+        assert self._entities is not None
+        for name in self._entities.schedules:
+            i = next(k for k, c in enumerate(self._codecs) if c.storage.name == name)
+            mask = dependencies.value_tokens(self._codecs[i])
+            assert mask is not None  # checked on detection and on load
+            nearest = isinstance(self._codecs[i], NumericCodec)
+            tokens[i] = entities.distinct_within(tokens[i], entity, mask, nearest).astype(tokens[i].dtype)
 
     def _decodable_last(self) -> set[str]:
         """Columns whose tokens stand for values and that nothing decoded or repaired after them
@@ -529,6 +556,7 @@ class Synthesizer:
             heads, sizes = np.vstack([carry.head, heads]), np.r_[carry.rows, sizes]
         entity = entities.rows_of(sizes, size)
         tokens, fine = self._tokens(size, rng, given=heads[entity])
+        self._distinct_schedules(tokens, entity)
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         dependencies.enforce(tokens, self._dependencies, index)
         block = self._decode(tokens, fine, rng, start + self._key_offset(seed), size, entity, carry)
@@ -778,6 +806,7 @@ class Synthesizer:
             "first_dates": dict(self._entities.starts),
             "entity_means": dict(self._entities.profiles),
             "entity_modes": dict(self._entities.modes),
+            "schedules": list(self._entities.schedules),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
 

@@ -290,6 +290,32 @@ def test_an_entity_keeps_to_its_own_category(tmp_path: Path) -> None:
     assert shares["yoplait"] == pytest.approx(data["brand"].value_counts(normalize=True)["yoplait"], abs=0.06)
 
 
+def test_an_entitys_visits_never_repeat_a_week(tmp_path: Path) -> None:
+    """Patients seen at weeks 0, 2, 4, 8 and 12, some visits missed: drawn independently given
+    the patient's columns, 28-36% of the synthetic visits of five such panels repeated a week of
+    their patient. Each week comes at most once per synthetic patient, and a week another column
+    follows (its visit label) keeps it."""
+    rng = np.random.default_rng(10)
+    weeks = np.array([0, 2, 4, 8, 12])
+    kept = rng.random((300, 5)) < 0.85
+    kept[:, 0] = True
+    patient, visit = np.nonzero(kept)
+    data = pd.DataFrame(
+        {
+            "patient_id": patient + 100,
+            "week": weeks[visit],
+            "visit": np.array(["baseline", "w2", "w4", "w8", "w12"], dtype=object)[visit],
+            "score": (rng.normal(20, 4, 300)[patient] - 0.5 * weeks[visit] + rng.normal(0, 2, patient.size)).round(1),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=30).fit(data)
+    assert set(syn.describe()["entities"]["schedules"]) == {"week", "visit"}
+    out = sampled_after_save_and_load(syn, len(data), tmp_path)
+    assert not out.duplicated(["patient_id", "week"]).any()
+    assert (out["visit"] == out["week"].map(dict(zip(weeks, ["baseline", "w2", "w4", "w8", "w12"], strict=True)))).all()
+    assert out["week"].value_counts(normalize=True)[0] == pytest.approx((data["week"] == 0).mean(), abs=0.05)
+
+
 def test_a_number_with_gaps_is_learned_as_a_number(sessions: pd.DataFrame) -> None:
     """Session numbers of a row sample without each row's entity size (gaps: 1, 2, 5) are not
     renumbered, but they index a user's rows (each once per user, every user has a first one):
@@ -332,6 +358,7 @@ def test_entities_can_be_switched_off(sessions: pd.DataFrame) -> None:
         {"starts": {"signed_up": "age"}},  # a first date is a hidden column the date is rebuilt from
         {"profiles": {"secs": "age"}},  # a mean is a hidden column of its own
         {"modes": {"device": "gender"}},  # and so is a most frequent value
+        {"schedules": ["secs"]},  # values kept apart are drawn as values
     ],
 )
 def test_a_re_signed_artifact_with_other_entities_is_rejected(
