@@ -354,25 +354,32 @@ def _repeats(entity: np.ndarray, column: np.ndarray) -> int:
     return int(pd.DataFrame({"e": entity, "v": column}).duplicated().sum())
 
 
-def distinct_within(column: np.ndarray, entity: np.ndarray, exact: np.ndarray, nearest: bool) -> np.ndarray:
+def distinct_within(
+    column: np.ndarray, entity: np.ndarray, exact: np.ndarray, rng: np.random.Generator | None
+) -> np.ndarray:
     """``column``'s tokens with each exact one at most once per entity: a repeat (in row order)
-    takes the nearest unused exact token (``nearest``: numbers, whose tokens follow their values)
-    or the first unused one (categories: the most frequent); an entity with none left keeps it.
-    ``entity``: each row's entity, contiguous."""
+    takes the nearest unused exact token (no ``rng``: numbers, whose tokens follow their values,
+    so a repeated week moves to a week next to it) or an unused one drawn in proportion to the
+    block's own draws (categories: a survey's items keep their shares); an entity with none left
+    keeps it. ``entity``: each row's entity, contiguous."""
     out = column.copy()
     repeat = exact[out] & pd.DataFrame({"e": entity, "v": out}).duplicated().to_numpy()
     if not repeat.any():
         return out
     choices = np.flatnonzero(exact)
+    weights = np.bincount(column, minlength=exact.size)[choices] + 1.0
     bounds = np.r_[first_rows(entity), entity.size]
     for e in np.unique(entity[repeat]):
         rows = np.arange(bounds[e], bounds[e + 1])
         used = set(out[rows[~repeat[rows]]].tolist())
         for row in rows[repeat[rows]]:
-            free = choices[~np.isin(choices, list(used))]
-            if not free.size:
+            free = ~np.isin(choices, list(used))
+            if not free.any():
                 break
-            out[row] = free[np.argmin(np.abs(free - out[row]))] if nearest else free[0]
+            if rng is None:
+                out[row] = choices[free][np.argmin(np.abs(choices[free] - out[row]))]
+            else:
+                out[row] = rng.choice(choices[free], p=weights[free] / weights[free].sum())
             used.add(int(out[row]))
     return out
 

@@ -296,15 +296,15 @@ class Synthesizer:
         found = entities.schedule_columns(tokens, exact, entity, self.config.constraint_min_rows)
         self._entities = dataclasses.replace(ent, schedules=found)
 
-    def _distinct_schedules(self, tokens: dict[int, np.ndarray], entity: np.ndarray) -> None:
+    def _distinct_schedules(self, tokens: dict[int, np.ndarray], entity: np.ndarray, rng: np.random.Generator) -> None:
         """Each schedule column's values at most once per sampled entity (see entities.py)."""
         assert self._entities is not None
         for name in self._entities.schedules:
             i = next(k for k, c in enumerate(self._codecs) if c.storage.name == name)
             mask = dependencies.value_tokens(self._codecs[i])
             assert mask is not None  # checked on detection and on load
-            nearest = isinstance(self._codecs[i], NumericCodec)
-            tokens[i] = entities.distinct_within(tokens[i], entity, mask, nearest).astype(tokens[i].dtype)
+            draw = None if isinstance(self._codecs[i], NumericCodec) else rng
+            tokens[i] = entities.distinct_within(tokens[i], entity, mask, draw).astype(tokens[i].dtype)
 
     def _decodable_last(self) -> set[str]:
         """Columns whose tokens stand for values and that nothing decoded or repaired after them
@@ -556,7 +556,7 @@ class Synthesizer:
             heads, sizes = np.vstack([carry.head, heads]), np.r_[carry.rows, sizes]
         entity = entities.rows_of(sizes, size)
         tokens, fine = self._tokens(size, rng, given=heads[entity])
-        self._distinct_schedules(tokens, entity)
+        self._distinct_schedules(tokens, entity, rng)
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         dependencies.enforce(tokens, self._dependencies, index)
         block = self._decode(tokens, fine, rng, start + self._key_offset(seed), size, entity, carry)
