@@ -4,16 +4,21 @@ Why: the column and pair scores compare rows, so a table whose users each came b
 session scored as well as one whose users keep their 33; a reader of a sessions table asks first
 how many users there are and how many sessions each has. Shown when the engine's description
 names entities; not part of the quality score (it is one draw of the users, as the real one is).
+What the engine says it kept of each entity (a number's level, a favourite category, values held
+once, dates close together and in order) is measured on both tables the same way, so a reader
+sees whether the synthetic users keep it, not only that the engine meant them to.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from synthpipe.report.model import Entities, EntitySide
+from synthpipe.report.model import Entities, EntitySide, EntityTrait
 
 
 def described_entities(protections: dict[str, Any], *tables: pd.DataFrame) -> tuple[str, list[str]] | None:
@@ -48,9 +53,103 @@ def entity_structure(real: pd.DataFrame, synthetic: pd.DataFrame, protections: d
     if named is None:
         return None
     key, shared = named
+    described = (protections.get("engine") or {}).get("entities") or {}
     return Entities(
-        key=key, shared_columns=shared, real=_side(real, key, shared), synthetic=_side(synthetic, key, shared)
+        key=key,
+        shared_columns=shared,
+        real=_side(real, key, shared),
+        synthetic=_side(synthetic, key, shared),
+        traits=[trait for trait in _traits(described, key, real, synthetic) if trait is not None],
     )
+
+
+def _traits(
+    described: dict[str, Any], key: str, real: pd.DataFrame, synthetic: pd.DataFrame
+) -> list[EntityTrait | None]:
+    """What the engine's description says it kept of each entity, measured on both tables:
+    a number's level (``entity_means``), a category's favourite (``entity_modes``), a date's
+    closeness (``first_dates``), values held once (``schedules``), a sequence's clock."""
+
+    def both(
+        column: str, measure: str, how: Callable[[pd.DataFrame], float | None], share: bool = True
+    ) -> EntityTrait | None:
+        if any(name not in t.columns for t in (real, synthetic) for name in (key, *column.split(" along "))):
+            return None
+        return EntityTrait(column=column, measure=measure, real=how(real), synthetic=how(synthetic), share=share)
+
+    return [
+        *(
+            both(c, f"share of its variance between {key} values", partial(_between_share, key=key, column=c))
+            for c in described.get("entity_means", {})
+        ),
+        *(
+            both(c, f"rows holding their {key}'s most frequent value", partial(_mode_share, key=key, column=c))
+            for c in described.get("entity_modes", {})
+        ),
+        *(
+            both(
+                c,
+                f"days from first to last, per {key} of 2+ rows (median)",
+                partial(_span_days, key=key, column=c),
+                False,
+            )
+            for c in described.get("first_dates", {})
+        ),
+        *(
+            both(c, f"rows repeating their {key}'s value", partial(_repeat_share, key=key, column=c))
+            for c in described.get("schedules", [])
+        ),
+        *(
+            both(
+                f"{s} along {t}",
+                f"{key} values whose {t} never goes back along {s}",
+                partial(_in_order, key=key, sequence=s, clock=t),
+            )
+            for s, t in described.get("sequence_clocks", {}).items()
+        ),
+    ]
+
+
+def _between_share(table: pd.DataFrame, key: str, column: str) -> float | None:
+    values = pd.to_numeric(table[column], errors="coerce")
+    total = float(values.var())
+    return float(values.groupby(table[key]).transform("mean").var() / total) if total > 0 else None
+
+
+def _several(table: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The rows of entities with two rows or more."""
+    return table[table.groupby(key)[key].transform("size") >= 2]
+
+
+def _mode_share(table: pd.DataFrame, key: str, column: str) -> float | None:
+    rows = _several(table, key)
+    counts = rows.groupby([key, column], dropna=False).size()
+    return float(counts.groupby(level=0).max().sum() / len(rows)) if len(rows) else None
+
+
+def _span_days(table: pd.DataFrame, key: str, column: str) -> float | None:
+    rows = _several(table, key)
+    times = pd.to_datetime(rows[column], errors="coerce", utc=True).groupby(rows[key])
+    spans = (times.max() - times.min()).dt.total_seconds() / 86_400
+    return float(spans.median()) if spans.notna().any() else None
+
+
+def _repeat_share(table: pd.DataFrame, key: str, column: str) -> float | None:
+    held = table[table[column].notna()]
+    return float(held.duplicated([key, column]).mean()) if len(held) else None
+
+
+def _in_order(table: pd.DataFrame, key: str, sequence: str, clock: str) -> float | None:
+    rows = _several(table, key).dropna(subset=[clock]).sort_values([key, sequence], kind="stable")
+    if not len(rows):
+        return None
+    ticks = (
+        pd.to_numeric(pd.to_datetime(rows[clock], errors="coerce", utc=True), errors="coerce")
+        if not pd.api.types.is_numeric_dtype(rows[clock])
+        else rows[clock]
+    )
+    backwards = ticks.groupby(rows[key]).diff() < 0
+    return float(1 - backwards.groupby(rows[key]).any().mean())
 
 
 def _side(table: pd.DataFrame, key: str, shared: list[str]) -> EntitySide:

@@ -12,7 +12,7 @@ from importlib import resources
 from synthpipe.report import _svg
 from synthpipe.report._html_parts import chip, level, meter_rows, num, pct
 from synthpipe.report._html_privacy import distance_figure, privacy_table, protections, rare_card
-from synthpipe.report.model import ColumnResult, GateResult, PairResult, Privacy, Quality, Report
+from synthpipe.report.model import ColumnResult, Entities, GateResult, PairResult, Privacy, Quality, Report
 
 _GRADE_COLORS = {
     "Excellent": "#15803d",
@@ -190,7 +190,29 @@ def _entities(q: Quality) -> str:
         f"<p class='small muted'>The engine sampled {escape(e.key)} as entities: each fresh key gets a learned "
         f"number of rows and one value of the columns constant within it in the real data ({shared}).</p>"
     )
-    return f"<h2>Entities: rows per {escape(e.key)}</h2><div class='card'><table>{head}{rows}</table>{note}</div>"
+    return (
+        f"<h2>Entities: rows per {escape(e.key)}</h2><div class='card'><table>{head}{rows}</table>{note}"
+        f"{_entity_traits(e)}</div>"
+    )
+
+
+def _entity_traits(e: Entities) -> str:
+    """What the engine kept of each entity's rows, real next to synthetic."""
+    if not e.traits:
+        return ""
+
+    def shown(value: float | None, share: bool) -> str:
+        return pct(value, 1) if share else ("n/a" if value is None else f"{value:,.1f}")
+
+    rows = "".join(
+        f"<tr><td>{escape(t.column)}</td><td>{escape(t.measure)}</td><td class='num'>{shown(t.real, t.share)}</td>"
+        f"<td class='num'>{shown(t.synthetic, t.share)}</td></tr>"
+        for t in e.traits
+    )
+    return (
+        f"<h3>What each {escape(e.key)} keeps</h3><table><tr><th>Column</th><th>Measured</th>"
+        f"<th class='num'>Real (training)</th><th class='num'>Synthetic</th></tr>{rows}</table>"
+    )
 
 
 def _notes(r: Report) -> str:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 class Grade(StrEnum):
@@ -136,13 +136,26 @@ class EntitySide(_Model):
     )
 
 
+class EntityTrait(_Model):
+    """Something each entity keeps in the real rows (a worker's wage level, a household's brand),
+    measured the same way on both tables."""
+
+    column: str
+    measure: str = Field(description="what is measured, in words")
+    real: float | None
+    synthetic: float | None
+    share: bool = Field(description="the values are shares (shown as percentages), else numbers")
+
+
 class Entities(_Model):
-    """A repeated key the engine sampled as entities (a user's sessions): their sizes compared."""
+    """A repeated key the engine sampled as entities (a user's sessions): their sizes compared,
+    and what the engine kept of each entity's rows."""
 
     key: str
     shared_columns: list[str]
     real: EntitySide
     synthetic: EntitySide
+    traits: list[EntityTrait] = Field(default_factory=list)
 
 
 class Quality(_Model):

@@ -108,3 +108,49 @@ def test_the_dcr_share_per_entity_sees_copied_users() -> None:
     assert by_fresh.privacy.entity_sample == 500  # as many as the holdout has
     assert "DCR share per user_id" in render_html(by_fresh) and "500 of each set" in render_html(by_fresh)
     assert evaluate(real=train, synthetic=fresh, holdout=hol).privacy.dcr_share_entities is None
+
+
+def _panel(users: int, seed: int, kept: bool) -> pd.DataFrame:
+    """Users' visits: each user's own spend level and favourite device, weeks once each, dates in
+    visit order; ``kept=False`` mixes all of that up, as rows drawn independently would."""
+    rng = np.random.default_rng(seed)
+    visits = rng.integers(2, 6, users)
+    user = np.repeat(np.arange(users), visits)
+    number = pd.Series(user).groupby(user).cumcount().to_numpy() + 1
+    level, device = rng.normal(50, 20, users), rng.choice(["ios", "android", "web"], users)
+    start = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, users), unit="D")
+    if kept:
+        spend, devices, week = level[user] + rng.normal(0, 5, user.size), device[user], number * 2
+        day = start[user] + pd.to_timedelta(number * 7, unit="D")
+    else:
+        spend, devices = rng.normal(50, 21, user.size), rng.choice(["ios", "android", "web"], user.size)
+        week = rng.integers(1, 5, user.size) * 2
+        day = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 330, user.size), unit="D")
+    return pd.DataFrame(
+        {"user_id": 1000 + user, "visit": number, "day": day, "week": week, "spend": spend, "device": devices}
+    )
+
+
+def test_what_each_entity_keeps_is_measured_on_both_tables() -> None:
+    """The engine's description names what it keeps of each entity (its level, its favourite,
+    values held once, dates close together and in order); the report measures each on both
+    tables, so a synthetic table that mixed them up shows it."""
+    described = {
+        "key": "user_id",
+        "shared_columns": [],
+        "entity_means": {"spend": "mean spend per user_id"},
+        "entity_modes": {"device": "most frequent device per user_id"},
+        "schedules": ["week"],
+        "first_dates": {"day": "first day per user_id"},
+        "sequence_clocks": {"visit": "day"},
+    }
+    real, mixed = _panel(300, seed=0, kept=True), _panel(300, seed=1, kept=False)
+    report = evaluate(real=real, synthetic=mixed, protections={"engine": {"entities": described}})
+    traits = {t.column: t for t in report.quality.entities.traits}
+    assert list(traits) == ["spend", "device", "day", "week", "visit along day"]
+    assert traits["spend"].real > 0.8 and traits["spend"].synthetic < 0.5
+    assert traits["device"].real == 1.0 and traits["device"].synthetic < 0.8
+    assert traits["day"].real < 30 and traits["day"].synthetic > 60 and not traits["day"].share
+    assert traits["week"].real == 0.0 and traits["week"].synthetic > 0.1
+    assert traits["visit along day"].real == 1.0 and traits["visit along day"].synthetic < 0.8
+    assert "What each user_id keeps" in render_html(report)
