@@ -323,6 +323,10 @@ def _most_frequent(series: pd.Series, keys: np.ndarray) -> pd.Series:
     return pd.Series(first.reindex(keys).to_numpy(), index=series.index, dtype=series.dtype)
 
 
+SCHEDULE_MAX_REPEATS = 0.001  # of the rows, the share that may repeat their entity's value in a schedule
+MAX_SCHEDULE_VALUES = 256  # a schedule's values at most (repeats are reassigned on rows x values arrays)
+
+
 def schedule_columns(
     tokens: dict[str, np.ndarray], exact: dict[str, np.ndarray], entity: np.ndarray, min_rows: int
 ) -> tuple[str, ...]:
@@ -338,15 +342,14 @@ def schedule_columns(
     rng = np.random.default_rng(0)
     found = []
     for name, column in tokens.items():
+        if exact[name].sum() > MAX_SCHEDULE_VALUES:
+            continue
         held = exact[name][column]
         values, owners = column[held], entity[held]
         real = _repeats(owners, values)
         if real <= SCHEDULE_MAX_REPEATS * values.size and _repeats(owners, rng.permutation(values)) >= min_rows:
             found.append(name)
     return tuple(found)
-
-
-SCHEDULE_MAX_REPEATS = 0.001  # of the rows, the share that may repeat their entity's value in a schedule
 
 
 def _repeats(entity: np.ndarray, column: np.ndarray) -> int:
@@ -361,26 +364,32 @@ def distinct_within(
     takes the nearest unused exact token (no ``rng``: numbers, whose tokens follow their values,
     so a repeated week moves to a week next to it) or an unused one drawn in proportion to the
     block's own draws (categories: a survey's items keep their shares); an entity with none left
-    keeps it. ``entity``: each row's entity, contiguous."""
+    keeps it. ``entity``: each row's entity. Repeats are reassigned all at once, and those that
+    chose the same value in one entity again, until none is left."""
     out = column.copy()
-    repeat = exact[out] & pd.DataFrame({"e": entity, "v": out}).duplicated().to_numpy()
-    if not repeat.any():
-        return out
     choices = np.flatnonzero(exact)
-    weights = np.bincount(column, minlength=exact.size)[choices] + 1.0
-    bounds = np.r_[first_rows(entity), entity.size]
-    for e in np.unique(entity[repeat]):
-        rows = np.arange(bounds[e], bounds[e + 1])
-        used = set(out[rows[~repeat[rows]]].tolist())
-        for row in rows[repeat[rows]]:
-            free = ~np.isin(choices, list(used))
-            if not free.any():
-                break
-            if rng is None:
-                out[row] = choices[free][np.argmin(np.abs(choices[free] - out[row]))]
-            else:
-                out[row] = rng.choice(choices[free], p=weights[free] / weights[free].sum())
-            used.add(int(out[row]))
+    position = np.full(exact.size, -1)
+    position[choices] = np.arange(choices.size)
+    log_weights = np.log(np.bincount(column, minlength=exact.size)[choices] + 1.0)
+    stuck = np.zeros(out.size, dtype=bool)
+    for _ in range(choices.size):
+        repeat = exact[out] & pd.DataFrame({"e": entity, "v": out}).duplicated().to_numpy() & ~stuck
+        if not repeat.any():
+            break
+        owners, slot = np.unique(entity[repeat], return_inverse=True)
+        held = np.zeros((owners.size, choices.size), dtype=bool)
+        mine = np.isin(entity, owners) & exact[out]
+        held[np.searchsorted(owners, entity[mine]), position[out[mine]]] = True
+        rows = np.flatnonzero(repeat)
+        if rng is None:
+            score = -np.abs(choices[None, :] - out[rows, None]).astype(np.float32)
+        else:
+            score = (log_weights[None, :] + rng.gumbel(size=(rows.size, choices.size))).astype(np.float32)
+        score[held[slot]] = -np.inf
+        best = np.argmax(score, axis=1)
+        free = np.isfinite(score[np.arange(rows.size), best])
+        out[rows[free]] = choices[best[free]]
+        stuck[rows[~free]] = True
     return out
 
 
