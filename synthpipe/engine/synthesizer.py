@@ -114,8 +114,8 @@ class Synthesizer:
         codes = self._encode(frame)
         self._dependencies = self._detect_dependencies(codes)
         self._unequal = self._detect_unequal(codes)
-        self._bands = self._detect_bands(frame, codes)
         self._detect_schedules(frame, codes)
+        self._bands = self._detect_bands(frame, codes)  # after the schedules: no label is one
         self._train(codes, self._validation_groups(frame), self._head_weights(frame), deadline, report)
         self._training.update(
             rows_available=available,
@@ -183,8 +183,9 @@ class Synthesizer:
         """The entity's hidden columns (fitted on one row per entity, like its own columns, and
         drawn with them): a first date for each date entities keep close together, which the date
         becomes an offset from (entities.entity_starts; a date that follows another column of its
-        row keeps that anchor), and a mean for each number entities keep at their own level
-        (entities.entity_profiles), which the entity's rows are drawn conditioned on. ``indexes``
+        row keeps that anchor), a mean for each number entities keep at their own level
+        (entities.entity_profiles) and a most frequent value for each category they keep to
+        (entities.entity_modes), which the entity's rows are drawn conditioned on. ``indexes``
         number an entity's rows (their mean is its size's)."""
         ent = self._entities
         if ent is None:
@@ -309,7 +310,7 @@ class Synthesizer:
     def _decodable_last(self) -> set[str]:
         """Columns whose tokens stand for values and that nothing decoded or repaired after them
         reads: categories and exact numbers outside relations, sums, spans, formulas, unequal
-        pairs, anchors, entities and stand-in keys."""
+        pairs, anchors, an entity's own, hidden, sequence and schedule columns, and stand-in keys."""
         taken = {n for r in self._relations for n in (r.left, r.right)}
         taken |= {n for s in self._sums for n in s.columns}
         taken |= {n for s in self._spans for n in (s.result, s.start, s.end)}
@@ -318,7 +319,8 @@ class Synthesizer:
         taken |= {c.anchor for c in self._codecs if isinstance(c, OffsetCodec)}
         taken |= set(self._stand_in_keys)
         if self._entities is not None:
-            taken |= {self._entities.key, *self._entities.columns, *self._entities.sequences}
+            ent = self._entities
+            taken |= {ent.key, *ent.columns, *ent.sequences, *ent.hidden, *ent.schedules}
         codecs = [self._codecs[i] for i in self._learned if i != self._count_index()]
         return {
             c.storage.name
