@@ -228,7 +228,7 @@ def entity_starts(frame: pd.DataFrame, entities: Entities, candidates: list[str]
         own, spread = (float(np.subtract(*np.quantile(v[present], [0.75, 0.25]))) for v in (ticks, offsets))
         if moving >= min_entities and own > 0 and spread <= START_MAX_SPREAD * own:
             taken = [*frame.columns, *found.values()]
-            found[name] = _free_name(f"first {name} per {entities.key}", taken)
+            found[name] = _free_name(f"{entities.key}'s first {name}", taken)
     return found
 
 
@@ -262,7 +262,7 @@ def entity_profiles(
             continue
         means = pd.Series(values[present]).groupby(keys[present]).transform("mean").to_numpy()
         shares[name] = float(np.var(means) / np.var(values[present])) - chance
-    return _hidden_names(shares, PROFILE_MIN_SHARE, candidates, "mean {} per " + entities.key, frame.columns)
+    return _hidden_names(shares, PROFILE_MIN_SHARE, candidates, entities.key + "'s mean {}", frame.columns)
 
 
 MODE_MIN_GAIN = 0.1  # how much more of an entity's rows hold its most frequent value than shuffled rows would
@@ -287,7 +287,7 @@ def entity_modes(frame: pd.DataFrame, entities: Entities, candidates: list[str],
     for name in candidates:
         values = frame[name].to_numpy()[multi]
         gains[name] = _mode_share(values, keys[multi]) - _mode_share(values[shuffled], keys[multi])
-    return _hidden_names(gains, MODE_MIN_GAIN, candidates, "most frequent {} per " + entities.key, frame.columns)
+    return _hidden_names(gains, MODE_MIN_GAIN, candidates, entities.key + "'s most frequent {}", frame.columns)
 
 
 def _enough_entities(sizes: np.ndarray, keys: np.ndarray, min_entities: int) -> bool:
@@ -299,7 +299,9 @@ def _hidden_names(
     scores: dict[str, float], threshold: float, candidates: list[str], pattern: str, taken: pd.Index
 ) -> dict[str, str]:
     """The ``MAX_PROFILES`` best-scoring columns past ``threshold``, in table order, each with a
-    free name for its hidden column (``pattern`` formatted with the column's name)."""
+    free name for its hidden column (``pattern`` formatted with the column's name; the key comes
+    first, as ``user_id's mean spend``: a name ending in the key's reads as a key, and a column of
+    one value per entity named so would be taken for one and regenerated)."""
     kept = sorted((n for n, score in scores.items() if score >= threshold), key=lambda n: -scores[n])
     found: dict[str, str] = {}
     for name in sorted(kept[:MAX_PROFILES], key=candidates.index):

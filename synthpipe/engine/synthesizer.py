@@ -206,18 +206,23 @@ class Synthesizer:
         modes = entities.entity_modes(frame, ent, categories, min_rows)
         if not starts and not profiles and not modes:
             return frame, codecs
-        self._entities = ent = dataclasses.replace(ent, starts=starts, profiles=profiles, modes=modes)
+        ent = dataclasses.replace(ent, starts=starts, profiles=profiles, modes=modes)
         frame = entities.with_hidden(frame, ent)
         one_each = frame.drop_duplicates(ent.key)
-        means = set(profiles.values())
         whole_bins = self.config.model_copy(update={"fine_positions": 0})  # a mean conditions by its bin
-        hidden = [
-            build_codec(one_each[name], whole_bins if name in means else self.config, storage=storage_type(frame[name]))
+        means = set(profiles.values())
+        hidden = {
+            name: build_codec(
+                one_each[name], whole_bins if name in means else self.config, storage=storage_type(frame[name])
+            )
             for name in ent.hidden[:-1]
-        ]
-        codecs = [*codecs[:-1], *hidden, codecs[-1]]
+        }
+        ent = _with_learnable_hidden(ent, hidden)  # an entity value all entities share teaches nothing
+        frame = frame.drop(columns=[name for name in hidden if name not in ent.hidden])
+        self._entities = ent
+        codecs = [*codecs[:-1], *(hidden[name] for name in ent.hidden[:-1]), codecs[-1]]
         position = {c.storage.name: i for i, c in enumerate(codecs)}
-        for name, start in starts.items():
+        for name, start in ent.starts.items():
             own, first = codecs[position[name]], codecs[position[start]]
             assert isinstance(own, NumericCodec) and isinstance(first, NumericCodec)  # candidates and build_codec
             codecs[position[name]] = OffsetCodec.fit_on(own, first, frame, self.config)
@@ -811,6 +816,21 @@ class Synthesizer:
             "schedules": list(self._entities.schedules),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
+
+
+def _with_learnable_hidden(ent: Entities, hidden: dict[str, Codec]) -> Entities:
+    """``ent`` without the hidden columns whose codec learns nothing (one value, or not the kind
+    the artifact check expects: a number for first dates and means, a category for modes)."""
+
+    def learnable(name: str, kind: type[Codec]) -> bool:
+        return type(hidden[name]) is kind and hidden[name].n_tokens >= 2
+
+    return dataclasses.replace(
+        ent,
+        starts={c: h for c, h in ent.starts.items() if learnable(h, NumericCodec)},
+        profiles={c: h for c, h in ent.profiles.items() if learnable(h, NumericCodec)},
+        modes={c: h for c, h in ent.modes.items() if learnable(h, CategoricalCodec)},
+    )
 
 
 @dataclass

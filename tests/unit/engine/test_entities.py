@@ -212,7 +212,7 @@ def test_an_entitys_dates_keep_close_together(tmp_path: Path) -> None:
     data = _orders()
     syn = Synthesizer(seed=0, max_epochs=30).fit(data)
     entities = syn.describe()["entities"]
-    assert entities["first_dates"] == {"order_date": "first order_date per customer_id"}
+    assert entities["first_dates"] == {"order_date": "customer_id's first order_date"}
     assert entities["sequence_clocks"] == {"order_number": "order_date"}
     out = sampled_after_save_and_load(syn, 20_000, tmp_path)  # past a block of 16,384 rows
     assert list(out.columns) == list(data.columns) and out["order_date"].dtype == data["order_date"].dtype
@@ -246,7 +246,7 @@ def test_an_entitys_numbers_keep_its_own_level(tmp_path: Path) -> None:
         }
     )
     syn = Synthesizer(seed=0, max_epochs=40).fit(data)
-    assert syn.describe()["entities"]["entity_means"] == {"log_wage": "mean log_wage per worker_id"}
+    assert syn.describe()["entities"]["entity_means"] == {"log_wage": "worker_id's mean log_wage"}
     out = sampled_after_save_and_load(syn, len(data), tmp_path)
     assert list(out.columns) == list(data.columns)
     real = _between_share(data, "worker_id", "log_wage")
@@ -281,7 +281,7 @@ def test_an_entity_keeps_to_its_own_category(tmp_path: Path) -> None:
         }
     )
     syn = Synthesizer(seed=0, max_epochs=40).fit(data)
-    assert syn.describe()["entities"]["entity_modes"] == {"brand": "most frequent brand per household_id"}
+    assert syn.describe()["entities"]["entity_modes"] == {"brand": "household_id's most frequent brand"}
     out = sampled_after_save_and_load(syn, len(data), tmp_path)
     assert list(out.columns) == list(data.columns)
     real = _mode_share(data, "household_id", "brand")
