@@ -227,11 +227,11 @@ def _check_hidden_columns(codecs: list[Codec], entities: Entities) -> None:
     """The entity's first dates, means and most frequent values are codecs just before the size
     (never emitted); each date with a first date is rebuilt from it, each mean is a number's, each
     most frequent value a category's."""
-    hidden = entities.hidden
-    columns = codecs[-len(hidden) : -1] if len(codecs) > len(hidden) else []
+    hidden = entities.hidden_columns
+    columns = codecs[-len(hidden) - 1 : -1] if len(codecs) > len(hidden) + 1 else []
     by_name = {c.storage.name: c for c in codecs}
     kinds = {*entities.starts.values(), *entities.profiles.values()}
-    ok = [c.storage.name for c in columns] == hidden[:-1]
+    ok = [c.storage.name for c in columns] == hidden
     ok = ok and all(type(c) is NumericCodec for c in columns if c.storage.name in kinds)
     rebuilt = [by_name.get(name) for name in entities.starts]
     ok = ok and all(isinstance(c, OffsetCodec) and c.anchor == entities.starts[c.storage.name] for c in rebuilt)

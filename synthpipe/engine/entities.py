@@ -101,9 +101,15 @@ class Entities:
         return cls(str(item["key"]), str(item["count"]), columns, sequences, clocks, starts, profiles, modes, schedules)
 
     @property
+    def hidden_columns(self) -> list[str]:
+        """The entity's first dates, means and most frequent values: drawn with its own columns,
+        never emitted, in codec order (just before the count)."""
+        return [*self.starts.values(), *self.profiles.values(), *self.modes.values()]
+
+    @property
     def hidden(self) -> list[str]:
-        """Columns learned for the entity and never emitted, in codec order (the count last)."""
-        return [*self.starts.values(), *self.profiles.values(), *self.modes.values(), self.count]
+        """Every column learned for the entity and never emitted, in codec order (the count last)."""
+        return [*self.hidden_columns, self.count]
 
 
 def entity_key(frame: pd.DataFrame, cfg: EngineConfig) -> str | None:
@@ -221,7 +227,7 @@ def entity_starts(frame: pd.DataFrame, entities: Entities, candidates: list[str]
     keys = frame[entities.key].to_numpy()
     found: dict[str, str] = {}
     for name in candidates:
-        ticks = numeric_values(frame[name], storage_type(frame[name]))[0]
+        ticks = _numbers(frame[name])
         offsets = ticks - pd.Series(ticks).groupby(keys).transform("min").to_numpy()
         present = ~np.isnan(ticks)
         moving = int(pd.Series(offsets[present] > 0).groupby(keys[present]).any().sum())
@@ -256,7 +262,7 @@ def entity_profiles(
     chance = float(np.mean(1.0 / sizes))  # the share that means of groups this size hold by chance
     shares = {}
     for name in candidates:
-        values = numeric_values(frame[name], storage_type(frame[name]))[0]
+        values = _numbers(frame[name])
         present = np.isfinite(values)
         if present.sum() < 2 or np.nanvar(values[present]) == 0:
             continue
@@ -401,12 +407,12 @@ def with_hidden(frame: pd.DataFrame, entities: Entities) -> pd.DataFrame:
     keys = frame[entities.key].to_numpy()
     out = frame.drop(columns=entities.count)
     for name, start in entities.starts.items():
-        ticks = numeric_values(frame[name], storage_type(frame[name]))[0]
+        ticks = _numbers(frame[name])
         order = np.argsort(ticks, kind="stable")  # nulls last: ``first`` skips them
         earliest = frame[name].iloc[order].groupby(keys[order]).transform("first")
         out[start] = earliest.reindex(frame.index)
     for name, mean in entities.profiles.items():
-        values = pd.Series(numeric_values(frame[name], storage_type(frame[name]))[0], index=frame.index)
+        values = pd.Series(_numbers(frame[name]), index=frame.index)
         out[mean] = values.where(np.isfinite(values)).groupby(keys).transform("mean")
     for name, mode in entities.modes.items():
         out[mode] = _most_frequent(frame[name], keys)
@@ -415,7 +421,7 @@ def with_hidden(frame: pd.DataFrame, entities: Entities) -> pd.DataFrame:
 
 
 def _runs_forward(frame: pd.DataFrame, key: str, sequence: str, clock: str) -> bool:
-    ticks, _ = numeric_values(frame[clock], storage_type(frame[clock]))
+    ticks = _numbers(frame[clock])
     rows = frame[[key, sequence]].assign(ticks=ticks).dropna().sort_values([key, sequence], kind="stable")
     entity = rows[key].to_numpy()
     same = np.r_[False, entity[1:] == entity[:-1]]
@@ -467,6 +473,11 @@ def _sampled_start(low: pd.Series, high: pd.Series, whole: pd.Series) -> int:
     as many of an entity's first numbers as of its last, on average (a store's lines 0-29,999 were
     sampled from line 1 on in all 20 stores)."""
     return int(np.rint(((low + high - whole + 1) / 2).mean()))
+
+
+def _numbers(series: pd.Series) -> np.ndarray:
+    """The column as floats (dates as day or tick numbers; NaN for nulls)."""
+    return numeric_values(series, storage_type(series))[0]
 
 
 def _free_name(name: str, taken: Container[Any]) -> str:

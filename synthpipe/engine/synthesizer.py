@@ -215,12 +215,12 @@ class Synthesizer:
             name: build_codec(
                 one_each[name], whole_bins if name in means else self.config, storage=storage_type(frame[name])
             )
-            for name in ent.hidden[:-1]
+            for name in ent.hidden_columns
         }
         ent = _with_learnable_hidden(ent, hidden)  # an entity value all entities share teaches nothing
         frame = frame.drop(columns=[name for name in hidden if name not in ent.hidden])
         self._entities = ent
-        codecs = [*codecs[:-1], *(hidden[name] for name in ent.hidden[:-1]), codecs[-1]]
+        codecs = [*codecs[:-1], *(hidden[name] for name in ent.hidden_columns), codecs[-1]]
         position = {c.storage.name: i for i, c in enumerate(codecs)}
         for name, start in ent.starts.items():
             own, first = codecs[position[name]], codecs[position[start]]
@@ -244,7 +244,7 @@ class Synthesizer:
     def _shared_columns(self) -> list[str]:
         """The entity's columns and hidden columns but its size: drawn once per entity, shared by
         its rows."""
-        return [] if self._entities is None else [*self._entities.columns, *self._entities.hidden[:-1]]
+        return [] if self._entities is None else [*self._entities.columns, *self._entities.hidden_columns]
 
     def _with_offsets(self, codecs: list[Codec], frame: pd.DataFrame) -> list[Codec]:
         """Dates that closely follow another one become offset codecs (see codecs/offset.py)."""
@@ -573,7 +573,7 @@ class Synthesizer:
             for name in shared:
                 block.loc[entity == 0, name] = carry.values[name].iloc[0]
         carry = self._carried_on(block, heads, sizes, entity, shared, done)
-        return block.drop(columns=self._entities.hidden[:-1]), carry
+        return block.drop(columns=self._entities.hidden_columns), carry
 
     def _carried_on(
         self,
