@@ -69,6 +69,8 @@ class PrivacyFilters(BaseModel):
 
 
 HOLDOUT_DISTANCE_ROWS = 5_000  # unseen real rows whose distances to train set the thresholds
+MIN_KEEP_RATE = 0.1  # a resampling round counts on at least this share of fresh rows passing
+RESAMPLE_MARGIN = 1.1  # and asks for 10% more, so one round usually tops the count up
 
 
 class _Filter:
@@ -168,6 +170,19 @@ def prepare_filters(
     return _Filter(train.rename(columns=str), holdout, settings or PrivacyFilters(), seed, all_train)
 
 
+def resample_rows(missing: int, keep_rate: float) -> int:
+    """Rows one resampling round asks for to make up ``missing`` kept rows."""
+    return int(np.ceil(missing / max(keep_rate, MIN_KEEP_RATE) * RESAMPLE_MARGIN)) + 1
+
+
+def most_resampled_rows(rows: int, settings: PrivacyFilters) -> int:
+    """The most rows :func:`apply_filters` may ask ``resample`` for while filtering ``rows`` rows
+    (every round at the lowest keep rate): a bound for callers that reserve keys for them."""
+    if not settings.enabled or rows == 0:
+        return 0
+    return settings.max_rounds * resample_rows(rows, MIN_KEEP_RATE)
+
+
 def apply_filters(
     synthetic: pd.DataFrame,
     *,
@@ -210,8 +225,8 @@ def apply_filters(
     target = len(synthetic)
     n_kept = len(kept[0])
     while n_kept < target and resample is not None and summary["rounds"] < settings.max_rounds:
-        keep_rate = max(n_kept / max(summary["rows_in"] + summary["resampled_rows"], 1), 0.1)
-        fresh = resample(int(np.ceil((target - n_kept) / keep_rate * 1.1)) + 1)
+        keep_rate = n_kept / max(summary["rows_in"] + summary["resampled_rows"], 1)
+        fresh = resample(resample_rows(target - n_kept, keep_rate))
         summary["resampled_rows"] += len(fresh)
         summary["rounds"] += 1
         kept.append(_keep(flt, fresh, dropped))

@@ -33,6 +33,7 @@ from synthpipe.privacy import (
     PreparedFilters,
     PrivacyFilters,
     apply_filters,
+    most_resampled_rows,
     prepare_filters,
 )
 from synthpipe.report import Gates, with_gates
@@ -303,9 +304,10 @@ def generate(
     settings = PrivacyFilters.model_validate(privacy or {})
     shard_seed = int(np.random.SeedSequence([seed, shard, shards]).generate_state(1)[0])
     prepared = _prepared_filters(workspace, settings, shard_seed)
-    count = rows // shards + (1 if shard < rows % shards else 0)
+    count = _shard_rows(rows, shard, shards)
     key = workspace.shard_key(shard, shards)
-    chunks = _filtered_chunks(synthesizer, count, shard_seed, chunk_rows, settings, prepared)
+    keys = _ShardKeys.of(rows, shard, shards, chunk_rows, settings if prepared is not None else None)
+    chunks = _filtered_chunks(synthesizer, count, shard_seed, chunk_rows, settings, prepared, keys)
     written, filters = _write_chunks(workspace, key, chunks, count, progress)
     if filters is not None:
         workspace.store.write_bytes(workspace.filters_key(shard, shards), json.dumps(filters, default=str).encode())
@@ -476,6 +478,38 @@ def _frames(uri: str, options: dict[str, Any]) -> Iterator[pd.DataFrame]:
             yield batch.to_pandas()
 
 
+def _shard_rows(rows: int, shard: int, shards: int) -> int:
+    return rows // shards + (1 if shard < rows % shards else 0)
+
+
+@dataclass(frozen=True)
+class _ShardKeys:
+    """Where one shard's streams take their fresh identifier keys (``Synthesizer.sample``'s
+    ``key_start``).
+
+    Why: shards and refills are sampled with seeds of their own, and left to the engine every
+    such seed takes a 2**32-key range of its own: ``C0000``-style keys came out as
+    ``C600633996481816``. Here the shard's rows take the keys of their row numbers in the whole
+    table, and its refills the keys past the table's rows, in a stretch no other shard's refills
+    reach (the most rows the filters may ask for), so keys stay unique and in the real format.
+    """
+
+    first: int
+    refills_from: int
+
+    @classmethod
+    def of(cls, rows: int, shard: int, shards: int, chunk_rows: int, filters: PrivacyFilters | None) -> _ShardKeys:
+        """``filters``: the settings the shards are filtered with; None when they are off."""
+        counts = [_shard_rows(rows, s, shards) for s in range(shard)]
+        reserved = 0 if filters is None else sum(_most_refills(c, chunk_rows, filters) for c in counts)
+        return cls(first=sum(counts), refills_from=rows + reserved)
+
+
+def _most_refills(count: int, chunk_rows: int, filters: PrivacyFilters) -> int:
+    """The most rows a shard of ``count`` rows, filtered chunk by chunk, may resample."""
+    return sum(most_resampled_rows(min(chunk_rows, count - s), filters) for s in range(0, count, chunk_rows))
+
+
 def _filtered_chunks(
     synthesizer: Synthesizer,
     count: int,
@@ -483,9 +517,12 @@ def _filtered_chunks(
     chunk_rows: int,
     settings: PrivacyFilters,
     prepared: PreparedFilters | None,
+    keys: _ShardKeys,
 ) -> Iterator[tuple[pa.Table, dict[str, Any] | None]]:
     """Synthetic chunks after the privacy filters, each with the filters' summary (None when off)."""
-    for index, chunk in enumerate(synthesizer.sample_chunks(count, chunk_size=chunk_rows, seed=seed)):
+    refills = _Refills(synthesizer, keys.refills_from)
+    sampled = synthesizer.sample_chunks(count, chunk_size=chunk_rows, seed=seed, key_start=keys.first)
+    for index, chunk in enumerate(sampled):
         frame = chunk.to_pandas() if isinstance(chunk, pa.Table) else chunk
         # the model's Arrow schema, not pandas' guess, so decimal(38,10) and string stay as staged
         schema = chunk.schema if isinstance(chunk, pa.Table) else None
@@ -494,19 +531,28 @@ def _filtered_chunks(
             continue
         refill_seed = int(np.random.SeedSequence([seed, index, 1]).generate_state(1)[0])
         filtered, summary = apply_filters(frame, settings=settings, prepared=prepared,
-                                          resample=_resampler(synthesizer, refill_seed), seed=refill_seed)  # fmt: skip
+                                          resample=refills.resampler(refill_seed), seed=refill_seed)  # fmt: skip
         yield pa.Table.from_pandas(filtered, schema=schema, preserve_index=False), summary
 
 
-def _resampler(synthesizer: Synthesizer, seed: int) -> Callable[[int], pd.DataFrame]:
-    calls = iter(range(1_000_000))
+class _Refills:
+    """Rows that replace filtered ones: each round with a seed of its own and the shard's next
+    unused refill keys (the rounds run in a fixed order, so a retried task draws the same keys)."""
 
-    def resample(n: int) -> pd.DataFrame:
-        round_seed = int(np.random.SeedSequence([seed, next(calls)]).generate_state(1)[0])
-        sampled = synthesizer.sample(n, seed=round_seed)
-        return sampled.to_pandas() if isinstance(sampled, pa.Table) else sampled
+    def __init__(self, synthesizer: Synthesizer, keys_from: int) -> None:
+        self.synthesizer = synthesizer
+        self.next_key = keys_from
 
-    return resample
+    def resampler(self, seed: int) -> Callable[[int], pd.DataFrame]:
+        calls = iter(range(1_000_000))
+
+        def resample(n: int) -> pd.DataFrame:
+            round_seed = int(np.random.SeedSequence([seed, next(calls)]).generate_state(1)[0])
+            sampled = self.synthesizer.sample(n, seed=round_seed, key_start=self.next_key)
+            self.next_key += n
+            return sampled.to_pandas() if isinstance(sampled, pa.Table) else sampled
+
+        return resample
 
 
 def _write_chunks(

@@ -519,25 +519,35 @@ class Synthesizer:
 
     # ------------------------------------------------------------------ sample
 
-    def sample(self, n: int, *, seed: int | None = None) -> pd.DataFrame | pa.Table:
+    def sample(self, n: int, *, seed: int | None = None, key_start: int | None = None) -> pd.DataFrame | pa.Table:
         """``n`` synthetic rows, in the kind and dtypes the model was fitted on."""
-        chunks = list(self.sample_chunks(n, chunk_size=max(n, 1), seed=seed))
+        chunks = list(self.sample_chunks(n, chunk_size=max(n, 1), seed=seed, key_start=key_start))
         return chunks[0]
 
     def sample_chunks(
-        self, n: int, *, chunk_size: int = 100_000, seed: int | None = None
+        self, n: int, *, chunk_size: int = 100_000, seed: int | None = None, key_start: int | None = None
     ) -> Iterator[pd.DataFrame | pa.Table]:
         """Yield ``n`` rows in chunks of ``chunk_size`` (bounded memory); the concatenation
-        equals ``sample(n, seed=seed)`` exactly."""
+        equals ``sample(n, seed=seed, key_start=key_start)`` exactly.
+
+        ``key_start``: which fresh identifier key this stream starts at (0: the one right after
+        the largest real key). A caller that builds one table from several streams (shards,
+        refills) gives each stream its own stretch, so the table's keys stay unique, contiguous and
+        in the real format (``C0600``, not ``C4294967296``). By default the fitted seed starts at 0
+        and every other seed in a 2**32-key range of its own (unique, but far longer keys)."""
         self._check_fitted()
-        if n < 0 or chunk_size < 1:
-            raise ConfigError(f"need n >= 0 and chunk_size >= 1; got n={n}, chunk_size={chunk_size}")
+        if n < 0 or chunk_size < 1 or (key_start is not None and key_start < 0):
+            raise ConfigError(
+                f"need n >= 0, chunk_size >= 1 and key_start >= 0; got n={n}, chunk_size={chunk_size}, "
+                f"key_start={key_start}"
+            )
         use_seed = self.config.seed if seed is None else int(seed)
+        keys_from = self._key_offset(use_seed) if key_start is None else int(key_start)
         pending: list[pd.DataFrame] = []
         have, emitted = 0, 0
         carry: _Carry | None = None  # an entity that continues from one block into the next
         for start in range(0, n, BLOCK_ROWS):
-            block, carry = self._block(start, min(BLOCK_ROWS, n - start), use_seed, carry)
+            block, carry = self._block(start, min(BLOCK_ROWS, n - start), use_seed, keys_from, carry)
             pending.append(block)
             have += len(block)
             while have >= chunk_size or (have and start + BLOCK_ROWS >= n):
@@ -546,17 +556,20 @@ class Synthesizer:
                 emitted += len(chunk)
                 yield to_output(chunk, self._schema)
         if n == 0:
-            yield to_output(self._block(0, 0, use_seed, None)[0], self._schema)
+            yield to_output(self._block(0, 0, use_seed, keys_from, None)[0], self._schema)
 
-    def _block(self, start: int, size: int, seed: int, carry: _Carry | None) -> tuple[pd.DataFrame, _Carry | None]:
+    def _block(
+        self, start: int, size: int, seed: int, keys_from: int, carry: _Carry | None
+    ) -> tuple[pd.DataFrame, _Carry | None]:
         """``size`` rows; with entities, the first continue ``carry`` (the previous block's last
-        entity, cut at its end) and the last entity is carried on when cut."""
+        entity, cut at its end) and the last entity is carried on when cut. Fresh keys are
+        numbered from ``keys_from`` + ``start``."""
         rng = np.random.default_rng([seed, start // BLOCK_ROWS])
         if self._entities is None:
             tokens, fine = self._tokens(size, rng)
             index = {c.storage.name: i for i, c in enumerate(self._codecs)}
             dependencies.enforce(tokens, self._dependencies, index)
-            return self._decode(tokens, fine, rng, start + self._key_offset(seed), size), None
+            return self._decode(tokens, fine, rng, keys_from + start, size), None
         carried = 0 if carry is None else min(carry.rows, size)
         heads, sizes = self._entity_heads(size - carried, rng)
         if carry is not None:
@@ -566,7 +579,7 @@ class Synthesizer:
         self._distinct_schedules(tokens, entity, rng)
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         dependencies.enforce(tokens, self._dependencies, index)
-        block = self._decode(tokens, fine, rng, start + self._key_offset(seed), size, entity, carry)
+        block = self._decode(tokens, fine, rng, keys_from + start, size, entity, carry)
         done = 0 if carry is None else carry.done
         shared = [self._entities.key, *self._shared_columns()]
         if carry is not None and size:
@@ -633,10 +646,9 @@ class Synthesizer:
     def _key_offset(self, seed: int) -> int:
         """Where fresh identifier keys start for this seed's stream.
 
-        Why: shards and refills are sampled with their own seeds; giving each seed its own
-        2**32-row range of keys keeps identifiers unique across them (the primary seed
-        starts right after the largest real key).
-        """
+        Why: a caller may sample several streams with seeds of their own and no ``key_start``;
+        giving each seed its own 2**32-row range of keys keeps identifiers unique across them
+        (the fitted seed starts right after the largest real key)."""
         if seed == self.config.seed:
             return 0
         slot = int(np.random.SeedSequence([seed, 7]).generate_state(1)[0]) % (2**20)

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from synthpipe.engine import Synthesizer
+from synthpipe.errors import ConfigError
 from tests.unit.engine.conftest import sampled_after_save_and_load
 
 
@@ -355,6 +356,18 @@ def test_identifiers_stay_unique_across_seeded_shards(fitted: Synthesizer) -> No
     ids = pd.concat([s["user_id"] for s in shards])
     codes = pd.concat([s["code"] for s in shards])
     assert ids.is_unique and codes.is_unique
+
+
+def test_streams_given_key_starts_continue_the_real_format(fitted: Synthesizer, frame: pd.DataFrame) -> None:
+    """Shards and refills of one table, each with a seed of its own, told where their keys start."""
+    first, second = fitted.sample(200, seed=11, key_start=0), fitted.sample(150, seed=12, key_start=200)
+    codes = pd.concat([first["code"], second["code"]], ignore_index=True)
+    numbers = codes.str[1:].astype(int)
+    assert numbers.tolist() == list(range(numbers.iloc[0], numbers.iloc[0] + 350))
+    assert numbers.iloc[0] > frame["code"].str[1:].astype(int).max()
+    assert fitted.sample(50, key_start=0).equals(fitted.sample(50))
+    with pytest.raises(ConfigError, match="key_start >= 0"):
+        fitted.sample(5, key_start=-1)
 
 
 def test_copies_of_a_record_stay_on_one_side_of_the_validation_split() -> None:
