@@ -39,10 +39,11 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 6  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 7  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
-# 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column
-READABLE = (1, 2, 3, 4, 5, 6)
+# 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
+# 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back)
+READABLE = (1, 2, 3, 4, 5, 6, 7)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -218,6 +219,11 @@ def _check_entities(syn: Synthesizer) -> None:
     if not set(entities.clocks) <= set(entities.sequences) or not all(isinstance(c, NumericCodec) for c in clocks):
         raise ArtifactError("model.json orders entity rows by a column that is not a number or date; refusing to load")
     _check_hidden_columns(syn._codecs, entities)
+    moving = [by_name.get(name) for name in [*entities.trends, *entities.trends.values()]]
+    trends = set(entities.trends)
+    ranged = set(entities.ranges) == trends and all(len(r) == 2 and r[0] <= r[1] for r in entities.ranges.values())
+    if not trends <= set(entities.columns) or not ranged or not all(type(c) is NumericCodec for c in moving):
+        raise ArtifactError("model.json moves an entity column with a clock that is not a number; refusing to load")
     learned = {syn._codecs[i].storage.name: syn._codecs[i] for i in syn._learned}
     if not all(name in learned and value_tokens(learned[name]) is not None for name in entities.schedules):
         raise ArtifactError("model.json keeps entity values apart in a column the model does not draw as values")

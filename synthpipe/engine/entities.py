@@ -37,6 +37,7 @@ one is.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,7 +65,9 @@ class Entities:
     an entity keeps at its own level, the hidden column holding the entity's mean of it (see
     ``entity_profiles``); ``modes`` likewise, per category column an entity keeps to a value of
     its own, the hidden column holding the entity's most frequent value (see ``entity_modes``);
-    ``schedules`` hold each value at most once per entity (see ``schedule_columns``)."""
+    ``schedules`` hold each value at most once per entity (see ``schedule_columns``); ``trends``
+    name, per number column that moves in step with another within each entity, that column
+    (learned as their difference, see ``entity_trends``); ``ranges`` their real clip points."""
 
     key: str
     count: str
@@ -75,6 +78,8 @@ class Entities:
     profiles: dict[str, str] = field(default_factory=dict, hash=False)
     modes: dict[str, str] = field(default_factory=dict, hash=False)
     schedules: tuple[str, ...] = ()
+    trends: dict[str, str] = field(default_factory=dict, hash=False)
+    ranges: dict[str, list[float]] = field(default_factory=dict, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,6 +92,8 @@ class Entities:
             "profiles": self.profiles,
             "modes": self.modes,
             "schedules": list(self.schedules),
+            "trends": self.trends,
+            "ranges": self.ranges,
         }
 
     @classmethod
@@ -98,7 +105,10 @@ class Entities:
         modes = {str(name): str(mode) for name, mode in item.get("modes", {}).items()}
         columns = tuple(str(c) for c in item["columns"])
         schedules = tuple(str(c) for c in item.get("schedules", []))
-        return cls(str(item["key"]), str(item["count"]), columns, sequences, clocks, starts, profiles, modes, schedules)
+        trends = {str(name): str(clock) for name, clock in item.get("trends", {}).items()}
+        ranges = {str(name): [float(v) for v in ends] for name, ends in item.get("ranges", {}).items()}
+        key, count = str(item["key"]), str(item["count"])
+        return cls(key, count, columns, sequences, clocks, starts, profiles, modes, schedules, trends, ranges)
 
     @property
     def hidden_columns(self) -> list[str]:
@@ -135,20 +145,37 @@ def _keys_entities(series: pd.Series, min_entities: int) -> bool:
     return int((series.value_counts() >= 2).sum()) >= min_entities
 
 
-def detect(frame: pd.DataFrame, key: str, sequences: dict[str, int] | None = None) -> Entities:
-    """The entity of ``key`` with the columns constant within it (in table order) and its
-    ``sequences`` (found on the real keys, before pseudonyms: ``sequence_columns``)."""
+def detect(
+    frame: pd.DataFrame, key: str, sequences: dict[str, int] | None = None, trends: dict[str, str] | None = None
+) -> Entities:
+    """The entity of ``key`` with the columns constant within it (in table order), its
+    ``sequences`` (found on the real keys, before pseudonyms: ``sequence_columns``) and its
+    ``trends`` (``entity_trends``; ``frame`` holds their differences from their clocks, which the
+    entity shares even where its rows' differ a little: a birthday between two waves)."""
+    trends = trends or {}
     groups = frame.groupby(key, sort=False)
     repeated = groups[key].transform("size").to_numpy() >= 2
     shared = frame[repeated].groupby(key, sort=False)
     columns = [
         str(name)
         for name in frame.columns
-        if name != key and (shared[name].nunique(dropna=False) == 1).mean() >= CONSTANT_SHARE
+        if name != key and (name in trends or (shared[name].nunique(dropna=False) == 1).mean() >= CONSTANT_SHARE)
     ]
     sequences = dict(sequences or {})
     clocks = sequence_clocks(frame[repeated], key, sequences, set(columns))
-    return Entities(key, _free_name(f"rows per {key}", frame.columns), tuple(columns), sequences, clocks)
+    count = _free_name(f"rows per {key}", frame.columns)
+    return Entities(key, count, tuple(columns), sequences, clocks, trends=dict(trends))
+
+
+def kept_in_range(values: np.ndarray, entity: np.ndarray, low: float, high: float) -> np.ndarray:
+    """An entity's values moved together into ``low`` ... ``high`` (its steps kept; clipped where
+    its span is wider). Why: a trend column is its entity's difference plus its clock, each in its
+    own range, so rwm5yr's ages (25-64 in every real row) came out 21-68: implausible, and a
+    sdmetrics pair score cuts each table's own min-max into bins."""
+    groups = pd.Series(values).groupby(entity)
+    lowest, highest = groups.transform("min").to_numpy(), groups.transform("max").to_numpy()
+    shift = np.maximum(low - lowest, 0) + np.minimum(high - highest, 0)
+    return np.clip(values + shift, low, high)
 
 
 SEQUENCE_SHARE = 0.99  # of the entities, the share whose rows must be numbered start, start + 1, ... exactly
@@ -210,6 +237,82 @@ def sequence_clocks(frame: pd.DataFrame, key: str, sequences: dict[str, int], sh
         if clock is not None:
             found[name] = clock
     return found
+
+
+TREND_MAX_RESIDUAL = 0.05  # of a number's variance within entities, the share its difference from the clock may keep
+TREND_KINDS = ("int", "float")
+
+
+def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entities: int) -> dict[str, str]:
+    """Per number column that moves in step with another within each entity (a person's ``age``
+    with the panel's ``year``), that other column, the clock: the one of the two whose variance
+    lies more within the entities (the calendar, which all entities live through).
+
+    Within the entities, the column's difference from the clock varies by at most
+    ``TREND_MAX_RESIDUAL`` of what the column itself varies by (both without nulls, ``min_entities``
+    entities of two rows or more). Why: a synthetic person's age was drawn row by row around the
+    person's mean age, so one rwm5yr patient was 25 in 1982, 23 in 1985 and 24 in 1984: age
+    minus year was constant in every real patient and in 24% of synthetic ones. The column is
+    learned as its difference from the clock (a number the entity keeps: shared or an entity mean,
+    like any other) and the clock added back once the numbers are final. ``numbering``: columns
+    that number an entity's rows (a panel's ``year`` 1979, 1980, ...), renumbered before the
+    clock is added back: clocks, never moved.
+    """
+    keys = frame[key].to_numpy()
+    sizes = pd.Series(keys).groupby(keys).transform("size").to_numpy()
+    if not _enough_entities(sizes, keys, min_entities):
+        return {}
+    names = [
+        str(n)
+        for n in frame.columns
+        if n != key and storage_type(frame[n]).logical in TREND_KINDS and frame[n].notna().all()
+    ]
+    within = np.column_stack([_within(_numbers(frame[name]), keys) for name in names]) if names else None
+    gram = within.T @ within if within is not None else np.zeros((0, 0))  # sums of products of deviations
+    spread = np.diag(gram)
+    total = np.array([np.nanvar(_numbers(frame[name])) * len(frame) for name in names]) + 1e-300
+    out: dict[str, str] = {}
+    for i, j in itertools.combinations(range(len(names)), 2):
+        a, b = names[i], names[j]
+        if spread[i] == 0 or spread[j] == 0 or {a, b} & {*out, *out.values()}:
+            continue
+        moved, clock = (a, b) if spread[i] / total[i] < spread[j] / total[j] else (b, a)
+        residual = spread[i] + spread[j] - 2 * gram[i, j]  # of (a - b) about its entity means
+        if moved in numbering or residual > TREND_MAX_RESIDUAL * spread[names.index(moved)]:
+            continue
+        offsets = frame[moved].astype("float64") - frame[clock].astype("float64")
+        if offsets.nunique() > 1 and _fits(offsets, frame[moved].dtype):  # an int8 age less a year would not
+            out[moved] = clock
+    return out
+
+
+def _fits(values: pd.Series, dtype: Any) -> bool:
+    kind = getattr(dtype, "numpy_dtype", dtype)
+    if not np.issubdtype(kind, np.integer):
+        return True
+    limits = np.iinfo(kind)
+    return bool(values.min() >= limits.min and values.max() <= limits.max)
+
+
+def _within(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Each value's deviation from its entity's mean."""
+    return values - pd.Series(values).groupby(keys).transform("mean").to_numpy()
+
+
+def as_trend_offsets(frame: pd.DataFrame, key: str, trends: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with each trend column replaced by its entity's difference from its clock: the
+    mean over its rows (rounded for whole numbers), which the entity shares. Why the mean: where
+    the difference moves a little (a birthday between two waves), the first row's would shift
+    every synthetic age of the entity one way."""
+    if not trends:
+        return frame
+    out = frame.copy()
+    for moved, clock in trends.items():
+        gaps = frame[moved].astype("float64") - frame[clock].astype("float64")
+        shared = gaps.groupby(frame[key]).transform("mean")
+        whole = pd.api.types.is_integer_dtype(frame[moved].dtype)
+        out[moved] = (shared.round() if whole else shared).astype(frame[moved].dtype)
+    return out
 
 
 START_MAX_SPREAD = 0.5  # an entity's dates from its first one: interquartile range, share of the column's own

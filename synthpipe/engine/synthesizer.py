@@ -101,7 +101,10 @@ class Synthesizer:
         self._stand_in_keys = {name: fmt for name, fmt in pseudonymised.items() if fmt is not None}
         self._entities = None
         if key in pseudonymised:  # else no fresh keys fit its type (an int8 key of 60 users): learned as it is
-            self._entities = entities.detect(frame, key, numbered)
+            trends = self._trends(frame, key, indexes | set(numbered))
+            ranges = {name: self._clip_range(frame[name]) for name in trends}
+            frame = entities.as_trend_offsets(frame, key, trends)
+            self._entities = dataclasses.replace(entities.detect(frame, key, numbered, trends), ranges=ranges)
             frame = entities.with_counts(
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
@@ -125,6 +128,15 @@ class Synthesizer:
         )
         report("done", 1.0)
         return self
+
+    def _trends(self, frame: pd.DataFrame, key: str, numbering: set[str]) -> dict[str, str]:
+        if not self.config.learn_offsets:
+            return {}
+        return entities.entity_trends(frame, key, numbering, self.config.constraint_min_rows)
+
+    def _clip_range(self, series: pd.Series) -> list[float]:
+        """The column's clip points, as its own codec would set them (privacy: non-identifying)."""
+        return [float(v) for v in NumericCodec.fit(series, storage_type(series), self.config).p.clip]
 
     def _sequences(self, frame: pd.DataFrame, key: str, sizes: pd.Series | None) -> dict[str, int]:
         whole = sizes if sizes is not None and sizes.name == key else None
@@ -583,7 +595,7 @@ class Synthesizer:
         done = 0 if carry is None else carry.done
         shared = [self._entities.key, *self._shared_columns()]
         if carry is not None and size:
-            for name in shared:
+            for name in [n for n in shared if n not in self._entities.trends]:  # a trend's rows move with their clock
                 block.loc[entity == 0, name] = carry.values[name].iloc[0]
         carry = self._carried_on(block, heads, sizes, entity, shared, done)
         return block.drop(columns=self._entities.hidden_columns), carry
@@ -608,7 +620,11 @@ class Synthesizer:
             return None
         first = int(entities.first_rows(entity)[last])
         emitted = here + (done if last == 0 else 0)
-        return _Carry(heads[last : last + 1], left, block.iloc[[first]][shared].reset_index(drop=True), emitted)
+        values = block.iloc[[first]][shared].reset_index(drop=True)
+        for moved, clock in self._entities.trends.items() if self._entities else ():
+            if moved in shared:  # the entity shares its difference from the clock, as learned
+                values[moved] = values[moved] - block[clock].iloc[first]
+        return _Carry(heads[last : last + 1], left, values, emitted)
 
     def _entity_heads(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """The head tokens (size and entity columns) and sizes of as many entities as ``rows``
@@ -693,6 +709,7 @@ class Synthesizer:
         shared.renumber(numbers)  # after repair: a repair that moved one number would repeat another
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
         formulas.recompute(numbers, self._formulas)
+        self._add_clocks(numbers, columns, entity)
         if deferred:
             self._set_bands(tokens, numbers, deferred)
             for i in order:
@@ -708,6 +725,18 @@ class Synthesizer:
         )
         rows = shared.rows_in_order(numbers)
         return block if rows is None else block.take(rows).reset_index(drop=True)
+
+    def _add_clocks(
+        self, numbers: dict[str, np.ndarray], columns: dict[str, pd.Series], entity: np.ndarray | None
+    ) -> None:
+        """Each trend column, learned as its difference from its clock, back in its own terms (a
+        difference or clock all entities share is a one-token column: decoded as a label), each
+        entity moved into the column's real range."""
+        if self._entities is None or entity is None:
+            return
+        for moved, clock in self._entities.trends.items():
+            values = _decoded_number(moved, numbers, columns) + _decoded_number(clock, numbers, columns)
+            numbers[moved] = entities.kept_in_range(values, entity, *self._entities.ranges[moved])
 
     def _decode_column(
         self,
@@ -754,6 +783,7 @@ class Synthesizer:
         key = next(c for c in self._codecs if c.storage.name == self._entities.key)
         sharing = _Sharing(entity, entities.first_rows(entity), self._shared_columns(), key)
         sharing.sequences, sharing.clocks = self._entities.sequences, self._entities.clocks
+        sharing.trends = set(self._entities.trends)
         if carry is not None:
             sharing.done, sharing.carried = carry.done, self._carried_numbers(carry.values)
         return sharing
@@ -796,7 +826,7 @@ class Synthesizer:
             entry["learned"] = i in self._learned or isinstance(codec, OffsetCodec)  # offsets: rebuilt from the anchor
             if codec.storage.name in self._training.get("pseudonymised_keys", ()):
                 entry.setdefault("protection", {})["pseudonymised"] = True  # learned on fresh keys, see pseudonyms.py
-            columns[codec.storage.name] = entry
+            columns[codec.storage.name] = self._described_trend(codec.storage.name, entry)
         return {
             "engine": "autoregressive-mlp",
             "columns": columns,
@@ -812,6 +842,17 @@ class Synthesizer:
             "settings": self.config.model_dump(),
         }
 
+    def _described_trend(self, name: str, entry: dict[str, Any]) -> dict[str, Any]:
+        """A trend column's codec holds its entity's difference from the clock: say so, and give
+        the range its values are kept in rather than the difference's clip points."""
+        if self._entities is None or name not in self._entities.trends:
+            return entry
+        clock, key = self._entities.trends[name], self._entities.key
+        learned = entry.get("encoding", "exact values")
+        entry["encoding"] = f"{name} - {clock}, one per {key} ({learned}); {clock} added back"
+        entry.setdefault("protection", {})["clipped_to"] = list(self._entities.ranges[name])
+        return entry
+
     def _describe_entities(self) -> dict[str, Any] | None:
         """The key sampled as entities, what each entity shares, and its learned size."""
         if self._entities is None:
@@ -819,13 +860,14 @@ class Synthesizer:
         size = self._codecs[-1].describe()
         return {
             "key": self._entities.key,
-            "shared_columns": list(self._entities.columns),
+            "shared_columns": [c for c in self._entities.columns if c not in self._entities.trends],
             "sequence_columns": dict(self._entities.sequences),
             "sequence_clocks": dict(self._entities.clocks),
             "first_dates": dict(self._entities.starts),
             "entity_means": dict(self._entities.profiles),
             "entity_modes": dict(self._entities.modes),
             "schedules": list(self._entities.schedules),
+            "trends": dict(self._entities.trends),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
 
@@ -878,6 +920,7 @@ class _Sharing:
         self.entity, self.firsts, self.names, self.key = entity, firsts, names, key
         self.sequences: dict[str, int] = {}
         self.clocks: dict[str, str] = {}
+        self.trends: set[str] = set()  # shared as differences from their clocks: their rows differ
         self.done = 0
         self.carried: dict[str, float] = {}
 
@@ -922,10 +965,16 @@ class _Sharing:
         if self.entity is None or self.key is None:
             return
         rows = self.firsts[self.entity]
-        for name in self.names:
+        for name in [n for n in self.names if n not in self.trends]:
             columns[name] = columns[name].iloc[rows].reset_index(drop=True)
         keys = self.key.decode(np.zeros(self.firsts.size, dtype=np.int32), rng, start)
         columns[self.key.storage.name] = keys.iloc[self.entity].reset_index(drop=True)
+
+
+def _decoded_number(name: str, numbers: dict[str, np.ndarray], columns: dict[str, pd.Series]) -> np.ndarray:
+    if name in numbers:
+        return numbers[name]
+    return pd.to_numeric(columns[name], errors="coerce").to_numpy(dtype="float64")
 
 
 def entity_keys(data: pd.DataFrame | pa.Table, cfg: EngineConfig) -> pd.Series | None:

@@ -68,7 +68,8 @@ def _traits(
 ) -> list[EntityTrait | None]:
     """What the engine's description says it kept of each entity, measured on both tables:
     a number's level (``entity_means``), a category's favourite (``entity_modes``), a date's
-    closeness (``first_dates``), values held once (``schedules``), a sequence's clock."""
+    closeness (``first_dates``), values held once (``schedules``), a sequence's clock, a number
+    that moves with the calendar (``trends``)."""
 
     def both(
         column: str, measure: str, how: Callable[[pd.DataFrame], float | None], share: bool = True
@@ -106,6 +107,14 @@ def _traits(
                 partial(_in_order, key=key, sequence=s, clock=t),
             )
             for s, t in described.get("sequence_clocks", {}).items()
+        ),
+        *(
+            both(
+                f"{x} along {t}",
+                f"{key} values of 2+ rows whose {x} moves in step with {t}",
+                partial(_in_step, key=key, moved=x, clock=t),
+            )
+            for x, t in described.get("trends", {}).items()
         ),
     ]
 
@@ -150,6 +159,12 @@ def _in_order(table: pd.DataFrame, key: str, sequence: str, clock: str) -> float
     )
     backwards = ticks.groupby(rows[key]).diff() < 0
     return float(1 - backwards.groupby(rows[key]).any().mean())
+
+
+def _in_step(table: pd.DataFrame, key: str, moved: str, clock: str) -> float | None:
+    rows = _several(table, key)
+    gaps = pd.to_numeric(rows[moved], errors="coerce") - pd.to_numeric(rows[clock], errors="coerce")
+    return float((gaps.groupby(rows[key]).nunique() == 1).mean()) if len(rows) else None
 
 
 def _side(table: pd.DataFrame, key: str, shared: list[str]) -> EntitySide:

@@ -359,6 +359,9 @@ def test_entities_can_be_switched_off(sessions: pd.DataFrame) -> None:
         {"profiles": {"secs": "age"}},  # a mean is a hidden column of its own
         {"modes": {"device": "gender"}},  # and so is a most frequent value
         {"schedules": ["secs"]},  # values kept apart are drawn as values
+        {"trends": {"secs": "age"}},  # a trend is an entity column's (the difference is shared)
+        {"trends": {"age": "device"}},  # and its clock a number
+        {"ranges": {"age": [18.0, 70.0]}},  # only a trend has a range
     ],
 )
 def test_a_re_signed_artifact_with_other_entities_is_rejected(
@@ -426,3 +429,49 @@ def test_an_entity_carried_into_the_next_block_keeps_its_relations() -> None:
     out = syn.sample(200_000)
     assert (out["visited"] >= out["signed_up"]).all()
     assert (out.groupby("user_id")["signed_up"].nunique() == 1).all()
+
+
+def _employees(count: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Monthly payroll rows: an employee's tenure grows one month per month (a few hired twice)."""
+    months = rng.integers(50, 300, count)
+    rows = np.repeat(np.arange(count), months)
+    first = rng.integers(0, 60, count)  # a payroll of some years: employees live through the same months
+    hired = first - rng.integers(0, 240, count)
+    month = first[rows] + (np.arange(rows.size) - np.repeat(np.cumsum(months) - months, months))
+    tenure = month - hired[rows] + (rng.random(rows.size) < 0.004)  # off by one in a few rows
+    return pd.DataFrame(
+        {
+            "employee_id": rows + 5000,
+            "month": month,
+            "tenure_months": tenure,
+            "salary": (rng.normal(4000, 800, count)[rows] + 10 * tenure).round(),
+        }
+    )
+
+
+def test_a_number_that_moves_with_the_calendar_keeps_its_step_in_every_entity(tmp_path: Path) -> None:
+    """A person's age goes up with the panel's year: drawn row by row around the person's mean,
+    one rwm5yr patient was 25 in 1982, 23 in 1985 and 24 in 1984 (age - year constant in every
+    real patient, in 24% of synthetic ones). Learned as its difference from the clock, shared by
+    the entity, it moves in step in every synthetic entity, across block cuts too (16,384 rows)."""
+    data = _employees(150, np.random.default_rng(4))
+    syn = Synthesizer(seed=0, max_epochs=10).fit(data)
+    assert syn.describe()["entities"]["trends"] == {"tenure_months": "month"}
+    out = sampled_after_save_and_load(syn, 40_000, tmp_path)
+    steps = (out["tenure_months"] - out["month"]).groupby(out["employee_id"]).nunique()
+    assert (steps == 1).all()
+    assert out["tenure_months"].dtype == data["tenure_months"].dtype
+    assert out.groupby("employee_id")["tenure_months"].agg(np.ptp).max() > 20  # it does move
+    assert out["tenure_months"].min() >= 0  # within the real range: an entity that would leave it is moved back
+    assert out["tenure_months"].median() == pytest.approx(data["tenure_months"].median(), rel=0.15)
+
+
+def test_trends_pair_a_column_with_its_calendar_only_where_they_move_in_step() -> None:
+    from synthpipe.engine.entities import entity_trends
+
+    data = _employees(40, np.random.default_rng(5))
+    data["age"] = (data["month"] // 12 + np.random.default_rng(6).integers(20, 60, len(data))).astype(np.int64)
+    assert entity_trends(data, "employee_id", set(), 20) == {"tenure_months": "month"}  # age: not in step
+    assert entity_trends(data, "employee_id", {"tenure_months"}, 20) == {}  # numbering rows: never moved
+    narrow = data.assign(tenure_months=data["tenure_months"].astype(np.int16), month=data["month"] + 40_000)
+    assert entity_trends(narrow.astype({"month": np.int64}), "employee_id", set(), 20) == {}  # would overflow int16
