@@ -167,17 +167,6 @@ def detect(
     return Entities(key, count, tuple(columns), sequences, clocks, trends=dict(trends))
 
 
-def kept_in_range(values: np.ndarray, entity: np.ndarray, low: float, high: float) -> np.ndarray:
-    """An entity's values moved together into ``low`` ... ``high`` (its steps kept; clipped where
-    its span is wider). Why: a trend column is its entity's difference plus its clock, each in its
-    own range, so rwm5yr's ages (25-64 in every real row) came out 21-68: implausible, and a
-    sdmetrics pair score cuts each table's own min-max into bins."""
-    groups = pd.Series(values).groupby(entity)
-    lowest, highest = groups.transform("min").to_numpy(), groups.transform("max").to_numpy()
-    shift = np.maximum(low - lowest, 0) + np.minimum(high - highest, 0)
-    return np.clip(values + shift, low, high)
-
-
 SEQUENCE_SHARE = 0.99  # of the entities, the share whose rows must be numbered start, start + 1, ... exactly
 
 
@@ -253,8 +242,8 @@ def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entiti
     entities of two rows or more). Why: a synthetic person's age was drawn row by row around the
     person's mean age, so one rwm5yr patient was 25 in 1982, 23 in 1985 and 24 in 1984: age
     minus year was constant in every real patient and in 24% of synthetic ones. The column is
-    learned as its difference from the clock (a number the entity keeps: shared or an entity mean,
-    like any other) and the clock added back once the numbers are final. ``numbering``: columns
+    learned as the entity's difference from the clock (``as_trend_offsets``, shared by its rows)
+    and the clock added back once the numbers are final. ``numbering``: columns
     that number an entity's rows (a panel's ``year`` 1979, 1980, ...), renumbered before the
     clock is added back: clocks, never moved.
     """
@@ -313,6 +302,17 @@ def as_trend_offsets(frame: pd.DataFrame, key: str, trends: dict[str, str]) -> p
         whole = pd.api.types.is_integer_dtype(frame[moved].dtype)
         out[moved] = (shared.round() if whole else shared).astype(frame[moved].dtype)
     return out
+
+
+def kept_in_range(values: np.ndarray, entity: np.ndarray, low: float, high: float) -> np.ndarray:
+    """An entity's values moved together into ``low`` ... ``high`` (its steps kept; clipped where
+    its span is wider). Why: a trend column is its entity's difference plus its clock, each in its
+    own range, so rwm5yr's ages (25-64 in every real row) came out 21-68: implausible, and a
+    sdmetrics pair score cuts each table's own min-max into bins."""
+    groups = pd.Series(values).groupby(entity)
+    lowest, highest = groups.transform("min").to_numpy(), groups.transform("max").to_numpy()
+    shift = np.maximum(low - lowest, 0) + np.minimum(high - highest, 0)
+    return np.clip(values + shift, low, high)
 
 
 START_MAX_SPREAD = 0.5  # an entity's dates from its first one: interquartile range, share of the column's own
