@@ -188,7 +188,7 @@ def privacy_section(
     )
     note = None
     if h_s is not None and len(h_s) > 0 and len(t_s) > 0 and len(s_s) > 0:
-        fields.update(_distance_fields(RowEncoder.fit(train, columns), t_s, h_s, s_s, s_ref))
+        fields.update(_distance_fields(members_and_others_scale(t_s, h_s, columns), t_s, h_s, s_s, s_ref))
     else:
         note = "no holdout given: DCR share, NNDR and membership inference need one"
     if entities is not None and fields["dcr_share"] is not None:
@@ -211,6 +211,18 @@ def privacy_section(
     )
 
 
+def members_and_others_scale(train: pd.DataFrame, holdout: pd.DataFrame, columns: list[Column]) -> RowEncoder:
+    """The distance scale for judging training rows against holdout rows: ranks among both.
+
+    Why both: ranked among the training rows alone, every training value sits on a knot of the
+    scale and every other value inside a gap between two, more often a wide one, where the scale
+    squeezes distances; holdout rows then looked nearer the synthetic ones than training rows did
+    whatever the generator: a fresh draw of the real generator, judged as synthetic, got a
+    membership-inference AUC of 0.40-0.42 and a DCR share of 0.47-0.49 on a 6,000-order table.
+    """
+    return RowEncoder.fit(pd.concat([train, holdout], ignore_index=True), columns)
+
+
 def entity_dcr_share(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame) -> float | None:
     """DCR share of whole entities, each one row (its own columns and row count).
 
@@ -219,7 +231,7 @@ def entity_dcr_share(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.D
     """
     if min(len(train), len(holdout), len(synthetic)) == 0:
         return None
-    enc = RowEncoder.fit(train, describe_columns(train))
+    enc = members_and_others_scale(train, holdout, describe_columns(train))
     t, h, s = enc.transform(train), enc.transform(holdout), enc.transform(synthetic)
     return dcr_share(nearest(t, s, k=1)[0][:, 0], nearest(h, s, k=1)[0][:, 0])
 

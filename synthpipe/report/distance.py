@@ -1,8 +1,8 @@
 """A Gower-style row distance, used by the privacy metrics and the privacy filters.
 
 Each row becomes a vector in which one column moves the distance by at most about 1:
-numbers and dates by their rank among the real values (in [0, 1], robust to the outliers that
-would squash a min-max scale), a null flag of weight 1, and categories one-hot scaled by
+numbers and dates by their rank among the real values (in [0, 1], interpolated between them;
+robust to the outliers that would squash a min-max scale), a null flag of weight 1, and categories one-hot scaled by
 1/sqrt(2) so two different categories are exactly 1 apart. Euclidean distance on these vectors
 orders neighbours like Gower's distance does and runs as a matrix product, which is what lets the
 filters check every generated row. Identifier, constant and empty columns carry no signal and are
@@ -76,17 +76,32 @@ class RowEncoder:
 
     def _encode_number(self, col: Column, s: pd.Series) -> np.ndarray:
         v = col.values(s)
-        ref = self.sorted_values[col.name]
         null = np.isnan(v)
-        # mid-rank among the real values: ties (a spike at 0) all land on the spike's middle
-        lo = np.searchsorted(ref, v, side="left")
-        hi = np.searchsorted(ref, v, side="right")
-        rank = (lo + hi) / (2.0 * max(len(ref), 1))
+        rank = continuous_ranks(self.sorted_values[col.name], v)
         if col.name not in self.nullable:
             # no real row is null here: put a null a full unit away from every real value
             # instead of spending a flag dimension (the search cost grows with dimensions)
             return np.where(null, -1.0, rank)[:, None]
         return np.column_stack([np.where(null, 0.5, rank), null.astype(float)])
+
+
+def continuous_ranks(ref: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each value's place among the sorted real values ``ref``, in [0, 1]: a real value's mid-rank
+    (ties, a spike at 0, on the middle of their run), a value between two real ones in proportion
+    between theirs, a value beyond them all 0 or 1.
+
+    Why continuous: ranked by ``searchsorted`` alone, every value between two real ones took one
+    rank, halfway between theirs, wherever it lay. Synthetic and holdout values between the same
+    two training values then sat 0 apart while the training values sat half a step from both, so
+    training rows looked far from everything: a fresh draw of the real generator, judged as if
+    synthetic, got a membership-inference AUC of 0.34-0.36 and a DCR share of 0.46-0.49 on a
+    6,000-order table (amount and channel).
+    """
+    if not len(ref):
+        return np.zeros(len(values))
+    unique, first, counts = np.unique(ref, return_index=True, return_counts=True)
+    mid_ranks = (2 * first + counts) / (2.0 * len(ref))
+    return np.interp(values, unique, mid_ranks, left=0.0, right=1.0)
 
 
 def nearest(

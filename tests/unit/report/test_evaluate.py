@@ -85,6 +85,23 @@ def test_fresh_draw_is_near_ideal(reports: dict[str, Report]) -> None:
     assert reports["fresh"].quality.grade is Grade.EXCELLENT
 
 
+def _orders(rows: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {"amount": rng.gamma(2, 40, rows).round(2), "channel": rng.choice(["web", "app", "store"], rows)}
+    )
+
+
+def test_a_fresh_draw_of_amounts_in_cents_scores_even_on_the_distance_metrics() -> None:
+    """Ranked among the training values alone, every training amount sat on a knot of the scale
+    and every other amount inside a gap, where the scale squeezes distances: a fresh draw of the
+    generator scored a membership-inference AUC of 0.34-0.36 and a DCR share of 0.46-0.49."""
+    train, holdout = _orders(4_800, 0), _orders(1_200, 1)
+    scores = [evaluate(real=train, synthetic=_orders(6_000, seed), holdout=holdout).privacy for seed in (5, 6, 7)]
+    assert np.median([p.mia_auc for p in scores]) == pytest.approx(0.5, abs=0.03)
+    assert np.median([p.dcr_share for p in scores]) == pytest.approx(0.5, abs=0.03)
+
+
 def test_every_column_kind_is_handled(reports: dict[str, Report]) -> None:
     kinds = {c.name: c.kind for c in reports["fresh"].quality.columns}
     assert kinds == {
