@@ -240,8 +240,8 @@ def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entiti
     Within the entities, the column's difference from the clock varies by at most
     ``TREND_MAX_RESIDUAL`` of what the column itself varies by (both without nulls, ``min_entities``
     entities of two rows or more). Why: a synthetic person's age was drawn row by row around the
-    person's mean age, so one rwm5yr patient was 25 in 1982, 23 in 1985 and 24 in 1984: age
-    minus year was constant in every real patient and in 24% of synthetic ones. The column is
+    person's mean age, so one synthetic LaborSupply worker was 25 in 1982, 24 in 1984 and 23 in
+    1985; rwm5yr's age minus year was constant in every real patient and in 24% of synthetic ones. The column is
     learned as the entity's difference from the clock (``as_trend_offsets``, shared by its rows)
     and the clock added back once the numbers are final. ``numbering``: columns
     that number an entity's rows (a panel's ``year`` 1979, 1980, ...), renumbered before the

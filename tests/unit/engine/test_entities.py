@@ -451,8 +451,8 @@ def _employees(count: int, rng: np.random.Generator) -> pd.DataFrame:
 
 def test_a_number_that_moves_with_the_calendar_keeps_its_step_in_every_entity(tmp_path: Path) -> None:
     """A person's age goes up with the panel's year: drawn row by row around the person's mean,
-    one rwm5yr patient was 25 in 1982, 23 in 1985 and 24 in 1984 (age - year constant in every
-    real patient, in 24% of synthetic ones). Learned as its difference from the clock, shared by
+    a synthetic LaborSupply worker was 25 in 1982, 24 in 1984 and 23 in 1985 (rwm5yr: age - year
+    constant in every real patient, in 24% of synthetic ones). Learned as its difference from the clock, shared by
     the entity, it moves in step in every synthetic entity, across block cuts too (16,384 rows)."""
     data = _employees(150, np.random.default_rng(4))
     syn = Synthesizer(seed=0, max_epochs=10).fit(data)
