@@ -783,7 +783,7 @@ class Synthesizer:
         key = next(c for c in self._codecs if c.storage.name == self._entities.key)
         sharing = _Sharing(entity, entities.first_rows(entity), self._shared_columns(), key)
         sharing.sequences, sharing.clocks = self._entities.sequences, self._entities.clocks
-        sharing.trends = set(self._entities.trends)
+        sharing.trends, sharing.calendars = set(self._entities.trends), list(self._entities.trends.values())
         if carry is not None:
             sharing.done, sharing.carried = carry.done, self._carried_numbers(carry.values)
         return sharing
@@ -921,6 +921,7 @@ class _Sharing:
         self.sequences: dict[str, int] = {}
         self.clocks: dict[str, str] = {}
         self.trends: set[str] = set()  # shared as differences from their clocks: their rows differ
+        self.calendars: list[str] = []  # the clocks the trends move with
         self.done = 0
         self.carried: dict[str, float] = {}
 
@@ -943,9 +944,10 @@ class _Sharing:
                 numbers[name] = start + self._ranks(numbers[name] if clock is None else clock, numbers[name])
 
     def rows_in_order(self, numbers: dict[str, np.ndarray]) -> np.ndarray | None:
-        """Each entity's rows in the order of its first sequence column (entities stay in place);
-        None without one."""
-        first = next((name for name in self.sequences if name in numbers), None)
+        """Each entity's rows in the order of its first sequence column, else of the first clock
+        a trend moves with (a panel's year: a patient's rows came back 2006, 2008, 2009, 2007);
+        entities stay in place. None without either."""
+        first = next((name for name in [*self.sequences, *self.calendars] if name in numbers), None)
         if self.entity is None or first is None:
             return None
         return np.lexsort((numbers[first], self.entity))
