@@ -238,14 +238,14 @@ def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entiti
     lies more within the entities (the calendar, which all entities live through).
 
     Within the entities, the column's difference from the clock varies by at most
-    ``TREND_MAX_RESIDUAL`` of what the column itself varies by (both without nulls, ``min_entities``
-    entities of two rows or more). Why: a synthetic person's age was drawn row by row around the
-    person's mean age, so one synthetic LaborSupply worker was 25 in 1982, 24 in 1984 and 23 in
-    1985; rwm5yr's age minus year was constant in every real patient and in 24% of synthetic ones. The column is
-    learned as the entity's difference from the clock (``as_trend_offsets``, shared by its rows)
-    and the clock added back once the numbers are final. ``numbering``: columns
-    that number an entity's rows (a panel's ``year`` 1979, 1980, ...), renumbered before the
-    clock is added back: clocks, never moved.
+    ``TREND_MAX_RESIDUAL`` of what the column itself varies by (both finite and never null,
+    ``min_entities`` entities of two rows or more). Why: a synthetic person's age was drawn row by
+    row around the person's mean age, so one synthetic LaborSupply worker was 25 in 1982, 24 in
+    1984 and 23 in 1985; rwm5yr's age minus year was constant in every real patient and in 24% of
+    synthetic ones. The column is learned as the entity's difference from the clock
+    (``as_trend_offsets``, shared by its rows) and the clock added back once the numbers are
+    final. ``numbering``: columns that number an entity's rows (a panel's ``year`` 1979, 1980,
+    ...), renumbered before the clock is added back: clocks, never moved.
     """
     keys = frame[key].to_numpy()
     sizes = pd.Series(keys).groupby(keys).transform("size").to_numpy()
@@ -254,7 +254,7 @@ def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entiti
     names = [
         str(n)
         for n in frame.columns
-        if n != key and storage_type(frame[n]).logical in TREND_KINDS and frame[n].notna().all()
+        if n != key and storage_type(frame[n]).logical in TREND_KINDS and np.isfinite(_numbers(frame[n])).all()
     ]
     within = np.column_stack([_within(_numbers(frame[name]), keys) for name in names]) if names else None
     gram = within.T @ within if within is not None else np.zeros((0, 0))  # sums of products of deviations
@@ -267,7 +267,7 @@ def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entiti
             continue
         moved, clock = (a, b) if spread[i] / total[i] < spread[j] / total[j] else (b, a)
         residual = spread[i] + spread[j] - 2 * gram[i, j]  # of (a - b) about its entity means
-        if moved in numbering or residual > TREND_MAX_RESIDUAL * spread[names.index(moved)]:
+        if moved in numbering or not residual <= TREND_MAX_RESIDUAL * spread[names.index(moved)]:
             continue
         offsets = frame[moved].astype("float64") - frame[clock].astype("float64")
         if offsets.nunique() > 1 and _fits(offsets, frame[moved].dtype):  # an int8 age less a year would not

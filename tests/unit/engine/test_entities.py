@@ -477,3 +477,11 @@ def test_trends_pair_a_column_with_its_calendar_only_where_they_move_in_step() -
     assert entity_trends(data, "employee_id", {"tenure_months"}, 20) == {}  # numbering rows: never moved
     narrow = data.assign(tenure_months=data["tenure_months"].astype(np.int16), month=data["month"] + 40_000)
     assert entity_trends(narrow.astype({"month": np.int64}), "employee_id", set(), 20) == {}  # would overflow int16
+
+
+def test_a_column_with_infinities_is_no_trend() -> None:
+    from synthpipe.engine.entities import entity_trends
+
+    data = _employees(40, np.random.default_rng(5)).astype({"tenure_months": "float64"})
+    data.loc[3, "tenure_months"] = np.inf
+    assert entity_trends(data, "employee_id", set(), 20) == {}
