@@ -783,7 +783,7 @@ class Synthesizer:
         key = next(c for c in self._codecs if c.storage.name == self._entities.key)
         sharing = _Sharing(entity, entities.first_rows(entity), self._shared_columns(), key)
         sharing.sequences, sharing.clocks = self._entities.sequences, self._entities.clocks
-        sharing.trends, sharing.calendars = set(self._entities.trends), list(self._entities.trends.values())
+        sharing.trends = self._entities.trends
         if carry is not None:
             sharing.done, sharing.carried = carry.done, self._carried_numbers(carry.values)
         return sharing
@@ -920,8 +920,7 @@ class _Sharing:
         self.entity, self.firsts, self.names, self.key = entity, firsts, names, key
         self.sequences: dict[str, int] = {}
         self.clocks: dict[str, str] = {}
-        self.trends: set[str] = set()  # shared as differences from their clocks: their rows differ
-        self.calendars: list[str] = []  # the clocks the trends move with
+        self.trends: dict[str, str] = {}  # shared as differences from their clocks: their rows differ
         self.done = 0
         self.carried: dict[str, float] = {}
 
@@ -947,7 +946,7 @@ class _Sharing:
         """Each entity's rows in the order of its first sequence column, else of the first clock
         a trend moves with (a panel's year: a patient's rows came back 2006, 2008, 2009, 2007);
         entities stay in place. None without either."""
-        first = next((name for name in [*self.sequences, *self.calendars] if name in numbers), None)
+        first = next((name for name in [*self.sequences, *self.trends.values()] if name in numbers), None)
         if self.entity is None or first is None:
             return None
         return np.lexsort((numbers[first], self.entity))
