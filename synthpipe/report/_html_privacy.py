@@ -113,13 +113,18 @@ def privacy_table(p: Privacy) -> str:
     return f'<div class="card"><table>{head}{body}</table>{note}</div>'
 
 
-def _value(v: Any) -> str:
+def _value(v: Any, nested: bool = False) -> str:
+    """A setting or fact as text; a list or mapping inside another is bracketed, so the training
+    facts read ``bias_refit=(max_tv_before=0.063, ...), rows_used=10041`` and a clip range
+    ``clipped_to=[19, 2014]``, not one run of ``key=value`` pairs of unclear nesting."""
     if isinstance(v, float):
         return f"{v:.4g}"
     if isinstance(v, dict):
-        return ", ".join(f"{k}={_value(x)}" for k, x in v.items() if x is not None)
+        text = ", ".join(f"{k}={_value(x, True)}" for k, x in v.items() if x is not None)
+        return f"({text})" if nested else text
     if isinstance(v, list | tuple):
-        return ", ".join(_value(x) for x in v)
+        text = ", ".join(_value(x, True) for x in v)
+        return f"[{text}]" if nested else text
     return str(v)
 
 

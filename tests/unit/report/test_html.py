@@ -78,6 +78,20 @@ def test_per_column_table_says_how_each_learned_column_was_modelled(frames: dict
     assert "regenerated, not learned" in html and "gross == net + tax" in html
 
 
+def test_nested_facts_are_bracketed_so_their_keys_stay_with_them(frames: dict[str, pd.DataFrame]) -> None:
+    """The demo's training facts read ``marginal_calibration=max_tv_before=0.015, rows=40000,
+    columns=0, rows_used=10041``: as if the model had trained on no columns."""
+    engine = {
+        "training": {"marginal_calibration": {"max_tv_before": 0.015, "columns": 0}, "rows_used": 10041},
+        "columns": {"age": {"kind": "numeric", "learned": True, "protection": {"clipped_to": [19, 2014]}}},
+    }
+    html = evaluate(
+        real=frames["train"], synthetic=frames["train"].iloc[:300], protections={"engine": engine}
+    ).to_html()
+    assert "marginal_calibration=(max_tv_before=0.015, columns=0), rows_used=10041" in html
+    assert "clipped_to=[19, 2014]" in html
+
+
 def test_a_long_constraint_list_is_cut_in_the_html_and_kept_whole_in_the_json(frames: dict[str, pd.DataFrame]) -> None:
     """A 70-column table had 94 dependencies: the page shows what fits in a cell and says how many more."""
     constraints = [f"type{i} determines kind{i}" for i in range(94)]
