@@ -26,7 +26,7 @@ from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.dependencies import Dependency, value_tokens
-from synthpipe.engine.entities import Entities
+from synthpipe.engine.entities import CALENDAR_UNITS, TREND_KINDS, Entities
 from synthpipe.engine.formulas import Formula
 from synthpipe.engine.frames import schema_from_text, schema_text
 from synthpipe.engine.model import Network, autoregressive_mask
@@ -39,11 +39,12 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 7  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 8  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
-# 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back)
-READABLE = (1, 2, 3, 4, 5, 6, 7)
+# 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
+# 8: a date may move with one, in months or days (``units``)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -224,9 +225,19 @@ def _check_entities(syn: Synthesizer) -> None:
     ranged = set(entities.ranges) == trends and all(len(r) == 2 and r[0] <= r[1] for r in entities.ranges.values())
     if not trends <= set(entities.columns) or not ranged or not all(type(c) is NumericCodec for c in moving):
         raise ArtifactError("model.json moves an entity column with a clock that is not a number; refusing to load")
+    said = set(entities.units) <= trends and all(_moves_as_said(by_name[n], entities.units.get(n)) for n in trends)
+    if not said or not all(by_name[clock].storage.logical in TREND_KINDS for clock in entities.trends.values()):
+        raise ArtifactError("model.json moves an entity date or number in units it is not in; refusing to load")
     learned = {syn._codecs[i].storage.name: syn._codecs[i] for i in syn._learned}
     if not all(name in learned and value_tokens(learned[name]) is not None for name in entities.schedules):
         raise ArtifactError("model.json keeps entity values apart in a column the model does not draw as values")
+
+
+def _moves_as_said(codec: Codec, unit: str | None) -> bool:
+    """A number moves without a unit, a date in one of the calendar units."""
+    if codec.storage.logical in ("date", "datetime"):
+        return unit in CALENDAR_UNITS
+    return unit is None and codec.storage.logical in TREND_KINDS
 
 
 def _check_hidden_columns(codecs: list[Codec], entities: Entities) -> None:

@@ -47,7 +47,7 @@ import pandas as pd
 
 from synthpipe.engine.codecs.identifier import names_a_key
 from synthpipe.engine.config import EngineConfig
-from synthpipe.engine.frames import numeric_values, storage_type
+from synthpipe.engine.frames import from_whole_days, numeric_values, storage_type, whole_days
 from synthpipe.engine.pseudonyms import is_repeated_key
 
 CONSTANT_SHARE = 0.99  # of the entities with 2+ rows, the share where a column holds one value
@@ -67,7 +67,9 @@ class Entities:
     its own, the hidden column holding the entity's most frequent value (see ``entity_modes``);
     ``schedules`` hold each value at most once per entity (see ``schedule_columns``); ``trends``
     name, per number column that moves in step with another within each entity, that column
-    (learned as their difference, see ``entity_trends``); ``ranges`` their real clip points."""
+    (learned as their difference, see ``entity_trends``); ``ranges`` their real clip points;
+    ``units``, per trend column that is a date, what its clock counts (``CALENDAR_UNITS``: a
+    monthly snapshot's month moves one month per row, its ranges are in those units)."""
 
     key: str
     count: str
@@ -80,6 +82,7 @@ class Entities:
     schedules: tuple[str, ...] = ()
     trends: dict[str, str] = field(default_factory=dict, hash=False)
     ranges: dict[str, list[float]] = field(default_factory=dict, hash=False)
+    units: dict[str, str] = field(default_factory=dict, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,6 +97,7 @@ class Entities:
             "schedules": list(self.schedules),
             "trends": self.trends,
             "ranges": self.ranges,
+            "units": self.units,
         }
 
     @classmethod
@@ -107,8 +111,9 @@ class Entities:
         schedules = tuple(str(c) for c in item.get("schedules", []))
         trends = {str(name): str(clock) for name, clock in item.get("trends", {}).items()}
         ranges = {str(name): [float(v) for v in ends] for name, ends in item.get("ranges", {}).items()}
+        units = {str(name): str(unit) for name, unit in item.get("units", {}).items()}
         key, count = str(item["key"]), str(item["count"])
-        return cls(key, count, columns, sequences, clocks, starts, profiles, modes, schedules, trends, ranges)
+        return cls(key, count, columns, sequences, clocks, starts, profiles, modes, schedules, trends, ranges, units)
 
     @property
     def hidden_columns(self) -> list[str]:
@@ -233,9 +238,11 @@ TREND_KINDS = ("int", "float")
 
 
 def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entities: int) -> dict[str, str]:
-    """Per number column that moves in step with another within each entity (a person's ``age``
-    with the panel's ``year``), that other column, the clock: the one of the two whose variance
-    lies more within the entities (the calendar, which all entities live through).
+    """Per number or date column that moves in step with another within each entity (a person's
+    ``age`` with the panel's ``year``, a monthly snapshot's ``month`` with the customer's tenure in
+    months), that other column, the clock: the one of the two whose variance lies more within the
+    entities (the calendar, which all entities live through). A clock is a number; a date moves
+    by one of its ``CALENDAR_UNITS`` per step of it (``trend_units``).
 
     Within the entities, the column's difference from the clock varies by at most
     ``TREND_MAX_RESIDUAL`` of what the column itself varies by (both finite and never null,
@@ -251,15 +258,13 @@ def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entiti
     sizes = pd.Series(keys).groupby(keys).transform("size").to_numpy()
     if not _enough_entities(sizes, keys, min_entities):
         return {}
-    names = [
-        str(n)
-        for n in frame.columns
-        if n != key and storage_type(frame[n]).logical in TREND_KINDS and np.isfinite(_numbers(frame[n])).all()
-    ]
-    within = np.column_stack([_within(_numbers(frame[name]), keys) for name in names]) if names else None
+    views = {str(n): view for n in frame.columns if n != key and (view := _trend_view(frame[n])) is not None}
+    views = {name: view for name, view in views.items() if np.isfinite(view[0]).all()}
+    names = list(views)
+    within = np.column_stack([_within(views[name][0], keys) for name in names]) if names else None
     gram = within.T @ within if within is not None else np.zeros((0, 0))  # sums of products of deviations
     spread = np.diag(gram)
-    total = np.array([np.nanvar(_numbers(frame[name])) * len(frame) for name in names]) + 1e-300
+    total = np.array([np.var(views[name][0]) * len(frame) for name in names]) + 1e-300
     out: dict[str, str] = {}
     for i, j in itertools.combinations(range(len(names)), 2):
         a, b = names[i], names[j]
@@ -267,12 +272,94 @@ def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entiti
             continue
         moved, clock = (a, b) if spread[i] / total[i] < spread[j] / total[j] else (b, a)
         residual = spread[i] + spread[j] - 2 * gram[i, j]  # of (a - b) about its entity means
-        if moved in numbering or not residual <= TREND_MAX_RESIDUAL * spread[names.index(moved)]:
+        in_step = residual <= TREND_MAX_RESIDUAL * spread[names.index(moved)]
+        if moved in numbering or views[clock][1] != "number" or not in_step:
             continue
-        offsets = frame[moved].astype("float64") - frame[clock].astype("float64")
+        offsets = pd.Series(views[moved][0] - views[clock][0])
         if offsets.nunique() > 1 and _fits(offsets, frame[moved].dtype):  # an int8 age less a year would not
             out[moved] = clock
     return out
+
+
+CALENDAR_UNITS = ("months", "month ends", "days")  # a date trend's steps: months (first or last days) or days
+
+
+def trend_units(frame: pd.DataFrame, trends: dict[str, str]) -> dict[str, str]:
+    """Per trend column that is a date, the calendar unit it moves in (``CALENDAR_UNITS``)."""
+    return {name: unit for name in trends if (unit := _view_unit(frame[name])) != "number"}
+
+
+def trend_values(series: pd.Series) -> pd.Series:
+    """A trend column in the units it moves in: numbers as they are, dates as month or day numbers."""
+    view = _trend_view(series)
+    assert view is not None, "not a trend column"
+    return series if view[1] == "number" else pd.Series(view[0], name=series.name)
+
+
+def _view_unit(series: pd.Series) -> str:
+    view = _trend_view(series)
+    assert view is not None, "not a trend column"
+    return view[1]
+
+
+def _trend_view(series: pd.Series) -> tuple[np.ndarray, str] | None:
+    """The column as numbers a trend can move, and their unit: ``number``, or for a date of whole
+    days its ``CALENDAR_UNITS`` (months since 1970 where every value is a month's first or every
+    one its last day, else days). None for other columns."""
+    st = storage_type(series)
+    if st.logical in TREND_KINDS:
+        return _numbers(series), "number"
+    days = whole_days(series, st)
+    if days is None:
+        return None
+    unit = _calendar_unit(days[np.isfinite(days)])
+    return as_calendar_units(days, unit), unit
+
+
+def _calendar_unit(days: np.ndarray) -> str:
+    day = days.astype("int64").astype("datetime64[D]")
+    month = day.astype("datetime64[M]")
+    if np.array_equal(day, month.astype("datetime64[D]")):
+        return "months"
+    if np.array_equal(day, (month + 1).astype("datetime64[D]") - 1):
+        return "month ends"
+    return "days"
+
+
+def as_calendar_units(days: np.ndarray, unit: str) -> np.ndarray:
+    """Days since 1970-01-01 (whole, NaN for null) as months since January 1970 or days."""
+    if unit == "days":
+        return days
+    known = np.isfinite(days)
+    out = np.full(days.shape, np.nan)
+    out[known] = days[known].astype("int64").astype("datetime64[D]").astype("datetime64[M]").astype("int64")
+    return out
+
+
+def from_calendar_units(values: np.ndarray, unit: str) -> np.ndarray:
+    """Months since January 1970 (their first or last days) or days, as days since 1970-01-01."""
+    if unit == "days":
+        return values
+    known = np.isfinite(values)
+    out = np.full(values.shape, np.nan)
+    months = np.rint(values[known]).astype("int64").astype("datetime64[M]")
+    first = (months + 1 if unit == "month ends" else months).astype("datetime64[D]")
+    out[known] = (first - (1 if unit == "month ends" else 0)).astype("int64")
+    return out
+
+
+def trend_origins(values: pd.Series, clock: np.ndarray, unit: str | None) -> pd.Series:
+    """A trend column less its clock, in the column's own dtype: a number's difference, or the
+    date the clock moves a date from (a customer's month at tenure 0)."""
+    if unit is None:
+        return values - clock
+    return dates_in_units(trend_values(values).to_numpy(dtype="float64") - clock, unit, values)
+
+
+def dates_in_units(values: np.ndarray, unit: str, like: pd.Series) -> pd.Series:
+    """Month or day numbers (rounded) as dates in the dtype and index of the date column ``like``."""
+    days = from_calendar_units(np.rint(values), unit)
+    return from_whole_days(days, storage_type(like)).set_axis(like.index)
 
 
 def _fits(values: pd.Series, dtype: Any) -> bool:
@@ -288,17 +375,21 @@ def _within(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return values - pd.Series(values).groupby(keys).transform("mean").to_numpy()
 
 
-def as_trend_offsets(frame: pd.DataFrame, key: str, trends: dict[str, str]) -> pd.DataFrame:
+def as_trend_offsets(frame: pd.DataFrame, key: str, trends: dict[str, str], units: dict[str, str]) -> pd.DataFrame:
     """``frame`` with each trend column replaced by its entity's difference from its clock: the
-    mean over its rows (rounded for whole numbers), which the entity shares. Why the mean: where
-    the difference moves a little (a birthday between two waves), the first row's would shift
-    every synthetic age of the entity one way."""
+    mean over its rows (rounded for whole numbers and dates, ``trend_origins``), which the entity
+    shares. Why the mean: where the difference moves a little (a birthday between two waves), the
+    first row's would shift every synthetic age of the entity one way."""
     if not trends:
         return frame
     out = frame.copy()
     for moved, clock in trends.items():
-        gaps = frame[moved].astype("float64") - frame[clock].astype("float64")
-        shared = gaps.groupby(frame[key]).transform("mean")
+        unit = units.get(moved)
+        gaps = trend_values(frame[moved]).to_numpy(dtype="float64") - frame[clock].to_numpy(dtype="float64")
+        shared = pd.Series(gaps, index=frame.index).groupby(frame[key]).transform("mean")
+        if unit is not None:
+            out[moved] = dates_in_units(shared.to_numpy(), unit, frame[moved])
+            continue
         whole = pd.api.types.is_integer_dtype(frame[moved].dtype)
         out[moved] = (shared.round() if whole else shared).astype(frame[moved].dtype)
     return out

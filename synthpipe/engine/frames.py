@@ -402,6 +402,29 @@ def _grain(ticks: np.ndarray, st: StorageType) -> int:
     return 1
 
 
+def whole_days(series: pd.Series, st: StorageType) -> np.ndarray | None:
+    """Days since 1970-01-01 (NaN: null) of a date or datetime column whose every value is a
+    midnight (of its own wall clock); None for any other column."""
+    if st.logical not in ("date", "datetime"):
+        return None
+    ticks, mask = _time_ticks(series, st)
+    per_day = _ticks_per_day(st)
+    if np.any(ticks[~mask] % per_day):
+        return None
+    days = (ticks // per_day).astype("float64")
+    days[mask] = np.nan
+    return days
+
+
+def from_whole_days(days: np.ndarray, st: StorageType) -> pd.Series:
+    """Days since 1970-01-01 (NaN: null) written back in the date or datetime column's own dtype."""
+    return restore_numeric(days * _ticks_per_day(st), st, 1)
+
+
+def _ticks_per_day(st: StorageType) -> int:
+    return 1 if st.logical == "date" else _DAY_NS // _UNIT_NS[st.extras["unit"]]
+
+
 # --------------------------------------------------------------------------- writing values
 
 
@@ -431,7 +454,7 @@ def _step_limits(st: StorageType, grain: int) -> tuple[float, float]:
     """
     low, high = -(2**63) + 1, 2**63 - 1
     if st.logical in ("date", "datetime"):
-        per_day = 1 if st.logical == "date" else _DAY_NS // _UNIT_NS[st.extras["unit"]]
+        per_day = _ticks_per_day(st)
         low, high = max(low, _CALENDAR_DAYS[0] * per_day), min(high, (_CALENDAR_DAYS[1] + 1) * per_day - 1)
     return _float_within(-(-low // grain)), _float_within(high // grain)
 

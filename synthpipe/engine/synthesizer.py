@@ -32,6 +32,7 @@ from synthpipe.engine.codecs.offset import OffsetCodec, decode_order, find_ancho
 from synthpipe.engine.config import EngineConfig, make_config
 from synthpipe.engine.dependencies import Dependency
 from synthpipe.engine.entities import Entities
+from synthpipe.engine.frames import _DAY_NS as DAY_NS
 from synthpipe.engine.frames import as_stored, storage_type, to_frame, to_output
 from synthpipe.engine.model import Exclusion, HeadWeights, Network, sample_tokens
 from synthpipe.engine.pseudonyms import StandInKeys, pseudonymise_repeated_keys
@@ -102,9 +103,11 @@ class Synthesizer:
         self._entities = None
         if key in pseudonymised:  # else no fresh keys fit its type (an int8 key of 60 users): learned as it is
             trends = self._trends(frame, key, indexes | set(numbered))
-            ranges = {name: self._clip_range(frame[name]) for name in trends}
-            frame = entities.as_trend_offsets(frame, key, trends)
-            self._entities = dataclasses.replace(entities.detect(frame, key, numbered, trends), ranges=ranges)
+            units = entities.trend_units(frame, trends)
+            ranges = {name: self._clip_range(entities.trend_values(frame[name])) for name in trends}
+            frame = entities.as_trend_offsets(frame, key, trends, units)
+            detected = entities.detect(frame, key, numbered, trends)
+            self._entities = dataclasses.replace(detected, ranges=ranges, units=units)
             frame = entities.with_counts(
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
@@ -626,9 +629,11 @@ class Synthesizer:
         first = int(entities.first_rows(entity)[last])
         emitted = here + (done if last == 0 else 0)
         values = block.iloc[[first]][shared].reset_index(drop=True)
-        for moved, clock in self._entities.trends.items() if self._entities else ():
-            if moved in shared:  # the entity shares its difference from the clock, as learned
-                values[moved] = values[moved] - block[clock].iloc[first]
+        ent = self._entities
+        for moved, clock in ent.trends.items() if ent else ():
+            if ent and moved in shared:  # the entity shares its difference from the clock, as learned
+                ticks = block[clock].iloc[[first]].to_numpy(dtype="float64")
+                values[moved] = entities.trend_origins(values[moved], ticks, ent.units.get(moved))
         return _Carry(heads[last : last + 1], left, values, emitted)
 
     def _entity_heads(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -739,9 +744,15 @@ class Synthesizer:
         entity moved into the column's real range."""
         if self._entities is None or entity is None:
             return
+        by_name = {c.storage.name: c for c in self._codecs}
         for moved, clock in self._entities.trends.items():
-            values = _decoded_number(moved, numbers, columns) + _decoded_number(clock, numbers, columns)
-            numbers[moved] = entities.kept_in_range(values, entity, *self._entities.ranges[moved])
+            unit = self._entities.units.get(moved)
+            origins = _decoded_number(by_name[moved], numbers, columns)
+            if unit is not None:  # a date: in scale units (nanoseconds), whole days
+                origins = entities.as_calendar_units(origins / DAY_NS, unit)
+            values = origins + _decoded_number(by_name[clock], numbers, columns)
+            values = entities.kept_in_range(values, entity, *self._entities.ranges[moved])
+            numbers[moved] = values if unit is None else entities.from_calendar_units(values, unit) * DAY_NS
 
     def _decode_column(
         self,
@@ -854,8 +865,15 @@ class Synthesizer:
             return entry
         clock, key = self._entities.trends[name], self._entities.key
         learned = entry.get("encoding", "exact values")
-        entry["encoding"] = f"{name} - {clock}, one per {key} ({learned}); {clock} added back"
-        entry.setdefault("protection", {})["clipped_to"] = list(self._entities.ranges[name])
+        unit = self._entities.units.get(name)
+        if unit is None:
+            entry["encoding"] = f"{name} - {clock}, one per {key} ({learned}); {clock} added back"
+            entry.setdefault("protection", {})["clipped_to"] = list(self._entities.ranges[name])
+            return entry
+        steps = "months" if unit == "month ends" else unit
+        entry["encoding"] = f"{name} at {clock} 0, one per {key} ({learned}); {clock} {steps} added"
+        ends = entities.from_calendar_units(np.asarray(self._entities.ranges[name]), unit).astype("datetime64[D]")
+        entry.setdefault("protection", {})["clipped_to"] = [str(day) for day in ends]
         return entry
 
     def _describe_entities(self) -> dict[str, Any] | None:
@@ -873,6 +891,7 @@ class Synthesizer:
             "entity_modes": dict(self._entities.modes),
             "schedules": list(self._entities.schedules),
             "trends": dict(self._entities.trends),
+            "trend_units": dict(self._entities.units),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
 
@@ -977,9 +996,14 @@ class _Sharing:
         columns[self.key.storage.name] = keys.iloc[self.entity].reset_index(drop=True)
 
 
-def _decoded_number(name: str, numbers: dict[str, np.ndarray], columns: dict[str, pd.Series]) -> np.ndarray:
+def _decoded_number(codec: Codec, numbers: dict[str, np.ndarray], columns: dict[str, pd.Series]) -> np.ndarray:
+    """A column's decoded values in ``scale`` units, from the numbers or, for a one-token column
+    (a value all entities share), from its decoded column."""
+    name = codec.storage.name
     if name in numbers:
         return numbers[name]
+    if isinstance(codec, NumericCodec):
+        return codec.numeric_view(columns[name])
     return pd.to_numeric(columns[name], errors="coerce").to_numpy(dtype="float64")
 
 

@@ -112,7 +112,7 @@ def _traits(
             both(
                 f"{x} along {t}",
                 f"{key} values of 2+ rows whose {x} moves in step with {t}",
-                partial(_in_step, key=key, moved=x, clock=t),
+                partial(_in_step, key=key, moved=x, clock=t, unit=described.get("trend_units", {}).get(x)),
             )
             for x, t in described.get("trends", {}).items()
         ),
@@ -161,10 +161,21 @@ def _in_order(table: pd.DataFrame, key: str, sequence: str, clock: str) -> float
     return float(1 - backwards.groupby(rows[key]).any().mean())
 
 
-def _in_step(table: pd.DataFrame, key: str, moved: str, clock: str) -> float | None:
+def _in_step(table: pd.DataFrame, key: str, moved: str, clock: str, unit: str | None = None) -> float | None:
+    """``unit``: a date's steps, months or days (see the engine's ``entities.CALENDAR_UNITS``)."""
     rows = _several(table, key)
-    gaps = pd.to_numeric(rows[moved], errors="coerce") - pd.to_numeric(rows[clock], errors="coerce")
+    gaps = _steps(rows[moved], unit) - pd.to_numeric(rows[clock], errors="coerce")
     return float((gaps.groupby(rows[key]).nunique() == 1).mean()) if len(rows) else None
+
+
+def _steps(values: pd.Series, unit: str | None) -> pd.Series:
+    """Numbers as they are; dates as months or days since 1970."""
+    if unit is None:
+        return pd.to_numeric(values, errors="coerce")
+    stamps = pd.to_datetime(values, errors="coerce")
+    if unit == "days":
+        return (stamps - pd.Timestamp("1970-01-01", tz=stamps.dt.tz)).dt.days
+    return stamps.dt.year * 12 + stamps.dt.month
 
 
 def _side(table: pd.DataFrame, key: str, shared: list[str]) -> EntitySide:
