@@ -16,6 +16,12 @@ Three filters, all on by default (turning one off is explicit and shows in the s
 Dropped rows are replaced by fresh ones from ``resample`` (filtered the same way) so the caller
 gets the row count it asked for. Distances are those of :mod:`synthpipe.report.distance`, the
 same the report's DCR share uses.
+
+Rows that belong to entities (a customer's monthly snapshots, a user's sessions: ``key``) are
+judged and dropped a whole entity at a time, by the median distance of its rows, against the
+holdout entities' medians; an entity holding a copy of a rare training row is dropped whole. Why:
+dropped one row at a time, the similarity filter took 7% of a snapshot table's rows out of the
+middle of customers' histories, so one step in 17 skipped a month.
 """
 
 from __future__ import annotations
@@ -83,8 +89,10 @@ class _Filter:
         settings: PrivacyFilters,
         seed: int,
         all_train: Iterable[pd.DataFrame] | None = None,
+        key: str | None = None,
     ) -> None:
         self.settings = settings
+        self.key = key if key is not None and key in train.columns else None
         self.columns: list[Column] = describe_columns(train)
         self.encoder = RowEncoder.fit(train, self.columns)
         reference = sample_rows(train, settings.reference_rows, seed)
@@ -102,36 +110,53 @@ class _Filter:
     def _thresholds(self, holdout: pd.DataFrame | None, seed: int) -> tuple[float, float]:
         """Distance quantiles of real unseen rows: the holdout's, else train's leave-one-out."""
         if holdout is not None and len(holdout) > 0:
-            unseen = sample_rows(align(holdout.rename(columns=str), self.columns), HOLDOUT_DISTANCE_ROWS, seed)
-            h = self.encoder.transform(unseen)
-            d = nearest(self.reference, h, k=1)[0][:, 0]
+            unseen = sample_rows(holdout.rename(columns=str), HOLDOUT_DISTANCE_ROWS, seed)
+            d = self._distances(unseen)
+            if self.key is not None and self.key in unseen.columns:
+                d = self._entity_medians(d, unseen[self.key].to_numpy())[1]
         else:
             # a training row's nearest *other* training row stands in for an unseen row
             d = nearest(self.reference, self.reference[:5_000], k=2)[0][:, -1]
         s = self.settings
         return float(np.quantile(d, s.similarity_quantile)), float(np.quantile(d, s.outlier_quantile))
 
+    def _distances(self, rows: pd.DataFrame) -> np.ndarray:
+        """Each row's distance to its nearest reference (training) row."""
+        aligned = align(rows.rename(columns=str), self.columns)
+        return nearest(self.reference, self.encoder.transform(aligned), k=1)[0][:, 0]
+
+    @staticmethod
+    def _entity_medians(distances: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, its entity's median distance; and one median per entity."""
+        groups = pd.Series(distances).groupby(pd.Series(keys).astype(object).fillna("\0null"), sort=False)
+        return groups.transform("median").to_numpy(), groups.median().to_numpy()
+
     def reasons(self, batch: pd.DataFrame) -> np.ndarray:
-        """Per row: "" to keep, else the name of the first filter that drops it."""
+        """Per row: "" to keep, else the name of the first filter that drops it (with entities,
+        the same for all rows of an entity)."""
         s = self.settings
         out = np.full(len(batch), "", dtype=object)
         if len(batch) == 0:
             return out
-        aligned = align(batch.rename(columns=str), self.columns)
-        d = nearest(self.reference, self.encoder.transform(aligned), k=1)[0][:, 0]
+        d = self._distances(batch)
+        keys = None if self.key is None or self.key not in batch.columns else batch[self.key].to_numpy()
+        if keys is not None:
+            d = self._entity_medians(d, keys)[0]
         if s.outliers:
             out[d > self.high] = "outlier"
         if s.similarity:
             out[d < self.low] = "similarity"
         if s.exact_copies:
-            out[np.isin(row_hashes(aligned, self.columns), self.rare_hashes)] = "exact_copy"
+            copies = np.isin(row_hashes(align(batch.rename(columns=str), self.columns), self.columns), self.rare_hashes)
+            out[copies if keys is None else np.isin(keys, keys[copies])] = "exact_copy"
         return out
 
 
-def _summary(settings: PrivacyFilters, n_in: int) -> dict[str, Any]:
+def _summary(settings: PrivacyFilters, n_in: int, key: str | None = None) -> dict[str, Any]:
     return {
         "enabled": settings.enabled,
         "settings": settings.model_dump(),
+        "whole_entities_of": key,
         "rows_in": n_in,
         "rows_out": n_in,
         "dropped": {"exact_copy": 0, "similarity": 0, "outlier": 0},
@@ -160,14 +185,17 @@ def prepare_filters(
     settings: PrivacyFilters | None = None,
     seed: int = 0,
     all_train: Iterable[pd.DataFrame] | None = None,
+    key: str | None = None,
 ) -> PreparedFilters:
     """Encoder, reference sample and holdout thresholds: the costly part, computed once.
 
     ``train`` may be a seeded sample of the training rows when they do not fit in memory; then
     pass ``all_train``, every training row batch by batch (iterated once), so the exact-copy
     filter still knows every real row's combination of values and how many rows share it.
+    ``key``: the column naming the entities rows belong to, judged and dropped whole (the
+    holdout's thresholds are then its entities' median distances).
     """
-    return _Filter(train.rename(columns=str), holdout, settings or PrivacyFilters(), seed, all_train)
+    return _Filter(train.rename(columns=str), holdout, settings or PrivacyFilters(), seed, all_train, key)
 
 
 def resample_rows(missing: int, keep_rate: float) -> int:
@@ -192,6 +220,7 @@ def apply_filters(
     resample: Callable[[int], pd.DataFrame] | None = None,
     seed: int = 0,
     prepared: PreparedFilters | None = None,
+    key: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Drop unsafe generated rows and top the count back up.
 
@@ -204,6 +233,9 @@ def apply_filters(
         seed: seeds the reference sample.
         prepared: filters built once by :func:`prepare_filters`; callers that filter many
             chunks against the same train/holdout pass it so the set-up is not redone per chunk.
+        key: the column naming the entities rows belong to (see :func:`prepare_filters`; with
+            ``prepared``, its own key counts). The last entity may come back cut short at the
+            row count.
 
     Returns:
         The kept rows (index reset, as many as ``synthetic`` had unless resampling ran dry)
@@ -211,14 +243,14 @@ def apply_filters(
         resampled, rounds and any shortfall.
     """
     settings = settings or PrivacyFilters()
-    summary = _summary(settings, len(synthetic))
     if not settings.enabled or len(synthetic) == 0:
-        return synthetic, summary
+        return synthetic, _summary(settings, len(synthetic))
     if prepared is None:
         if train is None:
             raise ConfigError("apply_filters needs the training rows (train=) or prepared filters (prepared=)")
-        prepared = prepare_filters(train=train, holdout=holdout, settings=settings, seed=seed)
+        prepared = prepare_filters(train=train, holdout=holdout, settings=settings, seed=seed, key=key)
     flt = prepared
+    summary = _summary(settings, len(synthetic), flt.key)
     summary["thresholds"] = {"similarity": flt.low, "outlier": flt.high}
     dropped = summary["dropped"]
     kept = [_keep(flt, synthetic, dropped)]

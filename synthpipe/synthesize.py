@@ -13,9 +13,9 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -303,7 +303,7 @@ def generate(
     synthesizer = Synthesizer.load(model_uri, storage_options=options)
     settings = PrivacyFilters.model_validate(privacy or {})
     shard_seed = int(np.random.SeedSequence([seed, shard, shards]).generate_state(1)[0])
-    prepared = _prepared_filters(workspace, settings, shard_seed)
+    prepared = _prepared_filters(workspace, settings, shard_seed, synthesizer.entity_key)
     count = _shard_rows(rows, shard, shards)
     key = workspace.shard_key(shard, shards)
     keys = _ShardKeys.of(rows, shard, shards, chunk_rows, settings if prepared is not None else None)
@@ -429,9 +429,11 @@ def holdout_mask(hashes: np.ndarray, *, fraction: float, seed: int, keys: pd.Ser
     return held[codes]
 
 
-def _prepared_filters(workspace: Workspace, settings: PrivacyFilters, seed: int) -> PreparedFilters | None:
+def _prepared_filters(
+    workspace: Workspace, settings: PrivacyFilters, seed: int, key: str | None
+) -> PreparedFilters | None:
     """The privacy filters measured against this run's train and holdout, built once per shard
-    (None when filters are off).
+    (None when filters are off); ``key``: the model's entities, judged whole.
 
     Why sampled and streamed: train and holdout can be far larger than memory. The encoder and
     the reference rows come from a seeded sample of train (all of it up to FILTER_SAMPLE_ROWS),
@@ -449,6 +451,7 @@ def _prepared_filters(workspace: Workspace, settings: PrivacyFilters, seed: int)
         settings=settings,
         seed=seed,
         all_train=_frames(train_uri, options),
+        key=key,
     )
 
 
@@ -506,8 +509,11 @@ class _ShardKeys:
 
 
 def _most_refills(count: int, chunk_rows: int, filters: PrivacyFilters) -> int:
-    """The most rows a shard of ``count`` rows, filtered chunk by chunk, may resample."""
-    return sum(most_resampled_rows(min(chunk_rows, count - s), filters) for s in range(0, count, chunk_rows))
+    """The most rows a shard of ``count`` rows, filtered chunk by chunk, may resample. A chunk of
+    entities ends where its last entity does (``_at_entity_ends``), so its size moves by some rows
+    from chunk to chunk: each round keeps a row of slack."""
+    chunks = range(0, count, chunk_rows)
+    return sum(most_resampled_rows(min(chunk_rows, count - s), filters) + filters.max_rounds for s in chunks)
 
 
 def _filtered_chunks(
@@ -522,6 +528,8 @@ def _filtered_chunks(
     """Synthetic chunks after the privacy filters, each with the filters' summary (None when off)."""
     refills = _Refills(synthesizer, keys.refills_from)
     sampled = synthesizer.sample_chunks(count, chunk_size=chunk_rows, seed=seed, key_start=keys.first)
+    if prepared is not None and synthesizer.entity_key is not None:
+        sampled = _at_entity_ends(sampled, synthesizer.entity_key)
     for index, chunk in enumerate(sampled):
         frame = chunk.to_pandas() if isinstance(chunk, pa.Table) else chunk
         # the model's Arrow schema, not pandas' guess, so decimal(38,10) and string stay as staged
@@ -533,6 +541,39 @@ def _filtered_chunks(
         filtered, summary = apply_filters(frame, settings=settings, prepared=prepared,
                                           resample=refills.resampler(refill_seed), seed=refill_seed)  # fmt: skip
         yield pa.Table.from_pandas(filtered, schema=schema, preserve_index=False), summary
+
+
+Chunk = TypeVar("Chunk", pa.Table, pd.DataFrame)
+
+
+def _at_entity_ends(chunks: Iterable[Chunk], key: str) -> Iterator[Chunk]:
+    """The same rows in chunks that end where an entity does (the last chunk where the rows do):
+    the filters judge an entity's rows together, so one cut by a chunk's end was judged twice,
+    its halves possibly apart. An entity's rows are contiguous."""
+    pending: Chunk | None = None
+    for chunk in chunks:
+        if pending is not None:
+            cut = _last_entity_start(pending, key)
+            if cut:
+                yield pending.slice(0, cut) if isinstance(pending, pa.Table) else pending.iloc[:cut]
+            chunk = _joined(pending.slice(cut) if isinstance(pending, pa.Table) else pending.iloc[cut:], chunk)
+        pending = chunk
+    if pending is not None:
+        yield pending
+
+
+def _last_entity_start(chunk: pa.Table | pd.DataFrame, key: str) -> int:
+    keys = (chunk.column(key).to_pandas() if isinstance(chunk, pa.Table) else chunk[key]).to_numpy()
+    if not len(keys):
+        return 0
+    different = np.flatnonzero(keys != keys[-1])
+    return int(different[-1]) + 1 if different.size else 0
+
+
+def _joined(head: Chunk, tail: Chunk) -> Chunk:
+    if isinstance(head, pa.Table):
+        return pa.concat_tables([head, tail])
+    return pd.concat([head, tail], ignore_index=True)
 
 
 class _Refills:

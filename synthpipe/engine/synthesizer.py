@@ -832,6 +832,12 @@ class Synthesizer:
         """Read an artifact; never executes code; ArtifactError when tampered or invalid."""
         return artifact.load(cls, os.fspath(url), storage_options=storage_options)
 
+    @property
+    def entity_key(self) -> str | None:
+        """The column whose values name the entities rows are sampled as (a user's sessions),
+        each entity's rows together; None when rows are sampled one by one."""
+        return None if self._entities is None else self._entities.key
+
     def describe(self) -> dict[str, Any]:
         """JSON-able summary for the report: kinds, protections, relations, training facts."""
         self._check_fitted()

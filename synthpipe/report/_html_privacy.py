@@ -148,9 +148,10 @@ def _filter_sentence(f: dict[str, Any]) -> str:
     if not f.get("enabled", True):
         return "switched off"
     d = f.get("dropped", {})
+    whole = f" (each {f['whole_entities_of']}'s rows judged and dropped together)" if f.get("whole_entities_of") else ""
     text = (
         f"{d.get('exact_copy', 0):,} exact copies, {d.get('similarity', 0):,} near copies and "
-        f"{d.get('outlier', 0):,} outliers dropped out of {f.get('rows_in', 0):,} generated rows; "
+        f"{d.get('outlier', 0):,} outliers dropped out of {f.get('rows_in', 0):,} generated rows{whole}; "
         f"{f.get('resampled_rows', 0):,} rows generated in {f.get('rounds', 0)} top-up round(s)"
     )
     if f.get("shortfall"):

@@ -51,7 +51,7 @@ def test_streamed_filters_equal_the_whole_table_ones(tmp_path: Path, monkeypatch
     workspace, trn, hol = trained_workspace(tmp_path, 900)
     settings = PrivacyFilters()
 
-    streamed = stage._prepared_filters(workspace, settings, seed=4)
+    streamed = stage._prepared_filters(workspace, settings, seed=4, key=None)
     in_order = in_content_order(trn.to_pandas(), 4), in_content_order(hol.to_pandas(), 5)
     whole = prepare_filters(train=in_order[0], holdout=in_order[1], settings=settings, seed=4)
 
@@ -70,7 +70,7 @@ def test_the_exact_copy_check_counts_training_rows_outside_the_sample(
     workspace, trn, _ = trained_workspace(tmp_path, 900)
     settings = PrivacyFilters(reference_rows=100)
 
-    streamed = stage._prepared_filters(workspace, settings, seed=4)
+    streamed = stage._prepared_filters(workspace, settings, seed=4, key=None)
 
     frame = trn.to_pandas()
     hashes, counts = np.unique(row_hashes(frame, describe_columns(frame)), return_counts=True)
@@ -81,4 +81,4 @@ def test_the_exact_copy_check_counts_training_rows_outside_the_sample(
 
 def test_filters_off_read_nothing(tmp_path: Path) -> None:
     workspace = Workspace(str(tmp_path / "empty"), name="f", run_id="r")  # no train or holdout files at all
-    assert stage._prepared_filters(workspace, PrivacyFilters(enabled=False), seed=0) is None
+    assert stage._prepared_filters(workspace, PrivacyFilters(enabled=False), seed=0, key=None) is None

@@ -87,3 +87,41 @@ def test_regenerated_integer_keys_do_not_make_rows_outliers() -> None:
     syn = pd.DataFrame({"id": np.arange(3001, 4001, dtype="int32"), "v": rng.normal(size=1000)})
     out, summary = apply_filters(syn, train=train, holdout=holdout)
     assert summary["dropped"]["outlier"] < 20 and len(out) > 900
+
+
+def _accounts(count: int, first_key: int, seed: int) -> pd.DataFrame:
+    """Monthly balances of ``count`` accounts, 5-15 months each, around a level of their own."""
+    rng = np.random.default_rng(seed)
+    months = rng.integers(5, 16, count)
+    rows = np.repeat(np.arange(count), months)
+    level = rng.lognormal(7, 1, count)[rows]
+    return pd.DataFrame(
+        {
+            "account_id": rows + first_key,
+            "tenure": pd.Series(rows).groupby(rows).cumcount().to_numpy() + 1,
+            "plan": rng.choice(["basic", "plus", "premium"], count)[rows],
+            "balance": (level * rng.lognormal(0, 0.2, rows.size)).round(2),
+        }
+    )
+
+
+def test_entities_are_kept_or_dropped_whole() -> None:
+    """Dropped one row at a time, the similarity filter took 7% of a snapshot table's rows out of
+    the middle of customers' histories. With the entity key, an account whose rows sit as close to
+    training accounts as copies do goes whole, and every other keeps all its rows."""
+    train, holdout = _accounts(400, 1000, 1), _accounts(100, 5000, 2)
+    copied = train[train["account_id"] < 1030].assign(account_id=lambda t: t["account_id"] + 9000)
+    copied["balance"] += 0.01  # near copies of 30 training accounts
+    syn = pd.concat([_accounts(100, 20_000, 3), copied], ignore_index=True)
+
+    rowwise, _ = apply_filters(syn, train=train, holdout=holdout)
+    out, summary = apply_filters(syn, train=train, holdout=holdout, key="account_id")
+
+    sizes, kept = syn.groupby("account_id").size(), out.groupby("account_id").size()
+    assert (kept == sizes[kept.index]).all()  # no account lost some of its months
+    assert not out["account_id"].isin(copied["account_id"]).any()
+    assert out["account_id"].nunique() >= 85  # the fresh accounts stay (a few sit as close as copies)
+    assert summary["whole_entities_of"] == "account_id" and summary["rows_out"] == len(out)
+    assert sum(summary["dropped"].values()) == len(syn) - len(out) == summary["shortfall"]
+    cut = rowwise.groupby("account_id").size() < sizes[rowwise["account_id"].unique()].to_numpy()
+    assert cut.any()  # what the key is for: row by row, accounts keep some of their months

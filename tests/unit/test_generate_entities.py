@@ -1,0 +1,74 @@
+"""A generated table of entities (a customer's monthly snapshots) keeps each entity whole through
+the privacy filters, the chunks they filter and the shards: no month taken out of a history."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from synthpipe.privacy import PrivacyFilters
+from synthpipe.synthesize import generate, train
+from synthpipe.writers import read_table
+
+stage = sys.modules["synthpipe.synthesize"]  # the module, not the package's function of that name
+
+
+def snapshots(customers: int = 300) -> pa.Table:
+    """Each customer's months run on one at a time from a month of their own, with the tenure."""
+    rng = np.random.default_rng(5)
+    months = rng.integers(6, 30, customers)
+    rows = np.repeat(np.arange(customers), months)
+    tenure = pd.Series(rows).groupby(rows).cumcount().to_numpy() + 1
+    first = np.datetime64("2019-01", "M") + rng.integers(0, 36, customers)
+    return pa.table(
+        {
+            "customer_id": [f"C{c:04d}" for c in rows],
+            "month": (first[rows] + tenure - 1).astype("datetime64[D]"),
+            "tenure_months": tenure,
+            "segment": rng.choice(["retail", "business"], customers)[rows],
+            "balance": (rng.lognormal(7, 1, customers)[rows] * rng.lognormal(0, 0.1, rows.size)).round(2),
+        }
+    )
+
+
+def test_every_generated_history_runs_on_month_by_month(tmp_path: Path) -> None:
+    staged = tmp_path / "snapshots.parquet"
+    pq.write_table(snapshots(), staged)
+    staging = str(tmp_path / "staging")
+    model = train(features_uri=str(staged), staging=staging, name="s", run_id="r", engine={"max_epochs": 5}, seed=1)
+    parts, filtered = [], 0
+    for shard in range(2):
+        result = generate(model_uri=model.model_uri, staging=staging, name="s", run_id="r", rows=3_000,
+                          shard=shard, shards=2, seed=1, chunk_rows=400,
+                          privacy=PrivacyFilters(similarity_quantile=0.3))  # fmt: skip
+        parts.append(read_table(result.uri).to_pandas())
+        filtered += result.filtered_rows
+    table = pd.concat(parts, ignore_index=True)
+
+    assert filtered > 0 and len(table) == 3_000
+    customers = table.groupby("customer_id", sort=False)
+    assert (table["customer_id"] != table["customer_id"].shift()).sum() == customers.ngroups  # rows together
+    assert (customers["tenure_months"].min() == 1).all()  # no history lost its start ...
+    assert (customers["tenure_months"].max() == customers.size()).all()  # ... or a month in between
+    months = pd.to_datetime(table["month"])
+    steps = (months.dt.year * 12 + months.dt.month).groupby(table["customer_id"]).diff().dropna()
+    assert (steps == 1).all()
+
+
+@pytest.mark.parametrize("kind", ["pandas", "arrow"])
+def test_chunks_are_cut_where_an_entity_ends(kind: str) -> None:
+    keys = [1, 1, 2, 2, 2, 3, 3, 4]
+    frame = pd.DataFrame({"key": keys, "row": range(len(keys))})
+    pieces = [frame.iloc[0:3], frame.iloc[3:6], frame.iloc[6:8]]
+    chunks = [pa.Table.from_pandas(p, preserve_index=False) for p in pieces] if kind == "arrow" else pieces
+
+    out = [c.to_pandas() if kind == "arrow" else c for c in stage._at_entity_ends(chunks, "key")]
+
+    assert [c["key"].tolist() for c in out] == [[1, 1], [2, 2, 2], [3, 3, 4]]
+    assert pd.concat(out, ignore_index=True).equals(frame)
