@@ -447,7 +447,7 @@ def _prepared_filters(
     limit = max(settings.reference_rows, FILTER_SAMPLE_ROWS)
     return prepare_filters(
         train=_seeded_rows(train_uri, options, limit, seed),
-        holdout=_seeded_rows(holdout_uri, options, HOLDOUT_DISTANCE_ROWS, seed + 1),
+        holdout=_seeded_rows(holdout_uri, options, HOLDOUT_DISTANCE_ROWS, seed + 1, key),
         settings=settings,
         seed=seed,
         all_train=_frames(train_uri, options),
@@ -455,11 +455,19 @@ def _prepared_filters(
     )
 
 
-def _seeded_rows(uri: str, options: dict[str, Any], limit: int, seed: int) -> pd.DataFrame:
+def _seeded_rows(uri: str, options: dict[str, Any], limit: int, seed: int, key: str | None = None) -> pd.DataFrame:
     """At most ``limit`` rows of a Parquet file, chosen and ordered by their values (row_order),
-    read batch by batch."""
+    read batch by batch; with ``key``, all the rows of entities chosen by their key's value, until
+    they hold ``limit`` rows or more (the filters judge an entity by the median of its rows, and a
+    median of the few rows a row sample leaves of each holdout entity spreads wider: it let 1.5%
+    of a snapshot table's rows go as near copies where 5% was asked for)."""
     hashes = _row_hashes_of(uri, options, None)
-    picked = None if hashes.size <= limit else np.flatnonzero(lowest(hashes, limit, seed, Purpose.REFERENCE))
+    if hashes.size <= limit:
+        picked = None
+    elif key is not None:
+        picked = _whole_entities(_key_hashes_of(uri, options, key), limit, seed)
+    else:
+        picked = np.flatnonzero(lowest(hashes, limit, seed, Purpose.REFERENCE))
     kept, start = [], 0
     with open_batches(uri, storage_options=options) as (schema, batches):
         for batch in batches:
@@ -472,6 +480,22 @@ def _seeded_rows(uri: str, options: dict[str, Any], limit: int, seed: int) -> pd
         rows = pa.Table.from_batches(kept, schema=schema)
     order = seeded_order(hashes if picked is None else hashes[picked], seed)
     return rows.take(pa.array(order)).to_pandas()
+
+
+def _key_hashes_of(uri: str, options: dict[str, Any], key: str) -> np.ndarray:
+    """Each row's hash of its entity key's value, reading the key column only."""
+    with open_batches(uri, storage_options=options, columns=[key]) as (_, batches):
+        parts = [value_hashes(batch.column(0).to_pandas()) for batch in batches]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+
+
+def _whole_entities(key_hashes: np.ndarray, limit: int, seed: int) -> np.ndarray:
+    """The sorted positions of the rows of entities taken in a seeded order of their keys until
+    they hold ``limit`` rows or more."""
+    keys, entity, sizes = np.unique(key_hashes, return_inverse=True, return_counts=True)
+    order = seeded_order(keys, seed)
+    taken = order[: int(np.searchsorted(np.cumsum(sizes[order]), limit)) + 1]
+    return np.flatnonzero(np.isin(entity.ravel(), taken))
 
 
 def _frames(uri: str, options: dict[str, Any]) -> Iterator[pd.DataFrame]:
