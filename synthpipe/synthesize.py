@@ -458,9 +458,10 @@ def _prepared_filters(
 def _seeded_rows(uri: str, options: dict[str, Any], limit: int, seed: int, key: str | None = None) -> pd.DataFrame:
     """At most ``limit`` rows of a Parquet file, chosen and ordered by their values (row_order),
     read batch by batch; with ``key``, all the rows of entities chosen by their key's value, until
-    they hold ``limit`` rows or more (the filters judge an entity by the median of its rows, and a
-    median of the few rows a row sample leaves of each holdout entity spreads wider: it let 1.5%
-    of a snapshot table's rows go as near copies where 5% was asked for)."""
+    they hold ``limit`` rows and ``HOLDOUT_ENTITIES`` entities or more (the filters judge an entity
+    by the median of its rows, and a median of the few rows a row sample leaves of each holdout
+    entity spreads wider: it let 1.5% of a snapshot table's rows go as near copies where 5% was
+    asked for; and the 99.9% quantile of 100 users' medians is their largest)."""
     hashes = _row_hashes_of(uri, options, None)
     if hashes.size <= limit:
         picked = None
@@ -489,13 +490,16 @@ def _key_hashes_of(uri: str, options: dict[str, Any], key: str) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
 
 
+HOLDOUT_ENTITIES = 1_000  # holdout entities the entity filters' thresholds are quantiles of, at least
+
+
 def _whole_entities(key_hashes: np.ndarray, limit: int, seed: int) -> np.ndarray:
     """The sorted positions of the rows of entities taken in a seeded order of their keys until
-    they hold ``limit`` rows or more."""
+    they hold ``limit`` rows and ``HOLDOUT_ENTITIES`` entities or more."""
     keys, entity, sizes = np.unique(key_hashes, return_inverse=True, return_counts=True)
     order = seeded_order(keys, seed)
-    taken = order[: int(np.searchsorted(np.cumsum(sizes[order]), limit)) + 1]
-    return np.flatnonzero(np.isin(entity.ravel(), taken))
+    count = max(int(np.searchsorted(np.cumsum(sizes[order]), limit)) + 1, HOLDOUT_ENTITIES)
+    return np.flatnonzero(np.isin(entity.ravel(), order[:count]))
 
 
 def _frames(uri: str, options: dict[str, Any]) -> Iterator[pd.DataFrame]:

@@ -76,13 +76,17 @@ def test_chunks_are_cut_where_an_entity_ends(kind: str) -> None:
 
 def test_the_holdout_sample_of_an_entity_table_holds_whole_entities() -> None:
     """The filters judge an entity by the median distance of its rows; the holdout entities they
-    are measured against must come with all their rows too."""
+    are measured against come with all their rows, enough rows and enough entities."""
     from synthpipe.row_order import value_hashes
 
-    keys = pd.Series(np.repeat(np.arange(200), np.random.default_rng(0).integers(1, 30, 200)))
-    picked = stage._whole_entities(value_hashes(keys), 1_000, seed=3)
+    keys = pd.Series(np.repeat(np.arange(2_000), np.random.default_rng(0).integers(1, 30, 2_000)))
+    by_rows = stage._whole_entities(value_hashes(keys), 20_000, seed=3)
+    by_entities = stage._whole_entities(value_hashes(keys), 1_000, seed=3)
 
-    chosen = keys.iloc[picked]
-    assert chosen.value_counts().sort_index().equals(keys.value_counts()[chosen.unique()].sort_index())  # all rows
-    assert 1_000 <= len(picked) < 1_030 and np.all(np.diff(picked) > 0)
-    assert np.array_equal(picked, stage._whole_entities(value_hashes(keys), 1_000, seed=3))
+    for picked in (by_rows, by_entities):
+        chosen = keys.iloc[picked]
+        assert chosen.value_counts().sort_index().equals(keys.value_counts()[chosen.unique()].sort_index())
+        assert np.all(np.diff(picked) > 0)
+    assert 20_000 <= len(by_rows) < 20_030
+    assert keys.iloc[by_entities].nunique() == stage.HOLDOUT_ENTITIES
+    assert np.array_equal(by_rows, stage._whole_entities(value_hashes(keys), 20_000, seed=3))

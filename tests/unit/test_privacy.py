@@ -125,3 +125,21 @@ def test_entities_are_kept_or_dropped_whole() -> None:
     assert sum(summary["dropped"].values()) == len(syn) - len(out) == summary["shortfall"]
     cut = rowwise.groupby("account_id").size() < sizes[rowwise["account_id"].unique()].to_numpy()
     assert cut.any()  # what the key is for: row by row, accounts keep some of their months
+
+
+def test_an_entity_is_an_exact_copy_when_half_its_rows_copy_training_rows() -> None:
+    """Dropping every user with one copied session dropped 507,359 rows to keep 184,188, above
+    all the users with many sessions; an entity goes as a copy when its median row is one."""
+    train, holdout = _accounts(400, 1000, 1), _accounts(100, 5000, 2)
+    copied = train[train["account_id"] == 1003].assign(account_id=30_000)
+    fresh = _accounts(20, 20_000, 3)
+    one_copied = fresh["account_id"] == 20_000
+    fresh.loc[fresh.index[one_copied][0], ["tenure", "plan", "balance"]] = train.iloc[0][["tenure", "plan", "balance"]]
+    syn = pd.concat([fresh, copied], ignore_index=True)
+
+    out, summary = apply_filters(
+        syn, train=train, holdout=holdout, key="account_id", settings=PrivacyFilters(similarity=False)
+    )
+
+    assert summary["dropped"]["exact_copy"] == len(copied) and 30_000 not in set(out["account_id"])
+    assert (out["account_id"] == 20_000).sum() == one_copied.sum()  # one copied month of many: kept
