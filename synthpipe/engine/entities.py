@@ -286,7 +286,8 @@ CALENDAR_UNITS = ("months", "month ends", "days")  # a date trend's steps: month
 
 def trend_units(frame: pd.DataFrame, trends: dict[str, str]) -> dict[str, str]:
     """Per trend column that is a date, the calendar unit it moves in (``CALENDAR_UNITS``)."""
-    return {name: unit for name in trends if (unit := _view_unit(frame[name])) != "number"}
+    views = {name: _trend_view(frame[name]) for name in trends}
+    return {name: view[1] for name, view in views.items() if view is not None and view[1] != "number"}
 
 
 def trend_values(series: pd.Series) -> pd.Series:
@@ -294,12 +295,6 @@ def trend_values(series: pd.Series) -> pd.Series:
     view = _trend_view(series)
     assert view is not None, "not a trend column"
     return series if view[1] == "number" else pd.Series(view[0], name=series.name)
-
-
-def _view_unit(series: pd.Series) -> str:
-    view = _trend_view(series)
-    assert view is not None, "not a trend column"
-    return view[1]
 
 
 def _trend_view(series: pd.Series) -> tuple[np.ndarray, str] | None:
@@ -377,9 +372,10 @@ def _within(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
 
 def as_trend_offsets(frame: pd.DataFrame, key: str, trends: dict[str, str], units: dict[str, str]) -> pd.DataFrame:
     """``frame`` with each trend column replaced by its entity's difference from its clock: the
-    mean over its rows (rounded for whole numbers and dates, ``trend_origins``), which the entity
-    shares. Why the mean: where the difference moves a little (a birthday between two waves), the
-    first row's would shift every synthetic age of the entity one way."""
+    mean over its rows (rounded for whole numbers and dates: a date becomes the entity's date at
+    clock 0), which the entity shares. Why the mean: where the difference moves a little (a
+    birthday between two waves), the first row's would shift every synthetic age of the entity
+    one way."""
     if not trends:
         return frame
     out = frame.copy()
