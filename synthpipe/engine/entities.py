@@ -276,7 +276,8 @@ def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entiti
         if moved in numbering or views[clock][1] != "number" or not in_step:
             continue
         offsets = pd.Series(views[moved][0] - views[clock][0])
-        if offsets.nunique() > 1 and _fits(offsets, frame[moved].dtype):  # an int8 age less a year would not
+        fits = views[moved][1] != "number" or _fits(offsets, frame[moved].dtype)  # an int8 age less a year would not
+        if offsets.nunique() > 1 and fits:
             out[moved] = clock
     return out
 
