@@ -289,7 +289,10 @@ class Synthesizer:
         numbers = {
             c.storage.name: c.numeric_view(frame[c.storage.name])
             for i, c in enumerate(self._table_codecs())
-            if isinstance(c, NumericCodec) and i in self._learned and dependencies.value_tokens(c) is None
+            if isinstance(c, NumericCodec)
+            and i in self._learned
+            and dependencies.value_tokens(c) is None
+            and c.storage.name not in self._trend_columns()
         }
         tokens = self._tokens_by_column(codes)
         free = self._decodable_last()
@@ -354,9 +357,22 @@ class Synthesizer:
         return unequal.exclusions(self._unequal, positions)
 
     def _tokens_by_column(self, codes: np.ndarray) -> dict[int, np.ndarray]:
-        """Model tokens per codec index (position streams left out)."""
-        count = self._count_index()
-        return {i: codes[:, k] for k, (i, fine) in enumerate(self._chain()) if not fine and i != count}
+        """Model tokens per codec index (position streams left out, and trend columns: see
+        ``_trend_columns``)."""
+        count, trends = self._count_index(), self._trend_columns()
+        return {
+            i: codes[:, k]
+            for k, (i, fine) in enumerate(self._chain())
+            if not fine and i != count and self._codecs[i].storage.name not in trends
+        }
+
+    def _trend_columns(self) -> set[str]:
+        """Columns learned as their entity's difference from a clock. Why they take part in no
+        relation, sum, formula, band or dependency: found on the differences, those state nothing
+        of the column (a snapshot's month at tenure 0 is before the account's opening month, the
+        month itself never is: the model said ``month < opened``), and repairs made on them would
+        hold before the clock is added back, not after."""
+        return set() if self._entities is None else set(self._entities.trends)
 
     def _count_index(self) -> int | None:
         """The codec index of the entity size, a model column that is not a table column."""
@@ -377,7 +393,11 @@ class Synthesizer:
         self._relations, self._sums, self._spans, self._formulas = [], [], [], []
         if not self.config.detect_constraints:
             return
-        numeric = [c for c in self._table_codecs() if isinstance(c, NumericCodec) and c.n_tokens >= 2]
+        numeric = [
+            c
+            for c in self._table_codecs()
+            if isinstance(c, NumericCodec) and c.n_tokens >= 2 and c.storage.name not in self._trend_columns()
+        ]
         views = {c.storage.name: c.numeric_view(frame[c.storage.name]) for c in numeric}
         domains = {c.storage.name: c.domain for c in numeric}
         min_rows = self.config.constraint_min_rows

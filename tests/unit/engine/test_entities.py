@@ -541,6 +541,18 @@ def test_a_date_that_moves_with_a_count_keeps_its_steps_in_every_entity(
     assert pd.Timestamp(lo, tz=zone) <= stamps.min() and stamps.max() <= pd.Timestamp(hi, tz=zone)
 
 
+def test_a_trend_column_takes_part_in_no_relation_found_on_its_differences() -> None:
+    """Found on the months at tenure 0, the model stated ``as_of < opened``; the months themselves
+    never are. Relations, formulas, bands and dependencies leave trend columns out."""
+    data, dated, _ = _snapshots(300, "months", np.random.default_rng(12))
+    data["opened"] = data.groupby("account_id")[dated].transform("min")
+    syn = Synthesizer(seed=0, max_epochs=10).fit(data)
+    assert syn.describe()["entities"]["trends"] == {dated: "tenure_months"}
+    assert not [c for c in syn.describe()["constraints"] if dated in c]
+    out = syn.sample(6_000)
+    assert (out[dated] >= out["opened"]).mean() > 0.99
+
+
 def test_a_date_trend_gives_its_origin_in_the_column_own_dtype() -> None:
     """What an entity cut at a block's end carries on: its date less its clock, in calendar units."""
     from synthpipe.engine.entities import trend_origins
