@@ -135,7 +135,23 @@ class Synthesizer:
     def _trends(self, frame: pd.DataFrame, key: str, numbering: set[str]) -> dict[str, str]:
         if not self.config.learn_offsets:
             return {}
-        return entities.entity_trends(frame, key, numbering, self.config.constraint_min_rows)
+        found = entities.entity_trends(frame, key, numbering, self.config.constraint_min_rows)
+        followed = self._followed_dates(frame) if entities.trend_units(frame, found) else set()
+        return {moved: clock for moved, clock in found.items() if moved not in followed}
+
+    def _followed_dates(self, frame: pd.DataFrame) -> set[str]:
+        """The date columns another date follows closely (codecs/offset.py: its anchors).
+
+        Why such a date moves with no clock: the follower is learned as its offset from the
+        anchor's value in the row, which a trend only sets once the clock is added back. A
+        payment 3-7 days after a snapshot's month came out -759 to +1,040 days from it."""
+        codecs = {
+            i: NumericCodec.fit(frame[name], storage_type(frame[name]), self.config)
+            for i, name in enumerate(frame.columns)
+            if storage_type(frame[name]).logical in ("date", "datetime")
+        }
+        anchors = find_anchors(frame, codecs, self.config.constraint_min_rows)
+        return {str(frame.columns[a]) for a in anchors.values()}
 
     def _clip_range(self, series: pd.Series) -> list[float]:
         """The column's clip points, as its own codec would set them (privacy: non-identifying)."""

@@ -553,6 +553,17 @@ def test_a_trend_column_takes_part_in_no_relation_found_on_its_differences() -> 
     assert (out[dated] >= out["opened"]).mean() > 0.99
 
 
+def test_a_date_another_date_follows_moves_with_no_clock() -> None:
+    """A payment 3-7 days after each snapshot's month is learned as its offset from the month in
+    its row; with the month moved by the tenure, it came out -759 to +1,040 days from it."""
+    data, dated, _ = _snapshots(300, "months", np.random.default_rng(13))
+    data["paid"] = data[dated] + pd.to_timedelta(np.random.default_rng(14).integers(3, 8, len(data)), unit="D")
+    syn = Synthesizer(seed=0, max_epochs=10).fit(data)
+    assert syn.describe()["entities"]["trends"] == {}
+    out = syn.sample(6_000)
+    assert (out["paid"] - out[dated]).dt.days.between(3, 7).all()
+
+
 def test_a_date_trend_gives_its_origin_in_the_column_own_dtype() -> None:
     """What an entity cut at a block's end carries on: its date less its clock, in calendar units."""
     from synthpipe.engine.entities import trend_origins
