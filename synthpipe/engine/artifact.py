@@ -39,12 +39,12 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 8  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 9  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
-# 8: a date may move with one, in months or days (``units``)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8)
+# 8: a date may move with one, in months or days (``units``); 9: numbers may walk (``walks``: learned as steps)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -222,12 +222,18 @@ def _check_entities(syn: Synthesizer) -> None:
     _check_hidden_columns(syn._codecs, entities)
     moving = [by_name.get(name) for name in [*entities.trends, *entities.trends.values()]]
     trends = set(entities.trends)
-    ranged = set(entities.ranges) == trends and all(len(r) == 2 and r[0] <= r[1] for r in entities.ranges.values())
+    ranged = set(entities.ranges) == trends | set(entities.walks)
+    ranged = ranged and all(len(r) == 2 and r[0] <= r[1] for r in entities.ranges.values())
     if not trends <= set(entities.columns) or not ranged or not all(type(c) is NumericCodec for c in moving):
         raise ArtifactError("model.json moves an entity column with a clock that is not a number; refusing to load")
     said = set(entities.units) <= trends and all(_moves_as_said(by_name[n], entities.units.get(n)) for n in trends)
     if not said or not all(by_name[clock].storage.logical in TREND_KINDS for clock in entities.trends.values()):
         raise ArtifactError("model.json moves an entity date or number in units it is not in; refusing to load")
+    walking = [by_name.get(name) for name in entities.walks]
+    if not set(entities.walks) <= set(entities.profiles) - trends or (entities.walks and entities.order is None):
+        raise ArtifactError("model.json walks a column that has no entity mean or no order; refusing to load")
+    if not all(type(c) is NumericCodec and c.storage.logical in TREND_KINDS for c in walking):
+        raise ArtifactError("model.json walks a column that is not a number; refusing to load")
     learned = {syn._codecs[i].storage.name: syn._codecs[i] for i in syn._learned}
     if not all(name in learned and value_tokens(learned[name]) is not None for name in entities.schedules):
         raise ArtifactError("model.json keeps entity values apart in a column the model does not draw as values")

@@ -69,7 +69,9 @@ class Entities:
     name, per number column that moves in step with another within each entity, that column
     (learned as their difference, see ``entity_trends``); ``ranges`` their real clip points;
     ``units``, per trend column that is a date, what its clock counts (``CALENDAR_UNITS``: a
-    monthly snapshot's month moves one month per row, its ranges are in those units)."""
+    monthly snapshot's month moves one month per row, its ranges are in those units); ``walks``
+    number columns that move a little from row to row around the entity's mean (its profile),
+    learned as their steps (see ``entity_walks``), in ``ranges`` too."""
 
     key: str
     count: str
@@ -83,6 +85,7 @@ class Entities:
     trends: dict[str, str] = field(default_factory=dict, hash=False)
     ranges: dict[str, list[float]] = field(default_factory=dict, hash=False)
     units: dict[str, str] = field(default_factory=dict, hash=False)
+    walks: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,6 +101,7 @@ class Entities:
             "trends": self.trends,
             "ranges": self.ranges,
             "units": self.units,
+            "walks": list(self.walks),
         }
 
     @classmethod
@@ -112,8 +116,17 @@ class Entities:
         trends = {str(name): str(clock) for name, clock in item.get("trends", {}).items()}
         ranges = {str(name): [float(v) for v in ends] for name, ends in item.get("ranges", {}).items()}
         units = {str(name): str(unit) for name, unit in item.get("units", {}).items()}
+        walks = tuple(str(c) for c in item.get("walks", []))
         key, count = str(item["key"]), str(item["count"])
-        return cls(key, count, columns, sequences, clocks, starts, profiles, modes, schedules, trends, ranges, units)
+        return cls(
+            key, count, columns, sequences, clocks, starts, profiles, modes, schedules, trends, ranges, units, walks
+        )
+
+    @property
+    def order(self) -> str | None:
+        """The column an entity's rows follow: its first sequence, else the first clock a trend
+        moves with (a panel's year); None without either."""
+        return next(iter([*self.sequences, *self.trends.values()]), None)
 
     @property
     def hidden_columns(self) -> list[str]:
@@ -401,6 +414,68 @@ def kept_in_range(values: np.ndarray, entity: np.ndarray, low: float, high: floa
     lowest, highest = groups.transform("min").to_numpy(), groups.transform("max").to_numpy()
     shift = np.maximum(low - lowest, 0) + np.minimum(high - highest, 0)
     return np.clip(values + shift, low, high)
+
+
+WALK_MAX_STEP_SHARE = 0.5  # of a number's variance within entities, what its row-to-row steps may vary by
+
+
+def entity_walks(frame: pd.DataFrame, key: str, order: str, candidates: list[str], min_entities: int) -> list[str]:
+    """The number columns among ``candidates`` (those entities keep at a level of their own) that
+    move a little from one row to the next along ``order`` within each entity: a customer's
+    balance month by month, a tree's size over the years.
+
+    Their steps vary by at most ``WALK_MAX_STEP_SHARE`` of what the column varies by within the
+    entities (iid draws around the entity's level vary twice as much from row to row as around the
+    level), finite and never null, in ``min_entities`` entities of two rows or more. Why: drawn
+    row by row around the entity's mean, a synthetic customer's balance changed by more than 20%
+    in 36% of its months (sd of the monthly log change 0.31; real 0.05, none over 20%): learned
+    as its steps, summed along the order and centred on the entity's mean, it keeps its path."""
+    keys = frame[key].to_numpy()
+    rows = np.lexsort((_numbers(frame[order]), keys))
+    same = keys[rows][1:] == keys[rows][:-1]
+    if int(pd.Series(np.r_[same, False] | np.r_[False, same]).groupby(keys[rows]).any().sum()) < min_entities:
+        return []
+    found = []
+    for name in candidates:
+        values = _numbers(frame[name])
+        if not np.isfinite(values).all():
+            continue
+        steps = np.diff(values[rows])[same]
+        within = float(np.var(_within(values, keys)))
+        if within > 0 and float(np.var(steps)) <= WALK_MAX_STEP_SHARE * within:
+            found.append(name)
+    return found
+
+
+def as_walk_steps(frame: pd.DataFrame, key: str, order: str, walks: list[str]) -> pd.DataFrame:
+    """``frame`` with each walk column replaced by its change from the entity's previous row
+    along ``order`` (0 in the entity's first row), in the column's own dtype."""
+    if not walks:
+        return frame
+    out = frame.copy()
+    keys = frame[key].to_numpy()
+    rows = np.lexsort((_numbers(frame[order]), keys))
+    first = np.r_[True, keys[rows][1:] != keys[rows][:-1]]
+    for name in walks:
+        values = frame[name].to_numpy(dtype="float64")[rows]
+        steps = np.where(first, 0.0, np.r_[0.0, np.diff(values)])
+        column = np.empty(len(frame))
+        column[rows] = steps
+        out[name] = pd.Series(column, index=frame.index).astype(frame[name].dtype)
+    return out
+
+
+def walked(steps: np.ndarray, order: np.ndarray, entity: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """A walk column back from its steps: summed along ``order`` within each entity (its first
+    row's step left out) and centred on the entity's ``level`` (its mean)."""
+    rows = np.lexsort((order, entity))
+    first = np.r_[True, entity[rows][1:] != entity[rows][:-1]]
+    moves = np.where(first, 0.0, steps[rows])
+    path = pd.Series(moves).groupby(entity[rows]).cumsum().to_numpy(dtype="float64", copy=True)
+    path -= pd.Series(path).groupby(entity[rows]).transform("mean").to_numpy()
+    out = np.empty(steps.size)
+    out[rows] = path + level[rows]
+    return out
 
 
 START_MAX_SPREAD = 0.5  # an entity's dates from its first one: interquartile range, share of the column's own

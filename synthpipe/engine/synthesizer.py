@@ -257,6 +257,30 @@ class Synthesizer:
             own, first = codecs[position[name]], codecs[position[start]]
             assert isinstance(own, NumericCodec) and isinstance(first, NumericCodec)  # candidates and build_codec
             codecs[position[name]] = OffsetCodec.fit_on(own, first, frame, self.config)
+        return self._with_walks(frame, codecs)
+
+    def _with_walks(self, frame: pd.DataFrame, codecs: list[Codec]) -> tuple[pd.DataFrame, list[Codec]]:
+        """Numbers entities keep at a level of their own that move a little from row to row along
+        the entity's order (entities.entity_walks) are learned as their steps; the entity's mean
+        (its profile, found on the values) sets the level their path is centred on."""
+        ent = self._entities
+        assert ent is not None
+        order = ent.order
+        if order is None or not ent.profiles or not self.config.learn_offsets:
+            return frame, codecs
+        walks = entities.entity_walks(frame, ent.key, order, list(ent.profiles), self.config.constraint_min_rows)
+        if not walks:
+            return frame, codecs
+        ranges = {name: self._clip_range(frame[name]) for name in walks}
+        frame = entities.as_walk_steps(frame, ent.key, order, walks)
+        position = {c.storage.name: i for i, c in enumerate(codecs)}
+        for name in walks:
+            own = codecs[position[name]]
+            assert isinstance(own, NumericCodec)  # a profile's column
+            if own.p.decimals is not None and own.storage.logical == "float":
+                frame[name] = frame[name].round(own.p.decimals)  # 1234.56 - 1200.10 is 34.46000000000004
+            codecs[position[name]] = build_codec(frame[name], self.config, storage=own.storage)
+        self._entities = dataclasses.replace(ent, walks=tuple(walks), ranges={**ent.ranges, **ranges})
         return frame, codecs
 
     def _chain_order(self, learned: list[int]) -> list[int]:
@@ -383,12 +407,12 @@ class Synthesizer:
         }
 
     def _trend_columns(self) -> set[str]:
-        """Columns learned as their entity's difference from a clock. Why they take part in no
-        relation, sum, formula, band or dependency: found on the differences, those state nothing
-        of the column (a snapshot's month at tenure 0 is before the account's opening month, the
-        month itself never is: the model said ``month < opened``), and repairs made on them would
-        hold before the clock is added back, not after."""
-        return set() if self._entities is None else set(self._entities.trends)
+        """Columns learned as their entity's difference from a clock, or as their steps from row
+        to row (walks). Why they take part in no relation, sum, formula, band or dependency: found
+        on the differences, those state nothing of the column (a snapshot's month at tenure 0 is
+        before the account's opening month, the month itself never is: the model said ``month <
+        opened``), and repairs made on them would hold before the column is rebuilt, not after."""
+        return set() if self._entities is None else {*self._entities.trends, *self._entities.walks}
 
     def _count_index(self) -> int | None:
         """The codec index of the entity size, a model column that is not a table column."""
@@ -756,6 +780,7 @@ class Synthesizer:
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
         formulas.recompute(numbers, self._formulas)
         self._add_clocks(numbers, columns, entity)
+        self._add_walks(numbers, columns, entity)
         if deferred:
             self._set_bands(tokens, numbers, deferred)
             for i in order:
@@ -789,6 +814,24 @@ class Synthesizer:
             values = origins + _decoded_number(by_name[clock], numbers, columns)
             values = entities.kept_in_range(values, entity, *self._entities.ranges[moved])
             numbers[moved] = values if unit is None else entities.from_calendar_units(values, unit) * DAY_NS
+
+    def _add_walks(
+        self, numbers: dict[str, np.ndarray], columns: dict[str, pd.Series], entity: np.ndarray | None
+    ) -> None:
+        """Each walk column, learned as its steps, summed along the entity's order and centred on
+        the entity's drawn mean, kept in the column's real range and on its decimals."""
+        ent = self._entities
+        if ent is None or entity is None or not ent.walks or ent.order is None:
+            return
+        by_name = {c.storage.name: c for c in self._codecs}
+        order = _decoded_number(by_name[ent.order], numbers, columns)
+        for name in ent.walks:
+            steps = _decoded_number(by_name[name], numbers, columns)
+            level = _decoded_number(by_name[ent.profiles[name]], numbers, columns)
+            values = entities.kept_in_range(entities.walked(steps, order, entity, level), entity, *ent.ranges[name])
+            codec = by_name[name]
+            assert isinstance(codec, NumericCodec)
+            numbers[name] = values if codec.p.decimals is None else np.round(values, codec.p.decimals)
 
     def _decode_column(
         self,
@@ -903,6 +946,12 @@ class Synthesizer:
     def _described_trend(self, name: str, entry: dict[str, Any]) -> dict[str, Any]:
         """A trend column's codec holds its entity's difference from the clock: say so, and give
         the range its values are kept in rather than the difference's clip points."""
+        if self._entities is not None and name in self._entities.walks:
+            key, order = self._entities.key, self._entities.order
+            learned = entry.get("encoding", "exact values")
+            entry["encoding"] = f"steps from the previous row along {order} ({learned}), summed around {key}'s mean"
+            entry.setdefault("protection", {})["clipped_to"] = list(self._entities.ranges[name])
+            return entry
         if self._entities is None or name not in self._entities.trends:
             return entry
         clock, key = self._entities.trends[name], self._entities.key
@@ -934,6 +983,7 @@ class Synthesizer:
             "schedules": list(self._entities.schedules),
             "trends": dict(self._entities.trends),
             "trend_units": dict(self._entities.units),
+            "walks": {name: self._entities.order for name in self._entities.walks},
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
 

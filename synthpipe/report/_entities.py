@@ -69,7 +69,7 @@ def _traits(
     """What the engine's description says it kept of each entity, measured on both tables:
     a number's level (``entity_means``), a category's favourite (``entity_modes``), a date's
     closeness (``first_dates``), values held once (``schedules``), a sequence's clock, a number
-    that moves with the calendar (``trends``)."""
+    that moves with the calendar (``trends``), a number that walks from row to row (``walks``)."""
 
     def both(
         column: str, measure: str, how: Callable[[pd.DataFrame], float | None], share: bool = True
@@ -115,6 +115,14 @@ def _traits(
                 partial(_in_step, key=key, moved=x, clock=t, unit=described.get("trend_units", {}).get(x)),
             )
             for x, t in described.get("trends", {}).items()
+        ),
+        *(
+            both(
+                f"{x} along {o}",
+                "median change from the previous row, as a share of its standard deviation",
+                partial(_step_share, key=key, column=x, order=o),
+            )
+            for x, o in described.get("walks", {}).items()
         ),
     ]
 
@@ -176,6 +184,15 @@ def _steps(values: pd.Series, unit: str | None) -> pd.Series:
     if unit == "days":
         return (stamps - pd.Timestamp("1970-01-01", tz=stamps.dt.tz)).dt.days
     return stamps.dt.year * 12 + stamps.dt.month
+
+
+def _step_share(table: pd.DataFrame, key: str, column: str, order: str) -> float | None:
+    """How far a number moves from one row of an entity to the next (a balance month by month)."""
+    rows = _several(table, key).sort_values([key, order], kind="stable")
+    values = pd.to_numeric(rows[column], errors="coerce")
+    steps = values.groupby(rows[key]).diff().abs().dropna()
+    spread = float(values.std())
+    return float(steps.median() / spread) if len(steps) and spread > 0 else None
 
 
 def _side(table: pd.DataFrame, key: str, shared: list[str]) -> EntitySide:

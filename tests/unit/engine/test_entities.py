@@ -367,6 +367,7 @@ def test_entities_can_be_switched_off(sessions: pd.DataFrame) -> None:
         {"trends": {"age": "secs"}, "ranges": {"age": [0.0, 1.0]}, "units": {"age": "days"}},  # a number has none
         {"trends": {"signed_up": "secs"}, "ranges": {"signed_up": [0.0, 1.0]}},  # a date has one
         {"trends": {"signed_up": "secs"}, "ranges": {"signed_up": [0.0, 1.0]}, "units": {"signed_up": "weeks"}},
+        {"walks": ["secs"], "ranges": {"secs": [0.0, 1.0]}},  # a walk is a number with an entity mean
     ],
 )
 def test_a_re_signed_artifact_with_other_entities_is_rejected(
@@ -585,3 +586,47 @@ def test_a_column_with_infinities_is_no_trend() -> None:
     data = _employees(40, np.random.default_rng(5)).astype({"tenure_months": "float64"})
     data.loc[3, "tenure_months"] = np.inf
     assert entity_trends(data, "employee_id", set(), 20) == {}
+
+
+def _balances(count: int, rng: np.random.Generator, walk: bool = True) -> pd.DataFrame:
+    """Monthly balances that walk a few percent a month from each account's own level (or, with
+    ``walk`` off, scatter around it as much)."""
+    steps = rng.integers(6, 40, count)
+    rows = np.repeat(np.arange(count), steps)
+    tenure = pd.Series(rows).groupby(rows).cumcount().to_numpy() + 1
+    moves = rng.normal(0.0, 0.04, rows.size)
+    path = pd.Series(moves).groupby(rows).cumsum().to_numpy() if walk else rng.normal(0.0, 0.2, rows.size)
+    balance = np.round(rng.lognormal(8, 1, count)[rows] * np.exp(path), 2)
+    return pd.DataFrame({"account_id": rows + 500, "tenure_months": tenure, "balance": balance})
+
+
+def _monthly_changes(table: pd.DataFrame) -> pd.Series:
+    ordered = table.sort_values(["account_id", "tenure_months"])
+    return np.log(ordered["balance"]).groupby(ordered["account_id"]).diff().dropna()
+
+
+def test_a_number_that_walks_from_row_to_row_keeps_its_path(tmp_path: Path) -> None:
+    """Drawn row by row around the account's mean, a synthetic balance changed by more than 20% in
+    36% of its months (sd of the monthly log change 0.31, real 0.05). Learned as its steps,
+    summed along the tenure around the account's mean, it walks as the real balances do."""
+    data = _balances(300, np.random.default_rng(21))
+    syn = Synthesizer(seed=0, max_epochs=10).fit(data)
+    described = syn.describe()
+    assert described["entities"]["walks"] == {"balance": "tenure_months"}
+    assert "steps from the previous row along tenure_months" in described["columns"]["balance"]["encoding"]
+    out = sampled_after_save_and_load(syn, 6_000, tmp_path)
+    real, synthetic = _monthly_changes(data), _monthly_changes(out)
+    assert synthetic.std() < 2 * real.std()  # 0.3 drawn row by row
+    between = out["balance"].groupby(out["account_id"]).transform("mean").var() / out["balance"].var()
+    assert between > 0.8  # the accounts keep their own levels
+    lo, hi = described["columns"]["balance"]["protection"]["clipped_to"]
+    assert lo <= out["balance"].min() and out["balance"].max() <= hi
+    assert (out["balance"] == out["balance"].round(2)).all()
+
+
+def test_a_number_that_scatters_around_its_level_is_no_walk() -> None:
+    from synthpipe.engine.entities import entity_walks
+
+    walking, scattered = _balances(100, np.random.default_rng(22)), _balances(100, np.random.default_rng(22), False)
+    assert entity_walks(walking, "account_id", "tenure_months", ["balance"], 20) == ["balance"]
+    assert entity_walks(scattered, "account_id", "tenure_months", ["balance"], 20) == []
