@@ -15,7 +15,7 @@ time and the date becomes its day, instead of each taking the other's value.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,6 +217,7 @@ def repair(
     sums: list[Sum] | None = None,
     snaps: Mapping[str, Snap] | None = None,
     signs: Mapping[str, Sign] | None = None,
+    fixed: Collection[str] = (),
 ) -> None:
     """Make every relation hold, in place; ``values`` are float arrays in comparable units.
 
@@ -224,11 +225,17 @@ def repair(
     a value swapped in from a finer column is rounded back onto the column's own grid, and
     a clamped right side is rounded *up* onto its grid, so an integer column stays integral
     (it may be stored as float64 with NULLs yet be written back as int32) and the relation
-    still holds.
+    still holds. ``fixed`` columns are never moved where a relation pairs them with a column
+    that is not (an entity's credit limit, which all its rows share: swapped with a balance in
+    the entity's first row, it took the balance's value for every row, and 1.7% of a snapshot
+    table's balances broke ``balance <= credit_limit``); the other side moves to them.
     """
     quanta, snaps, signs = quanta or {}, snaps or {}, signs or {}
     _recompute_sums(values, sums or [], quanta, signs)
     order = [r for r in relations if not r.equal]
+    pinned = [r for r in order if (r.left in fixed) != (r.right in fixed)]
+    order = [r for r in order if r not in pinned]
+    _move_to_fixed_sides(values, pinned, fixed, quanta, snaps)
     same_grid = [r for r in order if _grid(r.left, quanta, snaps) == _grid(r.right, quanta, snaps)]
     for rel in order:
         if rel not in same_grid:
@@ -236,12 +243,47 @@ def repair(
     for _ in range(len(same_grid) + 1):
         if not _swap_pass(values, same_grid):
             break
-    for name in {n for r in order for n in (r.left, r.right)}:
+    for name in {n for r in order for n in (r.left, r.right)} - set(fixed):
         values[name][:] = _onto_step(values[name], quanta.get(name))
     for rel in _topological(order):
         _raise_right_side(values, rel, quanta, snaps)
+    _move_to_fixed_sides(values, pinned, fixed, quanta, snaps)  # last: the moves above may have undone one
     _copy_equalities(values, [r for r in relations if r.equal])
     _recompute_sums(values, sums or [], quanta, signs)  # last: the identity is exact; a rare clamp may yield
+
+
+def _move_to_fixed_sides(
+    values: dict[str, np.ndarray],
+    relations: list[Relation],
+    fixed: Collection[str],
+    quanta: Mapping[str, float],
+    snaps: Mapping[str, Snap],
+) -> None:
+    """Where a relation with one fixed side breaks, the other side moves onto the fixed one's
+    value (rounded onto its own grid in the direction that keeps the relation)."""
+    for rel in relations:
+        if rel.left in fixed:
+            _raise_right_side(values, rel, quanta, snaps)
+        else:
+            _lower_left_side(values, rel, quanta, snaps)
+
+
+def _lower_left_side(
+    values: dict[str, np.ndarray], rel: Relation, quanta: Mapping[str, float], snaps: Mapping[str, Snap]
+) -> None:
+    """``_raise_right_side`` the other way round: the left side becomes the right's value,
+    rounded down onto its own grid (a step lower where a strict relation ties)."""
+    left, right = values[rel.left], values[rel.right]
+    step = quanta.get(rel.left)
+    strict = rel.strict and step and rel.left not in snaps
+    bad = left >= right if strict else left > right
+    if rel.left in snaps:
+        left[bad] = snaps[rel.left](right[bad], False)
+        return
+    lowered = _onto_step(right[bad], step, direction=-1)
+    if strict:
+        lowered = np.where(lowered >= right[bad], _onto_step(lowered - step, step), lowered)
+    left[bad] = lowered
 
 
 def _grid(name: str, quanta: Mapping[str, float], snaps: Mapping[str, Snap]) -> tuple[float | None, str | None]:

@@ -782,7 +782,8 @@ class Synthesizer:
             if self._codecs[i].storage.name not in deferred:
                 self._decode_column(i, tokens, fine, rng, start, out)
         numbers, columns = out.numbers, out.columns
-        constraints.repair(numbers, self._relations, out.quanta, self._sums, out.snaps, out.signs)
+        fixed = self._shared_columns() if entity is not None else []  # an entity's rows share them
+        constraints.repair(numbers, self._relations, out.quanta, self._sums, out.snaps, out.signs, fixed)
         shared.renumber(numbers)  # after repair: a repair that moved one number would repeat another
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
         formulas.recompute(numbers, self._formulas)

@@ -507,3 +507,20 @@ def test_a_label_with_a_stray_row_or_a_rare_band_is_not_a_band() -> None:
     rare[np.argsort(age)[-3:]] = "eldest"
     data = pd.DataFrame({"stray": stray, "rare": rare, "age": age})
     assert not [c for c in Synthesizer(seed=0, max_epochs=1).fit(data).describe()["constraints"] if "band" in c]
+
+
+def test_relation_repair_moves_the_side_that_is_not_fixed() -> None:
+    """An entity's column is shared by all its rows: repair moves the row's own side to it."""
+    from synthpipe.engine.constraints import Relation, repair
+
+    values = {
+        "balance": np.array([120.0, 80.0, 130.5]),
+        "limit": np.array([100.0, 100.0, 100.0]),
+        "opened": np.array([5.0, 5.0, 5.0]),
+        "visits": np.array([3.0, 7.0, 5.0]),
+    }
+    relations = [Relation("balance", "limit", strict=True), Relation("opened", "visits")]
+    repair(values, relations, quanta={"balance": 0.5, "visits": 1.0}, fixed={"limit", "opened"})
+    assert values["limit"].tolist() == [100.0] * 3 and values["opened"].tolist() == [5.0] * 3
+    assert values["balance"].tolist() == [99.5, 80.0, 99.5]  # below the limit, on its half-unit grid
+    assert values["visits"].tolist() == [5.0, 7.0, 5.0]
