@@ -220,6 +220,15 @@ def _check_entities(syn: Synthesizer) -> None:
     if not set(entities.clocks) <= set(entities.sequences) or not all(isinstance(c, NumericCodec) for c in clocks):
         raise ArtifactError("model.json orders entity rows by a column that is not a number or date; refusing to load")
     _check_hidden_columns(syn._codecs, entities)
+    _check_moving_columns(syn, entities, by_name)
+    learned = {syn._codecs[i].storage.name: syn._codecs[i] for i in syn._learned}
+    if not all(name in learned and value_tokens(learned[name]) is not None for name in entities.schedules):
+        raise ArtifactError("model.json keeps entity values apart in a column the model does not draw as values")
+
+
+def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:
+    """Trends move an entity column (a number, or a date in calendar units) with a number; walks
+    are numbers with an entity mean and an order, bound only to columns the entity shares."""
     moving = [by_name.get(name) for name in [*entities.trends, *entities.trends.values()]]
     trends = set(entities.trends)
     ranged = set(entities.ranges) == trends | set(entities.walks)
@@ -234,9 +243,10 @@ def _check_entities(syn: Synthesizer) -> None:
         raise ArtifactError("model.json walks a column that has no entity mean or no order; refusing to load")
     if not all(type(c) is NumericCodec and c.storage.logical in TREND_KINDS for c in walking):
         raise ArtifactError("model.json walks a column that is not a number; refusing to load")
-    learned = {syn._codecs[i].storage.name: syn._codecs[i] for i in syn._learned}
-    if not all(name in learned and value_tokens(learned[name]) is not None for name in entities.schedules):
-        raise ArtifactError("model.json keeps entity values apart in a column the model does not draw as values")
+    shared = {*entities.columns, *entities.hidden_columns}
+    bonds = [r for r in syn._relations if {r.left, r.right} & set(entities.walks)]
+    if not all(len({r.left, r.right} & shared) == 1 and not r.equal for r in bonds):
+        raise ArtifactError("model.json binds a walk to a column its entity does not share; refusing to load")
 
 
 def _moves_as_said(codec: Codec, unit: str | None) -> bool:

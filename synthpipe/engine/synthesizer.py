@@ -63,6 +63,7 @@ class Synthesizer:
         self._codecs: list[Codec] = []
         self._learned: list[int] = []
         self._relations: list[constraints.Relation] = []
+        self._walk_bonds: list[constraints.Relation] = []  # during fit: relations of walks, found on values
         self._sums: list[constraints.Sum] = []
         self._dependencies: list[Dependency] = []
         self._unequal: list[Unequal] = []
@@ -100,7 +101,7 @@ class Synthesizer:
         indexes = set() if key is None else entities.row_indexes(frame, key, self.config.constraint_min_rows)
         frame, pseudonymised = pseudonymise_repeated_keys(frame, self.config, indexes | set(numbered))
         self._stand_in_keys = {name: fmt for name, fmt in pseudonymised.items() if fmt is not None}
-        self._entities = None
+        self._entities, self._walk_bonds = None, []
         if key in pseudonymised:  # else no fresh keys fit its type (an int8 key of 60 users): learned as it is
             trends = self._trends(frame, key, indexes | set(numbered))
             units = entities.trend_units(frame, trends)
@@ -270,8 +271,9 @@ class Synthesizer:
             return frame, codecs
         walks = entities.entity_walks(frame, ent.key, order, list(ent.profiles), self.config.constraint_min_rows)
         if walks:  # a number bound to others keeps its bonds: 4.3% of balances broke ``balance <= credit_limit``
-            bound = self._related_columns(frame, codecs[: -len(ent.hidden)])
+            bound, self._walk_bonds = self._walk_bonds_in(frame, codecs[: -len(ent.hidden)], walks)
             walks = [name for name in walks if name not in bound]
+            self._walk_bonds = [r for r in self._walk_bonds if {r.left, r.right} & set(walks)]
         if not walks:
             return frame, codecs
         ranges = {name: self._clip_range(frame[name]) for name in walks}
@@ -435,6 +437,7 @@ class Synthesizer:
         hold in every training row; dependencies are found later, on tokens."""
         found = self._relations_in(frame, self._table_codecs(), self._trend_columns())
         self._relations, self._sums, self._spans, self._formulas = found
+        self._relations += self._walk_bonds  # found on the values: the walks' steps are in ``frame``
 
     def _relations_in(
         self, frame: pd.DataFrame, codecs: list[Codec], skipped: set[str]
@@ -783,12 +786,15 @@ class Synthesizer:
                 self._decode_column(i, tokens, fine, rng, start, out)
         numbers, columns = out.numbers, out.columns
         fixed = self._shared_columns() if entity is not None else []  # an entity's rows share them
-        constraints.repair(numbers, self._relations, out.quanta, self._sums, out.snaps, out.signs, fixed)
+        walking = self._walking_relations()
+        relations = [r for r in self._relations if r not in walking]
+        constraints.repair(numbers, relations, out.quanta, self._sums, out.snaps, out.signs, fixed)
         shared.renumber(numbers)  # after repair: a repair that moved one number would repeat another
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
         formulas.recompute(numbers, self._formulas)
         self._add_clocks(numbers, columns, entity)
         self._add_walks(numbers, columns, entity)
+        constraints.repair(numbers, self._walking_relations(), out.quanta, fixed=fixed)  # onto the shared side
         if deferred:
             self._set_bands(tokens, numbers, deferred)
             for i in order:
@@ -823,15 +829,28 @@ class Synthesizer:
             values = entities.kept_in_range(values, entity, *self._entities.ranges[moved])
             numbers[moved] = values if unit is None else entities.from_calendar_units(values, unit) * DAY_NS
 
-    def _related_columns(self, frame: pd.DataFrame, codecs: list[Codec]) -> set[str]:
-        """The numbers that take part in a relation, sum, span or formula found on their values."""
+    def _walk_bonds_in(
+        self, frame: pd.DataFrame, codecs: list[Codec], walks: list[str]
+    ) -> tuple[set[str], list[constraints.Relation]]:
+        """Of the ``walks``, those bound to other columns by a sum, span, formula or a relation
+        with a column of the row; and the relations that pair a walk with a column the entity's
+        rows share (``balance <= credit_limit``), which hold once the walk is rebuilt."""
         relations, sums, found_spans, found_formulas = self._relations_in(frame, codecs, self._trend_columns())
-        return {
-            *(name for r in relations for name in (r.left, r.right)),
+        shared = set(self._shared_columns())
+        bonds = [r for r in relations if not r.equal and len({r.left, r.right} & shared) == 1]
+        bound = {
+            *(name for r in relations if r not in bonds for name in (r.left, r.right)),
             *(name for t in sums for name in (t.total, *t.parts)),
             *(name for t in found_spans for name in (t.result, t.start, t.end)),
             *(name for f in found_formulas for name in (f.result, f.left, f.right)),
         }
+        return bound & set(walks), bonds
+
+    def _walking_relations(self) -> list[constraints.Relation]:
+        """The relations that pair a walk with a column the entity's rows share: they hold once
+        the walk is rebuilt from its steps."""
+        walks = set(self._entities.walks) if self._entities is not None else set()
+        return [r for r in self._relations if {r.left, r.right} & walks]
 
     def _add_walks(
         self, numbers: dict[str, np.ndarray], columns: dict[str, pd.Series], entity: np.ndarray | None

@@ -632,16 +632,25 @@ def test_a_number_that_scatters_around_its_level_is_no_walk() -> None:
     assert entity_walks(scattered, "account_id", "tenure_months", ["balance"], 20) == []
 
 
-def test_a_number_bound_to_another_does_not_walk() -> None:
+def test_a_walk_keeps_its_relations_with_the_entity_and_no_other_bond() -> None:
     """Learned as its steps, a balance broke ``balance <= credit_limit`` in 4.3% of rows (the
-    relation was found on the steps, so not at all); it keeps its bonds and is drawn row by row.
-    Repaired by a swap in an account's first row, the shared limit had taken the balance's value
-    for every row of it: 1.7% of rows broke the relation."""
+    relation was found on the steps, so not at all). Found on the values, a relation with a column
+    the account shares holds once the walk is rebuilt (the balance moves, never the limit: repaired
+    by a swap in an account's first row, the shared limit had taken the balance's value for every
+    row of it, and 1.7% of rows broke the relation); a number bound to a row's own column (a fee of
+    at most a tenth of the balance) is drawn row by row instead."""
     data = _balances(200, np.random.default_rng(23))
     data["credit_limit"] = (data.groupby("account_id")["balance"].transform("max") * 1.2).round(-2)
     syn = Synthesizer(seed=0, max_epochs=10).fit(data)
-    assert syn.describe()["entities"]["walks"] == {}
+    assert syn.describe()["entities"]["walks"] == {"balance": "tenure_months"}
     assert "balance <= credit_limit" in syn.describe()["constraints"]
-    out = syn.sample(6_000)  # the limit, shared by the account's rows, stays where it is: balances move
+    out = syn.sample(6_000)
     assert (out["balance"] <= out["credit_limit"]).all()
     assert (out.groupby("account_id")["credit_limit"].nunique() == 1).all()
+    assert _monthly_changes(out).std() < 2 * _monthly_changes(data).std()
+
+    data["fee"] = (data["balance"] * np.random.default_rng(24).uniform(0.01, 0.1, len(data))).round(2)
+    syn = Synthesizer(seed=0, max_epochs=10).fit(data)
+    assert syn.describe()["entities"]["walks"] == {}
+    out = syn.sample(6_000)
+    assert (out["fee"] <= out["balance"]).all() and (out["balance"] <= out["credit_limit"]).all()
