@@ -856,7 +856,8 @@ class Synthesizer:
         self, numbers: dict[str, np.ndarray], columns: dict[str, pd.Series], entity: np.ndarray | None
     ) -> None:
         """Each walk column, learned as its steps, summed along the entity's order and centred on
-        the entity's drawn mean, kept in the column's real range and on its decimals."""
+        the entity's drawn mean, kept in the column's real range and on its decimals (an entity
+        longer than a block starts its path anew past the block's end)."""
         ent = self._entities
         if ent is None or entity is None or not ent.walks or ent.order is None:
             return
@@ -915,7 +916,7 @@ class Synthesizer:
         key = next(c for c in self._codecs if c.storage.name == self._entities.key)
         sharing = _Sharing(entity, entities.first_rows(entity), self._shared_columns(), key)
         sharing.sequences, sharing.clocks = self._entities.sequences, self._entities.clocks
-        sharing.trends = self._entities.trends
+        sharing.trends, sharing.order = self._entities.trends, self._entities.order
         if carry is not None:
             sharing.done, sharing.carried = carry.done, self._carried_numbers(carry.values)
         return sharing
@@ -981,8 +982,8 @@ class Synthesizer:
         }
 
     def _described_trend(self, name: str, entry: dict[str, Any]) -> dict[str, Any]:
-        """A trend column's codec holds its entity's difference from the clock: say so, and give
-        the range its values are kept in rather than the difference's clip points."""
+        """A trend column's codec holds its entity's difference from the clock, a walk's its steps:
+        say so, and give the range its values are kept in rather than the codec's clip points."""
         if self._entities is not None and name in self._entities.walks:
             key, order = self._entities.key, self._entities.order
             learned = entry.get("encoding", "exact values")
@@ -1074,6 +1075,7 @@ class _Sharing:
         self.sequences: dict[str, int] = {}
         self.clocks: dict[str, str] = {}
         self.trends: dict[str, str] = {}  # shared as differences from their clocks: their rows differ
+        self.order: str | None = None  # the column an entity's rows come out in the order of
         self.done = 0
         self.carried: dict[str, float] = {}
 
@@ -1096,13 +1098,12 @@ class _Sharing:
                 numbers[name] = start + self._ranks(numbers[name] if clock is None else clock, numbers[name])
 
     def rows_in_order(self, numbers: dict[str, np.ndarray]) -> np.ndarray | None:
-        """Each entity's rows in the order of its first sequence column, else of the first clock
-        a trend moves with (a panel's year: a patient's rows came back 2006, 2008, 2009, 2007);
-        entities stay in place. None without either."""
-        first = next((name for name in [*self.sequences, *self.trends.values()] if name in numbers), None)
-        if self.entity is None or first is None:
+        """Each entity's rows in their order (``Entities.order``: its first sequence column, else
+        the first clock a trend moves with; a panel's year: a patient's rows came back 2006, 2008,
+        2009, 2007); entities stay in place. None without one."""
+        if self.entity is None or self.order is None or self.order not in numbers:
             return None
-        return np.lexsort((numbers[first], self.entity))
+        return np.lexsort((numbers[self.order], self.entity))
 
     def _ranks(self, drawn: np.ndarray, ties: np.ndarray) -> np.ndarray:
         """0, 1, ... within each entity in the order of the drawn values (ties: ``ties``, then row
