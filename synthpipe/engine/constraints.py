@@ -268,24 +268,6 @@ def _move_to_fixed_sides(
             _lower_left_side(values, rel, quanta, snaps)
 
 
-def _lower_left_side(
-    values: dict[str, np.ndarray], rel: Relation, quanta: Mapping[str, float], snaps: Mapping[str, Snap]
-) -> None:
-    """``_raise_right_side`` the other way round: the left side becomes the right's value,
-    rounded down onto its own grid (a step lower where a strict relation ties)."""
-    left, right = values[rel.left], values[rel.right]
-    step = quanta.get(rel.left)
-    strict = rel.strict and step and rel.left not in snaps
-    bad = left >= right if strict else left > right
-    if rel.left in snaps:
-        left[bad] = snaps[rel.left](right[bad], False)
-        return
-    lowered = _onto_step(right[bad], step, direction=-1)
-    if strict:
-        lowered = np.where(lowered >= right[bad], _onto_step(lowered - step, step), lowered)
-    left[bad] = lowered
-
-
 def _grid(name: str, quanta: Mapping[str, float], snaps: Mapping[str, Snap]) -> tuple[float | None, str | None]:
     """What a column's values lie on: its step, or a calendar grid of its own."""
     return quanta.get(name), name if name in snaps else None
@@ -355,17 +337,36 @@ def _raise_right_side(
 ) -> None:
     """Where ``left > right``, the right side becomes the left's value, rounded up onto its own
     grid; a strict relation on a stepped right side takes the next step up where they tie."""
-    left, right = values[rel.left], values[rel.right]
-    step = quanta.get(rel.right)
-    strict = rel.strict and step and rel.right not in snaps
-    bad = left >= right if strict else left > right
-    if rel.right in snaps:
-        right[bad] = snaps[rel.right](left[bad], True)
+    _move_side(values, rel, quanta, snaps, up=True)
+
+
+def _lower_left_side(
+    values: dict[str, np.ndarray], rel: Relation, quanta: Mapping[str, float], snaps: Mapping[str, Snap]
+) -> None:
+    """``_raise_right_side`` the other way round: the left side becomes the right's value,
+    rounded down onto its own grid (a step lower where a strict relation ties)."""
+    _move_side(values, rel, quanta, snaps, up=False)
+
+
+def _move_side(
+    values: dict[str, np.ndarray], rel: Relation, quanta: Mapping[str, float], snaps: Mapping[str, Snap], up: bool
+) -> None:
+    """Where the relation breaks, its right side (``up``) or left side moves onto the other's
+    value, rounded onto its own grid away from it."""
+    name, other = (rel.right, rel.left) if up else (rel.left, rel.right)
+    moved, target = values[name], values[other]
+    step = quanta.get(name)
+    strict = rel.strict and step and name not in snaps
+    bad = values[rel.left] >= values[rel.right] if strict else values[rel.left] > values[rel.right]
+    if name in snaps:
+        moved[bad] = snaps[name](target[bad], up)
         return
-    raised = _onto_step(left[bad], step, direction=1)
-    if strict:
-        raised = np.where(raised <= left[bad], _onto_step(raised + step, step), raised)
-    right[bad] = raised
+    direction = 1 if up else -1
+    placed = _onto_step(target[bad], step, direction=direction)
+    if strict and step:
+        tied = placed * direction <= target[bad] * direction
+        placed = np.where(tied, _onto_step(placed + direction * step, step), placed)
+    moved[bad] = placed
 
 
 def _onto_step(values: np.ndarray, step: float | None, direction: int = 0) -> np.ndarray:
