@@ -172,11 +172,11 @@ def _in_order(table: pd.DataFrame, key: str, sequence: str, clock: str) -> float
 def _in_step(table: pd.DataFrame, key: str, moved: str, clock: str, unit: str | None = None) -> float | None:
     """``unit``: a date's steps, months or days (see the engine's ``entities.CALENDAR_UNITS``)."""
     rows = _several(table, key)
-    gaps = _steps(rows[moved], unit) - pd.to_numeric(rows[clock], errors="coerce")
+    gaps = _in_units(rows[moved], unit) - pd.to_numeric(rows[clock], errors="coerce")
     return float((gaps.groupby(rows[key]).nunique() == 1).mean()) if len(rows) else None
 
 
-def _steps(values: pd.Series, unit: str | None) -> pd.Series:
+def _in_units(values: pd.Series, unit: str | None) -> pd.Series:
     """Numbers as they are; dates as months or days since 1970."""
     if unit is None:
         return pd.to_numeric(values, errors="coerce")

@@ -112,8 +112,8 @@ def test_the_dcr_share_per_entity_sees_copied_users() -> None:
 
 def _panel(users: int, seed: int, kept: bool) -> pd.DataFrame:
     """Users' visits: each user's own spend level and favourite device, weeks once each, dates in
-    visit order, a streak that grows by one per visit; ``kept=False`` mixes all of that up, as rows
-    drawn independently would."""
+    visit order, a streak that grows by one per visit, a month that moves one per visit, a balance
+    that moves a little; ``kept=False`` mixes all of that up, as rows drawn independently would."""
     rng = np.random.default_rng(seed)
     visits = rng.integers(2, 6, users)
     user = np.repeat(np.arange(users), visits)
@@ -124,11 +124,15 @@ def _panel(users: int, seed: int, kept: bool) -> pd.DataFrame:
         spend, devices, week = level[user] + rng.normal(0, 5, user.size), device[user], number * 2
         day = start[user] + pd.to_timedelta(number * 7, unit="D")
         streak = rng.integers(0, 20, users)[user] + number
+        month = np.datetime64("2020-01", "M") + rng.integers(0, 40, users)[user] + number
+        balance = level[user] * 10 + pd.Series(rng.normal(0, 1, user.size)).groupby(user).cumsum().to_numpy()
     else:
         spend, devices = rng.normal(50, 21, user.size), rng.choice(["ios", "android", "web"], user.size)
         week = rng.integers(1, 5, user.size) * 2
         day = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 330, user.size), unit="D")
         streak = rng.integers(1, 25, user.size)
+        month = np.datetime64("2020-01", "M") + rng.integers(0, 45, user.size)
+        balance = rng.normal(500, 200, user.size)
     return pd.DataFrame(
         {
             "user_id": 1000 + user,
@@ -138,6 +142,8 @@ def _panel(users: int, seed: int, kept: bool) -> pd.DataFrame:
             "spend": spend,
             "device": devices,
             "streak": streak,
+            "month": month.astype("datetime64[D]").astype("datetime64[ns]"),
+            "balance": balance,
         }
     )
 
@@ -154,16 +160,29 @@ def test_what_each_entity_keeps_is_measured_on_both_tables() -> None:
         "schedules": ["week"],
         "first_dates": {"day": "first day per user_id"},
         "sequence_clocks": {"visit": "day"},
-        "trends": {"streak": "visit"},
+        "trends": {"streak": "visit", "month": "visit"},
+        "trend_units": {"month": "months"},
+        "walks": {"balance": "visit"},
     }
     real, mixed = _panel(300, seed=0, kept=True), _panel(300, seed=1, kept=False)
     report = evaluate(real=real, synthetic=mixed, protections={"engine": {"entities": described}})
     traits = {t.column: t for t in report.quality.entities.traits}
-    assert list(traits) == ["spend", "device", "day", "week", "visit along day", "streak along visit"]
+    assert list(traits) == [
+        "spend",
+        "device",
+        "day",
+        "week",
+        "visit along day",
+        "streak along visit",
+        "month along visit",
+        "balance along visit",
+    ]
     assert traits["spend"].real > 0.8 and traits["spend"].synthetic < 0.5
     assert traits["device"].real == 1.0 and traits["device"].synthetic < 0.8
     assert traits["day"].real < 30 and traits["day"].synthetic > 60 and not traits["day"].share
     assert traits["week"].real == 0.0 and traits["week"].synthetic > 0.1
     assert traits["visit along day"].real == 1.0 and traits["visit along day"].synthetic < 0.8
     assert traits["streak along visit"].real == 1.0 and traits["streak along visit"].synthetic < 0.2
+    assert traits["month along visit"].real == 1.0 and traits["month along visit"].synthetic < 0.2
+    assert traits["balance along visit"].real < 0.01 and traits["balance along visit"].synthetic > 0.5
     assert "What each user_id keeps" in render_html(report)
