@@ -442,7 +442,8 @@ def entity_walks(frame: pd.DataFrame, key: str, order: str, candidates: list[str
             continue
         steps = np.diff(values[rows])[same]
         within = float(np.var(_within(values, keys)))
-        if within > 0 and float(np.var(steps)) <= WALK_MAX_STEP_SHARE * within:
+        fits = _fits(pd.Series(steps), frame[name].dtype)  # an int8 that spans -100..100 steps by 200
+        if within > 0 and float(np.var(steps)) <= WALK_MAX_STEP_SHARE * within and fits:
             found.append(name)
     return found
 
