@@ -431,10 +431,10 @@ def entity_walks(frame: pd.DataFrame, key: str, order: str, candidates: list[str
     in 36% of its months (sd of the monthly log change 0.31; real 0.05, none over 20%): learned
     as its steps, summed along the order and centred on the entity's mean, it keeps its path."""
     keys = frame[key].to_numpy()
+    if not _enough_entities(pd.Series(keys).groupby(keys).transform("size").to_numpy(), keys, min_entities):
+        return []
     rows = np.lexsort((_numbers(frame[order]), keys))
     same = keys[rows][1:] == keys[rows][:-1]
-    if int(pd.Series(np.r_[same, False] | np.r_[False, same]).groupby(keys[rows]).any().sum()) < min_entities:
-        return []
     found = []
     for name in candidates:
         values = _numbers(frame[name])
