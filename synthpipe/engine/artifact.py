@@ -39,12 +39,13 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 9  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 10  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
 # 8: a date may move with one, in months or days (``units``); 9: numbers may walk (``walks``: learned as steps)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9)
+# 10: dates that follow a date trend ride with it (``riders``)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -247,6 +248,12 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
     bonds = [r for r in syn._relations if {r.left, r.right} & set(entities.walks)]
     if not all(len({r.left, r.right} & shared) == 1 and not r.equal for r in bonds):
         raise ArtifactError("model.json binds a walk to a column its entity does not share; refusing to load")
+    riding = [by_name.get(name) for name in entities.riders]
+    dated = {name for name in trends if name in entities.units}
+    if not set(entities.riders.values()) <= dated or set(entities.riders) & (trends | set(entities.walks)):
+        raise ArtifactError("model.json moves a date with a trend that is no date trend; refusing to load")
+    if not all(isinstance(c, NumericCodec) and c.storage.logical in ("date", "datetime") for c in riding):
+        raise ArtifactError("model.json moves a column that is not a date with a date trend; refusing to load")
 
 
 def _moves_as_said(codec: Codec, unit: str | None) -> bool:

@@ -47,7 +47,14 @@ import pandas as pd
 
 from synthpipe.engine.codecs.identifier import names_a_key
 from synthpipe.engine.config import EngineConfig
-from synthpipe.engine.frames import from_whole_days, numeric_values, storage_type, whole_days
+from synthpipe.engine.frames import (
+    from_whole_days,
+    numeric_values,
+    restore_numeric,
+    storage_type,
+    ticks_per_day,
+    whole_days,
+)
 from synthpipe.engine.pseudonyms import is_repeated_key
 
 CONSTANT_SHARE = 0.99  # of the entities with 2+ rows, the share where a column holds one value
@@ -71,7 +78,9 @@ class Entities:
     ``units``, per trend column that is a date, what its clock counts (``CALENDAR_UNITS``: a
     monthly snapshot's month moves one month per row, its ranges are in those units); ``walks``
     number columns that move a little from row to row around the entity's mean (its profile),
-    learned as their steps (see ``entity_walks``), in ``ranges`` too."""
+    learned as their steps (see ``entity_walks``), in ``ranges`` too; ``riders`` name, per date
+    that closely follows a date trend in its row (a payment a few days after the snapshot's
+    month), that trend: learned less the trend's clock, moved as far as the trend is."""
 
     key: str
     count: str
@@ -86,6 +95,7 @@ class Entities:
     ranges: dict[str, list[float]] = field(default_factory=dict, hash=False)
     units: dict[str, str] = field(default_factory=dict, hash=False)
     walks: tuple[str, ...] = ()
+    riders: dict[str, str] = field(default_factory=dict, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -102,6 +112,7 @@ class Entities:
             "ranges": self.ranges,
             "units": self.units,
             "walks": list(self.walks),
+            "riders": self.riders,
         }
 
     @classmethod
@@ -117,10 +128,10 @@ class Entities:
         ranges = {str(name): [float(v) for v in ends] for name, ends in item.get("ranges", {}).items()}
         units = {str(name): str(unit) for name, unit in item.get("units", {}).items()}
         walks = tuple(str(c) for c in item.get("walks", []))
+        riders = {str(name): str(moved) for name, moved in item.get("riders", {}).items()}
         key, count = str(item["key"]), str(item["count"])
-        return cls(
-            key, count, columns, sequences, clocks, starts, profiles, modes, schedules, trends, ranges, units, walks
-        )
+        found = (sequences, clocks, starts, profiles, modes, schedules, trends, ranges, units, walks, riders)
+        return cls(key, count, columns, *found)
 
     @property
     def order(self) -> str | None:
@@ -369,6 +380,50 @@ def dates_in_units(values: np.ndarray, unit: str, like: pd.Series) -> pd.Series:
     """Month or day numbers (rounded) as dates in the dtype and index of the date column ``like``."""
     days = from_calendar_units(np.rint(values), unit)
     return from_whole_days(days, storage_type(like)).set_axis(like.index)
+
+
+def as_rider_origins(
+    frame: pd.DataFrame, riders: dict[str, str], trends: dict[str, str], units: dict[str, str]
+) -> pd.DataFrame:
+    """``frame`` with each rider moved back by its trend's clock, in the trend's units (a payment
+    two months and four days after the first snapshot month, at tenure 2, becomes four days after
+    the month at tenure 0)."""
+    if not riders:
+        return frame
+    out = frame.copy()
+    for name, moved in riders.items():
+        back = -frame[trends[moved]].to_numpy(dtype="float64")
+        out[name] = shifted(frame[name], back, units[moved])
+    return out
+
+
+def shifted(series: pd.Series, steps: np.ndarray, unit: str) -> pd.Series:
+    """A date or timestamp column moved by ``steps`` of ``unit`` (``CALENDAR_UNITS``), in its own
+    dtype and index; see ``shifted_ticks``."""
+    st = storage_type(series)
+    values, grain = numeric_values(series, st)
+    ticks = shifted_ticks(values * grain, steps, unit, ticks_per_day(st))
+    return restore_numeric(ticks, st, 1).set_axis(series.index)
+
+
+def shifted_ticks(ticks: np.ndarray, steps: np.ndarray, unit: str, per_day: float) -> np.ndarray:
+    """Ticks (``per_day`` a day; NaN: null) moved by ``steps`` days, or months keeping the day of
+    the month (the last day where the month is shorter) and the time of day."""
+    day = np.floor(ticks / per_day)
+    clock = ticks - day * per_day
+    known = np.isfinite(day)
+    moved = day.copy()
+    if unit == "days":
+        moved[known] = day[known] + np.rint(steps[known])
+    else:
+        dates = day[known].astype("int64").astype("datetime64[D]")
+        month = dates.astype("datetime64[M]")
+        of_month = (dates - month.astype("datetime64[D]")).astype("int64")
+        target = month + np.rint(steps[known]).astype("int64")
+        first = target.astype("datetime64[D]")
+        length = ((target + 1).astype("datetime64[D]") - first).astype("int64")
+        moved[known] = (first + np.minimum(of_month, length - 1)).astype("int64")
+    return moved * per_day + clock
 
 
 def _fits(values: pd.Series, dtype: Any) -> bool:

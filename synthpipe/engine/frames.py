@@ -408,7 +408,7 @@ def whole_days(series: pd.Series, st: StorageType) -> np.ndarray | None:
     if st.logical not in ("date", "datetime"):
         return None
     ticks, mask = _time_ticks(series, st)
-    per_day = _ticks_per_day(st)
+    per_day = ticks_per_day(st)
     if np.any(ticks[~mask] % per_day):
         return None
     days = (ticks // per_day).astype("float64")
@@ -418,10 +418,11 @@ def whole_days(series: pd.Series, st: StorageType) -> np.ndarray | None:
 
 def from_whole_days(days: np.ndarray, st: StorageType) -> pd.Series:
     """Days since 1970-01-01 (NaN: null) written back in the date or datetime column's own dtype."""
-    return restore_numeric(days * _ticks_per_day(st), st, 1)
+    return restore_numeric(days * ticks_per_day(st), st, 1)
 
 
-def _ticks_per_day(st: StorageType) -> int:
+def ticks_per_day(st: StorageType) -> int:
+    """A date or datetime column's own ticks in a day (1 for dates)."""
     return 1 if st.logical == "date" else _DAY_NS // _UNIT_NS[st.extras["unit"]]
 
 
@@ -454,7 +455,7 @@ def _step_limits(st: StorageType, grain: int) -> tuple[float, float]:
     """
     low, high = -(2**63) + 1, 2**63 - 1
     if st.logical in ("date", "datetime"):
-        per_day = _ticks_per_day(st)
+        per_day = ticks_per_day(st)
         low, high = max(low, _CALENDAR_DAYS[0] * per_day), min(high, (_CALENDAR_DAYS[1] + 1) * per_day - 1)
     return _float_within(-(-low // grain)), _float_within(high // grain)
 

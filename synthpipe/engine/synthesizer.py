@@ -105,10 +105,12 @@ class Synthesizer:
         if key in pseudonymised:  # else no fresh keys fit its type (an int8 key of 60 users): learned as it is
             trends = self._trends(frame, key, indexes | set(numbered))
             units = entities.trend_units(frame, trends)
+            riders = self._riders(frame, trends, units)
             ranges = {name: self._clip_range(entities.trend_values(frame[name])) for name in trends}
             frame = entities.as_trend_offsets(frame, key, trends, units)
+            frame = entities.as_rider_origins(frame, riders, trends, units)
             detected = entities.detect(frame, key, numbered, trends)
-            self._entities = dataclasses.replace(detected, ranges=ranges, units=units)
+            self._entities = dataclasses.replace(detected, ranges=ranges, units=units, riders=riders)
             frame = entities.with_counts(
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
@@ -136,23 +138,33 @@ class Synthesizer:
     def _trends(self, frame: pd.DataFrame, key: str, numbering: set[str]) -> dict[str, str]:
         if not self.config.learn_offsets:
             return {}
-        found = entities.entity_trends(frame, key, numbering, self.config.constraint_min_rows)
-        followed = self._followed_dates(frame) if entities.trend_units(frame, found) else set()
-        return {moved: clock for moved, clock in found.items() if moved not in followed}
+        return entities.entity_trends(frame, key, numbering, self.config.constraint_min_rows)
 
-    def _followed_dates(self, frame: pd.DataFrame) -> set[str]:
-        """The date columns another date follows closely (codecs/offset.py: its anchors).
+    def _riders(self, frame: pd.DataFrame, trends: dict[str, str], units: dict[str, str]) -> dict[str, str]:
+        """Per date column that follows a date trend closely in its row, directly or through
+        other dates (codecs/offset.py: its anchors), that trend.
 
-        Why such a date moves with no clock: the follower is learned as its offset from the
-        anchor's value in the row, which a trend only sets once the clock is added back. A
-        payment 3-7 days after a snapshot's month came out -759 to +1,040 days from it."""
+        Why: the follower is learned as its offset from the anchor's value in the row, which a
+        trend only sets once the clock is added back: a payment 3-7 days after a snapshot's month
+        came out -759 to +1,040 days from it. Moved back by the clock like the trend, and forward
+        as far as the trend is, it keeps its offset."""
+        dated = {name for name in trends if name in units}
+        if not dated:
+            return {}
+        names = [str(name) for name in frame.columns]
         codecs = {
             i: NumericCodec.fit(frame[name], storage_type(frame[name]), self.config)
-            for i, name in enumerate(frame.columns)
+            for i, name in enumerate(names)
             if storage_type(frame[name]).logical in ("date", "datetime")
         }
         anchors = find_anchors(frame, codecs, self.config.constraint_min_rows)
-        return {str(frame.columns[a]) for a in anchors.values()}
+        riders = {}
+        for follower, anchor in anchors.items():
+            while names[anchor] not in dated and anchor in anchors and anchors[anchor] != follower:
+                anchor = anchors[anchor]
+            if names[anchor] in dated and names[follower] not in trends:
+                riders[names[follower]] = names[anchor]
+        return riders
 
     def _clip_range(self, series: pd.Series) -> list[float]:
         """The column's clip points, as its own codec would set them (privacy: non-identifying)."""
@@ -417,7 +429,8 @@ class Synthesizer:
         on the differences, those state nothing of the column (a snapshot's month at tenure 0 is
         before the account's opening month, the month itself never is: the model said ``month <
         opened``), and repairs made on them would hold before the column is rebuilt, not after."""
-        return set() if self._entities is None else {*self._entities.trends, *self._entities.walks}
+        ent = self._entities
+        return set() if ent is None else {*ent.trends, *ent.walks, *ent.riders}
 
     def _count_index(self) -> int | None:
         """The codec index of the entity size, a model column that is not a table column."""
@@ -673,7 +686,8 @@ class Synthesizer:
         done = 0 if carry is None else carry.done
         shared = [self._entities.key, *self._shared_columns()]
         if carry is not None and size:
-            for name in [n for n in shared if n not in self._entities.trends]:  # a trend's rows move with their clock
+            moving = {*self._entities.trends, *self._entities.riders}
+            for name in [n for n in shared if n not in moving]:  # a trend's rows move with their clock
                 block.loc[entity == 0, name] = carry.values[name].iloc[0]
         carry = self._carried_on(block, heads, sizes, entity, shared, done)
         return block.drop(columns=self._entities.hidden_columns), carry
@@ -704,6 +718,8 @@ class Synthesizer:
             if ent and moved in shared:  # the entity shares its difference from the clock, as learned
                 ticks = block[clock].iloc[[first]].to_numpy(dtype="float64")
                 values[moved] = entities.trend_origins(values[moved], ticks, ent.units.get(moved))
+                for rider in [r for r, m in ent.riders.items() if m == moved and r in shared]:
+                    values[rider] = entities.shifted(values[rider], -ticks, ent.units[moved])
         return _Carry(heads[last : last + 1], left, values, emitted)
 
     def _entity_heads(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -828,6 +844,9 @@ class Synthesizer:
             values = origins + _decoded_number(by_name[clock], numbers, columns)
             values = entities.kept_in_range(values, entity, *self._entities.ranges[moved])
             numbers[moved] = values if unit is None else entities.from_calendar_units(values, unit) * DAY_NS
+            for rider in [r for r, m in self._entities.riders.items() if m == moved and unit is not None]:
+                ticks = _decoded_number(by_name[rider], numbers, columns)  # nanoseconds
+                numbers[rider] = entities.shifted_ticks(ticks, values - origins, str(unit), DAY_NS)
 
     def _walk_bonds_in(
         self, frame: pd.DataFrame, codecs: list[Codec], walks: list[str]
@@ -916,7 +935,8 @@ class Synthesizer:
         key = next(c for c in self._codecs if c.storage.name == self._entities.key)
         sharing = _Sharing(entity, entities.first_rows(entity), self._shared_columns(), key)
         sharing.sequences, sharing.clocks = self._entities.sequences, self._entities.clocks
-        sharing.trends, sharing.order = self._entities.trends, self._entities.order
+        sharing.trends = {**self._entities.trends, **self._entities.riders}  # rows that move, though shared
+        sharing.order = self._entities.order
         if carry is not None:
             sharing.done, sharing.carried = carry.done, self._carried_numbers(carry.values)
         return sharing
@@ -990,6 +1010,10 @@ class Synthesizer:
             entry["encoding"] = f"steps from the previous row along {order} ({learned}), summed around {key}'s mean"
             entry.setdefault("protection", {})["clipped_to"] = list(self._entities.ranges[name])
             return entry
+        if self._entities is not None and name in self._entities.riders:
+            moved = self._entities.riders[name]
+            entry["encoding"] = f"{entry.get('encoding', 'exact values')}; moved as far as {moved} is"
+            return entry
         if self._entities is None or name not in self._entities.trends:
             return entry
         clock, key = self._entities.trends[name], self._entities.key
@@ -1021,6 +1045,7 @@ class Synthesizer:
             "schedules": list(self._entities.schedules),
             "trends": dict(self._entities.trends),
             "trend_units": dict(self._entities.units),
+            "trend_riders": dict(self._entities.riders),
             "walks": {name: self._entities.order for name in self._entities.walks},
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }

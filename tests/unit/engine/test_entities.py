@@ -554,15 +554,31 @@ def test_a_trend_column_takes_part_in_no_relation_found_on_its_differences() -> 
     assert (out[dated] >= out["opened"]).mean() > 0.99
 
 
-def test_a_date_another_date_follows_moves_with_no_clock() -> None:
+def test_a_date_that_follows_a_date_trend_rides_with_it(tmp_path: Path) -> None:
     """A payment 3-7 days after each snapshot's month is learned as its offset from the month in
-    its row; with the month moved by the tenure, it came out -759 to +1,040 days from it."""
-    data, dated, _ = _snapshots(300, "months", np.random.default_rng(13))
+    its row; with the month moved by the tenure, it came out -759 to +1,040 days from it. Moved
+    back by the tenure like the month, and forward as far as the month is, it keeps its days."""
+    data, dated, clock = _snapshots(300, "months", np.random.default_rng(13))
     data["paid"] = data[dated] + pd.to_timedelta(np.random.default_rng(14).integers(3, 8, len(data)), unit="D")
     syn = Synthesizer(seed=0, max_epochs=10).fit(data)
-    assert syn.describe()["entities"]["trends"] == {}
-    out = syn.sample(6_000)
+    described = syn.describe()
+    assert described["entities"]["trends"] == {dated: clock}
+    assert described["entities"]["trend_riders"] == {"paid": dated}
+    out = sampled_after_save_and_load(syn, 6_000, tmp_path)
     assert (out["paid"] - out[dated]).dt.days.between(3, 7).all()
+    steps = _in_calendar_units(out[dated], "months").groupby(out["account_id"]).diff().dropna()
+    assert (steps == 1).all()
+
+
+def test_a_shifted_date_keeps_its_day_of_the_month_and_time() -> None:
+    from synthpipe.engine.entities import shifted
+
+    stamps = pd.Series(pd.to_datetime(["2020-01-31 08:30", "2020-03-05 00:00", None]))
+    moved = shifted(stamps, np.array([1.0, -2.0, 1.0]), "months")
+    assert moved.tolist()[:2] == [pd.Timestamp("2020-02-29 08:30"), pd.Timestamp("2020-01-05")]
+    assert pd.isna(moved.iloc[2]) and moved.dtype == stamps.dtype
+    days = shifted(pd.Series([dt.date(2020, 2, 28)]), np.array([2.0]), "days")
+    assert days.tolist() == [dt.date(2020, 3, 1)]
 
 
 def test_a_date_trend_gives_its_origin_in_the_column_own_dtype() -> None:
