@@ -134,6 +134,12 @@ class Entities:
         return cls(key, count, columns, *found)
 
     @property
+    def moving(self) -> set[str]:
+        """Entity columns whose rows differ all the same: trends move with their clock, riders
+        with their trend; the rest of the entity's columns hold its first row's value."""
+        return {*self.trends, *self.riders}
+
+    @property
     def order(self) -> str | None:
         """The column an entity's rows follow: its first sequence, else the first clock a trend
         moves with (a panel's year); None without either."""

@@ -686,8 +686,7 @@ class Synthesizer:
         done = 0 if carry is None else carry.done
         shared = [self._entities.key, *self._shared_columns()]
         if carry is not None and size:
-            moving = {*self._entities.trends, *self._entities.riders}
-            for name in [n for n in shared if n not in moving]:  # a trend's rows move with their clock
+            for name in [n for n in shared if n not in self._entities.moving]:  # they move with their clock
                 block.loc[entity == 0, name] = carry.values[name].iloc[0]
         carry = self._carried_on(block, heads, sizes, entity, shared, done)
         return block.drop(columns=self._entities.hidden_columns), carry
@@ -810,7 +809,7 @@ class Synthesizer:
         formulas.recompute(numbers, self._formulas)
         self._add_clocks(numbers, columns, entity)
         self._add_walks(numbers, columns, entity)
-        constraints.repair(numbers, self._walking_relations(), out.quanta, fixed=fixed)  # onto the shared side
+        constraints.repair(numbers, walking, out.quanta, fixed=fixed)  # onto the shared side
         if deferred:
             self._set_bands(tokens, numbers, deferred)
             for i in order:
@@ -935,7 +934,7 @@ class Synthesizer:
         key = next(c for c in self._codecs if c.storage.name == self._entities.key)
         sharing = _Sharing(entity, entities.first_rows(entity), self._shared_columns(), key)
         sharing.sequences, sharing.clocks = self._entities.sequences, self._entities.clocks
-        sharing.trends = {**self._entities.trends, **self._entities.riders}  # rows that move, though shared
+        sharing.moving = self._entities.moving
         sharing.order = self._entities.order
         if carry is not None:
             sharing.done, sharing.carried = carry.done, self._carried_numbers(carry.values)
@@ -1036,7 +1035,7 @@ class Synthesizer:
         size = self._codecs[-1].describe()
         return {
             "key": self._entities.key,
-            "shared_columns": [c for c in self._entities.columns if c not in self._entities.trends],
+            "shared_columns": [c for c in self._entities.columns if c not in self._entities.moving],
             "sequence_columns": dict(self._entities.sequences),
             "sequence_clocks": dict(self._entities.clocks),
             "first_dates": dict(self._entities.starts),
@@ -1099,7 +1098,7 @@ class _Sharing:
         self.entity, self.firsts, self.names, self.key = entity, firsts, names, key
         self.sequences: dict[str, int] = {}
         self.clocks: dict[str, str] = {}
-        self.trends: dict[str, str] = {}  # shared as differences from their clocks: their rows differ
+        self.moving: set[str] = set()  # shared as differences from a clock: their rows differ
         self.order: str | None = None  # the column an entity's rows come out in the order of
         self.done = 0
         self.carried: dict[str, float] = {}
@@ -1145,7 +1144,7 @@ class _Sharing:
         if self.entity is None or self.key is None:
             return
         rows = self.firsts[self.entity]
-        for name in [n for n in self.names if n not in self.trends]:
+        for name in [n for n in self.names if n not in self.moving]:
             columns[name] = columns[name].iloc[rows].reset_index(drop=True)
         keys = self.key.decode(np.zeros(self.firsts.size, dtype=np.int32), rng, start)
         columns[self.key.storage.name] = keys.iloc[self.entity].reset_index(drop=True)
