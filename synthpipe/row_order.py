@@ -34,6 +34,7 @@ class Purpose(IntEnum):
     TRAINING_SAMPLE = 2
     ORDER = 3
     REFERENCE = 4
+    RUN_START = 5
 
 
 def row_hashes(frame: pd.DataFrame) -> np.ndarray:

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from synthpipe.engine import EngineConfig, Synthesizer
 from synthpipe.engine.codecs.identifier import names_a_key
-from synthpipe.engine.entities import entity_sizes
+from synthpipe.engine.entities import entity_sizes, runs_of_entities
 from synthpipe.engine.synthesizer import entity_keys
 from synthpipe.errors import ConfigError, GateFailed
 from synthpipe.privacy import (
@@ -43,6 +43,7 @@ from synthpipe.row_order import (
     in_content_order,
     lowest,
     row_hashes,
+    salted,
     seeded_order,
     value_hashes,
     value_order,
@@ -167,7 +168,8 @@ def _stream_split(uri: str, workspace: Workspace, fraction: float, seed: int, co
     in_holdout = holdout_mask(hashes, fraction=fraction, seed=seed, keys=keys)
     rows, train_hashes = hashes.size, hashes[~in_holdout]
     del hashes  # the two masks are all the routing needs: 8 bytes a row less while it runs
-    in_sample = lowest(train_hashes, config.max_training_rows, seed, Purpose.TRAINING_SAMPLE)
+    train_keys = None if keys is None else keys[~in_holdout].reset_index(drop=True)
+    in_sample = _training_sample(train_hashes, train_keys, config.max_training_rows, seed)
     train_rows = train_hashes.size
     del train_hashes
     with (
@@ -185,8 +187,8 @@ def _stream_split(uri: str, workspace: Workspace, fraction: float, seed: int, co
             holdout_out.close()
     sample = pa.Table.from_batches(kept, schema=table_schema)
     sizes = None
-    if keys is not None:  # whole entities are on each side, so their sizes are the table's
-        sizes = entity_sizes(keys[~in_holdout].reset_index(drop=True))[in_sample].reset_index(drop=True)
+    if train_keys is not None:  # whole entities are on each side, so their sizes are the table's
+        sizes = entity_sizes(train_keys)[in_sample].reset_index(drop=True)
     order = value_order(sample.to_pandas(), None if keys is None else str(keys.name))
     return _Split(
         train_uri=workspace.uri(workspace.train_key()),
@@ -196,6 +198,22 @@ def _stream_split(uri: str, workspace: Workspace, fraction: float, seed: int, co
         sample=sample.take(pa.array(order)),
         entity_sizes=None if sizes is None else sizes.iloc[order].reset_index(drop=True),
     )
+
+
+def _training_sample(hashes: np.ndarray, keys: pd.Series | None, limit: int, seed: int) -> np.ndarray:
+    """A mask of the training rows the engine learns: rows chosen by their values, or with entity
+    ``keys`` runs of entities' rows, chosen and placed by their key's value (entities.runs_of_entities)."""
+    if keys is None or hashes.size <= limit:
+        return lowest(hashes, limit, seed, Purpose.TRAINING_SAMPLE)
+    codes, uniques = pd.factorize(keys)
+    key_hashes = value_hashes(pd.Series(uniques, dtype=keys.dtype))
+    draws, starts = (_shares(salted(key_hashes, seed, p)) for p in (Purpose.TRAINING_SAMPLE, Purpose.RUN_START))
+    return runs_of_entities(codes, draws, starts, limit)
+
+
+def _shares(hashes: np.ndarray) -> np.ndarray:
+    """Salted hashes as shares in [0, 1): their top 53 bits, which a float64 holds exactly."""
+    return (hashes >> np.uint64(11)).astype(np.float64) / 2.0**53
 
 
 def _row_hashes_of(uri: str, options: dict[str, Any], schema: pa.Schema | None) -> np.ndarray:

@@ -20,7 +20,9 @@ class EngineConfig(BaseModel):
 
     seed: int = Field(0, ge=0, description="seeds training and, unless overridden, sampling")
     max_training_rows: int = Field(
-        100_000, ge=10, description="larger inputs are trained on a seeded sample of this many rows"
+        100_000,
+        ge=10,
+        description="larger inputs are trained on a seeded sample of this many rows (of entities: runs of their rows)",
     )
     max_training_time: float | None = Field(
         None,

@@ -12,8 +12,8 @@ are learned one count per entity (each row's loss weighted 1 / its entity's rows
 and the validation split holds out whole entities, so training stops before users' profiles are
 memorised. Sampling draws an entity's count and columns once; the entity gets a fresh key and that
 many rows, whose other columns are drawn conditioned on its head. Large
-inputs are trained on rows each carrying its entity's size in the whole input, so a row sample
-does not thin them.
+inputs are trained on runs of entities' rows (``runs_of_entities``), each row carrying its
+entity's size in the whole input.
 A whole-number column that numbers an entity's rows (``sequence_columns``) is learned like any and
 renumbered start, start + 1, ... within each sampled entity, in the order of the drawn values or of
 the column it follows (``sequence_clocks``: an order date), and the entity's rows are put in that
@@ -797,10 +797,14 @@ def _whole_numbers(frame: pd.DataFrame, key: str, min_entities: int) -> tuple[An
 
 
 def _sampled_start(low: pd.Series, high: pd.Series, whole: pd.Series) -> int:
-    """The first number, from each entity's smallest and largest sampled ones: a row sample misses
-    as many of an entity's first numbers as of its last, on average (a store's lines 0-29,999 were
-    sampled from line 1 on in all 20 stores)."""
-    return int(np.rint(((low + high - whole + 1) / 2).mean()))
+    """The first number, from each entity's smallest and largest sampled ones: a sample misses as
+    many of an entity's first numbers as of its last, on average (a store's lines 0-29,999 were
+    sampled from line 1 on in all 20 stores), and the start lies between the largest of the
+    entities' last numbers less their sizes and the smallest of their first ones (a run of an
+    entity's rows misses many; ``runs_of_entities`` keeps one entity's first and one's last)."""
+    estimate = float(np.rint(((low + high - whole + 1) / 2).median()))
+    earliest, latest = float((high - whole + 1).max()), float(low.min())
+    return int(np.clip(estimate, earliest, latest) if earliest <= latest else estimate)
 
 
 def _numbers(series: pd.Series) -> np.ndarray:
@@ -812,6 +816,42 @@ def _free_name(name: str, taken: Container[Any]) -> str:
     while name in taken:
         name = f"_{name}"
     return name
+
+
+MIN_RUN = 16  # rows of an entity a training sample holds together, at least (or all it has)
+
+
+def runs_of_entities(codes: np.ndarray, draws: np.ndarray, starts: np.ndarray, limit: int) -> np.ndarray:
+    """A mask of ``limit`` of the rows: runs of consecutive rows of entities (``codes``: per row,
+    its entity's number; ``draws``, ``starts``: per entity, seeded shares in [0, 1) that choose it
+    and place its run).
+
+    Why runs: a row sample thins every entity's history, and what is learned from a row and the
+    previous one spans the rows left out: on a 31% row sample of a monthly snapshot table, a
+    walking balance came back with a monthly log-change sd of 0.165 (0.063 on all rows, real
+    0.05). Why not whole entities: 20 stores of 30,000 sales would be 3 stores. So an entity keeps
+    the share of its rows a row sample would, in one run, and at least ``MIN_RUN`` of them (all, if
+    it has fewer), taken with a chance that makes up for the rows: a long history is always in the
+    sample, a run of 16 of 50 months in a third of samples. Weighted 1 / its size in the whole
+    input, each entity counts alike. The first entity taken keeps its first rows and the second
+    its last, so a column numbering the rows shows where it starts (``_sampled_start``)."""
+    sizes = np.bincount(codes, minlength=draws.size).astype(np.int64)
+    share = limit / max(codes.size, 1)
+    held = np.minimum(sizes, np.maximum(MIN_RUN, np.rint(share * sizes))).astype(np.int64)
+    chance = np.minimum(share * sizes / np.maximum(held, 1), 1.0)
+    order = np.argsort(draws / np.maximum(chance, 1e-12), kind="stable")
+    taken = int(np.searchsorted(np.cumsum(held[order]), limit, side="right"))
+    if taken < order.size:  # the entity that reaches the limit keeps a shorter run
+        held[order[taken]] = limit - int(held[order[:taken]].sum())
+        taken += 1
+    held[order[taken:]] = 0
+    placed = starts.astype(np.float64).copy()
+    placed[order[:2]] = [0.0, 1.0][: min(2, order.size)]
+    first = np.minimum(np.floor(placed * (sizes - held + 1)), sizes - held).astype(np.int64)
+    by_entity = np.argsort(codes, kind="stable")
+    place = np.empty(codes.size, dtype=np.int64)
+    place[by_entity] = np.arange(codes.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return (place >= first[codes]) & (place < first[codes] + held[codes])
 
 
 def entity_sizes(keys: pd.Series) -> pd.Series:

@@ -105,9 +105,9 @@ class HeadWeights:
     @classmethod
     def per_entity(cls, columns: int, sizes: np.ndarray) -> HeadWeights:
         """``sizes``: each row's entity size. Weighted 1 / size, each entity's rows share one count
-        (in a row sample of a larger table, with sizes counted in that table, one count in
-        expectation: a user of 500 sessions is in nearly every sample, one of 2 in few, and
-        weighting by the rows the sample holds of each would favour the large ones)."""
+        (in a row sample of a larger table or runs of its entities' rows, with sizes counted in that
+        table, one count in expectation: a user of 500 sessions is in nearly every sample, one of 2
+        in few, and weighting by the rows the sample holds of each would favour the large ones)."""
         rows = 1.0 / np.maximum(sizes.astype(np.float64), 1.0)
         return cls(columns, (rows / rows.mean() if rows.size else rows).astype(np.float32))
 

@@ -89,8 +89,9 @@ class Synthesizer:
 
         An Arrow stream (``RecordBatchReader``, e.g. DuckDB's ``.arrow()``) is read whole and
         treated as a Table: ``sample`` then returns Tables. ``entity_sizes``: for a caller that
-        passes a row sample of a larger table, each row's entity size in that table (``entity_sizes``
-        of the whole table's key column, named like it); otherwise they are counted in ``data``."""
+        passes a sample of a larger table (rows, or runs of entities' rows), each row's entity size
+        in that table (``entity_sizes`` of the whole table's key column, named like it); otherwise
+        they are counted in ``data``."""
         report = progress or _silent
         started = time.monotonic()
         deadline = started + self.config.max_training_time if self.config.max_training_time else None
@@ -183,9 +184,10 @@ class Synthesizer:
         rows = _row_count(data)
         if sizes is not None and len(sizes) != rows:
             raise ConfigError(f"entity_sizes has {len(sizes)} values for {rows} rows; pass one per row of data")
-        picked = training_sample(rows, self.config.max_training_rows, self.config.seed)
+        keys = entity_keys(data, self.config) if rows > self.config.max_training_rows else None
+        picked = training_sample(rows, self.config.max_training_rows, self.config.seed, keys)
         if picked is not None:
-            if sizes is None and (keys := entity_keys(data, self.config)) is not None:
+            if sizes is None and keys is not None:
                 sizes = entities.entity_sizes(keys)
             sizes = None if sizes is None else sizes.iloc[picked].reset_index(drop=True)
             data = data.take(pa.array(picked)) if isinstance(data, pa.Table) else data.iloc[picked]
@@ -1180,13 +1182,19 @@ def _may_key_entities(column: pa.ChunkedArray) -> bool:
     return bool(pc.count_distinct(column).as_py() < len(column))
 
 
-def training_sample(rows: int, limit: int, seed: int) -> np.ndarray | None:
+def training_sample(rows: int, limit: int, seed: int, keys: pd.Series | None = None) -> np.ndarray | None:
     """The sorted row positions ``fit`` trains on when there are more than ``limit`` rows (else
-    None: all of them). The pipeline draws its own sample by the rows' values (synthpipe.row_order)
-    and hands ``fit`` no more than ``limit`` rows."""
+    None: all of them); with entity ``keys``, runs of entities' rows (entities.runs_of_entities).
+    The pipeline draws its own sample by the rows' values (synthpipe.row_order) and hands ``fit``
+    no more than ``limit`` rows."""
     if rows <= limit:
         return None
-    return np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False))
+    rng = np.random.default_rng(seed)
+    if keys is None:
+        return np.sort(rng.choice(rows, limit, replace=False))
+    codes, uniques = pd.factorize(keys)
+    runs = entities.runs_of_entities(codes, rng.random(len(uniques)), rng.random(len(uniques)), limit)
+    return np.flatnonzero(runs)
 
 
 def _as_table_if_arrow_stream(data: Any) -> Any:

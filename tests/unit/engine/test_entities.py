@@ -103,9 +103,10 @@ def test_entity_keys_are_fresh_and_unique_across_shards_and_chunks(fitted: Synth
     assert "rows per user_id" not in out.columns and list(out.columns) == list(sessions.columns)
 
 
-def test_a_row_sample_keeps_each_rows_entity_size(sessions: pd.DataFrame) -> None:
-    """Large inputs are trained on a row sample, which thins every user's sessions (a 25% sample:
-    8 of 30); each sampled row keeps its user's size in the whole input instead."""
+def test_large_inputs_are_trained_on_runs_of_entities_rows(sessions: pd.DataFrame) -> None:
+    """Large inputs are trained on runs of consecutive sessions of users (a 25% row sample held 8
+    of 30 sessions, scattered); each sampled row carries its user's size in the whole input,
+    which a caller passing its own sample gives."""
     limit = len(sessions) // 4
     syn = Synthesizer(seed=0, max_epochs=20, max_training_rows=limit).fit(sessions)
     assert syn.describe()["training"]["rows_used"] == limit
@@ -113,14 +114,41 @@ def test_a_row_sample_keeps_each_rows_entity_size(sessions: pd.DataFrame) -> Non
     assert _per_user(syn.sample(len(sessions)))["sessions"].median() == pytest.approx(real.median(), rel=0.3)
     keys = entity_keys(sessions, syn.config)
     assert keys is not None and keys.name == "user_id"
-    picked = training_sample(len(sessions), limit, seed=0)
-    assert picked is not None
+    picked = training_sample(len(sessions), limit, 0, keys)
+    assert picked is not None and len(picked) == limit
+    held = pd.Series(picked).groupby(keys.iloc[picked].to_numpy())
+    assert (held.max() - held.min() + 1 == held.size()).all()  # consecutive rows
     given = Synthesizer(seed=0, max_epochs=20, max_training_rows=limit).fit(
         sessions.iloc[picked], entity_sizes=entity_sizes(keys).iloc[picked]
     )
     assert given.sample(500).equals(syn.sample(500))  # what a streaming caller passes: the same model
-    thinned = Synthesizer(seed=0, max_epochs=20).fit(sessions.iloc[picked])
+    rows = training_sample(len(sessions), limit, 0)  # a row sample
+    assert rows is not None
+    thinned = Synthesizer(seed=0, max_epochs=20).fit(sessions.iloc[rows])
     assert _per_user(thinned.sample(len(sessions)))["sessions"].median() < real.median() / 2
+
+
+def test_a_sample_holds_runs_of_entities_each_as_likely_as_its_rows() -> None:
+    """Long histories are in every sample, as a run of their share of the rows; shorter ones as a
+    run of at least MIN_RUN rows (or whole) in as many samples as makes up for it."""
+    from synthpipe.engine.entities import MIN_RUN, runs_of_entities
+
+    sizes = np.repeat([4_000, 400, 40, 10], [5, 50, 500, 2_000])  # 20,000 rows of each length
+    codes = np.repeat(np.arange(sizes.size), sizes)
+    held = np.zeros((40, sizes.size))
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        runs = runs_of_entities(codes, rng.random(sizes.size), rng.random(sizes.size), 8_000)  # a tenth
+        assert runs.sum() == 8_000
+        held[seed] = np.bincount(codes[runs], minlength=sizes.size)
+        first = np.full(sizes.size, codes.size)
+        np.minimum.at(first, codes[runs], np.flatnonzero(runs))
+        assert (np.flatnonzero(runs) - first[codes[runs]] < held[seed][codes[runs]]).all()  # consecutive
+    assert (held[:, :55] > 0).mean() > 0.97  # nearly always in, one perhaps cut where the sample ends
+    assert (~np.isin(held[:, 55:555], [0, MIN_RUN])).sum(axis=1).max() <= 1
+    assert (~np.isin(held[:, 555:], [0, 10])).sum(axis=1).max() <= 1
+    shares = [held[:, sizes == n].mean() / n for n in (4_000, 400, 40, 10)]
+    assert shares == pytest.approx([0.1] * 4, abs=0.01)
 
 
 def test_a_row_sample_keeps_the_share_of_small_entities() -> None:
@@ -638,6 +666,15 @@ def test_a_number_that_walks_from_row_to_row_keeps_its_path(tmp_path: Path) -> N
     lo, hi = described["columns"]["balance"]["protection"]["clipped_to"]
     assert lo <= out["balance"].min() and out["balance"].max() <= hi
     assert (out["balance"] == out["balance"].round(2)).all()
+
+
+def test_a_walk_sampled_from_a_large_input_keeps_its_steps() -> None:
+    """Trained on a row sample (a third of the rows), the steps spanned the months left out (the
+    walk was not even found). A run of each account's months keeps them."""
+    data = _balances(300, np.random.default_rng(21))
+    syn = Synthesizer(seed=0, max_epochs=10, max_training_rows=len(data) // 3).fit(data)
+    assert syn.describe()["entities"]["walks"] == {"balance": "tenure_months"}
+    assert _monthly_changes(syn.sample(6_000)).std() < 1.5 * _monthly_changes(data).std()
 
 
 def test_a_number_that_scatters_around_its_level_is_no_walk() -> None:
