@@ -26,7 +26,7 @@ from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.dependencies import Dependency, value_tokens
-from synthpipe.engine.entities import CALENDAR_UNITS, TREND_KINDS, Entities
+from synthpipe.engine.entities import TREND_KINDS, Entities, is_trend_unit
 from synthpipe.engine.formulas import Formula
 from synthpipe.engine.frames import schema_from_text, schema_text
 from synthpipe.engine.model import Network, autoregressive_mask
@@ -39,13 +39,14 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 10  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 11  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
 # 8: a date may move with one, in months or days (``units``); 9: numbers may walk (``walks``: learned as steps)
-# 10: dates that follow a date trend ride with it (``riders``)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+# 10: dates that follow a date trend ride with it (``riders``); 11: a date trend's unit may be seconds and a clock
+# step may move it by several units (``units``: "3 months", "60 seconds")
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -257,9 +258,10 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
 
 
 def _moves_as_said(codec: Codec, unit: str | None) -> bool:
-    """A number moves without a unit, a date in one of the calendar units."""
+    """A number moves without a unit, a date in steps of one of the calendar units (seconds: a datetime)."""
     if codec.storage.logical in ("date", "datetime"):
-        return unit in CALENDAR_UNITS
+        timed = codec.storage.logical == "datetime" or "seconds" not in (unit or "")
+        return unit is not None and is_trend_unit(unit) and timed
     return unit is None and codec.storage.logical in TREND_KINDS
 
 

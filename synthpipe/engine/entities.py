@@ -75,8 +75,9 @@ class Entities:
     ``schedules`` hold each value at most once per entity (see ``schedule_columns``); ``trends``
     name, per number column that moves in step with another within each entity, that column
     (learned as their difference, see ``entity_trends``); ``ranges`` their real clip points;
-    ``units``, per trend column that is a date, what its clock counts (``CALENDAR_UNITS``: a
-    monthly snapshot's month moves one month per row, its ranges are in those units); ``walks``
+    ``units``, per trend column that is a date, what a step of its clock moves it by (``"months"``,
+    ``"7 days"``, ``"60 seconds"``: ``unit_parts``; a monthly snapshot's month moves one month per
+    row, its ranges are in those units); ``walks``
     number columns that move a little from row to row around the entity's mean (its profile),
     learned as their steps (see ``entity_walks``), in ``ranges`` too; ``riders`` name, per date
     that closely follows a date trend in its row (a payment a few days after the snapshot's
@@ -272,10 +273,12 @@ def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entiti
     ``age`` with the panel's ``year``, a monthly snapshot's ``month`` with the customer's tenure in
     months), that other column, the clock: the one of the two whose variance lies more within the
     entities (the calendar, which all entities live through). A clock is a number; a date moves
-    by one of its ``CALENDAR_UNITS`` per step of it (``trend_units``).
+    by a whole number of its ``CALENDAR_UNITS`` per step of it (``trend_units``: a quarterly
+    snapshot's quarter by 3 months, a weekly one's week by 7 days, a sensor's reading by 60 seconds).
 
-    Within the entities, the column's difference from the clock varies by at most
-    ``TREND_MAX_RESIDUAL`` of what the column itself varies by (both finite and never null,
+    Within the entities, the column's difference from the clock (in those steps) varies by at most
+    ``TREND_MAX_RESIDUAL`` of what the column itself varies by, a date's by less than half a step
+    (a session start that drifts on by 1-720 hours a session is no schedule; both finite and never null,
     ``min_entities`` entities of two rows or more). Why: a synthetic person's age was drawn row by
     row around the person's mean age, so one synthetic LaborSupply worker was 25 in 1982, 24 in
     1984 and 23 in 1985; rwm5yr's age minus year was constant in every real patient and in 24% of
@@ -301,40 +304,75 @@ def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entiti
         if spread[i] == 0 or spread[j] == 0 or {a, b} & {*out, *out.values()}:
             continue
         moved, clock = (a, b) if spread[i] / total[i] < spread[j] / total[j] else (b, a)
-        residual = spread[i] + spread[j] - 2 * gram[i, j]  # of (a - b) about its entity means
-        in_step = residual <= TREND_MAX_RESIDUAL * spread[names.index(moved)]
+        m, c = names.index(moved), names.index(clock)
+        step = 1.0 if views[moved][1] == "number" else float(max(np.rint(gram[m, c] / spread[c]), 1.0))
+        residual = spread[m] + step**2 * spread[c] - 2 * step * gram[m, c]  # of (moved - step x clock)
+        in_step = residual <= TREND_MAX_RESIDUAL * spread[m]
+        if views[moved][1] != "number":  # a date keeps to its steps: within half of one, as a schedule does
+            in_step = in_step and residual <= (step / 2) ** 2 * len(frame)
         if moved in numbering or views[clock][1] != "number" or not in_step:
             continue
-        offsets = pd.Series(views[moved][0] - views[clock][0])
+        offsets = pd.Series(views[moved][0] - step * views[clock][0])
         fits = views[moved][1] != "number" or _fits(offsets, frame[moved].dtype)  # an int8 age less a year would not
         if offsets.nunique() > 1 and fits:
             out[moved] = clock
     return out
 
 
-CALENDAR_UNITS = ("months", "month ends", "days")  # a date trend's steps: months (first or last days) or days
+CALENDAR_UNITS = ("months", "month ends", "days", "seconds")  # months on first or last days; days; times of day
 
 
-def trend_units(frame: pd.DataFrame, trends: dict[str, str]) -> dict[str, str]:
-    """Per trend column that is a date, the calendar unit it moves in (``CALENDAR_UNITS``)."""
-    views = {name: _trend_view(frame[name]) for name in trends}
-    return {name: view[1] for name, view in views.items() if view is not None and view[1] != "number"}
+def trend_units(frame: pd.DataFrame, key: str, trends: dict[str, str]) -> dict[str, str]:
+    """Per trend column that is a date, what a step of its clock moves it by: its calendar unit
+    (``CALENDAR_UNITS``), after the whole number of them a step takes where that is more than one
+    (``"3 months"``: the slope of the date on its clock within the entities)."""
+    out = {}
+    keys = frame[key].to_numpy()
+    for name, clock in trends.items():
+        view = _trend_view(frame[name])
+        if view is None or view[1] == "number":
+            continue
+        moved, ticks = _within(view[0], keys), _within(frame[clock].to_numpy(dtype="float64"), keys)
+        step = int(max(np.rint((moved @ ticks) / max(ticks @ ticks, 1e-300)), 1))
+        out[name] = view[1] if step == 1 else f"{step} {view[1]}"
+    return out
+
+
+def unit_parts(unit: str) -> tuple[int, str]:
+    """A trend unit as the whole number of calendar units a clock step moves by, and that unit:
+    ``"7 days"`` is (7, ``"days"``), ``"months"`` (1, ``"months"``)."""
+    count, _, base = unit.partition(" ") if unit[:1].isdigit() else ("1", "", unit)
+    return int(count), base
+
+
+def is_trend_unit(unit: str) -> bool:
+    """``unit`` is a calendar unit, after a whole number of them above zero or not."""
+    count, _, base = unit.partition(" ") if unit[:1].isdigit() else ("1", "", unit)
+    return count.isdigit() and int(count) >= 1 and base in CALENDAR_UNITS
+
+
+def clock_moves(clock: np.ndarray, unit: str | None) -> np.ndarray:
+    """How far a clock moves its trend column: the clock times the unit's step (numbers: itself)."""
+    return clock if unit is None else clock * unit_parts(unit)[0]
 
 
 def trend_values(series: pd.Series) -> pd.Series:
-    """A trend column in the units it moves in: numbers as they are, dates as month or day numbers."""
+    """A trend column in the units it moves in: numbers as they are, dates as month, day or second numbers."""
     view = _trend_view(series)
     assert view is not None, "not a trend column"
     return series if view[1] == "number" else pd.Series(view[0], name=series.name)
 
 
 def _trend_view(series: pd.Series) -> tuple[np.ndarray, str] | None:
-    """The column as numbers a trend can move, and their unit: ``number``, or for a date of whole
-    days its ``CALENDAR_UNITS`` (months since 1970 where every value is a month's first or every
-    one its last day, else days). None for other columns."""
+    """The column as numbers a trend can move, and their unit: ``number``, or for a date its
+    ``CALENDAR_UNITS`` (months since 1970 where every value is a month's first or every one its
+    last day, days where every one is a midnight, else seconds). None for other columns."""
     st = storage_type(series)
     if st.logical in TREND_KINDS:
         return _numbers(series), "number"
+    if st.logical == "datetime" and whole_days(series, st) is None:
+        values, grain = numeric_values(series, st)
+        return values * grain / (ticks_per_day(st) * SECOND_DAYS), "seconds"
     days = whole_days(series, st)
     if days is None:
         return None
@@ -352,8 +390,15 @@ def _calendar_unit(days: np.ndarray) -> str:
     return "days"
 
 
+SECOND_DAYS = 1 / 86_400  # a second, in days
+
+
 def as_calendar_units(days: np.ndarray, unit: str) -> np.ndarray:
-    """Days since 1970-01-01 (whole, NaN for null) as months since January 1970 or days."""
+    """Days since 1970-01-01 (NaN for null; whole but for seconds) as months since January 1970,
+    days or seconds (``unit``'s calendar unit, see ``unit_parts``)."""
+    unit = unit_parts(unit)[1]
+    if unit == "seconds":
+        return days / SECOND_DAYS
     if unit == "days":
         return days
     known = np.isfinite(days)
@@ -363,7 +408,10 @@ def as_calendar_units(days: np.ndarray, unit: str) -> np.ndarray:
 
 
 def from_calendar_units(values: np.ndarray, unit: str) -> np.ndarray:
-    """Months since January 1970 (their first or last days) or days, as days since 1970-01-01."""
+    """Months since January 1970 (their first or last days), days or seconds, as days since 1970-01-01."""
+    unit = unit_parts(unit)[1]
+    if unit == "seconds":
+        return values * SECOND_DAYS
     if unit == "days":
         return values
     known = np.isfinite(values)
@@ -379,13 +427,15 @@ def trend_origins(values: pd.Series, clock: np.ndarray, unit: str | None) -> pd.
     date the clock moves a date from (a customer's month at tenure 0)."""
     if unit is None:
         return values - clock
-    return dates_in_units(trend_values(values).to_numpy(dtype="float64") - clock, unit, values)
+    return dates_in_units(trend_values(values).to_numpy(dtype="float64") - clock_moves(clock, unit), unit, values)
 
 
 def dates_in_units(values: np.ndarray, unit: str, like: pd.Series) -> pd.Series:
-    """Month or day numbers (rounded) as dates in the dtype and index of the date column ``like``."""
-    days = from_calendar_units(np.rint(values), unit)
-    return from_whole_days(days, storage_type(like)).set_axis(like.index)
+    """Month, day or second numbers (rounded) as dates in the dtype and index of the date column ``like``."""
+    st = storage_type(like)
+    if unit_parts(unit)[1] == "seconds":  # whole seconds times the ticks in one: exact
+        return restore_numeric(np.rint(values), st, round(ticks_per_day(st) * SECOND_DAYS)).set_axis(like.index)
+    return from_whole_days(from_calendar_units(np.rint(values), unit), st).set_axis(like.index)
 
 
 def as_rider_origins(
@@ -398,14 +448,14 @@ def as_rider_origins(
         return frame
     out = frame.copy()
     for name, moved in riders.items():
-        back = -frame[trends[moved]].to_numpy(dtype="float64")
+        back = -clock_moves(frame[trends[moved]].to_numpy(dtype="float64"), units[moved])
         out[name] = shifted(frame[name], back, units[moved])
     return out
 
 
 def shifted(series: pd.Series, steps: np.ndarray, unit: str) -> pd.Series:
-    """A date or timestamp column moved by ``steps`` of ``unit`` (``CALENDAR_UNITS``), in its own
-    dtype and index; see ``shifted_ticks``."""
+    """A date or timestamp column moved by ``steps`` of ``unit``'s calendar unit (``unit_parts``),
+    in its own dtype and index; see ``shifted_ticks``."""
     st = storage_type(series)
     values, grain = numeric_values(series, st)
     ticks = shifted_ticks(values * grain, steps, unit, ticks_per_day(st))
@@ -413,8 +463,11 @@ def shifted(series: pd.Series, steps: np.ndarray, unit: str) -> pd.Series:
 
 
 def shifted_ticks(ticks: np.ndarray, steps: np.ndarray, unit: str, per_day: float) -> np.ndarray:
-    """Ticks (``per_day`` a day; NaN: null) moved by ``steps`` days, or months keeping the day of
-    the month (the last day where the month is shorter) and the time of day."""
+    """Ticks (``per_day`` a day; NaN: null) moved by ``steps`` seconds or days, or months keeping
+    the day of the month (the last day where the month is shorter) and the time of day."""
+    unit = unit_parts(unit)[1]
+    if unit == "seconds":
+        return ticks + np.rint(steps) * per_day * SECOND_DAYS
     day = np.floor(ticks / per_day)
     clock = ticks - day * per_day
     known = np.isfinite(day)
@@ -456,7 +509,8 @@ def as_trend_offsets(frame: pd.DataFrame, key: str, trends: dict[str, str], unit
     out = frame.copy()
     for moved, clock in trends.items():
         unit = units.get(moved)
-        gaps = trend_values(frame[moved]).to_numpy(dtype="float64") - frame[clock].to_numpy(dtype="float64")
+        ticks = clock_moves(frame[clock].to_numpy(dtype="float64"), unit)
+        gaps = trend_values(frame[moved]).to_numpy(dtype="float64") - ticks
         shared = pd.Series(gaps, index=frame.index).groupby(frame[key]).transform("mean")
         if unit is not None:
             out[moved] = dates_in_units(shared.to_numpy(), unit, frame[moved])

@@ -105,7 +105,7 @@ class Synthesizer:
         self._entities, self._walk_bonds = None, []
         if key in pseudonymised:  # else no fresh keys fit its type (an int8 key of 60 users): learned as it is
             trends = self._trends(frame, key, indexes | set(numbered))
-            units = entities.trend_units(frame, trends)
+            units = entities.trend_units(frame, key, trends)
             riders = self._riders(frame, trends, units)
             ranges = {name: self._clip_range(entities.trend_values(frame[name])) for name in trends}
             frame = entities.as_trend_offsets(frame, key, trends, units)
@@ -720,7 +720,8 @@ class Synthesizer:
                 ticks = block[clock].iloc[[first]].to_numpy(dtype="float64")
                 values[moved] = entities.trend_origins(values[moved], ticks, ent.units.get(moved))
                 for rider in [r for r, m in ent.riders.items() if m == moved and r in shared]:
-                    values[rider] = entities.shifted(values[rider], -ticks, ent.units[moved])
+                    back = -entities.clock_moves(ticks, ent.units[moved])
+                    values[rider] = entities.shifted(values[rider], back, ent.units[moved])
         return _Carry(heads[last : last + 1], left, values, emitted)
 
     def _entity_heads(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -842,7 +843,7 @@ class Synthesizer:
             origins = _decoded_number(by_name[moved], numbers, columns)
             if unit is not None:  # a date: in scale units (nanoseconds), whole days
                 origins = entities.as_calendar_units(origins / DAY_NS, unit)
-            values = origins + _decoded_number(by_name[clock], numbers, columns)
+            values = origins + entities.clock_moves(_decoded_number(by_name[clock], numbers, columns), unit)
             values = entities.kept_in_range(values, entity, *self._entities.ranges[moved])
             numbers[moved] = values if unit is None else entities.from_calendar_units(values, unit) * DAY_NS
             for rider in [r for r, m in self._entities.riders.items() if m == moved and unit is not None]:
@@ -1024,9 +1025,16 @@ class Synthesizer:
             entry["encoding"] = f"{name} - {clock}, one per {key} ({learned}); {clock} added back"
             entry.setdefault("protection", {})["clipped_to"] = list(self._entities.ranges[name])
             return entry
-        steps = "months" if unit == "month ends" else unit
-        entry["encoding"] = f"{name} at {clock} 0, one per {key} ({learned}); {clock} {steps} added"
-        ends = entities.from_calendar_units(np.asarray(self._entities.ranges[name]), unit).astype("datetime64[D]")
+        count, base = entities.unit_parts(unit)
+        base = "months" if base == "month ends" else base
+        steps = f"{clock} {base}" if count == 1 else f"{count} {base} per {clock}"
+        entry["encoding"] = f"{name} at {clock} 0, one per {key} ({learned}); {steps} added"
+        days = entities.from_calendar_units(np.asarray(self._entities.ranges[name]), unit)
+        ends = (
+            np.rint(days / entities.SECOND_DAYS).astype("int64").astype("datetime64[s]")
+            if base == "seconds"
+            else days.astype("int64").astype("datetime64[D]")
+        )
         entry.setdefault("protection", {})["clipped_to"] = [str(day) for day in ends]
         return entry
 

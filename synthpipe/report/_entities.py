@@ -170,19 +170,24 @@ def _in_order(table: pd.DataFrame, key: str, sequence: str, clock: str) -> float
 
 
 def _in_step(table: pd.DataFrame, key: str, moved: str, clock: str, unit: str | None = None) -> float | None:
-    """``unit``: a date's steps, months or days (see the engine's ``entities.CALENDAR_UNITS``)."""
+    """``unit``: what a step of the clock moves a date by: months, days or seconds, after a whole
+    number of them or not (``"3 months"``; see the engine's ``entities.trend_units``)."""
     rows = _several(table, key)
-    gaps = _in_units(rows[moved], unit) - pd.to_numeric(rows[clock], errors="coerce")
+    count, _, base = unit.partition(" ") if unit and unit[:1].isdigit() else ("1", "", unit)
+    gaps = _in_units(rows[moved], base) - int(count) * pd.to_numeric(rows[clock], errors="coerce")
     return float((gaps.groupby(rows[key]).nunique() == 1).mean()) if len(rows) else None
 
 
 def _in_units(values: pd.Series, unit: str | None) -> pd.Series:
-    """Numbers as they are; dates as months or days since 1970."""
+    """Numbers as they are; dates as months, days or seconds since 1970."""
     if unit is None:
         return pd.to_numeric(values, errors="coerce")
     stamps = pd.to_datetime(values, errors="coerce")
+    since = stamps - pd.Timestamp("1970-01-01", tz=stamps.dt.tz)
+    if unit == "seconds":
+        return since.dt.total_seconds()
     if unit == "days":
-        return (stamps - pd.Timestamp("1970-01-01", tz=stamps.dt.tz)).dt.days
+        return since.dt.days
     return stamps.dt.year * 12 + stamps.dt.month
 
 

@@ -186,3 +186,29 @@ def test_what_each_entity_keeps_is_measured_on_both_tables() -> None:
     assert traits["month along visit"].real == 1.0 and traits["month along visit"].synthetic < 0.2
     assert traits["balance along visit"].real < 0.01 and traits["balance along visit"].synthetic > 0.5
     assert "What each user_id keeps" in render_html(report)
+
+
+def test_a_date_that_moves_several_units_a_step_is_measured_in_them() -> None:
+    """A quarter moves 3 months a step and a reading 60 seconds: in step in every real entity,
+    in few of a table whose dates were drawn apart from their steps."""
+    rng = np.random.default_rng(3)
+    rows = np.repeat(np.arange(200), 8)
+    seen = np.tile(np.arange(1, 9), 200)
+    quarter = np.datetime64("2015-01", "M") + 3 * rng.integers(0, 20, 200)[rows] + 3 * seen
+    minute = np.datetime64("2020-01-01T00:00", "m") + rng.integers(0, 99_999, 200)[rows] + seen
+    real = pd.DataFrame({
+        "meter_id": rows, "seen": seen,
+        "quarter": quarter.astype("datetime64[D]").astype("datetime64[ns]"), "read_at": minute.astype("datetime64[ns]"),
+    })  # fmt: skip
+    drawn = real.assign(quarter=real["quarter"].sample(frac=1, random_state=1).to_numpy(),
+                        read_at=real["read_at"].sample(frac=1, random_state=2).to_numpy())  # fmt: skip
+    described = {
+        "key": "meter_id",
+        "shared_columns": [],
+        "trends": {"quarter": "seen", "read_at": "seen"},
+        "trend_units": {"quarter": "3 months", "read_at": "60 seconds"},
+    }
+    report = evaluate(real=real, synthetic=drawn, protections={"engine": {"entities": described}})
+    traits = {t.column: t for t in report.quality.entities.traits}
+    for column in ("quarter along seen", "read_at along seen"):
+        assert traits[column].real == 1.0 and traits[column].synthetic < 0.1
