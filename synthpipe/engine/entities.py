@@ -520,15 +520,23 @@ def as_trend_offsets(frame: pd.DataFrame, key: str, trends: dict[str, str], unit
     return out
 
 
-def kept_in_range(values: np.ndarray, entity: np.ndarray, low: float, high: float) -> np.ndarray:
+def kept_in_range(
+    values: np.ndarray, entity: np.ndarray, low: float, high: float, carried: bool = False, reach: float | None = None
+) -> np.ndarray:
     """An entity's values moved together into ``low`` ... ``high`` (its steps kept; clipped where
     its span is wider). Why: a trend column is its entity's difference plus its clock, each in its
     own range, so rwm5yr's ages (25-64 in every real row) came out 21-68: implausible, and a
-    sdmetrics pair score cuts each table's own min-max into bins."""
+    sdmetrics pair score cuts each table's own min-max into bins. An entity longer than a block
+    is moved once, as a whole: the last entity's values go on to ``reach`` in the blocks after,
+    and the first (``carried``) goes on from the block before, where it was moved: only clipped,
+    so it does not jump (a sensor's minutes ran back 2 days at a block's end, or stood still)."""
     groups = pd.Series(values).groupby(entity)
-    lowest, highest = groups.transform("min").to_numpy(), groups.transform("max").to_numpy()
+    lowest, highest = groups.transform("min").to_numpy(copy=True), groups.transform("max").to_numpy(copy=True)
+    if reach is not None and entity.size:
+        last = entity == entity[-1]
+        lowest[last], highest[last] = np.minimum(lowest[last], reach), np.maximum(highest[last], reach)
     shift = np.maximum(low - lowest, 0) + np.minimum(high - highest, 0)
-    return np.clip(values + shift, low, high)
+    return np.clip(values + np.where(carried & (entity == 0), 0.0, shift), low, high)
 
 
 WALK_MAX_STEP_SHARE = 0.5  # of a number's variance within entities, what its row-to-row steps may vary by
@@ -581,16 +589,21 @@ def as_walk_steps(frame: pd.DataFrame, key: str, order: str, walks: list[str]) -
     return out
 
 
-def walked(steps: np.ndarray, order: np.ndarray, entity: np.ndarray, level: np.ndarray) -> np.ndarray:
+def walked(
+    steps: np.ndarray, order: np.ndarray, entity: np.ndarray, level: np.ndarray, went_on_from: float | None = None
+) -> np.ndarray:
     """A walk column back from its steps: summed along ``order`` within each entity (its first
-    row's step left out) and centred on the entity's ``level`` (its mean)."""
+    row's step left out) and centred on the entity's ``level`` (its mean). ``went_on_from``: the
+    first entity's last value in the block before (an entity longer than a block), which its path
+    goes on from, step by step."""
     rows = np.lexsort((order, entity))
     first = np.r_[True, entity[rows][1:] != entity[rows][:-1]]
-    moves = np.where(first, 0.0, steps[rows])
-    path = pd.Series(moves).groupby(entity[rows]).cumsum().to_numpy(dtype="float64", copy=True)
-    path -= pd.Series(path).groupby(entity[rows]).transform("mean").to_numpy()
+    carried = (entity[rows] == 0) & (went_on_from is not None)
+    moves = np.where(first & ~carried, 0.0, steps[rows])
+    path = pd.Series(moves).groupby(entity[rows]).cumsum().to_numpy(dtype="float64")
+    centred = path - pd.Series(path).groupby(entity[rows]).transform("mean").to_numpy()
     out = np.empty(steps.size)
-    out[rows] = path + level[rows]
+    out[rows] = np.where(carried, path + (went_on_from or 0.0), centred + level[rows])
     return out
 
 

@@ -684,7 +684,8 @@ class Synthesizer:
         self._distinct_schedules(tokens, entity, rng)
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         dependencies.enforce(tokens, self._dependencies, index)
-        block = self._decode(tokens, fine, rng, keys_from + start, size, entity, carry)
+        to_come = min(int(sizes[entity[-1]]) - int((entity == entity[-1]).sum()), left - size) if size else 0
+        block = self._decode(tokens, fine, rng, keys_from + start, size, entity, carry, to_come)
         done = 0 if carry is None else carry.done
         shared = [self._entities.key, *self._shared_columns()]
         if carry is not None and size:
@@ -715,6 +716,7 @@ class Synthesizer:
         emitted = here + (done if last == 0 else 0)
         values = block.iloc[[first]][shared].reset_index(drop=True)
         ent = self._entities
+        walked = {name: float(block[name].iloc[-1]) for name in ent.walks} if ent else {}  # rows are in order
         for moved, clock in ent.trends.items() if ent else ():
             if ent and moved in shared:  # the entity shares its difference from the clock, as learned
                 ticks = block[clock].iloc[[first]].to_numpy(dtype="float64")
@@ -722,7 +724,7 @@ class Synthesizer:
                 for rider in [r for r, m in ent.riders.items() if m == moved and r in shared]:
                     back = -entities.clock_moves(ticks, ent.units[moved])
                     values[rider] = entities.shifted(values[rider], back, ent.units[moved])
-        return _Carry(heads[last : last + 1], left, values, emitted)
+        return _Carry(heads[last : last + 1], left, values, emitted, walked)
 
     def _entity_heads(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """The head tokens (size and entity columns) and sizes of as many entities as ``rows``
@@ -790,11 +792,13 @@ class Synthesizer:
         size: int,
         entity: np.ndarray | None = None,
         carry: _Carry | None = None,
+        to_come: int = 0,
     ) -> pd.DataFrame:
         """Tokens to values: numbers first (relations are repaired on them), then the labels of
         bands (set from the final numbers) and what derives from them, then restore dtypes.
         ``entity``: each row's entity, whose first row's values its other rows share; ``carry``:
-        the first entity as the block before left it."""
+        the first entity as the block before left it; ``to_come``: the last entity's rows in the
+        blocks after."""
         shared = self._entity_sharing(entity, carry)
         out = _Decoded(size, shared)
         deferred = bands.deferred_columns(self._bands, self._dependencies)
@@ -810,8 +814,8 @@ class Synthesizer:
         shared.renumber(numbers)  # after repair: a repair that moved one number would repeat another
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
         formulas.recompute(numbers, self._formulas)
-        self._add_clocks(numbers, columns, entity)
-        self._add_walks(numbers, columns, entity)
+        self._add_clocks(numbers, columns, entity, carry is not None, to_come)
+        self._add_walks(numbers, columns, entity, carry)
         constraints.repair(numbers, walking, out.quanta, fixed=fixed)  # onto the shared side
         if deferred:
             self._set_bands(tokens, numbers, deferred)
@@ -830,11 +834,17 @@ class Synthesizer:
         return block if rows is None else block.take(rows).reset_index(drop=True)
 
     def _add_clocks(
-        self, numbers: dict[str, np.ndarray], columns: dict[str, pd.Series], entity: np.ndarray | None
+        self,
+        numbers: dict[str, np.ndarray],
+        columns: dict[str, pd.Series],
+        entity: np.ndarray | None,
+        carried: bool,
+        to_come: int,
     ) -> None:
         """Each trend column, learned as its difference from its clock, back in its own terms (a
         difference or clock all entities share is a one-token column: decoded as a label), each
-        entity moved into the column's real range."""
+        entity moved into the column's real range: with the rows its clock runs on to in the blocks
+        after, where it numbers the rows (``to_come``), and not again in them (``carried``)."""
         if self._entities is None or entity is None:
             return
         by_name = {c.storage.name: c for c in self._codecs}
@@ -844,7 +854,11 @@ class Synthesizer:
             if unit is not None:  # a date: in scale units (nanoseconds), whole days
                 origins = entities.as_calendar_units(origins / DAY_NS, unit)
             values = origins + entities.clock_moves(_decoded_number(by_name[clock], numbers, columns), unit)
-            values = entities.kept_in_range(values, entity, *self._entities.ranges[moved])
+            reach = None
+            if to_come and clock in self._entities.sequences:  # one a row: where the last entity ends
+                reach = float(values[entity == entity[-1]].max() + entities.clock_moves(np.array([to_come]), unit)[0])
+            low, high = self._entities.ranges[moved]
+            values = entities.kept_in_range(values, entity, low, high, carried, reach)
             numbers[moved] = values if unit is None else entities.from_calendar_units(values, unit) * DAY_NS
             for rider in [r for r, m in self._entities.riders.items() if m == moved and unit is not None]:
                 ticks = _decoded_number(by_name[rider], numbers, columns)  # nanoseconds
@@ -874,11 +888,16 @@ class Synthesizer:
         return [r for r in self._relations if {r.left, r.right} & walks]
 
     def _add_walks(
-        self, numbers: dict[str, np.ndarray], columns: dict[str, pd.Series], entity: np.ndarray | None
+        self,
+        numbers: dict[str, np.ndarray],
+        columns: dict[str, pd.Series],
+        entity: np.ndarray | None,
+        carry: _Carry | None,
     ) -> None:
         """Each walk column, learned as its steps, summed along the entity's order and centred on
-        the entity's drawn mean, kept in the column's real range and on its decimals (an entity
-        longer than a block starts its path anew past the block's end)."""
+        the entity's drawn mean, kept in the column's real range and on its decimals. An entity
+        longer than a block goes on from its last value in the block before (it started its path
+        anew there: a sensor's temperature jumped by up to 18.6 degrees, real steps 0.24 at most)."""
         ent = self._entities
         if ent is None or entity is None or not ent.walks or ent.order is None:
             return
@@ -887,7 +906,10 @@ class Synthesizer:
         for name in ent.walks:
             steps = _decoded_number(by_name[name], numbers, columns)
             level = _decoded_number(by_name[ent.profiles[name]], numbers, columns)
-            values = entities.kept_in_range(entities.walked(steps, order, entity, level), entity, *ent.ranges[name])
+            went_on_from = None if carry is None else carry.walked.get(name)
+            path = entities.walked(steps, order, entity, level, went_on_from)
+            low, high = ent.ranges[name]
+            values = entities.kept_in_range(path, entity, low, high, went_on_from is not None)
             codec = by_name[name]
             assert isinstance(codec, NumericCodec)
             numbers[name] = values if codec.p.decimals is None else np.round(values, codec.p.decimals)
@@ -1097,6 +1119,7 @@ class _Carry:
     rows: int
     values: pd.DataFrame
     done: int  # its rows in the blocks so far
+    walked: dict[str, float]  # its walks' last values
 
 
 class _Sharing:

@@ -451,6 +451,34 @@ def test_an_entity_longer_than_a_block_continues_into_the_next() -> None:
     assert pd.concat(syn.sample_chunks(200_000, chunk_size=50_000), ignore_index=True).equals(out)
 
 
+def test_an_entity_longer_than_a_block_keeps_its_steps_across_the_cut() -> None:
+    """A sensor read every minute, its temperature walking: past a block's end of 16,384 rows the
+    walk started anew (a jump of up to 18.6 degrees, real steps 0.24 at most) and the minutes,
+    moved into their range per block, ran back or stood still. Each goes on from where it was."""
+    rng = np.random.default_rng(0)
+    sizes = rng.integers(17_000, 30_000, 24)
+    rows = np.repeat(np.arange(24), sizes)
+    reading = pd.Series(rows).groupby(rows).cumcount().to_numpy() + 1
+    walk = pd.Series(rng.normal(0, 0.05, rows.size)).groupby(rows).cumsum().to_numpy()
+    start = np.datetime64("2024-01-01T00:00", "m") + rng.integers(0, 90 * 1440, 24)
+    data = pd.DataFrame({
+        "sensor_id": rows + 100, "reading_no": reading, "temp": (rng.normal(20, 3, 24)[rows] + walk).round(3),
+        "read_at": (start[rows] + reading - 1).astype("datetime64[ns]"),
+    })  # fmt: skip
+    syn = Synthesizer(seed=0, max_epochs=5, max_training_rows=40_000).fit(data)
+    assert syn.describe()["entities"]["walks"] == {"temp": "reading_no"}
+    assert syn.describe()["entities"]["trend_units"] == {"read_at": "60 seconds"}
+    drawn = syn.sample(120_000)
+    assert pd.concat(syn.sample_chunks(120_000, chunk_size=50_000), ignore_index=True).equals(drawn)
+    out = drawn.sort_values(["sensor_id", "reading_no"])
+    assert (out.groupby("sensor_id").size() > 16_384).sum() >= 3  # each cut at least once
+    steps = out["temp"].groupby(out["sensor_id"]).diff().dropna()
+    assert steps.abs().max() < 0.5
+    minutes = out["read_at"].groupby(out["sensor_id"]).diff().dropna()
+    assert (minutes == pd.Timedelta("60s")).all()
+    assert data["read_at"].min() <= out["read_at"].min() and out["read_at"].max() <= data["read_at"].max()
+
+
 def test_an_entity_carried_into_the_next_block_keeps_its_relations() -> None:
     """A user whose sessions run on into the next block of 16,384 rows kept the block before's
     sign-up date, but the visits drawn after the cut had been repaired against a fresh draw of it:
