@@ -304,6 +304,8 @@ def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entiti
         if spread[i] == 0 or spread[j] == 0 or {a, b} & {*out, *out.values()}:
             continue
         moved, clock = (a, b) if spread[i] / total[i] < spread[j] / total[j] else (b, a)
+        if views[clock][1] != "number" and views[moved][1] == "number":  # a clock is a number: ties of a
+            moved, clock = clock, moved  # balanced panel (every entity's month with its tenure) go by it
         m, c = names.index(moved), names.index(clock)
         step = 1.0 if views[moved][1] == "number" else float(max(np.rint(gram[m, c] / spread[c]), 1.0))
         residual = spread[m] + step**2 * spread[c] - 2 * step * gram[m, c]  # of (moved - step x clock)
@@ -314,7 +316,7 @@ def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entiti
             continue
         offsets = pd.Series(views[moved][0] - step * views[clock][0])
         fits = views[moved][1] != "number" or _fits(offsets, frame[moved].dtype)  # an int8 age less a year would not
-        if offsets.nunique() > 1 and fits:
+        if (offsets.nunique() > 1 or views[moved][1] != "number") and fits:  # a date: all may start alike
             out[moved] = clock
     return out
 

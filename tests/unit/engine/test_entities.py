@@ -642,6 +642,25 @@ def test_a_date_that_moves_several_units_a_step_keeps_them(unit: str, tmp_path: 
     assert real.min() <= out[dated].min() and out[dated].max() <= real.max()
 
 
+@pytest.mark.parametrize("unit", ["3 months", "60 seconds"])
+def test_a_balanced_panel_keeps_every_entitys_date_with_its_count(unit: str) -> None:
+    """Every account seen from the same quarter (or minute) on, for as long as it stays: each
+    count has one date. The date was no trend (all accounts share their date at count 0) and was
+    drawn row by row: 21% of synthetic rows had their count's date."""
+    data, dated = _stepped(300, unit, np.random.default_rng(18))
+    seen = data["seen"].to_numpy() - 1
+    if unit == "3 months":  # every account starts alike
+        data[dated] = (np.datetime64("2015-01", "M") + 3 * seen).astype("datetime64[D]").astype("datetime64[ns]")
+    else:
+        minutes = (np.datetime64("2020-01-06T08:00", "m") + seen).astype("datetime64[ns]")
+        data[dated] = pd.Series(minutes).dt.tz_localize("UTC")
+    syn = Synthesizer(seed=0, max_epochs=10).fit(data)
+    assert syn.describe()["entities"]["trends"] == {dated: "seen"}
+    out = syn.sample(6_000)
+    dates = data.groupby("seen")[dated].first()
+    assert (out[dated].to_numpy() == dates.reindex(out["seen"]).to_numpy()).all()
+
+
 def test_a_date_that_drifts_on_from_row_to_row_is_no_trend() -> None:
     """Session starts 1-720 hours apart move with the session number at about 15 days a session,
     but no step of it is a schedule: within half a step of its line only by chance."""
