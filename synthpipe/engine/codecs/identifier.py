@@ -33,12 +33,21 @@ from synthpipe.engine.frames import StorageType, restore_labels, restore_numeric
 from synthpipe.errors import ModelError
 
 # ``id``, ``user_id``, ``order-key``, ``id_user`` in any case; camelCase ``userId``, ``playerID``; short
-# consonant codes ``pid``, ``hhid``, ``PID`` (person, household). Case matters outside the first part:
-# ignoring it took ``acid``, ``rancid`` and ``afraid`` for keys.
+# consonant codes ``pid``, ``hhid``, ``PID`` (person, household); the common things a table keys run
+# together with ``id`` or ``key`` (``customerid``: PostgreSQL folds an unquoted ``customerId`` to it).
+# Case matters outside the first part and the things: ignoring it took ``acid``, ``rancid`` and
+# ``afraid`` for keys.
+_KEYED_THINGS = (
+    "user|customer|cust|client|account|acct|patient|member|person|employee|emp|session|device|sensor|meter|store|"
+    "shop|product|item|household|subject|player|team|student|company|vendor|supplier|merchant|card|contract|policy|"
+    "claim|loan|ticket|event|transaction|txn|invoice|case|order|visit|site|branch|hospital|doctor|provider|partner|"
+    "family|plot|animal|batch"
+)
 _ID_NAME = re.compile(
     r"(?i:(^|_|\b)(id|key|uuid|guid)$|^(id|key|uuid)(_|$))"
     r"|[a-z0-9](Id|ID|Key|UUID)$"
     r"|(^|_|\b)([b-df-hj-np-tv-z]{1,2}id|[B-DF-HJ-NP-TV-Z]{1,3}ID)$"
+    rf"|(?i:(^|_|\b)({_KEYED_THINGS})(id|key)$)"
 )
 _WORDS_LIKE_KEYS = frozenset({"bid", "kid", "lid", "rid", "did", "grid"})  # measures, not codes
 _MEASURE_WORDS = frozenset(
