@@ -23,7 +23,7 @@ from synthpipe.report._columns import (
     describe_columns,
 )
 from synthpipe.report.distance import RowEncoder, nearest
-from synthpipe.report.model import DistanceQuantiles, Privacy, RareCategory, grade_for
+from synthpipe.report.model import DistanceQuantiles, Privacy, RareCategory, copies_beyond_chance, grade_for
 
 RARE_K = 5  # a category held by fewer real rows than this can single a person out
 FEW_DISTANCE_ROWS = 100  # below this many rows per set, a DCR share of 0.5 +- 0.05 is chance alone
@@ -136,18 +136,16 @@ def distances(
     )
 
 
-def component_scores(
-    dcr: float | None, mia: float | None, copies: float, copies_baseline: float | None
-) -> dict[str, float]:
-    """Each risk mapped to [0, 1] (1 = no signal); the privacy score is the weakest."""
+def component_scores(dcr: float | None, mia: float | None, excess_copies: float) -> dict[str, float]:
+    """Each risk mapped to [0, 1] (1 = no signal); the privacy score is the weakest.
+    ``excess_copies``: the identical share beyond the holdout's own (Privacy.copies_beyond_chance)."""
     out = {}
     if dcr is not None:
         out["dcr"] = 1.0 - float(np.clip((dcr - 0.5) / 0.5, 0, 1))
     if mia is not None:
         out["mia"] = 1.0 - float(np.clip((mia - 0.5) / 0.5, 0, 1))
-    excess = max(0.0, copies - (copies_baseline or 0.0))
     # 5 % more exact copies than real unseen rows have is as bad as it gets
-    out["copies"] = 1.0 - float(np.clip(excess / 0.05, 0, 1))
+    out["copies"] = 1.0 - float(np.clip(excess_copies / 0.05, 0, 1))
     return out
 
 
@@ -194,13 +192,15 @@ def privacy_section(
     if entities is not None and fields["dcr_share"] is not None:
         fields["dcr_share_entities"] = entity_dcr_share(*entities)
         fields["entity_sample"] = len(entities[0])
-    comps = component_scores(fields["dcr_share"], fields["mia_auc"], copies, copies_hol)
-    score = 100.0 * min(comps.values())
+    holdout_rows = None if holdout is None else len(holdout)
+    excess = copies_beyond_chance(copies, copies_hol, holdout_rows)
+    score = 100.0 * min(component_scores(fields["dcr_share"], fields["mia_auc"], excess).values())
     return Privacy(
         score=round(score, 2),
         grade=grade_for(score),
         identical_share=copies,
         identical_share_holdout=copies_hol,
+        identical_holdout_rows=holdout_rows,
         rare_categories_emitted=sum(r.emitted for r in rare),
         rare_category_threshold=RARE_K,
         rare_categories=rare,

@@ -57,7 +57,7 @@ def _privacy_card(p: Privacy) -> str:
     items = [
         ("DCR share near 50%", closeness(p.dcr_share)),
         ("Attack fails (AUC≈0.5)", closeness(p.mia_auc)),
-        ("No copied rows", 1 - max(0.0, p.identical_share - (p.identical_share_holdout or 0))),
+        ("No copied rows", 1 - p.copies_beyond_chance()),
     ]
     blurb = "How little the synthetic rows reveal about the training rows (out of 100)."
     return _headline("Privacy", p.score, p.grade.value, blurb, meter_rows(items))

@@ -102,6 +102,21 @@ def test_a_fresh_draw_of_amounts_in_cents_scores_even_on_the_distance_metrics() 
     assert np.median([p.dcr_share for p in scores]) == pytest.approx(0.5, abs=0.03)
 
 
+def test_copies_are_judged_beyond_the_holdouts_own_share_and_its_noise() -> None:
+    """Amounts in cents repeat naturally: fresh draws of the generator hold 9.3-10% copies of
+    training rows, this 1,200-row holdout 8.75% (+-0.8% by chance). Judged on the difference alone,
+    a fresh draw lost a fifth of its copies score (Good, 79); copies beyond the noise still count."""
+    train, holdout = _orders(4_800, 0), _orders(1_200, 7)
+    for seed in (5, 6, 7, 8, 9):
+        p = evaluate(real=train, synthetic=_orders(6_000, seed), holdout=holdout).privacy
+        assert p.identical_share > p.identical_share_holdout == pytest.approx(0.0875)
+        assert p.identical_holdout_rows == 1_200 and p.copies_beyond_chance() == 0.0
+        assert p.grade is Grade.EXCELLENT
+    copied = pd.concat([_orders(5_100, 5), train.sample(900, random_state=0)], ignore_index=True)
+    p = evaluate(real=train, synthetic=copied, holdout=holdout).privacy
+    assert p.copies_beyond_chance() > 0.1 and p.grade is Grade.VERY_POOR
+
+
 def test_every_column_kind_is_handled(reports: dict[str, Report]) -> None:
     kinds = {c.name: c.kind for c in reports["fresh"].quality.columns}
     assert kinds == {
