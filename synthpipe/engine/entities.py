@@ -81,7 +81,10 @@ class Entities:
     number columns that move a little from row to row around the entity's mean (its profile),
     learned as their steps (see ``entity_walks``), in ``ranges`` too; ``riders`` name, per date
     that closely follows a date trend in its row (a payment a few days after the snapshot's
-    month), that trend: learned less the trend's clock, moved as far as the trend is."""
+    month), that trend: learned less the trend's clock, moved as far as the trend is; ``ranks``
+    name, per date that steps regularly with no column of the table to count its steps (a monthly
+    snapshot without a tenure), the (learned, never emitted) column numbering each entity's rows
+    in its order, which it moves with (see ``row_ranks``)."""
 
     key: str
     count: str
@@ -97,6 +100,7 @@ class Entities:
     units: dict[str, str] = field(default_factory=dict, hash=False)
     walks: tuple[str, ...] = ()
     riders: dict[str, str] = field(default_factory=dict, hash=False)
+    ranks: dict[str, str] = field(default_factory=dict, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,6 +118,7 @@ class Entities:
             "units": self.units,
             "walks": list(self.walks),
             "riders": self.riders,
+            "ranks": self.ranks,
         }
 
     @classmethod
@@ -130,8 +135,9 @@ class Entities:
         units = {str(name): str(unit) for name, unit in item.get("units", {}).items()}
         walks = tuple(str(c) for c in item.get("walks", []))
         riders = {str(name): str(moved) for name, moved in item.get("riders", {}).items()}
+        ranks = {str(name): str(dated) for name, dated in item.get("ranks", {}).items()}
         key, count = str(item["key"]), str(item["count"])
-        found = (sequences, clocks, starts, profiles, modes, schedules, trends, ranges, units, walks, riders)
+        found = (sequences, clocks, starts, profiles, modes, schedules, trends, ranges, units, walks, riders, ranks)
         return cls(key, count, columns, *found)
 
     @property
@@ -151,6 +157,11 @@ class Entities:
         """The entity's first dates, means and most frequent values: drawn with its own columns,
         never emitted, in codec order (just before the count)."""
         return [*self.starts.values(), *self.profiles.values(), *self.modes.values()]
+
+    @property
+    def never_emitted(self) -> list[str]:
+        """The columns a block is decoded to that the output leaves out: the hidden ones and the ranks."""
+        return [*self.hidden_columns, *self.ranks]
 
     @property
     def hidden(self) -> list[str]:
@@ -319,6 +330,43 @@ def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entiti
         if (offsets.nunique() > 1 or views[moved][1] != "number") and fits:  # a date: all may start alike
             out[moved] = clock
     return out
+
+
+def row_ranks(frame: pd.DataFrame, key: str, min_entities: int) -> dict[str, pd.Series]:
+    """For the first date column that moves in step with its rows' order within each entity (one
+    month a row, a week a row) in a table where nothing moves with a column of its own
+    (``entity_trends`` finds no trend), a column (named ``<date> rank``) numbering each entity's
+    rows 1, 2, ... in the order of that date. One at most: a date that follows it (a payment a few
+    days after the month) rides with its trend.
+
+    Why: a monthly snapshot table of ``customer_id, month, balance`` has no tenure to move the
+    month with, so its months were drawn row by row: 1,777 of 2,016 synthetic customers had a month
+    twice, 28% of their steps were one month, and the balance (no order to walk along) changed
+    with a log sd of 0.342 a month (real 0.05). Numbered, the month is a trend of the number and
+    the balance walks along it, as with a tenure column; the number is learned and never emitted.
+    """
+    keys = frame[key].to_numpy()
+    if entity_trends(frame, key, set(), min_entities):
+        return {}
+    for name in frame.columns:
+        series = frame[name]
+        if name == key or storage_type(series).logical not in ("date", "datetime"):
+            continue
+        if series.isna().any() or not _distinct_within(series, keys):
+            continue
+        rank = series.groupby(keys).rank(method="first").astype("int64")
+        rank_name = _free_name(f"{name} rank", frame.columns)
+        probe = pd.DataFrame({key: frame[key], name: series, rank_name: rank})
+        if entity_trends(probe, key, set(), min_entities) == {str(name): rank_name}:
+            return {str(name): rank.rename(rank_name)}
+    return {}
+
+
+def _distinct_within(series: pd.Series, keys: np.ndarray) -> bool:
+    """One value per row in (nearly) every entity of two rows or more."""
+    groups = series.groupby(keys)
+    several = groups.size() >= 2
+    return bool(several.any() and ((groups.nunique() == groups.size())[several]).mean() >= SEQUENCE_SHARE)
 
 
 CALENDAR_UNITS = ("months", "month ends", "days", "seconds")  # months on first or last days; days; times of day

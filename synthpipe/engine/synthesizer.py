@@ -104,6 +104,9 @@ class Synthesizer:
         self._stand_in_keys = {name: fmt for name, fmt in pseudonymised.items() if fmt is not None}
         self._entities, self._walk_bonds = None, []
         if key in pseudonymised:  # else no fresh keys fit its type (an int8 key of 60 users): learned as it is
+            ranks = self._row_ranks(frame, key)
+            frame = frame.assign(**{str(rank.name): rank.to_numpy() for rank in ranks.values()})
+            numbered = {**numbered, **{str(rank.name): 1 for rank in ranks.values()}}
             trends = self._trends(frame, key, indexes | set(numbered))
             units = entities.trend_units(frame, key, trends)
             riders = self._riders(frame, trends, units)
@@ -111,7 +114,8 @@ class Synthesizer:
             frame = entities.as_trend_offsets(frame, key, trends, units)
             frame = entities.as_rider_origins(frame, riders, trends, units)
             detected = entities.detect(frame, key, numbered, trends)
-            self._entities = dataclasses.replace(detected, ranges=ranges, units=units, riders=riders)
+            ranked = {str(rank.name): date for date, rank in ranks.items()}
+            self._entities = dataclasses.replace(detected, ranges=ranges, units=units, riders=riders, ranks=ranked)
             frame = entities.with_counts(
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
@@ -140,6 +144,11 @@ class Synthesizer:
         if not self.config.learn_offsets:
             return {}
         return entities.entity_trends(frame, key, numbering, self.config.constraint_min_rows)
+
+    def _row_ranks(self, frame: pd.DataFrame, key: str) -> dict[str, pd.Series]:
+        if not self.config.learn_offsets:
+            return {}
+        return entities.row_ranks(frame, key, self.config.constraint_min_rows)
 
     def _riders(self, frame: pd.DataFrame, trends: dict[str, str], units: dict[str, str]) -> dict[str, str]:
         """Per date column that follows a date trend closely in its row, directly or through
@@ -692,7 +701,7 @@ class Synthesizer:
             for name in [n for n in shared if n not in self._entities.moving]:  # they move with their clock
                 block.loc[entity == 0, name] = carry.values[name].iloc[0]
         carry = self._carried_on(block, heads, sizes, entity, shared, done)
-        return block.drop(columns=self._entities.hidden_columns), carry
+        return block.drop(columns=self._entities.never_emitted), carry
 
     def _carried_on(
         self,
@@ -1038,6 +1047,10 @@ class Synthesizer:
             moved = self._entities.riders[name]
             entry["encoding"] = f"{entry.get('encoding', 'exact values')}; moved as far as {moved} is"
             return entry
+        if self._entities is not None and name in self._entities.ranks:
+            dated, key = self._entities.ranks[name], self._entities.key
+            entry["encoding"] = f"numbers each {key}'s rows in {dated} order, 1, 2, ... (never emitted)"
+            return entry
         if self._entities is None or name not in self._entities.trends:
             return entry
         clock, key = self._entities.trends[name], self._entities.key
@@ -1078,6 +1091,7 @@ class Synthesizer:
             "trend_units": dict(self._entities.units),
             "trend_riders": dict(self._entities.riders),
             "walks": {name: self._entities.order for name in self._entities.walks},
+            "row_ranks": dict(self._entities.ranks),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
 

@@ -69,7 +69,10 @@ def _traits(
     """What the engine's description says it kept of each entity, measured on both tables:
     a number's level (``entity_means``), a category's favourite (``entity_modes``), a date's
     closeness (``first_dates``), values held once (``schedules``), a sequence's clock, a number
-    that moves with the calendar (``trends``), a number that walks from row to row (``walks``)."""
+    that moves with the calendar (``trends``), a number that walks from row to row (``walks``).
+    The rows' numbers the engine gave a date (``row_ranks``) are given both tables the same way."""
+    for rank, dated in described.get("row_ranks", {}).items():
+        real, synthetic = (_with_rank(t, key, rank, dated) for t in (real, synthetic))
 
     def both(
         column: str, measure: str, how: Callable[[pd.DataFrame], float | None], share: bool = True
@@ -125,6 +128,14 @@ def _traits(
             for x, o in described.get("walks", {}).items()
         ),
     ]
+
+
+def _with_rank(table: pd.DataFrame, key: str, rank: str, dated: str) -> pd.DataFrame:
+    """``table`` with each entity's rows numbered 1, 2, ... in the order of ``dated``."""
+    if rank in table.columns or not {key, dated} <= set(table.columns):
+        return table
+    dates = pd.to_datetime(table[dated], errors="coerce")
+    return table.assign(**{rank: dates.groupby(table[key]).rank(method="first")})
 
 
 def _between_share(table: pd.DataFrame, key: str, column: str) -> float | None:

@@ -212,3 +212,23 @@ def test_a_date_that_moves_several_units_a_step_is_measured_in_them() -> None:
     traits = {t.column: t for t in report.quality.entities.traits}
     for column in ("quarter along seen", "read_at along seen"):
         assert traits[column].real == 1.0 and traits[column].synthetic < 0.1
+
+
+def test_the_rows_numbers_the_engine_gave_a_date_are_given_both_tables() -> None:
+    """With no count beside the month, the engine numbers each entity's rows in month order
+    (``row_ranks``, never emitted); the report numbers both tables' rows the same way."""
+    rows = np.repeat(np.arange(100), 6)
+    first = np.datetime64("2020-01", "M") + np.random.default_rng(4).integers(0, 24, 100)
+    month = first[rows] + np.tile(np.arange(6), 100)
+    real = pd.DataFrame({"account_id": rows, "month": month.astype("datetime64[D]").astype("datetime64[ns]")})
+    drawn = real.assign(month=real["month"].sample(frac=1, random_state=1).to_numpy())
+    described = {
+        "key": "account_id",
+        "shared_columns": [],
+        "trends": {"month": "month rank"},
+        "trend_units": {"month": "months"},
+        "row_ranks": {"month rank": "month"},
+    }
+    report = evaluate(real=real, synthetic=drawn, protections={"engine": {"entities": described}})
+    (trait,) = report.quality.entities.traits
+    assert trait.column == "month along month rank" and trait.real == 1.0 and trait.synthetic < 0.1
