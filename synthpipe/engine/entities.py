@@ -391,14 +391,19 @@ def trend_units(frame: pd.DataFrame, key: str, trends: dict[str, str]) -> dict[s
 def unit_parts(unit: str) -> tuple[int, str]:
     """A trend unit as the whole number of calendar units a clock step moves by, and that unit:
     ``"7 days"`` is (7, ``"days"``), ``"months"`` (1, ``"months"``)."""
-    count, _, base = unit.partition(" ") if unit[:1].isdigit() else ("1", "", unit)
+    count, base = _unit_words(unit)
     return int(count), base
 
 
 def is_trend_unit(unit: str) -> bool:
     """``unit`` is a calendar unit, after a whole number of them above zero or not."""
-    count, _, base = unit.partition(" ") if unit[:1].isdigit() else ("1", "", unit)
+    count, base = _unit_words(unit)
     return count.isdigit() and int(count) >= 1 and base in CALENDAR_UNITS
+
+
+def _unit_words(unit: str) -> tuple[str, str]:
+    count, _, base = unit.partition(" ") if unit[:1].isdigit() else ("1", "", unit)
+    return count, base
 
 
 def clock_moves(clock: np.ndarray, unit: str | None) -> np.ndarray:
