@@ -39,15 +39,16 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 12  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 13  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
 # 8: a date may move with one, in months or days (``units``); 9: numbers may walk (``walks``: learned as steps)
 # 10: dates that follow a date trend ride with it (``riders``); 11: a date trend's unit may be seconds and a clock
 # step may move it by several units (``units``: "3 months", "60 seconds"); 12: a learned, never emitted column may
-# number an entity's rows in a date's order for the date to move with (``ranks``)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
+# number an entity's rows in a date's order for the date to move with (``ranks``); 13: a sequence may skip
+# numbers with learned gap shares (``gaps``)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -256,6 +257,9 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
         raise ArtifactError("model.json moves a date with a trend that is no date trend; refusing to load")
     if not all(isinstance(c, NumericCodec) and c.storage.logical in ("date", "datetime") for c in riding):
         raise ArtifactError("model.json moves a column that is not a date with a date trend; refusing to load")
+    shares_ok = all(s and min(s) >= 0 and sum(s) > 0 for s in entities.gaps.values())
+    if not set(entities.gaps) <= set(entities.sequences) or not shares_ok:
+        raise ArtifactError("model.json skips numbers of a column that is no sequence; refusing to load")
     if not all(rank in entities.sequences and entities.trends.get(d) == rank for rank, d in entities.ranks.items()):
         raise ArtifactError("model.json numbers rows for a date that does not move with the number; refusing to load")
 

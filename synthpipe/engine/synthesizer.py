@@ -99,6 +99,8 @@ class Synthesizer:
         report("analyze", 0.0)
         key = entities.entity_key(frame, self.config)
         numbered = {} if key is None else self._sequences(frame, key, sizes)
+        gapped = {} if key is None else self._gapped_sequences(frame, key, set(numbered), sizes)
+        numbered = {**numbered, **{name: start for name, (start, _) in gapped.items()}}
         indexes = set() if key is None else entities.row_indexes(frame, key, self.config.constraint_min_rows)
         frame, pseudonymised = pseudonymise_repeated_keys(frame, self.config, indexes | set(numbered))
         self._stand_in_keys = {name: fmt for name, fmt in pseudonymised.items() if fmt is not None}
@@ -106,6 +108,8 @@ class Synthesizer:
         if key in pseudonymised:  # else no fresh keys fit its type (an int8 key of 60 users): learned as it is
             ranks = self._row_ranks(frame, key)
             frame = frame.assign(**{str(rank.name): rank.to_numpy() for rank in ranks.values()})
+            ranked_gaps = self._gapped_sequences(frame[[key, *(str(r.name) for r in ranks.values())]], key, set(), None)
+            gapped = {**gapped, **ranked_gaps}
             numbered = {**numbered, **{str(rank.name): 1 for rank in ranks.values()}}
             trends = self._trends(frame, key, indexes | set(numbered))
             units = entities.trend_units(frame, key, trends)
@@ -115,7 +119,10 @@ class Synthesizer:
             frame = entities.as_rider_origins(frame, riders, trends, units)
             detected = entities.detect(frame, key, numbered, trends)
             ranked = {str(rank.name): date for date, rank in ranks.items()}
-            self._entities = dataclasses.replace(detected, ranges=ranges, units=units, riders=riders, ranks=ranked)
+            gaps = {name: shares for name, (_, shares) in gapped.items()}
+            self._entities = dataclasses.replace(
+                detected, ranges=ranges, units=units, riders=riders, ranks=ranked, gaps=gaps
+            )
             frame = entities.with_counts(
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
@@ -183,6 +190,12 @@ class Synthesizer:
     def _sequences(self, frame: pd.DataFrame, key: str, sizes: pd.Series | None) -> dict[str, int]:
         whole = sizes if sizes is not None and sizes.name == key else None
         return entities.sequence_columns(frame, key, self.config.constraint_min_rows, whole)
+
+    def _gapped_sequences(
+        self, frame: pd.DataFrame, key: str, taken: set[str], sizes: pd.Series | None
+    ) -> dict[str, tuple[int, list[float]]]:
+        whole = sizes if sizes is not None and sizes.name == key else None
+        return entities.gapped_sequences(frame, key, self.config.constraint_min_rows, taken | {key}, whole)
 
     def _bounded_frame(
         self, data: Any, sizes: pd.Series | None
@@ -726,6 +739,7 @@ class Synthesizer:
         values = block.iloc[[first]][shared].reset_index(drop=True)
         ent = self._entities
         walked = {name: float(block[name].iloc[-1]) for name in ent.walks} if ent else {}  # rows are in order
+        numbered = {name: float(block.loc[entity == last, name].max()) for name in ent.gaps} if ent else {}
         for moved, clock in ent.trends.items() if ent else ():
             if ent and moved in shared:  # the entity shares its difference from the clock, as learned
                 ticks = block[clock].iloc[[first]].to_numpy(dtype="float64")
@@ -733,7 +747,7 @@ class Synthesizer:
                 for rider in [r for r, m in ent.riders.items() if m == moved and r in shared]:
                     back = -entities.clock_moves(ticks, ent.units[moved])
                     values[rider] = entities.shifted(values[rider], back, ent.units[moved])
-        return _Carry(heads[last : last + 1], left, values, emitted, walked)
+        return _Carry(heads[last : last + 1], left, values, emitted, walked, numbered)
 
     def _entity_heads(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """The head tokens (size and entity columns) and sizes of as many entities as ``rows``
@@ -820,7 +834,7 @@ class Synthesizer:
         walking = self._walking_relations()
         relations = [r for r in self._relations if r not in walking]
         constraints.repair(numbers, relations, out.quanta, self._sums, out.snaps, out.signs, fixed)
-        shared.renumber(numbers)  # after repair: a repair that moved one number would repeat another
+        shared.renumber(numbers, rng)  # after repair: a repair that moved one number would repeat another
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
         formulas.recompute(numbers, self._formulas)
         self._add_clocks(numbers, columns, entity, carry is not None, to_come)
@@ -968,10 +982,12 @@ class Synthesizer:
         key = next(c for c in self._codecs if c.storage.name == self._entities.key)
         sharing = _Sharing(entity, entities.first_rows(entity), self._shared_columns(), key)
         sharing.sequences, sharing.clocks = self._entities.sequences, self._entities.clocks
+        sharing.gaps = self._entities.gaps
         sharing.moving = self._entities.moving
         sharing.order = self._entities.order or next(iter(self._entities.starts), None)  # else a date they keep
         if carry is not None:
             sharing.done, sharing.carried = carry.done, self._carried_numbers(carry.values)
+            sharing.last = carry.numbered
         return sharing
 
     def _carried_numbers(self, values: pd.DataFrame) -> dict[str, float]:
@@ -1092,6 +1108,7 @@ class Synthesizer:
             "trend_riders": dict(self._entities.riders),
             "walks": {name: self._entities.order for name in self._entities.walks},
             "row_ranks": dict(self._entities.ranks),
+            "sequence_gaps": dict(self._entities.gaps),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
 
@@ -1134,6 +1151,7 @@ class _Carry:
     values: pd.DataFrame
     done: int  # its rows in the blocks so far
     walked: dict[str, float]  # its walks' last values
+    numbered: dict[str, float]  # its gapped sequences' last numbers
 
 
 class _Sharing:
@@ -1149,6 +1167,8 @@ class _Sharing:
         self.order: str | None = None  # the column an entity's rows come out in the order of
         self.done = 0
         self.carried: dict[str, float] = {}
+        self.gaps: dict[str, list[float]] = {}  # sequences that skip numbers: the shares of each gap
+        self.last: dict[str, float] = {}  # the carried entity's last number of each
 
     def share(self, name: str, numbers: dict[str, np.ndarray]) -> None:
         """Right after the column is decoded, so repairs and the dates rebuilt from it (an offset
@@ -1158,15 +1178,24 @@ class _Sharing:
             if name in self.carried:
                 numbers[name][self.entity == 0] = self.carried[name]
 
-    def renumber(self, numbers: dict[str, np.ndarray]) -> None:
+    def renumber(self, numbers: dict[str, np.ndarray], rng: np.random.Generator) -> None:
         """Each sequence column's start, start + 1, ... within each entity, in the order of its
-        clock's values where it has one (ties and the rest: its own drawn values)."""
+        clock's values where it has one (ties and the rest: its own drawn values); a sequence that
+        skips numbers skips them with its real gaps' shares (the carried entity goes on from its
+        last number)."""
         if self.entity is None:
             return
         for name, start in self.sequences.items():
             if name in numbers:
                 clock = numbers.get(self.clocks.get(name, ""))
-                numbers[name] = start + self._ranks(numbers[name] if clock is None else clock, numbers[name])
+                ranks = self._ranks(numbers[name] if clock is None else clock, numbers[name])
+                numbers[name] = start + ranks
+                if name in self.gaps:
+                    skipped = entities.gapped(ranks, self.entity, self.gaps[name], rng)
+                    numbers[name] = numbers[name] + skipped
+                    if name in self.last:
+                        on = self.entity == 0
+                        numbers[name][on] = self.last[name] + 1 + ranks[on] - self.done + skipped[on]
 
     def rows_in_order(self, numbers: dict[str, np.ndarray]) -> np.ndarray | None:
         """Each entity's rows in their order (``Entities.order``: its first sequence column, else

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -418,6 +419,7 @@ def test_entities_can_be_switched_off(sessions: pd.DataFrame) -> None:
         {"trends": {"signed_up": "secs"}, "ranges": {"signed_up": [0.0, 1.0]}, "units": {"signed_up": "2.5 days"}},
         {"walks": ["secs"], "ranges": {"secs": [0.0, 1.0]}},  # a walk is a number with an entity mean
         {"ranks": {"secs": "signed_up"}},  # a rank numbers the rows for a date that moves with it
+        {"gaps": {"secs": [0.9, 0.1]}},  # only a sequence skips numbers
     ],
 )
 def test_a_re_signed_artifact_with_other_entities_is_rejected(
@@ -494,9 +496,28 @@ def test_an_entity_longer_than_a_block_keeps_its_steps_across_the_cut() -> None:
     assert (out.groupby("sensor_id").size() > 16_384).sum() >= 3  # each cut at least once
     steps = out["temp"].groupby(out["sensor_id"]).diff().dropna()
     assert steps.abs().max() < 0.5
+    assert (out["reading_no"].groupby(out["sensor_id"]).diff().dropna() == 1).all()
     minutes = out["read_at"].groupby(out["sensor_id"]).diff().dropna()
     assert (minutes == pd.Timedelta("60s")).all()
     assert data["read_at"].min() <= out["read_at"].min() and out["read_at"].max() <= data["read_at"].max()
+
+
+def test_an_entity_longer_than_a_block_skips_numbers_on_across_the_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sequence with gaps goes on from the entity's last number in the block before: numbered
+    from the rows done there, it would repeat the numbers its gaps had skipped past. (Blocks of
+    64 rows here, so that every history of 100-300 readings is cut.)"""
+    rng = np.random.default_rng(1)
+    sizes = rng.integers(100, 300, 60)
+    rows = np.repeat(np.arange(sizes.size), sizes)
+    data = pd.DataFrame({"sensor_id": rows + 100, "reading_no": pd.Series(rows).groupby(rows).cumcount() + 1,
+                         "temp": rng.normal(20, 3, rows.size).round(2)})  # fmt: skip
+    data = data[rng.random(len(data)) > 0.05].reset_index(drop=True)
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert list(syn.describe()["entities"]["sequence_gaps"]) == ["reading_no"]
+    monkeypatch.setattr(sys.modules["synthpipe.engine.synthesizer"], "BLOCK_ROWS", 64)
+    out = syn.sample(6_000)
+    steps = out.sort_values(["sensor_id", "reading_no"]).groupby("sensor_id")["reading_no"].diff().dropna()
+    assert (out.groupby("sensor_id").size() > 64).mean() > 0.9 and (steps >= 1).all() and (steps > 1).any()
 
 
 def test_an_entity_carried_into_the_next_block_keeps_its_relations() -> None:
@@ -702,6 +723,28 @@ def test_a_date_that_steps_with_no_count_beside_it_moves_with_its_rows_numbers(t
     assert (steps == 1).all()
     changes = np.log(ordered["balance"]).groupby(ordered["account_id"]).diff().dropna()
     assert changes.std() < 0.08
+
+
+@pytest.mark.parametrize("tenure", [True, False])
+def test_a_history_with_missing_months_keeps_its_gaps(tenure: bool) -> None:
+    """5% of a snapshot table's months missing: the tenure skips a number now and then, so it was
+    no sequence and was drawn row by row (2,023 of 2,044 synthetic customers had a tenure, and so
+    a month, twice); without a tenure the months did not step regularly enough to be numbered.
+    Numbered with its real gaps' shares, each history steps one month or, now and then, more."""
+    data, dated, clock = _snapshots(300, "months", np.random.default_rng(20))
+    data = data[np.random.default_rng(21).random(len(data)) > 0.05].reset_index(drop=True)
+    if not tenure:
+        data = data.drop(columns=[clock])
+        clock = f"{dated} rank"
+    syn = Synthesizer(seed=0, max_epochs=10).fit(data)
+    described = syn.describe()["entities"]
+    assert described["trends"] == {dated: clock} and list(described["sequence_gaps"]) == [clock]
+    assert described["sequence_gaps"][clock][0] > 0.9
+    out = syn.sample(6_000)
+    assert list(out.columns) == list(data.columns)
+    ordered = out.sort_values(["account_id", dated])
+    steps = _in_calendar_units(ordered[dated], "months").groupby(ordered["account_id"]).diff().dropna()
+    assert (steps >= 1).all() and 0.9 < (steps == 1).mean() < 1
 
 
 def test_a_date_that_drifts_on_from_row_to_row_is_no_trend() -> None:
