@@ -1050,6 +1050,11 @@ class Synthesizer:
             "settings": self.config.model_dump(),
         }
 
+    def _skips(self, name: str) -> str:
+        """How often a sequence skips numbers, as its real rows do ("" for one that never does)."""
+        shares = self._entities.gaps.get(name) if self._entities is not None else None
+        return f", skipping in {1 - shares[0]:.1%} of steps as the real rows do" if shares else ""
+
     def _described_trend(self, name: str, entry: dict[str, Any]) -> dict[str, Any]:
         """A trend column's codec holds its entity's difference from the clock, a walk's its steps:
         say so, and give the range its values are kept in rather than the codec's clip points."""
@@ -1065,7 +1070,12 @@ class Synthesizer:
             return entry
         if self._entities is not None and name in self._entities.ranks:
             dated, key = self._entities.ranks[name], self._entities.key
-            entry["encoding"] = f"numbers each {key}'s rows in {dated} order, 1, 2, ... (never emitted)"
+            numbers = f"1, 2, ...{self._skips(name)}"
+            entry["encoding"] = f"numbers each {key}'s rows in {dated} order, {numbers} (never emitted)"
+            return entry
+        if self._entities is not None and name in self._entities.gaps:
+            learned, key = entry.get("encoding", "exact values"), self._entities.key
+            entry["encoding"] = f"{learned}; renumbered within each {key}{self._skips(name)}"
             return entry
         if self._entities is None or name not in self._entities.trends:
             return entry

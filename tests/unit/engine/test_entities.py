@@ -740,6 +740,7 @@ def test_a_history_with_missing_months_keeps_its_gaps(tenure: bool) -> None:
     described = syn.describe()["entities"]
     assert described["trends"] == {dated: clock} and list(described["sequence_gaps"]) == [clock]
     assert described["sequence_gaps"][clock][0] > 0.9
+    assert "skipping in" in syn.describe()["columns"][clock]["encoding"]
     out = syn.sample(6_000)
     assert list(out.columns) == list(data.columns)
     ordered = out.sort_values(["account_id", dated])
