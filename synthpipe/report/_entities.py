@@ -127,7 +127,37 @@ def _traits(
             )
             for x, o in described.get("walks", {}).items()
         ),
+        *(
+            both(
+                column,
+                f"steps from one row of a {key} to its next that skip {what}",
+                partial(_skip_share, key=key, column=column, unit=unit),
+            )
+            for column, unit, what in _skipping(described)
+        ),
     ]
+
+
+def _skipping(described: dict[str, Any]) -> list[tuple[str, str | None, str]]:
+    """The sequences that skip numbers (``sequence_gaps``): the column, or for the rows' numbers
+    the engine gave a date, the date in its unit, and what a skip skips."""
+    out = []
+    for name in described.get("sequence_gaps", {}):
+        dated = described.get("row_ranks", {}).get(name)
+        unit = None if dated is None else described.get("trend_units", {}).get(dated)
+        what = "a number" if unit is None else f"a step of {unit}"
+        out.append((name if dated is None else dated, unit, what))
+    return out
+
+
+def _skip_share(table: pd.DataFrame, key: str, column: str, unit: str | None) -> float | None:
+    """How many steps between an entity's consecutive values (in order) are more than one (a
+    tenure 3 after 1), or more than one of the date's steps (``unit``: a month after a missing one)."""
+    rows = _several(table, key)
+    count, base = _unit_parts(unit) if unit else (1, None)
+    ordered = pd.DataFrame({"k": rows[key], "v": _in_units(rows[column], base)}).sort_values(["k", "v"])
+    steps = ordered["v"].groupby(ordered["k"]).diff().dropna()
+    return float((steps > count).mean()) if len(steps) else None
 
 
 def _with_rank(table: pd.DataFrame, key: str, rank: str, dated: str) -> pd.DataFrame:
@@ -184,9 +214,15 @@ def _in_step(table: pd.DataFrame, key: str, moved: str, clock: str, unit: str | 
     """``unit``: what a step of the clock moves a date by: months, days or seconds, after a whole
     number of them or not (``"3 months"``; see the engine's ``entities.trend_units``)."""
     rows = _several(table, key)
-    count, _, base = unit.partition(" ") if unit and unit[:1].isdigit() else ("1", "", unit)
-    gaps = _in_units(rows[moved], base) - int(count) * pd.to_numeric(rows[clock], errors="coerce")
+    count, base = _unit_parts(unit) if unit else (1, None)
+    gaps = _in_units(rows[moved], base) - count * pd.to_numeric(rows[clock], errors="coerce")
     return float((gaps.groupby(rows[key]).nunique() == 1).mean()) if len(rows) else None
+
+
+def _unit_parts(unit: str) -> tuple[int, str]:
+    """``"3 months"`` as (3, ``"months"``), ``"days"`` as (1, ``"days"``)."""
+    count, _, base = unit.partition(" ") if unit[:1].isdigit() else ("1", "", unit)
+    return int(count), base
 
 
 def _in_units(values: pd.Series, unit: str | None) -> pd.Series:

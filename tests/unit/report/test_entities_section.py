@@ -232,3 +232,26 @@ def test_the_rows_numbers_the_engine_gave_a_date_are_given_both_tables() -> None
     report = evaluate(real=real, synthetic=drawn, protections={"engine": {"entities": described}})
     (trait,) = report.quality.entities.traits
     assert trait.column == "month along month rank" and trait.real == 1.0 and trait.synthetic < 0.1
+
+
+def test_a_sequence_that_skips_numbers_is_measured_by_its_skips() -> None:
+    """The engine keeps a tenure's gaps (``sequence_gaps``) and, for a date it numbered, its
+    missing months: the report gives the share of steps that skip, real next to synthetic."""
+    rng = np.random.default_rng(5)
+    rows = np.repeat(np.arange(200), 12)
+    tenure = np.tile(np.arange(1, 13), 200)
+    month = np.datetime64("2020-01", "M") + rng.integers(0, 24, 200)[rows] + tenure
+    days = month.astype("datetime64[D]").astype("datetime64[ns]")
+    full = pd.DataFrame({"account_id": rows, "tenure": tenure, "month": days})
+    real = full[rng.random(len(full)) > 0.1]  # a tenth of the months missing
+    described = {
+        "key": "account_id",
+        "shared_columns": [],
+        "sequence_gaps": {"tenure": [0.9, 0.1], "month rank": [0.9, 0.1]},
+        "row_ranks": {"month rank": "month"},
+        "trend_units": {"month": "months"},
+    }
+    report = evaluate(real=real, synthetic=full, protections={"engine": {"entities": described}})
+    traits = {t.column: t for t in report.quality.entities.traits}
+    for column in ("tenure", "month"):
+        assert 0.05 < traits[column].real < 0.15 and traits[column].synthetic == 0.0
