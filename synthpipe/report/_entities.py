@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthpipe.engine.entities import unit_parts
 from synthpipe.report.model import Entities, EntitySide, EntityTrait
 
 
@@ -154,7 +155,7 @@ def _skip_share(table: pd.DataFrame, key: str, column: str, unit: str | None) ->
     """How many steps between an entity's consecutive values (in order) are more than one (a
     tenure 3 after 1), or more than one of the date's steps (``unit``: a month after a missing one)."""
     rows = _several(table, key)
-    count, base = _unit_parts(unit) if unit else (1, None)
+    count, base = unit_parts(unit) if unit else (1, None)
     ordered = pd.DataFrame({"k": rows[key], "v": _in_units(rows[column], base)}).sort_values(["k", "v"])
     steps = ordered["v"].groupby(ordered["k"]).diff().dropna()
     return float((steps > count).mean()) if len(steps) else None
@@ -214,15 +215,9 @@ def _in_step(table: pd.DataFrame, key: str, moved: str, clock: str, unit: str | 
     """``unit``: what a step of the clock moves a date by: months, days or seconds, after a whole
     number of them or not (``"3 months"``; see the engine's ``entities.trend_units``)."""
     rows = _several(table, key)
-    count, base = _unit_parts(unit) if unit else (1, None)
+    count, base = unit_parts(unit) if unit else (1, None)
     gaps = _in_units(rows[moved], base) - count * pd.to_numeric(rows[clock], errors="coerce")
     return float((gaps.groupby(rows[key]).nunique() == 1).mean()) if len(rows) else None
-
-
-def _unit_parts(unit: str) -> tuple[int, str]:
-    """``"3 months"`` as (3, ``"months"``), ``"days"`` as (1, ``"days"``)."""
-    count, _, base = unit.partition(" ") if unit[:1].isdigit() else ("1", "", unit)
-    return int(count), base
 
 
 def _in_units(values: pd.Series, unit: str | None) -> pd.Series:
