@@ -82,9 +82,10 @@ class Entities:
     learned as their steps (see ``entity_walks``), in ``ranges`` too; ``riders`` name, per date
     that closely follows a date trend in its row (a payment a few days after the snapshot's
     month), that trend: learned less the trend's clock, moved as far as the trend is; ``ranks``
-    name, per date that steps regularly with no column of the table to count its steps (a monthly
-    snapshot without a tenure), the (learned, never emitted) column numbering each entity's rows
-    in its order, which it moves with (see ``row_ranks``); ``gaps``, per sequence that skips
+    name, per date or whole number that steps regularly with no column of the table to count its
+    steps (a monthly snapshot without a tenure, an unbalanced panel's year), the (learned, never
+    emitted) column numbering each entity's rows in its order, which it moves with (see
+    ``row_ranks``); ``gaps``, per sequence that skips
     numbers (a tenure whose missing months are left out), the shares of the numbers skipped
     between one row and the next: 0, 1, 2, ... (see ``gapped_sequences``)."""
 
@@ -357,7 +358,8 @@ def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entiti
     synthetic ones. The column is learned as the entity's difference from the clock
     (``as_trend_offsets``, shared by its rows) and the clock added back once the numbers are
     final. ``numbering``: columns that number an entity's rows (a panel's ``year`` 1979, 1980,
-    ...), renumbered before the clock is added back: clocks, never moved.
+    ...), renumbered before the clock is added back: clocks, never moved, each the clock of every
+    number that moves with it and of one date (another date rides with that one: ``riders``).
     """
     keys = frame[key].to_numpy()
     sizes = pd.Series(keys).groupby(keys).transform("size").to_numpy()
@@ -371,9 +373,9 @@ def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entiti
     spread = np.diag(gram)
     total = np.array([np.var(views[name][0]) * len(frame) for name in names]) + 1e-300
     out: dict[str, str] = {}
-    for i, j in itertools.combinations(range(len(names)), 2):
+    for i, j in _numbering_first(names, numbering):
         a, b = names[i], names[j]
-        if spread[i] == 0 or spread[j] == 0 or {a, b} & {*out, *out.values()}:
+        if spread[i] == 0 or spread[j] == 0 or {a, b} & {*out, *(set(out.values()) - numbering)}:
             continue
         moved, clock = (a, b) if spread[i] / total[i] < spread[j] / total[j] else (b, a)
         if views[clock][1] != "number" and views[moved][1] == "number":  # a clock is a number: ties of a
@@ -386,6 +388,8 @@ def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entiti
             in_step = in_step and residual <= (step / 2) ** 2 * len(frame)
         if moved in numbering or views[clock][1] != "number" or not in_step:
             continue
+        if views[moved][1] != "number" and any(views[m][1] != "number" for m, c in out.items() if c == clock):
+            continue  # one date a clock: a date that follows it (a payment after the month) rides with its trend
         offsets = pd.Series(views[moved][0] - step * views[clock][0])
         fits = views[moved][1] != "number" or _fits(offsets, frame[moved].dtype)  # an int8 age less a year would not
         if (offsets.nunique() > 1 or views[moved][1] != "number") and fits:  # a date: all may start alike
@@ -393,42 +397,79 @@ def entity_trends(frame: pd.DataFrame, key: str, numbering: set[str], min_entiti
     return out
 
 
-def row_ranks(frame: pd.DataFrame, key: str, min_entities: int) -> dict[str, pd.Series]:
-    """For the first date column that moves in step with its rows' order within each entity (one
-    month a row, a week a row) in a table where nothing moves with a column of its own
-    (``entity_trends`` finds no trend), a column (named ``<date> rank``) numbering each entity's
-    rows 1, 2, ... in the order of that date. One at most: a date that follows it (a payment a few
-    days after the month) rides with its trend.
+def _numbering_first(names: list[str], numbering: set[str]) -> list[tuple[int, int]]:
+    """The pairs of columns to try as a trend and its clock, those with a column that numbers the
+    rows first: it is the clock of every column that moves with it (a person's age and the year
+    along the person's rows), where any other clock moves one column."""
+    pairs = list(itertools.combinations(range(len(names)), 2))
+    return sorted(pairs, key=lambda pair: not {names[pair[0]], names[pair[1]]} & numbering)
+
+
+def row_ranks(frame: pd.DataFrame, key: str, min_entities: int, numbered: Container[str]) -> dict[str, pd.Series]:
+    """For the first date (or else the whole number most of whose variance lies within the
+    entities: the calendar they all live through, a panel's year before a person's age) that steps
+    regularly with its rows' order within each entity (one month a row, a year a row: at least
+    ``GAPPED_MIN_STEPS`` of the steps one, the others skipping a few) in a table where no column
+    numbers an entity's rows already
+    (``numbered``: a tenure, a balanced panel's year), a column (named ``<column> rank``) numbering
+    each entity's rows 1, 2, ... in the order of that column, skipping where it skips. One at most:
+    the other columns that move with it (an age along a year) become trends of the number, and a
+    date that follows it (a payment a few days after the month) rides with its trend.
 
     Why: a monthly snapshot table of ``customer_id, month, balance`` has no tenure to move the
     month with, so its months were drawn row by row: 1,777 of 2,016 synthetic customers had a month
     twice, 28% of their steps were one month, and the balance (no order to walk along) changed
-    with a log sd of 0.342 a month (real 0.05). Numbered, the month is a trend of the number and
-    the balance walks along it, as with a tenure column; the number is learned and never emitted.
+    with a log sd of 0.342 a month (real 0.05). An unbalanced panel (people entering in different
+    years) had its ``year`` drawn row by row: 53% of synthetic people held a year twice, and age
+    minus year, one value in every real person, was one in 2%. Numbered, the column is a trend of
+    the number and the balance walks along it, as with a tenure column; the number is learned and
+    never emitted. Dates on irregular days (orders a few days apart) step too rarely by one: numbered
+    by their days, their synthetic histories would come back as runs of consecutive days.
     """
     keys = frame[key].to_numpy()
-    if entity_trends(frame, key, set(), min_entities):
+    if any(name in numbered for name in frame.columns):
         return {}
-    for name in frame.columns:
+    for name in _rank_candidates(frame, key):
         series = frame[name]
-        if name == key or storage_type(series).logical not in ("date", "datetime"):
-            continue
-        if series.isna().any() or not _distinct_within(series, keys):
-            continue
         rank = _steps_since_first(series, keys)
+        if not _steps_regularly(rank, keys):
+            continue
         rank_name = _free_name(f"{name} rank", frame.columns)
         probe = pd.DataFrame({key: frame[key], name: series, rank_name: rank})
-        if entity_trends(probe, key, set(), min_entities) == {str(name): rank_name}:
+        if entity_trends(probe, key, {rank_name}, min_entities) == {str(name): rank_name}:
             return {str(name): rank.rename(rank_name)}
     return {}
 
 
+def _rank_candidates(frame: pd.DataFrame, key: str) -> list[str]:
+    """Columns without nulls holding one value per row in (nearly) every entity: dates in table
+    order, then whole numbers by the share of their variance within the entities, largest first."""
+    keys = frame[key].to_numpy()
+    kinds = {str(name): storage_type(series).logical for name, series in frame.items() if name != key}
+    held = [
+        name
+        for name, kind in kinds.items()
+        if kind in ("date", "datetime", "int") and not frame[name].isna().any() and _distinct_within(frame[name], keys)
+    ]
+    dates = [name for name in held if kinds[name] != "int"]
+    numbers = {name: _numbers(frame[name]) for name in held if kinds[name] == "int"}
+    within = {name: float(np.var(_within(v, keys))) / max(float(np.var(v)), 1e-300) for name, v in numbers.items()}
+    return [*dates, *sorted(within, key=lambda name: -within[name])]
+
+
+def _steps_regularly(rank: pd.Series, keys: np.ndarray) -> bool:
+    """At least ``GAPPED_MIN_STEPS`` of an entity's steps from one number to the next are one."""
+    ordered = pd.DataFrame({"k": keys, "r": rank.to_numpy()}).sort_values(["k", "r"], kind="stable")
+    steps = ordered["r"].groupby(ordered["k"], sort=False).diff().dropna()
+    return bool(steps.size and (steps == 1).mean() >= GAPPED_MIN_STEPS)
+
+
 def _steps_since_first(series: pd.Series, keys: np.ndarray) -> pd.Series:
-    """Each row's number within its entity: 1 for its first date, then one more per step of the
-    date (its most common move from one row to the next, in calendar units) since the first, so a
-    missing month is a number skipped; by rank where the moves are no whole steps."""
+    """Each row's number within its entity: 1 for its first date (or number), then one more per
+    step of it (its most common move from one row to the next, in calendar units for a date) since
+    the first, so a missing month is a number skipped; by rank where the moves are no whole steps."""
     view = _trend_view(series)
-    assert view is not None, "a date has a trend view"
+    assert view is not None, "a date or number has a trend view"
     codes = pd.factorize(keys)[0]
     order = np.lexsort((view[0], codes))
     moves = np.diff(view[0][order])[codes[order][1:] == codes[order][:-1]]

@@ -106,7 +106,7 @@ class Synthesizer:
         self._stand_in_keys = {name: fmt for name, fmt in pseudonymised.items() if fmt is not None}
         self._entities, self._walk_bonds = None, []
         if key in pseudonymised:  # else no fresh keys fit its type (an int8 key of 60 users): learned as it is
-            ranks = self._row_ranks(frame, key)
+            ranks = self._row_ranks(frame, key, indexes | set(numbered))
             frame = frame.assign(**{str(rank.name): rank.to_numpy() for rank in ranks.values()})
             ranked_gaps = self._gapped_sequences(frame[[key, *(str(r.name) for r in ranks.values())]], key, set(), None)
             gapped = {**gapped, **ranked_gaps}
@@ -152,10 +152,10 @@ class Synthesizer:
             return {}
         return entities.entity_trends(frame, key, numbering, self.config.constraint_min_rows)
 
-    def _row_ranks(self, frame: pd.DataFrame, key: str) -> dict[str, pd.Series]:
+    def _row_ranks(self, frame: pd.DataFrame, key: str, numbered: set[str]) -> dict[str, pd.Series]:
         if not self.config.learn_offsets:
             return {}
-        return entities.row_ranks(frame, key, self.config.constraint_min_rows)
+        return entities.row_ranks(frame, key, self.config.constraint_min_rows, numbered)
 
     def _riders(self, frame: pd.DataFrame, trends: dict[str, str], units: dict[str, str]) -> dict[str, str]:
         """Per date column that follows a date trend closely in its row, directly or through
@@ -452,9 +452,12 @@ class Synthesizer:
         to row (walks). Why they take part in no relation, sum, formula, band or dependency: found
         on the differences, those state nothing of the column (a snapshot's month at tenure 0 is
         before the account's opening month, the month itself never is: the model said ``month <
-        opened``), and repairs made on them would hold before the column is rebuilt, not after."""
+        opened``), and repairs made on them would hold before the column is rebuilt, not after.
+        With them the rows' numbers the engine gave a column (ranks): never emitted, a relation
+        with one states nothing of the table (a firm's ``year rank <= revenue`` kept its revenue
+        from walking)."""
         ent = self._entities
-        return set() if ent is None else {*ent.trends, *ent.walks, *ent.riders}
+        return set() if ent is None else {*ent.trends, *ent.walks, *ent.riders, *ent.ranks}
 
     def _count_index(self) -> int | None:
         """The codec index of the entity size, a model column that is not a table column."""

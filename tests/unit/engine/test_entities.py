@@ -558,15 +558,20 @@ def test_a_number_that_moves_with_the_calendar_keeps_its_step_in_every_entity(tm
     """A person's age goes up with the panel's year: drawn row by row around the person's mean,
     a synthetic LaborSupply worker was 25 in 1982, 24 in 1984 and 23 in 1985 (rwm5yr: age - year
     constant in every real patient, in 24% of synthetic ones). Learned as its difference from the clock, shared by
-    the entity, it moves in step in every synthetic entity, past block ends too (16,384 rows)."""
+    the entity, it moves in step in every synthetic entity, past block ends too (16,384 rows). The
+    payroll's months start anywhere, so no column numbers an employee's rows: the month was drawn
+    row by row (99.6% of synthetic employees had a month twice). The rows are numbered in month
+    order, and month and tenure are both trends of that number."""
     data = _employees(150, np.random.default_rng(4))
     syn = Synthesizer(seed=0, max_epochs=10).fit(data)
-    assert syn.describe()["entities"]["trends"] == {"tenure_months": "month"}
+    described = syn.describe()["entities"]
+    assert described["row_ranks"] == {"month rank": "month"}
+    assert described["trends"] == {"tenure_months": "month rank", "month": "month rank"}
     out = sampled_after_save_and_load(syn, 40_000, tmp_path)
     steps = (out["tenure_months"] - out["month"]).groupby(out["employee_id"]).nunique()
     assert (steps == 1).all()
     months = out.groupby("employee_id")["month"]
-    assert not (months.diff() < 0).any()  # each entity's rows in clock order, past block ends too
+    assert (months.diff().dropna() == 1).all()  # one month a row, in order, past block ends too
     assert out["tenure_months"].dtype == data["tenure_months"].dtype
     assert out.groupby("employee_id")["tenure_months"].agg(np.ptp).max() > 20  # it does move
     assert out["tenure_months"].min() >= 0  # within the real range: an entity that would leave it is moved back
@@ -723,6 +728,63 @@ def test_a_date_that_steps_with_no_count_beside_it_moves_with_its_rows_numbers(t
     assert (steps == 1).all()
     changes = np.log(ordered["balance"]).groupby(ordered["account_id"]).diff().dropna()
     assert changes.std() < 0.08
+
+
+def _people_by_year(count: int, rng: np.random.Generator) -> pd.DataFrame:
+    """An unbalanced panel: people entering in any year from 1990 to 2014 and seen every year
+    for 3-14 years, their age and a wage that grows a few percent a year."""
+    start, length, born = rng.integers(1990, 2015, count), rng.integers(3, 15, count), rng.integers(1940, 1980, count)
+    person = np.repeat(np.arange(count), length)
+    year = start[person] + pd.Series(person).groupby(person).cumcount().to_numpy()
+    growth = pd.Series(rng.normal(0.03, 0.05, person.size)).groupby(person).cumsum().to_numpy()
+    return pd.DataFrame(
+        {
+            "person_id": person + 1000,
+            "age": year - born[person],
+            "year": year,
+            "wage": (rng.lognormal(3, 0.5, count)[person] * np.exp(growth)).round(2),
+        }
+    )
+
+
+def test_an_unbalanced_panel_keeps_a_year_a_row_and_its_ages_in_step(tmp_path: Path) -> None:
+    """People enter the panel in different years, so no column numbers their rows: the year was
+    drawn row by row (53% of synthetic people held a year twice, 17% of steps went nowhere) and
+    age minus year, one value in every real person, was one in 2%. The rows are numbered in year
+    order (the year's variance lies more within people than the age's); year and age are both
+    trends of that number, and the wage walks along it (a relation found with the never-emitted
+    number, ``year rank <= wage``, had kept it from walking)."""
+    data = _people_by_year(400, np.random.default_rng(22))
+    syn = Synthesizer(seed=0, max_epochs=10).fit(data)
+    described = syn.describe()["entities"]
+    assert described["row_ranks"] == {"year rank": "year"}
+    assert described["trends"] == {"age": "year rank", "year": "year rank"}
+    assert described["walks"] == {"wage": "year rank"}
+    out = sampled_after_save_and_load(syn, 4_000, tmp_path)
+    assert list(out.columns) == list(data.columns) and (out.dtypes == data.dtypes).all()
+    years = out.sort_values(["person_id", "year"]).groupby("person_id")["year"]
+    assert (years.diff().dropna() == 1).all()
+    assert ((out["age"] - out["year"]).groupby(out["person_id"]).nunique() == 1).all()
+    assert data["year"].min() <= out["year"].min() and out["year"].max() <= data["year"].max()
+    changes = np.log(out.sort_values("year")["wage"]).groupby(out["person_id"]).diff().dropna()
+    assert changes.std() < 0.1  # real: 0.05; drawn around the person's level, 0.3
+
+
+def test_dates_on_irregular_days_are_not_numbered() -> None:
+    """Orders on any day, a few days apart (most often the next day, but mostly not): numbered by
+    their days since the customer's first, the synthetic orders came back on consecutive days
+    (median gap 1 day, real 4). The date steps by one day too rarely to be numbered; it is learned
+    as its offset from the customer's first date."""
+    rng = np.random.default_rng(23)
+    data = _orders(600, seed=5).drop(columns=["order_number"])
+    gaps = pd.Series(rng.geometric(0.25, len(data))).groupby(data["customer_id"]).cumsum()
+    data["order_date"] = data.groupby("customer_id")["order_date"].transform("min") + pd.to_timedelta(gaps, unit="D")
+    syn = Synthesizer(seed=0, max_epochs=10).fit(data)
+    described = syn.describe()["entities"]
+    assert described["row_ranks"] == {} and described["first_dates"] == {"order_date": "customer_id's first order_date"}
+    out = syn.sample(len(data))
+    steps = out.sort_values("order_date").groupby("customer_id")["order_date"].diff().dropna().dt.days
+    assert steps.median() >= 2
 
 
 @pytest.mark.parametrize("tenure", [True, False])
