@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 13  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 14  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -47,8 +47,9 @@ VERSION = 13  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 10: dates that follow a date trend ride with it (``riders``); 11: a date trend's unit may be seconds and a clock
 # step may move it by several units (``units``: "3 months", "60 seconds"); 12: a learned, never emitted column may
 # number an entity's rows in a date's order for the date to move with (``ranks``); 13: a sequence may skip
-# numbers with learned gap shares (``gaps``)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)
+# numbers with learned gap shares (``gaps``); 14: a date an entity's rows follow may be learned as its steps from
+# the entity's previous row, with the entity's mean step (``steps``); a whole number may be numbered (``ranks``)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -231,26 +232,19 @@ def _check_entities(syn: Synthesizer) -> None:
 
 
 def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:
-    """Trends move an entity column (a number, or a date in calendar units) with a number; walks
-    are numbers with an entity mean and an order, bound only to columns the entity shares."""
+    """Trends move an entity column (a number, or a date in calendar units) with a number (walks
+    and stepped dates: ``_check_walks``); riders follow a date trend; gaps are a sequence's; a
+    rank numbers the rows for the date that moves with it."""
     moving = [by_name.get(name) for name in [*entities.trends, *entities.trends.values()]]
     trends = set(entities.trends)
-    ranged = set(entities.ranges) == trends | set(entities.walks)
+    ranged = set(entities.ranges) == trends | set(entities.walks) | set(entities.steps)
     ranged = ranged and all(len(r) == 2 and r[0] <= r[1] for r in entities.ranges.values())
     if not trends <= set(entities.columns) or not ranged or not all(type(c) is NumericCodec for c in moving):
         raise ArtifactError("model.json moves an entity column with a clock that is not a number; refusing to load")
     said = set(entities.units) <= trends and all(_moves_as_said(by_name[n], entities.units.get(n)) for n in trends)
     if not said or not all(by_name[clock].storage.logical in TREND_KINDS for clock in entities.trends.values()):
         raise ArtifactError("model.json moves an entity date or number in units it is not in; refusing to load")
-    walking = [by_name.get(name) for name in entities.walks]
-    if not set(entities.walks) <= set(entities.profiles) - trends or (entities.walks and entities.order is None):
-        raise ArtifactError("model.json walks a column that has no entity mean or no order; refusing to load")
-    if not all(type(c) is NumericCodec and c.storage.logical in TREND_KINDS for c in walking):
-        raise ArtifactError("model.json walks a column that is not a number; refusing to load")
-    shared = {*entities.columns, *entities.hidden_columns}
-    bonds = [r for r in syn._relations if {r.left, r.right} & set(entities.walks)]
-    if not all(len({r.left, r.right} & shared) == 1 and not r.equal for r in bonds):
-        raise ArtifactError("model.json binds a walk to a column its entity does not share; refusing to load")
+    _check_walks(syn, entities, by_name)
     riding = [by_name.get(name) for name in entities.riders]
     dated = {name for name in trends if name in entities.units}
     if not set(entities.riders.values()) <= dated or set(entities.riders) & (trends | set(entities.walks)):
@@ -262,6 +256,26 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
         raise ArtifactError("model.json skips numbers of a column that is no sequence; refusing to load")
     if not all(rank in entities.sequences and entities.trends.get(d) == rank for rank, d in entities.ranks.items()):
         raise ArtifactError("model.json numbers rows for a date that does not move with the number; refusing to load")
+
+
+def _check_walks(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:
+    """Walks are numbers with an entity mean and an order; a stepped date has a first date and no
+    order; both are bound only to columns the entity shares."""
+    trends = set(entities.trends)
+    walking = [by_name.get(name) for name in entities.walks]
+    if not set(entities.walks) <= set(entities.profiles) - trends or (entities.walks and entities.order is None):
+        raise ArtifactError("model.json walks a column that has no entity mean or no order; refusing to load")
+    if not all(type(c) is NumericCodec and c.storage.logical in TREND_KINDS for c in walking):
+        raise ArtifactError("model.json walks a column that is not a number; refusing to load")
+    shared = {*entities.columns, *entities.hidden_columns}
+    bonds = [r for r in syn._relations if {r.left, r.right} & {*entities.walks, *entities.steps}]
+    if not all(len({r.left, r.right} & shared) == 1 and not r.equal for r in bonds):
+        raise ArtifactError("model.json binds a walk to a column its entity does not share; refusing to load")
+    stepping = [by_name.get(name) for name in entities.steps]
+    alone = set(entities.steps) <= set(entities.starts) - trends - set(entities.walks)
+    alone = alone and (not entities.steps or entities.order is None)
+    if not alone or not all(isinstance(c, OffsetCodec) for c in stepping):
+        raise ArtifactError("model.json steps a date that has no first date or follows an order; refusing to load")
 
 
 def _moves_as_said(codec: Codec, unit: str | None) -> bool:

@@ -274,11 +274,11 @@ class Synthesizer:
         modes = entities.entity_modes(frame, ent, categories, min_rows)
         if not starts and not profiles and not modes:
             return frame, codecs
-        ent = dataclasses.replace(ent, starts=starts, profiles=profiles, modes=modes)
+        ent = self._date_steps(frame, codecs, dataclasses.replace(ent, starts=starts, profiles=profiles, modes=modes))
         frame = entities.with_hidden(frame, ent)
         one_each = frame.drop_duplicates(ent.key)
         whole_bins = self.config.model_copy(update={"fine_positions": 0})  # a mean conditions by its bin
-        means = set(profiles.values())
+        means = set(ent.profiles.values())
         hidden = {
             name: build_codec(
                 one_each[name], whole_bins if name in means else self.config, storage=storage_type(frame[name])
@@ -287,9 +287,11 @@ class Synthesizer:
         }
         ent = _with_learnable_hidden(ent, hidden)  # an entity value all entities share teaches nothing
         frame = frame.drop(columns=[name for name in hidden if name not in ent.hidden])
-        self._entities = ent
         codecs = [*codecs[:-1], *(hidden[name] for name in ent.hidden_columns), codecs[-1]]
         position = {c.storage.name: i for i, c in enumerate(codecs)}
+        ent = dataclasses.replace(ent, ranges={**ent.ranges, **self._step_ranges(codecs, ent)})
+        self._entities = ent
+        frame = entities.as_date_steps(frame, ent)
         for name, start in ent.starts.items():
             own, first = codecs[position[name]], codecs[position[start]]
             assert isinstance(own, NumericCodec) and isinstance(first, NumericCodec)  # candidates and build_codec
@@ -303,13 +305,15 @@ class Synthesizer:
         ent = self._entities
         assert ent is not None
         order = ent.order
-        if order is None or not ent.profiles or not self.config.learn_offsets:
+        if not self.config.learn_offsets:
+            return frame, codecs
+        if order is None or not ent.profiles:
             return frame, codecs
         walks = entities.entity_walks(frame, ent.key, order, list(ent.profiles), self.config.constraint_min_rows)
         if walks:  # a number bound to others keeps its bonds: 4.3% of balances broke ``balance <= credit_limit``
-            bound, self._walk_bonds = self._walk_bonds_in(frame, codecs[: -len(ent.hidden)], walks)
+            bound, bonds = self._walk_bonds_in(frame, codecs[: -len(ent.hidden)], walks)
             walks = [name for name in walks if name not in bound]
-            self._walk_bonds = [r for r in self._walk_bonds if {r.left, r.right} & set(walks)]
+            self._walk_bonds += [r for r in bonds if {r.left, r.right} & set(walks)]
         if not walks:
             return frame, codecs
         ranges = {name: self._clip_range(frame[name]) for name in walks}
@@ -323,6 +327,35 @@ class Synthesizer:
             codecs[position[name]] = build_codec(frame[name], self.config, storage=own.storage)
         self._entities = dataclasses.replace(ent, walks=tuple(walks), ranges={**ent.ranges, **ranges})
         return frame, codecs
+
+    def _date_steps(self, frame: pd.DataFrame, codecs: list[Codec], ent: Entities) -> Entities:
+        """``ent`` with the date its rows follow where nothing numbers them (its first of
+        ``starts``: a transactions table's order date) learned as its steps (entities.as_date_steps)
+        and each entity's mean step as a hidden profile, the pace it moves at, if the date has no
+        null, no other date's offset rests on it and it is bound to no column of its row; a
+        relation with a column the entity shares (``signed_up <= ordered``) holds once it is rebuilt."""
+        name = next(iter(ent.starts), None)
+        own = next((c for c in codecs if c.storage.name == name), None)
+        anchored = any(isinstance(c, OffsetCodec) and c.anchor == name for c in codecs)
+        if name is None or ent.order is not None or not isinstance(own, NumericCodec) or own.p.has_null or anchored:
+            return ent
+        bound, bonds = self._walk_bonds_in(frame, codecs[:-1], [name])
+        if bound:
+            return ent
+        self._walk_bonds = [r for r in bonds if name in (r.left, r.right)]
+        pace = entities.free_name(f"{ent.key}'s mean {name} step", [*frame.columns, *ent.hidden_columns])
+        return dataclasses.replace(ent, steps=(name,), profiles={**ent.profiles, name: pace})
+
+    def _step_ranges(self, codecs: list[Codec], ent: Entities) -> dict[str, list[float]]:
+        """Each stepped date's clip points (in ``numbers`` units, nanoseconds), which its entities
+        are kept within once their steps are summed."""
+        by_name = {c.storage.name: c for c in codecs}
+        ranges = {}
+        for name in ent.steps:
+            own = by_name[name]
+            assert isinstance(own, NumericCodec)
+            ranges[name] = [float(v) * own.scale for v in own.p.clip]
+        return ranges
 
     def _chain_order(self, learned: list[int]) -> list[int]:
         """Learned columns in table order; with entities, the entity size and the columns constant
@@ -457,7 +490,7 @@ class Synthesizer:
         with one states nothing of the table (a firm's ``year rank <= revenue`` kept its revenue
         from walking)."""
         ent = self._entities
-        return set() if ent is None else {*ent.trends, *ent.walks, *ent.riders, *ent.ranks}
+        return set() if ent is None else {*ent.trends, *ent.walks, *ent.riders, *ent.ranks, *ent.steps}
 
     def _count_index(self) -> int | None:
         """The codec index of the entity size, a model column that is not a table column."""
@@ -742,6 +775,11 @@ class Synthesizer:
         values = block.iloc[[first]][shared].reset_index(drop=True)
         ent = self._entities
         walked = {name: float(block[name].iloc[-1]) for name in ent.walks} if ent else {}  # rows are in order
+        by_name = {c.storage.name: c for c in self._codecs}
+        for name in ent.steps if ent else ():
+            codec = by_name[name]
+            assert isinstance(codec, NumericCodec)
+            walked[name] = float(np.nanmax(codec.numeric_view(block.loc[entity == last, name])))
         numbered = {name: float(block.loc[entity == last, name].max()) for name in ent.gaps} if ent else {}
         for moved, clock in ent.trends.items() if ent else ():
             if ent and moved in shared:  # the entity shares its difference from the clock, as learned
@@ -842,6 +880,7 @@ class Synthesizer:
         formulas.recompute(numbers, self._formulas)
         self._add_clocks(numbers, columns, entity, carry is not None, to_come)
         self._add_walks(numbers, columns, entity, carry)
+        self._add_steps(numbers, entity, carry)
         constraints.repair(numbers, walking, out.quanta, fixed=fixed)  # onto the shared side
         if deferred:
             self._set_bands(tokens, numbers, deferred)
@@ -910,7 +949,7 @@ class Synthesizer:
     def _walking_relations(self) -> list[constraints.Relation]:
         """The relations that pair a walk with a column the entity's rows share: they hold once
         the walk is rebuilt from its steps."""
-        walks = set(self._entities.walks) if self._entities is not None else set()
+        walks = {*self._entities.walks, *self._entities.steps} if self._entities is not None else set()
         return [r for r in self._relations if {r.left, r.right} & walks]
 
     def _add_walks(
@@ -939,6 +978,18 @@ class Synthesizer:
             codec = by_name[name]
             assert isinstance(codec, NumericCodec)
             numbers[name] = values if codec.p.decimals is None else np.round(values, codec.p.decimals)
+
+    def _add_steps(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carry: _Carry | None) -> None:
+        """Each date learned as its steps, summed in the entity's row order from its first date (or
+        on from its last date in the block before), each entity moved into the date's real range."""
+        ent = self._entities
+        if ent is None or entity is None or not ent.steps:
+            return
+        for name in ent.steps:
+            went_on_from = None if carry is None else carry.walked.get(name)
+            dates = entities.stepped_on(numbers[name], numbers[ent.starts[name]], entity, went_on_from)
+            low, high = ent.ranges[name]
+            numbers[name] = entities.kept_in_range(dates, entity, low, high, went_on_from is not None)
 
     def _decode_column(
         self,
@@ -1067,6 +1118,15 @@ class Synthesizer:
             entry["encoding"] = f"steps from the previous row along {order} ({learned}), summed around {key}'s mean"
             entry.setdefault("protection", {})["clipped_to"] = list(self._entities.ranges[name])
             return entry
+        if self._entities is not None and name in self._entities.steps:
+            key, pace = self._entities.key, self._entities.profiles.get(name)
+            learned = entry.get("encoding", "")
+            learned = learned.replace(
+                f"offset from {self._entities.starts[name]}", f"step from {key}'s previous row", 1
+            )
+            paced = f" at {pace}" if pace else ""
+            entry["encoding"] = f"{learned}; summed from {key}'s first {name}{paced}"
+            return entry
         if self._entities is not None and name in self._entities.riders:
             moved = self._entities.riders[name]
             entry["encoding"] = f"{entry.get('encoding', 'exact values')}; moved as far as {moved} is"
@@ -1113,13 +1173,14 @@ class Synthesizer:
             "sequence_columns": dict(self._entities.sequences),
             "sequence_clocks": dict(self._entities.clocks),
             "first_dates": dict(self._entities.starts),
-            "entity_means": dict(self._entities.profiles),
+            "entity_means": {c: m for c, m in self._entities.profiles.items() if c not in self._entities.steps},
             "entity_modes": dict(self._entities.modes),
             "schedules": list(self._entities.schedules),
             "trends": dict(self._entities.trends),
             "trend_units": dict(self._entities.units),
             "trend_riders": dict(self._entities.riders),
             "walks": {name: self._entities.order for name in self._entities.walks},
+            "date_steps": {name: self._entities.profiles.get(name) for name in self._entities.steps},
             "row_ranks": dict(self._entities.ranks),
             "sequence_gaps": dict(self._entities.gaps),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
@@ -1138,6 +1199,7 @@ def _with_learnable_hidden(ent: Entities, hidden: dict[str, Codec]) -> Entities:
         starts={c: h for c, h in ent.starts.items() if learnable(h, NumericCodec)},
         profiles={c: h for c, h in ent.profiles.items() if learnable(h, NumericCodec)},
         modes={c: h for c, h in ent.modes.items() if learnable(h, CategoricalCodec)},
+        steps=tuple(c for c in ent.steps if learnable(ent.starts[c], NumericCodec)),
     )
 
 
@@ -1163,7 +1225,7 @@ class _Carry:
     rows: int
     values: pd.DataFrame
     done: int  # its rows in the blocks so far
-    walked: dict[str, float]  # its walks' last values
+    walked: dict[str, float]  # its walks' last values, and its stepped dates'
     numbered: dict[str, float]  # its gapped sequences' last numbers
 
 

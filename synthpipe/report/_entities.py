@@ -69,8 +69,9 @@ def _traits(
 ) -> list[EntityTrait | None]:
     """What the engine's description says it kept of each entity, measured on both tables:
     a number's level (``entity_means``), a category's favourite (``entity_modes``), a date's
-    closeness (``first_dates``), values held once (``schedules``), a sequence's clock, a number
-    that moves with the calendar (``trends``), a number that walks from row to row (``walks``).
+    closeness (``first_dates``) and pace (``date_steps``), values held once (``schedules``), a
+    sequence's clock, a number that moves with the calendar (``trends``), a number that walks
+    from row to row (``walks``).
     The rows' numbers the engine gave a date (``row_ranks``) are given both tables the same way."""
     for rank, dated in described.get("row_ranks", {}).items():
         real, synthetic = (_with_rank(t, key, rank, dated) for t in (real, synthetic))
@@ -99,6 +100,15 @@ def _traits(
                 False,
             )
             for c in described.get("first_dates", {})
+        ),
+        *(
+            both(
+                c,
+                f"days between consecutive rows, mean per {key} of 2+ rows (90th percentile)",
+                partial(_pace_days, key=key, column=c),
+                False,
+            )
+            for c in described.get("date_steps", {})
         ),
         *(
             both(c, f"rows repeating their {key}'s value", partial(_repeat_share, key=key, column=c))
@@ -191,6 +201,15 @@ def _span_days(table: pd.DataFrame, key: str, column: str) -> float | None:
     times = pd.to_datetime(rows[column], errors="coerce", utc=True).groupby(rows[key])
     spans = (times.max() - times.min()).dt.total_seconds() / 86_400
     return float(spans.median()) if spans.notna().any() else None
+
+
+def _pace_days(table: pd.DataFrame, key: str, column: str) -> float | None:
+    """How far apart the entities that keep their rows furthest apart keep them: a customer who
+    orders every two weeks next to the weekly ones (``date_steps``: each entity's pace is learned)."""
+    rows = _several(table, key)
+    times = pd.to_datetime(rows[column], errors="coerce", utc=True).groupby(rows[key])
+    paces = (times.max() - times.min()).dt.total_seconds() / 86_400 / (times.count() - 1).clip(lower=1)
+    return float(paces.quantile(0.9)) if paces.notna().any() else None
 
 
 def _repeat_share(table: pd.DataFrame, key: str, column: str) -> float | None:
