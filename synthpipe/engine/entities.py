@@ -996,10 +996,11 @@ def with_hidden(frame: pd.DataFrame, entities: Entities) -> pd.DataFrame:
     return out
 
 
-def as_date_steps(frame: pd.DataFrame, entities: Entities) -> pd.DataFrame:
+def as_date_steps(frame: pd.DataFrame, entities: Entities, followers: dict[str, list[str]]) -> pd.DataFrame:
     """``frame`` with each date of ``entities.steps`` moved to its entity's first date (its
     ``starts`` column) plus its step from the entity's previous row (``_steps_from_previous``),
-    which its offset from the first date then learns.
+    which its offset from the first date then learns; the dates that follow it (``followers``: a
+    ship date learned as its offset from the order date) moved as far, so their offsets stay.
 
     Why: learned as its offset from the first date, drawn row by row, a date lost how often each
     entity moves: with customers ordering every 2, 5 or 15 days on average, synthetic customers'
@@ -1009,24 +1010,29 @@ def as_date_steps(frame: pd.DataFrame, entities: Entities) -> pd.DataFrame:
     summed in the rows' order (``stepped_on``), keep both."""
     out = frame.copy()
     for name in entities.steps:
-        first = entities.starts[name]
-        st = storage_type(frame[name])
+        st, first = storage_type(frame[name]), entities.starts[name]
+        values, grain = numeric_values(frame[name], st)
         first_values, first_grain = numeric_values(frame[first], storage_type(frame[first]))
-        ticks = first_values * first_grain + _steps_from_previous(frame, entities.key, name)
-        out[name] = restore_numeric(ticks, st, 1).set_axis(frame.index)
+        stepped = np.rint(first_values * (first_grain / grain)) + _steps_from_previous(frame, entities.key, name)
+        out[name] = restore_numeric(stepped, st, grain).set_axis(frame.index)
+        moved_days = (stepped - values) * grain / ticks_per_day(st)
+        for follower in followers.get(name, []):
+            own = storage_type(frame[follower])
+            ticks, tick = numeric_values(frame[follower], own)
+            shifted = np.rint(ticks + moved_days * ticks_per_day(own) / tick)
+            out[follower] = restore_numeric(shifted, own, tick).set_axis(frame.index)
     return out
 
 
 def _steps_from_previous(frame: pd.DataFrame, key: str, name: str) -> np.ndarray:
-    """Per row, its date's step (in the column's own ticks) from its entity's previous row in date
-    order; an entity's first row takes its next row's step (its own would be a zero the model draws
-    for any row, shortening every history by one step in k), a lone row 0."""
+    """Per row, its date's step (in the column's own grain) from its entity's previous row in date
+    order; an entity's first row takes its next row's step (its own would be a zero the model
+    draws for any row, shortening every history by one step in k), a lone row 0."""
     codes = pd.factorize(frame[key])[0]
-    values, grain = numeric_values(frame[name], storage_type(frame[name]))
-    ticks = values * grain
-    rows = np.lexsort((ticks, codes))
+    values = numeric_values(frame[name], storage_type(frame[name]))[0]
+    rows = np.lexsort((values, codes))
     same = codes[rows][1:] == codes[rows][:-1]
-    moved = np.r_[np.nan, np.where(same, np.diff(ticks[rows]), np.nan)]
+    moved = np.r_[np.nan, np.where(same, np.diff(values[rows]), np.nan)]
     opens = np.r_[True, ~same]
     moved = np.where(opens, np.where(np.r_[same, False], np.r_[moved[1:], 0.0], 0.0), moved)
     step = np.empty(len(frame))

@@ -291,7 +291,7 @@ class Synthesizer:
         position = {c.storage.name: i for i, c in enumerate(codecs)}
         ent = dataclasses.replace(ent, ranges={**ent.ranges, **self._step_ranges(codecs, ent)})
         self._entities = ent
-        frame = entities.as_date_steps(frame, ent)
+        frame = entities.as_date_steps(frame, ent, {name: _followers(codecs, name) for name in ent.steps})
         for name, start in ent.starts.items():
             own, first = codecs[position[name]], codecs[position[start]]
             assert isinstance(own, NumericCodec) and isinstance(first, NumericCodec)  # candidates and build_codec
@@ -332,17 +332,23 @@ class Synthesizer:
         """``ent`` with the date its rows follow where nothing numbers them (its first of
         ``starts``: a transactions table's order date) learned as its steps (entities.as_date_steps)
         and each entity's mean step as a hidden profile, the pace it moves at, if the date has no
-        null, no other date's offset rests on it and it is bound to no column of its row; a
-        relation with a column the entity shares (``signed_up <= ordered``) holds once it is rebuilt."""
+        null and it and the dates that follow it (a ship date: ``_followers``, moved with it) are
+        bound to no other column of their row; a relation of the date with a column the entity
+        shares (``signed_up <= ordered``) holds once it is rebuilt."""
         name = next(iter(ent.starts), None)
-        own = next((c for c in codecs if c.storage.name == name), None)
-        anchored = any(isinstance(c, OffsetCodec) and c.anchor == name for c in codecs)
-        if name is None or ent.order is not None or not isinstance(own, NumericCodec) or own.p.has_null or anchored:
+        by_name = {c.storage.name: c for c in codecs}
+        own = by_name.get(name) if name is not None else None
+        if name is None or ent.order is not None or not isinstance(own, NumericCodec) or own.p.has_null:
             return ent
-        bound, bonds = self._walk_bonds_in(frame, codecs[:-1], [name])
-        if bound:
+        followers = _followers(codecs, name)
+        ticks = [c.scale for f in followers if isinstance(c := by_name[f], NumericCodec)]
+        if not all(round(own.scale) % round(tick) == 0 for tick in ticks):
+            return ent  # a step of a timestamp is no whole number of days for a date that follows it
+        group = {name, *followers}
+        bound, bonds = self._walk_bonds_in(frame, codecs[:-1], list(group), among=group)
+        if bound or any(name not in (r.left, r.right) for r in bonds):
             return ent
-        self._walk_bonds = [r for r in bonds if name in (r.left, r.right)]
+        self._walk_bonds = bonds
         pace = entities.free_name(f"{ent.key}'s mean {name} step", [*frame.columns, *ent.hidden_columns])
         return dataclasses.replace(ent, steps=(name,), profiles={**ent.profiles, name: pace})
 
@@ -482,15 +488,19 @@ class Synthesizer:
 
     def _trend_columns(self) -> set[str]:
         """Columns learned as their entity's difference from a clock, or as their steps from row
-        to row (walks). Why they take part in no relation, sum, formula, band or dependency: found
-        on the differences, those state nothing of the column (a snapshot's month at tenure 0 is
-        before the account's opening month, the month itself never is: the model said ``month <
-        opened``), and repairs made on them would hold before the column is rebuilt, not after.
+        to row (walks, stepped dates and the dates that follow these). Why they take part in no
+        relation, sum, formula, band or dependency: found on the differences, those state nothing
+        of the column (a snapshot's month at tenure 0 is before the account's opening month, the
+        month itself never is: the model said ``month < opened``), and repairs made on them would
+        hold before the column is rebuilt, not after.
         With them the rows' numbers the engine gave a column (ranks): never emitted, a relation
         with one states nothing of the table (a firm's ``year rank <= revenue`` kept its revenue
         from walking)."""
         ent = self._entities
-        return set() if ent is None else {*ent.trends, *ent.walks, *ent.riders, *ent.ranks, *ent.steps}
+        if ent is None:
+            return set()
+        followers = {f for name in ent.steps for f in _followers(self._codecs, name)}
+        return {*ent.trends, *ent.walks, *ent.riders, *ent.ranks, *ent.steps, *followers}
 
     def _count_index(self) -> int | None:
         """The codec index of the entity size, a model column that is not a table column."""
@@ -930,12 +940,14 @@ class Synthesizer:
                 numbers[rider] = entities.shifted_ticks(ticks, values - origins, str(unit), DAY_NS)
 
     def _walk_bonds_in(
-        self, frame: pd.DataFrame, codecs: list[Codec], walks: list[str]
+        self, frame: pd.DataFrame, codecs: list[Codec], walks: list[str], among: set[str] | None = None
     ) -> tuple[set[str], list[constraints.Relation]]:
         """Of the ``walks``, those bound to other columns by a sum, span, formula or a relation
         with a column of the row; and the relations that pair a walk with a column the entity's
-        rows share (``balance <= credit_limit``), which hold once the walk is rebuilt."""
+        rows share (``balance <= credit_limit``), which hold once the walk is rebuilt. Relations
+        ``among`` a group of columns that move together (a date and the dates that follow it) bind nothing."""
         relations, sums, found_spans, found_formulas = self._relations_in(frame, codecs, self._trend_columns())
+        relations = [r for r in relations if not {r.left, r.right} <= (among or set())]
         shared = set(self._shared_columns())
         bonds = [r for r in relations if not r.equal and len({r.left, r.right} & shared) == 1]
         bound = {
@@ -989,7 +1001,10 @@ class Synthesizer:
             went_on_from = None if carry is None else carry.walked.get(name)
             dates = entities.stepped_on(numbers[name], numbers[ent.starts[name]], entity, went_on_from)
             low, high = ent.ranges[name]
-            numbers[name] = entities.kept_in_range(dates, entity, low, high, went_on_from is not None)
+            dates = entities.kept_in_range(dates, entity, low, high, went_on_from is not None)
+            for follower in _followers(self._codecs, name):  # their offsets from it stay
+                numbers[follower] = numbers[follower] + (dates - numbers[name])
+            numbers[name] = dates
 
     def _decode_column(
         self,
@@ -1185,6 +1200,18 @@ class Synthesizer:
             "sequence_gaps": dict(self._entities.gaps),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
+
+
+def _followers(codecs: list[Codec], name: str) -> list[str]:
+    """The dates learned as their offset from ``name`` or from one of these (anchors never form a cycle)."""
+    found: list[str] = []
+    while more := [
+        c.storage.name
+        for c in codecs
+        if isinstance(c, OffsetCodec) and c.anchor in {name, *found} and c.storage.name not in found
+    ]:
+        found += more
+    return found
 
 
 def _with_learnable_hidden(ent: Entities, hidden: dict[str, Codec]) -> Entities:

@@ -324,6 +324,26 @@ def test_an_entitys_dates_keep_its_pace(tmp_path: Path) -> None:
     assert data["order_date"].min() <= out["order_date"].min() and out["order_date"].max() <= data["order_date"].max()
 
 
+def test_the_dates_that_follow_a_stepped_date_move_with_it() -> None:
+    """An order's ship time (8-18 hours into a day 1-5 days after the order) is learned as its
+    offset from the order date; it had kept the order date from being learned as its steps
+    (customers' spans 106 days, real 75). Moved as far as the order date is, it keeps its offset."""
+    rng = np.random.default_rng(25)
+    data = _paced_orders(1_000, rng)
+    lag = pd.to_timedelta(rng.integers(1, 6, len(data)), unit="D") + pd.to_timedelta(
+        rng.integers(8 * 3600, 18 * 3600, len(data)), unit="s"
+    )
+    data.insert(2, "shipped_at", data["order_date"] + lag)
+    syn = Synthesizer(seed=0, max_epochs=30).fit(data)
+    assert syn.describe()["entities"]["date_steps"] == {"order_date": "customer_id's mean order_date step"}
+    out = syn.sample(len(data))
+    assert list(out.columns) == list(data.columns) and (out.dtypes == data.dtypes).all()
+    lags = out["shipped_at"] - out["order_date"]
+    assert lags.dt.days.between(1, 5).all()  # as learned from the order date: 1-5 days and some hours
+    assert (lags.dt.days.value_counts(normalize=True) - lag.days.value_counts(normalize=True)).abs().max() < 0.03
+    assert _order_spans(out).median() == pytest.approx(_order_spans(data).median(), rel=0.25)
+
+
 def _between_share(data: pd.DataFrame, key: str, column: str) -> float:
     """The share of the column's variance that lies between entities (their means')."""
     return float(data.groupby(key)[column].transform("mean").var() / data[column].var())
