@@ -260,17 +260,17 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
 
 def _check_walks(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:
     """Walks are numbers with an entity mean and an order; a stepped date has a first date and no
-    order; both are bound only to columns the entity shares."""
+    order; they and trends are bound only to columns the entity shares."""
     trends = set(entities.trends)
     walking = [by_name.get(name) for name in entities.walks]
     if not set(entities.walks) <= set(entities.profiles) - trends or (entities.walks and entities.order is None):
         raise ArtifactError("model.json walks a column that has no entity mean or no order; refusing to load")
     if not all(type(c) is NumericCodec and c.storage.logical in TREND_KINDS for c in walking):
         raise ArtifactError("model.json walks a column that is not a number; refusing to load")
-    shared = {*entities.columns, *entities.hidden_columns}
-    bonds = [r for r in syn._relations if {r.left, r.right} & {*entities.walks, *entities.steps}]
+    shared = {*entities.columns, *entities.hidden_columns} - entities.moving
+    bonds = [r for r in syn._relations if {r.left, r.right} & {*entities.walks, *entities.steps, *entities.trends}]
     if not all(len({r.left, r.right} & shared) == 1 and not r.equal for r in bonds):
-        raise ArtifactError("model.json binds a walk to a column its entity does not share; refusing to load")
+        raise ArtifactError("model.json binds a walk or trend to a column its entity does not share; refusing to load")
     stepping = [by_name.get(name) for name in entities.steps]
     alone = set(entities.steps) <= set(entities.starts) - trends - set(entities.walks)
     alone = alone and (not entities.steps or entities.order is None)

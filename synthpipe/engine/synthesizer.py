@@ -105,6 +105,7 @@ class Synthesizer:
         frame, pseudonymised = pseudonymise_repeated_keys(frame, self.config, indexes | set(numbered))
         self._stand_in_keys = {name: fmt for name, fmt in pseudonymised.items() if fmt is not None}
         self._entities, self._walk_bonds = None, []
+        trend_values = None  # the trend columns' own values: their relations with entity columns are found on them
         if key in pseudonymised:  # else no fresh keys fit its type (an int8 key of 60 users): learned as it is
             ranks = self._row_ranks(frame, key, indexes | set(numbered))
             frame = frame.assign(**{str(rank.name): rank.to_numpy() for rank in ranks.values()})
@@ -115,6 +116,7 @@ class Synthesizer:
             units = entities.trend_units(frame, key, trends)
             riders = self._riders(frame, trends, units)
             ranges = {name: self._clip_range(entities.trend_values(frame[name])) for name in trends}
+            trend_values = frame[list(trends)]
             frame = entities.as_trend_offsets(frame, key, trends, units)
             frame = entities.as_rider_origins(frame, riders, trends, units)
             detected = entities.detect(frame, key, numbered, trends)
@@ -131,7 +133,7 @@ class Synthesizer:
         self._schema = schema
         self._learned = self._chain_order([i for i, c in enumerate(self._codecs) if c.n_tokens >= 2])
         report("analyze", 1.0)
-        self._detect_relations(frame)
+        self._detect_relations(frame, trend_values)
         codes = self._encode(frame)
         self._dependencies = self._detect_dependencies(codes)
         self._unequal = self._detect_unequal(codes)
@@ -515,12 +517,28 @@ class Synthesizer:
         entity keeps them), without the entity size."""
         return self._codecs if self._entities is None else self._codecs[:-1]
 
-    def _detect_relations(self, frame: pd.DataFrame) -> None:
+    def _detect_relations(self, frame: pd.DataFrame, trend_values: pd.DataFrame | None = None) -> None:
         """Relations and sums (constraints.py), spans (spans.py) and formulas (formulas.py) that
         hold in every training row; dependencies are found later, on tokens."""
         found = self._relations_in(frame, self._table_codecs(), self._trend_columns())
         self._relations, self._sums, self._spans, self._formulas = found
         self._relations += self._walk_bonds  # found on the values: the walks' steps are in ``frame``
+        self._relations += self._trend_bonds_in(frame, trend_values)
+
+    def _trend_bonds_in(self, frame: pd.DataFrame, trend_values: pd.DataFrame | None) -> list[constraints.Relation]:
+        """The relations of a trend column (its own values) with a column its entity's rows share:
+        an account's ``opened <= as_of`` month. Why: the trend's relations are left out of those
+        found on its differences, so 3.5% of synthetic snapshot rows had a month before the
+        account was opened (18% of accounts). They hold once the clock is added back
+        (``_hold_trend_bonds``: the entity's shared value moves, the trend's steps stay)."""
+        ent = self._entities
+        if ent is None or trend_values is None or trend_values.empty:
+            return []
+        fixed = [name for name in ent.columns if name not in ent.moving]
+        original = frame.assign(**{str(n): trend_values[n].to_numpy() for n in trend_values.columns})
+        codecs = [c for c in self._table_codecs() if c.storage.name in {*fixed, *trend_values.columns}]
+        relations = self._relations_in(original, codecs, set())[0]
+        return [r for r in relations if not r.equal and len({r.left, r.right} & set(fixed)) == 1]
 
     def _relations_in(
         self, frame: pd.DataFrame, codecs: list[Codec], skipped: set[str]
@@ -882,13 +900,14 @@ class Synthesizer:
                 self._decode_column(i, tokens, fine, rng, start, out)
         numbers, columns = out.numbers, out.columns
         fixed = self._shared_columns() if entity is not None else []  # an entity's rows share them
-        walking = self._walking_relations()
-        relations = [r for r in self._relations if r not in walking]
+        walking, trending = self._walking_relations(), self._trend_bonds()
+        relations = [r for r in self._relations if r not in walking and r not in trending]
         constraints.repair(numbers, relations, out.quanta, self._sums, out.snaps, out.signs, fixed)
         shared.renumber(numbers, rng)  # after repair: a repair that moved one number would repeat another
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
         formulas.recompute(numbers, self._formulas)
         self._add_clocks(numbers, columns, entity, carry is not None, to_come)
+        self._hold_trend_bonds(numbers, trending, entity)
         self._add_walks(numbers, columns, entity, carry)
         self._add_steps(numbers, entity, carry)
         constraints.repair(numbers, walking, out.quanta, fixed=fixed)  # onto the shared side
@@ -957,6 +976,35 @@ class Synthesizer:
             *(name for f in found_formulas for name in (f.result, f.left, f.right)),
         }
         return bound & set(walks), bonds
+
+    def _hold_trend_bonds(
+        self, numbers: dict[str, np.ndarray], bonds: list[constraints.Relation], entity: np.ndarray | None
+    ) -> None:
+        """Each relation of a trend column with a column its entity shares, held by moving the
+        shared value (all the entity's rows alike) past the entity's first or last trend value: an
+        account that would open after its first snapshot month opens in that month (a strict
+        relation: a grid step before), and its months keep their steps."""
+        if entity is None:
+            return
+        shared, by_name = set(self._shared_columns()), {c.storage.name: c for c in self._codecs}
+        for bond in bonds:
+            if bond.left not in numbers or bond.right not in numbers:
+                continue
+            moved = bond.left if bond.left in shared else bond.right
+            codec = by_name[moved]
+            assert isinstance(codec, NumericCodec)  # a relation is between numbers
+            step = (codec.quantum or (codec.scale if codec.domain == "time" else 0.0)) if bond.strict else 0.0
+            if moved == bond.left:  # shared <= trend: at most the entity's first trend value
+                first = pd.Series(numbers[bond.right]).groupby(entity).transform("min").to_numpy()
+                numbers[moved] = np.fmin(numbers[moved], first - step)
+            else:  # trend <= shared: at least its last
+                last = pd.Series(numbers[bond.left]).groupby(entity).transform("max").to_numpy()
+                numbers[moved] = np.fmax(numbers[moved], last + step)
+
+    def _trend_bonds(self) -> list[constraints.Relation]:
+        """The relations of a trend column with a column the entity's rows share (see ``_trend_bonds_in``)."""
+        trends = set(self._entities.trends) if self._entities is not None else set()
+        return [r for r in self._relations if {r.left, r.right} & trends]
 
     def _walking_relations(self) -> list[constraints.Relation]:
         """The relations that pair a walk with a column the entity's rows share: they hold once
