@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 14  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 15  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -48,8 +48,9 @@ VERSION = 14  # 2: numeric codecs may carry a learned position stream (``fine``)
 # step may move it by several units (``units``: "3 months", "60 seconds"); 12: a learned, never emitted column may
 # number an entity's rows in a date's order for the date to move with (``ranks``); 13: a sequence may skip
 # numbers with learned gap shares (``gaps``); 14: a date an entity's rows follow may be learned as its steps from
-# the entity's previous row, with the entity's mean step (``steps``); a whole number may be numbered (``ranks``)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14)
+# the entity's previous row, with the entity's mean step (``steps``); a whole number may be numbered (``ranks``);
+# 15: categories an entity moves on through along its order (``stages``: its rows put in stage order)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -256,6 +257,11 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
         raise ArtifactError("model.json skips numbers of a column that is no sequence; refusing to load")
     if not all(rank in entities.sequences and entities.trends.get(d) == rank for rank, d in entities.ranks.items()):
         raise ArtifactError("model.json numbers rows for a date that does not move with the number; refusing to load")
+    staged = [by_name.get(name) for name in entities.stages]
+    ordered = not entities.stages or (entities.order in entities.sequences and entities.order not in entities.clocks)
+    distinct = all(values and len(set(values)) == len(values) for values in entities.stages.values())
+    if not ordered or not distinct or not all(type(c) is CategoricalCodec for c in staged):
+        raise ArtifactError("model.json orders rows by stages of a column that is no category; refusing to load")
 
 
 def _check_walks(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:

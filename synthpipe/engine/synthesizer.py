@@ -274,6 +274,7 @@ class Synthesizer:
             c.storage.name for c in codecs[:-1] if type(c) is CategoricalCodec and c.storage.name not in named
         ]
         modes = entities.entity_modes(frame, ent, categories, min_rows)
+        self._entities = ent = dataclasses.replace(ent, stages=self._stages(frame, ent, categories))
         if not starts and not profiles and not modes:
             return frame, codecs
         ent = self._date_steps(frame, codecs, dataclasses.replace(ent, starts=starts, profiles=profiles, modes=modes))
@@ -329,6 +330,33 @@ class Synthesizer:
             codecs[position[name]] = build_codec(frame[name], self.config, storage=own.storage)
         self._entities = dataclasses.replace(ent, walks=tuple(walks), ranges={**ent.ranges, **ranges})
         return frame, codecs
+
+    def _stage_keys(self, tokens: dict[int, np.ndarray], numbers: dict[str, np.ndarray]) -> list[np.ndarray]:
+        """Per stage column (``Entities.stages``), each row's stage: its drawn category's place in
+        the stage order (a label set from the band of a number, from that number's band)."""
+        ent = self._entities
+        if ent is None or not ent.stages:
+            return []
+        index = {c.storage.name: i for i, c in enumerate(self._codecs)}
+        keys = []
+        for name, values in ent.stages.items():
+            codec, drawn = self._codecs[index[name]], tokens[index[name]]
+            assert isinstance(codec, CategoricalCodec)  # the artifact check holds it to one
+            band = next((b for b in self._bands if b.label == name and b.number in numbers), None)
+            drawn = drawn if band is None else band.label_tokens(numbers[band.number], drawn)
+            place = {value: i for i, value in enumerate(values)}
+            by_token = np.array([place.get(str(c), 0) for c in codec.categories] + [0])
+            keys.append(by_token[np.minimum(drawn, by_token.size - 1)])
+        return keys
+
+    def _stages(self, frame: pd.DataFrame, ent: Entities, categories: list[str]) -> dict[str, list[str]]:
+        """Categories entities move on through along their order (entities.entity_stages), where
+        the order is a sequence the engine renumbers on its own (no clock): the rows are put in
+        stage order there."""
+        order = ent.order
+        if order is None or order not in ent.sequences or order in ent.clocks or not self.config.learn_offsets:
+            return {}
+        return entities.entity_stages(frame, ent.key, order, categories, self.config.constraint_min_rows)
 
     def _date_steps(self, frame: pd.DataFrame, codecs: list[Codec], ent: Entities) -> Entities:
         """``ent`` with the date its rows follow where nothing numbers them (its first of
@@ -903,7 +931,9 @@ class Synthesizer:
         walking, trending = self._walking_relations(), self._trend_bonds()
         relations = [r for r in self._relations if r not in walking and r not in trending]
         constraints.repair(numbers, relations, out.quanta, self._sums, out.snaps, out.signs, fixed)
-        shared.renumber(numbers, rng)  # after repair: a repair that moved one number would repeat another
+        shared.renumber(
+            numbers, rng, self._stage_keys(tokens, numbers)
+        )  # after repair: a repair that moved one number would repeat another
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
         formulas.recompute(numbers, self._formulas)
         self._add_clocks(numbers, columns, entity, carry is not None, to_come)
@@ -1244,6 +1274,7 @@ class Synthesizer:
             "trend_riders": dict(self._entities.riders),
             "walks": {name: self._entities.order for name in self._entities.walks},
             "date_steps": {name: self._entities.profiles.get(name) for name in self._entities.steps},
+            "stages": {name: list(values) for name, values in self._entities.stages.items()},
             "row_ranks": dict(self._entities.ranks),
             "sequence_gaps": dict(self._entities.gaps),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
@@ -1328,17 +1359,18 @@ class _Sharing:
             if name in self.carried:
                 numbers[name][self.entity == 0] = self.carried[name]
 
-    def renumber(self, numbers: dict[str, np.ndarray], rng: np.random.Generator) -> None:
+    def renumber(self, numbers: dict[str, np.ndarray], rng: np.random.Generator, stages: list[np.ndarray]) -> None:
         """Each sequence column's start, start + 1, ... within each entity, in the order of its
-        clock's values where it has one (ties and the rest: its own drawn values); a sequence that
-        skips numbers skips them with its real gaps' shares (the carried entity goes on from its
-        last number)."""
+        clock's values where it has one (ties and the rest: its own drawn values; the rows'
+        stages first for the entity's order, ``stages``); a sequence that skips numbers skips them
+        with its real gaps' shares (the carried entity goes on from its last number)."""
         if self.entity is None:
             return
         for name, start in self.sequences.items():
             if name in numbers:
                 clock = numbers.get(self.clocks.get(name, ""))
-                ranks = self._ranks(numbers[name] if clock is None else clock, numbers[name])
+                staged = stages if name == self.order and clock is None else []
+                ranks = self._ranks(numbers[name] if clock is None else clock, numbers[name], staged)
                 numbers[name] = start + ranks
                 if name in self.gaps:
                     skipped = entities.gapped(ranks, self.entity, self.gaps[name], rng)
@@ -1356,13 +1388,13 @@ class _Sharing:
             return None
         return np.lexsort((numbers[self.order], self.entity))
 
-    def _ranks(self, drawn: np.ndarray, ties: np.ndarray) -> np.ndarray:
-        """0, 1, ... within each entity in the order of the drawn values (ties: ``ties``, then row
-        order), so the numbers keep their links to the other columns; the first entity continues
-        at ``done``."""
+    def _ranks(self, drawn: np.ndarray, ties: np.ndarray, stages: list[np.ndarray]) -> np.ndarray:
+        """0, 1, ... within each entity in the order of the rows' ``stages``, then of the drawn
+        values (ties: ``ties``, then row order), so the numbers keep their links to the other
+        columns; the first entity continues at ``done``."""
         entity = self.entity
         assert entity is not None
-        order = np.lexsort((ties, drawn, entity))  # entities are contiguous: ``order`` keeps each in place
+        order = np.lexsort((ties, drawn, *stages[::-1], entity))  # entities are contiguous: each stays in place
         ranks = np.empty(drawn.size)
         ranks[order] = np.arange(drawn.size) - self.firsts[entity]
         return ranks + np.where(entity == 0, self.done, 0)

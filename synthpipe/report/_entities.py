@@ -68,7 +68,8 @@ def _traits(
     described: dict[str, Any], key: str, real: pd.DataFrame, synthetic: pd.DataFrame
 ) -> list[EntityTrait | None]:
     """What the engine's description says it kept of each entity, measured on both tables:
-    a number's level (``entity_means``), a category's favourite (``entity_modes``), a date's
+    a number's level (``entity_means``), a category's favourite (``entity_modes``) and stages
+    (``stages``), a date's
     closeness (``first_dates``) and pace (``date_steps``), values held once (``schedules``), a
     sequence's clock, a number that moves with the calendar (``trends``), a number that walks
     from row to row (``walks``).
@@ -121,6 +122,15 @@ def _traits(
                 partial(_in_order, key=key, sequence=s, clock=t),
             )
             for s, t in described.get("sequence_clocks", {}).items()
+        ),
+        *(
+            both(
+                f"{c} along {order}",
+                f"{key} values whose {c} never goes back to a stage it left ({', '.join(stages)})",
+                partial(_in_stage_order, key=key, sequence=order, column=c, stages=stages),
+            )
+            for c, stages in described.get("stages", {}).items()
+            if (order := next(iter(described.get("sequence_columns", {})), None)) is not None
         ),
         *(
             both(
@@ -215,6 +225,13 @@ def _pace_days(table: pd.DataFrame, key: str, column: str) -> float | None:
 def _repeat_share(table: pd.DataFrame, key: str, column: str) -> float | None:
     held = table[table[column].notna()]
     return float(held.duplicated([key, column]).mean()) if len(held) else None
+
+
+def _in_stage_order(table: pd.DataFrame, key: str, sequence: str, column: str, stages: list[str]) -> float | None:
+    """``_in_order`` of a category's place in ``stages`` (its values, as strings, in the order
+    entities move through them; ``stages``)."""
+    place = table[column].astype(str).map({value: i for i, value in enumerate(stages)})
+    return _in_order(table.assign(**{column: place}), key, sequence, column)
 
 
 def _in_order(table: pd.DataFrame, key: str, sequence: str, clock: str) -> float | None:

@@ -278,3 +278,21 @@ def test_a_date_learned_as_its_steps_is_measured_by_its_pace() -> None:
     report = evaluate(real=real, synthetic=alike, protections={"engine": {"entities": described}})
     pace_trait = next(t for t in report.quality.entities.traits if "between consecutive rows" in t.measure)
     assert pace_trait.real == 20.0 and pace_trait.synthetic == 1.0 and not pace_trait.share
+
+
+def test_a_category_entities_move_on_through_is_measured_by_its_order() -> None:
+    """The engine keeps a status's stages (``stages``): the report gives the share of entities
+    whose status never goes back to a stage it left, real next to synthetic."""
+    rows = np.repeat(np.arange(100), 4)
+    month = np.tile(np.arange(1, 5), 100)
+    real = pd.DataFrame({"account_id": rows, "month": month, "status": np.where(month >= 3, "closed", "open")})
+    drawn = real.assign(status=real["status"].sample(frac=1, random_state=2).to_numpy())
+    described = {
+        "key": "account_id",
+        "shared_columns": [],
+        "sequence_columns": {"month": 1},
+        "stages": {"status": ["open", "closed"]},
+    }
+    report = evaluate(real=real, synthetic=drawn, protections={"engine": {"entities": described}})
+    (trait,) = report.quality.entities.traits
+    assert trait.column == "status along month" and trait.real == 1.0 and trait.synthetic < 0.8
