@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 15  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 16  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -49,8 +49,9 @@ VERSION = 15  # 2: numeric codecs may carry a learned position stream (``fine``)
 # number an entity's rows in a date's order for the date to move with (``ranks``); 13: a sequence may skip
 # numbers with learned gap shares (``gaps``); 14: a date an entity's rows follow may be learned as its steps from
 # the entity's previous row, with the entity's mean step (``steps``); a whole number may be numbered (``ranks``);
-# 15: categories an entity moves on through along its order (``stages``: its rows put in stage order)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+# 15: categories an entity moves on through along its order (``stages``: its rows put in stage order); 16: numbers
+# that never go down along it (``rising``: sorted along it)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -262,6 +263,11 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
     distinct = all(values and len(set(values)) == len(values) for values in entities.stages.values())
     if not ordered or not distinct or not all(type(c) is CategoricalCodec for c in staged):
         raise ArtifactError("model.json orders rows by stages of a column that is no category; refusing to load")
+    rising = [by_name.get(name) for name in entities.rising]
+    apart = not set(entities.rising) & {*entities.columns, *entities.sequences, *entities.walks, *entities.steps}
+    ordered = not entities.rising or entities.order in entities.sequences
+    if not apart or not ordered or not all(type(c) is NumericCodec for c in rising):
+        raise ArtifactError("model.json sorts a column that is no free number along no sequence; refusing to load")
 
 
 def _check_walks(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:

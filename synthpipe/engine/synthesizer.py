@@ -130,6 +130,7 @@ class Synthesizer:
             )
         codecs = self._with_offsets(self._build_codecs(frame, set(pseudonymised)), frame)
         frame, self._codecs = self._with_entity_columns(frame, codecs, indexes)
+        self._find_rising(frame)
         self._schema = schema
         self._learned = self._chain_order([i for i, c in enumerate(self._codecs) if c.n_tokens >= 2])
         report("analyze", 1.0)
@@ -308,9 +309,7 @@ class Synthesizer:
         ent = self._entities
         assert ent is not None
         order = ent.order
-        if not self.config.learn_offsets:
-            return frame, codecs
-        if order is None or not ent.profiles:
+        if order is None or not ent.profiles or not self.config.learn_offsets:
             return frame, codecs
         walks = entities.entity_walks(frame, ent.key, order, list(ent.profiles), self.config.constraint_min_rows)
         if walks:  # a number bound to others keeps its bonds: 4.3% of balances broke ``balance <= credit_limit``
@@ -330,6 +329,36 @@ class Synthesizer:
             codecs[position[name]] = build_codec(frame[name], self.config, storage=own.storage)
         self._entities = dataclasses.replace(ent, walks=tuple(walks), ranges={**ent.ranges, **ranges})
         return frame, codecs
+
+    def _find_rising(self, frame: pd.DataFrame) -> None:
+        """Numbers that never go down along the entity's order where it is a sequence the engine
+        renumbers (entities.rising_columns: a customer's spend to date), but for those bound to
+        columns of their row other than each other and the order's clock (a sum, a formula, a
+        relation with a number that moves as it likes)."""
+        ent = self._entities
+        if ent is None or ent.order not in ent.sequences or not self.config.learn_offsets:
+            return
+        taken = {*ent.columns, *ent.sequences, *ent.clocks.values(), *ent.walks, *ent.steps, *ent.hidden}
+        candidates = [
+            c.storage.name
+            for c in self._table_codecs()
+            if type(c) is NumericCodec and c.n_tokens >= 2 and c.storage.name not in taken
+        ]
+        candidates = [name for name in candidates if frame[name].notna().all()]
+        rising = entities.rising_columns(frame, ent.key, ent.order, candidates)
+        if rising:
+            group = {*rising, ent.order, *ent.clocks.values()}
+            bound = self._walk_bonds_in(frame, self._table_codecs(), rising, among=group)[0]
+            rising = [name for name in rising if name not in bound]
+        self._entities = dataclasses.replace(ent, rising=tuple(rising))
+
+    def _sort_rising(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None) -> None:
+        """Each rising number's drawn values, per entity, in ascending order along its rows."""
+        ent = self._entities
+        if ent is None or entity is None or not ent.rising or ent.order is None or ent.order not in numbers:
+            return
+        for name in ent.rising:
+            numbers[name] = entities.sorted_along(numbers[name], numbers[ent.order], entity)
 
     def _stage_keys(self, tokens: dict[int, np.ndarray], numbers: dict[str, np.ndarray]) -> list[np.ndarray]:
         """Per stage column (``Entities.stages``), each row's stage: its drawn category's place in
@@ -931,9 +960,9 @@ class Synthesizer:
         walking, trending = self._walking_relations(), self._trend_bonds()
         relations = [r for r in self._relations if r not in walking and r not in trending]
         constraints.repair(numbers, relations, out.quanta, self._sums, out.snaps, out.signs, fixed)
-        shared.renumber(
-            numbers, rng, self._stage_keys(tokens, numbers)
-        )  # after repair: a repair that moved one number would repeat another
+        stages = self._stage_keys(tokens, numbers)
+        shared.renumber(numbers, rng, stages)  # after repair: a repair that moved one number would repeat another
+        self._sort_rising(numbers, entity)  # along the renumbered order
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
         formulas.recompute(numbers, self._formulas)
         self._add_clocks(numbers, columns, entity, carry is not None, to_come)
@@ -1275,6 +1304,7 @@ class Synthesizer:
             "walks": {name: self._entities.order for name in self._entities.walks},
             "date_steps": {name: self._entities.profiles.get(name) for name in self._entities.steps},
             "stages": {name: list(values) for name, values in self._entities.stages.items()},
+            "rising": {name: self._entities.order for name in self._entities.rising},
             "row_ranks": dict(self._entities.ranks),
             "sequence_gaps": dict(self._entities.gaps),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},

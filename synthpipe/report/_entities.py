@@ -68,8 +68,8 @@ def _traits(
     described: dict[str, Any], key: str, real: pd.DataFrame, synthetic: pd.DataFrame
 ) -> list[EntityTrait | None]:
     """What the engine's description says it kept of each entity, measured on both tables:
-    a number's level (``entity_means``), a category's favourite (``entity_modes``) and stages
-    (``stages``), a date's
+    a number's level (``entity_means``) and rise (``rising``), a category's favourite
+    (``entity_modes``) and stages (``stages``), a date's
     closeness (``first_dates``) and pace (``date_steps``), values held once (``schedules``), a
     sequence's clock, a number that moves with the calendar (``trends``), a number that walks
     from row to row (``walks``).
@@ -131,6 +131,14 @@ def _traits(
             )
             for c, stages in described.get("stages", {}).items()
             if (order := next(iter(described.get("sequence_columns", {})), None)) is not None
+        ),
+        *(
+            both(
+                f"{c} along {o}",
+                f"{key} values whose {c} never goes down along {o}",
+                partial(_in_order, key=key, sequence=o, clock=c),
+            )
+            for c, o in described.get("rising", {}).items()
         ),
         *(
             both(

@@ -493,6 +493,8 @@ def test_entities_can_be_switched_off(sessions: pd.DataFrame) -> None:
         {"ranks": {"secs": "signed_up"}},  # a rank numbers the rows for a date that moves with it
         {"gaps": {"secs": [0.9, 0.1]}},  # only a sequence skips numbers
         {"steps": ["secs"], "ranges": {"secs": [0.0, 1.0]}},  # only a date with a first date is stepped
+        {"stages": {"age": ["18", "19"]}},  # only a category has stages
+        {"rising": ["age"]},  # a column the entity shares is never sorted
     ],
 )
 def test_a_re_signed_artifact_with_other_entities_is_rejected(
@@ -1018,6 +1020,36 @@ def test_a_category_that_comes_and_goes_is_no_stage() -> None:
     data["weekday"] = np.random.default_rng(28).choice(["mon", "tue", "wed"], len(data))
     found = entity_stages(data, "subscription_id", "tenure_months", ["status", "weekday"], 20)
     assert found == {"status": ["trial", "paying", "cancelled"]}
+
+
+def test_a_number_to_date_never_goes_down(tmp_path: Path) -> None:
+    """A snapshot's orders and spend to date: the spend, bound to the orders (``orders_to_date <=
+    spend_to_date``), was drawn row by row and went down somewhere in 99% of synthetic customers
+    (real: none). Each customer's drawn spends are put in ascending order along its months, which
+    keeps them and the relation (sorted, a row's smaller value stays the smaller)."""
+    rng = np.random.default_rng(29)
+    months = rng.integers(6, 36, 600)
+    rows = np.repeat(np.arange(600), months)
+    orders = rng.poisson(rng.gamma(2.0, 1.0, 600)[rows])
+    data = pd.DataFrame(
+        {
+            "customer_id": rows + 10_000,
+            "tenure_months": pd.Series(rows).groupby(rows).cumcount().to_numpy() + 1,
+            "orders_to_date": pd.Series(orders).groupby(rows).cumsum().to_numpy(),
+            "spend_to_date": pd.Series(orders * rng.gamma(3.0, 10.0, rows.size))
+            .groupby(rows)
+            .cumsum()
+            .round(2)
+            .to_numpy(),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=20).fit(data)
+    assert syn.describe()["entities"]["rising"] == {"spend_to_date": "tenure_months"}
+    out = sampled_after_save_and_load(syn, 20_000, tmp_path).sort_values(["customer_id", "tenure_months"])
+    falls = out.groupby("customer_id")["spend_to_date"].diff() < 0
+    assert falls.groupby(out["customer_id"]).any().mean() < 0.002  # a customer carried past a block's end may, once
+    assert (out["orders_to_date"] <= out["spend_to_date"]).all()
+    assert out["spend_to_date"].median() == pytest.approx(data["spend_to_date"].median(), rel=0.25)
 
 
 def _balances(count: int, rng: np.random.Generator, walk: bool = True) -> pd.DataFrame:

@@ -296,3 +296,21 @@ def test_a_category_entities_move_on_through_is_measured_by_its_order() -> None:
     report = evaluate(real=real, synthetic=drawn, protections={"engine": {"entities": described}})
     (trait,) = report.quality.entities.traits
     assert trait.column == "status along month" and trait.real == 1.0 and trait.synthetic < 0.8
+
+
+def test_a_number_that_never_goes_down_is_measured_by_its_falls() -> None:
+    """The engine sorts a number to date along the entity's order (``rising``): the report gives
+    the share of entities whose number never goes down, real next to synthetic."""
+    rows = np.repeat(np.arange(100), 5)
+    month = np.tile(np.arange(1, 6), 100)
+    real = pd.DataFrame({"account_id": rows, "month": month, "spent": month * 10.0 + rows})
+    drawn = real.assign(spent=real["spent"].sample(frac=1, random_state=3).to_numpy())
+    described = {
+        "key": "account_id",
+        "shared_columns": [],
+        "sequence_columns": {"month": 1},
+        "rising": {"spent": "month"},
+    }
+    report = evaluate(real=real, synthetic=drawn, protections={"engine": {"entities": described}})
+    (trait,) = report.quality.entities.traits
+    assert trait.column == "spent along month" and trait.real == 1.0 and trait.synthetic < 0.2
