@@ -424,9 +424,9 @@ def row_ranks(frame: pd.DataFrame, key: str, min_entities: int, numbered: Contai
     entities: the calendar they all live through, a panel's year before a person's age) that steps
     regularly with its rows' order within each entity (one month a row, a year a row: at least
     ``GAPPED_MIN_STEPS`` of the steps one, the others skipping a few) in a table where no column
-    numbers an entity's rows already
-    (``numbered``: a tenure, a balanced panel's year), a column (named ``<column> rank``) numbering
-    each entity's rows 1, 2, ... in the order of that column, skipping where it skips. One at most:
+    numbers an entity's rows already (``numbered``: a tenure, a balanced panel's year), a column
+    (named ``<column> rank``) numbering each entity's rows 1, 2, ... in the order of that column,
+    skipping where it skips. One at most:
     the other columns that move with it (an age along a year) become trends of the number, and a
     date that follows it (a payment a few days after the month) rides with its trend.
 
@@ -1023,10 +1023,8 @@ def entity_stages(
     same = codes[rows][1:] == codes[rows][:-1]
     several = int(pd.Series(codes).value_counts().ge(2).sum())
     found = {}
-    for name in candidates:
+    for name in [name for name in candidates if not frame[name].isna().any()]:
         values = frame[name].iloc[rows].astype(str).to_numpy()
-        if frame[name].isna().any():
-            continue
         moved = same & (values[1:] != values[:-1])
         movers = int(np.unique(codes[rows][1:][moved]).size)
         if movers < max(min_entities, STAGE_MIN_MOVES * several):
