@@ -352,13 +352,17 @@ class Synthesizer:
             rising = [name for name in rising if name not in bound]
         self._entities = dataclasses.replace(ent, rising=tuple(rising))
 
-    def _sort_rising(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None) -> None:
-        """Each rising number's drawn values, per entity, in ascending order along its rows."""
+    def _sort_rising(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carry: _Carry | None) -> None:
+        """Each rising number's drawn values, per entity, in ascending order along its rows; an
+        entity carried on from the block before goes on from no lower than it got there."""
         ent = self._entities
         if ent is None or entity is None or not ent.rising or ent.order is None or ent.order not in numbers:
             return
         for name in ent.rising:
-            numbers[name] = entities.sorted_along(numbers[name], numbers[ent.order], entity)
+            values = entities.sorted_along(numbers[name], numbers[ent.order], entity)
+            if carry is not None and name in carry.walked:
+                values = np.where(entity == 0, np.fmax(values, carry.walked[name]), values)
+            numbers[name] = values
 
     def _stage_keys(self, tokens: dict[int, np.ndarray], numbers: dict[str, np.ndarray]) -> list[np.ndarray]:
         """Per stage column (``Entities.stages``), each row's stage: its drawn category's place in
@@ -861,7 +865,7 @@ class Synthesizer:
         ent = self._entities
         walked = {name: float(block[name].iloc[-1]) for name in ent.walks} if ent else {}  # rows are in order
         by_name = {c.storage.name: c for c in self._codecs}
-        for name in ent.steps if ent else ():
+        for name in [*ent.steps, *ent.rising] if ent else ():  # where they go on from
             codec = by_name[name]
             assert isinstance(codec, NumericCodec)
             walked[name] = float(np.nanmax(codec.numeric_view(block.loc[entity == last, name])))
@@ -962,7 +966,7 @@ class Synthesizer:
         constraints.repair(numbers, relations, out.quanta, self._sums, out.snaps, out.signs, fixed)
         stages = self._stage_keys(tokens, numbers)
         shared.renumber(numbers, rng, stages)  # after repair: a repair that moved one number would repeat another
-        self._sort_rising(numbers, entity)  # along the renumbered order
+        self._sort_rising(numbers, entity, carry)  # along the renumbered order
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
         formulas.recompute(numbers, self._formulas)
         self._add_clocks(numbers, columns, entity, carry is not None, to_come)
@@ -1361,7 +1365,7 @@ class _Carry:
     rows: int
     values: pd.DataFrame
     done: int  # its rows in the blocks so far
-    walked: dict[str, float]  # its walks' last values, and its stepped dates'
+    walked: dict[str, float]  # its walks' last values, and its stepped dates' and rising numbers' highest
     numbered: dict[str, float]  # its gapped sequences' last numbers
 
 
