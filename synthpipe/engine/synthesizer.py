@@ -354,15 +354,22 @@ class Synthesizer:
 
     def _sort_rising(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carry: _Carry | None) -> None:
         """Each rising number's drawn values, per entity, in ascending order along its rows; an
-        entity carried on from the block before goes on from no lower than it got there."""
+        entity carried on from the block before goes on from no lower than it got there, in them
+        and in the clock its order was numbered by (an order date, orders to date)."""
         ent = self._entities
-        if ent is None or entity is None or not ent.rising or ent.order is None or ent.order not in numbers:
+        if ent is None or entity is None or ent.order is None or ent.order not in numbers:
             return
         for name in ent.rising:
-            values = entities.sorted_along(numbers[name], numbers[ent.order], entity)
-            if carry is not None and name in carry.walked:
-                values = np.where(entity == 0, np.fmax(values, carry.walked[name]), values)
-            numbers[name] = values
+            numbers[name] = entities.sorted_along(numbers[name], numbers[ent.order], entity)
+        for name in [*ent.rising, *self._order_clock()]:
+            if carry is not None and name in carry.walked and name in numbers:
+                numbers[name] = np.where(entity == 0, np.fmax(numbers[name], carry.walked[name]), numbers[name])
+
+    def _order_clock(self) -> list[str]:
+        """The number or date the entity's order is numbered by, if any (``sequence_clocks``)."""
+        ent = self._entities
+        clock = None if ent is None or ent.order is None else ent.clocks.get(ent.order)
+        return [] if clock is None else [clock]
 
     def _stage_keys(self, tokens: dict[int, np.ndarray], numbers: dict[str, np.ndarray]) -> list[np.ndarray]:
         """Per stage column (``Entities.stages``), each row's stage: its drawn category's place in
@@ -865,7 +872,7 @@ class Synthesizer:
         ent = self._entities
         walked = {name: float(block[name].iloc[-1]) for name in ent.walks} if ent else {}  # rows are in order
         by_name = {c.storage.name: c for c in self._codecs}
-        for name in [*ent.steps, *ent.rising] if ent else ():  # where they go on from
+        for name in [*ent.steps, *ent.rising, *self._order_clock()] if ent else ():  # where they go on from
             codec = by_name[name]
             assert isinstance(codec, NumericCodec)
             walked[name] = float(np.nanmax(codec.numeric_view(block.loc[entity == last, name])))
@@ -1365,7 +1372,7 @@ class _Carry:
     rows: int
     values: pd.DataFrame
     done: int  # its rows in the blocks so far
-    walked: dict[str, float]  # its walks' last values, and its stepped dates' and rising numbers' highest
+    walked: dict[str, float]  # its walks' last values; its stepped dates', rising numbers' and order clock's highest
     numbered: dict[str, float]  # its gapped sequences' last numbers
 
 

@@ -1054,8 +1054,9 @@ def test_a_number_to_date_never_goes_down(tmp_path: Path) -> None:
 
 def test_a_number_to_date_goes_on_rising_across_a_block_cut(monkeypatch: pytest.MonkeyPatch) -> None:
     """Sorted per block, a customer cut at a block's end started its next part from its own drawn
-    values again: its spend to date fell at the cut. It goes on from no lower than it got there.
-    (Blocks of 64 rows here, so that every history of 100-300 months is cut.)"""
+    values again: its spend to date fell at the cut, and so did its orders to date (the clock its
+    months are numbered by). Both go on from no lower than they got there. (Blocks of 64 rows
+    here, so that every history of 100-300 months is cut.)"""
     rng = np.random.default_rng(30)
     rows = np.repeat(np.arange(60), rng.integers(100, 300, 60))
     orders = rng.poisson(2.0, rows.size)
@@ -1076,7 +1077,8 @@ def test_a_number_to_date_goes_on_rising_across_a_block_cut(monkeypatch: pytest.
     monkeypatch.setattr(sys.modules["synthpipe.engine.synthesizer"], "BLOCK_ROWS", 64)
     out = syn.sample(6_000).sort_values(["customer_id", "month_number"])
     assert (out.groupby("customer_id").size() > 64).mean() > 0.9
-    assert not (out.groupby("customer_id")["spend_to_date"].diff() < 0).any()
+    for to_date in ("orders_to_date", "spend_to_date"):  # the order's clock and a rising number
+        assert not (out.groupby("customer_id")[to_date].diff() < 0).any()
 
 
 def _balances(count: int, rng: np.random.Generator, walk: bool = True) -> pd.DataFrame:
