@@ -69,10 +69,9 @@ def _traits(
 ) -> list[EntityTrait | None]:
     """What the engine's description says it kept of each entity, measured on both tables:
     a number's level (``entity_means``) and rise (``rising``), a category's favourite
-    (``entity_modes``) and stages (``stages``), a date's
-    closeness (``first_dates``) and pace (``date_steps``), values held once (``schedules``), a
-    sequence's clock, a number that moves with the calendar (``trends``), a number that walks
-    from row to row (``walks``).
+    (``entity_modes``) and stages (``stages``), a date's closeness (``first_dates``) and pace
+    (``date_steps``), values held once (``schedules``), a sequence's clock, a number that moves
+    with the calendar (``trends``), a number that walks from row to row (``walks``).
     The rows' numbers the engine gave a date (``row_ranks``) are given both tables the same way."""
     for rank, dated in described.get("row_ranks", {}).items():
         real, synthetic = (_with_rank(t, key, rank, dated) for t in (real, synthetic))
