@@ -1022,6 +1022,19 @@ def test_a_category_that_comes_and_goes_is_no_stage() -> None:
     assert found == {"status": ["trial", "paying", "cancelled"]}
 
 
+def _to_date(customers: np.ndarray, month: str, orders: np.ndarray, spend: np.ndarray) -> pd.DataFrame:
+    """Monthly rows of each customer (``customers``: each row's id, rows of a customer together)
+    numbered in ``month``, with the month's orders and spend summed to date."""
+    return pd.DataFrame(
+        {
+            "customer_id": customers,
+            month: pd.Series(customers).groupby(customers).cumcount().to_numpy() + 1,
+            "orders_to_date": pd.Series(orders).groupby(customers).cumsum().to_numpy(),
+            "spend_to_date": pd.Series(spend).groupby(customers).cumsum().round(2).to_numpy(),
+        }
+    )
+
+
 def test_a_number_to_date_never_goes_down(tmp_path: Path) -> None:
     """A snapshot's orders and spend to date: the spend, bound to the orders (``orders_to_date <=
     spend_to_date``), was drawn row by row and went down somewhere in 99% of synthetic customers
@@ -1031,18 +1044,7 @@ def test_a_number_to_date_never_goes_down(tmp_path: Path) -> None:
     months = rng.integers(6, 36, 600)
     rows = np.repeat(np.arange(600), months)
     orders = rng.poisson(rng.gamma(2.0, 1.0, 600)[rows])
-    data = pd.DataFrame(
-        {
-            "customer_id": rows + 10_000,
-            "tenure_months": pd.Series(rows).groupby(rows).cumcount().to_numpy() + 1,
-            "orders_to_date": pd.Series(orders).groupby(rows).cumsum().to_numpy(),
-            "spend_to_date": pd.Series(orders * rng.gamma(3.0, 10.0, rows.size))
-            .groupby(rows)
-            .cumsum()
-            .round(2)
-            .to_numpy(),
-        }
-    )
+    data = _to_date(rows + 10_000, "tenure_months", orders, orders * rng.gamma(3.0, 10.0, rows.size))
     syn = Synthesizer(seed=0, max_epochs=20).fit(data)
     assert syn.describe()["entities"]["rising"] == {"spend_to_date": "tenure_months"}
     out = sampled_after_save_and_load(syn, 20_000, tmp_path).sort_values(["customer_id", "tenure_months"])
@@ -1060,18 +1062,7 @@ def test_a_number_to_date_goes_on_rising_across_a_block_cut(monkeypatch: pytest.
     rng = np.random.default_rng(30)
     rows = np.repeat(np.arange(60), rng.integers(100, 300, 60))
     orders = rng.poisson(2.0, rows.size)
-    data = pd.DataFrame(
-        {
-            "customer_id": rows + 500,
-            "month_number": pd.Series(rows).groupby(rows).cumcount().to_numpy() + 1,
-            "orders_to_date": pd.Series(orders).groupby(rows).cumsum().to_numpy(),
-            "spend_to_date": pd.Series(orders * rng.gamma(2.0, 10.0, rows.size))
-            .groupby(rows)
-            .cumsum()
-            .round(2)
-            .to_numpy(),
-        }
-    )
+    data = _to_date(rows + 500, "month_number", orders, orders * rng.gamma(2.0, 10.0, rows.size))
     syn = Synthesizer(seed=0, max_epochs=3).fit(data)
     assert syn.describe()["entities"]["rising"] == {"spend_to_date": "month_number"}
     monkeypatch.setattr(sys.modules["synthpipe.engine.synthesizer"], "BLOCK_ROWS", 64)
