@@ -25,6 +25,7 @@ from synthpipe.engine.codecs.identifier import IdentifierCodec
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
+from synthpipe.engine.dateparts import DatePart
 from synthpipe.engine.dependencies import Dependency, value_tokens
 from synthpipe.engine.entities import TREND_KINDS, Entities, is_trend_unit
 from synthpipe.engine.formulas import Formula
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 16  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 17  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -50,8 +51,8 @@ VERSION = 16  # 2: numeric codecs may carry a learned position stream (``fine``)
 # numbers with learned gap shares (``gaps``); 14: a date an entity's rows follow may be learned as its steps from
 # the entity's previous row, with the entity's mean step (``steps``); a whole number may be numbered (``ranks``);
 # 15: categories an entity moves on through along its order (``stages``: its rows put in stage order); 16: numbers
-# that never go down along it (``rising``: sorted along it)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
+# that never go down along it (``rising``: sorted along it); 17: numbers that are a calendar part of a date (``parts``)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -71,6 +72,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "unequal": [u.to_json() for u in syn._unequal],
         "spans": [s.to_json() for s in syn._spans],
         "formulas": [f.to_json() for f in syn._formulas],
+        "parts": [p.to_json() for p in syn._parts],
         "bands": [b.to_json() for b in syn._bands],
         "training": syn._training,
         "stand_in_keys": syn._stand_in_keys,
@@ -98,6 +100,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._unequal = [Unequal.from_json(item) for item in body.get("unequal", [])]
         syn._spans = [Span.from_json(item) for item in body.get("spans", [])]
         syn._formulas = [Formula.from_json(item) for item in body.get("formulas", [])]
+        syn._parts = [DatePart.from_json(item) for item in body.get("parts", [])]
         syn._bands = [Band.from_json(item) for item in body.get("bands", [])]
         syn._training = dict(body["training"])
         syn._stand_in_keys = {str(k): dict(v) for k, v in body.get("stand_in_keys", {}).items()}
@@ -201,6 +204,8 @@ def _check_consistency(syn: Synthesizer) -> None:
         raise ArtifactError("a saved span names a column the model does not decode as a number or date")
     if any(not {f.result, f.left, f.right} <= decoded for f in syn._formulas):
         raise ArtifactError("a saved formula names a column the model does not decode as a number")
+    if any(not {p.result, p.date} <= decoded for p in syn._parts):
+        raise ArtifactError("a saved date part names a column the model does not decode as a number or date")
     _check_anchors(syn._codecs)
     _check_dependencies(syn)
     _check_unequal(syn)

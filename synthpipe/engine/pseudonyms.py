@@ -100,7 +100,23 @@ def is_repeated_key(values: pd.Series, name: str, *, text: bool) -> bool:
     distinct = values.nunique()
     if distinct < MIN_ENTITIES or distinct == len(values):
         return False
-    return names_a_key(name) or (text and holds_addresses(values.astype(str)))
+    keyed = names_a_key(name) or (text and holds_addresses(values.astype(str)))
+    return keyed and not holds_days(values.drop_duplicates())
+
+
+DAY_FORMATS = {8: "%Y%m%d", 6: "%Y%m"}  # by digits: a warehouse's day key 20210521, a period key 202105
+
+
+def holds_days(values: pd.Series) -> bool:
+    """Whether every value is a day (or a month) written as digits, as a warehouse's ``date_key``
+    is. Why: such a key is named like one and repeats, so it was pseudonymised (20231234 came back,
+    no day at all) and its days taken for entities; it holds a day, no one's identity."""
+    digits = values.astype(str).str.removesuffix(".0")
+    width = digits.str.len()
+    if width.nunique() != 1 or int(width.iloc[0]) not in DAY_FORMATS or not digits.str.isdigit().all():
+        return False
+    days = pd.to_datetime(digits, format=DAY_FORMATS[int(width.iloc[0])], errors="coerce")
+    return bool(days.notna().all() and days.dt.year.between(1800, 2200).all())
 
 
 def _fresh_keys(codec: IdentifierCodec, real: pd.Series, rng: np.random.Generator) -> tuple[pd.Series, int]:

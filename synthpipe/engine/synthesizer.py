@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthpipe.engine import artifact, bands, constraints, dependencies, entities, formulas, spans, unequal
+from synthpipe.engine import artifact, bands, constraints, dateparts, dependencies, entities, formulas, spans, unequal
 from synthpipe.engine.calibration import calibrate, refit_output_biases
 from synthpipe.engine.codecs import Codec, build_codec, build_codecs
 from synthpipe.engine.codecs.base import evenly_ordered
@@ -69,6 +69,7 @@ class Synthesizer:
         self._unequal: list[Unequal] = []
         self._spans: list[spans.Span] = []
         self._formulas: list[formulas.Formula] = []
+        self._parts: list[dateparts.DatePart] = []
         self._bands: list[bands.Band] = []
         self._net: Network | None = None
         self._schema: pa.Schema | None = None
@@ -452,14 +453,36 @@ class Synthesizer:
         return [] if self._entities is None else [*self._entities.columns, *self._entities.hidden_columns]
 
     def _with_offsets(self, codecs: list[Codec], frame: pd.DataFrame) -> list[Codec]:
-        """Dates that closely follow another one become offset codecs (see codecs/offset.py)."""
+        """Dates that closely follow another one, or that a column holds the year of, become offset
+        codecs (see codecs/offset.py)."""
         if not self.config.learn_offsets:
             return codecs
         numeric = {i: c for i, c in enumerate(codecs) if isinstance(c, NumericCodec)}
         out = list(codecs)
-        for b, a in find_anchors(frame, numeric, self.config.constraint_min_rows).items():
+        anchors = find_anchors(frame, numeric, self.config.constraint_min_rows)
+        for b, a in anchors.items():
             out[b] = OffsetCodec.fit_on(numeric[b], numeric[a], frame, self.config)
+        for b, part in self._year_anchors(frame, numeric, set(anchors)).items():
+            a = next(i for i, c in numeric.items() if c.storage.name == part.result)
+            out[b] = OffsetCodec.fit_on(numeric[b], numeric[a], frame, self.config, anchor_part=part.part)
         return out
+
+    def _year_anchors(
+        self, frame: pd.DataFrame, numeric: dict[int, NumericCodec], anchored: set[int]
+    ) -> dict[int, dateparts.DatePart]:
+        """Binned dates a whole-number column holds the year of (dateparts.py), by the date's index.
+        Not with entities: their dates keep close to the entity's first date instead."""
+        if self._entities is not None or not self.config.detect_constraints:
+            return {}
+        binned = [c for c in numeric.values() if c.n_tokens >= 2]
+        times = {
+            i: c.numeric_view(frame[c.storage.name])
+            for i, c in numeric.items()
+            if c in binned and c.domain == "time" and not c.p.values and i not in anchored
+        }
+        numbers = {c.storage.name: c.numeric_view(frame[c.storage.name]) for c in binned if c.domain == "number"}
+        found = dateparts.year_anchors({str(i): v for i, v in times.items()}, numbers, self.config.constraint_min_rows)
+        return {int(i): part for i, part in found.items()}
 
     def _detect_dependencies(self, codes: np.ndarray) -> list[Dependency]:
         if not self.config.detect_constraints:
@@ -528,6 +551,7 @@ class Synthesizer:
         taken |= {n for s in self._sums for n in s.columns}
         taken |= {n for s in self._spans for n in (s.result, s.start, s.end)}
         taken |= {n for f in self._formulas for n in (f.result, f.left, f.right)}
+        taken |= {n for p in self._parts for n in (p.result, p.date)}
         taken |= {n for u in self._unequal for n in (u.first, u.second)}
         taken |= {c.anchor for c in self._codecs if isinstance(c, OffsetCodec)}
         taken |= set(self._stand_in_keys)
@@ -586,10 +610,11 @@ class Synthesizer:
         return self._codecs if self._entities is None else self._codecs[:-1]
 
     def _detect_relations(self, frame: pd.DataFrame, trend_values: pd.DataFrame | None = None) -> None:
-        """Relations and sums (constraints.py), spans (spans.py) and formulas (formulas.py) that
-        hold in every training row; dependencies are found later, on tokens."""
+        """Relations and sums (constraints.py), spans (spans.py), formulas (formulas.py) and date
+        parts (dateparts.py) that hold in every training row; dependencies are found later, on tokens."""
         found = self._relations_in(frame, self._table_codecs(), self._trend_columns())
         self._relations, self._sums, self._spans, self._formulas = found
+        self._parts = self._date_parts_in(frame, self._table_codecs(), self._trend_columns() | self._ordered_columns())
         self._relations += self._walk_bonds  # found on the values: the walks' steps are in ``frame``
         self._relations += self._trend_bonds_in(frame, trend_values)
 
@@ -628,6 +653,48 @@ class Synthesizer:
         decimals = {c.storage.name: c.p.decimals for c in numeric if c.domain == "number"}
         derived = {s.derived for s in sums} | {s.result for s in found_spans}
         return relations, sums, found_spans, formulas.detect(numbers, decimals, derived, min_rows)
+
+    def _date_parts_in(self, frame: pd.DataFrame, codecs: list[Codec], skipped: set[str]) -> list[dateparts.DatePart]:
+        """The whole-number columns that are a calendar part of a date or timestamp (on its local
+        clock), other than those a sum, span or formula already computes."""
+        if not self.config.detect_constraints:
+            return []
+        numeric = [
+            c for c in codecs if isinstance(c, NumericCodec) and c.n_tokens >= 2 and c.storage.name not in skipped
+        ]
+        computed = (
+            {s.derived for s in self._sums} | {s.result for s in self._spans} | {f.result for f in self._formulas}
+        )
+        times = {c.storage.name: c.numeric_view(frame[c.storage.name]) for c in numeric if c.domain == "time"}
+        numbers = {
+            c.storage.name: c.numeric_view(frame[c.storage.name])
+            for c in numeric
+            if c.domain == "number" and c.storage.name not in computed
+        }
+        found = dateparts.detect(times, numbers, self.config.constraint_min_rows) if times else []
+        shared = set(self._shared_columns())
+        return [p for p in found if p.result not in shared or p.date in shared]  # an entity's rows share it
+
+    def _steering_parts(self) -> dict[str, list[dateparts.DatePart]]:
+        """Per date, its weekday and hour columns, which move it onto the weekday and hour drawn for
+        the row (dateparts.steered): binned dates and dates learned within their year, not those
+        following another date (their lag stays) or taking few exact values."""
+        by_name = {c.storage.name: c for c in self._codecs}
+        steering: dict[str, list[dateparts.DatePart]] = {}
+        for p in self._parts:
+            codec = by_name[p.date]
+            anchored = isinstance(codec, OffsetCodec) and codec.anchor_part is None
+            if p.part in dateparts.STEERING and isinstance(codec, NumericCodec) and not anchored and not codec.p.values:
+                steering.setdefault(p.date, []).append(p)
+        return steering
+
+    def _ordered_columns(self) -> set[str]:
+        """Numbers the entity's rows are put in order by after drawing (renumbered, sorted or
+        held once each): recomputed from a date, they would lose that order."""
+        ent = self._entities
+        if ent is None:
+            return set()
+        return {*ent.sequences, *ent.clocks.values(), *ent.trends.values(), *ent.rising, *ent.schedules}
 
     def _chain(self) -> list[tuple[int, bool]]:
         """The model's columns in order: (codec index, is its position stream). A binned number's
@@ -962,7 +1029,8 @@ class Synthesizer:
         shared = self._entity_sharing(entity, carry)
         out = _Decoded(size, shared)
         deferred = bands.deferred_columns(self._bands, self._dependencies)
-        order = decode_order(self._codecs)
+        steering = self._steering_parts()
+        order = decode_order(self._codecs, {date: [p.result for p in parts] for date, parts in steering.items()})
         for i in order:
             if self._codecs[i].storage.name not in deferred:
                 self._decode_column(i, tokens, fine, rng, start, out)
@@ -981,6 +1049,7 @@ class Synthesizer:
         self._add_walks(numbers, columns, entity, carry)
         self._add_steps(numbers, entity, carry)
         constraints.repair(numbers, walking, out.quanta, fixed=fixed)  # onto the shared side
+        dateparts.recompute(numbers, self._parts)  # last: every date is final
         if deferred:
             self._set_bands(tokens, numbers, deferred)
             for i in order:
@@ -1138,6 +1207,9 @@ class Synthesizer:
             out.numbers[name] = codec.rebuilt(out.numbers[codec.anchor], tokens[i], rng, fine.get(i))
         elif isinstance(codec, NumericCodec) and codec.n_tokens >= 2:
             out.numbers[name] = codec.numeric_decoded(tokens[i], rng, fine.get(i)) * codec.scale
+        if name in out.numbers:
+            for part in self._steering_parts().get(name, []):
+                out.numbers[name] = dateparts.steered(out.numbers[name], out.numbers[part.result], part.part)
         if isinstance(codec, NumericCodec) and name in out.numbers:
             out.sharing.share(name, out.numbers)
             out.signs[name] = (codec.p.bounds[0], codec.p.bounds[1])
@@ -1231,6 +1303,7 @@ class Synthesizer:
             + [str(u) for u in self._unequal]
             + [str(s) for s in self._spans]
             + [str(f) for f in self._formulas]
+            + [str(p) for p in self._parts]
             + [str(b) for b in self._bands],
             "entities": self._describe_entities(),
             "training": dict(self._training),

@@ -359,3 +359,23 @@ def test_a_formula_with_an_unknown_operation_or_column_is_refused(tmp_path: Path
         body["formulas"][0][1] = "nowhere"
 
     assert_edits_refused(folder, tmp_path, [unknown_operation, unknown_column])
+
+
+def test_a_date_part_or_year_anchor_with_an_unknown_part_or_column_is_refused(tmp_path: Path, watched: Path) -> None:
+    days = pd.Timestamp("2019-01-01") + pd.to_timedelta(np.arange(400) * 3 % 1500, unit="D")
+    frame = pd.DataFrame({"day": days, "year": days.year, "month": days.month})
+    folder = tmp_path / "parts_model"
+    Synthesizer(seed=0, max_epochs=1).fit(frame).save(str(folder))
+    load(folder)
+
+    def unknown_part(body: dict[str, Any]) -> None:
+        body["parts"][0][2] = "__import__('os')({})"
+
+    def unknown_column(body: dict[str, Any]) -> None:
+        body["parts"][0][1] = "nowhere"
+
+    def unknown_year_part(body: dict[str, Any]) -> None:
+        day = next(c for c in body["columns"] if c["storage"]["name"] == "day")
+        day["params"]["anchor_part"] = "month({})"
+
+    assert_edits_refused(folder, tmp_path, [unknown_part, unknown_column, unknown_year_part])

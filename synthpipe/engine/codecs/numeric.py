@@ -115,7 +115,7 @@ class NumericCodec(Codec):
         discrete, merged = _discrete_values(finite, cfg)
         clip = _clip_bounds(finite, cfg) if not discrete else [float(min(discrete)), float(max(discrete))]
         clipped = np.clip(finite, clip[0], clip[1]) if finite.size else finite
-        per_day = _units_per_day(storage, grain)
+        per_day = units_per_day(storage, grain)
         p = NumericParams(
             grain=grain,
             has_null=bool(np.isnan(values).any()),
@@ -299,7 +299,7 @@ class NumericCodec(Codec):
         """Move each drawn day by -3..+3 days onto a weekday drawn by its bin's real shares (the
         clock time is kept): a bin spanning months would otherwise spread Saturday matches over
         the whole week."""
-        per_day = _units_per_day(self.storage, self.p.grain)
+        per_day = units_per_day(self.storage, self.p.grain)
         shares = self._weekday_shares[idx]
         target = np.minimum((np.cumsum(shares, axis=1) < rng.random(values.size)[:, None]).sum(axis=1), 6)
         day = np.floor(values / per_day)
@@ -451,7 +451,7 @@ DAY_TIMES_MIN_SHARE = 0.95  # the frequent clock times must hold nearly every ro
 
 def _per_day(storage: StorageType, grain: int) -> int:
     """Grain units per day for sub-day timestamps (0 otherwise)."""
-    units = _units_per_day(storage, grain)
+    units = units_per_day(storage, grain)
     return units if storage.logical == "datetime" and units > 1 else 0
 
 
@@ -473,7 +473,7 @@ WEEKDAY_PRIOR_ROWS = 7  # a bin's shares lean on the column's overall ones, as i
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
 
 
-def _units_per_day(storage: StorageType, grain: int) -> int:
+def units_per_day(storage: StorageType, grain: int) -> int:
     """Grain units per day for dates and timestamps (0 when a day is not a whole number of them)."""
     if storage.logical == "date":
         return 1

@@ -7,41 +7,57 @@ exactly, conditioned on everything before it. The date is rebuilt as the anchor'
 date's own grain (its day, for a date anchored on a timestamp) plus the offset, so it keeps its
 dtype, grain and nulls; the anchor is decoded first wherever it stands in the table.
 
+A date may also be anchored on a whole-number column that is its year (``anchor_part``, see
+dateparts.py: a season's ``Year`` beside its match ``Date``): learned as its offset from the
+start of that year. Why: a date spanning 46 seasons is binned to within about 18 months, so
+a synthetic round's matches spread over half a season; within its year, bins are 11 days wide.
+
 Privacy is the offset's own: its extremes are clipped like any number's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from synthpipe.engine import dateparts
 from synthpipe.engine.codecs.base import Codec
-from synthpipe.engine.codecs.numeric import NumericCodec, NumericParams, column_kind
+from synthpipe.engine.codecs.numeric import NumericCodec, NumericParams, column_kind, units_per_day
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.frames import StorageType
 
 OFFSET_MAX_SPREAD = 0.05  # offset's interquartile range, as a share of the column's own: follows closely
+NEAR_DAYS = 3.5  # a year-anchored date moves onto a frequent real value this near it (half a week)
 _UNITS = {86_400.0: "days", 3_600.0: "hours", 60.0: "minutes", 1.0: "seconds"}
 
 
 class OffsetCodec(NumericCodec):
-    """A date/timestamp column whose model tokens are its offset from ``anchor``, another one."""
+    """A date/timestamp column whose model tokens are its offset from ``anchor``, another one, or
+    from the start of the year ``anchor`` holds (``anchor_part``: one of ``dateparts.YEAR_SHIFTS``)."""
 
     kind_name = "offset"
 
-    def __init__(self, own: NumericCodec, anchor: str, offset: NumericCodec) -> None:
+    def __init__(self, own: NumericCodec, anchor: str, offset: NumericCodec, anchor_part: str | None = None) -> None:
         super().__init__(own.storage, own.p)
-        self.anchor, self.offset = anchor, offset
+        self.anchor, self.offset, self.anchor_part = anchor, offset, anchor_part
 
     @classmethod
-    def fit_on(cls, own: NumericCodec, anchor: NumericCodec, frame: pd.DataFrame, cfg: EngineConfig) -> OffsetCodec:
+    def fit_on(
+        cls,
+        own: NumericCodec,
+        anchor: NumericCodec,
+        frame: pd.DataFrame,
+        cfg: EngineConfig,
+        anchor_part: str | None = None,
+    ) -> OffsetCodec:
         name = f"{own.storage.name} - {anchor.storage.name}"
         storage = StorageType(name=name, dtype="float64", logical="float", nullable=True)
-        offsets = _offsets(own, anchor, frame)
+        offsets = _offsets(own, anchor, frame, anchor_part)
         offset = NumericCodec.fit(pd.Series(offsets, name=name), storage, cfg, apart=(0.0,))  # the same instant
-        return cls(own, anchor.storage.name, offset)
+        return cls(own, anchor.storage.name, offset, anchor_part)
 
     # ---------------------------------------------------------------- tokens: the offset's
 
@@ -61,7 +77,7 @@ class OffsetCodec(NumericCodec):
 
     def offsets(self, anchor: NumericCodec, frame: pd.DataFrame) -> pd.Series:
         """What the model learns for this column: its offsets from ``anchor`` (the anchor's codec)."""
-        return pd.Series(_offsets(self, anchor, frame), name=self.offset.storage.name)
+        return pd.Series(_offsets(self, anchor, frame, self.anchor_part), name=self.offset.storage.name)
 
     def encode(self, series: pd.Series) -> np.ndarray:
         return self.offset.encode(series)
@@ -74,25 +90,75 @@ class OffsetCodec(NumericCodec):
     ) -> np.ndarray:
         """Values in ``scale`` units: the anchor's (``scale`` units) on this column's grain, plus the
         offset, kept on the column's calendar grid if it has one (period ends stay month ends)."""
-        units = np.floor(anchor / self.scale) + self.offset.numeric_decoded(tokens, rng, fine)
+        instants = _instants(anchor, self.anchor_part)
+        units = np.floor(instants / self.scale) + self.offset.numeric_decoded(tokens, rng, fine)
+        if self.anchor_part is not None:
+            units = self._on_own_days(units, rng)
         return self._on_calendar(units) * self.scale
+
+    def _on_own_days(self, units: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Days and clock times as the column's own bins hold them. Why: an offset into the year
+        says nothing of the weekday (the year starts on any one), so Saturday matches came back
+        any day, and lands near a match day rather than on it. As often as values many rows hold
+        (``_on_atoms``: a match day) hold the rows of a draw's own bin, it moves onto such a value
+        within half a week, picked by how many rows hold each (else onto the nearest: no match in
+        the winter break); other draws take a weekday and a clock time by the shares of the other
+        rows (as the column's own decoding does)."""
+        known = ~np.isnan(units)
+        values = units[known]
+        idx = np.searchsorted(np.asarray(self.p.edges, dtype="float64"), values, side="right")
+        on_atom, atom = self._near_atoms(values, idx, rng)
+        others = values[~on_atom]
+        if self.p.weekday_shares:
+            others = self._on_real_weekdays(others, idx[~on_atom], rng)
+        if self.p.day_times:
+            others = self._on_real_times_of_day(others, rng)
+        values = values.copy()
+        values[on_atom], values[~on_atom] = atom[on_atom], others
+        out = units.copy()
+        out[known] = values
+        return out
+
+    def _near_atoms(
+        self, values: np.ndarray, idx: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Which values move onto a frequent value (see ``_on_own_days``), and the value each would take."""
+        atoms = self._atom_values
+        if not atoms.size:
+            return np.zeros(values.size, dtype=bool), values
+        weights = self._atom_ends - self._atom_starts  # shares of their bins' rows
+        in_bin = np.bincount(np.floor(self._atom_starts).astype(np.int64), weights, minlength=len(self.p.knots))
+        moved = rng.random(values.size) < in_bin[idx]
+        reach = NEAR_DAYS * max(units_per_day(self.storage, self.p.grain), 1)
+        lo, hi = np.searchsorted(atoms, values - reach, "left"), np.searchsorted(atoms, values + reach, "right")
+        cumulative = np.r_[0.0, np.cumsum(weights)]
+        pick = cumulative[lo] + rng.random(values.size) * (cumulative[hi] - cumulative[lo])
+        j = np.clip(np.searchsorted(cumulative, pick, side="right") - 1, lo, np.maximum(hi - 1, lo))
+        after = np.minimum(lo, atoms.size - 1)
+        before = np.maximum(lo - 1, 0)
+        nearest = np.where(np.abs(atoms[after] - values) <= np.abs(values - atoms[before]), after, before)
+        return moved, atoms[np.where(hi > lo, np.minimum(j, atoms.size - 1), nearest)]
 
     # ---------------------------------------------------------------- artifact / report
 
     def params(self) -> dict[str, Any]:
-        return {
+        params = {
             "own": super().params(),
             "anchor": self.anchor,
             "offset_storage": self.offset.storage.to_json(),
             "offset": self.offset.params(),
         }
+        return params if self.anchor_part is None else {**params, "anchor_part": self.anchor_part}
 
     @classmethod
     def from_params(cls, storage: StorageType, params: dict[str, Any]) -> OffsetCodec:
         own = NumericCodec(storage, NumericParams(**params["own"]))
         offset_storage = StorageType.from_json(params["offset_storage"])
         offset = NumericCodec(offset_storage, NumericParams(**params["offset"]))
-        return cls(own, str(params["anchor"]), offset)
+        part = params.get("anchor_part")
+        if part is not None and part not in dateparts.YEAR_SHIFTS:
+            raise ValueError(f"unknown year part {part!r}")
+        return cls(own, str(params["anchor"]), offset, None if part is None else str(part))
 
     def describe(self) -> dict[str, Any]:
         info = {k: v for k, v in super().describe().items() if k not in ("bins", "distinct_values")}
@@ -101,7 +167,10 @@ class OffsetCodec(NumericCodec):
         unit = _UNITS.get(seconds, f"steps of {seconds:g} s")
         info["kind"] = column_kind(self.storage.logical)
         info["tokens"] = learned["tokens"]
-        info["encoding"] = f"offset from {self.anchor} in {unit}: {learned.get('encoding', 'exact values')}"
+        start = self.anchor
+        if self.anchor_part is not None:
+            start = f"the start of year {self.anchor} ({self.anchor} == {self.anchor_part.format(self.storage.name)})"
+        info["encoding"] = f"offset from {start} in {unit}: {learned.get('encoding', 'exact values')}"
         protection = learned["protection"]
         info["protection"] = {("offset_clipped_to" if k == "clipped_to" else k): v for k, v in protection.items()}
         return info
@@ -140,8 +209,9 @@ def _rebuilt_from(column: int, other: int, anchors: dict[int, int]) -> bool:
     return False
 
 
-def decode_order(codecs: list[Codec]) -> list[int]:
-    """Codec indices in table order, except that an offset column waits for its anchor."""
+def decode_order(codecs: list[Codec], after: Mapping[str, list[str]] | None = None) -> list[int]:
+    """Codec indices in table order, except that an offset column waits for its anchor, and a
+    column of ``after`` for the columns it names (a date for its weekday column, which steers it)."""
     index = {c.storage.name: i for i, c in enumerate(codecs)}
     order: list[int] = []
     placed: set[int] = set()
@@ -150,6 +220,9 @@ def decode_order(codecs: list[Codec]) -> list[int]:
         codec = codecs[i]
         if isinstance(codec, OffsetCodec) and index[codec.anchor] not in placed:
             place(index[codec.anchor])
+        for first in (after or {}).get(codec.storage.name, []):
+            if index[first] not in placed:
+                place(index[first])
         if i not in placed:
             placed.add(i)
             order.append(i)
@@ -170,10 +243,15 @@ def _offset_spread(anchor: np.ndarray, own: np.ndarray, scale: float, min_rows: 
     return spread if own_spread > 0 and spread <= OFFSET_MAX_SPREAD * own_spread else None
 
 
-def _offsets(own: NumericCodec, anchor: NumericCodec, frame: pd.DataFrame) -> np.ndarray:
+def _offsets(own: NumericCodec, anchor: NumericCodec, frame: pd.DataFrame, anchor_part: str | None) -> np.ndarray:
     """Offsets in the column's own grain units (NaN where the column is null)."""
-    anchor_values = anchor.numeric_view(frame[anchor.storage.name])
-    return _offset_units(own.numeric_view(frame[own.storage.name]), anchor_values, own.scale)
+    instants = _instants(anchor.numeric_view(frame[anchor.storage.name]), anchor_part)
+    return _offset_units(own.numeric_view(frame[own.storage.name]), instants, own.scale)
+
+
+def _instants(anchor: np.ndarray, anchor_part: str | None) -> np.ndarray:
+    """The anchor's values as instants (ns): a year's as its first instant."""
+    return anchor if anchor_part is None else dateparts.year_start(anchor_part, anchor)
 
 
 def _offset_units(own: np.ndarray, anchor: np.ndarray, scale: float) -> np.ndarray:

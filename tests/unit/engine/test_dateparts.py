@@ -1,0 +1,192 @@
+"""Columns that are a calendar part of a date (its year, month, weekday, a fiscal year) agree with
+the synthetic date, and a date a column holds the year of is learned within that year."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthpipe.engine import Synthesizer
+from synthpipe.engine.dateparts import PARTS, YEAR_SHIFTS, year_start
+from synthpipe.engine.pseudonyms import holds_days
+from tests.unit.engine.conftest import sampled_after_save_and_load
+
+
+def _ns(stamps: pd.Series) -> np.ndarray:
+    return stamps.dt.as_unit("ns").astype("int64").to_numpy().astype("float64")
+
+
+def test_every_part_agrees_with_pandas_and_every_year_part_starts_where_it_says() -> None:
+    rng = np.random.default_rng(0)
+    stamps = pd.Series(
+        pd.Timestamp("1900-01-01") + pd.to_timedelta(rng.integers(0, 200 * 365 * 86_400, 5000), unit="s")
+    )
+    dt = stamps.dt
+    expected = {
+        "year({})": dt.year,
+        "month({})": dt.month,
+        "quarter({})": dt.quarter,
+        "day({})": dt.day,
+        "day_of_year({})": dt.day_of_year,
+        "weekday({}) from Monday 0": dt.day_of_week,
+        "weekday({}) from Sunday 0": (dt.day_of_week + 1) % 7,
+        "iso_week({})": dt.isocalendar().week.astype("int64"),
+        "hour({})": dt.hour,
+        "year({}) * 10000 + month({}) * 100 + day({})": dt.year * 10_000 + dt.month * 100 + dt.day,
+        "year({} + 6 months)": dt.year + (dt.month >= 7),
+        "year({} - 7 months)": dt.year - (dt.month <= 7),
+    }
+    ns = _ns(stamps)
+    for part, values in expected.items():
+        assert np.array_equal(PARTS[part](ns), values.to_numpy(dtype="float64")), part
+    for part in YEAR_SHIFTS:
+        years = PARTS[part](ns)
+        assert (year_start(part, years) <= ns).all() and (ns < year_start(part, years + 1)).all(), part
+
+
+def test_day_and_month_keys_hold_days_and_ids_do_not() -> None:
+    assert holds_days(pd.Series([20210521, 20191231, 20240229]))
+    assert holds_days(pd.Series(["202105", "199912"])) and holds_days(pd.Series([20210521.0, 20210522.0]))
+    assert not holds_days(pd.Series([20210521, 20210230]))  # no 30th of February
+    assert not holds_days(pd.Series([10000101, 10000102]))  # days of the year 1000: ids
+    assert not holds_days(pd.Series([200012, 200013])) and not holds_days(pd.Series([20210521, 202105]))
+
+
+def test_calendar_parts_of_a_date_agree_with_the_synthetic_date(tmp_path: Path) -> None:
+    """``extract(year/month/quarter/isodow/hour ...)``, a date key and a fiscal year from July, on
+    local wall-clock time: drawn on their own bins, 30% of months disagreed with their own order
+    time. Found in the training rows, each is recomputed from the synthetic time."""
+    rng = np.random.default_rng(3)
+    n = 3000
+    local = pd.Timestamp("2016-01-01") + pd.to_timedelta(rng.integers(0, 8 * 365 * 86_400, n), unit="s")
+    ordered = pd.Series(local).dt.tz_localize("Europe/Berlin", ambiguous=True, nonexistent="shift_forward")
+    ordered = ordered.where(rng.random(n) > 0.05)  # an order without a time has no parts... but a year
+    dt = ordered.dt
+    data = pd.DataFrame(
+        {
+            "ordered_at": ordered,
+            "order_year": dt.year.fillna(pd.Series(rng.integers(2016, 2024, n))).astype("int64"),
+            "order_month": dt.month.astype("Int64"),
+            "order_quarter": dt.quarter.astype("Int64"),
+            "iso_weekday": (dt.day_of_week + 1).astype("Int64"),
+            "hour": dt.hour.astype("Int64"),
+            "date_key": (dt.year * 10_000 + dt.month * 100 + dt.day).astype("Int64"),
+            "fiscal_year": (dt.year + (dt.month >= 7)).astype("Int64"),
+            "amount": rng.gamma(2, 40, n).round(2),
+        }
+    )
+    syn = Synthesizer(seed=0).fit(data)
+    assert syn.describe()["entities"] is None  # a day key names days, not entities (nor is it pseudonymised)
+    assert {
+        "order_year == year(ordered_at)",
+        "order_month == month(ordered_at)",
+        "order_quarter == quarter(ordered_at)",
+        "iso_weekday == weekday(ordered_at) from Monday 1",
+        "hour == hour(ordered_at)",
+        "date_key == year(ordered_at) * 10000 + month(ordered_at) * 100 + day(ordered_at)",
+        "fiscal_year == year(ordered_at + 6 months)",
+    } <= set(syn.describe()["constraints"])
+    out = sampled_after_save_and_load(syn, n, tmp_path / "model")
+    dated = out[out["ordered_at"].notna()]
+    assert len(dated) > 0.9 * n and str(dated["ordered_at"].dt.tz) == "Europe/Berlin"
+    at = dated["ordered_at"].dt
+    assert (dated["order_year"] == at.year).all() and (dated["order_month"] == at.month).all()
+    assert (dated["order_quarter"] == at.quarter).all() and (dated["iso_weekday"] == at.day_of_week + 1).all()
+    assert (dated["hour"] == at.hour).all() and (dated["fiscal_year"] == at.year + (at.month >= 7)).all()
+    assert (dated["date_key"] == at.year * 10_000 + at.month * 100 + at.day).all()
+    assert out["order_year"].notna().all() and out["order_month"].isna().mean() < 0.15
+
+
+def _league(seasons: int = 40, rounds: int = 20, matches: int = 9, seed: int = 5) -> pd.DataFrame:
+    """A league's matches: a season's year beside each match's kick-off. Round r of a season is
+    played on the r-th weekend from the season's first (a winter break after round 15): most
+    matches on its Saturday at 15:30, some on the Friday before at 20:30 or the Sunday at 17:30,
+    and some moved to a day within three weeks of it, at any hour."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for year in range(1990, 1990 + seasons):
+        august = pd.Timestamp(f"{year}-08-01")
+        first = august + pd.Timedelta(days=int((5 - august.day_of_week) % 7) + 7 * int(rng.integers(0, 3)))
+        for r in range(1, rounds + 1):
+            saturday = first + pd.Timedelta(weeks=r - 1 + 6 * (r > rounds // 2))
+            slots = [
+                saturday + pd.Timedelta(hours=15.5),
+                saturday - pd.Timedelta(hours=3.5),
+                saturday + pd.Timedelta(hours=41.5),
+                saturday + pd.Timedelta(days=int(rng.integers(-21, 22)), hours=int(rng.integers(12, 22))),
+            ]
+            for _ in range(matches):
+                kick_off = slots[rng.choice(4, p=[0.6, 0.1, 0.15, 0.15])]
+                rows.append((year, r, kick_off, int(rng.poisson(1.6)), int(rng.poisson(1.2))))
+    return pd.DataFrame(rows, columns=["season", "round", "kick_off", "home_goals", "away_goals"])
+
+
+@pytest.fixture(scope="module")
+def league() -> tuple[pd.DataFrame, Synthesizer, pd.DataFrame]:
+    data = _league()
+    syn = Synthesizer(seed=0).fit(data)
+    return data, syn, syn.sample(len(data))
+
+
+def test_a_season_year_keeps_its_matches_in_the_season(
+    league: tuple[pd.DataFrame, Synthesizer, pd.DataFrame], tmp_path: Path
+) -> None:
+    """A kick-off over 40 seasons, binned on its own to within about 15 months, fell outside its
+    season in half of the synthetic matches. Learned as its offset from the start of the season
+    the year column holds, and the year recomputed from it, every match is in its season."""
+    _, syn, out = league
+    described = syn.describe()
+    encoding = described["columns"]["kick_off"]["encoding"]
+    assert encoding.startswith("offset from the start of year season (season == year(kick_off - ")
+    found = next(c for c in described["constraints"] if c.startswith("season == year(kick_off - "))
+    part = found.removeprefix("season == ").replace("kick_off", "{}")
+    assert (out["season"] == PARTS[part](_ns(out["kick_off"]))).all()
+    at = out["kick_off"].dt
+    assert (out["season"] == at.year - (at.month < 7)).mean() > 0.99  # a season from August to May
+    sampled_after_save_and_load(syn, 500, tmp_path / "model")  # the same rows after save and load
+
+
+def test_a_season_year_keeps_the_rounds_on_their_match_days(
+    league: tuple[pd.DataFrame, Synthesizer, pd.DataFrame],
+) -> None:
+    """Within its season, a round's matches keep to its match days: weekdays and kick-off times as
+    real, as many on a real match day, and a round's matches within days of each other (binned over
+    40 seasons, half of them were more than 105 days from their round's median day)."""
+    data, _, out = league
+    real_days = set(data["kick_off"])
+    assert out["kick_off"].isin(real_days).mean() > 0.5
+    for part in (lambda at: at.dt.day_of_week, lambda at: at.dt.strftime("%H:%M")):
+        shares = [part(frame["kick_off"]).value_counts(normalize=True) for frame in (out, data)]
+        assert (shares[0] - shares[1]).abs().max() < 0.05
+    spread = out.groupby(["season", "round"])["kick_off"].transform(lambda s: (s - s.median()).abs())
+    assert spread.dt.days.median() <= 7
+
+
+def test_a_weekday_and_an_hour_column_keep_their_links_with_the_other_columns() -> None:
+    """Weekend orders come by app, evening ones by phone. Recomputed from an order time binned
+    weeks wide, the weekday and hour columns lost those links (weekend orders by app: 50%, real
+    69%): the weekday and hour drawn with the row now move the order time onto them."""
+    rng = np.random.default_rng(8)
+    n = 12_000
+    ordered = pd.Series(pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 3 * 365 * 86_400, n), unit="s"))
+    weekend, evening = ordered.dt.day_of_week.to_numpy() >= 5, ordered.dt.hour.to_numpy() >= 18
+    channel = np.where(evening, "phone", np.where(weekend, rng.choice(["app", "web"], n, p=[0.7, 0.3]), "web"))
+    data = pd.DataFrame(
+        {"ordered_at": ordered, "weekday": ordered.dt.day_of_week, "hour": ordered.dt.hour, "channel": channel}
+    )
+    out = Synthesizer(seed=0).fit(data).sample(n)
+    at = out["ordered_at"].dt
+    assert (out["weekday"] == at.day_of_week).all() and (out["hour"] == at.hour).all()
+    (real_app, real_phone), (app, phone) = _channel_shares(data), _channel_shares(out)
+    assert abs(app - real_app) < 0.08 and phone > 0.9 and real_phone == 1
+
+
+def _channel_shares(orders: pd.DataFrame) -> tuple[float, float]:
+    """The share of weekend daytime orders by app, and of evening orders by phone."""
+    at = orders["ordered_at"].dt
+    weekend, evening = at.day_of_week >= 5, at.hour >= 18
+    channel = orders["channel"]
+    return float((channel[weekend & ~evening] == "app").mean()), float((channel[evening] == "phone").mean())
