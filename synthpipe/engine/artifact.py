@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 17  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 18  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -51,8 +51,10 @@ VERSION = 17  # 2: numeric codecs may carry a learned position stream (``fine``)
 # numbers with learned gap shares (``gaps``); 14: a date an entity's rows follow may be learned as its steps from
 # the entity's previous row, with the entity's mean step (``steps``); a whole number may be numbered (``ranks``);
 # 15: categories an entity moves on through along its order (``stages``: its rows put in stage order); 16: numbers
-# that never go down along it (``rising``: sorted along it); 17: numbers that are a calendar part of a date (``parts``)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17)
+# that never go down along it (``rising``: sorted along it); 17: numbers that are a calendar part of a date
+# (``parts``) and dates learned within their year (``anchor_part``); 18: timestamps may keep quantiles of clock
+# times (``day_clock``)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 

@@ -131,6 +131,7 @@ class Synthesizer:
             )
         codecs = self._with_offsets(self._build_codecs(frame, set(pseudonymised)), frame)
         frame, self._codecs = self._with_entity_columns(frame, codecs, indexes)
+        self._keep_clocks_of_instants_only()
         self._find_rising(frame)
         self._schema = schema
         self._learned = self._chain_order([i for i, c in enumerate(self._codecs) if c.n_tokens >= 2])
@@ -330,6 +331,15 @@ class Synthesizer:
             codecs[position[name]] = build_codec(frame[name], self.config, storage=own.storage)
         self._entities = dataclasses.replace(ent, walks=tuple(walks), ranges={**ent.ranges, **ranges})
         return frame, codecs
+
+    def _keep_clocks_of_instants_only(self) -> None:
+        """Clock times are drawn from the real ones' quantiles only for columns that hold instants:
+        a trend's, walk's or step's values are differences its entity's rows share or add up, and
+        drawn row by row, a sensor's minutes stood still."""
+        moving = self._trend_columns()
+        for codec in self._codecs:
+            if isinstance(codec, NumericCodec) and codec.storage.name in moving:
+                codec.p.day_clock = []
 
     def _find_rising(self, frame: pd.DataFrame) -> None:
         """Numbers that never go down along the entity's order where it is a sequence the engine

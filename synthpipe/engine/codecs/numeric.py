@@ -78,6 +78,7 @@ class NumericParams:
     fine: int = 0  # equal-share position tokens inside a bin, learned after the bin (0: none)
     day_times: list[float] = field(default_factory=list)  # clock times (grain units) when a few hold ~every row
     day_time_shares: list[float] = field(default_factory=list)
+    day_clock: list[float] = field(default_factory=list)  # clock-time quantiles (grain units) when times are free
     weekday_shares: list[list[float]] = field(default_factory=list)  # per bin, Monday..Sunday (zeros: left as drawn)
     calendar: list[int] = field(default_factory=list)  # [0 first / 1 last day, months apart, month offset]
     atoms: list[list[float]] = field(default_factory=list)  # [bin, from, to, value]: a frequent exact value's span
@@ -142,6 +143,8 @@ class NumericCodec(Codec):
             p.tail_shares = _tail_shares(finite, clip, p.edges)
             p.fine = cfg.fine_positions if clipped.size >= FINE_MIN_ROWS_PER_BIN * len(p.knots) else 0
             p.day_times, p.day_time_shares = _day_times(finite[drawn], _per_day(storage, grain), cfg.clip_min_count)
+            if not p.day_times:
+                p.day_clock = _day_clock(finite[drawn], _per_day(storage, grain), p.knots, cfg)
             if not p.calendar:
                 p.weekday_shares = _weekday_shares(clipped, p.edges, p.knots, per_day, drawn)
         elif discrete:
@@ -262,8 +265,7 @@ class NumericCodec(Codec):
             out[body] = self._inside_bins(idx, u)
             if self.p.weekday_shares:
                 out[body] = self._on_real_weekdays(out[body], idx, rng)
-        if self.p.day_times:
-            out[body] = self._on_real_times_of_day(out[body], rng)
+        out[body] = self._on_clock(out[body], rng)
         if u is not None:
             out[body] = self._on_atoms(idx, u, out[body])
         out[body] = self._on_calendar(out[body])
@@ -271,11 +273,27 @@ class NumericCodec(Codec):
             out[body] = np.round(out[body], self.p.decimals)
         return out
 
+    def _on_clock(self, values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Values on the real clock times, where the column keeps to them (see the two below)."""
+        if self.p.day_times:
+            return self._on_real_times_of_day(values, rng)
+        if self.p.day_clock:
+            return self._on_real_clock(values, rng)
+        return values
+
     def _on_real_times_of_day(self, values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Keep the drawn day, take the time of day from the real clock times (kick-offs at 15:30,
         shifts at 06:00): inside a bin that spans weeks, a drawn time would be any minute."""
         per_day = _per_day(self.storage, self.p.grain)
         times = rng.choice(np.asarray(self.p.day_times), size=values.size, p=np.asarray(self.p.day_time_shares))
+        return np.floor(values / per_day) * per_day + times
+
+    def _on_real_clock(self, values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Keep the drawn day, draw the clock time from the real clock times' quantiles: inside a
+        bin spanning weeks, orders placed from 8:00 to 22:00 came back at any hour (42% outside)."""
+        per_day = _per_day(self.storage, self.p.grain)
+        knots = np.asarray(self.p.day_clock)
+        times = np.floor(np.interp(rng.random(values.size), np.linspace(0, 1, knots.size), knots))
         return np.floor(values / per_day) * per_day + times
 
     def calendar_snap(self, values: np.ndarray, up: bool) -> np.ndarray:
@@ -419,6 +437,8 @@ class NumericCodec(Codec):
                 info["encoding"] += ", weekdays by each bin's real shares"
             if self.p.day_times:
                 info["encoding"] += f", clock times from the {len(self.p.day_times)} frequent real ones"
+            elif self.p.day_clock:
+                info["encoding"] += ", clock times by the real ones' quantiles"
             if self.p.atoms:
                 held = len(self.p.atoms)
                 info["encoding"] += f", {held} value{'s' if held > 1 else ''} held by many rows kept exact"
@@ -466,6 +486,26 @@ def _day_times(finite: np.ndarray, per_day: int, min_count: int) -> tuple[list[f
         return [], []
     kept = counts[frequent] / counts[frequent].sum()
     return times[frequent].tolist(), kept.tolist()
+
+
+CLOCK_KNOTS = 101  # clock-time quantiles kept (every 1% of the rows)
+CLOCK_MIN_DEPARTURE = 0.05  # quantiles this far (share of a day) from an even day count as hours kept to
+
+
+def _day_clock(finite: np.ndarray, per_day: int, knots: list[list[float]], cfg: EngineConfig) -> list[float]:
+    """Quantiles of the clock times (grain units), when bins span a day or more (narrower ones
+    already put times where the real ones are) and the times keep to some hours of the day. The
+    earliest and latest are clipped like any number's extremes (privacy)."""
+    if per_day == 0 or finite.size == 0 or not knots:
+        return []
+    if np.median([k[-1] - k[0] for k in knots]) < per_day:
+        return []
+    times = np.sort(np.mod(finite, per_day))
+    low, high = _clip_bounds(times, cfg)
+    quantiles = np.quantile(np.clip(times, low, high), np.linspace(0, 1, CLOCK_KNOTS))
+    if np.max(np.abs(quantiles - np.linspace(0, per_day, CLOCK_KNOTS))) < CLOCK_MIN_DEPARTURE * per_day:
+        return []
+    return quantiles.tolist()
 
 
 WEEKDAY_MIN_DEPARTURE = 0.05  # weekday shares this far (total variation) from an even week count as a rhythm

@@ -111,8 +111,7 @@ class OffsetCodec(NumericCodec):
         others = values[~on_atom]
         if self.p.weekday_shares:
             others = self._on_real_weekdays(others, idx[~on_atom], rng)
-        if self.p.day_times:
-            others = self._on_real_times_of_day(others, rng)
+        others = self._on_clock(others, rng)
         values = values.copy()
         values[on_atom], values[~on_atom] = atom[on_atom], others
         out = units.copy()

@@ -196,6 +196,29 @@ def test_timestamps_keep_their_real_clock_times() -> None:
     assert "clock times" not in syn.describe()["columns"]["free"]["encoding"]
 
 
+def test_free_clock_times_keep_to_the_real_hours_of_the_day(tmp_path: Path) -> None:
+    """Orders placed from 8:00 to 22:00 on any second, over five years: bins a couple of months
+    wide put 42% of synthetic orders outside those hours. The clock time is drawn from the real
+    ones' quantiles (the day still from the model), on the zone's local clock."""
+    rng = np.random.default_rng(4)
+    n = 6000
+    days = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 5 * 365, n), unit="D")
+    evening = rng.random(n) < 0.3  # busier evenings: an uneven day
+    seconds = np.where(evening, rng.integers(18 * 3600, 22 * 3600, n), rng.integers(8 * 3600, 22 * 3600, n))
+    local = pd.Series(days + pd.to_timedelta(seconds, unit="s"))
+    data = pd.DataFrame(
+        {"ordered_at": local, "zoned": local.dt.tz_localize("America/New_York", nonexistent="shift_forward")}
+    )
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert "clock times by the real ones' quantiles" in syn.describe()["columns"]["ordered_at"]["encoding"]
+    out = sampled_after_save_and_load(syn, n, tmp_path / "model")
+    for column in ("ordered_at", "zoned"):
+        hours = out[column].dt.hour
+        assert hours.between(8, 21).all() and abs((hours >= 18).mean() - (data[column].dt.hour >= 18).mean()) < 0.03
+    assert out["ordered_at"].dt.strftime("%H:%M:%S").nunique() > 3000  # not a few real clock times
+    assert out["ordered_at"].dt.normalize().nunique() > 1500  # days still spread over the five years
+
+
 def test_zoned_timestamps_keep_their_local_clock_times_and_weekdays_across_dst() -> None:
     """Saturday kick-offs at 09:00, 15:00 and 20:00 in Berlin, over two years of DST changes,
     stay there in local time; modelled in UTC, a quarter came back an hour off (14:00, 21:00)."""
