@@ -119,6 +119,24 @@ PARTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
+def _month_start(months: np.ndarray) -> np.ndarray:
+    """The first instant (ns) of each month since January 1970."""
+    return months.astype("datetime64[M]").astype("datetime64[D]").astype("int64").astype("float64") * DAY_NS
+
+
+# Dates and timestamps that are another one cut to its hour, day, week (from Monday), month,
+# quarter or year: ``date_trunc('month', signed_up_at) as cohort_month``.
+TRUNCATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "date_trunc('hour', {})": lambda ns: np.floor(ns / _HOUR_NS) * _HOUR_NS,
+    "date_trunc('day', {})": lambda ns: np.floor(ns / DAY_NS) * DAY_NS,
+    "date_trunc('week', {})": lambda ns: (np.floor(ns / DAY_NS) - _monday_0(ns)) * DAY_NS,
+    "date_trunc('month', {})": lambda ns: _month_start(_months(ns)),
+    "date_trunc('quarter', {})": lambda ns: _month_start(_months(ns) - _months(ns) % 3),
+    "date_trunc('year', {})": lambda ns: _month_start(_months(ns) - _months(ns) % 12),
+}
+PARTS.update(TRUNCATIONS)
+
+
 @dataclass(frozen=True)
 class DatePart:
     """``result`` == the ``part`` of ``date`` in (all but a few of) the training rows with a date."""
@@ -197,13 +215,35 @@ def year_anchors(
 def detect(times: Mapping[str, np.ndarray], numbers: Mapping[str, np.ndarray], min_rows: int) -> list[DatePart]:
     """For each whole-number column among ``numbers``, the first part of a time column
     (``times``: local wall-clock ns) it equals wherever both are known, all but
-    ``MAX_MISMATCH_SHARE`` of them, and known wherever the date is."""
+    ``MAX_MISMATCH_SHARE`` of them, and known wherever the date is; and each time column that is
+    another one cut (``TRUNCATIONS``), from one that is none. Truncations come first: they are
+    recomputed before the parts of their result."""
+    number_parts = {name: f for name, f in PARTS.items() if name not in TRUNCATIONS}
     found = []
     for result, values in numbers.items():
-        part = _first_part(result, values, times, min_rows) if _whole(values) else None
+        part = _first_part(result, values, times, min_rows, number_parts) if _whole(values) else None
         if part is not None:
             found.append(part)
+    return _truncations(times, min_rows) + found
+
+
+def _truncations(times: Mapping[str, np.ndarray], min_rows: int) -> list[DatePart]:
+    """Each time column that is another one cut, from one that is not itself cut: none is
+    recomputed from a column recomputed in turn (a day cut from a timestamp, a week from either)."""
+    options = {result: _cuts_of(result, times, min_rows) for result in times}
+    cut = {result for result, parts in options.items() if parts}
+    found = []
+    for parts in options.values():
+        sources = [p for p in parts if p.date not in cut]
+        if sources:
+            found.append(sources[0])
     return found
+
+
+def _cuts_of(result: str, times: Mapping[str, np.ndarray], min_rows: int) -> list[DatePart]:
+    others = {date: ns for date, ns in times.items() if date != result}
+    parts = (_first_part(result, times[result], {date: ns}, min_rows, TRUNCATIONS) for date, ns in others.items())
+    return [p for p in parts if p is not None]
 
 
 MAX_MISMATCH_SHARE = 0.001  # a season's year is wrong on one match of 14,018 (a data-entry slip)

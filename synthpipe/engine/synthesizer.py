@@ -666,7 +666,9 @@ class Synthesizer:
 
     def _date_parts_in(self, frame: pd.DataFrame, codecs: list[Codec], skipped: set[str]) -> list[dateparts.DatePart]:
         """The whole-number columns that are a calendar part of a date or timestamp (on its local
-        clock), other than those a sum, span or formula already computes."""
+        clock) and the dates cut from another, other than those a sum, span or formula already
+        computes or that a relation binds to a third column (recomputed after the relations are
+        mended, a sign-up day cut from a later timestamp went past the churn date it must precede)."""
         if not self.config.detect_constraints:
             return []
         numeric = [
@@ -683,7 +685,14 @@ class Synthesizer:
         }
         found = dateparts.detect(times, numbers, self.config.constraint_min_rows) if times else []
         shared = set(self._shared_columns())
-        return [p for p in found if p.result not in shared or p.date in shared]  # an entity's rows share it
+        found = [p for p in found if p.result not in shared or p.date in shared]  # an entity's rows share it
+        return [p for p in found if self._related_only_within(p, found)]
+
+    def _related_only_within(self, part: dateparts.DatePart, parts: list[dateparts.DatePart]) -> bool:
+        """Whether every relation of ``part``'s column is with its date or another part of that date."""
+        kin = {part.date, *(p.result for p in parts if p.date == part.date)}
+        bound = [{r.left, r.right} for r in self._relations if part.result in (r.left, r.right)]
+        return all(pair <= kin for pair in bound)
 
     def _steering_parts(self) -> dict[str, list[dateparts.DatePart]]:
         """Per date, its weekday and hour columns, which move it onto the weekday and hour drawn for
