@@ -110,7 +110,7 @@ def storage_type(series: pd.Series) -> StorageType:
     if pd.api.types.is_bool_dtype(dtype):
         return StorageType(name, str(dtype), "bool", nullable)
     if pd.api.types.is_integer_dtype(dtype):
-        return StorageType(name, str(dtype), "int", nullable)
+        return _integer_type(series, str(dtype), nullable)
     if pd.api.types.is_float_dtype(dtype):
         return StorageType(name, str(dtype), "float", nullable)
     if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
@@ -127,6 +127,42 @@ def storage_type(series: pd.Series) -> StorageType:
         "cast it to a number, string, bool or datetime column (or drop it) before fitting",
         column=name,
     )
+
+
+DAY_DIGIT_FORMATS = {8: "%Y%m%d", 6: "%Y%m"}  # by digits: a warehouse's day key 20210521, a period key 202105
+DAY_DIGITS_MIN_VALUES = 3  # two values make no calendar
+
+
+def _integer_type(series: pd.Series, dtype: str, nullable: bool) -> StorageType:
+    """Whole numbers, or days written as digits (a warehouse's day key), written back the same way."""
+    layout = day_digits_format(series.dropna().drop_duplicates()) if _may_hold_days(series) else None
+    if layout is None:
+        return StorageType(str(series.name), dtype, "int", nullable)
+    extras = {"unit": "ns", "tz": None, "text_format": layout, "digits": True}
+    return StorageType(str(series.name), dtype, "datetime", nullable, extras)
+
+
+def _may_hold_days(series: pd.Series) -> bool:
+    """A cheap first look at an integer column: its range is that of day or month keys."""
+    values = series.dropna()
+    if values.empty:
+        return False
+    low, high = int(values.min()), int(values.max())
+    return any(first <= low and high <= last for first, last in ((18000101, 22001231), (180001, 220012)))
+
+
+def day_digits_format(values: pd.Series) -> str | None:
+    """The layout (``%Y%m%d``, ``%Y%m``) when every one of ``values`` (some distinct) is a day or
+    a month between 1800 and 2200 written as digits, as a warehouse's ``date_key`` is."""
+    digits = values.astype(str).str.removesuffix(".0")
+    width = digits.str.len()
+    if values.nunique() < DAY_DIGITS_MIN_VALUES or width.nunique() != 1 or not digits.str.isdigit().all():
+        return None
+    layout = DAY_DIGIT_FORMATS.get(int(width.iloc[0]))
+    if layout is None:
+        return None
+    days = pd.to_datetime(digits, format=layout, errors="coerce")
+    return layout if bool(days.notna().all() and days.dt.year.between(1800, 2200).all()) else None
 
 
 def _arrow_backed(series: pd.Series) -> StorageType:
@@ -349,7 +385,8 @@ def _time_ticks(series: pd.Series, st: StorageType) -> tuple[np.ndarray, np.ndar
         return _time_of_day_ticks(series, st)
     if st.logical == "datetime":
         if st.extras.get("text_format"):
-            series = pd.to_datetime(series.astype(object), format=st.extras["text_format"], errors="coerce")
+            text = series.astype("string") if st.extras.get("digits") else series.astype(object)
+            series = pd.to_datetime(text, format=st.extras["text_format"], errors="coerce")
         stamps = _naive(series, st)
         raw = stamps.to_numpy(dtype=f"datetime64[{st.extras['unit']}]")
     else:
@@ -520,8 +557,8 @@ def _times(ticks: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:
     raw[mask] = np.datetime64("NaT") if kind == "datetime64" else np.timedelta64("NaT")
     series = pd.Series(raw, name=st.name)
     if st.extras.get("text_format"):
-        text = series.dt.strftime(st.extras["text_format"]).astype(object)
-        return _cast(text.where(~mask, None), st)
+        text = series.dt.strftime(st.extras["text_format"]).astype(object).where(~mask, None)
+        return _cast(pd.to_numeric(text) if st.extras.get("digits") else text, st)
     if st.extras.get("tz"):
         series = _zoned(series, st)
     return _cast(series, st)

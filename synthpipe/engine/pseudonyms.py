@@ -28,7 +28,7 @@ import pandas as pd
 
 from synthpipe.engine.codecs.identifier import FALLBACK_DOMAIN, IdentifierCodec, holds_addresses, names_a_key
 from synthpipe.engine.config import EngineConfig
-from synthpipe.engine.frames import StorageType, storage_type
+from synthpipe.engine.frames import StorageType, day_digits_format, storage_type
 from synthpipe.errors import ModelError
 
 MIN_ENTITIES = 10  # fewer distinct values are groups or codes (an ``id`` of 2 arms), not entities
@@ -104,19 +104,11 @@ def is_repeated_key(values: pd.Series, name: str, *, text: bool) -> bool:
     return keyed and not holds_days(values.drop_duplicates())
 
 
-DAY_FORMATS = {8: "%Y%m%d", 6: "%Y%m"}  # by digits: a warehouse's day key 20210521, a period key 202105
-
-
 def holds_days(values: pd.Series) -> bool:
     """Whether every value is a day (or a month) written as digits, as a warehouse's ``date_key``
-    is. Why: such a key is named like one and repeats, so it was pseudonymised (20231234 came back,
-    no day at all) and its days taken for entities; it holds a day, no one's identity."""
-    digits = values.astype(str).str.removesuffix(".0")
-    width = digits.str.len()
-    if width.nunique() != 1 or int(width.iloc[0]) not in DAY_FORMATS or not digits.str.isdigit().all():
-        return False
-    days = pd.to_datetime(digits, format=DAY_FORMATS[int(width.iloc[0])], errors="coerce")
-    return bool(days.notna().all() and days.dt.year.between(1800, 2200).all())
+    is. Why: such a text key is named like one and repeats, so it was pseudonymised (20231234 came
+    back, no day at all) and its days taken for entities; it holds a day, no one's identity."""
+    return day_digits_format(values) is not None
 
 
 def _fresh_keys(codec: IdentifierCodec, real: pd.Series, rng: np.random.Generator) -> tuple[pd.Series, int]:

@@ -688,6 +688,15 @@ class Synthesizer:
         found = [p for p in found if p.result not in shared or p.date in shared]  # an entity's rows share it
         return [p for p in found if self._related_only_within(p, found)]
 
+    def _recompute_parts(self, numbers: dict[str, np.ndarray]) -> None:
+        """Dates cut from another first, then the spans again (a day key cut from the order time is
+        where an order's hour of the day is counted from), then the number parts."""
+        cuts = [p for p in self._parts if p.part in dateparts.TRUNCATIONS]
+        dateparts.recompute(numbers, cuts)
+        if cuts:
+            spans.recompute(numbers, self._spans)
+        dateparts.recompute(numbers, [p for p in self._parts if p not in cuts])
+
     def _related_only_within(self, part: dateparts.DatePart, parts: list[dateparts.DatePart]) -> bool:
         """Whether every relation of ``part``'s column is with its date or another part of that date."""
         kin = {part.date, *(p.result for p in parts if p.date == part.date)}
@@ -1068,7 +1077,7 @@ class Synthesizer:
         self._add_walks(numbers, columns, entity, carry)
         self._add_steps(numbers, entity, carry)
         constraints.repair(numbers, walking, out.quanta, fixed=fixed)  # onto the shared side
-        dateparts.recompute(numbers, self._parts)  # last: every date is final
+        self._recompute_parts(numbers)  # last: every date is final
         if deferred:
             self._set_bands(tokens, numbers, deferred)
             for i in order:

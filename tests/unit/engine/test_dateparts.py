@@ -59,10 +59,36 @@ def test_every_part_agrees_with_pandas_and_every_year_part_starts_where_it_says(
 
 def test_day_and_month_keys_hold_days_and_ids_do_not() -> None:
     assert holds_days(pd.Series([20210521, 20191231, 20240229]))
-    assert holds_days(pd.Series(["202105", "199912"])) and holds_days(pd.Series([20210521.0, 20210522.0]))
+    assert holds_days(pd.Series(["202105", "199912", "200001"]))
+    assert holds_days(pd.Series([20210521.0, 20210522.0, 20210523.0]))
     assert not holds_days(pd.Series([20210521, 20210230]))  # no 30th of February
     assert not holds_days(pd.Series([10000101, 10000102]))  # days of the year 1000: ids
     assert not holds_days(pd.Series([200012, 200013])) and not holds_days(pd.Series([20210521, 202105]))
+
+
+def test_a_day_key_without_its_date_is_learned_as_days_and_written_back_as_digits(tmp_path: Path) -> None:
+    """A fact table's ``date_key`` (20210521) and ``month_key`` (202105) with no date beside them:
+    learned as numbers, 3.4% of synthetic day keys were no day (20211245). As days, every one is,
+    in the column's own dtype, and a period key stays on its months."""
+    rng = np.random.default_rng(0)
+    n = 5000
+    days = pd.Series(pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 3 * 365, n), unit="D"))
+    data = pd.DataFrame(
+        {
+            "date_key": (days.dt.year * 10_000 + days.dt.month * 100 + days.dt.day).astype("int64"),
+            "month_key": pd.array(days.dt.year * 100 + days.dt.month, dtype="Int32"),
+            "sales": rng.gamma(2, 50, n).round(2),
+        }
+    )
+    data.loc[rng.random(n) < 0.1, "month_key"] = pd.NA
+    syn = Synthesizer(seed=0).fit(data)
+    assert syn.describe()["columns"]["date_key"]["kind"] == "datetime"
+    out = sampled_after_save_and_load(syn, n, tmp_path / "model")
+    assert out.dtypes.to_dict() == data.dtypes.to_dict()
+    assert pd.to_datetime(out["date_key"].astype(str), format="%Y%m%d", errors="coerce").notna().all()
+    months = out["month_key"].dropna().astype(str)
+    assert pd.to_datetime(months, format="%Y%m", errors="coerce").notna().all() and len(months) > 0.8 * n
+    assert out["date_key"].between(data["date_key"].min(), data["date_key"].max()).all()
 
 
 def test_calendar_parts_of_a_date_agree_with_the_synthetic_date(tmp_path: Path) -> None:
@@ -89,16 +115,18 @@ def test_calendar_parts_of_a_date_agree_with_the_synthetic_date(tmp_path: Path) 
         }
     )
     syn = Synthesizer(seed=0).fit(data)
-    assert syn.describe()["entities"] is None  # a day key names days, not entities (nor is it pseudonymised)
+    described = syn.describe()
+    assert described["entities"] is None  # a day key names days, not entities (nor is it pseudonymised)
+    assert described["columns"]["date_key"]["kind"] == "datetime"  # days written as digits
     assert {
         "order_year == year(ordered_at)",
         "order_month == month(ordered_at)",
         "order_quarter == quarter(ordered_at)",
         "iso_weekday == weekday(ordered_at) from Monday 1",
-        "hour == hour(ordered_at)",
-        "date_key == year(ordered_at) * 10000 + month(ordered_at) * 100 + day(ordered_at)",
+        "hour == hours from date_key to ordered_at",  # the day key is the order's day: a span
+        "date_key == date_trunc('day', ordered_at)",
         "fiscal_year == year(ordered_at + 6 months)",
-    } <= set(syn.describe()["constraints"])
+    } <= set(described["constraints"])
     out = sampled_after_save_and_load(syn, n, tmp_path / "model")
     dated = out[out["ordered_at"].notna()]
     assert len(dated) > 0.9 * n and str(dated["ordered_at"].dt.tz) == "Europe/Berlin"
@@ -108,6 +136,7 @@ def test_calendar_parts_of_a_date_agree_with_the_synthetic_date(tmp_path: Path) 
     assert (dated["hour"] == at.hour).all() and (dated["fiscal_year"] == at.year + (at.month >= 7)).all()
     assert (dated["date_key"] == at.year * 10_000 + at.month * 100 + at.day).all()
     assert out["order_year"].notna().all() and out["order_month"].isna().mean() < 0.15
+    assert out.dtypes.to_dict() == data.dtypes.to_dict()
 
 
 def test_a_date_cut_from_another_agrees_with_it(tmp_path: Path) -> None:
