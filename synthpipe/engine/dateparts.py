@@ -1,12 +1,15 @@
-"""Whole-number columns that are a calendar part of a date: its year, month, weekday, fiscal year.
+"""Columns that are a calendar part of a date (its year, month, weekday, fiscal year) or the date
+cut to its day, week or month.
 
 Why: queries carry ``extract(year from order_date) as order_year`` (and its month, quarter,
-weekday, a ``20210521`` date key, a fiscal year starting in July), but the network draws each
-column on its own bins, so in 30% of synthetic orders the month disagreed with the order date
-and in 2.5% the year. Where a whole-number column equals such a part of one date or timestamp
-in every training row with a date (but for a slip in a thousand), it is recomputed from the
-synthetic date once the date is final; where the date is null it stays as drawn. The part is
-still learned, so the columns drawn after it are conditioned on it as before.
+weekday, a fiscal year starting in July) and ``date_trunc('month', signed_up_at)``, but the
+network draws each column on its own bins, so in 30% of synthetic orders the month disagreed
+with the order date and in 2.5% the year. Where a column equals such a part of one date or
+timestamp in every training row with a date (but for a slip in a thousand), it is recomputed
+from the synthetic date once the date is final; where the date is null it stays as drawn. The
+part is still learned, so the columns drawn after it are conditioned on it as before; a weekday
+or hour column moves the date onto its own value instead (``steered``), and a year column is
+where the date is learned from (``year_start``, see codecs/offset.py).
 """
 
 from __future__ import annotations

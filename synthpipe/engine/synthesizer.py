@@ -484,15 +484,14 @@ class Synthesizer:
         Not with entities: their dates keep close to the entity's first date instead."""
         if self._entities is not None or not self.config.detect_constraints:
             return {}
-        binned = [c for c in numeric.values() if c.n_tokens >= 2]
-        times = {
-            i: c.numeric_view(frame[c.storage.name])
-            for i, c in numeric.items()
-            if c in binned and c.domain == "time" and not c.p.values and i not in anchored
+        binned = {i: c for i, c in numeric.items() if c.n_tokens >= 2}
+        dates = {c.storage.name: i for i, c in binned.items() if c.domain == "time" and not c.p.values}
+        times = {name: binned[i].numeric_view(frame[name]) for name, i in dates.items() if i not in anchored}
+        numbers = {
+            c.storage.name: c.numeric_view(frame[c.storage.name]) for c in binned.values() if c.domain == "number"
         }
-        numbers = {c.storage.name: c.numeric_view(frame[c.storage.name]) for c in binned if c.domain == "number"}
-        found = dateparts.year_anchors({str(i): v for i, v in times.items()}, numbers, self.config.constraint_min_rows)
-        return {int(i): part for i, part in found.items()}
+        found = dateparts.year_anchors(times, numbers, self.config.constraint_min_rows)
+        return {dates[name]: part for name, part in found.items()}
 
     def _detect_dependencies(self, codes: np.ndarray) -> list[Dependency]:
         if not self.config.detect_constraints:
@@ -1055,10 +1054,9 @@ class Synthesizer:
         the first entity as the block before left it; ``to_come``: the last entity's rows in the
         blocks after."""
         shared = self._entity_sharing(entity, carry)
-        out = _Decoded(size, shared)
+        out = _Decoded(size, shared, self._steering_parts())
         deferred = bands.deferred_columns(self._bands, self._dependencies)
-        steering = self._steering_parts()
-        order = decode_order(self._codecs, {date: [p.result for p in parts] for date, parts in steering.items()})
+        order = decode_order(self._codecs, {date: [p.result for p in parts] for date, parts in out.steering.items()})
         for i in order:
             if self._codecs[i].storage.name not in deferred:
                 self._decode_column(i, tokens, fine, rng, start, out)
@@ -1236,7 +1234,7 @@ class Synthesizer:
         elif isinstance(codec, NumericCodec) and codec.n_tokens >= 2:
             out.numbers[name] = codec.numeric_decoded(tokens[i], rng, fine.get(i)) * codec.scale
         if name in out.numbers:
-            for part in self._steering_parts().get(name, []):
+            for part in out.steering.get(name, []):
                 out.numbers[name] = dateparts.steered(out.numbers[name], out.numbers[part.result], part.part)
         if isinstance(codec, NumericCodec) and name in out.numbers:
             out.sharing.share(name, out.numbers)
@@ -1458,6 +1456,7 @@ class _Decoded:
 
     size: int
     sharing: _Sharing
+    steering: dict[str, list[dateparts.DatePart]] = field(default_factory=dict)  # per date, its weekday/hour columns
     numbers: dict[str, np.ndarray] = field(default_factory=dict)
     quanta: dict[str, float] = field(default_factory=dict)
     snaps: dict[str, constraints.Snap] = field(default_factory=dict)
