@@ -25,7 +25,7 @@ from synthpipe.engine.codecs.identifier import IdentifierCodec
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
-from synthpipe.engine.dateparts import DatePart
+from synthpipe.engine.dateparts import TEXT_PARTS, DatePart
 from synthpipe.engine.dependencies import Dependency, value_tokens
 from synthpipe.engine.entities import TREND_KINDS, Entities, is_trend_unit
 from synthpipe.engine.formulas import Formula
@@ -206,8 +206,9 @@ def _check_consistency(syn: Synthesizer) -> None:
         raise ArtifactError("a saved span names a column the model does not decode as a number or date")
     if any(not {f.result, f.left, f.right} <= decoded for f in syn._formulas):
         raise ArtifactError("a saved formula names a column the model does not decode as a number")
-    if any(not {p.result, p.date} <= decoded for p in syn._parts):
-        raise ArtifactError("a saved date part names a column the model does not decode as a number or date")
+    labels = {c.storage.name for c in syn._codecs if isinstance(c, CategoricalCodec)}
+    if any(p.date not in decoded or p.result not in (labels if p.part in TEXT_PARTS else decoded) for p in syn._parts):
+        raise ArtifactError("a saved date part names a column the model does not decode as a date, number or label")
     _check_anchors(syn._codecs)
     _check_dependencies(syn)
     _check_unequal(syn)

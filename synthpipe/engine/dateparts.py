@@ -14,6 +14,7 @@ where the date is learned from (``year_start``, see codecs/offset.py).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -139,6 +140,29 @@ TRUNCATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 PARTS.update(TRUNCATIONS)
 
+_MONTHS = np.array([dt.date(2001, m, 1).strftime("%B") for m in range(1, 13)])  # English, whatever the locale
+_DAYS = np.array([dt.date(2001, 1, d).strftime("%A") for d in range(1, 8)])  # 2001-01-01 was a Monday
+
+
+def _year_month_text(ns: np.ndarray) -> np.ndarray:
+    months = _months(ns)
+    return np.array([f"{1970 + m // 12:04d}-{m % 12 + 1:02d}" for m in months.tolist()], dtype=object)
+
+
+# Text columns that are a part of a date: names of its month or weekday (DuckDB's monthname and
+# dayname, strftime's %b and %a, Oracle's and PostgreSQL's upper-case MON and DY) and its month.
+TEXT_PARTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "monthname({})": lambda ns: _MONTHS[_months(ns) % 12],
+    "strftime({}, '%b')": lambda ns: _MONTHS.astype("<U3")[_months(ns) % 12],
+    "to_char({}, 'MON')": lambda ns: np.char.upper(_MONTHS.astype("<U3"))[_months(ns) % 12],
+    "dayname({})": lambda ns: _DAYS[_monday_0(ns).astype(np.int64)],
+    "strftime({}, '%a')": lambda ns: _DAYS.astype("<U3")[_monday_0(ns).astype(np.int64)],
+    "to_char({}, 'DY')": lambda ns: np.char.upper(_DAYS.astype("<U3"))[_monday_0(ns).astype(np.int64)],
+    "strftime({}, '%Y-%m')": _year_month_text,
+}
+PARTS.update(TEXT_PARTS)
+DAY_NAMES = {"dayname({})", "strftime({}, '%a')", "to_char({}, 'DY')"}  # weekday names: they steer the date
+
 
 @dataclass(frozen=True)
 class DatePart:
@@ -169,7 +193,7 @@ WEEKDAY_SHIFTS = {
     "weekday({}) from Sunday 0": -1,
     "weekday({}) from Sunday 1": -2,
 }
-STEERING = (*WEEKDAY_SHIFTS, "hour({})")
+STEERING = (*WEEKDAY_SHIFTS, "hour({})", *DAY_NAMES)
 
 
 def steered(ns: np.ndarray, drawn: np.ndarray, part: str) -> np.ndarray:
@@ -178,6 +202,11 @@ def steered(ns: np.ndarray, drawn: np.ndarray, part: str) -> np.ndarray:
     week wide or more, a weekday column lost its links: weekend orders, 69% by app in the real
     rows, were 50% by app, as many as on weekdays. The weekday drawn with the row's other
     columns keeps them."""
+    if part in DAY_NAMES:  # a name drawn for the row: its weekday from Monday 0 (-1: none)
+        names = [str(v) for v in PARTS[part](np.arange(7) * DAY_NS - 3 * DAY_NS)]  # a Monday, then on
+        index = {name: float(i) for i, name in enumerate(names)}
+        drawn = np.array([index.get(str(v), np.nan) for v in drawn], dtype="float64")
+        part = "weekday({}) from Monday 0"
     out = ns.copy()
     rows = ~(np.isnan(ns) | np.isnan(drawn))
     if part == "hour({})":
@@ -228,6 +257,34 @@ def detect(times: Mapping[str, np.ndarray], numbers: Mapping[str, np.ndarray], m
         if part is not None:
             found.append(part)
     return _truncations(times, min_rows) + found
+
+
+def detect_text(times: Mapping[str, np.ndarray], texts: Mapping[str, np.ndarray], min_rows: int) -> list[DatePart]:
+    """For each text column among ``texts`` (object arrays, None for null), the first text part of
+    a time column it equals wherever the date is known (all but ``MAX_MISMATCH_SHARE``)."""
+    found = []
+    for result, labels in texts.items():
+        values = np.asarray(labels, dtype=object)
+        known = np.array([v is not None for v in values], dtype=bool)
+        for date, ns in times.items():
+            rows = np.flatnonzero(~np.isnan(ns))
+            if rows.size < min_rows or not known[rows].all():
+                continue
+            part = next((p for p, f in TEXT_PARTS.items() if _equal(values, ns, rows, f)), None)
+            if part is not None:
+                found.append(DatePart(result, date, part))
+                break
+    return found
+
+
+def recompute_text(columns: dict[str, np.ndarray], numbers: Mapping[str, np.ndarray], parts: list[DatePart]) -> None:
+    """Each text part's labels from its synthetic date where the date is known (in place)."""
+    for p in parts:
+        ns = numbers[p.date]
+        known = ~np.isnan(ns)
+        labels = np.asarray(columns[p.result], dtype=object).copy()
+        labels[known] = PARTS[p.part](ns[known])
+        columns[p.result] = labels
 
 
 def _truncations(times: Mapping[str, np.ndarray], min_rows: int) -> list[DatePart]:

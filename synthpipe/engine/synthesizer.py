@@ -33,7 +33,7 @@ from synthpipe.engine.config import EngineConfig, make_config
 from synthpipe.engine.dependencies import Dependency
 from synthpipe.engine.entities import Entities
 from synthpipe.engine.frames import _DAY_NS as DAY_NS
-from synthpipe.engine.frames import as_stored, storage_type, to_frame, to_output
+from synthpipe.engine.frames import as_stored, restore_labels, storage_type, to_frame, to_output
 from synthpipe.engine.model import Exclusion, HeadWeights, Network, sample_tokens
 from synthpipe.engine.pseudonyms import StandInKeys, pseudonymise_repeated_keys
 from synthpipe.engine.training import TrainSettings, split_validation, train
@@ -683,9 +683,20 @@ class Synthesizer:
             if c.domain == "number" and c.storage.name not in computed
         }
         found = dateparts.detect(times, numbers, self.config.constraint_min_rows) if times else []
+        found += dateparts.detect_text(times, self._labels_of(frame, codecs, skipped), self.config.constraint_min_rows)
         shared = set(self._shared_columns())
         found = [p for p in found if p.result not in shared or p.date in shared]  # an entity's rows share it
         return [p for p in found if self._related_only_within(p, found)]
+
+    def _labels_of(self, frame: pd.DataFrame, codecs: list[Codec], skipped: set[str]) -> dict[str, np.ndarray]:
+        """The text columns' labels (None for null), of those a date part may be: not keys."""
+        names = [
+            c.storage.name
+            for c in codecs
+            if type(c) is CategoricalCodec and c.storage.logical == "string" and c.storage.name not in skipped
+        ]
+        names = [name for name in names if name not in self._stand_in_keys]
+        return {name: frame[name].astype(object).where(frame[name].notna(), None).to_numpy() for name in names}
 
     def _recompute_parts(self, numbers: dict[str, np.ndarray]) -> None:
         """Dates cut from another first, then the spans again (a day key cut from the order time is
@@ -694,7 +705,18 @@ class Synthesizer:
         dateparts.recompute(numbers, cuts)
         if cuts:
             spans.recompute(numbers, self._spans)
-        dateparts.recompute(numbers, [p for p in self._parts if p not in cuts])
+        dateparts.recompute(numbers, [p for p in self._parts if p not in cuts and p.part not in dateparts.TEXT_PARTS])
+
+    def _recompute_text_parts(self, numbers: dict[str, np.ndarray], columns: dict[str, pd.Series]) -> None:
+        """The month and weekday names from the final dates, in each column's own dtype."""
+        parts = [p for p in self._parts if p.part in dateparts.TEXT_PARTS]
+        if not parts:
+            return
+        labels = {p.result: columns[p.result].to_numpy(dtype=object) for p in parts}
+        dateparts.recompute_text(labels, numbers, parts)
+        storage = {c.storage.name: c.storage for c in self._codecs}
+        for name, values in labels.items():
+            columns[name] = restore_labels(values, storage[name])
 
     def _related_only_within(self, part: dateparts.DatePart, parts: list[dateparts.DatePart]) -> bool:
         """Whether every relation of ``part``'s column is with its date or another part of that date."""
@@ -1081,6 +1103,7 @@ class Synthesizer:
             for i in order:
                 if self._codecs[i].storage.name in deferred:
                     self._decode_column(i, tokens, fine, rng, start, out)
+        self._recompute_text_parts(numbers, columns)
         for codec in self._codecs:
             name = codec.storage.name
             if name in numbers and isinstance(codec, NumericCodec):
@@ -1235,7 +1258,10 @@ class Synthesizer:
             out.numbers[name] = codec.numeric_decoded(tokens[i], rng, fine.get(i)) * codec.scale
         if name in out.numbers:
             for part in out.steering.get(name, []):
-                out.numbers[name] = dateparts.steered(out.numbers[name], out.numbers[part.result], part.part)
+                drawn = out.numbers.get(part.result)
+                if drawn is None:  # a weekday name
+                    drawn = out.columns[part.result].to_numpy(dtype=object)
+                out.numbers[name] = dateparts.steered(out.numbers[name], drawn, part.part)
         if isinstance(codec, NumericCodec) and name in out.numbers:
             out.sharing.share(name, out.numbers)
             out.signs[name] = (codec.p.bounds[0], codec.p.bounds[1])

@@ -52,6 +52,17 @@ def test_every_part_agrees_with_pandas_and_every_year_part_starts_where_it_says(
         assert np.array_equal(PARTS[part](ns), values.to_numpy(dtype="float64")), part
     for part, instants in cut.items():
         assert np.array_equal(PARTS[part](ns), _ns(instants)), part
+    names = {
+        "monthname({})": dt.strftime("%B"),
+        "strftime({}, '%b')": dt.strftime("%b"),
+        "to_char({}, 'MON')": dt.strftime("%b").str.upper(),
+        "dayname({})": dt.day_name(),
+        "strftime({}, '%a')": dt.strftime("%a"),
+        "to_char({}, 'DY')": dt.strftime("%a").str.upper(),
+        "strftime({}, '%Y-%m')": dt.strftime("%Y-%m"),
+    }
+    for part, text in names.items():
+        assert (PARTS[part](ns) == text.to_numpy(dtype=object)).all(), part
     for part in YEAR_SHIFTS:
         years = PARTS[part](ns)
         assert (year_start(part, years) <= ns).all() and (ns < year_start(part, years + 1)).all(), part
@@ -251,6 +262,38 @@ def test_a_weekday_and_an_hour_column_keep_their_links_with_the_other_columns() 
     assert (out["weekday"] == at.day_of_week).all() and (out["hour"] == at.hour).all()
     (real_app, real_phone), (app, phone) = _channel_shares(data), _channel_shares(out)
     assert abs(app - real_app) < 0.08 and phone > 0.9 and real_phone == 1
+
+
+def test_month_and_weekday_names_agree_with_their_date_and_keep_their_links(tmp_path: Path) -> None:
+    """``dayname(ordered_at)``, ``strftime(ordered_at, '%b')`` and a ``'%Y-%m'`` period as text:
+    drawn as labels, 85% of weekday names were another day's, and weekend orders by app 42% as on
+    weekdays (real 70%). The weekday name drawn with the row moves the order time onto it; the
+    month name and period are recomputed from it."""
+    rng = np.random.default_rng(8)
+    n = 8000
+    ordered = pd.Series(pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 3 * 365 * 86_400, n), unit="s"))
+    weekend = ordered.dt.day_of_week.to_numpy() >= 5
+    data = pd.DataFrame(
+        {
+            "ordered_at": ordered,
+            "day_name": ordered.dt.day_name().astype("category"),
+            "month_name": ordered.dt.strftime("%b").astype(object),
+            "period": ordered.dt.strftime("%Y-%m"),
+            "channel": np.where(weekend, "app", rng.choice(["app", "web"], n, p=[0.3, 0.7])),
+        }
+    )
+    syn = Synthesizer(seed=0).fit(data)
+    assert {
+        "day_name == dayname(ordered_at)",
+        "month_name == strftime(ordered_at, '%b')",
+        "period == strftime(ordered_at, '%Y-%m')",
+    } <= set(syn.describe()["constraints"])
+    out = sampled_after_save_and_load(syn, n, tmp_path / "model")
+    at = out["ordered_at"].dt
+    assert out.dtypes.to_dict() == data.dtypes.to_dict()
+    assert (out["day_name"] == at.day_name()).all() and (out["month_name"] == at.strftime("%b")).all()
+    assert (out["period"] == at.strftime("%Y-%m")).all()
+    assert (out["channel"][at.day_of_week >= 5] == "app").mean() > 0.9
 
 
 def _channel_shares(orders: pd.DataFrame) -> tuple[float, float]:
