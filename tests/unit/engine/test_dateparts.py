@@ -1,5 +1,7 @@
-"""Columns that are a calendar part of a date (its year, month, weekday, a fiscal year) agree with
-the synthetic date, and a date a column holds the year of is learned within that year."""
+"""Columns that are a calendar part of a date (its year, month, weekday, a fiscal year, its month or
+weekday name) or the date cut to its day, week or month agree with the synthetic date; weekday and
+hour columns keep their links; integer day keys stay days; a date a column holds the year of is
+learned within that year; free clock times are in test_roundtrip.py."""
 
 from __future__ import annotations
 
