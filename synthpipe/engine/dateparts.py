@@ -162,6 +162,11 @@ TEXT_PARTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 PARTS.update(TEXT_PARTS)
 DAY_NAMES = {"dayname({})", "strftime({}, '%a')", "to_char({}, 'DY')"}  # weekday names: they steer the date
+_A_WEEK_FROM_MONDAY = np.arange(7) * DAY_NS - 3 * DAY_NS  # 1969-12-29 was a Monday
+_WEEKDAY_OF_NAME = {
+    part: {str(n): float(i) for i, n in enumerate(PARTS[part](_A_WEEK_FROM_MONDAY))} for part in DAY_NAMES
+}
+NUMBER_PARTS = {name: f for name, f in PARTS.items() if name not in TRUNCATIONS and name not in TEXT_PARTS}
 
 
 @dataclass(frozen=True)
@@ -203,8 +208,7 @@ def steered(ns: np.ndarray, drawn: np.ndarray, part: str) -> np.ndarray:
     rows, were 50% by app, as many as on weekdays. The weekday drawn with the row's other
     columns keeps them."""
     if part in DAY_NAMES:  # a name drawn for the row: its weekday from Monday 0 (-1: none)
-        names = [str(v) for v in PARTS[part](np.arange(7) * DAY_NS - 3 * DAY_NS)]  # a Monday, then on
-        index = {name: float(i) for i, name in enumerate(names)}
+        index = _WEEKDAY_OF_NAME[part]
         drawn = np.array([index.get(str(v), np.nan) for v in drawn], dtype="float64")
         part = "weekday({}) from Monday 0"
     out = ns.copy()
@@ -250,10 +254,9 @@ def detect(times: Mapping[str, np.ndarray], numbers: Mapping[str, np.ndarray], m
     ``MAX_MISMATCH_SHARE`` of them, and known wherever the date is; and each time column that is
     another one cut (``TRUNCATIONS``), from one that is none. Truncations come first: they are
     recomputed before the parts of their result."""
-    number_parts = {name: f for name, f in PARTS.items() if name not in TRUNCATIONS}
     found = []
     for result, values in numbers.items():
-        part = _first_part(result, values, times, min_rows, number_parts) if _whole(values) else None
+        part = _first_part(result, values, times, min_rows, NUMBER_PARTS) if _whole(values) else None
         if part is not None:
             found.append(part)
     return _truncations(times, min_rows) + found
