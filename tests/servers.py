@@ -92,16 +92,29 @@ def postgres_server(workdir: Path) -> Iterator[PostgresServer]:
     initdb = [str(bindir / "initdb"), "-D", str(data), "-U", PG_USER, f"--pwfile={pwfile}",
               "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8"]  # fmt: skip
     subprocess.run(_as_postgres(initdb), check=True, capture_output=True)
-    port = free_port()
-    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-    pg_ctl = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(workdir / "log"), "-o", options, "-w"]
-    subprocess.run(_as_postgres([*pg_ctl, "start"]), check=True, capture_output=True)
+    port, pg_ctl = _start_postgres(bindir, data, sockets, workdir / "log")
     try:
         createdb = [str(bindir / "createdb"), "-h", str(sockets), "-p", str(port), "-U", PG_USER, "synthpipe"]
         subprocess.run(_as_postgres(createdb), check=True, capture_output=True)
         yield PostgresServer("127.0.0.1", port, PG_USER, PG_PASSWORD, "synthpipe")
     finally:
         subprocess.run(_as_postgres([*pg_ctl, "-m", "fast", "stop"]), capture_output=True)
+
+
+def _start_postgres(bindir: Path, data: Path, sockets: Path, log: Path, attempts: int = 3) -> tuple[int, list[str]]:
+    """``pg_ctl start`` on a free port; on failure again on another one. Why: the port is free when
+    picked, but under load another process can take it before the server binds it."""
+    for attempt in range(attempts):
+        port = free_port()
+        options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+        pg_ctl = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w"]
+        try:
+            subprocess.run(_as_postgres([*pg_ctl, "start"]), check=True, capture_output=True)
+            return port, pg_ctl
+        except subprocess.CalledProcessError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _weed_binary() -> str:
@@ -112,41 +125,78 @@ def _weed_binary() -> str:
     return found
 
 
+WEED_PORT_FLAGS = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
+                   "filer.port.grpc", "s3.port.grpc", "admin.port", "admin.port.grpc", "debug.port", "metricsPort",
+                   "s3.metricsPort")  # fmt: skip
+
+
+class ServerExitedEarly(RuntimeError):
+    """The server process ended before it answered."""
+
+
+def free_ports(count: int) -> list[int]:
+    """Distinct free loopback ports: all are held open at once, so no two can be the same."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+
+
+def start_weed_mini(workdir: Path, *flags: str, attempts: int = 3) -> tuple[subprocess.Popen[bytes], str]:
+    """``weed mini`` on fresh loopback ports with enforced credentials; returns it and its S3 endpoint.
+
+    Why the retries: weed binds its dozen ports a few seconds after they were picked free; under
+    load a client socket took one in between and the filer died ("Filer listener error"), failing CI.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": S3_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET}
+    for attempt in range(attempts):
+        s3_port, *ports = free_ports(1 + len(WEED_PORT_FLAGS))
+        command = [_weed_binary(), "mini", f"-dir={workdir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+                   f"-s3.port={s3_port}", "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
+                   *flags, *(f"-{name}={port}" for name, port in zip(WEED_PORT_FLAGS, ports, strict=True))]  # fmt: skip
+        with (workdir / "weed.log").open("ab") as log:
+            process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        endpoint = f"http://127.0.0.1:{s3_port}"
+        try:
+            _wait_for_http(endpoint, process, workdir / "weed.log")
+            return process, endpoint
+        except ServerExitedEarly:
+            if attempt == attempts - 1:
+                raise
+        except BaseException:
+            stop_process_group(process, signal.SIGKILL)
+            raise
+    raise AssertionError("unreachable")
+
+
+def stop_process_group(process: subprocess.Popen[bytes], sig: signal.Signals = signal.SIGTERM) -> None:
+    """Signal the server's whole process group; SIGKILL it if it has not ended within 15 s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 @contextlib.contextmanager
 def seaweedfs_server(workdir: Path) -> Iterator[S3Server]:
     """Start ``weed mini`` on free loopback ports with enforced credentials; SIGTERM it after."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    s3_port = free_port()
-    ports = {name: free_port() for name in (
-        "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
-        "filer.port.grpc", "s3.port.grpc", "admin.port", "admin.port.grpc", "debug.port",
-        "metricsPort", "s3.metricsPort")}  # fmt: skip
-    command = [_weed_binary(), "mini", f"-dir={workdir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-               f"-s3.port={s3_port}", "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
-               *(f"-{name}={port}" for name, port in ports.items())]  # fmt: skip
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": S3_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET}
-    log = (workdir / "weed.log").open("wb")
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    endpoint = f"http://127.0.0.1:{s3_port}"
+    process, endpoint = start_weed_mini(workdir)
     try:
-        _wait_for_http(endpoint, process, workdir / "weed.log")
         yield S3Server(endpoint, S3_KEY, S3_SECRET)
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
+        stop_process_group(process)
 
 
 def _wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"SeaweedFS exited early:\n{log.read_text()[-3000:]}")
+            raise ServerExitedEarly(f"SeaweedFS exited early:\n{log.read_text()[-3000:]}")
         try:
             urllib.request.urlopen(url, timeout=1)
             return

@@ -8,7 +8,6 @@ buckets on first upload, so "bucket missing" cannot happen there: this one runs 
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import subprocess
 import time
@@ -16,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.servers import S3_KEY, S3_SECRET, S3Server, _wait_for_http, _weed_binary, free_port
+from tests.servers import S3_KEY, S3_SECRET, S3Server, start_weed_mini, stop_process_group
 
 
 @dataclass
@@ -26,29 +25,15 @@ class PrivateS3:
 
     def kill(self) -> None:
         """SIGKILL the whole server (its process group), as a crash or an OOM kill would."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
+        stop_process_group(self.process, signal.SIGKILL)
 
 
 @contextlib.contextmanager
 def private_seaweedfs(workdir: Path) -> Iterator[PrivateS3]:
     """``weed mini`` on fresh loopback ports over ``workdir`` (restart on the same folder keeps the data)."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    s3_port = free_port()
-    names = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
-             "filer.port.grpc", "s3.port.grpc", "admin.port", "admin.port.grpc", "debug.port", "metricsPort",
-             "s3.metricsPort")  # fmt: skip
-    command = [_weed_binary(), "mini", f"-dir={workdir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-               f"-s3.port={s3_port}", "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
-               "-s3.autoCreateBucket=false", *(f"-{name}={free_port()}" for name in names)]  # fmt: skip
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": S3_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET}
-    with (workdir / "weed.log").open("ab") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    endpoint = f"http://127.0.0.1:{s3_port}"
+    process, endpoint = start_weed_mini(workdir, "-s3.autoCreateBucket=false")
     server = PrivateS3(S3Server(endpoint, S3_KEY, S3_SECRET), process)
     try:
-        _wait_for_http(endpoint, process, workdir / "weed.log")
         _wait_for_buckets(server.server)
         yield server
     finally:
