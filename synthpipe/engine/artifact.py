@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 18  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 19  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -53,8 +53,8 @@ VERSION = 18  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 15: categories an entity moves on through along its order (``stages``: its rows put in stage order); 16: numbers
 # that never go down along it (``rising``: sorted along it); 17: numbers that are a calendar part of a date
 # (``parts``) and dates learned within their year (``anchor_part``); 18: timestamps may keep quantiles of clock
-# times (``day_clock``)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18)
+# times (``day_clock``); 19: a date spanning years may be learned within a hidden year column (``hidden_years``)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -78,6 +78,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "bands": [b.to_json() for b in syn._bands],
         "training": syn._training,
         "stand_in_keys": syn._stand_in_keys,
+        "hidden_years": syn._hidden_years,
         "entities": syn._entities.to_json() if syn._entities is not None else None,
         "arrow_schema": _schema_text(syn._schema),
         "hidden": syn._net.hidden if syn._net is not None else 0,
@@ -106,6 +107,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._bands = [Band.from_json(item) for item in body.get("bands", [])]
         syn._training = dict(body["training"])
         syn._stand_in_keys = {str(k): dict(v) for k, v in body.get("stand_in_keys", {}).items()}
+        syn._hidden_years = {str(k): str(v) for k, v in body.get("hidden_years", {}).items()}
         syn._entities = Entities.from_json(body["entities"]) if body.get("entities") is not None else None
         syn._schema = _schema_from_text(body["arrow_schema"])
         syn._net = _network(weights, int(body["hidden"]), syn)
@@ -210,10 +212,28 @@ def _check_consistency(syn: Synthesizer) -> None:
     if any(p.date not in decoded or p.result not in (labels if p.part in TEXT_PARTS else decoded) for p in syn._parts):
         raise ArtifactError("a saved date part names a column the model does not decode as a date, number or label")
     _check_anchors(syn._codecs)
+    _check_hidden_years(syn)
     _check_dependencies(syn)
     _check_unequal(syn)
     _check_bands(syn, decoded)
     _check_entities(syn)
+
+
+def _check_hidden_years(syn: Synthesizer) -> None:
+    """Hidden years are the last codecs, numbers, each the year of a date the model has, in a table
+    without entities."""
+    hidden = syn._hidden_years
+    if not hidden:
+        return
+    last = syn._codecs[len(syn._codecs) - len(hidden) :]
+    dates = {c.storage.name for c in syn._codecs if isinstance(c, NumericCodec) and c.domain == "time"}
+    if (
+        syn._entities is not None
+        or [c.storage.name for c in last] != list(hidden)
+        or not all(isinstance(c, NumericCodec) and c.domain == "number" for c in last)
+        or not set(hidden.values()) <= dates
+    ):
+        raise ArtifactError("a saved hidden year is not the last codec or names a date the model does not have")
 
 
 def _check_entities(syn: Synthesizer) -> None:

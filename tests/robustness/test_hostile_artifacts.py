@@ -379,3 +379,24 @@ def test_a_date_part_or_year_anchor_with_an_unknown_part_or_column_is_refused(tm
         day["params"]["anchor_part"] = "month({})"
 
     assert_edits_refused(folder, tmp_path, [unknown_part, unknown_column, unknown_year_part])
+
+
+def test_a_hidden_year_out_of_place_or_of_an_unknown_date_is_refused(tmp_path: Path, watched: Path) -> None:
+    days = pd.Timestamp("2015-01-01") + pd.to_timedelta(np.arange(400) * 7 % 2500, unit="D")
+    frame = pd.DataFrame({"day": days, "amount": np.arange(400) % 17})
+    folder = tmp_path / "hidden_year_model"
+    syn = Synthesizer(seed=0, max_epochs=1).fit(frame)
+    assert syn.describe()["columns"]["day"]["encoding"].startswith("offset from the start of its year (a hidden")
+    syn.save(str(folder))
+    load(folder)
+
+    def unknown_date(body: dict[str, Any]) -> None:
+        body["hidden_years"] = {"year of day": "nowhere"}
+
+    def not_the_last_column(body: dict[str, Any]) -> None:
+        body["hidden_years"] = {"amount": "day"}
+
+    def more_hidden_years_than_trailing_numbers(body: dict[str, Any]) -> None:
+        body["hidden_years"] = {"day": "day", **body["hidden_years"]}
+
+    assert_edits_refused(folder, tmp_path, [unknown_date, not_the_last_column, more_hidden_years_than_trailing_numbers])

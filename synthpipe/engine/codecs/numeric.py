@@ -433,25 +433,34 @@ class NumericCodec(Codec):
             info["bins"] = len(self.p.knots)
             if self.n_fine:
                 info["encoding"] += f", position inside the bin learned ({self.n_fine} groups)"
-            if self.p.weekday_shares:
-                info["encoding"] += ", weekdays by each bin's real shares"
-            if self.p.day_times:
-                info["encoding"] += f", clock times from the {len(self.p.day_times)} frequent real ones"
-            elif self.p.day_clock:
-                info["encoding"] += ", clock times by the real ones' quantiles"
+            info["encoding"] += self.day_notes()
             if self.p.atoms:
                 held = len(self.p.atoms)
                 info["encoding"] += f", {held} value{'s' if held > 1 else ''} held by many rows kept exact"
-        if self.p.calendar:
-            anchor, months, _ = self.p.calendar
-            period = {1: "month", 3: "quarter", 12: "year"}.get(months, f"{months}-month period")
-            info["encoding"] += f", kept on {period} {'ends' if anchor else 'starts'}"
+        info["encoding"] += self.calendar_note()
         info["protection"] = {
             "clipped_to": self._clip_display(),
             "beyond_clip": "truncated exponential tail from the mean excess" if any(self.p.tail_shares) else None,
             "rare_values_merged": self.p.merged_values,
         }
         return info
+
+    def day_notes(self) -> str:
+        """How a drawn date's weekday and clock time are set (``_on_real_weekdays``, ``_on_clock``)."""
+        notes = ", weekdays by each bin's real shares" if self.p.weekday_shares else ""
+        if self.p.day_times:
+            notes += f", clock times from the {len(self.p.day_times)} frequent real ones"
+        elif self.p.day_clock:
+            notes += ", clock times by the real ones' quantiles"
+        return notes
+
+    def calendar_note(self) -> str:
+        """The calendar grid a date is kept on (``_on_calendar``), if any."""
+        if not self.p.calendar:
+            return ""
+        anchor, months, _ = self.p.calendar
+        period = {1: "month", 3: "quarter", 12: "year"}.get(months, f"{months}-month period")
+        return f", kept on {period} {'ends' if anchor else 'starts'}"
 
     def _fixed_kind(self) -> str:
         return "all-null" if self.p.has_null and self.n_tokens == 1 else "constant"

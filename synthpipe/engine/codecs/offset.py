@@ -127,7 +127,8 @@ class OffsetCodec(NumericCodec):
             return np.zeros(values.size, dtype=bool), values
         weights = self._atom_ends - self._atom_starts  # shares of their bins' rows
         in_bin = np.bincount(np.floor(self._atom_starts).astype(np.int64), weights, minlength=len(self.p.knots))
-        moved = rng.random(values.size) < in_bin[idx]
+        already = np.isin(values, atoms)
+        moved = ~already & (rng.random(values.size) < self._still_to_move(in_bin, idx, already))
         reach = NEAR_DAYS * max(units_per_day(self.storage, self.p.grain), 1)
         lo, hi = np.searchsorted(atoms, values - reach, "left"), np.searchsorted(atoms, values + reach, "right")
         cumulative = np.r_[0.0, np.cumsum(weights)]
@@ -136,7 +137,19 @@ class OffsetCodec(NumericCodec):
         after = np.minimum(lo, atoms.size - 1)
         before = np.maximum(lo - 1, 0)
         nearest = np.where(np.abs(atoms[after] - values) <= np.abs(values - atoms[before]), after, before)
-        return moved, atoms[np.where(hi > lo, np.minimum(j, atoms.size - 1), nearest)]
+        target = atoms[np.where(hi > lo, np.minimum(j, atoms.size - 1), nearest)]
+        return moved | already, np.where(already, values, target)
+
+    @staticmethod
+    def _still_to_move(in_bin: np.ndarray, idx: np.ndarray, already: np.ndarray) -> np.ndarray:
+        """Per value, the chance it moves onto a frequent value: its bin's share of rows on one,
+        less the share of the draws in that bin already on one. Why: a year drawn before the offset
+        lets the network learn that year's match days, so draws land on them by themselves; moving
+        as many again put 70% of synthetic rows on match days against 64% of real ones."""
+        counts = np.bincount(idx, minlength=in_bin.size).astype("float64")
+        hits = np.bincount(idx, already.astype("float64"), minlength=in_bin.size) / np.maximum(counts, 1)
+        left = np.clip((in_bin - hits) / np.maximum(1 - hits, 1e-9), 0.0, 1.0)
+        return left[idx]
 
     # ---------------------------------------------------------------- artifact / report
 
@@ -159,7 +172,8 @@ class OffsetCodec(NumericCodec):
             raise ValueError(f"unknown year part {part!r}")
         return cls(own, str(params["anchor"]), offset, None if part is None else str(part))
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self, *, hidden_anchor: bool = False) -> dict[str, Any]:
+        """``hidden_anchor``: the anchor is a hidden year column (learned, never emitted)."""
         info = {k: v for k, v in super().describe().items() if k not in ("bins", "distinct_values")}
         learned = self.offset.describe()
         seconds = self.scale / 1e9
@@ -169,7 +183,14 @@ class OffsetCodec(NumericCodec):
         start = self.anchor
         if self.anchor_part is not None:
             start = f"the start of year {self.anchor} ({self.anchor} == {self.anchor_part.format(self.storage.name)})"
+        if hidden_anchor:
+            start = "the start of its year (a hidden column: learned, never emitted)"
         info["encoding"] = f"offset from {start} in {unit}: {learned.get('encoding', 'exact values')}"
+        if self.anchor_part is not None:  # the day is the column's own (``_on_own_days``)
+            held = len(self.p.atoms)
+            info["encoding"] += f", moved within half a week onto a day many rows hold ({held} such)" if held else ""
+            info["encoding"] += self.day_notes()
+        info["encoding"] += self.calendar_note()
         protection = learned["protection"]
         info["protection"] = {("offset_clipped_to" if k == "clipped_to" else k): v for k, v in protection.items()}
         return info
