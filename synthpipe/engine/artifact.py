@@ -25,7 +25,7 @@ from synthpipe.engine.codecs.identifier import IdentifierCodec
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
-from synthpipe.engine.dateparts import TEXT_PARTS, DatePart
+from synthpipe.engine.dateparts import HOUR, TEXT_PARTS, WEEKDAY, YEAR, DatePart
 from synthpipe.engine.dependencies import Dependency, value_tokens
 from synthpipe.engine.entities import TREND_KINDS, Entities, is_trend_unit
 from synthpipe.engine.formulas import Formula
@@ -53,7 +53,7 @@ VERSION = 19  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 15: categories an entity moves on through along its order (``stages``: its rows put in stage order); 16: numbers
 # that never go down along it (``rising``: sorted along it); 17: numbers that are a calendar part of a date
 # (``parts``) and dates learned within their year (``anchor_part``); 18: timestamps may keep quantiles of clock
-# times (``day_clock``); 19: a date spanning years may be learned within a hidden year column (``hidden_years``)
+# times (``day_clock``); 19: a date may be learned with hidden columns of its year, weekday or hour (``hidden_parts``)
 READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -78,7 +78,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "bands": [b.to_json() for b in syn._bands],
         "training": syn._training,
         "stand_in_keys": syn._stand_in_keys,
-        "hidden_years": syn._hidden_years,
+        "hidden_parts": [p.to_json() for p in syn._hidden.values()],
         "entities": syn._entities.to_json() if syn._entities is not None else None,
         "arrow_schema": _schema_text(syn._schema),
         "hidden": syn._net.hidden if syn._net is not None else 0,
@@ -107,7 +107,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._bands = [Band.from_json(item) for item in body.get("bands", [])]
         syn._training = dict(body["training"])
         syn._stand_in_keys = {str(k): dict(v) for k, v in body.get("stand_in_keys", {}).items()}
-        syn._hidden_years = {str(k): str(v) for k, v in body.get("hidden_years", {}).items()}
+        syn._hidden = {p.result: p for p in (DatePart.from_json(item) for item in body.get("hidden_parts", []))}
         syn._entities = Entities.from_json(body["entities"]) if body.get("entities") is not None else None
         syn._schema = _schema_from_text(body["arrow_schema"])
         syn._net = _network(weights, int(body["hidden"]), syn)
@@ -212,17 +212,17 @@ def _check_consistency(syn: Synthesizer) -> None:
     if any(p.date not in decoded or p.result not in (labels if p.part in TEXT_PARTS else decoded) for p in syn._parts):
         raise ArtifactError("a saved date part names a column the model does not decode as a date, number or label")
     _check_anchors(syn._codecs)
-    _check_hidden_years(syn)
+    _check_hidden(syn)
     _check_dependencies(syn)
     _check_unequal(syn)
     _check_bands(syn, decoded)
     _check_entities(syn)
 
 
-def _check_hidden_years(syn: Synthesizer) -> None:
-    """Hidden years are the last codecs, numbers, each the year of a date the model has, in a table
-    without entities."""
-    hidden = syn._hidden_years
+def _check_hidden(syn: Synthesizer) -> None:
+    """Hidden parts are the last codecs, numbers, each a year, weekday or hour of a date the model
+    has, in a table without entities."""
+    hidden = syn._hidden
     if not hidden:
         return
     last = syn._codecs[len(syn._codecs) - len(hidden) :]
@@ -231,9 +231,9 @@ def _check_hidden_years(syn: Synthesizer) -> None:
         syn._entities is not None
         or [c.storage.name for c in last] != list(hidden)
         or not all(isinstance(c, NumericCodec) and c.domain == "number" for c in last)
-        or not set(hidden.values()) <= dates
+        or not all(p.date in dates and p.part in (YEAR, WEEKDAY, HOUR) for p in hidden.values())
     ):
-        raise ArtifactError("a saved hidden year is not the last codec or names a date the model does not have")
+        raise ArtifactError("a saved hidden part is not among the last codecs or names a date the model does not have")
 
 
 def _check_entities(syn: Synthesizer) -> None:

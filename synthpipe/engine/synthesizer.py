@@ -76,7 +76,7 @@ class Synthesizer:
         self._training: dict[str, Any] = {}
         self._stand_in_keys: dict[str, dict[str, Any]] = {}  # pseudonymised text keys: formats past the pseudonyms
         self._entities: Entities | None = None  # a repeated key sampled as entities (entities.py)
-        self._hidden_years: dict[str, str] = {}  # learned, never emitted: the year of a date spanning years, by name
+        self._hidden: dict[str, dateparts.DatePart] = {}  # learned, never emitted: a date's year, weekday or hour
 
     # ------------------------------------------------------------------ fit
 
@@ -130,7 +130,7 @@ class Synthesizer:
             frame = entities.with_counts(
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
-        frame, codecs = self._with_hidden_years(frame, self._build_codecs(frame, set(pseudonymised)))
+        frame, codecs = self._with_hidden_parts(frame, self._build_codecs(frame, set(pseudonymised)))
         codecs = self._with_offsets(codecs, frame)
         frame, self._codecs = self._with_entity_columns(frame, codecs, indexes)
         self._keep_clocks_of_instants_only()
@@ -455,10 +455,10 @@ class Synthesizer:
         head = [i for i in self._entity_head() if i in learned]
         order = head + [i for i in learned if i not in head]
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
-        for year, date in self._hidden_years.items():
-            if index[year] in order and index[date] in order:
-                order.remove(index[year])
-                order.insert(order.index(index[date]), index[year])
+        for hidden in self._hidden.values():
+            if index[hidden.result] in order and index[hidden.date] in order:
+                order.remove(index[hidden.result])
+                order.insert(order.index(index[hidden.date]), index[hidden.result])
         return order
 
     def _entity_head(self) -> list[int]:
@@ -473,30 +473,57 @@ class Synthesizer:
         its rows."""
         return [] if self._entities is None else [*self._entities.columns, *self._entities.hidden_columns]
 
-    def _with_hidden_years(self, frame: pd.DataFrame, codecs: list[Codec]) -> tuple[pd.DataFrame, list[Codec]]:
-        """After the table's columns, a hidden year column for each binned date that spans years
-        (dateparts.hidden_year) and that no column holds the year of: learned, never emitted, and the
-        date is learned within that year (``_with_offsets``). Not for a date that follows another one
-        (its lag stays), nor with entities (their dates keep close to the entity's first date)."""
-        self._hidden_years = {}
+    def _with_hidden_parts(self, frame: pd.DataFrame, codecs: list[Codec]) -> tuple[pd.DataFrame, list[Codec]]:
+        """After the table's columns, hidden columns (learned, never emitted) for a binned date's year,
+        weekday or hour where that part goes with another column (dateparts.hidden_parts): the date is
+        then learned within its year (``_with_offsets``) and moved onto the weekday and hour drawn with
+        the row (``_steering_parts``). Not for a date that follows another one (its lag stays), nor
+        with entities (their dates keep close to the entity's first date)."""
+        self._hidden = {}
         if self._entities is not None or not self.config.learn_offsets or not self.config.detect_constraints:
             return frame, codecs
         numeric = {i: c for i, c in enumerate(codecs) if isinstance(c, NumericCodec)}
-        skipped = set(find_anchors(frame, numeric, self.config.constraint_min_rows))
-        skipped |= set(self._year_anchors(frame, numeric, skipped))
-        years: dict[str, pd.Series] = {}
+        following = set(find_anchors(frame, numeric, self.config.constraint_min_rows))
+        with_year = set(self._year_anchors(frame, numeric, following))
+        others = _association_codes(frame, codecs)
+        added: dict[str, np.ndarray] = {}
         for i, codec in numeric.items():
-            if i in skipped or codec.domain != "time" or codec.n_tokens < 2 or codec.p.values:
+            if i in following or codec.domain != "time" or codec.n_tokens < 2 or codec.p.values:
                 continue
-            found = dateparts.hidden_year(codec.numeric_view(frame[codec.storage.name]))
-            if found is not None:
-                name = entities.free_name(f"year of {codec.storage.name}", [*frame.columns, *years])
-                years[name] = pd.Series(found, index=frame.index).astype("Int64" if np.isnan(found).any() else "int64")
-                self._hidden_years[name] = codec.storage.name
-        if not years:
+            name = codec.storage.name
+            ns = codec.numeric_view(frame[name])
+            candidates = self._hidden_candidates(frame, codecs, codec, i in with_year)
+            for part in dateparts.hidden_parts(ns, [c for n, c in others.items() if n != name], candidates):
+                hidden = entities.free_name(f"{part.split('(')[0]} of {name}", [*frame.columns, *added])
+                added[hidden] = dateparts.part_values(part, ns)
+                self._hidden[hidden] = dateparts.DatePart(hidden, name, part)
+        if not added:
             return frame, codecs
-        frame = frame.assign(**years)
-        return frame, [*codecs, *build_codecs(frame[list(years)], self.config)]
+        frame = frame.assign(**{name: _whole_numbers(values) for name, values in added.items()})
+        return frame, [*codecs, *build_codecs(frame[list(added)], self.config)]
+
+    def _hidden_candidates(
+        self, frame: pd.DataFrame, codecs: list[Codec], date: NumericCodec, has_year: bool
+    ) -> tuple[str, ...]:
+        """The hidden parts ``date`` may get: its year unless a column holds it; its weekday unless
+        it keeps to a calendar grid (month starts) or a column is its weekday; its hour unless a
+        column is that (a date without clock times has one hour: it never goes with anything)."""
+        name, min_rows = date.storage.name, self.config.constraint_min_rows
+        times = {name: date.numeric_view(frame[name])}
+        numbers = {
+            c.storage.name: c.numeric_view(frame[c.storage.name])
+            for c in codecs
+            if isinstance(c, NumericCodec) and c.domain == "number" and c.n_tokens >= 2
+        }
+        own = dateparts.detect(times, numbers, min_rows) + dateparts.detect_text(
+            times, self._labels_of(frame, codecs, set()), min_rows
+        )
+        parts = {p.part for p in own if p.date == name}
+        weekdays = {*dateparts.WEEKDAY_SHIFTS, *dateparts.DAY_NAMES}
+        candidates = [] if has_year else [dateparts.YEAR]
+        candidates += [] if date.p.calendar or parts & weekdays else [dateparts.WEEKDAY]
+        candidates += [] if dateparts.HOUR in parts else [dateparts.HOUR]
+        return tuple(candidates)
 
     def _with_offsets(self, codecs: list[Codec], frame: pd.DataFrame) -> list[Codec]:
         """Dates that closely follow another one, or that a column holds the year of, become offset
@@ -646,14 +673,14 @@ class Synthesizer:
         return None if self._entities is None else len(self._codecs) - 1
 
     def _table_codecs(self) -> list[Codec]:
-        """The codecs of the table's columns (without the entity size and the hidden years)."""
+        """The codecs of the table's columns (without the entity size and the hidden parts)."""
         if self._entities is None:
-            return self._codecs[: len(self._codecs) - len(self._hidden_years)]
+            return self._codecs[: len(self._codecs) - len(self._hidden)]
         return self._codecs[: -len(self._entities.hidden)]
 
     def _decoded_codecs(self) -> list[Codec]:
         """The codecs a block is decoded to: the table's and the entity's hidden ones (a carried
-        entity keeps them), without the entity size and the hidden years."""
+        entity keeps them), without the entity size and the hidden parts."""
         return self._table_codecs() if self._entities is None else self._codecs[:-1]
 
     def _detect_relations(self, frame: pd.DataFrame, trend_values: pd.DataFrame | None = None) -> None:
@@ -662,6 +689,7 @@ class Synthesizer:
         found = self._relations_in(frame, self._table_codecs(), self._trend_columns())
         self._relations, self._sums, self._spans, self._formulas = found
         self._parts = self._date_parts_in(frame, self._table_codecs(), self._trend_columns() | self._ordered_columns())
+        self._parts += [p for p in self._hidden.values() if p.part in dateparts.STEERING]  # they steer their date
         self._relations += self._walk_bonds  # found on the values: the walks' steps are in ``frame``
         self._relations += self._trend_bonds_in(frame, trend_values)
 
@@ -1378,12 +1406,15 @@ class Synthesizer:
         self._check_fitted()
         columns = {}
         for i, codec in enumerate(self._table_codecs()):
-            if isinstance(codec, OffsetCodec) and codec.anchor in self._hidden_years:
+            if isinstance(codec, OffsetCodec) and codec.anchor in self._hidden:
                 entry = codec.describe(hidden_anchor=True)
             else:
                 entry = codec.describe()
             entry["dtype"] = codec.storage.dtype
             entry["learned"] = i in self._learned or isinstance(codec, OffsetCodec)  # offsets: rebuilt from the anchor
+            hidden = [p.part.split("(")[0] for p in self._hidden.values() if p.date == codec.storage.name]
+            if hidden:
+                entry["learned_with"] = f"its {', '.join(hidden)} (hidden columns: learned, never emitted)"
             if codec.storage.name in self._training.get("pseudonymised_keys", ()):
                 entry.setdefault("protection", {})["pseudonymised"] = True  # learned on fresh keys, see pseudonyms.py
             columns[codec.storage.name] = self._described_trend(codec.storage.name, entry)
@@ -1396,7 +1427,7 @@ class Synthesizer:
             + [str(u) for u in self._unequal]
             + [str(s) for s in self._spans]
             + [str(f) for f in self._formulas]
-            + [str(p) for p in self._parts]
+            + [str(p) for p in self._parts if p.result not in self._hidden]
             + [str(b) for b in self._bands],
             "entities": self._describe_entities(),
             "training": dict(self._training),
@@ -1498,6 +1529,42 @@ def _followers(codecs: list[Codec], name: str) -> list[str]:
     ]:
         found += more
     return found
+
+
+def _whole_numbers(values: np.ndarray) -> Any:
+    """Floats holding whole numbers as int64, or nullable Int64 where some are NaN (an array: no index)."""
+    return pd.array(values, dtype="Int64") if np.isnan(values).any() else values.astype("int64")
+
+
+ASSOCIATION_BINS = 8  # a number's quantile bins when testing what goes with a date's parts
+ASSOCIATION_MIN_ROWS = 30  # labels held by fewer rows are tested together (sparse cells inflate chi-square)
+
+
+def _association_codes(frame: pd.DataFrame, codecs: list[Codec]) -> dict[str, np.ndarray]:
+    """Per learned column that is neither a date nor a key, a code per row (-1: null) to test a
+    date's parts against (dateparts.hidden_parts): numbers by quantile bin, labels with the rare
+    ones together."""
+    out = {}
+    for codec in codecs:
+        name = codec.storage.name
+        if codec.n_tokens < 2 or isinstance(codec, IdentifierCodec):
+            continue
+        if isinstance(codec, NumericCodec):
+            if codec.domain == "time":
+                continue
+            values = codec.numeric_view(frame[name])
+            finite = np.isfinite(values)
+            if not finite.any():
+                continue
+            edges = np.unique(np.quantile(values[finite], np.linspace(0, 1, ASSOCIATION_BINS + 1)[1:-1]))
+            out[name] = np.where(finite, np.searchsorted(edges, np.where(finite, values, 0.0)), -1)
+            continue
+        codes = pd.factorize(frame[name].astype(object))[0]
+        counts = np.bincount(codes[codes >= 0], minlength=1)
+        common = counts >= ASSOCIATION_MIN_ROWS
+        merged = np.where(common, np.cumsum(common) - 1, common.sum())
+        out[name] = np.where(codes >= 0, merged[np.maximum(codes, 0)], -1)
+    return out
 
 
 def _with_learnable_hidden(ent: Entities, hidden: dict[str, Codec]) -> Entities:

@@ -381,22 +381,26 @@ def test_a_date_part_or_year_anchor_with_an_unknown_part_or_column_is_refused(tm
     assert_edits_refused(folder, tmp_path, [unknown_part, unknown_column, unknown_year_part])
 
 
-def test_a_hidden_year_out_of_place_or_of_an_unknown_date_is_refused(tmp_path: Path, watched: Path) -> None:
-    days = pd.Timestamp("2015-01-01") + pd.to_timedelta(np.arange(400) * 7 % 2500, unit="D")
-    frame = pd.DataFrame({"day": days, "amount": np.arange(400) % 17})
-    folder = tmp_path / "hidden_year_model"
+def test_a_hidden_part_out_of_place_or_of_an_unknown_date_or_part_is_refused(tmp_path: Path, watched: Path) -> None:
+    days = pd.Timestamp("2015-01-01") + pd.to_timedelta(np.arange(600) * 7 % 2500, unit="D")
+    frame = pd.DataFrame({"day": days, "winter": days.month.isin([12, 1, 2])})
+    folder = tmp_path / "hidden_part_model"
     syn = Synthesizer(seed=0, max_epochs=1).fit(frame)
     assert syn.describe()["columns"]["day"]["encoding"].startswith("offset from the start of its year (a hidden")
     syn.save(str(folder))
     load(folder)
 
     def unknown_date(body: dict[str, Any]) -> None:
-        body["hidden_years"] = {"year of day": "nowhere"}
+        body["hidden_parts"][0][1] = "nowhere"
+
+    def unknown_part(body: dict[str, Any]) -> None:
+        body["hidden_parts"][0][2] = "month({})"
 
     def not_the_last_column(body: dict[str, Any]) -> None:
-        body["hidden_years"] = {"amount": "day"}
+        body["hidden_parts"][0][0] = "winter"
 
-    def more_hidden_years_than_trailing_numbers(body: dict[str, Any]) -> None:
-        body["hidden_years"] = {"day": "day", **body["hidden_years"]}
+    def more_hidden_parts_than_trailing_numbers(body: dict[str, Any]) -> None:
+        body["hidden_parts"].insert(0, ["day", "day", "year({})"])
 
-    assert_edits_refused(folder, tmp_path, [unknown_date, not_the_last_column, more_hidden_years_than_trailing_numbers])
+    edits = [unknown_date, unknown_part, not_the_last_column, more_hidden_parts_than_trailing_numbers]
+    assert_edits_refused(folder, tmp_path, edits)

@@ -388,8 +388,7 @@ def test_dates_that_follow_another_one_keep_their_offsets(tmp_path) -> None:
     assert encodings["ship_date"].startswith("offset from ordered_at in days")
     assert encodings["delivered_at"].startswith("offset from ship_date")
     assert encodings["due"].startswith("offset from ordered_at")
-    assert "offset" not in encodings["ordered_at"]
-    assert encodings["signed_up"].startswith("offset from the start of its year")  # 2.7 years: not from another date
+    assert "offset" not in encodings["signed_up"] and "offset" not in encodings["ordered_at"]
     assert syn.describe()["columns"]["due"]["kind"] == "datetime"
 
 
