@@ -447,11 +447,11 @@ class Synthesizer:
         return ranges
 
     def _chain_order(self, learned: list[int]) -> list[int]:
-        """Learned columns in table order, but a hidden year right before its date; with entities,
+        """Learned columns in table order, but hidden parts right before their date; with entities,
         the entity size and the columns constant within an entity first, so an entity's rows can
-        share them and draw the rest. Why the year first: drawn last, it left the date's offset to
-        be learned over all years, and the extra loss stopped training early (booking: epoch 5 of 8,
-        pair trends -0.007)."""
+        share them and draw the rest. Why a hidden year first: drawn last, it left the date's offset
+        to be learned over all years, and the extra loss stopped training early (booking: epoch 5 of
+        8, pair trends -0.007)."""
         head = [i for i in self._entity_head() if i in learned]
         order = head + [i for i in learned if i not in head]
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
