@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2_contingency
+from scipy.stats import chi2
 
 from synthpipe.engine.frames import _DAY_NS as DAY_NS
 
@@ -239,6 +239,7 @@ def year_start(part: str, years: np.ndarray) -> np.ndarray:
 MIN_YEARS_SPANNED = 2  # a date's middle 98% spanning this many years may get a hidden year column
 MIN_WEEKS_SPANNED = 4  # ... this many weeks, a hidden weekday column
 MASS_SHARE = 0.05  # none for a date with a value this share of rows hold: a 9999-12-31 open end, a default day
+ASSOCIATION_ROWS = 20_000  # rows a part is tested on against the other columns
 MIN_ASSOCIATION = 0.05  # Cramér's V of the part with another column (and p < 1e-6): it goes with that column
 YEAR, WEEKDAY, HOUR = "year({})", "weekday({}) from Monday 0", "hour({})"
 _TELLING = {YEAR: _month, WEEKDAY: _monday_0, HOUR: _hour}  # what must go with another column for each
@@ -280,11 +281,14 @@ def hidden_parts(ns: np.ndarray, others: list[np.ndarray], candidates: tuple[str
     if _on_few_days(known):
         candidates = tuple(part for part in candidates if part == YEAR)
     spans = {YEAR: MIN_YEARS_SPANNED * 365.25 * DAY_NS, WEEKDAY: MIN_WEEKS_SPANNED * 7 * DAY_NS, HOUR: 0.0}
-    rows = [codes[dated] for codes in others]
+    rows = np.flatnonzero(dated)
+    if rows.size > ASSOCIATION_ROWS:  # evenly spread: as telling, and a wide table's fit is not held up
+        rows = rows[np.linspace(0, rows.size - 1, ASSOCIATION_ROWS).astype(np.int64)]
+    codes = [other[rows] for other in others]
     return [
         part
         for part in candidates
-        if high - low >= spans[part] and _goes_with(_TELLING[part](known).astype(np.int64), rows)
+        if high - low >= spans[part] and _goes_with(_TELLING[part](ns[rows]).astype(np.int64), codes)
     ]
 
 
@@ -304,13 +308,16 @@ def _on_few_days(known: np.ndarray) -> bool:
 def _goes_with(part: np.ndarray, others: list[np.ndarray]) -> bool:
     for codes in others:
         keep = codes >= 0
-        table = np.zeros((int(part.max()) + 1, int(codes.max()) + 1 if keep.any() else 1))
-        np.add.at(table, (part[keep], codes[keep]), 1)
+        width = int(codes.max()) + 1 if keep.any() else 1
+        cells = np.bincount(part[keep] * width + codes[keep], minlength=(int(part.max()) + 1) * width)
+        table = cells.reshape(-1, width).astype("float64")
         table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
         if min(table.shape) < 2:
             continue
-        chi2, p_value = chi2_contingency(table, correction=False)[:2]
-        if p_value < 1e-6 and np.sqrt(chi2 / (table.sum() * (min(table.shape) - 1))) >= MIN_ASSOCIATION:
+        expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+        statistic = float(((table - expected) ** 2 / expected).sum())  # Pearson's, as chi2_contingency's
+        p_value = chi2.sf(statistic, (table.shape[0] - 1) * (table.shape[1] - 1))
+        if p_value < 1e-6 and np.sqrt(statistic / (table.sum() * (min(table.shape) - 1))) >= MIN_ASSOCIATION:
             return True
     return False
 
@@ -356,7 +363,7 @@ def detect_text(times: Mapping[str, np.ndarray], texts: Mapping[str, np.ndarray]
     found = []
     for result, labels in texts.items():
         values = np.asarray(labels, dtype=object)
-        known = np.array([v is not None for v in values], dtype=bool)
+        known = np.asarray(values != None, dtype=bool)  # noqa: E711  (elementwise on an object array)
         for date, ns in times.items():
             rows = np.flatnonzero(~np.isnan(ns))
             if rows.size < min_rows or not known[rows].all():

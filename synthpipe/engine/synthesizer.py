@@ -486,13 +486,19 @@ class Synthesizer:
         following = set(find_anchors(frame, numeric, self.config.constraint_min_rows))
         with_year = set(self._year_anchors(frame, numeric, following))
         others = _association_codes(frame, codecs)
+        numbers = {
+            c.storage.name: c.numeric_view(frame[c.storage.name])
+            for c in numeric.values()
+            if c.domain == "number" and c.n_tokens >= 2
+        }
+        labels = self._labels_of(frame, codecs, set())
         added: dict[str, np.ndarray] = {}
         for i, codec in numeric.items():
             if i in following or codec.domain != "time" or codec.n_tokens < 2 or codec.p.values:
                 continue
             name = codec.storage.name
             ns = codec.numeric_view(frame[name])
-            candidates = self._hidden_candidates(frame, codecs, codec, i in with_year)
+            candidates = self._hidden_candidates({name: ns}, numbers, labels, codec, i in with_year)
             for part in dateparts.hidden_parts(ns, [c for n, c in others.items() if n != name], candidates):
                 hidden = entities.free_name(f"{part.split('(')[0]} of {name}", [*frame.columns, *added])
                 added[hidden] = dateparts.part_values(part, ns)
@@ -503,21 +509,19 @@ class Synthesizer:
         return frame, [*codecs, *build_codecs(frame[list(added)], self.config)]
 
     def _hidden_candidates(
-        self, frame: pd.DataFrame, codecs: list[Codec], date: NumericCodec, has_year: bool
+        self,
+        times: dict[str, np.ndarray],
+        numbers: dict[str, np.ndarray],
+        labels: dict[str, np.ndarray],
+        date: NumericCodec,
+        has_year: bool,
     ) -> tuple[str, ...]:
-        """The hidden parts ``date`` may get: its year unless a column holds it; its weekday unless
-        it keeps to a calendar grid (month starts) or a column is its weekday; its hour unless a
-        column is that (a date without clock times has one hour: it never goes with anything)."""
+        """The hidden parts ``date`` (its values: ``times``) may get: its year unless a column holds
+        it; its weekday unless it keeps to a calendar grid (month starts) or a column (among
+        ``numbers`` and ``labels``) is its weekday; its hour unless a column is that (a date without
+        clock times has one hour: it never goes with anything)."""
         name, min_rows = date.storage.name, self.config.constraint_min_rows
-        times = {name: date.numeric_view(frame[name])}
-        numbers = {
-            c.storage.name: c.numeric_view(frame[c.storage.name])
-            for c in codecs
-            if isinstance(c, NumericCodec) and c.domain == "number" and c.n_tokens >= 2
-        }
-        own = dateparts.detect(times, numbers, min_rows) + dateparts.detect_text(
-            times, self._labels_of(frame, codecs, set()), min_rows
-        )
+        own = dateparts.detect(times, numbers, min_rows) + dateparts.detect_text(times, labels, min_rows)
         parts = {p.part for p in own if p.date == name}
         weekdays = {*dateparts.WEEKDAY_SHIFTS, *dateparts.DAY_NAMES}
         candidates = [] if has_year else [dateparts.YEAR]
