@@ -184,6 +184,8 @@ def _per_column(protections: dict[str, Any]) -> str:
         how = "learned" if learned else "regenerated, not learned" if learned is False else ""
         if learned and entry.get("encoding"):
             how = f"learned: {entry['encoding']}"  # e.g. "offset from ordered_at in days: exact values"
+        if learned and entry.get("learned_with"):
+            how += f"; with {entry['learned_with']}"  # "its year, weekday (hidden columns: ...)"
         rows.append(
             f"<tr><td>{escape(str(name))}</td><td>{escape(str(entry.get('kind', '')))}</td>"
             f"<td>{escape(how)}</td><td class='small'>"

@@ -386,7 +386,7 @@ def test_a_hidden_part_out_of_place_or_of_an_unknown_date_or_part_is_refused(tmp
     frame = pd.DataFrame({"day": days, "winter": days.month.isin([12, 1, 2])})
     folder = tmp_path / "hidden_part_model"
     syn = Synthesizer(seed=0, max_epochs=1).fit(frame)
-    assert syn.describe()["columns"]["day"]["encoding"].startswith("offset from the start of its year (a hidden")
+    assert syn.describe()["columns"]["day"]["learned_with"].startswith("its year")
     syn.save(str(folder))
     load(folder)
 

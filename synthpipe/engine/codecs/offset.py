@@ -184,7 +184,7 @@ class OffsetCodec(NumericCodec):
         if self.anchor_part is not None:
             start = f"the start of year {self.anchor} ({self.anchor} == {self.anchor_part.format(self.storage.name)})"
         if hidden_anchor:
-            start = "the start of its year (a hidden column: learned, never emitted)"
+            start = "the start of its year"  # held by a hidden column, see ``learned_with``
         info["encoding"] = f"offset from {start} in {unit}: {learned.get('encoding', 'exact values')}"
         if self.anchor_part is not None:  # the day is the column's own (``_on_own_days``)
             held = len(self.p.atoms)

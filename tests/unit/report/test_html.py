@@ -69,12 +69,19 @@ def test_per_column_table_says_how_each_learned_column_was_modelled(frames: dict
         "columns": {
             "ship_date": {"kind": "date", "learned": True, "encoding": "offset from ordered_at in days: exact values"},
             "order_id": {"kind": "identifier", "learned": False},
+            "ordered_at": {
+                "kind": "datetime",
+                "learned": True,
+                "encoding": "quantile bins",
+                "learned_with": "its weekday (hidden columns: learned, never emitted)",
+            },
         },
     }
     html = evaluate(
         real=frames["train"], synthetic=frames["train"].iloc[:300], protections={"engine": engine}
     ).to_html()
     assert "learned: offset from ordered_at in days: exact values" in html
+    assert "learned: quantile bins; with its weekday (hidden columns: learned, never emitted)" in html
     assert "regenerated, not learned" in html and "gross == net + tax" in html
 
 
