@@ -306,6 +306,10 @@ def _on_few_days(known: np.ndarray) -> bool:
 
 
 def _goes_with(part: np.ndarray, others: list[np.ndarray]) -> bool:
+    """Whether ``part`` (whole numbers from 0) goes with one of ``others`` (codes, -1 for none):
+    Pearson's chi-square beyond chance (p < 1e-6) and Cramér's V of at least ``MIN_ASSOCIATION``.
+    Why both: on 20,000 rows a V of 0.02 is already significant, and on a few hundred rows a V of
+    0.1 may be chance."""
     for codes in others:
         keep = codes >= 0
         width = int(codes.max()) + 1 if keep.any() else 1
