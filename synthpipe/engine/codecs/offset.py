@@ -191,7 +191,8 @@ class OffsetCodec(NumericCodec):
             info["encoding"] += f", moved within half a week onto a day many rows hold ({held} such)" if held else ""
             info["encoding"] += self.day_notes()
         info["encoding"] += self.calendar_note()
-        protection = learned["protection"]
+        protection = dict(learned["protection"])
+        protection["clipped_to"] = [_as_duration(v, self.scale) for v in protection["clipped_to"]]
         info["protection"] = {("offset_clipped_to" if k == "clipped_to" else k): v for k, v in protection.items()}
         return info
 
@@ -227,6 +228,14 @@ def _rebuilt_from(column: int, other: int, anchors: dict[int, int]) -> bool:
         if column == other:
             return True
     return False
+
+
+def _as_duration(units: Any, scale: float) -> Any:
+    """An offset in ``scale`` units (ns each) as a duration (``364 days 15:00:00``): the report's reader
+    sees days, not ``3.151e+07``."""
+    if not isinstance(units, (int, float)) or not np.isfinite(units):
+        return units
+    return str(pd.Timedelta(round(units * scale), unit="ns"))
 
 
 def decode_order(codecs: list[Codec], after: Mapping[str, list[str]] | None = None) -> list[int]:

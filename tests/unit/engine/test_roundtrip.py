@@ -390,6 +390,8 @@ def test_dates_that_follow_another_one_keep_their_offsets(tmp_path) -> None:
     assert encodings["due"].startswith("offset from ordered_at")
     assert "offset" not in encodings["signed_up"] and "offset" not in encodings["ordered_at"]
     assert syn.describe()["columns"]["due"]["kind"] == "datetime"
+    clip = syn.describe()["columns"]["ship_date"]["protection"]["offset_clipped_to"]
+    assert clip == ["0 days 00:00:00", "5 days 00:00:00"]  # durations, not nanoseconds
 
 
 def test_an_end_far_from_the_other_values_is_not_interpolated_towards_them() -> None:
