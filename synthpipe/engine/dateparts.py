@@ -245,11 +245,10 @@ YEAR, WEEKDAY, HOUR = "year({})", "weekday({}) from Monday 0", "hour({})"
 _TELLING = {YEAR: _month, WEEKDAY: _monday_0, HOUR: _hour}  # what must go with another column for each
 
 
-def _far_ends(known: np.ndarray) -> bool:
-    """Whether the earliest or latest of the dates ``known`` is further from the next one than
-    the others spread: a 0001-01-01 "unknown" or a 9999-12-31 open end on a few rows, which the
-    date's own codec keeps exact in a bin of its own (a drawn year and offset would not)."""
-    distinct = np.unique(known)
+def _far_ends(distinct: np.ndarray) -> bool:
+    """Whether the earliest or latest of the ``distinct`` dates (sorted) is further from the next
+    one than the others spread: a 0001-01-01 "unknown" or a 9999-12-31 open end on a few rows, which
+    the date's own codec keeps exact in a bin of its own (a drawn year and offset would not)."""
     if distinct.size < 3:
         return False
     first_apart = distinct[1] - distinct[0] > distinct[-1] - distinct[1]
@@ -273,12 +272,13 @@ def hidden_parts(ns: np.ndarray, others: list[np.ndarray], candidates: tuple[str
     cost booking's pair trends 0.003."""
     dated = ~np.isnan(ns)
     known = ns[dated]
-    if known.size == 0 or np.unique(known, return_counts=True)[1].max() > MASS_SHARE * known.size:
+    if known.size == 0:
+        return []
+    distinct, counts = np.unique(known, return_counts=True)
+    if counts.max() > MASS_SHARE * known.size or _far_ends(distinct):
         return []
     low, high = np.quantile(known, [0.01, 0.99])
-    if _far_ends(known):
-        return []
-    if _on_few_days(known):
+    if _on_few_days(distinct, counts):
         candidates = tuple(part for part in candidates if part == YEAR)
     spans = {YEAR: MIN_YEARS_SPANNED * 365.25 * DAY_NS, WEEKDAY: MIN_WEEKS_SPANNED * 7 * DAY_NS, HOUR: 0.0}
     rows = np.flatnonzero(dated)
@@ -295,14 +295,14 @@ def hidden_parts(ns: np.ndarray, others: list[np.ndarray], candidates: tuple[str
 FREQUENT_ROWS = 5  # a value this many rows hold is a frequent one (a match day)
 
 
-def _on_few_days(known: np.ndarray) -> bool:
-    """Whether most rows keep to frequent values on fewer than half the days spanned (match days):
-    their weekday and clock are those values', and a date moved onto a drawn weekday or hour would
-    leave them (a league's matches on real match days: 59% -> 39%)."""
-    counts = np.unique(known, return_counts=True)[1]
+def _on_few_days(distinct: np.ndarray, counts: np.ndarray) -> bool:
+    """Whether most rows keep to frequent values (``distinct`` dates, sorted, held by ``counts``
+    rows) on fewer than half the days spanned (match days): their weekday and clock are those
+    values', and a date moved onto a drawn weekday or hour would leave them (a league's matches on
+    real match days: 59% -> 39%)."""
     frequent = counts >= FREQUENT_ROWS
-    days = (known.max() - known.min()) / DAY_NS + 1
-    return bool(counts[frequent].sum() >= 0.5 * known.size and frequent.sum() < 0.5 * days)
+    days = (distinct[-1] - distinct[0]) / DAY_NS + 1
+    return bool(counts[frequent].sum() >= 0.5 * counts.sum() and frequent.sum() < 0.5 * days)
 
 
 def _goes_with(part: np.ndarray, others: list[np.ndarray]) -> bool:
