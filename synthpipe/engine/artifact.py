@@ -220,20 +220,23 @@ def _check_consistency(syn: Synthesizer) -> None:
 
 
 def _check_hidden(syn: Synthesizer) -> None:
-    """Hidden parts are the last codecs, numbers, each a year, weekday or hour of a date the model
-    has, in a table without entities."""
+    """Hidden parts are numbers right after the table's codecs (the last ones, or those before the
+    entity's hidden columns), each a year, weekday or hour of a date the model has; with entities,
+    a weekday or hour of a date that is not the entity's own."""
     hidden = syn._hidden
     if not hidden:
         return
-    last = syn._codecs[len(syn._codecs) - len(hidden) :]
+    end = len(syn._codecs) - (len(syn._entities.hidden) if syn._entities is not None else 0)
+    parts = syn._codecs[end - len(hidden) : end]
     dates = {c.storage.name for c in syn._codecs if isinstance(c, NumericCodec) and c.domain == "time"}
+    kinds = (YEAR, WEEKDAY, HOUR) if syn._entities is None else (WEEKDAY, HOUR)
+    shared = set(syn._shared_columns())
     if (
-        syn._entities is not None
-        or [c.storage.name for c in last] != list(hidden)
-        or not all(isinstance(c, NumericCodec) and c.domain == "number" for c in last)
-        or not all(p.date in dates and p.part in (YEAR, WEEKDAY, HOUR) for p in hidden.values())
+        [c.storage.name for c in parts] != list(hidden)
+        or not all(isinstance(c, NumericCodec) and c.domain == "number" for c in parts)
+        or not all(p.date in dates and p.date not in shared and p.part in kinds for p in hidden.values())
     ):
-        raise ArtifactError("a saved hidden part is not among the last codecs or names a date the model does not have")
+        raise ArtifactError("a saved hidden part is not among the model's codecs or names a date it does not have")
 
 
 def _check_entities(syn: Synthesizer) -> None:

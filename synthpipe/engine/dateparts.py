@@ -242,6 +242,9 @@ MASS_SHARE = 0.05  # none for a date with a value this share of rows hold: a 999
 ASSOCIATION_ROWS = 20_000  # rows a part is tested on against the other columns
 MIN_ASSOCIATION = 0.05  # Cramér's V of the part with another column (and p < 1e-6): it goes with that column
 YEAR, WEEKDAY, HOUR = "year({})", "weekday({}) from Monday 0", "hour({})"
+# With entities, the median step between an entity's dates for a hidden weekday (a move of up to 3
+# days) or hour (within the day) to be steered onto: each step changes by a fraction of its length.
+STEER_MIN_STEPS = {WEEKDAY: 14 * DAY_NS, HOUR: 2 * DAY_NS}
 _TELLING = {YEAR: _month, WEEKDAY: _monday_0, HOUR: _hour}  # what must go with another column for each
 
 

@@ -795,6 +795,17 @@ def walked(
     return out
 
 
+def median_step(keys: pd.Series, values: np.ndarray) -> float:
+    """The median step (in ``values``' units) from each entity's row to its next in value order,
+    nulls left out; 0 where no entity has two values."""
+    known = ~np.isnan(values)
+    keys_known, ordered = keys.to_numpy()[known], values[known]
+    rows = np.lexsort((ordered, pd.factorize(keys_known)[0]))
+    same = keys_known[rows][1:] == keys_known[rows][:-1]
+    steps = np.diff(ordered[rows])[same]
+    return float(np.median(steps)) if steps.size else 0.0
+
+
 START_MAX_SPREAD = 0.5  # an entity's dates from its first one: interquartile range, share of the column's own
 
 

@@ -130,7 +130,7 @@ class Synthesizer:
             frame = entities.with_counts(
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
-        frame, codecs = self._with_hidden_parts(frame, self._build_codecs(frame, set(pseudonymised)))
+        frame, codecs = self._with_hidden_parts(frame, self._build_codecs(frame, set(pseudonymised)), indexes)
         codecs = self._with_offsets(codecs, frame)
         frame, self._codecs = self._with_entity_columns(frame, codecs, indexes)
         self._keep_clocks_of_instants_only()
@@ -268,7 +268,7 @@ class Synthesizer:
         free = [
             c for c in codecs[:-1] if type(c) is NumericCodec and c.n_tokens >= 2 and c.storage.name not in ent.columns
         ]
-        free = [c for c in free if c.storage.name not in {*ent.sequences, *indexes}]
+        free = [c for c in free if c.storage.name not in {*ent.sequences, *indexes, *self._hidden}]
         min_rows = self.config.constraint_min_rows
         dates = [c.storage.name for c in free if c.domain == "time" and not c.p.values]
         starts = entities.entity_starts(frame, ent, dates, min_rows) if self.config.learn_offsets else {}
@@ -473,18 +473,24 @@ class Synthesizer:
         its rows."""
         return [] if self._entities is None else [*self._entities.columns, *self._entities.hidden_columns]
 
-    def _with_hidden_parts(self, frame: pd.DataFrame, codecs: list[Codec]) -> tuple[pd.DataFrame, list[Codec]]:
-        """After the table's columns, hidden columns (learned, never emitted) for a binned date's year,
-        weekday or hour where that part goes with another column (dateparts.hidden_parts): the date is
-        then learned within its year (``_with_offsets``) and moved onto the weekday and hour drawn with
-        the row (``_steering_parts``). Not for a date that follows another one (its lag stays), nor
-        with entities (their dates keep close to the entity's first date)."""
+    def _with_hidden_parts(
+        self, frame: pd.DataFrame, codecs: list[Codec], indexes: set[str]
+    ) -> tuple[pd.DataFrame, list[Codec]]:
+        """After the table's columns (with entities: before the entity size), hidden columns
+        (learned, never emitted) for a binned date's year, weekday or hour where that part goes with
+        another column (dateparts.hidden_parts): the date is then learned within its year
+        (``_with_offsets``) and moved onto the weekday and hour drawn with the row
+        (``_steering_parts``, ``_steer_entity_dates``). Not for a date that follows another one (its
+        lag stays). With entities, only the weekday and hour of the date their rows are put in
+        order by (``_entity_order_date``), where its steps are long enough not to be lost to the
+        move."""
         self._hidden = {}
-        if self._entities is not None or not self.config.learn_offsets or not self.config.detect_constraints:
+        if not self.config.learn_offsets or not self.config.detect_constraints:
             return frame, codecs
         numeric = {i: c for i, c in enumerate(codecs) if isinstance(c, NumericCodec)}
         following = set(find_anchors(frame, numeric, self.config.constraint_min_rows))
         with_year = set(self._year_anchors(frame, numeric, following))
+        dates = self._entity_order_date(frame, numeric, following | with_year, indexes)
         others = _association_codes(frame, codecs)
         numbers = {
             c.storage.name: c.numeric_view(frame[c.storage.name])
@@ -494,11 +500,12 @@ class Synthesizer:
         labels = self._labels_of(frame, codecs, set())
         added: dict[str, np.ndarray] = {}
         for i, codec in numeric.items():
-            if i in following or codec.domain != "time" or codec.n_tokens < 2 or codec.p.values:
+            if i in following or codec.domain != "time" or codec.n_tokens < 2 or codec.p.values or i not in dates:
                 continue
             name = codec.storage.name
             ns = codec.numeric_view(frame[name])
             candidates = self._hidden_candidates({name: ns}, numbers, labels, codec, i in with_year)
+            candidates = tuple(part for part in candidates if part in dates[i])
             for part in dateparts.hidden_parts(ns, [c for n, c in others.items() if n != name], candidates):
                 hidden = entities.free_name(f"{part.split('(')[0]} of {name}", [*frame.columns, *added])
                 added[hidden] = dateparts.part_values(part, ns)
@@ -506,7 +513,41 @@ class Synthesizer:
         if not added:
             return frame, codecs
         frame = frame.assign(**{name: _whole_numbers(values) for name, values in added.items()})
-        return frame, [*codecs, *build_codecs(frame[list(added)], self.config)]
+        parts = build_codecs(frame[list(added)], self.config)
+        return frame, [*codecs, *parts] if self._entities is None else [*codecs[:-1], *parts, codecs[-1]]
+
+    def _entity_order_date(
+        self, frame: pd.DataFrame, numeric: dict[int, NumericCodec], skipped: set[int], indexes: set[str]
+    ) -> dict[int, tuple[str, ...]]:
+        """The parts each binned date may be learned with, by codec index: any part without
+        entities; with them, the weekday and hour of the date their rows are put in order by (the
+        first they keep close together, where nothing numbers the rows: ``_Sharing.order``), each
+        only where the entity's steps from row to row are mostly long against the move it takes
+        (``dateparts.STEER_MIN_STEPS``): moved onto drawn weekdays, the orders of one basket would
+        land days apart."""
+        parts = (dateparts.YEAR, dateparts.WEEKDAY, dateparts.HOUR)
+        ent = self._entities
+        if ent is None:
+            return {i: parts for i in numeric}
+        if ent.order is not None:
+            return {}
+        taken = {*ent.columns, *ent.sequences, *indexes}
+        candidates = {
+            c.storage.name: i
+            for i, c in numeric.items()
+            if i not in skipped
+            and type(c) is NumericCodec
+            and c.domain == "time"
+            and c.n_tokens >= 2
+            and not c.p.values
+            and c.storage.name not in taken
+        }
+        starts = entities.entity_starts(frame, ent, list(candidates), self.config.constraint_min_rows)
+        name = next(iter(starts), None)
+        if name is None:
+            return {}
+        step = entities.median_step(frame[ent.key], numeric[candidates[name]].numeric_view(frame[name]))
+        return {candidates[name]: tuple(p for p, least in dateparts.STEER_MIN_STEPS.items() if step >= least)}
 
     def _hidden_candidates(
         self,
@@ -677,15 +718,17 @@ class Synthesizer:
         return None if self._entities is None else len(self._codecs) - 1
 
     def _table_codecs(self) -> list[Codec]:
-        """The codecs of the table's columns (without the entity size and the hidden parts)."""
-        if self._entities is None:
-            return self._codecs[: len(self._codecs) - len(self._hidden)]
-        return self._codecs[: -len(self._entities.hidden)]
+        """The codecs of the table's columns (without the entity's hidden ones and the hidden parts,
+        which come after them, the parts before the entity's)."""
+        entity_hidden = 0 if self._entities is None else len(self._entities.hidden)
+        return self._codecs[: len(self._codecs) - entity_hidden - len(self._hidden)]
 
     def _decoded_codecs(self) -> list[Codec]:
         """The codecs a block is decoded to: the table's and the entity's hidden ones (a carried
         entity keeps them), without the entity size and the hidden parts."""
-        return self._table_codecs() if self._entities is None else self._codecs[:-1]
+        if self._entities is None:
+            return self._table_codecs()
+        return [c for c in self._codecs[:-1] if c.storage.name not in self._hidden]
 
     def _detect_relations(self, frame: pd.DataFrame, trend_values: pd.DataFrame | None = None) -> None:
         """Relations and sums (constraints.py), spans (spans.py), formulas (formulas.py) and date
@@ -801,6 +844,8 @@ class Synthesizer:
         by_name = {c.storage.name: c for c in self._codecs}
         steering: dict[str, list[dateparts.DatePart]] = {}
         for p in self._parts:
+            if self._entities is not None and p.result in self._hidden:
+                continue  # they steer the date once it is summed or rebuilt: ``_steer_entity_dates``
             codec = by_name[p.date]
             anchored = isinstance(codec, OffsetCodec) and codec.anchor_part is None
             if p.part in dateparts.STEERING and isinstance(codec, NumericCodec) and not anchored and not codec.p.values:
@@ -1166,7 +1211,9 @@ class Synthesizer:
         self._hold_trend_bonds(numbers, trending, entity)
         self._add_walks(numbers, columns, entity, carry)
         self._add_steps(numbers, entity, carry)
-        constraints.repair(numbers, walking, out.quanta, fixed=fixed)  # onto the shared side
+        steered = self._steer_entity_dates(numbers, entity)
+        moved = [r for r in relations if {r.left, r.right} & steered]
+        constraints.repair(numbers, walking + moved, out.quanta, fixed=fixed)  # onto the shared side
         self._recompute_parts(numbers)  # last: every date is final
         if deferred:
             self._set_bands(tokens, numbers, deferred)
@@ -1311,6 +1358,26 @@ class Synthesizer:
             for follower in _followers(self._codecs, name):  # their offsets from it stay
                 numbers[follower] = numbers[follower] + (dates - numbers[name])
             numbers[name] = dates
+
+    def _steer_entity_dates(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None) -> set[str]:
+        """The date an entity's rows are put in order by, once final, moved onto the weekday and hour
+        drawn for each row (the dates that follow it moved as far, so their lags stay); its rows
+        are then ordered by the moved dates (``_Sharing.rows_in_order``). Returns the dates moved.
+        Why after the steps are summed: each row's date is its entity's first date plus the steps
+        before it, so moved on its own, a step moved every date after it."""
+        if self._entities is None or entity is None:
+            return set()
+        moved: set[str] = set()
+        for part in self._hidden.values():
+            if part.date not in numbers or part.result not in numbers:
+                continue
+            steered = dateparts.steered(numbers[part.date], numbers[part.result], part.part)
+            for follower in [f for f in _followers(self._codecs, part.date) if f in numbers]:
+                numbers[follower] = numbers[follower] + (steered - numbers[part.date])
+                moved.add(follower)
+            numbers[part.date] = steered
+            moved.add(part.date)
+        return moved
 
     def _decode_column(
         self,

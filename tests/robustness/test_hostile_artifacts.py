@@ -404,3 +404,28 @@ def test_a_hidden_part_out_of_place_or_of_an_unknown_date_or_part_is_refused(tmp
 
     edits = [unknown_date, unknown_part, not_the_last_column, more_hidden_parts_than_trailing_numbers]
     assert_edits_refused(folder, tmp_path, edits)
+
+
+def test_an_entity_tables_hidden_part_out_of_place_or_a_year_is_refused(tmp_path: Path, watched: Path) -> None:
+    """With entities a hidden part sits before the entity's hidden columns and is a weekday or an
+    hour: a year would anchor a date the entity's first date already anchors."""
+    rng = np.random.default_rng(3)
+    customers = np.repeat(np.arange(1, 601), 5)
+    first = np.repeat(pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 1000, 600), unit="D"), 5)
+    ordered = pd.Series(first + pd.to_timedelta(rng.integers(0, 300 * 86_400, customers.size), unit="s"))
+    weekend = ordered.dt.day_of_week.to_numpy() >= 5
+    channel = np.where(weekend, "app", rng.choice(["app", "web"], customers.size, p=[0.2, 0.8]))
+    frame = pd.DataFrame({"customer_id": customers, "ordered_at": ordered, "channel": channel})
+    folder = tmp_path / "entity_hidden_part_model"
+    syn = Synthesizer(seed=0, max_epochs=1).fit(frame)
+    assert syn.describe()["columns"]["ordered_at"]["learned_with"].startswith("its weekday")
+    syn.save(str(folder))
+    load(folder)
+
+    def a_year(body: dict[str, Any]) -> None:
+        body["hidden_parts"][0][2] = "year({})"
+
+    def an_entity_column(body: dict[str, Any]) -> None:
+        body["hidden_parts"][0][0] = body["columns"][-2]["storage"]["name"]
+
+    assert_edits_refused(folder, tmp_path, [a_year, an_entity_column])

@@ -1,8 +1,8 @@
 """Columns that are a calendar part of a date (its year, month, weekday, a fiscal year, its month or
 weekday name) or the date cut to its day, week or month agree with the synthetic date; weekday and
 hour columns keep their links; integer day keys stay days; a date a column holds the year of is
-learned within that year, and one spanning years without such a column within a hidden one; free
-clock times are in test_roundtrip.py."""
+learned within that year, and one spanning years without such a column within a hidden one (a
+customer's order dates: with a hidden weekday); free clock times are in test_roundtrip.py."""
 
 from __future__ import annotations
 
@@ -324,6 +324,50 @@ def test_hidden_parts_only_where_the_part_goes_with_another_column() -> None:
     assert described["learned_with"].startswith("its weekday")
     open_end = related.assign(ordered_at=at.where(rng.random(n) < 0.3, pd.Timestamp("2099-12-31")))
     assert "learned_with" not in Synthesizer(seed=0, max_epochs=2).fit(open_end).describe()["columns"]["ordered_at"]
+
+
+def _customer_orders(step_days: int, customers: int = 1_500, seed: int = 3) -> pd.DataFrame:
+    """Customers' orders within ``step_days`` × 10 days of their first; weekend orders mostly by app."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(2, 11, customers)
+    first = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 3 * 365, customers), unit="D")
+    later = pd.to_timedelta(rng.integers(0, step_days * 10 * 86_400, sizes.sum()), unit="s")
+    ordered = pd.Series(np.repeat(first.to_numpy(), sizes) + later.to_numpy())
+    weekend, n = ordered.dt.day_of_week.to_numpy() >= 5, len(ordered)
+    by_app = rng.random(n) < np.where(weekend, 0.7, 0.2)
+    channel = np.where(by_app, "app", "web")
+    data = pd.DataFrame({"customer_id": np.repeat(np.arange(1, customers + 1), sizes), "ordered_at": ordered})
+    return data.assign(channel=channel).sort_values(["customer_id", "ordered_at"], ignore_index=True)
+
+
+def test_a_customers_order_dates_keep_their_weekday_links_and_their_steps(tmp_path: Path) -> None:
+    """A customer's order dates are learned as steps from the first one, summed per customer, so
+    their weekday came out apart from the channel: weekend orders by app 33%, as on weekdays
+    (real 70%). The weekday drawn with the row moves each summed date onto it, and the customer's
+    orders are put in order again; the steps between them keep their spread."""
+    data = _customer_orders(step_days=30)
+    syn = Synthesizer(seed=0).fit(data)
+    assert syn.entity_key == "customer_id"
+    assert syn.describe()["columns"]["ordered_at"]["learned_with"].startswith("its weekday")
+    out = sampled_after_save_and_load(syn, len(data), tmp_path / "model")
+    assert list(out.columns) == list(data.columns)
+    for real, synthetic in zip(_app_shares(data), _app_shares(out), strict=True):
+        assert abs(real - synthetic) < 0.08
+    assert out.groupby("customer_id", sort=False)["ordered_at"].is_monotonic_increasing.all()
+    steps = [f.groupby("customer_id")["ordered_at"].diff().dt.days.quantile([0.25, 0.5, 0.75]) for f in (data, out)]
+    assert ((steps[1] - steps[0]).abs() <= 0.15 * steps[0]).all()
+
+
+def test_a_customers_order_dates_days_apart_get_no_hidden_weekday() -> None:
+    """Moved onto drawn weekdays (up to 3 days), orders a day or two apart would lose their steps."""
+    described = Synthesizer(seed=0, max_epochs=2).fit(_customer_orders(step_days=1)).describe()
+    assert "learned_with" not in described["columns"]["ordered_at"]
+
+
+def _app_shares(orders: pd.DataFrame) -> tuple[float, float]:
+    """The share of weekend orders by app, and of weekday ones."""
+    weekend, app = orders["ordered_at"].dt.day_of_week >= 5, orders["channel"] == "app"
+    return float(app[weekend].mean()), float(app[~weekend].mean())
 
 
 def test_month_and_weekday_names_agree_with_their_date_and_keep_their_links(tmp_path: Path) -> None:
