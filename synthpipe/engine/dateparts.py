@@ -258,7 +258,9 @@ def _far_ends(distinct: np.ndarray) -> bool:
     return bool(first_apart or distinct[-1] - distinct[-2] > distinct[-2] - distinct[0])
 
 
-def hidden_parts(ns: np.ndarray, others: list[np.ndarray], candidates: tuple[str, ...]) -> list[str]:
+def hidden_parts(
+    ns: np.ndarray, others: list[np.ndarray], candidates: tuple[str, ...], kept: tuple[str, ...] = ()
+) -> list[str]:
     """Which of ``candidates`` (``YEAR``, ``WEEKDAY``, ``HOUR``) the date ``ns`` should be learned
     with as hidden columns (learned, never emitted): those whose telling part (the month for the
     year: the season; the weekday; the hour) goes with one of ``others`` (codes per row, -1 for
@@ -271,8 +273,8 @@ def hidden_parts(ns: np.ndarray, others: list[np.ndarray], candidates: tuple[str
     real 0.10, December's mean spend 65, real 79), and weekend orders, 69% by app, came back 45%
     by app. A year column lets the date be learned within its year (codecs/offset.py), a weekday or
     hour column moves it onto the weekday and hour drawn with the row (``steered``), as the user's
-    own would. Only where the part goes with another column: on signup dates of no season the year
-    cost booking's pair trends 0.003."""
+    own would. Only where the part goes with another column (or is one of ``kept``, which the date
+    would lose otherwise): on signup dates of no season the year cost booking's pair trends 0.003."""
     dated = ~np.isnan(ns)
     known = ns[dated]
     if known.size == 0:
@@ -291,8 +293,21 @@ def hidden_parts(ns: np.ndarray, others: list[np.ndarray], candidates: tuple[str
     return [
         part
         for part in candidates
-        if high - low >= spans[part] and _goes_with(_TELLING[part](ns[rows]).astype(np.int64), codes)
+        if high - low >= spans[part] and (part in kept or _goes_with(_TELLING[part](ns[rows]).astype(np.int64), codes))
     ]
+
+
+UNEVEN_HOURS = 0.1  # the hours' total variation distance from 24 even shares: a clock window (shop hours)
+
+
+def uneven_hours(ns: np.ndarray) -> bool:
+    """Whether the date's clock keeps to some hours of the day more than others (a shop's opening
+    hours, daytime activity) rather than spreading evenly over the day."""
+    hours = _hour(ns[~np.isnan(ns)]).astype(np.int64)
+    if np.unique(hours).size < 2:  # no clock times (dates), or one
+        return False
+    shares = np.bincount(hours, minlength=24) / hours.size
+    return bool(0.5 * np.abs(shares - 1 / 24).sum() >= UNEVEN_HOURS)
 
 
 FREQUENT_ROWS = 5  # a value this many rows hold is a frequent one (a match day)
