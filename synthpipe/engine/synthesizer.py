@@ -480,7 +480,7 @@ class Synthesizer:
         (learned, never emitted) for a binned date's year, weekday or hour where that part goes with
         another column (dateparts.hidden_parts): the date is then learned within its year
         (``_with_offsets``) and moved onto the weekday and hour drawn with the row
-        (``_steering_parts``, ``_steer_entity_dates``). Not for a date that follows another one (its
+        (``_steering_parts``, ``_steer_stepped_dates``). Not for a date that follows another one (its
         lag stays). With entities, only the weekday and hour of the date their rows are put in
         order by (``_entity_order_date``), where its steps are long enough not to be lost to the
         move; its hour also where its clock keeps to some hours: summed from steps, the date's clock
@@ -524,16 +524,17 @@ class Synthesizer:
     ) -> dict[int, tuple[str, ...]]:
         """The parts each binned date may be learned with, by codec index: any part without
         entities; with them, the weekday and hour of the date their rows are put in order by (the
-        first they keep close together, where nothing numbers the rows: ``_Sharing.order``), each
-        only where the entity's steps from row to row are mostly long against the move it takes
+        clock of the sequence that numbers their rows, else the first date they keep close
+        together: ``_Sharing.order``), if the entities keep it close together, each only where the
+        entity's steps from row to row are mostly long against the move it takes
         (``dateparts.STEER_MIN_STEPS``): moved onto drawn weekdays, the orders of one basket would
         land days apart."""
         parts = (dateparts.YEAR, dateparts.WEEKDAY, dateparts.HOUR)
         ent = self._entities
         if ent is None:
             return {i: parts for i in numeric}
-        if ent.order is not None:
-            return {}
+        if ent.order is not None and ent.order not in ent.sequences:
+            return {}  # a panel's year orders the rows
         taken = {*ent.columns, *ent.sequences, *indexes}
         candidates = {
             c.storage.name: i
@@ -546,8 +547,8 @@ class Synthesizer:
             and c.storage.name not in taken
         }
         starts = entities.entity_starts(frame, ent, list(candidates), self.config.constraint_min_rows)
-        name = next(iter(starts), None)
-        if name is None:
+        name = next(iter(starts), None) if ent.order is None else ent.clocks.get(ent.order)
+        if name not in starts:
             return {}
         step = entities.median_step(frame[ent.key], numeric[candidates[name]].numeric_view(frame[name]))
         return {candidates[name]: tuple(p for p, least in dateparts.STEER_MIN_STEPS.items() if step >= least)}
@@ -842,16 +843,21 @@ class Synthesizer:
 
     def _steering_parts(self) -> dict[str, list[dateparts.DatePart]]:
         """Per date, its weekday and hour columns, which move it onto the weekday and hour drawn for
-        the row (dateparts.steered): binned dates and dates learned within their year, not those
-        following another date (their lag stays) or taking few exact values."""
+        the row as soon as it is decoded (dateparts.steered): binned dates, dates learned within
+        their year and, by their hidden parts (whose steps were found long enough), offsets from an
+        entity's first date; not dates following another date (their lag stays), taking few exact
+        values, or learned as steps (``_steer_stepped_dates``)."""
         by_name = {c.storage.name: c for c in self._codecs}
+        firsts = set(self._entities.starts.values()) if self._entities is not None else set()
+        stepped = self._entities.steps if self._entities is not None else ()
         steering: dict[str, list[dateparts.DatePart]] = {}
         for p in self._parts:
-            if self._entities is not None and p.result in self._hidden:
-                continue  # they steer the date once it is summed or rebuilt: ``_steer_entity_dates``
             codec = by_name[p.date]
-            anchored = isinstance(codec, OffsetCodec) and codec.anchor_part is None
-            if p.part in dateparts.STEERING and isinstance(codec, NumericCodec) and not anchored and not codec.p.values:
+            offset = isinstance(codec, OffsetCodec) and codec.anchor_part is None
+            from_first = isinstance(codec, OffsetCodec) and codec.anchor in firsts and p.result in self._hidden
+            if p.part not in dateparts.STEERING or not isinstance(codec, NumericCodec) or (offset and not from_first):
+                continue
+            if not codec.p.values and p.date not in stepped:
                 steering.setdefault(p.date, []).append(p)
         return steering
 
@@ -1214,9 +1220,8 @@ class Synthesizer:
         self._hold_trend_bonds(numbers, trending, entity)
         self._add_walks(numbers, columns, entity, carry)
         self._add_steps(numbers, entity, carry)
-        steered = self._steer_entity_dates(numbers, entity)
-        moved = [r for r in relations if {r.left, r.right} & steered]
-        constraints.repair(numbers, walking + moved, out.quanta, fixed=fixed)  # onto the shared side
+        self._steer_stepped_dates(numbers, entity)
+        constraints.repair(numbers, walking, out.quanta, fixed=fixed)  # onto the shared side
         self._recompute_parts(numbers)  # last: every date is final
         if deferred:
             self._set_bands(tokens, numbers, deferred)
@@ -1362,25 +1367,20 @@ class Synthesizer:
                 numbers[follower] = numbers[follower] + (dates - numbers[name])
             numbers[name] = dates
 
-    def _steer_entity_dates(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None) -> set[str]:
-        """The date an entity's rows are put in order by, once final, moved onto the weekday and hour
-        drawn for each row (the dates that follow it moved as far, so their lags stay); its rows
-        are then ordered by the moved dates (``_Sharing.rows_in_order``). Returns the dates moved.
-        Why after the steps are summed: each row's date is its entity's first date plus the steps
-        before it, so moved on its own, a step moved every date after it."""
-        if self._entities is None or entity is None:
-            return set()
-        moved: set[str] = set()
-        for part in self._hidden.values():
-            if part.date not in numbers or part.result not in numbers:
-                continue
+    def _steer_stepped_dates(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None) -> None:
+        """Each date learned as its steps, once summed, moved onto the weekday and hour drawn for
+        each row (the dates that follow it moved as far, so their lags stay; the relations of them
+        all are held again next); the entity's rows are then put in order by the moved dates
+        (``_Sharing.rows_in_order``). Why not as it is decoded: each row's date is its entity's
+        first date plus the steps before it, so a step moved every date after it."""
+        ent = self._entities
+        if ent is None or entity is None:
+            return
+        for part in [p for p in self._hidden.values() if p.date in ent.steps and p.date in numbers]:
             steered = dateparts.steered(numbers[part.date], numbers[part.result], part.part)
             for follower in [f for f in _followers(self._codecs, part.date) if f in numbers]:
                 numbers[follower] = numbers[follower] + (steered - numbers[part.date])
-                moved.add(follower)
             numbers[part.date] = steered
-            moved.add(part.date)
-        return moved
 
     def _decode_column(
         self,
