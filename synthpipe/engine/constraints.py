@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from synthpipe.engine.frames import _DAY_NS as DAY_NS
+
 
 @dataclass(frozen=True)
 class Relation:
@@ -352,7 +354,8 @@ def _move_side(
     values: dict[str, np.ndarray], rel: Relation, quanta: Mapping[str, float], snaps: Mapping[str, Snap], up: bool
 ) -> None:
     """Where the relation breaks, its right side (``up``) or left side moves onto the other's
-    value, rounded onto its own grid away from it."""
+    value, rounded onto its own grid away from it; a time raised to a date keeps its own clock
+    time on that day (orders drawn before the customer's sign-up day came back at midnight)."""
     name, other = (rel.right, rel.left) if up else (rel.left, rel.right)
     moved, target = values[name], values[other]
     step = quanta.get(name)
@@ -363,10 +366,17 @@ def _move_side(
         return
     direction = 1 if up else -1
     placed = _onto_step(target[bad], step, direction=direction)
+    if up and _on_days(quanta.get(other)) and not _on_days(step):
+        placed = placed + np.mod(moved[bad] - placed, DAY_NS)
     if strict and step:
         tied = placed * direction <= target[bad] * direction
         placed = np.where(tied, _onto_step(placed + direction * step, step), placed)
     moved[bad] = placed
+
+
+def _on_days(step: float | None) -> bool:
+    """Whether a column's step is whole days (a date), in the nanoseconds dates are compared in."""
+    return bool(step) and step % DAY_NS == 0
 
 
 def _onto_step(values: np.ndarray, step: float | None, direction: int = 0) -> np.ndarray:

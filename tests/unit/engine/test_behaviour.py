@@ -524,3 +524,19 @@ def test_relation_repair_moves_the_side_that_is_not_fixed() -> None:
     assert values["limit"].tolist() == [100.0] * 3 and values["opened"].tolist() == [5.0] * 3
     assert values["balance"].tolist() == [99.5, 80.0, 99.5]  # below the limit, on its half-unit grid
     assert values["visits"].tolist() == [5.0, 7.0, 5.0]
+
+
+def test_a_time_raised_to_a_day_it_must_not_precede_keeps_its_clock_time() -> None:
+    """A customer's sign-up day is shared by its rows; an order drawn before it moves onto that
+    day at its own clock time, not to midnight (4.3% of a test table's orders came back at
+    00:00:00, sign-up days of customers whose first order was drawn a little early)."""
+    from synthpipe.engine.constraints import Relation, repair
+
+    day, hour, second = 86_400 * 10**9, 3_600 * 10**9, 10**9
+    signed_up = np.array([100.0, 100.0, 100.0]) * day
+    ordered = np.array([98 * day + 10 * hour, 100 * day + 9 * hour, 101 * day + 15 * hour])
+    values = {"signed_up": signed_up.copy(), "ordered_at": ordered.copy()}
+    quanta = {"signed_up": day, "ordered_at": second}
+    repair(values, [Relation("signed_up", "ordered_at")], quanta=quanta, fixed={"signed_up"})
+    assert values["signed_up"].tolist() == signed_up.tolist()
+    assert values["ordered_at"].tolist() == [100 * day + 10 * hour, *ordered[1:].tolist()]
