@@ -376,7 +376,7 @@ def _move_side(
 
 def _on_days(step: float | None) -> bool:
     """Whether a column's step is whole days (a date), in the nanoseconds dates are compared in."""
-    return bool(step) and step % DAY_NS == 0
+    return step is not None and step > 0 and step % DAY_NS == 0
 
 
 def _onto_step(values: np.ndarray, step: float | None, direction: int = 0) -> np.ndarray:
