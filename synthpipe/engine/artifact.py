@@ -31,6 +31,7 @@ from synthpipe.engine.entities import TREND_KINDS, Entities, is_trend_unit
 from synthpipe.engine.formulas import Formula
 from synthpipe.engine.frames import schema_from_text, schema_text
 from synthpipe.engine.model import Network, autoregressive_mask
+from synthpipe.engine.nulls import ALWAYS, EITHER, NEVER, NullLink, null_token
 from synthpipe.engine.spans import Span
 from synthpipe.engine.unequal import Unequal
 from synthpipe.errors import ArtifactError, StoreError
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 19  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 20  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -54,7 +55,8 @@ VERSION = 19  # 2: numeric codecs may carry a learned position stream (``fine``)
 # that never go down along it (``rising``: sorted along it); 17: numbers that are a calendar part of a date
 # (``parts``) and dates learned within their year (``anchor_part``); 18: timestamps may keep quantiles of clock
 # times (``day_clock``); 19: a date may be learned with hidden columns of its year, weekday or hour (``hidden_parts``)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19)
+# 20: a label may decide where a column is null (``null_links``)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -72,6 +74,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "sums": [s.to_json() for s in syn._sums],
         "dependencies": [d.to_json() for d in syn._dependencies],
         "unequal": [u.to_json() for u in syn._unequal],
+        "null_links": [n.to_json() for n in syn._null_links],
         "spans": [s.to_json() for s in syn._spans],
         "formulas": [f.to_json() for f in syn._formulas],
         "parts": [p.to_json() for p in syn._parts],
@@ -101,6 +104,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._sums = [constraints.Sum.from_json(item) for item in body.get("sums", [])]
         syn._dependencies = [Dependency.from_json(item) for item in body.get("dependencies", [])]
         syn._unequal = [Unequal.from_json(item) for item in body.get("unequal", [])]
+        syn._null_links = [NullLink.from_json(item) for item in body.get("null_links", [])]
         syn._spans = [Span.from_json(item) for item in body.get("spans", [])]
         syn._formulas = [Formula.from_json(item) for item in body.get("formulas", [])]
         syn._parts = [DatePart.from_json(item) for item in body.get("parts", [])]
@@ -215,6 +219,7 @@ def _check_consistency(syn: Synthesizer) -> None:
     _check_hidden(syn)
     _check_dependencies(syn)
     _check_unequal(syn)
+    _check_null_links(syn)
     _check_bands(syn, decoded)
     _check_entities(syn)
 
@@ -369,6 +374,18 @@ def _check_unequal(syn: Synthesizer) -> None:
         n_first, n_second = syn._codecs[syn._learned[first]].n_tokens, syn._codecs[syn._learned[second]].n_tokens
         if len(pair.mapping) != n_first or not all(-1 <= t < n_second for t in pair.mapping):
             raise ArtifactError(f"unequal pair {pair} maps tokens the columns do not have")
+
+
+def _check_null_links(syn: Synthesizer) -> None:
+    """A null link names two learned columns, the second's null token, and a rule per token of the
+    first."""
+    learned = {syn._codecs[i].storage.name: syn._codecs[i] for i in syn._learned}
+    for link in syn._null_links:
+        label, column = learned.get(link.label), learned.get(link.column)
+        if label is None or column is None or label is column or null_token(column) != link.null_token:
+            raise ArtifactError(f"null link {link} names columns or a null token the model does not learn")
+        if len(link.nulls) != label.n_tokens or not set(link.nulls) <= {ALWAYS, NEVER, EITHER}:
+            raise ArtifactError(f"null link {link} holds rules for tokens the label does not have")
 
 
 def _check_bands(syn: Synthesizer, decoded: set[str]) -> None:

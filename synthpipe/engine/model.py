@@ -248,7 +248,8 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 SAMPLE_BATCH = 1024  # rows per inner step: keeps the working set in CPU cache
 
 
-Exclusion = tuple[int, int, np.ndarray]  # (earlier column, later column, earlier token -> later token it rules out)
+# (earlier column, later column, per earlier token: the later token it rules out, or a mask of those it rules out)
+Exclusion = tuple[int, int, np.ndarray]
 
 
 def sample_tokens(
@@ -309,7 +310,8 @@ def _sample_batch(
         probs = softmax(z @ net.W2[:, cols] + net.b2[cols])
         for earlier, later, ruled_out in exclude:
             if later == j:
-                _rule_out(probs, ruled_out[tokens[:, earlier] - offsets[earlier]])
+                ruled = ruled_out[tokens[:, earlier] - offsets[earlier]]
+                (_rule_out if ruled.ndim == 1 else _mask_out)(probs, ruled)
         tokens[:, j] = _draw(probs, uniforms[:, j]) + offsets[j]
         inputs[:, j] = net.in_map[tokens[:, j]]
     return (tokens - offsets[:d][None, :]).astype(np.int32)
@@ -323,6 +325,13 @@ def _rule_out(probs: np.ndarray, token: np.ndarray) -> None:
     empty = rows[probs[rows].sum(axis=1) <= 0]
     probs[empty] = 1.0
     probs[empty, token[empty]] = 0.0
+
+
+def _mask_out(probs: np.ndarray, masks: np.ndarray) -> None:
+    """Zero each row's masked tokens, in place; a row left with no mass keeps its probabilities
+    (nothing it could draw would keep the rule)."""
+    kept = np.where(masks, 0.0, probs)
+    probs[:] = np.where(kept.sum(axis=1, keepdims=True) > 0, kept, probs)
 
 
 def _draw(probs: np.ndarray, u: np.ndarray) -> np.ndarray:

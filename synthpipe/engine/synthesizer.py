@@ -21,7 +21,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthpipe.engine import artifact, bands, constraints, dateparts, dependencies, entities, formulas, spans, unequal
+from synthpipe.engine import (
+    artifact,
+    bands,
+    constraints,
+    dateparts,
+    dependencies,
+    entities,
+    formulas,
+    nulls,
+    spans,
+    unequal,
+)
 from synthpipe.engine.calibration import calibrate, refit_output_biases
 from synthpipe.engine.codecs import Codec, build_codec, build_codecs
 from synthpipe.engine.codecs.base import evenly_ordered
@@ -67,6 +78,7 @@ class Synthesizer:
         self._sums: list[constraints.Sum] = []
         self._dependencies: list[Dependency] = []
         self._unequal: list[Unequal] = []
+        self._null_links: list[nulls.NullLink] = []
         self._spans: list[spans.Span] = []
         self._formulas: list[formulas.Formula] = []
         self._parts: list[dateparts.DatePart] = []
@@ -142,6 +154,7 @@ class Synthesizer:
         codes = self._encode(frame)
         self._dependencies = self._detect_dependencies(codes)
         self._unequal = self._detect_unequal(codes)
+        self._null_links = self._detect_null_links(codes)
         self._detect_schedules(frame, codes)
         self._bands = self._detect_bands(frame, codes)  # after the schedules: no label is one
         self._train(codes, self._validation_groups(frame), self._head_weights(frame), deadline, report)
@@ -616,6 +629,19 @@ class Synthesizer:
             return []
         return unequal.detect(self._tokens_by_column(codes), self._codecs, self.config.constraint_min_rows)
 
+    def _detect_null_links(self, codes: np.ndarray) -> list[nulls.NullLink]:
+        """Labels that decide where a column of the table is null (nulls.py), on every learned
+        table column (a date learned as steps or differences keeps its nulls in its tokens)."""
+        if not self.config.detect_constraints:
+            return []
+        table = {c.storage.name for c in self._table_codecs()}
+        tokens = {
+            i: codes[:, k]
+            for k, (i, fine) in enumerate(self._chain())
+            if not fine and self._codecs[i].storage.name in table
+        }
+        return nulls.detect(tokens, self._codecs, self.config.constraint_min_rows)
+
     def _detect_bands(self, frame: pd.DataFrame, codes: np.ndarray) -> list[bands.Band]:
         """Labels that name the band of a binned number (bands.py), one band per label, kept only
         where the label and all a dependency derives from it may be decoded after the repairs."""
@@ -688,9 +714,10 @@ class Synthesizer:
         } - taken
 
     def _exclusions(self) -> list[Exclusion]:
-        """The unequal pairs as model columns (see unequal.py)."""
+        """The unequal pairs and null links as model columns (see unequal.py, nulls.py)."""
         positions = {self._codecs[i].storage.name: k for k, (i, fine) in enumerate(self._chain()) if not fine}
-        return unequal.exclusions(self._unequal, positions)
+        sizes = {c.storage.name: c.n_tokens for c in self._codecs}
+        return unequal.exclusions(self._unequal, positions) + nulls.exclusions(self._null_links, positions, sizes)
 
     def _tokens_by_column(self, codes: np.ndarray) -> dict[int, np.ndarray]:
         """Model tokens per codec index (position streams left out, and trend columns: see
@@ -1534,6 +1561,7 @@ class Synthesizer:
             + [str(s) for s in self._sums]
             + [str(d) for d in self._dependencies]
             + [str(u) for u in self._unequal]
+            + [str(n) for n in self._null_links]
             + [str(s) for s in self._spans]
             + [str(f) for f in self._formulas]
             + [str(p) for p in self._parts if p.result not in self._hidden]

@@ -406,6 +406,33 @@ def test_a_hidden_part_out_of_place_or_of_an_unknown_date_or_part_is_refused(tmp
     assert_edits_refused(folder, tmp_path, edits)
 
 
+def test_a_null_link_with_unknown_columns_tokens_or_rules_is_refused(tmp_path: Path, watched: Path) -> None:
+    rng = np.random.default_rng(4)
+    status = rng.choice(["delivered", "cancelled"], 600, p=[0.8, 0.2])
+    delivered = pd.Series(pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 10**7, 600), unit="s"))
+    frame = pd.DataFrame({"status": status, "delivered_at": delivered.mask(status == "cancelled")})
+    folder = tmp_path / "null_link_model"
+    syn = Synthesizer(seed=0, max_epochs=1).fit(frame)
+    assert "status decides where delivered_at is null" in syn.describe()["constraints"]
+    syn.save(str(folder))
+    load(folder)
+
+    def unknown_column(body: dict[str, Any]) -> None:
+        body["null_links"][0][1] = "nowhere"
+
+    def not_the_null_token(body: dict[str, Any]) -> None:
+        body["null_links"][0][2] += 1
+
+    def rules_for_tokens_the_label_lacks(body: dict[str, Any]) -> None:
+        body["null_links"][0][3].append(1)
+
+    def an_unknown_rule(body: dict[str, Any]) -> None:
+        body["null_links"][0][3][0] = 7
+
+    edits = [unknown_column, not_the_null_token, rules_for_tokens_the_label_lacks, an_unknown_rule]
+    assert_edits_refused(folder, tmp_path, edits)
+
+
 def test_an_entity_tables_hidden_part_out_of_place_or_a_year_is_refused(tmp_path: Path, watched: Path) -> None:
     """With entities a hidden part sits before the entity's hidden columns and is a weekday or an
     hour: a year would anchor a date the entity's first date already anchors."""
