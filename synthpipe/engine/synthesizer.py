@@ -1350,8 +1350,8 @@ class Synthesizer:
         return [r for r in self._relations if {r.left, r.right} & trends]
 
     def _walking_relations(self) -> list[constraints.Relation]:
-        """The relations that pair a walk with a column the entity's rows share: they hold once
-        the walk is rebuilt from its steps."""
+        """The relations that pair a walk, a stepped date or a date that follows it with a column
+        the entity's rows share: they hold once the walk or the dates are rebuilt from their steps."""
         ent = self._entities
         if ent is None:
             return []
