@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from synthpipe.engine.codecs.identifier import IdentifierCodec
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
-from synthpipe.engine.dateparts import HOUR, TEXT_PARTS, WEEKDAY, YEAR, DatePart
+from synthpipe.engine.dateparts import HOUR, MONTH, TEXT_PARTS, WEEKDAY, YEAR, DatePart
 from synthpipe.engine.dependencies import Dependency, value_tokens
 from synthpipe.engine.entities import TREND_KINDS, Entities, is_trend_unit
 from synthpipe.engine.formulas import Formula
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 20  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 21  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -55,8 +56,9 @@ VERSION = 20  # 2: numeric codecs may carry a learned position stream (``fine``)
 # that never go down along it (``rising``: sorted along it); 17: numbers that are a calendar part of a date
 # (``parts``) and dates learned within their year (``anchor_part``); 18: timestamps may keep quantiles of clock
 # times (``day_clock``); 19: a date may be learned with hidden columns of its year, weekday or hour (``hidden_parts``)
-# 20: a label may decide where a column is null (``null_links``)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20)
+# 20: a label may decide where a column is null (``null_links``); 21: hidden parts of a date learned as its steps,
+# its month among them, may be set from it as summed (``summed_parts``)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -82,6 +84,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "training": syn._training,
         "stand_in_keys": syn._stand_in_keys,
         "hidden_parts": [p.to_json() for p in syn._hidden.values()],
+        "summed_parts": sorted(syn._summed),
         "entities": syn._entities.to_json() if syn._entities is not None else None,
         "arrow_schema": _schema_text(syn._schema),
         "hidden": syn._net.hidden if syn._net is not None else 0,
@@ -112,6 +115,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._training = dict(body["training"])
         syn._stand_in_keys = {str(k): dict(v) for k, v in body.get("stand_in_keys", {}).items()}
         syn._hidden = {p.result: p for p in (DatePart.from_json(item) for item in body.get("hidden_parts", []))}
+        syn._summed = {str(name) for name in body.get("summed_parts", [])}
         syn._entities = Entities.from_json(body["entities"]) if body.get("entities") is not None else None
         syn._schema = _schema_from_text(body["arrow_schema"])
         syn._net = _network(weights, int(body["hidden"]), syn)
@@ -227,8 +231,10 @@ def _check_consistency(syn: Synthesizer) -> None:
 def _check_hidden(syn: Synthesizer) -> None:
     """Hidden parts are numbers right after the table's codecs (the last ones, or those before the
     entity's hidden columns), each a year, weekday or hour of a date the model has; with entities,
-    a weekday or hour of a date that is not the entity's own."""
+    a weekday or hour of a date that is not the entity's own, or a month of a date learned as its
+    steps, where the part is set from that date (``_check_summed``)."""
     hidden = syn._hidden
+    _check_summed(syn)
     if not hidden:
         return
     end = len(syn._codecs) - (len(syn._entities.hidden) if syn._entities is not None else 0)
@@ -236,12 +242,38 @@ def _check_hidden(syn: Synthesizer) -> None:
     dates = {c.storage.name for c in syn._codecs if isinstance(c, NumericCodec) and c.domain == "time"}
     kinds = (YEAR, WEEKDAY, HOUR) if syn._entities is None else (WEEKDAY, HOUR)
     shared = set(syn._shared_columns())
+
+    def valid(p: DatePart) -> bool:
+        allowed = (MONTH, *kinds) if p.result in syn._summed else kinds
+        return p.date in dates and p.date not in shared and p.part in allowed
+
     if (
         [c.storage.name for c in parts] != list(hidden)
         or not all(isinstance(c, NumericCodec) and c.domain == "number" for c in parts)
-        or not all(p.date in dates and p.date not in shared and p.part in kinds for p in hidden.values())
+        or not all(valid(p) for p in hidden.values())
     ):
         raise ArtifactError("a saved hidden part is not among the model's codecs or names a date it does not have")
+
+
+def _check_summed(syn: Synthesizer) -> None:
+    """Parts set from a stepped date are hidden parts of a date entities step through, drawn in a
+    row after the columns it is built from (its entity's first date, its steps, ...:
+    ``Synthesizer._summed_inputs``)."""
+    summed, entities = syn._summed, syn._entities
+    if not summed:
+        return
+    if (
+        entities is None
+        or not summed <= set(syn._hidden)
+        or {syn._hidden[n].date for n in summed} - set(entities.steps)
+    ):
+        raise ArtifactError("a saved summed part is not a hidden part of a date the model learns as its steps")
+    chain = [syn._codecs[i].storage.name for i, _ in syn._chain()]
+    split = syn._summed_split()
+    needed = set(syn._summed_inputs()) & set(chain)
+    drawn_after = list(itertools.takewhile(summed.__contains__, chain[split:])) if split is not None else []
+    if set(drawn_after) != summed or not needed <= set(chain[: split or 0]):
+        raise ArtifactError("a saved summed part is not drawn right after the date it is set from; re-train the model")
 
 
 def _check_entities(syn: Synthesizer) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +89,7 @@ class Synthesizer:
         self._stand_in_keys: dict[str, dict[str, Any]] = {}  # pseudonymised text keys: formats past the pseudonyms
         self._entities: Entities | None = None  # a repeated key sampled as entities (entities.py)
         self._hidden: dict[str, dateparts.DatePart] = {}  # learned, never emitted: a date's year, weekday or hour
+        self._summed: set[str] = set()  # hidden parts of a stepped date, set from it as summed (``_summed_tokens``)
 
     # ------------------------------------------------------------------ fit
 
@@ -309,6 +310,7 @@ class Synthesizer:
         ent = _with_learnable_hidden(ent, hidden)  # an entity value all entities share teaches nothing
         frame = frame.drop(columns=[name for name in hidden if name not in ent.hidden])
         codecs = [*codecs[:-1], *(hidden[name] for name in ent.hidden_columns), codecs[-1]]
+        frame, codecs = self._with_summed_parts(frame, codecs, ent)
         position = {c.storage.name: i for i, c in enumerate(codecs)}
         ent = dataclasses.replace(ent, ranges={**ent.ranges, **self._step_ranges(codecs, ent)})
         self._entities = ent
@@ -472,7 +474,8 @@ class Synthesizer:
         for hidden in self._hidden.values():
             if index[hidden.result] in order and index[hidden.date] in order:
                 order.remove(index[hidden.result])
-                order.insert(order.index(index[hidden.date]), index[hidden.result])
+                after = hidden.result in self._summed  # set from the date once it is summed
+                order.insert(order.index(index[hidden.date]) + after, index[hidden.result])
         return order
 
     def _entity_head(self) -> list[int]:
@@ -500,7 +503,7 @@ class Synthesizer:
         move; its hour also where its clock keeps to some hours: summed from steps, the date's clock
         drifts over the whole day (a shop's orders, all between 8:00 and 22:00, came back 35% at
         night)."""
-        self._hidden = {}
+        self._hidden, self._summed = {}, set()
         if not self.config.learn_offsets or not self.config.detect_constraints:
             return frame, codecs
         numeric = {i: c for i, c in enumerate(codecs) if isinstance(c, NumericCodec)}
@@ -532,6 +535,53 @@ class Synthesizer:
         frame = frame.assign(**{name: _whole_numbers(values) for name, values in added.items()})
         parts = build_codecs(frame[list(added)], self.config)
         return frame, [*codecs, *parts] if self._entities is None else [*codecs[:-1], *parts, codecs[-1]]
+
+    def _with_summed_parts(
+        self, frame: pd.DataFrame, codecs: list[Codec], ent: Entities
+    ) -> tuple[pd.DataFrame, list[Codec]]:
+        """Hidden columns (before the entity's hidden ones) of the month, weekday and hour of each
+        date learned as its steps, where that part goes with a column after the date and is not
+        steered already (its steps too short: ``_entity_order_date``); learned right after the date
+        and, when sampling, set from the date as its steps sum up (``_summed_tokens``), never drawn,
+        so the columns after the date are drawn knowing them.
+
+        Why: a row's stepped date is its entity's first date plus the steps before it, so the
+        model drew each order's amount without knowing its month: a shop's December orders, 1.28x
+        the others' amount, came back 1.03x; and customers ordering every few days lost which of
+        their orders were on weekends."""
+        if not ent.steps or not self.config.detect_constraints:
+            return frame, codecs
+        end = len(codecs) - 1 - len(ent.hidden_columns)  # the table's codecs and the steered parts
+        numeric = [c for c in codecs[:end] if isinstance(c, NumericCodec) and c.n_tokens >= 2]
+        numbers = {c.storage.name: c.numeric_view(frame[c.storage.name]) for c in numeric if c.domain == "number"}
+        labels = self._labels_of(frame, codecs[:end], set())
+        index = {c.storage.name: i for i, c in enumerate(codecs)}
+        added: dict[str, np.ndarray] = {}
+        for name in ent.steps:
+            date = codecs[index[name]]
+            assert isinstance(date, NumericCodec)  # a stepped date is a binned number
+            ns = date.numeric_view(frame[name])
+            steered = {p.part for p in self._hidden.values() if p.date == name}
+            candidates = self._hidden_candidates({name: ns}, numbers, labels, date, has_year=True)
+            candidates = tuple(p for p in candidates if p not in steered)
+            group = {name, *_followers(codecs, name), *self._hidden}
+            later = [c for c in codecs[index[name] + 1 : end] if c.storage.name not in group]
+            others = list(_association_codes(frame, later).values())
+            for part in dateparts.hidden_parts(ns, others, candidates, least=dateparts.SET_MIN_ASSOCIATION):
+                hidden = entities.free_name(f"{part.split('(')[0]} of {name}", [*frame.columns, *added])
+                added[hidden] = dateparts.part_values(part, ns)
+                self._hidden[hidden] = dateparts.DatePart(hidden, name, part)
+                self._summed.add(hidden)
+        columns = pd.DataFrame({name: _whole_numbers(values) for name, values in added.items()}, index=frame.index)
+        parts = [c for c in build_codecs(columns, self.config) if c.n_tokens >= 2]  # one value tells nothing
+        for dropped in set(added) - {c.storage.name for c in parts}:
+            del self._hidden[dropped]
+            self._summed.discard(dropped)
+        if not parts:
+            return frame, codecs
+        at = frame.columns.get_loc(codecs[end].storage.name)  # the codecs' order: the frame's
+        kept = columns[[c.storage.name for c in parts]]
+        return pd.concat([frame.iloc[:, :at], kept, frame.iloc[:, at:]], axis=1), [*codecs[:end], *parts, *codecs[end:]]
 
     def _entity_order_date(
         self, frame: pd.DataFrame, numeric: dict[int, NumericCodec], skipped: set[int], indexes: set[str]
@@ -576,14 +626,16 @@ class Synthesizer:
         has_year: bool,
     ) -> tuple[str, ...]:
         """The hidden parts ``date`` (its values: ``times``) may get: its year unless a column holds
-        it; its weekday unless it keeps to a calendar grid (month starts) or a column (among
-        ``numbers`` and ``labels``) is its weekday; its hour unless a column is that (a date without
-        clock times has one hour: it never goes with anything)."""
+        it; its month unless a column (among ``numbers`` and ``labels``) tells it; its weekday
+        unless it keeps to a calendar grid (month starts) or a column is its weekday; its hour
+        unless a column is that (a date without clock times has one hour: it never goes with
+        anything)."""
         name, min_rows = date.storage.name, self.config.constraint_min_rows
         own = dateparts.detect(times, numbers, min_rows) + dateparts.detect_text(times, labels, min_rows)
         parts = {p.part for p in own if p.date == name}
         weekdays = {*dateparts.WEEKDAY_SHIFTS, *dateparts.DAY_NAMES}
         candidates = [] if has_year else [dateparts.YEAR]
+        candidates += [] if parts & dateparts.MONTH_PARTS else [dateparts.MONTH]
         candidates += [] if date.p.calendar or parts & weekdays else [dateparts.WEEKDAY]
         candidates += [] if dateparts.HOUR in parts else [dateparts.HOUR]
         return tuple(candidates)
@@ -768,7 +820,8 @@ class Synthesizer:
         found = self._relations_in(frame, self._table_codecs(), self._trend_columns())
         self._relations, self._sums, self._spans, self._formulas = found
         self._parts = self._date_parts_in(frame, self._table_codecs(), self._trend_columns() | self._ordered_columns())
-        self._parts += [p for p in self._hidden.values() if p.part in dateparts.STEERING]  # they steer their date
+        steering = [p for p in self._hidden.values() if p.part in dateparts.STEERING and p.result not in self._summed]
+        self._parts += steering  # they steer their date
         self._relations += self._walk_bonds  # found on the values: the walks' steps are in ``frame``
         self._relations += self._trend_bonds_in(frame, trend_values)
 
@@ -1102,12 +1155,17 @@ class Synthesizer:
             heads, sizes = np.vstack([carry.head, heads]), np.r_[carry.rows, sizes]
         size = _block_rows(sizes, size, left)
         entity = entities.rows_of(sizes, size)
-        tokens, fine = self._tokens(size, rng, given=heads[entity])
+        out = self._decoding(size, entity, carry)
+
+        def summed(tokens: dict[int, np.ndarray], fine: dict[int, np.ndarray]) -> np.ndarray:
+            return self._summed_tokens(tokens, fine, rng, keys_from + start, out, entity, carry)
+
+        tokens, fine = self._tokens(size, rng, given=heads[entity], summed=summed)
         self._distinct_schedules(tokens, entity, rng)
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         dependencies.enforce(tokens, self._dependencies, index)
         to_come = min(int(sizes[entity[-1]]) - int((entity == entity[-1]).sum()), left - size) if size else 0
-        block = self._decode(tokens, fine, rng, keys_from + start, size, entity, carry, to_come)
+        block = self._decode(tokens, fine, rng, keys_from + start, size, entity, carry, to_come, out)
         done = 0 if carry is None else carry.done
         shared = [self._entities.key, *self._shared_columns()]
         if carry is not None and size:
@@ -1199,17 +1257,85 @@ class Synthesizer:
         return (slot + 1) << 32
 
     def _tokens(
-        self, size: int, rng: np.random.Generator, given: np.ndarray | None = None
+        self,
+        size: int,
+        rng: np.random.Generator,
+        given: np.ndarray | None = None,
+        summed: Callable[[dict[int, np.ndarray], dict[int, np.ndarray]], np.ndarray] | None = None,
     ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
         """Tokens per codec index, and position tokens for the columns that have them; ``given``:
-        the first model columns' tokens, as drawn per entity."""
+        the first model columns' tokens, as drawn per entity; ``summed``: the tokens of the parts
+        set from a stepped date (``_summed``), from the tokens drawn before them; the columns after
+        are drawn given them."""
         out = {i: np.zeros(size, dtype=np.int32) for i, c in enumerate(self._codecs) if c.n_tokens == 1}
         fine: dict[int, np.ndarray] = {}
-        if self._net is not None:
-            drawn = sample_tokens(self._net, size, rng, given=given, exclude=self._exclusions())
-            for k, (i, is_fine) in enumerate(self._chain()):
-                (fine if is_fine else out)[i] = drawn[:, k]
+        if self._net is None:
+            return out, fine
+        chain, split = self._chain(), self._summed_split()
+        if summed is not None and split is not None:
+            before = sample_tokens(self._net, size, rng, given=given, columns=split, exclude=self._exclusions())
+            for k, (i, is_fine) in enumerate(chain[:split]):
+                (fine if is_fine else out)[i] = before[:, k]
+            given = np.hstack([before, summed(out, fine)])
+        drawn = sample_tokens(self._net, size, rng, given=given, exclude=self._exclusions())
+        for k, (i, is_fine) in enumerate(chain):
+            (fine if is_fine else out)[i] = drawn[:, k]
         return out, fine
+
+    def _summed_inputs(self) -> list[str]:
+        """What the stepped dates with parts set from them are built from: their entity's first
+        date, the weekday and hour they are moved onto, the columns their entity shares that they
+        must not precede (``_move_past_shared_bounds``), and their steps."""
+        ent = self._entities
+        if ent is None:
+            return []
+        dates = list(dict.fromkeys(self._hidden[name].date for name in self._summed))
+        steering = [p.result for p in self._steering_hidden(dates)]
+        shared = set(self._shared_columns())
+        bounds = [r.left for r in self._relations if r.right in dates and r.left in shared]
+        return list(dict.fromkeys([*(ent.starts[d] for d in dates), *steering, *bounds, *dates]))
+
+    def _summed_split(self) -> int | None:
+        """The chain position of the first part set from a stepped date (they follow the date)."""
+        positions = [k for k, (i, _) in enumerate(self._chain()) if self._codecs[i].storage.name in self._summed]
+        return min(positions) if positions else None
+
+    def _summed_tokens(
+        self,
+        tokens: dict[int, np.ndarray],
+        fine: dict[int, np.ndarray],
+        rng: np.random.Generator,
+        start: int,
+        out: _Decoded,
+        entity: np.ndarray,
+        carry: _Carry | None,
+    ) -> np.ndarray:
+        """The tokens (in chain order) of each part set from a stepped date, from the date as
+        ``_decode`` sums, steers and moves it: the columns it is built from (``_summed_inputs``)
+        are decoded here, into ``out``, and ``_decode`` goes on from them."""
+        index = {c.storage.name: i for i, c in enumerate(self._codecs)}
+        inputs = self._summed_inputs()
+        for name in inputs:
+            codec = self._codecs[index[name]]
+            if isinstance(codec, OffsetCodec) and codec.anchor not in out.numbers:
+                self._decode_column(index[codec.anchor], tokens, fine, rng, start, out)
+            if name not in out.numbers:
+                self._decode_column(index[name], tokens, fine, rng, start, out)
+        summed = {name: out.numbers[name] for name in inputs if name in out.numbers}
+        self._add_steps(summed, entity, carry)
+        self._steer_stepped_dates(summed, entity)
+        self._move_past_shared_bounds(summed, entity, stepped=True)
+        split = self._summed_split()
+        columns = []
+        for i, is_fine in self._chain()[split:]:
+            name = self._codecs[i].storage.name
+            if name not in self._summed:
+                break
+            part = self._hidden[name]
+            series = pd.Series(_whole_numbers(dateparts.part_values(part.part, summed[part.date])))
+            own = self._codecs[i].encode(series)
+            columns.append(self._codecs[i].encode_fine(series, own, rng) if is_fine else own)
+        return np.column_stack(columns).astype(np.int32)
 
     def _decode(
         self,
@@ -1221,18 +1347,19 @@ class Synthesizer:
         entity: np.ndarray | None = None,
         carry: _Carry | None = None,
         to_come: int = 0,
+        out: _Decoded | None = None,
     ) -> pd.DataFrame:
         """Tokens to values: numbers first (relations are repaired on them), then the labels of
         bands (set from the final numbers) and what derives from them, then restore dtypes.
         ``entity``: each row's entity, whose first row's values its other rows share; ``carry``:
         the first entity as the block before left it; ``to_come``: the last entity's rows in the
-        blocks after."""
-        shared = self._entity_sharing(entity, carry)
-        out = _Decoded(size, shared, self._steering_parts())
+        blocks after; ``out``: the columns decoded already (``_summed_tokens``)."""
+        out = out or self._decoding(size, entity, carry)
+        shared = out.sharing
         deferred = bands.deferred_columns(self._bands, self._dependencies)
         order = decode_order(self._codecs, {date: [p.result for p in parts] for date, parts in out.steering.items()})
         for i in order:
-            if self._codecs[i].storage.name not in deferred:
+            if self._codecs[i].storage.name not in {*deferred, *out.numbers}:
                 self._decode_column(i, tokens, fine, rng, start, out)
         numbers, columns = out.numbers, out.columns
         fixed = self._shared_columns() if entity is not None else []  # an entity's rows share them
@@ -1269,6 +1396,9 @@ class Synthesizer:
         )
         rows = shared.rows_in_order(numbers)
         return block if rows is None else block.take(rows).reset_index(drop=True)
+
+    def _decoding(self, size: int, entity: np.ndarray | None, carry: _Carry | None) -> _Decoded:
+        return _Decoded(size, self._entity_sharing(entity, carry), self._steering_parts())
 
     def _add_clocks(
         self,
@@ -1391,14 +1521,23 @@ class Synthesizer:
         ent = self._entities
         if ent is None or entity is None or not ent.steps:
             return
-        for name in ent.steps:
+        for name in [n for n in ent.steps if n in numbers]:
             went_on_from = None if carry is None else carry.walked.get(name)
             dates = entities.stepped_on(numbers[name], numbers[ent.starts[name]], entity, went_on_from)
             low, high = ent.ranges[name]
             dates = entities.kept_in_range(dates, entity, low, high, went_on_from is not None)
-            for follower in _followers(self._codecs, name):  # their offsets from it stay
+            for follower in [f for f in _followers(self._codecs, name) if f in numbers]:  # their offsets stay
                 numbers[follower] = numbers[follower] + (dates - numbers[name])
             numbers[name] = dates
+
+    def _steering_hidden(self, decoded: Collection[str]) -> list[dateparts.DatePart]:
+        """The hidden weekday and hour columns a stepped date among ``decoded`` is moved onto (not
+        those set from it: ``_summed``)."""
+        ent = self._entities
+        if ent is None:
+            return []
+        hidden = [p for p in self._hidden.values() if p.result not in self._summed]
+        return [p for p in hidden if p.date in ent.steps and p.date in decoded]
 
     def _steer_stepped_dates(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None) -> None:
         """Each date learned as its steps, once summed, moved onto the weekday and hour drawn for
@@ -1409,7 +1548,7 @@ class Synthesizer:
         ent = self._entities
         if ent is None or entity is None:
             return
-        for part in [p for p in self._hidden.values() if p.date in ent.steps and p.date in numbers]:
+        for part in self._steering_hidden(numbers):
             steered = dateparts.steered(numbers[part.date], numbers[part.result], part.part)
             for follower in [f for f in _followers(self._codecs, part.date) if f in numbers]:
                 numbers[follower] = numbers[follower] + (steered - numbers[part.date])
@@ -1548,9 +1687,8 @@ class Synthesizer:
                 entry = codec.describe()
             entry["dtype"] = codec.storage.dtype
             entry["learned"] = i in self._learned or isinstance(codec, OffsetCodec)  # offsets: rebuilt from the anchor
-            hidden = [p.part.split("(")[0] for p in self._hidden.values() if p.date == codec.storage.name]
-            if hidden:
-                entry["learned_with"] = f"its {', '.join(hidden)} (hidden columns: learned, never emitted)"
+            if with_hidden := self._described_hidden(codec.storage.name):
+                entry["learned_with"] = with_hidden
             if codec.storage.name in self._training.get("pseudonymised_keys", ()):
                 entry.setdefault("protection", {})["pseudonymised"] = True  # learned on fresh keys, see pseudonyms.py
             columns[codec.storage.name] = self._described_trend(codec.storage.name, entry)
@@ -1570,6 +1708,16 @@ class Synthesizer:
             "training": dict(self._training),
             "settings": self.config.model_dump(),
         }
+
+    def _described_hidden(self, name: str) -> str | None:
+        """What the date ``name`` is learned with: its hidden parts, drawn before it (it is moved
+        onto them) or set from it (``_summed``), for the columns after it."""
+        parts = [p for p in self._hidden.values() if p.date == name]
+        drawn = [p.part.split("(")[0] for p in parts if p.result not in self._summed]
+        summed = [p.part.split("(")[0] for p in parts if p.result in self._summed]
+        said = [f"its {', '.join(drawn)}"] if drawn else []
+        said += [f"its {', '.join(summed)} as its steps sum up, given to the columns after it"] if summed else []
+        return f"{'; '.join(said)} (hidden columns: learned, never emitted)" if said else None
 
     def _skips(self, name: str) -> str:
         """How often a sequence skips numbers, as its real rows do ("" for one that never does)."""
