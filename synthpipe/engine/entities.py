@@ -213,12 +213,19 @@ def _keys_entities(series: pd.Series, min_entities: int) -> bool:
 
 
 def detect(
-    frame: pd.DataFrame, key: str, sequences: dict[str, int] | None = None, trends: dict[str, str] | None = None
+    frame: pd.DataFrame,
+    key: str,
+    sequences: dict[str, int] | None = None,
+    trends: dict[str, str] | None = None,
+    keys: set[str] | None = None,
 ) -> Entities:
     """The entity of ``key`` with the columns constant within it (in table order), its
     ``sequences`` (found on the real keys, before pseudonyms: ``sequence_columns``) and its
     ``trends`` (``entity_trends``; ``frame`` holds their differences from their clocks, which the
-    entity shares even where its rows' differ a little: a birthday between two waves)."""
+    entity shares even where its rows' differ a little: a birthday between two waves). ``keys``:
+    columns regenerated as fresh keys, never a sequence's clock (an auto-increment ``order_id``
+    runs forward along a customer's order number as its order date does, but comes back as keys
+    in no order)."""
     trends = trends or {}
     groups = frame.groupby(key, sort=False)
     repeated = groups[key].transform("size").to_numpy() >= 2
@@ -229,7 +236,7 @@ def detect(
         if name != key and (name in trends or (shared[name].nunique(dropna=False) == 1).mean() >= CONSTANT_SHARE)
     ]
     sequences = dict(sequences or {})
-    clocks = sequence_clocks(frame[repeated], key, sequences, set(columns))
+    clocks = sequence_clocks(frame[repeated], key, sequences, {*columns, *(keys or set())})
     count = free_name(f"rows per {key}", frame.columns)
     return Entities(key, count, tuple(columns), sequences, clocks, trends=dict(trends))
 

@@ -34,7 +34,7 @@ from synthpipe.engine import (
     unequal,
 )
 from synthpipe.engine.calibration import calibrate, refit_output_biases
-from synthpipe.engine.codecs import Codec, build_codec, build_codecs
+from synthpipe.engine.codecs import Codec, build_codec, build_codecs, key_columns
 from synthpipe.engine.codecs.base import evenly_ordered
 from synthpipe.engine.codecs.categorical import CategoricalCodec
 from synthpipe.engine.codecs.identifier import IdentifierCodec, names_a_key
@@ -134,7 +134,7 @@ class Synthesizer:
             trend_values = frame[list(trends)]
             frame = entities.as_trend_offsets(frame, key, trends, units)
             frame = entities.as_rider_origins(frame, riders, trends, units)
-            detected = entities.detect(frame, key, numbered, trends)
+            detected = entities.detect(frame, key, numbered, trends, key_columns(frame, self.config))
             ranked = {str(rank.name): date for date, rank in ranks.items()}
             gaps = {name: shares for name, (_, shares) in gapped.items()}
             self._entities = dataclasses.replace(

@@ -29,16 +29,19 @@ _NUMERIC_LOGICALS = {"int", "float", "decimal", "date", "datetime", "timedelta",
 
 def build_codecs(frame: pd.DataFrame, cfg: EngineConfig) -> list[Codec]:
     """One codec per column; whether an integer column is a key can depend on its neighbours."""
+    keys = key_columns(frame, cfg)
+    return [build_codec(frame[name], cfg, key=str(name) in keys) for name in frame.columns]
+
+
+def key_columns(frame: pd.DataFrame, cfg: EngineConfig) -> set[str]:
+    """The columns ``build_codecs`` regenerates as fresh keys (identifiers, not rankings)."""
     storages = [storage_type(frame[name]) for name in frame.columns]
     keys = [
         cfg.detect_identifiers and looks_like_identifier(frame[name], storage)
         for name, storage in zip(frame.columns, storages, strict=True)
     ]
     rankings = shared_rankings(frame, storages, keys)
-    return [
-        build_codec(frame[name], cfg, storage=storage, key=key and name not in rankings)
-        for name, storage, key in zip(frame.columns, storages, keys, strict=True)
-    ]
+    return {str(name) for name, key in zip(frame.columns, keys, strict=True) if key and name not in rankings}
 
 
 def build_codec(

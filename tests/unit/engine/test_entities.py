@@ -219,6 +219,21 @@ def test_a_sequence_that_follows_a_date_is_numbered_in_date_order(sessions: pd.D
     assert per_user["started"].apply(lambda s: s.is_monotonic_increasing).all()
 
 
+def test_an_auto_increment_key_is_no_clock_of_a_customers_order_number(tmp_path: Path) -> None:
+    """An ``order_id`` numbered in time order across the table runs forward along each customer's
+    order number as the order date does; taken for the number's clock, it came back as fresh keys
+    and sampling failed. The order date is the clock."""
+    data = _orders().sort_values("order_date", kind="stable", ignore_index=True)
+    data.insert(0, "order_id", np.arange(1, len(data) + 1))
+    syn = Synthesizer(seed=0, max_epochs=2).fit(data)
+    assert syn.describe()["entities"]["sequence_clocks"] == {"order_number": "order_date"}
+    out = sampled_after_save_and_load(syn, len(data), tmp_path)
+    assert out["order_id"].is_unique
+    per_customer = out.groupby("customer_id", sort=False)
+    assert (out["order_number"] == per_customer.cumcount() + 1).all()
+    assert per_customer["order_date"].is_monotonic_increasing.all()
+
+
 def _orders(customers: int = 600, seed: int = 3) -> pd.DataFrame:
     """Each customer orders every 1-60 days from a first order anywhere in 400 days."""
     rng = np.random.default_rng(seed)
