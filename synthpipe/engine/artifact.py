@@ -56,8 +56,8 @@ VERSION = 21  # 2: numeric codecs may carry a learned position stream (``fine``)
 # that never go down along it (``rising``: sorted along it); 17: numbers that are a calendar part of a date
 # (``parts``) and dates learned within their year (``anchor_part``); 18: timestamps may keep quantiles of clock
 # times (``day_clock``); 19: a date may be learned with hidden columns of its year, weekday or hour (``hidden_parts``)
-# 20: a label may decide where a column is null (``null_links``); 21: hidden parts of a date learned as its steps,
-# its month among them, may be set from it as summed (``summed_parts``)
+# 20: a label may decide where a column is null (``null_links``); 21: hidden parts of a date entities keep close
+# together, its month among them, may be set from it once decoded and given to the columns after (``given_parts``)
 READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -84,7 +84,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "training": syn._training,
         "stand_in_keys": syn._stand_in_keys,
         "hidden_parts": [p.to_json() for p in syn._hidden.values()],
-        "summed_parts": sorted(syn._summed),
+        "given_parts": sorted(syn._given),
         "entities": syn._entities.to_json() if syn._entities is not None else None,
         "arrow_schema": _schema_text(syn._schema),
         "hidden": syn._net.hidden if syn._net is not None else 0,
@@ -115,7 +115,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._training = dict(body["training"])
         syn._stand_in_keys = {str(k): dict(v) for k, v in body.get("stand_in_keys", {}).items()}
         syn._hidden = {p.result: p for p in (DatePart.from_json(item) for item in body.get("hidden_parts", []))}
-        syn._summed = {str(name) for name in body.get("summed_parts", [])}
+        syn._given = {str(name) for name in body.get("given_parts", [])}
         syn._entities = Entities.from_json(body["entities"]) if body.get("entities") is not None else None
         syn._schema = _schema_from_text(body["arrow_schema"])
         syn._net = _network(weights, int(body["hidden"]), syn)
@@ -231,10 +231,10 @@ def _check_consistency(syn: Synthesizer) -> None:
 def _check_hidden(syn: Synthesizer) -> None:
     """Hidden parts are numbers right after the table's codecs (the last ones, or those before the
     entity's hidden columns), each a year, weekday or hour of a date the model has; with entities,
-    a weekday or hour of a date that is not the entity's own, or a month of a date learned as its
-    steps, where the part is set from that date (``_check_summed``)."""
+    a weekday or hour of a date that is not the entity's own, or a month where the part is set from
+    its date (``_check_given``)."""
     hidden = syn._hidden
-    _check_summed(syn)
+    _check_given(syn)
     if not hidden:
         return
     end = len(syn._codecs) - (len(syn._entities.hidden) if syn._entities is not None else 0)
@@ -244,7 +244,7 @@ def _check_hidden(syn: Synthesizer) -> None:
     shared = set(syn._shared_columns())
 
     def valid(p: DatePart) -> bool:
-        allowed = (MONTH, *kinds) if p.result in syn._summed else kinds
+        allowed = (MONTH, *kinds) if p.result in syn._given else kinds
         return p.date in dates and p.date not in shared and p.part in allowed
 
     if (
@@ -255,25 +255,21 @@ def _check_hidden(syn: Synthesizer) -> None:
         raise ArtifactError("a saved hidden part is not among the model's codecs or names a date it does not have")
 
 
-def _check_summed(syn: Synthesizer) -> None:
-    """Parts set from a stepped date are hidden parts of a date entities step through, drawn in a
-    row after the columns it is built from (its entity's first date, its steps, ...:
-    ``Synthesizer._summed_inputs``)."""
-    summed, entities = syn._summed, syn._entities
-    if not summed:
+def _check_given(syn: Synthesizer) -> None:
+    """Parts set from an entity's date are hidden parts of a date entities keep close together,
+    drawn in a row after the columns the date is built from (its entity's first date, its offsets
+    or steps, ...: ``Synthesizer._given_inputs``)."""
+    given, entities = syn._given, syn._entities
+    if not given:
         return
-    if (
-        entities is None
-        or not summed <= set(syn._hidden)
-        or {syn._hidden[n].date for n in summed} - set(entities.steps)
-    ):
-        raise ArtifactError("a saved summed part is not a hidden part of a date the model learns as its steps")
+    if entities is None or not given <= set(syn._hidden) or {syn._hidden[n].date for n in given} - set(entities.starts):
+        raise ArtifactError("a saved given part is not a hidden part of a date the model keeps close within entities")
     chain = [syn._codecs[i].storage.name for i, _ in syn._chain()]
-    split = syn._summed_split()
-    needed = set(syn._summed_inputs()) & set(chain)
-    drawn_after = list(itertools.takewhile(summed.__contains__, chain[split:])) if split is not None else []
-    if set(drawn_after) != summed or not needed <= set(chain[: split or 0]):
-        raise ArtifactError("a saved summed part is not drawn right after the date it is set from; re-train the model")
+    split = syn._given_split()
+    needed = set(syn._given_inputs()) & set(chain)
+    drawn_after = list(itertools.takewhile(given.__contains__, chain[split:])) if split is not None else []
+    if set(drawn_after) != given or not needed <= set(chain[: split or 0]):
+        raise ArtifactError("a saved given part is not drawn right after the date it is set from; re-train the model")
 
 
 def _check_entities(syn: Synthesizer) -> None:

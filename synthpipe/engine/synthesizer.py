@@ -89,7 +89,7 @@ class Synthesizer:
         self._stand_in_keys: dict[str, dict[str, Any]] = {}  # pseudonymised text keys: formats past the pseudonyms
         self._entities: Entities | None = None  # a repeated key sampled as entities (entities.py)
         self._hidden: dict[str, dateparts.DatePart] = {}  # learned, never emitted: a date's year, weekday or hour
-        self._summed: set[str] = set()  # hidden parts of a stepped date, set from it as summed (``_summed_tokens``)
+        self._given: set[str] = set()  # hidden parts set from an entity's decoded date (``_given_tokens``)
 
     # ------------------------------------------------------------------ fit
 
@@ -310,7 +310,7 @@ class Synthesizer:
         ent = _with_learnable_hidden(ent, hidden)  # an entity value all entities share teaches nothing
         frame = frame.drop(columns=[name for name in hidden if name not in ent.hidden])
         codecs = [*codecs[:-1], *(hidden[name] for name in ent.hidden_columns), codecs[-1]]
-        frame, codecs = self._with_summed_parts(frame, codecs, ent)
+        frame, codecs = self._with_given_parts(frame, codecs, ent)
         position = {c.storage.name: i for i, c in enumerate(codecs)}
         ent = dataclasses.replace(ent, ranges={**ent.ranges, **self._step_ranges(codecs, ent)})
         self._entities = ent
@@ -474,7 +474,7 @@ class Synthesizer:
         for hidden in self._hidden.values():
             if index[hidden.result] in order and index[hidden.date] in order:
                 order.remove(index[hidden.result])
-                after = hidden.result in self._summed  # set from the date once it is summed
+                after = hidden.result in self._given  # set from the date once it is decoded
                 order.insert(order.index(index[hidden.date]) + after, index[hidden.result])
         return order
 
@@ -503,7 +503,7 @@ class Synthesizer:
         move; its hour also where its clock keeps to some hours: summed from steps, the date's clock
         drifts over the whole day (a shop's orders, all between 8:00 and 22:00, came back 35% at
         night)."""
-        self._hidden, self._summed = {}, set()
+        self._hidden, self._given = {}, set()
         if not self.config.learn_offsets or not self.config.detect_constraints:
             return frame, codecs
         numeric = {i: c for i, c in enumerate(codecs) if isinstance(c, NumericCodec)}
@@ -536,20 +536,22 @@ class Synthesizer:
         parts = build_codecs(frame[list(added)], self.config)
         return frame, [*codecs, *parts] if self._entities is None else [*codecs[:-1], *parts, codecs[-1]]
 
-    def _with_summed_parts(
+    def _with_given_parts(
         self, frame: pd.DataFrame, codecs: list[Codec], ent: Entities
     ) -> tuple[pd.DataFrame, list[Codec]]:
         """Hidden columns (before the entity's hidden ones) of the month, weekday and hour of each
-        date learned as its steps, where that part goes with a column after the date and is not
-        steered already (its steps too short: ``_entity_order_date``); learned right after the date
-        and, when sampling, set from the date as its steps sum up (``_summed_tokens``), never drawn,
-        so the columns after the date are drawn knowing them.
+        date an entity keeps close together (learned as its offsets from the entity's first date,
+        or as its steps), where that part goes with a column after the date and is not steered
+        already (``_entity_order_date``: its steps too short, or not the date the rows are ordered
+        by); learned right after the date and, when sampling, set from the date once it is decoded
+        (summed, for steps: ``_given_tokens``), never drawn, so the columns after the date are drawn
+        knowing them.
 
-        Why: a row's stepped date is its entity's first date plus the steps before it, so the
-        model drew each order's amount without knowing its month: a shop's December orders, 1.28x
-        the others' amount, came back 1.03x; and customers ordering every few days lost which of
-        their orders were on weekends."""
-        if not ent.steps or not self.config.detect_constraints:
+        Why: a row's date is its entity's first date plus its offset (or the steps before it), so
+        the model drew each order's amount without knowing its month: a shop's December orders,
+        1.28x the others' amount, came back 1.03x (0.99x with an order number); and customers
+        ordering every few days lost which of their orders were on weekends."""
+        if not ent.starts or not self.config.detect_constraints:
             return frame, codecs
         end = len(codecs) - 1 - len(ent.hidden_columns)  # the table's codecs and the steered parts
         numeric = [c for c in codecs[:end] if isinstance(c, NumericCodec) and c.n_tokens >= 2]
@@ -557,9 +559,9 @@ class Synthesizer:
         labels = self._labels_of(frame, codecs[:end], set())
         index = {c.storage.name: i for i, c in enumerate(codecs)}
         added: dict[str, np.ndarray] = {}
-        for name in ent.steps:
+        for name in ent.starts:
             date = codecs[index[name]]
-            assert isinstance(date, NumericCodec)  # a stepped date is a binned number
+            assert isinstance(date, NumericCodec)  # a date entities keep close together is a binned number
             ns = date.numeric_view(frame[name])
             steered = {p.part for p in self._hidden.values() if p.date == name}
             candidates = self._hidden_candidates({name: ns}, numbers, labels, date, has_year=True)
@@ -571,12 +573,12 @@ class Synthesizer:
                 hidden = entities.free_name(f"{part.split('(')[0]} of {name}", [*frame.columns, *added])
                 added[hidden] = dateparts.part_values(part, ns)
                 self._hidden[hidden] = dateparts.DatePart(hidden, name, part)
-                self._summed.add(hidden)
+                self._given.add(hidden)
         columns = pd.DataFrame({name: _whole_numbers(values) for name, values in added.items()}, index=frame.index)
         parts = [c for c in build_codecs(columns, self.config) if c.n_tokens >= 2]  # one value tells nothing
         for dropped in set(added) - {c.storage.name for c in parts}:
             del self._hidden[dropped]
-            self._summed.discard(dropped)
+            self._given.discard(dropped)
         if not parts:
             return frame, codecs
         at = frame.columns.get_loc(codecs[end].storage.name)  # the codecs' order: the frame's
@@ -820,7 +822,7 @@ class Synthesizer:
         found = self._relations_in(frame, self._table_codecs(), self._trend_columns())
         self._relations, self._sums, self._spans, self._formulas = found
         self._parts = self._date_parts_in(frame, self._table_codecs(), self._trend_columns() | self._ordered_columns())
-        steering = [p for p in self._hidden.values() if p.part in dateparts.STEERING and p.result not in self._summed]
+        steering = [p for p in self._hidden.values() if p.part in dateparts.STEERING and p.result not in self._given]
         self._parts += steering  # they steer their date
         self._relations += self._walk_bonds  # found on the values: the walks' steps are in ``frame``
         self._relations += self._trend_bonds_in(frame, trend_values)
@@ -1157,10 +1159,10 @@ class Synthesizer:
         entity = entities.rows_of(sizes, size)
         out = self._decoding(size, entity, carry)
 
-        def summed(tokens: dict[int, np.ndarray], fine: dict[int, np.ndarray]) -> np.ndarray:
-            return self._summed_tokens(tokens, fine, rng, keys_from + start, out, entity, carry)
+        def parts(tokens: dict[int, np.ndarray], fine: dict[int, np.ndarray]) -> np.ndarray:
+            return self._given_tokens(tokens, fine, rng, keys_from + start, out, entity, carry)
 
-        tokens, fine = self._tokens(size, rng, given=heads[entity], summed=summed)
+        tokens, fine = self._tokens(size, rng, given=heads[entity], parts=parts)
         self._distinct_schedules(tokens, entity, rng)
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         dependencies.enforce(tokens, self._dependencies, index)
@@ -1261,46 +1263,54 @@ class Synthesizer:
         size: int,
         rng: np.random.Generator,
         given: np.ndarray | None = None,
-        summed: Callable[[dict[int, np.ndarray], dict[int, np.ndarray]], np.ndarray] | None = None,
+        parts: Callable[[dict[int, np.ndarray], dict[int, np.ndarray]], np.ndarray] | None = None,
     ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
         """Tokens per codec index, and position tokens for the columns that have them; ``given``:
-        the first model columns' tokens, as drawn per entity; ``summed``: the tokens of the parts
-        set from a stepped date (``_summed``), from the tokens drawn before them; the columns after
+        the first model columns' tokens, as drawn per entity; ``parts``: the tokens of the parts
+        set from an entity's date (``_given``), from the tokens drawn before them; the columns after
         are drawn given them."""
         out = {i: np.zeros(size, dtype=np.int32) for i, c in enumerate(self._codecs) if c.n_tokens == 1}
         fine: dict[int, np.ndarray] = {}
         if self._net is None:
             return out, fine
-        chain, split = self._chain(), self._summed_split()
-        if summed is not None and split is not None:
+        chain, split = self._chain(), self._given_split()
+        if parts is not None and split is not None:
             before = sample_tokens(self._net, size, rng, given=given, columns=split, exclude=self._exclusions())
             for k, (i, is_fine) in enumerate(chain[:split]):
                 (fine if is_fine else out)[i] = before[:, k]
-            given = np.hstack([before, summed(out, fine)])
+            given = np.hstack([before, parts(out, fine)])
         drawn = sample_tokens(self._net, size, rng, given=given, exclude=self._exclusions())
         for k, (i, is_fine) in enumerate(chain):
             (fine if is_fine else out)[i] = drawn[:, k]
         return out, fine
 
-    def _summed_inputs(self) -> list[str]:
-        """What the stepped dates with parts set from them are built from: their entity's first
-        date, the weekday and hour they are moved onto, the columns their entity shares that they
-        must not precede (``_move_past_shared_bounds``), and their steps."""
+    def _given_inputs(self) -> list[str]:
+        """What the dates with parts set from them are built from, each after its anchor: their
+        entity's first date, the weekday and hour they are moved onto, the columns their entity
+        shares that they must not precede (``_move_past_shared_bounds``), and their own offsets
+        or steps."""
         ent = self._entities
         if ent is None:
             return []
-        dates = list(dict.fromkeys(self._hidden[name].date for name in self._summed))
-        steering = [p.result for p in self._steering_hidden(dates)]
+        dates = list(dict.fromkeys(self._hidden[name].date for name in self._given))
+        steering = [p.result for p in self._hidden.values() if p.date in dates and p.result not in self._given]
         shared = set(self._shared_columns())
         bounds = [r.left for r in self._relations if r.right in dates and r.left in shared]
-        return list(dict.fromkeys([*(ent.starts[d] for d in dates), *steering, *bounds, *dates]))
+        by_name = {c.storage.name: c for c in self._codecs}
+        inputs: list[str] = []
+        for name in [*(ent.starts[d] for d in dates), *steering, *bounds, *dates]:
+            anchors = [name]
+            while isinstance(codec := by_name[anchors[-1]], OffsetCodec):
+                anchors.append(codec.anchor)
+            inputs += [a for a in reversed(anchors) if a not in inputs]
+        return inputs
 
-    def _summed_split(self) -> int | None:
-        """The chain position of the first part set from a stepped date (they follow the date)."""
-        positions = [k for k, (i, _) in enumerate(self._chain()) if self._codecs[i].storage.name in self._summed]
+    def _given_split(self) -> int | None:
+        """The chain position of the first part set from an entity's date (they follow the date)."""
+        positions = [k for k, (i, _) in enumerate(self._chain()) if self._codecs[i].storage.name in self._given]
         return min(positions) if positions else None
 
-    def _summed_tokens(
+    def _given_tokens(
         self,
         tokens: dict[int, np.ndarray],
         fine: dict[int, np.ndarray],
@@ -1310,29 +1320,26 @@ class Synthesizer:
         entity: np.ndarray,
         carry: _Carry | None,
     ) -> np.ndarray:
-        """The tokens (in chain order) of each part set from a stepped date, from the date as
-        ``_decode`` sums, steers and moves it: the columns it is built from (``_summed_inputs``)
-        are decoded here, into ``out``, and ``_decode`` goes on from them."""
+        """The tokens (in chain order) of each part set from an entity's date, from the date as
+        ``_decode`` steers, moves and (for steps) sums it: the columns it is built from
+        (``_given_inputs``) are decoded here, into ``out``, and ``_decode`` goes on from them."""
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
-        inputs = self._summed_inputs()
-        for name in inputs:
-            codec = self._codecs[index[name]]
-            if isinstance(codec, OffsetCodec) and codec.anchor not in out.numbers:
-                self._decode_column(index[codec.anchor], tokens, fine, rng, start, out)
-            if name not in out.numbers:
-                self._decode_column(index[name], tokens, fine, rng, start, out)
-        summed = {name: out.numbers[name] for name in inputs if name in out.numbers}
-        self._add_steps(summed, entity, carry)
-        self._steer_stepped_dates(summed, entity)
-        self._move_past_shared_bounds(summed, entity, stepped=True)
-        split = self._summed_split()
+        inputs = self._given_inputs()
+        for name in [n for n in inputs if n not in out.numbers]:
+            self._decode_column(index[name], tokens, fine, rng, start, out)
+        dates = {name: out.numbers[name] for name in inputs if name in out.numbers}
+        self._move_past_shared_bounds(dates, entity, stepped=False)
+        self._add_steps(dates, entity, carry)
+        self._steer_stepped_dates(dates, entity)
+        self._move_past_shared_bounds(dates, entity, stepped=True)
+        split = self._given_split()
         columns = []
         for i, is_fine in self._chain()[split:]:
             name = self._codecs[i].storage.name
-            if name not in self._summed:
+            if name not in self._given:
                 break
             part = self._hidden[name]
-            series = pd.Series(_whole_numbers(dateparts.part_values(part.part, summed[part.date])))
+            series = pd.Series(_whole_numbers(dateparts.part_values(part.part, dates[part.date])))
             own = self._codecs[i].encode(series)
             columns.append(self._codecs[i].encode_fine(series, own, rng) if is_fine else own)
         return np.column_stack(columns).astype(np.int32)
@@ -1353,7 +1360,7 @@ class Synthesizer:
         bands (set from the final numbers) and what derives from them, then restore dtypes.
         ``entity``: each row's entity, whose first row's values its other rows share; ``carry``:
         the first entity as the block before left it; ``to_come``: the last entity's rows in the
-        blocks after; ``out``: the columns decoded already (``_summed_tokens``)."""
+        blocks after; ``out``: the columns decoded already (``_given_tokens``)."""
         out = out or self._decoding(size, entity, carry)
         shared = out.sharing
         deferred = bands.deferred_columns(self._bands, self._dependencies)
@@ -1532,11 +1539,11 @@ class Synthesizer:
 
     def _steering_hidden(self, decoded: Collection[str]) -> list[dateparts.DatePart]:
         """The hidden weekday and hour columns a stepped date among ``decoded`` is moved onto (not
-        those set from it: ``_summed``)."""
+        those set from it: ``_given``)."""
         ent = self._entities
         if ent is None:
             return []
-        hidden = [p for p in self._hidden.values() if p.result not in self._summed]
+        hidden = [p for p in self._hidden.values() if p.result not in self._given]
         return [p for p in hidden if p.date in ent.steps and p.date in decoded]
 
     def _steer_stepped_dates(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None) -> None:
@@ -1711,12 +1718,12 @@ class Synthesizer:
 
     def _described_hidden(self, name: str) -> str | None:
         """What the date ``name`` is learned with: its hidden parts, drawn before it (it is moved
-        onto them) or set from it (``_summed``), for the columns after it."""
+        onto them) or set from it (``_given``), for the columns after it."""
         parts = [p for p in self._hidden.values() if p.date == name]
-        drawn = [p.part.split("(")[0] for p in parts if p.result not in self._summed]
-        summed = [p.part.split("(")[0] for p in parts if p.result in self._summed]
+        drawn = [p.part.split("(")[0] for p in parts if p.result not in self._given]
+        given = [p.part.split("(")[0] for p in parts if p.result in self._given]
         said = [f"its {', '.join(drawn)}"] if drawn else []
-        said += [f"its {', '.join(summed)} as its steps sum up, given to the columns after it"] if summed else []
+        said += [f"its {', '.join(given)} as decoded, given to the columns after it"] if given else []
         return f"{'; '.join(said)} (hidden columns: learned, never emitted)" if said else None
 
     def _skips(self, name: str) -> str:

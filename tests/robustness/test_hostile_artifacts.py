@@ -458,9 +458,10 @@ def test_an_entity_tables_hidden_part_out_of_place_or_a_year_is_refused(tmp_path
     assert_edits_refused(folder, tmp_path, [a_year, an_entity_column])
 
 
-def test_a_summed_part_of_another_date_kind_or_drawn_before_its_date_is_refused(tmp_path: Path, watched: Path) -> None:
-    """A part set from a stepped date as its steps sum up is a hidden month, weekday or hour of
-    that date, drawn right after it: drawn before, there would be no date to set it from."""
+def test_a_given_part_of_another_kind_or_drawn_before_its_date_is_refused(tmp_path: Path, watched: Path) -> None:
+    """A part set from an entity's date once decoded (its steps summed) is a hidden month, weekday
+    or hour of that date, drawn right after it: drawn before, there would be no date to set it
+    from."""
     rng = np.random.default_rng(3)
     customers = np.repeat(np.arange(1, 801), 6)
     first = np.repeat(pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 1000, 800), unit="D"), 6)
@@ -468,24 +469,24 @@ def test_a_summed_part_of_another_date_kind_or_drawn_before_its_date_is_refused(
     weekend = ordered.dt.day_of_week.to_numpy() >= 5
     channel = np.where(weekend, "app", rng.choice(["app", "web"], customers.size, p=[0.2, 0.8]))
     frame = pd.DataFrame({"customer_id": customers, "ordered_at": ordered, "channel": channel})
-    folder = tmp_path / "summed_part_model"
+    folder = tmp_path / "given_part_model"
     syn = Synthesizer(seed=0, max_epochs=1).fit(frame)
-    assert syn.describe()["columns"]["ordered_at"]["learned_with"].startswith("its weekday as its steps sum up")
+    assert syn.describe()["columns"]["ordered_at"]["learned_with"].startswith("its weekday as decoded")
     syn.save(str(folder))
     load(folder)
 
     def not_a_hidden_part(body: dict[str, Any]) -> None:
-        body["summed_parts"] = ["channel"]
+        body["given_parts"] = ["channel"]
 
     def a_year(body: dict[str, Any]) -> None:
         body["hidden_parts"][0][2] = "year({})"
 
     def drawn_before_its_date(body: dict[str, Any]) -> None:
         names = [c["storage"]["name"] for c in body["columns"]]
-        part, date = names.index(body["summed_parts"][0]), names.index("ordered_at")
+        part, date = names.index(body["given_parts"][0]), names.index("ordered_at")
         learned = [i for i in body["learned"] if i != part]
         learned.insert(learned.index(date), part)
         body["learned"] = learned
 
-    assert_edits_refused(folder, tmp_path, [not_a_hidden_part, a_year], match="summed part|hidden part")
+    assert_edits_refused(folder, tmp_path, [not_a_hidden_part, a_year], match="given part|hidden part")
     assert_edits_refused(folder, tmp_path, [drawn_before_its_date])  # the weights' layout no longer fits either
