@@ -303,7 +303,8 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
     rank numbers the rows for the date that moves with it."""
     moving = [by_name.get(name) for name in [*entities.trends, *entities.trends.values()]]
     trends = set(entities.trends)
-    ranged = set(entities.ranges) == trends | set(entities.walks) | set(entities.steps)
+    kept = trends | set(entities.walks)
+    ranged = kept | set(entities.steps) <= set(entities.ranges) <= kept | set(entities.starts)
     ranged = ranged and all(len(r) == 2 and r[0] <= r[1] for r in entities.ranges.values())
     if not trends <= set(entities.columns) or not ranged or not all(type(c) is NumericCodec for c in moving):
         raise ArtifactError("model.json moves an entity column with a clock that is not a number; refusing to load")

@@ -312,7 +312,7 @@ class Synthesizer:
         codecs = [*codecs[:-1], *(hidden[name] for name in ent.hidden_columns), codecs[-1]]
         frame, codecs = self._with_given_parts(frame, codecs, ent)
         position = {c.storage.name: i for i, c in enumerate(codecs)}
-        ent = dataclasses.replace(ent, ranges={**ent.ranges, **self._step_ranges(codecs, ent)})
+        ent = dataclasses.replace(ent, ranges={**ent.ranges, **self._start_ranges(codecs, ent)})
         self._entities = ent
         frame = entities.as_date_steps(frame, ent, {name: _followers(codecs, name) for name in ent.steps})
         for name, start in ent.starts.items():
@@ -451,12 +451,13 @@ class Synthesizer:
         pace = entities.free_name(f"{ent.key}'s mean {name} step", [*frame.columns, *ent.hidden_columns])
         return dataclasses.replace(ent, steps=(name,), profiles={**ent.profiles, name: pace})
 
-    def _step_ranges(self, codecs: list[Codec], ent: Entities) -> dict[str, list[float]]:
-        """Each stepped date's clip points (in ``numbers`` units, nanoseconds), which its entities
-        are kept within once their steps are summed."""
+    def _start_ranges(self, codecs: list[Codec], ent: Entities) -> dict[str, list[float]]:
+        """The clip points (in ``numbers`` units, nanoseconds) of each date entities keep close
+        together, which each entity's dates are kept within once decoded (``_keep_dates_in_range``)
+        or summed from steps (``_add_steps``)."""
         by_name = {c.storage.name: c for c in codecs}
         ranges = {}
-        for name in ent.steps:
+        for name in ent.starts:
             own = by_name[name]
             assert isinstance(own, NumericCodec)
             ranges[name] = [float(v) * own.scale for v in own.p.clip]
@@ -1328,6 +1329,7 @@ class Synthesizer:
         for name in [n for n in inputs if n not in out.numbers]:
             self._decode_column(index[name], tokens, fine, rng, start, out)
         dates = {name: out.numbers[name] for name in inputs if name in out.numbers}
+        self._keep_dates_in_range(dates, entity, carry)
         self._move_past_shared_bounds(dates, entity, stepped=False)
         self._add_steps(dates, entity, carry)
         self._steer_stepped_dates(dates, entity)
@@ -1372,6 +1374,7 @@ class Synthesizer:
         fixed = self._shared_columns() if entity is not None else []  # an entity's rows share them
         walking, trending = self._walking_relations(), self._trend_bonds()
         relations = [r for r in self._relations if r not in walking and r not in trending]
+        self._keep_dates_in_range(numbers, entity, carry)
         self._move_past_shared_bounds(numbers, entity, stepped=False)
         constraints.repair(numbers, relations, out.quanta, self._sums, out.snaps, out.signs, fixed)
         stages = self._stage_keys(tokens, numbers)
@@ -1531,11 +1534,46 @@ class Synthesizer:
         for name in [n for n in ent.steps if n in numbers]:
             went_on_from = None if carry is None else carry.walked.get(name)
             dates = entities.stepped_on(numbers[name], numbers[ent.starts[name]], entity, went_on_from)
-            low, high = ent.ranges[name]
-            dates = entities.kept_in_range(dates, entity, low, high, went_on_from is not None)
-            for follower in [f for f in _followers(self._codecs, name) if f in numbers]:  # their offsets stay
-                numbers[follower] = numbers[follower] + (dates - numbers[name])
-            numbers[name] = dates
+            carried = carry if went_on_from is not None else None
+            self._set_dates(numbers, name, self._dates_in_range(numbers, name, dates, entity, carried))
+
+    def _keep_dates_in_range(
+        self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carry: _Carry | None
+    ) -> None:
+        """Each entity's dates learned as offsets from its first date moved together into the
+        date's real range and past the days its rows share and must not precede
+        (``entities.dates_kept_in_range``; the dates that follow them moved as far), as summed
+        steps are. Why: a late first date plus a long offset went past the real dates: a shop's
+        orders, none after June 2024, came back 0.6% later, up to December 2025."""
+        ent = self._entities
+        if ent is None or entity is None:
+            return
+        for name in [n for n in ent.starts if n not in ent.steps and n in numbers and n in ent.ranges]:
+            self._set_dates(numbers, name, self._dates_in_range(numbers, name, numbers[name], entity, carry))
+
+    def _dates_in_range(
+        self,
+        numbers: dict[str, np.ndarray],
+        name: str,
+        values: np.ndarray,
+        entity: np.ndarray,
+        carry: _Carry | None,
+    ) -> np.ndarray:
+        """``values`` of the date ``name`` kept within its range and past its shared bounds."""
+        ent = self._entities
+        assert ent is not None
+        low, high = ent.ranges[name]
+        floor = np.full(values.shape, low)
+        shared = set(self._shared_columns())
+        for bound in [r for r in self._relations if r.right == name and r.left in shared and r.left in numbers]:
+            floor = np.fmax(floor, numbers[bound.left] + (1.0 if bound.strict else 0.0))  # NaN: no bound
+        return entities.dates_kept_in_range(values, entity, floor, high, carry is not None)
+
+    def _set_dates(self, numbers: dict[str, np.ndarray], name: str, dates: np.ndarray) -> None:
+        """``name``'s values become ``dates``, the dates that follow it moved as far (their lags stay)."""
+        for follower in [f for f in _followers(self._codecs, name) if f in numbers]:
+            numbers[follower] = numbers[follower] + (dates - numbers[name])
+        numbers[name] = dates
 
     def _steering_hidden(self, decoded: Collection[str]) -> list[dateparts.DatePart]:
         """The hidden weekday and hour columns a stepped date among ``decoded`` is moved onto (not

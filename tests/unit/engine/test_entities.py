@@ -234,6 +234,36 @@ def test_an_auto_increment_key_is_no_clock_of_a_customers_order_number(tmp_path:
     assert per_customer["order_date"].is_monotonic_increasing.all()
 
 
+def test_a_customers_numbered_orders_stay_within_the_real_dates_and_after_its_sign_up_day() -> None:
+    """Numbered by an order number, an order's date is its customer's first date plus an offset,
+    each drawn on its own: a late first date and a long offset went past the last real order
+    (0.6% of a shop's orders, up to 18 months), and moved past the sign-up day they went further.
+    Each customer's orders are moved together into the real range after its sign-up day, and a
+    customer whose orders span more than that is squeezed into it, each order at its own clock
+    time (clipped, they piled up on one instant)."""
+    data = _orders_until_today()
+    out = Synthesizer(seed=0).fit(data).sample(len(data))
+    assert out["ordered_at"].max() <= data["ordered_at"].max()
+    assert (out["signed_up"] <= out["ordered_at"]).all()
+    assert (out["ordered_at"] == out["ordered_at"].max()).sum() == 1  # none piled up on the range's end
+
+
+def _orders_until_today(customers: int = 2_000) -> pd.DataFrame:
+    """Customers signed up over three years, each ordering every 25 days or so until today (the
+    orders after today dropped: the late ones have short histories), numbered by an order number."""
+    rng = np.random.default_rng(6)
+    today = pd.Timestamp("2024-06-30")
+    counts = rng.integers(1, 20, customers)
+    customer = np.repeat(np.arange(customers), counts)
+    signed_up = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 3 * 365, customers), unit="D")
+    gaps = pd.Series(rng.exponential(25 * 86_400, customer.size)).groupby(customer).cumsum().to_numpy()
+    ordered = signed_up[customer] + pd.to_timedelta(gaps.round(), unit="s")
+    data = pd.DataFrame({"customer_id": customer + 1, "signed_up": signed_up[customer], "ordered_at": ordered})
+    data = data[data["ordered_at"] <= today].reset_index(drop=True)
+    data.insert(1, "order_number", data.groupby("customer_id").cumcount() + 1)
+    return data.assign(amount=rng.lognormal(3, 0.5, len(data)).round(2))
+
+
 def _orders(customers: int = 600, seed: int = 3) -> pd.DataFrame:
     """Each customer orders every 1-60 days from a first order anywhere in 400 days."""
     rng = np.random.default_rng(seed)
