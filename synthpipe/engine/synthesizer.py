@@ -1405,7 +1405,18 @@ class Synthesizer:
             {c.storage.name: as_stored(columns[c.storage.name], c.storage) for c in self._decoded_codecs()}
         )
         rows = shared.rows_in_order(numbers)
-        return block if rows is None else block.take(rows).reset_index(drop=True)
+        return block if rows is None else self._in_order(block, rows)
+
+    def _in_order(self, block: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+        """The block's rows taken in ``rows`` order (each entity's rows in their order), its fresh
+        keys left where they were: they run on along the rows as they were issued. Why: an
+        ``order_id`` that followed each customer's orders in time came back in any order within
+        the customer (ascending in 7% of them, real: all)."""
+        ordered = block.take(rows).reset_index(drop=True)
+        for codec in self._decoded_codecs():
+            if isinstance(codec, IdentifierCodec):
+                ordered[codec.storage.name] = block[codec.storage.name].to_numpy()
+        return ordered
 
     def _decoding(self, size: int, entity: np.ndarray | None, carry: _Carry | None) -> _Decoded:
         return _Decoded(size, self._entity_sharing(entity, carry), self._steering_parts())

@@ -222,7 +222,8 @@ def test_a_sequence_that_follows_a_date_is_numbered_in_date_order(sessions: pd.D
 def test_an_auto_increment_key_is_no_clock_of_a_customers_order_number(tmp_path: Path) -> None:
     """An ``order_id`` numbered in time order across the table runs forward along each customer's
     order number as the order date does; taken for the number's clock, it came back as fresh keys
-    and sampling failed. The order date is the clock."""
+    and sampling failed. The order date is the clock, and the fresh keys run on along each
+    customer's orders as put in order (they came in any order within the customer)."""
     data = _orders().sort_values("order_date", kind="stable", ignore_index=True)
     data.insert(0, "order_id", np.arange(1, len(data) + 1))
     syn = Synthesizer(seed=0, max_epochs=2).fit(data)
@@ -232,6 +233,7 @@ def test_an_auto_increment_key_is_no_clock_of_a_customers_order_number(tmp_path:
     per_customer = out.groupby("customer_id", sort=False)
     assert (out["order_number"] == per_customer.cumcount() + 1).all()
     assert per_customer["order_date"].is_monotonic_increasing.all()
+    assert per_customer["order_id"].is_monotonic_increasing.all()
 
 
 def test_a_customers_numbered_orders_stay_within_the_real_dates_and_after_its_sign_up_day() -> None:
