@@ -333,6 +333,8 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
     ordered = not entities.rising or entities.order in entities.sequences
     if not apart or not ordered or not all(type(c) is NumericCodec for c in rising):
         raise ArtifactError("model.json sorts a column that is no free number along no sequence; refusing to load")
+    if not all(isinstance(by_name.get(name), OffsetCodec) and name not in entities.steps for name in entities.untied):
+        raise ArtifactError("model.json unties first dates of a column that is no offset from one; refusing to load")
 
 
 def _check_walks(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:

@@ -308,6 +308,8 @@ class Synthesizer:
             for name in ent.hidden_columns
         }
         ent = _with_learnable_hidden(ent, hidden)  # an entity value all entities share teaches nothing
+        offsets = [name for name in ent.starts if name not in ent.steps]
+        ent = dataclasses.replace(ent, untied=tuple(entities.first_held_once(frame, ent.key, offsets)))
         frame = frame.drop(columns=[name for name in hidden if name not in ent.hidden])
         codecs = [*codecs[:-1], *(hidden[name] for name in ent.hidden_columns), codecs[-1]]
         frame, codecs = self._with_given_parts(frame, codecs, ent)
@@ -1650,7 +1652,7 @@ class Synthesizer:
     ) -> None:
         codec, name = self._codecs[i], self._codecs[i].storage.name
         if isinstance(codec, OffsetCodec):  # its anchor is decoded before it
-            out.numbers[name] = codec.rebuilt(out.numbers[codec.anchor], tokens[i], rng, fine.get(i))
+            out.numbers[name] = self._rebuilt(codec, tokens[i], fine.get(i), rng, out)
         elif isinstance(codec, NumericCodec) and codec.n_tokens >= 2:
             out.numbers[name] = codec.numeric_decoded(tokens[i], rng, fine.get(i)) * codec.scale
         if name in out.numbers:
@@ -1672,6 +1674,17 @@ class Synthesizer:
             if name in self._stand_in_keys and isinstance(codec, CategoricalCodec):
                 keys = StandInKeys(codec.storage, self._stand_in_keys[name])
                 out.columns[name] = keys.fill(out.columns[name], codec.stand_ins(toks), rng, start)
+
+    def _rebuilt(
+        self, codec: OffsetCodec, tokens: np.ndarray, fine: np.ndarray | None, rng: np.random.Generator, out: _Decoded
+    ) -> np.ndarray:
+        """An offset date from its decoded anchor, an entity's first instant held by one row where
+        the real ones are (``entities.untied_firsts``)."""
+        values = codec.rebuilt(out.numbers[codec.anchor], tokens, rng, fine)
+        ent, entity = self._entities, out.sharing.entity
+        if ent is None or entity is None or codec.storage.name not in ent.untied:
+            return values
+        return entities.untied_firsts(values, entity, rng)
 
     def _set_bands(self, tokens: dict[int, np.ndarray], numbers: dict[str, np.ndarray], deferred: set[str]) -> None:
         """Each band's label from its final number, then what dependencies derive from the labels
