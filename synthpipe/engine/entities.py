@@ -890,6 +890,33 @@ def median_step(keys: pd.Series, values: np.ndarray) -> float:
     return float(np.median(steps)) if steps.size else 0.0
 
 
+CLOSE_CLOCKS_NS = 3_600 * 10**9  # two times of day within an hour of each other (across midnight too)
+MAX_CLOCK_KINSHIP = 1.5  # consecutive rows' close clocks against chance, for their clocks to be apart
+
+
+def clocks_apart(keys: pd.Series, values: np.ndarray) -> bool:
+    """Whether an entity's consecutive dates (in value order) have times of day as close as two
+    rows' picked at random (within ``MAX_CLOCK_KINSHIP`` of chance): orders days apart, each at
+    its own hour, rather than a session's clicks minutes apart. Why: such dates can be moved onto a
+    drawn hour whatever their steps (dateparts.STEER_MIN_STEPS), their steps keep their spread
+    (customers ordering daily: night orders 33%, real none, now none; steps unchanged)."""
+    known = ~np.isnan(values)
+    keys_known, ordered = keys.to_numpy()[known], values[known]
+    rows = np.lexsort((ordered, pd.factorize(keys_known)[0]))
+    same = keys_known[rows][1:] == keys_known[rows][:-1]
+    clock = np.mod(ordered[rows], _DAY_NS)
+    before, after = clock[:-1][same], clock[1:][same]
+    if before.size < 2:
+        return False
+    shuffled = np.random.default_rng(0).permutation(after)  # fixed: the same table, the same answer
+
+    def close(a: np.ndarray, b: np.ndarray) -> float:
+        apart = np.abs(a - b)
+        return float((np.minimum(apart, _DAY_NS - apart) < CLOSE_CLOCKS_NS).mean())
+
+    return close(before, after) <= MAX_CLOCK_KINSHIP * close(before, shuffled)
+
+
 START_MAX_SPREAD = 0.5  # an entity's dates from its first one: interquartile range, share of the column's own
 
 

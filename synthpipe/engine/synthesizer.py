@@ -619,8 +619,12 @@ class Synthesizer:
         name = next(iter(starts), None) if ent.order is None else ent.clocks.get(ent.order)
         if name not in starts:
             return {}
-        step = entities.median_step(frame[ent.key], numeric[candidates[name]].numeric_view(frame[name]))
-        return {candidates[name]: tuple(p for p, least in dateparts.STEER_MIN_STEPS.items() if step >= least)}
+        ns = numeric[candidates[name]].numeric_view(frame[name])
+        step = entities.median_step(frame[ent.key], ns)
+        steered = [p for p, least in dateparts.STEER_MIN_STEPS.items() if step >= least]
+        if dateparts.HOUR not in steered and entities.clocks_apart(frame[ent.key], ns):
+            steered.append(dateparts.HOUR)
+        return {candidates[name]: tuple(steered)}
 
     def _hidden_candidates(
         self,
