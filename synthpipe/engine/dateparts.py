@@ -241,7 +241,7 @@ MIN_WEEKS_SPANNED = 4  # ... this many weeks, a hidden weekday column
 MASS_SHARE = 0.05  # none for a date with a value this share of rows hold: a 9999-12-31 open end, a default day
 ASSOCIATION_ROWS = 20_000  # rows a part is tested on against the other columns
 MIN_ASSOCIATION = 0.05  # Cramér's V of the part with another column (and p < 1e-6): it goes with that column
-# ... for a part set from the date rather than drawn (a stepped date's: never drawn, it costs the other columns
+# ... for a part set from an entity's date rather than drawn (never drawn, it costs the other columns
 # nothing but a given input; a shop's December orders 1.3x larger than the others': V 0.033 with the amount)
 SET_MIN_ASSOCIATION = 0.02
 YEAR, MONTH, WEEKDAY, HOUR = "year({})", "month({})", "weekday({}) from Monday 0", "hour({})"

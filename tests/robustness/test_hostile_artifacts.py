@@ -433,21 +433,27 @@ def test_a_null_link_with_unknown_columns_tokens_or_rules_is_refused(tmp_path: P
     assert_edits_refused(folder, tmp_path, edits)
 
 
+def _saved_weekend_orders(folder: Path, customers: int, each: int, window_days: int) -> tuple[Path, Synthesizer]:
+    """A model of customers' orders (``each`` within ``window_days`` of a first day), weekend
+    orders by app, saved to ``folder`` (loads untouched)."""
+    rng = np.random.default_rng(3)
+    keys = np.repeat(np.arange(1, customers + 1), each)
+    first = np.repeat(pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 1000, customers), unit="D"), each)
+    ordered = pd.Series(first + pd.to_timedelta(rng.integers(0, window_days * 86_400, keys.size), unit="s"))
+    weekend = ordered.dt.day_of_week.to_numpy() >= 5
+    channel = np.where(weekend, "app", rng.choice(["app", "web"], keys.size, p=[0.2, 0.8]))
+    frame = pd.DataFrame({"customer_id": keys, "ordered_at": ordered, "channel": channel})
+    syn = Synthesizer(seed=0, max_epochs=1).fit(frame)
+    syn.save(str(folder))
+    load(folder)
+    return folder, syn
+
+
 def test_an_entity_tables_hidden_part_out_of_place_or_a_year_is_refused(tmp_path: Path, watched: Path) -> None:
     """With entities a hidden part sits before the entity's hidden columns and is a weekday or an
     hour: a year would anchor a date the entity's first date already anchors."""
-    rng = np.random.default_rng(3)
-    customers = np.repeat(np.arange(1, 601), 5)
-    first = np.repeat(pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 1000, 600), unit="D"), 5)
-    ordered = pd.Series(first + pd.to_timedelta(rng.integers(0, 300 * 86_400, customers.size), unit="s"))
-    weekend = ordered.dt.day_of_week.to_numpy() >= 5
-    channel = np.where(weekend, "app", rng.choice(["app", "web"], customers.size, p=[0.2, 0.8]))
-    frame = pd.DataFrame({"customer_id": customers, "ordered_at": ordered, "channel": channel})
-    folder = tmp_path / "entity_hidden_part_model"
-    syn = Synthesizer(seed=0, max_epochs=1).fit(frame)
+    folder, syn = _saved_weekend_orders(tmp_path / "entity_hidden_part_model", 600, 5, window_days=300)
     assert syn.describe()["columns"]["ordered_at"]["learned_with"].startswith("its weekday")
-    syn.save(str(folder))
-    load(folder)
 
     def a_year(body: dict[str, Any]) -> None:
         body["hidden_parts"][0][2] = "year({})"
@@ -462,18 +468,8 @@ def test_a_given_part_of_another_kind_or_drawn_before_its_date_is_refused(tmp_pa
     """A part set from an entity's date once decoded (its steps summed) is a hidden month, weekday
     or hour of that date, drawn right after it: drawn before, there would be no date to set it
     from."""
-    rng = np.random.default_rng(3)
-    customers = np.repeat(np.arange(1, 801), 6)
-    first = np.repeat(pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 1000, 800), unit="D"), 6)
-    ordered = pd.Series(first + pd.to_timedelta(rng.integers(0, 10 * 86_400, customers.size), unit="s"))
-    weekend = ordered.dt.day_of_week.to_numpy() >= 5
-    channel = np.where(weekend, "app", rng.choice(["app", "web"], customers.size, p=[0.2, 0.8]))
-    frame = pd.DataFrame({"customer_id": customers, "ordered_at": ordered, "channel": channel})
-    folder = tmp_path / "given_part_model"
-    syn = Synthesizer(seed=0, max_epochs=1).fit(frame)
+    folder, syn = _saved_weekend_orders(tmp_path / "given_part_model", 800, 6, window_days=10)
     assert syn.describe()["columns"]["ordered_at"]["learned_with"].startswith("its weekday as decoded")
-    syn.save(str(folder))
-    load(folder)
 
     def not_a_hidden_part(body: dict[str, Any]) -> None:
         body["given_parts"] = ["channel"]
