@@ -57,7 +57,8 @@ VERSION = 21  # 2: numeric codecs may carry a learned position stream (``fine``)
 # (``parts``) and dates learned within their year (``anchor_part``); 18: timestamps may keep quantiles of clock
 # times (``day_clock``); 19: a date may be learned with hidden columns of its year, weekday or hour (``hidden_parts``)
 # 20: a label may decide where a column is null (``null_links``); 21: hidden parts of a date entities keep close
-# together, its month among them, may be set from it once decoded and given to the columns after (``given_parts``)
+# together, its month among them, may be set from it once decoded and given to the columns after (``given_parts``),
+# and its hidden hour may move an entity's visits rather than its rows (``visit_hours``)
 READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -85,6 +86,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "stand_in_keys": syn._stand_in_keys,
         "hidden_parts": [p.to_json() for p in syn._hidden.values()],
         "given_parts": sorted(syn._given),
+        "visit_hours": sorted(syn._by_visits),
         "entities": syn._entities.to_json() if syn._entities is not None else None,
         "arrow_schema": _schema_text(syn._schema),
         "hidden": syn._net.hidden if syn._net is not None else 0,
@@ -116,6 +118,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._stand_in_keys = {str(k): dict(v) for k, v in body.get("stand_in_keys", {}).items()}
         syn._hidden = {p.result: p for p in (DatePart.from_json(item) for item in body.get("hidden_parts", []))}
         syn._given = {str(name) for name in body.get("given_parts", [])}
+        syn._by_visits = {str(name) for name in body.get("visit_hours", [])}
         syn._entities = Entities.from_json(body["entities"]) if body.get("entities") is not None else None
         syn._schema = _schema_from_text(body["arrow_schema"])
         syn._net = _network(weights, int(body["hidden"]), syn)
@@ -235,6 +238,8 @@ def _check_hidden(syn: Synthesizer) -> None:
     its date (``_check_given``)."""
     hidden = syn._hidden
     _check_given(syn)
+    if not all(name in hidden and hidden[name].part == HOUR and name not in syn._given for name in syn._by_visits):
+        raise ArtifactError("a saved visit hour is not a hidden hour the model moves its dates onto")
     if not hidden:
         return
     end = len(syn._codecs) - (len(syn._entities.hidden) if syn._entities is not None else 0)

@@ -917,6 +917,19 @@ def clocks_apart(keys: pd.Series, values: np.ndarray) -> bool:
     return close(before, after) <= MAX_CLOCK_KINSHIP * close(before, shuffled)
 
 
+def by_runs(moves: np.ndarray, values: np.ndarray, entity: np.ndarray, gap: float) -> np.ndarray:
+    """Each row's move, that of the earliest row of its run: an entity's rows whose ``values``,
+    in their order, are each within ``gap`` of the one before (a visit's clicks)."""
+    if not values.size:
+        return moves
+    rows = np.lexsort((values, entity))
+    ordered, owner = values[rows], entity[rows]
+    opens = np.r_[True, (owner[1:] != owner[:-1]) | ~(np.diff(ordered) < gap)]
+    out = np.empty_like(moves)
+    out[rows] = moves[rows][np.flatnonzero(opens)[np.cumsum(opens) - 1]]
+    return out
+
+
 START_MAX_SPREAD = 0.5  # an entity's dates from its first one: interquartile range, share of the column's own
 
 

@@ -461,7 +461,10 @@ def test_an_entity_tables_hidden_part_out_of_place_or_a_year_is_refused(tmp_path
     def an_entity_column(body: dict[str, Any]) -> None:
         body["hidden_parts"][0][0] = body["columns"][-2]["storage"]["name"]
 
-    assert_edits_refused(folder, tmp_path, [a_year, an_entity_column])
+    def a_weekday_moving_visits(body: dict[str, Any]) -> None:
+        body["visit_hours"] = [body["hidden_parts"][0][0]]  # the weekday: only an hour moves visits
+
+    assert_edits_refused(folder, tmp_path, [a_year, an_entity_column, a_weekday_moving_visits])
 
 
 def test_a_given_part_of_another_kind_or_drawn_before_its_date_is_refused(tmp_path: Path, watched: Path) -> None:
