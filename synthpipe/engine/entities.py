@@ -882,12 +882,18 @@ def walked(
 def median_step(keys: pd.Series, values: np.ndarray) -> float:
     """The median step (in ``values``' units) from each entity's row to its next in value order,
     nulls left out; 0 where no entity has two values."""
+    earlier, later = _consecutive(keys, values)
+    return float(np.median(later - earlier)) if later.size else 0.0
+
+
+def _consecutive(keys: pd.Series, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each entity's values (nulls left out) paired with its next in value order: the earlier
+    and the later of each pair."""
     known = ~np.isnan(values)
     keys_known, ordered = keys.to_numpy()[known], values[known]
     rows = np.lexsort((ordered, pd.factorize(keys_known)[0]))
     same = keys_known[rows][1:] == keys_known[rows][:-1]
-    steps = np.diff(ordered[rows])[same]
-    return float(np.median(steps)) if steps.size else 0.0
+    return ordered[rows][:-1][same], ordered[rows][1:][same]
 
 
 CLOSE_CLOCKS_NS = 3_600 * 10**9  # two times of day within an hour of each other (across midnight too)
@@ -900,12 +906,7 @@ def clocks_apart(keys: pd.Series, values: np.ndarray) -> bool:
     its own hour, rather than a session's clicks minutes apart. Why: such dates can be moved onto a
     drawn hour whatever their steps (dateparts.STEER_MIN_STEPS), their steps keep their spread
     (customers ordering daily: night orders 33%, real none, now none; steps unchanged)."""
-    known = ~np.isnan(values)
-    keys_known, ordered = keys.to_numpy()[known], values[known]
-    rows = np.lexsort((ordered, pd.factorize(keys_known)[0]))
-    same = keys_known[rows][1:] == keys_known[rows][:-1]
-    clock = np.mod(ordered[rows], _DAY_NS)
-    before, after = clock[:-1][same], clock[1:][same]
+    before, after = (np.mod(v, _DAY_NS) for v in _consecutive(keys, values))
     if before.size < 2:
         return False
     shuffled = np.random.default_rng(0).permutation(after)  # fixed: the same table, the same answer

@@ -513,8 +513,7 @@ class Synthesizer:
         numeric = {i: c for i, c in enumerate(codecs) if isinstance(c, NumericCodec)}
         following = set(find_anchors(frame, numeric, self.config.constraint_min_rows))
         with_year = set(self._year_anchors(frame, numeric, following))
-        self._visited: set[str] = set()  # dates whose hour moves visits (``_entity_order_date``)
-        dates = self._entity_order_date(frame, numeric, following | with_year, indexes)
+        dates, visited = self._entity_order_date(frame, numeric, following | with_year, indexes)
         others = _association_codes(frame, codecs)
         numbers = {
             c.storage.name: c.numeric_view(frame[c.storage.name])
@@ -535,7 +534,7 @@ class Synthesizer:
                 hidden = entities.free_name(f"{part.split('(')[0]} of {name}", [*frame.columns, *added])
                 added[hidden] = dateparts.part_values(part, ns)
                 self._hidden[hidden] = dateparts.DatePart(hidden, name, part)
-                if part == dateparts.HOUR and name in self._visited:
+                if part == dateparts.HOUR and name in visited:
                     self._by_visits.add(hidden)
         if not added:
             return frame, codecs
@@ -594,7 +593,7 @@ class Synthesizer:
 
     def _entity_order_date(
         self, frame: pd.DataFrame, numeric: dict[int, NumericCodec], skipped: set[int], indexes: set[str]
-    ) -> dict[int, tuple[str, ...]]:
+    ) -> tuple[dict[int, tuple[str, ...]], set[str]]:
         """The parts each binned date may be learned with, by codec index: any part without
         entities; with them, the weekday and hour of the date their rows are put in order by (the
         clock of the sequence that numbers their rows, else the first date they keep close
@@ -603,13 +602,13 @@ class Synthesizer:
         (``dateparts.STEER_MIN_STEPS``): moved onto drawn weekdays, the orders of one basket would
         land days apart. The hour also where the steps are shorter: row by row where consecutive
         rows' clock times are as apart as any two rows' (``entities.clocks_apart``), else by visits
-        (the date then in ``_visited``: ``_steered``)."""
+        (the date then among the names returned beside: ``_steered``)."""
         parts = (dateparts.YEAR, dateparts.WEEKDAY, dateparts.HOUR)
         ent = self._entities
         if ent is None:
-            return {i: parts for i in numeric}
+            return {i: parts for i in numeric}, set()
         if ent.order is not None and ent.order not in ent.sequences:
-            return {}  # a panel's year orders the rows
+            return {}, set()  # a panel's year orders the rows
         taken = {*ent.columns, *ent.sequences, *indexes}
         candidates = {
             c.storage.name: i
@@ -624,14 +623,15 @@ class Synthesizer:
         starts = entities.entity_starts(frame, ent, list(candidates), self.config.constraint_min_rows)
         name = next(iter(starts), None) if ent.order is None else ent.clocks.get(ent.order)
         if name not in starts:
-            return {}
+            return {}, set()
         ns = numeric[candidates[name]].numeric_view(frame[name])
         step = entities.median_step(frame[ent.key], ns)
         steered = [p for p, least in dateparts.STEER_MIN_STEPS.items() if step >= least]
+        visited = set()
         if dateparts.HOUR not in steered:  # by rows where their clocks are apart, else by visits
-            self._visited = set() if entities.clocks_apart(frame[ent.key], ns) else {name}
+            visited = set() if entities.clocks_apart(frame[ent.key], ns) else {name}
             steered.append(dateparts.HOUR)
-        return {candidates[name]: tuple(steered)}
+        return {candidates[name]: tuple(steered)}, visited
 
     def _hidden_candidates(
         self,
