@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 21  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 22  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -58,8 +58,9 @@ VERSION = 21  # 2: numeric codecs may carry a learned position stream (``fine``)
 # times (``day_clock``); 19: a date may be learned with hidden columns of its year, weekday or hour (``hidden_parts``)
 # 20: a label may decide where a column is null (``null_links``); 21: hidden parts of a date entities keep close
 # together, its month among them, may be set from it once decoded and given to the columns after (``given_parts``),
-# and its hidden hour may move an entity's visits rather than its rows (``visit_hours``)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21)
+# and its hidden hour may move an entity's visits rather than its rows (``visit_hours``); 22: a date may be learned
+# as its steps where a sequence numbers the rows along it (``Entities.may_step``)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -343,8 +344,9 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
 
 
 def _check_walks(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:
-    """Walks are numbers with an entity mean and an order; a stepped date has a first date and no
-    order; they and trends are bound only to columns the entity shares."""
+    """Walks are numbers with an entity mean and an order; a stepped date has a first date and is
+    the rows' order if anything is (the clock of the sequence numbering them: ``Entities.may_step``);
+    they and trends are bound only to columns the entity shares."""
     trends = set(entities.trends)
     walking = [by_name.get(name) for name in entities.walks]
     if not set(entities.walks) <= set(entities.profiles) - trends or (entities.walks and entities.order is None):
@@ -357,9 +359,9 @@ def _check_walks(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]
         raise ArtifactError("model.json binds a walk or trend to a column its entity does not share; refusing to load")
     stepping = [by_name.get(name) for name in entities.steps]
     alone = set(entities.steps) <= set(entities.starts) - trends - set(entities.walks)
-    alone = alone and (not entities.steps or entities.order is None)
+    alone = alone and all(entities.may_step(name) for name in entities.steps)
     if not alone or not all(isinstance(c, OffsetCodec) for c in stepping):
-        raise ArtifactError("model.json steps a date that has no first date or follows an order; refusing to load")
+        raise ArtifactError("model.json steps a date with no first date or along another order; refusing to load")
 
 
 def _moves_as_said(codec: Codec, unit: str | None) -> bool:

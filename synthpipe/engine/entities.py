@@ -177,6 +177,14 @@ class Entities:
         moves with (a panel's year); None without either."""
         return next(iter([*self.sequences, *self.trends.values()]), None)
 
+    def may_step(self, date: str) -> bool:
+        """Whether ``date`` may be learned as its steps (``as_date_steps``): nothing orders the
+        entity's rows, or a sequence numbers them along this date (an order number along the order
+        date; renumbered along the summed dates) and no trend moves with it. Why: learned as
+        offsets from the first date, a shop's numbered orders came out a median 20 days apart
+        (real 16; 15 as steps)."""
+        return self.order is None or (self.clocks.get(self.order) == date and not self.trends)
+
     @property
     def hidden_columns(self) -> list[str]:
         """The entity's first dates, means and most frequent values: drawn with its own columns,
@@ -786,7 +794,9 @@ def dates_kept_in_range(
 ) -> np.ndarray:
     """An entity's dates (nanoseconds) moved together into ``low`` ... ``high`` (``low`` per row:
     the range's start or a day its entity must not precede), by whole weeks where they fit (their
-    weekdays and clock times kept), else by as far as they must; an entity whose dates span more
+    weekdays and clock times kept), else by whole days (clock times kept: moved as far as they
+    must, two entities' last orders met on the range's end instant), else by as far as they
+    must; an entity whose dates span more
     than that is squeezed into it, in order, by whole days (each keeps its clock time). The first
     entity (``carried``: it goes on from the block before) is only clipped.
 
@@ -797,8 +807,9 @@ def dates_kept_in_range(
     lowest, highest = groups.transform("min").to_numpy(), groups.transform("max").to_numpy()
     top = np.maximum(high, low)
     shift = np.maximum(low - lowest, 0) + np.minimum(top - highest, 0)
-    weeks = np.where(shift > 0, np.ceil(shift / _WEEK_NS), np.floor(shift / _WEEK_NS)) * _WEEK_NS
-    shift = np.where((lowest + weeks >= low) & (highest + weeks <= top), weeks, shift)
+    for unit in (_DAY_NS, _WEEK_NS):  # whole weeks where they fit, else whole days (clock times kept)
+        whole = np.where(shift > 0, np.ceil(shift / unit), np.floor(shift / unit)) * unit
+        shift = np.where((lowest + whole >= low) & (highest + whole <= top), whole, shift)
     span = highest - lowest
     squeezed = low + (values - lowest) * (top - low) / np.where(span > 0, span, 1.0)
     squeezed = squeezed - np.mod(squeezed, _DAY_NS) + np.mod(values, _DAY_NS)  # its own clock time
@@ -1219,14 +1230,19 @@ def as_date_steps(frame: pd.DataFrame, entities: Entities, followers: dict[str, 
 def _steps_from_previous(frame: pd.DataFrame, key: str, name: str) -> np.ndarray:
     """Per row, its date's step (in the column's own grain) from its entity's previous row in date
     order; an entity's first row takes its next row's step (its own would be a zero the model
-    draws for any row, shortening every history by one step in k), a lone row 0."""
+    draws for any row, shortening every history by one step in k), a lone row one of the other
+    rows' steps, drawn (a lone row's step is never summed; a zero, it was drawn for 0.7% of a
+    test table's orders, two orders of a customer at one instant where real ones never were)."""
     codes = pd.factorize(frame[key])[0]
     values = numeric_values(frame[name], storage_type(frame[name]))[0]
     rows = np.lexsort((values, codes))
     same = codes[rows][1:] == codes[rows][:-1]
     moved = np.r_[np.nan, np.where(same, np.diff(values[rows]), np.nan)]
-    opens = np.r_[True, ~same]
-    moved = np.where(opens, np.where(np.r_[same, False], np.r_[moved[1:], 0.0], 0.0), moved)
+    opens, goes_on = np.r_[True, ~same], np.r_[same, False]
+    lone = opens & ~goes_on
+    real = moved[~opens]
+    moved[lone] = np.random.default_rng(0).choice(real, int(lone.sum())) if real.size else 0.0  # fixed: same answer
+    moved = np.where(opens & goes_on, np.r_[moved[1:], 0.0], moved)
     step = np.empty(len(frame))
     step[rows] = moved
     return step

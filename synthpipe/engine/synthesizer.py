@@ -440,7 +440,7 @@ class Synthesizer:
         name = next(iter(ent.starts), None)
         by_name = {c.storage.name: c for c in codecs}
         own = by_name.get(name) if name is not None else None
-        if name is None or ent.order is not None or not isinstance(own, NumericCodec) or own.p.has_null:
+        if name is None or not ent.may_step(name) or not isinstance(own, NumericCodec) or own.p.has_null:
             return ent
         followers = _followers(codecs, name)
         ticks = [c.scale for f in followers if isinstance(c := by_name[f], NumericCodec)]
@@ -1390,6 +1390,9 @@ class Synthesizer:
         self._keep_dates_in_range(numbers, entity, carry)
         self._move_past_shared_bounds(numbers, entity, stepped=False)
         constraints.repair(numbers, relations, out.quanta, self._sums, out.snaps, out.signs, fixed)
+        self._add_steps(numbers, entity, carry)  # before the renumbering: a stepped date may be its clock
+        self._steer_stepped_dates(numbers, entity)
+        self._move_past_shared_bounds(numbers, entity, stepped=True)
         stages = self._stage_keys(tokens, numbers)
         shared.renumber(numbers, rng, stages)  # after repair: a repair that moved one number would repeat another
         self._sort_rising(numbers, entity, carry)  # along the renumbered order
@@ -1398,9 +1401,6 @@ class Synthesizer:
         self._add_clocks(numbers, columns, entity, carry is not None, to_come)
         self._hold_trend_bonds(numbers, trending, entity)
         self._add_walks(numbers, columns, entity, carry)
-        self._add_steps(numbers, entity, carry)
-        self._steer_stepped_dates(numbers, entity)
-        self._move_past_shared_bounds(numbers, entity, stepped=True)
         constraints.repair(numbers, walking, out.quanta, fixed=fixed)  # onto the shared side
         self._recompute_parts(numbers)  # last: every date is final
         if deferred:
