@@ -794,11 +794,11 @@ def dates_kept_in_range(
 ) -> np.ndarray:
     """An entity's dates (nanoseconds) moved together into ``low`` ... ``high`` (``low`` per row:
     the range's start or a day its entity must not precede), by whole weeks where they fit (their
-    weekdays and clock times kept), else by whole days (clock times kept: moved as far as they
-    must, two entities' last orders met on the range's end instant), else by as far as they
-    must; an entity whose dates span more
-    than that is squeezed into it, in order, by whole days (each keeps its clock time). The first
-    entity (``carried``: it goes on from the block before) is only clipped.
+    weekdays and clock times kept), else by whole days (clock times kept); an entity that fits by
+    neither (it spans about the room or more) is squeezed or stretched into it, in order, by whole
+    days (each keeps its clock time; moved as far as they must, a shop's first orders met the
+    sign-up day's midnight and two last orders the range's end instant). The first entity
+    (``carried``: it goes on from the block before) is only clipped.
 
     Why not clipped as a trend's values are: a shop's customers whose orders ran past its last
     day had them piled up on one instant (the clip point), and moved past their sign-up day
@@ -806,16 +806,18 @@ def dates_kept_in_range(
     groups = pd.Series(values).groupby(entity)
     lowest, highest = groups.transform("min").to_numpy(), groups.transform("max").to_numpy()
     top = np.maximum(high, low)
-    shift = np.maximum(low - lowest, 0) + np.minimum(top - highest, 0)
-    for unit in (_DAY_NS, _WEEK_NS):  # whole weeks where they fit, else whole days (clock times kept)
-        whole = np.where(shift > 0, np.ceil(shift / unit), np.floor(shift / unit)) * unit
-        shift = np.where((lowest + whole >= low) & (highest + whole <= top), whole, shift)
+    need = np.maximum(low - lowest, 0) + np.minimum(top - highest, 0)
+    shift = np.full(values.shape, np.nan)
+    for unit in (_WEEK_NS, _DAY_NS):
+        whole = np.where(need > 0, np.ceil(need / unit), np.floor(need / unit)) * unit
+        fits = (lowest + whole >= low) & (highest + whole <= top)
+        shift = np.where(np.isnan(shift) & fits, whole, shift)
     span = highest - lowest
     squeezed = low + (values - lowest) * (top - low) / np.where(span > 0, span, 1.0)
     squeezed = squeezed - np.mod(squeezed, _DAY_NS) + np.mod(values, _DAY_NS)  # its own clock time
     squeezed = squeezed - _DAY_NS * (squeezed > top) + _DAY_NS * (squeezed < low)  # the day before or after
     squeezed = np.clip(squeezed, low, top)
-    out = np.where(span > top - low, squeezed, values + shift)
+    out = np.where(np.isnan(shift), squeezed, values + shift)
     if carried and entity.size:
         first = entity == 0
         out[first] = np.clip(values[first], low[first], top[first])
@@ -1142,10 +1144,13 @@ def with_hidden(frame: pd.DataFrame, entities: Entities) -> pd.DataFrame:
         order = np.argsort(ticks, kind="stable")  # nulls last: ``first`` skips them
         earliest = frame[name].iloc[order].groupby(keys[order]).transform("first")
         out[start] = earliest.reindex(frame.index)
+    lone = frame.groupby(keys)[entities.key].transform("size").to_numpy() == 1
     for name, mean in entities.profiles.items():
         own = _steps_from_previous(frame, entities.key, name) if name in entities.steps else _numbers(frame[name])
         values = pd.Series(own, index=frame.index)
         out[mean] = values.where(np.isfinite(values)).groupby(keys).transform("mean")
+        if name in entities.steps:  # a lone row's step is drawn (``_steps_from_previous``): it has no pace
+            out[mean] = out[mean].where(~lone, 0.0)
     for name, mode in entities.modes.items():
         out[mode] = _most_frequent(frame[name], keys)
     out[entities.count] = frame[entities.count]
