@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 22  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 23  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -59,8 +59,9 @@ VERSION = 22  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 20: a label may decide where a column is null (``null_links``); 21: hidden parts of a date entities keep close
 # together, its month among them, may be set from it once decoded and given to the columns after (``given_parts``),
 # and its hidden hour may move an entity's visits rather than its rows (``visit_hours``); 22: a date may be learned
-# as its steps where a sequence numbers the rows along it (``Entities.may_step``)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22)
+# as its steps where a sequence numbers the rows along it (``Entities.may_step``); 23: an entity's first date may be
+# learned as its offset from a date the entity shares (``first_date_anchor``)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -381,7 +382,10 @@ def _check_hidden_columns(codecs: list[Codec], entities: Entities) -> None:
     by_name = {c.storage.name: c for c in codecs}
     kinds = {*entities.starts.values(), *entities.profiles.values()}
     ok = [c.storage.name for c in columns] == hidden
-    ok = ok and all(type(c) is NumericCodec for c in columns if c.storage.name in kinds)
+    firsts = set(entities.starts.values())
+    anchored = [c for c in columns if isinstance(c, OffsetCodec) and c.storage.name in firsts]
+    ok = ok and all(type(c) is NumericCodec for c in columns if c.storage.name in kinds and c not in anchored)
+    ok = ok and all(c.anchor in entities.columns and c.anchor_part is None for c in anchored)
     rebuilt = [by_name.get(name) for name in entities.starts]
     ok = ok and all(isinstance(c, OffsetCodec) and c.anchor == entities.starts[c.storage.name] for c in rebuilt)
     ok = ok and all(isinstance(by_name.get(name), NumericCodec) for name in entities.profiles)

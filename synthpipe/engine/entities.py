@@ -970,6 +970,29 @@ def entity_starts(frame: pd.DataFrame, entities: Entities, candidates: list[str]
     return found
 
 
+FIRST_AFTER_MAX_SPREAD = 0.5  # a first date's gap from a shared date: interquartile range, share of its own
+
+
+def first_date_anchor(first: np.ndarray, shared: dict[str, np.ndarray]) -> str | None:
+    """The shared date (one value per entity, ``shared``: a customer's sign-up day) that each
+    entity's first date (``first``, one per entity, same units) never precedes and follows most
+    closely, if any follows it closely (the gaps' interquartile range at most
+    ``FIRST_AFTER_MAX_SPREAD`` of the first dates' own). Why: drawn as two dates, each within its
+    own bin (a month and a half wide over three years), and moved past the sign-up day by whole
+    weeks, 5% of a shop's customers ordered first within 1.5 days of signing up (real 4.8)."""
+    present = ~np.isnan(first)
+    if present.sum() < 2:
+        return None
+    own = float(np.subtract(*np.quantile(first[present], [0.75, 0.25])))
+    spreads = {}
+    for name, values in shared.items():
+        gaps = first[present] - values[present]
+        if own > 0 and not np.isnan(gaps).any() and (gaps >= 0).all():
+            spreads[name] = float(np.subtract(*np.quantile(gaps, [0.75, 0.25])))
+    close = {name: spread for name, spread in spreads.items() if spread <= FIRST_AFTER_MAX_SPREAD * own}
+    return min(close, key=lambda name: close[name]) if close else None
+
+
 PROFILE_MIN_SHARE = 0.3  # of a number's variance, the share between entities beyond chance, to learn their means
 MAX_PROFILES = 8  # entity means learned at most (the largest shares)
 

@@ -309,6 +309,7 @@ class Synthesizer:
             for name in ent.hidden_columns
         }
         ent = _with_learnable_hidden(ent, hidden)  # an entity value all entities share teaches nothing
+        hidden = self._anchored_first_dates(one_each, hidden, codecs, ent)
         offsets = [name for name in ent.starts if name not in ent.steps]
         ent = dataclasses.replace(ent, untied=tuple(entities.first_held_once(frame, ent.key, offsets)))
         frame = frame.drop(columns=[name for name in hidden if name not in ent.hidden])
@@ -453,6 +454,26 @@ class Synthesizer:
         self._walk_bonds = [r for r in bonds if {r.left, r.right} & group]  # held once the dates are summed
         pace = entities.free_name(f"{ent.key}'s mean {name} step", [*frame.columns, *ent.hidden_columns])
         return dataclasses.replace(ent, steps=(name,), profiles={**ent.profiles, name: pace})
+
+    def _anchored_first_dates(
+        self, one_each: pd.DataFrame, hidden: dict[str, Codec], codecs: list[Codec], ent: Entities
+    ) -> dict[str, Codec]:
+        """``hidden`` with each entity's first date that closely follows a date its entity shares
+        (a customer's first order, a few weeks after its sign-up day: ``entities.first_date_anchor``)
+        learned as its offset from that date, so the gap between them is drawn as the real ones are."""
+        numeric = {c.storage.name: c for c in codecs if type(c) is NumericCodec and c.storage.name in ent.columns}
+        shared = {name: c for name, c in numeric.items() if c.domain == "time" and not c.p.values}
+        if not self.config.learn_offsets or not shared:
+            return hidden
+        views = {name: c.numeric_view(one_each[name]) for name, c in shared.items()}
+        out = dict(hidden)
+        for first in ent.starts.values():
+            own = hidden[first]
+            assert isinstance(own, NumericCodec)  # _with_learnable_hidden
+            anchor = entities.first_date_anchor(own.numeric_view(one_each[first]), views)
+            if anchor is not None:
+                out[first] = OffsetCodec.fit_on(own, shared[anchor], one_each, self.config)
+        return out
 
     def _start_ranges(self, codecs: list[Codec], ent: Entities) -> dict[str, list[float]]:
         """The clip points (in ``numbers`` units, nanoseconds) of each date entities keep close
