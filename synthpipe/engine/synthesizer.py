@@ -1837,6 +1837,13 @@ class Synthesizer:
         said += [f"its {', '.join(given)} as decoded, given to the columns after it"] if given else []
         return f"{'; '.join(said)} (hidden columns: learned, never emitted)" if said else None
 
+    def _first_anchored(self, name: str) -> str:
+        """How the entity's first date of ``name`` is drawn, where it is an offset from a date the
+        entity shares (``_anchored_first_dates``); "" otherwise."""
+        first = self._entities.starts[name] if self._entities is not None else None
+        codec = next((c for c in self._codecs if c.storage.name == first), None)
+        return f" (drawn as its offset from {codec.anchor})" if isinstance(codec, OffsetCodec) else ""
+
     def _skips(self, name: str) -> str:
         """How often a sequence skips numbers, as its real rows do ("" for one that never does)."""
         shares = self._entities.gaps.get(name) if self._entities is not None else None
@@ -1858,8 +1865,12 @@ class Synthesizer:
                 f"offset from {self._entities.starts[name]}", f"step from {key}'s previous row", 1
             )
             paced = f" at {pace}" if pace else ""
-            entry["encoding"] = f"{learned}; summed from {key}'s first {name}{paced}"
+            entry["encoding"] = f"{learned}; summed from {key}'s first {name}{self._first_anchored(name)}{paced}"
             return entry
+        if self._entities is not None and name in self._entities.starts and "encoding" in entry:
+            first = self._entities.starts[name]
+            said = f"offset from {first}"
+            entry["encoding"] = entry["encoding"].replace(said, f"{said}{self._first_anchored(name)}", 1)
         if self._entities is not None and name in self._entities.riders:
             moved = self._entities.riders[name]
             entry["encoding"] = f"{entry.get('encoding', 'exact values')}; moved as far as {moved} is"

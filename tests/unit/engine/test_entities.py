@@ -272,7 +272,11 @@ def test_a_customers_first_order_keeps_its_gap_from_the_sign_up_day() -> None:
     0.08-0.09; median 21 days, real 18). The first date is learned as its offset from the sign-up
     day it follows."""
     data = _orders_until_today()
-    out = Synthesizer(seed=0).fit(data).sample(len(data))
+    syn = Synthesizer(seed=0).fit(data)
+    assert (
+        "first ordered_at (drawn as its offset from signed_up)" in syn.describe()["columns"]["ordered_at"]["encoding"]
+    )
+    out = syn.sample(len(data))
 
     def first_gaps(orders: pd.DataFrame) -> np.ndarray:
         per_customer = orders.groupby("customer_id")
