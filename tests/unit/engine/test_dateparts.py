@@ -345,7 +345,7 @@ def _customer_orders(step_days: int, customers: int = 1_500, seed: int = 3) -> p
 @pytest.mark.parametrize("numbered", [False, True], ids=["steps", "order numbers"])
 def test_a_customers_order_dates_keep_their_weekday_links_and_their_steps(tmp_path: Path, numbered: bool) -> None:
     """A customer's order dates are learned as steps from the first one (numbered by an order
-    number or not; offsets from it before), so their weekday came out apart from the channel (weekend orders
+    number or not), so their weekday came out apart from the channel (weekend orders
     by app 33%, as on weekdays; real 70%) and their clock drifted over the whole day (35% of
     orders at night; real none). The weekday and hour drawn with the row move each date onto them,
     and the customer's orders are put (and numbered) in order again; the steps between them keep

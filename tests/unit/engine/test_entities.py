@@ -437,7 +437,7 @@ def _segment_paces(customers: int = 2_000, seed: int = 5) -> pd.DataFrame:
 def test_customers_who_ordered_once_teach_no_step_and_no_pace() -> None:
     """A lone order's step was 0, which the model drew for other orders too (two orders of a
     customer at one instant, 51-84 of 13,000; real none); as a step drawn from the other orders,
-    it made its customer's pace too (business customers' median days between orders 3.9-4.7,
+    it made its customer's pace too (business customers' median days between orders 3.8-4.7,
     real 3.7). A lone order's step is drawn and its customer has no pace (0)."""
     data = _segment_paces()
     out = Synthesizer(seed=0).fit(data).sample(len(data))
