@@ -987,9 +987,9 @@ def first_date_anchor(first: np.ndarray, shared: dict[str, np.ndarray]) -> str |
         return None
     own = float(np.subtract(*np.quantile(first[present], [0.75, 0.25])))
     spreads = {}
-    for name, values in shared.items():
+    for name, values in shared.items() if own > 0 else ():
         gaps = first[present] - values[present]
-        if own > 0 and not np.isnan(gaps).any():
+        if not np.isnan(gaps).any():
             spreads[name] = float(np.subtract(*np.quantile(gaps, [0.75, 0.25])))
     close = {name: spread for name, spread in spreads.items() if spread <= FIRST_AFTER_MAX_SPREAD * own}
     return min(close, key=lambda name: close[name]) if close else None

@@ -1322,7 +1322,7 @@ class Synthesizer:
     def _given_inputs(self) -> list[str]:
         """What the dates with parts set from them are built from, each after its anchor: their
         entity's first date, the weekday and hour they are moved onto, the columns their entity
-        shares that they must not precede (``_move_past_shared_bounds``), and their own offsets
+        shares that they must not precede (``_dates_in_range``), and their own offsets
         or steps."""
         ent = self._entities
         if ent is None:
@@ -1364,10 +1364,9 @@ class Synthesizer:
             self._decode_column(index[name], tokens, fine, rng, start, out)
         dates = {name: out.numbers[name] for name in inputs if name in out.numbers}
         self._keep_dates_in_range(dates, entity, carry)
-        self._move_past_shared_bounds(dates, entity, stepped=False)
+        self._move_past_shared_bounds(dates, entity)
         self._add_steps(dates, entity, carry)
         self._steer_stepped_dates(dates, entity, carry)
-        self._move_past_shared_bounds(dates, entity, stepped=True)
         split = self._given_split()
         columns = []
         for i, is_fine in self._chain()[split:]:
@@ -1409,11 +1408,10 @@ class Synthesizer:
         walking, trending = self._walking_relations(), self._trend_bonds()
         relations = [r for r in self._relations if r not in walking and r not in trending]
         self._keep_dates_in_range(numbers, entity, carry)
-        self._move_past_shared_bounds(numbers, entity, stepped=False)
+        self._move_past_shared_bounds(numbers, entity)
         constraints.repair(numbers, relations, out.quanta, self._sums, out.snaps, out.signs, fixed)
         self._add_steps(numbers, entity, carry)  # before the renumbering: a stepped date may be its clock
         self._steer_stepped_dates(numbers, entity, carry)
-        self._move_past_shared_bounds(numbers, entity, stepped=True)
         stages = self._stage_keys(tokens, numbers)
         shared.renumber(numbers, rng, stages)  # after repair: a repair that moved one number would repeat another
         self._sort_rising(numbers, entity, carry)  # along the renumbered order
@@ -1648,12 +1646,11 @@ class Synthesizer:
         for date in dict.fromkeys(part.date for part in steering):
             self._set_dates(numbers, date, self._dates_in_range(numbers, date, numbers[date], entity, carry))
 
-    def _move_past_shared_bounds(
-        self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, stepped: bool
-    ) -> None:
-        """Each entity whose first date (of those it keeps close together: the ``stepped`` ones or
-        the others) comes before a column its rows share and must not precede (``signed_up <=
-        ordered_at``) moved on by whole weeks past it, with the dates that follow it. Why: the
+    def _move_past_shared_bounds(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None) -> None:
+        """Each entity whose first date (of those it keeps close together, where an older artifact
+        gives them no range: ``_dates_in_range`` holds the bounds of the others) comes
+        before a column its rows share and must not precede (``signed_up <= ordered_at``) moved on
+        by whole weeks past it, with the dates that follow it. Why: the
         entity's first date and its sign-up day are drawn together, once per entity, each within
         its own bin, so 4.3% of a test table's orders came before the sign-up day; raised one by
         one onto it, they lost their clock time or their order and ship time swapped places (a
@@ -1663,7 +1660,7 @@ class Synthesizer:
         if ent is None or entity is None:
             return
         shared = set(self._shared_columns())
-        for date in [d for d in ent.starts if (d in ent.steps) == stepped and d in numbers]:
+        for date in [d for d in ent.starts if d not in ent.ranges and d in numbers]:
             bounds = [r for r in self._relations if r.right == date and r.left in shared and r.left in numbers]
             if not bounds:
                 continue
