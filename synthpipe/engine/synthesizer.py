@@ -154,7 +154,7 @@ class Synthesizer:
         report("analyze", 1.0)
         self._detect_relations(frame, trend_values)
         codes = self._encode(frame)
-        self._dependencies = self._detect_dependencies(codes)
+        self._dependencies = self._detect_dependencies(frame, codes)
         self._unequal = self._detect_unequal(codes)
         self._null_links = self._detect_null_links(codes)
         self._detect_schedules(frame, codes)
@@ -708,10 +708,25 @@ class Synthesizer:
         found = dateparts.year_anchors(times, numbers, self.config.constraint_min_rows)
         return {dates[name]: part for name, part in found.items()}
 
-    def _detect_dependencies(self, codes: np.ndarray) -> list[Dependency]:
+    def _detect_dependencies(self, frame: pd.DataFrame, codes: np.ndarray) -> list[Dependency]:
         if not self.config.detect_constraints:
             return []
-        return dependencies.detect(self._tokens_by_column(codes), self._codecs, self.config.constraint_min_rows)
+        tokens = self._tokens_by_column(codes)
+        numbers = {i: c.numeric_view(frame[c.storage.name]) for i, c in self._value_dependent_candidates(tokens)}
+        return dependencies.detect(tokens, self._codecs, self.config.constraint_min_rows, numbers)
+
+    def _value_dependent_candidates(self, tokens: dict[int, np.ndarray]) -> list[tuple[int, NumericCodec]]:
+        """Binned numbers whose value may be set from a label after decoding: none that is rebuilt,
+        steered, summed or moved later (``_held_columns``, trends)."""
+        held = self._held_columns() | self._trend_columns()
+        return [
+            (i, c)
+            for i, c in enumerate(self._codecs)
+            if i in tokens
+            and type(c) is NumericCodec
+            and dependencies.value_tokens(c) is None
+            and c.storage.name not in held
+        ]
 
     def _detect_unequal(self, codes: np.ndarray) -> list[Unequal]:
         if not self.config.detect_constraints:
@@ -780,21 +795,29 @@ class Synthesizer:
             draw = None if isinstance(self._codecs[i], NumericCodec) else rng
             tokens[i] = entities.distinct_within(tokens[i], entity, mask, draw).astype(tokens[i].dtype)
 
-    def _decodable_last(self) -> set[str]:
-        """Columns whose tokens stand for values and that nothing decoded or repaired after them
-        reads: categories and exact numbers outside relations, sums, spans, formulas, unequal
-        pairs, anchors, an entity's own, hidden, sequence and schedule columns, and stand-in keys."""
-        taken = {n for r in self._relations for n in (r.left, r.right)}
-        taken |= {n for s in self._sums for n in s.columns}
-        taken |= {n for s in self._spans for n in (s.result, s.start, s.end)}
-        taken |= {n for f in self._formulas for n in (f.result, f.left, f.right)}
-        taken |= {n for p in self._parts for n in (p.result, p.date)}
-        taken |= {n for u in self._unequal for n in (u.first, u.second)}
-        taken |= {c.anchor for c in self._codecs if isinstance(c, OffsetCodec)}
-        taken |= set(self._stand_in_keys)
+    def _held_columns(self) -> set[str]:
+        """Columns that a repair, recomputation or rebuild after decoding reads or sets: sums,
+        spans, formula results, date parts, anchors, an entity's own, hidden, sequence and
+        schedule columns and stand-in keys."""
+        held = {n for s in self._sums for n in s.columns}
+        held |= {n for s in self._spans for n in (s.result, s.start, s.end)}
+        held |= {f.result for f in self._formulas}
+        held |= {n for p in self._parts for n in (p.result, p.date)}
+        held |= {c.anchor for c in self._codecs if isinstance(c, OffsetCodec)}
+        held |= set(self._stand_in_keys)
         if self._entities is not None:
             ent = self._entities
-            taken |= {ent.key, *ent.columns, *ent.sequences, *ent.hidden, *ent.schedules}
+            held |= {ent.key, *ent.columns, *ent.sequences, *ent.hidden, *ent.schedules}
+        return held
+
+    def _decodable_last(self) -> set[str]:
+        """Columns whose tokens stand for values and that nothing decoded or repaired after them
+        reads: categories and exact numbers outside relations, unequal pairs, formulas and
+        ``_held_columns``, and no label that sets a number's value (``dependencies.set_values``)."""
+        taken = self._held_columns() | {n for r in self._relations for n in (r.left, r.right)}
+        taken |= {n for f in self._formulas for n in (f.left, f.right)}
+        taken |= {n for u in self._unequal for n in (u.first, u.second)}
+        taken |= {d.determinant for d in self._dependencies if d.values}
         codecs = [self._codecs[i] for i in self._learned if i != self._count_index()]
         return {
             c.storage.name
@@ -803,10 +826,15 @@ class Synthesizer:
         } - taken
 
     def _exclusions(self) -> list[Exclusion]:
-        """The unequal pairs and null links as model columns (see unequal.py, nulls.py)."""
+        """The unequal pairs, null links and dependencies as model columns (unequal.py, nulls.py,
+        dependencies.py)."""
         positions = {self._codecs[i].storage.name: k for k, (i, fine) in enumerate(self._chain()) if not fine}
         sizes = {c.storage.name: c.n_tokens for c in self._codecs}
-        return unequal.exclusions(self._unequal, positions) + nulls.exclusions(self._null_links, positions, sizes)
+        return (
+            unequal.exclusions(self._unequal, positions)
+            + nulls.exclusions(self._null_links, positions, sizes)
+            + dependencies.exclusions(self._dependencies, positions, sizes)
+        )
 
     def _tokens_by_column(self, codes: np.ndarray) -> dict[int, np.ndarray]:
         """Model tokens per codec index (position streams left out, and trend columns: see
@@ -1404,7 +1432,10 @@ class Synthesizer:
             if self._codecs[i].storage.name not in {*deferred, *out.numbers}:
                 self._decode_column(i, tokens, fine, rng, start, out)
         numbers, columns = out.numbers, out.columns
+        index = {c.storage.name: i for i, c in enumerate(self._codecs)}
+        dependencies.set_values(numbers, tokens, self._dependencies, index)
         fixed = self._shared_columns() if entity is not None else []  # an entity's rows share them
+        fixed += [d.dependent for d in self._dependencies if d.values]  # a product's one list price
         walking, trending = self._walking_relations(), self._trend_bonds()
         relations = [r for r in self._relations if r not in walking and r not in trending]
         self._keep_dates_in_range(numbers, entity, carry)

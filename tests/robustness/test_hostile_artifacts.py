@@ -281,6 +281,37 @@ def test_a_dependency_mapping_to_tokens_the_column_lacks_is_refused(tmp_path: Pa
     assert_edits_refused(folder, tmp_path, [past_the_tokens, unknown_column], match="dependency")
 
 
+def test_a_dependencys_values_on_a_column_that_is_no_binned_number_are_refused(tmp_path: Path, watched: Path) -> None:
+    """A dependency's values are set on a binned number after decoding: values of another length
+    than the determinant's tokens, a value that is no finite number, or values on a label column
+    are refused."""
+    rng = np.random.default_rng(0)
+    prices = {f"P{i}": float(rng.lognormal(3, 1)) for i in range(40)}
+    product = rng.choice(list(prices), 2000)
+    frame = pd.DataFrame(
+        {"product": product, "price": [prices[p] for p in product], "channel": rng.choice(["a", "b"], 2000)}
+    )
+    folder = tmp_path / "value_model"
+    Synthesizer(seed=0, max_epochs=1).fit(frame).save(str(folder))
+    assert any(len(d) == 4 for d in json.loads((folder / "model.json").read_text())["body"]["dependencies"])
+    load(folder)
+
+    def value_dependency(body: dict[str, Any]) -> list[Any]:
+        return next(d for d in body["dependencies"] if len(d) == 4)
+
+    def too_short(body: dict[str, Any]) -> None:
+        value_dependency(body)[3].pop()
+
+    def not_a_number(body: dict[str, Any]) -> None:
+        value_dependency(body)[3][0] = "1e999"
+
+    def on_a_label(body: dict[str, Any]) -> None:
+        dep = value_dependency(body)
+        dep[1], dep[2] = "channel", [0] * len(dep[2])
+
+    assert_edits_refused(folder, tmp_path, [too_short, not_a_number, on_a_label], match="dependency")
+
+
 def test_an_unequal_pair_out_of_order_or_past_the_tokens_is_refused(tmp_path: Path, watched: Path) -> None:
     """Sampling rules out the second column's token that the first one's maps to: a mapping
     past the second's tokens, or a pair whose first column is drawn later (its tokens not yet
