@@ -36,6 +36,7 @@ from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.engine.nulls import ALWAYS, EITHER, NEVER, NullLink, null_token
 from synthpipe.engine.spans import Span
 from synthpipe.engine.unequal import Unequal
+from synthpipe.engine.unseen import UnseenPairs
 from synthpipe.errors import ArtifactError, StoreError
 from synthpipe.stores import Store
 
@@ -62,7 +63,7 @@ VERSION = 24  # 2: numeric codecs may carry a learned position stream (``fine``)
 # and its hidden hour may move an entity's visits rather than its rows (``visit_hours``); 22: a date may be learned
 # as its steps where a sequence numbers the rows along it (``Entities.may_step``); 23: an entity's first date may be
 # learned as its offset from a date the entity shares (``first_date_anchor``); 24: a label may determine a binned
-# number's value (a dependency's ``values``)
+# number's value (a dependency's ``values``); pairs of tokens no training row holds are never drawn (``unseen``)
 READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -82,6 +83,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "dependencies": [d.to_json() for d in syn._dependencies],
         "unequal": [u.to_json() for u in syn._unequal],
         "null_links": [n.to_json() for n in syn._null_links],
+        "unseen": [u.to_json() for u in syn._unseen],
         "spans": [s.to_json() for s in syn._spans],
         "formulas": [f.to_json() for f in syn._formulas],
         "parts": [p.to_json() for p in syn._parts],
@@ -114,6 +116,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._dependencies = [Dependency.from_json(item) for item in body.get("dependencies", [])]
         syn._unequal = [Unequal.from_json(item) for item in body.get("unequal", [])]
         syn._null_links = [NullLink.from_json(item) for item in body.get("null_links", [])]
+        syn._unseen = [UnseenPairs.from_json(item) for item in body.get("unseen", [])]
         syn._spans = [Span.from_json(item) for item in body.get("spans", [])]
         syn._formulas = [Formula.from_json(item) for item in body.get("formulas", [])]
         syn._parts = [DatePart.from_json(item) for item in body.get("parts", [])]
@@ -231,6 +234,7 @@ def _check_consistency(syn: Synthesizer) -> None:
     _check_dependencies(syn)
     _check_unequal(syn)
     _check_null_links(syn)
+    _check_unseen(syn)
     _check_bands(syn, decoded)
     _check_entities(syn)
 
@@ -439,6 +443,26 @@ def _check_null_links(syn: Synthesizer) -> None:
             raise ArtifactError(f"null link {link} names columns or a null token the model does not learn")
         if len(link.nulls) != label.n_tokens or not set(link.nulls) <= {ALWAYS, NEVER, EITHER}:
             raise ArtifactError(f"null link {link} holds rules for tokens the label does not have")
+
+
+def _check_unseen(syn: Synthesizer) -> None:
+    """Unseen pairs name two learned columns, the first drawn before the second, and token pairs
+    both have."""
+    order = {syn._codecs[i].storage.name: k for k, i in enumerate(syn._learned)}
+    for pair in syn._unseen:
+        first, second = order.get(pair.first), order.get(pair.second)
+        if first is None or second is None or first >= second:
+            raise ArtifactError(
+                f"unseen pairs {pair.first} x {pair.second} name columns the model does not draw in that order"
+            )
+        n_first, n_second = syn._codecs[syn._learned[first]].n_tokens, syn._codecs[syn._learned[second]].n_tokens
+        ok = len(pair.first_tokens) == len(pair.second_tokens)
+        if (
+            not ok
+            or not all(0 <= t < n_first for t in pair.first_tokens)
+            or not all(0 <= t < n_second for t in pair.second_tokens)
+        ):
+            raise ArtifactError(f"unseen pairs {pair.first} x {pair.second} name tokens the columns do not have")
 
 
 def _check_bands(syn: Synthesizer, decoded: set[str]) -> None:

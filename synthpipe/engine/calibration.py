@@ -31,11 +31,11 @@ training share went from 72 to 1.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from synthpipe.engine.model import HeadWeights, Network, one_hot, sample_tokens, softmax, token_shares
+from synthpipe.engine.model import Exclusion, HeadWeights, Network, one_hot, sample_tokens, softmax, token_shares
 
 CALIBRATION_ROWS = 40_000  # rows sampled per pass: frequency noise ~ 1/sqrt(rows * share)
 CALIBRATION_CELLS = 1_000_000  # tokens sampled per pass at most: bounds the cost on wide tables
@@ -51,9 +51,11 @@ def calibrate(
     seed: int,
     weights: HeadWeights | None = None,
     size_means: np.ndarray | None = None,
+    exclude: Sequence[Exclusion] = (),
 ) -> dict[str, float]:
     """Adjust ``net.b2`` in place for the columns that drift; returns the largest total-variation
-    gap before and after, and how many columns were raked.
+    gap before and after, and how many columns were raked. ``exclude``: the token rules sampling
+    keeps (model.sample_tokens), so the shares raked are those generation gives.
 
     With entities (``weights`` on the head columns), a sampled row's head is one entity's, so the
     head columns are compared with the training entities' shares, and the other columns with the
@@ -72,7 +74,7 @@ def calibrate(
     before, after = _rake(
         net,
         token_shares(codes, net.sizes, weights),
-        lambda: _sampled_shares(sample_tokens(net, rows, rng), net.sizes, weights, size_means),
+        lambda: _sampled_shares(sample_tokens(net, rows, rng, exclude=exclude), net.sizes, weights, size_means),
         CALIBRATION_PASSES,
         trust,
     )

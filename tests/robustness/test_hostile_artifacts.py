@@ -312,6 +312,31 @@ def test_a_dependencys_values_on_a_column_that_is_no_binned_number_are_refused(t
     assert_edits_refused(folder, tmp_path, [too_short, not_a_number, on_a_label], match="dependency")
 
 
+def test_unseen_pairs_out_of_order_or_past_the_tokens_are_refused(tmp_path: Path, watched: Path) -> None:
+    """Sampling masks the second column's tokens by the first one's: pairs whose first column is
+    drawn later, whose tokens lie past a column's, or whose token lists differ in length are
+    refused on load."""
+    rng = np.random.default_rng(0)
+    mode = rng.choice(["express", "standard"], 1000)
+    days = np.where(mode == "express", rng.integers(1, 4, 1000), rng.integers(2, 7, 1000))
+    frame = pd.DataFrame({"mode": mode, "days": days})
+    folder = tmp_path / "unseen_model"
+    Synthesizer(seed=0, max_epochs=1).fit(frame).save(str(folder))
+    assert json.loads((folder / "model.json").read_text())["body"]["unseen"]
+    load(folder)
+
+    def out_of_order(body: dict[str, Any]) -> None:
+        body["unseen"][0][:2] = body["unseen"][0][1::-1]
+
+    def past_the_tokens(body: dict[str, Any]) -> None:
+        body["unseen"][0][3][0] = 99
+
+    def uneven(body: dict[str, Any]) -> None:
+        body["unseen"][0][2].append(0)
+
+    assert_edits_refused(folder, tmp_path, [out_of_order, past_the_tokens, uneven], match="unseen pairs")
+
+
 def test_an_unequal_pair_out_of_order_or_past_the_tokens_is_refused(tmp_path: Path, watched: Path) -> None:
     """Sampling rules out the second column's token that the first one's maps to: a mapping
     past the second's tokens, or a pair whose first column is drawn later (its tokens not yet

@@ -427,6 +427,39 @@ def test_a_number_one_label_determines_comes_back_as_that_labels_value(tmp_path)
     assert out["unit_price"].median() == pytest.approx(data["unit_price"].median(), rel=0.15)
 
 
+def test_a_pairing_no_real_row_holds_though_chance_would_is_never_drawn(tmp_path) -> None:
+    """Same-day shipments arrive the same day, first class in 1-2 days, standard in 4-7: drawn
+    freely, 0.25% of synthetic shipments paired a mode with days no real one had (a same-day
+    shipment 7 days later), where independent columns would have put 20+ rows."""
+    rng = np.random.default_rng(23)
+    n = 6000
+    modes = {
+        "Standard": (4, 8, 0.55),
+        "Second Class": (2, 5, 0.2),
+        "First Class": (1, 3, 0.15),
+        "Same Day": (0, 1, 0.1),
+    }
+    mode = rng.choice(list(modes), n, p=[share for _, _, share in modes.values()])
+    days = np.asarray([rng.integers(modes[m][0], modes[m][1]) for m in mode])
+    weight = rng.lognormal(1, 0.8, n).round(2)
+    data = pd.DataFrame(
+        {
+            "segment": rng.choice(["Consumer", "Corporate"], n),
+            "weight_kg": weight,
+            "ship_mode": mode,
+            "ship_days": days,
+            "cost": (weight * 2 + rng.normal(5, 1, n) + (mode == "Same Day") * 20).round(2),
+        }
+    )
+    syn = Synthesizer(seed=0).fit(data)
+    assert "ship_mode x ship_days: 22 pairings no real row holds, never drawn" in syn.describe()["constraints"]
+    out = sampled_after_save_and_load(syn, n, tmp_path / "model")
+    seen = set(zip(data["ship_mode"], data["ship_days"], strict=True))
+    assert all(pair in seen for pair in zip(out["ship_mode"], out["ship_days"], strict=True))
+    shares = out["ship_mode"].value_counts(normalize=True)
+    assert shares["Same Day"] == pytest.approx(0.1, abs=0.02) and shares["Standard"] == pytest.approx(0.55, abs=0.03)
+
+
 def test_products_and_ratios_of_two_columns_are_recomputed_from_them(tmp_path) -> None:
     """Line totals (price * quantity), average order values (revenue / orders, 2 decimals), an
     integer average by SQL integer division, and a percentage: drawn on their own bins, 91% of
