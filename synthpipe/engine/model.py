@@ -308,10 +308,16 @@ def _sample_batch(
         np.maximum(z, 0.0, out=z)
         cols = slice(offsets[j], offsets[j + 1])
         probs = softmax(z @ net.W2[:, cols] + net.b2[cols])
+        masked = None
         for earlier, later, ruled_out in exclude:
             if later == j:
                 ruled = ruled_out[tokens[:, earlier] - offsets[earlier]]
-                (_rule_out if ruled.ndim == 1 else _mask_out)(probs, ruled)
+                if ruled.ndim == 1:
+                    _rule_out(probs, ruled)
+                else:  # masks are joined and applied once: one pass over the row's tokens
+                    masked = ruled if masked is None else masked | ruled
+        if masked is not None:
+            _mask_out(probs, masked)
         tokens[:, j] = _draw(probs, uniforms[:, j]) + offsets[j]
         inputs[:, j] = net.in_map[tokens[:, j]]
     return (tokens - offsets[:d][None, :]).astype(np.int32)
