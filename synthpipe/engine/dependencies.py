@@ -86,7 +86,9 @@ def detect(
     ``numbers``: binned numbers (codec index -> values) that may depend on a value."""
     exact = {i: mask for i in tokens if (mask := value_tokens(codecs[i])) is not None}
     dependents = {i: (tokens[i], codecs[i].n_tokens) for i, mask in exact.items() if mask.sum() >= 2}
-    dependents |= {i: _value_codes(values) for i, values in (numbers or {}).items()}
+    # a number's distinct values as codes (one for null), so a value is found like a token
+    distinct = {i: np.unique(values, return_inverse=True) for i, values in (numbers or {}).items()}
+    dependents |= {i: (codes.astype(np.int64), values.size) for i, (values, codes) in distinct.items()}
     found = []
     for a, real in exact.items():
         strict, loose = real, group_tokens(codecs[a])
@@ -100,7 +102,7 @@ def detect(
             mapping = _mapping(tokens[a], right, strict, n_right)
             if mapping is not None:
                 mapping = _with_agreeing_groups(mapping, tokens[a], right, loose, n_right)
-                found.append(_dependency(codecs[a], codecs[b], mapping, tokens[b], (numbers or {}).get(b)))
+                found.append(_dependency(codecs[a], codecs[b], mapping, tokens[b], distinct.get(b)))
     return found
 
 
@@ -115,21 +117,19 @@ def set_values(
             numbers[dep.dependent] = np.where(np.isnan(drawn), numbers[dep.dependent], drawn)
 
 
-def _value_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
-    """A number's distinct values as codes (one for null), so a value is found like a token."""
-    distinct, codes = np.unique(values, return_inverse=True)
-    return codes.astype(np.int64), int(distinct.size)
-
-
 def _dependency(
-    determinant: Codec, dependent: Codec, mapping: np.ndarray, dependent_tokens: np.ndarray, numbers: np.ndarray | None
+    determinant: Codec,
+    dependent: Codec,
+    mapping: np.ndarray,
+    dependent_tokens: np.ndarray,
+    values_and_codes: tuple[np.ndarray, np.ndarray] | None,
 ) -> Dependency:
-    """The found mapping on tokens; for a binned number ``mapping`` maps onto value codes, which
-    give both the value and the bin token that holds it."""
+    """The found mapping on tokens; for a binned number (its distinct values and each row's code)
+    ``mapping`` maps onto value codes, which give both the value and the bin token that holds it."""
     names = determinant.storage.name, dependent.storage.name
-    if numbers is None:
+    if values_and_codes is None:
         return Dependency(*names, tuple(mapping.tolist()))
-    distinct, codes = np.unique(numbers, return_inverse=True)
+    distinct, codes = values_and_codes
     token_of = np.zeros(distinct.size, dtype=np.int64)
     token_of[codes] = dependent_tokens
     fixed = mapping >= 0
