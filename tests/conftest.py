@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from tests.servers import PostgresServer, S3Server, postgres_server, seaweedfs_s
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+def pg_server() -> Iterator[PostgresServer]:
     """A real PostgreSQL server on 127.0.0.1 (a throwaway cluster unless SYNTHPIPE_TEST_PG_URL is set)."""
     given = os.environ.get("SYNTHPIPE_TEST_PG_URL")
     if given:
@@ -27,7 +28,12 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServ
         yield PostgresServer(url.host or "127.0.0.1", url.port or 5432, url.username or "",
                              url.password or "", url.database or "")  # fmt: skip
         return
-    with postgres_server(tmp_path_factory.mktemp("pg") / "cluster") as server:
+    # Not under pytest's base temp: another pytest run started as root meanwhile sets its parent
+    # back to 0700, and the cluster, run as the postgres user, loses its files mid-session.
+    with (
+        tempfile.TemporaryDirectory(prefix="synthpipe-pg-") as workdir,
+        postgres_server(Path(workdir) / "cluster") as server,
+    ):
         yield server
 
 
