@@ -28,7 +28,7 @@ from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.dateparts import HOUR, MONTH, TEXT_PARTS, WEEKDAY, YEAR, DatePart
-from synthpipe.engine.dependencies import Dependency, value_tokens
+from synthpipe.engine.dependencies import Dependency, value_dependent, value_tokens
 from synthpipe.engine.entities import TREND_KINDS, Entities, is_trend_unit
 from synthpipe.engine.formulas import Formula
 from synthpipe.engine.frames import schema_from_text, schema_text
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 24  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 25  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -63,8 +63,9 @@ VERSION = 24  # 2: numeric codecs may carry a learned position stream (``fine``)
 # and its hidden hour may move an entity's visits rather than its rows (``visit_hours``); 22: a date may be learned
 # as its steps where a sequence numbers the rows along it (``Entities.may_step``); 23: an entity's first date may be
 # learned as its offset from a date the entity shares (``first_date_anchor``); 24: a label may determine a binned
-# number's value (a dependency's ``values``); pairs of tokens no training row holds are never drawn (``unseen``)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
+# number's value (a dependency's ``values``); pairs of tokens no training row holds are never drawn (``unseen``);
+# 25: and a date's value learned within its year (``OffsetCodec.anchor_part``); keys of several parts (``segmented``)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -410,12 +411,12 @@ def _check_dependencies(syn: Synthesizer) -> None:
         if len(dep.mapping) != determinant.n_tokens or not all(-1 <= t < dependent.n_tokens for t in dep.mapping):
             raise ArtifactError(f"dependency {dep} maps tokens the columns do not have")
         if dep.values and not _values_fit(dep, dependent):
-            raise ArtifactError(f"dependency {dep} sets values on a column that is not a binned number")
+            raise ArtifactError(f"dependency {dep} sets values on a column that is not a binned number or date")
 
 
 def _values_fit(dep: Dependency, dependent: Codec) -> bool:
-    """Values go to a binned number only, one finite value (or None) per determinant token."""
-    binned = type(dependent) is NumericCodec and value_tokens(dependent) is None
+    """Values go to a binned number or date only, one finite value (or None) per determinant token."""
+    binned = value_dependent(dependent) and value_tokens(dependent) is None
     finite = all(v is None or math.isfinite(v) for v in dep.values)
     return binned and finite and len(dep.values) == len(dep.mapping)
 

@@ -13,19 +13,22 @@ whose zip codes are mostly generalised, 26% of the rows with such a code were pu
 city. A rare token (``_RARE_``) or a binned number leaves the dependent as drawn. A binned number
 can be a dependent: every order line of a product at the product's one list price (200
 products: 50% of synthetic lines had another price). Its bin token is fixed like a token, and
-its value, shared by 5+ real rows, is set after decoding (``set_values``).
+its value, shared by 5+ real rows, is set after decoding (``set_values``). So is a date learned
+within its year: a product's one launch date (only its year was fixed: 34% of the rows had
+another date).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
 from synthpipe.engine.codecs.base import Codec
 from synthpipe.engine.codecs.categorical import CategoricalCodec
 from synthpipe.engine.codecs.numeric import NumericCodec
+from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.model import Exclusion
 
 PROBE_ROWS = 512  # a candidate pair is tried on this many rows before all of them
@@ -67,6 +70,12 @@ def value_tokens(codec: Codec) -> np.ndarray | None:
     return None
 
 
+def value_dependent(codec: Codec) -> TypeGuard[NumericCodec]:
+    """Whether a value found for the column can be set after decoding: a number or date binned on
+    its own, or a date learned within its year (its offset token follows from its value)."""
+    return type(codec) is NumericCodec or (isinstance(codec, OffsetCodec) and codec.anchor_part is not None)
+
+
 def group_tokens(codec: Codec) -> np.ndarray:
     """Per token, whether it is a generalised code: a prefix, domain or leading words that 5+
     rows share and that stands for their rare values."""
@@ -88,6 +97,7 @@ def detect(
     dependents = {i: (tokens[i], codecs[i].n_tokens) for i, mask in exact.items() if mask.sum() >= 2}
     # a number's distinct values as codes (one for null), so a value is found like a token
     distinct = {i: np.unique(values, return_inverse=True) for i, values in (numbers or {}).items()}
+    distinct = {i: found for i, found in distinct.items() if _tokens_follow(found[1], tokens[i], codecs[i].n_tokens)}
     dependents |= {i: (codes.astype(np.int64), values.size) for i, (values, codes) in distinct.items()}
     found = []
     for a, real in exact.items():
@@ -104,6 +114,13 @@ def detect(
                 mapping = _with_agreeing_groups(mapping, tokens[a], right, loose, n_right)
                 found.append(_dependency(codecs[a], codecs[b], mapping, tokens[b], distinct.get(b)))
     return found
+
+
+def _tokens_follow(codes: np.ndarray, tokens: np.ndarray, n_tokens: int) -> bool:
+    """Whether each distinct value comes with one token (a date's offset within its year does;
+    one within a year another column holds may not), so a fixed value fixes its token."""
+    pairs = np.unique(codes.astype(np.int64) * n_tokens + tokens)
+    return np.unique(pairs // n_tokens).size == pairs.size
 
 
 def set_values(

@@ -427,6 +427,34 @@ def test_a_number_one_label_determines_comes_back_as_that_labels_value(tmp_path)
     assert out["unit_price"].median() == pytest.approx(data["unit_price"].median(), rel=0.15)
 
 
+def test_a_date_one_label_determines_comes_back_as_that_labels_date(tmp_path) -> None:
+    """Sales lines of 120 products, each launched at one instant (tz-aware, over five years): the
+    launch date is learned within its hidden year, so only the year was fixed and 34% of the lines
+    had another launch than their product's."""
+    rng = np.random.default_rng(5)
+    n, n_products = 5000, 120
+    start = pd.Timestamp("2018-01-01", tz="Europe/Berlin")
+    launches = (
+        start
+        + pd.to_timedelta(rng.integers(0, 2000, n_products), "D")
+        + pd.to_timedelta(rng.integers(0, 86_400, n_products), "s")
+    )
+    product = rng.integers(0, n_products, n)
+    data = pd.DataFrame(
+        {
+            "product": [f"P{i:03d}" for i in product],
+            "launched": launches[product],
+            "quantity": rng.integers(1, 9, n),
+        }
+    )
+    syn = Synthesizer(seed=0).fit(data)
+    assert "product determines launched" in syn.describe()["constraints"]
+    out = sampled_after_save_and_load(syn, 3000, tmp_path / "model")
+    launch_of = data.drop_duplicates("product").set_index("product")["launched"]
+    assert (out["launched"] == out["product"].map(launch_of)).all()
+    assert out["launched"].dt.tz == data["launched"].dt.tz
+
+
 def test_a_pairing_no_real_row_holds_though_chance_would_is_never_drawn(tmp_path) -> None:
     """Same-day shipments arrive the same day, first class in 1-2 days, standard in 4-7: drawn
     freely, 0.25% of synthetic shipments paired a mode with days no real one had (a same-day
