@@ -5,13 +5,19 @@ row to a real person. Fresh keys keep the type and the format (prefix, digit wid
 UUID layout, alphabet and length) and are unique within one ``sample`` call:
 - integers and ``<prefix><digits><suffix>`` strings continue after the largest real number,
   so they can never equal a real key;
+- keys of several parts in one layout (``ES-2023-100482``, ``INV/2024/0042``) continue their most
+  varied digit run after its largest real number, and draw each other part (a year, a country
+  code) among its real values in their real shares, where each value is held by enough keys.
+  Why: as free-form keys, the year place took any digit (``ES-2028-…``), and a small free space
+  repeated keys past 100,000 rows;
 - UUIDs are drawn at random (collisions are astronomically unlikely);
 - e-mail addresses get a fresh local part (as below) at a real domain held by enough rows in the
   real shares; rarer domains (a family's own) are replaced by the reserved ``example.com``;
 - other strings keep their common prefix, any character every key has at the same place (the
   dashes of ``AB12-CD34``) and their alphabet (hex stays hex), and fill the rest with a seeded
   bijection of the row index whose every character changes from one key to the next, so fresh
-  keys look like real ones, not like a counter.
+  keys look like real ones, not like a counter; past the rows the free places can tell apart,
+  keys grow by the places needed.
 
 Unique, dense integers are keys unless they measure something: a ``year`` or ``rank`` column, or
 several such columns in one table, none in row order (the rows ranked on several measures).
@@ -54,6 +60,7 @@ _MEASURE_WORDS = frozenset(
     {"time", "year", "yr", "date", "day", "week", "month", "quarter", "period", "rank", "ranking"}
 )
 _NUMBERED = re.compile(r"^(\D*?)(\d+)(\D*)$")
+_DIGIT_RUN = re.compile(r"(\d+)")
 MAX_NUMBER_DIGITS = 18  # a numbered key counts on in int64; longer digit runs (IBANs, card numbers) are free-form
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _HEX = (string.digits + "abcdef", string.digits + "ABCDEF")
@@ -153,6 +160,8 @@ class IdentifierCodec(Codec):
             values = self._uuids(tokens.size, rng)
         elif style == "email":
             values = self._emails(index)
+        elif style == "segmented":
+            values = _segmented(self.fmt, index)
         else:
             values = _scrambled(self.fmt, index)
         return restore_labels(np.asarray(values, dtype=object), self.storage)
@@ -189,9 +198,7 @@ class IdentifierCodec(Codec):
         """A fresh local part per row at a domain drawn (by a hash of the row) in the real shares."""
         f = self.fmt
         local = np.asarray(_scrambled(f["local"], index), dtype=object)
-        uniform = _hash(index, 1) / float(2**63)
-        pick = np.minimum(np.searchsorted(np.cumsum(f["shares"]), uniform, side="right"), len(f["domains"]) - 1)
-        return (local + "@" + np.asarray(f["domains"], dtype=object)[pick]).tolist()
+        return (local + "@" + _drawn(f["domains"], f["shares"], index, salt=1)).tolist()
 
     def params(self) -> dict[str, Any]:
         return {"fmt": self.fmt}
@@ -217,6 +224,26 @@ def _int_limit(dtype: str) -> int:
         return int(np.iinfo(np.int64).max)
 
 
+def _drawn(values: list[str], shares: list[float], index: np.ndarray, salt: int) -> np.ndarray:
+    """One of ``values`` per row, picked by a hash of the row index in ``shares``."""
+    uniform = _hash(index, salt) / float(2**63)
+    pick = np.minimum(np.searchsorted(np.cumsum(shares), uniform, side="right"), len(values) - 1)
+    return np.asarray(values, dtype=object)[pick]
+
+
+def _segmented(f: dict[str, Any], index: np.ndarray) -> list[str]:
+    """Keys of layout ``f`` (see ``_segmented_format``): the counter part numbered on from
+    ``next``, the other parts drawn, each with a salt of its own."""
+    keys = np.full(index.size, "", dtype=object)
+    for place, part in enumerate(f["parts"]):
+        if part == "counter":
+            numbers = (int(f["next"]) + index).astype(str)
+            keys = keys + np.char.zfill(numbers, int(f["width"])).astype(object)
+        else:
+            keys = keys + _drawn(part["values"], part["shares"], index, salt=2 + place)
+    return keys.tolist()
+
+
 def _scrambled(f: dict[str, Any], index: np.ndarray) -> list[str]:
     """Free-form keys of layout ``f`` (see ``_alphabet_format``), one per row index."""
     chars = np.array(list(str(f["alphabet"])))
@@ -228,7 +255,20 @@ def _scrambled(f: dict[str, Any], index: np.ndarray) -> list[str]:
     for position in range(length):
         places[:, position] = literals[position] if position in literals else chars[next(drawn)]
     keys = places.view(f"<U{length}").ravel()  # one string per row, without a Python loop
+    rounds = (index & 0xFFFFFFFF) // chars.size ** _places_told_apart(chars.size, free.shape[1])  # within its stream
+    keys = np.char.add(keys, _overflow_places(rounds, chars))
     return np.char.add(str(f.get("prefix", "")), keys).tolist()
+
+
+def _overflow_places(rounds: np.ndarray, chars: np.ndarray) -> np.ndarray:
+    """Per row, ``rounds`` written in ``chars`` without leading zeros ("" for round 0): rows past
+    the first round of keys the free places tell apart get longer keys, unique again."""
+    out = np.full(rounds.size, "", dtype=object)
+    left = rounds.copy()
+    while (more := left > 0).any():
+        out[more] = chars[left[more] % chars.size].astype(object) + out[more]
+        left //= chars.size
+    return out.astype(str)
 
 
 def _string_format(text: pd.Series, min_count: int) -> dict[str, Any]:
@@ -243,15 +283,49 @@ def _string_format(text: pd.Series, min_count: int) -> dict[str, Any]:
     widths = parts[1].str.len()
     numbered = parts.notna().all().all() and parts[0].nunique() == 1 and parts[2].nunique() == 1
     if numbered and widths.max() <= MAX_NUMBER_DIGITS:
-        fixed = widths.nunique() == 1 and parts[1].str.startswith("0").any()
         return {
             "style": "numbered",
             "prefix": str(parts[0].iloc[0]),
             "suffix": str(parts[2].iloc[0]),
-            "width": int(widths.iloc[0]) if fixed else 1,
+            "width": _counter_width(parts[1]),
             "next": int(parts[1].astype("int64").max()) + 1,
         }
-    return _alphabet_format(text)
+    return _segmented_format(text, min_count) or _alphabet_format(text)
+
+
+def _counter_width(digits: pd.Series) -> int:
+    """Zero-padded counters (``0042``) keep their width; others are written as they come."""
+    widths = digits.str.len()
+    return int(widths.iloc[0]) if widths.nunique() == 1 and digits.str.startswith("0").any() else 1
+
+
+def _segmented_format(text: pd.Series, min_count: int) -> dict[str, Any] | None:
+    """Keys that split into the same number of digit runs and text between them, where the run
+    with the most distinct values is the counter and every value of every other part is held by
+    ``min_count`` keys (so no part tells a real key apart); None for other keys."""
+    parts = text.str.split(_DIGIT_RUN, regex=True, expand=True)
+    if parts.shape[1] < 3 or parts.isna().any().any():
+        return None
+    runs = list(range(1, parts.shape[1], 2))  # re.split puts the digit runs at odd places
+    counter = max(runs, key=lambda place: parts[place].nunique())
+    if parts[counter].str.len().max() > MAX_NUMBER_DIGITS or parts[counter].nunique() < 2:
+        return None
+    layout: list[Any] = []
+    for place in range(parts.shape[1]):
+        if place == counter:
+            layout.append("counter")
+            continue
+        counts = parts[place].value_counts()
+        if counts.min() < min_count:
+            return None
+        layout.append({"values": [str(v) for v in counts.index], "shares": (counts / len(text)).tolist()})
+    digits = parts[counter]
+    return {
+        "style": "segmented",
+        "parts": layout,
+        "width": _counter_width(digits),
+        "next": int(digits.astype("int64").max()) + 1,
+    }
 
 
 def _email_format(local: pd.Series, domain: pd.Series, min_count: int) -> dict[str, Any]:
@@ -315,7 +389,7 @@ def _scrambled_digits(counter: np.ndarray, base: int, width: int) -> np.ndarray:
     then of all digits above it: each pass can be undone digit by digit, so the map stays a
     bijection (unique keys), while a +1 in the counter ripples into every place.
     """
-    k = min(width, int(62 / math.log2(base)))  # width >= 1: a key has at least one free place
+    k = _places_told_apart(base, width)
     code = counter % base**k
     digits = np.stack([(code // base**p) % base for p in range(k)], axis=1)
     below: np.ndarray = np.zeros(counter.size, dtype=np.int64)
@@ -328,6 +402,12 @@ def _scrambled_digits(counter: np.ndarray, base: int, width: int) -> np.ndarray:
         above = above * base + digits[:, p]
     extra = [_hash(code, 2 * k + p) % base for p in range(width - k)]  # long keys: the rest from the code
     return np.column_stack([digits, *extra]).astype(np.int64)
+
+
+def _places_told_apart(base: int, width: int) -> int:
+    """Free places whose digits a counter sets one to one (an int64 holds this many); width >= 1:
+    a key has at least one free place."""
+    return min(width, int(62 / math.log2(base)))
 
 
 def _hash(values: np.ndarray, salt: int) -> np.ndarray:

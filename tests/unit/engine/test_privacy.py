@@ -351,6 +351,55 @@ def test_protections_can_be_switched_off_explicitly(frame: pd.DataFrame) -> None
     assert syn.describe()["columns"]["name"]["protection"]["rare_categories_merged"] == 0
 
 
+def test_keys_of_several_parts_keep_each_parts_real_values_and_number_on() -> None:
+    """Order ids with the order's year (``ES-2023-100482``): free-form, the year place took any
+    digit (``ES-2028-…``). Each part other than the counter keeps its real values in their real
+    shares, and the counter goes on past the largest real one."""
+    rng = np.random.default_rng(2)
+    n = 3000
+    years = rng.choice(["2023", "2024"], n, p=[0.7, 0.3])
+    countries = rng.choice(["ES", "FR"], n)
+    data = pd.DataFrame(
+        {"order_id": [f"{c}-{y}-{100000 + i}" for i, (c, y) in enumerate(zip(countries, years, strict=True))]}
+    )
+    data["x"] = rng.normal(size=n)
+    syn = Synthesizer(seed=0, max_epochs=2).fit(data)
+    assert syn.describe()["columns"]["order_id"]["format"] == "segmented"
+    out = syn.sample(20_000)["order_id"]
+    assert out.str.fullmatch(r"(ES|FR)-202[34]-1\d{5}").all()
+    assert out.str[3:7].eq("2023").mean() == pytest.approx(0.7, abs=0.03)
+    out = pd.concat([out, syn.sample(500, seed=3)["order_id"]], ignore_index=True)  # a stream of its own
+    assert out.is_unique and not out.isin(data["order_id"]).any()
+
+
+def test_a_part_of_few_keys_is_not_shown() -> None:
+    """A part held by fewer than 5 keys (a one-off branch code) would tell its real key apart:
+    such keys stay free-form."""
+    rng = np.random.default_rng(3)
+    n = 400
+    branch = np.where(np.arange(n) < 3, "ZZ", "AB")
+    data = pd.DataFrame(
+        {"ref": [f"{b}/{i:05d}/{y}" for i, (b, y) in enumerate(zip(branch, rng.integers(20, 23, n), strict=True))]}
+    )
+    data["x"] = rng.normal(size=n)
+    syn = Synthesizer(seed=0, max_epochs=2).fit(data)
+    out = syn.sample(2000)["ref"]
+    assert syn.describe()["columns"]["ref"]["format"] == "alphabet"
+    assert out.is_unique and not out.isin(data["ref"]).any()
+
+
+def test_free_form_keys_stay_unique_past_what_their_free_places_tell_apart() -> None:
+    """``K`` and three hex places tell 4,096 keys apart: past them the same keys came back (200,000
+    rows held 4,096 keys); now the keys grow by a place."""
+    rng = np.random.default_rng(1)
+    codes = pd.unique(np.asarray(["K" + "".join(rng.choice(list("a1b2"), 3)) for _ in range(64)]))
+    data = pd.DataFrame({"code": codes, "x": rng.normal(size=codes.size)})
+    syn = Synthesizer(seed=0, max_epochs=2).fit(data)
+    out = syn.sample(50_000)["code"]
+    assert out.is_unique and out.str.fullmatch(r"K[0-9a-f]{3,5}").all()
+    assert (out.str.len() == 4).sum() == 4096
+
+
 def test_identifiers_stay_unique_across_seeded_shards(fitted: Synthesizer) -> None:
     shards = [fitted.sample(200, seed=s) for s in (11, 12)] + [fitted.sample(200)]
     ids = pd.concat([s["user_id"] for s in shards])
