@@ -225,7 +225,7 @@ def _check_consistency(syn: Synthesizer) -> None:
     decoded = {c.storage.name for c in syn._codecs if isinstance(c, NumericCodec) and c.n_tokens >= 2}
     if any(not {s.result, s.start, s.end} <= decoded for s in syn._spans):
         raise ArtifactError("a saved span names a column the model does not decode as a number or date")
-    if any(not {f.result, f.left, f.right} <= decoded for f in syn._formulas):
+    if any(not {f.result, *f.parts} <= decoded for f in syn._formulas):
         raise ArtifactError("a saved formula names a column the model does not decode as a number")
     labels = {c.storage.name for c in syn._codecs if isinstance(c, CategoricalCodec)}
     if any(p.date not in decoded or p.result not in (labels if p.part in TEXT_PARTS else decoded) for p in syn._parts):

@@ -855,7 +855,7 @@ class Synthesizer:
         reads: categories and exact numbers outside relations, unequal pairs, formulas and
         ``_held_columns``, and no label that sets a number's value (``dependencies.set_values``)."""
         taken = self._held_columns() | {n for r in self._relations for n in (r.left, r.right)}
-        taken |= {n for f in self._formulas for n in (f.left, f.right)}
+        taken |= {n for f in self._formulas for n in f.parts}
         taken |= {n for u in self._unequal for n in (u.first, u.second)}
         taken |= {d.determinant for d in self._dependencies if d.values}
         codecs = [self._codecs[i] for i in self._learned if i != self._count_index()]
@@ -1477,6 +1477,8 @@ class Synthesizer:
         dependencies.set_values(numbers, tokens, self._dependencies, index)
         fixed = self._shared_columns() if entity is not None else []  # an entity's rows share them
         fixed += [d.dependent for d in self._dependencies if d.values]  # a product's one list price
+        formulas.recompute(numbers, self._formulas)  # a relation holds on the line total that is kept
+        fixed += [f.result for f in self._formulas]
         walking, trending = self._walking_relations(), self._trend_bonds()
         relations = [r for r in self._relations if r not in walking and r not in trending]
         self._keep_dates_in_range(numbers, entity, carry)
@@ -1571,7 +1573,7 @@ class Synthesizer:
             *(name for r in relations if r not in bonds for name in (r.left, r.right)),
             *(name for t in sums for name in (t.total, *t.parts)),
             *(name for t in found_spans for name in (t.result, t.start, t.end)),
-            *(name for f in found_formulas for name in (f.result, f.left, f.right)),
+            *(name for f in found_formulas for name in (f.result, *f.parts)),
         }
         return bound & set(walks), bonds
 

@@ -403,7 +403,9 @@ def test_a_span_with_an_unknown_unit_or_column_is_refused(tmp_path: Path, watche
 def test_a_formula_with_an_unknown_operation_or_column_is_refused(tmp_path: Path, watched: Path) -> None:
     rng = np.random.default_rng(0)
     quantity, price = rng.integers(1, 9, 300), np.round(rng.uniform(1, 50, 300), 2)
+    discount = rng.choice([0.0, 0.1, 0.25], 300)
     frame = pd.DataFrame({"quantity": quantity, "price": price, "total": np.round(quantity * price, 2)})
+    frame = frame.assign(discount=discount, paid=np.round(quantity * price * (1 - discount), 2))
     folder = tmp_path / "formula_model"
     Synthesizer(seed=0, max_epochs=1).fit(frame).save(str(folder))
     load(folder)
@@ -414,7 +416,17 @@ def test_a_formula_with_an_unknown_operation_or_column_is_refused(tmp_path: Path
     def unknown_column(body: dict[str, Any]) -> None:
         body["formulas"][0][1] = "nowhere"
 
-    assert_edits_refused(folder, tmp_path, [unknown_operation, unknown_column])
+    def unknown_rate(body: dict[str, Any]) -> None:
+        next(f for f in body["formulas"] if len(f) == 7)[6] = "nowhere"
+
+    def rate_on_a_two_column_operation(body: dict[str, Any]) -> None:
+        body["formulas"][0].append("discount")
+
+    def two_rates(body: dict[str, Any]) -> None:
+        next(f for f in body["formulas"] if len(f) == 7).append("discount")
+
+    edits = [unknown_operation, unknown_column, unknown_rate, rate_on_a_two_column_operation, two_rates]
+    assert_edits_refused(folder, tmp_path, edits)
 
 
 def test_a_date_part_or_year_anchor_with_an_unknown_part_or_column_is_refused(tmp_path: Path, watched: Path) -> None:
