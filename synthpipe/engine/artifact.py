@@ -64,7 +64,8 @@ VERSION = 25  # 2: numeric codecs may carry a learned position stream (``fine``)
 # as its steps where a sequence numbers the rows along it (``Entities.may_step``); 23: an entity's first date may be
 # learned as its offset from a date the entity shares (``first_date_anchor``); 24: a label may determine a binned
 # number's value (a dependency's ``values``); pairs of tokens no training row holds are never drawn (``unseen``);
-# 25: and a date's value learned within its year (``OffsetCodec.anchor_part``); keys of several parts (``segmented``)
+# 25: and a date's value learned within its year (``OffsetCodec.anchor_part``); keys of several parts (``segmented``);
+# a formula may scale a product by a rate (a seventh item)
 READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -230,6 +231,9 @@ def _check_consistency(syn: Synthesizer) -> None:
     labels = {c.storage.name for c in syn._codecs if isinstance(c, CategoricalCodec)}
     if any(p.date not in decoded or p.result not in (labels if p.part in TEXT_PARTS else decoded) for p in syn._parts):
         raise ArtifactError("a saved date part names a column the model does not decode as a date, number or label")
+    keys = [c for c in syn._codecs if isinstance(c, IdentifierCodec)]
+    if any(not set(c.year_parts().values()) <= decoded for c in keys):
+        raise ArtifactError("a saved key takes the year of a column the model does not decode as a date")
     _check_anchors(syn._codecs)
     _check_hidden(syn)
     _check_dependencies(syn)

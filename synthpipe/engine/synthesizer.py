@@ -147,7 +147,7 @@ class Synthesizer:
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
         frame, codecs = self._with_hidden_parts(frame, self._build_codecs(frame, set(pseudonymised)), indexes)
-        codecs = self._with_offsets(codecs, frame)
+        codecs = self._with_key_years(self._with_offsets(codecs, frame), frame)
         frame, self._codecs = self._with_entity_columns(frame, codecs, indexes)
         self._keep_clocks_of_instants_only()
         self._find_rising(frame)
@@ -713,6 +713,21 @@ class Synthesizer:
             a = next(i for i, c in numeric.items() if c.storage.name == part.result)
             out[b] = OffsetCodec.fit_on(numeric[b], numeric[a], frame, self.config, anchor_part=part.part)
         return out
+
+    def _with_key_years(self, codecs: list[Codec], frame: pd.DataFrame) -> list[Codec]:
+        """Keys with a part that is the year of a date of the row (``ES-2023-…``) take the year of
+        the synthetic date (identifier.py). Not with entities: their keys are shared by rows."""
+        if self._entities is not None or not self.config.detect_constraints:
+            return codecs
+        dates = [c for c in codecs if isinstance(c, NumericCodec) and c.domain == "time" and c.n_tokens >= 2]
+        years = {
+            c.storage.name: dateparts.part_values(dateparts.YEAR, c.numeric_view(frame[c.storage.name])) for c in dates
+        }
+        min_rows = self.config.constraint_min_rows
+        return [
+            c.with_years(frame[c.storage.name], years, min_rows) if isinstance(c, IdentifierCodec) and years else c
+            for c in codecs
+        ]
 
     def _year_anchors(
         self, frame: pd.DataFrame, numeric: dict[int, NumericCodec], anchored: set[int]
@@ -1502,6 +1517,7 @@ class Synthesizer:
                 if self._codecs[i].storage.name in deferred:
                     self._decode_column(i, tokens, fine, rng, start, out)
         self._recompute_text_parts(numbers, columns)
+        self._set_key_years(numbers, columns, start)
         for codec in self._codecs:
             name = codec.storage.name
             if name in numbers and isinstance(codec, NumericCodec):
@@ -1512,6 +1528,13 @@ class Synthesizer:
         )
         rows = shared.rows_in_order(numbers)
         return block if rows is None else self._in_order(block, rows)
+
+    def _set_key_years(self, numbers: dict[str, np.ndarray], columns: dict[str, pd.Series], start: int) -> None:
+        """Keys whose parts hold the year of a date, from the final dates (``_with_key_years``)."""
+        for codec in [c for c in self._codecs if isinstance(c, IdentifierCodec) and c.year_parts()]:
+            links = codec.year_parts()
+            years = {place: dateparts.part_values(dateparts.YEAR, numbers[date]) for place, date in links.items()}
+            columns[codec.storage.name] = codec.decode_with_years(start, years)
 
     def _in_order(self, block: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
         """The block's rows taken in ``rows`` order (each entity's rows in their order), its fresh

@@ -429,6 +429,20 @@ def test_a_formula_with_an_unknown_operation_or_column_is_refused(tmp_path: Path
     assert_edits_refused(folder, tmp_path, edits)
 
 
+def test_a_key_taking_the_year_of_an_unknown_column_is_refused(tmp_path: Path, watched: Path) -> None:
+    days = pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(300) * 5, unit="D")
+    frame = pd.DataFrame({"order_id": [f"ES-{d.year}-{100000 + i}" for i, d in enumerate(days)], "day": days})
+    folder = tmp_path / "key_years_model"
+    Synthesizer(seed=0, max_epochs=1).fit(frame).save(str(folder))
+    load(folder)
+
+    def year_of_nowhere(body: dict[str, Any]) -> None:
+        key = next(c for c in body["columns"] if c["storage"]["name"] == "order_id")
+        next(p for p in key["params"]["fmt"]["parts"] if "year_of" in p)["year_of"] = "nowhere"
+
+    assert_edits_refused(folder, tmp_path, [year_of_nowhere])
+
+
 def test_a_date_part_or_year_anchor_with_an_unknown_part_or_column_is_refused(tmp_path: Path, watched: Path) -> None:
     days = pd.Timestamp("2019-01-01") + pd.to_timedelta(np.arange(400) * 3 % 1500, unit="D")
     frame = pd.DataFrame({"day": days, "year": days.year, "month": days.month})

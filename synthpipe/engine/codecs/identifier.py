@@ -9,7 +9,8 @@ UUID layout, alphabet and length) and are unique within one ``sample`` call:
   varied digit run after its largest real number, and draw each other part (a year, a country
   code) among its real values in their real shares, where each value is held by enough keys.
   Why: as free-form keys, the year place took any digit (``ES-2028-…``), and a small free space
-  repeated keys past 100,000 rows;
+  repeated keys past 100,000 rows. A part that is the year of a date of the row in every real
+  row (``year_of``) is that date's synthetic year;
 - UUIDs are drawn at random (collisions are astronomically unlikely);
 - e-mail addresses get a fresh local part (as below) at a real domain held by enough rows in the
   real shares; rarer domains (a family's own) are replaced by the reserved ``example.com``;
@@ -29,6 +30,7 @@ import math
 import re
 import string
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -200,6 +202,37 @@ class IdentifierCodec(Codec):
         local = np.asarray(_scrambled(f["local"], index), dtype=object)
         return (local + "@" + _drawn(f["domains"], f["shares"], index, salt=1)).tolist()
 
+    def year_parts(self) -> dict[int, str]:
+        """Places of a segmented key's parts that hold the year of a date column, and the column."""
+        parts = self.fmt.get("parts", []) if self.fmt.get("style") == "segmented" else []
+        return {place: str(part["year_of"]) for place, part in enumerate(parts) if "year_of" in part}
+
+    def with_years(self, keys: pd.Series, years: Mapping[str, np.ndarray], min_rows: int) -> IdentifierCodec:
+        """This codec with each part of four-digit values that is, in every real row where the date
+        is known (``min_rows`` at least), the year of one of ``years``' dates (``ES-2023-…`` of an
+        order placed in 2023)."""
+        if self.fmt.get("style") != "segmented":
+            return self
+        fmt = {**self.fmt, "parts": [dict(p) if isinstance(p, dict) else p for p in self.fmt["parts"]]}
+        split = keys.astype(str).str.split(_DIGIT_RUN, regex=True, expand=True)
+        for place, part in enumerate(fmt["parts"]):
+            if part == "counter" or not all(len(v) == 4 and v.isdigit() for v in part["values"]):
+                continue
+            held = split[place].astype("int64").to_numpy(dtype="float64")
+            for name, year in years.items():
+                known = np.isfinite(year)
+                if known.sum() >= min_rows and np.array_equal(held[known], year[known]):
+                    part["year_of"] = name
+                    break
+        return IdentifierCodec(self.storage, fmt)
+
+    def decode_with_years(self, start: int, years: Mapping[int, np.ndarray]) -> pd.Series:
+        """Segmented keys from row ``start`` on whose year parts (``year_parts``) are the given
+        years (NaN: drawn as usual)."""
+        size = next(iter(years.values())).size
+        index = np.arange(start, start + size, dtype=np.int64)
+        return restore_labels(np.asarray(_segmented(self.fmt, index, years), dtype=object), self.storage)
+
     def params(self) -> dict[str, Any]:
         return {"fmt": self.fmt}
 
@@ -208,9 +241,11 @@ class IdentifierCodec(Codec):
         return cls(storage, dict(params["fmt"]))
 
     def describe(self) -> dict[str, Any]:
+        years = {"years_of": sorted(set(self.year_parts().values()))} if self.year_parts() else {}
         return {
             "kind": "identifier",
             "format": self.fmt["style"],
+            **years,
             "protection": {"regenerated": True, "real_keys_emitted": False},
         }
 
@@ -231,16 +266,22 @@ def _drawn(values: list[str], shares: list[float], index: np.ndarray, salt: int)
     return np.asarray(values, dtype=object)[pick]
 
 
-def _segmented(f: dict[str, Any], index: np.ndarray) -> list[str]:
+def _segmented(f: dict[str, Any], index: np.ndarray, years: Mapping[int, np.ndarray] | None = None) -> list[str]:
     """Keys of layout ``f`` (see ``_segmented_format``): the counter part numbered on from
-    ``next``, the other parts drawn, each with a salt of its own."""
+    ``next``, the other parts drawn, each with a salt of its own, or (``years``: by place) the
+    year of the row's date where it is known."""
     keys = np.full(index.size, "", dtype=object)
     for place, part in enumerate(f["parts"]):
         if part == "counter":
             numbers = (int(f["next"]) + index).astype(str)
             keys = keys + np.char.zfill(numbers, int(f["width"])).astype(object)
-        else:
-            keys = keys + _drawn(part["values"], part["shares"], index, salt=2 + place)
+            continue
+        drawn = _drawn(part["values"], part["shares"], index, salt=2 + place)
+        year = (years or {}).get(place)
+        if year is not None:
+            known = np.isfinite(year)
+            drawn[known] = year[known].astype(np.int64).astype(str).astype(object)
+        keys = keys + drawn
     return keys.tolist()
 
 

@@ -372,6 +372,22 @@ def test_keys_of_several_parts_keep_each_parts_real_values_and_number_on() -> No
     assert out.is_unique and not out.isin(data["order_id"]).any()
 
 
+def test_a_key_part_that_is_the_year_of_a_date_takes_the_synthetic_dates_year(tmp_path: Path) -> None:
+    """``CA-2016-152156`` (Superstore): the year of the order date. Drawn on its own, 50% of the
+    synthetic ids carried another year than their order's."""
+    rng = np.random.default_rng(4)
+    n = 3000
+    ordered = pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 3 * 365, n), "D")
+    ids = [f"CA-{day.year}-{rng.integers(100000, 999999)}" for day in ordered]
+    data = pd.DataFrame({"order_id": ids, "order_date": ordered, "amount": rng.lognormal(3, 1, n).round(2)})
+    data = data.drop_duplicates("order_id")
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert syn.describe()["columns"]["order_id"]["years_of"] == ["order_date"]
+    out = sampled_after_save_and_load(syn, 5000, tmp_path / "model")
+    assert (out["order_id"].str[3:7].astype(int) == out["order_date"].dt.year).all()
+    assert out["order_id"].is_unique and not out["order_id"].isin(data["order_id"]).any()
+
+
 def test_a_part_of_few_keys_is_not_shown() -> None:
     """A part held by fewer than 5 keys (a one-off branch code) would tell its real key apart:
     such keys stay free-form."""
