@@ -23,7 +23,7 @@ from synthpipe.engine import constraints
 from synthpipe.engine.bands import Band, deferred_columns
 from synthpipe.engine.codecs import Codec, codec_from_json, codec_to_json
 from synthpipe.engine.codecs.categorical import CategoricalCodec
-from synthpipe.engine.codecs.identifier import IdentifierCodec
+from synthpipe.engine.codecs.identifier import MAX_NUMBER_DIGITS, SEPARATORS, IdentifierCodec
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
@@ -234,6 +234,8 @@ def _check_consistency(syn: Synthesizer) -> None:
     keys = [c for c in syn._codecs if isinstance(c, IdentifierCodec)]
     if any(not set(c.year_parts().values()) <= decoded for c in keys):
         raise ArtifactError("a saved key takes the year of a column the model does not decode as a date")
+    if any(not set(c.name_columns()) <= labels or not _names_fit(c.fmt.get("names")) for c in keys):
+        raise ArtifactError("a saved e-mail key spells a column the model does not decode as a label")
     _check_anchors(syn._codecs)
     _check_hidden(syn)
     _check_dependencies(syn)
@@ -416,6 +418,15 @@ def _check_dependencies(syn: Synthesizer) -> None:
             raise ArtifactError(f"dependency {dep} maps tokens the columns do not have")
         if dep.values and not _values_fit(dep, dependent):
             raise ArtifactError(f"dependency {dep} sets values on a column that is not a binned number or date")
+
+
+def _names_fit(names: Any) -> bool:
+    """No names, or one or two columns, a known separator and a digit run an int64 holds."""
+    if names is None:
+        return True
+    width, columns = names.get("width"), names.get("columns")
+    digits = isinstance(width, int) and 1 <= width <= MAX_NUMBER_DIGITS
+    return digits and names.get("separator") in SEPARATORS and isinstance(columns, list) and 1 <= len(columns) <= 2
 
 
 def _values_fit(dep: Dependency, dependent: Codec) -> bool:

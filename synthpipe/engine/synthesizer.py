@@ -147,7 +147,7 @@ class Synthesizer:
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
         frame, codecs = self._with_hidden_parts(frame, self._build_codecs(frame, set(pseudonymised)), indexes)
-        codecs = self._with_key_years(self._with_offsets(codecs, frame), frame)
+        codecs = self._with_key_names(self._with_key_years(self._with_offsets(codecs, frame), frame), frame)
         frame, self._codecs = self._with_entity_columns(frame, codecs, indexes)
         self._keep_clocks_of_instants_only()
         self._find_rising(frame)
@@ -728,6 +728,18 @@ class Synthesizer:
             c.with_years(frame[c.storage.name], years, min_rows) if isinstance(c, IdentifierCodec) and years else c
             for c in codecs
         ]
+
+    def _with_key_names(self, codecs: list[Codec], frame: pd.DataFrame) -> list[Codec]:
+        """E-mail keys whose real local parts spell the row's names (``anna.meyer84``) spell the
+        synthetic names (identifier.py). Not with entities: their keys are shared by rows."""
+        if self._entities is not None or not self.config.detect_constraints:
+            return codecs
+        labels = {
+            c.storage.name: frame[c.storage.name]
+            for c in codecs
+            if isinstance(c, CategoricalCodec) and c.storage.logical == "string" and len(c.categories) >= 2
+        }
+        return [c.with_names(frame[c.storage.name], labels) if isinstance(c, IdentifierCodec) else c for c in codecs]
 
     def _year_anchors(
         self, frame: pd.DataFrame, numeric: dict[int, NumericCodec], anchored: set[int]
@@ -1518,6 +1530,7 @@ class Synthesizer:
                     self._decode_column(i, tokens, fine, rng, start, out)
         self._recompute_text_parts(numbers, columns)
         self._set_key_years(numbers, columns, start)
+        self._set_key_names(columns, start)
         for codec in self._codecs:
             name = codec.storage.name
             if name in numbers and isinstance(codec, NumericCodec):
@@ -1535,6 +1548,12 @@ class Synthesizer:
             links = codec.year_parts()
             years = {place: dateparts.part_values(dateparts.YEAR, numbers[date]) for place, date in links.items()}
             columns[codec.storage.name] = codec.decode_with_years(start, years)
+
+    def _set_key_names(self, columns: dict[str, pd.Series], start: int) -> None:
+        """E-mail keys that spell the synthetic row's names (``_with_key_names``)."""
+        for key in [c for c in self._codecs if isinstance(c, IdentifierCodec) and c.name_columns()]:
+            names = {name: columns[name] for name in key.name_columns()}
+            columns[key.storage.name] = key.decode_with_names(start, names)
 
     def _in_order(self, block: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
         """The block's rows taken in ``rows`` order (each entity's rows in their order), its fresh

@@ -443,6 +443,34 @@ def test_a_key_taking_the_year_of_an_unknown_column_is_refused(tmp_path: Path, w
     assert_edits_refused(folder, tmp_path, [year_of_nowhere])
 
 
+def test_an_email_key_spelling_an_unknown_column_or_an_odd_layout_is_refused(tmp_path: Path, watched: Path) -> None:
+    names = np.asarray(["anna", "ben", "clara", "david"])[np.arange(300) % 4]
+    frame = pd.DataFrame({"name": names, "email": [f"{n}{i}@web.de" for i, n in enumerate(names)]})
+    folder = tmp_path / "email_model"
+    Synthesizer(seed=0, max_epochs=1).fit(frame).save(str(folder))
+    load(folder)
+
+    def names_of(body: dict[str, Any]) -> dict[str, Any]:
+        key = next(c for c in body["columns"] if c["storage"]["name"] == "email")
+        return dict(key["params"]["fmt"]["names"])
+
+    def set_names(name: str, **edit: Any) -> Callable[[dict[str, Any]], None]:
+        def edited(body: dict[str, Any]) -> None:
+            key = next(c for c in body["columns"] if c["storage"]["name"] == "email")
+            key["params"]["fmt"]["names"] = {**names_of(body), **edit}
+
+        edited.__name__ = name  # each edit gets a copy of its own
+        return edited
+
+    edits = [
+        set_names("unknown_column", columns=["nowhere"]),
+        set_names("huge_width", width=10**9),
+        set_names("odd_separator", separator="{}"),
+        set_names("no_columns", columns=[]),
+    ]
+    assert_edits_refused(folder, tmp_path, edits)
+
+
 def test_a_date_part_or_year_anchor_with_an_unknown_part_or_column_is_refused(tmp_path: Path, watched: Path) -> None:
     days = pd.Timestamp("2019-01-01") + pd.to_timedelta(np.arange(400) * 3 % 1500, unit="D")
     frame = pd.DataFrame({"day": days, "year": days.year, "month": days.month})

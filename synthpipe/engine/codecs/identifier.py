@@ -13,7 +13,9 @@ UUID layout, alphabet and length) and are unique within one ``sample`` call:
   row (``year_of``) is that date's synthetic year;
 - UUIDs are drawn at random (collisions are astronomically unlikely);
 - e-mail addresses get a fresh local part (as below) at a real domain held by enough rows in the
-  real shares; rarer domains (a family's own) are replaced by the reserved ``example.com``;
+  real shares; rarer domains (a family's own) are replaced by the reserved ``example.com``. Where
+  the real local parts spell the row's names (``anna.meyer84``), the fresh ones spell the synthetic
+  row's names, with more digits than any real one has, so they never equal a real address;
 - other strings keep their common prefix, any character every key has at the same place (the
   dashes of ``AB12-CD34``) and their alphabet (hex stays hex), and fill the rest with a seeded
   bijection of the row index whose every character changes from one key to the next, so fresh
@@ -67,6 +69,9 @@ MAX_NUMBER_DIGITS = 18  # a numbered key counts on in int64; longer digit runs (
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _HEX = (string.digits + "abcdef", string.digits + "ABCDEF")
 _EMAIL = re.compile(r"^([^@\s]+)@([^@\s]+\.[^@\s]+)$")
+NAME_SHARE = 0.9  # e-mails follow name columns where this share of their real local parts spell them
+_NAME = re.compile(r"^[a-z][a-z'-]*$")  # a name that can stand in an address as it is
+SEPARATORS = (".", "_", "-", "")  # between two names in an address, tried in this order
 FALLBACK_DOMAIN = "example.com"  # reserved for examples (RFC 2606): stands in for domains too rare to show
 _GOLDEN = 0x9E3779B97F4A7C15  # splitmix64's increment: spreads salts over the 64-bit space
 
@@ -233,6 +238,42 @@ class IdentifierCodec(Codec):
         index = np.arange(start, start + size, dtype=np.int64)
         return restore_labels(np.asarray(_segmented(self.fmt, index, years), dtype=object), self.storage)
 
+    def name_columns(self) -> list[str]:
+        """The columns whose synthetic values e-mail local parts spell (``with_names``)."""
+        return list(self.fmt["names"]["columns"]) if self.fmt.get("style") == "email" and "names" in self.fmt else []
+
+    def with_names(self, keys: pd.Series, labels: Mapping[str, pd.Series]) -> IdentifierCodec:
+        """This codec with e-mail local parts built from the row's names where ``NAME_SHARE`` of
+        the real ones are one or two ``labels`` columns, lower case, in one order, with one
+        separator and trailing digits (``anna.meyer84``)."""
+        if self.fmt.get("style") != "email" or not labels:
+            return self
+        local = keys.astype(str).str.split("@").str[0].str.lower().tolist()
+        spelled = {name: [_as_name(v) for v in values] for name, values in labels.items()}
+        found = [name for name, names in spelled.items() if _share_within(names, local) >= NAME_SHARE]
+        found.sort(key=lambda name: np.median([lo.find(v or "\0") for v, lo in zip(spelled[name], local, strict=True)]))
+        template = _name_template(found[:2], spelled, local) if found else None
+        if template is None:
+            return self
+        width = max(len(lo) - len(lo.rstrip(string.digits)) for lo in local) + 1  # longer than any real one
+        return IdentifierCodec(self.storage, {**self.fmt, "names": {**template, "width": max(width, 2)}})
+
+    def decode_with_names(self, start: int, names: Mapping[str, pd.Series]) -> pd.Series:
+        """E-mails from row ``start`` on that spell the synthetic ``names`` (``name_columns``), each
+        with a unique run of digits; rows whose names are rare or null keep a fresh local part."""
+        t = self.fmt["names"]
+        rows = list(zip(*([_as_name(v) for v in names[c]] for c in t["columns"]), strict=True))
+        index = np.arange(start, start + len(rows), dtype=np.int64)
+        usable = np.asarray([None not in row for row in rows], dtype=bool)
+        spelled = np.asarray(
+            [str(t["separator"]).join(row) if ok else "" for row, ok in zip(rows, usable, strict=True)]
+        )
+        digits = {"alphabet": string.digits, "length": int(t["width"]), "offset": self.fmt["local"]["offset"]}
+        local = spelled.astype(object) + np.asarray(_scrambled(digits, index), dtype=object)
+        built = local + "@" + _drawn(self.fmt["domains"], self.fmt["shares"], index, salt=1)
+        values = np.where(usable, built, np.asarray(self._emails(index), dtype=object))
+        return restore_labels(values, self.storage)
+
     def params(self) -> dict[str, Any]:
         return {"fmt": self.fmt}
 
@@ -242,10 +283,12 @@ class IdentifierCodec(Codec):
 
     def describe(self) -> dict[str, Any]:
         years = {"years_of": sorted(set(self.year_parts().values()))} if self.year_parts() else {}
+        names = {"spells": self.name_columns()} if self.name_columns() else {}
         return {
             "kind": "identifier",
             "format": self.fmt["style"],
             **years,
+            **names,
             "protection": {"regenerated": True, "real_keys_emitted": False},
         }
 
@@ -457,3 +500,34 @@ def _hash(values: np.ndarray, salt: int) -> np.ndarray:
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return ((z ^ (z >> np.uint64(31))) >> np.uint64(1)).astype(np.int64)
+
+
+def _as_name(value: Any) -> str | None:
+    """A label as it would stand in an address (lower case, no spaces), or None if it cannot."""
+    if not isinstance(value, str):
+        return None
+    name = value.lower().replace(" ", "")
+    return name if _NAME.match(name) else None
+
+
+def _share_within(names: list[str | None], local: list[str]) -> float:
+    return float(np.mean([name is not None and name in lo for name, lo in zip(names, local, strict=True)]))
+
+
+def _name_template(
+    found: list[str], spelled: Mapping[str, list[str | None]], local: list[str]
+) -> dict[str, Any] | None:
+    """The columns and separator that spell ``NAME_SHARE`` of the local parts, followed by digits
+    only; None if none do."""
+    rows = list(zip(*(spelled[name] for name in found), strict=True))
+    for separator in SEPARATORS if len(found) > 1 else ("",):
+        expected = [None if None in row else separator.join(row) for row in rows]
+        fits = [e is not None and _digits_after(lo, e) for e, lo in zip(expected, local, strict=True)]
+        if fits and np.mean(fits) >= NAME_SHARE:
+            return {"columns": found, "separator": separator}
+    return None
+
+
+def _digits_after(local: str, start: str) -> bool:
+    rest = local[len(start) :] if local.startswith(start) else "x"
+    return rest == "" or rest.isdigit()

@@ -162,6 +162,29 @@ def test_unique_email_addresses_are_fresh_addresses_at_real_domains() -> None:
     assert not out.str.contains("smith-family").any()
 
 
+def test_email_addresses_that_spell_the_rows_names_spell_the_synthetic_names(tmp_path: Path) -> None:
+    """``anna.meyer84@web.de`` beside Anna Meyer: fresh local parts were random characters
+    (``51arit8d3iaiow``). Now they spell the synthetic row's names, followed by more digits than
+    any real address has (never a real address); a rare name keeps a random local part."""
+    rng = np.random.default_rng(2)
+    n = 4000
+    first = rng.choice(["Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hans"], n)
+    first[:3] = "Zoë"  # rare, and no name an address spells as it is
+    last = rng.choice(["Meyer", "Schulz", "Becker", "Hoffmann", "Wolf"], n)
+    domain = rng.choice(["gmail.com", "web.de"], n)
+    emails = [f"{a.lower()}_{b.lower()}{i}@{d}" for i, (a, b, d) in enumerate(zip(first, last, domain, strict=True))]
+    data = pd.DataFrame({"email": emails, "first_name": first, "last_name": last, "age": rng.integers(18, 90, n)})
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert syn.describe()["columns"]["email"]["spells"] == ["first_name", "last_name"]
+    out = sampled_after_save_and_load(syn, 8000, tmp_path / "model")
+    local = out["email"].str.split("@").str[0]
+    named = out["first_name"] != "_RARE_"
+    spelled = out["first_name"].str.lower() + "_" + out["last_name"].str.lower()
+    assert (local[named] == spelled[named] + local[named].str.extract(r"(\d{5,})$")[0]).all()
+    assert out["email"].is_unique and not out["email"].isin(data["email"]).any()
+    assert out["email"].str.fullmatch(r"[a-z0-9_]+@(gmail\.com|web\.de)").all()
+
+
 def test_keys_with_long_digit_runs_stay_digits() -> None:
     """IBANs (DE + 20 digits) overflowed int64 as numbered keys and crashed fit; digit-only
     free-form keys came back with hex letters in them."""
