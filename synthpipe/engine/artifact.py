@@ -234,7 +234,9 @@ def _check_consistency(syn: Synthesizer) -> None:
     keys = [c for c in syn._codecs if isinstance(c, IdentifierCodec)]
     if any(not set(c.year_parts().values()) <= decoded for c in keys):
         raise ArtifactError("a saved key takes the year of a column the model does not decode as a date")
-    if any(not set(c.name_columns()) <= labels or not _names_fit(c.fmt.get("names")) for c in keys):
+    spelled = [(c.name_columns(), c.fmt.get("names")) for c in keys]
+    spelled += [(list(f["names"].get("columns", [])), f["names"]) for f in syn._stand_in_keys.values() if "names" in f]
+    if any(not set(columns) <= labels or not _names_fit(names) for columns, names in spelled):
         raise ArtifactError("a saved e-mail key spells a column the model does not decode as a label")
     _check_anchors(syn._codecs)
     _check_hidden(syn)

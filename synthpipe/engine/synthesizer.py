@@ -38,7 +38,7 @@ from synthpipe.engine.calibration import calibrate, refit_output_biases
 from synthpipe.engine.codecs import Codec, build_codec, build_codecs, key_columns
 from synthpipe.engine.codecs.base import evenly_ordered
 from synthpipe.engine.codecs.categorical import CategoricalCodec
-from synthpipe.engine.codecs.identifier import IdentifierCodec, names_a_key
+from synthpipe.engine.codecs.identifier import IdentifierCodec, name_template, names_a_key, spelled_addresses
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec, decode_order, find_anchors
 from synthpipe.engine.config import EngineConfig, make_config
@@ -120,8 +120,10 @@ class Synthesizer:
         gapped = {} if key is None else self._gapped_sequences(frame, key, set(numbered), sizes)
         numbered = {**numbered, **{name: start for name, (start, _) in gapped.items()}}
         indexes = set() if key is None else entities.row_indexes(frame, key, self.config.constraint_min_rows)
+        real = frame
         frame, pseudonymised = pseudonymise_repeated_keys(frame, self.config, indexes | set(numbered))
         self._stand_in_keys = {name: fmt for name, fmt in pseudonymised.items() if fmt is not None}
+        self._spell_pseudonymised_names(real, key)
         self._entities, self._walk_bonds = None, []
         trend_values = None  # the trend columns' own values: their relations with entity columns are found on them
         if key in pseudonymised:  # else no fresh keys fit its type (an int8 key of 60 users): learned as it is
@@ -728,6 +730,25 @@ class Synthesizer:
             c.with_years(frame[c.storage.name], years, min_rows) if isinstance(c, IdentifierCodec) and years else c
             for c in codecs
         ]
+
+    def _spell_pseudonymised_names(self, real: pd.DataFrame, key: str | None) -> None:
+        """Pseudonymised e-mail columns whose real addresses spell the row's names take a name
+        template (``identifier.name_template``; digits hashed from the pseudonym, so at least 6)
+        that ``_set_key_names`` spells the synthetic names with. Not an entity key: rows of one
+        entity could then hold different names."""
+        if not self.config.detect_constraints:
+            return
+        labels = {
+            str(name): values
+            for name, values in real.items()
+            if name not in self._stand_in_keys and storage_type(values).logical == "string" and values.nunique() >= 2
+        }
+        for name, fmt in self._stand_in_keys.items():
+            template = (
+                name_template(real[name], labels, least_width=6) if fmt["style"] == "email" and name != key else None
+            )
+            if template is not None:
+                fmt["names"] = template
 
     def _with_key_names(self, codecs: list[Codec], frame: pd.DataFrame) -> list[Codec]:
         """E-mail keys whose real local parts spell the row's names (``anna.meyer84``) spell the
@@ -1550,10 +1571,15 @@ class Synthesizer:
             columns[codec.storage.name] = codec.decode_with_years(start, years)
 
     def _set_key_names(self, columns: dict[str, pd.Series], start: int) -> None:
-        """E-mail keys that spell the synthetic row's names (``_with_key_names``)."""
+        """E-mail keys and pseudonyms that spell the synthetic row's names (``_with_key_names``,
+        ``_spell_pseudonymised_names``)."""
         for key in [c for c in self._codecs if isinstance(c, IdentifierCodec) and c.name_columns()]:
             names = {name: columns[name] for name in key.name_columns()}
             columns[key.storage.name] = key.decode_with_names(start, names)
+        for name, fmt in self._stand_in_keys.items():
+            if "names" in fmt and name in columns:
+                spelled = {label: columns[label] for label in fmt["names"]["columns"]}
+                columns[name] = spelled_addresses(columns[name], spelled, fmt["names"])
 
     def _in_order(self, block: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
         """The block's rows taken in ``rows`` order (each entity's rows in their order), its fresh

@@ -471,6 +471,20 @@ def test_an_email_key_spelling_an_unknown_column_or_an_odd_layout_is_refused(tmp
     assert_edits_refused(folder, tmp_path, edits)
 
 
+def test_a_pseudonymised_email_spelling_an_unknown_column_is_refused(tmp_path: Path, watched: Path) -> None:
+    names = np.asarray(["anna", "ben", "clara", "david"])[np.arange(60) % 4]
+    who = np.arange(600) % 60
+    frame = pd.DataFrame({"name": names[who], "email": [f"{names[i]}{i}@web.de" for i in who]})
+    folder = tmp_path / "pseudonym_model"
+    Synthesizer(seed=0, max_epochs=1).fit(frame).save(str(folder))
+    load(folder)
+
+    def spells_nowhere(body: dict[str, Any]) -> None:
+        body["stand_in_keys"]["email"]["names"]["columns"] = ["nowhere"]
+
+    assert_edits_refused(folder, tmp_path, [spells_nowhere])
+
+
 def test_a_date_part_or_year_anchor_with_an_unknown_part_or_column_is_refused(tmp_path: Path, watched: Path) -> None:
     days = pd.Timestamp("2019-01-01") + pd.to_timedelta(np.arange(400) * 3 % 1500, unit="D")
     frame = pd.DataFrame({"day": days, "year": days.year, "month": days.month})

@@ -243,20 +243,9 @@ class IdentifierCodec(Codec):
         return list(self.fmt["names"]["columns"]) if self.fmt.get("style") == "email" and "names" in self.fmt else []
 
     def with_names(self, keys: pd.Series, labels: Mapping[str, pd.Series]) -> IdentifierCodec:
-        """This codec with e-mail local parts built from the row's names where ``NAME_SHARE`` of
-        the real ones are one or two ``labels`` columns, lower case, in one order, with one
-        separator and trailing digits (``anna.meyer84``)."""
-        if self.fmt.get("style") != "email" or not labels:
-            return self
-        local = keys.astype(str).str.split("@").str[0].str.lower().tolist()
-        spelled = {name: [_as_name(v) for v in values] for name, values in labels.items()}
-        found = [name for name, names in spelled.items() if _share_within(names, local) >= NAME_SHARE]
-        found.sort(key=lambda name: np.median([lo.find(v or "\0") for v, lo in zip(spelled[name], local, strict=True)]))
-        template = _name_template(found[:2], spelled, local) if found else None
-        if template is None:
-            return self
-        width = max(len(lo) - len(lo.rstrip(string.digits)) for lo in local) + 1  # longer than any real one
-        return IdentifierCodec(self.storage, {**self.fmt, "names": {**template, "width": max(width, 2)}})
+        """This codec with e-mail local parts built from the row's names (``name_template``)."""
+        template = name_template(keys, labels) if self.fmt.get("style") == "email" else None
+        return self if template is None else IdentifierCodec(self.storage, {**self.fmt, "names": template})
 
     def decode_with_names(self, start: int, names: Mapping[str, pd.Series]) -> pd.Series:
         """E-mails from row ``start`` on that spell the synthetic ``names`` (``name_columns``), each
@@ -500,6 +489,41 @@ def _hash(values: np.ndarray, salt: int) -> np.ndarray:
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return ((z ^ (z >> np.uint64(31))) >> np.uint64(1)).astype(np.int64)
+
+
+def name_template(keys: pd.Series, labels: Mapping[str, pd.Series], least_width: int = 2) -> dict[str, Any] | None:
+    """How e-mail ``keys`` spell their row's names, where ``NAME_SHARE`` of the real local parts
+    are one or two ``labels`` columns, lower case, in one order, with one separator and trailing
+    digits (``anna.meyer84``): the columns, the separator and a digit width longer than any real
+    one (``least_width`` at least); None where they do not."""
+    local = keys.astype(str).str.split("@").str[0].str.lower().tolist()
+    spelled = {name: [_as_name(v) for v in values] for name, values in labels.items()}
+    found = [name for name, names in spelled.items() if _share_within(names, local) >= NAME_SHARE]
+    found.sort(key=lambda name: np.median([lo.find(v or "\0") for v, lo in zip(spelled[name], local, strict=True)]))
+    template = _name_template(found[:2], spelled, local) if found else None
+    if template is None:
+        return None
+    width = max(len(lo) - len(lo.rstrip(string.digits)) for lo in local) + 1  # longer than any real one
+    return {**template, "width": max(width, least_width)}
+
+
+def spelled_addresses(values: pd.Series, names: Mapping[str, pd.Series], template: Mapping[str, Any]) -> pd.Series:
+    """Pseudonymised e-mails rewritten to spell their row's synthetic names (``name_template``),
+    at their own domain, with digits hashed from the pseudonym: the rows of one pseudonym keep
+    one address, and two pseudonyms of the same names share one in about 1 of 10**width cases.
+    Rows whose names are rare or null, and values that are no address, stay as they are."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values  # its categories are the pseudonyms: no new labels
+    rows = zip(*([_as_name(v) for v in names[c]] for c in template["columns"]), strict=True)
+    width, separator = int(template["width"]), str(template["separator"])
+    out = []
+    for value, row in zip(values, rows, strict=True):
+        if not isinstance(value, str) or "@" not in value or None in row:
+            out.append(value)
+            continue
+        digits = str(zlib.crc32(value.encode()) % 10**width).zfill(width)
+        out.append(separator.join(row) + digits + "@" + value.rsplit("@", 1)[1])  # type: ignore[arg-type]
+    return pd.Series(out, index=values.index, dtype=values.dtype)
 
 
 def _as_name(value: Any) -> str | None:

@@ -185,6 +185,28 @@ def test_email_addresses_that_spell_the_rows_names_spell_the_synthetic_names(tmp
     assert out["email"].str.fullmatch(r"[a-z0-9_]+@(gmail\.com|web\.de)").all()
 
 
+def test_pseudonymised_email_addresses_spell_the_synthetic_names(tmp_path: Path) -> None:
+    """Order lines joined with their customer's name and e-mail: the addresses repeat, so they are
+    learned on pseudonyms, which were random characters beside Anna Meyer. Now each spells its
+    row's synthetic names; one address keeps one customer's names, and no real one comes back."""
+    rng = np.random.default_rng(5)
+    customers, n = 600, 6000
+    first = rng.choice(["Anna", "Ben", "Clara", "David", "Emma", "Felix"], customers)
+    last = rng.choice(["Meyer", "Schulz", "Becker", "Wolf"], customers)
+    email = np.asarray([f"{a.lower()}.{b.lower()}{i}@web.de" for i, (a, b) in enumerate(zip(first, last, strict=True))])
+    who = rng.integers(0, customers, n)
+    data = pd.DataFrame(
+        {"email": email[who], "first_name": first[who], "last_name": last[who], "amount": rng.gamma(2, 30, n).round(2)}
+    )
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert syn.describe()["columns"]["email"]["protection"]["pseudonymised"]
+    out = sampled_after_save_and_load(syn, n, tmp_path / "model")
+    spelled = out["first_name"].str.lower() + "." + out["last_name"].str.lower()
+    assert (out["email"].str.replace(r"\d{6,}@web\.de$", "", regex=True) == spelled).all()
+    assert not out["email"].isin(data["email"]).any()
+    assert (out.groupby("email")["first_name"].nunique() == 1).all()
+
+
 def test_keys_with_long_digit_runs_stay_digits() -> None:
     """IBANs (DE + 20 digits) overflowed int64 as numbered keys and crashed fit; digit-only
     free-form keys came back with hex letters in them."""
