@@ -736,30 +736,33 @@ class Synthesizer:
         template (``identifier.name_template``; digits hashed from the pseudonym, so at least 6)
         that ``_set_key_names`` spells the synthetic names with. Not an entity key: rows of one
         entity could then hold different names."""
-        if not self.config.detect_constraints:
+        emails = [name for name, fmt in self._stand_in_keys.items() if fmt["style"] == "email" and name != key]
+        if not emails or not self.config.detect_constraints:
             return
         labels = {
             str(name): values
             for name, values in real.items()
             if name not in self._stand_in_keys and storage_type(values).logical == "string" and values.nunique() >= 2
         }
-        for name, fmt in self._stand_in_keys.items():
-            template = (
-                name_template(real[name], labels, least_width=6) if fmt["style"] == "email" and name != key else None
-            )
+        for name in emails:
+            template = name_template(real[name], labels, least_width=6)
             if template is not None:
-                fmt["names"] = template
+                self._stand_in_keys[name]["names"] = template
 
     def _with_key_names(self, codecs: list[Codec], frame: pd.DataFrame) -> list[Codec]:
         """E-mail keys whose real local parts spell the row's names (``anna.meyer84``) spell the
-        synthetic names (identifier.py). Not with entities: their keys are shared by rows."""
-        if self._entities is not None or not self.config.detect_constraints:
-            return codecs
+        synthetic names (identifier.py). Not with entities: their keys are shared by rows. A
+        pseudonymised column's names must be labels too (a unique name column is a key)."""
         labels = {
             c.storage.name: frame[c.storage.name]
             for c in codecs
             if isinstance(c, CategoricalCodec) and c.storage.logical == "string" and len(c.categories) >= 2
         }
+        for fmt in self._stand_in_keys.values():
+            if not set(fmt.get("names", {}).get("columns", [])) <= set(labels):
+                del fmt["names"]
+        if self._entities is not None or not self.config.detect_constraints:
+            return codecs
         return [c.with_names(frame[c.storage.name], labels) if isinstance(c, IdentifierCodec) else c for c in codecs]
 
     def _year_anchors(
