@@ -366,6 +366,16 @@ def _string_format(text: pd.Series, min_count: int) -> dict[str, Any]:
     return _segmented_format(text, min_count) or _alphabet_format(text)
 
 
+def _room_to_count_on(digits: pd.Series) -> bool:
+    """Whether a run of one width (``555-123-4567``'s last four digits) leaves room past its
+    largest value for as many fresh keys as there are real ones; else counting on would widen it
+    (``555-123-10000``), and the keys stay free-form. Runs of varying width always have room."""
+    widths = digits.str.len()
+    if widths.nunique() > 1:
+        return True
+    return 10 ** int(widths.iloc[0]) - 1 - int(digits.astype("int64").max()) >= len(digits)
+
+
 def _counter_width(digits: pd.Series) -> int:
     """Zero-padded counters (``0042``) keep their width; others are written as they come."""
     widths = digits.str.len()
@@ -382,6 +392,8 @@ def _segmented_format(text: pd.Series, min_count: int) -> dict[str, Any] | None:
     runs = list(range(1, parts.shape[1], 2))  # re.split puts the digit runs at odd places
     counter = max(runs, key=lambda place: parts[place].nunique())
     if parts[counter].str.len().max() > MAX_NUMBER_DIGITS or parts[counter].nunique() < 2:
+        return None
+    if not _room_to_count_on(parts[counter]):
         return None
     layout: list[Any] = []
     for place in range(parts.shape[1]):

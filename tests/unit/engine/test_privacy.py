@@ -423,7 +423,7 @@ def test_a_key_part_that_is_the_year_of_a_date_takes_the_synthetic_dates_year(tm
     rng = np.random.default_rng(4)
     n = 3000
     ordered = pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 3 * 365, n), "D")
-    ids = [f"CA-{day.year}-{rng.integers(100000, 999999)}" for day in ordered]
+    ids = [f"CA-{day.year}-{rng.integers(100000, 170000)}" for day in ordered]  # Superstore's run 100006-169999
     data = pd.DataFrame({"order_id": ids, "order_date": ordered, "amount": rng.lognormal(3, 1, n).round(2)})
     data = data.drop_duplicates("order_id")
     syn = Synthesizer(seed=0, max_epochs=3).fit(data)
@@ -431,6 +431,28 @@ def test_a_key_part_that_is_the_year_of_a_date_takes_the_synthetic_dates_year(tm
     out = sampled_after_save_and_load(syn, 5000, tmp_path / "model")
     assert (out["order_id"].str[3:7].astype(int) == out["order_date"].dt.year).all()
     assert out["order_id"].is_unique and not out["order_id"].isin(data["order_id"]).any()
+
+
+def test_phone_like_keys_keep_their_layout() -> None:
+    """``555-123-4567``: the last four digits fill their width, so numbered on past the largest
+    they would widen (``555-123-10000``); such keys stay free-form in their layout."""
+    rng = np.random.default_rng(6)
+    n = 3000
+    phones = pd.unique(
+        np.asarray(
+            [
+                f"{a}-{b}-{c:04d}"
+                for a, b, c in zip(
+                    rng.choice([212, 415], n), rng.choice([555, 867], n), rng.integers(0, 10_000, n), strict=True
+                )
+            ]
+        )
+    )
+    data = pd.DataFrame({"phone": phones, "x": rng.normal(size=phones.size)})
+    syn = Synthesizer(seed=0, max_epochs=2).fit(data)
+    out = syn.sample(5000)["phone"]
+    assert syn.describe()["columns"]["phone"]["format"] == "alphabet"
+    assert out.str.fullmatch(r"\d{3}-\d{3}-\d{4}").all() and out.is_unique
 
 
 def test_a_part_of_few_keys_is_not_shown() -> None:
