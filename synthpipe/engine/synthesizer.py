@@ -1951,20 +1951,22 @@ class Synthesizer:
                 entry["learned_with"] = with_hidden
             if codec.storage.name in self._training.get("pseudonymised_keys", ()):
                 entry.setdefault("protection", {})["pseudonymised"] = True  # learned on fresh keys, see pseudonyms.py
+            if spelled := self._stand_in_keys.get(codec.storage.name, {}).get("names"):
+                entry["spells"] = list(spelled["columns"])
             columns[codec.storage.name] = self._described_trend(codec.storage.name, entry)
         return {
             "engine": "autoregressive-mlp",
             "columns": columns,
-            "constraints": [str(r) for r in self._relations]
+            "constraints": [str(r) for r in self._relations]  # pairings no row holds last: there are many
             + [str(s) for s in self._sums]
+            + [str(f) for f in self._formulas]
             + [str(d) for d in self._dependencies]
             + [str(u) for u in self._unequal]
             + [str(n) for n in self._null_links]
-            + [str(u) for u in self._unseen]
             + [str(s) for s in self._spans]
-            + [str(f) for f in self._formulas]
             + [str(p) for p in self._parts if p.result not in self._hidden]
-            + [str(b) for b in self._bands],
+            + [str(b) for b in self._bands]
+            + [str(u) for u in self._unseen],
             "entities": self._describe_entities(),
             "training": dict(self._training),
             "settings": self.config.model_dump(),

@@ -186,6 +186,10 @@ def _per_column(protections: dict[str, Any]) -> str:
             how = f"learned: {entry['encoding']}"  # e.g. "offset from ordered_at in days: exact values"
         if learned and entry.get("learned_with"):
             how += f"; with {entry['learned_with']}"  # "its year, weekday (hidden columns: ...)"
+        if entry.get("years_of"):
+            how += f"; its year part from {', '.join(map(str, entry['years_of']))}"  # ES-2023-... of the order date
+        if entry.get("spells"):
+            how += f"; spells {' and '.join(map(str, entry['spells']))}"  # anna.meyer... beside Anna Meyer
         rows.append(
             f"<tr><td>{escape(str(name))}</td><td>{escape(str(entry.get('kind', '')))}</td>"
             f"<td>{escape(how)}</td><td class='small'>"

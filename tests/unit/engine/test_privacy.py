@@ -199,7 +199,8 @@ def test_pseudonymised_email_addresses_spell_the_synthetic_names(tmp_path: Path)
         {"email": email[who], "first_name": first[who], "last_name": last[who], "amount": rng.gamma(2, 30, n).round(2)}
     )
     syn = Synthesizer(seed=0, max_epochs=3).fit(data)
-    assert syn.describe()["columns"]["email"]["protection"]["pseudonymised"]
+    entry = syn.describe()["columns"]["email"]
+    assert entry["protection"]["pseudonymised"] and entry["spells"] == ["first_name", "last_name"]
     out = sampled_after_save_and_load(syn, n, tmp_path / "model")
     spelled = out["first_name"].str.lower() + "." + out["last_name"].str.lower()
     assert (out["email"].str.replace(r"\d{6,}@web\.de$", "", regex=True) == spelled).all()

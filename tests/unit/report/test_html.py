@@ -68,7 +68,8 @@ def test_per_column_table_says_how_each_learned_column_was_modelled(frames: dict
         "constraints": ["gross == net + tax"],
         "columns": {
             "ship_date": {"kind": "date", "learned": True, "encoding": "offset from ordered_at in days: exact values"},
-            "order_id": {"kind": "identifier", "learned": False},
+            "order_id": {"kind": "identifier", "learned": False, "years_of": ["ordered_at"]},
+            "email": {"kind": "identifier", "learned": False, "spells": ["first_name", "last_name"]},
             "ordered_at": {
                 "kind": "datetime",
                 "learned": True,
@@ -82,7 +83,8 @@ def test_per_column_table_says_how_each_learned_column_was_modelled(frames: dict
     ).to_html()
     assert "learned: offset from ordered_at in days: exact values" in html
     assert "learned: quantile bins; with its weekday (hidden columns: learned, never emitted)" in html
-    assert "regenerated, not learned" in html and "gross == net + tax" in html
+    assert "regenerated, not learned; its year part from ordered_at" in html and "gross == net + tax" in html
+    assert "regenerated, not learned; spells first_name and last_name" in html
 
 
 def test_nested_facts_are_bracketed_so_their_keys_stay_with_them(frames: dict[str, pd.DataFrame]) -> None:
