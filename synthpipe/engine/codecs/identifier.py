@@ -251,7 +251,7 @@ class IdentifierCodec(Codec):
         """E-mails from row ``start`` on that spell the synthetic ``names`` (``name_columns``), each
         with a unique run of digits; rows whose names are rare or null keep a fresh local part."""
         t = self.fmt["names"]
-        rows = list(zip(*([_as_name(v) for v in names[c]] for c in t["columns"]), strict=True))
+        rows = list(zip(*(_names_of(names[c]) for c in t["columns"]), strict=True))
         index = np.arange(start, start + len(rows), dtype=np.int64)
         usable = np.asarray([None not in row for row in rows], dtype=bool)
         spelled = np.asarray(
@@ -526,7 +526,7 @@ def spelled_addresses(values: pd.Series, names: Mapping[str, pd.Series], templat
     Rows whose names are rare or null, and values that are no address, stay as they are."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values  # its categories are the pseudonyms: no new labels
-    rows = zip(*([_as_name(v) for v in names[c]] for c in template["columns"]), strict=True)
+    rows = zip(*(_names_of(names[c]) for c in template["columns"]), strict=True)
     width, separator = int(template["width"]), str(template["separator"])
     out = []
     for value, row in zip(values, rows, strict=True):
@@ -536,6 +536,13 @@ def spelled_addresses(values: pd.Series, names: Mapping[str, pd.Series], templat
         digits = str(zlib.crc32(value.encode()) % 10**width).zfill(width)
         out.append(separator.join(row) + digits + "@" + value.rsplit("@", 1)[1])  # type: ignore[arg-type]
     return pd.Series(out, index=values.index, dtype=values.dtype)
+
+
+def _names_of(labels: pd.Series) -> list[str | None]:
+    """``_as_name`` of each label, worked out once per distinct label."""
+    labels = pd.Series(labels, dtype=object)
+    spelled = {value: _as_name(value) for value in labels.dropna().unique()}
+    return [spelled.get(value) if isinstance(value, str) else None for value in labels]
 
 
 def _as_name(value: Any) -> str | None:
