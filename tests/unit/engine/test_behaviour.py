@@ -566,6 +566,26 @@ def test_a_discounted_or_taxed_line_total_is_recomputed_and_its_relations_hold(t
     assert set(out["discount"]) <= set(data["discount"])
 
 
+def test_a_line_total_rounded_in_decimal_arithmetic_is_a_formula() -> None:
+    """PostgreSQL's ``round(price * quantity * (1 - discount), 2)`` on numerics: 10.25 * 3 * 0.9 is
+    27.675 exactly, 27.68 rounded; the float product is 27.674999999999997 (27.67), so 86 of 3,000
+    lines disagreed and no formula was found."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    rng = np.random.default_rng(0)
+    n = 3000
+    price, quantity = np.round(rng.lognormal(3, 1, n), 2), rng.integers(1, 10, n)
+    discount = rng.choice([0, 0.05, 0.1, 0.15], n)
+    exact = [
+        Decimal(str(p)) * int(q) * (1 - Decimal(str(d))) for p, q, d in zip(price, quantity, discount, strict=True)
+    ]
+    total = [float(t.quantize(Decimal("0.01"), ROUND_HALF_UP)) for t in exact]
+    data = pd.DataFrame({"price": price, "quantity": quantity, "discount": discount, "total": total})
+    assert (data["total"] != np.round(price * quantity * (1 - discount), 2)).sum() > 50
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert "total == round half away(price * quantity * (1 - discount), 2)" in syn.describe()["constraints"]
+
+
 def test_a_product_that_holds_only_where_a_factor_is_not_zero_is_not_a_formula() -> None:
     """Sparse 0/1/2 counts (Quarrels): ``sympathy == exchange * loot`` held wherever loot was not
     0, because exchange was 0 there; recomputed on every row, it erased all of sympathy's 1s."""
