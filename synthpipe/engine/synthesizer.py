@@ -149,7 +149,7 @@ class Synthesizer:
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
         frame, codecs = self._with_hidden_parts(frame, self._build_codecs(frame, set(pseudonymised)), indexes)
-        codecs = self._with_key_names(self._with_key_years(self._with_offsets(codecs, frame), frame), frame)
+        codecs = self._with_key_names(self._with_key_years(self._with_offsets(codecs, frame), frame, real), frame)
         frame, self._codecs = self._with_entity_columns(frame, codecs, indexes)
         self._keep_clocks_of_instants_only()
         self._find_rising(frame)
@@ -716,18 +716,25 @@ class Synthesizer:
             out[b] = OffsetCodec.fit_on(numeric[b], numeric[a], frame, self.config, anchor_part=part.part)
         return out
 
-    def _with_key_years(self, codecs: list[Codec], frame: pd.DataFrame) -> list[Codec]:
-        """Keys with a part that is the year of a date of the row (``ES-2023-…``) take the year of
-        the synthetic date (identifier.py). Not with entities: their keys are shared by rows."""
-        if self._entities is not None or not self.config.detect_constraints:
+    def _with_key_years(self, codecs: list[Codec], frame: pd.DataFrame, real: pd.DataFrame) -> list[Codec]:
+        """Keys with a part that is the year of a date of the row (``ES-2023-…``, found on the
+        ``real`` keys, not their pseudonyms) take the year of the synthetic date (identifier.py).
+        With entities, only the entity key, on a date the entity's rows share (an order's lines
+        sharing ``CA-2016-152156`` and its order date)."""
+        if not self.config.detect_constraints:
             return codecs
         dates = [c for c in codecs if isinstance(c, NumericCodec) and c.domain == "time" and c.n_tokens >= 2]
+        ent = self._entities
+        if ent is not None:
+            dates = [c for c in dates if c.storage.name in ent.columns]
         years = {
             c.storage.name: dateparts.part_values(dateparts.YEAR, c.numeric_view(frame[c.storage.name])) for c in dates
         }
         min_rows = self.config.constraint_min_rows
         return [
-            c.with_years(frame[c.storage.name], years, min_rows) if isinstance(c, IdentifierCodec) and years else c
+            c.with_years(real[c.storage.name], years, min_rows)
+            if isinstance(c, IdentifierCodec) and years and (ent is None or c.storage.name == ent.key)
+            else c
             for c in codecs
         ]
 
@@ -1559,7 +1566,7 @@ class Synthesizer:
             name = codec.storage.name
             if name in numbers and isinstance(codec, NumericCodec):
                 columns[name] = codec.restore(numbers[name] / codec.scale).reset_index(drop=True)
-        shared.columns(columns, rng, start)
+        shared.columns(columns, rng, start, numbers)
         block = pd.DataFrame(
             {c.storage.name: as_stored(columns[c.storage.name], c.storage) for c in self._decoded_codecs()}
         )
@@ -1568,7 +1575,10 @@ class Synthesizer:
 
     def _set_key_years(self, numbers: dict[str, np.ndarray], columns: dict[str, pd.Series], start: int) -> None:
         """Keys whose parts hold the year of a date, from the final dates (``_with_key_years``)."""
+        key = self._entities.key if self._entities is not None else None
         for codec in [c for c in self._codecs if isinstance(c, IdentifierCodec) and c.year_parts()]:
+            if codec.storage.name == key:
+                continue  # one per entity: _Sharing.columns
             links = codec.year_parts()
             years = {place: dateparts.part_values(dateparts.YEAR, numbers[date]) for place, date in links.items()}
             columns[codec.storage.name] = codec.decode_with_years(start, years)
@@ -2236,13 +2246,20 @@ class _Sharing:
         ranks[order] = np.arange(drawn.size) - self.firsts[entity]
         return ranks + np.where(entity == 0, self.done, 0)
 
-    def columns(self, columns: dict[str, pd.Series], rng: np.random.Generator, start: int) -> None:
+    def columns(
+        self, columns: dict[str, pd.Series], rng: np.random.Generator, start: int, numbers: dict[str, np.ndarray]
+    ) -> None:
         if self.entity is None or self.key is None:
             return
         rows = self.firsts[self.entity]
         for name in [n for n in self.names if n not in self.moving]:
             columns[name] = columns[name].iloc[rows].reset_index(drop=True)
-        keys = self.key.decode(np.zeros(self.firsts.size, dtype=np.int32), rng, start)
+        if isinstance(self.key, IdentifierCodec) and (links := self.key.year_parts()):
+            # the year of the date the entity's rows share
+            years = {p: dateparts.part_values(dateparts.YEAR, numbers[d][self.firsts]) for p, d in links.items()}
+            keys = self.key.decode_with_years(start, years)
+        else:
+            keys = self.key.decode(np.zeros(self.firsts.size, dtype=np.int32), rng, start)
         columns[self.key.storage.name] = keys.iloc[self.entity].reset_index(drop=True)
 
 

@@ -456,6 +456,27 @@ def test_phone_like_keys_keep_their_layout() -> None:
     assert out.str.fullmatch(r"\d{3}-\d{3}-\d{4}").all() and out.is_unique
 
 
+def test_an_orders_lines_sharing_a_dated_id_take_the_synthetic_dates_year(tmp_path: Path) -> None:
+    """Superstore's order lines: 1-4 lines share ``CA-2016-152156`` and its order date. The id
+    keys the orders, learned on pseudonyms whose year part was drawn on its own: 2 of 3 synthetic
+    orders carried another year than their order date."""
+    rng = np.random.default_rng(7)
+    orders = 1500
+    ordered = pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 3 * 365, orders), "D")
+    ids = np.asarray([f"CA-{day.year}-{100000 + i}" for i, day in enumerate(ordered)])
+    lines = np.repeat(np.arange(orders), rng.integers(1, 5, orders))
+    data = pd.DataFrame(
+        {"order_id": ids[lines], "order_date": ordered[lines], "sales": rng.lognormal(3, 1, lines.size).round(2)}
+    )
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert syn.describe()["columns"]["order_id"]["years_of"] == ["order_date"]
+    out = sampled_after_save_and_load(syn, lines.size, tmp_path / "model")
+    assert out["order_id"].str.fullmatch(r"CA-\d{4}-\d{6,}").all()
+    assert (out["order_id"].str[3:7].astype(int) == out["order_date"].dt.year).all()
+    assert (out.groupby("order_id")["order_date"].nunique() == 1).all()
+    assert not out["order_id"].isin(data["order_id"]).any()
+
+
 def test_a_part_of_few_keys_is_not_shown() -> None:
     """A part held by fewer than 5 keys (a one-off branch code) would tell its real key apart:
     such keys stay free-form."""
