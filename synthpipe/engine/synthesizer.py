@@ -721,19 +721,21 @@ class Synthesizer:
         ``real`` keys, not their pseudonyms) take the year of the synthetic date (identifier.py).
         With entities, only the entity key, on a date the entity's rows share (an order's lines
         sharing ``CA-2016-152156`` and its order date)."""
-        if not self.config.detect_constraints:
-            return codecs
-        dates = [c for c in codecs if isinstance(c, NumericCodec) and c.domain == "time" and c.n_tokens >= 2]
         ent = self._entities
+        keyed = [c for c in codecs if isinstance(c, IdentifierCodec) and (ent is None or c.storage.name == ent.key)]
+        if not self.config.detect_constraints or not any(c.fmt.get("style") == "segmented" for c in keyed):
+            return codecs  # the dates' years only where a key may hold one
+        dates = [c for c in codecs if isinstance(c, NumericCodec) and c.domain == "time" and c.n_tokens >= 2]
         if ent is not None:
             dates = [c for c in dates if c.storage.name in ent.columns]
         years = {
             c.storage.name: dateparts.part_values(dateparts.YEAR, c.numeric_view(frame[c.storage.name])) for c in dates
         }
         min_rows = self.config.constraint_min_rows
+        names = {c.storage.name for c in keyed}
         return [
             c.with_years(real[c.storage.name], years, min_rows)
-            if isinstance(c, IdentifierCodec) and years and (ent is None or c.storage.name == ent.key)
+            if isinstance(c, IdentifierCodec) and c.storage.name in names and years
             else c
             for c in codecs
         ]
@@ -1579,9 +1581,7 @@ class Synthesizer:
         for codec in [c for c in self._codecs if isinstance(c, IdentifierCodec) and c.year_parts()]:
             if codec.storage.name == key:
                 continue  # one per entity: _Sharing.columns
-            links = codec.year_parts()
-            years = {place: dateparts.part_values(dateparts.YEAR, numbers[date]) for place, date in links.items()}
-            columns[codec.storage.name] = codec.decode_with_years(start, years)
+            columns[codec.storage.name] = codec.decode_with_years(start, _key_years(codec, numbers))
 
     def _set_key_names(self, columns: dict[str, pd.Series], start: int) -> None:
         """E-mail keys and pseudonyms that spell the synthetic row's names (``_with_key_names``,
@@ -2254,13 +2254,21 @@ class _Sharing:
         rows = self.firsts[self.entity]
         for name in [n for n in self.names if n not in self.moving]:
             columns[name] = columns[name].iloc[rows].reset_index(drop=True)
-        if isinstance(self.key, IdentifierCodec) and (links := self.key.year_parts()):
-            # the year of the date the entity's rows share
-            years = {p: dateparts.part_values(dateparts.YEAR, numbers[d][self.firsts]) for p, d in links.items()}
-            keys = self.key.decode_with_years(start, years)
+        if isinstance(self.key, IdentifierCodec) and self.key.year_parts():
+            keys = self.key.decode_with_years(start, _key_years(self.key, numbers, self.firsts))  # the entity's date
         else:
             keys = self.key.decode(np.zeros(self.firsts.size, dtype=np.int32), rng, start)
         columns[self.key.storage.name] = keys.iloc[self.entity].reset_index(drop=True)
+
+
+def _key_years(
+    key: IdentifierCodec, numbers: dict[str, np.ndarray], rows: np.ndarray | None = None
+) -> dict[int, np.ndarray]:
+    """Per place of ``key``'s year parts, the year of its date's final values (at ``rows``)."""
+    return {
+        place: dateparts.part_values(dateparts.YEAR, numbers[date] if rows is None else numbers[date][rows])
+        for place, date in key.year_parts().items()
+    }
 
 
 def _decoded_number(codec: Codec, numbers: dict[str, np.ndarray], columns: dict[str, pd.Series]) -> np.ndarray:
