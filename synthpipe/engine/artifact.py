@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 25  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 26  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -65,8 +65,9 @@ VERSION = 25  # 2: numeric codecs may carry a learned position stream (``fine``)
 # learned as its offset from a date the entity shares (``first_date_anchor``); 24: a label may determine a binned
 # number's value (a dependency's ``values``); pairs of tokens no training row holds are never drawn (``unseen``);
 # 25: and a date's value learned within its year (``OffsetCodec.anchor_part``); keys of several parts (``segmented``);
-# a formula may scale a product by a rate (a seventh item)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25)
+# a formula may scale a product by a rate (a seventh item); 26: rare free text may be written by a word chain
+# (``prose``)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 

@@ -92,6 +92,13 @@ class EngineConfig(BaseModel):
             "rows share, masked (021**), instead of all as the rare token"
         ),
     )
+    write_prose: bool = Field(
+        True,
+        description=(
+            "rare free text (comments, notes) is written anew from the words and word pairs enough rows share, "
+            "instead of all as the rare token"
+        ),
+    )
     rare_token: str = Field("_RARE_", description="what a merged rare category is emitted as")
     clip_quantile: float = Field(
         0.001,

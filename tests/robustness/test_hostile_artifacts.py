@@ -485,6 +485,31 @@ def test_a_pseudonymised_email_spelling_an_unknown_column_is_refused(tmp_path: P
     assert_edits_refused(folder, tmp_path, [spells_nowhere])
 
 
+def test_a_word_chain_naming_unknown_words_or_running_on_without_end_is_refused(tmp_path: Path, watched: Path) -> None:
+    from tests.unit.engine.test_privacy import ticket_comments
+
+    folder = tmp_path / "prose_model"
+    Synthesizer(seed=0, max_epochs=1).fit(ticket_comments(400)).save(str(folder))
+    load(folder)
+
+    def set_chain(name: str, change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+        def edited(body: dict[str, Any]) -> None:
+            change(next(c for c in body["columns"] if c["storage"]["name"] == "comment")["params"]["prose"])
+
+        edited.__name__ = name  # each edit gets a copy of its own
+        return edited
+
+    edits = [
+        set_chain("pair_past_the_words", lambda chain: chain["pairs"].append([0, len(chain["words"]) + 1, 9])),
+        set_chain("rare_pair", lambda chain: chain["pairs"].__setitem__(0, [*chain["pairs"][0][:2], 1])),
+        set_chain("huge_texts", lambda chain: chain.update(max_words=10**9)),
+        set_chain("word_with_a_space", lambda chain: chain["words"].__setitem__(0, "two words")),
+        set_chain("unknown_start", lambda chain: chain["starts"].append([-1, 50])),
+        set_chain("no_lengths", lambda chain: chain.update(lengths=[])),
+    ]
+    assert_edits_refused(folder, tmp_path, edits)
+
+
 def test_a_date_part_or_year_anchor_with_an_unknown_part_or_column_is_refused(tmp_path: Path, watched: Path) -> None:
     days = pd.Timestamp("2019-01-01") + pd.to_timedelta(np.arange(400) * 3 % 1500, unit="D")
     frame = pd.DataFrame({"day": days, "year": days.year, "month": days.month})

@@ -5,7 +5,7 @@ person out, so it is merged into one rare token and never emitted verbatim: ``ra
 is emitted in its place (a category dtype lists it instead of the rare names). Booleans are
 not merged: a two-valued column has no identifying labels.
 Rare codes (zips, phone numbers) keep the prefix that enough rows share, rare e-mail addresses
-their domain (``prefixes.py``).
+their domain (``prefixes.py``); rare free text is written anew from words enough rows share (``prose.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pandas as pd
 
 from synthpipe.engine.codecs.base import Codec
 from synthpipe.engine.codecs.prefixes import code_direction, generalise, generalised_label
+from synthpipe.engine.codecs.prose import WordChain
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.frames import StorageType, restore_labels, restore_numeric
 
@@ -40,10 +41,12 @@ class CategoricalCodec(Codec):
         distinct: int,
         generalised: list[str] | None = None,
         generalised_from: str = "start",
+        prose: WordChain | None = None,
     ) -> None:
         super().__init__(storage)
         self.categories, self.generalised = categories, generalised or []
         self.generalised_from = generalised_from
+        self.prose = prose
         self.has_rare, self.has_null = has_rare, has_null
         self.rare_label, self.merged, self.distinct = rare_label, merged, distinct
         self._index = {c: i for i, c in enumerate([*categories, *self.generalised])}
@@ -66,6 +69,8 @@ class CategoricalCodec(Codec):
         if direction is not None:
             groups = _prefix_groups(rest, min_count, direction).iloc[: cfg.max_categories - len(kept)]
         has_rare = int(groups.sum()) < int(rest.sum())
+        writes_prose = has_rare and direction is None and cfg.write_prose and storage.dtype != "category"
+        prose = WordChain.fit(rest, min_count) if writes_prose and rare_label is not None else None
         if storage.dtype == "category":
             storage = _listing_only_emitted(
                 storage, rest.index, [str(g) for g in groups.index] + [rare_label] * has_rare
@@ -80,6 +85,7 @@ class CategoricalCodec(Codec):
             rare_label=rare_label,
             merged=merged,
             distinct=len(counts),
+            prose=prose,
         )
 
     @property
@@ -109,6 +115,8 @@ class CategoricalCodec(Codec):
 
     def decode(self, tokens: np.ndarray, rng: np.random.Generator, start: int) -> pd.Series:
         values = self._labels[tokens]
+        if self.prose is not None:
+            values = _with_prose(values, tokens == len(self._index), self.prose, rng)
         if self.storage.logical == "bool":
             floats = np.asarray([np.nan if v is None else float(v) for v in values], dtype="float64")
             return restore_numeric(floats, self.storage, 1)
@@ -128,11 +136,16 @@ class CategoricalCodec(Codec):
             "rare_label": self.rare_label,
             "merged": self.merged,
             "distinct": self.distinct,
+            "prose": self.prose.to_json() if self.prose is not None else None,
         }
 
     @classmethod
     def from_params(cls, storage: StorageType, params: dict[str, Any]) -> CategoricalCodec:
-        return cls(storage, **params)
+        prose = params.pop("prose", None)
+        codec = cls(storage, **params, prose=WordChain.from_json(prose) if prose is not None else None)
+        if codec.prose is not None and not (codec.has_rare and codec.rare_label is not None):
+            raise ValueError("only a column with rare texts writes prose")
+        return codec
 
     def describe(self) -> dict[str, Any]:
         info: dict[str, Any] = {
@@ -143,13 +156,20 @@ class CategoricalCodec(Codec):
             "protection": {
                 "rare_categories_merged": self.merged,
                 "rare_codes_generalised": len(self.generalised) or None,
-                "rare_emitted_as": self.rare_label if self.has_rare else None,
+                "rare_emitted_as": self._rare_emitted_as(),
             },
         }
+        if self.prose is not None:
+            info["encoding"] = self.prose.describe()
         if self.generalised:  # a label stands for >= min_count rows: safe to show
             part = {"end": "domain", "words": "leading words"}.get(self.generalised_from, "prefix")
             info["encoding"] = f"categories; rare codes as the {part} enough rows share, e.g. {self.generalised[0]}"
         return info
+
+    def _rare_emitted_as(self) -> str | None:
+        if not self.has_rare:
+            return None
+        return f"text of words {self.prose.min_count}+ rows share" if self.prose is not None else self.rare_label
 
     def _kind(self) -> str:
         if self.n_tokens <= 1:
@@ -158,6 +178,15 @@ class CategoricalCodec(Codec):
             return "boolean"
         rare_share = self.merged / max(self.distinct, 1)
         return "text" if self.distinct > 100 and rare_share > 0.9 else "categorical"
+
+
+def _with_prose(values: np.ndarray, rare: np.ndarray, prose: WordChain, rng: np.random.Generator) -> np.ndarray:
+    """The rows of the rare token written anew by the word chain (no draw where there are none)."""
+    if not rare.any():
+        return values
+    values = values.copy()
+    values[rare] = prose.write(int(rare.sum()), rng)
+    return values
 
 
 def _prefix_groups(rest: pd.Series, min_count: int, direction: str) -> pd.Series:

@@ -323,6 +323,50 @@ def test_rare_names_keep_the_leading_words_enough_rows_share() -> None:
     assert "leading words" in syn.describe()["columns"]["name"]["encoding"]
 
 
+def ticket_comments(n: int, seed: int = 6) -> pd.DataFrame:
+    """Support tickets whose comments are sentences of common phrases, each naming a person held by a row or two."""
+    rng = np.random.default_rng(seed)
+    openers = ["The parcel arrived late", "My order came damaged", "I was charged twice", "The app keeps crashing"]
+    middles = ["and nobody answered my mails", "after I paid by card", "although support promised a fix"]
+    closers = ["please call me back.", "I want a refund.", "thanks for your help.", "this is not acceptable."]
+    people = [f"{first} {last}" for first in ("Anna", "Ben", "Clara", "Deniz") for last in ("Meyer", "Okafor", "Sato")]
+    parts = zip(
+        rng.choice(openers, n), rng.choice(middles, n), rng.choice(people, n), rng.choice(closers, n), strict=True
+    )
+    comment = [f"{o} {m}, ask {who}{rng.integers(1000, 9999)} {c}" for o, m, who, c in parts]
+    return pd.DataFrame({"queue": rng.choice(["billing", "shipping"], n), "comment": comment})
+
+
+def test_rare_free_text_is_written_anew_from_the_words_enough_rows_share(tmp_path: Path) -> None:
+    """Comments are nearly all unique, so as categories the whole column came back as the rare token; now
+    they are new texts of the real lengths, from words and word pairs 5+ rows hold. A name and number held by
+    one ticket (``Clara Sato4711``) never comes back, nor does any real comment."""
+    data = ticket_comments(1500)
+    syn = Synthesizer(seed=0, max_epochs=5).fit(data)
+    out = sampled_after_save_and_load(syn, 1500, tmp_path / "model")
+    words_held = pd.Series([w for text in data["comment"] for w in set(text.split())]).value_counts()
+    written = out["comment"].str.split()
+    assert not out["comment"].isin(data["comment"]).any() and out["comment"].nunique() > 300
+    assert written.explode().map(words_held).ge(5).all()  # no rare word, so no name-and-number
+    real_words = data["comment"].str.split().str.len()
+    assert abs(written.str.len().median() - real_words.median()) <= 2
+    assert out["comment"].str.endswith(".").mean() > 0.9  # texts end where real ones did
+    assert "free text" in syn.describe()["columns"]["comment"]["encoding"]
+    assert syn.describe()["columns"]["comment"]["protection"]["rare_emitted_as"] == "text of words 5+ rows share"
+    plain = Synthesizer(seed=0, max_epochs=1, write_prose=False).fit(data).sample(200)
+    assert (plain["comment"] == "_RARE_").all()
+
+
+def test_single_words_are_not_prose() -> None:
+    """Single words, held by a row or three each, stay the rare token: they are no prose (nor keys)."""
+    rng = np.random.default_rng(7)
+    words = ["".join(rng.choice(list("aeioubdgklmnprst"), 7)) for _ in range(600)]
+    data = pd.DataFrame({"word": rng.choice(words, 900), "x": rng.normal(size=900)})
+    syn = Synthesizer(seed=0, max_epochs=1).fit(data)
+    assert syn.describe()["columns"]["word"]["protection"]["rare_emitted_as"] == "_RARE_"
+    assert not syn.sample(300)["word"].str.contains(" ").any()
+
+
 def test_rare_email_addresses_keep_their_domain() -> None:
     """An address held by one person comes back as a fresh address at its domain (the domain is
     held by many, the name is not); an address held by 5+ rows (a team inbox, or one customer's

@@ -1,0 +1,184 @@
+"""Free text (comments, ticket notes, reviews) written anew from the words and word pairs that enough rows share.
+
+Why: prose is nearly all unique, so as categories every text is rare and the whole column came back as the
+rare token (a support-ticket query's ``comment`` read ``_RARE_`` in every row). A word chain keeps what a
+reader of the column sees (its words, the order they come in, how long the texts run) and nothing that
+singles a writer out: a word, a pair of consecutive words and a text's first word are each kept only where
+at least ``min_count`` real rows hold them, the rule rare categories follow; names, numbers and addresses
+inside a text are held by few rows and never come back. Texts break into words at whitespace; a word keeps
+its punctuation and case (``late.`` ends texts, ``Late`` starts them), so sentences end where real ones did;
+the pairs are read with the rare words left out (``ask Anna Sato4711 for`` gives ``Anna for``), so a text
+runs on past a name as its writer's did.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+MIN_MEDIAN_WORDS = 3  # shorter values are labels or names, not prose
+MIN_COVERAGE = 0.5  # share of the words in the texts the kept words must cover, or what comes back is noise
+LENGTH_QUANTILE = 0.99  # texts are drawn up to this quantile of the real lengths in words (the longest are rare)
+ROOM_TO_END = 3  # words a text may run past its drawn length (at least; half the longest) to reach an end
+MAX_WORDS_LIMIT = 10_000  # a loaded chain writing longer texts is not one fit wrote
+
+
+@dataclass(frozen=True)
+class WordChain:
+    """Words, the words texts start with, and the pairs that follow one another, each with the rows holding it.
+
+    ``pairs`` rows are (word, next, rows) with next == len(words) for the end of a text."""
+
+    words: list[str]
+    held: list[int]
+    starts: list[tuple[int, int]]
+    pairs: list[tuple[int, int, int]]
+    lengths: list[tuple[int, int]]
+    max_words: int
+    min_count: int
+
+    @classmethod
+    def fit(cls, held: pd.Series, min_count: int) -> WordChain | None:
+        """The chain of texts ``held`` (text -> rows holding it), or None where they are not prose."""
+        texts = [(str(text).split(), int(rows)) for text, rows in held.items()]
+        if not texts or np.median([len(words) for words, _ in texts]) < MIN_MEDIAN_WORDS:
+            return None
+        vocabulary = _held_by(((set(words), rows) for words, rows in texts), min_count)
+        total = sum(len(words) * rows for words, rows in texts)
+        covered = sum(sum(word in vocabulary for word in words) * rows for words, rows in texts)
+        if covered < MIN_COVERAGE * total:
+            return None
+        words = sorted(vocabulary)
+        index = {word: i for i, word in enumerate(words)}
+        starts = _held_by(((words_[:1], rows) for words_, rows in texts), min_count)
+        sequences = [([index[w] for w in text if w in index] + [len(words)], rows) for text, rows in texts]
+        pairs = _held_by(((set(itertools.pairwise(ids)), rows) for ids, rows in sequences), min_count)
+        if not (starts.keys() & vocabulary) or not pairs:
+            return None
+        lengths = np.repeat([len(text) for text, _ in texts], [rows for _, rows in texts])
+        longest = max(1, int(np.quantile(lengths, LENGTH_QUANTILE)))
+        return cls(
+            words=words,
+            held=[vocabulary[w] for w in words],
+            starts=sorted((index[w], n) for w, n in starts.items() if w in index),
+            pairs=sorted((a, b, n) for (a, b), n in pairs.items()),
+            lengths=sorted(Counter(np.minimum(lengths, longest).tolist()).items()),
+            max_words=longest,
+            min_count=min_count,
+        )
+
+    def write(self, count: int, rng: np.random.Generator) -> np.ndarray:
+        """``count`` texts of about real lengths: each walks from a start word through the kept pairs and, once as
+        long as the length drawn for it, ends at the first word a real text ended on or no kept pair leads on from
+        (or ROOM_TO_END words past the longest). Before that, it ends at a word real texts only ended on, and a word
+        no kept pair leads from or ends on is followed by a word drawn in its share of the rows, as a new phrase."""
+        end = len(self.words)
+        length = _drawn_from(self.lengths, count, rng)
+        cap = self.max_words + max(ROOM_TO_END, self.max_words // 2)
+        walked = np.full((count, cap), end, dtype=np.int64)
+        walked[:, 0] = _drawn_from(self.starts, count, rng)
+        keys, following, leads_on = self._transitions()
+        ends = np.zeros(end + 1, dtype=bool)
+        ends[[a for a, b, _ in self.pairs if b == end]] = True
+        for step in range(1, cap):
+            current = walked[:, step - 1]
+            long_enough, onward = step >= length, leads_on[current]
+            ended = ends[current] & (long_enough | ~onward)  # a real text ended on this word: this one may
+            live = (current != end) & ~ended & ~(long_enough & ~onward)
+            if not live.any():
+                break
+            chained, fresh = np.flatnonzero(live & leads_on[current]), np.flatnonzero(live & ~leads_on[current])
+            drawn = np.searchsorted(keys, current[chained] + rng.random(chained.size), side="right")
+            walked[chained, step] = following[drawn]
+            walked[fresh, step] = _drawn_from(list(enumerate(self.held)), fresh.size, rng)
+        vocabulary = np.asarray([*self.words, ""], dtype=object)
+        return np.asarray([" ".join(vocabulary[row[row != end]]) for row in walked], dtype=object)
+
+    def _transitions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each pair that leads on to a word: its key (its word + the cumulative share of the word's rows up to
+        it, so one sorted search over all pairs draws every row's next word at once), the word it leads to, and
+        which words lead on at all (indexed up to the end marker, which does not)."""
+        table = np.asarray([p for p in self.pairs if p[1] != len(self.words)], dtype=np.float64).reshape(-1, 3)
+        word, rows = table[:, 0].astype(np.int64), table[:, 2]
+        totals = np.bincount(word, weights=rows, minlength=len(self.words) + 1)
+        shares = np.cumsum(rows) - (np.cumsum(totals) - totals)[word]
+        keys = word + shares / np.maximum(totals[word], 1.0)
+        last = np.r_[word[1:] != word[:-1], True] if word.size else np.zeros(0, dtype=bool)
+        keys[last] = word[last] + 1.0  # exactly the segment's end, whatever the float sums came to
+        return keys, table[:, 1].astype(np.int64), totals > 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "words": self.words,
+            "held": self.held,
+            "starts": [list(s) for s in self.starts],
+            "pairs": [list(p) for p in self.pairs],
+            "lengths": [list(n) for n in self.lengths],
+            "max_words": self.max_words,
+            "min_count": self.min_count,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WordChain:
+        """Rebuild a chain; raises ValueError where it could not have come from ``fit``."""
+        words = [str(w) for w in data["words"]]
+        held = [int(n) for n in data["held"]]
+        starts = [(int(w), int(n)) for w, n in data["starts"]]
+        pairs = [(int(a), int(b), int(n)) for a, b, n in data["pairs"]]
+        lengths = [(int(n), int(rows)) for n, rows in data["lengths"]]
+        chain = cls(words, held, starts, pairs, lengths, int(data["max_words"]), int(data["min_count"]))
+        chain._check()
+        return chain
+
+    def _check(self) -> None:
+        end = len(self.words)
+        if (
+            not self.words
+            or len(set(self.words)) != end
+            or any(not w or w != w.strip() or " " in w for w in self.words)
+        ):
+            raise ValueError("a word chain's words must be distinct, non-empty and without spaces")
+        if len(self.held) != end or min(self.held) < self.min_count:
+            raise ValueError("a word chain holds each word's rows, each at least min_count")
+        if not self.starts or any(not 0 <= w < end or n < self.min_count for w, n in self.starts):
+            raise ValueError("a word chain's starts must name its words, each held by min_count rows")
+        if not self.pairs or any(not (0 <= a < end and 0 <= b <= end) or n < self.min_count for a, b, n in self.pairs):
+            raise ValueError("a word chain's pairs must name its words, each held by min_count rows")
+        if self.pairs != sorted(set((a, b, n) for a, b, n in self.pairs)) or len(
+            {(a, b) for a, b, _ in self.pairs}
+        ) != len(self.pairs):
+            raise ValueError("a word chain's pairs must be sorted and distinct")
+        if not self.lengths or any(not 1 <= n <= self.max_words or rows < 1 for n, rows in self.lengths):
+            raise ValueError("a word chain's lengths must lie within 1 and its max_words, each held by a row")
+        if not 1 <= self.max_words <= MAX_WORDS_LIMIT or self.min_count < 1:
+            raise ValueError(f"a word chain's texts run 1 to {MAX_WORDS_LIMIT} words; min_count is at least 1")
+
+    def describe(self) -> str:
+        return (
+            f"free text: texts held by fewer than {self.min_count} rows are written anew from {len(self.words)} "
+            f"words and {len(self.pairs)} word pairs that {self.min_count}+ rows share, of real lengths "
+            f"(up to {self.max_words} words)"
+        )
+
+
+def _held_by(groups: Iterable[tuple[Iterable[Any], int]], min_count: int) -> dict[Any, int]:
+    """Items held by at least ``min_count`` rows, with those rows (each group of items counted once per row)."""
+    rows: Counter[Any] = Counter()
+    for items, held in groups:
+        for item in items:
+            rows[item] += held
+    return {item: n for item, n in rows.items() if n >= min_count}
+
+
+def _drawn_from(held: list[tuple[int, int]], count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` values of (value, rows) pairs, each drawn in its share of the rows."""
+    values = np.asarray([v for v, _ in held], dtype=np.int64)
+    cumulative = np.cumsum(np.asarray([n for _, n in held], dtype=np.float64))
+    at = np.searchsorted(cumulative / cumulative[-1], rng.random(count), side="right")
+    return values[np.minimum(at, values.size - 1)]
