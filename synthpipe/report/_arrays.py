@@ -3,7 +3,8 @@
 For each compared column a frame gives: ``values`` (float, NaN for null) for numbers and dates,
 and ``codes`` (small ints) for everything: categories by the real data's order, numbers by the
 real data's ten equal-width bins, as sdmetrics does for its contingency tables (null is a bin of
-its own there, so a generator that drops nulls is seen).
+its own there, so a generator that drops nulls is seen). Free text is coded by its length in words,
+binned the same way: whether long texts go with a category is what a pair of it can show.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from synthpipe.report._columns import CONTINUOUS_KINDS, Column, ColumnKind
+from synthpipe.report._columns import CONTINUOUS_KINDS, Column, ColumnKind, word_counts
 
 N_BINS = 10
 MAX_CATEGORIES = 50  # larger contingency tables are all noise at the sample sizes used
@@ -33,8 +34,8 @@ def bin_edges(real: pd.DataFrame, columns: list[Column]) -> dict[str, np.ndarray
     """Ten equal-width bins per continuous column from the real values; outer edges open."""
     edges = {}
     for col in columns:
-        if col.kind in CONTINUOUS_KINDS:
-            v = col.values(real[col.name])
+        if col.kind in CONTINUOUS_KINDS or col.prose:
+            v = _binned_values(col, real[col.name])
             e = np.histogram_bin_edges(v[~np.isnan(v)], bins=N_BINS)
             e[0], e[-1] = -np.inf, np.inf
             edges[col.name] = e
@@ -45,9 +46,10 @@ def to_arrays(frame: pd.DataFrame, columns: list[Column], edges: dict[str, np.nd
     """Convert every compared column of ``frame`` (already aligned to ``columns``)."""
     out = Arrays(n_rows=len(frame))
     for col in columns:
-        if col.kind in CONTINUOUS_KINDS:
-            v = col.values(frame[col.name])
-            out.values[col.name] = v
+        if col.kind in CONTINUOUS_KINDS or col.prose:
+            v = _binned_values(col, frame[col.name])
+            if not col.prose:
+                out.values[col.name] = v
             # np.digitize sends NaN past the last edge: null becomes bin N_BINS + 1
             out.codes[col.name] = np.digitize(v, edges[col.name]).astype(np.int64)
             out.n_codes[col.name] = N_BINS + 2
@@ -57,6 +59,10 @@ def to_arrays(frame: pd.DataFrame, columns: list[Column], edges: dict[str, np.nd
             out.codes[col.name] = np.minimum(codes, MAX_CATEGORIES)
             out.n_codes[col.name] = MAX_CATEGORIES + 1
     return out
+
+
+def _binned_values(col: Column, s: pd.Series) -> np.ndarray:
+    return word_counts(s) if col.prose else col.values(s)
 
 
 def sample_rows(frame: pd.DataFrame, max_rows: int | None, seed: int) -> pd.DataFrame:

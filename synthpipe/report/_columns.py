@@ -26,6 +26,11 @@ NULL_TOKEN = "\u2205null"  # unlikely to collide with a real category, readable 
 _ID_MIN_ROWS = 50  # below this a column of unique strings is just a small table, not an ID
 _ID_DISTINCT_SHARE = 0.95
 _INT_ID_MIN_ROWS = 20
+# Free text (comments, notes): values of PROSE_MIN_MEDIAN_WORDS+ words, PROSE_MIN_DISTINCT of them, nearly all
+# (PROSE_RARE_SHARE) held by fewer rows than the engine keeps a category for
+PROSE_MIN_MEDIAN_WORDS = 3
+PROSE_MIN_DISTINCT = 100
+PROSE_RARE_SHARE = 0.9
 # Dates and times written as text (SQLite has no date type; CSVs neither), ISO-like layouts only.
 _DATE_TEXT = r"\d{4}[-/]\d{2}[-/]\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"
 _TIME_OF_DAY_TEXT = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?"  # valid clock times only
@@ -135,7 +140,7 @@ def infer_kind(s: pd.Series, *, may_be_key: bool = True) -> ColumnKind:
     """Classify one real column.
 
     Numbers with at most two distinct values are categorical (0/1 flags), as in the benchmark's
-    sdmetrics metadata; strings that are nearly all distinct, unique integer keys and key
+    sdmetrics metadata; strings that are nearly all distinct (but not prose), unique integer keys and key
     columns whose values repeat (the engine's rules) are identifiers, unless ``may_be_key`` is
     False (a key-named column that numbers an entity's rows, ``_entity_row_indexes``).
     """
@@ -159,7 +164,7 @@ def infer_kind(s: pd.Series, *, may_be_key: bool = True) -> ColumnKind:
         if _is_integer_key(s, non_null, distinct) or (may_be_key and _is_repeated_integer_key(s, non_null)):
             return ColumnKind.IDENTIFIER
         return ColumnKind.NUMERIC if distinct > 2 else ColumnKind.CATEGORICAL
-    if len(non_null) >= _ID_MIN_ROWS and distinct >= _ID_DISTINCT_SHARE * len(non_null):
+    if len(non_null) >= _ID_MIN_ROWS and distinct >= _ID_DISTINCT_SHARE * len(non_null) and not _is_prose(s):
         return ColumnKind.IDENTIFIER
     if is_repeated_key(non_null, str(s.name), text=True):  # the engine emits pseudonyms
         return ColumnKind.IDENTIFIER
@@ -216,6 +221,7 @@ class Column:
     kind: ColumnKind
     categories: tuple[str, ...] = ()
     clock: bool = False  # a time of day: its numbers are seconds since midnight, labelled as HH:MM
+    prose: bool = False  # free text: compared by its words and lengths (``_is_prose``)
 
     def values(self, s: pd.Series) -> np.ndarray:
         """The column as floats; text in a datetime column is parsed as dates, not as numbers."""
@@ -245,8 +251,32 @@ def describe_columns(real: pd.DataFrame) -> list[Column]:
             counts = pd.Series(category_values(real[name])).value_counts()
             cats = tuple(str(c) for c in counts.index)
         clock = kind is ColumnKind.NUMERIC and _is_time_of_day(real[name])
-        out.append(Column(name=str(name), kind=kind, categories=cats, clock=clock))
+        prose = kind is ColumnKind.CATEGORICAL and _is_prose(real[name])
+        out.append(Column(name=str(name), kind=kind, categories=cats, clock=clock, prose=prose))
     return out
+
+
+def _is_prose(s: pd.Series) -> bool:
+    """Free text: many values of several words, nearly all rare. As categories each rare text is one of its
+    own that a private generator never emits, so the shape score said little; its words and lengths can."""
+    if _is_number(s):
+        return False
+    counts = s.dropna().astype(str).value_counts()
+    rare = counts < EngineConfig().rare_category_min_count
+    if len(counts) < PROSE_MIN_DISTINCT or rare.mean() < PROSE_RARE_SHARE:
+        return False
+    return bool(np.median(word_counts(pd.Series(counts.index))) >= PROSE_MIN_MEDIAN_WORDS)
+
+
+def word_counts(s: pd.Series) -> np.ndarray:
+    """Words per text (split at whitespace) as float, NaN for null."""
+    counts = s.astype("string").str.count(r"\S+")
+    return counts.to_numpy(dtype=float, na_value=np.nan)
+
+
+def words(s: pd.Series) -> pd.Series:
+    """Every word of every non-null text, one per row of the result."""
+    return s.dropna().astype(str).str.split().explode().dropna()
 
 
 def _entity_row_indexes(real: pd.DataFrame) -> set[str]:

@@ -4,7 +4,8 @@ They follow sdmetrics' definitions (KS complement / TV complement per column; co
 similarity for number pairs, contingency similarity otherwise) so our numbers can be checked
 against an independent judge. One deliberate difference: sdmetrics drops nulls, we keep them (as
 the lowest value for KS, as a bin or category elsewhere), because a generator that loses the
-null share of a column is not faithful; without nulls both agree.
+null share of a column is not faithful; without nulls both agree. Free text, where sdmetrics would
+compare categories no generator could match, is compared by its lengths and words (``text_shape``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from synthpipe.report._arrays import Arrays
-from synthpipe.report._columns import CONTINUOUS_KINDS, Column, ColumnKind
+from synthpipe.report._columns import CONTINUOUS_KINDS, Column, ColumnKind, word_counts, words
 
 MIN_PAIR_ROWS = 10
+TOP_WORDS = 100  # free text's word shares are compared over the real data's most used words, the rest pooled
 
 
 def ks_complement(real: np.ndarray, syn: np.ndarray) -> float:
@@ -45,8 +47,22 @@ def column_shape(col: Column, real: pd.Series, syn: pd.Series, rv: Arrays, sv: A
     """Per-column distribution similarity in [0, 1]."""
     if col.kind in CONTINUOUS_KINDS:
         return ks_complement(rv.values[col.name], sv.values[col.name])
+    if col.prose:
+        return text_shape(real, syn)
     n = len(col.categories) + 1
     return tv_complement(col.codes(real), col.codes(syn), n)
+
+
+def text_shape(real: pd.Series, syn: pd.Series) -> float:
+    """Free text's similarity in [0, 1]: the mean of the KS complement of the lengths in words (null below
+    every length) and the TV complement of the shares of the real data's TOP_WORDS most used words."""
+    lengths = ks_complement(word_counts(real), word_counts(syn))
+    real_words, syn_words = words(real), words(syn)
+    if real_words.empty or syn_words.empty:
+        return lengths if real_words.empty and syn_words.empty else 0.5 * lengths
+    top = pd.Index(real_words.value_counts().index[:TOP_WORDS])
+    codes = [np.where((c := top.get_indexer(w)) < 0, len(top), c) for w in (real_words, syn_words)]
+    return 0.5 * (lengths + tv_complement(codes[0], codes[1], len(top) + 1))
 
 
 def pearson(a: np.ndarray, b: np.ndarray) -> float:

@@ -120,6 +120,23 @@ def _categorical_distribution(col: Column, real: pd.Series, syn: pd.Series) -> D
     )
 
 
+def _word_distribution(real: pd.Series, syn: pd.Series) -> Distribution:
+    """Shares of the texts that hold each of the words the most real texts hold."""
+    held_real, held_syn = _texts_holding(real), _texts_holding(syn)
+    top = held_real.index[:PLOT_CATEGORIES]
+    return Distribution(
+        labels=[str(w)[:24] for w in top],
+        real=held_real.reindex(top, fill_value=0.0).round(5).tolist(),
+        synthetic=held_syn.reindex(top, fill_value=0.0).round(5).tolist(),
+    )
+
+
+def _texts_holding(s: pd.Series) -> pd.Series:
+    """Each word's share of the non-null texts that hold it, most held first."""
+    text = s.dropna().astype(str)
+    return text.str.split().map(set).explode().dropna().value_counts() / max(len(text), 1)
+
+
 def column_results(
     columns: list[Column], real: pd.DataFrame, syn: pd.DataFrame, rv: Arrays, sv: Arrays
 ) -> list[ColumnResult]:
@@ -140,6 +157,15 @@ def _column_result(col: Column, r: pd.Series, s: pd.Series, rv: Arrays, sv: Arra
     if col.kind in _SKIP_NOTES:
         return result
     continuous = col.kind in CONTINUOUS_KINDS
+    if col.prose:
+        return result.model_copy(
+            update={
+                "kind": "text",
+                "score": column_shape(col, r, s, rv, sv),
+                "metric": "text_complement",
+                "distribution": _word_distribution(r, s),
+            }
+        )
     dist = (_numeric_distribution if continuous else _categorical_distribution)(col, r, s)
     return result.model_copy(
         update={

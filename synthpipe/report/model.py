@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.6"
 
 
 class Grade(StrEnum):
@@ -58,9 +58,12 @@ class ColumnResult(_Model):
     """Distribution similarity of one column."""
 
     name: str
-    kind: str = Field(description="numeric, datetime, categorical, identifier, constant or empty")
-    score: float | None = Field(description="KS complement (numbers, dates) or TV complement")
-    metric: Literal["ks_complement", "tv_complement"] | None
+    kind: str = Field(description="numeric, datetime, categorical, text, identifier, constant or empty")
+    score: float | None = Field(
+        description="KS complement (numbers, dates), TV complement (categories) or, for free text, the mean of "
+        "the KS complement of its lengths in words and the TV complement of its word shares"
+    )
+    metric: Literal["ks_complement", "tv_complement", "text_complement"] | None
     null_share_real: float
     null_share_synthetic: float
     distribution: Distribution | None = None

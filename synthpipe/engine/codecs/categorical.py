@@ -172,6 +172,8 @@ class CategoricalCodec(Codec):
         return f"text of words {self.prose.min_count}+ rows share" if self.prose is not None else self.rare_label
 
     def _kind(self) -> str:
+        if self.prose is not None:
+            return "text"
         if self.n_tokens <= 1:
             return "all-null" if self.has_null else "constant"
         if self.storage.logical == "bool":

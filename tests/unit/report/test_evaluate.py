@@ -374,3 +374,29 @@ def test_a_key_named_number_of_each_customers_orders_is_compared_as_a_number() -
     kinds = {c.name: c.kind for c in report.quality.columns}
     assert kinds == {"customer_id": "identifier", "order_id": "numeric", "amount": "numeric"}
     assert report.quality.score < 90
+
+
+def _tickets(n: int, seed: int) -> pd.DataFrame:
+    """Billing tickets run longer than shipping ones; every comment names its writer, so nearly all are rare."""
+    rng = np.random.default_rng(seed)
+    phrases = ["the parcel arrived late", "my card was charged twice", "please call me back", "I want a refund"]
+    queue = rng.choice(["billing", "shipping"], n)
+    sizes = np.where(queue == "billing", 3, 1)
+    comment = [" ".join(rng.choice(phrases, k)) + f" signed customer{rng.integers(10**6)}" for k in sizes]
+    return pd.DataFrame({"queue": queue, "comment": comment})
+
+
+def test_free_text_is_compared_by_its_lengths_and_words() -> None:
+    """Comments, each its own, scored as categories 0 against any private generator; as text, texts of the
+    same words and lengths score high, one stand-in label low, and the length that goes with a queue is seen."""
+    real, fresh = _tickets(2000, 0), _tickets(2000, 1)
+    same = evaluate(real=real, synthetic=fresh).quality
+    column = next(c for c in same.columns if c.name == "comment")
+    assert (column.kind, column.metric) == ("text", "text_complement") and column.score > 0.9
+    assert column.distribution is not None and "the" in column.distribution.labels
+    rare = evaluate(real=real, synthetic=fresh.assign(comment="_RARE_")).quality
+    assert next(c.score for c in rare.columns if c.name == "comment") < 0.5
+    unpaired = fresh.assign(comment=fresh["comment"].sample(frac=1, random_state=0).to_numpy())
+    pair = {"same": same, "unpaired": evaluate(real=real, synthetic=unpaired).quality}
+    scores = {k: next(p.score for p in q.pairs if set(p.columns) == {"queue", "comment"}) for k, q in pair.items()}
+    assert scores["same"] > 0.95 > scores["unpaired"] + 0.2
