@@ -50,7 +50,8 @@ class CategoricalCodec(Codec):
         self.has_rare, self.has_null = has_rare, has_null
         self.rare_label, self.merged, self.distinct = rare_label, merged, distinct
         self._index = {c: i for i, c in enumerate([*categories, *self.generalised])}
-        labels: list[Any] = [*categories, *self.generalised] + [rare_label] * has_rare + [None] * has_null
+        self._rare_tokens = (len(prose.bands) if prose is not None else 1) * has_rare
+        labels: list[Any] = [*categories, *self.generalised] + [rare_label] * self._rare_tokens + [None] * has_null
         self._labels = np.asarray(labels, dtype=object)
 
     @classmethod
@@ -90,7 +91,7 @@ class CategoricalCodec(Codec):
 
     @property
     def n_tokens(self) -> int:
-        return len(self._index) + self.has_rare + self.has_null
+        return len(self._index) + self._rare_tokens + self.has_null
 
     def encode(self, series: pd.Series) -> np.ndarray:
         labels = _labels(series, self.storage)
@@ -104,6 +105,9 @@ class CategoricalCodec(Codec):
         out = np.where(labels.isna().to_numpy(), null, out)
         if (out < 0).any():
             out = np.where(out < 0, 0, out)  # unseen label at encode time: nearest is the mode
+        if self.prose is not None:  # a rare text's token is its band of lengths
+            written = np.flatnonzero(out == rare)
+            out[written] += self.prose.band_of(labels.iloc[written])
         return out.astype(np.int32)
 
     def _generalised(self, labels: pd.Series) -> pd.Series:
@@ -116,7 +120,7 @@ class CategoricalCodec(Codec):
     def decode(self, tokens: np.ndarray, rng: np.random.Generator, start: int) -> pd.Series:
         values = self._labels[tokens]
         if self.prose is not None:
-            values = _with_prose(values, tokens == len(self._index), self.prose, rng)
+            values = _with_prose(values, tokens - len(self._index), self.prose, rng)
         if self.storage.logical == "bool":
             floats = np.asarray([np.nan if v is None else float(v) for v in values], dtype="float64")
             return restore_numeric(floats, self.storage, 1)
@@ -124,7 +128,7 @@ class CategoricalCodec(Codec):
 
     def stand_ins(self, tokens: np.ndarray) -> np.ndarray:
         """Rows whose token stands in for rare values (a masked code or the rare token)."""
-        return (tokens >= len(self.categories)) & (tokens < len(self._index) + self.has_rare)
+        return (tokens >= len(self.categories)) & (tokens < len(self._index) + self._rare_tokens)
 
     def params(self) -> dict[str, Any]:
         return {
@@ -182,12 +186,14 @@ class CategoricalCodec(Codec):
         return "text" if self.distinct > 100 and rare_share > 0.9 else "categorical"
 
 
-def _with_prose(values: np.ndarray, rare: np.ndarray, prose: WordChain, rng: np.random.Generator) -> np.ndarray:
-    """The rows of the rare token written anew by the word chain (no draw where there are none)."""
+def _with_prose(values: np.ndarray, bands: np.ndarray, prose: WordChain, rng: np.random.Generator) -> np.ndarray:
+    """The rows of the rare tokens (``bands``: their band of lengths, else out of range) written anew by the
+    word chain (no draw where there are none)."""
+    rare = (bands >= 0) & (bands < len(prose.bands))
     if not rare.any():
         return values
     values = values.copy()
-    values[rare] = prose.write(int(rare.sum()), rng)
+    values[rare] = prose.write(bands[rare], rng)
     return values
 
 

@@ -27,19 +27,23 @@ MIN_COVERAGE = 0.5  # share of the words in the texts the kept words must cover,
 LENGTH_QUANTILE = 0.99  # texts are drawn up to this quantile of the real lengths in words (the longest are rare)
 ROOM_TO_END = 3  # words a text may run past its drawn length (at least; half the longest) to reach an end
 MAX_WORDS_LIMIT = 10_000  # a loaded chain writing longer texts is not one fit wrote
+MAX_BANDS = 4  # length bands the model learns (short to long texts), each held by min_count rows
 
 
 @dataclass(frozen=True)
 class WordChain:
     """Words, the words texts start with, and the pairs that follow one another, each with the rows holding it.
 
-    ``pairs`` rows are (word, next, rows) with next == len(words) for the end of a text."""
+    ``pairs`` rows are (word, next, rows) with next == len(words) for the end of a text. ``bands``: the
+    longest length of each band of lengths, shortest first; the model learns a text's band as its token, so
+    long complaints can go with one queue and short thanks with another."""
 
     words: list[str]
     held: list[int]
     starts: list[tuple[int, int]]
     pairs: list[tuple[int, int, int]]
     lengths: list[tuple[int, int]]
+    bands: list[int]
     max_words: int
     min_count: int
 
@@ -61,57 +65,69 @@ class WordChain:
         pairs = _held_by(((set(itertools.pairwise(ids)), rows) for ids, rows in sequences), min_count)
         if not (starts.keys() & vocabulary) or not pairs:
             return None
-        lengths = np.repeat([len(text) for text, _ in texts], [rows for _, rows in texts])
+        lengths = np.repeat([len(ids) - 1 for ids, _ in sequences], [rows for _, rows in texts])
         longest = max(1, int(np.quantile(lengths, LENGTH_QUANTILE)))
+        held_lengths = sorted(Counter(np.clip(lengths, 1, longest).tolist()).items())
         return cls(
             words=words,
             held=[vocabulary[w] for w in words],
             starts=sorted((index[w], n) for w, n in starts.items() if w in index),
             pairs=sorted((a, b, n) for (a, b), n in pairs.items()),
-            lengths=sorted(Counter(np.minimum(lengths, longest).tolist()).items()),
+            lengths=held_lengths,
+            bands=_bands(held_lengths, min_count),
             max_words=longest,
             min_count=min_count,
         )
 
-    def write(self, count: int, rng: np.random.Generator) -> np.ndarray:
-        """``count`` texts of about real lengths: each walks from a start word through the kept pairs and, once as
-        long as the length drawn for it, ends at the first word a real text ended on or no kept pair leads on from
-        (or ROOM_TO_END words past the longest). Before that, it ends at a word real texts only ended on, and a word
+    def band_of(self, texts: pd.Series) -> np.ndarray:
+        """Each text's band of lengths, in the kept words it holds (those a written text can hold)."""
+        kept = set(self.words)
+        counts = [sum(word in kept for word in str(text).split()) for text in texts]
+        return np.searchsorted(self.bands, np.clip(counts, 1, self.max_words), side="left").astype(np.int32)
+
+    def write(self, bands: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A text per row, of a length drawn in its band (``bands``): each walks from a start word through the kept
+        pairs and, once that long, ends at the first word a real text ended on or no kept pair leads on from (or
+        ROOM_TO_END words past the longest). Before that, it ends at a word real texts only ended on, and a word
         no kept pair leads from or ends on is followed by a word drawn in its share of the rows, as a new phrase."""
-        end = len(self.words)
-        length = _drawn_from(self.lengths, count, rng)
+        end, count = len(self.words), bands.size
+        length = self._lengths_in(bands, rng)
         cap = self.max_words + max(ROOM_TO_END, self.max_words // 2)
         walked = np.full((count, cap), end, dtype=np.int64)
         walked[:, 0] = _drawn_from(self.starts, count, rng)
-        keys, following, leads_on = self._transitions()
         ends = np.zeros(end + 1, dtype=bool)
         ends[[a for a, b, _ in self.pairs if b == end]] = True
-        for step in range(1, cap):
+        steps = _Steps.of([p for p in self.pairs if p[1] != end], end)
+        lasting = _Steps.of([p for p in self.pairs if p[1] != end and steps.leads_on[p[1]]], end)
+        closing = _Steps.of([p for p in self.pairs if p[1] != end and ends[p[1]]], end)
+        for step in range(1, cap):  # ``step`` words written so far
             current = walked[:, step - 1]
-            long_enough, onward = step >= length, leads_on[current]
+            long_enough, onward = step >= length, steps.leads_on[current]
             ended = ends[current] & (long_enough | ~onward)  # a real text ended on this word: this one may
             live = (current != end) & ~ended & ~(long_enough & ~onward)
             if not live.any():
                 break
-            chained, fresh = np.flatnonzero(live & leads_on[current]), np.flatnonzero(live & ~leads_on[current])
-            drawn = np.searchsorted(keys, current[chained] + rng.random(chained.size), side="right")
-            walked[chained, step] = following[drawn]
+            # a text steps into words that lead on until its last word is due, then into words texts end on
+            last_due = step + 1 >= length
+            early = live & ~last_due & lasting.leads_on[current]
+            late = live & last_due & closing.leads_on[current]
+            chained, fresh = np.flatnonzero(live & onward & ~early & ~late), np.flatnonzero(live & ~onward)
+            walked[early, step] = lasting.draw(current[early], rng)
+            walked[late, step] = closing.draw(current[late], rng)
+            walked[chained, step] = steps.draw(current[chained], rng)
             walked[fresh, step] = _drawn_from(list(enumerate(self.held)), fresh.size, rng)
         vocabulary = np.asarray([*self.words, ""], dtype=object)
         return np.asarray([" ".join(vocabulary[row[row != end]]) for row in walked], dtype=object)
 
-    def _transitions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each pair that leads on to a word: its key (its word + the cumulative share of the word's rows up to
-        it, so one sorted search over all pairs draws every row's next word at once), the word it leads to, and
-        which words lead on at all (indexed up to the end marker, which does not)."""
-        table = np.asarray([p for p in self.pairs if p[1] != len(self.words)], dtype=np.float64).reshape(-1, 3)
-        word, rows = table[:, 0].astype(np.int64), table[:, 2]
-        totals = np.bincount(word, weights=rows, minlength=len(self.words) + 1)
-        shares = np.cumsum(rows) - (np.cumsum(totals) - totals)[word]
-        keys = word + shares / np.maximum(totals[word], 1.0)
-        last = np.r_[word[1:] != word[:-1], True] if word.size else np.zeros(0, dtype=bool)
-        keys[last] = word[last] + 1.0  # exactly the segment's end, whatever the float sums came to
-        return keys, table[:, 1].astype(np.int64), totals > 0
+    def _lengths_in(self, bands: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A length per row, drawn in the real shares of the lengths of its band."""
+        out = np.zeros(bands.size, dtype=np.int64)
+        floors = [0, *self.bands]
+        for band, (low, high) in enumerate(itertools.pairwise(floors)):
+            rows = np.flatnonzero(bands == band)
+            if rows.size:
+                out[rows] = _drawn_from([(n, k) for n, k in self.lengths if low < n <= high], rows.size, rng)
+        return out
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -120,6 +136,7 @@ class WordChain:
             "starts": [list(s) for s in self.starts],
             "pairs": [list(p) for p in self.pairs],
             "lengths": [list(n) for n in self.lengths],
+            "bands": self.bands,
             "max_words": self.max_words,
             "min_count": self.min_count,
         }
@@ -132,7 +149,8 @@ class WordChain:
         starts = [(int(w), int(n)) for w, n in data["starts"]]
         pairs = [(int(a), int(b), int(n)) for a, b, n in data["pairs"]]
         lengths = [(int(n), int(rows)) for n, rows in data["lengths"]]
-        chain = cls(words, held, starts, pairs, lengths, int(data["max_words"]), int(data["min_count"]))
+        bands = [int(n) for n in data["bands"]]
+        chain = cls(words, held, starts, pairs, lengths, bands, int(data["max_words"]), int(data["min_count"]))
         chain._check()
         return chain
 
@@ -156,6 +174,11 @@ class WordChain:
             raise ValueError("a word chain's pairs must be sorted and distinct")
         if not self.lengths or any(not 1 <= n <= self.max_words or rows < 1 for n, rows in self.lengths):
             raise ValueError("a word chain's lengths must lie within 1 and its max_words, each held by a row")
+        floors = [0, *self.bands]
+        if not 1 <= len(self.bands) <= MAX_BANDS or self.bands[-1] != self.max_words or floors != sorted(set(floors)):
+            raise ValueError(f"a word chain has 1 to {MAX_BANDS} rising bands of lengths, the last up to max_words")
+        if any(not any(low < n <= high for n, _ in self.lengths) for low, high in itertools.pairwise(floors)):
+            raise ValueError("each band of a word chain's lengths holds a length")
         if not 1 <= self.max_words <= MAX_WORDS_LIMIT or self.min_count < 1:
             raise ValueError(f"a word chain's texts run 1 to {MAX_WORDS_LIMIT} words; min_count is at least 1")
 
@@ -174,6 +197,46 @@ def _held_by(groups: Iterable[tuple[Iterable[Any], int]], min_count: int) -> dic
         for item in items:
             rows[item] += held
     return {item: n for item, n in rows.items() if n >= min_count}
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """Pairs that lead on to a word, ready to draw every row's next word with one sorted search: a pair's key is
+    its word + the cumulative share of the word's rows up to it. ``leads_on``: which words lead on at all
+    (indexed up to the end marker, which does not)."""
+
+    keys: np.ndarray
+    following: np.ndarray
+    leads_on: np.ndarray
+
+    @classmethod
+    def of(cls, pairs: list[tuple[int, int, int]], words: int) -> _Steps:
+        table = np.asarray(pairs, dtype=np.float64).reshape(-1, 3)
+        word, rows = table[:, 0].astype(np.int64), table[:, 2]
+        totals = np.bincount(word, weights=rows, minlength=words + 1)
+        shares = np.cumsum(rows) - (np.cumsum(totals) - totals)[word]
+        keys = word + shares / np.maximum(totals[word], 1.0)
+        last = np.r_[word[1:] != word[:-1], True] if word.size else np.zeros(0, dtype=bool)
+        keys[last] = word[last] + 1.0  # exactly the segment's end, whatever the float sums came to
+        return cls(keys, table[:, 1].astype(np.int64), totals > 0)
+
+    def draw(self, current: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """The next word of each of ``current`` (words that lead on), in the pairs' shares of the rows."""
+        return self.following[np.searchsorted(self.keys, current + rng.random(current.size), side="right")]
+
+
+def _bands(lengths: list[tuple[int, int]], min_count: int) -> list[int]:
+    """Up to MAX_BANDS bands of about equal rows (each held by ``min_count`` rows, as any token is), as the
+    longest length of each."""
+    total = sum(rows for _, rows in lengths)
+    share, band_rows, left = max(total / MAX_BANDS, min_count), 0, total
+    bands: list[int] = []
+    for length, rows in lengths:
+        band_rows, left = band_rows + rows, left - rows
+        if band_rows >= share and left >= max(share, min_count) and len(bands) < MAX_BANDS - 1:
+            bands.append(length)
+            band_rows = 0
+    return [*bands, lengths[-1][0]]
 
 
 def _drawn_from(held: list[tuple[int, int]], count: int, rng: np.random.Generator) -> np.ndarray:

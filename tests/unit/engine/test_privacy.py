@@ -357,6 +357,19 @@ def test_rare_free_text_is_written_anew_from_the_words_enough_rows_share(tmp_pat
     assert (plain["comment"] == "_RARE_").all()
 
 
+def test_a_texts_length_goes_with_the_columns_it_went_with() -> None:
+    """The model learns a rare text's band of lengths: billing tickets that run three phrases long stay long,
+    one-phrase shipping tickets stay short."""
+    rng = np.random.default_rng(8)
+    phrases = ["the parcel arrived late", "my card was charged twice", "please call me back", "I want a refund"]
+    queue = rng.choice(["billing", "shipping"], 3000)
+    comment = [" ".join(rng.choice(phrases, 3 if q == "billing" else 1)) + f" by user{i}" for i, q in enumerate(queue)]
+    data = pd.DataFrame({"queue": queue, "comment": comment})
+    out = Synthesizer(seed=0, max_epochs=10).fit(data).sample(3000)
+    words = out["comment"].str.split().str.len().groupby(out["queue"]).mean()
+    assert words["billing"] > 12 and words["shipping"] < 8  # real: 15 and 7, less the rare user each
+
+
 def test_single_words_are_not_prose() -> None:
     """Single words, held by a row or three each, stay the rare token: they are no prose (nor keys)."""
     rng = np.random.default_rng(7)
