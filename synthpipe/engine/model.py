@@ -269,8 +269,8 @@ def sample_tokens(
     Runs in fixed inner batches with single-threaded BLAS: on small matrices, thread
     hand-offs cost more than the arithmetic (20x slower on a busy 2-core box).
     """
-    tables = head_tables(net)
     width = net.n_columns if columns is None else columns
+    tables = block_tables(net, max(1, BLOCK_FLOATS // net.hidden))
     out = np.empty((n, width), dtype=np.int32)
     with one_blas_thread():
         for start in range(0, n, SAMPLE_BATCH):
@@ -280,10 +280,17 @@ def sample_tokens(
     return out
 
 
-def head_tables(net: Network) -> list[np.ndarray]:
-    """Per head j, the contiguous (input tokens of columns < j, hidden) slice of the first layer."""
-    offsets, h = net.in_offsets, net.hidden
-    return [np.ascontiguousarray(net.A[: offsets[j], j * h : (j + 1) * h]) for j in range(net.n_columns)]
+BLOCK_FLOATS = 256  # hidden units of the heads one sampling table holds: its rows stay in cache
+
+
+def block_tables(net: Network, width: int) -> list[np.ndarray]:
+    """Per block of ``width`` heads (j0..j1-1), the contiguous (input tokens of columns < j1 - 1, heads' hidden)
+    slice of the first layer."""
+    offsets, h, d = net.in_offsets, net.hidden, net.n_columns
+    return [
+        np.ascontiguousarray(net.A[: offsets[max(min(j0 + width, d) - 1, 0)], j0 * h : min(j0 + width, d) * h])
+        for j0 in range(0, d, width)
+    ]
 
 
 def _sample_batch(
@@ -293,34 +300,49 @@ def _sample_batch(
     fixed: np.ndarray | None = None,
     exclude: Sequence[Exclusion] = (),
 ) -> np.ndarray:
+    """One batch, column by column, heads in blocks of BLOCK_FLOATS hidden units: a block's pre-activations
+    gain each earlier column's first-layer row with one gather for the whole block, not one per head (the
+    same sums in the same order, so the same rows; 2x faster on 150 columns of 8 hidden units each)."""
     offsets, h = net.offsets, net.hidden
     size, d = uniforms.shape
+    width = tables[0].shape[1] // h
     tokens = np.empty((size, d), dtype=np.int64)
     inputs = np.empty((size, d), dtype=np.int64)
     given = 0 if fixed is None else fixed.shape[1]
-    for j in range(given):
-        tokens[:, j] = fixed[:, j] + offsets[j]  # type: ignore[index]
-        inputs[:, j] = net.in_map[tokens[:, j]]
-    for j in range(given, d):
-        z = np.broadcast_to(net.b1[j * h : (j + 1) * h], (size, h)).copy()
-        for k in range(j):
-            z += tables[j][inputs[:, k]]
-        np.maximum(z, 0.0, out=z)
-        cols = slice(offsets[j], offsets[j + 1])
-        probs = softmax(z @ net.W2[:, cols] + net.b2[cols])
-        masked = None
-        for earlier, later, ruled_out in exclude:
-            if later == j:
-                ruled = ruled_out[tokens[:, earlier] - offsets[earlier]]
-                if ruled.ndim == 1:
-                    _rule_out(probs, ruled)
-                else:  # masks are joined and applied once: one pass over the row's tokens
-                    masked = ruled if masked is None else masked | ruled
-        if masked is not None:
-            _mask_out(probs, masked)
-        tokens[:, j] = _draw(probs, uniforms[:, j]) + offsets[j]
-        inputs[:, j] = net.in_map[tokens[:, j]]
+    for j0, table in zip(range(0, d, width), tables, strict=False):
+        pre = np.broadcast_to(net.b1[j0 * h : (j0 + width) * h], (size, table.shape[1])).copy()
+        for k in range(j0):
+            pre += table[inputs[:, k]]
+        for j in range(j0, min(j0 + width, d)):
+            at = (j - j0) * h
+            if j < given:
+                tokens[:, j] = fixed[:, j] + offsets[j]  # type: ignore[index]
+            else:
+                tokens[:, j] = _drawn_column(net, j, np.maximum(pre[:, at : at + h], 0.0), tokens, uniforms, exclude)
+            inputs[:, j] = net.in_map[tokens[:, j]]
+            if at + h < pre.shape[1]:
+                pre[:, at + h :] += table[inputs[:, j], at + h :]
     return (tokens - offsets[:d][None, :]).astype(np.int32)
+
+
+def _drawn_column(
+    net: Network, j: int, z: np.ndarray, tokens: np.ndarray, uniforms: np.ndarray, exclude: Sequence[Exclusion]
+) -> np.ndarray:
+    """Column j's global tokens, drawn from its head's hidden units ``z`` (the earlier ``tokens`` drawn)."""
+    offsets = net.offsets
+    cols = slice(offsets[j], offsets[j + 1])
+    probs = softmax(z @ net.W2[:, cols] + net.b2[cols])
+    masked = None
+    for earlier, later, ruled_out in exclude:
+        if later == j:
+            ruled = ruled_out[tokens[:, earlier] - offsets[earlier]]
+            if ruled.ndim == 1:
+                _rule_out(probs, ruled)
+            else:  # masks are joined and applied once: one pass over the row's tokens
+                masked = ruled if masked is None else masked | ruled
+    if masked is not None:
+        _mask_out(probs, masked)
+    return _draw(probs, uniforms[:, j]) + offsets[j]
 
 
 def _rule_out(probs: np.ndarray, token: np.ndarray) -> None:
