@@ -93,7 +93,7 @@ class WordChain:
         end, count = len(self.words), bands.size
         length = self._lengths_in(bands, rng)
         cap = self.max_words + max(ROOM_TO_END, self.max_words // 2)
-        walked = np.full((count, cap), end, dtype=np.int64)
+        walked = np.full((count, cap), end, dtype=np.int32)
         walked[:, 0] = _drawn_from(self.starts, count, rng)
         ends = np.zeros(end + 1, dtype=bool)
         ends[[a for a, b, _ in self.pairs if b == end]] = True
