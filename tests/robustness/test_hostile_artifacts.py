@@ -507,6 +507,7 @@ def test_a_word_chain_naming_unknown_words_or_running_on_without_end_is_refused(
         set_chain("unknown_start", lambda chain: chain["starts"].append([-1, 50])),
         set_chain("no_lengths", lambda chain: chain.update(lengths=[])),
         set_chain("bands_past_the_longest", lambda chain: chain.update(bands=[chain["max_words"] + 5])),
+        set_chain("triple_past_the_words", lambda chain: chain["triples"].append([0, 0, len(chain["words"]), 9])),
         set_chain("falling_bands", lambda chain: chain.update(bands=[chain["max_words"], 1, chain["max_words"]])),
     ]
     assert_edits_refused(folder, tmp_path, edits)

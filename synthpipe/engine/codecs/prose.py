@@ -3,8 +3,10 @@
 Why: prose is nearly all unique, so as categories every text is rare and the whole column came back as the
 rare token (a support-ticket query's ``comment`` read ``_RARE_`` in every row). A word chain keeps what a
 reader of the column sees (its words, the order they come in, how long the texts run) and nothing that
-singles a writer out: a word, a pair of consecutive words and a text's first word are each kept only where
-at least ``min_count`` real rows hold them, the rule rare categories follow; names, numbers and addresses
+singles a writer out: a word, a pair and a run of three consecutive words and a text's first word are each
+kept only where at least ``min_count`` real rows hold them, the rule rare categories follow; the next word
+follows the two before where their run is kept (more fluent: ``Return a list of the given path.``), else
+the word before. Names, numbers and addresses
 inside a text are held by few rows and never come back. Texts break into words at whitespace; a word keeps
 its punctuation and case (``late.`` ends texts, ``Late`` starts them), so sentences end where real ones did;
 the pairs are read with the rare words left out (``ask Anna Sato4711 for`` gives ``Anna for``), so a text
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +44,7 @@ class WordChain:
     held: list[int]
     starts: list[tuple[int, int]]
     pairs: list[tuple[int, int, int]]
+    triples: list[tuple[int, int, int, int]]
     lengths: list[tuple[int, int]]
     bands: list[int]
     max_words: int
@@ -63,6 +66,9 @@ class WordChain:
         starts = _held_by(((words_[:1], rows) for words_, rows in texts), min_count)
         sequences = [([index[w] for w in text if w in index] + [len(words)], rows) for text, rows in texts]
         pairs = _held_by(((set(itertools.pairwise(ids)), rows) for ids, rows in sequences), min_count)
+        triples = _held_by(
+            ((set(zip(ids, ids[1:], ids[2:-1], strict=False)), rows) for ids, rows in sequences), min_count
+        )
         if not (starts.keys() & vocabulary) or not pairs:
             return None
         lengths = np.repeat([len(ids) - 1 for ids, _ in sequences], [rows for _, rows in texts])
@@ -73,6 +79,7 @@ class WordChain:
             held=[vocabulary[w] for w in words],
             starts=sorted((index[w], n) for w, n in starts.items() if w in index),
             pairs=sorted((a, b, n) for (a, b), n in pairs.items()),
+            triples=sorted((a, b, c, n) for (a, b, c), n in triples.items()),
             lengths=held_lengths,
             bands=_bands(held_lengths, min_count),
             max_words=longest,
@@ -97,27 +104,37 @@ class WordChain:
         walked[:, 0] = _drawn_from(self.starts, count, rng)
         ends = np.zeros(end + 1, dtype=bool)
         ends[[a for a, b, _ in self.pairs if b == end]] = True
-        steps = _Steps.of([p for p in self.pairs if p[1] != end], end)
-        lasting = _Steps.of([p for p in self.pairs if p[1] != end and steps.leads_on[p[1]]], end)
-        closing = _Steps.of([p for p in self.pairs if p[1] != end and ends[p[1]]], end)
+        steps = self._follow(lambda word: word != end)
+        lasting = self._follow(lambda word: word != end and steps.pairs.leads_on[word])
+        closing = self._follow(lambda word: word != end and ends[word])
         for step in range(1, cap):  # ``step`` words written so far
-            current = walked[:, step - 1]
-            long_enough, onward = step >= length, steps.leads_on[current]
+            before, current = walked[:, step - 2] if step >= 2 else np.full(count, end), walked[:, step - 1]
+            long_enough, onward = step >= length, steps.pairs.leads_on[current]
             ended = ends[current] & (long_enough | ~onward)  # a real text ended on this word: this one may
             live = (current != end) & ~ended & ~(long_enough & ~onward)
             if not live.any():
                 break
             # a text steps into words that lead on until its last word is due, then into words texts end on
             last_due = step + 1 >= length
-            early = live & ~last_due & lasting.leads_on[current]
-            late = live & last_due & closing.leads_on[current]
-            chained, fresh = np.flatnonzero(live & onward & ~early & ~late), np.flatnonzero(live & ~onward)
-            walked[early, step] = lasting.draw(current[early], rng)
-            walked[late, step] = closing.draw(current[late], rng)
-            walked[chained, step] = steps.draw(current[chained], rng)
+            early = np.flatnonzero(live & ~last_due & lasting.pairs.leads_on[current])
+            late = np.flatnonzero(live & last_due & closing.pairs.leads_on[current])
+            chained = np.flatnonzero(live & onward & ~np.isin(np.arange(count), np.r_[early, late]))
+            for rows, follow in ((early, lasting), (late, closing), (chained, steps)):
+                walked[rows, step] = follow.draw(before[rows], current[rows], rng)
+            fresh = np.flatnonzero(live & ~onward)
             walked[fresh, step] = _drawn_from(list(enumerate(self.held)), fresh.size, rng)
         vocabulary = np.asarray([*self.words, ""], dtype=object)
         return np.asarray([" ".join(vocabulary[row[row != end]]) for row in walked], dtype=object)
+
+    def _follow(self, into: Callable[[int], bool]) -> _Follow:
+        """Next-word draws into the words ``into`` admits: by the triple the two words before start, else by
+        the pair the word before starts."""
+        end = len(self.words)
+        triples = [(a * (end + 1) + b, c, n) for a, b, c, n in self.triples if into(c)]
+        states = np.unique(np.asarray([state for state, _, _ in triples], dtype=np.int64))
+        numbered = [(int(np.searchsorted(states, state)), c, n) for state, c, n in triples]
+        pairs = _Steps.of([(a, b, n) for a, b, n in self.pairs if into(b)], end)
+        return _Follow(pairs, _Steps.of(numbered, states.size), states, end + 1)
 
     def _lengths_in(self, bands: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """A length per row, drawn in the real shares of the lengths of its band."""
@@ -135,6 +152,7 @@ class WordChain:
             "held": self.held,
             "starts": [list(s) for s in self.starts],
             "pairs": [list(p) for p in self.pairs],
+            "triples": [list(t) for t in self.triples],
             "lengths": [list(n) for n in self.lengths],
             "bands": self.bands,
             "max_words": self.max_words,
@@ -148,30 +166,34 @@ class WordChain:
         held = [int(n) for n in data["held"]]
         starts = [(int(w), int(n)) for w, n in data["starts"]]
         pairs = [(int(a), int(b), int(n)) for a, b, n in data["pairs"]]
+        triples = [(int(a), int(b), int(c), int(n)) for a, b, c, n in data["triples"]]
         lengths = [(int(n), int(rows)) for n, rows in data["lengths"]]
         bands = [int(n) for n in data["bands"]]
-        chain = cls(words, held, starts, pairs, lengths, bands, int(data["max_words"]), int(data["min_count"]))
+        chain = cls(words, held, starts, pairs, triples, lengths, bands, int(data["max_words"]), int(data["min_count"]))
         chain._check()
         return chain
 
     def _check(self) -> None:
         end = len(self.words)
-        if (
-            not self.words
-            or len(set(self.words)) != end
-            or any(not w or w != w.strip() or " " in w for w in self.words)
-        ):
+        if not self.words or len(set(self.words)) != end or any(not w or w.split() != [w] for w in self.words):
             raise ValueError("a word chain's words must be distinct, non-empty and without spaces")
         if len(self.held) != end or min(self.held) < self.min_count:
             raise ValueError("a word chain holds each word's rows, each at least min_count")
-        if not self.starts or any(not 0 <= w < end or n < self.min_count for w, n in self.starts):
-            raise ValueError("a word chain's starts must name its words, each held by min_count rows")
-        if not self.pairs or any(not (0 <= a < end and 0 <= b <= end) or n < self.min_count for a, b, n in self.pairs):
-            raise ValueError("a word chain's pairs must name its words, each held by min_count rows")
-        if self.pairs != sorted(set((a, b, n) for a, b, n in self.pairs)) or len(
-            {(a, b) for a, b, _ in self.pairs}
-        ) != len(self.pairs):
-            raise ValueError("a word chain's pairs must be sorted and distinct")
+        if not 1 <= self.max_words <= MAX_WORDS_LIMIT or self.min_count < 1:
+            raise ValueError(f"a word chain's texts run 1 to {MAX_WORDS_LIMIT} words; min_count is at least 1")
+        links: dict[str, tuple[Sequence[tuple[int, ...]], list[tuple[int, ...]], int]] = {
+            "starts": (self.starts, [(w,) for w, _ in self.starts], end),
+            "pairs": (self.pairs, [(a, b) for a, b, _ in self.pairs], end + 1),  # a pair may lead to the end
+            "triples": (self.triples, [t[:3] for t in self.triples], end),
+        }
+        for name, (items, words, past) in links.items():
+            if (not items and name != "triples") or items != sorted(set(items)) or len(set(words)) != len(items):
+                raise ValueError(f"a word chain's {name} must be sorted and distinct")
+            if any(not 0 <= min(ws) <= max(ws) < past for ws in words) or any(i[-1] < self.min_count for i in items):
+                raise ValueError(f"a word chain's {name} must name its words, each held by min_count rows")
+        self._check_lengths()
+
+    def _check_lengths(self) -> None:
         if not self.lengths or any(not 1 <= n <= self.max_words or rows < 1 for n, rows in self.lengths):
             raise ValueError("a word chain's lengths must lie within 1 and its max_words, each held by a row")
         floors = [0, *self.bands]
@@ -179,13 +201,12 @@ class WordChain:
             raise ValueError(f"a word chain has 1 to {MAX_BANDS} rising bands of lengths, the last up to max_words")
         if any(not any(low < n <= high for n, _ in self.lengths) for low, high in itertools.pairwise(floors)):
             raise ValueError("each band of a word chain's lengths holds a length")
-        if not 1 <= self.max_words <= MAX_WORDS_LIMIT or self.min_count < 1:
-            raise ValueError(f"a word chain's texts run 1 to {MAX_WORDS_LIMIT} words; min_count is at least 1")
 
     def describe(self) -> str:
         return (
             f"free text: texts held by fewer than {self.min_count} rows are written anew from {len(self.words)} "
-            f"words and {len(self.pairs)} word pairs that {self.min_count}+ rows share, of real lengths "
+            f"words, {len(self.pairs)} word pairs and {len(self.triples)} three-word runs that {self.min_count}+ rows "
+            "share, of real lengths "
             f"(up to {self.max_words} words)"
         )
 
@@ -223,6 +244,27 @@ class _Steps:
     def draw(self, current: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """The next word of each of ``current`` (words that lead on), in the pairs' shares of the rows."""
         return self.following[np.searchsorted(self.keys, current + rng.random(current.size), side="right")]
+
+
+@dataclass(frozen=True)
+class _Follow:
+    """Next-word draws of one kind: by the kept triple that the word before and the word start (``states``:
+    their codes, word before x ``width`` + word, sorted), else by the kept pair the word starts. A triple held
+    by min_count rows makes its pair held by as many, so ``pairs.leads_on`` tells whether a word leads on."""
+
+    pairs: _Steps
+    triples: _Steps
+    states: np.ndarray
+    width: int
+
+    def draw(self, before: np.ndarray, current: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        code = before.astype(np.int64) * self.width + current
+        at = np.minimum(np.searchsorted(self.states, code), max(self.states.size - 1, 0))
+        known = (self.states[at] == code) if self.states.size else np.zeros(code.size, dtype=bool)
+        out = np.empty(current.size, dtype=np.int64)
+        out[known] = self.triples.draw(at[known], rng)
+        out[~known] = self.pairs.draw(current[~known], rng)
+        return out
 
 
 def _bands(lengths: list[tuple[int, int]], min_count: int) -> list[int]:
