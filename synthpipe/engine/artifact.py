@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 26  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 27  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -66,8 +66,8 @@ VERSION = 26  # 2: numeric codecs may carry a learned position stream (``fine``)
 # number's value (a dependency's ``values``); pairs of tokens no training row holds are never drawn (``unseen``);
 # 25: and a date's value learned within its year (``OffsetCodec.anchor_part``); keys of several parts (``segmented``);
 # a formula may scale a product by a rate (a seventh item); 26: rare free text may be written by a word chain
-# (``prose``)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26)
+# (``prose``); 27: a daily trend's rows may be put on days of a weekday drawn with them (``matched_weekdays``)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -96,6 +96,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "hidden_parts": [p.to_json() for p in syn._hidden.values()],
         "given_parts": sorted(syn._given),
         "visit_hours": sorted(syn._by_visits),
+        "matched_weekdays": sorted(syn._matched),
         "entities": syn._entities.to_json() if syn._entities is not None else None,
         "arrow_schema": _schema_text(syn._schema),
         "hidden": syn._net.hidden if syn._net is not None else 0,
@@ -129,6 +130,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._hidden = {p.result: p for p in (DatePart.from_json(item) for item in body.get("hidden_parts", []))}
         syn._given = {str(name) for name in body.get("given_parts", [])}
         syn._by_visits = {str(name) for name in body.get("visit_hours", [])}
+        syn._matched = {str(name) for name in body.get("matched_weekdays", [])}
         syn._entities = Entities.from_json(body["entities"]) if body.get("entities") is not None else None
         syn._schema = _schema_from_text(body["arrow_schema"])
         syn._net = _network(weights, int(body["hidden"]), syn)
@@ -253,11 +255,13 @@ def _check_hidden(syn: Synthesizer) -> None:
     """Hidden parts are numbers right after the table's codecs (the last ones, or those before the
     entity's hidden columns), each a year, weekday or hour of a date the model has; with entities,
     a weekday or hour of a date that is not the entity's own, or a month where the part is set from
-    its date (``_check_given``)."""
+    its date (``_check_given``), or the weekday of a daily trend its rows are put on (``_matched_weekday``)."""
     hidden = syn._hidden
     _check_given(syn)
     if not all(name in hidden and hidden[name].part == HOUR and name not in syn._given for name in syn._by_visits):
         raise ArtifactError("a saved visit hour is not a hidden hour the model moves its dates onto")
+    if not syn._matched <= set(hidden):
+        raise ArtifactError("a saved matched weekday is not a hidden part of the model")
     if not hidden:
         return
     end = len(syn._codecs) - (len(syn._entities.hidden) if syn._entities is not None else 0)
@@ -267,6 +271,8 @@ def _check_hidden(syn: Synthesizer) -> None:
     shared = set(syn._shared_columns())
 
     def valid(p: DatePart) -> bool:
+        if p.result in syn._matched:
+            return _matched_weekday(syn, p)
         allowed = (MONTH, *kinds) if p.result in syn._given else kinds
         return p.date in dates and p.date not in shared and p.part in allowed
 
@@ -276,6 +282,13 @@ def _check_hidden(syn: Synthesizer) -> None:
         or not all(valid(p) for p in hidden.values())
     ):
         raise ArtifactError("a saved hidden part is not among the model's codecs or names a date it does not have")
+
+
+def _matched_weekday(syn: Synthesizer, p: DatePart) -> bool:
+    """A matched weekday is the weekday of a date that moves a day per row of an entity, set nowhere else."""
+    ent = syn._entities
+    daily = ent is not None and ent.units.get(p.date) == "days" and ent.trends.get(p.date) in ent.sequences
+    return daily and p.part == WEEKDAY and p.result not in syn._given and p.result not in syn._by_visits
 
 
 def _check_given(syn: Synthesizer) -> None:

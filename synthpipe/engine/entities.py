@@ -1308,6 +1308,45 @@ def sorted_along(values: np.ndarray, order: np.ndarray, entity: np.ndarray) -> n
     return out
 
 
+def matched_slots(entity: np.ndarray, order: np.ndarray, slot: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+    """Per row, the row whose place (its ``slot`` label: the weekday of its date, in ``order`` along the
+    entity) it takes, so that as many rows as the entity has places of a label take those of their ``drawn``
+    label, each label's rows in their order; the rest take the places left, in their order. Entities
+    contiguous; a permutation within each.
+
+    Why: a daily panel's date is its store's first day plus the row's number, so the numbers drawn for a
+    row knew nothing of its weekday: a store's weekend visitors, 1.3x its weekday ones, came back 1.0x.
+    Drawn with a hidden weekday and put on a day of that weekday, the row keeps what goes with it."""
+    rows = np.arange(entity.size)
+    places = np.lexsort((order, slot, entity))
+    takers = np.lexsort((order, drawn, entity))
+    place_rank = _rank_within(entity[places], slot[places])
+    taker_rank = _rank_within(entity[takers], drawn[takers])
+    held = pd.Series(1, index=pd.MultiIndex.from_arrays([entity[places], slot[places]])).groupby(level=[0, 1]).sum()
+    room = held.reindex(pd.MultiIndex.from_arrays([entity[takers], drawn[takers]]), fill_value=0).to_numpy()
+    matched = taker_rank < room
+    out = np.empty(entity.size, dtype=np.int64)
+    by_label = pd.Series(places, index=pd.MultiIndex.from_arrays([entity[places], slot[places], place_rank]))
+    keys = pd.MultiIndex.from_arrays([entity[takers][matched], drawn[takers][matched], taker_rank[matched]])
+    out[takers[matched]] = by_label.reindex(keys).to_numpy()
+    left_places = np.setdiff1d(rows, out[takers[matched]])
+    left_takers = takers[~matched]
+    left_places = left_places[np.lexsort((order[left_places], entity[left_places]))]
+    left_takers = left_takers[np.lexsort((order[left_takers], entity[left_takers]))]
+    out[left_takers] = left_places
+    return out
+
+
+def _rank_within(*groups: np.ndarray) -> np.ndarray:
+    """0, 1, ... within each run of equal ``groups`` (rows already sorted by them)."""
+    size = groups[0].size
+    same = np.r_[False, np.ones(max(size - 1, 0), dtype=bool)]
+    for g in groups:
+        same[1:] &= g[1:] == g[:-1]
+    starts = np.flatnonzero(~same)
+    return np.arange(size) - np.repeat(starts, np.diff(np.r_[starts, size]))
+
+
 def _runs_forward(frame: pd.DataFrame, key: str, sequence: str, clock: str) -> bool:
     ticks = _numbers(frame[clock])
     rows = frame[[key, sequence]].assign(ticks=ticks).dropna().sort_values([key, sequence], kind="stable")

@@ -93,6 +93,7 @@ class Synthesizer:
         self._hidden: dict[str, dateparts.DatePart] = {}  # learned, never emitted: a date's year, weekday or hour
         self._given: set[str] = set()  # hidden parts set from an entity's decoded date (``_given_tokens``)
         self._by_visits: set[str] = set()  # hidden hours that move an entity's visits, not its rows (``_steered``)
+        self._matched: set[str] = set()  # hidden weekdays of a daily trend its rows are put on (``_match_weekdays``)
 
     # ------------------------------------------------------------------ fit
 
@@ -149,6 +150,7 @@ class Synthesizer:
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
         frame, codecs = self._with_hidden_parts(frame, self._build_codecs(frame, set(pseudonymised)), indexes)
+        frame, codecs = self._with_matched_weekdays(frame, codecs, trend_values)
         codecs = self._with_key_names(self._with_key_years(self._with_offsets(codecs, frame), frame, real), frame)
         frame, self._codecs = self._with_entity_columns(frame, codecs, indexes)
         self._keep_clocks_of_instants_only()
@@ -552,7 +554,7 @@ class Synthesizer:
         move; its hour also where its clock keeps to some hours: summed from steps, the date's clock
         drifts over the whole day (a shop's orders, all between 8:00 and 22:00, came back 35% at
         night)."""
-        self._hidden, self._given, self._by_visits = {}, set(), set()
+        self._hidden, self._given, self._by_visits, self._matched = {}, set(), set(), set()
         if not self.config.learn_offsets or not self.config.detect_constraints:
             return frame, codecs
         numeric = {i: c for i, c in enumerate(codecs) if isinstance(c, NumericCodec)}
@@ -586,6 +588,32 @@ class Synthesizer:
         frame = frame.assign(**{name: _whole_numbers(values) for name, values in added.items()})
         parts = build_codecs(frame[list(added)], self.config)
         return frame, [*codecs, *parts] if self._entities is None else [*codecs[:-1], *parts, codecs[-1]]
+
+    def _with_matched_weekdays(
+        self, frame: pd.DataFrame, codecs: list[Codec], trend_values: pd.DataFrame | None
+    ) -> tuple[pd.DataFrame, list[Codec]]:
+        """A hidden weekday column (after the other hidden parts) for each date that moves a day per row of an
+        entity (a daily panel's day) where its weekday goes with another column: each row is drawn with a
+        weekday and put on a day of that weekday (``_match_weekdays``). Not where the rows' order carries
+        more (walks, steps, stages: they would be put out of their order)."""
+        ent = self._entities
+        if ent is None or trend_values is None or ent.walks or ent.steps or ent.stages or not self.config.learn_offsets:
+            return frame, codecs
+        daily = [d for d, clock in ent.trends.items() if ent.units.get(d) == "days" and clock in ent.sequences]
+        others = _association_codes(frame, [c for c in codecs if c.storage.name not in {*ent.sequences, *daily}])
+        added: dict[str, np.ndarray] = {}
+        for name in daily:
+            ns = _wall_clock_ns(trend_values[name])
+            if ns is None or not dateparts.hidden_parts(ns, list(others.values()), (dateparts.WEEKDAY,)):
+                continue
+            hidden = entities.free_name(f"weekday of {name}", [*frame.columns, *added])
+            added[hidden] = dateparts.part_values(dateparts.WEEKDAY, ns)
+            self._hidden[hidden] = dateparts.DatePart(hidden, name, dateparts.WEEKDAY)
+            self._matched.add(hidden)
+        if not added:
+            return frame, codecs
+        frame = frame.assign(**{name: _whole_numbers(values) for name, values in added.items()})
+        return frame, [*codecs[:-1], *build_codecs(frame[list(added)], self.config), codecs[-1]]
 
     def _with_given_parts(
         self, frame: pd.DataFrame, codecs: list[Codec], ent: Entities
@@ -987,7 +1015,7 @@ class Synthesizer:
         self._relations, self._sums, self._spans, self._formulas = found
         self._parts = self._date_parts_in(frame, self._table_codecs(), self._trend_columns() | self._ordered_columns())
         steering = [p for p in self._hidden.values() if p.part in dateparts.STEERING and p.result not in self._given]
-        self._parts += steering  # they steer their date
+        self._parts += [p for p in steering if p.result not in self._matched]  # they steer their date
         self._relations += self._walk_bonds  # found on the values: the walks' steps are in ``frame``
         self._relations += self._trend_bonds_in(frame, trend_values)
 
@@ -1552,6 +1580,7 @@ class Synthesizer:
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
         formulas.recompute(numbers, self._formulas)
         self._add_clocks(numbers, columns, entity, carry is not None, to_come)
+        self._match_weekdays(numbers, entity)
         self._hold_trend_bonds(numbers, trending, entity)
         self._add_walks(numbers, columns, entity, carry)
         constraints.repair(numbers, walking, out.quanta, fixed=fixed)  # onto the shared side
@@ -1638,6 +1667,28 @@ class Synthesizer:
             for rider in [r for r, m in self._entities.riders.items() if m == moved and unit is not None]:
                 ticks = _decoded_number(by_name[rider], numbers, columns)  # nanoseconds
                 numbers[rider] = entities.shifted_ticks(ticks, values - origins, str(unit), DAY_NS)
+
+    def _match_weekdays(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None) -> None:
+        """Each entity's rows put on the days (of a daily trend, ``_with_matched_weekdays``) of the weekday drawn
+        with them, as far as the entity has days of it (entities.matched_slots): the day, the clock it moves with
+        and whatever else moves with that clock go to the row that takes the place. Not where rising numbers
+        were sorted along the order."""
+        ent = self._entities
+        if ent is None or entity is None or ent.rising:
+            return
+        for hidden in sorted(self._matched):
+            date = self._hidden[hidden].date
+            clock = ent.trends[date]
+            slot = dateparts.part_values(dateparts.WEEKDAY, numbers[date])
+            drawn = np.rint(numbers[hidden])
+            if np.isnan(slot).any() or np.isnan(drawn).any():
+                continue
+            rows = entities.matched_slots(entity, numbers[clock], slot, drawn)
+            moving = [clock, *(d for d, c in ent.trends.items() if c == clock)]
+            moving += [r for r, d in ent.riders.items() if d in moving]
+            moving += [seq for seq, c in ent.clocks.items() if c in moving]  # a row number that follows the day
+            for name in dict.fromkeys(moving):
+                numbers[name] = numbers[name][rows]
 
     def _walk_bonds_in(
         self, frame: pd.DataFrame, codecs: list[Codec], walks: list[str], among: set[str] | None = None
@@ -1986,6 +2037,8 @@ class Synthesizer:
         """What the date ``name`` is learned with: its hidden parts, drawn before it (it is moved
         onto them) or set from it (``_given``), for the columns after it."""
         parts = [p for p in self._hidden.values() if p.date == name]
+        if any(p.result in self._matched for p in parts):
+            return "its weekday, drawn with each row, which puts the row on a day of it (hidden column: never emitted)"
         drawn = [p.part.split("(")[0] for p in parts if p.result not in self._given]
         given = [p.part.split("(")[0] for p in parts if p.result in self._given]
         said = [f"its {', '.join(drawn)}"] if drawn else []
@@ -2101,6 +2154,16 @@ def _followers(codecs: list[Codec], name: str) -> list[str]:
     ]:
         found += more
     return found
+
+
+def _wall_clock_ns(series: pd.Series) -> np.ndarray | None:
+    """Dates and naive timestamps as nanoseconds of their wall clock (NaN for null); None for others."""
+    if storage_type(series).logical not in ("date", "datetime") or isinstance(series.dtype, pd.DatetimeTZDtype):
+        return None
+    stamps = pd.to_datetime(series.astype(object) if series.dtype == object else series, errors="coerce")
+    ns = stamps.to_numpy(dtype="datetime64[ns]").astype("int64").astype("float64")
+    ns[stamps.isna().to_numpy()] = np.nan
+    return ns
 
 
 def _whole_numbers(values: np.ndarray) -> Any:

@@ -513,6 +513,25 @@ def test_a_word_chain_naming_unknown_words_or_running_on_without_end_is_refused(
     assert_edits_refused(folder, tmp_path, edits)
 
 
+def test_a_matched_weekday_that_is_no_daily_trends_weekday_is_refused(tmp_path: Path, watched: Path) -> None:
+    from tests.unit.engine.test_entities import _daily_stores
+
+    folder = tmp_path / "daily_model"
+    Synthesizer(seed=0, max_epochs=1).fit(_daily_stores(30, 60, seed=3)).save(str(folder))
+    load(folder)
+
+    def unknown(body: dict[str, Any]) -> None:
+        body["matched_weekdays"] = ["nowhere"]
+
+    def an_hour(body: dict[str, Any]) -> None:
+        next(p for p in body["hidden_parts"] if p[0] in body["matched_weekdays"])[2] = "hour({})"
+
+    def of_another_date(body: dict[str, Any]) -> None:
+        next(p for p in body["hidden_parts"] if p[0] in body["matched_weekdays"])[1] = "visitors"
+
+    assert_edits_refused(folder, tmp_path, [unknown, an_hour, of_another_date])
+
+
 def test_a_date_part_or_year_anchor_with_an_unknown_part_or_column_is_refused(tmp_path: Path, watched: Path) -> None:
     days = pd.Timestamp("2019-01-01") + pd.to_timedelta(np.arange(400) * 3 % 1500, unit="D")
     frame = pd.DataFrame({"day": days, "year": days.year, "month": days.month})

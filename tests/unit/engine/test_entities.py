@@ -966,6 +966,42 @@ def test_a_balanced_panel_keeps_every_entitys_date_with_its_count(unit: str) -> 
     assert (out[dated].to_numpy() == dates.reindex(out["seen"]).to_numpy()).all()
 
 
+def _daily_stores(stores: int, days: int, seed: int) -> pd.DataFrame:
+    """A store's visitors a day: its own level, 1.4x on weekends; every store from the same first day."""
+    rng = np.random.default_rng(seed)
+    day = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.tile(np.arange(days), stores), unit="D")
+    level = np.repeat(rng.lognormal(4.5, 0.4, stores), days)
+    weekend = np.where(day.day_of_week >= 5, 1.4, 1.0)
+    return pd.DataFrame(
+        {
+            "store_id": np.repeat([f"S{i:03d}" for i in range(stores)], days),
+            "region": np.repeat(rng.choice(["north", "south"], stores), days),
+            "day": day,
+            "visitors": rng.poisson(level * weekend),
+        }
+    )
+
+
+def _weekend_ratio(frame: pd.DataFrame) -> float:
+    weekend = pd.to_datetime(frame["day"]).dt.day_of_week >= 5
+    return float(frame.loc[weekend, "visitors"].mean() / frame.loc[~weekend, "visitors"].mean())
+
+
+def test_a_daily_panel_keeps_its_weekdays(tmp_path: Path) -> None:
+    """A daily panel's day is its store's first day plus the row's number, so a row's visitors were drawn
+    knowing nothing of its weekday: weekends 1.4x the weekdays in the real stores, 1.0x in the synthetic
+    ones. Drawn with a hidden weekday and put on a day of it, the rows keep most of it, and every store
+    still has one row a day."""
+    data = _daily_stores(40, 140, seed=31)
+    syn = Synthesizer(seed=0, max_epochs=20).fit(data)
+    out = sampled_after_save_and_load(syn, 40 * 140, tmp_path / "model")
+    assert _weekend_ratio(data) == pytest.approx(1.4, abs=0.03)
+    assert _weekend_ratio(out) > 1.25
+    days = out.groupby("store_id")["day"]
+    assert (days.nunique() == days.size()).all() and (days.apply(lambda d: d.diff().dropna().dt.days.eq(1).all())).all()
+    assert "puts the row on a day" in syn.describe()["columns"]["day"]["learned_with"]
+
+
 def test_a_date_that_steps_with_no_count_beside_it_moves_with_its_rows_numbers(tmp_path: Path) -> None:
     """A monthly snapshot of ``account_id, as_of, balance``: no tenure to move the month with, so
     the months were drawn row by row (1,777 of 2,016 synthetic customers had a month twice) and
