@@ -1317,23 +1317,22 @@ def matched_slots(entity: np.ndarray, order: np.ndarray, slot: np.ndarray, drawn
     Why: a daily panel's date is its store's first day plus the row's number, so the numbers drawn for a
     row knew nothing of its weekday: a store's weekend visitors, 1.3x its weekday ones, came back 1.0x.
     Drawn with a hidden weekday and put on a day of that weekday, the row keeps what goes with it."""
-    rows = np.arange(entity.size)
-    places = np.lexsort((order, slot, entity))
-    takers = np.lexsort((order, drawn, entity))
-    place_rank = _rank_within(entity[places], slot[places])
-    taker_rank = _rank_within(entity[takers], drawn[takers])
-    held = pd.Series(1, index=pd.MultiIndex.from_arrays([entity[places], slot[places]])).groupby(level=[0, 1]).sum()
-    room = held.reindex(pd.MultiIndex.from_arrays([entity[takers], drawn[takers]]), fill_value=0).to_numpy()
-    matched = taker_rank < room
+    slot, drawn = slot.astype(np.int64), drawn.astype(np.int64)
+    labels = int(max(slot.max(initial=0), drawn.max(initial=0))) + 1
+    at_place, at_taker = entity * labels + slot, entity * labels + drawn  # (entity, label) groups, in order
+    places, takers = np.lexsort((order, at_place)), np.lexsort((order, at_taker))
+    room = np.bincount(at_place, minlength=int(at_taker.max(initial=0)) + 1)
+    first = np.cumsum(room) - room
+    group = at_taker[takers]
+    rank = _rank_within(group)
+    matched = rank < room[group]
     out = np.empty(entity.size, dtype=np.int64)
-    by_label = pd.Series(places, index=pd.MultiIndex.from_arrays([entity[places], slot[places], place_rank]))
-    keys = pd.MultiIndex.from_arrays([entity[takers][matched], drawn[takers][matched], taker_rank[matched]])
-    out[takers[matched]] = by_label.reindex(keys).to_numpy()
-    left_places = np.setdiff1d(rows, out[takers[matched]])
+    out[takers[matched]] = places[first[group[matched]] + rank[matched]]
+    left_places = np.setdiff1d(np.arange(entity.size), out[takers[matched]])
     left_takers = takers[~matched]
-    left_places = left_places[np.lexsort((order[left_places], entity[left_places]))]
-    left_takers = left_takers[np.lexsort((order[left_takers], entity[left_takers]))]
-    out[left_takers] = left_places
+    out[left_takers[np.lexsort((order[left_takers], entity[left_takers]))]] = left_places[
+        np.lexsort((order[left_places], entity[left_places]))
+    ]
     return out
 
 

@@ -1680,7 +1680,7 @@ class Synthesizer:
             date = self._hidden[hidden].date
             clock = ent.trends[date]
             slot = dateparts.part_values(dateparts.WEEKDAY, numbers[date])
-            drawn = np.rint(numbers[hidden])
+            drawn = np.clip(np.rint(numbers[hidden]), 0, 6)  # a weekday from Monday 0
             if np.isnan(slot).any() or np.isnan(drawn).any():
                 continue
             rows = entities.matched_slots(entity, numbers[clock], slot, drawn)
