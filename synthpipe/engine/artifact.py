@@ -27,7 +27,7 @@ from synthpipe.engine.codecs.identifier import MAX_NUMBER_DIGITS, SEPARATORS, Id
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
-from synthpipe.engine.dateparts import HOUR, MONTH, TEXT_PARTS, WEEKDAY, YEAR, DatePart
+from synthpipe.engine.dateparts import HOUR, MATCHED_PARTS, MONTH, TEXT_PARTS, WEEKDAY, YEAR, DatePart
 from synthpipe.engine.dependencies import Dependency, value_dependent, value_tokens
 from synthpipe.engine.entities import TREND_KINDS, Entities, is_trend_unit
 from synthpipe.engine.formulas import Formula
@@ -66,7 +66,8 @@ VERSION = 27  # 2: numeric codecs may carry a learned position stream (``fine``)
 # number's value (a dependency's ``values``); pairs of tokens no training row holds are never drawn (``unseen``);
 # 25: and a date's value learned within its year (``OffsetCodec.anchor_part``); keys of several parts (``segmented``);
 # a formula may scale a product by a rate (a seventh item); 26: rare free text may be written by a word chain
-# (``prose``); 27: a daily trend's rows may be put on days of a weekday drawn with them (``matched_weekdays``)
+# (``prose``); 27: a daily (monthly) trend's rows may be put on dates of a weekday (month) drawn with them
+# (``matched_parts``)
 READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -96,7 +97,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "hidden_parts": [p.to_json() for p in syn._hidden.values()],
         "given_parts": sorted(syn._given),
         "visit_hours": sorted(syn._by_visits),
-        "matched_weekdays": sorted(syn._matched),
+        "matched_parts": sorted(syn._matched),
         "entities": syn._entities.to_json() if syn._entities is not None else None,
         "arrow_schema": _schema_text(syn._schema),
         "hidden": syn._net.hidden if syn._net is not None else 0,
@@ -130,7 +131,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._hidden = {p.result: p for p in (DatePart.from_json(item) for item in body.get("hidden_parts", []))}
         syn._given = {str(name) for name in body.get("given_parts", [])}
         syn._by_visits = {str(name) for name in body.get("visit_hours", [])}
-        syn._matched = {str(name) for name in body.get("matched_weekdays", [])}
+        syn._matched = {str(name) for name in body.get("matched_parts", [])}
         syn._entities = Entities.from_json(body["entities"]) if body.get("entities") is not None else None
         syn._schema = _schema_from_text(body["arrow_schema"])
         syn._net = _network(weights, int(body["hidden"]), syn)
@@ -255,13 +256,14 @@ def _check_hidden(syn: Synthesizer) -> None:
     """Hidden parts are numbers right after the table's codecs (the last ones, or those before the
     entity's hidden columns), each a year, weekday or hour of a date the model has; with entities,
     a weekday or hour of a date that is not the entity's own, or a month where the part is set from
-    its date (``_check_given``), or the weekday of a daily trend its rows are put on (``_matched_weekday``)."""
+    its date (``_check_given``), or the weekday (month) of a daily (monthly) trend its rows are put on
+    (``_matched_part``)."""
     hidden = syn._hidden
     _check_given(syn)
     if not all(name in hidden and hidden[name].part == HOUR and name not in syn._given for name in syn._by_visits):
         raise ArtifactError("a saved visit hour is not a hidden hour the model moves its dates onto")
     if not syn._matched <= set(hidden):
-        raise ArtifactError("a saved matched weekday is not a hidden part of the model")
+        raise ArtifactError("a saved matched part is not a hidden part of the model")
     if not hidden:
         return
     end = len(syn._codecs) - (len(syn._entities.hidden) if syn._entities is not None else 0)
@@ -272,7 +274,7 @@ def _check_hidden(syn: Synthesizer) -> None:
 
     def valid(p: DatePart) -> bool:
         if p.result in syn._matched:
-            return _matched_weekday(syn, p)
+            return _matched_part(syn, p)
         allowed = (MONTH, *kinds) if p.result in syn._given else kinds
         return p.date in dates and p.date not in shared and p.part in allowed
 
@@ -284,11 +286,14 @@ def _check_hidden(syn: Synthesizer) -> None:
         raise ArtifactError("a saved hidden part is not among the model's codecs or names a date it does not have")
 
 
-def _matched_weekday(syn: Synthesizer, p: DatePart) -> bool:
-    """A matched weekday is the weekday of a date that moves a day per row of an entity, set nowhere else."""
+def _matched_part(syn: Synthesizer, p: DatePart) -> bool:
+    """A matched part is the weekday (month) of a date that moves a day (month) per row of an entity, set
+    nowhere else."""
     ent = syn._entities
-    daily = ent is not None and ent.units.get(p.date) == "days" and ent.trends.get(p.date) in ent.sequences
-    return daily and p.part == WEEKDAY and p.result not in syn._given and p.result not in syn._by_visits
+    if ent is None or ent.trends.get(p.date) not in ent.sequences:
+        return False
+    fits = MATCHED_PARTS.get(ent.units.get(p.date, "")) == p.part
+    return fits and p.result not in syn._given and p.result not in syn._by_visits
 
 
 def _check_given(syn: Synthesizer) -> None:

@@ -321,6 +321,35 @@ def hidden_parts(
     ]
 
 
+MATCHED_PARTS = {"days": WEEKDAY, "months": MONTH}  # a trend's unit -> the part its rows may be put on by
+_PART_RANGES = {WEEKDAY: (0, 6), MONTH: (1, 12)}
+
+
+def matched_part(unit: str, ns: np.ndarray, others: list[np.ndarray]) -> str | None:
+    """The part of a date that moves a day (its weekday) or a month (its month) a row of an entity, where
+    the date spans two of its cycles and the part goes with one of ``others`` (codes per row, -1 for
+    none) beyond chance: the part the entity's rows are then drawn with and put on (``matched_slots``).
+    Unlike ``hidden_parts``, for dates many rows share: a panel's days and months are the same in every
+    entity."""
+    part = MATCHED_PARTS.get(unit)
+    known = ns[~np.isnan(ns)]
+    if part is None or known.size == 0:
+        return None
+    cycle = 7 * DAY_NS if part == WEEKDAY else 365.25 * DAY_NS
+    if known.max() - known.min() < 2 * cycle:
+        return None
+    rows = np.flatnonzero(~np.isnan(ns))
+    if rows.size > ASSOCIATION_ROWS:
+        rows = rows[np.linspace(0, rows.size - 1, ASSOCIATION_ROWS).astype(np.int64)]
+    values = part_values(part, ns[rows]).astype(np.int64)
+    return part if _goes_with(values, [other[rows] for other in others]) else None
+
+
+def part_range(part: str) -> tuple[int, int]:
+    """The smallest and largest value of a matched part."""
+    return _PART_RANGES[part]
+
+
 UNEVEN_HOURS = 0.1  # the hours' total variation distance from 24 even shares: a clock window (shop hours)
 
 

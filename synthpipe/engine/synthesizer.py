@@ -93,7 +93,7 @@ class Synthesizer:
         self._hidden: dict[str, dateparts.DatePart] = {}  # learned, never emitted: a date's year, weekday or hour
         self._given: set[str] = set()  # hidden parts set from an entity's decoded date (``_given_tokens``)
         self._by_visits: set[str] = set()  # hidden hours that move an entity's visits, not its rows (``_steered``)
-        self._matched: set[str] = set()  # hidden weekdays of a daily trend its rows are put on (``_match_weekdays``)
+        self._matched: set[str] = set()  # hidden weekdays (months) of a daily (monthly) trend its rows are put on
 
     # ------------------------------------------------------------------ fit
 
@@ -150,7 +150,7 @@ class Synthesizer:
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
         frame, codecs = self._with_hidden_parts(frame, self._build_codecs(frame, set(pseudonymised)), indexes)
-        frame, codecs = self._with_matched_weekdays(frame, codecs, trend_values)
+        frame, codecs = self._with_matched_parts(frame, codecs, trend_values)
         codecs = self._with_key_names(self._with_key_years(self._with_offsets(codecs, frame), frame, real), frame)
         frame, self._codecs = self._with_entity_columns(frame, codecs, indexes)
         self._keep_clocks_of_instants_only()
@@ -589,26 +589,28 @@ class Synthesizer:
         parts = build_codecs(frame[list(added)], self.config)
         return frame, [*codecs, *parts] if self._entities is None else [*codecs[:-1], *parts, codecs[-1]]
 
-    def _with_matched_weekdays(
+    def _with_matched_parts(
         self, frame: pd.DataFrame, codecs: list[Codec], trend_values: pd.DataFrame | None
     ) -> tuple[pd.DataFrame, list[Codec]]:
-        """A hidden weekday column (after the other hidden parts) for each date that moves a day per row of an
-        entity (a daily panel's day) where its weekday goes with another column: each row is drawn with a
-        weekday and put on a day of that weekday (``_match_weekdays``). Not where the rows' order carries
-        more (walks, steps, stages: they would be put out of their order)."""
+        """A hidden weekday (month) column, after the other hidden parts, for each date that moves a day (a
+        month) per row of an entity, a daily (monthly) panel's date, where that part goes with another column
+        (dateparts.matched_part): each row is drawn with a weekday (month) and put on a date of it
+        (``_match_parts``). Not where the rows' order carries more (walks, steps, stages: they would be put
+        out of their order)."""
         ent = self._entities
         if ent is None or trend_values is None or ent.walks or ent.steps or ent.stages or not self.config.learn_offsets:
             return frame, codecs
-        daily = [d for d, clock in ent.trends.items() if ent.units.get(d) == "days" and clock in ent.sequences]
-        others = _association_codes(frame, [c for c in codecs if c.storage.name not in {*ent.sequences, *daily}])
+        panel = [d for d, clock in ent.trends.items() if d in trend_values and clock in ent.sequences]
+        others = _association_codes(frame, [c for c in codecs if c.storage.name not in {*ent.sequences, *panel}])
         added: dict[str, np.ndarray] = {}
-        for name in daily:
+        for name in panel:
             ns = _wall_clock_ns(trend_values[name])
-            if ns is None or not dateparts.hidden_parts(ns, list(others.values()), (dateparts.WEEKDAY,)):
+            part = None if ns is None else dateparts.matched_part(ent.units.get(name, ""), ns, list(others.values()))
+            if part is None:
                 continue
-            hidden = entities.free_name(f"weekday of {name}", [*frame.columns, *added])
-            added[hidden] = dateparts.part_values(dateparts.WEEKDAY, ns)
-            self._hidden[hidden] = dateparts.DatePart(hidden, name, dateparts.WEEKDAY)
+            hidden = entities.free_name(f"{part.split('(')[0]} of {name}", [*frame.columns, *added])
+            added[hidden] = dateparts.part_values(part, ns)  # type: ignore[arg-type]
+            self._hidden[hidden] = dateparts.DatePart(hidden, name, part)
             self._matched.add(hidden)
         if not added:
             return frame, codecs
@@ -1580,7 +1582,7 @@ class Synthesizer:
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
         formulas.recompute(numbers, self._formulas)
         self._add_clocks(numbers, columns, entity, carry is not None, to_come)
-        self._match_weekdays(numbers, entity)
+        self._match_parts(numbers, entity)
         self._hold_trend_bonds(numbers, trending, entity)
         self._add_walks(numbers, columns, entity, carry)
         constraints.repair(numbers, walking, out.quanta, fixed=fixed)  # onto the shared side
@@ -1668,25 +1670,25 @@ class Synthesizer:
                 ticks = _decoded_number(by_name[rider], numbers, columns)  # nanoseconds
                 numbers[rider] = entities.shifted_ticks(ticks, values - origins, str(unit), DAY_NS)
 
-    def _match_weekdays(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None) -> None:
-        """Each entity's rows put on the days (of a daily trend, ``_with_matched_weekdays``) of the weekday drawn
-        with them, as far as the entity has days of it (entities.matched_slots): the day, the clock it moves with
-        and whatever else moves with that clock go to the row that takes the place. Not where rising numbers
-        were sorted along the order."""
+    def _match_parts(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None) -> None:
+        """Each entity's rows put on the dates (of a daily or monthly trend, ``_with_matched_parts``) of the
+        weekday or month drawn with them, as far as the entity has dates of it (entities.matched_slots): the
+        date, the clock it moves with and whatever else moves with that clock go to the row that takes the
+        place. Not where rising numbers were sorted along the order."""
         ent = self._entities
         if ent is None or entity is None or ent.rising:
             return
         for hidden in sorted(self._matched):
-            date = self._hidden[hidden].date
-            clock = ent.trends[date]
-            slot = dateparts.part_values(dateparts.WEEKDAY, numbers[date])
-            drawn = np.clip(np.rint(numbers[hidden]), 0, 6)  # a weekday from Monday 0
+            part = self._hidden[hidden]
+            clock = ent.trends[part.date]
+            slot = dateparts.part_values(part.part, numbers[part.date])
+            drawn = np.clip(np.rint(numbers[hidden]), *dateparts.part_range(part.part))
             if np.isnan(slot).any() or np.isnan(drawn).any():
                 continue
             rows = entities.matched_slots(entity, numbers[clock], slot, drawn)
             moving = [clock, *(d for d, c in ent.trends.items() if c == clock)]
             moving += [r for r, d in ent.riders.items() if d in moving]
-            moving += [seq for seq, c in ent.clocks.items() if c in moving]  # a row number that follows the day
+            moving += [seq for seq, c in ent.clocks.items() if c in moving]  # a row number that follows the date
             for name in dict.fromkeys(moving):
                 numbers[name] = numbers[name][rows]
 
@@ -2037,8 +2039,9 @@ class Synthesizer:
         """What the date ``name`` is learned with: its hidden parts, drawn before it (it is moved
         onto them) or set from it (``_given``), for the columns after it."""
         parts = [p for p in self._hidden.values() if p.date == name]
-        if any(p.result in self._matched for p in parts):
-            return "its weekday, drawn with each row, which puts the row on a day of it (hidden column: never emitted)"
+        matched = [p.part.split("(")[0] for p in parts if p.result in self._matched]
+        if matched:
+            return f"its {matched[0]}, drawn with each row, which puts the row on a date of it (hidden: never emitted)"
         drawn = [p.part.split("(")[0] for p in parts if p.result not in self._given]
         given = [p.part.split("(")[0] for p in parts if p.result in self._given]
         said = [f"its {', '.join(drawn)}"] if drawn else []

@@ -521,13 +521,13 @@ def test_a_matched_weekday_that_is_no_daily_trends_weekday_is_refused(tmp_path: 
     load(folder)
 
     def unknown(body: dict[str, Any]) -> None:
-        body["matched_weekdays"] = ["nowhere"]
+        body["matched_parts"] = ["nowhere"]
 
     def an_hour(body: dict[str, Any]) -> None:
-        next(p for p in body["hidden_parts"] if p[0] in body["matched_weekdays"])[2] = "hour({})"
+        next(p for p in body["hidden_parts"] if p[0] in body["matched_parts"])[2] = "hour({})"
 
     def of_another_date(body: dict[str, Any]) -> None:
-        next(p for p in body["hidden_parts"] if p[0] in body["matched_weekdays"])[1] = "visitors"
+        next(p for p in body["hidden_parts"] if p[0] in body["matched_parts"])[1] = "visitors"
 
     assert_edits_refused(folder, tmp_path, [unknown, an_hour, of_another_date])
 

@@ -999,7 +999,29 @@ def test_a_daily_panel_keeps_its_weekdays(tmp_path: Path) -> None:
     assert _weekend_ratio(out) > 1.25
     days = out.groupby("store_id")["day"]
     assert (days.nunique() == days.size()).all() and (days.apply(lambda d: d.diff().dropna().dt.days.eq(1).all())).all()
-    assert "puts the row on a day" in syn.describe()["columns"]["day"]["learned_with"]
+    assert "puts the row on a date of it" in syn.describe()["columns"]["day"]["learned_with"]
+
+
+def test_a_monthly_panel_keeps_its_season() -> None:
+    """Stores' monthly revenue, 1.6x in December: drawn without the month of its row, 1.09x; drawn with a
+    hidden month and put on a month of it, most of it stays, and every store keeps one row a month."""
+    rng = np.random.default_rng(2)
+    stores, months = 120, 36
+    month = np.tile(pd.date_range("2021-01-01", periods=months, freq="MS"), stores)
+    december = pd.DatetimeIndex(month).month == 12
+    level = np.repeat(rng.lognormal(10, 0.3, stores), months)
+    data = pd.DataFrame(
+        {
+            "store_id": np.repeat([f"S{i:03d}" for i in range(stores)], months),
+            "month": month,
+            "revenue": np.round(level * np.where(december, 1.6, 1.0) * rng.lognormal(0, 0.05, month.size), 2),
+        }
+    )
+    out = Synthesizer(seed=0, max_epochs=30).fit(data).sample(len(data))
+    december_out = pd.to_datetime(out["month"]).dt.month == 12
+    assert out.loc[december_out, "revenue"].mean() / out.loc[~december_out, "revenue"].mean() > 1.3
+    steps = out.groupby("store_id")["month"].apply(lambda m: pd.to_datetime(m).dt.to_period("M").diff().dropna())
+    assert (steps.map(lambda step: step.n) == 1).all()
 
 
 def test_a_date_that_steps_with_no_count_beside_it_moves_with_its_rows_numbers(tmp_path: Path) -> None:
