@@ -605,11 +605,13 @@ class Synthesizer:
         added: dict[str, np.ndarray] = {}
         for name in panel:
             ns = _wall_clock_ns(trend_values[name])
-            part = None if ns is None else dateparts.matched_part(ent.units.get(name, ""), ns, list(others.values()))
-            if part is None:
+            part = (
+                dateparts.matched_part(ent.units.get(name, ""), ns, list(others.values())) if ns is not None else None
+            )
+            if ns is None or part is None:
                 continue
             hidden = entities.free_name(f"{part.split('(')[0]} of {name}", [*frame.columns, *added])
-            added[hidden] = dateparts.part_values(part, ns)  # type: ignore[arg-type]
+            added[hidden] = dateparts.part_values(part, ns)
             self._hidden[hidden] = dateparts.DatePart(hidden, name, part)
             self._matched.add(hidden)
         if not added:
