@@ -27,7 +27,7 @@ from synthpipe.engine.codecs.identifier import MAX_NUMBER_DIGITS, SEPARATORS, Id
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
-from synthpipe.engine.dateparts import HOUR, MATCHED_PARTS, MONTH, TEXT_PARTS, WEEKDAY, YEAR, DatePart
+from synthpipe.engine.dateparts import HOUR, MONTH, TEXT_PARTS, WEEKDAY, YEAR, DatePart, part_matched_by
 from synthpipe.engine.dependencies import Dependency, value_dependent, value_tokens
 from synthpipe.engine.entities import TREND_KINDS, Entities, is_trend_unit
 from synthpipe.engine.formulas import Formula
@@ -287,12 +287,12 @@ def _check_hidden(syn: Synthesizer) -> None:
 
 
 def _matched_part(syn: Synthesizer, p: DatePart) -> bool:
-    """A matched part is the weekday (month) of a date that moves a day (month) per row of an entity, set
-    nowhere else."""
+    """A matched part is the weekday, month or hour of a date that moves a day, a month or an hour per row
+    of an entity (dateparts.part_matched_by), set nowhere else."""
     ent = syn._entities
     if ent is None or ent.trends.get(p.date) not in ent.sequences:
         return False
-    fits = MATCHED_PARTS.get(ent.units.get(p.date, "")) == p.part
+    fits = part_matched_by(ent.units.get(p.date, "")) == p.part
     return fits and p.result not in syn._given and p.result not in syn._by_visits
 
 

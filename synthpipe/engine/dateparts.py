@@ -321,22 +321,31 @@ def hidden_parts(
     ]
 
 
-MATCHED_PARTS = {"days": WEEKDAY, "months": MONTH}  # a trend's unit -> the part its rows may be put on by
-_PART_RANGES = {WEEKDAY: (0, 6), MONTH: (1, 12)}
+_PART_RANGES = {WEEKDAY: (0, 6), MONTH: (1, 12), HOUR: (0, 23)}
+_CYCLES = {WEEKDAY: 7 * DAY_NS, MONTH: 365.25 * DAY_NS, HOUR: DAY_NS}
+
+
+def part_matched_by(unit: str) -> str | None:
+    """The part a trend's rows may be put on by, from what a step of its clock moves it by: the weekday of a
+    date a day a row, the month of one a month a row, the hour of one an hour (or a part of one) a row."""
+    count_text, _, base = unit.rpartition(" ")
+    count = int(count_text) if count_text.isdigit() else 1
+    if base == "days" and count == 1:
+        return WEEKDAY
+    if base == "months" and count == 1:
+        return MONTH
+    return HOUR if base == "seconds" and 3600 % count == 0 else None
 
 
 def matched_part(unit: str, ns: np.ndarray, others: list[np.ndarray]) -> str | None:
-    """The part of a date that moves a day (its weekday) or a month (its month) a row of an entity, where
-    the date spans two of its cycles and the part goes with one of ``others`` (codes per row, -1 for
+    """The part of a date that moves a day, a month or an hour a row of an entity (``part_matched_by``),
+    where the date spans two of its cycles and the part goes with one of ``others`` (codes per row, -1 for
     none) beyond chance: the part the entity's rows are then drawn with and put on (``matched_slots``).
     Unlike ``hidden_parts``, for dates many rows share: a panel's days and months are the same in every
     entity."""
-    part = MATCHED_PARTS.get(unit)
+    part = part_matched_by(unit)
     known = ns[~np.isnan(ns)]
-    if part is None or known.size == 0:
-        return None
-    cycle = 7 * DAY_NS if part == WEEKDAY else 365.25 * DAY_NS
-    if known.max() - known.min() < 2 * cycle:
+    if part is None or known.size == 0 or known.max() - known.min() < 2 * _CYCLES[part]:
         return None
     rows = np.flatnonzero(~np.isnan(ns))
     if rows.size > ASSOCIATION_ROWS:

@@ -499,9 +499,10 @@ class Synthesizer:
     def _chain_order(self, learned: list[int]) -> list[int]:
         """Learned columns in table order, but hidden parts right before their date; with entities,
         the entity size and the columns constant within an entity first, so an entity's rows can
-        share them and draw the rest. Why a hidden year first: drawn last, it left the date's offset
-        to be learned over all years, and the extra loss stopped training early (booking: epoch 5 of
-        8, pair trends -0.007)."""
+        share them and draw the rest, then a part the rows are put on by (``_match_parts``): drawn
+        knowing it, a store's weekend rows came back 1.27x its weekday ones, 1.22x drawn before it.
+        Why a hidden year first: drawn last, it left the date's offset to be learned over all years,
+        and the extra loss stopped training early (booking: epoch 5 of 8, pair trends -0.007)."""
         head = [i for i in self._entity_head() if i in learned]
         order = head + [i for i in learned if i not in head]
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
@@ -510,6 +511,10 @@ class Synthesizer:
                 order.remove(index[hidden.result])
                 after = hidden.result in self._given  # set from the date once it is decoded
                 order.insert(order.index(index[hidden.date]) + after, index[hidden.result])
+        for name in sorted(self._matched):  # the row's weekday (month, hour) first: the row is drawn knowing it
+            if index[name] in order:
+                order.remove(index[name])
+                order.insert(len(head), index[name])
         return order
 
     def _dependents_drawn_after_determinants(self) -> bool:

@@ -1024,6 +1024,27 @@ def test_a_monthly_panel_keeps_its_season() -> None:
     assert (steps.map(lambda step: step.n) == 1).all()
 
 
+def test_an_hourly_sensor_keeps_its_daily_cycle_and_no_walk() -> None:
+    """Devices' hourly load, 3.8x at noon what it is at midnight, in small steps: it passed for a walk, its
+    drawn steps summed along 504 hours drifted off, and 32% of synthetic loads sat at the clip point, with
+    no daily cycle left (1.05x). Its values spread far less than a walk of its steps would: no walk; drawn
+    with a hidden hour and put on an hour of it, the cycle stays."""
+    rng = np.random.default_rng(4)
+    devices, hours = 60, 24 * 21
+    ts = np.tile(pd.date_range("2024-03-01", periods=hours, freq="h"), devices)
+    hour = pd.DatetimeIndex(ts).hour.to_numpy()
+    level = np.repeat(rng.lognormal(3, 0.3, devices), hours)
+    load = level * (1 + 0.6 * np.sin((hour - 6) / 24 * 2 * np.pi)) * rng.lognormal(0, 0.1, ts.size)
+    data = pd.DataFrame({"device_id": np.repeat(np.arange(devices) + 1000, hours), "ts": ts, "load": load.round(2)})
+    syn = Synthesizer(seed=0, max_epochs=30).fit(data)
+    assert syn.describe()["entities"]["walks"] == {}
+    out = syn.sample(len(data))
+    noon = pd.to_datetime(out["ts"]).dt.hour.between(11, 13)
+    night = pd.to_datetime(out["ts"]).dt.hour.isin([23, 0, 1])
+    assert out.loc[noon, "load"].mean() / out.loc[night, "load"].mean() > 3.0
+    assert (out["load"] == out["load"].max()).mean() < 0.01
+
+
 def test_a_date_that_steps_with_no_count_beside_it_moves_with_its_rows_numbers(tmp_path: Path) -> None:
     """A monthly snapshot of ``account_id, as_of, balance``: no tenure to move the month with, so
     the months were drawn row by row (1,777 of 2,016 synthetic customers had a month twice) and
