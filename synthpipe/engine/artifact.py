@@ -233,7 +233,8 @@ def _check_consistency(syn: Synthesizer) -> None:
     if any(not {f.result, *f.parts} <= decoded for f in syn._formulas):
         raise ArtifactError("a saved formula names a column the model does not decode as a number")
     labels = {c.storage.name for c in syn._codecs if isinstance(c, CategoricalCodec)}
-    if any(p.date not in decoded or p.result not in (labels if p.part in TEXT_PARTS else decoded) for p in syn._parts):
+    dated = decoded | {syn._hidden[name].date for name in syn._matched if name in syn._hidden}  # a matched trend's
+    if any(p.date not in dated or p.result not in (labels if p.part in TEXT_PARTS else decoded) for p in syn._parts):
         raise ArtifactError("a saved date part names a column the model does not decode as a date, number or label")
     keys = [c for c in syn._codecs if isinstance(c, IdentifierCodec)]
     if any(not set(c.year_parts().values()) <= decoded for c in keys):
