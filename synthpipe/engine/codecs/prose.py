@@ -1,16 +1,15 @@
-"""Free text (comments, ticket notes, reviews) written anew from the words and word pairs that enough rows share.
+"""Free text (comments, ticket notes, reviews) written anew from the words and word runs that enough rows share.
 
 Why: prose is nearly all unique, so as categories every text is rare and the whole column came back as the
 rare token (a support-ticket query's ``comment`` read ``_RARE_`` in every row). A word chain keeps what a
 reader of the column sees (its words, the order they come in, how long the texts run) and nothing that
-singles a writer out: a word, a pair and a run of three consecutive words and a text's first word are each
-kept only where at least ``min_count`` real rows hold them, the rule rare categories follow; the next word
+singles a writer out: a word, a text's first word, and a pair and a run of three consecutive words are each
+kept only where at least ``min_count`` real rows hold them, the rule rare categories follow. The next word
 follows the two before where their run is kept (more fluent: ``Return a list of the given path.``), else
-the word before. Names, numbers and addresses
-inside a text are held by few rows and never come back. Texts break into words at whitespace; a word keeps
-its punctuation and case (``late.`` ends texts, ``Late`` starts them), so sentences end where real ones did;
-the pairs are read with the rare words left out (``ask Anna Sato4711 for`` gives ``Anna for``), so a text
-runs on past a name as its writer's did.
+the word before. Names, numbers and addresses inside a text are held by few rows and never come back.
+Texts break into words at whitespace; a word keeps its punctuation and case (``late.`` ends texts,
+``Late`` starts them), so sentences end where real ones did; pairs and runs are read with the rare words
+left out (``ask Anna Sato4711 for`` gives ``Anna for``), so a text runs on past a name as its writer's did.
 """
 
 from __future__ import annotations
@@ -34,9 +33,11 @@ MAX_BANDS = 4  # length bands the model learns (short to long texts), each held 
 
 @dataclass(frozen=True)
 class WordChain:
-    """Words, the words texts start with, and the pairs that follow one another, each with the rows holding it.
+    """Words, the words texts start with, the pairs and the runs of three that follow one another, each with
+    the rows holding it.
 
-    ``pairs`` rows are (word, next, rows) with next == len(words) for the end of a text. ``bands``: the
+    ``pairs`` rows are (word, next, rows) with next == len(words) for the end of a text; ``triples`` rows
+    (word, next, the one after, rows), never the end. ``bands``: the
     longest length of each band of lengths, shortest first; the model learns a text's band as its token, so
     long complaints can go with one queue and short thanks with another."""
 
@@ -93,10 +94,11 @@ class WordChain:
         return np.searchsorted(self.bands, np.clip(counts, 1, self.max_words), side="left").astype(np.int32)
 
     def write(self, bands: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """A text per row, of a length drawn in its band (``bands``): each walks from a start word through the kept
-        pairs and, once that long, ends at the first word a real text ended on or no kept pair leads on from (or
-        ROOM_TO_END words past the longest). Before that, it ends at a word real texts only ended on, and a word
-        no kept pair leads from or ends on is followed by a word drawn in its share of the rows, as a new phrase."""
+        """A text per row, of a length drawn in its band (``bands``): each walks from a start word through the
+        kept runs and pairs and, once that long, ends at the first word a real text ended on or no kept pair
+        leads on from (or ROOM_TO_END words past the longest). Before that, it ends at a word real texts only
+        ended on, and a word no kept pair leads from or ends on is followed by a word drawn in its share of the
+        rows, as a new phrase."""
         end, count = len(self.words), bands.size
         length = self._lengths_in(bands, rng)
         cap = self.max_words + max(ROOM_TO_END, self.max_words // 2)
@@ -116,10 +118,9 @@ class WordChain:
                 break
             # a text steps into words that lead on until its last word is due, then into words texts end on
             last_due = step + 1 >= length
-            early = np.flatnonzero(live & ~last_due & lasting.pairs.leads_on[current])
-            late = np.flatnonzero(live & last_due & closing.pairs.leads_on[current])
-            chained = np.flatnonzero(live & onward & ~np.isin(np.arange(count), np.r_[early, late]))
-            for rows, follow in ((early, lasting), (late, closing), (chained, steps)):
+            early = live & ~last_due & lasting.pairs.leads_on[current]
+            late = live & last_due & closing.pairs.leads_on[current]
+            for rows, follow in ((early, lasting), (late, closing), (live & onward & ~early & ~late, steps)):
                 walked[rows, step] = follow.draw(before[rows], current[rows], rng)
             fresh = np.flatnonzero(live & ~onward)
             walked[fresh, step] = _drawn_from(list(enumerate(self.held)), fresh.size, rng)
