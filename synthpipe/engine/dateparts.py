@@ -309,9 +309,7 @@ def hidden_parts(
         WEEKDAY: MIN_WEEKS_SPANNED * 7 * DAY_NS,
         HOUR: 0.0,
     }
-    rows = np.flatnonzero(dated)
-    if rows.size > ASSOCIATION_ROWS:  # evenly spread: as telling, and a wide table's fit is not held up
-        rows = rows[np.linspace(0, rows.size - 1, ASSOCIATION_ROWS).astype(np.int64)]
+    rows = _tested_rows(dated)
     codes = [other[rows] for other in others]
     return [
         part
@@ -347,11 +345,18 @@ def matched_part(unit: str, ns: np.ndarray, others: list[np.ndarray]) -> str | N
     known = ns[~np.isnan(ns)]
     if part is None or known.size == 0 or known.max() - known.min() < 2 * _CYCLES[part]:
         return None
-    rows = np.flatnonzero(~np.isnan(ns))
-    if rows.size > ASSOCIATION_ROWS:
-        rows = rows[np.linspace(0, rows.size - 1, ASSOCIATION_ROWS).astype(np.int64)]
+    rows = _tested_rows(~np.isnan(ns))
     values = part_values(part, ns[rows]).astype(np.int64)
     return part if _goes_with(values, [other[rows] for other in others]) else None
+
+
+def _tested_rows(dated: np.ndarray) -> np.ndarray:
+    """The dated rows a part is tested on: ASSOCIATION_ROWS of them at most, evenly spread (as telling,
+    and a wide table's fit is not held up)."""
+    rows = np.flatnonzero(dated)
+    if rows.size > ASSOCIATION_ROWS:
+        rows = rows[np.linspace(0, rows.size - 1, ASSOCIATION_ROWS).astype(np.int64)]
+    return rows
 
 
 def part_range(part: str) -> tuple[int, int]:

@@ -18,6 +18,7 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -104,11 +105,7 @@ class WordChain:
         cap = self.max_words + max(ROOM_TO_END, self.max_words // 2)
         walked = np.full((count, cap), end, dtype=np.int32)
         walked[:, 0] = _drawn_from(self.starts, count, rng)
-        ends = np.zeros(end + 1, dtype=bool)
-        ends[[a for a, b, _ in self.pairs if b == end]] = True
-        steps = self._follow(lambda word: word != end)
-        lasting = self._follow(lambda word: word != end and steps.pairs.leads_on[word])
-        closing = self._follow(lambda word: word != end and ends[word])
+        ends, steps, lasting, closing = self._walk
         for step in range(1, cap):  # ``step`` words written so far
             before, current = walked[:, step - 2] if step >= 2 else np.full(count, end), walked[:, step - 1]
             long_enough, onward = step >= length, steps.pairs.leads_on[current]
@@ -123,9 +120,25 @@ class WordChain:
             for rows, follow in ((early, lasting), (late, closing), (live & onward & ~early & ~late, steps)):
                 walked[rows, step] = follow.draw(before[rows], current[rows], rng)
             fresh = np.flatnonzero(live & ~onward)
-            walked[fresh, step] = _drawn_from(list(enumerate(self.held)), fresh.size, rng)
+            walked[fresh, step] = _drawn_from(self._words_held, fresh.size, rng)
         vocabulary = np.asarray([*self.words, ""], dtype=object)
         return np.asarray([" ".join(vocabulary[row[row != end]]) for row in walked], dtype=object)
+
+    @cached_property
+    def _walk(self) -> tuple[np.ndarray, _Follow, _Follow, _Follow]:
+        """Built once per chain, not per decoded chunk: which words end texts, and the next-word draws into
+        any word, into words that lead on and into words texts end on."""
+        end = len(self.words)
+        ends = np.zeros(end + 1, dtype=bool)
+        ends[[a for a, b, _ in self.pairs if b == end]] = True
+        steps = self._follow(lambda word: word != end)
+        lasting = self._follow(lambda word: word != end and steps.pairs.leads_on[word])
+        closing = self._follow(lambda word: word != end and ends[word])
+        return ends, steps, lasting, closing
+
+    @cached_property
+    def _words_held(self) -> list[tuple[int, int]]:
+        return list(enumerate(self.held))
 
     def _follow(self, into: Callable[[int], bool]) -> _Follow:
         """Next-word draws into the words ``into`` admits: by the triple the two words before start, else by
