@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 27  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 28  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -67,8 +67,8 @@ VERSION = 27  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 25: and a date's value learned within its year (``OffsetCodec.anchor_part``); keys of several parts (``segmented``);
 # a formula may scale a product by a rate (a seventh item); 26: rare free text may be written by a word chain
 # (``prose``); 27: a daily (monthly) trend's rows may be put on dates of a weekday (month) drawn with them
-# (``matched_parts``)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27)
+# (``matched_parts``); 28: a number may drift along an entity's rows (``drifts``: learned less the entity's line)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -345,7 +345,7 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
     rank numbers the rows for the date that moves with it."""
     moving = [by_name.get(name) for name in [*entities.trends, *entities.trends.values()]]
     trends = set(entities.trends)
-    kept = trends | set(entities.walks)
+    kept = trends | set(entities.walks) | set(entities.drifts)
     ranged = kept | set(entities.steps) <= set(entities.ranges) <= kept | set(entities.starts)
     ranged = ranged and all(len(r) == 2 and r[0] <= r[1] for r in entities.ranges.values())
     if not trends <= set(entities.columns) or not ranged or not all(type(c) is NumericCodec for c in moving):
@@ -354,6 +354,7 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
     if not said or not all(by_name[clock].storage.logical in TREND_KINDS for clock in entities.trends.values()):
         raise ArtifactError("model.json moves an entity date or number in units it is not in; refusing to load")
     _check_walks(syn, entities, by_name)
+    _check_drifts(entities, by_name)
     riding = [by_name.get(name) for name in entities.riders]
     dated = {name for name in trends if name in entities.units}
     if not set(entities.riders.values()) <= dated or set(entities.riders) & (trends | set(entities.walks)):
@@ -400,6 +401,16 @@ def _check_walks(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]
         raise ArtifactError("model.json steps a date with no first date or along another order; refusing to load")
 
 
+def _check_drifts(entities: Entities, by_name: dict[str, Codec]) -> None:
+    """A drift is a binned number's with an entity mean that moves no other way, along an order."""
+    moving = {*entities.trends, *entities.walks, *entities.steps, *entities.rising}
+    drifting = [by_name.get(name) for name in entities.drifts]
+    alone = set(entities.drifts) <= set(entities.profiles) - moving and (not entities.drifts or entities.order)
+    numbers = all(type(c) is NumericCodec and c.storage.logical in ("int", "float", "decimal") for c in drifting)
+    if not alone or not numbers:
+        raise ArtifactError("model.json drifts a column that is no free number with an entity mean; refusing to load")
+
+
 def _moves_as_said(codec: Codec, unit: str | None) -> bool:
     """A number moves without a unit, a date in steps of one of the calendar units (seconds: a datetime)."""
     if codec.storage.logical in ("date", "datetime"):
@@ -409,13 +420,13 @@ def _moves_as_said(codec: Codec, unit: str | None) -> bool:
 
 
 def _check_hidden_columns(codecs: list[Codec], entities: Entities) -> None:
-    """The entity's first dates, means and most frequent values are codecs just before the size
-    (never emitted); each date with a first date is rebuilt from it, each mean is a number's, each
-    most frequent value a category's."""
+    """The entity's first dates, means, most frequent values and drifts are codecs just before the
+    size (never emitted); each date with a first date is rebuilt from it, each mean and drift is a
+    number's, each most frequent value a category's."""
     hidden = entities.hidden_columns
     columns = codecs[-len(hidden) - 1 : -1] if len(codecs) > len(hidden) + 1 else []
     by_name = {c.storage.name: c for c in codecs}
-    kinds = {*entities.starts.values(), *entities.profiles.values()}
+    kinds = {*entities.starts.values(), *entities.profiles.values(), *entities.drifts.values()}
     ok = [c.storage.name for c in columns] == hidden
     firsts = set(entities.starts.values())
     anchored = [c for c in columns if isinstance(c, OffsetCodec) and c.storage.name in firsts]

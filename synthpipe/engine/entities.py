@@ -94,7 +94,9 @@ class Entities:
     to churned), its values in that order (see ``entity_stages``); ``rising``, numbers that never
     go down along it (a customer's spend to date: see ``rising_columns``); ``untied``, dates of
     ``starts`` learned as offsets whose first instant one row of each entity holds (see
-    ``untied_firsts``)."""
+    ``untied_firsts``); ``drifts`` name, per number of ``profiles`` each entity moves along its
+    rows in a line of its own, the hidden column holding the entity's slope (see ``entity_drifts``;
+    its real clip points in ``ranges``)."""
 
     key: str
     count: str
@@ -116,6 +118,7 @@ class Entities:
     stages: dict[str, list[str]] = field(default_factory=dict, hash=False)
     rising: tuple[str, ...] = ()
     untied: tuple[str, ...] = ()
+    drifts: dict[str, str] = field(default_factory=dict, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -139,6 +142,7 @@ class Entities:
             "stages": self.stages,
             "rising": list(self.rising),
             "untied": list(self.untied),
+            "drifts": self.drifts,
         }
 
     @classmethod
@@ -161,9 +165,10 @@ class Entities:
         stages = {str(name): [str(v) for v in values] for name, values in item.get("stages", {}).items()}
         rising = tuple(str(c) for c in item.get("rising", []))
         untied = tuple(str(c) for c in item.get("untied", []))
+        drifts = {str(name): str(slope) for name, slope in item.get("drifts", {}).items()}
         key, count = str(item["key"]), str(item["count"])
         found = (sequences, clocks, starts, profiles, modes, schedules, trends, ranges, units, walks, riders)
-        return cls(key, count, columns, *found, ranks, gaps, steps, stages, rising, untied)
+        return cls(key, count, columns, *found, ranks, gaps, steps, stages, rising, untied, drifts)
 
     @property
     def moving(self) -> set[str]:
@@ -187,9 +192,9 @@ class Entities:
 
     @property
     def hidden_columns(self) -> list[str]:
-        """The entity's first dates, means and most frequent values: drawn with its own columns,
-        never emitted, in codec order (just before the count)."""
-        return [*self.starts.values(), *self.profiles.values(), *self.modes.values()]
+        """The entity's first dates, means, most frequent values and drifts: drawn with its own
+        columns, never emitted, in codec order (just before the count)."""
+        return [*self.starts.values(), *self.profiles.values(), *self.modes.values(), *self.drifts.values()]
 
     @property
     def never_emitted(self) -> list[str]:
@@ -1046,6 +1051,107 @@ def entity_profiles(
         means = pd.Series(values[present]).groupby(keys[present]).transform("mean").to_numpy()
         shares[name] = float(np.var(means) / np.var(values[present])) - chance
     return _hidden_names(shares, PROFILE_MIN_SHARE, candidates, entities.key + "'s mean {}", frame.columns)
+
+
+DRIFT_MIN_GAIN = 0.1  # of a number's variance within entities, the share their own lines explain beyond chance
+
+
+def entity_drifts(
+    frame: pd.DataFrame, key: str, order: str, candidates: list[str], min_entities: int
+) -> dict[str, str]:
+    """Per number column among ``candidates`` (numbers entities keep at a level of their own that
+    do not walk) that each entity moves along its rows in a line of its own (a store growing over
+    the year, a worker's wage rising with the years), a free name for the column of each entity's
+    drift: its line's slope, in the column's units per row.
+
+    Why: drawn around the entity's mean, a row knew nothing of its place in the entity's rows, so
+    each synthetic entity was flat: the share of LaborSupply's within-worker log wage variance
+    that the workers' own lines explain was 0.34, in synthetic workers 0.10, about what lines
+    through noise explain in 10 rows. The drift, drawn once per entity (binned and clipped on one
+    row per entity, like its mean), is a column the entity's rows are drawn conditioned on; the
+    column is learned less the drift times the row's place from the entity's middle row
+    (``as_drift_residuals``), which is added back once the rows are in order (``drifted``).
+    """
+    keys = frame[key].to_numpy()
+    sizes = pd.Series(keys).groupby(keys).transform("size").to_numpy()
+    if not _enough_entities(sizes, keys, min_entities):
+        return {}
+    places = row_places(keys, _numbers(frame[order]))
+    gains = {name: _line_share(_numbers(frame[name]), keys, places) for name in candidates}
+    return _hidden_names(gains, DRIFT_MIN_GAIN, candidates, key + "'s drift in {}", frame.columns)
+
+
+def row_places(
+    keys: np.ndarray, order: np.ndarray, done: np.ndarray | None = None, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Each row's place along ``order`` from its entity's middle row: its rank among the entity's
+    rows less (rows - 1) / 2. ``done``: per row, its entity's rows before these (an entity longer
+    than a block); ``rows``: per row, its entity's rows in all (else the rows here)."""
+    sorted_rows = np.lexsort((order, keys))
+    rank = np.empty(keys.size)
+    rank[sorted_rows] = pd.Series(keys[sorted_rows]).groupby(keys[sorted_rows], sort=False).cumcount().to_numpy()
+    if rows is None:
+        rows = pd.Series(keys).groupby(keys).transform("size").to_numpy()
+    return rank + (0.0 if done is None else done) - (rows - 1) / 2
+
+
+def _line_share(values: np.ndarray, keys: np.ndarray, places: np.ndarray) -> float:
+    """The share of ``values``' variance within entities that each entity's own line along its
+    ``places`` explains, less what lines explain of noise (1 / (rows - 1) of an entity's variance);
+    entities of fewer than three present values left out (a line through two explains them)."""
+    sums = _line_sums(values, keys, places)
+    sums = sums[sums["n"] >= 3]
+    within = float(sums["yy"].sum())
+    if within <= 0:
+        return 0.0
+    explained = (sums["xy"] ** 2 / sums["xx"].where(sums["xx"] > 0)).fillna(0.0)
+    return float((explained - sums["yy"] / (sums["n"] - 1)).sum() / within)
+
+
+def _line_sums(values: np.ndarray, keys: np.ndarray, places: np.ndarray) -> pd.DataFrame:
+    """Per entity: its present values' count ``n`` and the sums of squares and products of their
+    places and values about the entity's means (``xx``, ``xy``, ``yy``)."""
+    present = np.isfinite(values)
+    y, x, k = values[present], places[present], keys[present]
+    dy = y - pd.Series(y).groupby(k).transform("mean").to_numpy()
+    dx = x - pd.Series(x).groupby(k).transform("mean").to_numpy()
+    parts = pd.DataFrame({"n": 1.0, "xx": dx * dx, "xy": dx * dy, "yy": dy * dy})
+    return parts.groupby(k, sort=False).sum()
+
+
+def entity_slopes(values: np.ndarray, keys: np.ndarray, places: np.ndarray) -> np.ndarray:
+    """Per row, its entity's drift: its line's slope along ``places``, drawn towards the entities'
+    mean slope by as much as the slopes spread by the rows' noise (0 for an entity of one value).
+
+    Why: a line through an entity's rows takes in the slope their noise happens to have, and the
+    synthetic rows, drawn about the line, bring noise with a slope of its own: on MunExp's nine
+    years per town, the share of the within-town variance the towns' lines explain came back 0.35
+    (real 0.30). Drawn together by sqrt(1 - noise / spread), the slopes spread as the real ones
+    would without that noise, and the synthetic rows' noise adds it back."""
+    sums = _line_sums(values, keys, places)
+    slopes = (sums["xy"] / sums["xx"].where(sums["xx"] > 0)).fillna(0.0)
+    lined = (sums["n"] >= 3) & (sums["xx"] > 0)
+    if lined.sum() >= 2:
+        noise = (sums["yy"] - sums["xy"] ** 2 / sums["xx"]) / (sums["n"] - 2) / sums["xx"]  # a slope's variance
+        mean, spread = float(slopes[lined].mean()), float(slopes[lined].var())
+        kept = np.sqrt(max(0.0, 1.0 - float(noise[lined].mean()) / spread)) if spread > 0 else 0.0
+        slopes = mean + kept * (slopes - mean)
+    return slopes.reindex(pd.Index(keys)).fillna(0.0).to_numpy(dtype="float64")
+
+
+def as_drift_residuals(frame: pd.DataFrame, ent: Entities) -> pd.DataFrame:
+    """``frame`` with each entity's drift (its slope) before the count column, and each drifting
+    column less the drift times the row's place from the entity's middle row, as floats."""
+    keys = frame[ent.key].to_numpy()
+    places = row_places(keys, _numbers(frame[ent.order])) if ent.order is not None else np.zeros(len(frame))
+    out = frame.drop(columns=ent.count)
+    for name, drift in ent.drifts.items():
+        values = _numbers(frame[name])
+        slopes = entity_slopes(values, keys, places)
+        out[drift] = slopes
+        out[name] = values - slopes * places
+    out[ent.count] = frame[ent.count]
+    return out
 
 
 MODE_MIN_GAIN = 0.1  # how much more of an entity's rows hold its most frequent value than shuffled rows would

@@ -155,6 +155,7 @@ class Synthesizer:
         frame, self._codecs = self._with_entity_columns(frame, codecs, indexes)
         self._keep_clocks_of_instants_only()
         self._find_rising(frame)
+        frame, self._codecs = self._with_drifts(frame, self._codecs)
         self._schema = schema
         self._learned = self._chain_order([i for i, c in enumerate(self._codecs) if c.n_tokens >= 2])
         report("analyze", 1.0)
@@ -361,6 +362,47 @@ class Synthesizer:
             codecs[position[name]] = build_codec(frame[name], self.config, storage=own.storage)
         self._entities = dataclasses.replace(ent, walks=tuple(walks), ranges={**ent.ranges, **ranges})
         return frame, codecs
+
+    def _with_drifts(self, frame: pd.DataFrame, codecs: list[Codec]) -> tuple[pd.DataFrame, list[Codec]]:
+        """Numbers entities keep at a level of their own that each entity moves along its rows in a
+        line of its own (entities.entity_drifts) are learned less that line; its slope is a hidden
+        column drawn with the entity, and the line is added back once the rows are in order
+        (``_add_drifts``). Not for walks, rising numbers, the clock a sequence numbers the rows along,
+        numbers of a few exact values or numbers a sum, span or formula binds (their relations are
+        held once the line is back)."""
+        ent = self._entities
+        if ent is None or ent.order is None or not self.config.learn_offsets:
+            return frame, codecs
+        by_name = {c.storage.name: c for c in codecs}
+        taken = {*ent.walks, *ent.steps, *ent.rising, *ent.clocks.values()}  # a clock's line is the order's own
+        free = [name for name in ent.profiles if name not in taken and _drifts_freely(by_name[name])]
+        relations, sums, found_spans, found_formulas = self._relations_in(
+            frame, codecs[: -len(ent.hidden)], self._trend_columns()
+        )
+        free = [name for name in free if name not in _arithmetic_columns(sums, found_spans, found_formulas)]
+        drifts = entities.entity_drifts(frame, ent.key, ent.order, free, self.config.constraint_min_rows)
+        if not drifts:
+            return frame, codecs
+        whole_bins = self.config.model_copy(update={"fine_positions": 0})  # a drift conditions by its bin
+        one_each = entities.as_drift_residuals(frame, dataclasses.replace(ent, drifts=drifts)).drop_duplicates(ent.key)
+        slopes = {name: build_codec(one_each[slope], whole_bins) for name, slope in drifts.items()}
+        slopes = {name: c for name, c in slopes.items() if type(c) is NumericCodec and c.n_tokens >= 2}
+        if not slopes:  # one slope for every entity: no hidden column learns it
+            return frame, codecs
+        ranges = {name: self._clip_range(frame[name]) for name in slopes}
+        kept = {name: drifts[name] for name in slopes}
+        self._entities = ent = dataclasses.replace(ent, drifts=kept, ranges={**ent.ranges, **ranges})
+        self._walk_bonds += [r for r in relations if {r.left, r.right} & set(kept)]  # held once drifted
+        frame = entities.as_drift_residuals(frame, ent)
+        position = {c.storage.name: i for i, c in enumerate(codecs)}
+        codecs = list(codecs)
+        for name in kept:
+            own = by_name[name]
+            assert isinstance(own, NumericCodec)  # _drifts_freely
+            if own.p.decimals is not None:  # on its decimals, so that the drifted values are put back on them
+                frame[name] = frame[name].round(own.p.decimals)
+            codecs[position[name]] = build_codec(frame[name], self.config, storage=own.storage)
+        return frame, [*codecs[:-1], *slopes.values(), codecs[-1]]
 
     def _keep_clocks_of_instants_only(self) -> None:
         """Clock times are drawn from the real ones' quantiles only for columns that hold instants:
@@ -998,7 +1040,7 @@ class Synthesizer:
         if ent is None:
             return set()
         followers = {f for name in ent.steps for f in _followers(self._codecs, name)}
-        return {*ent.trends, *ent.walks, *ent.riders, *ent.ranks, *ent.steps, *followers}
+        return {*ent.trends, *ent.walks, *ent.riders, *ent.ranks, *ent.steps, *ent.drifts, *followers}
 
     def _count_index(self) -> int | None:
         """The codec index of the entity size, a model column that is not a table column."""
@@ -1620,7 +1662,9 @@ class Synthesizer:
         self._match_parts(numbers, entity)
         self._hold_trend_bonds(numbers, trending, entity)
         self._add_walks(numbers, columns, entity, carry)
-        constraints.repair(numbers, walking, out.quanta, fixed=fixed)  # onto the shared side
+        self._add_drifts(numbers, columns, entity, carry, to_come)
+        drifted = relations if self._entities is not None and self._entities.drifts else []  # a drift moved their side
+        constraints.repair(numbers, [*walking, *drifted], out.quanta, fixed=fixed)  # onto the shared side
         self._recompute_parts(numbers)  # last: every date is final
         if deferred:
             self._set_bands(tokens, numbers, deferred)
@@ -1740,9 +1784,7 @@ class Synthesizer:
         bonds = [r for r in relations if not r.equal and len({r.left, r.right} & shared) == 1]
         bound = {
             *(name for r in relations if r not in bonds for name in (r.left, r.right)),
-            *(name for t in sums for name in (t.total, *t.parts)),
-            *(name for t in found_spans for name in (t.result, t.start, t.end)),
-            *(name for f in found_formulas for name in (f.result, *f.parts)),
+            *_arithmetic_columns(sums, found_spans, found_formulas),
         }
         return bound & set(walks), bonds
 
@@ -1781,7 +1823,12 @@ class Synthesizer:
         ent = self._entities
         if ent is None:
             return []
-        walks = {*ent.walks, *ent.steps, *(f for name in ent.steps for f in _followers(self._codecs, name))}
+        walks = {
+            *ent.walks,
+            *ent.steps,
+            *ent.drifts,
+            *(f for name in ent.steps for f in _followers(self._codecs, name)),
+        }
         return [r for r in self._relations if {r.left, r.right} & walks]
 
     def _add_walks(
@@ -1809,6 +1856,36 @@ class Synthesizer:
             values = entities.kept_in_range(path, entity, low, high, went_on_from is not None)
             codec = by_name[name]
             assert isinstance(codec, NumericCodec)
+            numbers[name] = values if codec.p.decimals is None else np.round(values, codec.p.decimals)
+
+    def _add_drifts(
+        self,
+        numbers: dict[str, np.ndarray],
+        columns: dict[str, pd.Series],
+        entity: np.ndarray | None,
+        carry: _Carry | None,
+        to_come: int,
+    ) -> None:
+        """Each drifting column, learned less its entity's line, back on it: the entity's drawn
+        slope times the row's place from the entity's middle row along its order (counting the
+        rows of an entity longer than a block in the blocks before, ``carry``, and after,
+        ``to_come``), kept in the column's real range (but for the tail draws of what was learned)
+        and on its decimals."""
+        ent = self._entities
+        if ent is None or entity is None or not entity.size or not ent.drifts or ent.order is None:
+            return
+        by_name = {c.storage.name: c for c in self._codecs}
+        here = np.bincount(entity)[entity]
+        done = np.where(entity == 0, 0 if carry is None else carry.done, 0)
+        rows = here + done + np.where(entity == entity[-1], to_come, 0)
+        places = entities.row_places(entity, _decoded_number(by_name[ent.order], numbers, columns), done, rows)
+        for name, drift in ent.drifts.items():
+            slopes = _decoded_number(by_name[drift], numbers, columns)
+            low, high = ent.ranges[name]
+            learned = _decoded_number(by_name[name], numbers, columns)  # beyond the range: a tail draw, kept
+            values = np.clip(learned + slopes * places, np.fmin(low, learned), np.fmax(high, learned))
+            codec = by_name[name]
+            assert isinstance(codec, NumericCodec)  # entities.entity_drifts: a number's
             numbers[name] = values if codec.p.decimals is None else np.round(values, codec.p.decimals)
 
     def _add_steps(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carry: _Carry | None) -> None:
@@ -2098,6 +2175,14 @@ class Synthesizer:
     def _described_trend(self, name: str, entry: dict[str, Any]) -> dict[str, Any]:
         """A trend column's codec holds its entity's difference from the clock, a walk's its steps:
         say so, and give the range its values are kept in rather than the codec's clip points."""
+        if self._entities is not None and name in self._entities.drifts:
+            key, order = self._entities.key, self._entities.order
+            learned = entry.get("encoding", "quantile bins")
+            entry["encoding"] = (
+                f"less {key}'s line along {order} ({learned}); the line added back, its slope drawn per {key}"
+            )
+            entry.setdefault("protection", {})["clipped_to"] = list(self._entities.ranges[name])
+            return entry
         if self._entities is not None and name in self._entities.walks:
             key, order = self._entities.key, self._entities.order
             learned = entry.get("encoding", "exact values")
@@ -2170,6 +2255,7 @@ class Synthesizer:
             "trend_units": dict(self._entities.units),
             "trend_riders": dict(self._entities.riders),
             "walks": {name: self._entities.order for name in self._entities.walks},
+            "drifts": dict(self._entities.drifts),
             "date_steps": {name: self._entities.profiles.get(name) for name in self._entities.steps},
             "stages": {name: list(values) for name, values in self._entities.stages.items()},
             "rising": {name: self._entities.order for name in self._entities.rising},
@@ -2370,6 +2456,22 @@ def _key_years(
         place: dateparts.part_values(dateparts.YEAR, numbers[date] if rows is None else numbers[date][rows])
         for place, date in key.year_parts().items()
     }
+
+
+def _arithmetic_columns(
+    sums: list[constraints.Sum], found_spans: list[spans.Span], found_formulas: list[formulas.Formula]
+) -> set[str]:
+    """The columns a sum, span or formula binds: recomputed from their parts, never moved alone."""
+    return {
+        *(name for t in sums for name in (t.total, *t.parts)),
+        *(name for t in found_spans for name in (t.result, t.start, t.end)),
+        *(name for f in found_formulas for name in (f.result, *f.parts)),
+    }
+
+
+def _drifts_freely(codec: Codec) -> bool:
+    """Whether a number may take a line's values: binned (not a few exact values) and no date."""
+    return type(codec) is NumericCodec and not codec.p.values and codec.storage.logical in ("int", "float", "decimal")
 
 
 def _decoded_number(codec: Codec, numbers: dict[str, np.ndarray], columns: dict[str, pd.Series]) -> np.ndarray:
