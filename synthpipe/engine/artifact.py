@@ -67,7 +67,8 @@ VERSION = 28  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 25: and a date's value learned within its year (``OffsetCodec.anchor_part``); keys of several parts (``segmented``);
 # a formula may scale a product by a rate (a seventh item); 26: rare free text may be written by a word chain
 # (``prose``); 27: a daily (monthly) trend's rows may be put on dates of a weekday (month) drawn with them
-# (``matched_parts``); 28: a number may drift along an entity's rows (``drifts``: learned less the entity's line)
+# (``matched_parts``); 28: a number may drift along an entity's rows (``drifts``: learned less the entity's mean and
+# line)
 READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -405,7 +406,8 @@ def _check_drifts(entities: Entities, by_name: dict[str, Codec]) -> None:
     """A drift is a binned number's with an entity mean that moves no other way, along an order."""
     moving = {*entities.trends, *entities.walks, *entities.steps, *entities.rising}
     drifting = [by_name.get(name) for name in entities.drifts]
-    alone = set(entities.drifts) <= set(entities.profiles) - moving and (not entities.drifts or entities.order)
+    alone = set(entities.drifts) <= set(entities.profiles) - moving
+    alone = alone and (not entities.drifts or entities.order is not None)
     numbers = all(type(c) is NumericCodec and c.storage.logical in ("int", "float", "decimal") for c in drifting)
     if not alone or not numbers:
         raise ArtifactError("model.json drifts a column that is no free number with an entity mean; refusing to load")

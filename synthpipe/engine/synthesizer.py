@@ -365,11 +365,11 @@ class Synthesizer:
 
     def _with_drifts(self, frame: pd.DataFrame, codecs: list[Codec]) -> tuple[pd.DataFrame, list[Codec]]:
         """Numbers entities keep at a level of their own that each entity moves along its rows in a
-        line of its own (entities.entity_drifts) are learned less that line; its slope is a hidden
-        column drawn with the entity, and the line is added back once the rows are in order
-        (``_add_drifts``). Not for walks, rising numbers, the clock a sequence numbers the rows along,
-        numbers of a few exact values or numbers a sum, span or formula binds (their relations are
-        held once the line is back)."""
+        line of its own (entities.entity_drifts) are learned less the entity's mean and that line;
+        its slope is a hidden column drawn with the entity, and both are added back once the rows
+        are in order (``_add_drifts``). Not for walks, rising numbers, the clock a sequence numbers
+        the rows along, numbers of a few exact values or numbers a sum, span or formula binds (their
+        relations are held once the number is back)."""
         ent = self._entities
         if ent is None or ent.order is None or not self.config.learn_offsets:
             return frame, codecs
@@ -381,13 +381,11 @@ class Synthesizer:
         )
         free = [name for name in free if name not in _arithmetic_columns(sums, found_spans, found_formulas)]
         drifts = entities.entity_drifts(frame, ent.key, ent.order, free, self.config.constraint_min_rows)
-        if not drifts:
-            return frame, codecs
         whole_bins = self.config.model_copy(update={"fine_positions": 0})  # a drift conditions by its bin
         one_each = entities.as_drift_residuals(frame, dataclasses.replace(ent, drifts=drifts)).drop_duplicates(ent.key)
         slopes = {name: build_codec(one_each[slope], whole_bins) for name, slope in drifts.items()}
         slopes = {name: c for name, c in slopes.items() if type(c) is NumericCodec and c.n_tokens >= 2}
-        if not slopes:  # one slope for every entity: no hidden column learns it
+        if not slopes:  # none, or one slope for every entity: no hidden column learns it
             return frame, codecs
         ranges = {name: self._clip_range(frame[name]) for name in slopes}
         kept = {name: drifts[name] for name in slopes}
@@ -1866,11 +1864,11 @@ class Synthesizer:
         carry: _Carry | None,
         to_come: int,
     ) -> None:
-        """Each drifting column, learned less its entity's line, back on it: the entity's drawn
-        slope times the row's place from the entity's middle row along its order (counting the
-        rows of an entity longer than a block in the blocks before, ``carry``, and after,
-        ``to_come``), kept in the column's real range (but for the tail draws of what was learned)
-        and on its decimals."""
+        """Each drifting number, learned less its entity's mean and line, back on them: the entity's
+        drawn mean plus its slope times the row's place from the entity's middle row along its order
+        (counting the rows of an entity longer than a block in the blocks before, ``carry``, and
+        after, ``to_come``), kept in the column's real range (but for the tail draws of what was
+        learned) and on its decimals."""
         ent = self._entities
         if ent is None or entity is None or not entity.size or not ent.drifts or ent.order is None:
             return
@@ -1880,12 +1878,14 @@ class Synthesizer:
         rows = here + done + np.where(entity == entity[-1], to_come, 0)
         places = entities.row_places(entity, _decoded_number(by_name[ent.order], numbers, columns), done, rows)
         for name, drift in ent.drifts.items():
-            slopes = _decoded_number(by_name[drift], numbers, columns)
-            low, high = ent.ranges[name]
-            learned = _decoded_number(by_name[name], numbers, columns)  # beyond the range: a tail draw, kept
-            values = np.clip(learned + slopes * places, np.fmin(low, learned), np.fmax(high, learned))
             codec = by_name[name]
             assert isinstance(codec, NumericCodec)  # entities.entity_drifts: a number's
+            learned = _decoded_number(codec, numbers, columns)
+            mean = _decoded_number(by_name[ent.profiles[name]], numbers, columns)
+            values = learned + mean + _decoded_number(by_name[drift], numbers, columns) * places
+            (low, high), (learned_low, learned_high) = ent.ranges[name], codec.p.clip
+            beyond_low, beyond_high = np.fmin(0.0, learned - learned_low), np.fmax(0.0, learned - learned_high)
+            values = np.clip(values, low + beyond_low, high + beyond_high)  # a tail draw of what was learned goes on
             numbers[name] = values if codec.p.decimals is None else np.round(values, codec.p.decimals)
 
     def _add_steps(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carry: _Carry | None) -> None:
@@ -2179,7 +2179,7 @@ class Synthesizer:
             key, order = self._entities.key, self._entities.order
             learned = entry.get("encoding", "quantile bins")
             entry["encoding"] = (
-                f"less {key}'s line along {order} ({learned}); the line added back, its slope drawn per {key}"
+                f"less {key}'s mean and line along {order} ({learned}); added back, drawn once per {key}"
             )
             entry.setdefault("protection", {})["clipped_to"] = list(self._entities.ranges[name])
             return entry

@@ -1454,8 +1454,10 @@ def _line_share(table: pd.DataFrame, key: str, order: str, column: str) -> float
 def test_an_entitys_number_keeps_its_own_drift(tmp_path: Path) -> None:
     """A store that grows over the year keeps growing: drawn around the store's mean, each row knew
     nothing of its week, so every synthetic store was flat (the share of the within-store variance
-    the stores' own lines explain: real 0.46, synthetic 0.03; now 0.43).
-    The store's drift, drawn once per store, and the row's place in the store's weeks put it back."""
+    the stores' own lines explain: real 0.46, synthetic 0.03; now 0.49). The store's drift, drawn
+    once per store, and the row's place in the store's weeks put it back; learned less the store's
+    mean as well, the stores keep their levels (between-store share of the variance: real 0.69,
+    synthetic 0.63 drawn about the mean's bin, now 0.68)."""
     data = _growing_stores(300, np.random.default_rng(40))
     syn = Synthesizer(seed=0, max_epochs=20).fit(data)
     described = syn.describe()["entities"]
@@ -1464,7 +1466,9 @@ def test_an_entitys_number_keeps_its_own_drift(tmp_path: Path) -> None:
     assert list(out.columns) == list(data.columns)
     real = _line_share(data, "store_id", "week", "visitors")
     assert _line_share(out, "store_id", "week", "visitors") == pytest.approx(real, abs=0.12)
-    assert _between_share(out, "store_id", "visitors") > 0.5  # the stores keep their levels too
+    assert _between_share(out, "store_id", "visitors") == pytest.approx(
+        _between_share(data, "store_id", "visitors"), abs=0.1
+    )
     assert out["visitors"].min() >= 0 and (out["visitors"] == out["visitors"].round(1)).all()
 
 
