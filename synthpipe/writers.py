@@ -9,12 +9,14 @@ from typing import IO, Any, Literal, Protocol
 
 import fsspec
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from synthpipe.errors import ConfigError
 
 TableFormat = Literal["parquet", "csv"]
+_TICKS_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 FORMATS: tuple[str, ...] = ("parquet", "csv")
 STREAM_BATCH_ROWS = 65_536
 ROW_GROUP_ROWS = 65_536
@@ -56,11 +58,19 @@ class _ParquetWriter:
 
 
 class _CsvWriter:
+    """Durations are written as ``[-]H:MM:SS[.fraction]`` (hours unbounded), which PostgreSQL,
+    DuckDB and pandas read back as intervals; pyarrow wrote the bare integer (``93784000500`` for
+    1 day 2:03:04.0005), whose unit a reader cannot know."""
+
     def __init__(self, handle: IO[bytes], schema: pa.Schema) -> None:
-        self._writer = pacsv.CSVWriter(handle, schema)
+        self._writer = pacsv.CSVWriter(handle, _as_written(schema))
 
     def write(self, batch: pa.RecordBatch | pa.Table) -> None:
-        self._writer.write(batch)
+        columns = [
+            duration_text(column) if pa.types.is_duration(column.type) else column
+            for column in batch.columns  # type: ignore[union-attr]
+        ]
+        self._writer.write(pa.Table.from_arrays(columns, schema=_as_written(batch.schema)))
 
     def close(self) -> None:
         self._writer.close()
@@ -76,6 +86,60 @@ def closed_on_error(writer: TableWriter) -> Iterator[None]:
         with contextlib.suppress(Exception):
             writer.close()
         raise
+
+
+def duration_text(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A duration column as ``[-]H:MM:SS[.fraction]`` text, the fraction to the column's unit with
+    its trailing zeros dropped (nulls stay null)."""
+    per_second = _TICKS_PER_SECOND[column.type.unit]
+    digits = len(str(per_second)) - 1
+    ticks = pc.fill_null(pc.cast(column, pa.int64()), 0).to_numpy(zero_copy_only=False)  # exact: no NaN floats
+    present = ~pc.is_null(column).to_numpy(zero_copy_only=False)
+    texts: list[str | None] = []
+    for tick, here in zip(ticks.tolist(), present.tolist(), strict=True):
+        if not here:
+            texts.append(None)
+            continue
+        seconds, fraction = divmod(abs(int(tick)), per_second)
+        minutes, second = divmod(seconds, 60)
+        hours, minute = divmod(minutes, 60)
+        part = f".{fraction:0{digits}d}".rstrip("0") if fraction else ""
+        texts.append(f"{'-' if tick < 0 else ''}{hours}:{minute:02d}:{second:02d}{part}")
+    return pa.array(texts, pa.string())
+
+
+def duration_ticks(text: str, unit: str) -> int:
+    """``[-]H:MM:SS[.fraction]`` (``duration_text``) in ticks of ``unit``, exactly (pandas parses
+    through nanoseconds, which overflow past 292 years); a bare integer is ticks already."""
+    if ":" not in text:
+        return int(text)
+    per_second = _TICKS_PER_SECOND[unit]
+    digits = len(str(per_second)) - 1
+    clock, _, fraction = text.lstrip("-").partition(".")
+    hours, minutes, seconds = (int(part) for part in clock.split(":"))
+    ticks = (hours * 3600 + minutes * 60 + seconds) * per_second + int((fraction + "0" * digits)[:digits] or 0)
+    return -ticks if text.startswith("-") else ticks
+
+
+def _as_written(schema: pa.Schema) -> pa.Schema:
+    """The schema of what the CSV writer writes: durations as text."""
+    return pa.schema([pa.field(f.name, pa.string()) if pa.types.is_duration(f.type) else f for f in schema])
+
+
+def _durations_back(batch: pa.RecordBatch | pa.Table, schema: pa.Schema | None) -> pa.RecordBatch | pa.Table:
+    """The duration columns of ``schema``, read from a CSV as text, as durations again."""
+    if schema is None or not any(pa.types.is_duration(f.type) for f in schema):
+        return batch
+    columns = []
+    for field in schema:
+        column = batch.column(field.name)
+        if pa.types.is_duration(field.type) and not pa.types.is_duration(column.type):
+            ticks = [None if text is None else duration_ticks(text, field.type.unit) for text in column.to_pylist()]
+            column = pa.array(ticks, pa.int64()).cast(field.type)
+        columns.append(column)
+    if isinstance(batch, pa.RecordBatch):
+        return pa.RecordBatch.from_arrays(columns, schema=schema)
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def check_format(fmt: str) -> TableFormat:
@@ -105,7 +169,7 @@ def read_table(uri: str, *, storage_options: dict[str, Any] | None = None, schem
         if format_of(uri) == "parquet":
             return pq.read_table(handle)
         parse, convert = _csv_options(schema)
-        return pacsv.read_csv(handle, parse_options=parse, convert_options=convert)
+        return _durations_back(pacsv.read_csv(handle, parse_options=parse, convert_options=convert), schema)
 
 
 @contextlib.contextmanager
@@ -127,10 +191,12 @@ def open_batches(
             return
         parse, convert = _csv_options(schema)
         reader = pacsv.open_csv(handle, parse_options=parse, convert_options=convert)
+        typed = schema if schema is not None else reader.schema
+        batches = (_durations_back(batch, schema) for batch in reader)
         if columns is None:
-            yield reader.schema, iter(reader)
+            yield typed, batches
         else:
-            yield pa.schema(map(reader.schema.field, columns)), (batch.select(columns) for batch in reader)
+            yield pa.schema(map(typed.field, columns)), (batch.select(columns) for batch in batches)
 
 
 def count_rows(uri: str, *, storage_options: dict[str, Any] | None = None, schema: pa.Schema | None = None) -> int:
@@ -145,7 +211,7 @@ def count_rows(uri: str, *, storage_options: dict[str, Any] | None = None, schem
 def _csv_options(schema: pa.Schema | None) -> tuple[pacsv.ParseOptions, pacsv.ConvertOptions | None]:
     # what the CSV writer wrote: null is an empty field, "" an empty string, nan a NaN; and a null
     # in a one-column table is an empty line, which is a row, not padding
-    convert = pacsv.ConvertOptions(column_types=schema, null_values=[""], strings_can_be_null=True,
+    convert = pacsv.ConvertOptions(column_types=_as_written(schema), null_values=[""], strings_can_be_null=True,
                                    quoted_strings_can_be_null=False) if schema else None  # fmt: skip
     return pacsv.ParseOptions(ignore_empty_lines=False), convert
 

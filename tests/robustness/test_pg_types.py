@@ -149,6 +149,27 @@ def test_csv_destination_reads_back_with_the_same_columns(wide_run: tuple[Pipeli
     assert table.num_rows == result.load.rows
 
 
+def test_csv_destination_writes_intervals_postgresql_reads_as_the_same_intervals(
+    wide_run: tuple[PipelineResult, Path], pg_url: str
+) -> None:
+    """Written as pyarrow writes a duration, an interval column was bare microseconds (3780000000
+    for an hour and three minutes), which a reader cannot tell from a count."""
+    result, root = wide_run
+    from synthpipe.load import load
+
+    csv = load(synthetic_uris=result.synthesize.synthetic_uris, destination=str(root / "intervals"),
+               name="features", run_id="r1", fmt="csv")  # fmt: skip
+    as_text = pacsv.ConvertOptions(column_types={"c_interval": pa.string()}, strings_can_be_null=True)
+    texts = pacsv.read_csv(csv.uri, convert_options=as_text).column("c_interval").to_pylist()
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as connection:
+        parsed = connection.execute(sa.text("SELECT unnest(CAST(:texts AS text[]))::interval"), {"texts": texts})
+        intervals = [row[0] for row in parsed]
+    engine.dispose()
+    published = read_table(result.load.uri).column("c_interval").to_pylist()
+    assert intervals == published and any(value is not None for value in published)
+
+
 @pytest.fixture(scope="module")
 def nan_and_infinity_query(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sql = (

@@ -1,0 +1,51 @@
+"""Table files: a CSV keeps what a reader needs to type its columns back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from synthpipe.writers import open_batches, open_writer, read_table
+
+DURATIONS = [
+    dt.timedelta(days=1, hours=2, minutes=3, seconds=4, microseconds=500),
+    None,
+    dt.timedelta(seconds=-90),
+    dt.timedelta(0),
+    dt.timedelta(days=-40, microseconds=1),
+]
+
+
+def _written(tmp_path: Path, table: pa.Table) -> Path:
+    path = tmp_path / "table.csv"
+    with path.open("wb") as handle:
+        writer = open_writer(handle, table.schema, "csv")
+        writer.write(table)
+        writer.close()
+    return path
+
+
+def test_a_csv_writes_durations_as_hours_minutes_and_seconds(tmp_path: Path) -> None:
+    """pyarrow wrote a duration as its bare integer (93784000500 for 1 day 2:03:04.0005 in
+    microseconds): a reader could not know the unit. Written as [-]H:MM:SS.fraction, DuckDB reads
+    the column as intervals, and the staging reader types it back from the schema."""
+    table = pa.table({"waited": pa.array(DURATIONS, pa.duration("us")), "n": list(range(len(DURATIONS)))})
+    path = _written(tmp_path, table)
+    lines = path.read_text().splitlines()
+    assert lines[1:4] == ['"26:03:04.0005",0', ",1", '"-0:01:30",2']
+    assert read_table(str(path), schema=table.schema).equals(table)
+    with open_batches(str(path), schema=table.schema) as (schema, batches):
+        assert schema == table.schema and pa.Table.from_batches(list(batches), schema).equals(table)
+    read = duckdb.execute(f"SELECT waited FROM read_csv('{path}', columns={{'waited': 'INTERVAL', 'n': 'BIGINT'}})")
+    assert [row[0] for row in read.fetchall()] == DURATIONS
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_a_duration_keeps_every_unit_exactly_through_a_csv(tmp_path: Path, unit: str) -> None:
+    ticks = [0, 1, -1, 10**17 + 7, None]  # 10**17 + 7 is no float64: written exactly
+    table = pa.table({"d": pa.array(ticks, pa.int64()).cast(pa.duration(unit))})
+    assert read_table(str(_written(tmp_path, table)), schema=table.schema).equals(table)
