@@ -120,6 +120,19 @@ def _categorical_distribution(col: Column, real: pd.Series, syn: pd.Series) -> D
     )
 
 
+def _constant_distribution(real: pd.Series, syn: pd.Series) -> Distribution:
+    """Shares of the real constant (and null), and of anything else."""
+    real_values, syn_values = pd.Series(category_values(real)), pd.Series(category_values(syn))
+    kept = list(pd.unique(real_values))
+    pr = real_values.value_counts(normalize=True).reindex(kept, fill_value=0.0)
+    ps = syn_values.value_counts(normalize=True).reindex(kept, fill_value=0.0)
+    return Distribution(
+        labels=[*("(null)" if c == NULL_TOKEN else str(c)[:24] for c in kept), "(other)"],
+        real=[*(round(float(x), 5) for x in pr), 0.0],
+        synthetic=[*(round(float(x), 5) for x in ps), round(max(0.0, 1.0 - float(ps.sum())), 5)],
+    )
+
+
 def _word_distribution(real: pd.Series, syn: pd.Series) -> Distribution:
     """Shares of the texts that hold each of the words the most real texts hold."""
     held_real, held_syn = _texts_holding(real), _texts_holding(syn)
@@ -154,6 +167,9 @@ def _column_result(col: Column, r: pd.Series, s: pd.Series, rv: Arrays, sv: Arra
         null_share_synthetic=_null_share(s),
         note=_SKIP_NOTES.get(col.kind),
     )
+    if col.kind is ColumnKind.CONSTANT:
+        update = {"score": column_shape(col, r, s, rv, sv), "metric": "tv_complement"}
+        return result.model_copy(update={**update, "distribution": _constant_distribution(r, s)})
     if col.kind in _SKIP_NOTES:
         return result
     continuous = col.kind in CONTINUOUS_KINDS

@@ -69,7 +69,7 @@ def _column_card(c: ColumnResult) -> str:
     nulls = f"nulls {pct(c.null_share_real)} / {pct(c.null_share_synthetic)}"
     if c.distribution is None:
         chart = f"<p class='muted small'>{escape(c.note or '')}</p>"
-    elif c.kind in ("categorical", "text"):
+    elif c.kind in ("categorical", "text", "constant"):
         chart = _svg.category_bars(c.distribution)
     else:
         chart = _svg.histogram(c.distribution)

@@ -400,3 +400,23 @@ def test_free_text_is_compared_by_its_lengths_and_words() -> None:
     pair = {"same": same, "unpaired": evaluate(real=real, synthetic=unpaired).quality}
     scores = {k: next(p.score for p in q.pairs if set(p.columns) == {"queue", "comment"}) for k, q in pair.items()}
     assert scores["same"] > 0.95 > scores["unpaired"] + 0.2
+
+
+def test_a_constant_column_is_scored_and_a_table_of_constants_is_not_quality_zero() -> None:
+    """Left out as "not compared", a query of keys and constants scored quality 0 and failed the
+    default quality gate however faithful its copy; a generator that lost a constant went unseen."""
+    real = pd.DataFrame({"user_id": range(300), "country": "DE", "version": 3, "note": [None, "x"] * 150})
+    kept = real.assign(user_id=range(1000, 1300))
+    report = evaluate(real=real, synthetic=kept, holdout=real.head(100))
+    assert report.quality.score == 100.0 and check_gates(report, Gates()) == []
+    shapes = {c.name: (c.kind, c.score) for c in report.quality.columns}
+    assert shapes == {
+        "user_id": ("identifier", None),
+        "country": ("constant", 1.0),
+        "version": ("constant", 1.0),
+        "note": ("constant", 1.0),  # its nulls are a value of it
+    }
+    lost = kept.assign(country=["DE", "FR", "DE", "DE"] * 75, note="x")
+    scores = {c.name: c.score for c in evaluate(real=real, synthetic=lost).quality.columns}
+    assert scores["country"] == pytest.approx(0.75) and scores["note"] == pytest.approx(0.5)
+    assert "(other)" in evaluate(real=real, synthetic=lost).to_html()
