@@ -5,7 +5,9 @@ person out, so it is merged into one rare token and never emitted verbatim: ``ra
 is emitted in its place (a category dtype lists it instead of the rare names). Booleans are
 not merged: a two-valued column has no identifying labels.
 Rare codes (zips, phone numbers) keep the prefix that enough rows share, rare e-mail addresses
-their domain (``prefixes.py``); rare free text is written anew from words enough rows share (``prose.py``).
+their domain, rare JSON objects their keys and common values (``prefixes.py``), and a JSON column's
+rare token is ``{}``, so that every value stays JSON; rare free text is written anew from words
+enough rows share (``prose.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from synthpipe.engine.codecs.prefixes import code_direction, generalise, general
 from synthpipe.engine.codecs.prose import WordChain
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.frames import StorageType, restore_labels, restore_numeric
+
+JSON_RARE_LABEL = "{}"
 
 
 class CategoricalCodec(Codec):
@@ -69,6 +73,8 @@ class CategoricalCodec(Codec):
             direction = code_direction(counts.index)
         if direction is not None:
             groups = _prefix_groups(rest, min_count, direction).iloc[: cfg.max_categories - len(kept)]
+        if direction == "json":
+            rare_label = JSON_RARE_LABEL  # still JSON: an object that tells nothing
         has_rare = int(groups.sum()) < int(rest.sum())
         writes_prose = has_rare and direction is None and cfg.write_prose and storage.dtype != "category"
         prose = WordChain.fit(rest, min_count) if writes_prose and rare_label is not None else None
@@ -166,7 +172,9 @@ class CategoricalCodec(Codec):
         if self.prose is not None:
             info["encoding"] = self.prose.describe()
         if self.generalised:  # a label stands for >= min_count rows: safe to show
-            part = {"end": "domain", "words": "leading words"}.get(self.generalised_from, "prefix")
+            part = {"end": "domain", "words": "leading words", "json": "keys and values"}.get(
+                self.generalised_from, "prefix"
+            )
             info["encoding"] = f"categories; rare codes as the {part} enough rows share, e.g. {self.generalised[0]}"
         return info
 

@@ -8,12 +8,18 @@ rows share and mask the rest. E-mail addresses read the other way: their hierarc
 domain, so a rare address comes back as ``***@gmail.com``. Short names of a few words (car
 models, products, people) start with their make, brand or first name: a rare one keeps the
 leading words enough rows share (``chevrolet chevelle malibu`` comes back as ``chevrolet *``).
+JSON objects (a ``jsonb`` column of event properties) are generalised as objects, so they stay
+JSON: a rare one keeps its keys and the values that enough rows hold under them, the others
+null (``{"plan": "pro", "seats": null}``), then its keys alone; masked like a code, it had come
+back as ``{"plan": "pro", "seats": 1*}``, which no JSON reader (nor a ``jsonb`` column) takes.
 A masked label stands for at least ``min_count`` rows, and it can never equal a real value
-(``*`` is in none), so no rare value is emitted verbatim.
+(``*`` is in none; a JSON label that equals a rare real object is not used), so no rare value is
+emitted verbatim.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -38,6 +44,8 @@ def code_direction(values: Iterable[Any]) -> str | None:
     if distinct.empty or not distinct.map(lambda v: isinstance(v, str)).all():
         return None
     text = distinct.astype(str)
+    if text.map(_json_object).notna().mean() >= CODE_SHARE:
+        return "json"
     if text.str.contains(MASK, regex=False).any():
         return None
     short = text.str.len() <= MAX_CODE_LENGTH
@@ -67,6 +75,8 @@ def generalise(counts: pd.Series, min_count: int, direction: str = "start") -> d
     """
     pending = counts[counts > 0].copy()
     pending.index = pending.index.astype(str)
+    if direction == "json":
+        return _generalised_objects(pending, min_count)
     out: dict[str, str] = {}
     for level in _levels(pending.index, direction):
         if pending.empty:
@@ -77,6 +87,65 @@ def generalise(counts: pd.Series, min_count: int, direction: str = "start") -> d
         out.update({str(code): str(label) for code, label in formed.items()})
         pending = pending.drop(formed.index)
     return out
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    """``text`` as a JSON object, or None when it is none."""
+    if not text.startswith("{"):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _object_label(value: dict[str, Any], common: set[tuple[str, str]] | None) -> str:
+    """``value`` with each value that is not ``common`` under its key null (None: every value)."""
+    kept = {key: v if common is not None and (key, _dumped(v)) in common else None for key, v in value.items()}
+    return json.dumps(kept, ensure_ascii=False)
+
+
+def _dumped(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _generalised_objects(counts: pd.Series, min_count: int) -> dict[str, str]:
+    """Rare JSON object -> the object of its common values (each held under its key by
+    ``min_count`` rows), else of its keys alone, where ``min_count`` rows share that label and no
+    rare real object is it; texts that are no object are left out."""
+    objects = {text: parsed for text in counts.index if (parsed := _json_object(text)) is not None}
+    held: dict[tuple[str, str], int] = {}
+    for text, parsed in objects.items():
+        for key, value in parsed.items():
+            held[(key, _dumped(value))] = held.get((key, _dumped(value)), 0) + int(counts[text])
+    common = {pair for pair, rows in held.items() if rows >= min_count}
+    out: dict[str, str] = {}
+    for level in (common, None):
+        labels = pd.Series({text: _object_label(parsed, level) for text, parsed in objects.items() if text not in out})
+        if labels.empty:
+            break
+        rows = counts[labels.index].groupby(labels.to_numpy()).sum()
+        formed = labels[labels.map(rows).ge(min_count) & ~labels.isin(counts.index)]
+        out.update({str(text): str(label) for text, label in formed.items()})
+    return out
+
+
+def _object_labels(value: str, labels: set[str]) -> str | None:
+    """The most specific learned JSON label of ``value``: the one of its keys whose non-null
+    values are all its own, with the most of them."""
+    parsed = _json_object(value)
+    if parsed is None:
+        return None
+    best, best_kept = None, -1
+    for label in labels:
+        shape = json.loads(label)
+        if list(shape) != list(parsed):
+            continue
+        kept = [key for key, v in shape.items() if v is not None]
+        if all(_dumped(shape[key]) == _dumped(parsed[key]) for key in kept) and len(kept) > best_kept:
+            best, best_kept = label, len(kept)
+    return best
 
 
 def _levels(values: pd.Index, direction: str) -> Iterable[int]:
@@ -95,6 +164,8 @@ def _named(words: list[str], keep: int) -> str:
 def generalised_label(value: str, labels: set[str], direction: str = "start") -> str | None:
     """The most specific label of ``value`` among ``labels`` (those learned at fit), if any;
     the labels are those of ``_labels_at``, one value at a time."""
+    if direction == "json":
+        return _object_labels(value, labels)
     if direction == "end":
         domain = value.rsplit("@", 1)[1] if "@" in value else ""
         tld = domain.rsplit(".", 1)[1] if "." in domain else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from pathlib import Path
@@ -701,3 +702,41 @@ def test_rare_text_keys_come_back_as_keys_of_their_own(tmp_path: Path) -> None:
     shards = pd.concat([syn.sample(400, seed=s)["customer_id"] for s in (11, 12)])
     singles = shards[~shards.isin(set(counts.index[counts >= 5]))]
     assert singles.is_unique
+
+
+def test_rare_json_objects_stay_json_with_their_keys_and_common_values() -> None:
+    """A jsonb column of event properties: masked like a code, a rare object came back as
+    ``{"plan": "pro", "seats": 1*}``, which no JSON reader takes. It keeps its keys and the values
+    5+ rows hold under them (the rest null), then its keys alone; the rare token is ``{}``."""
+    from synthpipe.engine.codecs.prefixes import code_direction, generalise
+
+    counts = pd.Series(
+        {
+            '{"plan": "pro", "seats": 12}': 2,
+            '{"plan": "pro", "seats": 40}': 3,
+            '{"plan": "free", "seats": 13}': 4,
+            '{"plan": "team", "seats": 7}': 1,
+            '{"tier": 1}': 2,
+        }
+    )
+    assert code_direction(counts.index) == "json"
+    assert generalise(counts, 5, "json") == {
+        '{"plan": "pro", "seats": 12}': '{"plan": "pro", "seats": null}',
+        '{"plan": "pro", "seats": 40}': '{"plan": "pro", "seats": null}',
+        '{"plan": "free", "seats": 13}': '{"plan": null, "seats": null}',
+        '{"plan": "team", "seats": 7}': '{"plan": null, "seats": null}',
+    }  # "pro" is held by 5 rows, no seats value is: the pro ones share a label, the rest their keys; tier stays rare
+    rng = np.random.default_rng(5)
+    plans = rng.choice(["free", "pro", "team"], 3_000, p=[0.6, 0.3, 0.1])
+    props = [
+        json.dumps({"plan": str(p), "seats": int(s)}) for p, s in zip(plans, rng.integers(1, 900, 3_000), strict=True)
+    ]
+    props[:40] = ['{"weird": [1, 2]}'] * 3 + ['["not", "an", "object"]'] * 37  # a few that are no object
+    data = pd.DataFrame({"props": props, "spend": rng.gamma(2.0, 30.0, 3_000).round(2)})
+    out = Synthesizer(seed=0, max_epochs=20).fit(data).sample(3_000)
+    parsed = out["props"].map(json.loads)
+    assert parsed.map(lambda v: isinstance(v, dict)).mean() > 0.95 and "_RARE_" not in set(out["props"])
+    counts_real = data["props"].value_counts()
+    assert not out["props"].isin(counts_real[counts_real < 5].index).any()
+    plan_share = parsed.map(lambda v: v.get("plan") if isinstance(v, dict) else None).value_counts(normalize=True)
+    assert plan_share.get("free", 0) == pytest.approx(0.6, abs=0.08)  # the plan survives the generalisation
