@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from synthpipe.engine.codecs.base import Codec
-from synthpipe.engine.codecs.prefixes import code_direction, generalise, generalised_label
+from synthpipe.engine.codecs.prefixes import code_direction, generalise, generalised_labels
 from synthpipe.engine.codecs.prose import WordChain
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.frames import StorageType, restore_labels, restore_numeric
@@ -120,8 +120,8 @@ class CategoricalCodec(Codec):
         """Labels with each rare code replaced by its masked prefix (where it has one)."""
         known, groups, direction = set(self.categories), set(self.generalised), self.generalised_from
         distinct = [v for v in labels.dropna().unique() if v not in known]
-        swap = {v: g for v in distinct if (g := generalised_label(str(v), groups, direction)) is not None}
-        return labels.map(lambda v: swap.get(v, v))
+        swap = generalised_labels([str(v) for v in distinct], groups, direction)
+        return labels.map(lambda v: v if v is None else swap.get(str(v), v))
 
     def decode(self, tokens: np.ndarray, rng: np.random.Generator, start: int) -> pd.Series:
         values = self._labels[tokens]

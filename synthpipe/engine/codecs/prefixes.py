@@ -120,32 +120,46 @@ def _generalised_objects(counts: pd.Series, min_count: int) -> dict[str, str]:
         for key, value in parsed.items():
             held[(key, _dumped(value))] = held.get((key, _dumped(value)), 0) + int(counts[text])
     common = {pair for pair, rows in held.items() if rows >= min_count}
+    real = {_dumped(parsed) for parsed in objects.values()}  # as JSON, whatever the spacing
     out: dict[str, str] = {}
     for level in (common, None):
         labels = pd.Series({text: _object_label(parsed, level) for text, parsed in objects.items() if text not in out})
         if labels.empty:
             break
         rows = counts[labels.index].groupby(labels.to_numpy()).sum()
-        formed = labels[labels.map(rows).ge(min_count) & ~labels.isin(counts.index)]
+        unreal = ~labels.map(lambda label: _dumped(json.loads(label)) in real)
+        formed = labels[labels.map(rows).ge(min_count) & unreal]
         out.update({str(text): str(label) for text, label in formed.items()})
     return out
 
 
-def _object_labels(value: str, labels: set[str]) -> str | None:
-    """The most specific learned JSON label of ``value``: the one of its keys whose non-null
-    values are all its own, with the most of them."""
-    parsed = _json_object(value)
-    if parsed is None:
-        return None
-    best, best_kept = None, -1
+def _object_labels(values: list[str], labels: set[str]) -> dict[str, str]:
+    """Each JSON object's most specific learned label: the one of its keys whose non-null values
+    are all its own, with the most of them (labels looked up by their keys, parsed once)."""
+    by_keys: dict[tuple[str, ...], list[tuple[str, dict[str, str]]]] = {}
     for label in labels:
         shape = json.loads(label)
-        if list(shape) != list(parsed):
+        kept = {key: _dumped(v) for key, v in shape.items() if v is not None}
+        by_keys.setdefault(tuple(shape), []).append((label, kept))
+    for candidates in by_keys.values():
+        candidates.sort(key=lambda candidate: -len(candidate[1]))  # the most specific first
+    out: dict[str, str] = {}
+    for value in values:
+        parsed = _json_object(value)
+        if parsed is None:
             continue
-        kept = [key for key, v in shape.items() if v is not None]
-        if all(_dumped(shape[key]) == _dumped(parsed[key]) for key in kept) and len(kept) > best_kept:
-            best, best_kept = label, len(kept)
-    return best
+        for label, kept in by_keys.get(tuple(parsed), []):
+            if all(_dumped(parsed[key]) == dumped for key, dumped in kept.items()):
+                out[value] = label
+                break
+    return out
+
+
+def generalised_labels(values: list[str], labels: set[str], direction: str = "start") -> dict[str, str]:
+    """``generalised_label`` of each of ``values`` that has one."""
+    if direction == "json":
+        return _object_labels(values, labels)
+    return {v: g for v in values if (g := generalised_label(v, labels, direction)) is not None}
 
 
 def _levels(values: pd.Index, direction: str) -> Iterable[int]:
@@ -165,7 +179,7 @@ def generalised_label(value: str, labels: set[str], direction: str = "start") ->
     """The most specific label of ``value`` among ``labels`` (those learned at fit), if any;
     the labels are those of ``_labels_at``, one value at a time."""
     if direction == "json":
-        return _object_labels(value, labels)
+        return _object_labels([value], labels).get(value)
     if direction == "end":
         domain = value.rsplit("@", 1)[1] if "@" in value else ""
         tld = domain.rsplit(".", 1)[1] if "." in domain else ""
