@@ -380,7 +380,10 @@ class Synthesizer:
             frame, codecs[: -len(ent.hidden)], self._trend_columns()
         )
         free = [name for name in free if name not in _arithmetic_columns(sums, found_spans, found_formulas)]
-        drifts = entities.entity_drifts(frame, ent.key, ent.order, free, self.config.constraint_min_rows)
+        others = [c.storage.name for c in codecs[: -len(ent.hidden)] if type(c) is NumericCodec and c.n_tokens >= 2]
+        drawn_first = {ent.order, *ent.clocks.values(), *ent.sequences, *ent.columns}  # not given a row's number
+        others = [name for name in others if name not in drawn_first]
+        drifts = entities.entity_drifts(frame, ent.key, ent.order, free, self.config.constraint_min_rows, others)
         whole_bins = self.config.model_copy(update={"fine_positions": 0})  # a drift conditions by its bin
         one_each = entities.as_drift_residuals(frame, dataclasses.replace(ent, drifts=drifts)).drop_duplicates(ent.key)
         slopes = {name: build_codec(one_each[slope], whole_bins) for name, slope in drifts.items()}
@@ -2255,7 +2258,7 @@ class Synthesizer:
             "trend_units": dict(self._entities.units),
             "trend_riders": dict(self._entities.riders),
             "walks": {name: self._entities.order for name in self._entities.walks},
-            "drifts": dict(self._entities.drifts),
+            "drifts": {name: self._entities.order for name in self._entities.drifts},
             "date_steps": {name: self._entities.profiles.get(name) for name in self._entities.steps},
             "stages": {name: list(values) for name, values in self._entities.stages.items()},
             "rising": {name: self._entities.order for name in self._entities.rising},

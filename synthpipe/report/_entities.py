@@ -71,7 +71,8 @@ def _traits(
     a number's level (``entity_means``) and rise (``rising``), a category's favourite
     (``entity_modes``) and stages (``stages``), a date's closeness (``first_dates``) and pace
     (``date_steps``), values held once (``schedules``), a sequence's clock, a number that moves
-    with the calendar (``trends``), a number that walks from row to row (``walks``).
+    with the calendar (``trends``), a number that walks from row to row (``walks``) or drifts
+    along its entity's rows in a line of the entity's own (``drifts``).
     The rows' numbers the engine gave a date (``row_ranks``) are given both tables the same way."""
     for rank, dated in described.get("row_ranks", {}).items():
         real, synthetic = (_with_rank(t, key, rank, dated) for t in (real, synthetic))
@@ -154,6 +155,14 @@ def _traits(
                 partial(_step_share, key=key, column=x, order=o),
             )
             for x, o in described.get("walks", {}).items()
+        ),
+        *(
+            both(
+                f"{x} along {o}",
+                f"share of its variance within {key} values that each one's own line along {o} explains",
+                partial(_line_share, key=key, column=x, order=o),
+            )
+            for x, o in described.get("drifts", {}).items()
         ),
         *(
             both(
@@ -283,6 +292,25 @@ def _step_share(table: pd.DataFrame, key: str, column: str, order: str) -> float
     steps = values.groupby(rows[key]).diff().abs().dropna()
     spread = float(values.std())
     return float(steps.median() / spread) if len(steps) and spread > 0 else None
+
+
+def _line_share(table: pd.DataFrame, key: str, column: str, order: str) -> float | None:
+    """How much of a number's variance within entities of 3+ rows each entity's own straight line
+    along its rows explains (a store growing over the year: high; scattered about its level: ~1 /
+    its rows)."""
+    rows = _several(table, key).sort_values([key, order], kind="stable")
+    values = pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype="float64")
+    place = rows.groupby(key, sort=False).cumcount().to_numpy(dtype="float64")
+    frame = pd.DataFrame({"k": rows[key].to_numpy(), "x": place, "y": values}).dropna()
+    frame = frame[frame.groupby("k")["y"].transform("size") >= 3]
+    if frame.empty:
+        return None
+    dx = frame["x"] - frame.groupby("k")["x"].transform("mean")
+    dy = frame["y"] - frame.groupby("k")["y"].transform("mean")
+    sums = pd.DataFrame({"xx": dx * dx, "xy": dx * dy, "yy": dy * dy}).groupby(frame["k"].to_numpy()).sum()
+    total = float(sums["yy"].sum())
+    explained = float((sums["xy"] ** 2 / sums["xx"].where(sums["xx"] > 0)).fillna(0.0).sum())
+    return explained / total if total > 0 else None
 
 
 def _side(table: pd.DataFrame, key: str, shared: list[str]) -> EntitySide:
