@@ -5,8 +5,9 @@ person out, so it is merged into one rare token and never emitted verbatim: ``ra
 is emitted in its place (a category dtype lists it instead of the rare names). Booleans are
 not merged: a two-valued column has no identifying labels.
 Rare codes (zips, phone numbers) keep the prefix that enough rows share, rare e-mail addresses
-their domain, rare JSON objects their keys and common values (``prefixes.py``), and a JSON column's
-rare token is ``{}``, so that every value stays JSON; rare free text is written anew from words
+their domain, rare JSON objects their keys and common values, rare JSON arrays their common
+elements (``prefixes.py``), and a JSON column's rare token is ``{}`` (or ``[]``), so that every
+value stays JSON; rare free text is written anew from words
 enough rows share (``prose.py``).
 """
 
@@ -19,12 +20,10 @@ import numpy as np
 import pandas as pd
 
 from synthpipe.engine.codecs.base import Codec
-from synthpipe.engine.codecs.prefixes import code_direction, generalise, generalised_labels
+from synthpipe.engine.codecs.prefixes import code_direction, generalise, generalised_labels, json_rare_label
 from synthpipe.engine.codecs.prose import WordChain
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.frames import StorageType, restore_labels, restore_numeric
-
-JSON_RARE_LABEL = "{}"
 
 
 class CategoricalCodec(Codec):
@@ -72,9 +71,11 @@ class CategoricalCodec(Codec):
         if len(rest) and rare_label is not None and cfg.generalise_rare_codes:
             direction = code_direction(counts.index)
         if direction is not None:
-            groups = _prefix_groups(rest, min_count, direction).iloc[: cfg.max_categories - len(kept)]
+            groups = _prefix_groups(rest, min_count, direction)
+            groups = groups[~groups.index.isin([str(c) for c in kept.index])]  # a JSON label may be a kept value
+            groups = groups.iloc[: cfg.max_categories - len(kept)]
         if direction == "json":
-            rare_label = JSON_RARE_LABEL  # still JSON: an object that tells nothing
+            rare_label = json_rare_label(rest.index)  # still JSON: an empty object or array
         has_rare = int(groups.sum()) < int(rest.sum())
         writes_prose = has_rare and direction is None and cfg.write_prose and storage.dtype != "category"
         prose = WordChain.fit(rest, min_count) if writes_prose and rare_label is not None else None
@@ -119,6 +120,8 @@ class CategoricalCodec(Codec):
     def _generalised(self, labels: pd.Series) -> pd.Series:
         """Labels with each rare code replaced by its masked prefix (where it has one)."""
         known, groups, direction = set(self.categories), set(self.generalised), self.generalised_from
+        if direction == "json":  # a rare array's common elements may be a kept value: ["red", "sku7"] is ["red"]
+            groups |= {str(c) for c in self.categories}
         distinct = [v for v in labels.dropna().unique() if v not in known]
         swap = generalised_labels([str(v) for v in distinct], groups, direction)
         return labels.map(lambda v: v if v is None else swap.get(str(v), v))

@@ -11,7 +11,8 @@ leading words enough rows share (``chevrolet chevelle malibu`` comes back as ``c
 JSON objects (a ``jsonb`` column of event properties) are generalised as objects, so they stay
 JSON: a rare one keeps its keys and the values that enough rows hold under them, the others
 null (``{"plan": "pro", "seats": null}``), then its keys alone; masked like a code, it had come
-back as ``{"plan": "pro", "seats": 1*}``, which no JSON reader (nor a ``jsonb`` column) takes.
+back as ``{"plan": "pro", "seats": 1*}``, which no JSON reader (nor a ``jsonb`` column) takes. A
+rare JSON array (tags) keeps the elements enough rows hold (``["red", "sku17"]`` as ``["red"]``).
 A masked label stands for at least ``min_count`` rows, and it can never equal a real value
 (``*`` is in none; a JSON label that equals a rare real object is not used), so no rare value is
 emitted verbatim.
@@ -44,7 +45,7 @@ def code_direction(values: Iterable[Any]) -> str | None:
     if distinct.empty or not distinct.map(lambda v: isinstance(v, str)).all():
         return None
     text = distinct.astype(str)
-    if text.map(_json_object).notna().mean() >= CODE_SHARE:
+    if text.map(_json_value).notna().mean() >= CODE_SHARE:
         return "json"
     if text.str.contains(MASK, regex=False).any():
         return None
@@ -89,20 +90,35 @@ def generalise(counts: pd.Series, min_count: int, direction: str = "start") -> d
     return out
 
 
-def _json_object(text: str) -> dict[str, Any] | None:
-    """``text`` as a JSON object, or None when it is none."""
-    if not text.startswith("{"):
+def _json_value(text: str) -> dict[str, Any] | list[Any] | None:
+    """``text`` as a JSON object or array, or None when it is neither."""
+    if not text.startswith(("{", "[")):
         return None
     try:
         value = json.loads(text)
     except ValueError:
         return None
-    return value if isinstance(value, dict) else None
+    return value if isinstance(value, dict | list) else None
 
 
-def _object_label(value: dict[str, Any], common: set[tuple[str, str]] | None) -> str:
-    """``value`` with each value that is not ``common`` under its key null (None: every value)."""
-    kept = {key: v if common is not None and (key, _dumped(v)) in common else None for key, v in value.items()}
+_ELEMENT = "\0[]"  # the "key" of an array's elements among the common pairs
+
+
+def _pairs(value: dict[str, Any] | list[Any]) -> set[tuple[str, str]]:
+    """An object's (key, value) pairs, an array's elements, as JSON text."""
+    if isinstance(value, dict):
+        return {(key, _dumped(v)) for key, v in value.items()}
+    return {(_ELEMENT, _dumped(v)) for v in value}
+
+
+def _json_label(value: dict[str, Any] | list[Any], common: set[tuple[str, str]] | None) -> str:
+    """An object with each value that is not ``common`` under its key null, an array without its
+    elements that are not ``common`` (None: every value null, no element)."""
+    kept: dict[str, Any] | list[Any]
+    if isinstance(value, dict):
+        kept = {key: v if common is not None and (key, _dumped(v)) in common else None for key, v in value.items()}
+    else:
+        kept = [v for v in value if common is not None and (_ELEMENT, _dumped(v)) in common]
     return json.dumps(kept, ensure_ascii=False)
 
 
@@ -110,20 +126,27 @@ def _dumped(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+def json_rare_label(values: Iterable[Any]) -> str:
+    """What a JSON column emits for a rare value it cannot generalise: an empty object, or an
+    empty array where the values are mostly arrays (still JSON, of the column's kind)."""
+    parsed = [_json_value(str(v)) for v in values]
+    return "[]" if sum(isinstance(p, list) for p in parsed) > sum(isinstance(p, dict) for p in parsed) else "{}"
+
+
 def _generalised_objects(counts: pd.Series, min_count: int) -> dict[str, str]:
     """Rare JSON object -> the object of its common values (each held under its key by
-    ``min_count`` rows), else of its keys alone, where ``min_count`` rows share that label and no
-    rare real object is it; texts that are no object are left out."""
-    objects = {text: parsed for text in counts.index if (parsed := _json_object(text)) is not None}
+    ``min_count`` rows), else of its keys alone; rare array -> its common elements, else ``[]``;
+    where ``min_count`` rows share that label and no rare real value is it (as JSON)."""
+    values = {text: parsed for text in counts.index if (parsed := _json_value(text)) is not None}
     held: dict[tuple[str, str], int] = {}
-    for text, parsed in objects.items():
-        for key, value in parsed.items():
-            held[(key, _dumped(value))] = held.get((key, _dumped(value)), 0) + int(counts[text])
+    for text, parsed in values.items():
+        for pair in _pairs(parsed):
+            held[pair] = held.get(pair, 0) + int(counts[text])
     common = {pair for pair, rows in held.items() if rows >= min_count}
-    real = {_dumped(parsed) for parsed in objects.values()}  # as JSON, whatever the spacing
+    real = {_dumped(parsed) for parsed in values.values()}  # as JSON, whatever the spacing
     out: dict[str, str] = {}
     for level in (common, None):
-        labels = pd.Series({text: _object_label(parsed, level) for text, parsed in objects.items() if text not in out})
+        labels = pd.Series({text: _json_label(parsed, level) for text, parsed in values.items() if text not in out})
         if labels.empty:
             break
         rows = counts[labels.index].groupby(labels.to_numpy()).sum()
@@ -134,25 +157,40 @@ def _generalised_objects(counts: pd.Series, min_count: int) -> dict[str, str]:
 
 
 def _object_labels(values: list[str], labels: set[str]) -> dict[str, str]:
-    """Each JSON object's most specific learned label: the one of its keys whose non-null values
-    are all its own, with the most of them (labels looked up by their keys, parsed once)."""
-    by_keys: dict[tuple[str, ...], list[tuple[str, dict[str, str]]]] = {}
+    """Each JSON value's most specific learned label: for an object, the one of its keys whose
+    non-null values are all its own, with the most of them; for an array, the longest whose
+    elements it holds in that order (labels grouped by their keys, parsed once)."""
+    by_keys: dict[tuple[str, ...], list[tuple[str, dict[str, str] | list[str]]]] = {}
     for label in labels:
-        shape = json.loads(label)
-        kept = {key: _dumped(v) for key, v in shape.items() if v is not None}
-        by_keys.setdefault(tuple(shape), []).append((label, kept))
+        shape = _json_value(label)
+        if shape is None:
+            continue
+        if isinstance(shape, dict):
+            by_keys.setdefault(tuple(shape), []).append(
+                (label, {k: _dumped(v) for k, v in shape.items() if v is not None})
+            )
+        else:
+            by_keys.setdefault((_ELEMENT,), []).append((label, [_dumped(v) for v in shape]))
     for candidates in by_keys.values():
         candidates.sort(key=lambda candidate: -len(candidate[1]))  # the most specific first
     out: dict[str, str] = {}
     for value in values:
-        parsed = _json_object(value)
+        parsed = _json_value(value)
         if parsed is None:
             continue
-        for label, kept in by_keys.get(tuple(parsed), []):
-            if all(_dumped(parsed[key]) == dumped for key, dumped in kept.items()):
+        for label, kept in by_keys.get(tuple(parsed) if isinstance(parsed, dict) else (_ELEMENT,), []):
+            if _holds(parsed, kept):
                 out[value] = label
                 break
     return out
+
+
+def _holds(value: dict[str, Any] | list[Any], kept: dict[str, str] | list[str]) -> bool:
+    """Whether an object has the label's non-null values, or an array its elements in order."""
+    if isinstance(value, dict) and isinstance(kept, dict):
+        return all(_dumped(value[key]) == dumped for key, dumped in kept.items())
+    elements = iter(_dumped(v) for v in value)
+    return isinstance(kept, list) and all(any(e == k for e in elements) for k in kept)
 
 
 def generalised_labels(values: list[str], labels: set[str], direction: str = "start") -> dict[str, str]:

@@ -740,3 +740,29 @@ def test_rare_json_objects_stay_json_with_their_keys_and_common_values() -> None
     assert not out["props"].isin(counts_real[counts_real < 5].index).any()
     plan_share = parsed.map(lambda v: v.get("plan") if isinstance(v, dict) else None).value_counts(normalize=True)
     assert plan_share.get("free", 0) == pytest.approx(0.6, abs=0.08)  # the plan survives the generalisation
+
+
+def test_rare_json_arrays_keep_their_common_elements() -> None:
+    """Tags as a JSON array: read as a name of a few words, a rare one came back as ``["red", *``.
+    It keeps the elements 5+ rows hold (``["red", "sku17"]`` as ``["red"]``, a kept value), else
+    comes back as ``[]``; no rare real array is emitted."""
+    from synthpipe.engine.codecs.prefixes import code_direction, generalise
+
+    counts = pd.Series({'["a", "x1"]': 2, '["a", "x2"]': 3, '["b", "x3"]': 2, '["q9"]': 1})
+    assert code_direction(counts.index) == "json"
+    assert generalise(counts, 5, "json") == {'["a", "x1"]': '["a"]', '["a", "x2"]': '["a"]'}
+    rng = np.random.default_rng(9)
+    colours = ["red", "blue", "green", "sale", "new"]
+    tags = [
+        json.dumps(
+            sorted({*rng.choice(colours, rng.integers(1, 3))} | ({f"sku{rng.integers(0, 2000)}"} if i % 2 else set()))
+        )
+        for i in range(3_000)
+    ]
+    data = pd.DataFrame({"tags": tags, "spend": rng.gamma(2.0, 30.0, 3_000).round(2)})
+    out = Synthesizer(seed=0, max_epochs=10).fit(data).sample(3_000)
+    parsed = out["tags"].map(json.loads)
+    assert parsed.map(lambda v: isinstance(v, list)).all()
+    counts_real = data["tags"].value_counts()
+    assert not out["tags"].isin(counts_real[counts_real < 5].index).any()
+    assert (out["tags"] == "[]").mean() < 0.05 and parsed.map(lambda v: "red" in v).mean() > 0.2
