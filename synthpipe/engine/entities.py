@@ -1078,7 +1078,8 @@ def entity_drifts(
         return {}
     places = row_places(keys, _numbers(frame[order]))
     gains = {name: _line_share(_numbers(frame[name]), keys, places) for name in candidates}
-    unlinked = [name for name in candidates if not _linked(frame, name, [o for o in others if o != name])]
+    numbers = {name: pd.Series(_numbers(frame[name])) for name in {*candidates, *others}}
+    unlinked = [name for name in candidates if not _linked(numbers, name, [o for o in others if o != name])]
     return _hidden_names(
         {name: gains[name] for name in unlinked}, DRIFT_MIN_GAIN, candidates, key + "'s drift in {}", frame.columns
     )
@@ -1087,7 +1088,7 @@ def entity_drifts(
 DRIFT_MAX_LINK = 0.5  # |correlation| with another number of the row past which a number does not drift
 
 
-def _linked(frame: pd.DataFrame, name: str, others: list[str]) -> bool:
+def _linked(numbers: dict[str, pd.Series], name: str, others: list[str]) -> bool:
     """Whether ``name``'s rows correlate past DRIFT_MAX_LINK with one of the ``others`` (numbers
     drawn row by row).
 
@@ -1095,8 +1096,7 @@ def _linked(frame: pd.DataFrame, name: str, others: list[str]) -> bool:
     longer carried its level: a store's sales, 0.97 correlated with its visitors, came back 0.65
     (0.52 with the sales not drifting, drawn given the visitors less their line). Such a number is
     drawn row by row as before (0.95); its line comes from what it moves with."""
-    values = pd.Series(_numbers(frame[name]))
-    return any(abs(values.corr(pd.Series(_numbers(frame[other])))) > DRIFT_MAX_LINK for other in others)
+    return any(abs(numbers[name].corr(numbers[other])) > DRIFT_MAX_LINK for other in others)
 
 
 def row_places(
@@ -1165,8 +1165,9 @@ def as_drift_residuals(frame: pd.DataFrame, ent: Entities) -> pd.DataFrame:
     Why the mean too: drawn conditioned on the mean's bin (a few dozen entities each), a row took any
     level inside it, so the entities' levels mixed (60 daily stores: 0.43 of their visitors' variance
     between stores, real 0.77; 0.66-0.69 learned less the mean, which is drawn inside its bin)."""
+    assert ent.order is not None  # a drift is along an order
     keys = frame[ent.key].to_numpy()
-    places = row_places(keys, _numbers(frame[ent.order])) if ent.order is not None else np.zeros(len(frame))
+    places = row_places(keys, _numbers(frame[ent.order]))
     out = frame.drop(columns=ent.count)
     for name, drift in ent.drifts.items():
         values = _numbers(frame[name])

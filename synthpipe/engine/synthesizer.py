@@ -385,7 +385,8 @@ class Synthesizer:
         others = [name for name in others if name not in drawn_first]
         drifts = entities.entity_drifts(frame, ent.key, ent.order, free, self.config.constraint_min_rows, others)
         whole_bins = self.config.model_copy(update={"fine_positions": 0})  # a drift conditions by its bin
-        one_each = entities.as_drift_residuals(frame, dataclasses.replace(ent, drifts=drifts)).drop_duplicates(ent.key)
+        drifted = entities.as_drift_residuals(frame, dataclasses.replace(ent, drifts=drifts))
+        one_each = drifted.drop_duplicates(ent.key)
         slopes = {name: build_codec(one_each[slope], whole_bins) for name, slope in drifts.items()}
         slopes = {name: c for name, c in slopes.items() if type(c) is NumericCodec and c.n_tokens >= 2}
         if not slopes:  # none, or one slope for every entity: no hidden column learns it
@@ -394,7 +395,7 @@ class Synthesizer:
         kept = {name: drifts[name] for name in slopes}
         self._entities = ent = dataclasses.replace(ent, drifts=kept, ranges={**ent.ranges, **ranges})
         self._walk_bonds += [r for r in relations if {r.left, r.right} & set(kept)]  # held once drifted
-        frame = entities.as_drift_residuals(frame, ent)
+        frame = drifted if kept == drifts else entities.as_drift_residuals(frame, ent)
         position = {c.storage.name: i for i, c in enumerate(codecs)}
         codecs = list(codecs)
         for name in kept:

@@ -77,7 +77,7 @@ def generalise(counts: pd.Series, min_count: int, direction: str = "start") -> d
     pending = counts[counts > 0].copy()
     pending.index = pending.index.astype(str)
     if direction == "json":
-        return _generalised_objects(pending, min_count)
+        return _generalised_json(pending, min_count)
     out: dict[str, str] = {}
     for level in _levels(pending.index, direction):
         if pending.empty:
@@ -133,7 +133,7 @@ def json_rare_label(values: Iterable[Any]) -> str:
     return "[]" if sum(isinstance(p, list) for p in parsed) > sum(isinstance(p, dict) for p in parsed) else "{}"
 
 
-def _generalised_objects(counts: pd.Series, min_count: int) -> dict[str, str]:
+def _generalised_json(counts: pd.Series, min_count: int) -> dict[str, str]:
     """Rare JSON object -> the object of its common values (each held under its key by
     ``min_count`` rows), else of its keys alone; rare array -> its common elements, else ``[]``;
     where ``min_count`` rows share that label and no rare real value is it (as JSON)."""
@@ -156,7 +156,7 @@ def _generalised_objects(counts: pd.Series, min_count: int) -> dict[str, str]:
     return out
 
 
-def _object_labels(values: list[str], labels: set[str]) -> dict[str, str]:
+def _json_labels(values: list[str], labels: set[str]) -> dict[str, str]:
     """Each JSON value's most specific learned label: for an object, the one of its keys whose
     non-null values are all its own, with the most of them; for an array, the longest whose
     elements it holds in that order (labels grouped by their keys, parsed once)."""
@@ -196,7 +196,7 @@ def _holds(value: dict[str, Any] | list[Any], kept: dict[str, str] | list[str]) 
 def generalised_labels(values: list[str], labels: set[str], direction: str = "start") -> dict[str, str]:
     """``generalised_label`` of each of ``values`` that has one."""
     if direction == "json":
-        return _object_labels(values, labels)
+        return _json_labels(values, labels)
     return {v: g for v in values if (g := generalised_label(v, labels, direction)) is not None}
 
 
@@ -217,7 +217,7 @@ def generalised_label(value: str, labels: set[str], direction: str = "start") ->
     """The most specific label of ``value`` among ``labels`` (those learned at fit), if any;
     the labels are those of ``_labels_at``, one value at a time."""
     if direction == "json":
-        return _object_labels([value], labels).get(value)
+        return _json_labels([value], labels).get(value)
     if direction == "end":
         domain = value.rsplit("@", 1)[1] if "@" in value else ""
         tld = domain.rsplit(".", 1)[1] if "." in domain else ""
