@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel
 
 from synthpipe.engine.codecs.identifier import names_a_key
+from synthpipe.engine.nested import is_nested, type_text
 from synthpipe.errors import EmptyResult, QueryError, SchemaError
 from synthpipe.sources import open_batches
 from synthpipe.stores import Store
@@ -191,5 +192,13 @@ def describe_schema(schema: pa.Schema, rows: int) -> dict[str, Any]:
     """The staged schema as JSON: what later stages and people can rely on."""
     return {
         "rows": rows,
-        "columns": [{"name": field.name, "type": str(field.type), "nullable": field.nullable} for field in schema],
+        "columns": [_described(field) for field in schema],
     }
+
+
+def _described(field: pa.Field) -> dict[str, Any]:
+    """Name, type and nullability; a nested type also exactly (``arrow``), for a CSV to be read back in it."""
+    out: dict[str, Any] = {"name": field.name, "type": str(field.type), "nullable": field.nullable}
+    if is_nested(field.type):
+        out["arrow"] = type_text(field.type)
+    return out

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from synthpipe.engine.nested import arrow_from_json_text, arrow_json_text, is_nested, type_from_text
 from synthpipe.errors import ConfigError
 
 TableFormat = Literal["parquet", "csv"]
@@ -60,16 +61,14 @@ class _ParquetWriter:
 class _CsvWriter:
     """Durations are written as ``[-]H:MM:SS[.fraction]`` (hours unbounded), which PostgreSQL,
     DuckDB and pandas read back as intervals; pyarrow wrote the bare integer (``93784000500`` for
-    1 day 2:03:04.0005), whose unit a reader cannot know."""
+    1 day 2:03:04.0005), whose unit a reader cannot know. Arrays, structs and maps are written as
+    JSON text (pyarrow's CSV writer refuses them), which PostgreSQL casts to ``jsonb``."""
 
     def __init__(self, handle: IO[bytes], schema: pa.Schema) -> None:
         self._writer = pacsv.CSVWriter(handle, _as_written(schema))
 
     def write(self, batch: pa.RecordBatch | pa.Table) -> None:
-        columns = [
-            duration_text(column) if pa.types.is_duration(column.type) else column
-            for column in batch.columns  # type: ignore[union-attr]
-        ]
+        columns = [_as_text(column) for column in batch.columns]  # type: ignore[union-attr]
         self._writer.write(pa.Table.from_arrays(columns, schema=_as_written(batch.schema)))
 
     def close(self) -> None:
@@ -108,6 +107,12 @@ def duration_text(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pa.array(texts, pa.string())
 
 
+def _as_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    if pa.types.is_duration(column.type):
+        return duration_text(column)
+    return arrow_json_text(column) if is_nested(column.type) else column
+
+
 def duration_ticks(text: str, unit: str) -> int:
     """``[-]H:MM:SS[.fraction]`` (``duration_text``) in ticks of ``unit``, exactly (pandas parses
     through nanoseconds, which overflow past 292 years); a bare integer is ticks already."""
@@ -122,20 +127,25 @@ def duration_ticks(text: str, unit: str) -> int:
 
 
 def _as_written(schema: pa.Schema) -> pa.Schema:
-    """The schema of what the CSV writer writes: durations as text."""
-    return pa.schema([pa.field(f.name, pa.string()) if pa.types.is_duration(f.type) else f for f in schema])
+    """The schema of what the CSV writer writes: durations, arrays, structs and maps as text."""
+    return pa.schema(
+        [pa.field(f.name, pa.string()) if pa.types.is_duration(f.type) or is_nested(f.type) else f for f in schema]
+    )
 
 
-def _durations_back(batch: pa.RecordBatch | pa.Table, schema: pa.Schema | None) -> pa.RecordBatch | pa.Table:
-    """The duration columns of ``schema``, read from a CSV as text, as durations again."""
-    if schema is None or not any(pa.types.is_duration(f.type) for f in schema):
+def _typed_back(batch: pa.RecordBatch | pa.Table, schema: pa.Schema | None) -> pa.RecordBatch | pa.Table:
+    """The duration, array, struct and map columns of ``schema``, read from a CSV as text, in their
+    own types again."""
+    if schema is None or not any(pa.types.is_duration(f.type) or is_nested(f.type) for f in schema):
         return batch
     columns = []
     for field in schema:
         column = batch.column(field.name)
-        if pa.types.is_duration(field.type) and not pa.types.is_duration(column.type):
+        if column.type != field.type and pa.types.is_duration(field.type):
             ticks = [None if text is None else duration_ticks(text, field.type.unit) for text in column.to_pylist()]
             column = pa.array(ticks, pa.int64()).cast(field.type)
+        elif column.type != field.type and is_nested(field.type):
+            column = arrow_from_json_text(column, field.type)
         columns.append(column)
     if isinstance(batch, pa.RecordBatch):
         return pa.RecordBatch.from_arrays(columns, schema=schema)
@@ -169,7 +179,7 @@ def read_table(uri: str, *, storage_options: dict[str, Any] | None = None, schem
         if format_of(uri) == "parquet":
             return pq.read_table(handle)
         parse, convert = _csv_options(schema)
-        return _durations_back(pacsv.read_csv(handle, parse_options=parse, convert_options=convert), schema)
+        return _typed_back(pacsv.read_csv(handle, parse_options=parse, convert_options=convert), schema)
 
 
 @contextlib.contextmanager
@@ -192,7 +202,7 @@ def open_batches(
         parse, convert = _csv_options(schema)
         reader = pacsv.open_csv(handle, parse_options=parse, convert_options=convert)
         typed = schema if schema is not None else reader.schema
-        batches = (_durations_back(batch, schema) for batch in reader)
+        batches = (_typed_back(batch, schema) for batch in reader)
         if columns is None:
             yield typed, batches
         else:
@@ -217,9 +227,15 @@ def _csv_options(schema: pa.Schema | None) -> tuple[pacsv.ParseOptions, pacsv.Co
 
 
 def schema_from_json(text: str) -> pa.Schema:
-    """Rebuild the Arrow schema that extract described in its schema JSON."""
+    """Rebuild the Arrow schema that extract described in its schema JSON (a nested type from the
+    exact type extract keeps beside its name)."""
     description = json.loads(text)
-    return pa.schema([pa.field(c["name"], _type_from_string(c["type"])) for c in description["columns"]])
+    return pa.schema(
+        [
+            pa.field(c["name"], type_from_text(c["arrow"]) if "arrow" in c else _type_from_string(c["type"]))
+            for c in description["columns"]
+        ]
+    )
 
 
 def _type_from_string(name: str) -> pa.DataType:

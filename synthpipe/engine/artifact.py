@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 28  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 29  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -68,8 +68,8 @@ VERSION = 28  # 2: numeric codecs may carry a learned position stream (``fine``)
 # a formula may scale a product by a rate (a seventh item); 26: rare free text may be written by a word chain
 # (``prose``); 27: a daily (monthly) trend's rows may be put on dates of a weekday (month) drawn with them
 # (``matched_parts``); 28: a number may drift along an entity's rows (``drifts``: learned less the entity's mean and
-# line)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28)
+# line); 29: arrays, structs and maps learned as their JSON text (``nested``)
+READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -101,6 +101,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "matched_parts": sorted(syn._matched),
         "entities": syn._entities.to_json() if syn._entities is not None else None,
         "arrow_schema": _schema_text(syn._schema),
+        "nested": syn._nested,
         "hidden": syn._net.hidden if syn._net is not None else 0,
         "weights_sha256": hashlib.sha256(weights).hexdigest(),
     }
@@ -135,6 +136,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._matched = {str(name) for name in body.get("matched_parts", [])}
         syn._entities = Entities.from_json(body["entities"]) if body.get("entities") is not None else None
         syn._schema = _schema_from_text(body["arrow_schema"])
+        syn._nested = {str(name): dict(spec) for name, spec in body.get("nested", {}).items()}
         syn._net = _network(weights, int(body["hidden"]), syn)
         _check_consistency(syn)
     except ArtifactError:

@@ -29,6 +29,7 @@ from synthpipe.engine import (
     dependencies,
     entities,
     formulas,
+    nested,
     nulls,
     spans,
     unequal,
@@ -87,6 +88,7 @@ class Synthesizer:
         self._bands: list[bands.Band] = []
         self._net: Network | None = None
         self._schema: pa.Schema | None = None
+        self._nested: dict[str, dict[str, Any]] = {}  # arrays, structs, maps: learned as JSON text (nested.py)
         self._training: dict[str, Any] = {}
         self._stand_in_keys: dict[str, dict[str, Any]] = {}  # pseudonymised text keys: formats past the pseudonyms
         self._entities: Entities | None = None  # a repeated key sampled as entities (entities.py)
@@ -115,6 +117,8 @@ class Synthesizer:
         started = time.monotonic()
         deadline = started + self.config.max_training_time if self.config.max_training_time else None
         frame, schema, available, sizes = self._bounded_frame(data, entity_sizes)
+        self._nested = nested.nested_columns(frame, schema)
+        frame = nested.as_json_text(frame, self._nested)
         report("analyze", 0.0)
         key = entities.entity_key(frame, self.config)
         numbered = {} if key is None else self._sequences(frame, key, sizes)
@@ -1406,9 +1410,16 @@ class Synthesizer:
                 chunk, pending, have = _take(pending, min(chunk_size, have))
                 chunk.index = pd.RangeIndex(emitted, emitted + len(chunk))
                 emitted += len(chunk)
-                yield to_output(chunk, self._schema)
+                yield self._output(chunk)
         if n == 0:
-            yield to_output(self._block(0, 0, 0, use_seed, keys_from, None)[0], self._schema)
+            yield self._output(self._block(0, 0, 0, use_seed, keys_from, None)[0])
+
+    def _output(self, chunk: pd.DataFrame) -> pd.DataFrame | pa.Table:
+        """A sampled chunk in the kind fitted on, nested columns parsed back from their JSON text."""
+        chunk = nested.from_json_text(chunk, self._nested)
+        if self._schema is not None and self._nested:
+            return nested.to_table(chunk, self._schema, self._nested)
+        return to_output(chunk, self._schema)
 
     def _block(
         self, number: int, start: int, left: int, seed: int, keys_from: int, carry: _Carry | None
@@ -2130,6 +2141,8 @@ class Synthesizer:
                 entry["learned_with"] = with_hidden
             if codec.storage.name in self._training.get("pseudonymised_keys", ()):
                 entry.setdefault("protection", {})["pseudonymised"] = True  # learned on fresh keys, see pseudonyms.py
+            if codec.storage.name in self._nested:
+                entry["nested"] = self._nested[codec.storage.name]["kind"]  # learned as its JSON text
             if spelled := self._stand_in_keys.get(codec.storage.name, {}).get("names"):
                 entry["spells"] = list(spelled["columns"])
             columns[codec.storage.name] = self._described_trend(codec.storage.name, entry)

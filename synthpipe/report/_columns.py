@@ -20,6 +20,7 @@ import pandas as pd
 from synthpipe.engine.codecs.identifier import names_a_key
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.entities import entity_key, row_indexes, sequence_columns
+from synthpipe.engine.nested import as_json_text, nested_columns
 from synthpipe.engine.pseudonyms import is_repeated_key
 
 NULL_TOKEN = "\u2205null"  # unlikely to collide with a real category, readable in the report
@@ -203,11 +204,14 @@ def numeric_values(s: pd.Series) -> np.ndarray:
 def category_values(s: pd.Series) -> np.ndarray:
     """Any column as an object array of strings, with :data:`NULL_TOKEN` for null.
 
-    Numbers go through ``float`` first so an ``Int64`` 1 and a ``float64`` 1.0 are one category.
+    Numbers go through ``float`` first so an ``Int64`` 1 and a ``float64`` 1.0 are one category,
+    written as a whole number where they are one ("3", not "3.0", on a card).
     """
     if _is_number(s):
         nums = numeric_values(s)
         out = nums.astype(str).astype(object)
+        whole = np.isfinite(nums) & (np.abs(nums) < 2**53) & (nums == np.round(nums))
+        out[whole] = nums[whole].astype(np.int64).astype(str)
         out[np.isnan(nums)] = NULL_TOKEN
         return out
     return s.astype("string").fillna(NULL_TOKEN).to_numpy(dtype=object)
@@ -288,6 +292,12 @@ def _entity_row_indexes(real: pd.DataFrame) -> set[str]:
         return set()
     found = sequence_columns(real, key, cfg.constraint_min_rows)
     return set(found) | row_indexes(real, key, cfg.constraint_min_rows)
+
+
+def comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its arrays and objects as JSON text: one value per row that compares, hashes
+    and labels a card the same whether it came as a list, a NumPy array or a dict."""
+    return as_json_text(frame, nested_columns(frame, None))
 
 
 def align(frame: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:

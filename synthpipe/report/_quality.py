@@ -114,10 +114,24 @@ def _categorical_distribution(col: Column, real: pd.Series, syn: pd.Series) -> D
         real_f.append(max(0.0, 1 - sum(real_f)))
         syn_f.append(max(0.0, 1 - sum(syn_f)))
     return Distribution(
-        labels=[str(x)[:24] for x in labels],
+        labels=[short_label(x) for x in labels],
         real=[round(x, 5) for x in real_f],
         synthetic=[round(x, 5) for x in syn_f],
     )
+
+
+LABEL_CHARS = 24  # what a card's bar label has room for
+
+
+def short_label(value: object) -> str:
+    """A category as a bar label of at most LABEL_CHARS: a longer one keeps its start and its end,
+    which is where labels that share a start differ (``{"plan": "pro", "seats": 1}`` and ``... 2}``
+    were cut to the same 24 characters)."""
+    text = str(value)
+    if len(text) <= LABEL_CHARS:
+        return text
+    tail = LABEL_CHARS // 3
+    return f"{text[: LABEL_CHARS - tail - 1]}…{text[-tail:]}"
 
 
 def _constant_distribution(real: pd.Series, syn: pd.Series) -> Distribution:
@@ -127,7 +141,7 @@ def _constant_distribution(real: pd.Series, syn: pd.Series) -> Distribution:
     pr = real_values.value_counts(normalize=True).reindex(kept, fill_value=0.0)
     ps = syn_values.value_counts(normalize=True).reindex(kept, fill_value=0.0)
     return Distribution(
-        labels=[*("(null)" if c == NULL_TOKEN else str(c)[:24] for c in kept), "(other)"],
+        labels=[*("(null)" if c == NULL_TOKEN else short_label(c) for c in kept), "(other)"],
         real=[*(round(float(x), 5) for x in pr), 0.0],
         synthetic=[*(round(float(x), 5) for x in ps), round(max(0.0, 1.0 - float(ps.sum())), 5)],
     )
@@ -138,7 +152,7 @@ def _word_distribution(real: pd.Series, syn: pd.Series) -> Distribution:
     held_real, held_syn = _texts_holding(real), _texts_holding(syn)
     top = held_real.index[:PLOT_CATEGORIES]
     return Distribution(
-        labels=[str(w)[:24] for w in top],
+        labels=[short_label(w) for w in top],
         real=held_real.reindex(top, fill_value=0.0).round(5).tolist(),
         synthetic=held_syn.reindex(top, fill_value=0.0).round(5).tolist(),
     )

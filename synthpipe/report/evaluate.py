@@ -11,7 +11,7 @@ import pandas as pd
 
 from synthpipe.errors import ConfigError
 from synthpipe.report._arrays import bin_edges, sample_rows, to_arrays
-from synthpipe.report._columns import COMPARED_KINDS, CONTINUOUS_KINDS, Column, align, describe_columns
+from synthpipe.report._columns import COMPARED_KINDS, CONTINUOUS_KINDS, Column, align, comparable, describe_columns
 from synthpipe.report._entities import described_entities, entity_rows, entity_structure
 from synthpipe.report._privacy_metrics import FEW_DISTANCE_ROWS, chance_spread, privacy_section
 from synthpipe.report._quality import column_results, heatmap, pair_results, quality_section
@@ -27,7 +27,7 @@ DEFAULT_PRIVACY_ROWS = 10_000
 def _normalise(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame):
         raise ConfigError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    return frame.rename(columns=str).reset_index(drop=True)
+    return comparable(frame.rename(columns=str).reset_index(drop=True))
 
 
 def _column_warnings(real: pd.DataFrame, synthetic: pd.DataFrame) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import duckdb
@@ -49,3 +50,33 @@ def test_a_duration_keeps_every_unit_exactly_through_a_csv(tmp_path: Path, unit:
     ticks = [0, 1, -1, 10**17 + 7, None]  # 10**17 + 7 is no float64: written exactly
     table = pa.table({"d": pa.array(ticks, pa.int64()).cast(pa.duration(unit))})
     assert read_table(str(_written(tmp_path, table)), schema=table.schema).equals(table)
+
+
+def test_a_csv_writes_arrays_structs_and_maps_as_json_read_back_in_their_types(tmp_path: Path) -> None:
+    """pyarrow's CSV writer refused nested columns (ArrowInvalid: Unsupported Type); as JSON text,
+    DuckDB reads them as JSON, and the staged schema types them back."""
+    table = pa.table(
+        {
+            "tags": pa.array([["red", "blue"], [], None], pa.list_(pa.string())),
+            "visit": pa.array(
+                [{"n": 1, "day": dt.date(2024, 1, 2)}, None, {"n": None, "day": None}],
+                pa.struct([("n", pa.int32()), ("day", pa.date32())]),
+            ),
+            "attrs": pa.array([[("size", 3)], [], None], pa.map_(pa.string(), pa.int64())),
+            "codes": pa.array([[(7, "v")], None, []], pa.map_(pa.int64(), pa.string())),
+        }
+    )
+    path = _written(tmp_path, table)
+    lines = path.read_text().splitlines()
+    assert lines[1] == '"[""red"", ""blue""]","{""n"": 1, ""day"": ""2024-01-02""}","{""size"": 3}","[[7, ""v""]]"'
+    assert read_table(str(path), schema=table.schema).equals(table)
+    read = duckdb.execute(f"SELECT tags::JSON ->> '$[0]', attrs::JSON ->> '$.size' FROM read_csv('{path}') LIMIT 1")
+    assert read.fetchall() == [("red", "3")]
+
+
+def test_the_staged_schema_describes_nested_types_exactly() -> None:
+    from synthpipe.extract import describe_schema
+    from synthpipe.writers import schema_from_json
+
+    schema = pa.schema({"x": pa.float64(), "tags": pa.list_(pa.string()), "attrs": pa.map_(pa.string(), pa.int64())})
+    assert schema_from_json(json.dumps(describe_schema(schema, 3))) == schema

@@ -53,7 +53,6 @@ def test_non_string_column_names_are_refused() -> None:
     ("values", "label"),
     [
         ([dt.time(1, 2, tzinfo=dt.UTC), dt.time(3, 4, tzinfo=dt.UTC), None] * 10, "time-of-day with a time zone"),
-        ([np.array([1, 2]), np.array([3]), None] * 10, "array"),
         ([b"\x00\x01", b"\x02", None] * 10, "binary"),
     ],
 )

@@ -1,0 +1,107 @@
+"""Arrays, structs and maps: learned as their JSON text, sampled back in their own type."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from synthpipe import Synthesizer
+from synthpipe.errors import SchemaError
+
+ROWS = 1_500
+COMMON_TAGS = [["red", "blue"], ["red"], [], ["green", "red"], ["blue"]]
+
+
+def tagged_frame() -> pd.DataFrame:
+    """Common tag lists, every 50th row with a tag of its own (rare: one row holds it), and
+    properties of two plans; a few nulls in each."""
+    rng = np.random.default_rng(0)
+    tags = [list(COMMON_TAGS[i % 5]) + ([f"sku{i}"] if i % 50 == 0 else []) for i in range(ROWS)]
+    props = [{"plan": ["free", "pro"][i % 2], "seats": i % 3} for i in range(ROWS)]
+    frame = pd.DataFrame({"spend": rng.gamma(2.0, 10.0, ROWS), "tags": tags, "props": props})
+    frame.loc[frame.index % 97 == 3, ["tags", "props"]] = None
+    return frame
+
+
+def nested_table() -> pa.Table:
+    i = np.arange(ROWS)
+    return pa.table(
+        {
+            "x": pa.array(np.random.default_rng(1).normal(size=ROWS)),
+            "ints": pa.array([[int(k % 5), int(k % 7)] for k in i], pa.list_(pa.int64())),
+            "visit": pa.array(
+                [{"n": int(k % 4), "day": dt.date(2024, 1, 1 + int(k % 28))} for k in i],
+                pa.struct([("n", pa.int32()), ("day", pa.date32())]),
+            ),
+            "attrs": pa.array([[("size", int(k % 9))] for k in i], pa.map_(pa.string(), pa.int64())),
+            "codes": pa.array([[(int(k % 3), "v")] for k in i], pa.map_(pa.int64(), pa.string())),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def tagged() -> tuple[pd.DataFrame, Synthesizer]:
+    frame = tagged_frame()
+    return frame, Synthesizer(seed=0, max_epochs=3).fit(frame)
+
+
+def test_lists_and_dicts_come_back_as_lists_and_dicts(tagged: tuple[pd.DataFrame, Synthesizer]) -> None:
+    _, syn = tagged
+    out = syn.sample(600)
+    tags, props = out["tags"].dropna(), out["props"].dropna()
+    assert len(tags) > 500 and all(isinstance(v, list) and all(isinstance(t, str) for t in v) for v in tags)
+    assert len(props) > 500 and all(isinstance(v, dict) for v in props)
+    assert {json.dumps(v) for v in tags} >= {json.dumps(v) for v in COMMON_TAGS}
+    assert {v["plan"] for v in props} == {"free", "pro"} and {v["seats"] for v in props} == {0, 1, 2}
+    assert 0 < out["tags"].isna().sum() < 30  # nulls kept (9 of 1,500 real rows)
+
+
+def test_a_rare_array_is_never_emitted(tagged: tuple[pd.DataFrame, Synthesizer]) -> None:
+    """A tag one row holds is that row's: the array comes back with its common elements only."""
+    _, syn = tagged
+    emitted = {tag for value in syn.sample(3_000)["tags"].dropna() for tag in value}
+    assert emitted <= {"red", "blue", "green"}
+
+
+def test_nested_columns_are_described_and_sampled_the_same_after_save_and_load(
+    tagged: tuple[pd.DataFrame, Synthesizer], tmp_path: Path
+) -> None:
+    _, syn = tagged
+    columns = syn.describe()["columns"]
+    assert columns["tags"]["nested"] == "array" and columns["props"]["nested"] == "object"
+    syn.save(str(tmp_path / "model"))
+    again = Synthesizer.load(str(tmp_path / "model"))
+    pd.testing.assert_frame_equal(again.sample(200, seed=5), syn.sample(200, seed=5))
+
+
+def test_list_struct_and_map_columns_of_a_table_keep_their_arrow_types() -> None:
+    table = nested_table()
+    first = Synthesizer(seed=0, max_epochs=3).fit(table).sample(400)
+    second = Synthesizer(seed=0, max_epochs=3).fit(table).sample(400)
+    assert isinstance(first, pa.Table) and first.schema == table.schema
+    assert first.equals(second)  # deterministic
+    rows = first.to_pylist()
+    assert all(len(row["ints"]) == 2 and 0 <= row["ints"][0] < 5 for row in rows)
+    assert all(isinstance(row["visit"]["day"], dt.date) and row["visit"]["day"].year == 2024 for row in rows)
+    assert {key for row in rows for key, _ in row["attrs"]} == {"size"}
+    assert {key for row in rows for key, _ in row["codes"]} <= {0, 1, 2}
+
+
+def test_arrow_backed_pandas_columns_keep_their_dtypes() -> None:
+    frame = nested_table().to_pandas(types_mapper=pd.ArrowDtype)
+    out = Synthesizer(seed=0, max_epochs=2).fit(frame).sample(50)
+    assert list(out.dtypes) == list(frame.dtypes)
+
+
+def test_a_column_mixing_arrays_and_objects_is_refused_naming_both() -> None:
+    data = pd.DataFrame({"id": np.arange(30), "c_odd": pd.Series([[1, 2], {"a": 1}, None] * 10, dtype=object)})
+    with pytest.raises(SchemaError) as caught:
+        Synthesizer(seed=0, max_epochs=1).fit(data)
+    message = str(caught.value)
+    assert "array" in message and "mapping" in message and "CAST c_odd AS text" in message
