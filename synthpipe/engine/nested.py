@@ -6,6 +6,12 @@ file more than the only change. As JSON text they meet the rules a ``jsonb`` col
 (codecs/prefixes.py): a rare array keeps only the elements enough rows hold, a rare object its keys
 and common values, so no rare real value comes back; the synthetic text is then parsed into lists,
 dicts or (key, value) pairs, which Arrow turns back into the column's list, struct or map type.
+
+Objects go further: a struct's fields, and the keys 5+ rows of a column of dicts or of JSON objects
+(``jsonb`` event properties) hold, are learned as columns of their own (``with_fields``), so a
+number inside an object is a number the model draws with the rest of the row. As one JSON value, an
+object whose amount few rows share came back with the amount null: every ``{"plan": "pro",
+"seats": 12, "amount": 37.5}`` lost its amount.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from synthpipe.engine.frames import schema_from_text, schema_text
 
 ARRAY, OBJECT, MAP = "array", "object", "map"
 _SAMPLE_ROWS = 2_000  # values looked at to tell an object column of arrays or dicts from anything else
+MAX_FIELDS = 50  # an object with more keys (a feature dict) is learned as one JSON value
 
 
 def nested_columns(frame: pd.DataFrame, schema: pa.Schema | None) -> dict[str, dict[str, Any]]:
@@ -40,6 +47,240 @@ def nested_columns(frame: pd.DataFrame, schema: pa.Schema | None) -> dict[str, d
     return out
 
 
+def json_object_columns(frame: pd.DataFrame, nested: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Text columns every non-null value of which is a JSON object (a ``jsonb`` column of event
+    properties), as nested specs marked ``text``."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, series in frame.items():
+        if str(name) in nested or not (pd.api.types.is_string_dtype(series.dtype) or series.dtype == object):
+            continue
+        texts = series.dropna()
+        if texts.empty or not all(isinstance(t, str) and t.startswith("{") for t in texts.iloc[:_SAMPLE_ROWS]):
+            continue
+        if all(isinstance(_loaded(t), dict) for t in texts):
+            out[str(name)] = {"kind": OBJECT, "arrow_type": None, "text": True}
+    return out
+
+
+def with_fields(
+    frame: pd.DataFrame, nested: dict[str, dict[str, Any]], schema: pa.Schema | None, min_count: int
+) -> dict[str, dict[str, Any]]:
+    """``nested`` with, per object column, the ``fields`` it is learned as: a struct's fields, or
+    the keys ``min_count`` rows hold (rarer keys are dropped: privacy), the most common first,
+    each a column named ``<object>.<key>``; ``json_fields``, those learned as JSON text; and
+    ``null_column``, a bool column of whether the object is null, where a null object cannot be
+    told from one without values. An object column with no such key (or too many) stays one JSON
+    value; a text one is then left as it was (the JSON codec generalises it)."""
+    taken = {str(c) for c in frame.columns}
+    out: dict[str, dict[str, Any]] = {}
+    for name, spec in nested.items():
+        keys = _object_keys(frame[name], spec, schema, min_count) if spec["kind"] == OBJECT else []
+        if not keys:
+            if not spec.get("text"):
+                out[name] = spec
+            continue
+        columns = [_free_name(f"{name}.{key}", taken) for key in keys]
+        dicts = _dicts(frame[name], spec)
+        nulls = _free_name(f"{name} is null", taken) if _null_needs_a_flag(dicts, keys) else None
+        struct = _struct_type(frame[name], spec, schema)
+        as_json = [key for key in keys if _json_valued([None if d is None else d.get(key) for d in dicts], struct, key)]
+        out[name] = {
+            **spec,
+            "fields": dict(zip(keys, columns, strict=True)),
+            "null_column": nulls,
+            "json_fields": as_json,
+        }
+    return out
+
+
+def field_owners(nested: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Field column (and null flag) -> the object column it is part of."""
+    return {
+        column: name
+        for name, spec in nested.items()
+        for column in [*spec.get("fields", {}).values(), spec.get("null_column")]
+        if column is not None
+    }
+
+
+def _null_needs_a_flag(dicts: list[dict[str, Any] | None], keys: list[str]) -> bool:
+    """Whether a null object must be told from an object none of whose fields has a value: where
+    none is both, a null object is one whose fields are all null (no column of its own to learn)."""
+    has_null = any(d is None for d in dicts)
+    return has_null and any(d is not None and all(d.get(key) is None for key in keys) for d in dicts)
+
+
+def _json_valued(raw: list[Any], struct: pa.StructType | None, key: str) -> bool:
+    """Whether a field is learned as JSON text: a nested struct field, or a key whose values are
+    containers or of mixed types (parsed back when the object is rebuilt)."""
+    if struct is not None:
+        return is_nested(struct.field(key).type)
+    kinds = {_scalar_kind(v) for v in raw if v is not None}
+    return not (kinds <= {"int", "float"} or kinds in ({"bool"}, {"str"}))
+
+
+def as_learned(frame: pd.DataFrame, nested: dict[str, dict[str, Any]], schema: pa.Schema | None) -> pd.DataFrame:
+    """The frame the model learns: each object with ``fields`` as its field columns (and null flag)
+    in its place, every other nested column as its JSON text."""
+    if not nested:
+        return frame
+    parts: dict[str, pd.Series] = {}
+    for name, series in frame.items():
+        spec = nested.get(str(name))
+        if spec is None:
+            parts[str(name)] = series
+        elif "fields" in spec:
+            parts.update(_field_columns(series, spec, _struct_type(series, spec, schema)))
+        else:
+            parts[str(name)] = _texts(series, spec["kind"])
+    return pd.DataFrame(parts, index=frame.index)
+
+
+def as_given(frame: pd.DataFrame, nested: dict[str, dict[str, Any]], rare_token: str) -> pd.DataFrame:
+    """:func:`as_learned` undone on sampled rows: objects rebuilt from their field columns (a JSON
+    text column as JSON text; a value that came back as ``rare_token`` left out of a dict), the
+    other nested columns parsed from their JSON text."""
+    if not nested:
+        return frame
+    parts: dict[str, pd.Series] = {}
+    consumed = {c for spec in nested.values() for c in [*spec.get("fields", {}).values(), spec.get("null_column")]}
+    for name, series in frame.items():
+        name = str(name)
+        spec = nested.get(name)
+        if spec is not None and "fields" not in spec:
+            parts[name] = _values(series, spec)
+        elif name not in consumed:
+            parts[name] = series
+        for object_name, object_spec in nested.items():
+            if "fields" in object_spec and name == _first_column(object_spec):
+                parts[object_name] = _objects(frame, object_name, object_spec, rare_token)
+    return pd.DataFrame(parts, index=frame.index)
+
+
+def _first_column(spec: dict[str, Any]) -> str:
+    return next(iter(spec["fields"].values()))
+
+
+def _object_keys(series: pd.Series, spec: dict[str, Any], schema: pa.Schema | None, min_count: int) -> list[str]:
+    struct = _struct_type(series, spec, schema)
+    if struct is not None:
+        keys = [struct.field(i).name for i in range(struct.num_fields)]
+        return keys if len(keys) <= MAX_FIELDS else []
+    counts: dict[str, int] = {}
+    for value in series.dropna():
+        for key in _as_dict(value, spec):
+            counts[key] = counts.get(key, 0) + 1
+    common = sorted((key for key, count in counts.items() if count >= min_count), key=lambda k: -counts[k])
+    return common[:MAX_FIELDS]
+
+
+def _struct_type(series: pd.Series, spec: dict[str, Any], schema: pa.Schema | None) -> pa.StructType | None:
+    if spec.get("text"):
+        return None
+    arrow_type = _arrow_type(series, schema)
+    return arrow_type if arrow_type is not None and pa.types.is_struct(arrow_type) else None
+
+
+def _as_dict(value: Any, spec: dict[str, Any]) -> dict[str, Any]:
+    parsed = _loaded(value) if spec.get("text") else value
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _loaded(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name (2)``, ``name (3)``... where a column is already called that."""
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{name} ({number})"
+    taken.add(candidate)
+    return candidate
+
+
+def _dicts(series: pd.Series, spec: dict[str, Any]) -> list[dict[str, Any] | None]:
+    return [None if _is_null(value) else _as_dict(value, spec) for value in series.astype(object)]
+
+
+def _field_columns(series: pd.Series, spec: dict[str, Any], struct: pa.StructType | None) -> dict[str, pd.Series]:
+    dicts = _dicts(series, spec)
+    out: dict[str, pd.Series] = {}
+    for key, column in spec["fields"].items():
+        raw = [None if d is None else d.get(key) for d in dicts]
+        child = None if struct is None else struct.field(key).type
+        out[column] = _field_series(raw, child).set_axis(series.index).rename(column)
+    if spec["null_column"] is not None:
+        out[spec["null_column"]] = pd.Series([d is None for d in dicts], index=series.index, name=spec["null_column"])
+    return out
+
+
+def _field_series(raw: list[Any], child: pa.DataType | None) -> pd.Series:
+    """One field's values as a column the engine models: a struct field in its Arrow type, a key of
+    dicts by the Python types it holds (JSON text where they are containers or mixed)."""
+    if child is not None and not is_nested(child):
+        return pd.Series(pa.array(raw, type=child), dtype=pd.ArrowDtype(child))
+    if child is not None:
+        return pd.Series([None if v is None else _json_text(v) for v in raw], dtype=object)
+    present = [v for v in raw if v is not None]
+    kinds = {_scalar_kind(v) for v in present}
+    if kinds == {"bool"}:
+        return pd.Series(pd.array(raw, dtype="boolean"))
+    if kinds == {"int"}:
+        return pd.Series(pd.array(raw, dtype="Int64"))
+    if kinds and kinds <= {"int", "float"}:
+        return pd.Series([np.nan if v is None else float(v) for v in raw], dtype="float64")
+    if kinds == {"str"}:
+        return pd.Series(raw, dtype=object)
+    return pd.Series([None if v is None else _json_text(v) for v in raw], dtype=object)
+
+
+def _scalar_kind(value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "bool"
+    if isinstance(value, int | np.integer):
+        return "int"
+    if isinstance(value, float | np.floating):
+        return "float"
+    return "str" if isinstance(value, str) else "other"
+
+
+def _objects(frame: pd.DataFrame, name: str, spec: dict[str, Any], rare_token: str) -> pd.Series:
+    columns = {key: frame[column].astype(object).tolist() for key, column in spec["fields"].items()}
+    is_null = frame[spec["null_column"]].tolist() if spec["null_column"] is not None else _all_null(columns)
+    as_json = set(spec["json_fields"])
+    objects: list[Any] = []
+    for row, null in enumerate(is_null):
+        if null is True:
+            objects.append(None)
+            continue
+        values = {key: _field_value(column[row], rare_token, key in as_json) for key, column in columns.items()}
+        kept = {key: value for key, value in values.items() if value is not None}
+        objects.append(_json_text(kept) if spec.get("text") else kept)
+    series = pd.Series(objects, index=frame.index, name=name, dtype=object)
+    if spec.get("arrow_type") is not None:
+        arrow_type = type_from_text(spec["arrow_type"])
+        return pd.Series(as_arrow(series, arrow_type), index=frame.index, name=name, dtype=pd.ArrowDtype(arrow_type))
+    return series
+
+
+def _all_null(columns: dict[str, list[Any]]) -> list[bool]:
+    rows = len(next(iter(columns.values())))
+    return [all(_is_null(column[row]) for column in columns.values()) for row in range(rows)]
+
+
+def _field_value(value: Any, rare_token: str, as_json: bool) -> Any:
+    """A field's sampled value as the object holds it; the rare token (or, in a field of JSON
+    text, text that is no JSON) is left out, as a rare value is left out of a generalised object."""
+    if _is_null(value) or value == rare_token:
+        return None
+    return _loaded(value) if as_json else _plain(value)
+
+
 def as_json_text(frame: pd.DataFrame, nested: dict[str, dict[str, Any]]) -> pd.DataFrame:
     """The nested columns as JSON text (null stays null); a map with text keys is a JSON object."""
     if not nested:
@@ -48,21 +289,13 @@ def as_json_text(frame: pd.DataFrame, nested: dict[str, dict[str, Any]]) -> pd.D
     return frame.assign(**texts)
 
 
-def from_json_text(frame: pd.DataFrame, nested: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    """JSON text back into lists, dicts or lists of (key, value) pairs (text that is not JSON, such
-    as a rare token, is null); a pandas column of an Arrow type gets that type again."""
-    if not nested:
-        return frame
-    values = {name: _values(frame[name], spec) for name, spec in nested.items() if name in frame}
-    return frame.assign(**values)
-
-
 def to_table(frame: pd.DataFrame, schema: pa.Schema, nested: dict[str, dict[str, Any]]) -> pa.Table:
     """``frame`` as a Table of ``schema``: the nested columns through :func:`as_arrow`."""
-    flat = pa.schema([f for f in schema if f.name not in nested])
+    native = {name for name, spec in nested.items() if not spec.get("text")}
+    flat = pa.schema([f for f in schema if f.name not in native])
     table = pa.Table.from_pandas(frame[flat.names], schema=flat, preserve_index=False).replace_schema_metadata(None)
     for index, f in enumerate(schema):
-        if f.name in nested:
+        if f.name in native:
             table = table.add_column(index, f, as_arrow(frame[f.name], f.type))
     return table
 

@@ -117,8 +117,8 @@ class Synthesizer:
         started = time.monotonic()
         deadline = started + self.config.max_training_time if self.config.max_training_time else None
         frame, schema, available, sizes = self._bounded_frame(data, entity_sizes)
-        self._nested = nested.nested_columns(frame, schema)
-        frame = nested.as_json_text(frame, self._nested)
+        self._nested = self._nested_columns(frame, schema)
+        frame = nested.as_learned(frame, self._nested, schema)
         report("analyze", 0.0)
         key = entities.entity_key(frame, self.config)
         numbered = {} if key is None else self._sequences(frame, key, sizes)
@@ -1414,9 +1414,15 @@ class Synthesizer:
         if n == 0:
             yield self._output(self._block(0, 0, 0, use_seed, keys_from, None)[0])
 
+    def _nested_columns(self, frame: pd.DataFrame, schema: pa.Schema | None) -> dict[str, dict[str, Any]]:
+        """Arrays, structs, maps and JSON objects, and how each is learned (nested.py)."""
+        found = nested.nested_columns(frame, schema)
+        found.update(nested.json_object_columns(frame, found))
+        return nested.with_fields(frame, found, schema, self.config.rare_category_min_count)
+
     def _output(self, chunk: pd.DataFrame) -> pd.DataFrame | pa.Table:
         """A sampled chunk in the kind fitted on, nested columns parsed back from their JSON text."""
-        chunk = nested.from_json_text(chunk, self._nested)
+        chunk = nested.as_given(chunk, self._nested, self.config.rare_token)
         if self._schema is not None and self._nested:
             return nested.to_table(chunk, self._schema, self._nested)
         return to_output(chunk, self._schema)
@@ -2130,6 +2136,7 @@ class Synthesizer:
         """JSON-able summary for the report: kinds, protections, relations, training facts."""
         self._check_fitted()
         columns = {}
+        fields = nested.field_owners(self._nested)
         for i, codec in enumerate(self._table_codecs()):
             if isinstance(codec, OffsetCodec) and codec.anchor in self._hidden:
                 entry = codec.describe(hidden_anchor=True)
@@ -2143,6 +2150,8 @@ class Synthesizer:
                 entry.setdefault("protection", {})["pseudonymised"] = True  # learned on fresh keys, see pseudonyms.py
             if codec.storage.name in self._nested:
                 entry["nested"] = self._nested[codec.storage.name]["kind"]  # learned as its JSON text
+            if owner := fields.get(codec.storage.name):
+                entry["field_of"] = owner  # an object's field, learned as a column (nested.with_fields)
             if spelled := self._stand_in_keys.get(codec.storage.name, {}).get("names"):
                 entry["spells"] = list(spelled["columns"])
             columns[codec.storage.name] = self._described_trend(codec.storage.name, entry)
