@@ -74,16 +74,16 @@ def with_fields(
     taken = {str(c) for c in frame.columns}
     out: dict[str, dict[str, Any]] = {}
     for name, spec in nested.items():
-        keys = _object_keys(frame[name], spec, schema, min_count) if spec["kind"] == OBJECT else []
+        keys = _field_keys(frame[name], spec, schema, min_count)
         if not keys:
             if not spec.get("text"):
                 out[name] = spec
             continue
-        columns = [_free_name(f"{name}.{key}", taken) for key in keys]
+        columns = [_free_name(f"{name}[{key}]" if spec["kind"] == ARRAY else f"{name}.{key}", taken) for key in keys]
         dicts = _dicts(frame[name], spec)
         nulls = _free_name(f"{name} is null", taken) if _null_needs_a_flag(dicts, keys) else None
-        struct = _struct_type(frame[name], spec, schema)
-        as_json = [key for key in keys if _json_valued([None if d is None else d.get(key) for d in dicts], struct, key)]
+        parent = _parent_type(frame[name], spec, schema)
+        as_json = [key for key in keys if _json_valued([None if d is None else d.get(key) for d in dicts], parent, key)]
         out[name] = {
             **spec,
             "fields": dict(zip(keys, columns, strict=True)),
@@ -110,11 +110,11 @@ def _null_needs_a_flag(dicts: list[dict[str, Any] | None], keys: list[str]) -> b
     return has_null and any(d is not None and all(d.get(key) is None for key in keys) for d in dicts)
 
 
-def _json_valued(raw: list[Any], struct: pa.StructType | None, key: str) -> bool:
+def _json_valued(raw: list[Any], parent: pa.DataType | None, key: str) -> bool:
     """Whether a field is learned as JSON text: a nested struct field, or a key whose values are
     containers or of mixed types (parsed back when the object is rebuilt)."""
-    if struct is not None:
-        return is_nested(struct.field(key).type)
+    if parent is not None:
+        return is_nested(_child_type(parent, key))
     kinds = {_scalar_kind(v) for v in raw if v is not None}
     return not (kinds <= {"int", "float"} or kinds in ({"bool"}, {"str"}))
 
@@ -130,7 +130,7 @@ def as_learned(frame: pd.DataFrame, nested: dict[str, dict[str, Any]], schema: p
         if spec is None:
             parts[str(name)] = series
         elif "fields" in spec:
-            parts.update(_field_columns(series, spec, _struct_type(series, spec, schema)))
+            parts.update(_field_columns(series, spec, _parent_type(series, spec, schema)))
         else:
             parts[str(name)] = _texts(series, spec["kind"])
     return pd.DataFrame(parts, index=frame.index)
@@ -161,8 +161,15 @@ def _first_column(spec: dict[str, Any]) -> str:
     return next(iter(spec["fields"].values()))
 
 
-def _object_keys(series: pd.Series, spec: dict[str, Any], schema: pa.Schema | None, min_count: int) -> list[str]:
-    struct = _struct_type(series, spec, schema)
+def _field_keys(series: pd.Series, spec: dict[str, Any], schema: pa.Schema | None, min_count: int) -> list[str]:
+    """A struct's fields, an object's keys ``min_count`` rows hold, the places of arrays of one
+    length (``"0"``, ``"1"``, ...: a point's coordinates, an RGB colour); none for a map or an
+    array of any length (tags), which are learned as JSON values."""
+    if spec["kind"] == ARRAY:
+        return _places(series.dropna())
+    if spec["kind"] != OBJECT:
+        return []
+    struct = _parent_type(series, spec, schema)
     if struct is not None:
         keys = [struct.field(i).name for i in range(struct.num_fields)]
         return keys if len(keys) <= MAX_FIELDS else []
@@ -174,14 +181,30 @@ def _object_keys(series: pd.Series, spec: dict[str, Any], schema: pa.Schema | No
     return common[:MAX_FIELDS]
 
 
-def _struct_type(series: pd.Series, spec: dict[str, Any], schema: pa.Schema | None) -> pa.StructType | None:
-    if spec.get("text"):
-        return None
-    arrow_type = _arrow_type(series, schema)
-    return arrow_type if arrow_type is not None and pa.types.is_struct(arrow_type) else None
+def _places(arrays: pd.Series) -> list[str]:
+    lengths = {len(value) for value in arrays}
+    if len(lengths) != 1 or not 1 <= (length := lengths.pop()) <= MAX_FIELDS:
+        return []
+    looked = arrays.iloc[:_SAMPLE_ROWS]
+    if any(_scalar_kind(item) == "other" for value in looked for item in value if item is not None):
+        return []
+    return [str(place) for place in range(length)]
+
+
+def _parent_type(series: pd.Series, spec: dict[str, Any], schema: pa.Schema | None) -> pa.DataType | None:
+    """The Arrow struct or list type whose fields or items become columns (None: Python values)."""
+    arrow_type = None if spec.get("text") else _arrow_type(series, schema)
+    return arrow_type if arrow_type is not None and _arrow_kind(arrow_type) in (OBJECT, ARRAY) else None
+
+
+def _child_type(parent: pa.DataType, key: str) -> pa.DataType:
+    return parent.field(key).type if pa.types.is_struct(parent) else parent.value_type
 
 
 def _as_dict(value: Any, spec: dict[str, Any]) -> dict[str, Any]:
+    """An object's keys and values; an array's places and items."""
+    if spec["kind"] == ARRAY:
+        return {str(place): item for place, item in enumerate(_plain(value))}
     parsed = _loaded(value) if spec.get("text") else value
     return parsed if isinstance(parsed, dict) else {}
 
@@ -207,12 +230,12 @@ def _dicts(series: pd.Series, spec: dict[str, Any]) -> list[dict[str, Any] | Non
     return [None if _is_null(value) else _as_dict(value, spec) for value in series.astype(object)]
 
 
-def _field_columns(series: pd.Series, spec: dict[str, Any], struct: pa.StructType | None) -> dict[str, pd.Series]:
+def _field_columns(series: pd.Series, spec: dict[str, Any], parent: pa.DataType | None) -> dict[str, pd.Series]:
     dicts = _dicts(series, spec)
     out: dict[str, pd.Series] = {}
     for key, column in spec["fields"].items():
         raw = [None if d is None else d.get(key) for d in dicts]
-        child = None if struct is None else struct.field(key).type
+        child = None if parent is None else _child_type(parent, key)
         out[column] = _field_series(raw, child).set_axis(series.index).rename(column)
     if spec["null_column"] is not None:
         out[spec["null_column"]] = pd.Series([d is None for d in dicts], index=series.index, name=spec["null_column"])
@@ -259,6 +282,9 @@ def _objects(frame: pd.DataFrame, name: str, spec: dict[str, Any], rare_token: s
             objects.append(None)
             continue
         values = {key: _field_value(column[row], rare_token, key in as_json) for key, column in columns.items()}
+        if spec["kind"] == ARRAY:
+            objects.append(list(values.values()))  # an item that came back null stays in its place
+            continue
         kept = {key: value for key, value in values.items() if value is not None}
         objects.append(_json_text(kept) if spec.get("text") else kept)
     series = pd.Series(objects, index=frame.index, name=name, dtype=object)

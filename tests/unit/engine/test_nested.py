@@ -125,3 +125,20 @@ def test_json_object_fields_are_learned_as_columns() -> None:
     means = synthetic.groupby("plan")["amount"].mean()
     assert means["pro"] == pytest.approx(120, abs=8) and means["free"] == pytest.approx(20, abs=4)
     assert synthetic["amount"].nunique() > 500  # numbers, not a few common values
+
+
+def test_arrays_of_one_length_have_their_places_learned_as_columns() -> None:
+    """A point as [lat, lon]: each place is a number drawn with the row (a city's points stay in
+    the city), where as one JSON value every point was rare and came back as []."""
+    rng = np.random.default_rng(4)
+    cities = rng.choice(["berlin", "paris"], ROWS)
+    centre = {"berlin": (52.5, 13.4), "paris": (48.9, 2.35)}
+    points = [
+        [round(centre[c][0] + rng.normal(0, 0.05), 5), round(centre[c][1] + rng.normal(0, 0.05), 5)] for c in cities
+    ]
+    syn = Synthesizer(seed=0, max_epochs=30).fit(pd.DataFrame({"city": cities, "point": points}))
+    assert syn.describe()["columns"]["point[1]"]["field_of"] == "point"
+    out = syn.sample(1_000)
+    lat = out["point"].map(lambda p: p[0])
+    assert out["point"].map(len).eq(2).all() and lat.nunique() > 500
+    assert (lat[out["city"] == "berlin"] > 51).mean() > 0.97 and (lat[out["city"] == "paris"] < 50).mean() > 0.97
