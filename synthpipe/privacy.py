@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from synthpipe.errors import ConfigError
 from synthpipe.report._arrays import sample_rows
-from synthpipe.report._columns import Column, align, comparable, describe_columns
+from synthpipe.report._columns import Column, align, comparable, describe_columns, nested_layout
 from synthpipe.report._privacy_metrics import row_hashes
 from synthpipe.report.distance import RowEncoder, nearest
 
@@ -95,7 +95,8 @@ class _Filter:
     ) -> None:
         self.settings = settings
         self.key = key if key is not None and key in train.columns else None
-        train = comparable(train)
+        self.layout = nested_layout(train)
+        train = comparable(train, self.layout)
         self.columns: list[Column] = describe_columns(train)
         self.encoder = RowEncoder.fit(train, self.columns)
         reference = sample_rows(train, settings.reference_rows, seed)
@@ -106,7 +107,7 @@ class _Filter:
 
     def _rare_hashes(self, frames: Iterable[pd.DataFrame], min_count: int) -> np.ndarray:
         """Hashes of the value combinations fewer than ``min_count`` training rows share."""
-        parts = [row_hashes(comparable(frame), self.columns) for frame in frames]
+        parts = [row_hashes(comparable(frame, self.layout), self.columns) for frame in frames]
         hashes, counts = np.unique(np.concatenate(parts) if parts else np.zeros(0, np.uint64), return_counts=True)
         return hashes[counts < min_count]
 
@@ -127,7 +128,7 @@ class _Filter:
 
     def _distances(self, rows: pd.DataFrame) -> np.ndarray:
         """Each row's distance to its nearest reference (training) row."""
-        aligned = align(comparable(rows.rename(columns=str)), self.columns)
+        aligned = align(comparable(rows.rename(columns=str), self.layout), self.columns)
         return nearest(self.reference, self.encoder.transform(aligned), k=1)[0][:, 0]
 
     @staticmethod
@@ -152,7 +153,7 @@ class _Filter:
         if s.similarity:
             out[d < self.low] = "similarity"
         if s.exact_copies:
-            hashes = row_hashes(align(comparable(batch.rename(columns=str)), self.columns), self.columns)
+            hashes = row_hashes(align(comparable(batch.rename(columns=str), self.layout), self.columns), self.columns)
             copies = np.isin(hashes, self.rare_hashes)
             if keys is not None:  # an entity half of whose rows copy training rows: as the median rule
                 copies = self._entity_medians(copies.astype("float64"), keys)[0] >= 0.5

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ import pandas as pd
 from synthpipe.engine.codecs.identifier import names_a_key
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.entities import entity_key, row_indexes, sequence_columns
-from synthpipe.engine.nested import as_json_text, nested_columns
+from synthpipe.engine.nested import as_learned, json_object_columns, nested_columns, with_fields
 from synthpipe.engine.pseudonyms import is_repeated_key
 
 NULL_TOKEN = "\u2205null"  # unlikely to collide with a real category, readable in the report
@@ -224,6 +225,7 @@ class Column:
     name: str
     kind: ColumnKind
     categories: tuple[str, ...] = ()
+    shown: int = 0  # the leading categories enough real rows hold to be named on a card (``SHOWN_MIN_ROWS``)
     clock: bool = False  # a time of day: its numbers are seconds since midnight, labelled as HH:MM
     prose: bool = False  # free text: compared by its words and lengths (``_is_prose``)
 
@@ -244,6 +246,9 @@ class Column:
         return codes
 
 
+SHOWN_MIN_ROWS = 5  # a card names a real category only when this many rows hold it: the report is published too
+
+
 def describe_columns(real: pd.DataFrame) -> list[Column]:
     """Kinds (and category lists) for every column of the real frame, in its order."""
     out = []
@@ -251,12 +256,14 @@ def describe_columns(real: pd.DataFrame) -> list[Column]:
     for name in real.columns:
         kind = infer_kind(real[name], may_be_key=name not in indexes)
         cats: tuple[str, ...] = ()
+        shown = 0
         if kind is ColumnKind.CATEGORICAL:
             counts = pd.Series(category_values(real[name])).value_counts()
             cats = tuple(str(c) for c in counts.index)
+            shown = int((counts >= SHOWN_MIN_ROWS).sum())
         clock = kind is ColumnKind.NUMERIC and _is_time_of_day(real[name])
         prose = kind is ColumnKind.CATEGORICAL and _is_prose(real[name])
-        out.append(Column(name=str(name), kind=kind, categories=cats, clock=clock, prose=prose))
+        out.append(Column(name=str(name), kind=kind, categories=cats, shown=shown, clock=clock, prose=prose))
     return out
 
 
@@ -294,10 +301,19 @@ def _entity_row_indexes(real: pd.DataFrame) -> set[str]:
     return set(found) | row_indexes(real, key, cfg.constraint_min_rows)
 
 
-def comparable(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its arrays and objects as JSON text: one value per row that compares, hashes
-    and labels a card the same whether it came as a list, a NumPy array or a dict."""
-    return as_json_text(frame, nested_columns(frame, None))
+def nested_layout(real: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """How the real rows' arrays and objects are compared: an object's keys 5+ rows hold (a JSON
+    object's too) and the places of arrays of one length as columns of their own, other arrays and
+    maps as their JSON text. Why: as one value, a point ``[52.51, 13.39]`` unique to its row looked
+    like a key and was not compared at all, and an object of amounts only by its words."""
+    found = nested_columns(real, None)
+    found.update(json_object_columns(real, found))
+    return with_fields(real, found, None, EngineConfig().rare_category_min_count)
+
+
+def comparable(frame: pd.DataFrame, layout: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """``frame`` laid out by ``nested_layout`` of the real rows: the same columns for every table."""
+    return as_learned(frame, {name: spec for name, spec in layout.items() if name in frame.columns}, None)
 
 
 def align(frame: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:

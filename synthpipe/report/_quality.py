@@ -102,14 +102,16 @@ def _without_end_masses(values: np.ndarray) -> np.ndarray:
 
 
 def _categorical_distribution(col: Column, real: pd.Series, syn: pd.Series) -> Distribution:
-    """Frequencies of the most common real categories; the rest pooled as "other"."""
-    top = list(col.categories[:PLOT_CATEGORIES])
+    """Frequencies of the most common real categories; the rest pooled as "other", and so are
+    categories fewer than SHOWN_MIN_ROWS real rows hold: the report is published beside the
+    synthetic rows, and a card named one customer's tag (``["sku120"]``) with its share."""
+    top = list(col.categories[: min(PLOT_CATEGORIES, col.shown)])
     rv, sv = pd.Series(category_values(real)), pd.Series(category_values(syn))
     pr = rv.value_counts(normalize=True).reindex(top, fill_value=0.0)
     ps = sv.value_counts(normalize=True).reindex(top, fill_value=0.0)
     labels = ["(null)" if c == NULL_TOKEN else c for c in top]
     real_f, syn_f = pr.tolist(), ps.tolist()
-    if len(col.categories) > PLOT_CATEGORIES:
+    if len(col.categories) > len(top):
         labels.append("(other)")
         real_f.append(max(0.0, 1 - sum(real_f)))
         syn_f.append(max(0.0, 1 - sum(syn_f)))

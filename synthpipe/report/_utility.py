@@ -40,14 +40,15 @@ def pick_target(columns: list[Column]) -> Column | None:
 
 
 def _features(frame: pd.DataFrame, features: list[Column]) -> pd.DataFrame:
-    """Numbers as floats, categories as pandas categoricals over the real categories."""
+    """Numbers as floats, categories as pandas categoricals over the real categories; named by
+    place (LightGBM refuses a feature named ``point[0]``, ``price "usd"`` or ``a:b``)."""
     out: dict[str, Any] = {}
-    for col in features:
+    for place, col in enumerate(features):
         if col.kind in CONTINUOUS_KINDS:
-            out[col.name] = col.values(frame[col.name])
+            out[f"f{place}"] = col.values(frame[col.name])
         else:
             codes = np.minimum(col.codes(frame[col.name]), 254)
-            out[col.name] = pd.Categorical(codes, categories=range(256))
+            out[f"f{place}"] = pd.Categorical(codes, categories=range(256))
     return pd.DataFrame(out, index=range(len(frame)))
 
 

@@ -11,7 +11,15 @@ import pandas as pd
 
 from synthpipe.errors import ConfigError
 from synthpipe.report._arrays import bin_edges, sample_rows, to_arrays
-from synthpipe.report._columns import COMPARED_KINDS, CONTINUOUS_KINDS, Column, align, comparable, describe_columns
+from synthpipe.report._columns import (
+    COMPARED_KINDS,
+    CONTINUOUS_KINDS,
+    Column,
+    align,
+    comparable,
+    describe_columns,
+    nested_layout,
+)
 from synthpipe.report._entities import described_entities, entity_rows, entity_structure
 from synthpipe.report._privacy_metrics import FEW_DISTANCE_ROWS, chance_spread, privacy_section
 from synthpipe.report._quality import column_results, heatmap, pair_results, quality_section
@@ -27,7 +35,7 @@ DEFAULT_PRIVACY_ROWS = 10_000
 def _normalise(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame):
         raise ConfigError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    return comparable(frame.rename(columns=str).reset_index(drop=True))
+    return frame.rename(columns=str).reset_index(drop=True)
 
 
 def _column_warnings(real: pd.DataFrame, synthetic: pd.DataFrame) -> list[str]:
@@ -226,6 +234,9 @@ def evaluate(
     started = time.perf_counter()
     real, syn = _normalise(real, "real"), _normalise(synthetic, "synthetic")
     hol = None if holdout is None else _normalise(holdout, "holdout")
+    layout = nested_layout(real)
+    real, syn = comparable(real, layout), comparable(syn, layout)
+    hol = None if hol is None else comparable(hol, layout)
     if len(real) == 0 or real.shape[1] == 0:
         raise ConfigError("real data is empty: there is nothing to compare the synthetic data with")
     if len(syn) == 0:

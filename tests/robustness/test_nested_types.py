@@ -2,7 +2,7 @@
 
 The query is all that changes: the nested columns are staged in their types (as JSON text in a
 staged CSV, typed back from the schema JSON), learned as JSON, and published in their types to
-Parquet and as JSON text to a CSV; the report compares them as JSON.
+Parquet and as JSON text to a CSV; the report compares their fields, places and JSON values.
 """
 
 from __future__ import annotations
@@ -91,11 +91,16 @@ def test_csv_destination_writes_json_text(nested_run: tuple[PipelineResult, Path
     assert all(isinstance(json.loads(text), dict) for text in table.column("attrs").to_pylist())
 
 
-def test_the_report_compares_nested_columns_as_json(nested_run: tuple[PipelineResult, Path]) -> None:
+def test_the_report_compares_fields_places_and_json_values(nested_run: tuple[PipelineResult, Path]) -> None:
+    """A struct by its fields, an array of one length by its places, tags and maps by their JSON."""
     result, _ = nested_run
     report_json = next(uri for uri in result.load.report_uris if uri.endswith(".json"))
     columns = {c["name"]: c for c in json.loads(Path(report_json).read_text())["quality"]["columns"]}
-    labels = columns["props"]["distribution"]["labels"]  # 6 objects, cut to a bar label's 24 characters
-    assert len(labels) == len(set(labels)) == 6, labels
-    assert all(label.startswith('{"plan": "') and label.endswith("}") for label in labels)
-    assert columns["props"]["score"] > 0.8
+    assert {"props.plan", "props.seats", "pair[0]", "pair[1]", "tags", "attrs"} <= set(columns)
+    assert columns["props.plan"]["kind"] == "categorical" and columns["props.plan"]["score"] > 0.9
+    assert columns["pair[0]"]["kind"] == "numeric"
+    labels = columns["attrs"]["distribution"]["labels"]  # 9 maps, cut to a bar label's 24 characters
+    assert len(labels) == len(set(labels)) == 9 and all(json.loads(label) for label in labels)
+    tags = [label for label in columns["tags"]["distribution"]["labels"] if label != "(other)"]
+    assert tags and all(isinstance(json.loads(label), list) for label in tags)
+    assert not any("sku" in label for label in tags)  # one row's tag is not named on a published card

@@ -254,7 +254,8 @@ def test_database_and_arrow_dtypes() -> None:
             "wait": pd.to_timedelta(rng.integers(0, 3600, n), unit="s"),
             "visits": pd.Series(rng.integers(0, 9, n), dtype=pd.ArrowDtype(pa.int64())),
             "city": pd.Series(rng.choice(["a", "b", "c"], n), dtype=pd.ArrowDtype(pa.string())),
-            "tags": pd.Series([[int(x)] for x in rng.integers(0, 3, n)]),
+            "tags": pd.Series([[int(x)] * int(x) for x in rng.integers(0, 3, n)]),  # arrays of any length
+            "point": pd.Series([[float(x), 1.0] for x in rng.normal(size=n)]),  # of one length: a column a place
             "opens": pd.Series([dt.time(int(h), int(m)) for h, m in rng.integers(0, 24, (n, 2))], dtype=object),
             "opens_text": pd.Series([f"{h:02d}:{m:02d}" for h, m in rng.integers(0, 24, (n, 2))], dtype="string"),
         }
@@ -267,6 +268,8 @@ def test_database_and_arrow_dtypes() -> None:
         "visits": "numeric",
         "city": "categorical",
         "tags": "categorical",
+        "point[0]": "numeric",
+        "point[1]": "constant",
         "opens": "numeric",  # times of day compare as seconds since midnight, not 300 categories
         "opens_text": "numeric",
     }
@@ -420,3 +423,15 @@ def test_a_constant_column_is_scored_and_a_table_of_constants_is_not_quality_zer
     scores = {c.name: c.score for c in evaluate(real=real, synthetic=lost).quality.columns}
     assert scores["country"] == pytest.approx(0.75) and scores["note"] == pytest.approx(0.5)
     assert "(other)" in evaluate(real=real, synthetic=lost).to_html()
+
+
+def test_a_card_never_names_a_category_fewer_than_five_real_rows_hold() -> None:
+    """The report is published beside the synthetic rows: a rare real value on a card is a leak."""
+    rng = np.random.default_rng(2)
+    common = rng.choice(["red", "blue", "green"], 400).tolist()
+    real = pd.DataFrame({"colour": common + [f"one-off-{i}" for i in range(8)], "x": rng.normal(size=408)})
+    report = evaluate(real=real, synthetic=real.sample(frac=1, random_state=1), holdout=real)
+    card = next(c for c in report.quality.columns if c.name == "colour")
+    assert card.distribution is not None
+    assert set(card.distribution.labels) == {"red", "blue", "green", "(other)"}
+    assert "one-off" not in report.to_html()
