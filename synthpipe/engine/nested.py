@@ -143,22 +143,17 @@ def as_given(frame: pd.DataFrame, nested: dict[str, dict[str, Any]], rare_token:
     if not nested:
         return frame
     parts: dict[str, pd.Series] = {}
-    consumed = {c for spec in nested.values() for c in [*spec.get("fields", {}).values(), spec.get("null_column")]}
+    owners = field_owners(nested)
     for name, series in frame.items():
         name = str(name)
         spec = nested.get(name)
-        if spec is not None and "fields" not in spec:
+        if spec is not None:
             parts[name] = _values(series, spec)
-        elif name not in consumed:
+        elif name not in owners:
             parts[name] = series
-        for object_name, object_spec in nested.items():
-            if "fields" in object_spec and name == _first_column(object_spec):
-                parts[object_name] = _objects(frame, object_name, object_spec, rare_token)
+        elif owners[name] not in parts:  # an object takes the place of its first field
+            parts[owners[name]] = _objects(frame, owners[name], nested[owners[name]], rare_token)
     return pd.DataFrame(parts, index=frame.index)
-
-
-def _first_column(spec: dict[str, Any]) -> str:
-    return next(iter(spec["fields"].values()))
 
 
 def _field_keys(series: pd.Series, spec: dict[str, Any], schema: pa.Schema | None, min_count: int) -> list[str]:
@@ -305,14 +300,6 @@ def _field_value(value: Any, rare_token: str, as_json: bool) -> Any:
     if _is_null(value) or value == rare_token:
         return None
     return _loaded(value) if as_json else _plain(value)
-
-
-def as_json_text(frame: pd.DataFrame, nested: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    """The nested columns as JSON text (null stays null); a map with text keys is a JSON object."""
-    if not nested:
-        return frame
-    texts = {name: _texts(frame[name], spec["kind"]) for name, spec in nested.items()}
-    return frame.assign(**texts)
 
 
 def to_table(frame: pd.DataFrame, schema: pa.Schema, nested: dict[str, dict[str, Any]]) -> pa.Table:
