@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import math
 from pathlib import Path
 
@@ -129,6 +130,16 @@ def test_values_keep_their_meaning_through_the_mapping(wide_run: tuple[PipelineR
     assert staged["c_json"] == '{"k": 1, "s": "é"}'
     assert staged["c_inet"] == "10.0.0.1"
     assert staged["c_int_array"] == [1, 1] and staged["c_text_array"] == ["a1", "b"]
+
+
+def test_json_objects_and_arrays_come_back_as_json_and_lists(wide_run: tuple[PipelineResult, Path]) -> None:
+    """A json column's keys are learned as columns and written back as JSON text; a text[] of one
+    length has each place learned and comes back as a list."""
+    published = read_table(wide_run[0].load.uri)
+    objects = [json.loads(text) for text in published.column("c_json").to_pylist() if text is not None]
+    assert objects and all(set(o) == {"k", "s"} and o["k"] in range(4) and o["s"] == "é" for o in objects)
+    arrays = [a for a in published.column("c_text_array").to_pylist() if a is not None]
+    assert arrays and all(len(a) == 2 and a[1] == "b" and a[0] in {"a0", "a1", "a2"} for a in arrays)
 
 
 def test_nulls_stay_nulls_and_decimals_keep_their_scale(wide_run: tuple[PipelineResult, Path]) -> None:
