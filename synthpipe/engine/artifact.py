@@ -68,7 +68,8 @@ VERSION = 29  # 2: numeric codecs may carry a learned position stream (``fine``)
 # a formula may scale a product by a rate (a seventh item); 26: rare free text may be written by a word chain
 # (``prose``); 27: a daily (monthly) trend's rows may be put on dates of a weekday (month) drawn with them
 # (``matched_parts``); 28: a number may drift along an entity's rows (``drifts``: learned less the entity's mean and
-# line); 29: arrays, structs and maps learned as their JSON text (``nested``)
+# line); 29: arrays, structs, maps and JSON objects learned as their JSON text or as columns of their fields and
+# places (``nested``)
 READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29)
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 

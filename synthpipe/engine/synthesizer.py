@@ -88,7 +88,7 @@ class Synthesizer:
         self._bands: list[bands.Band] = []
         self._net: Network | None = None
         self._schema: pa.Schema | None = None
-        self._nested: dict[str, dict[str, Any]] = {}  # arrays, structs, maps: learned as JSON text (nested.py)
+        self._nested: dict[str, dict[str, Any]] = {}  # arrays, structs, maps, JSON objects: as fields or JSON text
         self._training: dict[str, Any] = {}
         self._stand_in_keys: dict[str, dict[str, Any]] = {}  # pseudonymised text keys: formats past the pseudonyms
         self._entities: Entities | None = None  # a repeated key sampled as entities (entities.py)
@@ -1421,7 +1421,7 @@ class Synthesizer:
         return nested.with_fields(frame, found, schema, self.config.rare_category_min_count)
 
     def _output(self, chunk: pd.DataFrame) -> pd.DataFrame | pa.Table:
-        """A sampled chunk in the kind fitted on, nested columns parsed back from their JSON text."""
+        """A sampled chunk in the kind fitted on, nested columns rebuilt from their fields or JSON text."""
         chunk = nested.as_given(chunk, self._nested, self.config.rare_token)
         if self._schema is not None and self._nested:
             return nested.to_table(chunk, self._schema, self._nested)
