@@ -62,7 +62,9 @@ class _CsvWriter:
     """Durations are written as ``[-]H:MM:SS[.fraction]`` (hours unbounded), which PostgreSQL,
     DuckDB and pandas read back as intervals; pyarrow wrote the bare integer (``93784000500`` for
     1 day 2:03:04.0005), whose unit a reader cannot know. Arrays, structs and maps are written as
-    JSON text (pyarrow's CSV writer refuses them), which PostgreSQL casts to ``jsonb``."""
+    JSON text (pyarrow's CSV writer refuses them), which PostgreSQL casts to ``jsonb``, and binary
+    values in PostgreSQL's ``bytea`` hex form, ``\\x89504e47`` (pyarrow wrote the raw bytes, which
+    no CSV reader takes as text)."""
 
     def __init__(self, handle: IO[bytes], schema: pa.Schema) -> None:
         self._writer = pacsv.CSVWriter(handle, _as_written(schema))
@@ -110,7 +112,25 @@ def duration_text(column: pa.Array | pa.ChunkedArray) -> pa.Array:
 def _as_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     if pa.types.is_duration(column.type):
         return duration_text(column)
+    if _is_binary(column.type):
+        return pa.array([None if v is None else "\\x" + v.hex() for v in column.to_pylist()], pa.string())
     return arrow_json_text(column) if is_nested(column.type) else column
+
+
+def _is_binary(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_binary(kind) or pa.types.is_large_binary(kind))
+
+
+def _as_text_type(kind: pa.DataType) -> bool:
+    """Whether the CSV writer writes a column of this type as text of its own making."""
+    return bool(pa.types.is_duration(kind) or is_nested(kind) or _is_binary(kind))
+
+
+def _bytes(text: str | None) -> bytes | None:
+    """``\\x``-hex text (``_as_text``) back to bytes; other text as its UTF-8 bytes."""
+    if text is None:
+        return None
+    return bytes.fromhex(text[2:]) if text.startswith("\\x") else text.encode()
 
 
 def duration_ticks(text: str, unit: str) -> int:
@@ -127,16 +147,14 @@ def duration_ticks(text: str, unit: str) -> int:
 
 
 def _as_written(schema: pa.Schema) -> pa.Schema:
-    """The schema of what the CSV writer writes: durations, arrays, structs and maps as text."""
-    return pa.schema(
-        [pa.field(f.name, pa.string()) if pa.types.is_duration(f.type) or is_nested(f.type) else f for f in schema]
-    )
+    """The schema of what the CSV writer writes: durations, arrays, structs, maps and bytes as text."""
+    return pa.schema([pa.field(f.name, pa.string()) if _as_text_type(f.type) else f for f in schema])
 
 
 def _typed_back(batch: pa.RecordBatch | pa.Table, schema: pa.Schema | None) -> pa.RecordBatch | pa.Table:
-    """The duration, array, struct and map columns of ``schema``, read from a CSV as text, in their
-    own types again."""
-    if schema is None or not any(pa.types.is_duration(f.type) or is_nested(f.type) for f in schema):
+    """The duration, array, struct, map and binary columns of ``schema``, read from a CSV as text,
+    in their own types again."""
+    if schema is None or not any(_as_text_type(f.type) for f in schema):
         return batch
     columns = []
     for field in schema:
@@ -146,6 +164,8 @@ def _typed_back(batch: pa.RecordBatch | pa.Table, schema: pa.Schema | None) -> p
             column = pa.array(ticks, pa.int64()).cast(field.type)
         elif column.type != field.type and is_nested(field.type):
             column = arrow_from_json_text(column, field.type)
+        elif column.type != field.type and _is_binary(field.type):
+            column = pa.array([_bytes(text) for text in column.to_pylist()], field.type)
         columns.append(column)
     if isinstance(batch, pa.RecordBatch):
         return pa.RecordBatch.from_arrays(columns, schema=schema)

@@ -7,6 +7,10 @@ file more than the only change. As JSON text they meet the rules a ``jsonb`` col
 and common values, so no rare real value comes back; the synthetic text is then parsed into lists,
 dicts or (key, value) pairs, which Arrow turns back into the column's list, struct or map type.
 
+Binary values (``bytea``, ``BLOB``) are learned as their hex text the same way: unique ones (a
+password hash per user) come back as fresh bytes of their length, as any key does, and shared ones
+(a few icons) as the values enough rows hold.
+
 Objects go further: a struct's fields, and the keys 5+ rows of a column of dicts or of JSON objects
 (``jsonb`` event properties) hold, are learned as columns of their own (``with_fields``), so a
 number inside an object is a number the model draws with the rest of the row. As one JSON value, an
@@ -29,7 +33,7 @@ import pyarrow as pa
 
 from synthpipe.engine.frames import schema_from_text, schema_text
 
-ARRAY, OBJECT, MAP = "array", "object", "map"
+ARRAY, OBJECT, MAP, BINARY = "array", "object", "map", "binary"
 _SAMPLE_ROWS = 2_000  # values looked at to tell an object column of arrays or dicts from anything else
 MAX_FIELDS = 50  # an object with more keys (a feature dict) is learned as one JSON value
 
@@ -351,7 +355,8 @@ def _scalar(text: str, arrow_type: pa.DataType) -> Any:
 
 
 def is_nested(arrow_type: pa.DataType) -> bool:
-    return _arrow_kind(arrow_type) is not None
+    """A list, struct or map type (binary is no nesting: a CSV holds it as it is)."""
+    return _arrow_kind(arrow_type) in (ARRAY, OBJECT, MAP)
 
 
 def arrow_json_text(column: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -374,7 +379,17 @@ def _arrow_type(series: pd.Series, schema: pa.Schema | None) -> pa.DataType | No
     return None
 
 
+def _from_hex(text: str) -> bytes | None:
+    """Hex text back to bytes; a generalised rare value (``9f86**``, the rare token) is null."""
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        return None
+
+
 def _arrow_kind(arrow_type: pa.DataType) -> str | None:
+    if pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type):
+        return BINARY
     if pa.types.is_map(arrow_type):
         return MAP
     if pa.types.is_struct(arrow_type):
@@ -397,6 +412,8 @@ def _python_kind(series: pd.Series) -> str | None:
         return MAP if _pairs(looked) else ARRAY
     if all(isinstance(v, dict) for v in looked):
         return OBJECT
+    if all(isinstance(v, bytes | bytearray | memoryview) for v in looked):
+        return BINARY
     return None
 
 
@@ -416,8 +433,12 @@ def type_from_text(text: str) -> pa.DataType:
 
 
 def _texts(series: pd.Series, kind: str) -> pd.Series:
-    as_text: Callable[[Any], str | None] = _map_text if kind == MAP else _json_text
+    as_text: Callable[[Any], str | None] = {MAP: _map_text, BINARY: _hex_text}.get(kind, _json_text)
     return pd.Series([as_text(v) for v in series.astype(object)], index=series.index, name=series.name, dtype=object)
+
+
+def _hex_text(value: Any) -> str | None:
+    return None if _is_null(value) else bytes(value).hex()
 
 
 def _json_text(value: Any) -> str | None:
@@ -478,6 +499,8 @@ def _values(series: pd.Series, spec: dict[str, Any]) -> pd.Series:
 def _parsed(text: Any, kind: str) -> Any:
     if not isinstance(text, str):
         return None
+    if kind == BINARY:
+        return _from_hex(text)
     try:
         value = json.loads(text)
     except ValueError:

@@ -80,3 +80,11 @@ def test_the_staged_schema_describes_nested_types_exactly() -> None:
 
     schema = pa.schema({"x": pa.float64(), "tags": pa.list_(pa.string()), "attrs": pa.map_(pa.string(), pa.int64())})
     assert schema_from_json(json.dumps(describe_schema(schema, 3))) == schema
+
+
+def test_a_csv_writes_bytes_as_postgresql_hex_read_back_exactly(tmp_path: Path) -> None:
+    """pyarrow wrote raw bytes, and a CSV reader refused the file (Invalid UTF8 payload)."""
+    table = pa.table({"digest": pa.array([bytes.fromhex("89504e47"), None, b"", b"\\x"], pa.binary())})
+    path = _written(tmp_path, table)
+    assert path.read_text().splitlines()[1:] == ['"\\x89504e47"', "", '"\\x"', '"\\x5c78"']
+    assert read_table(str(path), schema=table.schema).equals(table)

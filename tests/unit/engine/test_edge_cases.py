@@ -53,7 +53,6 @@ def test_non_string_column_names_are_refused() -> None:
     ("values", "label"),
     [
         ([dt.time(1, 2, tzinfo=dt.UTC), dt.time(3, 4, tzinfo=dt.UTC), None] * 10, "time-of-day with a time zone"),
-        ([b"\x00\x01", b"\x02", None] * 10, "binary"),
     ],
 )
 def test_unmodelled_object_type_is_named_with_a_cast(values: list[object], label: str) -> None:

@@ -142,3 +142,25 @@ def test_arrays_of_one_length_have_their_places_learned_as_columns() -> None:
     lat = out["point"].map(lambda p: p[0])
     assert out["point"].map(len).eq(2).all() and lat.nunique() > 500
     assert (lat[out["city"] == "berlin"] > 51).mean() > 0.97 and (lat[out["city"] == "paris"] < 50).mean() > 0.97
+
+
+def test_binary_keys_are_fresh_bytes_and_repeated_blobs_are_categories() -> None:
+    """A users query's password hashes (bytea, one per user) and icons (a few shared blobs):
+    refused before; now the hashes come back as fresh bytes of their length, none real, and the
+    icons as the real blobs enough rows share."""
+    import hashlib
+
+    rows = 600
+    data = pd.DataFrame(
+        {
+            "password_hash": [hashlib.sha256(str(i).encode()).digest() for i in range(rows)],
+            "icon": [bytes([i % 3]) * 4 for i in range(rows)],
+            "n": np.arange(rows) % 7,
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=2).fit(pa.Table.from_pandas(data, preserve_index=False))
+    out = syn.sample(1_000)
+    assert out.schema.field("password_hash").type == pa.binary()
+    hashes = out.column("password_hash").to_pylist()
+    assert all(len(h) == 32 for h in hashes) and not set(hashes) & set(data["password_hash"])
+    assert set(out.column("icon").to_pylist()) == set(data["icon"])
