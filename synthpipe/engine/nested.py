@@ -201,10 +201,12 @@ def _child_type(parent: pa.DataType, key: str) -> pa.DataType:
 
 
 def _as_dict(value: Any, spec: dict[str, Any]) -> dict[str, Any]:
-    """An object's keys and values; an array's places and items."""
+    """An object's keys and values; an array's places and items (from JSON text too: a jsonb
+    column, or a nested column read back from a CSV)."""
+    parsed = _loaded(value) if isinstance(value, str) else value
     if spec["kind"] == ARRAY:
-        return {str(place): item for place, item in enumerate(_plain(value))}
-    parsed = _loaded(value) if spec.get("text") else value
+        items = parsed if isinstance(parsed, list | tuple | np.ndarray) else []
+        return {str(place): item for place, item in enumerate(_plain(items))}
     return parsed if isinstance(parsed, dict) else {}
 
 
@@ -245,7 +247,7 @@ def _field_series(raw: list[Any], child: pa.DataType | None) -> pd.Series:
     """One field's values as a column the engine models: a struct field in its Arrow type, a key of
     dicts by the Python types it holds (JSON text where they are containers or mixed)."""
     if child is not None and not is_nested(child):
-        return pd.Series(pa.array(raw, type=child), dtype=pd.ArrowDtype(child))
+        return pd.Series(pa.array([_typed(v, child) for v in raw], type=child), dtype=pd.ArrowDtype(child))
     if child is not None:
         return pd.Series([None if v is None else _json_text(v) for v in raw], dtype=object)
     present = [v for v in raw if v is not None]
@@ -434,7 +436,17 @@ def type_from_text(text: str) -> pa.DataType:
 
 def _texts(series: pd.Series, kind: str) -> pd.Series:
     as_text: Callable[[Any], str | None] = {MAP: _map_text, BINARY: _hex_text}.get(kind, _json_text)
-    return pd.Series([as_text(v) for v in series.astype(object)], index=series.index, name=series.name, dtype=object)
+    texts = [_retext(v, kind) if isinstance(v, str) else as_text(v) for v in series.astype(object)]
+    return pd.Series(texts, index=series.index, name=series.name, dtype=object)
+
+
+def _retext(text: str, kind: str) -> str:
+    """A value that comes as text already (a CSV's ``\\x``-hex bytes or JSON) in the form ``_texts``
+    gives the same value as bytes, a list or a dict, so the two compare equal."""
+    if kind == BINARY:
+        return text[2:] if text.startswith("\\x") else text.encode().hex()
+    loaded = _loaded(text)
+    return text if loaded is None else str(_json_text(loaded))
 
 
 def _hex_text(value: Any) -> str | None:

@@ -435,3 +435,32 @@ def test_a_card_never_names_a_category_fewer_than_five_real_rows_hold() -> None:
     assert card.distribution is not None
     assert set(card.distribution.labels) == {"red", "blue", "green", "(other)"}
     assert "one-off" not in report.to_html()
+
+
+def test_nested_values_read_back_from_a_csv_compare_as_the_values_themselves() -> None:
+    """``synthpipe evaluate`` on a CSV: lists, dicts, maps and bytes come as JSON or ``\\x``-hex
+    text, the real Parquet rows as values; both are laid out the same (it had crashed on a map)."""
+    rng = np.random.default_rng(5)
+    n = 300
+    real = pd.DataFrame(
+        {
+            "tags": [["a", "b"][: int(k) % 3] for k in rng.integers(0, 9, n)],
+            "point": [[float(x), 2.0] for x in rng.normal(size=n)],
+            "props": [{"plan": ["free", "pro"][int(k) % 2], "seats": int(k) % 4} for k in rng.integers(0, 9, n)],
+            "attrs": [[("size", int(k))] for k in rng.integers(0, 5, n)],
+            "icon": [bytes([int(k)]) * 2 for k in rng.integers(0, 3, n)],
+        }
+    )
+    as_csv = pd.DataFrame(
+        {
+            "tags": [json.dumps(v) for v in real["tags"]],
+            "point": [json.dumps(v) for v in real["point"]],
+            "props": [json.dumps(v) for v in real["props"]],
+            "attrs": [json.dumps(dict(v)) for v in real["attrs"]],
+            "icon": ["\\x" + v.hex() for v in real["icon"]],
+        }
+    )
+    native = evaluate(real=real, synthetic=real, holdout=real)
+    texts = evaluate(real=real, synthetic=as_csv, holdout=real)
+    assert {c.name: c.score for c in texts.quality.columns} == {c.name: c.score for c in native.quality.columns}
+    assert texts.quality.score == pytest.approx(100.0)
