@@ -35,6 +35,7 @@ from synthpipe.engine.frames import schema_from_text, schema_text
 from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.engine.nulls import ALWAYS, EITHER, NEVER, NullLink, null_token
 from synthpipe.engine.spans import Span
+from synthpipe.engine.topics import Topics
 from synthpipe.engine.unequal import Unequal
 from synthpipe.engine.unseen import UnseenPairs
 from synthpipe.errors import ArtifactError, StoreError
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 29  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 30  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -69,8 +70,8 @@ VERSION = 29  # 2: numeric codecs may carry a learned position stream (``fine``)
 # (``prose``); 27: a daily (monthly) trend's rows may be put on dates of a weekday (month) drawn with them
 # (``matched_parts``); 28: a number may drift along an entity's rows (``drifts``: learned less the entity's mean and
 # line); 29: arrays, structs, maps and JSON objects learned as their JSON text or as columns of their fields and
-# places (``nested``)
-READABLE = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29)
+# places (``nested``); 30: free text may be written in the words of its row's label (``topics``)
+READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
 
@@ -94,6 +95,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "formulas": [f.to_json() for f in syn._formulas],
         "parts": [p.to_json() for p in syn._parts],
         "bands": [b.to_json() for b in syn._bands],
+        "topics": [t.to_json() for t in syn._topics],
         "training": syn._training,
         "stand_in_keys": syn._stand_in_keys,
         "hidden_parts": [p.to_json() for p in syn._hidden.values()],
@@ -129,6 +131,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._formulas = [Formula.from_json(item) for item in body.get("formulas", [])]
         syn._parts = [DatePart.from_json(item) for item in body.get("parts", [])]
         syn._bands = [Band.from_json(item) for item in body.get("bands", [])]
+        syn._topics = [Topics.from_json(item) for item in body.get("topics", [])]
         syn._training = dict(body["training"])
         syn._stand_in_keys = {str(k): dict(v) for k, v in body.get("stand_in_keys", {}).items()}
         syn._hidden = {p.result: p for p in (DatePart.from_json(item) for item in body.get("hidden_parts", []))}
@@ -255,6 +258,19 @@ def _check_consistency(syn: Synthesizer) -> None:
     _check_unseen(syn)
     _check_bands(syn, decoded)
     _check_entities(syn)
+    writers = {c.storage.name for c in syn._codecs if isinstance(c, CategoricalCodec) and c.prose is not None}
+    if any(t.text not in writers or t.label not in labels or syn._entities is not None for t in syn._topics):
+        raise ArtifactError("a saved topic names a column the model does not write as free text, or no label")
+    _check_nested(syn)
+
+
+def _check_nested(syn: Synthesizer) -> None:
+    """A nested column's fields (and null flag) are columns the model has."""
+    names = {c.storage.name for c in syn._codecs}
+    for spec in syn._nested.values():
+        owned = [*spec.get("fields", {}).values(), *([spec["null_column"]] if spec.get("null_column") else [])]
+        if not set(owned) <= names:
+            raise ArtifactError("a saved nested column names a field the model does not have")
 
 
 def _check_hidden(syn: Synthesizer) -> None:

@@ -32,6 +32,7 @@ from synthpipe.engine import (
     nested,
     nulls,
     spans,
+    topics,
     unequal,
     unseen,
 )
@@ -86,6 +87,7 @@ class Synthesizer:
         self._formulas: list[formulas.Formula] = []
         self._parts: list[dateparts.DatePart] = []
         self._bands: list[bands.Band] = []
+        self._topics: list[topics.Topics] = []  # free text written in the words of its row's label
         self._net: Network | None = None
         self._schema: pa.Schema | None = None
         self._nested: dict[str, dict[str, Any]] = {}  # arrays, structs, maps, JSON objects: as fields or JSON text
@@ -173,6 +175,7 @@ class Synthesizer:
         self._unseen = self._detect_unseen(codes)
         self._detect_schedules(frame, codes)
         self._bands = self._detect_bands(frame, codes)  # after the schedules: no label is one
+        self._topics = self._detect_topics(frame)
         self._train(codes, self._validation_groups(frame), self._head_weights(frame), deadline, report)
         self._training.update(
             rows_available=available,
@@ -1693,6 +1696,7 @@ class Synthesizer:
         self._recompute_text_parts(numbers, columns)
         self._set_key_years(numbers, columns, start)
         self._set_key_names(columns, start)
+        self._write_topics(tokens, columns, rng)
         for codec in self._codecs:
             name = codec.storage.name
             if name in numbers and isinstance(codec, NumericCodec):
@@ -1703,6 +1707,24 @@ class Synthesizer:
         )
         rows = shared.rows_in_order(numbers)
         return block if rows is None else self._in_order(block, rows)
+
+    def _detect_topics(self, frame: pd.DataFrame) -> list[topics.Topics]:
+        """Text columns written in the words of a label (topics.py); not where entities share
+        values (a rewritten text would differ between an entity's rows)."""
+        if self._entities is not None or not self.config.write_prose:
+            return []
+        return topics.detect(frame, self._table_codecs(), self.config.rare_category_min_count, self.config.seed)
+
+    def _write_topics(
+        self, tokens: dict[int, np.ndarray], columns: dict[str, pd.Series], rng: np.random.Generator
+    ) -> None:
+        """Each written text of a topic column again, by its row's label's chain."""
+        index = {c.storage.name: i for i, c in enumerate(self._codecs)}
+        for topic in self._topics:
+            codec = self._codecs[index[topic.text]]
+            assert isinstance(codec, CategoricalCodec) and codec.prose is not None
+            bands = codec.prose_bands(tokens[index[topic.text]])
+            columns[topic.text] = topic.write(columns[topic.text], bands, columns[topic.label], codec.prose, rng)
 
     def _set_key_years(self, numbers: dict[str, np.ndarray], columns: dict[str, pd.Series], start: int) -> None:
         """Keys whose parts hold the year of a date, from the final dates (``_with_key_years``)."""
@@ -2167,6 +2189,7 @@ class Synthesizer:
             + [str(s) for s in self._spans]
             + [str(p) for p in self._parts if p.result not in self._hidden]
             + [str(b) for b in self._bands]
+            + [str(t) for t in self._topics]
             + [str(u) for u in self._unseen],
             "entities": self._describe_entities(),
             "training": dict(self._training),

@@ -126,6 +126,11 @@ class CategoricalCodec(Codec):
         swap = generalised_labels([str(v) for v in distinct], groups, direction)
         return labels.map(lambda v: v if v is None else swap.get(str(v), v))
 
+    def prose_bands(self, tokens: np.ndarray) -> np.ndarray:
+        """Per token, the band of lengths of a text the word chain writes, else -1."""
+        bands = tokens - len(self._index)
+        return np.where((bands >= 0) & (bands < self._rare_tokens), bands, -1)
+
     def decode(self, tokens: np.ndarray, rng: np.random.Generator, start: int) -> pd.Series:
         values = self._labels[tokens]
         if self.prose is not None:

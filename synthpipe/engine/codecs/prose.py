@@ -100,8 +100,12 @@ class WordChain:
         leads on from (or ROOM_TO_END words past the longest). Before that, it ends at a word real texts only
         ended on, and a word no kept pair leads from or ends on is followed by a word drawn in its share of the
         rows, as a new phrase."""
-        end, count = len(self.words), bands.size
-        length = self._lengths_in(bands, rng)
+        return self.write_lengths(self.lengths_of(bands, rng), rng)
+
+    def write_lengths(self, length: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A text per row of (about) ``length`` words, walked as ``write`` walks (its lengths may come
+        from another chain's bands: a topic's chain writes the lengths the column's bands drew)."""
+        end, count = len(self.words), length.size
         cap = self.max_words + max(ROOM_TO_END, self.max_words // 2)
         walked = np.full((count, cap), end, dtype=np.int32)
         walked[:, 0] = _drawn_from(self.starts, count, rng)
@@ -150,7 +154,7 @@ class WordChain:
         pairs = _Steps.of([(a, b, n) for a, b, n in self.pairs if into(b)], end)
         return _Follow(pairs, _Steps.of(numbered, states.size), states, end + 1)
 
-    def _lengths_in(self, bands: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def lengths_of(self, bands: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """A length per row, drawn in the real shares of the lengths of its band."""
         out = np.zeros(bands.size, dtype=np.int64)
         floors = [0, *self.bands]

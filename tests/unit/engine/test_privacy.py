@@ -766,3 +766,33 @@ def test_rare_json_arrays_keep_their_common_elements() -> None:
     counts_real = data["tags"].value_counts()
     assert not out["tags"].isin(counts_real[counts_real < 5].index).any()
     assert (out["tags"] == "[]").mean() < 0.05 and parsed.map(lambda v: "red" in v).mean() > 0.2
+
+
+def test_free_text_is_written_in_the_words_of_its_rows_label(tmp_path: Path) -> None:
+    """One chain wrote every ticket from the words of all of them: a billing ticket read "the parcel
+    arrived late" as often as a shipping one (55% of billing tickets held a billing word). Each
+    queue's texts have a chain of their own now; the words stay those 5+ of its rows share."""
+    rng = np.random.default_rng(3)
+    queue = rng.choice(["billing", "shipping"], 3000)
+    billing = ["I was charged twice", "the invoice shows a wrong amount", "please refund my card"]
+    shipping = ["the parcel arrived late", "my package came damaged", "the courier never showed up"]
+    comment = [
+        " ".join(rng.choice(billing if q == "billing" else shipping, rng.integers(1, 3))) + f" by user{i}"
+        for i, q in enumerate(queue)
+    ]
+    data = pd.DataFrame({"queue": queue, "comment": comment})
+    syn = Synthesizer(seed=0, max_epochs=10).fit(data)
+    assert "comment is written in the words of its queue" in syn.describe()["constraints"]
+    out = sampled_after_save_and_load(syn, 2000, tmp_path / "model")
+    own = {q: {w for p in phrases for w in p.split()} for q, phrases in (("billing", billing), ("shipping", shipping))}
+    other = {"billing": own["shipping"] - own["billing"], "shipping": own["billing"] - own["shipping"]}
+    for q in ("billing", "shipping"):
+        texts = out.loc[out["queue"] == q, "comment"].str.split()
+        assert texts.map(lambda words: not set(words) & other[q]).mean() > 0.97, q
+    assert not out["comment"].isin(data["comment"]).any()
+
+
+def test_text_unrelated_to_any_label_keeps_one_chain() -> None:
+    """Ticket comments drawn whatever the queue: the queue tells nothing of the words, no topic."""
+    syn = Synthesizer(seed=0, max_epochs=3).fit(ticket_comments(1500))
+    assert not any("written in the words" in c for c in syn.describe()["constraints"])
