@@ -788,7 +788,8 @@ def test_free_text_is_written_in_the_words_of_its_rows_label(tmp_path: Path) -> 
     other = {"billing": own["shipping"] - own["billing"], "shipping": own["billing"] - own["shipping"]}
     for q in ("billing", "shipping"):
         texts = out.loc[out["queue"] == q, "comment"].str.split()
-        assert texts.map(lambda words: not set(words) & other[q]).mean() > 0.97, q
+        foreign = other[q]
+        assert texts.map(lambda words, foreign=foreign: not set(words) & foreign).mean() > 0.97, q
     assert not out["comment"].isin(data["comment"]).any()
 
 
