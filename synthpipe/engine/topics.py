@@ -25,6 +25,7 @@ from synthpipe.engine.codecs.prose import WordChain
 MAX_LABELS = 12  # a label of more values splits the texts too thin
 TOPIC_MIN_TEXTS = 50  # texts a label value needs for a chain of its own
 MIN_LIFT = 0.1  # how much more the label tells of the words than the same label shuffled over the rows
+LIFT_TEXTS = 20_000  # texts (a seeded sample) the lift is measured on: bounds the work on wide tables
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,12 @@ def detect(frame: pd.DataFrame, codecs: list[Codec], min_count: int, seed: int) 
         texts = _written_texts(frame[codec.storage.name], codec)
         if len(texts) < 2 * TOPIC_MIN_TEXTS:
             continue
-        vocabulary = set(codec.prose.words)
-        words = [set(text.split()) & vocabulary for text in texts]
         rng = np.random.default_rng(seed)
+        looked = texts.sample(n=min(len(texts), LIFT_TEXTS), random_state=seed)
+        vocabulary = set(codec.prose.words)
+        words = [set(text.split()) & vocabulary for text in looked]
         lifts = {
-            c.storage.name: _lift(words, _keys(frame[c.storage.name].loc[texts.index]), rng)
+            c.storage.name: _lift(words, _keys(frame[c.storage.name].loc[looked.index]), rng)
             for c in labels
             if c.storage.name != codec.storage.name
         }
