@@ -51,19 +51,22 @@ def nested_columns(frame: pd.DataFrame, schema: pa.Schema | None) -> dict[str, d
     return out
 
 
-def json_object_columns(frame: pd.DataFrame, nested: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def json_text_columns(frame: pd.DataFrame, nested: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Text columns every non-null value of which is a JSON object (a ``jsonb`` column of event
-    properties), as nested specs marked ``text``."""
+    properties), or every one a JSON array (``[52.51, 13.39]``), as nested specs marked ``text``."""
     out: dict[str, dict[str, Any]] = {}
     for name, series in frame.items():
         if str(name) in nested or not (pd.api.types.is_string_dtype(series.dtype) or series.dtype == object):
             continue
         texts = series.dropna()
-        if texts.empty or not all(isinstance(t, str) and t.startswith("{") for t in texts.iloc[:_SAMPLE_ROWS]):
-            continue
-        if all(isinstance(_loaded(t), dict) for t in texts):
-            out[str(name)] = {"kind": OBJECT, "arrow_type": None, "text": True}
+        opening = {t[:1] if isinstance(t, str) else "" for t in texts.iloc[:_SAMPLE_ROWS]}
+        kind = _JSON_OPENINGS.get(opening.pop()) if len(opening) == 1 else None
+        if kind is not None and all(isinstance(_loaded(t), dict if kind == OBJECT else list) for t in texts):
+            out[str(name)] = {"kind": kind, "arrow_type": None, "text": True}
     return out
+
+
+_JSON_OPENINGS = {"{": OBJECT, "[": ARRAY}
 
 
 def with_fields(
@@ -165,7 +168,7 @@ def _field_keys(series: pd.Series, spec: dict[str, Any], schema: pa.Schema | Non
     length (``"0"``, ``"1"``, ...: a point's coordinates, an RGB colour); none for a map or an
     array of any length (tags), which are learned as JSON values."""
     if spec["kind"] == ARRAY:
-        return _places(series.dropna())
+        return _places([_as_dict(value, spec) for value in series.dropna()])
     if spec["kind"] != OBJECT:
         return []
     struct = _parent_type(series, spec, schema)
@@ -180,12 +183,13 @@ def _field_keys(series: pd.Series, spec: dict[str, Any], schema: pa.Schema | Non
     return common[:MAX_FIELDS]
 
 
-def _places(arrays: pd.Series) -> list[str]:
-    lengths = {len(value) for value in arrays}
+def _places(arrays: list[dict[str, Any]]) -> list[str]:
+    """``"0"`` ... ``"k-1"`` when every array holds k scalar items (``arrays``: place -> item)."""
+    lengths = {len(items) for items in arrays}
     if len(lengths) != 1 or not 1 <= (length := lengths.pop()) <= MAX_FIELDS:
         return []
-    looked = arrays.iloc[:_SAMPLE_ROWS]
-    if any(_scalar_kind(item) == "other" for value in looked for item in value if item is not None):
+    looked = arrays[:_SAMPLE_ROWS]
+    if any(_scalar_kind(item) == "other" for items in looked for item in items.values() if item is not None):
         return []
     return [str(place) for place in range(length)]
 
@@ -283,8 +287,9 @@ def _objects(frame: pd.DataFrame, name: str, spec: dict[str, Any], rare_token: s
             objects.append(None)
             continue
         values = {key: _field_value(column[row], rare_token, key in as_json) for key, column in columns.items()}
-        if spec["kind"] == ARRAY:
-            objects.append(list(values.values()))  # an item that came back null stays in its place
+        if spec["kind"] == ARRAY:  # an item that came back null stays in its place
+            items = list(values.values())
+            objects.append(_json_text(items) if spec.get("text") else items)
             continue
         kept = {key: value for key, value in values.items() if value is not None}
         objects.append(_json_text(kept) if spec.get("text") else kept)

@@ -1420,7 +1420,7 @@ class Synthesizer:
     def _nested_columns(self, frame: pd.DataFrame, schema: pa.Schema | None) -> dict[str, dict[str, Any]]:
         """Arrays, structs, maps and JSON objects, and how each is learned (nested.py)."""
         found = nested.nested_columns(frame, schema)
-        found.update(nested.json_object_columns(frame, found))
+        found.update(nested.json_text_columns(frame, found))
         return nested.with_fields(frame, found, schema, self.config.rare_category_min_count)
 
     def _output(self, chunk: pd.DataFrame) -> pd.DataFrame | pa.Table:

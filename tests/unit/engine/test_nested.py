@@ -164,3 +164,20 @@ def test_binary_keys_are_fresh_bytes_and_repeated_blobs_are_categories() -> None
     hashes = out.column("password_hash").to_pylist()
     assert all(len(h) == 32 for h in hashes) and not set(hashes) & set(data["password_hash"])
     assert set(out.column("icon").to_pylist()) == set(data["icon"])
+
+
+def test_json_text_arrays_of_one_length_have_their_places_learned() -> None:
+    """A jsonb point, ``[52.51, 13.39]`` as text: the places are numbers drawn with the row and the
+    column stays JSON text; JSON tags of any length stay one JSON value."""
+    rng = np.random.default_rng(6)
+    cities = rng.choice(["berlin", "paris"], ROWS)
+    north = {"berlin": 52.5, "paris": 48.9}
+    points = [json.dumps([round(north[c] + rng.normal(0, 0.05), 4), round(rng.normal(0, 1), 4)]) for c in cities]
+    tags = [json.dumps(["a", "b"][: i % 3]) for i in range(ROWS)]
+    syn = Synthesizer(seed=0, max_epochs=20).fit(pd.DataFrame({"city": cities, "point": points, "tags": tags}))
+    assert "point[0]" in syn.describe()["columns"] and "tags" in syn.describe()["columns"]
+    out = syn.sample(800)
+    lat = out["point"].map(lambda text: json.loads(text)[0])
+    assert out["point"].map(lambda text: len(json.loads(text)) == 2).all() and lat.nunique() > 400
+    assert (lat[out["city"] == "berlin"] > 51).mean() > 0.97
+    assert set(out["tags"]) <= {"[]", '["a"]', '["a", "b"]'}
