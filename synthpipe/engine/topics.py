@@ -54,7 +54,7 @@ class Topics:
         """``texts`` with each written row (``bands`` >= 0: its band of lengths in ``column``, the
         column's own chain) rewritten by its label's chain, in a length drawn in its band."""
         out = texts.to_numpy(dtype=object).copy()
-        keys = labels.astype(object).map(lambda v: None if v is None or v != v else str(v)).to_numpy(dtype=object)
+        keys = _keys(labels)
         for value, chain in self.chains.items():
             rows = np.flatnonzero((bands >= 0) & (keys == value))
             if rows.size:
@@ -103,6 +103,7 @@ def _written_texts(column: pd.Series, codec: CategoricalCodec) -> pd.Series:
 
 
 def _keys(labels: pd.Series) -> np.ndarray:
+    """Label values as text (a chain's key), None for null."""
     return labels.astype(object).map(lambda v: None if v is None or v != v else str(v)).to_numpy(dtype=object)
 
 
