@@ -11,11 +11,12 @@ Binary values (``bytea``, ``BLOB``) are learned as their hex text the same way: 
 password hash per user) come back as fresh bytes of their length, as any key does, and shared ones
 (a few icons) as the values enough rows hold.
 
-Objects go further: a struct's fields, and the keys 5+ rows of a column of dicts or of JSON objects
-(``jsonb`` event properties) hold, are learned as columns of their own (``with_fields``), so a
-number inside an object is a number the model draws with the rest of the row. As one JSON value, an
-object whose amount few rows share came back with the amount null: every ``{"plan": "pro",
-"seats": 12, "amount": 37.5}`` lost its amount.
+Objects and arrays of one length go further: a struct's fields, the keys 5+ rows of a column of
+dicts or of JSON objects (``jsonb`` event properties) hold, and the places of arrays whose every
+value has one length (a point's ``[lat, lon]``) are learned as columns of their own
+(``with_fields``), so a number inside an object is a number the model draws with the rest of the
+row. As one JSON value, an object whose amount few rows share came back with the amount null
+(every ``{"plan": "pro", "seats": 12, "amount": 37.5}`` lost its amount), and every point as ``[]``.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ MAX_FIELDS = 50  # an object with more keys (a feature dict) is learned as one J
 
 
 def nested_columns(frame: pd.DataFrame, schema: pa.Schema | None) -> dict[str, dict[str, Any]]:
-    """Per nested column, its ``kind`` (array, object or map) and, for a pandas column of an Arrow
-    nested type, that type (``arrow_type``) to restore it with; the schema restores a Table's."""
+    """Per nested (or binary) column, its ``kind`` (array, object, map or binary) and, for a pandas
+    column of an Arrow type, that type (``arrow_type``) to restore it with; the schema restores a
+    Table's."""
     out: dict[str, dict[str, Any]] = {}
     for name, series in frame.items():
         arrow_type = _arrow_type(series, schema)
@@ -283,7 +285,7 @@ def _objects(frame: pd.DataFrame, name: str, spec: dict[str, Any], rare_token: s
     as_json = set(spec["json_fields"])
     objects: list[Any] = []
     for row, null in enumerate(is_null):
-        if null is True:
+        if not _is_null(null) and bool(null):
             objects.append(None)
             continue
         values = {key: _field_value(column[row], rare_token, key in as_json) for key, column in columns.items()}
