@@ -181,3 +181,17 @@ def test_json_text_arrays_of_one_length_have_their_places_learned() -> None:
     assert out["point"].map(lambda text: len(json.loads(text)) == 2).all() and lat.nunique() > 400
     assert (lat[out["city"] == "berlin"] > 51).mean() > 0.97
     assert set(out["tags"]) <= {"[]", '["a"]', '["a", "b"]'}
+
+
+def test_a_null_object_stays_apart_from_an_empty_one() -> None:
+    """Where null objects and objects without values both occur, a flag column tells them apart."""
+    props: list[dict[str, object] | None] = [{"plan": ["free", "pro"][i % 2]} for i in range(ROWS)]
+    for row in range(0, ROWS, 10):
+        props[row] = None
+    for row in range(5, ROWS, 10):
+        props[row] = {}
+    syn = Synthesizer(seed=0, max_epochs=20).fit(pd.DataFrame({"props": props}))
+    assert syn.describe()["columns"]["props is null"]["field_of"] == "props"
+    out = syn.sample(2_000)["props"]
+    assert out.isna().mean() == pytest.approx(0.1, abs=0.03)
+    assert out.map(lambda v: v == {}).mean() == pytest.approx(0.1, abs=0.03)
