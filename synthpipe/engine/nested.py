@@ -166,15 +166,15 @@ def as_given(frame: pd.DataFrame, nested: dict[str, dict[str, Any]], rare_token:
 
 
 def _field_keys(series: pd.Series, spec: dict[str, Any], schema: pa.Schema | None, min_count: int) -> list[str]:
-    """A struct's fields, an object's keys ``min_count`` rows hold, the places of arrays of one
-    length (``"0"``, ``"1"``, ...: a point's coordinates, an RGB colour); none for a map or an
-    array of any length (tags), which are learned as JSON values."""
+    """A struct's fields, the keys ``min_count`` rows of an object or text-keyed map hold, the
+    places of arrays of one length (``"0"``, ``"1"``, ...: a point's coordinates, an RGB colour);
+    none for an array of any length (tags) or a map of other keys, which are learned as JSON values."""
     if spec["kind"] == ARRAY:
         return _places([_as_dict(value, spec) for value in series.dropna()])
-    if spec["kind"] != OBJECT:
+    if spec["kind"] not in (OBJECT, MAP):
         return []
     struct = _parent_type(series, spec, schema)
-    if struct is not None:
+    if struct is not None and pa.types.is_struct(struct):
         keys = [struct.field(i).name for i in range(struct.num_fields)]
         return keys if len(keys) <= MAX_FIELDS else []
     counts: dict[str, int] = {}
@@ -197,13 +197,16 @@ def _places(arrays: list[dict[str, Any]]) -> list[str]:
 
 
 def _parent_type(series: pd.Series, spec: dict[str, Any], schema: pa.Schema | None) -> pa.DataType | None:
-    """The Arrow struct or list type whose fields or items become columns (None: Python values)."""
+    """The Arrow struct, map or list type whose fields, keys or items become columns (None: Python
+    values)."""
     arrow_type = None if spec.get("text") else _arrow_type(series, schema)
-    return arrow_type if arrow_type is not None and _arrow_kind(arrow_type) in (OBJECT, ARRAY) else None
+    return arrow_type if arrow_type is not None and _arrow_kind(arrow_type) in (OBJECT, MAP, ARRAY) else None
 
 
 def _child_type(parent: pa.DataType, key: str) -> pa.DataType:
-    return parent.field(key).type if pa.types.is_struct(parent) else parent.value_type
+    if pa.types.is_struct(parent):
+        return parent.field(key).type
+    return parent.item_type if pa.types.is_map(parent) else parent.value_type
 
 
 def _as_dict(value: Any, spec: dict[str, Any]) -> dict[str, Any]:
@@ -213,6 +216,9 @@ def _as_dict(value: Any, spec: dict[str, Any]) -> dict[str, Any]:
     if spec["kind"] == ARRAY:
         items = parsed if isinstance(parsed, list | tuple | np.ndarray) else []
         return {str(place): item for place, item in enumerate(_plain(items))}
+    if spec["kind"] == MAP and isinstance(parsed, list | tuple | np.ndarray):
+        pairs = [tuple(pair) for pair in parsed]
+        return dict(pairs) if all(len(pair) == 2 and isinstance(pair[0], str) for pair in pairs) else {}
     return parsed if isinstance(parsed, dict) else {}
 
 
@@ -294,7 +300,10 @@ def _objects(frame: pd.DataFrame, name: str, spec: dict[str, Any], rare_token: s
             objects.append(_json_text(items) if spec.get("text") else items)
             continue
         kept = {key: value for key, value in values.items() if value is not None}
-        objects.append(_json_text(kept) if spec.get("text") else kept)
+        if spec.get("text"):
+            objects.append(_json_text(kept))
+        else:
+            objects.append(list(kept.items()) if spec["kind"] == MAP else kept)
     series = pd.Series(objects, index=frame.index, name=name, dtype=object)
     if spec.get("arrow_type") is not None:
         arrow_type = type_from_text(spec["arrow_type"])
@@ -319,11 +328,11 @@ def to_table(frame: pd.DataFrame, schema: pa.Schema, nested: dict[str, dict[str,
     """``frame`` as a Table of ``schema``: the nested columns through :func:`as_arrow`."""
     native = {name for name, spec in nested.items() if not spec.get("text")}
     flat = pa.schema([f for f in schema if f.name not in native])
-    table = pa.Table.from_pandas(frame[flat.names], schema=flat, preserve_index=False).replace_schema_metadata(None)
-    for index, f in enumerate(schema):
-        if f.name in native:
-            table = table.add_column(index, f, as_arrow(frame[f.name], f.type))
-    return table
+    table = pa.Table.from_pandas(frame[flat.names], schema=flat, preserve_index=False) if flat.names else None
+    columns = [
+        as_arrow(frame[f.name], f.type) if table is None or f.name in native else table.column(f.name) for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def as_arrow(values: pd.Series, arrow_type: pa.DataType) -> pa.Array:

@@ -195,3 +195,17 @@ def test_a_null_object_stays_apart_from_an_empty_one() -> None:
     out = syn.sample(2_000)["props"]
     assert out.isna().mean() == pytest.approx(0.1, abs=0.03)
     assert out.map(lambda v: v == {}).mean() == pytest.approx(0.1, abs=0.03)
+
+
+def test_a_text_keyed_map_has_its_common_keys_learned_as_columns() -> None:
+    """MAP {'price': 12.37}: as one JSON value every price was rare and the map came back empty."""
+    rng = np.random.default_rng(7)
+    prices = rng.gamma(3.0, 10.0, ROWS).round(2)
+    attrs = pa.array(
+        [[("price", float(p)), ("size", int(p // 10))] for p in prices], pa.map_(pa.string(), pa.float64())
+    )
+    syn = Synthesizer(seed=0, max_epochs=20).fit(pa.table({"attrs": attrs}))
+    assert syn.describe()["columns"]["attrs.price"]["field_of"] == "attrs"
+    out = syn.sample(1_000).column("attrs").to_pylist()
+    drawn = [dict(pairs)["price"] for pairs in out if pairs and "price" in dict(pairs)]
+    assert len(drawn) > 950 and len(set(drawn)) > 500 and np.median(drawn) == pytest.approx(np.median(prices), rel=0.15)
