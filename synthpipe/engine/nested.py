@@ -53,6 +53,14 @@ def nested_columns(frame: pd.DataFrame, schema: pa.Schema | None) -> dict[str, d
     return out
 
 
+def layout(frame: pd.DataFrame, schema: pa.Schema | None, min_count: int) -> dict[str, dict[str, Any]]:
+    """Every nested, binary and JSON-text column of ``frame`` and how it is laid out (``with_fields``):
+    what the engine learns, and what the report compares."""
+    found = nested_columns(frame, schema)
+    found.update(json_text_columns(frame, found))
+    return with_fields(frame, found, schema, min_count)
+
+
 def json_text_columns(frame: pd.DataFrame, nested: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Text columns every non-null value of which is a JSON object (a ``jsonb`` column of event
     properties), or every one a JSON array (``[52.51, 13.39]``), as nested specs marked ``text``."""
@@ -83,15 +91,15 @@ def with_fields(
     taken = {str(c) for c in frame.columns}
     out: dict[str, dict[str, Any]] = {}
     for name, spec in nested.items():
-        keys = _field_keys(frame[name], spec, schema, min_count)
+        parent = _parent_type(frame[name], spec, schema)
+        dicts = _dicts(frame[name], spec) if spec["kind"] in (OBJECT, MAP, ARRAY) else []
+        keys = _field_keys([d for d in dicts if d is not None], spec, parent, min_count)
         if not keys:
             if not spec.get("text"):
                 out[name] = spec
             continue
         columns = [_free_name(f"{name}[{key}]" if spec["kind"] == ARRAY else f"{name}.{key}", taken) for key in keys]
-        dicts = _dicts(frame[name], spec)
         nulls = _free_name(f"{name} is null", taken) if _null_needs_a_flag(dicts, keys) else None
-        parent = _parent_type(frame[name], spec, schema)
         as_json = [key for key in keys if _json_valued([None if d is None else d.get(key) for d in dicts], parent, key)]
         out[name] = {
             **spec,
@@ -165,21 +173,23 @@ def as_given(frame: pd.DataFrame, nested: dict[str, dict[str, Any]], rare_token:
     return pd.DataFrame(parts, index=frame.index)
 
 
-def _field_keys(series: pd.Series, spec: dict[str, Any], schema: pa.Schema | None, min_count: int) -> list[str]:
+def _field_keys(
+    present: list[dict[str, Any]], spec: dict[str, Any], parent: pa.DataType | None, min_count: int
+) -> list[str]:
     """A struct's fields, the keys ``min_count`` rows of an object or text-keyed map hold, the
     places of arrays of one length (``"0"``, ``"1"``, ...: a point's coordinates, an RGB colour);
-    none for an array of any length (tags) or a map of other keys, which are learned as JSON values."""
+    none for an array of any length (tags) or a map of other keys, which are learned as JSON values.
+    ``present``: the non-null values as dicts (``_as_dict``)."""
     if spec["kind"] == ARRAY:
-        return _places([_as_dict(value, spec) for value in series.dropna()])
+        return _places(present)
     if spec["kind"] not in (OBJECT, MAP):
         return []
-    struct = _parent_type(series, spec, schema)
-    if struct is not None and pa.types.is_struct(struct):
-        keys = [struct.field(i).name for i in range(struct.num_fields)]
+    if parent is not None and pa.types.is_struct(parent):
+        keys = [parent.field(i).name for i in range(parent.num_fields)]
         return keys if len(keys) <= MAX_FIELDS else []
     counts: dict[str, int] = {}
-    for value in series.dropna():
-        for key in _as_dict(value, spec):
+    for value in present:
+        for key in value:
             counts[key] = counts.get(key, 0) + 1
     common = sorted((key for key, count in counts.items() if count >= min_count), key=lambda k: -counts[k])
     return common[:MAX_FIELDS]

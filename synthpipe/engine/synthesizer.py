@@ -119,7 +119,7 @@ class Synthesizer:
         started = time.monotonic()
         deadline = started + self.config.max_training_time if self.config.max_training_time else None
         frame, schema, available, sizes = self._bounded_frame(data, entity_sizes)
-        self._nested = self._nested_columns(frame, schema)
+        self._nested = nested.layout(frame, schema, self.config.rare_category_min_count)
         frame = nested.as_learned(frame, self._nested, schema)
         report("analyze", 0.0)
         key = entities.entity_key(frame, self.config)
@@ -1416,12 +1416,6 @@ class Synthesizer:
                 yield self._output(chunk)
         if n == 0:
             yield self._output(self._block(0, 0, 0, use_seed, keys_from, None)[0])
-
-    def _nested_columns(self, frame: pd.DataFrame, schema: pa.Schema | None) -> dict[str, dict[str, Any]]:
-        """Arrays, structs, maps and JSON objects, and how each is learned (nested.py)."""
-        found = nested.nested_columns(frame, schema)
-        found.update(nested.json_text_columns(frame, found))
-        return nested.with_fields(frame, found, schema, self.config.rare_category_min_count)
 
     def _output(self, chunk: pd.DataFrame) -> pd.DataFrame | pa.Table:
         """A sampled chunk in the kind fitted on, nested columns rebuilt from their fields or JSON text."""

@@ -21,7 +21,7 @@ import pandas as pd
 from synthpipe.engine.codecs.identifier import names_a_key
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.entities import entity_key, row_indexes, sequence_columns
-from synthpipe.engine.nested import as_learned, json_text_columns, nested_columns, with_fields
+from synthpipe.engine.nested import as_learned, layout
 from synthpipe.engine.pseudonyms import is_repeated_key
 
 NULL_TOKEN = "\u2205null"  # unlikely to collide with a real category, readable in the report
@@ -306,9 +306,7 @@ def nested_layout(real: pd.DataFrame) -> dict[str, dict[str, Any]]:
     object's too) and the places of arrays of one length as columns of their own, other arrays and
     maps as their JSON text. Why: as one value, a point ``[52.51, 13.39]`` unique to its row looked
     like a key and was not compared at all, and an object of amounts only by its words."""
-    found = nested_columns(real, None)
-    found.update(json_text_columns(real, found))
-    return with_fields(real, found, None, EngineConfig().rare_category_min_count)
+    return layout(real, None, EngineConfig().rare_category_min_count)
 
 
 def comparable(frame: pd.DataFrame, layout: dict[str, dict[str, Any]]) -> pd.DataFrame:
