@@ -51,6 +51,7 @@ from synthpipe.engine.frames import as_stored, restore_labels, storage_type, to_
 from synthpipe.engine.model import Exclusion, HeadWeights, Network, sample_tokens
 from synthpipe.engine.pseudonyms import StandInKeys, pseudonymise_repeated_keys
 from synthpipe.engine.training import TrainSettings, split_validation, train
+from synthpipe.engine.trends import trend_step
 from synthpipe.engine.unequal import Unequal
 from synthpipe.errors import ConfigError, ModelError, SchemaError
 
@@ -1371,6 +1372,7 @@ class Synthesizer:
             seed=cfg.seed,
             scored=np.asarray([not fine for _, fine in self._chain()]),
             order_scores=self._order_scores(),
+            trend_step=trend_step(rows),
             stop_groups=None if weights is None else np.minimum(np.arange(len(self._chain())), weights.columns),
         )
 

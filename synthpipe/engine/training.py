@@ -46,6 +46,8 @@ class TrainSettings:
     scored: np.ndarray | None = None
     # Per model token, its place in the column's order (0 for unordered columns); None: no trends.
     order_scores: np.ndarray | None = None
+    # The ordinal trends' step size as a multiple of the other weights' (trends.trend_step).
+    trend_step: float = 1.0
     # Per model column, its early-stopping group (_GroupStopping); None: all columns stop together.
     stop_groups: np.ndarray | None = None
 
@@ -67,15 +69,19 @@ class Adam:
     zeros, which is what multiplying by the mask after each step did, at twice the cost.
     """
 
-    def __init__(self, arrays: Arrays, live: Blocks, lr: float, weight_decay: float) -> None:
+    def __init__(
+        self, arrays: Arrays, live: Blocks, lr: float, weight_decay: float, steps: dict[str, float] | None = None
+    ) -> None:
         self.lr, self.wd, self.t, self.live = lr, weight_decay, 0, live
+        self.steps = steps or {}  # per array, a multiple of the step size (trends.Trends.steps)
         self.m = {k: np.zeros_like(v) for k, v in arrays.items()}
         self.v = {k: np.zeros_like(v) for k, v in arrays.items()}
 
     def step(self, arrays: Arrays, grads: Arrays) -> None:
         self.t += 1
-        scale = self.lr * (np.sqrt(1 - ADAM_B2**self.t) / (1 - ADAM_B1**self.t))
+        base = self.lr * (np.sqrt(1 - ADAM_B2**self.t) / (1 - ADAM_B1**self.t))
         for name, param in arrays.items():
+            scale = base * self.steps.get(name, 1.0)
             decay = name not in ("b1", "b2")
             m, v, g = self.m[name], self.v[name], grads[name]
             if name not in self.live:
@@ -151,8 +157,8 @@ def _train(
     trn_w, val_w = weights if weights is not None else (None, None)
     marginals = _marginals(train_codes, sizes, trn_w)
     net = init_network(sizes, settings.hidden, marginals, settings.seed, input_maps)
-    trends = Trends(net, settings.order_scores)
-    opt = Adam(trends.arrays, trends.live, settings.learning_rate, settings.weight_decay)
+    trends = Trends(net, settings.order_scores, settings.trend_step)
+    opt = Adam(trends.arrays, trends.live, settings.learning_rate, settings.weight_decay, trends.steps)
     rng = np.random.default_rng(settings.seed + 1)
     best, best_loss, best_epoch, history = net.copy(), np.inf, 0, []
     stopped_by, last_change, shown = "max_epochs", 0, 0.0

