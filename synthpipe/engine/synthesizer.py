@@ -1326,6 +1326,7 @@ class Synthesizer:
             "engine": "autoregressive-mlp",
             "hidden": settings.hidden,
             "batch_size": settings.batch_size,
+            "trend_step": round(settings.trend_step, 3),
             "epochs": result.epochs,
             "best_epoch": result.best_epoch,
             "stopped_by": result.stopped_by,

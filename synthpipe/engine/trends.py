@@ -47,7 +47,7 @@ Blocks = dict[str, list[tuple[slice, slice]]]  # per masked array, the blocks it
 
 
 def trend_step(rows: int) -> float:
-    """The trends' step size as a multiple of the per-bin weights': larger the fewer rows a bin holds."""
+    """The trends' step size as a multiple of the per-bin weights': larger the fewer rows train them."""
     return float(np.clip(TREND_FULL_ROWS / max(rows, 1), 1.0, MAX_TREND_STEP))
 
 

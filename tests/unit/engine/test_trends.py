@@ -122,7 +122,7 @@ def test_trends_step_further_the_fewer_rows_a_table_has() -> None:
     assert all(a >= b for a, b in itertools.pairwise(steps))
 
 
-def test_larger_trend_steps_keep_a_small_table_links(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_larger_trend_steps_keep_the_links_of_a_small_table(monkeypatch: pytest.MonkeyPatch) -> None:
     """450 rows: at the per-bin weights' step size the links came back at about half their strength."""
     data = _pollution(450, seed=9)
     real = data.corr("spearman").to_numpy()[np.triu_indices(4, 1)]
@@ -132,7 +132,9 @@ def test_larger_trend_steps_keep_a_small_table_links(monkeypatch: pytest.MonkeyP
             monkeypatch.setattr(synthesizer_module, "trend_step", lambda rows: 1.0)
         gaps = []
         for seed in range(3):
-            out = Synthesizer(seed=seed).fit(data).sample(3_000)
+            synthesizer = Synthesizer(seed=seed).fit(data)
+            assert synthesizer.describe()["training"]["trend_step"] == (MAX_TREND_STEP if larger else 1.0)
+            out = synthesizer.sample(3_000)
             gaps.append(np.abs(out.corr("spearman").to_numpy()[np.triu_indices(4, 1)] - real).mean())
         errors[larger] = float(np.mean(gaps))
     assert errors[True] < 0.8 * errors[False], errors
