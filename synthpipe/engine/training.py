@@ -70,24 +70,29 @@ class Adam:
     """
 
     def __init__(
-        self, arrays: Arrays, live: Blocks, lr: float, weight_decay: float, steps: dict[str, float] | None = None
+        self, arrays: Arrays, live: Blocks, lr: float, weight_decay: float, steps: Arrays | None = None
     ) -> None:
         self.lr, self.wd, self.t, self.live = lr, weight_decay, 0, live
-        self.steps = steps or {}  # per array, a multiple of the step size (trends.Trends.steps)
+        # per masked array, each live block's multiple of the step size: ``steps`` gives one per row
+        # of the array (trends.Trends.steps), a block takes its rows' largest
+        self.block_steps = {
+            name: [float(multiples[rows].max()) for rows, _ in live[name]] for name, multiples in (steps or {}).items()
+        }
         self.m = {k: np.zeros_like(v) for k, v in arrays.items()}
         self.v = {k: np.zeros_like(v) for k, v in arrays.items()}
 
     def step(self, arrays: Arrays, grads: Arrays) -> None:
         self.t += 1
-        base = self.lr * (np.sqrt(1 - ADAM_B2**self.t) / (1 - ADAM_B1**self.t))
+        scale = self.lr * (np.sqrt(1 - ADAM_B2**self.t) / (1 - ADAM_B1**self.t))
         for name, param in arrays.items():
-            scale = base * self.steps.get(name, 1.0)
             decay = name not in ("b1", "b2")
             m, v, g = self.m[name], self.v[name], grads[name]
             if name not in self.live:
                 self._update(param, m, v, g, scale, decay)
-            for region in self.live.get(name, []):
-                self._update(param[region], m[region], v[region], g[region], scale, decay)
+            multiples = self.block_steps.get(name)
+            for index, region in enumerate(self.live.get(name, [])):
+                step = scale if multiples is None else scale * multiples[index]
+                self._update(param[region], m[region], v[region], g[region], step, decay)
 
     def _update(
         self, param: np.ndarray, m: np.ndarray, v: np.ndarray, g: np.ndarray, scale: float, decay: bool
