@@ -138,3 +138,17 @@ def test_larger_trend_steps_keep_the_links_of_a_small_table(monkeypatch: pytest.
             gaps.append(np.abs(out.corr("spearman").to_numpy()[np.triu_indices(4, 1)] - real).mean())
         errors[larger] = float(np.mean(gaps))
     assert errors[True] < 0.8 * errors[False], errors
+
+
+def test_a_flag_steps_like_the_network_and_longer_orders_step_further() -> None:
+    """A two-place order's one direction is its one-hot weights: a larger step would only speed it up."""
+    sizes = np.array([2, 4, 3])
+    net = init_network(sizes, 4, np.full(int(sizes.sum()), 0.3), 0, [np.arange(k) for k in sizes])
+    scores = np.concatenate([[-1.0, 1.0], np.linspace(-1, 1, 4), np.zeros(3)])
+    trends = Trends(net, scores, step=5.0)
+    assert trends.steps["A_trend"][:, 0].tolist() == [1.0, 5.0, 1.0]
+    opt = Adam(trends.arrays, trends.live, 1e-2, 0.0, trends.steps)
+    before = trends.arrays["A_trend"].copy()
+    opt.step(trends.arrays, {name: np.ones_like(array) for name, array in trends.arrays.items()})
+    moved = np.abs(trends.arrays["A_trend"] - before).max(axis=1)
+    assert moved[1] == pytest.approx(5 * moved[0], rel=1e-4) and moved[0] > 0
