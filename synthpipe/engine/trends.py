@@ -23,10 +23,11 @@ cars 0.748 -> 0.753 (TSTR R² 0.649 -> 0.671). Links that are steps, not slopes,
 homerun 0.907 -> 0.884 (game number x month), azcabgptca 0.984 -> 0.955 (procedure x length of
 stay, whole table). A column of two places (a flag) keeps the common step: its one direction is
 its one-hot weights, so a larger step only made it learn faster (Catsup, display x price: 0.832
--> 0.784 with it, 0.837 without). On 20,000-row diamonds five times the
-step cost 0.008 (pair trends 0.917 -> 0.900: carat, price and x, y, z learn their curved links
-bin by bin), so the multiple falls with the rows and is 1 from ``TREND_FULL_ROWS`` on (hi,
-diamonds and movies train as before).
+-> 0.784 with it, 0.837 without). On 20,000-row diamonds five times the step cost 0.008 (pair
+trends 0.917 -> 0.900: carat, price and x, y, z learn their curved links bin by bin), so the
+multiple falls with the rows and is 1 from ``TREND_FULL_ROWS`` on (hi, diamonds and movies train
+as before). All 539 tables of the scan (whole tables, seed 0): mean quality 0.8573 -> 0.8592,
+145 up and 86 down by more than 0.002.
 
 This is a reparametrisation of training only: the network's own first layer is always the
 composed one (``A = base + score x direction``), so sampling, the artifact and everything after
@@ -90,7 +91,8 @@ def _input_scores(out_scores: np.ndarray, in_map: np.ndarray, total: int) -> np.
 
 
 def _ordered_tokens(scores: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Per column, how many places its order has (distinct scores, 0 = outside the order included)."""
+    """Per column, how many distinct places its tokens take in its order (tokens outside it, a
+    null's, share the place 0)."""
     return np.asarray([np.unique(part).size for part in np.split(scores, np.cumsum(sizes)[:-1])], dtype=np.int64)
 
 
