@@ -117,18 +117,21 @@ class _Filter:
         if holdout is not None and len(holdout) > 0:
             unseen = holdout.rename(columns=str)
             if self.key is None or self.key not in unseen.columns:
-                d = self._distances(sample_rows(unseen, HOLDOUT_DISTANCE_ROWS, seed))
+                d = self._distances(self._aligned(sample_rows(unseen, HOLDOUT_DISTANCE_ROWS, seed)))
             else:
-                d = self._entity_medians(self._distances(unseen), unseen[self.key].to_numpy())[1]
+                d = self._entity_medians(self._distances(self._aligned(unseen)), unseen[self.key].to_numpy())[1]
         else:
             # a training row's nearest *other* training row stands in for an unseen row
             d = nearest(self.reference, self.reference[:5_000], k=2)[0][:, -1]
         s = self.settings
         return float(np.quantile(d, s.similarity_quantile)), float(np.quantile(d, s.outlier_quantile))
 
-    def _distances(self, rows: pd.DataFrame) -> np.ndarray:
-        """Each row's distance to its nearest reference (training) row."""
-        aligned = align(comparable(rows.rename(columns=str), self.layout), self.columns)
+    def _aligned(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Rows as the training rows were described: nested columns laid out, columns aligned."""
+        return align(comparable(rows.rename(columns=str), self.layout), self.columns)
+
+    def _distances(self, aligned: pd.DataFrame) -> np.ndarray:
+        """Each row's distance to its nearest reference (training) row; rows through ``_aligned``."""
         return nearest(self.reference, self.encoder.transform(aligned), k=1)[0][:, 0]
 
     @staticmethod
@@ -144,7 +147,8 @@ class _Filter:
         out = np.full(len(batch), "", dtype=object)
         if len(batch) == 0:
             return out
-        d = self._distances(batch)
+        aligned = self._aligned(batch)  # once for distances and copies: laying out nested columns parses JSON
+        d = self._distances(aligned)
         keys = None if self.key is None or self.key not in batch.columns else batch[self.key].to_numpy()
         if keys is not None:
             d = self._entity_medians(d, keys)[0]
@@ -153,7 +157,7 @@ class _Filter:
         if s.similarity:
             out[d < self.low] = "similarity"
         if s.exact_copies:
-            hashes = row_hashes(align(comparable(batch.rename(columns=str), self.layout), self.columns), self.columns)
+            hashes = row_hashes(aligned, self.columns)
             copies = np.isin(hashes, self.rare_hashes)
             if keys is not None:  # an entity half of whose rows copy training rows: as the median rule
                 copies = self._entity_medians(copies.astype("float64"), keys)[0] >= 0.5
