@@ -27,6 +27,7 @@ from synthpipe.engine.codecs.identifier import MAX_NUMBER_DIGITS, SEPARATORS, Id
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
+from synthpipe.engine.copula import CopulaPrior
 from synthpipe.engine.dateparts import HOUR, MONTH, TEXT_PARTS, WEEKDAY, YEAR, DatePart, part_matched_by
 from synthpipe.engine.dependencies import Dependency, value_dependent, value_tokens
 from synthpipe.engine.entities import TREND_KINDS, Entities, is_trend_unit
@@ -191,6 +192,8 @@ def _digest(body: dict[str, Any]) -> str:
 def _weights_bytes(net: Network | None) -> bytes:
     buffer = io.BytesIO()
     arrays: dict[str, Any] = net.arrays() if net is not None else {}
+    if net is not None and net.prior is not None:
+        arrays.update({f"prior_{name}": value for name, value in net.prior.arrays().items()})
     np.savez(buffer, allow_pickle=False, **arrays)
     return buffer.getvalue()
 
@@ -212,7 +215,33 @@ def _network(weights: bytes, hidden: int, syn: Synthesizer) -> Network | None:
     _check_input_map(net)
     if np.any(net.A * (1 - autoregressive_mask(in_sizes, hidden)) != 0):
         raise ArtifactError("weights break the autoregressive mask; refusing to load")
+    net.prior = _copula_prior(arrays, total, sizes.size)
     return net
+
+
+def _copula_prior(arrays: dict[str, np.ndarray], tokens: int, columns: int) -> CopulaPrior | None:
+    """The network's copula prior, checked: shapes, finite values, intervals inside [0, 1], and
+    each head's mean drawn from earlier columns only (else: tampered)."""
+    stored = {name.removeprefix("prior_"): value for name, value in arrays.items() if name.startswith("prior_")}
+    if not stored:
+        return None
+    shapes = {
+        "score": (tokens,),
+        "cdf_low": (tokens,),
+        "cdf_high": (tokens,),
+        "beta": (columns, columns),
+        "sigma": (columns,),
+        "gate": (columns,),
+    }
+    ok = stored.keys() == shapes.keys() and all(
+        stored[name].shape == shape and stored[name].dtype.kind == "f" and np.isfinite(stored[name]).all()
+        for name, shape in shapes.items()
+    )
+    ok = ok and bool(np.all((stored["cdf_low"] >= 0) & (stored["cdf_low"] <= stored["cdf_high"])))
+    ok = ok and bool(np.all(stored["cdf_high"] <= 1) and np.all(stored["sigma"] > 0))
+    if not ok or np.any(np.tril(stored["beta"]) != 0):
+        raise ArtifactError("weights carry an invalid copula prior; refusing to load")
+    return CopulaPrior(**{name: stored[name] for name in shapes})
 
 
 def _check_input_map(net: Network) -> None:

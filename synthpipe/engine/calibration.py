@@ -35,7 +35,17 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from synthpipe.engine.model import Exclusion, HeadWeights, Network, one_hot, sample_tokens, softmax, token_shares
+from synthpipe.engine.model import (
+    Exclusion,
+    HeadWeights,
+    Network,
+    one_hot,
+    prior_scores,
+    sample_tokens,
+    softmax,
+    token_shares,
+    with_prior,
+)
 
 CALIBRATION_ROWS = 40_000  # rows sampled per pass: frequency noise ~ 1/sqrt(rows * share)
 CALIBRATION_CELLS = 1_000_000  # tokens sampled per pass at most: bounds the cost on wide tables
@@ -199,7 +209,11 @@ class _BiasFreeLogits:
     def _chunk(self, start: int) -> list[np.ndarray]:
         net, offsets, h = self.net, self.net.offsets, self.net.hidden
         hidden = np.maximum(one_hot(net, self.codes[start : start + BIAS_REFIT_CHUNK]) @ net.A + net.b1, 0.0)
-        return [hidden[:, j * h : (j + 1) * h] @ net.W2[:, offsets[j] : offsets[j + 1]] for j in range(net.n_columns)]
+        scores = prior_scores(net, self.codes[start : start + BIAS_REFIT_CHUNK])
+        return [
+            with_prior(net, j, hidden[:, j * h : (j + 1) * h] @ net.W2[:, offsets[j] : offsets[j + 1]], scores)
+            for j in range(net.n_columns)
+        ]
 
     def mean_predicted(self) -> list[np.ndarray]:
         """Per column, the head's predicted token shares averaged over the rows' real contexts."""

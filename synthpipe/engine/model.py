@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from synthpipe.engine._threads import one_blas_thread
+from synthpipe.engine.copula import CopulaPrior
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Network:
     b2: np.ndarray  # (T,)
     in_sizes: np.ndarray  # input tokens per column
     in_map: np.ndarray  # (T,) global output token -> global input token
+    prior: CopulaPrior | None = None  # fixed offsets under the ordered heads' logits (copula.py)
 
     @property
     def offsets(self) -> np.ndarray:
@@ -61,7 +63,7 @@ class Network:
 
     def copy(self) -> Network:
         arrays = {k: v.copy() for k, v in self.arrays().items()}
-        return Network(hidden=self.hidden, **arrays)
+        return Network(hidden=self.hidden, prior=None if self.prior is None else self.prior.copy(), **arrays)
 
 
 def global_in_map(local_maps: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -185,9 +187,14 @@ def loss_and_grads(
     dW2 = np.zeros_like(net.W2) if with_grads else net.W2
     db2 = np.zeros_like(net.b2) if with_grads else net.b2
     total = 0.0
+    scores = prior_scores(net, codes)
+    dgate = np.zeros(net.n_columns, dtype=np.float32)
     for j in range(net.n_columns):
         cols, hs = slice(offsets[j], offsets[j + 1]), slice(j * h, (j + 1) * h)
+        extra = prior_offsets(net, j, scores)
         logits = Hd[:, hs] @ net.W2[:, cols] + net.b2[cols]
+        if extra is not None:
+            logits += net.prior.gate[j] * extra  # type: ignore[union-attr]
         probs = softmax(logits)
         w = None if weights is None else weights.of_column(j)
         if scored is None or scored[j]:
@@ -199,6 +206,8 @@ def loss_and_grads(
             if w is not None:
                 probs *= w[:, None]
             dW2[:, cols] = Hd[:, hs].T @ probs
+            if extra is not None:
+                dgate[j] = float((probs * extra).sum())
             db2[cols] = probs.sum(axis=0)
             dH[:, hs] = probs @ net.W2[:, cols].T
     if not with_grads:
@@ -210,6 +219,8 @@ def loss_and_grads(
         "W2": dW2,
         "b2": db2,
     }
+    if net.prior is not None:
+        grads["gate"] = dgate
     return total / batch, grads
 
 
@@ -218,13 +229,32 @@ def column_nll(net: Network, codes: np.ndarray, weights: HeadWeights | None = No
     offsets, h = net.offsets, net.hidden
     Hd = np.maximum(one_hot(net, codes) @ net.A + net.b1, 0.0)
     out = np.zeros(net.n_columns)
+    scores = prior_scores(net, codes)
     for j in range(net.n_columns):
         cols = slice(offsets[j], offsets[j + 1])
-        probs = softmax(Hd[:, j * h : (j + 1) * h] @ net.W2[:, cols] + net.b2[cols])
+        probs = softmax(with_prior(net, j, Hd[:, j * h : (j + 1) * h] @ net.W2[:, cols] + net.b2[cols], scores))
         nll = -np.log(np.maximum(probs[np.arange(codes.shape[0]), codes[:, j]], 1e-12))
         w = None if weights is None else weights.of_column(j)
         out[j] = nll.sum() if w is None else (w * nll).sum()
     return out
+
+
+def prior_scores(net: Network, codes: np.ndarray) -> np.ndarray | None:
+    """Per row and column, the copula score of its (local) token, when the network has a prior."""
+    return None if net.prior is None else net.prior.score[codes + net.offsets[:-1][None, :]]
+
+
+def prior_offsets(net: Network, j: int, scores: np.ndarray | None) -> np.ndarray | None:
+    """Head j's copula offsets before its gate (``scores``: the rows' earlier columns'), or None."""
+    if net.prior is None or scores is None:
+        return None
+    return net.prior.offsets(j, scores, slice(net.offsets[j], net.offsets[j + 1]))
+
+
+def with_prior(net: Network, j: int, logits: np.ndarray, scores: np.ndarray | None) -> np.ndarray:
+    """Head j's logits with its gated copula offsets added (copula.py)."""
+    extra = prior_offsets(net, j, scores)
+    return logits if extra is None else logits + net.prior.gate[j] * extra  # type: ignore[union-attr]
 
 
 def copy_head(source: Network, target: Network, j: int) -> None:
@@ -236,6 +266,8 @@ def copy_head(source: Network, target: Network, j: int) -> None:
     target.b1[units] = source.b1[units]
     target.W2[:, cols] = source.W2[:, cols]
     target.b2[cols] = source.b2[cols]
+    if source.prior is not None and target.prior is not None:
+        target.prior.gate[j] = source.prior.gate[j]
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -309,6 +341,7 @@ def _sample_batch(
     tokens = np.empty((size, d), dtype=np.int64)
     inputs = np.empty((size, d), dtype=np.int64)
     given = 0 if fixed is None else fixed.shape[1]
+    scores = None if net.prior is None else np.zeros((size, d))  # the drawn tokens' copula scores
     for j0, table in zip(range(0, d, width), tables, strict=False):
         pre = np.broadcast_to(net.b1[j0 * h : (j0 + width) * h], (size, table.shape[1])).copy()
         for k in range(j0):
@@ -318,20 +351,30 @@ def _sample_batch(
             if j < given:
                 tokens[:, j] = fixed[:, j] + offsets[j]  # type: ignore[index]
             else:
-                tokens[:, j] = _drawn_column(net, j, np.maximum(pre[:, at : at + h], 0.0), tokens, uniforms, exclude)
+                hidden = np.maximum(pre[:, at : at + h], 0.0)
+                tokens[:, j] = _drawn_column(net, j, hidden, tokens, uniforms, exclude, scores)
             inputs[:, j] = net.in_map[tokens[:, j]]
+            if scores is not None:
+                scores[:, j] = net.prior.score[tokens[:, j]]  # type: ignore[union-attr]
             if at + h < pre.shape[1]:
                 pre[:, at + h :] += table[inputs[:, j], at + h :]
     return (tokens - offsets[:d][None, :]).astype(np.int32)
 
 
 def _drawn_column(
-    net: Network, j: int, z: np.ndarray, tokens: np.ndarray, uniforms: np.ndarray, exclude: Sequence[Exclusion]
+    net: Network,
+    j: int,
+    z: np.ndarray,
+    tokens: np.ndarray,
+    uniforms: np.ndarray,
+    exclude: Sequence[Exclusion],
+    scores: np.ndarray | None,
 ) -> np.ndarray:
-    """Column j's global tokens, drawn from its head's hidden units ``z`` (the earlier ``tokens`` drawn)."""
+    """Column j's global tokens, drawn from its head's hidden units ``z`` (the earlier ``tokens`` drawn,
+    and their copula ``scores``)."""
     offsets = net.offsets
     cols = slice(offsets[j], offsets[j + 1])
-    probs = softmax(z @ net.W2[:, cols] + net.b2[cols])
+    probs = softmax(with_prior(net, j, z @ net.W2[:, cols] + net.b2[cols], scores))
     masked = None
     for earlier, later, ruled_out in exclude:
         if later == j:

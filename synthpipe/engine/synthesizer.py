@@ -44,6 +44,8 @@ from synthpipe.engine.codecs.identifier import IdentifierCodec, name_template, n
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec, decode_order, find_anchors
 from synthpipe.engine.config import EngineConfig, make_config
+from synthpipe.engine.copula import MAX_ROWS as COPULA_MAX_ROWS
+from synthpipe.engine.copula import ordered_tokens
 from synthpipe.engine.dependencies import Dependency
 from synthpipe.engine.entities import Entities
 from synthpipe.engine.frames import _DAY_NS as DAY_NS
@@ -1327,6 +1329,7 @@ class Synthesizer:
             "hidden": settings.hidden,
             "batch_size": settings.batch_size,
             "trend_step": round(settings.trend_step, 3),
+            "copula_prior": self._copula_gates(result.net),
             "epochs": result.epochs,
             "best_epoch": result.best_epoch,
             "stopped_by": result.stopped_by,
@@ -1335,6 +1338,14 @@ class Synthesizer:
             "bias_refit": refit,
             "marginal_calibration": calibrated,
         }
+
+    def _copula_gates(self, net: Network) -> dict[str, float] | None:
+        """Per column whose head started from the copula prior, the share of its offset it kept (its gate)."""
+        if net.prior is None:
+            return None
+        chain = self._chain()
+        heads = np.flatnonzero(net.prior.beta.any(axis=0))
+        return {self._codecs[chain[j][0]].storage.name: round(float(net.prior.gate[j]), 3) for j in heads}
 
     def _calibrated(
         self, net: Network, codes: np.ndarray, deadline: float | None, weights: HeadWeights | None
@@ -1375,7 +1386,17 @@ class Synthesizer:
             order_scores=self._order_scores(),
             trend_step=trend_step(rows),
             stop_groups=None if weights is None else np.minimum(np.arange(len(self._chain())), weights.columns),
+            copula_ordered=self._copula_ordered()
+            if cfg.copula_prior and weights is None and rows < COPULA_MAX_ROWS
+            else None,
         )
+
+    def _copula_ordered(self) -> list[np.ndarray | None]:
+        """Per model column, its ordered tokens for the copula prior (positions inside a bin left out)."""
+        return [
+            None if fine else ordered_tokens(self._codecs[i].order_scores())
+            for (i, fine), size in zip(self._chain(), self._chain_sizes(), strict=True)
+        ]
 
     # ------------------------------------------------------------------ sample
 

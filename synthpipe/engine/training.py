@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from synthpipe.engine._threads import one_blas_thread
+from synthpipe.engine.copula import fit_prior
 from synthpipe.engine.model import (
     HeadWeights,
     Network,
@@ -50,6 +51,8 @@ class TrainSettings:
     trend_step: float = 1.0
     # Per model column, its early-stopping group (_GroupStopping); None: all columns stop together.
     stop_groups: np.ndarray | None = None
+    # Per model column, a mask of its ordered tokens for the copula prior (None: no prior).
+    copula_ordered: list[np.ndarray | None] | None = None
 
 
 @dataclass
@@ -85,7 +88,7 @@ class Adam:
         self.t += 1
         scale = self.lr * (np.sqrt(1 - ADAM_B2**self.t) / (1 - ADAM_B1**self.t))
         for name, param in arrays.items():
-            decay = name not in ("b1", "b2")
+            decay = name not in ("b1", "b2", "gate")
             m, v, g = self.m[name], self.v[name], grads[name]
             if name not in self.live:
                 self._update(param, m, v, g, scale, decay)
@@ -162,6 +165,8 @@ def _train(
     trn_w, val_w = weights if weights is not None else (None, None)
     marginals = _marginals(train_codes, sizes, trn_w)
     net = init_network(sizes, settings.hidden, marginals, settings.seed, input_maps)
+    if settings.copula_ordered is not None:
+        net.prior = fit_prior(train_codes, sizes, settings.copula_ordered)
     trends = Trends(net, settings.order_scores, settings.trend_step)
     opt = Adam(trends.arrays, trends.live, settings.learning_rate, settings.weight_decay, trends.steps)
     rng = np.random.default_rng(settings.seed + 1)

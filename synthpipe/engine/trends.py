@@ -61,6 +61,8 @@ class Trends:
         self.arrays: Arrays = {"A": net.A, "b1": net.b1, "W2": net.W2, "b2": net.b2}
         self.live: Blocks = {"A": live_blocks(net.in_sizes, net.hidden)}
         self.steps: Arrays = {}  # per trained array, each row's step size multiple (training.Adam)
+        if net.prior is not None:  # the copula prior's gates train with the rest (copula.py)
+            self.arrays["gate"] = net.prior.gate
         if not self.enabled or out_scores is None:
             return
         columns, hidden = net.n_columns, net.hidden

