@@ -215,16 +215,17 @@ def _network(weights: bytes, hidden: int, syn: Synthesizer) -> Network | None:
     _check_input_map(net)
     if np.any(net.A * (1 - autoregressive_mask(in_sizes, hidden)) != 0):
         raise ArtifactError("weights break the autoregressive mask; refusing to load")
-    net.prior = _copula_prior(arrays, total, sizes.size)
+    net.prior = _copula_prior(arrays, net.offsets)
     return net
 
 
-def _copula_prior(arrays: dict[str, np.ndarray], tokens: int, columns: int) -> CopulaPrior | None:
+def _copula_prior(arrays: dict[str, np.ndarray], starts: np.ndarray) -> CopulaPrior | None:
     """The network's copula prior, checked: shapes, finite values, intervals inside [0, 1], and
     each head's mean drawn from earlier columns only (else: tampered)."""
     stored = {name.removeprefix("prior_"): value for name, value in arrays.items() if name.startswith("prior_")}
     if not stored:
         return None
+    tokens, columns = int(starts[-1]), starts.size - 1
     shapes = {
         "score": (tokens,),
         "cdf_low": (tokens,),
@@ -239,9 +240,10 @@ def _copula_prior(arrays: dict[str, np.ndarray], tokens: int, columns: int) -> C
     )
     ok = ok and bool(np.all((stored["cdf_low"] >= 0) & (stored["cdf_low"] <= stored["cdf_high"])))
     ok = ok and bool(np.all(stored["cdf_high"] <= 1) and np.all(stored["sigma"] > 0))
-    if not ok or np.any(np.tril(stored["beta"]) != 0):
+    prior = CopulaPrior(**{name: stored[name] for name in shapes}) if ok else None
+    if prior is None or np.any(np.tril(prior.beta) != 0) or not prior.consistent(starts):
         raise ArtifactError("weights carry an invalid copula prior; refusing to load")
-    return CopulaPrior(**{name: stored[name] for name in shapes})
+    return prior
 
 
 def _check_input_map(net: Network) -> None:

@@ -54,11 +54,7 @@ class CopulaPrior:
     gate: np.ndarray  # (D,) float32, trained: how much of its offset head j keeps (0 where it has no prior)
 
     def __post_init__(self) -> None:
-        ordered = self.cdf_high > self.cdf_low
-        self._ordered = ordered
-        self._low = ndtri(np.where(ordered, self.cdf_low, 0.5))
-        self._high = ndtri(np.where(ordered, self.cdf_high, 0.5))
-        self._log_share = np.log(np.where(ordered, self.cdf_high - self.cdf_low, 1.0))
+        self._parts: dict[int, tuple[slice, np.ndarray, np.ndarray]] = {}  # _ordered_part, by head's first token
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {
@@ -74,18 +70,48 @@ class CopulaPrior:
         """The gate is trained, so a kept epoch needs its own; the rest is fixed once fitted."""
         return CopulaPrior(self.score, self.cdf_low, self.cdf_high, self.beta, self.sigma, self.gate.copy())
 
+    def consistent(self, starts: np.ndarray) -> bool:
+        """Whether each column's ordered tokens (``starts``: the columns' first tokens, and the end)
+        are the last of its tokens and cut [0, 1] into adjacent intervals, and only heads of ordered
+        columns have a mean (an artifact's check: else it was tampered with)."""
+        for j in range(starts.size - 1):
+            low, high = self.cdf_low[starts[j] : starts[j + 1]], self.cdf_high[starts[j] : starts[j + 1]]
+            inside = np.flatnonzero(high > low)
+            if inside.size == 0:
+                if self.beta[:, j].any() or self.beta[j, :].any():
+                    return False
+                continue
+            run = slice(int(inside[0]), None)
+            if inside.size != low.size - inside[0] or low[run][0] != 0 or high[run][-1] != 1:
+                return False
+            if not np.array_equal(low[run][1:], high[run][:-1]):
+                return False
+        return True
+
     def offsets(self, j: int, scores: np.ndarray, cols: slice) -> np.ndarray | None:
-        """(B, K_j) log(prior / marginal) of head j's tokens, given the rows' earlier columns' ``scores``
-        (B, >= j); None where head j has no prior. Tokens outside the order (null) get 0."""
+        """(B, K_j) log(prior / marginal) of head j's tokens (``cols``: their global slice), given the
+        rows' earlier columns' ``scores`` (B, >= j); None where head j has no prior. Tokens outside
+        the order (null) get 0."""
         if not self.beta[:, j].any():
             return None
         mu = scores[:, :j] @ self.beta[:j, j]
-        inside = self._ordered[cols]
-        low, high = self._low[cols][inside], self._high[cols][inside]
-        mass = ndtr((high[None, :] - mu[:, None]) / self.sigma[j]) - ndtr((low[None, :] - mu[:, None]) / self.sigma[j])
-        out = np.zeros((mu.size, inside.size), dtype=np.float32)
-        out[:, inside] = np.log((1 - MIX) * np.maximum(mass, 0.0) / np.exp(self._log_share[cols][inside]) + MIX)
+        ordered, edges, scale = self._ordered_part(cols)
+        cdf = ndtr((edges[None, :] - mu[:, None]) / self.sigma[j])
+        out = np.zeros((mu.size, cols.stop - cols.start), dtype=np.float32)
+        out[:, ordered.start - cols.start : ordered.stop - cols.start] = np.log(np.diff(cdf, axis=1) * scale + MIX)
         return out
+
+    def _ordered_part(self, cols: slice) -> tuple[slice, np.ndarray, np.ndarray]:
+        """A head's ordered tokens (the last ones of its column: a slice), their interval edges as
+        normal scores (k + 1 for k tokens) and (1 - MIX) / each one's share; computed once, so a
+        call of ``offsets`` is one pass of ndtr."""
+        if cols.start not in self._parts:
+            inside = np.flatnonzero(self.cdf_high[cols] > self.cdf_low[cols]) + cols.start
+            tokens = slice(int(inside[0]), int(inside[-1]) + 1)
+            edges = ndtri(np.concatenate([self.cdf_low[tokens], self.cdf_high[tokens][-1:]]))
+            share = self.cdf_high[tokens] - self.cdf_low[tokens]
+            self._parts[cols.start] = (tokens, edges, (1 - MIX) / share)
+        return self._parts[cols.start]
 
 
 def ordered_tokens(scores: np.ndarray | None) -> np.ndarray | None:

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import pathlib
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -83,17 +84,31 @@ def test_the_gate_lets_a_head_drop_a_wrong_prior() -> None:
     assert gates["y"] < gates["w"], gates
 
 
-def test_the_prior_round_trips_and_a_tampered_one_is_refused(tmp_path: pathlib.Path) -> None:
+def _transposed_beta(arrays: dict[str, np.ndarray]) -> None:
+    arrays["prior_beta"] = arrays["prior_beta"].T.copy()  # a head's mean from later columns
+
+
+def _gapped_intervals(arrays: dict[str, np.ndarray]) -> None:
+    ordered = np.flatnonzero(arrays["prior_cdf_high"] > arrays["prior_cdf_low"])
+    arrays["prior_cdf_low"][ordered[1]] += 1e-3  # intervals no longer meet
+
+
+def test_the_prior_round_trips(tmp_path: pathlib.Path) -> None:
     fitted = Synthesizer(seed=2).fit(_pollution(300, seed=2))
     fitted.save(str(tmp_path))
     pd.testing.assert_frame_equal(Synthesizer.load(str(tmp_path)).sample(400), fitted.sample(400))
+
+
+@pytest.mark.parametrize("tamper", [_transposed_beta, _gapped_intervals])
+def test_a_tampered_prior_is_refused(tmp_path: pathlib.Path, tamper: Callable[[dict[str, np.ndarray]], None]) -> None:
+    Synthesizer(seed=2).fit(_pollution(300, seed=2)).save(str(tmp_path))
     with np.load(tmp_path / "weights.npz", allow_pickle=False) as data:
         arrays = {name: data[name] for name in data.files}
-    arrays["prior_beta"] = arrays["prior_beta"].T.copy()  # a head's mean from later columns
+    tamper(arrays)
     buffer = io.BytesIO()
     np.savez(buffer, allow_pickle=False, **arrays)
     doc = json.loads((tmp_path / "model.json").read_text())
-    doc["body"]["weights_sha256"] = hashlib.sha256(buffer.getvalue()).hexdigest()
+    doc["body"]["weights_sha256"] = hashlib.sha256(buffer.getvalue()).hexdigest()  # checksums made to match
     doc["body_sha256"] = _digest(doc["body"])
     (tmp_path / "weights.npz").write_bytes(buffer.getvalue())
     (tmp_path / "model.json").write_text(json.dumps(doc))
