@@ -36,7 +36,7 @@ class Network:
     b2: np.ndarray  # (T,)
     in_sizes: np.ndarray  # input tokens per column
     in_map: np.ndarray  # (T,) global output token -> global input token
-    prior: CopulaPrior | None = None  # fixed offsets under the ordered heads' logits (copula.py)
+    prior: CopulaPrior | None = None  # gated offsets under ordered heads' logits, small tables (copula.py)
 
     @property
     def offsets(self) -> np.ndarray:

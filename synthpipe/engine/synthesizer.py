@@ -1393,10 +1393,7 @@ class Synthesizer:
 
     def _copula_ordered(self) -> list[np.ndarray | None]:
         """Per model column, its ordered tokens for the copula prior (positions inside a bin left out)."""
-        return [
-            None if fine else ordered_tokens(self._codecs[i].order_scores())
-            for (i, fine), size in zip(self._chain(), self._chain_sizes(), strict=True)
-        ]
+        return [None if fine else ordered_tokens(self._codecs[i].order_scores()) for i, fine in self._chain()]
 
     # ------------------------------------------------------------------ sample
 
