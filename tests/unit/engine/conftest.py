@@ -56,6 +56,18 @@ def mixed_frame(n: int = 1500, seed: int = 0) -> pd.DataFrame:
     return frame
 
 
+def pollution(rows: int, seed: int) -> pd.DataFrame:
+    """Heavy-tailed counts that rise and fall together, like a small table of daily readings."""
+    rng = np.random.default_rng(seed)
+    level = rng.normal(0, 1, rows)
+    return pd.DataFrame(
+        {
+            name: np.round(np.exp(3 + 0.5 * weight * level + rng.normal(0, 0.5, rows))).astype("int64")
+            for name, weight in (("no2", 1.0), ("no", 1.4), ("pm10", 0.8), ("so2", 0.6))
+        }
+    )
+
+
 def _name(i: int) -> str:
     """A person's name as one word of letters: digits would make it a code (generalised by its
     prefix) and a second word a name of words (generalised by its first)."""

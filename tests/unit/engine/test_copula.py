@@ -16,18 +16,7 @@ from synthpipe import Synthesizer
 from synthpipe.engine.artifact import _digest
 from synthpipe.engine.copula import MAX_ROWS, MIX, fit_prior, ordered_tokens
 from synthpipe.errors import ArtifactError
-
-
-def _pollution(rows: int, seed: int) -> pd.DataFrame:
-    """Heavy-tailed counts that rise and fall together, like a small table of daily readings."""
-    rng = np.random.default_rng(seed)
-    level = rng.normal(0, 1, rows)
-    return pd.DataFrame(
-        {
-            name: np.round(np.exp(3 + 0.5 * weight * level + rng.normal(0, 0.5, rows))).astype("int64")
-            for name, weight in (("no2", 1.0), ("no", 1.4), ("pm10", 0.8), ("so2", 0.6))
-        }
-    )
+from tests.unit.engine.conftest import pollution
 
 
 def _spearman_error(data: pd.DataFrame, **settings: bool) -> float:
@@ -41,7 +30,7 @@ def _spearman_error(data: pd.DataFrame, **settings: bool) -> float:
 
 def test_the_prior_keeps_the_links_of_a_small_table() -> None:
     """450 rows: trained from independence, the links came back at about two thirds of their strength."""
-    data = _pollution(450, seed=9)
+    data = pollution(450, seed=9)
     with_prior, without = _spearman_error(data), _spearman_error(data, copula_prior=False)
     assert with_prior < 0.8 * without, (with_prior, without)
 
@@ -66,11 +55,11 @@ def test_offsets_follow_the_earlier_column_and_stay_bounded() -> None:
 
 
 def test_the_prior_is_for_small_plain_tables_and_can_be_turned_off() -> None:
-    small = _pollution(300, seed=1)
+    small = pollution(300, seed=1)
     gates = Synthesizer(seed=0).fit(small).describe()["training"]["copula_prior"]
     assert set(gates) == {"no", "pm10", "so2"}  # the first column has nothing before it
     assert Synthesizer(seed=0, copula_prior=False).fit(small).describe()["training"]["copula_prior"] is None
-    large = _pollution(round(MAX_ROWS / 0.9) + 50, seed=1)
+    large = pollution(round(MAX_ROWS / 0.9) + 50, seed=1)
     assert Synthesizer(seed=0).fit(large).describe()["training"]["copula_prior"] is None
 
 
@@ -94,14 +83,14 @@ def _gapped_intervals(arrays: dict[str, np.ndarray]) -> None:
 
 
 def test_the_prior_round_trips(tmp_path: pathlib.Path) -> None:
-    fitted = Synthesizer(seed=2).fit(_pollution(300, seed=2))
+    fitted = Synthesizer(seed=2).fit(pollution(300, seed=2))
     fitted.save(str(tmp_path))
     pd.testing.assert_frame_equal(Synthesizer.load(str(tmp_path)).sample(400), fitted.sample(400))
 
 
 @pytest.mark.parametrize("tamper", [_transposed_beta, _gapped_intervals])
 def test_a_tampered_prior_is_refused(tmp_path: pathlib.Path, tamper: Callable[[dict[str, np.ndarray]], None]) -> None:
-    Synthesizer(seed=2).fit(_pollution(300, seed=2)).save(str(tmp_path))
+    Synthesizer(seed=2).fit(pollution(300, seed=2)).save(str(tmp_path))
     with np.load(tmp_path / "weights.npz", allow_pickle=False) as data:
         arrays = {name: data[name] for name in data.files}
     tamper(arrays)

@@ -13,6 +13,7 @@ from synthpipe.engine import synthesizer as synthesizer_module
 from synthpipe.engine.model import Network, autoregressive_mask, init_network, live_blocks, loss_and_grads
 from synthpipe.engine.training import Adam
 from synthpipe.engine.trends import MAX_TREND_STEP, TREND_FULL_ROWS, Trends, trend_step
+from tests.unit.engine.conftest import pollution
 
 
 def _small_network(seed: int = 0) -> Network:
@@ -105,18 +106,6 @@ def test_setting_is_reported_and_deterministic() -> None:
     pd.testing.assert_frame_equal(first.sample(500), Synthesizer(seed=5).fit(data).sample(500))
 
 
-def _pollution(rows: int, seed: int) -> pd.DataFrame:
-    """Heavy-tailed counts that rise and fall together, like a small table of daily readings."""
-    rng = np.random.default_rng(seed)
-    level = rng.normal(0, 1, rows)
-    return pd.DataFrame(
-        {
-            name: np.round(np.exp(3 + 0.5 * weight * level + rng.normal(0, 0.5, rows))).astype("int64")
-            for name, weight in (("no2", 1.0), ("no", 1.4), ("pm10", 0.8), ("so2", 0.6))
-        }
-    )
-
-
 def test_trends_step_further_the_fewer_rows_a_table_has() -> None:
     steps = [trend_step(rows) for rows in (50, 300, 2_000, 8_000, TREND_FULL_ROWS, 100_000)]
     assert steps[0] == steps[1] == MAX_TREND_STEP and steps[-2] == steps[-1] == 1.0
@@ -125,7 +114,7 @@ def test_trends_step_further_the_fewer_rows_a_table_has() -> None:
 
 def test_larger_trend_steps_keep_the_links_of_a_small_table(monkeypatch: pytest.MonkeyPatch) -> None:
     """450 rows: at the per-bin weights' step size the links came back at about half their strength."""
-    data = _pollution(450, seed=9)
+    data = pollution(450, seed=9)
     real = data.corr("spearman").to_numpy()[np.triu_indices(4, 1)]
     errors = {}
     for larger in (True, False):
