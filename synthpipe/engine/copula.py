@@ -164,9 +164,10 @@ def _regressions(rows: np.ndarray, linked: list[int], width: int) -> tuple[np.nd
     """Per linked column after the first, its regression on the earlier linked columns' scores,
     from their correlations (scores are standardised: a bin's mean score spreads less than 1)."""
     spread = rows.std(axis=0)
-    usable = spread > 0
-    corr = np.nan_to_num(np.corrcoef(rows, rowvar=False)) * usable[:, None] * usable[None, :]
-    np.fill_diagonal(corr, 1.0)
+    usable = spread > 0  # a column constant on the training rows (all null there) links to nothing
+    corr = np.eye(len(linked))
+    if usable.sum() >= 2:
+        corr[np.ix_(usable, usable)] = np.corrcoef(rows[:, usable], rowvar=False)
     beta, sigma = np.zeros((width, width)), np.ones(width)
     for at in range(1, len(linked)):
         weights = np.linalg.solve(corr[:at, :at] + RIDGE * np.eye(at), corr[:at, at])

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import pathlib
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -52,6 +53,22 @@ def test_offsets_follow_the_earlier_column_and_stay_bounded() -> None:
     assert offsets[0, 1] > 0 > offsets[0, 6] and offsets[1, 6] > 0 > offsets[1, 1]
     assert offsets.min() >= np.log(MIX) - 1e-6
     assert prior.offsets(0, scores, slice(0, 6)) is None
+
+
+def test_a_column_constant_on_the_training_rows_links_to_nothing() -> None:
+    """All of one column's training rows in one token (null): no correlation to divide by zero for."""
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 4, 200)
+    codes = np.column_stack([x, np.zeros_like(x), np.clip(x + rng.integers(-1, 2, x.size), 0, 3)])
+    masks = [
+        ordered_tokens(np.linspace(-1, 1, 4)),
+        ordered_tokens(np.array([0.0, -1, 0, 1])),
+        ordered_tokens(np.linspace(-1, 1, 4)),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        prior = fit_prior(codes, np.array([4, 4, 4]), masks)
+    assert prior is not None and not prior.beta[1].any() and not prior.beta[:, 1].any() and prior.beta[0, 2] > 0
 
 
 def test_the_prior_is_for_small_plain_tables_and_can_be_turned_off() -> None:
