@@ -30,9 +30,11 @@ many rows the network learns the links itself, and the prior only shortens train
 larger step (trends.py) stays: with the prior at the common step, the scan's mean fell 0.0004 (60
 tables up, 89 down; homerun, a step link, +0.027).
 
-Fitted on the training rows' token counts and the correlations of their scores (aggregates). It
-costs small tables about half again their fit (Heating, 720 rows: 1.4 -> 2.1 s) and sampling
-(20,000 rows in 0.19 -> 0.33 s): one normal-CDF pass per head and row.
+Fitted on the training rows' token counts and the correlations of their scores (aggregates). Each
+head's offsets are tabulated once over every mean its rows can have and interpolated (a normal-CDF
+pass per row and token had cost small tables half again their fit and 1.7x their sampling): Heating,
+720 rows, fits in 1.7 s (1.4 without the prior, 2.1 computed per row) and samples 20,000 rows in
+0.23 s (0.19, 0.33).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ MAX_ROWS = 2_000  # training rows from which the network learns the links withou
 MIX = 0.03  # share of the marginal in the prior: bounds each offset below by log(MIX)
 RIDGE = 1e-3  # on the correlations of the earlier columns: near-duplicate columns stay solvable
 MIN_VARIANCE = 0.02  # of a head's residual: an exact function of earlier columns keeps some spread
+GRID_PER_SIGMA = 20  # offsets tabulated this many points per residual s.d. of a head's mean
+MAX_GRID = 4_096
 
 
 @dataclass
@@ -60,7 +64,7 @@ class CopulaPrior:
     gate: np.ndarray  # (D,) float32, trained: how much of its offset head j keeps (0 where it has no prior)
 
     def __post_init__(self) -> None:
-        self._parts: dict[int, tuple[slice, np.ndarray, np.ndarray]] = {}  # _ordered_part, by head's first token
+        self._grids: dict[int, tuple[float, float, np.ndarray]] = {}  # _grid, by head
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {
@@ -101,6 +105,27 @@ class CopulaPrior:
         if not self.beta[:, j].any():
             return None
         mu = scores[:, :j] @ self.beta[:j, j]
+        start, step, table = self._grid(j, cols)
+        at = np.clip((mu - start) / step, 0.0, table.shape[0] - 1.000001)
+        index = at.astype(np.int64)
+        weight = (at - index).astype(np.float32)[:, None]
+        return table[index] * (1 - weight) + table[index + 1] * weight
+
+    def _grid(self, j: int, cols: slice) -> tuple[float, float, np.ndarray]:
+        """Head j's offsets at evenly spaced means covering every mean its rows can have, a
+        twentieth of its residual s.d. apart: a call interpolates between two rows of this table
+        instead of evaluating the normal CDF for every row and token."""
+        if j not in self._grids:
+            reach = float(np.abs(self.beta[:, j]).sum() * np.abs(self.score).max())
+            low, high = -reach, reach
+            step = self.sigma[j] / GRID_PER_SIGMA
+            points = int(min(np.ceil((high - low) / step), MAX_GRID)) + 2
+            step = max((high - low) / (points - 2), 1e-12)
+            mu = low + step * np.arange(points)
+            self._grids[j] = (float(low), float(step), self._exact(j, mu, cols))
+        return self._grids[j]
+
+    def _exact(self, j: int, mu: np.ndarray, cols: slice) -> np.ndarray:
         ordered, edges, scale = self._ordered_part(cols)
         cdf = ndtr((edges[None, :] - mu[:, None]) / self.sigma[j])
         out = np.zeros((mu.size, cols.stop - cols.start), dtype=np.float32)
@@ -109,15 +134,12 @@ class CopulaPrior:
 
     def _ordered_part(self, cols: slice) -> tuple[slice, np.ndarray, np.ndarray]:
         """A head's ordered tokens (the last ones of its column: a slice), their interval edges as
-        normal scores (k + 1 for k tokens) and (1 - MIX) / each one's share; computed once, so a
-        call of ``offsets`` is one pass of ndtr."""
-        if cols.start not in self._parts:
-            inside = np.flatnonzero(self.cdf_high[cols] > self.cdf_low[cols]) + cols.start
-            tokens = slice(int(inside[0]), int(inside[-1]) + 1)
-            edges = ndtri(np.concatenate([self.cdf_low[tokens], self.cdf_high[tokens][-1:]]))
-            share = self.cdf_high[tokens] - self.cdf_low[tokens]
-            self._parts[cols.start] = (tokens, edges, (1 - MIX) / share)
-        return self._parts[cols.start]
+        normal scores (k + 1 for k tokens) and (1 - MIX) / each one's share."""
+        inside = np.flatnonzero(self.cdf_high[cols] > self.cdf_low[cols]) + cols.start
+        tokens = slice(int(inside[0]), int(inside[-1]) + 1)
+        edges = ndtri(np.concatenate([self.cdf_low[tokens], self.cdf_high[tokens][-1:]]))
+        share = self.cdf_high[tokens] - self.cdf_low[tokens]
+        return tokens, edges, (1 - MIX) / share
 
 
 def ordered_tokens(scores: np.ndarray | None) -> np.ndarray | None:
