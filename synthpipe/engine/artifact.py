@@ -27,7 +27,7 @@ from synthpipe.engine.codecs.identifier import MAX_NUMBER_DIGITS, SEPARATORS, Id
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec
 from synthpipe.engine.config import EngineConfig
-from synthpipe.engine.copula import CopulaPrior
+from synthpipe.engine.copula import MAX_SCORE, CopulaPrior
 from synthpipe.engine.dateparts import HOUR, MONTH, TEXT_PARTS, WEEKDAY, YEAR, DatePart, part_matched_by
 from synthpipe.engine.dependencies import Dependency, value_dependent, value_tokens
 from synthpipe.engine.entities import TREND_KINDS, Entities, is_trend_unit
@@ -240,6 +240,7 @@ def _copula_prior(arrays: dict[str, np.ndarray], starts: np.ndarray) -> CopulaPr
     )
     ok = ok and bool(np.all((stored["cdf_low"] >= 0) & (stored["cdf_low"] <= stored["cdf_high"])))
     ok = ok and bool(np.all(stored["cdf_high"] <= 1) and np.all(stored["sigma"] > 0))
+    ok = ok and bool(np.abs(stored["score"]).max(initial=0) <= MAX_SCORE)
     prior = CopulaPrior(**{name: stored[name] for name in shapes}) if ok else None
     if prior is None or np.any(np.tril(prior.beta) != 0) or not prior.consistent(starts):
         raise ArtifactError("weights carry an invalid copula prior; refusing to load")

@@ -50,6 +50,7 @@ RIDGE = 1e-3  # on the correlations of the earlier columns: near-duplicate colum
 MIN_VARIANCE = 0.02  # of a head's residual: an exact function of earlier columns keeps some spread
 GRID_PER_SIGMA = 20  # offsets tabulated this many points per residual s.d. of a head's mean
 MAX_GRID = 4_096
+MAX_SCORE = 40.0  # no interval of a standard normal has its mean further out (an artifact's check)
 
 
 @dataclass
@@ -178,7 +179,7 @@ def fit_prior(codes: np.ndarray, sizes: np.ndarray, ordered: list[np.ndarray | N
 def _interval_means(cumulative: np.ndarray) -> np.ndarray:
     """Mean of a standard normal over each interval between consecutive cumulative shares."""
     edges = ndtri(cumulative)
-    density = np.exp(-0.5 * np.square(np.nan_to_num(edges, posinf=40.0, neginf=-40.0))) / np.sqrt(2 * np.pi)
+    density = np.exp(-0.5 * np.square(np.nan_to_num(edges, posinf=MAX_SCORE, neginf=-MAX_SCORE))) / np.sqrt(2 * np.pi)
     return (density[:-1] - density[1:]) / np.maximum(np.diff(cumulative), 1e-12)
 
 

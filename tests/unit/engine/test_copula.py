@@ -105,7 +105,11 @@ def test_the_prior_round_trips(tmp_path: pathlib.Path) -> None:
     pd.testing.assert_frame_equal(Synthesizer.load(str(tmp_path)).sample(400), fitted.sample(400))
 
 
-@pytest.mark.parametrize("tamper", [_transposed_beta, _gapped_intervals])
+def _far_scores(arrays: dict[str, np.ndarray]) -> None:
+    arrays["prior_score"] = arrays["prior_score"] * 1e300  # means no normal interval has
+
+
+@pytest.mark.parametrize("tamper", [_transposed_beta, _gapped_intervals, _far_scores])
 def test_a_tampered_prior_is_refused(tmp_path: pathlib.Path, tamper: Callable[[dict[str, np.ndarray]], None]) -> None:
     Synthesizer(seed=2).fit(pollution(300, seed=2)).save(str(tmp_path))
     with np.load(tmp_path / "weights.npz", allow_pickle=False) as data:
