@@ -231,6 +231,7 @@ def _copula_prior(arrays: dict[str, np.ndarray], starts: np.ndarray) -> CopulaPr
         "cdf_low": (tokens,),
         "cdf_high": (tokens,),
         "beta": (columns, columns),
+        "shift": (tokens, columns),
         "sigma": (columns,),
         "gate": (columns,),
     }
@@ -241,7 +242,8 @@ def _copula_prior(arrays: dict[str, np.ndarray], starts: np.ndarray) -> CopulaPr
     ok = ok and bool(np.all((stored["cdf_low"] >= 0) & (stored["cdf_low"] <= stored["cdf_high"])))
     ok = ok and bool(np.all(stored["cdf_high"] <= 1) and np.all(stored["sigma"] > 0))
     ok = ok and bool(np.abs(stored["score"]).max(initial=0) <= MAX_SCORE)
-    prior = CopulaPrior(**{name: stored[name] for name in shapes}) if ok else None
+    ok = ok and bool(np.abs(stored["shift"]).max(initial=0) <= MAX_SCORE)
+    prior = CopulaPrior(**{name: stored[name] for name in shapes}, starts=starts) if ok else None
     if prior is None or np.any(np.tril(prior.beta) != 0) or not prior.consistent(starts):
         raise ArtifactError("weights carry an invalid copula prior; refusing to load")
     return prior

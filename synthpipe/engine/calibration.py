@@ -40,7 +40,7 @@ from synthpipe.engine.model import (
     HeadWeights,
     Network,
     one_hot,
-    prior_scores,
+    prior_means,
     sample_tokens,
     softmax,
     token_shares,
@@ -209,9 +209,9 @@ class _BiasFreeLogits:
     def _chunk(self, start: int) -> list[np.ndarray]:
         net, offsets, h = self.net, self.net.offsets, self.net.hidden
         hidden = np.maximum(one_hot(net, self.codes[start : start + BIAS_REFIT_CHUNK]) @ net.A + net.b1, 0.0)
-        scores = prior_scores(net, self.codes[start : start + BIAS_REFIT_CHUNK])
+        means = prior_means(net, self.codes[start : start + BIAS_REFIT_CHUNK])
         return [
-            with_prior(net, j, hidden[:, j * h : (j + 1) * h] @ net.W2[:, offsets[j] : offsets[j + 1]], scores)
+            with_prior(net, j, hidden[:, j * h : (j + 1) * h] @ net.W2[:, offsets[j] : offsets[j + 1]], means)
             for j in range(net.n_columns)
         ]
 

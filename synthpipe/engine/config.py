@@ -78,8 +78,9 @@ class EngineConfig(BaseModel):
         True,
         description=(
             "on tables of fewer than 2,000 training rows, each ordered column's head starts from a Gaussian "
-            "copula's conditional given the ordered columns before it and learns what differs (on a few hundred "
-            "rows early stopping otherwise leaves the links between numbers weakened)"
+            "copula's conditional given the ordered columns before it (its mean shifted by the categories before "
+            "it) and learns what differs (on a few hundred rows early stopping otherwise leaves the links between "
+            "numbers weakened)"
         ),
     )
     max_categories: int = Field(

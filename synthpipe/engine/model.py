@@ -187,11 +187,11 @@ def loss_and_grads(
     dW2 = np.zeros_like(net.W2) if with_grads else net.W2
     db2 = np.zeros_like(net.b2) if with_grads else net.b2
     total = 0.0
-    scores = prior_scores(net, codes)
+    means = prior_means(net, codes)
     dgate = np.zeros(net.n_columns, dtype=np.float32)
     for j in range(net.n_columns):
         cols, hs = slice(offsets[j], offsets[j + 1]), slice(j * h, (j + 1) * h)
-        extra = prior_offsets(net, j, scores)
+        extra = prior_offsets(net, j, means)
         logits = Hd[:, hs] @ net.W2[:, cols] + net.b2[cols]
         if extra is not None:
             logits += net.prior.gate[j] * extra  # type: ignore[union-attr]
@@ -229,31 +229,31 @@ def column_nll(net: Network, codes: np.ndarray, weights: HeadWeights | None = No
     offsets, h = net.offsets, net.hidden
     Hd = np.maximum(one_hot(net, codes) @ net.A + net.b1, 0.0)
     out = np.zeros(net.n_columns)
-    scores = prior_scores(net, codes)
+    means = prior_means(net, codes)
     for j in range(net.n_columns):
         cols = slice(offsets[j], offsets[j + 1])
-        probs = softmax(with_prior(net, j, Hd[:, j * h : (j + 1) * h] @ net.W2[:, cols] + net.b2[cols], scores))
+        probs = softmax(with_prior(net, j, Hd[:, j * h : (j + 1) * h] @ net.W2[:, cols] + net.b2[cols], means))
         nll = -np.log(np.maximum(probs[np.arange(codes.shape[0]), codes[:, j]], 1e-12))
         w = None if weights is None else weights.of_column(j)
         out[j] = nll.sum() if w is None else (w * nll).sum()
     return out
 
 
-def prior_scores(net: Network, codes: np.ndarray) -> np.ndarray | None:
-    """Per row and column, the copula score of its (local) token, when the network has a prior."""
-    return None if net.prior is None else net.prior.score[codes + net.offsets[:-1][None, :]]
+def prior_means(net: Network, codes: np.ndarray) -> np.ndarray | None:
+    """Per row and head, its copula mean given the row's (local) tokens, when the network has a prior."""
+    return None if net.prior is None else net.prior.means(codes + net.offsets[:-1][None, :])
 
 
-def prior_offsets(net: Network, j: int, scores: np.ndarray | None) -> np.ndarray | None:
-    """Head j's copula offsets before its gate (``scores``: the rows' earlier columns'), or None."""
-    if net.prior is None or scores is None:
+def prior_offsets(net: Network, j: int, means: np.ndarray | None) -> np.ndarray | None:
+    """Head j's copula offsets before its gate (``means``: the rows' copula means, ``prior_means``), or None."""
+    if net.prior is None or means is None:
         return None
-    return net.prior.offsets(j, scores, slice(net.offsets[j], net.offsets[j + 1]))
+    return net.prior.offsets(j, means[:, j], slice(net.offsets[j], net.offsets[j + 1]))
 
 
-def with_prior(net: Network, j: int, logits: np.ndarray, scores: np.ndarray | None) -> np.ndarray:
+def with_prior(net: Network, j: int, logits: np.ndarray, means: np.ndarray | None) -> np.ndarray:
     """Head j's logits with its gated copula offsets added (copula.py)."""
-    extra = prior_offsets(net, j, scores)
+    extra = prior_offsets(net, j, means)
     return logits if extra is None else logits + net.prior.gate[j] * extra  # type: ignore[union-attr]
 
 
@@ -341,7 +341,7 @@ def _sample_batch(
     tokens = np.empty((size, d), dtype=np.int64)
     inputs = np.empty((size, d), dtype=np.int64)
     given = 0 if fixed is None else fixed.shape[1]
-    scores = None if net.prior is None else np.zeros((size, d))  # the drawn tokens' copula scores
+    means = None if net.prior is None else np.zeros((size, net.n_columns))  # copula means given the drawn tokens
     for j0, table in zip(range(0, d, width), tables, strict=False):
         pre = np.broadcast_to(net.b1[j0 * h : (j0 + width) * h], (size, table.shape[1])).copy()
         for k in range(j0):
@@ -352,10 +352,10 @@ def _sample_batch(
                 tokens[:, j] = fixed[:, j] + offsets[j]  # type: ignore[index]
             else:
                 hidden = np.maximum(pre[:, at : at + h], 0.0)
-                tokens[:, j] = _drawn_column(net, j, hidden, tokens, uniforms, exclude, scores)
+                tokens[:, j] = _drawn_column(net, j, hidden, tokens, uniforms, exclude, means)
             inputs[:, j] = net.in_map[tokens[:, j]]
-            if scores is not None:
-                scores[:, j] = net.prior.score[tokens[:, j]]  # type: ignore[union-attr]
+            if means is not None:
+                net.prior.add_drawn(means, j, tokens[:, j])  # type: ignore[union-attr]
             if at + h < pre.shape[1]:
                 pre[:, at + h :] += table[inputs[:, j], at + h :]
     return (tokens - offsets[:d][None, :]).astype(np.int32)
@@ -368,13 +368,13 @@ def _drawn_column(
     tokens: np.ndarray,
     uniforms: np.ndarray,
     exclude: Sequence[Exclusion],
-    scores: np.ndarray | None,
+    means: np.ndarray | None,
 ) -> np.ndarray:
     """Column j's global tokens, drawn from its head's hidden units ``z`` (the earlier ``tokens`` drawn,
-    and their copula ``scores``)."""
+    and the copula ``means`` they give)."""
     offsets = net.offsets
     cols = slice(offsets[j], offsets[j + 1])
-    probs = softmax(with_prior(net, j, z @ net.W2[:, cols] + net.b2[cols], scores))
+    probs = softmax(with_prior(net, j, z @ net.W2[:, cols] + net.b2[cols], means))
     masked = None
     for earlier, later, ruled_out in exclude:
         if later == j:

@@ -1344,7 +1344,7 @@ class Synthesizer:
         if net.prior is None:
             return None
         chain = self._chain()
-        heads = np.flatnonzero(net.prior.beta.any(axis=0))
+        heads = [j for j in range(net.n_columns) if net.prior.has_prior(j)]
         return {self._codecs[chain[j][0]].storage.name: round(float(net.prior.gate[j]), 3) for j in heads}
 
     def _calibrated(
@@ -1392,8 +1392,14 @@ class Synthesizer:
         )
 
     def _copula_ordered(self) -> list[np.ndarray | None]:
-        """Per model column, its ordered tokens for the copula prior (positions inside a bin left out)."""
-        return [None if fine else ordered_tokens(self._codecs[i].order_scores()) for i, fine in self._chain()]
+        """Per model column, its ordered tokens for the copula prior, none for a column of categories
+        (it shifts later heads' means), None for positions inside a bin (left out)."""
+        out: list[np.ndarray | None] = []
+        for i, fine in self._chain():
+            mask = None if fine else ordered_tokens(self._codecs[i].order_scores())
+            unordered = not fine and self._codecs[i].order_scores() is None
+            out.append(np.zeros(self._codecs[i].n_tokens, dtype=bool) if unordered else mask)
+        return out
 
     # ------------------------------------------------------------------ sample
 

@@ -47,12 +47,12 @@ def test_offsets_follow_the_earlier_column_and_stay_bounded() -> None:
     masks = [ordered_tokens(np.linspace(-1, 1, 6)), ordered_tokens(np.concatenate([[0.0], np.linspace(-1, 1, 6)]))]
     prior = fit_prior(codes, sizes, masks)
     assert prior is not None and prior.beta[0, 1] > 0 and not prior.beta[:, 0].any()
-    scores = prior.score[np.array([[0, 6], [5, 6]])]  # rows whose x is its bottom / top token
-    offsets = prior.offsets(1, scores, slice(6, 13))
+    means = prior.means(np.array([[0, 6], [5, 6]]))  # rows whose x is its bottom / top token
+    offsets = prior.offsets(1, means[:, 1], slice(6, 13))
     assert offsets is not None and (offsets[:, 0] == 0).all()
     assert offsets[0, 1] > 0 > offsets[0, 6] and offsets[1, 6] > 0 > offsets[1, 1]
     assert offsets.min() >= np.log(MIX) - 1e-6
-    assert prior.offsets(0, scores, slice(0, 6)) is None
+    assert prior.offsets(0, means[:, 0], slice(0, 6)) is None
 
 
 def test_a_column_constant_on_the_training_rows_links_to_nothing() -> None:
@@ -69,6 +69,25 @@ def test_a_column_constant_on_the_training_rows_links_to_nothing() -> None:
         warnings.simplefilter("error")
         prior = fit_prior(codes, np.array([4, 4, 4]), masks)
     assert prior is not None and not prior.beta[1].any() and not prior.beta[:, 1].any() and prior.beta[0, 2] > 0
+
+
+def test_a_category_shifts_the_means_of_later_heads() -> None:
+    """Two groups whose numbers sit at different levels, the same link inside each: the copula of
+    the numbers alone pools the groups; the group's shift moves the later heads' means apart, only
+    theirs, and leaves them less residual spread."""
+    rng = np.random.default_rng(2)
+    group = rng.integers(0, 2, 600)
+    x = np.clip(group * 3 + rng.integers(0, 3, group.size), 0, 5)
+    y = np.clip(x + rng.integers(-1, 2, x.size), 0, 5)
+    codes, sizes = np.column_stack([group, x, y]), np.array([2, 6, 6])
+    ordered = [ordered_tokens(np.linspace(-1, 1, 6)), ordered_tokens(np.linspace(-1, 1, 6))]
+    pooled = fit_prior(codes, sizes, [None, *ordered])
+    shifted = fit_prior(codes, sizes, [np.zeros(2, dtype=bool), *ordered])
+    assert pooled is not None and shifted is not None and not pooled.shift.any()
+    assert shifted.shift[1, 1] > 0.5 > -0.5 > shifted.shift[0, 1]  # group 1's x sits higher
+    assert np.abs(shifted.shift[:2, 2]).max() < 0.2  # y's level is x's: the group adds little
+    assert not shifted.shift[2:].any() and not shifted.shift[:, 0].any()
+    assert shifted.sigma[1] < 0.6 * pooled.sigma[1] and shifted.has_prior(1) and not pooled.has_prior(1)
 
 
 def test_the_prior_is_for_small_plain_tables_and_can_be_turned_off() -> None:
@@ -105,11 +124,15 @@ def test_the_prior_round_trips(tmp_path: pathlib.Path) -> None:
     pd.testing.assert_frame_equal(Synthesizer.load(str(tmp_path)).sample(400), fitted.sample(400))
 
 
+def _shift_of_an_earlier_head(arrays: dict[str, np.ndarray]) -> None:
+    arrays["prior_shift"][-1, 0] = 0.5  # the last token moves the first head: drawn before it is known
+
+
 def _far_scores(arrays: dict[str, np.ndarray]) -> None:
     arrays["prior_score"] = arrays["prior_score"] * 1e300  # means no normal interval has
 
 
-@pytest.mark.parametrize("tamper", [_transposed_beta, _gapped_intervals, _far_scores])
+@pytest.mark.parametrize("tamper", [_transposed_beta, _gapped_intervals, _shift_of_an_earlier_head, _far_scores])
 def test_a_tampered_prior_is_refused(tmp_path: pathlib.Path, tamper: Callable[[dict[str, np.ndarray]], None]) -> None:
     Synthesizer(seed=2).fit(pollution(300, seed=2)).save(str(tmp_path))
     with np.load(tmp_path / "weights.npz", allow_pickle=False) as data:
