@@ -292,12 +292,16 @@ def sample_tokens(
     given: np.ndarray | None = None,
     columns: int | None = None,
     exclude: Sequence[Exclusion] = (),
+    positions: np.ndarray | None = None,
 ) -> np.ndarray:
     """Draw ``n`` rows of tokens column by column; deterministic for a given ``rng`` state.
 
     ``given`` (n, p): tokens of the first p columns, taken as drawn (an entity's own columns,
     shared by its rows); ``columns``: draw only the first this many columns; ``exclude``: a
-    later column is never drawn as the token an earlier one rules out (unequal.py).
+    later column is never drawn as the token an earlier one rules out (unequal.py); ``positions``
+    (n, columns), when the network has a copula prior: filled with each drawn token's position
+    inside its interval (``CopulaPrior.latent``), for decoding inside bins. The tokens are the
+    same either way.
     Runs in fixed inner batches with single-threaded BLAS: on small matrices, thread
     hand-offs cost more than the arithmetic (20x slower on a busy 2-core box).
     """
@@ -308,7 +312,8 @@ def sample_tokens(
         for start in range(0, n, SAMPLE_BATCH):
             size = min(SAMPLE_BATCH, n - start)
             fixed = None if given is None else given[start : start + size]
-            out[start : start + size] = _sample_batch(net, tables, rng.random((size, width)), fixed, exclude)
+            at = None if positions is None else positions[start : start + size]
+            out[start : start + size] = _sample_batch(net, tables, rng.random((size, width)), fixed, exclude, at)
     return out
 
 
@@ -331,6 +336,7 @@ def _sample_batch(
     uniforms: np.ndarray,
     fixed: np.ndarray | None = None,
     exclude: Sequence[Exclusion] = (),
+    positions: np.ndarray | None = None,
 ) -> np.ndarray:
     """One batch, column by column, heads in blocks of BLOCK_FLOATS hidden units: a block's pre-activations
     gain each earlier column's first-layer row with one gather for the whole block, not one per head (the
@@ -342,6 +348,8 @@ def _sample_batch(
     inputs = np.empty((size, d), dtype=np.int64)
     given = 0 if fixed is None else fixed.shape[1]
     means = None if net.prior is None else np.zeros((size, net.n_columns))  # copula means given the drawn tokens
+    latent = None if means is None or positions is None else np.zeros_like(means)  # and given their latent scores
+    within = None
     for j0, table in zip(range(0, d, width), tables, strict=False):
         pre = np.broadcast_to(net.b1[j0 * h : (j0 + width) * h], (size, table.shape[1])).copy()
         for k in range(j0):
@@ -352,10 +360,16 @@ def _sample_batch(
                 tokens[:, j] = fixed[:, j] + offsets[j]  # type: ignore[index]
             else:
                 hidden = np.maximum(pre[:, at : at + h], 0.0)
-                tokens[:, j] = _drawn_column(net, j, hidden, tokens, uniforms, exclude, means)
+                tokens[:, j], within = _drawn_column(
+                    net, j, hidden, tokens, uniforms, exclude, means, latent is not None
+                )
             inputs[:, j] = net.in_map[tokens[:, j]]
             if means is not None:
                 net.prior.add_drawn(means, j, tokens[:, j])  # type: ignore[union-attr]
+            if latent is not None and positions is not None and net.prior is not None:
+                v = uniforms[:, j] if j < given or within is None else within  # a given token's uniform is unused
+                scores, positions[:, j] = net.prior.latent(j, tokens[:, j], v, latent[:, j])
+                net.prior.add_latent(latent, j, tokens[:, j], scores)
             if at + h < pre.shape[1]:
                 pre[:, at + h :] += table[inputs[:, j], at + h :]
     return (tokens - offsets[:d][None, :]).astype(np.int32)
@@ -369,9 +383,11 @@ def _drawn_column(
     uniforms: np.ndarray,
     exclude: Sequence[Exclusion],
     means: np.ndarray | None,
-) -> np.ndarray:
+    within: bool = False,
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Column j's global tokens, drawn from its head's hidden units ``z`` (the earlier ``tokens`` drawn,
-    and the copula ``means`` they give)."""
+    and the copula ``means`` they give), and if ``within``, where each row's uniform fell inside its
+    token's probability (itself uniform, whatever the token)."""
     offsets = net.offsets
     cols = slice(offsets[j], offsets[j + 1])
     probs = softmax(with_prior(net, j, z @ net.W2[:, cols] + net.b2[cols], means))
@@ -385,7 +401,8 @@ def _drawn_column(
                 masked = ruled if masked is None else masked | ruled
     if masked is not None:
         _mask_out(probs, masked)
-    return _draw(probs, uniforms[:, j]) + offsets[j]
+    drawn, inside = _draw(probs, uniforms[:, j], within)
+    return drawn + offsets[j], inside
 
 
 def _rule_out(probs: np.ndarray, token: np.ndarray) -> None:
@@ -405,8 +422,15 @@ def _mask_out(probs: np.ndarray, masks: np.ndarray) -> None:
     probs[:] = np.where(kept.sum(axis=1, keepdims=True) > 0, kept, probs)
 
 
-def _draw(probs: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Inverse-CDF draw per row (vectorised)."""
+def _draw(probs: np.ndarray, u: np.ndarray, within: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """Inverse-CDF draw per row (vectorised); if ``within``, also where each row's u fell inside
+    its drawn token's share: a uniform of its own, independent of the token."""
     cdf = np.cumsum(probs, axis=1)
-    tokens = (cdf < (u * cdf[:, -1])[:, None]).sum(axis=1)
-    return np.minimum(tokens, probs.shape[1] - 1).astype(np.int32)
+    target = u * cdf[:, -1]
+    tokens = np.minimum((cdf < target[:, None]).sum(axis=1), probs.shape[1] - 1).astype(np.int32)
+    if not within:
+        return tokens, None
+    rows = np.arange(tokens.size)
+    mass = probs[rows, tokens]
+    inside = (target - (cdf[rows, tokens] - mass)) / np.where(mass > 0, mass, 1.0)
+    return tokens, np.clip(inside, 0.0, np.nextafter(1.0, 0.0))

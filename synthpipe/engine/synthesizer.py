@@ -1593,9 +1593,12 @@ class Synthesizer:
             for k, (i, is_fine) in enumerate(chain[:split]):
                 (fine if is_fine else out)[i] = before[:, k]
             given = np.hstack([before, parts(out, fine)])
-        drawn = sample_tokens(self._net, size, rng, given=given, exclude=self._exclusions())
+        positions = np.zeros((size, len(chain))) if self._net.prior is not None and given is None else None
+        drawn = sample_tokens(self._net, size, rng, given=given, exclude=self._exclusions(), positions=positions)
         for k, (i, is_fine) in enumerate(chain):
             (fine if is_fine else out)[i] = drawn[:, k]
+            if positions is not None and not self._codecs[i].n_fine:
+                fine[i] = positions[:, k]  # where inside its bin, from the copula (CopulaPrior.latent)
         return out, fine
 
     def _given_inputs(self) -> list[str]:

@@ -246,8 +246,9 @@ class NumericCodec(Codec):
     def numeric_decoded(
         self, tokens: np.ndarray, rng: np.random.Generator, fine: np.ndarray | None = None
     ) -> np.ndarray:
-        """Values for ``tokens``; ``fine`` (the position tokens, when learned) narrows where inside
-        its bin each value is drawn. The same random draws either way (determinism)."""
+        """Values for ``tokens``; ``fine`` says where inside its bin each value is drawn: the
+        position tokens (whole numbers, when learned), or positions in [0, 1) (floats, from the
+        copula prior of a small table). The same random draws either way (determinism)."""
         out = np.full(tokens.shape, np.nan)
         body = tokens >= self._offset
         for i, special in enumerate(self._specials):
@@ -260,7 +261,9 @@ class NumericCodec(Codec):
                 out[body] = self._on_value_grid(self._tails(out[body], idx, rng.random(idx.size)))
         elif len(self.p.knots):
             u = rng.random(idx.size)
-            if fine is not None and self.n_fine:
+            if fine is not None and fine.dtype.kind == "f":
+                u = fine[body]
+            elif fine is not None and self.n_fine:
                 u = (fine[body] + u) / self.n_fine
             out[body] = self._inside_bins(idx, u)
             if self.p.weekday_shares:
