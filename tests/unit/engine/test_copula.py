@@ -16,6 +16,7 @@ from scipy.special import ndtri
 
 from synthpipe import Synthesizer
 from synthpipe.engine.artifact import _digest
+from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.copula import MAX_ROWS, MIX, fit_prior, ordered_tokens
 from synthpipe.errors import ArtifactError
 from tests.unit.engine.conftest import pollution
@@ -123,6 +124,15 @@ def test_a_strong_link_keeps_its_strength_inside_the_bins() -> None:
     real = data.corr().iloc[0, 1]
     synthetic = [Synthesizer(seed=seed).fit(data).sample(5_000).corr().iloc[0, 1] for seed in range(3)]
     assert real - np.mean(synthetic) < 0.035, (real, synthetic)
+
+
+def test_a_bin_s_rows_take_its_even_places_in_the_copula_s_order() -> None:
+    """Each bin's rows get the bin's evenly spread places (stratified by the draws), the highest
+    copula position the highest place: the bin keeps the spread of even draws, tails included."""
+    idx = np.array([0, 0, 0, 1, 1])
+    positions = np.array([0.9, 0.1, 0.5, 0.2, 0.8])
+    out = NumericCodec._in_copula_order(idx, np.full(5, 0.5), positions)
+    np.testing.assert_allclose(out, [5 / 6, 1 / 6, 3 / 6, 1 / 4, 3 / 4])
 
 
 def test_the_prior_is_for_small_plain_tables_and_can_be_turned_off() -> None:
