@@ -172,8 +172,9 @@ class CopulaPrior:
 
         Why: a bin's values drawn at even positions, apart from the other columns, weaken every
         link inside the bins: redrawing real rows so weakened strong Pearson correlations by 0.02-0.05
-        on tables of 300-700 rows (cars, summer, Crime, Caschool); drawn from the copula, the
-        positions carry its links down to the values."""
+        on tables of 300-700 rows (cars, summer, Crime, Caschool). The codec places a bin's rows in
+        the order of these positions (``NumericCodec._in_copula_order``), so the links reach the
+        values while each bin keeps its even spread."""
         low, high = self.cdf_low[tokens], self.cdf_high[tokens]
         inside = high > low
         if not self.has_prior(j):  # even positions; the score only where later heads use it
