@@ -244,7 +244,7 @@ def _copula_prior(arrays: dict[str, np.ndarray], starts: np.ndarray) -> CopulaPr
     ok = ok and bool(np.abs(stored["score"]).max(initial=0) <= MAX_SCORE)
     ok = ok and bool(np.abs(stored["shift"]).max(initial=0) <= MAX_SCORE)
     prior = CopulaPrior(**{name: stored[name] for name in shapes}, starts=starts) if ok else None
-    if prior is None or np.any(np.tril(prior.beta) != 0) or not prior.consistent(starts):
+    if prior is None or np.any(np.tril(prior.beta) != 0) or not prior.consistent():
         raise ArtifactError("weights carry an invalid copula prior; refusing to load")
     return prior
 

@@ -97,7 +97,7 @@ class CopulaPrior:
 
     def __post_init__(self) -> None:
         self._grids: dict[int, tuple[float, float, np.ndarray]] = {}  # _grid, by head
-        token_column = np.repeat(np.arange(self.starts.size - 1), np.diff(self.starts))
+        self.token_column = token_column = np.repeat(np.arange(self.starts.size - 1), np.diff(self.starts))
         self.context = {int(k) for k in token_column[self.shift.any(axis=1)]}  # columns whose tokens shift means
         self.heads: np.ndarray = np.logical_or(self.beta.any(axis=0), self.shift.any(axis=0))  # heads with a prior
         share = self.cdf_high - self.cdf_low  # of each ordered token; a column's scores have spread < 1
@@ -126,13 +126,13 @@ class CopulaPrior:
             self.score, self.cdf_low, self.cdf_high, self.beta, self.shift, self.sigma, self.gate.copy(), self.starts
         )
 
-    def consistent(self, starts: np.ndarray) -> bool:
+    def consistent(self) -> bool:
         """Whether each column's ordered tokens (``starts``: the columns' first tokens, and the end)
         are the last of its tokens and cut [0, 1] into adjacent intervals, only heads of ordered
         columns have a mean, and a token shifts only later heads' (an artifact's check: else it was
         tampered with)."""
-        token_column = np.repeat(np.arange(starts.size - 1), np.diff(starts))
-        if np.any(self.shift[np.arange(self.shift.shape[1])[None, :] <= token_column[:, None]] != 0):
+        starts = self.starts
+        if np.any(self.shift[np.arange(self.shift.shape[1])[None, :] <= self.token_column[:, None]] != 0):
             return False
         for j in range(starts.size - 1):
             low, high = self.cdf_low[starts[j] : starts[j + 1]], self.cdf_high[starts[j] : starts[j + 1]]
@@ -158,10 +158,7 @@ class CopulaPrior:
 
     def add_drawn(self, means: np.ndarray, k: int, tokens: np.ndarray) -> None:
         """Column k's drawn (global) ``tokens`` added to the later heads' ``means``, in place."""
-        if self.beta[k].any():
-            means += self.score[tokens][:, None] * self.beta[k][None, :]
-        if k in self.context:
-            means += self.shift[tokens]
+        self._add(means, k, tokens, self.score[tokens], self.beta)
 
     def latent(self, j: int, tokens: np.ndarray, v: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Head j's drawn (global) ``tokens`` as latent normal scores and positions inside their
@@ -192,8 +189,11 @@ class CopulaPrior:
     def add_latent(self, means: np.ndarray, k: int, tokens: np.ndarray, scores: np.ndarray) -> None:
         """Column k's latent ``scores`` (and its category ``tokens``' shifts) added to the later
         heads' latent ``means``, in place."""
+        self._add(means, k, tokens, scores, self.latent_beta)
+
+    def _add(self, means: np.ndarray, k: int, tokens: np.ndarray, scores: np.ndarray, beta: np.ndarray) -> None:
         if self.beta[k].any():
-            means += scores[:, None] * self.latent_beta[k][None, :]
+            means += scores[:, None] * beta[k][None, :]
         if k in self.context:
             means += self.shift[tokens]
 

@@ -1396,9 +1396,9 @@ class Synthesizer:
         (it shifts later heads' means), None for positions inside a bin (left out)."""
         out: list[np.ndarray | None] = []
         for i, fine in self._chain():
-            mask = None if fine else ordered_tokens(self._codecs[i].order_scores())
-            unordered = not fine and self._codecs[i].order_scores() is None
-            out.append(np.zeros(self._codecs[i].n_tokens, dtype=bool) if unordered else mask)
+            scores = None if fine else self._codecs[i].order_scores()
+            unordered = not fine and scores is None
+            out.append(np.zeros(self._codecs[i].n_tokens, dtype=bool) if unordered else ordered_tokens(scores))
         return out
 
     # ------------------------------------------------------------------ sample
