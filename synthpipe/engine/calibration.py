@@ -38,8 +38,9 @@ import numpy as np
 from synthpipe.engine.model import (
     Exclusion,
     HeadWeights,
+    Inputs,
     Network,
-    one_hot,
+    first_layer,
     prior_means,
     sample_tokens,
     softmax,
@@ -208,7 +209,7 @@ class _BiasFreeLogits:
 
     def _chunk(self, start: int) -> list[np.ndarray]:
         net, offsets, h = self.net, self.net.offsets, self.net.hidden
-        hidden = np.maximum(one_hot(net, self.codes[start : start + BIAS_REFIT_CHUNK]) @ net.A + net.b1, 0.0)
+        hidden = np.maximum(first_layer(net, Inputs.of(net, self.codes[start : start + BIAS_REFIT_CHUNK])), 0.0)
         means = prior_means(net, self.codes[start : start + BIAS_REFIT_CHUNK])
         return [
             with_prior(net, j, hidden[:, j * h : (j + 1) * h] @ net.W2[:, offsets[j] : offsets[j + 1]], means)

@@ -154,14 +154,51 @@ def live_blocks(sizes: np.ndarray, hidden: int) -> list[tuple[slice, slice]]:
     return blocks
 
 
-def one_hot(net: Network, codes: np.ndarray, keep: np.ndarray | None = None) -> sp.csr_matrix:
-    """Sparse (B, T_in) one-hot inputs of a (B, D) token batch; ``keep`` = dropout weights."""
-    rows, cols = codes.shape
-    total = int(net.in_sizes.sum())
-    indices = net.in_map[codes + net.offsets[:-1][None, :]].ravel()
-    data = np.ones(rows * cols, dtype=np.float32) if keep is None else keep.ravel().astype(np.float32)
-    indptr = np.arange(0, rows * cols + 1, cols)
-    return sp.csr_matrix((data, indices, indptr), shape=(rows, total))
+@dataclass(frozen=True)
+class Inputs:
+    """A (B, D) token batch as the first layer's inputs: each row's global input token per
+    column (ascending along the row) and its weight (1, or the dropout's ``keep``)."""
+
+    tokens: np.ndarray  # (B, D) int64
+    weights: np.ndarray  # (B, D) float32
+
+    @classmethod
+    def of(cls, net: Network, codes: np.ndarray, keep: np.ndarray | None = None) -> Inputs:
+        tokens = net.in_map[codes + net.offsets[:-1][None, :]]
+        weights = np.ones(codes.shape, dtype=np.float32) if keep is None else keep.astype(np.float32)
+        return cls(tokens, weights)
+
+    def one_hot(self, columns: int, tokens: int) -> sp.csr_matrix:
+        """Sparse (B, tokens) one-hot rows of the first ``columns`` columns (input tokens below ``tokens``)."""
+        rows = self.tokens.shape[0]
+        indptr = np.arange(rows + 1, dtype=np.int64) * columns
+        return sp.csr_matrix(
+            (self.weights[:, :columns].ravel(), self.tokens[:, :columns].ravel(), indptr), shape=(rows, tokens)
+        )
+
+
+def first_layer(net: Network, inputs: Inputs) -> np.ndarray:
+    """Pre-activations ``X @ A + b1`` (X: the one-hot inputs), block by block of heads.
+
+    Why blocks: a block's heads see only the columns before its last head, so the product skips the
+    masked rows below them, half the first layer and more (the same sums in the same order, so the
+    same numbers; 250 model columns of 8 hidden units: 3.5x faster)."""
+    Z = np.zeros((inputs.tokens.shape[0], net.A.shape[1]), dtype=np.float32)
+    for units, columns, tokens in training_blocks(net):
+        if columns:
+            Z[:, units] = inputs.one_hot(columns, tokens) @ net.A[:tokens, units]
+    Z += net.b1
+    return Z
+
+
+def first_layer_grad(net: Network, inputs: Inputs, dZ: np.ndarray) -> np.ndarray:
+    """``X.T @ dZ`` on the blocks ``first_layer`` reads, zero on the masked rows below them (the
+    optimiser and the trends read the live blocks only)."""
+    grad = np.zeros_like(net.A)
+    for units, columns, tokens in training_blocks(net):
+        if columns:
+            grad[:tokens, units] = inputs.one_hot(columns, tokens).T @ dZ[:, units]
+    return grad
 
 
 def loss_and_grads(
@@ -180,8 +217,8 @@ def loss_and_grads(
     not to lean on any single earlier column, which generalises instead of memorising rows.
     """
     offsets, h, batch = net.offsets, net.hidden, codes.shape[0]
-    X = one_hot(net, codes, keep)
-    Z = X @ net.A + net.b1
+    inputs = Inputs.of(net, codes, keep)
+    Z = first_layer(net, inputs)
     Hd = np.maximum(Z, 0.0)
     dH = np.empty_like(Hd) if with_grads else Hd
     dW2 = np.zeros_like(net.W2) if with_grads else net.W2
@@ -214,7 +251,7 @@ def loss_and_grads(
         return total / batch, {}
     dZ = dH * (Z > 0)
     grads = {
-        "A": np.asarray(X.T @ dZ, dtype=np.float32),
+        "A": first_layer_grad(net, inputs, dZ),
         "b1": dZ.sum(axis=0),
         "W2": dW2,
         "b2": db2,
@@ -227,7 +264,7 @@ def loss_and_grads(
 def column_nll(net: Network, codes: np.ndarray, weights: HeadWeights | None = None) -> np.ndarray:
     """Per model column, the summed negative log-likelihood of ``codes`` (head columns weighted)."""
     offsets, h = net.offsets, net.hidden
-    Hd = np.maximum(one_hot(net, codes) @ net.A + net.b1, 0.0)
+    Hd = np.maximum(first_layer(net, Inputs.of(net, codes)), 0.0)
     out = np.zeros(net.n_columns)
     means = prior_means(net, codes)
     for j in range(net.n_columns):
@@ -321,13 +358,31 @@ BLOCK_FLOATS = 256  # hidden units of the heads one sampling table holds: its ro
 
 
 def block_tables(net: Network, width: int) -> list[np.ndarray]:
-    """Per block of ``width`` heads (j0..j1-1), the contiguous (input tokens of columns < j1 - 1, heads' hidden)
+    """Per block of ``width`` heads, the contiguous (input tokens that can reach it, its hidden units)
     slice of the first layer."""
-    offsets, h, d = net.in_offsets, net.hidden, net.n_columns
-    return [
-        np.ascontiguousarray(net.A[: offsets[max(min(j0 + width, d) - 1, 0)], j0 * h : min(j0 + width, d) * h])
-        for j0 in range(0, d, width)
-    ]
+    return [np.ascontiguousarray(net.A[:tokens, units]) for units, _, tokens in head_blocks(net, width)]
+
+
+def head_blocks(net: Network, width: int) -> list[tuple[slice, int, int]]:
+    """The heads in blocks of ``width``: per block, its hidden units, how many columns can feed it
+    (those before its last head) and their input tokens; its first-layer rows below are masked zeros."""
+    h, d, starts = net.hidden, net.n_columns, net.in_offsets
+    blocks = []
+    for j0 in range(0, d, width):
+        j1 = min(j0 + width, d)
+        blocks.append((slice(j0 * h, j1 * h), max(j1 - 1, 0), int(starts[max(j1 - 1, 0)])))
+    return blocks
+
+
+TRAIN_BLOCK_HEADS = 16  # heads per block of the first layer in training: one block up to 16 model columns
+
+
+def training_blocks(net: Network) -> list[tuple[slice, int, int]]:
+    """The first layer's head blocks in training and scoring.
+
+    Why 16 heads, not sampling's BLOCK_FLOATS units: on 250 model columns blocks of 8 to 32 heads train
+    alike (63 s), and on narrow tables one block saves the per-block sparse products' set-up."""
+    return head_blocks(net, TRAIN_BLOCK_HEADS)
 
 
 def _sample_batch(
