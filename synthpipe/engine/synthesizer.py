@@ -41,7 +41,7 @@ from synthpipe.engine.codecs import Codec, build_codec, build_codecs, key_column
 from synthpipe.engine.codecs.base import evenly_ordered
 from synthpipe.engine.codecs.categorical import CategoricalCodec
 from synthpipe.engine.codecs.identifier import IdentifierCodec, name_template, names_a_key, spelled_addresses
-from synthpipe.engine.codecs.numeric import NumericCodec
+from synthpipe.engine.codecs.numeric import WITHIN_BIN, NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec, decode_order, find_anchors
 from synthpipe.engine.config import EngineConfig, make_config
 from synthpipe.engine.copula import MAX_ROWS as COPULA_MAX_ROWS
@@ -58,6 +58,7 @@ from synthpipe.engine.unequal import Unequal
 from synthpipe.errors import ConfigError, ModelError, SchemaError
 
 BLOCK_ROWS = 16_384
+COPULA_PLACES = "at places in the order of a Gaussian copula on the earlier columns"  # copula.latent
 MAX_FIRST_LAYER = 4_000_000  # float32 weights: bounds memory and the per-row cost of wide tables
 Progress = Callable[[str, float], None]
 
@@ -2183,6 +2184,7 @@ class Synthesizer:
         self._check_fitted()
         columns = {}
         fields = nested.field_owners(self._nested)
+        placed = self._copula_placed()
         for i, codec in enumerate(self._table_codecs()):
             if isinstance(codec, OffsetCodec) and codec.anchor in self._hidden:
                 entry = codec.describe(hidden_anchor=True)
@@ -2200,6 +2202,8 @@ class Synthesizer:
                 entry["field_of"] = owner  # an object's field, learned as a column (nested.with_fields)
             if spelled := self._stand_in_keys.get(codec.storage.name, {}).get("names"):
                 entry["spells"] = list(spelled["columns"])
+            if i in placed:
+                entry["encoding"] = entry["encoding"].replace(WITHIN_BIN, f"{WITHIN_BIN} {COPULA_PLACES}")
             columns[codec.storage.name] = self._described_trend(codec.storage.name, entry)
         return {
             "engine": "autoregressive-mlp",
@@ -2219,6 +2223,16 @@ class Synthesizer:
             "training": dict(self._training),
             "settings": self.config.model_dump(),
         }
+
+    def _copula_placed(self) -> set[int]:
+        """The codecs whose values inside a bin take their places in the order of the copula prior's
+        latent scores (``_tokens``): binned numbers without a position stream whose head has a prior."""
+        prior = None if self._net is None else self._net.prior
+        if prior is None:
+            return set()
+        chain = self._chain()
+        binned = {i for i, c in enumerate(self._codecs) if isinstance(c, NumericCodec) and c.p.knots and not c.n_fine}
+        return {i for j, (i, fine) in enumerate(chain) if not fine and i in binned and prior.has_prior(j)}
 
     def _described_hidden(self, name: str) -> str | None:
         """What the date ``name`` is learned with: its hidden parts, drawn before it (it is moved

@@ -144,6 +144,14 @@ def test_the_prior_is_for_small_plain_tables_and_can_be_turned_off() -> None:
     assert Synthesizer(seed=0).fit(large).describe()["training"]["copula_prior"] is None
 
 
+def test_the_report_says_which_columns_the_copula_places() -> None:
+    small = pollution(300, seed=1)
+    said = {name: column["encoding"] for name, column in Synthesizer(seed=0).fit(small).describe()["columns"].items()}
+    assert [name for name, text in said.items() if "Gaussian copula" in text] == ["no", "pm10", "so2"]
+    plain = Synthesizer(seed=0, copula_prior=False).fit(small).describe()["columns"]
+    assert not any("Gaussian copula" in column["encoding"] for column in plain.values())
+
+
 def test_the_gate_lets_a_head_drop_a_wrong_prior() -> None:
     """y = x squared has no monotone link for the copula to start from; w = x + noise has one. The
     learned gates keep less of y's offset than of w's."""
