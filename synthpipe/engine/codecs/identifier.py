@@ -2,7 +2,7 @@
 
 Why: a key carries no distribution worth learning and copying it would link a synthetic
 row to a real person. Fresh keys keep the type and the format (prefix, digit width,
-UUID layout, alphabet and length) and are unique within one ``sample`` call:
+UUID layout, alphabet and length) and are unique within one ``sample`` call and across seeds:
 - integers and ``<prefix><digits><suffix>`` strings continue after the largest real number,
   so they can never equal a real key;
 - keys of several parts in one layout (``ES-2023-100482``, ``INV/2024/0042``) continue their most
@@ -20,7 +20,10 @@ UUID layout, alphabet and length) and are unique within one ``sample`` call:
   dashes of ``AB12-CD34``) and their alphabet (hex stays hex), and fill the rest with a seeded
   bijection of the row index whose every character changes from one key to the next, so fresh
   keys look like real ones, not like a counter; past the rows the free places can tell apart,
-  keys grow by the places needed.
+  keys grow by the places needed (so do the keys of another seed's 2**32-key range). Where the
+  real keys fill their places densely (``user1`` ... ``user1200``: a fresh ``user`` and three
+  digits would mostly be a real one), fresh keys are a place longer than any real one
+  (``_crowded``), so they never equal one.
 
 Unique, dense integers are keys unless they measure something: a ``year`` or ``rank`` column, or
 several such columns in one table, none in row order (the rows ranked on several measures).
@@ -333,7 +336,7 @@ def _scrambled(f: dict[str, Any], index: np.ndarray) -> list[str]:
     for position in range(length):
         places[:, position] = literals[position] if position in literals else chars[next(drawn)]
     keys = places.view(f"<U{length}").ravel()  # one string per row, without a Python loop
-    rounds = (index & 0xFFFFFFFF) // chars.size ** _places_told_apart(chars.size, free.shape[1])  # within its stream
+    rounds = index // chars.size ** _places_told_apart(chars.size, free.shape[1])  # a seed's stream: more rounds
     keys = np.char.add(keys, _overflow_places(rounds, chars))
     return np.char.add(str(f.get("prefix", "")), keys).tolist()
 

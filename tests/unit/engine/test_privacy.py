@@ -112,7 +112,8 @@ def test_free_form_keys_keep_their_layout_and_look_random() -> None:
         }
     )
     syn = Synthesizer(seed=0, max_epochs=2).fit(data)
-    out = pd.concat([syn.sample(20_000), syn.sample(500, seed=9)], ignore_index=True)
+    out = pd.concat([syn.sample(20_000), syn.sample(500, seed=9, key_start=20_000)], ignore_index=True)
+    other_seed = syn.sample(500, seed=9)  # a 2**32-key range of its own: unique, in longer keys
     layouts = {
         "session_hash": r"[0-9a-f]{32}",
         "customer": r"cus_[A-Za-z0-9]{14}",
@@ -121,6 +122,7 @@ def test_free_form_keys_keep_their_layout_and_look_random() -> None:
     for name, layout in layouts.items():
         assert out[name].str.fullmatch(layout).all(), name
         assert out[name].is_unique and not out[name].isin(data[name]).any()
+        assert pd.concat([out[name], other_seed[name]]).is_unique and not other_seed[name].isin(data[name]).any()
         body = out[name].str.replace(r"^cus_|-", "", regex=True)
         for place in range(body.str.len().min()):  # no place is stuck on one character
             assert body.str[place].value_counts(normalize=True).iloc[0] < 0.2, (name, place)
@@ -563,6 +565,8 @@ def test_free_form_keys_stay_unique_past_what_their_free_places_tell_apart() -> 
     out = syn.sample(70_000)["code"]
     assert out.is_unique and out.str.fullmatch(r"K[0-9a-f]{4,6}").all()
     assert (out.str.len() == 5).sum() == 16**4
+    other_seed = syn.sample(2_000, seed=9)["code"]  # a range of its own: its rounds were cut to 32 bits
+    assert pd.concat([out, other_seed]).is_unique
 
 
 def test_densely_numbered_e_mails_never_come_back_as_real_addresses() -> None:
