@@ -131,6 +131,7 @@ def train(
     synthesizer = Synthesizer(seed=seed, **(engine or {}))
     split = _stream_split(features_uri, workspace, holdout_fraction, seed, synthesizer.config)
     synthesizer.fit(split.sample, progress=progress, entity_sizes=split.entity_sizes)
+    _reserve_real_keys(synthesizer, [split.train_uri, split.holdout_uri], workspace.store.storage_options)
     model_uri = workspace.uri(workspace.model_key())
     synthesizer.save(model_uri, storage_options=workspace.store.storage_options)
     return TrainResult(
@@ -142,6 +143,19 @@ def train(
         holdout_rows=split.rows - split.train_rows,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def _reserve_real_keys(synthesizer: Synthesizer, uris: list[str], options: dict[str, Any]) -> None:
+    """Fresh keys clear of every real key of the query, not only of the training sample's
+    (``Synthesizer.reserve_keys``), reading the key columns alone, batch by batch."""
+    for uri in uris:
+        with open_batches(uri, storage_options=options) as (schema, _):
+            columns = [name for name in synthesizer.fresh_key_columns if name in schema.names]
+        if not columns:
+            continue
+        with open_batches(uri, storage_options=options, columns=columns) as (_, batches):
+            for batch in batches:
+                synthesizer.reserve_keys(batch)
 
 
 @dataclass(frozen=True)

@@ -2179,6 +2179,25 @@ class Synthesizer:
         each entity's rows together; None when rows are sampled one by one."""
         return None if self._entities is None else self._entities.key
 
+    @property
+    def fresh_key_columns(self) -> list[str]:
+        """The columns whose values are regenerated as fresh keys (``reserve_keys`` reads these)."""
+        self._check_fitted()
+        return [c.storage.name for c in self._codecs if isinstance(c, IdentifierCodec)]
+
+    def reserve_keys(self, rows: pd.DataFrame | pa.Table | pa.RecordBatch) -> None:
+        """Fresh keys stay clear of these rows' keys too: real rows the model was not fitted on
+        (the holdout, a table's rows past its bounded training sample). Call it batch by batch on
+        every such row before saving; the same rows give the same model.
+
+        Why: keys count on past the largest real key the fit saw, and held-out rows or the rows
+        past the sample may hold larger ones, which then came back on synthetic rows."""
+        self._check_fitted()
+        frame = rows if isinstance(rows, pd.DataFrame) else rows.to_pandas()
+        for codec in self._codecs:
+            if isinstance(codec, IdentifierCodec) and codec.storage.name in frame.columns:
+                codec.reserve(frame[codec.storage.name])
+
     def describe(self) -> dict[str, Any]:
         """JSON-able summary for the report: kinds, protections, relations, training facts."""
         self._check_fitted()

@@ -69,3 +69,24 @@ def test_unfiltered_shards_number_their_keys_by_row_in_the_whole_table(tmp_path:
     table, _ = generated_shards(tmp_path, rows=301, shards=2, privacy=PrivacyFilters(enabled=False))
 
     assert table["order_id"].tolist() == [f"O{i:05d}" for i in range(ORDERS, ORDERS + 301)]
+
+
+def test_fresh_keys_count_on_past_the_held_out_rows_and_the_rows_past_the_training_sample(tmp_path: Path) -> None:
+    """Fitted on a sample of 300 of 720 training rows, integer ids counted on from the sample's
+    largest: held-out rows and the rows past the sample hold larger ones, which came back on
+    synthetic rows (seed 5: the first fresh id was 896, four real ids again). Now every key of the
+    query is reserved before the model is saved."""
+    rng = np.random.default_rng(4)
+    real = pd.DataFrame({"order_id": np.arange(1, ORDERS + 1), "code": [f"ORD-{i}" for i in range(1, ORDERS + 1)],
+                         "spend": rng.gamma(2.0, 30.0, ORDERS).round(2)})  # fmt: skip
+    staged = tmp_path / "orders.parquet"
+    real.to_parquet(staged)
+    staging = str(tmp_path / "staging")
+    model = train(features_uri=str(staged), staging=staging, name="o", run_id="r",
+                  engine={"max_epochs": 2, "max_training_rows": 300}, seed=5)  # fmt: skip
+    result = generate(model_uri=model.model_uri, staging=staging, name="o", run_id="r", rows=600, seed=5,
+                      privacy=PrivacyFilters(enabled=False))  # fmt: skip
+    table = read_table(result.uri).to_pandas()
+
+    assert table["order_id"].tolist() == list(range(ORDERS + 1, ORDERS + 601))
+    assert table["code"].tolist() == [f"ORD-{i}" for i in range(ORDERS + 1, ORDERS + 601)]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from synthpipe.engine import Synthesizer
@@ -580,6 +581,33 @@ def test_densely_numbered_e_mails_never_come_back_as_real_addresses() -> None:
     assert syn.describe()["columns"]["email"]["protection"]["real_keys_emitted"] is False
     assert out.is_unique and not out.isin(emails).any()
     assert out.str.fullmatch(r"user\d{5,}@example\.com").all()
+
+
+def test_reserved_keys_are_never_issued_and_the_reservation_is_saved(tmp_path: Path) -> None:
+    """Keys of rows the model was not fitted on (a holdout, the rows past a training sample) are
+    reserved: numbered, multi-part and densely numbered free-form keys all go past them."""
+    n, rng = 1200, np.random.default_rng(8)
+    real = pd.DataFrame(
+        {
+            "order_id": np.arange(1, n + 1),
+            "invoice": [f"INV-{2020 + i % 4}-{i:05d}" for i in range(1, n + 1)],
+            "email": [f"user{i}@example.com" for i in range(1, n + 1)],
+            "x": rng.normal(size=n),
+        }
+    )
+    fitted_on, held_out = real.iloc[:600], real.iloc[600:].copy()
+    held_out.loc[held_out.index[-1], "email"] = "user1234567@example.com"  # longer than any fitted one
+    syn = Synthesizer(seed=0, max_epochs=2).fit(fitted_on)
+    assert syn.fresh_key_columns == ["order_id", "invoice", "email"]
+    syn.reserve_keys(held_out.iloc[:300])
+    syn.reserve_keys(pa.Table.from_pandas(held_out.iloc[300:]))  # batch by batch, in any kind
+    out = sampled_after_save_and_load(syn, 900, tmp_path / "model")
+
+    assert out["order_id"].min() == n + 1
+    assert out["invoice"].str.extract(r"-(\d+)$")[0].astype(int).min() == n + 1
+    for name in ("order_id", "invoice", "email"):
+        assert out[name].is_unique and not out[name].isin(real[name]).any(), name
+    assert (out["email"].str.split("@").str[0].str.len() > len("user1234567")).all()
 
 
 def test_identifiers_stay_unique_across_seeded_shards(fitted: Synthesizer) -> None:
