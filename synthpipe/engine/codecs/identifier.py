@@ -68,6 +68,9 @@ _WORDS_LIKE_KEYS = frozenset({"bid", "kid", "lid", "rid", "did", "grid"})  # mea
 _MEASURE_WORDS = frozenset(
     {"time", "year", "yr", "date", "day", "week", "month", "quarter", "period", "rank", "ranking"}
 )
+_RECORD_NUMBER = re.compile(
+    rf"(?i:(^|_|\b)({_KEYED_THINGS})[_ -]?(no|nr|num|number)$)|[a-z]({_KEYED_THINGS.title()})(No|Nr|Number)$"
+)
 _NUMBERED = re.compile(r"^(\D*?)(\d+)(\D*)$")
 _DIGIT_RUN = re.compile(r"(\d+)")
 MAX_NUMBER_DIGITS = 18  # a numbered key counts on in int64; longer digit runs (IBANs, card numbers) are free-form
@@ -96,7 +99,7 @@ def looks_like_identifier(series: pd.Series, storage: StorageType) -> bool:
     if storage.logical == "string":
         text = series.astype(str)
         return bool((text.str.len() <= 64).all() and not text.str.contains(r"\s").any())
-    if names_a_key(str(series.name)):
+    if names_a_key(str(series.name)) or numbers_records(str(series.name)):
         return True
     ints = series.to_numpy(dtype="float64")
     dense = (ints.max() - ints.min() + 1) <= 2 * n
@@ -107,6 +110,16 @@ def names_a_key(name: str) -> bool:
     """``user_id``, ``id``, ``playerID``: a name that says the column identifies something."""
     last_word = re.split(r"[^A-Za-z0-9]+", name)[-1].lower()
     return _ID_NAME.search(name) is not None and last_word not in _WORDS_LIKE_KEYS
+
+
+def numbers_records(name: str) -> bool:
+    """``order_no``, ``invoice_number``, ``TicketNr``: a record's number, a key where its values are
+    unique (only there: a repeated ``visit_no`` counts a patient's visits and keys no entity).
+
+    Why by name: unique integers are otherwise keys where they are dense, and a pipeline's training
+    sample of a larger table holds a sparse share of its numbers (300 of 900 orders: learned as a
+    number, synthetic orders drawn among the real numbers)."""
+    return _RECORD_NUMBER.search(name) is not None
 
 
 def holds_addresses(text: pd.Series) -> bool:
@@ -133,7 +146,10 @@ def shared_rankings(frame: pd.DataFrame, storages: list[StorageType], keys: list
     shuffled = [
         str(name)
         for (name, series), storage, key in zip(frame.items(), storages, keys, strict=True)
-        if key and storage.logical == "int" and not names_a_key(str(name)) and not _in_row_order(series)
+        if key
+        and storage.logical == "int"
+        and not (names_a_key(str(name)) or numbers_records(str(name)))
+        and not _in_row_order(series)
     ]
     return set(shuffled) if len(shuffled) >= 2 else set()
 

@@ -711,6 +711,22 @@ def test_key_names_are_keys_and_words_ending_in_id_are_not() -> None:
     assert not any(map(names_a_key, words))
 
 
+def test_a_record_number_is_a_key_where_it_is_unique_however_sparse() -> None:
+    """300 orders sampled from 900: their ``order_no`` values span three times their count, so as
+    unique integers they were not dense enough for a key and came back as drawn real numbers."""
+    from synthpipe.engine.codecs.identifier import numbers_records
+
+    assert all(map(numbers_records, ["order_no", "invoice_number", "TicketNr", "salesOrderNumber", "case no"]))
+    assert not any(map(numbers_records, ["phone_number", "houseNumber", "number", "seq_no", "no"]))
+    rng = np.random.default_rng(3)
+    sample = pd.DataFrame({"order_no": np.sort(rng.choice(np.arange(1, 901), 300, replace=False)),
+                           "visit_no": rng.integers(1, 4, 300), "x": rng.normal(size=300)})  # fmt: skip
+    syn = Synthesizer(seed=0, max_epochs=2).fit(sample)
+    columns = syn.describe()["columns"]
+    assert columns["order_no"]["kind"] == "identifier" and columns["visit_no"]["kind"] == "numeric"
+    assert not syn.sample(300)["order_no"].isin(sample["order_no"]).any()
+
+
 def test_a_categorical_dtype_lists_no_rare_name_and_keeps_its_null_rate(tmp_path: Path) -> None:
     """The dtype's category list travels with the data (a parquet file's dictionary): it listed
     every rare name, and rare rows came back as null (here 20% nulls from none)."""
