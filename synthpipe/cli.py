@@ -155,7 +155,10 @@ def _privacy_line(evaluation: Any) -> str:
     if evaluation.dcr_share is not None:
         parts.append(f"DCR share {evaluation.dcr_share:.3f} (0.5 ideal)")
     if evaluation.identical_share is not None:
-        parts.append(f"identical rows {evaluation.identical_share:.2%}")
+        # rows equal on every column but the keys; real data repeats rows too, so say how often it does
+        baseline = evaluation.identical_share_holdout
+        own = f" (holdout's own {baseline:.2%})" if baseline is not None else ""
+        parts.append(f"identical rows {evaluation.identical_share:.2%}{own}")
     if evaluation.mia_auc is not None:
         parts.append(f"membership-inference AUC {evaluation.mia_auc:.3f} (0.5 ideal)")
     return ", ".join(parts)

@@ -94,6 +94,7 @@ class EvaluateResult(BaseModel):
     privacy_grade: str
     dcr_share: float | None
     identical_share: float | None
+    identical_share_holdout: float | None = None  # the holdout's own share of rows found in train
     mia_auc: float | None
     passed: bool
     failures: list[str]
@@ -723,6 +724,7 @@ def _evaluation_result(report: Any, json_uri: str, html_uri: str, failures: list
         privacy_grade=str(report.privacy.grade),
         dcr_share=report.privacy.dcr_share,
         identical_share=report.privacy.identical_share,
+        identical_share_holdout=report.privacy.identical_share_holdout,
         mia_auc=report.privacy.mia_auc,
         passed=not failures,
         failures=[str(_as_dict(f).get("message", f)) for f in failures],

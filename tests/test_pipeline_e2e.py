@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,8 @@ def test_cli_demo_prints_where_everything_is(tmp_path: Path) -> None:
     for label in ("staged features", "synthetic data", "report", "quality", "privacy"):
         assert label in outcome.output
     assert (tmp_path / "synthetic" / "cli_booking_features_synthetic.csv").exists()
+    # the share of rows found in train comes with the real rows' own share, its baseline
+    assert re.search(r"identical rows \d+\.\d\d% \(holdout's own \d+\.\d\d%\)", " ".join(outcome.output.split()))
 
 
 @pytest.mark.integration
