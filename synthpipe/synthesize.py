@@ -151,7 +151,7 @@ def _reserve_real_keys(synthesizer: Synthesizer, uris: list[str], options: dict[
     (``Synthesizer.reserve_keys``), reading the key columns alone, batch by batch."""
     for uri in uris:
         with open_batches(uri, storage_options=options) as (schema, _):
-            columns = [name for name in synthesizer.fresh_key_columns if name in schema.names]
+            columns = [name for name in synthesizer.keys_to_reserve if name in schema.names]
         if not columns:
             continue
         with open_batches(uri, storage_options=options, columns=columns) as (_, batches):

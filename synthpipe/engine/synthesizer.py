@@ -2180,10 +2180,11 @@ class Synthesizer:
         return None if self._entities is None else self._entities.key
 
     @property
-    def fresh_key_columns(self) -> list[str]:
-        """The columns whose values are regenerated as fresh keys (``reserve_keys`` reads these)."""
+    def keys_to_reserve(self) -> list[str]:
+        """The columns of fresh keys that real keys the model did not learn can meet (``reserve_keys``
+        reads these): counted keys, and free-form keys made longer than every real one."""
         self._check_fitted()
-        return [c.storage.name for c in self._codecs if isinstance(c, IdentifierCodec)]
+        return [c.storage.name for c in self._codecs if isinstance(c, IdentifierCodec) and c.reserves]
 
     def reserve_keys(self, rows: pd.DataFrame | pa.Table | pa.RecordBatch) -> None:
         """Fresh keys stay clear of these rows' keys too: real rows the model was not fitted on
@@ -2195,7 +2196,7 @@ class Synthesizer:
         self._check_fitted()
         frame = rows if isinstance(rows, pd.DataFrame) else rows.to_pandas()
         for codec in self._codecs:
-            if isinstance(codec, IdentifierCodec) and codec.storage.name in frame.columns:
+            if isinstance(codec, IdentifierCodec) and codec.reserves and codec.storage.name in frame.columns:
                 codec.reserve(frame[codec.storage.name])
 
     def describe(self) -> dict[str, Any]:

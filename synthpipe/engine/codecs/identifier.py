@@ -175,6 +175,16 @@ class IdentifierCodec(Codec):
             return cls(storage, {"style": "integer", "next": int(series.max()) + 1})
         return cls(storage, _string_format(series.astype(str), min_count))
 
+    @property
+    def reserves(self) -> bool:
+        """Whether real keys the model did not learn can meet its fresh ones (``reserve``): counted
+        keys, and free-form keys made longer than every real one; random UUIDs and sparse free-form
+        keys meet none but by a chance ``_crowded`` bounds."""
+        f = self.fmt
+        if f["style"] == "email":
+            return bool(f["local"].get("past_real")) or "names" in f
+        return f["style"] in ("integer", "numbered", "segmented") or bool(f.get("past_real"))
+
     def reserve(self, keys: pd.Series) -> None:
         """Fresh keys stay clear of ``keys`` too: real keys the model did not learn (the holdout,
         a table's rows past its training sample). Numbered keys count on past the largest of them,
@@ -185,7 +195,7 @@ class IdentifierCodec(Codec):
         orders' ids, and a 10M-row table's sample of 100,000 leaves about 100 ids above its own."""
         keys = keys.dropna()
         style, f = self.fmt["style"], self.fmt
-        if keys.empty or style == "uuid":
+        if keys.empty or not self.reserves:
             return
         if style == "integer":
             numbers = pd.to_numeric(keys, errors="coerce").dropna()

@@ -598,7 +598,7 @@ def test_reserved_keys_are_never_issued_and_the_reservation_is_saved(tmp_path: P
     fitted_on, held_out = real.iloc[:600], real.iloc[600:].copy()
     held_out.loc[held_out.index[-1], "email"] = "user1234567@example.com"  # longer than any fitted one
     syn = Synthesizer(seed=0, max_epochs=2).fit(fitted_on)
-    assert syn.fresh_key_columns == ["order_id", "invoice", "email"]
+    assert syn.keys_to_reserve == ["order_id", "invoice", "email"]
     syn.reserve_keys(held_out.iloc[:300])
     syn.reserve_keys(pa.Table.from_pandas(held_out.iloc[300:]))  # batch by batch, in any kind
     out = sampled_after_save_and_load(syn, 900, tmp_path / "model")
