@@ -131,7 +131,7 @@ def train(
     workspace = Workspace(staging, name=name, run_id=run_id)
     synthesizer = Synthesizer(seed=seed, **(engine or {}))
     split = _stream_split(features_uri, workspace, holdout_fraction, seed, synthesizer.config)
-    synthesizer.fit(split.sample, progress=progress, entity_sizes=split.entity_sizes)
+    synthesizer.fit(split.sample, progress=progress, entity_sizes=split.entity_sizes, table_rows=split.train_rows)
     _reserve_real_keys(synthesizer, [split.train_uri, split.holdout_uri], workspace.store.storage_options)
     model_uri = workspace.uri(workspace.model_key())
     synthesizer.save(model_uri, storage_options=workspace.store.storage_options)

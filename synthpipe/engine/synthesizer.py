@@ -97,6 +97,7 @@ class Synthesizer:
         self._nested: dict[str, dict[str, Any]] = {}  # arrays, structs, maps, JSON objects: as fields or JSON text
         self._training: dict[str, Any] = {}
         self._stand_in_keys: dict[str, dict[str, Any]] = {}  # pseudonymised text keys: formats past the pseudonyms
+        self._spread = 1.0  # rows of the table fitted on per row learned (a sample of a larger table: more)
         self._entities: Entities | None = None  # a repeated key sampled as entities (entities.py)
         self._hidden: dict[str, dateparts.DatePart] = {}  # learned, never emitted: a date's year, weekday or hour
         self._given: set[str] = set()  # hidden parts set from an entity's decoded date (``_given_tokens``)
@@ -111,18 +112,21 @@ class Synthesizer:
         *,
         progress: Progress | None = None,
         entity_sizes: pd.Series | None = None,
+        table_rows: int | None = None,
     ) -> Synthesizer:
         """Learn ``data``; returns ``self``. Raises SchemaError for unsupported columns.
 
         An Arrow stream (``RecordBatchReader``, e.g. DuckDB's ``.arrow()``) is read whole and
-        treated as a Table: ``sample`` then returns Tables. ``entity_sizes``: for a caller that
-        passes a sample of a larger table (rows, or runs of entities' rows), each row's entity size
-        in that table (``entity_sizes`` of the whole table's key column, named like it); otherwise
-        they are counted in ``data``."""
+        treated as a Table: ``sample`` then returns Tables. For a caller that passes a sample of a
+        larger table (rows, or runs of entities' rows): ``entity_sizes``, each row's entity size in
+        that table (``entity_sizes`` of the whole table's key column, named like it; otherwise they
+        are counted in ``data``), and ``table_rows``, the table's rows (a sample's unique numbers
+        are sparser than the table's: ``looks_like_identifier``)."""
         report = progress or _silent
         started = time.monotonic()
         deadline = started + self.config.max_training_time if self.config.max_training_time else None
         frame, schema, available, sizes = self._bounded_frame(data, entity_sizes)
+        self._spread = max(available, table_rows or 0) / len(frame)
         self._nested = nested.layout(frame, schema, self.config.rare_category_min_count)
         frame = nested.as_learned(frame, self._nested, schema)
         report("analyze", 0.0)
@@ -150,7 +154,7 @@ class Synthesizer:
             trend_values = frame[list(trends)]
             frame = entities.as_trend_offsets(frame, key, trends, units)
             frame = entities.as_rider_origins(frame, riders, trends, units)
-            detected = entities.detect(frame, key, numbered, trends, key_columns(frame, self.config))
+            detected = entities.detect(frame, key, numbered, trends, key_columns(frame, self.config, self._spread))
             ranked = {str(rank.name): date for date, rank in ranks.items()}
             gaps = {name: shares for name, (_, shares) in gapped.items()}
             self._entities = dataclasses.replace(
@@ -268,10 +272,10 @@ class Synthesizer:
         of few *entities* (one user's 3,000 sessions are one user's count, not 3,000 rows'). Other
         pseudonymised keys stay as they are (an account id of the customer's: each would be rare)."""
         if self._entities is None:
-            return build_codecs(frame, self.config)
+            return build_codecs(frame, self.config, self._spread)
         ent, cfg = self._entities, self.config
         table = frame.drop(columns=ent.count)
-        codecs = build_codecs(table, cfg)
+        codecs = build_codecs(table, cfg, self._spread)
         one_each = frame.drop_duplicates(ent.key)
         position = {str(name): i for i, name in enumerate(table.columns)}
         for name in set(ent.columns) - pseudonymised:

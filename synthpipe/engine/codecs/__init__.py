@@ -27,17 +27,18 @@ _CODECS: dict[str, type[Codec]] = {
 _NUMERIC_LOGICALS = {"int", "float", "decimal", "date", "datetime", "timedelta", "time"}
 
 
-def build_codecs(frame: pd.DataFrame, cfg: EngineConfig) -> list[Codec]:
-    """One codec per column; whether an integer column is a key can depend on its neighbours."""
-    keys = key_columns(frame, cfg)
+def build_codecs(frame: pd.DataFrame, cfg: EngineConfig, spread: float = 1.0) -> list[Codec]:
+    """One codec per column; whether an integer column is a key can depend on its neighbours
+    (``spread``: see ``looks_like_identifier``)."""
+    keys = key_columns(frame, cfg, spread)
     return [build_codec(frame[name], cfg, key=str(name) in keys) for name in frame.columns]
 
 
-def key_columns(frame: pd.DataFrame, cfg: EngineConfig) -> set[str]:
+def key_columns(frame: pd.DataFrame, cfg: EngineConfig, spread: float = 1.0) -> set[str]:
     """The columns ``build_codecs`` regenerates as fresh keys (identifiers, not rankings)."""
     storages = [storage_type(frame[name]) for name in frame.columns]
     keys = [
-        cfg.detect_identifiers and looks_like_identifier(frame[name], storage)
+        cfg.detect_identifiers and looks_like_identifier(frame[name], storage, spread)
         for name, storage in zip(frame.columns, storages, strict=True)
     ]
     rankings = shared_rankings(frame, storages, keys)

@@ -727,6 +727,23 @@ def test_a_record_number_is_a_key_where_it_is_unique_however_sparse() -> None:
     assert not syn.sample(300)["order_no"].isin(sample["order_no"]).any()
 
 
+def test_a_dense_number_stays_a_key_when_only_a_sample_of_its_table_is_learned() -> None:
+    """5,000 tickets numbered 1-5,000 in any order: dense, so a key. Learned on a sample of 1,000
+    (the engine's own bound, or a pipeline's sample with the table's rows given), the sampled
+    numbers spread over five times their count and came back as a number."""
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"ticket": rng.permutation(np.arange(1, 5001)), "x": rng.normal(size=5000)})
+    bounded = Synthesizer(seed=0, max_epochs=2, max_training_rows=1000).fit(table)
+    sample = table.sample(1000, random_state=0)
+    told = Synthesizer(seed=0, max_epochs=2).fit(sample, table_rows=5000)
+    untold = Synthesizer(seed=0, max_epochs=2).fit(sample)
+    assert bounded.describe()["columns"]["ticket"]["kind"] == "identifier"
+    assert told.describe()["columns"]["ticket"]["kind"] == "identifier"
+    assert untold.describe()["columns"]["ticket"]["kind"] == "numeric"  # a sparse sample alone: a measure
+    told.reserve_keys(table)  # as the pipeline does: the sample's largest number is not the table's
+    assert told.sample(500)["ticket"].min() == 5001
+
+
 def test_a_categorical_dtype_lists_no_rare_name_and_keeps_its_null_rate(tmp_path: Path) -> None:
     """The dtype's category list travels with the data (a parquet file's dictionary): it listed
     every rare name, and rare rows came back as null (here 20% nulls from none)."""
