@@ -7,9 +7,9 @@ file more than the only change. As JSON text they meet the rules a ``jsonb`` col
 and common values, so no rare real value comes back; the synthetic text is then parsed into lists,
 dicts or (key, value) pairs, which Arrow turns back into the column's list, struct or map type.
 
-Binary values (``bytea``, ``BLOB``) are learned as their hex text the same way: unique ones (a
-password hash per user) come back as fresh bytes of their length, as any key does, and shared ones
-(a few icons) as the values enough rows hold.
+Binary values (``bytea``, ``BLOB``, a struct's or map's binary fields) are learned as their hex
+text the same way: unique ones (a password hash per user) come back as fresh bytes of their
+length, as any key does, and shared ones (a few icons) as the values enough rows hold.
 
 Objects and arrays of one length go further: a struct's fields, the keys 5+ rows of a column of
 dicts or of JSON objects (``jsonb`` event properties) hold, and the places of arrays whose every
@@ -101,11 +101,13 @@ def with_fields(
         columns = [_free_name(f"{name}[{key}]" if spec["kind"] == ARRAY else f"{name}.{key}", taken) for key in keys]
         nulls = _free_name(f"{name} is null", taken) if _null_needs_a_flag(dicts, keys) else None
         as_json = [key for key in keys if _json_valued([None if d is None else d.get(key) for d in dicts], parent, key)]
+        as_hex = [key for key in keys if parent is not None and _arrow_kind(_child_type(parent, key)) == BINARY]
         out[name] = {
             **spec,
             "fields": dict(zip(keys, columns, strict=True)),
             "null_column": nulls,
             "json_fields": as_json,
+            **({"hex_fields": as_hex} if as_hex else {}),
         }
     return out
 
@@ -267,7 +269,10 @@ def _field_columns(series: pd.Series, spec: dict[str, Any], parent: pa.DataType 
 
 def _field_series(raw: list[Any], child: pa.DataType | None) -> pd.Series:
     """One field's values as a column the engine models: a struct field in its Arrow type, a key of
-    dicts by the Python types it holds (JSON text where they are containers or mixed)."""
+    dicts by the Python types it holds (JSON text where they are containers or mixed), a binary field
+    as its hex text, as a binary column is (a struct holding a password hash was refused)."""
+    if child is not None and _arrow_kind(child) == BINARY:
+        return pd.Series([_hex_text(v) for v in raw], dtype=object)
     if child is not None and not is_nested(child):
         return pd.Series(pa.array([_typed(v, child) for v in raw], type=child), dtype=pd.ArrowDtype(child))
     if child is not None:
@@ -298,13 +303,15 @@ def _scalar_kind(value: Any) -> str:
 def _objects(frame: pd.DataFrame, name: str, spec: dict[str, Any], rare_token: str) -> pd.Series:
     columns = {key: frame[column].astype(object).tolist() for key, column in spec["fields"].items()}
     is_null = frame[spec["null_column"]].tolist() if spec["null_column"] is not None else _all_null(columns)
-    as_json = set(spec["json_fields"])
+    as_json, as_hex = set(spec["json_fields"]), set(spec.get("hex_fields", ()))
     objects: list[Any] = []
     for row, null in enumerate(is_null):
         if not _is_null(null) and bool(null):
             objects.append(None)
             continue
-        values = {key: _field_value(column[row], rare_token, key in as_json) for key, column in columns.items()}
+        values = {
+            key: _field_value(column[row], rare_token, key in as_json, key in as_hex) for key, column in columns.items()
+        }
         if spec["kind"] == ARRAY:  # an item that came back null stays in its place
             items = list(values.values())
             objects.append(_json_text(items) if spec.get("text") else items)
@@ -326,11 +333,14 @@ def _all_null(columns: dict[str, list[Any]]) -> list[bool]:
     return [all(_is_null(column[row]) for column in columns.values()) for row in range(rows)]
 
 
-def _field_value(value: Any, rare_token: str, as_json: bool) -> Any:
+def _field_value(value: Any, rare_token: str, as_json: bool, as_hex: bool = False) -> Any:
     """A field's sampled value as the object holds it; the rare token (or, in a field of JSON
-    text, text that is no JSON) is left out, as a rare value is left out of a generalised object."""
+    text, text that is no JSON; in a binary one, text that is no hex) is left out, as a rare value
+    is left out of a generalised object."""
     if _is_null(value) or value == rare_token:
         return None
+    if as_hex:
+        return _from_hex(str(value))
     return _loaded(value) if as_json else _plain(value)
 
 

@@ -166,6 +166,30 @@ def test_binary_keys_are_fresh_bytes_and_repeated_blobs_are_categories() -> None
     assert set(out.column("icon").to_pylist()) == set(data["icon"])
 
 
+def test_a_struct_s_binary_fields_are_learned_as_binary_columns_are(tmp_path: Path) -> None:
+    """``{login, hash, icon}`` per user: a struct field of bytes was refused ("cast it to text"),
+    though a binary column is learned. Now a unique hash comes back as fresh bytes of its length,
+    a shared icon as the real blobs enough rows hold, in the struct's own type, after a save too."""
+    import hashlib
+
+    rows = 600
+    struct = pa.struct([("login", pa.string()), ("hash", pa.binary()), ("icon", pa.binary())])
+    users = [
+        {"login": ["web", "app"][i % 2], "hash": hashlib.sha256(str(i).encode()).digest(), "icon": bytes([i % 3]) * 4}
+        for i in range(rows)
+    ]
+    table = pa.table({"user": pa.array(users, type=struct), "n": np.arange(rows) % 7})
+    syn = Synthesizer(seed=0, max_epochs=2).fit(table)
+    syn.save(tmp_path / "model")
+    out = Synthesizer.load(tmp_path / "model").sample(800)
+    assert out.schema.field("user").type == struct
+    values = out.column("user").to_pylist()
+    hashes = [v["hash"] for v in values]
+    assert all(len(h) == 32 for h in hashes) and not set(hashes) & {u["hash"] for u in users}
+    assert {v["icon"] for v in values} == {u["icon"] for u in users}
+    assert {v["login"] for v in values} == {"web", "app"}
+
+
 def test_json_text_arrays_of_one_length_have_their_places_learned() -> None:
     """A jsonb point, ``[52.51, 13.39]`` as text: the places are numbers drawn with the row and the
     column stays JSON text; JSON tags of any length stay one JSON value."""
