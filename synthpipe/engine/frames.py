@@ -251,6 +251,8 @@ _TEXT_TIME_LAYOUTS = (
     (r"\d{2}:\d{2}", "%H:%M"),
 )
 _TIME_OF_DAY_LAYOUTS = {"%H:%M:%S", "%H:%M"}
+_OFFSET_SUFFIX = re.compile(r"(?<=\d)(Z|[+-]\d{2}(:?\d{2})?)$")  # a UTC offset after the time: kept as written
+_LAYOUT_OFFSET = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$")  # the same, at the end of a layout
 _TEXT_TIME_ORIGIN = pd.Timestamp("1900-01-01")  # the date strptime gives a time of day
 
 
@@ -260,7 +262,7 @@ def _text_type(series: pd.Series, dtype: str, nullable: bool) -> StorageType:
     layout = _text_time_layout(series)
     if layout is None:
         return StorageType(str(series.name), dtype, "string", nullable)
-    if layout in _TIME_OF_DAY_LAYOUTS:
+    if _LAYOUT_OFFSET.sub("", layout) in _TIME_OF_DAY_LAYOUTS:
         return StorageType(str(series.name), dtype, "time", nullable, {"unit": "us", "text_format": layout})
     return StorageType(str(series.name), dtype, "datetime", nullable, {"unit": "ns", "tz": None, "text_format": layout})
 
@@ -274,15 +276,25 @@ def _text_time_layout(series: pd.Series) -> str | None:
     text = series.dropna().astype(str)
     if text.empty:
         return None
+    layout = _layout_of(text, "")
+    found = _OFFSET_SUFFIX.search(text.iloc[0])
+    if layout is None and found is not None and text.str.endswith(found.group(0)).all():
+        layout = _layout_of(text, found.group(0))  # one UTC offset for all (DuckDB's TIMETZ: ``10:01:00+00``)
+    return layout
+
+
+def _layout_of(text: pd.Series, suffix: str) -> str | None:
+    """The layout of ``text`` whose values all end in ``suffix``, written as it is, or None."""
+    core = text.str.slice(0, -len(suffix)) if suffix else text
     for pattern, layout in _TEXT_TIME_LAYOUTS:
-        if re.fullmatch(pattern, text.iloc[0]) is None:
+        if re.fullmatch(pattern, core.iloc[0]) is None:
             continue
-        if not text.str.fullmatch(pattern).all():
+        if not core.str.fullmatch(pattern).all():
             return None
-        stamps = pd.to_datetime(text, format=layout, errors="coerce")
-        if stamps.isna().any() or not (stamps.dt.strftime(layout) == text).all():
+        stamps = pd.to_datetime(text, format=layout + suffix, errors="coerce")
+        if stamps.isna().any() or not (stamps.dt.strftime(layout + suffix) == text).all():
             return None
-        return layout
+        return layout + suffix
     return None
 
 

@@ -490,6 +490,29 @@ def test_times_of_day_are_modelled_as_clock_times() -> None:
     assert pd.Series([t.hour for t in out["opens"]]).between(5, 14).all()
 
 
+def test_times_written_with_one_utc_offset_are_times() -> None:
+    """DuckDB's TIMETZ arrives as text, ``10:01:00+00``: unique, it was taken for a key and came
+    back as ``59:80:00+009``. One offset for every value is kept as written around a time of day
+    (a timestamp's ``Z`` too); offsets that differ leave the text as it was."""
+    rng = np.random.default_rng(2)
+    clock = pd.Series(pd.to_timedelta(rng.integers(8 * 3600, 20 * 3600, 900), unit="s") + pd.Timestamp("2024-03-01"))
+    data = pd.DataFrame(
+        {
+            "at": clock.dt.strftime("%H:%M:%S+00"),
+            "local": clock.dt.strftime("%H:%M+05:30"),
+            "stamp": clock.dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "mixed": clock.dt.strftime("%H:%M:%S") + np.where(np.arange(900) % 2, "+01", "+02"),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    kinds = {name: column["kind"] for name, column in syn.describe()["columns"].items()}
+    assert kinds == {"at": "time of day", "local": "time of day", "stamp": "datetime", "mixed": "text"}
+    out = syn.sample(500)
+    assert out["at"].str.fullmatch(r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d\+00").all()
+    assert out["local"].str.fullmatch(r"\d{2}:[0-5]\d\+05:30").all()
+    assert out["stamp"].str.fullmatch(r"2024-03-01T\d{2}:[0-5]\d:[0-5]\dZ").all()
+
+
 def test_times_of_day_round_trip_as_arrow_time64(tmp_path) -> None:
     table = pa.Table.from_pandas(_times_of_day_frame(400), preserve_index=False)
     syn = Synthesizer(seed=1).fit(table)
