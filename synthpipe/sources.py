@@ -75,6 +75,9 @@ _PG_TYPES: dict[int, pa.DataType] = {
     650: pa.string(),
 }
 _PG_NUMERIC = 1700
+_PG_MONEY = 790
+# money as a number: the server writes it in its lc_monetary ($1,234.50), two decimals nearly everywhere
+_MONEY_TYPE = pa.decimal128(38, 2)
 
 
 def parse_source(source: str) -> URL:
@@ -341,6 +344,8 @@ def _described_types(description: Sequence[Any] | None) -> list[pa.DataType | No
         oid = column[1] if isinstance(column[1], int) else None
         if oid == _PG_NUMERIC:
             types.append(_numeric_type(getattr(column, "precision", None), getattr(column, "scale", None)))
+        elif oid == _PG_MONEY:
+            types.append(_MONEY_TYPE)
         else:
             types.append(_PG_TYPES.get(oid) if oid is not None else None)
     return types
@@ -368,6 +373,8 @@ def _convert_partitions(
 
 def _to_arrow(name: str, values: Sequence[Any], kind: pa.DataType | None) -> pa.Array:
     """One column of Python values as Arrow; values Arrow cannot hold natively are kept as text."""
+    if kind is _MONEY_TYPE:
+        values = [_money_value(value) for value in values]
     if kind is not None and not pa.types.is_string(kind):
         try:
             return pa.array(values, type=kind)
@@ -379,6 +386,24 @@ def _to_arrow(name: str, values: Sequence[Any], kind: pa.DataType | None) -> pa.
         return pa.array(values, type=kind) if kind is not None else pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pa.array([_as_text(value) for value in values], type=pa.string())
+
+
+def _money_value(value: Any) -> Any:
+    """PostgreSQL ``money`` as the number its text writes, in any lc_monetary (``$1,234.50``,
+    ``-$1.00``, ``1.234,50 €``): the separator before the last one or two digits is the decimal
+    point, every other character but digits a symbol or a grouping mark.
+
+    Why: as text, unique amounts were taken for keys and came back as ``$569285658``."""
+    if not isinstance(value, str):
+        return value
+    digits = "".join(c for c in value if c.isdigit() or c in ".,")
+    point = max(digits.rfind("."), digits.rfind(","))
+    cents = point >= 0 and 1 <= len(digits) - point - 1 <= 2
+    whole, fraction = (digits[:point], digits[point + 1 :]) if cents else (digits, "")
+    number = decimal.Decimal("".join(c for c in whole if c.isdigit()) or "0")
+    if fraction:
+        number += decimal.Decimal(fraction) / 10 ** len(fraction)
+    return -number if "-" in value or "(" in value else number
 
 
 def _as_text(value: Any) -> str | None:

@@ -54,6 +54,7 @@ SUPPORTED: dict[str, tuple[str, pa.DataType]] = {
     "c_jsonb": ("jsonb_build_object('k', i %% 4)", pa.string()),
     "c_enum": ("(ARRAY['sad','ok','happy']::robust_mood[])[1 + i %% 3]", pa.string()),
     "c_inet": ("('10.0.0.' || (i %% 20))::inet", pa.string()),
+    "c_money": ("(i * 1.25 - 100)::money", pa.decimal128(38, 2)),  # a number, not "-$98.75" text (a key)
     "c_int_array": ("ARRAY[i %% 3, i %% 5]", pa.list_(pa.int64())),
     "c_text_array": ("ARRAY['a' || (i %% 3), 'b']", pa.list_(pa.string())),
     "c_bytea": ("decode(md5((i %% 6)::text), 'hex')", pa.binary()),
@@ -126,6 +127,7 @@ def test_values_keep_their_meaning_through_the_mapping(wide_run: tuple[PipelineR
     assert staged["c_uuid"] == "c4ca4238-a0b9-2382-0dcc-509a6f75849b"
     assert staged["c_json"] == '{"k": 1, "s": "é"}'
     assert staged["c_inet"] == "10.0.0.1"
+    assert staged["c_money"] == decimal.Decimal("-98.75")
     assert staged["c_int_array"] == [1, 1] and staged["c_text_array"] == ["a1", "b"]
 
 
