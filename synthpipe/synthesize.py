@@ -106,6 +106,7 @@ class SynthesizeResult(BaseModel):
     rows: int
     evaluation: EvaluateResult
     seconds: float
+    filtered_rows: int = 0  # generated rows the privacy filters dropped (and replaced)
 
 
 def train(
@@ -430,6 +431,7 @@ def synthesize(
         rows=generated.rows,
         evaluation=evaluation,
         seconds=round(time.perf_counter() - started, 3),
+        filtered_rows=generated.filtered_rows,
     )
 
 
