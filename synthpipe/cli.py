@@ -158,7 +158,7 @@ def filter_warnings(synthesized: Any) -> list[str]:
     ones the filters could not judge near a training row, which reshapes the columns (a table whose
     every column followed its row number had 84-86% of its rows dropped, and infinities came back
     at 3.5x their real rate)."""
-    dropped = int(getattr(synthesized, "filtered_rows", 0) or 0)
+    dropped = int(synthesized.filtered_rows)
     generated = int(synthesized.rows) + dropped
     if not generated or dropped <= HEAVY_FILTERING * generated:
         return []

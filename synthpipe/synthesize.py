@@ -150,12 +150,9 @@ def train(
 def _reserve_real_keys(synthesizer: Synthesizer, uris: list[str], options: dict[str, Any]) -> None:
     """Fresh keys clear of every real key of the query, not only of the training sample's
     (``Synthesizer.reserve_keys``), reading the key columns alone, batch by batch."""
+    reserved = set(synthesizer.keys_to_reserve)
     for uri in uris:
-        with open_batches(uri, storage_options=options) as (schema, _):
-            columns = [name for name in synthesizer.keys_to_reserve if name in schema.names]
-        if not columns:
-            continue
-        with open_batches(uri, storage_options=options, columns=columns) as (_, batches):
+        with _key_batches(uri, options, None, keep=reserved.__contains__) as (_, batches):
             for batch in batches:
                 synthesizer.reserve_keys(batch)
 
@@ -280,11 +277,12 @@ def _key_columns(uri: str, options: dict[str, Any], schema: pa.Schema | None) ->
 
 @contextlib.contextmanager
 def _key_batches(
-    uri: str, options: dict[str, Any], schema: pa.Schema | None
+    uri: str, options: dict[str, Any], schema: pa.Schema | None, keep: Callable[[str], bool] = names_a_key
 ) -> Iterator[tuple[pa.Schema, Iterator[pa.RecordBatch]]]:
-    """The batches of the columns named like keys only (none: no batches)."""
+    """The batches of the key columns only (``keep``: which; default those named like keys; none:
+    no batches)."""
     with open_batches(uri, storage_options=options, schema=schema) as (table_schema, _):
-        names = [name for name in table_schema.names if names_a_key(name)]
+        names = [name for name in table_schema.names if keep(name)]
     if not names:
         yield pa.schema([]), iter(())
         return

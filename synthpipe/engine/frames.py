@@ -251,8 +251,8 @@ _TEXT_TIME_LAYOUTS = (
     (r"\d{2}:\d{2}", "%H:%M"),
 )
 _TIME_OF_DAY_LAYOUTS = {"%H:%M:%S", "%H:%M"}
-_OFFSET_SUFFIX = re.compile(r"(?<=\d)(Z|[+-]\d{2}(:?\d{2})?)$")  # a UTC offset after the time: kept as written
-_LAYOUT_OFFSET = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$")  # the same, at the end of a layout
+_OFFSET = r"(Z|[+-]\d{2}(:?\d{2})?)$"  # a UTC offset after a time, kept as written
+_OFFSET_SUFFIX, _LAYOUT_OFFSET = re.compile(r"(?<=\d)" + _OFFSET), re.compile(_OFFSET)  # in values, in a layout
 _TEXT_TIME_ORIGIN = pd.Timestamp("1900-01-01")  # the date strptime gives a time of day
 
 
