@@ -287,7 +287,8 @@ def sequence_columns(
             continue
         per = groups[name].agg(["min", "max", "nunique"])
         start = int(series.min()) if sizes is None else _sampled_start(per["min"], per["max"], whole)
-        numbered = (per["min"] >= start) & (per["max"] <= start + whole - 1) & (per["nunique"] == rows)
+        last = whole.astype("float64") + (float(start) - 1)  # in floats: a hash id's start overflows int64
+        numbered = (per["min"] >= start) & (per["max"].astype("float64") <= last) & (per["nunique"] == rows)
         if numbered.mean() >= SEQUENCE_SHARE and int(numbered[rows >= 2].sum()) >= min_entities:
             out[str(name)] = start
     return out

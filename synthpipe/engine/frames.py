@@ -479,7 +479,8 @@ def ticks_per_day(st: StorageType) -> int:
 
 
 def restore_numeric(values: np.ndarray, st: StorageType, grain: int) -> pd.Series:
-    """Write float64 values (NaN = null) back in the column's own dtype."""
+    """Write float64 values (NaN = null) back in the column's own dtype; integer values (no nulls)
+    are written as they are."""
     mask = np.isnan(values)
     if st.logical == "float":
         return _cast(pd.Series(values, name=st.name), st)
@@ -521,9 +522,11 @@ def _integers(values: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Serie
         plain = [None if m else kind(round(v)) for v, m in zip(values.tolist(), mask.tolist(), strict=True)]
         return pd.Series(plain, name=st.name, dtype=object)
     target = _numpy_twin(st)
-    if target.kind in "iu":
-        values = np.clip(values, *_float_limits(target))
-    ints = np.rint(np.nan_to_num(values)).astype(target if target.kind in "iub" else "int64")
+    if values.dtype.kind not in "iu":  # integers are exact already (fresh keys): ids past 2**53 round as floats
+        if target.kind in "iu":
+            values = np.clip(values, *_float_limits(target))
+        values = np.rint(np.nan_to_num(values))
+    ints: Any = values.astype(target if target.kind in "iub" else "int64")
     if not mask.any() and not st.nullable and st.extras.get("arrow_backed") is None:
         return _cast(pd.Series(ints, name=st.name), st)
     arr: Any = pd.array(ints, dtype=_masked_twin(ints.dtype))

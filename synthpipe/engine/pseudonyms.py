@@ -130,6 +130,19 @@ def _fresh_keys(codec: IdentifierCodec, real: pd.Series, rng: np.random.Generato
     return (fresh if len(fresh) >= len(real) else candidates).iloc[: len(real)].reset_index(drop=True), drawn
 
 
+def _float_exact(fmt: dict[str, Any], n: int) -> dict[str, Any]:
+    """An integer key format whose ``n`` keys lie 16 float64 spacings apart or more.
+
+    Why: pseudonymised whole numbers are learned as numbers, in floats; past 2**53 (snowflake ids,
+    1.3e18) consecutive keys rounded onto one another, and a table's 30 store ids came back as one
+    (one spacing apart, midpoints between them still merged pairs of stores). Keys a multiple of
+    16 spacings stay 30 numbers, each written back exactly."""
+    first, step = int(fmt["next"]), 1
+    while first + n * step >= 2**49 * step:
+        step *= 2
+    return {**fmt, "next": -(-first // step) * step, "step": step} if step > 1 else fmt
+
+
 def _local_parts(addresses: pd.Series) -> pd.Series:
     return addresses.astype(str).str.rsplit("@", n=1).str[0]
 
@@ -153,6 +166,8 @@ def _pseudonymised(
     if storage.logical == "string":  # fresh labels as plain text: a categorical dtype would drop them
         storage = dataclasses.replace(storage, dtype="object", extras={})
     codec = IdentifierCodec.fit(real, storage, cfg.rare_category_min_count)
+    if codec.fmt["style"] == "integer":
+        codec = IdentifierCodec(storage, _float_exact(codec.fmt, len(real)))
     try:
         fresh, drawn = _fresh_keys(codec, real, rng)
     except ModelError:
@@ -169,10 +184,13 @@ def _pseudonymised(
 
 
 def _past_keys(fmt: dict[str, Any], used: int) -> dict[str, Any]:
-    """The key format whose key 0 comes after the ``used`` keys drawn as pseudonyms."""
-    if fmt["style"] in ("integer", "numbered"):
+    """The key format whose key 0 comes after the ``used`` keys drawn as pseudonyms (integers: past
+    their float spacing too, which ``_float_exact`` may have set)."""
+    if fmt["style"] == "integer":
+        return {**fmt, "next": int(fmt["next"]) + used * int(fmt.get("step", 1))}
+    if fmt["style"] == "numbered":
         return {**fmt, "next": int(fmt["next"]) + used}
-    if fmt["style"] == "alphabet":
+    if fmt["style"] in ("alphabet", "scattered"):
         return {**fmt, "offset": int(fmt["offset"]) + used}
     if fmt["style"] == "email":
         return {**fmt, "local": _past_keys(fmt["local"], used)}

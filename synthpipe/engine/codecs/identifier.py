@@ -4,7 +4,10 @@ Why: a key carries no distribution worth learning and copying it would link a sy
 row to a real person. Fresh keys keep the type and the format (prefix, digit width,
 UUID layout, alphabet and length) and are unique within one ``sample`` call and across seeds:
 - integers and ``<prefix><digits><suffix>`` strings continue after the largest real number,
-  so they can never equal a real key;
+  so they can never equal a real key; integer keys near the top of a 64-bit type (hash ids,
+  ``UBIGINT`` sequences run down from the top) have no room to count on, and are instead a seeded
+  bijection of the row index spread over the type's range (its non-negative half if every real
+  key is non-negative), which meets a real key by a chance of about one in 10**12 per key;
 - keys of several parts in one layout (``ES-2023-100482``, ``INV/2024/0042``) continue their most
   varied digit run after its largest real number, and draw each other part (a year, a country
   code) among its real values in their real shares, where each value is held by enough keys.
@@ -73,6 +76,8 @@ _RECORD_NUMBER = re.compile(
 )
 _NUMBERED = re.compile(r"^(\D*?)(\d+)(\D*)$")
 _DIGIT_RUN = re.compile(r"(\d+)")
+KEY_RANGE = 2**53  # every seed's stream of fresh integer keys lies below next + this (``Synthesizer._key_offset``)
+_MIX = (30, 0xBF58476D1CE4E5B9, 27, 0x94D049BB133111EB, 31)  # splitmix64's finaliser: shifts and odd multipliers
 MAX_NUMBER_DIGITS = 18  # a numbered key counts on in int64; longer digit runs (IBANs, card numbers) are free-form
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _HEX = (string.digits + "abcdef", string.digits + "ABCDEF")
@@ -174,7 +179,10 @@ class IdentifierCodec(Codec):
     def fit(cls, series: pd.Series, storage: StorageType, min_count: int = 5) -> IdentifierCodec:
         """``min_count``: rows a part shared by many keys (an e-mail domain) needs to be shown."""
         if storage.logical == "int":
-            return cls(storage, {"style": "integer", "next": int(series.max()) + 1})
+            top = int(series.max())
+            if top + 1 + KEY_RANGE > _int_limit(storage.dtype) and _int_limit(storage.dtype) >= 2**63 - 1:
+                return cls(storage, _scattered_format(series, storage))
+            return cls(storage, {"style": "integer", "next": top + 1})
         return cls(storage, _string_format(series.astype(str), min_count))
 
     @property
@@ -228,6 +236,8 @@ class IdentifierCodec(Codec):
         style = self.fmt["style"]
         if style == "integer":
             return restore_numeric(self._integers(index), self.storage, 1)
+        if style == "scattered":
+            return restore_numeric(_scattered(self.fmt, index), self.storage, 1)
         if style == "numbered":
             values = self._numbered(index)
         elif style == "uuid":
@@ -241,17 +251,19 @@ class IdentifierCodec(Codec):
         return restore_labels(np.asarray(values, dtype=object), self.storage)
 
     def _integers(self, index: np.ndarray) -> np.ndarray:
-        limit = _int_limit(self.storage.dtype)
-        if index.size and self.fmt["next"] + index[-1] > limit:
+        """Exact keys (``next`` and on), in 64-bit integers: as floats, keys past 2**53 (snowflake
+        ids, 1.5e18) rounded onto one another, so 2,000 fresh tweet ids came back as 9 values."""
+        limit, first, step = _int_limit(self.storage.dtype), int(self.fmt["next"]), int(self.fmt.get("step", 1))
+        if index.size and first + int(index[-1]) * step > limit:
             index = index & 0xFFFFFFFF  # narrow key type: the per-seed key range does not fit
-        keys = self.fmt["next"] + index
-        if keys.size and keys[-1] > limit:
+        if index.size and first + int(index.max()) * step > limit:
             raise ModelError(
                 f"column {self.storage.name!r}: fresh keys would overflow {self.storage.dtype}; "
                 "sample fewer rows or widen the column's dtype before fitting",
                 column=self.storage.name,
             )
-        return keys.astype("float64")
+        wide = np.uint64 if limit > np.iinfo(np.int64).max else np.int64
+        return index.astype(wide) * wide(step) + wide(first)
 
     def _numbered(self, index: np.ndarray) -> list[str]:
         f = self.fmt
@@ -347,6 +359,31 @@ class IdentifierCodec(Codec):
             **names,
             "protection": {"regenerated": True, "real_keys_emitted": False},
         }
+
+
+def _scattered_format(series: pd.Series, storage: StorageType) -> dict[str, Any]:
+    """Keys spread over the type's range, or its non-negative half where every real key is >= 0."""
+    unsigned = _int_limit(storage.dtype) > np.iinfo(np.int64).max
+    if unsigned or int(series.min()) >= 0:
+        return {"style": "scattered", "low": 0, "bits": 64 if unsigned else 63, "offset": 1}  # mix(0) is 0
+    return {"style": "scattered", "low": -(2**63), "bits": 64, "offset": 1}
+
+
+def _scattered(f: dict[str, Any], index: np.ndarray) -> np.ndarray:
+    """Keys ``low + mix(row)`` for a bijection ``mix`` of ``bits``-bit numbers: distinct rows,
+    distinct keys; each step (a xor with the number's own high bits, a product by an odd number
+    modulo 2**bits) can be undone."""
+    bits = int(f["bits"])
+    mask = np.uint64(2**bits - 1)
+    x = (index.astype(np.uint64) + np.uint64(int(f["offset"]))) & mask
+    with np.errstate(over="ignore"):
+        for shift, factor in zip(_MIX[::2], [*_MIX[1::2], None], strict=True):
+            x ^= x >> np.uint64(shift)
+            if factor is not None:
+                x = (x * np.uint64(factor)) & mask
+    if int(f["low"]) == 0:
+        return x if bits == 64 else x.astype(np.int64)
+    return (x ^ np.uint64(2**63)).view(np.int64)  # low = -2**63: x - 2**63
 
 
 def _int_limit(dtype: str) -> int:
