@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthpipe.engine.codecs.identifier import names_a_key
+from synthpipe.engine.codecs.identifier import names_a_key, whole_numbers
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.frames import (
     from_whole_days,
@@ -222,10 +222,10 @@ def entity_key(frame: pd.DataFrame, cfg: EngineConfig) -> str | None:
 def _keys_entities(series: pd.Series, min_entities: int) -> bool:
     if isinstance(series.dtype, pd.CategoricalDtype) or series.isna().any():
         return False
-    logical = storage_type(series).logical
-    if logical not in ("int", "string"):
+    storage = storage_type(series)
+    if not (whole_numbers(storage) or storage.logical == "string"):
         return False
-    if not is_repeated_key(series, str(series.name), text=logical == "string"):
+    if not is_repeated_key(series, str(series.name), text=storage.logical == "string"):
         return False
     return int((series.value_counts() >= 2).sum()) >= min_entities
 

@@ -555,7 +555,11 @@ def _masked_twin(dtype: np.dtype) -> str:
 
 def _decimals(values: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:
     quantum = decimal.Decimal(1).scaleb(-int(st.extras.get("scale", 0)))
-    out = [None if m else decimal.Decimal(repr(float(v))).quantize(quantum) for v, m in zip(values, mask, strict=True)]
+    exact = values.dtype.kind in "iu"  # whole keys: as floats, past 2**53 they round
+    out = [
+        None if m else (decimal.Decimal(int(v)) if exact else decimal.Decimal(repr(float(v)))).quantize(quantum)
+        for v, m in zip(values, mask, strict=True)
+    ]
     return pd.Series(out, name=st.name, dtype=object)
 
 

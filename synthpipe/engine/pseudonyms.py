@@ -26,7 +26,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthpipe.engine.codecs.identifier import FALLBACK_DOMAIN, IdentifierCodec, holds_addresses, names_a_key
+from synthpipe.engine.codecs.identifier import (
+    FALLBACK_DOMAIN,
+    IdentifierCodec,
+    holds_addresses,
+    names_a_key,
+    whole_numbers,
+)
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.frames import StorageType, day_digits_format, storage_type
 from synthpipe.errors import ModelError
@@ -88,7 +94,7 @@ class StandInKeys:
 
 def looks_like_repeated_key(series: pd.Series, storage: StorageType) -> bool:
     """Whole numbers or text, named like a key or holding addresses, values repeated."""
-    if storage.logical not in ("int", "string"):
+    if not (whole_numbers(storage) or storage.logical == "string"):
         return False
     return is_repeated_key(series.dropna(), str(series.name), text=storage.logical == "string")
 

@@ -36,10 +36,19 @@ def bin_edges(real: pd.DataFrame, columns: list[Column]) -> dict[str, np.ndarray
     for col in columns:
         if col.kind in CONTINUOUS_KINDS or col.prose:
             v = _binned_values(col, real[col.name])
-            e = np.histogram_bin_edges(v[~np.isnan(v)], bins=N_BINS)
+            e = _equal_widths(v[~np.isnan(v)])
             e[0], e[-1] = -np.inf, np.inf
             edges[col.name] = e
     return edges
+
+
+def _equal_widths(values: np.ndarray) -> np.ndarray:
+    """``N_BINS`` + 1 equal-width edges over the values' range; where floats cannot tell the range
+    into bins (1e18 + 1 ... 1e18 + 300, a numeric(19,0) column), the edges repeat (numpy refuses)."""
+    try:
+        return np.histogram_bin_edges(values, bins=N_BINS)
+    except ValueError:
+        return np.linspace(values.min(), values.max(), N_BINS + 1)
 
 
 def to_arrays(frame: pd.DataFrame, columns: list[Column], edges: dict[str, np.ndarray]) -> Arrays:

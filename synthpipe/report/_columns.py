@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthpipe.engine.codecs.identifier import names_a_key
+from synthpipe.engine.codecs.identifier import names_a_key, whole_numbers
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.entities import entity_key, row_indexes, sequence_columns
+from synthpipe.engine.frames import storage_type
 from synthpipe.engine.nested import as_learned, layout
 from synthpipe.engine.pseudonyms import is_repeated_key
 
@@ -115,14 +116,14 @@ def _seconds_of_day(s: pd.Series) -> pd.Series:
     return pd.to_timedelta(text, errors="coerce").dt.total_seconds()
 
 
-def _is_integer_key(s: pd.Series, non_null: pd.Series, distinct: int) -> bool:
+def _is_integer_key(s: pd.Series, non_null: pd.Series) -> bool:
     """Unique whole numbers with no nulls, densely packed or named like a key (``user_id``).
 
     The engine regenerates such keys past the largest real one; compared as numbers they would
     make every synthetic row look far from every real row.
     """
-    if len(non_null) < _INT_ID_MIN_ROWS or len(non_null) != len(s) or distinct != len(s):
-        return False
+    if len(non_null) < _INT_ID_MIN_ROWS or len(non_null) != len(s) or s.nunique() != len(s):
+        return False  # distinct as written: as floats, ids 1e18 + i run together
     values = non_null.to_numpy(dtype=float)
     if not np.all(values == np.round(values)):
         return False
@@ -133,7 +134,7 @@ def _is_integer_key(s: pd.Series, non_null: pd.Series, distinct: int) -> bool:
 def _is_repeated_integer_key(s: pd.Series, non_null: pd.Series) -> bool:
     """``customer_id`` of an orders table: the engine learns it on pseudonyms (fresh keys), so
     real and synthetic values never match and comparing them would say nothing."""
-    if not pd.api.types.is_integer_dtype(s.dtype):
+    if not (pd.api.types.is_integer_dtype(s.dtype) or (s.dtype == object and whole_numbers(storage_type(s)))):
         return False
     return is_repeated_key(non_null, str(s.name), text=False)
 
@@ -163,7 +164,7 @@ def infer_kind(s: pd.Series, *, may_be_key: bool = True) -> ColumnKind:
     if is_time:
         return ColumnKind.DATETIME
     if is_number:
-        if _is_integer_key(s, non_null, distinct) or (may_be_key and _is_repeated_integer_key(s, non_null)):
+        if _is_integer_key(s, non_null) or (may_be_key and _is_repeated_integer_key(s, non_null)):
             return ColumnKind.IDENTIFIER
         return ColumnKind.NUMERIC if distinct > 2 else ColumnKind.CATEGORICAL
     if len(non_null) >= _ID_MIN_ROWS and distinct >= _ID_DISTINCT_SHARE * len(non_null) and not _is_prose(s):

@@ -37,6 +37,7 @@ SUPPORTED: dict[str, tuple[str, pa.DataType]] = {
     "c_numeric": ("(i * 1.0123456789)::numeric(38,10)", pa.decimal128(38, 10)),
     "c_numeric_free": ("(i / 7.0)::numeric", pa.float64()),  # unconstrained numeric (or precision > 38)
     "c_numeric_small": ("(i / 4.0)::numeric(6,2)", pa.decimal128(6, 2)),
+    "c_account_id": ("(1000000000000000000 + i)::numeric(19,0)", pa.decimal128(19, 0)),  # a key: regenerated
     "c_real": ("(i / 7.0)::real", pa.float32()),
     "c_double": ("(i / 3.0)::double precision", pa.float64()),
     "c_boolean": ("i %% 3 = 0", pa.bool_()),
@@ -129,6 +130,14 @@ def test_values_keep_their_meaning_through_the_mapping(wide_run: tuple[PipelineR
     assert staged["c_inet"] == "10.0.0.1"
     assert staged["c_money"] == decimal.Decimal("-98.75")
     assert staged["c_int_array"] == [1, 1] and staged["c_text_array"] == ["a1", "b"]
+
+
+def test_a_numeric_id_is_a_key_regenerated_past_every_real_one(wide_run: tuple[PipelineResult, Path]) -> None:
+    """Staged as decimal128(19, 0), a numeric(19,0) id was learned as a number: synthetic rows
+    carried real ids."""
+    staged = staged_table(wide_run[0]).column("c_account_id").to_pylist()
+    published = read_table(wide_run[0].load.uri).column("c_account_id").to_pylist()
+    assert len(set(published)) == len(published) and min(published) > max(staged)
 
 
 def test_json_objects_and_arrays_come_back_as_json_and_lists(wide_run: tuple[PipelineResult, Path]) -> None:
