@@ -156,6 +156,9 @@ def _filter_sentence(f: dict[str, Any]) -> str:
     )
     if f.get("shortfall"):
         text += f"; {f['shortfall']:,} rows short of the requested count"
+    rate = f.get("thresholds", {}).get("exact_copy_rate") or 0.0
+    if rate > 0:
+        text += f"; copies of rare training rows kept as often as unseen real rows equal them ({rate:.1%})"
     return text
 
 
