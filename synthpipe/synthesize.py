@@ -388,10 +388,12 @@ def evaluate(
     failures = [gate for gate in report.gates if not gate.passed]
     result = _evaluation_result(report, json_uri, html_uri, failures)
     if failures:
+        names = ", ".join(f.gate for f in failures)
         raise GateFailed(
             "the synthetic data failed its gates and was not published: "
             + "; ".join(result.failures)
-            + f" (report: {html_uri})",
+            + f" (report: {html_uri}); to publish such data, set {names} under gates: in the pipeline spec "
+            "(or the synthpipe connection's gates extra) to a looser value, or null to switch it off",
             failures=[_as_dict(f) for f in failures],
         )
     return result
