@@ -139,7 +139,7 @@ def _run_and_show(spec: Any, run_id: str | None) -> None:
     table.add_row("synthetic data", f"{result.load.uri}  ({result.load.rows:,} rows)")
     for uri in result.load.report_uris:
         table.add_row("report", uri)
-    table.add_row("quality", f"{evaluation.quality_score:.1f} / 100 ({evaluation.quality_grade})")
+    table.add_row("quality", _quality_line(evaluation.quality_score, evaluation.quality_grade))
     table.add_row("privacy", _privacy_line(evaluation))
     console.print(table)
     for warning in [*result.extract.warnings, *filter_warnings(result.synthesize)]:
@@ -167,6 +167,10 @@ def filter_warnings(synthesized: Any) -> list[str]:
         "as too near a training row or too far from all of them; the rows kept can over-represent what the "
         "filters cannot judge near (nulls, infinities, rare values); see the report's protections"
     ]
+
+
+def _quality_line(score: float | None, grade: str) -> str:
+    return f"{grade} (nothing to compare: every column is a key)" if score is None else f"{score:.1f} / 100 ({grade})"
 
 
 def _privacy_line(evaluation: Any) -> str:
@@ -269,8 +273,8 @@ def evaluate_command(
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(report.to_json())
     (out / "report.html").write_text(report.to_html())
-    console.print(f"quality {report.quality.score:.1f} ({report.quality.grade}), privacy {report.privacy.grade}; "
-                  f"report: {out / 'report.html'}")  # fmt: skip
+    console.print(f"quality {_quality_line(report.quality.score, report.quality.grade)}, "
+                  f"privacy {report.privacy.grade}; report: {out / 'report.html'}")  # fmt: skip
     failures = [gate for gate in report.gates if not gate.passed]
     if failures:
         raise GateFailed("; ".join(f.message for f in failures), failures=[f.model_dump() for f in failures])

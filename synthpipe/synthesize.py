@@ -89,7 +89,7 @@ class GenerateResult(BaseModel):
 class EvaluateResult(BaseModel):
     report_json_uri: str
     report_html_uri: str
-    quality_score: float
+    quality_score: float | None  # None: nothing to compare (every column a key)
     quality_grade: str
     privacy_grade: str
     dcr_share: float | None
@@ -721,7 +721,7 @@ def _evaluation_result(report: Any, json_uri: str, html_uri: str, failures: list
     return EvaluateResult(
         report_json_uri=json_uri,
         report_html_uri=html_uri,
-        quality_score=float(report.quality.score),
+        quality_score=report.quality.score,
         quality_grade=str(report.quality.grade),
         privacy_grade=str(report.privacy.grade),
         dcr_share=report.privacy.dcr_share,

@@ -263,11 +263,12 @@ def _mean(values: list[float | None]) -> float | None:
     return float(np.mean(present)) if present else None
 
 
-def overall(components: dict[str, float | None]) -> tuple[float, dict[str, float]]:
-    """Weighted mean (0-100) of the components present, with the renormalised weights."""
+def overall(components: dict[str, float | None]) -> tuple[float | None, dict[str, float]]:
+    """Weighted mean (0-100) of the components present, with the renormalised weights; None when
+    none is (a query of keys only: a score of 0 had failed its quality gate as "Very poor")."""
     present = {k: v for k, v in components.items() if v is not None and np.isfinite(v)}
     if not present:
-        return 0.0, {}
+        return None, {}
     total = sum(WEIGHTS[k] for k in present)
     score = 100.0 * sum(WEIGHTS[k] / total * v for k, v in present.items())
     return float(np.clip(score, 0, 100)), {k: round(WEIGHTS[k] / total, 4) for k in present}
@@ -291,7 +292,7 @@ def quality_section(
     }
     score, weights = overall(components)
     return Quality(
-        score=round(score, 2),
+        score=None if score is None else round(score, 2),
         grade=grade_for(score),
         weights=weights,
         pairs_counted=sum(p.counted for p in pairs),

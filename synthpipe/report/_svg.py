@@ -18,19 +18,24 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def gauge(score: float, label: str, color: str) -> str:
-    """A ring filled to ``score`` percent with the number in the middle."""
+def gauge(score: float | None, label: str, color: str) -> str:
+    """A ring filled to ``score`` percent with the number in the middle (an empty ring and a dash
+    without a score)."""
     r, c = 52, 2 * 3.14159 * 52
-    filled = max(0.0, min(score, 100.0)) / 100 * c
+    shown = "–" if score is None else f"{score:.0f}"
+    arc = ""
+    if score is not None:
+        filled = max(0.0, min(score, 100.0)) / 100 * c
+        arc = (
+            f'<circle cx="64" cy="64" r="{r}" fill="none" stroke="{color}" stroke-width="12" '
+            f'stroke-linecap="round" stroke-dasharray="{filled:.1f} {c:.1f}" transform="rotate(-90 64 64)"/>'
+        )
     return (
         f'<svg viewBox="0 0 128 128" width="128" height="128" role="img" '
-        f'aria-label="{escape(label)} {score:.0f} of 100">'
-        f'<circle cx="64" cy="64" r="{r}" fill="none" stroke="#e6e9ef" stroke-width="12"/>'
-        f'<circle cx="64" cy="64" r="{r}" fill="none" stroke="{color}" stroke-width="12" '
-        f'stroke-linecap="round" stroke-dasharray="{filled:.1f} {c:.1f}" '
-        f'transform="rotate(-90 64 64)"/>'
+        f'aria-label="{escape(label)} {shown} of 100">'
+        f'<circle cx="64" cy="64" r="{r}" fill="none" stroke="#e6e9ef" stroke-width="12"/>{arc}'
         f'<text x="64" y="72" text-anchor="middle" font-size="30" font-weight="700" '
-        f'fill="#1f2937" {_FONT}>{score:.0f}</text></svg>'
+        f'fill="#1f2937" {_FONT}>{shown}</text></svg>'
     )
 
 

@@ -21,6 +21,7 @@ _GRADE_COLORS = {
     "Poor": "#dc6b19",
     "Very poor": "#b91c1c",
 }
+_NOTHING_COMPARED = "Nothing to compare: every column is a key, regenerated rather than learned."
 _COMPONENTS = {
     "column_shapes": "Column shapes",
     "column_pair_trends": "Column pair trends",
@@ -34,7 +35,7 @@ def _css() -> str:
     return resources.files("synthpipe.report").joinpath("templates/report.css").read_text("utf-8")
 
 
-def _headline(title: str, score: float, grade: str, blurb: str, meters: str) -> str:
+def _headline(title: str, score: float | None, grade: str, blurb: str, meters: str) -> str:
     color = _GRADE_COLORS.get(grade, "#6b7280")
     return (
         f'<section class="card"><div class="headline">{_svg.gauge(score, title, color)}'
@@ -47,7 +48,8 @@ def _headline(title: str, score: float, grade: str, blurb: str, meters: str) -> 
 def _quality_card(q: Quality) -> str:
     items = [(label, getattr(q, key)) for key, label in _COMPONENTS.items()]
     blurb = "How closely the synthetic rows follow the real ones (score out of 100)."
-    return _headline("Quality", q.score, q.grade.value, blurb, meter_rows(items))
+    return _headline("Quality", q.score, q.grade.value, blurb if q.score is not None else _NOTHING_COMPARED,
+                     meter_rows(items))  # fmt: skip
 
 
 def _privacy_card(p: Privacy) -> str:
@@ -258,7 +260,7 @@ def render_html(report: Report) -> str:
     columns = "".join(_column_card(c) for c in q.columns)
     subtitle = (
         f"{s.rows_synthetic:,} synthetic rows compared with {s.rows_real:,} training rows and "
-        f"{s.rows_holdout:,} holdout rows · {s.columns} columns"
+        f"{s.rows_holdout:,} holdout rows · {s.columns} column{'s' if s.columns != 1 else ''}"
     )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

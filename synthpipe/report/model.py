@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.6"
+SCHEMA_VERSION = "1.7"
 
 
 class Grade(StrEnum):
@@ -24,6 +24,7 @@ class Grade(StrEnum):
     MODERATE = "Moderate"
     POOR = "Poor"
     VERY_POOR = "Very poor"
+    NOT_MEASURED = "Not measured"
 
 
 GRADE_THRESHOLDS: tuple[tuple[float, Grade], ...] = (
@@ -34,8 +35,10 @@ GRADE_THRESHOLDS: tuple[tuple[float, Grade], ...] = (
 )
 
 
-def grade_for(score: float) -> Grade:
-    """Excellent ≥ 90, Good ≥ 80, Moderate ≥ 65, Poor ≥ 50, else Very poor."""
+def grade_for(score: float | None) -> Grade:
+    """Excellent ≥ 90, Good ≥ 80, Moderate ≥ 65, Poor ≥ 50, else Very poor; no score, not measured."""
+    if score is None:
+        return Grade.NOT_MEASURED
     for threshold, grade in GRADE_THRESHOLDS:
         if score >= threshold:
             return grade
@@ -164,7 +167,12 @@ class Entities(_Model):
 class Quality(_Model):
     """How faithful the synthetic data is."""
 
-    score: float = Field(description="overall quality 0-100: weighted mean of the components")
+    score: float | None = Field(
+        description=(
+            "overall quality 0-100: weighted mean of the components; null when none is measured (every "
+            "column a key, regenerated rather than learned: nothing to compare)"
+        )
+    )
     grade: Grade
     column_shapes: float | None
     column_pair_trends: float | None = Field(

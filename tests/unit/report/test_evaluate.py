@@ -71,6 +71,21 @@ def test_gated_report_shows_every_configured_gate_and_its_outcome(reports: dict[
     assert "<h2>Gates</h2>" not in reports["identical"].to_html()  # not gated: no panel
 
 
+def test_a_table_of_keys_only_has_no_quality_score_and_passes_the_quality_gate() -> None:
+    """A query of order ids alone comes back as fresh keys, which nothing compares: its score of 0
+    ("Very poor") failed the default quality gate, a claim about a quality no one measured."""
+    real = pd.DataFrame({"order_id": np.arange(1, 401)})
+    synthetic = pd.DataFrame({"order_id": np.arange(501, 901)})
+    report = with_gates(evaluate(real=real.iloc[:300], synthetic=synthetic, holdout=real.iloc[300:]), Gates())
+
+    assert report.quality.score is None and report.quality.grade is Grade.NOT_MEASURED
+    gate = next(g for g in report.gates if g.gate == "min_quality")
+    assert gate.passed and gate.message == "quality score was not measured; gate min_quality not applied"
+    assert Report.model_validate_json(report.to_json()).quality.score is None
+    page = report.to_html()
+    assert "Not measured" in page and "every column is a key" in page
+
+
 @pytest.mark.parametrize("case", ["from_holdout", "fresh"])
 def test_unseen_real_rows_pass_privacy(reports: dict[str, Report], case: str) -> None:
     report = reports[case]
