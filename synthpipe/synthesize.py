@@ -27,7 +27,7 @@ from synthpipe.engine import EngineConfig, Synthesizer
 from synthpipe.engine.codecs.identifier import names_a_key
 from synthpipe.engine.entities import entity_sizes, runs_of_entities
 from synthpipe.engine.synthesizer import entity_keys
-from synthpipe.errors import ConfigError, GateFailed
+from synthpipe.errors import ConfigError, GateFailed, ModelError
 from synthpipe.privacy import (
     HOLDOUT_DISTANCE_ROWS,
     PreparedFilters,
@@ -343,6 +343,8 @@ def generate(
     written, filters = _write_chunks(workspace, key, chunks, count, progress)
     if filters is not None:
         workspace.store.write_bytes(workspace.filters_key(shard, shards), json.dumps(filters, default=str).encode())
+        if count and not written:
+            raise ModelError(_all_filtered(filters))
     return GenerateResult(
         uri=workspace.uri(key),
         rows=written,
@@ -350,6 +352,20 @@ def generate(
         shards=shards,
         filtered_rows=sum(filters["dropped"].values()) if filters else 0,
         seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _all_filtered(filters: dict[str, Any]) -> str:
+    """Why a shard has no rows, and what to change. (Evaluated, it had failed with "synthetic data
+    has no rows: generate some before evaluating them".)"""
+    dropped = filters["dropped"]
+    worst = max(dropped, key=dropped.get)
+    setting = {"exact_copy": "exact_copies", "similarity": "similarity", "outlier": "outliers"}[worst]
+    return (
+        f"the privacy filters dropped every one of the {filters['rows_in'] + filters['resampled_rows']:,} rows "
+        f"generated in {filters['rounds'] + 1} round(s) ({dropped['exact_copy']:,} as exact copies, "
+        f"{dropped['similarity']:,} as near copies, {dropped['outlier']:,} as outliers); widen the query, or switch "
+        f"that filter off ({setting}: false under synthesis.privacy in the pipeline spec)"
     )
 
 

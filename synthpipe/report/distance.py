@@ -25,7 +25,13 @@ from synthpipe.report._columns import (
 )
 
 MAX_REFERENCE = 20_000  # real values kept per column to rank against
-MAX_ONE_HOT = 20  # rarer categories share one slot: a copy check does not need them apart
+# Categories held by fewer than SHOWN_MIN_ROWS real rows share one slot with values no real row
+# holds: the engine writes those as its rare token or a mask (``_RARE_``, ``03*``), so a synthetic
+# row is as near a real row of a rare value as that row's neighbours are. Apart, every synthetic row
+# of a table whose 15 line labels were each held by 4 rows was farther from all training rows than
+# any holdout row, and the outlier filter dropped all 6,670 generated rows. Past MAX_ONE_HOT the
+# rarer categories share it too: a copy check does not need them apart.
+MAX_ONE_HOT = 20
 _HALF_SQRT = np.sqrt(0.5)
 _CHUNK = 10_000
 
@@ -69,7 +75,7 @@ class RowEncoder:
         if col.kind in CONTINUOUS_KINDS:
             return self._encode_number(col, s)
         if col.kind is ColumnKind.CATEGORICAL:
-            k = min(len(col.categories), MAX_ONE_HOT)
+            k = min(col.shown, MAX_ONE_HOT)
             codes = np.minimum(col.codes(s), k)
             return np.eye(k + 1)[codes] * _HALF_SQRT
         return None
