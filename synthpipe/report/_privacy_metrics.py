@@ -34,6 +34,12 @@ def chance_spread(rows: int) -> float:
     return 0.5 / math.sqrt(rows)
 
 
+def auc_chance_spread(rows: int) -> float:
+    """One standard error of an attack AUC that is 0.5 in truth, over ``rows`` members and as
+    many non-members (the Mann-Whitney statistic's null variance)."""
+    return math.sqrt((2 * rows + 1) / (12 * rows * rows))
+
+
 _ROUND = 1e-9  # distances closer than this count as a tie
 
 
