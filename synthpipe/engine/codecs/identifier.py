@@ -110,7 +110,7 @@ def looks_like_identifier(series: pd.Series, storage: StorageType, spread: float
         return True
     ints = series.to_numpy(dtype="float64")
     dense = (ints.max() - ints.min() + 1) <= 2 * n * max(spread, 1.0)
-    return bool(dense and not _names_a_measure(str(series.name)))
+    return bool(dense and not names_a_measure(str(series.name)))
 
 
 def whole_numbers(storage: StorageType) -> bool:
@@ -141,7 +141,7 @@ def holds_addresses(text: pd.Series) -> bool:
     return bool(text.str.match(_EMAIL).all() or text.str.match(_UUID).all())
 
 
-def _names_a_measure(name: str) -> bool:
+def names_a_measure(name: str) -> bool:
     """A yearly series' ``year`` or a league table's ``rank`` is unique and dense like a key, but it
     is a measurement: regenerated as fresh keys it would run past the last real one (1989, 1990, ...
     2277; ranks 2001, 2002, ... of 2,000 companies)."""

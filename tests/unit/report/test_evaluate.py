@@ -390,6 +390,18 @@ def test_repeated_keys_are_identifiers_not_compared() -> None:
     assert report.quality.score == pytest.approx(100, abs=0.5)
 
 
+def test_a_series_time_or_year_is_compared_as_the_engine_learns_it() -> None:
+    """A yearly series' ``time`` 1..100 is unique and dense like a key, but the engine learns it
+    (its name is a measure's): left out, rows were compared on their value alone, and a series
+    failed the copy gate by values any unseen row shares."""
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"time": np.arange(1, 101), "year": np.arange(1901, 2001), "usage": rng.integers(80, 230, 100)})
+    report = evaluate(real=real, synthetic=real.assign(time=real["time"][::-1].to_numpy()))
+    kinds = {c.name: c.kind for c in report.quality.columns}
+    assert kinds == {"time": "numeric", "year": "numeric", "usage": "numeric"}
+    assert report.privacy.identical_share == 0.0  # the reversed times make every row new
+
+
 def test_a_key_named_number_of_each_customers_orders_is_compared_as_a_number() -> None:
     """``order_id`` 1, 2, ... within each customer is named like a key, but the engine learns it as
     a number (engine/entities.py): a report that skipped it would not see it come back wrong."""
