@@ -191,7 +191,7 @@ def test_a_target_the_real_rows_predict_within_chance_noise_gives_no_utility_sco
 
     u = evaluate(real=frame(1200), synthetic=frame(1200), holdout=frame(300), seed=0).quality.utility
     assert u.target == "mixed" and u.trtr is not None and u.trtr > 0.27
-    assert u.score is None and u.note == "the real data predict it too little above chance to judge synthetic rows by it"
+    assert u.score is None and u.note.startswith("the real data predict it too little above chance")
 
 
 def test_a_weakly_predictable_number_is_no_utility_target() -> None:
@@ -206,7 +206,7 @@ def test_a_weakly_predictable_number_is_no_utility_target() -> None:
 
     u = evaluate(real=frame(2000), synthetic=frame(2000), holdout=frame(500), seed=0).quality.utility
     assert u.target == "y" and u.trtr is not None and 0.02 < u.trtr < 0.1
-    assert u.score is None and u.note == "the real data predict it too little above chance to judge synthetic rows by it"
+    assert u.score is None and u.note.startswith("the real data predict it too little above chance")
 
 
 def test_without_holdout_distance_metrics_are_missing_not_failing(
