@@ -117,8 +117,9 @@ class _Filter:
         self.reference = self.encoder.transform(reference)
         every = [train] if all_train is None else (batch.rename(columns=str) for batch in all_train)
         self.train_hashes, self.rare_hashes = self._hashes(every, settings.exact_copy_min_count)
-        self.low, self.high = self._thresholds(holdout, seed)
-        self.copy_rate = self._holdout_copy_rate(holdout, seed) if settings.exact_copy_baseline else 0.0
+        unseen = self._unseen(holdout, seed)
+        self.low, self.high = self._thresholds(unseen)
+        self.copy_rate = self._holdout_copy_rate(unseen) if settings.exact_copy_baseline else 0.0
 
     def _hashes(self, frames: Iterable[pd.DataFrame], min_count: int) -> tuple[np.ndarray, np.ndarray]:
         """Hashes of every training row's combination of values, and of those fewer than
@@ -127,28 +128,36 @@ class _Filter:
         hashes, counts = np.unique(np.concatenate(parts) if parts else np.zeros(0, np.uint64), return_counts=True)
         return hashes, hashes[counts < min_count]
 
-    def _thresholds(self, holdout: pd.DataFrame | None, seed: int) -> tuple[float, float]:
+    def _unseen(self, holdout: pd.DataFrame | None, seed: int) -> tuple[pd.DataFrame, np.ndarray | None] | None:
+        """The holdout rows the thresholds and the copy rate are measured on, laid out once (nested
+        columns parse JSON): a seeded sample, or with entities every row, with its entity's key."""
+        if holdout is None or len(holdout) == 0:
+            return None
+        unseen = holdout.rename(columns=str)
+        if self.key is None or self.key not in unseen.columns:
+            return self._aligned(sample_rows(unseen, HOLDOUT_DISTANCE_ROWS, seed)), None
+        return self._aligned(unseen), unseen[self.key].to_numpy()
+
+    def _thresholds(self, unseen: tuple[pd.DataFrame, np.ndarray | None] | None) -> tuple[float, float]:
         """Distance quantiles of real unseen rows: the holdout's (with entities, of its entities'
         medians: every holdout row, whole entities), else train's leave-one-out."""
-        if holdout is not None and len(holdout) > 0:
-            unseen = holdout.rename(columns=str)
-            if self.key is None or self.key not in unseen.columns:
-                d = self._distances(self._aligned(sample_rows(unseen, HOLDOUT_DISTANCE_ROWS, seed)))
-            else:
-                d = self._entity_medians(self._distances(self._aligned(unseen)), unseen[self.key].to_numpy())[1]
+        if unseen is not None:
+            rows, keys = unseen
+            d = self._distances(rows)
+            if keys is not None:
+                d = self._entity_medians(d, keys)[1]
         else:
             # a training row's nearest *other* training row stands in for an unseen row
             d = nearest(self.reference, self.reference[:5_000], k=2)[0][:, -1]
         s = self.settings
         return float(np.quantile(d, s.similarity_quantile)), float(np.quantile(d, s.outlier_quantile))
 
-    def _holdout_copy_rate(self, holdout: pd.DataFrame | None, seed: int) -> float:
+    def _holdout_copy_rate(self, unseen: tuple[pd.DataFrame, np.ndarray | None] | None) -> float:
         """The share of real unseen rows equal to a training row (the report's baseline for its
         identical-row share); 0 without a holdout, and with entities (judged whole, as before)."""
-        if holdout is None or len(holdout) == 0 or self.key is not None or not self.rare_hashes.size:
+        if unseen is None or self.key is not None or not self.rare_hashes.size:
             return 0.0
-        unseen = self._aligned(sample_rows(holdout.rename(columns=str), HOLDOUT_DISTANCE_ROWS, seed))
-        return float(np.isin(row_hashes(unseen, self.columns), self.train_hashes).mean())
+        return float(np.isin(row_hashes(unseen[0], self.columns), self.train_hashes).mean())
 
     def _copies(self, aligned: pd.DataFrame, keys: np.ndarray | None) -> np.ndarray:
         """Per row, whether it copies a rare training row and goes (with entities: whether half

@@ -40,7 +40,14 @@ from synthpipe.engine.calibration import calibrate, refit_output_biases
 from synthpipe.engine.codecs import Codec, build_codec, build_codecs, key_columns
 from synthpipe.engine.codecs.base import evenly_ordered
 from synthpipe.engine.codecs.categorical import CategoricalCodec
-from synthpipe.engine.codecs.identifier import IdentifierCodec, name_template, names_a_key, spelled_addresses
+from synthpipe.engine.codecs.identifier import (
+    KEY_STREAM_BITS,
+    KEY_STREAM_SLOTS,
+    IdentifierCodec,
+    name_template,
+    names_a_key,
+    spelled_addresses,
+)
 from synthpipe.engine.codecs.numeric import WITHIN_BIN, NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec, decode_order, find_anchors
 from synthpipe.engine.config import EngineConfig, make_config
@@ -1574,8 +1581,8 @@ class Synthesizer:
         (the fitted seed starts right after the largest real key)."""
         if seed == self.config.seed:
             return 0
-        slot = int(np.random.SeedSequence([seed, 7]).generate_state(1)[0]) % (2**20)
-        return (slot + 1) << 32
+        slot = int(np.random.SeedSequence([seed, 7]).generate_state(1)[0]) % KEY_STREAM_SLOTS
+        return (slot + 1) << KEY_STREAM_BITS
 
     def _tokens(
         self,

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from synthpipe.errors import GateFailed
 from synthpipe.report._privacy_metrics import FEW_DISTANCE_ROWS, auc_chance_spread, chance_spread
-from synthpipe.report.model import GateResult, Report
+from synthpipe.report.model import CHANCE_Z, GateResult, Report, copies_noise
 
 
 class Gates(BaseModel):
@@ -101,9 +101,6 @@ def gate_results(report: Report, gates: Gates) -> list[GateResult]:
     return results
 
 
-CHANCE_Z = 1.645  # one-sided 95%: a privacy gate fails on evidence, not on what chance alone makes likely
-
-
 def _allowed(report: Report, gate: str, threshold: float) -> tuple[float, str]:
     """The bound a maximum gate holds its value to, and the words for it when it is not the threshold.
 
@@ -120,8 +117,7 @@ def _allowed(report: Report, gate: str, threshold: float) -> tuple[float, str]:
     elif gate == "max_mia_auc" and p.sample_rows:
         chance = 0.5 + CHANCE_Z * auc_chance_spread(p.sample_rows)
     elif gate == "max_excess_identical_share" and p.identical_holdout_rows:
-        base = p.identical_share_holdout or 0.0
-        chance = threshold + CHANCE_Z * (base * (1 - base) / p.identical_holdout_rows) ** 0.5
+        chance = threshold + copies_noise(p.identical_share_holdout or 0.0, p.identical_holdout_rows)
     else:
         return threshold, ""
     if chance <= threshold:

@@ -246,15 +246,23 @@ class Privacy(_Model):
         return copies_beyond_chance(self.identical_share, self.identical_share_holdout, self.identical_holdout_rows)
 
 
+CHANCE_Z = 1.645  # one-sided 95%: what chance alone reaches one time in 20
+
+
+def copies_noise(baseline: float, rows: int | None) -> float:
+    """How far above a baseline share of identical rows, measured on ``rows`` rows, chance alone
+    reaches one time in 20 (``CHANCE_Z`` standard errors of a share)."""
+    return CHANCE_Z * (baseline * (1 - baseline) / rows) ** 0.5 if rows else 0.0
+
+
 def copies_beyond_chance(share: float, baseline: float | None, baseline_rows: int | None) -> float:
     """``share`` above the ``baseline`` share of identical rows by more than the baseline's
     sampling noise (one-sided 95%: 1.645 standard errors of a share of ``baseline_rows`` rows).
 
     Why: a 6,000-order table's synthetic rows held 9.15% copies of training rows, its 1,200
     holdout rows 8.55% (+-0.8%): the privacy grade fell to Good on a difference chance makes."""
-    base, rows = baseline or 0.0, baseline_rows or 0
-    noise = 1.645 * (base * (1 - base) / rows) ** 0.5 if rows else 0.0
-    return max(0.0, share - base - noise)
+    base = baseline or 0.0
+    return max(0.0, share - base - copies_noise(base, baseline_rows))
 
 
 class Sampling(_Model):

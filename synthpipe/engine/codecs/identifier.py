@@ -77,7 +77,8 @@ _RECORD_NUMBER = re.compile(
 )
 _NUMBERED = re.compile(r"^(\D*?)(\d+)(\D*)$")
 _DIGIT_RUN = re.compile(r"(\d+)")
-KEY_RANGE = 2**53  # every seed's stream of fresh integer keys lies below next + this (``Synthesizer._key_offset``)
+KEY_STREAM_BITS, KEY_STREAM_SLOTS = 32, 2**20  # each other seed's keys: 2**32 of them, in one of 2**20 slots
+KEY_RANGE = 2**53  # above every seed's stream of fresh keys: (KEY_STREAM_SLOTS + 2) << KEY_STREAM_BITS is 2**52 + 2**33
 _MIX = (30, 0xBF58476D1CE4E5B9, 27, 0x94D049BB133111EB, 31)  # splitmix64's finaliser: shifts and odd multipliers
 MAX_NUMBER_DIGITS = 18  # a numbered key counts on in int64; longer digit runs (IBANs, card numbers) are free-form
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -187,8 +188,8 @@ class IdentifierCodec(Codec):
     def fit(cls, series: pd.Series, storage: StorageType, min_count: int = 5) -> IdentifierCodec:
         """``min_count``: rows a part shared by many keys (an e-mail domain) needs to be shown."""
         if whole_numbers(storage):
-            top = int(series.max())
-            if top + 1 + KEY_RANGE > _int_limit(storage.dtype) and _int_limit(storage.dtype) >= 2**63 - 1:
+            top, limit = int(series.max()), _int_limit(storage.dtype)
+            if top + 1 + KEY_RANGE > limit >= 2**63 - 1:
                 return cls(storage, _scattered_format(series, storage))
             return cls(storage, {"style": "integer", "next": top + 1})
         return cls(storage, _string_format(series.astype(str), min_count))
