@@ -423,6 +423,20 @@ def _zoned(series: pd.Series, st: StorageType) -> pd.Series:
     return series.dt.tz_localize(st.extras["tz"], ambiguous=first, nonexistent="shift_forward")
 
 
+def valid_wall_clock_ns(ns: np.ndarray, tz: str) -> np.ndarray:
+    """Wall-clock nanoseconds (NaN for null) with the times that DST skips in ``tz`` moved forward
+    to the first valid one, as ``_zoned`` will move them: parts taken from the times (an hour
+    column) must be taken from the time that is written."""
+    known = np.flatnonzero(~np.isnan(ns))
+    wall = pd.Series(ns[known].astype("int64").astype("datetime64[ns]"))
+    first = np.ones(known.size, dtype=bool)
+    valid = wall.dt.tz_localize(tz, ambiguous=first, nonexistent="shift_forward").dt.tz_localize(None)
+    moved = (valid != wall).to_numpy()
+    out = ns.copy()
+    out[known[moved]] = valid[moved].to_numpy(dtype="datetime64[ns]").astype("int64").astype("float64")
+    return out
+
+
 def _time_of_day_ticks(series: pd.Series, st: StorageType) -> tuple[np.ndarray, np.ndarray]:
     """Microseconds since midnight and the null mask."""
     if st.extras.get("text_format"):

@@ -56,7 +56,7 @@ from synthpipe.engine.copula import ordered_tokens
 from synthpipe.engine.dependencies import Dependency
 from synthpipe.engine.entities import Entities
 from synthpipe.engine.frames import _DAY_NS as DAY_NS
-from synthpipe.engine.frames import as_stored, restore_labels, storage_type, to_frame, to_output
+from synthpipe.engine.frames import as_stored, restore_labels, storage_type, to_frame, to_output, valid_wall_clock_ns
 from synthpipe.engine.model import Exclusion, HeadWeights, Network, sample_tokens
 from synthpipe.engine.pseudonyms import StandInKeys, pseudonymise_repeated_keys
 from synthpipe.engine.training import TrainSettings, split_validation, train
@@ -1191,6 +1191,15 @@ class Synthesizer:
         names = [name for name in names if name not in self._stand_in_keys]
         return {name: frame[name].astype(object).where(frame[name].notna(), None).to_numpy() for name in names}
 
+    def _onto_valid_wall_clock(self, numbers: dict[str, np.ndarray]) -> None:
+        """Zoned times that DST skips moved to the first valid wall-clock time before parts are taken
+        from them: an order drawn at 02:30 on the spring-forward night was written 03:00 with its hour
+        column 2."""
+        for codec in self._codecs:
+            name, extras = codec.storage.name, codec.storage.extras
+            if extras.get("wall_clock") and extras.get("tz") and name in numbers and self._parts:
+                numbers[name] = valid_wall_clock_ns(numbers[name], extras["tz"])
+
     def _recompute_parts(self, numbers: dict[str, np.ndarray]) -> None:
         """Dates cut from another first, then the spans again (a day key cut from the order time is
         where an order's hour of the day is counted from), then the number parts."""
@@ -1723,6 +1732,7 @@ class Synthesizer:
         self._add_drifts(numbers, columns, entity, carry, to_come)
         drifted = relations if self._entities is not None and self._entities.drifts else []  # a drift moved their side
         constraints.repair(numbers, [*walking, *drifted], out.quanta, fixed=fixed)  # onto the shared side
+        self._onto_valid_wall_clock(numbers)
         self._recompute_parts(numbers)  # last: every date is final
         if deferred:
             self._set_bands(tokens, numbers, deferred)

@@ -484,3 +484,15 @@ def _channel_shares(orders: pd.DataFrame) -> tuple[float, float]:
     weekend, evening = at.day_of_week >= 5, at.hour >= 18
     channel = orders["channel"]
     return float((channel[weekend & ~evening] == "app").mean()), float((channel[evening] == "phone").mean())
+
+
+def test_an_hour_column_agrees_with_a_time_that_dst_skips() -> None:
+    """An hour drawn as 2 steers its time to 02:xx, which on the spring-forward night does not exist
+    in Berlin and is written 03:00: the hour column said 2."""
+    rng = np.random.default_rng(0)
+    local = pd.Timestamp("2018-03-01") + pd.to_timedelta(rng.integers(0, 31 * 86_400, 3000), unit="s")
+    ordered = pd.Series(local).dt.tz_localize("Europe/Berlin", nonexistent="shift_forward")
+    data = pd.DataFrame({"ordered_at": ordered, "hour": ordered.dt.hour, "amount": rng.gamma(2, 40, 3000).round(2)})
+    out = Synthesizer(seed=0, max_epochs=3).fit(data).sample(20_000)
+    assert str(out["ordered_at"].dt.tz) == "Europe/Berlin"
+    assert (out["hour"] == out["ordered_at"].dt.hour).all()
