@@ -728,7 +728,59 @@ def _bins(
         if inside.size == 0:
             inside = edges[b : b + 1]
         knots.append([float(v) for v in np.quantile(inside, grid)])
-    return [float(e) for e in edges[1:-1]], knots
+    return [float(e) for e in edges[1:-1]], _smoothed(clipped, token, knots)
+
+
+SMOOTHING_RANKS = 0.5  # x sqrt(rows): the s.d., in ranks, of the kernel that averages the gaps between knots
+
+
+def _smoothed(clipped: np.ndarray, token: np.ndarray, knots: list[list[float]]) -> list[list[float]]:
+    """Each bin's inner knots re-laid so the gaps between its sorted training values are
+    kernel-averaged (a Gaussian over ``SMOOTHING_RANKS`` x sqrt(rows) ranks, reaching into the
+    neighbouring bins unless one holds a single value); a bin's first and last knots stay.
+
+    Why: interpolated between the training values themselves (a bin of 25 rows has a knot every
+    1.6 rows), the density dipped in every wide gap between two training values and peaked next to
+    each one, so a training value had a synthetic one nearer to it than an unseen value had: on one
+    column of uniform noise a nearest-neighbour membership attack scored AUC 0.61 at 325 rows and
+    0.59 at 1,000 (fresh draws 0.50); with the gaps averaged 0.50 and 0.52. The kernel narrows (as
+    a share of the rows) as rows grow, so large bins keep their shape. Gaps, not values, are
+    averaged: a bin keeps its ends and a skewed tail is not pulled outwards. A bin of one value (an
+    open end, a mass of zeros) is no neighbour: averaged over, 9999-12-31 moved the last real dates.
+    """
+    width = SMOOTHING_RANKS * math.sqrt(clipped.size)
+    if width < 1.0:
+        return knots
+    starts = np.searchsorted(token, np.arange(len(knots) + 1), side="left")
+    single = [k[0] == k[-1] for k in knots]
+    out = []
+    for b, bin_knots in enumerate(knots):
+        first, last = int(starts[b]), int(starts[b + 1]) - 1
+        if last - first < 2 or single[b]:
+            out.append(bin_knots)
+            continue
+        lo = int(starts[b - 1]) if b > 0 and not single[b - 1] else first
+        hi = int(starts[b + 2]) if b + 1 < len(knots) and not single[b + 1] else last + 1
+        gaps = np.diff(clipped[lo:hi])
+        smooth_gaps = _kernel_means(gaps, np.arange(first - lo, last - lo), width)
+        rise = np.concatenate([[0.0], np.cumsum(smooth_gaps)])
+        if rise[-1] <= 0:
+            out.append(bin_knots)
+            continue
+        at = np.linspace(0.0, last - first, len(bin_knots))
+        values = bin_knots[0] + (bin_knots[-1] - bin_knots[0]) * np.interp(at, np.arange(rise.size), rise) / rise[-1]
+        values[0], values[-1] = bin_knots[0], bin_knots[-1]
+        out.append([float(v) for v in values])
+    return out
+
+
+def _kernel_means(values: np.ndarray, at: np.ndarray, width: float) -> np.ndarray:
+    """Gaussian-weighted means of ``values`` around each index in ``at``, over the array only."""
+    from scipy.ndimage import gaussian_filter1d
+
+    sums = gaussian_filter1d(values.astype("float64"), width, mode="constant", cval=0.0)
+    weights = gaussian_filter1d(np.ones(values.size), width, mode="constant", cval=0.0)
+    return sums[at] / weights[at]
 
 
 def _atoms(finite: np.ndarray, clipped: np.ndarray, inner: list[float], min_count: int) -> list[list[float]]:

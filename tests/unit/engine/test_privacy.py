@@ -437,6 +437,25 @@ def test_extreme_values_are_never_emitted(frame: pd.DataFrame, synthetic: pd.Dat
         assert not synthetic[column].isin(extremes).any()
 
 
+def test_training_values_have_no_nearer_synthetic_neighbours_than_unseen_values() -> None:
+    """A nearest-neighbour membership attack on one column of noise: with knots on the training
+    values themselves it scored AUC 0.61 (members' synthetic neighbours nearer); fresh draws 0.50."""
+    rng = np.random.default_rng(3)
+    scores = []
+    for seed in range(4):
+        real, unseen = rng.random(400).round(6), rng.random(100)
+        out = np.sort(Synthesizer(seed=seed, max_epochs=3).fit(pd.DataFrame({"x": real})).sample(1600)["x"].to_numpy())
+        members = rng.choice(real, 100, replace=False)
+        near_member, near_unseen = _nearest_gap(members, out), _nearest_gap(unseen, out)
+        scores.append((near_member[:, None] < near_unseen[None, :]).mean())
+    assert np.mean(scores) < 0.56
+
+
+def _nearest_gap(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    at = np.clip(np.searchsorted(ordered, values), 1, ordered.size - 1)
+    return np.minimum(np.abs(values - ordered[at - 1]), np.abs(values - ordered[at]))
+
+
 def test_extremes_stay_out_of_the_artifact(fitted: Synthesizer, frame: pd.DataFrame) -> None:
     import json
 
