@@ -745,7 +745,9 @@ def _smoothed(clipped: np.ndarray, token: np.ndarray, knots: list[list[float]]) 
     column of uniform noise a nearest-neighbour membership attack scored AUC 0.61 at 325 rows and
     0.59 at 1,000 (fresh draws 0.50); with the gaps averaged 0.50 and 0.52. The kernel narrows (as
     a share of the rows) as rows grow, so large bins keep their shape. Gaps, not values, are
-    averaged: a bin keeps its ends and a skewed tail is not pulled outwards. A bin of one value (an
+    averaged: a bin keeps its ends and a skewed tail is not pulled outwards. Ties stay ties and are
+    left out of the averages: the rows clipped onto a clip point (redrawn as the tail) and a value
+    many rows hold, averaged in, drew the values next to them into a spike. A bin of one value (an
     open end, a mass of zeros) is no neighbour: averaged over, 9999-12-31 moved the last real dates.
     """
     width = SMOOTHING_RANKS * math.sqrt(clipped.size)
@@ -762,7 +764,8 @@ def _smoothed(clipped: np.ndarray, token: np.ndarray, knots: list[list[float]]) 
         lo = int(starts[b - 1]) if b > 0 and not single[b - 1] else first
         hi = int(starts[b + 2]) if b + 1 < len(knots) and not single[b + 1] else last + 1
         gaps = np.diff(clipped[lo:hi])
-        smooth_gaps = _kernel_means(gaps, np.arange(first - lo, last - lo), width)
+        own = np.arange(first - lo, last - lo)
+        smooth_gaps = np.where(gaps[own] > 0, _kernel_means(gaps, gaps > 0, own, width), 0.0)
         rise = np.concatenate([[0.0], np.cumsum(smooth_gaps)])
         if rise[-1] <= 0:
             out.append(bin_knots)
@@ -774,13 +777,14 @@ def _smoothed(clipped: np.ndarray, token: np.ndarray, knots: list[list[float]]) 
     return out
 
 
-def _kernel_means(values: np.ndarray, at: np.ndarray, width: float) -> np.ndarray:
-    """Gaussian-weighted means of ``values`` around each index in ``at``, over the array only."""
+def _kernel_means(values: np.ndarray, counted: np.ndarray, at: np.ndarray, width: float) -> np.ndarray:
+    """Gaussian-weighted means of the ``counted`` ``values`` around each index in ``at``."""
     from scipy.ndimage import gaussian_filter1d
 
-    sums = gaussian_filter1d(values.astype("float64"), width, mode="constant", cval=0.0)
-    weights = gaussian_filter1d(np.ones(values.size), width, mode="constant", cval=0.0)
-    return sums[at] / weights[at]
+    weights = counted.astype("float64")
+    sums = gaussian_filter1d(values * weights, width, mode="constant", cval=0.0)
+    norms = gaussian_filter1d(weights, width, mode="constant", cval=0.0)
+    return sums[at] / np.maximum(norms[at], 1e-300)
 
 
 def _atoms(finite: np.ndarray, clipped: np.ndarray, inner: list[float], min_count: int) -> list[list[float]]:
