@@ -1195,9 +1195,10 @@ class Synthesizer:
         """Zoned times that DST skips moved to the first valid wall-clock time before parts are taken
         from them: an order drawn at 02:30 on the spring-forward night was written 03:00 with its hour
         column 2."""
+        dated = {p.date for p in self._parts}
         for codec in self._codecs:
             name, extras = codec.storage.name, codec.storage.extras
-            if extras.get("wall_clock") and extras.get("tz") and name in numbers and self._parts:
+            if name in dated and name in numbers and extras.get("wall_clock") and extras.get("tz"):
                 numbers[name] = valid_wall_clock_ns(numbers[name], extras["tz"])
 
     def _recompute_parts(self, numbers: dict[str, np.ndarray]) -> None:

@@ -772,10 +772,7 @@ def _smoothed(clipped: np.ndarray, token: np.ndarray, knots: list[list[float]]) 
         gaps = np.diff(clipped[lo:hi])
         own = np.arange(first - lo, last - lo)
         smooth_gaps = np.where(gaps[own] > 0, _kernel_means(gaps, gaps > 0, own, width), 0.0)
-        rise = np.concatenate([[0.0], np.cumsum(smooth_gaps)])
-        if rise[-1] <= 0:
-            out.append(bin_knots)
-            continue
+        rise = np.concatenate([[0.0], np.cumsum(smooth_gaps)])  # > 0 at the end: the bin holds two values
         at = np.linspace(0.0, last - first, len(bin_knots))
         values = bin_knots[0] + (bin_knots[-1] - bin_knots[0]) * np.interp(at, np.arange(rise.size), rise) / rise[-1]
         values[0], values[-1] = bin_knots[0], bin_knots[-1]
