@@ -138,7 +138,8 @@ class NumericCodec(Codec):
         )
         if not discrete and clipped.size:
             masses = _masses(finite, clipped, apart)
-            p.edges, p.knots = _bins(clipped, _bin_count(clipped.size, cfg), cfg.within_bin_points, masses)
+            bins = _bin_count(clipped.size, cfg)
+            p.edges, p.knots = _bins(clipped, bins, cfg.within_bin_points, masses, (p.tail_counts[0], p.tail_counts[1]))
             p.atoms = _atoms(finite, clipped, p.edges, cfg.rare_category_min_count)
             drawn = (finite != clipped) | ~np.isin(finite, [a[3] for a in p.atoms])  # rows no atom gives back
             p.tail_shares = _tail_shares(finite, clip, p.edges)
@@ -715,8 +716,13 @@ def _bin_count(n: int, cfg: EngineConfig) -> int:
 
 
 def _bins(
-    clipped: np.ndarray, n_bins: int, points: int, masses: tuple[float, ...] = ()
+    clipped: np.ndarray,
+    n_bins: int,
+    points: int,
+    masses: tuple[float, ...] = (),
+    tails: tuple[int, int] = (0, 0),
 ) -> tuple[list[float], list[list[float]]]:
+    """The inner bin edges and each bin's knots; ``tails``: the rows clipped onto each clip point."""
     edges = np.unique(np.quantile(clipped, np.linspace(0, 1, n_bins + 1), method="linear"))
     if edges.size < 2:
         edges = np.asarray([edges[0], edges[0]])
@@ -729,14 +735,16 @@ def _bins(
         if inside.size == 0:
             inside = edges[b : b + 1]
         knots.append([float(v) for v in np.quantile(inside, grid)])
-    return [float(e) for e in edges[1:-1]], _smoothed(clipped, token, knots)
+    return [float(e) for e in edges[1:-1]], _smoothed(clipped, token, knots, tails)
 
 
 SMOOTHING_RANKS = 0.5  # x sqrt(rows): the s.d., in ranks, of the kernel that averages the gaps between knots
 SPARSE_KNOT_ROWS = 8  # bins with a knot every this many rows or more are left as they are
 
 
-def _smoothed(clipped: np.ndarray, token: np.ndarray, knots: list[list[float]]) -> list[list[float]]:
+def _smoothed(
+    clipped: np.ndarray, token: np.ndarray, knots: list[list[float]], tails: tuple[int, int] = (0, 0)
+) -> list[list[float]]:
     """Each bin's inner knots re-laid so the gaps between its sorted training values are
     kernel-averaged (a Gaussian over ``SMOOTHING_RANKS`` x sqrt(rows) ranks, reaching into the
     neighbouring bins unless one holds a single value); a bin's first and last knots stay.
@@ -754,7 +762,11 @@ def _smoothed(clipped: np.ndarray, token: np.ndarray, knots: list[list[float]]) 
     Ties stay ties and are left out of the averages: the rows clipped onto a clip point (redrawn as
     the tail) and a value many rows hold, averaged in, drew the values next to them into a spike. A
     bin of one value (an open end, a mass of zeros) is no neighbour: averaged over, 9999-12-31
-    moved the last real dates.
+    moved the last real dates. An outer bin's knots run over its own rows from the end of the rows
+    clipped onto its clip point (``tails``, which ``_tails`` redraws): laid over them too, the draws
+    between the tail's share and the pile's end came back as the clip value itself, one training
+    row's value, in 2% of a 24-row column's draws (nearest-neighbour membership attack on one column
+    of 24 noise values: AUC 0.568, now 0.537; fresh draws 0.50).
     """
     width = SMOOTHING_RANKS * math.sqrt(clipped.size)
     if width < 1.0:
@@ -773,11 +785,24 @@ def _smoothed(clipped: np.ndarray, token: np.ndarray, knots: list[list[float]]) 
         own = np.arange(first - lo, last - lo)
         smooth_gaps = np.where(gaps[own] > 0, _kernel_means(gaps, gaps > 0, own, width), 0.0)
         rise = np.concatenate([[0.0], np.cumsum(smooth_gaps)])  # > 0 at the end: the bin holds two values
-        at = np.linspace(0.0, last - first, len(bin_knots))
+        low_tail, high_tail = (tails[0] if b == 0 else 0), (tails[1] if b == len(knots) - 1 else 0)
+        at = _knot_ranks(len(bin_knots), last - first + 1, low_tail, high_tail)
         values = bin_knots[0] + (bin_knots[-1] - bin_knots[0]) * np.interp(at, np.arange(rise.size), rise) / rise[-1]
         values[0], values[-1] = bin_knots[0], bin_knots[-1]
         out.append([float(v) for v in values])
     return out
+
+
+def _knot_ranks(points: int, rows: int, low_tail: int, high_tail: int) -> np.ndarray:
+    """Where ``points`` knots lie among a bin's ``rows`` sorted rows (fractional ranks): evenly at
+    its shares, the shares of its rows beyond a clip point (``low_tail``, ``high_tail``; the first or
+    last rows) on the clip point, and the rest over the rows of its own."""
+    share = np.linspace(0.0, 1.0, points)
+    start, end = low_tail / rows, 1.0 - high_tail / rows
+    own = rows - 1 - low_tail - high_tail
+    if own <= 0:
+        return share * (rows - 1)
+    return low_tail + np.clip((share - start) / (end - start), 0.0, 1.0) * own
 
 
 def _kernel_means(values: np.ndarray, counted: np.ndarray, at: np.ndarray, width: float) -> np.ndarray:

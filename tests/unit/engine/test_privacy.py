@@ -465,6 +465,18 @@ def test_values_just_inside_the_clip_points_are_drawn() -> None:
         assert (inside < low + near).mean() > 0.01 and (inside > high - near).mean() > 0.01
 
 
+def test_a_clip_point_held_by_one_row_is_not_drawn_as_itself() -> None:
+    """A clip point is a training row's value (the 6th smallest of 24, say), and the knots laid
+    over the rows clipped onto it as well as the bin's own came back as that value in 2% of the
+    draws: half a row's share, one row's exact value, where no other single row's comes back."""
+    for seed in range(3):
+        real = np.random.default_rng(seed).random(24).round(4)
+        syn = Synthesizer(seed=seed, max_epochs=3).fit(pd.DataFrame({"x": real}))
+        clip_points = syn.describe()["columns"]["x"]["protection"]["clipped_to"]
+        out = syn.sample(20_000)["x"].to_numpy()
+        assert np.isin(out, clip_points).mean() < 0.002
+
+
 def _nearest_gap(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
     at = np.clip(np.searchsorted(ordered, values), 1, ordered.size - 1)
     return np.minimum(np.abs(values - ordered[at - 1]), np.abs(values - ordered[at]))
