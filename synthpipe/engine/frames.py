@@ -237,19 +237,53 @@ def _object_type(series: pd.Series, nullable: bool) -> StorageType:
     )
 
 
-# Unambiguous date/time text layouts (regex for the shape, strftime layout to read and write).
-_TEXT_TIME_LAYOUTS = (
-    (r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d"),
-    (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "%Y-%m-%d %H:%M:%S"),
-    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", "%Y-%m-%dT%H:%M:%S"),
-    (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}", "%Y-%m-%d %H:%M:%S.%f"),
-    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}", "%Y-%m-%dT%H:%M:%S.%f"),
-    (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "%Y-%m-%d %H:%M"),
-    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", "%Y-%m-%dT%H:%M"),
-    (r"\d{4}/\d{2}/\d{2}", "%Y/%m/%d"),
-    (r"\d{2}:\d{2}:\d{2}", "%H:%M:%S"),  # times of day (PostgreSQL `time` cast to text, CSVs)
-    (r"\d{2}:\d{2}", "%H:%M"),
+# Date/time text layouts: a regex for the shape, and the strftime layouts to read and write it
+# in, tried in order (one shape, several readings: 03/04/2021 is March 4th or April 3rd). ``%-d``
+# and ``%-m`` write days and months without a leading zero (glibc's and BSD's strftime).
+_ISO_LAYOUTS = (
+    (r"\d{4}-\d{2}-\d{2}", ("%Y-%m-%d",)),
+    (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", ("%Y-%m-%d %H:%M:%S",)),
+    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", ("%Y-%m-%dT%H:%M:%S",)),
+    (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}", ("%Y-%m-%d %H:%M:%S.%f",)),
+    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}", ("%Y-%m-%dT%H:%M:%S.%f",)),
+    (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", ("%Y-%m-%d %H:%M",)),
+    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", ("%Y-%m-%dT%H:%M",)),
+    (r"\d{4}/\d{2}/\d{2}", ("%Y/%m/%d",)),
+    (r"\d{2}:\d{2}:\d{2}", ("%H:%M:%S",)),  # times of day (PostgreSQL `time` cast to text, CSVs)
+    (r"\d{2}:\d{2}", ("%H:%M",)),
 )
+# Days written day or month first (US exports 11/25/2020, European 25.11.2020, 25/11/63), by
+# separator in the order a reading is tried: a value past 12 settles which field is the day.
+_DAY_FIRST_ORDERS = {"/": ("%m{0}%d", "%d{0}%m"), "-": ("%d{0}%m", "%m{0}%d"), ".": ("%d{0}%m",)}
+_CLOCKS = ("", " %H:%M", " %H:%M:%S")
+
+
+def _numeric_day_layouts() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    out = []
+    for sep, orders in _DAY_FIRST_ORDERS.items():
+        for year, year_digits in (("%Y", 4), ("%y", 2)):
+            for clock in _CLOCKS:
+                shape = rf"\d{{1,2}}{re.escape(sep)}\d{{1,2}}{re.escape(sep)}\d{{{year_digits}}}"
+                shape += clock.replace("%H", r"\d{1,2}").replace("%M", r"\d{2}").replace("%S", r"\d{2}")
+                padded = [order.format(sep) + sep + year + clock for order in orders]
+                loose = [layout.replace("%d", "%-d").replace("%m", "%-m").replace("%H", "%-H") for layout in padded]
+                out.append((shape, (*padded, *loose)))
+    out += [  # a month and its year (1/86, 01/2020) and days with month names (05-Jan-2020, Jan 5, 2020)
+        (r"\d{1,2}/\d{4}", ("%m/%Y", "%-m/%Y")),
+        (r"\d{1,2}/\d{2}", ("%m/%y", "%-m/%y")),
+        (r"\d{1,2}-[A-Z][a-z]{2}-\d{4}", ("%d-%b-%Y", "%-d-%b-%Y")),
+        (r"\d{1,2}-[A-Z][a-z]{2}-\d{2}", ("%d-%b-%y", "%-d-%b-%y")),
+        (r"\d{1,2} [A-Z][a-z]{2} \d{4}", ("%d %b %Y", "%-d %b %Y")),
+        (r"\d{1,2} [A-Z][a-z]+ \d{4}", ("%d %B %Y", "%-d %B %Y")),
+        (r"[A-Z][a-z]{2} \d{1,2}, \d{4}", ("%b %d, %Y", "%b %-d, %Y")),
+        (r"[A-Z][a-z]+ \d{1,2}, \d{4}", ("%B %d, %Y", "%B %-d, %Y")),
+    ]
+    return tuple(out)
+
+
+_TEXT_TIME_LAYOUTS = _ISO_LAYOUTS + _numeric_day_layouts()
+_MONTH_LAYOUT_MIN_VALUES = 12  # a month and a two-digit year (1/86) that fewer values hold: fractions (3/16)?
+_TWO_DIGIT_YEARS_SPAN = 50  # years: two-digit years further apart cross the century strptime guesses (68: 2068)
 _TIME_OF_DAY_LAYOUTS = {"%H:%M:%S", "%H:%M"}
 _OFFSET = r"(Z|[+-]\d{2}(:?\d{2})?)$"  # a UTC offset after a time, kept as written
 _OFFSET_SUFFIX, _LAYOUT_OFFSET = re.compile(r"(?<=\d)" + _OFFSET), re.compile(_OFFSET)  # in values, in a layout
@@ -265,6 +299,17 @@ def _text_type(series: pd.Series, dtype: str, nullable: bool) -> StorageType:
     if _LAYOUT_OFFSET.sub("", layout) in _TIME_OF_DAY_LAYOUTS:
         return StorageType(str(series.name), dtype, "time", nullable, {"unit": "us", "text_format": layout})
     return StorageType(str(series.name), dtype, "datetime", nullable, {"unit": "ns", "tz": None, "text_format": layout})
+
+
+def date_text_layout(series: pd.Series) -> str | None:
+    """The strftime layout a column of date (or date-and-time) text is written in, or None (not
+    text, not dates, or times of day only): the engine's reading, shared with the report."""
+    if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
+        return None
+    if not all(isinstance(v, str) for v in series.dropna().iloc[:100]):
+        return None
+    layout = _text_time_layout(series)
+    return None if layout is None or _LAYOUT_OFFSET.sub("", layout) in _TIME_OF_DAY_LAYOUTS else layout
 
 
 def _text_time_layout(series: pd.Series) -> str | None:
@@ -286,16 +331,36 @@ def _text_time_layout(series: pd.Series) -> str | None:
 def _layout_of(text: pd.Series, suffix: str) -> str | None:
     """The layout of ``text`` whose values all end in ``suffix``, written as it is, or None."""
     core = text.str.slice(0, -len(suffix)) if suffix else text
-    for pattern, layout in _TEXT_TIME_LAYOUTS:
+    for pattern, layouts in _TEXT_TIME_LAYOUTS:
         if re.fullmatch(pattern, core.iloc[0]) is None:
             continue
         if not core.str.fullmatch(pattern).all():
-            return None
-        stamps = pd.to_datetime(text, format=layout + suffix, errors="coerce")
-        if stamps.isna().any() or not (stamps.dt.strftime(layout + suffix) == text).all():
-            return None
-        return layout + suffix
+            continue
+        for layout in layouts:
+            if _writes_back(text, layout + suffix):
+                return layout + suffix
     return None
+
+
+def _writes_back(text: pd.Series, layout: str) -> bool:
+    """Whether every value reads in ``layout`` and writes back as exactly the same text, a month
+    and two-digit year (``%m/%y``) is held by enough values not to be a fraction, and two-digit
+    years stay within one century's reach."""
+    stamps = text_times(text, layout)
+    if stamps.isna().any() or not (stamps.dt.strftime(layout) == text).all():
+        return False
+    if "%y" not in layout:
+        return True
+    if int(stamps.dt.year.max() - stamps.dt.year.min()) > _TWO_DIGIT_YEARS_SPAN:
+        return False
+    has_day = "%d" in layout.replace("%-d", "%d")
+    return has_day or text.nunique() >= _MONTH_LAYOUT_MIN_VALUES
+
+
+def text_times(text: pd.Series, layout: str) -> pd.Series:
+    """Date/time text read in its strftime ``layout`` (``%-d``, ``%-m``, ``%-H``: strptime's
+    ``%d``, ``%m``, ``%H`` read one digit or two), NaT where a value does not read."""
+    return pd.to_datetime(text, format=layout.replace("%-", "%"), errors="coerce")
 
 
 def _refuse_unmodelled(name: str, values: pd.Series) -> None:
@@ -398,7 +463,7 @@ def _time_ticks(series: pd.Series, st: StorageType) -> tuple[np.ndarray, np.ndar
     if st.logical == "datetime":
         if st.extras.get("text_format"):
             text = series.astype("string") if st.extras.get("digits") else series.astype(object)
-            series = pd.to_datetime(text, format=st.extras["text_format"], errors="coerce")
+            series = text_times(text, st.extras["text_format"])
         stamps = _naive(series, st)
         raw = stamps.to_numpy(dtype=f"datetime64[{st.extras['unit']}]")
     else:
@@ -440,7 +505,7 @@ def valid_wall_clock_ns(ns: np.ndarray, tz: str) -> np.ndarray:
 def _time_of_day_ticks(series: pd.Series, st: StorageType) -> tuple[np.ndarray, np.ndarray]:
     """Microseconds since midnight and the null mask."""
     if st.extras.get("text_format"):
-        stamps = pd.to_datetime(series.astype(object), format=st.extras["text_format"], errors="coerce")
+        stamps = text_times(series.astype(object), st.extras["text_format"])
         mask = stamps.isna().to_numpy()
         micros = (stamps - _TEXT_TIME_ORIGIN).to_numpy(dtype="timedelta64[us]").view("int64")
         return np.where(mask, 0, micros), mask

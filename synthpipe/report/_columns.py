@@ -21,7 +21,7 @@ import pandas as pd
 from synthpipe.engine.codecs.identifier import names_a_key, names_a_measure, whole_numbers
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.entities import entity_key, row_indexes, sequence_columns
-from synthpipe.engine.frames import storage_type
+from synthpipe.engine.frames import date_text_layout, storage_type, text_times
 from synthpipe.engine.nested import as_learned, layout
 from synthpipe.engine.pseudonyms import is_repeated_key
 
@@ -65,13 +65,14 @@ def _is_datetime_like(s: pd.Series) -> bool:
 
 
 def _is_date_text(s: pd.Series) -> bool:
-    """Every non-null value is an ISO-like date or timestamp that parses."""
+    """Every non-null value is an ISO-like date or timestamp that parses, or all are dates in one
+    layout the engine reads (11/25/2020, 25.11.2020, 5-Jan-2020: it learns and writes them so)."""
     text = s.dropna()
     if text.empty or not all(isinstance(v, str) for v in text.iloc[:100]):
         return False
     text = text.astype(str)
     if re.fullmatch(_DATE_TEXT, text.iloc[0]) is None or not text.str.fullmatch(_DATE_TEXT).all():
-        return False
+        return date_text_layout(text) is not None
     return bool(pd.to_datetime(text, errors="coerce", format="ISO8601").notna().all())
 
 
@@ -177,11 +178,15 @@ def infer_kind(s: pd.Series, *, may_be_key: bool = True) -> ColumnKind:
     return ColumnKind.CATEGORICAL
 
 
-def _datetime_values(s: pd.Series) -> np.ndarray:
+def _datetime_values(s: pd.Series, text_format: str | None = None) -> np.ndarray:
     """Datetimes as float microseconds since the epoch (UTC for tz-aware values): nanoseconds end in
-    2262, and a 9999-12-31 "open end" stopped the report and the privacy filter."""
+    2262, and a 9999-12-31 "open end" stopped the report and the privacy filter. Text is read in
+    ``text_format`` (the real column's), else in the layout its values are written in."""
+    text_format = text_format or date_text_layout(s)
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         dt = s.dt.tz_convert("UTC").dt.tz_localize(None)
+    elif text_format and not pd.api.types.is_datetime64_any_dtype(s.dtype):
+        dt = text_times(s.astype(object), text_format)
     else:
         dt = pd.to_datetime(s, errors="coerce", utc=True).dt.tz_localize(None)
     out = dt.to_numpy(dtype="datetime64[us]").astype("int64").astype(float)
@@ -232,11 +237,12 @@ class Column:
     shown: int = 0  # the leading categories enough real rows hold to be named on a card (``SHOWN_MIN_ROWS``)
     clock: bool = False  # a time of day: its numbers are seconds since midnight, labelled as HH:MM
     prose: bool = False  # free text: compared by its words and lengths (``_is_prose``)
+    text_format: str | None = None  # dates written as text: the real column's layout, read so in both frames
 
     def values(self, s: pd.Series) -> np.ndarray:
         """The column as floats; text in a datetime column is parsed as dates, not as numbers."""
         if self.kind is ColumnKind.DATETIME and not pd.api.types.is_datetime64_any_dtype(s.dtype):
-            return _datetime_values(s.astype(object))
+            return _datetime_values(s.astype(object), self.text_format)
         if self.clock:  # decided once from the real column, like DATETIME: no re-detection per frame
             return _seconds_of_day(s).to_numpy(dtype=float, na_value=np.nan)
         return numeric_values(s)
@@ -267,7 +273,18 @@ def describe_columns(real: pd.DataFrame) -> list[Column]:
             shown = int((counts >= SHOWN_MIN_ROWS).sum())
         clock = kind is ColumnKind.NUMERIC and _is_time_of_day(real[name])
         prose = kind is ColumnKind.CATEGORICAL and _is_prose(real[name])
-        out.append(Column(name=str(name), kind=kind, categories=cats, shown=shown, clock=clock, prose=prose))
+        text_format = date_text_layout(real[name]) if kind is ColumnKind.DATETIME else None
+        out.append(
+            Column(
+                name=str(name),
+                kind=kind,
+                categories=cats,
+                shown=shown,
+                clock=clock,
+                prose=prose,
+                text_format=text_format,
+            )
+        )
     return out
 
 

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pytest
 
 from synthpipe.engine import Synthesizer
+from synthpipe.engine.frames import text_times
 from tests.unit.engine.conftest import FAST, sampled_after_save_and_load
 
 
@@ -166,6 +167,58 @@ def test_date_text_is_modelled_as_time_and_written_back_as_text() -> None:
     assert "signup <= churned" in syn.describe()["constraints"]
     both = out.dropna(subset=["churned"])
     assert (pd.to_datetime(both["signup"]) <= pd.to_datetime(both["churned"])).all()
+
+
+def _days_written_in_local_layouts(n: int = 600) -> pd.DataFrame:
+    """Days as exports write them: month first (US), day first with dots (German), without leading
+    zeros and with two-digit years (25/11/63), a month and its year (1/86), month names."""
+    rng = np.random.default_rng(5)
+    ordered = pd.Timestamp("1986-01-01") + pd.to_timedelta(rng.integers(0, 1500, n), unit="D")
+    shipped = ordered + pd.to_timedelta(rng.integers(1, 30, n), unit="D")
+    return pd.DataFrame(
+        {
+            "ordered": ordered.strftime("%m/%d/%Y"),
+            "shipped": shipped.strftime("%d.%m.%Y"),
+            "seen": ordered.strftime("%-d/%-m/%y"),
+            "month": ordered.strftime("%-m/%y"),
+            "named": ordered.strftime("%d-%b-%Y"),
+            "score": [f"{k}/10" for k in rng.integers(1, 11, n)],  # a fraction, not a month
+        }
+    )
+
+
+LOCAL_LAYOUTS = {
+    "ordered": ("%m/%d/%Y", r"\d\d/\d\d/\d{4}"),
+    "shipped": ("%d.%m.%Y", r"\d\d\.\d\d\.\d{4}"),
+    "seen": ("%-d/%-m/%y", r"[1-9]\d?/[1-9]\d?/\d\d"),
+    "month": ("%-m/%y", r"[1-9]\d?/\d\d"),
+    "named": ("%d-%b-%Y", r"\d\d-[A-Z][a-z]{2}-\d{4}"),
+}
+
+
+def test_days_written_day_or_month_first_are_days_written_back_the_same_way() -> None:
+    """Baboon's 25/11/63 came back as unique keys (513996133) and acme's months 1/86 as 13/86,
+    14/88: only ISO text was read as dates. A value past 12 settles which field is the day."""
+    data = _days_written_in_local_layouts()
+    syn = Synthesizer(seed=0, max_epochs=4).fit(data)
+    out = syn.sample(500)
+    columns = syn.describe()["columns"]
+    for name, (layout, shape) in LOCAL_LAYOUTS.items():
+        assert columns[name]["kind"] == "datetime", name
+        assert out[name].str.fullmatch(shape).all(), name
+        assert text_times(out[name], layout).notna().all(), name
+        assert set(out[name]) - set(data[name]), name  # days between the real ones: a time line
+    assert columns["score"]["kind"] != "datetime"
+    assert "ordered < shipped" in syn.describe()["constraints"]  # read with the day in its place
+    assert (text_times(out["ordered"], "%m/%d/%Y") < text_times(out["shipped"], "%d.%m.%Y")).all()
+
+
+def test_two_digit_years_across_the_century_strptime_guesses_stay_text() -> None:
+    """65 reads as 2065 and 72 as 1972: learned as times, a synthetic 10 (2010) would be written
+    between them. Such a column stays text."""
+    days = pd.Timestamp("1964-06-01") + pd.to_timedelta(np.arange(0, 3000, 10), unit="D")
+    kinds = Synthesizer(seed=0, max_epochs=1).fit(pd.DataFrame({"d": days.strftime("%d/%m/%y")})).describe()
+    assert kinds["columns"]["d"]["kind"] != "datetime"
 
 
 def test_date_text_survives_save_and_load(tmp_path) -> None:

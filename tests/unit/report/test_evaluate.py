@@ -12,6 +12,7 @@ import pytest
 
 from synthpipe.errors import ConfigError, GateFailed
 from synthpipe.report import Gates, Grade, Report, check_gates, evaluate, raise_for_gates, with_gates
+from synthpipe.report._columns import describe_columns
 
 
 @pytest.fixture(scope="module")
@@ -521,3 +522,20 @@ def test_nested_values_read_back_from_a_csv_compare_as_the_values_themselves() -
     texts = evaluate(real=real, synthetic=as_csv, holdout=real)
     assert {c.name: c.score for c in texts.quality.columns} == {c.name: c.score for c in native.quality.columns}
     assert texts.quality.score == pytest.approx(100.0)
+
+
+def test_days_written_day_first_are_compared_as_days_in_the_real_columns_layout() -> None:
+    """25/11/63 (day first, no leading zeros, two-digit years) is what the engine learns and writes
+    as days, so the report compares it as days, read in the real column's layout even where the
+    synthetic days all fit either reading (5/11/63: May 11th or November 5th)."""
+    days = pd.Timestamp("1963-01-01") + pd.to_timedelta(np.arange(0, 700, 3), unit="D")
+    real = pd.DataFrame({"seen": days.strftime("%-d/%-m/%y"), "count": np.arange(days.size) % 7})
+    report = evaluate(real=real, synthetic=real.sample(frac=1, random_state=0), holdout=real)
+    columns = {c.name: c for c in report.quality.columns}
+    assert columns["seen"].kind == "datetime"
+    assert report.quality.column_shapes == pytest.approx(1.0)
+    low_days = real[days.day <= 12]
+    read = describe_columns(real)[0].values(low_days["seen"])
+    in_2063 = days[days.day <= 12] + pd.DateOffset(years=100)  # strptime reads 63 as 2063
+    expected = in_2063.to_numpy(dtype="datetime64[us]").astype("int64").astype(float)
+    np.testing.assert_array_equal(read, expected)
