@@ -259,6 +259,8 @@ _CLOCKS = ("", " %H:%M", " %H:%M:%S")
 
 
 def _numeric_day_layouts() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each separator's day-month-year shapes (four- or two-digit years, with or without a clock
+    time) with their readings, zero-padded first, then the same without leading zeros."""
     out = []
     for sep, orders in _DAY_FIRST_ORDERS.items():
         for year, year_digits in (("%Y", 4), ("%y", 2)):

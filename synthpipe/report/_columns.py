@@ -72,8 +72,17 @@ def _is_date_text(s: pd.Series) -> bool:
         return False
     text = text.astype(str)
     if re.fullmatch(_DATE_TEXT, text.iloc[0]) is None or not text.str.fullmatch(_DATE_TEXT).all():
-        return date_text_layout(text) is not None
+        return _local_date_layout(text) is not None
     return bool(pd.to_datetime(text, errors="coerce", format="ISO8601").notna().all())
+
+
+def _local_date_layout(s: pd.Series) -> str | None:
+    """The layout of dates written as text other than ISO (11/25/2020, 25.11.2020, 5-Jan-2020),
+    which the engine learns and writes as dates; None for anything else (ISO text reads as is)."""
+    first = s.dropna().iloc[:1]
+    if first.empty or not isinstance(first.iloc[0], str) or re.fullmatch(_DATE_TEXT, first.iloc[0]):
+        return None
+    return date_text_layout(s)
 
 
 _OBJECT_NUMBERS = ("decimal", "integer", "floating", "mixed-integer-float")
@@ -182,7 +191,7 @@ def _datetime_values(s: pd.Series, text_format: str | None = None) -> np.ndarray
     """Datetimes as float microseconds since the epoch (UTC for tz-aware values): nanoseconds end in
     2262, and a 9999-12-31 "open end" stopped the report and the privacy filter. Text is read in
     ``text_format`` (the real column's), else in the layout its values are written in."""
-    text_format = text_format or date_text_layout(s)
+    text_format = text_format or _local_date_layout(s)
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         dt = s.dt.tz_convert("UTC").dt.tz_localize(None)
     elif text_format and not pd.api.types.is_datetime64_any_dtype(s.dtype):
@@ -237,7 +246,7 @@ class Column:
     shown: int = 0  # the leading categories enough real rows hold to be named on a card (``SHOWN_MIN_ROWS``)
     clock: bool = False  # a time of day: its numbers are seconds since midnight, labelled as HH:MM
     prose: bool = False  # free text: compared by its words and lengths (``_is_prose``)
-    text_format: str | None = None  # dates written as text: the real column's layout, read so in both frames
+    text_format: str | None = None  # dates written as text (not ISO): the real column's layout, read so in both frames
 
     def values(self, s: pd.Series) -> np.ndarray:
         """The column as floats; text in a datetime column is parsed as dates, not as numbers."""
@@ -273,7 +282,7 @@ def describe_columns(real: pd.DataFrame) -> list[Column]:
             shown = int((counts >= SHOWN_MIN_ROWS).sum())
         clock = kind is ColumnKind.NUMERIC and _is_time_of_day(real[name])
         prose = kind is ColumnKind.CATEGORICAL and _is_prose(real[name])
-        text_format = date_text_layout(real[name]) if kind is ColumnKind.DATETIME else None
+        text_format = _local_date_layout(real[name]) if kind is ColumnKind.DATETIME else None
         out.append(
             Column(
                 name=str(name),
