@@ -285,7 +285,6 @@ def _numeric_day_layouts() -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 _TEXT_TIME_LAYOUTS = _ISO_LAYOUTS + _numeric_day_layouts()
 _MONTH_LAYOUT_MIN_VALUES = 12  # a month and a two-digit year (1/86) that fewer values hold: fractions (3/16)?
-_TWO_DIGIT_YEARS_SPAN = 50  # years: two-digit years further apart cross the century strptime guesses (68: 2068)
 _TIME_OF_DAY_LAYOUTS = {"%H:%M:%S", "%H:%M"}
 _OFFSET = r"(Z|[+-]\d{2}(:?\d{2})?)$"  # a UTC offset after a time, kept as written
 _OFFSET_SUFFIX, _LAYOUT_OFFSET = re.compile(r"(?<=\d)" + _OFFSET), re.compile(_OFFSET)  # in values, in a layout
@@ -300,18 +299,41 @@ def _text_type(series: pd.Series, dtype: str, nullable: bool) -> StorageType:
         return StorageType(str(series.name), dtype, "string", nullable)
     if _LAYOUT_OFFSET.sub("", layout) in _TIME_OF_DAY_LAYOUTS:
         return StorageType(str(series.name), dtype, "time", nullable, {"unit": "us", "text_format": layout})
-    return StorageType(str(series.name), dtype, "datetime", nullable, {"unit": "ns", "tz": None, "text_format": layout})
+    extras: dict[str, Any] = {"unit": "ns", "tz": None, "text_format": layout}
+    if "%y" in layout:
+        extras["years_from"] = century_from(text_times(series.dropna().astype(str), layout))
+    return StorageType(str(series.name), dtype, "datetime", nullable, extras)
 
 
-def date_text_layout(series: pd.Series) -> str | None:
-    """The strftime layout a column of date (or date-and-time) text is written in, or None (not
-    text, not dates, or times of day only): the engine's reading, shared with the report."""
+def century_from(stamps: pd.Series) -> int:
+    """The first year of the century two-digit years are read in: its ends lie in the middle of the
+    widest run of years the column never holds, and of the two such centuries, the one that reads
+    most values as strptime does (it reads 69-99 as 1969-1999, 00-68 as 2000-2068; a tie: the
+    earlier).
+
+    Why: strptime reads 65 as 2065 and 72 as 1972, so birth years 1940-2005 written as two digits
+    were learned as two clusters a century apart, and the years between them came back (10, 30);
+    ends in the middle of the gap leave room for synthetic days a little past the real ones."""
+    years = stamps.dt.year.to_numpy()
+    two_digits = np.unique(years % 100)
+    gaps = np.diff(np.append(two_digits, two_digits[0] + 100))  # the wrap from the last back to the first
+    widest = int(np.argmax(gaps))
+    first = (int(two_digits[widest]) + int(gaps[widest]) // 2) % 100
+    centuries = (1900 + first, 2000 + first)
+    agree = [int(np.sum(start + (years - start) % 100 == years)) for start in centuries]
+    return centuries[int(np.argmax(agree))]  # argmax takes the first of a tie
+
+
+def date_text_reading(series: pd.Series) -> tuple[str, int | None] | None:
+    """The strftime layout a column of date (or date-and-time) text is written in and the century
+    its two-digit years are read in (``century_from``), or None (not text, not dates, or times of
+    day only): the engine's reading, shared with the report."""
     if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
         return None
     if not all(isinstance(v, str) for v in series.dropna().iloc[:100]):
         return None
-    layout = _text_time_layout(series)
-    return None if layout is None or _LAYOUT_OFFSET.sub("", layout) in _TIME_OF_DAY_LAYOUTS else layout
+    st = _text_type(series.dropna().astype(str), "object", False)
+    return (st.extras["text_format"], st.extras.get("years_from")) if st.logical == "datetime" else None
 
 
 def _text_time_layout(series: pd.Series) -> str | None:
@@ -345,24 +367,28 @@ def _layout_of(text: pd.Series, suffix: str) -> str | None:
 
 
 def _writes_back(text: pd.Series, layout: str) -> bool:
-    """Whether every value reads in ``layout`` and writes back as exactly the same text, a month
-    and two-digit year (``%m/%y``) is held by enough values not to be a fraction, and two-digit
-    years stay within one century's reach."""
+    """Whether every value reads in ``layout`` and writes back as exactly the same text, and a
+    month with a two-digit year (``%m/%y``) is held by enough values not to be a fraction."""
     stamps = text_times(text, layout)
     if stamps.isna().any() or not (stamps.dt.strftime(layout) == text).all():
         return False
-    if "%y" not in layout:
-        return True
-    if int(stamps.dt.year.max() - stamps.dt.year.min()) > _TWO_DIGIT_YEARS_SPAN:
-        return False
     has_day = "%d" in layout.replace("%-d", "%d")
-    return has_day or text.nunique() >= _MONTH_LAYOUT_MIN_VALUES
+    return has_day or "%y" not in layout or text.nunique() >= _MONTH_LAYOUT_MIN_VALUES
 
 
-def text_times(text: pd.Series, layout: str) -> pd.Series:
+def text_times(text: pd.Series, layout: str, years_from: int | None = None) -> pd.Series:
     """Date/time text read in its strftime ``layout`` (``%-d``, ``%-m``, ``%-H``: strptime's
-    ``%d``, ``%m``, ``%H`` read one digit or two), NaT where a value does not read."""
-    return pd.to_datetime(text, format=layout.replace("%-", "%"), errors="coerce")
+    ``%d``, ``%m``, ``%H`` read one digit or two), NaT where a value does not read; two-digit
+    years in the century from ``years_from`` (``century_from``) where one is given."""
+    stamps = pd.to_datetime(text, format=layout.replace("%-", "%"), errors="coerce")
+    if years_from is None or "%y" not in layout:
+        return stamps
+    shift = (years_from + (stamps.dt.year - years_from) % 100 - stamps.dt.year).fillna(0)
+    for years in (-100, 100):
+        moved = shift == years
+        if moved.any():
+            stamps = stamps.where(~moved, stamps + pd.DateOffset(years=years))  # one index: labels may repeat
+    return stamps
 
 
 def _refuse_unmodelled(name: str, values: pd.Series) -> None:
@@ -465,7 +491,7 @@ def _time_ticks(series: pd.Series, st: StorageType) -> tuple[np.ndarray, np.ndar
     if st.logical == "datetime":
         if st.extras.get("text_format"):
             text = series.astype("string") if st.extras.get("digits") else series.astype(object)
-            series = text_times(text, st.extras["text_format"])
+            series = text_times(text, st.extras["text_format"], st.extras.get("years_from"))
         stamps = _naive(series, st)
         raw = stamps.to_numpy(dtype=f"datetime64[{st.extras['unit']}]")
     else:

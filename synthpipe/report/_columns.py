@@ -21,7 +21,7 @@ import pandas as pd
 from synthpipe.engine.codecs.identifier import names_a_key, names_a_measure, whole_numbers
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.entities import entity_key, row_indexes, sequence_columns
-from synthpipe.engine.frames import date_text_layout, storage_type, text_times
+from synthpipe.engine.frames import date_text_reading, storage_type, text_times
 from synthpipe.engine.nested import as_learned, layout
 from synthpipe.engine.pseudonyms import is_repeated_key
 
@@ -72,17 +72,18 @@ def _is_date_text(s: pd.Series) -> bool:
         return False
     text = text.astype(str)
     if re.fullmatch(_DATE_TEXT, text.iloc[0]) is None or not text.str.fullmatch(_DATE_TEXT).all():
-        return _local_date_layout(text) is not None
+        return _local_date_reading(text) is not None
     return bool(pd.to_datetime(text, errors="coerce", format="ISO8601").notna().all())
 
 
-def _local_date_layout(s: pd.Series) -> str | None:
+def _local_date_reading(s: pd.Series) -> tuple[str, int | None] | None:
     """The layout of dates written as text other than ISO (11/25/2020, 25.11.2020, 5-Jan-2020),
-    which the engine learns and writes as dates; None for anything else (ISO text reads as is)."""
+    which the engine learns and writes as dates, and the century of its two-digit years; None for
+    anything else (ISO text reads as is)."""
     first = s.dropna().iloc[:1]
     if first.empty or not isinstance(first.iloc[0], str) or re.fullmatch(_DATE_TEXT, first.iloc[0]):
         return None
-    return date_text_layout(s)
+    return date_text_reading(s)
 
 
 _OBJECT_NUMBERS = ("decimal", "integer", "floating", "mixed-integer-float")
@@ -187,15 +188,15 @@ def infer_kind(s: pd.Series, *, may_be_key: bool = True) -> ColumnKind:
     return ColumnKind.CATEGORICAL
 
 
-def _datetime_values(s: pd.Series, text_format: str | None = None) -> np.ndarray:
+def _datetime_values(s: pd.Series, reading: tuple[str, int | None] | None = None) -> np.ndarray:
     """Datetimes as float microseconds since the epoch (UTC for tz-aware values): nanoseconds end in
-    2262, and a 9999-12-31 "open end" stopped the report and the privacy filter. Text is read in
-    ``text_format`` (the real column's), else in the layout its values are written in."""
-    text_format = text_format or _local_date_layout(s)
+    2262, and a 9999-12-31 "open end" stopped the report and the privacy filter. Text is read as
+    ``reading`` says (the real column's layout and century), else as its own values are written."""
+    reading = reading or _local_date_reading(s)
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         dt = s.dt.tz_convert("UTC").dt.tz_localize(None)
-    elif text_format and not pd.api.types.is_datetime64_any_dtype(s.dtype):
-        dt = text_times(s.astype(object), text_format)
+    elif reading and not pd.api.types.is_datetime64_any_dtype(s.dtype):
+        dt = text_times(s.astype(object), *reading)
     else:
         dt = pd.to_datetime(s, errors="coerce", utc=True).dt.tz_localize(None)
     out = dt.to_numpy(dtype="datetime64[us]").astype("int64").astype(float)
@@ -246,12 +247,13 @@ class Column:
     shown: int = 0  # the leading categories enough real rows hold to be named on a card (``SHOWN_MIN_ROWS``)
     clock: bool = False  # a time of day: its numbers are seconds since midnight, labelled as HH:MM
     prose: bool = False  # free text: compared by its words and lengths (``_is_prose``)
-    text_format: str | None = None  # dates written as text (not ISO): the real column's layout, read so in both frames
+    reading: tuple[str, int | None] | None = None  # dates written as text (not ISO): the real column's layout
+    # and century of two-digit years, read so in both frames
 
     def values(self, s: pd.Series) -> np.ndarray:
         """The column as floats; text in a datetime column is parsed as dates, not as numbers."""
         if self.kind is ColumnKind.DATETIME and not pd.api.types.is_datetime64_any_dtype(s.dtype):
-            return _datetime_values(s.astype(object), self.text_format)
+            return _datetime_values(s.astype(object), self.reading)
         if self.clock:  # decided once from the real column, like DATETIME: no re-detection per frame
             return _seconds_of_day(s).to_numpy(dtype=float, na_value=np.nan)
         return numeric_values(s)
@@ -282,7 +284,7 @@ def describe_columns(real: pd.DataFrame) -> list[Column]:
             shown = int((counts >= SHOWN_MIN_ROWS).sum())
         clock = kind is ColumnKind.NUMERIC and _is_time_of_day(real[name])
         prose = kind is ColumnKind.CATEGORICAL and _is_prose(real[name])
-        text_format = _local_date_layout(real[name]) if kind is ColumnKind.DATETIME else None
+        reading = _local_date_reading(real[name]) if kind is ColumnKind.DATETIME else None
         out.append(
             Column(
                 name=str(name),
@@ -291,7 +293,7 @@ def describe_columns(real: pd.DataFrame) -> list[Column]:
                 shown=shown,
                 clock=clock,
                 prose=prose,
-                text_format=text_format,
+                reading=reading,
             )
         )
     return out

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from synthpipe.engine import Synthesizer
-from synthpipe.engine.frames import text_times
+from synthpipe.engine.frames import storage_type, text_times
 from tests.unit.engine.conftest import FAST, sampled_after_save_and_load
 
 
@@ -213,12 +213,18 @@ def test_days_written_day_or_month_first_are_days_written_back_the_same_way() ->
     assert (text_times(out["ordered"], "%m/%d/%Y") < text_times(out["shipped"], "%d.%m.%Y")).all()
 
 
-def test_two_digit_years_across_the_century_strptime_guesses_stay_text() -> None:
-    """65 reads as 2065 and 72 as 1972: learned as times, a synthetic 10 (2010) would be written
-    between them. Such a column stays text."""
-    days = pd.Timestamp("1964-06-01") + pd.to_timedelta(np.arange(0, 3000, 10), unit="D")
-    kinds = Synthesizer(seed=0, max_epochs=1).fit(pd.DataFrame({"d": days.strftime("%d/%m/%y")})).describe()
-    assert kinds["columns"]["d"]["kind"] != "datetime"
+def test_two_digit_years_are_read_in_the_century_that_holds_them_all() -> None:
+    """strptime reads 65 as 2065 and 72 as 1972: birth days of 1940-2005 were two clusters a
+    century apart, and the years between them (2010: 10) came back. Now read in 1922-2021."""
+    born = pd.Timestamp("1940-01-01") + pd.to_timedelta(np.arange(0, 24_000, 40), unit="D")
+    data = pd.DataFrame({"born": born.strftime("%d/%m/%y")})
+    assert storage_type(data["born"]).extras["years_from"] == 1922
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    out = syn.sample(2000)["born"]
+    assert syn.describe()["columns"]["born"]["kind"] == "datetime"
+    years = text_times(out, "%d/%m/%y", 1922).dt.year
+    assert years.between(1930, 2015).all()  # tails a little past the real days, none a century away
+    assert (years < 1970).mean() > 0.3 and (years >= 2000).mean() > 0.02  # both sides of 1969/2068
 
 
 def test_date_text_survives_save_and_load(tmp_path) -> None:

@@ -536,6 +536,6 @@ def test_days_written_day_first_are_compared_as_days_in_the_real_columns_layout(
     assert report.quality.column_shapes == pytest.approx(1.0)
     low_days = real[days.day <= 12]
     read = describe_columns(real)[0].values(low_days["seen"])
-    in_2063 = days[days.day <= 12] + pd.DateOffset(years=100)  # strptime reads 63 as 2063
+    in_2063 = days[days.day <= 12] + pd.DateOffset(years=100)  # read as strptime reads 63
     expected = in_2063.to_numpy(dtype="datetime64[us]").astype("int64").astype(float)
     np.testing.assert_array_equal(read, expected)
