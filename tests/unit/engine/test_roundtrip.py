@@ -227,8 +227,9 @@ def test_two_digit_years_are_read_in_the_century_that_holds_them_all() -> None:
     assert (years < 1970).mean() > 0.3 and (years >= 2000).mean() > 0.02  # both sides of 1969/2068
 
 
-def test_date_text_survives_save_and_load(tmp_path) -> None:
-    data = _date_text_frame(300)
+@pytest.mark.parametrize("frame", [_date_text_frame, _days_written_in_local_layouts], ids=["iso", "local"])
+def test_date_text_survives_save_and_load(tmp_path, frame) -> None:
+    data = frame(300)
     syn = Synthesizer(seed=3, max_epochs=2).fit(data)
     syn.save(str(tmp_path / "model"))
     again = Synthesizer.load(str(tmp_path / "model"))
