@@ -239,7 +239,8 @@ def _object_type(series: pd.Series, nullable: bool) -> StorageType:
 
 # Date/time text layouts: a regex for the shape, and the strftime layouts to read and write it
 # in, tried in order (one shape, several readings: 03/04/2021 is March 4th or April 3rd). ``%-d``
-# and ``%-m`` write days and months without a leading zero (glibc's and BSD's strftime).
+# and ``%-m`` write days and months without a leading zero, ``%^b`` month names in upper case
+# (glibc's strftime; BSD's has ``%-d`` and ``%-m``).
 _ISO_LAYOUTS = (
     (r"\d{4}-\d{2}-\d{2}", ("%Y-%m-%d",)),
     (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", ("%Y-%m-%d %H:%M:%S",)),
@@ -275,6 +276,8 @@ def _numeric_day_layouts() -> tuple[tuple[str, tuple[str, ...]], ...]:
         (r"\d{1,2}/\d{2}", ("%m/%y", "%-m/%y")),
         (r"\d{1,2}-[A-Z][a-z]{2}-\d{4}", ("%d-%b-%Y", "%-d-%b-%Y")),
         (r"\d{1,2}-[A-Z][a-z]{2}-\d{2}", ("%d-%b-%y", "%-d-%b-%y")),
+        (r"\d{1,2}-[A-Z]{3}-\d{4}", ("%d-%^b-%Y", "%-d-%^b-%Y")),  # Oracle's DD-MON-YYYY, upper case
+        (r"\d{1,2}-[A-Z]{3}-\d{2}", ("%d-%^b-%y", "%-d-%^b-%y")),  # and its default DD-MON-YY
         (r"\d{1,2} [A-Z][a-z]{2} \d{4}", ("%d %b %Y", "%-d %b %Y")),
         (r"\d{1,2} [A-Z][a-z]+ \d{4}", ("%d %B %Y", "%-d %B %Y")),
         (r"[A-Z][a-z]{2} \d{1,2}, \d{4}", ("%b %d, %Y", "%b %-d, %Y")),
@@ -370,7 +373,12 @@ def _writes_back(text: pd.Series, layout: str) -> bool:
     """Whether every value reads in ``layout`` and writes back as exactly the same text, and a
     month with a two-digit year (``%m/%y``) is held by enough values not to be a fraction."""
     stamps = text_times(text, layout)
-    if stamps.isna().any() or not (stamps.dt.strftime(layout) == text).all():
+    if stamps.isna().any():
+        return False
+    try:
+        if not (stamps.dt.strftime(layout) == text).all():
+            return False
+    except ValueError:  # a strftime without ``%-d`` or ``%^b`` (Windows'): the layout is not for this platform
         return False
     has_day = "%d" in layout.replace("%-d", "%d")
     return has_day or "%y" not in layout or text.nunique() >= _MONTH_LAYOUT_MIN_VALUES
@@ -378,9 +386,10 @@ def _writes_back(text: pd.Series, layout: str) -> bool:
 
 def text_times(text: pd.Series, layout: str, years_from: int | None = None) -> pd.Series:
     """Date/time text read in its strftime ``layout`` (``%-d``, ``%-m``, ``%-H``: strptime's
-    ``%d``, ``%m``, ``%H`` read one digit or two), NaT where a value does not read; two-digit
-    years in the century from ``years_from`` (``century_from``) where one is given."""
-    stamps = pd.to_datetime(text, format=layout.replace("%-", "%"), errors="coerce")
+    ``%d``, ``%m``, ``%H`` read one digit or two; ``%^b``, an upper-case month name: ``%b`` reads
+    any case), NaT where a value does not read; two-digit years in the century from
+    ``years_from`` (``century_from``) where one is given."""
+    stamps = pd.to_datetime(text, format=layout.replace("%-", "%").replace("%^", "%"), errors="coerce")
     if years_from is None or "%y" not in layout:
         return stamps
     shift = (years_from + (stamps.dt.year - years_from) % 100 - stamps.dt.year).fillna(0)

@@ -171,7 +171,7 @@ def test_date_text_is_modelled_as_time_and_written_back_as_text() -> None:
 
 def _days_written_in_local_layouts(n: int = 600) -> pd.DataFrame:
     """Days as exports write them: month first (US), day first with dots (German), without leading
-    zeros and with two-digit years (25/11/63), a month and its year (1/86), month names."""
+    zeros and with two-digit years (25/11/63), a month and its year (1/86), month names (05-JAN-86)."""
     rng = np.random.default_rng(5)
     ordered = pd.Timestamp("1986-01-01") + pd.to_timedelta(rng.integers(0, 1500, n), unit="D")
     shipped = ordered + pd.to_timedelta(rng.integers(1, 30, n), unit="D")
@@ -182,6 +182,7 @@ def _days_written_in_local_layouts(n: int = 600) -> pd.DataFrame:
             "seen": ordered.strftime("%-d/%-m/%y"),
             "month": ordered.strftime("%-m/%y"),
             "named": ordered.strftime("%d-%b-%Y"),
+            "oracle": ordered.strftime("%d-%^b-%y"),  # Oracle's default DD-MON-YY
             "score": [f"{k}/10" for k in rng.integers(1, 11, n)],  # a fraction, not a month
         }
     )
@@ -193,6 +194,7 @@ LOCAL_LAYOUTS = {
     "seen": ("%-d/%-m/%y", r"[1-9]\d?/[1-9]\d?/\d\d"),
     "month": ("%-m/%y", r"[1-9]\d?/\d\d"),
     "named": ("%d-%b-%Y", r"\d\d-[A-Z][a-z]{2}-\d{4}"),
+    "oracle": ("%d-%^b-%y", r"\d\d-[A-Z]{3}-\d\d"),
 }
 
 
