@@ -78,7 +78,14 @@ def distance_figure(p: Privacy) -> str:
         "<p class='small muted'>Each curve shows the share of rows (up) whose closest record is "
         "within a distance (right). If the orange curve rises clearly before the others, "
         "synthetic rows sit closer to the training rows than unseen real rows do: a sign of "
-        f"copying. Based on {p.sample_rows:,} rows of each set.</p></div>"
+        f"copying. Based on {p.sample_rows:,} holdout rows, as many training rows and "
+        f"{p.synthetic_rows_compared:,} synthetic rows"
+        + (
+            f"; the DCR share is the mean over {p.train_samples} disjoint training samples"
+            if p.train_samples > 1
+            else ""
+        )
+        + ".</p></div>"
     )
 
 

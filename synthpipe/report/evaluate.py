@@ -21,7 +21,7 @@ from synthpipe.report._columns import (
     nested_layout,
 )
 from synthpipe.report._entities import described_entities, entity_rows, entity_structure
-from synthpipe.report._privacy_metrics import FEW_DISTANCE_ROWS, chance_spread, privacy_section
+from synthpipe.report._privacy_metrics import COMPARED_ROWS, FEW_DISTANCE_ROWS, chance_spread, privacy_section
 from synthpipe.report._quality import column_results, heatmap, pair_results, quality_section
 from synthpipe.report._structure import constraints, deep_structure
 from synthpipe.report._utility import chosen_target, utility
@@ -72,7 +72,7 @@ def _sampling(
     syn: pd.DataFrame,
     hol: pd.DataFrame | None,
     max_rows: int | None,
-    priv: int,
+    privacy: Privacy,
     columns: list[Column],
     entity_key: str | None = None,
 ) -> Sampling:
@@ -84,13 +84,20 @@ def _sampling(
             f"pair trends, deep structure and ML utility use seeded samples of at most "
             f"{max_rows:,} rows per set; column shapes, exact copies and constraints use all rows"
         )
-    notes.append(f"distance metrics use equal-size samples of {priv:,} rows of each set")
-    if entity_key is not None and hol is not None:
-        notes.append(f"the training rows there come from as many distinct {entity_key} values as the holdout rows do")
-    if hol is not None and 0 < priv < FEW_DISTANCE_ROWS:
+    priv, samples = privacy.sample_rows, privacy.train_samples
+    if samples:
         notes.append(
-            f"only {priv:,} rows of each set could be compared for privacy: at that size chance alone moves the "
-            f"DCR share by about ±{chance_spread(priv):.2f} (one standard error), so the DCR share, the attack AUC "
+            f"distance metrics compare {priv:,} holdout rows with "
+            + (f"{samples} disjoint samples" if samples > 1 else "a sample")
+            + f" of as many training rows and {privacy.synthetic_rows_compared:,} synthetic rows"
+        )
+    if entity_key is not None and hol is not None:
+        notes.append(f"each training sample comes from as many distinct {entity_key} values as the holdout rows do")
+    if hol is not None and 0 < priv < FEW_DISTANCE_ROWS:
+        spread = chance_spread(priv, privacy.synthetic_rows_compared, max(samples, 1))
+        notes.append(
+            f"only {priv:,} holdout rows could be compared for privacy: at that size chance alone moves the "
+            f"DCR share by about ±{spread:.2f} (one standard error), so the DCR share, the attack AUC "
             "and the gates on them say little; a larger table (or holdout share) makes them meaningful"
         )
     notes += _width_notes(columns)
@@ -119,9 +126,9 @@ def _privacy(
     """``named``: the entities' key and shared columns, when the rows belong to entities."""
     hol_s = None if hol is None else sample_rows(hol, n, seed + 1).reset_index(drop=True)
     samples = (
-        _train_reference(real, hol_s, n, seed, None if named is None else named[0]).reset_index(drop=True),
+        _train_samples(real, hol_s, n, seed, None if named is None else named[0]),
         hol_s,
-        sample_rows(syn, n, seed + 2).reset_index(drop=True),
+        sample_rows(syn, max(n, COMPARED_ROWS), seed + 2).reset_index(drop=True),
         sample_rows(syn, max_rows, seed + 3).reset_index(drop=True),
     )
     return privacy_section(
@@ -152,22 +159,37 @@ def _entity_samples(
     return real_e, hol_e, syn_e
 
 
-def _train_reference(
+def _train_samples(
     real: pd.DataFrame, hol_s: pd.DataFrame | None, n: int, seed: int, key: str | None
-) -> pd.DataFrame:
-    """``n`` training rows for the distance metrics; with entities, of as many training entities
-    as the holdout sample holds (more where they hold fewer than ``n`` rows).
+) -> list[pd.DataFrame]:
+    """Disjoint samples of ``n`` training rows for the distance metrics, as many as the training
+    rows hold up to ``COMPARED_ROWS`` rows in all (one at least); with entities, each of as many
+    training entities as the holdout sample holds (more where they hold fewer than ``n`` rows).
 
-    Why: a sample of rows from all training users spans four times the users (a split 80/20 by
-    users) of an equal sample of holdout rows, so it holds more kinds of users and every row finds
-    a nearer one in it: real users' actions the model never saw scored a DCR share of 0.53-0.58
-    against the rest of train and the holdout, and synthetic ones 0.57 ("watch").
+    Why several: the DCR share compares equal-size samples, and on a small table which training
+    rows one sample drew moved it by as much as the generator did. Why as many entities: a sample
+    of rows from all training users spans four times the users (a split 80/20 by users) of an equal
+    sample of holdout rows, so it holds more kinds of users and every row finds a nearer one in it:
+    real users' actions the model never saw scored a DCR share of 0.53-0.58 against the rest of
+    train and the holdout, and synthetic ones 0.57 ("watch").
     """
+    most = max(1, COMPARED_ROWS // max(n, 1))
     if key is None or hol_s is None:
-        return sample_rows(real, n, seed)
+        shuffled = real.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+        return [shuffled.iloc[j * n : (j + 1) * n] for j in range(max(1, min(len(real) // max(n, 1), most)))]
     sizes = real.groupby(key, sort=False, dropna=False).size().sample(frac=1.0, random_state=seed)
-    take = max(hol_s[key].nunique(), int(np.searchsorted(np.cumsum(sizes.to_numpy()), n)) + 1)
-    return sample_rows(real[real[key].isin(sizes.index[:take])], n, seed)
+    ends, least = np.cumsum(sizes.to_numpy()), hol_s[key].nunique()
+    samples: list[pd.DataFrame] = []
+    start = 0
+    while len(samples) < most:
+        before = ends[start - 1] if start else 0
+        stop = max(start + least, int(np.searchsorted(ends, before + n)) + 1)
+        if samples and (stop > len(sizes) or ends[min(stop, len(sizes)) - 1] - before < n):
+            break
+        chosen = real[real[key].isin(sizes.index[start:stop])]
+        samples.append(sample_rows(chosen, n, seed + len(samples)).reset_index(drop=True))
+        start = stop
+    return samples
 
 
 def _utility(
@@ -270,6 +292,6 @@ def evaluate(
         seed=seed,
         quality=quality,
         privacy=privacy,
-        sampling=_sampling(real, syn, hol, max_rows, n_priv, columns, None if named is None else named[0]),
+        sampling=_sampling(real, syn, hol, max_rows, privacy, columns, None if named is None else named[0]),
         warnings=warnings,
     )

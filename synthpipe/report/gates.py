@@ -113,9 +113,9 @@ def _allowed(report: Report, gate: str, threshold: float) -> tuple[float, str]:
     """
     p = report.privacy
     if gate == "max_dcr_share" and p.sample_rows:
-        chance = 0.5 + CHANCE_Z * chance_spread(p.sample_rows)
+        chance = 0.5 + CHANCE_Z * _dcr_spread(report)
     elif gate == "max_mia_auc" and p.sample_rows:
-        chance = 0.5 + CHANCE_Z * auc_chance_spread(p.sample_rows)
+        chance = 0.5 + CHANCE_Z * auc_chance_spread(p.sample_rows, p.sample_rows * max(p.train_samples, 1))
     elif gate == "max_excess_identical_share" and p.identical_holdout_rows:
         chance = threshold + copies_noise(p.identical_share_holdout or 0.0, p.identical_holdout_rows)
     else:
@@ -125,13 +125,18 @@ def _allowed(report: Report, gate: str, threshold: float) -> tuple[float, str]:
     return chance, f" or what chance alone reaches on so few rows ({chance:.3g})"
 
 
+def _dcr_spread(report: Report) -> float:
+    p = report.privacy
+    return chance_spread(p.sample_rows, p.synthetic_rows_compared, max(p.train_samples, 1))
+
+
 def _few_rows(report: Report, gate: str) -> str:
     """On a tiny holdout a distance gate decides by chance; the message says so, with the spread."""
     rows = report.privacy.sample_rows
     if gate not in ("max_dcr_share", "max_mia_auc") or not 0 < rows < FEW_DISTANCE_ROWS:
         return ""
-    spread = f", ±{chance_spread(rows):.2f} by chance alone" if gate == "max_dcr_share" else ""
-    return f" (measured on {rows} rows of each set{spread})"
+    spread = f", ±{_dcr_spread(report):.2f} by chance alone" if gate == "max_dcr_share" else ""
+    return f" (measured on {rows} holdout rows{spread})"
 
 
 def with_gates(report: Report, gates: Gates) -> Report:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.7"
+SCHEMA_VERSION = "1.8"
 
 
 class Grade(StrEnum):
@@ -237,7 +237,14 @@ class Privacy(_Model):
     rare_category_threshold: int
     rare_categories: list[RareCategory]
     distances: DistanceQuantiles | None = None
-    sample_rows: int = Field(description="rows per set used for the distance metrics")
+    sample_rows: int = Field(
+        description="holdout rows, and training rows per training sample, the distance metrics compare"
+    )
+    train_samples: int = Field(
+        0,
+        description="disjoint training samples the DCR share is averaged over; the attack's members are all their rows",
+    )
+    synthetic_rows_compared: int = Field(0, description="synthetic rows the DCR share judges")
     protections: dict[str, Any] = Field(description="engine and filter protections that were on")
     note: str | None = None
 

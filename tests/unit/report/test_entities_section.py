@@ -339,3 +339,16 @@ def test_a_number_that_drifts_is_measured_by_each_entitys_own_line() -> None:
     trait = {t.column: t for t in report.quality.entities.traits}["visitors along week"]
     assert trait.real > 0.8 and trait.synthetic < 0.1 and trait.share
     assert "own line along week" in render_html(report)
+
+
+def test_the_training_samples_of_the_distance_metrics_hold_other_users_each() -> None:
+    """The DCR share is averaged over disjoint training samples: with entities each holds as many
+    training users as the holdout sample does, and no user is in two."""
+    from synthpipe.report.evaluate import _train_samples
+
+    train, holdout = _users_with_plan(400, seed=0), _users_with_plan(100, seed=2)
+    samples = _train_samples(train, holdout, len(holdout), seed=0, key="user_id")
+    users = [set(sample["user_id"]) for sample in samples]
+    assert len(samples) == 2 and all(len(sample) == len(holdout) for sample in samples)
+    assert all(len(held) >= holdout["user_id"].nunique() for held in users)
+    assert not users[0] & users[1]

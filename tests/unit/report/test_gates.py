@@ -61,16 +61,19 @@ def test_unknown_gate_is_rejected() -> None:
 def test_privacy_gates_fail_on_evidence_not_on_what_chance_reaches_on_few_rows(filtered_report: Report) -> None:
     """Through the pipeline, 65% of 197 tables under 100 rows failed a privacy gate, a DCR share of
     0.67 measured on 6 rows of each set (±0.20 by chance alone) among them. A value chance alone
-    reaches one time in 20 passes, and says so; the same value on many rows fails."""
-    few = _with(filtered_report, sample_rows=6, dcr_share=0.6667, mia_auc=0.69, identical_holdout_rows=20,
-                identical_share=0.40, identical_share_holdout=0.30)  # fmt: skip
+    reaches one time in 20 passes, and says so; the same value on many rows fails. Judged against
+    4 training samples of 6 rows with 32 synthetic rows, chance alone moves the DCR share ±0.10."""
+    few = _with(filtered_report, sample_rows=6, train_samples=4, synthetic_rows_compared=32, dcr_share=0.65,
+                mia_auc=0.69, identical_holdout_rows=20, identical_share=0.4, identical_share_holdout=0.3)  # fmt: skip
     results = {g.gate: g for g in with_gates(few, Gates()).gates}
     assert all(results[name].passed for name in ("max_dcr_share", "max_mia_auc", "max_excess_identical_share"))
     assert results["max_dcr_share"].message == (
-        "DCR share is 0.6667 (measured on 6 rows of each set, ±0.20 by chance alone); gate max_dcr_share requires "
-        "at most 0.6 or what chance alone reaches on so few rows (0.836)"
+        "DCR share is 0.65 (measured on 6 holdout rows, ±0.10 by chance alone); gate max_dcr_share requires "
+        "at most 0.6 or what chance alone reaches on so few rows (0.664)"
     )
-    many = _with(few, sample_rows=2000, identical_holdout_rows=2000)
+    beyond = {g.gate: g.passed for g in with_gates(_with(few, dcr_share=0.67), Gates()).gates}
+    assert not beyond["max_dcr_share"]  # one training sample of 6 rows would have passed it (up to 0.868)
+    many = _with(few, sample_rows=2000, synthetic_rows_compared=5000, train_samples=2, identical_holdout_rows=2000)
     assert {f.gate for f in check_gates(many, Gates())} == {
         "max_dcr_share",
         "max_mia_auc",
