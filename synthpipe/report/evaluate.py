@@ -175,8 +175,9 @@ def _train_samples(
     """
     most = max(1, COMPARED_ROWS // max(n, 1))
     if key is None or hol_s is None:
-        shuffled = real.sample(frac=1.0, random_state=seed).reset_index(drop=True)
-        return [shuffled.iloc[j * n : (j + 1) * n] for j in range(max(1, min(len(real) // max(n, 1), most)))]
+        count = max(1, min(len(real) // max(n, 1), most))
+        drawn = real.sample(n=min(len(real), count * n), random_state=seed).reset_index(drop=True)
+        return [drawn.iloc[j * n : (j + 1) * n] for j in range(count)]
     sizes = real.groupby(key, sort=False, dropna=False).size().sample(frac=1.0, random_state=seed)
     ends, least = np.cumsum(sizes.to_numpy()), hol_s[key].nunique()
     samples: list[pd.DataFrame] = []
