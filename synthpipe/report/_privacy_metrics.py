@@ -143,14 +143,14 @@ def privacy_section(
     synthetic: pd.DataFrame,
     samples: tuple[list[pd.DataFrame], pd.DataFrame | None, pd.DataFrame, pd.DataFrame],
     protections: dict[str, Any],
-    entities: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
+    entities: tuple[list[pd.DataFrame], pd.DataFrame, pd.DataFrame] | None = None,
 ) -> Privacy:
     """Build the privacy section.
 
     ``samples``: disjoint training samples of as many rows as the holdout sample, the holdout
     sample, the synthetic rows the DCR share judges and a larger synthetic sample that the
-    membership attack searches; ``entities``: equal-size samples of one row per entity (train,
-    holdout, synthetic), when the rows belong to entities.
+    membership attack searches; ``entities``: the same of one row per entity (training samples,
+    holdout sample, synthetic entities), when the rows belong to entities.
     """
     train_h, syn_h = row_hashes(train, columns), row_hashes(synthetic, columns)
     copies = identical_share(syn_h, train_h)
@@ -180,7 +180,7 @@ def privacy_section(
         note = "no holdout given: DCR share, NNDR and membership inference need one"
     if entities is not None and fields["dcr_share"] is not None:
         fields["dcr_share_entities"] = entity_dcr_share(*entities)
-        fields["entity_sample"] = len(entities[0])
+        fields["entity_sample"] = len(entities[1])
     holdout_rows = None if holdout is None else len(holdout)
     excess = copies_beyond_chance(copies, copies_hol, holdout_rows)
     score = 100.0 * min(component_scores(fields["dcr_share"], fields["mia_auc"], excess).values())
@@ -212,17 +212,20 @@ def members_and_others_scale(train: pd.DataFrame, holdout: pd.DataFrame, columns
     return RowEncoder.fit(pd.concat([train, holdout], ignore_index=True), columns)
 
 
-def entity_dcr_share(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame) -> float | None:
-    """DCR share of whole entities, each one row (its own columns and row count).
+def entity_dcr_share(trains: list[pd.DataFrame], holdout: pd.DataFrame, synthetic: pd.DataFrame) -> float | None:
+    """DCR share of whole entities, each one row (its own columns and row count), averaged over
+    disjoint samples of training entities as large as the holdout's (``trains``).
 
     Why: in a sessions table the person is the user, not the session; the row-level share weighs
     heavy users by their rows, and a user's profile can be copied while every single row differs.
     """
-    if min(len(train), len(holdout), len(synthetic)) == 0:
+    if min(len(trains[0]), len(holdout), len(synthetic)) == 0:
         return None
-    enc = members_and_others_scale(train, holdout, describe_columns(train))
-    t, h, s = enc.transform(train), enc.transform(holdout), enc.transform(synthetic)
-    return dcr_share(nearest(t, s, k=1)[0][:, 0], nearest(h, s, k=1)[0][:, 0])
+    members = pd.concat(trains, ignore_index=True)
+    enc = members_and_others_scale(members, holdout, describe_columns(members))
+    s = enc.transform(synthetic)
+    to_holdout = nearest(enc.transform(holdout), s, k=1)[0][:, 0]
+    return float(np.mean([dcr_share(nearest(enc.transform(t), s, k=1)[0][:, 0], to_holdout) for t in trains]))
 
 
 def _quantiles(d: np.ndarray) -> list[float]:

@@ -149,14 +149,19 @@ def _entity_samples(
     n: int,
     seed: int,
     named: tuple[str, list[str]] | None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
-    """Equal-size samples of one row per entity (train, holdout, synthetic), when there are entities."""
+) -> tuple[list[pd.DataFrame], pd.DataFrame, pd.DataFrame] | None:
+    """One row per entity, when there are entities: disjoint samples of training entities and a
+    sample of holdout entities, all of one size, and the synthetic entities the share judges (as
+    the row-level DCR share is sampled, ``_train_samples``)."""
     if named is None or hol is None:
         return None
-    tables = [entity_rows(table, *named) for table in (real, hol, syn)]
-    m = min(n, *(len(t) for t in tables))
-    real_e, hol_e, syn_e = (sample_rows(t, m, seed + i).reset_index(drop=True) for i, t in enumerate(tables))
-    return real_e, hol_e, syn_e
+    real_e, hol_e, syn_e = (entity_rows(table, *named) for table in (real, hol, syn))
+    m = min(n, len(real_e), len(hol_e), len(syn_e))
+    return (
+        _train_samples(real_e, None, m, seed, None),
+        sample_rows(hol_e, m, seed + 1).reset_index(drop=True),
+        sample_rows(syn_e, max(m, COMPARED_ROWS), seed + 2).reset_index(drop=True),
+    )
 
 
 def _train_samples(
