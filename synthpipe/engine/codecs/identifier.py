@@ -92,6 +92,8 @@ SEPARATORS = (".", "_", "-", "")  # between two names in an address, tried in th
 # come back at all, keys of one layout (555-123-4567) only where one would come back in 1 copy of 100.
 FREE_LENGTH_REAL_KEYS = 1e-6
 LAYOUT_REAL_KEYS = 0.01
+CASE_SHARE = 0.75  # a place's letters in one case in this share of free-form keys: fresh keys take that case
+MORE_CASED_PLACES = 2  # places cased keys of free length may grow by to stay clear of real keys
 FALLBACK_DOMAIN = "example.com"  # reserved for examples (RFC 2606): stands in for domains too rare to show
 _GOLDEN = 0x9E3779B97F4A7C15  # splitmix64's increment: spreads salts over the 64-bit space
 
@@ -438,8 +440,13 @@ def _scrambled(f: dict[str, Any], index: np.ndarray) -> list[str]:
     free = _scrambled_digits((index + int(f["offset"])).astype(np.int64), chars.size, length - len(literals))
     places = np.empty((index.size, length), dtype="<U1")
     drawn = iter(free.T)
+    cases = str(f.get("cases", ""))
     for position in range(length):
-        places[:, position] = literals[position] if position in literals else chars[next(drawn)]
+        if position in literals:
+            places[:, position] = literals[position]
+            continue
+        column = chars[next(drawn)]
+        places[:, position] = np.char.upper(column) if cases[position : position + 1] == "U" else column
     keys = places.view(f"<U{length}").ravel()  # one string per row, without a Python loop
     rounds = index // chars.size ** _places_told_apart(chars.size, free.shape[1])  # a seed's stream: more rounds
     keys = np.char.add(keys, _overflow_places(rounds, chars))
@@ -550,9 +557,10 @@ def _alphabet_format(text: pd.Series) -> dict[str, Any]:
     if body.str.len().nunique() == 1 and len(sample[0]) > 0:
         literals = {str(i): c for i, c in enumerate(sample[0]) if body.str[i].eq(c).all()}
     used = {c for key in sample for i, c in enumerate(key) if str(i) not in literals}
-    alphabet = _alphabet(used)
     length = max(int(body.str.len().median()), len(literals) + 1)
-    most = LAYOUT_REAL_KEYS if body.str.len().nunique() == 1 else FREE_LENGTH_REAL_KEYS
+    one_length = body.str.len().nunique() == 1
+    most = LAYOUT_REAL_KEYS if one_length else FREE_LENGTH_REAL_KEYS
+    alphabet, length, cases = _cased_layout(sample, literals, used, length, (len(text), most, one_length))
     past_real = _crowded(len(text), len(alphabet), length - len(literals), most)
     if past_real:
         length = int(body.str.len().max()) + 1  # longer than any real key: none can come back
@@ -564,7 +572,48 @@ def _alphabet_format(text: pd.Series) -> dict[str, Any]:
         "past_real": past_real,
         "literals": literals,
         "offset": int(np.random.default_rng([len(text), zlib.crc32(str(text.name).encode())]).integers(0, 2**31)),
+        **({"cases": cases} if cases else {}),
     }
+
+
+def _cased_layout(
+    keys: list[str], literals: Mapping[str, str], used: set[str], length: int, crowding: tuple[int, float, bool]
+) -> tuple[str, int, str | None]:
+    """The alphabet, length and per-place cases (``_place_cases``) of fresh free-form keys. Cased
+    keys draw from half the letters, so where that leaves real keys too likely to come back
+    (``_crowded``; ``crowding``: the real keys, the most expected back, whether all keys have one
+    length) keys of free length grow by up to ``MORE_CASED_PLACES`` places; a layout of one length
+    keeps both cases in every place then, as keys that keep to no case per place do."""
+    cases = _place_cases(keys, literals, length) if used & set(string.ascii_uppercase) else None
+    real_keys, most, one_length = crowding
+    if cases:
+        folded = _alphabet({c.lower() for c in used})
+        for more in range(1 if one_length else MORE_CASED_PLACES + 1):
+            if not _crowded(real_keys, len(folded), length + more - len(literals), most):
+                return folded, length + more, cases.ljust(length + more, cases[-1])
+    return _alphabet(used), length, None
+
+
+def _place_cases(keys: list[str], literals: Mapping[str, str], length: int) -> str | None:
+    """Per place of a free-form key, ``U`` where its letters are upper case, ``L`` where lower, in
+    ``CASE_SHARE`` of the keys long enough to hold one there (places that none hold take the last
+    one's); None where a place's letters mix cases more evenly (random tokens), or no place is upper
+    case.
+
+    Why: words keyed by themselves (a department's name, a car model) came back as keys of every
+    letter in either case anywhere (``zXTrWUb`` for ``Aisne``); drawn from one case and set to each
+    place's, they read like the real ones (``Kqvemtr``), and stay unique, casing being one to one."""
+    out = []
+    for place in range(length):
+        letters = [key[place] for key in keys if len(key) > place and key[place].isalpha()]
+        if str(place) in literals or not letters:
+            out.append(out[-1] if out else "L")
+            continue
+        upper = sum(c.isupper() for c in letters) / len(letters)
+        if CASE_SHARE > upper > 1 - CASE_SHARE:
+            return None
+        out.append("U" if upper >= CASE_SHARE else "L")
+    return "".join(out) if "U" in out else None
 
 
 def _counters(f: dict[str, Any], keys: pd.Series) -> np.ndarray:

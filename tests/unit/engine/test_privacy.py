@@ -130,6 +130,26 @@ def test_free_form_keys_keep_their_layout_and_look_random() -> None:
             assert body.str[place].value_counts(normalize=True).iloc[0] < 0.2, (name, place)
 
 
+def test_free_form_keys_of_words_keep_each_places_case() -> None:
+    """Names keyed by themselves (a country's departments, some of them hyphenated like
+    ``Haute-Loire``) came back as keys of either case in any place (``zXTrWUb``); now capitalised
+    as the real ones are, and still unique and new. Random tokens, whose places mix both cases,
+    keep both (``customer`` above)."""
+    rng = np.random.default_rng(3)
+    lower = list(string.ascii_lowercase)
+
+    def word() -> str:
+        return "".join(rng.choice(lower, int(rng.integers(4, 9)))).capitalize()
+
+    names = pd.Series([word() + ("-" + word() if rng.random() < 0.15 else "") for _ in range(300)]).drop_duplicates()
+    data = pd.DataFrame({"department": names, "x": rng.normal(size=names.size)})
+    syn = Synthesizer(seed=0, max_epochs=2).fit(data)
+    out = syn.sample(2_000)["department"]
+    assert syn.describe()["columns"]["department"]["kind"] == "identifier"
+    assert out.str.fullmatch(r"[A-Z][a-z]+").all(), out.head().tolist()
+    assert out.is_unique and not out.isin(names).any()
+
+
 def test_rare_categories_are_never_emitted(frame: pd.DataFrame, synthetic: pd.DataFrame) -> None:
     counts = frame["name"].value_counts()
     rare = set(counts[counts < 5].index)
