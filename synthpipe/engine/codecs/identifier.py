@@ -603,7 +603,7 @@ def _place_cases(keys: list[str], literals: Mapping[str, str], length: int) -> s
     Why: words keyed by themselves (a department's name, a car model) came back as keys of every
     letter in either case anywhere (``zXTrWUb`` for ``Aisne``); drawn from one case and set to each
     place's, they read like the real ones (``Kqvemtr``), and stay unique, casing being one to one."""
-    out = []
+    out: list[str] = []
     for place in range(length):
         letters = [key[place] for key in keys if len(key) > place and key[place].isalpha()]
         if str(place) in literals or not letters:
