@@ -21,7 +21,13 @@ from synthpipe.report._columns import (
     nested_layout,
 )
 from synthpipe.report._entities import described_entities, entity_rows, entity_structure
-from synthpipe.report._privacy_metrics import COMPARED_ROWS, FEW_DISTANCE_ROWS, chance_spread, privacy_section
+from synthpipe.report._privacy_metrics import (
+    COMPARED_ROWS,
+    FEW_DISTANCE_ROWS,
+    MOST_TRAIN_SAMPLES,
+    chance_spread,
+    privacy_section,
+)
 from synthpipe.report._quality import column_results, heatmap, pair_results, quality_section
 from synthpipe.report._structure import constraints, deep_structure
 from synthpipe.report._utility import chosen_target, utility
@@ -168,8 +174,9 @@ def _train_samples(
     real: pd.DataFrame, hol_s: pd.DataFrame | None, n: int, seed: int, key: str | None
 ) -> list[pd.DataFrame]:
     """Disjoint samples of ``n`` training rows for the distance metrics, as many as the training
-    rows hold up to ``COMPARED_ROWS`` rows in all (one at least); with entities, each of as many
-    training entities as the holdout sample holds (more where they hold fewer than ``n`` rows).
+    rows hold up to ``MOST_TRAIN_SAMPLES`` and ``COMPARED_ROWS`` rows in all (one at least); with
+    entities, each of as many training entities as the holdout sample holds (more where they hold
+    fewer than ``n`` rows).
 
     Why several: the DCR share compares equal-size samples, and on a small table which training
     rows one sample drew moved it by as much as the generator did. Why as many entities: a sample
@@ -178,7 +185,7 @@ def _train_samples(
     real users' actions the model never saw scored a DCR share of 0.53-0.58 against the rest of
     train and the holdout, and synthetic ones 0.57 ("watch").
     """
-    most = max(1, COMPARED_ROWS // max(n, 1))
+    most = max(1, min(MOST_TRAIN_SAMPLES, COMPARED_ROWS // max(n, 1)))
     if key is None or hol_s is None:
         count = max(1, min(len(real) // max(n, 1), most))
         drawn = real.sample(n=min(len(real), count * n), random_state=seed).reset_index(drop=True)

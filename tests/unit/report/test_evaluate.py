@@ -565,3 +565,10 @@ def test_the_dcr_share_of_a_small_table_hangs_on_the_generator_not_on_the_report
     privacy = [evaluate(real=t, synthetic=f, holdout=h).privacy for t, h, f in tables]
     assert abs(np.mean([p.dcr_share for p in privacy]) - 0.5) < 0.04
     assert abs(np.mean([p.mia_auc for p in privacy]) - 0.5) < 0.04
+
+
+def test_a_tiny_holdout_is_judged_against_four_training_samples_at_most(frames: dict[str, pd.DataFrame]) -> None:
+    """3 holdout rows of 10,000 training rows made 1,666 training samples (9 s of nearest-row
+    searches; 500 of these 1,500), past the one to four that the chance spread was fitted on."""
+    report = evaluate(real=frames["train"], synthetic=frames["fresh"], holdout=frames["holdout"].iloc[:3])
+    assert (report.privacy.sample_rows, report.privacy.train_samples) == (3, 4)
