@@ -44,7 +44,7 @@ def chance_spread(rows: int, synthetic_rows: int | None = None, train_samples: i
 
     Two parts: the side each synthetic row falls on (binomial, 0.25 per row) and which training
     rows the samples drew (``TRAIN_SAMPLE_SPREAD``). Fitted on fresh real rows judged as synthetic
-    (diamonds' carat, depth and cut; all of hi's columns; 150 draws each, 20-500 holdout rows, one
+    (diamonds' carat, depth and cut; all of hi's columns; 150-300 draws each, 6-500 holdout rows, one
     or four training samples): the formula is within 0.005 of every measured spread, or above it."""
     compared = synthetic_rows or rows
     return math.sqrt(0.25 / compared + TRAIN_SAMPLE_SPREAD / (train_samples * rows))
