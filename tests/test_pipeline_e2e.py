@@ -124,6 +124,7 @@ def test_failing_gate_stops_before_load(duckdb_source: str, tmp_path: Path) -> N
     assert isinstance(caught.value.__cause__, GateFailed)
     assert "min_quality" in str(caught.value)
     assert "set min_quality under gates: in the pipeline spec" in str(caught.value)  # how to publish anyway
+    assert "max_epochs" not in str(caught.value)  # training less is no remedy for quality
     assert not (tmp_path / "synthetic").exists() or not list((tmp_path / "synthetic").iterdir())
     assert (tmp_path / "staging" / "run-1_booking_features_report.html").exists()
     written = json.loads((tmp_path / "staging" / "run-1_booking_features_report.json").read_text())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -572,3 +573,25 @@ def test_a_tiny_holdout_is_judged_against_four_training_samples_at_most(frames: 
     searches; 500 of these 1,500), past the one to four that the chance spread was fitted on."""
     report = evaluate(real=frames["train"], synthetic=frames["fresh"], holdout=frames["holdout"].iloc[:3])
     assert (report.privacy.sample_rows, report.privacy.train_samples) == (3, 4)
+
+
+def test_a_failed_distance_gate_names_the_remedy_that_keeps_it(frames: dict[str, pd.DataFrame], tmp_path: Path) -> None:
+    """The evaluate stage's error says how to loosen a failed gate and, for the distance gates,
+    how to keep it: train the model less. Training less is no remedy for quality."""
+    from synthpipe.synthesize import evaluate as evaluate_stage
+
+    paths = {}
+    named = {"train": frames["train"], "holdout": frames["holdout"], "copy": frames["train"], "fresh": frames["fresh"]}
+    for name, frame in named.items():
+        paths[name] = str(tmp_path / f"{name}.parquet")
+        frame.to_parquet(paths[name])
+    common = {"synthetic_uris": [paths["copy"]], "train_uri": paths["train"], "holdout_uri": paths["holdout"]}
+    with pytest.raises(GateFailed) as leaked:
+        evaluate_stage(**common, staging=str(tmp_path / "staging"), name="t", run_id="r1")
+    assert "set max_dcr_share, max_mia_auc, max_excess_identical_share under gates:" in str(leaked.value)
+    assert "keep the gate and train the model less (synthesis: {engine: {max_epochs: 3}})" in str(leaked.value)
+    quality_only = {"min_quality": 100, "max_dcr_share": None, "max_mia_auc": None, "max_excess_identical_share": None}
+    with pytest.raises(GateFailed) as poor:
+        evaluate_stage(**{**common, "synthetic_uris": [paths["fresh"]]}, staging=str(tmp_path / "staging"), name="t",
+                       run_id="r2", gates=quality_only)  # fmt: skip
+    assert "set min_quality under gates:" in str(poor.value) and "max_epochs" not in str(poor.value)
