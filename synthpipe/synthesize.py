@@ -429,8 +429,9 @@ def _how_to_publish(gates: list[str]) -> str:
     )
     if DISTANCE_GATES.intersection(gates):
         advice += (
-            "; or keep the gate and train the model less (synthesis: {engine: {max_epochs: 3}}), which keeps "
-            "a small table's synthetic rows farther from its training rows, at some cost in fidelity"
+            "; or keep the gate and train the model less (synthesis: {engine: {max_epochs: 3}} in the pipeline "
+            "spec, or the synthpipe connection's engine extra), which keeps a small table's synthetic rows "
+            "farther from its training rows, at some cost in fidelity"
         )
     return advice
 
