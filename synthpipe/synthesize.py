@@ -427,9 +427,10 @@ def _how_to_publish(gates: list[str]) -> str:
         f"to publish such data, set {', '.join(gates)} under gates: in the pipeline spec (or the synthpipe "
         "connection's gates extra) to a looser value, or null to switch it off"
     )
-    if DISTANCE_GATES.intersection(gates):
+    if distance := DISTANCE_GATES.intersection(gates):
         advice += (
-            "; or keep the gate and train the model less (synthesis: {engine: {max_epochs: 3}} in the pipeline "
+            f"; or keep the gate{'s' if len(distance) > 1 else ''} and train the model less "
+            "(synthesis: {engine: {max_epochs: 3}} in the pipeline "
             "spec, or the synthpipe connection's engine extra), which keeps a small table's synthetic rows "
             "farther from its training rows, at some cost in fidelity"
         )

@@ -589,7 +589,7 @@ def test_a_failed_distance_gate_names_the_remedy_that_keeps_it(frames: dict[str,
     with pytest.raises(GateFailed) as leaked:
         evaluate_stage(**common, staging=str(tmp_path / "staging"), name="t", run_id="r1")
     assert "set max_dcr_share, max_mia_auc, max_excess_identical_share under gates:" in str(leaked.value)
-    assert "keep the gate and train the model less (synthesis: {engine: {max_epochs: 3}} in" in str(leaked.value)
+    assert "keep the gates and train the model less (synthesis: {engine: {max_epochs: 3}} in" in str(leaked.value)
     quality_only = {"min_quality": 100, "max_dcr_share": None, "max_mia_auc": None, "max_excess_identical_share": None}
     with pytest.raises(GateFailed) as poor:
         evaluate_stage(**{**common, "synthetic_uris": [paths["fresh"]]}, staging=str(tmp_path / "staging"), name="t",
