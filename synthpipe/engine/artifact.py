@@ -33,6 +33,7 @@ from synthpipe.engine.dependencies import Dependency, value_dependent, value_tok
 from synthpipe.engine.entities import TREND_KINDS, Entities, is_trend_unit
 from synthpipe.engine.formulas import Formula
 from synthpipe.engine.frames import schema_from_text, schema_text
+from synthpipe.engine.joins import Join
 from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.engine.nulls import ALWAYS, EITHER, NEVER, NullLink, null_token
 from synthpipe.engine.spans import Span
@@ -94,6 +95,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "unseen": [u.to_json() for u in syn._unseen],
         "spans": [s.to_json() for s in syn._spans],
         "formulas": [f.to_json() for f in syn._formulas],
+        "joins": [j.to_json() for j in syn._joins],
         "parts": [p.to_json() for p in syn._parts],
         "bands": [b.to_json() for b in syn._bands],
         "topics": [t.to_json() for t in syn._topics],
@@ -130,6 +132,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._unseen = [UnseenPairs.from_json(item) for item in body.get("unseen", [])]
         syn._spans = [Span.from_json(item) for item in body.get("spans", [])]
         syn._formulas = [Formula.from_json(item) for item in body.get("formulas", [])]
+        syn._joins = [Join.from_json(item) for item in body.get("joins", [])]
         syn._parts = [DatePart.from_json(item) for item in body.get("parts", [])]
         syn._bands = [Band.from_json(item) for item in body.get("bands", [])]
         syn._topics = [Topics.from_json(item) for item in body.get("topics", [])]
@@ -259,6 +262,14 @@ def _check_input_map(net: Network) -> None:
         raise ArtifactError("weights carry an invalid input map; refusing to load")
 
 
+def _check_joins(syn: Synthesizer) -> None:
+    """A join rebuilds a label column from two columns of the model."""
+    names = {c.storage.name for c in syn._codecs}
+    labels = {c.storage.name for c in syn._codecs if isinstance(c, CategoricalCodec)}
+    if any(j.result not in labels or not {j.left, j.right} <= names for j in syn._joins):
+        raise ArtifactError("a saved join names a column the model does not have or rebuilds a non-label")
+
+
 def _check_consistency(syn: Synthesizer) -> None:
     """Codecs, learned columns and weights must describe the same table."""
     if syn._net is not None and syn._chain_sizes() != syn._net.sizes.tolist():
@@ -291,6 +302,7 @@ def _check_consistency(syn: Synthesizer) -> None:
     _check_null_links(syn)
     _check_unseen(syn)
     _check_bands(syn, decoded)
+    _check_joins(syn)
     _check_entities(syn)
     writers = {c.storage.name for c in syn._codecs if isinstance(c, CategoricalCodec) and c.prose is not None}
     if any(t.text not in writers or t.label not in labels or syn._entities is not None for t in syn._topics):

@@ -29,6 +29,7 @@ from synthpipe.engine import (
     dependencies,
     entities,
     formulas,
+    joins,
     nested,
     nulls,
     spans,
@@ -56,7 +57,15 @@ from synthpipe.engine.copula import ordered_tokens
 from synthpipe.engine.dependencies import Dependency
 from synthpipe.engine.entities import Entities
 from synthpipe.engine.frames import _DAY_NS as DAY_NS
-from synthpipe.engine.frames import as_stored, restore_labels, storage_type, to_frame, to_output, valid_wall_clock_ns
+from synthpipe.engine.frames import (
+    StorageType,
+    as_stored,
+    restore_labels,
+    storage_type,
+    to_frame,
+    to_output,
+    valid_wall_clock_ns,
+)
 from synthpipe.engine.model import Exclusion, HeadWeights, Network, sample_tokens
 from synthpipe.engine.pseudonyms import StandInKeys, pseudonymise_repeated_keys
 from synthpipe.engine.training import TrainSettings, split_validation, train
@@ -96,6 +105,7 @@ class Synthesizer:
         self._unseen: list[unseen.UnseenPairs] = []
         self._spans: list[spans.Span] = []
         self._formulas: list[formulas.Formula] = []
+        self._joins: list[joins.Join] = []
         self._parts: list[dateparts.DatePart] = []
         self._bands: list[bands.Band] = []
         self._topics: list[topics.Topics] = []  # free text written in the words of its row's label
@@ -181,6 +191,7 @@ class Synthesizer:
         self._learned = self._chain_order([i for i, c in enumerate(self._codecs) if c.n_tokens >= 2])
         report("analyze", 1.0)
         self._detect_relations(frame, trend_values)
+        self._joins = joins.detect(frame, *self._join_candidates())
         codes = self._encode(frame)
         self._dependencies = self._detect_dependencies(frame, codes)
         if self._dependents_drawn_after_determinants():
@@ -1070,6 +1081,21 @@ class Synthesizer:
         """The codec index of the entity size, a model column that is not a table column."""
         return None if self._entities is None else len(self._codecs) - 1
 
+    def _join_candidates(self) -> tuple[list[str], list[str]]:
+        """Text columns that may be two others joined (learned as labels, held as plain text), and
+        the columns that may be their parts: labels and whole numbers, as the output writes them.
+        Nested fields and the entity's hidden columns are neither."""
+        fields = set(nested.field_owners(self._nested))
+        plain = [c for c in self._table_codecs() if c.storage.name not in fields]
+        texts = [c.storage.name for c in plain if isinstance(c, CategoricalCodec) and _plain_text(c.storage)]
+        parts = [
+            c.storage.name
+            for c in plain
+            if (isinstance(c, CategoricalCodec) and _plain_text(c.storage))
+            or (isinstance(c, NumericCodec) and c.storage.logical == "int")
+        ]
+        return texts, parts
+
     def _table_codecs(self) -> list[Codec]:
         """The codecs of the table's columns (without the entity's hidden ones and the hidden parts,
         which come after them, the parts before the entity's)."""
@@ -1468,6 +1494,8 @@ class Synthesizer:
 
     def _output(self, chunk: pd.DataFrame) -> pd.DataFrame | pa.Table:
         """A sampled chunk in the kind fitted on, nested columns rebuilt from their fields or JSON text."""
+        for join in self._joins:  # after every other column: its parts are final
+            chunk[join.result] = join.rebuilt(chunk, self.config.rare_token)
         chunk = nested.as_given(chunk, self._nested, self.config.rare_token)
         if self._schema is not None and self._nested:
             return nested.to_table(chunk, self._schema, self._nested)
@@ -2244,6 +2272,8 @@ class Synthesizer:
                 entry["field_of"] = owner  # an object's field, learned as a column (nested.with_fields)
             if spelled := self._stand_in_keys.get(codec.storage.name, {}).get("names"):
                 entry["spells"] = list(spelled["columns"])
+            if join := next((j for j in self._joins if j.result == codec.storage.name), None):
+                entry["joins"] = [join.left, join.separator, join.right]  # spelled from the row's parts
             if i in placed:
                 entry["encoding"] = entry["encoding"].replace(WITHIN_BIN, f"{WITHIN_BIN} {COPULA_PLACES}")
             columns[codec.storage.name] = self._described_trend(codec.storage.name, entry)
@@ -2253,6 +2283,7 @@ class Synthesizer:
             "constraints": [str(r) for r in self._relations]  # pairings no row holds last: there are many
             + [str(s) for s in self._sums]
             + [str(f) for f in self._formulas]
+            + [str(j) for j in self._joins]
             + [str(d) for d in self._dependencies]
             + [str(u) for u in self._unequal]
             + [str(n) for n in self._null_links]
@@ -2687,6 +2718,11 @@ def _take(pending: list[pd.DataFrame], rows: int) -> tuple[pd.DataFrame, list[pd
 
 
 RECORD_COPIES_MAX = 50  # more identical rows than this are a common pattern, not one record's copies
+
+
+def _plain_text(storage: StorageType) -> bool:
+    """Text held as plain strings: a pandas categorical cannot take labels it does not list."""
+    return storage.logical == "string" and storage.dtype != "category"
 
 
 def _record_groups(learned: pd.DataFrame) -> np.ndarray:

@@ -108,12 +108,20 @@ def nndr(dist: np.ndarray) -> float:
 
 
 def rare_categories(
-    train: pd.DataFrame, synthetic: pd.DataFrame, columns: list[Column], k: int = RARE_K
+    train: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    columns: list[Column],
+    k: int = RARE_K,
+    joined: frozenset[str] = frozenset(),
 ) -> list[RareCategory]:
-    """Columns whose categories held by fewer than ``k`` training rows appear in synthetic."""
+    """Columns whose categories held by fewer than ``k`` training rows appear in synthetic.
+    ``joined``: columns the engine spells from two others (``batch:cask``), whose rare values are
+    rare pairs of values each held by ``k`` rows, which the two columns show as plainly."""
     out = []
     for col in columns:
         if col.kind is not ColumnKind.CATEGORICAL or pd.api.types.is_numeric_dtype(train[col.name]):
+            continue
+        if col.name in joined:
             continue
         counts = pd.Series(category_values(train[col.name])).value_counts()
         rare = set(counts.index[counts < k]) - {"\u2205null"}
@@ -158,7 +166,9 @@ def privacy_section(
     train_h, syn_h = row_hashes(train, columns), row_hashes(synthetic, columns)
     copies = identical_share(syn_h, train_h)
     copies_hol = identical_share(row_hashes(holdout, columns), train_h) if holdout is not None else None
-    rare = rare_categories(train, synthetic, columns)
+    described = protections.get("engine", {}).get("columns", {})
+    joined = frozenset(name for name, entry in described.items() if isinstance(entry, dict) and "joins" in entry)
+    rare = rare_categories(train, synthetic, columns, joined=joined)
     trains, h_s, s_s, s_ref = samples
     fields: dict[str, Any] = dict.fromkeys(
         [

@@ -649,3 +649,38 @@ def test_a_date_with_few_exact_values_still_anchors_the_one_that_follows_it() ->
         out = syn.sample(2000)
         lag = (out["shipped"] - out["ordered"]).dt.total_seconds() / 86_400
         assert lag.between(-0.05, 3.05).all()  # the offset's clipped tails reach a little past 0-3 days
+
+
+def test_a_column_that_joins_two_others_is_spelled_from_the_synthetic_parts(tmp_path: Path) -> None:
+    """Pastes' ``sample`` is its ``batch`` and ``cask`` joined by ':' (a value of 2 rows, so it came
+    back ``_RARE_`` in every row); a ``full_name`` joins a first and a last name. Both are rebuilt
+    from the row's synthetic parts, also after save and load; where a part is the rare token the
+    whole is; a text column one row of which spells something else is learned as it is."""
+    rng = np.random.default_rng(5)
+    n = 600
+    batch, cask = rng.choice(list("ABCDEFGHIJ"), n), rng.choice(list("abc"), n)
+    first = rng.choice(["Anna", "Ben", "Carla", "Dev", "Ema", "Finn", "Gus"], n)
+    last = rng.choice(["Meyer", "Ngata", "Olsen", "Park", "Quist"], n)
+    last[:4] = ["Zyx", "Wu", "Vo", "Uhl"]  # one row each: rare
+    almost = pd.Series(batch).str.cat(pd.Series(cask), sep="-")
+    almost.iloc[7] = "B-x"
+    data = pd.DataFrame(
+        {
+            "strength": rng.normal(60, 3, n),
+            "batch": batch,
+            "cask": cask,
+            "sample": pd.Series(batch).str.cat(pd.Series(cask), sep=":"),
+            "first": first,
+            "last": last,
+            "full_name": pd.Series(first).str.cat(pd.Series(last), sep=" "),
+            "almost": almost,
+        }
+    )
+    syn = Synthesizer(seed=0, **FAST).fit(data)
+    assert {"sample = batch + ':' + cask", "full_name = first + ' ' + last"} <= set(syn.describe()["constraints"])
+    assert not any(c.startswith("almost =") for c in syn.describe()["constraints"])
+    out = sampled_after_save_and_load(syn, 2_000, tmp_path / "model")
+    assert (out["sample"] == out["batch"] + ":" + out["cask"]).all()
+    rare = out["last"] == "_RARE_"  # the four names of one row each, merged
+    assert rare.any() and (out.loc[rare, "full_name"] == "_RARE_").all()
+    assert (out.loc[~rare, "full_name"] == out.loc[~rare, "first"] + " " + out.loc[~rare, "last"]).all()

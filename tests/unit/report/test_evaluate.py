@@ -595,3 +595,16 @@ def test_a_failed_distance_gate_names_the_remedy_that_keeps_it(frames: dict[str,
         evaluate_stage(**{**common, "synthetic_uris": [paths["fresh"]]}, staging=str(tmp_path / "staging"), name="t",
                        run_id="r2", gates=quality_only)  # fmt: skip
     assert "set min_quality under gates:" in str(poor.value) and "max_epochs" not in str(poor.value)
+
+
+def test_rare_values_of_a_column_the_engine_joins_from_two_others_are_not_counted_as_emitted() -> None:
+    """``sample`` spells ``batch`` and ``cask`` (values of 10 rows each); its values are pairs of 2
+    rows, rare, yet no rarer than the two columns beside it show them."""
+    rng = np.random.default_rng(2)
+    batch, cask = rng.choice(list("ABCDEFGHIJ"), 100), rng.choice(list("abcdefghij"), 100)
+    real = pd.DataFrame(
+        {"batch": batch, "cask": cask, "sample": [f"{b}:{c}" for b, c in zip(batch, cask, strict=True)]}
+    )
+    joined = {"engine": {"columns": {"sample": {"joins": ["batch", ":", "cask"]}}}}
+    assert evaluate(real=real, synthetic=real, protections=joined).privacy.rare_categories == []
+    assert [r.column for r in evaluate(real=real, synthetic=real).privacy.rare_categories] == ["sample"]
