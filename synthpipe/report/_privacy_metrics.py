@@ -50,6 +50,11 @@ def chance_spread(rows: int, synthetic_rows: int | None = None, train_samples: i
     return math.sqrt(0.25 / compared + TRAIN_SAMPLE_SPREAD / (train_samples * rows))
 
 
+def reported_chance_spread(p: Privacy) -> float:
+    """``chance_spread`` of the DCR share ``p`` reports, on the rows it compared."""
+    return chance_spread(p.sample_rows, p.synthetic_rows_compared, max(p.train_samples, 1))
+
+
 def auc_chance_spread(rows: int, members: int | None = None) -> float:
     """One standard error of an attack AUC that is 0.5 in truth, over ``members`` training rows
     (default ``rows``) and ``rows`` holdout rows (the Mann-Whitney statistic's null variance)."""
@@ -238,7 +243,13 @@ def entity_dcr_share(trains: list[pd.DataFrame], holdout: pd.DataFrame, syntheti
     enc = members_and_others_scale(members, holdout, describe_columns(members))
     s = enc.transform(synthetic)
     to_holdout = nearest(enc.transform(holdout), s, k=1)[0][:, 0]
-    return float(np.mean([dcr_share(nearest(enc.transform(t), s, k=1)[0][:, 0], to_holdout) for t in trains]))
+    return _averaged_dcr_share([nearest(enc.transform(t), s, k=1)[0][:, 0] for t in trains], to_holdout)
+
+
+def _averaged_dcr_share(to_trains: list[np.ndarray], to_holdout: np.ndarray) -> float:
+    """The DCR share against each training sample (``to_trains``: each synthetic row's distance to
+    its nearest row there), averaged: the samples are disjoint and as large as the holdout's."""
+    return float(np.mean([dcr_share(to_train, to_holdout) for to_train in to_trains]))
 
 
 def _quantiles(d: np.ndarray) -> list[float]:
@@ -256,10 +267,9 @@ def _distance_fields(
     syn_train = nearest(members[0], syn, k=2)[0]
     syn_holdout = nearest(hol, syn, k=1)[0][:, 0]
     holdout_train = nearest(members[0], hol, k=2)[0]
-    shares = [dcr_share(syn_train[:, 0], syn_holdout)]
-    shares += [dcr_share(nearest(t, syn, k=1)[0][:, 0], syn_holdout) for t in members[1:]]
+    to_trains = [syn_train[:, 0], *(nearest(t, syn, k=1)[0][:, 0] for t in members[1:])]
     return {
-        "dcr_share": float(np.mean(shares)),
+        "dcr_share": _averaged_dcr_share(to_trains, syn_holdout),
         "dcr_train_median": float(np.median(syn_train[:, 0])),
         "dcr_holdout_median": float(np.median(syn_holdout)),
         "holdout_dcr_median": float(np.median(holdout_train[:, 0])),

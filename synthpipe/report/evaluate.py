@@ -25,8 +25,8 @@ from synthpipe.report._privacy_metrics import (
     COMPARED_ROWS,
     FEW_DISTANCE_ROWS,
     MOST_TRAIN_SAMPLES,
-    chance_spread,
     privacy_section,
+    reported_chance_spread,
 )
 from synthpipe.report._quality import column_results, heatmap, pair_results, quality_section
 from synthpipe.report._structure import constraints, deep_structure
@@ -100,7 +100,7 @@ def _sampling(
     if entity_key is not None and hol is not None:
         notes.append(f"each training sample comes from as many distinct {entity_key} values as the holdout rows do")
     if hol is not None and 0 < priv < FEW_DISTANCE_ROWS:
-        spread = chance_spread(priv, privacy.synthetic_rows_compared, max(samples, 1))
+        spread = reported_chance_spread(privacy)
         notes.append(
             f"only {priv:,} holdout rows could be compared for privacy: at that size chance alone moves the "
             f"DCR share by about ±{spread:.2f} (one standard error), so the DCR share, the attack AUC "

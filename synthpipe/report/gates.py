@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pydantic import BaseModel, ConfigDict, Field
 
 from synthpipe.errors import GateFailed
-from synthpipe.report._privacy_metrics import FEW_DISTANCE_ROWS, auc_chance_spread, chance_spread
+from synthpipe.report._privacy_metrics import FEW_DISTANCE_ROWS, auc_chance_spread, reported_chance_spread
 from synthpipe.report.model import CHANCE_Z, GateResult, Report, copies_noise
 
 
@@ -113,7 +113,7 @@ def _allowed(report: Report, gate: str, threshold: float) -> tuple[float, str]:
     """
     p = report.privacy
     if gate == "max_dcr_share" and p.sample_rows:
-        chance = 0.5 + CHANCE_Z * _dcr_spread(report)
+        chance = 0.5 + CHANCE_Z * reported_chance_spread(report.privacy)
     elif gate == "max_mia_auc" and p.sample_rows:
         chance = 0.5 + CHANCE_Z * auc_chance_spread(p.sample_rows, p.sample_rows * max(p.train_samples, 1))
     elif gate == "max_excess_identical_share" and p.identical_holdout_rows:
@@ -125,17 +125,12 @@ def _allowed(report: Report, gate: str, threshold: float) -> tuple[float, str]:
     return chance, f" or what chance alone reaches on so few rows ({chance:.3g})"
 
 
-def _dcr_spread(report: Report) -> float:
-    p = report.privacy
-    return chance_spread(p.sample_rows, p.synthetic_rows_compared, max(p.train_samples, 1))
-
-
 def _few_rows(report: Report, gate: str) -> str:
     """On a tiny holdout a distance gate decides by chance; the message says so, with the spread."""
     rows = report.privacy.sample_rows
     if gate not in ("max_dcr_share", "max_mia_auc") or not 0 < rows < FEW_DISTANCE_ROWS:
         return ""
-    spread = f", ±{_dcr_spread(report):.2f} by chance alone" if gate == "max_dcr_share" else ""
+    spread = f", ±{reported_chance_spread(report.privacy):.2f} by chance alone" if gate == "max_dcr_share" else ""
     return f" (measured on {rows} holdout rows{spread})"
 
 
