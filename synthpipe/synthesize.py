@@ -38,6 +38,7 @@ from synthpipe.privacy import (
 )
 from synthpipe.report import Gates, with_gates
 from synthpipe.report import evaluate as evaluate_report
+from synthpipe.report.gates import DISTANCE_GATES
 from synthpipe.row_order import (
     Purpose,
     in_content_order,
@@ -411,9 +412,6 @@ def evaluate(
             failures=[_as_dict(f) for f in failures],
         )
     return result
-
-
-DISTANCE_GATES = frozenset({"max_dcr_share", "max_mia_auc"})
 
 
 def _how_to_publish(gates: list[str]) -> str:

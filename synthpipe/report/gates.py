@@ -10,6 +10,8 @@ from synthpipe.errors import GateFailed
 from synthpipe.report._privacy_metrics import FEW_DISTANCE_ROWS, auc_chance_spread, reported_chance_spread
 from synthpipe.report.model import CHANCE_Z, GateResult, Report, copies_noise
 
+DISTANCE_GATES = frozenset({"max_dcr_share", "max_mia_auc"})  # gates on how near synthetic rows come to training rows
+
 
 class Gates(BaseModel):
     """Thresholds checked against the report; ``None`` switches a gate off. The privacy maximums
@@ -128,7 +130,7 @@ def _allowed(report: Report, gate: str, threshold: float) -> tuple[float, str]:
 def _few_rows(report: Report, gate: str) -> str:
     """On a tiny holdout a distance gate decides by chance; the message says so, with the spread."""
     rows = report.privacy.sample_rows
-    if gate not in ("max_dcr_share", "max_mia_auc") or not 0 < rows < FEW_DISTANCE_ROWS:
+    if gate not in DISTANCE_GATES or not 0 < rows < FEW_DISTANCE_ROWS:
         return ""
     spread = f", ±{reported_chance_spread(report.privacy):.2f} by chance alone" if gate == "max_dcr_share" else ""
     return f" (measured on {rows} holdout rows{spread})"
