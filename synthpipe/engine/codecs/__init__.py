@@ -57,9 +57,18 @@ def build_codec(
         key = cfg.detect_identifiers and looks_like_identifier(series, storage)
     if key:
         return IdentifierCodec.fit(series, storage, cfg.rare_category_min_count)
-    if storage.logical in _NUMERIC_LOGICALS:
+    if storage.logical in _NUMERIC_LOGICALS and not _past_float_precision(series, storage):
         return NumericCodec.fit(series, storage, cfg)
     return CategoricalCodec.fit(series, storage, cfg)
+
+
+def _past_float_precision(series: pd.Series, storage: StorageType) -> bool:
+    """Integers that float64 cannot tell apart (codes past 2**53: hashes, packed ids) are labels.
+    Why: learned as numbers, 60 codes near 2**62 came back as one value, a real one."""
+    if storage.logical != "int":
+        return False
+    present = series.dropna()
+    return bool(present.nunique() > pd.Series(present.to_numpy(dtype="float64")).nunique())
 
 
 def codec_to_json(codec: Codec) -> dict[str, Any]:

@@ -83,6 +83,8 @@ class NumericParams:
     weekday_shares: list[list[float]] = field(default_factory=list)  # per bin, Monday..Sunday (zeros: left as drawn)
     calendar: list[int] = field(default_factory=list)  # [0 first / 1 last day, months apart, month offset]
     atoms: list[list[float]] = field(default_factory=list)  # [bin, from, to, value]: a frequent exact value's span
+    pooled_values: int = 0  # real values too few to clip, learned as their mean (``_too_few_to_clip``)
+    withheld_values: int = 0  # real values too few to show even as a mean, learned as nulls
 
 
 class NumericCodec(Codec):
@@ -113,6 +115,7 @@ class NumericCodec(Codec):
         """``apart``: values that get a bin of their own when many rows hold them, wherever they lie
         (an offset of 0: updated at the very instant it was created), as the smallest and largest do."""
         values, grain = numeric_values(series, storage)
+        values, pooled, withheld = _too_few_to_clip(values, storage, cfg)
         finite = np.sort(values[np.isfinite(values)])
         discrete, merged = _discrete_values(finite, cfg)
         clip = _clip_bounds(finite, cfg) if not discrete else [float(min(discrete)), float(max(discrete))]
@@ -135,6 +138,8 @@ class NumericCodec(Codec):
             decimals=_decimals(finite) if storage.logical in ("float", "decimal") else 0,
             merged_values=merged,
             calendar=_calendar_grid(finite, per_day),
+            pooled_values=pooled,
+            withheld_values=withheld,
         )
         if not discrete and clipped.size:
             masses = _masses(finite, clipped, apart)
@@ -460,12 +465,16 @@ class NumericCodec(Codec):
             if self.p.atoms:
                 held = len(self.p.atoms)
                 info["encoding"] += f", {held} value{'s' if held > 1 else ''} held by many rows kept exact"
-        info["encoding"] += self.calendar_note()
+        info["encoding"] = info.get("encoding", "") + self.calendar_note()
         info["protection"] = {
             "clipped_to": self._clip_display(),
             "beyond_clip": "truncated exponential tail from the mean excess" if any(self.p.tail_shares) else None,
             "rare_values_merged": self.p.merged_values,
         }
+        if self.p.pooled_values:
+            info["protection"]["too_few_to_clip"] = f"{self.p.pooled_values} values, emitted as their mean"
+        if self.p.withheld_values:
+            info["protection"]["too_few_to_show"] = f"{self.p.withheld_values} values, emitted as null"
         return info
 
     def day_notes(self) -> str:
@@ -634,6 +643,39 @@ _DOMAINS = {"date": "time", "datetime": "time", "timedelta": "duration", "time":
 
 def column_kind(logical: str) -> str:
     return _KINDS.get(logical, "numeric")
+
+
+def _too_few_to_clip(values: np.ndarray, storage: StorageType, cfg: EngineConfig) -> tuple[np.ndarray, int, int]:
+    """A column of too few values to clip, with them pooled: their mean (an aggregate of at
+    least ``clip_min_count`` rows) stands for every one, or, fewer still, they are learned as nulls;
+    returns the values and how many were pooled and withheld.
+
+    Why: with fewer than ``2 * clip_min_count + 1`` values no clip point has enough rows beyond it
+    on both sides; both collapsed onto the middle value, which came back verbatim in every drawn
+    row, and the tails beyond it were the other rows' own values: 3 severance payments among 2,000
+    employees came back as the real 183,512.77 in half the synthetic rows that had one, and a
+    one-row table came back as its row. Values many rows share (exact-valued columns) are shown as
+    they are, as always. A numpy integer column cannot hold a null, so a table of fewer rows than
+    ``clip_min_count`` keeps its dtype and gets the mean.
+    """
+    finite = np.isfinite(values)
+    n = int(finite.sum())
+    k = max(math.ceil(cfg.clip_quantile * n), cfg.clip_min_count)
+    if cfg.clip_min_count == 0 or n == 0 or 2 * k < n or _discrete_values(np.sort(values[finite]), cfg)[0]:
+        return values, 0, 0
+    out = values.copy()
+    if n < cfg.clip_min_count and _holds_nulls(storage):
+        out[finite] = np.nan
+        return out, 0, n
+    mean = float(values[finite].mean())
+    places = _decimals(values[finite]) if storage.logical in ("float", "decimal") else 0
+    out[finite] = mean if places is None else round(mean, places)
+    return out, n, 0
+
+
+def _holds_nulls(storage: StorageType) -> bool:
+    """Whether the column's dtype can hold a null as it is (all but numpy's integers)."""
+    return storage.nullable or not (storage.logical == "int" and storage.dtype.startswith(("int", "uint")))
 
 
 def _clip_bounds(finite: np.ndarray, cfg: EngineConfig) -> list[float]:

@@ -44,6 +44,17 @@ def test_object_bools_stay_python_bools() -> None:
     assert {type(v) for v in out["x"].dropna()} == {bool}
 
 
+@pytest.mark.parametrize("dtype", ["int64", "uint64", "Int64"])
+def test_integer_codes_past_float_precision_keep_their_values(dtype: str) -> None:
+    """60 codes near 2**62, 50 rows each, came back as one value (float64 tells them apart no more)."""
+    rng = np.random.default_rng(0)
+    codes = pd.Series(np.uint64(2**62) + rng.integers(0, 60, 3000).astype(np.uint64)).astype(dtype)
+    data = pd.DataFrame({"code": codes, "x": rng.normal(size=3000)})
+    out = Synthesizer(seed=0, max_epochs=3).fit(data).sample(3000)
+    assert out["code"].dtype == data["code"].dtype
+    assert out["code"].nunique() == 60 and out["code"].isin(data["code"]).all()
+
+
 def test_non_string_column_names_are_refused() -> None:
     with pytest.raises(SchemaError, match="strings"):
         Synthesizer().fit(pd.DataFrame({0: [1, 2], 1: [3, 4]}))

@@ -497,6 +497,32 @@ def test_a_clip_point_held_by_one_row_is_not_drawn_as_itself() -> None:
         assert np.isin(out, clip_points).mean() < 0.002
 
 
+def test_a_column_of_too_few_values_to_clip_never_shows_one(tmp_path: Path) -> None:
+    """3 severance payments among 2,000 employees came back as the real 183,512.77 in half the
+    synthetic rows that had one (both clip points collapsed onto the middle value); 7 come back as
+    their mean, 3 as nulls, and a one-row table never as its row."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"dept": rng.choice(["ops", "eng", "sales"], 2000), "salary": rng.gamma(4, 15_000, 2000)})
+    frame["severance"], frame["bonus"] = np.nan, np.nan
+    frame["left_on"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    frame.loc[[10, 500, 1500], "severance"] = [183_512.77, 92_004.10, 250_877.35]
+    frame.loc[[10, 500, 1500], "left_on"] = pd.to_datetime(["2021-03-04", "2022-07-19", "2023-01-30"])
+    bonuses = [1200.5, 800.25, 950.0, 2000.75, 1500.0, 700.0, 1100.0]
+    frame.loc[[1, 2, 3, 4, 5, 6, 7], "bonus"] = bonuses
+    syn = Synthesizer(seed=0, max_epochs=3).fit(frame)
+    out = syn.sample(4000)
+    assert out["severance"].isna().all() and out["left_on"].isna().all()
+    assert set(out["bonus"].dropna()) == {round(float(np.mean(bonuses)), 2)}
+    assert 0.001 < out["bonus"].notna().mean() < 0.01
+    described = syn.describe()["columns"]
+    assert described["severance"]["protection"]["too_few_to_show"] == "3 values, emitted as null"
+    assert described["bonus"]["protection"]["too_few_to_clip"] == "7 values, emitted as their mean"
+    one_row = frame.iloc[[10]].reset_index(drop=True)
+    copied = Synthesizer(seed=0).fit(one_row).sample(5)
+    assert copied["salary"].isna().all() and copied["dept"].ne("ops").all()
+    assert sampled_after_save_and_load(syn, 4000, tmp_path).equals(out)
+
+
 def _nearest_gap(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
     at = np.clip(np.searchsorted(ordered, values), 1, ordered.size - 1)
     return np.minimum(np.abs(values - ordered[at - 1]), np.abs(values - ordered[at]))
