@@ -94,16 +94,23 @@ FREE_LENGTH_REAL_KEYS = 1e-6
 LAYOUT_REAL_KEYS = 0.01
 CASE_SHARE = 0.75  # a place's letters in one case in this share of free-form keys: fresh keys take that case
 MORE_CASED_PLACES = 2  # places cased keys of free length may grow by to stay clear of real keys
+NULL_SALT = 0x6E756C6C  # the hash that makes a fresh key null ("null"): apart from the parts' salts (1, 2, ...)
 FALLBACK_DOMAIN = "example.com"  # reserved for examples (RFC 2606): stands in for domains too rare to show
 _GOLDEN = 0x9E3779B97F4A7C15  # splitmix64's increment: spreads salts over the 64-bit space
 
 
 def looks_like_identifier(series: pd.Series, storage: StorageType, spread: float = 1.0) -> bool:
-    """Unique, non-null integers or strings that look like keys, not measurements or text.
-    ``spread``: how many times the rows of the table ``series`` is a sample of outnumber it (a
-    sample of 300 of 900 orders holds one order number in three: dense in the table)."""
+    """Integers or strings unique where they are not null that look like keys, not measurements
+    or text. ``spread``: how many times the rows of the table ``series`` is a sample of outnumber
+    it (a sample of 300 of 900 orders holds one order number in three: dense in the table).
+
+    Why nulls may be: an ``order_id`` with 2% nulls was learned as a number, and 945 of 972
+    synthetic ids were real ones (``null_share``). A column named as a key is one from 2 values
+    on, others from 20 (fewer unique values may be so by chance): learned as a number, a 10-row
+    query's ``id`` came back with real ids, some twice."""
+    series = series.dropna()
     n = len(series)
-    if n < 20 or not (whole_numbers(storage) or storage.logical == "string") or series.isna().any():
+    if n < (2 if names_a_key(str(series.name)) else 20) or not (whole_numbers(storage) or storage.logical == "string"):
         return False
     if series.nunique() != n:
         return False
@@ -189,6 +196,13 @@ class IdentifierCodec(Codec):
     @classmethod
     def fit(cls, series: pd.Series, storage: StorageType, min_count: int = 5) -> IdentifierCodec:
         """``min_count``: rows a part shared by many keys (an e-mail domain) needs to be shown."""
+        codec = cls._fit_present(series.dropna(), storage, min_count)
+        if series.isna().any():
+            codec.fmt["null_share"] = float(series.isna().mean())
+        return codec
+
+    @classmethod
+    def _fit_present(cls, series: pd.Series, storage: StorageType, min_count: int) -> IdentifierCodec:
         if whole_numbers(storage):
             top, limit = int(series.max()), _int_limit(storage.dtype)
             if top + 1 + KEY_RANGE > limit >= 2**63 - 1:
@@ -244,6 +258,20 @@ class IdentifierCodec(Codec):
 
     def decode(self, tokens: np.ndarray, rng: np.random.Generator, start: int) -> pd.Series:
         index = np.arange(start, start + tokens.size, dtype=np.int64)
+        return self._with_nulls(self._keys(index, rng), index)
+
+    def _with_nulls(self, keys: pd.Series, index: np.ndarray) -> pd.Series:
+        """Null in the real rows' share (``null_share``), by a hash of the row index (salted by the
+        column's name: two key columns are null in other rows), so a row's key is null whatever
+        block or stream it is drawn in. The model does not learn where keys are null: a key column
+        is never one of its inputs."""
+        share = float(self.fmt.get("null_share", 0.0))
+        if share <= 0.0:
+            return keys
+        salt = NULL_SALT ^ zlib.crc32(str(self.storage.name).encode())
+        return keys.where(_hash(index, salt) / float(2**63) >= share, None)
+
+    def _keys(self, index: np.ndarray, rng: np.random.Generator) -> pd.Series:
         style = self.fmt["style"]
         if style == "integer":
             return restore_numeric(self._integers(index), self.storage, 1)
@@ -252,7 +280,7 @@ class IdentifierCodec(Codec):
         if style == "numbered":
             values = self._numbered(index)
         elif style == "uuid":
-            values = self._uuids(tokens.size, rng)
+            values = self._uuids(index.size, rng)
         elif style == "email":
             values = self._emails(index)
         elif style == "segmented":
@@ -309,13 +337,15 @@ class IdentifierCodec(Codec):
         if self.fmt.get("style") != "segmented":
             return self
         fmt = {**self.fmt, "parts": [dict(p) if isinstance(p, dict) else p for p in self.fmt["parts"]]}
-        split = keys.astype(str).str.split(_DIGIT_RUN, regex=True, expand=True)
+        present = keys.notna().to_numpy()
+        split = keys[present].astype(str).str.split(_DIGIT_RUN, regex=True, expand=True)
         for place, part in enumerate(fmt["parts"]):
             if part == "counter" or not all(len(v) == 4 and v.isdigit() for v in part["values"]):
                 continue
-            held = split[place].astype("int64").to_numpy(dtype="float64")
+            held = np.full(present.size, np.nan)
+            held[present] = split[place].astype("int64").to_numpy(dtype="float64")
             for name, year in years.items():
-                known = np.isfinite(year)
+                known = np.isfinite(year) & present
                 if known.sum() >= min_rows and np.array_equal(held[known], year[known]):
                     part["year_of"] = name
                     break
@@ -326,7 +356,8 @@ class IdentifierCodec(Codec):
         years (NaN: drawn as usual)."""
         size = next(iter(years.values())).size
         index = np.arange(start, start + size, dtype=np.int64)
-        return restore_labels(np.asarray(_segmented(self.fmt, index, years), dtype=object), self.storage)
+        keys = restore_labels(np.asarray(_segmented(self.fmt, index, years), dtype=object), self.storage)
+        return self._with_nulls(keys, index)
 
     def name_columns(self) -> list[str]:
         """The columns whose synthetic values e-mail local parts spell (``with_names``)."""
@@ -334,7 +365,9 @@ class IdentifierCodec(Codec):
 
     def with_names(self, keys: pd.Series, labels: Mapping[str, pd.Series]) -> IdentifierCodec:
         """This codec with e-mail local parts built from the row's names (``name_template``)."""
-        template = name_template(keys, labels) if self.fmt.get("style") == "email" else None
+        present = keys.notna().to_numpy()
+        labels = {name: values[present] for name, values in labels.items()}
+        template = name_template(keys[present], labels) if self.fmt.get("style") == "email" else None
         return self if template is None else IdentifierCodec(self.storage, {**self.fmt, "names": template})
 
     def decode_with_names(self, start: int, names: Mapping[str, pd.Series]) -> pd.Series:
@@ -351,7 +384,7 @@ class IdentifierCodec(Codec):
         local = spelled.astype(object) + np.asarray(_scrambled(digits, index), dtype=object)
         built = local + "@" + _drawn(self.fmt["domains"], self.fmt["shares"], index, salt=1)
         values = np.where(usable, built, np.asarray(self._emails(index), dtype=object))
-        return restore_labels(values, self.storage)
+        return self._with_nulls(restore_labels(values, self.storage), index)
 
     def params(self) -> dict[str, Any]:
         return {"fmt": self.fmt}
@@ -368,6 +401,7 @@ class IdentifierCodec(Codec):
             "format": self.fmt["style"],
             **years,
             **names,
+            **({"null_share": round(float(self.fmt["null_share"]), 4)} if "null_share" in self.fmt else {}),
             "protection": {"regenerated": True, "real_keys_emitted": False},
         }
 
