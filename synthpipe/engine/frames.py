@@ -670,13 +670,30 @@ def _masked_twin(dtype: np.dtype) -> str:
 
 
 def _decimals(values: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:
-    quantum = decimal.Decimal(1).scaleb(-int(st.extras.get("scale", 0)))
+    scale = int(st.extras.get("scale", 0))
+    quantum, context = decimal.Decimal(1).scaleb(-scale), _decimal_context(scale)
     exact = values.dtype.kind in "iu"  # whole keys: as floats, past 2**53 they round
     out = [
-        None if m else (decimal.Decimal(int(v)) if exact else decimal.Decimal(repr(float(v)))).quantize(quantum)
+        None
+        if m
+        else (decimal.Decimal(int(v)) if exact else decimal.Decimal(repr(float(v)))).quantize(quantum, context=context)
         for v, m in zip(values, mask, strict=True)
     ]
     return pd.Series(out, name=st.name, dtype=object)
+
+
+_FLOAT_INTEGER_DIGITS = 309  # float64 tops out at 1.8e308: no drawn value has more digits before the point
+
+
+def _decimal_context(scale: int) -> decimal.Context:
+    """Enough digits to write any drawn value at ``scale`` places.
+
+    Why: ``quantize`` runs in Python's default context of 28 digits, and Spark's default
+    ``decimal(38,18)`` holds 30 digits at 1e11 (a balance of 52311234567.25 written with 18
+    places): sampling such a column raised ``decimal.InvalidOperation``. Rounding stays
+    half-even, the default's, so the values that fitted in 28 digits come out the same.
+    """
+    return decimal.Context(prec=_FLOAT_INTEGER_DIGITS + max(scale, 0), rounding=decimal.ROUND_HALF_EVEN)
 
 
 def _times(ticks: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:

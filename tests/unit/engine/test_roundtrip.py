@@ -134,6 +134,33 @@ def test_arrow_dtypes_whose_pandas_names_do_not_parse_round_trip(tmp_path: Path)
     assert out["city"].isna().any()
 
 
+def test_decimals_wider_than_28_digits_are_written_at_their_scale() -> None:
+    """Spark's default decimal(38,18) holds 30 digits at 1e11, numeric(38,0) keys 37: quantize ran
+    in Python's 28-digit default context and sampling raised decimal.InvalidOperation."""
+    rng = np.random.default_rng(0)
+    n = 300
+    places = decimal.Decimal(1).scaleb(-18)
+    balances = [
+        decimal.Decimal(f"{v:.2f}").quantize(places, context=decimal.Context(prec=38)) for v in rng.gamma(2, 5e10, n)
+    ]
+    keys = [decimal.Decimal(10**37 - int(v) * 10**30) for v in rng.integers(0, 10**6, n)]
+    table = pa.table(
+        {
+            "x": rng.normal(size=n),
+            "balance": pa.array(balances, pa.decimal128(38, 18)),
+            "key": pa.array(keys, pa.decimal128(38, 0)),
+        }
+    )
+    out = Synthesizer(seed=0, max_epochs=2).fit(table).sample(200)
+    assert out.schema.equals(table.schema)
+    drawn = out.column("balance").to_pylist()
+    assert all(v.as_tuple().exponent == -18 for v in drawn)
+    assert min(drawn) > 0 and max(drawn) < 10**13
+    frame = pd.DataFrame({"x": rng.normal(size=n), "balance": pd.Series(balances, dtype=object)})
+    as_objects = Synthesizer(seed=0, max_epochs=2).fit(frame).sample(200)["balance"]
+    assert all(isinstance(v, decimal.Decimal) and v.as_tuple().exponent == -18 for v in as_objects)
+
+
 def _date_text_frame(n: int = 600) -> pd.DataFrame:
     """Dates as text, the way SQLite and CSV files hand them over."""
     rng = np.random.default_rng(1)
