@@ -479,13 +479,22 @@ def numeric_values(series: pd.Series, st: StorageType) -> tuple[np.ndarray, int]
     if st.logical in ("int", "float", "bool"):
         return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan), 1
     if st.logical == "decimal":
-        vals = [float(v) if v is not None and v == v else np.nan for v in series.astype(object)]
-        return np.asarray(vals, dtype="float64"), 1
+        return _decimal_floats(series), 1
     ticks, mask = _time_ticks(series, st)
     grain = _grain(ticks[~mask], st)
     out = (ticks // grain).astype("float64")
     out[mask] = np.nan
     return out, grain
+
+
+def _decimal_floats(series: pd.Series) -> np.ndarray:
+    """Float64 of Decimal objects (NaN = null), each as ``float(value)`` gives it.
+
+    Why ``to_numpy(na_value=...)``: an Arrow-backed decimal column (``dtype_backend="pyarrow"``)
+    holds ``pd.NA`` for nulls, whose truth value is ambiguous, and fitting one with nulls raised
+    TypeError when every value was tested by hand.
+    """
+    return np.asarray(pd.to_numeric(series.to_numpy(dtype=object, na_value=np.nan)), dtype="float64")
 
 
 def _time_ticks(series: pd.Series, st: StorageType) -> tuple[np.ndarray, np.ndarray]:
@@ -546,8 +555,8 @@ def _time_of_day_ticks(series: pd.Series, st: StorageType) -> tuple[np.ndarray, 
         mask = stamps.isna().to_numpy()
         micros = (stamps - _TEXT_TIME_ORIGIN).to_numpy(dtype="timedelta64[us]").view("int64")
         return np.where(mask, 0, micros), mask
-    values = series.astype(object).tolist()
-    mask = np.asarray([v is None or v != v for v in values], dtype=bool)
+    values = series.to_numpy(dtype=object, na_value=np.nan)  # pd.NA (Arrow-backed time64) has no truth value
+    mask = pd.isna(values)
     ticks = [0 if m else _micros_of_day(v) for v, m in zip(values, mask, strict=True)]
     return np.asarray(ticks, dtype="int64"), mask
 

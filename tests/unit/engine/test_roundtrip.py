@@ -134,6 +134,23 @@ def test_arrow_dtypes_whose_pandas_names_do_not_parse_round_trip(tmp_path: Path)
     assert out["city"].isna().any()
 
 
+def test_arrow_backed_decimals_and_clock_times_with_nulls_round_trip() -> None:
+    """Their nulls are pd.NA, whose truth value is ambiguous: fitting a decimal128 or time64
+    column read with dtype_backend="pyarrow" raised TypeError as soon as it held a null."""
+    rng = np.random.default_rng(0)
+    n = 200
+    price = [None if i % 7 == 0 else decimal.Decimal(f"{v:.2f}") for i, v in enumerate(rng.gamma(2, 20, n))]
+    opens = [None if i % 7 == 0 else dt.time(int(h), 30) for i, h in enumerate(rng.integers(6, 11, n))]
+    table = pa.table({"price": pa.array(price, pa.decimal128(10, 2)), "opens": pa.array(opens, pa.time64("us"))})
+    data = table.to_pandas(types_mapper=pd.ArrowDtype)
+    out = Synthesizer(seed=0, max_epochs=2).fit(data).sample(300)
+    assert out.dtypes.to_dict() == data.dtypes.to_dict()
+    assert out["price"].isna().mean() == pytest.approx(1 / 7, abs=0.06)
+    assert out["opens"].isna().mean() == pytest.approx(1 / 7, abs=0.06)
+    assert all(v.as_tuple().exponent == -2 for v in out["price"].dropna())
+    assert {v.minute for v in out["opens"].dropna()} == {30}
+
+
 def test_decimals_wider_than_28_digits_are_written_at_their_scale() -> None:
     """Spark's default decimal(38,18) holds 30 digits at 1e11, numeric(38,0) keys 37: quantize ran
     in Python's 28-digit default context and sampling raised decimal.InvalidOperation."""
