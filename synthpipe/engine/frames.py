@@ -94,7 +94,31 @@ def to_output(frame: pd.DataFrame, schema: pa.Schema | None) -> pd.DataFrame | p
     """``frame`` in the kind the model was fitted on (Table when fitted on a Table)."""
     if schema is None:
         return frame
-    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False).replace_schema_metadata(None)
+    table = pa.Table.from_pandas(within_schema(frame, schema), schema=schema, preserve_index=False)
+    return table.replace_schema_metadata(None)
+
+
+def within_schema(frame: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
+    """``frame`` with the float columns that ``schema`` stores as integers kept inside their type.
+
+    Why: an Arrow integer column with nulls reads as float64 (``to_pandas``), so it is learned as
+    a float; a tail draw past the type (129 in an int8 of -128..127) or one rounding to 2**63 next
+    to the int64 limit made ``Table.from_pandas`` raise ArrowInvalid ("truncated converting to int8").
+    """
+    held = {
+        f.name: within_integer_type(frame[f.name].to_numpy(), f.type)
+        for f in schema
+        if pa.types.is_integer(f.type) and f.name in frame.columns and frame[f.name].dtype.kind == "f"
+    }
+    return frame.assign(**held) if held else frame
+
+
+def within_integer_type(values: np.ndarray, arrow_type: pa.DataType | None) -> np.ndarray:
+    """Float ``values`` (NaN = null) of a column stored as ``arrow_type``: whole numbers inside
+    the type's range when it is an integer type, as they are otherwise."""
+    if arrow_type is None or not pa.types.is_integer(arrow_type):
+        return values
+    return np.rint(np.clip(values, *_float_limits(np.dtype(arrow_type.to_pandas_dtype()))))
 
 
 def storage_type(series: pd.Series) -> StorageType:
@@ -193,6 +217,12 @@ def as_stored(series: pd.Series, st: StorageType) -> pd.Series:
     """
     text = st.extras.get("arrow_type")
     return series.astype(_arrow_dtype(text)) if text else series
+
+
+def _arrow_type(st: StorageType) -> pa.DataType | None:
+    """The Arrow type of an Arrow-backed column, None for any other."""
+    text = st.extras.get("arrow_type")
+    return _arrow_dtype(text).pyarrow_dtype if text else None
 
 
 @functools.lru_cache(maxsize=256)
@@ -607,8 +637,8 @@ def restore_numeric(values: np.ndarray, st: StorageType, grain: int) -> pd.Serie
     """Write float64 values (NaN = null) back in the column's own dtype; integer values (no nulls)
     are written as they are."""
     mask = np.isnan(values)
-    if st.logical == "float":
-        return _cast(pd.Series(values, name=st.name), st)
+    if st.logical == "float":  # an Arrow-backed integer column with nulls is one (int64[pyarrow] reads as float64)
+        return _cast(pd.Series(within_integer_type(values, _arrow_type(st)), name=st.name), st)
     if st.logical == "decimal":
         return _decimals(values, mask, st)
     if st.logical in ("int", "bool"):

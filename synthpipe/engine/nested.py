@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from synthpipe.engine.frames import schema_from_text, schema_text
+from synthpipe.engine.frames import schema_from_text, schema_text, within_schema
 
 ARRAY, OBJECT, MAP, BINARY = "array", "object", "map", "binary"
 _SAMPLE_ROWS = 2_000  # values looked at to tell an object column of arrays or dicts from anything else
@@ -348,7 +348,11 @@ def to_table(frame: pd.DataFrame, schema: pa.Schema, nested: dict[str, dict[str,
     """``frame`` as a Table of ``schema``: the nested columns through :func:`as_arrow`."""
     native = {name for name, spec in nested.items() if not spec.get("text")}
     flat = pa.schema([f for f in schema if f.name not in native])
-    table = pa.Table.from_pandas(frame[flat.names], schema=flat, preserve_index=False) if flat.names else None
+    table = (
+        pa.Table.from_pandas(within_schema(frame[flat.names], flat), schema=flat, preserve_index=False)
+        if flat.names
+        else None
+    )
     columns = [
         as_arrow(frame[f.name], f.type) if table is None or f.name in native else table.column(f.name) for f in schema
     ]

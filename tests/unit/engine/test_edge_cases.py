@@ -167,6 +167,28 @@ def test_integers_next_to_the_int64_limits_do_not_wrap_round() -> None:
     assert out["unsigned"].min() > 2**63
 
 
+def test_arrow_integers_with_nulls_stay_inside_their_type() -> None:
+    """An Arrow integer column with nulls reads as float64 and is learned as a float: a tail draw
+    past 127 of an int8, or one rounding to 2**63 (2**64) next to the limit, raised ArrowInvalid
+    when the Table (or the int64[pyarrow] column) was written back."""
+    rng = np.random.default_rng(0)
+    n = 400
+    readings = [None if i % 10 == 0 else int(v) for i, v in enumerate(rng.integers(-128, 128, n))]
+    table = pa.table({"x": rng.normal(size=n), "temp_c": pa.array(readings, pa.int8())})
+    out = Synthesizer(seed=0, max_epochs=2).fit(table).sample(4000)
+    assert out.schema.equals(table.schema)
+    assert out.column("temp_c").null_count > 0
+    for dtype, top in (("int64[pyarrow]", 2**63 - 1), ("uint64[pyarrow]", 2**64 - 1)):
+        buckets = [None if i % 10 == 0 else top - int(v) for i, v in enumerate(rng.integers(0, 50, n))]
+        data = pd.DataFrame({"x": rng.normal(size=n), "h": pd.array(buckets, dtype=dtype)})
+        drawn = Synthesizer(seed=0, max_epochs=2).fit(data).sample(1000)
+        assert drawn.dtypes.to_dict() == data.dtypes.to_dict()
+        values = drawn["h"].dropna().to_numpy(dtype=data["h"].dtype.numpy_dtype)
+        assert (values >= top - 2**12).all()  # past 2**53 floats step by 2**11: the top float below the limit
+        as_table = Synthesizer(seed=0, max_epochs=2).fit(pa.Table.from_pandas(data, preserve_index=False)).sample(1000)
+        assert as_table.schema.field("h").type == data["h"].dtype.pyarrow_dtype
+
+
 def test_a_small_tables_clip_point_is_not_a_mass() -> None:
     """Clipping piles a 30-row column's 5 smallest values onto its 6th: that is no real mass, and
     setting it apart moved 269 small tables of the scan; 25+ real rows at 0 are one."""
