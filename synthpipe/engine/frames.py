@@ -138,7 +138,7 @@ def storage_type(series: pd.Series) -> StorageType:
     if pd.api.types.is_float_dtype(dtype):
         return StorageType(name, str(dtype), "float", nullable)
     if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
-        return StorageType(name, str(dtype), "datetime", nullable, _datetime_extras(dtype))
+        return StorageType(name, str(dtype), "datetime", nullable, _datetime_extras(dtype, name))
     if pd.api.types.is_timedelta64_dtype(dtype):
         unit = np.datetime_data(np.dtype(str(dtype)))[0]
         return StorageType(name, str(dtype), "timedelta", nullable, {"unit": unit})
@@ -231,12 +231,46 @@ def _arrow_dtype(text: str) -> pd.ArrowDtype:
     return pd.ArrowDtype(schema_from_text(text).field(0).type)
 
 
-def _datetime_extras(dtype: Any) -> dict[str, Any]:
+def _datetime_extras(dtype: Any, name: str) -> dict[str, Any]:
     if isinstance(dtype, pd.DatetimeTZDtype):
         # Modelled on the local wall clock: weekdays, clock times and calendar grids are local
         # (a 09:00 kick-off stays 09:00 across DST). Artifacts without the flag were modelled in UTC.
-        return {"unit": dtype.unit, "tz": str(dtype.tz), "wall_clock": True}
+        return {"unit": dtype.unit, "tz": _zone_name(dtype.tz, name), "wall_clock": True}
     return {"unit": np.datetime_data(np.dtype(str(dtype)))[0], "tz": None}
+
+
+def _zone_name(tz: dt.tzinfo, column: str) -> str:
+    """A name of ``tz`` that loads back: its IANA key, ``UTC``, or else its fixed offset (``+05:30``).
+
+    Why: the zone was kept as ``str(tz)``, a name only for zoneinfo and pytz zones; fitted on
+    ``tz="dateutil/Europe/Berlin"`` (``tzfile('/usr/share/zoneinfo/Europe/Berlin')``), a
+    ``dateutil.tz.tzoffset`` or ``pytz.FixedOffset(-300)``, sample() raised ZoneInfoNotFoundError.
+    Arrow names zones this way (``Table.from_pandas``); a ``tzoffset``'s own label ('IST') is
+    no zone, so its offset is kept instead.
+    """
+    named = _arrow_zone_name(tz)
+    if _zone_loads(named):
+        return named
+    offset = tz.utcoffset(None)
+    if offset is None:
+        raise SchemaError(
+            f"column {column!r} has the time zone {tz!r}, which has no name to write it back in; "
+            f"convert it first, e.g. df[{column!r}] = df[{column!r}].dt.tz_convert('UTC')",
+            column=column,
+        )
+    return _arrow_zone_name(dt.timezone(offset))
+
+
+def _arrow_zone_name(tz: dt.tzinfo) -> str:
+    return str(pa.array(pd.Series([], dtype=pd.DatetimeTZDtype("ns", tz))).type.tz)
+
+
+def _zone_loads(name: str) -> bool:
+    try:
+        pd.DatetimeTZDtype("ns", name)
+    except (KeyError, ValueError, TypeError):  # zoneinfo's and pytz's unknown-zone errors are KeyErrors
+        return False
+    return True
 
 
 def _object_type(series: pd.Series, nullable: bool) -> StorageType:

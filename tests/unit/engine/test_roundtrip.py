@@ -341,6 +341,33 @@ def test_zoned_timestamps_keep_their_local_clock_times_and_weekdays_across_dst()
     assert 0.3 < summer.mean() < 0.8  # both sides of the DST change are drawn
 
 
+def test_time_zones_given_as_dateutil_or_fixed_offset_objects_are_written_back(tmp_path: Path) -> None:
+    """The zone was kept as str(tz), which names no zone for dateutil's tzfile('/usr/share/...'),
+    tzutc(), tzoffset or pytz.FixedOffset: fit worked and sample() raised ZoneInfoNotFoundError.
+    The output's zone is the same zone (or offset), by name."""
+    import dateutil.tz
+
+    rng = np.random.default_rng(0)
+    n = 300
+    naive = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 86_400 * 300, n), unit="s")
+    zones = {
+        "berlin": ("dateutil/Europe/Berlin", "Europe/Berlin"),
+        "utc": (dateutil.tz.tzutc(), "UTC"),
+        "india": (dateutil.tz.tzoffset("IST", 19_800), "UTC+05:30"),
+        "eastern": (dateutil.tz.tzoffset(None, -18_000), "UTC-05:00"),  # as pytz.FixedOffset(-300)
+    }
+    data = pd.DataFrame(
+        {name: naive.tz_localize(tz, nonexistent="shift_forward", ambiguous=True) for name, (tz, _) in zones.items()}
+    )
+    out = sampled_after_save_and_load(Synthesizer(seed=0, max_epochs=2).fit(data), 200, tmp_path / "model")
+    probe = pd.Series(pd.date_range("2023-01-01", periods=24, freq="15D"))  # both sides of Berlin's DST
+    for name, (_, written) in zones.items():
+        assert str(out[name].dt.tz) == written
+        assert out[name].dt.unit == data[name].dt.unit
+        offsets = [probe.dt.tz_localize(frame[name].dt.tz).dt.strftime("%z") for frame in (data, out)]
+        assert offsets[0].equals(offsets[1])
+
+
 def test_wall_clock_times_that_dst_skips_or_repeats_are_still_valid_instants() -> None:
     from synthpipe.engine.frames import StorageType, restore_numeric
 
