@@ -128,9 +128,7 @@ def storage_type(series: pd.Series) -> StorageType:
     if isinstance(dtype, pd.ArrowDtype):
         return _arrow_backed(series)
     if isinstance(dtype, pd.CategoricalDtype):
-        cats = [_json_scalar(c) for c in dtype.categories]
-        extras = {"categories": cats, "ordered": bool(dtype.ordered)}
-        return StorageType(name, "category", "string", nullable, extras)
+        return StorageType(name, "category", "string", nullable, _category_extras(dtype))
     if pd.api.types.is_bool_dtype(dtype):
         return StorageType(name, str(dtype), "bool", nullable)
     if pd.api.types.is_integer_dtype(dtype):
@@ -151,6 +149,55 @@ def storage_type(series: pd.Series) -> StorageType:
         "cast it to a number, string, bool or datetime column (or drop it) before fitting",
         column=name,
     )
+
+
+def _category_extras(dtype: pd.CategoricalDtype) -> dict[str, Any]:
+    """The categories as JSON: as they are when JSON holds them (text, numbers, bools), else as
+    text labels (what the model learns and the artifact lists) plus the values themselves in
+    Arrow IPC (``category_values``), from which the labels are written back by position.
+
+    Why: Timestamp categories (a Categorical of months) were kept as Timestamps, and save()
+    raised "Object of type Timestamp is not JSON serializable"; their text does not parse back
+    reliably ('2024-02-01' under '%Y-%m-%d %H:%M:%S.%f'), their position does.
+    """
+    cats = [_json_scalar(c) for c in dtype.categories]
+    if all(isinstance(c, str | int | float | bool) for c in cats):
+        return {"categories": cats, "ordered": bool(dtype.ordered)}
+    labels = _category_text(dtype.categories)
+    if len(set(labels)) < len(labels):
+        raise SchemaError(
+            f"categories of dtype {dtype.categories.dtype} whose text repeats cannot be modelled; "
+            "cast the column to text first, e.g. df[col] = df[col].astype(str)"
+        )
+    values = pa.record_batch([pa.array(dtype.categories)], names=["categories"])
+    return {"categories": labels, "ordered": bool(dtype.ordered), "category_values": _batch_text(values)}
+
+
+def _batch_text(batch: pa.RecordBatch) -> str:
+    """A record batch as JSON-able text (IPC stream bytes in base64); reading it back never runs code."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return base64.b64encode(sink.getvalue().to_pybytes()).decode()
+
+
+@functools.lru_cache(maxsize=64)
+def _category_values(text: str) -> pd.Index:
+    """The categories saved by ``_category_extras``, in their own dtype (read once per column)."""
+    table = pa.ipc.open_stream(pa.py_buffer(base64.b64decode(text))).read_all()
+    return pd.Index(table.column(0).to_pandas())
+
+
+def category_labels(series: pd.Series, st: StorageType) -> pd.Series:
+    """A categorical column with its categories as the labels ``st`` lists (their text, where
+    JSON cannot hold them); any other column as it is."""
+    if "category_values" not in st.extras:
+        return series
+    return series.cat.rename_categories(_category_text(series.cat.categories))
+
+
+def _category_text(categories: pd.Index) -> list[str]:
+    return [str(c) for c in categories]
 
 
 DAY_DIGIT_FORMATS = {8: "%Y%m%d", 6: "%Y%m"}  # by digits: a warehouse's day key 20210521, a period key 202105
@@ -806,7 +853,11 @@ def restore_labels(values: np.ndarray, st: StorageType) -> pd.Series:
         cats = st.extras["categories"]
         dtype = pd.CategoricalDtype(cats, ordered=st.extras["ordered"])
         kept = [v if v in set(cats) else None for v in values]
-        return pd.Series(pd.Categorical(kept, dtype=dtype), name=st.name)
+        out = pd.Categorical(kept, dtype=dtype)
+        if "category_values" in st.extras:  # labels of Timestamps (or other values JSON cannot hold)
+            written = _category_values(st.extras["category_values"])
+            out = out.rename_categories(dict(zip(_category_text(written), written, strict=True)))
+        return pd.Series(out, name=st.name)
     return _cast(pd.Series(values, name=st.name, dtype=object), st)
 
 

@@ -23,7 +23,7 @@ from synthpipe.engine.codecs.base import Codec
 from synthpipe.engine.codecs.prefixes import code_direction, generalise, generalised_labels, json_rare_label
 from synthpipe.engine.codecs.prose import WordChain
 from synthpipe.engine.config import EngineConfig
-from synthpipe.engine.frames import StorageType, restore_labels, restore_numeric
+from synthpipe.engine.frames import StorageType, category_labels, restore_labels, restore_numeric
 
 
 class CategoricalCodec(Codec):
@@ -65,7 +65,9 @@ class CategoricalCodec(Codec):
         min_count = 1 if is_bool else cfg.rare_category_min_count
         kept = counts[counts >= min_count].iloc[: cfg.max_categories]
         merged = len(counts) - len(kept)
-        rare_label = cfg.rare_token if storage.logical == "string" else None
+        # no rare token among Timestamp categories (category_values): it would be no category of theirs
+        writes_text = storage.logical == "string" and "category_values" not in storage.extras
+        rare_label = cfg.rare_token if writes_text else None
         rest = counts.drop(kept.index)
         groups, direction = rest[:0], None
         if len(rest) and rare_label is not None and cfg.generalise_rare_codes:
@@ -81,7 +83,9 @@ class CategoricalCodec(Codec):
         prose = WordChain.fit(rest, min_count) if writes_prose and rare_label is not None else None
         if storage.dtype == "category":
             storage = _listing_only_emitted(
-                storage, rest.index, [str(g) for g in groups.index] + [rare_label] * has_rare
+                storage,
+                rest.index,
+                [str(g) for g in groups.index] + [rare_label] * (has_rare and rare_label is not None),
             )
         return cls(
             storage,
@@ -225,7 +229,7 @@ def _labels(series: pd.Series, storage: StorageType) -> pd.Series:
     if storage.logical == "bool":
         out = series.astype(object).where(series.notna(), None)
         return out.map(lambda v: None if v is None else bool(v))
-    out = series.astype(object)
+    out = category_labels(series, storage).astype(object)
     return out.where(series.notna(), None)
 
 

@@ -125,3 +125,28 @@ def test_coarse_inputs_round_trip(frame: pd.DataFrame, tmp_path: pathlib.Path) -
     assert syn._net is not None and syn._net.in_sizes.sum() < syn._net.sizes.sum()
     syn.save(str(tmp_path))
     pd.testing.assert_frame_equal(Synthesizer.load(str(tmp_path)).sample(200), syn.sample(200))
+
+
+def test_categories_json_cannot_hold_are_saved_and_written_back_in_their_dtype(tmp_path: pathlib.Path) -> None:
+    """A Categorical of months (Timestamp categories) fitted and sampled, but save() raised
+    "Object of type Timestamp is not JSON serializable". Its categories are learned and listed
+    as text and written back, by position, in their own dtype; a rare month is not emitted."""
+    from tests.unit.engine.conftest import sampled_after_save_and_load
+
+    rng = np.random.default_rng(0)
+    n = 300
+    months = pd.date_range("2024-01-01", periods=4, freq="MS")
+    periods = pd.period_range("2024-01", periods=3, freq="M")
+    data = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "month": pd.Categorical(np.r_[rng.choice(months[:3], n - 1), months[3:]], categories=months, ordered=True),
+            "period": pd.Categorical(rng.choice(periods, n), categories=periods),
+        }
+    )
+    out = sampled_after_save_and_load(Synthesizer(seed=0, **FAST).fit(data), 400, tmp_path / "model")
+    assert out["period"].dtype == data["period"].dtype and set(out["period"]) == set(periods)
+    assert out["month"].dtype == pd.CategoricalDtype(months[:3], ordered=True)  # one row's month comes off the list
+    assert set(out["month"].dropna()) == set(months[:3])
+    listed = json.loads((tmp_path / "model" / "model.json").read_text())
+    assert "2024-01-01 00:00:00" in json.dumps(listed)
