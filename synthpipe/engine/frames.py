@@ -78,16 +78,38 @@ class StorageType:
 def to_frame(data: Any) -> tuple[pd.DataFrame, pa.Schema | None]:
     """A pandas view of ``data`` plus the Arrow schema to restore when the input was a Table."""
     if isinstance(data, pa.Table):
+        _check_unique_names(pd.Index(data.column_names))  # to_pandas keeps both; fitting raised KeyError
         schema = data.schema.remove_metadata()
-        return data.to_pandas(), schema
+        try:
+            return data.to_pandas(), schema
+        except pa.ArrowInvalid as error:
+            raise _unreadable(schema, error) from error
     if isinstance(data, pd.DataFrame):
         if not all(isinstance(c, str) for c in data.columns):
             raise SchemaError("column names must be strings; rename them, e.g. df.columns = df.columns.map(str)")
-        if data.columns.duplicated().any():
-            dupes = sorted(set(data.columns[data.columns.duplicated()]))
-            raise SchemaError(f"duplicate column names {dupes}; give every column a unique name")
+        _check_unique_names(data.columns)
         return data.reset_index(drop=True), None
     raise SchemaError(f"cannot fit on a {type(data).__name__}; pass a pandas.DataFrame or a pyarrow.Table")
+
+
+def _unreadable(schema: pa.Schema, error: pa.ArrowInvalid) -> SchemaError:
+    """What to do about a Table pandas cannot read: clock times with nanoseconds (time64[ns]),
+    which Python's time (microseconds) cannot hold, raised a bare ArrowInvalid."""
+    nanos = [f.name for f in schema if f.type == pa.time64("ns")]
+    if not nanos:
+        return SchemaError(f"cannot read the table as pandas: {error}")
+    return SchemaError(
+        f"column {nanos[0]!r} holds clock times with nanoseconds (time64[ns]), which synthpipe keeps to "
+        f"microseconds; cast it first, e.g. table.set_column(i, {nanos[0]!r}, "
+        f"pc.cast(table[{nanos[0]!r}], pa.time64('us'), safe=False))",
+        column=nanos[0],
+    )
+
+
+def _check_unique_names(names: pd.Index) -> None:
+    if names.duplicated().any():
+        dupes = sorted(set(names[names.duplicated()]))
+        raise SchemaError(f"duplicate column names {dupes}; give every column a unique name")
 
 
 def to_output(frame: pd.DataFrame, schema: pa.Schema | None) -> pd.DataFrame | pa.Table:

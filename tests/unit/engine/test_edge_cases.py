@@ -60,6 +60,19 @@ def test_non_string_column_names_are_refused() -> None:
         Synthesizer().fit(pd.DataFrame({0: [1, 2], 1: [3, 4]}))
 
 
+def test_arrow_tables_that_pandas_cannot_read_as_they_are_are_refused_with_a_fix() -> None:
+    """Duplicate names raised KeyError ('Column a does not exist in schema') while fitting, and
+    clock times with nanoseconds a bare ArrowInvalid from to_pandas; a DataFrame with duplicate
+    names already got a SchemaError."""
+    x = pa.array(np.arange(20.0))
+    with pytest.raises(SchemaError, match=r"duplicate column names \['a'\]"):
+        Synthesizer().fit(pa.table([x, x], names=["a", "a"]))
+    clock = pa.array([i * 1_000_000_007 for i in range(20)], pa.time64("ns"))
+    with pytest.raises(SchemaError, match=r"column 't' holds clock times with nanoseconds.*time64\('us'\)") as caught:
+        Synthesizer().fit(pa.table({"x": x, "t": clock}))
+    assert caught.value.context.get("column") == "t"
+
+
 @pytest.mark.parametrize(
     ("values", "label"),
     [
