@@ -10,6 +10,7 @@ whatever the chunk size, and generation needs bounded memory for any ``n``.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import os
 import time
 from collections.abc import Callable, Collection, Iterator
@@ -1459,6 +1460,7 @@ class Synthesizer:
 
     def sample(self, n: int, *, seed: int | None = None, key_start: int | None = None) -> pd.DataFrame | pa.Table:
         """``n`` synthetic rows, in the kind and dtypes the model was fitted on."""
+        _check_whole_numbers(n=n)  # before max(n, 1) compares it
         chunks = list(self.sample_chunks(n, chunk_size=max(n, 1), seed=seed, key_start=key_start))
         return chunks[0]
 
@@ -1474,6 +1476,7 @@ class Synthesizer:
         in the real format (``C0600``, not ``C4294967296``). By default the fitted seed starts at 0
         and every other seed in a 2**32-key range of its own (unique, but far longer keys)."""
         self._check_fitted()
+        _check_whole_numbers(n=n, chunk_size=chunk_size, key_start=key_start)
         if n < 0 or chunk_size < 1 or (key_start is not None and key_start < 0):
             raise ConfigError(
                 f"need n >= 0, chunk_size >= 1 and key_start >= 0; got n={n}, chunk_size={chunk_size}, "
@@ -2684,6 +2687,17 @@ def training_sample(rows: int, limit: int, seed: int, keys: pd.Series | None = N
     codes, uniques = pd.factorize(keys)
     runs = entities.runs_of_entities(codes, rng.random(len(uniques)), rng.random(len(uniques)), limit)
     return np.flatnonzero(runs)
+
+
+def _check_whole_numbers(**counts: object) -> None:
+    """Raise ConfigError naming the first of ``counts`` (None: not given) that is no whole number.
+
+    Why: ``sample(5.0)`` raised a bare TypeError from ``range`` and ``sample(True)`` one from
+    positional indexing, where ``sample(-1)`` says what it needs. numpy integers are whole numbers.
+    """
+    for name, value in counts.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
+            raise ConfigError(f"{name} must be a whole number (an int); got {value!r} ({type(value).__name__})")
 
 
 def _as_table_if_arrow_stream(data: Any) -> Any:

@@ -84,6 +84,16 @@ def test_bad_settings_raise_config_error() -> None:
         Synthesizer(no_such_setting=3)
 
 
+@pytest.mark.parametrize("n", [5.0, True, "5"])
+def test_a_row_count_that_is_no_whole_number_raises_config_error(n: object) -> None:
+    """sample(5.0) raised a bare TypeError from range, sample(True) one from positional
+    indexing; sample(-1) already said what it needs. numpy integers are still counts."""
+    syn = Synthesizer(seed=0, max_epochs=1).fit(pd.DataFrame({"a": np.arange(50.0) % 7}))
+    with pytest.raises(ConfigError, match=r"n must be a whole number \(an int\); got"):
+        syn.sample(n)  # type: ignore[arg-type]
+    assert len(syn.sample(np.int64(3))) == 3
+
+
 def test_unsupported_column_names_the_column() -> None:
     data = pd.DataFrame({"ok": [1, 2, 3], "bad": [1 + 2j, 3j, 1j]})
     with pytest.raises(SchemaError, match="'bad'"):
