@@ -4,6 +4,7 @@ DuckDB files are read natively and PostgreSQL through ADBC where its types allow
 end, no Python objects); every other SQLAlchemy URL, and PostgreSQL results with other types, go
 through a server-side cursor, converted to Arrow batch by batch with
 types taken from the driver's column description where it has one (PostgreSQL).
+Embedded database files (DuckDB, SQLite) are opened read-only: the SQL file can change nothing.
 Every failure becomes a typed ``SourceError`` whose message never contains the password.
 """
 
@@ -313,6 +314,8 @@ def _uuid_text(raw: pa.FixedSizeBinaryArray) -> pa.Array:
 def _sqlalchemy_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[pa.RecordBatch]]:
     from sqlalchemy import create_engine
 
+    if url.get_backend_name() == "sqlite":
+        url = _sqlite_read_only(url)
     engine = _create_engine(create_engine, url)
     try:
         with engine.connect() as connection:
@@ -326,6 +329,35 @@ def _sqlalchemy_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterato
             yield _convert_partitions(result.partitions(batch_rows), list(result.keys()), types)
     finally:
         engine.dispose()
+
+
+def _sqlite_read_only(url: URL) -> URL:
+    """The SQLite URL as a read-only SQLite URI (``file:///abs/path?mode=ro``).
+
+    Why: opened read-write, a SQL file holding ``DROP TABLE loose`` ran and was committed before the
+    "must be a single SELECT" error, and a mistyped path silently created an empty database, whose
+    error then blamed the SQL ("no such table"). Read-only, writes fail and no file is created."""
+    database = url.database or ":memory:"
+    if database == ":memory:":
+        return url
+    if str(url.query.get("uri", "")).lower() in ("true", "1"):  # already a SQLite URI: only force read-only
+        return url.update_query_dict({"mode": "ro"})
+    path = _existing_database_file(database, kind="SQLite")
+    return url.set(database=path.as_uri()).update_query_dict({"mode": "ro", "uri": "true"})
+
+
+def _existing_database_file(database: str, *, kind: str) -> Path:
+    """The absolute path of an embedded database file, or a ConfigError naming it: a missing file is
+    a wrong URL (or a database not built yet), which no retry fixes."""
+    path = Path(database).resolve()
+    if not path.is_file():
+        where = "" if str(path) == database else f" (looked for {str(path)!r})"
+        raise ConfigError(
+            f"{kind} database file {database!r} not found{where}; fix the source URL "
+            "or build the database first (synthpipe demo-data)",
+            path=str(path),
+        )
+    return path
 
 
 def _create_engine(create_engine: Any, url: URL) -> Any:

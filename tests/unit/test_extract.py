@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import sqlite3
 from pathlib import Path
 
 import duckdb
@@ -10,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from synthpipe.demo import QUERY_FILE, write_demo_database
-from synthpipe.errors import EmptyResult, QueryError, SchemaError, SourceUnreachable
+from synthpipe.errors import ConfigError, EmptyResult, QueryError, SchemaError, SourceUnreachable
 from synthpipe.extract import extract
 from synthpipe.writers import read_table, schema_from_json
 
@@ -140,6 +141,36 @@ def test_sqlite_source_gives_the_same_rows_as_duckdb(tmp_path: Path) -> None:
     assert len(sqlite_rows) == len(duck_rows) > 0
     assert [r["total_bookings"] for r in sqlite_rows] == [r["total_bookings"] for r in duck_rows]
     assert [r["max_session_time_seconds"] for r in sqlite_rows] == [r["max_session_time_seconds"] for r in duck_rows]
+
+
+@pytest.mark.parametrize("sql", ["DROP TABLE loose", "CREATE TABLE made (a INTEGER)", "DELETE FROM loose"])
+def test_a_sqlite_source_is_opened_read_only(tmp_path: Path, sql: str) -> None:
+    """Opened read-write, ``DROP TABLE loose`` ran and was committed before the 'must be a single
+    SELECT' error; read-only, the database refuses it and the file is left as it was."""
+    database = tmp_path / "app.sqlite"
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE loose (a INTEGER)")
+        connection.execute("INSERT INTO loose VALUES (1), (2)")
+    connection.close()
+    with pytest.raises(QueryError, match="readonly"):
+        extract(query=write_sql(tmp_path, sql), source=f"sqlite:///{database}", staging=str(tmp_path / "out"),
+                name="f", run_id="r")  # fmt: skip
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT name FROM sqlite_master").fetchall() == [("loose",)]
+        assert connection.execute("SELECT count(*) FROM loose").fetchone() == (2,)
+    connection.close()
+    staged = extract(query=write_sql(tmp_path, "SELECT a FROM loose"), source=f"sqlite:///{database}",
+                     staging=str(tmp_path / "out"), name="f", run_id="r")  # fmt: skip
+    assert read_table(staged.uri).column("a").to_pylist() == [1, 2]
+
+
+def test_a_missing_sqlite_file_is_named_and_not_created(tmp_path: Path) -> None:
+    """A mistyped path used to create an empty database, whose error then blamed the SQL ('no such table')."""
+    missing = tmp_path / "typo.sqlite"
+    with pytest.raises(ConfigError, match=r"SQLite database file .*typo\.sqlite' not found"):
+        extract(query=write_sql(tmp_path, "SELECT * FROM loose"), source=f"sqlite:///{missing}",
+                staging=str(tmp_path / "out"), name="f", run_id="r")  # fmt: skip
+    assert not missing.exists()
 
 
 def test_duckdb_intervals_are_staged_as_durations_like_postgresql_ones(tmp_path: Path) -> None:
