@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -37,17 +38,20 @@ Seed = Annotated[int, typer.Option(help="the same seed gives the same output")]
 
 
 def friendly_errors(command: F) -> F:
-    """Show synthpipe's typed errors as one actionable line and exit non-zero."""
+    """Show synthpipe's typed errors as one actionable line and exit non-zero.
+
+    The message is escaped: rich read it as markup, so a SQL error quoting ``'[/x]'`` crashed with a
+    MarkupError and ``pip install "synthpipe[oracle]"`` was printed as ``"synthpipe"``."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
         except GateFailed as exc:
-            console.print(f"[bold red]gate failed:[/] {exc}")
+            console.print(f"[bold red]gate failed:[/] {escape(str(exc))}")
             raise typer.Exit(3) from None
         except SynthpipeError as exc:
-            console.print(f"[bold red]error:[/] {exc}")
+            console.print(f"[bold red]error:[/] {escape(str(exc))}")
             raise typer.Exit(2 if not exc.transient else 75) from None
 
     return wrapper  # type: ignore[return-value]
@@ -82,7 +86,7 @@ def demo_data(
 
     with console.status(f"writing {users:,} users and their sessions"):
         written = write_demo_database(url, users=users, seed=seed)
-    console.print(f"wrote {written.users:,} users and {written.sessions:,} sessions to {written.url}")
+    console.print(f"wrote {written.users:,} users and {written.sessions:,} sessions to {written.url}", markup=False)
 
 
 @app.command()
@@ -102,7 +106,8 @@ def demo(
     database = f"duckdb:///{(out / 'airbnb.duckdb').resolve()}"
     with console.status(f"building the demo database ({users:,} users)"):
         written = write_demo_database(database, users=users, seed=seed)
-    console.print(f"demo database: {written.users:,} users, {written.sessions:,} sessions in {out / 'airbnb.duckdb'}")
+    console.print(f"demo database: {written.users:,} users, {written.sessions:,} sessions in {out / 'airbnb.duckdb'}",
+                  markup=False)  # fmt: skip
     spec = PipelineSpec.from_dict({
         "query": str(QUERY_FILE), "name": "booking_features", "source": {"url": database},
         "staging": {"url": str((out / "staging").resolve())},
@@ -134,20 +139,20 @@ def _run_and_show(spec: Any, run_id: str | None) -> None:
     table = Table(title=f"run {result.run_id}: done in {result.seconds:.1f} s", show_header=False)
     table.add_column("what", no_wrap=True)
     table.add_column("where / value", overflow="fold")  # full paths: a person must be able to copy them
-    table.add_row("staged features", f"{result.extract.uri}  ({result.extract.rows:,} rows)")
-    table.add_row("model", result.synthesize.model_uri)
-    table.add_row("synthetic data", f"{result.load.uri}  ({result.load.rows:,} rows)")
+    table.add_row("staged features", f"{escape(result.extract.uri)}  ({result.extract.rows:,} rows)")
+    table.add_row("model", escape(result.synthesize.model_uri))
+    table.add_row("synthetic data", f"{escape(result.load.uri)}  ({result.load.rows:,} rows)")
     for uri in result.load.report_uris:
-        table.add_row("report", uri)
+        table.add_row("report", escape(uri))
     table.add_row("quality", _quality_line(evaluation.quality_score, evaluation.quality_grade))
     table.add_row("privacy", _privacy_line(evaluation))
     console.print(table)
     for warning in [*result.extract.warnings, *filter_warnings(result.synthesize)]:
-        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True, highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True, highlight=False)
     # The two paths people open next, unwrapped so they can be copied whatever the terminal width.
-    console.print(f"synthetic data: {result.load.uri}", soft_wrap=True, highlight=False)
+    console.print(f"synthetic data: {result.load.uri}", soft_wrap=True, highlight=False, markup=False)
     console.print(f"report:         {result.load.report_uris[0] if result.load.report_uris else '-'}",
-                  soft_wrap=True, highlight=False)  # fmt: skip
+                  soft_wrap=True, highlight=False, markup=False)  # fmt: skip
 
 
 HEAVY_FILTERING = 0.5  # share of the generated rows the privacy filters may drop before the CLI says so
@@ -274,7 +279,7 @@ def evaluate_command(
     (out / "report.json").write_text(report.to_json())
     (out / "report.html").write_text(report.to_html())
     console.print(f"quality {_quality_line(report.quality.score, report.quality.grade)}, "
-                  f"privacy {report.privacy.grade}; report: {out / 'report.html'}")  # fmt: skip
+                  f"privacy {report.privacy.grade}; report: {out / 'report.html'}", markup=False)  # fmt: skip
     failures = [gate for gate in report.gates if not gate.passed]
     if failures:
         raise GateFailed("; ".join(f.message for f in failures), failures=[f.model_dump() for f in failures])
@@ -295,7 +300,7 @@ def load_command(
 
     result = load(synthetic_uris=synthetic, destination=destination, name=name, run_id=run_id,
                   fmt=fmt, report_uris=report or [])  # type: ignore[arg-type]  # fmt: skip
-    console.print(json.dumps(result.model_dump(), indent=2))
+    console.print(json.dumps(result.model_dump(), indent=2), markup=False)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
-from synthpipe.cli import filter_warnings
+import duckdb
+from typer.testing import CliRunner
+
+from synthpipe.cli import app, filter_warnings
 
 
 def test_the_cli_warns_when_the_privacy_filters_dropped_most_generated_rows() -> None:
@@ -14,3 +18,29 @@ def test_the_cli_warns_when_the_privacy_filters_dropped_most_generated_rows() ->
     assert "dropped 5,193 of 6,193 generated rows (84%)" in warning
     assert filter_warnings(SimpleNamespace(rows=1_000, filtered_rows=1_000)) == []  # half: the usual refills
     assert filter_warnings(SimpleNamespace(rows=12_551, filtered_rows=0)) == []
+
+
+def one_line(output: str) -> str:
+    """The output with rich's line wrapping undone."""
+    return " ".join(output.split())
+
+
+def extract_cli(tmp_path: Path, sql: str, source: str) -> tuple[int, str]:
+    query = tmp_path / "q.sql"
+    query.write_text(sql)
+    outcome = CliRunner().invoke(app, ["extract", "--query", str(query), "--source", source,
+                                       "--staging", str(tmp_path / "staging"), "--run-id", "r"])  # fmt: skip
+    return outcome.exit_code, outcome.output
+
+
+def test_error_messages_are_printed_as_written_not_as_markup(tmp_path: Path) -> None:
+    """Printed as rich markup, a SQL error quoting '[/x]' crashed the CLI with a MarkupError traceback,
+    and the install hint lost its extra: pip install "synthpipe"."""
+    database = tmp_path / "t.duckdb"
+    duckdb.connect(str(database)).close()
+    code, output = extract_cli(tmp_path, "SELEC '[/x]' AS a", f"duckdb:///{database}")
+    assert code == 2, output
+    assert "rejected the query" in output and "'[/x]'" in output and "MarkupError" not in output
+    code, output = extract_cli(tmp_path, "SELECT 1 AS a", "oracle://scott:tiger@localhost/xe")
+    assert code == 2, output
+    assert 'pip install "synthpipe[oracle]"' in one_line(output)
