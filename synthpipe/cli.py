@@ -23,6 +23,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from synthpipe.errors import GateFailed, SynthpipeError
+from synthpipe.redaction import scrub
 
 app = typer.Typer(help="Put a synthetic copy in front of any SQL query.", no_args_is_help=True, add_completion=False)
 # Not a terminal (CI logs, `| tee`): rich would wrap at 80 columns and split the output paths of the
@@ -40,7 +41,8 @@ Seed = Annotated[int, typer.Option(help="the same seed gives the same output")]
 def friendly_errors(command: F) -> F:
     """Show synthpipe's typed errors as one actionable line and exit non-zero.
 
-    The message is escaped: rich read it as markup, so a SQL error quoting ``'[/x]'`` crashed with a
+    The message is scrubbed of the passwords the spec substituted (a last line of defence) and
+    escaped: rich read it as markup, so a SQL error quoting ``'[/x]'`` crashed with a
     MarkupError and ``pip install "synthpipe[oracle]"`` was printed as ``"synthpipe"``."""
 
     @functools.wraps(command)
@@ -48,10 +50,10 @@ def friendly_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except GateFailed as exc:
-            console.print(f"[bold red]gate failed:[/] {escape(str(exc))}")
+            console.print(f"[bold red]gate failed:[/] {escape(scrub(str(exc)))}")
             raise typer.Exit(3) from None
         except SynthpipeError as exc:
-            console.print(f"[bold red]error:[/] {escape(str(exc))}")
+            console.print(f"[bold red]error:[/] {escape(scrub(str(exc)))}")
             raise typer.Exit(2 if not exc.transient else 75) from None
 
     return wrapper  # type: ignore[return-value]

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, quote_plus, urlencode
+from urllib.parse import quote, urlencode
 
 import numpy as np
 import pyarrow as pa
@@ -33,6 +33,7 @@ from synthpipe.errors import (
     SourceUnreachable,
     SynthpipeError,
 )
+from synthpipe.redaction import scrub
 from synthpipe.stores import redact_url
 
 _DRIVER_PACKAGES = {"postgresql": ("psycopg", "postgres"), "mysql": ("pymysql", "mysql")}
@@ -120,10 +121,9 @@ def _guarded(batches: Iterator[pa.RecordBatch], secret: str) -> Iterator[pa.Reco
 
 
 def translate_source_error(exc: BaseException, *, secret: str = "") -> SourceError:
-    """Map a driver failure onto synthpipe's source errors, with the password scrubbed."""
-    text = str(exc)
-    for form in _written_forms(secret):
-        text = text.replace(form, "***")
+    """Map a driver failure onto synthpipe's source errors, with the password (``secret``) and every
+    password the spec substituted scrubbed."""
+    text = scrub(str(exc), secret)
     text = text.split("\n(Background on this error")[0].strip()
     if _mentions(text, _AUTH_MARKERS):
         return SourceAuthError(
@@ -140,13 +140,6 @@ def translate_source_error(exc: BaseException, *, secret: str = "") -> SourceErr
 
 def _mentions(text: str, markers: Sequence[str]) -> bool:
     return any(marker.lower() in text.lower() for marker in markers)
-
-
-def _written_forms(secret: str) -> list[str]:
-    """The password as typed and as a URL carries it (a driver may echo either)."""
-    if not secret:
-        return []
-    return sorted({secret, quote(secret, safe=""), quote_plus(secret)}, key=len, reverse=True)
 
 
 def _first_line(text: str) -> str:

@@ -2,7 +2,8 @@
 
 Validated once, here, at the edge (pydantic); the CLI and the Airflow hook only build
 these objects. ``${VAR}`` in any string is read from the environment when the spec is
-loaded, so passwords live in the environment, never in the file.
+loaded, so passwords live in the environment, never in the file; a value substituted into the
+``user:password@`` part of a URL is percent-encoded there, so a password may hold any character.
 """
 
 from __future__ import annotations
@@ -11,17 +12,20 @@ import os
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from synthpipe.errors import ConfigError
 from synthpipe.privacy import PrivacyFilters
+from synthpipe.redaction import remember_secret
 from synthpipe.report import Gates
 from synthpipe.stores import Store
 from synthpipe.writers import TableFormat
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_URL_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?P<authority>[^/?#]*)")
 
 
 class _Strict(BaseModel):
@@ -99,8 +103,40 @@ def expand_env(value: Any) -> Any:
     if isinstance(value, list):
         return [expand_env(item) for item in value]
     if isinstance(value, str):
-        return _ENV_REFERENCE.sub(_lookup, value)
+        return _expand_string(value)
     return value
+
+
+def _expand_string(text: str) -> str:
+    """``text`` with its ``${VAR}`` replaced; in a URL's ``user:password@`` part, percent-encoded.
+
+    Why: ``postgresql://app:${PW}@127.0.0.1:1/app`` with PW ``abc@TopSecretTail``, substituted raw,
+    made the URL's host ``TopSecretTail@127.0.0.1``: the wrong host was dialled and the error message
+    showed the password's tail. Encoded, SQLAlchemy decodes it back to the whole password."""
+    start, end = _userinfo_span(text)
+    separator = text.find(":", start, end)
+
+    def substitute(match: re.Match[str]) -> str:
+        value = _lookup(match)
+        if not start <= match.start() < end:
+            return value
+        if separator < 0:  # ${CREDENTIALS}@host: the value is user:password, its first ':' the separator
+            remember_secret(value.partition(":")[2])
+            return quote(value, safe=":")
+        if match.start() > separator:
+            remember_secret(value)
+        return quote(value, safe="")
+
+    return _ENV_REFERENCE.sub(substitute, text)
+
+
+def _userinfo_span(template: str) -> tuple[int, int]:
+    """Where the ``user:password`` part of a URL template is, found before substitution (a value's own
+    ``@`` cannot move it); ``(0, 0)`` when ``template`` is not a URL with one."""
+    match = _URL_AUTHORITY.match(template)
+    if match is None or "@" not in match.group("authority"):
+        return 0, 0
+    return match.start("authority"), match.start("authority") + match.group("authority").rfind("@")
 
 
 def _lookup(match: re.Match[str]) -> str:

@@ -27,6 +27,7 @@ from synthpipe.errors import (
     StoreNotWritable,
     StoreUnreachable,
 )
+from synthpipe.redaction import scrub
 
 T = TypeVar("T")
 
@@ -254,7 +255,7 @@ def translate_store_error(exc: BaseException, *, action: str, store: Store) -> S
     if isinstance(exc, StoreError):
         return exc
     where = redact_url(store.url)
-    text = f"{type(exc).__name__}: {exc}"
+    text = scrub(f"{type(exc).__name__}: {exc}")
     # s3fs re-raises botocore's ClientError as a bare PermissionError: the error code is on the cause
     causes = f"{text} {type(exc.__cause__).__name__}: {exc.__cause__}" if exc.__cause__ else text
     if _AUTH_MARKERS.search(causes) and not isinstance(exc, FileNotFoundError):

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from sqlalchemy.engine import make_url
 
-from synthpipe.errors import ConfigError
+from synthpipe.errors import ConfigError, SourceUnreachable
+from synthpipe.extract import extract
+from synthpipe.sources import translate_source_error
 from synthpipe.spec import PipelineSpec
+from tests.servers import free_port
 
 SPEC = """
 query: q.sql
@@ -45,3 +50,31 @@ def test_unknown_field_and_bad_format_are_config_errors() -> None:
 def test_example_spec_is_valid() -> None:
     spec = PipelineSpec.from_yaml(Path(__file__).parents[2] / "examples" / "airbnb" / "pipeline.yaml")
     assert spec.query.name == "session_rollups__by_user.sql" and spec.query.is_file()
+
+
+def test_a_password_with_an_at_sign_is_taken_whole_and_never_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Substituted raw, 'abc@TopSecretTail' cut the URL at its '@': the driver dialled the host
+    'TopSecretTail@127.0.0.1' and the error message showed it."""
+    (tmp_path / "spec.yaml").write_text(SPEC.replace("127.0.0.1", f"127.0.0.1:{free_port()}"))
+    (tmp_path / "q.sql").write_text("SELECT 1 AS one")
+    monkeypatch.setenv("TEST_SPEC_PASSWORD", "abc@TopSecretTail")
+    spec = PipelineSpec.from_yaml(tmp_path / "spec.yaml")
+    url = make_url(spec.source.url)
+    assert (url.username, url.password, url.host) == ("app", "abc@TopSecretTail", "127.0.0.1")
+    with pytest.raises(SourceUnreachable) as caught:
+        extract(query=spec.query, source=spec.source.url, staging=str(tmp_path / "s"), name="f", run_id="r")
+    assert "127.0.0.1" in str(caught.value) and "TopSecret" not in str(caught.value)
+
+
+def test_every_substituted_password_is_scrubbed_from_source_errors_by_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A driver may echo the password whole or percent-encoded, whatever a URL parser made of it."""
+    (tmp_path / "spec.yaml").write_text(SPEC)
+    monkeypatch.setenv("TEST_SPEC_PASSWORD", "p@ss/w rd:substituted")
+    PipelineSpec.from_yaml(tmp_path / "spec.yaml")
+    for echoed in ("p@ss/w rd:substituted", quote("p@ss/w rd:substituted", safe="")):
+        message = str(translate_source_error(RuntimeError(f'could not translate host name "{echoed}"')))
+        assert "substituted" not in message and "***" in message
