@@ -76,6 +76,7 @@ _PG_TYPES: dict[int, pa.DataType] = {
     869: pa.string(),  # inet / cidr: kept as text
     650: pa.string(),
 }
+_ONE_SELECT = "it must be a single SELECT (or WITH ... SELECT)"
 _PG_NUMERIC = 1700
 _PG_MONEY = 790
 # money as a number: the server writes it in its lc_monetary ($1,234.50), two decimals nearly everywhere
@@ -157,10 +158,26 @@ def _duckdb_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[pa
         )
     connection = duckdb.connect(database, read_only=database != ":memory:")
     try:
-        reader = _with_offsets_kept(connection.sql(sql)).to_arrow_reader(batch_rows)
+        reader = _with_offsets_kept(connection.sql(_one_statement(duckdb, sql))).to_arrow_reader(batch_rows)
         yield (_intervals_as_durations(batch) for batch in reader)
     finally:
         connection.close()
+
+
+def _one_statement(duckdb: Any, sql: str) -> str:
+    """``sql`` if it holds exactly one statement (a trailing ``;`` or comment is none), else a QueryError.
+
+    Why: DuckDB runs every statement of ``SELECT * FROM people; SELECT * FROM orders;`` and returns
+    the last, which was staged and published without a word; a comment-only file gave
+    "'NoneType' object has no attribute 'types'"."""
+    count = len(duckdb.extract_statements(sql))
+    if count == 0:
+        raise QueryError("the SQL file holds no statement, only comments; write one SELECT statement in it")
+    if count > 1:
+        raise QueryError(
+            f"the SQL file holds {count} statements; {_ONE_SELECT}: keep one (WITH or a join can combine them)"
+        )
+    return sql
 
 
 def _with_offsets_kept(relation: Any) -> Any:
@@ -317,7 +334,7 @@ def _sqlalchemy_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterato
             options = connection.execution_options(stream_results=True, yield_per=batch_rows, no_parameters=True)
             result = options.exec_driver_sql(sql)
             if not result.returns_rows:
-                raise QueryError("the SQL file does not return rows; it must be a single SELECT (or WITH ... SELECT)")
+                raise QueryError(f"the SQL file does not return rows; {_ONE_SELECT}")
             types = _described_types(result.cursor.description)
             yield _convert_partitions(result.partitions(batch_rows), list(result.keys()), types)
     finally:

@@ -143,6 +143,28 @@ def test_sqlite_source_gives_the_same_rows_as_duckdb(tmp_path: Path) -> None:
     assert [r["max_session_time_seconds"] for r in sqlite_rows] == [r["max_session_time_seconds"] for r in duck_rows]
 
 
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("SELECT * FROM users;\nSELECT * FROM sessions;\n", "holds 2 statements; it must be a single SELECT"),
+        ("-- just a comment\n/* and another */\n", "holds no statement, only comments"),
+    ],
+)
+def test_duckdb_runs_one_statement_or_says_why_not(demo_duckdb: str, tmp_path: Path, sql: str, message: str) -> None:
+    """Two statements ran silently and the last one was published; a comment-only file gave
+    "'NoneType' object has no attribute 'types'"."""
+    with pytest.raises(QueryError, match=message):
+        extract(query=write_sql(tmp_path, sql), source=demo_duckdb, staging=str(tmp_path / "out"), name="f",
+                run_id="r")  # fmt: skip
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_a_trailing_semicolon_and_comment_are_not_a_second_statement(demo_duckdb: str, tmp_path: Path) -> None:
+    sql = write_sql(tmp_path, "SELECT id FROM users; -- the users\n/* done */\n")
+    result = extract(query=sql, source=demo_duckdb, staging=str(tmp_path), name="f", run_id="r")
+    assert result.columns == ["id"] and result.rows == 1500
+
+
 @pytest.mark.parametrize("sql", ["DROP TABLE loose", "CREATE TABLE made (a INTEGER)", "DELETE FROM loose"])
 def test_a_sqlite_source_is_opened_read_only(tmp_path: Path, sql: str) -> None:
     """Opened read-write, ``DROP TABLE loose`` ran and was committed before the 'must be a single
