@@ -206,10 +206,11 @@ def extract_command(
 ) -> None:
     """Run a SQL file against a source and stage the result."""
     from synthpipe.extract import extract
-    from synthpipe.pipeline import new_run_id
+    from synthpipe.pipeline import new_run_id, stage
 
-    result = extract(query=query, source=source, staging=staging, name=name or query.stem,
-                     run_id=run_id or new_run_id(), fmt=fmt)  # type: ignore[arg-type]  # fmt: skip
+    with stage("extract"):
+        result = extract(query=query, source=source, staging=staging, name=name or query.stem,
+                         run_id=run_id or new_run_id(), fmt=fmt)  # type: ignore[arg-type]  # fmt: skip
     console.print_json(result.model_dump_json())
 
 
@@ -225,10 +226,11 @@ def train_command(
     max_training_time: Annotated[float | None, typer.Option(help="seconds")] = None,
 ) -> None:
     """Split off a holdout, train the engine on the rest and save the model artifact."""
+    from synthpipe.pipeline import stage
     from synthpipe.synthesize import train
 
     engine = {"max_training_time": max_training_time} if max_training_time else {}
-    with progress_bars() as progress:
+    with stage("train"), progress_bars() as progress:
         result = train(features_uri=features, staging=staging, name=name, run_id=run_id, engine=engine,
                        holdout_fraction=holdout_fraction, seed=seed, progress=progress)  # fmt: skip
     console.print_json(result.model_dump_json())
@@ -247,9 +249,10 @@ def generate_command(
     seed: Seed = 0,
 ) -> None:
     """Generate one shard of synthetic rows from a saved model, privacy-filtered."""
+    from synthpipe.pipeline import stage
     from synthpipe.synthesize import generate
 
-    with progress_bars() as progress:
+    with stage("generate"), progress_bars() as progress:
         result = generate(model_uri=model, rows=rows, staging=staging, name=name, run_id=run_id,
                           shard=shard, shards=shards, seed=seed, progress=progress)  # fmt: skip
     console.print_json(result.model_dump_json())
@@ -269,17 +272,19 @@ def evaluate_command(
     max_mia_auc: Annotated[float | None, typer.Option(help="gate: maximum membership-inference AUC")] = None,
 ) -> None:
     """Write the quality & privacy report for any three tables; exit 3 when a gate fails."""
+    from synthpipe.pipeline import stage
     from synthpipe.report import Gates, evaluate, with_gates
     from synthpipe.writers import read_table
 
-    frames = [read_table(str(path)).to_pandas() for path in (real, synthetic, holdout)]
     gates = Gates(min_quality=min_quality, max_dcr_share=max_dcr_share,
                   max_identical_share=max_identical_share, max_mia_auc=max_mia_auc)  # fmt: skip
-    with console.status("evaluating"):
-        report = with_gates(evaluate(real=frames[0], synthetic=frames[1], holdout=frames[2], target=target), gates)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(report.to_json())
-    (out / "report.html").write_text(report.to_html())
+    with stage("evaluate"):  # not the gates' verdict below: a failed gate exits 3, not as a stage failure
+        frames = [read_table(str(path)).to_pandas() for path in (real, synthetic, holdout)]
+        with console.status("evaluating"):
+            report = with_gates(evaluate(real=frames[0], synthetic=frames[1], holdout=frames[2], target=target), gates)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "report.json").write_text(report.to_json())
+        (out / "report.html").write_text(report.to_html())
     console.print(f"quality {_quality_line(report.quality.score, report.quality.grade)}, "
                   f"privacy {report.privacy.grade}; report: {out / 'report.html'}", markup=False)  # fmt: skip
     failures = [gate for gate in report.gates if not gate.passed]
@@ -299,9 +304,11 @@ def load_command(
 ) -> None:
     """Publish synthetic rows (and their report) to the destination, atomically."""
     from synthpipe.load import load
+    from synthpipe.pipeline import stage
 
-    result = load(synthetic_uris=synthetic, destination=destination, name=name, run_id=run_id,
-                  fmt=fmt, report_uris=report or [])  # type: ignore[arg-type]  # fmt: skip
+    with stage("load"):
+        result = load(synthetic_uris=synthetic, destination=destination, name=name, run_id=run_id,
+                      fmt=fmt, report_uris=report or [])  # type: ignore[arg-type]  # fmt: skip
     console.print(json.dumps(result.model_dump(), indent=2), markup=False)
 
 

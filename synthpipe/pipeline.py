@@ -37,10 +37,19 @@ def new_run_id() -> str:
 
 @contextlib.contextmanager
 def stage(name: str) -> Iterator[None]:
+    """Re-raise any failure inside as a ``StageError`` naming stage ``name``, ``from`` the cause.
+
+    The per-stage CLI commands use it too: without it a missing input file printed a traceback."""
     try:
         yield
     except SynthpipeError as exc:
         raise StageError(f"{name} failed: {exc}", stage=name, transient=exc.transient) from exc
+    except FileNotFoundError as exc:
+        missing = exc.filename if exc.filename is not None else str(exc)
+        raise StageError(
+            f"{name} failed: input file {str(missing)!r} not found; pass the path or URI an earlier stage printed",
+            stage=name,
+        ) from exc
     except Exception as exc:
         raise StageError(f"{name} failed unexpectedly: {type(exc).__name__}: {exc}", stage=name) from exc
 

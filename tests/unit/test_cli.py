@@ -44,3 +44,20 @@ def test_error_messages_are_printed_as_written_not_as_markup(tmp_path: Path) -> 
     code, output = extract_cli(tmp_path, "SELECT 1 AS a", "oracle://scott:tiger@localhost/xe")
     assert code == 2, output
     assert 'pip install "synthpipe[oracle]"' in one_line(output)
+
+
+def test_stage_commands_name_a_missing_input_file_in_one_line(tmp_path: Path) -> None:
+    """train, evaluate and load printed a FileNotFoundError traceback (exit 1); run said which stage."""
+    missing = str(tmp_path / "nope.parquet")
+    commands = {
+        "train": ["train", "--features", missing, "--name", "a", "--run-id", "r", "--staging", str(tmp_path)],
+        "evaluate": ["evaluate", "--real", missing, "--synthetic", missing, "--holdout", missing,
+                     "--out", str(tmp_path / "report")],
+        "load": ["load", "--synthetic", missing, "--destination", str(tmp_path / "out"), "--name", "a",
+                 "--run-id", "r"],
+    }  # fmt: skip
+    for stage, arguments in commands.items():
+        outcome = CliRunner().invoke(app, arguments)
+        assert outcome.exit_code == 2, (stage, outcome.output)
+        assert f"{stage} failed: input file {missing!r} not found" in one_line(outcome.output)
+        assert outcome.exception is None or isinstance(outcome.exception, SystemExit)
