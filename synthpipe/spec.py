@@ -15,7 +15,8 @@ from typing import Any
 from urllib.parse import quote
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from synthpipe.errors import ConfigError
 from synthpipe.privacy import PrivacyFilters
@@ -42,6 +43,16 @@ class StoreSpec(_Strict):
     storage_options: dict[str, Any] = Field(
         default_factory=dict, description="fsspec options, e.g. {endpoint_url: ..., key: ${KEY}, secret: ${SECRET}}"
     )
+
+    @field_validator("url")
+    @classmethod
+    def _not_empty(cls, url: str) -> str:
+        """Why: ``destination: {url: ""}`` was accepted and published into the current folder."""
+        if not url.strip():
+            raise PydanticCustomError(
+                "empty_url", "is empty; give a folder or bucket URL (./out, s3://bucket/prefix) or leave it out"
+            )
+        return url
 
     def store(self) -> Store:
         return Store(self.url, storage_options=self.storage_options)

@@ -47,6 +47,13 @@ def test_unknown_field_and_bad_format_are_config_errors() -> None:
                                 "destination": {"url": "out", "format": "xlsx"}})  # fmt: skip
 
 
+@pytest.mark.parametrize("store", ["staging", "destination"])
+def test_an_empty_store_url_is_a_config_error(store: str) -> None:
+    """``destination: {url: ""}`` was accepted and the synthetic data published into the current folder."""
+    with pytest.raises(ConfigError, match=rf"{store}\.url: is empty; give a folder or bucket URL"):
+        PipelineSpec.from_dict({"query": "q.sql", "source": {"url": "duckdb:///x"}, store: {"url": "  "}})
+
+
 def test_example_spec_is_valid() -> None:
     spec = PipelineSpec.from_yaml(Path(__file__).parents[2] / "examples" / "airbnb" / "pipeline.yaml")
     assert spec.query.name == "session_rollups__by_user.sql" and spec.query.is_file()
