@@ -152,10 +152,8 @@ def _duckdb_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[pa
     import duckdb
 
     database = url.database or ":memory:"
-    if database != ":memory:" and not Path(database).is_file():
-        raise SourceUnreachable(
-            f"DuckDB file {database!r} does not exist; build it first (synthpipe demo-data) or fix the URL",
-        )
+    if database != ":memory:":
+        _existing_database_file(database, kind="DuckDB")  # missing: a ConfigError, which no retry fixes
     connection = duckdb.connect(database, read_only=database != ":memory:")
     try:
         reader = _with_offsets_kept(connection.sql(_one_statement(duckdb, sql))).to_arrow_reader(batch_rows)

@@ -61,3 +61,10 @@ def test_stage_commands_name_a_missing_input_file_in_one_line(tmp_path: Path) ->
         assert outcome.exit_code == 2, (stage, outcome.output)
         assert f"{stage} failed: input file {missing!r} not found" in one_line(outcome.output)
         assert outcome.exception is None or isinstance(outcome.exception, SystemExit)
+
+
+def test_a_missing_database_file_exits_2_not_75(tmp_path: Path) -> None:
+    """75 (temporary failure) made schedulers retry a mistyped path."""
+    code, output = extract_cli(tmp_path, "SELECT 1 AS a", f"duckdb:///{tmp_path / 'typo.duckdb'}")
+    assert code == 2, output
+    assert "typo.duckdb' not found" in one_line(output)

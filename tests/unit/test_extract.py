@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from synthpipe.demo import QUERY_FILE, write_demo_database
-from synthpipe.errors import ConfigError, EmptyResult, QueryError, SchemaError, SourceUnreachable
+from synthpipe.errors import ConfigError, EmptyResult, QueryError, SchemaError
 from synthpipe.extract import extract
 from synthpipe.writers import read_table, schema_from_json
 
@@ -117,10 +117,12 @@ def test_missing_sql_file_is_a_query_error(demo_duckdb: str, tmp_path: Path) -> 
         extract(query=tmp_path / "nope.sql", source=demo_duckdb, staging=str(tmp_path), name="f", run_id="r")
 
 
-def test_missing_database_file_is_unreachable(tmp_path: Path) -> None:
-    with pytest.raises(SourceUnreachable, match="does not exist"):
+def test_a_missing_duckdb_file_is_a_permanent_config_error(tmp_path: Path) -> None:
+    """It was SourceUnreachable, which is transient: the CLI exited 75 and schedulers retried a typo."""
+    with pytest.raises(ConfigError, match=r"DuckDB database file .*none\.duckdb' not found") as caught:
         extract(query=QUERY_FILE, source=f"duckdb:///{tmp_path / 'none.duckdb'}", staging=str(tmp_path),
                 name="f", run_id="r")  # fmt: skip
+    assert not caught.value.transient and not (tmp_path / "none.duckdb").exists()
 
 
 def test_duplicate_column_names_are_refused_with_the_fix(demo_duckdb: str, tmp_path: Path) -> None:
