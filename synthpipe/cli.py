@@ -49,14 +49,24 @@ def friendly_errors(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except GateFailed as exc:
-            console.print(f"[bold red]gate failed:[/] {escape(scrub(str(exc)))}")
-            raise typer.Exit(3) from None
         except SynthpipeError as exc:
+            gate = failed_gate(exc)
+            if gate is not None:
+                console.print(f"[bold red]gate failed:[/] {escape(scrub(str(gate)))}")
+                raise typer.Exit(3) from None
             console.print(f"[bold red]error:[/] {escape(scrub(str(exc)))}")
             raise typer.Exit(2 if not exc.transient else 75) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def failed_gate(error: SynthpipeError) -> GateFailed | None:
+    """The failed gate behind ``error``, itself or the cause of a stage's error.
+
+    Why the cause: run_pipeline re-raises a failed gate as the synthesize stage's StageError, so
+    ``synthpipe run`` exited 2 like any error where ``evaluate`` exits 3, as the README says."""
+    cause = error if isinstance(error, GateFailed) else error.__cause__
+    return cause if isinstance(cause, GateFailed) else None
 
 
 @contextlib.contextmanager
@@ -125,7 +135,7 @@ def run(
     spec_file: Annotated[Path, typer.Argument(metavar="SPEC", help="pipeline spec (YAML)")],
     run_id: RunId = None,
 ) -> None:
-    """Run extract → synthesize → load as the spec says."""
+    """Run extract → synthesize → load as the spec says; exit 3 when a gate fails."""
     from synthpipe.spec import PipelineSpec
 
     _run_and_show(PipelineSpec.from_yaml(spec_file), run_id)

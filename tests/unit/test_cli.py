@@ -68,3 +68,20 @@ def test_a_missing_database_file_exits_2_not_75(tmp_path: Path) -> None:
     code, output = extract_cli(tmp_path, "SELECT 1 AS a", f"duckdb:///{tmp_path / 'typo.duckdb'}")
     assert code == 2, output
     assert "typo.duckdb' not found" in one_line(output)
+
+
+def test_run_exits_3_with_the_gate_line_when_a_gate_fails(tmp_path: Path) -> None:
+    """run exited 2 ('error: synthesize failed: ...') where evaluate exits 3, as the README says."""
+    database = tmp_path / "t.duckdb"
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("CREATE TABLE t AS SELECT i AS n, i % 7 AS v, 'k' || (i % 3) AS k FROM range(300) t(i)")
+    (tmp_path / "q.sql").write_text("SELECT n, v, k FROM t")
+    (tmp_path / "spec.yaml").write_text(
+        f"query: q.sql\nsource: {{url: 'duckdb:///{database}'}}\nstaging: {{url: '{tmp_path / 'staging'}'}}\n"
+        f"destination: {{url: '{tmp_path / 'published'}'}}\n"
+        "synthesis: {engine: {max_epochs: 2, hidden_size: 16}}\ngates: {min_quality: 99.9}\n"
+    )
+    outcome = CliRunner().invoke(app, ["run", str(tmp_path / "spec.yaml"), "--run-id", "r"])
+    assert outcome.exit_code == 3, outcome.output
+    assert "gate failed: the synthetic data failed its gates and was not published" in one_line(outcome.output)
+    assert not (tmp_path / "published").exists() or not list((tmp_path / "published").iterdir())
