@@ -23,6 +23,7 @@ from synthpipe.privacy import PrivacyFilters
 from synthpipe.redaction import remember_secret
 from synthpipe.report import Gates
 from synthpipe.stores import Store
+from synthpipe.workspace import default_name
 from synthpipe.writers import TableFormat
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -72,7 +73,9 @@ class PipelineSpec(_Strict):
     """Everything one pipeline run needs; swapping ``query`` is enough to front another query."""
 
     query: Path = Field(description="the .sql file; relative paths resolve from the spec file's folder")
-    name: str | None = Field(None, description="data set name used in keys; default: the SQL file's stem")
+    name: str | None = Field(
+        None, description="data set name used in keys; default: the SQL file's stem, other characters made _"
+    )
     source: SourceSpec
     staging: StoreSpec = Field(default_factory=lambda: StoreSpec(url="./synthpipe-output/staging"))
     destination: StoreSpec = Field(default_factory=lambda: StoreSpec(url="./synthpipe-output/synthetic", format="csv"))
@@ -81,7 +84,7 @@ class PipelineSpec(_Strict):
 
     @property
     def dataset_name(self) -> str:
-        return self.name or self.query.stem
+        return self.name or default_name(self.query)
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> PipelineSpec:

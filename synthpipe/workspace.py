@@ -7,12 +7,14 @@ Keys are ``<run_id>_<name>...`` so that a rerun of the same run id lands on the 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from synthpipe.errors import ConfigError
 from synthpipe.stores import Store
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:+\-]*$")
+_UNSAFE_RUN = re.compile(r"[^A-Za-z0-9._:+\-]+")
 
 
 def check_key_part(value: str, *, what: str) -> str:
@@ -23,6 +25,15 @@ def check_key_part(value: str, *, what: str) -> str:
             value=value,
         )
     return value
+
+
+def default_name(query: str | Path) -> str:
+    """The data set name a SQL file gives when none is set: its stem, each run of characters a key
+    cannot hold made ``_`` (``daily report.sql`` -> ``daily_report``).
+
+    Why: the bare stem was refused as ``invalid name='daily report'`` although nobody had named it."""
+    name = _UNSAFE_RUN.sub("_", Path(query).stem).lstrip("._:+-")
+    return name or "query"
 
 
 def as_store(store: Store | str, storage_options: dict[str, Any] | None = None) -> Store:

@@ -85,3 +85,13 @@ def test_run_exits_3_with_the_gate_line_when_a_gate_fails(tmp_path: Path) -> Non
     assert outcome.exit_code == 3, outcome.output
     assert "gate failed: the synthetic data failed its gates and was not published" in one_line(outcome.output)
     assert not (tmp_path / "published").exists() or not list((tmp_path / "published").iterdir())
+
+
+def test_extract_names_a_sql_file_with_a_space_in_its_name(tmp_path: Path) -> None:
+    """'daily report.sql' failed with invalid name='daily report'; its default name is now daily_report."""
+    query = tmp_path / "daily report.sql"
+    query.write_text("SELECT 1 AS a")
+    outcome = CliRunner().invoke(app, ["extract", "--query", str(query), "--source", "duckdb:///:memory:",
+                                       "--staging", str(tmp_path / "staging"), "--run-id", "r"])  # fmt: skip
+    assert outcome.exit_code == 0, outcome.output
+    assert (tmp_path / "staging" / "r_daily_report.parquet").is_file()

@@ -54,6 +54,13 @@ def test_an_empty_store_url_is_a_config_error(store: str) -> None:
         PipelineSpec.from_dict({"query": "q.sql", "source": {"url": "duckdb:///x"}, store: {"url": "  "}})
 
 
+def test_a_sql_file_name_with_a_space_gives_a_valid_default_name(tmp_path: Path) -> None:
+    """'daily report.sql' was refused as invalid name='daily report' though nobody had set a name."""
+    spec = PipelineSpec.from_dict({"query": str(tmp_path / "daily report.sql"), "source": {"url": "duckdb:///x"}})
+    assert spec.dataset_name == "daily_report"
+    assert PipelineSpec.from_dict({"query": "q.sql", "name": "mine", "source": {"url": "x"}}).dataset_name == "mine"
+
+
 def test_example_spec_is_valid() -> None:
     spec = PipelineSpec.from_yaml(Path(__file__).parents[2] / "examples" / "airbnb" / "pipeline.yaml")
     assert spec.query.name == "session_rollups__by_user.sql" and spec.query.is_file()
