@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel
 
 from synthpipe.engine.codecs.identifier import names_a_key
-from synthpipe.engine.nested import is_nested, type_text
+from synthpipe.engine.nested import arrow_json_text, is_nested, type_text
 from synthpipe.errors import EmptyResult, QueryError, SchemaError
 from synthpipe.sources import open_batches
 from synthpipe.stores import Store
@@ -125,8 +125,12 @@ def _orders_its_rows(sql: str) -> bool:
 
 
 def _repeats(column: pa.Array) -> bool:
-    """Some value held by two rows or more (nulls are no value: an optional key may miss often)."""
-    return bool(pc.count_distinct(column).as_py() < len(column) - column.null_count)
+    """Some value held by two rows or more (nulls are no value: an optional key may miss often).
+
+    A list, struct or map is compared as the JSON text the engine learns it as: Arrow counts no
+    distinct structs, and a STRUCT named ``address_key`` crashed extract with ArrowNotImplementedError."""
+    values = arrow_json_text(column) if is_nested(column.type) else column
+    return bool(pc.count_distinct(values).as_py() < len(values) - values.null_count)
 
 
 def read_query(query: str | Path) -> str:

@@ -249,3 +249,18 @@ def test_a_query_that_leaves_an_entitys_rows_unordered_is_flagged(
     assert bool(result.warnings) is warned
     assert all("ORDER BY user_id" in w for w in result.warnings)
     assert not extract(query=QUERY_FILE, source=demo_duckdb, staging=str(tmp_path), name="d", run_id="r").warnings
+
+
+@pytest.mark.parametrize(
+    ("column", "warned"),
+    [
+        ("{'city': 'c' || (i % 5), 'zip': 1000 + i % 7} AS address_key", True),
+        ("MAP {'city': 'c' || i} AS address_key", False),
+        ("[i % 3, 1] AS tag_id", True),
+    ],
+)
+def test_a_nested_column_named_like_a_key_is_checked_for_repeats(tmp_path: Path, column: str, warned: bool) -> None:
+    """A STRUCT named address_key crashed extract: Arrow's count_distinct has no kernel for structs."""
+    sql = write_sql(tmp_path, f"SELECT i AS n, {column} FROM range(40) t(i)")
+    result = extract(query=sql, source="duckdb:///:memory:", staging=str(tmp_path / "out"), name="f", run_id="r")
+    assert result.rows == 40 and bool(result.warnings) is warned
