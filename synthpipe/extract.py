@@ -160,6 +160,7 @@ def _stage_batches(
             "clause and that the source tables are loaded",
         )
     check_column_names(first.schema)
+    check_column_types(first.schema)
     rows = 0
     with store.atomic_writer(key) as handle:
         writer: TableWriter = open_writer(handle, first.schema, fmt)
@@ -190,6 +191,32 @@ def check_column_names(schema: pa.Schema) -> None:
                 column=column,
             )
         seen.add(column)
+
+
+def check_column_types(schema: pa.Schema) -> None:
+    """A UNION (DuckDB's, alone or inside a list or struct) is refused, naming the column and a CAST.
+
+    Why: neither Parquet nor the engine holds one; extract failed with 'ArrowNotImplementedError:
+    Unhandled type for Arrow to Parquet schema conversion: sparse_union<num: int32=0, str: string=1>'."""
+    for field in schema:
+        if _holds_union(field.type):
+            raise SchemaError(
+                f"column {field.name!r} is a UNION ({field.type}), which synthpipe cannot stage or model; "
+                f'CAST it to one type in the SQL, e.g. CAST("{field.name}" AS VARCHAR) AS "{field.name}"',
+                column=field.name,
+            )
+
+
+def _holds_union(arrow_type: pa.DataType) -> bool:
+    if pa.types.is_union(arrow_type):
+        return True
+    if pa.types.is_map(arrow_type):
+        return _holds_union(arrow_type.key_type) or _holds_union(arrow_type.item_type)
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type) or pa.types.is_fixed_size_list(arrow_type):
+        return _holds_union(arrow_type.value_type)
+    if pa.types.is_struct(arrow_type):
+        return any(_holds_union(arrow_type.field(i).type) for i in range(arrow_type.num_fields))
+    return False
 
 
 def describe_schema(schema: pa.Schema, rows: int) -> dict[str, Any]:

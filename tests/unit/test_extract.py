@@ -264,3 +264,19 @@ def test_a_nested_column_named_like_a_key_is_checked_for_repeats(tmp_path: Path,
     sql = write_sql(tmp_path, f"SELECT i AS n, {column} FROM range(40) t(i)")
     result = extract(query=sql, source="duckdb:///:memory:", staging=str(tmp_path / "out"), name="f", run_id="r")
     assert result.rows == 40 and bool(result.warnings) is warned
+
+
+UNION = (
+    "(CASE WHEN i % 2 = 0 THEN union_value(num := i) ELSE union_value(str := 'x' || i) END)"
+    "::UNION(num INT, str VARCHAR)"
+)
+
+
+@pytest.mark.parametrize("column", [f"{UNION} AS u", f"{{'inner': {UNION}}} AS u", f"[{UNION}] AS u"])
+def test_a_union_column_is_refused_naming_it_and_the_cast(tmp_path: Path, column: str) -> None:
+    """A DuckDB UNION failed extract with a raw ArrowNotImplementedError (Parquet schema conversion)."""
+    sql = write_sql(tmp_path, f"SELECT i AS id, {column} FROM range(1, 301) t(i)")
+    with pytest.raises(SchemaError, match=r"column 'u' is a UNION .* CAST\(\"u\" AS VARCHAR\)") as caught:
+        extract(query=sql, source="duckdb:///:memory:", staging=str(tmp_path / "out"), name="f", run_id="r")
+    assert caught.value.context == {"column": "u"}
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
