@@ -184,7 +184,10 @@ def _category_extras(dtype: pd.CategoricalDtype) -> dict[str, Any]:
     """
     cats = [_json_scalar(c) for c in dtype.categories]
     if all(isinstance(c, str | int | float | bool) for c in cats):
-        return {"categories": cats, "ordered": bool(dtype.ordered)}
+        extras: dict[str, Any] = {"categories": cats, "ordered": bool(dtype.ordered)}
+        if pd.Index(cats).dtype != dtype.categories.dtype:
+            extras["categories_dtype"] = _dtype_name(dtype.categories.dtype)
+        return extras
     labels = _category_text(dtype.categories)
     if len(set(labels)) < len(labels):
         raise SchemaError(
@@ -193,6 +196,14 @@ def _category_extras(dtype: pd.CategoricalDtype) -> dict[str, Any]:
         )
     values = pa.record_batch([pa.array(dtype.categories)], names=["categories"])
     return {"categories": labels, "ordered": bool(dtype.ordered), "category_values": _batch_text(values)}
+
+
+def _dtype_name(dtype: Any) -> str:
+    """A categories' dtype by a name ``astype`` reads back as the same dtype (``string[pyarrow]``,
+    not ``string``, which pandas reads as its default storage)."""
+    if isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA:
+        return f"string[{dtype.storage}]"
+    return str(dtype)
 
 
 def _batch_text(batch: pa.RecordBatch) -> str:
@@ -873,7 +884,10 @@ def restore_labels(values: np.ndarray, st: StorageType) -> pd.Series:
     """Write an object array of labels (None = null) back in the column's own dtype."""
     if st.dtype == "category":
         cats = st.extras["categories"]
-        dtype = pd.CategoricalDtype(cats, ordered=st.extras["ordered"])
+        listed = pd.Index(cats)
+        if "categories_dtype" in st.extras:  # int8 categories came back int64, string[pyarrow] ones str
+            listed = listed.astype(st.extras["categories_dtype"])
+        dtype = pd.CategoricalDtype(listed, ordered=st.extras["ordered"])
         kept = [v if v in set(cats) else None for v in values]
         out = pd.Categorical(kept, dtype=dtype)
         if "category_values" in st.extras:  # labels of Timestamps (or other values JSON cannot hold)

@@ -47,6 +47,24 @@ def test_constant_infinities_and_categoricals(frame: pd.DataFrame, synthetic: pd
     assert set(synthetic["city"].dropna()) <= set(frame["city"].dropna())
 
 
+def test_categories_keep_their_own_dtype(tmp_path) -> None:
+    """int8 categories came back int64, string[pyarrow] ones as pandas' default str."""
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame(
+        {
+            "size": pd.Categorical(rng.choice(np.array([1, 2, 3], dtype="int8"), 300)),
+            "grade": pd.Series(rng.choice(["x", "y"], 300), dtype="string[pyarrow]").astype("category"),
+            "plan": pd.Series(rng.choice(["free", "pro"], 300), dtype="string[python]").astype("category"),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    out = syn.sample(50)
+    assert out.dtypes.to_dict() == data.dtypes.to_dict()
+    for column in data:
+        assert out[column].cat.categories.dtype == data[column].cat.categories.dtype
+    assert sampled_after_save_and_load(syn, 50, tmp_path).equals(out)
+
+
 def test_integers_stay_integral_and_in_range(frame: pd.DataFrame, synthetic: pd.DataFrame) -> None:
     assert synthetic["age"].dtype == np.int16
     assert synthetic["age"].between(frame["age"].min(), frame["age"].max()).all()
