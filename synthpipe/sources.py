@@ -114,11 +114,32 @@ def open_batches(source: str, sql: str, *, batch_rows: int = 65_536) -> Iterator
 def _guarded(batches: Iterator[pa.RecordBatch], secret: str) -> Iterator[pa.RecordBatch]:
     """Failures while streaming (a dropped connection) get the same typed errors as at the start."""
     try:
-        yield from batches
+        yield from (_dates_within_calendar(batch) for batch in batches)
     except SynthpipeError:
         raise
     except Exception as exc:
         raise translate_source_error(exc, secret=secret) from exc
+
+
+CALENDAR_DAYS = (-719_162, 2_932_896)  # 0001-01-01 and 9999-12-31, in days since 1970-01-01
+
+
+def _dates_within_calendar(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """``batch`` with its dates past the calendar (a DuckDB or PostgreSQL ``'infinity'::date``,
+    date32's largest value, year 5881580) staged as 9999-12-31, the usual open end, and
+    ``'-infinity'`` as 0001-01-01.
+
+    Why: Python's dates end at year 9999, so reading the staged table raised "year 5881580 is out
+    of range" in every later stage, and the SQL file was the only place to mend it."""
+    columns = list(batch.columns)
+    for i, field in enumerate(batch.schema):
+        if not pa.types.is_date32(field.type):
+            continue
+        days = columns[i].cast(pa.int32())
+        if pc.any(pc.or_(pc.less(days, CALENDAR_DAYS[0]), pc.greater(days, CALENDAR_DAYS[1]))).as_py():
+            within = pc.min_element_wise(pc.max_element_wise(days, CALENDAR_DAYS[0]), CALENDAR_DAYS[1])
+            columns[i] = within.cast(pa.int32()).cast(pa.date32())
+    return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
 
 
 def translate_source_error(exc: BaseException, *, secret: str = "") -> SourceError:

@@ -2668,8 +2668,10 @@ def entity_keys(data: pd.DataFrame | pa.Table, cfg: EngineConfig) -> pd.Series |
 
 
 def _may_key_entities(column: pa.ChunkedArray) -> bool:
-    """No nulls, not dictionary-encoded (a categorical) and some value repeated."""
-    if column.null_count or pa.types.is_dictionary(column.type):
+    """No nulls, not dictionary-encoded (a categorical) nor nested (a struct such as an address, on
+    which count_distinct has no kernel: fitting one named ``address_key`` raised
+    ArrowNotImplementedError), and some value repeated."""
+    if column.null_count or pa.types.is_dictionary(column.type) or pa.types.is_nested(column.type):
         return False
     return bool(pc.count_distinct(column).as_py() < len(column))
 

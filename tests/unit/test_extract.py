@@ -217,6 +217,23 @@ def test_duckdb_intervals_are_staged_as_durations_like_postgresql_ones(tmp_path:
     assert first == [dt.timedelta(days=31, minutes=1), dt.timedelta(days=61, minutes=2)]
 
 
+def test_infinite_dates_are_staged_as_the_calendars_ends(tmp_path: Path) -> None:
+    """DuckDB's 'infinity'::DATE is date32's largest value, year 5881580: reading the staged table
+    raised "year 5881580 is out of range" in every later stage."""
+    database = tmp_path / "open_ends.duckdb"
+    connection = duckdb.connect(str(database))
+    connection.execute(
+        "CREATE TABLE t AS SELECT i, CASE WHEN i % 13 = 0 THEN 'infinity'::DATE WHEN i % 17 = 0 THEN "
+        "'-infinity'::DATE ELSE DATE '1950-01-01' + (i * 37)::INT END AS valid_to FROM range(1, 401) t(i)"
+    )
+    connection.close()
+    result = extract(query=write_sql(tmp_path, "SELECT i, valid_to FROM t"), source=f"duckdb:///{database}",
+                     staging=str(tmp_path / "out"), name="f", run_id="r", batch_rows=100)  # fmt: skip
+    dates = read_table(result.uri).to_pandas()["valid_to"]
+    assert dates.tolist()[12] == dt.date(9999, 12, 31) and dates.tolist()[16] == dt.date(1, 1, 1)
+    assert (dates == dt.date(9999, 12, 31)).sum() == 400 // 13 and dates.notna().all()
+
+
 def test_duckdb_timetz_keeps_its_offset_as_text(tmp_path: Path) -> None:
     sql = """SELECT i, ('08:30:00+02'::TIMETZ + to_minutes(i::BIGINT)) AS "opens at" FROM range(1, 40) t(i)"""
     result = extract(query=write_sql(tmp_path, sql), source="duckdb:///:memory:", staging=str(tmp_path / "out"),

@@ -232,10 +232,14 @@ def _rebuilt_from(column: int, other: int, anchors: dict[int, int]) -> bool:
 
 def _as_duration(units: Any, scale: float) -> Any:
     """An offset in ``scale`` units (ns each) as a duration (``364 days 15:00:00``): the report's reader
-    sees days, not ``3.151e+07``."""
+    sees days, not ``3.151e+07``. Past pandas' 292 years of nanoseconds (a 1600s date next to ones
+    of 2020, whose describe() raised OutOfBoundsTimedelta) in whole days."""
     if not isinstance(units, (int, float)) or not np.isfinite(units):
         return units
-    return str(pd.Timedelta(round(units * scale), unit="ns"))
+    ns = round(units * scale)
+    if abs(ns) >= 2**63:
+        return f"{ns / 86_400e9:.0f} days"
+    return str(pd.Timedelta(ns, unit="ns"))
 
 
 def decode_order(codecs: list[Codec], after: Mapping[str, list[str]] | None = None) -> list[int]:

@@ -94,6 +94,25 @@ def test_list_struct_and_map_columns_of_a_table_keep_their_arrow_types() -> None
     assert {key for row in rows for key, _ in row["codes"]} <= {0, 1, 2}
 
 
+def test_a_struct_named_like_a_key_is_learned_as_a_struct() -> None:
+    """count_distinct has no kernel for structs: an ``address_key`` struct raised
+    ArrowNotImplementedError where the pipeline asked whether it keys entities (entity_keys)."""
+    from synthpipe.engine.config import EngineConfig
+    from synthpipe.engine.synthesizer import entity_keys
+
+    ids = np.arange(600)
+    table = pa.table(
+        {
+            "id": ids,
+            "address_key": pa.array([{"city": f"c{i % 5}", "zip": 1000 + i % 7} for i in ids]),
+        }
+    )
+    assert entity_keys(table, EngineConfig()) is None
+    out = Synthesizer(seed=0, max_epochs=3).fit(table).sample(200)
+    assert out.schema == table.schema
+    assert {row["city"] for row in out.column("address_key").to_pylist()} <= {f"c{i}" for i in range(5)}
+
+
 def test_arrow_backed_pandas_columns_keep_their_dtypes() -> None:
     frame = nested_table().to_pandas(types_mapper=pd.ArrowDtype)
     out = Synthesizer(seed=0, max_epochs=2).fit(frame).sample(50)

@@ -599,6 +599,15 @@ def test_a_date_listed_before_the_one_it_follows_keeps_its_offset() -> None:
     assert encodings["delivered_at"].startswith("offset from ship_date")
 
 
+def test_an_offset_of_thousands_of_years_is_described_in_days() -> None:
+    """Open ends (9999-12-31) in other rows of two validity columns made an offset of 8,000 years,
+    past pandas' 292 years of nanoseconds, and describe() raised OutOfBoundsTimedelta."""
+    from synthpipe.engine.codecs.offset import _as_duration
+
+    assert _as_duration(-2_914_633.0, 86_400e9) == "-2914633 days"
+    assert _as_duration(364.625, 86_400e9) == "364 days 15:00:00"  # within pandas' range: as before
+
+
 def test_offsets_can_be_switched_off() -> None:
     syn = Synthesizer(seed=0, max_epochs=2, learn_offsets=False).fit(_orders(500))
     assert not any("offset" in col["encoding"] for col in syn.describe()["columns"].values())
