@@ -132,7 +132,27 @@ def within_schema(frame: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
         for f in schema
         if pa.types.is_integer(f.type) and f.name in frame.columns and frame[f.name].dtype.kind == "f"
     }
+    held |= {
+        f.name: _within_precision(frame[f.name], f.type)
+        for f in schema
+        if pa.types.is_decimal(f.type) and f.name in frame.columns and f.type.scale >= 0
+    }
     return frame.assign(**held) if held else frame
+
+
+def _within_precision(decimals: pd.Series, arrow_type: Any) -> pd.Series:
+    """Decimal objects inside their Arrow type's precision, the largest one it holds where a value
+    is past it. Why: a tail draw of a ``decimal(8,2)`` next to 999999.99 needed 9 digits and
+    ``Table.from_pandas`` raised ArrowInvalid ("precision 9 does not fit ... 8")."""
+    top = decimal.Decimal(10) ** (arrow_type.precision - arrow_type.scale) - decimal.Decimal(1).scaleb(
+        -arrow_type.scale
+    )
+    values = decimals.to_numpy(dtype=object)
+    past = [v is not None and v == v and abs(v) > top for v in values]
+    if not any(past):
+        return decimals
+    held = [top.copy_sign(v) if out else v for v, out in zip(values, past, strict=True)]
+    return pd.Series(held, index=decimals.index, name=decimals.name, dtype=object)
 
 
 def within_integer_type(values: np.ndarray, arrow_type: pa.DataType | None) -> np.ndarray:
@@ -296,7 +316,12 @@ def as_stored(series: pd.Series, st: StorageType) -> pd.Series:
     dtype), so the type itself is kept.
     """
     text = st.extras.get("arrow_type")
-    return series.astype(_arrow_dtype(text)) if text else series
+    if not text:
+        return series
+    dtype = _arrow_dtype(text)
+    if pa.types.is_decimal(dtype.pyarrow_dtype) and dtype.pyarrow_dtype.scale >= 0 and series.dtype == object:
+        series = _within_precision(series, dtype.pyarrow_dtype)
+    return series.astype(dtype)
 
 
 def _arrow_type(st: StorageType) -> pa.DataType | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -200,6 +201,20 @@ def test_arrow_integers_with_nulls_stay_inside_their_type() -> None:
         assert (values >= top - 2**12).all()  # past 2**53 floats step by 2**11: the top float below the limit
         as_table = Synthesizer(seed=0, max_epochs=2).fit(pa.Table.from_pandas(data, preserve_index=False)).sample(1000)
         assert as_table.schema.field("h").type == data["h"].dtype.pyarrow_dtype
+
+
+def test_arrow_decimals_next_to_their_precision_stay_inside_it() -> None:
+    """A tail draw of a decimal(8,2) next to 999999.99 needed 9 digits: writing the Table (or the
+    decimal128(8, 2)[pyarrow] column) back raised ArrowInvalid."""
+    rng = np.random.default_rng(0)
+    amounts = [Decimal(f"{v:.2f}") for v in np.clip(999_999.99 - rng.exponential(50, 2000), 0, 999_999.99)]
+    table = pa.table({"amount": pa.array(amounts, pa.decimal128(8, 2)), "x": rng.normal(size=2000)})
+    out = Synthesizer(seed=0, max_epochs=3).fit(table).sample(5000)
+    assert out.schema.equals(table.schema)
+    assert max(out.column("amount").to_pylist()) <= Decimal("999999.99")
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
+    drawn = Synthesizer(seed=0, max_epochs=3).fit(frame).sample(5000)
+    assert drawn.dtypes.to_dict() == frame.dtypes.to_dict()
 
 
 def test_a_small_tables_clip_point_is_not_a_mass() -> None:
