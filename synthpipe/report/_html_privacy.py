@@ -30,7 +30,7 @@ def _privacy_rows(p: Privacy) -> list[tuple[str, str, str, str, str]]:
          "so the share of unseen holdout rows that also occur in training is the fair baseline "
          "(a difference within its sampling noise is fine)."),
         ("Membership-inference attack AUC", num(p.mia_auc), "0.5 = the attack fails",
-         level(None if p.mia_auc is None else p.mia_auc - 0.5, 0.05, 0.1),
+         level(None if p.mia_auc is None else abs(p.mia_auc - 0.5), 0.05, 0.1),
          "An attacker holding a real record guesses whether it was used for training by how "
          "close the nearest synthetic row is. 0.5 is a coin toss; 1.0 means the synthetic data "
          "betray every training member."),

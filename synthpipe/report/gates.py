@@ -7,7 +7,12 @@ from collections.abc import Callable
 from pydantic import BaseModel, ConfigDict, Field
 
 from synthpipe.errors import GateFailed
-from synthpipe.report._privacy_metrics import FEW_DISTANCE_ROWS, auc_chance_spread, reported_chance_spread
+from synthpipe.report._privacy_metrics import (
+    FEW_DISTANCE_ROWS,
+    attack_strength,
+    auc_chance_spread,
+    reported_chance_spread,
+)
 from synthpipe.report.model import CHANCE_Z, GateResult, Report, copies_noise
 
 DISTANCE_GATES = frozenset({"max_dcr_share", "max_mia_auc"})  # gates on how near synthetic rows come to training rows
@@ -34,7 +39,7 @@ class Gates(BaseModel):
         default=0.6,
         ge=0,
         le=1,
-        description="AUC of a distance-based membership-inference attack (0.5 ideal)",
+        description="AUC of a distance-based membership-inference attack (0.5 ideal), held either way of 0.5",
     )
     max_excess_identical_share: float | None = Field(
         default=0.01,
@@ -97,10 +102,27 @@ def gate_results(report: Report, gates: Gates) -> list[GateResult]:
                                       message=f"{what} was not measured; gate {name} not applied"))  # fmt: skip
             continue
         allowed, chance = (threshold, "") if is_min else _allowed(report, name, threshold)
-        passed = value >= threshold if is_min else value <= allowed
-        message = f"{what} is {value:.4g}{_few_rows(report, name)}; gate {name} requires {bound} {threshold:g}{chance}"
+        strength = attack_strength(value) if name == "max_mia_auc" else value
+        passed = value >= threshold if is_min else strength <= allowed
+        flipped = _flipped(name, value) if not passed else ""
+        measured = f"{what} is {value:.4g}{_few_rows(report, name)}{flipped}"
+        message = f"{measured}; gate {name} requires {bound} {threshold:g}{chance}"
         results.append(GateResult(gate=name, value=value, threshold=threshold, message=message, passed=passed))
     return results
+
+
+def inverted_attack(gate: GateResult) -> bool:
+    """A failed attack gate whose members stand out by their distance, not their nearness."""
+    return gate.gate == "max_mia_auc" and gate.value is not None and gate.value < 0.5
+
+
+def _flipped(gate: str, value: float) -> str:
+    if gate != "max_mia_auc" or value >= 0.5:
+        return ""
+    return (
+        f", below 0.5: training rows stand out by lying farther from the synthetic rows than unseen rows, "
+        f"and an attack that flips its score reaches {1.0 - value:.4g}"
+    )
 
 
 def _allowed(report: Report, gate: str, threshold: float) -> tuple[float, str]:

@@ -88,12 +88,21 @@ def test_a_table_of_keys_only_has_no_quality_score_and_passes_the_quality_gate()
     assert "Not measured" in page and "every column is a key" in page
 
 
-@pytest.mark.parametrize("case", ["from_holdout", "fresh"])
-def test_unseen_real_rows_pass_privacy(reports: dict[str, Report], case: str) -> None:
-    report = reports[case]
+def test_unseen_real_rows_pass_privacy(reports: dict[str, Report]) -> None:
+    report = reports["fresh"]
     assert check_gates(report, Gates(min_quality=80)) == []
     assert report.privacy.grade in (Grade.EXCELLENT, Grade.GOOD)
     assert report.privacy.identical_share == 0.0
+
+
+def test_copies_of_the_holdouts_rows_fail_the_attack_the_other_way(reports: dict[str, Report]) -> None:
+    """Rows resampled from the holdout are no training row's copies, and passed every gate; but a
+    training row is then whatever lies far from them (attack AUC 0.17), as on the contingency
+    tables whose filtered synthetic rows sat on the holdout's cells alone."""
+    report = reports["from_holdout"]
+    assert report.privacy.identical_share == 0.0 and report.privacy.mia_auc < 0.3
+    assert [g.gate for g in check_gates(report, Gates(min_quality=80))] == ["max_mia_auc"]
+    assert report.privacy.grade not in (Grade.EXCELLENT, Grade.GOOD)
 
 
 def test_fresh_draw_is_near_ideal(reports: dict[str, Report]) -> None:
@@ -124,7 +133,7 @@ def test_copies_are_judged_beyond_the_holdouts_own_share_and_its_noise() -> None
     training rows, this 1,200-row holdout 8.75% (+-0.8% by chance). Judged on the difference alone,
     a fresh draw lost a fifth of its copies score (Good, 79); copies beyond the noise still count."""
     train, holdout = _orders(4_800, 0), _orders(1_200, 7)
-    for seed in (5, 6, 7, 8, 9):
+    for seed in (5, 6, 8, 9, 10):  # not 7: the holdout's own seed draws its amounts first (an attack AUC of 0.36)
         p = evaluate(real=train, synthetic=_orders(6_000, seed), holdout=holdout).privacy
         assert p.identical_share > p.identical_share_holdout == pytest.approx(0.0875)
         assert p.identical_holdout_rows == 1_200 and p.copies_beyond_chance() == 0.0

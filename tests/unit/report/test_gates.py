@@ -80,3 +80,17 @@ def test_privacy_gates_fail_on_evidence_not_on_what_chance_reaches_on_few_rows(f
         "max_excess_identical_share",
     }
     assert check_gates(_with(few, dcr_share=0.9), Gates())[0].gate == "max_dcr_share"  # beyond chance: fails
+
+
+def test_an_attack_whose_members_stand_out_by_their_distance_fails_too(filtered_report: Report) -> None:
+    """On Titanic's 32 cells the filters dropped every synthetic row on a training cell, the attack
+    scored AUC 0.0 and the rows were published: a cell missing from them was a training row. An
+    attacker flips such a score, so the gate holds the AUC either way of 0.5."""
+    many = _with(filtered_report, sample_rows=2000, synthetic_rows_compared=5000, train_samples=2)
+    inverted = {g.gate: g for g in with_gates(_with(many, mia_auc=0.05), Gates()).gates}["max_mia_auc"]
+    assert not inverted.passed and inverted.value == 0.05
+    assert "an attack that flips its score reaches 0.95" in inverted.message
+    near = {g.gate: g for g in with_gates(_with(many, mia_auc=0.45), Gates()).gates}["max_mia_auc"]
+    assert near.passed and "flips" not in near.message  # within the gate either way
+    few = _with(filtered_report, sample_rows=6, train_samples=4, synthetic_rows_compared=32, mia_auc=0.31)
+    assert {g.gate: g.passed for g in with_gates(few, Gates()).gates}["max_mia_auc"]  # chance reaches it on 6 rows
