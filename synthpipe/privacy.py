@@ -188,8 +188,8 @@ class _Filter:
 
     def _too_close(self, distances: np.ndarray, keys: np.ndarray | None) -> np.ndarray:
         """Per row, whether it is nearer a training row than the threshold and goes: every one
-        nearer than any unseen row came (a near copy), the others past the holdout's own share of
-        such rows (``_within_baseline``); every one with entities."""
+        nearer than half the nearest unseen row came (a near copy), the others past the holdout's
+        own share of such rows (``_within_baseline``); every one with entities."""
         close = distances < self.low
         others = distances >= self.nearest_unseen  # the rows not near copies, among which the share is kept
         between = close[others]
