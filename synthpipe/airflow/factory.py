@@ -16,6 +16,7 @@ Parse-time cost is a folder listing and the small YAML files: no connection, no 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +34,7 @@ from synthpipe.airflow.operators import (
     SynthpipeTrainOperator,
 )
 from synthpipe.errors import ConfigError
+from synthpipe.workspace import default_name
 
 START_DATE = datetime(2026, 1, 1)
 
@@ -42,7 +44,7 @@ class QueryDagSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, description="data set name in keys; default: file stem")
+    name: str | None = Field(None, description="data set name in keys; default: file stem, other characters made _")
     description: str | None = Field(None, description="DAG description shown in the UI")
     schedule: str | None = Field(None, description="cron, preset (@daily) or None for manual runs")
     tags: list[str] = Field(default_factory=lambda: ["synthpipe"], description="DAG tags")
@@ -64,12 +66,20 @@ class QueryDagSettings(BaseModel):
 
 
 def dags_from_folder(folder: str | Path, **defaults: Any) -> dict[str, DAG]:
-    """One DAG per ``*.sql`` file in ``folder``, keyed by DAG id (the file's stem).
+    """One DAG per ``*.sql`` file in ``folder``, keyed by DAG id (the file's stem, see ``dag_id_of``).
 
     Use it in a DAG file: ``globals().update(dags_from_folder(QUERIES, staging=..., ...))``.
     """
     files = sorted(Path(folder).glob("*.sql"))
-    return {sql.stem: build_dag(sql, load_settings(sql, defaults)) for sql in files}
+    return {dag_id_of(sql): build_dag(sql, load_settings(sql, defaults)) for sql in files}
+
+
+def dag_id_of(sql_file: Path) -> str:
+    """The DAG id of a SQL file: its stem with each run of characters a DAG id cannot hold made ``_``.
+
+    Why: ``daily report.sql`` raised Airflow's invalid-DAG-id error on import, and its data set name
+    (the bare stem) was refused too, though the SQL file is the only thing a new query should need."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", default_name(sql_file))
 
 
 def load_settings(sql_file: Path, defaults: dict[str, Any]) -> QueryDagSettings:
@@ -91,9 +101,9 @@ def load_settings(sql_file: Path, defaults: dict[str, Any]) -> QueryDagSettings:
 def build_dag(sql_file: str | Path, settings: QueryDagSettings, *, dag_id: str | None = None) -> DAG:
     """The extract → train → generate ×N → evaluate → publish DAG for one SQL file."""
     sql_file = Path(sql_file)
-    name = settings.name or sql_file.stem
+    name = settings.name or default_name(sql_file)
     with DAG(
-        dag_id or sql_file.stem,
+        dag_id or dag_id_of(sql_file),
         description=settings.description or f"Synthetic copy of {sql_file.name}",
         schedule=settings.schedule,
         start_date=START_DATE,

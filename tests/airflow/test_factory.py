@@ -67,3 +67,13 @@ def test_second_sql_file_over_another_table_runs_with_sharded_generation(
         staged = pq.read_table(handle)
     assert list(synthetic.columns) == staged.column_names
     assert len(synthetic) == staged.num_rows
+
+
+def test_a_sql_file_name_with_a_space_gives_a_valid_dag_id_and_name(tmp_path: Path) -> None:
+    """``daily report.sql``: the bare stem is no DAG id and no data set name."""
+    from synthpipe.airflow.factory import dags_from_folder
+
+    (tmp_path / "daily report.sql").write_text("SELECT 1 AS x")
+    dags = dags_from_folder(tmp_path, **DEFAULTS)
+    assert list(dags) == ["daily_report"] and dags["daily_report"].dag_id == "daily_report"
+    assert dags["daily_report"].get_task("generate").partial_kwargs["name"] == "daily_report"
