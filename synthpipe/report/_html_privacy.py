@@ -33,7 +33,8 @@ def _privacy_rows(p: Privacy) -> list[tuple[str, str, str, str, str]]:
          level(None if p.mia_auc is None else abs(p.mia_auc - 0.5), 0.05, 0.1),
          "An attacker holding a real record guesses whether it was used for training by how "
          "close the nearest synthetic row is. 0.5 is a coin toss; 1.0 means the synthetic data "
-         "betray every training member."),
+         "betray every training member, and so does 0.0: training rows that lie farther from the "
+         "synthetic rows than unseen rows do are told apart as well."),
         ("Nearest-neighbour distance ratio", num(p.nndr_synthetic),
          f"holdout's own: {num(p.nndr_holdout)}", level(nndr_gap, 0.1, 0.2),
          "Distance to the nearest training row divided by the distance to the second nearest. "
