@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.engine import URL, make_url
 
+from synthpipe.engine.frames import CALENDAR_DAYS
 from synthpipe.errors import (
     ConfigError,
     MissingDependency,
@@ -119,9 +120,6 @@ def _guarded(batches: Iterator[pa.RecordBatch], secret: str) -> Iterator[pa.Reco
         raise
     except Exception as exc:
         raise translate_source_error(exc, secret=secret) from exc
-
-
-CALENDAR_DAYS = (-719_162, 2_932_896)  # 0001-01-01 and 9999-12-31, in days since 1970-01-01
 
 
 def _dates_within_calendar(batch: pa.RecordBatch) -> pa.RecordBatch:

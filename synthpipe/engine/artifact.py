@@ -25,7 +25,7 @@ from synthpipe.engine.codecs import Codec, codec_from_json, codec_to_json
 from synthpipe.engine.codecs.categorical import CategoricalCodec
 from synthpipe.engine.codecs.identifier import MAX_NUMBER_DIGITS, SEPARATORS, IdentifierCodec
 from synthpipe.engine.codecs.numeric import NumericCodec
-from synthpipe.engine.codecs.offset import OffsetCodec
+from synthpipe.engine.codecs.offset import OffsetCodec, decoded_as_number
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.copula import MAX_SCORE, CopulaPrior
 from synthpipe.engine.dateparts import HOUR, MONTH, TEXT_PARTS, WEEKDAY, YEAR, DatePart, part_matched_by
@@ -599,9 +599,7 @@ def _check_bands(syn: Synthesizer, decoded: set[str]) -> None:
 def _check_anchors(codecs: list[Codec]) -> None:
     """Every offset column is rebuilt from a decoded date column, through no cycle."""
     by_name = {c.storage.name: c for c in codecs}
-    decoded = {
-        n for n, c in by_name.items() if isinstance(c, OffsetCodec) or (isinstance(c, NumericCodec) and c.n_tokens >= 2)
-    }
+    decoded = {n for n, c in by_name.items() if decoded_as_number(c)}
     for codec in codecs:
         seen, current = {codec.storage.name}, codec
         while isinstance(current, OffsetCodec):

@@ -786,7 +786,7 @@ def restore_numeric(values: np.ndarray, st: StorageType, grain: int) -> pd.Serie
     return _times(np.where(mask, 0, steps).astype("int64") * grain, mask, st)
 
 
-_CALENDAR_DAYS = (-719_162, 2_932_896)  # 0001-01-01 and 9999-12-31, in days since 1970-01-01
+CALENDAR_DAYS = (-719_162, 2_932_896)  # 0001-01-01 and 9999-12-31, in days since 1970-01-01
 
 
 def _step_limits(st: StorageType, grain: int) -> tuple[float, float]:
@@ -800,7 +800,7 @@ def _step_limits(st: StorageType, grain: int) -> tuple[float, float]:
     low, high = -(2**63) + 1, 2**63 - 1
     if st.logical in ("date", "datetime"):
         per_day = ticks_per_day(st)
-        low, high = max(low, _CALENDAR_DAYS[0] * per_day), min(high, (_CALENDAR_DAYS[1] + 1) * per_day - 1)
+        low, high = max(low, CALENDAR_DAYS[0] * per_day), min(high, (CALENDAR_DAYS[1] + 1) * per_day - 1)
     return _float_within(-(-low // grain)), _float_within(high // grain)
 
 

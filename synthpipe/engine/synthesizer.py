@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,7 +51,7 @@ from synthpipe.engine.codecs.identifier import (
     spelled_addresses,
 )
 from synthpipe.engine.codecs.numeric import WITHIN_BIN, NumericCodec
-from synthpipe.engine.codecs.offset import OffsetCodec, decode_order, find_anchors
+from synthpipe.engine.codecs.offset import OffsetCodec, decode_order, decoded_as_number, find_anchors
 from synthpipe.engine.config import EngineConfig, make_config
 from synthpipe.engine.copula import MAX_ROWS as COPULA_MAX_ROWS
 from synthpipe.engine.copula import ordered_tokens
@@ -1143,7 +1143,7 @@ class Synthesizer:
         """The relations, sums, spans and formulas among ``codecs``' numbers (``skipped`` left out)."""
         if not self.config.detect_constraints:
             return [], [], [], []
-        numeric = [c for c in codecs if _decoded_as_number(c) and c.storage.name not in skipped]
+        numeric = [c for c in codecs if decoded_as_number(c) and c.storage.name not in skipped]
         views = {c.storage.name: c.numeric_view(frame[c.storage.name]) for c in numeric}
         domains = {c.storage.name: c.domain for c in numeric}
         min_rows = self.config.constraint_min_rows
@@ -2746,14 +2746,6 @@ RECORD_COPIES_MAX = 50  # more identical rows than this are a common pattern, no
 def _plain_text(storage: StorageType) -> bool:
     """Text held as plain strings: a pandas categorical cannot take labels it does not list."""
     return storage.logical == "string" and storage.dtype != "category"
-
-
-def _decoded_as_number(codec: Codec) -> TypeGuard[NumericCodec]:
-    """A column decoded to a number or date before the relations are mended: a learned one, or a
-    date rebuilt from its anchor, even at a fixed offset from it (a timestamp's own day). Why the
-    latter: left out, an ``order_date`` that is the day of ``ordered_at`` lost its relation with
-    ``due_date``, which 11% of synthetic rows broke."""
-    return isinstance(codec, OffsetCodec) or (isinstance(codec, NumericCodec) and codec.n_tokens >= 2)
 
 
 def _record_groups(learned: pd.DataFrame) -> np.ndarray:

@@ -68,6 +68,8 @@ def _past_float_precision(series: pd.Series, storage: StorageType) -> bool:
     if storage.logical != "int":
         return False
     present = series.dropna()
+    if present.empty or max(abs(int(present.min())), abs(int(present.max()))) <= 2**53:
+        return False
     return bool(present.nunique() > pd.Series(present.to_numpy(dtype="float64")).nunique())
 
 

@@ -269,7 +269,7 @@ class IdentifierCodec(Codec):
         if share <= 0.0:
             return keys
         salt = NULL_SALT ^ zlib.crc32(str(self.storage.name).encode())
-        return keys.where(_hash(index, salt) / float(2**63) >= share, None)
+        return keys.where(_uniform(index, salt) >= share, None)
 
     def _keys(self, index: np.ndarray, rng: np.random.Generator) -> pd.Series:
         style = self.fmt["style"]
@@ -442,8 +442,7 @@ def _int_limit(dtype: str) -> int:
 
 def _drawn(values: list[str], shares: list[float], index: np.ndarray, salt: int) -> np.ndarray:
     """One of ``values`` per row, picked by a hash of the row index in ``shares``."""
-    uniform = _hash(index, salt) / float(2**63)
-    pick = np.minimum(np.searchsorted(np.cumsum(shares), uniform, side="right"), len(values) - 1)
+    pick = np.minimum(np.searchsorted(np.cumsum(shares), _uniform(index, salt), side="right"), len(values) - 1)
     return np.asarray(values, dtype=object)[pick]
 
 
@@ -734,6 +733,11 @@ def _places_told_apart(base: int, width: int) -> int:
     """Free places whose digits a counter sets one to one (an int64 holds this many); width >= 1:
     a key has at least one free place."""
     return min(width, int(62 / math.log2(base)))
+
+
+def _uniform(index: np.ndarray, salt: int) -> np.ndarray:
+    """A draw in [0, 1) per row, by a salted hash of its index: the same whatever block draws it."""
+    return _hash(index, salt) / float(2**63)
 
 
 def _hash(values: np.ndarray, salt: int) -> np.ndarray:

@@ -660,7 +660,7 @@ def _too_few_to_clip(values: np.ndarray, storage: StorageType, cfg: EngineConfig
     """
     finite = np.isfinite(values)
     n = int(finite.sum())
-    k = max(math.ceil(cfg.clip_quantile * n), cfg.clip_min_count)
+    k = _rows_beyond_clip(n, cfg)
     if cfg.clip_min_count == 0 or n == 0 or 2 * k < n or _discrete_values(np.sort(values[finite]), cfg)[0]:
         return values, 0, 0
     out = values.copy()
@@ -678,12 +678,17 @@ def _holds_nulls(storage: StorageType) -> bool:
     return storage.nullable or not (storage.logical == "int" and storage.dtype.startswith(("int", "uint")))
 
 
+def _rows_beyond_clip(n: int, cfg: EngineConfig) -> int:
+    """Rows each clip point of ``n`` values leaves beyond it: the clip quantile's, at least ``clip_min_count``."""
+    return max(math.ceil(cfg.clip_quantile * n), cfg.clip_min_count)
+
+
 def _clip_bounds(finite: np.ndarray, cfg: EngineConfig) -> list[float]:
     """Quantile clip points with at least ``clip_min_count`` rows beyond each (privacy)."""
     n = finite.size
     if n == 0:
         return [0.0, 0.0]
-    k = max(math.ceil(cfg.clip_quantile * n), cfg.clip_min_count)
+    k = _rows_beyond_clip(n, cfg)
     if 2 * k >= n:
         mid = float(finite[n // 2])
         return [mid, mid]

@@ -18,7 +18,7 @@ Privacy is the offset's own: its extremes are clipped like any number's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -228,6 +228,14 @@ def _rebuilt_from(column: int, other: int, anchors: dict[int, int]) -> bool:
         if column == other:
             return True
     return False
+
+
+def decoded_as_number(codec: Codec) -> TypeGuard[NumericCodec]:
+    """A column decoded to a number or date before the relations are mended: a learned one, or a
+    date rebuilt from its anchor, even at a fixed offset from it (a timestamp's own day). Why the
+    latter: left out of relation detection, an ``order_date`` that is the day of ``ordered_at``
+    lost its relation with ``due_date``, which 11% of synthetic rows broke."""
+    return isinstance(codec, OffsetCodec) or (isinstance(codec, NumericCodec) and codec.n_tokens >= 2)
 
 
 def _as_duration(units: Any, scale: float) -> Any:
