@@ -20,6 +20,7 @@ import numpy as np
 
 from synthpipe.engine.codecs.base import Codec
 from synthpipe.engine.codecs.categorical import CategoricalCodec
+from synthpipe.engine.codecs.identifier import IdentifierCodec
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.dependencies import value_tokens
 from synthpipe.engine.model import Exclusion
@@ -66,6 +67,8 @@ def null_token(codec: Codec) -> int | None:
         return codec.n_tokens - 1 if codec.has_null else None
     if isinstance(codec, NumericCodec):
         return 0 if codec.p.has_null and codec.n_tokens >= 2 else None  # specials come first, null the first
+    if isinstance(codec, IdentifierCodec):
+        return 1 if codec.learns_nulls else None  # present, null
     return None
 
 

@@ -1817,14 +1817,15 @@ class Synthesizer:
         for codec in [c for c in self._codecs if isinstance(c, IdentifierCodec) and c.year_parts()]:
             if codec.storage.name == key:
                 continue  # one per entity: _Sharing.columns
-            columns[codec.storage.name] = codec.decode_with_years(start, _key_years(codec, numbers))
+            keys = codec.decode_with_years(start, _key_years(codec, numbers))
+            columns[codec.storage.name] = codec.nulls_as(keys, columns[codec.storage.name])
 
     def _set_key_names(self, columns: dict[str, pd.Series], start: int) -> None:
         """E-mail keys and pseudonyms that spell the synthetic row's names (``_with_key_names``,
         ``_spell_pseudonymised_names``)."""
         for key in [c for c in self._codecs if isinstance(c, IdentifierCodec) and c.name_columns()]:
             names = {name: columns[name] for name in key.name_columns()}
-            columns[key.storage.name] = key.decode_with_names(start, names)
+            columns[key.storage.name] = key.nulls_as(key.decode_with_names(start, names), columns[key.storage.name])
         for name, fmt in self._stand_in_keys.items():
             if "names" in fmt and name in columns:
                 spelled = {label: columns[label] for label in fmt["names"]["columns"]}
@@ -1834,11 +1835,14 @@ class Synthesizer:
         """The block's rows taken in ``rows`` order (each entity's rows in their order), its fresh
         keys left where they were: they run on along the rows as they were issued. Why: an
         ``order_id`` that followed each customer's orders in time came back in any order within
-        the customer (ascending in 7% of them, real: all)."""
+        the customer (ascending in 7% of them, real: all). A key whose nulls are learned is null
+        where its row took the null: the issued keys run on along the rows that hold one."""
         ordered = block.take(rows).reset_index(drop=True)
         for codec in self._decoded_codecs():
             if isinstance(codec, IdentifierCodec):
-                ordered[codec.storage.name] = block[codec.storage.name].to_numpy()
+                name = codec.storage.name
+                held = ordered[name].notna().to_numpy() if codec.learns_nulls else None
+                ordered[name] = _issued_along(block[name], held)
         return ordered
 
     def _decoding(self, size: int, entity: np.ndarray | None, carry: _Carry | None) -> _Decoded:
@@ -2271,7 +2275,8 @@ class Synthesizer:
             else:
                 entry = codec.describe()
             entry["dtype"] = codec.storage.dtype
-            entry["learned"] = i in self._learned or isinstance(codec, OffsetCodec)  # offsets: rebuilt from the anchor
+            learned = i in self._learned and not isinstance(codec, IdentifierCodec)  # a key: at most where it is null
+            entry["learned"] = learned or isinstance(codec, OffsetCodec)  # offsets: rebuilt from the anchor
             if with_hidden := self._described_hidden(codec.storage.name):
                 entry["learned_with"] = with_hidden
             if codec.storage.name in self._training.get("pseudonymised_keys", ()):
@@ -2616,6 +2621,17 @@ class _Sharing:
         else:
             keys = self.key.decode(np.zeros(self.firsts.size, dtype=np.int32), rng, start)
         columns[self.key.storage.name] = keys.iloc[self.entity].reset_index(drop=True)
+
+
+def _issued_along(keys: pd.Series, held: np.ndarray | None) -> pd.Series:
+    """``keys`` in the order they were issued, on the rows that hold a key (``held``; None: where
+    they were)."""
+    if held is None:
+        return keys.reset_index(drop=True)
+    values = keys.to_numpy(dtype=object)
+    placed = np.full(values.size, None, dtype=object)
+    placed[held] = values[keys.notna().to_numpy()]
+    return pd.Series(placed, dtype=keys.dtype)
 
 
 def _key_years(

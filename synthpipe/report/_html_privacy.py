@@ -197,6 +197,8 @@ def _per_column(protections: dict[str, Any]) -> str:
             how = f"learned: {entry['encoding']}"  # e.g. "offset from ordered_at in days: exact values"
         if learned and entry.get("learned_with"):
             how += f"; with {entry['learned_with']}"  # "its year, weekday (hidden columns: ...)"
+        if entry.get("nulls_learned"):
+            how += "; where it is null: learned"  # invoice_id null on the draft invoices
         if entry.get("years_of"):
             how += f"; its year part from {', '.join(map(str, entry['years_of']))}"  # ES-2023-... of the order date
         if entry.get("spells"):

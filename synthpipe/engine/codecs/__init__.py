@@ -56,7 +56,7 @@ def build_codec(
     if key is None:
         key = cfg.detect_identifiers and looks_like_identifier(series, storage)
     if key:
-        return IdentifierCodec.fit(series, storage, cfg.rare_category_min_count)
+        return IdentifierCodec.fit(series, storage, cfg.rare_category_min_count, learn_nulls=True)
     if storage.logical in _NUMERIC_LOGICALS and not _past_float_precision(series, storage):
         return NumericCodec.fit(series, storage, cfg)
     return CategoricalCodec.fit(series, storage, cfg)
