@@ -8,8 +8,10 @@ and common values, so no rare real value comes back; the synthetic text is then 
 dicts or (key, value) pairs, which Arrow turns back into the column's list, struct or map type.
 
 Binary values (``bytea``, ``BLOB``, a struct's or map's binary fields) are learned as their hex
-text the same way: unique ones (a password hash per user) come back as fresh bytes of their
-length, as any key does, and shared ones (a few icons) as the values enough rows hold.
+text the same way: unique ones (a password hash per user) come back as fresh
+bytes of their length, as any key does, shared ones (a few icons) as the values enough rows hold,
+and rare ones as fresh bytes under the prefix (or of the length) enough rows share
+(``codecs/fresh.py``); those had come back null.
 
 Objects and arrays of one length go further: a struct's fields, the keys 5+ rows of a column of
 dicts or of JSON objects (``jsonb`` event properties) hold, and the places of arrays whose every
@@ -110,6 +112,13 @@ def with_fields(
             **({"hex_fields": as_hex} if as_hex else {}),
         }
     return out
+
+
+def hex_columns(nested: dict[str, dict[str, Any]]) -> set[str]:
+    """The learned columns that are bytes as their hex text: binary columns and binary fields."""
+    whole = {name for name, spec in nested.items() if spec["kind"] == BINARY and "fields" not in spec}
+    fields = {spec["fields"][key] for spec in nested.values() for key in spec.get("hex_fields", ())}
+    return whole | fields
 
 
 def field_owners(nested: dict[str, dict[str, Any]]) -> dict[str, str]:
@@ -422,7 +431,7 @@ def _arrow_type(series: pd.Series, schema: pa.Schema | None) -> pa.DataType | No
 
 
 def _from_hex(text: str) -> bytes | None:
-    """Hex text back to bytes; a generalised rare value (``9f86**``, the rare token) is null."""
+    """Hex text back to bytes; the rare token of a column with no label to fill (``codecs/fresh.py``) is null."""
     try:
         return bytes.fromhex(text)
     except ValueError:

@@ -290,11 +290,12 @@ class Synthesizer:
         and the entity columns are fitted on one row per entity: rare values and extremes are those
         of few *entities* (one user's 3,000 sessions are one user's count, not 3,000 rows'). Other
         pseudonymised keys stay as they are (an account id of the customer's: each would be rare)."""
+        binary = nested.hex_columns(self._nested)
         if self._entities is None:
-            return build_codecs(frame, self.config, self._spread)
+            return build_codecs(frame, self.config, self._spread, binary)
         ent, cfg = self._entities, self.config
         table = frame.drop(columns=ent.count)
-        codecs = build_codecs(table, cfg, self._spread)
+        codecs = build_codecs(table, cfg, self._spread, binary)
         one_each = frame.drop_duplicates(ent.key)
         position = {str(name): i for i, name in enumerate(table.columns)}
         for name in set(ent.columns) - pseudonymised:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
@@ -27,11 +29,14 @@ _CODECS: dict[str, type[Codec]] = {
 _NUMERIC_LOGICALS = {"int", "float", "decimal", "date", "datetime", "timedelta", "time"}
 
 
-def build_codecs(frame: pd.DataFrame, cfg: EngineConfig, spread: float = 1.0) -> list[Codec]:
+def build_codecs(
+    frame: pd.DataFrame, cfg: EngineConfig, spread: float = 1.0, binary: Collection[str] = ()
+) -> list[Codec]:
     """One codec per column; whether an integer column is a key can depend on its neighbours
-    (``spread``: see ``looks_like_identifier``)."""
+    (``spread``: see ``looks_like_identifier``); ``binary``: the columns that are bytes as hex text
+    (``nested.hex_columns``)."""
     keys = key_columns(frame, cfg, spread)
-    return [build_codec(frame[name], cfg, key=str(name) in keys) for name in frame.columns]
+    return [build_codec(frame[name], cfg, key=str(name) in keys, binary=str(name) in binary) for name in frame.columns]
 
 
 def key_columns(frame: pd.DataFrame, cfg: EngineConfig, spread: float = 1.0) -> set[str]:
@@ -46,11 +51,20 @@ def key_columns(frame: pd.DataFrame, cfg: EngineConfig, spread: float = 1.0) -> 
 
 
 def build_codec(
-    series: pd.Series, cfg: EngineConfig, *, storage: StorageType | None = None, key: bool | None = None
+    series: pd.Series,
+    cfg: EngineConfig,
+    *,
+    storage: StorageType | None = None,
+    key: bool | None = None,
+    binary: bool = False,
 ) -> Codec:
     """Pick and fit the codec for one column (the choice shows in ``describe()``); ``key``: whether
-    it is a key column, when the caller has decided (``build_codecs`` looks at the whole table)."""
+    it is a key column, when the caller has decided (``build_codecs`` looks at the whole table);
+    ``binary``: the column is bytes as hex text, marked in its storage (``extras["binary"]``) so a
+    codec refitted on the same storage (an entity column's) knows it too."""
     storage = storage or storage_type(series)
+    if binary:
+        storage = dataclasses.replace(storage, extras={**storage.extras, "binary": True})
     if storage.logical == "null" or series.isna().all():
         return NullCodec(storage)
     if key is None:

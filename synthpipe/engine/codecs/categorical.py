@@ -8,18 +8,22 @@ Rare codes (zips, phone numbers) keep the prefix that enough rows share, rare e-
 their domain, rare JSON objects their keys and common values, rare JSON arrays their common
 elements (``prefixes.py``), and a JSON column's rare token is ``{}`` (or ``[]``), so that every
 value stays JSON; rare free text is written anew from words
-enough rows share (``prose.py``).
+enough rows share (``prose.py``). The hex text of bytes (a binary column) generalises down to its
+length, and its labels are filled in with fresh bytes (``fresh.py``), so rare bytes are neither
+emitted nor lost to null.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import zlib
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from synthpipe.engine.codecs.base import Codec
+from synthpipe.engine.codecs.fresh import FreshBytes
 from synthpipe.engine.codecs.prefixes import code_direction, generalise, generalised_labels, json_rare_label
 from synthpipe.engine.codecs.prose import WordChain
 from synthpipe.engine.config import EngineConfig
@@ -45,11 +49,12 @@ class CategoricalCodec(Codec):
         generalised: list[str] | None = None,
         generalised_from: str = "start",
         prose: WordChain | None = None,
+        fresh: FreshBytes | None = None,
     ) -> None:
         super().__init__(storage)
         self.categories, self.generalised = categories, generalised or []
         self.generalised_from = generalised_from
-        self.prose = prose
+        self.prose, self.fresh = prose, fresh
         self.has_rare, self.has_null = has_rare, has_null
         self.rare_label, self.merged, self.distinct = rare_label, merged, distinct
         self._index = {c: i for i, c in enumerate([*categories, *self.generalised])}
@@ -69,11 +74,10 @@ class CategoricalCodec(Codec):
         writes_text = storage.logical == "string" and "category_values" not in storage.extras
         rare_label = cfg.rare_token if writes_text else None
         rest = counts.drop(kept.index)
-        groups, direction = rest[:0], None
-        if len(rest) and rare_label is not None and cfg.generalise_rare_codes:
-            direction = code_direction(counts.index)
+        groups, direction, prefix_of = rest[:0], _direction(rest, counts.index, storage, cfg, rare_label), {}
         if direction is not None:
-            groups = _prefix_groups(rest, min_count, direction)
+            prefix_of = generalise(rest, min_count, direction)
+            groups = _prefix_groups(rest, prefix_of)
             groups = groups[~groups.index.isin([str(c) for c in kept.index])]  # a JSON label may be a kept value
             groups = groups.iloc[: cfg.max_categories - len(kept)]
         if direction == "json":
@@ -81,6 +85,8 @@ class CategoricalCodec(Codec):
         has_rare = int(groups.sum()) < int(rest.sum())
         writes_prose = has_rare and direction is None and cfg.write_prose and storage.dtype != "category"
         prose = WordChain.fit(rest, min_count) if writes_prose and rare_label is not None else None
+        binary = bool(storage.extras.get("binary")) and len(rest) > 0
+        fresh = _fresh_bytes(rest, prefix_of, groups, counts.index, cfg.seed, storage) if binary else None
         if storage.dtype == "category":
             storage = _listing_only_emitted(
                 storage,
@@ -98,6 +104,7 @@ class CategoricalCodec(Codec):
             merged=merged,
             distinct=len(counts),
             prose=prose,
+            fresh=fresh,
         )
 
     @property
@@ -139,6 +146,8 @@ class CategoricalCodec(Codec):
         values = self._labels[tokens]
         if self.prose is not None:
             values = _with_prose(values, tokens - len(self._index), self.prose, rng)
+        if self.fresh is not None:
+            values = self.fresh.fill(values, self.rare_label, rng)
         if self.storage.logical == "bool":
             floats = np.asarray([np.nan if v is None else float(v) for v in values], dtype="float64")
             return restore_numeric(floats, self.storage, 1)
@@ -159,12 +168,18 @@ class CategoricalCodec(Codec):
             "merged": self.merged,
             "distinct": self.distinct,
             "prose": self.prose.to_json() if self.prose is not None else None,
+            "fresh": self.fresh.to_json() if self.fresh is not None else None,
         }
 
     @classmethod
     def from_params(cls, storage: StorageType, params: dict[str, Any]) -> CategoricalCodec:
-        prose = params.pop("prose", None)
-        codec = cls(storage, **params, prose=WordChain.from_json(prose) if prose is not None else None)
+        prose, fresh = params.pop("prose", None), params.pop("fresh", None)
+        codec = cls(
+            storage,
+            **params,
+            prose=WordChain.from_json(prose) if prose is not None else None,
+            fresh=FreshBytes.from_json(fresh) if fresh is not None else None,
+        )
         if codec.prose is not None and not (codec.has_rare and codec.rare_label is not None):
             raise ValueError("only a column with rare texts writes prose")
         return codec
@@ -187,12 +202,15 @@ class CategoricalCodec(Codec):
             part = {"end": "domain", "words": "leading words", "json": "keys and values"}.get(
                 self.generalised_from, "prefix"
             )
-            info["encoding"] = f"categories; rare codes as the {part} enough rows share, e.g. {self.generalised[0]}"
+            written = "fresh bytes under" if self.fresh is not None else "rare codes as"
+            info["encoding"] = f"categories; {written} the {part} enough rows share, e.g. {self.generalised[0]}"
         return info
 
     def _rare_emitted_as(self) -> str | None:
         if not self.has_rare:
             return None
+        if self.fresh is not None and self.fresh.stand_in is not None:
+            return f"fresh bytes under {self.fresh.stand_in}"
         return f"text of words {self.prose.min_count}+ rows share" if self.prose is not None else self.rare_label
 
     def _kind(self) -> str:
@@ -217,9 +235,32 @@ def _with_prose(values: np.ndarray, bands: np.ndarray, prose: WordChain, rng: np
     return values
 
 
-def _prefix_groups(rest: pd.Series, min_count: int, direction: str) -> pd.Series:
+def _direction(
+    rest: pd.Series, values: pd.Index, storage: StorageType, cfg: EngineConfig, rare_label: str | None
+) -> str | None:
+    """How the rare values ``rest`` are generalised (``prefixes.generalise``), None: not at all.
+    Bytes keep their length where ``generalise_rare_codes`` is off: a fresh value needs one."""
+    if not len(rest) or rare_label is None:
+        return None
+    if storage.extras.get("binary"):
+        return "hex" if cfg.generalise_rare_codes else "length"
+    return code_direction(values) if cfg.generalise_rare_codes else None
+
+
+def _fresh_bytes(
+    rest: pd.Series, prefix_of: dict[str, str], groups: pd.Series, real: pd.Index, seed: int, storage: StorageType
+) -> FreshBytes:
+    """The fillings of a binary column's labels (``groups``), drawn clear of every ``real`` value
+    (hex text); ``rest``: rows per rare value, ``prefix_of``: rare value -> its label."""
+    under = pd.Series(prefix_of, dtype=object)
+    distinct = under[under.isin(groups.index)].value_counts().reindex(groups.index, fill_value=0)
+    rng = np.random.default_rng([seed, zlib.crc32(storage.name.encode())])
+    labels = {str(label): int(count) for label, count in distinct.items()}
+    return FreshBytes.fit(labels, len(rest) - sum(labels.values()), real.astype(str), rng)
+
+
+def _prefix_groups(rest: pd.Series, prefix_of: dict[str, str]) -> pd.Series:
     """Rows per generalised label (masked prefix, or e-mail domain) of the merged codes, most held first."""
-    prefix_of = generalise(rest, min_count, direction)
     held = rest[list(prefix_of)].groupby([prefix_of[v] for v in prefix_of]).sum()
     return held.sort_values(ascending=False, kind="stable")
 

@@ -72,7 +72,8 @@ def generalise(counts: pd.Series, min_count: int, direction: str = "start") -> d
     ``0213*`` is used where five rows share it and the rest fall back to ``021**``, and so on.
     E-mail addresses (``"end"``): the domain (``***@gmail.com``), then the top-level domain
     (``***@***.de``); their local part is a person's name, not a hierarchy. Names (``"words"``):
-    all but the last word, then fewer (``chevrolet chevelle *``, then ``chevrolet *``).
+    all but the last word, then fewer (``chevrolet chevelle *``, then ``chevrolet *``). The hex
+    text of bytes (``"hex"``): as codes, down to the length alone (``****``); ``"length"``: that only.
     """
     pending = counts[counts > 0].copy()
     pending.index = pending.index.astype(str)
@@ -205,7 +206,19 @@ def _levels(values: pd.Index, direction: str) -> Iterable[int]:
     if direction == "end":
         return EMAIL_LEVELS
     longest = int((values.str.count(r"\S+") if direction == "words" else values.str.len()).max())
-    return range(longest - 1, 0, -1)
+    return _kept_places(longest, direction)
+
+
+def _kept_places(length: int, direction: str) -> range:
+    """How many leading characters (words) a label of a value ``length`` long keeps, most first.
+
+    A code keeps one at least: a mask alone says nothing of its region. The hex text of bytes
+    (``"hex"``) may keep none, so a rare value whose every prefix few rows share still has the
+    length enough rows share (``****``: 2 bytes); ``"length"`` keeps none at all (rare bytes where
+    ``generalise_rare_codes`` is off). Bytes are filled in anew from such a label (``fresh.py``)."""
+    if direction == "length":
+        return range(0, -1, -1)
+    return range(length - 1, -1 if direction == "hex" else 0, -1)
 
 
 def _named(words: list[str], keep: int) -> str:
@@ -226,7 +239,7 @@ def generalised_label(value: str, labels: set[str], direction: str = "start") ->
         words = value.split()
         candidates = [_named(words, keep) for keep in range(len(words) - 1, 0, -1)]
     else:
-        candidates = [masked(value, keep) for keep in range(len(value) - 1, 0, -1)]
+        candidates = [masked(value, keep) for keep in _kept_places(len(value), direction)]
     return next((label for label in candidates if label and label in labels), None)
 
 
