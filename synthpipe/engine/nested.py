@@ -7,8 +7,8 @@ file more than the only change. As JSON text they meet the rules a ``jsonb`` col
 and common values, so no rare real value comes back; the synthetic text is then parsed into lists,
 dicts or (key, value) pairs, which Arrow turns back into the column's list, struct or map type.
 
-Binary values (``bytea``, ``BLOB``, a struct's or map's binary fields) are learned as their hex
-text the same way: unique ones (a password hash per user) come back as fresh
+Binary values (``bytea``, ``BLOB``, ``fixed_size_binary``, a struct's or map's binary fields) are
+learned as their hex text the same way: unique ones (a password hash per user) come back as fresh
 bytes of their length, as any key does, shared ones (a few icons) as the values enough rows hold,
 and rare ones as fresh bytes under the prefix (or of the length) enough rows share
 (``codecs/fresh.py``); those had come back null.
@@ -400,7 +400,7 @@ def _scalar(text: str, arrow_type: pa.DataType) -> Any:
         return decimal.Decimal(text)
     if pa.types.is_duration(arrow_type):
         return pd.Timedelta(text).to_pytimedelta()
-    if pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type):
+    if _arrow_kind(arrow_type) == BINARY:
         return base64.b64decode(text)
     return text
 
@@ -439,7 +439,11 @@ def _from_hex(text: str) -> bytes | None:
 
 
 def _arrow_kind(arrow_type: pa.DataType) -> str | None:
-    if pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type):
+    if (
+        pa.types.is_binary(arrow_type)
+        or pa.types.is_large_binary(arrow_type)
+        or pa.types.is_fixed_size_binary(arrow_type)
+    ):
         return BINARY
     if pa.types.is_map(arrow_type):
         return MAP

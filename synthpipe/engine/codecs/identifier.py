@@ -213,6 +213,8 @@ class IdentifierCodec(Codec):
             if top + 1 + KEY_RANGE > limit >= 2**63 - 1:
                 return cls(storage, _scattered_format(series, storage))
             return cls(storage, {"style": "integer", "next": top + 1})
+        if storage.extras.get("binary"):  # bytes as hex text: no numbers, UUIDs or parts to read in it
+            return cls(storage, _alphabet_format(series.astype(str), whole_bytes=True))
         return cls(storage, _string_format(series.astype(str), min_count))
 
     @property
@@ -609,13 +611,20 @@ def _email_format(local: pd.Series, domain: pd.Series, min_count: int) -> dict[s
     }
 
 
-def _alphabet_format(text: pd.Series) -> dict[str, Any]:
-    """Common prefix, per-place literals (keys of one length only), alphabet and typical length."""
-    prefix = _common_prefix(str(text.min()), str(text.max()))  # the set's common prefix is its extremes'
+def _alphabet_format(text: pd.Series, *, whole_bytes: bool = False, shared: bool = True) -> dict[str, Any]:
+    """Common prefix and per-place literals (keys of one length only) where ``shared``, alphabet
+    and typical length.
+
+    ``whole_bytes``: the keys are the hex text of bytes (a binary key column), so they keep to
+    whole bytes. Why: 300 ``fixed_size_binary(4)`` keys 0..299 share the prefix ``00000``, which
+    left 4,096 keys, crowded by the real ones, so fresh keys took a ninth hex digit, which is no
+    bytes: every key came back null. Now a prefix (and literals) that crowd them are given up (their width kept),
+    and keys that still grow grow by a whole byte."""
+    prefix = _common_prefix(str(text.min()), str(text.max())) if shared else ""  # the set's is its extremes'
     body = text.str.slice(len(prefix))
     sample = body.iloc[:5_000].tolist()
     literals: dict[str, str] = {}
-    if body.str.len().nunique() == 1 and len(sample[0]) > 0:
+    if shared and body.str.len().nunique() == 1 and len(sample[0]) > 0:
         literals = {str(i): c for i, c in enumerate(sample[0]) if body.str[i].eq(c).all()}
     used = {c for key in sample for i, c in enumerate(key) if str(i) not in literals}
     length = max(int(body.str.len().median()), len(literals) + 1)
@@ -623,8 +632,12 @@ def _alphabet_format(text: pd.Series) -> dict[str, Any]:
     most = LAYOUT_REAL_KEYS if one_length else FREE_LENGTH_REAL_KEYS
     alphabet, length, cases = _cased_layout(sample, literals, used, length, (len(text), most, one_length))
     past_real = _crowded(len(text), len(alphabet), length - len(literals), most)
+    if past_real and whole_bytes and prefix:
+        return _alphabet_format(text, whole_bytes=True, shared=False)
     if past_real:
         length = int(body.str.len().max()) + 1  # longer than any real key: none can come back
+    if whole_bytes:
+        length += (len(prefix) + length) % 2
     return {
         "style": "alphabet",
         "prefix": prefix,

@@ -282,3 +282,27 @@ def test_rare_binary_values_come_back_as_fresh_bytes(shape: str, tmp_path: Path)
     assert len(set(drawn)) > 30
     syn.save(tmp_path / "model")
     assert Synthesizer.load(tmp_path / "model").sample(2_000).equals(out)
+
+
+def test_fixed_size_binary_columns_keep_their_width() -> None:
+    """``fixed_size_binary`` was refused ("cast it to text"). Shared codes come back as the codes
+    enough rows hold; unique keys (0..299 as 4 bytes, which share the prefix ``00000``) as fresh keys
+    of 4 bytes, where they had grown by a hex digit, which is no bytes (all null as ``binary``)."""
+    rows = 300
+    rng = np.random.default_rng(0)
+    keys = [int(i).to_bytes(4, "big") for i in rng.permutation(rows)]
+    table = pa.table(
+        {
+            "x": rng.normal(size=rows),
+            "code": pa.array([bytes([i % 3, 7]) for i in range(rows)], pa.binary(2)),
+            "key": pa.array(keys, pa.binary(4)),
+            "varkey": pa.array(keys, pa.binary()),
+        }
+    )
+    out = Synthesizer(seed=0, max_epochs=2, hidden_size=16).fit(table).sample(500)
+    assert out.schema == table.schema
+    assert set(out.column("code").to_pylist()) == {bytes([i, 7]) for i in range(3)}
+    for name in ("key", "varkey"):
+        fresh = out.column(name).to_pylist()
+        assert all(k is not None and len(k) == 4 for k in fresh) and len(set(fresh)) == 500
+        assert not set(fresh) & set(keys)
