@@ -135,7 +135,7 @@ def within_schema(frame: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
     held |= {
         f.name: _within_precision(frame[f.name], f.type)
         for f in schema
-        if pa.types.is_decimal(f.type) and f.name in frame.columns and f.type.scale >= 0
+        if pa.types.is_decimal(f.type) and f.name in frame.columns
     }
     return frame.assign(**held) if held else frame
 
@@ -319,7 +319,7 @@ def as_stored(series: pd.Series, st: StorageType) -> pd.Series:
     if not text:
         return series
     dtype = _arrow_dtype(text)
-    if pa.types.is_decimal(dtype.pyarrow_dtype) and dtype.pyarrow_dtype.scale >= 0 and series.dtype == object:
+    if pa.types.is_decimal(dtype.pyarrow_dtype) and series.dtype == object:
         series = _within_precision(series, dtype.pyarrow_dtype)
     return series.astype(dtype)
 
@@ -628,8 +628,12 @@ def _python_kind(value: Any) -> str | None:
 
 
 def _decimal_scale(values: pd.Series) -> int:
+    """The places after the point of the finest value; negative where every value is a multiple
+    of a power of ten (``decimal128(5, -2)`` holds hundreds: ``1.2E+3``). Why: clamped at 0, such a
+    column's draws were whole numbers (1234), which writing the Table back refused ("Rescaling
+    Decimal value would cause data loss"); drawn in hundreds, they fit the type."""
     exponents = [v.as_tuple().exponent for v in values.iloc[:10_000] if v.is_finite()]
-    return int(max([-e for e in exponents if isinstance(e, int)] + [0]))
+    return int(max((-e for e in exponents if isinstance(e, int)), default=0))
 
 
 def _json_scalar(value: Any) -> Any:

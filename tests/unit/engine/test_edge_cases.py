@@ -226,3 +226,25 @@ def test_a_small_tables_clip_point_is_not_a_mass() -> None:
     assert _masses(small, np.clip(small, small[5], small[-6]), ()) == ()
     zeros = np.sort(np.r_[np.zeros(40), np.arange(1.0, 301.0)])
     assert _masses(zeros, np.clip(zeros, zeros[5], zeros[-6]), ()) == (0.0,)
+
+
+def test_arrow_decimals_of_a_negative_scale_keep_their_type() -> None:
+    """``decimal128(5, -2)`` holds hundreds (``1.2E+3``): its draws were whole numbers (1234), and
+    writing the Table back raised ArrowInvalid ("Rescaling Decimal value would cause data loss")."""
+    rng = np.random.default_rng(0)
+    hundreds = [Decimal(int(v) * 100) for v in rng.integers(0, 99_999, 400)]
+    table = pa.table({"x": rng.normal(size=400), "price": pa.array(hundreds, pa.decimal128(5, -2))})
+    out = Synthesizer(seed=0, max_epochs=2, hidden_size=16).fit(table).sample(2_000)
+    assert out.schema.equals(table.schema)
+    assert all(v % 100 == 0 and 0 <= v <= Decimal("9999900") for v in out.column("price").to_pylist())
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
+    drawn = Synthesizer(seed=0, max_epochs=2, hidden_size=16).fit(frame).sample(200)
+    assert drawn.dtypes.to_dict() == frame.dtypes.to_dict()
+
+
+def test_a_dictionary_column_of_null_values_stays_one() -> None:
+    """``dictionary<values=null>`` (a DuckDB ENUM column no row sets) comes back all null in its type."""
+    nulls = pa.DictionaryArray.from_arrays(pa.array([None] * 60, pa.int32()), pa.array([], pa.null()))
+    table = pa.table({"x": np.arange(60.0) % 7, "state": nulls})
+    out = Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(table).sample(20)
+    assert out.schema.equals(table.schema) and out.column("state").null_count == 20
