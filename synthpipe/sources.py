@@ -182,17 +182,33 @@ def _duckdb_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[pa
 
 
 def _one_statement(duckdb: Any, sql: str) -> str:
-    """``sql`` if it holds exactly one statement (a trailing ``;`` or comment is none), else a QueryError.
+    """``sql`` if it holds exactly one statement (a trailing ``;`` or comment is none) and that one
+    only reads, else a QueryError.
 
     Why: DuckDB runs every statement of ``SELECT * FROM people; SELECT * FROM orders;`` and returns
     the last, which was staged and published without a word; a comment-only file gave
-    "'NoneType' object has no attribute 'types'"."""
-    count = len(duckdb.extract_statements(sql))
-    if count == 0:
+    "'NoneType' object has no attribute 'types'". And a read-only DuckDB connection still writes
+    files: ``COPY (...) TO '/tmp/x.csv'`` and ``EXPORT DATABASE '/tmp/dump'`` wrote them (COPY's row
+    count was then staged as the data), ``INSTALL`` downloads into ~/.duckdb, ``SET`` can point a
+    log at any path."""
+    statements = duckdb.extract_statements(sql)
+    if not statements:
         raise QueryError("the SQL file holds no statement, only comments; write one SELECT statement in it")
-    if count > 1:
+    if len(statements) > 1:
         raise QueryError(
-            f"the SQL file holds {count} statements; {_ONE_SELECT}: keep one (WITH or a join can combine them)"
+            f"the SQL file holds {len(statements)} statements; {_ONE_SELECT}: keep one (WITH or a join can "
+            "combine them)"
+        )
+    kind = statements[0].type
+    if kind == duckdb.StatementType.MULTI:  # a PIVOT whose columns DuckDB finds first: COPY can wrap it too
+        raise QueryError(
+            "the SQL file holds a PIVOT that does not list its columns (DuckDB runs it as several statements); "
+            "list them: PIVOT ... ON col IN ('a', 'b')"
+        )
+    if kind != duckdb.StatementType.SELECT:
+        raise QueryError(
+            f"the SQL file holds a {kind.name} statement; {_ONE_SELECT}: the source is only read, so "
+            "COPY, EXPORT, ATTACH, INSTALL, LOAD, SET and writes are refused before they run"
         )
     return sql
 
@@ -341,21 +357,52 @@ def _uuid_text(raw: pa.FixedSizeBinaryArray) -> pa.Array:
 def _sqlalchemy_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[pa.RecordBatch]]:
     from sqlalchemy import create_engine
 
-    if url.get_backend_name() == "sqlite":
-        url = _sqlite_read_only(url)
-    engine = _create_engine(create_engine, url)
+    sqlite = url.get_backend_name() == "sqlite"
+    engine = _create_engine(create_engine, _sqlite_read_only(url) if sqlite else url)
+    attached: list[str] = []
+    if sqlite:
+        _refuse_attach(engine, attached)
     try:
         with engine.connect() as connection:
             # no_parameters: the SQL goes to the driver as written, so a literal % (modulo, LIKE 'a%')
             # is not mistaken for a placeholder; nothing is ever bound into the operator's SQL.
             options = connection.execution_options(stream_results=True, yield_per=batch_rows, no_parameters=True)
-            result = options.exec_driver_sql(sql)
+            try:
+                result = options.exec_driver_sql(sql)
+            except Exception as exc:
+                if attached:
+                    raise QueryError(
+                        f"the SQL file attaches or writes the database file {attached[0]!r} (ATTACH or VACUUM "
+                        "INTO); the SQLite source is only read: query the source database's own tables",
+                        path=attached[0],
+                    ) from exc
+                raise
             if not result.returns_rows:
                 raise QueryError(f"the SQL file does not return rows; {_ONE_SELECT}")
             types = _described_types(result.cursor.description)
             yield _convert_partitions(result.partitions(batch_rows), list(result.keys()), types)
     finally:
         engine.dispose()
+
+
+def _refuse_attach(engine: Any, attached: list[str]) -> None:
+    """Every connection of ``engine`` refuses ATTACH (and VACUUM INTO, which attaches its target);
+    the file each tried to open is appended to ``attached``.
+
+    Why: ``mode=ro`` covers only the main database: ``ATTACH DATABASE '/tmp/x.db' AS x`` created an
+    empty /tmp/x.db before the "does not return rows" error, and ``VACUUM INTO '/tmp/copy.db'``
+    wrote a full copy of the source database wherever it was told."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    def authorize(action: int, target: str | None, *_: str | None) -> int:
+        if action != sqlite3.SQLITE_ATTACH:
+            return sqlite3.SQLITE_OK
+        attached.append(target or "")
+        return sqlite3.SQLITE_DENY
+
+    event.listen(engine, "connect", lambda connection, _record: connection.set_authorizer(authorize))
 
 
 def _sqlite_read_only(url: URL) -> URL:

@@ -188,6 +188,54 @@ def test_a_sqlite_source_is_opened_read_only(tmp_path: Path, sql: str) -> None:
     assert read_table(staged.uri).column("a").to_pylist() == [1, 2]
 
 
+@pytest.mark.parametrize("statement", ["ATTACH DATABASE '{target}' AS x", "VACUUM INTO '{target}'"])
+@pytest.mark.parametrize("in_memory", [False, True], ids=["file", "memory"])
+def test_a_sqlite_source_creates_no_file(tmp_path: Path, statement: str, in_memory: bool) -> None:
+    """``mode=ro`` covers only the main database: ATTACH created an empty file before failing and
+    VACUUM INTO wrote a full copy of the source wherever it was told."""
+    database = tmp_path / "app.sqlite"
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE loose (a INTEGER)")
+    connection.close()
+    target = tmp_path / "elsewhere" / "made.db"
+    target.parent.mkdir()
+    source = "sqlite://" if in_memory else f"sqlite:///{database}"
+    with pytest.raises(QueryError, match=r"attaches or writes the database file .*made\.db.*only read"):
+        extract(query=write_sql(tmp_path, statement.format(target=target)), source=source,
+                staging=str(tmp_path / "out"), name="f", run_id="r")  # fmt: skip
+    assert list(target.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("sql", "kind"),
+    [
+        ("COPY (SELECT id FROM users) TO '{target}/users.csv'", "COPY"),
+        ("EXPORT DATABASE '{target}/dump'", "EXPORT"),
+        ("ATTACH '{target}/other.duckdb' AS other", "ATTACH"),
+        ("SET log_query_path = '{target}/queries.log'", "SET"),
+        ("INSTALL spatial", "LOAD"),
+        ("COPY (PIVOT users ON gender USING count(*)) TO '{target}/pivot.csv'", "PIVOT"),
+    ],
+)
+def test_a_duckdb_source_writes_no_file(demo_duckdb: str, tmp_path: Path, sql: str, kind: str) -> None:
+    """Read-only DuckDB still runs COPY ... TO and EXPORT DATABASE: both wrote their files, and
+    COPY's row count was then staged as the data."""
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    with pytest.raises(QueryError, match=f"holds a {kind}"):
+        extract(query=write_sql(tmp_path, sql.format(target=target)), source=demo_duckdb,
+                staging=str(tmp_path / "out"), name="f", run_id="r")  # fmt: skip
+    assert list(target.iterdir()) == []
+
+
+def test_a_duckdb_pivot_that_lists_its_columns_is_a_select(demo_duckdb: str, tmp_path: Path) -> None:
+    sql = write_sql(
+        tmp_path, "PIVOT (SELECT id, gender FROM users) ON gender IN ('MALE', 'FEMALE') USING count(*) GROUP BY id"
+    )
+    result = extract(query=sql, source=demo_duckdb, staging=str(tmp_path), name="f", run_id="r")
+    assert result.rows == 1500
+
+
 def test_a_missing_sqlite_file_is_named_and_not_created(tmp_path: Path) -> None:
     """A mistyped path used to create an empty database, whose error then blamed the SQL ('no such table')."""
     missing = tmp_path / "typo.sqlite"
