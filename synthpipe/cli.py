@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ app = typer.Typer(help="Put a synthetic copy in front of any SQL query.", no_arg
 # Not a terminal (CI logs, `| tee`): rich would wrap at 80 columns and split the output paths of the
 # summary table across lines; COLUMNS, when set, still wins.
 console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140)
+notices = Console(stderr=True, width=None if sys.stderr.isatty() or "COLUMNS" in os.environ else 140)
 F = TypeVar("F", bound=Callable[..., Any])
 
 RunId = Annotated[str | None, typer.Option(help="run id that scopes every key; default: the current UTC time")]
@@ -47,6 +49,7 @@ def friendly_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _show_logged_warnings()
         try:
             return command(*args, **kwargs)
         except SynthpipeError as exc:
@@ -58,6 +61,24 @@ def friendly_errors(command: F) -> F:
             raise typer.Exit(2 if not exc.transient else 75) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+class _WarningLine(logging.Handler):
+    """A warning synthpipe logs (a query without ORDER BY whose rows repeat a key) as one
+    ``warning:`` line on stderr, when it happens.
+
+    Why: with no handler, Python printed the bare message at extract, and ``run``'s summary printed
+    it again below the table; now it is said once, at the stage that found it (also when a later
+    stage fails, where no summary follows), and stdout keeps only the result (extract's JSON)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        notices.print(f"[yellow]warning:[/] {escape(scrub(record.getMessage()))}", soft_wrap=True, highlight=False)
+
+
+def _show_logged_warnings() -> None:
+    logger = logging.getLogger("synthpipe")
+    if not any(isinstance(handler, _WarningLine) for handler in logger.handlers):
+        logger.addHandler(_WarningLine(logging.WARNING))
 
 
 def failed_gate(error: SynthpipeError) -> GateFailed | None:
@@ -159,7 +180,7 @@ def _run_and_show(spec: Any, run_id: str | None) -> None:
     table.add_row("quality", _quality_line(evaluation.quality_score, evaluation.quality_grade))
     table.add_row("privacy", _privacy_line(evaluation))
     console.print(table)
-    for warning in [*result.extract.warnings, *filter_warnings(result.synthesize)]:
+    for warning in filter_warnings(result.synthesize):  # extract's warnings were shown as it found them
         console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True, highlight=False)
     # The two paths people open next, unwrapped so they can be copied whatever the terminal width.
     console.print(f"synthetic data: {result.load.uri}", soft_wrap=True, highlight=False, markup=False)

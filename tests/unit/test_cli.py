@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -95,3 +96,39 @@ def test_extract_names_a_sql_file_with_a_space_in_its_name(tmp_path: Path) -> No
                                        "--staging", str(tmp_path / "staging"), "--run-id", "r"])  # fmt: skip
     assert outcome.exit_code == 0, outcome.output
     assert (tmp_path / "staging" / "r_daily_report.parquet").is_file()
+
+
+def sessions_database(tmp_path: Path) -> Path:
+    """Rows that repeat user_id, queried without ORDER BY: extract's reason to warn."""
+    database = tmp_path / "t.duckdb"
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("CREATE TABLE sessions AS SELECT 'u' || (i % 40) AS user_id, i % 7 AS action, "
+                           "(i * 37) % 101 AS secs FROM range(400) t(i)")  # fmt: skip
+    (tmp_path / "q.sql").write_text("SELECT user_id, action, secs FROM sessions")
+    return database
+
+
+def test_run_says_the_no_order_by_warning_once(tmp_path: Path) -> None:
+    """Printed bare by Python's last-resort log handler at extract and again below the summary table."""
+    database = sessions_database(tmp_path)
+    (tmp_path / "spec.yaml").write_text(
+        f"query: q.sql\nsource: {{url: 'duckdb:///{database}'}}\nstaging: {{url: '{tmp_path / 'staging'}'}}\n"
+        f"destination: {{url: '{tmp_path / 'published'}'}}\nsynthesis: {{engine: {{max_epochs: 2, hidden_size: 16}}}}\n"
+        "gates: {min_quality: null, max_dcr_share: null, max_mia_auc: null, max_excess_identical_share: null}\n"
+    )
+    outcome = CliRunner().invoke(app, ["run", str(tmp_path / "spec.yaml"), "--run-id", "r"])
+    assert outcome.exit_code == 0, outcome.output
+    output = one_line(outcome.output)
+    assert output.count("no ORDER BY") == 1, output
+    assert "warning: the query has no ORDER BY of its own and its rows repeat 'user_id'" in output
+    assert output.index("no ORDER BY") < output.index("synthesize ...")  # said by the stage that found it
+
+
+def test_extract_warns_on_stderr_and_keeps_stdout_json(tmp_path: Path) -> None:
+    database = sessions_database(tmp_path)
+    outcome = CliRunner().invoke(app, ["extract", "--query", str(tmp_path / "q.sql"), "--source",
+                                       f"duckdb:///{database}", "--staging", str(tmp_path / "staging"),
+                                       "--run-id", "r"])  # fmt: skip
+    assert outcome.exit_code == 0, outcome.output
+    assert one_line(outcome.stderr).startswith("warning: the query has no ORDER BY")
+    assert "no ORDER BY" in json.loads(outcome.stdout)["warnings"][0]
