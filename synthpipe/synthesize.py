@@ -330,6 +330,7 @@ def generate(
     independent, reproducible and can run on any worker that can read the model.
     """
     started = time.perf_counter()
+    positive_rows(rows)
     if not 0 <= shard < shards:
         raise ConfigError(f"invalid shard={shard} for shards={shards}; use 0 <= shard < shards")
     workspace = Workspace(staging, name=name, run_id=run_id)
@@ -439,6 +440,21 @@ def _how_to_publish(failures: list[GateResult]) -> str:
     return advice
 
 
+def positive_rows(rows: int) -> int:
+    """``rows`` if it is a count of rows to generate, else a ConfigError naming the setting.
+
+    Why: an Airflow run with ``{"rows": 0}`` silently generated as many rows as the staged
+    features (0 read as unset), and ``{"rows": -5}`` failed after training with the engine's
+    "need n >= 0, chunk_size >= 1 and key_start >= 0"."""
+    if rows < 1:
+        raise ConfigError(
+            f"invalid rows={rows}; the number of synthetic rows must be at least 1 (leave rows unset for "
+            "as many as the staged features)",
+            rows=rows,
+        )
+    return rows
+
+
 def synthesize(
     *,
     features_uri: str,
@@ -456,11 +472,13 @@ def synthesize(
 ) -> SynthesizeResult:
     """Train, generate ``rows`` rows (default: as many as the staged features), filter, evaluate, gate."""
     started = time.perf_counter()
+    if rows is not None:
+        positive_rows(rows)  # before training: a bad count would fail only after it
     store = as_store(staging)
     common: dict[str, Any] = {"staging": store, "name": name, "run_id": run_id}
     trained = train(features_uri=features_uri, engine=engine, holdout_fraction=holdout_fraction,
                     seed=seed, progress=progress, **common)  # fmt: skip
-    generated = generate(model_uri=trained.model_uri, rows=rows or trained.rows, seed=seed,
+    generated = generate(model_uri=trained.model_uri, rows=trained.rows if rows is None else rows, seed=seed,
                          privacy=privacy, progress=progress, **common)  # fmt: skip
     evaluation = evaluate(synthetic_uris=[generated.uri], train_uri=trained.train_uri,
                           holdout_uri=trained.holdout_uri, gates=gates, target=target,

@@ -8,11 +8,12 @@ the only module to touch. Targets Airflow 3.x and its Task SDK.
 from __future__ import annotations
 
 from airflow.sdk import DAG, Asset, BaseHook, BaseOperator, Connection, Context, ObjectStoragePath, Param
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
 __all__ = [
     "DAG",
     "AirflowFailException",
+    "AirflowNotFoundException",
     "Asset",
     "BaseHook",
     "BaseOperator",

@@ -7,11 +7,13 @@ without logging them (the core redacts them in every message it builds).
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
-from synthpipe.airflow._compat import BaseHook, ObjectStoragePath
+from synthpipe.airflow._compat import AirflowNotFoundException, BaseHook, Connection, ObjectStoragePath
 from synthpipe.errors import ConfigError
+from synthpipe.redaction import scrub
 from synthpipe.stores import Store, redact_url
 
 StoreTarget = str | ObjectStoragePath | Store
@@ -21,25 +23,85 @@ an :class:`ObjectStoragePath`, or a ready :class:`~synthpipe.stores.Store`."""
 AWS_CONN_TYPES = ("aws", "s3")
 
 
+def get_connection(conn_id: str) -> Connection:
+    """Airflow connection ``conn_id``, or a ConfigError that says where it can be defined.
+
+    Why: a missing connection raised Airflow's untyped "The conn_id `x` isn't defined", which the
+    task's retries then repeated; and an ``AIRFLOW_CONN_X`` Airflow cannot read (a port that is no
+    number) gives that same message, though the variable is plainly set."""
+    variable = f"AIRFLOW_CONN_{conn_id.upper()}"
+    unreadable = ConfigError(
+        f"connection {conn_id!r}: Airflow cannot read environment variable {variable} as written; write it "
+        "as a URI with every reserved character of the login and password percent-encoded (@ as %40, "
+        "/ as %2F, # as %23, ? as %3F, % as %25) or as JSON (with an integer port)",
+        conn_id=conn_id,
+    )
+    try:
+        connection = BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        if os.environ.get(variable):
+            raise unreadable from None
+        raise ConfigError(
+            f"connection {conn_id!r} is not defined; add it in the UI (Admin > Connections), with "
+            f"`airflow connections add`, as environment variable {variable} or in the secrets backend",
+            conn_id=conn_id,
+        ) from None
+    if _password_cut_short(os.environ.get(variable, "")):
+        raise unreadable
+    return connection
+
+
+def _password_cut_short(uri: str) -> bool:
+    """Whether a connection URI holds an ``@`` past its host: a password with an unencoded ``/``,
+    ``#`` or ``?`` ended the host part early.
+
+    Why: ``postgresql://app:p@ss/w#rd@db:5432/app`` was read as host ``ss``, and the driver's
+    "could not translate host name "ss"" put a piece of the password in the task log (scrubbing
+    knows only the piece Airflow took for the password), then was retried as a network fault."""
+    if uri.lstrip().startswith("{"):
+        return False
+    parts = urlsplit(uri)
+    return "@" in parts.path or "@" in parts.fragment
+
+
 def source_url(conn_id: str) -> str:
     """The SQLAlchemy URL of connection ``conn_id`` (``postgres``, or any SQLAlchemy-capable hook).
 
     Uses the provider hook's own ``sqlalchemy_url`` when it has one, so driver choice, IAM
-    tokens and ``sqlalchemy_query`` extras behave exactly as in the provider.
+    tokens and ``sqlalchemy_query`` extras behave exactly as in the provider. Why each failure
+    becomes a ConfigError naming the connection: a list as the extra read as "not a database
+    connection", a ``sqlalchemy_query`` given as text raised a bare TypeError, and a ``generic``
+    or ``duckdb`` connection (no hook installed) "'NoneType' object has no attribute 'rsplit'" or
+    "Unknown hook type", each retried as if it could pass next time.
     """
-    connection = BaseHook.get_connection(conn_id)
-    hook = connection.get_hook()
-    url = getattr(hook, "sqlalchemy_url", None)
-    if url is not None:
-        return str(url.render_as_string(hide_password=False))
+    connection = get_connection(conn_id)
     try:
-        return str(hook.get_uri())
-    except AttributeError:
+        hook = connection.get_hook()
+    except Exception as exc:
+        fix = f"install the Airflow provider of type {connection.conn_type!r}, or pass source= a SQLAlchemy URL"
+        raise _connection_error(connection, "has no hook Airflow can load", exc, fix) from None
+    if not hasattr(type(hook), "sqlalchemy_url") and not hasattr(hook, "get_uri"):
         raise ConfigError(
             f"connection {conn_id!r} (type {connection.conn_type!r}) is not a database connection; "
             "use a postgres connection or any type whose hook has a SQLAlchemy URL",
             conn_id=conn_id,
-        ) from None
+        )
+    try:
+        if hasattr(type(hook), "sqlalchemy_url"):
+            return str(hook.sqlalchemy_url.render_as_string(hide_password=False))
+        return str(hook.get_uri())
+    except Exception as exc:
+        fix = "make its extra a JSON object whose values have the types the provider documents"
+        raise _connection_error(connection, "gives no database URL", exc, fix) from None
+
+
+def _connection_error(connection: Connection, problem: str, exc: Exception, fix: str) -> ConfigError:
+    """A ConfigError naming the connection, the hook's reason (password scrubbed) and ``fix``."""
+    reason = scrub(f"{type(exc).__name__}: {exc}", connection.password or "")
+    return ConfigError(
+        f"connection {connection.conn_id!r} (type {connection.conn_type!r}) {problem} ({reason}); {fix}",
+        conn_id=connection.conn_id,
+    )
 
 
 def resolve_store(target: StoreTarget, *, conn_id: str | None = None) -> Store:
@@ -76,7 +138,7 @@ def storage_options(conn_id: str) -> dict[str, Any]:
     taken from the Amazon provider's own hook so every way it authenticates works. Any other
     connection type passes its extra JSON through as storage options.
     """
-    connection = BaseHook.get_connection(conn_id)
+    connection = get_connection(conn_id)
     if connection.conn_type in AWS_CONN_TYPES:
         return _aws_storage_options(conn_id)
     return dict(connection.extra_dejson)

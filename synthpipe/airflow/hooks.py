@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from synthpipe.airflow._compat import BaseHook, Connection
-from synthpipe.airflow.connections import resolve_store
+from synthpipe.airflow.connections import get_connection, resolve_store
 from synthpipe.errors import ConfigError, SynthpipeError
 
 if TYPE_CHECKING:  # the report package pulls pandas: keep DAG parsing light
@@ -67,7 +67,7 @@ class SynthpipeHook(BaseHook):
 
     def get_conn(self) -> SynthpipeSettings:
         """The connection's settings, validated (raises ``ConfigError`` naming the bad field)."""
-        return settings_from_connection(self.get_connection(self.synthpipe_conn_id))
+        return settings_from_connection(get_connection(self.synthpipe_conn_id))
 
     def get_store(self) -> Store:
         """The artifact store the connection names, authenticated through ``store_conn_id``."""
@@ -97,9 +97,16 @@ def settings_from_connection(connection: Connection) -> SynthpipeSettings:
     extra = connection.extra_dejson
     engine = _json_object(extra.get("engine"), what="engine", conn_id=connection.conn_id)
     gates = _json_object(extra.get("gates"), what="gates", conn_id=connection.conn_id)
+    store_conn_id = extra.get("store_conn_id") or None
+    if store_conn_id is not None and not isinstance(store_conn_id, str):
+        raise ConfigError(
+            f"connection {connection.conn_id!r}: extra 'store_conn_id' must be a connection id such as "
+            f'"aws_default", not {store_conn_id!r}',
+            conn_id=connection.conn_id,
+        )
     return SynthpipeSettings(
         store_url=connection.host or None,
-        store_conn_id=extra.get("store_conn_id") or None,
+        store_conn_id=store_conn_id,
         engine=engine_settings(engine),
         gates=make_gates(gates).model_dump(exclude_unset=True),
     )
@@ -108,13 +115,14 @@ def settings_from_connection(connection: Connection) -> SynthpipeSettings:
 def engine_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
     """``settings`` validated against ``EngineConfig``; only the keys given are kept.
 
-    ``seed`` stays in the dict when given; the tasks hand it to the core's own ``seed=``.
+    ``seed`` stays in the dict when given; the tasks hand it to the core's own ``seed=``. It is
+    validated with the rest: ``int("abc")`` here raised a bare ValueError, which Airflow retried.
     """
     from synthpipe.engine.config import make_config
 
     settings = dict(settings or {})
     seed = settings.pop("seed", None)
-    config = make_config(int(seed or 0), settings)
+    config = make_config(0 if seed is None else seed, settings)
     checked = config.model_dump(exclude_unset=True, exclude={"seed"})
     return checked if seed is None else {**checked, "seed": config.seed}
 

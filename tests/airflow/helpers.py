@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -39,3 +40,28 @@ def task_states(dag_run: Any) -> dict[str, str]:
         name = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
         states[name] = str(ti.state)
     return states
+
+
+def factory_dags(folder: Path, **defaults: Any) -> dict[str, Any]:
+    """The factory's DAGs over the SQL files in ``folder``, parsed by the DAG processor from a DAG
+    file written there, and written to the metadata DB as it would write them.
+
+    Why written to the DB: dag.test() runs only a serialized DAG, and the session's DAG folder
+    holds the examples, not a test's own SQL files."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
+
+    call = f"dags_from_folder({str(folder)!r}, **{defaults!r})"
+    (folder / "factory_dags.py").write_text(
+        f"from synthpipe.airflow.factory import dags_from_folder\n\nglobals().update({call})\n"
+    )
+    bag = DagBag(dag_folder=str(folder))
+    assert not bag.import_errors, bag.import_errors
+    DagBundlesManager().sync_bundles_to_db()  # the bundle row the DAG rows refer to
+    sync_bag_to_db(bag, "dags-folder", None)
+    return dict(bag.dags)
+
+
+def try_numbers(dag_run: Any) -> dict[str, int]:
+    """``{task_id: try_number}`` of a finished run: 1 for a task that failed fast (no retry)."""
+    return {ti.task_id: ti.try_number for ti in dag_run.get_task_instances() if ti.map_index < 0}

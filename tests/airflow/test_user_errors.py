@@ -1,0 +1,108 @@
+"""What a DAG author gets wrong, run through real DAGs: each mistake fails its task at once (no
+retry can fix it) with a typed error that names the fix, and no password reaches the log."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.airflow.conftest import AirflowEnv
+from tests.airflow.helpers import factory_dags, run_conf, task_states, try_numbers
+
+pytestmark = [pytest.mark.airflow, pytest.mark.integration]
+
+SECRET = "Sup3r@SecretTail/x#y?z%w"
+"""Every character a URI reserves; unencoded in a URI, the part after ``@`` is read as the host."""
+SECRET_FORMS = (SECRET, quote(SECRET, safe=""), "SecretTail")
+
+
+def postgres(**fields: object) -> str:
+    return json.dumps({"conn_type": "postgres", "login": "app", "password": SECRET, "host": "127.0.0.1",
+                       "port": 5432, "schema": "app", **fields})  # fmt: skip
+
+
+SOURCE_CONNECTIONS = {
+    "conn_missing": (None, "connection 'conn_missing' is not defined; add it in the UI"),
+    "conn_raw_uri": (
+        f"postgresql://app:{SECRET}@127.0.0.1:5432/app",
+        "Airflow cannot read environment variable AIRFLOW_CONN_CONN_RAW_URI as written",
+    ),
+    "conn_port_text": (postgres(port="fivefour"), "cannot read environment variable AIRFLOW_CONN_CONN_PORT_TEXT"),
+    "conn_extra_list": (postgres(extra=[1, 2]), "(type 'postgres') gives no database URL (AttributeError"),
+    "conn_query_text": (
+        postgres(extra={"sqlalchemy_query": "sslmode=require"}),
+        "gives no database URL (TypeError: The parameter 'sqlalchemy_query' must be of type dict!)",
+    ),
+    "conn_no_hook": (
+        json.dumps({"conn_type": "duckdb", "host": "/data/app.duckdb"}),
+        "(type 'duckdb') has no hook Airflow can load",
+    ),
+}
+
+
+@pytest.mark.parametrize("conn_id", sorted(SOURCE_CONNECTIONS))
+def test_a_bad_source_connection_fails_extract_once_with_the_fix(
+    airflow_db: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], conn_id: str
+) -> None:
+    """Before: Airflow's untyped "The conn_id isn't defined" (also for an AIRFLOW_CONN_ it cannot
+    read), "'NoneType' object has no attribute 'rsplit'", a bare TypeError, "not a database
+    connection" for a postgres one, each retried; a password with an unencoded '/' after an '@'
+    made the driver log its tail as a host name it could not resolve, retried as a network fault."""
+    value, message = SOURCE_CONNECTIONS[conn_id]
+    if value is not None:
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", value)
+    (tmp_path / f"{conn_id}.sql").write_text("SELECT 1 AS a")
+    dags = factory_dags(tmp_path, source_conn_id=conn_id, staging=str(tmp_path / "staging"),
+                        destination=str(tmp_path / "published"), retry_delay_seconds=0)  # fmt: skip
+
+    dag_run = dags[conn_id].test()
+    logged = "".join(capfd.readouterr())
+
+    assert task_states(dag_run)["extract"] == "failed"
+    assert try_numbers(dag_run)["extract"] == 1  # terminal: the factory's 2 retries are not spent on it
+    assert message in logged
+    assert [form for form in SECRET_FORMS if form in logged] == []
+
+
+def test_wrong_seed_and_row_count_in_the_run_config_fail_once_naming_them(
+    airflow_env: AirflowEnv, s3_bucket: str, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """``{"engine": {"seed": "abc"}}`` raised a bare ValueError (retried), ``{"rows": 0}`` published
+    as many rows as the query returned, ``{"rows": -5}`` failed after training with the engine's
+    "need n >= 0, chunk_size >= 1 and key_start >= 0"."""
+    dag = airflow_env.dags["airbnb_user_bookings"]
+    monkeypatch.setattr(dag.get_task("generate_synthetic_features"), "retry_delay", timedelta(0))
+    cases = {
+        "seed": ({"engine": {"seed": "abc"}}, "invalid Synthesizer settings (seed: Input should be a valid integer"),
+        "no rows": ({"rows": 0}, "invalid rows=0; the number of synthetic rows must be at least 1"),
+        "negative rows": ({"rows": -5}, "invalid rows=-5; the number of synthetic rows must be at least 1"),
+    }
+    for case, (conf, message) in cases.items():
+        dag_run = dag.test(run_conf=run_conf(s3_bucket, **conf))
+        logged = "".join(capfd.readouterr())
+        assert task_states(dag_run)["generate_synthetic_features"] == "failed", case
+        assert try_numbers(dag_run)["generate_synthetic_features"] == 1, case
+        assert f"ConfigError: {message}" in logged, case
+
+
+def test_a_synthpipe_connection_with_a_store_conn_id_that_is_no_id_fails_train_once(
+    airflow_env: AirflowEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """``"store_conn_id": 5`` was taken as given (and later failed as "'int' object has no attribute")."""
+    team = {"conn_type": "synthpipe", "host": str(tmp_path / "artifacts"), "extra": {"store_conn_id": 5}}
+    monkeypatch.setenv("AIRFLOW_CONN_SYNTHPIPE_TEAM", json.dumps(team))
+    (tmp_path / "team_users.sql").write_text("SELECT id, gender, age FROM users ORDER BY id")
+    dags = factory_dags(tmp_path, source_conn_id="postgres_default", synthpipe_conn_id="synthpipe_team",
+                        staging=str(tmp_path / "staging"), destination=str(tmp_path / "published"),
+                        retry_delay_seconds=0)  # fmt: skip
+
+    dag_run = dags["team_users"].test()
+    logged = "".join(capfd.readouterr())
+
+    assert task_states(dag_run)["extract"] == "success"
+    assert task_states(dag_run)["train"] == "failed" and try_numbers(dag_run)["train"] == 1
+    assert "extra 'store_conn_id' must be a connection id such as \"aws_default\", not 5" in logged
