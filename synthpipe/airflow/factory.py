@@ -66,12 +66,35 @@ class QueryDagSettings(BaseModel):
 
 
 def dags_from_folder(folder: str | Path, **defaults: Any) -> dict[str, DAG]:
-    """One DAG per ``*.sql`` file in ``folder``, keyed by DAG id (the file's stem, see ``dag_id_of``).
+    """One DAG per ``.sql`` file in ``folder``, keyed by DAG id (the file's stem, see ``dag_id_of``).
 
     Use it in a DAG file: ``globals().update(dags_from_folder(QUERIES, staging=..., ...))``.
+    Hidden files are skipped: an editor's ``.#orders.sql`` lock or macOS's ``._orders.sql``
+    (binary) would otherwise be taken for the ``orders`` query.
     """
-    files = sorted(Path(folder).glob("*.sql"))
-    return {dag_id_of(sql): build_dag(sql, load_settings(sql, defaults)) for sql in files}
+    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() == ".sql" and not p.name.startswith("."))
+    settings = {sql: load_settings(sql, defaults) for sql in files}
+    _one_file_each(settings)
+    return {dag_id_of(sql): build_dag(sql, settings[sql]) for sql in files}
+
+
+def _one_file_each(settings: dict[Path, QueryDagSettings]) -> None:
+    """A ConfigError when two SQL files give one DAG id or one data set name.
+
+    Why: ``daily report.sql`` beside ``daily_report.sql`` both gave DAG ``daily_report`` and one of
+    them vanished without a word; two files whose YAML set one ``name`` gave two DAGs writing the
+    same keys, so their scheduled runs (one run id, ``scheduled__<date>``, for both) overwrote each
+    other's staged rows and models."""
+    seen: dict[tuple[str, str], Path] = {}
+    for sql, setting in settings.items():
+        for what, value in (("DAG id", dag_id_of(sql)), ("data set name", setting.name or default_name(sql))):
+            other = seen.setdefault((what, value), sql)
+            if other != sql:
+                raise ConfigError(
+                    f"{other.name} and {sql.name} both give {what} {value!r}; rename one of the files "
+                    "or set a distinct name: in the YAML beside it",
+                    file=str(sql),
+                )
 
 
 def dag_id_of(sql_file: Path) -> str:

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
+from synthpipe.errors import ConfigError
 from tests.airflow.conftest import AirflowEnv
 from tests.airflow.helpers import factory_dags, run_conf, task_states, try_numbers
 
@@ -106,3 +107,38 @@ def test_a_synthpipe_connection_with_a_store_conn_id_that_is_no_id_fails_train_o
     assert task_states(dag_run)["extract"] == "success"
     assert task_states(dag_run)["train"] == "failed" and try_numbers(dag_run)["train"] == 1
     assert "extra 'store_conn_id' must be a connection id such as \"aws_default\", not 5" in logged
+
+
+def test_two_sql_files_with_one_dag_id_or_name_are_an_import_error_naming_both(tmp_path: Path) -> None:
+    """``daily report.sql`` beside ``daily_report.sql``: one DAG silently replaced the other; two
+    files whose YAML set one name gave two DAGs whose scheduled runs overwrote each other's keys."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from synthpipe.airflow.factory import dags_from_folder
+
+    (tmp_path / "daily report.sql").write_text("SELECT 1 AS a")
+    (tmp_path / "daily_report.sql").write_text("SELECT 2 AS b")
+    (tmp_path / "dags.py").write_text(
+        "from synthpipe.airflow.factory import dags_from_folder\n"
+        f"globals().update(dags_from_folder({str(tmp_path)!r}, staging='/s', destination='/d'))\n"
+    )
+    errors = DagBag(dag_folder=str(tmp_path)).import_errors
+    assert list(errors) == [str(tmp_path / "dags.py")]
+    assert "daily report.sql and daily_report.sql both give DAG id 'daily_report'" in errors[str(tmp_path / "dags.py")]
+
+    (tmp_path / "daily report.sql").unlink()
+    (tmp_path / "weekly.sql").write_text("SELECT 3 AS c")
+    (tmp_path / "weekly.yaml").write_text("name: daily_report\n")
+    with pytest.raises(ConfigError, match="both give data set name 'daily_report'; rename one"):
+        dags_from_folder(tmp_path, staging="/s", destination="/d")
+
+
+def test_hidden_sql_files_are_not_queries(tmp_path: Path) -> None:
+    """An editor's ``.#orders.sql`` lock or macOS's ``._orders.sql`` became DAGs of their own."""
+    from synthpipe.airflow.factory import dags_from_folder
+
+    (tmp_path / "orders.sql").write_text("SELECT 1 AS a")
+    (tmp_path / "._orders.sql").write_bytes(b"\x00\x05\x16\x07 Mac OS X resource fork")
+    (tmp_path / ".#report.sql").write_text("root@host.1234:1700000000")
+    (tmp_path / "REFUNDS.SQL").write_text("SELECT 2 AS b")
+    assert sorted(dags_from_folder(tmp_path, staging="/s", destination="/d")) == ["REFUNDS", "orders"]
