@@ -606,6 +606,31 @@ def test_a_failed_distance_gate_names_the_remedy_that_keeps_it(frames: dict[str,
     assert "set min_quality under gates:" in str(poor.value) and "max_epochs" not in str(poor.value)
 
 
+def test_an_attack_failed_on_a_table_of_cells_says_what_to_synthesise_instead(tmp_path: Path) -> None:
+    """A table whose every row is one cell of a crossed design (Titanic's class x sex x age x
+    survival, one count each) fails the attack by distance whatever is drawn; its users were told
+    only to loosen the gate."""
+    from synthpipe.synthesize import cell_labels
+    from synthpipe.synthesize import evaluate as evaluate_stage
+
+    rng = np.random.default_rng(0)
+    grid = pd.MultiIndex.from_product([list("abcdef"), list("vwxyz"), ["lo", "mid", "hi", "top"]], names=list("ABC"))
+    cells = grid.to_frame(index=False).assign(count=rng.poisson(40, len(grid)))
+    assert cell_labels(cells) == ["A", "B", "C"] and cell_labels(cells.drop(columns="A")) == []
+    shuffled = cells.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    train, holdout = shuffled.iloc[:96], shuffled.iloc[96:]
+    paths = {}
+    for name, frame in {"train": train, "holdout": holdout, "synthetic": pd.concat([holdout] * 4)}.items():
+        paths[name] = str(tmp_path / f"{name}.parquet")
+        frame.to_parquet(paths[name])
+    with pytest.raises(GateFailed) as failed:
+        evaluate_stage(synthetic_uris=[paths["synthetic"]], train_uri=paths["train"], holdout_uri=paths["holdout"],
+                       staging=str(tmp_path / "staging"), name="t", run_id="r1")  # fmt: skip
+    assert "below 0.5" in str(failed.value)
+    assert "Every training row is its own combination of A, B, C: a table of cells" in str(failed.value)
+    assert "the query without its GROUP BY" in str(failed.value)
+
+
 def test_rare_values_of_a_column_the_engine_joins_from_two_others_are_not_counted_as_emitted() -> None:
     """``sample`` spells ``batch`` and ``cask`` (values of 10 rows each); its values are pairs of 2
     rows, rare, yet no rarer than the two columns beside it show them."""
