@@ -32,7 +32,7 @@ from synthpipe.engine.dateparts import HOUR, MONTH, TEXT_PARTS, WEEKDAY, YEAR, D
 from synthpipe.engine.dependencies import Dependency, value_dependent, value_tokens
 from synthpipe.engine.entities import TREND_KINDS, Entities, is_trend_unit
 from synthpipe.engine.formulas import Formula
-from synthpipe.engine.frames import schema_from_text, schema_text
+from synthpipe.engine.frames import schema_from_text, schema_text, text_formats_valid
 from synthpipe.engine.joins import Join
 from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.engine.nulls import ALWAYS, EITHER, NEVER, NullLink, null_token
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 32  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 33  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -73,7 +73,8 @@ VERSION = 32  # 2: numeric codecs may carry a learned position stream (``fine``)
 # (``matched_parts``); 28: a number may drift along an entity's rows (``drifts``: learned less the entity's mean and
 # line); 29: arrays, structs, maps and JSON objects learned as their JSON text or as columns of their fields and
 # places (``nested``); 30: free text may be written in the words of its row's label (``topics``); 31: rare bytes
-# come back as fresh bytes under their label (``fresh``); 32: a key may learn where it is null (``nulls_learned``)
+# come back as fresh bytes under their label (``fresh``); 32: a key may learn where it is null (``nulls_learned``);
+# 33: dates written as text may be written in several layouts (``text_formats``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -297,6 +298,7 @@ def _check_consistency(syn: Synthesizer) -> None:
     if any(not set(columns) <= labels or not _names_fit(names) for columns, names in spelled):
         raise ArtifactError("a saved e-mail key spells a column the model does not decode as a label")
     _check_anchors(syn._codecs)
+    _check_text_layouts(syn._codecs)
     _check_hidden(syn)
     _check_dependencies(syn)
     _check_unequal(syn)
@@ -309,6 +311,12 @@ def _check_consistency(syn: Synthesizer) -> None:
     if any(t.text not in writers or t.label not in labels or syn._entities is not None for t in syn._topics):
         raise ArtifactError("a saved topic names a column the model does not write as free text, or no label")
     _check_nested(syn)
+
+
+def _check_text_layouts(codecs: list[Codec]) -> None:
+    """Dates written as text in several layouts are written in known date layouts, in shares."""
+    if not all(text_formats_valid(c.storage.extras) for c in codecs):
+        raise ArtifactError("a saved date text column's layouts are not date layouts with shares that add up to 1")
 
 
 def _check_nested(syn: Synthesizer) -> None:

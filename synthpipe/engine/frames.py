@@ -12,6 +12,7 @@ import datetime as dt
 import decimal
 import functools
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +47,8 @@ class StorageType:
     ``logical`` is one of int, float, decimal, bool, string, date, datetime, timedelta, time
     (of day), null.
     Date/time *text* (SQLite has no date type; CSVs neither) is a ``datetime`` whose extras carry
-    the ``text_format`` it is written back in.
+    the ``text_format`` it is written back in; text in several layouts (``mixed_text_layouts``) also
+    carries ``text_formats``, each layout it is read in with the share of values written in it.
     """
 
     name: str
@@ -468,12 +470,26 @@ def _text_type(series: pd.Series, dtype: str, nullable: bool) -> StorageType:
     3,000 categories that privacy would mostly merge into the rare token."""
     layout = _text_time_layout(series)
     if layout is None:
-        return StorageType(str(series.name), dtype, "string", nullable)
+        return _mixed_text_type(series, dtype, nullable)
     if _LAYOUT_OFFSET.sub("", layout) in _TIME_OF_DAY_LAYOUTS:
         return StorageType(str(series.name), dtype, "time", nullable, {"unit": "us", "text_format": layout})
     extras: dict[str, Any] = {"unit": "ns", "tz": None, "text_format": layout}
     if "%y" in layout:
         extras["years_from"] = century_from(text_times(series.dropna().astype(str), layout))
+    return StorageType(str(series.name), dtype, "datetime", nullable, extras)
+
+
+def _mixed_text_type(series: pd.Series, dtype: str, nullable: bool) -> StorageType:
+    """Dates written in several layouts (``mixed_text_layouts``), else text."""
+    text = series.dropna().astype(str)
+    found = mixed_text_layouts(text)
+    if found is None:
+        return StorageType(str(series.name), dtype, "string", nullable)
+    layouts = list(found)
+    extras: dict[str, Any] = {"unit": "ns", "tz": None, "text_format": layouts[0], "text_formats": found}
+    two_digits = [layout for layout in layouts if "%y" in layout]
+    if two_digits:  # the century of the values written with two-digit years, as strptime reads them
+        extras["years_from"] = century_from(text_dates(text, two_digits).dropna())
     return StorageType(str(series.name), dtype, "datetime", nullable, extras)
 
 
@@ -496,16 +512,20 @@ def century_from(stamps: pd.Series) -> int:
     return centuries[int(np.argmax(agree))]  # argmax takes the first of a tie
 
 
-def date_text_reading(series: pd.Series) -> tuple[str, int | None] | None:
-    """The strftime layout a column of date (or date-and-time) text is written in and the century
-    its two-digit years are read in (``century_from``), or None (not text, not dates, or times of
-    day only): the engine's reading, shared with the report."""
+DateTextReading = tuple[tuple[str, ...], int | None]  # the layouts date text is read in, the century of its %y
+
+
+def date_text_reading(series: pd.Series) -> DateTextReading | None:
+    """The strftime layouts a column of date (or date-and-time) text is written in (one, or several:
+    ``mixed_text_layouts``) and the century its two-digit years are read in (``century_from``), or
+    None (not text, not dates, or times of day only): the engine's reading (``text_dates``), shared
+    with the report."""
     if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
         return None
     if not all(isinstance(v, str) for v in series.dropna().iloc[:100]):
         return None
     st = _text_type(series.dropna().astype(str), "object", False)
-    return (st.extras["text_format"], st.extras.get("years_from")) if st.logical == "datetime" else None
+    return (text_layouts(st.extras), st.extras.get("years_from")) if st.logical == "datetime" else None
 
 
 def _text_time_layout(series: pd.Series) -> str | None:
@@ -526,6 +546,12 @@ def _text_time_layout(series: pd.Series) -> str | None:
 
 def _layout_of(text: pd.Series, suffix: str) -> str | None:
     """The layout of ``text`` whose values all end in ``suffix``, written as it is, or None."""
+    return next(_layouts_writing(text, suffix), None)
+
+
+def _layouts_writing(text: pd.Series, suffix: str) -> Iterator[str]:
+    """Each layout ``text`` (whose values all end in ``suffix``) is written in, in the order tried:
+    03/04/2021 is written in two, 25/11/2020 in one."""
     core = text.str.slice(0, -len(suffix)) if suffix else text
     for pattern, layouts in _TEXT_TIME_LAYOUTS:
         if re.fullmatch(pattern, core.iloc[0]) is None:
@@ -534,23 +560,159 @@ def _layout_of(text: pd.Series, suffix: str) -> str | None:
             continue
         for layout in layouts:
             if _writes_back(text, layout + suffix):
-                return layout + suffix
-    return None
+                yield layout + suffix
 
 
 def _writes_back(text: pd.Series, layout: str) -> bool:
     """Whether every value reads in ``layout`` and writes back as exactly the same text, and a
     month with a two-digit year (``%m/%y``) is held by enough values not to be a fraction."""
     stamps = text_times(text, layout)
-    if stamps.isna().any():
-        return False
-    try:
-        if not (stamps.dt.strftime(layout) == text).all():
-            return False
-    except ValueError:  # a strftime without ``%-d`` or ``%^b`` (Windows'): the layout is not for this platform
+    if stamps.isna().any() or not _written_back(text, stamps, layout).all():
         return False
     has_day = "%d" in layout.replace("%-d", "%d")
     return has_day or "%y" not in layout or text.nunique() >= _MONTH_LAYOUT_MIN_VALUES
+
+
+def _written_back(text: pd.Series, stamps: pd.Series, layout: str) -> pd.Series:
+    """Per value, whether its ``stamps`` (read in ``layout``) write back as exactly its text."""
+    try:
+        return (stamps.dt.strftime(layout) == text).fillna(False).astype(bool)
+    except ValueError:  # a strftime without ``%-d`` or ``%^b`` (Windows'): the layout is not for this platform
+        return pd.Series(False, index=text.index)
+
+
+# Dates in several layouts: most ISO, some 17.01.2020 (two systems' rows merged, a CSV imported into
+# SQLite). A column is read in at most MAX_TEXT_LAYOUTS of them, one per shape; a layout fewer than
+# TEXT_LAYOUT_MIN_ROWS values are written in is read but never written, as a category so few rows hold
+# is never emitted (EngineConfig.rare_category_min_count's default).
+MAX_TEXT_LAYOUTS = 3
+TEXT_LAYOUT_MIN_ROWS = 5
+
+
+def mixed_text_layouts(text: pd.Series) -> dict[str, float] | None:
+    """The layouts of date ``text`` (no nulls) written in several, each with the share of the values
+    synthetic ones are written in (0 for a layout held by fewer than ``TEXT_LAYOUT_MIN_ROWS``), the
+    most held first; None unless every value writes back exactly in one of them and one is held by
+    enough values.
+
+    Each value belongs to the first shape (``_TEXT_TIME_LAYOUTS``) it has, and a shape's layout is
+    settled by all its values, as a single layout is: 03/04/2021 is April 3rd where 25/11/2020 is
+    written beside it; where none of them settles it, by the other shapes (``_settled``). Shapes
+    whose values write back in no one layout (US and European days in one column, 5.1.2020 beside
+    05.01.2020) leave the column text; so do clock times without a day.
+
+    Why: a column of ISO days with a tenth written 17.01.2020 matched no single layout, was taken
+    for a key of unique strings and came back as strings shaped like neither ('2023.01-03').
+    """
+    shapes = _shape_readings(text)
+    if shapes is None:
+        return None
+    held = _settled(shapes)
+    written = sum(rows for rows in held.values() if rows >= TEXT_LAYOUT_MIN_ROWS)
+    if len(held) < 2 or not written:
+        return None
+    ranked = sorted(held.items(), key=lambda item: -item[1])  # stable: a tie keeps the order met
+    return {layout: rows / written if rows >= TEXT_LAYOUT_MIN_ROWS else 0.0 for layout, rows in ranked}
+
+
+def _shape_readings(text: pd.Series) -> list[tuple[list[str], int]] | None:
+    """Per shape ``text``'s values have (the first each has, in the order met), the date layouts
+    all its values are written in and how many values it holds; None where a value has no shape,
+    a shape no layout or there are more than ``MAX_TEXT_LAYOUTS`` shapes (told by the shapes alone,
+    before any value is read: most text columns are no dates)."""
+    shapes: list[pd.Series] = []
+    left = text
+    while not left.empty and len(shapes) < MAX_TEXT_LAYOUTS:
+        shape = next((p for p, _ in _TEXT_TIME_LAYOUTS if re.fullmatch(p, left.iloc[0])), None)
+        if shape is None:
+            return None
+        in_shape = left.str.fullmatch(shape)
+        shapes.append(left[in_shape])
+        left = left[~in_shape]
+    if not left.empty:
+        return None
+    out = []
+    for values in shapes:
+        readings = [layout for layout in _layouts_writing(values, "") if layout not in _TIME_OF_DAY_LAYOUTS]
+        if not readings:
+            return None
+        out.append((readings, len(values)))
+    return out
+
+
+def _settled(shapes: list[tuple[list[str], int]]) -> dict[str, int]:
+    """Each shape's layout and the values it holds: its only one, or where its values read in two
+    (05/01/2020 alone), the one putting the day where the shapes read in one layout put it
+    (17.01.2020: day first), else the first tried (month first, as in one layout)."""
+    orders = {_day_order(readings[0]) for readings, _ in shapes if len(readings) == 1} - {None}
+    held: dict[str, int] = {}
+    for readings, rows in shapes:
+        layout = next((r for r in readings if len(orders) == 1 and _day_order(r) in orders), readings[0])
+        held[layout] = held.get(layout, 0) + rows
+    return held
+
+
+def _day_order(layout: str) -> str | None:
+    """``day`` where ``layout`` writes the day before the month, ``month`` where after, None where
+    the year comes first (ISO) or it has no day."""
+    plain = layout.replace("%-", "%").replace("%^", "%")
+    day = plain.find("%d")
+    month = min((i for i in (plain.find("%m"), plain.find("%b"), plain.find("%B")) if i >= 0), default=-1)
+    if day < 0 or month < 0 or plain.startswith(("%Y", "%y")):
+        return None
+    return "day" if day < month else "month"
+
+
+_KNOWN_LAYOUTS = frozenset(layout for _, layouts in _TEXT_TIME_LAYOUTS for layout in layouts) - _TIME_OF_DAY_LAYOUTS
+
+
+def text_formats_valid(extras: dict[str, Any]) -> bool:
+    """Whether ``extras``' ``text_formats`` (where it has them) are as ``mixed_text_layouts`` gives
+    them: 2 to ``MAX_TEXT_LAYOUTS`` known date layouts, the written one first, shares in [0, 1] whose
+    positive ones, most held first, add up to 1. An artifact's column is checked on load."""
+    shares = extras.get("text_formats")
+    if shares is None:
+        return True
+    if not isinstance(shares, dict) or not 2 <= len(shares) <= MAX_TEXT_LAYOUTS:
+        return False
+    values = list(shares.values())
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in values):
+        return False
+    ok = set(shares) <= _KNOWN_LAYOUTS and extras.get("text_format") == next(iter(shares))
+    return ok and values == sorted(values, reverse=True) and abs(sum(values) - 1) < 1e-9
+
+
+def text_layouts(extras: dict[str, Any]) -> tuple[str, ...]:
+    """The layouts a date text column is read in, the one it is written in first."""
+    return tuple(extras.get("text_formats") or [extras["text_format"]])
+
+
+def written_as(extras: dict[str, Any]) -> str:
+    """How a date text column is written, for ``describe()``: ``text %Y-%m-%d``, or its layouts
+    with their shares and those too few rows hold to be written (``mixed_text_layouts``)."""
+    shares = extras.get("text_formats")
+    if not shares:
+        return f"text {extras['text_format']}"
+    written = ", ".join(f"{layout} ({share:.0%})" for layout, share in shares.items() if share > 0)
+    read = [layout for layout, share in shares.items() if share == 0]
+    return f"text {written}" + (f"; read, too rare to write: {', '.join(read)}" if read else "")
+
+
+def text_dates(text: pd.Series, layouts: Sequence[str], years_from: int | None = None) -> pd.Series:
+    """Date text read in ``layouts``: in one, as ``text_times`` reads it; in several, each value in
+    the first of them it writes back in exactly (NaT where none), so a value is read in its own
+    layout and never in another one's (05.01.2020 under ``%d.%m.%Y``, not ``%-d.%-m.%Y``)."""
+    if len(layouts) == 1:
+        return text_times(text, layouts[0], years_from)
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    left = text.notna().to_numpy(copy=True)
+    for layout in layouts:
+        stamps = text_times(text[left], layout, years_from)
+        exact = _written_back(text[left].astype(object), stamps, layout).to_numpy()
+        rows = np.flatnonzero(left)[exact]
+        out.iloc[rows] = stamps.to_numpy()[exact]
+        left[rows] = False
+    return out
 
 
 def text_times(text: pd.Series, layout: str, years_from: int | None = None) -> pd.Series:
@@ -682,7 +844,7 @@ def _time_ticks(series: pd.Series, st: StorageType) -> tuple[np.ndarray, np.ndar
     if st.logical == "datetime":
         if st.extras.get("text_format"):
             text = series.astype("string") if st.extras.get("digits") else series.astype(object)
-            series = text_times(text, st.extras["text_format"], st.extras.get("years_from"))
+            series = text_dates(text, text_layouts(st.extras), st.extras.get("years_from"))
         stamps = _naive(series, st)
         raw = stamps.to_numpy(dtype=f"datetime64[{st.extras['unit']}]")
     else:
@@ -896,6 +1058,22 @@ def _times(ticks: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:
     if st.extras.get("tz"):
         series = _zoned(series, st)
     return _cast(series, st)
+
+
+def in_drawn_layouts(text: pd.Series, st: StorageType, layouts: np.ndarray) -> pd.Series:
+    """Date ``text`` written in the column's first layout (``_times``), each value in its row's
+    drawn one of ``layouts`` instead (a value that does not read stays as it is).
+
+    Why not at ``_times``: the sampler reads its dates back (constraints, entities carried on to the
+    next block) in the one layout until a chunk is given out, and no row there knows its place in
+    the stream, by which the layout is drawn."""
+    stamps = text_times(text.astype(object), st.extras["text_format"], st.extras.get("years_from"))
+    out = text.astype(object)
+    for layout in dict.fromkeys(layouts.tolist()):
+        rows = (layouts == layout) & stamps.notna().to_numpy()
+        if layout != st.extras["text_format"] and rows.any():
+            out = out.where(~rows, stamps.dt.strftime(layout))
+    return as_stored(_cast(out, st), st)
 
 
 def _times_of_day(micros: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:

@@ -13,6 +13,7 @@ import dataclasses
 import numbers
 import os
 import time
+import zlib
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,7 @@ from synthpipe.engine.codecs.identifier import (
     KEY_STREAM_BITS,
     KEY_STREAM_SLOTS,
     IdentifierCodec,
+    drawn_by_row,
     name_template,
     names_a_key,
     spelled_addresses,
@@ -61,6 +63,7 @@ from synthpipe.engine.frames import _DAY_NS as DAY_NS
 from synthpipe.engine.frames import (
     StorageType,
     as_stored,
+    in_drawn_layouts,
     restore_labels,
     storage_type,
     to_frame,
@@ -77,6 +80,7 @@ from synthpipe.errors import ConfigError, ModelError, SchemaError
 BLOCK_ROWS = 16_384
 COPULA_PLACES = "at places in the order of a Gaussian copula on the earlier columns"  # copula.latent
 MAX_FIRST_LAYER = 4_000_000  # float32 weights: bounds memory and the per-row cost of wide tables
+LAYOUT_SALT = 0x6C61796F  # the hash that draws a row's layout of date text ("layo"): apart from the keys' salts
 Progress = Callable[[str, float], None]
 
 
@@ -1498,18 +1502,33 @@ class Synthesizer:
                 chunk, pending, have = _take(pending, min(chunk_size, have))
                 chunk.index = pd.RangeIndex(emitted, emitted + len(chunk))
                 emitted += len(chunk)
-                yield self._output(chunk)
+                yield self._output(chunk, use_seed)
         if n == 0:
-            yield self._output(self._block(0, 0, 0, use_seed, keys_from, None)[0])
+            yield self._output(self._block(0, 0, 0, use_seed, keys_from, None)[0], use_seed)
 
-    def _output(self, chunk: pd.DataFrame) -> pd.DataFrame | pa.Table:
-        """A sampled chunk in the kind fitted on, nested columns rebuilt from their fields or JSON text."""
+    def _output(self, chunk: pd.DataFrame, seed: int) -> pd.DataFrame | pa.Table:
+        """A sampled chunk in the kind fitted on, dates written as text in the real layouts, nested
+        columns rebuilt from their fields or JSON text."""
+        self._in_real_layouts(chunk, seed)
         for join in self._joins:  # after every other column: its parts are final
             chunk[join.result] = join.rebuilt(chunk, self.config.rare_token)
         chunk = nested.as_given(chunk, self._nested, self.config.rare_token)
         if self._schema is not None and self._nested:
             return nested.to_table(chunk, self._schema, self._nested)
         return to_output(chunk, self._schema)
+
+    def _in_real_layouts(self, chunk: pd.DataFrame, seed: int) -> None:
+        """Dates written as text in several layouts (frames.mixed_text_layouts), each row's in one
+        drawn in the real values' shares by a hash of the row's place in the stream, salted by the
+        seed and the column's name: the same whatever chunk or block the row comes in."""
+        for codec in self._codecs:
+            st = codec.storage
+            written = {layout: share for layout, share in st.extras.get("text_formats", {}).items() if share > 0}
+            if len(written) < 2 or st.name not in chunk.columns:
+                continue
+            salt = LAYOUT_SALT ^ zlib.crc32(f"{seed}:{st.name}".encode())
+            layouts = drawn_by_row(list(written), list(written.values()), chunk.index.to_numpy(), salt)
+            chunk[st.name] = in_drawn_layouts(chunk[st.name], st, layouts).set_axis(chunk.index)
 
     def _block(
         self, number: int, start: int, left: int, seed: int, keys_from: int, carry: _Carry | None

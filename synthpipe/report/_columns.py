@@ -21,7 +21,7 @@ import pandas as pd
 from synthpipe.engine.codecs.identifier import names_a_key, names_a_measure, whole_numbers
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.entities import entity_key, row_indexes, sequence_columns
-from synthpipe.engine.frames import date_text_reading, storage_type, text_times
+from synthpipe.engine.frames import DateTextReading, date_text_reading, storage_type, text_dates
 from synthpipe.engine.nested import as_learned, layout
 from synthpipe.engine.pseudonyms import is_repeated_key
 
@@ -76,7 +76,7 @@ def _is_date_text(s: pd.Series) -> bool:
     return bool(pd.to_datetime(text, errors="coerce", format="ISO8601").notna().all())
 
 
-def _local_date_reading(s: pd.Series) -> tuple[str, int | None] | None:
+def _local_date_reading(s: pd.Series) -> DateTextReading | None:
     """The layout of dates written as text other than ISO (11/25/2020, 25.11.2020, 5-Jan-2020),
     which the engine learns and writes as dates, and the century of its two-digit years; None for
     anything else (ISO text reads as is)."""
@@ -188,7 +188,7 @@ def infer_kind(s: pd.Series, *, may_be_key: bool = True) -> ColumnKind:
     return ColumnKind.CATEGORICAL
 
 
-def _datetime_values(s: pd.Series, reading: tuple[str, int | None] | None = None) -> np.ndarray:
+def _datetime_values(s: pd.Series, reading: DateTextReading | None = None) -> np.ndarray:
     """Datetimes as float microseconds since the epoch (UTC for tz-aware values): nanoseconds end in
     2262, and a 9999-12-31 "open end" stopped the report and the privacy filter. Text is read as
     ``reading`` says (the real column's layout and century), else as its own values are written."""
@@ -196,7 +196,7 @@ def _datetime_values(s: pd.Series, reading: tuple[str, int | None] | None = None
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         dt = s.dt.tz_convert("UTC").dt.tz_localize(None)
     elif reading and not pd.api.types.is_datetime64_any_dtype(s.dtype):
-        dt = text_times(s.astype(object), *reading)
+        dt = text_dates(s.astype(object), *reading)
     else:
         dt = pd.to_datetime(s, errors="coerce", utc=True).dt.tz_localize(None)
     out = dt.to_numpy(dtype="datetime64[us]").astype("int64").astype(float)
@@ -247,7 +247,7 @@ class Column:
     shown: int = 0  # the leading categories enough real rows hold to be named on a card (``SHOWN_MIN_ROWS``)
     clock: bool = False  # a time of day: its numbers are seconds since midnight, labelled as HH:MM
     prose: bool = False  # free text: compared by its words and lengths (``_is_prose``)
-    reading: tuple[str, int | None] | None = None  # dates written as text (not ISO): the real column's layout
+    reading: DateTextReading | None = None  # dates written as text (not ISO only): the real column's layouts
     # and century of two-digit years, read so in both frames
 
     def values(self, s: pd.Series) -> np.ndarray:

@@ -351,7 +351,7 @@ class IdentifierCodec(Codec):
         """A fresh local part per row at a domain drawn (by a hash of the row) in the real shares."""
         f = self.fmt
         local = np.asarray(_scrambled(f["local"], index), dtype=object)
-        return (local + "@" + _drawn(f["domains"], f["shares"], index, salt=1)).tolist()
+        return (local + "@" + drawn_by_row(f["domains"], f["shares"], index, salt=1)).tolist()
 
     def year_parts(self) -> dict[int, str]:
         """Places of a segmented key's parts that hold the year of a date column, and the column."""
@@ -410,7 +410,7 @@ class IdentifierCodec(Codec):
         )
         digits = {"alphabet": string.digits, "length": int(t["width"]), "offset": self.fmt["local"]["offset"]}
         local = spelled.astype(object) + np.asarray(_scrambled(digits, index), dtype=object)
-        built = local + "@" + _drawn(self.fmt["domains"], self.fmt["shares"], index, salt=1)
+        built = local + "@" + drawn_by_row(self.fmt["domains"], self.fmt["shares"], index, salt=1)
         values = np.where(usable, built, np.asarray(self._emails(index), dtype=object))
         return self._with_nulls(restore_labels(values, self.storage), index)
 
@@ -470,7 +470,7 @@ def _int_limit(dtype: str) -> int:
         return int(np.iinfo(np.int64).max)
 
 
-def _drawn(values: list[str], shares: list[float], index: np.ndarray, salt: int) -> np.ndarray:
+def drawn_by_row(values: list[str], shares: list[float], index: np.ndarray, salt: int) -> np.ndarray:
     """One of ``values`` per row, picked by a hash of the row index in ``shares``."""
     pick = np.minimum(np.searchsorted(np.cumsum(shares), _uniform(index, salt), side="right"), len(values) - 1)
     return np.asarray(values, dtype=object)[pick]
@@ -486,7 +486,7 @@ def _segmented(f: dict[str, Any], index: np.ndarray, years: Mapping[int, np.ndar
             numbers = (int(f["next"]) + index).astype(str)
             keys = keys + np.char.zfill(numbers, int(f["width"])).astype(object)
             continue
-        drawn = _drawn(part["values"], part["shares"], index, salt=2 + place)
+        drawn = drawn_by_row(part["values"], part["shares"], index, salt=2 + place)
         year = (years or {}).get(place)
         if year is not None:
             known = np.isfinite(year)

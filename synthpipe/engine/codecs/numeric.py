@@ -54,6 +54,7 @@ from synthpipe.engine.frames import (
     StorageType,
     numeric_values,
     restore_numeric,
+    written_as,
 )
 
 
@@ -452,7 +453,7 @@ class NumericCodec(Codec):
         kind = column_kind(self.storage.logical) if not fixed else self._fixed_kind()
         info: dict[str, Any] = {"kind": kind, "tokens": self.n_tokens}
         if self.storage.extras.get("text_format"):
-            info["written_as"] = f"text {self.storage.extras['text_format']}"
+            info["written_as"] = written_as(self.storage.extras)
         if self.p.values:
             info["encoding"] = "exact values"
             info["distinct_values"] = len(self.p.values)

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from synthpipe.engine import Synthesizer
-from synthpipe.engine.frames import storage_type, text_times
+from synthpipe.engine.frames import mixed_text_layouts, storage_type, text_dates, text_layouts, text_times
 from tests.unit.engine.conftest import FAST, sampled_after_save_and_load
 
 
@@ -289,6 +289,106 @@ def test_two_digit_years_are_read_in_the_century_that_holds_them_all() -> None:
     years = text_times(out, "%d/%m/%y", 1922).dt.year
     assert years.between(1930, 2015).all()  # tails a little past the real days, none a century away
     assert (years < 1970).mean() > 0.3 and (years >= 2000).mean() > 0.02  # both sides of 1969/2068
+
+
+def _days_merged_from_two_systems(n: int = 800) -> pd.DataFrame:
+    """Days written ISO by one system and 17.01.2020 by the other in every tenth row (a CSV imported
+    into SQLite), a few null, and one day written 05/01/2020 (ambiguous: its column-mates are day first)."""
+    days = pd.Timestamp("2020-01-02") + pd.to_timedelta(np.arange(n), unit="D")
+    text = pd.Series(days.strftime("%Y-%m-%d"), dtype=object)
+    text[::10] = days[::10].strftime("%d.%m.%Y")
+    text[3] = days[3].strftime("%d/%m/%Y")  # 05/01/2020: 1 row of 800, too few to be a layout
+    text[[7, 21]] = None
+    return pd.DataFrame({"amount": np.arange(n) % 37, "booked": text})
+
+
+ISO_OR_GERMAN = r"\d{4}-\d{2}-\d{2}|\d{2}\.\d{2}\.\d{4}"
+
+
+def test_days_written_in_two_layouts_are_days_written_in_both(tmp_path: Path) -> None:
+    """A tenth of ISO days written 17.01.2020 matched no single layout: the column was taken for a
+    key and came back as strings shaped like neither ('2023.01-03', '2026.02-2020'). Each layout
+    is now written in its real share, by row, whatever chunks the rows are sampled in; the one day
+    written 05/01/2020 is read (as January 5th, day first as its column-mates) but its layout,
+    held by one row, is never written."""
+    data = _days_merged_from_two_systems()
+    st = storage_type(data["booked"])
+    assert st.extras["text_formats"] == {"%Y-%m-%d": 717 / 797, "%d.%m.%Y": 80 / 797, "%d/%m/%Y": 0.0}
+    assert text_dates(data["booked"], text_layouts(st.extras))[3] == pd.Timestamp("2020-01-05")
+    syn = Synthesizer(seed=0, max_epochs=2, hidden_size=16).fit(data)
+    column = syn.describe()["columns"]["booked"]
+    assert column["kind"] == "datetime"
+    assert column["written_as"] == "text %Y-%m-%d (90%), %d.%m.%Y (10%); read, too rare to write: %d/%m/%Y"
+    out = sampled_after_save_and_load(syn, 4000, tmp_path)["booked"]
+    written = out.dropna()
+    assert written.str.fullmatch(ISO_OR_GERMAN).all()
+    assert 0.08 < written.str.contains(".", regex=False).mean() < 0.12
+    assert text_dates(written, ["%Y-%m-%d", "%d.%m.%Y"]).notna().all()
+    assert set(written) - set(data["booked"])  # days between the real ones: a time line
+    chunks = pd.concat(syn.sample_chunks(4000, chunk_size=777))["booked"]
+    pd.testing.assert_series_equal(chunks, syn.sample(4000)["booked"])
+    assert not Synthesizer(seed=1, max_epochs=2, hidden_size=16).fit(data).sample(4000)["booked"].equals(out)
+
+
+@pytest.mark.parametrize(
+    ("values", "reading"),
+    [
+        (["2020-01-17"] * 6 + ["17.01.2020"] * 5, {"%Y-%m-%d": 6 / 11, "%d.%m.%Y": 5 / 11}),
+        (["03/04/2021"] * 5 + ["25/11/2020", "2020-01-17"] * 5, {"%d/%m/%Y": 10 / 15, "%Y-%m-%d": 5 / 15}),
+        (["03/04/2021"] * 5 + ["2020-01-17"] * 5, {"%m/%d/%Y": 0.5, "%Y-%m-%d": 0.5}),  # as in one layout
+        (
+            ["03/04/2021"] * 5 + ["2020-01-17"] * 5 + ["Jan 17, 2020"],
+            {"%m/%d/%Y": 0.5, "%Y-%m-%d": 0.5, "%b %d, %Y": 0},
+        ),
+        (["2020-01-17"] * 9 + ["2020-01-17 10:30:00"] * 5, {"%Y-%m-%d": 9 / 14, "%Y-%m-%d %H:%M:%S": 5 / 14}),
+        (["2020-01-17"] * 9 + ["17.01.2020"] * 4, {"%Y-%m-%d": 1.0, "%d.%m.%Y": 0.0}),  # 4 rows: read, not written
+        (["2020-01-17"] * 4 + ["17.01.2020"] * 4, None),  # no layout held by enough rows
+        (["11/25/2020"] * 5 + ["25/11/2020"] * 5 + ["2020-01-17"] * 5, None),  # US and European days in one shape
+        (["05.01.2020"] * 5 + ["5.1.2020"] * 5 + ["2020-01-17"] * 5, None),  # zero-padded and not in one shape
+        (["2020-01-17"] * 5 + ["10:30"] * 5, None),  # clock times without a day
+        (["2020-01-17", "17.01.2020", "01/17/2020", "Jan 17, 2020"] * 5, None),  # more than MAX_TEXT_LAYOUTS
+        (["2020-01-17"] * 5 + ["17.01.2020"] * 5 + ["n/a"], None),  # a value that is no date
+    ],
+)
+def test_layouts_of_date_text_in_several(values: list[str], reading: dict[str, float] | None) -> None:
+    """Which layouts a column of date text in several is read in, each settled by its values, and
+    the share synthetic ones are written in."""
+    found = mixed_text_layouts(pd.Series(values, dtype=object))
+    assert found == (None if reading is None else pytest.approx(reading))
+    if found is not None:
+        assert storage_type(pd.Series(values, name="d")).logical == "datetime"
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"%Y-%m-%d": 0.9, "%s": 0.1},  # no date layout (seconds since 1970)
+        {"%Y-%m-%d": 0.9, "%d.%m.%Y": 0.3},  # shares past 1
+        {"%d.%m.%Y": 0.1, "%Y-%m-%d": 0.9},  # the one written (text_format) not first
+        {"%Y-%m-%d": 1.0},  # one layout is text_format alone
+    ],
+)
+def test_a_re_signed_artifact_writing_dates_in_other_layouts_is_rejected(tmp_path: Path, edit: dict) -> None:
+    """The layouts and shares are checked on load, like every other saved part."""
+    import json
+
+    from synthpipe.engine.artifact import _digest
+    from synthpipe.errors import ArtifactError
+
+    Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(_days_merged_from_two_systems()).save(tmp_path)
+    doc = json.loads((tmp_path / "model.json").read_text())
+    column = next(c for c in doc["body"]["columns"] if c["storage"]["name"] == "booked")
+    column["storage"]["extras"]["text_formats"] = edit
+    doc["body_sha256"] = _digest(doc["body"])
+    (tmp_path / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(ArtifactError, match="layouts"):
+        Synthesizer.load(tmp_path)
+
+
+def test_date_text_in_one_layout_has_no_others() -> None:
+    """Single-layout columns are stored as before (no ``text_formats``): their models and rows do not change."""
+    days = pd.Series(pd.date_range("2020-01-01", periods=50).strftime("%d.%m.%Y"), name="d")
+    assert storage_type(days).extras == {"unit": "ns", "tz": None, "text_format": "%d.%m.%Y"}
 
 
 @pytest.mark.parametrize("frame", [_date_text_frame, _days_written_in_local_layouts], ids=["iso", "local"])
