@@ -65,8 +65,9 @@ def _is_datetime_like(s: pd.Series) -> bool:
 
 
 def _is_date_text(s: pd.Series) -> bool:
-    """Every non-null value is an ISO-like date or timestamp that parses, or all are dates in one
-    layout the engine reads (11/25/2020, 25.11.2020, 5-Jan-2020: it learns and writes them so)."""
+    """Every non-null value is an ISO-like date or timestamp that parses, or all are dates in the
+    layouts the engine reads (11/25/2020, 25.11.2020, 5-Jan-2020, some of them beside ISO days: it
+    learns and writes them so)."""
     text = s.dropna()
     if text.empty or not all(isinstance(v, str) for v in text.iloc[:100]):
         return False
@@ -77,11 +78,13 @@ def _is_date_text(s: pd.Series) -> bool:
 
 
 def _local_date_reading(s: pd.Series) -> DateTextReading | None:
-    """The layout of dates written as text other than ISO (11/25/2020, 25.11.2020, 5-Jan-2020),
-    which the engine learns and writes as dates, and the century of its two-digit years; None for
-    anything else (ISO text reads as is)."""
-    first = s.dropna().iloc[:1]
-    if first.empty or not isinstance(first.iloc[0], str) or re.fullmatch(_DATE_TEXT, first.iloc[0]):
+    """The layouts of dates written as text other than ISO only (11/25/2020, 25.11.2020, 5-Jan-2020,
+    ISO days with some 17.01.2020), which the engine learns and writes as dates, and the century of
+    its two-digit years; None for anything else (ISO text reads as is)."""
+    text = s.dropna()
+    if text.empty or not isinstance(text.iloc[0], str):
+        return None
+    if re.fullmatch(_DATE_TEXT, text.iloc[0]) and text.astype(str).str.fullmatch(_DATE_TEXT).all():
         return None
     return date_text_reading(s)
 

@@ -553,6 +553,21 @@ def test_days_written_day_first_are_compared_as_days_in_the_real_columns_layout(
     np.testing.assert_array_equal(read, expected)
 
 
+def test_days_written_in_two_layouts_are_compared_as_days() -> None:
+    """ISO days with a tenth written 17.01.2020 (two systems' rows merged) are what the engine now
+    learns and writes as days in both layouts: the report reads each value in its own layout
+    (the first value being ISO, it had read none of them and compared the column as keys)."""
+    days = pd.Timestamp("2020-01-02") + pd.to_timedelta(np.arange(0, 1400, 2), unit="D")
+    text = pd.Series(days.strftime("%Y-%m-%d"), dtype=object)
+    text[1::10] = days[1::10].strftime("%d.%m.%Y")
+    real = pd.DataFrame({"booked": text, "count": np.arange(days.size) % 7})
+    report = evaluate(real=real, synthetic=real.sample(frac=1, random_state=0), holdout=real)
+    assert {c.name: c.kind for c in report.quality.columns}["booked"] == "datetime"
+    assert report.quality.column_shapes == pytest.approx(1.0)
+    read = describe_columns(real)[0].values(real["booked"])
+    np.testing.assert_array_equal(read, days.to_numpy(dtype="datetime64[us]").astype("int64").astype(float))
+
+
 def test_the_dcr_share_of_a_small_table_hangs_on_the_generator_not_on_the_report_seed(
     frames: dict[str, pd.DataFrame],
 ) -> None:
