@@ -1519,16 +1519,25 @@ class Synthesizer:
 
     def _in_real_layouts(self, chunk: pd.DataFrame, seed: int) -> None:
         """Dates written as text in several layouts (frames.mixed_text_layouts), each row's in one
-        drawn in the real values' shares by a hash of the row's place in the stream, salted by the
-        seed and the column's name: the same whatever chunk or block the row comes in."""
+        drawn in the real values' shares by a hash of the row's place in the stream (``_layout_places``),
+        salted by the seed and the column's name: the same whatever chunk or block the row comes in."""
         for codec in self._codecs:
             st = codec.storage
             written = {layout: share for layout, share in st.extras.get("text_formats", {}).items() if share > 0}
             if len(written) < 2 or st.name not in chunk.columns:
                 continue
             salt = LAYOUT_SALT ^ zlib.crc32(f"{seed}:{st.name}".encode())
-            layouts = drawn_by_row(list(written), list(written.values()), chunk.index.to_numpy(), salt)
+            layouts = drawn_by_row(list(written), list(written.values()), self._layout_places(chunk, st.name), salt)
             chunk[st.name] = in_drawn_layouts(chunk[st.name], st, layouts).set_axis(chunk.index)
+
+    def _layout_places(self, chunk: pd.DataFrame, name: str) -> np.ndarray:
+        """What a row's layout of date text ``name`` is drawn by: its place in the stream, or for a date
+        an entity shares, a hash of the entity's key. Why: drawn by row, a customer's one signup day
+        was written 2021-03-15 in some of its rows and 15.03.2021 in others (377 of 729 customers)."""
+        ent = self._entities
+        if ent is None or name not in ent.columns or name in ent.moving or ent.key not in chunk.columns:
+            return chunk.index.to_numpy()
+        return pd.util.hash_pandas_object(chunk[ent.key], index=False).to_numpy()
 
     def _block(
         self, number: int, start: int, left: int, seed: int, keys_from: int, carry: _Carry | None
