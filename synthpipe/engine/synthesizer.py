@@ -66,6 +66,8 @@ from synthpipe.engine.frames import (
     in_drawn_layouts,
     restore_labels,
     storage_type,
+    text_dates,
+    text_layouts,
     to_frame,
     to_output,
     valid_wall_clock_ns,
@@ -2485,10 +2487,16 @@ def _followers(codecs: list[Codec], name: str) -> list[str]:
 
 
 def _wall_clock_ns(series: pd.Series) -> np.ndarray | None:
-    """Dates and naive timestamps as nanoseconds of their wall clock (NaN for null); None for others."""
-    if storage_type(series).logical not in ("date", "datetime") or isinstance(series.dtype, pd.DatetimeTZDtype):
+    """Dates and naive timestamps as nanoseconds of their wall clock (NaN for null); None for others.
+    Date text is read in the layouts the engine learns it in. Why: read by pandas' guess, 03.04.2021
+    beside 25.11.2020 was March 4th and 25.11.2020 no date at all."""
+    st = storage_type(series)
+    if st.logical not in ("date", "datetime") or isinstance(series.dtype, pd.DatetimeTZDtype):
         return None
-    stamps = pd.to_datetime(series.astype(object) if series.dtype == object else series, errors="coerce")
+    if st.extras.get("text_format"):
+        stamps = text_dates(series.astype(object), text_layouts(st.extras), st.extras.get("years_from"))
+    else:
+        stamps = pd.to_datetime(series.astype(object) if series.dtype == object else series, errors="coerce")
     ns = stamps.to_numpy(dtype="datetime64[ns]").astype("int64").astype("float64")
     ns[stamps.isna().to_numpy()] = np.nan
     return ns

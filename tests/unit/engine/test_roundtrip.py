@@ -305,6 +305,26 @@ def _days_merged_from_two_systems(n: int = 800) -> pd.DataFrame:
 ISO_OR_GERMAN = r"\d{4}-\d{2}-\d{2}|\d{2}\.\d{2}\.\d{4}"
 
 
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        (["03.04.2021", "25.11.2020", None], ["2021-04-03", "2020-11-25", None]),
+        (["03/04/21", "11/25/20", "01/02/99"], ["2021-03-04", "2020-11-25", "1999-01-02"]),
+        (["2021-01-05", "05.01.2021"] * 5, ["2021-01-05"] * 10),
+    ],
+)
+def test_an_entity_trends_wall_clock_reads_date_text_as_the_engine_learns_it(
+    text: list[str | None], days: list[str | None]
+) -> None:
+    """A daily panel's dates are matched to their weekdays on their wall clock; read by pandas'
+    guess, 03.04.2021 beside 25.11.2020 was March 4th and 25.11.2020 no date at all."""
+    from synthpipe.engine.synthesizer import _wall_clock_ns
+
+    clock = _wall_clock_ns(pd.Series(text, dtype=object))
+    assert clock is not None
+    assert pd.to_datetime(clock).equals(pd.DatetimeIndex(pd.to_datetime(days)))
+
+
 def test_days_written_in_two_layouts_are_days_written_in_both(tmp_path: Path) -> None:
     """A tenth of ISO days written 17.01.2020 matched no single layout: the column was taken for a
     key and came back as strings shaped like neither ('2023.01-03', '2026.02-2020'). Each layout
