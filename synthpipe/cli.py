@@ -238,8 +238,10 @@ def extract_command(
     """Run a SQL file against a source and stage the result."""
     from synthpipe.extract import extract
     from synthpipe.pipeline import new_run_id, stage
-    from synthpipe.workspace import default_name
+    from synthpipe.workspace import default_name, warn_if_renamed
 
+    if name is None:
+        warn_if_renamed(query)
     with stage("extract"):
         result = extract(query=query, source=source, staging=staging, name=name or default_name(query),
                          run_id=run_id or new_run_id(), fmt=fmt)  # type: ignore[arg-type]  # fmt: skip

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from synthpipe.errors import ConfigError
@@ -23,7 +23,7 @@ from synthpipe.privacy import PrivacyFilters
 from synthpipe.redaction import remember_secret
 from synthpipe.report import Gates
 from synthpipe.stores import Store
-from synthpipe.workspace import default_name
+from synthpipe.workspace import DatasetName, default_name, warn_if_renamed
 from synthpipe.writers import TableFormat
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -73,8 +73,10 @@ class PipelineSpec(_Strict):
     """Everything one pipeline run needs; swapping ``query`` is enough to front another query."""
 
     query: Path = Field(description="the .sql file; relative paths resolve from the spec file's folder")
-    name: str | None = Field(
-        None, description="data set name used in keys; default: the SQL file's stem, other characters made _"
+    name: DatasetName | None = Field(
+        None,
+        description="data set name used in keys; default: the SQL file's stem made key-safe (Über.sql: Uber, "
+        "daily report.sql: daily_report, model_train.sql: model-train, see workspace.default_name)",
     )
     source: SourceSpec
     staging: StoreSpec = Field(default_factory=lambda: StoreSpec(url="./synthpipe-output/staging"))
@@ -85,6 +87,14 @@ class PipelineSpec(_Strict):
     @property
     def dataset_name(self) -> str:
         return self.name or default_name(self.query)
+
+    @model_validator(mode="after")
+    def _say_renamed(self) -> PipelineSpec:
+        """Warn, once, when the SQL file's stem could not be the name as it is (``model_train.sql``
+        gives ``model-train``): the published keys are not the ones its file name suggests."""
+        if self.name is None:
+            warn_if_renamed(self.query)
+        return self
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> PipelineSpec:

@@ -1,20 +1,38 @@
 """The run-scoped workspace: the one place that knows every key a run reads or writes.
 
-Keys are ``<run_id>_<name>...`` so that a rerun of the same run id lands on the same keys
-(retries converge) and two runs never collide.
+Keys are ``<run_id>_<name><tag>.<ext>`` so that a rerun of the same run id lands on the same keys
+(retries converge) and other runs and data sets write other keys. A name may not end in a tag that
+goes before ``.parquet`` (``_train``, ``_holdout``, ``_synthetic``), or ``orders_train``'s features
+would be ``orders``' train split: with that rule no two names of one run id share a key.
+
+Run ids and names are joined by ``_``, which both may hold, so run ``a_b`` of name ``c`` and run
+``a`` of name ``b_c`` would still share keys. That takes a run id that is another one plus ``_<x>``
+and a name that starts with ``<x>_``: Airflow's ``manual__<time>_<random>`` is ``manual__<time>``
+plus a random tail no name starts with, and ``new_run_id`` gives ``<time>Z``. So the layout users
+and docs rely on (``<run_id>_<name>_synthetic.csv``) is kept rather than made unambiguous.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from synthpipe.errors import ConfigError
 from synthpipe.stores import Store
 
+log = logging.getLogger(__name__)
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:+\-]*$")
 _UNSAFE_RUN = re.compile(r"[^A-Za-z0-9._:+\-]+")
+# What a key adds to ``<run_id>_<name>`` before ``.parquet`` or ``.csv``, an ending which a features
+# key has too: a name that ends in one has its features at another, shorter name's key. (``_model``,
+# ``_report`` and ``.schema`` end their keys otherwise: ``daily_report.parquet`` is no key of ``daily``.)
+_TAG = re.compile(r"_(train|holdout|synthetic(\.part-\d+-of-\d+)?)$")
 
 
 def check_key_part(value: str, *, what: str) -> str:
@@ -27,13 +45,75 @@ def check_key_part(value: str, *, what: str) -> str:
     return value
 
 
-def default_name(query: str | Path) -> str:
-    """The data set name a SQL file gives when none is set: its stem, each run of characters a key
-    cannot hold made ``_`` (``daily report.sql`` -> ``daily_report``).
+def check_name(name: str) -> str:
+    """A data set name that is key-safe and does not end in a key's tag.
 
-    Why: the bare stem was refused as ``invalid name='daily report'`` although nobody had named it."""
-    name = _UNSAFE_RUN.sub("_", Path(query).stem).lstrip("._:+-")
-    return name or "query"
+    Why: in one run (two Airflow DAGs share ``scheduled__<date>``) ``orders_train``'s features
+    were ``<run>_orders_train.parquet``, ``orders``' train split: each overwrote the other's staged
+    rows and ``orders_train``'s model was trained on ``orders``."""
+    check_key_part(name, what="name")
+    tag = _TAG.search(name)
+    if tag is not None:
+        raise ConfigError(
+            f"invalid name={name!r}: <run_id>_{name}.parquet, its staged rows, is a key of data set "
+            f"{name[: tag.start()]!r} too; choose a name that does not end in _train, _holdout or _synthetic, "
+            f"e.g. {_untagged(name)!r}",
+            value=name,
+        )
+    return name
+
+
+def _as_pydantic_error(name: str) -> str:
+    try:
+        return check_name(name)
+    except ConfigError as exc:
+        raise PydanticCustomError("invalid_name", "{reason}", {"reason": str(exc)}) from None
+
+
+DatasetName = Annotated[str, AfterValidator(_as_pydantic_error)]
+"""A spec or DAG setting's ``name``: checked when the file is loaded, not when a stage first uses it."""
+
+
+def key_safe_stem(query: str | Path) -> str:
+    """A SQL file's stem with accents dropped and each run of characters a key cannot hold made ``_``
+    (``daily report.sql`` -> ``daily_report``, ``Über.sql`` -> ``Uber``).
+
+    Why: the bare stem was refused as ``invalid name='daily report'`` although nobody had named it,
+    and ``Über.sql`` lost its first letter (``ber``)."""
+    decomposed = unicodedata.normalize("NFKD", Path(query).stem)
+    unaccented = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _UNSAFE_RUN.sub("_", unaccented).lstrip("._:+-") or "query"
+
+
+def default_name(query: str | Path) -> str:
+    """The data set name a SQL file gives when none is set: its :func:`key_safe_stem`, with the
+    ``_`` of a tag it ends in made ``-`` (``model_train.sql`` -> ``model-train``), so that
+    a new query still needs nothing but its SQL file; :func:`renamed_notice` says so."""
+    return _untagged(key_safe_stem(query))
+
+
+def renamed_notice(query: str | Path) -> str | None:
+    """What a run says when :func:`default_name` is not the file's stem as a key holds it."""
+    stem = key_safe_stem(query)
+    tag = _TAG.search(stem)
+    if tag is None:
+        return None
+    return (
+        f"data set name {_untagged(stem)!r} (from {Path(query).name}): {stem!r} would share keys with data set "
+        f"{stem[: tag.start()]!r}, which ends them in {tag.group()!r}; set name: to choose another"
+    )
+
+
+def warn_if_renamed(query: str | Path) -> None:
+    """Log :func:`renamed_notice`, if any, where a run picks its default name (once per run)."""
+    notice = renamed_notice(query)
+    if notice:
+        log.warning(notice)
+
+
+def _untagged(name: str) -> str:
+    tag = _TAG.search(name)
+    return name if tag is None else f"{name[: tag.start()]}-{tag.group()[1:]}"
 
 
 def as_store(store: Store | str, storage_options: dict[str, Any] | None = None) -> Store:
@@ -45,7 +125,7 @@ class Workspace:
 
     def __init__(self, store: Store | str, *, name: str, run_id: str) -> None:
         self.store = as_store(store)
-        self.name = check_key_part(name, what="name")
+        self.name = check_name(name)
         self.run_id = check_key_part(run_id, what="run_id")
 
     @property

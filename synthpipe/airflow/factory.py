@@ -34,7 +34,7 @@ from synthpipe.airflow.operators import (
     SynthpipeTrainOperator,
 )
 from synthpipe.errors import ConfigError
-from synthpipe.workspace import default_name
+from synthpipe.workspace import DatasetName, default_name, key_safe_stem, renamed_notice
 
 START_DATE = datetime(2026, 1, 1)
 
@@ -44,7 +44,7 @@ class QueryDagSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, description="data set name in keys; default: file stem, other characters made _")
+    name: DatasetName | None = Field(None, description="data set name in keys; default: workspace.default_name")
     description: str | None = Field(None, description="DAG description shown in the UI")
     schedule: str | None = Field(None, description="cron, preset (@daily) or None for manual runs")
     tags: list[str] = Field(default_factory=lambda: ["synthpipe"], description="DAG tags")
@@ -101,8 +101,9 @@ def dag_id_of(sql_file: Path) -> str:
     """The DAG id of a SQL file: its stem with each run of characters a DAG id cannot hold made ``_``.
 
     Why: ``daily report.sql`` raised Airflow's invalid-DAG-id error on import, and its data set name
-    (the bare stem) was refused too, though the SQL file is the only thing a new query should need."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", default_name(sql_file))
+    (the bare stem) was refused too, though the SQL file is the only thing a new query should need.
+    It is the file's name even where the data set name is not (``model_train.sql``: ``model-train``)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", key_safe_stem(sql_file))
 
 
 def load_settings(sql_file: Path, defaults: dict[str, Any]) -> QueryDagSettings:
@@ -127,7 +128,7 @@ def build_dag(sql_file: str | Path, settings: QueryDagSettings, *, dag_id: str |
     name = settings.name or default_name(sql_file)
     with DAG(
         dag_id or dag_id_of(sql_file),
-        description=settings.description or f"Synthetic copy of {sql_file.name}",
+        description=_description(sql_file, settings),
         schedule=settings.schedule,
         start_date=START_DATE,
         catchup=False,
@@ -144,6 +145,14 @@ def build_dag(sql_file: str | Path, settings: QueryDagSettings, *, dag_id: str |
     ) as dag:
         _add_tasks(sql_file, name, settings)
     return dag
+
+
+def _description(sql_file: Path, settings: QueryDagSettings) -> str:
+    """The DAG's description, telling when the data set name is not the file's (``model_train.sql``
+    publishes ``<run_id>_model-train_synthetic.csv``): the UI is where a DAG's user looks."""
+    description = settings.description or f"Synthetic copy of {sql_file.name}"
+    notice = None if settings.name else renamed_notice(sql_file)
+    return f"{description}; {notice}" if notice else description
 
 
 def _add_tasks(sql_file: Path, name: str, settings: QueryDagSettings) -> None:

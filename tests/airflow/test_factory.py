@@ -77,3 +77,31 @@ def test_a_sql_file_name_with_a_space_gives_a_valid_dag_id_and_name(tmp_path: Pa
     dags = dags_from_folder(tmp_path, **DEFAULTS)
     assert list(dags) == ["daily_report"] and dags["daily_report"].dag_id == "daily_report"
     assert dags["daily_report"].get_task("generate").partial_kwargs["name"] == "daily_report"
+
+
+def test_two_sql_files_of_one_folder_never_share_a_key(tmp_path: Path) -> None:
+    """``orders.sql`` and ``orders_train.sql``: their DAGs' scheduled runs share a run id, and
+    ``orders_train``'s staged rows were ``orders``' train split. ``Über.sql`` gave DAG ``ber``."""
+    from synthpipe.airflow.factory import dags_from_folder
+
+    for stem in ("orders", "orders_train", "Über"):
+        (tmp_path / f"{stem}.sql").write_text("SELECT 1 AS x")
+    dags = dags_from_folder(tmp_path, **DEFAULTS)
+
+    assert sorted(dags) == ["Uber", "orders", "orders_train"]
+    names = {dag_id: dag.get_task("generate").partial_kwargs["name"] for dag_id, dag in dags.items()}
+    assert names == {"Uber": "Uber", "orders": "orders", "orders_train": "orders-train"}
+    assert dags["orders_train"].description == (
+        "Synthetic copy of orders_train.sql; data set name 'orders-train' (from orders_train.sql): 'orders_train' "
+        "would share keys with data set 'orders', which ends them in '_train'; set name: to choose another"
+    )
+    assert dags["orders"].description == "Synthetic copy of orders.sql"
+
+
+def test_a_yaml_name_whose_keys_would_be_another_data_sets_names_the_file(tmp_path: Path) -> None:
+    from synthpipe.airflow.factory import dags_from_folder
+
+    (tmp_path / "orders.sql").write_text("SELECT 1 AS x")
+    (tmp_path / "orders.yaml").write_text("name: orders_holdout\n")
+    with pytest.raises(ConfigError, match=r"orders\.sql \(name: invalid name='orders_holdout'.*'orders-holdout'"):
+        dags_from_folder(tmp_path, **DEFAULTS)

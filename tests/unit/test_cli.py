@@ -7,7 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from synthpipe.cli import app, filter_warnings
 
@@ -96,6 +96,26 @@ def test_extract_names_a_sql_file_with_a_space_in_its_name(tmp_path: Path) -> No
                                        "--staging", str(tmp_path / "staging"), "--run-id", "r"])  # fmt: skip
     assert outcome.exit_code == 0, outcome.output
     assert (tmp_path / "staging" / "r_daily_report.parquet").is_file()
+
+
+def extract_file(tmp_path: Path, file: str, *options: str) -> Result:
+    arguments = ["extract", "--query", str(tmp_path / file), "--source", "duckdb:///:memory:"]
+    return CliRunner().invoke(app, [*arguments, "--staging", str(tmp_path / "staging"), "--run-id", "r", *options])
+
+
+def test_extract_keeps_two_files_of_one_run_apart_and_says_how(tmp_path: Path) -> None:
+    """``orders_train.sql`` staged ``r_orders_train.parquet``: ``orders``' train split of run ``r``."""
+    for stem, value in (("orders", 1), ("orders_train", 2)):
+        (tmp_path / f"{stem}.sql").write_text(f"SELECT {value} AS a")
+    orders, orders_train = extract_file(tmp_path, "orders.sql"), extract_file(tmp_path, "orders_train.sql")
+    assert (orders.exit_code, orders_train.exit_code) == (0, 0), orders.output + orders_train.output
+    assert json.loads(orders_train.stdout)["uri"].endswith("/r_orders-train.parquet")
+    assert one_line(orders_train.stderr).startswith("warning: data set name 'orders-train' (from orders_train.sql)")
+    staged = sorted(p.name for p in (tmp_path / "staging").glob("*.parquet"))
+    assert staged == ["r_orders-train.parquet", "r_orders.parquet"]
+    refused = extract_file(tmp_path, "orders.sql", "--name", "orders_train")
+    assert refused.exit_code == 2
+    assert "invalid name='orders_train'" in one_line(refused.output)
 
 
 def sessions_database(tmp_path: Path) -> Path:

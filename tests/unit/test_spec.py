@@ -61,6 +61,28 @@ def test_a_sql_file_name_with_a_space_gives_a_valid_default_name(tmp_path: Path)
     assert PipelineSpec.from_dict({"query": "q.sql", "name": "mine", "source": {"url": "x"}}).dataset_name == "mine"
 
 
+def test_a_name_whose_keys_would_be_another_data_sets_is_refused_at_load() -> None:
+    """``name: orders_train``: its staged rows were ``orders``' train split of the same run id."""
+    with pytest.raises(
+        ConfigError, match=r"invalid pipeline spec: name: invalid name='orders_train'.*e\.g\. 'orders-train'"
+    ):
+        PipelineSpec.from_dict({"query": "q.sql", "name": "orders_train", "source": {"url": "duckdb:///x"}})
+
+
+def test_a_sql_file_whose_stem_ends_in_a_key_suffix_runs_under_a_name_it_warns_about(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    spec = PipelineSpec.from_dict({"query": "model_train.sql", "source": {"url": "duckdb:///x"}})
+    assert spec.dataset_name == "model-train"
+    assert caplog.messages == [
+        "data set name 'model-train' (from model_train.sql): 'model_train' would share keys with data set "
+        "'model', which ends them in '_train'; set name: to choose another"
+    ]
+    caplog.clear()
+    assert PipelineSpec.from_dict({"query": "model_train.sql", "name": "m", "source": {"url": "x"}}).dataset_name == "m"
+    assert caplog.messages == []
+
+
 def test_example_spec_is_valid() -> None:
     spec = PipelineSpec.from_yaml(Path(__file__).parents[2] / "examples" / "airbnb" / "pipeline.yaml")
     assert spec.query.name == "session_rollups__by_user.sql" and spec.query.is_file()
