@@ -93,7 +93,18 @@ class SynthpipeHook(BaseHook):
 
 
 def settings_from_connection(connection: Connection) -> SynthpipeSettings:
-    """Map a Connection onto :class:`SynthpipeSettings` (pure: no I/O)."""
+    """Map a ``synthpipe`` Connection onto :class:`SynthpipeSettings` (pure: no I/O).
+
+    Why the type is checked: ``synthpipe_conn_id="postgres_default"`` was read as synthpipe
+    settings without a word, its database host taken for the artifact store URL."""
+    if connection.conn_type != SynthpipeHook.conn_type:
+        raise ConfigError(
+            f"connection {connection.conn_id!r} is of type {connection.conn_type!r}, but synthpipe_conn_id takes a "
+            f"connection of type {SynthpipeHook.conn_type!r} (artifact store, engine and gate defaults); name one "
+            "of that type, or pass a database connection as source_conn_id and a store's as staging_conn_id",
+            conn_id=connection.conn_id,
+            conn_type=connection.conn_type,
+        )
     extra = connection.extra_dejson
     engine = _json_object(extra.get("engine"), what="engine", conn_id=connection.conn_id)
     gates = _json_object(extra.get("gates"), what="gates", conn_id=connection.conn_id)

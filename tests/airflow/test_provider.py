@@ -52,6 +52,23 @@ def test_hook_builds_core_config_from_the_connection(monkeypatch: pytest.MonkeyP
     assert SynthpipeHook().test_connection()[0] is True
 
 
+def test_hook_refuses_a_connection_of_another_type_naming_both_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A postgres connection given as synthpipe_conn_id was read as synthpipe settings without a word
+    (its database host taken for the artifact store URL)."""
+    from synthpipe.airflow.hooks import SynthpipeHook
+
+    database = {"conn_type": "postgres", "host": "db.internal", "login": "app", "password": "pw", "schema": "app"}
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", json.dumps(database))
+    expected = (
+        "connection 'warehouse' is of type 'postgres', but synthpipe_conn_id takes a connection of type 'synthpipe'"
+    )
+    with pytest.raises(ConfigError, match=expected) as raised:
+        SynthpipeHook("warehouse").get_conn()
+    assert raised.value.context == {"conn_id": "warehouse", "conn_type": "postgres"}
+    ok, message = SynthpipeHook("warehouse").test_connection()
+    assert not ok and message.startswith(expected)
+
+
 def test_hook_rejects_unknown_engine_settings_with_the_valid_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     from synthpipe.airflow.hooks import SynthpipeHook
 

@@ -90,11 +90,31 @@ def test_wrong_seed_and_row_count_in_the_run_config_fail_once_naming_them(
         assert f"ConfigError: {message}" in logged, case
 
 
-def test_a_synthpipe_connection_with_a_store_conn_id_that_is_no_id_fails_train_once(
-    airflow_env: AirflowEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+TEAM_CONNECTIONS = {
+    "store_conn_id no id": (
+        {"conn_type": "synthpipe", "extra": {"store_conn_id": 5}},
+        "extra 'store_conn_id' must be a connection id such as \"aws_default\", not 5",
+    ),
+    "postgres type": (
+        {"conn_type": "postgres", "login": "app", "schema": "app"},
+        "ConfigError: connection 'synthpipe_team' is of type 'postgres', but synthpipe_conn_id takes a connection "
+        "of type 'synthpipe'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TEAM_CONNECTIONS))
+def test_a_bad_synthpipe_connection_fails_train_once(
+    airflow_env: AirflowEnv,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    case: str,
 ) -> None:
-    """``"store_conn_id": 5`` was taken as given (and later failed as "'int' object has no attribute")."""
-    team = {"conn_type": "synthpipe", "host": str(tmp_path / "artifacts"), "extra": {"store_conn_id": 5}}
+    """``"store_conn_id": 5`` was taken as given (and later failed as "'int' object has no attribute");
+    a postgres connection was read as synthpipe settings without a word, and train passed."""
+    team, message = TEAM_CONNECTIONS[case]
+    team = {**team, "host": str(tmp_path / "artifacts")}
     monkeypatch.setenv("AIRFLOW_CONN_SYNTHPIPE_TEAM", json.dumps(team))
     (tmp_path / "team_users.sql").write_text("SELECT id, gender, age FROM users ORDER BY id")
     dags = factory_dags(tmp_path, source_conn_id="postgres_default", synthpipe_conn_id="synthpipe_team",
@@ -106,7 +126,7 @@ def test_a_synthpipe_connection_with_a_store_conn_id_that_is_no_id_fails_train_o
 
     assert task_states(dag_run)["extract"] == "success"
     assert task_states(dag_run)["train"] == "failed" and try_numbers(dag_run)["train"] == 1
-    assert "extra 'store_conn_id' must be a connection id such as \"aws_default\", not 5" in logged
+    assert message in logged
 
 
 def test_two_sql_files_with_one_dag_id_or_name_are_an_import_error_naming_both(tmp_path: Path) -> None:
