@@ -15,7 +15,7 @@ import decimal
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote, urlencode
 
 import numpy as np
@@ -84,6 +84,21 @@ _PG_MONEY = 790
 _MONEY_TYPE = pa.decimal128(38, 2)
 
 
+NO_STATEMENT = "the SQL file holds no statement, only comments; write one SELECT statement in it"
+
+
+class _CommentRules(NamedTuple):
+    nested: bool  # /* /* */ */ is one comment (PostgreSQL, DuckDB), not one and a stray */ (SQLite)
+    line_ends: str  # what ends a -- comment: PostgreSQL's and DuckDB's lexers take \r too, SQLite only \n
+
+
+_COMMENT_RULES = {
+    "postgresql": _CommentRules(nested=True, line_ends="\r\n"),
+    "duckdb": _CommentRules(nested=True, line_ends="\r\n"),
+    "sqlite": _CommentRules(nested=False, line_ends="\n"),
+}
+
+
 def parse_source(source: str) -> URL:
     """The SQLAlchemy URL of ``source``, or a ConfigError that shows the accepted forms."""
     try:
@@ -99,6 +114,8 @@ def parse_source(source: str) -> URL:
 def open_batches(source: str, sql: str, *, batch_rows: int = 65_536) -> Iterator[Iterator[pa.RecordBatch]]:
     """Run ``sql`` on ``source``; yield an iterator of record batches with one fixed schema."""
     url = parse_source(source)
+    if holds_only_comments(sql, url.get_backend_name()):
+        raise QueryError(NO_STATEMENT)
     secret = url.password or ""
     opener = {"duckdb": _duckdb_batches, "postgresql": _postgres_batches}.get(url.get_backend_name())
     with contextlib.ExitStack() as stack:
@@ -181,6 +198,43 @@ def _duckdb_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[pa
         connection.close()
 
 
+def holds_only_comments(sql: str, backend: str) -> bool:
+    """Whether database ``backend`` reads ``sql`` as nothing but comments, ``;`` and whitespace;
+    False where its comment rules are not known here (the database then judges).
+
+    Why: a comment-only file got "syntax error at end of input" from PostgreSQL and "does not
+    return rows" from SQLite, where DuckDB said what was wrong. Each database's own rules, as a
+    file it would run must never be refused: ``/* a /* b */ SELECT 1`` is a query to SQLite."""
+    rules, at = _COMMENT_RULES.get(backend), 0
+    if rules is None:
+        return False
+    while at < len(sql):
+        if sql.startswith("--", at):
+            ends = (sql.find(char, at) for char in rules.line_ends)
+            at = min((end for end in ends if end >= 0), default=len(sql))
+        elif sql.startswith("/*", at):
+            at = _comment_end(sql, at, nested=rules.nested)
+            if at < 0:  # unterminated: SQLite ends it with the text; PostgreSQL and DuckDB say so themselves
+                return not rules.nested
+        elif sql[at].isspace() or sql[at] == ";":
+            at += 1
+        else:
+            return False
+    return True
+
+
+def _comment_end(sql: str, start: int, *, nested: bool) -> int:
+    """Where the ``/*`` comment at ``start`` ends (past its ``*/``), or -1 when it does not."""
+    depth, at = 1, start + 2
+    while depth:
+        closer = sql.find("*/", at)
+        opener = sql.find("/*", at) if nested else -1
+        if closer < 0:
+            return -1
+        depth, at = (depth + 1, opener + 2) if 0 <= opener < closer else (depth - 1, closer + 2)
+    return at
+
+
 def _one_statement(duckdb: Any, sql: str) -> str:
     """``sql`` if it holds exactly one statement (a trailing ``;`` or comment is none) and that one
     only reads, else a QueryError.
@@ -193,7 +247,7 @@ def _one_statement(duckdb: Any, sql: str) -> str:
     log at any path."""
     statements = duckdb.extract_statements(sql)
     if not statements:
-        raise QueryError("the SQL file holds no statement, only comments; write one SELECT statement in it")
+        raise QueryError(NO_STATEMENT)
     if len(statements) > 1:
         raise QueryError(
             f"the SQL file holds {len(statements)} statements; {_ONE_SELECT}: keep one (WITH or a join can "

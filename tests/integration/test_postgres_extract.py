@@ -11,8 +11,9 @@ import pyarrow as pa
 import pytest
 
 from synthpipe.demo import QUERY_FILE, write_demo_database
-from synthpipe.errors import SourceAuthError, SourceUnreachable
+from synthpipe.errors import QueryError, SourceAuthError, SourceUnreachable
 from synthpipe.extract import extract
+from synthpipe.sources import NO_STATEMENT
 from synthpipe.writers import read_table
 from tests.servers import PostgresServer, free_port
 from tests.unit.test_extract import table_checksum
@@ -126,3 +127,16 @@ def test_a_password_with_url_characters_and_spaces_connects_and_never_shows(pg_s
         list(batches)
     message = str(caught.value)
     assert wrong not in message and quote(wrong, safe="") not in message and quote_plus(wrong) not in message
+
+
+def test_a_comment_only_file_says_so_and_a_query_after_a_comment_runs(
+    pg_server: PostgresServer, tmp_path: Path
+) -> None:
+    """PostgreSQL answered a comment-only file with "syntax error at end of input"."""
+    query = tmp_path / "q.sql"
+    query.write_text("-- the users\n/* to do: /* nested */ write it */ ;\n")
+    with pytest.raises(QueryError) as raised:
+        extract(query=query, source=pg_server.url, staging=str(tmp_path), name="c", run_id="r")
+    assert str(raised.value) == NO_STATEMENT
+    query.write_text("/* a note /* nested */ */ SELECT 1 AS a")
+    assert extract(query=query, source=pg_server.url, staging=str(tmp_path), name="c", run_id="r").rows == 1

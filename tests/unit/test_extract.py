@@ -13,6 +13,7 @@ import pytest
 from synthpipe.demo import QUERY_FILE, write_demo_database
 from synthpipe.errors import ConfigError, EmptyResult, QueryError, SchemaError
 from synthpipe.extract import extract
+from synthpipe.sources import NO_STATEMENT, holds_only_comments
 from synthpipe.writers import read_table, schema_from_json
 
 
@@ -165,6 +166,29 @@ def test_a_trailing_semicolon_and_comment_are_not_a_second_statement(demo_duckdb
     sql = write_sql(tmp_path, "SELECT id FROM users; -- the users\n/* done */\n")
     result = extract(query=sql, source=demo_duckdb, staging=str(tmp_path), name="f", run_id="r")
     assert result.columns == ["id"] and result.rows == 1500
+
+
+@pytest.mark.parametrize("source", ["sqlite://", "duckdb:///:memory:"])
+def test_a_comment_only_file_says_so_on_every_source(tmp_path: Path, source: str) -> None:
+    """SQLite said "the SQL file does not return rows" (PostgreSQL "syntax error at end of input");
+    only DuckDB said what was wrong."""
+    sql = write_sql(tmp_path, "-- the users, one row each\n/* to do:\n   write it */ ;\n-- later\n")
+    with pytest.raises(QueryError) as raised:
+        extract(query=sql, source=source, staging=str(tmp_path / "out"), name="f", run_id="r")
+    assert str(raised.value) == NO_STATEMENT
+
+
+def test_comments_are_read_as_each_database_reads_them(tmp_path: Path) -> None:
+    """A query is never refused as comments only where its own database would run it: SQLite's
+    comments do not nest (``/* a /* b */`` is one) and end at a newline; DuckDB's and PostgreSQL's
+    nest and end at a carriage return too (extract reads the file with newlines made ``\\n``)."""
+    query = write_sql(tmp_path, "/* a /* b */ SELECT 1 AS a")
+    assert extract(query=query, source="sqlite://", staging=str(tmp_path), name="f", run_id="r").rows == 1
+    with pytest.raises(QueryError, match="unterminated /\\* comment"):
+        extract(query=query, source="duckdb:///:memory:", staging=str(tmp_path), name="f", run_id="r")
+    assert holds_only_comments("/* a /* b */ */", "duckdb") and not holds_only_comments("/* a /* b */ */", "sqlite")
+    assert holds_only_comments("-- a\rSELECT 1", "sqlite") and not holds_only_comments("-- a\rSELECT 1", "postgresql")
+    assert not holds_only_comments("-- a", "mysql")  # rules not known here: the database judges
 
 
 @pytest.mark.parametrize("sql", ["DROP TABLE loose", "CREATE TABLE made (a INTEGER)", "DELETE FROM loose"])
