@@ -13,13 +13,12 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
 from synthpipe.errors import ConfigError
-from synthpipe.stores import Store
+from synthpipe.stores import Store, open_uri
 from synthpipe.workspace import Workspace
 from synthpipe.writers import TableFormat, check_format, closed_on_error, open_writer
 
@@ -70,20 +69,20 @@ def load(
 
 def _copy_report(workspace: Workspace, uri: str, options: dict[str, Any]) -> str:
     extension = posixpath.splitext(uri)[1].lstrip(".")
-    with fsspec.open(uri, "rb", **options) as handle:
+    with open_uri(uri, options) as handle:
         data = handle.read()
     return workspace.store.write_bytes(workspace.report_key(extension), data)
 
 
 def _shard_schema(uri: str, options: dict[str, Any]) -> pa.Schema:
     """The first shard's schema: the published object has it even when every shard is empty."""
-    with fsspec.open(uri, "rb", **options) as handle:
+    with open_uri(uri, options) as handle:
         return pq.ParquetFile(handle).schema_arrow
 
 
 def _batches(uris: Sequence[str], options: dict[str, Any], batch_rows: int) -> Iterator[pa.RecordBatch]:
     for uri in uris:
-        with fsspec.open(uri, "rb", **options) as handle:
+        with open_uri(uri, options) as handle:
             yield from pq.ParquetFile(handle).iter_batches(batch_size=batch_rows)
 
 

@@ -8,7 +8,9 @@ become a typed error that names the store without leaking its credentials.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import errno
+import inspect
 import posixpath
 import re
 import time
@@ -19,19 +21,30 @@ from urllib.parse import urlsplit, urlunsplit
 
 import fsspec
 from fsspec.core import url_to_fs
+from fsspec.registry import known_implementations
 
 from synthpipe.errors import (
+    ConfigError,
     MissingDependency,
     StoreAuthError,
     StoreError,
     StoreNotWritable,
     StoreUnreachable,
 )
-from synthpipe.redaction import scrub
+from synthpipe.redaction import MIN_SECRET_LENGTH, scrub
 
 T = TypeVar("T")
 
-_PROTOCOL_PACKAGES = {"s3": ("s3fs", "s3"), "s3a": ("s3fs", "s3"), "gs": ("gcsfs", "gcs")}
+_EXTRAS = {"s3": ("s3fs", "s3"), "s3a": ("s3fs", "s3")}
+"""Protocols synthpipe has a pip extra for: (package, extra)."""
+_PACKAGES = {"gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs", "abfss": "adlfs", "adl": "adlfs",
+             "sftp": "paramiko", "smb": "smbprotocol", "oci": "ocifs", "oss": "ossfs", "webdav": "webdav4"}  # fmt: skip
+"""Protocols whose fsspec package is installed on its own: the pip package that brings it."""
+_BUCKET_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss"})
+"""Object stores whose URL is ``scheme://bucket/prefix`` and whose keys are taken literally."""
+_S3_BASE_OPTIONS = frozenset({"use_listings_cache", "listings_expiry_time", "max_paths", "skip_instance_cache"})
+"""Options s3fs hands on to fsspec (the rest of its ``**kwargs`` go to aiobotocore's session)."""
+_SECRET_OPTION = re.compile(r"key|secret|password|token|credential", re.IGNORECASE)
 # whole words only: a bare "403" also turns up inside temp-key UUIDs and port numbers
 _AUTH_MARKERS = re.compile(r"\b(InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|Forbidden|403)\b")
 _UNREACHABLE_MARKERS = (
@@ -66,8 +79,10 @@ class Store:
     """
 
     def __init__(self, url: str, *, storage_options: dict[str, Any] | None = None) -> None:
-        self.url = url.rstrip("/") or url
+        self.url = _without_trailing_slash(url)
         self._storage_options = dict(storage_options or {})
+        _check_url(self.url)
+        _check_options(_protocol(self.url), self._storage_options)
         self.fs, self.root = _open_filesystem(self.url, self._storage_options)
 
     def __repr__(self) -> str:
@@ -84,7 +99,13 @@ class Store:
 
     def uri(self, key: str) -> str:
         """The full URL of ``key``, as a user would type it."""
-        return f"{self.url}/{key}" if key else self.url
+        if not key:
+            return self.url
+        return f"{self.url}{'' if self.url.endswith('/') else '/'}{key}"
+
+    def secrets(self) -> list[str]:
+        """The secret values among the storage options, to scrub from any message about this store."""
+        return _secret_values(self._storage_options)
 
     def exists(self, key: str) -> bool:
         return self._call(f"check {key}", lambda: self.fs.exists(self.path(key)))
@@ -106,6 +127,21 @@ class Store:
     def open(self, key: str, mode: str = "rb") -> IO[Any]:
         """Open ``key`` for reading (writes go through :meth:`atomic_writer`)."""
         return self._call(f"open {key}", lambda: self.fs.open(self.path(key), mode))
+
+    @contextlib.contextmanager
+    def reader(self, key: str) -> Iterator[IO[bytes]]:
+        """``key`` open for reading, its failures StoreErrors mid-stream too; a missing key stays a
+        FileNotFoundError (the stages tell the user which earlier output to pass)."""
+        action = f"read {key}"
+        try:
+            raw = self.fs.open(self.path(key), "rb")
+        except Exception as exc:
+            error = translate_store_error(exc, action=action, store=self)
+            if isinstance(exc, FileNotFoundError) and not isinstance(error, StoreNotWritable):
+                raise
+            raise error from exc
+        with raw:
+            yield _TranslatedHandle(raw, self, action)  # type: ignore[misc]
 
     def write_bytes(self, key: str, data: bytes) -> str:
         """Write ``data`` to ``key`` atomically; returns the key's URL."""
@@ -191,10 +227,10 @@ class Store:
 
 
 class _TranslatedHandle:
-    """A write handle whose own failures (disk full, connection lost, refused credentials) are StoreErrors.
+    """A handle whose own failures (disk full, connection lost, refused credentials) are StoreErrors.
 
     Only the handle's calls are translated: an error raised by the caller's code between
-    writes (say, the source dropping its connection) passes through untouched.
+    writes or reads (say, the source dropping its connection) passes through untouched.
     """
 
     def __init__(self, raw: IO[bytes], store: Store, action: str) -> None:
@@ -205,6 +241,12 @@ class _TranslatedHandle:
 
     def flush(self) -> None:
         self._translated(self._raw.flush)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._translated(lambda: self._raw.read(size))
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._translated(lambda: self._raw.seek(offset, whence))
 
     def close(self) -> None:
         if not self._raw.closed:
@@ -218,6 +260,19 @@ class _TranslatedHandle:
             return fn()
         except Exception as exc:
             raise translate_store_error(exc, action=self._action, store=self._store) from exc
+
+
+@contextlib.contextmanager
+def open_uri(uri: str, storage_options: dict[str, Any] | None = None) -> Iterator[IO[bytes]]:
+    """``uri`` (a staged file's URL) open for reading through a :class:`Store` of its folder.
+
+    Why: the stages read staged files with bare ``fsspec.open``; a staging server down at load
+    time was "load failed unexpectedly: EndpointConnectionError" (not transient, so no retry),
+    refused credentials "PermissionError: Forbidden"; now StoreUnreachable and StoreAuthError."""
+    folder, key = posixpath.split(uri)
+    folder = folder + "/" if folder.endswith(":/") else folder  # file:///x.csv: the folder is file:///
+    with Store(folder or ".", storage_options=storage_options).reader(key) as handle:
+        yield handle
 
 
 def _abandon(raw: IO[bytes]) -> None:
@@ -235,53 +290,280 @@ def _is_local(fs: fsspec.AbstractFileSystem) -> bool:
     return "file" in protocol or "local" in protocol
 
 
+def _protocol(url: str) -> str:
+    return urlsplit(url).scheme if "://" in url else "file"
+
+
+def _without_trailing_slash(url: str) -> str:
+    """``url`` without trailing slashes on its path, never eating into ``scheme://``.
+
+    Why: ``"s3://".rstrip("/")`` is ``s3:``, a local folder: ``s3://``, ``memory://`` and
+    ``file:///`` all wrote into ``./s3:``, ``./memory:`` or the current folder."""
+    head, separator, rest = url.partition("://")
+    if not separator:
+        return url.rstrip("/") or url
+    return f"{head}://{rest.rstrip('/') or rest[:1]}"
+
+
+def _check_url(url: str) -> None:
+    """Refuse store URLs that cannot work or would leak, before anything is read or written.
+
+    Why: ``s3://KEY:SECRET@bucket/p`` put the secret into the error message (botocore took
+    ``KEY:SECRET@bucket`` for the bucket name) and into every key's URL in the results;
+    ``s3://`` and ``s3:///p`` got "The specified bucket is not valid" at the first write; and
+    ``s3://b//p`` or ``s3://b/a/../p`` wrote where the server normalised the key (SeaweedFS, MinIO)
+    and then could not read it back under the key it was asked for (or got "Invalid Request")."""
+    if "://" not in url:
+        return
+    parts = urlsplit(url)
+    protocol = parts.scheme.lower()
+    # a secret with a '/' ends the netloc early: s3://KEY:wJalr/XUtn@bucket has no '@' in it
+    if parts.password is not None or (protocol in _BUCKET_PROTOCOLS and ":" in parts.netloc):
+        hidden = f"{parts.scheme}://***@{url.rpartition('@')[2]}"  # the user part is an access key: hidden too
+        raise ConfigError(
+            f"store URL {hidden!r} holds credentials; put them in storage_options instead "
+            "(key: ${S3_KEY}, secret: ${S3_SECRET}), where no URL, log or report shows them",
+            url=hidden,
+        )
+    if protocol not in _BUCKET_PROTOCOLS:
+        return
+    if not parts.netloc:
+        raise ConfigError(
+            f"store URL {url!r} names no bucket; write {protocol}://bucket or {protocol}://bucket/prefix", url=url
+        )
+    segments = parts.path.split("/")[1:]
+    if any(segment in ("", ".", "..") for segment in segments):
+        clean = "/".join(segment for segment in segments if segment not in ("", ".", ".."))
+        raise ConfigError(
+            f"store URL {url!r} has an empty, '.' or '..' part in its prefix; object stores take keys "
+            f"literally, so write the prefix out plainly (e.g. {protocol}://{parts.netloc}/{clean})",
+            url=url,
+        )
+
+
+def _check_options(protocol: str, options: dict[str, Any]) -> None:
+    """Refuse S3 options s3fs would only reject at the first write, after the query ran.
+
+    Why: ``endpoint: ...`` for ``endpoint_url`` failed each stage with "AioSession.__init__() got
+    an unexpected keyword argument 'endpoint'", and ``endpoint_url: 127.0.0.1:8333`` with "Invalid
+    endpoint" (echoing the value, a secret when two variables were swapped)."""
+    if protocol not in ("s3", "s3a"):
+        return
+    known = _s3_option_names()
+    unknown = sorted(name for name in options if known and name not in known)
+    if unknown:
+        hints = {name: difflib.get_close_matches(name, sorted(known), n=1) for name in unknown}
+        said = ", ".join(
+            f"{name!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "") for name, hint in hints.items()
+        )
+        raise ConfigError(
+            f"unknown storage option {said} for an s3:// store; the usual ones are endpoint_url, key, secret, "
+            "token, anon, client_kwargs (region_name goes there) and config_kwargs; see s3fs.S3FileSystem",
+            options=unknown,
+        )
+    endpoint = options.get("endpoint_url")
+    if endpoint is not None and not _is_http_url(endpoint):
+        raise ConfigError(
+            "storage option endpoint_url is no http(s) URL; write it as http://host:port or https://host "
+            "(credentials go in key and secret)",
+            option="endpoint_url",
+        )
+
+
+def _is_http_url(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and "@" not in value
+
+
+def _s3_option_names() -> frozenset[str]:
+    """The options s3fs takes (its own and aiobotocore's session's); empty when s3fs is missing."""
+    try:
+        from aiobotocore.session import AioSession
+        from s3fs import S3FileSystem
+    except ImportError:  # opening the store names the package to install
+        return frozenset()
+    return frozenset(_parameters(S3FileSystem.__init__) | _parameters(AioSession.__init__) | _S3_BASE_OPTIONS)
+
+
+def _parameters(function: Callable[..., Any]) -> set[str]:
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {p.name for p in inspect.signature(function).parameters.values() if p.kind in named} - {"self"}
+
+
+def is_secret_option(name: object) -> bool:
+    """Whether a storage option of this name holds a secret (key, secret, token, password...)."""
+    return bool(_SECRET_OPTION.search(str(name)))
+
+
+def _secret_values(options: Any, *, secret: bool = False) -> list[str]:
+    """Values of secret-named options (key, secret, token, password...), nested ones included, and
+    passwords inside URL options (``endpoint_url: http://user:pw@host``)."""
+    found: list[str] = []
+    if isinstance(options, dict):
+        for name, value in options.items():
+            found += _secret_values(value, secret=secret or is_secret_option(name))
+    elif isinstance(options, str):
+        if secret:
+            found.append(options)
+        with contextlib.suppress(ValueError):
+            password = urlsplit(options).password if "://" in options else None
+            found += [password] if password else []
+    return [value for value in found if len(value) >= MIN_SECRET_LENGTH]
+
+
 def _open_filesystem(url: str, options: dict[str, Any]) -> tuple[fsspec.AbstractFileSystem, str]:
-    protocol = urlsplit(url).scheme if "://" in url else "file"
+    protocol = _protocol(url)
     try:
         fs, root = url_to_fs(url, **options)
     except ImportError as exc:
-        package, extra = _PROTOCOL_PACKAGES.get(protocol, (protocol, protocol))
-        raise MissingDependency(package=package, extra=extra, purpose=f"the '{protocol}://' store") from exc
+        raise _missing_package(protocol) from exc
     except ValueError as exc:
-        raise StoreError(
-            f"cannot open store {redact_url(url)!r}: {exc}; use a local folder, memory:// or s3://bucket/prefix",
-            url=redact_url(url),
-        ) from exc
+        if "Protocol not known" in str(exc):
+            raise _unknown_protocol(url) from exc
+        raise _cannot_open(url, exc, options) from None
+    except (TypeError, KeyError) as exc:  # s3fs: "Supply secret or password, not both"
+        raise _cannot_open(url, exc, options) from None
+    except OSError as exc:  # filesystems that connect at once (ftp://) or need more than a package (hdfs://)
+        error = _cannot_open(url, exc, options)
+        unreachable = isinstance(exc, ConnectionError | TimeoutError)
+        raise (StoreUnreachable(str(error), url=redact_url(url)) if unreachable else error) from None
     return fs, str(root).rstrip("/") or str(root)
 
 
+def _cannot_open(url: str, exc: BaseException, options: dict[str, Any]) -> ConfigError:
+    first_line = (str(exc).splitlines() or [""])[0]  # hdfs:// without Java: one line per place it looked
+    reason = scrub(f"{type(exc).__name__}: {first_line}", *_secret_values(options))
+    return ConfigError(
+        f"cannot open store {redact_url(url)!r} ({reason}); check the URL and its storage_options",
+        url=redact_url(url),
+    )
+
+
+def _missing_package(protocol: str) -> ConfigError:
+    """The exact pip command: synthpipe's extra where it has one, the fsspec package otherwise.
+
+    Why: ``gs://`` said ``pip install "synthpipe[gcs]"`` and ``az://`` ``"synthpipe[az]"``,
+    extras synthpipe does not have (pip installs nothing and only warns)."""
+    purpose = f"the '{protocol}://' store"
+    if protocol in _EXTRAS:
+        return MissingDependency(package=_EXTRAS[protocol][0], extra=_EXTRAS[protocol][1], purpose=purpose)
+    package = _PACKAGES.get(protocol)
+    if package is None:
+        hint = known_implementations.get(protocol, {}).get("err", "see fsspec's list of implementations")
+        return ConfigError(f"{purpose} needs a package that is not installed: {hint}")
+    return ConfigError(
+        f"{purpose} needs the '{package}' package, which is not installed; install it with: pip install {package}",
+        package=package,
+    )
+
+
+def _unknown_protocol(url: str) -> ConfigError:
+    protocol = url.partition("://")[0]
+    lower = f"; write it in lower case: {protocol.lower()}://" if protocol != protocol.lower() else ""
+    return ConfigError(
+        f"cannot open store {redact_url(url)!r}: fsspec knows no '{protocol}://' filesystem{lower}; "
+        "use a local folder, file://, memory://, s3://bucket/prefix or another fsspec protocol (gs://, az://)",
+        url=redact_url(url),
+    )
+
+
 def translate_store_error(exc: BaseException, *, action: str, store: Store) -> StoreError:
-    """Map an fsspec/botocore/OS failure onto synthpipe's store errors, with an actionable message."""
+    """Map an fsspec/botocore/OS failure onto synthpipe's store errors, with an actionable message.
+
+    The store's own secrets are scrubbed from the text: botocore echoes option values
+    (``Invalid endpoint: <value>``, ``Custom endpoint `http://user:pw@host` was not a valid URI``)."""
     if isinstance(exc, StoreError):
         return exc
     where = redact_url(store.url)
-    text = scrub(f"{type(exc).__name__}: {exc}")
+    text = scrub(f"{type(exc).__name__}: {exc}", *store.secrets())
     # s3fs re-raises botocore's ClientError as a bare PermissionError: the error code is on the cause
     causes = f"{text} {type(exc.__cause__).__name__}: {exc.__cause__}" if exc.__cause__ else text
-    if _AUTH_MARKERS.search(causes) and not isinstance(exc, FileNotFoundError):
-        return StoreAuthError(
-            f"store {where} refused the credentials while trying to {action}; "
-            "check the access key and secret (or the Airflow connection)",
-            url=where,
-        )
-    if any(marker in text for marker in _UNREACHABLE_MARKERS) or isinstance(exc, ConnectionError):
-        return StoreUnreachable(
-            f"store {where} is unreachable while trying to {action}; check the endpoint URL and "
-            "that the server is running",
-            url=where,
-        )
-    if isinstance(exc, FileNotFoundError) and ("NoSuchBucket" in text or "bucket" in text.lower()):
+    for match in (_auth_error, _unreachable_error, _bucket_error, _unwritable_error):
+        error = match(exc, text, causes, where, action, store)
+        if error is not None:
+            return error
+    return StoreError(f"store {where} failed to {action}: {text}", url=where)
+
+
+def _auth_error(exc: BaseException, text: str, causes: str, where: str, action: str, store: Store) -> StoreError | None:
+    if not _AUTH_MARKERS.search(causes) or isinstance(exc, FileNotFoundError):
+        return None
+    return StoreAuthError(
+        f"store {where} refused the credentials while trying to {action}; "
+        "check the access key and secret (or the Airflow connection)",
+        url=where,
+    )
+
+
+def _unreachable_error(
+    exc: BaseException, text: str, causes: str, where: str, action: str, store: Store
+) -> StoreError | None:
+    if not (any(marker in text for marker in _UNREACHABLE_MARKERS) or isinstance(exc, ConnectionError)):
+        return None
+    return StoreUnreachable(
+        f"store {where} is unreachable while trying to {action}; check the endpoint URL and that the server is running",
+        url=where,
+    )
+
+
+def _bucket_error(
+    exc: BaseException, text: str, causes: str, where: str, action: str, store: Store
+) -> StoreError | None:
+    """A missing or misnamed bucket, named, with the fix.
+
+    Why: ``s3://My_Bucket/p`` failed with "OSError: [Errno 22] The specified bucket is not valid",
+    and an ``endpoint_url`` with a path (``http://host:8333/s3``), which the server reads as the
+    bucket, with "the bucket does not exist" although the user's bucket did."""
+    bucket, hint = store.root.split("/")[0], _endpoint_path_hint(store)
+    if "InvalidBucketName" in causes or "bucket is not valid" in causes or "Invalid bucket name" in causes:
         return StoreNotWritable(
-            f"store {where}: the bucket does not exist (while trying to {action}); create it first",
+            f"store {where}: the bucket name {bucket!r} is not valid (while trying to {action}); S3 bucket names are "
+            f"3-63 lower-case letters, digits, dots and hyphens, beginning and ending with a letter or digit{hint}",
             url=where,
         )
-    if isinstance(exc, PermissionError | IsADirectoryError | NotADirectoryError) or (
+    if not isinstance(exc, FileNotFoundError) or not ("NoSuchBucket" in text or "bucket" in text.lower()):
+        return None
+    return StoreNotWritable(
+        f"store {where}: the bucket does not exist ({bucket!r}, while trying to {action}); create it first{hint}",
+        url=where,
+    )
+
+
+def _endpoint_path_hint(store: Store) -> str:
+    endpoint = urlsplit(str(store.storage_options.get("endpoint_url") or ""))
+    path = endpoint.path.strip("/")
+    if not path:
+        return ""
+    return (
+        f"; or, if the server reads '{path.split('/')[0]}' as the bucket, drop the path from endpoint_url "
+        f"(write {endpoint.scheme}://{endpoint.netloc})"
+    )
+
+
+def _unwritable_error(
+    exc: BaseException, text: str, causes: str, where: str, action: str, store: Store
+) -> StoreError | None:
+    if isinstance(exc, FileExistsError | NotADirectoryError) and _is_local(store.fs):
+        # Why: a store URL naming a file failed with "FileExistsError: [Errno 17] File exists"
+        return StoreNotWritable(
+            f"store {where} is not writable: it is a file or lies inside one (while trying to {action}); "
+            "give the path of a folder (it is created when missing)",
+            url=where,
+        )
+    if isinstance(exc, NotImplementedError):  # fsspec's http:// filesystem, for one, only reads
+        return StoreNotWritable(
+            f"store {where} cannot take writes ({type(store.fs).__name__} is read-only); use a folder or bucket",
+            url=where,
+        )
+    if isinstance(exc, PermissionError | IsADirectoryError) or (
         isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.ENOSPC, errno.EDQUOT)
     ):
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         return StoreNotWritable(
-            f"store {where} is not writable while trying to {action} ({type(exc).__name__}: "
-            f"{exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}); "
+            f"store {where} is not writable while trying to {action} ({type(exc).__name__}: {reason}); "
             "pick a folder or bucket you can write to, or free some space",
             url=where,
         )
-    return StoreError(f"store {where} failed to {action}: {text}", url=where)
+    return None

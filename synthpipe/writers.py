@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any, Literal, Protocol
 
-import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -15,6 +14,7 @@ import pyarrow.parquet as pq
 
 from synthpipe.engine.nested import arrow_from_json_text, arrow_json_text, is_nested, type_from_text
 from synthpipe.errors import ConfigError
+from synthpipe.stores import open_uri
 
 TableFormat = Literal["parquet", "csv"]
 _TICKS_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
@@ -195,7 +195,7 @@ def format_of(uri: str) -> TableFormat:
 
 def read_table(uri: str, *, storage_options: dict[str, Any] | None = None, schema: pa.Schema | None = None) -> pa.Table:
     """Read a staged table; CSV columns are cast to ``schema`` (from the staged schema JSON) when given."""
-    with fsspec.open(uri, "rb", **(storage_options or {})) as handle:
+    with open_uri(uri, storage_options) as handle:
         if format_of(uri) == "parquet":
             return pq.read_table(handle)
         parse, convert = _csv_options(schema)
@@ -212,7 +212,7 @@ def open_batches(
 ) -> Iterator[tuple[pa.Schema, Iterator[pa.RecordBatch]]]:
     """The table's schema and its record batches, read one at a time: memory stays bounded at any
     size. ``columns``: only these (Parquet then reads nothing else)."""
-    with fsspec.open(uri, "rb", **(storage_options or {})) as handle:
+    with open_uri(uri, storage_options) as handle:
         if format_of(uri) == "parquet":
             # pre_buffer off: on it, pyarrow read ahead every row group (peak RSS +190 MB on 160 MB)
             parquet = pq.ParquetFile(handle, pre_buffer=False)
@@ -232,7 +232,7 @@ def open_batches(
 def count_rows(uri: str, *, storage_options: dict[str, Any] | None = None, schema: pa.Schema | None = None) -> int:
     """Rows of a staged table: Parquet from its footer, CSV by one streaming pass."""
     if format_of(uri) == "parquet":
-        with fsspec.open(uri, "rb", **(storage_options or {})) as handle:
+        with open_uri(uri, storage_options) as handle:
             return int(pq.ParquetFile(handle).metadata.num_rows)
     with open_batches(uri, storage_options=storage_options, schema=schema) as (_, batches):
         return sum(batch.num_rows for batch in batches)

@@ -3,6 +3,7 @@ destination, and a rerun of the same run id completes with the same keys."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -158,3 +159,40 @@ def kill_after_batches(monkeypatch: pytest.MonkeyPatch, s3: PrivateS3, *, batche
         return writer
 
     monkeypatch.setattr(synthpipe.load, "open_writer", open_writer)
+
+
+def test_staging_failing_while_load_reads_it_is_a_typed_error_and_publishes_nothing(
+    s3_server: S3Server, s3_bucket: str, tmp_path: Path
+) -> None:
+    """load read the staged shards with bare fsspec.open: a staging server gone by then was "load failed
+    unexpectedly: EndpointConnectionError" (not transient, so never retried), a refused secret
+    "PermissionError: Forbidden"."""
+    staging = synthpipe.stores.Store(f"s3://{s3_bucket}/staging", storage_options=s3_server.storage_options)
+    shard = io.BytesIO()
+    pq.write_table(pa.table({"x": [1, 2, 3]}), shard)
+    uri = staging.write_bytes("r1_features_synthetic.part-00000-of-00001.parquet", shard.getvalue())
+    down = quick_options(S3Server(f"http://127.0.0.1:{free_port()}", s3_server.key, s3_server.secret))
+    refused = quick_options(s3_server, secret="wrong-credential-9d7e1f")
+    for options, expected in ((down, StoreUnreachable), (refused, StoreAuthError)):
+        with pytest.raises(expected) as caught:
+            load(synthetic_uris=[uri], destination=str(tmp_path / "dest"), name="features", run_id="r1",
+                 staging_options=options)  # fmt: skip
+        assert f"s3://{s3_bucket}/staging" in str(caught.value) and "wrong-credential" not in str(caught.value)
+        assert caught.value.transient == (expected is StoreUnreachable)
+    assert not (tmp_path / "dest").exists() or not any((tmp_path / "dest").iterdir())
+
+
+def test_an_invalid_bucket_name_is_named_with_the_naming_rules(s3_server: S3Server, query: Path) -> None:
+    """It was "StoreError ... OSError: [Errno 22] The specified bucket is not valid."."""
+    with pytest.raises(StoreNotWritable, match=r"the bucket name .My_Bucket. is not valid .* lower-case letters"):
+        stage_on("s3://My_Bucket/staging", quick_options(s3_server), query)
+
+
+def test_an_endpoint_url_with_a_path_is_named_when_the_bucket_is_not_found(strict_s3: PrivateS3, query: Path) -> None:
+    """The server read the endpoint's path as the bucket, and the message said the user's bucket (which
+    existed) did not."""
+    s3fs.S3FileSystem(**strict_s3.server.storage_options).mkdir("has-bucket")
+    options = quick_options(strict_s3.server, endpoint_url=f"{strict_s3.server.endpoint_url}/s3")
+    with pytest.raises(StoreNotWritable) as caught:
+        stage_on("s3://has-bucket/staging", options, query)
+    assert f"drop the path from endpoint_url (write {strict_s3.server.endpoint_url})" in str(caught.value)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from synthpipe.errors import StoreAuthError, StoreNotWritable, StoreUnreachable
+from synthpipe.errors import ConfigError, StoreAuthError, StoreNotWritable, StoreUnreachable
 from synthpipe.stores import TEMP_PREFIX, Store, redact_url, translate_store_error
 
 
@@ -88,3 +88,112 @@ def test_parquet_writer_gathers_small_batches_into_row_groups(tmp_path: Path) ->
     written = pq.ParquetFile(tmp_path / "t.parquet")
     assert written.metadata.num_row_groups == 2
     assert written.read().equals(pa.Table.from_batches(batches).combine_chunks())
+
+
+@pytest.mark.parametrize("url", ["s3://", "memory://", "file:///"])
+def test_a_url_without_a_path_is_never_a_local_folder_named_after_its_scheme(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``"s3://".rstrip("/")`` is ``s3:``: these three wrote into ./s3:, ./memory: and the current folder."""
+    monkeypatch.chdir(tmp_path)
+    if url == "s3://":
+        with pytest.raises(ConfigError, match="names no bucket; write s3://bucket"):
+            Store(url)
+    else:
+        store = Store(url)
+        assert store.url == url and store.root in ("", "/")
+    assert os.listdir(tmp_path) == []
+
+
+def test_credentials_in_a_store_url_are_refused_without_showing_them() -> None:
+    """botocore took ``KEY:SECRET@bucket`` for the bucket name and echoed it in the error."""
+    with pytest.raises(ConfigError, match="holds credentials; put them in storage_options") as caught:
+        Store("s3://AKIAEXAMPLEKEY:wJalrXUtnFEMI=K7MDENG@bucket/prefix")
+    assert "AKIAEXAMPLEKEY" not in str(caught.value) and "K7MDENG" not in str(caught.value)
+    assert "s3://***@bucket/prefix" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "plain"),
+    [("s3://b//p", "s3://b/p"), ("s3://b/a/../p", "s3://b/a/p"), ("s3:///p", None), ("s3://b/./p", "s3://b/p")],
+)
+def test_an_object_store_prefix_with_empty_or_dot_parts_is_refused(url: str, plain: str | None) -> None:
+    """SeaweedFS stored ``s3://b//p`` at ``b/p/k`` and then found nothing at ``b//p/k``; ``..`` was "Invalid
+    Request"; ``s3:///p`` "The specified bucket is not valid" (each at the first write, after the query ran)."""
+    with pytest.raises(ConfigError) as caught:
+        Store(url)
+    assert (plain in str(caught.value)) if plain else ("names no bucket" in str(caught.value))
+
+
+def test_local_paths_keep_their_dots_and_double_slashes(tmp_path: Path) -> None:
+    store = Store(f"{tmp_path}/a/..//b/")
+    store.write_bytes("k", b"v")
+    assert (tmp_path / "b" / "k").read_bytes() == b"v"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"endpoint": "http://127.0.0.1:8333"}, "unknown storage option 'endpoint' (did you mean 'endpoint_url'?)"),
+        ({"region_name": "eu-west-1"}, "client_kwargs (region_name goes there)"),
+        ({"endpoint_url": "127.0.0.1:8333"}, "endpoint_url is no http(s) URL; write it as http://host:port"),
+        ({"endpoint_url": "http://u:pw-4f2a9c@127.0.0.1:1"}, "endpoint_url is no http(s) URL"),
+        ({"secret": "pw-4f2a9c", "password": "pw-4f2a9c"}, "Supply secret or password, not both"),
+    ],
+)
+def test_bad_s3_storage_options_are_a_config_error_when_the_store_is_opened(
+    options: dict[str, str], message: str
+) -> None:
+    """s3fs only refused these at the first request, with "AioSession.__init__() got an unexpected keyword
+    argument 'endpoint'", "Invalid endpoint: 127.0.0.1:8333", or a bare KeyError."""
+    pytest.importorskip("s3fs")
+    with pytest.raises(ConfigError) as caught:
+        Store("s3://bucket/prefix", storage_options=options)
+    assert message in str(caught.value) and "pw-4f2a9c" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("url", "package"), [("gs://b/p", "gcsfs"), ("az://c/p", "adlfs"), ("abfs://c/p", "adlfs")])
+def test_a_store_whose_package_is_missing_names_the_pip_command_that_exists(url: str, package: str) -> None:
+    """``gs://`` said ``pip install "synthpipe[gcs]"`` and ``az://`` ``"synthpipe[az]"``: no such extras."""
+    try:
+        __import__(package)
+        pytest.skip(f"{package} is installed")
+    except ImportError:
+        pass
+    with pytest.raises(ConfigError, match=f"install it with: pip install {package}$"):
+        Store(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"), [("foo://b/p", "fsspec knows no 'foo://'"), ("S3://b/p", "lower case: s3://")]
+)
+def test_an_unknown_scheme_is_a_config_error(url: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Store(url)
+
+
+def test_a_store_url_naming_a_file_says_so(tmp_path: Path) -> None:
+    """It failed with "StoreError ... FileExistsError: [Errno 17] File exists"."""
+    (tmp_path / "out.csv").write_text("x")
+    with pytest.raises(StoreNotWritable, match=r"it is a file or lies inside one .* give the path of a folder"):
+        Store(str(tmp_path / "out.csv")).write_bytes("k", b"v")
+
+
+def test_a_read_only_filesystem_says_it_takes_no_writes() -> None:
+    """fsspec's HTTP filesystem raised a bare NotImplementedError at the first write."""
+    with pytest.raises(StoreNotWritable, match="cannot take writes"):
+        Store("http://127.0.0.1:9/out").write_bytes("k", b"v")
+
+
+def test_a_store_error_never_shows_the_stores_own_secrets() -> None:
+    """botocore echoes option values: two swapped variables put the secret into "Invalid endpoint: ..."."""
+    store = Store("memory://b", storage_options={"client_kwargs": {"aws_secret_access_key": "Zy/9+ab=cd-secret"}})
+    error = translate_store_error(ValueError("Invalid endpoint: Zy/9+ab=cd-secret"), action="write k", store=store)
+    assert "Zy/9+ab=cd-secret" not in str(error) and "***" in str(error)
+
+
+def test_credentials_whose_secret_holds_a_slash_are_refused_too() -> None:
+    """A ``/`` in the secret ends the URL's host part early, so no parser sees a password there."""
+    with pytest.raises(ConfigError, match="holds credentials") as caught:
+        Store("s3://AKIAEXAMPLEKEY:wJalr/XUtn+FEMI=K7MDENG@bucket/prefix")
+    assert "wJalr" not in str(caught.value) and "K7MDENG" not in str(caught.value)
