@@ -18,11 +18,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from synthpipe.errors import ConfigError
+from synthpipe.errors import ConfigError, SynthpipeError
 from synthpipe.privacy import PrivacyFilters
 from synthpipe.redaction import remember_secret
 from synthpipe.report import Gates
-from synthpipe.stores import Store
+from synthpipe.stores import Store, is_secret_option
 from synthpipe.workspace import DatasetName, default_name, warn_if_renamed
 from synthpipe.writers import TableFormat
 
@@ -54,6 +54,18 @@ class StoreSpec(_Strict):
                 "empty_url", "is empty; give a folder or bucket URL (./out, s3://bucket/prefix) or leave it out"
             )
         return url
+
+    @model_validator(mode="after")
+    def _opens(self) -> StoreSpec:
+        """Open the store (no network call) so a bad URL or option fails when the spec is loaded.
+
+        Why: ``destination: {url: "gs://b/p"}`` without gcsfs, an unknown scheme or a misspelt
+        S3 option was only found by the load stage, after the query had run and the model trained."""
+        try:
+            self.store()
+        except SynthpipeError as exc:
+            raise PydanticCustomError("store", "{reason}", {"reason": str(exc)}) from None
+        return self
 
     def store(self) -> Store:
         return Store(self.url, storage_options=self.storage_options)
@@ -120,18 +132,21 @@ class PipelineSpec(_Strict):
             raise ConfigError(f"invalid pipeline spec: {problems}") from None
 
 
-def expand_env(value: Any) -> Any:
-    """Replace ``${VAR}`` in every string of a parsed YAML tree; a missing variable is an error."""
+def expand_env(value: Any, *, secret: bool = False) -> Any:
+    """Replace ``${VAR}`` in every string of a parsed YAML tree; a missing variable is an error.
+
+    A value read under a secret-named key (``storage_options: {secret: ${S3_SECRET}}``) is
+    scrubbed from every error message from then on, as a URL's password is."""
     if isinstance(value, dict):
-        return {key: expand_env(item) for key, item in value.items()}
+        return {key: expand_env(item, secret=secret or is_secret_option(key)) for key, item in value.items()}
     if isinstance(value, list):
-        return [expand_env(item) for item in value]
+        return [expand_env(item, secret=secret) for item in value]
     if isinstance(value, str):
-        return _expand_string(value)
+        return _expand_string(value, secret=secret)
     return value
 
 
-def _expand_string(text: str) -> str:
+def _expand_string(text: str, *, secret: bool = False) -> str:
     """``text`` with its ``${VAR}`` replaced; in a URL's ``user:password@`` part, percent-encoded.
 
     Why: ``postgresql://app:${PW}@127.0.0.1:1/app`` with PW ``abc@TopSecretTail``, substituted raw,
@@ -142,6 +157,8 @@ def _expand_string(text: str) -> str:
 
     def substitute(match: re.Match[str]) -> str:
         value = _lookup(match)
+        if secret:
+            remember_secret(value)
         if not start <= match.start() < end:
             return value
         if separator < 0:  # ${CREDENTIALS}@host: the value is user:password, its first ':' the separator

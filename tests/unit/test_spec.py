@@ -114,3 +114,35 @@ def test_every_substituted_password_is_scrubbed_from_source_errors_by_value(
     for echoed in ("p@ss/w rd:substituted", quote("p@ss/w rd:substituted", safe="")):
         message = str(translate_source_error(RuntimeError(f'could not translate host name "{echoed}"')))
         assert "substituted" not in message and "***" in message
+
+
+@pytest.mark.parametrize(
+    ("destination", "message"),
+    [
+        ({"url": "foo://bucket/out"}, "destination: cannot open store 'foo://bucket/out': fsspec knows no 'foo://'"),
+        ({"url": "s3://"}, "destination: store URL 's3://' names no bucket"),
+        ({"url": "s3://b/p", "storage_options": {"endpiont_url": "http://h"}}, "did you mean 'endpoint_url'?"),
+    ],
+)
+def test_a_bad_store_fails_when_the_spec_is_loaded(destination: dict[str, object], message: str) -> None:
+    """The destination store was first opened by the load stage, after the query ran and the model trained."""
+    with pytest.raises(ConfigError, match="invalid pipeline spec") as caught:
+        PipelineSpec.from_dict({"query": "q.sql", "source": {"url": "duckdb:///x"}, "destination": destination})
+    assert message in str(caught.value)
+
+
+def test_a_store_secret_read_from_the_environment_is_scrubbed_from_messages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a password inside a URL was remembered; ``secret: ${S3_SECRET}`` was not, so a message
+    that echoed it (a library's error text, a log line) went out as it was."""
+    from synthpipe.redaction import scrub
+
+    monkeypatch.setenv("TEST_SPEC_S3_SECRET", "spec-store-secret/+=71c3")
+    (tmp_path / "spec.yaml").write_text(
+        "query: q.sql\nsource: {url: 'duckdb:///x'}\n"
+        "destination: {url: 's3://b/p', storage_options: {key: k, secret: '${TEST_SPEC_S3_SECRET}'}}\n"
+    )
+    spec = PipelineSpec.from_yaml(tmp_path / "spec.yaml")
+    assert spec.destination.storage_options["secret"] == "spec-store-secret/+=71c3"
+    assert scrub("Invalid endpoint: spec-store-secret/+=71c3") == "Invalid endpoint: ***"
