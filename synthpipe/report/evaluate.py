@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthpipe.errors import ConfigError
+from synthpipe.errors import ConfigError, SchemaError
 from synthpipe.report._arrays import bin_edges, sample_rows, to_arrays
 from synthpipe.report._columns import (
     COMPARED_KINDS,
@@ -39,9 +39,39 @@ DEFAULT_PRIVACY_ROWS = 10_000
 
 
 def _normalise(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Columns named by their text, rows numbered from 0; a name held by two columns is refused.
+
+    Why refused: ``frame[name]`` then returns a frame, not a column, and evaluating a table with
+    columns ``1`` and ``"1"`` (both read ``"1"``) or a ``SELECT a, a`` failed with pandas'
+    ``'DataFrame' object has no attribute 'dtype'``.
+    """
     if not isinstance(frame, pd.DataFrame):
         raise ConfigError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    return frame.rename(columns=str).reset_index(drop=True)
+    out = frame.rename(columns=str).reset_index(drop=True)
+    doubled = sorted(set(out.columns[out.columns.duplicated()]))
+    if doubled:
+        raise SchemaError(
+            f"{name} data has more than one column named {doubled}: give each column its own name "
+            "(e.g. SELECT a, a AS a_again)",
+            columns=doubled,
+        )
+    return out
+
+
+def _check_holdout(real: pd.DataFrame, holdout: pd.DataFrame) -> None:
+    """Refuse a holdout that lacks real columns: the privacy measures compare its rows with the
+    training rows, and a column missing from it reads as all-null there.
+
+    Why: a holdout without one numeric column of 13 put every synthetic row nearer the training
+    rows than the holdout rows (DCR share 1.0, attack AUC 1.0) and graded privacy 0 "Very poor"
+    for fresh real rows, with no warning.
+    """
+    missing = [c for c in real.columns if c not in holdout.columns]
+    if missing:
+        raise SchemaError(
+            f"the holdout lacks real columns {missing}: pass holdout rows of the same table as the real rows",
+            columns=missing,
+        )
 
 
 def _column_warnings(real: pd.DataFrame, synthetic: pd.DataFrame) -> list[str]:
@@ -269,6 +299,8 @@ def evaluate(
     started = time.perf_counter()
     real, syn = _normalise(real, "real"), _normalise(synthetic, "synthetic")
     hol = None if holdout is None else _normalise(holdout, "holdout")
+    if hol is not None:
+        _check_holdout(real, hol)
     layout = nested_layout(real)
     real, syn = comparable(real, layout), comparable(syn, layout)
     hol = None if hol is None else comparable(hol, layout)

@@ -270,13 +270,13 @@ def _odd_inputs() -> dict[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | 
         "category and nullable bool": (
             base.astype({"c": "category"}).assign(b=pd.array([True, False, None] * 100)),
             base.assign(b=True),
-            base,
+            base.assign(b=pd.array([False, None, True] * 100)),
         ),
         "only infinities": (base.assign(a=np.inf), base, base),
         "dates as text in synthetic": (
             base.assign(d=pd.date_range("2020", periods=n).date),
             base.assign(d="2020-01-05"),
-            base,
+            base.assign(d=pd.date_range("2021", periods=n).date),
         ),
         "integer column names": tuple(base.rename(columns={"a": 0, "c": 1}) for _ in range(3)),
         "duplicated rows": (pd.concat([base.iloc[:10]] * 30, ignore_index=True), base.iloc[:10], None),
