@@ -105,10 +105,14 @@ def auc(scores_pos: np.ndarray, scores_neg: np.ndarray) -> float:
     return float(u / (n_pos * n_neg))
 
 
-def nndr(dist: np.ndarray) -> float:
-    """Median ratio of nearest to second-nearest distance (small = singled out one record)."""
+def nndr(dist: np.ndarray) -> float | None:
+    """Median ratio of nearest to second-nearest distance (small = singled out one record);
+    ``None`` with one reference row, which has no second-nearest.
+
+    Why not NaN: a 1-row holdout sample left it NaN, which the JSON wrote as null but the page
+    showed as "nan", judged "fine"."""
     if dist.shape[1] < 2:
-        return float("nan")
+        return None
     return float(np.median((dist[:, 0] + 1e-8) / (dist[:, 1] + 1e-8)))
 
 

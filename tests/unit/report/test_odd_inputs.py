@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -31,3 +33,13 @@ def test_a_holdout_lacking_a_real_column_is_refused_not_graded_very_poor() -> No
     with pytest.raises(SchemaError, match=r"holdout lacks real columns \['x'\]"):
         evaluate(real=train, synthetic=fresh, holdout=holdout.drop(columns=["x"]))
 
+
+def test_a_one_row_holdout_shows_no_nan_ratio() -> None:
+    """One holdout row leaves no second-nearest neighbour: the NNDR was NaN, which the page
+    printed as "nan" next to a "fine" verdict."""
+    train, fresh, holdout = _table(400, 1), _table(400, 2), _table(1, 3)
+    report = evaluate(real=train, synthetic=fresh, holdout=holdout)
+    assert report.privacy.nndr_synthetic is None and report.privacy.nndr_holdout is None
+    page = report.to_html()
+    assert "nan" not in page.lower().replace("nearest", "")
+    json.loads(report.to_json(), parse_constant=lambda c: pytest.fail(f"{c} in report.json"))
