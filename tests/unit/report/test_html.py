@@ -63,6 +63,27 @@ def test_html_renders_in_headless_chromium_without_console_errors(report: Report
     assert len(data) > 50_000  # a blank page compresses to a few kB
 
 
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_a_300_character_column_name_does_not_widen_the_page(frames: dict[str, pd.DataFrame]) -> None:
+    """A column named by 300 letters (and the engine's settings naming it) had no place to break:
+    the protections tables grew 1,600 px wider than a 1,400 px window and pushed their last
+    columns off screen."""
+    name = "y" * 300
+    train = frames["train"].rename(columns={"x": name})
+    engine = {"training": {"copula_prior": {name: 1.0}}, "columns": {name: {"kind": "numeric", "learned": True}}}
+    page = evaluate(real=train, synthetic=train.iloc[:300], protections={"engine": engine}).to_html()
+    root = "document.documentElement"
+    probe = f"<script>document.body.dataset.overflow = {root}.scrollWidth - {root}.clientWidth</script>"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "report.html")
+        path.write_text(page.replace("</body>", probe + "</body>"), encoding="utf-8")
+        cmd = [str(CHROMIUM), *FLAGS, f"--user-data-dir={Path(tmp, 'profile')}", "--dump-dom", path.as_uri()]
+        dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False).stdout
+    overflow = re.search(r'data-overflow="(-?\d+)"', dom)
+    assert overflow is not None, dom[-500:]
+    assert int(overflow.group(1)) <= 0
+
+
 def test_per_column_table_says_how_each_learned_column_was_modelled(frames: dict[str, pd.DataFrame]) -> None:
     engine = {
         "constraints": ["gross == net + tax"],
