@@ -122,11 +122,37 @@ def _chance_noise(task: str, y_test: np.ndarray, chance: float) -> float:
 def chosen_target(columns: list[Column], target: str | None) -> Column | None:
     """The given target column, or the auto-picked one, among the usable columns."""
     usable = _usable(columns)
-    return next((c for c in usable if c.name == target), None) if target else pick_target(usable)
+    if not target:
+        return pick_target(usable)
+    return next((c for c in usable if c.name == target and target_refusal(c) is None), None)
+
+
+def target_refusal(col: Column) -> str | None:
+    """Why a column the caller named cannot be the ML-utility target; ``None`` when it can.
+
+    Why: a given key, constant or empty target read only "no usable target column"; and a given
+    column of 600 distinct texts was fitted as 600 classes (15 s on 600 rows), where every
+    synthetic and holdout label was one unseen value, so training on synthetic rows "scored"
+    accuracy 1.0 beside 0.0 for real rows.
+    """
+    if col.kind not in (*CONTINUOUS_KINDS, ColumnKind.CATEGORICAL):
+        return f"target {col.name} is {col.kind.value} in the real data, so there is nothing to predict"
+    if col.kind is ColumnKind.CATEGORICAL and not 2 <= len(col.categories) <= MAX_CLASSES:
+        return (
+            f"target {col.name} has {len(col.categories):,} classes in the real data; "
+            f"a target is a number or 2-{MAX_CLASSES} classes"
+        )
+    return None
 
 
 def _usable(columns: list[Column]) -> list[Column]:
     return [c for c in columns if c.kind in (*CONTINUOUS_KINDS, ColumnKind.CATEGORICAL)]
+
+
+def _no_target(columns: list[Column], target: str | None) -> str:
+    given = next((c for c in columns if c.name == target), None)
+    refusal = None if given is None else target_refusal(given)
+    return refusal or "no usable target column"
 
 
 def utility(
@@ -144,7 +170,7 @@ def utility(
     if holdout is None or len(holdout) < MIN_ROWS:
         return Utility(score=None, target=target, note="needs a holdout of at least 50 rows")
     if col is None or len(usable) < 2:
-        return Utility(score=None, target=target, note="no usable target column")
+        return Utility(score=None, target=target, note=_no_target(columns, target))
     task: Task = _task(col)
     feats = [c for c in usable if c.name != col.name]
     xt, yt = _features(holdout, feats), _labels(holdout, col, task)

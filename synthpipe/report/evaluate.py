@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -72,6 +73,17 @@ def _check_holdout(real: pd.DataFrame, holdout: pd.DataFrame) -> None:
             f"the holdout lacks real columns {missing}: pass holdout rows of the same table as the real rows",
             columns=missing,
         )
+
+
+def _check_target(columns: list[Column], target: str | None) -> None:
+    """Refuse a target that names no real column: a typo (``target="survied"``) dropped ML utility
+    from the quality score, and the report said only "no usable target column"."""
+    names = [c.name for c in columns]
+    if target is None or target in names:
+        return
+    close = difflib.get_close_matches(target, names, n=3)
+    hint = f"did you mean {close}?" if close else f"the columns are {names[:30]}" + (" ..." if len(names) > 30 else "")
+    raise ConfigError(f"target {target!r} is not a column of the real data; {hint}", target=target)
 
 
 def _column_warnings(real: pd.DataFrame, synthetic: pd.DataFrame) -> list[str]:
@@ -310,6 +322,7 @@ def evaluate(
         raise ConfigError("synthetic data has no rows: generate some before evaluating them")
     warnings = _column_warnings(real, syn)
     columns = describe_columns(real)
+    _check_target(columns, target)
     syn = align(syn, columns)
     hol = None if hol is None else align(hol, columns)
     n_priv = min(privacy_rows, len(real), len(syn), len(hol) if hol is not None else len(real))

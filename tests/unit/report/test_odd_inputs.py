@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthpipe.errors import SchemaError
+from synthpipe.errors import ConfigError, SchemaError
 from synthpipe.report import evaluate
 
 
@@ -43,3 +43,34 @@ def test_a_one_row_holdout_shows_no_nan_ratio() -> None:
     page = report.to_html()
     assert "nan" not in page.lower().replace("nearest", "")
     json.loads(report.to_json(), parse_constant=lambda c: pytest.fail(f"{c} in report.json"))
+
+
+def test_a_target_that_names_no_column_is_refused_with_the_closest_names() -> None:
+    """``target="yy"`` dropped ML utility from the quality score and said only "no usable target column"."""
+    with pytest.raises(ConfigError, match=r"target 'yy' is not a column of the real data; did you mean \['y'\]"):
+        evaluate(real=_table(400, 1), synthetic=_table(400, 2), holdout=_table(150, 3), target="yy")
+
+
+@pytest.mark.parametrize(
+    ("column", "reason"),
+    [
+        ("key", "target key is identifier in the real data"),
+        ("same", "target same is constant in the real data"),
+        ("nothing", "target nothing is empty in the real data"),
+        ("note", "target note has 40 classes in the real data; a target is a number or 2-20 classes"),
+    ],
+)
+def test_a_given_target_that_cannot_be_predicted_says_why(column: str, reason: str) -> None:
+    """A given key, constant or empty target read only "no usable target column"; a column of 400
+    distinct notes was fitted as 400 classes (15 s), and as every synthetic and holdout note was a value
+    the real rows never held, training on synthetic rows "scored" accuracy 1.0 beside 0.0 for real ones;
+    past 20 classes a given target is refused as an automatic one is."""
+
+    def table(n: int, seed: int) -> pd.DataFrame:
+        notes = [f"note {i % 40}" for i in range(n)]
+        return _table(n, seed).assign(key=[f"k{seed}-{i}" for i in range(n)], same=1, nothing=None, note=notes)
+
+    report = evaluate(real=table(400, 1), synthetic=table(400, 2), holdout=table(150, 3), target=column)
+    u = report.quality.utility
+    assert (u.score, u.tstr, u.trtr) == (None, None, None) and u.note is not None and u.note.startswith(reason)
+    assert reason in report.to_html()
