@@ -184,6 +184,8 @@ def privacy_section(
     membership attack searches; ``entities``: the same of one row per entity (training samples,
     holdout sample, synthetic entities), when the rows belong to entities.
     """
+    if not any(c.kind in COMPARED_KINDS for c in columns):
+        return _not_measured(protections, None if holdout is None else len(holdout))
     train_h, syn_h = row_hashes(train, columns), row_hashes(synthetic, columns)
     copies = identical_share(syn_h, train_h)
     copies_hol = identical_share(row_hashes(holdout, columns), train_h) if holdout is not None else None
@@ -230,6 +232,38 @@ def privacy_section(
         sample_rows=len(trains[0]) if h_s is not None else 0,
         protections=protections,
         note=note,
+        **fields,
+    )
+
+
+NOTHING_COMPARED = (
+    "no column is compared (every column is a key, a constant or empty), so nothing measures how near the "
+    "synthetic rows come to the training rows"
+)
+
+
+def _not_measured(protections: dict[str, Any], holdout_rows: int | None) -> Privacy:
+    """The privacy section of a table no measure can read: no score, no copies.
+
+    Why: every row of a table of keys alone (``SELECT order_id``) hashed and lay at distance 0 alike,
+    so the report said 100% of the synthetic rows were exact copies of training rows, and in the
+    same breath privacy 100 "Excellent", whether the synthetic keys were fresh or the real ones;
+    quality says "Not measured" there since schema 1.7.
+    """
+    fields: dict[str, Any] = dict.fromkeys(
+        ["dcr_share", "dcr_train_median", "dcr_holdout_median", "holdout_dcr_median", "nndr_synthetic",
+         "nndr_holdout", "mia_auc", "identical_share", "identical_share_holdout"]
+    )  # fmt: skip
+    return Privacy(
+        score=None,
+        grade=grade_for(None),
+        identical_holdout_rows=holdout_rows,
+        rare_categories_emitted=0,
+        rare_category_threshold=RARE_K,
+        rare_categories=[],
+        sample_rows=0,
+        protections=protections,
+        note=NOTHING_COMPARED,
         **fields,
     )
 

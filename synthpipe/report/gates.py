@@ -54,7 +54,9 @@ class Gates(BaseModel):
     )
 
 
-def _excess_identical(r: Report) -> float:
+def _excess_identical(r: Report) -> float | None:
+    if r.privacy.identical_share is None:
+        return None
     return r.privacy.identical_share - (r.privacy.identical_share_holdout or 0.0)
 
 

@@ -59,10 +59,11 @@ def _privacy_card(p: Privacy) -> str:
     items = [
         ("DCR share near 50%", closeness(p.dcr_share)),
         ("Attack fails (AUC≈0.5)", closeness(p.mia_auc)),
-        ("No copied rows", 1 - p.copies_beyond_chance()),
+        ("No copied rows", None if (copies := p.copies_beyond_chance()) is None else 1 - copies),
     ]
     blurb = "How little the synthetic rows reveal about the training rows (out of 100)."
-    return _headline("Privacy", p.score, p.grade.value, blurb, meter_rows(items))
+    shown = blurb if p.score is not None else _NOTHING_COMPARED
+    return _headline("Privacy", p.score, p.grade.value, shown, meter_rows(items))
 
 
 def _column_card(c: ColumnResult) -> str:

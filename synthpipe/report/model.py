@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.8"
+SCHEMA_VERSION = "1.9"
 
 
 class Grade(StrEnum):
@@ -213,13 +213,18 @@ class DistanceQuantiles(_Model):
 class Privacy(_Model):
     """How much the synthetic data reveals about the training rows."""
 
-    score: float = Field(description="0-100; the weakest of the DCR, MIA and copy components")
+    score: float | None = Field(
+        description="0-100; the weakest of the DCR, MIA and copy components; null when no column is compared "
+        "(every column a key, constant or empty: schema 1.9)"
+    )
     grade: Grade
     dcr_share: float | None = Field(description="share of synthetic rows nearer to train (0.5 ideal)")
     dcr_train_median: float | None = Field(description="median distance synthetic → train")
     dcr_holdout_median: float | None = Field(description="median distance synthetic → holdout")
     holdout_dcr_median: float | None = Field(description="median distance holdout → train")
-    identical_share: float = Field(description="share of synthetic rows equal to a training row")
+    identical_share: float | None = Field(
+        description="share of synthetic rows equal to a training row; null when no column is compared"
+    )
     identical_share_holdout: float | None = Field(description="same for holdout rows (baseline)")
     identical_holdout_rows: int | None = Field(None, description="holdout rows the baseline was counted on")
     nndr_synthetic: float | None = Field(description="median nearest/second-nearest ratio to train")
@@ -248,8 +253,10 @@ class Privacy(_Model):
     protections: dict[str, Any] = Field(description="engine and filter protections that were on")
     note: str | None = None
 
-    def copies_beyond_chance(self) -> float:
+    def copies_beyond_chance(self) -> float | None:
         """The identical share above the holdout's own by more than chance (``copies_beyond_chance``)."""
+        if self.identical_share is None:
+            return None
         return copies_beyond_chance(self.identical_share, self.identical_share_holdout, self.identical_holdout_rows)
 
 

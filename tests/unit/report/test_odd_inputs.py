@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from synthpipe.errors import ConfigError, SchemaError
-from synthpipe.report import evaluate
+from synthpipe.report import Gates, Grade, Report, evaluate, with_gates
 
 
 def _table(n: int, seed: int) -> pd.DataFrame:
@@ -74,3 +74,19 @@ def test_a_given_target_that_cannot_be_predicted_says_why(column: str, reason: s
     u = report.quality.utility
     assert (u.score, u.tstr, u.trtr) == (None, None, None) and u.note is not None and u.note.startswith(reason)
     assert reason in report.to_html()
+
+
+@pytest.mark.parametrize("copied", [False, True])
+def test_a_table_of_keys_only_has_no_privacy_score_and_no_copy_share(copied: bool) -> None:
+    """Every row of a table of keys alone hashed alike: the report said 100% of the synthetic rows
+    copied a training row and, beside it, privacy 100 "Excellent", fresh keys or real ones."""
+    real = pd.DataFrame({"order_id": np.arange(1, 401)})
+    synthetic = real.iloc[:300] if copied else pd.DataFrame({"order_id": np.arange(501, 801)})
+    report = with_gates(evaluate(real=real.iloc[:300], synthetic=synthetic, holdout=real.iloc[300:]), Gates())
+    p = report.privacy
+    assert (p.score, p.grade, p.identical_share, p.dcr_share, p.mia_auc) == (None, Grade.NOT_MEASURED, None, None, None)
+    assert p.note is not None and "no column is compared" in p.note
+    assert all(g.passed and g.value is None for g in report.gates if g.gate != "min_quality")
+    assert Report.model_validate_json(report.to_json()).privacy.score is None
+    page = report.to_html()
+    assert "Excellent" not in page and "100.00%" not in page
