@@ -77,12 +77,8 @@ def test_run_exits_3_with_the_gate_line_when_a_gate_fails(tmp_path: Path) -> Non
     with duckdb.connect(str(database)) as connection:
         connection.execute("CREATE TABLE t AS SELECT i AS n, i % 7 AS v, 'k' || (i % 3) AS k FROM range(300) t(i)")
     (tmp_path / "q.sql").write_text("SELECT n, v, k FROM t")
-    (tmp_path / "spec.yaml").write_text(
-        f"query: q.sql\nsource: {{url: 'duckdb:///{database}'}}\nstaging: {{url: '{tmp_path / 'staging'}'}}\n"
-        f"destination: {{url: '{tmp_path / 'published'}'}}\n"
-        "synthesis: {engine: {max_epochs: 2, hidden_size: 16}}\ngates: {min_quality: 99.9}\n"
-    )
-    outcome = CliRunner().invoke(app, ["run", str(tmp_path / "spec.yaml"), "--run-id", "r"])
+    spec = small_spec(tmp_path, database, gates="{min_quality: 99.9}")
+    outcome = CliRunner().invoke(app, ["run", str(spec), "--run-id", "r"])
     assert outcome.exit_code == 3, outcome.output
     assert "gate failed: the synthetic data failed its gates and was not published" in one_line(outcome.output)
     assert not (tmp_path / "published").exists() or not list((tmp_path / "published").iterdir())
@@ -128,15 +124,23 @@ def sessions_database(tmp_path: Path) -> Path:
     return database
 
 
+def small_spec(tmp_path: Path, database: Path, gates: str) -> Path:
+    """A spec of ``q.sql`` on the DuckDB ``database``, staged and published under ``tmp_path``, with
+    a small model and the ``gates`` given (YAML)."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        f"query: q.sql\nsource: {{url: 'duckdb:///{database}'}}\nstaging: {{url: '{tmp_path / 'staging'}'}}\n"
+        f"destination: {{url: '{tmp_path / 'published'}'}}\nsynthesis: {{engine: {{max_epochs: 2, hidden_size: 16}}}}\n"
+        f"gates: {gates}\n"
+    )
+    return spec
+
+
 def test_run_says_the_no_order_by_warning_once(tmp_path: Path) -> None:
     """Printed bare by Python's last-resort log handler at extract and again below the summary table."""
     database = sessions_database(tmp_path)
-    (tmp_path / "spec.yaml").write_text(
-        f"query: q.sql\nsource: {{url: 'duckdb:///{database}'}}\nstaging: {{url: '{tmp_path / 'staging'}'}}\n"
-        f"destination: {{url: '{tmp_path / 'published'}'}}\nsynthesis: {{engine: {{max_epochs: 2, hidden_size: 16}}}}\n"
-        "gates: {min_quality: null, max_dcr_share: null, max_mia_auc: null, max_excess_identical_share: null}\n"
-    )
-    outcome = CliRunner().invoke(app, ["run", str(tmp_path / "spec.yaml"), "--run-id", "r"])
+    gates = "{min_quality: null, max_dcr_share: null, max_mia_auc: null, max_excess_identical_share: null}"
+    outcome = CliRunner().invoke(app, ["run", str(small_spec(tmp_path, database, gates)), "--run-id", "r"])
     assert outcome.exit_code == 0, outcome.output
     output = one_line(outcome.output)
     assert output.count("no ORDER BY") == 1, output
