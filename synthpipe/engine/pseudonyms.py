@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthpipe.engine.codecs.base import Codec
 from synthpipe.engine.codecs.identifier import (
     FALLBACK_DOMAIN,
     IdentifierCodec,
@@ -33,8 +34,9 @@ from synthpipe.engine.codecs.identifier import (
     names_a_key,
     whole_numbers,
 )
+from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.config import EngineConfig
-from synthpipe.engine.frames import StorageType, day_digits_format, storage_type
+from synthpipe.engine.frames import StorageType, day_digits_format, numeric_values, storage_type
 from synthpipe.errors import ModelError
 
 MIN_ENTITIES = 10  # fewer distinct values are groups or codes (an ``id`` of 2 arms), not entities
@@ -65,6 +67,26 @@ def pseudonymise_repeated_keys(
         out[name], fmt = pseudonymised
         done[str(name)] = fmt if storage.logical == "string" and storage.dtype != "category" else None
     return out, done
+
+
+def kept_past_real_keys(codecs: list[Codec], frame: pd.DataFrame, pseudonymised: Collection[str]) -> None:
+    """Pseudonymised integer keys learned as numbers never come back below their first pseudonym.
+
+    Why: integer pseudonyms continue after the largest real key, but a number's lower tail is
+    drawn beyond its clip point. ``user_id``, a column of each ``session_id`` entity in a sessions
+    query, was clipped at its third pseudonym and its tail reached 99520, the largest real user id
+    (8 of 20,000 rows). The tail now stops at the smallest pseudonym, as it stops at 0 for a
+    column that never held a negative number."""
+    for codec in codecs:
+        name = codec.storage.name
+        if name not in pseudonymised or not isinstance(codec, NumericCodec):
+            continue
+        values, _ = numeric_values(frame[name], codec.storage)  # in the units the codec clips in
+        if not np.isfinite(values).any():
+            continue
+        first = float(np.nanmin(values[np.isfinite(values)]))
+        low = codec.p.bounds[0]
+        codec.p.bounds[0] = first if low is None else max(low, first)
 
 
 class StandInKeys:

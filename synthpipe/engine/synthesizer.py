@@ -73,7 +73,7 @@ from synthpipe.engine.frames import (
     valid_wall_clock_ns,
 )
 from synthpipe.engine.model import Exclusion, HeadWeights, Network, sample_tokens
-from synthpipe.engine.pseudonyms import StandInKeys, pseudonymise_repeated_keys
+from synthpipe.engine.pseudonyms import StandInKeys, kept_past_real_keys, pseudonymise_repeated_keys
 from synthpipe.engine.training import TrainSettings, split_validation, train
 from synthpipe.engine.trends import trend_step
 from synthpipe.engine.unequal import Unequal
@@ -188,6 +188,7 @@ class Synthesizer:
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
         frame, codecs = self._with_hidden_parts(frame, self._build_codecs(frame, set(pseudonymised)), indexes)
+        kept_past_real_keys(codecs, frame, pseudonymised)
         frame, codecs = self._with_matched_parts(frame, codecs, trend_values)
         codecs = self._with_key_names(self._with_key_years(self._with_offsets(codecs, frame), frame, real), frame)
         frame, self._codecs = self._with_entity_columns(frame, codecs, indexes)
