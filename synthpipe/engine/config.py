@@ -27,7 +27,11 @@ class EngineConfig(BaseModel):
     max_training_time: float | None = Field(
         None,
         gt=0,
-        description="wall-clock seconds budget for fit(); training stops early to meet it",
+        description=(
+            "wall-clock seconds budget for fit(); training stops early to meet it, at an epoch the machine's speed "
+            "decides, so two fits of one seed may differ (a fitted model samples the same either way; for fits "
+            "identical run to run, bound max_epochs instead)"
+        ),
     )
     max_epochs: int = Field(200, ge=1, description="upper bound on passes over the training rows")
     patience: int = Field(4, ge=1, description="epochs without validation improvement before early stopping")
