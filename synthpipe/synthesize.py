@@ -39,6 +39,7 @@ from synthpipe.privacy import (
 )
 from synthpipe.report import Gates, with_gates
 from synthpipe.report import evaluate as evaluate_report
+from synthpipe.report.evaluate import check_target
 from synthpipe.report.gates import DISTANCE_GATES, inverted_attack
 from synthpipe.report.model import GateResult
 from synthpipe.row_order import (
@@ -511,6 +512,8 @@ def synthesize(
         positive_rows(rows)  # before training: a bad count would fail only after it
     store = as_store(staging)
     common: dict[str, Any] = {"staging": store, "name": name, "run_id": run_id}
+    if target is not None:  # before training too: evaluate would refuse a misspelt target only after it
+        check_target(target, _staged_columns(features_uri, Workspace(store, name=name, run_id=run_id)))
     trained = train(features_uri=features_uri, engine=engine, holdout_fraction=holdout_fraction,
                     seed=seed, progress=progress, **common)  # fmt: skip
     generated = generate(model_uri=trained.model_uri, rows=trained.rows if rows is None else rows, seed=seed,
@@ -526,6 +529,13 @@ def synthesize(
         seconds=round(time.perf_counter() - started, 3),
         filtered_rows=generated.filtered_rows,
     )
+
+
+def _staged_columns(uri: str, workspace: Workspace) -> list[str]:
+    """The staged features' column names, read from the Parquet footer or the CSV's first batch."""
+    options, schema = workspace.store.storage_options, _staged_schema(uri, workspace)
+    with open_batches(uri, storage_options=options, schema=schema) as (staged, _):
+        return [str(name) for name in staged.names]
 
 
 def _staged_schema(uri: str, workspace: Workspace) -> pa.Schema | None:

@@ -75,10 +75,10 @@ def _check_holdout(real: pd.DataFrame, holdout: pd.DataFrame) -> None:
         )
 
 
-def _check_target(columns: list[Column], target: str | None) -> None:
-    """Refuse a target that names no real column: a typo (``target="survied"``) dropped ML utility
-    from the quality score, and the report said only "no usable target column"."""
-    names = [c.name for c in columns]
+def check_target(target: str | None, names: list[str]) -> None:
+    """Refuse a target that names no column of ``names``: a typo (``target="survied"``) dropped ML
+    utility from the quality score, and the report said only "no usable target column". The
+    pipeline checks it on the staged columns before training as well (``synthesize.synthesize``)."""
     if target is None or target in names:
         return
     close = difflib.get_close_matches(target, names, n=3)
@@ -322,7 +322,7 @@ def evaluate(
         raise ConfigError("synthetic data has no rows: generate some before evaluating them")
     warnings = _column_warnings(real, syn)
     columns = describe_columns(real)
-    _check_target(columns, target)
+    check_target(target, [c.name for c in columns])
     syn = align(syn, columns)
     hol = None if hol is None else align(hol, columns)
     n_priv = min(privacy_rows, len(real), len(syn), len(hol) if hol is not None else len(real))

@@ -124,16 +124,26 @@ def sessions_database(tmp_path: Path) -> Path:
     return database
 
 
-def small_spec(tmp_path: Path, database: Path, gates: str) -> Path:
+def small_spec(tmp_path: Path, database: Path, gates: str, target: str | None = None) -> Path:
     """A spec of ``q.sql`` on the DuckDB ``database``, staged and published under ``tmp_path``, with
-    a small model and the ``gates`` given (YAML)."""
+    a small model, the ``gates`` given (YAML) and the ML-utility ``target``, if any."""
     spec = tmp_path / "spec.yaml"
+    aimed = f", target: {target}" if target else ""
     spec.write_text(
         f"query: q.sql\nsource: {{url: 'duckdb:///{database}'}}\nstaging: {{url: '{tmp_path / 'staging'}'}}\n"
-        f"destination: {{url: '{tmp_path / 'published'}'}}\nsynthesis: {{engine: {{max_epochs: 2, hidden_size: 16}}}}\n"
-        f"gates: {gates}\n"
+        f"destination: {{url: '{tmp_path / 'published'}'}}\n"
+        f"synthesis: {{engine: {{max_epochs: 2, hidden_size: 16}}{aimed}}}\ngates: {gates}\n"
     )
     return spec
+
+
+def test_a_misspelt_target_stops_the_run_before_training(tmp_path: Path) -> None:
+    """The report refused a target naming no column only at evaluate, after the model was trained."""
+    spec = small_spec(tmp_path, sessions_database(tmp_path), gates="{min_quality: null}", target="acton")
+    outcome = CliRunner().invoke(app, ["run", str(spec), "--run-id", "r"])
+    assert outcome.exit_code == 2, outcome.output
+    assert "target 'acton' is not a column of the real data; did you mean ['action']?" in one_line(outcome.output)
+    assert not list((tmp_path / "staging").glob("*_model*"))  # stopped before training
 
 
 def test_run_says_the_no_order_by_warning_once(tmp_path: Path) -> None:
