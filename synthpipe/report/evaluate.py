@@ -115,6 +115,14 @@ def _width_notes(columns: list[Column]) -> list[str]:
     return notes
 
 
+def _more_rows(fewest: str) -> str:
+    """What makes the privacy measures meaningful when the ``fewest`` set bounds them. Why: a
+    1-row synthetic set was reported as "only 1 holdout rows" beside a 200-row holdout."""
+    if fewest == "synthetic":
+        return "generating more synthetic rows makes them meaningful"
+    return "a larger table (or holdout share) makes them meaningful"
+
+
 def _sampling(
     real: pd.DataFrame,
     syn: pd.DataFrame,
@@ -143,10 +151,12 @@ def _sampling(
         notes.append(f"each training sample comes from as many distinct {entity_key} values as the holdout rows do")
     if hol is not None and 0 < priv < FEW_DISTANCE_ROWS:
         spread = reported_chance_spread(privacy)
+        fewest = min((len(hol), "holdout"), (len(syn), "synthetic"), (len(real), "training"))[1]
         notes.append(
-            f"only {priv:,} holdout rows could be compared for privacy: at that size chance alone moves the "
-            f"DCR share by about ±{spread:.2f} (one standard error), so the DCR share, the attack AUC "
-            "and the gates on them say little; a larger table (or holdout share) makes them meaningful"
+            f"only {priv:,} {'row' if priv == 1 else 'rows'} of each set could be compared for privacy (as many "
+            f"as the {fewest} set has): at that size chance alone moves the DCR share by about ±{spread:.2f} "
+            "(one standard error), so the DCR share, the attack AUC and the gates on them say little; "
+            + _more_rows(fewest)
         )
     notes += _width_notes(columns)
     return Sampling(

@@ -390,7 +390,8 @@ def test_a_tiny_holdout_is_flagged_where_its_distance_gates_are_read(frames: dic
     train, holdout = frames["train"].iloc[:26], frames["holdout"].iloc[:6]
     report = with_gates(evaluate(real=train, synthetic=frames["fresh"].iloc[:32], holdout=holdout), Gates())
     assert (report.privacy.train_samples, report.privacy.synthetic_rows_compared) == (4, 32)
-    assert any("only 6 holdout rows" in note and "±0.10" in note for note in report.sampling.notes)
+    assert any("only 6 rows of each set" in note and "the holdout set has" in note and "±0.10" in note
+               for note in report.sampling.notes)  # fmt: skip
     by_gate = {g.gate: g.message for g in report.gates}
     assert "measured on 6 holdout rows, ±0.10 by chance alone" in by_gate["max_dcr_share"]
     assert "measured on 6 holdout rows)" in by_gate["max_mia_auc"]
@@ -590,6 +591,15 @@ def test_the_dcr_share_of_a_small_table_hangs_on_the_generator_not_on_the_report
     privacy = [evaluate(real=t, synthetic=f, holdout=h).privacy for t, h, f in tables]
     assert abs(np.mean([p.dcr_share for p in privacy]) - 0.5) < 0.04
     assert abs(np.mean([p.mia_auc for p in privacy]) - 0.5) < 0.04
+
+
+def test_a_tiny_synthetic_set_is_named_as_what_bounds_the_privacy_rows(frames: dict[str, pd.DataFrame]) -> None:
+    """One synthetic row beside a 200-row holdout was reported as "only 1 holdout rows could be
+    compared", with the remedy of a larger table."""
+    report = evaluate(real=frames["train"], synthetic=frames["fresh"].iloc[:1], holdout=frames["holdout"].iloc[:200])
+    note = next(n for n in report.sampling.notes if "could be compared" in n)
+    assert "only 1 row of each set could be compared for privacy (as many as the synthetic set has)" in note
+    assert "generating more synthetic rows makes them meaningful" in note
 
 
 def test_a_tiny_holdout_is_judged_against_four_training_samples_at_most(frames: dict[str, pd.DataFrame]) -> None:
