@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from html import escape
+import html
+import re
+
+# Unicode's bidirectional embeddings, overrides and isolates: invisible, and each turns the text after it
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def escape(text: str) -> str:
+    """``text`` as HTML text, its bidirectional controls shown as their code points (``<U+202E>``).
+
+    Why: a column named with a right-to-left override (U+202E) reversed the rest of its heading or
+    table cell in the report, so what a reader saw was not the data's name."""
+    return _BIDI_CONTROLS.sub(lambda m: f"&lt;U+{ord(m.group()):04X}&gt;", html.escape(text))
 
 
 def pct(x: float | None, digits: int = 1) -> str:

@@ -3,11 +3,10 @@ rare categories and the protections that were active."""
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from synthpipe.report import _svg
-from synthpipe.report._html_parts import chip, level, num, pct
+from synthpipe.report._html_parts import chip, escape, level, num, pct
 from synthpipe.report.model import Privacy
 
 

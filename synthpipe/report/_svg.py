@@ -5,8 +5,7 @@ Every text that comes from the data (column names, categories) is escaped here.
 
 from __future__ import annotations
 
-from html import escape
-
+from synthpipe.report._html_parts import escape
 from synthpipe.report.model import DistanceQuantiles, Distribution, Heatmap
 
 REAL = "#3b6fd8"

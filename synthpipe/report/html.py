@@ -6,11 +6,10 @@ first, then privacy in plain words, then the evidence (columns, pairs, utility, 
 
 from __future__ import annotations
 
-from html import escape
 from importlib import resources
 
 from synthpipe.report import _svg
-from synthpipe.report._html_parts import chip, level, meter_rows, num, pct
+from synthpipe.report._html_parts import chip, escape, level, meter_rows, num, pct
 from synthpipe.report._html_privacy import distance_figure, privacy_table, protections, rare_card
 from synthpipe.report.model import ColumnResult, Entities, GateResult, PairResult, Privacy, Quality, Report
 

@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -133,3 +134,13 @@ def test_a_long_constraint_list_is_cut_in_the_html_and_kept_whole_in_the_json(fr
     shown = len(re.findall(r"type(\d+) determines kind\1\b", html))
     assert 10 < shown < 30 and f"and {94 - shown} more (all in the JSON report)" in html
     assert report.privacy.protections["engine"]["constraints"] == constraints
+
+
+def test_a_right_to_left_override_in_a_column_name_is_shown_not_obeyed() -> None:
+    """A column named with U+202E reversed the rest of its heading or table cell in the report."""
+    rng = np.random.default_rng(0)
+    name = "price\u202eusd"
+    real = pd.DataFrame({name: rng.normal(size=200), "kind": rng.choice(["a", "b"], 200)})
+    page = evaluate(real=real, synthetic=real.sample(frac=1.0, random_state=1), holdout=real.iloc[:50]).to_html()
+    assert "\u202e" not in page
+    assert "price&lt;U+202E&gt;usd" in page
