@@ -292,6 +292,17 @@ def generate_command(
     console.print_json(result.model_dump_json())
 
 
+def _gate_default(gate: str) -> float:
+    """The pipeline's default threshold of ``gate``, shown in ``--help`` and used when it is not given.
+
+    Why: these options defaulted to None, which switched the gate off, so ``synthpipe evaluate`` on a
+    set of quality 4 and a DCR share of 1 exited 0 where ``synthpipe run`` stops it, and its report
+    listed only the excess-identical gate."""
+    from synthpipe.report.gates import Gates
+
+    return float(Gates.model_fields[gate].default)
+
+
 @app.command("evaluate")
 @friendly_errors
 def evaluate_command(
@@ -300,10 +311,14 @@ def evaluate_command(
     holdout: Annotated[Path, typer.Option(help="real rows the model never saw (Parquet or CSV)")],
     out: Annotated[Path, typer.Option(help="folder for report.json and report.html")],
     target: Annotated[str | None, typer.Option(help="column for the ML-utility check")] = None,
-    min_quality: Annotated[float | None, typer.Option(help="gate: minimum quality score 0-100")] = None,
-    max_dcr_share: Annotated[float | None, typer.Option(help="gate: maximum DCR share")] = None,
+    min_quality: Annotated[float, typer.Option(help="gate: minimum quality score 0-100")] = _gate_default(
+        "min_quality"
+    ),
+    max_dcr_share: Annotated[float, typer.Option(help="gate: maximum DCR share")] = _gate_default("max_dcr_share"),
     max_identical_share: Annotated[float | None, typer.Option(help="gate: maximum identical-row share")] = None,
-    max_mia_auc: Annotated[float | None, typer.Option(help="gate: maximum membership-inference AUC")] = None,
+    max_mia_auc: Annotated[float, typer.Option(help="gate: maximum membership-inference AUC")] = _gate_default(
+        "max_mia_auc"
+    ),
 ) -> None:
     """Write the quality & privacy report for any three tables; exit 3 when a gate fails."""
     from synthpipe.pipeline import stage

@@ -7,6 +7,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb
+import numpy as np
+import pandas as pd
 from typer.testing import CliRunner, Result
 
 from synthpipe.cli import app, filter_warnings
@@ -166,3 +168,29 @@ def test_extract_warns_on_stderr_and_keeps_stdout_json(tmp_path: Path) -> None:
     assert outcome.exit_code == 0, outcome.output
     assert one_line(outcome.stderr).startswith("warning: the query has no ORDER BY")
     assert "no ORDER BY" in json.loads(outcome.stdout)["warnings"][0]
+
+
+def evaluate_cli(tmp_path: Path, synthetic: pd.DataFrame, *options: str) -> Result:
+    """``synthpipe evaluate`` of ``synthetic`` against 400 training and 100 holdout rows."""
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"n": rng.normal(100, 15, 500).round(1), "k": rng.choice(["a", "b", "c"], 500)})
+    paths = {}
+    for name, frame in {"real": real.iloc[:400], "holdout": real.iloc[400:], "synthetic": synthetic}.items():
+        paths[name] = tmp_path / f"{name}.parquet"
+        frame.to_parquet(paths[name])
+    arguments = [f"--{name}={path}" for name, path in paths.items()]
+    return CliRunner().invoke(app, ["evaluate", *arguments, "--out", str(tmp_path / "report"), *options])
+
+
+def test_evaluate_applies_the_pipelines_default_gates(tmp_path: Path) -> None:
+    """Its gate options defaulted to None, which switched the gates off: a synthetic set of quality
+    4 and a DCR share of 1 exited 0 (``synthpipe run`` stops it) and report.json listed one gate."""
+    garbage = pd.DataFrame({"n": np.full(400, 9_000.0), "k": ["zzz"] * 400})
+    outcome = evaluate_cli(tmp_path, garbage)
+    assert outcome.exit_code == 3, outcome.output
+    assert "gate min_quality requires at least 50" in one_line(outcome.output)
+    gates = json.loads((tmp_path / "report" / "report.json").read_text())["gates"]
+    assert [g["gate"] for g in gates] == ["min_quality", "max_dcr_share", "max_mia_auc", "max_excess_identical_share"]
+    loosened = evaluate_cli(tmp_path, garbage, "--min-quality", "0", "--max-dcr-share", "1", "--max-mia-auc", "1")
+    assert loosened.exit_code == 0, loosened.output  # given thresholds still win
+
