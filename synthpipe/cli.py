@@ -130,7 +130,7 @@ def demo(
     ),
     users: Annotated[int, typer.Option(help="number of demo users")] = 20_000,
     seed: Annotated[int, typer.Option(help="seed for the data and the engine")] = 0,
-    run_id: RunId = "demo",
+    run_id: Annotated[str, typer.Option(help="run id that scopes every key")] = "demo",
 ) -> None:
     """Build the demo database and run the whole pipeline on embedded defaults (DuckDB + a folder)."""
     from synthpipe.demo import QUERY_FILE, write_demo_database

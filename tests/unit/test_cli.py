@@ -194,3 +194,9 @@ def test_evaluate_applies_the_pipelines_default_gates(tmp_path: Path) -> None:
     loosened = evaluate_cli(tmp_path, garbage, "--min-quality", "0", "--max-dcr-share", "1", "--max-mia-auc", "1")
     assert loosened.exit_code == 0, loosened.output  # given thresholds still win
 
+
+def test_demo_help_gives_its_run_id_default_once() -> None:
+    """It said both 'default: the current UTC time' and '[default: demo]'; the demo's keys are demo_..."""
+    help_text = one_line(CliRunner().invoke(app, ["demo", "--help"]).output.replace("│", " "))  # rich boxes
+    assert "run id that scopes every key [default: demo]" in help_text
+    assert "current UTC time" not in help_text
