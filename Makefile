@@ -4,12 +4,17 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-UV := $(PYTHON) -m uv
+# uv: $(PYTHON)'s own, else one in a venv of its own. Debian 12's python3 refuses `pip install uv`
+# (externally managed), which stopped `make demo` at its first line on a fresh Debian.
+UV_VENV := .venv-uv
+UV := $(shell $(PYTHON) -m uv --version >/dev/null 2>&1 && echo "$(PYTHON) -m uv" || echo "$(UV_VENV)/bin/uv")
 
-.PHONY: demo test lint typecheck check lock clean
+.PHONY: demo test lint typecheck check lock clean uv
 
-$(STAMP): requirements.lock pyproject.toml
-	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+uv:
+	@$(UV) --version >/dev/null 2>&1 || { $(PYTHON) -m venv $(UV_VENV) && $(UV_VENV)/bin/pip install --quiet uv; }
+
+$(STAMP): requirements.lock pyproject.toml | uv
 	@test -x $(BIN)/python || $(UV) venv --quiet --python 3.11 $(VENV)
 	$(UV) pip install --quiet --python $(BIN)/python -r requirements.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
@@ -33,7 +38,7 @@ typecheck: $(STAMP)
 check: lint typecheck test
 
 ## lock: re-resolve requirements.lock after changing dependencies in pyproject.toml
-lock:
+lock: uv
 	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml --extra postgres --extra s3 \
 		--extra airflow --extra dev -o requirements.lock
 
