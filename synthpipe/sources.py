@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import decimal
 import json
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -260,11 +261,22 @@ def _one_statement(duckdb: Any, sql: str) -> str:
             "list them: PIVOT ... ON col IN ('a', 'b')"
         )
     if kind != duckdb.StatementType.SELECT:
+        word = _first_word(statements[0].query) or kind.name
         raise QueryError(
-            f"the SQL file holds a {kind.name} statement; {_ONE_SELECT}: the source is only read, so "
-            "COPY, EXPORT, ATTACH, INSTALL, LOAD, SET and writes are refused before they run"
+            f"the SQL file holds {'an' if word[0] in 'AEIOU' else 'a'} {word} statement; {_ONE_SELECT}: the "
+            "source is only read, so COPY, EXPORT, ATTACH, INSTALL, LOAD, SET and writes are refused before they run"
         )
     return sql
+
+
+_LEADING_COMMENTS = re.compile(r"(\s+|--[^\n]*(\n|$)|/\*.*?\*/)*", re.DOTALL)
+
+
+def _first_word(statement: str) -> str:
+    """The statement's first keyword as written, upper-cased (DuckDB types ``INSTALL`` as ``LOAD``:
+    the refusal read "holds a LOAD statement" for an INSTALL, and "a EXPORT")."""
+    words = statement[_LEADING_COMMENTS.match(statement).end() :].split(maxsplit=1)  # type: ignore[union-attr]
+    return words[0].upper().strip("(;") if words else ""
 
 
 def _with_offsets_kept(relation: Any) -> Any:
