@@ -97,6 +97,25 @@ def _column_warnings(real: pd.DataFrame, synthetic: pd.DataFrame) -> list[str]:
     return out
 
 
+def _unreadable_warnings(columns: list[Column], synthetic: pd.DataFrame) -> list[str]:
+    """Synthetic values of a number or date column that do not read as the real column's kind.
+
+    Why: a synthetic date column of "not a date" scored 0 on its shape without a word, and its
+    null share read 0% beside it; such values are compared as null, and now the report says so."""
+    out = []
+    for col in [c for c in columns if c.kind in CONTINUOUS_KINDS]:
+        raw = synthetic[col.name]
+        infinite = np.isinf(pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan))
+        unread = raw.notna().to_numpy() & np.isnan(col.values(raw)) & ~infinite  # ±inf: values, read as null
+        if unread.any():
+            example = str(raw[unread].iloc[0])[:40]
+            out.append(
+                f"synthetic column {col.name!r}: {int(unread.sum()):,} of {int(raw.notna().sum()):,} values do not "
+                f"read as {col.kind.value} as the real column's do (e.g. {example!r}); compared as null"
+            )
+    return out
+
+
 def _width_notes(columns: list[Column]) -> list[str]:
     """What the width limits left out, so the report says so."""
     from synthpipe.report._quality import HEATMAP_COLUMNS, MAX_PAIRS
@@ -334,6 +353,7 @@ def evaluate(
     columns = describe_columns(real)
     check_target(target, [c.name for c in columns])
     syn = align(syn, columns)
+    warnings += _unreadable_warnings(columns, syn)
     hol = None if hol is None else align(hol, columns)
     n_priv = min(privacy_rows, len(real), len(syn), len(hol) if hol is not None else len(real))
     named = None if hol is None else described_entities(protections or {}, real, syn, hol)

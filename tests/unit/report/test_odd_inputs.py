@@ -90,3 +90,22 @@ def test_a_table_of_keys_only_has_no_privacy_score_and_no_copy_share(copied: boo
     assert Report.model_validate_json(report.to_json()).privacy.score is None
     page = report.to_html()
     assert "Excellent" not in page and "100.00%" not in page
+
+
+def test_synthetic_values_that_do_not_read_as_the_real_kind_are_named() -> None:
+    """A synthetic date column of "not a date" scored 0 on its shape without a word (and 0% nulls);
+    ±inf in a number column is a value, not unreadable."""
+    rng = np.random.default_rng(0)
+    n = 300
+    real = pd.DataFrame({"x": rng.normal(size=n), "created": pd.date_range("2020-01-01", periods=n, freq="D")})
+    synthetic = real.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    synthetic["x"] = synthetic["x"].astype(object)
+    synthetic.loc[::5, "x"], synthetic.loc[1, "x"] = np.inf, "n/a"
+    report = evaluate(real=real.iloc[:200], synthetic=synthetic.assign(created="not a date"), holdout=real.iloc[200:])
+    assert report.warnings == [
+        "synthetic column 'x': 1 of 300 values do not read as numeric as the real column's do (e.g. 'n/a'); "
+        "compared as null",
+        "synthetic column 'created': 300 of 300 values do not read as datetime as the real column's do "
+        "(e.g. 'not a date'); compared as null",
+    ]
+    assert evaluate(real=real.iloc[:200], synthetic=real, holdout=real.iloc[200:]).warnings == []
