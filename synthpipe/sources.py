@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import decimal
 import json
-import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -206,22 +205,29 @@ def holds_only_comments(sql: str, backend: str) -> bool:
     Why: a comment-only file got "syntax error at end of input" from PostgreSQL and "does not
     return rows" from SQLite, where DuckDB said what was wrong. Each database's own rules, as a
     file it would run must never be refused: ``/* a /* b */ SELECT 1`` is a query to SQLite."""
-    rules, at = _COMMENT_RULES.get(backend), 0
-    if rules is None:
-        return False
+    rules = _COMMENT_RULES.get(backend)
+    return rules is not None and _code_start(sql, rules) == len(sql)
+
+
+def _code_start(sql: str, rules: _CommentRules) -> int:
+    """Where the first character past the leading comments, ``;`` and whitespace of ``sql`` is
+    (``len(sql)``: none). An unterminated comment is code to PostgreSQL and DuckDB (they say so
+    themselves) and the rest of the text to SQLite."""
+    at = 0
     while at < len(sql):
         if sql.startswith("--", at):
             ends = (sql.find(char, at) for char in rules.line_ends)
             at = min((end for end in ends if end >= 0), default=len(sql))
         elif sql.startswith("/*", at):
-            at = _comment_end(sql, at, nested=rules.nested)
-            if at < 0:  # unterminated: SQLite ends it with the text; PostgreSQL and DuckDB say so themselves
-                return not rules.nested
+            end = _comment_end(sql, at, nested=rules.nested)
+            if end < 0:
+                return at if rules.nested else len(sql)
+            at = end
         elif sql[at].isspace() or sql[at] == ";":
             at += 1
         else:
-            return False
-    return True
+            return at
+    return at
 
 
 def _comment_end(sql: str, start: int, *, nested: bool) -> int:
@@ -269,13 +275,10 @@ def _one_statement(duckdb: Any, sql: str) -> str:
     return sql
 
 
-_LEADING_COMMENTS = re.compile(r"(\s+|--[^\n]*(\n|$)|/\*.*?\*/)*", re.DOTALL)
-
-
 def _first_word(statement: str) -> str:
     """The statement's first keyword as written, upper-cased (DuckDB types ``INSTALL`` as ``LOAD``:
     the refusal read "holds a LOAD statement" for an INSTALL, and "a EXPORT")."""
-    words = statement[_LEADING_COMMENTS.match(statement).end() :].split(maxsplit=1)  # type: ignore[union-attr]
+    words = statement[_code_start(statement, _COMMENT_RULES["duckdb"]) :].split(maxsplit=1)
     return words[0].upper().strip("(;") if words else ""
 
 

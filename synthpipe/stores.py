@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import errno
+import functools
 import inspect
 import posixpath
 import re
@@ -377,6 +378,7 @@ def _is_http_url(value: Any) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname) and "@" not in value
 
 
+@functools.cache
 def _s3_option_names() -> frozenset[str]:
     """The options s3fs takes (its own and aiobotocore's session's); empty when s3fs is missing."""
     try:

@@ -97,16 +97,17 @@ def _column_warnings(real: pd.DataFrame, synthetic: pd.DataFrame) -> list[str]:
     return out
 
 
-def _unreadable_warnings(columns: list[Column], synthetic: pd.DataFrame) -> list[str]:
+def _unreadable_warnings(columns: list[Column], synthetic: pd.DataFrame, read: dict[str, np.ndarray]) -> list[str]:
     """Synthetic values of a number or date column that do not read as the real column's kind.
 
     Why: a synthetic date column of "not a date" scored 0 on its shape without a word, and its
-    null share read 0% beside it; such values are compared as null, and now the report says so."""
+    null share read 0% beside it; such values are compared as null, and now the report says so.
+    ``read``: the columns as the comparison read them (``to_arrays``' values)."""
     out = []
-    for col in [c for c in columns if c.kind in CONTINUOUS_KINDS]:
+    for col in [c for c in columns if c.kind in CONTINUOUS_KINDS and c.name in read]:
         raw = synthetic[col.name]
         infinite = np.isinf(pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan))
-        unread = raw.notna().to_numpy() & np.isnan(col.values(raw)) & ~infinite  # ±inf: values, read as null
+        unread = raw.notna().to_numpy() & np.isnan(read[col.name]) & ~infinite  # ±inf: values, read as null
         if unread.any():
             example = str(raw[unread].iloc[0])[:40]
             out.append(
@@ -353,7 +354,6 @@ def evaluate(
     columns = describe_columns(real)
     check_target(target, [c.name for c in columns])
     syn = align(syn, columns)
-    warnings += _unreadable_warnings(columns, syn)
     hol = None if hol is None else align(hol, columns)
     n_priv = min(privacy_rows, len(real), len(syn), len(hol) if hol is not None else len(real))
     named = None if hol is None else described_entities(protections or {}, real, syn, hol)
@@ -363,6 +363,7 @@ def evaluate(
     hol_s = None if hol is None else sample_rows(hol, max_rows, seed + 2)
     rv, sv = to_arrays(real_s, columns, edges), to_arrays(syn_s, columns, edges)
     full_rv, full_sv = to_arrays(real, columns, edges), to_arrays(syn, columns, edges)
+    warnings += _unreadable_warnings(columns, syn, full_sv.values)
     pairs = pair_results(columns, rv, sv, seed)
     quality = quality_section(
         column_results(columns, real, syn, full_rv, full_sv),
