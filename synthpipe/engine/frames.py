@@ -185,7 +185,7 @@ def storage_type(series: pd.Series) -> StorageType:
         unit = np.datetime_data(np.dtype(str(dtype)))[0]
         return StorageType(name, str(dtype), "timedelta", nullable, {"unit": unit})
     if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
-        return _text_type(series, str(dtype), nullable)
+        return _text_type(series, _dtype_name(dtype), nullable)
     if pd.api.types.is_object_dtype(dtype):
         return _object_type(series, nullable)
     raise SchemaError(
@@ -221,8 +221,9 @@ def _category_extras(dtype: pd.CategoricalDtype) -> dict[str, Any]:
 
 
 def _dtype_name(dtype: Any) -> str:
-    """A categories' dtype by a name ``astype`` reads back as the same dtype (``string[pyarrow]``,
-    not ``string``, which pandas reads as its default storage)."""
+    """A dtype by a name ``astype`` reads back as the same dtype (``string[python]``, not
+    ``string``, which pandas reads as its default storage: a ``string[python]`` column, of
+    categories or of text, came back ``string[pyarrow]``)."""
     if isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA:
         return f"string[{dtype.storage}]"
     return str(dtype)

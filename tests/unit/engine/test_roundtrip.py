@@ -132,6 +132,21 @@ def test_pyarrow_backed_pandas_dtypes_round_trip() -> None:
     assert out["a"].isna().any() and out["s"].isna().any()
 
 
+def test_python_stored_strings_stay_python_stored(tmp_path: Path) -> None:
+    """``string[python]`` text (and date text) came back ``string[pyarrow]``: its dtype was kept as
+    ``string``, which pandas reads as its default storage."""
+    n = 90
+    data = pd.DataFrame(
+        {
+            "city": pd.array(["Oslo", "Rome", None] * (n // 3), dtype="string[python]"),
+            "day": pd.array([f"2021-03-{i % 28 + 1:02d}" for i in range(n)], dtype="string[python]"),
+        }
+    )
+    out = sampled_after_save_and_load(Synthesizer(seed=0, max_epochs=2).fit(data), 40, tmp_path / "model")
+    assert out.dtypes.to_dict() == data.dtypes.to_dict()
+    assert out["city"].isna().any()
+
+
 def test_arrow_dtypes_whose_pandas_names_do_not_parse_round_trip(tmp_path: Path) -> None:
     """What ``pd.read_parquet(..., dtype_backend="pyarrow")`` hands over: Arrow types of every kind."""
     n = 120
