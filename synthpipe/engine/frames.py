@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from synthpipe.errors import SchemaError
 
@@ -83,15 +84,36 @@ def to_frame(data: Any) -> tuple[pd.DataFrame, pa.Schema | None]:
         _check_unique_names(pd.Index(data.column_names))  # to_pandas keeps both; fitting raised KeyError
         schema = data.schema.remove_metadata()
         try:
-            return data.to_pandas(), schema
+            frame = data.to_pandas()
         except pa.ArrowInvalid as error:
             raise _unreadable(schema, error) from error
+        exact = {f.name: _masked_integers(data.column(f.name)) for f in schema if _floats_lose(data.column(f.name))}
+        return (frame.assign(**exact) if exact else frame), schema
     if isinstance(data, pd.DataFrame):
         if not all(isinstance(c, str) for c in data.columns):
             raise SchemaError("column names must be strings; rename them, e.g. df.columns = df.columns.map(str)")
         _check_unique_names(data.columns)
         return data.reset_index(drop=True), None
     raise SchemaError(f"cannot fit on a {type(data).__name__}; pass a pandas.DataFrame or a pyarrow.Table")
+
+
+def _floats_lose(column: pa.ChunkedArray | pa.Array) -> bool:
+    """Whether pandas reads Arrow integers as floats that cannot hold them all: a column with
+    nulls reads as float64, exact only up to 2**53.
+
+    Why: 60 codes near 2**62 in an int64 column with nulls (a Table, or ``int64[pyarrow]``) read
+    as one float, were learned as one number and came back as one value; a numpy or ``Int64``
+    column of the same codes keeps all 60."""
+    if not pa.types.is_integer(column.type) or column.null_count == 0:
+        return False
+    ends = [end.as_py() for end in pc.min_max(column).values()]
+    return any(end is not None and abs(end) > 2**53 for end in ends)
+
+
+def _masked_integers(column: pa.ChunkedArray | pa.Array) -> pd.Series:
+    """An Arrow integer column with nulls as its exact pandas twin (``Int64``, ``UInt64``, ...)."""
+    masked = pd.api.types.pandas_dtype(_masked_twin(np.dtype(column.type.to_pandas_dtype())))
+    return column.to_pandas(types_mapper=lambda _: masked)
 
 
 def _unreadable(schema: pa.Schema, error: pa.ArrowInvalid) -> SchemaError:
@@ -293,8 +315,13 @@ def day_digits_format(values: pd.Series) -> str | None:
 
 
 def _arrow_backed(series: pd.Series) -> StorageType:
-    """Arrow-backed pandas columns are modelled through their numpy/object twin."""
-    twin = series.astype(object) if series.dtype.kind in "OUSb" else series.to_numpy()  # type: ignore[union-attr]
+    """Arrow-backed pandas columns are modelled through their numpy/object twin (integers that
+    float64 cannot hold through their masked twin: ``_floats_lose``)."""
+    arrow = pa.array(series.array)
+    if _floats_lose(arrow):
+        twin: Any = _masked_integers(arrow)
+    else:
+        twin = series.astype(object) if series.dtype.kind in "OUSb" else series.to_numpy()  # type: ignore[union-attr]
     inner = storage_type(pd.Series(twin, name=series.name))
     inner.dtype = str(series.dtype)
     arrow_type = pa.schema([pa.field(str(series.name), series.dtype.pyarrow_dtype)])  # type: ignore[union-attr]

@@ -56,6 +56,23 @@ def test_integer_codes_past_float_precision_keep_their_values(dtype: str) -> Non
     assert out["code"].nunique() == 60 and out["code"].isin(data["code"]).all()
 
 
+@pytest.mark.parametrize("kind", ["table", "int64[pyarrow]", "uint64[pyarrow]"])
+def test_arrow_integer_codes_with_nulls_keep_their_values(kind: str) -> None:
+    """Arrow integers with nulls read as float64: 60 codes near 2**62 became one float, were
+    learned as one number and came back as a single value (numpy and Int64 columns kept all 60)."""
+    rng = np.random.default_rng(0)
+    codes = [None if i % 10 == 0 else 2**62 + int(c) for i, c in enumerate(rng.integers(0, 60, 3000))]
+    arrow_type = pa.uint64() if kind.startswith("uint") else pa.int64()
+    table = pa.table({"code": pa.array(codes, arrow_type), "x": rng.normal(size=3000)})
+    data = table if kind == "table" else table.to_pandas(types_mapper=pd.ArrowDtype)
+    out = Synthesizer(seed=0, max_epochs=2).fit(data).sample(3000)
+    sampled = pa.table(out) if isinstance(out, pd.DataFrame) else out
+    assert sampled.schema.field("code").type == arrow_type
+    values = pd.Series(sampled["code"].to_pylist(), dtype=object)
+    assert values.isna().mean() == pytest.approx(0.1, abs=0.03)
+    assert values.nunique() == 60 and values.dropna().isin(codes).all()
+
+
 def test_non_string_column_names_are_refused() -> None:
     with pytest.raises(SchemaError, match="strings"):
         Synthesizer().fit(pd.DataFrame({0: [1, 2], 1: [3, 4]}))
