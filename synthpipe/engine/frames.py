@@ -317,6 +317,7 @@ def day_digits_format(values: pd.Series) -> str | None:
 def _arrow_backed(series: pd.Series) -> StorageType:
     """Arrow-backed pandas columns are modelled through their numpy/object twin (integers that
     float64 cannot hold through their masked twin: ``_floats_lose``)."""
+    _refuse_uncomputed(series)
     arrow = pa.array(series.array)
     if _floats_lose(arrow):
         twin: Any = _masked_integers(arrow)
@@ -327,6 +328,37 @@ def _arrow_backed(series: pd.Series) -> StorageType:
     arrow_type = pa.schema([pa.field(str(series.name), series.dtype.pyarrow_dtype)])  # type: ignore[union-attr]
     inner.extras = {**inner.extras, "arrow_backed": True, "arrow_type": schema_text(arrow_type)}
     return inner
+
+
+# Arrow types pandas computes nothing on, and the plain type (as ``pa.<name>()``) to cast them to;
+# pandas cannot even cast the view types in a DataFrame, so they are cast in Arrow
+_PLAIN_ARROW = {pa.float16(): "float32"}
+_PLAIN_VIEWS = {pa.string_view(): "string", pa.binary_view(): "binary"}
+
+
+def _refuse_uncomputed(series: pd.Series) -> None:
+    """Refuse an Arrow-backed column pandas computes nothing on, naming the cast that fixes it.
+
+    Why: ``float16[pyarrow]``, ``string_view``, ``binary_view`` and dictionaries of anything but
+    text (what ``read_parquet(dtype_backend="pyarrow")`` gives for a saved Categorical of dates or
+    numbers) raised a bare TypeError or ArrowNotImplementedError from deep in a codec."""
+    arrow_type = series.dtype.pyarrow_dtype  # type: ignore[union-attr]
+    name = str(series.name)
+    if pa.types.is_dictionary(arrow_type):
+        if pa.types.is_string(arrow_type.value_type) or pa.types.is_large_string(arrow_type.value_type):
+            return
+        fix = f"df[{name!r}] = df[{name!r}].astype(pd.ArrowDtype(df[{name!r}].dtype.pyarrow_dtype.value_type))"
+    elif arrow_type in _PLAIN_ARROW:
+        fix = f"df[{name!r}] = df[{name!r}].astype(pd.ArrowDtype(pa.{_PLAIN_ARROW[arrow_type]}()))"
+    elif arrow_type in _PLAIN_VIEWS:
+        cast = f"table[{name!r}].cast(pa.{_PLAIN_VIEWS[arrow_type]}())"
+        fix = f"table = table.set_column(table.schema.get_field_index({name!r}), {name!r}, {cast}) before to_pandas"
+    else:
+        return
+    raise SchemaError(
+        f"column {name!r} has Arrow type {arrow_type}, which pandas cannot compute on; cast it first, e.g. {fix}",
+        column=name,
+    )
 
 
 def schema_text(schema: pa.Schema) -> str:

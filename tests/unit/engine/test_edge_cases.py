@@ -73,6 +73,33 @@ def test_arrow_integer_codes_with_nulls_keep_their_values(kind: str) -> None:
     assert values.nunique() == 60 and values.dropna().isin(codes).all()
 
 
+@pytest.mark.parametrize(
+    ("values", "plain"),
+    [
+        (pa.array([dt.date(2020, 1, 1 + i % 6) for i in range(60)]).dictionary_encode(), pa.date32()),
+        (pa.array(np.arange(60) % 6).dictionary_encode(), pa.int64()),
+        (pa.array(np.arange(60.0) % 6, pa.float16()), pa.float32()),
+        (pa.array([f"v{i % 6}" for i in range(60)], pa.string_view()), pa.string()),
+        (pa.array([bytes([i % 6]) for i in range(60)], pa.binary_view()), pa.binary()),
+    ],
+)
+def test_arrow_types_pandas_cannot_compute_on_are_refused_with_the_cast(values: pa.Array, plain: pa.DataType) -> None:
+    """Read with dtype_backend="pyarrow", a saved Categorical of dates (or numbers), float16 and
+    view types raised a bare TypeError or ArrowNotImplementedError from deep in a codec."""
+    table = pa.table({"x": np.arange(60.0), "c": values})
+    with pytest.raises(SchemaError, match=r"column 'c' has Arrow type .* cast it first, e\.g\. ") as caught:
+        Synthesizer(seed=0, max_epochs=1).fit(table.to_pandas(types_mapper=pd.ArrowDtype))
+    assert caught.value.context.get("column") == "c"
+    if "df['c'] = df['c'].astype(pd.ArrowDtype(" in str(caught.value):  # the cast named, in pandas
+        data = table.to_pandas(types_mapper=pd.ArrowDtype)
+        data["c"] = data["c"].astype(pd.ArrowDtype(plain))
+    else:  # or in Arrow: pandas cannot cast view types
+        assert f"table['c'].cast(pa.{plain}())" in str(caught.value)
+        data = table.set_column(1, "c", table["c"].cast(plain)).to_pandas(types_mapper=pd.ArrowDtype)
+    out = Synthesizer(seed=0, max_epochs=1).fit(data).sample(20)
+    assert out.dtypes.to_dict() == data.dtypes.to_dict()
+
+
 def test_non_string_column_names_are_refused() -> None:
     with pytest.raises(SchemaError, match="strings"):
         Synthesizer().fit(pd.DataFrame({0: [1, 2], 1: [3, 4]}))
