@@ -1484,11 +1484,11 @@ class Synthesizer:
         in the real format (``C0600``, not ``C4294967296``). By default the fitted seed starts at 0
         and every other seed in a 2**32-key range of its own (unique, but far longer keys)."""
         self._check_fitted()
-        _check_whole_numbers(n=n, chunk_size=chunk_size, key_start=key_start)
-        if n < 0 or chunk_size < 1 or (key_start is not None and key_start < 0):
+        _check_whole_numbers(n=n, chunk_size=chunk_size, key_start=key_start, seed=seed)
+        if n < 0 or chunk_size < 1 or any(v is not None and v < 0 for v in (key_start, seed)):
             raise ConfigError(
-                f"need n >= 0, chunk_size >= 1 and key_start >= 0; got n={n}, chunk_size={chunk_size}, "
-                f"key_start={key_start}"
+                f"need n >= 0, chunk_size >= 1, key_start >= 0 and seed >= 0; got n={n}, chunk_size={chunk_size}, "
+                f"key_start={key_start}, seed={seed}"
             )
         use_seed = self.config.seed if seed is None else int(seed)
         keys_from = self._key_offset(use_seed) if key_start is None else int(key_start)
@@ -2745,14 +2745,22 @@ def training_sample(rows: int, limit: int, seed: int, keys: pd.Series | None = N
     return np.flatnonzero(runs)
 
 
+_NOT_GIVEN_AS_NONE = {"key_start", "seed"}  # sampling settings whose None means "not given"
+
+
 def _check_whole_numbers(**counts: object) -> None:
-    """Raise ConfigError naming the first of ``counts`` (None: not given) that is no whole number.
+    """Raise ConfigError naming the first of ``counts`` that is no whole number (None only where
+    it means not given: ``_NOT_GIVEN_AS_NONE``).
 
     Why: ``sample(5.0)`` raised a bare TypeError from ``range`` and ``sample(True)`` one from
-    positional indexing, where ``sample(-1)`` says what it needs. numpy integers are whole numbers.
+    positional indexing, where ``sample(-1)`` says what it needs; ``sample(None)`` raised a bare
+    TypeError comparing it, ``sample(5, seed=-1)`` a bare ValueError from numpy, and
+    ``sample(5, seed=3.7)`` sampled seed 3 without a word. numpy integers are whole numbers.
     """
     for name, value in counts.items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
+        if value is None and name in _NOT_GIVEN_AS_NONE:
+            continue
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise ConfigError(f"{name} must be a whole number (an int); got {value!r} ({type(value).__name__})")
 
 

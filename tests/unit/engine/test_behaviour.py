@@ -84,14 +84,26 @@ def test_bad_settings_raise_config_error() -> None:
         Synthesizer(no_such_setting=3)
 
 
-@pytest.mark.parametrize("n", [5.0, True, "5"])
+@pytest.mark.parametrize("n", [5.0, True, "5", None])
 def test_a_row_count_that_is_no_whole_number_raises_config_error(n: object) -> None:
     """sample(5.0) raised a bare TypeError from range, sample(True) one from positional
-    indexing; sample(-1) already said what it needs. numpy integers are still counts."""
+    indexing, sample(None) one comparing it; sample(-1) already said what it needs. numpy
+    integers are still counts."""
     syn = Synthesizer(seed=0, max_epochs=1).fit(pd.DataFrame({"a": np.arange(50.0) % 7}))
     with pytest.raises(ConfigError, match=r"n must be a whole number \(an int\); got"):
         syn.sample(n)  # type: ignore[arg-type]
     assert len(syn.sample(np.int64(3))) == 3
+
+
+def test_a_sampling_seed_that_is_no_whole_number_or_negative_raises_config_error() -> None:
+    """sample(5, seed=-1) raised a bare ValueError from numpy, and sample(5, seed=3.7) sampled
+    seed 3 without a word."""
+    syn = Synthesizer(seed=0, max_epochs=1).fit(pd.DataFrame({"a": np.arange(50.0) % 7}))
+    with pytest.raises(ConfigError, match=r"seed must be a whole number \(an int\); got 3.7"):
+        syn.sample(5, seed=3.7)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"seed >= 0; got .*seed=-1"):
+        syn.sample(5, seed=-1)
+    assert syn.sample(5, seed=np.int64(3)).equals(syn.sample(5, seed=3))
 
 
 def test_unsupported_column_names_the_column() -> None:
