@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 33  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 34  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -74,7 +74,8 @@ VERSION = 33  # 2: numeric codecs may carry a learned position stream (``fine``)
 # line); 29: arrays, structs, maps and JSON objects learned as their JSON text or as columns of their fields and
 # places (``nested``); 30: free text may be written in the words of its row's label (``topics``); 31: rare bytes
 # come back as fresh bytes under their label (``fresh``); 32: a key may learn where it is null (``nulls_learned``);
-# 33: dates written as text may be written in several layouts (``text_formats``)
+# 33: dates written as text may be written in several layouts (``text_formats``); 34: rare integer labels come back
+# as fresh whole numbers (``fresh_codes``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 

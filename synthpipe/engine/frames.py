@@ -1061,6 +1061,15 @@ def _float_limits(dtype: np.dtype) -> tuple[float, float]:
     return _float_within(int(info.min)), _float_within(int(info.max))
 
 
+def integer_limits(st: StorageType) -> tuple[int, int] | None:
+    """The range an integer column's dtype holds; None for Python ints (object) and other kinds."""
+    twin = _numpy_twin(st)
+    if st.logical != "int" or twin.kind not in "iu":
+        return None
+    info = np.iinfo(twin)
+    return int(info.min), int(info.max)
+
+
 def _numpy_twin(st: StorageType) -> np.dtype:
     try:
         base: Any = pd.api.types.pandas_dtype(st.dtype)

@@ -16,6 +16,8 @@ emitted nor lost to null.
 from __future__ import annotations
 
 import dataclasses
+import math
+import random
 import zlib
 from typing import Any
 
@@ -27,7 +29,7 @@ from synthpipe.engine.codecs.fresh import FreshBytes
 from synthpipe.engine.codecs.prefixes import code_direction, generalise, generalised_labels, json_rare_label
 from synthpipe.engine.codecs.prose import WordChain
 from synthpipe.engine.config import EngineConfig
-from synthpipe.engine.frames import StorageType, category_labels, restore_labels, restore_numeric
+from synthpipe.engine.frames import StorageType, category_labels, integer_limits, restore_labels, restore_numeric
 
 
 class CategoricalCodec(Codec):
@@ -50,11 +52,12 @@ class CategoricalCodec(Codec):
         generalised_from: str = "start",
         prose: WordChain | None = None,
         fresh: FreshBytes | None = None,
+        fresh_codes: list[int] | None = None,
     ) -> None:
         super().__init__(storage)
         self.categories, self.generalised = categories, generalised or []
         self.generalised_from = generalised_from
-        self.prose, self.fresh = prose, fresh
+        self.prose, self.fresh, self.fresh_codes = prose, fresh, fresh_codes
         self.has_rare, self.has_null = has_rare, has_null
         self.rare_label, self.merged, self.distinct = rare_label, merged, distinct
         self._index = {c: i for i, c in enumerate([*categories, *self.generalised])}
@@ -87,6 +90,7 @@ class CategoricalCodec(Codec):
         prose = WordChain.fit(rest, min_count) if writes_prose and rare_label is not None else None
         binary = bool(storage.extras.get("binary")) and len(rest) > 0
         fresh = _fresh_bytes(rest, prefix_of, groups, counts.index, cfg.seed, storage) if binary else None
+        codes = _fresh_codes(len(rest), counts.index, cfg.seed, storage) if has_rare and rare_label is None else None
         if storage.dtype == "category":
             storage = _listing_only_emitted(
                 storage,
@@ -105,6 +109,7 @@ class CategoricalCodec(Codec):
             distinct=len(counts),
             prose=prose,
             fresh=fresh,
+            fresh_codes=codes,
         )
 
     @property
@@ -148,6 +153,12 @@ class CategoricalCodec(Codec):
             values = _with_prose(values, tokens - len(self._index), self.prose, rng)
         if self.fresh is not None:
             values = self.fresh.fill(values, self.rare_label, rng)
+        if self.fresh_codes:
+            rare = np.flatnonzero(tokens == len(self._index)) if self.has_rare else np.empty(0, dtype=np.intp)
+            values = values.copy()
+            values[rare] = np.asarray(self.fresh_codes, dtype=object)[
+                rng.integers(len(self.fresh_codes), size=len(rare))
+            ]
         if self.storage.logical == "bool":
             floats = np.asarray([np.nan if v is None else float(v) for v in values], dtype="float64")
             return restore_numeric(floats, self.storage, 1)
@@ -169,6 +180,7 @@ class CategoricalCodec(Codec):
             "distinct": self.distinct,
             "prose": self.prose.to_json() if self.prose is not None else None,
             "fresh": self.fresh.to_json() if self.fresh is not None else None,
+            "fresh_codes": self.fresh_codes,
         }
 
     @classmethod
@@ -211,6 +223,8 @@ class CategoricalCodec(Codec):
             return None
         if self.fresh is not None and self.fresh.stand_in is not None:
             return f"fresh bytes under {self.fresh.stand_in}"
+        if self.fresh_codes:
+            return f"{len(self.fresh_codes)} fresh whole numbers, none of them a real value"
         return f"text of words {self.prose.min_count}+ rows share" if self.prose is not None else self.rare_label
 
     def _kind(self) -> str:
@@ -257,6 +271,37 @@ def _fresh_bytes(
     rng = np.random.default_rng([seed, zlib.crc32(storage.name.encode())])
     labels = {str(label): int(count) for label, count in distinct.items()}
     return FreshBytes.fit(labels, len(rest) - sum(labels.values()), real.astype(str), rng)
+
+
+FRESH_CODES_MAX = 256  # fresh whole numbers drawn at fit, at most
+
+
+def _fresh_codes(rare: int, real: pd.Index, seed: int, storage: StorageType) -> list[int] | None:
+    """Whole numbers no real value is, as many as the ``rare`` distinct rare values (at most
+    ``FRESH_CODES_MAX``), drawn between the real values' ends and within the dtype (past the ends
+    where those between are all real): what an integer column's rare rows come back as.
+
+    Why: integers float64 cannot tell apart (codes past 2**53: 64-bit hashes, snowflake ids) are
+    labels, and a label held by too few rows had no rare token an integer dtype holds, so its rows
+    came back null: an int64 column of such codes came back as object, 9% null where none were."""
+    if storage.logical != "int":
+        return None
+    taken = {int(v) for v in real}
+    low, high = min(taken), max(taken)
+    draw = random.Random(f"{seed}:{storage.name}")
+    wanted = min(rare, FRESH_CODES_MAX)
+    codes: dict[int, None] = {}  # in the order drawn
+    for _ in range(4 * wanted):
+        if len(codes) == wanted:
+            break
+        code = draw.randint(low, high)
+        if code not in taken:
+            codes[code] = None
+    limits = integer_limits(storage) or (-math.inf, math.inf)
+    step, code = (1, high + 1) if high + wanted <= limits[1] else (-1, low - 1)
+    while len(codes) < wanted and limits[0] <= code <= limits[1]:  # the values between are all real
+        codes[code], code = None, code + step
+    return list(codes) or None
 
 
 def _prefix_groups(rest: pd.Series, prefix_of: dict[str, str]) -> pd.Series:
