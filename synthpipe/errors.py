@@ -15,7 +15,8 @@ and they pickle, so they survive Airflow's process boundaries.
     ├── StoreError                  the object-store side
     │   ├── StoreUnreachable        (transient)
     │   ├── StoreAuthError
-    │   └── StoreNotWritable
+    │   ├── StoreNotWritable
+    │   └── MissingInput            a staged file a stage reads is not there
     ├── SchemaError                 a column type synthpipe cannot handle
     ├── ModelError                  training, sampling, artifact problems
     │   └── ArtifactError           tampered / incompatible model artifact
@@ -104,6 +105,16 @@ class StoreAuthError(StoreError):
 
 class StoreNotWritable(StoreError):
     pass
+
+
+class MissingInput(StoreError):
+    """A staged file a stage reads is not there (cleaned up, or never written for this run id);
+    ``uri`` names it and ``written_by`` the stage to rerun (None when the file is not a key of the
+    run). Not transient: a retry reads the same missing file."""
+
+    def __init__(self, message: str, *, uri: str, stage: str, written_by: str | None) -> None:
+        self.uri, self.stage, self.written_by = uri, stage, written_by
+        super().__init__(message, uri=uri, stage=stage, written_by=written_by)
 
 
 class SchemaError(SynthpipeError):

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from synthpipe.errors import ConfigError
 from synthpipe.stores import Store, open_uri
-from synthpipe.workspace import Workspace
+from synthpipe.workspace import Workspace, reads_staged_files
 from synthpipe.writers import TableFormat, check_format, closed_on_error, open_writer
 
 
@@ -30,6 +30,7 @@ class LoadResult(BaseModel):
     seconds: float
 
 
+@reads_staged_files("load")
 def load(
     *,
     synthetic_uris: Sequence[str],

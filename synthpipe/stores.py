@@ -272,7 +272,11 @@ def open_uri(uri: str, storage_options: dict[str, Any] | None = None) -> Iterato
     refused credentials "PermissionError: Forbidden"; now StoreUnreachable and StoreAuthError."""
     folder, key = posixpath.split(uri)
     folder = folder + "/" if folder.endswith(":/") else folder  # file:///x.csv: the folder is file:///
-    with Store(folder or ".", storage_options=storage_options).reader(key) as handle:
+    with contextlib.ExitStack() as opened:
+        try:
+            handle = opened.enter_context(Store(folder or ".", storage_options=storage_options).reader(key))
+        except FileNotFoundError as exc:  # s3fs names 'bucket/key' only: the stages name the URI as given
+            raise FileNotFoundError(errno.ENOENT, "no such staged file", redact_url(uri)) from exc
         yield handle
 
 

@@ -53,7 +53,7 @@ from synthpipe.row_order import (
     value_order,
 )
 from synthpipe.stores import Store
-from synthpipe.workspace import Workspace, as_store
+from synthpipe.workspace import Workspace, as_store, reads_staged_files
 from synthpipe.writers import (
     TableWriter,
     closed_on_error,
@@ -113,6 +113,7 @@ class SynthesizeResult(BaseModel):
     filtered_rows: int = 0  # generated rows the privacy filters dropped (and replaced)
 
 
+@reads_staged_files("train")
 def train(
     *,
     features_uri: str,
@@ -312,6 +313,7 @@ def _route(
         start, train_start = start + batch.num_rows, train_start + train_part.num_rows
 
 
+@reads_staged_files("generate")
 def generate(
     *,
     model_uri: str,
@@ -374,6 +376,7 @@ def _all_filtered(filters: dict[str, Any]) -> str:
     )
 
 
+@reads_staged_files("evaluate")
 def evaluate(
     *,
     synthetic_uris: list[str],
@@ -491,6 +494,7 @@ def positive_rows(rows: int) -> int:
     return rows
 
 
+@reads_staged_files("synthesize")
 def synthesize(
     *,
     features_uri: str,

@@ -14,19 +14,24 @@ and docs rely on (``<run_id>_<name>_synthetic.csv``) is kept rather than made un
 
 from __future__ import annotations
 
+import functools
 import logging
+import posixpath
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
-from synthpipe.errors import ConfigError
+from synthpipe.errors import ConfigError, MissingInput
 from synthpipe.stores import Store
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:+\-]*$")
 _UNSAFE_RUN = re.compile(r"[^A-Za-z0-9._:+\-]+")
 # What a key adds to ``<run_id>_<name>`` before ``.parquet`` or ``.csv``, an ending which a features
@@ -120,11 +125,10 @@ def as_store(store: Store | str, storage_options: dict[str, Any] | None = None) 
     return store if isinstance(store, Store) else Store(store, storage_options=storage_options)
 
 
-class Workspace:
-    """Keys of one run of one data set on one store."""
+class RunKeys:
+    """Keys of one run of one data set, on whichever store holds them."""
 
-    def __init__(self, store: Store | str, *, name: str, run_id: str) -> None:
-        self.store = as_store(store)
+    def __init__(self, *, name: str, run_id: str) -> None:
         self.name = check_name(name)
         self.run_id = check_key_part(run_id, what="run_id")
 
@@ -160,5 +164,60 @@ class Workspace:
     def report_key(self, ext: str) -> str:
         return f"{self.prefix}_report.{ext}"
 
+    def written_by(self, key: str) -> str | None:
+        """The stage that writes ``key`` in this run; None for a key that is not one of the run's."""
+        if key in (self.features_key("parquet"), self.features_key("csv"), self.schema_key()):
+            return "extract"
+        if key in (self.train_key(), self.holdout_key(), self.model_key()):
+            return "train"
+        if key.startswith(f"{self.prefix}_synthetic.part-"):
+            return "generate"
+        return "evaluate" if key in (self.report_key("html"), self.report_key("json")) else None
+
+    def missing_input(self, missing: FileNotFoundError, *, stage: str) -> MissingInput:
+        """The typed error for a staged file ``stage`` reads that is not there, naming the stage to rerun."""
+        uri = str(missing.filename if missing.filename is not None else missing)
+        writer = self.written_by(posixpath.basename(uri.rstrip("/")))
+        if writer is None:
+            fix = "pass the URI the earlier stage returned, or run that stage again if its output was removed since"
+        else:
+            fix = (
+                f"{writer} writes it for run {self.run_id}; run {writer} again for this run (in Airflow: clear the "
+                f"task that runs {writer}, with its downstream tasks). The staging store may have been cleaned up "
+                f"between {writer} and {stage}"
+            )
+        message = f"the staged file {uri!r} that {stage} reads is not there; {fix}"
+        return MissingInput(message, uri=uri, stage=stage, written_by=writer)
+
+
+class Workspace(RunKeys):
+    """Keys of one run of one data set on one store."""
+
+    def __init__(self, store: Store | str, *, name: str, run_id: str) -> None:
+        super().__init__(name=name, run_id=run_id)
+        self.store = as_store(store)
+
     def uri(self, key: str) -> str:
         return self.store.uri(key)
+
+
+def reads_staged_files(stage: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Make a keyword-only stage (with ``name`` and ``run_id``) raise :class:`MissingInput` when a
+    staged file it reads is not there, naming the file and the stage that writes it.
+
+    Why: an Airflow ``train`` task whose staged features had been cleaned up after extract wrote
+    them failed with a bare ``FileNotFoundError``, which Airflow retried, twice, to the same end;
+    it named neither the stage that writes the file nor that rerunning it is the fix."""
+
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return fn(*args, **kwargs)
+            except FileNotFoundError as exc:
+                keys = RunKeys(name=str(kwargs["name"]), run_id=str(kwargs["run_id"]))
+                raise keys.missing_input(exc, stage=stage) from exc
+
+        return wrapper
+
+    return decorate

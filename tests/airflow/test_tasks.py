@@ -67,6 +67,17 @@ def test_missing_source_is_a_terminal_error() -> None:
         tasks.extract(query="q.sql", name="x", run_id="r", staging="memory://x")
 
 
+def test_train_on_staged_features_cleaned_up_since_extract_fails_at_once_naming_extract() -> None:
+    """Before: a bare FileNotFoundError, which Airflow retried (twice in the factory's DAGs)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from synthpipe.airflow import tasks
+
+    staging = f"memory://{uuid.uuid4().hex}/staging"
+    with pytest.raises(AirflowFailException, match=r"MissingInput: the staged file .* run extract again"):
+        tasks.train(features_uri=f"{staging}/r_users.parquet", name="users", run_id="r", staging=staging)
+
+
 def test_synthpipe_connection_supplies_the_store_and_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Task arguments win over the synthpipe connection's defaults, key by key."""
     from synthpipe.airflow import tasks
