@@ -104,6 +104,26 @@ class EvaluateResult(BaseModel):
     failures: list[str]
 
 
+@dataclass(frozen=True)
+class SettingPlaces:
+    """Where whoever runs the stages loosens a gate or trains less, as a failed gate's advice names it:
+    ``gates`` is said with the failed gates' names (``{gates}``) and a setting that switches them off
+    (``{example}``); ``engine`` is where ``max_epochs: 3`` goes, as written.
+
+    Why: in Airflow the advice named the pipeline spec, which a DAG's user has none of; what works
+    there is a run config's ``gates`` (the example DAG takes it), a factory DAG's YAML or the
+    synthpipe connection (``synthpipe.airflow.tasks.IN_AIRFLOW``)."""
+
+    gates: str
+    engine: str
+
+
+IN_SPEC = SettingPlaces(
+    gates="set {gates} under gates: in the pipeline spec to a looser value, or null to switch it off",
+    engine="synthesis: {engine: {max_epochs: 3}} in the pipeline spec",
+)
+
+
 class SynthesizeResult(BaseModel):
     model_uri: str
     synthetic_uris: list[str]
@@ -389,8 +409,11 @@ def evaluate(
     target: str | None = None,
     model_uri: str | None = None,
     seed: int = 0,
+    settings_at: SettingPlaces = IN_SPEC,
 ) -> EvaluateResult:
     """Write the quality & privacy report next to the data and check the gates.
+
+    ``settings_at``: where a failed gate's message says to loosen it (the pipeline spec by default).
 
     Raises:
         GateFailed: after the report is written, when a gate fails; it names the gate,
@@ -415,13 +438,15 @@ def evaluate(
         raise GateFailed(
             "the synthetic data failed its gates and was not published: "
             + "; ".join(result.failures)
-            + f" (report: {html_uri}); {_how_to_publish(failures, real)}",
+            + f" (report: {html_uri}); {_how_to_publish(failures, real, settings_at)}",
             failures=[_as_dict(f) for f in failures],
         )
     return result
 
 
-def _how_to_publish(failures: list[GateResult], real: pd.DataFrame | None = None) -> str:
+def _how_to_publish(
+    failures: list[GateResult], real: pd.DataFrame | None = None, settings_at: SettingPlaces = IN_SPEC
+) -> str:
     """The keys that loosen the failed gates, and for a distance gate the way that keeps it; for
     an attack failed by distance on a table of cells (``cell_labels`` of the training rows
     ``real``), why and what to synthesise instead.
@@ -433,15 +458,12 @@ def _how_to_publish(failures: list[GateResult], real: pd.DataFrame | None = None
     training rows' distance (``inverted_attack``) is not helped by training less: the filters
     kept rows away from them."""
     gates = [f.gate for f in failures]
-    advice = (
-        f"to publish such data, set {', '.join(gates)} under gates: in the pipeline spec (or the synthpipe "
-        "connection's gates extra) to a looser value, or null to switch it off"
-    )
+    example = json.dumps({"gates": dict.fromkeys(gates)})
+    advice = "to publish such data, " + settings_at.gates.format(gates=", ".join(gates), example=example)
     if distance := DISTANCE_GATES.intersection(f.gate for f in failures if not inverted_attack(f)):
         advice += (
             f"; or keep the gate{'s' if len(distance) > 1 else ''} and train the model less "
-            "(synthesis: {engine: {max_epochs: 3}} in the pipeline "
-            "spec, or the synthpipe connection's engine extra), which keeps a small table's synthetic rows "
+            f"({settings_at.engine}), which keeps a small table's synthetic rows "
             "farther from its training rows, at some cost in fidelity"
         )
     cells = cell_labels(real) if real is not None and any(inverted_attack(f) for f in failures) else []
@@ -509,8 +531,11 @@ def synthesize(
     gates: Gates | dict[str, Any] | None = None,
     target: str | None = None,
     progress: Progress | None = None,
+    settings_at: SettingPlaces = IN_SPEC,
 ) -> SynthesizeResult:
-    """Train, generate ``rows`` rows (default: as many as the staged features), filter, evaluate, gate."""
+    """Train, generate ``rows`` rows (default: as many as the staged features), filter, evaluate, gate.
+
+    ``settings_at``: where a failed gate's message says to loosen it (the pipeline spec by default)."""
     started = time.perf_counter()
     if rows is not None:
         positive_rows(rows)  # before training: a bad count would fail only after it
@@ -524,7 +549,7 @@ def synthesize(
                          privacy=privacy, progress=progress, **common)  # fmt: skip
     evaluation = evaluate(synthetic_uris=[generated.uri], train_uri=trained.train_uri,
                           holdout_uri=trained.holdout_uri, gates=gates, target=target,
-                          model_uri=trained.model_uri, seed=seed, **common)  # fmt: skip
+                          model_uri=trained.model_uri, seed=seed, settings_at=settings_at, **common)  # fmt: skip
     return SynthesizeResult(
         model_uri=trained.model_uri,
         synthetic_uris=[generated.uri],

@@ -27,9 +27,10 @@ from synthpipe.airflow.connections import StoreTarget, resolve_store, source_url
 from synthpipe.airflow.hooks import SynthpipeHook, SynthpipeSettings, engine_settings, make_gates
 from synthpipe.errors import ConfigError, SynthpipeError
 
-if TYPE_CHECKING:  # both pull pandas/the engine: DAG files must parse fast
+if TYPE_CHECKING:  # these pull pandas/the engine: DAG files must parse fast
     from synthpipe.report.gates import Gates
     from synthpipe.stores import Store
+    from synthpipe.synthesize import SettingPlaces
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -168,6 +169,7 @@ def evaluate(
         name=name,
         run_id=run_id,
         gates=_gates(gates, synthpipe_conn_id),
+        settings_at=in_airflow(),
     )
     reports = [result.report_json_uri, result.report_html_uri]
     return {**result.model_dump(mode="json"), "report_uris": reports}
@@ -202,6 +204,7 @@ def synthesize(
         engine=settings,
         seed=seed,
         gates=_gates(gates, synthpipe_conn_id),
+        settings_at=in_airflow(),
     )
     reports = [result.evaluation.report_json_uri, result.evaluation.report_html_uri]
     return {**result.model_dump(mode="json"), "report_uris": reports}
@@ -239,6 +242,25 @@ def load(
         staging_options=staged.storage_options if staged else None,
     )
     return result.model_dump(mode="json")
+
+
+def in_airflow() -> SettingPlaces:
+    """Where an Airflow user loosens a failed gate or trains less: a new run's config (the example
+    DAG's ``gates`` and ``engine`` params), a factory DAG's YAML (its DAGs take no such params) or the
+    synthpipe connection. The pipeline spec, which the core's advice names, has no part in a DAG."""
+    from synthpipe.synthesize import SettingPlaces
+
+    return SettingPlaces(
+        gates=(
+            "trigger a new run whose config sets {gates} to a looser value, or null to switch it off: {example} "
+            "(where the DAG has a gates param, as the example DAG airbnb_user_bookings does); or set it under "
+            "gates: in the YAML beside a factory DAG's SQL file, or in the synthpipe connection's gates extra"
+        ),
+        engine=(
+            '{"engine": {"max_epochs": 3}} in a new run\'s config, engine: {max_epochs: 3} in a factory DAG\'s '
+            "YAML, or the synthpipe connection's engine extra"
+        ),
+    )
 
 
 def optional_int(value: int | str | None) -> int | None:

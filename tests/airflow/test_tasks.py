@@ -78,6 +78,34 @@ def test_train_on_staged_features_cleaned_up_since_extract_fails_at_once_naming_
         tasks.train(features_uri=f"{staging}/r_users.parquet", name="users", run_id="r", staging=staging)
 
 
+def test_a_failed_gate_says_how_to_loosen_it_in_airflow_not_in_a_pipeline_spec() -> None:
+    """Before: "set min_quality under gates: in the pipeline spec (or the synthpipe connection's gates
+    extra)"; a DAG's user has no pipeline spec, and the example DAG's run config ``gates`` went unnamed."""
+    import numpy as np
+    import pandas as pd
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from synthpipe.airflow import tasks
+    from synthpipe.stores import Store
+
+    staging = Store(f"memory://{uuid.uuid4().hex}/staging")
+    rng = np.random.default_rng(0)
+    for key, scale in (("train", 1.0), ("holdout", 1.0), ("shard", 9.0)):
+        frame = pd.DataFrame({"spend": rng.gamma(2.0, scale, 300), "plan": rng.choice(["a", "b"], 300)})
+        staging.write_bytes(f"{key}.parquet", frame.to_parquet())
+
+    with pytest.raises(AirflowFailException) as caught:
+        tasks.evaluate(synthetic_uris=[staging.uri("shard.parquet")], train_uri=staging.uri("train.parquet"),
+                       holdout_uri=staging.uri("holdout.parquet"), gates={"min_quality": 100}, name="users",
+                       run_id="r", staging=staging.url)  # fmt: skip
+
+    said = str(caught.value)
+    loosen = "trigger a new run whose config sets min_quality to a looser value, or null to switch it off: "
+    assert loosen + '{"gates": {"min_quality": null}}' in said
+    assert "gates: in the YAML beside a factory DAG's SQL file" in said
+    assert "pipeline spec" not in said
+
+
 def test_synthpipe_connection_supplies_the_store_and_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Task arguments win over the synthpipe connection's defaults, key by key."""
     from synthpipe.airflow import tasks
