@@ -6,7 +6,7 @@ and they pickle, so they survive Airflow's process boundaries.
 
     SynthpipeError
     ├── ConfigError                 bad spec, option or argument
-    │   └── MissingDependency       an optional extra is not installed
+    │   └── MissingDependency       an optional package is not installed
     ├── SourceError                 the database side
     │   ├── SourceUnreachable       (transient)
     │   ├── SourceAuthError
@@ -58,13 +58,15 @@ class ConfigError(SynthpipeError):
 
 
 class MissingDependency(ConfigError):
-    """An optional extra is needed; the message carries the exact pip command."""
+    """An optional package is needed; the message carries the exact pip command: synthpipe's extra
+    that brings it, or the package itself where synthpipe has no extra for it (``extra=None``: gcsfs
+    for ``gs://``; naming an extra that does not exist makes pip install nothing, with a warning)."""
 
-    def __init__(self, *, package: str, extra: str, purpose: str) -> None:
+    def __init__(self, *, package: str, extra: str | None, purpose: str) -> None:
         self.package, self.extra, self.purpose = package, extra, purpose
+        command = f'pip install "synthpipe[{extra}]"' if extra else f"pip install {package}"
         super().__init__(
-            f"{purpose} needs the '{package}' package, which is not installed; "
-            f'install it with: pip install "synthpipe[{extra}]"',
+            f"{purpose} needs the '{package}' package, which is not installed; install it with: {command}",
             package=package,
             extra=extra,
             purpose=purpose,

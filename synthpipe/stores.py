@@ -451,7 +451,9 @@ def _missing_package(protocol: str) -> ConfigError:
     """The exact pip command: synthpipe's extra where it has one, the fsspec package otherwise.
 
     Why: ``gs://`` said ``pip install "synthpipe[gcs]"`` and ``az://`` ``"synthpipe[az]"``,
-    extras synthpipe does not have (pip installs nothing and only warns)."""
+    extras synthpipe does not have (pip installs nothing and only warns). Both are a
+    MissingDependency, as a missing s3fs is: a caller that offers to install the package finds
+    its name in ``package``."""
     purpose = f"the '{protocol}://' store"
     if protocol in _EXTRAS:
         return MissingDependency(package=_EXTRAS[protocol][0], extra=_EXTRAS[protocol][1], purpose=purpose)
@@ -459,10 +461,7 @@ def _missing_package(protocol: str) -> ConfigError:
     if package is None:
         hint = known_implementations.get(protocol, {}).get("err", "see fsspec's list of implementations")
         return ConfigError(f"{purpose} needs a package that is not installed: {hint}")
-    return ConfigError(
-        f"{purpose} needs the '{package}' package, which is not installed; install it with: pip install {package}",
-        package=package,
-    )
+    return MissingDependency(package=package, extra=None, purpose=purpose)
 
 
 def _unknown_protocol(url: str) -> ConfigError:

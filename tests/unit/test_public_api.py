@@ -24,7 +24,8 @@ def test_importing_synthpipe_pulls_no_optional_extras() -> None:
 def test_errors_pickle_with_their_context() -> None:
     for error in (QueryError("bad sql", path="q.sql"), StageError("extract failed", stage="extract"),
                   GateFailed("failed", failures=[{"gate": "min_quality"}]),
-                  MissingDependency(package="s3fs", extra="s3", purpose="s3://")):  # fmt: skip
+                  MissingDependency(package="s3fs", extra="s3", purpose="s3://"),
+                  MissingDependency(package="gcsfs", extra=None, purpose="gs://")):  # fmt: skip
         copy = pickle.loads(pickle.dumps(error))
         assert type(copy) is type(error) and str(copy) == str(error) and copy.context == error.context
     assert 'pip install "synthpipe[s3]"' in str(MissingDependency(package="s3fs", extra="s3", purpose="x"))

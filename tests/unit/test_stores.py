@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from synthpipe.errors import ConfigError, StoreAuthError, StoreNotWritable, StoreUnreachable
+from synthpipe.errors import ConfigError, MissingDependency, StoreAuthError, StoreNotWritable, StoreUnreachable
 from synthpipe.stores import TEMP_PREFIX, Store, redact_url, translate_store_error
 
 
@@ -154,14 +154,16 @@ def test_bad_s3_storage_options_are_a_config_error_when_the_store_is_opened(
 
 @pytest.mark.parametrize(("url", "package"), [("gs://b/p", "gcsfs"), ("az://c/p", "adlfs"), ("abfs://c/p", "adlfs")])
 def test_a_store_whose_package_is_missing_names_the_pip_command_that_exists(url: str, package: str) -> None:
-    """``gs://`` said ``pip install "synthpipe[gcs]"`` and ``az://`` ``"synthpipe[az]"``: no such extras."""
+    """``gs://`` said ``pip install "synthpipe[gcs]"`` and ``az://`` ``"synthpipe[az]"``: no such extras.
+    Then a plain ConfigError; now a MissingDependency, as a missing s3fs is, naming the package."""
     try:
         __import__(package)
         pytest.skip(f"{package} is installed")
     except ImportError:
         pass
-    with pytest.raises(ConfigError, match=f"install it with: pip install {package}$"):
+    with pytest.raises(MissingDependency, match=f"install it with: pip install {package}$") as caught:
         Store(url)
+    assert (caught.value.package, caught.value.extra) == (package, None)
 
 
 @pytest.mark.parametrize(
