@@ -1,4 +1,4 @@
-"""The one column-type rule (BENCHMARKS.md) shared by the sdmetrics judge and the SDV peers.
+"""The one column-type rule (PROTOCOL.md) shared by the sdmetrics judge and the SDV peers.
 
 Using the same rule everywhere keeps the judge from scoring a peer against types it was not given.
 """

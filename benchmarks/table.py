@@ -190,5 +190,5 @@ def _preamble(result: dict[str, Any]) -> list[str]:
         "(VmHWM of the child).",
         "Ratio columns are synthpipe ÷ that peer in the same run (fit × < 1 and RSS × < 1 are "
         "better for synthpipe, rows/s × > 1 is better). ✗ marks a synthpipe cell that misses a "
-        "target of BENCHMARKS.md: " + "; ".join(t.text for t in TARGETS) + ".",
+        "target of PROTOCOL.md: " + "; ".join(t.text for t in TARGETS) + ".",
     ]

@@ -1,4 +1,4 @@
-"""The targets of BENCHMARKS.md ("Targets for synthpipe's default engine"), as checks on medians.
+"""The targets of PROTOCOL.md ("Targets for synthpipe's default engine"), as checks on medians.
 
 Each target compares synthpipe's median row with the peers' median rows of the same dataset and run;
 the table flags every cell where a check fails. A check whose inputs are missing is not judged.
