@@ -106,21 +106,25 @@ class EvaluateResult(BaseModel):
 
 @dataclass(frozen=True)
 class SettingPlaces:
-    """Where whoever runs the stages loosens a gate or trains less, as a failed gate's advice names it:
+    """Where whoever runs the stages loosens a gate, trains less or switches a privacy filter off, as
+    the failure messages name it:
     ``gates`` is said with the failed gates' names (``{gates}``) and a setting that switches them off
-    (``{example}``); ``engine`` is where ``max_epochs: 3`` goes, as written.
+    (``{example}``); ``engine`` is where ``max_epochs: 3`` goes, as written; ``privacy`` follows
+    "widen the query" when the privacy filters dropped every row (``{setting}``: the filter's switch).
 
     Why: in Airflow the advice named the pipeline spec, which a DAG's user has none of; what works
     there is a run config's ``gates`` (the example DAG takes it), a factory DAG's YAML or the
-    synthpipe connection (``synthpipe.airflow.tasks.IN_AIRFLOW``)."""
+    synthpipe connection, and no privacy filter can be switched off (``synthpipe.airflow.tasks.in_airflow``)."""
 
     gates: str
     engine: str
+    privacy: str
 
 
 IN_SPEC = SettingPlaces(
     gates="set {gates} under gates: in the pipeline spec to a looser value, or null to switch it off",
     engine="synthesis: {engine: {max_epochs: 3}} in the pipeline spec",
+    privacy=", or switch that filter off ({setting}: false under synthesis.privacy in the pipeline spec)",
 )
 
 
@@ -347,6 +351,7 @@ def generate(
     privacy: PrivacyFilters | dict[str, Any] | None = None,
     chunk_rows: int = 100_000,
     progress: Progress | None = None,
+    settings_at: SettingPlaces = IN_SPEC,
 ) -> GenerateResult:
     """Generate this shard's share of ``rows`` synthetic rows, privacy-filtered, in bounded memory.
 
@@ -371,7 +376,7 @@ def generate(
     if filters is not None:
         workspace.store.write_bytes(workspace.filters_key(shard, shards), json.dumps(filters, default=str).encode())
         if count and not written:
-            raise ModelError(_all_filtered(filters))
+            raise ModelError(_all_filtered(filters, settings_at))
     return GenerateResult(
         uri=workspace.uri(key),
         rows=written,
@@ -382,7 +387,7 @@ def generate(
     )
 
 
-def _all_filtered(filters: dict[str, Any]) -> str:
+def _all_filtered(filters: dict[str, Any], settings_at: SettingPlaces) -> str:
     """Why a shard has no rows, and what to change. (Evaluated, it had failed with "synthetic data
     has no rows: generate some before evaluating them".)"""
     dropped = filters["dropped"]
@@ -391,8 +396,8 @@ def _all_filtered(filters: dict[str, Any]) -> str:
     return (
         f"the privacy filters dropped every one of the {filters['rows_in'] + filters['resampled_rows']:,} rows "
         f"generated in {filters['rounds'] + 1} round(s) ({dropped['exact_copy']:,} as exact copies, "
-        f"{dropped['similarity']:,} as near copies, {dropped['outlier']:,} as outliers); widen the query, or switch "
-        f"that filter off ({setting}: false under synthesis.privacy in the pipeline spec)"
+        f"{dropped['similarity']:,} as near copies, {dropped['outlier']:,} as outliers); widen the query"
+        + settings_at.privacy.format(setting=setting)
     )
 
 
@@ -546,7 +551,7 @@ def synthesize(
     trained = train(features_uri=features_uri, engine=engine, holdout_fraction=holdout_fraction,
                     seed=seed, progress=progress, **common)  # fmt: skip
     generated = generate(model_uri=trained.model_uri, rows=trained.rows if rows is None else rows, seed=seed,
-                         privacy=privacy, progress=progress, **common)  # fmt: skip
+                         privacy=privacy, progress=progress, settings_at=settings_at, **common)  # fmt: skip
     evaluation = evaluate(synthetic_uris=[generated.uri], train_uri=trained.train_uri,
                           holdout_uri=trained.holdout_uri, gates=gates, target=target,
                           model_uri=trained.model_uri, seed=seed, settings_at=settings_at, **common)  # fmt: skip

@@ -141,6 +141,7 @@ def generate(
         shard=int(shard),
         shards=int(shards),
         seed=int(seed),
+        settings_at=in_airflow(),
     )
     return result.model_dump(mode="json")
 
@@ -247,7 +248,8 @@ def load(
 def in_airflow() -> SettingPlaces:
     """Where an Airflow user loosens a failed gate or trains less: a new run's config (the example
     DAG's ``gates`` and ``engine`` params), a factory DAG's YAML (its DAGs take no such params) or the
-    synthpipe connection. The pipeline spec, which the core's advice names, has no part in a DAG."""
+    synthpipe connection. The pipeline spec, which the core's advice names, has no part in a DAG, and
+    the tasks take no privacy settings: a shard whose every row was filtered can only widen the query."""
     from synthpipe.synthesize import SettingPlaces
 
     return SettingPlaces(
@@ -260,6 +262,7 @@ def in_airflow() -> SettingPlaces:
             '{"engine": {"max_epochs": 3}} in a new run\'s config, engine: {max_epochs: 3} in a factory DAG\'s '
             "YAML, or the synthpipe connection's engine extra"
         ),
+        privacy=" (the Airflow tasks run every privacy filter: none is switched off there)",
     )
 
 

@@ -106,6 +106,32 @@ def test_a_failed_gate_says_how_to_loosen_it_in_airflow_not_in_a_pipeline_spec()
     assert "pipeline spec" not in said
 
 
+def test_a_shard_whose_every_row_was_filtered_names_no_spec_setting_in_airflow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: "switch that filter off (outliers: false under synthesis.privacy in the pipeline spec)",
+    a setting no Airflow task takes. (A filter that drops every row is injected.)"""
+    import numpy as np
+    import pandas as pd
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from synthpipe import privacy
+    from synthpipe.airflow import tasks
+    from synthpipe.stores import Store
+
+    staging = Store(f"memory://{uuid.uuid4().hex}/staging")
+    rng = np.random.default_rng(0)
+    features = pd.DataFrame({"spend": rng.gamma(2.0, 30.0, 300), "plan": rng.choice(["a", "b"], 300)})
+    staging.write_bytes("r_users.parquet", features.to_parquet())
+    common = {"name": "users", "run_id": "r", "staging": staging.url}
+    trained = tasks.train(features_uri=staging.uri("r_users.parquet"), engine={"max_epochs": 1}, **common)
+    monkeypatch.setattr(privacy._Filter, "reasons", lambda self, batch: np.full(len(batch), "outlier", dtype=object))
+
+    with pytest.raises(AirflowFailException, match="dropped every one of") as caught:
+        tasks.generate(model_uri=trained["model_uri"], rows=50, **common)
+
+    assert "widen the query (the Airflow tasks run every privacy filter" in str(caught.value)
+    assert "pipeline spec" not in str(caught.value)
+
+
 def test_synthpipe_connection_supplies_the_store_and_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Task arguments win over the synthpipe connection's defaults, key by key."""
     from synthpipe.airflow import tasks
