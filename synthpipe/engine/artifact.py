@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 34  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 35  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -75,7 +75,7 @@ VERSION = 34  # 2: numeric codecs may carry a learned position stream (``fine``)
 # places (``nested``); 30: free text may be written in the words of its row's label (``topics``); 31: rare bytes
 # come back as fresh bytes under their label (``fresh``); 32: a key may learn where it is null (``nulls_learned``);
 # 33: dates written as text may be written in several layouts (``text_formats``); 34: rare integer labels come back
-# as fresh whole numbers (``fresh_codes``)
+# as fresh whole numbers (``fresh_codes``); 35: an entity's number may run down along its order (``falling``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -450,7 +450,8 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
     rising = [by_name.get(name) for name in entities.rising]
     apart = not set(entities.rising) & {*entities.columns, *entities.sequences, *entities.walks, *entities.steps}
     ordered = not entities.rising or entities.order in entities.sequences
-    if not apart or not ordered or not all(type(c) is NumericCodec for c in rising):
+    falls = set(entities.falling) <= set(entities.rising)
+    if not apart or not ordered or not all(type(c) is NumericCodec for c in rising) or not falls:
         raise ArtifactError("model.json sorts a column that is no free number along no sequence; refusing to load")
     if not all(isinstance(by_name.get(name), OffsetCodec) and name not in entities.steps for name in entities.untied):
         raise ArtifactError("model.json unties first dates of a column that is no offset from one; refusing to load")

@@ -471,26 +471,31 @@ class Synthesizer:
             for c in self._table_codecs()
             if type(c) is NumericCodec and c.n_tokens >= 2 and c.storage.name not in taken
         ]
-        candidates = [name for name in candidates if frame[name].notna().all()]
         rising = entities.rising_columns(frame, ent.key, ent.order, candidates)
         if rising:
             group = {*rising, ent.order, *ent.clocks.values()}
             bound = self._walk_bonds_in(frame, self._table_codecs(), rising, among=group)[0]
             rising = [name for name in rising if name not in bound]
-        self._entities = dataclasses.replace(ent, rising=tuple(rising))
+        falling = entities.falling_columns(frame, ent.key, ent.order, rising)
+        self._entities = dataclasses.replace(ent, rising=tuple(rising), falling=tuple(falling))
 
     def _sort_rising(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carry: _Carry | None) -> None:
-        """Each rising number's drawn values, per entity, in ascending order along its rows; an
-        entity carried on from the block before goes on from no lower than it got there, in them
-        and in the clock its order was numbered by (an order date, orders to date)."""
+        """Each rising number's drawn values, per entity, in ascending order along its rows (a
+        falling one's in descending order, its nulls last either way); an entity carried on from the
+        block before goes on from no lower (falling: no higher) than it got there, in them and in
+        the clock its order was numbered by (an order date, orders to date)."""
         ent = self._entities
         if ent is None or entity is None or ent.order is None or ent.order not in numbers:
             return
         for name in ent.rising:
-            numbers[name] = entities.sorted_along(numbers[name], numbers[ent.order], entity)
+            sign = -1.0 if name in ent.falling else 1.0
+            numbers[name] = sign * entities.sorted_along(sign * numbers[name], numbers[ent.order], entity)
         for name in [*ent.rising, *self._order_clock()]:
             if carry is not None and name in carry.walked and name in numbers:
-                numbers[name] = np.where(entity == 0, np.fmax(numbers[name], carry.walked[name]), numbers[name])
+                onward = np.fmin if name in ent.falling else np.fmax
+                values = numbers[name]
+                kept = np.isnan(values) | (entity != 0)
+                numbers[name] = np.where(kept, values, onward(values, carry.walked[name]))
 
     def _order_clock(self) -> list[str]:
         """The number or date the entity's order is numbered by, if any (``sequence_clocks``)."""
@@ -1608,7 +1613,8 @@ class Synthesizer:
         for name in [*ent.steps, *ent.rising, *self._order_clock()] if ent else ():  # where they go on from
             codec = by_name[name]
             assert isinstance(codec, NumericCodec)
-            walked[name] = float(np.nanmax(codec.numeric_view(block.loc[entity == last, name])))
+            view = pd.Series(codec.numeric_view(block.loc[entity == last, name]))  # its nulls skipped
+            walked[name] = float(view.min() if ent and name in ent.falling else view.max())
         numbered = {name: float(block.loc[entity == last, name].max()) for name in ent.gaps} if ent else {}
         for moved, clock in ent.trends.items() if ent else ():
             if ent and moved in shared:  # the entity shares its difference from the clock, as learned
@@ -2465,7 +2471,10 @@ class Synthesizer:
             "drifts": {name: self._entities.order for name in self._entities.drifts},
             "date_steps": {name: self._entities.profiles.get(name) for name in self._entities.steps},
             "stages": {name: list(values) for name, values in self._entities.stages.items()},
-            "rising": {name: self._entities.order for name in self._entities.rising},
+            "rising": {
+                name: self._entities.order for name in self._entities.rising if name not in self._entities.falling
+            },
+            "falling": {name: self._entities.order for name in self._entities.falling},
             "row_ranks": dict(self._entities.ranks),
             "sequence_gaps": dict(self._entities.gaps),
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},

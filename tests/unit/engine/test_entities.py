@@ -679,6 +679,7 @@ def test_entities_can_be_switched_off(sessions: pd.DataFrame) -> None:
         {"steps": ["secs"], "ranges": {"secs": [0.0, 1.0]}},  # only a date with a first date is stepped
         {"stages": {"age": ["18", "19"]}},  # only a category has stages
         {"rising": ["age"]},  # a column the entity shares is never sorted
+        {"falling": ["secs"]},  # only a sorted number falls
         {"drifts": {"secs": "age"}, "ranges": {"secs": [0.0, 1.0]}},  # a drift is a number with an entity mean
     ],
 )
@@ -1348,6 +1349,59 @@ def test_a_number_to_date_goes_on_rising_across_a_block_cut(monkeypatch: pytest.
     assert (out.groupby("customer_id").size() > 64).mean() > 0.9
     for to_date in ("orders_to_date", "spend_to_date"):  # the order's clock and a rising number
         assert not (out.groupby("customer_id")[to_date].diff() < 0).any()
+
+
+def _top_sessions(users: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Each user's three longest sessions, longest first, as ``row_number() OVER (PARTITION BY
+    user_id ORDER BY secs DESC NULLS LAST)`` ranks them: some users have fewer, a few a null last."""
+    sizes = rng.integers(1, 4, users)
+    rows = np.repeat(np.arange(users), sizes)
+    secs = rng.lognormal(9.0, 1.5, rows.size).round()
+    data = pd.DataFrame({"user_id": rows + 7_000, "secs": secs})
+    data["secs"] = data.groupby("user_id")["secs"].transform(lambda s: np.sort(s.to_numpy())[::-1])
+    data["rank_in_user"] = data.groupby("user_id").cumcount() + 1
+    last = data.groupby("user_id")["rank_in_user"].transform("max") == data["rank_in_user"]
+    data.loc[last & (data["rank_in_user"] > 1) & (rng.random(len(data)) < 0.05), "secs"] = np.nan
+    data["device"] = rng.choice(["web", "ios", "android"], len(data))
+    return data
+
+
+def test_a_number_ranked_longest_first_falls_along_the_rank(tmp_path: Path) -> None:
+    """A top-N query's rows (a user's longest sessions, ranked 1, 2, 3 longest first): drawn row
+    by row, the synthetic user's first-ranked session was its longest in about a third of users
+    (real: all). Each user's drawn values are put in descending order along the rank, nulls last
+    as the query put them; the values themselves are the drawn ones."""
+    data = _top_sessions(3_000, np.random.default_rng(31))
+    syn = Synthesizer(seed=0, max_epochs=10).fit(data)
+    assert syn.describe()["entities"]["falling"] == {"secs": "rank_in_user"}
+    assert syn.describe()["entities"]["rising"] == {}
+    out = sampled_after_save_and_load(syn, 6_000, tmp_path).sort_values(["user_id", "rank_in_user"])
+    steps = out.groupby("user_id")["secs"].diff()
+    assert not (steps > 0).any()
+    after_null = out.groupby("user_id")["secs"].transform(lambda s: s.isna().cumsum().shift(fill_value=0) > 0)
+    assert out.loc[after_null, "secs"].isna().all()  # nothing but nulls after a null
+    assert out["secs"].median() == pytest.approx(data["secs"].median(), rel=0.25)
+
+
+def test_a_falling_number_goes_on_falling_across_a_block_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loan's balance left, month by month: cut at a block's end, an account goes on from no
+    higher than it got there. (Blocks of 64 rows, so every history of 100-300 months is cut.)"""
+    rng = np.random.default_rng(32)
+    rows = np.repeat(np.arange(60), rng.integers(100, 300, 60))
+    paid = pd.Series(rng.gamma(2.0, 10.0, rows.size)).groupby(rows).cumsum().to_numpy()
+    data = pd.DataFrame(
+        {
+            "loan_id": rows + 300,
+            "month_number": pd.Series(rows).groupby(rows).cumcount().to_numpy() + 1,
+            "balance_left": (1e5 - paid).round(2),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert syn.describe()["entities"]["falling"] == {"balance_left": "month_number"}
+    monkeypatch.setattr(sys.modules["synthpipe.engine.synthesizer"], "BLOCK_ROWS", 64)
+    out = syn.sample(6_000).sort_values(["loan_id", "month_number"])
+    assert (out.groupby("loan_id").size() > 64).mean() > 0.9
+    assert not (out.groupby("loan_id")["balance_left"].diff() > 0).any()
 
 
 def _balances(count: int, rng: np.random.Generator, walk: bool = True) -> pd.DataFrame:
