@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from synthpipe.engine import EngineConfig, Synthesizer
 from synthpipe.engine.codecs.identifier import names_a_key
-from synthpipe.engine.entities import entity_sizes, runs_of_entities
+from synthpipe.engine.entities import entity_codes, entity_sizes, runs_of_entities
 from synthpipe.engine.synthesizer import entity_keys
 from synthpipe.errors import ConfigError, GateFailed, ModelError
 from synthpipe.privacy import (
@@ -247,10 +247,17 @@ def _training_sample(hashes: np.ndarray, keys: pd.Series | None, limit: int, see
     ``keys`` runs of entities' rows, chosen and placed by their key's value (entities.runs_of_entities)."""
     if keys is None or hashes.size <= limit:
         return lowest(hashes, limit, seed, Purpose.TRAINING_SAMPLE)
-    codes, uniques = pd.factorize(keys)
-    key_hashes = value_hashes(pd.Series(uniques, dtype=keys.dtype))
+    codes, key_hashes = _entity_hashes(keys, hashes)
     draws, starts = (_shares(salted(key_hashes, seed, p)) for p in (Purpose.TRAINING_SAMPLE, Purpose.RUN_START))
     return runs_of_entities(codes, draws, starts, limit)
+
+
+def _entity_hashes(keys: pd.Series, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, its entity (entities.entity_codes); per entity, the hash it is chosen by: its key's,
+    and a null-key row's (a guest session, an entity of its own) its row's. Why: every null took
+    the last key's code (-1), so all guests went to one side of the split with one user."""
+    codes, uniques = entity_codes(keys)
+    return codes, np.concatenate([value_hashes(uniques), hashes[keys.isna().to_numpy()]])
 
 
 def _shares(hashes: np.ndarray) -> np.ndarray:
@@ -595,8 +602,7 @@ def holdout_mask(hashes: np.ndarray, *, fraction: float, seed: int, keys: pd.Ser
         )
     codes, unit_hashes = np.arange(rows), hashes
     if keys is not None:
-        codes, uniques = pd.factorize(keys)
-        unit_hashes = value_hashes(pd.Series(uniques, dtype=keys.dtype))
+        codes, unit_hashes = _entity_hashes(keys, hashes)
     held = lowest(unit_hashes, max(1, round(unit_hashes.size * fraction)), seed, Purpose.HOLDOUT)
     return held[codes]
 
@@ -763,10 +769,11 @@ def _at_entity_ends(chunks: Iterable[Chunk], key: str) -> Iterator[Chunk]:
 
 
 def _last_entity_start(chunk: pa.Table | pd.DataFrame, key: str) -> int:
-    keys = (chunk.column(key).to_pandas() if isinstance(chunk, pa.Table) else chunk[key]).to_numpy()
+    keys = chunk.column(key).to_pandas() if isinstance(chunk, pa.Table) else chunk[key]
     if not len(keys):
         return 0
-    different = np.flatnonzero(keys != keys[-1])
+    codes = entity_codes(keys.reset_index(drop=True))[0]  # a null-key row is an entity of its own
+    different = np.flatnonzero(codes != codes[-1])
     return int(different[-1]) + 1 if different.size else 0
 
 

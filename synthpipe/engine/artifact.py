@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 35  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 36  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -75,7 +75,9 @@ VERSION = 35  # 2: numeric codecs may carry a learned position stream (``fine``)
 # places (``nested``); 30: free text may be written in the words of its row's label (``topics``); 31: rare bytes
 # come back as fresh bytes under their label (``fresh``); 32: a key may learn where it is null (``nulls_learned``);
 # 33: dates written as text may be written in several layouts (``text_formats``); 34: rare integer labels come back
-# as fresh whole numbers (``fresh_codes``); 35: an entity's number may run down along its order (``falling``)
+# as fresh whole numbers (``fresh_codes``); 35: an entity's number may run down along its order (``falling``);
+# 36: an entity key may have nulls, each null-key row an entity of one row marked by a hidden flag
+# (``Entities.nulls``), and be written back as a categorical (``Entities.category``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -498,9 +500,9 @@ def _moves_as_said(codec: Codec, unit: str | None) -> bool:
 
 
 def _check_hidden_columns(codecs: list[Codec], entities: Entities) -> None:
-    """The entity's first dates, means, most frequent values and drifts are codecs just before the
-    size (never emitted); each date with a first date is rebuilt from it, each mean and drift is a
-    number's, each most frequent value a category's."""
+    """The entity's first dates, means, most frequent values, drifts and null-key flag are codecs
+    just before the size (never emitted); each date with a first date is rebuilt from it, each mean
+    and drift is a number's, each most frequent value a category's, the flag two labels."""
     hidden = entities.hidden_columns
     columns = codecs[-len(hidden) - 1 : -1] if len(codecs) > len(hidden) + 1 else []
     by_name = {c.storage.name: c for c in codecs}
@@ -514,6 +516,8 @@ def _check_hidden_columns(codecs: list[Codec], entities: Entities) -> None:
     ok = ok and all(isinstance(c, OffsetCodec) and c.anchor == entities.starts[c.storage.name] for c in rebuilt)
     ok = ok and all(isinstance(by_name.get(name), NumericCodec) for name in entities.profiles)
     ok = ok and all(type(by_name.get(name)) is CategoricalCodec for name in [*entities.modes, *entities.modes.values()])
+    flag = by_name.get(entities.nulls) if entities.nulls is not None else None
+    ok = ok and (entities.nulls is None or (type(flag) is CategoricalCodec and flag.n_tokens == 2))
     if not ok:
         raise ArtifactError("model.json describes hidden entity columns the model does not have; refusing to load")
 

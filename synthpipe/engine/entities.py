@@ -97,7 +97,9 @@ class Entities:
     ``starts`` learned as offsets whose first instant one row of each entity holds (see
     ``untied_firsts``); ``drifts`` name, per number of ``profiles`` each entity moves along its
     rows in a line of its own, the hidden column holding the entity's slope (see ``entity_drifts``;
-    its real clip points in ``ranges``)."""
+    its real clip points in ``ranges``); ``nulls``, where the key has nulls, the hidden column
+    (the last) holding whether an entity is a null-key row (see ``null_key_rows``); ``category``,
+    whether the key is written back as a categorical (see ``plain_keys``)."""
 
     key: str
     count: str
@@ -121,6 +123,8 @@ class Entities:
     falling: tuple[str, ...] = ()
     untied: tuple[str, ...] = ()
     drifts: dict[str, str] = field(default_factory=dict, hash=False)
+    nulls: str | None = None
+    category: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -146,6 +150,8 @@ class Entities:
             "falling": list(self.falling),
             "untied": list(self.untied),
             "drifts": self.drifts,
+            "nulls": self.nulls,
+            "category": self.category,
         }
 
     @classmethod
@@ -172,7 +178,9 @@ class Entities:
         drifts = {str(name): str(slope) for name, slope in item.get("drifts", {}).items()}
         key, count = str(item["key"]), str(item["count"])
         found = (sequences, clocks, starts, profiles, modes, schedules, trends, ranges, units, walks, riders)
-        return cls(key, count, columns, *found, ranks, gaps, steps, stages, rising, falling, untied, drifts)
+        nulls = None if item.get("nulls") is None else str(item["nulls"])
+        later = (ranks, gaps, steps, stages, rising, falling, untied, drifts, nulls, bool(item.get("category", False)))
+        return cls(key, count, columns, *found, *later)
 
     @property
     def moving(self) -> set[str]:
@@ -196,9 +204,10 @@ class Entities:
 
     @property
     def hidden_columns(self) -> list[str]:
-        """The entity's first dates, means, most frequent values and drifts: drawn with its own
-        columns, never emitted, in codec order (just before the count)."""
-        return [*self.starts.values(), *self.profiles.values(), *self.modes.values(), *self.drifts.values()]
+        """The entity's first dates, means, most frequent values, drifts and null-key flag: drawn
+        with its own columns, never emitted, in codec order (just before the count)."""
+        flag = [] if self.nulls is None else [self.nulls]
+        return [*self.starts.values(), *self.profiles.values(), *self.modes.values(), *self.drifts.values(), *flag]
 
     @property
     def never_emitted(self) -> list[str]:
@@ -212,9 +221,10 @@ class Entities:
 
 
 def entity_key(frame: pd.DataFrame, cfg: EngineConfig) -> str | None:
-    """The first column that keys entities: named like a key, whole numbers or plain text, never
-    null, values repeated by at least ``constraint_min_rows`` entities. None when switched off, or
-    when pseudonymising keys is (real keys are then learned as categories, to join on)."""
+    """The first column that keys entities: named like a key, whole numbers or plain text (a
+    categorical's values too: ``plain_keys``), values repeated by at least ``constraint_min_rows``
+    entities; nulls are rows of no entity (``null_key_rows``). None when switched off, or when
+    pseudonymising keys is (real keys are then learned as categories, to join on)."""
     if not (cfg.learn_entities and cfg.pseudonymise_keys):
         return None
     for name in frame.columns:
@@ -224,14 +234,34 @@ def entity_key(frame: pd.DataFrame, cfg: EngineConfig) -> str | None:
 
 
 def _keys_entities(series: pd.Series, min_entities: int) -> bool:
-    if isinstance(series.dtype, pd.CategoricalDtype) or series.isna().any():
-        return False
-    storage = storage_type(series)
+    values = plain_keys(series.dropna())
+    storage = storage_type(values)
     if not (whole_numbers(storage) or storage.logical == "string"):
         return False
-    if not is_repeated_key(series, str(series.name), text=storage.logical == "string"):
+    if not is_repeated_key(values, str(series.name), text=storage.logical == "string"):
         return False
-    return int((series.value_counts() >= 2).sum()) >= min_entities
+    return int((values.value_counts() >= 2).sum()) >= min_entities
+
+
+def plain_keys(keys: pd.Series) -> pd.Series:
+    """A categorical key (a pandas category, an Arrow dictionary, a DuckDB ENUM) as its values'
+    own dtype, any other as it is. Why: fresh keys are no categories of the real column, so an
+    entity key kept categorical came back null in every row; the key is learned on its values and
+    written back as a categorical of the keys each chunk holds (``Entities.category``)."""
+    if not isinstance(keys.dtype, pd.CategoricalDtype):
+        return keys
+    return keys.astype(keys.cat.categories.dtype)
+
+
+def entity_codes(keys: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Per row, its entity's number (0, 1, ... in order of appearance), each null-key row one of
+    its own after them; and the keys of the numbers before those. Why: a guest session (no user)
+    is no user's, and ``pd.factorize`` gave every null -1: a bincount raised on it, and ``[-1]``
+    glued all guests onto the last user."""
+    codes, uniques = pd.factorize(keys)
+    nulls = codes < 0
+    codes[nulls] = len(uniques) + np.arange(int(nulls.sum()))
+    return codes, pd.Series(uniques, dtype=keys.dtype)
 
 
 def detect(
@@ -1634,10 +1664,9 @@ def runs_of_entities(codes: np.ndarray, draws: np.ndarray, starts: np.ndarray, l
 
 
 def entity_sizes(keys: pd.Series) -> pd.Series:
-    """Per row, the number of rows of its entity (named like the key)."""
-    sizes = keys.groupby(keys, sort=False).transform("size").astype("int64")
-    sizes.name = keys.name
-    return sizes
+    """Per row, the number of rows of its entity (named like the key; a null-key row's is 1)."""
+    codes = entity_codes(keys)[0]
+    return pd.Series(np.bincount(codes)[codes].astype("int64"), index=keys.index, name=keys.name)
 
 
 def with_counts(frame: pd.DataFrame, entities: Entities, sizes: pd.Series | None = None) -> pd.DataFrame:

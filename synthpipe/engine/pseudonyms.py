@@ -69,6 +69,30 @@ def pseudonymise_repeated_keys(
     return out, done
 
 
+def null_key_stand_ins(
+    keys: pd.Series, fmt: dict[str, Any] | None, cfg: EngineConfig
+) -> tuple[pd.Series, dict[str, Any] | None] | None:
+    """Pseudonymised entity ``keys`` with each null replaced by a fresh key of its own past the
+    pseudonyms, and the stand-in format ``fmt`` (text keys; None for numbers, whose codec counts on
+    past the largest) moved past those; None when the fresh keys would not fit the column's integer
+    type. Why: a guest session has no user, and each guest row is an entity of one row (learned
+    with a hidden "key is null" flag, entities.Entities.nulls) that the entity code can group,
+    number and key like any; grouped on a null it dropped the guests or glued them into one user."""
+    nulls = keys.isna().to_numpy()
+    storage = storage_type(keys)
+    if storage.logical == "string":  # as _pseudonymised: fresh labels as plain text
+        storage = dataclasses.replace(storage, dtype="object", extras={})
+    codec = IdentifierCodec(storage, fmt) if fmt is not None else IdentifierCodec.fit(keys.dropna(), storage)
+    rng = np.random.default_rng([cfg.seed, zlib.crc32(f"{keys.name} is null".encode())])
+    try:
+        fresh = codec.decode(np.zeros(int(nulls.sum()), dtype=np.int32), rng, 0)
+    except ModelError:
+        return None
+    out = keys.copy()
+    out[nulls] = fresh.to_numpy()
+    return out, None if fmt is None else _past_keys(fmt, int(nulls.sum()))
+
+
 def kept_past_real_keys(codecs: list[Codec], frame: pd.DataFrame, pseudonymised: Collection[str]) -> None:
     """Pseudonymised integer keys learned as numbers never come back below their first pseudonym.
 

@@ -73,7 +73,12 @@ from synthpipe.engine.frames import (
     valid_wall_clock_ns,
 )
 from synthpipe.engine.model import Exclusion, HeadWeights, Network, sample_tokens
-from synthpipe.engine.pseudonyms import StandInKeys, kept_past_real_keys, pseudonymise_repeated_keys
+from synthpipe.engine.pseudonyms import (
+    StandInKeys,
+    kept_past_real_keys,
+    null_key_stand_ins,
+    pseudonymise_repeated_keys,
+)
 from synthpipe.engine.training import TrainSettings, split_validation, train
 from synthpipe.engine.trends import trend_step
 from synthpipe.engine.unequal import Unequal
@@ -155,6 +160,8 @@ class Synthesizer:
         frame = nested.as_learned(frame, self._nested, schema)
         report("analyze", 0.0)
         key = entities.entity_key(frame, self.config)
+        category = key is not None and isinstance(frame[key].dtype, pd.CategoricalDtype)
+        frame = frame.assign(**{key: entities.plain_keys(frame[key])}) if key is not None and category else frame
         numbered = {} if key is None else self._sequences(frame, key, sizes)
         gapped = {} if key is None else self._gapped_sequences(frame, key, set(numbered), sizes)
         numbered = {**numbered, **{name: start for name, (start, _) in gapped.items()}}
@@ -165,7 +172,9 @@ class Synthesizer:
         self._spell_pseudonymised_names(real, key)
         self._entities, self._walk_bonds = None, []
         trend_values = None  # the trend columns' own values: their relations with entity columns are found on them
-        if key in pseudonymised:  # else no fresh keys fit its type (an int8 key of 60 users): learned as it is
+        frame, null_keys = self._with_null_key_stand_ins(frame, key, pseudonymised, category)
+        # without stand-ins no fresh keys fit its type (an int8 key of 60 users): learned as it is
+        if key is not None and null_keys is not None:
             ranks = self._row_ranks(frame, key, indexes | set(numbered))
             frame = frame.assign(**{str(rank.name): rank.to_numpy() for rank in ranks.values()})
             ranked_gaps = self._gapped_sequences(frame[[key, *(str(r.name) for r in ranks.values())]], key, set(), None)
@@ -182,7 +191,7 @@ class Synthesizer:
             ranked = {str(rank.name): date for date, rank in ranks.items()}
             gaps = {name: shares for name, (_, shares) in gapped.items()}
             self._entities = dataclasses.replace(
-                detected, ranges=ranges, units=units, riders=riders, ranks=ranked, gaps=gaps
+                detected, ranges=ranges, units=units, riders=riders, ranks=ranked, gaps=gaps, category=category
             )
             frame = entities.with_counts(
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
@@ -195,6 +204,7 @@ class Synthesizer:
         self._keep_clocks_of_instants_only()
         self._find_rising(frame)
         frame, self._codecs = self._with_drifts(frame, self._codecs)
+        frame, self._codecs = self._with_null_key_flag(frame, self._codecs, null_keys)
         self._schema = schema
         self._learned = self._chain_order([i for i, c in enumerate(self._codecs) if c.n_tokens >= 2])
         report("analyze", 1.0)
@@ -219,6 +229,50 @@ class Synthesizer:
         )
         report("done", 1.0)
         return self
+
+    def _with_null_key_stand_ins(
+        self, frame: pd.DataFrame, key: str | None, pseudonymised: dict[str, Any], category: bool
+    ) -> tuple[pd.DataFrame, np.ndarray | None]:
+        """``frame`` with each null of the entity ``key`` replaced by a fresh key of its own
+        (pseudonyms.null_key_stand_ins: each null-key row an entity of one row), and which rows
+        those are; None where the key is no entity key after all (no fresh keys fit its type), its
+        categorical dtype (``category``) then given back as it was."""
+        if key is None:
+            return frame, None
+        nulls = frame[key].isna().to_numpy()
+        if key in pseudonymised and not nulls.any():
+            return frame, nulls
+        filled = (
+            null_key_stand_ins(frame[key], self._stand_in_keys.get(key), self.config) if key in pseudonymised else None
+        )
+        if filled is None:
+            return (frame.assign(**{key: frame[key].astype("category")}) if category else frame), None
+        keys, fmt = filled
+        if fmt is not None:
+            self._stand_in_keys[key] = fmt
+        return frame.assign(**{key: keys}), nulls
+
+    def _with_null_key_flag(
+        self, frame: pd.DataFrame, codecs: list[Codec], nulls: np.ndarray | None
+    ) -> tuple[pd.DataFrame, list[Codec]]:
+        """The entity's last hidden column (``Entities.nulls``): whether it is a null-key row (a
+        guest session), learned one count per entity with its other columns; such an entity is
+        sampled as one row with a null key (``_null_key_heads``). Why: a key with nulls was no
+        entity key, so a synthetic user's age changed between its sessions in 91% of the users;
+        glued into one entity, the guests would be one giant user. Without one learnable (every
+        entity's alike) the null-key rows are entities of one row with fresh keys."""
+        ent = self._entities
+        if ent is None or nulls is None or not nulls.any():
+            return frame, codecs
+        name = entities.free_name(f"{ent.key} is null", frame.columns)
+        flag = pd.Series(nulls, index=frame.index, name=name)
+        codec = build_codec(flag[~frame[ent.key].duplicated().to_numpy()], self.config)
+        if type(codec) is not CategoricalCodec or codec.n_tokens < 2:
+            return frame, codecs
+        self._entities = dataclasses.replace(ent, nulls=name)
+        at = frame.columns.get_loc(ent.count)
+        frame = pd.concat([frame.iloc[:, :at], flag.to_frame(), frame.iloc[:, at:]], axis=1)
+        return frame, [*codecs[:-1], codec, codecs[-1]]
 
     def _trends(self, frame: pd.DataFrame, key: str, numbering: set[str]) -> dict[str, str]:
         if not self.config.learn_offsets:
@@ -1518,6 +1572,8 @@ class Synthesizer:
         """A sampled chunk in the kind fitted on, dates written as text in the real layouts, nested
         columns rebuilt from their fields or JSON text."""
         self._in_real_layouts(chunk, seed)
+        if self._entities is not None and self._entities.category:  # the keys this chunk holds (entities.plain_keys)
+            chunk[self._entities.key] = chunk[self._entities.key].astype("category")
         for join in self._joins:  # after every other column: its parts are final
             chunk[join.result] = join.rebuilt(chunk, self.config.rare_token)
         chunk = nested.as_given(chunk, self._nested, self.config.rare_token)
@@ -1656,7 +1712,20 @@ class Synthesizer:
         learned = heads.shape[1] > 0 and self._chain()[0][0] == self._count_index()
         tokens = heads[:, 0] if learned else np.zeros(heads.shape[0], dtype=np.int32)
         values = count.numeric_decoded(tokens, rng)
-        return np.maximum(np.rint(np.nan_to_num(values, nan=1.0)), 1).astype(np.int64)
+        sizes = np.maximum(np.rint(np.nan_to_num(values, nan=1.0)), 1).astype(np.int64)
+        return np.where(self._null_key_heads(heads), 1, sizes)
+
+    def _null_key_heads(self, heads: np.ndarray) -> np.ndarray:
+        """Per drawn head, whether it is a null-key row's (``Entities.nulls``): every real one is
+        an entity of one row, whatever rows the size's bin (shared with the users of one or two
+        sessions) decodes to."""
+        ent = self._entities
+        if ent is None or ent.nulls is None:
+            return np.zeros(heads.shape[0], dtype=bool)
+        index = {c.storage.name: i for i, c in enumerate(self._codecs)}
+        at = self._chain().index((index[ent.nulls], False))
+        null = self._codecs[index[ent.nulls]].encode(pd.Series([True], name=ent.nulls))[0]
+        return heads[:, at] == null
 
     def _key_offset(self, seed: int) -> int:
         """Where fresh identifier keys start for this seed's stream.
@@ -2241,6 +2310,7 @@ class Synthesizer:
         sharing.sequences, sharing.clocks = self._entities.sequences, self._entities.clocks
         sharing.gaps = self._entities.gaps
         sharing.moving = self._entities.moving
+        sharing.nulls = self._entities.nulls
         sharing.order = self._entities.order or next(iter(self._entities.starts), None)  # else a date they keep
         if carry is not None:
             sharing.done, sharing.carried = carry.done, self._carried_numbers(carry.values)
@@ -2477,6 +2547,8 @@ class Synthesizer:
             "falling": {name: self._entities.order for name in self._entities.falling},
             "row_ranks": dict(self._entities.ranks),
             "sequence_gaps": dict(self._entities.gaps),
+            "null_keys_as_rows": self._entities.nulls is not None,
+            "key_as_category": self._entities.category,
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
 
@@ -2606,6 +2678,7 @@ class _Sharing:
         self.carried: dict[str, float] = {}
         self.gaps: dict[str, list[float]] = {}  # sequences that skip numbers: the shares of each gap
         self.last: dict[str, float] = {}  # the carried entity's last number of each
+        self.nulls: str | None = None  # the hidden flag of the entities that are null-key rows
 
     def share(self, name: str, numbers: dict[str, np.ndarray]) -> None:
         """Right after the column is decoded, so repairs and the dates rebuilt from it (an offset
@@ -2667,7 +2740,10 @@ class _Sharing:
             keys = self.key.decode_with_years(start, _key_years(self.key, numbers, self.firsts))  # the entity's date
         else:
             keys = self.key.decode(np.zeros(self.firsts.size, dtype=np.int32), rng, start)
-        columns[self.key.storage.name] = keys.iloc[self.entity].reset_index(drop=True)
+        keys = keys.iloc[self.entity].reset_index(drop=True)
+        if self.nulls is not None:  # a null-key row's (a guest session's) key stays null
+            keys = keys.where(~columns[self.nulls].isin([True]).to_numpy())
+        columns[self.key.storage.name] = keys
 
 
 def _issued_along(keys: pd.Series, held: np.ndarray | None) -> pd.Series:
@@ -2731,12 +2807,13 @@ def entity_keys(data: pd.DataFrame | pa.Table, cfg: EngineConfig) -> pd.Series |
 
 
 def _may_key_entities(column: pa.ChunkedArray) -> bool:
-    """No nulls, not dictionary-encoded (a categorical) nor nested (a struct such as an address, on
-    which count_distinct has no kernel: fitting one named ``address_key`` raised
-    ArrowNotImplementedError), and some value repeated."""
-    if column.null_count or pa.types.is_dictionary(column.type) or pa.types.is_nested(column.type):
+    """Not nested (a struct such as an address, on which count_distinct has no kernel: fitting one
+    named ``address_key`` raised ArrowNotImplementedError), and some non-null value repeated."""
+    if pa.types.is_nested(column.type):
         return False
-    return bool(pc.count_distinct(column).as_py() < len(column))
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    return bool(pc.count_distinct(column).as_py() < len(column) - column.null_count)
 
 
 def training_sample(rows: int, limit: int, seed: int, keys: pd.Series | None = None) -> np.ndarray | None:
@@ -2749,8 +2826,9 @@ def training_sample(rows: int, limit: int, seed: int, keys: pd.Series | None = N
     rng = np.random.default_rng(seed)
     if keys is None:
         return np.sort(rng.choice(rows, limit, replace=False))
-    codes, uniques = pd.factorize(keys)
-    runs = entities.runs_of_entities(codes, rng.random(len(uniques)), rng.random(len(uniques)), limit)
+    codes = entities.entity_codes(keys)[0]
+    units = int(codes.max(initial=-1)) + 1
+    runs = entities.runs_of_entities(codes, rng.random(units), rng.random(units), limit)
     return np.flatnonzero(runs)
 
 
