@@ -1577,9 +1577,27 @@ class Synthesizer:
         for join in self._joins:  # after every other column: its parts are final
             chunk[join.result] = join.rebuilt(chunk, self.config.rare_token)
         chunk = nested.as_given(chunk, self._nested, self.config.rare_token)
-        if self._schema is not None and self._nested:
-            return nested.to_table(chunk, self._schema, self._nested)
-        return to_output(chunk, self._schema)
+        schema = self._key_schema(chunk)
+        if schema is not None and self._nested:
+            return nested.to_table(chunk, schema, self._nested)
+        return to_output(chunk, schema)
+
+    def _key_schema(self, chunk: pd.DataFrame) -> pa.Schema | None:
+        """The fitted schema, a categorical key's dictionary widened to int32 indices where the
+        chunk holds more keys than its index type counts. Why: a DuckDB ENUM of 100 users is a
+        dictionary of uint8 indices, and 20,000 rows of its synthetic users (2,104 fresh keys) raised
+        ArrowInvalid ("Integer value 2104 not in range: 0 to 255")."""
+        ent, schema = self._entities, self._schema
+        if schema is None or ent is None or not ent.category or ent.key not in schema.names:
+            return schema
+        at = schema.get_field_index(ent.key)
+        key = schema.field(at)
+        if not pa.types.is_dictionary(key.type):
+            return schema
+        room = int(np.iinfo(key.type.index_type.to_pandas_dtype()).max) + 1
+        if len(chunk[ent.key].cat.categories) <= room:
+            return schema
+        return schema.set(at, key.with_type(pa.dictionary(pa.int32(), key.type.value_type, key.type.ordered)))
 
     def _in_real_layouts(self, chunk: pd.DataFrame, seed: int) -> None:
         """Dates written as text in several layouts (frames.mixed_text_layouts), each row's in one

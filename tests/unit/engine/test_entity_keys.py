@@ -132,3 +132,18 @@ def test_a_categorical_key_keys_entities_and_comes_back_categorical(arrow: bool)
     assert _varying_users(out) == 0.0
     assert not set(out["user_id"].astype(str)) & set(real["user_id"].astype(str))
     assert set(out["user_id"].cat.categories) == set(out["user_id"])
+
+
+def test_a_narrow_dictionary_key_widens_to_hold_a_chunks_fresh_keys() -> None:
+    """A DuckDB ENUM of 100 users is a dictionary of uint8 indices; 20,000 synthetic rows hold
+    over 256 users, which raised ArrowInvalid ("Integer value 2104 not in range: 0 to 255")."""
+    real = _sessions(users=100)
+    real["user_id"] = ("U" + real["user_id"].astype(str)).astype("category")
+    table = pa.Table.from_pandas(real, preserve_index=False)
+    table = table.cast(table.schema.set(0, pa.field("user_id", pa.dictionary(pa.uint8(), pa.string()))))
+    syn = Synthesizer(seed=0, **FAST).fit(table)
+    small, large = syn.sample(200), syn.sample(20_000)
+    assert isinstance(small, pa.Table) and isinstance(large, pa.Table)
+    assert small.schema == table.schema
+    assert large.schema.field("user_id").type == pa.dictionary(pa.int32(), pa.string())
+    assert large.column("user_id").null_count == 0 and large.column("user_id").to_pandas().nunique() > 256
