@@ -224,6 +224,12 @@ def numeric_values(s: pd.Series) -> np.ndarray:
     return out
 
 
+def infinities(s: pd.Series) -> np.ndarray:
+    """Where ``s`` holds +inf or -inf (as a float, a number object or text such as "inf"): values
+    that every metric reads as null (``numeric_values``), though they are not null."""
+    return np.isinf(pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan))
+
+
 def category_values(s: pd.Series) -> np.ndarray:
     """Any column as an object array of strings, with :data:`NULL_TOKEN` for null.
 

@@ -12,6 +12,7 @@ from synthpipe.report._columns import (
     Column,
     ColumnKind,
     category_values,
+    infinities,
 )
 from synthpipe.report._fidelity import column_shape, compared_pairs, pair_trend
 from synthpipe.report.model import (
@@ -173,6 +174,18 @@ def column_results(
     return [_column_result(col, real[col.name], syn[col.name], rv, sv) for col in columns]
 
 
+def _infinite_note(real: pd.Series) -> str:
+    """Why a column with nothing to compare is not compared: all null, or only ±inf (and null).
+
+    Why: a real column of only ±inf was called "all null in the real data" beside "nulls 0.0%" on
+    its card; every metric reads infinities as null (``numeric_values``), but they are values."""
+    infinite = int(infinities(real).sum())
+    if not infinite:
+        return _SKIP_NOTES[ColumnKind.EMPTY]
+    rest = "" if infinite == len(real) else ", the rest null"
+    return f"only ±inf values in the real data ({infinite:,} of {len(real):,} rows{rest}): nothing to compare"
+
+
 def _column_result(col: Column, r: pd.Series, s: pd.Series, rv: Arrays, sv: Arrays) -> ColumnResult:
     result = ColumnResult(
         name=col.name,
@@ -181,7 +194,7 @@ def _column_result(col: Column, r: pd.Series, s: pd.Series, rv: Arrays, sv: Arra
         metric=None,
         null_share_real=_null_share(r),
         null_share_synthetic=_null_share(s),
-        note=_SKIP_NOTES.get(col.kind),
+        note=_infinite_note(r) if col.kind is ColumnKind.EMPTY else _SKIP_NOTES.get(col.kind),
     )
     if col.kind is ColumnKind.CONSTANT:
         update = {"score": column_shape(col, r, s, rv, sv), "metric": "tv_complement"}

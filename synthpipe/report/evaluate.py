@@ -19,6 +19,7 @@ from synthpipe.report._columns import (
     align,
     comparable,
     describe_columns,
+    infinities,
     nested_layout,
 )
 from synthpipe.report._entities import described_entities, entity_rows, entity_structure
@@ -106,8 +107,7 @@ def _unreadable_warnings(columns: list[Column], synthetic: pd.DataFrame, read: d
     out = []
     for col in [c for c in columns if c.kind in CONTINUOUS_KINDS and c.name in read]:
         raw = synthetic[col.name]
-        infinite = np.isinf(pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan))
-        unread = raw.notna().to_numpy() & np.isnan(read[col.name]) & ~infinite  # ±inf: values, read as null
+        unread = raw.notna().to_numpy() & np.isnan(read[col.name]) & ~infinities(raw)  # ±inf: values, read as null
         if unread.any():
             example = str(raw[unread].iloc[0])[:40]
             out.append(

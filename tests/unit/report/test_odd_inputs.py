@@ -109,3 +109,23 @@ def test_synthetic_values_that_do_not_read_as_the_real_kind_are_named() -> None:
         "(e.g. 'not a date'); compared as null",
     ]
     assert evaluate(real=real.iloc[:200], synthetic=real, holdout=real.iloc[200:]).warnings == []
+
+
+@pytest.mark.parametrize(
+    ("values", "note"),
+    [
+        ([np.inf, -np.inf] * 100, "only ±inf values in the real data (200 of 200 rows): nothing to compare"),
+        (
+            [np.inf, np.nan] * 100,
+            "only ±inf values in the real data (100 of 200 rows, the rest null): nothing to compare",
+        ),
+        ([np.nan] * 200, "all null in the real data"),
+    ],
+)
+def test_a_real_column_of_only_infinities_is_called_so_not_all_null(values: list[float], note: str) -> None:
+    """A real column of only ±inf was called "all null in the real data", beside "nulls 0.0%" on its card."""
+    real = _table(200, 1).assign(z=values)
+    report = evaluate(real=real, synthetic=_table(200, 2).assign(z=1.0))
+    (z,) = [c for c in report.quality.columns if c.name == "z"]
+    assert (z.kind, z.score, z.note) == ("empty", None, note)
+    assert note in report.to_html()
