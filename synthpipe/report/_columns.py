@@ -224,6 +224,13 @@ def numeric_values(s: pd.Series) -> np.ndarray:
     return out
 
 
+def value_family(s: pd.Series) -> str:
+    """What kind of values a column holds as stored: "true/false", "numbers" or "text"."""
+    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.infer_dtype(s, skipna=True) == "boolean":
+        return "true/false"
+    return "numbers" if _is_number(s) else "text"
+
+
 def infinities(s: pd.Series) -> np.ndarray:
     """Where ``s`` holds +inf or -inf (as a float, a number object or text such as "inf"): values
     that every metric reads as null (``numeric_values``), though they are not null."""

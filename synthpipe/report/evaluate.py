@@ -19,7 +19,6 @@ from synthpipe.report._columns import (
     align,
     comparable,
     describe_columns,
-    infinities,
     nested_layout,
 )
 from synthpipe.report._entities import described_entities, entity_rows, entity_structure
@@ -32,6 +31,7 @@ from synthpipe.report._privacy_metrics import (
 )
 from synthpipe.report._quality import column_results, heatmap, pair_results, quality_section
 from synthpipe.report._structure import constraints, deep_structure
+from synthpipe.report._unreadable import unreadable_warnings
 from synthpipe.report._utility import chosen_target, utility
 from synthpipe.report.distance import RowEncoder
 from synthpipe.report.model import Privacy, Report, Sampling, Utility
@@ -95,25 +95,6 @@ def _column_warnings(real: pd.DataFrame, synthetic: pd.DataFrame) -> list[str]:
         out.append(f"synthetic data lacks real columns {missing}: compared as all-null")
     if extra:
         out.append(f"synthetic columns not in the real data are ignored: {extra}")
-    return out
-
-
-def _unreadable_warnings(columns: list[Column], synthetic: pd.DataFrame, read: dict[str, np.ndarray]) -> list[str]:
-    """Synthetic values of a number or date column that do not read as the real column's kind.
-
-    Why: a synthetic date column of "not a date" scored 0 on its shape without a word, and its
-    null share read 0% beside it; such values are compared as null, and now the report says so.
-    ``read``: the columns as the comparison read them (``to_arrays``' values)."""
-    out = []
-    for col in [c for c in columns if c.kind in CONTINUOUS_KINDS and c.name in read]:
-        raw = synthetic[col.name]
-        unread = raw.notna().to_numpy() & np.isnan(read[col.name]) & ~infinities(raw)  # ±inf: values, read as null
-        if unread.any():
-            example = str(raw[unread].iloc[0])[:40]
-            out.append(
-                f"synthetic column {col.name!r}: {int(unread.sum()):,} of {int(raw.notna().sum()):,} values do not "
-                f"read as {col.kind.value} as the real column's do (e.g. {example!r}); compared as null"
-            )
     return out
 
 
@@ -363,7 +344,7 @@ def evaluate(
     hol_s = None if hol is None else sample_rows(hol, max_rows, seed + 2)
     rv, sv = to_arrays(real_s, columns, edges), to_arrays(syn_s, columns, edges)
     full_rv, full_sv = to_arrays(real, columns, edges), to_arrays(syn, columns, edges)
-    warnings += _unreadable_warnings(columns, syn, full_sv.values)
+    warnings += unreadable_warnings(columns, real, syn, full_sv.values)
     pairs = pair_results(columns, rv, sv, seed)
     quality = quality_section(
         column_results(columns, real, syn, full_rv, full_sv),

@@ -129,3 +129,25 @@ def test_a_real_column_of_only_infinities_is_called_so_not_all_null(values: list
     (z,) = [c for c in report.quality.columns if c.name == "z"]
     assert (z.kind, z.score, z.note) == ("empty", None, note)
     assert note in report.to_html()
+
+
+def test_synthetic_categories_of_another_kind_than_the_real_ones_are_named() -> None:
+    """A bool column of "yes"/"no" and a category column of numbers scored 0 without a word, where a
+    number or date column of unreadable values was named; an engine's "_RARE_" is text, as it should be."""
+    real, synthetic = _table(300, 1), _table(300, 2)
+    real["flag"], real["level"] = real.x > 0, (real.y > 0).astype(int)
+    synthetic["flag"] = np.where(synthetic.x > 0, "yes", "no")
+    synthetic["g"] = pd.Series(np.arange(300), dtype=object).where(np.arange(300) != 7, "_RARE_")
+    synthetic["level"] = np.where(synthetic.y > 0, "one", "1")
+    report = evaluate(real=real, synthetic=synthetic)
+    assert report.warnings == [
+        "synthetic column 'g': 299 of 300 values do not read as text as the real column's do (e.g. '0'); "
+        "compared as categories the real data lacks",
+        "synthetic column 'flag': 300 of 300 values do not read as true/false as the real column's do "
+        "(e.g. 'yes'); compared as categories the real data lacks",
+        f"synthetic column 'level': {int((synthetic.y > 0).sum())} of 300 values do not read as numbers as the real "
+        "column's do (e.g. 'one'); compared as categories the real data lacks",
+    ]
+    assert {c.name: c.score for c in report.quality.columns if c.name in ("g", "flag")} == {"g": 0.0, "flag": 0.0}
+    as_text = real.assign(flag=real.flag.astype(str), level=real.level.astype(float), g=real.g.astype(object))
+    assert evaluate(real=real, synthetic=as_text).warnings == []

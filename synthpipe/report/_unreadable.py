@@ -1,0 +1,70 @@
+"""Synthetic values that do not read as the real column's kind, named in the report's warnings.
+
+The comparison reads every synthetic column as the real column's kind decides (``_columns``): a
+value it cannot read so still counts, as null (numbers, dates) or as a category the real data
+lacks (categories), and the column's shape score drops towards 0 with no word of why. So it went
+for a synthetic date column of "not a date", a bool column of "yes"/"no" and a category column
+of numbers.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+
+from synthpipe.report._columns import CONTINUOUS_KINDS, Column, ColumnKind, infinities, value_family
+
+
+def unreadable_warnings(
+    columns: list[Column], real: pd.DataFrame, synthetic: pd.DataFrame, read: dict[str, np.ndarray]
+) -> list[str]:
+    """One warning per column of ``synthetic`` with values that do not read as the real column's do.
+
+    ``read``: the numbers and dates as the comparison read them (``to_arrays``' values)."""
+    out = []
+    for col in columns:
+        raw = synthetic[col.name]
+        found = _unread(col, real[col.name], raw, read)
+        if found is None or not found[0].any():
+            continue
+        unread, kind, compared = found
+        example = str(raw[unread].iloc[0])[:40]
+        out.append(
+            f"synthetic column {col.name!r}: {int(unread.sum()):,} of {int(raw.notna().sum()):,} values do not "
+            f"read as {kind} as the real column's do (e.g. {example!r}); compared as {compared}"
+        )
+    return out
+
+
+def _unread(
+    col: Column, real: pd.Series, raw: pd.Series, read: dict[str, np.ndarray]
+) -> tuple[np.ndarray, str, str] | None:
+    """The synthetic rows whose value does not read as the real column's kind, that kind, and what
+    the comparison took them for; None for a column the comparison reads whatever it holds."""
+    if col.kind in CONTINUOUS_KINDS and col.name in read:
+        unread = raw.notna().to_numpy() & np.isnan(read[col.name]) & ~infinities(raw)  # ±inf: values, read as null
+        return unread, col.kind.value, "null"
+    if col.kind is not ColumnKind.CATEGORICAL or col.prose or (raw.dtype == real.dtype != object):
+        return None  # free text is compared by its words; one storage type holds one kind of value
+    family = value_family(real)
+    unread = raw.notna().to_numpy() & (col.codes(raw) == len(col.categories))  # not a real category...
+    unread[unread] = ~_of_family(raw[unread], family)  # ...nor of the real kind: an engine's "_RARE_" is text
+    return unread, family, "categories the real data lacks"
+
+
+def _of_family(values: pd.Series, family: str) -> np.ndarray:
+    """Which of ``values`` are of ``family``, as ``value_family`` names a column's kind; text that
+    reads as a number is a number where the real column holds numbers ("2.5" beside 1 and 2)."""
+    kinds = np.array([_family_of(v) for v in values], dtype=object)
+    if family == "numbers":
+        parsed = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        kinds[(kinds == "text") & ~np.isnan(parsed)] = "numbers"
+    return np.asarray(kinds == family, dtype=bool)
+
+
+def _family_of(value: object) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "true/false"
+    return "numbers" if isinstance(value, numbers.Number) else "text"
