@@ -49,3 +49,22 @@ def level(value: float | None, ok: float, warn: float) -> str:
     if value is None:
         return "na"
     return "ok" if value <= ok else "warn" if value <= warn else "bad"
+
+
+LISTED_ROWS = 2_000  # a folded list shows this many rows (every pair the report samples); the JSON holds them all
+
+
+def folded(summary: str, head: str, rows: list[str]) -> str:
+    """A table folded behind a one-line ``summary`` the reader opens (``<details>``: no script).
+
+    Why: a 1,000-column table gave a 4.4 MB page whose relations section began 45,000 px down,
+    below a card for every column; the rows a reader looks at first stay in full above this.
+    Nothing without ``rows``."""
+    if not rows:
+        return ""
+    more = len(rows) - LISTED_ROWS
+    tail = f"<p class='small muted'>... and {more:,} more (all in the JSON report)</p>" if more > 0 else ""
+    return (
+        f"<details class='more'><summary>{escape(summary)}</summary>"
+        f"<table>{head}{''.join(rows[:LISTED_ROWS])}</table>{tail}</details>"
+    )

@@ -9,9 +9,18 @@ from __future__ import annotations
 from importlib import resources
 
 from synthpipe.report import _svg
-from synthpipe.report._html_parts import chip, escape, level, meter_rows, num, pct
+from synthpipe.report._html_parts import chip, escape, folded, level, meter_rows, num, pct
 from synthpipe.report._html_privacy import distance_figure, privacy_table, protections, rare_card
-from synthpipe.report.model import ColumnResult, Entities, GateResult, PairResult, Privacy, Quality, Report
+from synthpipe.report.model import (
+    ColumnResult,
+    Entities,
+    GateResult,
+    PairResult,
+    Privacy,
+    Quality,
+    Report,
+    averaged_pairs,
+)
 
 _GRADE_COLORS = {
     "Excellent": "#15803d",
@@ -65,9 +74,12 @@ def _privacy_card(p: Privacy) -> str:
     return _headline("Privacy", p.score, p.grade.value, shown, meter_rows(items))
 
 
+def _badge(c: ColumnResult) -> str:
+    return chip("na", "not compared") if c.score is None else chip(level(1 - c.score, 0.1, 0.2), f"{c.score:.0%}")
+
+
 def _column_card(c: ColumnResult) -> str:
-    score = "" if c.score is None else f"{c.score:.0%}"
-    badge = chip("na", "not compared") if c.score is None else chip(level(1 - c.score, 0.1, 0.2), score)
+    badge = _badge(c)
     nulls = f"nulls {pct(c.null_share_real)} / {pct(c.null_share_synthetic)}"
     if c.distribution is None:
         chart = f"<p class='muted small'>{escape(c.note or '')}</p>"
@@ -81,29 +93,64 @@ def _column_card(c: ColumnResult) -> str:
     )
 
 
+FULL_CARDS = 16  # a table this wide shows every column as a card, in its own order (the demo's 12 columns)
+FULL_PAIRS = 8
+
+
+def _columns(columns: list[ColumnResult]) -> str:
+    """A card per column in the table's order; a wider table shows the ``FULL_CARDS`` least faithful
+    columns as cards, least faithful first, and the others folded in a table (``folded``)."""
+    if len(columns) <= FULL_CARDS:
+        return f'<div class="grid">{"".join(_column_card(c) for c in columns)}</div>'
+    ranked = sorted(columns, key=lambda c: (c.score is None, c.score or 0.0))  # not compared last
+    cards, rest = ranked[:FULL_CARDS], ranked[FULL_CARDS:]
+    head = (
+        "<tr><th>Column</th><th>Kind</th><th class='num'>Similarity</th><th class='num'>Nulls real</th>"
+        "<th class='num'>Nulls synthetic</th></tr>"
+    )
+    rows = [
+        f"<tr><td>{escape(c.name)}</td><td>{escape(c.kind)}</td><td class='num'>{_badge(c)}</td>"
+        f"<td class='num'>{pct(c.null_share_real)}</td><td class='num'>{pct(c.null_share_synthetic)}</td></tr>"
+        for c in rest
+    ]
+    return (
+        f"<p class='small muted'>The {FULL_CARDS} least faithful of {len(columns):,} columns, least faithful "
+        f'first; the others below.</p><div class="grid">{"".join(_column_card(c) for c in cards)}</div>'
+        f'<div class="card" style="margin-top:14px">'
+        f"{folded(f'The other {len(rest):,} columns, least faithful first', head, rows)}</div>"
+    )
+
+
 def _pairs_table(pairs: list[PairResult]) -> str:
-    scored = [p for p in pairs if p.score is not None]
-    pool = [p for p in scored if p.counted] or scored
-    worst = sorted(pool, key=lambda p: p.score or 0)[:8]
-    if not worst:
+    """The pairs the pair score averages, least faithful first: ``FULL_PAIRS`` in full, the others folded."""
+    pool = averaged_pairs(pairs)
+    if not pool:
         return ""
     counted = sum(p.counted for p in pairs)
-    body = "".join(
+    rows = [
         f"<tr><td>{escape(p.columns[0])} × {escape(p.columns[1])}</td><td>{escape(p.metric)}</td>"
         f"<td class='num'>{num(p.real, 2)}</td><td class='num'>{num(p.synthetic, 2)}</td>"
         f"<td class='num'>{pct(p.score, 0)}</td></tr>"
-        for p in worst
-    )
-    head = (
-        "<tr><th>Least faithful pairs</th><th>Measure</th><th class='num'>Real</th>"
-        "<th class='num'>Synthetic</th><th class='num'>Similarity</th></tr>"
+        for p in pool
+    ]
+    rest = rows[FULL_PAIRS:]
+    folded_rest = folded(
+        f"The other {len(rest):,} pairs the score averages, least faithful first", _pair_head("Pair"), rest
     )
     note = (
         f"<p class='small muted'>{counted} of {len(pairs)} pairs are clearly related in the real "
         "data (|r| &gt; 0.5 or Cramér's V &gt; 0.3); the pair score averages those, as sdmetrics "
         "does, since unrelated pairs stay unrelated under any generator.</p>"
     )
-    return f'<div class="card" style="margin-top:14px"><table>{head}{body}</table>{note}</div>'
+    table = f"<table>{_pair_head('Least faithful pairs')}{''.join(rows[:FULL_PAIRS])}</table>"
+    return f'<div class="card" style="margin-top:14px">{table}{folded_rest}{note}</div>'
+
+
+def _pair_head(first: str) -> str:
+    return (
+        f"<tr><th>{first}</th><th>Measure</th><th class='num'>Real</th>"
+        "<th class='num'>Synthetic</th><th class='num'>Similarity</th></tr>"
+    )
 
 
 def _correlations(q: Quality) -> str:
@@ -257,7 +304,6 @@ def render_html(report: Report) -> str:
         f'<span><i class="sw" style="background:{_svg.SYNTHETIC}"></i>synthetic</span>'
         "<span>percent = similarity of the two distributions</span></div>"
     )
-    columns = "".join(_column_card(c) for c in q.columns)
     subtitle = (
         f"{s.rows_synthetic:,} synthetic rows compared with {s.rows_real:,} training rows and "
         f"{s.rows_holdout:,} holdout rows · {s.columns} column{'s' if s.columns != 1 else ''}"
@@ -276,7 +322,7 @@ def render_html(report: Report) -> str:
 <div class="pair" style="margin-top:14px">{distance_figure(p)}{rare_card(p)}</div>
 <h2>Protections that were active</h2>{protections(p)}
 {_entities(q)}
-<h2>Columns: real vs synthetic</h2>{legend}<div class="grid">{columns}</div>
+<h2>Columns: real vs synthetic</h2>{legend}{_columns(q.columns)}
 <h2>Relations between columns</h2>{_correlations(q)}
 <h2>Beyond pairs</h2>
 <div class="grid">{_utility_card(q)}{_structure_card(q)}{_constraints_card(q)}</div>

@@ -84,6 +84,14 @@ class PairResult(_Model):
     counted: bool = Field(description="the real pair is associated (|r| > 0.5 or V > 0.3), so it enters the score")
 
 
+def averaged_pairs(pairs: list[PairResult]) -> list[PairResult]:
+    """The scored pairs the pair score averages (the clearly related ones, or all when none is),
+    least faithful first: the relations a reader looks at first (the HTML table, the heatmap's
+    columns of a wide table)."""
+    scored = [p for p in pairs if p.score is not None]
+    return sorted([p for p in scored if p.counted] or scored, key=lambda p: p.score or 0.0)
+
+
 class Heatmap(_Model):
     """Association matrices (|Pearson r| or Cramér's V) of the real and synthetic data."""
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from synthpipe.report import Report, evaluate
+from synthpipe.report.html import FULL_CARDS, FULL_PAIRS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
@@ -32,6 +33,20 @@ FLAGS = [
 @pytest.fixture(scope="module")
 def report(filtered_report: Report) -> Report:
     return filtered_report
+
+
+@pytest.fixture(scope="module")
+def wide() -> Report:
+    """200 numeric columns; the synthetic c007, c021 and c033 are shifted, the rest shuffled rows."""
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({f"c{k:03d}": rng.normal(size=300) + k % 10 for k in range(200)})
+    synthetic = real.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    synthetic[["c007", "c021", "c033"]] += [3.0, 1.5, 0.6]
+    return evaluate(real=real, synthetic=synthetic)
+
+
+def _cards(page: str) -> list[str]:
+    return re.findall(r'<div class="card col"><div class="top"><h3 title="([^"]+)"', page)
 
 
 def test_html_is_self_contained(report: Report) -> None:
@@ -144,3 +159,53 @@ def test_a_right_to_left_override_in_a_column_name_is_shown_not_obeyed() -> None
     page = evaluate(real=real, synthetic=real.sample(frac=1.0, random_state=1), holdout=real.iloc[:50]).to_html()
     assert "\u202e" not in page
     assert "price&lt;U+202E&gt;usd" in page
+
+
+def test_a_wide_table_shows_its_least_faithful_columns_as_cards_and_folds_the_rest(wide: Report) -> None:
+    """A 1,000-column table gave a 4.4 MB page: a card for every column, in table order, and the
+    relations section 45,000 px down."""
+    page = wide.to_html()
+    cards = _cards(page)
+    assert len(cards) == FULL_CARDS and cards[:3] == ["c007", "c021", "c033"]
+    scores = {c.name: c.score for c in wide.quality.columns}
+    assert [scores[name] for name in cards] == sorted(scores[name] for name in cards)
+    columns = page[page.index("<details") : page.index("</details>")]
+    assert "The other 184 columns, least faithful first" in columns
+    rest = sorted((c for c in wide.quality.columns if c.name not in cards), key=lambda c: c.score or 0.0)
+    assert re.findall(r"<tr><td>(c\d+)</td>", columns) == [c.name for c in rest]
+
+
+def test_a_wide_table_shows_its_least_faithful_pairs_and_folds_the_others(wide: Report) -> None:
+    """The pairs the pair score averages (here every pair: none is related), least faithful first:
+    a few in full, the others a click away."""
+    assert not any(p.counted for p in wide.quality.pairs)
+    page = wide.to_html()
+    ranked = [p.columns for p in sorted(wide.quality.pairs, key=lambda p: p.score or 0.0)]
+    folded_at = page.index(f"The other {len(ranked) - FULL_PAIRS:,} pairs the score averages, least faithful first")
+    pair = r"<tr><td>(c\d+) × (c\d+)</td>"
+    assert re.findall(pair, page[:folded_at]) == ranked[:FULL_PAIRS]
+    assert re.findall(pair, page[folded_at:]) == ranked[FULL_PAIRS:]
+
+
+def test_a_table_of_few_columns_shows_every_column_as_a_card_in_its_order(report: Report) -> None:
+    """The demo's 12 columns read as the table does, each with its chart."""
+    page = report.to_html()
+    assert _cards(page) == [c.name for c in report.quality.columns]
+    assert "least faithful first; the others below" not in page
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_a_wide_table_page_stays_short_and_renders_without_errors(wide: Report) -> None:
+    """200 columns made a 13,500 px page of 1.4 MB (its relations below 200 cards); the cards a
+    reader needs first and folded tables keep it under 6,000 px."""
+    root = "document.documentElement"
+    probe = f"<script>document.body.dataset.height = {root}.scrollHeight</script>"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "report.html")
+        path.write_text(wide.to_html().replace("</body>", probe + "</body>"), encoding="utf-8")
+        cmd = [str(CHROMIUM), *FLAGS, f"--user-data-dir={Path(tmp, 'profile')}", "--dump-dom", path.as_uri()]
+        run = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    height = re.search(r'data-height="(\d+)"', run.stdout)
+    assert height is not None, run.stdout[-500:]
+    assert int(height.group(1)) < 6_000
+    assert [line for line in run.stderr.splitlines() if ":CONSOLE" in line] == []
