@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -24,6 +26,7 @@ from synthpipe.report.model import (
     PairResult,
     Quality,
     Utility,
+    averaged_pairs,
     grade_for,
 )
 
@@ -238,37 +241,50 @@ def _pair_score(pairs: list[PairResult]) -> float | None:
 
 def pair_results(columns: list[Column], rv: Arrays, sv: Arrays, seed: int = 0) -> list[PairResult]:
     """Dependency similarity of every pair of compared columns (a sample beyond MAX_PAIRS)."""
-    out = []
-    for a, b in compared_pairs(columns, MAX_PAIRS, seed):
-        score, r_real, r_syn, metric = pair_trend(a, b, rv, sv)
-        out.append(
-            PairResult(
-                columns=(a.name, b.name),
-                metric=metric,  # type: ignore[arg-type]
-                score=_clean(score),
-                real=_clean(r_real),
-                synthetic=_clean(r_syn),
-                counted=_associated(metric, r_real),
-            )
-        )
-    return out
+    return [_pair_result(a, b, rv, sv) for a, b in compared_pairs(columns, MAX_PAIRS, seed)]
 
 
-def heatmap(columns: list[Column], pairs: list[PairResult]) -> Heatmap:
-    """|r| or Cramér's V matrices of the compared columns (1 on the diagonal)."""
-    names = [c.name for c in columns if c.kind in (*CONTINUOUS_KINDS, ColumnKind.CATEGORICAL)]
-    names = names[:HEATMAP_COLUMNS]
-    pos = {n: i for i, n in enumerate(names)}
-    n = len(names)
+def _pair_result(a: Column, b: Column, rv: Arrays, sv: Arrays) -> PairResult:
+    score, r_real, r_syn, metric = pair_trend(a, b, rv, sv)
+    return PairResult(
+        columns=(a.name, b.name),
+        metric=metric,  # type: ignore[arg-type]
+        score=_clean(score),
+        real=_clean(r_real),
+        synthetic=_clean(r_syn),
+        counted=_associated(metric, r_real),
+    )
+
+
+def heatmap(columns: list[Column], pairs: list[PairResult], rv: Arrays, sv: Arrays) -> Heatmap:
+    """|r| or Cramér's V matrices of the compared columns (1 on the diagonal); of a wider table,
+    of the HEATMAP_COLUMNS columns the least faithful pairs hold, every pair of them measured.
+
+    Why: of a 1,000-column table the heatmaps showed its first 40 columns, and the pairs sampled
+    (2,000 of 499,500) filled 6 of their 1,560 cells: two grey squares beside a table of the
+    least faithful pairs, which lay elsewhere."""
+    chosen = _heatmap_columns([c for c in columns if c.kind in (*CONTINUOUS_KINDS, ColumnKind.CATEGORICAL)], pairs)
+    pos = {c.name: i for i, c in enumerate(chosen)}
+    n = len(chosen)
     real: list[list[float | None]] = [[1.0 if i == j else None for j in range(n)] for i in range(n)]
     syn: list[list[float | None]] = [row.copy() for row in real]
-    for p in pairs:
-        if p.columns[0] not in pos or p.columns[1] not in pos:
-            continue
-        i, j = pos[p.columns[0]], pos[p.columns[1]]
+    known = {p.columns: p for p in pairs}
+    for a, b in itertools.combinations(chosen, 2):
+        p = known.get((a.name, b.name)) or _pair_result(a, b, rv, sv)
+        i, j = pos[a.name], pos[b.name]
         for mat, v in ((real, p.real), (syn, p.synthetic)):
             mat[i][j] = mat[j][i] = None if v is None else round(abs(v), 4)
-    return Heatmap(columns=names, real=real, synthetic=syn)
+    return Heatmap(columns=[c.name for c in chosen], real=real, synthetic=syn)
+
+
+def _heatmap_columns(usable: list[Column], pairs: list[PairResult]) -> list[Column]:
+    """All ``usable`` columns, or HEATMAP_COLUMNS of them: those of the least faithful pairs first
+    (``averaged_pairs``), then the first in table order; in table order."""
+    if len(usable) <= HEATMAP_COLUMNS:
+        return usable
+    named = dict.fromkeys(name for p in averaged_pairs(pairs) for name in p.columns)
+    chosen = set(list({**named, **dict.fromkeys(c.name for c in usable)})[:HEATMAP_COLUMNS])
+    return [c for c in usable if c.name in chosen]
 
 
 def _mean(values: list[float | None]) -> float | None:

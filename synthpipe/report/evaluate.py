@@ -110,7 +110,10 @@ def _width_notes(columns: list[Column]) -> list[str]:
     if n_pairs > MAX_PAIRS:
         notes.append(f"pair trends use a seeded sample of {MAX_PAIRS:,} of the {n_pairs:,} column pairs")
     if len(compared) > HEATMAP_COLUMNS:
-        notes.append(f"the heatmaps show the first {HEATMAP_COLUMNS} of {len(compared)} compared columns")
+        notes.append(
+            f"the heatmaps show {HEATMAP_COLUMNS} of {len(compared):,} compared columns, those of the least "
+            "faithful pairs, with every pair of them measured"
+        )
     if len(continuous) > MAX_CONSTRAINT_COLUMNS:
         notes.append(f"logical rules are looked for among the first {MAX_CONSTRAINT_COLUMNS} numeric columns")
     return notes
@@ -352,7 +355,7 @@ def evaluate(
         deep_structure(RowEncoder.fit(real_s, columns), real_s, syn_s),
         _utility(columns, (real, syn, hol), (real_s, syn_s, hol_s), target, named, max_rows, seed),
         constraints(columns, full_rv, full_sv),
-        heatmap(columns, pairs),
+        heatmap(columns, pairs, rv, sv),
     )
     quality.entities = entity_structure(real, syn, protections or {})
     privacy = _privacy(columns, real, hol, syn, n_priv, max_rows, seed, protections or {}, named)

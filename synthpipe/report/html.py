@@ -138,7 +138,7 @@ def _pairs_table(pairs: list[PairResult]) -> str:
         f"The other {len(rest):,} pairs the score averages, least faithful first", _pair_head("Pair"), rest
     )
     note = (
-        f"<p class='small muted'>{counted} of {len(pairs)} pairs are clearly related in the real "
+        f"<p class='small muted'>{counted:,} of {len(pairs):,} pairs are clearly related in the real "
         "data (|r| &gt; 0.5 or Cramér's V &gt; 0.3); the pair score averages those, as sdmetrics "
         "does, since unrelated pairs stay unrelated under any generator.</p>"
     )
