@@ -51,6 +51,7 @@ def level(value: float | None, ok: float, warn: float) -> str:
     return "ok" if value <= ok else "warn" if value <= warn else "bad"
 
 
+FULL_COLUMNS = 16  # a table this wide shows a card (and a protections row) per column, in its order: the demo's 12
 LISTED_ROWS = 2_000  # a folded list shows this many rows (every pair the report samples); the JSON holds them all
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import resources
 
 from synthpipe.report import _svg
-from synthpipe.report._html_parts import chip, escape, folded, level, meter_rows, num, pct
+from synthpipe.report._html_parts import FULL_COLUMNS, chip, escape, folded, level, meter_rows, num, pct
 from synthpipe.report._html_privacy import distance_figure, privacy_table, protections, rare_card
 from synthpipe.report.model import (
     ColumnResult,
@@ -93,17 +93,16 @@ def _column_card(c: ColumnResult) -> str:
     )
 
 
-FULL_CARDS = 16  # a table this wide shows every column as a card, in its own order (the demo's 12 columns)
 FULL_PAIRS = 8
 
 
 def _columns(columns: list[ColumnResult]) -> str:
-    """A card per column in the table's order; a wider table shows the ``FULL_CARDS`` least faithful
+    """A card per column in the table's order; a wider table shows the ``FULL_COLUMNS`` least faithful
     columns as cards, least faithful first, and the others folded in a table (``folded``)."""
-    if len(columns) <= FULL_CARDS:
+    if len(columns) <= FULL_COLUMNS:
         return f'<div class="grid">{"".join(_column_card(c) for c in columns)}</div>'
     ranked = sorted(columns, key=lambda c: (c.score is None, c.score or 0.0))  # not compared last
-    cards, rest = ranked[:FULL_CARDS], ranked[FULL_CARDS:]
+    cards, rest = ranked[:FULL_COLUMNS], ranked[FULL_COLUMNS:]
     head = (
         "<tr><th>Column</th><th>Kind</th><th class='num'>Similarity</th><th class='num'>Nulls real</th>"
         "<th class='num'>Nulls synthetic</th></tr>"
@@ -114,7 +113,7 @@ def _columns(columns: list[ColumnResult]) -> str:
         for c in rest
     ]
     return (
-        f"<p class='small muted'>The {FULL_CARDS} least faithful of {len(columns):,} columns, least faithful "
+        f"<p class='small muted'>The {FULL_COLUMNS} least faithful of {len(columns):,} columns, least faithful "
         f'first; the others below.</p><div class="grid">{"".join(_column_card(c) for c in cards)}</div>'
         f'<div class="card" style="margin-top:14px">'
         f"{folded(f'The other {len(rest):,} columns, least faithful first', head, rows)}</div>"

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from synthpipe.report import Report, evaluate
-from synthpipe.report.html import FULL_CARDS, FULL_PAIRS
+from synthpipe.report._html_parts import FULL_COLUMNS
+from synthpipe.report.html import FULL_PAIRS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
@@ -166,7 +167,7 @@ def test_a_wide_table_shows_its_least_faithful_columns_as_cards_and_folds_the_re
     relations section 45,000 px down."""
     page = wide.to_html()
     cards = _cards(page)
-    assert len(cards) == FULL_CARDS and cards[:3] == ["c007", "c021", "c033"]
+    assert len(cards) == FULL_COLUMNS and cards[:3] == ["c007", "c021", "c033"]
     scores = {c.name: c.score for c in wide.quality.columns}
     assert [scores[name] for name in cards] == sorted(scores[name] for name in cards)
     columns = page[page.index("<details") : page.index("</details>")]
@@ -209,3 +210,17 @@ def test_a_wide_table_page_stays_short_and_renders_without_errors(wide: Report) 
     assert height is not None, run.stdout[-500:]
     assert int(height.group(1)) < 6_000
     assert [line for line in run.stderr.splitlines() if ":CONSOLE" in line] == []
+
+
+def test_the_per_column_protections_name_every_column_the_first_in_full(frames: dict[str, pd.DataFrame]) -> None:
+    """The engine's per-column table stopped at 80 rows without a word: 20 of these 100 columns were
+    not named, and a 1,000-column table's 80 rows stood above its column cards."""
+    columns = {f"col{k:03d}": {"kind": "numeric", "learned": True} for k in range(100)}
+    engine = {"rare_categories": "merged below 5 holders", "columns": columns}
+    page = evaluate(
+        real=frames["train"], synthetic=frames["train"].iloc[:300], protections={"engine": engine}
+    ).to_html()
+    named = re.findall(r"<tr><td>(col\d{3})</td><td>numeric</td>", page)
+    assert named == [f"col{k:03d}" for k in range(100)]
+    folded_at = page.index("The other 84 columns</summary>")
+    assert page.index("<td>col015</td>") < folded_at < page.index("<td>col016</td>")
