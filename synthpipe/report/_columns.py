@@ -150,8 +150,9 @@ def _is_integer_key(s: pd.Series, non_null: pd.Series) -> bool:
 
 def _is_repeated_integer_key(s: pd.Series, non_null: pd.Series) -> bool:
     """``customer_id`` of an orders table: the engine learns it on pseudonyms (fresh keys), so
-    real and synthetic values never match and comparing them would say nothing."""
-    if not (pd.api.types.is_integer_dtype(s.dtype) or (s.dtype == object and whole_numbers(storage_type(s)))):
+    real and synthetic values never match and comparing them would say nothing (as a float64 with
+    NaN, how pandas holds such ids with nulls, too: the engine's storage type says whole numbers)."""
+    if not (pd.api.types.is_integer_dtype(s.dtype) or whole_numbers(storage_type(s))):
         return False
     return is_repeated_key(non_null, str(s.name), text=False)
 

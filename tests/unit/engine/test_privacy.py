@@ -58,6 +58,30 @@ def test_keys_with_nulls_are_fresh_keys_null_in_the_real_share(tmp_path: Path) -
     assert sampled_after_save_and_load(syn, 4000, tmp_path).equals(out)
 
 
+def test_keys_held_as_floats_are_keys(tmp_path: Path) -> None:
+    """How pandas holds an integer id with nulls (read_csv, a left join): float64 with NaN. Learned
+    as numbers whose values many rows hold kept exact, 5,714 of 6,000 synthetic rows carried a real
+    ``user_id`` and 813 a real ``order_id``. Keys they are, written back as floats; a float of whole
+    numbers not named like a key stays a number."""
+    rng = np.random.default_rng(1)
+    n = 4000
+    user_id = rng.choice(rng.integers(10_000, 99_999, 300), n).astype("float64")
+    order_id = np.arange(100_000, 100_000 + 7 * n, 7).astype("float64")
+    user_id[rng.random(n) < 0.05], order_id[rng.random(n) < 0.03] = np.nan, np.nan
+    pieces = rng.integers(1, 40, n).astype("float64")
+    frame = pd.DataFrame({"user_id": user_id, "order_id": order_id, "pieces": pieces})
+    syn = Synthesizer(seed=0, max_epochs=3).fit(frame)
+    out = sampled_after_save_and_load(syn, n, tmp_path)
+    assert out.dtypes.equals(frame.dtypes)
+    kinds = {name: column["kind"] for name, column in syn.describe()["columns"].items()}
+    assert kinds == {"user_id": "identifier", "order_id": "identifier", "pieces": "numeric"}
+    for column, share in [("user_id", 0.05), ("order_id", 0.03)]:
+        assert not out[column].isin(frame[column].dropna()).any()
+        assert abs(out[column].isna().mean() - share) < 0.015
+    assert out["order_id"].dropna().is_unique
+    assert out["pieces"].isin(frame["pieces"]).all()
+
+
 def test_where_a_key_is_null_is_learned_with_the_row(tmp_path: Path) -> None:
     """Drawn apart from the row, an ``invoice_id`` null exactly on the draft invoices came back
     null on a third of the rows it should not be (null iff draft in 67% of rows); a code null on
