@@ -174,7 +174,8 @@ def _run_and_show(spec: Any, run_id: str | None) -> None:
     table.add_column("where / value", overflow="fold")  # full paths: a person must be able to copy them
     table.add_row("staged features", f"{escape(result.extract.uri)}  ({result.extract.rows:,} rows)")
     table.add_row("model", escape(result.synthesize.model_uri))
-    table.add_row("synthetic data", f"{escape(result.load.uri)}  ({result.load.rows:,} rows)")
+    order = f", ORDER BY {', '.join(result.load.order_by)}" if result.load.order_by else ""
+    table.add_row("synthetic data", f"{escape(result.load.uri)}  ({result.load.rows:,} rows{escape(order)})")
     for uri in result.load.report_uris:
         table.add_row("report", escape(uri))
     table.add_row("quality", _quality_line(evaluation.quality_score, evaluation.quality_grade))

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from synthpipe.engine.codecs.identifier import names_a_key
 from synthpipe.engine.nested import arrow_json_text, is_nested, type_text
 from synthpipe.errors import EmptyResult, QueryError, SchemaError
+from synthpipe.query_order import SortKey, query_order
 from synthpipe.sources import open_batches
 from synthpipe.stores import Store
 from synthpipe.workspace import Workspace
@@ -40,6 +41,7 @@ class ExtractResult(BaseModel):
     columns: list[str]
     seconds: float
     warnings: list[str] = []
+    order_by: list[str] = []  # the query's ORDER BY as output columns: load publishes the synthetic rows so
 
 
 def extract(
@@ -76,7 +78,8 @@ def extract(
     with open_batches(source, sql, batch_rows=batch_rows) as batches:
         schema, rows, first = _stage_batches(workspace.store, key, batches, fmt)
     schema_key = workspace.schema_key()
-    workspace.store.write_bytes(schema_key, json.dumps(describe_schema(schema, rows), indent=2).encode())
+    order = query_order(sql, source, schema.names)
+    workspace.store.write_bytes(schema_key, json.dumps(describe_schema(schema, rows, order), indent=2).encode())
     warnings = [w for w in [unordered_warning(sql, first)] if w]
     for warning in warnings:
         log.warning(warning)
@@ -87,6 +90,7 @@ def extract(
         columns=schema.names,
         seconds=round(time.perf_counter() - started, 3),
         warnings=warnings,
+        order_by=[str(key) for key in order],
     )
 
 
@@ -219,12 +223,13 @@ def _holds_union(arrow_type: pa.DataType) -> bool:
     return False
 
 
-def describe_schema(schema: pa.Schema, rows: int) -> dict[str, Any]:
-    """The staged schema as JSON: what later stages and people can rely on."""
-    return {
-        "rows": rows,
-        "columns": [_described(field) for field in schema],
-    }
+def describe_schema(schema: pa.Schema, rows: int, order: Sequence[SortKey] = ()) -> dict[str, Any]:
+    """The staged schema as JSON: what later stages and people can rely on; ``order_by``, the
+    query's ORDER BY, by which load publishes the synthetic rows (``synthpipe.query_order``)."""
+    described: dict[str, Any] = {"rows": rows, "columns": [_described(field) for field in schema]}
+    if order:
+        described["order_by"] = [key.model_dump() for key in order]
+    return described
 
 
 def _described(field: pa.Field) -> dict[str, Any]:

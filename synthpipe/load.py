@@ -3,11 +3,14 @@
 Reads: the staged synthetic shards. Writes: ``<run_id>_<name>_synthetic.<csv|parquet>`` on
 the destination, plus ``<run_id>_<name>_report.html|json`` beside it. The data object is
 written last and atomically, so whoever sees it also finds its report, and nobody ever
-sees half of it; a rerun of the same run id replaces the same keys.
+sees half of it; a rerun of the same run id replaces the same keys. The rows come in the
+query's own ORDER BY where extract staged one (``synthpipe.query_order``).
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import posixpath
 import time
 from collections.abc import Iterator, Sequence
@@ -18,9 +21,12 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel
 
 from synthpipe.errors import ConfigError
+from synthpipe.query_order import SortKey, sortable_keys, sorted_rows
 from synthpipe.stores import Store, open_uri
 from synthpipe.workspace import Workspace, reads_staged_files
 from synthpipe.writers import TableFormat, check_format, closed_on_error, open_writer
+
+log = logging.getLogger(__name__)
 
 
 class LoadResult(BaseModel):
@@ -28,6 +34,7 @@ class LoadResult(BaseModel):
     rows: int
     report_uris: list[str]
     seconds: float
+    order_by: list[str] = []  # the query's ORDER BY the rows are published in (none: as generated)
 
 
 @reads_staged_files("load")
@@ -59,13 +66,46 @@ def load(
     options = staging_options or {}
     published_reports = [_copy_report(workspace, uri, options) for uri in report_uris]
     key = workspace.synthetic_key(fmt)
-    rows = _write_concatenated(workspace.store, key, synthetic_uris, fmt, options, batch_rows)
+    schema = _shard_schema(synthetic_uris[0], options)
+    order = _publish_order(synthetic_uris, workspace, schema, options)
+    batches = _batches(synthetic_uris, options, batch_rows)
+    if order:
+        table = pa.Table.from_batches([_as_schema(batch, schema) for batch in batches], schema)
+        batches = iter(sorted_rows(table, order).to_batches(batch_rows))
+    rows = _write_concatenated(workspace.store, key, batches, schema, fmt)
     return LoadResult(
         uri=workspace.uri(key),
         rows=rows,
         report_uris=published_reports,
         seconds=round(time.perf_counter() - started, 3),
+        order_by=[str(k) for k in order],
     )
+
+
+SORTED_ROWS_MAX = 5_000_000  # rows sorted in memory by the query's ORDER BY; more are published as generated
+
+
+def _publish_order(
+    uris: Sequence[str], workspace: Workspace, schema: pa.Schema, options: dict[str, Any]
+) -> list[SortKey]:
+    """The query's ORDER BY that extract staged beside the shards (``query_order``), where the
+    synthetic rows are few enough to sort in memory; else none, with a warning."""
+    schema_uri = posixpath.join(posixpath.dirname(uris[0]), workspace.schema_key())
+    try:
+        with open_uri(schema_uri, options) as handle:
+            staged = json.loads(handle.read())
+    except FileNotFoundError:  # shards of another origin (the evaluate CLI's), or staged before order_by was
+        return []
+    order = sortable_keys([SortKey(**key) for key in staged.get("order_by", [])], schema)
+    rows = sum(_shard_rows(uri, options) for uri in uris) if order else 0
+    if rows > SORTED_ROWS_MAX:
+        log.warning(
+            "the %s synthetic rows are published in the order they were generated in, not by the query's "
+            "ORDER BY (%s): load sorts at most %s rows in memory",
+            f"{rows:,}", ", ".join(map(str, order)), f"{SORTED_ROWS_MAX:,}",
+        )  # fmt: skip
+        return []
+    return order
 
 
 def _copy_report(workspace: Workspace, uri: str, options: dict[str, Any]) -> str:
@@ -81,22 +121,28 @@ def _shard_schema(uri: str, options: dict[str, Any]) -> pa.Schema:
         return pq.ParquetFile(handle).schema_arrow
 
 
+def _shard_rows(uri: str, options: dict[str, Any]) -> int:
+    with open_uri(uri, options) as handle:
+        return int(pq.ParquetFile(handle).metadata.num_rows)
+
+
+def _as_schema(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    return batch if batch.schema.equals(schema) else batch.cast(schema)
+
+
 def _batches(uris: Sequence[str], options: dict[str, Any], batch_rows: int) -> Iterator[pa.RecordBatch]:
     for uri in uris:
         with open_uri(uri, options) as handle:
             yield from pq.ParquetFile(handle).iter_batches(batch_size=batch_rows)
 
 
-def _write_concatenated(
-    store: Store, key: str, uris: Sequence[str], fmt: str, options: dict[str, Any], batch_rows: int
-) -> int:
+def _write_concatenated(store: Store, key: str, batches: Iterator[pa.RecordBatch], schema: pa.Schema, fmt: str) -> int:
     rows = 0
-    schema = _shard_schema(uris[0], options)
     with store.atomic_writer(key) as handle:
         writer = open_writer(handle, schema, fmt)
         with closed_on_error(writer):
-            for batch in _batches(uris, options, batch_rows):
-                writer.write(batch.cast(schema) if not batch.schema.equals(schema) else batch)
+            for batch in batches:
+                writer.write(_as_schema(batch, schema))
                 rows += batch.num_rows
         writer.close()
     return rows
