@@ -365,7 +365,9 @@ def _libpq_uri(url: URL) -> str:
     host = url.host or ""
     port = f":{url.port}" if url.port else ""
     database = quote(url.database or "", safe="")
-    query = urlencode(list(url.query.items()), doseq=True)
+    # percent-encoded, spaces too: libpq reads no "+" as a space (urlencode's default), so
+    # options=-c%20TimeZone%3DUTC reached the server as "-c+TimeZone=UTC"
+    query = urlencode(list(url.query.items()), doseq=True, quote_via=quote)
     return f"postgresql://{user}{password}@{host}{port}/{database}" + (f"?{query}" if query else "")
 
 

@@ -140,3 +140,16 @@ def test_a_comment_only_file_says_so_and_a_query_after_a_comment_runs(
     assert str(raised.value) == NO_STATEMENT
     query.write_text("/* a note /* nested */ */ SELECT 1 AS a")
     assert extract(query=query, source=pg_server.url, staging=str(tmp_path), name="c", run_id="r").rows == 1
+
+
+def test_url_options_with_spaces_reach_the_server_as_written(pg_server: PostgresServer) -> None:
+    """libpq reads a URI's query percent-decoded only, so a space written as ``+`` (urlencode's
+    default) arrived as a plus: ``?options=-c%20TimeZone%3DEurope/Berlin`` failed with
+    'unrecognized configuration parameter "+TimeZone"' (blamed on the SQL file), and
+    ``application_name=nightly%20run`` was set to ``nightly+run``."""
+    from synthpipe.sources import open_batches
+
+    options = "options=-c%20TimeZone%3DEurope/Berlin&application_name=nightly%20run"
+    sql = "SELECT current_setting('TimeZone') AS zone, current_setting('application_name') AS app"
+    with open_batches(f"{pg_server.url}?{options}", sql) as batches:
+        assert pa.Table.from_batches(list(batches)).to_pylist() == [{"zone": "Europe/Berlin", "app": "nightly run"}]
