@@ -49,6 +49,9 @@ _UNREACHABLE_MARKERS = (
     "terminating connection",
     "consuming input failed",
 )
+# what libpq says (through ADBC or psycopg) when a server it reached ended the connection attempt: a
+# database, role or option the URL names that the server does not know ('database "app2" does not exist')
+_REFUSED_MARKERS = ("Failed to connect", "connection failed:", "connection to server at")
 
 # PostgreSQL type OIDs -> Arrow types (what psycopg reports in cursor.description).
 _PG_TYPES: dict[int, pa.DataType] = {
@@ -171,6 +174,12 @@ def translate_source_error(exc: BaseException, *, secret: str = "") -> SourceErr
         return SourceUnreachable(
             f"the source database is unreachable ({_first_line(text)}); check host, port and that "
             "the server is running",
+        )
+    if _mentions(text, _REFUSED_MARKERS):
+        # not the query's fault (it never ran), and a retry meets the same refusal
+        return SourceError(
+            f"the source refused the connection ({_first_line(text)}); check the database name, user and "
+            "options in the source URL or the Airflow connection",
         )
     return QueryError(f"the database rejected the query: {text}; fix the SQL file and run again")
 

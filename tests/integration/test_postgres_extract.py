@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from synthpipe.demo import QUERY_FILE, write_demo_database
-from synthpipe.errors import QueryError, SourceAuthError, SourceUnreachable
+from synthpipe.errors import QueryError, SourceAuthError, SourceError, SourceUnreachable
 from synthpipe.extract import extract
 from synthpipe.sources import NO_STATEMENT
 from synthpipe.writers import read_table
@@ -153,3 +153,25 @@ def test_url_options_with_spaces_reach_the_server_as_written(pg_server: Postgres
     sql = "SELECT current_setting('TimeZone') AS zone, current_setting('application_name') AS app"
     with open_batches(f"{pg_server.url}?{options}", sql) as batches:
         assert pa.Table.from_batches(list(batches)).to_pylist() == [{"zone": "Europe/Berlin", "app": "nightly run"}]
+
+
+@pytest.mark.parametrize(
+    ("part", "wrong", "named"),
+    [("database", "no_such_db", 'database "no_such_db" does not exist'),
+     ("options", "-c no_such_setting=1", '"no_such_setting"')],
+)  # fmt: skip
+def test_a_connection_the_server_refuses_blames_the_source_url_not_the_sql(
+    pg_server: PostgresServer, tmp_path: Path, part: str, wrong: str, named: str
+) -> None:
+    """A mistyped database name (or a bad connection option) was reported as "the database rejected
+    the query: ... fix the SQL file", though the SQL never ran."""
+    server = f"postgresql://{pg_server.user}:{pg_server.password}@{pg_server.host}:{pg_server.port}"
+    url = (
+        f"{server}/{wrong}" if part == "database" else f"{server}/{pg_server.database}?options={quote(wrong, safe='')}"
+    )
+    with pytest.raises(SourceError) as caught:
+        extract(query=QUERY_FILE, source=url, staging=str(tmp_path), name="f", run_id="r")
+    message = str(caught.value)
+    assert not isinstance(caught.value, QueryError) and not caught.value.transient
+    assert named in message and "source URL" in message and "SQL file" not in message
+    assert pg_server.password not in message
