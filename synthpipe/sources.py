@@ -11,6 +11,7 @@ Every failure becomes a typed ``SourceError`` whose message never contains the p
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import decimal
 import json
 from collections.abc import Iterator, Sequence
@@ -135,29 +136,50 @@ def open_batches(source: str, sql: str, *, batch_rows: int = 65_536) -> Iterator
 def _guarded(batches: Iterator[pa.RecordBatch], secret: str) -> Iterator[pa.RecordBatch]:
     """Failures while streaming (a dropped connection) get the same typed errors as at the start."""
     try:
-        yield from (_dates_within_calendar(batch) for batch in batches)
+        yield from (_within_calendar(batch) for batch in batches)
     except SynthpipeError:
         raise
     except Exception as exc:
         raise translate_source_error(exc, secret=secret) from exc
 
 
-def _dates_within_calendar(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """``batch`` with its dates past the calendar (a DuckDB or PostgreSQL ``'infinity'::date``,
-    date32's largest value, year 5881580) staged as 9999-12-31, the usual open end, and
-    ``'-infinity'`` as 0001-01-01.
+_TICKS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000}  # ns timestamps stay within 1677-2262
+
+
+def _within_calendar(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """``batch`` with its dates and timestamps past the calendar (an ``'infinity'::date``, date32's
+    largest value, year 5881580; an ``'infinity'::timestamp``, int64's largest) staged as
+    9999-12-31 (23:59:59.999999), the usual open end, and ``'-infinity'`` as 0001-01-01; nulls stay.
 
     Why: Python's dates end at year 9999, so reading the staged table raised "year 5881580 is out
-    of range" in every later stage, and the SQL file was the only place to mend it."""
+    of range" (a timestamp: "date value out of range") in every later stage, and the SQL file was
+    the only place to mend it."""
     columns = list(batch.columns)
     for i, field in enumerate(batch.schema):
-        if not pa.types.is_date32(field.type):
-            continue
-        days = columns[i].cast(pa.int32())
-        if pc.any(pc.or_(pc.less(days, CALENDAR_DAYS[0]), pc.greater(days, CALENDAR_DAYS[1]))).as_py():
-            within = pc.min_element_wise(pc.max_element_wise(days, CALENDAR_DAYS[0]), CALENDAR_DAYS[1])
-            columns[i] = within.cast(pa.int32()).cast(pa.date32())
+        bounds = _calendar_bounds(field.type)
+        if bounds is not None:
+            columns[i] = _clamped(columns[i], *bounds)
     return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
+
+
+def _calendar_bounds(kind: pa.DataType) -> tuple[pa.DataType, int, int] | None:
+    """The storage type and the first and last values of the calendar (0001-01-01 to 9999-12-31)
+    in ``kind``'s unit, for a date or a timestamp that can leave it; else None."""
+    if pa.types.is_date32(kind):
+        return pa.int32(), CALENDAR_DAYS[0], CALENDAR_DAYS[1]
+    per_day = _TICKS_PER_DAY.get(kind.unit) if pa.types.is_timestamp(kind) else None
+    if per_day is None:
+        return None
+    return pa.int64(), CALENDAR_DAYS[0] * per_day, (CALENDAR_DAYS[1] + 1) * per_day - 1
+
+
+def _clamped(column: pa.Array, storage: pa.DataType, low: int, high: int) -> pa.Array:
+    ticks = column.cast(storage)
+    if not pc.any(pc.or_(pc.less(ticks, low), pc.greater(ticks, high))).as_py():
+        return column
+    # skip_nulls=False: with the default a null came out as the calendar's first day
+    within = pc.min_element_wise(pc.max_element_wise(ticks, low, skip_nulls=False), high, skip_nulls=False)
+    return within.cast(storage).cast(column.type)
 
 
 def translate_source_error(exc: BaseException, *, secret: str = "") -> SourceError:
@@ -395,8 +417,11 @@ def _arrow_ready_columns(cursor: Any, sql: str) -> int:
 
 def _plain(batch: pa.RecordBatch) -> pa.RecordBatch:
     """Driver metadata dropped (it would ride into the staged file's schema), numerics typed as the
-    row path types them, intervals as durations."""
-    columns = [_as_row_path_type(column, field) for column, field in zip(batch.columns, batch.schema, strict=True)]
+    row path types them, intervals as durations, infinities as PostgreSQL's own."""
+    columns = [
+        _infinities_unwrapped(_as_row_path_type(column, field))
+        for column, field in zip(batch.columns, batch.schema, strict=True)
+    ]
     return _intervals_as_durations(pa.RecordBatch.from_arrays(columns, names=batch.schema.names))
 
 
@@ -414,6 +439,34 @@ def _as_row_path_type(column: pa.Array, field: pa.Field) -> pa.Array:
     precision, scale = ((typmod - 4) >> 16, (typmod - 4) & 0xFFFF) if typmod >= 4 else (None, None)
     text = column.storage if isinstance(column, pa.ExtensionArray) else column
     return text.cast(_numeric_type(precision, scale))
+
+
+def _wrapped(value: int, shift: int, bits: int) -> int:
+    """``value + shift`` wrapped into a signed integer of ``bits`` bits, as C's arithmetic does."""
+    half = 1 << (bits - 1)
+    return (value + shift + half) % (2 * half) - half
+
+
+# ADBC moves PostgreSQL's dates and timestamps from its 2000 epoch to 1970's by adding the offset,
+# also to the infinities (the type's largest and smallest values), which wrap: 'infinity'::date
+# arrives as -2147472692 and '-infinity' as -2147472691 (both then read as 0001-01-01).
+_PG_EPOCH_SHIFT = {pa.int32(): (10_957, 32), pa.int64(): (946_684_800_000_000, 64)}  # days; microseconds
+
+
+def _infinities_unwrapped(column: pa.Array) -> pa.Array:
+    """``column`` with ADBC's wrapped infinities of a date or microsecond timestamp set back to
+    PostgreSQL's (``_within_calendar`` then stages them at the calendar's ends)."""
+    storage = pa.int32() if pa.types.is_date32(column.type) else None
+    if pa.types.is_timestamp(column.type) and column.type.unit == "us":
+        storage = pa.int64()
+    if storage is None:
+        return column
+    shift, bits = _PG_EPOCH_SHIFT[storage]
+    largest, smallest = (1 << (bits - 1)) - 1, -(1 << (bits - 1))
+    ticks = column.cast(storage)
+    for end in (largest, smallest):
+        ticks = pc.if_else(pc.equal(ticks, _wrapped(end, shift, bits)), pa.scalar(end, storage), ticks)
+    return ticks.cast(column.type)
 
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
@@ -439,6 +492,7 @@ def _sqlalchemy_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterato
 
     sqlite = url.get_backend_name() == "sqlite"
     engine = _create_engine(create_engine, _sqlite_read_only(url) if sqlite else url)
+    _load_infinities(engine)
     attached: list[str] = []
     if sqlite:
         _refuse_attach(engine, attached)
@@ -463,6 +517,44 @@ def _sqlalchemy_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterato
             yield _convert_partitions(result.partitions(batch_rows), list(result.keys()), types)
     finally:
         engine.dispose()
+
+
+def _load_infinities(engine: Any) -> None:
+    """psycopg connections of ``engine`` read PostgreSQL's ``'infinity'`` and ``'-infinity'`` dates
+    and timestamps as the calendar's ends (9999-12-31 23:59:59.999999, 0001-01-01), as ADBC's
+    are staged.
+
+    Why: psycopg refuses them ("date too large (after year 10K): 'infinity'"), so a query with
+    an open-ended ``valid_to`` failed as soon as another column (json, an array) took this path."""
+    if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+        return
+    from psycopg.types.datetime import DateLoader, TimestampLoader, TimestamptzLoader
+    from sqlalchemy import event
+
+    utc = dt.UTC
+    loaders = {
+        "date": _infinity_loader(DateLoader, dt.date.min, dt.date.max),
+        "timestamp": _infinity_loader(TimestampLoader, dt.datetime.min, dt.datetime.max),
+        "timestamptz": _infinity_loader(TimestamptzLoader, dt.datetime.min.replace(tzinfo=utc),
+                                        dt.datetime.max.replace(tzinfo=utc)),
+    }  # fmt: skip
+
+    def register(connection: Any, _record: Any) -> None:
+        for name, loader in loaders.items():
+            connection.adapters.register_loader(name, loader)
+
+    event.listen(engine, "connect", register)
+
+
+def _infinity_loader(base: type[Any], first: object, last: object) -> type[Any]:
+    """A subclass of psycopg's text loader ``base`` that reads ``-infinity`` as ``first`` and
+    ``infinity`` as ``last``."""
+
+    def load(self: Any, data: Any) -> Any:
+        text = bytes(data)
+        return last if text == b"infinity" else first if text == b"-infinity" else base.load(self, data)
+
+    return type(f"Open{base.__name__}", (base,), {"load": load})
 
 
 def _refuse_attach(engine: Any, attached: list[str]) -> None:

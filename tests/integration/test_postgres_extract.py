@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -175,3 +176,41 @@ def test_a_connection_the_server_refuses_blames_the_source_url_not_the_sql(
     assert not isinstance(caught.value, QueryError) and not caught.value.transient
     assert named in message and "source URL" in message and "SQL file" not in message
     assert pg_server.password not in message
+
+
+OPEN_ENDS_SQL = """
+SELECT g AS i,
+       CASE WHEN g % 7 = 0 THEN 'infinity'::date WHEN g % 11 = 0 THEN '-infinity'::date
+            WHEN g % 13 = 0 THEN NULL ELSE date '2020-01-01' + g END AS valid_to,
+       CASE WHEN g % 7 = 0 THEN 'infinity'::timestamp WHEN g % 11 = 0 THEN '-infinity'::timestamp
+            WHEN g % 13 = 0 THEN NULL ELSE timestamp '2020-01-01' + g * interval '1 hour' END AS ended_at,
+       CASE WHEN g % 7 = 0 THEN 'infinity'::timestamptz WHEN g % 11 = 0 THEN '-infinity'::timestamptz
+            WHEN g % 13 = 0 THEN NULL ELSE timestamptz '2020-01-01 00:00+00' + g * interval '1 hour' END AS ended_tz
+       EXTRA
+FROM generate_series(1, 100) AS g ORDER BY g
+"""
+
+
+@pytest.mark.parametrize("extra", ["", ", json_build_object('g', g) AS doc"], ids=["arrow", "rows"])
+def test_infinite_dates_and_timestamps_are_staged_as_the_calendars_ends(
+    pg_server: PostgresServer, tmp_path: Path, extra: str
+) -> None:
+    """PostgreSQL's open ends (``COALESCE(valid_to, 'infinity')``, a slowly changing dimension's
+    current rows) are staged as 9999-12-31 (23:59:59.999999) and ``'-infinity'`` as 0001-01-01;
+    nulls stay null.
+    Through ADBC, whose epoch shift wraps PostgreSQL's sentinels, both ends of a date came out
+    0001-01-01 and a timestamp's as a number no later stage could read ("date value out of range");
+    through psycopg (any query with a json column) extract failed: "date too large (after year 10K):
+    'infinity'; fix the SQL file"."""
+    query = tmp_path / "open_ends.sql"
+    query.write_text(OPEN_ENDS_SQL.replace("EXTRA", extra))
+    result = extract(query=query, source=pg_server.url, staging=str(tmp_path), name="e", run_id="r")
+    rows = read_table(result.uri).to_pylist()
+    end, start = dt.datetime(9999, 12, 31, 23, 59, 59, 999999), dt.datetime(1, 1, 1)
+    utc = dt.UTC
+    assert [rows[6][c] for c in ("valid_to", "ended_at")] == [dt.date(9999, 12, 31), end]  # g = 7
+    assert [rows[10][c] for c in ("valid_to", "ended_at")] == [dt.date(1, 1, 1), start]  # g = 11
+    assert rows[6]["ended_tz"] == end.replace(tzinfo=utc) and rows[10]["ended_tz"] == start.replace(tzinfo=utc)
+    assert rows[0]["valid_to"] == dt.date(2020, 1, 2) and rows[0]["ended_at"] == dt.datetime(2020, 1, 1, 1)
+    assert rows[0]["ended_tz"] == dt.datetime(2020, 1, 1, 1, tzinfo=utc)
+    assert [rows[12][c] for c in ("valid_to", "ended_at", "ended_tz")] == [None, None, None]  # g = 13

@@ -293,19 +293,26 @@ def test_duckdb_intervals_are_staged_as_durations_like_postgresql_ones(tmp_path:
 
 def test_infinite_dates_are_staged_as_the_calendars_ends(tmp_path: Path) -> None:
     """DuckDB's 'infinity'::DATE is date32's largest value, year 5881580: reading the staged table
-    raised "year 5881580 is out of range" in every later stage."""
+    raised "year 5881580 is out of range" in every later stage; its 'infinity'::TIMESTAMP, int64's
+    largest, "date value out of range". A null in a batch holding an infinity came out 0001-01-01."""
     database = tmp_path / "open_ends.duckdb"
     connection = duckdb.connect(str(database))
     connection.execute(
         "CREATE TABLE t AS SELECT i, CASE WHEN i % 13 = 0 THEN 'infinity'::DATE WHEN i % 17 = 0 THEN "
-        "'-infinity'::DATE ELSE DATE '1950-01-01' + (i * 37)::INT END AS valid_to FROM range(1, 401) t(i)"
+        "'-infinity'::DATE WHEN i % 19 = 0 THEN NULL ELSE DATE '1950-01-01' + (i * 37)::INT END AS valid_to "
+        "FROM range(1, 401) t(i)"
     )
+    connection.execute("ALTER TABLE t ADD COLUMN ended_at TIMESTAMP")
+    connection.execute("UPDATE t SET ended_at = CASE WHEN valid_to IS NULL THEN NULL ELSE valid_to::TIMESTAMP END")
     connection.close()
-    result = extract(query=write_sql(tmp_path, "SELECT i, valid_to FROM t"), source=f"duckdb:///{database}",
+    result = extract(query=write_sql(tmp_path, "SELECT i, valid_to, ended_at FROM t"), source=f"duckdb:///{database}",
                      staging=str(tmp_path / "out"), name="f", run_id="r", batch_rows=100)  # fmt: skip
-    dates = read_table(result.uri).to_pandas()["valid_to"]
-    assert dates.tolist()[12] == dt.date(9999, 12, 31) and dates.tolist()[16] == dt.date(1, 1, 1)
-    assert (dates == dt.date(9999, 12, 31)).sum() == 400 // 13 and dates.notna().all()
+    staged = read_table(result.uri).to_pandas()
+    dates, times = staged["valid_to"].tolist(), read_table(result.uri).column("ended_at").to_pylist()
+    assert dates[12] == dt.date(9999, 12, 31) and dates[16] == dt.date(1, 1, 1) and dates[18] is None
+    assert times[12] == dt.datetime(9999, 12, 31, 23, 59, 59, 999999) and times[16] == dt.datetime(1, 1, 1)
+    assert times[18] is None and times[0] == dt.datetime(1950, 2, 7)
+    assert dates.count(dt.date(9999, 12, 31)) == 400 // 13 and staged["valid_to"].isna().sum() == 19
 
 
 def test_duckdb_timetz_keeps_its_offset_as_text(tmp_path: Path) -> None:
