@@ -113,7 +113,7 @@ class SettingPlaces:
     "widen the query" when the privacy filters dropped every row (``{setting}``: the filter's switch).
 
     Why: in Airflow the advice named the pipeline spec, which a DAG's user has none of; what works
-    there is a run config's ``gates`` (the example DAG takes it), a factory DAG's YAML or the
+    there is a run config's ``gates`` (every synthpipe DAG takes it), a factory DAG's YAML or the
     synthpipe connection, and no privacy filter can be switched off (``synthpipe.airflow.tasks.in_airflow``)."""
 
     gates: str

@@ -6,6 +6,9 @@ optional ``queries/airbnb_user_profiles.yaml`` beside it overrides the folder-wi
 
     extract ─▶ train ─▶ generate ×shards (dynamic task mapping) ─▶ evaluate ─▶ publish
 
+A run's config takes ``staging``, ``destination``, ``rows``, ``gates`` and ``engine`` (as the
+example DAG's does), defaulting to the YAML's; ``gates`` and ``engine`` apply key by key over it.
+
 Generation fans out over ``shards`` mapped tasks, each loading the model from the staging
 store and seeded by its shard number, so any executor (Celery, Kubernetes) can spread them.
 Staged features and the published synthetic set are Assets, so downstream DAGs can be
@@ -56,11 +59,11 @@ class QueryDagSettings(BaseModel):
     synthpipe_conn_id: str | None = Field(None, description="synthpipe connection with defaults")
     staged_format: Literal["parquet", "csv"] = Field("parquet", description="staged format")
     published_format: Literal["csv", "parquet"] = Field("csv", description="published data format")
-    rows: int | None = Field(None, ge=1, description="synthetic rows; default: as extracted")
+    rows: int | None = Field(None, ge=1, description="synthetic rows (default of `rows`); None: as extracted")
     shards: int = Field(1, ge=1, le=1024, description="generation tasks to fan out over")
     seed: int = Field(0, ge=0, description="generation seed; each shard derives its own from it")
-    engine: dict[str, Any] = Field(default_factory=dict, description="engine settings")
-    gates: dict[str, Any] = Field(default_factory=dict, description="gate thresholds")
+    engine: dict[str, Any] = Field(default_factory=dict, description="engine settings (default of `engine`)")
+    gates: dict[str, Any] = Field(default_factory=dict, description="gate thresholds (default of `gates`)")
     retries: int = Field(2, ge=0, description="retries per task (transient errors only)")
     retry_delay_seconds: float = Field(60, ge=0, description="wait between retries")
 
@@ -133,10 +136,9 @@ def build_dag(sql_file: str | Path, settings: QueryDagSettings, *, dag_id: str |
         start_date=START_DATE,
         catchup=False,
         tags=settings.tags,
-        params={
-            "staging": Param(settings.staging, type="string"),
-            "destination": Param(settings.destination, type="string"),
-        },
+        params=run_params(settings),
+        user_defined_macros={"query_settings": {"gates": settings.gates, "engine": settings.engine}},
+        render_template_as_native_obj=True,  # params.rows/gates/engine arrive as int / dict
         default_args={
             "retries": settings.retries,
             "retry_delay": timedelta(seconds=settings.retry_delay_seconds),
@@ -145,6 +147,34 @@ def build_dag(sql_file: str | Path, settings: QueryDagSettings, *, dag_id: str |
     ) as dag:
         _add_tasks(sql_file, name, settings)
     return dag
+
+
+def run_params(settings: QueryDagSettings) -> dict[str, Param]:
+    """The run config a factory DAG takes: the example DAG's (``staging``, ``destination``, ``rows``,
+    ``gates``, ``engine``), defaulting to the YAML's values; ``gates`` and ``engine`` apply key by key
+    over the YAML's (see ``_over_yaml``), as they apply over the synthpipe connection's.
+
+    Why: a factory DAG took ``staging`` and ``destination`` only, so a failed gate could not be
+    loosened for one run: ``{"gates": {"min_quality": null}}``, which the failed-gate message and the
+    example DAG take, was ignored, and the YAML beside the SQL file held it for every run."""
+    return {
+        "staging": Param(settings.staging, type="string", description="staging store URL"),
+        "destination": Param(settings.destination, type="string", description="where analysts read from"),
+        "rows": Param(settings.rows, type=["null", "integer"], description="synthetic rows; null: as extracted"),
+        "gates": Param(settings.gates, type="object", description="gate thresholds, gate by gate over the YAML's"),
+        "engine": Param(settings.engine, type="object", description="engine settings, key by key over the YAML's"),
+    }
+
+
+def _over_yaml(setting: Literal["gates", "engine"]) -> Any:
+    """The template of a run's ``gates`` or ``engine`` over the YAML's, key by key, which the DAG
+    renders natively into the dict the operator takes: ``{"gates": {"min_quality": null}}``
+    switches that gate off and keeps the YAML's other gates (a whole new dict would drop them)."""
+    return f"{{{{ dict(query_settings.{setting}, **params.{setting}) }}}}"
+
+
+_ROWS = "{{ params.rows if params.rows is not none else ti.xcom_pull(task_ids='extract', key='rows') }}"
+"""The run's ``rows`` (0 too, which generate refuses), or (null) as many as extract staged."""
 
 
 def _description(sql_file: Path, settings: QueryDagSettings) -> str:
@@ -171,13 +201,13 @@ def _add_tasks(sql_file: Path, name: str, settings: QueryDagSettings) -> None:
         **common,
     )
     train = SynthpipeTrainOperator(
-        task_id="train", features_uri=_pull(extract, "uri"), engine=settings.engine, **common
+        task_id="train", features_uri=_pull(extract, "uri"), engine=_over_yaml("engine"), **common
     )
     generate = SynthpipeGenerateOperator.partial(
         task_id="generate",
         map_index_template="shard {{ task.shard }}",
         model_uri=_pull(train, "model_uri"),
-        rows=settings.rows or _pull(extract, "rows"),
+        rows=_ROWS,
         shards=settings.shards,
         seed=settings.seed,
         **common,
@@ -187,7 +217,7 @@ def _add_tasks(sql_file: Path, name: str, settings: QueryDagSettings) -> None:
         synthetic_uris=_pull(generate, "uri"),
         train_uri=_pull(train, "train_uri"),
         holdout_uri=_pull(train, "holdout_uri"),
-        gates=settings.gates,
+        gates=_over_yaml("gates"),
         **common,
     )
     SynthpipeLoadOperator(

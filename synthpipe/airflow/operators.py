@@ -44,7 +44,7 @@ class _SynthpipeOperator(BaseOperator):
 
     def _common(self) -> dict[str, Any]:
         return {
-            "name": self.name,
+            "name": str(self.name),  # native rendering reads a name such as "2024" as a number
             "run_id": str(self.run_id),  # native rendering may hand back a non-str
             "staging": self.staging,
             "staging_conn_id": self.staging_conn_id,

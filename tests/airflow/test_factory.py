@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,8 +49,7 @@ def test_second_sql_file_over_another_table_runs_with_sharded_generation(
 ) -> None:
     dag = airflow_env.dags["airbnb_user_profiles"]
     conf = {"staging": f"s3://{s3_bucket}/staging", "destination": f"s3://{s3_bucket}/synthetic"}
-    dag.get_task("train").engine = {"max_epochs": 30}
-    dag_run = dag.test(run_conf=conf)
+    dag_run = dag.test(run_conf={**conf, "rows": None, "gates": {}, "engine": {"max_epochs": 30}})
 
     states = task_states(dag_run)
     assert dag_run.state == "success", states
@@ -105,3 +105,52 @@ def test_a_yaml_name_whose_keys_would_be_another_data_sets_names_the_file(tmp_pa
     (tmp_path / "orders.yaml").write_text("name: orders_holdout\n")
     with pytest.raises(ConfigError, match=r"orders\.sql \(name: invalid name='orders_holdout'.*'orders-holdout'"):
         dags_from_folder(tmp_path, **DEFAULTS)
+
+
+def test_a_factory_dags_run_config_takes_gates_engine_and_rows_over_its_yaml(
+    airflow_env: AirflowEnv, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Before: a factory DAG took ``staging`` and ``destination`` only; the failed-gate message's
+    ``{"gates": {"min_quality": null}}`` was ignored and the YAML's gate failed every run."""
+    import json
+
+    from synthpipe.engine import Synthesizer
+    from tests.airflow.helpers import factory_dags
+
+    (tmp_path / "gated_users.sql").write_text("SELECT id, gender, age FROM users ORDER BY id")
+    (tmp_path / "gated_users.yaml").write_text(
+        "engine: {max_epochs: 2, hidden_size: 16}\ngates: {min_quality: 100, max_mia_auc: 0.99}\n"
+    )
+    dag = factory_dags(tmp_path, source_conn_id="postgres_default", staging=str(tmp_path / "staging"),
+                       destination=str(tmp_path / "published"), retry_delay_seconds=0)["gated_users"]  # fmt: skip
+    staging, published = store_at(tmp_path / "staging"), store_at(tmp_path / "published")
+
+    failed = dag.test(run_conf={"staging": staging.url, "destination": published.url})  # the YAML's gates
+    logged = "".join(capfd.readouterr())
+    assert task_states(failed)["evaluate"] == "failed" and task_states(failed)["publish"] == "upstream_failed"
+    assert 'trigger a new run whose config sets min_quality to a looser value, or null to switch it off: ' \
+           '{"gates": {"min_quality": null}}' in logged  # fmt: skip
+
+    passed = dag.test(
+        run_conf={
+            "staging": staging.url,
+            "destination": published.url,
+            "rows": 123,
+            "gates": {"min_quality": None},
+            "engine": {"max_epochs": 1},
+        }
+    )
+    assert passed.state == "success", task_states(passed)
+    run_id = passed.run_id
+    report = json.loads(published.read_bytes(f"{run_id}_gated_users_report.json"))
+    thresholds = {gate["gate"]: gate["threshold"] for gate in report["gates"]}
+    assert "min_quality" not in thresholds and thresholds["max_mia_auc"] == 0.99  # the YAML's other gate kept
+    assert len(read_csv(published, f"{run_id}_gated_users_synthetic.csv")) == 123
+    model = Synthesizer.load(staging.uri(f"{run_id}_gated_users_model"))
+    assert (model.config.max_epochs, model.config.hidden_size) == (1, 16)
+
+
+def store_at(folder: Path) -> Any:
+    from synthpipe.stores import Store
+
+    return Store(str(folder))

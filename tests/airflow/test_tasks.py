@@ -103,6 +103,7 @@ def test_a_failed_gate_says_how_to_loosen_it_in_airflow_not_in_a_pipeline_spec()
     loosen = "trigger a new run whose config sets min_quality to a looser value, or null to switch it off: "
     assert loosen + '{"gates": {"min_quality": null}}' in said
     assert "gates: in the YAML beside a factory DAG's SQL file" in said
+    assert "where the DAG has a gates param" not in said  # every synthpipe DAG has one (factory.run_params)
     assert "pipeline spec" not in said
 
 
