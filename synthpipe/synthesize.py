@@ -11,6 +11,7 @@ stage of its own so Airflow can fan generation out over shards; ``synthesize`` c
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import json
 import time
@@ -28,7 +29,7 @@ from synthpipe.engine import EngineConfig, Synthesizer
 from synthpipe.engine.codecs.identifier import names_a_key
 from synthpipe.engine.entities import entity_codes, entity_sizes, runs_of_entities
 from synthpipe.engine.synthesizer import entity_keys
-from synthpipe.errors import ConfigError, GateFailed, ModelError
+from synthpipe.errors import ArtifactError, ConfigError, GateFailed, ModelError, StoreNotWritable
 from synthpipe.privacy import (
     HOLDOUT_DISTANCE_ROWS,
     PreparedFilters,
@@ -371,7 +372,7 @@ def generate(
         raise ConfigError(f"invalid shard={shard} for shards={shards}; use 0 <= shard < shards")
     workspace = Workspace(staging, name=name, run_id=run_id)
     options = workspace.store.storage_options
-    synthesizer = Synthesizer.load(model_uri, storage_options=options)
+    synthesizer = _load_model(model_uri, options)
     settings = PrivacyFilters.model_validate(privacy or {})
     shard_seed = int(np.random.SeedSequence([seed, shard, shards]).generate_state(1)[0])
     prepared = _prepared_filters(workspace, settings, shard_seed, synthesizer.entity_key)
@@ -392,6 +393,31 @@ def generate(
         filtered_rows=sum(filters["dropped"].values()) if filters else 0,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def _load_model(model_uri: str, options: dict[str, Any]) -> Synthesizer:
+    """The model train saved at ``model_uri``. One that is not there is a FileNotFoundError, which
+    the stage (``reads_staged_files``) makes a MissingInput naming train and the fix, rerunning it.
+
+    Why: generate given a model cleaned up since train failed with the engine's ArtifactError, "no
+    readable model artifact at ...; check the path or save a model there first", which named
+    neither train nor rerunning it. A model that is there but unreadable keeps the engine's error."""
+    try:
+        return Synthesizer.load(model_uri, storage_options=options)
+    except ArtifactError as exc:
+        if not _not_there(exc):
+            raise
+        raise FileNotFoundError(errno.ENOENT, "no model artifact", model_uri) from exc
+
+
+def _not_there(exc: BaseException) -> bool:
+    """Whether ``exc`` was caused by a file that is not there (a missing bucket says so itself)."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, StoreNotWritable):
+        if isinstance(cause, FileNotFoundError):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def _all_filtered(filters: dict[str, Any], settings_at: SettingPlaces) -> str:
@@ -848,7 +874,7 @@ def _protections(workspace: Workspace, model_uri: str | None, synthetic_uris: li
     options = workspace.store.storage_options
     protections: dict[str, Any] = {}
     if model_uri is not None:
-        protections["engine"] = Synthesizer.load(model_uri, storage_options=options).describe()
+        protections["engine"] = _load_model(model_uri, options).describe()
     summaries = []
     for uri in synthetic_uris:
         key = uri.rsplit("/", 1)[-1].removesuffix(".parquet") + ".filters.json"

@@ -59,6 +59,38 @@ def test_generate_evaluate_and_load_name_the_stage_that_writes_what_is_gone(tmp_
         generate(model_uri=trained.model_uri, rows=50, **common)
 
 
+def test_generate_and_evaluate_on_a_model_cleaned_up_since_train_name_it_and_train(tmp_path: Path) -> None:
+    """Before: the engine's ArtifactError, "no readable model artifact at ... (FileNotFoundError ...);
+    check the path or save a model there first", which named neither train nor rerunning it."""
+    import shutil
+
+    staging = tmp_path / "staging"
+    common = {"staging": str(staging), "name": "orders", "run_id": RUN}
+    trained = train(features_uri=staged_features(staging), engine={"max_epochs": 1, "hidden_size": 16}, **common)
+    shard = generate(model_uri=trained.model_uri, rows=50, **common)
+    shutil.rmtree(trained.model_uri)
+
+    with pytest.raises(MissingInput) as caught:
+        generate(model_uri=trained.model_uri, rows=50, **common)
+    assert (caught.value.uri, caught.value.stage, caught.value.written_by) == (trained.model_uri, "generate", "train")
+    assert "run train again for this run (in Airflow: clear the task that runs train" in str(caught.value)
+    with pytest.raises(MissingInput, match=r"that evaluate reads is not there; train writes it"):
+        evaluate(synthetic_uris=[shard.uri], train_uri=trained.train_uri, holdout_uri=trained.holdout_uri,
+                 model_uri=trained.model_uri, gates={}, **common)  # fmt: skip
+
+
+def test_a_model_that_is_there_but_unreadable_stays_an_artifact_error(tmp_path: Path) -> None:
+    """Only a model that is not there asks for train again: a tampered one keeps the engine's error."""
+    from synthpipe.errors import ArtifactError
+
+    staging = tmp_path / "staging"
+    common = {"staging": str(staging), "name": "orders", "run_id": RUN}
+    trained = train(features_uri=staged_features(staging), engine={"max_epochs": 1, "hidden_size": 16}, **common)
+    (Path(trained.model_uri) / "model.json").write_text("{")
+    with pytest.raises(ArtifactError, match="is not a synthpipe model"):
+        generate(model_uri=trained.model_uri, rows=50, **common)
+
+
 def test_a_file_no_stage_of_the_run_writes_asks_for_the_uri_a_stage_returned(tmp_path: Path) -> None:
     with pytest.raises(MissingInput, match=r"pass the URI the earlier stage returned") as caught:
         load(synthetic_uris=[str(tmp_path / "typo.parquet")], destination=str(tmp_path / "out"), name="orders",
