@@ -1,17 +1,19 @@
 """Stage 1 — extract: run a SQL file against a source and stage its result on a store.
 
-Reads: the SQL file and the source database. Writes: ``<run_id>_<name>.<parquet|csv>`` and
-``<run_id>_<name>.schema.json`` on the staging store, each atomically. The result streams
-through Arrow record batches, so peak memory depends on the batch size, not the result size.
+Reads: the SQL file and the source database. Writes: ``<run_id>_<name>.schema.json`` and then
+``<run_id>_<name>.<parquet|csv>`` on the staging store, each atomically; the features are the
+commit marker (``_stage_batches``). The result streams through Arrow record batches, so peak
+memory depends on the batch size, not the result size.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -74,12 +76,11 @@ def extract(
     started = time.perf_counter()
     sql = read_query(query)
     workspace = Workspace(staging, name=name, run_id=run_id)
-    key = workspace.features_key(fmt)
+    key, schema_key = workspace.features_key(fmt), workspace.schema_key()
     with open_batches(source, sql, batch_rows=batch_rows) as batches:
-        schema, rows, first = _stage_batches(workspace.store, key, batches, fmt)
-    schema_key = workspace.schema_key()
-    order = query_order(sql, source, schema.names)
-    workspace.store.write_bytes(schema_key, json.dumps(describe_schema(schema, rows, order), indent=2).encode())
+        schema, rows, first, order = _stage_batches(
+            workspace, fmt, batches, functools.partial(query_order, sql, source)
+        )
     warnings = [w for w in [unordered_warning(sql, first)] if w]
     for warning in warnings:
         log.warning(warning)
@@ -153,10 +154,22 @@ def read_query(query: str | Path) -> str:
 
 
 def _stage_batches(
-    store: Store, key: str, batches: Iterator[pa.RecordBatch], fmt: StagingFormat
-) -> tuple[pa.Schema, int, pa.RecordBatch]:
-    """Write every batch through one atomic writer; an empty result aborts before commit.
-    Returns the schema, the row count and the first batch."""
+    workspace: Workspace,
+    fmt: StagingFormat,
+    batches: Iterator[pa.RecordBatch],
+    ordered_by: Callable[[list[str]], list[SortKey]],
+) -> tuple[pa.Schema, int, pa.RecordBatch, list[SortKey]]:
+    """Write every batch through one atomic writer, then the schema JSON (with the query's ORDER BY
+    as ``ordered_by`` reads it of the columns), then commit the features; an empty result aborts
+    before commit. Returns the schema, the row count, the first batch and the order.
+
+    Why this order, with a rerun's old features removed before the schema is replaced: a CSV's
+    column types are in the schema JSON, and the two were written one after the other, features
+    first, so a re-extract of the run killed between them left the new CSV beside the old schema
+    and train failed on it with a bare, retried pyarrow error. Now the features key is the commit
+    marker: at any kill, either features and schema are of one extract, or there are no features
+    (train's MissingInput then says to run extract again)."""
+    store, key = workspace.store, workspace.features_key(fmt)
     first = next(batches, None)
     if first is None:
         raise EmptyResult(
@@ -173,10 +186,14 @@ def _stage_batches(
                 writer.write(batch)
                 rows += batch.num_rows
         writer.close()
-    if rows == 0:
-        store.delete(key)
-        raise EmptyResult("the query returned no rows, so there is nothing to learn from")
-    return first.schema, rows, first
+        store.delete(key)  # a rerun's old features must not outlive the schema they were written with
+        if rows == 0:
+            raise EmptyResult("the query returned no rows, so there is nothing to learn from")
+        order = ordered_by(first.schema.names)
+        store.write_bytes(
+            workspace.schema_key(), json.dumps(describe_schema(first.schema, rows, order), indent=2).encode()
+        )
+    return first.schema, rows, first, order
 
 
 def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

@@ -14,6 +14,7 @@ import contextlib
 import errno
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from synthpipe.engine import EngineConfig, Synthesizer
 from synthpipe.engine.codecs.identifier import names_a_key
 from synthpipe.engine.entities import entity_codes, entity_sizes, runs_of_entities
 from synthpipe.engine.synthesizer import entity_keys
-from synthpipe.errors import ArtifactError, ConfigError, GateFailed, ModelError, StoreNotWritable
+from synthpipe.errors import ArtifactError, ConfigError, GateFailed, ModelError, SchemaError, StoreNotWritable
 from synthpipe.privacy import (
     HOLDOUT_DISTANCE_ROWS,
     PreparedFilters,
@@ -161,7 +162,9 @@ def train(
     started = time.perf_counter()
     workspace = Workspace(staging, name=name, run_id=run_id)
     synthesizer = Synthesizer(seed=seed, **(engine or {}))
-    split = _stream_split(features_uri, workspace, holdout_fraction, seed, synthesizer.config)
+    schema = _staged_schema(features_uri, workspace)
+    with _read_as_described(features_uri, workspace, schema):
+        split = _stream_split(features_uri, workspace, schema, holdout_fraction, seed, synthesizer.config)
     synthesizer.fit(split.sample, progress=progress, entity_sizes=split.entity_sizes, table_rows=split.train_rows)
     _reserve_real_keys(synthesizer, [split.train_uri, split.holdout_uri], workspace.store.storage_options)
     model_uri = workspace.uri(workspace.model_key())
@@ -197,7 +200,9 @@ class _Split:
     entity_sizes: pd.Series | None  # per sampled row, its entity's rows in the whole table
 
 
-def _stream_split(uri: str, workspace: Workspace, fraction: float, seed: int, config: EngineConfig) -> _Split:
+def _stream_split(
+    uri: str, workspace: Workspace, schema: pa.Schema | None, fraction: float, seed: int, config: EngineConfig
+) -> _Split:
     """Split the staged features into train/holdout files batch by batch and keep the engine's sample.
 
     Why streamed: the staged result can be far larger than memory; only one hash and two masks
@@ -205,7 +210,7 @@ def _stream_split(uri: str, workspace: Workspace, fraction: float, seed: int, co
     sampled and the order the engine learns them in are set by the rows' values (row_order), so
     a query that returns its rows in another order on each run still gives the same model.
     """
-    options, schema = workspace.store.storage_options, _staged_schema(uri, workspace)
+    options = workspace.store.storage_options
     hashes = _row_hashes_of(uri, options, schema)
     keys = _entity_keys(uri, options, schema, config, hashes.size)
     in_holdout = holdout_mask(hashes, fraction=fraction, seed=seed, keys=keys)
@@ -606,10 +611,58 @@ def _staged_columns(uri: str, workspace: Workspace) -> list[str]:
 
 
 def _staged_schema(uri: str, workspace: Workspace) -> pa.Schema | None:
-    """Staged CSV gets its column types back from the schema JSON beside it (Parquet carries its own)."""
-    if uri.endswith(".csv") and workspace.store.exists(workspace.schema_key()):
-        return schema_from_json(workspace.store.read_bytes(workspace.schema_key()).decode())
-    return None
+    """Staged CSV gets its column types back from the schema JSON beside it (Parquet carries its own);
+    a CSV whose header is not the schema's columns is a SchemaError (``_not_one_extract``)."""
+    if not (uri.endswith(".csv") and workspace.store.exists(workspace.schema_key())):
+        return None
+    schema = schema_from_json(workspace.store.read_bytes(workspace.schema_key()).decode())
+    with open_batches(uri, storage_options=workspace.store.storage_options) as (header, _):
+        if header.names != schema.names:
+            raise _not_one_extract(uri, workspace, _column_difference(header.names, schema.names))
+    return schema
+
+
+@contextlib.contextmanager
+def _read_as_described(uri: str, workspace: Workspace, schema: pa.Schema | None) -> Iterator[None]:
+    """A CSV value its schema's type cannot hold (``plan`` 'a' read as int64) is a SchemaError too:
+    the schema is of another extract (``_not_one_extract``); Arrow raised a bare ArrowInvalid."""
+    try:
+        yield
+    except pa.ArrowInvalid as exc:
+        column = re.match(r"In CSV column #(\d+): CSV conversion error", str(exc))
+        if schema is None or column is None:
+            raise
+        field = schema.field(int(column[1]))
+        # not Arrow's text, which quotes the value: a rare one would reach the task's log
+        how = f"column {field.name!r} holds values its schema's type, {field.type}, cannot read"
+        raise _not_one_extract(uri, workspace, how) from exc
+
+
+def _not_one_extract(uri: str, workspace: Workspace, how: str) -> SchemaError:
+    """Staged features and a schema JSON that do not describe each other, with the fix.
+
+    Why: a re-extract killed between its two writes (before extract wrote the schema first and
+    the features last) left the new CSV beside the old schema; train failed with a bare KeyError
+    or ArrowInvalid, which Airflow retried, and which named neither file nor the fix."""
+    schema_uri = workspace.uri(workspace.schema_key())
+    return SchemaError(
+        f"the staged features {uri!r} and the schema beside them, {schema_uri!r}, are not of one extract ({how}): "
+        f"a re-extract of run {workspace.run_id} was stopped between them, or one was replaced; run extract again "
+        "for this run (in Airflow: clear the task that runs extract, with its downstream tasks)",
+        uri=uri,
+        schema_uri=schema_uri,
+    )
+
+
+def _column_difference(csv: list[str], described: list[str]) -> str:
+    """How a CSV's header differs from its schema's columns, in a few names."""
+    only_csv, only_schema = [c for c in csv if c not in described], [c for c in described if c not in csv]
+    parts = [
+        f"{where} {names[:5]}"
+        for where, names in (("the CSV alone has", only_csv), ("the schema alone has", only_schema))
+        if names
+    ]
+    return "; ".join(parts) or "the same columns in another order"
 
 
 def holdout_mask(hashes: np.ndarray, *, fraction: float, seed: int, keys: pd.Series | None = None) -> np.ndarray:
