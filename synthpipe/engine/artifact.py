@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from synthpipe.engine import constraints
 from synthpipe.engine.bands import Band, deferred_columns
+from synthpipe.engine.calendars import ALL_WEEKDAYS
 from synthpipe.engine.codecs import Codec, codec_from_json, codec_to_json
 from synthpipe.engine.codecs.categorical import CategoricalCodec
 from synthpipe.engine.codecs.identifier import MAX_NUMBER_DIGITS, SEPARATORS, IdentifierCodec
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 36  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 37  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -77,7 +78,8 @@ VERSION = 36  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 33: dates written as text may be written in several layouts (``text_formats``); 34: rare integer labels come back
 # as fresh whole numbers (``fresh_codes``); 35: an entity's number may run down along its order (``falling``);
 # 36: an entity key may have nulls, each null-key row an entity of one row marked by a hidden flag
-# (``Entities.nulls``), and be written back as a categorical (``Entities.category``)
+# (``Entities.nulls``), and be written back as a categorical (``Entities.category``); 37: a date may be a calendar
+# whose rows each take a grid point of its own (``grid``), drawn first with the parts set from it (``given_parts``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -380,7 +382,8 @@ def _check_given(syn: Synthesizer) -> None:
     drawn in a row after the columns the date is built from (its entity's first date, its offsets
     or steps, ...: ``Synthesizer._given_inputs``)."""
     given, entities = syn._given, syn._entities
-    if not given:
+    _check_calendar(syn)
+    if not given or (entities is None and syn._calendar_name() is not None):  # parts set from a calendar's date
         return
     if entities is None or not given <= set(syn._hidden) or {syn._hidden[n].date for n in given} - set(entities.starts):
         raise ArtifactError("a saved given part is not a hidden part of a date the model keeps close within entities")
@@ -390,6 +393,26 @@ def _check_given(syn: Synthesizer) -> None:
     drawn_after = list(itertools.takewhile(given.__contains__, chain[split:])) if split is not None else []
     if set(drawn_after) != given or not needed <= set(chain[: split or 0]):
         raise ArtifactError("a saved given part is not drawn right after the date it is set from; re-train the model")
+
+
+def _check_calendar(syn: Synthesizer) -> None:
+    """A calendar (calendars.py) is one binned date or timestamp of a table without entities, on a
+    grid ``[step >= 0, phase, weekdays]`` (step 0: on its month grid), heading the chain, followed by
+    its position stream and exactly the hidden parts set from it (``_given``)."""
+    marked = [c for c in syn._codecs if isinstance(c, NumericCodec) and c.p.grid]
+    if not marked:
+        return
+    codec, name = marked[0], marked[0].storage.name
+    step_ok = len(codec.p.grid) == 3 and codec.p.grid[0] >= 0 and (codec.p.grid[0] > 0 or bool(codec.p.calendar))
+    chain = [(syn._codecs[i].storage.name, fine) for i, fine in syn._chain()]
+    head = [(name, False), *([(name, True)] if codec.n_fine else [])]
+    after = [n for n, _ in itertools.takewhile(lambda c: c[0] in syn._given, chain[len(head) :])]
+    ok = len(marked) == 1 and syn._entities is None and type(codec) is NumericCodec and bool(codec.p.knots)
+    ok = (
+        ok and step_ok and 0 < codec.p.grid[2] <= ALL_WEEKDAYS and codec.domain == "time" and chain[: len(head)] == head
+    )
+    if not ok or set(after) != syn._given or any(syn._hidden[n].date != name for n in after):
+        raise ArtifactError("model.json describes a calendar column the model does not draw first; re-train the model")
 
 
 def _check_entities(syn: Synthesizer) -> None:

@@ -337,7 +337,8 @@ def sample_tokens(
     shared by its rows); ``columns``: draw only the first this many columns; ``exclude``: a
     later column is never drawn as the token an earlier one rules out (unequal.py); ``positions``
     (n, columns), when the network has a copula prior: filled with each drawn token's position
-    inside its interval (``CopulaPrior.latent``), for decoding inside bins. The tokens are the
+    inside its interval (``CopulaPrior.latent``), for decoding inside bins; on entry, the given
+    columns' positions (where a calendar's given dates lie in their bins). The tokens are the
     same either way.
     Runs in fixed inner batches with single-threaded BLAS: on small matrices, thread
     hand-offs cost more than the arithmetic (20x slower on a busy 2-core box).
@@ -422,7 +423,8 @@ def _sample_batch(
             if means is not None:
                 net.prior.add_drawn(means, j, tokens[:, j])  # type: ignore[union-attr]
             if latent is not None and positions is not None and net.prior is not None:
-                v = uniforms[:, j] if j < given or within is None else within  # a given token's uniform is unused
+                v = within if within is not None and j >= given else uniforms[:, j]
+                v = positions[:, j] if j < given else v  # a given value's place: the caller's
                 scores, positions[:, j] = net.prior.latent(j, tokens[:, j], v, latent[:, j])
                 net.prior.add_latent(latent, j, tokens[:, j], scores)
             if at + h < pre.shape[1]:

@@ -10,6 +10,7 @@ whatever the chunk size, and generation needs bounded memory for any ``n``.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import numbers
 import os
 import time
@@ -26,6 +27,7 @@ import pyarrow.compute as pc
 from synthpipe.engine import (
     artifact,
     bands,
+    calendars,
     constraints,
     dateparts,
     dependencies,
@@ -52,7 +54,7 @@ from synthpipe.engine.codecs.identifier import (
     names_a_key,
     spelled_addresses,
 )
-from synthpipe.engine.codecs.numeric import WITHIN_BIN, NumericCodec
+from synthpipe.engine.codecs.numeric import WITHIN_BIN, NumericCodec, units_per_day
 from synthpipe.engine.codecs.offset import OffsetCodec, decode_order, decoded_as_number, find_anchors
 from synthpipe.engine.config import EngineConfig, make_config
 from synthpipe.engine.copula import MAX_ROWS as COPULA_MAX_ROWS
@@ -64,6 +66,7 @@ from synthpipe.engine.frames import (
     StorageType,
     as_stored,
     in_drawn_layouts,
+    numeric_values,
     restore_labels,
     storage_type,
     text_dates,
@@ -84,9 +87,12 @@ from synthpipe.engine.trends import trend_step
 from synthpipe.engine.unequal import Unequal
 from synthpipe.errors import ConfigError, ModelError, SchemaError
 
+log = logging.getLogger(__name__)
+
 BLOCK_ROWS = 16_384
 COPULA_PLACES = "at places in the order of a Gaussian copula on the earlier columns"  # copula.latent
 MAX_FIRST_LAYER = 4_000_000  # float32 weights: bounds memory and the per-row cost of wide tables
+CALENDAR_SALT = 0x63616C65  # the stream that chooses a calendar's dates ("cale"): apart from the blocks' [seed, number]
 LAYOUT_SALT = 0x6C61796F  # the hash that draws a row's layout of date text ("layo"): apart from the keys' salts
 Progress = Callable[[str, float], None]
 
@@ -196,7 +202,9 @@ class Synthesizer:
             frame = entities.with_counts(
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
-        frame, codecs = self._with_hidden_parts(frame, self._build_codecs(frame, set(pseudonymised)), indexes)
+        codecs = self._with_calendar(self._build_codecs(frame, set(pseudonymised)), frame)
+        frame, codecs = self._with_hidden_parts(frame, codecs, indexes)
+        self._given |= {p.result for p in self._hidden.values() if p.date == self._calendar_name(codecs)}
         kept_past_real_keys(codecs, frame, pseudonymised)
         frame, codecs = self._with_matched_parts(frame, codecs, trend_values)
         codecs = self._with_key_names(self._with_key_years(self._with_offsets(codecs, frame), frame, real), frame)
@@ -660,6 +668,10 @@ class Synthesizer:
             if index[name] in order:
                 order.remove(index[name])
                 order.insert(len(head), index[name])
+        calendar = self._calendar_name()
+        if calendar is not None and index[calendar] in order:  # set before the model draws: the others follow it
+            given = [index[calendar], *(i for i in order if self._codecs[i].storage.name in self._given)]
+            order = given + [i for i in order if i not in given]
         return order
 
     def _dependents_drawn_after_determinants(self) -> bool:
@@ -669,6 +681,7 @@ class Synthesizer:
         after the make, the numbers are drawn knowing it. Entity heads and hidden parts stay."""
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         pinned = set(self._entity_head()) | {index[n] for h in self._hidden.values() for n in (h.result, h.date)}
+        pinned |= {index[name] for name in [self._calendar_name()] if name is not None}  # set before the others
         order = list(self._learned)
         for dep in self._dependencies:
             determinant, dependent = index[dep.determinant], index[dep.dependent]
@@ -690,6 +703,29 @@ class Synthesizer:
         """The entity's columns and hidden columns but its size: drawn once per entity, shared by
         its rows."""
         return [] if self._entities is None else [*self._entities.columns, *self._entities.hidden_columns]
+
+    def _with_calendar(self, codecs: list[Codec], frame: pd.DataFrame) -> list[Codec]:
+        """The first binned date or timestamp that is a calendar (calendars.py: unique in every
+        row, on a grid it mostly fills) marked as one: each synthetic row then takes a grid point
+        of its own, chosen before the model draws, and its hidden parts (weekday, year, ...) are set
+        from it, so the other columns are drawn given the date (``_calendar_tokens``). Not with
+        entities (a calendar inside an entity, one row per user per day, is learned as a date)."""
+        if self._entities is not None or not self.config.keep_calendars:
+            return codecs
+        for codec in codecs:
+            if type(codec) is not NumericCodec or codec.domain != "time" or codec.n_tokens < 2 or codec.p.values:
+                continue
+            values, _ = numeric_values(frame[codec.storage.name], codec.storage)
+            per_day = units_per_day(codec.storage, codec.p.grain)
+            codec.p.grid = calendars.detect(values, per_day, codec.p.calendar, values.size * self._spread)
+            if codec.p.grid:
+                break
+        return codecs
+
+    def _calendar_name(self, codecs: list[Codec] | None = None) -> str | None:
+        """The calendar column's name (``_with_calendar``), if the table has one."""
+        found = [c for c in (codecs or self._codecs) if type(c) is NumericCodec and c.p.grid]
+        return found[0].storage.name if found else None
 
     def _with_hidden_parts(
         self, frame: pd.DataFrame, codecs: list[Codec], indexes: set[str]
@@ -891,9 +927,11 @@ class Synthesizer:
         numeric = {i: c for i, c in enumerate(codecs) if isinstance(c, NumericCodec)}
         out = list(codecs)
         anchors = find_anchors(frame, numeric, self.config.constraint_min_rows)
+        calendar = {i for i, c in numeric.items() if c.p.grid}  # chosen before the model draws, not rebuilt
         for b, a in anchors.items():
-            out[b] = OffsetCodec.fit_on(numeric[b], numeric[a], frame, self.config)
-        for b, part in self._year_anchors(frame, numeric, set(anchors)).items():
+            if b not in calendar:
+                out[b] = OffsetCodec.fit_on(numeric[b], numeric[a], frame, self.config)
+        for b, part in self._year_anchors(frame, numeric, set(anchors) | calendar).items():
             a = next(i for i, c in numeric.items() if c.storage.name == part.result)
             out[b] = OffsetCodec.fit_on(numeric[b], numeric[a], frame, self.config, anchor_part=part.part)
         return out
@@ -1338,6 +1376,8 @@ class Synthesizer:
                 continue
             if self._entities is not None and p.date in self._entities.trends:  # its rows are matched instead
                 continue
+            if p.date == self._calendar_name():  # its parts are set from it
+                continue
             if not codec.p.values and p.date not in stepped:
                 steering.setdefault(p.date, []).append(p)
         return steering
@@ -1555,8 +1595,9 @@ class Synthesizer:
         have, emitted = 0, 0
         carry: _Carry | None = None  # an entity longer than a block continues into the next
         start, number = 0, 0
+        dates = self._calendar_dates(n, use_seed)
         while start < n:
-            block, carry = self._block(number, start, n - start, use_seed, keys_from, carry)
+            block, carry = self._block(number, start, n - start, use_seed, keys_from, carry, dates)
             start, number = start + len(block), number + 1
             pending.append(block)
             have += len(block)
@@ -1622,19 +1663,26 @@ class Synthesizer:
         return pd.util.hash_pandas_object(chunk[ent.key], index=False).to_numpy()
 
     def _block(
-        self, number: int, start: int, left: int, seed: int, keys_from: int, carry: _Carry | None
+        self,
+        number: int,
+        start: int,
+        left: int,
+        seed: int,
+        keys_from: int,
+        carry: _Carry | None,
+        dates: np.ndarray | None = None,
     ) -> tuple[pd.DataFrame, _Carry | None]:
         """Block ``number``, at row ``start`` with ``left`` rows still to give: ``BLOCK_ROWS`` of
         them, or with entities, up to the end of its last entity (``_block_rows``); the first rows
         continue ``carry`` (an entity longer than a block, cut at the previous block's end). Fresh
-        keys are numbered from ``keys_from`` + ``start``."""
+        keys are numbered from ``keys_from`` + ``start``; ``dates``: the stream's calendar dates
+        (``_calendar_dates``), of which the block's rows take theirs."""
         rng = np.random.default_rng([seed, number])
         size = min(BLOCK_ROWS, left)
         if self._entities is None:
-            tokens, fine = self._tokens(size, rng)
-            index = {c.storage.name: i for i, c in enumerate(self._codecs)}
-            dependencies.enforce(tokens, self._dependencies, index)
-            return self._decode(tokens, fine, rng, keys_from + start, size), None
+            return self._rows(
+                size, rng, keys_from + start, None if dates is None else dates[start : start + size]
+            ), None
         carried = 0 if carry is None else min(carry.rows, size)
         heads, sizes = self._entity_heads(size - carried, rng)
         if carry is not None:
@@ -1659,6 +1707,18 @@ class Synthesizer:
                 block.loc[entity == 0, name] = carry.values[name].iloc[0]
         carry = self._carried_on(block, heads, sizes, entity, shared, done)
         return block.drop(columns=self._entities.never_emitted), carry
+
+    def _rows(self, size: int, rng: np.random.Generator, key_start: int, dates: np.ndarray | None) -> pd.DataFrame:
+        """A block of a table without entities; ``dates``: its rows' calendar dates (None: no calendar)."""
+        out: _Decoded | None = None
+        given = placed = None
+        if dates is not None:
+            out = self._decoding(size, None, None)
+            given, placed = self._calendar_tokens(dates, rng, out)
+        tokens, fine = self._tokens(size, rng, given=given, placed=placed)
+        index = {c.storage.name: i for i, c in enumerate(self._codecs)}
+        dependencies.enforce(tokens, self._dependencies, index)
+        return self._decode(tokens, fine, rng, key_start, size, out=out)
 
     def _carried_on(
         self,
@@ -1762,11 +1822,13 @@ class Synthesizer:
         rng: np.random.Generator,
         given: np.ndarray | None = None,
         parts: Callable[[dict[int, np.ndarray], dict[int, np.ndarray]], np.ndarray] | None = None,
+        placed: np.ndarray | None = None,
     ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
         """Tokens per codec index, and position tokens for the columns that have them; ``given``:
-        the first model columns' tokens, as drawn per entity; ``parts``: the tokens of the parts
-        set from an entity's date (``_given``), from the tokens drawn before them; the columns after
-        are drawn given them."""
+        the first model columns' tokens, as drawn per entity or set from a calendar's dates;
+        ``parts``: the tokens of the parts set from an entity's date (``_given``), from the tokens
+        drawn before them; the columns after are drawn given them. ``placed``: where the given
+        values lie inside their tokens (a calendar's), for the copula prior's places."""
         out = {i: np.zeros(size, dtype=np.int32) for i, c in enumerate(self._codecs) if c.n_tokens == 1}
         fine: dict[int, np.ndarray] = {}
         if self._net is None:
@@ -1777,7 +1839,10 @@ class Synthesizer:
             for k, (i, is_fine) in enumerate(chain[:split]):
                 (fine if is_fine else out)[i] = before[:, k]
             given = np.hstack([before, parts(out, fine)])
-        positions = np.zeros((size, len(chain))) if self._net.prior is not None and given is None else None
+        placing = self._net.prior is not None and (given is None or placed is not None)
+        positions = np.zeros((size, len(chain))) if placing else None
+        if positions is not None and placed is not None:
+            positions[:, : placed.shape[1]] = placed
         drawn = sample_tokens(self._net, size, rng, given=given, exclude=self._exclusions(), positions=positions)
         for k, (i, is_fine) in enumerate(chain):
             (fine if is_fine else out)[i] = drawn[:, k]
@@ -1834,8 +1899,15 @@ class Synthesizer:
         self._add_steps(dates, entity, carry)
         self._steer_stepped_dates(dates, entity, carry)
         split = self._given_split()
+        return np.column_stack(self._part_tokens(self._chain()[split:], dates, rng)).astype(np.int32)
+
+    def _part_tokens(
+        self, chain: list[tuple[int, bool]], dates: dict[str, np.ndarray], rng: np.random.Generator
+    ) -> list[np.ndarray]:
+        """The tokens of the hidden parts set from their dates (``_given``) that head ``chain``, each
+        part's values cut from its date's (``dates``, ns)."""
         columns = []
-        for i, is_fine in self._chain()[split:]:
+        for i, is_fine in chain:
             name = self._codecs[i].storage.name
             if name not in self._given:
                 break
@@ -1843,7 +1915,52 @@ class Synthesizer:
             series = pd.Series(_whole_numbers(dateparts.part_values(part.part, dates[part.date])))
             own = self._codecs[i].encode(series)
             columns.append(self._codecs[i].encode_fine(series, own, rng) if is_fine else own)
-        return np.column_stack(columns).astype(np.int32)
+        return columns
+
+    def _calendar_dates(self, n: int, seed: int) -> np.ndarray | None:
+        """The calendar's ``n`` dates for a stream (calendars.chosen, in its units), in the order its
+        rows take them; None without a calendar. Chosen from the seed and ``n`` alone, so any chunk
+        size gives the same rows."""
+        name = self._calendar_name()
+        if name is None:
+            return None
+        codec = next(c for c in self._codecs if c.storage.name == name)
+        assert isinstance(codec, NumericCodec)
+        grid = codec.calendar()
+        assert grid is not None
+        rng = np.random.default_rng([seed, CALENDAR_SALT])
+        dates = calendars.chosen(grid, (codec.p.clip[0], codec.p.clip[1]), codec.tail_reach(), n, codec.cdf, rng)
+        repeated = n - np.unique(dates).size
+        if repeated:  # more rows than dates the grid holds in its range and as far past it as its dates reach
+            log.warning(
+                "calendar column %r holds one row per date, and %d rows were asked for, more than the %d dates it "
+                "takes in and near its range: %d rows repeat a date (ask for at most %d rows to keep one per date)",
+                name,
+                n,
+                n - repeated,
+                repeated,
+                n - repeated,
+            )
+        return dates
+
+    def _calendar_tokens(
+        self, dates: np.ndarray, rng: np.random.Generator, out: _Decoded
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The tokens of the model columns set from a block's calendar ``dates`` (the date's bin,
+        its position stream and the parts set from it: they head the chain) and where each date lies
+        inside its bin; ``out`` takes the dates, which ``_decode`` keeps as they are."""
+        chain = self._chain()
+        codec = self._codecs[chain[0][0]]
+        assert isinstance(codec, NumericCodec)
+        out.given[codec.storage.name] = dates * codec.scale
+        own = codec.encode_values(dates)
+        columns = [own]
+        if codec.n_fine:
+            columns.append(codec.encode_fine_values(dates, own, rng))
+        columns += self._part_tokens(chain[len(columns) :], {codec.storage.name: dates * codec.scale}, rng)
+        placed = rng.random((dates.size, len(columns)))  # the parts: anywhere inside their tokens
+        placed[:, 0] = codec.positions(np.clip(dates, codec.p.clip[0], codec.p.clip[1]))
+        return np.column_stack(columns).astype(np.int32), placed
 
     def _decode(
         self,
@@ -1877,6 +1994,7 @@ class Synthesizer:
         formulas.recompute(numbers, self._formulas)  # a relation holds on the line total that is kept
         fixed += [f.result for f in self._formulas]
         fixed += list(self._days_of_their_anchors())
+        fixed += list(out.given)  # a calendar's dates are the rows' own: a relation moves the other side
         walking, trending = self._walking_relations(), self._trend_bonds()
         relations = [r for r in self._relations if r not in walking and r not in trending]
         self._keep_dates_in_range(numbers, entity, carry)
@@ -2261,10 +2379,9 @@ class Synthesizer:
         out: _Decoded,
     ) -> None:
         codec, name = self._codecs[i], self._codecs[i].storage.name
-        if isinstance(codec, OffsetCodec):  # its anchor is decoded before it
-            out.numbers[name] = self._rebuilt(codec, tokens[i], fine.get(i), rng, out)
-        elif isinstance(codec, NumericCodec) and codec.n_tokens >= 2:
-            out.numbers[name] = codec.numeric_decoded(tokens[i], rng, fine.get(i)) * codec.scale
+        number = self._decoded_numbers(i, tokens, fine, rng, out)
+        if number is not None:
+            out.numbers[name] = number
         if name in out.numbers:
             for part in out.steering.get(name, []):
                 drawn = out.numbers.get(part.result)
@@ -2284,6 +2401,25 @@ class Synthesizer:
             if name in self._stand_in_keys and isinstance(codec, CategoricalCodec):
                 keys = StandInKeys(codec.storage, self._stand_in_keys[name])
                 out.columns[name] = keys.fill(out.columns[name], codec.stand_ins(toks), rng, start)
+
+    def _decoded_numbers(
+        self,
+        i: int,
+        tokens: dict[int, np.ndarray],
+        fine: dict[int, np.ndarray],
+        rng: np.random.Generator,
+        out: _Decoded,
+    ) -> np.ndarray | None:
+        """Codec ``i``'s values in ``scale`` units, if it is a number: rebuilt from its anchor (an
+        offset), a calendar's dates as chosen (``out.given``), or drawn inside its tokens' bins."""
+        codec = self._codecs[i]
+        if isinstance(codec, OffsetCodec):  # its anchor is decoded before it
+            return self._rebuilt(codec, tokens[i], fine.get(i), rng, out)
+        if isinstance(codec, NumericCodec) and codec.storage.name in out.given:
+            return out.given[codec.storage.name]
+        if isinstance(codec, NumericCodec) and codec.n_tokens >= 2:
+            return codec.numeric_decoded(tokens[i], rng, fine.get(i)) * codec.scale
+        return None
 
     def _steered(
         self, dates: np.ndarray, drawn: np.ndarray, part: dateparts.DatePart, entity: np.ndarray | None
@@ -2667,6 +2803,7 @@ class _Decoded:
     snaps: dict[str, constraints.Snap] = field(default_factory=dict)
     signs: dict[str, constraints.Sign] = field(default_factory=dict)
     columns: dict[str, pd.Series] = field(default_factory=dict)
+    given: dict[str, np.ndarray] = field(default_factory=dict)  # a calendar's dates (scale units), set before the draw
 
 
 @dataclass

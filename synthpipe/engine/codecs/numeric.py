@@ -33,7 +33,9 @@ and take one of those clock times, drawn by their real shares. Dates and timesta
 rhythm (matches on Saturdays, sales on weekdays) keep it: inside a bin that spans weeks a drawn day
 would be any weekday, so it moves (by at most 3 days) to a weekday drawn by that bin's real shares.
 Dates that are all a month's first or last day (billing months, quarter ends, 1 January) stay on
-that calendar grid: a drawn day moves to the nearest grid date.
+that calendar grid: a drawn day moves to the nearest grid date. A date the table holds one row per
+(a daily KPI query's day) is a calendar (calendars.py): its rows take distinct grid points, chosen
+before the model draws by this codec's quantile function (``cdf``), not drawn inside its bins.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ import numpy as np
 import pandas as pd
 from scipy.ndimage import gaussian_filter1d
 
+from synthpipe.engine.calendars import ALL_WEEKDAYS, Grid
 from synthpipe.engine.codecs.base import Codec, evenly_ordered
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.frames import (
@@ -86,6 +89,7 @@ class NumericParams:
     atoms: list[list[float]] = field(default_factory=list)  # [bin, from, to, value]: a frequent exact value's span
     pooled_values: int = 0  # real values too few to clip, learned as their mean (``_too_few_to_clip``)
     withheld_values: int = 0  # real values too few to show even as a mean, learned as nulls
+    grid: list[int] = field(default_factory=list)  # a calendar's [step, phase, weekdays] (calendars.py)
 
 
 class NumericCodec(Codec):
@@ -209,7 +213,10 @@ class NumericCodec(Codec):
         return _DOMAINS.get(self.storage.logical, "number")
 
     def encode(self, series: pd.Series) -> np.ndarray:
-        values, _ = numeric_values(series, self.storage)
+        return self.encode_values(numeric_values(series, self.storage)[0])
+
+    def encode_values(self, values: np.ndarray) -> np.ndarray:
+        """``encode`` of values already in this column's units (NaN: null)."""
         tokens = np.empty(values.shape, dtype=np.int32)
         finite = np.isfinite(values)
         clipped = np.clip(values[finite], self.p.clip[0], self.p.clip[1])
@@ -234,11 +241,14 @@ class NumericCodec(Codec):
         groups are equal shares and decoding group g at positions [g/fine, (g+1)/fine) of the bin's
         quantile function gives back the bin's own shape.
         """
+        return self.encode_fine_values(numeric_values(series, self.storage)[0], tokens, rng)
+
+    def encode_fine_values(self, values: np.ndarray, tokens: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """``encode_fine`` of values already in this column's units."""
         out = np.zeros(tokens.shape, dtype=np.int32)
         body = np.flatnonzero(tokens >= self._offset)
         if body.size == 0:
             return out
-        values, _ = numeric_values(series, self.storage)
         bins = tokens[body]
         lo, hi = self.p.clip
         order = np.lexsort((rng.random(body.size), np.clip(values[body], lo, hi), bins))
@@ -335,6 +345,41 @@ class NumericCodec(Codec):
         within = np.minimum(np.floor(values - day * per_day), per_day - 1)  # whole units: rounding keeps the day
         shift = (target - _weekday(values, per_day) + 3) % 7 - 3
         return np.where(shares.sum(axis=1) > 0, (day + shift) * per_day + within, values)
+
+    def calendar(self) -> Grid | None:
+        """The grid a calendar column's rows each take a point of (calendars.py), if it is one."""
+        if not self.p.grid:
+            return None
+        return Grid.of(self.p.grid, units_per_day(self.storage, self.p.grain), self.p.calendar)
+
+    def tail_reach(self) -> tuple[float, float]:
+        """How far past the low and high clip points the tail draws reach at most (this column's
+        units): the end of the truncated tail ``_tails`` draws from, set by the mean excess of the
+        rows beyond each clip point (an aggregate). How far a calendar may go on past its range."""
+        low, high = (
+            _excess(np.ones(1), self.p.tail_means[s], self.p.tail_counts[s], self.p.tail_shapes[s])[0] for s in (0, 1)
+        )
+        return float(low), float(high)
+
+    def cdf(self, values: np.ndarray) -> np.ndarray:
+        """The learned cumulative share at each value (this column's units): the bins as equal
+        shares (quantile bins), each spread by its knots' quantile function. Where a calendar's
+        points lie in the learned density (``calendars.chosen``)."""
+        return (self._bins_of(values) + self.positions(values)) / len(self.p.knots)
+
+    def positions(self, values: np.ndarray) -> np.ndarray:
+        """Where inside its bin each value lies, in [0, 1]: its bin's quantile function inverted.
+        The copula prior places a calendar's given dates so (``Synthesizer._calendar_tokens``)."""
+        bins = self._bins_of(values)
+        share = np.linspace(0.0, 1.0, self._knots.shape[1])
+        out = np.zeros(values.size)
+        for b in np.unique(bins):
+            at = bins == b
+            out[at] = np.interp(values[at], self._knots[b], share)
+        return out
+
+    def _bins_of(self, values: np.ndarray) -> np.ndarray:
+        return np.searchsorted(np.asarray(self.p.edges, dtype="float64"), values, side="right")
 
     def token_means(self, points: int = 64) -> np.ndarray:
         """Per token, the mean of the values it decodes to (a value token: its value; a bin: its
@@ -462,11 +507,11 @@ class NumericCodec(Codec):
             info["bins"] = len(self.p.knots)
             if self.n_fine:
                 info["encoding"] += f", position inside the bin learned ({self.n_fine} groups)"
-            info["encoding"] += self.day_notes()
+            info["encoding"] += "" if self.p.grid else self.day_notes()  # a calendar's dates are chosen, not drawn
             if self.p.atoms:
                 held = len(self.p.atoms)
                 info["encoding"] += f", {held} value{'s' if held > 1 else ''} held by many rows kept exact"
-        info["encoding"] = info.get("encoding", "") + self.calendar_note()
+        info["encoding"] = info.get("encoding", "") + self.calendar_note() + self.grid_note()
         info["protection"] = {
             "clipped_to": self._clip_display(),
             "beyond_clip": "truncated exponential tail from the mean excess" if any(self.p.tail_shares) else None,
@@ -495,6 +540,22 @@ class NumericCodec(Codec):
         period = {1: "month", 3: "quarter", 12: "year"}.get(months, f"{months}-month period")
         return f", kept on {period} {'ends' if anchor else 'starts'}"
 
+    def grid_note(self) -> str:
+        """How a calendar column's rows take their dates (calendars.py), if it is one."""
+        grid = self.calendar()
+        if grid is None:
+            return ""
+        if grid.step:
+            every = _duration_words(grid.step * self.scale)
+        else:
+            every = {1: "month", 3: "quarter", 12: "year"}.get(grid.calendar[1], f"{grid.calendar[1]} months")
+        skipped = "" if grid.weekdays == ALL_WEEKDAYS else ", on the weekdays the real rows hold"
+        return (
+            f", a calendar (one row per {every}{skipped}): each row takes a grid point of its own in the clipped range,"
+            " by the learned density, the columns after it drawn given it; rows beyond its points there continue"
+            " the grid past both ends as far as its tail draws reach, and rows beyond those take its points again"
+        )
+
     def _fixed_kind(self) -> str:
         return "all-null" if self.p.has_null and self.n_tokens == 1 else "constant"
 
@@ -510,6 +571,15 @@ FINE_MIN_ROWS_PER_BIN = 250  # about 60 rows a group; with fewer (5-6k-row table
 
 
 DAY_TIMES_MIN_SHARE = 0.95  # the frequent clock times must hold nearly every row to replace drawn ones
+
+
+def _duration_words(ns: float) -> str:
+    """A grid step in words: "day", "7 days", "hour", "15 minutes"."""
+    for unit, size in (("day", _DAY_NS), ("hour", 3_600 * 10**9), ("minute", 60 * 10**9), ("second", 10**9)):
+        if ns >= size and ns % size == 0:
+            count = int(ns // size)
+            return unit if count == 1 else f"{count} {unit}s"
+    return f"{ns:g} ns"
 
 
 def _per_day(storage: StorageType, grain: int) -> int:

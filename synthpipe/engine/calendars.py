@@ -1,0 +1,229 @@
+"""A calendar column: the date or timestamp a table holds one row per (a time series' grain) comes
+back with every row on a grid point of its own.
+
+Why: a daily KPI query (``GROUP BY date_account_created``: 1,585 rows, one per day between
+2010-01-20 and 2014-06-28) came back with 1,294 distinct days in 1,585 rows, 291 of them twice,
+because the day was learned as any date (quantile bins, a day drawn inside its bin). The day is
+the table's grain: a dashboard that joins or plots on it breaks. A date cannot be a fresh key
+(identifier.py), so its rows take distinct points of its own grid instead.
+
+What counts (``detect``): a binned date or timestamp without nulls, unique in every training row,
+whose values all lie on one grid, a fixed step (days, weeks, hours, ...; weekdays that few rows
+hold are left out, so a business-day calendar keeps off weekends) or the month grid the codec
+keeps (month starts, quarter ends: ``numeric._calendar_grid``), and whose rows (times the rows of
+the table each stands for) fill at least ``MIN_FILL`` of the grid's points between its first and
+last value.
+
+Sampling (``chosen``): n rows take n distinct grid points inside the clip range (privacy: the clip
+points are quantiles with enough rows beyond them; the real first and last values are not used),
+by systematic sampling with inclusion probabilities proportional to the learned density (the
+codec's quantile function) and capped at 1: n about the grid's size spreads evenly over it, fewer
+rows follow the density, and no point is taken twice. Rows beyond the grid's points in the range
+continue the grid past both ends (half before, half after), as fresh keys continue past the
+largest, as far as the column's tail draws would reach beyond each clip point (the codec's
+``tail_reach``: from the mean excess of the rows beyond it, an aggregate). Why that far: the pipeline
+trains on 80% of a weekly table's 232 weeks and samples 232, and the clip leaves about 217 weeks
+inside; the grid goes on past them as the real weeks did, and the range stays where a date column's
+range ends (drawn past the range without end, 2,000 rows of a 600-day grid ran 76 years past each
+end). Rows beyond those points take the points inside the range again, a round at a time, each
+round spread by the density without a point twice, so every point is taken about as often as the
+others; the caller says so (``repeated``). The points are chosen once per stream from its seed and
+n and put in a seeded order, so ``sample_chunks`` gives the same rows whatever the chunk size;
+memory is a few numbers a grid point (``MAX_POINTS`` at most).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+MIN_FILL = 0.5  # share of the grid's points between the first and last value the rows must hold
+MAX_POINTS = 5_000_000  # grid points between the first and last value, at most: sampling holds ~120 bytes a point
+WEEKDAY_MIN_SHARE = 0.25  # of an even share of the rows: a weekday held by fewer takes no grid point
+DENSITY_FLOOR = 1e-3  # share of the density spread evenly: a point the bins give none of can still be taken
+ALL_WEEKDAYS = 0x7F
+EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Grid points as whole indices: ``phase + i * step`` in the codec's units, or with ``step`` 0
+    the first (``anchor`` 0) or last (1) day of every ``months``-th month from ``offset``; only the
+    points on a weekday in ``weekdays`` (a bit per weekday, Monday first) count."""
+
+    step: int
+    phase: int
+    weekdays: int
+    per_day: int  # the codec's units per day (0: not whole days)
+    calendar: tuple[int, ...] = ()  # (anchor, months, offset) when ``step`` is 0
+
+    @classmethod
+    def of(cls, params: list[int], per_day: int, calendar: list[int]) -> Grid:
+        """Rebuilt from ``NumericParams.grid`` ([step, phase, weekdays])."""
+        step, phase, weekdays = params
+        return cls(step, phase, weekdays, per_day, tuple(calendar) if step == 0 else ())
+
+    def params(self) -> list[int]:
+        return [self.step, self.phase, self.weekdays]
+
+    def index(self, values: np.ndarray) -> np.ndarray:
+        """Each value's grid index (whole for a grid value; between two for any other)."""
+        if self.step:
+            return (values - self.phase) / self.step
+        _, months, offset = self.calendar
+        month = np.floor(values).astype("int64").astype("datetime64[D]").astype("datetime64[M]").astype("int64")
+        return (month - offset) / months
+
+    def values(self, index: np.ndarray) -> np.ndarray:
+        """The grid values of whole ``index``es, in the codec's units (float64)."""
+        if self.step:
+            return (self.phase + index * self.step).astype("float64")
+        anchor, months, offset = self.calendar
+        month = (index * months + offset).astype("datetime64[M]")
+        return ((month + anchor).astype("datetime64[D]") - anchor).astype("int64").astype("float64")
+
+    def points(self, low: float, high: float) -> np.ndarray:
+        """The indices of the grid points in [low, high] on a kept weekday."""
+        first, last = int(np.ceil(self.index(np.asarray([low]))[0])), int(np.floor(self.index(np.asarray([high]))[0]))
+        index = np.arange(first, last + 1, dtype=np.int64)
+        index = index[(self.values(index) >= low) & (self.values(index) <= high)]  # months: the grid day, not the month
+        return index[self.kept(index)]
+
+    def count(self, low: float, high: float) -> int:
+        """How many grid indices lie between ``low`` and ``high`` (before weekdays are left out)."""
+        return int(np.floor(self.index(np.asarray([high]))[0]) - np.ceil(self.index(np.asarray([low]))[0])) + 1
+
+    def kept(self, index: np.ndarray) -> np.ndarray:
+        if self.weekdays == ALL_WEEKDAYS or self.per_day == 0:
+            return np.ones(index.size, dtype=bool)
+        weekday = (np.floor(self.values(index) / self.per_day).astype("int64") + EPOCH_WEEKDAY) % 7
+        return (self.weekdays >> weekday) & 1 == 1
+
+    def beyond(self, index: int, count: int, direction: int) -> np.ndarray:
+        """The ``count`` kept indices past ``index`` in ``direction`` (+1 later, -1 earlier), nearest first."""
+        out = np.zeros(0, dtype=np.int64)
+        reach = count + 7
+        while out.size < count:
+            candidates = index + direction * np.arange(1, reach + 1, dtype=np.int64)
+            out = candidates[self.kept(candidates)]
+            reach *= 2
+        return out[:count]
+
+
+def detect(values: np.ndarray, per_day: int, calendar: list[int], rows: float) -> list[int]:
+    """``[step, phase, weekdays]`` of the grid ``values`` (the codec's units, NaN: null) lie on and
+    fill, or ``[]``; ``calendar``: the codec's month grid, if any; ``rows``: the rows of the table
+    the values stand for (more than ``values.size`` for a sample of a larger table)."""
+    if values.size < 2 or not np.isfinite(values).all():
+        return []
+    ordered = np.sort(values)
+    steps = np.diff(ordered)
+    if steps.min() <= 0 or not np.array_equal(ordered, np.rint(ordered)):
+        return []
+    whole = ordered.astype("int64")
+    step = 0 if calendar else int(np.gcd.reduce(np.diff(whole)))
+    grid = Grid(step, int(whole[0] % step) if step else 0, ALL_WEEKDAYS, per_day, tuple(calendar))
+    if grid.count(ordered[0], ordered[-1]) > MAX_POINTS:
+        return []
+    grid = Grid(grid.step, grid.phase, _weekdays(whole, grid, per_day), per_day, grid.calendar)
+    kept = grid.points(ordered[0], ordered[-1]).size
+    return grid.params() if kept and rows >= MIN_FILL * kept else []
+
+
+def _weekdays(whole: np.ndarray, grid: Grid, per_day: int) -> int:
+    """The weekdays (bits, Monday first) that at least ``WEEKDAY_MIN_SHARE`` of an even share of
+    the rows hold, for grids a day apart or closer; every weekday for coarser ones."""
+    if per_day == 0 or grid.step == 0 or grid.step > per_day or per_day % grid.step:
+        return ALL_WEEKDAYS
+    counts = np.bincount((whole // per_day + EPOCH_WEEKDAY) % 7, minlength=7)
+    held = np.flatnonzero(counts >= WEEKDAY_MIN_SHARE * whole.size / 7)
+    return int(np.sum(1 << held))
+
+
+def chosen(
+    grid: Grid,
+    clip: tuple[float, float],
+    reach: tuple[float, float],
+    n: int,
+    cdf: Callable[[np.ndarray], np.ndarray],
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """``n`` grid values (the codec's units) in a seeded order: distinct within ``clip`` by the
+    learned density (``cdf``: its cumulative share at each value); where ``n`` exceeds the points
+    there, the points up to ``reach`` (before, after) past the clip points too, then the points
+    inside again, a round at a time."""
+    index = grid.points(*clip)
+    if index.size == 0:  # no grid point between the clip points: the one after them
+        index = grid.beyond(int(np.floor(grid.index(np.asarray([clip[0]]))[0])), 1, 1)
+    masses = _masses(grid.values(index), cdf)
+    if n == 0:
+        return np.zeros(0)
+    if n < index.size:
+        picked = _spread(index, masses, n, rng)
+    else:
+        picked = np.concatenate([_past_ends(grid, index, clip, reach, n - index.size), index])
+        rounds = [_spread(index, masses, m, rng) for m in _rounds(n - picked.size, index.size)]
+        picked = np.concatenate([picked, *rounds])
+    values = grid.values(picked)
+    return values[rng.permutation(values.size)]
+
+
+def _past_ends(
+    grid: Grid, index: np.ndarray, clip: tuple[float, float], reach: tuple[float, float], extra: int
+) -> np.ndarray:
+    """Up to ``extra`` grid points past the clip points, within ``reach`` of them: half before,
+    half after, the nearest first (one side takes what the other has not)."""
+    low = grid.points(clip[0] - reach[0], clip[0])
+    high = grid.points(clip[1], clip[1] + reach[1])
+    low, high = low[low < index[0]], high[high > index[-1]]
+    after = min(high.size, extra - min(low.size, extra // 2))
+    before = min(low.size, extra - after)
+    return np.concatenate([low[low.size - before :], high[:after]])
+
+
+def _spread(index: np.ndarray, masses: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` distinct ones of ``index`` by their ``masses`` (all of them where ``n`` is their number)."""
+    return index if n == index.size else index[_systematic(_inclusion(masses, n), n, rng)]
+
+
+def _rounds(rows: int, points: int) -> list[int]:
+    """The rows each round of the points takes again: every point once, the rest in a last round."""
+    return [points] * (rows // points) + ([rows % points] if rows % points else [])
+
+
+def _masses(values: np.ndarray, cdf: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Each grid value's share of the learned density: the cumulative share between the midpoints
+    to its neighbours (the first and last take what lies beyond them)."""
+    cuts = cdf((values[1:] + values[:-1]) / 2)
+    return np.diff(np.concatenate([[0.0], np.maximum.accumulate(cuts), [1.0]]))
+
+
+def _inclusion(masses: np.ndarray, n: int) -> np.ndarray:
+    """Each point's chance of being taken, summing to ``n``: proportional to its mass, capped at 1
+    (the mass the capped points cannot take goes to the others)."""
+    total = masses.sum()
+    learned = masses / total if total > 0 else np.zeros(masses.size)
+    share = (1 - DENSITY_FLOOR) * learned + DENSITY_FLOOR / masses.size
+    order = np.argsort(-share, kind="stable")
+    ranked = share[order]
+    rest = np.cumsum(ranked[::-1])[::-1]  # rest[k]: the mass of the points from the k-th largest on
+    capped = np.arange(n)
+    scale = (n - capped) / rest[capped]
+    first = int(np.argmax(ranked[capped] * scale <= 1 + 1e-9))  # the first point that needs no cap
+    out = np.minimum(share * scale[first], 1.0)
+    out[order[:first]] = 1.0
+    return out
+
+
+def _systematic(chances: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` distinct indices, index i taken with chance ``chances[i]`` (each <= 1, summing to n):
+    one seeded start, then every whole step along their running sum, so the points spread evenly
+    over the density and no point whose chance fits in a step is taken twice."""
+    running = np.cumsum(chances)
+    running *= n / running[-1]
+    at = np.searchsorted(running, rng.random() + np.arange(n), side="right")
+    ranks = np.arange(n)
+    at = np.maximum.accumulate(at - ranks) + ranks  # rounding can put two on one point: the next one up
+    return np.minimum(at, chances.size - n + ranks)

@@ -1,0 +1,162 @@
+"""A calendar column (calendars.py): a date or timestamp a table holds one row per, on a grid it
+mostly fills (a daily KPI query's day), comes back with a grid point of its own in every row, inside
+the clipped range, with the other columns drawn given it (its trend and weekly rhythm kept); past
+the range on the grid where more rows are asked for than it holds; the same rows for any chunk size
+and after save and load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthpipe.engine import Synthesizer
+from synthpipe.engine.calendars import Grid, chosen, detect
+from synthpipe.errors import ArtifactError
+from tests.unit.engine.conftest import sampled_after_save_and_load
+
+SMALL = {"max_epochs": 2, "hidden_size": 16}
+
+
+def _daily(days: int = 900, seed: int = 0) -> pd.DataFrame:
+    """A daily KPI table: about 90% of the days between its ends, signups growing over the years
+    and higher on weekdays (the weekday is what a hidden part carries)."""
+    rng = np.random.default_rng(seed)
+    every = pd.date_range("2012-03-05", periods=days, freq="D")
+    day = every[rng.random(days) < 0.9]
+    signups = rng.poisson(4 + np.arange(day.size) / 40 + 8 * (day.day_of_week < 5))
+    return pd.DataFrame({"day": day.date, "signups": signups, "mean_age": rng.normal(35, 3, day.size).round(2)})
+
+
+def _days(column: pd.Series) -> pd.Series:
+    return pd.to_datetime(column.astype(str))
+
+
+def _clipped(syn: Synthesizer) -> pd.DatetimeIndex:
+    return pd.to_datetime(syn.describe()["columns"]["day"]["protection"]["clipped_to"])
+
+
+@pytest.fixture(scope="module")
+def daily() -> tuple[pd.DataFrame, Synthesizer]:
+    data = _daily()
+    return data, Synthesizer(seed=0, **SMALL).fit(data)
+
+
+def test_a_daily_table_comes_back_one_row_per_day_inside_the_clip_with_its_trend(
+    daily: tuple[pd.DataFrame, Synthesizer],
+) -> None:
+    data, syn = daily
+    out = syn.sample(len(data))
+    days = _days(out["day"])
+    assert days.is_unique  # learned as any date: 291 of 1,585 real days came back twice
+    low, high = _clipped(syn)
+    assert days.min() >= low and days.max() <= high  # the real first and last days are not emitted
+    real = _days(data["day"])
+    assert not {real.min(), real.max()} & set(days)
+    trend = days.rank().corr(out["signups"].rank())
+    assert trend > 0.5  # real: about 0.6; the others are drawn given the date
+    assert "a calendar (one row per day)" in syn.describe()["columns"]["day"]["encoding"]
+
+
+def test_the_weekday_is_set_from_the_date_and_the_weekly_rhythm_stays(daily: tuple[pd.DataFrame, Synthesizer]) -> None:
+    data, syn = daily
+    out = syn.sample(len(data))
+    assert syn.describe()["columns"]["day"]["learned_with"].startswith("its weekday as decoded, given")
+
+    def weekend_share(frame: pd.DataFrame) -> float:
+        weekend = _days(frame["day"]).dt.day_of_week.to_numpy() >= 5
+        return float(frame["signups"][weekend].mean() / frame["signups"][~weekend].mean())
+
+    assert abs(weekend_share(out) - weekend_share(data)) < 0.15  # real about 0.55
+
+
+def test_any_chunk_size_gives_the_same_distinct_days_and_so_does_a_loaded_model(
+    daily: tuple[pd.DataFrame, Synthesizer], tmp_path: Path
+) -> None:
+    data, syn = daily
+    whole = syn.sample(len(data))
+    chunks = pd.concat(list(syn.sample_chunks(len(data), chunk_size=97)), ignore_index=True)
+    assert chunks.equals(whole) and _days(chunks["day"]).is_unique
+    assert sampled_after_save_and_load(syn, len(data), tmp_path / "model").equals(whole)
+    assert not syn.sample(len(data), seed=1)["day"].equals(whole["day"])
+    assert syn.sample(0).empty and _days(syn.sample(1)["day"]).between(*_clipped(syn)).all()
+
+
+def test_more_rows_than_days_go_on_past_the_range_as_far_as_dates_reach_then_take_the_days_again(
+    daily: tuple[pd.DataFrame, Synthesizer], caplog: pytest.LogCaptureFixture
+) -> None:
+    data, syn = daily
+    low, high = _clipped(syn)
+    inside = (high - low).days + 1
+    out = _days(syn.sample(inside + 6)["day"])
+    assert out.is_unique and (out < low).sum() == (out > high).sum() == 3  # the grid goes on, as real days did
+    assert (out.max() - out.min()).days + 1 == len(out)
+    many = _days(syn.sample(3 * len(data))["day"])
+    held = many[(many >= low) & (many <= high)].value_counts()
+    assert len(held) == inside and held.max() - held.min() <= 1  # every day as often as the others
+    past = many[(many < low) | (many > high)]
+    assert past.is_unique and (past > high - pd.Timedelta(days=30)).any()
+    assert past.min() > low - pd.Timedelta(days=30) and past.max() < high + pd.Timedelta(days=30)  # near, as tails
+    assert "rows repeat a date" in caplog.text
+
+
+def test_a_weekly_and_a_monthly_table_stay_on_their_grids() -> None:
+    rng = np.random.default_rng(1)
+    weeks = pd.date_range("2015-01-05", periods=150, freq="W-MON")
+    months = pd.date_range("2010-01-01", periods=60, freq="MS")
+    for stamps, every in ((weeks, "7 days"), (months, "month")):
+        data = pd.DataFrame({"period": stamps, "orders": rng.poisson(50 + np.arange(stamps.size))})
+        syn = Synthesizer(seed=0, **SMALL).fit(data)
+        out = syn.sample(len(data))  # the clip leaves fewer inside: the grid goes on past it
+        periods = pd.to_datetime(out["period"])
+        assert periods.is_unique and f"one row per {every}" in syn.describe()["columns"]["period"]["encoding"]
+        if every == "month":
+            assert (periods.dt.day == 1).all()
+        else:
+            assert (periods.dt.day_of_week == 0).all()
+
+
+def test_a_business_day_calendar_keeps_off_weekends() -> None:
+    rng = np.random.default_rng(2)
+    days = pd.bdate_range("2018-01-01", periods=400)
+    data = pd.DataFrame({"day": days, "close": 100 + np.cumsum(rng.normal(size=days.size))})
+    out = Synthesizer(seed=0, **SMALL).fit(data).sample(len(data))
+    stamps = pd.to_datetime(out["day"])
+    assert stamps.is_unique and (stamps.dt.day_of_week < 5).all()
+
+
+def test_dates_that_repeat_or_spread_thinly_are_no_calendar() -> None:
+    rng = np.random.default_rng(3)
+    thin = pd.Timestamp("2000-01-01") + pd.to_timedelta(rng.choice(20 * 365, 600, replace=False), unit="D")
+    repeated = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 400, 600), unit="D")
+    for stamps in (thin, repeated):
+        syn = Synthesizer(seed=0, **SMALL).fit(pd.DataFrame({"when": stamps, "x": rng.normal(size=600)}))
+        assert "calendar" not in syn.describe()["columns"]["when"]["encoding"]
+
+
+def test_grid_points_follow_the_learned_density_and_none_is_taken_twice() -> None:
+    grid = Grid.of(detect(np.arange(0.0, 1000.0), 1, [], 1000.0), 1, [])
+    late = chosen(grid, (0.0, 999.0), (0.0, 0.0), 300, lambda v: (v / 999.0) ** 3, np.random.default_rng(0))
+    assert np.unique(late).size == 300 and ((late >= 0) & (late <= 999)).all()
+    assert (late > 500).mean() > 0.8  # the density lies late: most points do
+    even = chosen(grid, (0.0, 999.0), (0.0, 0.0), 999, lambda v: v / 999.0, np.random.default_rng(0))
+    assert np.unique(even).size == 999  # about the grid's size: all but one point
+
+
+def test_a_saved_calendar_that_is_not_drawn_first_is_refused(
+    daily: tuple[pd.DataFrame, Synthesizer], tmp_path: Path
+) -> None:
+    from synthpipe.engine.artifact import _digest
+
+    _, syn = daily
+    syn.save(tmp_path)
+    doc = json.loads((tmp_path / "model.json").read_text())
+    columns = doc["body"]["columns"]
+    columns[1]["params"]["grid"] = [1, 0, 127]  # signups: a second calendar, drawn after the first
+    doc["body_sha256"] = _digest(doc["body"])
+    (tmp_path / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(ArtifactError, match="calendar"):
+        Synthesizer.load(tmp_path)
