@@ -238,20 +238,89 @@ def infinities(s: pd.Series) -> np.ndarray:
     return np.isinf(pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan))
 
 
-def category_values(s: pd.Series) -> np.ndarray:
+def category_values(s: pd.Series, family: str = "text") -> np.ndarray:
     """Any column as an object array of strings, with :data:`NULL_TOKEN` for null.
 
     Numbers go through ``float`` first so an ``Int64`` 1 and a ``float64`` 1.0 are one category,
-    written as a whole number where they are one ("3", not "3.0", on a card).
+    written as a whole number where they are one ("3", not "3.0", on a card). ``family`` is how the
+    real column's values read (``reading_family``): in a column of numbers or of true/false, text
+    is read as such a value where it spells one, so a CSV round trip reads as the values it wrote.
+    Why: a 0/1 column whose synthetic values came back as the text "1.0"/"0.0" (integers with
+    nulls are written as floats) scored 0 as two categories the real data lacks, and a bool
+    column written "true"/"false" did too.
     """
-    if _is_number(s):
-        nums = numeric_values(s)
-        out = nums.astype(str).astype(object)
-        whole = np.isfinite(nums) & (np.abs(nums) < 2**53) & (nums == np.round(nums))
-        out[whole] = nums[whole].astype(np.int64).astype(str)
-        out[np.isnan(nums)] = NULL_TOKEN
-        return out
+    labels = _number_labels(numeric_values(s)) if _is_number(s) else _text_labels(s)
+    if family in ("numbers", "true/false") and not _is_number(s):
+        labels = _numbers_in_text(labels)
+    if family == "true/false":
+        labels = _true_false_in_text(labels)
+    return labels
+
+
+def _text_labels(s: pd.Series) -> np.ndarray:
     return s.astype("string").fillna(NULL_TOKEN).to_numpy(dtype=object)
+
+
+def _number_labels(nums: np.ndarray) -> np.ndarray:
+    """Floats as category labels, whole numbers without ".0"; formatted once per distinct value
+    (a text conversion of 100k floats costs a second)."""
+    codes, distinct = pd.factorize(nums)  # NaN is -1, which picks NULL_TOKEN below
+    distinct = np.asarray(distinct, dtype=float)
+    text = distinct.astype(str).astype(object)
+    whole = np.isfinite(distinct) & (np.abs(distinct) < 2**53) & (distinct == np.round(distinct))
+    text[whole] = distinct[whole].astype(np.int64).astype(str)
+    return np.append(text, NULL_TOKEN).astype(object)[codes]
+
+
+# How a null is written as text by pandas and Python (str of NaN, pd.NA, None, NaT): in a column of
+# numbers or true/false no value is spelt so; in a text column these stay text (a real "None" tag).
+_NULL_TEXT = frozenset({"", "nan", "NaN", "<NA>", "None", "NaT"})
+# True and false as CSVs and databases write them: pandas, JSON and SQL, PostgreSQL's text output, and
+# SQLite and MySQL, which hold a bool as 1/0. A column of true/false holds no other value these could be.
+_TRUE_FALSE_TEXT = {"true": "True", "t": "True", "1": "True", "false": "False", "f": "False", "0": "False"}
+
+
+def _numbers_in_text(labels: np.ndarray) -> np.ndarray:
+    """Labels of text where it spells a number ("1.0", " 2", "1e3") as that number's label, where
+    it spells a null as null; any other text is left as it is (a category the real data lacks)."""
+    distinct = pd.unique(labels)
+    read, _ = _read_numbers(distinct)
+    return read[pd.Index(distinct).get_indexer(labels)]
+
+
+def _read_numbers(distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct labels read as numbers (``_numbers_in_text``), and which of them spell no number."""
+    text = pd.Series(distinct, dtype=object).str.strip()
+    parsed = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+    unread = np.isnan(parsed) & ~text.isin(_NULL_TEXT).to_numpy()
+    parsed[np.isinf(parsed)] = np.nan  # as numbers read them: with the nulls
+    read = _number_labels(parsed)
+    read[unread] = distinct[unread]
+    return read, unread
+
+
+def _true_false_in_text(labels: np.ndarray) -> np.ndarray:
+    """Labels of true and false written otherwise ("true", "t", 1) as a bool's label ("True")."""
+    lower = pd.Series(labels, dtype=object).str.lower()
+    return lower.map(_TRUE_FALSE_TEXT).fillna(pd.Series(labels, dtype=object)).to_numpy(dtype=object)
+
+
+def reading_family(s: pd.Series) -> str:
+    """How a real column's categories read synthetic text (``category_values``): as ``value_family``
+    says, and text all spelt as the report spells numbers or bools ("1", "10"; "True") reads as
+    numbers or true/false too, as a CSV read as text holds them. Text spelt otherwise ("1.10", "007")
+    stays text: read as numbers, "1.1" and "1.10" would be one value."""
+    family = value_family(s)
+    if family != "text":
+        return family
+    labels = pd.unique(_text_labels(s))
+    labels = labels[labels != NULL_TOKEN]
+    if len(labels) == 0:
+        return family
+    read, unread = _read_numbers(labels)
+    if not unread.any() and (read == labels).all():
+        return "numbers"
+    return "true/false" if np.isin(labels, ("True", "False")).all() else family
 
 
 @dataclass(frozen=True)
@@ -266,6 +335,7 @@ class Column:
     prose: bool = False  # free text: compared by its words and lengths (``_is_prose``)
     reading: DateTextReading | None = None  # dates written as text (not ISO only): the real column's layouts
     # and century of two-digit years, read so in both frames
+    family: str = "text"  # how the real values read ("numbers", "true/false", "text"): see ``category_values``
 
     def values(self, s: pd.Series) -> np.ndarray:
         """The column as floats; text in a datetime column is parsed as dates, not as numbers."""
@@ -275,9 +345,13 @@ class Column:
             return _seconds_of_day(s).to_numpy(dtype=float, na_value=np.nan)
         return numeric_values(s)
 
+    def labels(self, s: pd.Series) -> np.ndarray:
+        """The column as category labels, its text read as the real column's values read."""
+        return category_values(s, self.family)
+
     def codes(self, s: pd.Series) -> np.ndarray:
         """Integer codes over the real categories; ``len(categories)`` marks an unseen value."""
-        values = category_values(s)
+        values = self.labels(s)
         codes = pd.Index(self.categories, dtype=object).get_indexer(pd.Index(values, dtype=object))
         codes = codes.astype(np.int64)
         codes[codes < 0] = len(self.categories)
@@ -295,8 +369,9 @@ def describe_columns(real: pd.DataFrame) -> list[Column]:
         kind = infer_kind(real[name], may_be_key=name not in indexes)
         cats: tuple[str, ...] = ()
         shown = 0
+        family = reading_family(real[name]) if kind in (ColumnKind.CATEGORICAL, ColumnKind.CONSTANT) else "text"
         if kind is ColumnKind.CATEGORICAL:
-            counts = pd.Series(category_values(real[name])).value_counts()
+            counts = pd.Series(category_values(real[name], family)).value_counts()
             cats = tuple(str(c) for c in counts.index)
             shown = int((counts >= SHOWN_MIN_ROWS).sum())
         clock = kind is ColumnKind.NUMERIC and _is_time_of_day(real[name])
@@ -311,6 +386,7 @@ def describe_columns(real: pd.DataFrame) -> list[Column]:
                 clock=clock,
                 prose=prose,
                 reading=reading,
+                family=family,
             )
         )
     return out

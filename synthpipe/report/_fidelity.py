@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from synthpipe.report._arrays import Arrays
-from synthpipe.report._columns import CONTINUOUS_KINDS, Column, ColumnKind, category_values, word_counts, words
+from synthpipe.report._columns import CONTINUOUS_KINDS, Column, ColumnKind, word_counts, words
 
 MIN_PAIR_ROWS = 10
 TOP_WORDS = 100  # free text's word shares are compared over the real data's most used words, the rest pooled
@@ -50,17 +50,17 @@ def column_shape(col: Column, real: pd.Series, syn: pd.Series, rv: Arrays, sv: A
     if col.prose:
         return text_shape(real, syn)
     if col.kind is ColumnKind.CONSTANT:
-        return constant_shape(real, syn)
+        return constant_shape(col, real, syn)
     n = len(col.categories) + 1
     return tv_complement(col.codes(real), col.codes(syn), n)
 
 
-def constant_shape(real: pd.Series, syn: pd.Series) -> float:
+def constant_shape(col: Column, real: pd.Series, syn: pd.Series) -> float:
     """A constant column's similarity in [0, 1]: the TV complement of its real value (and null, where
     real rows are null) and any other value. Why scored: a query of keys and constants scored
     quality 0 (nothing compared) and failed the quality gate, however faithful its copy; and a
     generator that lost the constant went unseen."""
-    real_values, syn_values = category_values(real), category_values(syn)
+    real_values, syn_values = col.labels(real), col.labels(syn)
     kept = pd.Index(pd.unique(real_values))
     codes = [np.where((c := kept.get_indexer(v)) < 0, len(kept), c) for v in (real_values, syn_values)]
     return tv_complement(codes[0], codes[1], len(kept) + 1)

@@ -22,7 +22,6 @@ from synthpipe.report._columns import (
     CONTINUOUS_KINDS,
     Column,
     ColumnKind,
-    category_values,
     describe_columns,
 )
 from synthpipe.report.distance import RowEncoder, nearest
@@ -70,11 +69,11 @@ def row_hashes(frame: pd.DataFrame, columns: list[Column]) -> np.ndarray:
     names = [c.name for c in columns if c.kind in COMPARED_KINDS]
     if not names or len(frame) == 0:
         return np.zeros(len(frame), dtype=np.uint64)
-    # numbers hash as floats (a text conversion of 100k floats costs seconds), the rest as text
+    # numbers and dates hash as floats, categories as their labels, whatever each frame's dtype: a
+    # category column of digits hashed as floats where read_csv made them int64 and as text in the
+    # training rows, and a CSV round trip of the training rows held no copy of them (identical share 0)
     parts = {
-        c.name: c.values(frame[c.name])
-        if c.kind in CONTINUOUS_KINDS or pd.api.types.is_numeric_dtype(frame[c.name].dtype)
-        else category_values(frame[c.name])
+        c.name: c.values(frame[c.name]) if c.kind in CONTINUOUS_KINDS else c.labels(frame[c.name])
         for c in columns
         if c.kind in COMPARED_KINDS
     }
@@ -132,11 +131,11 @@ def rare_categories(
             continue
         if col.name in joined:
             continue
-        counts = pd.Series(category_values(train[col.name])).value_counts()
+        counts = pd.Series(col.labels(train[col.name])).value_counts()
         rare = set(counts.index[counts < k]) - {"\u2205null"}
         if not rare:
             continue
-        emitted = len(rare & set(category_values(synthetic[col.name])))
+        emitted = len(rare & set(col.labels(synthetic[col.name])))
         if emitted:
             out.append(RareCategory(column=col.name, emitted=emitted, rare_in_real=len(rare)))
     return out

@@ -13,7 +13,6 @@ from synthpipe.report._columns import (
     NULL_TOKEN,
     Column,
     ColumnKind,
-    category_values,
     infinities,
 )
 from synthpipe.report._fidelity import column_shape, compared_pairs, pair_trend
@@ -110,7 +109,7 @@ def _categorical_distribution(col: Column, real: pd.Series, syn: pd.Series) -> D
     categories fewer than SHOWN_MIN_ROWS real rows hold: the report is published beside the
     synthetic rows, and a card named one customer's tag (``["sku120"]``) with its share."""
     top = list(col.categories[: min(PLOT_CATEGORIES, col.shown)])
-    rv, sv = pd.Series(category_values(real)), pd.Series(category_values(syn))
+    rv, sv = pd.Series(col.labels(real)), pd.Series(col.labels(syn))
     pr = rv.value_counts(normalize=True).reindex(top, fill_value=0.0)
     ps = sv.value_counts(normalize=True).reindex(top, fill_value=0.0)
     labels = ["(null)" if c == NULL_TOKEN else c for c in top]
@@ -140,9 +139,9 @@ def short_label(value: object) -> str:
     return f"{text[: LABEL_CHARS - tail - 1]}…{text[-tail:]}"
 
 
-def _constant_distribution(real: pd.Series, syn: pd.Series) -> Distribution:
+def _constant_distribution(col: Column, real: pd.Series, syn: pd.Series) -> Distribution:
     """Shares of the real constant (and null), and of anything else."""
-    real_values, syn_values = pd.Series(category_values(real)), pd.Series(category_values(syn))
+    real_values, syn_values = pd.Series(col.labels(real)), pd.Series(col.labels(syn))
     kept = list(pd.unique(real_values))
     pr = real_values.value_counts(normalize=True).reindex(kept, fill_value=0.0)
     ps = syn_values.value_counts(normalize=True).reindex(kept, fill_value=0.0)
@@ -201,7 +200,7 @@ def _column_result(col: Column, r: pd.Series, s: pd.Series, rv: Arrays, sv: Arra
     )
     if col.kind is ColumnKind.CONSTANT:
         update = {"score": column_shape(col, r, s, rv, sv), "metric": "tv_complement"}
-        return result.model_copy(update={**update, "distribution": _constant_distribution(r, s)})
+        return result.model_copy(update={**update, "distribution": _constant_distribution(col, r, s)})
     if col.kind in _SKIP_NOTES:
         return result
     continuous = col.kind in CONTINUOUS_KINDS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from synthpipe.errors import ConfigError, SchemaError
 from synthpipe.report import Gates, Grade, Report, evaluate, with_gates
+from synthpipe.report._columns import NULL_TOKEN, describe_columns
 
 
 def _table(n: int, seed: int) -> pd.DataFrame:
@@ -151,3 +153,78 @@ def test_synthetic_categories_of_another_kind_than_the_real_ones_are_named() -> 
     assert {c.name: c.score for c in report.quality.columns if c.name in ("g", "flag")} == {"g": 0.0, "flag": 0.0}
     as_text = real.assign(flag=real.flag.astype(str), level=real.level.astype(float), g=real.g.astype(object))
     assert evaluate(real=real, synthetic=as_text).warnings == []
+
+
+def _kinds_of_flags(n: int, seed: int) -> pd.DataFrame:
+    """0/1 and true/false columns, with and without nulls, and digits held as text."""
+    rng = np.random.default_rng(seed)
+    x, gaps = rng.normal(size=n), rng.random(n) < 0.1
+    return pd.DataFrame(
+        {
+            "x": x,
+            "level": (x > 0).astype(int),
+            "level_na": pd.array(np.where(gaps, None, (x > 0.3).astype(int)), dtype="Int64"),
+            "flag": x > 0.2,
+            "flag_na": pd.Series(np.where(gaps, None, x > -0.2), dtype=object),
+            "digits": rng.choice(["1", "2", "3", "10"], n).astype(object),
+        }
+    )
+
+
+_ROUND_TRIPS = {
+    "read back by read_csv": lambda f: pd.read_csv(io.StringIO(f.to_csv(index=False))),
+    "read back as text": lambda f: pd.read_csv(io.StringIO(f.to_csv(index=False)), dtype=str),
+    "astype(str)": lambda f: f.astype(str),
+    "integers as float text": lambda f: f.assign(
+        level=f.level.astype(float).astype(str), level_na=f.level_na.astype("Float64").astype(str)
+    ),
+    "bools as JSON and PostgreSQL write them": lambda f: f.assign(
+        flag=f.flag.map({True: "true", False: "false"}), flag_na=f.flag_na.map({True: "t", False: "f"})
+    ),
+    "bools as SQLite holds them": lambda f: f.assign(flag=f.flag.astype(int)),
+}
+
+
+@pytest.mark.parametrize("trip", list(_ROUND_TRIPS))
+def test_a_copy_of_the_real_rows_written_as_text_scores_as_the_copy_it_is(trip: str) -> None:
+    """A 0/1 column whose synthetic values came as the text "1.0"/"0.0" (integers with nulls are
+    written as floats) scored 0 as two categories the real data lacks, and so did a bool column
+    written "true"/"false", without a warning; and where read_csv made digits int64 (or text made
+    a 0/1 column text) the rows hashed otherwise, so a copy of every training row held no copy."""
+    real = _kinds_of_flags(300, 1)
+    report = evaluate(real=real, synthetic=_ROUND_TRIPS[trip](real), holdout=_kinds_of_flags(100, 2))
+    assert {c.name: c.score for c in report.quality.columns} == dict.fromkeys(real.columns, 1.0)
+    assert report.warnings == []
+    assert report.privacy.identical_share == 1.0
+
+
+def test_text_read_as_the_real_values_makes_no_two_different_values_one() -> None:
+    """Reading synthetic text as numbers or bools joins only spellings of one value: text written
+    otherwise than the report writes numbers ("1.10" beside "1.1") stays text, a bool is no number
+    in a 0/1 column, "None" is a category of a text column, not its null, and a column of words
+    reads no text as a number or a null."""
+    real = pd.DataFrame(
+        {
+            "level": [0, 1] * 30,
+            "flag": [True, False] * 30,
+            "version": ["1.1", "1.10", "2.0"] * 20,
+            "tag": ["None", "x", "y"] * 20,
+            "answer": ["yes", "no", "no"] * 20,
+        }
+    )
+    columns = {c.name: c for c in describe_columns(real)}
+    read = {
+        "level": ["1", " 1 ", "1e0", "nan", "1.5", "True", "one"],
+        "flag": ["TRUE", "t", 0, "1.0", None, "yes", "2"],
+        "version": [1.1, "1.10", "2", 2.0, "None", None, "3"],
+        "tag": ["None", None, "nan", "x", "y", "z", "<NA>"],
+        "answer": ["nan", "1.0", 1.0, True, "", "yes", "NO"],
+    }
+    labels = {name: list(columns[name].labels(pd.Series(values, dtype=object))) for name, values in read.items()}
+    assert labels == {
+        "level": ["1", "1", "1", NULL_TOKEN, "1.5", "True", "one"],
+        "flag": ["True", "True", "False", "True", NULL_TOKEN, "yes", "2"],
+        "version": ["1.1", "1.10", "2", "2.0", "None", NULL_TOKEN, "3"],
+        "tag": ["None", NULL_TOKEN, "nan", "x", "y", "z", "<NA>"],
+        "answer": ["nan", "1.0", "1.0", "True", "", "yes", "NO"],
+    }
