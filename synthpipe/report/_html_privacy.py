@@ -220,9 +220,12 @@ def _column_row(name: str, entry: Any) -> str:
 
 
 def protections(p: Privacy) -> str:
-    rows = _protection_rows(p.protections)
+    """The protections table, then the per-column one. Why apart: an engine entry holding nothing
+    but ``columns`` gives no row to the first, and the page said "No protections were reported"
+    and left out the second, which named how every column was protected."""
+    rows, per_column = _protection_rows(p.protections), _per_column(p.protections)
     if not rows:
-        return '<div class="card muted">No protections were reported for this run.</div>'
+        return per_column or '<div class="card muted">No protections were reported for this run.</div>'
     body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows[:40])
     table = f"<table><tr><th>Protection</th><th>Effect</th></tr>{body}</table>"
-    return f'<div class="card">{table}</div>{_per_column(p.protections)}'
+    return f'<div class="card">{table}</div>{per_column}'

@@ -224,3 +224,16 @@ def test_the_per_column_protections_name_every_column_the_first_in_full(frames: 
     assert named == [f"col{k:03d}" for k in range(100)]
     folded_at = page.index("The other 84 columns</summary>")
     assert page.index("<td>col015</td>") < folded_at < page.index("<td>col016</td>")
+
+
+def test_the_per_column_protections_show_when_the_engine_reports_nothing_else(
+    frames: dict[str, pd.DataFrame],
+) -> None:
+    """An engine entry of nothing but ``columns`` gave the protections table no row: the page said
+    "No protections were reported for this run" and left out how each column was protected."""
+    columns = {"age": {"kind": "numeric", "learned": True, "protection": {"clipped_to": [19, 90]}}}
+    page = evaluate(
+        real=frames["train"], synthetic=frames["train"].iloc[:300], protections={"engine": {"columns": columns}}
+    ).to_html()
+    assert "No protections were reported" not in page
+    assert "<tr><td>age</td><td>numeric</td><td>learned</td><td class='small'>clipped_to=[19, 90]</td></tr>" in page
