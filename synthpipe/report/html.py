@@ -156,9 +156,10 @@ def _correlations(q: Quality) -> str:
     hm = q.heatmap
     if len(hm.columns) < 2:
         return '<div class="card muted">Fewer than two comparable columns.</div>'
+    cells = "a cell" if len(hm.columns) <= FULL_COLUMNS else f"a cell the maps differ on by {_svg.NOTICEABLE} or more"
     legend = (
         f'<div class="legend">{_svg.legend_scale()}<span>|Pearson r| for two numeric '
-        "columns, Cramér's V otherwise; hover a cell for its value</span></div>"
+        f"columns, Cramér's V otherwise; hover {cells} for both values</span></div>"
     )
     maps = "".join(
         f'<div class="card"><h3>{title}</h3>{_svg.heatmap(hm, which)}</div>'
