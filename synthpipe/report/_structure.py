@@ -32,11 +32,7 @@ def deep_structure(enc: RowEncoder, real: pd.DataFrame, syn: pd.DataFrame) -> De
         return DeepStructure(score=None, components=0, explained_variance=[], note="too few columns")
     x, y = x.astype(np.float64), y.astype(np.float64)
     mean = x.mean(axis=0)
-    # eigen-decomposition of the small (columns × columns) covariance: much cheaper than an SVD
-    # of the (rows × columns) data, same components
-    eigval, eigvec = np.linalg.eigh(np.cov(x, rowvar=False))
-    order = np.argsort(eigval)[::-1]
-    eigval, vt = np.clip(eigval[order], 0, None), eigvec[:, order].T
+    eigval, vt = _principal_axes(x - mean)
     var = eigval / max(eigval.sum(), 1e-300)
     enough = int(np.searchsorted(np.cumsum(var), VARIANCE_TARGET)) + 1
     k = min(MAX_COMPONENTS, enough, len(var))
@@ -48,6 +44,27 @@ def deep_structure(enc: RowEncoder, real: pd.DataFrame, syn: pd.DataFrame) -> De
         components=k,
         explained_variance=[round(float(v), 4) for v in var[:k]],
     )
+
+
+def _principal_axes(centred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The covariance's eigenvalues, largest first and clipped at 0, and the leading
+    ``MAX_COMPONENTS`` axes as unit rows, from the smaller of two symmetric matrices: the
+    columns × columns covariance (much cheaper than an SVD of the rows × columns data), or for a
+    table of more columns than rows the rows × rows Gram matrix, which has the same nonzero
+    eigenvalues, an axis being ``centred.T @ u / sqrt((n - 1) λ)``. Why: 1,000 columns of 800 rows
+    encode as 1,666, whose covariance took 6-20 s to decompose on the shared 2-core box, the Gram
+    matrix 1.5 s."""
+    n, d = centred.shape
+    if d <= n:
+        eigval, eigvec = np.linalg.eigh(np.cov(centred, rowvar=False))
+        order = np.argsort(eigval)[::-1]
+        return np.clip(eigval[order], 0, None), eigvec[:, order[:MAX_COMPONENTS]].T
+    eigval, eigvec = np.linalg.eigh(centred @ centred.T / (n - 1))
+    order = np.argsort(eigval)[::-1]
+    eigval = np.clip(eigval[order], 0, None)
+    top = order[:MAX_COMPONENTS]
+    axes = centred.T @ eigvec[:, top] / np.sqrt(np.maximum(eigval[:MAX_COMPONENTS] * (n - 1), 1e-300))
+    return eigval, axes.T
 
 
 def _holds(a: np.ndarray, b: np.ndarray) -> bool:
