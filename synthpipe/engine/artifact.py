@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 37  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 38  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -79,7 +79,9 @@ VERSION = 37  # 2: numeric codecs may carry a learned position stream (``fine``)
 # as fresh whole numbers (``fresh_codes``); 35: an entity's number may run down along its order (``falling``);
 # 36: an entity key may have nulls, each null-key row an entity of one row marked by a hidden flag
 # (``Entities.nulls``), and be written back as a categorical (``Entities.category``); 37: a date may be a calendar
-# whose rows each take a grid point of its own (``grid``), drawn first with the parts set from it (``given_parts``)
+# whose rows each take a grid point of its own (``grid``), drawn first with the parts set from it (``given_parts``);
+# 38: an entity's number may be a running sum or a lag of another along its order, rebuilt after sampling
+# (``Entities.running``, ``Entities.lags``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -435,6 +437,7 @@ def _check_entities(syn: Synthesizer) -> None:
         raise ArtifactError("model.json orders entity rows by a column that is not a number or date; refusing to load")
     _check_hidden_columns(syn._codecs, entities)
     _check_moving_columns(syn, entities, by_name)
+    _check_windows(syn, entities, by_name)
     learned = {syn._codecs[i].storage.name: syn._codecs[i] for i in syn._learned}
     if not all(name in learned and value_tokens(learned[name]) is not None for name in entities.schedules):
         raise ArtifactError("model.json keeps entity values apart in a column the model does not draw as values")
@@ -480,6 +483,23 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
         raise ArtifactError("model.json sorts a column that is no free number along no sequence; refusing to load")
     if not all(isinstance(by_name.get(name), OffsetCodec) and name not in entities.steps for name in entities.untied):
         raise ArtifactError("model.json unties first dates of a column that is no offset from one; refusing to load")
+
+
+def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:
+    """A running sum or lag is a plain number, not learned, of another plain number along a
+    sequence, by a lag of some rows; none is the number of another (each is rebuilt from a drawn one)."""
+    windows = {name: source for name, (source, _) in [*entities.running.items(), *entities.lags.items()]}
+    if not windows:
+        return
+    learned = {syn._codecs[i].storage.name for i in syn._learned}
+    codecs = [by_name.get(name) for name in [*windows, *windows.values()]]
+    plain = all(type(c) is NumericCodec and c.domain == "number" for c in codecs)
+    apart = not set(windows) & {*windows.values(), *learned, *entities.columns, *entities.sequences}
+    steps = all(isinstance(k, int) and k != 0 for _, k in entities.lags.values())
+    if not plain or not apart or not steps or entities.order not in entities.sequences:
+        raise ArtifactError(
+            "model.json rebuilds a running sum or lag that is no number along a sequence; refusing to load"
+        )
 
 
 def _check_walks(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:

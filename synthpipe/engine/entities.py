@@ -99,7 +99,12 @@ class Entities:
     rows in a line of its own, the hidden column holding the entity's slope (see ``entity_drifts``;
     its real clip points in ``ranges``); ``nulls``, where the key has nulls, the hidden column
     (the last) holding whether an entity is a null-key row (see ``null_key_rows``); ``category``,
-    whether the key is written back as a categorical (see ``plain_keys``)."""
+    whether the key is written back as a categorical (see ``plain_keys``); ``running``, per number
+    that is a running sum of another along the order (SQL's ``sum(x) OVER (PARTITION BY key ORDER
+    BY ...)``), that number and whether the sum is null before the entity's first value (a plain
+    ``sum``; with ``coalesce(x, 0)`` never); ``lags``, per number that is another's value ``k``
+    rows before along the order (``lag(x, k)``; a ``lead`` is ``-k``), that number and ``k``: both
+    rebuilt from the drawn number after sampling, never learned (see ``window_columns``)."""
 
     key: str
     count: str
@@ -125,6 +130,8 @@ class Entities:
     drifts: dict[str, str] = field(default_factory=dict, hash=False)
     nulls: str | None = None
     category: bool = False
+    running: dict[str, tuple[str, bool]] = field(default_factory=dict, hash=False)
+    lags: dict[str, tuple[str, int]] = field(default_factory=dict, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -152,6 +159,8 @@ class Entities:
             "drifts": self.drifts,
             "nulls": self.nulls,
             "category": self.category,
+            "running": {name: [source, nulls] for name, (source, nulls) in self.running.items()},
+            "lags": {name: [source, steps] for name, (source, steps) in self.lags.items()},
         }
 
     @classmethod
@@ -180,7 +189,9 @@ class Entities:
         found = (sequences, clocks, starts, profiles, modes, schedules, trends, ranges, units, walks, riders)
         nulls = None if item.get("nulls") is None else str(item["nulls"])
         later = (ranks, gaps, steps, stages, rising, falling, untied, drifts, nulls, bool(item.get("category", False)))
-        return cls(key, count, columns, *found, *later)
+        running = {str(name): (str(s), bool(n)) for name, (s, n) in item.get("running", {}).items()}
+        lags = {str(name): (str(s), int(k)) for name, (s, k) in item.get("lags", {}).items()}
+        return cls(key, count, columns, *found, *later, running=running, lags=lags)
 
     @property
     def moving(self) -> set[str]:
@@ -201,6 +212,11 @@ class Entities:
         offsets from the first date, a shop's numbered orders came out a median 20 days apart
         (real 16; 15 as steps)."""
         return self.order is None or (self.clocks.get(self.order) == date and not self.trends)
+
+    @property
+    def windowed(self) -> list[str]:
+        """The running sums and lags: rebuilt from their number after sampling, never learned."""
+        return [*self.running, *self.lags]
 
     @property
     def hidden_columns(self) -> list[str]:
@@ -1566,6 +1582,125 @@ def _runs_forward(frame: pd.DataFrame, key: str, sequence: str, clock: str, sign
     back = pd.Series(same & (step < 0)).groupby(entity).any()
     ahead = pd.Series(same & (step > 0)).groupby(entity).any()
     return bool(len(back) and (~back).mean() >= SEQUENCE_SHARE and ahead.mean() >= 0.5)
+
+
+WINDOW_SHARE = 0.99  # of the rows, the share where a column must equal a window of another
+WINDOW_STEPS = (1, 2, 3, -1, -2, -3)  # the lags (a lead: negative) looked for, nearest first
+WINDOW_PROBE_ROWS = 4096  # a pair is tried on this many ordered rows before all of them
+WINDOW_MAX_COLUMNS = 40  # windows are looked for among at most this many number columns
+WINDOW_ENDS_SHARE = 0.9  # of the rows a lag reaches past its entity's end for, the share it must be null in
+WINDOW_RTOL = 1e-9  # a sum added up in another order (or in decimals) is off by its float rounding
+
+
+def window_columns(
+    frame: pd.DataFrame, key: str, order: str, candidates: list[str], min_entities: int
+) -> tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, int]]]:
+    """The numbers among ``candidates`` that are a window of another along ``order`` within each
+    entity: a running sum (``sum(coalesce(secs, 0)) OVER (PARTITION BY user_id ORDER BY ...)``:
+    each row its previous row's sum plus its own number, a null as 0; a plain ``sum`` stays null
+    until the entity's first value) and a lag or lead by 1-3 rows (``lag(secs) OVER w``: the
+    number ``k`` rows before, null in the entity's first ``k`` rows), in ``WINDOW_SHARE`` of the
+    rows (an entity a sample cuts in two starts off its sum) and in ``min_entities`` entities'
+    rows where it is no copy of its own row's number. Returns the running sums (per column: its
+    number, whether nulls come first) and the lags (per column: its number, its steps).
+
+    Why: learned as numbers of their own, a per-user event stream's running sum of the seconds
+    went down somewhere in 99% of synthetic users and equalled the sum of their seconds in no row;
+    its ``lag(secs)`` was the previous row's seconds in 2.3% of rows (real: every row). Each is
+    rebuilt from the drawn number instead (``running_sums``, ``lagged``)."""
+    names = [name for name in candidates if name not in (key, order)][:WINDOW_MAX_COLUMNS]
+    if len(names) < 2:
+        return {}, {}
+    codes = entity_codes(frame[key])[0]
+    rows = np.lexsort((_numbers(frame[order]), codes))
+    entity = codes[rows]
+    values = {name: _numbers(frame[name])[rows] for name in names}
+    probe = slice(0, WINDOW_PROBE_ROWS)
+    running: dict[str, tuple[str, bool]] = {}
+    lags: dict[str, tuple[str, int]] = {}
+    for name, source in itertools.permutations(names, 2):
+        if name in running or name in lags:
+            continue
+        result, drawn = values[name], values[source]
+        if _sums_up(result[probe], drawn[probe], entity[probe], 0.9, 1):
+            if _sums_up(result, drawn, entity, WINDOW_SHARE, min_entities):
+                running[name] = (source, bool(np.isnan(result).any()))
+            continue
+        for steps in WINDOW_STEPS:
+            if _lags(result[probe], drawn[probe], entity[probe], steps, 0.9, 1):
+                if _lags(result, drawn, entity, steps, WINDOW_SHARE, min_entities):
+                    lags[name] = (source, steps)
+                break
+    sources = {source for source, _ in [*running.values(), *lags.values()]}
+    running = {name: found for name, found in running.items() if name not in sources}
+    lags = {name: found for name, found in lags.items() if name not in sources}
+    return running, lags
+
+
+def _sums_up(result: np.ndarray, drawn: np.ndarray, entity: np.ndarray, share: float, min_entities: int) -> bool:
+    """Whether ``result`` is the running sum of ``drawn`` along the rows (entities contiguous, in
+    order): each row its previous row's sum (0 at an entity's first) plus its own number (0 for a
+    null), or null where the number is and no sum came before it."""
+    first = _entity_firsts(entity)
+    before = np.r_[np.nan, result[:-1]]
+    before[first] = np.nan
+    expected = np.where(np.isnan(before), 0.0, before) + np.where(np.isnan(drawn), 0.0, drawn)
+    scale = float(np.nanmax(np.abs(result), initial=0.0)) if result.size else 0.0
+    held = np.isclose(result, expected, rtol=WINDOW_RTOL, atol=scale * 1e-12)
+    held |= np.isnan(result) & np.isnan(drawn) & np.isnan(before)
+    summed = held & ~np.isclose(result, drawn, rtol=WINDOW_RTOL, equal_nan=True)
+    return bool(held.mean() >= share) and np.unique(entity[summed]).size >= min_entities
+
+
+def _lags(
+    result: np.ndarray, drawn: np.ndarray, entity: np.ndarray, steps: int, share: float, min_entities: int
+) -> bool:
+    """Whether ``result`` is ``drawn`` ``steps`` rows before (negative: after) within each entity,
+    and null where that row is past the entity's end (in ``WINDOW_ENDS_SHARE`` of those rows, as
+    a sample cuts some entities). Why the ends: ``secs`` is ``prev_secs`` one row on, but for
+    each user's last row, which ``prev_secs`` has no row for; 1 row of 200 missed in every user
+    made ``secs`` a lead of its own lag."""
+    expected = lagged(drawn, entity, steps)
+    held = np.isclose(result, expected, rtol=WINDOW_RTOL, atol=0.0, equal_nan=True)
+    ends = np.isnan(lagged(np.zeros(result.size), entity, steps))
+    moved = held & ~np.isnan(result) & ~np.isclose(result, drawn, rtol=WINDOW_RTOL, equal_nan=True)
+    ended = not ends.any() or bool(np.isnan(result[ends]).mean() >= WINDOW_ENDS_SHARE)
+    return ended and bool(held.mean() >= share) and np.unique(entity[moved]).size >= min_entities
+
+
+def _entity_firsts(entity: np.ndarray) -> np.ndarray:
+    return np.r_[True, entity[1:] != entity[:-1]] if entity.size else np.zeros(0, dtype=bool)
+
+
+def running_sums(values: np.ndarray, entity: np.ndarray, nulls_first: bool, went_on_from: float | None) -> np.ndarray:
+    """Each entity's running sum of ``values`` along its rows (entities contiguous, in order), a
+    null as 0; with ``nulls_first``, null until the entity's first value (SQL's plain ``sum``).
+    ``went_on_from``: the first entity's sum where the block before left it (NaN: null so far)."""
+    sums = pd.Series(np.where(np.isnan(values), 0.0, values)).groupby(entity).cumsum().to_numpy(dtype="float64")
+    seen = pd.Series(~np.isnan(values)).groupby(entity).cumsum().to_numpy() > 0
+    if went_on_from is not None and entity.size:
+        carried = entity == entity[0]
+        if not np.isnan(went_on_from):
+            sums, seen = np.where(carried, sums + went_on_from, sums), seen | carried
+    return np.where(seen, sums, np.nan) if nulls_first else sums
+
+
+def lagged(values: np.ndarray, entity: np.ndarray, steps: int, before: np.ndarray | None = None) -> np.ndarray:
+    """Each row's entity's value ``steps`` rows before it (negative: after), null past the
+    entity's ends (entities contiguous, in order). ``before``: the first entity's last values in
+    the blocks before (in order), which its first rows' lags reach back into."""
+    size = values.size
+    at = np.arange(size) - steps
+    inside = (at >= 0) & (at < size)
+    inside[inside] = entity[at[inside]] == entity[inside]
+    out = np.full(size, np.nan)
+    out[inside] = values[at[inside]]
+    if before is not None and steps > 0 and size:
+        carried = np.flatnonzero(entity == entity[0])[:steps]
+        back = np.arange(carried.size) - steps  # -steps, ... -1: from the end of ``before``
+        reach = back >= -before.size
+        out[carried[reach]] = before[back[reach]]
+    return out
 
 
 def row_indexes(frame: pd.DataFrame, key: str, min_entities: int) -> set[str]:

@@ -199,6 +199,7 @@ class Synthesizer:
             self._entities = dataclasses.replace(
                 detected, ranges=ranges, units=units, riders=riders, ranks=ranked, gaps=gaps, category=category
             )
+            self._find_windows(frame, indexes)
             frame = entities.with_counts(
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
@@ -214,7 +215,10 @@ class Synthesizer:
         frame, self._codecs = self._with_drifts(frame, self._codecs)
         frame, self._codecs = self._with_null_key_flag(frame, self._codecs, null_keys)
         self._schema = schema
-        self._learned = self._chain_order([i for i, c in enumerate(self._codecs) if c.n_tokens >= 2])
+        windowed = set(self._entities.windowed) if self._entities is not None else set()  # rebuilt, not learned
+        self._learned = self._chain_order(
+            [i for i, c in enumerate(self._codecs) if c.n_tokens >= 2 and c.storage.name not in windowed]
+        )
         report("analyze", 1.0)
         self._detect_relations(frame, trend_values)
         self._joins = joins.detect(frame, *self._join_candidates())
@@ -397,7 +401,8 @@ class Synthesizer:
         free = [
             c for c in codecs[:-1] if type(c) is NumericCodec and c.n_tokens >= 2 and c.storage.name not in ent.columns
         ]
-        free = [c for c in free if c.storage.name not in {*ent.sequences, *indexes, *self._hidden}]
+        ent = self._windows_of(codecs)
+        free = [c for c in free if c.storage.name not in {*ent.sequences, *indexes, *self._hidden, *ent.windowed}]
         min_rows = self.config.constraint_min_rows
         dates = [c.storage.name for c in free if c.domain == "time" and not c.p.values]
         starts = entities.entity_starts(frame, ent, dates, min_rows) if self.config.learn_offsets else {}
@@ -486,7 +491,7 @@ class Synthesizer:
         free = [name for name in free if name not in _arithmetic_columns(sums, found_spans, found_formulas)]
         others = [c.storage.name for c in codecs[: -len(ent.hidden)] if type(c) is NumericCodec and c.n_tokens >= 2]
         drawn_first = {ent.order, *ent.clocks.values(), *ent.sequences, *ent.columns}  # not given a row's number
-        others = [name for name in others if name not in drawn_first]
+        others = [name for name in others if name not in {*drawn_first, *ent.windowed}]
         drifts = entities.entity_drifts(frame, ent.key, ent.order, free, self.config.constraint_min_rows, others)
         whole_bins = self.config.model_copy(update={"fine_positions": 0})  # a drift conditions by its bin
         drifted = entities.as_drift_residuals(frame, dataclasses.replace(ent, drifts=drifts))
@@ -519,6 +524,51 @@ class Synthesizer:
             if isinstance(codec, NumericCodec) and codec.storage.name in moving:
                 codec.p.day_clock = []
 
+    def _find_windows(self, frame: pd.DataFrame, indexes: set[str]) -> None:
+        """Numbers that are a running sum or a lag of another along the entity's order where it is
+        a sequence the engine renumbers (entities.window_columns: a user's seconds to date, the
+        previous event's seconds), among the table's numbers but the entity's own, its sequences,
+        trends and row indexes. Found on the real values, before any is learned as steps or offsets."""
+        ent = self._entities
+        if ent is None or ent.order not in ent.sequences or not self.config.detect_constraints:
+            return
+        taken = {ent.key, *ent.columns, *ent.sequences, *ent.trends, *ent.riders, *ent.ranks, *indexes}
+        candidates = [
+            str(name)
+            for name in frame.columns
+            if name not in taken and storage_type(frame[name]).logical in ("int", "float", "decimal")
+        ]
+        found = entities.window_columns(frame, ent.key, ent.order, candidates, self.config.constraint_min_rows)
+        self._entities = dataclasses.replace(ent, running=found[0], lags=found[1])
+
+    def _windows_of(self, codecs: list[Codec]) -> Entities:
+        """The entity with the running sums and lags whose column and number are both plain numbers
+        (a column learned as a label or a key is drawn as one: nothing rebuilds it)."""
+        ent = self._entities
+        assert ent is not None
+        plain = {c.storage.name for c in codecs if type(c) is NumericCodec and c.domain == "number"}
+        running = {n: w for n, w in ent.running.items() if {n, w[0]} <= plain}
+        lags = {n: w for n, w in ent.lags.items() if {n, w[0]} <= plain}
+        self._entities = dataclasses.replace(ent, running=running, lags=lags)
+        return self._entities
+
+    def _rebuild_windows(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carry: _Carry | None) -> None:
+        """Each running sum and lag from its number as drawn and final, along the entity's order;
+        an entity carried on from the block before goes on from its sum there, its first rows'
+        lags reach back into the values it had there."""
+        ent = self._entities
+        if ent is None or entity is None or ent.order not in numbers or not ent.windowed:
+            return
+        rows = np.lexsort((numbers[ent.order], entity))
+        for name, (source, nulls_first) in ent.running.items():
+            went_on_from = None if carry is None else carry.walked.get(name)
+            numbers[name] = np.empty(entity.size)
+            numbers[name][rows] = entities.running_sums(numbers[source][rows], entity[rows], nulls_first, went_on_from)
+        for name, (source, steps) in ent.lags.items():
+            before = None if carry is None else carry.tails.get(source)
+            numbers[name] = np.empty(entity.size)
+            numbers[name][rows] = entities.lagged(numbers[source][rows], entity[rows], steps, before)
+
     def _find_rising(self, frame: pd.DataFrame) -> None:
         """Numbers that never go down along the entity's order where it is a sequence the engine
         renumbers (entities.rising_columns: a customer's spend to date), but for those bound to
@@ -527,7 +577,7 @@ class Synthesizer:
         ent = self._entities
         if ent is None or ent.order not in ent.sequences or not self.config.learn_offsets:
             return
-        taken = {*ent.columns, *ent.sequences, *ent.clocks.values(), *ent.walks, *ent.steps, *ent.hidden}
+        taken = {*ent.columns, *ent.sequences, *ent.clocks.values(), *ent.walks, *ent.steps, *ent.hidden, *ent.windowed}
         candidates = [
             c.storage.name
             for c in self._table_codecs()
@@ -1127,7 +1177,8 @@ class Synthesizer:
         held |= set(self._stand_in_keys)
         if self._entities is not None:
             ent = self._entities
-            held |= {ent.key, *ent.columns, *ent.sequences, *ent.hidden, *ent.schedules}
+            held |= {ent.key, *ent.columns, *ent.sequences, *ent.hidden, *ent.schedules, *ent.windowed}
+            held |= {source for source, _ in [*ent.running.values(), *ent.lags.values()]}
         return held
 
     def _decodable_last(self) -> set[str]:
@@ -1176,12 +1227,15 @@ class Synthesizer:
         hold before the column is rebuilt, not after.
         With them the rows' numbers the engine gave a column (ranks): never emitted, a relation
         with one states nothing of the table (a firm's ``year rank <= revenue`` kept its revenue
-        from walking)."""
+        from walking). And the running sums and lags, rebuilt from their number: repaired as
+        learned, a user's ``secs <= running_secs`` moved the seconds down to a sum that was then
+        thrown away."""
         ent = self._entities
         if ent is None:
             return set()
         followers = {f for name in ent.steps for f in _followers(self._codecs, name)}
-        return {*ent.trends, *ent.walks, *ent.riders, *ent.ranks, *ent.steps, *ent.drifts, *followers}
+        moved = {*ent.trends, *ent.walks, *ent.riders, *ent.ranks, *ent.steps, *ent.drifts, *followers}
+        return moved | set(ent.windowed)
 
     def _count_index(self) -> int | None:
         """The codec index of the entity size, a model column that is not a table column."""
@@ -1750,6 +1804,7 @@ class Synthesizer:
             view = pd.Series(codec.numeric_view(block.loc[entity == last, name]))  # its nulls skipped
             walked[name] = float(view.min() if ent and name in ent.falling else view.max())
         numbered = {name: float(block.loc[entity == last, name].max()) for name in ent.gaps} if ent else {}
+        tails = self._window_tails(block.loc[entity == last], walked)
         for moved, clock in ent.trends.items() if ent else ():
             if ent and moved in shared:  # the entity shares its difference from the clock, as learned
                 ticks = block[clock].iloc[[first]].to_numpy(dtype="float64")
@@ -1757,7 +1812,23 @@ class Synthesizer:
                 for rider in [r for r, m in ent.riders.items() if m == moved and r in shared]:
                     back = -entities.clock_moves(ticks, ent.units[moved])
                     values[rider] = entities.shifted(values[rider], back, ent.units[moved])
-        return _Carry(heads[last : last + 1], left, values, emitted, walked, numbered)
+        return _Carry(heads[last : last + 1], left, values, emitted, walked, numbered, tails)
+
+    def _window_tails(self, rows: pd.DataFrame, walked: dict[str, float]) -> dict[str, np.ndarray]:
+        """The carried entity's ``rows`` (in order): its running sums' last values, put in
+        ``walked``; per number lagged, its last values, as far back as its lags reach."""
+        ent = self._entities
+        if ent is None or not len(rows):
+            return {}
+        by_name = {c.storage.name: c for c in self._codecs if isinstance(c, NumericCodec)}
+        for name in ent.running:
+            walked[name] = float(by_name[name].numeric_view(rows[name])[-1])
+        reach: dict[str, int] = {}
+        for source, steps in ent.lags.values():
+            reach[source] = max(reach.get(source, 0), steps)
+        return {
+            source: by_name[source].numeric_view(rows[source])[-steps:] for source, steps in reach.items() if steps > 0
+        }
 
     def _entity_heads(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """The head tokens (size and entity columns) and sizes of as many entities as ``rows``
@@ -1983,8 +2054,9 @@ class Synthesizer:
         shared = out.sharing
         deferred = bands.deferred_columns(self._bands, self._dependencies)
         order = decode_order(self._codecs, {date: [p.result for p in parts] for date, parts in out.steering.items()})
+        windowed = self._entities.windowed if self._entities is not None else []  # _rebuild_windows
         for i in order:
-            if self._codecs[i].storage.name not in {*deferred, *out.numbers}:
+            if self._codecs[i].storage.name not in {*deferred, *out.numbers, *windowed}:
                 self._decode_column(i, tokens, fine, rng, start, out)
         numbers, columns = out.numbers, out.columns
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
@@ -2015,6 +2087,7 @@ class Synthesizer:
         drifted = relations if self._entities is not None and self._entities.drifts else []  # a drift moved their side
         constraints.repair(numbers, [*walking, *drifted], out.quanta, fixed=fixed)  # onto the shared side
         self._onto_valid_wall_clock(numbers)
+        self._rebuild_windows(numbers, entity, carry)  # their numbers are final
         self._recompute_parts(numbers)  # last: every date is final
         if deferred:
             self._set_bands(tokens, numbers, deferred)
@@ -2553,7 +2626,7 @@ class Synthesizer:
                 entry["joins"] = [join.left, join.separator, join.right]  # spelled from the row's parts
             if i in placed:
                 entry["encoding"] = entry["encoding"].replace(WITHIN_BIN, f"{WITHIN_BIN} {COPULA_PLACES}")
-            columns[codec.storage.name] = self._described_trend(codec.storage.name, entry)
+            columns[codec.storage.name] = self._described_window(codec.storage.name, entry)
         return {
             "engine": "autoregressive-mlp",
             "columns": columns,
@@ -2674,6 +2747,20 @@ class Synthesizer:
         entry.setdefault("protection", {})["clipped_to"] = [str(day) for day in ends]
         return entry
 
+    def _described_window(self, name: str, entry: dict[str, Any]) -> dict[str, Any]:
+        """A running sum or lag: how it is rebuilt (``_rebuild_windows``); any other column as
+        ``_described_trend`` says."""
+        ent = self._entities
+        if ent is None or name not in ent.windowed:
+            return self._described_trend(name, entry)
+        along = f"along {ent.order} within each {ent.key}, from the drawn values (not learned)"
+        if name in ent.running:
+            source, nulls_first = ent.running[name]
+            summed = f"sum of {source}" if nulls_first else f"sum of coalesce({source}, 0)"
+            return {**entry, "encoding": f"running {summed} {along}"}
+        source, steps = ent.lags[name]
+        return {**entry, "encoding": f"{'lag' if steps > 0 else 'lead'}({source}, {abs(steps)}) {along}"}
+
     def _describe_entities(self) -> dict[str, Any] | None:
         """The key sampled as entities, what each entity shares, and its learned size."""
         if self._entities is None:
@@ -2700,6 +2787,8 @@ class Synthesizer:
             },
             "falling": {name: self._entities.order for name in self._entities.falling},
             "row_ranks": dict(self._entities.ranks),
+            "running_sums": {name: source for name, (source, _) in self._entities.running.items()},
+            "lags": {name: {"of": source, "rows": steps} for name, (source, steps) in self._entities.lags.items()},
             "sequence_gaps": dict(self._entities.gaps),
             "null_keys_as_rows": self._entities.nulls is not None,
             "key_as_category": self._entities.category,
@@ -2816,6 +2905,7 @@ class _Carry:
     done: int  # its rows in the blocks so far
     walked: dict[str, float]  # its walks' last values; its stepped dates', rising numbers' and order clock's highest
     numbered: dict[str, float]  # its gapped sequences' last numbers
+    tails: dict[str, np.ndarray] = field(default_factory=dict)  # its lagged numbers' last values, in order
 
 
 class _Sharing:
