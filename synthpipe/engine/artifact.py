@@ -430,7 +430,7 @@ def _check_entities(syn: Synthesizer) -> None:
     if not ok or size.storage.name != entities.count or set(syn._learned[: len(head)]) != set(head):
         raise ArtifactError("model.json describes entities the model does not have; refusing to load")
     numbered = [by_name.get(name) for name in entities.sequences]
-    if not all(isinstance(c, NumericCodec) and c.storage.logical == "int" for c in numbered):
+    if not all(isinstance(c, NumericCodec) and c.storage.logical in ("int", "float") for c in numbered):
         raise ArtifactError("model.json numbers entity rows by a column that is not an integer; refusing to load")
     clocks = [by_name.get(name) for name in entities.clocks.values()]
     if not set(entities.clocks) <= set(entities.sequences) or not all(isinstance(c, NumericCodec) for c in clocks):

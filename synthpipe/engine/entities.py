@@ -336,10 +336,11 @@ def sequence_columns(
         if series.max() == series.min():
             continue
         per = groups[name].agg(["min", "max", "nunique"])
-        start = int(series.min()) if sizes is None else _sampled_start(per["min"], per["max"], whole)
+        held = per["nunique"] > 0  # an entity of null rows (``_whole_numbers``) has no numbers
+        start = int(series.min()) if sizes is None else _sampled_start(per["min"][held], per["max"][held], whole[held])
         last = whole.astype("float64") + (float(start) - 1)  # in floats: a hash id's start overflows int64
         numbered = (per["min"] >= start) & (per["max"].astype("float64") <= last) & (per["nunique"] == rows)
-        if numbered.mean() >= SEQUENCE_SHARE and int(numbered[rows >= 2].sum()) >= min_entities:
+        if numbered[held].mean() >= SEQUENCE_SHARE and int(numbered[rows >= 2].sum()) >= min_entities:
             out[str(name)] = start
     return out
 
@@ -1726,8 +1727,9 @@ def row_indexes(frame: pd.DataFrame, key: str, min_entities: int) -> set[str]:
 
 
 def _whole_numbers(frame: pd.DataFrame, key: str, min_entities: int) -> tuple[Any, pd.Series, list[str]]:
-    """The rows grouped by entity, each entity's rows, and the whole-number columns without nulls
-    that may number them (none unless ``min_entities`` entities have two rows or more)."""
+    """The rows grouped by entity, each entity's rows, and the whole-number columns that may
+    number them (none unless ``min_entities`` entities have two rows or more): without nulls, or
+    null only in entities whose every row is (``_null_entities_only``)."""
     groups = frame.groupby(key, sort=False)
     rows = groups[key].size()
     if int((rows >= 2).sum()) < min_entities:
@@ -1735,9 +1737,29 @@ def _whole_numbers(frame: pd.DataFrame, key: str, min_entities: int) -> tuple[An
     names = [
         str(name)
         for name, series in frame.items()
-        if name != key and not series.isna().any() and storage_type(series).logical == "int"
+        if name != key
+        and (
+            (not series.isna().any() and storage_type(series).logical == "int")
+            or _null_entities_only(series, frame[key])
+        )
     ]
     return groups, rows, names
+
+
+def _null_entities_only(series: pd.Series, keys: pd.Series) -> bool:
+    """Whole numbers, null only in entities whose every row is. Why: a top-3 per user (``LEFT JOIN
+    LATERAL (... row_number() ... LIMIT 3)``) gives a user without sessions one row whose rank is
+    null, which made the rank a float column with nulls, no sequence: the user's seconds, which
+    fall along it, were left in drawn order (non-increasing by rank in 51% of synthetic users,
+    real: all). Such a column numbers the other entities' rows; a drawn null stays null."""
+    null = series.isna()
+    if not null.any() or storage_type(series).logical not in ("int", "float"):
+        return False
+    values = series[~null].to_numpy(dtype="float64")
+    if not values.size or not np.array_equal(values, np.round(values)):
+        return False
+    nulls = null.groupby(keys.to_numpy(), sort=False)
+    return bool((nulls.any() == nulls.all()).all())
 
 
 def _sampled_start(low: pd.Series, high: pd.Series, whole: pd.Series) -> int:

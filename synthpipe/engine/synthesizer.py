@@ -2944,6 +2944,7 @@ class _Sharing:
             if name in numbers:
                 clock = numbers.get(self.clocks.get(name, ""))
                 staged = stages if name == self.order and clock is None else []
+                drawn_null = np.isnan(numbers[name])  # a user without sessions: no rank (_null_entities_only)
                 ranks = self._ranks(numbers[name] if clock is None else clock, numbers[name], staged)
                 numbers[name] = start + ranks
                 if name in self.gaps:
@@ -2952,6 +2953,7 @@ class _Sharing:
                     if name in self.last:
                         on = self.entity == 0
                         numbers[name][on] = self.last[name] + 1 + ranks[on] - self.done + skipped[on]
+                numbers[name][drawn_null] = np.nan
 
     def rows_in_order(self, numbers: dict[str, np.ndarray]) -> np.ndarray | None:
         """Each entity's rows in their order (``Entities.order``: its first sequence column, else
@@ -2965,10 +2967,11 @@ class _Sharing:
     def _ranks(self, drawn: np.ndarray, ties: np.ndarray, stages: list[np.ndarray]) -> np.ndarray:
         """0, 1, ... within each entity in the order of the rows' ``stages``, then of the drawn
         values (ties: ``ties``, then row order), so the numbers keep their links to the other
-        columns; the first entity continues at ``done``."""
+        columns; the first entity continues at ``done``. Rows whose number was drawn null
+        (``ties``) come last, so the others are numbered 0, 1, ... among themselves."""
         entity = self.entity
         assert entity is not None
-        order = np.lexsort((ties, drawn, *stages[::-1], entity))  # entities are contiguous: each stays in place
+        order = np.lexsort((ties, drawn, *stages[::-1], np.isnan(ties), entity))  # entities stay in place, nulls last
         ranks = np.empty(drawn.size)
         ranks[order] = np.arange(drawn.size) - self.firsts[entity]
         return ranks + np.where(entity == 0, self.done, 0)
