@@ -899,6 +899,19 @@ def numeric_values(series: pd.Series, st: StorageType) -> tuple[np.ndarray, int]
     return out, grain
 
 
+FLOAT_WHOLE_LIMIT = 2**53  # float64 holds every whole number up to this; past it, neighbours share one float
+EXACT_KINDS = ("int", "date", "datetime", "timedelta", "time")  # whose values are whole steps (``exact_steps``)
+
+
+def exact_steps(series: pd.Series, st: StorageType, grain: int) -> list[int]:
+    """The values of ``series`` (no nulls) of an ``EXACT_KINDS`` column as whole steps of ``grain``
+    ticks, exactly (Python ints): the float view (``numeric_values``) rounds those past 2**53."""
+    if st.logical == "int":
+        return [int(v) for v in series.to_numpy(dtype=object)]
+    ticks, _ = _time_ticks(series, st)
+    return [int(t) // grain for t in ticks.tolist()]
+
+
 def _decimal_floats(series: pd.Series) -> np.ndarray:
     """Float64 of Decimal objects (NaN = null), each as ``float(value)`` gives it.
 
@@ -1015,18 +1028,37 @@ def ticks_per_day(st: StorageType) -> int:
 # --------------------------------------------------------------------------- writing values
 
 
-def restore_numeric(values: np.ndarray, st: StorageType, grain: int) -> pd.Series:
+def restore_numeric(values: np.ndarray, st: StorageType, grain: int, exact: Sequence[int] = ()) -> pd.Series:
     """Write float64 values (NaN = null) back in the column's own dtype; integer values (no nulls)
-    are written as they are."""
+    are written as they are. A value within one float step of an ``exact`` one (whole steps of
+    ``grain`` past 2**53, which many real rows hold) is written as it (``onto_exact``)."""
     mask = np.isnan(values)
     if st.logical == "float":  # an Arrow-backed integer column with nulls is one (int64[pyarrow] reads as float64)
         return _cast(pd.Series(within_integer_type(values, _arrow_type(st)), name=st.name), st)
     if st.logical == "decimal":
         return _decimals(values, mask, st)
     if st.logical in ("int", "bool"):
-        return _integers(values, mask, st)
+        return _integers(values, mask, st, exact)
     steps = np.clip(np.rint(np.nan_to_num(values)), *_step_limits(st, grain))
-    return _times(np.where(mask, 0, steps).astype("int64") * grain, mask, st)
+    return _times(onto_exact(values, np.where(mask, 0, steps).astype("int64"), exact) * grain, mask, st)
+
+
+def onto_exact(values: np.ndarray, whole: np.ndarray, exact: Sequence[int]) -> np.ndarray:
+    """``whole`` (the float ``values`` as whole numbers) with every value within one float step of
+    an ``exact`` whole number set to it.
+
+    Why: float64 holds whole numbers exactly only up to 2**53, and an open end many rows share,
+    9999-12-31 23:59:59.999999 in microseconds (2.5e17; PostgreSQL's 'infinity' staged), came back
+    32 microseconds early in every row, so ``valid_to = <open end>`` missed them all; an int64
+    sentinel 9223372036854775807 came back as 9223372036854774784. A float cannot tell the values
+    within a step of each other apart, so a value that near is the exact one.
+    """
+    for value in exact:
+        near = np.abs(values - float(value)) <= np.spacing(float(value))
+        if near.any():
+            whole = whole.copy()
+            whole[near] = value
+    return whole
 
 
 CALENDAR_DAYS = (-719_162, 2_932_896)  # 0001-01-01 and 9999-12-31, in days since 1970-01-01
@@ -1053,17 +1085,18 @@ def _float_within(limit: int) -> float:
     return value if abs(int(value)) <= abs(limit) else float(np.nextafter(value, 0.0))
 
 
-def _integers(values: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:
+def _integers(values: np.ndarray, mask: np.ndarray, st: StorageType, exact: Sequence[int] = ()) -> pd.Series:
     if st.dtype == "object":  # Python ints / bools with None, as they came in
         kind = bool if st.logical == "bool" else int
         plain = [None if m else kind(round(v)) for v, m in zip(values.tolist(), mask.tolist(), strict=True)]
-        return pd.Series(plain, name=st.name, dtype=object)
+        return pd.Series(onto_exact(values, np.asarray(plain, dtype=object), exact), name=st.name, dtype=object)
     target = _numpy_twin(st)
+    drawn = values
     if values.dtype.kind not in "iu":  # integers are exact already (fresh keys): ids past 2**53 round as floats
         if target.kind in "iu":
             values = np.clip(values, *_float_limits(target))
         values = np.rint(np.nan_to_num(values))
-    ints: Any = values.astype(target if target.kind in "iub" else "int64")
+    ints: Any = onto_exact(drawn, values.astype(target if target.kind in "iub" else "int64"), exact)
     if not mask.any() and not st.nullable and st.extras.get("arrow_backed") is None:
         return _cast(pd.Series(ints, name=st.name), st)
     arr: Any = pd.array(ints, dtype=_masked_twin(ints.dtype))

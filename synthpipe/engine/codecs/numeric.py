@@ -41,6 +41,7 @@ before the model draws by this codec's quantile function (``cdf``), not drawn in
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +55,10 @@ from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.frames import (
     _DAY_NS,
     _UNIT_NS,
+    EXACT_KINDS,
+    FLOAT_WHOLE_LIMIT,
     StorageType,
+    exact_steps,
     numeric_values,
     restore_numeric,
     written_as,
@@ -90,6 +94,7 @@ class NumericParams:
     pooled_values: int = 0  # real values too few to clip, learned as their mean (``_too_few_to_clip``)
     withheld_values: int = 0  # real values too few to show even as a mean, learned as nulls
     grid: list[int] = field(default_factory=list)  # a calendar's [step, phase, weekdays] (calendars.py)
+    exact_steps: list[int] = field(default_factory=list)  # values many rows hold past 2**53, as whole grains
 
 
 class NumericCodec(Codec):
@@ -145,6 +150,7 @@ class NumericCodec(Codec):
             calendar=_calendar_grid(finite, per_day),
             pooled_values=pooled,
             withheld_values=withheld,
+            exact_steps=_exact_steps(series, storage, values, grain, cfg.rare_category_min_count),
         )
         if not discrete and clipped.size:
             masses = _masses(finite, clipped, apart)
@@ -479,7 +485,7 @@ class NumericCodec(Codec):
 
     def restore(self, values: np.ndarray) -> pd.Series:
         """Float64 values (in this column's units) back to the column's dtype."""
-        return restore_numeric(values, self.storage, self.p.grain)
+        return restore_numeric(values, self.storage, self.p.grain, self.p.exact_steps)
 
     def decode(self, tokens: np.ndarray, rng: np.random.Generator, start: int) -> pd.Series:
         return self.restore(self.numeric_decoded(tokens, rng))
@@ -714,6 +720,25 @@ _DOMAINS = {"date": "time", "datetime": "time", "timedelta": "duration", "time":
 
 def column_kind(logical: str) -> str:
     return _KINDS.get(logical, "numeric")
+
+
+def _exact_steps(series: pd.Series, storage: StorageType, values: np.ndarray, grain: int, min_count: int) -> list[int]:
+    """The whole values (in steps of ``grain``) past 2**53 that ``min_count`` real rows hold each,
+    which ``restore_numeric`` writes exactly; ``values``: the column's float view.
+
+    Why: the float view rounds whole numbers past 2**53, so an open end held by half the rows,
+    9999-12-31 23:59:59.999999 (in microseconds, 2.5e17), came back 32 microseconds early in every
+    row. A value held by ``min_count`` rows is no one's, as an exact value or a category is; the
+    float of a few rarer values near it still comes back rounded (privacy: none of them is shown).
+    """
+    if storage.logical not in EXACT_KINDS:
+        return []
+    floats, counts = np.unique(values[np.abs(values) > FLOAT_WHOLE_LIMIT], return_counts=True)
+    out = []
+    for v in floats[(counts >= min_count) & np.isfinite(floats)]:
+        step, held = Counter(exact_steps(series[values == v], storage, grain)).most_common(1)[0]
+        out += [step] if held >= min_count else []
+    return out
 
 
 def _too_few_to_clip(values: np.ndarray, storage: StorageType, cfg: EngineConfig) -> tuple[np.ndarray, int, int]:

@@ -244,6 +244,47 @@ def test_integers_next_to_the_int64_limits_do_not_wrap_round() -> None:
     assert out["unsigned"].min() > 2**63
 
 
+OPEN_ENDS = {
+    "microseconds": pd.Timestamp("9999-12-31 23:59:59.999999").as_unit("us"),  # PostgreSQL 'infinity' staged
+    "nanoseconds": pd.Timestamp.max,
+    "int64": np.iinfo(np.int64).max,
+    "Int64": np.iinfo(np.int64).max,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(OPEN_ENDS))
+def test_a_value_many_rows_hold_past_float_precision_comes_back_exact(kind: str, tmp_path: Path) -> None:
+    """Float64 rounds whole numbers past 2**53: an open end half the rows held, 9999-12-31
+    23:59:59.999999, came back 32 microseconds early in all of them (``valid_to = <open end>``
+    found no synthetic current row), and an int64 sentinel 2**63 - 1 came back as 2**63 - 1023."""
+    rng = np.random.default_rng(0)
+    end, is_open = OPEN_ENDS[kind], rng.random(600) < 0.5
+    if isinstance(end, pd.Timestamp):
+        starts = pd.Timestamp("2012-01-01") + pd.to_timedelta(rng.integers(0, 10**14, 600), unit="us")
+        col = pd.Series(starts.as_unit(end.unit)).where(~is_open, end)
+    else:
+        col = pd.Series(np.where(is_open, end, rng.integers(0, 10**6, 600))).astype(kind)
+        col = col.mask(rng.random(600) < 0.1) if kind == "Int64" else col
+    data = pd.DataFrame({"plan": rng.choice(["basic", "pro"], 600), "ends": col})
+    out = sampled_after_save_and_load(Synthesizer(seed=0, max_epochs=2, hidden_size=16).fit(data), 600, tmp_path)
+    assert out["ends"].dtype == data["ends"].dtype
+    assert (out["ends"] == end).mean() == pytest.approx(is_open.mean(), abs=0.08)
+    assert out["ends"].max() == end
+
+
+def test_rare_values_past_float_precision_sharing_one_float_are_not_made_exact() -> None:
+    """30 real timestamps within the last 32 microseconds of 9999 are one float; none is held by
+    5 rows, so none may come back (privacy), though the float itself is held by 30."""
+    rng = np.random.default_rng(0)
+    last = pd.Timestamp("9999-12-31 23:59:59.999999").as_unit("us")
+    rare = pd.Series([last - pd.Timedelta(microseconds=int(i)) for i in range(30)])
+    common = pd.Timestamp("2012-01-01") + pd.to_timedelta(rng.integers(0, 10**14, 270), unit="us")
+    data = pd.DataFrame({"at": pd.concat([rare, pd.Series(common.as_unit("us"))], ignore_index=True)})
+    out = Synthesizer(seed=0, max_epochs=2, hidden_size=16).fit(data).sample(3000)
+    assert out["at"].dt.year.eq(9999).any()
+    assert not out["at"].isin(rare).any()
+
+
 def test_arrow_integers_with_nulls_stay_inside_their_type() -> None:
     """An Arrow integer column with nulls reads as float64 and is learned as a float: a tail draw
     past 127 of an int8, or one rounding to 2**63 (2**64) next to the limit, raised ArrowInvalid
