@@ -900,16 +900,25 @@ def numeric_values(series: pd.Series, st: StorageType) -> tuple[np.ndarray, int]
 
 
 FLOAT_WHOLE_LIMIT = 2**53  # float64 holds every whole number up to this; past it, neighbours share one float
-EXACT_KINDS = ("int", "date", "datetime", "timedelta", "time")  # whose values are whole steps (``exact_steps``)
+EXACT_KINDS = ("int", "decimal", "date", "datetime", "timedelta", "time")  # values of whole steps (``exact_steps``)
 
 
 def exact_steps(series: pd.Series, st: StorageType, grain: int) -> list[int]:
     """The values of ``series`` (no nulls) of an ``EXACT_KINDS`` column as whole steps of ``grain``
-    ticks, exactly (Python ints): the float view (``numeric_values``) rounds those past 2**53."""
+    ticks (of the last place, for decimals), exactly (Python ints): the float view
+    (``numeric_values``) rounds them past 2**53 steps."""
     if st.logical == "int":
         return [int(v) for v in series.to_numpy(dtype=object)]
+    if st.logical == "decimal":
+        scale = int(st.extras.get("scale", 0))
+        return [int(decimal.Decimal(v).scaleb(scale)) for v in series.to_numpy(dtype=object)]
     ticks, _ = _time_ticks(series, st)
     return [int(t) // grain for t in ticks.tolist()]
+
+
+def steps_per_unit(st: StorageType) -> float:
+    """``exact_steps`` in one unit of the float view: 10**scale for decimals (cents: 100), else 1."""
+    return 10.0 ** int(st.extras.get("scale", 0)) if st.logical == "decimal" else 1.0
 
 
 def _decimal_floats(series: pd.Series) -> np.ndarray:
@@ -1036,16 +1045,16 @@ def restore_numeric(values: np.ndarray, st: StorageType, grain: int, exact: Sequ
     if st.logical == "float":  # an Arrow-backed integer column with nulls is one (int64[pyarrow] reads as float64)
         return _cast(pd.Series(within_integer_type(values, _arrow_type(st)), name=st.name), st)
     if st.logical == "decimal":
-        return _decimals(values, mask, st)
+        return _decimals(values, mask, st, exact)
     if st.logical in ("int", "bool"):
         return _integers(values, mask, st, exact)
     steps = np.clip(np.rint(np.nan_to_num(values)), *_step_limits(st, grain))
     return _times(onto_exact(values, np.where(mask, 0, steps).astype("int64"), exact) * grain, mask, st)
 
 
-def onto_exact(values: np.ndarray, whole: np.ndarray, exact: Sequence[int]) -> np.ndarray:
-    """``whole`` (the float ``values`` as whole numbers) with every value within one float step of
-    an ``exact`` whole number set to it.
+def onto_exact(values: np.ndarray, whole: np.ndarray, exact: Sequence[int | decimal.Decimal]) -> np.ndarray:
+    """``whole`` (the float ``values`` as written) with every value within one float step of an
+    ``exact`` number (a whole one, or a Decimal) set to it.
 
     Why: float64 holds whole numbers exactly only up to 2**53, and an open end many rows share,
     9999-12-31 23:59:59.999999 in microseconds (2.5e17; PostgreSQL's 'infinity' staged), came back
@@ -1132,17 +1141,19 @@ def _masked_twin(dtype: np.dtype) -> str:
     return "boolean" if dtype.kind == "b" else dtype.name.capitalize().replace("Uint", "UInt")
 
 
-def _decimals(values: np.ndarray, mask: np.ndarray, st: StorageType) -> pd.Series:
+def _decimals(values: np.ndarray, mask: np.ndarray, st: StorageType, exact: Sequence[int] = ()) -> pd.Series:
+    """Decimal objects (None: null); ``exact``: whole steps of the last place (``exact_steps``)."""
     scale = int(st.extras.get("scale", 0))
     quantum, context = decimal.Decimal(1).scaleb(-scale), _decimal_context(scale)
-    exact = values.dtype.kind in "iu"  # whole keys: as floats, past 2**53 they round
+    whole = values.dtype.kind in "iu"  # whole keys: as floats, past 2**53 they round
     out = [
         None
         if m
-        else (decimal.Decimal(int(v)) if exact else decimal.Decimal(repr(float(v)))).quantize(quantum, context=context)
+        else (decimal.Decimal(int(v)) if whole else decimal.Decimal(repr(float(v)))).quantize(quantum, context=context)
         for v, m in zip(values, mask, strict=True)
     ]
-    return pd.Series(out, name=st.name, dtype=object)
+    held = [decimal.Decimal(step).scaleb(-scale) for step in exact]
+    return pd.Series(onto_exact(values, np.asarray(out, dtype=object), held), name=st.name, dtype=object)
 
 
 _FLOAT_INTEGER_DIGITS = 309  # float64 tops out at 1.8e308: no drawn value has more digits before the point

@@ -61,6 +61,7 @@ from synthpipe.engine.frames import (
     exact_steps,
     numeric_values,
     restore_numeric,
+    steps_per_unit,
     written_as,
 )
 
@@ -94,7 +95,7 @@ class NumericParams:
     pooled_values: int = 0  # real values too few to clip, learned as their mean (``_too_few_to_clip``)
     withheld_values: int = 0  # real values too few to show even as a mean, learned as nulls
     grid: list[int] = field(default_factory=list)  # a calendar's [step, phase, weekdays] (calendars.py)
-    exact_steps: list[int] = field(default_factory=list)  # values many rows hold past 2**53, as whole grains
+    exact_steps: list[int] = field(default_factory=list)  # values many rows hold past 2**53 grains (decimals: places)
 
 
 class NumericCodec(Codec):
@@ -723,17 +724,19 @@ def column_kind(logical: str) -> str:
 
 
 def _exact_steps(series: pd.Series, storage: StorageType, values: np.ndarray, grain: int, min_count: int) -> list[int]:
-    """The whole values (in steps of ``grain``) past 2**53 that ``min_count`` real rows hold each,
-    which ``restore_numeric`` writes exactly; ``values``: the column's float view.
+    """The values past 2**53 steps (of ``grain``; of the last place, for decimals) that
+    ``min_count`` real rows hold each, as whole steps, which ``restore_numeric`` writes exactly;
+    ``values``: the column's float view.
 
-    Why: the float view rounds whole numbers past 2**53, so an open end held by half the rows,
-    9999-12-31 23:59:59.999999 (in microseconds, 2.5e17), came back 32 microseconds early in every
-    row. A value held by ``min_count`` rows is no one's, as an exact value or a category is; the
-    float of a few rarer values near it still comes back rounded (privacy: none of them is shown).
+    Why: the float view rounds them, so an open end held by half the rows, 9999-12-31
+    23:59:59.999999 (in microseconds, 2.5e17), came back 32 microseconds early in every row, and a
+    'no limit' 99999999999999.99 one cent short. A value held by ``min_count`` rows is no one's, as
+    an exact value or a category is; the float of a few rarer values near it still comes back
+    rounded (privacy: none of them is shown).
     """
     if storage.logical not in EXACT_KINDS:
         return []
-    floats, counts = np.unique(values[np.abs(values) > FLOAT_WHOLE_LIMIT], return_counts=True)
+    floats, counts = np.unique(values[np.abs(values) * steps_per_unit(storage) > FLOAT_WHOLE_LIMIT], return_counts=True)
     out = []
     for v in floats[(counts >= min_count) & np.isfinite(floats)]:
         step, held = Counter(exact_steps(series[values == v], storage, grain)).most_common(1)[0]

@@ -249,23 +249,32 @@ OPEN_ENDS = {
     "nanoseconds": pd.Timestamp.max,
     "int64": np.iinfo(np.int64).max,
     "Int64": np.iinfo(np.int64).max,
+    "decimal": Decimal("99999999999999.99"),  # a 'no limit' credit line in numeric(16, 2)
 }
+
+
+def _with_open_ends(kind: str, is_open: np.ndarray, rng: np.random.Generator) -> pd.Series:
+    """A column of ``kind`` holding its open end (``OPEN_ENDS``) where ``is_open``."""
+    end, n = OPEN_ENDS[kind], is_open.size
+    if isinstance(end, pd.Timestamp):
+        starts = pd.Timestamp("2012-01-01") + pd.to_timedelta(rng.integers(0, 10**14, n), unit="us")
+        return pd.Series(starts.as_unit(end.unit)).where(~is_open, end)
+    if isinstance(end, Decimal):
+        cents = [Decimal(int(c)).scaleb(-2) for c in rng.integers(0, 10**7, n)]
+        return pd.Series([end if o else c for o, c in zip(is_open, cents, strict=True)], dtype=object)
+    col = pd.Series(np.where(is_open, end, rng.integers(0, 10**6, n))).astype(kind)
+    return col.mask(rng.random(n) < 0.1) if kind == "Int64" else col
 
 
 @pytest.mark.parametrize("kind", sorted(OPEN_ENDS))
 def test_a_value_many_rows_hold_past_float_precision_comes_back_exact(kind: str, tmp_path: Path) -> None:
     """Float64 rounds whole numbers past 2**53: an open end half the rows held, 9999-12-31
     23:59:59.999999, came back 32 microseconds early in all of them (``valid_to = <open end>``
-    found no synthetic current row), and an int64 sentinel 2**63 - 1 came back as 2**63 - 1023."""
+    found no synthetic current row), an int64 sentinel 2**63 - 1 came back as 2**63 - 1023 and a
+    decimal 99999999999999.99 (9,999,999,999,999,999 cents) as 99999999999999.98."""
     rng = np.random.default_rng(0)
     end, is_open = OPEN_ENDS[kind], rng.random(600) < 0.5
-    if isinstance(end, pd.Timestamp):
-        starts = pd.Timestamp("2012-01-01") + pd.to_timedelta(rng.integers(0, 10**14, 600), unit="us")
-        col = pd.Series(starts.as_unit(end.unit)).where(~is_open, end)
-    else:
-        col = pd.Series(np.where(is_open, end, rng.integers(0, 10**6, 600))).astype(kind)
-        col = col.mask(rng.random(600) < 0.1) if kind == "Int64" else col
-    data = pd.DataFrame({"plan": rng.choice(["basic", "pro"], 600), "ends": col})
+    data = pd.DataFrame({"plan": rng.choice(["basic", "pro"], 600), "ends": _with_open_ends(kind, is_open, rng)})
     out = sampled_after_save_and_load(Synthesizer(seed=0, max_epochs=2, hidden_size=16).fit(data), 600, tmp_path)
     assert out["ends"].dtype == data["ends"].dtype
     assert (out["ends"] == end).mean() == pytest.approx(is_open.mean(), abs=0.08)
