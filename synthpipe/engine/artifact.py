@@ -359,7 +359,9 @@ def _check_hidden(syn: Synthesizer) -> None:
     def valid(p: DatePart) -> bool:
         if p.result in syn._matched:
             return _matched_part(syn, p)
-        allowed = (MONTH, *kinds) if p.result in syn._given else kinds
+        allowed = (
+            (MONTH, *kinds) if p.result in syn._given and syn._entities is not None else kinds
+        )  # a calendar's: no month
         return p.date in dates and p.date not in shared and p.part in allowed
 
     if (
