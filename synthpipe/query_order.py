@@ -14,6 +14,7 @@ Only keys that name an output column (by name, alias or position) can order synt
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -49,8 +50,9 @@ def query_order(sql: str, source_url: str, columns: list[str]) -> list[SortKey]:
         return []
     order = statement.args.get("order")
     keys: list[SortKey] = []
+    selects = statement.selects if isinstance(statement, exp.Query) else []
     for item in order.expressions if isinstance(order, exp.Order) else []:
-        column = _output_column(item.this, columns)
+        column = _selected_as(item.this, selects, columns) or _output_column(item.this, columns)
         if column is None:
             break
         keys.append(
@@ -73,6 +75,15 @@ def _output_column(key: exp.Expression, columns: list[str]) -> str | None:
         return key.name
     alike = [c for c in columns if c.lower() == key.name.lower()]
     return alike[0] if len(alike) == 1 else None
+
+
+def _selected_as(key: exp.Expression, selects: list[Any], columns: list[str]) -> str | None:
+    """The output column a SELECT expression equal to ``key`` is returned as: ``SELECT u.id AS
+    user_id ... ORDER BY u.id`` (the demo's query) orders by ``user_id``."""
+    for at, selected in enumerate(selects):
+        if isinstance(selected, exp.Alias) and selected.this == key and at < len(columns):
+            return columns[at] if columns[at] == selected.alias else _output_column(exp.column(selected.alias), columns)
+    return None
 
 
 def sortable_keys(keys: list[SortKey], schema: pa.Schema) -> list[SortKey]:

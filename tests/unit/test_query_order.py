@@ -37,6 +37,12 @@ OFF = dict.fromkeys(Gates.model_fields)  # these tests check the order, not qual
         ("SELECT * FROM a UNION ALL SELECT * FROM b ORDER BY signups", "duckdb:///x.duckdb", ["signups NULLS LAST"]),
         ("SELECT * FROM t ORDER BY region, lower(code), day", "duckdb:///x.duckdb", ["region NULLS LAST"]),
         ("SELECT * FROM t ORDER BY created_at", "duckdb:///x.duckdb", []),  # not returned
+        (
+            "SELECT t.d AS day, n AS signups FROM t ORDER BY t.d",
+            "duckdb:///x.duckdb",
+            ["day NULLS LAST"],
+        ),  # as returned
+        ("SELECT a.x AS day, b.x AS signups FROM a, b ORDER BY b.x", "duckdb:///x.duckdb", ["signups NULLS LAST"]),
         ("SELECT * FROM t ORDER BY 9", "duckdb:///x.duckdb", []),
         ("SELECT * FROM t", "duckdb:///x.duckdb", []),
         ("SELECT FROM WHERE ORDER BY ((", "duckdb:///x.duckdb", []),  # unparsable: published as generated
