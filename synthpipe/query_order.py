@@ -80,9 +80,9 @@ def _output_column(key: exp.Expression, columns: list[str]) -> str | None:
 def _selected_as(key: exp.Expression, selects: list[Any], columns: list[str]) -> str | None:
     """The output column a SELECT expression equal to ``key`` is returned as: ``SELECT u.id AS
     user_id ... ORDER BY u.id`` (the demo's query) orders by ``user_id``."""
-    for at, selected in enumerate(selects):
-        if isinstance(selected, exp.Alias) and selected.this == key and at < len(columns):
-            return columns[at] if columns[at] == selected.alias else _output_column(exp.column(selected.alias), columns)
+    for selected in selects:
+        if isinstance(selected, exp.Alias) and selected.this == key:
+            return _output_column(exp.column(selected.alias), columns)  # the alias, matched as a name is
     return None
 
 
