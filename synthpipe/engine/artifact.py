@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 39  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 40  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -82,7 +82,8 @@ VERSION = 39  # 2: numeric codecs may carry a learned position stream (``fine``)
 # whose rows each take a grid point of its own (``grid``), drawn first with the parts set from it (``given_parts``);
 # 38: an entity's number may be a running sum or a lag of another along its order, rebuilt after sampling
 # (``Entities.running``, ``Entities.lags``);
-# 39: numeric codecs may keep whole values many rows hold past 2**53 exact (``exact_steps``)
+# 39: numeric codecs may keep whole values many rows hold past 2**53 exact (``exact_steps``);
+# 40: a span may be a duration, PostgreSQL's age() of two times (``age() in 30-day months``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 

@@ -1310,7 +1310,9 @@ class Synthesizer:
         sums = constraints.detect_sums(views, domains, min_rows)
         times = {n: v for n, v in views.items() if domains[n] == "time"}
         numbers = {n: v for n, v in views.items() if domains[n] == "number"}
-        found_spans = spans.detect(times, numbers, min_rows)
+        summed = {n for s in sums for n in s.columns}  # a plain difference of two times is a sum
+        durations = {n: v for n, v in views.items() if domains[n] == "duration" and n not in summed}
+        found_spans = spans.detect(times, numbers, min_rows, durations)
         decimals = {c.storage.name: c.p.decimals for c in numeric if c.domain == "number"}
         derived = {s.derived for s in sums} | {s.result for s in found_spans}
         return relations, sums, found_spans, formulas.detect(numbers, decimals, derived, min_rows)
