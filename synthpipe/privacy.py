@@ -281,10 +281,28 @@ PreparedFilters = _Filter
 
 
 def _keep(flt: _Filter, batch: pd.DataFrame, dropped: dict[str, int]) -> pd.DataFrame:
+    return batch[_passed(flt, batch, dropped)]
+
+
+def _passed(flt: _Filter, batch: pd.DataFrame, dropped: dict[str, int]) -> np.ndarray:
+    """Per row, whether every filter keeps it; ``dropped`` counts the others per filter."""
     reasons = flt.reasons(batch)
     for name in dropped:
         dropped[name] += int((reasons == name).sum())
-    return batch[reasons == ""]
+    return np.asarray(reasons == "", dtype=bool)
+
+
+def _in_place(
+    flt: _Filter, places: pd.DataFrame, replace: Callable[[pd.DataFrame], pd.DataFrame], n: int, dropped: dict[str, int]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """One round of rows in place of the dropped rows ``places``: ``n`` drawn for them in turn
+    (row i for place ``i % len(places)``), and of those the filters keep, the first for each
+    place; returns them (in the places' order) and which places they fill."""
+    turn = np.arange(n) % len(places)
+    fresh = replace(places.iloc[turn].reset_index(drop=True))
+    passed = _passed(flt, fresh, dropped)
+    filled, first = np.unique(turn[passed], return_index=True)
+    return fresh[passed].iloc[first], np.isin(np.arange(len(places)), filled)
 
 
 def prepare_filters(
@@ -331,6 +349,7 @@ def apply_filters(
     seed: int = 0,
     prepared: PreparedFilters | None = None,
     key: str | None = None,
+    replace: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Drop unsafe generated rows and top the count back up.
 
@@ -346,6 +365,11 @@ def apply_filters(
         key: the column naming the entities rows belong to (see :func:`prepare_filters`; with
             ``prepared``, its own key counts). The last entity may come back cut short at the
             row count.
+        replace: ``dropped rows -> a generated row in place of each, in order``, used instead of
+            ``resample`` (not with entities): each new row takes the place of one dropped row, so
+            what the rows were drawn for stays one row's. Why: a daily KPI table holds one row
+            per day (the engine's calendar); refilled with fresh rows, which chose days of their
+            own, 1,585 days were published as 1,558 distinct ones, some twice.
 
     Returns:
         The kept rows (index reset, as many as ``synthetic`` had unless resampling ran dry)
@@ -367,16 +391,29 @@ def apply_filters(
         "exact_copy_rate": flt.copy_rate,
         "similarity_rate": flt.close_rate,
     }
+    if replace is not None and flt.key is not None:
+        raise ConfigError(
+            f"replace= puts a row in place of each dropped row, but rows of entities ({flt.key!r}) are dropped "
+            "whole; pass resample= for them"
+        )
     dropped = summary["dropped"]
-    kept = [_keep(flt, synthetic, dropped)]
+    passed = _passed(flt, synthetic, dropped)
+    kept, places = [synthetic[passed]], synthetic[~passed]
     target = len(synthetic)
     n_kept = len(kept[0])
-    while n_kept < target and resample is not None and summary["rounds"] < settings.max_rounds:
+    while n_kept < target and (resample or replace) and summary["rounds"] < settings.max_rounds:
         keep_rate = n_kept / max(summary["rows_in"] + summary["resampled_rows"], 1)
-        fresh = resample(resample_rows(target - n_kept, keep_rate))
-        summary["resampled_rows"] += len(fresh)
+        asked = resample_rows(target - n_kept, keep_rate)
+        if replace is not None:
+            fresh, filled = _in_place(flt, places, replace, asked, dropped)
+            places = places[~filled]
+            summary["resampled_rows"] += asked
+        elif resample is not None:
+            fresh = resample(asked)
+            summary["resampled_rows"] += len(fresh)
+            fresh = _keep(flt, fresh, dropped)
+        kept.append(fresh)
         summary["rounds"] += 1
-        kept.append(_keep(flt, fresh, dropped))
         n_kept += len(kept[-1])
     out = pd.concat(kept, ignore_index=True).iloc[:target].reset_index(drop=True)
     summary["rows_out"] = len(out)

@@ -823,8 +823,9 @@ def _filtered_chunks(
             yield pa.Table.from_pandas(frame, schema=schema, preserve_index=False), None
             continue
         refill_seed = int(np.random.SeedSequence([seed, index, 1]).generate_state(1)[0])
-        filtered, summary = apply_filters(frame, settings=settings, prepared=prepared,
-                                          resample=refills.resampler(refill_seed), seed=refill_seed)  # fmt: skip
+        filtered, summary = apply_filters(frame, settings=settings, prepared=prepared, seed=refill_seed,
+                                          resample=refills.resampler(refill_seed),
+                                          replace=refills.on_calendar(refill_seed))  # fmt: skip
         yield pa.Table.from_pandas(filtered, schema=schema, preserve_index=False), summary
 
 
@@ -871,15 +872,27 @@ class _Refills:
         self.next_key = keys_from
 
     def resampler(self, seed: int) -> Callable[[int], pd.DataFrame]:
-        calls = iter(range(1_000_000))
+        rounds = _round_seeds(seed)
+        return lambda n: self._sampled(n, next(rounds), None)
 
-        def resample(n: int) -> pd.DataFrame:
-            round_seed = int(np.random.SeedSequence([seed, next(calls)]).generate_state(1)[0])
-            sampled = self.synthesizer.sample(n, seed=round_seed, key_start=self.next_key)
-            self.next_key += n
-            return sampled.to_pandas() if isinstance(sampled, pa.Table) else sampled
+    def on_calendar(self, seed: int) -> Callable[[pd.DataFrame], pd.DataFrame] | None:
+        """For a model with a calendar (a daily KPI table's day), rows in place of dropped rows on
+        their dates (``apply_filters``' ``replace``): each date stays one row's. None without one."""
+        calendar = self.synthesizer.calendar_column
+        if calendar is None:
+            return None
+        rounds = _round_seeds(seed)
+        return lambda places: self._sampled(len(places), next(rounds), places[calendar])
 
-        return resample
+    def _sampled(self, n: int, seed: int, dates: pd.Series | None) -> pd.DataFrame:
+        sampled = self.synthesizer.sample(n, seed=seed, key_start=self.next_key, calendar_values=dates)
+        self.next_key += n
+        return sampled.to_pandas() if isinstance(sampled, pa.Table) else sampled
+
+
+def _round_seeds(seed: int) -> Iterator[int]:
+    """The seeds of a chunk's refill rounds, one after another."""
+    return (int(np.random.SeedSequence([seed, call]).generate_state(1)[0]) for call in itertools.count())
 
 
 def _write_chunks(

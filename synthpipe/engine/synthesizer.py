@@ -1621,14 +1621,24 @@ class Synthesizer:
 
     # ------------------------------------------------------------------ sample
 
-    def sample(self, n: int, *, seed: int | None = None, key_start: int | None = None) -> pd.DataFrame | pa.Table:
+    def sample(
+        self, n: int, *, seed: int | None = None, key_start: int | None = None, calendar_values: Any = None
+    ) -> pd.DataFrame | pa.Table:
         """``n`` synthetic rows, in the kind and dtypes the model was fitted on."""
         _check_whole_numbers(n=n)  # before max(n, 1) compares it
-        chunks = list(self.sample_chunks(n, chunk_size=max(n, 1), seed=seed, key_start=key_start))
+        chunks = list(
+            self.sample_chunks(n, chunk_size=max(n, 1), seed=seed, key_start=key_start, calendar_values=calendar_values)
+        )
         return chunks[0]
 
     def sample_chunks(
-        self, n: int, *, chunk_size: int = 100_000, seed: int | None = None, key_start: int | None = None
+        self,
+        n: int,
+        *,
+        chunk_size: int = 100_000,
+        seed: int | None = None,
+        key_start: int | None = None,
+        calendar_values: Any = None,
     ) -> Iterator[pd.DataFrame | pa.Table]:
         """Yield ``n`` rows in chunks of ``chunk_size`` (bounded memory); the concatenation
         equals ``sample(n, seed=seed, key_start=key_start)`` exactly.
@@ -1637,7 +1647,12 @@ class Synthesizer:
         the largest real key). A caller that builds one table from several streams (shards,
         refills) gives each stream its own stretch, so the table's keys stay unique, contiguous and
         in the real format (``C0600``, not ``C4294967296``). By default the fitted seed starts at 0
-        and every other seed in a 2**32-key range of its own (unique, but far longer keys)."""
+        and every other seed in a 2**32-key range of its own (unique, but far longer keys).
+
+        ``calendar_values``: for a model with a calendar (``calendar_column``), the ``n`` dates its
+        rows take, in order, as sampled rows hold them (None: chosen from the seed); the other
+        columns are drawn given them. For a caller that replaces rows of a table it sampled: the
+        privacy filters' refills take the dates of the rows they drop (``_given_dates``)."""
         self._check_fitted()
         _check_whole_numbers(n=n, chunk_size=chunk_size, key_start=key_start, seed=seed)
         if n < 0 or chunk_size < 1 or any(v is not None and v < 0 for v in (key_start, seed)):
@@ -1651,7 +1666,7 @@ class Synthesizer:
         have, emitted = 0, 0
         carry: _Carry | None = None  # an entity longer than a block continues into the next
         start, number = 0, 0
-        dates = self._calendar_dates(n, use_seed)
+        dates = self._calendar_dates(n, use_seed) if calendar_values is None else self._given_dates(calendar_values, n)
         while start < n:
             block, carry = self._block(number, start, n - start, use_seed, keys_from, carry, dates)
             start, number = start + len(block), number + 1
@@ -1990,10 +2005,8 @@ class Synthesizer:
             columns.append(self._codecs[i].encode_fine(series, own, rng) if is_fine else own)
         return columns
 
-    def _calendar_dates(self, n: int, seed: int) -> np.ndarray | None:
-        """The calendar's ``n`` dates for a stream (calendars.chosen, in its units), in the order its
-        rows take them; None without a calendar. Chosen from the seed and ``n`` alone, so any chunk
-        size gives the same rows."""
+    def _calendar_codec(self) -> tuple[NumericCodec, calendars.Grid] | None:
+        """The calendar column's codec and grid (``_with_calendar``), if the table has one."""
         name = self._calendar_name()
         if name is None:
             return None
@@ -2001,6 +2014,17 @@ class Synthesizer:
         assert isinstance(codec, NumericCodec)
         grid = codec.calendar()
         assert grid is not None
+        return codec, grid
+
+    def _calendar_dates(self, n: int, seed: int) -> np.ndarray | None:
+        """The calendar's ``n`` dates for a stream (calendars.chosen, in its units), in the order its
+        rows take them; None without a calendar. Chosen from the seed and ``n`` alone, so any chunk
+        size gives the same rows."""
+        found = self._calendar_codec()
+        if found is None:
+            return None
+        codec, grid = found
+        name = codec.storage.name
         rng = np.random.default_rng([seed, CALENDAR_SALT])
         dates = calendars.chosen(grid, (codec.p.clip[0], codec.p.clip[1]), codec.tail_reach(), n, codec.cdf, rng)
         repeated = n - np.unique(dates).size
@@ -2013,6 +2037,31 @@ class Synthesizer:
                 n - repeated,
                 repeated,
                 n - repeated,
+            )
+        return dates
+
+    def _given_dates(self, values: Any, n: int) -> np.ndarray:
+        """``calendar_values`` (``sample_chunks``) in the calendar's units, or a ConfigError when the
+        model has no calendar, or they are not ``n`` dates on its grid.
+
+        Why: the privacy filters dropped rows of a daily KPI table and refilled them with rows that
+        chose their own days; the demo's 1,585 days came back as 1,558 distinct ones, some twice.
+        A refill row takes the day of the row it replaces instead, a grid point no other row holds."""
+        found = self._calendar_codec()
+        if found is None:
+            raise ConfigError(
+                "calendar_values were given, but this model has no calendar column (one row per date on a "
+                "grid); leave calendar_values unset"
+            )
+        codec, grid = found
+        given = pd.Series(values).reset_index(drop=True)
+        dates = codec.numeric_view(given) / codec.scale
+        index = np.where(np.isfinite(dates), np.rint(grid.index(np.nan_to_num(dates))), 0).astype("int64")
+        on_grid = np.isfinite(dates).all() and np.array_equal(grid.values(index), dates) and grid.kept(index).all()
+        if len(given) != n or not on_grid:
+            raise ConfigError(
+                f"calendar_values must be {n} dates of calendar column {codec.storage.name!r}, each on its grid "
+                f"(as sampled rows hold them); got {len(given)} values, {int(np.isnan(dates).sum())} of them null"
             )
         return dates
 
@@ -2579,6 +2628,13 @@ class Synthesizer:
         """The column whose values name the entities rows are sampled as (a user's sessions),
         each entity's rows together; None when rows are sampled one by one."""
         return None if self._entities is None else self._entities.key
+
+    @property
+    def calendar_column(self) -> str | None:
+        """The column whose rows each take a date of their own (a daily KPI table's day), None when
+        there is none: a caller that replaces sampled rows passes their dates back as
+        ``calendar_values`` so every date stays one row's."""
+        return self._calendar_name()
 
     @property
     def keys_to_reserve(self) -> list[str]:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from synthpipe.errors import ConfigError
 from synthpipe.privacy import PrivacyFilters, apply_filters
 
 
@@ -217,3 +218,44 @@ def test_rare_values_the_engine_merged_are_no_distance_from_real_rare_values() -
     synthetic = lines(200).assign(line="_RARE_")
     out, summary = apply_filters(synthetic, train=train, holdout=holdout, settings=PrivacyFilters(max_rounds=0))
     assert summary["dropped"]["outlier"] == 0 and len(out) > 150
+
+
+def _days(first: str, count: int, seed: int) -> pd.DataFrame:
+    """A daily table: one row per day, signups around a level that grows."""
+    rng = np.random.default_rng(seed)
+    day = pd.date_range(first, periods=count, freq="D")
+    return pd.DataFrame({"day": day.date, "signups": rng.poisson(20 + np.arange(count) / 10)})
+
+
+def test_replaced_rows_take_the_dropped_rows_days_one_row_each() -> None:
+    """Refilled with fresh rows, which chose days of their own, the privacy filters published the
+    demo's 1,585 days as 1,558 distinct ones. With ``replace``, each new row takes a dropped row's
+    day: the days are the ones generated, each once; of the rows drawn for a day (a round draws
+    some days twice) the first the filters keep takes it."""
+    real = _days("2020-01-01", 600, 0)
+    train, holdout = real.iloc[real.index % 5 != 0], real.iloc[real.index % 5 == 0]
+    syn = pd.concat([_days("2020-01-01", 600, 5).iloc[:300], train.iloc[300:340]], ignore_index=True)
+    asked: list[pd.DataFrame] = []
+    rng = np.random.default_rng(1)
+
+    def replace(places: pd.DataFrame) -> pd.DataFrame:
+        asked.append(places)
+        copies = train.set_index("day").loc[places["day"], "signups"].to_numpy()  # the training rows again
+        fresh = rng.poisson(20 + 30, len(places))
+        first = ~places["day"].duplicated().to_numpy()
+        return places.assign(signups=np.where(first & (len(asked) == 1), copies, fresh))
+
+    out, summary = apply_filters(syn, train=train, holdout=holdout, replace=replace)
+
+    assert summary["dropped"]["exact_copy"] >= 80  # the 40 copies, and their first replacements
+    assert len(out) == len(syn) and summary["shortfall"] == 0
+    assert out["day"].is_unique and set(out["day"]) == set(syn["day"])
+    assert out.merge(train, on=["day", "signups"]).empty
+    assert len(asked[0]) > asked[0]["day"].nunique()  # a day asked for more than once in a round
+    assert summary["resampled_rows"] == sum(len(a) for a in asked)
+
+
+def test_rows_of_entities_are_not_replaced_one_by_one() -> None:
+    train, holdout = _accounts(40, 1000, 1), _accounts(10, 5000, 2)
+    with pytest.raises(ConfigError, match="rows of entities \\('account_id'\\) are dropped whole; pass resample="):
+        apply_filters(train, train=train, holdout=holdout, key="account_id", replace=lambda rows: rows)

@@ -15,7 +15,7 @@ import pytest
 
 from synthpipe.engine import Synthesizer
 from synthpipe.engine.calendars import Grid, chosen, detect
-from synthpipe.errors import ArtifactError
+from synthpipe.errors import ArtifactError, ConfigError
 from tests.unit.engine.conftest import sampled_after_save_and_load
 
 SMALL = {"max_epochs": 2, "hidden_size": 16}
@@ -83,6 +83,39 @@ def test_any_chunk_size_gives_the_same_distinct_days_and_so_does_a_loaded_model(
     assert sampled_after_save_and_load(syn, len(data), tmp_path / "model").equals(whole)
     assert not syn.sample(len(data), seed=1)["day"].equals(whole["day"])
     assert syn.sample(0).empty and _days(syn.sample(1)["day"]).between(*_clipped(syn)).all()
+
+
+def test_rows_asked_for_given_days_take_those_days_in_order(daily: tuple[pd.DataFrame, Synthesizer]) -> None:
+    """The privacy filters' refills of a daily table chose days of their own, so the published
+    table repeated days (1,558 distinct of 1,585); rows asked for given days take those days."""
+    data, syn = daily
+    first = syn.sample(len(data))
+    freed = first["day"].iloc[[5, 70, 300, 301]]
+    twice = pd.concat([freed, freed], ignore_index=True)  # a refill round draws a row per day more than once
+    again = syn.sample(len(twice), seed=7, key_start=0, calendar_values=twice)
+    assert syn.calendar_column == "day"
+    assert list(again["day"]) == list(twice) and list(again.columns) == list(first.columns)
+    assert syn.sample(len(twice), seed=7, key_start=0, calendar_values=twice).equals(again)  # seeded
+    chunks = syn.sample_chunks(len(twice), chunk_size=3, seed=7, key_start=0, calendar_values=twice)
+    assert pd.concat(list(chunks), ignore_index=True).equals(again)
+    assert not again["signups"].iloc[:4].equals(again["signups"].iloc[4:])  # drawn afresh, given the day
+
+
+def test_given_days_off_the_grid_or_without_a_calendar_are_refused(daily: tuple[pd.DataFrame, Synthesizer]) -> None:
+    data, syn = daily
+    day = syn.sample(1)["day"].iloc[0]
+    with pytest.raises(ConfigError, match="calendar_values must be 2 dates of calendar column 'day'"):
+        syn.sample(2, calendar_values=[day])
+    with pytest.raises(ConfigError, match="1 of them null"):
+        syn.sample(2, calendar_values=[day, None])
+    plain = Synthesizer(seed=0, **SMALL).fit(data.drop(columns="day"))
+    assert plain.calendar_column is None
+    with pytest.raises(ConfigError, match="no calendar column"):
+        plain.sample(1, calendar_values=[day])
+    months = pd.DataFrame({"month": pd.date_range("2010-01-01", periods=60, freq="MS"), "orders": np.arange(60)})
+    monthly = Synthesizer(seed=0, **SMALL).fit(months)
+    with pytest.raises(ConfigError, match="each on its grid"):
+        monthly.sample(2, calendar_values=[pd.Timestamp("2012-05-01"), pd.Timestamp("2012-05-15")])  # not a month start
 
 
 def test_more_rows_than_days_go_on_past_the_range_as_far_as_dates_reach_then_take_the_days_again(
