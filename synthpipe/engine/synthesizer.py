@@ -1622,13 +1622,19 @@ class Synthesizer:
     # ------------------------------------------------------------------ sample
 
     def sample(
-        self, n: int, *, seed: int | None = None, key_start: int | None = None, calendar_values: Any = None
+        self,
+        n: int,
+        *,
+        seed: int | None = None,
+        key_start: int | None = None,
+        calendar_values: Any = None,
+        calendar_share: calendars.Share | None = None,
     ) -> pd.DataFrame | pa.Table:
-        """``n`` synthetic rows, in the kind and dtypes the model was fitted on."""
+        """``n`` synthetic rows, in the kind and dtypes the model was fitted on (the keywords:
+        ``sample_chunks``)."""
         _check_whole_numbers(n=n)  # before max(n, 1) compares it
-        chunks = list(
-            self.sample_chunks(n, chunk_size=max(n, 1), seed=seed, key_start=key_start, calendar_values=calendar_values)
-        )
+        dates = {"calendar_values": calendar_values, "calendar_share": calendar_share}
+        chunks = list(self.sample_chunks(n, chunk_size=max(n, 1), seed=seed, key_start=key_start, **dates))
         return chunks[0]
 
     def sample_chunks(
@@ -1639,6 +1645,7 @@ class Synthesizer:
         seed: int | None = None,
         key_start: int | None = None,
         calendar_values: Any = None,
+        calendar_share: calendars.Share | None = None,
     ) -> Iterator[pd.DataFrame | pa.Table]:
         """Yield ``n`` rows in chunks of ``chunk_size`` (bounded memory); the concatenation
         equals ``sample(n, seed=seed, key_start=key_start)`` exactly.
@@ -1652,7 +1659,9 @@ class Synthesizer:
         ``calendar_values``: for a model with a calendar (``calendar_column``), the ``n`` dates its
         rows take, in order, as sampled rows hold them (None: chosen from the seed); the other
         columns are drawn given them. For a caller that replaces rows of a table it sampled: the
-        privacy filters' refills take the dates of the rows they drop (``_given_dates``)."""
+        privacy filters' refills take the dates of the rows they drop (``_given_dates``).
+        ``calendar_share``: the rows take the dates of their rows of a longer stream (calendars.Share:
+        the generate stage's shards share one stream's dates, none of them twice)."""
         self._check_fitted()
         _check_whole_numbers(n=n, chunk_size=chunk_size, key_start=key_start, seed=seed)
         if n < 0 or chunk_size < 1 or any(v is not None and v < 0 for v in (key_start, seed)):
@@ -1666,7 +1675,7 @@ class Synthesizer:
         have, emitted = 0, 0
         carry: _Carry | None = None  # an entity longer than a block continues into the next
         start, number = 0, 0
-        dates = self._calendar_dates(n, use_seed) if calendar_values is None else self._given_dates(calendar_values, n)
+        dates = self._stream_dates(n, use_seed, calendar_values, calendar_share)
         while start < n:
             block, carry = self._block(number, start, n - start, use_seed, keys_from, carry, dates)
             start, number = start + len(block), number + 1
@@ -2039,6 +2048,23 @@ class Synthesizer:
                 n - repeated,
             )
         return dates
+
+    def _stream_dates(self, n: int, seed: int, values: Any, share: calendars.Share | None) -> np.ndarray | None:
+        """A stream's calendar dates (``sample_chunks``): as given, a share of a longer stream's, or
+        chosen from its own seed; None without a calendar."""
+        if values is not None and share is not None:
+            raise ConfigError("give calendar_values or calendar_share, not both: the rows take one set of dates")
+        if values is not None:
+            return self._given_dates(values, n)
+        if share is None:
+            return self._calendar_dates(n, seed)
+        if share.first < 0 or share.first + n > share.rows:
+            raise ConfigError(
+                f"calendar_share {share} holds no rows {share.first} to {share.first + n}; use 0 <= first and "
+                "first + n <= rows"
+            )
+        dates = self._calendar_dates(share.rows, share.seed)
+        return None if dates is None else dates[share.first : share.first + n]
 
     def _given_dates(self, values: Any, n: int) -> np.ndarray:
         """``calendar_values`` (``sample_chunks``) in the calendar's units, or a ConfigError when the

@@ -106,7 +106,7 @@ def test_a_daily_tables_refills_take_the_days_of_the_rows_they_replace(tmp_path:
     """The demo's daily KPI query (1,585 rows, one per day) was published with 1,558 distinct days:
     the rows the privacy filters dropped were refilled by rows that chose days of their own. A
     refill now takes a dropped row's day, in every chunk: the days are those the stream chose
-    unfiltered, each once; and a rerun gives the same rows."""
+    unfiltered, each once, in one shard or several; and a rerun gives the same rows."""
     rng = np.random.default_rng(3)
     day = pd.date_range("2019-01-01", periods=500, freq="D")
     table = pa.table({"day": day.date, "signups": rng.poisson(10 + np.arange(500) / 20), "age": rng.normal(35, 4, 500)})
@@ -115,10 +115,12 @@ def test_a_daily_tables_refills_take_the_days_of_the_rows_they_replace(tmp_path:
     trained = train(features_uri=str(tmp_path / "daily.parquet"), staging=staging, name="d", run_id="r",
                     engine={"max_epochs": 2, "hidden_size": 16}, seed=2)  # fmt: skip
 
-    def generated(privacy: PrivacyFilters) -> tuple[pd.DataFrame, int]:
-        result = stage.generate(model_uri=trained.model_uri, staging=staging, name="d", run_id="r", rows=500,
-                                privacy=privacy, seed=2, chunk_rows=150)  # fmt: skip
-        return read_table(result.uri).to_pandas(), result.filtered_rows
+    def generated(privacy: PrivacyFilters, shards: int = 1) -> tuple[pd.DataFrame, int]:
+        results = [stage.generate(model_uri=trained.model_uri, staging=staging, name="d", run_id="r", rows=500,
+                                  shard=shard, shards=shards, privacy=privacy, seed=2, chunk_rows=150)
+                   for shard in range(shards)]  # fmt: skip
+        rows = pd.concat([read_table(r.uri).to_pandas() for r in results], ignore_index=True)
+        return rows, sum(r.filtered_rows for r in results)
 
     unfiltered, _ = generated(PrivacyFilters(enabled=False))
     filtered, dropped = generated(PrivacyFilters(outlier_quantile=0.9))  # drops some tenth of the rows
@@ -126,3 +128,6 @@ def test_a_daily_tables_refills_take_the_days_of_the_rows_they_replace(tmp_path:
     assert dropped > 20 and len(filtered) == 500
     assert filtered["day"].is_unique and set(filtered["day"]) == set(unfiltered["day"])
     assert generated(PrivacyFilters(outlier_quantile=0.9))[0].equals(filtered)
+    # shards share the table's days out: each chose its own, and 2 shards kept 453 distinct days
+    sharded, _ = generated(PrivacyFilters(outlier_quantile=0.9), shards=2)
+    assert sharded["day"].is_unique and set(sharded["day"]) == set(unfiltered["day"])

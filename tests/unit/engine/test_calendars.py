@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from synthpipe.engine import Synthesizer
-from synthpipe.engine.calendars import Grid, chosen, detect
+from synthpipe.engine.calendars import Grid, Share, chosen, detect
 from synthpipe.errors import ArtifactError, ConfigError
 from tests.unit.engine.conftest import sampled_after_save_and_load
 
@@ -99,6 +99,17 @@ def test_rows_asked_for_given_days_take_those_days_in_order(daily: tuple[pd.Data
     chunks = syn.sample_chunks(len(twice), chunk_size=3, seed=7, key_start=0, calendar_values=twice)
     assert pd.concat(list(chunks), ignore_index=True).equals(again)
     assert not again["signups"].iloc[:4].equals(again["signups"].iloc[4:])  # drawn afresh, given the day
+
+
+def test_a_share_of_a_stream_takes_its_rows_days(daily: tuple[pd.DataFrame, Synthesizer]) -> None:
+    """Shards of a table chose their days from seeds of their own, and repeated each other's."""
+    data, syn = daily
+    whole = syn.sample(len(data), seed=4)
+    halves = [syn.sample(n, seed=s, calendar_share=Share(seed=4, rows=len(data), first=f))
+              for n, s, f in ((400, 1, 0), (len(data) - 400, 2, 400))]  # fmt: skip
+    assert list(pd.concat(halves)["day"]) == list(whole["day"])
+    with pytest.raises(ConfigError, match="use 0 <= first and first \\+ n <= rows"):
+        syn.sample(10, calendar_share=Share(seed=4, rows=len(data), first=len(data) - 5))
 
 
 def test_given_days_off_the_grid_or_without_a_calendar_are_refused(daily: tuple[pd.DataFrame, Synthesizer]) -> None:
