@@ -26,7 +26,8 @@ Three filters, all on by default (turning one off is explicit and shows in the s
   ones that stand out.
 
 Dropped rows are replaced by fresh ones from ``resample`` (filtered the same way) so the caller
-gets the row count it asked for. Distances are those of :mod:`synthpipe.report.distance`, the
+gets the row count it asked for; or from ``replace``, a row in place of each dropped one (a table of
+one row per date: on its date, which no other row holds). Distances are those of :mod:`synthpipe.report.distance`, the
 same the report's DCR share uses.
 
 Rows that belong to entities (a customer's monthly snapshots, a user's sessions: ``key``) are
