@@ -59,8 +59,11 @@ class _ParquetWriter:
 
 
 class _CsvWriter:
-    """Durations are written as ``[-]H:MM:SS[.fraction]`` (hours unbounded), which PostgreSQL,
-    DuckDB and pandas read back as intervals; pyarrow wrote the bare integer (``93784000500`` for
+    """Timestamps are written to their last non-zero fractional digit (``2013-09-19 22:08:41``,
+    ``...:41.5``), as PostgreSQL prints them; pyarrow wrote every one to the microsecond, so a
+    column of whole seconds came out ``2013-09-19 22:08:41.000000``. Durations are written as
+    ``[-]H:MM:SS[.fraction]`` (hours unbounded), which PostgreSQL, DuckDB and pandas read back as
+    intervals; pyarrow wrote the bare integer (``93784000500`` for
     1 day 2:03:04.0005), whose unit a reader cannot know. Arrays, structs and maps are written as
     JSON text (pyarrow's CSV writer refuses them), which PostgreSQL casts to ``jsonb``, and binary
     values in PostgreSQL's ``bytea`` hex form, ``\\x89504e47`` (pyarrow wrote the raw bytes, which
@@ -109,9 +112,22 @@ def duration_text(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pa.array(texts, pa.string())
 
 
+_ZERO_FRACTION = r"(\.\d*?)0+($|Z$|[+-]\d{4}$)"  # trailing zeros of the seconds, before any offset
+_BARE_POINT = r"\.($|Z$|[+-]\d{4}$)"
+
+
+def timestamp_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A timestamp column as pyarrow's text (a tz-aware one on its own clock with its offset,
+    ``+0200``), the fraction's trailing zeros dropped; Arrow's cast from string reads it back."""
+    text = pc.cast(column, pa.string())
+    return pc.replace_substring_regex(pc.replace_substring_regex(text, _ZERO_FRACTION, r"\1\2"), _BARE_POINT, r"\1")
+
+
 def _as_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     if pa.types.is_duration(column.type):
         return duration_text(column)
+    if pa.types.is_timestamp(column.type):
+        return timestamp_text(column)
     if _is_binary(column.type):
         return pa.array([None if v is None else "\\x" + v.hex() for v in column.to_pylist()], pa.string())
     return arrow_json_text(column) if is_nested(column.type) else column
@@ -123,7 +139,7 @@ def _is_binary(kind: pa.DataType) -> bool:
 
 def _as_text_type(kind: pa.DataType) -> bool:
     """Whether the CSV writer writes a column of this type as text of its own making."""
-    return bool(pa.types.is_duration(kind) or is_nested(kind) or _is_binary(kind))
+    return bool(pa.types.is_duration(kind) or pa.types.is_timestamp(kind) or is_nested(kind) or _is_binary(kind))
 
 
 def _bytes(text: str | None) -> bytes | None:
@@ -147,19 +163,21 @@ def duration_ticks(text: str, unit: str) -> int:
 
 
 def _as_written(schema: pa.Schema) -> pa.Schema:
-    """The schema of what the CSV writer writes: durations, arrays, structs, maps and bytes as text."""
+    """The schema of what the CSV writer writes: timestamps, durations, arrays, structs, maps and bytes as text."""
     return pa.schema([pa.field(f.name, pa.string()) if _as_text_type(f.type) else f for f in schema])
 
 
 def _typed_back(batch: pa.RecordBatch | pa.Table, schema: pa.Schema | None) -> pa.RecordBatch | pa.Table:
-    """The duration, array, struct, map and binary columns of ``schema``, read from a CSV as text,
-    in their own types again."""
+    """The timestamp, duration, array, struct, map and binary columns of ``schema``, read from a
+    CSV as text, in their own types again."""
     if schema is None or not any(_as_text_type(f.type) for f in schema):
         return batch
     columns = []
     for field in schema:
         column = batch.column(field.name)
-        if column.type != field.type and pa.types.is_duration(field.type):
+        if column.type != field.type and pa.types.is_timestamp(field.type):
+            column = pc.cast(column, field.type)
+        elif column.type != field.type and pa.types.is_duration(field.type):
             ticks = [None if text is None else duration_ticks(text, field.type.unit) for text in column.to_pylist()]
             column = pa.array(ticks, pa.int64()).cast(field.type)
         elif column.type != field.type and is_nested(field.type):

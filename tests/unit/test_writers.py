@@ -52,6 +52,34 @@ def test_a_duration_keeps_every_unit_exactly_through_a_csv(tmp_path: Path, unit:
     assert read_table(str(_written(tmp_path, table)), schema=table.schema).equals(table)
 
 
+def test_a_csv_writes_timestamps_to_their_last_nonzero_digit_and_reads_them_back(tmp_path: Path) -> None:
+    """pyarrow wrote every timestamp to the microsecond: a column of whole seconds (PostgreSQL's
+    timestamp_first_active) was published as ``2013-09-19 22:08:41.000000``. Written as PostgreSQL
+    prints them, DuckDB, pandas and the staging reader read them back exactly, a tz-aware one with
+    its offset."""
+    naive = [dt.datetime(2013, 9, 19, 22, 8, 41), dt.datetime(2013, 9, 19, 22, 8, 41, 500_000), None,
+             dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31, 23, 59, 59, 999_999)]  # fmt: skip
+    paris = dt.datetime(2024, 3, 31, 1, 59, 59, 1_500, tzinfo=dt.UTC)
+    table = pa.table(
+        {
+            "seen_at": pa.array(naive, pa.timestamp("us")),
+            "local": pa.array([paris, paris, None, paris, None], pa.timestamp("us", tz="Europe/Paris")),
+            "ns": pa.array([0, 10**9 + 5, None, 1, 10**18], pa.timestamp("ns")),
+        }
+    )
+    path = _written(tmp_path, table)
+    lines = path.read_text().splitlines()
+    assert lines[1] == '"2013-09-19 22:08:41","2024-03-31 03:59:59.0015+0200","1970-01-01 00:00:00"'
+    assert lines[2].startswith('"2013-09-19 22:08:41.5",') and lines[2].endswith(',"1970-01-01 00:00:01.000000005"')
+    assert lines[4].startswith('"0001-01-01 00:00:00",')
+    assert read_table(str(path), schema=table.schema).equals(table)
+    with open_batches(str(path), schema=table.schema) as (schema, batches):
+        assert pa.Table.from_batches(list(batches), schema).equals(table)
+    columns = "{'seen_at': 'TIMESTAMP', 'local': 'VARCHAR', 'ns': 'VARCHAR'}"
+    read = duckdb.execute(f"SELECT seen_at FROM read_csv('{path}', columns={columns})")
+    assert [row[0] for row in read.fetchall()] == naive
+
+
 def test_a_csv_writes_arrays_structs_and_maps_as_json_read_back_in_their_types(tmp_path: Path) -> None:
     """pyarrow's CSV writer refused nested columns (ArrowInvalid: Unsupported Type); as JSON text,
     DuckDB reads them as JSON, and the staged schema types them back."""
