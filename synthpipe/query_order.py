@@ -52,15 +52,21 @@ def query_order(sql: str, source_url: str, columns: list[str]) -> list[SortKey]:
     keys: list[SortKey] = []
     selects = statement.selects if isinstance(statement, exp.Query) else []
     for item in order.expressions if isinstance(order, exp.Order) else []:
-        column = _selected_as(item.this, selects, columns) or _output_column(item.this, columns)
-        if column is None:
+        named = _key_columns(item.this, selects, columns)
+        if named is None:
             break
-        keys.append(
-            SortKey(
-                column=column, descending=bool(item.args.get("desc")), nulls_first=bool(item.args.get("nulls_first"))
-            )
-        )
+        direction = {"descending": bool(item.args.get("desc")), "nulls_first": bool(item.args.get("nulls_first"))}
+        keys += [SortKey(column=column, **direction) for column in named]
     return keys
+
+
+def _key_columns(key: exp.Expression, selects: list[Any], columns: list[str]) -> list[str] | None:
+    """The output columns one ORDER BY key orders by: DuckDB's ``ORDER BY ALL`` every one, left to
+    right; else the one it names, or None."""
+    if isinstance(key, exp.Var) and key.name.upper() == "ALL":
+        return columns
+    column = _selected_as(key, selects, columns) or _output_column(key, columns)
+    return None if column is None else [column]
 
 
 def _output_column(key: exp.Expression, columns: list[str]) -> str | None:

@@ -44,6 +44,16 @@ OFF = dict.fromkeys(Gates.model_fields)  # these tests check the order, not qual
         ),  # as returned
         ("SELECT a.x AS day, b.x AS signups FROM a, b ORDER BY b.x", "duckdb:///x.duckdb", ["signups NULLS LAST"]),
         ("SELECT * FROM t ORDER BY 9", "duckdb:///x.duckdb", []),
+        (
+            "SELECT * FROM t ORDER BY ALL",
+            "duckdb:///x.duckdb",
+            ["day NULLS LAST", "signups NULLS LAST", "region NULLS LAST"],
+        ),
+        (
+            "SELECT * FROM t ORDER BY ALL DESC",
+            "duckdb:///x.duckdb",
+            ["day DESC NULLS LAST", "signups DESC NULLS LAST", "region DESC NULLS LAST"],
+        ),  # DuckDB: every output column
         ("SELECT * FROM t", "duckdb:///x.duckdb", []),
         ("SELECT FROM WHERE ORDER BY ((", "duckdb:///x.duckdb", []),  # unparsable: published as generated
     ],
