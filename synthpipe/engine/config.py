@@ -6,9 +6,10 @@ Privacy protections are on by default; switching one off is explicit and shows i
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from synthpipe.errors import ConfigError
 
@@ -170,6 +171,15 @@ class EngineConfig(BaseModel):
         ),
     )
     constraint_min_rows: int = Field(20, ge=1, description="rows needed to trust a detected relation")
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _seed_is_a_whole_number(cls, value: Any) -> Any:
+        """Why: ``Synthesizer(seed="1")``, ``seed=1.0`` and ``seed=True`` were all seed 1 without a
+        word, where ``sample(seed=3.7)`` is refused; numpy integers are whole numbers."""
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise ValueError(f"must be a whole number (an int), got {value!r} ({type(value).__name__})")
+        return int(value)
 
 
 def make_config(seed: int, settings: dict[str, Any]) -> EngineConfig:

@@ -106,6 +106,15 @@ def test_a_sampling_seed_that_is_no_whole_number_or_negative_raises_config_error
     assert syn.sample(5, seed=np.int64(3)).equals(syn.sample(5, seed=3))
 
 
+@pytest.mark.parametrize("seed", ["1", 1.0, True])
+def test_a_synthesizer_seed_that_is_no_whole_number_raises_config_error(seed: object) -> None:
+    """Synthesizer(seed="1"), seed=1.0 and seed=True were all seed 1 without a word, where
+    sample(seed=3.7) is refused; a numpy integer is a seed."""
+    with pytest.raises(ConfigError, match=r"seed: .*must be a whole number \(an int\), got"):
+        Synthesizer(seed=seed)  # type: ignore[arg-type]
+    assert Synthesizer(seed=np.int64(3)).config.seed == 3
+
+
 def test_unsupported_column_names_the_column() -> None:
     data = pd.DataFrame({"ok": [1, 2, 3], "bad": [1 + 2j, 3j, 1j]})
     with pytest.raises(SchemaError, match="'bad'"):
