@@ -442,6 +442,7 @@ def _arrow_kind(arrow_type: pa.DataType) -> str | None:
     if (
         pa.types.is_binary(arrow_type)
         or pa.types.is_large_binary(arrow_type)
+        or pa.types.is_binary_view(arrow_type)  # refused as "binary (bytea) values" where binary worked
         or pa.types.is_fixed_size_binary(arrow_type)
     ):
         return BINARY

@@ -284,6 +284,16 @@ def test_rare_binary_values_come_back_as_fresh_bytes(shape: str, tmp_path: Path)
     assert Synthesizer.load(tmp_path / "model").sample(2_000).equals(out)
 
 
+def test_binary_view_columns_are_binary_columns() -> None:
+    """A Table's ``binary_view`` column was refused as "binary (bytea) values, which synthpipe
+    cannot model" where the same bytes as ``binary`` were learned; it comes back binary_view."""
+    codes = [b"ab", b"cd", None, b"\x00\xff"] * 30
+    table = pa.table({"code": pa.array(codes, pa.binary_view()), "x": np.arange(120)})
+    out = Synthesizer(seed=0, max_epochs=2, hidden_size=16).fit(table).sample(200)
+    assert out.schema == table.schema
+    assert set(out.column("code").to_pylist()) == set(codes)
+
+
 def test_fixed_size_binary_columns_keep_their_width() -> None:
     """``fixed_size_binary`` was refused ("cast it to text"). Shared codes come back as the codes
     enough rows hold; unique keys (0..299 as 4 bytes, which share the prefix ``00000``) as fresh keys
