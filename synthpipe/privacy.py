@@ -49,6 +49,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from synthpipe.errors import ConfigError
+from synthpipe.filter_shift import ShiftTally, watch
 from synthpipe.report._arrays import sample_rows
 from synthpipe.report._columns import Column, align, comparable, describe_columns, nested_layout
 from synthpipe.report._privacy_metrics import row_hashes
@@ -126,6 +127,7 @@ class _Filter:
         self.layout = nested_layout(train)
         train = comparable(train, self.layout)
         self.columns: list[Column] = describe_columns(train)
+        self.watched = watch(train, self.columns)  # what filter_shift counts, binned by the training rows
         self.encoder = RowEncoder.fit(train, self.columns)
         reference = sample_rows(train, settings.reference_rows, seed)
         self.reference = self.encoder.transform(reference)
@@ -375,7 +377,8 @@ def apply_filters(
     Returns:
         The kept rows (index reset, as many as ``synthetic`` had unless resampling ran dry)
         and a JSON-able summary for the report: thresholds, rows dropped per filter, rows
-        resampled, rounds and any shortfall.
+        resampled, rounds, any shortfall, and ``shift``: the columns the filters reshaped
+        (:mod:`synthpipe.filter_shift`).
     """
     settings = settings or PrivacyFilters()
     if not settings.enabled or len(synthetic) == 0:
@@ -398,6 +401,9 @@ def apply_filters(
             "whole; pass resample= for them"
         )
     dropped = summary["dropped"]
+    tally = ShiftTally(flt.watched, flt._aligned)
+    tally.add(synthetic)
+    resample, replace = tally.counting(resample), tally.counting(replace)  # every refill counts as generated
     passed = _passed(flt, synthetic, dropped)
     kept, places = [synthetic[passed]], synthetic[~passed]
     target = len(synthetic)
@@ -419,4 +425,5 @@ def apply_filters(
     out = pd.concat(kept, ignore_index=True).iloc[:target].reset_index(drop=True)
     summary["rows_out"] = len(out)
     summary["shortfall"] = target - len(out)
+    summary["shift"] = tally.summary(out)
     return out, summary

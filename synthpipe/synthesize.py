@@ -32,6 +32,7 @@ from synthpipe.engine.codecs.identifier import names_a_key
 from synthpipe.engine.entities import entity_codes, entity_sizes, runs_of_entities
 from synthpipe.engine.synthesizer import entity_keys
 from synthpipe.errors import ArtifactError, ConfigError, GateFailed, ModelError, SchemaError, StoreNotWritable
+from synthpipe.filter_shift import merge_shift, shift_for_report
 from synthpipe.privacy import (
     HOLDOUT_DISTANCE_ROWS,
     PreparedFilters,
@@ -939,12 +940,15 @@ def _write_chunks(
 
 
 def merge_filter_summaries(total: dict[str, Any] | None, part: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Add up the privacy filters' per-chunk summaries (counts add; settings and thresholds are shared)."""
+    """Add up the privacy filters' per-chunk summaries (counts add; settings and thresholds are shared;
+    the columns the filters reshaped are found again on the summed counts)."""
     if part is None or total is None:
         return part if total is None else total
     merged = {**total, "dropped": {k: total["dropped"][k] + part["dropped"].get(k, 0) for k in total["dropped"]}}
     for count in ("rows_in", "rows_out", "resampled_rows", "rounds", "shortfall"):
         merged[count] = total.get(count, 0) + part.get(count, 0)
+    if "shift" in total or "shift" in part:
+        merged["shift"] = merge_shift(total.get("shift"), part.get("shift"))
     return merged
 
 
@@ -967,6 +971,8 @@ def _protections(workspace: Workspace, model_uri: str | None, synthetic_uris: li
     merged: dict[str, Any] | None = None
     for summary in summaries:
         merged = merge_filter_summaries(merged, summary)
+    if merged is not None and "shift" in merged:
+        merged["shift"] = shift_for_report(merged["shift"])
     protections["privacy_filters"] = merged or {"enabled": False}
     return protections
 
