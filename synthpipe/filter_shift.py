@@ -50,6 +50,7 @@ __all__ = [
     "Watched",
     "merge_shift",
     "phrase",
+    "reshaped_warning",
     "shift_for_report",
     "watch",
 ]
@@ -225,4 +226,37 @@ def phrase(move: dict[str, Any]) -> str:
     """One move in words: ``date_first_booking: null share 0.59 generated -> 0.76 published``."""
     return (
         f"{move['column']}: {move['statistic']} {move['generated']:.2f} generated -> {move['published']:.2f} published"
+    )
+
+
+# Per filter: what the summary calls the rows it dropped, why the model's rows of that kind went, and
+# the setting that keeps more of them (which way to move it).
+_FILTERS = {
+    "outlier": ("as outliers", "unlike any real row", "raise", "outlier_quantile"),
+    "similarity": ("as near copies", "too near real rows", "lower", "similarity_quantile"),
+    "exact_copy": ("as exact copies", "equal to rare real rows", "lower", "exact_copy_min_count"),
+}
+WARNED_COLUMNS = 3  # moves named in the warning; the report lists every one
+
+
+def reshaped_warning(filters: dict[str, Any], loosen: str) -> str | None:
+    """The warning when the filters reshaped the published rows (the summary of ``apply_filters``,
+    or several merged); None when no column moved. ``loosen``: where the filter's setting is
+    changed (``SettingPlaces.loosen``)."""
+    moves = (filters.get("shift") or {}).get("columns") or []
+    if not moves:
+        return None
+    dropped = filters["dropped"]
+    worst = max(dropped, key=dropped.get)
+    _, why, direction, setting = _FILTERS[worst]
+    named = "; ".join(phrase(m) for m in moves[:WARNED_COLUMNS])
+    more = f" (and {len(moves) - WARNED_COLUMNS} more columns)" if len(moves) > WARNED_COLUMNS else ""
+    generated = filters["rows_in"] + filters["resampled_rows"]
+    how = " and ".join(f"{dropped[k]:,} {_FILTERS[k][0]}" for k in _FILTERS if dropped.get(k))
+    value = filters["settings"][setting]
+    return (
+        f"the privacy filters reshaped the published rows: {named}{more}; they dropped {how} of {generated:,} "
+        f"generated rows, more of some kinds than of others (the model generates those {why}); the report's "
+        f"protections list every column moved; to keep more of these rows, at some cost in privacy, "
+        + loosen.format(direction=direction, setting=setting, value=value)
     )

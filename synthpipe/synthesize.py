@@ -14,6 +14,7 @@ import contextlib
 import errno
 import itertools
 import json
+import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -32,7 +33,7 @@ from synthpipe.engine.codecs.identifier import names_a_key
 from synthpipe.engine.entities import entity_codes, entity_sizes, runs_of_entities
 from synthpipe.engine.synthesizer import entity_keys
 from synthpipe.errors import ArtifactError, ConfigError, GateFailed, ModelError, SchemaError, StoreNotWritable
-from synthpipe.filter_shift import merge_shift, shift_for_report
+from synthpipe.filter_shift import merge_shift, reshaped_warning, shift_for_report
 from synthpipe.privacy import (
     HOLDOUT_DISTANCE_ROWS,
     PreparedFilters,
@@ -68,6 +69,7 @@ from synthpipe.writers import (
     schema_from_json,
 )
 
+log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]
 MIN_ROWS = 10
 """Fewer rows than this leave no holdout to check privacy against."""
@@ -114,7 +116,9 @@ class SettingPlaces:
     the failure messages name it:
     ``gates`` is said with the failed gates' names (``{gates}``) and a setting that switches them off
     (``{example}``); ``engine`` is where ``max_epochs: 3`` goes, as written; ``privacy`` follows
-    "widen the query" when the privacy filters dropped every row (``{setting}``: the filter's switch).
+    "widen the query" when the privacy filters dropped every row (``{setting}``: the filter's switch);
+    ``loosen`` is how to keep more of the rows a filter drops, when dropping them reshaped the table
+    (``{direction}``: raise or lower, ``{setting}``: the filter's setting, ``{value}``: its value now).
 
     Why: in Airflow the advice named the pipeline spec, which a DAG's user has none of; what works
     there is a run config's ``gates`` (every synthpipe DAG takes it), a factory DAG's YAML or the
@@ -123,6 +127,7 @@ class SettingPlaces:
     gates: str
     engine: str
     privacy: str
+    loosen: str = "{direction} {setting} (now {value}) under synthesis.privacy in the pipeline spec"
 
 
 IN_SPEC = SettingPlaces(
@@ -393,6 +398,8 @@ def generate(
         workspace.store.write_bytes(workspace.filters_key(shard, shards), json.dumps(filters, default=str).encode())
         if count and not written:
             raise ModelError(_all_filtered(filters, settings_at))
+        if warning := reshaped_warning(filters, settings_at.loosen):
+            log.warning(warning)  # the CLI prints it as it happens, Airflow in the generate task's log
     return GenerateResult(
         uri=workspace.uri(key),
         rows=written,

@@ -268,6 +268,10 @@ def in_airflow() -> SettingPlaces:
             "factory DAG's YAML, or the synthpipe connection's engine extra)"
         ),
         privacy=" (the Airflow tasks run every privacy filter: none is switched off there)",
+        loosen=(
+            "run the pipeline from a spec that sets synthesis.privacy.{setting} (now {value}; {direction} it): "
+            "the Airflow tasks run the privacy filters as they are"
+        ),
     )
 
 

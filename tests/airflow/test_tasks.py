@@ -133,6 +133,40 @@ def test_a_shard_whose_every_row_was_filtered_names_no_spec_setting_in_airflow(m
     assert "pipeline spec" not in str(caught.value)
 
 
+def test_a_shard_the_filters_reshaped_says_so_in_the_task_log(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The outlier filter dropped most booked users of a PostgreSQL query (q09: 41% booked generated,
+    24% published) and no log said so. A filter that drops every plan 'a' row is injected (the Airflow
+    tasks take no privacy settings to provoke one with); the generate task logs a warning through
+    ``logging``, which Airflow writes to the task's log, naming no pipeline spec as the place to change."""
+    import logging
+
+    import numpy as np
+    import pandas as pd
+
+    from synthpipe import privacy
+    from synthpipe.airflow import tasks
+    from synthpipe.stores import Store
+
+    staging = Store(f"memory://{uuid.uuid4().hex}/staging")
+    rng = np.random.default_rng(0)
+    features = pd.DataFrame({"spend": rng.gamma(2.0, 30.0, 300), "plan": rng.choice(["a", "b"], 300)})
+    staging.write_bytes("r_users.parquet", features.to_parquet())
+    common = {"name": "users", "run_id": "r", "staging": staging.url}
+    trained = tasks.train(features_uri=staging.uri("r_users.parquet"), engine={"max_epochs": 1}, **common)
+    dropping_a = lambda self, batch: np.where(batch["plan"] == "a", "outlier", "").astype(object)  # noqa: E731
+    monkeypatch.setattr(privacy._Filter, "reasons", dropping_a)
+
+    with caplog.at_level(logging.WARNING, logger="synthpipe"):
+        tasks.generate(model_uri=trained["model_uri"], rows=200, **common)
+
+    (said,) = [r.getMessage() for r in caplog.records if "reshaped" in r.getMessage()]
+    assert said.startswith("the privacy filters reshaped the published rows: plan: share of ")
+    assert "generated -> 0.00 published" in said or "generated -> 1.00 published" in said
+    assert "run the pipeline from a spec that sets synthesis.privacy.outlier_quantile (now 0.999; raise it)" in said
+
+
 def test_synthpipe_connection_supplies_the_store_and_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Task arguments win over the synthpipe connection's defaults, key by key."""
     from synthpipe.airflow import tasks

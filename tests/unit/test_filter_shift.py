@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthpipe.filter_shift import OTHER, count, merge_counts, merge_shift, watch, with_moves
+from synthpipe.filter_shift import OTHER, count, merge_counts, merge_shift, reshaped_warning, watch, with_moves
 from synthpipe.privacy import PrivacyFilters, apply_filters
 from synthpipe.report._columns import describe_columns
-from synthpipe.synthesize import merge_filter_summaries
+from synthpipe.report._html_privacy import _filter_sentence
+from synthpipe.synthesize import IN_SPEC, merge_filter_summaries
 
 
 def users(n: int, seed: int, lost: float = 0.0) -> pd.DataFrame:
@@ -142,3 +143,26 @@ def test_chunk_summaries_merge_into_the_moves_of_their_sums() -> None:
     assert {m["column"] for m in merged["shift"]["columns"]} == {"booked", "days_to_book"}
     assert merge_shift(None, chunks[0]["shift"]) is chunks[0]["shift"]
     assert merge_filter_summaries({"dropped": {"outlier": 1}, "rows_in": 1}, {"dropped": {}})["rows_in"] == 1
+
+
+def moved_summary() -> dict:
+    train, holdout = users(1500, 1), users(400, 2)
+    return apply_filters(users(1000, 3, lost=0.5), train=train, holdout=holdout, resample=draws(0.5, 4))[1]
+
+
+def test_the_warning_names_the_columns_the_filter_and_the_setting() -> None:
+    summary = moved_summary()
+    warning = reshaped_warning(summary, IN_SPEC.loosen)
+    assert warning is not None
+    assert warning.startswith("the privacy filters reshaped the published rows: booked: share of ")
+    assert f"they dropped {summary['dropped']['outlier']:,} as outliers of " in warning
+    assert "raise outlier_quantile (now 0.999) under synthesis.privacy in the pipeline spec" in warning
+    assert reshaped_warning({**summary, "shift": {**summary["shift"], "columns": []}}, IN_SPEC.loosen) is None
+
+
+def test_the_reports_filter_sentence_says_which_columns_moved() -> None:
+    summary = moved_summary()
+    sentence = _filter_sentence(summary)
+    assert "; the rows kept differ from the rows generated in booked: share of " in sentence
+    assert "generated ->" in sentence and "published" in sentence
+    assert "differ" not in _filter_sentence({**summary, "shift": None})
