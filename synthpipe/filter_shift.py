@@ -255,8 +255,8 @@ def reshaped_warning(filters: dict[str, Any], loosen: str) -> str | None:
     how = " and ".join(f"{dropped[k]:,} {_FILTERS[k][0]}" for k in _FILTERS if dropped.get(k))
     value = filters["settings"][setting]
     return (
-        f"the privacy filters reshaped the published rows: {named}{more}; they dropped {how} of {generated:,} "
-        f"generated rows, more of some kinds than of others (the model generates those {why}); the report's "
-        f"protections list every column moved; to keep more of these rows, at some cost in privacy, "
+        f"the privacy filters reshaped the published rows: {named}{more} (of {generated:,} generated rows they "
+        f"dropped {how}, more of some kinds than of others: the model generates those {why}); every column that "
+        "moved is in the report's protections; to keep more of these rows, at some cost in privacy, "
         + loosen.format(direction=direction, setting=setting, value=value)
     )

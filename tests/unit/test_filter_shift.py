@@ -155,7 +155,8 @@ def test_the_warning_names_the_columns_the_filter_and_the_setting() -> None:
     warning = reshaped_warning(summary, IN_SPEC.loosen)
     assert warning is not None
     assert warning.startswith("the privacy filters reshaped the published rows: booked: share of ")
-    assert f"they dropped {summary['dropped']['outlier']:,} as outliers of " in warning
+    generated = summary["rows_in"] + summary["resampled_rows"]
+    assert f"(of {generated:,} generated rows they dropped {summary['dropped']['outlier']:,} as outliers, " in warning
     assert "raise outlier_quantile (now 0.999) under synthesis.privacy in the pipeline spec" in warning
     assert reshaped_warning({**summary, "shift": {**summary["shift"], "columns": []}}, IN_SPEC.loosen) is None
 
