@@ -172,8 +172,8 @@ def _filter_sentence(f: dict[str, Any]) -> str:
 
 def _reshaped(shift: dict[str, Any] | None) -> str:
     """The columns whose published shares the filters moved away from the generated rows' (they
-    dropped more of some kinds of row than of others: booked users that the model made unlike any
-    real one went 41% generated -> 24% published, and the sentence gave counts only)."""
+    dropped more of some kinds of row than of others: a users table whose model made booked users
+    unlike any real one published 24% booked users of 43% generated, and the sentence gave counts only)."""
     moves = (shift or {}).get("columns") or []
     if not moves:
         return ""
