@@ -198,7 +198,8 @@ def filter_warnings(synthesized: Any) -> list[str]:
     every column followed its row number had 84-86% of its rows dropped, and infinities came back
     at 3.5x their real rate)."""
     dropped = int(synthesized.filtered_rows)
-    generated = int(synthesized.rows) + dropped
+    # every row judged: refill rows past the count asked for were neither kept nor dropped
+    generated = int(getattr(synthesized, "generated_rows", 0)) or int(synthesized.rows) + dropped
     if not generated or dropped <= HEAVY_FILTERING * generated:
         return []
     return [

@@ -94,6 +94,7 @@ class GenerateResult(BaseModel):
     shards: int
     filtered_rows: int
     seconds: float
+    generated_rows: int = 0  # every row the filters judged, refills included (0: filters off)
 
 
 class EvaluateResult(BaseModel):
@@ -144,6 +145,7 @@ class SynthesizeResult(BaseModel):
     evaluation: EvaluateResult
     seconds: float
     filtered_rows: int = 0  # generated rows the privacy filters dropped (and replaced)
+    generated_rows: int = 0  # every row the filters judged, refills included (0: filters off)
 
 
 @reads_staged_files("train")
@@ -407,6 +409,7 @@ def generate(
         shards=shards,
         filtered_rows=sum(filters["dropped"].values()) if filters else 0,
         seconds=round(time.perf_counter() - started, 3),
+        generated_rows=filters["rows_in"] + filters["resampled_rows"] if filters else 0,
     )
 
 
@@ -610,6 +613,7 @@ def synthesize(
         evaluation=evaluation,
         seconds=round(time.perf_counter() - started, 3),
         filtered_rows=generated.filtered_rows,
+        generated_rows=generated.generated_rows,
     )
 
 

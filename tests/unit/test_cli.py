@@ -21,6 +21,9 @@ def test_the_cli_warns_when_the_privacy_filters_dropped_most_generated_rows() ->
     assert "dropped 5,193 of 6,193 generated rows (84%)" in warning
     assert filter_warnings(SimpleNamespace(rows=1_000, filtered_rows=1_000)) == []  # half: the usual refills
     assert filter_warnings(SimpleNamespace(rows=12_551, filtered_rows=0)) == []
+    # refill rows past the count asked for were judged too: 108 of 198, not of 180 (kept + dropped)
+    (warning,) = filter_warnings(SimpleNamespace(rows=72, filtered_rows=108, generated_rows=198))
+    assert "dropped 108 of 198 generated rows (55%)" in warning
 
 
 def one_line(output: str) -> str:
