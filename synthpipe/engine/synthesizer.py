@@ -2688,6 +2688,7 @@ class Synthesizer:
         columns = {}
         fields = nested.field_owners(self._nested)
         placed = self._copula_placed()
+        computed = self._computed_columns()
         for i, codec in enumerate(self._table_codecs()):
             if isinstance(codec, OffsetCodec) and codec.anchor in self._hidden:
                 entry = codec.describe(hidden_anchor=True)
@@ -2704,12 +2705,9 @@ class Synthesizer:
                 entry["nested"] = self._nested[codec.storage.name]["kind"]  # learned as its JSON text
             if owner := fields.get(codec.storage.name):
                 entry["field_of"] = owner  # an object's field, learned as a column (nested.with_fields)
-            if spelled := self._stand_in_keys.get(codec.storage.name, {}).get("names"):
-                entry["spells"] = list(spelled["columns"])
-            if join := next((j for j in self._joins if j.result == codec.storage.name), None):
-                entry["joins"] = [join.left, join.separator, join.right]  # spelled from the row's parts
             if i in placed:
                 entry["encoding"] = entry["encoding"].replace(WITHIN_BIN, f"{WITHIN_BIN} {COPULA_PLACES}")
+            self._describe_derivation(codec.storage.name, entry, computed)
             columns[codec.storage.name] = self._described_window(codec.storage.name, entry)
         return {
             "engine": "autoregressive-mlp",
@@ -2730,6 +2728,25 @@ class Synthesizer:
             "training": dict(self._training),
             "settings": self.config.model_dump(),
         }
+
+    def _describe_derivation(self, name: str, entry: dict[str, Any], computed: dict[str, str]) -> None:
+        """What column ``name`` is made from, in its ``describe`` entry: the names a key spells, the
+        parts a joined text is spelled from, the rule it is recomputed by (``_computed_columns``)."""
+        if spelled := self._stand_in_keys.get(name, {}).get("names"):
+            entry["spells"] = list(spelled["columns"])
+        if join := next((j for j in self._joins if j.result == name), None):
+            entry["joins"] = [join.left, join.separator, join.right]  # spelled from the row's parts
+        if rule := computed.get(name):
+            entry["computed_as"] = rule  # drawn, then recomputed from its parts in every row
+
+    def _computed_columns(self) -> dict[str, str]:
+        """The columns recomputed from others after sampling, each with its rule (``describe``).
+        Why: the report's per-column table said "learned: quantile bins" of a column the rows
+        never keep as drawn (an ``age()`` of two dates, a line total), which read as a column
+        that may disagree with its parts."""
+        computed = {s.derived: str(s) for s in self._sums} | {s.result: str(s) for s in self._spans}
+        computed |= {f.result: str(f) for f in self._formulas}
+        return computed | {p.result: str(p) for p in self._parts if p.result not in self._hidden}
 
     def _copula_placed(self) -> set[int]:
         """The codecs whose values inside a bin take their places in the order of the copula prior's

@@ -217,6 +217,8 @@ def _column_row(name: str, entry: Any) -> str:
         how = f"learned: {entry['encoding']}"  # e.g. "offset from ordered_at in days: exact values"
     if learned and entry.get("learned_with"):
         how += f"; with {entry['learned_with']}"  # "its year, weekday (hidden columns: ...)"
+    if entry.get("computed_as"):
+        how += f"; then recomputed in every row: {entry['computed_as']}"  # age_to_book == age() ... from ...
     if entry.get("nulls_learned"):
         how += "; where it is null: learned"  # invoice_id null on the draft invoices
     if entry.get("years_of"):

@@ -115,6 +115,12 @@ def test_per_column_table_says_how_each_learned_column_was_modelled(frames: dict
                 "encoding": "quantile bins",
                 "learned_with": "its weekday (hidden columns: learned, never emitted)",
             },
+            "age_to_book": {
+                "kind": "duration",
+                "learned": True,
+                "encoding": "quantile bins",
+                "computed_as": "age_to_book == age() in 30-day months from first_active to booked_on",
+            },
         },
     }
     html = evaluate(
@@ -123,6 +129,8 @@ def test_per_column_table_says_how_each_learned_column_was_modelled(frames: dict
     assert "learned: offset from ordered_at in days: exact values" in html
     assert "learned: quantile bins; with its weekday (hidden columns: learned, never emitted)" in html
     assert "regenerated, not learned; its year part from ordered_at" in html and "gross == net + tax" in html
+    # a column the rows never keep as drawn says so: "learned" alone read as one that may disagree
+    assert "learned: quantile bins; then recomputed in every row: age_to_book == age() in 30-day months" in html
     assert "regenerated, not learned; spells first_name and last_name" in html
 
 
