@@ -14,7 +14,8 @@ import contextlib
 import datetime as dt
 import decimal
 import json
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote, urlencode
@@ -514,7 +515,8 @@ def _sqlalchemy_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterato
             if not result.returns_rows:
                 raise QueryError(f"the SQL file does not return rows; {_ONE_SELECT}")
             types = _described_types(result.cursor.description)
-            yield _convert_partitions(result.partitions(batch_rows), list(result.keys()), types)
+            settle = _sqlite_schema if sqlite else _settled
+            yield _convert_partitions(result.partitions(batch_rows), list(result.keys()), types, settle)
     finally:
         engine.dispose()
 
@@ -637,15 +639,20 @@ def _numeric_type(precision: int | None, scale: int | None) -> pa.DataType:
 
 
 def _convert_partitions(
-    partitions: Iterator[Sequence[Any]], names: list[str], types: list[pa.DataType | None]
+    partitions: Iterator[Sequence[Any]],
+    names: list[str],
+    types: list[pa.DataType | None],
+    settle: Callable[[pa.RecordBatch], pa.Schema] | None = None,
 ) -> Iterator[pa.RecordBatch]:
+    """Rows as record batches of one schema: the one ``settle`` (``_settled`` by default) reads
+    in the first batch, every batch cast to it."""
     schema: pa.Schema | None = None
     for rows in partitions:
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
         arrays = [_to_arrow(name, values, kind) for name, values, kind in zip(names, columns, types, strict=True)]
         batch = pa.RecordBatch.from_arrays(arrays, names=names)
         if schema is None:
-            schema = _settle_schema(batch.schema)
+            schema = (settle or _settled)(batch)
         yield _cast_batch(batch, schema)
 
 
@@ -692,9 +699,42 @@ def _as_text(value: Any) -> str | None:
     return str(value)
 
 
-def _settle_schema(schema: pa.Schema) -> pa.Schema:
+def _settled(first: pa.RecordBatch) -> pa.Schema:
     """Columns that were all null in the first batch become text: the only type that takes anything."""
-    return pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in schema])
+    return pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in first.schema])
+
+
+# Text SQLite holds an exact amount in: digits, a point and a fixed number of decimals (``12.50``,
+# ``-0.05``); no sign, leading zero or space a number's text would not have (``007.50`` is a code).
+_FIXED_POINT_TEXT = re.compile(r"-?(?:0|[1-9]\d*)\.(\d+)")
+
+
+def _sqlite_schema(first: pa.RecordBatch) -> pa.Schema:
+    """``_settled``, with a text column whose every value is a number written with the same
+    number of decimals (``'12.50'``) staged as a decimal of that scale.
+
+    Why: SQLite has no decimal type (NUMERIC and REAL columns round ``12.10`` to a binary float),
+    so apps keep exact amounts as TEXT; staged as text, ``SELECT amount FROM orders`` was learned as
+    6,000 categories and came out masked (``73.**``, ``2**.**``). A decimal of the same scale is
+    learned as a number and written back as the same text (``91.44``, ``9.30``)."""
+    schema = _settled(first)
+    for i, field in enumerate(schema):
+        scale = _fixed_point_scale(first.column(i)) if pa.types.is_string(field.type) else None
+        if scale is not None:
+            schema = schema.set(i, pa.field(field.name, pa.decimal128(38, scale)))
+    return schema
+
+
+def _fixed_point_scale(column: pa.Array) -> int | None:
+    """The number of decimals every value of text ``column`` is written with, or None when a value
+    is not such a number, the counts differ or the column holds no value."""
+    scales = {_decimals(text) for text in column.drop_null().unique().to_pylist()}
+    return scales.pop() if len(scales) == 1 and None not in scales else None
+
+
+def _decimals(text: str) -> int | None:
+    found = _FIXED_POINT_TEXT.fullmatch(text)
+    return len(found.group(1)) if found and len(found.group(1)) <= 38 else None
 
 
 def _cast_batch(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
@@ -705,9 +745,24 @@ def _cast_batch(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
         try:
             arrays.append(column.cast(field.type))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            if pa.types.is_decimal(field.type) and pa.types.is_string(column.type):
+                raise _not_fixed_point(field) from exc
             raise SchemaError(
                 f"column {field.name!r} changes type in the middle of the result ({field.type} "
                 f"then {column.type}); CAST it to one type in the SQL",
                 column=field.name,
             ) from exc
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _not_fixed_point(field: pa.Field) -> SchemaError:
+    """A text column staged as a decimal (``_sqlite_schema``) that holds a value later which is no
+    number of its decimals; the value itself is not shown (it may be anyone's)."""
+    name, scale = field.name, field.type.scale
+    return SchemaError(
+        f"column {name!r} holds numbers written as text with {scale} decimals in its first rows, so it is "
+        f"staged as {field.type}, but a later value is no number of at most {scale} decimals; make every "
+        f"value one in the SQL (other text NULL), e.g. CASE WHEN \"{name}\" GLOB '*[^0-9.-]*' THEN NULL "
+        f'ELSE printf(\'%.{scale}f\', "{name}") END AS "{name}"',
+        column=name,
+    )

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from synthpipe.demo import QUERY_FILE, write_demo_database
+from synthpipe.engine import Synthesizer
 from synthpipe.errors import ConfigError, EmptyResult, QueryError, SchemaError
 from synthpipe.extract import extract
 from synthpipe.sources import NO_STATEMENT, holds_only_comments
@@ -378,3 +379,61 @@ def test_a_union_column_is_refused_naming_it_and_the_cast(tmp_path: Path, column
         extract(query=sql, source="duckdb:///:memory:", staging=str(tmp_path / "out"), name="f", run_id="r")
     assert caught.value.context == {"column": "u"}
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def sqlite_orders(path: Path, rows: list[tuple[object, ...]]) -> str:
+    """A SQLite file with an app's ``orders`` table, its columns declared as apps declare them."""
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE orders (id INTEGER, amount TEXT, code TEXT, ratio TEXT, qty TEXT)")
+        connection.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?)", rows)
+    connection.close()
+    return f"sqlite:///{path}"
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_sqlite_amounts_kept_as_text_are_staged_as_decimals_of_their_scale(tmp_path: Path, fmt: str) -> None:
+    """SQLite has no decimal type, so apps keep exact amounts as TEXT ('12.50'); staged as text,
+    the amounts of ``SELECT amount FROM orders`` were learned as categories and came out masked
+    ('73.**'). Text that is not a number of one fixed scale stays text: a code with a leading zero,
+    decimals of several scales, whole numbers (order numbers, zip codes)."""
+    rows = [
+        (1, "12.50", "007.50", "1.5", "42"),
+        (2, "9.30", "1.25", "2.25", "7"),
+        (3, None, "3.75", None, None),
+        (4, "-0.05", "2.50", "3.125", "3"),
+    ]
+    source = sqlite_orders(tmp_path / "app.sqlite", rows)
+    staged = extract(query=write_sql(tmp_path, "SELECT * FROM orders ORDER BY id"), source=source,
+                     staging=str(tmp_path / "out"), name="f", run_id="r", fmt=fmt)  # fmt: skip
+    table = read_table(staged.uri, schema=schema_from_json(Path(staged.schema_uri).read_text()))
+    assert table.schema.field("amount").type == pa.decimal128(38, 2)
+    assert [str(v) if v is not None else None for v in table.column("amount").to_pylist()] == [
+        "12.50", "9.30", None, "-0.05"
+    ]  # fmt: skip
+    assert [table.schema.field(name).type for name in ("code", "ratio", "qty")] == [pa.string()] * 3
+    assert table.column("code").to_pylist() == ["007.50", "1.25", "3.75", "2.50"]
+
+
+def test_sqlite_text_amounts_that_stop_being_numbers_are_named(tmp_path: Path) -> None:
+    """Staged as a decimal from its first rows, a later text that is no amount is named with the
+    fix, never quoted (it may be anyone's), and not mistaken for a column that changed type."""
+    rows = [(1, "1.50", "a", None, None), (2, "2.50", "b", None, None), (3, "private", "c", None, None)]
+    source = sqlite_orders(tmp_path / "app.sqlite", rows)
+    with pytest.raises(SchemaError, match=r"'amount' holds numbers written as text with 2 decimals.*printf") as err:
+        extract(query=write_sql(tmp_path, "SELECT id, amount FROM orders ORDER BY id"), source=source,
+                staging=str(tmp_path / "out"), name="f", run_id="r", batch_rows=2)  # fmt: skip
+    assert "private" not in str(err.value)
+
+
+def test_sqlite_text_amounts_come_back_as_amounts_of_their_scale(tmp_path: Path) -> None:
+    """What the user saw: the synthetic amounts of a TEXT column were masked text ('73.**'); now
+    they are numbers about the real ones' range (1.00-125.75), with their two decimals."""
+    rows = [(i, f"{(i * 37) % 500 / 4 + 1:.2f}", None, None, None) for i in range(300)]
+    source = sqlite_orders(tmp_path / "app.sqlite", rows)
+    staged = extract(query=write_sql(tmp_path, "SELECT id, amount FROM orders ORDER BY id"), source=source,
+                     staging=str(tmp_path / "out"), name="f", run_id="r")  # fmt: skip
+    synthetic = Synthesizer(seed=0, max_epochs=2, hidden_size=16).fit(read_table(staged.uri)).sample(100)
+    amounts = synthetic.column("amount").to_pylist()
+    assert synthetic.schema.field("amount").type == pa.decimal128(38, 2)
+    assert all(v.as_tuple().exponent == -2 and 0 < v < 130 for v in amounts if v is not None)  # real: 1.00-125.75
+    assert len(set(amounts)) > 20
