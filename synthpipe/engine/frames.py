@@ -498,6 +498,7 @@ _ISO_LAYOUTS = (
     (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", ("%Y-%m-%d %H:%M",)),
     (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", ("%Y-%m-%dT%H:%M",)),
     (r"\d{4}/\d{2}/\d{2}", ("%Y/%m/%d",)),
+    (r"\d{4}-\d{2}", ("%Y-%m",)),  # a month: SQLite's strftime('%Y-%m', day), the key of monthly KPIs
     (r"\d{2}:\d{2}:\d{2}", ("%H:%M:%S",)),  # times of day (PostgreSQL `time` cast to text, CSVs)
     (r"\d{2}:\d{2}", ("%H:%M",)),
 )
