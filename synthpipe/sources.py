@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -515,7 +516,11 @@ def _sqlalchemy_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterato
             if not result.returns_rows:
                 raise QueryError(f"the SQL file does not return rows; {_ONE_SELECT}")
             types = _described_types(result.cursor.description)
-            settle = _sqlite_schema if sqlite else _settled
+            settle = (
+                functools.partial(_sqlite_schema, functools.partial(_first_values, options, sql))
+                if sqlite
+                else _settled
+            )
             yield _convert_partitions(result.partitions(batch_rows), list(result.keys()), types, settle)
     finally:
         engine.dispose()
@@ -709,20 +714,51 @@ def _settled(first: pa.RecordBatch) -> pa.Schema:
 _FIXED_POINT_TEXT = re.compile(r"-?(?:0|[1-9]\d*)\.(\d+)")
 
 
-def _sqlite_schema(first: pa.RecordBatch) -> pa.Schema:
-    """``_settled``, with a text column whose every value is a number written with the same
-    number of decimals (``'12.50'``) staged as a decimal of that scale.
+def _sqlite_schema(values_of: Callable[[str], list[Any]], first: pa.RecordBatch) -> pa.Schema:
+    """The schema of a SQLite result, which says no types: each column's is that of its values in
+    the first batch or, where they are all NULL, of its first non-null values in the whole result
+    (``values_of``); text whose every value is a number written with the same number of decimals
+    (``'12.50'``) is a decimal of that scale; a column with no value at all is text.
 
-    Why: SQLite has no decimal type (NUMERIC and REAL columns round ``12.10`` to a binary float),
-    so apps keep exact amounts as TEXT; staged as text, ``SELECT amount FROM orders`` was learned as
-    6,000 categories and came out masked (``73.**``, ``2**.**``). A decimal of the same scale is
-    learned as a number and written back as the same text (``91.44``, ``9.30``)."""
-    schema = _settled(first)
-    for i, field in enumerate(schema):
-        scale = _fixed_point_scale(first.column(i)) if pa.types.is_string(field.type) else None
-        if scale is not None:
-            schema = schema.set(i, pa.field(field.name, pa.decimal128(38, scale)))
-    return schema
+    Why the first non-null values: SQLite sorts NULLs first, so ``... LEFT JOIN reviews ...
+    ORDER BY r.created_epoch`` began with 65,536 rows without a review, and the epochs, staged as
+    the text a NULL column is given, were learned as categories and masked ('14182*****').
+
+    Why decimals: SQLite has no decimal type (NUMERIC and REAL columns round ``12.10`` to a binary
+    float), so apps keep exact amounts as TEXT; staged as text, ``SELECT amount FROM orders`` was
+    learned as 6,000 categories and came out masked (``73.**``, ``2**.**``). A decimal of the same
+    scale is learned as a number and written back as the same text (``91.44``, ``9.30``)."""
+    unique = len(set(first.schema.names)) == len(first.schema.names)  # else check_column_names says so
+    fields = []
+    for field, column in zip(first.schema, first.columns, strict=True):
+        if pa.types.is_null(field.type) and unique:
+            column = _to_arrow(field.name, values_of(field.name), None)
+        fields.append(pa.field(field.name, _sqlite_type(column)))
+    return pa.schema(fields)
+
+
+def _sqlite_type(column: pa.Array) -> pa.DataType:
+    if pa.types.is_null(column.type):
+        return pa.string()  # the only type that takes anything
+    scale = _fixed_point_scale(column) if pa.types.is_string(column.type) else None
+    return column.type if scale is None else pa.decimal128(38, scale)
+
+
+_PROBED_VALUES = 1_000  # the first non-null values of a column the first batch holds none of
+
+
+def _first_values(connection: Any, sql: str, name: str) -> list[Any]:
+    """The first non-null values of result column ``name``, read by running the query once more as a
+    sub-query (only for a column the first batch holds no value of); none where it does not run so
+    (the column is then text, as before)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    quoted = '"' + name.replace('"', '""') + '"'
+    probe = f"SELECT {quoted} FROM (\n{sql}\n) WHERE {quoted} IS NOT NULL LIMIT {_PROBED_VALUES}"
+    try:
+        return [row[0] for row in connection.exec_driver_sql(probe)]
+    except SQLAlchemyError:
+        return []
 
 
 def _fixed_point_scale(column: pa.Array) -> int | None:

@@ -462,3 +462,26 @@ def test_sqlite_months_written_by_strftime_come_back_as_months(tmp_path: Path) -
     assert synthesizer.describe()["columns"]["month"]["kind"] == "datetime"
     assert all(re.fullmatch(r"201[45]-(0[1-9]|1[0-2])", month) for month in months)
     assert len(set(months)) > 6
+
+
+def test_sqlite_columns_null_in_the_first_batch_take_the_type_of_their_first_values(tmp_path: Path) -> None:
+    """SQLite sorts NULLs first and says no result types: ``LEFT JOIN reviews ... ORDER BY
+    r.created_epoch`` began with a batch of orders without a review, and the epochs and tips
+    after it were staged as text (learned as categories, masked '14182*****'). A column with no
+    value at all is still text."""
+    with sqlite3.connect(tmp_path / "app.sqlite") as connection:
+        connection.execute("CREATE TABLE orders (id INTEGER)")
+        connection.execute("CREATE TABLE reviews (order_id INTEGER, created_epoch INTEGER, tip TEXT, note TEXT)")
+        connection.executemany("INSERT INTO orders VALUES (?)", [(i,) for i in range(8)])
+        connection.executemany("INSERT INTO reviews VALUES (?, ?, ?, NULL)", [(5, 1402774710, "1.25"),
+                                                                              (6, 1415807791, "0.75")])  # fmt: skip
+    connection.close()
+    sql = """SELECT o.id, r.created_epoch, r.tip, r.note AS "a ""quoted"" note"
+             FROM orders o LEFT JOIN reviews r ON r.order_id = o.id
+             ORDER BY r.created_epoch, o.id -- SQLite: NULLs first"""
+    staged = extract(query=write_sql(tmp_path, sql), source=f"sqlite:///{tmp_path / 'app.sqlite'}",
+                     staging=str(tmp_path / "out"), name="f", run_id="r", batch_rows=3)  # fmt: skip
+    table = read_table(staged.uri)
+    assert [field.type for field in table.schema] == [pa.int64(), pa.int64(), pa.decimal128(38, 2), pa.string()]
+    assert table.column("created_epoch").to_pylist()[-2:] == [1402774710, 1415807791]
+    assert [str(v) for v in table.column("tip").to_pylist()[-2:]] == ["1.25", "0.75"]
