@@ -517,7 +517,7 @@ def _sqlalchemy_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterato
                 raise QueryError(f"the SQL file does not return rows; {_ONE_SELECT}")
             types = _described_types(result.cursor.description)
             settle = (
-                functools.partial(_sqlite_schema, functools.partial(_first_values, options, sql))
+                functools.partial(_sqlite_schema, functools.partial(_first_values, options, sql), batch_rows)
                 if sqlite
                 else _settled
             )
@@ -714,11 +714,12 @@ def _settled(first: pa.RecordBatch) -> pa.Schema:
 _FIXED_POINT_TEXT = re.compile(r"-?(?:0|[1-9]\d*)\.(\d+)")
 
 
-def _sqlite_schema(values_of: Callable[[str], list[Any]], first: pa.RecordBatch) -> pa.Schema:
+def _sqlite_schema(values_of: Callable[[str], list[Any]], batch_rows: int, first: pa.RecordBatch) -> pa.Schema:
     """The schema of a SQLite result, which says no types: each column's is that of its values in
-    the first batch or, where they are all NULL, of its first non-null values in the whole result
-    (``values_of``); text whose every value is a number written with the same number of decimals
-    (``'12.50'``) is a decimal of that scale; a column with no value at all is text.
+    the first batch or, where they are all NULL and more rows follow (a full batch of
+    ``batch_rows``), of its first non-null values in the whole result (``values_of``); text whose
+    every value is a number written with the same number of decimals (``'12.50'``) is a decimal of
+    that scale; a column with no value at all is text.
 
     Why the first non-null values: SQLite sorts NULLs first, so ``... LEFT JOIN reviews ...
     ORDER BY r.created_epoch`` began with 65,536 rows without a review, and the epochs, staged as
@@ -729,9 +730,10 @@ def _sqlite_schema(values_of: Callable[[str], list[Any]], first: pa.RecordBatch)
     learned as 6,000 categories and came out masked (``73.**``, ``2**.**``). A decimal of the same
     scale is learned as a number and written back as the same text (``91.44``, ``9.30``)."""
     unique = len(set(first.schema.names)) == len(first.schema.names)  # else check_column_names says so
+    more = first.num_rows == batch_rows
     fields = []
     for field, column in zip(first.schema, first.columns, strict=True):
-        if pa.types.is_null(field.type) and unique:
+        if pa.types.is_null(field.type) and unique and more:
             column = _to_arrow(field.name, values_of(field.name), None)
         fields.append(pa.field(field.name, _sqlite_type(column)))
     return pa.schema(fields)
