@@ -771,8 +771,9 @@ def _fixed_point_scale(column: pa.Array) -> int | None:
 
 
 def _decimals(text: str) -> int | None:
+    """The decimals of fixed-point ``text`` that a decimal128 holds (38 digits at most), else None."""
     found = _FIXED_POINT_TEXT.fullmatch(text)
-    return len(found.group(1)) if found and len(found.group(1)) <= 38 else None
+    return len(found.group(1)) if found and len(text.lstrip("-")) - 1 <= 38 else None
 
 
 def _cast_batch(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:

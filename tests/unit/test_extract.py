@@ -413,6 +413,12 @@ def test_sqlite_amounts_kept_as_text_are_staged_as_decimals_of_their_scale(tmp_p
     ]  # fmt: skip
     assert [table.schema.field(name).type for name in ("code", "ratio", "qty")] == [pa.string()] * 3
     assert table.column("code").to_pylist() == ["007.50", "1.25", "3.75", "2.50"]
+    huge = "SELECT '1234567890123456789012345678901234567.50' AS huge"  # 39 digits: no decimal128 holds it
+    staged = extract(query=write_sql(tmp_path, huge), source=source, staging=str(tmp_path / "out"), name="f",
+                     run_id="r", fmt=fmt)  # fmt: skip
+    assert read_table(staged.uri, schema=schema_from_json(Path(staged.schema_uri).read_text())).schema.types == [
+        pa.string()
+    ]  # fmt: skip
 
 
 def test_sqlite_text_amounts_that_stop_being_numbers_are_named(tmp_path: Path) -> None:
