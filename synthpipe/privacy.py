@@ -224,7 +224,8 @@ class _Filter:
     @staticmethod
     def _entity_medians(distances: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per row, its entity's median distance; and one median per entity."""
-        groups = pd.Series(distances).groupby(pd.Series(keys).astype(object).fillna("\0null"), sort=False)
+        # the null keys one group, as before (fillna on object keys raised pandas' downcasting FutureWarning)
+        groups = pd.Series(distances).groupby(pd.Series(keys).astype(object), sort=False, dropna=False)
         return groups.transform("median").to_numpy(), groups.median().to_numpy()
 
     def reasons(self, batch: pd.DataFrame) -> np.ndarray:
