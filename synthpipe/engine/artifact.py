@@ -31,7 +31,7 @@ from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.copula import MAX_SCORE, CopulaPrior
 from synthpipe.engine.dateparts import HOUR, MONTH, TEXT_PARTS, WEEKDAY, YEAR, DatePart, part_matched_by
 from synthpipe.engine.dependencies import Dependency, value_dependent, value_tokens
-from synthpipe.engine.entities import TREND_KINDS, Entities, is_trend_unit
+from synthpipe.engine.entities import TREND_KINDS, Entities, difference_codecs, is_trend_unit, window_codecs
 from synthpipe.engine.formulas import Formula
 from synthpipe.engine.frames import schema_from_text, schema_text, text_formats_valid
 from synthpipe.engine.joins import Join
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 40  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 41  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -83,7 +83,10 @@ VERSION = 40  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 38: an entity's number may be a running sum or a lag of another along its order, rebuilt after sampling
 # (``Entities.running``, ``Entities.lags``);
 # 39: numeric codecs may keep whole values many rows hold past 2**53 exact (``exact_steps``);
-# 40: a span may be a duration, PostgreSQL's age() of two times (``age() in 30-day months``)
+# 40: a span may be a duration, PostgreSQL's age() of two times (``age() in 30-day months``);
+# 41: an entity's lag may be of a date or a label (``Entities.lags``: ``entities.window_codecs``), and a number
+# or duration the change of another from a row before or to the row after (``Entities.differences``), or the
+# highest or lowest so far of another (``Entities.extremes``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -490,19 +493,30 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
 
 
 def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:
-    """A running sum or lag is a plain number, not learned, of another plain number along a
-    sequence, by a lag of some rows; none is the number of another (each is rebuilt from a drawn one)."""
-    windows = {name: source for name, (source, _) in [*entities.running.items(), *entities.lags.items()]}
+    """A running sum is a plain number, not learned, of another plain number along a sequence; a
+    lag by some rows is a number, date or label drawn alike to its source (``window_codecs``); a
+    difference a number or duration of a number or time in a unit it can be counted in
+    (``difference_codecs``); an extreme so far a number or date of one alike; none is the source
+    of another (each is rebuilt from a drawn one)."""
+    windows = entities.windows
     if not windows:
         return
     learned = {syn._codecs[i].storage.name for i in syn._learned}
-    codecs = [by_name.get(name) for name in [*windows, *windows.values()]]
-    plain = all(type(c) is NumericCodec and c.domain == "number" for c in codecs)
+    summed = [by_name.get(name) for name in [*entities.running, *(s for s, _ in entities.running.values())]]
+    plain = all(type(c) is NumericCodec and c.domain == "number" for c in summed)
+    alike = all(window_codecs(by_name.get(name), by_name.get(source)) for name, (source, _) in entities.lags.items())
+    alike &= all(
+        difference_codecs(by_name.get(n), by_name.get(s), unit) for n, (s, _, unit) in entities.differences.items()
+    )
+    alike &= all(
+        way in ("max", "min") and window_codecs(by_name.get(n), by_name.get(s))
+        for n, (s, way) in entities.extremes.items()
+    )
     apart = not set(windows) & {*windows.values(), *learned, *entities.columns, *entities.sequences}
-    steps = all(isinstance(k, int) and k != 0 for _, k in entities.lags.values())
-    if not plain or not apart or not steps or entities.order not in entities.sequences:
+    steps = all(isinstance(k, int) and k != 0 for _, k, *_ in [*entities.lags.values(), *entities.differences.values()])
+    if not plain or not alike or not apart or not steps or entities.order not in entities.sequences:
         raise ArtifactError(
-            "model.json rebuilds a running sum or lag that is no number along a sequence; refusing to load"
+            "model.json rebuilds a running sum or lag from a column unlike it or along no sequence; refusing to load"
         )
 
 

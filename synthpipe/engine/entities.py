@@ -40,12 +40,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Container
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from synthpipe.engine.codecs.base import Codec
+from synthpipe.engine.codecs.categorical import CategoricalCodec
 from synthpipe.engine.codecs.identifier import names_a_key, whole_numbers
+from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.frames import (
     from_whole_days,
@@ -104,7 +107,13 @@ class Entities:
     BY ...)``), that number and whether the sum is null before the entity's first value (a plain
     ``sum``; with ``coalesce(x, 0)`` never); ``lags``, per number that is another's value ``k``
     rows before along the order (``lag(x, k)``; a ``lead`` is ``-k``), that number and ``k``: both
-    rebuilt from the drawn number after sampling, never learned (see ``window_columns``)."""
+    rebuilt from the drawn number after sampling, never learned (see ``window_columns``); a lag may
+    be of a date or a text too (``lag(event_time)``, ``lag(action_type)``); ``differences``, per
+    number or duration that is another's change from ``k`` rows before (``event_time -
+    lag(event_time) OVER w``; a lead's ``lead(t) - t`` is ``-k``), that column, ``k`` and the unit
+    it is counted in (``DIFFERENCE_UNITS``: seconds of a time's change, ``""`` as it is), rebuilt
+    likewise; ``extremes``, per number or date that is another's highest or lowest so far along
+    the order (``max(secs) OVER w``, nulls skipped), that column and ``"max"`` or ``"min"``."""
 
     key: str
     count: str
@@ -132,6 +141,8 @@ class Entities:
     category: bool = False
     running: dict[str, tuple[str, bool]] = field(default_factory=dict, hash=False)
     lags: dict[str, tuple[str, int]] = field(default_factory=dict, hash=False)
+    differences: dict[str, tuple[str, int, str]] = field(default_factory=dict, hash=False)
+    extremes: dict[str, tuple[str, str]] = field(default_factory=dict, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -161,6 +172,8 @@ class Entities:
             "category": self.category,
             "running": {name: [source, nulls] for name, (source, nulls) in self.running.items()},
             "lags": {name: [source, steps] for name, (source, steps) in self.lags.items()},
+            "differences": {name: list(found) for name, found in self.differences.items()},
+            "extremes": {name: list(found) for name, found in self.extremes.items()},
         }
 
     @classmethod
@@ -191,7 +204,12 @@ class Entities:
         later = (ranks, gaps, steps, stages, rising, falling, untied, drifts, nulls, bool(item.get("category", False)))
         running = {str(name): (str(s), bool(n)) for name, (s, n) in item.get("running", {}).items()}
         lags = {str(name): (str(s), int(k)) for name, (s, k) in item.get("lags", {}).items()}
-        return cls(key, count, columns, *found, *later, running=running, lags=lags)
+        differences = {
+            str(name): (str(s), int(k), str(unit)) for name, (s, k, unit) in item.get("differences", {}).items()
+        }
+        extremes = {str(name): (str(s), str(way)) for name, (s, way) in item.get("extremes", {}).items()}
+        windows = (running, lags, differences, extremes)
+        return cls(key, count, columns, *found, *later, *windows)
 
     @property
     def moving(self) -> set[str]:
@@ -215,8 +233,24 @@ class Entities:
 
     @property
     def windowed(self) -> list[str]:
-        """The running sums and lags: rebuilt from their number after sampling, never learned."""
-        return [*self.running, *self.lags]
+        """The running sums, lags, differences and extremes: rebuilt from their source after
+        sampling, never learned."""
+        return [*self.running, *self.lags, *self.differences, *self.extremes]
+
+    @property
+    def windows(self) -> dict[str, str]:
+        """Per running sum, lag, difference and extreme, the column it is rebuilt from."""
+        found = Windows(self.running, self.lags, self.differences, self.extremes)
+        return dict(zip(self.windowed, found.sources, strict=True))
+
+    @property
+    def window_sources(self) -> dict[str, int]:
+        """Per column a lag or difference reaches back into, how many rows it reaches (a lead: 0):
+        the values a carried entity's first rows need of the block before."""
+        reach: dict[str, int] = {}
+        for source, steps in [*self.lags.values(), *((s, k) for s, k, _ in self.differences.values())]:
+            reach[source] = max(reach.get(source, 0), steps)
+        return reach
 
     @property
     def hidden_columns(self) -> list[str]:
@@ -1593,49 +1627,239 @@ WINDOW_ENDS_SHARE = 0.9  # of the rows a lag reaches past its entity's end for, 
 WINDOW_RTOL = 1e-9  # a sum added up in another order (or in decimals) is off by its float rounding
 
 
-def window_columns(
-    frame: pd.DataFrame, key: str, order: str, candidates: list[str], min_entities: int
-) -> tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, int]]]:
-    """The numbers among ``candidates`` that are a window of another along ``order`` within each
-    entity: a running sum (``sum(coalesce(secs, 0)) OVER (PARTITION BY user_id ORDER BY ...)``:
-    each row its previous row's sum plus its own number, a null as 0; a plain ``sum`` stays null
-    until the entity's first value) and a lag or lead by 1-3 rows (``lag(secs) OVER w``: the
-    number ``k`` rows before, null in the entity's first ``k`` rows), in ``WINDOW_SHARE`` of the
-    rows (an entity a sample cuts in two starts off its sum) and in ``min_entities`` entities'
-    rows where it is no copy of its own row's number. Returns the running sums (per column: its
-    number, whether nulls come first) and the lags (per column: its number, its steps).
+def window_columns(frame: pd.DataFrame, key: str, order: str, candidates: dict[str, str], min_entities: int) -> Windows:
+    """The columns among ``candidates`` (name: its kind, ``window_kind``) that are a window of
+    another of its kind along ``order`` within each entity: a running sum of a number
+    (``sum(coalesce(secs, 0)) OVER (PARTITION BY user_id ORDER BY ...)``: each row its previous
+    row's sum plus its own number, a null as 0; a plain ``sum`` stays null until the entity's first
+    value) and a lag or lead by 1-3 rows of a number, a date or a text (``lag(secs) OVER w``,
+    ``lag(event_time) OVER w``, ``lag(action_type) OVER w``: the value ``k`` rows before, null in
+    the entity's first ``k`` rows), in ``WINDOW_SHARE`` of the rows (an entity a sample cuts in two
+    starts off its sum) and in ``min_entities`` entities' rows where it is no copy of its own row's
+    value; and the change of a number or time from the row before or to the row after
+    (``differences``) and the highest or lowest so far of a number or date (``max(secs) OVER w``,
+    nulls skipped: ``extremes``). Returns the running sums (per column: its number, whether nulls
+    come first), the lags (per column: its source, its steps), the differences (its source, steps
+    and unit) and the extremes (its source, ``"max"`` or ``"min"``).
 
     Why: learned as numbers of their own, a per-user event stream's running sum of the seconds
     went down somewhere in 99% of synthetic users and equalled the sum of their seconds in no row;
-    its ``lag(secs)`` was the previous row's seconds in 2.3% of rows (real: every row). Each is
-    rebuilt from the drawn number instead (``running_sums``, ``lagged``)."""
-    names = [name for name in candidates if name not in (key, order)][:WINDOW_MAX_COLUMNS]
+    its ``lag(secs)`` was the previous row's seconds in 2.3% of rows (real: every row); on 600
+    airbnb users' sessions, ``lag(event_time)`` was the previous row's time in 1.1% of rows and
+    ``lag(action_type)`` the previous row's action in 28%. Each is rebuilt from the drawn column
+    instead (``running_sums``, ``lagged``)."""
+    kinds = {name: kind for name, kind in candidates.items() if name not in (key, order)}
+    names = list(kinds)[:WINDOW_MAX_COLUMNS]
     if len(names) < 2:
-        return {}, {}
+        return Windows({}, {}, {}, {})
     codes = entity_codes(frame[key])[0]
     rows = np.lexsort((_numbers(frame[order]), codes))
     entity = codes[rows]
-    values = {name: _numbers(frame[name])[rows] for name in names}
+    kinds = {name: kinds[name] for name in names}
+    values = _window_values(frame, rows, kinds)
+    found = _pair_windows(values, kinds, entity, min_entities)
+    rest = {name: kind for name, kind in kinds.items() if name not in {*found.running, *found.lags, *found.extremes}}
+    found = found._replace(differences=_differences(values, rest, entity, min_entities))
+    sources = set(found.sources)
+    return Windows(
+        {n: w for n, w in found.running.items() if n not in sources},
+        {n: w for n, w in found.lags.items() if n not in sources},
+        {n: w for n, w in found.differences.items() if n not in sources},
+        {n: w for n, w in found.extremes.items() if n not in sources},
+    )
+
+
+class Windows(NamedTuple):
+    """The window columns ``window_columns`` finds, as ``Entities`` holds them."""
+
+    running: dict[str, tuple[str, bool]]
+    lags: dict[str, tuple[str, int]]
+    differences: dict[str, tuple[str, int, str]]
+    extremes: dict[str, tuple[str, str]]
+
+    @property
+    def sources(self) -> list[str]:
+        """The columns the windows are rebuilt from (each must be drawn, no window itself), in
+        the order of their windows."""
+        running, lags = [s for s, _ in self.running.values()], [s for s, _ in self.lags.values()]
+        return [*running, *lags, *(s for s, _, _ in self.differences.values()), *(s for s, _ in self.extremes.values())]
+
+
+def _pair_windows(
+    values: dict[str, np.ndarray], kinds: dict[str, str], entity: np.ndarray, min_entities: int
+) -> Windows:
+    """The running sums, extremes and lags among ``values`` (each column tried against every other
+    of its kind on ``WINDOW_PROBE_ROWS`` rows first), as ``window_columns`` says."""
     probe = slice(0, WINDOW_PROBE_ROWS)
-    running: dict[str, tuple[str, bool]] = {}
-    lags: dict[str, tuple[str, int]] = {}
-    for name, source in itertools.permutations(names, 2):
-        if name in running or name in lags:
+    found = Windows({}, {}, {}, {})
+    for name, source in itertools.permutations(kinds, 2):
+        if name in {*found.running, *found.lags, *found.extremes} or kinds[name] != kinds[source]:
             continue
         result, drawn = values[name], values[source]
-        if _sums_up(result[probe], drawn[probe], entity[probe], 0.9, 1):
+        running, lags, extremes = found.running, found.lags, found.extremes
+        if kinds[name] == "number" and _sums_up(result[probe], drawn[probe], entity[probe], 0.9, 1):
             if _sums_up(result, drawn, entity, WINDOW_SHARE, min_entities):
                 running[name] = (source, bool(np.isnan(result).any()))
+            continue
+        way = _extreme_way(result[probe], drawn[probe], entity[probe], kinds[name], 0.9, 1)
+        if way is not None:
+            if _extreme_way(result, drawn, entity, kinds[name], WINDOW_SHARE, min_entities) == way:
+                extremes[name] = (source, way)
             continue
         for steps in WINDOW_STEPS:
             if _lags(result[probe], drawn[probe], entity[probe], steps, 0.9, 1):
                 if _lags(result, drawn, entity, steps, WINDOW_SHARE, min_entities):
                     lags[name] = (source, steps)
                 break
-    sources = {source for source, _ in [*running.values(), *lags.values()]}
-    running = {name: found for name, found in running.items() if name not in sources}
-    lags = {name: found for name, found in lags.items() if name not in sources}
-    return running, lags
+    return found
+
+
+def _extreme_way(
+    result: np.ndarray, drawn: np.ndarray, entity: np.ndarray, kind: str, share: float, min_entities: int
+) -> str | None:
+    """``"max"`` where ``result`` is the highest of ``drawn`` so far along the rows within each
+    entity (nulls skipped, null before the first value: SQL's ``max(x) OVER w``), ``"min"`` the
+    lowest, in ``share`` of the rows and ``min_entities`` entities' rows where it is no copy of
+    its own row's value; else None. Numbers and dates only: a text's highest is its spelling's."""
+    if kind == "text" or kind == "duration":
+        return None
+    for way in ("max", "min"):
+        held = np.isclose(
+            result, running_extremes(drawn, entity, way, None), rtol=WINDOW_RTOL, atol=0.0, equal_nan=True
+        )
+        moved = held & ~np.isnan(result) & ~np.isclose(result, drawn, rtol=WINDOW_RTOL, equal_nan=True)
+        if held.mean() >= share and np.unique(entity[moved]).size >= min_entities:
+            return way
+    return None
+
+
+def running_extremes(values: np.ndarray, entity: np.ndarray, way: str, went_on_from: float | None) -> np.ndarray:
+    """Each entity's highest (``way`` ``"max"``) or lowest value so far along its rows (entities
+    contiguous, in order), nulls skipped, null before its first value. ``went_on_from``: the
+    first entity's extreme where the block before left it (NaN: none yet)."""
+    held = pd.Series(values).groupby(entity)
+    so_far = np.array((held.cummax() if way == "max" else held.cummin()).groupby(entity).ffill(), dtype="float64")
+    if went_on_from is not None and entity.size:
+        carried = entity == entity[0]
+        joined = np.fmax if way == "max" else np.fmin
+        so_far[carried] = joined(so_far[carried], went_on_from)
+    return so_far
+
+
+DIFFERENCE_UNITS = {"": 1.0, "seconds": 1e9, "minutes": 6e10, "hours": 3.6e12, "days": 8.64e13}  # in ns
+DIFFERENCE_STEPS = (1, -1)  # the change from the row before (``t - lag(t)``) and to the row after
+
+
+def _differences(
+    values: dict[str, np.ndarray], kinds: dict[str, str], entity: np.ndarray, min_entities: int
+) -> dict[str, tuple[str, int, str]]:
+    """The numbers and durations that are the change of another number or time from ``k`` rows
+    before (``event_time - lag(event_time) OVER w AS since_prev``; ``extract(epoch FROM ...)`` in
+    seconds, ``date_diff('day', ...)`` in days; ``lead(t) - t`` for ``k`` = -1), null where that
+    row is past the entity's end, as ``_lags`` holds them. Why: rebuilt, a time's lag is the
+    previous time, but a gap learned on its own bins matched its own two times in 1.6% of 600
+    airbnb users' synthetic rows (real: every row)."""
+    found: dict[str, tuple[str, int, str]] = {}
+    probe = slice(0, WINDOW_PROBE_ROWS)
+    for name, source in itertools.permutations(kinds, 2):
+        units = _difference_units(kinds[name], kinds[source])
+        if name in found or not units:
+            continue
+        for steps in DIFFERENCE_STEPS:
+            changes = np.sign(steps) * (values[source] - lagged(values[source], entity, steps))
+            unit = _difference_unit(values[name][probe], changes[probe], units)
+            if unit is not None and _lags(values[name], changes / DIFFERENCE_UNITS[unit], entity, 0, WINDOW_SHARE, 0):
+                if _changed(values[name], entity) >= min_entities:
+                    found[name] = (source, steps, unit)
+                break
+    return found
+
+
+def _difference_units(result: str, source: str) -> list[str]:
+    """The units a ``result`` column may count a ``source``'s change in: a number's change as it
+    is, a time's as a duration or in seconds to days."""
+    if source == "number":
+        return [""] if result == "number" else []
+    if source.startswith("date"):
+        return (
+            [""] if result == "duration" else [unit for unit in DIFFERENCE_UNITS if unit] if result == "number" else []
+        )
+    return []
+
+
+def _difference_unit(result: np.ndarray, changes: np.ndarray, units: list[str]) -> str | None:
+    """The unit in which ``result`` is ``changes`` in 90% of the probed rows where both are known."""
+    known = ~np.isnan(result) & ~np.isnan(changes)
+    if not known.any():
+        return None
+    for unit in units:
+        if np.isclose(result[known], changes[known] / DIFFERENCE_UNITS[unit], rtol=WINDOW_RTOL).mean() >= 0.9:
+            return unit
+    return None
+
+
+def _changed(result: np.ndarray, entity: np.ndarray) -> int:
+    """The entities with a change that is not zero: a column of zeros is no one's gap."""
+    return int(np.unique(entity[~np.isnan(result) & (result != 0)]).size)
+
+
+def differences_of(
+    values: np.ndarray, entity: np.ndarray, steps: int, unit: str, before: np.ndarray | None
+) -> np.ndarray:
+    """Each row's change of ``values`` from ``steps`` rows before (a lead: to the row after) in
+    ``unit`` (``DIFFERENCE_UNITS``), null past the entity's ends (entities contiguous, in order)."""
+    return np.sign(steps) * (values - lagged(values, entity, steps, before)) / DIFFERENCE_UNITS[unit]
+
+
+def window_kind(series: pd.Series) -> str | None:
+    """What a column may be a window of: a number (int, float, decimal) of a number, a text of a
+    text, a date or timestamp of one stored alike (one unit, one time zone: the ticks compared are
+    its own), a duration of a duration; None for the rest (true/false, times of day)."""
+    st = storage_type(series)
+    if st.logical in ("int", "float", "decimal"):
+        return "number"
+    if st.logical == "string":
+        return "text"
+    if st.logical in ("date", "datetime"):
+        return f"{st.logical} {st.extras.get('unit')} {st.extras.get('tz')}"
+    return "duration" if st.logical == "timedelta" else None
+
+
+def window_codecs(result: Codec | None, source: Codec | None) -> bool:
+    """Whether a lag can be rebuilt from its source as drawn: a plain number or date (not learned
+    as an offset of another) of a number or date of the same storage, whose drawn values are in
+    one unit; or a label of a label (``lag(action_type)``: the decoded text, not a key)."""
+    if type(result) is CategoricalCodec and type(source) is CategoricalCodec:
+        return result.storage.logical == source.storage.logical
+    if type(result) is not NumericCodec or not isinstance(source, NumericCodec):
+        return False
+    stored = (result.storage.logical, result.storage.extras) == (source.storage.logical, source.storage.extras)
+    alike = stored or result.domain == source.domain == "number"
+    return alike and result.domain == source.domain and result.domain in ("number", "time", "duration")
+
+
+def difference_codecs(result: Codec | None, source: Codec | None, unit: str) -> bool:
+    """Whether a difference can be rebuilt from its source as drawn, in ``unit``: a plain number
+    (not learned as an offset) of a number's change as it is, or of a time's in a named unit; a
+    plain duration of a time's change as it is (both in ns)."""
+    if type(result) is not NumericCodec or not isinstance(source, NumericCodec) or unit not in DIFFERENCE_UNITS:
+        return False
+    if source.domain == "number":
+        return result.domain == "number" and not unit
+    return source.domain == "time" and result.domain == ("number" if unit else "duration")
+
+
+def _window_values(frame: pd.DataFrame, rows: np.ndarray, kinds: dict[str, str]) -> dict[str, np.ndarray]:
+    """Each column as floats along ``rows``: numbers as they are, dates and durations in ns, texts as codes
+    shared by all the texts (NaN for a null), so that ``prev_action`` holds the code of the
+    previous row's ``action_type``."""
+    texts = [name for name, kind in kinds.items() if kind == "text"]
+    values = {name: _in_ns(frame[name])[rows] for name, kind in kinds.items() if kind != "text"}
+    if texts:
+        codes = pd.factorize(pd.concat([frame[name].astype(object) for name in texts], ignore_index=True))[0]
+        table = np.where(codes < 0, np.nan, codes).reshape(len(texts), len(frame))
+        values |= {name: table[i][rows] for i, name in enumerate(texts)}
+    return values
 
 
 def _sums_up(result: np.ndarray, drawn: np.ndarray, entity: np.ndarray, share: float, min_entities: int) -> bool:
@@ -1688,13 +1912,15 @@ def running_sums(values: np.ndarray, entity: np.ndarray, nulls_first: bool, went
 
 def lagged(values: np.ndarray, entity: np.ndarray, steps: int, before: np.ndarray | None = None) -> np.ndarray:
     """Each row's entity's value ``steps`` rows before it (negative: after), null past the
-    entity's ends (entities contiguous, in order). ``before``: the first entity's last values in
-    the blocks before (in order), which its first rows' lags reach back into."""
+    entity's ends (entities contiguous, in order; texts as objects, their null None). ``before``:
+    the first entity's last values in the blocks before (in order), which its first rows' lags
+    reach back into."""
     size = values.size
     at = np.arange(size) - steps
     inside = (at >= 0) & (at < size)
     inside[inside] = entity[at[inside]] == entity[inside]
-    out = np.full(size, np.nan)
+    texts = values.dtype == object
+    out = np.full(size, None if texts else np.nan, dtype=object if texts else float)
     out[inside] = values[at[inside]]
     if before is not None and steps > 0 and size:
         carried = np.flatnonzero(entity == entity[0])[:steps]
@@ -1771,6 +1997,16 @@ def _sampled_start(low: pd.Series, high: pd.Series, whole: pd.Series) -> int:
     estimate = float(np.rint(((low + high - whole + 1) / 2).median()))
     earliest, latest = float((high - whole + 1).max()), float(low.min())
     return int(np.clip(estimate, earliest, latest) if earliest <= latest else estimate)
+
+
+def _in_ns(series: pd.Series) -> np.ndarray:
+    """Dates, timestamps and durations in nanoseconds (whatever grain each is held in), numbers as
+    they are: a time's change compares with a gap column in seconds."""
+    st = storage_type(series)
+    values, grain = numeric_values(series, st)
+    if st.logical in ("date", "datetime", "timedelta"):
+        return values * grain * (_DAY_NS / ticks_per_day(st))
+    return values
 
 
 def _numbers(series: pd.Series) -> np.ndarray:

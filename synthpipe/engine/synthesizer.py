@@ -525,37 +525,46 @@ class Synthesizer:
                 codec.p.day_clock = []
 
     def _find_windows(self, frame: pd.DataFrame, indexes: set[str]) -> None:
-        """Numbers that are a running sum or a lag of another along the entity's order where it is
-        a sequence the engine renumbers (entities.window_columns: a user's seconds to date, the
-        previous event's seconds), among the table's numbers but the entity's own, its sequences,
-        trends and row indexes. Found on the real values, before any is learned as steps or offsets."""
+        """Columns that are a window of another along the entity's order where it is a sequence the
+        engine renumbers (entities.window_columns: a user's seconds to date, the previous event's
+        seconds, time or action, the gap since it, the longest session so far), among the table's
+        numbers, dates and texts but the entity's own, its sequences, trends and row indexes.
+        Found on the real values, before any is learned as steps or offsets."""
         ent = self._entities
         if ent is None or ent.order not in ent.sequences or not self.config.detect_constraints:
             return
         taken = {ent.key, *ent.columns, *ent.sequences, *ent.trends, *ent.riders, *ent.ranks, *indexes}
-        candidates = [
-            str(name)
-            for name in frame.columns
-            if name not in taken and storage_type(frame[name]).logical in ("int", "float", "decimal")
-        ]
+        kinds = {str(name): entities.window_kind(frame[name]) for name in frame.columns if name not in taken}
+        candidates = {name: kind for name, kind in kinds.items() if kind is not None}
         found = entities.window_columns(frame, ent.key, ent.order, candidates, self.config.constraint_min_rows)
-        self._entities = dataclasses.replace(ent, running=found[0], lags=found[1])
+        self._entities = dataclasses.replace(ent, **found._asdict())
 
     def _windows_of(self, codecs: list[Codec]) -> Entities:
-        """The entity with the running sums and lags whose column and number are both plain numbers
-        (a column learned as a label or a key is drawn as one: nothing rebuilds it)."""
+        """The entity with the running sums whose column and number are both plain numbers, the
+        lags and extremes whose column and source are drawn alike (``window_codecs``) and the
+        differences whose column can count its source's change (``difference_codecs``): a column
+        learned as a key or an offset is drawn as one, nothing rebuilds it."""
         ent = self._entities
         assert ent is not None
+        by_name = {c.storage.name: c for c in codecs}
         plain = {c.storage.name for c in codecs if type(c) is NumericCodec and c.domain == "number"}
         running = {n: w for n, w in ent.running.items() if {n, w[0]} <= plain}
-        lags = {n: w for n, w in ent.lags.items() if {n, w[0]} <= plain}
-        self._entities = dataclasses.replace(ent, running=running, lags=lags)
+        lags = {n: w for n, w in ent.lags.items() if entities.window_codecs(by_name.get(n), by_name.get(w[0]))}
+        differences = {
+            n: w
+            for n, w in ent.differences.items()
+            if entities.difference_codecs(by_name.get(n), by_name.get(w[0]), w[2])
+        }
+        extremes = {n: w for n, w in ent.extremes.items() if entities.window_codecs(by_name.get(n), by_name.get(w[0]))}
+        windows = entities.Windows(running, lags, differences, extremes)
+        self._entities = dataclasses.replace(ent, **windows._asdict())
         return self._entities
 
     def _rebuild_windows(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carry: _Carry | None) -> None:
-        """Each running sum and lag from its number as drawn and final, along the entity's order;
-        an entity carried on from the block before goes on from its sum there, its first rows'
-        lags reach back into the values it had there."""
+        """Each running sum, lag, difference and extreme from its source as drawn and final, along
+        the entity's order (a text's lag: ``_rebuild_text_lags``); an entity carried on from the
+        block before goes on from its sum or extreme there, its first rows' lags and differences
+        reach back into the values it had there."""
         ent = self._entities
         if ent is None or entity is None or ent.order not in numbers or not ent.windowed:
             return
@@ -565,9 +574,39 @@ class Synthesizer:
             numbers[name] = np.empty(entity.size)
             numbers[name][rows] = entities.running_sums(numbers[source][rows], entity[rows], nulls_first, went_on_from)
         for name, (source, steps) in ent.lags.items():
+            if source in numbers:  # a text's lag: _rebuild_text_lags
+                before = None if carry is None else carry.tails.get(source)
+                numbers[name] = np.empty(entity.size)
+                numbers[name][rows] = entities.lagged(numbers[source][rows], entity[rows], steps, before)
+        for name, (source, steps, unit) in ent.differences.items():
             before = None if carry is None else carry.tails.get(source)
             numbers[name] = np.empty(entity.size)
-            numbers[name][rows] = entities.lagged(numbers[source][rows], entity[rows], steps, before)
+            numbers[name][rows] = entities.differences_of(numbers[source][rows], entity[rows], steps, unit, before)
+        for name, (source, way) in ent.extremes.items():
+            went_on_from = None if carry is None else carry.walked.get(name)
+            numbers[name] = np.empty(entity.size)
+            numbers[name][rows] = entities.running_extremes(numbers[source][rows], entity[rows], way, went_on_from)
+
+    def _rebuild_text_lags(
+        self,
+        columns: dict[str, pd.Series],
+        numbers: dict[str, np.ndarray],
+        entity: np.ndarray | None,
+        carry: _Carry | None,
+    ) -> None:
+        """Each lag of a text (``lag(action_type) OVER w``) from its text as decoded and final,
+        along the entity's order, as ``_rebuild_windows`` does a number's."""
+        ent = self._entities
+        if ent is None or entity is None or ent.order not in numbers:
+            return
+        rows = np.lexsort((numbers[ent.order], entity))
+        for name, (source, steps) in ent.lags.items():
+            if source in columns and source not in numbers:
+                before = None if carry is None else carry.tails.get(source)
+                texts = columns[source].to_numpy(dtype=object)
+                values = np.empty(entity.size, dtype=object)
+                values[rows] = entities.lagged(texts[rows], entity[rows], steps, before)
+                columns[name] = pd.Series(values, dtype=columns[source].dtype)
 
     def _find_rising(self, frame: pd.DataFrame) -> None:
         """Numbers that never go down along the entity's order where it is a sequence the engine
@@ -974,7 +1013,8 @@ class Synthesizer:
         codecs (see codecs/offset.py)."""
         if not self.config.learn_offsets:
             return codecs
-        numeric = {i: c for i, c in enumerate(codecs) if isinstance(c, NumericCodec)}
+        windowed = self._entities.windowed if self._entities is not None else []  # rebuilt from their source
+        numeric = {i: c for i, c in enumerate(codecs) if isinstance(c, NumericCodec) and c.storage.name not in windowed}
         out = list(codecs)
         anchors = find_anchors(frame, numeric, self.config.constraint_min_rows)
         calendar = {i for i, c in numeric.items() if c.p.grid}  # chosen before the model draws, not rebuilt
@@ -1178,7 +1218,7 @@ class Synthesizer:
         if self._entities is not None:
             ent = self._entities
             held |= {ent.key, *ent.columns, *ent.sequences, *ent.hidden, *ent.schedules, *ent.windowed}
-            held |= {source for source, _ in [*ent.running.values(), *ent.lags.values()]}
+            held |= set(ent.windows.values())
         return held
 
     def _decodable_last(self) -> set[str]:
@@ -1841,19 +1881,22 @@ class Synthesizer:
         return _Carry(heads[last : last + 1], left, values, emitted, walked, numbered, tails)
 
     def _window_tails(self, rows: pd.DataFrame, walked: dict[str, float]) -> dict[str, np.ndarray]:
-        """The carried entity's ``rows`` (in order): its running sums' last values, put in
-        ``walked``; per number lagged, its last values, as far back as its lags reach."""
+        """The carried entity's ``rows`` (in order): its running sums' and extremes' last values,
+        put in ``walked``; per column lagged or differenced, its last values (a number's or time's
+        in ``scale`` units, a text's as is), as far back as its lags reach."""
         ent = self._entities
         if ent is None or not len(rows):
             return {}
         by_name = {c.storage.name: c for c in self._codecs if isinstance(c, NumericCodec)}
-        for name in ent.running:
+        for name in [*ent.running, *ent.extremes]:
             walked[name] = float(by_name[name].numeric_view(rows[name])[-1])
-        reach: dict[str, int] = {}
-        for source, steps in ent.lags.values():
-            reach[source] = max(reach.get(source, 0), steps)
+        reach = ent.window_sources
         return {
-            source: by_name[source].numeric_view(rows[source])[-steps:] for source, steps in reach.items() if steps > 0
+            source: (
+                by_name[source].numeric_view(rows[source]) if source in by_name else rows[source].to_numpy(object)
+            )[-steps:]
+            for source, steps in reach.items()
+            if steps > 0
         }
 
     def _entity_heads(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -2180,6 +2223,7 @@ class Synthesizer:
             if name in numbers and isinstance(codec, NumericCodec):
                 columns[name] = codec.restore(numbers[name] / codec.scale).reset_index(drop=True)
         shared.columns(columns, rng, start, numbers)
+        self._rebuild_text_lags(columns, numbers, entity, carry)  # every text is final
         block = pd.DataFrame(
             {c.storage.name: as_stored(columns[c.storage.name], c.storage) for c in self._decoded_codecs()}
         )
@@ -2849,8 +2893,8 @@ class Synthesizer:
         return entry
 
     def _described_window(self, name: str, entry: dict[str, Any]) -> dict[str, Any]:
-        """A running sum or lag: how it is rebuilt (``_rebuild_windows``); any other column as
-        ``_described_trend`` says."""
+        """A running sum, lag, difference or extreme: how it is rebuilt (``_rebuild_windows``); any
+        other column as ``_described_trend`` says."""
         ent = self._entities
         if ent is None or name not in ent.windowed:
             return self._described_trend(name, entry)
@@ -2859,8 +2903,15 @@ class Synthesizer:
             source, nulls_first = ent.running[name]
             summed = f"sum of {source}" if nulls_first else f"sum of coalesce({source}, 0)"
             return {**entry, "encoding": f"running {summed} {along}"}
+        if name in ent.extremes:
+            source, way = ent.extremes[name]
+            return {**entry, "encoding": f"running {way} of {source} (nulls skipped) {along}"}
+        if name in ent.differences:
+            source, steps, unit = ent.differences[name]
+            change = f"{source} - {_lag_text(source, steps)}" if steps > 0 else f"{_lag_text(source, steps)} - {source}"
+            return {**entry, "encoding": f"{change}{f' in {unit}' if unit else ''} {along}"}
         source, steps = ent.lags[name]
-        return {**entry, "encoding": f"{'lag' if steps > 0 else 'lead'}({source}, {abs(steps)}) {along}"}
+        return {**entry, "encoding": f"{_lag_text(source, steps)} {along}"}
 
     def _describe_entities(self) -> dict[str, Any] | None:
         """The key sampled as entities, what each entity shares, and its learned size."""
@@ -2890,6 +2941,13 @@ class Synthesizer:
             "row_ranks": dict(self._entities.ranks),
             "running_sums": {name: source for name, (source, _) in self._entities.running.items()},
             "lags": {name: {"of": source, "rows": steps} for name, (source, steps) in self._entities.lags.items()},
+            "differences": {
+                name: {"of": source, "rows": steps, "unit": unit or "as is"}
+                for name, (source, steps, unit) in self._entities.differences.items()
+            },
+            "extremes": {
+                name: {"of": source, "so_far": way} for name, (source, way) in self._entities.extremes.items()
+            },
             "sequence_gaps": dict(self._entities.gaps),
             "null_keys_as_rows": self._entities.nulls is not None,
             "key_as_category": self._entities.category,
@@ -3270,3 +3328,8 @@ def _shared_values(data: pd.DataFrame | pd.Series) -> tuple[np.ndarray, np.ndarr
     )
     inverse = inverse.ravel()
     return inverse, counts[inverse]
+
+
+def _lag_text(source: str, steps: int) -> str:
+    """``lag(x, 1)`` or, ``steps`` rows after, ``lead(x, 1)``."""
+    return f"{'lag' if steps > 0 else 'lead'}({source}, {abs(steps)})"
