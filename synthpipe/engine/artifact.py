@@ -86,7 +86,8 @@ VERSION = 41  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 40: a span may be a duration, PostgreSQL's age() of two times (``age() in 30-day months``);
 # 41: an entity's lag may be of a date or a label (``Entities.lags``: ``entities.window_codecs``), and a number
 # or duration the change of another from a row before or to the row after (``Entities.differences``), or the
-# highest or lowest so far of another (``Entities.extremes``)
+# highest or lowest so far of another (``Entities.extremes``), or an entity's column its first row's value of
+# another (``Entities.firsts``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -496,8 +497,8 @@ def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Code
     """A running sum is a plain number, not learned, of another plain number along a sequence; a
     lag by some rows is a number, date or label drawn alike to its source (``window_codecs``); a
     difference a number or duration of a number or time in a unit it can be counted in
-    (``difference_codecs``); an extreme so far a number or date of one alike; none is the source
-    of another (each is rebuilt from a drawn one)."""
+    (``difference_codecs``); an extreme so far a number or date of one alike, a first value any
+    of one alike; none is the source of another (each is rebuilt from a drawn one)."""
     windows = entities.windows
     if not windows:
         return
@@ -512,6 +513,7 @@ def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Code
         way in ("max", "min") and window_codecs(by_name.get(n), by_name.get(s))
         for n, (s, way) in entities.extremes.items()
     )
+    alike &= all(window_codecs(by_name.get(name), by_name.get(source)) for name, source in entities.firsts.items())
     apart = not set(windows) & {*windows.values(), *learned, *entities.columns, *entities.sequences}
     steps = all(isinstance(k, int) and k != 0 for _, k, *_ in [*entities.lags.values(), *entities.differences.values()])
     if not plain or not alike or not apart or not steps or entities.order not in entities.sequences:

@@ -536,8 +536,12 @@ class Synthesizer:
         taken = {ent.key, *ent.columns, *ent.sequences, *ent.trends, *ent.riders, *ent.ranks, *indexes}
         kinds = {str(name): entities.window_kind(frame[name]) for name in frame.columns if name not in taken}
         candidates = {name: kind for name, kind in kinds.items() if kind is not None}
-        found = entities.window_columns(frame, ent.key, ent.order, candidates, self.config.constraint_min_rows)
-        self._entities = dataclasses.replace(ent, **found._asdict())
+        min_rows = self.config.constraint_min_rows
+        found = entities.window_columns(frame, ent.key, ent.order, candidates, min_rows)
+        shared = [name for name in ent.columns if name not in ent.moving]
+        firsts = entities.first_values(frame, ent.key, ent.order, shared, candidates, min_rows)
+        columns = tuple(name for name in ent.columns if name not in firsts)  # rebuilt, not drawn once per entity
+        self._entities = dataclasses.replace(ent, columns=columns, firsts=firsts, **found._asdict())
 
     def _windows_of(self, codecs: list[Codec]) -> Entities:
         """The entity with the running sums whose column and number are both plain numbers, the
@@ -557,7 +561,8 @@ class Synthesizer:
         }
         extremes = {n: w for n, w in ent.extremes.items() if entities.window_codecs(by_name.get(n), by_name.get(w[0]))}
         windows = entities.Windows(running, lags, differences, extremes)
-        self._entities = dataclasses.replace(ent, **windows._asdict())
+        firsts = {n: w for n, w in ent.firsts.items() if entities.window_codecs(by_name.get(n), by_name.get(w))}
+        self._entities = dataclasses.replace(ent, firsts=firsts, **windows._asdict())
         return self._entities
 
     def _rebuild_windows(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carry: _Carry | None) -> None:
@@ -586,26 +591,38 @@ class Synthesizer:
             went_on_from = None if carry is None else carry.walked.get(name)
             numbers[name] = np.empty(entity.size)
             numbers[name][rows] = entities.running_extremes(numbers[source][rows], entity[rows], way, went_on_from)
+        for name, source in ent.firsts.items():
+            if source in numbers:  # a text's first value: _rebuild_text_windows
+                before = None if carry is None else carry.tails.get(name)
+                numbers[name] = np.empty(entity.size)
+                numbers[name][rows] = entities.first_of(numbers[source][rows], entity[rows], before)
 
-    def _rebuild_text_lags(
+    def _rebuild_text_windows(
         self,
         columns: dict[str, pd.Series],
         numbers: dict[str, np.ndarray],
         entity: np.ndarray | None,
         carry: _Carry | None,
     ) -> None:
-        """Each lag of a text (``lag(action_type) OVER w``) from its text as decoded and final,
-        along the entity's order, as ``_rebuild_windows`` does a number's."""
+        """Each lag or first value of a text (``lag(action_type) OVER w``, ``first_value(action)
+        OVER w``) from its text as decoded and final, along the entity's order, as
+        ``_rebuild_windows`` does a number's."""
         ent = self._entities
         if ent is None or entity is None or ent.order not in numbers:
             return
         rows = np.lexsort((numbers[ent.order], entity))
-        for name, (source, steps) in ent.lags.items():
+        windows = [(name, source, steps) for name, (source, steps) in ent.lags.items()]
+        windows += [(name, source, 0) for name, source in ent.firsts.items()]  # 0: the first row's
+        for name, source, steps in windows:
             if source in columns and source not in numbers:
-                before = None if carry is None else carry.tails.get(source)
-                texts = columns[source].to_numpy(dtype=object)
+                texts = columns[source].to_numpy(dtype=object)[rows]
                 values = np.empty(entity.size, dtype=object)
-                values[rows] = entities.lagged(texts[rows], entity[rows], steps, before)
+                if steps:
+                    before = None if carry is None else carry.tails.get(source)
+                    values[rows] = entities.lagged(texts, entity[rows], steps, before)
+                else:
+                    first = None if carry is None else carry.tails.get(name)
+                    values[rows] = entities.first_of(texts, entity[rows], first)
                 columns[name] = pd.Series(values, dtype=columns[source].dtype)
 
     def _find_rising(self, frame: pd.DataFrame) -> None:
@@ -1883,21 +1900,20 @@ class Synthesizer:
     def _window_tails(self, rows: pd.DataFrame, walked: dict[str, float]) -> dict[str, np.ndarray]:
         """The carried entity's ``rows`` (in order): its running sums' and extremes' last values,
         put in ``walked``; per column lagged or differenced, its last values (a number's or time's
-        in ``scale`` units, a text's as is), as far back as its lags reach."""
+        in ``scale`` units, a text's as is), as far back as its lags reach; per first value, the
+        entity's (its rows' first here: ``first_of`` set it)."""
         ent = self._entities
         if ent is None or not len(rows):
             return {}
         by_name = {c.storage.name: c for c in self._codecs if isinstance(c, NumericCodec)}
         for name in [*ent.running, *ent.extremes]:
             walked[name] = float(by_name[name].numeric_view(rows[name])[-1])
-        reach = ent.window_sources
-        return {
-            source: (
-                by_name[source].numeric_view(rows[source]) if source in by_name else rows[source].to_numpy(object)
-            )[-steps:]
-            for source, steps in reach.items()
-            if steps > 0
+        values = {
+            name: by_name[name].numeric_view(rows[name]) if name in by_name else rows[name].to_numpy(object)
+            for name in {*ent.window_sources, *ent.firsts}
         }
+        tails = {source: values[source][-steps:] for source, steps in ent.window_sources.items() if steps > 0}
+        return {**tails, **{name: values[name][:1] for name in ent.firsts}}  # a first value: the entity's first
 
     def _entity_heads(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """The head tokens (size and entity columns) and sizes of as many entities as ``rows``
@@ -2223,7 +2239,7 @@ class Synthesizer:
             if name in numbers and isinstance(codec, NumericCodec):
                 columns[name] = codec.restore(numbers[name] / codec.scale).reset_index(drop=True)
         shared.columns(columns, rng, start, numbers)
-        self._rebuild_text_lags(columns, numbers, entity, carry)  # every text is final
+        self._rebuild_text_windows(columns, numbers, entity, carry)  # every text is final
         block = pd.DataFrame(
             {c.storage.name: as_stored(columns[c.storage.name], c.storage) for c in self._decoded_codecs()}
         )
@@ -2903,6 +2919,8 @@ class Synthesizer:
             source, nulls_first = ent.running[name]
             summed = f"sum of {source}" if nulls_first else f"sum of coalesce({source}, 0)"
             return {**entry, "encoding": f"running {summed} {along}"}
+        if name in ent.firsts:
+            return {**entry, "encoding": f"first_value({ent.firsts[name]}) {along}"}
         if name in ent.extremes:
             source, way = ent.extremes[name]
             return {**entry, "encoding": f"running {way} of {source} (nulls skipped) {along}"}
@@ -2948,6 +2966,7 @@ class Synthesizer:
             "extremes": {
                 name: {"of": source, "so_far": way} for name, (source, way) in self._entities.extremes.items()
             },
+            "first_values": dict(self._entities.firsts),
             "sequence_gaps": dict(self._entities.gaps),
             "null_keys_as_rows": self._entities.nulls is not None,
             "key_as_category": self._entities.category,

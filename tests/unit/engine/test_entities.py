@@ -1696,7 +1696,8 @@ def _timed_events(users: int, rng: np.random.Generator, low: int = 2, high: int 
     prev_action``: the previous event's time and action, null in the user's first row; ``extract(epoch
     FROM event_time - lag(event_time) OVER w) AS since_prev`` in seconds and ``lead(event_time) OVER
     w - event_time AS to_next``, a duration (null in the user's last row); ``secs - lag(secs) OVER w AS
-    secs_change``; ``max(secs) OVER w AS longest`` and ``min(secs) OVER w AS shortest`` (nulls skipped)."""
+    secs_change``; ``max(secs) OVER w AS longest`` and ``min(secs) OVER w AS shortest`` (nulls skipped);
+    ``first_value(action) OVER w AS first_action``, which each user's rows share."""
     data = _event_stream(users, rng, low, high)[["user_id", "event_no", "action", "secs"]]
     first = pd.Timestamp("2014-01-01") + pd.to_timedelta(rng.integers(0, 365 * 86_400, users), unit="s")
     gaps = pd.Series(rng.lognormal(8.0, 2.0, len(data)).round()).where(data["event_no"].to_numpy() > 1, 0)
@@ -1709,6 +1710,7 @@ def _timed_events(users: int, rng: np.random.Generator, low: int = 2, high: int 
     data["secs_change"] = data["secs"] - by_user["secs"].shift(1)
     data["longest"] = by_user["secs"].cummax().groupby(data["user_id"]).ffill()
     data["shortest"] = by_user["secs"].cummin().groupby(data["user_id"]).ffill()
+    data["first_action"] = by_user["action"].transform("first")
     return data
 
 
@@ -1722,6 +1724,7 @@ def _lags_held(out: pd.DataFrame) -> dict[str, float]:
     expected["secs_change"] = out["secs"] - by_user["secs"].shift(1)
     expected["longest"] = by_user["secs"].cummax().groupby(out["user_id"]).ffill()
     expected["shortest"] = by_user["secs"].cummin().groupby(out["user_id"]).ffill()
+    expected["first_action"] = by_user["action"].transform("first")
     return {
         name: float(((out[name] == want) | (out[name].isna() & want.isna())).mean()) for name, want in expected.items()
     }
@@ -1731,7 +1734,8 @@ def test_lags_of_a_date_and_a_text_gaps_and_extremes_so_far_are_rebuilt_from_the
     """Learned as columns of their own, ``lag(event_time)`` was the previous event's time in 1.1%
     of synthetic rows, ``lag(action_type)`` its action in 28%, the gap ``event_time -
     lag(event_time)`` in seconds matched its two times in 1.6% and ``max(secs) OVER w`` was the
-    longest session so far in 0.4% (600 airbnb users' sessions; real: every row). They are found
+    longest session so far in 0.4%; ``first_value(action) OVER w``, drawn once per user, was the
+    action of their first row in 12% (600 airbnb users' sessions; real: every row). They are found
     on the real rows and rebuilt from the drawn times, actions and seconds, exactly, after a save
     and load too."""
     data = _timed_events(300, np.random.default_rng(47))
@@ -1750,6 +1754,8 @@ def test_lags_of_a_date_and_a_text_gaps_and_extremes_so_far_are_rebuilt_from_the
         "longest": {"of": "secs", "so_far": "max"},
         "shortest": {"of": "secs", "so_far": "min"},
     }
+    assert described["entities"]["first_values"] == {"first_action": "action"}
+    assert "first_action" not in described["entities"]["shared_columns"]
     assert not described["columns"]["prev_action"]["learned"] and not described["columns"]["since_prev"]["learned"]
     assert described["columns"]["prev_time"]["encoding"].startswith("lag(event_time, 1) along event_no")
     assert described["columns"]["since_prev"]["encoding"].startswith("event_time - lag(event_time, 1) in seconds")
@@ -1764,7 +1770,8 @@ def test_lags_of_a_date_and_a_text_gaps_and_extremes_so_far_are_rebuilt_from_the
 def test_lags_of_a_date_and_a_text_go_on_across_a_block_cut(monkeypatch: pytest.MonkeyPatch) -> None:
     """An entity longer than a block goes on in the next: its first rows' previous time and
     action are its last ones there, its first gap is from its last time there, its longest and
-    shortest so far go on from there; the chunks the rows are cut into change nothing."""
+    shortest so far go on from there and its rows keep its first action; the chunks the rows are
+    cut into change nothing."""
     data = _timed_events(40, np.random.default_rng(48), low=100, high=300)
     syn = Synthesizer(seed=0, max_epochs=2, hidden_size=16).fit(data)
     monkeypatch.setattr(sys.modules["synthpipe.engine.synthesizer"], "BLOCK_ROWS", 64)
@@ -1781,10 +1788,12 @@ def test_lags_of_a_date_and_a_text_go_on_across_a_block_cut(monkeypatch: pytest.
     [
         ("lags", "prev_action", ["action", 1], ["event_time", 1]),  # times written into a text
         ("differences", "since_prev", ["event_time", 1, "seconds"], ["event_time", 1, ""]),  # ns as seconds
+        ("extremes", "longest", ["secs", "max"], ["secs", "median"]),  # no running aggregate it rebuilds
+        ("firsts", "first_action", "action", "secs"),  # seconds written into a text
     ],
 )
 def test_a_re_signed_artifact_rebuilding_a_lag_from_an_unlike_column_is_rejected(
-    tmp_path: Path, field: str, name: str, written: list[object], forged: list[object]
+    tmp_path: Path, field: str, name: str, written: object, forged: object
 ) -> None:
     """A lag or gap is rebuilt from its source's drawn values: an artifact that says a text is the
     lag of a date would write times into the text column, one that counts a time's change in no
