@@ -1833,8 +1833,10 @@ def _difference_units(result: str, source: str) -> list[str]:
 
 
 def _difference_unit(result: np.ndarray, changes: np.ndarray, units: list[str]) -> str | None:
-    """The unit in which ``result`` is ``changes`` in 90% of the probed rows where both are known."""
-    known = ~np.isnan(result) & ~np.isnan(changes)
+    """The unit in which ``result`` is ``changes`` in 90% of the probed rows where both are known
+    and the change is not zero. Why not zero: a user's events fall mostly on one day, and the
+    zeros of ``date_diff('day', lag(day), day)`` were as many seconds as days."""
+    known = ~np.isnan(result) & ~np.isnan(changes) & (changes != 0)
     if not known.any():
         return None
     for unit in units:

@@ -585,8 +585,9 @@ class Synthesizer:
                 numbers[name][rows] = entities.lagged(numbers[source][rows], entity[rows], steps, before)
         for name, (source, steps, unit) in ent.differences.items():
             before = None if carry is None else carry.tails.get(source)
+            drawn = self._as_written(source, numbers[source])[rows]
             numbers[name] = np.empty(entity.size)
-            numbers[name][rows] = entities.differences_of(numbers[source][rows], entity[rows], steps, unit, before)
+            numbers[name][rows] = entities.differences_of(drawn, entity[rows], steps, unit, before)
         for name, (source, way) in ent.extremes.items():
             went_on_from = None if carry is None else carry.walked.get(name)
             numbers[name] = np.empty(entity.size)
@@ -596,6 +597,16 @@ class Synthesizer:
                 before = None if carry is None else carry.tails.get(name)
                 numbers[name] = np.empty(entity.size)
                 numbers[name][rows] = entities.first_of(numbers[source][rows], entity[rows], before)
+
+    def _as_written(self, name: str, values: np.ndarray) -> np.ndarray:
+        """A time's drawn values as they are written: on whole steps of its grain (``restore``
+        rounds them there). Why: an ``event_time - lag(event_time)`` taken of the drawn times
+        before they were rounded to whole seconds was a second off them in 17 of 28,160 rows of
+        600 airbnb users' synthetic events (09:43:59 to 09:51:37 made a gap of 7:37)."""
+        codec = next(c for c in self._codecs if c.storage.name == name)
+        if not isinstance(codec, NumericCodec) or codec.domain != "time":
+            return values
+        return np.rint(values / codec.scale) * codec.scale
 
     def _rebuild_text_windows(
         self,

@@ -1809,3 +1809,27 @@ def test_a_re_signed_artifact_rebuilding_a_lag_from_an_unlike_column_is_rejected
     (tmp_path / "model.json").write_text(json.dumps(doc))
     with pytest.raises(ArtifactError, match="running sum or lag"):
         Synthesizer.load(tmp_path)
+
+
+def test_gaps_in_days_and_between_written_times_are_exact() -> None:
+    """``date_diff('day', lag(day), day)`` is 0 in most rows of users whose events fall on a few
+    days: a unit was chosen on rows where zeros fit seconds as well as days, and the gap was
+    learned (matching its days in 67% of synthetic rows). And a gap taken of the drawn times before
+    they were rounded to whole seconds was a second off its written times in some rows."""
+    data = _timed_events(300, np.random.default_rng(50))[["user_id", "event_no", "action", "secs", "event_time"]]
+    data["event_time"] = data["event_time"].dt.floor("s")
+    data["day"] = data["event_time"].dt.floor("D")
+    by_user = data.groupby("user_id")
+    data["days_since"] = (data["day"] - by_user["day"].shift(1)).dt.days.astype("Int64")
+    data["gap"] = data["event_time"] - by_user["event_time"].shift(1)
+    syn = Synthesizer(seed=0, max_epochs=3, hidden_size=16).fit(data)
+    assert syn.describe()["entities"]["differences"] == {
+        "days_since": {"of": "day", "rows": 1, "unit": "days"},
+        "gap": {"of": "event_time", "rows": 1, "unit": "as is"},
+    }
+    out = syn.sample(20_000).sort_values(["user_id", "event_no"])
+    by_user = out.groupby("user_id")
+    days = (out["day"] - by_user["day"].shift(1)).dt.days
+    assert ((out["days_since"] == days) | (out["days_since"].isna() & days.isna())).all()
+    gap = out["event_time"] - by_user["event_time"].shift(1)
+    assert ((out["gap"] == gap) | (out["gap"].isna() & gap.isna())).all()
