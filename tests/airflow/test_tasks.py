@@ -111,19 +111,12 @@ def test_a_shard_whose_every_row_was_filtered_names_no_spec_setting_in_airflow(m
     """Before: "switch that filter off (outliers: false under synthesis.privacy in the pipeline spec)",
     a setting no Airflow task takes. (A filter that drops every row is injected.)"""
     import numpy as np
-    import pandas as pd
     from airflow.sdk.exceptions import AirflowFailException
 
     from synthpipe import privacy
     from synthpipe.airflow import tasks
-    from synthpipe.stores import Store
 
-    staging = Store(f"memory://{uuid.uuid4().hex}/staging")
-    rng = np.random.default_rng(0)
-    features = pd.DataFrame({"spend": rng.gamma(2.0, 30.0, 300), "plan": rng.choice(["a", "b"], 300)})
-    staging.write_bytes("r_users.parquet", features.to_parquet())
-    common = {"name": "users", "run_id": "r", "staging": staging.url}
-    trained = tasks.train(features_uri=staging.uri("r_users.parquet"), engine={"max_epochs": 1}, **common)
+    common, trained = _trained_users()
     monkeypatch.setattr(privacy._Filter, "reasons", lambda self, batch: np.full(len(batch), "outlier", dtype=object))
 
     with pytest.raises(AirflowFailException, match="dropped every one of") as caught:
@@ -143,18 +136,11 @@ def test_a_shard_the_filters_reshaped_says_so_in_the_task_log(monkeypatch: pytes
     import logging.handlers
 
     import numpy as np
-    import pandas as pd
 
     from synthpipe import privacy
     from synthpipe.airflow import tasks
-    from synthpipe.stores import Store
 
-    staging = Store(f"memory://{uuid.uuid4().hex}/staging")
-    rng = np.random.default_rng(0)
-    features = pd.DataFrame({"spend": rng.gamma(2.0, 30.0, 300), "plan": rng.choice(["a", "b"], 300)})
-    staging.write_bytes("r_users.parquet", features.to_parquet())
-    common = {"name": "users", "run_id": "r", "staging": staging.url}
-    trained = tasks.train(features_uri=staging.uri("r_users.parquet"), engine={"max_epochs": 1}, **common)
+    common, trained = _trained_users()
     dropping_a = lambda self, batch: np.where(batch["plan"] == "a", "outlier", "").astype(object)  # noqa: E731
     monkeypatch.setattr(privacy._Filter, "reasons", dropping_a)
 
@@ -194,3 +180,20 @@ def test_synthpipe_connection_supplies_the_store_and_defaults(tmp_path: Path, mo
 
     gates = tasks._gates({"min_quality": 60}, "synthpipe_team")
     assert (gates.min_quality, gates.max_mia_auc, gates.max_dcr_share) == (60, None, Gates().max_dcr_share)
+
+
+def _trained_users() -> tuple[dict[str, str], dict[str, Any]]:
+    """The generate tasks' common arguments and a model trained on 300 users (spend, plan) in an
+    in-memory staging area."""
+    import numpy as np
+    import pandas as pd
+
+    from synthpipe.airflow import tasks
+    from synthpipe.stores import Store
+
+    staging = Store(f"memory://{uuid.uuid4().hex}/staging")
+    rng = np.random.default_rng(0)
+    features = pd.DataFrame({"spend": rng.gamma(2.0, 30.0, 300), "plan": rng.choice(["a", "b"], 300)})
+    staging.write_bytes("r_users.parquet", features.to_parquet())
+    common = {"name": "users", "run_id": "r", "staging": staging.url}
+    return common, tasks.train(features_uri=staging.uri("r_users.parquet"), engine={"max_epochs": 1}, **common)

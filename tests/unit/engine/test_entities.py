@@ -1703,28 +1703,26 @@ def _timed_events(users: int, rng: np.random.Generator, low: int = 2, high: int 
     gaps = pd.Series(rng.lognormal(8.0, 2.0, len(data)).round()).where(data["event_no"].to_numpy() > 1, 0)
     started = first[data["user_id"].to_numpy() - 20_000].as_unit("us")
     data["event_time"] = started + pd.to_timedelta(gaps.groupby(data["user_id"].to_numpy()).cumsum(), unit="s")
-    by_user = data.groupby("user_id")
-    data["prev_time"], data["prev_action"] = by_user["event_time"].shift(1), by_user["action"].shift(1)
-    data["since_prev"] = (data["event_time"] - data["prev_time"]).dt.total_seconds()
-    data["to_next"] = by_user["event_time"].shift(-1) - data["event_time"]
-    data["secs_change"] = data["secs"] - by_user["secs"].shift(1)
-    data["longest"] = by_user["secs"].cummax().groupby(data["user_id"]).ffill()
-    data["shortest"] = by_user["secs"].cummin().groupby(data["user_id"]).ffill()
-    data["first_action"] = by_user["action"].transform("first")
-    return data
+    return data.assign(**_windows_of(data))
+
+
+def _windows_of(rows: pd.DataFrame) -> dict[str, pd.Series]:
+    """The window columns of ``rows`` (ordered by user and event) as their SQL defines them."""
+    by_user = rows.groupby("user_id")
+    windows = {"prev_time": by_user["event_time"].shift(1), "prev_action": by_user["action"].shift(1)}
+    windows["since_prev"] = (rows["event_time"] - windows["prev_time"]).dt.total_seconds()
+    windows["to_next"] = by_user["event_time"].shift(-1) - rows["event_time"]
+    windows["secs_change"] = rows["secs"] - by_user["secs"].shift(1)
+    windows["longest"] = by_user["secs"].cummax().groupby(rows["user_id"]).ffill()
+    windows["shortest"] = by_user["secs"].cummin().groupby(rows["user_id"]).ffill()
+    windows["first_action"] = by_user["action"].transform("first")
+    return windows
 
 
 def _lags_held(out: pd.DataFrame) -> dict[str, float]:
     """Per lag or gap column, the share of rows where it is what its SQL says of the output's own rows."""
     out = out.sort_values(["user_id", "event_no"])
-    by_user = out.groupby("user_id")
-    expected = {"prev_time": by_user["event_time"].shift(1), "prev_action": by_user["action"].shift(1)}
-    expected["since_prev"] = (out["event_time"] - expected["prev_time"]).dt.total_seconds()
-    expected["to_next"] = by_user["event_time"].shift(-1) - out["event_time"]
-    expected["secs_change"] = out["secs"] - by_user["secs"].shift(1)
-    expected["longest"] = by_user["secs"].cummax().groupby(out["user_id"]).ffill()
-    expected["shortest"] = by_user["secs"].cummin().groupby(out["user_id"]).ffill()
-    expected["first_action"] = by_user["action"].transform("first")
+    expected = _windows_of(out)
     return {
         name: float(((out[name] == want) | (out[name].isna() & want.isna())).mean()) for name, want in expected.items()
     }
