@@ -10,6 +10,7 @@ import numbers
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from synthpipe.errors import ConfigError
 
@@ -178,7 +179,8 @@ class EngineConfig(BaseModel):
         """Why: ``Synthesizer(seed="1")``, ``seed=1.0`` and ``seed=True`` were all seed 1 without a
         word, where ``sample(seed=3.7)`` is refused; numpy integers are whole numbers."""
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise ValueError(f"must be a whole number (an int), got {value!r} ({type(value).__name__})")
+            context = {"value": repr(value), "kind": type(value).__name__}
+            raise PydanticCustomError("whole_number", "must be a whole number (an int), got {value} ({kind})", context)
         return int(value)
 
 

@@ -78,7 +78,7 @@ def test_wrong_seed_and_row_count_in_the_run_config_fail_once_naming_them(
     dag = airflow_env.dags["airbnb_user_bookings"]
     monkeypatch.setattr(dag.get_task("generate_synthetic_features"), "retry_delay", timedelta(0))
     cases = {
-        "seed": ({"engine": {"seed": "abc"}}, "invalid Synthesizer settings (seed: Input should be a valid integer"),
+        "seed": ({"engine": {"seed": "abc"}}, "invalid Synthesizer settings (seed: must be a whole number (an int)"),
         "no rows": ({"rows": 0}, "invalid rows=0; the number of synthetic rows must be at least 1"),
         "negative rows": ({"rows": -5}, "invalid rows=-5; the number of synthetic rows must be at least 1"),
     }

@@ -110,7 +110,7 @@ def test_a_sampling_seed_that_is_no_whole_number_or_negative_raises_config_error
 def test_a_synthesizer_seed_that_is_no_whole_number_raises_config_error(seed: object) -> None:
     """Synthesizer(seed="1"), seed=1.0 and seed=True were all seed 1 without a word, where
     sample(seed=3.7) is refused; a numpy integer is a seed."""
-    with pytest.raises(ConfigError, match=r"seed: .*must be a whole number \(an int\), got"):
+    with pytest.raises(ConfigError, match=r"seed: must be a whole number \(an int\), got"):
         Synthesizer(seed=seed)  # type: ignore[arg-type]
     assert Synthesizer(seed=np.int64(3)).config.seed == 3
 
