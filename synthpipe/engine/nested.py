@@ -49,6 +49,8 @@ def nested_columns(frame: pd.DataFrame, schema: pa.Schema | None) -> dict[str, d
     for name, series in frame.items():
         arrow_type = _arrow_type(series, schema)
         kind = _arrow_kind(arrow_type) if arrow_type is not None else _python_kind(series)
+        if schema is None and arrow_type is not None and pa.types.is_binary_view(arrow_type):
+            kind = None  # binary_view[pyarrow] in pandas, which cannot even cast it: frames names the cast
         if kind is not None:
             own = arrow_type if schema is None and isinstance(series.dtype, pd.ArrowDtype) else None
             out[str(name)] = {"kind": kind, "arrow_type": None if own is None else type_text(own)}
