@@ -1657,9 +1657,7 @@ def window_columns(frame: pd.DataFrame, key: str, order: str, candidates: dict[s
     names = list(kinds)[:WINDOW_MAX_COLUMNS]
     if len(names) < 2:
         return Windows({}, {}, {}, {})
-    codes = entity_codes(frame[key])[0]
-    rows = np.lexsort((_numbers(frame[order]), codes))
-    entity = codes[rows]
+    rows, entity = _entity_order(frame, key, order)
     kinds = {name: kinds[name] for name in names}
     values = _window_values(frame, rows, kinds)
     found = _pair_windows(values, kinds, entity, min_entities)
@@ -1672,6 +1670,13 @@ def window_columns(frame: pd.DataFrame, key: str, order: str, candidates: dict[s
         {n: w for n, w in found.differences.items() if n not in sources},
         {n: w for n, w in found.extremes.items() if n not in sources},
     )
+
+
+def _entity_order(frame: pd.DataFrame, key: str, order: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``frame`` by entity and ``order`` within it, and each of those rows' entity code."""
+    codes = entity_codes(frame[key])[0]
+    rows = np.lexsort((_numbers(frame[order]), codes))
+    return rows, codes[rows]
 
 
 class Windows(NamedTuple):
@@ -1765,9 +1770,7 @@ def first_values(
     sources = {name: kind for name, kind in candidates.items() if name not in (key, order)}
     if not results or not sources:
         return {}
-    codes = entity_codes(frame[key])[0]
-    rows = np.lexsort((_numbers(frame[order]), codes))
-    entity = codes[rows]
+    rows, entity = _entity_order(frame, key, order)
     values = _window_values(frame, rows, {**results, **sources})
     later = ~_entity_firsts(entity)
     found = {}

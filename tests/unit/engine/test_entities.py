@@ -1628,15 +1628,20 @@ def test_a_running_sum_and_lags_of_an_entitys_number_are_rebuilt_from_it(tmp_pat
     assert out["secs"].median() == pytest.approx(data["secs"].median(), rel=0.25)
 
 
-def test_a_running_sum_and_a_lag_go_on_across_a_block_cut(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An entity longer than a block goes on in the next: its running sum from where it got, its
-    first rows' lags from its last values there; the chunks the rows are cut into change nothing.
-    (Blocks of 64 rows here, so that every stream of 100-300 events is cut.)"""
-    data = _event_stream(40, np.random.default_rng(42), low=100, high=300)
+def _sampled_in_small_blocks(data: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> tuple[Synthesizer, pd.DataFrame]:
+    """A model of ``data`` and 3,000 rows of it sampled in blocks of 64 rows, so that most users are cut."""
     syn = Synthesizer(seed=0, max_epochs=2, hidden_size=16).fit(data)
     monkeypatch.setattr(sys.modules["synthpipe.engine.synthesizer"], "BLOCK_ROWS", 64)
     out = syn.sample(3_000)
     assert (out.groupby("user_id").size() > 64).mean() > 0.9
+    return syn, out
+
+
+def test_a_running_sum_and_a_lag_go_on_across_a_block_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entity longer than a block goes on in the next: its running sum from where it got, its
+    first rows' lags from its last values there; the chunks the rows are cut into change nothing.
+    (Blocks of 64 rows here, so that every stream of 100-300 events is cut.)"""
+    syn, out = _sampled_in_small_blocks(_event_stream(40, np.random.default_rng(42), low=100, high=300), monkeypatch)
     held = _windows_held(out)
     assert held["prev_secs"] == held["running_secs"] == held["secs_to_date"] == 1.0
     assert held["next_secs"] > 0.95  # a lead reaches into the next block: null at the cut
@@ -1770,11 +1775,7 @@ def test_lags_of_a_date_and_a_text_go_on_across_a_block_cut(monkeypatch: pytest.
     action are its last ones there, its first gap is from its last time there, its longest and
     shortest so far go on from there and its rows keep its first action; the chunks the rows are
     cut into change nothing."""
-    data = _timed_events(40, np.random.default_rng(48), low=100, high=300)
-    syn = Synthesizer(seed=0, max_epochs=2, hidden_size=16).fit(data)
-    monkeypatch.setattr(sys.modules["synthpipe.engine.synthesizer"], "BLOCK_ROWS", 64)
-    out = syn.sample(3_000)
-    assert (out.groupby("user_id").size() > 64).mean() > 0.9
+    syn, out = _sampled_in_small_blocks(_timed_events(40, np.random.default_rng(48), low=100, high=300), monkeypatch)
     held = _lags_held(out)
     assert held.pop("to_next") > 0.95  # a lead reaches into the next block: null at the cut
     assert set(held.values()) == {1.0}
