@@ -17,7 +17,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -389,7 +389,7 @@ def generate(
     synthesizer = _load_model(model_uri, options)
     settings = PrivacyFilters.model_validate(privacy or {})
     shard_seed = _shard_seed(seed, shard, shards)
-    prepared = _prepared_filters(workspace, settings, shard_seed, synthesizer.entity_key)
+    prepared = _prepared_filters(workspace, settings, shard_seed, synthesizer.entity_key, synthesizer.calendar_columns)
     count = _shard_rows(rows, shard, shards)
     key = workspace.shard_key(shard, shards)
     keys = _ShardKeys.of(rows, shard, shards, chunk_rows, settings if prepared is not None else None)
@@ -701,10 +701,11 @@ def holdout_mask(hashes: np.ndarray, *, fraction: float, seed: int, keys: pd.Ser
 
 
 def _prepared_filters(
-    workspace: Workspace, settings: PrivacyFilters, seed: int, key: str | None
+    workspace: Workspace, settings: PrivacyFilters, seed: int, key: str | None, grain: Sequence[str] = ()
 ) -> PreparedFilters | None:
     """The privacy filters measured against this run's train and holdout, built once per shard
-    (None when filters are off); ``key``: the model's entities, judged whole.
+    (None when filters are off); ``key``: the model's entities, judged whole; ``grain``: its
+    calendar's columns, left out of the distances.
 
     Why sampled and streamed: train and holdout can be far larger than memory. The encoder and
     the reference rows come from a seeded sample of train (all of it up to FILTER_SAMPLE_ROWS),
@@ -723,6 +724,7 @@ def _prepared_filters(
         seed=seed,
         all_train=_frames(train_uri, options),
         key=key,
+        grain=grain,
     )
 
 

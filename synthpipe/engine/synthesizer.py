@@ -2734,6 +2734,18 @@ class Synthesizer:
         return self._calendar_name()
 
     @property
+    def calendar_columns(self) -> list[str]:
+        """The calendar column and the emitted columns recomputed from it (its year, a month's
+        name), empty without a calendar. Why: every synthetic row takes these from a grid date,
+        most of them a training row's, where an unseen row's date is never one, so a row's nearness
+        to training rows on them says nothing of memorisation (the privacy filters leave them out
+        of their distances: ``synthpipe.privacy.prepare_filters``' ``grain``)."""
+        calendar = self._calendar_name()
+        if calendar is None:
+            return []
+        return [calendar, *(p.result for p in self._parts if p.date == calendar and p.result not in self._hidden)]
+
+    @property
     def keys_to_reserve(self) -> list[str]:
         """The columns of fresh keys that real keys the model did not learn can meet (``reserve_keys``
         reads these): counted keys, and free-form keys made longer than every real one."""

@@ -157,6 +157,11 @@ def _filter_sentence(f: dict[str, Any]) -> str:
         return "switched off"
     d = f.get("dropped", {})
     whole = f" (each {f['whole_entities_of']}'s rows judged and dropped together)" if f.get("whole_entities_of") else ""
+    if f.get("left_out_of_distances"):
+        whole += (
+            f" (near copies and outliers judged without {', '.join(f['left_out_of_distances'])}: every row takes "
+            "its date from the calendar)"
+        )
     text = (
         f"{d.get('exact_copy', 0):,} exact copies, {d.get('similarity', 0):,} near copies and "
         f"{d.get('outlier', 0):,} outliers dropped out of {f.get('rows_in', 0):,} generated rows{whole}; "

@@ -8,6 +8,7 @@ tables in that order.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -126,6 +127,8 @@ def test_a_daily_tables_refills_take_the_days_of_the_rows_they_replace(tmp_path:
     filtered, dropped = generated(PrivacyFilters(outlier_quantile=0.9))  # drops some tenth of the rows
 
     assert dropped > 20 and len(filtered) == 500
+    workspace = Workspace(staging, name="d", run_id="r")
+    assert json.loads(workspace.store.read_bytes(workspace.filters_key(0, 1)))["left_out_of_distances"] == ["day"]
     assert filtered["day"].is_unique and set(filtered["day"]) == set(unfiltered["day"])
     assert generated(PrivacyFilters(outlier_quantile=0.9))[0].equals(filtered)
     # shards share the table's days out: each chose its own, and 2 shards kept 453 distinct days

@@ -179,6 +179,18 @@ def test_dates_that_repeat_or_spread_thinly_are_no_calendar() -> None:
     for stamps in (thin, repeated):
         syn = Synthesizer(seed=0, **SMALL).fit(pd.DataFrame({"when": stamps, "x": rng.normal(size=600)}))
         assert "calendar" not in syn.describe()["columns"]["when"]["encoding"]
+        assert syn.calendar_columns == [] and syn.calendar_column is None
+
+
+def test_a_calendar_names_its_date_and_the_columns_computed_from_it() -> None:
+    """The privacy filters leave these out of their distances (test_privacy.py says why)."""
+    month = pd.date_range("1990-01-01", periods=240, freq="MS")
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame(
+        {"month": month.date, "year": month.year, "name": month.strftime("%b"), "x": rng.normal(size=240)}
+    )
+    syn = Synthesizer(seed=0, **SMALL).fit(data)
+    assert syn.calendar_columns == ["month", "year", "name"]
 
 
 def test_grid_points_follow_the_learned_density_and_none_is_taken_twice() -> None:
