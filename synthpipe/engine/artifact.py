@@ -33,7 +33,7 @@ from synthpipe.engine.dateparts import HOUR, MONTH, TEXT_PARTS, WEEKDAY, YEAR, D
 from synthpipe.engine.dependencies import Dependency, value_dependent, value_tokens
 from synthpipe.engine.entities import TREND_KINDS, Entities, difference_codecs, is_trend_unit, window_codecs
 from synthpipe.engine.formulas import Formula
-from synthpipe.engine.frames import schema_from_text, schema_text, text_formats_valid
+from synthpipe.engine.frames import period_frequency_valid, schema_from_text, schema_text, text_formats_valid
 from synthpipe.engine.joins import Join
 from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.engine.nulls import ALWAYS, EITHER, NEVER, NullLink, null_token
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 41  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 42  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -87,7 +87,7 @@ VERSION = 41  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 41: an entity's lag may be of a date or a label (``Entities.lags``: ``entities.window_codecs``), and a number
 # or duration the change of another from a row before or to the row after (``Entities.differences``), or the
 # highest or lowest so far of another (``Entities.extremes``), or an entity's column its first row's value of
-# another (``Entities.firsts``)
+# another (``Entities.firsts``); 42: a date column may be written back as pandas Periods (``periods``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -122,6 +122,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "matched_parts": sorted(syn._matched),
         "entities": syn._entities.to_json() if syn._entities is not None else None,
         "arrow_schema": _schema_text(syn._schema),
+        "periods": syn._periods,
         "nested": syn._nested,
         "hidden": syn._net.hidden if syn._net is not None else 0,
         "weights_sha256": hashlib.sha256(weights).hexdigest(),
@@ -160,6 +161,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._entities = Entities.from_json(body["entities"]) if body.get("entities") is not None else None
         syn._schema = _schema_from_text(body["arrow_schema"])
         syn._nested = {str(name): dict(spec) for name, spec in body.get("nested", {}).items()}
+        syn._periods = {str(name): str(freq) for name, freq in body.get("periods", {}).items()}
         syn._net = _network(weights, int(body["hidden"]), syn)
         _check_consistency(syn)
     except ArtifactError:
@@ -324,6 +326,14 @@ def _check_consistency(syn: Synthesizer) -> None:
     if any(t.text not in writers or t.label not in labels or syn._entities is not None for t in syn._topics):
         raise ArtifactError("a saved topic names a column the model does not write as free text, or no label")
     _check_nested(syn)
+    _check_periods(syn)
+
+
+def _check_periods(syn: Synthesizer) -> None:
+    """A column written back as Periods is a timestamp column of the model, of a real frequency."""
+    stamps = {c.storage.name for c in syn._codecs if c.storage.logical == "datetime"}
+    if not set(syn._periods) <= stamps or not all(period_frequency_valid(f) for f in syn._periods.values()):
+        raise ArtifactError("a saved Period column is no timestamp column of the model, or its frequency is unknown")
 
 
 def _check_text_layouts(codecs: list[Codec]) -> None:

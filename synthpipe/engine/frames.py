@@ -97,6 +97,42 @@ def to_frame(data: Any) -> tuple[pd.DataFrame, pa.Schema | None]:
     raise SchemaError(f"cannot fit on a {type(data).__name__}; pass a pandas.DataFrame or a pyarrow.Table")
 
 
+def periods_as_starts(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Period columns as the timestamps their periods start at, and each one's frequency.
+
+    Why: ``df["month"] = df["day"].dt.to_period("M")`` is how pandas makes a month column, and
+    fitting refused it ("dtype period[M], which synthpipe cannot model"). Learned as the periods'
+    first instants (a monthly series' months are then a calendar), it is written back in its
+    periods (``as_periods``)."""
+    periods = {str(name): _period_code(s.dtype) for name, s in frame.items() if isinstance(s.dtype, pd.PeriodDtype)}
+    if not periods:
+        return frame, {}
+    return frame.assign(**{name: frame[name].dt.to_timestamp() for name in periods}), periods
+
+
+def _period_code(dtype: pd.PeriodDtype) -> str:
+    """The frequency of a ``period[...]`` dtype as its name spells it (``Q-DEC``): its offset's
+    ``freqstr`` is an offset alias (``QE-DEC``), which Periods refuse."""
+    return str(dtype.name).removeprefix("period[").removesuffix("]")
+
+
+def as_periods(frame: pd.DataFrame, periods: dict[str, str]) -> pd.DataFrame:
+    """The columns ``periods_as_starts`` turned into timestamps, in their periods again."""
+    present = {name: freq for name, freq in periods.items() if name in frame.columns}
+    return (
+        frame.assign(**{name: frame[name].dt.to_period(freq) for name, freq in present.items()}) if present else frame
+    )
+
+
+def period_frequency_valid(freq: str) -> bool:
+    """Whether pandas reads ``freq`` as a period frequency (an artifact's, checked on load)."""
+    try:
+        pd.PeriodDtype(freq)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _floats_lose(column: pa.ChunkedArray | pa.Array) -> bool:
     """Whether pandas reads Arrow integers as floats that cannot hold them all: a column with
     nulls reads as float64, exact only up to 2**53.

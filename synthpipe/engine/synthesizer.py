@@ -64,9 +64,11 @@ from synthpipe.engine.entities import Entities
 from synthpipe.engine.frames import _DAY_NS as DAY_NS
 from synthpipe.engine.frames import (
     StorageType,
+    as_periods,
     as_stored,
     in_drawn_layouts,
     numeric_values,
+    periods_as_starts,
     restore_labels,
     storage_type,
     text_dates,
@@ -129,6 +131,7 @@ class Synthesizer:
         self._topics: list[topics.Topics] = []  # free text written in the words of its row's label
         self._net: Network | None = None
         self._schema: pa.Schema | None = None
+        self._periods: dict[str, str] = {}  # Period columns' frequencies (frames.periods_as_starts)
         self._nested: dict[str, dict[str, Any]] = {}  # arrays, structs, maps, JSON objects: as fields or JSON text
         self._training: dict[str, Any] = {}
         self._stand_in_keys: dict[str, dict[str, Any]] = {}  # pseudonymised text keys: formats past the pseudonyms
@@ -161,6 +164,7 @@ class Synthesizer:
         started = time.monotonic()
         deadline = started + self.config.max_training_time if self.config.max_training_time else None
         frame, schema, available, sizes = self._bounded_frame(data, entity_sizes)
+        frame, self._periods = periods_as_starts(frame)
         self._spread = max(available, table_rows or 0) / len(frame)
         self._nested = nested.layout(frame, schema, self.config.rare_category_min_count)
         frame = nested.as_learned(frame, self._nested, schema)
@@ -1765,7 +1769,7 @@ class Synthesizer:
             chunk[self._entities.key] = chunk[self._entities.key].astype("category")
         for join in self._joins:  # after every other column: its parts are final
             chunk[join.result] = join.rebuilt(chunk, self.config.rare_token)
-        chunk = nested.as_given(chunk, self._nested, self.config.rare_token)
+        chunk = as_periods(nested.as_given(chunk, self._nested, self.config.rare_token), self._periods)
         schema = self._key_schema(chunk)
         if schema is not None and self._nested:
             return nested.to_table(chunk, schema, self._nested)
@@ -2151,6 +2155,7 @@ class Synthesizer:
             )
         codec, grid = found
         given = pd.Series(values).reset_index(drop=True)
+        given = pd.Series(given.dt.to_timestamp()) if isinstance(given.dtype, pd.PeriodDtype) else given  # as sampled
         dates = codec.numeric_view(given) / codec.scale
         index = np.where(np.isfinite(dates), np.rint(grid.index(np.nan_to_num(dates))), 0).astype("int64")
         on_grid = np.isfinite(dates).all() and np.array_equal(grid.values(index), dates) and grid.kept(index).all()

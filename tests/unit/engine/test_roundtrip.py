@@ -972,3 +972,40 @@ def test_a_column_that_joins_two_others_is_spelled_from_the_synthetic_parts(tmp_
     rare = out["last"] == "_RARE_"  # the four names of one row each, merged
     assert rare.any() and (out.loc[rare, "full_name"] == "_RARE_").all()
     assert (out.loc[~rare, "full_name"] == out.loc[~rare, "first"] + " " + out.loc[~rare, "last"]).all()
+
+
+def test_pandas_periods_come_back_as_periods_of_their_frequency(tmp_path: Path) -> None:
+    """``df["month"] = df["day"].dt.to_period("M")`` is how pandas makes a month column, and
+    fitting refused it ("dtype period[M], which synthpipe cannot model"). Learned as the periods'
+    first instants, it comes back in its periods: a monthly series' months one row each (a
+    calendar), weekly and quarterly periods (nulls kept) on their own grids."""
+    import json
+
+    from synthpipe.engine.artifact import _digest
+    from synthpipe.errors import ArtifactError
+
+    rng = np.random.default_rng(0)
+    weeks = pd.period_range("2020-01-06", periods=300, freq="W-SUN")
+    data = pd.DataFrame(
+        {
+            "month": pd.period_range("2000-01", periods=300, freq="M"),
+            "week": pd.Series(weeks).sample(frac=1, random_state=1).to_numpy(),
+            "quarter": pd.Series(pd.period_range("2000Q1", periods=300, freq="Q")).where(rng.random(300) > 0.1),
+            "sales": (100 + np.arange(300) + rng.normal(0, 5, 300)).round(1),
+        }
+    )
+    syn = Synthesizer(seed=0, **FAST).fit(data)
+    out = sampled_after_save_and_load(syn, 300, tmp_path)
+
+    assert out.dtypes.to_dict() == data.dtypes.to_dict()  # period[M], period[W-SUN], period[Q-DEC]
+    assert out["month"].is_unique and "a calendar" in syn.describe()["columns"]["month"]["encoding"]
+    assert out["month"].min() >= data["month"].min() and out["month"].max() <= data["month"].max() + 12
+    assert out["month"].rank().corr(out["sales"].rank()) > 0.8  # the others drawn given the month
+    assert syn.sample(10, calendar_values=out["month"][:10])["month"].equals(out["month"][:10])  # a refill's
+    assert 0.03 < out["quarter"].isna().mean() < 0.2
+    doc = json.loads((tmp_path / "model.json").read_text())
+    doc["body"]["periods"]["sales"] = "M"  # a number written back as months
+    doc["body_sha256"] = _digest(doc["body"])
+    (tmp_path / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(ArtifactError, match="Period column"):
+        Synthesizer.load(tmp_path)
