@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from synthpipe.engine import constraints
 from synthpipe.engine.bands import Band, deferred_columns
-from synthpipe.engine.calendars import ALL_WEEKDAYS
+from synthpipe.engine.calendars import ALL_WEEKDAYS, Panel
 from synthpipe.engine.codecs import Codec, codec_from_json, codec_to_json
 from synthpipe.engine.codecs.categorical import CategoricalCodec
 from synthpipe.engine.codecs.identifier import MAX_NUMBER_DIGITS, SEPARATORS, IdentifierCodec
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 42  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 43  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -87,7 +87,8 @@ VERSION = 42  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 41: an entity's lag may be of a date or a label (``Entities.lags``: ``entities.window_codecs``), and a number
 # or duration the change of another from a row before or to the row after (``Entities.differences``), or the
 # highest or lowest so far of another (``Entities.extremes``), or an entity's column its first row's value of
-# another (``Entities.firsts``); 42: a date column may be written back as pandas Periods (``periods``)
+# another (``Entities.firsts``); 42: a date column may be written back as pandas Periods (``periods``);
+# 43: a calendar may be a panel, one row per date and segment of a label (``panel``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -118,6 +119,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "stand_in_keys": syn._stand_in_keys,
         "hidden_parts": [p.to_json() for p in syn._hidden.values()],
         "given_parts": sorted(syn._given),
+        "panel": syn._panel.to_json() if syn._panel is not None else None,
         "visit_hours": sorted(syn._by_visits),
         "matched_parts": sorted(syn._matched),
         "entities": syn._entities.to_json() if syn._entities is not None else None,
@@ -156,6 +158,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._stand_in_keys = {str(k): dict(v) for k, v in body.get("stand_in_keys", {}).items()}
         syn._hidden = {p.result: p for p in (DatePart.from_json(item) for item in body.get("hidden_parts", []))}
         syn._given = {str(name) for name in body.get("given_parts", [])}
+        syn._panel = Panel.from_json(body["panel"]) if body.get("panel") is not None else None
         syn._by_visits = {str(name) for name in body.get("visit_hours", [])}
         syn._matched = {str(name) for name in body.get("matched_parts", [])}
         syn._entities = Entities.from_json(body["entities"]) if body.get("entities") is not None else None
@@ -421,6 +424,8 @@ def _check_calendar(syn: Synthesizer) -> None:
     its position stream and exactly the hidden parts set from it (``_given``)."""
     marked = [c for c in syn._codecs if isinstance(c, NumericCodec) and c.p.grid]
     if not marked:
+        if syn._panel is not None:
+            raise ArtifactError("model.json describes a panel without a calendar column; re-train the model")
         return
     codec, name = marked[0], marked[0].storage.name
     step_ok = len(codec.p.grid) == 3 and codec.p.grid[0] >= 0 and (codec.p.grid[0] > 0 or bool(codec.p.calendar))
@@ -433,6 +438,22 @@ def _check_calendar(syn: Synthesizer) -> None:
     )
     if not ok or set(after) != syn._given or any(syn._hidden[n].date != name for n in after):
         raise ArtifactError("model.json describes a calendar column the model does not draw first; re-train the model")
+    _check_panel(syn, chain[len(head) + len(after) :])
+
+
+def _check_panel(syn: Synthesizer, rest: list[tuple[str, bool]]) -> None:
+    """A panel (calendars.Panel) is a calendar's: its segment a label that merges no rare value, with
+    a token for each segment it lists (at most ``MAX_SEGMENTS``), drawn right after the calendar's parts."""
+    panel = syn._panel
+    if panel is None:
+        return
+    codec = next((c for c in syn._codecs if c.storage.name == panel.segment), None)
+    label = type(codec) is CategoricalCodec and not codec.has_rare
+    if not label or not panel.valid() or not rest or rest[0] != (panel.segment, False):
+        raise ArtifactError("model.json describes a panel whose segment the model does not draw after its calendar")
+    assert codec is not None
+    if not all(0 <= t < codec.n_tokens for t in panel.tokens):
+        raise ArtifactError("model.json describes a panel segment the segment column has no token for")
 
 
 def _check_entities(syn: Synthesizer) -> None:

@@ -30,6 +30,18 @@ round spread by the density without a point twice, so every point is taken about
 others; the caller says so (``repeated``). The points are chosen once per stream from its seed and
 n and put in a seeded order, so ``sample_chunks`` gives the same rows whatever the chunk size;
 memory is a few numbers a grid point (``MAX_POINTS`` at most).
+
+Panels (``detect_panel``, ``Panel``, ``panel_chosen``): a ``GROUP BY day, country`` table holds one
+row per date and segment, so the date repeats and is no calendar; learned as a date with the
+country drawn given it, 365 days x 5 countries came back with 495 (day, country) pairs twice and
+days holding 1-11 rows. A date is a panel's when, with one label of 2 to ``MAX_SEGMENTS`` segments
+(every value kept, none rare; a null is a segment of its own), each (date, segment) pair is one
+row's, the dates lie on one grid and each segment's rows fill ``MIN_FILL`` of its points between that
+segment's own first and last date. Its rows per segment follow the training shares (largest
+remainder), and each segment's take distinct grid points by ``chosen`` within that segment's own clip
+points and tail reach (a segment launched halfway stays in its range), the pairs in a seeded order;
+the segment is given to the model right after the date's parts, so the columns after are drawn given
+both (each country's level and the weekday rhythm).
 """
 
 from __future__ import annotations
@@ -40,6 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MIN_FILL = 0.5  # share of the grid's points between the first and last value the rows must hold
+MAX_SEGMENTS = 50  # a panel's segments (``Panel``), at most: countries, product categories, not customers
 MAX_POINTS = 5_000_000  # grid points between the first and last value, at most: sampling holds ~120 bytes a point
 WEEKDAY_MIN_SHARE = 0.25  # of an even share of the rows: a weekday held by fewer takes no grid point
 DENSITY_FLOOR = 1e-3  # share of the density spread evenly: a point the bins give none of can still be taken
@@ -134,14 +147,132 @@ def detect(values: np.ndarray, per_day: int, calendar: list[int], rows: float) -
     steps = np.diff(ordered)
     if steps.min() <= 0 or not np.array_equal(ordered, np.rint(ordered)):
         return []
-    whole = ordered.astype("int64")
+    grid = _grid(ordered, ordered, per_day, calendar)
+    return grid.params() if grid is not None and _fills(grid, ordered[0], ordered[-1], rows) else []
+
+
+def _grid(distinct: np.ndarray, held: np.ndarray, per_day: int, calendar: list[int]) -> Grid | None:
+    """The grid the sorted ``distinct`` whole values lie on (None: more than ``MAX_POINTS`` between
+    the first and last), its weekdays those ``held`` (every row's value) mostly hold."""
+    whole = distinct.astype("int64")
     step = 0 if calendar else int(np.gcd.reduce(np.diff(whole)))
     grid = Grid(step, int(whole[0] % step) if step else 0, ALL_WEEKDAYS, per_day, tuple(calendar))
-    if grid.count(ordered[0], ordered[-1]) > MAX_POINTS:
+    if grid.count(distinct[0], distinct[-1]) > MAX_POINTS:
+        return None
+    return Grid(grid.step, grid.phase, _weekdays(held.astype("int64"), grid, per_day), per_day, grid.calendar)
+
+
+def _fills(grid: Grid, first: float, last: float, rows: float) -> bool:
+    """Whether ``rows`` fill at least ``MIN_FILL`` of the grid's kept points from ``first`` to ``last``."""
+    kept = grid.points(first, last).size
+    return bool(kept) and rows >= MIN_FILL * kept
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A panel: a calendar per segment (a ``GROUP BY day, country`` table, one row per day and
+    country). ``segment``: the categorical column; per segment, its token in that column's codec,
+    its training rows (the table's rows per segment, as shares), its dates' clip points (codec
+    units; quantiles with enough rows beyond them, as a column's own clip points are: privacy) and
+    how far its grid goes on past them (the mean excess of its rows beyond each, as ``chosen``'s
+    ``reach``: a segment's clip cuts more of its range than the whole column's does).
+
+    Why: 365 days x 5 countries came back with 495 (day, country) pairs twice and days holding
+    1-11 rows: the day was learned as a date, the country drawn given it. Each segment's rows
+    take distinct grid points of its own range instead, so every (day, country) is one row's."""
+
+    segment: str
+    tokens: tuple[int, ...]
+    rows: tuple[int, ...]
+    clips: tuple[tuple[float, float], ...]
+    reaches: tuple[tuple[float, float], ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {"segment": self.segment, "tokens": list(self.tokens), "rows": list(self.rows),
+                "clips": [list(c) for c in self.clips], "reaches": [list(r) for r in self.reaches]}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, item: dict[str, object]) -> Panel:
+        tokens, rows, clips, reaches = (list(item[k]) for k in ("tokens", "rows", "clips", "reaches"))  # type: ignore[call-overload]
+        return cls(
+            str(item["segment"]),
+            tuple(int(t) for t in tokens),
+            tuple(int(r) for r in rows),
+            tuple((float(c[0]), float(c[1])) for c in clips),
+            tuple((float(r[0]), float(r[1])) for r in reaches),
+        )
+
+    def valid(self) -> bool:
+        """Distinct tokens, one positive row count, ordered clip points and reaches >= 0 each, at
+        most ``MAX_SEGMENTS``."""
+        sizes = len(self.tokens) == len(self.rows) == len(self.clips) == len(self.reaches)
+        ordered = all(np.isfinite(c).all() and c[0] <= c[1] for c in self.clips)
+        ordered = ordered and all(np.isfinite(r).all() and min(r) >= 0 for r in self.reaches)
+        counted = len(set(self.tokens)) == len(self.tokens) and all(r > 0 for r in self.rows)
+        return sizes and ordered and counted and 2 <= len(self.tokens) <= MAX_SEGMENTS
+
+    def counts(self, n: int) -> np.ndarray:
+        """Rows per segment of ``n``: the training shares by largest remainder (ties: the earlier
+        segment), so the counts sum to ``n`` and depend on nothing but ``n``."""
+        rows = np.asarray(self.rows, dtype="float64")
+        quota = n * rows / rows.sum()
+        out = np.floor(quota).astype("int64")
+        order = np.argsort(-(quota - out), kind="stable")
+        out[order[: n - int(out.sum())]] += 1
+        return out
+
+
+def detect_panel(
+    values: np.ndarray, segments: np.ndarray, per_day: int, calendar: list[int], spread: float
+) -> list[int]:
+    """``[step, phase, weekdays]`` of the one grid ``values`` (the codec's units) lie on, where each
+    (value, segment) pair is one row's and each segment's rows (times ``spread``, the table's rows
+    per row learned) fill ``MIN_FILL`` of the grid's points between its own first and last value;
+    ``[]`` otherwise. ``segments``: each row's segment code."""
+    if values.size < 2 or not np.isfinite(values).all() or not np.array_equal(values, np.rint(values)):
         return []
-    grid = Grid(grid.step, grid.phase, _weekdays(whole, grid, per_day), per_day, grid.calendar)
-    kept = grid.points(ordered[0], ordered[-1]).size
-    return grid.params() if kept and rows >= MIN_FILL * kept else []
+    whole = values.astype("int64")
+    if np.unique(np.column_stack([whole, segments]), axis=0).shape[0] < values.size:
+        return []
+    distinct = np.unique(values)
+    grid = _grid(distinct, values, per_day, calendar) if distinct.size >= 2 else None
+    if grid is None:
+        return []
+    for segment in np.unique(segments):
+        own = values[segments == segment]
+        if not _fills(grid, own.min(), own.max(), own.size * spread):
+            return []
+    return grid.params()
+
+
+def panel_chosen(
+    grid: Grid,
+    panel: Panel,
+    n: int,
+    cdf: Callable[[np.ndarray], np.ndarray],
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` (grid value, segment token) pairs in a seeded order: each segment's rows (``Panel.counts``)
+    take its own distinct grid values within its clip points and reach (``chosen``), so no pair is
+    taken twice while a segment's rows fit its points."""
+    counts = panel.counts(n)
+    places = zip(panel.clips, panel.reaches, counts, strict=True)
+    dates = [chosen(grid, clip, reach, int(m), cdf, rng) for clip, reach, m in places]
+    tokens = np.repeat(np.asarray(panel.tokens, dtype=np.int64), counts)
+    order = rng.permutation(n)
+    return np.concatenate([np.zeros(0), *dates])[order], tokens[order]
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A stream's calendar dates (codec units) in the order its rows take them, and with a panel
+    each row's segment token (None without one)."""
+
+    dates: np.ndarray
+    segments: np.ndarray | None = None
+
+    def part(self, start: int, stop: int) -> Stream:
+        return Stream(self.dates[start:stop], None if self.segments is None else self.segments[start:stop])
 
 
 def _weekdays(whole: np.ndarray, grid: Grid, per_day: int) -> int:

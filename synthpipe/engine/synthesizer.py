@@ -139,6 +139,7 @@ class Synthesizer:
         self._entities: Entities | None = None  # a repeated key sampled as entities (entities.py)
         self._hidden: dict[str, dateparts.DatePart] = {}  # learned, never emitted: a date's year, weekday or hour
         self._given: set[str] = set()  # hidden parts set from an entity's decoded date (``_given_tokens``)
+        self._panel: calendars.Panel | None = None  # a calendar per segment (a day and country's one row)
         self._by_visits: set[str] = set()  # hidden hours that move an entity's visits, not its rows (``_steered``)
         self._matched: set[str] = set()  # hidden weekdays (months) of a daily (monthly) trend its rows are put on
 
@@ -792,6 +793,8 @@ class Synthesizer:
         calendar = self._calendar_name()
         if calendar is not None and index[calendar] in order:  # set before the model draws: the others follow it
             given = [index[calendar], *(i for i in order if self._codecs[i].storage.name in self._given)]
+            segment = self._panel_segment()
+            given += [index[segment]] if segment is not None and index[segment] in order else []  # given too
             order = given + [i for i in order if i not in given]
         return order
 
@@ -802,7 +805,7 @@ class Synthesizer:
         after the make, the numbers are drawn knowing it. Entity heads and hidden parts stay."""
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         pinned = set(self._entity_head()) | {index[n] for h in self._hidden.values() for n in (h.result, h.date)}
-        pinned |= {index[name] for name in [self._calendar_name()] if name is not None}  # set before the others
+        pinned |= {index[name] for name in [self._calendar_name(), self._panel_segment()] if name is not None}
         order = list(self._learned)
         for dep in self._dependencies:
             determinant, dependent = index[dep.determinant], index[dep.dependent]
@@ -831,6 +834,7 @@ class Synthesizer:
         of its own, chosen before the model draws, and its hidden parts (weekday, year, ...) are set
         from it, so the other columns are drawn given the date (``_calendar_tokens``). Not with
         entities (a calendar inside an entity, one row per user per day, is learned as a date)."""
+        self._panel = None
         if self._entities is not None or not self.config.keep_calendars:
             return codecs
         for codec in codecs:
@@ -841,7 +845,58 @@ class Synthesizer:
             codec.p.grid = calendars.detect(values, per_day, codec.p.calendar, values.size * self._spread)
             if codec.p.grid:
                 break
+        self._panel = None if self._calendar_name(codecs) else self._find_panel(codecs, frame)
         return codecs
+
+    def _find_panel(self, codecs: list[Codec], frame: pd.DataFrame) -> calendars.Panel | None:
+        """The first binned date or timestamp that is a calendar per segment of a label
+        (calendars.Panel: a ``GROUP BY day, country`` table), marked as a calendar with the panel
+        kept: each synthetic row takes a (grid point, segment) pair of its own, and the columns
+        after are drawn given both (``_calendar_tokens``)."""
+        segments = [(c, codes) for c in codecs if (codes := self._segment_codes(c, frame)) is not None]
+        for codec in codecs:
+            if type(codec) is not NumericCodec or codec.domain != "time" or codec.n_tokens < 2 or codec.p.values:
+                continue
+            values, _ = numeric_values(frame[codec.storage.name], codec.storage)
+            per_day = units_per_day(codec.storage, codec.p.grain)
+            for segment, codes in segments:
+                codec.p.grid = calendars.detect_panel(values, codes, per_day, codec.p.calendar, self._spread)
+                if codec.p.grid:
+                    return self._panel_of(segment, codes, frame[codec.storage.name], codec.scale)
+        return None
+
+    def _segment_codes(self, codec: Codec, frame: pd.DataFrame) -> np.ndarray | None:
+        """A label's tokens per row, if it may be a panel's segment: every value kept (no rare
+        value merged, a null its own segment), 2 to ``calendars.MAX_SEGMENTS`` of them, each held
+        by at least ``rare_category_min_count`` rows; else None."""
+        if type(codec) is not CategoricalCodec or codec.has_rare or codec.generalised or codec.prose is not None:
+            return None
+        if not 2 <= codec.n_tokens <= calendars.MAX_SEGMENTS:
+            return None
+        codes = codec.encode(frame[codec.storage.name]).astype("int64")
+        counts = np.bincount(codes[codes >= 0])
+        held = counts[counts > 0]
+        enough = (codes >= 0).all() and held.size >= 2 and held.min() >= self.config.rare_category_min_count
+        return codes if enough else None
+
+    def _panel_of(self, segment: Codec, codes: np.ndarray, dates: pd.Series, scale: float) -> calendars.Panel:
+        """The panel of ``segment``'s ``codes``: each segment's token, rows, and its dates' clip
+        points and tail reach as a codec of its dates alone sets them (aggregates: privacy), in the
+        units of the date's codec (``scale``)."""
+        tokens = np.unique(codes)
+        own = [dates[codes == t].reset_index(drop=True) for t in tokens]
+        fitted = [NumericCodec.fit(series, storage_type(series), self.config) for series in own]
+        return calendars.Panel(
+            segment.storage.name,
+            tuple(int(t) for t in tokens),
+            tuple(len(series) for series in own),
+            tuple((c.p.clip[0] * c.scale / scale, c.p.clip[1] * c.scale / scale) for c in fitted),
+            tuple((c.tail_reach()[0] * c.scale / scale, c.tail_reach()[1] * c.scale / scale) for c in fitted),
+        )
+
+    def _panel_segment(self) -> str | None:
+        """A panel's segment column (``_find_panel``), if the table is one."""
+        return None if self._panel is None else self._panel.segment
 
     def _calendar_name(self, codecs: list[Codec] | None = None) -> str | None:
         """The calendar column's name (``_with_calendar``), if the table has one."""
@@ -1137,7 +1192,8 @@ class Synthesizer:
             return []
         tokens = self._tokens_by_column(codes)
         numbers = {i: c.numeric_view(frame[c.storage.name]) for i, c in self._value_dependent_candidates(tokens)}
-        return dependencies.detect(tokens, self._codecs, self.config.constraint_min_rows, numbers)
+        found = dependencies.detect(tokens, self._codecs, self.config.constraint_min_rows, numbers)
+        return [d for d in found if d.dependent != self._panel_segment()]  # a panel's segment is given, never set
 
     def _value_dependent_candidates(self, tokens: dict[int, np.ndarray]) -> list[tuple[int, NumericCodec]]:
         """Binned numbers and dates whose value may be set from a label after decoding: none that is
@@ -1822,7 +1878,7 @@ class Synthesizer:
         seed: int,
         keys_from: int,
         carry: _Carry | None,
-        dates: np.ndarray | None = None,
+        dates: calendars.Stream | None = None,
     ) -> tuple[pd.DataFrame, _Carry | None]:
         """Block ``number``, at row ``start`` with ``left`` rows still to give: ``BLOCK_ROWS`` of
         them, or with entities, up to the end of its last entity (``_block_rows``); the first rows
@@ -1833,7 +1889,7 @@ class Synthesizer:
         size = min(BLOCK_ROWS, left)
         if self._entities is None:
             return self._rows(
-                size, rng, keys_from + start, None if dates is None else dates[start : start + size]
+                size, rng, keys_from + start, None if dates is None else dates.part(start, start + size)
             ), None
         carried = 0 if carry is None else min(carry.rows, size)
         heads, sizes = self._entity_heads(size - carried, rng)
@@ -1860,7 +1916,9 @@ class Synthesizer:
         carry = self._carried_on(block, heads, sizes, entity, shared, done)
         return block.drop(columns=self._entities.never_emitted), carry
 
-    def _rows(self, size: int, rng: np.random.Generator, key_start: int, dates: np.ndarray | None) -> pd.DataFrame:
+    def _rows(
+        self, size: int, rng: np.random.Generator, key_start: int, dates: calendars.Stream | None
+    ) -> pd.DataFrame:
         """A block of a table without entities; ``dates``: its rows' calendar dates (None: no calendar)."""
         out: _Decoded | None = None
         given = placed = None
@@ -2099,31 +2157,40 @@ class Synthesizer:
         assert grid is not None
         return codec, grid
 
-    def _calendar_dates(self, n: int, seed: int) -> np.ndarray | None:
+    def _calendar_dates(self, n: int, seed: int) -> calendars.Stream | None:
         """The calendar's ``n`` dates for a stream (calendars.chosen, in its units), in the order its
-        rows take them; None without a calendar. Chosen from the seed and ``n`` alone, so any chunk
-        size gives the same rows."""
+        rows take them, and with a panel their segments (calendars.panel_chosen); None without a
+        calendar. Chosen from the seed and ``n`` alone, so any chunk size gives the same rows."""
         found = self._calendar_codec()
         if found is None:
             return None
         codec, grid = found
         name = codec.storage.name
         rng = np.random.default_rng([seed, CALENDAR_SALT])
+        if self._panel is not None:
+            dates, segments = calendars.panel_chosen(grid, self._panel, n, codec.cdf, rng)
+            self._warn_repeated(f"{name!r} and {self._panel.segment!r}", n, np.column_stack([dates, segments]))
+            return calendars.Stream(dates, segments)
         dates = calendars.chosen(grid, (codec.p.clip[0], codec.p.clip[1]), codec.tail_reach(), n, codec.cdf, rng)
-        repeated = n - np.unique(dates).size
+        self._warn_repeated(repr(name), n, dates[:, None])
+        return calendars.Stream(dates)
+
+    @staticmethod
+    def _warn_repeated(names: str, n: int, rows: np.ndarray) -> None:
+        """A logged warning when some of a stream's ``rows`` (a calendar's dates, a panel's pairs) repeat."""
+        repeated = n - np.unique(rows, axis=0).shape[0] if n else 0
         if repeated:  # more rows than dates the grid holds in its range and as far past it as its dates reach
             log.warning(
-                "calendar column %r holds one row per date, and %d rows were asked for, more than the %d dates it "
+                "calendar column %s holds one row per date, and %d rows were asked for, more than the %d dates it "
                 "takes in and near its range: %d rows repeat a date (ask for at most %d rows to keep one per date)",
-                name,
+                names,
                 n,
                 n - repeated,
                 repeated,
                 n - repeated,
             )
-        return dates
 
-    def _stream_dates(self, n: int, seed: int, values: Any, share: calendars.Share | None) -> np.ndarray | None:
+    def _stream_dates(self, n: int, seed: int, values: Any, share: calendars.Share | None) -> calendars.Stream | None:
         """A stream's calendar dates (``sample_chunks``): as given, a share of a longer stream's, or
         chosen from its own seed; None without a calendar."""
         if values is not None and share is not None:
@@ -2138,11 +2205,12 @@ class Synthesizer:
                 "first + n <= rows"
             )
         dates = self._calendar_dates(share.rows, share.seed)
-        return None if dates is None else dates[share.first : share.first + n]
+        return None if dates is None else dates.part(share.first, share.first + n)
 
-    def _given_dates(self, values: Any, n: int) -> np.ndarray:
+    def _given_dates(self, values: Any, n: int) -> calendars.Stream:
         """``calendar_values`` (``sample_chunks``) in the calendar's units, or a ConfigError when the
-        model has no calendar, or they are not ``n`` dates on its grid.
+        model has no calendar, or they are not ``n`` dates on its grid (with a panel: ``n`` rows of
+        the date and segment columns, ``calendar_keys``, each segment one the panel holds).
 
         Why: the privacy filters dropped rows of a daily KPI table and refilled them with rows that
         chose their own days; the demo's 1,585 days came back as 1,558 distinct ones, some twice.
@@ -2154,7 +2222,8 @@ class Synthesizer:
                 "grid); leave calendar_values unset"
             )
         codec, grid = found
-        given = pd.Series(values).reset_index(drop=True)
+        segments = self._given_segments(values, n)
+        given = pd.Series(values[codec.storage.name] if segments is not None else values).reset_index(drop=True)
         given = pd.Series(given.dt.to_timestamp()) if isinstance(given.dtype, pd.PeriodDtype) else given  # as sampled
         dates = codec.numeric_view(given) / codec.scale
         index = np.where(np.isfinite(dates), np.rint(grid.index(np.nan_to_num(dates))), 0).astype("int64")
@@ -2164,15 +2233,40 @@ class Synthesizer:
                 f"calendar_values must be {n} dates of calendar column {codec.storage.name!r}, each on its grid "
                 f"(as sampled rows hold them); got {len(given)} values, {int(np.isnan(dates).sum())} of them null"
             )
-        return dates
+        return calendars.Stream(dates, segments)
+
+    def _given_segments(self, values: Any, n: int) -> np.ndarray | None:
+        """With a panel, the segment tokens of ``calendar_values`` (a frame of the date and segment
+        columns: a refill row takes the day *and* country of the row it replaces), or a ConfigError
+        when they are not ``n`` rows of both, each segment one the panel holds; None without one."""
+        if self._panel is None:
+            return None
+        keys = self.calendar_keys
+        if not isinstance(values, pd.DataFrame) or not set(keys) <= set(values.columns) or len(values) != n:
+            raise ConfigError(
+                f"calendar_values must be a frame of {n} rows with the columns {keys} (a date and segment pair per "
+                f"row, as sampled rows hold them); got {type(values).__name__} of {len(values)} rows"
+            )
+        codec = next(c for c in self._codecs if c.storage.name == self._panel.segment)
+        given = values[self._panel.segment].reset_index(drop=True)
+        tokens = codec.encode(given).astype("int64")
+        back = codec.decode(tokens.astype(np.int32), np.random.default_rng(0), 0)  # an unseen label: the mode's
+        same = (back.astype(str) == given.astype(str)) | (back.isna() & given.isna())
+        unknown = ~np.isin(tokens, self._panel.tokens) | ~same.to_numpy()
+        if unknown.any():
+            raise ConfigError(
+                f"calendar_values hold {int(unknown.sum())} values of {self._panel.segment!r} that are no segment "
+                "of this panel; give the segments sampled rows hold"
+            )
+        return tokens
 
     def _calendar_tokens(
-        self, dates: np.ndarray, rng: np.random.Generator, out: _Decoded
+        self, stream: calendars.Stream, rng: np.random.Generator, out: _Decoded
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The tokens of the model columns set from a block's calendar ``dates`` (the date's bin,
-        its position stream and the parts set from it: they head the chain) and where each date lies
-        inside its bin; ``out`` takes the dates, which ``_decode`` keeps as they are."""
-        chain = self._chain()
+        """The tokens of the model columns set from a block's calendar dates (the date's bin, its
+        position stream, the parts set from it and a panel's segment: they head the chain) and where
+        each date lies inside its bin; ``out`` takes the dates, which ``_decode`` keeps as they are."""
+        dates, chain = stream.dates, self._chain()
         codec = self._codecs[chain[0][0]]
         assert isinstance(codec, NumericCodec)
         out.given[codec.storage.name] = dates * codec.scale
@@ -2181,6 +2275,8 @@ class Synthesizer:
         if codec.n_fine:
             columns.append(codec.encode_fine_values(dates, own, rng))
         columns += self._part_tokens(chain[len(columns) :], {codec.storage.name: dates * codec.scale}, rng)
+        if stream.segments is not None:  # right after the parts (``_chain_order``)
+            columns.append(stream.segments)
         placed = rng.random((dates.size, len(columns)))  # the parts: anywhere inside their tokens
         placed[:, 0] = codec.positions(np.clip(dates, codec.p.clip[0], codec.p.clip[1]))
         return np.column_stack(columns).astype(np.int32), placed
@@ -2731,12 +2827,36 @@ class Synthesizer:
         each entity's rows together; None when rows are sampled one by one."""
         return None if self._entities is None else self._entities.key
 
+    def _describe_panel(self, name: str, entry: dict[str, Any]) -> None:
+        """A panel's date says so in its encoding, its segment in ``panel`` (``_find_panel``)."""
+        if self._panel is None or name not in self.calendar_keys:
+            return
+        date, segment = self.calendar_keys
+        if name == date:
+            entry["encoding"] += (
+                f"; a panel with {segment!r}: one row per date and {segment}, each {segment} taking its share of "
+                f"the rows on grid points of its own range, no ({date}, {segment}) pair twice"
+            )
+        else:
+            entry["panel"] = (
+                f"the segment of calendar {date!r}: chosen with the date, the columns after drawn given both"
+            )
+
     @property
     def calendar_column(self) -> str | None:
         """The column whose rows each take a date of their own (a daily KPI table's day), None when
         there is none: a caller that replaces sampled rows passes their dates back as
         ``calendar_values`` so every date stays one row's."""
         return self._calendar_name()
+
+    @property
+    def calendar_keys(self) -> list[str]:
+        """The columns each row holds a combination of its own of: a calendar's date, with a panel
+        (one row per day and country) the date and its segment; empty without a calendar. Why: the
+        privacy filters' refills put a new row on the date and segment of each row they drop
+        (``calendar_values``)."""
+        calendar = self._calendar_name()
+        return [] if calendar is None else [calendar, *([self._panel.segment] if self._panel is not None else [])]
 
     @property
     def calendar_columns(self) -> list[str]:
@@ -2796,6 +2916,7 @@ class Synthesizer:
             if i in placed:
                 entry["encoding"] = entry["encoding"].replace(WITHIN_BIN, f"{WITHIN_BIN} {COPULA_PLACES}")
             self._describe_derivation(codec.storage.name, entry, computed)
+            self._describe_panel(codec.storage.name, entry)
             columns[codec.storage.name] = self._described_window(codec.storage.name, entry)
         return {
             "engine": "autoregressive-mlp",

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from synthpipe.engine import Synthesizer
-from synthpipe.engine.calendars import Grid, Share, chosen, detect
+from synthpipe.engine.calendars import Grid, Panel, Share, chosen, detect
 from synthpipe.errors import ArtifactError, ConfigError
 from tests.unit.engine.conftest import sampled_after_save_and_load
 
@@ -216,3 +216,117 @@ def test_a_saved_calendar_that_is_not_drawn_first_is_refused(
     (tmp_path / "model.json").write_text(json.dumps(doc))
     with pytest.raises(ArtifactError, match="calendar"):
         Synthesizer.load(tmp_path)
+
+
+COUNTRIES = {"US": 100, "FR": 40, "DE": 45, "GB": 50}
+
+
+def _panel(days: int = 150) -> pd.DataFrame:
+    """A ``GROUP BY day, country`` table: one row per day and country, each country's signups at a
+    level of its own and higher on weekdays."""
+    rng = np.random.default_rng(5)
+    every = pd.date_range("2023-01-02", periods=days, freq="D")
+    frame = pd.DataFrame([(d.date(), c) for d in every for c in COUNTRIES], columns=["day", "country"])
+    weekday = pd.to_datetime(frame["day"]).dt.day_of_week < 5
+    frame["signups"] = rng.poisson(frame["country"].map(COUNTRIES) * (1 + 0.5 * weekday))
+    return frame
+
+
+def _pairs(frame: pd.DataFrame) -> pd.Series:
+    return frame.groupby(["day", "country"]).size()
+
+
+@pytest.fixture(scope="module")
+def panel() -> tuple[pd.DataFrame, Synthesizer]:
+    data = _panel()
+    return data, Synthesizer(seed=0, **SMALL).fit(data)
+
+
+def test_a_panel_comes_back_with_each_day_and_country_once(panel: tuple[pd.DataFrame, Synthesizer]) -> None:
+    """Learned as a date with the country drawn given it, 365 days x 5 countries came back with 495
+    (day, country) pairs twice and days holding 1-11 rows."""
+    data, syn = panel
+    out = syn.sample(len(data))
+    assert _pairs(out).max() == 1
+    per_day = out.groupby("day").size()
+    assert per_day.min() >= len(COUNTRIES) - 1 and per_day.max() == len(COUNTRIES)  # about a row per country
+    assert (out["country"].value_counts() == len(data) // len(COUNTRIES)).all()  # the training shares
+    real = data.groupby("country")["signups"].mean()
+    synthetic = out.groupby("country")["signups"].mean()
+    assert list(synthetic.sort_values().index) == list(real.sort_values().index)  # drawn given the country
+    encoding = syn.describe()["columns"]["day"]["encoding"]
+    assert "a panel with 'country': one row per date and country" in encoding
+    assert syn.describe()["columns"]["country"]["panel"].startswith("the segment of calendar 'day'")
+    assert syn.calendar_keys == ["day", "country"] and syn.calendar_columns == ["day"]  # a real attribute: judged
+
+
+def test_a_segment_starting_halfway_keeps_to_its_own_range() -> None:
+    """Weekly sales of 6 product categories, one launched halfway: its weeks stay in its range."""
+    rng = np.random.default_rng(6)
+    weeks = pd.date_range("2018-01-01", periods=120, freq="W-MON")
+    rows = [(w, c) for c in "ABCDE" for w in weeks] + [(w, "F") for w in weeks[60:]]
+    data = pd.DataFrame(rows, columns=["week", "category"])
+    data["units"] = rng.poisson(20 + 10 * (data["category"] == "A"))
+    syn = Synthesizer(seed=0, **SMALL).fit(data)
+    out = syn.sample(len(data))
+    assert _pairs(out.rename(columns={"week": "day", "category": "country"})).max() == 1
+    launched = pd.to_datetime(out.loc[out["category"] == "F", "week"])
+    assert (launched.dt.day_of_week == 0).all() and len(launched) == 60
+    assert launched.min() >= weeks[55]  # the mean excess of its first weeks past its clip point, no further
+
+
+def test_a_panel_gives_the_same_rows_for_any_chunk_size_shard_and_after_loading(
+    panel: tuple[pd.DataFrame, Synthesizer], tmp_path: Path
+) -> None:
+    data, syn = panel
+    whole = syn.sample(len(data), seed=4)
+    chunks = pd.concat(list(syn.sample_chunks(len(data), chunk_size=77, seed=4)), ignore_index=True)
+    assert chunks.equals(whole)
+    assert sampled_after_save_and_load(syn, len(data), tmp_path / "model").equals(syn.sample(len(data)))
+    halves = [syn.sample(n, seed=s, calendar_share=Share(seed=4, rows=len(data), first=f))
+              for n, s, f in ((250, 1, 0), (len(data) - 250, 2, 250))]  # fmt: skip
+    keys = ["day", "country"]
+    assert pd.concat(halves, ignore_index=True)[keys].equals(whole[keys])
+
+
+def test_rows_asked_for_given_days_and_countries_take_both(panel: tuple[pd.DataFrame, Synthesizer]) -> None:
+    """A refill on a dropped row's day alone chose its own country, another row's (day, country)."""
+    data, syn = panel
+    places = syn.sample(len(data)).iloc[[3, 40, 41, 300]][["day", "country"]]
+    again = syn.sample(len(places), seed=7, calendar_values=places)
+    assert again[["day", "country"]].equals(places.reset_index(drop=True))
+    with pytest.raises(ConfigError, match=r"a frame of 4 rows with the columns \['day', 'country'\]"):
+        syn.sample(len(places), calendar_values=places["day"])
+    with pytest.raises(ConfigError, match="1 values of 'country' that are no segment"):
+        syn.sample(len(places), calendar_values=places.assign(country=["US", "FR", "DE", "XX"]))
+
+
+def test_pairs_that_repeat_or_segments_that_are_rare_are_no_panel() -> None:
+    data = _panel(60)
+    twice = pd.concat([data, data], ignore_index=True)
+    rare = data.assign(country=np.where(np.arange(len(data)) < 3, "LU", data["country"]))
+    for frame in (twice, rare):
+        syn = Synthesizer(seed=0, **SMALL).fit(frame)
+        assert syn.calendar_keys == [] and "panel" not in syn.describe()["columns"]["day"]["encoding"]
+
+
+def test_rows_per_segment_follow_the_training_shares_by_largest_remainder() -> None:
+    shares = Panel("s", (0, 1, 2), (50, 30, 20), ((0.0, 1.0),) * 3, ((0.0, 0.0),) * 3)
+    assert shares.counts(7).tolist() == [4, 2, 1] and shares.counts(100).tolist() == [50, 30, 20]
+    assert shares.counts(0).tolist() == [0, 0, 0] and shares.counts(1).tolist() == [1, 0, 0]
+
+
+def test_a_saved_panel_whose_segment_is_not_drawn_after_its_calendar_is_refused(
+    panel: tuple[pd.DataFrame, Synthesizer], tmp_path: Path
+) -> None:
+    from synthpipe.engine.artifact import _digest
+
+    _, syn = panel
+    syn.save(tmp_path)
+    doc = json.loads((tmp_path / "model.json").read_text())
+    for broken in ({**doc["body"]["panel"], "segment": "signups"}, {**doc["body"]["panel"], "tokens": [0, 1, 2, 9]}):
+        doc["body"]["panel"] = broken
+        doc["body_sha256"] = _digest(doc["body"])
+        (tmp_path / "model.json").write_text(json.dumps(doc))
+        with pytest.raises(ArtifactError, match="panel"):
+            Synthesizer.load(tmp_path)
