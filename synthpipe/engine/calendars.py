@@ -211,15 +211,31 @@ class Panel:
         counted = len(set(self.tokens)) == len(self.tokens) and all(r > 0 for r in self.rows)
         return sizes and ordered and counted and 2 <= len(self.tokens) <= MAX_SEGMENTS
 
-    def counts(self, n: int) -> np.ndarray:
+    def counts(self, n: int, room: np.ndarray | None = None) -> np.ndarray:
         """Rows per segment of ``n``: the training shares by largest remainder (ties: the earlier
-        segment), so the counts sum to ``n`` and depend on nothing but ``n``."""
+        segment), so the counts sum to ``n`` and depend on nothing but ``n``; a segment with less
+        ``room`` (the grid points it can take without one twice) takes that many, the others share
+        the rest. Why: the pipeline trains on 80% of a 120-day panel and samples every row; a
+        segment's clip left fewer days than its share, and a (day, country) pair came back twice."""
         rows = np.asarray(self.rows, dtype="float64")
-        quota = n * rows / rows.sum()
-        out = np.floor(quota).astype("int64")
-        order = np.argsort(-(quota - out), kind="stable")
-        out[order[: n - int(out.sum())]] += 1
-        return out
+        room = np.full(rows.size, np.inf) if room is None else room
+        fixed, out = np.zeros(rows.size, dtype=bool), np.zeros(rows.size, dtype="int64")
+        while True:
+            share = _largest_remainder(n - int(out[fixed].sum()), np.where(fixed, 0.0, rows))
+            over = ~fixed & (share > room)
+            if not over.any() or over.sum() == (~fixed).sum():  # no segment has room left: some pairs repeat
+                out[~fixed] = share[~fixed]
+                return out
+            out[over], fixed = room[over].astype("int64"), fixed | over
+
+
+def _largest_remainder(n: int, weights: np.ndarray) -> np.ndarray:
+    """``n`` split by ``weights`` into whole parts, the rest one each to the largest remainders."""
+    quota = n * weights / weights.sum()
+    out = np.floor(quota).astype("int64")
+    order = np.argsort(-(quota - out), kind="stable")
+    out[order[: n - int(out.sum())]] += 1
+    return out
 
 
 def detect_panel(
@@ -255,7 +271,7 @@ def panel_chosen(
     """``n`` (grid value, segment token) pairs in a seeded order: each segment's rows (``Panel.counts``)
     take its own distinct grid values within its clip points and reach (``chosen``), so no pair is
     taken twice while a segment's rows fit its points."""
-    counts = panel.counts(n)
+    counts = panel.counts(n, np.asarray([room(grid, c, r) for c, r in zip(panel.clips, panel.reaches, strict=True)]))
     places = zip(panel.clips, panel.reaches, counts, strict=True)
     dates = [chosen(grid, clip, reach, int(m), cdf, rng) for clip, reach, m in places]
     tokens = np.repeat(np.asarray(panel.tokens, dtype=np.int64), counts)
@@ -285,6 +301,21 @@ def _weekdays(whole: np.ndarray, grid: Grid, per_day: int) -> int:
     return int(np.sum(1 << held))
 
 
+def room(grid: Grid, clip: tuple[float, float], reach: tuple[float, float]) -> int:
+    """How many distinct grid values ``chosen`` takes within ``clip`` and ``reach`` before it takes
+    one twice."""
+    index = _inside(grid, clip)
+    return index.size + _past_ends(grid, index, clip, reach, MAX_POINTS).size
+
+
+def _inside(grid: Grid, clip: tuple[float, float]) -> np.ndarray:
+    """The grid indices within ``clip``, or the one after it where none lies there."""
+    index = grid.points(*clip)
+    if index.size == 0:  # no grid point between the clip points: the one after them
+        index = grid.beyond(int(np.floor(grid.index(np.asarray([clip[0]]))[0])), 1, 1)
+    return index
+
+
 def chosen(
     grid: Grid,
     clip: tuple[float, float],
@@ -297,9 +328,7 @@ def chosen(
     learned density (``cdf``: its cumulative share at each value); where ``n`` exceeds the points
     there, the points up to ``reach`` (before, after) past the clip points too, then the points
     inside again, a round at a time."""
-    index = grid.points(*clip)
-    if index.size == 0:  # no grid point between the clip points: the one after them
-        index = grid.beyond(int(np.floor(grid.index(np.asarray([clip[0]]))[0])), 1, 1)
+    index = _inside(grid, clip)
     masses = _masses(grid.values(index), cdf)
     if n == 0:
         return np.zeros(0)

@@ -314,6 +314,20 @@ def test_rows_per_segment_follow_the_training_shares_by_largest_remainder() -> N
     shares = Panel("s", (0, 1, 2), (50, 30, 20), ((0.0, 1.0),) * 3, ((0.0, 0.0),) * 3)
     assert shares.counts(7).tolist() == [4, 2, 1] and shares.counts(100).tolist() == [50, 30, 20]
     assert shares.counts(0).tolist() == [0, 0, 0] and shares.counts(1).tolist() == [1, 0, 0]
+    assert shares.counts(100, np.array([40, 60, 60])).tolist() == [40, 36, 24]  # the others share what one lacks
+    assert shares.counts(100, np.array([10, 10, 10])).tolist() == [50, 30, 20]  # no room anywhere: pairs repeat
+
+
+def test_a_panel_sampled_past_its_training_rows_keeps_each_pair_once() -> None:
+    """The pipeline trains on 80% of the rows and samples them all: a country's clip left fewer days
+    than its share of the rows, and a (day, country) pair came back twice; another takes the row."""
+    data = _panel(120)
+    trained = data.sample(frac=0.8, random_state=0)
+    syn = Synthesizer(seed=0, **SMALL).fit(trained)
+    out = syn.sample(len(data))
+    assert _pairs(out).max() == 1
+    shares = trained["country"].value_counts() * len(data) / len(trained)
+    assert (out["country"].value_counts() - shares).abs().max() <= 6  # one short of days passes a few on
 
 
 def test_a_saved_panel_whose_segment_is_not_drawn_after_its_calendar_is_refused(
