@@ -909,14 +909,18 @@ class _Refills:
 
     def on_calendar(self, seed: int) -> Callable[[pd.DataFrame], pd.DataFrame] | None:
         """For a model with a calendar (a daily KPI table's day), rows in place of dropped rows on
-        their dates (``apply_filters``' ``replace``): each date stays one row's. None without one."""
-        calendar = self.synthesizer.calendar_column
-        if calendar is None:
+        their dates (``apply_filters``' ``replace``): each date stays one row's. With a panel (one
+        row per day and country) on their date and segment (``calendar_keys``): a refill on the
+        dropped row's day alone would choose its own country, and that (day, country) another row's.
+        None without a calendar."""
+        keys = self.synthesizer.calendar_keys
+        if not keys:
             return None
         rounds = _round_seeds(seed)
-        return lambda places: self._sampled(len(places), next(rounds), places[calendar])
+        given = keys[0] if len(keys) == 1 else keys  # a panel's: a frame of both
+        return lambda places: self._sampled(len(places), next(rounds), places[given])
 
-    def _sampled(self, n: int, seed: int, dates: pd.Series | None) -> pd.DataFrame:
+    def _sampled(self, n: int, seed: int, dates: pd.Series | pd.DataFrame | None) -> pd.DataFrame:
         sampled = self.synthesizer.sample(n, seed=seed, key_start=self.next_key, calendar_values=dates)
         self.next_key += n
         return sampled.to_pandas() if isinstance(sampled, pa.Table) else sampled

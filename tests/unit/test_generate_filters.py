@@ -134,3 +134,35 @@ def test_a_daily_tables_refills_take_the_days_of_the_rows_they_replace(tmp_path:
     # shards share the table's days out: each chose its own, and 2 shards kept 453 distinct days
     sharded, _ = generated(PrivacyFilters(outlier_quantile=0.9), shards=2)
     assert sharded["day"].is_unique and set(sharded["day"]) == set(unfiltered["day"])
+
+
+def test_a_panels_refills_take_the_day_and_country_of_the_rows_they_replace(tmp_path: Path) -> None:
+    """A table of one row per day and country: a refill on a dropped row's day alone chose its own
+    country, so the published table held some (day, country) twice. A refill takes both."""
+    rng = np.random.default_rng(4)
+    days = pd.date_range("2019-01-01", periods=120, freq="D").date
+    countries = ["US", "FR", "DE", "GB"]
+    frame = pd.DataFrame([(d, c) for d in days for c in countries], columns=["day", "country"])
+    frame["signups"] = rng.poisson(frame["country"].map({"US": 90, "FR": 30, "DE": 40, "GB": 50}))
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "panel.parquet")
+    staging = str(tmp_path / "staging")
+    trained = train(features_uri=str(tmp_path / "panel.parquet"), staging=staging, name="p", run_id="r",
+                    engine={"max_epochs": 2, "hidden_size": 16}, seed=2)  # fmt: skip
+
+    def generated(privacy: PrivacyFilters, shards: int = 1) -> tuple[pd.DataFrame, int]:
+        results = [stage.generate(model_uri=trained.model_uri, staging=staging, name="p", run_id="r",
+                                  rows=len(frame), shard=shard, shards=shards, privacy=privacy, seed=2,
+                                  chunk_rows=150)
+                   for shard in range(shards)]  # fmt: skip
+        rows = pd.concat([read_table(r.uri).to_pandas() for r in results], ignore_index=True)
+        return rows, sum(r.filtered_rows for r in results)
+
+    def pairs(rows: pd.DataFrame) -> pd.Series:
+        return rows["day"].astype(str) + "/" + rows["country"].astype(str)
+
+    unfiltered, _ = generated(PrivacyFilters(enabled=False))
+    filtered, dropped = generated(PrivacyFilters(outlier_quantile=0.9))
+    assert dropped > 20 and len(filtered) == len(frame)
+    assert pairs(filtered).is_unique and set(pairs(filtered)) == set(pairs(unfiltered))
+    sharded, _ = generated(PrivacyFilters(outlier_quantile=0.9), shards=2)
+    assert pairs(sharded).is_unique and set(pairs(sharded)) == set(pairs(unfiltered))
