@@ -2828,19 +2828,18 @@ class Synthesizer:
         return None if self._entities is None else self._entities.key
 
     def _describe_panel(self, name: str, entry: dict[str, Any]) -> None:
-        """A panel's date says so in its encoding, its segment in ``panel`` (``_find_panel``)."""
+        """A panel's date and segment say so in their encoding (``_find_panel``), which the report's
+        per-column table shows."""
         if self._panel is None or name not in self.calendar_keys:
             return
         date, segment = self.calendar_keys
-        if name == date:
-            entry["encoding"] += (
-                f"; a panel with {segment!r}: one row per date and {segment}, each {segment} taking its share of "
-                f"the rows on grid points of its own range, no ({date}, {segment}) pair twice"
-            )
-        else:
-            entry["panel"] = (
-                f"the segment of calendar {date!r}: chosen with the date, the columns after drawn given both"
-            )
+        note = (
+            f"a panel with {segment!r}: one row per date and {segment}, each {segment} taking its share of the "
+            f"rows on grid points of its own range, no ({date}, {segment}) pair twice"
+            if name == date
+            else f"the segment of calendar {date!r}'s panel: chosen with the date, the columns after drawn given both"
+        )
+        entry["encoding"] = "; ".join(filter(None, [entry.get("encoding", ""), note]))
 
     @property
     def calendar_column(self) -> str | None:

@@ -256,7 +256,7 @@ def test_a_panel_comes_back_with_each_day_and_country_once(panel: tuple[pd.DataF
     assert list(synthetic.sort_values().index) == list(real.sort_values().index)  # drawn given the country
     encoding = syn.describe()["columns"]["day"]["encoding"]
     assert "a panel with 'country': one row per date and country" in encoding
-    assert syn.describe()["columns"]["country"]["panel"].startswith("the segment of calendar 'day'")
+    assert syn.describe()["columns"]["country"]["encoding"].startswith("the segment of calendar 'day''s panel")
     assert syn.calendar_keys == ["day", "country"] and syn.calendar_columns == ["day"]  # a real attribute: judged
 
 
