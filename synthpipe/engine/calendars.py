@@ -53,6 +53,7 @@ import numpy as np
 
 MIN_FILL = 0.5  # share of the grid's points between the first and last value the rows must hold
 MAX_SEGMENTS = 50  # a panel's segments (``Panel``), at most: countries, product categories, not customers
+PAIRS_PROBE = 4096  # rows a panel's pairs are first checked on: an event table repeats one there, and sorting stops
 MAX_POINTS = 5_000_000  # grid points between the first and last value, at most: sampling holds ~120 bytes a point
 WEEKDAY_MIN_SHARE = 0.25  # of an even share of the rows: a weekday held by fewer takes no grid point
 DENSITY_FLOOR = 1e-3  # share of the density spread evenly: a point the bins give none of can still be taken
@@ -248,7 +249,7 @@ def detect_panel(
     if values.size < 2 or not np.isfinite(values).all() or not np.array_equal(values, np.rint(values)):
         return []
     whole = values.astype("int64")
-    if np.unique(np.column_stack([whole, segments]), axis=0).shape[0] < values.size:
+    if _repeats(whole[:PAIRS_PROBE], segments[:PAIRS_PROBE]) or _repeats(whole, segments):
         return []
     distinct = np.unique(values)
     grid = _grid(distinct, values, per_day, calendar) if distinct.size >= 2 else None
@@ -259,6 +260,13 @@ def detect_panel(
         if not _fills(grid, own.min(), own.max(), own.size * spread):
             return []
     return grid.params()
+
+
+def _repeats(whole: np.ndarray, segments: np.ndarray) -> bool:
+    """Whether some (value, segment) pair is more than one row's."""
+    order = np.lexsort((segments, whole))
+    same = (np.diff(whole[order]) == 0) & (np.diff(segments[order]) == 0)
+    return bool(same.any())
 
 
 def panel_chosen(

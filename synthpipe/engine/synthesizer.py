@@ -838,7 +838,7 @@ class Synthesizer:
         if self._entities is not None or not self.config.keep_calendars:
             return codecs
         for codec in codecs:
-            if type(codec) is not NumericCodec or codec.domain != "time" or codec.n_tokens < 2 or codec.p.values:
+            if not isinstance(codec, NumericCodec) or not _may_be_calendar(codec):
                 continue
             values, _ = numeric_values(frame[codec.storage.name], codec.storage)
             per_day = units_per_day(codec.storage, codec.p.grain)
@@ -853,10 +853,9 @@ class Synthesizer:
         (calendars.Panel: a ``GROUP BY day, country`` table), marked as a calendar with the panel
         kept: each synthetic row takes a (grid point, segment) pair of its own, and the columns
         after are drawn given both (``_calendar_tokens``)."""
-        segments = [(c, codes) for c in codecs if (codes := self._segment_codes(c, frame)) is not None]
-        for codec in codecs:
-            if type(codec) is not NumericCodec or codec.domain != "time" or codec.n_tokens < 2 or codec.p.values:
-                continue
+        dates = [c for c in codecs if isinstance(c, NumericCodec) and _may_be_calendar(c)]
+        segments = [(c, codes) for c in codecs if dates and (codes := self._segment_codes(c, frame)) is not None]
+        for codec in dates:
             values, _ = numeric_values(frame[codec.storage.name], codec.storage)
             per_day = units_per_day(codec.storage, codec.p.grain)
             for segment, codes in segments:
@@ -3151,6 +3150,12 @@ def _wall_clock_ns(series: pd.Series) -> np.ndarray | None:
     ns = stamps.to_numpy(dtype="datetime64[ns]").astype("int64").astype("float64")
     ns[stamps.isna().to_numpy()] = np.nan
     return ns
+
+
+def _may_be_calendar(codec: NumericCodec) -> bool:
+    """A binned date or timestamp of its own codec (no offset or other subclass, no exact values):
+    what a calendar's or a panel's date may be (``_with_calendar``)."""
+    return type(codec) is NumericCodec and codec.domain == "time" and codec.n_tokens >= 2 and not codec.p.values
 
 
 def _whole_numbers(values: np.ndarray) -> Any:

@@ -7,6 +7,7 @@ and after save and load."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ import pandas as pd
 import pytest
 
 from synthpipe.engine import Synthesizer
-from synthpipe.engine.calendars import Grid, Panel, Share, chosen, detect
+from synthpipe.engine.calendars import ALL_WEEKDAYS, Grid, Panel, Share, chosen, detect, detect_panel
 from synthpipe.errors import ArtifactError, ConfigError
 from tests.unit.engine.conftest import sampled_after_save_and_load
 
@@ -344,3 +345,18 @@ def test_a_saved_panel_whose_segment_is_not_drawn_after_its_calendar_is_refused(
         (tmp_path / "model.json").write_text(json.dumps(doc))
         with pytest.raises(ArtifactError, match="panel"):
             Synthesizer.load(tmp_path)
+
+
+def test_a_pair_repeated_past_the_first_rows_checked_is_found() -> None:
+    """Pairs are checked on the first rows first (an event table of 1M rows repeats one there: 10
+    checks took 17 s sorting every row, now 0.06 s), then on every row."""
+    days = np.repeat(np.arange(19_000.0, 19_000.0 + 2_000), 3)
+    segments = np.tile(np.arange(3), 2_000)
+    assert detect_panel(days, segments, 1, [], 1.0) == [1, 0, ALL_WEEKDAYS]
+    segments[-1] = 1  # the last day's third row repeats its second: past the rows checked first
+    assert detect_panel(days, segments, 1, [], 1.0) == []
+    rng = np.random.default_rng(0)
+    events, labels = rng.integers(19_000, 19_700, 1_000_000).astype("float64"), rng.integers(0, 40, 1_000_000)
+    started = time.monotonic()
+    assert all(detect_panel(events, labels, 1, [], 1.0) == [] for _ in range(10))
+    assert time.monotonic() - started < 3.0  # a fit checks each date with each label
