@@ -28,7 +28,7 @@ from synthpipe.query_order import SortKey, query_order
 from synthpipe.sources import open_batches
 from synthpipe.stores import Store
 from synthpipe.workspace import Workspace
-from synthpipe.writers import TableWriter, closed_on_error, open_writer
+from synthpipe.writers import TableWriter, closed_on_error, open_writer, type_from_name
 
 StagingFormat = Literal["parquet", "csv"]
 log = logging.getLogger(__name__)
@@ -250,8 +250,12 @@ def describe_schema(schema: pa.Schema, rows: int, order: Sequence[SortKey] = ())
 
 
 def _described(field: pa.Field) -> dict[str, Any]:
-    """Name, type and nullability; a nested type also exactly (``arrow``), for a CSV to be read back in it."""
+    """Name, type and nullability; a type its name does not give back (nested, unsigned, an ENUM's
+    dictionary) also exactly (``arrow``), for a CSV to be read back in it.
+
+    Why: a staged CSV's ``uint32`` (DuckDB's UINTEGER, ``hash()``'s UBIGINT) and ENUM columns were
+    read back as text, learned as keys and published as strings ('4294203605', '4294203606', ...)."""
     out: dict[str, Any] = {"name": field.name, "type": str(field.type), "nullable": field.nullable}
-    if is_nested(field.type):
+    if is_nested(field.type) or type_from_name(str(field.type)) != field.type:
         out["arrow"] = type_text(field.type)
     return out

@@ -167,10 +167,19 @@ def _as_written(schema: pa.Schema) -> pa.Schema:
     return pa.schema([pa.field(f.name, pa.string()) if _as_text_type(f.type) else f for f in schema])
 
 
+def _as_read(schema: pa.Schema) -> pa.Schema:
+    """The types the CSV reader reads: those written, with a dictionary's indices as int32, the only
+    ones it builds (a DuckDB ENUM is a dictionary of uint8 indices); ``_typed_back`` casts them."""
+    return pa.schema(
+        [pa.field(f.name, pa.dictionary(pa.int32(), f.type.value_type)) if pa.types.is_dictionary(f.type) else f
+         for f in _as_written(schema)]
+    )  # fmt: skip
+
+
 def _typed_back(batch: pa.RecordBatch | pa.Table, schema: pa.Schema | None) -> pa.RecordBatch | pa.Table:
     """The timestamp, duration, array, struct, map and binary columns of ``schema``, read from a
-    CSV as text, in their own types again."""
-    if schema is None or not any(_as_text_type(f.type) for f in schema):
+    CSV as text, in their own types again, and dictionaries with their own indices."""
+    if schema is None or batch.schema.types == schema.types:
         return batch
     columns = []
     for field in schema:
@@ -184,6 +193,8 @@ def _typed_back(batch: pa.RecordBatch | pa.Table, schema: pa.Schema | None) -> p
             column = arrow_from_json_text(column, field.type)
         elif column.type != field.type and _is_binary(field.type):
             column = pa.array([_bytes(text) for text in column.to_pylist()], field.type)
+        elif column.type != field.type:
+            column = column.cast(field.type)
         columns.append(column)
     if isinstance(batch, pa.RecordBatch):
         return pa.RecordBatch.from_arrays(columns, schema=schema)
@@ -259,7 +270,7 @@ def count_rows(uri: str, *, storage_options: dict[str, Any] | None = None, schem
 def _csv_options(schema: pa.Schema | None) -> tuple[pacsv.ParseOptions, pacsv.ConvertOptions | None]:
     # what the CSV writer wrote: null is an empty field, "" an empty string, nan a NaN; and a null
     # in a one-column table is an empty line, which is a row, not padding
-    convert = pacsv.ConvertOptions(column_types=_as_written(schema), null_values=[""], strings_can_be_null=True,
+    convert = pacsv.ConvertOptions(column_types=_as_read(schema), null_values=[""], strings_can_be_null=True,
                                    quoted_strings_can_be_null=False) if schema else None  # fmt: skip
     return pacsv.ParseOptions(ignore_empty_lines=False), convert
 
@@ -270,13 +281,15 @@ def schema_from_json(text: str) -> pa.Schema:
     description = json.loads(text)
     return pa.schema(
         [
-            pa.field(c["name"], type_from_text(c["arrow"]) if "arrow" in c else _type_from_string(c["type"]))
+            pa.field(c["name"], type_from_text(c["arrow"]) if "arrow" in c else type_from_name(c["type"]))
             for c in description["columns"]
         ]
     )
 
 
-def _type_from_string(name: str) -> pa.DataType:
+def type_from_name(name: str) -> pa.DataType:
+    """The Arrow type a schema JSON names in ``type``, for the names of the types a query usually
+    returns; any other name reads as ``string`` (extract keeps such a type exactly, as ``arrow``)."""
     simple = {
         "string": pa.string(), "large_string": pa.large_string(), "bool": pa.bool_(), "double": pa.float64(),
         "float": pa.float32(), "int8": pa.int8(), "int16": pa.int16(), "int32": pa.int32(), "int64": pa.int64(),

@@ -60,6 +60,37 @@ def test_csv_staging_keeps_types_through_the_schema_json(demo_duckdb: str, tmp_p
     assert staged.num_rows == result.rows
 
 
+DUCKDB_TYPES_SQL = """
+SELECT (i % 6 + 1)::UTINYINT AS quantity, (i * 100)::USMALLINT AS cents, (i * 2654435761 % 4294967295)::UINTEGER AS sku,
+       hash(i) AS user_hash, (['paid', 'shipped', NULL])[i % 3 + 1]::order_status AS status,
+       TIME '08:00:00' + to_minutes(i) AS at, (TIMESTAMP '2024-01-01 10:00:00' + to_seconds(i))::TIMESTAMP_S AS stamp
+FROM range(9) AS r(i)
+"""
+
+
+@pytest.fixture(scope="module")
+def typed_duckdb(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A DuckDB file with an ENUM type, the way an app declares order states."""
+    path = tmp_path_factory.mktemp("typed") / "app.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        connection.sql("CREATE TYPE order_status AS ENUM ('pending', 'paid', 'shipped')")
+    return f"duckdb:///{path}"
+
+
+def test_csv_staging_reads_back_unsigned_integers_and_enums_in_their_types(typed_duckdb: str, tmp_path: Path) -> None:
+    """DuckDB's UTINYINT..UBIGINT (``hash()`` is one) and an ENUM staged as CSV came back as text:
+    the schema JSON named them (``uint32``, ``dictionary<values=string, ...>``) but only the types
+    the reader knew by name were read back, so ``sku`` was learned as a key of text and published
+    as strings counting up from the largest one (``'4294203605'``, ``'4294203606'``, ...)."""
+    expected = duckdb.connect(typed_duckdb.removeprefix("duckdb:///"), read_only=True).sql(DUCKDB_TYPES_SQL)
+    expected_table = expected.to_arrow_table()
+    result = extract(query=write_sql(tmp_path, DUCKDB_TYPES_SQL), source=typed_duckdb, staging=str(tmp_path),
+                     name="f", run_id="r1", fmt="csv")  # fmt: skip
+    staged = read_table(result.uri, schema=schema_from_json(Path(result.schema_uri).read_text()))
+    assert staged.schema == expected_table.schema
+    assert staged.to_pylist() == expected_table.to_pylist()
+
+
 def test_total_bookings_are_counted_per_user(tmp_path: Path) -> None:
     database = tmp_path / "hand.duckdb"
     connection = duckdb.connect(str(database))
