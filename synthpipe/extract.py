@@ -25,7 +25,7 @@ from synthpipe.engine.codecs.identifier import names_a_key
 from synthpipe.engine.nested import arrow_json_text, is_nested, type_text
 from synthpipe.errors import EmptyResult, QueryError, SchemaError
 from synthpipe.query_order import SortKey, query_order
-from synthpipe.sources import open_batches
+from synthpipe.sources import LOGICAL_TYPE, open_batches
 from synthpipe.stores import Store
 from synthpipe.workspace import Workspace
 from synthpipe.writers import TableWriter, closed_on_error, open_writer, type_from_name
@@ -258,4 +258,7 @@ def _described(field: pa.Field) -> dict[str, Any]:
     out: dict[str, Any] = {"name": field.name, "type": str(field.type), "nullable": field.nullable}
     if is_nested(field.type) or type_from_name(str(field.type)) != field.type:
         out["arrow"] = type_text(field.type)
+    logical = (field.metadata or {}).get(LOGICAL_TYPE)
+    if logical:
+        out["logical"] = logical.decode()  # a UUID staged as its text: load publishes it as a UUID
     return out

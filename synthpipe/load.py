@@ -24,7 +24,7 @@ from synthpipe.errors import ConfigError
 from synthpipe.query_order import SortKey, sortable_keys, sorted_rows
 from synthpipe.stores import Store, open_uri
 from synthpipe.workspace import Workspace, reads_staged_files
-from synthpipe.writers import TableFormat, check_format, closed_on_error, open_writer
+from synthpipe.writers import TableFormat, all_uuid_text, check_format, closed_on_error, open_writer, uuid_array
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +67,14 @@ def load(
     published_reports = [_copy_report(workspace, uri, options) for uri in report_uris]
     key = workspace.synthetic_key(fmt)
     schema = _shard_schema(synthetic_uris[0], options)
-    order = _publish_order(synthetic_uris, workspace, schema, options)
+    staged = _staged_description(synthetic_uris, workspace, options)
+    order = _publish_order(synthetic_uris, staged, schema, options)
     batches = _batches(synthetic_uris, options, batch_rows)
     if order:
         table = pa.Table.from_batches([_as_schema(batch, schema) for batch in batches], schema)
         batches = iter(sorted_rows(table, order).to_batches(batch_rows))
-    rows = _write_concatenated(workspace.store, key, batches, schema, fmt)
+    published = _with_uuids(schema, _uuid_columns(synthetic_uris, staged, options)) if fmt == "parquet" else schema
+    rows = _write_concatenated(workspace.store, key, batches, published, fmt)
     return LoadResult(
         uri=workspace.uri(key),
         rows=rows,
@@ -85,17 +87,22 @@ def load(
 SORTED_ROWS_MAX = 5_000_000  # rows sorted in memory by the query's ORDER BY; more are published as generated
 
 
-def _publish_order(
-    uris: Sequence[str], workspace: Workspace, schema: pa.Schema, options: dict[str, Any]
-) -> list[SortKey]:
-    """The query's ORDER BY that extract staged beside the shards (``query_order``), where the
-    synthetic rows are few enough to sort in memory; else none, with a warning."""
+def _staged_description(uris: Sequence[str], workspace: Workspace, options: dict[str, Any]) -> dict[str, Any]:
+    """The schema JSON extract staged beside the shards; empty for shards of another origin (the
+    evaluate CLI's)."""
     schema_uri = posixpath.join(posixpath.dirname(uris[0]), workspace.schema_key())
     try:
         with open_uri(schema_uri, options) as handle:
-            staged = json.loads(handle.read())
-    except FileNotFoundError:  # shards of another origin (the evaluate CLI's), or staged before order_by was
-        return []
+            return dict(json.loads(handle.read()))
+    except FileNotFoundError:
+        return {}
+
+
+def _publish_order(
+    uris: Sequence[str], staged: dict[str, Any], schema: pa.Schema, options: dict[str, Any]
+) -> list[SortKey]:
+    """The query's ORDER BY that extract staged beside the shards (``query_order``), where the
+    synthetic rows are few enough to sort in memory; else none, with a warning."""
     order = sortable_keys([SortKey(**key) for key in staged.get("order_by", [])], schema)
     rows = sum(_shard_rows(uri, options) for uri in uris) if order else 0
     if rows > SORTED_ROWS_MAX:
@@ -106,6 +113,23 @@ def _publish_order(
         )  # fmt: skip
         return []
     return order
+
+
+def _uuid_columns(uris: Sequence[str], staged: dict[str, Any], options: dict[str, Any]) -> set[str]:
+    """The columns extract staged as UUIDs' text (``logical: uuid``) whose every synthetic value is a
+    UUID; one that is not (a label the engine made up) keeps the column text, with a warning."""
+    names = {column["name"] for column in staged.get("columns", []) if column.get("logical") == "uuid"}
+    for uri in uris if names else ():
+        with open_uri(uri, options) as handle:
+            shard = pq.ParquetFile(handle).read(columns=sorted(names))
+        for name in [name for name in names if not all_uuid_text(shard.column(name))]:
+            log.warning("column %r is published as text, not as UUIDs: a synthetic value is no UUID", name)
+            names.discard(name)
+    return names
+
+
+def _with_uuids(schema: pa.Schema, names: set[str]) -> pa.Schema:
+    return pa.schema([pa.field(f.name, pa.uuid(), f.nullable) if f.name in names else f for f in schema])
 
 
 def _copy_report(workspace: Workspace, uri: str, options: dict[str, Any]) -> str:
@@ -127,7 +151,13 @@ def _shard_rows(uri: str, options: dict[str, Any]) -> int:
 
 
 def _as_schema(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
-    return batch if batch.schema.equals(schema) else batch.cast(schema)
+    if batch.schema.equals(schema):
+        return batch
+    columns = [
+        uuid_array(column) if field.type == pa.uuid() and column.type != field.type else column.cast(field.type)
+        for column, field in zip(batch.columns, schema, strict=True)
+    ]
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
 def _batches(uris: Sequence[str], options: dict[str, Any], batch_rows: int) -> Iterator[pa.RecordBatch]:

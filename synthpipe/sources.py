@@ -225,8 +225,10 @@ def _duckdb_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[pa
         _existing_database_file(database, kind="DuckDB")  # missing: a ConfigError, which no retry fixes
     connection = duckdb.connect(database, read_only=database != ":memory:")
     try:
-        reader = _with_offsets_kept(connection.sql(_one_statement(duckdb, sql))).to_arrow_reader(batch_rows)
-        yield (_intervals_as_durations(batch) for batch in reader)
+        relation = _with_offsets_kept(connection.sql(_one_statement(duckdb, sql)))
+        uuids = {name for name, kind in zip(relation.columns, relation.types, strict=True) if str(kind) == "UUID"}
+        reader = relation.to_arrow_reader(batch_rows)
+        yield (_marked_as_uuids(_intervals_as_durations(batch), uuids) for batch in reader)
     finally:
         connection.close()
 
@@ -313,6 +315,22 @@ def _first_word(statement: str) -> str:
     the refusal read "holds a LOAD statement" for an INSTALL, and "a EXPORT")."""
     words = statement[_code_start(statement, _COMMENT_RULES["duckdb"]) :].split(maxsplit=1)
     return words[0].upper().strip("(;") if words else ""
+
+
+LOGICAL_TYPE = b"synthpipe.logical_type"  # field metadata: what the source's type was, where Arrow's does not say
+
+
+def _marked_as_uuids(batch: pa.RecordBatch, names: set[str]) -> pa.RecordBatch:
+    """``batch`` with its columns ``names``, UUIDs the driver hands over as text, marked as such
+    (``LOGICAL_TYPE``), so that load publishes them as UUIDs again where the destination has them.
+
+    Why: DuckDB's Arrow export gives a UUID as its text, and a Parquet destination published
+    VARCHAR where DuckDB's own ``COPY ... TO 'x.parquet'`` writes Parquet's UUID. (A PostgreSQL
+    uuid is not marked: its two paths, ADBC and psycopg, would have to mark it alike.)"""
+    if not names & set(batch.schema.names):
+        return batch
+    fields = [field.with_metadata({LOGICAL_TYPE: b"uuid"}) if field.name in names else field for field in batch.schema]
+    return pa.RecordBatch.from_arrays(batch.columns, schema=pa.schema(fields))
 
 
 def _with_offsets_kept(relation: Any) -> Any:

@@ -162,6 +162,20 @@ def duration_ticks(text: str, unit: str) -> int:
     return -ticks if text.startswith("-") else ticks
 
 
+_UUID_TEXT = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+def all_uuid_text(column: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether every non-null value of a text column is a UUID's ``8-4-4-4-12`` hex text."""
+    return bool(pc.all(pc.match_substring_regex(column, _UUID_TEXT)).as_py() is not False)
+
+
+def uuid_array(text: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """UUIDs' text (``all_uuid_text``) as Arrow's UUID type, which Parquet stores as its UUID."""
+    raw = [None if value is None else bytes.fromhex(value.replace("-", "")) for value in text.to_pylist()]
+    return pa.ExtensionArray.from_storage(pa.uuid(), pa.array(raw, pa.binary(16)))
+
+
 def _as_written(schema: pa.Schema) -> pa.Schema:
     """The schema of what the CSV writer writes: timestamps, durations, arrays, structs, maps and bytes as text."""
     return pa.schema([pa.field(f.name, pa.string()) if _as_text_type(f.type) else f for f in schema])

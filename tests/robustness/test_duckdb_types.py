@@ -1,0 +1,58 @@
+"""DuckDB's own scalar types through the pipeline (its LIST, STRUCT and MAP: test_nested_types.py).
+
+The query is all that changes; each column is published in the type DuckDB's own ``COPY ... TO
+'x.parquet'`` writes, or the run stops at extract with a ``SchemaError`` naming the column, its
+type and the CAST that fixes it.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from synthpipe.pipeline import PipelineResult
+from synthpipe.writers import read_table
+from tests.robustness.conftest import pipeline_spec, run, write_query
+
+pytestmark = pytest.mark.integration
+
+QUERY = """
+SELECT uuid() AS order_id, ('00000000-0000-4000-8000-00000000000' || (i % 4))::UUID AS tenant_id,
+       (i % 5 + 1)::UTINYINT AS quantity
+FROM range(400) AS r(i)
+ORDER BY i
+"""
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("duckdb-types") / "src.duckdb"
+    duckdb.connect(str(path)).close()
+    return f"duckdb:///{path}"
+
+
+@pytest.fixture(scope="module", params=["parquet", "csv"], ids=["parquet-destination", "csv-destination"])
+def typed_run(source: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> PipelineResult:
+    root = tmp_path_factory.mktemp(f"duckdb-types-{request.param}")
+    spec = pipeline_spec(write_query(root, QUERY), source, root,
+                         destination={"url": str(root / "destination"), "format": request.param})  # fmt: skip
+    return run(spec)
+
+
+def test_uuid_columns_are_published_as_uuids(typed_run: PipelineResult) -> None:
+    """DuckDB hands a UUID over as text, and a Parquet destination published VARCHAR where DuckDB's
+    own COPY writes Parquet's UUID; now Parquet holds UUIDs (DuckDB reads them back as UUID) and
+    a CSV their canonical text."""
+    uri = typed_run.load.uri
+    if uri.endswith(".parquet"):
+        assert read_table(uri).schema.field("order_id").type == pa.uuid()
+        described = {row[0]: row[1] for row in duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{uri}')").fetchall()}
+        assert described["order_id"] == described["tenant_id"] == "UUID"
+        values = duckdb.sql(f"SELECT order_id::VARCHAR, tenant_id::VARCHAR FROM read_parquet('{uri}')").fetchall()
+    else:
+        values = duckdb.sql(f"SELECT order_id::VARCHAR, tenant_id::VARCHAR FROM read_csv('{uri}')").fetchall()
+    staged = duckdb.sql(f"SELECT order_id::VARCHAR FROM read_parquet('{typed_run.extract.uri}')").fetchall()
+    assert len({order for order, _ in values}) == len(values)
+    assert not {order for order, _ in values} & {order for (order,) in staged}  # fresh keys, never a real one
+    assert all(len(tenant) == 36 for _, tenant in values)
