@@ -215,17 +215,34 @@ def check_column_names(schema: pa.Schema) -> None:
 
 
 def check_column_types(schema: pa.Schema) -> None:
-    """A UNION (DuckDB's, alone or inside a list or struct) is refused, naming the column and a CAST.
+    """A UNION (DuckDB's, alone or inside a list or struct) and a type Arrow holds as opaque bytes
+    (DuckDB's BIGNUM) are refused, naming the column and a CAST.
 
     Why: neither Parquet nor the engine holds one; extract failed with 'ArrowNotImplementedError:
     Unhandled type for Arrow to Parquet schema conversion: sparse_union<num: int32=0, str: string=1>'."""
     for field in schema:
+        if isinstance(field.type, pa.OpaqueType):
+            raise _opaque(field)
         if _holds_union(field.type):
             raise SchemaError(
                 f"column {field.name!r} is a UNION ({field.type}), which synthpipe cannot stage or model; "
                 f'CAST it to one type in the SQL, e.g. CAST("{field.name}" AS VARCHAR) AS "{field.name}"',
                 column=field.name,
             )
+
+
+def _opaque(field: pa.Field) -> SchemaError:
+    """The error for a type the database hands over as bytes only it can read (DuckDB's BIGNUM, or
+    VARINT, an integer of any size: the engine refused it as 'binary (bytea)' and advised text)."""
+    kind = field.type.type_name.upper()
+    named = f"{kind} (VARINT)" if kind == "BIGNUM" else kind
+    number = f'CAST("{field.name}" AS HUGEINT) AS "{field.name}" (38 digits; DOUBLE beyond)'
+    fix = number if kind == "BIGNUM" else f'CAST("{field.name}" AS VARCHAR) AS "{field.name}"'
+    return SchemaError(
+        f"column {field.name!r} is {field.type.vendor_name}'s {named}, which synthpipe cannot stage or model; "
+        f"CAST it in the SQL, e.g. {fix}",
+        column=field.name,
+    )
 
 
 def _holds_union(arrow_type: pa.DataType) -> bool:

@@ -225,7 +225,7 @@ def _duckdb_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[pa
         _existing_database_file(database, kind="DuckDB")  # missing: a ConfigError, which no retry fixes
     connection = duckdb.connect(database, read_only=database != ":memory:")
     try:
-        relation = _with_offsets_kept(connection.sql(_one_statement(duckdb, sql)))
+        relation = _as_text_where_arrow_loses(connection.sql(_one_statement(duckdb, sql)))
         uuids = {name for name, kind in zip(relation.columns, relation.types, strict=True) if str(kind) == "UUID"}
         reader = relation.to_arrow_reader(batch_rows)
         yield (_marked_as_uuids(_intervals_as_durations(batch), uuids) for batch in reader)
@@ -333,15 +333,22 @@ def _marked_as_uuids(batch: pa.RecordBatch, names: set[str]) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(batch.columns, schema=pa.schema(fields))
 
 
-def _with_offsets_kept(relation: Any) -> Any:
-    """DuckDB exports TIMETZ as Arrow time64 and silently drops the offset; as text it keeps it
-    (a PostgreSQL timetz is staged as text too)."""
+_STAGED_AS_TEXT = frozenset({"TIME WITH TIME ZONE", "BIT"})
+
+
+def _as_text_where_arrow_loses(relation: Any) -> Any:
+    """``relation`` with its TIMETZ and BIT columns cast to text.
+
+    Why: DuckDB exports TIMETZ as Arrow time64 and silently drops the offset; as text it keeps it
+    (a PostgreSQL timetz is staged as text too). A BIT came as its storage bytes (a padding count,
+    then the bits: '0101' as ``b'\\x04\\xf5'``), learned and published as a BLOB no one could read;
+    its text is what DuckDB's own ``COPY ... TO 'x.parquet'`` writes."""
     types = [str(kind) for kind in relation.types]
-    if "TIME WITH TIME ZONE" not in types:
+    if not _STAGED_AS_TEXT & set(types):
         return relation
     quoted = ['"' + name.replace('"', '""') + '"' for name in relation.columns]
     columns = [
-        f"CAST({column} AS VARCHAR) AS {column}" if kind == "TIME WITH TIME ZONE" else column
+        f"CAST({column} AS VARCHAR) AS {column}" if kind in _STAGED_AS_TEXT else column
         for column, kind in zip(quoted, types, strict=True)
     ]
     return relation.project(", ".join(columns))

@@ -7,10 +7,13 @@ type and the CAST that fixes it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pyarrow as pa
 import pytest
 
+from synthpipe.errors import SchemaError, StageError
 from synthpipe.pipeline import PipelineResult
 from synthpipe.writers import read_table
 from tests.robustness.conftest import pipeline_spec, run, write_query
@@ -19,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 QUERY = """
 SELECT uuid() AS order_id, ('00000000-0000-4000-8000-00000000000' || (i % 4))::UUID AS tenant_id,
-       (i % 5 + 1)::UTINYINT AS quantity
+       (i % 5 + 1)::UTINYINT AS quantity, (['0101', '1100', '00000001'])[i % 3 + 1]::BIT AS flags
 FROM range(400) AS r(i)
 ORDER BY i
 """
@@ -56,3 +59,27 @@ def test_uuid_columns_are_published_as_uuids(typed_run: PipelineResult) -> None:
     assert len({order for order, _ in values}) == len(values)
     assert not {order for order, _ in values} & {order for (order,) in staged}  # fresh keys, never a real one
     assert all(len(tenant) == 36 for _, tenant in values)
+
+
+def test_bit_strings_are_published_as_their_bits(typed_run: PipelineResult) -> None:
+    """DuckDB hands a BIT over as its own storage bytes (a padding count, then the bits: '0101' as
+    ``b'\\x04\\xf5'``), which were learned and published as a BLOB no one can read; now as the text
+    of its bits, as DuckDB's own COPY writes a BIT to Parquet."""
+    uri = typed_run.load.uri
+    table = f"read_parquet('{uri}')" if uri.endswith(".parquet") else f"read_csv('{uri}', all_varchar = true)"
+    flags = duckdb.sql(f"SELECT flags::VARCHAR FROM {table}")
+    assert {flag for (flag,) in flags.fetchall()} == {"0101", "1100", "00000001"}
+    if uri.endswith(".parquet"):
+        assert read_table(uri).schema.field("flags").type == pa.string()
+
+
+def test_a_bignum_is_refused_at_extract_naming_its_cast(source: str, tmp_path: Path) -> None:
+    """DuckDB's BIGNUM (VARINT), an integer of any size, reached the engine as opaque bytes, which
+    refused it as 'binary (bytea)' and advised a cast to text; now extract names the type and the
+    casts that keep it a number."""
+    query = write_query(tmp_path, "SELECT (i * 1000)::BIGNUM AS big FROM range(50) AS r(i) ORDER BY i")
+    with pytest.raises(StageError) as error:
+        run(pipeline_spec(query, source, tmp_path))
+    cause = error.value.__cause__
+    assert isinstance(cause, SchemaError) and error.value.stage == "extract"
+    assert "'big'" in str(cause) and "BIGNUM" in str(cause) and 'CAST("big" AS HUGEINT)' in str(cause)
