@@ -215,18 +215,28 @@ def check_column_names(schema: pa.Schema) -> None:
 
 
 def check_column_types(schema: pa.Schema) -> None:
-    """A UNION (DuckDB's, alone or inside a list or struct) and a type Arrow holds as opaque bytes
-    (DuckDB's BIGNUM) are refused, naming the column and a CAST.
+    """A UNION (DuckDB's, alone or inside a list or struct), an INTERVAL inside a list or struct and
+    a type Arrow holds as opaque bytes (DuckDB's BIGNUM) are refused, naming the column and a fix.
 
-    Why: neither Parquet nor the engine holds one; extract failed with 'ArrowNotImplementedError:
-    Unhandled type for Arrow to Parquet schema conversion: sparse_union<num: int32=0, str: string=1>'."""
+    Why: neither Parquet nor the engine holds a union or a month_day_nano interval; extract failed
+    with 'ArrowNotImplementedError: Unhandled type for Arrow to Parquet schema conversion:
+    sparse_union<num: int32=0, str: string=1>' (``list<month_day_nano_interval>`` for
+    ``list(shipped_at - ordered_at)``; a column of intervals is staged as durations)."""
     for field in schema:
+        quoted = '"' + field.name.replace('"', '""') + '"'
         if isinstance(field.type, pa.OpaqueType):
             raise _opaque(field)
-        if _holds_union(field.type):
+        if _holds(field.type, pa.types.is_union):
             raise SchemaError(
                 f"column {field.name!r} is a UNION ({field.type}), which synthpipe cannot stage or model; "
-                f'CAST it to one type in the SQL, e.g. CAST("{field.name}" AS VARCHAR) AS "{field.name}"',
+                f"CAST it to one type in the SQL, e.g. CAST({quoted} AS VARCHAR) AS {quoted}",
+                column=field.name,
+            )
+        if _holds(field.type, pa.types.is_interval):
+            raise SchemaError(
+                f"column {field.name!r} holds INTERVALs inside a list or struct ({field.type}), which synthpipe "
+                f"cannot stage; make them numbers in the SQL, e.g. list_transform({quoted}, x -> epoch(x)) "
+                f"AS {quoted} (seconds) for a list",
                 column=field.name,
             )
 
@@ -245,15 +255,16 @@ def _opaque(field: pa.Field) -> SchemaError:
     )
 
 
-def _holds_union(arrow_type: pa.DataType) -> bool:
-    if pa.types.is_union(arrow_type):
+def _holds(arrow_type: pa.DataType, kind: Callable[[pa.DataType], bool]) -> bool:
+    """Whether ``arrow_type`` is of ``kind`` or holds one, inside lists, maps and structs."""
+    if kind(arrow_type):
         return True
     if pa.types.is_map(arrow_type):
-        return _holds_union(arrow_type.key_type) or _holds_union(arrow_type.item_type)
+        return _holds(arrow_type.key_type, kind) or _holds(arrow_type.item_type, kind)
     if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type) or pa.types.is_fixed_size_list(arrow_type):
-        return _holds_union(arrow_type.value_type)
+        return _holds(arrow_type.value_type, kind)
     if pa.types.is_struct(arrow_type):
-        return any(_holds_union(arrow_type.field(i).type) for i in range(arrow_type.num_fields))
+        return any(_holds(arrow_type.field(i).type, kind) for i in range(arrow_type.num_fields))
     return False
 
 

@@ -83,3 +83,16 @@ def test_a_bignum_is_refused_at_extract_naming_its_cast(source: str, tmp_path: P
     cause = error.value.__cause__
     assert isinstance(cause, SchemaError) and error.value.stage == "extract"
     assert "'big'" in str(cause) and "BIGNUM" in str(cause) and 'CAST("big" AS HUGEINT)' in str(cause)
+
+
+def test_intervals_inside_a_list_are_refused_at_extract_naming_a_fix(source: str, tmp_path: Path) -> None:
+    """A column of INTERVALs is staged as durations, but a list of them (``list(shipped - ordered)``
+    per user) reached the Parquet writer and failed with a bare ArrowNotImplementedError."""
+    sql = "SELECT i % 3 AS k, list(to_hours(i)) AS waits FROM range(30) AS r(i) GROUP BY k ORDER BY k"
+    with pytest.raises(StageError) as error:
+        run(pipeline_spec(write_query(tmp_path, sql), source, tmp_path))
+    cause = error.value.__cause__
+    assert isinstance(cause, SchemaError) and error.value.stage == "extract"
+    assert (
+        "'waits'" in str(cause) and "INTERVAL" in str(cause) and 'list_transform("waits", x -> epoch(x))' in str(cause)
+    )
