@@ -288,5 +288,5 @@ def _described(field: pa.Field) -> dict[str, Any]:
         out["arrow"] = type_text(field.type)
     logical = (field.metadata or {}).get(LOGICAL_TYPE)
     if logical:
-        out["logical"] = logical.decode()  # a UUID staged as its text: load publishes it as a UUID
+        out["logical"] = logical.decode()  # a UUID or JSON staged as its text: load publishes it in its type
     return out

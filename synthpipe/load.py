@@ -24,7 +24,15 @@ from synthpipe.errors import ConfigError
 from synthpipe.query_order import SortKey, sortable_keys, sorted_rows
 from synthpipe.stores import Store, open_uri
 from synthpipe.workspace import Workspace, reads_staged_files
-from synthpipe.writers import TableFormat, all_uuid_text, check_format, closed_on_error, open_writer, uuid_array
+from synthpipe.writers import (
+    LOGICAL_TYPES,
+    TableFormat,
+    all_logical_text,
+    as_logical,
+    check_format,
+    closed_on_error,
+    open_writer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +81,7 @@ def load(
     if order:
         table = pa.Table.from_batches([_as_schema(batch, schema) for batch in batches], schema)
         batches = iter(sorted_rows(table, order).to_batches(batch_rows))
-    published = _with_uuids(schema, _uuid_columns(synthetic_uris, staged, options)) if fmt == "parquet" else schema
+    published = _in_logical_types(schema, synthetic_uris, staged, options) if fmt == "parquet" else schema
     rows = _write_concatenated(workspace.store, key, batches, published, fmt)
     return LoadResult(
         uri=workspace.uri(key),
@@ -115,21 +123,21 @@ def _publish_order(
     return order
 
 
-def _uuid_columns(uris: Sequence[str], staged: dict[str, Any], options: dict[str, Any]) -> set[str]:
-    """The columns extract staged as UUIDs' text (``logical: uuid``) whose every synthetic value is a
-    UUID; one that is not (a label the engine made up) keeps the column text, with a warning."""
-    names = {column["name"] for column in staged.get("columns", []) if column.get("logical") == "uuid"}
-    for uri in uris if names else ():
+def _in_logical_types(
+    schema: pa.Schema, uris: Sequence[str], staged: dict[str, Any], options: dict[str, Any]
+) -> pa.Schema:
+    """``schema`` with the columns extract staged as a UUID's or a JSON's text (``logical``) in
+    that type (``LOGICAL_TYPES``), where every synthetic value is such text; one that is not (a
+    label the engine made up) keeps the column text, with a warning."""
+    logical = {column["name"]: column["logical"] for column in staged.get("columns", []) if "logical" in column}
+    for uri in uris if logical else ():
         with open_uri(uri, options) as handle:
-            shard = pq.ParquetFile(handle).read(columns=sorted(names))
-        for name in [name for name in names if not all_uuid_text(shard.column(name))]:
-            log.warning("column %r is published as text, not as UUIDs: a synthetic value is no UUID", name)
-            names.discard(name)
-    return names
-
-
-def _with_uuids(schema: pa.Schema, names: set[str]) -> pa.Schema:
-    return pa.schema([pa.field(f.name, pa.uuid(), f.nullable) if f.name in names else f for f in schema])
+            shard = pq.ParquetFile(handle).read(columns=sorted(logical))
+        for name in [name for name, kind in logical.items() if not all_logical_text(shard.column(name), kind)]:
+            log.warning("column %r is published as text: a synthetic value is no %s", name, logical.pop(name))
+    return pa.schema(
+        [pa.field(f.name, LOGICAL_TYPES[logical[f.name]], f.nullable) if f.name in logical else f for f in schema]
+    )
 
 
 def _copy_report(workspace: Workspace, uri: str, options: dict[str, Any]) -> str:
@@ -151,10 +159,14 @@ def _shard_rows(uri: str, options: dict[str, Any]) -> int:
 
 
 def _as_schema(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """``batch`` in the published ``schema``; text in a UUID or JSON type there is typed by
+    ``as_logical`` (Arrow casts no text to a UUID)."""
     if batch.schema.equals(schema):
         return batch
     columns = [
-        uuid_array(column) if field.type == pa.uuid() and column.type != field.type else column.cast(field.type)
+        as_logical(column, field.type)
+        if pa.types.is_string(column.type) and field.type in LOGICAL_TYPES.values()
+        else column.cast(field.type)
         for column, field in zip(batch.columns, schema, strict=True)
     ]
     return pa.RecordBatch.from_arrays(columns, schema=schema)

@@ -226,9 +226,10 @@ def _duckdb_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[pa
     connection = duckdb.connect(database, read_only=database != ":memory:")
     try:
         relation = _as_text_where_arrow_loses(connection.sql(_one_statement(duckdb, sql)))
-        uuids = {name for name, kind in zip(relation.columns, relation.types, strict=True) if str(kind) == "UUID"}
+        logical = {name: _LOGICAL[str(kind)] for name, kind in zip(relation.columns, relation.types, strict=True)
+                   if str(kind) in _LOGICAL}  # fmt: skip
         reader = relation.to_arrow_reader(batch_rows)
-        yield (_marked_as_uuids(_intervals_as_durations(batch), uuids) for batch in reader)
+        yield (_marked(_intervals_as_durations(batch), logical) for batch in reader)
     finally:
         connection.close()
 
@@ -318,18 +319,23 @@ def _first_word(statement: str) -> str:
 
 
 LOGICAL_TYPE = b"synthpipe.logical_type"  # field metadata: what the source's type was, where Arrow's does not say
+_LOGICAL = {"UUID": b"uuid", "JSON": b"json"}  # DuckDB types its Arrow export gives as plain text
 
 
-def _marked_as_uuids(batch: pa.RecordBatch, names: set[str]) -> pa.RecordBatch:
-    """``batch`` with its columns ``names``, UUIDs the driver hands over as text, marked as such
-    (``LOGICAL_TYPE``), so that load publishes them as UUIDs again where the destination has them.
+def _marked(batch: pa.RecordBatch, logical: dict[str, bytes]) -> pa.RecordBatch:
+    """``batch`` with the columns the driver hands over as text marked with their type (``logical``:
+    column -> ``b"uuid"`` or ``b"json"``, as ``LOGICAL_TYPE``), so that load publishes them in that
+    type again where the destination has it.
 
-    Why: DuckDB's Arrow export gives a UUID as its text, and a Parquet destination published
-    VARCHAR where DuckDB's own ``COPY ... TO 'x.parquet'`` writes Parquet's UUID. (A PostgreSQL
-    uuid is not marked: its two paths, ADBC and psycopg, would have to mark it alike.)"""
-    if not names & set(batch.schema.names):
+    Why: DuckDB's Arrow export gives a UUID and a JSON as text, and a Parquet destination published
+    VARCHAR where DuckDB's own ``COPY ... TO 'x.parquet'`` writes Parquet's UUID and JSON. (A
+    PostgreSQL uuid is not marked: its two paths, ADBC and psycopg, would have to mark it alike.)"""
+    if not logical:
         return batch
-    fields = [field.with_metadata({LOGICAL_TYPE: b"uuid"}) if field.name in names else field for field in batch.schema]
+    fields = [
+        field.with_metadata({LOGICAL_TYPE: logical[field.name]}) if field.name in logical else field
+        for field in batch.schema
+    ]
     return pa.RecordBatch.from_arrays(batch.columns, schema=pa.schema(fields))
 
 

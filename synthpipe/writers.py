@@ -163,15 +163,29 @@ def duration_ticks(text: str, unit: str) -> int:
 
 
 _UUID_TEXT = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+LOGICAL_TYPES = {"uuid": pa.uuid(), "json": pa.json_()}  # a schema JSON's ``logical`` -> the type Parquet holds it in
 
 
-def all_uuid_text(column: pa.Array | pa.ChunkedArray) -> bool:
-    """Whether every non-null value of a text column is a UUID's ``8-4-4-4-12`` hex text."""
-    return bool(pc.all(pc.match_substring_regex(column, _UUID_TEXT)).as_py() is not False)
+def all_logical_text(column: pa.Array | pa.ChunkedArray, logical: str) -> bool:
+    """Whether every non-null value of a text column is text of its ``logical`` type: a UUID's
+    ``8-4-4-4-12`` hex, or a JSON document."""
+    if logical == "uuid":
+        return bool(pc.all(pc.match_substring_regex(column, _UUID_TEXT)).as_py() is not False)
+    return all(_is_json(text) for text in column.to_pylist() if text is not None)
 
 
-def uuid_array(text: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """UUIDs' text (``all_uuid_text``) as Arrow's UUID type, which Parquet stores as its UUID."""
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def as_logical(text: pa.Array | pa.ChunkedArray, arrow_type: pa.DataType) -> pa.Array:
+    """Text that ``all_logical_text`` accepts in the ``LOGICAL_TYPES`` type it is text of."""
+    if arrow_type != pa.uuid():
+        return text.cast(arrow_type)
     raw = [None if value is None else bytes.fromhex(value.replace("-", "")) for value in text.to_pylist()]
     return pa.ExtensionArray.from_storage(pa.uuid(), pa.array(raw, pa.binary(16)))
 

@@ -10,7 +10,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from synthpipe.writers import open_batches, open_writer, read_table
+from synthpipe.writers import all_logical_text, as_logical, open_batches, open_writer, read_table
 
 DURATIONS = [
     dt.timedelta(days=1, hours=2, minutes=3, seconds=4, microseconds=500),
@@ -116,3 +116,17 @@ def test_a_csv_writes_bytes_as_postgresql_hex_read_back_exactly(tmp_path: Path) 
     path = _written(tmp_path, table)
     assert path.read_text().splitlines()[1:] == ['"\\x89504e47"', "", '"\\x"', '"\\x5c78"']
     assert read_table(str(path), schema=table.schema).equals(table)
+
+
+def test_text_that_is_no_uuid_or_json_is_not_published_as_one() -> None:
+    """Load publishes a column staged from a DuckDB UUID or JSON in that type only when every
+    synthetic value is such text; a made-up label (``_RARE_``) keeps the column text."""
+    uuids = pa.array(["81309ddc-3a1a-4b37-845a-afc58b877e6c", None])
+    assert all_logical_text(uuids, "uuid")
+    assert not all_logical_text(pa.array(["81309ddc-3a1a-4b37-845a-afc58b877e6c", "_RARE_"]), "uuid")
+    assert all_logical_text(pa.array(['{"plan": "pro"}', "[]", None]), "json")
+    assert not all_logical_text(pa.array(['{"plan": "pro"}', '{"plan": pro*}']), "json")
+    published = as_logical(uuids, pa.uuid())
+    assert (
+        published.type == pa.uuid() and str(published[0].as_py()) == uuids[0].as_py() and published[1].as_py() is None
+    )
