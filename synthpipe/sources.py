@@ -84,6 +84,7 @@ _PG_TYPES: dict[int, pa.DataType] = {
     650: pa.string(),
 }
 _ONE_SELECT = "it must be a single SELECT (or WITH ... SELECT)"
+_DESCRIPTIONS = frozenset({"SUMMARIZE", "DESCRIBE", "SHOW"})  # DuckDB runs them as SELECTs of metadata
 _PG_NUMERIC = 1700
 _PG_MONEY = 790
 # money as a number: the server writes it in its lc_monetary ($1,234.50), two decimals nearly everywhere
@@ -301,6 +302,11 @@ def _one_statement(duckdb: Any, sql: str) -> str:
         raise QueryError(
             "the SQL file holds a PIVOT that does not list its columns (DuckDB runs it as several statements); "
             "list them: PIVOT ... ON col IN ('a', 'b')"
+        )
+    if kind == duckdb.StatementType.SELECT and _first_word(statements[0].query) in _DESCRIPTIONS:
+        raise QueryError(
+            f"the SQL file's {_first_word(statements[0].query)} describes tables or columns, not the rows to "
+            f"synthesise; {_ONE_SELECT} returning the rows (SUMMARIZE users gave one row of statistics per column)"
         )
     if kind != duckdb.StatementType.SELECT:
         word = _first_word(statements[0].query) or kind.name

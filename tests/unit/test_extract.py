@@ -287,6 +287,16 @@ def test_a_duckdb_source_writes_no_file(demo_duckdb: str, tmp_path: Path, sql: s
     assert list(target.iterdir()) == []
 
 
+@pytest.mark.parametrize("sql", ["SUMMARIZE users", "describe users", "SHOW TABLES", "SUMMARIZE SELECT age FROM users"])
+def test_a_duckdb_description_of_a_table_is_not_taken_for_its_rows(demo_duckdb: str, tmp_path: Path, sql: str) -> None:
+    """``SUMMARIZE users`` returns one row of statistics per column (the real min and max as text):
+    its 16 rows were synthesised and published as if they were the table's."""
+    with pytest.raises(
+        QueryError, match=rf"{sql.split()[0].upper()} describes .* not the rows to synthesise; .*SELECT"
+    ):
+        extract(query=write_sql(tmp_path, sql), source=demo_duckdb, staging=str(tmp_path), name="f", run_id="r")
+
+
 def test_a_duckdb_pivot_that_lists_its_columns_is_a_select(demo_duckdb: str, tmp_path: Path) -> None:
     sql = write_sql(
         tmp_path, "PIVOT (SELECT id, gender FROM users) ON gender IN ('MALE', 'FEMALE') USING count(*) GROUP BY id"
