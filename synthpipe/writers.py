@@ -126,8 +126,8 @@ def timestamp_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedA
 def _as_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     if pa.types.is_duration(column.type):
         return duration_text(column)
-    if pa.types.is_timestamp(column.type):
-        return timestamp_text(column)
+    if pa.types.is_timestamp(column.type) or pa.types.is_time(column.type):
+        return timestamp_text(column)  # a time of day: '09:00:00', not '09:00:00.000000' (DuckDB's TIME)
     if _is_binary(column.type):
         return pa.array([None if v is None else "\\x" + v.hex() for v in column.to_pylist()], pa.string())
     return arrow_json_text(column) if is_nested(column.type) else column
@@ -139,7 +139,10 @@ def _is_binary(kind: pa.DataType) -> bool:
 
 def _as_text_type(kind: pa.DataType) -> bool:
     """Whether the CSV writer writes a column of this type as text of its own making."""
-    return bool(pa.types.is_duration(kind) or pa.types.is_timestamp(kind) or is_nested(kind) or _is_binary(kind))
+    return bool(
+        pa.types.is_duration(kind) or pa.types.is_timestamp(kind) or pa.types.is_time(kind) or is_nested(kind)
+        or _is_binary(kind)
+    )  # fmt: skip
 
 
 def _bytes(text: str | None) -> bytes | None:
@@ -191,16 +194,18 @@ def as_logical(text: pa.Array | pa.ChunkedArray, arrow_type: pa.DataType) -> pa.
 
 
 def _as_written(schema: pa.Schema) -> pa.Schema:
-    """The schema of what the CSV writer writes: timestamps, durations, arrays, structs, maps and bytes as text."""
+    """What the CSV writer writes: timestamps, times, durations, arrays, structs, maps and bytes as text."""
     return pa.schema([pa.field(f.name, pa.string()) if _as_text_type(f.type) else f for f in schema])
 
 
 def _as_read(schema: pa.Schema) -> pa.Schema:
-    """The types the CSV reader reads: those written, with a dictionary's indices as int32, the only
-    ones it builds (a DuckDB ENUM is a dictionary of uint8 indices); ``_typed_back`` casts them."""
+    """The types the CSV reader reads: those written, but times of day in their own type (the
+    reader parses their text; Arrow casts no text to a time) and a dictionary's indices as int32,
+    the only ones it builds (a DuckDB ENUM is a dictionary of uint8 indices; ``_typed_back`` casts them)."""
     return pa.schema(
-        [pa.field(f.name, pa.dictionary(pa.int32(), f.type.value_type)) if pa.types.is_dictionary(f.type) else f
-         for f in _as_written(schema)]
+        [pa.field(f.name, pa.dictionary(pa.int32(), f.type.value_type)) if pa.types.is_dictionary(f.type)
+         else f if pa.types.is_time(f.type) else written
+         for f, written in zip(schema, _as_written(schema), strict=True)]
     )  # fmt: skip
 
 

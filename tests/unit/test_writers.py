@@ -118,6 +118,20 @@ def test_a_csv_writes_bytes_as_postgresql_hex_read_back_exactly(tmp_path: Path) 
     assert read_table(str(path), schema=table.schema).equals(table)
 
 
+def test_a_csv_writes_times_of_day_to_their_last_nonzero_digit_and_reads_them_back(tmp_path: Path) -> None:
+    """A DuckDB TIME (``ordered_at::TIME``, ``make_time(hour(t), 0, 0)``) was published to the
+    microsecond, ``09:00:00.000000``, where timestamps beside it read ``2013-09-19 22:08:41``."""
+    times = [dt.time(9, 0), dt.time(17, 49, 34, 500_000), None, dt.time(23, 59, 59, 999_999), dt.time(0, 0)]
+    table = pa.table(
+        {"seen": pa.array(times, pa.time64("us")), "ns": pa.array([1, 0, None, 10**9, 5], pa.time64("ns"))}
+    )
+    path = _written(tmp_path, table)
+    assert path.read_text().splitlines()[1:3] == ['"09:00:00","00:00:00.000000001"', '"17:49:34.5","00:00:00"']
+    assert read_table(str(path), schema=table.schema).equals(table)
+    read = duckdb.execute(f"SELECT seen FROM read_csv('{path}', columns={{'seen': 'TIME', 'ns': 'VARCHAR'}})")
+    assert [row[0] for row in read.fetchall()] == times
+
+
 def test_text_that_is_no_uuid_or_json_is_not_published_as_one() -> None:
     """Load publishes a column staged from a DuckDB UUID or JSON in that type only when every
     synthetic value is such text; a made-up label (``_RARE_``) keeps the column text."""
