@@ -139,11 +139,28 @@ def open_batches(source: str, sql: str, *, batch_rows: int = 65_536) -> Iterator
 def _guarded(batches: Iterator[pa.RecordBatch], secret: str) -> Iterator[pa.RecordBatch]:
     """Failures while streaming (a dropped connection) get the same typed errors as at the start."""
     try:
-        yield from (_within_calendar(batch) for batch in batches)
+        yield from (_in_parquet_units(_within_calendar(batch)) for batch in batches)
     except SynthpipeError:
         raise
     except Exception as exc:
         raise translate_source_error(exc, secret=secret) from exc
+
+
+def _in_parquet_units(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """``batch`` with its timestamps in seconds (DuckDB's TIMESTAMP_S) in milliseconds, the
+    coarsest unit Parquet holds.
+
+    Why: a staged Parquet file held them as timestamp[ms] under a schema JSON saying timestamp[s],
+    and a staged CSV as timestamp[s], so the same rows and seed gave other synthetic rows with
+    CSV staging."""
+    seconds = [i for i, kind in enumerate(batch.schema.types) if pa.types.is_timestamp(kind) and kind.unit == "s"]
+    if not seconds:
+        return batch
+    columns, schema = list(batch.columns), batch.schema
+    for i in seconds:
+        schema = schema.set(i, schema.field(i).with_type(pa.timestamp("ms", tz=schema.types[i].tz)))
+        columns[i] = columns[i].cast(schema.types[i])
+    return pa.RecordBatch.from_arrays(columns, schema=schema)  # fields keep their metadata (a UUID's mark)
 
 
 _TICKS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000}  # ns timestamps stay within 1677-2262

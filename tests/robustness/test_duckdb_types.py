@@ -23,7 +23,8 @@ pytestmark = pytest.mark.integration
 QUERY = """
 SELECT uuid() AS order_id, ('00000000-0000-4000-8000-00000000000' || (i % 4))::UUID AS tenant_id,
        (i % 5 + 1)::UTINYINT AS quantity, (['0101', '1100', '00000001'])[i % 3 + 1]::BIT AS flags,
-       ('{"plan": "' || (['free', 'pro'])[i % 2 + 1] || '"}')::JSON AS props
+       ('{"plan": "' || (['free', 'pro'])[i % 2 + 1] || '"}')::JSON AS props,
+       (TIMESTAMP '2024-01-01' + to_seconds(i * 3607))::TIMESTAMP_S AS seen_at
 FROM range(400) AS r(i)
 ORDER BY i
 """

@@ -63,9 +63,26 @@ def test_csv_staging_keeps_types_through_the_schema_json(demo_duckdb: str, tmp_p
 DUCKDB_TYPES_SQL = """
 SELECT (i % 6 + 1)::UTINYINT AS quantity, (i * 100)::USMALLINT AS cents, (i * 2654435761 % 4294967295)::UINTEGER AS sku,
        hash(i) AS user_hash, (['paid', 'shipped', NULL])[i % 3 + 1]::order_status AS status,
-       TIME '08:00:00' + to_minutes(i) AS at, (TIMESTAMP '2024-01-01 10:00:00' + to_seconds(i))::TIMESTAMP_S AS stamp
+       TIME '08:00:00' + to_minutes(i) AS at, TIMESTAMP '2024-01-01 10:00:00' + to_seconds(i) AS stamp
 FROM range(9) AS r(i)
 """
+
+
+def test_timestamps_in_seconds_are_staged_as_parquet_holds_them(tmp_path: Path) -> None:
+    """Parquet has no seconds unit: DuckDB's TIMESTAMP_S was staged as timestamp[ms] in a Parquet
+    file whose schema JSON said timestamp[s], and as timestamp[s] in a CSV, so the same rows and
+    seed gave other synthetic rows with CSV staging. Both now stage milliseconds."""
+    sql = write_sql(
+        tmp_path, "SELECT (TIMESTAMP '2024-01-01 10:00:00' + to_seconds(i))::TIMESTAMP_S AS t FROM range(5) r(i)"
+    )
+    staged = {}
+    for fmt in ("parquet", "csv"):
+        result = extract(query=sql, source="duckdb:///:memory:", staging=str(tmp_path / fmt), name="f", run_id="r",
+                         fmt=fmt)  # type: ignore[arg-type]  # fmt: skip
+        schema = schema_from_json(Path(result.schema_uri).read_text())
+        staged[fmt] = read_table(result.uri, schema=schema)
+        assert schema.field("t").type == staged[fmt].schema.field("t").type == pa.timestamp("ms")
+    assert staged["parquet"].equals(staged["csv"])
 
 
 @pytest.fixture(scope="module")
