@@ -31,7 +31,15 @@ from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.copula import MAX_SCORE, CopulaPrior
 from synthpipe.engine.dateparts import HOUR, MONTH, TEXT_PARTS, WEEKDAY, YEAR, DatePart, part_matched_by
 from synthpipe.engine.dependencies import Dependency, value_dependent, value_tokens
-from synthpipe.engine.entities import TREND_KINDS, Entities, difference_codecs, is_trend_unit, window_codecs
+from synthpipe.engine.entities import (
+    AGGREGATE_FRAMES,
+    AGGREGATES,
+    TREND_KINDS,
+    Entities,
+    difference_codecs,
+    is_trend_unit,
+    window_codecs,
+)
 from synthpipe.engine.formulas import Formula
 from synthpipe.engine.frames import period_frequency_valid, schema_from_text, schema_text, text_formats_valid
 from synthpipe.engine.joins import Join
@@ -48,7 +56,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 43  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 44  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -88,7 +96,9 @@ VERSION = 43  # 2: numeric codecs may carry a learned position stream (``fine``)
 # or duration the change of another from a row before or to the row after (``Entities.differences``), or the
 # highest or lowest so far of another (``Entities.extremes``), or an entity's column its first row's value of
 # another (``Entities.firsts``); 42: a date column may be written back as pandas Periods (``periods``);
-# 43: a calendar may be a panel, one row per date and segment of a label (``panel``)
+# 43: a calendar may be a panel, one row per date and segment of a label (``panel``);
+# 44: an entity's number may be an average, count or sum of another over its rows so far or a moving frame of them
+# (``Entities.aggregates``), and a lag of a number take a default past the entity's start (``Entities.defaults``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -525,17 +535,24 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
 
 
 def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:
-    """A running sum is a plain number, not learned, of another plain number along a sequence; a
-    lag by some rows is a number, date or label drawn alike to its source (``window_codecs``); a
-    difference a number or duration of a number or time in a unit it can be counted in
-    (``difference_codecs``); an extreme so far a number or date of one alike, a first value any
-    of one alike; none is the source of another (each is rebuilt from a drawn one)."""
+    """A running sum or aggregate is a plain number, not learned, of another plain number along a
+    sequence (an aggregate one of ``AGGREGATES`` over a frame of ``AGGREGATE_FRAMES``), a lag's
+    default a finite number of a lag of plain numbers; a lag by some rows is a number, date or
+    label drawn alike to its source (``window_codecs``); a difference a number or duration of a
+    number or time in a unit it can be counted in (``difference_codecs``); an extreme so far a
+    number or date of one alike, a first value any of one alike; none is the source of another
+    (each is rebuilt from a drawn one)."""
     windows = entities.windows
     if not windows:
         return
     learned = {syn._codecs[i].storage.name for i in syn._learned}
-    summed = [by_name.get(name) for name in [*entities.running, *(s for s, _ in entities.running.values())]]
-    plain = all(type(c) is NumericCodec and c.domain == "number" for c in summed)
+    summed = [*entities.running, *(s for s, _ in entities.running.values()), *entities.aggregates]
+    summed += [s for s, _, _ in entities.aggregates.values()]
+    summed += [*entities.defaults, *(entities.lags.get(name, ("", 0))[0] for name in entities.defaults)]
+    codecs = [by_name.get(name) for name in summed]
+    plain = all(type(c) is NumericCodec and c.domain == "number" for c in codecs)
+    plain &= all(how in AGGREGATES and rows in AGGREGATE_FRAMES for _, how, rows in entities.aggregates.values())
+    plain &= all(math.isfinite(value) for value in entities.defaults.values())
     alike = all(window_codecs(by_name.get(name), by_name.get(source)) for name, (source, _) in entities.lags.items())
     alike &= all(
         difference_codecs(by_name.get(n), by_name.get(s), unit) for n, (s, _, unit) in entities.differences.items()

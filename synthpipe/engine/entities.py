@@ -40,7 +40,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Container
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -60,6 +60,7 @@ from synthpipe.engine.frames import (
 )
 from synthpipe.engine.pseudonyms import is_repeated_key
 
+_Found = TypeVar("_Found")
 CONSTANT_SHARE = 0.99  # of the entities with 2+ rows, the share where a column holds one value
 CANDIDATE_ROWS = 1024  # entity heads drawn at a time (about one per synthetic row is needed)
 
@@ -115,7 +116,13 @@ class Entities:
     likewise; ``extremes``, per number or date that is another's highest or lowest so far along
     the order (``max(secs) OVER w``, nulls skipped), that column and ``"max"`` or ``"min"``;
     ``firsts``, per column an entity's rows share that is another's value in its first row
-    (``first_value(action) OVER w``), that column (see ``first_values``)."""
+    (``first_value(action) OVER w``), that column (see ``first_values``); ``aggregates``, per number
+    that is an average, count or sum of another over the entity's rows so far or over a moving
+    frame of them (``avg(secs) OVER w``, ``count(secs) OVER w``, ``sum(secs) OVER (w ROWS BETWEEN 2
+    PRECEDING AND CURRENT ROW)``), that number, the aggregate and the frame's rows (0: from the
+    entity's first row; see ``aggregate_columns``); ``defaults``, per lag of a number that takes a
+    value of its own where it reaches past the entity's start (``lag(secs, 1, 0) OVER w``), that
+    value."""
 
     key: str
     count: str
@@ -146,6 +153,8 @@ class Entities:
     differences: dict[str, tuple[str, int, str]] = field(default_factory=dict, hash=False)
     extremes: dict[str, tuple[str, str]] = field(default_factory=dict, hash=False)
     firsts: dict[str, str] = field(default_factory=dict, hash=False)
+    aggregates: dict[str, tuple[str, str, int]] = field(default_factory=dict, hash=False)
+    defaults: dict[str, float] = field(default_factory=dict, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -178,6 +187,8 @@ class Entities:
             "differences": {name: list(found) for name, found in self.differences.items()},
             "extremes": {name: list(found) for name, found in self.extremes.items()},
             "firsts": self.firsts,
+            "aggregates": {name: list(found) for name, found in self.aggregates.items()},
+            "defaults": self.defaults,
         }
 
     @classmethod
@@ -213,7 +224,11 @@ class Entities:
         }
         extremes = {str(name): (str(s), str(way)) for name, (s, way) in item.get("extremes", {}).items()}
         firsts = {str(name): str(source) for name, source in item.get("firsts", {}).items()}
-        windows = (running, lags, differences, extremes, firsts)
+        aggregates = {
+            str(name): (str(s), str(how), int(rows)) for name, (s, how, rows) in item.get("aggregates", {}).items()
+        }
+        defaults = {str(name): float(value) for name, value in item.get("defaults", {}).items()}
+        windows = (running, lags, differences, extremes, firsts, aggregates, defaults)
         return cls(key, count, columns, *found, *later, *windows)
 
     @property
@@ -238,22 +253,24 @@ class Entities:
 
     @property
     def windowed(self) -> list[str]:
-        """The running sums, lags, differences, extremes and first values: rebuilt from their
-        source after sampling, never learned."""
-        return [*self.running, *self.lags, *self.differences, *self.extremes, *self.firsts]
+        """The running sums, lags, differences, extremes, aggregates and first values: rebuilt from
+        their source after sampling, never learned."""
+        return [*self.running, *self.lags, *self.differences, *self.extremes, *self.aggregates, *self.firsts]
 
     @property
     def windows(self) -> dict[str, str]:
-        """Per running sum, lag, difference and extreme, the column it is rebuilt from."""
-        found = Windows(self.running, self.lags, self.differences, self.extremes)
+        """Per running sum, lag, difference, extreme, aggregate and first value, the column it is
+        rebuilt from."""
+        found = Windows(self.running, self.lags, self.differences, self.extremes, self.aggregates, self.defaults)
         return dict(zip(self.windowed, [*found.sources, *self.firsts.values()], strict=True))
 
     @property
     def window_sources(self) -> dict[str, int]:
-        """Per column a lag or difference reaches back into, how many rows it reaches (a lead: 0):
-        the values a carried entity's first rows need of the block before."""
+        """Per column a lag, difference or moving frame reaches back into, how many rows it reaches
+        (a lead: 0): the values a carried entity's first rows need of the block before."""
         reach: dict[str, int] = {}
-        for source, steps in [*self.lags.values(), *((s, k) for s, k, _ in self.differences.values())]:
+        frames = [(s, rows - 1) for s, _, rows in self.aggregates.values() if rows]
+        for source, steps in [*self.lags.values(), *((s, k) for s, k, _ in self.differences.values()), *frames]:
             reach[source] = max(reach.get(source, 0), steps)
         return reach
 
@@ -1656,20 +1673,29 @@ def window_columns(frame: pd.DataFrame, key: str, order: str, candidates: dict[s
     kinds = {name: kind for name, kind in candidates.items() if name not in (key, order)}
     names = list(kinds)[:WINDOW_MAX_COLUMNS]
     if len(names) < 2:
-        return Windows({}, {}, {}, {})
+        return Windows({}, {}, {}, {}, {}, {})
     rows, entity = _entity_order(frame, key, order)
     kinds = {name: kinds[name] for name in names}
     values = _window_values(frame, rows, kinds)
     found = _pair_windows(values, kinds, entity, min_entities)
     rest = {name: kind for name, kind in kinds.items() if name not in {*found.running, *found.lags, *found.extremes}}
+    found = found._replace(aggregates=aggregate_columns(values, rest, entity, min_entities))
+    rest = {name: kind for name, kind in rest.items() if name not in found.aggregates}
     found = found._replace(differences=_differences(values, rest, entity, min_entities))
-    sources = set(found.sources)
+    sources = set(found.sources)  # a window of a window is rebuilt from what it was rebuilt from: left learned
+    lags = _without(found.lags, sources)
     return Windows(
-        {n: w for n, w in found.running.items() if n not in sources},
-        {n: w for n, w in found.lags.items() if n not in sources},
-        {n: w for n, w in found.differences.items() if n not in sources},
-        {n: w for n, w in found.extremes.items() if n not in sources},
+        _without(found.running, sources),
+        lags,
+        _without(found.differences, sources),
+        _without(found.extremes, sources),
+        _without(found.aggregates, sources),
+        {n: v for n, v in found.defaults.items() if n in lags},
     )
+
+
+def _without(found: dict[str, _Found], names: set[str]) -> dict[str, _Found]:
+    return {name: window for name, window in found.items() if name not in names}
 
 
 def _entity_order(frame: pd.DataFrame, key: str, order: str) -> tuple[np.ndarray, np.ndarray]:
@@ -1686,13 +1712,16 @@ class Windows(NamedTuple):
     lags: dict[str, tuple[str, int]]
     differences: dict[str, tuple[str, int, str]]
     extremes: dict[str, tuple[str, str]]
+    aggregates: dict[str, tuple[str, str, int]]
+    defaults: dict[str, float]
 
     @property
     def sources(self) -> list[str]:
         """The columns the windows are rebuilt from (each must be drawn, no window itself), in
         the order of their windows."""
         running, lags = [s for s, _ in self.running.values()], [s for s, _ in self.lags.values()]
-        return [*running, *lags, *(s for s, _, _ in self.differences.values()), *(s for s, _ in self.extremes.values())]
+        changes, extremes = [s for s, _, _ in self.differences.values()], [s for s, _ in self.extremes.values()]
+        return [*running, *lags, *changes, *extremes, *(s for s, _, _ in self.aggregates.values())]
 
 
 def _pair_windows(
@@ -1701,7 +1730,7 @@ def _pair_windows(
     """The running sums, extremes and lags among ``values`` (each column tried against every other
     of its kind on ``WINDOW_PROBE_ROWS`` rows first), as ``window_columns`` says."""
     probe = slice(0, WINDOW_PROBE_ROWS)
-    found = Windows({}, {}, {}, {})
+    found = Windows({}, {}, {}, {}, {}, {})
     for name, source in itertools.permutations(kinds, 2):
         if name in {*found.running, *found.lags, *found.extremes} or kinds[name] != kinds[source]:
             continue
@@ -1717,9 +1746,11 @@ def _pair_windows(
                 extremes[name] = (source, way)
             continue
         for steps in WINDOW_STEPS:
-            if _lags(result[probe], drawn[probe], entity[probe], steps, 0.9, 1):
-                if _lags(result, drawn, entity, steps, WINDOW_SHARE, min_entities):
+            default = _end_value(result[probe], entity[probe], steps) if kinds[name] == "number" else np.nan
+            if default is not None and _lags(result[probe], drawn[probe], entity[probe], steps, 0.9, 1, default):
+                if _lags(result, drawn, entity, steps, WINDOW_SHARE, min_entities, default):
                     lags[name] = (source, steps)
+                    found.defaults.update({} if np.isnan(default) else {name: default})
                 break
     return found
 
@@ -1792,6 +1823,103 @@ def first_of(values: np.ndarray, entity: np.ndarray, before: np.ndarray | None =
     if before is not None and before.size:
         out[entity == entity[0]] = before[0]
     return out
+
+
+AGGREGATES = ("avg", "count", "sum")  # what a number may aggregate of another over the entity's rows
+AGGREGATE_FRAMES = (0, 2, 3, 4, 5, 6, 7)  # 0: every row so far; n: the n rows up to the row (n - 1 PRECEDING)
+
+
+def aggregate_columns(
+    values: dict[str, np.ndarray],
+    kinds: dict[str, str],
+    entity: np.ndarray,
+    min_entities: int,
+    hows: tuple[str, ...] = AGGREGATES,
+) -> dict[str, tuple[str, str, int]]:
+    """The numbers among ``values`` that are, in ``WINDOW_SHARE`` of the rows and in
+    ``min_entities`` entities' rows where they are no copy of their source's value, an aggregate
+    (``AGGREGATES``) of another number over the entity's rows so far (``avg(secs) OVER w``,
+    ``count(secs) OVER w``: its values that are not null) or over the ``n`` rows up to the row
+    (``AGGREGATE_FRAMES``: ``sum(secs) OVER (w ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)``, a
+    3-row moving sum); per column: its source, the aggregate and the frame's rows (0: so far).
+    A running sum is one of ``running``. Why: learned as numbers of their own, a user's average
+    seconds so far and 3-row moving sum of 600 airbnb users' sessions equalled their definitions in
+    no synthetic row, their count of seconds so far in 67% (real: every row); each is rebuilt
+    from the drawn numbers instead (``aggregated``). ``hows``: the aggregates looked for."""
+    numbers = [name for name, kind in kinds.items() if kind == "number"]
+    probe = slice(0, WINDOW_PROBE_ROWS)
+    found: dict[str, tuple[str, str, int]] = {}
+    for source, how, rows in itertools.product(numbers, hows, AGGREGATE_FRAMES):
+        if how == "sum" and not rows:
+            continue
+        expected = aggregated(values[source][probe], entity[probe], how, rows)
+        for name in [n for n in numbers if n != source and n not in found]:
+            if _aggregates_to(values[name][probe], expected, values[source][probe], entity[probe], 0.9, 1):
+                whole = aggregated(values[source], entity, how, rows)
+                if _aggregates_to(values[name], whole, values[source], entity, WINDOW_SHARE, min_entities):
+                    found[name] = (source, how, rows)
+    return found
+
+
+def counts_along(frame: pd.DataFrame, key: str, order: str, min_entities: int) -> set[str]:
+    """The numbers that count another's values so far along ``order`` within each entity, or in a
+    moving frame (``count(secs) OVER w``: ``aggregate_columns``). Why: such a count goes up one a
+    row but after a null, so it moved in step with the order in most users and was learned as a
+    trend (a difference from the order each user shares): it matched the count of the drawn
+    seconds in 67% of 600 airbnb users' synthetic rows (real: every row). It is no trend, and
+    ``window_columns`` finds it."""
+    kinds = {str(name): window_kind(frame[name]) for name in frame.columns if name not in (key, order)}
+    numbers = {name: "number" for name, kind in kinds.items() if kind == "number"}
+    if len(numbers) < 2:
+        return set()
+    rows, entity = _entity_order(frame, key, order)
+    values = _window_values(frame, rows, numbers)
+    return set(aggregate_columns(values, numbers, entity, min_entities, hows=("count",)))
+
+
+def _aggregates_to(
+    result: np.ndarray, expected: np.ndarray, drawn: np.ndarray, entity: np.ndarray, share: float, min_entities: int
+) -> bool:
+    """Whether ``result`` is ``expected`` (an aggregate of ``drawn``) in ``share`` of the rows, and
+    no copy of ``drawn`` in ``min_entities`` entities' rows where it is."""
+    scale = float(np.nanmax(np.abs(expected), initial=0.0)) if expected.size else 0.0
+    held = np.isclose(result, expected, rtol=WINDOW_RTOL, atol=scale * 1e-12, equal_nan=True)
+    moved = held & ~np.isnan(result) & ~np.isclose(result, drawn, rtol=WINDOW_RTOL, equal_nan=True)
+    return bool(held.mean() >= share) and np.unique(entity[moved]).size >= min_entities
+
+
+def aggregated(
+    values: np.ndarray, entity: np.ndarray, how: str, rows: int, before: np.ndarray | None = None
+) -> np.ndarray:
+    """Each row's ``how`` (``AGGREGATES``) of its entity's ``values`` that are not null over its
+    rows so far (``rows`` 0) or the ``rows`` rows up to it (entities contiguous, in order), null
+    where none is (a count: 0), as SQL's window aggregates. ``before``: for the first entity, its
+    sum and count so far in the blocks before (``rows`` 0), or its last values there (a frame)."""
+    sums, counts = _frame_totals(values, entity, rows, before)
+    if how == "count":
+        return counts
+    out = np.full(values.size, np.nan)
+    known = counts > 0
+    out[known] = sums[known] / counts[known] if how == "avg" else sums[known]
+    return out
+
+
+def _frame_totals(
+    values: np.ndarray, entity: np.ndarray, rows: int, before: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the sum and the count of its entity's values that are not null over the frame
+    ``aggregated`` says."""
+    if rows:
+        frame = [lagged(values, entity, back, before) for back in range(rows)]  # the row, then the rows before
+        return np.nansum(frame, axis=0), np.sum(~np.isnan(frame), axis=0).astype("float64")
+    known = ~np.isnan(values)
+    sums = pd.Series(np.where(known, values, 0.0)).groupby(entity).cumsum().to_numpy(dtype="float64", copy=True)
+    counts = pd.Series(known.astype("float64")).groupby(entity).cumsum().to_numpy(dtype="float64", copy=True)
+    if before is not None and entity.size:
+        carried = entity == entity[0]
+        sums[carried] += before[0]
+        counts[carried] += before[1]
+    return sums, counts
 
 
 DIFFERENCE_UNITS = {"": 1.0, "seconds": 1e9, "minutes": 6e10, "hours": 3.6e12, "days": 8.64e13}  # in ns
@@ -1928,19 +2056,45 @@ def _sums_up(result: np.ndarray, drawn: np.ndarray, entity: np.ndarray, share: f
 
 
 def _lags(
-    result: np.ndarray, drawn: np.ndarray, entity: np.ndarray, steps: int, share: float, min_entities: int
+    result: np.ndarray,
+    drawn: np.ndarray,
+    entity: np.ndarray,
+    steps: int,
+    share: float,
+    min_entities: int,
+    default: float = np.nan,
 ) -> bool:
     """Whether ``result`` is ``drawn`` ``steps`` rows before (negative: after) within each entity,
-    and null where that row is past the entity's end (in ``WINDOW_ENDS_SHARE`` of those rows, as
-    a sample cuts some entities). Why the ends: ``secs`` is ``prev_secs`` one row on, but for
-    each user's last row, which ``prev_secs`` has no row for; 1 row of 200 missed in every user
-    made ``secs`` a lead of its own lag."""
-    expected = lagged(drawn, entity, steps)
+    and null (or ``default``: ``lag(secs, 1, 0)``) where that row is past the entity's end, in
+    ``WINDOW_ENDS_SHARE`` of those rows, as a sample cuts some entities. Why the ends: ``secs`` is
+    ``prev_secs`` one row on, but for each user's last row, which ``prev_secs`` has no row for; 1
+    row of 200 missed in every user made ``secs`` a lead of its own lag."""
+    expected = lagged(drawn, entity, steps, default=default)
     held = np.isclose(result, expected, rtol=WINDOW_RTOL, atol=0.0, equal_nan=True)
-    ends = np.isnan(lagged(np.zeros(result.size), entity, steps))
+    ends = _past_ends(entity, steps)
     moved = held & ~np.isnan(result) & ~np.isclose(result, drawn, rtol=WINDOW_RTOL, equal_nan=True)
-    ended = not ends.any() or bool(np.isnan(result[ends]).mean() >= WINDOW_ENDS_SHARE)
+    at_ends = np.isclose(result[ends], default, rtol=WINDOW_RTOL, equal_nan=True)
+    ended = not ends.any() or bool(at_ends.mean() >= WINDOW_ENDS_SHARE)
     return ended and bool(held.mean() >= share) and np.unique(entity[moved]).size >= min_entities
+
+
+def _past_ends(entity: np.ndarray, steps: int) -> np.ndarray:
+    """The rows whose row ``steps`` before (negative: after) is past their entity's end."""
+    return np.isnan(lagged(np.zeros(entity.size), entity, steps))
+
+
+def _end_value(result: np.ndarray, entity: np.ndarray, steps: int) -> float | None:
+    """What ``result`` holds in ``WINDOW_ENDS_SHARE`` of the rows whose row ``steps`` before is
+    past their entity's end: NaN for SQL's null (``lag(secs)``), else the default a data engineer
+    gave (``lag(secs, 1, 0)``: 0 in each user's first row); None where no value is held there.
+    Why: with a default, every user's first ``prev_secs`` was 0, not null, and no lag was found;
+    learned, it was the previous row's seconds in 1% of synthetic rows (600 airbnb users)."""
+    ends = result[_past_ends(entity, steps)]
+    if not ends.size:
+        return np.nan
+    values, counts = np.unique(ends, return_counts=True)  # NaNs counted as one value
+    top = int(counts.argmax())
+    return float(values[top]) if counts[top] >= WINDOW_ENDS_SHARE * ends.size else None
 
 
 def _entity_firsts(entity: np.ndarray) -> np.ndarray:
@@ -1960,17 +2114,23 @@ def running_sums(values: np.ndarray, entity: np.ndarray, nulls_first: bool, went
     return np.where(seen, sums, np.nan) if nulls_first else sums
 
 
-def lagged(values: np.ndarray, entity: np.ndarray, steps: int, before: np.ndarray | None = None) -> np.ndarray:
-    """Each row's entity's value ``steps`` rows before it (negative: after), null past the
-    entity's ends (entities contiguous, in order; texts as objects, their null None). ``before``:
-    the first entity's last values in the blocks before (in order), which its first rows' lags
-    reach back into."""
+def lagged(
+    values: np.ndarray,
+    entity: np.ndarray,
+    steps: int,
+    before: np.ndarray | None = None,
+    default: float | None = None,
+) -> np.ndarray:
+    """Each row's entity's value ``steps`` rows before it (negative: after), null (or
+    ``default``, a number's) past the entity's ends (entities contiguous, in order; texts as
+    objects, their null None). ``before``: the first entity's last values in the blocks before
+    (in order), which its first rows' lags reach back into."""
     size = values.size
     at = np.arange(size) - steps
     inside = (at >= 0) & (at < size)
     inside[inside] = entity[at[inside]] == entity[inside]
     texts = values.dtype == object
-    out = np.full(size, None if texts else np.nan, dtype=object if texts else float)
+    out = np.full(size, None if texts else np.nan if default is None else default, dtype=object if texts else float)
     out[inside] = values[at[inside]]
     if before is not None and steps > 0 and size:
         carried = np.flatnonzero(entity == entity[0])[:steps]

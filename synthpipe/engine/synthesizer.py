@@ -191,7 +191,7 @@ class Synthesizer:
             ranked_gaps = self._gapped_sequences(frame[[key, *(str(r.name) for r in ranks.values())]], key, set(), None)
             gapped = {**gapped, **ranked_gaps}
             numbered = {**numbered, **{str(rank.name): 1 for rank in ranks.values()}}
-            trends = self._trends(frame, key, indexes | set(numbered))
+            trends = self._trends(frame, key, indexes | set(numbered), next(iter(numbered), None))
             units = entities.trend_units(frame, key, trends)
             riders = self._riders(frame, trends, units)
             ranges = {name: self._clip_range(entities.trend_values(frame[name])) for name in trends}
@@ -291,10 +291,16 @@ class Synthesizer:
         frame = pd.concat([frame.iloc[:, :at], flag.to_frame(), frame.iloc[:, at:]], axis=1)
         return frame, [*codecs[:-1], codec, codecs[-1]]
 
-    def _trends(self, frame: pd.DataFrame, key: str, numbering: set[str]) -> dict[str, str]:
+    def _trends(self, frame: pd.DataFrame, key: str, numbering: set[str], order: str | None) -> dict[str, str]:
+        """Per column that moves in step with another in each entity, that one (``entity_trends``),
+        but for a count of another's values along the entity's ``order`` (``counts_along``): rebuilt
+        after sampling (``_find_windows``)."""
         if not self.config.learn_offsets:
             return {}
-        return entities.entity_trends(frame, key, numbering, self.config.constraint_min_rows)
+        min_rows = self.config.constraint_min_rows
+        found = order is not None and self.config.detect_constraints
+        counts = entities.counts_along(frame, key, order, min_rows) if found and order is not None else set()
+        return entities.entity_trends(frame.drop(columns=list(counts)), key, numbering, min_rows)
 
     def _row_ranks(self, frame: pd.DataFrame, key: str, numbered: set[str]) -> dict[str, pd.Series]:
         if not self.config.learn_offsets:
@@ -549,10 +555,11 @@ class Synthesizer:
         self._entities = dataclasses.replace(ent, columns=columns, firsts=firsts, **found._asdict())
 
     def _windows_of(self, codecs: list[Codec]) -> Entities:
-        """The entity with the running sums whose column and number are both plain numbers, the
-        lags and extremes whose column and source are drawn alike (``window_codecs``) and the
-        differences whose column can count its source's change (``difference_codecs``): a column
-        learned as a key or an offset is drawn as one, nothing rebuilds it."""
+        """The entity with the running sums and aggregates whose column and number are both plain
+        numbers (a lag's default: where both are), the lags and extremes whose column and source
+        are drawn alike (``window_codecs``) and the differences whose column can count its
+        source's change (``difference_codecs``): a column learned as a key or an offset is drawn
+        as one, nothing rebuilds it."""
         ent = self._entities
         assert ent is not None
         by_name = {c.storage.name: c for c in codecs}
@@ -565,16 +572,18 @@ class Synthesizer:
             if entities.difference_codecs(by_name.get(n), by_name.get(w[0]), w[2])
         }
         extremes = {n: w for n, w in ent.extremes.items() if entities.window_codecs(by_name.get(n), by_name.get(w[0]))}
-        windows = entities.Windows(running, lags, differences, extremes)
+        aggregates = {n: w for n, w in ent.aggregates.items() if {n, w[0]} <= plain}
+        defaults = {n: v for n, v in ent.defaults.items() if n in lags and {n, lags[n][0]} <= plain}
+        windows = entities.Windows(running, lags, differences, extremes, aggregates, defaults)
         firsts = {n: w for n, w in ent.firsts.items() if entities.window_codecs(by_name.get(n), by_name.get(w))}
         self._entities = dataclasses.replace(ent, firsts=firsts, **windows._asdict())
         return self._entities
 
     def _rebuild_windows(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carry: _Carry | None) -> None:
-        """Each running sum, lag, difference and extreme from its source as drawn and final, along
-        the entity's order (a text's lag: ``_rebuild_text_lags``); an entity carried on from the
-        block before goes on from its sum or extreme there, its first rows' lags and differences
-        reach back into the values it had there."""
+        """Each running sum, lag, difference, extreme and aggregate from its source as drawn and
+        final, along the entity's order (a text's lag: ``_rebuild_text_lags``); an entity carried on
+        from the block before goes on from its sum, extreme or totals so far there, its first rows'
+        lags, differences and moving frames reach back into the values it had there."""
         ent = self._entities
         if ent is None or entity is None or ent.order not in numbers or not ent.windowed:
             return
@@ -586,8 +595,9 @@ class Synthesizer:
         for name, (source, steps) in ent.lags.items():
             if source in numbers:  # a text's lag: _rebuild_text_lags
                 before = None if carry is None else carry.tails.get(source)
+                drawn, default = numbers[source][rows], ent.defaults.get(name)
                 numbers[name] = np.empty(entity.size)
-                numbers[name][rows] = entities.lagged(numbers[source][rows], entity[rows], steps, before)
+                numbers[name][rows] = entities.lagged(drawn, entity[rows], steps, before, default)
         for name, (source, steps, unit) in ent.differences.items():
             before = None if carry is None else carry.tails.get(source)
             drawn = self._as_written(source, numbers[source])[rows]
@@ -597,6 +607,10 @@ class Synthesizer:
             went_on_from = None if carry is None else carry.walked.get(name)
             numbers[name] = np.empty(entity.size)
             numbers[name][rows] = entities.running_extremes(numbers[source][rows], entity[rows], way, went_on_from)
+        for name, (source, how, frame) in ent.aggregates.items():
+            before = None if carry is None else carry.tails.get(name if not frame else source)
+            numbers[name] = np.empty(entity.size)
+            numbers[name][rows] = entities.aggregated(numbers[source][rows], entity[rows], how, frame, before)
         for name, source in ent.firsts.items():
             if source in numbers:  # a text's first value: _rebuild_text_windows
                 before = None if carry is None else carry.tails.get(name)
@@ -1912,7 +1926,7 @@ class Synthesizer:
         if carry is not None and size:
             for name in [n for n in shared if n not in self._entities.moving]:  # they move with their clock
                 block.loc[entity == 0, name] = carry.values[name].iloc[0]
-        carry = self._carried_on(block, heads, sizes, entity, shared, done)
+        carry = self._carried_on(block, heads, sizes, entity, shared, done, {} if carry is None else carry.tails)
         return block.drop(columns=self._entities.never_emitted), carry
 
     def _rows(
@@ -1937,9 +1951,11 @@ class Synthesizer:
         entity: np.ndarray,
         shared: list[str],
         done: int,
+        went_on: dict[str, np.ndarray],
     ) -> _Carry | None:
         """The block's last entity, when it has rows left beyond the block (``done``: the rows the
-        blocks before gave its first entity, when that one was carried on)."""
+        blocks before gave its first entity, when that one was carried on; ``went_on``: the window
+        tails it was carried on with)."""
         if not entity.size:
             return None
         last = int(entity[-1])
@@ -1959,7 +1975,7 @@ class Synthesizer:
             view = pd.Series(codec.numeric_view(block.loc[entity == last, name]))  # its nulls skipped
             walked[name] = float(view.min() if ent and name in ent.falling else view.max())
         numbered = {name: float(block.loc[entity == last, name].max()) for name in ent.gaps} if ent else {}
-        tails = self._window_tails(block.loc[entity == last], walked)
+        tails = self._window_tails(block.loc[entity == last], walked, went_on if last == 0 else {})
         for moved, clock in ent.trends.items() if ent else ():
             if ent and moved in shared:  # the entity shares its difference from the clock, as learned
                 ticks = block[clock].iloc[[first]].to_numpy(dtype="float64")
@@ -1969,23 +1985,33 @@ class Synthesizer:
                     values[rider] = entities.shifted(values[rider], back, ent.units[moved])
         return _Carry(heads[last : last + 1], left, values, emitted, walked, numbered, tails)
 
-    def _window_tails(self, rows: pd.DataFrame, walked: dict[str, float]) -> dict[str, np.ndarray]:
+    def _window_tails(
+        self, rows: pd.DataFrame, walked: dict[str, float], went_on: dict[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         """The carried entity's ``rows`` (in order): its running sums' and extremes' last values,
-        put in ``walked``; per column lagged or differenced, its last values (a number's or time's
-        in ``scale`` units, a text's as is), as far back as its lags reach; per first value, the
-        entity's (its rows' first here: ``first_of`` set it)."""
+        put in ``walked``; per column lagged, differenced or in a moving frame, its last values (a
+        number's or time's in ``scale`` units, a text's as is), as far back as they reach; per
+        first value, the entity's (its rows' first here: ``first_of`` set it); per aggregate over
+        the rows so far, the sum and count of its source's values so far (``went_on``: those it
+        was carried on with, where the entity began in a block before)."""
         ent = self._entities
         if ent is None or not len(rows):
             return {}
         by_name = {c.storage.name: c for c in self._codecs if isinstance(c, NumericCodec)}
         for name in [*ent.running, *ent.extremes]:
             walked[name] = float(by_name[name].numeric_view(rows[name])[-1])
+        so_far = {name: source for name, (source, _, frame) in ent.aggregates.items() if not frame}
         values = {
             name: by_name[name].numeric_view(rows[name]) if name in by_name else rows[name].to_numpy(object)
-            for name in {*ent.window_sources, *ent.firsts}
+            for name in {*ent.window_sources, *ent.firsts, *so_far.values()}
         }
         tails = {source: values[source][-steps:] for source, steps in ent.window_sources.items() if steps > 0}
-        return {**tails, **{name: values[name][:1] for name in ent.firsts}}  # a first value: the entity's first
+        totals = {name: _totals(values[source], went_on.get(name)) for name, source in so_far.items()}
+        return {
+            **tails,
+            **totals,
+            **{name: values[name][:1] for name in ent.firsts},
+        }  # a first value: the entity's first
 
     def _entity_heads(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """The head tokens (size and entity columns) and sizes of as many entities as ``rows``
@@ -3071,12 +3097,21 @@ class Synthesizer:
         if name in ent.extremes:
             source, way = ent.extremes[name]
             return {**entry, "encoding": f"running {way} of {source} (nulls skipped) {along}"}
+        if name in ent.aggregates:
+            return {**entry, "encoding": f"{_aggregate_text(*ent.aggregates[name])} {along}"}
         if name in ent.differences:
             source, steps, unit = ent.differences[name]
             change = f"{source} - {_lag_text(source, steps)}" if steps > 0 else f"{_lag_text(source, steps)} - {source}"
             return {**entry, "encoding": f"{change}{f' in {unit}' if unit else ''} {along}"}
         source, steps = ent.lags[name]
-        return {**entry, "encoding": f"{_lag_text(source, steps)} {along}"}
+        return {**entry, "encoding": f"{_lag_text(source, steps, ent.defaults.get(name))} {along}"}
+
+    def _described_lag(self, name: str) -> dict[str, Any]:
+        """A lag's source and rows, and the default its rows past the entity's start take, if any."""
+        assert self._entities is not None
+        source, steps = self._entities.lags[name]
+        default = self._entities.defaults.get(name)
+        return {"of": source, "rows": steps, **({} if default is None else {"default": default})}
 
     def _describe_entities(self) -> dict[str, Any] | None:
         """The key sampled as entities, what each entity shares, and its learned size."""
@@ -3105,7 +3140,7 @@ class Synthesizer:
             "falling": {name: self._entities.order for name in self._entities.falling},
             "row_ranks": dict(self._entities.ranks),
             "running_sums": {name: source for name, (source, _) in self._entities.running.items()},
-            "lags": {name: {"of": source, "rows": steps} for name, (source, steps) in self._entities.lags.items()},
+            "lags": {name: self._described_lag(name) for name in self._entities.lags},
             "differences": {
                 name: {"of": source, "rows": steps, "unit": unit or "as is"}
                 for name, (source, steps, unit) in self._entities.differences.items()
@@ -3114,6 +3149,7 @@ class Synthesizer:
                 name: {"of": source, "so_far": way} for name, (source, way) in self._entities.extremes.items()
             },
             "first_values": dict(self._entities.firsts),
+            "aggregates": {name: _aggregate_text(*found) for name, found in self._entities.aggregates.items()},
             "sequence_gaps": dict(self._entities.gaps),
             "null_keys_as_rows": self._entities.nulls is not None,
             "key_as_category": self._entities.category,
@@ -3446,6 +3482,14 @@ def _row_count(data: Any) -> int:
     return len(data) if isinstance(data, pd.DataFrame) else 0
 
 
+def _totals(values: np.ndarray, before: np.ndarray | None) -> np.ndarray:
+    """The sum and the count of ``values`` that are not null, on from ``before`` (the same of the
+    rows before, if any): where an aggregate over an entity's rows so far goes on from."""
+    known = ~np.isnan(values)
+    totals = np.array([values[known].sum(), float(known.sum())])
+    return totals if before is None else totals + before
+
+
 def _block_rows(sizes: np.ndarray, rows: int, left: int) -> int:
     """A block of entities runs on to its last entity's end when that entity's rows (still to
     come) fit in a block, within the ``left`` rows the caller wants.
@@ -3502,6 +3546,11 @@ def _shared_values(data: pd.DataFrame | pd.Series) -> tuple[np.ndarray, np.ndarr
     return inverse, counts[inverse]
 
 
-def _lag_text(source: str, steps: int) -> str:
-    """``lag(x, 1)`` or, ``steps`` rows after, ``lead(x, 1)``."""
-    return f"{'lag' if steps > 0 else 'lead'}({source}, {abs(steps)})"
+def _lag_text(source: str, steps: int, default: float | None = None) -> str:
+    """``lag(x, 1)`` or, ``steps`` rows after, ``lead(x, 1)``; with a default, ``lag(x, 1, 0.0)``."""
+    return f"{'lag' if steps > 0 else 'lead'}({source}, {abs(steps)}{'' if default is None else f', {default}'})"
+
+
+def _aggregate_text(source: str, how: str, rows: int) -> str:
+    """``avg(x) over the rows so far`` or, over a moving frame, ``sum(x) over the 3 rows up to each``."""
+    return f"{how}({source}) over the {f'{rows} rows up to each' if rows else 'rows so far'}"
