@@ -98,7 +98,8 @@ VERSION = 44  # 2: numeric codecs may carry a learned position stream (``fine``)
 # another (``Entities.firsts``); 42: a date column may be written back as pandas Periods (``periods``);
 # 43: a calendar may be a panel, one row per date and segment of a label (``panel``);
 # 44: an entity's number may be an average, count or sum of another over its rows so far or a moving frame of them
-# (``Entities.aggregates``), and a lag of a number take a default past the entity's start (``Entities.defaults``)
+# (``Entities.aggregates``), and a lag of a number take a default past the entity's start (``Entities.defaults``);
+# a difference may count a time's change in whole units or in units crossed (``"whole days"``, ``"calendar days"``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 

@@ -1923,6 +1923,7 @@ def _frame_totals(
 
 
 DIFFERENCE_UNITS = {"": 1.0, "seconds": 1e9, "minutes": 6e10, "hours": 3.6e12, "days": 8.64e13}  # in ns
+DIFFERENCE_WAYS = ("", "whole ", "calendar ")  # a change as it is, truncated to whole units, or of units crossed
 DIFFERENCE_STEPS = (1, -1)  # the change from the row before (``t - lag(t)``) and to the row after
 
 
@@ -1931,49 +1932,78 @@ def _differences(
 ) -> dict[str, tuple[str, int, str]]:
     """The numbers and durations that are the change of another number or time from ``k`` rows
     before (``event_time - lag(event_time) OVER w AS since_prev``; ``extract(epoch FROM ...)`` in
-    seconds, ``date_diff('day', ...)`` in days; ``lead(t) - t`` for ``k`` = -1), null where that
-    row is past the entity's end, as ``_lags`` holds them. Why: rebuilt, a time's lag is the
-    previous time, but a gap learned on its own bins matched its own two times in 1.6% of 600
-    airbnb users' synthetic rows (real: every row)."""
+    seconds, ``date_diff('day', ...)`` in days crossed, ``date_sub('day', ...)`` in whole days:
+    ``DIFFERENCE_WAYS``; ``lead(t) - t`` for ``k`` = -1), null where that row is past the entity's
+    end, as ``_lags`` holds them. Why: rebuilt, a time's lag is the previous time, but a gap
+    learned on its own bins matched its own two times in 1.6% of 600 airbnb users' synthetic rows
+    (real: every row). A change as it is first, of any source: ``date_diff('day', lag(day), day)``
+    of a column of days is their change in days, whatever timestamp they were taken of."""
     found: dict[str, tuple[str, int, str]] = {}
-    probe = slice(0, WINDOW_PROBE_ROWS)
-    for name, source in itertools.permutations(kinds, 2):
-        units = _difference_units(kinds[name], kinds[source])
+    for ways, (name, source) in itertools.product(
+        (DIFFERENCE_WAYS[:1], DIFFERENCE_WAYS[1:]), itertools.permutations(kinds, 2)
+    ):
+        units = _difference_units(kinds[name], kinds[source], ways)
         if name in found or not units:
             continue
         for steps in DIFFERENCE_STEPS:
-            changes = np.sign(steps) * (values[source] - lagged(values[source], entity, steps))
-            unit = _difference_unit(values[name][probe], changes[probe], units)
-            if unit is not None and _lags(values[name], changes / DIFFERENCE_UNITS[unit], entity, 0, WINDOW_SHARE, 0):
+            before = lagged(values[source], entity, steps)
+            unit = _difference_unit(values[name], values[source], before, steps, units, entity)
+            if unit is not None:
                 if _changed(values[name], entity) >= min_entities:
                     found[name] = (source, steps, unit)
                 break
     return found
 
 
-def _difference_units(result: str, source: str) -> list[str]:
-    """The units a ``result`` column may count a ``source``'s change in: a number's change as it
-    is, a time's as a duration or in seconds to days."""
+def _difference_units(result: str, source: str, ways: tuple[str, ...]) -> list[str]:
+    """The units a ``result`` column may count a ``source``'s change in, each taken ``ways``
+    (``DIFFERENCE_WAYS``): a number's change as it is, a time's as a duration or in seconds to days."""
     if source == "number":
-        return [""] if result == "number" else []
-    if source.startswith("date"):
-        return (
-            [""] if result == "duration" else [unit for unit in DIFFERENCE_UNITS if unit] if result == "number" else []
-        )
-    return []
+        return [""] if result == "number" and "" in ways else []
+    if not source.startswith("date"):
+        return []
+    if result == "duration":
+        return [""] if "" in ways else []
+    return [f"{way}{unit}" for way in ways for unit in DIFFERENCE_UNITS if unit] if result == "number" else []
 
 
-def _difference_unit(result: np.ndarray, changes: np.ndarray, units: list[str]) -> str | None:
-    """The unit in which ``result`` is ``changes`` in 90% of the probed rows where both are known
-    and the change is not zero. Why not zero: a user's events fall mostly on one day, and the
+def _difference_unit(
+    result: np.ndarray, values: np.ndarray, before: np.ndarray, steps: int, units: list[str], entity: np.ndarray
+) -> str | None:
+    """The first of ``units`` in which ``result`` is the change of ``values`` from ``before`` in
+    90% of the probed rows where both are known and the change is not zero, and in
+    ``WINDOW_SHARE`` of all rows. Why not zero: a user's events fall mostly on one day, and the
     zeros of ``date_diff('day', lag(day), day)`` were as many seconds as days."""
-    known = ~np.isnan(result) & ~np.isnan(changes) & (changes != 0)
+    probe = slice(0, WINDOW_PROBE_ROWS)
+    change = values[probe] - before[probe]
+    known = ~np.isnan(result[probe]) & ~np.isnan(change) & (change != 0)
     if not known.any():
         return None
     for unit in units:
-        if np.isclose(result[known], changes[known] / DIFFERENCE_UNITS[unit], rtol=WINDOW_RTOL).mean() >= 0.9:
+        probed = change_in(values[probe], before[probe], steps, unit)
+        held = np.isclose(result[probe][known], probed[known], rtol=WINDOW_RTOL).mean() >= 0.9
+        if held and _lags(result, change_in(values, before, steps, unit), entity, 0, WINDOW_SHARE, 0):
             return unit
     return None
+
+
+def change_in(values: np.ndarray, before: np.ndarray, steps: int, unit: str) -> np.ndarray:
+    """The change of ``values`` from ``before`` (a lead's: to it) in ``unit``: as it is, in whole
+    units (``"whole days"``, truncated: DuckDB's ``date_sub``, PostgreSQL's ``extract(day FROM
+    ...)`` of an interval) or in units crossed (``"calendar days"``: ``date_diff('day', ...)``,
+    ``t::date - lag(t)::date``)."""
+    way, _, base = unit.rpartition(" ")
+    per = DIFFERENCE_UNITS[base]
+    if way == "calendar":
+        return np.sign(steps) * (np.floor(values / per) - np.floor(before / per))
+    change = np.sign(steps) * (values - before) / per
+    return np.trunc(change) if way == "whole" else change
+
+
+def is_difference_unit(unit: str) -> bool:
+    """Whether ``unit`` is one a change is counted in (``change_in``)."""
+    way, _, base = unit.rpartition(" ")
+    return base in DIFFERENCE_UNITS and (not way or (bool(base) and f"{way} " in DIFFERENCE_WAYS))
 
 
 def _changed(result: np.ndarray, entity: np.ndarray) -> int:
@@ -1985,8 +2015,8 @@ def differences_of(
     values: np.ndarray, entity: np.ndarray, steps: int, unit: str, before: np.ndarray | None
 ) -> np.ndarray:
     """Each row's change of ``values`` from ``steps`` rows before (a lead: to the row after) in
-    ``unit`` (``DIFFERENCE_UNITS``), null past the entity's ends (entities contiguous, in order)."""
-    return np.sign(steps) * (values - lagged(values, entity, steps, before)) / DIFFERENCE_UNITS[unit]
+    ``unit`` (``change_in``), null past the entity's ends (entities contiguous, in order)."""
+    return change_in(values, lagged(values, entity, steps, before), steps, unit)
 
 
 def window_kind(series: pd.Series) -> str | None:
@@ -2020,7 +2050,7 @@ def difference_codecs(result: Codec | None, source: Codec | None, unit: str) -> 
     """Whether a difference can be rebuilt from its source as drawn, in ``unit``: a plain number
     (not learned as an offset) of a number's change as it is, or of a time's in a named unit; a
     plain duration of a time's change as it is (both in ns)."""
-    if type(result) is not NumericCodec or not isinstance(source, NumericCodec) or unit not in DIFFERENCE_UNITS:
+    if type(result) is not NumericCodec or not isinstance(source, NumericCodec) or not is_difference_unit(unit):
         return False
     if source.domain == "number":
         return result.domain == "number" and not unit

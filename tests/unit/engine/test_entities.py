@@ -1787,6 +1787,7 @@ def test_lags_of_a_date_and_a_text_go_on_across_a_block_cut(monkeypatch: pytest.
     [
         ("lags", "prev_action", ["action", 1], ["event_time", 1]),  # times written into a text
         ("differences", "since_prev", ["event_time", 1, "seconds"], ["event_time", 1, ""]),  # ns as seconds
+        ("differences", "since_prev", ["event_time", 1, "seconds"], ["event_time", 1, "rounded seconds"]),  # unknown
         ("extremes", "longest", ["secs", "max"], ["secs", "median"]),  # no running aggregate it rebuilds
         ("firsts", "first_action", "action", "secs"),  # seconds written into a text
     ],
@@ -1929,3 +1930,33 @@ def test_a_re_signed_artifact_aggregating_what_it_cannot_is_rejected(
     (tmp_path / "model.json").write_text(json.dumps(doc))
     with pytest.raises(ArtifactError, match="running sum or lag"):
         Synthesizer.load(tmp_path)
+
+
+def _day_gaps_of(rows: pd.DataFrame) -> dict[str, pd.Series]:
+    """``date_sub('day', lag(event_time) OVER w, event_time) AS whole_days`` (whole days gone by) and
+    ``date_diff('day', lag(event_time) OVER w, event_time) AS days_crossed`` (midnights crossed)."""
+    before = rows.groupby("user_id")["event_time"].shift(1)
+    return {
+        "whole_days": ((rows["event_time"] - before) // pd.Timedelta("1D")).astype("Int64"),
+        "days_crossed": (rows["event_time"].dt.floor("D") - before.dt.floor("D")).dt.days.astype("Int64"),
+    }
+
+
+def test_gaps_in_whole_days_and_in_days_crossed_between_times_are_exact() -> None:
+    """A gap of timestamps counted in whole days or in midnights crossed is no change in days (a
+    gap of 23 hours is 0 or 1 of them, not 0.96), so neither was found and both were learned: 88%
+    and 71% of 600 airbnb users' synthetic rows matched their own times (real: every row). They are
+    rebuilt from the drawn times, truncated to whole days or of the days they fall on."""
+    data = _timed_events(300, np.random.default_rng(54))[["user_id", "event_no", "action", "secs", "event_time"]]
+    data = data.assign(**_day_gaps_of(data))
+    syn = Synthesizer(seed=0, max_epochs=3, hidden_size=16).fit(data)
+    described = syn.describe()
+    assert described["entities"]["differences"] == {
+        "whole_days": {"of": "event_time", "rows": 1, "unit": "whole days"},
+        "days_crossed": {"of": "event_time", "rows": 1, "unit": "calendar days"},
+    }
+    assert described["columns"]["days_crossed"]["encoding"].startswith("event_time - lag(event_time, 1) in calendar")
+    out = syn.sample(20_000).sort_values(["user_id", "event_no"])
+    for name, want in _day_gaps_of(out).items():
+        assert ((out[name] == want) | (out[name].isna() & want.isna())).all()
+    assert (out["days_crossed"] > out["whole_days"]).any() and out["whole_days"].max() >= 1
