@@ -34,6 +34,7 @@ from synthpipe.engine.dependencies import Dependency, value_dependent, value_tok
 from synthpipe.engine.entities import (
     AGGREGATE_FRAMES,
     AGGREGATES,
+    EXTREME_WAYS,
     TREND_KINDS,
     Entities,
     difference_codecs,
@@ -99,7 +100,8 @@ VERSION = 44  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 43: a calendar may be a panel, one row per date and segment of a label (``panel``);
 # 44: an entity's number may be an average, count or sum of another over its rows so far or a moving frame of them
 # (``Entities.aggregates``), and a lag of a number take a default past the entity's start (``Entities.defaults``);
-# a difference may count a time's change in whole units or in units crossed (``"whole days"``, ``"calendar days"``)
+# a difference may count a time's change in whole units or in units crossed (``"whole days"``, ``"calendar days"``);
+# an extreme may be of a text and the last value so far (``Entities.extremes``: ``"last"``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -559,7 +561,7 @@ def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Code
         difference_codecs(by_name.get(n), by_name.get(s), unit) for n, (s, _, unit) in entities.differences.items()
     )
     alike &= all(
-        way in ("max", "min") and window_codecs(by_name.get(n), by_name.get(s))
+        way in EXTREME_WAYS and window_codecs(by_name.get(n), by_name.get(s))
         for n, (s, way) in entities.extremes.items()
     )
     alike &= all(window_codecs(by_name.get(name), by_name.get(source)) for name, source in entities.firsts.items())

@@ -113,8 +113,9 @@ class Entities:
     number or duration that is another's change from ``k`` rows before (``event_time -
     lag(event_time) OVER w``; a lead's ``lead(t) - t`` is ``-k``), that column, ``k`` and the unit
     it is counted in (``DIFFERENCE_UNITS``: seconds of a time's change, ``""`` as it is), rebuilt
-    likewise; ``extremes``, per number or date that is another's highest or lowest so far along
-    the order (``max(secs) OVER w``, nulls skipped), that column and ``"max"`` or ``"min"``;
+    likewise; ``extremes``, per number, date or text that is another's highest, lowest or last
+    value so far along the order (``max(secs) OVER w``, ``last_value(secs IGNORE NULLS) OVER w``,
+    nulls skipped), that column and ``"max"``, ``"min"`` or ``"last"``;
     ``firsts``, per column an entity's rows share that is another's value in its first row
     (``first_value(action) OVER w``), that column (see ``first_values``); ``aggregates``, per number
     that is an average, count or sum of another over the entity's rows so far or over a moving
@@ -1659,10 +1660,10 @@ def window_columns(frame: pd.DataFrame, key: str, order: str, candidates: dict[s
     the entity's first ``k`` rows), in ``WINDOW_SHARE`` of the rows (an entity a sample cuts in two
     starts off its sum) and in ``min_entities`` entities' rows where it is no copy of its own row's
     value; and the change of a number or time from the row before or to the row after
-    (``differences``) and the highest or lowest so far of a number or date (``max(secs) OVER w``,
-    nulls skipped: ``extremes``). Returns the running sums (per column: its number, whether nulls
+    (``differences``) and the highest, lowest or last value so far of a number, date or text
+    (``max(secs) OVER w``, nulls skipped: ``extremes``). Returns the running sums (per column: its number, whether nulls
     come first), the lags (per column: its source, its steps), the differences (its source, steps
-    and unit) and the extremes (its source, ``"max"`` or ``"min"``).
+    and unit) and the extremes (its source, ``"max"``, ``"min"`` or ``"last"``).
 
     Why: learned as numbers of their own, a per-user event stream's running sum of the seconds
     went down somewhere in 99% of synthetic users and equalled the sum of their seconds in no row;
@@ -1760,11 +1761,15 @@ def _extreme_way(
 ) -> str | None:
     """``"max"`` where ``result`` is the highest of ``drawn`` so far along the rows within each
     entity (nulls skipped, null before the first value: SQL's ``max(x) OVER w``), ``"min"`` the
-    lowest, in ``share`` of the rows and ``min_entities`` entities' rows where it is no copy of
-    its own row's value; else None. Numbers and dates only: a text's highest is its spelling's."""
-    if kind == "text" or kind == "duration":
+    lowest, ``"last"`` the last that is not null (``last_value(x IGNORE NULLS) OVER w``), in
+    ``share`` of the rows and ``min_entities`` entities' rows where it is no copy of its own row's
+    value; else None. A text's highest is its spelling's (``_window_values`` codes them in that
+    order). Why texts and the last value: ``max(action_type) OVER w`` was the highest action type
+    so far in 93% of 600 airbnb users' synthetic rows, ``last_value(secs IGNORE NULLS) OVER w`` the
+    last seconds known in 98.8% (real: every row)."""
+    if kind == "duration":
         return None
-    for way in ("max", "min"):
+    for way in EXTREME_WAYS:
         held = np.isclose(
             result, running_extremes(drawn, entity, way, None), rtol=WINDOW_RTOL, atol=0.0, equal_nan=True
         )
@@ -1774,17 +1779,40 @@ def _extreme_way(
     return None
 
 
+EXTREME_WAYS = ("max", "min", "last")  # the highest, the lowest and the last value so far (nulls skipped)
+
+
 def running_extremes(values: np.ndarray, entity: np.ndarray, way: str, went_on_from: float | None) -> np.ndarray:
-    """Each entity's highest (``way`` ``"max"``) or lowest value so far along its rows (entities
-    contiguous, in order), nulls skipped, null before its first value. ``went_on_from``: the
-    first entity's extreme where the block before left it (NaN: none yet)."""
+    """Each entity's highest (``way`` ``"max"``), lowest (``"min"``) or last value so far
+    (``"last"``) along its rows (entities contiguous, in order), nulls skipped, null before its
+    first value. ``went_on_from``: the first entity's value so far where the block before left it
+    (NaN: none yet)."""
     held = pd.Series(values).groupby(entity)
-    so_far = np.array((held.cummax() if way == "max" else held.cummin()).groupby(entity).ffill(), dtype="float64")
+    so_far = held if way == "last" else (held.cummax() if way == "max" else held.cummin()).groupby(entity)
+    out = np.array(so_far.ffill(), dtype="float64")
     if went_on_from is not None and entity.size:
         carried = entity == entity[0]
-        joined = np.fmax if way == "max" else np.fmin
-        so_far[carried] = joined(so_far[carried], went_on_from)
-    return so_far
+        now = out[carried]
+        if way == "last":
+            out[carried] = np.where(np.isnan(now), went_on_from, now)
+        else:
+            out[carried] = np.fmax(now, went_on_from) if way == "max" else np.fmin(now, went_on_from)
+    return out
+
+
+def text_extremes(texts: np.ndarray, entity: np.ndarray, way: str, before: np.ndarray | None) -> np.ndarray:
+    """``running_extremes`` of texts (objects, entities contiguous, in order), a text's highest its
+    spelling's (code points: SQL's binary collation, DuckDB's default). ``before``: the first
+    entity's value so far where the block before left it (one text, or None)."""
+    carried = [] if before is None else list(before[-1:])
+    codes, uniques = pd.factorize(pd.Series([*carried, *texts], dtype=object), sort=True)
+    ranks = np.where(codes < 0, np.nan, codes)
+    went_on_from = float(ranks[0]) if carried else None
+    so_far = running_extremes(ranks[len(carried) :], entity, way, went_on_from)
+    out = np.full(texts.size, None, dtype=object)
+    known = ~np.isnan(so_far)
+    out[known] = np.asarray(uniques, dtype=object)[so_far[known].astype(np.int64)]
+    return out
 
 
 def first_values(
@@ -2059,12 +2087,13 @@ def difference_codecs(result: Codec | None, source: Codec | None, unit: str) -> 
 
 def _window_values(frame: pd.DataFrame, rows: np.ndarray, kinds: dict[str, str]) -> dict[str, np.ndarray]:
     """Each column as floats along ``rows``: numbers as they are, dates and durations in ns, texts as codes
-    shared by all the texts (NaN for a null), so that ``prev_action`` holds the code of the
-    previous row's ``action_type``."""
+    shared by all the texts in their spelling's order (NaN for a null), so that ``prev_action`` holds
+    the code of the previous row's ``action_type``."""
     texts = [name for name, kind in kinds.items() if kind == "text"]
     values = {name: _in_ns(frame[name])[rows] for name, kind in kinds.items() if kind != "text"}
     if texts:
-        codes = pd.factorize(pd.concat([frame[name].astype(object) for name in texts], ignore_index=True))[0]
+        every = pd.concat([frame[name].astype(object) for name in texts], ignore_index=True)
+        codes = pd.factorize(every, sort=True)[0]  # in spelling order: a text's running max (``text_extremes``)
         table = np.where(codes < 0, np.nan, codes).reshape(len(texts), len(frame))
         values |= {name: table[i][rows] for i, name in enumerate(texts)}
     return values

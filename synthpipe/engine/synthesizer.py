@@ -419,7 +419,7 @@ class Synthesizer:
         starts = entities.entity_starts(frame, ent, dates, min_rows) if self.config.learn_offsets else {}
         numbers = [c.storage.name for c in free if c.domain == "number"]
         profiles = entities.entity_profiles(frame, ent, numbers, min_rows)
-        named = {*ent.columns, *ent.sequences, *indexes, *self._stand_in_keys}
+        named = {*ent.columns, *ent.sequences, *indexes, *self._stand_in_keys, *ent.windowed}  # a window: rebuilt
         categories = [
             c.storage.name for c in codecs[:-1] if type(c) is CategoricalCodec and c.storage.name not in named
         ]
@@ -603,7 +603,7 @@ class Synthesizer:
             drawn = self._as_written(source, numbers[source])[rows]
             numbers[name] = np.empty(entity.size)
             numbers[name][rows] = entities.differences_of(drawn, entity[rows], steps, unit, before)
-        for name, (source, way) in ent.extremes.items():
+        for name, (source, way) in [(n, w) for n, w in ent.extremes.items() if w[0] in numbers]:  # a text's: later
             went_on_from = None if carry is None else carry.walked.get(name)
             numbers[name] = np.empty(entity.size)
             numbers[name][rows] = entities.running_extremes(numbers[source][rows], entity[rows], way, went_on_from)
@@ -634,26 +634,35 @@ class Synthesizer:
         entity: np.ndarray | None,
         carry: _Carry | None,
     ) -> None:
-        """Each lag or first value of a text (``lag(action_type) OVER w``, ``first_value(action)
-        OVER w``) from its text as decoded and final, along the entity's order, as
-        ``_rebuild_windows`` does a number's."""
+        """Each lag, first value or extreme of a text (``lag(action_type) OVER w``,
+        ``first_value(action) OVER w``, ``max(action_type) OVER w``) from its text as decoded and
+        final, along the entity's order, as ``_rebuild_windows`` does a number's."""
         ent = self._entities
         if ent is None or entity is None or ent.order not in numbers:
             return
         rows = np.lexsort((numbers[ent.order], entity))
-        windows = [(name, source, steps) for name, (source, steps) in ent.lags.items()]
-        windows += [(name, source, 0) for name, source in ent.firsts.items()]  # 0: the first row's
-        for name, source, steps in windows:
+        windows = {**{n: s for n, (s, _) in ent.lags.items()}, **ent.firsts}
+        windows |= {n: s for n, (s, _) in ent.extremes.items()}
+        for name, source in windows.items():
             if source in columns and source not in numbers:
                 texts = columns[source].to_numpy(dtype=object)[rows]
                 values = np.empty(entity.size, dtype=object)
-                if steps:
-                    before = None if carry is None else carry.tails.get(source)
-                    values[rows] = entities.lagged(texts, entity[rows], steps, before)
-                else:
-                    first = None if carry is None else carry.tails.get(name)
-                    values[rows] = entities.first_of(texts, entity[rows], first)
+                values[rows] = self._text_window(name, texts, entity[rows], {} if carry is None else carry.tails)
                 columns[name] = pd.Series(values, dtype=columns[source].dtype)
+
+    def _text_window(
+        self, name: str, texts: np.ndarray, entity: np.ndarray, tails: dict[str, np.ndarray]
+    ) -> np.ndarray:
+        """Window ``name`` of ``texts`` (entities contiguous, in order); the first entity's goes on
+        from ``tails``, where the block before left it."""
+        ent = self._entities
+        assert ent is not None
+        if name in ent.lags:
+            source, steps = ent.lags[name]
+            return entities.lagged(texts, entity, steps, tails.get(source))
+        if name in ent.firsts:
+            return entities.first_of(texts, entity, tails.get(name))
+        return entities.text_extremes(texts, entity, ent.extremes[name][1], tails.get(name))
 
     def _find_rising(self, frame: pd.DataFrame) -> None:
         """Numbers that never go down along the entity's order where it is a sequence the engine
@@ -1998,8 +2007,9 @@ class Synthesizer:
         if ent is None or not len(rows):
             return {}
         by_name = {c.storage.name: c for c in self._codecs if isinstance(c, NumericCodec)}
-        for name in [*ent.running, *ent.extremes]:
+        for name in [n for n in [*ent.running, *ent.extremes] if n in by_name]:  # a text's extreme: in tails
             walked[name] = float(by_name[name].numeric_view(rows[name])[-1])
+        texts = {name: rows[name].to_numpy(object)[-1:] for name in ent.extremes if name not in by_name}
         so_far = {name: source for name, (source, _, frame) in ent.aggregates.items() if not frame}
         values = {
             name: by_name[name].numeric_view(rows[name]) if name in by_name else rows[name].to_numpy(object)
@@ -2007,11 +2017,8 @@ class Synthesizer:
         }
         tails = {source: values[source][-steps:] for source, steps in ent.window_sources.items() if steps > 0}
         totals = {name: _totals(values[source], went_on.get(name)) for name, source in so_far.items()}
-        return {
-            **tails,
-            **totals,
-            **{name: values[name][:1] for name in ent.firsts},
-        }  # a first value: the entity's first
+        firsts = {name: values[name][:1] for name in ent.firsts}  # a first value: the entity's first
+        return {**tails, **totals, **texts, **firsts}
 
     def _entity_heads(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """The head tokens (size and entity columns) and sizes of as many entities as ``rows``
@@ -3096,7 +3103,8 @@ class Synthesizer:
             return {**entry, "encoding": f"first_value({ent.firsts[name]}) {along}"}
         if name in ent.extremes:
             source, way = ent.extremes[name]
-            return {**entry, "encoding": f"running {way} of {source} (nulls skipped) {along}"}
+            so_far = f"last value of {source} so far" if way == "last" else f"running {way} of {source}"
+            return {**entry, "encoding": f"{so_far} (nulls skipped) {along}"}
         if name in ent.aggregates:
             return {**entry, "encoding": f"{_aggregate_text(*ent.aggregates[name])} {along}"}
         if name in ent.differences:
