@@ -101,7 +101,8 @@ VERSION = 44  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 44: an entity's number may be an average, count or sum of another over its rows so far or a moving frame of them
 # (``Entities.aggregates``), and a lag of a number take a default past the entity's start (``Entities.defaults``);
 # a difference may count a time's change in whole units or in units crossed (``"whole days"``, ``"calendar days"``);
-# an extreme may be of a text and the last value so far (``Entities.extremes``: ``"last"``)
+# an extreme may be of a text and the last value so far (``Entities.extremes``: ``"last"``); a sequence but the order
+# may be numbered from its clock's highest value down (``Entities.descending``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -485,7 +486,8 @@ def _check_entities(syn: Synthesizer) -> None:
     if not all(isinstance(c, NumericCodec) and c.storage.logical in ("int", "float") for c in numbered):
         raise ArtifactError("model.json numbers entity rows by a column that is not an integer; refusing to load")
     clocks = [by_name.get(name) for name in entities.clocks.values()]
-    if not set(entities.clocks) <= set(entities.sequences) or not all(isinstance(c, NumericCodec) for c in clocks):
+    clocked = set(entities.clocks) <= set(entities.sequences) and set(entities.descending) <= set(entities.clocks)
+    if not clocked or entities.order in entities.descending or not all(isinstance(c, NumericCodec) for c in clocks):
         raise ArtifactError("model.json orders entity rows by a column that is not a number or date; refusing to load")
     _check_hidden_columns(syn._codecs, entities)
     _check_moving_columns(syn, entities, by_name)

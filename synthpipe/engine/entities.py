@@ -123,7 +123,9 @@ class Entities:
     PRECEDING AND CURRENT ROW)``), that number, the aggregate and the frame's rows (0: from the
     entity's first row; see ``aggregate_columns``); ``defaults``, per lag of a number that takes a
     value of its own where it reaches past the entity's start (``lag(secs, 1, 0) OVER w``), that
-    value."""
+    value; ``descending``, the sequences but the order numbered from the highest value of their
+    clock down (``row_number() OVER (PARTITION BY user_id ORDER BY secs DESC)``: see
+    ``falling_clocks``)."""
 
     key: str
     count: str
@@ -156,6 +158,7 @@ class Entities:
     firsts: dict[str, str] = field(default_factory=dict, hash=False)
     aggregates: dict[str, tuple[str, str, int]] = field(default_factory=dict, hash=False)
     defaults: dict[str, float] = field(default_factory=dict, hash=False)
+    descending: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -190,6 +193,7 @@ class Entities:
             "firsts": self.firsts,
             "aggregates": {name: list(found) for name, found in self.aggregates.items()},
             "defaults": self.defaults,
+            "descending": list(self.descending),
         }
 
     @classmethod
@@ -230,7 +234,8 @@ class Entities:
         }
         defaults = {str(name): float(value) for name, value in item.get("defaults", {}).items()}
         windows = (running, lags, differences, extremes, firsts, aggregates, defaults)
-        return cls(key, count, columns, *found, *later, *windows)
+        descending = tuple(str(name) for name in item.get("descending", []))
+        return cls(key, count, columns, *found, *later, *windows, descending)
 
     @property
     def moving(self) -> set[str]:
@@ -362,8 +367,10 @@ def detect(
     ]
     sequences = dict(sequences or {})
     clocks = sequence_clocks(frame[repeated], key, sequences, {*columns, *(keys or set())})
+    falling = falling_clocks(frame[repeated], key, sequences, {*columns, *(keys or set())}, clocks)
     count = free_name(f"rows per {key}", frame.columns)
-    return Entities(key, count, tuple(columns), sequences, clocks, trends=dict(trends))
+    clocks |= falling
+    return Entities(key, count, tuple(columns), sequences, clocks, trends=dict(trends), descending=tuple(falling))
 
 
 SEQUENCE_SHARE = 0.99  # of the entities, the share whose rows must be numbered start, start + 1, ... exactly
@@ -472,14 +479,38 @@ def sequence_clocks(frame: pd.DataFrame, key: str, sequences: dict[str, int], sh
     entity's rows came out in any order. A sequence with a clock is numbered in the order of the
     entity's synthetic clock values instead, and the rows follow the sequence.
     """
-    candidates = [
+    candidates = _clock_candidates(frame, key, sequences, shared)
+    found = {}
+    for name in sequences:
+        clock = next((c for c in candidates if _runs_forward(frame, key, name, c)), None)
+        if clock is not None:
+            found[name] = clock
+    return found
+
+
+def _clock_candidates(frame: pd.DataFrame, key: str, sequences: dict[str, int], shared: set[str]) -> list[str]:
+    return [
         str(name)
         for name, series in frame.items()
         if name not in shared and name != key and name not in sequences and storage_type(series).logical in CLOCK_KINDS
     ]
+
+
+def falling_clocks(
+    frame: pd.DataFrame, key: str, sequences: dict[str, int], shared: set[str], clocked: Container[str]
+) -> dict[str, str]:
+    """Per sequence column but the first (the entity's order) with no clock (not ``clocked``), the
+    first other column that never runs forwards along it in (nearly) every entity and
+    moves back in half of them: a rank of the user's sessions, longest first, beside their event
+    number (``row_number() OVER (PARTITION BY user_id ORDER BY secs DESC)``). Why: renumbered in
+    the order of its own drawn values, that rank was the rank of the user's seconds in 9.5% of 600
+    airbnb users' synthetic rows (real: every row); it is numbered from the entity's highest
+    synthetic seconds down instead, nulls last (as the ascending clocks' are)."""
+    candidates = _clock_candidates(frame, key, sequences, shared)
     found = {}
-    for name in sequences:
-        clock = next((c for c in candidates if _runs_forward(frame, key, name, c)), None)
+    for name in list(sequences)[1:]:
+        falls = (c for c in candidates if _runs_forward(frame, key, name, c, -1.0))
+        clock = None if name in clocked else next(falls, None)
         if clock is not None:
             found[name] = clock
     return found

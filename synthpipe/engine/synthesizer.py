@@ -2816,6 +2816,7 @@ class Synthesizer:
         key = next(c for c in self._codecs if c.storage.name == self._entities.key)
         sharing = _Sharing(entity, entities.first_rows(entity), self._shared_columns(), key)
         sharing.sequences, sharing.clocks = self._entities.sequences, self._entities.clocks
+        sharing.descending = set(self._entities.descending)
         sharing.gaps = self._entities.gaps
         sharing.moving = self._entities.moving
         sharing.nulls = self._entities.nulls
@@ -3131,6 +3132,7 @@ class Synthesizer:
             "shared_columns": [c for c in self._entities.columns if c not in self._entities.moving],
             "sequence_columns": dict(self._entities.sequences),
             "sequence_clocks": dict(self._entities.clocks),
+            "numbered_from_highest": list(self._entities.descending),
             "first_dates": dict(self._entities.starts),
             "entity_means": {c: m for c, m in self._entities.profiles.items() if c not in self._entities.steps},
             "entity_modes": dict(self._entities.modes),
@@ -3292,6 +3294,7 @@ class _Sharing:
         self.entity, self.firsts, self.names, self.key = entity, firsts, names, key
         self.sequences: dict[str, int] = {}
         self.clocks: dict[str, str] = {}
+        self.descending: set[str] = set()  # sequences numbered from their clock's highest value down
         self.moving: set[str] = set()  # shared as differences from a clock: their rows differ
         self.order: str | None = None  # the column an entity's rows come out in the order of
         self.done = 0
@@ -3320,7 +3323,11 @@ class _Sharing:
                 clock = numbers.get(self.clocks.get(name, ""))
                 staged = stages if name == self.order and clock is None else []
                 drawn_null = np.isnan(numbers[name])  # a user without sessions: no rank (_null_entities_only)
-                ranks = self._ranks(numbers[name] if clock is None else clock, numbers[name], staged)
+                if name in self.descending and clock is not None and self.order in numbers:
+                    clock, ties = -clock, numbers[str(self.order)]  # ties: in the entity's order
+                else:
+                    ties = numbers[name]
+                ranks = self._ranks(numbers[name] if clock is None else clock, ties, staged, drawn_null)
                 numbers[name] = start + ranks
                 if name in self.gaps:
                     skipped = entities.gapped(ranks, self.entity, self.gaps[name], rng)
@@ -3339,14 +3346,16 @@ class _Sharing:
             return None
         return np.lexsort((numbers[self.order], self.entity))
 
-    def _ranks(self, drawn: np.ndarray, ties: np.ndarray, stages: list[np.ndarray]) -> np.ndarray:
+    def _ranks(
+        self, drawn: np.ndarray, ties: np.ndarray, stages: list[np.ndarray], drawn_null: np.ndarray
+    ) -> np.ndarray:
         """0, 1, ... within each entity in the order of the rows' ``stages``, then of the drawn
         values (ties: ``ties``, then row order), so the numbers keep their links to the other
         columns; the first entity continues at ``done``. Rows whose number was drawn null
-        (``ties``) come last, so the others are numbered 0, 1, ... among themselves."""
+        (``drawn_null``) come last, so the others are numbered 0, 1, ... among themselves."""
         entity = self.entity
         assert entity is not None
-        order = np.lexsort((ties, drawn, *stages[::-1], np.isnan(ties), entity))  # entities stay in place, nulls last
+        order = np.lexsort((ties, drawn, *stages[::-1], drawn_null, entity))  # entities stay in place, nulls last
         ranks = np.empty(drawn.size)
         ranks[order] = np.arange(drawn.size) - self.firsts[entity]
         return ranks + np.where(entity == 0, self.done, 0)
