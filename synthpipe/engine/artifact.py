@@ -34,6 +34,7 @@ from synthpipe.engine.dependencies import Dependency, value_dependent, value_tok
 from synthpipe.engine.entities import (
     AGGREGATE_FRAMES,
     AGGREGATES,
+    ENTITY_TOTALS,
     EXTREME_WAYS,
     TREND_KINDS,
     Entities,
@@ -102,7 +103,8 @@ VERSION = 44  # 2: numeric codecs may carry a learned position stream (``fine``)
 # (``Entities.aggregates``), and a lag of a number take a default past the entity's start (``Entities.defaults``);
 # a difference may count a time's change in whole units or in units crossed (``"whole days"``, ``"calendar days"``);
 # an extreme may be of a text and the last value so far (``Entities.extremes``: ``"last"``); a sequence but the order
-# may be numbered from its clock's highest value down (``Entities.descending``)
+# may be numbered from its clock's highest value down (``Entities.descending``); a number an entity's rows share
+# an aggregate of another over all its rows (``Entities.totals``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -553,10 +555,12 @@ def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Code
     learned = {syn._codecs[i].storage.name for i in syn._learned}
     summed = [*entities.running, *(s for s, _ in entities.running.values()), *entities.aggregates]
     summed += [s for s, _, _ in entities.aggregates.values()]
+    summed += [*entities.totals, *(s for s, _ in entities.totals.values())]
     summed += [*entities.defaults, *(entities.lags.get(name, ("", 0))[0] for name in entities.defaults)]
     codecs = [by_name.get(name) for name in summed]
     plain = all(type(c) is NumericCodec and c.domain == "number" for c in codecs)
     plain &= all(how in AGGREGATES and rows in AGGREGATE_FRAMES for _, how, rows in entities.aggregates.values())
+    plain &= all(how in ENTITY_TOTALS for _, how in entities.totals.values())
     plain &= all(math.isfinite(value) for value in entities.defaults.values())
     alike = all(window_codecs(by_name.get(name), by_name.get(source)) for name, (source, _) in entities.lags.items())
     alike &= all(

@@ -551,8 +551,10 @@ class Synthesizer:
         found = entities.window_columns(frame, ent.key, ent.order, candidates, min_rows)
         shared = [name for name in ent.columns if name not in ent.moving]
         firsts = entities.first_values(frame, ent.key, ent.order, shared, candidates, min_rows)
-        columns = tuple(name for name in ent.columns if name not in firsts)  # rebuilt, not drawn once per entity
-        self._entities = dataclasses.replace(ent, columns=columns, firsts=firsts, **found._asdict())
+        shared = [name for name in shared if name not in firsts]
+        totals = entities.entity_totals(frame, ent.key, ent.order, shared, candidates, min_rows)
+        columns = tuple(name for name in ent.columns if name not in {*firsts, *totals})  # rebuilt, not drawn once
+        self._entities = dataclasses.replace(ent, columns=columns, firsts=firsts, totals=totals, **found._asdict())
 
     def _windows_of(self, codecs: list[Codec]) -> Entities:
         """The entity with the running sums and aggregates whose column and number are both plain
@@ -576,12 +578,13 @@ class Synthesizer:
         defaults = {n: v for n, v in ent.defaults.items() if n in lags and {n, lags[n][0]} <= plain}
         windows = entities.Windows(running, lags, differences, extremes, aggregates, defaults)
         firsts = {n: w for n, w in ent.firsts.items() if entities.window_codecs(by_name.get(n), by_name.get(w))}
-        self._entities = dataclasses.replace(ent, firsts=firsts, **windows._asdict())
+        totals = {n: w for n, w in ent.totals.items() if {n, w[0]} <= plain}
+        self._entities = dataclasses.replace(ent, firsts=firsts, totals=totals, **windows._asdict())
         return self._entities
 
     def _rebuild_windows(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carry: _Carry | None) -> None:
-        """Each running sum, lag, difference, extreme and aggregate from its source as drawn and
-        final, along the entity's order (a text's lag: ``_rebuild_text_lags``); an entity carried on
+        """Each running sum, lag, difference, extreme, aggregate and entity total from its source as
+        drawn and final, along the entity's order (a text's lag: ``_rebuild_text_lags``); an entity carried on
         from the block before goes on from its sum, extreme or totals so far there, its first rows'
         lags, differences and moving frames reach back into the values it had there."""
         ent = self._entities
@@ -607,15 +610,27 @@ class Synthesizer:
             went_on_from = None if carry is None else carry.walked.get(name)
             numbers[name] = np.empty(entity.size)
             numbers[name][rows] = entities.running_extremes(numbers[source][rows], entity[rows], way, went_on_from)
-        for name, (source, how, frame) in ent.aggregates.items():
-            before = None if carry is None else carry.tails.get(name if not frame else source)
-            numbers[name] = np.empty(entity.size)
-            numbers[name][rows] = entities.aggregated(numbers[source][rows], entity[rows], how, frame, before)
+        self._rebuild_aggregates(numbers, entity, rows, carry)
         for name, source in ent.firsts.items():
             if source in numbers:  # a text's first value: _rebuild_text_windows
                 before = None if carry is None else carry.tails.get(name)
                 numbers[name] = np.empty(entity.size)
                 numbers[name][rows] = entities.first_of(numbers[source][rows], entity[rows], before)
+
+    def _rebuild_aggregates(
+        self, numbers: dict[str, np.ndarray], entity: np.ndarray, rows: np.ndarray, carry: _Carry | None
+    ) -> None:
+        """Each aggregate so far or over a moving frame (``rows``: the entity's order), on from its
+        totals or last values where the block before left the carried entity; each entity total
+        over the entity's rows (an entity cut at a block's end: over its rows in the block)."""
+        ent = self._entities
+        assert ent is not None
+        for name, (source, how, frame) in ent.aggregates.items():
+            before = None if carry is None else carry.tails.get(name if not frame else source)
+            numbers[name] = np.empty(entity.size)
+            numbers[name][rows] = entities.aggregated(numbers[source][rows], entity[rows], how, frame, before)
+        for name, (source, how) in ent.totals.items():
+            numbers[name] = entities.totals_of(numbers[source], entity, how)
 
     def _as_written(self, name: str, values: np.ndarray) -> np.ndarray:
         """A time's drawn values as they are written: on whole steps of its grain (``restore``
@@ -3108,6 +3123,9 @@ class Synthesizer:
             return {**entry, "encoding": f"{so_far} (nulls skipped) {along}"}
         if name in ent.aggregates:
             return {**entry, "encoding": f"{_aggregate_text(*ent.aggregates[name])} {along}"}
+        if name in ent.totals:
+            source, how = ent.totals[name]
+            return {**entry, "encoding": f"{how}({source}) over every row of each {ent.key}, from the drawn values"}
         if name in ent.differences:
             source, steps, unit = ent.differences[name]
             change = f"{source} - {_lag_text(source, steps)}" if steps > 0 else f"{_lag_text(source, steps)} - {source}"
@@ -3160,6 +3178,7 @@ class Synthesizer:
             },
             "first_values": dict(self._entities.firsts),
             "aggregates": {name: _aggregate_text(*found) for name, found in self._entities.aggregates.items()},
+            "entity_totals": {name: f"{how}({source})" for name, (source, how) in self._entities.totals.items()},
             "sequence_gaps": dict(self._entities.gaps),
             "null_keys_as_rows": self._entities.nulls is not None,
             "key_as_category": self._entities.category,
