@@ -248,6 +248,8 @@ def detect_panel(
     ``[]`` otherwise. ``segments``: each row's segment code."""
     if values.size < 2 or not np.isfinite(values).all() or not np.array_equal(values, np.rint(values)):
         return []
+    if np.abs(values).max() >= 2.0**62:  # an open end at the int64 limit (nanoseconds): no grid, and no int64
+        return []
     whole = values.astype("int64")
     if _repeats(whole[:PAIRS_PROBE], segments[:PAIRS_PROBE]) or _repeats(whole, segments):
         return []

@@ -581,7 +581,11 @@ _TEXT_TIME_ORIGIN = pd.Timestamp("1900-01-01")  # the date strptime gives a time
 
 def _text_type(series: pd.Series, dtype: str, nullable: bool) -> StorageType:
     """Text columns; dates and times written as text are points in time (or times of day), not
-    3,000 categories that privacy would mostly merge into the rare token."""
+    3,000 categories that privacy would mostly merge into the rare token; so are numbers with a
+    decimal point written as text (``number_text_type``)."""
+    numbers = number_text_type(series, dtype, nullable)
+    if numbers is not None:
+        return numbers
     layout = _text_time_layout(series)
     if layout is None:
         return _mixed_text_type(series, dtype, nullable)
@@ -591,6 +595,55 @@ def _text_type(series: pd.Series, dtype: str, nullable: bool) -> StorageType:
     if "%y" in layout:
         extras["years_from"] = century_from(text_times(series.dropna().astype(str), layout))
     return StorageType(str(series.name), dtype, "datetime", nullable, extras)
+
+
+_NUMBER_TEXT = re.compile(r"-?(?:0|[1-9]\d*)(?:\.(\d+))?(?:[eE][-+]?\d+)?")
+
+
+def number_text_type(series: pd.Series, dtype: str, nullable: bool) -> StorageType | None:
+    """A text column whose every value is a number and some hold a decimal point, as a number
+    written back as text: a decimal of that scale where every value has the same decimals
+    (``'12.50'``), else a float where each is written as Python writes floats
+    (``'219.32077460859432'``, ``'1e-05'``); None for other text (versions ``'1.2'``, ``'1.10'``), and
+    for whole numbers alone, which are codes as often as counts (zip codes, years, ids).
+
+    Why: amounts kept as VARCHAR (a CSV loaded into DuckDB, ``amount::text``) were learned as 6,000
+    categories and came back masked (``73.**``), and unique float text was taken for a key and
+    came back as 17 digits without a point (``'30305495808865090'``)."""
+    text = series.dropna().astype(str)
+    if text.empty:
+        return None
+    found = text.str.fullmatch(_NUMBER_TEXT.pattern)
+    if not found.all() or not text.str.contains(".", regex=False).any():
+        return None
+    extras: dict[str, Any] = {"number_text": True}
+    places = text.str.extract(_NUMBER_TEXT.pattern, expand=False).str.len()
+    exponents = text.str.contains("[eE]")
+    if places.nunique(dropna=False) == 1 and not exponents.any() and text.str.len().max() <= _DECIMAL_DIGITS:
+        return StorageType(str(series.name), dtype, "decimal", nullable, {**extras, "scale": int(places.iloc[0])})
+    if not text.equals(text.astype(float).map(repr)):
+        return None
+    return StorageType(str(series.name), dtype, "float", nullable, extras)
+
+
+_DECIMAL_DIGITS = 38  # a decimal's digits at most (decimal128), and the sign and point
+
+
+def as_number_text(series: pd.Series, st: StorageType) -> pd.Series:
+    """Drawn numbers (Decimals of the column's scale, or floats) as the text they were learned
+    from (``number_text_type``): a decimal to its places, a float in its shortest round-trip
+    form; no minus sign on a zero."""
+    if not st.extras.get("number_text"):
+        return series
+
+    def written(value: Any) -> str | None:
+        if value is None or value != value:
+            return None
+        if isinstance(value, decimal.Decimal):
+            return format(value.copy_abs() if value.is_zero() else value, "f")
+        return repr(float(value) + 0.0)
+
+    return _cast(pd.Series([written(v) for v in series.to_numpy(dtype=object)], name=series.name, dtype=object), st)
 
 
 def _mixed_text_type(series: pd.Series, dtype: str, nullable: bool) -> StorageType:
@@ -1080,9 +1133,10 @@ def restore_numeric(values: np.ndarray, st: StorageType, grain: int, exact: Sequ
     ``grain`` past 2**53, which many real rows hold) is written as it (``onto_exact``)."""
     mask = np.isnan(values)
     if st.logical == "float":  # an Arrow-backed integer column with nulls is one (int64[pyarrow] reads as float64)
-        return _cast(pd.Series(within_integer_type(values, _arrow_type(st)), name=st.name), st)
+        floats = pd.Series(within_integer_type(values, _arrow_type(st)), name=st.name)
+        return as_number_text(floats, st) if st.extras.get("number_text") else _cast(floats, st)
     if st.logical == "decimal":
-        return _decimals(values, mask, st, exact)
+        return as_number_text(_decimals(values, mask, st, exact), st)
     if st.logical in ("int", "bool"):
         return _integers(values, mask, st, exact)
     steps = np.clip(np.rint(np.nan_to_num(values)), *_step_limits(st, grain))

@@ -1009,3 +1009,33 @@ def test_pandas_periods_come_back_as_periods_of_their_frequency(tmp_path: Path) 
     (tmp_path / "model.json").write_text(json.dumps(doc))
     with pytest.raises(ArtifactError, match="Period column"):
         Synthesizer.load(tmp_path)
+
+
+def test_numbers_written_as_text_are_learned_as_numbers_and_written_back_as_text() -> None:
+    """Amounts kept as VARCHAR (a CSV loaded into DuckDB) were learned as thousands of categories and
+    came back masked ('73.**'), and unique float text was taken for a key and came back as 17
+    digits without a point. Numbers with a point are learned as numbers now, and written back as
+    text of the same form: a decimal to its places, a float as Python writes it. Versions that are
+    no float's writing ('1.10'), whole-number codes and zip codes stay text, as do nulls."""
+    rng = np.random.default_rng(0)
+    n = 2_000
+    amounts = rng.gamma(2, 30, n)
+    data = pd.DataFrame(
+        {
+            "amount": pd.array([f"{v:.2f}" if i % 10 else None for i, v in enumerate(amounts)], dtype="string"),
+            "ratio": [str(float(v)) for v in rng.normal(0, 1, n)],
+            "version": rng.choice(["1.2", "1.10", "2.0"], n),
+            "zip": [f"{v:05d}" for v in rng.integers(0, 99_999, n)],
+        }
+    ).astype({"ratio": object, "version": object, "zip": object})
+    syn = Synthesizer(seed=0, **FAST).fit(data)
+    out = syn.sample(n)
+    kinds = {name: entry["kind"] for name, entry in syn.describe()["columns"].items()}
+
+    assert kinds == {"amount": "numeric", "ratio": "numeric", "version": "categorical", "zip": "text"}
+    assert out.dtypes.to_dict() == data.dtypes.to_dict()
+    written = out["amount"].dropna()
+    assert written.str.fullmatch(r"\d+\.\d{2}").all() and 0.05 < out["amount"].isna().mean() < 0.15
+    assert abs(pd.to_numeric(written).median() - np.median(amounts)) < 5  # real: about 50
+    assert (out["ratio"].map(lambda t: repr(float(t))) == out["ratio"]).all()
+    assert set(out["version"]) == {"1.2", "1.10", "2.0"}
