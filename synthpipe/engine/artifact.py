@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 44  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 45  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -104,7 +104,8 @@ VERSION = 44  # 2: numeric codecs may carry a learned position stream (``fine``)
 # a difference may count a time's change in whole units or in units crossed (``"whole days"``, ``"calendar days"``);
 # an extreme may be of a text and the last value so far (``Entities.extremes``: ``"last"``); a sequence but the order
 # may be numbered from its clock's highest value down (``Entities.descending``); a number an entity's rows share
-# an aggregate of another over all its rows (``Entities.totals``)
+# an aggregate of another over all its rows (``Entities.totals``); 45: a formula may scale one column by a
+# constant (``formulas.SCALES``: ``minutes == round(secs / 60.0, 2)``), at full precision too (``exact``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 

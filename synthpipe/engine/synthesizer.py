@@ -2359,7 +2359,9 @@ class Synthesizer:
         fixed = self._shared_columns() if entity is not None else []  # an entity's rows share them
         fixed += [d.dependent for d in self._dependencies if d.values]  # a product's one list price
         formulas.recompute(numbers, self._formulas)  # a relation holds on the line total that is kept
-        fixed += [f.result for f in self._formulas]
+        # a unit conversion is not: pinned, its part could not go between it and a third column (``b == a / 49``,
+        # ``b <= a <= c``, integer a: b at 281.9 left no a), and it is recomputed from the repaired part below
+        fixed += [f.result for f in self._formulas if f.operation not in formulas.SCALES]
         fixed += list(self._days_of_their_anchors())
         fixed += list(out.given)  # a calendar's dates are the rows' own: a relation moves the other side
         walking, trending = self._walking_relations(), self._trend_bonds()

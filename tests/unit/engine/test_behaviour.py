@@ -634,6 +634,40 @@ def test_a_line_total_rounded_in_decimal_arithmetic_is_a_formula() -> None:
     assert "total == round half away(price * quantity * (1 - discount), 2)" in syn.describe()["constraints"]
 
 
+def test_a_unit_conversion_is_recomputed_from_the_column_it_converts(tmp_path) -> None:
+    """``round(secs_elapsed / 60.0, 2) AS minutes`` beside ``secs_elapsed``: drawn on its own bins,
+    minutes came back beside another row's seconds, so every synthetic session lay far from every
+    real one (which all sit on the line) and the pipeline's privacy filters dropped all 1,487,965
+    rows generated as outliers. Rounded or at full precision, cents to dollars, kilograms to
+    pounds: each is recomputed from the column it converts, and checked on load."""
+    import json
+
+    from synthpipe.engine.artifact import _digest
+    from synthpipe.errors import ArtifactError
+
+    rng = np.random.default_rng(0)
+    n = 2000
+    secs = np.round(rng.lognormal(6, 2, n))
+    cents = rng.integers(0, 10**6, n)
+    kg = np.round(rng.gamma(2, 30, n), 1)
+    data = pd.DataFrame({"secs": secs, "minutes": np.round(secs / 60, 2), "hours": secs / 3600.0, "cents": cents,
+                         "dollars": cents / 100, "kg": kg, "lb": np.round(kg * 2.20462, 2)})  # fmt: skip
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    rules = set(syn.describe()["constraints"])
+    assert {"minutes == round(secs / 60.0, 2)", "hours == secs / 3600.0", "dollars == round(cents / 100.0, 2)"} <= rules
+    assert any(r.startswith(("lb == round(kg * 2.2", "kg == round(lb * 0.45")) for r in rules)
+    out = sampled_after_save_and_load(syn, n, tmp_path / "model")
+    assert (out["minutes"] == np.round(out["secs"] / 60, 2)).all() and (out["hours"] == out["secs"] / 3600.0).all()
+    assert (out["dollars"] == np.round(out["cents"] / 100, 2)).all()
+    doc = json.loads((tmp_path / "model" / "model.json").read_text())
+    scale = next(f for f in doc["body"]["formulas"] if f[0] == "hours")
+    scale[3] = "Infinity"
+    doc["body_sha256"] = _digest(doc["body"])
+    (tmp_path / "model" / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(ArtifactError):
+        Synthesizer.load(tmp_path / "model")
+
+
 def test_a_product_that_holds_only_where_a_factor_is_not_zero_is_not_a_formula() -> None:
     """Sparse 0/1/2 counts (Quarrels): ``sympathy == exchange * loot`` held wherever loot was not
     0, because exchange was 0 there; recomputed on every row, it erased all of sympathy's 1s."""
