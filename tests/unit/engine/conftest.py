@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from synthpipe.engine import Synthesizer
+from synthpipe.engine.artifact import _digest
 
 FAST = {"max_epochs": 6}
 
@@ -98,3 +101,10 @@ def synthetic(fitted: Synthesizer, frame: pd.DataFrame) -> pd.DataFrame:
     out = fitted.sample(len(frame))
     assert isinstance(out, pd.DataFrame)
     return out
+
+
+def re_signed(folder: Path, doc: dict[str, Any]) -> None:
+    """``doc`` (a saved model.json, edited) written back to ``folder`` with a valid digest: a
+    hostile artifact that only the checks past the digest can refuse."""
+    doc["body_sha256"] = _digest(doc["body"])
+    (folder / "model.json").write_text(json.dumps(doc))

@@ -17,7 +17,7 @@ import pytest
 from synthpipe.engine import Synthesizer
 from synthpipe.engine.calendars import ALL_WEEKDAYS, Grid, Panel, Share, chosen, detect, detect_panel
 from synthpipe.errors import ArtifactError, ConfigError
-from tests.unit.engine.conftest import sampled_after_save_and_load
+from tests.unit.engine.conftest import re_signed, sampled_after_save_and_load
 
 SMALL = {"max_epochs": 2, "hidden_size": 16}
 
@@ -206,15 +206,13 @@ def test_grid_points_follow_the_learned_density_and_none_is_taken_twice() -> Non
 def test_a_saved_calendar_that_is_not_drawn_first_is_refused(
     daily: tuple[pd.DataFrame, Synthesizer], tmp_path: Path
 ) -> None:
-    from synthpipe.engine.artifact import _digest
 
     _, syn = daily
     syn.save(tmp_path)
     doc = json.loads((tmp_path / "model.json").read_text())
     columns = doc["body"]["columns"]
     columns[1]["params"]["grid"] = [1, 0, 127]  # signups: a second calendar, drawn after the first
-    doc["body_sha256"] = _digest(doc["body"])
-    (tmp_path / "model.json").write_text(json.dumps(doc))
+    re_signed(tmp_path, doc)
     with pytest.raises(ArtifactError, match="calendar"):
         Synthesizer.load(tmp_path)
 
@@ -334,15 +332,13 @@ def test_a_panel_sampled_past_its_training_rows_keeps_each_pair_once() -> None:
 def test_a_saved_panel_whose_segment_is_not_drawn_after_its_calendar_is_refused(
     panel: tuple[pd.DataFrame, Synthesizer], tmp_path: Path
 ) -> None:
-    from synthpipe.engine.artifact import _digest
 
     _, syn = panel
     syn.save(tmp_path)
     doc = json.loads((tmp_path / "model.json").read_text())
     for broken in ({**doc["body"]["panel"], "segment": "signups"}, {**doc["body"]["panel"], "tokens": [0, 1, 2, 9]}):
         doc["body"]["panel"] = broken
-        doc["body_sha256"] = _digest(doc["body"])
-        (tmp_path / "model.json").write_text(json.dumps(doc))
+        re_signed(tmp_path, doc)
         with pytest.raises(ArtifactError, match="panel"):
             Synthesizer.load(tmp_path)
 

@@ -18,7 +18,7 @@ from synthpipe.engine.entities import entity_sizes
 from synthpipe.engine.model import HeadWeights
 from synthpipe.engine.synthesizer import entity_keys, training_sample
 from synthpipe.errors import ArtifactError
-from tests.unit.engine.conftest import sampled_after_save_and_load
+from tests.unit.engine.conftest import re_signed, sampled_after_save_and_load
 
 USER_COLUMNS = ["gender", "age", "signed_up", "booked"]
 
@@ -293,15 +293,13 @@ def test_a_customers_first_order_keeps_its_gap_from_the_sign_up_day(migrated: bo
 def test_a_re_signed_artifact_anchoring_a_first_date_on_a_row_column_is_rejected(tmp_path: Path) -> None:
     """An entity's first date is drawn once per entity: it may follow a date the entity shares,
     never one of its rows' own (which is drawn after it)."""
-    from synthpipe.engine.artifact import _digest
 
     Synthesizer(seed=0, max_epochs=1).fit(_orders_until_today()).save(tmp_path)
     doc = json.loads((tmp_path / "model.json").read_text())
     first = next(c for c in doc["body"]["columns"] if c["storage"]["name"] == "customer_id's first ordered_at")
     assert first["codec"] == "offset" and first["params"]["anchor"] == "signed_up"
     first["params"]["anchor"] = "ordered_at"
-    doc["body_sha256"] = _digest(doc["body"])
-    (tmp_path / "model.json").write_text(json.dumps(doc))
+    re_signed(tmp_path, doc)
     with pytest.raises(ArtifactError):
         Synthesizer.load(tmp_path)
 
@@ -309,15 +307,13 @@ def test_a_re_signed_artifact_anchoring_a_first_date_on_a_row_column_is_rejected
 def test_a_re_signed_artifact_stepping_a_date_its_rows_are_not_numbered_by_is_rejected(tmp_path: Path) -> None:
     """A date learned as its steps is summed along the rows, which its sequence is then numbered
     by; an artifact that says the sequence follows another column would number them apart."""
-    from synthpipe.engine.artifact import _digest
 
     syn = Synthesizer(seed=0, max_epochs=1).fit(_orders())
     assert syn.describe()["entities"]["date_steps"] == {"order_date": "customer_id's mean order_date step"}
     syn.save(tmp_path)
     doc = json.loads((tmp_path / "model.json").read_text())
     doc["body"]["entities"]["clocks"] = {"order_number": "amount"}
-    doc["body_sha256"] = _digest(doc["body"])
-    (tmp_path / "model.json").write_text(json.dumps(doc))
+    re_signed(tmp_path, doc)
     with pytest.raises(ArtifactError, match="steps a date"):
         Synthesizer.load(tmp_path)
 
@@ -687,13 +683,11 @@ def test_a_re_signed_artifact_with_other_entities_is_rejected(
     fitted: Synthesizer, tmp_path: Path, edit: dict[str, object]
 ) -> None:
     """The checksum stops casual edits; a re-signed body must still describe the model's entities."""
-    from synthpipe.engine.artifact import _digest
 
     fitted.save(tmp_path)
     doc = json.loads((tmp_path / "model.json").read_text())
     doc["body"]["entities"].update(edit)
-    doc["body_sha256"] = _digest(doc["body"])
-    (tmp_path / "model.json").write_text(json.dumps(doc))
+    re_signed(tmp_path, doc)
     with pytest.raises(ArtifactError):
         Synthesizer.load(tmp_path)
 
@@ -1663,14 +1657,12 @@ def test_a_number_that_is_a_running_sum_in_most_rows_only_is_learned() -> None:
 def test_a_re_signed_artifact_rebuilding_a_learned_column_is_rejected(tmp_path: Path) -> None:
     """A running sum is rebuilt, never drawn: an artifact that says a learned column is one would
     throw the drawn values away."""
-    from synthpipe.engine.artifact import _digest
 
     Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(_event_stream(100, np.random.default_rng(45))).save(tmp_path)
     doc = json.loads((tmp_path / "model.json").read_text())
     assert doc["body"]["entities"]["running"]["running_secs"] == ["secs", False]
     doc["body"]["entities"]["running"]["secs"] = ["running_secs", False]
-    doc["body_sha256"] = _digest(doc["body"])
-    (tmp_path / "model.json").write_text(json.dumps(doc))
+    re_signed(tmp_path, doc)
     with pytest.raises(ArtifactError, match="running sum or lag"):
         Synthesizer.load(tmp_path)
 
@@ -1798,17 +1790,21 @@ def test_a_re_signed_artifact_rebuilding_a_lag_from_an_unlike_column_is_rejected
     """A lag or gap is rebuilt from its source's drawn values: an artifact that says a text is the
     lag of a date would write times into the text column, one that counts a time's change in no
     unit would write nanoseconds as seconds."""
-    from synthpipe.engine.artifact import _digest
+    _refused_with_entity_field(tmp_path, _timed_events(100, np.random.default_rng(49)), field, name, written, forged)
 
-    syn = Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(_timed_events(100, np.random.default_rng(49)))
-    syn.save(tmp_path)
-    doc = json.loads((tmp_path / "model.json").read_text())
+
+def _refused_with_entity_field(
+    folder: Path, data: pd.DataFrame, field: str, name: str, written: object, forged: object
+) -> None:
+    """The model of ``data`` saved with its entities' ``field`` of ``name`` (``written``) forged and
+    signed again: loading it is refused."""
+    Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(data).save(folder)
+    doc = json.loads((folder / "model.json").read_text())
     assert doc["body"]["entities"][field][name] == written
     doc["body"]["entities"][field][name] = forged
-    doc["body_sha256"] = _digest(doc["body"])
-    (tmp_path / "model.json").write_text(json.dumps(doc))
+    re_signed(folder, doc)
     with pytest.raises(ArtifactError, match="running sum or lag"):
-        Synthesizer.load(tmp_path)
+        Synthesizer.load(folder)
 
 
 def test_gaps_in_days_and_between_written_times_are_exact() -> None:
@@ -1919,17 +1915,7 @@ def test_a_re_signed_artifact_aggregating_what_it_cannot_is_rejected(
 ) -> None:
     """An aggregate is rebuilt from its source's drawn numbers: an artifact that averages a text
     or names an aggregate the engine does not know would write what no SQL says."""
-    from synthpipe.engine.artifact import _digest
-
-    syn = Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(_averaged_events(100, np.random.default_rng(53)))
-    syn.save(tmp_path)
-    doc = json.loads((tmp_path / "model.json").read_text())
-    assert doc["body"]["entities"][field][name] == written
-    doc["body"]["entities"][field][name] = forged
-    doc["body_sha256"] = _digest(doc["body"])
-    (tmp_path / "model.json").write_text(json.dumps(doc))
-    with pytest.raises(ArtifactError, match="running sum or lag"):
-        Synthesizer.load(tmp_path)
+    _refused_with_entity_field(tmp_path, _averaged_events(100, np.random.default_rng(53)), field, name, written, forged)
 
 
 def _day_gaps_of(rows: pd.DataFrame) -> dict[str, pd.Series]:
@@ -2046,15 +2032,13 @@ def test_a_row_number_by_another_column_numbers_the_rows_from_its_highest_value(
 def test_a_re_signed_artifact_numbering_the_order_from_its_highest_is_rejected(tmp_path: Path) -> None:
     """The entity's order is numbered along its clock as it goes; an artifact that numbers it from
     its clock's highest down would put every entity's rows backwards."""
-    from synthpipe.engine.artifact import _digest
 
     data = _event_stream(100, np.random.default_rng(58))[["user_id", "event_no", "action", "secs"]]
     Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(data.assign(secs_rank=_ranked_by_secs(data))).save(tmp_path)
     doc = json.loads((tmp_path / "model.json").read_text())
     assert doc["body"]["entities"]["descending"] == ["secs_rank"]
     doc["body"]["entities"]["descending"] = ["event_no"]
-    doc["body_sha256"] = _digest(doc["body"])
-    (tmp_path / "model.json").write_text(json.dumps(doc))
+    re_signed(tmp_path, doc)
     with pytest.raises(ArtifactError, match="orders entity rows"):
         Synthesizer.load(tmp_path)
 
@@ -2094,14 +2078,12 @@ def test_an_aggregate_over_all_an_entitys_rows_is_rebuilt_from_them(tmp_path: Pa
 def test_a_re_signed_artifact_totalling_by_an_unknown_aggregate_is_rejected(tmp_path: Path) -> None:
     """An entity total is rebuilt from its source's drawn numbers: an aggregate the engine does not
     know would write what no SQL says."""
-    from synthpipe.engine.artifact import _digest
 
     data = _event_stream(100, np.random.default_rng(60))[["user_id", "event_no", "action", "secs"]]
     Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(data.assign(**_totals_of(data))).save(tmp_path)
     doc = json.loads((tmp_path / "model.json").read_text())
     assert doc["body"]["entities"]["totals"]["user_avg"] == ["secs", "avg"]
     doc["body"]["entities"]["totals"]["user_avg"] = ["secs", "median"]
-    doc["body_sha256"] = _digest(doc["body"])
-    (tmp_path / "model.json").write_text(json.dumps(doc))
+    re_signed(tmp_path, doc)
     with pytest.raises(ArtifactError, match="running sum or lag"):
         Synthesizer.load(tmp_path)

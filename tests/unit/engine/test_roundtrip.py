@@ -14,7 +14,7 @@ import pytest
 
 from synthpipe.engine import Synthesizer
 from synthpipe.engine.frames import mixed_text_layouts, storage_type, text_dates, text_layouts, text_times
-from tests.unit.engine.conftest import FAST, sampled_after_save_and_load
+from tests.unit.engine.conftest import FAST, re_signed, sampled_after_save_and_load
 
 
 def test_same_columns_order_and_dtypes(frame: pd.DataFrame, synthetic: pd.DataFrame) -> None:
@@ -423,15 +423,13 @@ def test_a_re_signed_artifact_writing_dates_in_other_layouts_is_rejected(tmp_pat
     """The layouts and shares are checked on load, like every other saved part."""
     import json
 
-    from synthpipe.engine.artifact import _digest
     from synthpipe.errors import ArtifactError
 
     Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(_days_merged_from_two_systems()).save(tmp_path)
     doc = json.loads((tmp_path / "model.json").read_text())
     column = next(c for c in doc["body"]["columns"] if c["storage"]["name"] == "booked")
     column["storage"]["extras"]["text_formats"] = edit
-    doc["body_sha256"] = _digest(doc["body"])
-    (tmp_path / "model.json").write_text(json.dumps(doc))
+    re_signed(tmp_path, doc)
     with pytest.raises(ArtifactError, match="layouts"):
         Synthesizer.load(tmp_path)
 
@@ -981,7 +979,6 @@ def test_pandas_periods_come_back_as_periods_of_their_frequency(tmp_path: Path) 
     calendar), weekly and quarterly periods (nulls kept) on their own grids."""
     import json
 
-    from synthpipe.engine.artifact import _digest
     from synthpipe.errors import ArtifactError
 
     rng = np.random.default_rng(0)
@@ -1005,8 +1002,7 @@ def test_pandas_periods_come_back_as_periods_of_their_frequency(tmp_path: Path) 
     assert 0.03 < out["quarter"].isna().mean() < 0.2
     doc = json.loads((tmp_path / "model.json").read_text())
     doc["body"]["periods"]["sales"] = "M"  # a number written back as months
-    doc["body_sha256"] = _digest(doc["body"])
-    (tmp_path / "model.json").write_text(json.dumps(doc))
+    re_signed(tmp_path, doc)
     with pytest.raises(ArtifactError, match="Period column"):
         Synthesizer.load(tmp_path)
 
