@@ -597,6 +597,7 @@ def _text_type(series: pd.Series, dtype: str, nullable: bool) -> StorageType:
     return StorageType(str(series.name), dtype, "datetime", nullable, extras)
 
 
+NUMBER_TEXT_PROBE = 256  # values a text column is first tried on as numbers
 _NUMBER_TEXT = re.compile(r"-?(?:0|[1-9]\d*)(?:\.(\d+))?(?:[eE][-+]?\d+)?")
 
 
@@ -610,11 +611,12 @@ def number_text_type(series: pd.Series, dtype: str, nullable: bool) -> StorageTy
     Why: amounts kept as VARCHAR (a CSV loaded into DuckDB, ``amount::text``) were learned as 6,000
     categories and came back masked (``73.**``), and unique float text was taken for a key and
     came back as 17 digits without a point (``'30305495808865090'``)."""
-    text = series.dropna().astype(str)
-    if text.empty:
+    text = series.dropna()
+    first = text.iloc[:NUMBER_TEXT_PROBE].astype(str)  # most text fails on its first values: a column is typed often
+    if text.empty or not first.str.fullmatch(_NUMBER_TEXT.pattern).all():
         return None
-    found = text.str.fullmatch(_NUMBER_TEXT.pattern)
-    if not found.all() or not text.str.contains(".", regex=False).any():
+    text = text.astype(str)
+    if not text.str.fullmatch(_NUMBER_TEXT.pattern).all() or not text.str.contains(".", regex=False).any():
         return None
     extras: dict[str, Any] = {"number_text": True}
     places = text.str.extract(_NUMBER_TEXT.pattern, expand=False).str.len()
