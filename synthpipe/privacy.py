@@ -137,7 +137,8 @@ class _Filter:
         self.layout = nested_layout(train)
         train = comparable(train, self.layout)
         self.columns: list[Column] = describe_columns(train)
-        judged = [c for c in self.columns if c.name not in set(grain)] or self.columns
+        left_out = set(grain)
+        judged = [c for c in self.columns if c.name not in left_out] or self.columns
         self.left_out = [c.name for c in self.columns if c not in judged]
         self.watched = watch(train, judged)  # what filter_shift counts, binned by the training rows
         self.encoder = RowEncoder.fit(train, judged)

@@ -189,9 +189,9 @@ def _products(
 
 def _scales(views: Mapping[str, np.ndarray], decimals: Mapping[str, int | None], names: list[str]) -> list[Formula]:
     """Each ordered pair's candidate scales, ``result == left * k`` or ``left / d``: the constant
-    read off the probe row where ``left`` is largest (its rounding error the least), as a named
-    divisor or whole multiplier when it is one, else as read; the result's decimals round it (full
-    precision: exactly). ``_holds`` then checks each on every row."""
+    read off the probe row where ``left`` is largest (its rounding error the least), tried as
+    ``_constants`` lists them and kept at the first that holds on the probe rows; the result's
+    decimals round it (full precision: exactly). ``_holds`` then checks it on every row."""
     out = []
     for left, result in itertools.permutations(names, 2):
         a, b = views[left][:PROBE_ROWS], views[result][:PROBE_ROWS]

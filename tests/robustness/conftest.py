@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pytest
 
@@ -64,6 +65,14 @@ def all_files(folder: Path) -> set[str]:
 
 def field_type(table: pa.Table, name: str) -> pa.DataType:
     return table.schema.field(name).type
+
+
+@pytest.fixture(scope="module")
+def empty_duckdb(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of an empty DuckDB file, for queries that make their own rows (``FROM range(400)``)."""
+    path = tmp_path_factory.mktemp("duckdb") / "src.duckdb"
+    duckdb.connect(str(path)).close()
+    return f"duckdb:///{path}"
 
 
 @pytest.fixture

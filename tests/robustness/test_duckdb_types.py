@@ -30,17 +30,12 @@ ORDER BY i
 """
 
 
-@pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("duckdb-types") / "src.duckdb"
-    duckdb.connect(str(path)).close()
-    return f"duckdb:///{path}"
-
-
 @pytest.fixture(scope="module", params=["parquet", "csv"], ids=["parquet-destination", "csv-destination"])
-def typed_run(source: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> PipelineResult:
+def typed_run(
+    empty_duckdb: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> PipelineResult:
     root = tmp_path_factory.mktemp(f"duckdb-types-{request.param}")
-    spec = pipeline_spec(write_query(root, QUERY), source, root,
+    spec = pipeline_spec(write_query(root, QUERY), empty_duckdb, root,
                          destination={"url": str(root / "destination"), "format": request.param})  # fmt: skip
     return run(spec)
 
@@ -91,24 +86,24 @@ def test_bit_strings_are_published_as_their_bits(typed_run: PipelineResult) -> N
         assert read_table(uri).schema.field("flags").type == pa.string()
 
 
-def test_a_bignum_is_refused_at_extract_naming_its_cast(source: str, tmp_path: Path) -> None:
+def test_a_bignum_is_refused_at_extract_naming_its_cast(empty_duckdb: str, tmp_path: Path) -> None:
     """DuckDB's BIGNUM (VARINT), an integer of any size, reached the engine as opaque bytes, which
     refused it as 'binary (bytea)' and advised a cast to text; now extract names the type and the
     casts that keep it a number."""
     query = write_query(tmp_path, "SELECT (i * 1000)::BIGNUM AS big FROM range(50) AS r(i) ORDER BY i")
     with pytest.raises(StageError) as error:
-        run(pipeline_spec(query, source, tmp_path))
+        run(pipeline_spec(query, empty_duckdb, tmp_path))
     cause = error.value.__cause__
     assert isinstance(cause, SchemaError) and error.value.stage == "extract"
     assert "'big'" in str(cause) and "BIGNUM" in str(cause) and 'CAST("big" AS HUGEINT)' in str(cause)
 
 
-def test_intervals_inside_a_list_are_refused_at_extract_naming_a_fix(source: str, tmp_path: Path) -> None:
+def test_intervals_inside_a_list_are_refused_at_extract_naming_a_fix(empty_duckdb: str, tmp_path: Path) -> None:
     """A column of INTERVALs is staged as durations, but a list of them (``list(shipped - ordered)``
     per user) reached the Parquet writer and failed with a bare ArrowNotImplementedError."""
     sql = "SELECT i % 3 AS k, list(to_hours(i)) AS waits FROM range(30) AS r(i) GROUP BY k ORDER BY k"
     with pytest.raises(StageError) as error:
-        run(pipeline_spec(write_query(tmp_path, sql), source, tmp_path))
+        run(pipeline_spec(write_query(tmp_path, sql), empty_duckdb, tmp_path))
     cause = error.value.__cause__
     assert isinstance(cause, SchemaError) and error.value.stage == "extract"
     assert (

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
@@ -37,20 +36,13 @@ TYPES = {
 }
 
 
-@pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("nested") / "src.duckdb"
-    duckdb.connect(str(path)).close()
-    return f"duckdb:///{path}"
-
-
 @pytest.fixture(scope="module", params=["parquet", "csv"], ids=["parquet-staging", "csv-staging"])
 def nested_run(
-    source: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+    empty_duckdb: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> tuple[PipelineResult, Path]:
     root = tmp_path_factory.mktemp(f"nested-{request.param}")
     query = write_query(root, QUERY)
-    spec = pipeline_spec(query, source, root, staging={"url": str(root / "staging"), "format": request.param})
+    spec = pipeline_spec(query, empty_duckdb, root, staging={"url": str(root / "staging"), "format": request.param})
     return run(spec), root
 
 
