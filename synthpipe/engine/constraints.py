@@ -84,6 +84,7 @@ class Sum:
 SUM_PROBE_ROWS = 64  # candidate sums are tried on this many rows before all of them
 SUM_DOMAINS = ("number", "duration", "time")  # amounts, durations, and points in time moved by durations
 SUM_TOLERANCE = 1e-12  # relative: float error on cents or on nanoseconds since 1970 is far below it
+SUM_SLACK = 1e-9  # absolute, for sums near zero (see ``_sum_slack``)
 MAX_THREE_PART_COLUMNS = 40  # three-part sums are looked for among at most this many amount columns
 
 
@@ -137,7 +138,7 @@ def _sum_domain(first: str, second: str) -> str | None:
 
 def _probe_matches(probe: np.ndarray, sums: np.ndarray, exclude: tuple[int, ...]) -> list[int]:
     unknown = np.isnan(probe) | np.isnan(sums)[:, None]
-    close = np.isclose(probe, sums[:, None], rtol=SUM_TOLERANCE, atol=1e-9) | unknown
+    close = np.isclose(probe, sums[:, None], rtol=SUM_TOLERANCE, atol=_sum_slack(sums)) | unknown
     hits = np.flatnonzero(close.all(axis=0))
     return [int(k) for k in hits if k not in exclude]
 
@@ -149,7 +150,16 @@ def _is_sum(parts: list[np.ndarray], total: np.ndarray, min_rows: int) -> bool:
     if known.sum() < min_rows or any(np.ptp(part[known]) == 0 for part in parts):
         return False
     added = np.sum([part[known] for part in parts], axis=0)
-    return bool(np.allclose(added, total[known], rtol=SUM_TOLERANCE, atol=1e-9))
+    return bool(np.allclose(added, total[known], rtol=SUM_TOLERANCE, atol=_sum_slack(added)))
+
+
+def _sum_slack(sums: np.ndarray) -> float:
+    """The absolute slack of a sum near zero (parts that cancel leave their float rounding):
+    ``SUM_SLACK``, but no more than that share of the sums' own size. A fixed 1e-9 took three
+    columns of concentrations around 1e-20, 1e-100 and 1e-200 for ``c == a + b``: every value was
+    within 1e-9 of every other."""
+    finite = np.abs(sums[np.isfinite(sums)])
+    return SUM_SLACK * min(1.0, float(finite.max())) if finite.size else SUM_SLACK
 
 
 def detect(views: Mapping[str, np.ndarray], domains: Mapping[str, str], min_rows: int) -> list[Relation]:

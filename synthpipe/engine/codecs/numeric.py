@@ -933,7 +933,7 @@ def _smoothed(
         rise = np.concatenate([[0.0], np.cumsum(smooth_gaps)])  # > 0 at the end: the bin holds two values
         low_tail, high_tail = (tails[0] if b == 0 else 0), (tails[1] if b == len(knots) - 1 else 0)
         at = _knot_ranks(len(bin_knots), last - first + 1, low_tail, high_tail)
-        values = bin_knots[0] + (bin_knots[-1] - bin_knots[0]) * np.interp(at, np.arange(rise.size), rise) / rise[-1]
+        values = bin_knots[0] + (bin_knots[-1] - bin_knots[0]) * (np.interp(at, np.arange(rise.size), rise) / rise[-1])
         values[0], values[-1] = bin_knots[0], bin_knots[-1]
         out.append([float(v) for v in values])
     return out
@@ -1090,12 +1090,15 @@ def _decimals(finite: np.ndarray) -> int | None:
 
     The tolerance is absolute (1e-6 of the last place) or a few float64 ulps, never relative:
     with a relative one, cents on amounts of a million fell below it and 1,234,567.89 came back
-    as 1,234,568.
+    as 1,234,568. A value other than zero never rounds to zero: within the absolute tolerance of
+    every place, a column of concentrations around 1e-9 was taken for whole numbers and came
+    back all zeros.
     """
     sample = finite[:: max(1, finite.size // 20_000)]
     for places in range(0, 7):
         scaled = sample * 10**places
+        rounded = np.rint(scaled)
         tolerance = np.maximum(1e-6, 64 * np.finfo(np.float64).eps * np.abs(scaled))
-        if np.all(np.abs(scaled - np.rint(scaled)) <= tolerance):
+        if np.all(np.abs(scaled - rounded) <= tolerance) and not np.any((rounded == 0) & (sample != 0)):
             return places
     return None

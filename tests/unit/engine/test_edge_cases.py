@@ -225,6 +225,31 @@ def test_cents_are_kept_on_large_amounts(magnitude: float) -> None:
     assert (cents % 100 != 0).mean() > 0.95  # and not rounded to whole units
 
 
+@pytest.mark.parametrize("magnitude", [1e-300, 1e-30, 1e-9, 1e200, 1e300])
+def test_floats_of_any_magnitude_keep_their_scale(magnitude: float) -> None:
+    """Columns of concentrations around 1e-9 came back all zeros (every value lay within the
+    absolute tolerance of a whole number), and amounts around 1e200 came back as 93% NaN and 7%
+    inf (a bin's span times its ranks overflowed while its knots were smoothed)."""
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"value": rng.lognormal(0, 0.5, 2000) * magnitude, "other": rng.normal(size=2000)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # an overflow warns
+        out = Synthesizer(seed=0, max_epochs=2).fit(data).sample(2000)["value"].to_numpy()
+    assert np.isfinite(out).all() and (out > 0).all()
+    assert np.median(out) == pytest.approx(np.median(data["value"]), rel=0.1)
+
+
+def test_columns_of_tiny_values_are_no_sums_of_each_other() -> None:
+    """Every value of three columns around 1e-20, 1e-100 and 1e-200 lay within the sums' absolute
+    slack of 1e-9 of every other, so ``e20 == e200 + e100`` was kept and e20 came back as e200's
+    values."""
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({f"e{e}": rng.lognormal(0, 0.5, 500) * 10.0**-e for e in (200, 100, 20)})
+    syn = Synthesizer(seed=0, max_epochs=2).fit(data)
+    assert syn.describe()["constraints"] == []
+    assert syn.sample(500)["e20"].median() == pytest.approx(1e-20, rel=0.5)
+
+
 def test_integers_next_to_the_int64_limits_do_not_wrap_round() -> None:
     """float(2**63 - 1) is 2**63: a tail draw clipped there came back as -2**63."""
     rng = np.random.default_rng(0)
