@@ -292,8 +292,10 @@ def _computable(operation: str, parts: list[np.ndarray]) -> np.ndarray:
 
 
 def recompute(values: dict[str, np.ndarray], formulas: list[Formula]) -> None:
-    """Each formula's column from its synthetic parts, where all are known and the divisor is not 0."""
+    """Each formula's column from its synthetic parts, where all are known and the divisor is not
+    0, and the column was not drawn null: a result missing in 10% of rows whose parts were known
+    (a ratio left out for some) came back in none."""
     for f in formulas:
         parts = [values[p] for p in f.parts]
-        known = _computable(f.operation, parts)
+        known = _computable(f.operation, parts) & ~np.isnan(values[f.result])
         values[f.result][known] = f.evaluate(*(p[known] for p in parts))
