@@ -47,6 +47,7 @@ from synthpipe.engine.frames import period_frequency_valid, schema_from_text, sc
 from synthpipe.engine.joins import Join
 from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.engine.nulls import ALWAYS, EITHER, NEVER, NullLink, null_token
+from synthpipe.engine.number_formats import NumberFormat
 from synthpipe.engine.spans import Span
 from synthpipe.engine.topics import Topics
 from synthpipe.engine.unequal import Unequal
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 45  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 46  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -105,7 +106,8 @@ VERSION = 45  # 2: numeric codecs may carry a learned position stream (``fine``)
 # an extreme may be of a text and the last value so far (``Entities.extremes``: ``"last"``); a sequence but the order
 # may be numbered from its clock's highest value down (``Entities.descending``); a number an entity's rows share
 # an aggregate of another over all its rows (``Entities.totals``); 45: a formula may scale one column by a
-# constant (``formulas.SCALES``: ``minutes == round(secs / 60.0, 2)``), at full precision too (``exact``)
+# constant (``formulas.SCALES``: ``minutes == round(secs / 60.0, 2)``), at full precision too (``exact``);
+# 46: a decimal column may be written back as formatted text (``number_formats``: ``'$1,234.50'``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -142,6 +144,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "entities": syn._entities.to_json() if syn._entities is not None else None,
         "arrow_schema": _schema_text(syn._schema),
         "periods": syn._periods,
+        "number_formats": {name: fmt.to_json() for name, fmt in syn._number_formats.items()},
         "nested": syn._nested,
         "hidden": syn._net.hidden if syn._net is not None else 0,
         "weights_sha256": hashlib.sha256(weights).hexdigest(),
@@ -182,6 +185,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._schema = _schema_from_text(body["arrow_schema"])
         syn._nested = {str(name): dict(spec) for name, spec in body.get("nested", {}).items()}
         syn._periods = {str(name): str(freq) for name, freq in body.get("periods", {}).items()}
+        syn._number_formats = {str(n): NumberFormat.from_json(f) for n, f in body.get("number_formats", {}).items()}
         syn._net = _network(weights, int(body["hidden"]), syn)
         _check_consistency(syn)
     except ArtifactError:
@@ -347,6 +351,17 @@ def _check_consistency(syn: Synthesizer) -> None:
         raise ArtifactError("a saved topic names a column the model does not write as free text, or no label")
     _check_nested(syn)
     _check_periods(syn)
+    _check_number_formats(syn)
+
+
+def _check_number_formats(syn: Synthesizer) -> None:
+    """A column written back as formatted text is a decimal column of the model, in a format
+    ``number_formats.detect`` can find."""
+    decimals = {c.storage.name for c in syn._codecs if c.storage.logical == "decimal"}
+    if not set(syn._number_formats) <= decimals or not all(f.valid() for f in syn._number_formats.values()):
+        raise ArtifactError(
+            "a saved formatted number column is no decimal column of the model, or its format is unknown"
+        )
 
 
 def _check_periods(syn: Synthesizer) -> None:

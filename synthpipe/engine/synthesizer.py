@@ -78,6 +78,7 @@ from synthpipe.engine.frames import (
     valid_wall_clock_ns,
 )
 from synthpipe.engine.model import Exclusion, HeadWeights, Network, sample_tokens
+from synthpipe.engine.number_formats import NumberFormat, as_formatted, formatted_as_plain
 from synthpipe.engine.pseudonyms import (
     StandInKeys,
     kept_past_real_keys,
@@ -132,6 +133,7 @@ class Synthesizer:
         self._net: Network | None = None
         self._schema: pa.Schema | None = None
         self._periods: dict[str, str] = {}  # Period columns' frequencies (frames.periods_as_starts)
+        self._number_formats: dict[str, NumberFormat] = {}  # formatted number text (number_formats)
         self._nested: dict[str, dict[str, Any]] = {}  # arrays, structs, maps, JSON objects: as fields or JSON text
         self._training: dict[str, Any] = {}
         self._stand_in_keys: dict[str, dict[str, Any]] = {}  # pseudonymised text keys: formats past the pseudonyms
@@ -166,6 +168,7 @@ class Synthesizer:
         deadline = started + self.config.max_training_time if self.config.max_training_time else None
         frame, schema, available, sizes = self._bounded_frame(data, entity_sizes)
         frame, self._periods = periods_as_starts(frame)
+        frame, self._number_formats = formatted_as_plain(frame)
         self._spread = max(available, table_rows or 0) / len(frame)
         self._nested = nested.layout(frame, schema, self.config.rare_category_min_count)
         frame = nested.as_learned(frame, self._nested, schema)
@@ -1867,6 +1870,7 @@ class Synthesizer:
         for join in self._joins:  # after every other column: its parts are final
             chunk[join.result] = join.rebuilt(chunk, self.config.rare_token)
         chunk = as_periods(nested.as_given(chunk, self._nested, self.config.rare_token), self._periods)
+        chunk = as_formatted(chunk, self._number_formats)
         schema = self._key_schema(chunk)
         if schema is not None and self._nested:
             return nested.to_table(chunk, schema, self._nested)

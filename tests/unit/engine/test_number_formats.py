@@ -1,0 +1,98 @@
+"""Numbers written as formatted text (``'$1,234.50'``, ``'1.234,50 €'``, ``'77.1%'``, ``'82.7 kg'``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthpipe.engine import Synthesizer
+from synthpipe.engine.number_formats import detect
+from synthpipe.errors import ArtifactError
+from tests.unit.engine.conftest import re_signed, sampled_after_save_and_load
+
+N = 1500
+
+
+def _amounts(seed: int = 0) -> np.ndarray:
+    return np.round(np.random.default_rng(seed).lognormal(6, 1.2, N), 2)
+
+
+FORMATTED = {
+    "dollars": ([f"${a:,.2f}" for a in _amounts()], r"\$\d{1,3}(,\d{3})*\.\d{2}"),
+    "signed": ([f"-${-a:,.2f}" if a < 0 else f"${a:,.2f}" for a in _amounts() - 500], r"-?\$\d{1,3}(,\d{3})*\.\d{2}"),
+    "euro_comma": (
+        [f"{a:,.2f} €".replace(",", "_").replace(".", ",").replace("_", ".") for a in _amounts()],
+        r"\d{1,3}(\.\d{3})*,\d{2} €",
+    ),
+    "thin_space": (
+        [f"{a:,.2f}".replace(",", "\u202f").replace(".", ",") for a in 10 * _amounts()],
+        "\\d{1,3}(\u202f\\d{3})*,\\d{2}",
+    ),
+    "swiss": ([f"CHF {a:,.0f}".replace(",", "'") for a in 10 * _amounts()], r"CHF \d{1,3}('\d{3})*"),
+    "code": ([f"USD {a:.2f}" for a in _amounts()], r"USD \d+\.\d{2}"),
+    "percent": ([f"{p:.1f}%" for p in np.random.default_rng(1).uniform(0, 100, N)], r"\d{1,3}\.\d%"),
+    "weight": ([f"{w:.1f} kg" for w in np.random.default_rng(2).normal(70, 12, N)], r"\d+\.\d kg"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORMATTED))
+def test_formatted_amounts_are_learned_as_numbers_and_written_back_in_their_format(name: str) -> None:
+    """3,000 prices kept as text (a CSV or spreadsheet export) were 3,000 labels held by one row
+    each: privacy masked them and the synthetic column read ``'$***.**'`` and ``'_RARE_'``."""
+    values, layout = FORMATTED[name]
+    real = pd.DataFrame({name: values, "other": np.random.default_rng(3).normal(size=N)})
+    syn = Synthesizer(seed=0, max_epochs=3).fit(real)
+    out = syn.sample(N)[name]
+    assert syn.describe()["columns"][name]["kind"] == "numeric"
+    assert out.dtype == real[name].dtype and out.str.fullmatch(layout).all()
+    parsed, real_parsed = _parsed(out, name), _parsed(real[name], name)
+    assert out.nunique() > N // 3  # drawn, not a few masked labels
+    assert np.median(parsed) == pytest.approx(np.median(real_parsed), rel=0.15)
+
+
+def _parsed(values: pd.Series, name: str) -> np.ndarray:
+    fmt = detect(values)
+    assert fmt is not None, name
+    return pd.to_numeric(fmt.plain(values)).to_numpy()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [f"SKU-{i}" for i in range(100, 400)],  # a code with a prefix, no currency
+        [f"{i}A" for i in range(100, 400)],  # flat numbers
+        [f"{i:05d}" for i in range(1000, 1300)],  # zip codes
+        [f"555-{i:04d}" for i in range(300)],  # phone numbers
+        [f"10.0.{i % 250}.{i % 7}" for i in range(300)],  # addresses
+        [f"1.{i % 20}.{i % 9}" for i in range(300)],  # versions
+        [f"{(i % 90) / 2:g}%" for i in range(300)],  # decimals that vary: no one format
+        [str(i) for i in range(1000, 1300)],  # whole numbers alone are codes as often as counts
+        ["12.50", "3.75", "100.00"] * 100,  # plain number text: frames.number_text_type's
+    ],
+)
+def test_text_that_is_no_formatted_amount_is_left_alone(values: list[str]) -> None:
+    assert detect(pd.Series(values)) is None
+
+
+def test_nulls_and_string_dtype_are_kept_and_a_tampered_format_is_refused(tmp_path: Path) -> None:
+    amounts = _amounts()
+    real = pd.DataFrame(
+        {
+            "price": pd.Series([None if i % 10 == 0 else f"€{a:,.2f}" for i, a in enumerate(amounts)], dtype="string"),
+            "other": np.random.default_rng(3).normal(size=N),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=3).fit(real)
+    out = sampled_after_save_and_load(syn, N, tmp_path / "model")
+    assert out["price"].dtype == real["price"].dtype
+    assert out["price"].isna().mean() == pytest.approx(0.1, abs=0.03)
+    assert out["price"].dropna().str.fullmatch(r"€\d{1,3}(,\d{3})*\.\d{2}").all()
+    doc = json.loads((tmp_path / "model" / "model.json").read_text())
+    doc["body"]["number_formats"]["price"]["prefix"] = "<script>"
+    re_signed(tmp_path / "model", doc)
+    with pytest.raises(ArtifactError):
+        Synthesizer.load(tmp_path / "model")
