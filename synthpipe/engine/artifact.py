@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 46  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 47  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -107,7 +107,8 @@ VERSION = 46  # 2: numeric codecs may carry a learned position stream (``fine``)
 # may be numbered from its clock's highest value down (``Entities.descending``); a number an entity's rows share
 # an aggregate of another over all its rows (``Entities.totals``); 45: a formula may scale one column by a
 # constant (``formulas.SCALES``: ``minutes == round(secs / 60.0, 2)``), at full precision too (``exact``);
-# 46: a decimal column may be written back as formatted text (``number_formats``: ``'$1,234.50'``)
+# 46: a decimal column may be written back as formatted text (``number_formats``: ``'$1,234.50'``);
+# 47: a panel's segment may combine several columns, a whole-number one learned as a label (``panel.segments``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -474,17 +475,19 @@ def _check_calendar(syn: Synthesizer) -> None:
 
 
 def _check_panel(syn: Synthesizer, rest: list[tuple[str, bool]]) -> None:
-    """A panel (calendars.Panel) is a calendar's: its segment a label that merges no rare value, with
-    a token for each segment it lists (at most ``MAX_SEGMENTS``), drawn right after the calendar's parts."""
+    """A panel (calendars.Panel) is a calendar's: its segment columns labels that merge no rare
+    value, drawn right after the calendar's parts in the panel's order, with a token in each for
+    every segment it lists (at most ``MAX_SEGMENTS``)."""
     panel = syn._panel
     if panel is None:
         return
-    codec = next((c for c in syn._codecs if c.storage.name == panel.segment), None)
-    label = type(codec) is CategoricalCodec and not codec.has_rare
-    if not label or not panel.valid() or not rest or rest[0] != (panel.segment, False):
+    codecs = [next((c for c in syn._codecs if c.storage.name == name), None) for name in panel.segments]
+    labels = all(type(c) is CategoricalCodec and not c.has_rare for c in codecs)
+    drawn = rest[: len(panel.segments)] == [(name, False) for name in panel.segments]
+    if not labels or not panel.valid() or not drawn:
         raise ArtifactError("model.json describes a panel whose segment the model does not draw after its calendar")
-    assert codec is not None
-    if not all(0 <= t < codec.n_tokens for t in panel.tokens):
+    sizes = [c.n_tokens for c in codecs if c is not None]
+    if not all(0 <= t < size for row in panel.tokens for t, size in zip(row, sizes, strict=True)):
         raise ArtifactError("model.json describes a panel segment the segment column has no token for")
 
 

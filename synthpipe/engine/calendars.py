@@ -34,18 +34,35 @@ memory is a few numbers a grid point (``MAX_POINTS`` at most).
 Panels (``detect_panel``, ``Panel``, ``panel_chosen``): a ``GROUP BY day, country`` table holds one
 row per date and segment, so the date repeats and is no calendar; learned as a date with the
 country drawn given it, 365 days x 5 countries came back with 495 (day, country) pairs twice and
-days holding 1-11 rows. A date is a panel's when, with one label of 2 to ``MAX_SEGMENTS`` segments
+days holding 1-11 rows. A date is a panel's when, with a segment of 2 to ``MAX_SEGMENTS`` values
 (every value kept, none rare; a null is a segment of its own), each (date, segment) pair is one
 row's, the dates lie on one grid and each segment's rows fill ``MIN_FILL`` of its points between that
-segment's own first and last date. Its rows per segment follow the training shares (largest
-remainder), and each segment's take distinct grid points by ``chosen`` within that segment's own clip
-points and tail reach (a segment launched halfway stays in its range), the pairs in a seeded order;
-the segment is given to the model right after the date's parts, so the columns after are drawn given
-both (each country's level and the weekday rhythm).
+segment's own first and last date. The segment is a label, a whole-number column of few values (a
+store id, learned as a label from then on), or the combination of up to ``MAX_LABELS`` of them
+(``combined``: ``GROUP BY day, country, device``, each combination held by enough rows). Its rows per
+segment follow the training shares (largest remainder), and each segment's take distinct grid points
+by ``chosen`` within that segment's own clip points and tail reach (a segment launched halfway stays
+in its range), the pairs in a seeded order; the segment columns are given to the model right after
+the date's parts, so the columns after are drawn given the date and every segment column (each
+country's level and the weekday rhythm).
+
+Ends: a grid every segment fills comes back with its real first and last date (and a segment with
+its own, a device launched on 2023-03-01 from that day) when as many rows are sampled as the table
+holds, as a single calendar does: 200 days x 4 segments (x 3 devices) trained on every row came back
+first and last day as they were, for every seed. Kept on purpose: no row's value is copied there. The
+clip points are quantiles; the rows past them go on along the grid from the clip points, and with
+every grid point taken once the count of rows alone puts the last one on the real end. Those dates
+are the query's window (``WHERE day BETWEEN ...``) and a segment's launch, shared by all of its
+rows, not a person's attribute (the promise "extremes clipped to non-identifying quantiles" is about
+values of few rows; every segment is held by at least ``rare_category_min_count`` rows). Clipping
+them off would leave the filled grid a date short at each end: the rows would repeat a (date,
+segment) pair or be dated where the table has none. Trained on 80% of the rows (the pipeline's split)
+and sampled whole, a panel runs a day or two past its ends (the tail reach, an aggregate).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -53,6 +70,7 @@ import numpy as np
 
 MIN_FILL = 0.5  # share of the grid's points between the first and last value the rows must hold
 MAX_SEGMENTS = 50  # a panel's segments (``Panel``), at most: countries, product categories, not customers
+MAX_LABELS = 3  # columns a panel's segment combines, at most (``GROUP BY day, country, device``)
 PAIRS_PROBE = 4096  # rows a panel's pairs are first checked on: an event table repeats one there, and sorting stops
 MAX_POINTS = 5_000_000  # grid points between the first and last value, at most: sampling holds ~120 bytes a point
 WEEKDAY_MIN_SHARE = 0.25  # of an even share of the rows: a weekday held by fewer takes no grid point
@@ -172,45 +190,59 @@ def _fills(grid: Grid, first: float, last: float, rows: float) -> bool:
 @dataclass(frozen=True)
 class Panel:
     """A panel: a calendar per segment (a ``GROUP BY day, country`` table, one row per day and
-    country). ``segment``: the categorical column; per segment, its token in that column's codec,
-    its training rows (the table's rows per segment, as shares), its dates' clip points (codec
-    units; quantiles with enough rows beyond them, as a column's own clip points are: privacy) and
-    how far its grid goes on past them (the mean excess of its rows beyond each, as ``chosen``'s
-    ``reach``: a segment's clip cuts more of its range than the whole column's does).
+    country). ``segments``: the columns whose combination is the segment (one label, a store id, or
+    up to ``MAX_LABELS`` of them: ``GROUP BY day, country, device``); per segment, its token in each
+    of those columns' codecs, its training rows (the table's rows per segment, as shares), its
+    dates' clip points (codec units; quantiles with enough rows beyond them, as a column's own clip
+    points are: privacy) and how far its grid goes on past them (the mean excess of its rows beyond
+    each, as ``chosen``'s ``reach``: a segment's clip cuts more of its range than the whole
+    column's does; a filled grid's real ends still come back: the module's "Ends" says why).
 
     Why: 365 days x 5 countries came back with 495 (day, country) pairs twice and days holding
     1-11 rows: the day was learned as a date, the country drawn given it. Each segment's rows
     take distinct grid points of its own range instead, so every (day, country) is one row's."""
 
-    segment: str
-    tokens: tuple[int, ...]
+    segments: tuple[str, ...]
+    tokens: tuple[tuple[int, ...], ...]
     rows: tuple[int, ...]
     clips: tuple[tuple[float, float], ...]
     reaches: tuple[tuple[float, float], ...]
 
     def to_json(self) -> dict[str, object]:
-        return {"segment": self.segment, "tokens": list(self.tokens), "rows": list(self.rows),
+        return {"segments": list(self.segments), "tokens": [list(t) for t in self.tokens], "rows": list(self.rows),
                 "clips": [list(c) for c in self.clips], "reaches": [list(r) for r in self.reaches]}  # fmt: skip
 
     @classmethod
     def from_json(cls, item: dict[str, object]) -> Panel:
+        """Read back; a panel saved before it could have several segment columns (artifact VERSION
+        43-46) names its one ``segment`` and a token per segment."""
         tokens, rows, clips, reaches = (list(item[k]) for k in ("tokens", "rows", "clips", "reaches"))  # type: ignore[call-overload]
+        one = "segments" not in item
+        names = [item["segment"]] if one else list(item["segments"])  # type: ignore[call-overload]
         return cls(
-            str(item["segment"]),
-            tuple(int(t) for t in tokens),
+            tuple(str(n) for n in names),
+            tuple((int(t),) if one else tuple(int(c) for c in t) for t in tokens),
             tuple(int(r) for r in rows),
             tuple((float(c[0]), float(c[1])) for c in clips),
             tuple((float(r[0]), float(r[1])) for r in reaches),
         )
 
     def valid(self) -> bool:
-        """Distinct tokens, one positive row count, ordered clip points and reaches >= 0 each, at
-        most ``MAX_SEGMENTS``."""
+        """Distinct token combinations, one per segment column each, one positive row count,
+        ordered clip points and reaches >= 0 each, at most ``MAX_SEGMENTS`` of ``MAX_LABELS`` columns."""
         sizes = len(self.tokens) == len(self.rows) == len(self.clips) == len(self.reaches)
+        columns = 1 <= len(self.segments) <= MAX_LABELS and len(set(self.segments)) == len(self.segments)
+        columns = columns and all(len(t) == len(self.segments) for t in self.tokens)
         ordered = all(np.isfinite(c).all() and c[0] <= c[1] for c in self.clips)
         ordered = ordered and all(np.isfinite(r).all() and min(r) >= 0 for r in self.reaches)
         counted = len(set(self.tokens)) == len(self.tokens) and all(r > 0 for r in self.rows)
-        return sizes and ordered and counted and 2 <= len(self.tokens) <= MAX_SEGMENTS
+        return sizes and columns and ordered and counted and 2 <= len(self.tokens) <= MAX_SEGMENTS
+
+    def holds(self, tokens: np.ndarray) -> np.ndarray:
+        """Whether each row of ``tokens`` (a token per segment column) is one of the panel's segments."""
+        known = np.asarray(self.tokens, dtype=np.int64)
+        base = int(max(known.max(), tokens.max(initial=0))) + 1
+        return np.isin(_keys(tokens, base), _keys(known, base)) & (tokens >= 0).all(axis=1)
 
     def counts(self, n: int, room: np.ndarray | None = None) -> np.ndarray:
         """Rows per segment of ``n``: the training shares by largest remainder (ties: the earlier
@@ -264,8 +296,48 @@ def detect_panel(
     return grid.params()
 
 
+def combined(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's segment (0, 1, ...) of the combinations of ``codes`` (each column's tokens, >= 0)
+    its rows hold, and those combinations (a row of tokens each, in the order of the segments: the
+    tokens' order, the first column's first). With one column, the segments are its tokens in order."""
+    tokens = np.column_stack(codes).astype(np.int64)
+    base = int(tokens.max(initial=0)) + 1
+    held = np.flatnonzero(np.bincount(_keys(tokens, base)))  # few tokens a column: no sort of the rows
+    segment = np.searchsorted(held, _keys(tokens, base))
+    return segment, np.column_stack([held // base**k % base for k in reversed(range(tokens.shape[1]))])
+
+
+def combinable(values: np.ndarray, codes: dict[str, np.ndarray]) -> Callable[[tuple[str, ...]], bool]:
+    """A test of whether a combination of the columns ``codes`` (each row's tokens, >= 0) may hold
+    each (value, combination) once: each column's most rows on one value with one token are at most
+    the combinations of the others' tokens. Why: a fit tried each pair and triple of 35 labels of a
+    200,000-row table that is no panel, 10 s sorting their first rows; this is a count per column."""
+    if not codes:
+        return lambda names: True
+    rank = np.unique(values, return_inverse=True)[1].reshape(-1)
+    sizes = {name: int(c.max(initial=0)) + 1 for name, c in codes.items()}
+    most = {name: int(np.bincount(rank * sizes[name] + c).max()) for name, c in codes.items()}
+    return lambda names: all(most[a] <= math.prod(sizes[b] for b in names if b != a) for a in names)
+
+
+def repeated_early(values: np.ndarray, codes: list[np.ndarray]) -> bool:
+    """Whether the first ``PAIRS_PROBE`` rows already hold a (value, combination of ``codes``) twice:
+    most tables are no panel of a combination of labels, told so before any work on all their rows."""
+    segment, _ = combined([c[:PAIRS_PROBE] for c in codes])
+    return _repeats(values[:PAIRS_PROBE], segment)
+
+
+def _keys(tokens: np.ndarray, base: int) -> np.ndarray:
+    """One whole number per row of ``tokens`` (columns of whole numbers in [0, ``base``)), in the
+    rows' order (the first column's first)."""
+    keys = np.zeros(tokens.shape[0], dtype=np.int64)
+    for column in tokens.T:
+        keys = keys * base + column
+    return keys
+
+
 def _repeats(whole: np.ndarray, segments: np.ndarray) -> bool:
-    """Whether some (value, segment) pair is more than one row's."""
+    """Whether some (value, segment) pair is more than one row's (``whole``: int64, or floats)."""
     order = np.lexsort((segments, whole))
     same = (np.diff(whole[order]) == 0) & (np.diff(segments[order]) == 0)
     return bool(same.any())
@@ -278,13 +350,14 @@ def panel_chosen(
     cdf: Callable[[np.ndarray], np.ndarray],
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` (grid value, segment token) pairs in a seeded order: each segment's rows (``Panel.counts``)
+    """``n`` grid values and their segments' tokens (a row of a token per segment column) in a seeded
+    order: each segment's rows (``Panel.counts``)
     take its own distinct grid values within its clip points and reach (``chosen``), so no pair is
     taken twice while a segment's rows fit its points."""
     counts = panel.counts(n, np.asarray([room(grid, c, r) for c, r in zip(panel.clips, panel.reaches, strict=True)]))
     places = zip(panel.clips, panel.reaches, counts, strict=True)
     dates = [chosen(grid, clip, reach, int(m), cdf, rng) for clip, reach, m in places]
-    tokens = np.repeat(np.asarray(panel.tokens, dtype=np.int64), counts)
+    tokens = np.repeat(np.asarray(panel.tokens, dtype=np.int64), counts, axis=0)
     order = rng.permutation(n)
     return np.concatenate([np.zeros(0), *dates])[order], tokens[order]
 
@@ -292,7 +365,7 @@ def panel_chosen(
 @dataclass(frozen=True)
 class Stream:
     """A stream's calendar dates (codec units) in the order its rows take them, and with a panel
-    each row's segment token (None without one)."""
+    each row's segment tokens (a column per segment column; None without one)."""
 
     dates: np.ndarray
     segments: np.ndarray | None = None

@@ -10,6 +10,7 @@ whatever the chunk size, and generation needs bounded memory for any ``n``.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import numbers
 import os
@@ -838,8 +839,7 @@ class Synthesizer:
         calendar = self._calendar_name()
         if calendar is not None and index[calendar] in order:  # set before the model draws: the others follow it
             given = [index[calendar], *(i for i in order if self._codecs[i].storage.name in self._given)]
-            segment = self._panel_segment()
-            given += [index[segment]] if segment is not None and index[segment] in order else []  # given too
+            given += [index[s] for s in self._panel_segments() if index[s] in order]  # given too
             order = given + [i for i in order if i not in given]
         return order
 
@@ -850,7 +850,7 @@ class Synthesizer:
         after the make, the numbers are drawn knowing it. Entity heads and hidden parts stay."""
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         pinned = set(self._entity_head()) | {index[n] for h in self._hidden.values() for n in (h.result, h.date)}
-        pinned |= {index[name] for name in [self._calendar_name(), self._panel_segment()] if name is not None}
+        pinned |= {index[name] for name in [self._calendar_name(), *self._panel_segments()] if name is not None}
         order = list(self._learned)
         for dep in self._dependencies:
             determinant, dependent = index[dep.determinant], index[dep.dependent]
@@ -890,24 +890,83 @@ class Synthesizer:
             codec.p.grid = calendars.detect(values, per_day, codec.p.calendar, values.size * self._spread)
             if codec.p.grid:
                 break
-        self._panel = None if self._calendar_name(codecs) else self._find_panel(codecs, frame)
+        if self._calendar_name(codecs) is None:
+            codecs, self._panel = self._find_panel(codecs, frame)
         return codecs
 
-    def _find_panel(self, codecs: list[Codec], frame: pd.DataFrame) -> calendars.Panel | None:
-        """The first binned date or timestamp that is a calendar per segment of a label
-        (calendars.Panel: a ``GROUP BY day, country`` table), marked as a calendar with the panel
-        kept: each synthetic row takes a (grid point, segment) pair of its own, and the columns
-        after are drawn given both (``_calendar_tokens``)."""
+    def _find_panel(self, codecs: list[Codec], frame: pd.DataFrame) -> tuple[list[Codec], calendars.Panel | None]:
+        """The first binned date or timestamp that is a calendar per segment (calendars.Panel: a
+        ``GROUP BY day, country`` table), marked as a calendar with the panel kept: each synthetic
+        row takes a (grid point, segment) pair of its own, and the columns after are drawn given
+        both (``_calendar_tokens``). A label alone first, then a whole-number column of few values
+        (``GROUP BY day, store_id``: learned as a label from then on, so it comes back with its own
+        values and dtype; 365 days x 5 store ids came back with 499 (day, store_id) pairs twice), then
+        combinations of up to ``calendars.MAX_LABELS`` of them (``GROUP BY day, country, device``:
+        240 days x 5 x 3 came back with 935 of 3,541 (day, country, device) twice)."""
         dates = [c for c in codecs if isinstance(c, NumericCodec) and _may_be_calendar(c)]
-        segments = [(c, codes) for c in codecs if dates and (codes := self._segment_codes(c, frame)) is not None]
-        for codec in dates:
-            values, _ = numeric_values(frame[codec.storage.name], codec.storage)
-            per_day = units_per_day(codec.storage, codec.p.grain)
-            for segment, codes in segments:
-                codec.p.grid = calendars.detect_panel(values, codes, per_day, codec.p.calendar, self._spread)
-                if codec.p.grid:
-                    return self._panel_of(segment, codes, frame[codec.storage.name], codec.scale)
+        labels = self._segment_labels(codecs, frame) if dates else {}
+        table = {id(c) for c in codecs}
+        alone: list[tuple[str, ...]] = [(name,) for name, (codec, _) in labels.items() if id(codec) in table]
+        numbers: list[tuple[str, ...]] = [(name,) for name, (codec, _) in labels.items() if id(codec) not in table]
+        combinations: list[tuple[str, ...]] = [
+            c for k in range(2, calendars.MAX_LABELS + 1) for c in itertools.combinations(labels, k)
+        ]
+        values = {c.storage.name: numeric_values(frame[c.storage.name], c.storage)[0] for c in dates}
+        for choices in (alone, numbers + combinations):
+            for codec in dates:
+                panel = self._panel_on(codec, values[codec.storage.name], choices, labels, frame)
+                if panel is not None:
+                    segments = {name: labels[name][0] for name in panel.segments}
+                    return [segments.get(c.storage.name, c) for c in codecs], panel
+        return codecs, None
+
+    def _panel_on(
+        self,
+        codec: NumericCodec,
+        values: np.ndarray,
+        choices: list[tuple[str, ...]],
+        labels: dict[str, tuple[Codec, np.ndarray]],
+        frame: pd.DataFrame,
+    ) -> calendars.Panel | None:
+        """The panel of the date ``codec`` (its ``values``) with the first of ``choices`` (segment
+        columns) that makes one; None where none does."""
+        per_day = units_per_day(codec.storage, codec.p.grain)
+        several = [names for names in choices if len(names) > 1]
+        fits = calendars.combinable(values, {name: labels[name][1] for names in several for name in names})
+        for names in choices:
+            codes = [labels[name][1] for name in names]
+            if len(names) > 1 and (not fits(names) or calendars.repeated_early(values, codes)):
+                continue
+            segments, tokens = calendars.combined(codes)
+            held = np.bincount(segments)
+            if not 2 <= held.size <= calendars.MAX_SEGMENTS or held.min() < self.config.rare_category_min_count:
+                continue
+            codec.p.grid = calendars.detect_panel(values, segments, per_day, codec.p.calendar, self._spread)
+            if codec.p.grid:
+                return self._panel_of(names, segments, tokens, frame[codec.storage.name], codec.scale)
         return None
+
+    def _segment_labels(self, codecs: list[Codec], frame: pd.DataFrame) -> dict[str, tuple[Codec, np.ndarray]]:
+        """The columns that may be a panel's segment, or part of one, with their codec and tokens per
+        row (``_segment_codes``): labels, and whole-number columns of 2 to ``calendars.MAX_SEGMENTS``
+        values with a label's codec fitted on them (a store id: every value a segment; each held by
+        enough rows, so none is rare, and no number between two is a store)."""
+        out = {}
+        for codec in codecs:
+            label = codec if type(codec) is CategoricalCodec else self._whole_number_label(codec, frame)
+            codes = self._segment_codes(label, frame) if label is not None else None
+            if label is not None and codes is not None:
+                out[label.storage.name] = (label, codes)
+        return out
+
+    def _whole_number_label(self, codec: Codec, frame: pd.DataFrame) -> Codec | None:
+        """A label's codec of a whole-number column of 2 to ``calendars.MAX_SEGMENTS`` values, if it is one."""
+        if type(codec) is not NumericCodec or codec.storage.logical != "int":
+            return None
+        series = frame[codec.storage.name]
+        if not 2 <= series.nunique(dropna=False) <= calendars.MAX_SEGMENTS:
+            return None
+        return CategoricalCodec.fit(series, codec.storage, self.config)
 
     def _segment_codes(self, codec: Codec, frame: pd.DataFrame) -> np.ndarray | None:
         """A label's tokens per row, if it may be a panel's segment: every value kept (no rare
@@ -923,24 +982,26 @@ class Synthesizer:
         enough = (codes >= 0).all() and held.size >= 2 and held.min() >= self.config.rare_category_min_count
         return codes if enough else None
 
-    def _panel_of(self, segment: Codec, codes: np.ndarray, dates: pd.Series, scale: float) -> calendars.Panel:
-        """The panel of ``segment``'s ``codes``: each segment's token, rows, and its dates' clip
-        points and tail reach as a codec of its dates alone sets them (aggregates: privacy), in the
-        units of the date's codec (``scale``)."""
-        tokens = np.unique(codes)
-        own = [dates[codes == t].reset_index(drop=True) for t in tokens]
+    def _panel_of(
+        self, names: tuple[str, ...], segments: np.ndarray, tokens: np.ndarray, dates: pd.Series, scale: float
+    ) -> calendars.Panel:
+        """The panel of the segment columns ``names`` (each row's ``segments``, each segment's
+        ``tokens`` in those columns): each segment's tokens, rows, and its dates' clip points and tail
+        reach as a codec of its dates alone sets them (aggregates: privacy), in the units of the
+        date's codec (``scale``)."""
+        own = [dates[segments == s].reset_index(drop=True) for s in range(len(tokens))]
         fitted = [NumericCodec.fit(series, storage_type(series), self.config) for series in own]
         return calendars.Panel(
-            segment.storage.name,
-            tuple(int(t) for t in tokens),
+            names,
+            tuple(tuple(int(t) for t in row) for row in tokens),
             tuple(len(series) for series in own),
             tuple((c.p.clip[0] * c.scale / scale, c.p.clip[1] * c.scale / scale) for c in fitted),
             tuple((c.tail_reach()[0] * c.scale / scale, c.tail_reach()[1] * c.scale / scale) for c in fitted),
         )
 
-    def _panel_segment(self) -> str | None:
-        """A panel's segment column (``_find_panel``), if the table is one."""
-        return None if self._panel is None else self._panel.segment
+    def _panel_segments(self) -> list[str]:
+        """A panel's segment columns (``_find_panel``), empty where the table is none."""
+        return [] if self._panel is None else list(self._panel.segments)
 
     def _calendar_name(self, codecs: list[Codec] | None = None) -> str | None:
         """The calendar column's name (``_with_calendar``), if the table has one."""
@@ -1237,7 +1298,7 @@ class Synthesizer:
         tokens = self._tokens_by_column(codes)
         numbers = {i: c.numeric_view(frame[c.storage.name]) for i, c in self._value_dependent_candidates(tokens)}
         found = dependencies.detect(tokens, self._codecs, self.config.constraint_min_rows, numbers)
-        return [d for d in found if d.dependent != self._panel_segment()]  # a panel's segment is given, never set
+        return [d for d in found if d.dependent not in self._panel_segments()]  # a panel's segment is given, never set
 
     def _value_dependent_candidates(self, tokens: dict[int, np.ndarray]) -> list[tuple[int, NumericCodec]]:
         """Binned numbers and dates whose value may be set from a label after decoding: none that is
@@ -2224,7 +2285,7 @@ class Synthesizer:
         rng = np.random.default_rng([seed, CALENDAR_SALT])
         if self._panel is not None:
             dates, segments = calendars.panel_chosen(grid, self._panel, n, codec.cdf, rng)
-            self._warn_repeated(f"{name!r} and {self._panel.segment!r}", n, np.column_stack([dates, segments]))
+            self._warn_repeated(" and ".join(map(repr, self.calendar_keys)), n, np.column_stack([dates, segments]))
             return calendars.Stream(dates, segments)
         dates = calendars.chosen(grid, (codec.p.clip[0], codec.p.clip[1]), codec.tail_reach(), n, codec.cdf, rng)
         self._warn_repeated(repr(name), n, dates[:, None])
@@ -2292,28 +2353,35 @@ class Synthesizer:
 
     def _given_segments(self, values: Any, n: int) -> np.ndarray | None:
         """With a panel, the segment tokens of ``calendar_values`` (a frame of the date and segment
-        columns: a refill row takes the day *and* country of the row it replaces), or a ConfigError
-        when they are not ``n`` rows of both, each segment one the panel holds; None without one."""
+        columns: a refill row takes the day *and* country of the row it replaces), a column per
+        segment column, or a ConfigError when they are not ``n`` rows of all of them, each row a
+        segment the panel holds; None without one."""
         if self._panel is None:
             return None
         keys = self.calendar_keys
         if not isinstance(values, pd.DataFrame) or not set(keys) <= set(values.columns) or len(values) != n:
             raise ConfigError(
-                f"calendar_values must be a frame of {n} rows with the columns {keys} (a date and segment pair per "
+                f"calendar_values must be a frame of {n} rows with the columns {keys} (a date and segment per "
                 f"row, as sampled rows hold them); got {type(values).__name__} of {len(values)} rows"
             )
-        codec = next(c for c in self._codecs if c.storage.name == self._panel.segment)
-        given = values[self._panel.segment].reset_index(drop=True)
+        columns = [self._given_tokens_of(name, values[name].reset_index(drop=True)) for name in self._panel.segments]
+        tokens = np.column_stack(columns)
+        unknown = ~self._panel.holds(tokens)
+        if unknown.any():
+            segments = " and ".join(map(repr, self._panel.segments))
+            raise ConfigError(
+                f"calendar_values hold {int(unknown.sum())} values of {segments} that are no segment of this "
+                "panel; give the segments sampled rows hold"
+            )
+        return tokens
+
+    def _given_tokens_of(self, name: str, given: pd.Series) -> np.ndarray:
+        """The tokens of a segment column's given values, -1 for a value the column has no token of."""
+        codec = next(c for c in self._codecs if c.storage.name == name)
         tokens = codec.encode(given).astype("int64")
         back = codec.decode(tokens.astype(np.int32), np.random.default_rng(0), 0)  # an unseen label: the mode's
         same = (back.astype(str) == given.astype(str)) | (back.isna() & given.isna())
-        unknown = ~np.isin(tokens, self._panel.tokens) | ~same.to_numpy()
-        if unknown.any():
-            raise ConfigError(
-                f"calendar_values hold {int(unknown.sum())} values of {self._panel.segment!r} that are no segment "
-                "of this panel; give the segments sampled rows hold"
-            )
-        return tokens
+        return np.where(same.to_numpy(), tokens, -1)
 
     def _calendar_tokens(
         self, stream: calendars.Stream, rng: np.random.Generator, out: _Decoded
@@ -2330,8 +2398,8 @@ class Synthesizer:
         if codec.n_fine:
             columns.append(codec.encode_fine_values(dates, own, rng))
         columns += self._part_tokens(chain[len(columns) :], {codec.storage.name: dates * codec.scale}, rng)
-        if stream.segments is not None:  # right after the parts (``_chain_order``)
-            columns.append(stream.segments)
+        if stream.segments is not None:  # right after the parts (``_chain_order``), in the panel's order
+            columns += list(stream.segments.T)
         placed = rng.random((dates.size, len(columns)))  # the parts: anywhere inside their tokens
         placed[:, 0] = codec.positions(np.clip(dates, codec.p.clip[0], codec.p.clip[1]))
         return np.column_stack(columns).astype(np.int32), placed
@@ -2886,14 +2954,15 @@ class Synthesizer:
         return None if self._entities is None else self._entities.key
 
     def _describe_panel(self, name: str, entry: dict[str, Any]) -> None:
-        """A panel's date and segment say so in their encoding (``_find_panel``), which the report's
-        per-column table shows."""
+        """A panel's date and segment columns say so in their encoding (``_find_panel``), which the
+        report's per-column table shows."""
         if self._panel is None or name not in self.calendar_keys:
             return
-        date, segment = self.calendar_keys
+        date, *columns = self.calendar_keys
+        segment = " and ".join(columns)
         note = (
-            f"a panel with {segment!r}: one row per date and {segment}, each {segment} taking its share of the "
-            f"rows on grid points of its own range, no ({date}, {segment}) pair twice"
+            f"a panel with {' and '.join(map(repr, columns))}: one row per date and {segment}, each {segment} "
+            f"taking its share of the rows on grid points of its own range, no ({', '.join(self.calendar_keys)}) twice"
             if name == date
             else f"the segment of calendar {date!r}'s panel: chosen with the date, the columns after drawn given both"
         )
@@ -2913,7 +2982,7 @@ class Synthesizer:
         privacy filters' refills put a new row on the date and segment of each row they drop
         (``calendar_values``)."""
         calendar = self._calendar_name()
-        return [] if calendar is None else [calendar, *([self._panel.segment] if self._panel is not None else [])]
+        return [] if calendar is None else [calendar, *self._panel_segments()]
 
     @property
     def calendar_columns(self) -> list[str]:

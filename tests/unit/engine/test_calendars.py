@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from synthpipe.engine import Synthesizer
-from synthpipe.engine.calendars import ALL_WEEKDAYS, Grid, Panel, Share, chosen, detect, detect_panel
+from synthpipe.engine.calendars import ALL_WEEKDAYS, Grid, Panel, Share, chosen, combined, detect, detect_panel
 from synthpipe.errors import ArtifactError, ConfigError
 from tests.unit.engine.conftest import re_signed, sampled_after_save_and_load
 
@@ -310,7 +310,7 @@ def test_pairs_that_repeat_or_segments_that_are_rare_are_no_panel() -> None:
 
 
 def test_rows_per_segment_follow_the_training_shares_by_largest_remainder() -> None:
-    shares = Panel("s", (0, 1, 2), (50, 30, 20), ((0.0, 1.0),) * 3, ((0.0, 0.0),) * 3)
+    shares = Panel(("s",), ((0,), (1,), (2,)), (50, 30, 20), ((0.0, 1.0),) * 3, ((0.0, 0.0),) * 3)
     assert shares.counts(7).tolist() == [4, 2, 1] and shares.counts(100).tolist() == [50, 30, 20]
     assert shares.counts(0).tolist() == [0, 0, 0] and shares.counts(1).tolist() == [1, 0, 0]
     assert shares.counts(100, np.array([40, 60, 60])).tolist() == [40, 36, 24]  # the others share what one lacks
@@ -336,7 +336,8 @@ def test_a_saved_panel_whose_segment_is_not_drawn_after_its_calendar_is_refused(
     _, syn = panel
     syn.save(tmp_path)
     doc = json.loads((tmp_path / "model.json").read_text())
-    for broken in ({**doc["body"]["panel"], "segment": "signups"}, {**doc["body"]["panel"], "tokens": [0, 1, 2, 9]}):
+    panel_json = doc["body"]["panel"]
+    for broken in ({**panel_json, "segments": ["signups"]}, {**panel_json, "tokens": [[0], [1], [2], [9]]}):
         doc["body"]["panel"] = broken
         re_signed(tmp_path, doc)
         with pytest.raises(ArtifactError, match="panel"):
@@ -356,3 +357,129 @@ def test_a_pair_repeated_past_the_first_rows_checked_is_found() -> None:
     started = time.monotonic()
     assert all(detect_panel(events, labels, 1, [], 1.0) == [] for _ in range(10))
     assert time.monotonic() - started < 3.0  # a fit checks each date with each label
+
+
+STORES = {3: 100, 7: 40, 12: 45, 41: 20}
+DEVICES = {"web": 1.0, "ios": 0.6, "android": 0.3}
+
+
+def _by_store_and_device(days: int = 100) -> pd.DataFrame:
+    """A ``GROUP BY day, store_id, device`` table: one row per day, store (an INTEGER id) and device,
+    each store's and device's sessions at a level of their own; a device store 41 launched on day 40."""
+    rng = np.random.default_rng(9)
+    every = pd.date_range("2023-01-02", periods=days, freq="D")
+    rows = [(d.date(), s, v) for d in every for s in STORES for v in DEVICES if s != 41 or v != "ios" or d >= every[40]]
+    frame = pd.DataFrame(rows, columns=["day", "store_id", "device"]).astype({"store_id": "int32"})
+    level = frame["store_id"].map(STORES) * frame["device"].map(DEVICES)
+    frame["sessions"] = rng.poisson(level * (1 + 0.5 * (pd.to_datetime(frame["day"]).dt.day_of_week < 5)))
+    return frame
+
+
+KEYS = ["day", "store_id", "device"]
+
+
+@pytest.fixture(scope="module")
+def stores() -> tuple[pd.DataFrame, Synthesizer]:
+    data = _by_store_and_device()
+    return data, Synthesizer(seed=0, **SMALL).fit(data)
+
+
+def test_a_whole_number_segment_comes_back_with_each_day_and_store_once_and_other_numbers_stay_numbers() -> None:
+    """``GROUP BY day, store_id`` (an INTEGER): the id was learned as a number, so no panel, and
+    (day, store_id) pairs came back twice, days holding 1-12 rows; and the ids keep their values
+    and dtype (a label's codec from then on: no number between two ids is a store)."""
+    data = _by_store_and_device().query("device == 'web'").drop(columns="device").reset_index(drop=True)
+    syn = Synthesizer(seed=0, **SMALL).fit(data)
+    out = syn.sample(len(data))
+    assert syn.calendar_keys == ["day", "store_id"]
+    assert out.groupby(["day", "store_id"]).size().max() == 1 and out.groupby("day").size().max() == len(STORES)
+    assert out["store_id"].dtype == data["store_id"].dtype and set(out["store_id"]) == set(STORES)
+    assert out["store_id"].value_counts().sort_index().equals(data["store_id"].value_counts().sort_index())
+    synthetic = out.groupby("store_id")["sessions"].mean()
+    assert list(synthetic.sort_values().index) == list(data.groupby("store_id")["sessions"].mean().sort_values().index)
+    assert "a panel with 'store_id'" in syn.describe()["columns"]["day"]["encoding"]
+    # not a segment: a whole number of many or of rare values, a combination few rows hold
+    data = data.head(240)
+    many = data.assign(store_id=data["store_id"] * 100 + np.arange(len(data)) % 20)  # 80 ids, still one a day each
+    rare = data.assign(store_id=np.where(np.arange(len(data)) < 3, 99, data["store_id"]))
+    both = _by_store_and_device(60)
+    early = pd.to_datetime(both["day"]) < pd.Timestamp("2023-01-05")
+    few = both[(both["device"] != "android") | (both["store_id"] != 41) | early]  # 3 rows of store 41 on android
+    for frame in (many, rare, few.reset_index(drop=True)):
+        syn = Synthesizer(seed=0, **SMALL).fit(frame)
+        assert syn.calendar_keys == [] and syn.describe()["columns"]["store_id"]["kind"] != "categorical"
+
+
+def test_two_labels_come_back_with_each_day_store_and_device_once(stores: tuple[pd.DataFrame, Synthesizer]) -> None:
+    """``GROUP BY day, country, device``: the segment is the combination; learned as a date with
+    both labels drawn given it, 240 days x 5 x 3 came back with 935 of 3,541 (day, country, device)
+    twice and days holding 2-33 rows. Each combination keeps its rows, the sessions drawn given both."""
+    data, syn = stores
+    out = syn.sample(len(data))
+    assert syn.calendar_keys == KEYS and syn.calendar_columns == ["day"]
+    assert out.groupby(KEYS).size().max() == 1
+    assert out.groupby("day").size().max() == len(STORES) * len(DEVICES)
+    assert out.groupby(["store_id", "device"]).size().equals(data.groupby(["store_id", "device"]).size())
+    late = pd.to_datetime(out.loc[(out["store_id"] == 41) & (out["device"] == "ios"), "day"])
+    assert late.min() >= pd.Timestamp("2023-02-11")  # the launch: that combination keeps its own range
+    assert (out["day"].min(), out["day"].max()) == (data["day"].min(), data["day"].max())  # filled: calendars.py Ends
+    real = data.groupby(["store_id", "device"])["sessions"].mean()
+    synthetic = out.groupby(["store_id", "device"])["sessions"].mean()
+    assert np.corrcoef(real, synthetic.loc[real.index])[0, 1] > 0.95
+    encoding = syn.describe()["columns"]["day"]["encoding"]
+    assert "a panel with 'store_id' and 'device': one row per date and store_id and device" in encoding
+    assert syn.describe()["columns"]["device"]["encoding"].startswith("the segment of calendar 'day''s panel")
+
+
+def test_two_labels_give_the_same_rows_for_any_chunk_size_shard_and_after_loading(
+    stores: tuple[pd.DataFrame, Synthesizer], tmp_path: Path
+) -> None:
+    data, syn = stores
+    whole = syn.sample(len(data), seed=4)
+    chunks = pd.concat(list(syn.sample_chunks(len(data), chunk_size=97, seed=4)), ignore_index=True)
+    assert chunks.equals(whole)
+    assert sampled_after_save_and_load(syn, len(data), tmp_path / "model").equals(syn.sample(len(data)))
+    halves = [syn.sample(n, seed=s, calendar_share=Share(seed=4, rows=len(data), first=f))
+              for n, s, f in ((500, 1, 0), (len(data) - 500, 2, 500))]  # fmt: skip
+    assert pd.concat(halves, ignore_index=True)[KEYS].equals(whole[KEYS])
+
+
+def test_rows_asked_for_given_days_stores_and_devices_take_all_three(stores: tuple[pd.DataFrame, Synthesizer]) -> None:
+    data, syn = stores
+    places = syn.sample(len(data)).iloc[[3, 40, 41, 300]][KEYS]
+    again = syn.sample(len(places), seed=7, calendar_values=places)
+    assert again[KEYS].equals(places.reset_index(drop=True))
+    with pytest.raises(ConfigError, match=r"the columns \['day', 'store_id', 'device'\]"):
+        syn.sample(len(places), calendar_values=places[["day", "store_id"]])
+    unknown = places.assign(store_id=[3, 7, 12, 99], device=["web", "ios", "tv", "web"])
+    with pytest.raises(ConfigError, match="2 values of 'store_id' and 'device' that are no segment"):
+        syn.sample(len(places), calendar_values=unknown)
+
+
+def test_segments_of_several_columns_are_their_combinations_in_token_order() -> None:
+    segment, tokens = combined([np.array([2, 0, 2, 1, 0]), np.array([1, 1, 0, 1, 1])])
+    assert segment.tolist() == [3, 0, 2, 1, 0] and tokens.tolist() == [[0, 1], [1, 1], [2, 0], [2, 1]]
+    one, alone = combined([np.array([2, 0, 2, 1])])
+    assert one.tolist() == [2, 0, 2, 1] and alone.tolist() == [[0], [1], [2]]
+
+
+def test_a_panel_saved_before_several_segment_columns_reads_back() -> None:
+    """Artifact VERSION 43-46 saved a panel's one ``segment`` and a token per segment."""
+    old = {"segment": "country", "tokens": [0, 2], "rows": [5, 6], "clips": [[0, 1], [0, 2]], "reaches": [[0, 0]] * 2}
+    panel = Panel.from_json(old)
+    assert panel.segments == ("country",) and panel.tokens == ((0,), (2,)) and panel.valid()
+    assert Panel.from_json(panel.to_json()) == panel
+
+
+def test_a_saved_panel_whose_segment_columns_are_not_drawn_in_its_order_is_refused(
+    stores: tuple[pd.DataFrame, Synthesizer], tmp_path: Path
+) -> None:
+    _, syn = stores
+    syn.save(tmp_path)
+    doc = json.loads((tmp_path / "model.json").read_text())
+    panel_json = doc["body"]["panel"]
+    for broken in ({**panel_json, "segments": ["device", "store_id"]}, {**panel_json, "tokens": [[0]] * 12}):
+        doc["body"]["panel"] = broken
+        re_signed(tmp_path, doc)
+        with pytest.raises(ArtifactError, match="panel"):
+            Synthesizer.load(tmp_path)
