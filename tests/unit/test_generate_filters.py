@@ -8,6 +8,7 @@ tables in that order.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -136,14 +137,24 @@ def test_a_daily_tables_refills_take_the_days_of_the_rows_they_replace(tmp_path:
     assert sharded["day"].is_unique and set(sharded["day"]) == set(unfiltered["day"])
 
 
-def test_a_panels_refills_take_the_day_and_country_of_the_rows_they_replace(tmp_path: Path) -> None:
-    """A table of one row per day and country: a refill on a dropped row's day alone chose its own
-    country, so the published table held some (day, country) twice. A refill takes both."""
+def _panel_table(keys: list[str]) -> pd.DataFrame:
+    """One row per day and country (``keys``: ["day", "country"]), or per day, store (an INTEGER
+    id) and device (["day", "store_id", "device"]): signups at each segment's level of its own."""
     rng = np.random.default_rng(4)
-    days = pd.date_range("2019-01-01", periods=120, freq="D").date
-    countries = ["US", "FR", "DE", "GB"]
-    frame = pd.DataFrame([(d, c) for d in days for c in countries], columns=["day", "country"])
-    frame["signups"] = rng.poisson(frame["country"].map({"US": 90, "FR": 30, "DE": 40, "GB": 50}))
+    days = pd.date_range("2019-01-01", periods=120 if len(keys) == 2 else 60, freq="D").date
+    values = {"country": ["US", "FR", "DE", "GB"], "store_id": [3, 7, 12], "device": ["web", "ios"]}
+    frame = pd.DataFrame(list(itertools.product(days, *(values[k] for k in keys[1:]))), columns=keys)
+    level = frame[keys[1]].map(dict(zip(values[keys[1]], [90, 30, 40, 50], strict=False)))
+    frame["signups"] = rng.poisson(level * (1 if len(keys) == 2 else frame["device"].map({"web": 1.0, "ios": 0.5})))
+    return frame
+
+
+@pytest.mark.parametrize("keys", [["day", "country"], ["day", "store_id", "device"]])
+def test_a_panels_refills_take_the_day_and_segment_of_the_rows_they_replace(tmp_path: Path, keys: list[str]) -> None:
+    """A table of one row per day and country: a refill on a dropped row's day alone chose its own
+    country, so the published table held some (day, country) twice. A refill takes both; with a
+    segment of a store id and a device, all three."""
+    frame = _panel_table(keys)
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "panel.parquet")
     staging = str(tmp_path / "staging")
     trained = train(features_uri=str(tmp_path / "panel.parquet"), staging=staging, name="p", run_id="r",
@@ -158,7 +169,7 @@ def test_a_panels_refills_take_the_day_and_country_of_the_rows_they_replace(tmp_
         return rows, sum(r.filtered_rows for r in results)
 
     def pairs(rows: pd.DataFrame) -> pd.Series:
-        return rows["day"].astype(str) + "/" + rows["country"].astype(str)
+        return rows[keys].astype(str).agg("/".join, axis=1)
 
     unfiltered, _ = generated(PrivacyFilters(enabled=False))
     filtered, dropped = generated(PrivacyFilters(outlier_quantile=0.9))
