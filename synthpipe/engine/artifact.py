@@ -49,6 +49,7 @@ from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.engine.nulls import ALWAYS, EITHER, NEVER, NullLink, null_token
 from synthpipe.engine.number_formats import NumberFormat
 from synthpipe.engine.spans import Span
+from synthpipe.engine.text_durations import DurationLayout
 from synthpipe.engine.topics import Topics
 from synthpipe.engine.unequal import Unequal
 from synthpipe.engine.unseen import UnseenPairs
@@ -108,7 +109,8 @@ VERSION = 47  # 2: numeric codecs may carry a learned position stream (``fine``)
 # an aggregate of another over all its rows (``Entities.totals``); 45: a formula may scale one column by a
 # constant (``formulas.SCALES``: ``minutes == round(secs / 60.0, 2)``), at full precision too (``exact``);
 # 46: a decimal column may be written back as formatted text (``number_formats``: ``'$1,234.50'``);
-# 47: a panel's segment may combine several columns, a whole-number one learned as a label (``panel.segments``)
+# 47: a panel's segment may combine several columns, a whole-number one learned as a label (``panel.segments``),
+# and a duration be written back as text in hours, minutes and seconds (``duration_layouts``: ``'47:15:24'``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -146,6 +148,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "arrow_schema": _schema_text(syn._schema),
         "periods": syn._periods,
         "number_formats": {name: fmt.to_json() for name, fmt in syn._number_formats.items()},
+        "duration_layouts": {name: layout.to_json() for name, layout in syn._duration_layouts.items()},
         "nested": syn._nested,
         "hidden": syn._net.hidden if syn._net is not None else 0,
         "weights_sha256": hashlib.sha256(weights).hexdigest(),
@@ -187,6 +190,9 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._nested = {str(name): dict(spec) for name, spec in body.get("nested", {}).items()}
         syn._periods = {str(name): str(freq) for name, freq in body.get("periods", {}).items()}
         syn._number_formats = {str(n): NumberFormat.from_json(f) for n, f in body.get("number_formats", {}).items()}
+        syn._duration_layouts = {
+            str(n): DurationLayout.from_json(f) for n, f in body.get("duration_layouts", {}).items()
+        }
         syn._net = _network(weights, int(body["hidden"]), syn)
         _check_consistency(syn)
     except ArtifactError:
@@ -352,17 +358,20 @@ def _check_consistency(syn: Synthesizer) -> None:
         raise ArtifactError("a saved topic names a column the model does not write as free text, or no label")
     _check_nested(syn)
     _check_periods(syn)
-    _check_number_formats(syn)
+    _check_text_formats(syn)
 
 
-def _check_number_formats(syn: Synthesizer) -> None:
-    """A column written back as formatted text is a decimal column of the model, in a format
-    ``number_formats.detect`` can find."""
+def _check_text_formats(syn: Synthesizer) -> None:
+    """A column written back as formatted text is a decimal (or duration) column of the model, in a
+    format ``number_formats.detect`` (``text_durations.detect``) can find."""
     decimals = {c.storage.name for c in syn._codecs if c.storage.logical == "decimal"}
     if not set(syn._number_formats) <= decimals or not all(f.valid() for f in syn._number_formats.values()):
         raise ArtifactError(
             "a saved formatted number column is no decimal column of the model, or its format is unknown"
         )
+    durations = {c.storage.name for c in syn._codecs if c.storage.logical == "timedelta"}
+    if not set(syn._duration_layouts) <= durations or not all(d.valid() for d in syn._duration_layouts.values()):
+        raise ArtifactError("a saved duration text column is no duration column of the model, or its layout is unknown")
 
 
 def _check_periods(syn: Synthesizer) -> None:

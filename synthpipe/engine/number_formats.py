@@ -147,11 +147,12 @@ class NumberFormat:
             and self.group != self.point
             and _is_affix(self.prefix, prefix=True)
             and _is_affix(self.suffix, prefix=False)
-            and _is_text_dtype(self.dtype)
+            and text_dtype_name(self.dtype)
         )
 
 
-def _is_text_dtype(dtype: str) -> bool:
+def text_dtype_name(dtype: str) -> bool:
+    """Whether ``dtype`` names a pandas text dtype (object or string): a saved one is checked."""
     try:
         found = pd.api.types.pandas_dtype(dtype)
     except TypeError:
@@ -253,14 +254,8 @@ def numbers(series: pd.Series, fmt: NumberFormat) -> pd.Series:
 
 def formatted_as_plain(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, NumberFormat]]:
     """Text columns of formatted numbers as decimals (``Decimal`` objects), and each one's format."""
-    formats = {}
-    for name, column in frame.items():
-        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-            found = detect(column)
-            if found is not None:
-                formats[str(name)] = found
-    if not formats:
-        return frame, {}
+    texts = (name for name, c in frame.items() if c.dtype == object or pd.api.types.is_string_dtype(c.dtype))
+    formats = {str(name): fmt for name in texts if (fmt := detect(frame[name])) is not None}
     return frame.assign(**{name: _plain_column(frame[name], fmt) for name, fmt in formats.items()}), formats
 
 

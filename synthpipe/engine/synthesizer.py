@@ -86,6 +86,7 @@ from synthpipe.engine.pseudonyms import (
     null_key_stand_ins,
     pseudonymise_repeated_keys,
 )
+from synthpipe.engine.text_durations import DurationLayout, as_text, text_as_durations
 from synthpipe.engine.training import TrainSettings, split_validation, train
 from synthpipe.engine.trends import trend_step
 from synthpipe.engine.unequal import Unequal
@@ -135,6 +136,7 @@ class Synthesizer:
         self._schema: pa.Schema | None = None
         self._periods: dict[str, str] = {}  # Period columns' frequencies (frames.periods_as_starts)
         self._number_formats: dict[str, NumberFormat] = {}  # formatted number text (number_formats)
+        self._duration_layouts: dict[str, DurationLayout] = {}  # duration text (text_durations)
         self._nested: dict[str, dict[str, Any]] = {}  # arrays, structs, maps, JSON objects: as fields or JSON text
         self._training: dict[str, Any] = {}
         self._stand_in_keys: dict[str, dict[str, Any]] = {}  # pseudonymised text keys: formats past the pseudonyms
@@ -170,6 +172,7 @@ class Synthesizer:
         frame, schema, available, sizes = self._bounded_frame(data, entity_sizes)
         frame, self._periods = periods_as_starts(frame)
         frame, self._number_formats = formatted_as_plain(frame)
+        frame, self._duration_layouts = text_as_durations(frame)
         self._spread = max(available, table_rows or 0) / len(frame)
         self._nested = nested.layout(frame, schema, self.config.rare_category_min_count)
         frame = nested.as_learned(frame, self._nested, schema)
@@ -1931,7 +1934,7 @@ class Synthesizer:
         for join in self._joins:  # after every other column: its parts are final
             chunk[join.result] = join.rebuilt(chunk, self.config.rare_token)
         chunk = as_periods(nested.as_given(chunk, self._nested, self.config.rare_token), self._periods)
-        chunk = as_formatted(chunk, self._number_formats)
+        chunk = as_text(as_formatted(chunk, self._number_formats), self._duration_layouts)
         schema = self._key_schema(chunk)
         if schema is not None and self._nested:
             return nested.to_table(chunk, schema, self._nested)

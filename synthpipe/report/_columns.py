@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthpipe.engine import number_formats
+from synthpipe.engine import number_formats, text_durations
 from synthpipe.engine.codecs.identifier import names_a_key, names_a_measure, whole_numbers
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.entities import entity_key, row_indexes, sequence_columns
@@ -106,10 +106,13 @@ def _is_number(s: pd.Series) -> bool:
 
 
 def _is_number_text(s: pd.Series) -> bool:
-    """Numbers with a decimal point written as text (``'12.50'``), or formatted (``'$1,234.50'``),
-    as the engine learns them (``frames.number_text_type``, ``number_formats``): compared as
-    categories, 3,000 amounts were 3,000 rare labels."""
-    return _number_format(s) is not None or (_is_text(s) and number_text_type(s, str(s.dtype), False) is not None)
+    """Numbers with a decimal point written as text (``'12.50'``), formatted (``'$1,234.50'``) or
+    durations (``'47:15:24'``), as the engine learns them (``frames.number_text_type``,
+    ``number_formats``, ``text_durations``): compared as categories, 3,000 amounts were 3,000 rare
+    labels."""
+    if _number_format(s) is not None or _duration_layout(s) is not None:
+        return True
+    return _is_text(s) and number_text_type(s, str(s.dtype), False) is not None
 
 
 def _is_text(s: pd.Series) -> bool:
@@ -118,6 +121,10 @@ def _is_text(s: pd.Series) -> bool:
 
 def _number_format(s: pd.Series) -> number_formats.NumberFormat | None:
     return number_formats.detect(s) if _is_text(s) and not isinstance(s.dtype, pd.CategoricalDtype) else None
+
+
+def _duration_layout(s: pd.Series) -> text_durations.DurationLayout | None:
+    return text_durations.detect(s) if _is_text(s) and not isinstance(s.dtype, pd.CategoricalDtype) else None
 
 
 def _is_time_of_day(s: pd.Series) -> bool:
@@ -234,6 +241,8 @@ def numeric_values(s: pd.Series) -> np.ndarray:
         out = s.dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
     elif (fmt := _number_format(s)) is not None:
         out = number_formats.numbers(s, fmt).to_numpy()
+    elif (layout := _duration_layout(s)) is not None:
+        out = layout.durations(s).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
     elif pd.api.types.is_bool_dtype(s.dtype) or (_is_number(s) and s.dtype != object):
         out = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     else:

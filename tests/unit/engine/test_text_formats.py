@@ -1,4 +1,4 @@
-"""Numbers written as formatted text (``'$1,234.50'``, ``'1.234,50 €'``, ``'77.1%'``, ``'82.7 kg'``)."""
+"""Numbers and durations written as formatted text (``'$1,234.50'``, ``'77.1%'``, ``'47:15:24'``)."""
 
 from __future__ import annotations
 
@@ -93,6 +93,43 @@ def test_nulls_and_string_dtype_are_kept_and_a_tampered_format_is_refused(tmp_pa
     assert out["price"].dropna().str.fullmatch(r"€\d{1,3}(,\d{3})*\.\d{2}").all()
     doc = json.loads((tmp_path / "model" / "model.json").read_text())
     doc["body"]["number_formats"]["price"]["prefix"] = "<script>"
+    re_signed(tmp_path / "model", doc)
+    with pytest.raises(ArtifactError):
+        Synthesizer.load(tmp_path / "model")
+
+
+def _hms(seconds: float, hour_digits: int = 2) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600:0{hour_digits}d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def test_durations_written_as_text_are_learned_as_durations_and_written_back_in_their_layout(tmp_path: Path) -> None:
+    """A call log's durations exported as text past a day (``'47:15:24'``), with one-digit hours
+    (``'7:05:09'``) or milliseconds were 2,000 labels, and the synthetic column read ``'36:5*:**'``."""
+    seconds = np.random.default_rng(0).gamma(2, 40_000, N)
+    real = pd.DataFrame(
+        {
+            "long": [_hms(s) for s in seconds],
+            "short": [_hms(s / 40, 1) for s in seconds],
+            "millis": [
+                None if i % 9 == 0 else f"{_hms(s / 90)}.{int(s * 7) % 1000:03d}" for i, s in enumerate(seconds)
+            ],
+            "clock": [f"{h:02d}:{m:02d}:00" for h, m in np.random.default_rng(1).integers(0, 60, (N, 2)) % [24, 60]],
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=3).fit(real)
+    out = sampled_after_save_and_load(syn, N, tmp_path / "model")
+    kinds = {name: syn.describe()["columns"][name]["kind"] for name in real}
+    assert kinds == {"long": "duration", "short": "duration", "millis": "duration", "clock": "time of day"}
+    assert out["long"].str.fullmatch(r"\d{2,}:[0-5]\d:[0-5]\d").all()
+    assert (out["long"].str.split(":").str[0].astype(int) >= 24).mean() > 0.2  # past a day: no time of day
+    assert out["short"].str.fullmatch(r"\d+:[0-5]\d:[0-5]\d").all() and out["short"].str.match(r"\d:").any()
+    assert out["millis"].dropna().str.fullmatch(r"\d{2}:[0-5]\d:[0-5]\d\.\d{3}").all()
+    assert out["millis"].isna().mean() == pytest.approx(1 / 9, abs=0.04)
+    hours = pd.to_timedelta(out["long"]).dt.total_seconds()
+    assert hours.median() == pytest.approx(np.median(seconds), rel=0.15)
+    doc = json.loads((tmp_path / "model" / "model.json").read_text())
+    doc["body"]["duration_layouts"]["long"]["hour_digits"] = 40
     re_signed(tmp_path / "model", doc)
     with pytest.raises(ArtifactError):
         Synthesizer.load(tmp_path / "model")
