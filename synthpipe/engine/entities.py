@@ -1941,6 +1941,17 @@ def totals_of(values: np.ndarray, entity: np.ndarray, how: str) -> np.ndarray:
     return per_entity.reindex(entity).to_numpy(dtype="float64")
 
 
+def numbered_from_highest(clock: np.ndarray, unnumbered: np.ndarray, start: int) -> np.ndarray:
+    """One entity's rows (in its order) numbered ``start``, ``start + 1``, ... from the highest
+    ``clock`` down, nulls last, ties in the entity's order; null where ``unnumbered``, those rows
+    last: ``row_number() OVER (PARTITION BY user_id ORDER BY secs DESC NULLS LAST, event_no)``
+    over all the entity's rows (the engine's renumbering does a block's: ``_Sharing.renumber``)."""
+    order = np.lexsort((np.arange(clock.size), -clock, unnumbered))
+    numbers = np.empty(clock.size)
+    numbers[order] = start + np.arange(clock.size)
+    return np.where(unnumbered, np.nan, numbers)
+
+
 def first_of(values: np.ndarray, entity: np.ndarray, before: np.ndarray | None = None) -> np.ndarray:
     """Each row's entity's value in its first row (entities contiguous, in order). ``before``: the
     first entity's first value in the blocks before, which all its rows here take."""

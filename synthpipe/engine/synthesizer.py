@@ -633,7 +633,8 @@ class Synthesizer:
     ) -> None:
         """Each aggregate so far or over a moving frame (``rows``: the entity's order), on from its
         totals or last values where the block before left the carried entity; each entity total
-        over the entity's rows (an entity cut at a block's end: over its rows in the block)."""
+        over the entity's rows (an entity cut at a block's end: over its rows in the block, then
+        over all of them once its last row is drawn: ``_whole_entities``)."""
         ent = self._entities
         assert ent is not None
         for name, (source, how, frame) in ent.aggregates.items():
@@ -1910,12 +1911,16 @@ class Synthesizer:
         pending: list[pd.DataFrame] = []
         have, emitted = 0, 0
         carry: _Carry | None = None  # an entity longer than a block continues into the next
+        held: pd.DataFrame | None = None  # its rows so far, while its windows over all its rows wait
         start, number = 0, 0
         dates = self._stream_dates(n, use_seed, calendar_values, calendar_share)
         while start < n:
+            before = carry
             block, carry = self._block(number, start, n - start, use_seed, keys_from, carry, dates)
             start, number = start + len(block), number + 1
-            pending.append(block)
+            block, held = self._whole_entities(block, held, before, None if start >= n else carry)
+            if len(block):
+                pending.append(block)
             have += len(block)
             while have >= chunk_size or (have and start >= n):
                 chunk, pending, have = _take(pending, min(chunk_size, have))
@@ -2038,6 +2043,56 @@ class Synthesizer:
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         dependencies.enforce(tokens, self._dependencies, index)
         return self._decode(tokens, fine, rng, key_start, size, out=out)
+
+    def _whole_entities(
+        self, block: pd.DataFrame, held: pd.DataFrame | None, before: _Carry | None, after: _Carry | None
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """The rows of ``block`` (after the ``held`` rows of an entity cut at the block before's end,
+        ``before``) that may be emitted, and those held back: the rows of the entity cut at this
+        block's end (``after``; None at the stream's end). Held rows wait for the entity's last
+        row, when its windows over all its rows (``_over_whole_entity``) are taken of all of them.
+        Why: an entity longer than a block (16,384 rows; 64 to test) got its totals and its row
+        numbers from the highest value down (``avg(secs) OVER (PARTITION BY user_id)``,
+        ``row_number() OVER (PARTITION BY user_id ORDER BY secs DESC)``) in each block apart: in
+        3,000 rows of 600 airbnb users' sessions sampled in 64-row blocks, 38% of rows held their
+        average, 41% their rank. Only a model with such windows holds rows back (an entity's rows
+        at most: the largest size learned)."""
+        if not self._whole_entity_windows():
+            return block, None
+        rows = block if held is None else pd.concat([held, block], ignore_index=True)
+        whole = 0 if held is None or before is None else len(held) + min(before.rows, len(block))
+        keep = 0 if after is None else after.done  # the rows the cut entity has so far: the last ones
+        if whole and whole <= len(rows) - keep:
+            self._over_whole_entity(rows, whole)
+        cut = len(rows) - keep
+        return rows.iloc[:cut], (rows.iloc[cut:].reset_index(drop=True) if keep else None)
+
+    def _whole_entity_windows(self) -> list[str]:
+        """The entity totals and the sequences numbered from their clock's highest down (not those
+        that skip numbers: drawn gaps are the block's): windows over all an entity's rows."""
+        ent = self._entities
+        if ent is None:
+            return []
+        return [*ent.totals, *(name for name in ent.descending if name not in ent.gaps)]
+
+    def _over_whole_entity(self, rows: pd.DataFrame, whole: int) -> None:
+        """The entity totals and numbers from the highest down of ``rows``' first ``whole`` rows,
+        one entity's rows in its order, taken of all of them in place (``_whole_entities``)."""
+        ent = self._entities
+        assert ent is not None
+        by_name = {c.storage.name: c for c in self._codecs if isinstance(c, NumericCodec)}
+        part = rows.iloc[:whole]
+        computed: dict[str, np.ndarray] = {}
+        for name, (source, how) in ent.totals.items():
+            computed[name] = entities.totals_of(by_name[source].numeric_view(part[source]), np.zeros(whole), how)
+        for name in [n for n in ent.descending if n not in ent.gaps]:
+            numbered = by_name[name].numeric_view(part[name])
+            clock = by_name[ent.clocks[name]].numeric_view(part[ent.clocks[name]])
+            computed[name] = entities.numbered_from_highest(clock, np.isnan(numbered), ent.sequences[name])
+        for name, values in computed.items():
+            codec = by_name[name]
+            head = as_stored(codec.restore(values / codec.scale), codec.storage)
+            rows[name] = pd.concat([head, rows[name].iloc[whole:]], ignore_index=True).set_axis(rows.index)
 
     def _carried_on(
         self,

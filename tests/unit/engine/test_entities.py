@@ -2111,3 +2111,22 @@ def test_a_shared_flag_is_no_total_of_a_lag_and_the_model_loads(tmp_path: Path) 
     assert saved["lags"] == {"tstart": ["tstop", 1]} and "steroids" not in {**saved["totals"], **saved["firsts"]}
     out = Synthesizer.load(tmp_path).sample(500)
     assert (out["tstart"] == out.groupby("id")["tstop"].shift(1).fillna(0)).all()
+
+
+def test_totals_and_numbers_from_the_highest_are_of_all_an_entitys_rows_across_block_cuts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A user longer than a block got its average, count and longest seconds over all its rows and
+    its rank of the seconds from the longest down of each block's rows apart: in 600 airbnb users'
+    sessions sampled in 64-row blocks, 38% of rows held their average and 41% their rank. A cut
+    user's rows wait for its last, then all of them take its totals and ranks; the chunks the rows
+    are cut into change nothing."""
+    data = _event_stream(40, np.random.default_rng(61), low=100, high=300)[["user_id", "event_no", "action", "secs"]]
+    data = data.assign(**_totals_of(data), secs_rank=_ranked_by_secs(data))
+    syn, out = _sampled_in_small_blocks(data, monkeypatch)
+    assert (out["secs_rank"] == _ranked_by_secs(out)).all()
+    for name, want in _totals_of(out).items():
+        assert np.isclose(out[name], want, rtol=1e-9, equal_nan=True).all(), name
+    assert out["user_events"].dtype == data["user_events"].dtype
+    assert (out.groupby("user_id")["event_no"].diff().dropna() == 1).all()
+    assert pd.concat(list(syn.sample_chunks(3_000, chunk_size=701)), ignore_index=True).equals(out)
