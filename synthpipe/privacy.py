@@ -373,6 +373,7 @@ def apply_filters(
     key: str | None = None,
     replace: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     grain: Sequence[str] = (),
+    exact_refills: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Drop unsafe generated rows and top the count back up.
 
@@ -395,6 +396,13 @@ def apply_filters(
             own, 1,585 days were published as 1,558 distinct ones, some twice.
         grain: the columns every generated row takes from a grid (see :func:`prepare_filters`;
             with ``prepared``, its own count).
+        exact_refills: ask ``resample`` for exactly the rows still missing, more rounds as the
+            filters drop some, so that the kept rows are never cut at the row count (a model whose
+            entities' windows look past a row: ``Synthesizer.cut_entities_break_windows``). Why:
+            cut there, a refilled user kept 10 of its 76 events, its ``count(*) OVER (PARTITION
+            BY user_id)`` still 76 in each and its ranks of the seconds 17, 28, 37, ... (600
+            airbnb users' sessions through ``synthpipe run``); the engine cuts its last entity
+            itself, its windows over the rows it gives.
 
     Returns:
         The kept rows (index reset, as many as ``synthetic`` had unless resampling ran dry)
@@ -433,7 +441,7 @@ def apply_filters(
     n_kept = len(kept[0])
     while n_kept < target and (resample or replace) and summary["rounds"] < settings.max_rounds:
         keep_rate = n_kept / max(summary["rows_in"] + summary["resampled_rows"], 1)
-        asked = resample_rows(target - n_kept, keep_rate)
+        asked = target - n_kept if exact_refills else resample_rows(target - n_kept, keep_rate)
         if replace is not None:
             fresh, filled = _in_place(flt, places, replace, asked, dropped)
             places = places[~filled]

@@ -857,7 +857,8 @@ def _filtered_chunks(
         refill_seed = int(np.random.SeedSequence([seed, index, 1]).generate_state(1)[0])
         filtered, summary = apply_filters(frame, settings=settings, prepared=prepared, seed=refill_seed,
                                           resample=refills.resampler(refill_seed),
-                                          replace=refills.on_calendar(refill_seed))  # fmt: skip
+                                          replace=refills.on_calendar(refill_seed),
+                                          exact_refills=synthesizer.cut_entities_break_windows)  # fmt: skip
         yield pa.Table.from_pandas(filtered, schema=schema, preserve_index=False), summary
 
 

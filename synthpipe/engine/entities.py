@@ -285,6 +285,14 @@ class Entities:
         return dict(zip(self.windowed, [*found.sources, *self.firsts.values(), *totals], strict=True))
 
     @property
+    def looks_ahead(self) -> bool:
+        """Whether a window column is of rows after its own (a lead, a difference from a row ahead,
+        an entity total, a number from the highest down): an entity cut short keeps the values of
+        rows it no longer has there, where SQL over the rows kept says otherwise."""
+        ahead = [k < 0 for _, k in self.lags.values()] + [k < 0 for _, k, _ in self.differences.values()]
+        return any(ahead) or bool(self.totals) or bool(self.descending)
+
+    @property
     def window_sources(self) -> dict[str, int]:
         """Per column a lag, difference or moving frame reaches back into, how many rows it reaches
         (a lead: 0): the values a carried entity's first rows need of the block before."""

@@ -3006,6 +3006,13 @@ class Synthesizer:
         return artifact.load(cls, os.fspath(url), storage_options=storage_options)
 
     @property
+    def cut_entities_break_windows(self) -> bool:
+        """Whether an entity's rows cut short (the first ``n`` of more) break its window columns
+        (``Entities.looks_ahead``): then a caller that wants ``n`` rows asks for exactly ``n``, and
+        the engine cuts the last entity itself, its windows over the rows it gives."""
+        return self._entities is not None and self._entities.looks_ahead
+
+    @property
     def entity_key(self) -> str | None:
         """The column whose values name the entities rows are sampled as (a user's sessions),
         each entity's rows together; None when rows are sampled one by one."""
