@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 47  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 48  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -110,7 +110,9 @@ VERSION = 47  # 2: numeric codecs may carry a learned position stream (``fine``)
 # constant (``formulas.SCALES``: ``minutes == round(secs / 60.0, 2)``), at full precision too (``exact``);
 # 46: a decimal column may be written back as formatted text (``number_formats``: ``'$1,234.50'``);
 # 47: a panel's segment may combine several columns, a whole-number one learned as a label (``panel.segments``),
-# and a duration be written back as text in hours, minutes and seconds (``duration_layouts``: ``'47:15:24'``)
+# and a duration be written back as text in hours, minutes and seconds (``duration_layouts``: ``'47:15:24'``);
+# 48: a lag of a date or a label may take a default past the entity's start too (``Entities.defaults``: a date's in
+# ns, a label's its text)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -572,7 +574,7 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
 def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:
     """A running sum or aggregate is a plain number, not learned, of another plain number along a
     sequence (an aggregate one of ``AGGREGATES`` over a frame of ``AGGREGATE_FRAMES``), a lag's
-    default a finite number of a lag of plain numbers; a lag by some rows is a number, date or
+    default one of its kind (``_default_fits``); a lag by some rows is a number, date or
     label drawn alike to its source (``window_codecs``); a difference a number or duration of a
     number or time in a unit it can be counted in (``difference_codecs``); an extreme so far a
     number or date of one alike, a first value any of one alike; none is the source of another
@@ -584,12 +586,12 @@ def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Code
     summed = [*entities.running, *(s for s, _ in entities.running.values()), *entities.aggregates]
     summed += [s for s, _, _ in entities.aggregates.values()]
     summed += [*entities.totals, *(s for s, _ in entities.totals.values())]
-    summed += [*entities.defaults, *(entities.lags.get(name, ("", 0))[0] for name in entities.defaults)]
     codecs = [by_name.get(name) for name in summed]
     plain = all(type(c) is NumericCodec and c.domain == "number" for c in codecs)
     plain &= all(how in AGGREGATES and rows in AGGREGATE_FRAMES for _, how, rows in entities.aggregates.values())
     plain &= all(how in ENTITY_TOTALS for _, how in entities.totals.values())
-    plain &= all(math.isfinite(value) for value in entities.defaults.values())
+    plain &= all(_default_fits(by_name.get(name), value) for name, value in entities.defaults.items())
+    plain &= set(entities.defaults) <= set(entities.lags)
     alike = all(window_codecs(by_name.get(name), by_name.get(source)) for name, (source, _) in entities.lags.items())
     alike &= all(
         difference_codecs(by_name.get(n), by_name.get(s), unit) for n, (s, _, unit) in entities.differences.items()
@@ -605,6 +607,14 @@ def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Code
         raise ArtifactError(
             "model.json rebuilds a running sum or lag from a column unlike it or along no sequence; refusing to load"
         )
+
+
+def _default_fits(lag: Codec | None, value: float | str) -> bool:
+    """Whether a lag's default is of its kind: a finite number of a number's or date's lag (a date's
+    in ns), a text of a label's."""
+    if type(lag) is CategoricalCodec:
+        return isinstance(value, str)
+    return isinstance(lag, NumericCodec) and isinstance(value, float) and math.isfinite(value)
 
 
 def _check_walks(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:

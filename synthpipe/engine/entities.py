@@ -121,13 +121,14 @@ class Entities:
     that is an average, count or sum of another over the entity's rows so far or over a moving
     frame of them (``avg(secs) OVER w``, ``count(secs) OVER w``, ``sum(secs) OVER (w ROWS BETWEEN 2
     PRECEDING AND CURRENT ROW)``), that number, the aggregate and the frame's rows (0: from the
-    entity's first row; see ``aggregate_columns``); ``defaults``, per lag of a number that takes a
-    value of its own where it reaches past the entity's start (``lag(secs, 1, 0) OVER w``), that
-    value; ``descending``, the sequences but the order numbered from the highest value of their
-    clock down (``row_number() OVER (PARTITION BY user_id ORDER BY secs DESC)``: see
-    ``falling_clocks``); ``totals``, per number an entity's rows share that is an aggregate of
-    another over all its rows (``avg(secs) OVER (PARTITION BY user_id)``), that number and the
-    aggregate (see ``entity_totals``)."""
+    entity's first row; see ``aggregate_columns``); ``defaults``, per lag that takes a value of
+    its own where it reaches past the entity's start (``lag(secs, 1, 0) OVER w``), that value: a
+    number's as it is, a date's or time's in ns (``lag(event_time, 1, TIMESTAMP '1970-01-01')``), a
+    text's as written (``lag(action_type, 1, 'start')``); ``descending``, the sequences but the
+    order numbered from the highest value of their clock down (``row_number() OVER (PARTITION BY
+    user_id ORDER BY secs DESC)``: see ``falling_clocks``); ``totals``, per number an entity's rows
+    share that is an aggregate of another over all its rows (``avg(secs) OVER (PARTITION BY
+    user_id)``), that number and the aggregate (see ``entity_totals``)."""
 
     key: str
     count: str
@@ -159,7 +160,7 @@ class Entities:
     extremes: dict[str, tuple[str, str]] = field(default_factory=dict, hash=False)
     firsts: dict[str, str] = field(default_factory=dict, hash=False)
     aggregates: dict[str, tuple[str, str, int]] = field(default_factory=dict, hash=False)
-    defaults: dict[str, float] = field(default_factory=dict, hash=False)
+    defaults: dict[str, float | str] = field(default_factory=dict, hash=False)
     descending: tuple[str, ...] = ()
     totals: dict[str, tuple[str, str]] = field(default_factory=dict, hash=False)
 
@@ -236,7 +237,7 @@ class Entities:
         aggregates = {
             str(name): (str(s), str(how), int(rows)) for name, (s, how, rows) in item.get("aggregates", {}).items()
         }
-        defaults = {str(name): float(value) for name, value in item.get("defaults", {}).items()}
+        defaults = {str(name): _default(value) for name, value in item.get("defaults", {}).items()}
         windows = (running, lags, differences, extremes, firsts, aggregates, defaults)
         descending = tuple(str(name) for name in item.get("descending", []))
         totals = {str(name): (str(s), str(how)) for name, (s, how) in item.get("totals", {}).items()}
@@ -318,6 +319,11 @@ class Entities:
     def hidden(self) -> list[str]:
         """Every column learned for the entity and never emitted, in codec order (the count last)."""
         return [*self.hidden_columns, self.count]
+
+
+def _default(value: Any) -> float | str:
+    """A lag's default as saved: a text's as written, else a number (a date's in ns)."""
+    return value if isinstance(value, str) else float(value)
 
 
 def entity_key(frame: pd.DataFrame, cfg: EngineConfig) -> str | None:
@@ -1738,14 +1744,24 @@ def window_columns(frame: pd.DataFrame, key: str, order: str, candidates: dict[s
     found = found._replace(differences=_differences(values, rest, entity, min_entities))
     sources = set(found.sources)  # a window of a window is rebuilt from what it was rebuilt from: left learned
     lags = _without(found.lags, sources)
+    defaults = {
+        n: _as_written(frame[n], rows, values[n], v) if kinds[n] == "text" else v
+        for n, v in found.defaults.items()
+        if n in lags
+    }
     return Windows(
         _without(found.running, sources),
         lags,
         _without(found.differences, sources),
         _without(found.extremes, sources),
         _without(found.aggregates, sources),
-        {n: v for n, v in found.defaults.items() if n in lags},
+        defaults,
     )
+
+
+def _as_written(column: pd.Series, rows: np.ndarray, codes: np.ndarray, code: float | str) -> str:
+    """The text a lag's default ``code`` (``_window_values``' code of its texts) stands for."""
+    return str(column.to_numpy(dtype=object)[rows][codes == code][0])
 
 
 def _without(found: dict[str, _Found], names: set[str]) -> dict[str, _Found]:
@@ -1767,7 +1783,7 @@ class Windows(NamedTuple):
     differences: dict[str, tuple[str, int, str]]
     extremes: dict[str, tuple[str, str]]
     aggregates: dict[str, tuple[str, str, int]]
-    defaults: dict[str, float]
+    defaults: dict[str, float | str]
 
     @property
     def sources(self) -> list[str]:
@@ -1800,7 +1816,7 @@ def _pair_windows(
                 extremes[name] = (source, way)
             continue
         for steps in WINDOW_STEPS:
-            default = _end_value(result[probe], entity[probe], steps) if kinds[name] == "number" else np.nan
+            default = _end_value(result[probe], entity[probe], steps)
             if default is not None and _lags(result[probe], drawn[probe], entity[probe], steps, 0.9, 1, default):
                 if _lags(result, drawn, entity, steps, WINDOW_SHARE, min_entities, default):
                     lags[name] = (source, steps)
@@ -2297,10 +2313,10 @@ def lagged(
     entity: np.ndarray,
     steps: int,
     before: np.ndarray | None = None,
-    default: float | None = None,
+    default: float | str | None = None,
 ) -> np.ndarray:
     """Each row's entity's value ``steps`` rows before it (negative: after), null (or
-    ``default``, a number's) past the entity's ends (entities contiguous, in order; texts as
+    ``default``: a number, a date's ns or a text) past the entity's ends (entities contiguous, in order; texts as
     objects, their null None). ``before``: the first entity's last values in the blocks before
     (in order), which its first rows' lags reach back into."""
     size = values.size
@@ -2308,7 +2324,8 @@ def lagged(
     inside = (at >= 0) & (at < size)
     inside[inside] = entity[at[inside]] == entity[inside]
     texts = values.dtype == object
-    out = np.full(size, None if texts else np.nan if default is None else default, dtype=object if texts else float)
+    fill = default if default is not None else None if texts else np.nan
+    out = np.full(size, fill, dtype=object if texts else float)
     out[inside] = values[at[inside]]
     if before is not None and steps > 0 and size:
         carried = np.flatnonzero(entity == entity[0])[:steps]

@@ -586,7 +586,7 @@ class Synthesizer:
         }
         extremes = {n: w for n, w in ent.extremes.items() if entities.window_codecs(by_name.get(n), by_name.get(w[0]))}
         aggregates = {n: w for n, w in ent.aggregates.items() if {n, w[0]} <= plain}
-        defaults = {n: v for n, v in ent.defaults.items() if n in lags and {n, lags[n][0]} <= plain}
+        defaults = {n: v for n, v in ent.defaults.items() if n in lags}  # of a kind alike: window_columns
         windows = entities.Windows(running, lags, differences, extremes, aggregates, defaults)
         firsts = {n: w for n, w in ent.firsts.items() if entities.window_codecs(by_name.get(n), by_name.get(w))}
         totals = {n: w for n, w in ent.totals.items() if {n, w[0]} <= plain}
@@ -675,7 +675,7 @@ class Synthesizer:
                 texts = columns[source].to_numpy(dtype=object)[rows]
                 values = np.empty(entity.size, dtype=object)
                 values[rows] = self._text_window(name, texts, entity[rows], {} if carry is None else carry.tails)
-                columns[name] = pd.Series(values, dtype=columns[source].dtype)
+                columns[name] = pd.Series(values, dtype=_holding(columns[source].dtype, ent.defaults.get(name)))
 
     def _text_window(
         self, name: str, texts: np.ndarray, entity: np.ndarray, tails: dict[str, np.ndarray]
@@ -686,7 +686,7 @@ class Synthesizer:
         assert ent is not None
         if name in ent.lags:
             source, steps = ent.lags[name]
-            return entities.lagged(texts, entity, steps, tails.get(source))
+            return entities.lagged(texts, entity, steps, tails.get(source), ent.defaults.get(name))
         if name in ent.firsts:
             return entities.first_of(texts, entity, tails.get(name))
         return entities.text_extremes(texts, entity, ent.extremes[name][1], tails.get(name))
@@ -3275,14 +3275,24 @@ class Synthesizer:
             change = f"{source} - {_lag_text(source, steps)}" if steps > 0 else f"{_lag_text(source, steps)} - {source}"
             return {**entry, "encoding": f"{change}{f' in {unit}' if unit else ''} {along}"}
         source, steps = ent.lags[name]
-        return {**entry, "encoding": f"{_lag_text(source, steps, ent.defaults.get(name))} {along}"}
+        return {**entry, "encoding": f"{_lag_text(source, steps, self._shown_default(name))} {along}"}
 
     def _described_lag(self, name: str) -> dict[str, Any]:
         """A lag's source and rows, and the default its rows past the entity's start take, if any."""
         assert self._entities is not None
         source, steps = self._entities.lags[name]
-        default = self._entities.defaults.get(name)
+        default = self._shown_default(name)
         return {"of": source, "rows": steps, **({} if default is None else {"default": default})}
+
+    def _shown_default(self, name: str) -> float | str | None:
+        """Lag ``name``'s default as a reader writes it: a date's or time's as its ISO text (held in
+        ns), a number's or text's as it is; None without one."""
+        assert self._entities is not None
+        default = self._entities.defaults.get(name)
+        codec = next((c for c in self._codecs if c.storage.name == name), None)
+        if isinstance(default, float) and isinstance(codec, NumericCodec) and codec.domain == "time":
+            return pd.Timestamp(int(default)).isoformat()
+        return default
 
     def _describe_entities(self) -> dict[str, Any] | None:
         """The key sampled as entities, what each entity shares, and its learned size."""
@@ -3726,7 +3736,15 @@ def _shared_values(data: pd.DataFrame | pd.Series) -> tuple[np.ndarray, np.ndarr
     return inverse, counts[inverse]
 
 
-def _lag_text(source: str, steps: int, default: float | None = None) -> str:
+def _holding(dtype: Any, default: float | str | None) -> Any:
+    """``dtype``, a categorical's with a text lag's ``default`` among its categories (a pandas
+    categorical makes a label it does not list null)."""
+    if not isinstance(dtype, pd.CategoricalDtype) or not isinstance(default, str) or default in dtype.categories:
+        return dtype
+    return pd.CategoricalDtype([*dtype.categories, default], ordered=dtype.ordered)
+
+
+def _lag_text(source: str, steps: int, default: float | str | None = None) -> str:
     """``lag(x, 1)`` or, ``steps`` rows after, ``lead(x, 1)``; with a default, ``lag(x, 1, 0.0)``."""
     return f"{'lag' if steps > 0 else 'lead'}({source}, {abs(steps)}{'' if default is None else f', {default}'})"
 
