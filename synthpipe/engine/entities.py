@@ -286,12 +286,14 @@ class Entities:
         return dict(zip(self.windowed, [*found.sources, *self.firsts.values(), *totals], strict=True))
 
     @property
-    def looks_ahead(self) -> bool:
-        """Whether a window column is of rows after its own (a lead, a difference from a row ahead,
-        an entity total, a number from the highest down): an entity cut short keeps the values of
-        rows it no longer has there, where SQL over the rows kept says otherwise."""
-        ahead = [k < 0 for _, k in self.lags.values()] + [k < 0 for _, k, _ in self.differences.values()]
-        return any(ahead) or bool(self.totals) or bool(self.descending)
+    def ahead(self) -> list[str]:
+        """The window columns of rows after their own: leads, differences to a row ahead, entity
+        totals and numbers from the highest down. An entity cut short keeps the values of rows it
+        no longer has there, where SQL over the rows kept says otherwise; one cut at a block's end
+        has no rows of the next block there yet."""
+        leads = [name for name, (_, k) in self.lags.items() if k < 0]
+        leads += [name for name, (_, k, _) in self.differences.items() if k < 0]
+        return [*leads, *self.totals, *self.descending]
 
     @property
     def window_sources(self) -> dict[str, int]:

@@ -2050,13 +2050,14 @@ class Synthesizer:
         """The rows of ``block`` (after the ``held`` rows of an entity cut at the block before's end,
         ``before``) that may be emitted, and those held back: the rows of the entity cut at this
         block's end (``after``; None at the stream's end). Held rows wait for the entity's last
-        row, when its windows over all its rows (``_over_whole_entity``) are taken of all of them.
-        Why: an entity longer than a block (16,384 rows; 64 to test) got its totals and its row
-        numbers from the highest value down (``avg(secs) OVER (PARTITION BY user_id)``,
-        ``row_number() OVER (PARTITION BY user_id ORDER BY secs DESC)``) in each block apart: in
-        3,000 rows of 600 airbnb users' sessions sampled in 64-row blocks, 38% of rows held their
-        average, 41% their rank. Only a model with such windows holds rows back (an entity's rows
-        at most: the largest size learned)."""
+        row, when its windows of rows after their own (``Entities.ahead``) are taken of all of
+        them (``_over_whole_entity``). Why: an entity longer than a block (16,384 rows; 64 to
+        test) got its totals and its row numbers from the highest value down (``avg(secs) OVER
+        (PARTITION BY user_id)``, ``row_number() OVER (PARTITION BY user_id ORDER BY secs
+        DESC)``) in each block apart: in 3,000 rows of 600 airbnb users' sessions sampled in
+        64-row blocks, 38% of rows held their average, 41% their rank; its leads were null at the
+        cut. Only a model with such windows holds rows back (an entity's rows at most: the largest
+        size learned)."""
         if not self._whole_entity_windows():
             return block, None
         rows = block if held is None else pd.concat([held, block], ignore_index=True)
@@ -2068,31 +2069,59 @@ class Synthesizer:
         return rows.iloc[:cut], (rows.iloc[cut:].reset_index(drop=True) if keep else None)
 
     def _whole_entity_windows(self) -> list[str]:
-        """The entity totals and the sequences numbered from their clock's highest down (not those
-        that skip numbers: drawn gaps are the block's): windows over all an entity's rows."""
+        """The windows of rows after their own (``Entities.ahead``) but the sequences that skip
+        numbers (their drawn gaps are the block's)."""
         ent = self._entities
-        if ent is None:
-            return []
-        return [*ent.totals, *(name for name in ent.descending if name not in ent.gaps)]
+        return [] if ent is None else [name for name in ent.ahead if name not in ent.gaps]
 
     def _over_whole_entity(self, rows: pd.DataFrame, whole: int) -> None:
-        """The entity totals and numbers from the highest down of ``rows``' first ``whole`` rows,
-        one entity's rows in its order, taken of all of them in place (``_whole_entities``)."""
+        """The windows of rows after their own (``_whole_entity_windows``) of ``rows``' first
+        ``whole`` rows, one entity's rows in its order, taken of all of them in place
+        (``_whole_entities``)."""
         ent = self._entities
         assert ent is not None
-        by_name = {c.storage.name: c for c in self._codecs if isinstance(c, NumericCodec)}
-        part = rows.iloc[:whole]
-        computed: dict[str, np.ndarray] = {}
-        for name, (source, how) in ent.totals.items():
-            computed[name] = entities.totals_of(by_name[source].numeric_view(part[source]), np.zeros(whole), how)
-        for name in [n for n in ent.descending if n not in ent.gaps]:
-            numbered = by_name[name].numeric_view(part[name])
-            clock = by_name[ent.clocks[name]].numeric_view(part[ent.clocks[name]])
-            computed[name] = entities.numbered_from_highest(clock, np.isnan(numbered), ent.sequences[name])
-        for name, values in computed.items():
-            codec = by_name[name]
-            head = as_stored(codec.restore(values / codec.scale), codec.storage)
+        part, one = rows.iloc[:whole], np.zeros(whole)
+        for name in self._whole_entity_windows():
+            if name in ent.lags and ent.lags[name][0] not in self._numeric_names():  # a text's lead
+                texts = part[ent.lags[name][0]].to_numpy(dtype=object)
+                head = pd.Series(entities.lagged(texts, one, ent.lags[name][1], None, ent.defaults.get(name)))
+                head = head.astype(_holding(rows[name].dtype, ent.defaults.get(name)))
+            else:
+                head = self._as_column(name, self._whole_entity_window(name, part))
             rows[name] = pd.concat([head, rows[name].iloc[whole:]], ignore_index=True).set_axis(rows.index)
+
+    def _whole_entity_window(self, name: str, part: pd.DataFrame) -> np.ndarray:
+        """Number window ``name`` (``_over_whole_entity``) of one entity's rows, ``part``, in
+        ``scale`` units."""
+        ent = self._entities
+        assert ent is not None
+        one = np.zeros(len(part))
+
+        def view(column: str) -> np.ndarray:
+            codec = next(c for c in self._codecs if c.storage.name == column)
+            assert isinstance(codec, NumericCodec)
+            return codec.numeric_view(part[column])
+
+        if name in ent.totals:
+            source, how = ent.totals[name]
+            return entities.totals_of(view(source), one, how)
+        if name in ent.lags:
+            source, steps = ent.lags[name]
+            return entities.lagged(view(source), one, steps, None, ent.defaults.get(name))
+        if name in ent.differences:
+            source, steps, unit = ent.differences[name]
+            return entities.differences_of(view(source), one, steps, unit, None)
+        clock = view(ent.clocks[name])
+        return entities.numbered_from_highest(clock, np.isnan(view(name)), ent.sequences[name])
+
+    def _numeric_names(self) -> set[str]:
+        return {c.storage.name for c in self._codecs if isinstance(c, NumericCodec)}
+
+    def _as_column(self, name: str, values: np.ndarray) -> pd.Series:
+        """Numbers ``values`` of column ``name`` in ``scale`` units, as the column is stored."""
+        codec = next(c for c in self._codecs if c.storage.name == name)
+        assert isinstance(codec, NumericCodec)
+        return as_stored(codec.restore(values / codec.scale), codec.storage)
 
     def _carried_on(
         self,
@@ -3008,9 +3037,9 @@ class Synthesizer:
     @property
     def cut_entities_break_windows(self) -> bool:
         """Whether an entity's rows cut short (the first ``n`` of more) break its window columns
-        (``Entities.looks_ahead``): then a caller that wants ``n`` rows asks for exactly ``n``, and
+        (``Entities.ahead``): then a caller that wants ``n`` rows asks for exactly ``n``, and
         the engine cuts the last entity itself, its windows over the rows it gives."""
-        return self._entities is not None and self._entities.looks_ahead
+        return self._entities is not None and bool(self._entities.ahead)
 
     @property
     def entity_key(self) -> str | None:

@@ -1633,12 +1633,11 @@ def _sampled_in_small_blocks(data: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 
 def test_a_running_sum_and_a_lag_go_on_across_a_block_cut(monkeypatch: pytest.MonkeyPatch) -> None:
     """An entity longer than a block goes on in the next: its running sum from where it got, its
-    first rows' lags from its last values there; the chunks the rows are cut into change nothing.
-    (Blocks of 64 rows here, so that every stream of 100-300 events is cut.)"""
+    first rows' lags from its last values there, its last row's lead (null at the cut before) from
+    the next block's first row; the chunks the rows are cut into change nothing. (Blocks of 64
+    rows here, so that every stream of 100-300 events is cut.)"""
     syn, out = _sampled_in_small_blocks(_event_stream(40, np.random.default_rng(42), low=100, high=300), monkeypatch)
-    held = _windows_held(out)
-    assert held["prev_secs"] == held["running_secs"] == held["secs_to_date"] == 1.0
-    assert held["next_secs"] > 0.95  # a lead reaches into the next block: null at the cut
+    assert set(_windows_held(out).values()) == {1.0}
     assert pd.concat(list(syn.sample_chunks(3_000, chunk_size=701)), ignore_index=True).equals(out)
 
 
@@ -1764,13 +1763,11 @@ def test_lags_of_a_date_and_a_text_gaps_and_extremes_so_far_are_rebuilt_from_the
 
 def test_lags_of_a_date_and_a_text_go_on_across_a_block_cut(monkeypatch: pytest.MonkeyPatch) -> None:
     """An entity longer than a block goes on in the next: its first rows' previous time and
-    action are its last ones there, its first gap is from its last time there, its longest and
-    shortest so far go on from there and its rows keep its first action; the chunks the rows are
-    cut into change nothing."""
+    action are its last ones there, its first gap is from its last time there, its gap to the next
+    time at the cut (null before) to the next block's first, its longest and shortest so far go on
+    from there and its rows keep its first action; the chunks the rows are cut into change nothing."""
     syn, out = _sampled_in_small_blocks(_timed_events(40, np.random.default_rng(48), low=100, high=300), monkeypatch)
-    held = _lags_held(out)
-    assert held.pop("to_next") > 0.95  # a lead reaches into the next block: null at the cut
-    assert set(held.values()) == {1.0}
+    assert set(_lags_held(out).values()) == {1.0}
     assert pd.concat(list(syn.sample_chunks(3_000, chunk_size=701)), ignore_index=True).equals(out)
 
 
@@ -2172,3 +2169,16 @@ def test_a_re_signed_artifact_giving_a_text_lag_a_number_default_is_rejected(tmp
     """A text's lag writes its default into the text column: a number there is no label."""
     data = _defaulted_events(100, np.random.default_rng(63))
     _refused_with_entity_field(tmp_path, data, "defaults", "prev_action0", "start", 1.5)
+
+
+def test_a_texts_lead_goes_on_across_a_block_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``lead(action) OVER w`` and ``lead(action, 1, 'end') OVER w`` of a user cut at a block's end
+    were null (or 'end') at the cut, where the user's next action is the next block's first."""
+    data = _event_stream(40, np.random.default_rng(64), low=100, high=300)[["user_id", "event_no", "action", "secs"]]
+    nexts = data.groupby("user_id")["action"].shift(-1)
+    syn, out = _sampled_in_small_blocks(data.assign(next_action=nexts, next_action0=nexts.fillna("end")), monkeypatch)
+    assert syn.describe()["entities"]["lags"]["next_action0"] == {"of": "action", "rows": -1, "default": "end"}
+    out = out.sort_values(["user_id", "event_no"])
+    want = out.groupby("user_id")["action"].shift(-1)
+    assert ((out["next_action"] == want) | (out["next_action"].isna() & want.isna())).all()
+    assert (out["next_action0"] == want.fillna("end")).all()
