@@ -32,13 +32,14 @@ from synthpipe.engine.copula import MAX_SCORE, CopulaPrior
 from synthpipe.engine.dateparts import HOUR, MONTH, TEXT_PARTS, WEEKDAY, YEAR, DatePart, part_matched_by
 from synthpipe.engine.dependencies import Dependency, value_dependent, value_tokens
 from synthpipe.engine.entities import (
-    AGGREGATE_FRAMES,
     AGGREGATES,
     ENTITY_TOTALS,
     EXTREME_WAYS,
+    TIME_FRAMES,
     TREND_KINDS,
     Entities,
     difference_codecs,
+    is_frame,
     is_trend_unit,
     window_codecs,
 )
@@ -112,7 +113,8 @@ VERSION = 48  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 47: a panel's segment may combine several columns, a whole-number one learned as a label (``panel.segments``),
 # and a duration be written back as text in hours, minutes and seconds (``duration_layouts``: ``'47:15:24'``);
 # 48: a lag of a date or a label may take a default past the entity's start too (``Entities.defaults``: a date's in
-# ns, a label's its text)
+# ns, a label's its text); an aggregate's frame may be of any rows up to 400, up to the row or from it
+# (``entities.is_frame``: negative), or of a span of time of the order's clock (``Entities.timed``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -573,7 +575,7 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
 
 def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:
     """A running sum or aggregate is a plain number, not learned, of another plain number along a
-    sequence (an aggregate one of ``AGGREGATES`` over a frame of ``AGGREGATE_FRAMES``), a lag's
+    sequence (an aggregate one of ``AGGREGATES`` over a frame ``is_frame`` knows), a lag's
     default one of its kind (``_default_fits``); a lag by some rows is a number, date or
     label drawn alike to its source (``window_codecs``); a difference a number or duration of a
     number or time in a unit it can be counted in (``difference_codecs``); an extreme so far a
@@ -586,10 +588,14 @@ def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Code
     summed = [*entities.running, *(s for s, _ in entities.running.values()), *entities.aggregates]
     summed += [s for s, _, _ in entities.aggregates.values()]
     summed += [*entities.totals, *(s for s, _ in entities.totals.values())]
+    summed += [*entities.timed, *(s for s, _, _ in entities.timed.values())]
     codecs = [by_name.get(name) for name in summed]
     plain = all(type(c) is NumericCodec and c.domain == "number" for c in codecs)
-    plain &= all(how in AGGREGATES and rows in AGGREGATE_FRAMES for _, how, rows in entities.aggregates.values())
+    plain &= all(how in AGGREGATES and is_frame(rows) for _, how, rows in entities.aggregates.values())
     plain &= all(how in ENTITY_TOTALS for _, how in entities.totals.values())
+    plain &= all(how in AGGREGATES and span in TIME_FRAMES for _, how, span in entities.timed.values())
+    clock = by_name.get(entities.clocks.get(str(entities.order), ""))
+    plain &= not entities.timed or (isinstance(clock, NumericCodec) and clock.domain == "time")
     plain &= all(_default_fits(by_name.get(name), value) for name, value in entities.defaults.items())
     plain &= set(entities.defaults) <= set(entities.lags)
     alike = all(window_codecs(by_name.get(name), by_name.get(source)) for name, (source, _) in entities.lags.items())

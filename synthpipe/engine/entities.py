@@ -128,7 +128,11 @@ class Entities:
     order numbered from the highest value of their clock down (``row_number() OVER (PARTITION BY
     user_id ORDER BY secs DESC)``: see ``falling_clocks``); ``totals``, per number an entity's rows
     share that is an aggregate of another over all its rows (``avg(secs) OVER (PARTITION BY
-    user_id)``), that number and the aggregate (see ``entity_totals``)."""
+    user_id)``), that number and the aggregate (see ``entity_totals``); ``timed``, per number that
+    is an average, count or sum of another over the rows of the last span of time of the order's
+    clock up to the row's (``sum(secs) OVER (PARTITION BY user_id ORDER BY event_time RANGE BETWEEN
+    INTERVAL 7 DAYS PRECEDING AND CURRENT ROW)``), that number, the aggregate and the span
+    (``TIME_FRAMES``; see ``time_frames``)."""
 
     key: str
     count: str
@@ -163,6 +167,7 @@ class Entities:
     defaults: dict[str, float | str] = field(default_factory=dict, hash=False)
     descending: tuple[str, ...] = ()
     totals: dict[str, tuple[str, str]] = field(default_factory=dict, hash=False)
+    timed: dict[str, tuple[str, str, str]] = field(default_factory=dict, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -199,6 +204,7 @@ class Entities:
             "defaults": self.defaults,
             "descending": list(self.descending),
             "totals": {name: list(found) for name, found in self.totals.items()},
+            "timed": {name: list(found) for name, found in self.timed.items()},
         }
 
     @classmethod
@@ -241,7 +247,8 @@ class Entities:
         windows = (running, lags, differences, extremes, firsts, aggregates, defaults)
         descending = tuple(str(name) for name in item.get("descending", []))
         totals = {str(name): (str(s), str(how)) for name, (s, how) in item.get("totals", {}).items()}
-        return cls(key, count, columns, *found, *later, *windows, descending, totals)
+        timed = {str(name): (str(s), str(how), str(span)) for name, (s, how, span) in item.get("timed", {}).items()}
+        return cls(key, count, columns, *found, *later, *windows, descending, totals, timed)
 
     @property
     def moving(self) -> set[str]:
@@ -275,6 +282,7 @@ class Entities:
             *self.aggregates,
             *self.firsts,
             *self.totals,
+            *self.timed,
         ]
 
     @property
@@ -283,24 +291,33 @@ class Entities:
         column it is rebuilt from."""
         found = Windows(self.running, self.lags, self.differences, self.extremes, self.aggregates, self.defaults)
         totals = [source for source, _ in self.totals.values()]
-        return dict(zip(self.windowed, [*found.sources, *self.firsts.values(), *totals], strict=True))
+        timed = [source for source, _, _ in self.timed.values()]
+        return dict(zip(self.windowed, [*found.sources, *self.firsts.values(), *totals, *timed], strict=True))
 
     @property
     def ahead(self) -> list[str]:
-        """The window columns of rows after their own: leads, differences to a row ahead, entity
-        totals and numbers from the highest down. An entity cut short keeps the values of rows it
+        """The window columns of rows after their own: leads, differences to a row ahead, frames of
+        the rows after, entity totals and numbers from the highest down. An entity cut short keeps the values of rows it
         no longer has there, where SQL over the rows kept says otherwise; one cut at a block's end
         has no rows of the next block there yet."""
         leads = [name for name, (_, k) in self.lags.items() if k < 0]
         leads += [name for name, (_, k, _) in self.differences.items() if k < 0]
+        leads += [name for name, (_, _, rows) in self.aggregates.items() if rows < 0]
+        leads += [name for name, (_, _, rows) in self.aggregates.items() if rows < 0]
         return [*leads, *self.totals, *self.descending]
+
+    @property
+    def whole(self) -> list[str]:
+        """The window columns an entity cut at a block's end takes of all its rows once it ends:
+        those ``ahead`` and the time frames (their rows before reach back by time, not by rows)."""
+        return [*self.ahead, *self.timed]
 
     @property
     def window_sources(self) -> dict[str, int]:
         """Per column a lag, difference or moving frame reaches back into, how many rows it reaches
         (a lead: 0): the values a carried entity's first rows need of the block before."""
         reach: dict[str, int] = {}
-        frames = [(s, rows - 1) for s, _, rows in self.aggregates.values() if rows]
+        frames = [(s, rows - 1) for s, _, rows in self.aggregates.values() if rows > 0]
         for source, steps in [*self.lags.values(), *((s, k) for s, k, _ in self.differences.values()), *frames]:
             reach[source] = max(reach.get(source, 0), steps)
         return reach
@@ -1991,7 +2008,14 @@ def first_of(values: np.ndarray, entity: np.ndarray, before: np.ndarray | None =
 
 
 AGGREGATES = ("avg", "count", "sum")  # what a number may aggregate of another over the entity's rows
-AGGREGATE_FRAMES = (0, 2, 3, 4, 5, 6, 7)  # 0: every row so far; n: the n rows up to the row (n - 1 PRECEDING)
+AGGREGATE_MAX_ROWS = 400  # the longest moving frame looked for, in rows (a 30-row moving average: 30)
+
+
+def is_frame(rows: int) -> bool:
+    """Whether ``rows`` names a frame an aggregate is rebuilt over: 0, every row so far; ``n`` >= 2,
+    the ``n`` rows up to the row (``n - 1 PRECEDING AND CURRENT ROW``); ``-n``, the ``n`` rows from
+    it (``CURRENT ROW AND n - 1 FOLLOWING``); up to ``AGGREGATE_MAX_ROWS`` rows."""
+    return isinstance(rows, int) and (rows == 0 or 2 <= abs(rows) <= AGGREGATE_MAX_ROWS)
 
 
 def aggregate_columns(
@@ -2004,26 +2028,120 @@ def aggregate_columns(
     """The numbers among ``values`` that are, in ``WINDOW_SHARE`` of the rows and in
     ``min_entities`` entities' rows where they are no copy of their source's value, an aggregate
     (``AGGREGATES``) of another number over the entity's rows so far (``avg(secs) OVER w``,
-    ``count(secs) OVER w``: its values that are not null) or over the ``n`` rows up to the row
-    (``AGGREGATE_FRAMES``: ``sum(secs) OVER (w ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)``, a
-    3-row moving sum); per column: its source, the aggregate and the frame's rows (0: so far).
-    A running sum is one of ``running``. Why: learned as numbers of their own, a user's average
-    seconds so far and 3-row moving sum of 600 airbnb users' sessions equalled their definitions in
-    no synthetic row, their count of seconds so far in 67% (real: every row); each is rebuilt
-    from the drawn numbers instead (``aggregated``). ``hows``: the aggregates looked for."""
+    ``count(secs) OVER w``: its values that are not null) or over a moving frame of rows
+    (``is_frame``: ``sum(secs) OVER (w ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)``, a 3-row moving
+    sum; ``avg(secs) OVER (w ROWS BETWEEN CURRENT ROW AND 2 FOLLOWING)``); per column: its
+    source, the aggregate and the frame's rows (0: so far). A running sum is one of ``running``.
+    Why: learned as numbers of their own, a user's average seconds so far and 3-row moving sum of
+    600 airbnb users' sessions equalled their definitions in no synthetic row, their count of
+    seconds so far in 67% (real: every row); a 30-row moving average or a frame of the rows after
+    was not looked for. Each is rebuilt from the drawn numbers instead (``aggregated``).
+    ``hows``: the aggregates looked for."""
     numbers = [name for name, kind in kinds.items() if kind == "number"]
     probe = slice(0, WINDOW_PROBE_ROWS)
     found: dict[str, tuple[str, str, int]] = {}
-    for source, how, rows in itertools.product(numbers, hows, AGGREGATE_FRAMES):
-        if how == "sum" and not rows:
-            continue
-        expected = aggregated(values[source][probe], entity[probe], how, rows)
+    for source, how in itertools.product(numbers, hows):
+        so_far = aggregated(values[source][probe], entity[probe], how, 0)
+        for name in [n for n in numbers if n != source and n not in found]:
+            for rows in _frames_of(values[name][probe], values[source][probe], entity[probe], how, so_far):
+                expected = aggregated(values[source][probe], entity[probe], how, rows)
+                if _aggregates_to(values[name][probe], expected, values[source][probe], entity[probe], 0.9, 1):
+                    whole = aggregated(values[source], entity, how, rows)
+                    if _aggregates_to(values[name], whole, values[source], entity, WINDOW_SHARE, min_entities):
+                        found[name] = (source, how, rows)
+                    break
+    return found
+
+
+def _frames_of(result: np.ndarray, drawn: np.ndarray, entity: np.ndarray, how: str, so_far: np.ndarray) -> list[int]:
+    """The frames ``result`` may aggregate ``drawn`` over (``how``), to be tried: every row so far
+    (not for a sum: a running sum), and the ``n`` rows up to each or from each where ``n`` is where
+    it most often leaves the aggregate so far, or to the entity's end (its rows before are it)."""
+    frames = [] if how == "sum" else [0]
+    ahead = aggregated(drawn[::-1], entity[::-1], how, 0)[::-1]  # from the row to the entity's end
+    for sign, whole, place in ((1, so_far, _places(entity)), (-1, ahead, _places(entity[::-1])[::-1])):
+        off = ~np.isclose(result, whole, rtol=WINDOW_RTOL, equal_nan=True)
+        firsts = pd.Series(place[off]).groupby(entity[off]).min()
+        if firsts.size:
+            rows = int(firsts.mode().iloc[0])
+            frames += [sign * rows] if rows >= 2 and is_frame(rows) else []
+    return frames
+
+
+def _places(entity: np.ndarray) -> np.ndarray:
+    """Each row's place in its entity, 0 for its first (entities contiguous)."""
+    return pd.Series(np.zeros(entity.size)).groupby(entity).cumcount().to_numpy()
+
+
+DAY_NS = 86_400 * 10**9
+TIME_FRAMES = {  # the spans a time frame is looked for over (``RANGE BETWEEN INTERVAL ... PRECEDING``), in ns
+    **{f"{hours} hours": hours * 3_600 * 10**9 for hours in (1, 6, 12)},
+    **{f"{days} days": days * DAY_NS for days in (1, 2, 3, 7, 14, 28, 30, 31, 60, 90, 180, 365)},
+}
+
+
+def time_frames(
+    frame: pd.DataFrame, key: str, order: str, clock: str, candidates: dict[str, str], min_entities: int
+) -> dict[str, tuple[str, str, str]]:
+    """The numbers among ``candidates`` that are an aggregate (``AGGREGATES``) of another over the
+    entity's rows whose ``clock`` (the time its ``order`` follows) lies in the span of
+    ``TIME_FRAMES`` up to the row's, its peers included (``sum(secs) OVER (PARTITION BY user_id
+    ORDER BY event_time RANGE BETWEEN INTERVAL 7 DAYS PRECEDING AND CURRENT ROW)``), as
+    ``aggregate_columns`` finds one over rows; per column: its source, the aggregate and the span.
+    Why: a user's rolling 7-day sum of 600 airbnb users' seconds was learned as a number of its
+    own and equalled its definition in no synthetic row (real: every row); it is rebuilt from the
+    drawn seconds and times instead (``timed_aggregated``)."""
+    numbers = {name: "number" for name, kind in candidates.items() if kind == "number" and name not in (key, clock)}
+    if len(numbers) < 2:
+        return {}
+    rows, entity = _entity_order(frame, key, order)
+    values, times = _window_values(frame, rows, numbers), _in_ns(frame[clock])[rows]
+    probe = slice(0, WINDOW_PROBE_ROWS)
+    found: dict[str, tuple[str, str, str]] = {}
+    for source, how, (span, width) in itertools.product(numbers, AGGREGATES, TIME_FRAMES.items()):
+        expected = timed_aggregated(values[source][probe], times[probe], entity[probe], how, width)
         for name in [n for n in numbers if n != source and n not in found]:
             if _aggregates_to(values[name][probe], expected, values[source][probe], entity[probe], 0.9, 1):
-                whole = aggregated(values[source], entity, how, rows)
+                whole = timed_aggregated(values[source], times, entity, how, width)
                 if _aggregates_to(values[name], whole, values[source], entity, WINDOW_SHARE, min_entities):
-                    found[name] = (source, how, rows)
+                    found[name] = (source, how, span)
     return found
+
+
+def timed_aggregated(values: np.ndarray, times: np.ndarray, entity: np.ndarray, how: str, width: float) -> np.ndarray:
+    """Each row's ``how`` of its entity's ``values`` that are not null over its rows whose ``times``
+    lie from its own less ``width`` to its own, both ends and its peers included (SQL's ``RANGE
+    BETWEEN INTERVAL ... PRECEDING AND CURRENT ROW``), null where none is (a count: 0); null
+    where its time is."""
+    order = np.lexsort((times, entity))  # stable: an entity's rows by time, ties as they come
+    t, e, v = times[order], entity[order], values[order]
+    lo, hi = _seek(t - width, t, e, after_ties=False), _seek(t, t, e, after_ties=True) - 1
+    known = ~np.isnan(v)
+    sums = pd.Series(np.where(known, v, 0.0)).groupby(e).cumsum().to_numpy(dtype="float64")
+    counts = pd.Series(known.astype("float64")).groupby(e).cumsum().to_numpy(dtype="float64")
+    inside = lo > np.maximum.accumulate(np.where(_entity_firsts(e), np.arange(e.size), 0))
+    framed = sums[hi] - np.where(inside, sums[lo - 1], 0.0)
+    seen = counts[hi] - np.where(inside, counts[lo - 1], 0.0)
+    out = seen if how == "count" else np.full(values.size, np.nan)
+    if how != "count":
+        held = seen > 0
+        out[held] = framed[held] / seen[held] if how == "avg" else framed[held]
+    result = np.empty(values.size)
+    result[order] = np.where(np.isnan(t), np.nan, out)
+    return result
+
+
+def _seek(queries: np.ndarray, times: np.ndarray, entity: np.ndarray, after_ties: bool) -> np.ndarray:
+    """Per query, the place among the rows (sorted by entity, then time) of the first row of its
+    entity whose time is at or past it (``after_ties``: past it)."""
+    n = times.size
+    tie = np.r_[np.zeros(n), np.ones(n)] if after_ties else np.r_[np.ones(n), np.zeros(n)]
+    merged = np.lexsort((tie, np.r_[times, queries], np.r_[entity, entity]))
+    is_row = merged < n
+    rows_before: np.ndarray = np.cumsum(is_row) - is_row
+    places = np.empty(n, dtype=np.int64)
+    places[merged[~is_row] - n] = rows_before[~is_row]
+    return places
 
 
 def counts_along(frame: pd.DataFrame, key: str, order: str, min_entities: int) -> set[str]:
@@ -2057,9 +2175,12 @@ def aggregated(
     values: np.ndarray, entity: np.ndarray, how: str, rows: int, before: np.ndarray | None = None
 ) -> np.ndarray:
     """Each row's ``how`` (``AGGREGATES``) of its entity's ``values`` that are not null over its
-    rows so far (``rows`` 0) or the ``rows`` rows up to it (entities contiguous, in order), null
-    where none is (a count: 0), as SQL's window aggregates. ``before``: for the first entity, its
-    sum and count so far in the blocks before (``rows`` 0), or its last values there (a frame)."""
+    rows so far (``rows`` 0), the ``rows`` rows up to it or, ``rows`` negative, the ``-rows`` rows
+    from it (entities contiguous, in order), null where none is (a count: 0), as SQL's window
+    aggregates. ``before``: for the first entity, its sum and count so far in the blocks before
+    (``rows`` 0), or its last values there (a frame up to the row)."""
+    if rows < 0:  # the rows from it: the frame up to it of the rows backwards
+        return aggregated(values[::-1], entity[::-1], how, -rows)[::-1]
     sums, counts = _frame_totals(values, entity, rows, before)
     if how == "count":
         return counts
@@ -2074,9 +2195,13 @@ def _frame_totals(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the sum and the count of its entity's values that are not null over the frame
     ``aggregated`` says."""
-    if rows:
-        frame = [lagged(values, entity, back, before) for back in range(rows)]  # the row, then the rows before
-        return np.nansum(frame, axis=0), np.sum(~np.isnan(frame), axis=0).astype("float64")
+    if rows:  # the row, then the rows before, added in that order
+        framed, seen = np.zeros(values.size), np.zeros(values.size)
+        for back in range(rows):
+            moved = lagged(values, entity, back, before)
+            framed += np.where(np.isnan(moved), 0.0, moved)
+            seen += ~np.isnan(moved)
+        return framed, seen
     known = ~np.isnan(values)
     sums = pd.Series(np.where(known, values, 0.0)).groupby(entity).cumsum().to_numpy(dtype="float64", copy=True)
     counts = pd.Series(known.astype("float64")).groupby(entity).cumsum().to_numpy(dtype="float64", copy=True)

@@ -564,8 +564,14 @@ class Synthesizer:
         firsts = entities.first_values(frame, ent.key, ent.order, shared, candidates, min_rows)
         shared = [name for name in shared if name not in firsts]
         totals = entities.entity_totals(frame, ent.key, ent.order, shared, candidates, min_rows)
+        clock = ent.clocks.get(ent.order)
+        timed: dict[str, tuple[str, str, str]] = {}
+        if clock is not None and entities.window_kind(frame[clock]) not in (None, "number", "text", "duration"):
+            rest = {name: kind for name, kind in candidates.items() if name not in {*firsts, *totals}}
+            timed = entities.time_frames(frame, ent.key, ent.order, clock, rest, min_rows)
         columns = tuple(name for name in ent.columns if name not in {*firsts, *totals})  # rebuilt, not drawn once
-        self._entities = dataclasses.replace(ent, columns=columns, firsts=firsts, totals=totals, **found._asdict())
+        found_all = {**found._asdict(), "firsts": firsts, "totals": totals, "timed": timed}
+        self._entities = dataclasses.replace(ent, columns=columns, **found_all)
 
     def _windows_of(self, codecs: list[Codec]) -> Entities:
         """The entity with the running sums and aggregates whose column and number are both plain
@@ -590,7 +596,10 @@ class Synthesizer:
         windows = entities.Windows(running, lags, differences, extremes, aggregates, defaults)
         firsts = {n: w for n, w in ent.firsts.items() if entities.window_codecs(by_name.get(n), by_name.get(w))}
         totals = {n: w for n, w in ent.totals.items() if {n, w[0]} <= plain}
-        self._entities = dataclasses.replace(ent, firsts=firsts, totals=totals, **windows._asdict())
+        clock = by_name.get(ent.clocks.get(str(ent.order), ""))
+        timed = ent.timed if isinstance(clock, NumericCodec) and clock.domain == "time" else {}
+        timed = {n: w for n, w in timed.items() if {n, w[0]} <= plain}
+        self._entities = dataclasses.replace(ent, firsts=firsts, totals=totals, timed=timed, **windows._asdict())
         return self._entities
 
     def _rebuild_windows(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carry: _Carry | None) -> None:
@@ -643,6 +652,13 @@ class Synthesizer:
             numbers[name][rows] = entities.aggregated(numbers[source][rows], entity[rows], how, frame, before)
         for name, (source, how) in ent.totals.items():
             numbers[name] = entities.totals_of(numbers[source], entity, how)
+        for name, (source, how, span) in ent.timed.items():  # the carried entity's: once it ends (_whole_entities)
+            clock = self._order_clock()[0]
+            times = self._as_written(clock, numbers[clock])[rows]
+            numbers[name] = np.empty(entity.size)
+            numbers[name][rows] = entities.timed_aggregated(
+                numbers[source][rows], times, entity[rows], how, entities.TIME_FRAMES[span]
+            )
 
     def _as_written(self, name: str, values: np.ndarray) -> np.ndarray:
         """A time's drawn values as they are written: on whole steps of its grain (``restore``
@@ -2069,10 +2085,10 @@ class Synthesizer:
         return rows.iloc[:cut], (rows.iloc[cut:].reset_index(drop=True) if keep else None)
 
     def _whole_entity_windows(self) -> list[str]:
-        """The windows of rows after their own (``Entities.ahead``) but the sequences that skip
-        numbers (their drawn gaps are the block's)."""
+        """The windows an entity takes of all its rows (``Entities.whole``) but the sequences that
+        skip numbers (their drawn gaps are the block's)."""
         ent = self._entities
-        return [] if ent is None else [name for name in ent.ahead if name not in ent.gaps]
+        return [] if ent is None else [name for name in ent.whole if name not in ent.gaps]
 
     def _over_whole_entity(self, rows: pd.DataFrame, whole: int) -> None:
         """The windows of rows after their own (``_whole_entity_windows``) of ``rows``' first
@@ -2111,6 +2127,13 @@ class Synthesizer:
         if name in ent.differences:
             source, steps, unit = ent.differences[name]
             return entities.differences_of(view(source), one, steps, unit, None)
+        if name in ent.aggregates:
+            source, how, rows = ent.aggregates[name]
+            return entities.aggregated(view(source), one, how, rows)
+        if name in ent.timed:
+            source, how, span = ent.timed[name]
+            times = view(self._order_clock()[0])
+            return entities.timed_aggregated(view(source), times, one, how, entities.TIME_FRAMES[span])
         clock = view(ent.clocks[name])
         return entities.numbered_from_highest(clock, np.isnan(view(name)), ent.sequences[name])
 
@@ -3296,6 +3319,8 @@ class Synthesizer:
             return {**entry, "encoding": f"{so_far} (nulls skipped) {along}"}
         if name in ent.aggregates:
             return {**entry, "encoding": f"{_aggregate_text(*ent.aggregates[name])} {along}"}
+        if name in ent.timed:
+            return {**entry, "encoding": f"{self._time_frame_text(name)} {along}"}
         if name in ent.totals:
             source, how = ent.totals[name]
             return {**entry, "encoding": f"{how}({source}) over every row of each {ent.key}, from the drawn values"}
@@ -3312,6 +3337,12 @@ class Synthesizer:
         source, steps = self._entities.lags[name]
         default = self._shown_default(name)
         return {"of": source, "rows": steps, **({} if default is None else {"default": default})}
+
+    def _time_frame_text(self, name: str) -> str:
+        """``sum(secs) over the 7 days of event_time up to each`` (its peers too)."""
+        assert self._entities is not None
+        source, how, span = self._entities.timed[name]
+        return f"{how}({source}) over the {span} of {self._order_clock()[0]} up to each"
 
     def _shown_default(self, name: str) -> float | str | None:
         """Lag ``name``'s default as a reader writes it: a date's or time's as its ISO text (held in
@@ -3361,6 +3392,7 @@ class Synthesizer:
             },
             "first_values": dict(self._entities.firsts),
             "aggregates": {name: _aggregate_text(*found) for name, found in self._entities.aggregates.items()},
+            "time_frames": {name: self._time_frame_text(name) for name in self._entities.timed},
             "entity_totals": {name: f"{how}({source})" for name, (source, how) in self._entities.totals.items()},
             "sequence_gaps": dict(self._entities.gaps),
             "null_keys_as_rows": self._entities.nulls is not None,
@@ -3779,5 +3811,7 @@ def _lag_text(source: str, steps: int, default: float | str | None = None) -> st
 
 
 def _aggregate_text(source: str, how: str, rows: int) -> str:
-    """``avg(x) over the rows so far`` or, over a moving frame, ``sum(x) over the 3 rows up to each``."""
-    return f"{how}({source}) over the {f'{rows} rows up to each' if rows else 'rows so far'}"
+    """``avg(x) over the rows so far`` or, over a moving frame, ``sum(x) over the 3 rows up to each``
+    (``sum(x) over the 3 rows from each``: the row and the 2 after it)."""
+    frame = f"{abs(rows)} rows {'up to' if rows > 0 else 'from'} each" if rows else "rows so far"
+    return f"{how}({source}) over the {frame}"

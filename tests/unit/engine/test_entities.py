@@ -1904,6 +1904,8 @@ def test_running_averages_and_moving_frames_go_on_across_a_block_cut(monkeypatch
     [
         ("aggregates", "avg3", ["secs", "avg", 3], ["secs", "median", 3]),  # no aggregate it rebuilds
         ("aggregates", "avg3", ["secs", "avg", 3], ["action", "avg", 3]),  # an average of a text
+        ("aggregates", "avg3", ["secs", "avg", 3], ["secs", "avg", 1]),  # a frame of one row is the row
+        ("aggregates", "avg3", ["secs", "avg", 3], ["secs", "avg", 100_000]),  # longer than any looked for
         ("defaults", "prev_or_0", 0.0, "NaN"),  # null past the start is a plain lag's
     ],
 )
@@ -2182,3 +2184,108 @@ def test_a_texts_lead_goes_on_across_a_block_cut(monkeypatch: pytest.MonkeyPatch
     want = out.groupby("user_id")["action"].shift(-1)
     assert ((out["next_action"] == want) | (out["next_action"].isna() & want.isna())).all()
     assert (out["next_action0"] == want.fillna("end")).all()
+
+
+def _framed_of(rows: pd.DataFrame) -> dict[str, pd.Series]:
+    """``avg(secs) OVER (w ROWS BETWEEN 29 PRECEDING AND CURRENT ROW) AS avg30``, ``sum(secs) OVER (w
+    ROWS BETWEEN CURRENT ROW AND 2 FOLLOWING) AS next3`` and ``count(secs) OVER (w ROWS BETWEEN
+    CURRENT ROW AND 4 FOLLOWING) AS next5_n`` of ``rows`` (ordered by user and event)."""
+    back = rows.iloc[::-1]
+    ahead = back["secs"].groupby(back["user_id"]).rolling(3, min_periods=1)
+    return {
+        "avg30": rows["secs"].groupby(rows["user_id"]).rolling(30, min_periods=1).mean().droplevel(0),
+        "next3": ahead.sum().droplevel(0).where(ahead.count().droplevel(0) > 0),
+        "next5_n": back["secs"].groupby(back["user_id"]).rolling(5, min_periods=1).count().droplevel(0),
+    }
+
+
+def _framed_held(out: pd.DataFrame) -> dict[str, float]:
+    out = out.sort_values(["user_id", "event_no"])
+    return {
+        name: float(np.isclose(out[name], want.reindex(out.index), rtol=1e-9, equal_nan=True).mean())
+        for name, want in _framed_of(out).items()
+    }
+
+
+def test_a_30_row_moving_average_and_frames_of_the_rows_after_are_rebuilt_from_them(tmp_path: Path) -> None:
+    """Only frames of 2 to 7 rows up to the row were looked for: a 30-row moving average of 600
+    airbnb users' seconds and a sum of each session and the 2 after it were learned and equalled
+    their definitions in no synthetic row, a count of the 5 from each in 77%. A frame's length is
+    read off where the column leaves the aggregate so far (or to the entity's end), and rebuilt
+    from the drawn seconds, after a save and load too."""
+    data = _event_stream(300, np.random.default_rng(65))[["user_id", "event_no", "action", "secs"]]
+    data = data.assign(**_framed_of(data))
+    syn = Synthesizer(seed=0, max_epochs=3, hidden_size=16).fit(data)
+    assert syn.describe()["entities"]["aggregates"] == {
+        "avg30": "avg(secs) over the 30 rows up to each",
+        "next3": "sum(secs) over the 3 rows from each",
+        "next5_n": "count(secs) over the 5 rows from each",
+    }
+    out = sampled_after_save_and_load(syn, 3_000, tmp_path)
+    assert set(_framed_held(out).values()) == {1.0}
+    assert out["next5_n"].dtype == data["next5_n"].dtype
+
+
+def test_frames_of_the_rows_after_go_on_across_a_block_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user cut at a block's end: its last rows there frame the next block's first rows too."""
+    data = _event_stream(40, np.random.default_rng(66), low=100, high=300)[["user_id", "event_no", "action", "secs"]]
+    syn, out = _sampled_in_small_blocks(data.assign(**_framed_of(data)), monkeypatch)
+    assert set(_framed_held(out).values()) == {1.0}
+    assert pd.concat(list(syn.sample_chunks(3_000, chunk_size=701)), ignore_index=True).equals(out)
+
+
+def _weekly_of(rows: pd.DataFrame) -> dict[str, pd.Series]:
+    """``sum(secs) OVER (PARTITION BY user_id ORDER BY event_time RANGE BETWEEN INTERVAL 7 DAYS
+    PRECEDING AND CURRENT ROW) AS week_secs`` and ``count(secs)`` of the same ``AS week_n`` of ``rows``."""
+    sums, counts = [], []
+    for _, user in rows.groupby("user_id", sort=False):
+        times, secs = user["event_time"].to_numpy(), user["secs"].to_numpy()
+        low = np.searchsorted(times, times - np.timedelta64(7, "D"), "left")
+        high = np.searchsorted(times, times, "right")
+        summed, seen = np.r_[0, np.nancumsum(secs)], np.r_[0, np.cumsum(~np.isnan(secs))]
+        counts.append(pd.Series(seen[high] - seen[low], index=user.index))
+        sums.append(pd.Series(summed[high] - summed[low], index=user.index).where(counts[-1] > 0))
+    return {"week_secs": pd.concat(sums), "week_n": pd.concat(counts)}
+
+
+def _weekly_held(out: pd.DataFrame) -> dict[str, float]:
+    out = out.sort_values(["user_id", "event_no"])
+    return {
+        name: float(np.isclose(out[name], want.reindex(out.index), rtol=1e-9, equal_nan=True).mean())
+        for name, want in _weekly_of(out).items()
+    }
+
+
+def test_a_rolling_7_day_sum_over_the_event_time_is_rebuilt_from_it(tmp_path: Path) -> None:
+    """A RANGE frame over time, a user's seconds in the 7 days up to each event, was learned as a
+    number of its own and equalled its definition in no row of 600 airbnb users' synthetic
+    sessions (real: every row). It is found over the time the event number follows and rebuilt
+    from the drawn seconds and times, after a save and load too."""
+    data = _timed_events(300, np.random.default_rng(67))[["user_id", "event_no", "action", "secs", "event_time"]]
+    data = data.assign(**_weekly_of(data))
+    syn = Synthesizer(seed=0, max_epochs=3, hidden_size=16).fit(data)
+    assert syn.describe()["entities"]["time_frames"] == {
+        "week_secs": "sum(secs) over the 7 days of event_time up to each",
+        "week_n": "count(secs) over the 7 days of event_time up to each",
+    }
+    out = sampled_after_save_and_load(syn, 3_000, tmp_path)
+    assert set(_weekly_held(out).values()) == {1.0}
+    assert out["week_n"].dtype == data["week_n"].dtype
+
+
+def test_a_rolling_7_day_sum_goes_on_across_a_block_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user cut at a block's end: its first rows in the next block sum its days before the cut too."""
+    data = _timed_events(40, np.random.default_rng(68), low=100, high=300)
+    data = data[["user_id", "event_no", "action", "secs", "event_time"]]
+    syn, out = _sampled_in_small_blocks(data.assign(**_weekly_of(data)), monkeypatch)
+    assert set(_weekly_held(out).values()) == {1.0}
+    assert pd.concat(list(syn.sample_chunks(3_000, chunk_size=701)), ignore_index=True).equals(out)
+
+
+def test_a_re_signed_artifact_with_a_time_frame_it_does_not_know_is_rejected(tmp_path: Path) -> None:
+    """A time frame's span is one the engine looks for: another would sum what no SQL says."""
+    data = _timed_events(100, np.random.default_rng(69))[["user_id", "event_no", "action", "secs", "event_time"]]
+    data = data.assign(**_weekly_of(data))
+    _refused_with_entity_field(
+        tmp_path, data, "timed", "week_secs", ["secs", "sum", "7 days"], ["secs", "sum", "8 days"]
+    )
