@@ -643,7 +643,8 @@ class Synthesizer:
         """Each aggregate so far or over a moving frame (``rows``: the entity's order), on from its
         totals or last values where the block before left the carried entity; each entity total
         over the entity's rows (an entity cut at a block's end: over its rows in the block, then
-        over all of them once its last row is drawn: ``_whole_entities``)."""
+        over all of them once its last row is drawn: ``_whole_entities``); each time frame over
+        the written times of the order's clock (the carried entity's likewise, once it ends)."""
         ent = self._entities
         assert ent is not None
         for name, (source, how, frame) in ent.aggregates.items():
