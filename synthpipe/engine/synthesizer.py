@@ -2067,14 +2067,15 @@ class Synthesizer:
         """The rows of ``block`` (after the ``held`` rows of an entity cut at the block before's end,
         ``before``) that may be emitted, and those held back: the rows of the entity cut at this
         block's end (``after``; None at the stream's end). Held rows wait for the entity's last
-        row, when its windows of rows after their own (``Entities.ahead``) are taken of all of
-        them (``_over_whole_entity``). Why: an entity longer than a block (16,384 rows; 64 to
-        test) got its totals and its row numbers from the highest value down (``avg(secs) OVER
-        (PARTITION BY user_id)``, ``row_number() OVER (PARTITION BY user_id ORDER BY secs
-        DESC)``) in each block apart: in 3,000 rows of 600 airbnb users' sessions sampled in
+        row, when its windows of rows after their own and its time frames (``Entities.whole``)
+        are taken of all of them (``_over_whole_entity``). Why: an entity longer than a block
+        (16,384 rows; 64 to test) got its totals and its row numbers from the highest value down
+        (``avg(secs) OVER (PARTITION BY user_id)``, ``row_number() OVER (PARTITION BY user_id
+        ORDER BY secs DESC)``) in each block apart: in 3,000 rows of 600 airbnb users' sessions sampled in
         64-row blocks, 38% of rows held their average, 41% their rank; its leads were null at the
-        cut. Only a model with such windows holds rows back (an entity's rows at most: the largest
-        size learned)."""
+        cut, and a 7-day sum of its first rows in the next block left out its days before. Only a
+        model with such windows holds rows back (an entity's rows at most: the largest size
+        learned)."""
         if not self._whole_entity_windows():
             return block, None
         rows = block if held is None else pd.concat([held, block], ignore_index=True)
@@ -2092,9 +2093,8 @@ class Synthesizer:
         return [] if ent is None else [name for name in ent.whole if name not in ent.gaps]
 
     def _over_whole_entity(self, rows: pd.DataFrame, whole: int) -> None:
-        """The windows of rows after their own (``_whole_entity_windows``) of ``rows``' first
-        ``whole`` rows, one entity's rows in its order, taken of all of them in place
-        (``_whole_entities``)."""
+        """The windows ``_whole_entity_windows`` names of ``rows``' first ``whole`` rows, one
+        entity's rows in its order, taken of all of them in place (``_whole_entities``)."""
         ent = self._entities
         assert ent is not None
         part, one = rows.iloc[:whole], np.zeros(whole)
