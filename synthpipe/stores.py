@@ -11,9 +11,12 @@ import contextlib
 import difflib
 import errno
 import functools
+import hashlib
 import inspect
+import os
 import posixpath
 import re
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -57,6 +60,10 @@ _UNREACHABLE_MARKERS = (
     "Cannot connect to host",
 )
 TEMP_PREFIX = ".tmp-"
+STALE_TEMP_SECONDS = 3600
+"""A temp object of another machine's attempt is taken for abandoned once unmodified this long."""
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+"""This machine, as the temp objects of its attempts name it (hashed: a key shows no host name)."""
 
 
 def redact_url(url: str) -> str:
@@ -157,8 +164,13 @@ class Store:
         The data goes to a sibling temp object first, then is moved onto ``key``; on any
         failure the temp object is removed and ``key`` keeps its previous content (or
         stays absent), so a retried run converges on the same keys.
+
+        Two live attempts may write one key at once (Airflow runs a zombie task and its retry
+        side by side): each writes its own temp object, named after its machine and process, and
+        each commit replaces ``key`` whole, so the later commit wins; a retried stage writes the
+        same content, so either way ``key`` ends up as one attempt wrote it.
         """
-        temp = self.path(f"{TEMP_PREFIX}{uuid.uuid4().hex}-{posixpath.basename(key)}")
+        temp = self.path(f"{TEMP_PREFIX}{_HOST}.{os.getpid()}-{uuid.uuid4().hex}-{posixpath.basename(key)}")
         target = self.path(key)
         self._call(f"prepare {key}", lambda: self._ensure_parent(target))
         self._sweep_stale_temps(target)
@@ -195,14 +207,20 @@ class Store:
     def _sweep_stale_temps(self, target: str) -> None:
         """Remove temp objects of ``target`` that a killed earlier attempt left behind (best effort).
 
-        Keys are run-scoped, so such temps can only come from an earlier attempt of the same run;
-        a still-running duplicate attempt would then fail its commit rather than publish.
+        Keys are run-scoped, so such temps can only come from another attempt of the same run, but
+        that attempt may still be running. Why only abandoned ones: every temp was swept, so a
+        second attempt started while the first was mid-write removed the first's temp object, and
+        the first failed with "failed to commit ...: No such file or directory".
         """
-        stale = re.compile(rf"^{re.escape(TEMP_PREFIX)}[0-9a-f]{{32}}-{re.escape(posixpath.basename(target))}$")
+        temps = re.compile(
+            rf"^{re.escape(TEMP_PREFIX)}(?:(?P<host>[0-9a-f]{{8}})\.(?P<pid>\d+)-)?[0-9a-f]{{32}}-"
+            rf"{re.escape(posixpath.basename(target))}$"
+        )
         with contextlib.suppress(Exception):
-            for entry in self.fs.ls(posixpath.dirname(target), detail=False):
-                if stale.match(posixpath.basename(str(entry).rstrip("/"))):
-                    self.fs.rm(str(entry))
+            for entry in self.fs.ls(posixpath.dirname(target), detail=True):
+                found = temps.match(posixpath.basename(str(entry["name"]).rstrip("/")))
+                if found and _abandoned(found, entry):
+                    self.fs.rm(str(entry["name"]))
 
     def _ensure_parent(self, target: str) -> None:
         parent = posixpath.dirname(target)
@@ -278,6 +296,29 @@ def open_uri(uri: str, storage_options: dict[str, Any] | None = None) -> Iterato
         except FileNotFoundError as exc:  # s3fs names 'bucket/key' only: the stages name the URI as given
             raise FileNotFoundError(errno.ENOENT, "no such staged file", redact_url(uri)) from exc
         yield handle
+
+
+def _abandoned(temp: re.Match[str], info: dict[str, Any]) -> bool:
+    """Whether a temp object's attempt is gone: its process, if of this machine, no longer runs;
+    if of another machine (or unnamed), it was last modified more than STALE_TEMP_SECONDS ago (a
+    live writer of a local file keeps touching it; an S3 temp appears only when whole)."""
+    if temp["host"] == _HOST:
+        return not _running(int(temp["pid"]))
+    modified: Any = info.get("mtime", info.get("LastModified", info.get("created")))  # local, S3, memory
+    seconds = modified.timestamp() if hasattr(modified, "timestamp") else modified
+    return isinstance(seconds, int | float) and time.time() - seconds > STALE_TEMP_SECONDS
+
+
+def _running(pid: int) -> bool:
+    if pid <= 0:  # 0 and -1 would signal whole process groups: no attempt has such an id
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it runs
+        return True
+    return True
 
 
 def _abandon(raw: IO[bytes]) -> None:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from synthpipe.errors import ConfigError, MissingDependency, StoreAuthError, StoreNotWritable, StoreUnreachable
-from synthpipe.stores import TEMP_PREFIX, Store, redact_url, translate_store_error
+from synthpipe.stores import STALE_TEMP_SECONDS, TEMP_PREFIX, Store, redact_url, translate_store_error
 
 
 def test_write_then_read_on_memory_store() -> None:
@@ -33,6 +36,40 @@ def test_failed_rewrite_keeps_the_previous_content(tmp_path: Path) -> None:
         raise RuntimeError("crash mid-write")
     assert store.read_bytes("data.csv") == b"v1"
     assert not any(name.startswith(TEMP_PREFIX) for name in os.listdir(tmp_path))
+
+
+SLOW_ATTEMPT = """
+import sys
+from synthpipe.stores import Store
+with Store(sys.argv[1]).atomic_writer("k.csv") as handle:
+    handle.write(b"first attempt")
+    handle.flush()
+    print("mid-write", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_two_live_attempts_of_one_key_both_commit_and_the_later_wins(tmp_path: Path) -> None:
+    """Airflow's zombie task and its retry: the retry writes the key while the zombie is mid-write.
+    The retry used to sweep the zombie's temp object and the zombie failed "failed to commit"."""
+    first = subprocess.Popen([sys.executable, "-c", SLOW_ATTEMPT, str(tmp_path)], text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    assert first.stdout is not None and first.stdout.readline() == "mid-write\n"
+    Store(str(tmp_path)).write_bytes("k.csv", b"second attempt")
+    _, error = first.communicate("commit\n", timeout=60)
+    assert first.returncode == 0, error
+    assert (tmp_path / "k.csv").read_bytes() == b"first attempt"
+    assert os.listdir(tmp_path) == ["k.csv"]
+
+
+def test_a_temp_object_of_another_machine_is_swept_once_old(tmp_path: Path) -> None:
+    fresh, old = (tmp_path / f"{TEMP_PREFIX}0000abcd.7-{digit * 32}-k.csv" for digit in "01")
+    for temp in (fresh, old):
+        temp.write_bytes(b"partial")
+    an_hour_ago = time.time() - STALE_TEMP_SECONDS - 60
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    Store(str(tmp_path)).write_bytes("k.csv", b"v1")
+    assert sorted(os.listdir(tmp_path)) == sorted([fresh.name, "k.csv"])
 
 
 def test_unwritable_folder_is_a_typed_error(tmp_path: Path) -> None:
