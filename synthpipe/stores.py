@@ -358,7 +358,10 @@ def _check_url(url: str) -> None:
     ``KEY:SECRET@bucket`` for the bucket name) and into every key's URL in the results;
     ``s3://`` and ``s3:///p`` got "The specified bucket is not valid" at the first write; and
     ``s3://b//p`` or ``s3://b/a/../p`` wrote where the server normalised the key (SeaweedFS, MinIO)
-    and then could not read it back under the key it was asked for (or got "Invalid Request")."""
+    and then could not read it back under the key it was asked for (or got "Invalid Request");
+    and an empty URL (a run config's ``"staging": ""``) wrote into the worker's current folder."""
+    if not url.strip():
+        raise ConfigError("the store URL is empty; give a folder, file:///dir, memory://name or s3://bucket/prefix")
     if "://" not in url:
         return
     parts = urlsplit(url)

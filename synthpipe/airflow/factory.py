@@ -14,11 +14,13 @@ store and seeded by its shard number, so any executor (Celery, Kubernetes) can s
 Staged features and the published synthetic set are Assets, so downstream DAGs can be
 scheduled on them.
 
-Parse-time cost is a folder listing and the small YAML files: no connection, no SQL read.
+Parse-time cost is a folder listing, the small YAML files and the gates' schema (once per process):
+no connection, no SQL read.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -157,13 +159,48 @@ def run_params(settings: QueryDagSettings) -> dict[str, Param]:
     Why: a factory DAG took ``staging`` and ``destination`` only, so a failed gate could not be
     loosened for one run: ``{"gates": {"min_quality": null}}``, which the failed-gate message and the
     example DAG take, was ignored, and the YAML beside the SQL file held it for every run."""
+    return trigger_params(
+        staging=settings.staging,
+        destination=settings.destination,
+        rows=settings.rows,
+        gates=settings.gates,
+        engine=settings.engine,
+        over="the YAML's",
+    )
+
+
+def trigger_params(
+    *,
+    staging: str,
+    destination: str,
+    rows: int | None = None,
+    gates: dict[str, Any] | None = None,
+    engine: dict[str, Any] | None = None,
+    over: str = "the defaults",
+) -> dict[str, Param]:
+    """A synthpipe DAG's run config, whose schema refuses at trigger time what a stage would refuse.
+
+    Why: ``{"rows": 0}`` was taken by the trigger form and the run failed at generate, after
+    extract and train had run (``invalid rows=0``); ``{"gates": {"min_quality": 150}}`` or a
+    misspelt gate failed at evaluate, after training, and ``{"staging": ""}`` staged the data in
+    the worker's current folder. Now the trigger is refused, naming the param. The engine's keys
+    are checked by train: its settings model is not imported at parse time (a few seconds)."""
     return {
-        "staging": Param(settings.staging, type="string", description="staging store URL"),
-        "destination": Param(settings.destination, type="string", description="where analysts read from"),
-        "rows": Param(settings.rows, type=["null", "integer"], description="synthetic rows; null: as extracted"),
-        "gates": Param(settings.gates, type="object", description="gate thresholds, gate by gate over the YAML's"),
-        "engine": Param(settings.engine, type="object", description="engine settings, key by key over the YAML's"),
+        "staging": Param(staging, type="string", minLength=1, description="staging store URL"),
+        "destination": Param(destination, type="string", minLength=1, description="where analysts read from"),
+        "rows": Param(rows, type=["null", "integer"], minimum=1, description="synthetic rows; null: as extracted"),
+        "gates": Param(gates or {}, description=f"gate thresholds, gate by gate over {over}", **_gates_schema()),
+        "engine": Param(engine or {}, type="object", description=f"engine settings, key by key over {over}"),
     }
+
+
+@functools.cache
+def _gates_schema() -> dict[str, Any]:
+    """The JSON schema of a run's ``gates``: the gates' own names, ranges and ``null`` (off)."""
+    from synthpipe.gate_settings import Gates
+
+    schema = Gates.model_json_schema()
+    return {"type": "object", "properties": schema["properties"], "additionalProperties": False}
 
 
 def _over_yaml(setting: Literal["gates", "engine"]) -> Any:
@@ -174,7 +211,8 @@ def _over_yaml(setting: Literal["gates", "engine"]) -> Any:
 
 
 _ROWS = "{{ params.rows if params.rows is not none else ti.xcom_pull(task_ids='extract', key='rows') }}"
-"""The run's ``rows`` (0 too, which generate refuses), or (null) as many as extract staged."""
+"""The run's ``rows`` (the param's schema refuses 0, which generate would), or (null) as many as
+extract staged."""
 
 
 def _description(sql_file: Path, settings: QueryDagSettings) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,34 @@ def test_a_factory_dags_run_config_takes_gates_engine_and_rows_over_its_yaml(
     assert len(read_csv(published, f"{run_id}_gated_users_synthetic.csv")) == 123
     model = Synthesizer.load(staging.uri(f"{run_id}_gated_users_model"))
     assert (model.config.max_epochs, model.config.hidden_size) == (1, 16)
+
+
+REFUSED_AT_TRIGGER = {
+    "no rows": ({"rows": 0}, "param rows: 0 is less than the minimum of 1"),
+    "gate out of range": ({"gates": {"min_quality": 150}}, "param gates: 150 is greater than the maximum of 100"),
+    "misspelt gate": (
+        {"gates": {"min_qualty": 60}},
+        "param gates: Additional properties are not allowed ('min_qualty'",
+    ),
+    "empty staging": ({"staging": ""}, "param staging: '' should be non-empty"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED_AT_TRIGGER))
+def test_the_trigger_refuses_a_run_config_a_stage_would_refuse(airflow_db: None, tmp_path: Path, case: str) -> None:
+    """Before: ``{"rows": 0}`` was taken and generate refused it after extract and train had run; a
+    gate out of range or misspelt failed evaluate, after training; an empty staging URL staged into
+    the worker's current folder. Now the run is refused at trigger time, naming the param."""
+    from airflow.sdk.exceptions import ParamValidationError
+
+    from tests.airflow.helpers import factory_dags
+
+    conf, complaint = REFUSED_AT_TRIGGER[case]
+    (tmp_path / "orders.sql").write_text("SELECT 1 AS x")
+    dag = factory_dags(tmp_path, staging=str(tmp_path / "staging"), destination=str(tmp_path / "out"))["orders"]
+    with pytest.raises(ParamValidationError, match=re.escape(complaint)):
+        dag.test(run_conf=conf)
+    assert not (tmp_path / "staging").exists()
 
 
 def store_at(folder: Path) -> Any:

@@ -72,6 +72,13 @@ def test_a_temp_object_of_another_machine_is_swept_once_old(tmp_path: Path) -> N
     assert sorted(os.listdir(tmp_path)) == sorted([fresh.name, "k.csv"])
 
 
+@pytest.mark.parametrize("url", ["", "  "])
+def test_an_empty_store_url_is_refused_rather_than_the_current_folder(url: str) -> None:
+    """A run config's ``"staging": ""`` staged the data in the worker's current folder."""
+    with pytest.raises(ConfigError, match="the store URL is empty; give a folder"):
+        Store(url)
+
+
 def test_unwritable_folder_is_a_typed_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file-not-folder"
     blocker.write_text("x")

@@ -25,8 +25,9 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from airflow.sdk import DAG, Asset, Param
+from airflow.sdk import DAG, Asset
 
+from synthpipe.airflow.factory import trigger_params
 from synthpipe.airflow.operators import (
     SynthpipeExtractOperator,
     SynthpipeLoadOperator,
@@ -46,13 +47,7 @@ with DAG(
     start_date=datetime(2026, 1, 1),
     catchup=False,
     tags=["synthpipe", "example"],
-    params={
-        "staging": Param(STAGING, type="string", description="staging store URL"),
-        "destination": Param(DESTINATION, type="string", description="where analysts read from"),
-        "rows": Param(None, type=["null", "integer"], description="synthetic rows; default: same"),
-        "gates": Param({}, type="object", description="gate thresholds over the defaults"),
-        "engine": Param({}, type="object", description="engine settings, e.g. max_epochs"),
-    },
+    params=trigger_params(staging=STAGING, destination=DESTINATION),  # refuses rows: 0 and unknown gates
     render_template_as_native_obj=True,  # params.rows/gates/engine arrive as int / dict
     default_args={"retries": 2, "retry_delay": timedelta(seconds=30)},
     doc_md=__doc__,
