@@ -343,6 +343,8 @@ def _first_word(statement: str) -> str:
 
 LOGICAL_TYPE = b"synthpipe.logical_type"  # field metadata: what the source's type was, where Arrow's does not say
 _LOGICAL = {"UUID": b"uuid", "JSON": b"json"}  # DuckDB types its Arrow export gives as plain text
+_PG_LOGICAL = {"uuid": b"uuid", "json": b"json", "jsonb": b"json"}  # PostgreSQL types staged as their text
+_PG_LOGICAL_OIDS = {2950: "uuid", 114: "json", 3802: "jsonb"}  # their type oids, as a psycopg description gives them
 
 
 def _marked(batch: pa.RecordBatch, logical: dict[str, bytes]) -> pa.RecordBatch:
@@ -351,8 +353,8 @@ def _marked(batch: pa.RecordBatch, logical: dict[str, bytes]) -> pa.RecordBatch:
     type again where the destination has it.
 
     Why: DuckDB's Arrow export gives a UUID and a JSON as text, and a Parquet destination published
-    VARCHAR where DuckDB's own ``COPY ... TO 'x.parquet'`` writes Parquet's UUID and JSON. (A
-    PostgreSQL uuid is not marked: its two paths, ADBC and psycopg, would have to mark it alike.)"""
+    VARCHAR where DuckDB's own ``COPY ... TO 'x.parquet'`` writes Parquet's UUID and JSON; a
+    PostgreSQL uuid, json or jsonb (staged as its text on both paths, ADBC and psycopg) likewise."""
     if not logical:
         return batch
     fields = [
@@ -436,7 +438,10 @@ def _postgres_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterator[
                 hint = max(batch_rows * columns * _ADBC_BYTES_PER_VALUE, 1024)
                 cursor.adbc_statement.set_options(**{"adbc.postgresql.batch_size_hint_bytes": str(hint)})
                 cursor.execute(sql)
-                yield (_plain(batch) for batch in cursor.fetch_record_batch())
+                reader = cursor.fetch_record_batch()
+                logical = _pg_logical([(f.name, (f.metadata or {}).get(b"POSTGRESQL:type", b"").decode())
+                                       for f in reader.schema])  # fmt: skip
+                yield (_marked(_plain(batch), logical) for batch in reader)
         finally:
             connection.close()
     if not columns:
@@ -570,12 +575,15 @@ def _sqlalchemy_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterato
             if not result.returns_rows:
                 raise QueryError(f"the SQL file does not return rows; {_ONE_SELECT}")
             types = _described_types(result.cursor.description)
+            postgres = url.get_backend_name() == "postgresql"
+            logical = _pg_logical(_described_names(result.cursor.description)) if postgres else {}
             settle = (
                 functools.partial(_sqlite_schema, functools.partial(_first_values, options, sql), batch_rows)
                 if sqlite
                 else _settled
             )
-            yield _convert_partitions(result.partitions(batch_rows), list(result.keys()), types, settle)
+            batches = _convert_partitions(result.partitions(batch_rows), list(result.keys()), types, settle)
+            yield (_marked(batch, logical) for batch in batches)
     finally:
         engine.dispose()
 
@@ -688,6 +696,18 @@ def _described_types(description: Sequence[Any] | None) -> list[pa.DataType | No
         else:
             types.append(_PG_TYPES.get(oid) if oid is not None else None)
     return types
+
+
+def _described_names(description: Sequence[Any] | None) -> list[tuple[str, str]]:
+    """``(column, type name)`` of a psycopg description for the types of ``_PG_LOGICAL`` (by oid),
+    ``""`` for any other."""
+    return [(column[0], _PG_LOGICAL_OIDS.get(column[1], "")) for column in description or []]
+
+
+def _pg_logical(columns: list[tuple[str, str]]) -> dict[str, bytes]:
+    """The ``_marked`` map of the columns whose PostgreSQL type (``(column, type name)``) is staged as
+    its text and has a type of its own in Parquet (``_PG_LOGICAL``)."""
+    return {column: _PG_LOGICAL[kind] for column, kind in columns if kind in _PG_LOGICAL}
 
 
 def _numeric_type(precision: int | None, scale: int | None) -> pa.DataType:
