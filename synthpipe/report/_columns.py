@@ -10,6 +10,7 @@ can use them, and they are rare enough in real tables that folding them in loses
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -326,6 +327,18 @@ def _read_numbers(distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return read, unread
 
 
+def _as_spelt(labels: np.ndarray, spellings: dict[str, tuple[str, ...]]) -> np.ndarray:
+    """Number labels as the one real text that spells the number (``"2"`` -> ``"2.0"``); a number
+    several real texts spell as all of them (``"1.1 | 1.10"``), a category the real data lacks:
+    which text it was is lost (``_unreadable`` says so).
+
+    Why: a version column ("1.1", "1.10", "2.0") read back with ``pd.read_csv`` comes as floats;
+    2.0 was the category "2", which the real data lacks, and the warning's example was "'2.0'"."""
+    distinct = pd.unique(labels)
+    spelt = np.array([" | ".join(spellings.get(label, (label,))) for label in distinct], dtype=object)
+    return spelt[pd.Index(distinct).get_indexer(labels)]
+
+
 def _true_false_in_text(labels: np.ndarray) -> np.ndarray:
     """Labels of true and false written otherwise ("true", "t", 1) as a bool's label ("True")."""
     lower = pd.Series(labels, dtype=object).str.lower()
@@ -373,8 +386,37 @@ class Column:
         return numeric_values(s)
 
     def labels(self, s: pd.Series) -> np.ndarray:
-        """The column as category labels, its text read as the real column's values read."""
-        return category_values(s, self.family)
+        """The column as category labels, its text read as the real column's values read; numbers
+        in a column of text that spells numbers as the real text that spells them (``_as_spelt``)."""
+        labels = category_values(s, self.family)
+        if self.family == "text" and self.number_spellings and _is_number(s):
+            labels = _as_spelt(labels, self.number_spellings)
+        return labels
+
+    @functools.cached_property
+    def number_spellings(self) -> dict[str, tuple[str, ...]]:
+        """The real categories that spell a number, by the number's label: ``{"2": ("2.0",), "1.1":
+        ("1.1", "1.10")}`` for a version column of "1.1", "1.10" and "2.0" (text: "1.10" is not 1.1)."""
+        categories = np.array(self.categories, dtype=object)
+        read, unread = _read_numbers(categories)
+        spellings: dict[str, tuple[str, ...]] = {}
+        for label, category in zip(read[~unread], categories[~unread], strict=True):
+            spellings[label] = (*spellings.get(label, ()), category)
+        return spellings
+
+    def null_share(self, s: pd.Series) -> float:
+        """The share of ``s`` the comparison reads as null: in a column of numbers, dates or true/false,
+        text that spells a null (``"nan"``, ``"NaT"``, ``"<NA>"``) too, as the comparison reads it.
+
+        Why: a synthetic frame written out with ``str`` per value (nulls as "nan") scored 1.0 on
+        every column, its nulls read as nulls, while its cards said "nulls 19.3% / 0.0%"."""
+        if not len(s):
+            return 0.0
+        nulls = s.isna().to_numpy(dtype=bool)
+        text = s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
+        if text and (self.kind in CONTINUOUS_KINDS or self.family != "text"):
+            nulls = nulls | s.astype("string").str.strip().isin(_NULL_TEXT).to_numpy(dtype=bool, na_value=False)
+        return float(nulls.mean())
 
     def codes(self, s: pd.Series) -> np.ndarray:
         """Integer codes over the real categories; ``len(categories)`` marks an unseen value."""

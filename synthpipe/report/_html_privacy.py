@@ -10,6 +10,8 @@ from synthpipe.report import _svg
 from synthpipe.report._html_parts import FULL_COLUMNS, chip, escape, folded, level, num, pct
 from synthpipe.report.model import Privacy
 
+SHOWN_PROTECTIONS = 40  # protections rows shown in full; the others are folded
+
 
 def _privacy_rows(p: Privacy) -> list[tuple[str, str, str, str, str]]:
     """(metric, value, reference, verdict level, explanation) rows of the privacy table."""
@@ -240,10 +242,15 @@ def _column_row(name: str, entry: Any) -> str:
 def protections(p: Privacy) -> str:
     """The protections table, then the per-column one. Why apart: an engine entry holding nothing
     but ``columns`` gives no row to the first, and the page said "No protections were reported"
-    and left out the second, which named how every column was protected."""
+    and left out the second, which named how every column was protected.
+
+    Past ``SHOWN_PROTECTIONS`` rows the rest are folded, as the per-column table's are. Why: the
+    table stopped at 40 rows without a word, so the 41st protection and after went unmentioned."""
     rows, per_column = _protection_rows(p.protections), _per_column(p.protections)
     if not rows:
         return per_column or '<div class="card muted">No protections were reported for this run.</div>'
-    body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows[:40])
-    table = f"<table><tr><th>Protection</th><th>Effect</th></tr>{body}</table>"
-    return f'<div class="card">{table}</div>{per_column}'
+    cells = [f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows]
+    head = "<tr><th>Protection</th><th>Effect</th></tr>"
+    table = f"<table>{head}{''.join(cells[:SHOWN_PROTECTIONS])}</table>"
+    rest = folded(f"The other {len(cells) - SHOWN_PROTECTIONS:,} protections", head, cells[SHOWN_PROTECTIONS:])
+    return f'<div class="card">{table}{rest}</div>{per_column}'

@@ -50,10 +50,6 @@ _SKIP_NOTES = {
 }
 
 
-def _null_share(s: pd.Series) -> float:
-    return float(s.isna().mean()) if len(s) else 0.0
-
-
 def _fmt(x: float, col: Column) -> str:
     if col.kind is ColumnKind.DATETIME:
         return str(np.datetime64(int(x), "us").astype("datetime64[D]")) if np.isfinite(x) else ""
@@ -194,8 +190,8 @@ def _column_result(col: Column, r: pd.Series, s: pd.Series, rv: Arrays, sv: Arra
         kind=col.kind.value,
         score=None,
         metric=None,
-        null_share_real=_null_share(r),
-        null_share_synthetic=_null_share(s),
+        null_share_real=col.null_share(r),
+        null_share_synthetic=col.null_share(s),
         note=_infinite_note(r) if col.kind is ColumnKind.EMPTY else _SKIP_NOTES.get(col.kind),
     )
     if col.kind is ColumnKind.CONSTANT:

@@ -161,6 +161,16 @@ def test_a_long_constraint_list_is_cut_in_the_html_and_kept_whole_in_the_json(fr
     assert report.privacy.protections["engine"]["constraints"] == constraints
 
 
+def test_protections_past_the_first_40_are_folded_not_dropped(frames: dict[str, pd.DataFrame]) -> None:
+    """The protections table kept its first 40 rows and left the others out without a word."""
+    engine = {f"setting{i:02d}": f"effect {i}" for i in range(45)}
+    page = evaluate(
+        real=frames["train"], synthetic=frames["train"].iloc[:300], protections={"engine": engine}
+    ).to_html()
+    assert "The other 5 protections" in page
+    assert all(f"engine: setting{i:02d}" in page for i in range(45))
+
+
 def test_a_right_to_left_override_in_a_column_name_is_shown_not_obeyed() -> None:
     """A column named with U+202E reversed the rest of its heading or table cell in the report."""
     rng = np.random.default_rng(0)

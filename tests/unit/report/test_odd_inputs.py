@@ -230,6 +230,38 @@ def test_text_read_as_the_real_values_makes_no_two_different_values_one() -> Non
     }
 
 
+def test_a_text_column_of_numbers_read_back_as_floats_says_which_values_were_merged() -> None:
+    """A version column read back with ``pd.read_csv`` becomes floats, so "1.1" and "1.10" are one
+    value. The warning said "values do not read as text as the real column's do (e.g. '2.0')",
+    though 2.0 is what "2.0" reads as; now 2.0 is "2.0" again and the warning names the texts lost."""
+    real = pd.DataFrame({"version": ["1.1", "1.1", "1.10", "2.0"] * 75, "x": np.arange(300.0)})
+    synthetic = pd.read_csv(io.StringIO(real.to_csv(index=False)))
+    report = evaluate(real=real, synthetic=synthetic, holdout=real.iloc[:60])
+    assert report.warnings == [
+        "synthetic column 'version': 225 of 300 values are numbers that several of the real column's texts spell "
+        "('1.1' and '1.10' are both 1.1), so which text each was is lost; compared as categories the real data "
+        "lacks. If the synthetic data was read from a CSV, read this column as text: "
+        "pd.read_csv(path, dtype={'version': str})"
+    ]
+    version = next(c for c in report.quality.columns if c.name == "version")
+    assert version.distribution is not None
+    shares = dict(zip(version.distribution.labels, version.distribution.synthetic, strict=True))
+    assert shares == {"1.1": 0.0, "1.10": 0.0, "2.0": 0.25}
+
+
+def test_nulls_written_as_text_count_as_nulls_on_the_cards() -> None:
+    """A frame written out with ``str`` per value (nulls as "nan", "<NA>", "NaT") scored 1.0 on every
+    column, its nulls read as nulls, while each card said the synthetic column held no null."""
+    real = _kinds_of_flags(300, 1).assign(
+        x=lambda f: f.x.where(f.x > -1), day=pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(300) % 50, "D")
+    )
+    real.loc[::7, "day"] = pd.NaT
+    report = evaluate(real=real, synthetic=real.apply(lambda column: column.map(str)), holdout=real.iloc[:60])
+    shares = {c.name: (c.null_share_real, c.null_share_synthetic) for c in report.quality.columns}
+    assert [name for name, (in_real, _) in shares.items() if in_real > 0] == ["x", "level_na", "flag_na", "day"]
+    assert all(in_real == in_synthetic for in_real, in_synthetic in shares.values()), shares
+
+
 def test_numbers_written_as_text_are_compared_as_numbers() -> None:
     """As the engine learns them: compared as categories, 1,000 amounts were 1,000 rare labels (an
     identifier, left out of the quality score)."""
