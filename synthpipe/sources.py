@@ -582,10 +582,32 @@ def _sqlalchemy_batches(url: URL, sql: str, batch_rows: int) -> Iterator[Iterato
                 if sqlite
                 else _settled
             )
-            batches = _convert_partitions(result.partitions(batch_rows), list(result.keys()), types, settle)
+            partitions = _json_as_text(result.partitions(batch_rows), list(result.keys()), logical)
+            batches = _convert_partitions(partitions, list(result.keys()), types, settle)
             yield (_marked(batch, logical) for batch in batches)
     finally:
         engine.dispose()
+
+
+def _json_as_text(
+    partitions: Iterator[Sequence[Any]], names: list[str], logical: dict[str, bytes]
+) -> Iterator[Sequence[Any]]:
+    """``partitions`` with each value of a json or jsonb column (``logical``) as its JSON text.
+
+    Why: psycopg hands a json value over parsed, so a string scalar (``'"abc"'::jsonb``) was staged
+    as the bare text ``abc``, no JSON document: a Parquet destination then kept the column as text
+    (load publishes JSON only where every value is JSON). Objects and arrays were JSON text already.
+    A JSON ``null`` arrives as None and is staged as NULL, as before: psycopg does not tell them apart."""
+    places = [at for at, name in enumerate(names) if logical.get(name) == b"json"]
+    if not places:
+        yield from partitions
+        return
+    for rows in partitions:
+        texts = [list(row) for row in rows]
+        for row in texts:
+            for at in places:
+                row[at] = None if row[at] is None else json.dumps(row[at], default=str, ensure_ascii=False)
+        yield texts
 
 
 def _load_infinities(engine: Any) -> None:

@@ -114,6 +114,19 @@ def test_supported_type_keeps_its_mapped_type_from_staging_to_destination(
     assert published.num_rows > 0
 
 
+def test_jsonb_string_scalars_are_staged_as_json_and_published_as_json(pg_url: str, tmp_path: Path) -> None:
+    """psycopg hands jsonb over parsed: '"gold"'::jsonb was staged as the bare text gold (no JSON),
+    so the column could not be published as JSON."""
+    tier = "(ARRAY['\"gold\"', '\"free\"', '3'])[1 + i % 3]::jsonb"
+    sql = f"SELECT i % 5 AS plan, {tier} AS tier FROM generate_series(1, 300) g(i)"
+    result = run(pipeline_spec(write_query(tmp_path, sql), pg_url, tmp_path))
+    staged = read_table(result.extract.uri).column("tier").to_pylist()
+    assert sorted(set(staged)) == ['"free"', '"gold"', "3"]
+    published = read_table(result.load.uri)
+    assert published.schema.field("tier").type == pa.json_()
+    assert {json.loads(text) for text in published.column("tier").to_pylist()} <= {"gold", "free", 3}
+
+
 @pytest.mark.parametrize("path", ["adbc", "psycopg"])
 def test_a_uuid_column_is_published_as_uuid_on_either_path(pg_url: str, tmp_path: Path, path: str) -> None:
     """A PostgreSQL uuid was published to Parquet as text (read back as VARCHAR), where a DuckDB
