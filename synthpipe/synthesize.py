@@ -57,7 +57,7 @@ from synthpipe.row_order import (
     value_hashes,
     value_order,
 )
-from synthpipe.stores import Store
+from synthpipe.stores import Store, open_uri, redact_url
 from synthpipe.workspace import Workspace, as_store, reads_staged_files
 from synthpipe.writers import (
     TableWriter,
@@ -626,14 +626,26 @@ def _staged_columns(uri: str, workspace: Workspace) -> list[str]:
 
 def _staged_schema(uri: str, workspace: Workspace) -> pa.Schema | None:
     """Staged CSV gets its column types back from the schema JSON beside it (Parquet carries its own);
-    a CSV whose header is not the schema's columns is a SchemaError (``_not_one_extract``)."""
-    if not (uri.endswith(".csv") and workspace.store.exists(workspace.schema_key())):
+    a CSV whose header is not the schema's columns is a SchemaError (``_not_one_extract``).
+
+    Beside the CSV, not under this run's name: train given a features URI of another run or
+    store found no schema under its own run id, and learned zip code ``'00042'`` as int64 42."""
+    if not uri.endswith(".csv"):
         return None
-    schema = schema_from_json(workspace.store.read_bytes(workspace.schema_key()).decode())
+    try:
+        with open_uri(_schema_uri(uri), workspace.store.storage_options) as handle:
+            schema = schema_from_json(handle.read().decode())
+    except FileNotFoundError:
+        return None
     with open_batches(uri, storage_options=workspace.store.storage_options) as (header, _):
         if header.names != schema.names:
             raise _not_one_extract(uri, workspace, _column_difference(header.names, schema.names))
     return schema
+
+
+def _schema_uri(features_uri: str) -> str:
+    """The schema JSON extract writes beside staged features (``Workspace.schema_key``)."""
+    return features_uri.rsplit(".", 1)[0] + ".schema.json"
 
 
 @contextlib.contextmanager
@@ -658,7 +670,7 @@ def _not_one_extract(uri: str, workspace: Workspace, how: str) -> SchemaError:
     Why: a re-extract killed between its two writes (before extract wrote the schema first and
     the features last) left the new CSV beside the old schema; train failed with a bare KeyError
     or ArrowInvalid, which Airflow retried, and which named neither file nor the fix."""
-    schema_uri = workspace.uri(workspace.schema_key())
+    schema_uri = redact_url(_schema_uri(uri))
     return SchemaError(
         f"the staged features {uri!r} and the schema beside them, {schema_uri!r}, are not of one extract ({how}): "
         f"a re-extract of run {workspace.run_id} was stopped between them, or one was replaced; run extract again "

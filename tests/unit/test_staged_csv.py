@@ -100,3 +100,17 @@ def test_train_on_a_csv_its_schema_does_not_describe_names_both_and_extract(
     assert how in said and "run extract again for this run" in said
     assert "rare-plan-7f3" not in said and "basic" not in said  # no real value in the task's log
     assert caught.value.transient is False
+
+
+def test_train_reads_the_schema_beside_a_features_csv_of_another_run_and_store(tmp_path: Path) -> None:
+    """Train looked the schema JSON up by its own run and name: given the features CSV of run r1 in
+    another folder, it ran as r2 without a schema and learned zip code '00042' as int64 42."""
+    from synthpipe.extract import extract
+
+    query = tmp_path / "zips.sql"
+    query.write_text("SELECT lpad((range % 90)::VARCHAR, 5, '0') AS zip, range AS n FROM range(300)")
+    staged = extract(query=query, source="duckdb:///:memory:", staging=str(tmp_path / "elsewhere"), name="zips",
+                     run_id=RUN, fmt="csv")  # fmt: skip
+    trained = train(features_uri=staged.uri, staging=str(tmp_path / "staging"), name="zips", run_id="r2", engine=ENGINE)
+    zips = pd.read_parquet(trained.train_uri)["zip"]
+    assert pd.api.types.is_string_dtype(zips) and zips.str.fullmatch(r"\d{5}").all()
