@@ -1726,6 +1726,8 @@ WINDOW_PROBE_ROWS = 4096  # a pair is tried on this many ordered rows before all
 WINDOW_MAX_COLUMNS = 40  # windows are looked for among at most this many number columns
 WINDOW_ENDS_SHARE = 0.9  # of the rows a lag reaches past its entity's end for, the share it must be null in
 WINDOW_RTOL = 1e-9  # a sum added up in another order (or in decimals) is off by its float rounding
+# and never an absolute tolerance (numpy's 1e-8 by default): every value of a column around 1e-12 was
+# within it of every other, so no running sum was one (each looked a copy of its number)
 
 
 def window_columns(frame: pd.DataFrame, key: str, order: str, candidates: dict[str, str], min_entities: int) -> Windows:
@@ -1861,7 +1863,7 @@ def _extreme_way(
         held = np.isclose(
             result, running_extremes(drawn, entity, way, None), rtol=WINDOW_RTOL, atol=0.0, equal_nan=True
         )
-        moved = held & ~np.isnan(result) & ~np.isclose(result, drawn, rtol=WINDOW_RTOL, equal_nan=True)
+        moved = held & ~np.isnan(result) & ~np.isclose(result, drawn, rtol=WINDOW_RTOL, atol=0.0, equal_nan=True)
         if held.mean() >= share and np.unique(entity[moved]).size >= min_entities:
             return way
     return None
@@ -1923,7 +1925,9 @@ def first_values(
     found = {}
     for name, source in itertools.product(results, sources):
         if name not in found and results[name] == sources[source]:
-            held = np.isclose(values[name], first_of(values[source], entity), rtol=WINDOW_RTOL, equal_nan=True)
+            held = np.isclose(
+                values[name], first_of(values[source], entity), rtol=WINDOW_RTOL, atol=0.0, equal_nan=True
+            )
             enough = np.unique(entity[held & later]).size >= min_entities
             if held.mean() >= WINDOW_SHARE and enough and _varies(values[name][held]):
                 found[name] = source
@@ -1965,7 +1969,7 @@ def entity_totals(
     for source, how in itertools.product(sources, ENTITY_TOTALS):
         expected = totals_of(values[source], entity, how)[firsts]
         for name in [n for n in results if n not in found]:
-            held = np.isclose(values[name][firsts], expected, rtol=WINDOW_RTOL, equal_nan=True)
+            held = np.isclose(values[name][firsts], expected, rtol=WINDOW_RTOL, atol=0.0, equal_nan=True)
             telling = held & several
             if (
                 held.mean() >= WINDOW_SHARE
@@ -2060,7 +2064,7 @@ def _frames_of(result: np.ndarray, drawn: np.ndarray, entity: np.ndarray, how: s
     frames = [] if how == "sum" else [0]
     ahead = aggregated(drawn[::-1], entity[::-1], how, 0)[::-1]  # from the row to the entity's end
     for sign, whole, place in ((1, so_far, _places(entity)), (-1, ahead, _places(entity[::-1])[::-1])):
-        off = ~np.isclose(result, whole, rtol=WINDOW_RTOL, equal_nan=True)
+        off = ~np.isclose(result, whole, rtol=WINDOW_RTOL, atol=0.0, equal_nan=True)
         firsts = pd.Series(place[off]).groupby(entity[off]).min()
         if firsts.size:
             rows = int(firsts.mode().iloc[0])
@@ -2167,7 +2171,7 @@ def _aggregates_to(
     no copy of ``drawn`` in ``min_entities`` entities' rows where it is."""
     scale = float(np.nanmax(np.abs(expected), initial=0.0)) if expected.size else 0.0
     held = np.isclose(result, expected, rtol=WINDOW_RTOL, atol=scale * 1e-12, equal_nan=True)
-    moved = held & ~np.isnan(result) & ~np.isclose(result, drawn, rtol=WINDOW_RTOL, equal_nan=True)
+    moved = held & ~np.isnan(result) & ~np.isclose(result, drawn, rtol=WINDOW_RTOL, atol=0.0, equal_nan=True)
     return bool(held.mean() >= share) and np.unique(entity[moved]).size >= min_entities
 
 
@@ -2271,7 +2275,7 @@ def _difference_unit(
         return None
     for unit in units:
         probed = change_in(values[probe], before[probe], steps, unit)
-        held = np.isclose(result[probe][known], probed[known], rtol=WINDOW_RTOL).mean() >= 0.9
+        held = np.isclose(result[probe][known], probed[known], rtol=WINDOW_RTOL, atol=0.0).mean() >= 0.9
         if held and _lags(result, change_in(values, before, steps, unit), entity, 0, WINDOW_SHARE, 0):
             return unit
     return None
@@ -2372,7 +2376,7 @@ def _sums_up(result: np.ndarray, drawn: np.ndarray, entity: np.ndarray, share: f
     scale = float(np.nanmax(np.abs(result), initial=0.0)) if result.size else 0.0
     held = np.isclose(result, expected, rtol=WINDOW_RTOL, atol=scale * 1e-12)
     held |= np.isnan(result) & np.isnan(drawn) & np.isnan(before)
-    summed = held & ~np.isclose(result, drawn, rtol=WINDOW_RTOL, equal_nan=True)
+    summed = held & ~np.isclose(result, drawn, rtol=WINDOW_RTOL, atol=0.0, equal_nan=True)
     return bool(held.mean() >= share) and np.unique(entity[summed]).size >= min_entities
 
 
@@ -2393,8 +2397,8 @@ def _lags(
     expected = lagged(drawn, entity, steps, default=default)
     held = np.isclose(result, expected, rtol=WINDOW_RTOL, atol=0.0, equal_nan=True)
     ends = _past_ends(entity, steps)
-    moved = held & ~np.isnan(result) & ~np.isclose(result, drawn, rtol=WINDOW_RTOL, equal_nan=True)
-    at_ends = np.isclose(result[ends], default, rtol=WINDOW_RTOL, equal_nan=True)
+    moved = held & ~np.isnan(result) & ~np.isclose(result, drawn, rtol=WINDOW_RTOL, atol=0.0, equal_nan=True)
+    at_ends = np.isclose(result[ends], default, rtol=WINDOW_RTOL, atol=0.0, equal_nan=True)
     ended = not ends.any() or bool(at_ends.mean() >= WINDOW_ENDS_SHARE)
     return ended and bool(held.mean() >= share) and np.unique(entity[moved]).size >= min_entities
 

@@ -2289,3 +2289,25 @@ def test_a_re_signed_artifact_with_a_time_frame_it_does_not_know_is_rejected(tmp
     _refused_with_entity_field(
         tmp_path, data, "timed", "week_secs", ["secs", "sum", "7 days"], ["secs", "sum", "8 days"]
     )
+
+
+def test_windows_of_numbers_around_1e_12_are_found_and_no_number_is_taken_for_a_copy_of_another() -> None:
+    """numpy's isclose has an absolute tolerance of 1e-8: every value of a column around 1e-12 was
+    within it of every other, so a running sum looked a copy of its number in every row (not
+    rebuilt: exact in no synthetic row), and any such column could pass for another's first value."""
+    rng = np.random.default_rng(0)
+    users = np.repeat(np.arange(300), 8)
+    data = pd.DataFrame(
+        {
+            "user_id": users,
+            "t": np.tile(np.arange(8), 300),
+            "dose": rng.lognormal(0, 0.5, users.size) * 1e-12,
+            "other": rng.lognormal(0, 0.5, users.size) * 1e-12,
+        }
+    )
+    data["total_dose"] = data.groupby("user_id")["dose"].cumsum()
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    entities = syn.describe()["entities"]
+    assert entities["running_sums"] == {"total_dose": "dose"} and entities["first_values"] == {}
+    out = syn.sample(len(data))
+    assert np.allclose(out["total_dose"], out.groupby("user_id")["dose"].cumsum(), rtol=1e-9, atol=0)
