@@ -159,6 +159,11 @@ REFUSED_AT_TRIGGER = {
         "param gates: Additional properties are not allowed ('min_qualty'",
     ),
     "empty staging": ({"staging": ""}, "param staging: '' should be non-empty"),
+    "misspelt engine setting": (
+        {"engine": {"max_epoch": 2}},
+        "param engine: Additional properties are not allowed ('max_epoch'",
+    ),
+    "engine setting out of range": ({"engine": {"max_epochs": 0}}, "param engine: 0 is less than the minimum of 1"),
 }
 
 
