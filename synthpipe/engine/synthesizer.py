@@ -10,6 +10,7 @@ whatever the chunk size, and generation needs bounded memory for any ``n``.
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import itertools
 import logging
 import numbers
@@ -3155,6 +3156,8 @@ class Synthesizer:
                 entry.setdefault("protection", {})["pseudonymised"] = True  # learned on fresh keys, see pseudonyms.py
             if codec.storage.name in self._nested:
                 entry["nested"] = self._nested[codec.storage.name]["kind"]  # learned as its JSON text
+            if (example := self._written_example(codec)) is not None:  # a number or duration kept as text
+                entry["written_as"] = example
             if owner := fields.get(codec.storage.name):
                 entry["field_of"] = owner  # an object's field, learned as a column (nested.with_fields)
             if i in placed:
@@ -3181,6 +3184,18 @@ class Synthesizer:
             "training": dict(self._training),
             "settings": self.config.model_dump(),
         }
+
+    def _written_example(self, codec: Codec) -> str | None:
+        """How a number or duration learned from text is written back, as an example value
+        (``'$1,234.57'``, ``'47:15:24'``), which the report's per-column table shows; None for
+        other columns."""
+        name = codec.storage.name
+        if name in self._number_formats:
+            places = decimal.Decimal(1).scaleb(-int(codec.storage.extras.get("scale", 0)))
+            return self._number_formats[name].written(decimal.Decimal("1234.5678").quantize(places))
+        if name in self._duration_layouts:
+            return str(self._duration_layouts[name].written(pd.Series(pd.to_timedelta(["47:15:24.123456789"])))[0])
+        return None
 
     def _describe_derivation(self, name: str, entry: dict[str, Any], computed: dict[str, str]) -> None:
         """What column ``name`` is made from, in its ``describe`` entry: the names a key spells, the

@@ -232,6 +232,8 @@ def _column_row(name: str, entry: Any) -> str:
         how += f"; its year part from {', '.join(map(str, entry['years_of']))}"  # ES-2023-... of the order date
     if entry.get("spells"):
         how += f"; spells {' and '.join(map(str, entry['spells']))}"  # anna.meyer... beside Anna Meyer
+    if entry.get("written_as"):
+        how += f"; written as text like {entry['written_as']}"  # $1,234.57: a price kept as text
     return (
         f"<tr><td>{escape(name)}</td><td>{escape(str(entry.get('kind', '')))}</td>"
         f"<td>{escape(how)}</td><td class='small'>"

@@ -121,6 +121,7 @@ def test_per_column_table_says_how_each_learned_column_was_modelled(frames: dict
                 "encoding": "quantile bins",
                 "computed_as": "age_to_book == age() in 30-day months from first_active to booked_on",
             },
+            "price": {"kind": "numeric", "learned": True, "encoding": "quantile bins", "written_as": "$1,234.57"},
         },
     }
     html = evaluate(
@@ -132,6 +133,7 @@ def test_per_column_table_says_how_each_learned_column_was_modelled(frames: dict
     # a column the rows never keep as drawn says so: "learned" alone read as one that may disagree
     assert "learned: quantile bins; then recomputed in every row: age_to_book == age() in 30-day months" in html
     assert "regenerated, not learned; spells first_name and last_name" in html
+    assert "learned: quantile bins; written as text like $1,234.57" in html  # a price kept as text
 
 
 def test_nested_facts_are_bracketed_so_their_keys_stay_with_them(frames: dict[str, pd.DataFrame]) -> None:
