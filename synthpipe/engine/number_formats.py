@@ -106,12 +106,14 @@ class NumberFormat:
     def plain(self, text: pd.Series) -> pd.Series:
         """Formatted values (no nulls, as ``str``) as plain number text (``'-1234.50'``); NaN where
         one does not fit the format."""
-        parts = text.str.extract("^" + self.pattern().pattern + "$")
-        whole = parts["whole"].str.replace(self.group, "", regex=False) if self.group else parts["whole"]
-        negative = (parts["before"] == "-") | (parts["after"] == "-")
-        frac = parts["frac"].fillna("")
-        plain = negative.map({True: "-", False: ""}) + whole + frac.where(frac == "", "." + frac)
-        return plain.where(whole.notna())
+        fits = text.str.fullmatch(self.pattern().pattern)
+        negative = text.str.startswith("-")
+        body = text.str.removeprefix("-").str.removeprefix(self.prefix)
+        negative |= body.str.startswith("-")
+        body = body.str.removeprefix("-").str.removesuffix(self.suffix)
+        body = body.str.replace(self.group, "", regex=False) if self.group else body
+        body = body.str.replace(self.point, ".", regex=False) if self.point != "." else body
+        return ("-" + body).where(negative, body).where(fits)
 
     def written(self, value: decimal.Decimal) -> str:
         """A number in this format (``Decimal('-1234.50')`` as ``'-$1,234.50'``); no minus on a zero."""
@@ -170,6 +172,8 @@ def detect(series: pd.Series) -> NumberFormat | None:
     for candidate in _candidates(probe, str(series.dtype)):
         if candidate.plain(probe).isna().any():
             continue
+        if not (candidate.prefix or candidate.suffix or candidate.point == "," or _uses_group(candidate, text)):
+            return None  # plain digits and a point: no amount's format, told before reading every value
         plain = candidate.plain(text)
         if plain.notna().all() and _one_scale(plain):
             found = candidate if _uses_group(candidate, text) else replace(candidate, group="")
