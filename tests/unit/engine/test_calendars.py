@@ -288,13 +288,17 @@ def test_a_panel_gives_the_same_rows_for_any_chunk_size_shard_and_after_loading(
     panel: tuple[pd.DataFrame, Synthesizer], tmp_path: Path
 ) -> None:
     data, syn = panel
-    whole = syn.sample(len(data), seed=4)
-    chunks = pd.concat(list(syn.sample_chunks(len(data), chunk_size=77, seed=4)), ignore_index=True)
-    assert chunks.equals(whole)
-    assert sampled_after_save_and_load(syn, len(data), tmp_path / "model").equals(syn.sample(len(data)))
-    halves = [syn.sample(n, seed=s, calendar_share=Share(seed=4, rows=len(data), first=f))
-              for n, s, f in ((250, 1, 0), (len(data) - 250, 2, 250))]  # fmt: skip
-    keys = ["day", "country"]
+    _same_rows_any_way(syn, len(data), ["day", "country"], chunk=77, first=250, folder=tmp_path / "model")
+
+
+def _same_rows_any_way(syn: Synthesizer, n: int, keys: list[str], chunk: int, first: int, folder: Path) -> None:
+    """A panel's rows for seed 4 are the same in chunks of ``chunk``, after save and load, and (its
+    calendar keys) drawn as two shards of ``first`` and ``n - first`` rows."""
+    whole = syn.sample(n, seed=4)
+    assert pd.concat(list(syn.sample_chunks(n, chunk_size=chunk, seed=4)), ignore_index=True).equals(whole)
+    assert sampled_after_save_and_load(syn, n, folder).equals(syn.sample(n))
+    halves = [syn.sample(m, seed=s, calendar_share=Share(seed=4, rows=n, first=f))
+              for m, s, f in ((first, 1, 0), (n - first, 2, first))]  # fmt: skip
     assert pd.concat(halves, ignore_index=True)[keys].equals(whole[keys])
 
 
@@ -445,13 +449,7 @@ def test_two_labels_give_the_same_rows_for_any_chunk_size_shard_and_after_loadin
     stores: tuple[pd.DataFrame, Synthesizer], tmp_path: Path
 ) -> None:
     data, syn = stores
-    whole = syn.sample(len(data), seed=4)
-    chunks = pd.concat(list(syn.sample_chunks(len(data), chunk_size=97, seed=4)), ignore_index=True)
-    assert chunks.equals(whole)
-    assert sampled_after_save_and_load(syn, len(data), tmp_path / "model").equals(syn.sample(len(data)))
-    halves = [syn.sample(n, seed=s, calendar_share=Share(seed=4, rows=len(data), first=f))
-              for n, s, f in ((500, 1, 0), (len(data) - 500, 2, 500))]  # fmt: skip
-    assert pd.concat(halves, ignore_index=True)[KEYS].equals(whole[KEYS])
+    _same_rows_any_way(syn, len(data), KEYS, chunk=97, first=500, folder=tmp_path / "model")
 
 
 def test_rows_asked_for_given_days_stores_and_devices_take_all_three(stores: tuple[pd.DataFrame, Synthesizer]) -> None:
