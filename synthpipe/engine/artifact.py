@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from synthpipe.engine import constraints
+from synthpipe.engine import constraints, text_missing
 from synthpipe.engine.bands import Band, deferred_columns
 from synthpipe.engine.calendars import ALL_WEEKDAYS, Panel
 from synthpipe.engine.codecs import Codec, codec_from_json, codec_to_json
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 48  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 49  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -114,7 +114,8 @@ VERSION = 48  # 2: numeric codecs may carry a learned position stream (``fine``)
 # and a duration be written back as text in hours, minutes and seconds (``duration_layouts``: ``'47:15:24'``);
 # 48: a lag of a date or a label may take a default past the entity's start too (``Entities.defaults``: a date's in
 # ns, a label's its text); an aggregate's frame may be of any rows up to 400, up to the row or from it
-# (``entities.is_frame``: negative), or of a span of time of the order's clock (``Entities.timed``)
+# (``entities.is_frame``: negative), or of a span of time of the order's clock (``Entities.timed``);
+# 49: a column's nulls may be written back as a missing-value token (``missing_tokens``: ``'N/A'``, ``''``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -153,6 +154,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "periods": syn._periods,
         "number_formats": {name: fmt.to_json() for name, fmt in syn._number_formats.items()},
         "duration_layouts": {name: layout.to_json() for name, layout in syn._duration_layouts.items()},
+        "missing_tokens": syn._missing_tokens,
         "nested": syn._nested,
         "hidden": syn._net.hidden if syn._net is not None else 0,
         "weights_sha256": hashlib.sha256(weights).hexdigest(),
@@ -197,6 +199,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._duration_layouts = {
             str(n): DurationLayout.from_json(f) for n, f in body.get("duration_layouts", {}).items()
         }
+        syn._missing_tokens = {str(n): str(t) for n, t in body.get("missing_tokens", {}).items()}
         syn._net = _network(weights, int(body["hidden"]), syn)
         _check_consistency(syn)
     except ArtifactError:
@@ -376,6 +379,9 @@ def _check_text_formats(syn: Synthesizer) -> None:
     durations = {c.storage.name for c in syn._codecs if c.storage.logical == "timedelta"}
     if not set(syn._duration_layouts) <= durations or not all(d.valid() for d in syn._duration_layouts.values()):
         raise ArtifactError("a saved duration text column is no duration column of the model, or its layout is unknown")
+    learned = {c.storage.name for c in syn._codecs}
+    if not set(syn._missing_tokens) <= learned or not all(map(text_missing.valid, syn._missing_tokens.values())):
+        raise ArtifactError("a saved missing-value token names no column of the model, or is no missing-value token")
 
 
 def _check_periods(syn: Synthesizer) -> None:

@@ -88,6 +88,7 @@ from synthpipe.engine.pseudonyms import (
     pseudonymise_repeated_keys,
 )
 from synthpipe.engine.text_durations import DurationLayout, as_text, text_as_durations
+from synthpipe.engine.text_missing import as_tokens, tokens_as_nulls
 from synthpipe.engine.training import TrainSettings, split_validation, train
 from synthpipe.engine.trends import trend_step
 from synthpipe.engine.unequal import Unequal
@@ -138,6 +139,7 @@ class Synthesizer:
         self._periods: dict[str, str] = {}  # Period columns' frequencies (frames.periods_as_starts)
         self._number_formats: dict[str, NumberFormat] = {}  # formatted number text (number_formats)
         self._duration_layouts: dict[str, DurationLayout] = {}  # duration text (text_durations)
+        self._missing_tokens: dict[str, str] = {}  # missing values written as text ('N/A': text_missing)
         self._nested: dict[str, dict[str, Any]] = {}  # arrays, structs, maps, JSON objects: as fields or JSON text
         self._training: dict[str, Any] = {}
         self._stand_in_keys: dict[str, dict[str, Any]] = {}  # pseudonymised text keys: formats past the pseudonyms
@@ -172,6 +174,7 @@ class Synthesizer:
         deadline = started + self.config.max_training_time if self.config.max_training_time else None
         frame, schema, available, sizes = self._bounded_frame(data, entity_sizes)
         frame, self._periods = periods_as_starts(frame)
+        frame, self._missing_tokens = tokens_as_nulls(frame)
         frame, self._number_formats = formatted_as_plain(frame)
         frame, self._duration_layouts = text_as_durations(frame)
         self._spread = max(available, table_rows or 0) / len(frame)
@@ -1958,6 +1961,7 @@ class Synthesizer:
             chunk[join.result] = join.rebuilt(chunk, self.config.rare_token)
         chunk = as_periods(nested.as_given(chunk, self._nested, self.config.rare_token), self._periods)
         chunk = as_text(as_formatted(chunk, self._number_formats), self._duration_layouts)
+        chunk = as_tokens(chunk, self._missing_tokens)
         schema = self._key_schema(chunk)
         if schema is not None and self._nested:
             return nested.to_table(chunk, schema, self._nested)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthpipe.engine import Synthesizer
+from synthpipe.engine import Synthesizer, text_missing
 from synthpipe.engine.number_formats import detect
 from synthpipe.errors import ArtifactError
 from tests.unit.engine.conftest import re_signed, sampled_after_save_and_load
@@ -135,3 +135,54 @@ def test_durations_written_as_text_are_learned_as_durations_and_written_back_in_
     re_signed(tmp_path / "model", doc)
     with pytest.raises(ArtifactError):
         Synthesizer.load(tmp_path / "model")
+
+
+def _with_token(values: list[str], token: str, every: int) -> list[str]:
+    return [token if i % every == 0 else v for i, v in enumerate(values)]
+
+
+def test_missing_values_written_as_text_are_nulls_of_the_column_and_written_back_as_written(tmp_path: Path) -> None:
+    """An export writes an empty cell as ``''``, ``'N/A'``, ``'-'`` or ``'null'``: one of them turned a
+    column of dates (``shipped_at``, empty while unshipped) or amounts back into 3,000 labels, and
+    the synthetic column read ``'09/0*/**** **:**'`` and ``'6.5*'``. Zip codes stay text."""
+    rng = np.random.default_rng(4)
+    stamps = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.uniform(0, 500 * 86400, N), unit="s")
+    real = pd.DataFrame(
+        {
+            "shipped": _with_token([t.strftime("%d/%m/%Y %H:%M") for t in stamps], "", 8),
+            "tax": _with_token([f"{a * 0.08:.2f}" for a in _amounts()], "N/A", 12),
+            "price": _with_token([f"${a:,.2f}" for a in _amounts(1)], "-", 5),
+            "took": _with_token([_hms(s, 1) for s in rng.gamma(2, 300, N)], "null", 10),
+            "zip": _with_token([f"{z:05d}" for z in rng.integers(500, 3000, N)], "N/A", 9),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=3).fit(real)
+    out = sampled_after_save_and_load(syn, N, tmp_path / "model")
+    kinds = {name: syn.describe()["columns"][name]["kind"] for name in real}
+    assert kinds == {"shipped": "datetime", "tax": "numeric", "price": "numeric", "took": "duration", "zip": "text"}
+    layouts = {"shipped": r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", "tax": r"\d+\.\d{2}", "price": r"\$\d{1,3}(,\d{3})*\.\d{2}"}
+    for name, token, share in (("shipped", "", 1 / 8), ("tax", "N/A", 1 / 12), ("price", "-", 1 / 5)):
+        written = out[name] != token
+        assert out[name].notna().all() and (~written).mean() == pytest.approx(share, abs=0.03), name
+        assert out[name][written].str.fullmatch(layouts[name]).all() and out[name][written].nunique() > N // 3, name
+    assert (out["took"] == "null").mean() == pytest.approx(0.1, abs=0.03)
+    doc = json.loads((tmp_path / "model" / "model.json").read_text())
+    assert doc["body"]["missing_tokens"] == {"shipped": "", "tax": "N/A", "price": "-", "took": "null"}
+    doc["body"]["missing_tokens"]["tax"] = "<script>"
+    re_signed(tmp_path / "model", doc)
+    with pytest.raises(ArtifactError):
+        Synthesizer.load(tmp_path / "model")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [f"{z:05d}" for z in range(500, 800)] + ["N/A"] * 20,  # zip codes: whole-number text stays text
+        [f"{a:.2f}" for a in range(300)] + ["N/A", "-"] * 10,  # two tokens: which a null is would be a guess
+        [f"{a:.2f}" for a in range(300)] + ["N/A", None] * 10,  # real nulls beside a token
+        [f"SKU-{i}" for i in range(300)] + [""] * 20,  # codes
+        ["N/A"] * 50,  # nothing but the token
+    ],
+)
+def test_a_missing_value_token_is_left_alone_where_a_null_would_be_a_guess(values: list[str | None]) -> None:
+    assert text_missing.detect(pd.Series(values, dtype=object)) is None
