@@ -115,7 +115,8 @@ VERSION = 49  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 48: a lag of a date or a label may take a default past the entity's start too (``Entities.defaults``: a date's in
 # ns, a label's its text); an aggregate's frame may be of any rows up to 400, up to the row or from it
 # (``entities.is_frame``: negative), or of a span of time of the order's clock (``Entities.timed``);
-# 49: a column's nulls may be written back as a missing-value token (``missing_tokens``: ``'N/A'``, ``''``)
+# 49: a column's nulls may be written back as a missing-value token (``missing_tokens``: ``'N/A'``, ``''``),
+# and a number format write negatives in parentheses (``NumberFormat.parens``: ``'($12.50)'``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 

@@ -1,5 +1,6 @@
 """Numbers written as formatted text: amounts with a currency sign, thousands separators, a decimal
-comma, a percent sign or a unit (``'$1,234.50'``, ``'1.234,50 €'``, ``'77.1%'``, ``'82.7 kg'``).
+comma, a percent sign or a unit (``'$1,234.50'``, ``'1.234,50 €'``, ``'77.1%'``, ``'82.7 kg'``), and
+negatives in parentheses as accounts write them (``'($12.50)'``, ``'(0.18)'``).
 
 Why: a column of prices loaded from a CSV or a spreadsheet export keeps them as text. Learned as
 text, 3,000 amounts were 3,000 labels, each held by one row: privacy masked them and the synthetic
@@ -9,9 +10,10 @@ and dtype.
 
 Only formats that say they hold an amount are taken: a currency sign or code, a percent or
 per-mille sign, a unit word after a space (or a short one after the number: ``'12.5kg'``), thousands
-separators, or a decimal comma. Text that is all digits stays what ``frames`` makes of it (whole
-numbers alone are codes as often as counts), and so does text whose values carry different signs,
-units or numbers of decimals (``'3%'`` next to ``'12.5%'``): their written form is not one format.
+separators, a decimal comma, or negatives in parentheses beside numbers with decimals. Text that is
+all digits stays what ``frames`` makes of it (whole numbers alone are codes as often as counts), and
+so does text whose values carry different signs, units or numbers of decimals (``'3%'`` next to
+``'12.5%'``): their written form is not one format.
 """
 
 from __future__ import annotations
@@ -85,8 +87,10 @@ _CURRENCY_CODES = frozenset(
 class NumberFormat:
     """How a column writes its numbers: ``prefix``, sign, digits in groups of three split by
     ``group`` (none when empty), ``point`` and the decimals, ``suffix``. ``sign_first``: a minus
-    before the prefix (``-$5.00``) rather than after it (``$-5.00``). ``dtype``: the text column's
-    dtype, which the numbers are written back in."""
+    before the prefix (``-$5.00``) rather than after it (``$-5.00``). ``parens``: a negative number
+    is written in parentheses, no minus (``($5.00)``: accounting exports; a refund's ``'($12.50)'``
+    was a label and came back ``'($2*.**)'``). ``dtype``: the text column's dtype, which the numbers
+    are written back in."""
 
     prefix: str
     suffix: str
@@ -94,6 +98,7 @@ class NumberFormat:
     point: str
     sign_first: bool = True
     dtype: str = "object"
+    parens: bool = False
 
     def pattern(self) -> re.Pattern[str]:
         digits = rf"\d{{1,3}}(?:{re.escape(self.group)}\d{{3}})+|\d+" if self.group else r"\d+"
@@ -106,13 +111,17 @@ class NumberFormat:
     def plain(self, text: pd.Series) -> pd.Series:
         """Formatted values (no nulls, as ``str``) as plain number text (``'-1234.50'``); NaN where
         one does not fit the format."""
-        fits = text.str.fullmatch(self.pattern().pattern)
-        negative = text.str.startswith("-")
-        body = text.str.removeprefix("-").str.removeprefix(self.prefix)
+        wrapped = _wrapped(text) & self.parens
+        inner = text.where(~wrapped, text.str[1:-1])
+        fits = inner.str.fullmatch(self.pattern().pattern)
+        negative = inner.str.startswith("-")
+        body = inner.str.removeprefix("-").str.removeprefix(self.prefix)
         negative |= body.str.startswith("-")
         body = body.str.removeprefix("-").str.removesuffix(self.suffix)
         body = body.str.replace(self.group, "", regex=False) if self.group else body
         body = body.str.replace(self.point, ".", regex=False) if self.point != "." else body
+        if self.parens:  # no minus beside parentheses: its values are written one way
+            fits, negative = fits & ~negative, wrapped
         return ("-" + body).where(negative, body).where(fits)
 
     def written(self, value: decimal.Decimal) -> str:
@@ -123,6 +132,9 @@ class NumberFormat:
             whole = f"{int(whole):,}".replace(",", self.group)
         number = whole + (self.point + frac if frac else "")
         sign = "-" if negative else ""
+        if self.parens:
+            text = f"{self.prefix}{number}{self.suffix}"
+            return f"({text})" if negative else text
         if self.sign_first:
             return f"{sign}{self.prefix}{number}{self.suffix}"
         return f"{self.prefix}{sign}{number}{self.suffix}"
@@ -139,6 +151,7 @@ class NumberFormat:
             point=str(item["point"]),
             sign_first=bool(item["sign_first"]),
             dtype=str(item["dtype"]),
+            parens=bool(item.get("parens", False)),
         )
 
     def valid(self) -> bool:
@@ -168,17 +181,27 @@ def detect(series: pd.Series) -> NumberFormat | None:
     if text.empty or not all(isinstance(v, str) for v in text.iloc[:PROBE_ROWS]):
         return None
     text = text.astype(str)
+    wrapped = _wrapped(text)
+    signed = text.where(~wrapped, "-" + text.str[1:-1])  # '($12.50)' as '-$12.50': its prefix is '$'
     probe = text.iloc[:PROBE_ROWS]
-    for candidate in _candidates(probe, str(series.dtype)):
+    for candidate in _candidates(signed.iloc[:PROBE_ROWS], str(series.dtype)):
+        candidate = replace(candidate, parens=bool(wrapped.any()))
         if candidate.plain(probe).isna().any():
             continue
-        if not (candidate.prefix or candidate.suffix or candidate.point == "," or _uses_group(candidate, text)):
+        if not (candidate.prefix or candidate.suffix or candidate.point == "," or candidate.parens) and not _uses_group(
+            candidate, signed
+        ):
             return None  # plain digits and a point: no amount's format, told before reading every value
         plain = candidate.plain(text)
         if plain.notna().all() and _one_scale(plain):
-            found = candidate if _uses_group(candidate, text) else replace(candidate, group="")
-            return found if _says_amount(found, text) else None
+            found = candidate if _uses_group(candidate, signed) else replace(candidate, group="")
+            return found if _says_amount(found, signed) else None
     return None
+
+
+def _wrapped(text: pd.Series) -> pd.Series:
+    """Values in parentheses (``'($12.50)'``)."""
+    return text.str.startswith("(") & text.str.endswith(")")
 
 
 def _uses_group(fmt: NumberFormat, text: pd.Series) -> bool:
@@ -233,8 +256,11 @@ def _one_scale(plain: pd.Series) -> bool:
 
 def _says_amount(fmt: NumberFormat, text: pd.Series) -> bool:
     """A format that only an amount is written in: a sign, code or unit around the number, a
-    thousands separator some value uses, or a decimal comma. Plain digits with a point are
-    ``frames.number_text_type``'s; plain whole digits are codes as often as amounts."""
+    thousands separator some value uses, a decimal comma, or negatives in parentheses beside
+    decimals (``'(0.18)'``, ``'1.29'``). Plain digits with a point are ``frames.number_text_type``'s;
+    plain whole digits are codes as often as amounts (``'(12)'``: an area code?)."""
+    if fmt.parens and _has_point(fmt, text):
+        return True
     if fmt.prefix or fmt.suffix.strip():
         return bool(fmt.prefix) or fmt.suffix.startswith(" ") or not fmt.suffix.isalpha() or _has_point(fmt, text)
     return bool(fmt.group) or (fmt.point == "," and _has_point(fmt, text))

@@ -36,6 +36,14 @@ FORMATTED = {
     "code": ([f"USD {a:.2f}" for a in _amounts()], r"USD \d+\.\d{2}"),
     "percent": ([f"{p:.1f}%" for p in np.random.default_rng(1).uniform(0, 100, N)], r"\d{1,3}\.\d%"),
     "weight": ([f"{w:.1f} kg" for w in np.random.default_rng(2).normal(70, 12, N)], r"\d+\.\d kg"),
+    "accounts": (  # a refund in parentheses, as accounting exports write it, came back '($2*.**)'
+        [f"(${-a:,.2f})" if a < 0 else f"${a:,.2f}" for a in _amounts() - 300],
+        r"\$\d{1,3}(,\d{3})*\.\d{2}|\(\$\d{1,3}(,\d{3})*\.\d{2}\)",
+    ),
+    "accounts_plain": (
+        [f"({-a:.2f})" if a < 0 else f"{a:.2f}" for a in _amounts() - 300],
+        r"\d+\.\d{2}|\(\d+\.\d{2}\)",
+    ),
 }
 
 
@@ -53,6 +61,7 @@ def test_formatted_amounts_are_learned_as_numbers_and_written_back_in_their_form
     assert out.dtype == real[name].dtype and out.str.fullmatch(layout).all()
     parsed, real_parsed = _parsed(out, name), _parsed(real[name], name)
     assert out.nunique() > N // 3  # drawn, not a few masked labels
+    assert (real_parsed < 0).any() == (parsed < 0).any()  # negatives written back as written
     assert np.median(parsed) == pytest.approx(np.median(real_parsed), rel=0.15)
 
 
@@ -74,6 +83,9 @@ def _parsed(values: pd.Series, name: str) -> np.ndarray:
         [f"{(i % 90) / 2:g}%" for i in range(300)],  # decimals that vary: no one format
         [str(i) for i in range(1000, 1300)],  # whole numbers alone are codes as often as counts
         ["12.50", "3.75", "100.00"] * 100,  # plain number text: frames.number_text_type's
+        [f"({i})" if i % 3 else str(i) for i in range(300)],  # whole numbers in parentheses: area codes?
+        [f"({i % 900 + 100}) 555-{i:04d}" for i in range(300)],  # phone numbers with an area code
+        [f"(${i}.50)" if i % 2 else f"-${i}.50" for i in range(300)],  # two ways of writing a negative
     ],
 )
 def test_text_that_is_no_formatted_amount_is_left_alone(values: list[str]) -> None:

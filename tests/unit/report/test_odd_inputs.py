@@ -312,3 +312,18 @@ def test_missing_values_written_as_text_are_compared_as_nulls_of_numbers_and_dat
     assert columns["tax"].null_share_real == pytest.approx(0.1, abs=0.02)
     assert columns["shipped"].null_share_synthetic == pytest.approx(0.125, abs=0.02)
     assert columns["tax"].score > 0.85 and columns["shipped"].score > 0.85  # two halves of one sample
+
+
+def test_negatives_in_parentheses_are_compared_as_numbers() -> None:
+    """An accounting export's refunds (``'($12.50)'`` beside ``'$43.66'``) made the column 1,000
+    rare labels, outside the quality score, as the engine learned it before (``number_formats``)."""
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame(
+        {
+            "total": [f"(${-v:,.2f})" if v < 0 else f"${v:,.2f}" for v in rng.normal(40, 60, 1000)],
+            "x": rng.normal(size=1000),
+        }
+    )
+    report = evaluate(real=real.iloc[:500], synthetic=real.iloc[500:].reset_index(drop=True))
+    total = next(c for c in report.quality.columns if c.name == "total")
+    assert total.kind == "numeric" and total.score > 0.85  # two halves of one sample
