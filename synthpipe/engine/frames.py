@@ -541,7 +541,10 @@ _ISO_LAYOUTS = (
 # Days written day or month first (US exports 11/25/2020, European 25.11.2020, 25/11/63), by
 # separator in the order a reading is tried: a value past 12 settles which field is the day.
 _DAY_FIRST_ORDERS = {"/": ("%m{0}%d", "%d{0}%m"), "-": ("%d{0}%m", "%m{0}%d"), ".": ("%d{0}%m",)}
-_CLOCKS = ("", " %H:%M", " %H:%M:%S")
+# Clock times after a day: 24-hour, or 12-hour with AM/PM as US exports write them (Excel, CRMs:
+# ``'08/19/2023 03:20 PM'``; read as text, a call log's start times came back ``'02/1*/**** **:** **'``).
+_CLOCKS = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p")
+_CLOCK_SHAPES = {"%H": r"\d{1,2}", "%I": r"\d{1,2}", "%M": r"\d{2}", "%S": r"\d{2}", "%p": "[AP]M"}
 
 
 def _numeric_day_layouts() -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -552,9 +555,9 @@ def _numeric_day_layouts() -> tuple[tuple[str, tuple[str, ...]], ...]:
         for year, year_digits in (("%Y", 4), ("%y", 2)):
             for clock in _CLOCKS:
                 shape = rf"\d{{1,2}}{re.escape(sep)}\d{{1,2}}{re.escape(sep)}\d{{{year_digits}}}"
-                shape += clock.replace("%H", r"\d{1,2}").replace("%M", r"\d{2}").replace("%S", r"\d{2}")
+                shape += functools.reduce(lambda text, part: text.replace(*part), _CLOCK_SHAPES.items(), clock)
                 padded = [order.format(sep) + sep + year + clock for order in orders]
-                loose = [layout.replace("%d", "%-d").replace("%m", "%-m").replace("%H", "%-H") for layout in padded]
+                loose = [_unpadded(layout) for layout in padded]
                 out.append((shape, (*padded, *loose)))
     out += [  # a month and its year (1/86, 01/2020) and days with month names (05-Jan-2020, Jan 5, 2020)
         (r"\d{1,2}/\d{4}", ("%m/%Y", "%-m/%Y")),
@@ -569,6 +572,11 @@ def _numeric_day_layouts() -> tuple[tuple[str, tuple[str, ...]], ...]:
         (r"[A-Z][a-z]+ \d{1,2}, \d{4}", ("%B %d, %Y", "%B %-d, %Y")),
     ]
     return tuple(out)
+
+
+def _unpadded(layout: str) -> str:
+    """``layout`` writing days, months and hours without a leading zero (``%-d``, ``%-I``)."""
+    return layout.replace("%d", "%-d").replace("%m", "%-m").replace("%H", "%-H").replace("%I", "%-I")
 
 
 _TEXT_TIME_LAYOUTS = _ISO_LAYOUTS + _numeric_day_layouts()

@@ -12,6 +12,7 @@ import pytest
 from synthpipe.engine import Synthesizer, text_missing
 from synthpipe.engine.number_formats import detect
 from synthpipe.errors import ArtifactError
+from synthpipe.report._columns import describe_columns
 from tests.unit.engine.conftest import re_signed, sampled_after_save_and_load
 
 N = 1500
@@ -198,3 +199,26 @@ def test_missing_values_written_as_text_are_nulls_of_the_column_and_written_back
 )
 def test_a_missing_value_token_is_left_alone_where_a_null_would_be_a_guess(values: list[str | None]) -> None:
     assert text_missing.detect(pd.Series(values, dtype=object)) is None
+
+
+def test_timestamps_on_a_twelve_hour_clock_are_learned_as_timestamps_and_written_back_so(tmp_path: Path) -> None:
+    """US exports (Excel, CRMs) write ``'08/19/2023 03:20 PM'``: read as text, a call log's start
+    times were 2,000 labels and came back ``'02/1*/**** **:** **'``."""
+    rng = np.random.default_rng(5)
+    days = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 365, N), unit="D")
+    stamps = days + pd.to_timedelta(rng.uniform(8, 18, N), unit="h")  # office hours, 8 AM to 6 PM
+    real = pd.DataFrame(
+        {
+            "started": [t.strftime("%m/%d/%Y %I:%M %p") for t in stamps],
+            "ended": [t.strftime("%-m/%-d/%Y %-I:%M:%S %p") for t in stamps],
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=3).fit(real)
+    out = sampled_after_save_and_load(syn, N, tmp_path / "model")
+    assert {syn.describe()["columns"][name]["kind"] for name in real} == {"datetime"}
+    assert out["started"].str.fullmatch(r"\d{2}/\d{2}/\d{4} (0\d|1[0-2]):\d{2} [AP]M").all()
+    assert out["ended"].str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2} [AP]M").all()
+    hours = pd.to_datetime(out["started"], format="%m/%d/%Y %I:%M %p").dt.hour
+    assert hours.between(8, 18).mean() > 0.9 and (hours >= 12).mean() == pytest.approx(0.6, abs=0.1)
+    kinds = {c.name: c.kind.value for c in describe_columns(real)}
+    assert kinds == {"started": "datetime", "ended": "datetime"}
