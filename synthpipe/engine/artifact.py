@@ -44,7 +44,13 @@ from synthpipe.engine.entities import (
     window_codecs,
 )
 from synthpipe.engine.formulas import Formula
-from synthpipe.engine.frames import period_frequency_valid, schema_from_text, schema_text, text_formats_valid
+from synthpipe.engine.frames import (
+    SCIENTIFIC_SPEC,
+    period_frequency_valid,
+    schema_from_text,
+    schema_text,
+    text_formats_valid,
+)
 from synthpipe.engine.joins import Join
 from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.engine.nulls import ALWAYS, EITHER, NEVER, NullLink, null_token
@@ -116,7 +122,8 @@ VERSION = 49  # 2: numeric codecs may carry a learned position stream (``fine``)
 # ns, a label's its text); an aggregate's frame may be of any rows up to 400, up to the row or from it
 # (``entities.is_frame``: negative), or of a span of time of the order's clock (``Entities.timed``);
 # 49: a column's nulls may be written back as a missing-value token (``missing_tokens``: ``'N/A'``, ``''``),
-# and a number format write negatives in parentheses (``NumberFormat.parens``: ``'($12.50)'``)
+# a number format write negatives in parentheses (``NumberFormat.parens``: ``'($12.50)'``), and float text be
+# written in scientific notation (a codec's ``scientific`` spec: ``'1.283e-02'``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -380,6 +387,9 @@ def _check_text_formats(syn: Synthesizer) -> None:
     durations = {c.storage.name for c in syn._codecs if c.storage.logical == "timedelta"}
     if not set(syn._duration_layouts) <= durations or not all(d.valid() for d in syn._duration_layouts.values()):
         raise ArtifactError("a saved duration text column is no duration column of the model, or its layout is unknown")
+    specs = [c.storage.extras["scientific"] for c in syn._codecs if "scientific" in c.storage.extras]
+    if not all(isinstance(spec, str) and SCIENTIFIC_SPEC.fullmatch(spec) for spec in specs):
+        raise ArtifactError("a saved scientific-notation column's format is no scientific notation (.3e)")
     learned = {c.storage.name for c in syn._codecs}
     if not set(syn._missing_tokens) <= learned or not all(map(text_missing.valid, syn._missing_tokens.values())):
         raise ArtifactError("a saved missing-value token names no column of the model, or is no missing-value token")

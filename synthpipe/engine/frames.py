@@ -631,12 +631,28 @@ def number_text_type(series: pd.Series, dtype: str, nullable: bool) -> StorageTy
     exponents = text.str.contains("[eE]")
     if places.nunique(dropna=False) == 1 and not exponents.any() and text.str.len().max() <= _DECIMAL_DIGITS:
         return StorageType(str(series.name), dtype, "decimal", nullable, {**extras, "scale": int(places.iloc[0])})
+    if (spec := _scientific_spec(text)) is not None:
+        return StorageType(str(series.name), dtype, "float", nullable, {**extras, "scientific": spec})
     if not text.equals(text.astype(float).map(repr)):
         return None
     return StorageType(str(series.name), dtype, "float", nullable, extras)
 
 
 _DECIMAL_DIGITS = 38  # a decimal's digits at most (decimal128), and the sign and point
+SCIENTIFIC_SPEC = re.compile(r"\.\d{1,2}[eE]")  # a format spec of scientific notation: ``.3e``, ``.2E``
+
+
+def _scientific_spec(text: pd.Series) -> str | None:
+    """The format spec every value is written in when each is in scientific notation with one
+    number of digits after the point (``'1.283e-02'``: ``.3e``; Excel's ``'1.28E-02'``: ``.2E``).
+
+    Why: such a column (click-through rates exported by Excel or ``printf('%.3e')``) is no float as
+    Python writes it, so it was text: 3,000 labels, and came back ``'4.9***-**'``."""
+    shape = re.fullmatch(r"-?\d\.(\d+)([eE])[-+]\d+", text.iloc[0])
+    spec = "" if shape is None else f".{len(shape.group(1))}{shape.group(2)}"
+    if SCIENTIFIC_SPEC.fullmatch(spec) is None:
+        return None
+    return spec if text.equals(text.astype(float).map(lambda v: format(v, spec))) else None
 
 
 def as_number_text(series: pd.Series, st: StorageType) -> pd.Series:
@@ -651,6 +667,8 @@ def as_number_text(series: pd.Series, st: StorageType) -> pd.Series:
             return None
         if isinstance(value, decimal.Decimal):
             return format(value.copy_abs() if value.is_zero() else value, "f")
+        if spec := st.extras.get("scientific"):
+            return format(float(value) + 0.0, spec)
         return repr(float(value) + 0.0)
 
     return _cast(pd.Series([written(v) for v in series.to_numpy(dtype=object)], name=series.name, dtype=object), st)

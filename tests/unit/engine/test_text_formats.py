@@ -222,3 +222,22 @@ def test_timestamps_on_a_twelve_hour_clock_are_learned_as_timestamps_and_written
     assert hours.between(8, 18).mean() > 0.9 and (hours >= 12).mean() == pytest.approx(0.6, abs=0.1)
     kinds = {c.name: c.kind.value for c in describe_columns(real)}
     assert kinds == {"started": "datetime", "ended": "datetime"}
+
+
+def test_numbers_in_scientific_notation_are_learned_as_floats_and_written_back_so(tmp_path: Path) -> None:
+    """Click-through rates exported as ``'1.283e-02'`` (``printf('%.3e')``; Excel writes ``'1.28E-02'``)
+    are no floats as Python writes them: they were 1,500 labels and came back ``'4.9***-**'``."""
+    rates = np.random.default_rng(6).beta(2, 60, N)
+    real = pd.DataFrame({"ctr": [f"{r:.3e}" for r in rates], "excel": [f"{r * 1e6:.2E}" for r in rates]})
+    syn = Synthesizer(seed=0, max_epochs=3).fit(real)
+    out = sampled_after_save_and_load(syn, N, tmp_path / "model")
+    assert {syn.describe()["columns"][name]["kind"] for name in real} == {"numeric"}
+    assert out["ctr"].str.fullmatch(r"\d\.\d{3}e-0[1-4]").all() and out["ctr"].nunique() > N // 3
+    assert out["excel"].str.fullmatch(r"\d\.\d{2}E\+0[2-5]").all()
+    assert out["ctr"].astype(float).median() == pytest.approx(np.median(rates), rel=0.15)
+    doc = json.loads((tmp_path / "model" / "model.json").read_text())
+    column = next(c for c in doc["body"]["columns"] if c["storage"]["name"] == "ctr")
+    column["storage"]["extras"]["scientific"] = "{0.__class__}"
+    re_signed(tmp_path / "model", doc)
+    with pytest.raises(ArtifactError):
+        Synthesizer.load(tmp_path / "model")
