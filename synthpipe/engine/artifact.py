@@ -35,11 +35,13 @@ from synthpipe.engine.entities import (
     AGGREGATES,
     ENTITY_TOTALS,
     EXTREME_WAYS,
+    FRAME_HOWS,
     TIME_FRAMES,
     TREND_KINDS,
     Entities,
     difference_codecs,
     is_frame,
+    is_row_frame,
     is_trend_unit,
     window_codecs,
 )
@@ -67,7 +69,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 49  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 50  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -123,7 +125,9 @@ VERSION = 49  # 2: numeric codecs may carry a learned position stream (``fine``)
 # (``entities.is_frame``: negative), or of a span of time of the order's clock (``Entities.timed``);
 # 49: a column's nulls may be written back as a missing-value token (``missing_tokens``: ``'N/A'``, ``''``),
 # a number format write negatives in parentheses (``NumberFormat.parens``: ``'($12.50)'``), and float text be
-# written in scientific notation (a codec's ``scientific`` spec: ``'1.283e-02'``)
+# written in scientific notation (a codec's ``scientific`` spec: ``'1.283e-02'``);
+# 50: an entity's number may be an average, count, sum, highest or lowest of another over rows from one to another
+# of each (``Entities.frames``: centred, before the row, to the entity's last row; ``entities.is_row_frame``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -606,11 +610,13 @@ def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Code
     summed += [s for s, _, _ in entities.aggregates.values()]
     summed += [*entities.totals, *(s for s, _ in entities.totals.values())]
     summed += [*entities.timed, *(s for s, _, _ in entities.timed.values())]
+    summed += [*entities.frames, *(s for s, _, _, _ in entities.frames.values())]
     codecs = [by_name.get(name) for name in summed]
     plain = all(type(c) is NumericCodec and c.domain == "number" for c in codecs)
     plain &= all(how in AGGREGATES and is_frame(rows) for _, how, rows in entities.aggregates.values())
     plain &= all(how in ENTITY_TOTALS for _, how in entities.totals.values())
     plain &= all(how in AGGREGATES and span in TIME_FRAMES for _, how, span in entities.timed.values())
+    plain &= all(how in FRAME_HOWS and is_row_frame(start, end) for _, how, start, end in entities.frames.values())
     clock = by_name.get(entities.clocks.get(str(entities.order), ""))
     plain &= not entities.timed or (isinstance(clock, NumericCodec) and clock.domain == "time")
     plain &= all(_default_fits(by_name.get(name), value) for name, value in entities.defaults.items())

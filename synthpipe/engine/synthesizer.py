@@ -574,8 +574,26 @@ class Synthesizer:
             rest = {name: kind for name, kind in candidates.items() if name not in {*firsts, *totals}}
             timed = entities.time_frames(frame, ent.key, ent.order, clock, rest, min_rows)
         columns = tuple(name for name in ent.columns if name not in {*firsts, *totals})  # rebuilt, not drawn once
-        found_all = {**found._asdict(), "firsts": firsts, "totals": totals, "timed": timed}
+        frames = self._frames_left(frame, found, candidates, {"firsts": firsts, "totals": totals, "timed": timed})
+        found_all = {**found._asdict(), "firsts": firsts, "totals": totals, "timed": timed, "frames": frames}
         self._entities = dataclasses.replace(ent, columns=columns, **found_all)
+
+    def _frames_left(
+        self, frame: pd.DataFrame, found: entities.Windows, candidates: dict[str, str], others: dict[str, dict]
+    ) -> dict[str, tuple[str, str, int | None, int | None]]:
+        """The frames of rows (``entities.frame_columns``) among the ``candidates`` no other window
+        (``found``, ``others``: first values, totals, time frames) is, but for those another is
+        rebuilt from (a window of a window is left learned, as ``window_columns`` does)."""
+        ent = self._entities
+        assert ent is not None and ent.order is not None
+        rebuilt = {name for part in others.values() for name in part}
+        sources = {
+            *found.sources,
+            *(w if isinstance(w, str) else w[0] for part in others.values() for w in part.values()),
+        }
+        rest = {name: kind for name, kind in candidates.items() if name not in rebuilt}
+        frames = entities.frame_columns(frame, ent.key, ent.order, rest, self.config.constraint_min_rows)
+        return {name: window for name, window in frames.items() if name not in sources}
 
     def _windows_of(self, codecs: list[Codec]) -> Entities:
         """The entity with the running sums and aggregates whose column and number are both plain
@@ -603,7 +621,9 @@ class Synthesizer:
         clock = by_name.get(ent.clocks.get(str(ent.order), ""))
         timed = ent.timed if isinstance(clock, NumericCodec) and clock.domain == "time" else {}
         timed = {n: w for n, w in timed.items() if {n, w[0]} <= plain}
-        self._entities = dataclasses.replace(ent, firsts=firsts, totals=totals, timed=timed, **windows._asdict())
+        frames = {n: w for n, w in ent.frames.items() if {n, w[0]} <= plain}
+        replaced = {"firsts": firsts, "totals": totals, "timed": timed, "frames": frames, **windows._asdict()}
+        self._entities = dataclasses.replace(ent, **replaced)
         return self._entities
 
     def _rebuild_windows(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carry: _Carry | None) -> None:
@@ -655,6 +675,10 @@ class Synthesizer:
             before = None if carry is None else carry.tails.get(name if not frame else source)
             numbers[name] = np.empty(entity.size)
             numbers[name][rows] = entities.aggregated(numbers[source][rows], entity[rows], how, frame, before)
+        for name, (source, how, start, end) in ent.frames.items():  # those ``whole`` names: once it ends
+            before = None if carry is None or start is None or start >= 0 else carry.tails.get(source)
+            numbers[name] = np.empty(entity.size)
+            numbers[name][rows] = entities.framed(numbers[source][rows], entity[rows], how, start, end, before)
         for name, (source, how) in ent.totals.items():
             numbers[name] = entities.totals_of(numbers[source], entity, how)
         for name, (source, how, span) in ent.timed.items():  # the carried entity's: once it ends (_whole_entities)
@@ -2136,6 +2160,9 @@ class Synthesizer:
         if name in ent.aggregates:
             source, how, rows = ent.aggregates[name]
             return entities.aggregated(view(source), one, how, rows)
+        if name in ent.frames:
+            source, how, start, end = ent.frames[name]
+            return entities.framed(view(source), one, how, start, end)
         if name in ent.timed:
             source, how, span = ent.timed[name]
             times = view(self._order_clock()[0])
@@ -3341,6 +3368,8 @@ class Synthesizer:
             return {**entry, "encoding": f"{_aggregate_text(*ent.aggregates[name])} {along}"}
         if name in ent.timed:
             return {**entry, "encoding": f"{self._time_frame_text(name)} {along}"}
+        if name in ent.frames:
+            return {**entry, "encoding": f"{_frame_text(*ent.frames[name])} {along}"}
         if name in ent.totals:
             source, how = ent.totals[name]
             return {**entry, "encoding": f"{how}({source}) over every row of each {ent.key}, from the drawn values"}
@@ -3413,6 +3442,7 @@ class Synthesizer:
             "first_values": dict(self._entities.firsts),
             "aggregates": {name: _aggregate_text(*found) for name, found in self._entities.aggregates.items()},
             "time_frames": {name: self._time_frame_text(name) for name in self._entities.timed},
+            "frames": {name: _frame_text(*found) for name, found in self._entities.frames.items()},
             "entity_totals": {name: f"{how}({source})" for name, (source, how) in self._entities.totals.items()},
             "sequence_gaps": dict(self._entities.gaps),
             "null_keys_as_rows": self._entities.nulls is not None,
@@ -3835,3 +3865,15 @@ def _aggregate_text(source: str, how: str, rows: int) -> str:
     (``sum(x) over the 3 rows from each``: the row and the 2 after it)."""
     frame = f"{abs(rows)} rows {'up to' if rows > 0 else 'from'} each" if rows else "rows so far"
     return f"{how}({source}) over the {frame}"
+
+
+def _frame_text(source: str, how: str, start: int | None, end: int | None) -> str:
+    """``max(x) over rows 6 preceding to current row``, as SQL writes the frame
+    (``3 following``, ``unbounded following``)."""
+    return f"{how}({source}) over rows {_frame_end_text(start, 'preceding')} to {_frame_end_text(end, 'following')}"
+
+
+def _frame_end_text(rows: int | None, unbounded: str) -> str:
+    if rows is None:
+        return f"unbounded {unbounded}"
+    return "current row" if rows == 0 else f"{abs(rows)} {'preceding' if rows < 0 else 'following'}"

@@ -2311,3 +2311,88 @@ def test_windows_of_numbers_around_1e_12_are_found_and_no_number_is_taken_for_a_
     assert entities["running_sums"] == {"total_dose": "dose"} and entities["first_values"] == {}
     out = syn.sample(len(data))
     assert np.allclose(out["total_dose"], out.groupby("user_id")["dose"].cumsum(), rtol=1e-9, atol=0)
+
+
+ROW_FRAMES = {  # as an analyst writes them, over ``w AS (PARTITION BY user_id ORDER BY event_no)``
+    "max7": "max(secs) OVER (w ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)",
+    "min5": "min(secs) OVER (w ROWS BETWEEN 4 PRECEDING AND CURRENT ROW)",
+    "centred7": "avg(secs) OVER (w ROWS BETWEEN 3 PRECEDING AND 3 FOLLOWING)",
+    "prev3": "avg(secs) OVER (w ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING)",
+    "to_come": "sum(secs) OVER (w ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)",
+}
+
+
+def _row_frames_of(rows: pd.DataFrame) -> pd.DataFrame:
+    """``ROW_FRAMES`` of ``rows``' seconds as DuckDB computes them, on ``rows``' index."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("r", rows[["user_id", "event_no", "secs"]].reset_index(names="row_at"))
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in ROW_FRAMES.items())
+    query = f"SELECT row_at, {columns} FROM r WINDOW w AS (PARTITION BY user_id ORDER BY event_no) ORDER BY row_at"
+    return con.sql(query).df().set_index("row_at").rename_axis(None).astype("float64")
+
+
+def _row_framed_events(users: int, rng: np.random.Generator, low: int = 2, high: int = 60) -> pd.DataFrame:
+    data = _event_stream(users, rng, low, high)[["user_id", "event_no", "action", "secs"]]
+    return pd.concat([data, _row_frames_of(data)], axis=1)
+
+
+def _row_frames_held(out: pd.DataFrame) -> dict[str, float]:
+    """Per ``ROW_FRAMES`` column, the share of rows where it is what its SQL says of the output's own seconds."""
+    want = _row_frames_of(out)
+    return {name: float(np.isclose(out[name], want[name], rtol=1e-9, atol=0.0, equal_nan=True).mean()) for name in want}
+
+
+def test_moving_extremes_centred_frames_and_frames_to_either_side_are_rebuilt_from_them(tmp_path: Path) -> None:
+    """A 7-row rolling max, a centred 7-row average, the average of the 3 rows before and the sum
+    of what is left to come of 600 airbnb users' seconds were learned as numbers of their own and
+    equalled their definitions in no synthetic row (a 5-row rolling min in 5%): only sums, counts and
+    averages of frames that end or start at the row were looked for. Each frame's end is read off
+    each user's first row and its start off its last, and rebuilt from the drawn seconds, after a
+    save and load too, the same for the same seed; a model with a frame past the row refills exactly."""
+    data = _row_framed_events(300, np.random.default_rng(67))
+    syn = Synthesizer(seed=0, max_epochs=3, hidden_size=16).fit(data)
+    described = syn.describe()
+    assert described["entities"]["frames"] == {
+        "max7": "max(secs) over rows 6 preceding to current row",
+        "min5": "min(secs) over rows 4 preceding to current row",
+        "centred7": "avg(secs) over rows 3 preceding to 3 following",
+        "prev3": "avg(secs) over rows 3 preceding to 1 preceding",
+        "to_come": "sum(secs) over rows current row to unbounded following",
+    }
+    assert not any(described["columns"][name]["learned"] for name in ROW_FRAMES)
+    assert described["columns"]["max7"]["encoding"].startswith("max(secs) over rows 6 preceding to current row along")
+    assert syn.cut_entities_break_windows
+    out = sampled_after_save_and_load(syn, 3_000, tmp_path)
+    assert set(_row_frames_held(out).values()) == {1.0}
+    assert syn.sample(3_000).equals(syn.sample(3_000))
+
+
+def test_frames_to_either_side_go_on_across_a_block_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user cut at a block's end: its first rows in the next block take their rolling max and
+    the average of the rows before from its last seconds there, its centred averages and what is
+    left to come at the cut take the next block's rows; the chunks the rows are cut into change nothing."""
+    data = _row_framed_events(40, np.random.default_rng(68), low=100, high=300)
+    syn, out = _sampled_in_small_blocks(data, monkeypatch)
+    assert set(_row_frames_held(out).values()) == {1.0}
+    assert pd.concat(list(syn.sample_chunks(3_000, chunk_size=701)), ignore_index=True).equals(out)
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        ["secs", "median", -6, 0],  # no aggregate it rebuilds
+        ["action", "max", -6, 0],  # a highest of a text
+        ["secs", "max", 0, 0],  # a frame of one row is the row
+        ["secs", "max", None, None],  # every row: an entity total
+        ["secs", "max", 3, -3],  # ends before it starts
+        ["secs", "max", -100_000, 0],  # longer than any looked for
+        ["secs", "max", -6.5, 0],  # no whole number of rows
+    ],
+)
+def test_a_re_signed_artifact_framing_what_it_cannot_is_rejected(tmp_path: Path, forged: object) -> None:
+    """A frame is rebuilt from its source's drawn numbers: an artifact that takes the highest of a
+    text or names a frame the engine does not know would write what no SQL says."""
+    data = _row_framed_events(100, np.random.default_rng(69))
+    _refused_with_entity_field(tmp_path, data, "frames", "max7", ["secs", "max", -6, 0], forged)
