@@ -574,15 +574,23 @@ class Synthesizer:
             rest = {name: kind for name, kind in candidates.items() if name not in {*firsts, *totals}}
             timed = entities.time_frames(frame, ent.key, ent.order, clock, rest, min_rows)
         columns = tuple(name for name in ent.columns if name not in {*firsts, *totals})  # rebuilt, not drawn once
-        frames = self._frames_left(frame, found, candidates, {"firsts": firsts, "totals": totals, "timed": timed})
-        found_all = {**found._asdict(), "firsts": firsts, "totals": totals, "timed": timed, "frames": frames}
+        others: dict[str, dict] = {"firsts": firsts, "totals": totals, "timed": timed}
+        others["frames"] = self._frames_left(frame, found, candidates, others, entities.frame_columns)
+        others["ranked"] = self._frames_left(frame, found, candidates, others, entities.rank_columns)
+        found_all = {**found._asdict(), **others}
         self._entities = dataclasses.replace(ent, columns=columns, **found_all)
 
     def _frames_left(
-        self, frame: pd.DataFrame, found: entities.Windows, candidates: dict[str, str], others: dict[str, dict]
-    ) -> dict[str, tuple[str, str, int | None, int | None]]:
-        """The frames of rows (``entities.frame_columns``) among the ``candidates`` no other window
-        (``found``, ``others``: first values, totals, time frames) is, but for those another is
+        self,
+        frame: pd.DataFrame,
+        found: entities.Windows,
+        candidates: dict[str, str],
+        others: dict[str, dict],
+        finder: Callable[[pd.DataFrame, str, str, dict[str, str], int], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """The windows ``finder`` finds (frames of rows: ``entities.frame_columns``; ranks:
+        ``entities.rank_columns``) among the ``candidates`` no other window (``found``,
+        ``others``: first values, totals, time frames, frames) is, but for those another is
         rebuilt from (a window of a window is left learned, as ``window_columns`` does)."""
         ent = self._entities
         assert ent is not None and ent.order is not None
@@ -592,8 +600,8 @@ class Synthesizer:
             *(w if isinstance(w, str) else w[0] for part in others.values() for w in part.values()),
         }
         rest = {name: kind for name, kind in candidates.items() if name not in rebuilt}
-        frames = entities.frame_columns(frame, ent.key, ent.order, rest, self.config.constraint_min_rows)
-        return {name: window for name, window in frames.items() if name not in sources}
+        windows = finder(frame, ent.key, ent.order, rest, self.config.constraint_min_rows)
+        return {name: window for name, window in windows.items() if name not in sources}
 
     def _windows_of(self, codecs: list[Codec]) -> Entities:
         """The entity with the running sums and aggregates whose column and number are both plain
@@ -622,8 +630,10 @@ class Synthesizer:
         timed = ent.timed if isinstance(clock, NumericCodec) and clock.domain == "time" else {}
         timed = {n: w for n, w in timed.items() if {n, w[0]} <= plain}
         frames = {n: w for n, w in ent.frames.items() if {n, w[0]} <= plain}
-        replaced = {"firsts": firsts, "totals": totals, "timed": timed, "frames": frames, **windows._asdict()}
-        self._entities = dataclasses.replace(ent, **replaced)
+        ranked = {n: w for n, w in ent.ranked.items() if {n, w[0]} <= plain}
+        self._entities = dataclasses.replace(
+            ent, firsts=firsts, totals=totals, timed=timed, frames=frames, ranked=ranked, **windows._asdict()
+        )
         return self._entities
 
     def _rebuild_windows(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carry: _Carry | None) -> None:
@@ -681,6 +691,8 @@ class Synthesizer:
             numbers[name][rows] = entities.framed(numbers[source][rows], entity[rows], how, start, end, before)
         for name, (source, how) in ent.totals.items():
             numbers[name] = entities.totals_of(numbers[source], entity, how)
+        for name, (source, how, falling, nulls_first) in ent.ranked.items():  # the carried entity's: once it ends
+            numbers[name] = entities.ranks_of(numbers[source], entity, how, falling, nulls_first)
         for name, (source, how, span) in ent.timed.items():  # the carried entity's: once it ends (_whole_entities)
             clock = self._order_clock()[0]
             times = self._as_written(clock, numbers[clock])[rows]
@@ -2163,6 +2175,9 @@ class Synthesizer:
         if name in ent.frames:
             source, how, start, end = ent.frames[name]
             return entities.framed(view(source), one, how, start, end)
+        if name in ent.ranked:
+            source, how, falling, nulls_first = ent.ranked[name]
+            return entities.ranks_of(view(source), one, how, falling, nulls_first)
         if name in ent.timed:
             source, how, span = ent.timed[name]
             times = view(self._order_clock()[0])
@@ -3364,21 +3379,34 @@ class Synthesizer:
             source, way = ent.extremes[name]
             so_far = f"last value of {source} so far" if way == "last" else f"running {way} of {source}"
             return {**entry, "encoding": f"{so_far} (nulls skipped) {along}"}
-        if name in ent.aggregates:
-            return {**entry, "encoding": f"{_aggregate_text(*ent.aggregates[name])} {along}"}
-        if name in ent.timed:
-            return {**entry, "encoding": f"{self._time_frame_text(name)} {along}"}
-        if name in ent.frames:
-            return {**entry, "encoding": f"{_frame_text(*ent.frames[name])} {along}"}
-        if name in ent.totals:
-            source, how = ent.totals[name]
-            return {**entry, "encoding": f"{how}({source}) over every row of each {ent.key}, from the drawn values"}
+        aggregate = self._aggregate_window_text(name)
+        if aggregate is not None:
+            return {**entry, "encoding": aggregate}
         if name in ent.differences:
             source, steps, unit = ent.differences[name]
             change = f"{source} - {_lag_text(source, steps)}" if steps > 0 else f"{_lag_text(source, steps)} - {source}"
             return {**entry, "encoding": f"{change}{f' in {unit}' if unit else ''} {along}"}
         source, steps = ent.lags[name]
         return {**entry, "encoding": f"{_lag_text(source, steps, self._shown_default(name))} {along}"}
+
+    def _aggregate_window_text(self, name: str) -> str | None:
+        """How an aggregate of rows, time frame, frame of rows, rank or entity total ``name`` is
+        rebuilt (``_described_window``); None for any other column."""
+        ent = self._entities
+        assert ent is not None
+        along = f"along {ent.order} within each {ent.key}, from the drawn values (not learned)"
+        if name in ent.aggregates:
+            return f"{_aggregate_text(*ent.aggregates[name])} {along}"
+        if name in ent.timed:
+            return f"{self._time_frame_text(name)} {along}"
+        if name in ent.frames:
+            return f"{_frame_text(*ent.frames[name])} {along}"
+        if name in ent.ranked:
+            return f"{_rank_text(*ent.ranked[name])} within each {ent.key}, from the drawn values"
+        if name in ent.totals:
+            source, how = ent.totals[name]
+            return f"{how}({source}) over every row of each {ent.key}, from the drawn values"
+        return None
 
     def _described_lag(self, name: str) -> dict[str, Any]:
         """A lag's source and rows, and the default its rows past the entity's start take, if any."""
@@ -3443,6 +3471,7 @@ class Synthesizer:
             "aggregates": {name: _aggregate_text(*found) for name, found in self._entities.aggregates.items()},
             "time_frames": {name: self._time_frame_text(name) for name in self._entities.timed},
             "frames": {name: _frame_text(*found) for name, found in self._entities.frames.items()},
+            "ranks_by": {name: _rank_text(*found) for name, found in self._entities.ranked.items()},
             "entity_totals": {name: f"{how}({source})" for name, (source, how) in self._entities.totals.items()},
             "sequence_gaps": dict(self._entities.gaps),
             "null_keys_as_rows": self._entities.nulls is not None,
@@ -3877,3 +3906,8 @@ def _frame_end_text(rows: int | None, unbounded: str) -> str:
     if rows is None:
         return f"unbounded {unbounded}"
     return "current row" if rows == 0 else f"{abs(rows)} {'preceding' if rows < 0 else 'following'}"
+
+
+def _rank_text(source: str, how: str, falling: bool, nulls_first: bool) -> str:
+    """``rank() by secs desc nulls last``."""
+    return f"{how}() by {source} {'desc' if falling else 'asc'} nulls {'first' if nulls_first else 'last'}"
