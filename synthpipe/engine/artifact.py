@@ -37,7 +37,7 @@ from synthpipe.engine.entities import (
     EXTREME_WAYS,
     FRAME_HOWS,
     RANK_WAYS,
-    TIME_FRAMES,
+    TIME_SPANS,
     TREND_KINDS,
     Entities,
     difference_codecs,
@@ -129,7 +129,8 @@ VERSION = 50  # 2: numeric codecs may carry a learned position stream (``fine``)
 # written in scientific notation (a codec's ``scientific`` spec: ``'1.283e-02'``);
 # 50: an entity's number may be an average, count, sum, highest or lowest of another over rows from one to another
 # of each (``Entities.frames``: centred, before the row, to the entity's last row; ``entities.is_row_frame``),
-# or the rank or dense rank of another among its rows (``Entities.ranked``: ``entities.RANK_WAYS``)
+# or the rank or dense rank of another among its rows (``Entities.ranked``: ``entities.RANK_WAYS``), or of a
+# span of time from the row's on (``Entities.timed``: ``"7 days following"``, ``entities.TIME_SPANS``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -618,7 +619,7 @@ def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Code
     plain = all(type(c) is NumericCodec and c.domain == "number" for c in codecs)
     plain &= all(how in AGGREGATES and is_frame(rows) for _, how, rows in entities.aggregates.values())
     plain &= all(how in ENTITY_TOTALS for _, how in entities.totals.values())
-    plain &= all(how in AGGREGATES and span in TIME_FRAMES for _, how, span in entities.timed.values())
+    plain &= all(how in AGGREGATES and span in TIME_SPANS for _, how, span in entities.timed.values())
     plain &= all(how in FRAME_HOWS and is_row_frame(start, end) for _, how, start, end in entities.frames.values())
     plain &= all(how in RANK_WAYS for _, how, _, _ in entities.ranked.values())
     clock = by_name.get(entities.clocks.get(str(entities.order), ""))

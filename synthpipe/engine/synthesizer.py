@@ -697,9 +697,7 @@ class Synthesizer:
             clock = self._order_clock()[0]
             times = self._as_written(clock, numbers[clock])[rows]
             numbers[name] = np.empty(entity.size)
-            numbers[name][rows] = entities.timed_aggregated(
-                numbers[source][rows], times, entity[rows], how, entities.TIME_FRAMES[span]
-            )
+            numbers[name][rows] = entities.timed_of(numbers[source][rows], times, entity[rows], how, span)
 
     def _as_written(self, name: str, values: np.ndarray) -> np.ndarray:
         """A time's drawn values as they are written: on whole steps of its grain (``restore``
@@ -2181,7 +2179,7 @@ class Synthesizer:
         if name in ent.timed:
             source, how, span = ent.timed[name]
             times = view(self._order_clock()[0])
-            return entities.timed_aggregated(view(source), times, one, how, entities.TIME_FRAMES[span])
+            return entities.timed_of(view(source), times, one, how, span)
         clock = view(ent.clocks[name])
         return entities.numbered_from_highest(clock, np.isnan(view(name)), ent.sequences[name])
 
@@ -3416,10 +3414,11 @@ class Synthesizer:
         return {"of": source, "rows": steps, **({} if default is None else {"default": default})}
 
     def _time_frame_text(self, name: str) -> str:
-        """``sum(secs) over the 7 days of event_time up to each`` (its peers too)."""
+        """``sum(secs) over the 7 days of event_time up to each`` (``from each``; its peers too)."""
         assert self._entities is not None
         source, how, span = self._entities.timed[name]
-        return f"{how}({source}) over the {span} of {self._order_clock()[0]} up to each"
+        side = "from" if span.endswith(" following") else "up to"
+        return f"{how}({source}) over the {span.removesuffix(' following')} of {self._order_clock()[0]} {side} each"
 
     def _shown_default(self, name: str) -> float | str | None:
         """Lag ``name``'s default as a reader writes it: a date's or time's as its ISO text (held in

@@ -2460,3 +2460,56 @@ def test_a_re_signed_artifact_ranking_what_it_cannot_is_rejected(tmp_path: Path,
     """A rank is rebuilt from its source's drawn numbers: not of a text, nor a way the engine does not know."""
     data = _ranked_events(100, np.random.default_rng(73))
     _refused_with_entity_field(tmp_path, data, "ranked", "secs_rank", ["secs", "rank", True, False], forged)
+
+
+TIME_FOLLOWING = {
+    "week_ahead": "sum(secs) OVER (PARTITION BY user_id ORDER BY event_time RANGE BETWEEN CURRENT ROW AND "
+    "INTERVAL 7 DAYS FOLLOWING)",
+    "day_ahead_n": "count(secs) OVER (PARTITION BY user_id ORDER BY event_time RANGE BETWEEN CURRENT ROW AND "
+    "INTERVAL 1 DAYS FOLLOWING)",
+}
+
+
+def _time_following_of(rows: pd.DataFrame) -> pd.DataFrame:
+    """``TIME_FOLLOWING`` of ``rows`` as DuckDB computes them, on ``rows``' index."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("r", rows[["user_id", "event_time", "secs"]].reset_index(names="row_at"))
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in TIME_FOLLOWING.items())
+    return con.sql(f"SELECT row_at, {columns} FROM r ORDER BY row_at").df().set_index("row_at").rename_axis(None)
+
+
+def _time_following_held(out: pd.DataFrame) -> dict[str, float]:
+    want = _time_following_of(out)
+    return {
+        name: float(np.isclose(out[name], want[name].astype("float64"), rtol=1e-9, atol=0.0, equal_nan=True).mean())
+        for name in want
+    }
+
+
+def test_time_frames_of_the_span_after_each_row_are_rebuilt_from_them(tmp_path: Path) -> None:
+    """Only spans of time up to the row were looked for: a user's seconds in the 7 days from each
+    event (``RANGE BETWEEN CURRENT ROW AND INTERVAL 7 DAYS FOLLOWING``) and their events in the day
+    from it were learned and equalled their definitions in few synthetic rows. They are found over
+    the time the event number follows and rebuilt from the drawn seconds and times, after a save
+    and load too; a model with them refills exactly (they look past the row)."""
+    data = _timed_events(300, np.random.default_rng(74))[["user_id", "event_no", "action", "secs", "event_time"]]
+    data = pd.concat([data, _time_following_of(data)], axis=1)
+    syn = Synthesizer(seed=0, max_epochs=3, hidden_size=16).fit(data)
+    assert syn.describe()["entities"]["time_frames"] == {
+        "week_ahead": "sum(secs) over the 7 days of event_time from each",
+        "day_ahead_n": "count(secs) over the 1 days of event_time from each",
+    }
+    assert syn.cut_entities_break_windows
+    out = sampled_after_save_and_load(syn, 3_000, tmp_path)
+    assert set(_time_following_held(out).values()) == {1.0}
+
+
+def test_time_frames_of_the_span_after_each_row_go_on_across_a_block_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user cut at a block's end: its last rows there take the seconds of the next block's first rows."""
+    data = _timed_events(40, np.random.default_rng(75), low=100, high=300)
+    data = data[["user_id", "event_no", "action", "secs", "event_time"]]
+    syn, out = _sampled_in_small_blocks(pd.concat([data, _time_following_of(data)], axis=1), monkeypatch)
+    assert set(_time_following_held(out).values()) == {1.0}
+    assert pd.concat(list(syn.sample_chunks(3_000, chunk_size=701)), ignore_index=True).equals(out)
