@@ -2344,7 +2344,7 @@ def _frame_value(how: str, sums: np.ndarray, counts: np.ndarray, best: np.ndarra
         return counts
     if how in ("max", "min"):
         return best
-    out = np.full(sums.size, np.nan)
+    out = np.full(sums.shape, np.nan)
     known = counts > 0
     out[known] = sums[known] / counts[known] if how == "avg" else sums[known]
     return out
@@ -2372,10 +2372,14 @@ def frame_columns(
     probe = slice(0, WINDOW_PROBE_ROWS)
     found: dict[str, tuple[str, str, int | None, int | None]] = {}
     for source, how in itertools.product(numbers, FRAME_HOWS):
+        names = [n for n in numbers if n != source and n not in found]
+        if not names:
+            continue
         drawn, part = values[source][probe], entity[probe]
-        ends = [_frame_ends(lagged(drawn, part, shift), part, how) for shift in FRAME_SHIFTS]
-        for name in [n for n in numbers if n != source and n not in found]:
-            for start, end in _frame_shapes(values[name][probe], part, ends):
+        ends = _frame_ends(drawn, part, how)
+        results = np.stack([values[name][probe] for name in names])
+        for name, shapes in zip(names, _frame_shapes(results, part, ends), strict=True):
+            for start, end in shapes:
                 expected = framed(drawn, part, how, start, end)
                 if _aggregates_to(values[name][probe], expected, drawn, part, 0.9, 1):
                     whole = framed(values[source], entity, how, start, end)
@@ -2386,47 +2390,82 @@ def frame_columns(
     return _without(found, sources)
 
 
-def _frame_ends(values: np.ndarray, entity: np.ndarray, how: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, ``how`` of its entity's ``values`` from its first row to it and from it to its last."""
-    return framed(values, entity, how, None, 0), framed(values, entity, how, 0, None)
+def _frame_ends(values: np.ndarray, entity: np.ndarray, how: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per shift of ``FRAME_SHIFTS``, per row, ``how`` of its entity's ``values`` that many rows
+    before (``lagged``) from its first row to it and from it to its last (``framed`` of ``(None,
+    0)`` and ``(0, None)``), every shift in one pass."""
+    shifted = np.stack([lagged(values, entity, shift) for shift in FRAME_SHIFTS], axis=1)
+    up_to = _so_far(shifted, entity, how)
+    from_ = _so_far(shifted[::-1], entity[::-1], how)[::-1]
+    return [(up_to[:, i], from_[:, i]) for i in range(len(FRAME_SHIFTS))]
+
+
+def _so_far(values: np.ndarray, entity: np.ndarray, how: str) -> np.ndarray:
+    """Per row and column of ``values``, ``how`` of its entity's values so far in that column."""
+    if how in ("max", "min"):
+        groups = pd.DataFrame(values).groupby(entity)
+        so_far = groups.cummax() if how == "max" else groups.cummin()
+        return so_far.groupby(entity).ffill().to_numpy(dtype="float64")
+    known = ~np.isnan(values)
+    sums = pd.DataFrame(np.where(known, values, 0.0)).groupby(entity).cumsum().to_numpy(dtype="float64")
+    counts = pd.DataFrame(known.astype("float64")).groupby(entity).cumsum().to_numpy(dtype="float64")
+    return _frame_value(how, sums, counts, sums)
 
 
 def _frame_shapes(
-    result: np.ndarray, entity: np.ndarray, ends: list[tuple[np.ndarray, np.ndarray]]
-) -> list[tuple[int | None, int | None]]:
-    """The frames ``result`` may aggregate a number over, to be tried: per shift of
-    ``FRAME_SHIFTS`` (the number that many rows before: ``ends`` holds its aggregates from each
-    entity's first row and to its last), where most entities' first row takes its aggregate from
-    the first row on (the frame's end) and their last row from some row on (its start)."""
+    results: np.ndarray, entity: np.ndarray, ends: list[tuple[np.ndarray, np.ndarray]]
+) -> list[list[tuple[int | None, int | None]]]:
+    """Per row of ``results`` (a column each), the frames it may aggregate a number over, to be
+    tried: per shift of ``FRAME_SHIFTS`` (the number that many rows before: ``ends`` holds its
+    aggregates from each entity's first row and to its last), where most entities' first row
+    takes its aggregate from the first row on (the frame's end) and their last row from some row
+    on (its start). All columns at once: one at a time, 40 numbers took 80 s."""
+    shapes: list[list[tuple[int | None, int | None]]] = [[] for _ in results]
     firsts, lasts = np.flatnonzero(_entity_firsts(entity)), np.flatnonzero(np.r_[entity[1:] != entity[:-1], True])
     if not firsts.size:
-        return []
-    reach = min(AGGREGATE_MAX_ROWS, int((lasts - firsts).max()))
-    shapes: list[tuple[int | None, int | None]] = []
+        return shapes
+    rows = np.arange(min(AGGREGATE_MAX_ROWS, int((lasts - firsts).max())) + 1)
+    ahead = np.minimum(firsts[:, None] + rows, lasts[:, None])
+    back = np.maximum(lasts[:, None] - rows, firsts[:, None])
     for shift, (up_to, from_) in zip(FRAME_SHIFTS, ends, strict=True):
-        end = _voted(result[firsts], up_to, np.minimum(firsts[:, None] + np.arange(reach + 1), lasts[:, None]), lasts)
-        start = _voted(result[lasts], from_, np.maximum(lasts[:, None] - np.arange(reach + 1), firsts[:, None]), firsts)
-        if NO_VOTE in (end, start):
-            continue
-        shape = (None if start is None else -start - shift, None if end is None else end - shift)
-        if shape not in shapes and is_row_frame(*shape):
-            shapes.append(shape)
+        last_rows, first_rows = (
+            _voted(results[:, firsts], up_to, ahead, lasts),
+            _voted(results[:, lasts], from_, back, firsts),
+        )
+        for i in np.flatnonzero((last_rows != NO_VOTE) & (first_rows != NO_VOTE)):
+            start = None if first_rows[i] == UNBOUNDED else -int(first_rows[i]) - shift
+            end = None if last_rows[i] == UNBOUNDED else int(last_rows[i]) - shift
+            if (start, end) not in shapes[i] and is_row_frame(start, end):
+                shapes[i].append((start, end))
     return shapes
 
 
-NO_VOTE = -1  # no frame end most entities agree on (``_voted``)
+def _near(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.isclose(a, b, rtol=WINDOW_RTOL, atol=0.0, equal_nan=True)``, at a third of its time (its
+    checks of infinities are an equality here): the frames' votes compare millions of values."""
+    with np.errstate(invalid="ignore"):
+        return (a == b) | (np.abs(a - b) <= WINDOW_RTOL * np.abs(b)) | (np.isnan(a) & np.isnan(b))
 
 
-def _voted(held: np.ndarray, aggregate: np.ndarray, at: np.ndarray, whole: np.ndarray) -> int | None:
-    """The rows from the end row (0, 1, ...: ``at``'s columns) whose ``aggregate`` most entities'
-    end row ``held`` in ``FRAME_MIN_VOTES`` of them, None where as many held it over all their
-    rows (``whole``: the place of that aggregate), ``NO_VOTE`` where too few held any."""
-    votes = np.isclose(held[:, None], aggregate[at], rtol=WINDOW_RTOL, atol=0.0, equal_nan=True).sum(axis=0)
-    unbounded = int(np.isclose(held, aggregate[whole], rtol=WINDOW_RTOL, atol=0.0, equal_nan=True).sum())
-    best = int(votes.argmax())
-    if max(int(votes[best]), unbounded) < FRAME_MIN_VOTES * held.size:
-        return NO_VOTE
-    return None if unbounded >= votes[best] else best
+NO_VOTE, UNBOUNDED = -1, -2  # no frame end most entities agree on; one at the entity's end (``_voted``)
+VOTE_CELLS = 4_000_000  # comparisons ``_voted`` makes at a time
+
+
+def _voted(held: np.ndarray, aggregate: np.ndarray, at: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """Per row of ``held`` (a column's values at each entity's end row), the rows from the end row
+    (0, 1, ...: ``at``'s columns) whose ``aggregate`` it holds in the most entities, in
+    ``FRAME_MIN_VOTES`` of them; ``UNBOUNDED`` where as many held it over all their rows (``whole``:
+    the place of that aggregate), ``NO_VOTE`` where too few held any."""
+    out = np.empty(held.shape[0], dtype=np.int64)
+    table, totals = aggregate[at], aggregate[whole]
+    step = max(1, VOTE_CELLS // max(table.size, 1))
+    for low in range(0, held.shape[0], step):
+        part = held[low : low + step]
+        votes, unbounded = _near(part[:, :, None], table[None]).sum(axis=1), _near(part, totals[None]).sum(axis=1)
+        best, top = votes.argmax(axis=1), votes.max(axis=1)
+        chosen = np.where(unbounded >= top, UNBOUNDED, best)
+        out[low : low + step] = np.where(np.maximum(top, unbounded) < FRAME_MIN_VOTES * held.shape[1], NO_VOTE, chosen)
+    return out
 
 
 RANK_WAYS = ("rank", "dense_rank")  # SQL's numbers of a row among its entity's by a value, ties sharing one
