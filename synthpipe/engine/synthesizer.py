@@ -568,14 +568,21 @@ class Synthesizer:
         firsts = entities.first_values(frame, ent.key, ent.order, shared, candidates, min_rows)
         shared = [name for name in shared if name not in firsts]
         totals = entities.entity_totals(frame, ent.key, ent.order, shared, candidates, min_rows)
+        # frames of rows before time frames: a sum of what is left to come (CURRENT ROW AND UNBOUNDED
+        # FOLLOWING) was taken for a sum over the 60 days from each row, which every user's rows fit in
+        others: dict[str, dict] = {"firsts": firsts, "totals": totals}
+        others["frames"] = self._frames_left(frame, found, candidates, others, entities.frame_columns)
+        framed = {source for source, _, _, _ in others["frames"].values()}  # a time frame of them: left learned
         clock = ent.clocks.get(ent.order)
         timed: dict[str, tuple[str, str, str]] = {}
         if clock is not None and entities.window_kind(frame[clock]) not in (None, "number", "text", "duration"):
-            rest = {name: kind for name, kind in candidates.items() if name not in {*firsts, *totals}}
+            rest = {
+                name: kind for name, kind in candidates.items() if name not in {*firsts, *totals, *others["frames"]}
+            }
             timed = entities.time_frames(frame, ent.key, ent.order, clock, rest, min_rows)
+            timed = {name: window for name, window in timed.items() if name not in framed}
         columns = tuple(name for name in ent.columns if name not in {*firsts, *totals})  # rebuilt, not drawn once
-        others: dict[str, dict] = {"firsts": firsts, "totals": totals, "timed": timed}
-        others["frames"] = self._frames_left(frame, found, candidates, others, entities.frame_columns)
+        others["timed"] = timed
         others["ranked"] = self._frames_left(frame, found, candidates, others, entities.rank_columns)
         found_all = {**found._asdict(), **others}
         self._entities = dataclasses.replace(ent, columns=columns, **found_all)

@@ -2513,3 +2513,31 @@ def test_time_frames_of_the_span_after_each_row_go_on_across_a_block_cut(monkeyp
     syn, out = _sampled_in_small_blocks(pd.concat([data, _time_following_of(data)], axis=1), monkeypatch)
     assert set(_time_following_held(out).values()) == {1.0}
     assert pd.concat(list(syn.sample_chunks(3_000, chunk_size=701)), ignore_index=True).equals(out)
+
+
+def test_what_is_left_to_come_is_a_frame_of_rows_not_of_a_long_span_of_time() -> None:
+    """Where each user's events fit in 60 days, ``sum(secs) OVER (w ROWS BETWEEN CURRENT ROW AND
+    UNBOUNDED FOLLOWING)`` is also the sum over the 60 days from each event: it was taken for that
+    span, which a synthetic user whose events spread wider would not hold. Frames of rows are
+    looked for first."""
+    data = _timed_events(300, np.random.default_rng(76))[["user_id", "event_no", "action", "secs", "event_time"]]
+    first = data.groupby("user_id")["event_time"].transform("min")
+    data["event_time"] = first + (data["event_time"] - first) / 20  # every user's events within weeks
+    back = data.iloc[::-1].groupby("user_id")["secs"]
+    data["to_come"] = back.transform(lambda secs: secs.fillna(0).cumsum().where(secs.notna().cumsum() > 0))
+    syn = Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(data)
+    described = syn.describe()["entities"]
+    assert described["frames"] == {"to_come": "sum(secs) over rows current row to unbounded following"}
+    assert described["time_frames"] == {}
+
+
+def test_a_time_frame_of_a_number_some_frame_of_rows_is_of_too_is_found() -> None:
+    """Frames of rows and time frames of one number: a 7-row rolling max of the seconds beside
+    their sum over the 7 days from each event. Each is found (the time frame was lost while its
+    seconds were taken for no candidate, being a frame's source)."""
+    data = _timed_events(300, np.random.default_rng(77))[["user_id", "event_no", "action", "secs", "event_time"]]
+    data = pd.concat([data, _time_following_of(data)[["week_ahead"]]], axis=1)
+    data["max7"] = data.groupby("user_id")["secs"].rolling(7, min_periods=1).max().droplevel(0)
+    described = Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(data).describe()["entities"]
+    assert described["frames"] == {"max7": "max(secs) over rows 6 preceding to current row"}
+    assert described["time_frames"] == {"week_ahead": "sum(secs) over the 7 days of event_time from each"}
