@@ -2238,12 +2238,7 @@ def aggregated(
     if rows < 0:  # the rows from it: the frame up to it of the rows backwards
         return aggregated(values[::-1], entity[::-1], how, -rows)[::-1]
     sums, counts = _frame_totals(values, entity, rows, before)
-    if how == "count":
-        return counts
-    out = np.full(values.size, np.nan)
-    known = counts > 0
-    out[known] = sums[known] / counts[known] if how == "avg" else sums[known]
-    return out
+    return _frame_value(how, sums, counts)
 
 
 def _frame_totals(
@@ -2338,11 +2333,12 @@ def _entity_lasts(entity: np.ndarray) -> np.ndarray:
     return places[np.cumsum(_entity_firsts(entity)) - 1]
 
 
-def _frame_value(how: str, sums: np.ndarray, counts: np.ndarray, best: np.ndarray) -> np.ndarray:
+def _frame_value(how: str, sums: np.ndarray, counts: np.ndarray, best: np.ndarray | None = None) -> np.ndarray:
     """A frame's ``how`` of the ``sums``, ``counts`` and highest or lowest (``best``) of its values."""
     if how == "count":
         return counts
     if how in ("max", "min"):
+        assert best is not None
         return best
     out = np.full(sums.shape, np.nan)
     known = counts > 0
