@@ -205,13 +205,16 @@ def _gates_schema() -> dict[str, Any]:
 
 @functools.cache
 def _engine_schema() -> dict[str, Any]:
-    """The JSON schema of a run's ``engine``: the engine's own settings and ranges but the seed
-    (train takes the pipeline's). Why: ``{"engine": {"max_epoch": 2}}`` or ``{"max_epochs": 0}`` was
-    accepted at trigger and failed train, after extract had run."""
+    """The JSON schema of a run's ``engine``: the engine's own settings and ranges (the seed too,
+    which the tasks take out of them). Why: ``{"engine": {"max_epoch": 2}}`` or ``{"max_epochs": 0}``
+    was accepted at trigger and failed train, after extract had run."""
     from synthpipe.engine.config import EngineConfig
 
-    properties = {k: v for k, v in EngineConfig.model_json_schema()["properties"].items() if k != "seed"}
-    return {"type": "object", "properties": properties, "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": EngineConfig.model_json_schema()["properties"],
+        "additionalProperties": False,
+    }
 
 
 def _over_yaml(setting: Literal["gates", "engine"]) -> Any:

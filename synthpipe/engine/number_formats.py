@@ -282,9 +282,18 @@ def numbers(series: pd.Series, fmt: NumberFormat) -> pd.Series:
     return out
 
 
+def is_text_column(series: pd.Series) -> bool:
+    """An object or string column (not a categorical): what formatted text is looked for in.
+    ``is_object_dtype`` raised NotImplementedError on an Arrow ``string_view`` column, which fit
+    refuses later with the cast that fixes it."""
+    dtype = series.dtype
+    text = dtype == np.dtype(object) or pd.api.types.is_string_dtype(dtype)
+    return text and not isinstance(dtype, pd.CategoricalDtype)
+
+
 def formatted_as_plain(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, NumberFormat]]:
     """Text columns of formatted numbers as decimals (``Decimal`` objects), and each one's format."""
-    texts = (name for name, c in frame.items() if c.dtype == object or pd.api.types.is_string_dtype(c.dtype))
+    texts = (name for name, c in frame.items() if is_text_column(c))
     formats = {str(name): fmt for name in texts if (fmt := detect(frame[name])) is not None}
     return frame.assign(**{name: _plain_column(frame[name], fmt) for name, fmt in formats.items()}), formats
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthpipe.engine.number_formats import PROBE_ROWS, text_dtype_name
+from synthpipe.engine.number_formats import PROBE_ROWS, is_text_column, text_dtype_name
 
 _LAYOUT = r"(?P<sign>-?)(?P<hours>\d+):(?P<minutes>[0-5]\d):(?P<seconds>[0-5]\d)(?:\.(?P<fraction>\d{1,9}))?"
 _NS = {"hours": 3600 * 10**9, "minutes": 60 * 10**9, "seconds": 10**9}
@@ -95,7 +95,7 @@ def detect(series: pd.Series) -> DurationLayout | None:
 
 def text_as_durations(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, DurationLayout]]:
     """Text columns of durations as ``timedelta64[ns]``, and each one's layout."""
-    texts = (name for name, c in frame.items() if c.dtype == object or pd.api.types.is_string_dtype(c.dtype))
+    texts = (name for name, c in frame.items() if is_text_column(c))
     layouts = {str(name): layout for name in texts if (layout := detect(frame[name])) is not None}
     return frame.assign(**{name: layout.durations(frame[name]) for name, layout in layouts.items()}), layouts
 

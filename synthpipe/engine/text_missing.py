@@ -25,7 +25,7 @@ TOKENS = frozenset({"", "N/A", "n/a", "NA", "#N/A", "-", "--", "null", "NULL", "
 
 def detect(series: pd.Series) -> str | None:
     """The one token ``series`` writes its missing values as, if its other values have a meaning."""
-    if not _is_text(series) or series.isna().any():
+    if not number_formats.is_text_column(series) or series.isna().any():
         return None
     probe = series.iloc[: number_formats.PROBE_ROWS * 4]
     if not all(isinstance(v, str) for v in probe):
@@ -36,12 +36,6 @@ def detect(series: pd.Series) -> str | None:
         return None
     token = str(found[0])
     return token if _has_meaning(series.where(text != token)) else None
-
-
-def _is_text(series: pd.Series) -> bool:
-    dtype = series.dtype
-    text = pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
-    return text and not isinstance(dtype, pd.CategoricalDtype)
 
 
 def _has_meaning(values: pd.Series) -> bool:
