@@ -2322,15 +2322,23 @@ ROW_FRAMES = {  # as an analyst writes them, over ``w AS (PARTITION BY user_id O
 }
 
 
-def _row_frames_of(rows: pd.DataFrame) -> pd.DataFrame:
-    """``ROW_FRAMES`` of ``rows``' seconds as DuckDB computes them, on ``rows``' index."""
+def _duckdb_windows(rows: pd.DataFrame, windows: dict[str, str], used: list[str], clause: str = "") -> pd.DataFrame:
+    """``windows`` (name: SQL) of ``rows``' ``used`` columns as DuckDB computes them, on ``rows``'
+    index; ``clause``: a ``WINDOW w AS (...)`` they name."""
     import duckdb
 
     con = duckdb.connect()
-    con.register("r", rows[["user_id", "event_no", "secs"]].reset_index(names="row_at"))
-    columns = ", ".join(f"{sql} AS {name}" for name, sql in ROW_FRAMES.items())
-    query = f"SELECT row_at, {columns} FROM r WINDOW w AS (PARTITION BY user_id ORDER BY event_no) ORDER BY row_at"
-    return con.sql(query).df().set_index("row_at").rename_axis(None).astype("float64")
+    con.register("r", rows[used].reset_index(names="row_at"))
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in windows.items())
+    return (
+        con.sql(f"SELECT row_at, {columns} FROM r {clause} ORDER BY row_at").df().set_index("row_at").rename_axis(None)
+    )
+
+
+def _row_frames_of(rows: pd.DataFrame) -> pd.DataFrame:
+    """``ROW_FRAMES`` of ``rows``' seconds as DuckDB computes them, on ``rows``' index."""
+    clause = "WINDOW w AS (PARTITION BY user_id ORDER BY event_no)"
+    return _duckdb_windows(rows, ROW_FRAMES, ["user_id", "event_no", "secs"], clause).astype("float64")
 
 
 def _row_framed_events(users: int, rng: np.random.Generator, low: int = 2, high: int = 60) -> pd.DataFrame:
@@ -2407,12 +2415,7 @@ RANKS = {  # tied seconds share a rank; DuckDB puts nulls last
 
 def _ranks_of(rows: pd.DataFrame) -> pd.DataFrame:
     """``RANKS`` of ``rows``' seconds as DuckDB computes them, on ``rows``' index."""
-    import duckdb
-
-    con = duckdb.connect()
-    con.register("r", rows[["user_id", "event_no", "secs"]].reset_index(names="row_at"))
-    columns = ", ".join(f"{sql} AS {name}" for name, sql in RANKS.items())
-    return con.sql(f"SELECT row_at, {columns} FROM r ORDER BY row_at").df().set_index("row_at").rename_axis(None)
+    return _duckdb_windows(rows, RANKS, ["user_id", "event_no", "secs"])
 
 
 def _ranked_events(users: int, rng: np.random.Generator, low: int = 2, high: int = 60) -> pd.DataFrame:
@@ -2472,12 +2475,7 @@ TIME_FOLLOWING = {
 
 def _time_following_of(rows: pd.DataFrame) -> pd.DataFrame:
     """``TIME_FOLLOWING`` of ``rows`` as DuckDB computes them, on ``rows``' index."""
-    import duckdb
-
-    con = duckdb.connect()
-    con.register("r", rows[["user_id", "event_time", "secs"]].reset_index(names="row_at"))
-    columns = ", ".join(f"{sql} AS {name}" for name, sql in TIME_FOLLOWING.items())
-    return con.sql(f"SELECT row_at, {columns} FROM r ORDER BY row_at").df().set_index("row_at").rename_axis(None)
+    return _duckdb_windows(rows, TIME_FOLLOWING, ["user_id", "event_time", "secs"])
 
 
 def _time_following_held(out: pd.DataFrame) -> dict[str, float]:
