@@ -70,7 +70,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 50  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 51  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -130,7 +130,9 @@ VERSION = 50  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 50: an entity's number may be an average, count, sum, highest or lowest of another over rows from one to another
 # of each (``Entities.frames``: centred, before the row, to the entity's last row; ``entities.is_row_frame``),
 # or the rank or dense rank of another among its rows (``Entities.ranked``: ``entities.RANK_WAYS``), or of a
-# span of time from the row's on (``Entities.timed``: ``"7 days following"``, ``entities.TIME_SPANS``)
+# span of time from the row's on (``Entities.timed``: ``"7 days following"``, ``entities.TIME_SPANS``);
+# 51: a binned number may keep to a step coarser than its last decimal place (``NumericParams.step``: salaries
+# in thousands, prices in steps of 0.05)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 

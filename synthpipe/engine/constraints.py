@@ -399,9 +399,13 @@ def _onto_step(values: np.ndarray, step: float | None, direction: int = 0) -> np
     units = values / step
     units = np.round(units) if direction == 0 else np.floor(units + 1e-9) if direction < 0 else np.ceil(units - 1e-9)
     out = units * step
-    if step < 1:
-        out = np.round(out, int(np.ceil(-np.log10(step) - 1e-9)))
-    return out
+    return np.round(out, _places(step)) if step < 1 else out
+
+
+def _places(step: float) -> int:
+    """Decimal places that write ``step`` exactly: 2 for 0.05 and for 0.25 (one place rounded
+    quarter hours onto tenths)."""
+    return next((p for p in range(16) if abs(step * 10**p - round(step * 10**p)) <= 1e-9 * 10**p), 15)
 
 
 def _swap_pass(values: dict[str, np.ndarray], relations: list[Relation]) -> bool:
