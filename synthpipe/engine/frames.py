@@ -633,9 +633,22 @@ def number_text_type(series: pd.Series, dtype: str, nullable: bool) -> StorageTy
         return StorageType(str(series.name), dtype, "decimal", nullable, {**extras, "scale": int(places.iloc[0])})
     if (spec := _scientific_spec(text)) is not None:
         return StorageType(str(series.name), dtype, "float", nullable, {**extras, "scientific": spec})
-    if not text.equals(text.astype(float).map(repr)):
-        return None
-    return StorageType(str(series.name), dtype, "float", nullable, extras)
+    floats = text.astype(float)
+    if text.equals(floats.map(repr)):
+        return StorageType(str(series.name), dtype, "float", nullable, extras)
+    if text.equals(floats.map(_bare_whole)):
+        return StorageType(str(series.name), dtype, "float", nullable, {**extras, "bare_wholes": True})
+    return None
+
+
+def _bare_whole(value: float) -> str:
+    """A float in its shortest round-trip form, a whole one without ``.0``, as PostgreSQL's
+    ``float8::text``, R, Excel's CSV and JavaScript write them (``'36'``, ``'36.7'``, ``'36.69'``).
+
+    Why: amounts so written have no one number of decimals and are not Python's ``'36.0'``, so they
+    were text: 2,000 labels masked as ``'12*.**'``."""
+    written = repr(value + 0.0)
+    return written[:-2] if written.endswith(".0") else written
 
 
 _DECIMAL_DIGITS = 38  # a decimal's digits at most (decimal128), and the sign and point
@@ -669,7 +682,7 @@ def as_number_text(series: pd.Series, st: StorageType) -> pd.Series:
             return format(value.copy_abs() if value.is_zero() else value, "f")
         if spec := st.extras.get("scientific"):
             return format(float(value) + 0.0, spec)
-        return repr(float(value) + 0.0)
+        return _bare_whole(float(value)) if st.extras.get("bare_wholes") else repr(float(value) + 0.0)
 
     return _cast(pd.Series([written(v) for v in series.to_numpy(dtype=object)], name=series.name, dtype=object), st)
 

@@ -1035,3 +1035,22 @@ def test_numbers_written_as_text_are_learned_as_numbers_and_written_back_as_text
     assert abs(pd.to_numeric(written).median() - np.median(amounts)) < 5  # real: about 50
     assert (out["ratio"].map(lambda t: repr(float(t))) == out["ratio"]).all()
     assert set(out["version"]) == {"1.2", "1.10", "2.0"}
+
+
+def test_floats_written_without_trailing_zeros_are_numbers_written_so(tmp_path: Path) -> None:
+    """PostgreSQL's ``float8::text``, R, Excel's CSV and JavaScript write 36.00 as ``'36'`` and 36.70 as
+    ``'36.7'``: no one number of decimals and not Python's ``'36.0'``, so such amounts were text,
+    2,000 labels masked as ``'12*.**'``. They are numbers now, written back the same way."""
+    rng = np.random.default_rng(0)
+    n = 2_000
+    amounts = np.round(rng.gamma(2, 20, n), 2)
+    amounts[::7] = np.round(amounts[::7])  # some whole amounts: '36'
+    bare = [repr(v)[:-2] if repr(v).endswith(".0") else repr(v) for v in amounts.tolist()]
+    syn = Synthesizer(seed=0, **FAST).fit(pd.DataFrame({"amount": bare, "other": rng.normal(size=n)}))
+    out = sampled_after_save_and_load(syn, n, tmp_path / "model")["amount"]
+
+    assert syn.describe()["columns"]["amount"]["kind"] == "numeric"
+    assert out.str.fullmatch(r"\d+(\.\d{1,2})?").all() and out.map(type).eq(str).all()
+    assert not out.str.endswith(("0", ".")).where(out.str.contains(".", regex=False), False).any()
+    assert 0.05 < (~out.str.contains(".", regex=False)).mean() < 0.3  # whole amounts written bare
+    assert abs(pd.to_numeric(out).median() - np.median(amounts)) < 3
