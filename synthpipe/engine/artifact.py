@@ -132,7 +132,7 @@ VERSION = 51  # 2: numeric codecs may carry a learned position stream (``fine``)
 # or the rank or dense rank of another among its rows (``Entities.ranked``: ``entities.RANK_WAYS``), or of a
 # span of time from the row's on (``Entities.timed``: ``"7 days following"``, ``entities.TIME_SPANS``);
 # 51: a binned number may keep to a step coarser than its last decimal place (``NumericParams.step``: salaries
-# in thousands, prices in steps of 0.05)
+# in thousands, prices in steps of 0.05), and so may a walk or a drift of an entity (``entity_steps``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -172,6 +172,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "number_formats": {name: fmt.to_json() for name, fmt in syn._number_formats.items()},
         "duration_layouts": {name: layout.to_json() for name, layout in syn._duration_layouts.items()},
         "missing_tokens": syn._missing_tokens,
+        "entity_steps": syn._entity_steps,
         "nested": syn._nested,
         "hidden": syn._net.hidden if syn._net is not None else 0,
         "weights_sha256": hashlib.sha256(weights).hexdigest(),
@@ -217,6 +218,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
             str(n): DurationLayout.from_json(f) for n, f in body.get("duration_layouts", {}).items()
         }
         syn._missing_tokens = {str(n): str(t) for n, t in body.get("missing_tokens", {}).items()}
+        syn._entity_steps = {str(n): float(step) for n, step in body.get("entity_steps", {}).items()}
         syn._net = _network(weights, int(body["hidden"]), syn)
         _check_consistency(syn)
     except ArtifactError:
@@ -402,6 +404,9 @@ def _check_text_formats(syn: Synthesizer) -> None:
     learned = {c.storage.name for c in syn._codecs}
     if not set(syn._missing_tokens) <= learned or not all(map(text_missing.valid, syn._missing_tokens.values())):
         raise ArtifactError("a saved missing-value token names no column of the model, or is no missing-value token")
+    moved = set(syn._entities.walks) | set(syn._entities.drifts) if syn._entities is not None else set()
+    if not set(syn._entity_steps) <= moved or not all(0 < s < math.inf for s in syn._entity_steps.values()):
+        raise ArtifactError("a saved entity column's step names no walk or drift of the model, or is no step")
 
 
 def _check_periods(syn: Synthesizer) -> None:

@@ -140,6 +140,7 @@ class Synthesizer:
         self._number_formats: dict[str, NumberFormat] = {}  # formatted number text (number_formats)
         self._duration_layouts: dict[str, DurationLayout] = {}  # duration text (text_durations)
         self._missing_tokens: dict[str, str] = {}  # missing values written as text ('N/A': text_missing)
+        self._entity_steps: dict[str, float] = {}  # walks' and drifts' steps, learned less the entity's level
         self._nested: dict[str, dict[str, Any]] = {}  # arrays, structs, maps, JSON objects: as fields or JSON text
         self._training: dict[str, Any] = {}
         self._stand_in_keys: dict[str, dict[str, Any]] = {}  # pseudonymised text keys: formats past the pseudonyms
@@ -225,6 +226,7 @@ class Synthesizer:
         kept_past_real_keys(codecs, frame, pseudonymised)
         frame, codecs = self._with_matched_parts(frame, codecs, trend_values)
         codecs = self._with_key_names(self._with_key_years(self._with_offsets(codecs, frame), frame, real), frame)
+        self._entity_steps = {}
         frame, self._codecs = self._with_entity_columns(frame, codecs, indexes)
         self._keep_clocks_of_instants_only()
         self._find_rising(frame)
@@ -490,6 +492,7 @@ class Synthesizer:
             assert isinstance(own, NumericCodec)  # a profile's column
             if own.p.decimals is not None and own.storage.logical == "float":
                 frame[name] = frame[name].round(own.p.decimals)  # 1234.56 - 1200.10 is 34.46000000000004
+            self._keep_step(own)
             codecs[position[name]] = build_codec(frame[name], self.config, storage=own.storage)
         self._entities = dataclasses.replace(ent, walks=tuple(walks), ranges={**ent.ranges, **ranges})
         return frame, codecs
@@ -534,8 +537,16 @@ class Synthesizer:
             assert isinstance(own, NumericCodec)  # _drifts_freely
             if own.p.decimals is not None:  # on its decimals, so that the drifted values are put back on them
                 frame[name] = frame[name].round(own.p.decimals)
+            self._keep_step(own)
             codecs[position[name]] = build_codec(frame[name], self.config, storage=own.storage)
         return frame, [*codecs[:-1], *slopes.values(), codecs[-1]]
+
+    def _keep_step(self, own: NumericCodec) -> None:
+        """A walk's or drift's step (``NumericParams.step``), which its steps or residuals, learned in
+        its place, do not keep: order amounts in steps of 50 that grew along each customer's orders
+        came back on the step in 2.6% of rows."""
+        if own.p.step:
+            self._entity_steps[own.storage.name] = own.p.step
 
     def _keep_clocks_of_instants_only(self) -> None:
         """Clock times are drawn from the real ones' quantiles only for columns that hold instants:
@@ -2839,7 +2850,7 @@ class Synthesizer:
             values = entities.kept_in_range(path, entity, low, high, went_on_from is not None)
             codec = by_name[name]
             assert isinstance(codec, NumericCodec)
-            numbers[name] = values if codec.p.decimals is None else np.round(values, codec.p.decimals)
+            numbers[name] = self._on_entity_step(name, values, codec)
 
     def _add_drifts(
         self,
@@ -2871,7 +2882,13 @@ class Synthesizer:
             (low, high), (learned_low, learned_high) = ent.ranges[name], codec.p.clip
             beyond_low, beyond_high = np.fmin(0.0, learned - learned_low), np.fmax(0.0, learned - learned_high)
             values = np.clip(values, low + beyond_low, high + beyond_high)  # a tail draw of what was learned goes on
-            numbers[name] = values if codec.p.decimals is None else np.round(values, codec.p.decimals)
+            numbers[name] = self._on_entity_step(name, values, codec)
+
+    def _on_entity_step(self, name: str, values: np.ndarray, learned: NumericCodec) -> np.ndarray:
+        """A walk's or drift's values on the column's step (``_keep_step``) and decimals."""
+        if step := self._entity_steps.get(name):
+            values = np.rint(values / step) * step
+        return values if learned.p.decimals is None else np.round(values, learned.p.decimals)
 
     def _add_steps(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carry: _Carry | None) -> None:
         """Each date learned as its steps, summed in the entity's row order from its first date (or
