@@ -70,7 +70,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 51  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 52  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -132,7 +132,9 @@ VERSION = 51  # 2: numeric codecs may carry a learned position stream (``fine``)
 # or the rank or dense rank of another among its rows (``Entities.ranked``: ``entities.RANK_WAYS``), or of a
 # span of time from the row's on (``Entities.timed``: ``"7 days following"``, ``entities.TIME_SPANS``);
 # 51: a binned number may keep to a step coarser than its last decimal place (``NumericParams.step``: salaries
-# in thousands, prices in steps of 0.05), and so may a walk or a drift of an entity (``entity_steps``)
+# in thousands, prices in steps of 0.05), and so may a walk or a drift of an entity (``entity_steps``);
+# 52: a rank may be a share of the entity's rows (``percent_rank``, ``cume_dist``: ``entities.RANK_WAYS``), and a
+# number an ``ntile(k)`` of them along the order (``Entities.tiles``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -621,7 +623,7 @@ def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Code
     summed += [*entities.totals, *(s for s, _ in entities.totals.values())]
     summed += [*entities.timed, *(s for s, _, _ in entities.timed.values())]
     summed += [*entities.frames, *(s for s, _, _, _ in entities.frames.values())]
-    summed += [*entities.ranked, *(s for s, _, _, _ in entities.ranked.values())]
+    summed += [*entities.ranked, *(s for s, _, _, _ in entities.ranked.values()), *entities.tiles]
     codecs = [by_name.get(name) for name in summed]
     plain = all(type(c) is NumericCodec and c.domain == "number" for c in codecs)
     plain &= all(how in AGGREGATES and is_frame(rows) for _, how, rows in entities.aggregates.values())
@@ -629,6 +631,7 @@ def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Code
     plain &= all(how in AGGREGATES and span in TIME_SPANS for _, how, span in entities.timed.values())
     plain &= all(how in FRAME_HOWS and is_row_frame(start, end) for _, how, start, end in entities.frames.values())
     plain &= all(how in RANK_WAYS for _, how, _, _ in entities.ranked.values())
+    plain &= all(type(k) is int and k >= 1 for k, _ in entities.tiles.values())  # tiles_of deals k tiles
     clock = by_name.get(entities.clocks.get(str(entities.order), ""))
     plain &= not entities.timed or (isinstance(clock, NumericCodec) and clock.domain == "time")
     plain &= all(_default_fits(by_name.get(name), value) for name, value in entities.defaults.items())

@@ -306,14 +306,16 @@ class Synthesizer:
 
     def _trends(self, frame: pd.DataFrame, key: str, numbering: set[str], order: str | None) -> dict[str, str]:
         """Per column that moves in step with another in each entity, that one (``entity_trends``),
-        but for a count of another's values along the entity's ``order`` (``counts_along``): rebuilt
-        after sampling (``_find_windows``)."""
+        but for a count of another's values along the entity's ``order`` (``counts_along``) and a
+        rank, share or tile of the entity's rows (``ranks_along``): rebuilt after sampling
+        (``_find_windows``)."""
         if not self.config.learn_offsets:
             return {}
         min_rows = self.config.constraint_min_rows
         found = order is not None and self.config.detect_constraints
         counts = entities.counts_along(frame, key, order, min_rows) if found and order is not None else set()
-        return entities.entity_trends(frame.drop(columns=list(counts)), key, numbering, min_rows)
+        ranks = entities.ranks_along(frame, key, order, min_rows) if found and order is not None else set()
+        return entities.entity_trends(frame.drop(columns=[*counts, *ranks]), key, numbering, min_rows)
 
     def _row_ranks(self, frame: pd.DataFrame, key: str, numbered: set[str]) -> dict[str, pd.Series]:
         if not self.config.learn_offsets:
@@ -595,6 +597,7 @@ class Synthesizer:
         columns = tuple(name for name in ent.columns if name not in {*firsts, *totals})  # rebuilt, not drawn once
         others["timed"] = timed
         others["ranked"] = self._frames_left(frame, found, candidates, others, entities.rank_columns)
+        others["tiles"] = self._frames_left(frame, found, candidates, others, entities.tile_columns)
         found_all = {**found._asdict(), **others}
         self._entities = dataclasses.replace(ent, columns=columns, **found_all)
 
@@ -607,9 +610,10 @@ class Synthesizer:
         finder: Callable[[pd.DataFrame, str, str, dict[str, str], int], dict[str, Any]],
     ) -> dict[str, Any]:
         """The windows ``finder`` finds (frames of rows: ``entities.frame_columns``; ranks:
-        ``entities.rank_columns``) among the ``candidates`` no other window (``found``,
-        ``others``: first values, totals, time frames, frames) is, but for those another is
-        rebuilt from (a window of a window is left learned, as ``window_columns`` does)."""
+        ``entities.rank_columns``; tiles: ``entities.tile_columns``) among the ``candidates`` no
+        other window (``found``, ``others``: first values, totals, time frames, frames, ranks)
+        is, but for those another is rebuilt from (a window of a window is left learned, as
+        ``window_columns`` does)."""
         ent = self._entities
         assert ent is not None and ent.order is not None
         rebuilt = {name for part in others.values() for name in part}
@@ -649,8 +653,16 @@ class Synthesizer:
         timed = {n: w for n, w in timed.items() if {n, w[0]} <= plain}
         frames = {n: w for n, w in ent.frames.items() if {n, w[0]} <= plain}
         ranked = {n: w for n, w in ent.ranked.items() if {n, w[0]} <= plain}
+        tiles = {n: w for n, w in ent.tiles.items() if n in plain}
         self._entities = dataclasses.replace(
-            ent, firsts=firsts, totals=totals, timed=timed, frames=frames, ranked=ranked, **windows._asdict()
+            ent,
+            firsts=firsts,
+            totals=totals,
+            timed=timed,
+            frames=frames,
+            ranked=ranked,
+            tiles=tiles,
+            **windows._asdict(),
         )
         return self._entities
 
@@ -693,8 +705,8 @@ class Synthesizer:
         self, numbers: dict[str, np.ndarray], entity: np.ndarray, rows: np.ndarray, carry: _Carry | None
     ) -> None:
         """Each aggregate so far or over a moving frame (``rows``: the entity's order), on from its
-        totals or last values where the block before left the carried entity; each entity total
-        over the entity's rows (an entity cut at a block's end: over its rows in the block, then
+        totals or last values where the block before left the carried entity; each entity total,
+        rank, share and tile over the entity's rows (an entity cut at a block's end: over its rows in the block, then
         over all of them once its last row is drawn: ``_whole_entities``); each time frame over
         the written times of the order's clock (the carried entity's likewise, once it ends)."""
         ent = self._entities
@@ -711,6 +723,9 @@ class Synthesizer:
             numbers[name] = entities.totals_of(numbers[source], entity, how)
         for name, (source, how, falling, nulls_first) in ent.ranked.items():  # the carried entity's: once it ends
             numbers[name] = entities.ranks_of(numbers[source], entity, how, falling, nulls_first)
+        for name, (k, falling) in ent.tiles.items():  # the carried entity's: once it ends
+            numbers[name] = np.empty(entity.size)
+            numbers[name][rows] = entities.tiles_of(entity[rows], k, falling)
         for name, (source, how, span) in ent.timed.items():  # the carried entity's: once it ends (_whole_entities)
             clock = self._order_clock()[0]
             times = self._as_written(clock, numbers[clock])[rows]
@@ -2194,6 +2209,8 @@ class Synthesizer:
         if name in ent.ranked:
             source, how, falling, nulls_first = ent.ranked[name]
             return entities.ranks_of(view(source), one, how, falling, nulls_first)
+        if name in ent.tiles:
+            return entities.tiles_of(one, *ent.tiles[name]).astype("float64")
         if name in ent.timed:
             source, how, span = ent.timed[name]
             times = view(self._order_clock()[0])
@@ -3425,6 +3442,8 @@ class Synthesizer:
             return f"{_frame_text(*ent.frames[name])} {along}"
         if name in ent.ranked:
             return f"{_rank_text(*ent.ranked[name])} within each {ent.key}, from the drawn values"
+        if name in ent.tiles:
+            return f"{_tile_text(*ent.tiles[name])} {along}"
         if name in ent.totals:
             source, how = ent.totals[name]
             return f"{how}({source}) over every row of each {ent.key}, from the drawn values"
@@ -3495,6 +3514,7 @@ class Synthesizer:
             "time_frames": {name: self._time_frame_text(name) for name in self._entities.timed},
             "frames": {name: _frame_text(*found) for name, found in self._entities.frames.items()},
             "ranks_by": {name: _rank_text(*found) for name, found in self._entities.ranked.items()},
+            "tiles": {name: _tile_text(*found) for name, found in self._entities.tiles.items()},
             "entity_totals": {name: f"{how}({source})" for name, (source, how) in self._entities.totals.items()},
             "sequence_gaps": dict(self._entities.gaps),
             "null_keys_as_rows": self._entities.nulls is not None,
@@ -3934,3 +3954,8 @@ def _frame_end_text(rows: int | None, unbounded: str) -> str:
 def _rank_text(source: str, how: str, falling: bool, nulls_first: bool) -> str:
     """``rank() by secs desc nulls last``."""
     return f"{how}() by {source} {'desc' if falling else 'asc'} nulls {'first' if nulls_first else 'last'}"
+
+
+def _tile_text(k: int, falling: bool) -> str:
+    """``ntile(4) from the first row``."""
+    return f"ntile({k}) from the {'last' if falling else 'first'} row"
