@@ -647,7 +647,9 @@ def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Code
     alike &= all(window_codecs(by_name.get(name), by_name.get(source)) for name, source in entities.firsts.items())
     apart = not set(windows) & {*windows.values(), *learned, *entities.columns, *entities.sequences}
     steps = all(isinstance(k, int) and k != 0 for _, k, *_ in [*entities.lags.values(), *entities.differences.values()])
-    if not plain or not alike or not apart or not steps or entities.order not in entities.sequences:
+    unordered = set(windows) <= {*entities.ranked, *entities.tiles} and (bool(entities.steps) or not entities.tiles)
+    ordered = entities.order in entities.sequences or (entities.order is None and unordered)
+    if not plain or not alike or not apart or not steps or not ordered:
         raise ArtifactError(
             "model.json rebuilds a running sum or lag from a column unlike it or along no sequence; refusing to load"
         )

@@ -324,7 +324,8 @@ class Entities:
         timed = [source for source, _, _ in self.timed.values()]
         frames = [source for source, _, _, _ in self.frames.values()]
         ranked = [source for source, _, _, _ in self.ranked.values()]
-        tiles = [str(self.order) for _ in self.tiles]  # of the rows' places along the order
+        along = self.order or next(iter(self.steps), "")  # the rows follow a date learned as its steps
+        tiles = [along for _ in self.tiles]  # of the rows' places along the order
         sources = [*found.sources, *self.firsts.values(), *totals, *timed, *frames, *ranked, *tiles]
         return dict(zip(self.windowed, sources, strict=True))
 
@@ -1837,10 +1838,11 @@ def _without(found: dict[str, _Found], names: set[str]) -> dict[str, _Found]:
     return {name: window for name, window in found.items() if name not in names}
 
 
-def _entity_order(frame: pd.DataFrame, key: str, order: str) -> tuple[np.ndarray, np.ndarray]:
-    """The rows of ``frame`` by entity and ``order`` within it, and each of those rows' entity code."""
+def _entity_order(frame: pd.DataFrame, key: str, order: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``frame`` by entity and ``order`` within it (None: as the table has them), and
+    each of those rows' entity code."""
     codes = entity_codes(frame[key])[0]
-    rows = np.lexsort((_numbers(frame[order]), codes))
+    rows = np.argsort(codes, kind="stable") if order is None else np.lexsort((_numbers(frame[order]), codes))
     return rows, codes[rows]
 
 
@@ -2225,16 +2227,16 @@ def counts_along(frame: pd.DataFrame, key: str, order: str, min_entities: int) -
     return set(aggregate_columns(values, numbers, entity, min_entities, hows=("count",)))
 
 
-def ranks_along(frame: pd.DataFrame, key: str, order: str, min_entities: int) -> set[str]:
+def ranks_along(frame: pd.DataFrame, key: str, order: str | None, min_entities: int) -> set[str]:
     """The numbers that are a rank or share of another among each entity's rows (``rank_columns``)
-    or a tile of its rows along ``order`` (``tile_columns``). Why: ``cume_dist()`` and
+    or a tile of its rows along ``order`` (``tile_columns``; None: no tiles). Why: ``cume_dist()`` and
     ``percent_rank()`` of one number differ by little but a step a row in each entity, so the one
     was learned as a trend of the other (120 airbnb users' ``cd`` of ``pr``), and ``window_columns``
     never saw it. They are no trend, and ``rank_columns`` finds them."""
     kinds = {str(name): window_kind(frame[name]) for name in frame.columns if name not in (key, order)}
     numbers = {name: "number" for name, kind in kinds.items() if kind == "number"}
     ranks = rank_columns(frame, key, order, numbers, min_entities)
-    return {*ranks, *tile_columns(frame, key, order, numbers, min_entities)}
+    return {*ranks, *(tile_columns(frame, key, order, numbers, min_entities) if order is not None else {})}
 
 
 def _aggregates_to(
@@ -2508,10 +2510,11 @@ def ranks_of(values: np.ndarray, entity: np.ndarray, how: str, falling: bool, nu
 
 
 def rank_columns(
-    frame: pd.DataFrame, key: str, order: str, candidates: dict[str, str], min_entities: int
+    frame: pd.DataFrame, key: str, order: str | None, candidates: dict[str, str], min_entities: int
 ) -> dict[str, tuple[str, str, bool, bool]]:
     """The numbers among ``candidates`` that are, in ``WINDOW_SHARE`` of the rows and in
-    ``min_entities`` entities' rows where they are not that of the row's place along ``order``,
+    ``min_entities`` entities' rows where they are not that of the row's place along ``order``
+    (None: in the table's order; a rank needs no order of the rows),
     the ``rank()`` or ``dense_rank()`` (whole numbers from 1), or the ``percent_rank()`` or
     ``cume_dist()`` (shares of the entity's rows: ``_share_ways``) of another number of
     ``candidates`` among the entity's rows (``ranks_of``); per column: its source, the way,

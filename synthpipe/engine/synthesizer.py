@@ -123,6 +123,7 @@ class Synthesizer:
         self._learned: list[int] = []
         self._relations: list[constraints.Relation] = []
         self._walk_bonds: list[constraints.Relation] = []  # during fit: relations of walks, found on values
+        self._tiles_along: dict[str, str] = {}  # during fit: the date each tile of unnumbered rows goes along
         self._sums: list[constraints.Sum] = []
         self._dependencies: list[Dependency] = []
         self._unequal: list[Unequal] = []
@@ -193,7 +194,7 @@ class Synthesizer:
         frame, pseudonymised = pseudonymise_repeated_keys(frame, self.config, indexes | set(numbered))
         self._stand_in_keys = {name: fmt for name, fmt in pseudonymised.items() if fmt is not None}
         self._spell_pseudonymised_names(real, key)
-        self._entities, self._walk_bonds = None, []
+        self._entities, self._walk_bonds, self._tiles_along = None, [], {}
         trend_values = None  # the trend columns' own values: their relations with entity columns are found on them
         frame, null_keys = self._with_null_key_stand_ins(frame, key, pseudonymised, category)
         # without stand-ins no fresh keys fit its type (an int8 key of 60 users): learned as it is
@@ -233,6 +234,7 @@ class Synthesizer:
         frame, self._codecs = self._with_drifts(frame, self._codecs)
         frame, self._codecs = self._with_null_key_flag(frame, self._codecs, null_keys)
         self._schema = schema
+        self._tiles_of_steps()
         windowed = set(self._entities.windowed) if self._entities is not None else set()  # rebuilt, not learned
         self._learned = self._chain_order(
             [i for i, c in enumerate(self._codecs) if c.n_tokens >= 2 and c.storage.name not in windowed]
@@ -314,7 +316,7 @@ class Synthesizer:
         min_rows = self.config.constraint_min_rows
         found = order is not None and self.config.detect_constraints
         counts = entities.counts_along(frame, key, order, min_rows) if found and order is not None else set()
-        ranks = entities.ranks_along(frame, key, order, min_rows) if found and order is not None else set()
+        ranks = entities.ranks_along(frame, key, order, min_rows) if self.config.detect_constraints else set()
         return entities.entity_trends(frame.drop(columns=[*counts, *ranks]), key, numbering, min_rows)
 
     def _row_ranks(self, frame: pd.DataFrame, key: str, numbered: set[str]) -> dict[str, pd.Series]:
@@ -564,14 +566,21 @@ class Synthesizer:
         engine renumbers (entities.window_columns: a user's seconds to date, the previous event's
         seconds, time or action, the gap since it, the longest session so far), among the table's
         numbers, dates and texts but the entity's own, its sequences, trends and row indexes.
-        Found on the real values, before any is learned as steps or offsets."""
+        Found on the real values, before any is learned as steps or offsets. Where nothing orders
+        the rows, the ranks and shares only (they need no order: ``percent_rank() OVER (PARTITION
+        BY user_id ORDER BY secs)`` of a query with no row number)."""
         ent = self._entities
-        if ent is None or ent.order not in ent.sequences or not self.config.detect_constraints:
+        if ent is None or not self.config.detect_constraints:
             return
         taken = {ent.key, *ent.columns, *ent.sequences, *ent.trends, *ent.riders, *ent.ranks, *indexes}
         kinds = {str(name): entities.window_kind(frame[name]) for name in frame.columns if name not in taken}
         candidates = {name: kind for name, kind in kinds.items() if kind is not None}
         min_rows = self.config.constraint_min_rows
+        if ent.order is None:
+            self._entities = self._unordered_windows(frame, candidates)
+            return
+        if ent.order not in ent.sequences:
+            return
         found = entities.window_columns(frame, ent.key, ent.order, candidates, min_rows)
         # a first value or total is rebuilt from a drawn column, not from another rebuilt one (cgd: a
         # total of the lag tstart was saved, and the artifact's own check refused to load it)
@@ -600,6 +609,32 @@ class Synthesizer:
         others["tiles"] = self._frames_left(frame, found, candidates, others, entities.tile_columns)
         found_all = {**found._asdict(), **others}
         self._entities = dataclasses.replace(ent, columns=columns, **found_all)
+
+    def _unordered_windows(self, frame: pd.DataFrame, candidates: dict[str, str]) -> Entities:
+        """The entity with its ranks and shares, which need no order of the rows, where nothing
+        numbers them, and the tiles along a date (``self._tiles_along``): kept if the rows come to
+        follow that date, learned as its steps (``_tiles_of_steps``)."""
+        ent = self._entities
+        assert ent is not None
+        min_rows = self.config.constraint_min_rows
+        ranked = entities.rank_columns(frame, ent.key, None, candidates, min_rows)
+        rest = {name: kind for name, kind in candidates.items() if name not in ranked}
+        tiles: dict[str, tuple[int, bool]] = {}
+        for date in [name for name, kind in rest.items() if kind not in ("number", "text", "duration")]:
+            found = entities.tile_columns(frame, ent.key, date, rest, min_rows)
+            self._tiles_along |= {name: date for name in found if name not in tiles}
+            tiles = {**found, **tiles}
+        return dataclasses.replace(ent, ranked=ranked, tiles=tiles)
+
+    def _tiles_of_steps(self) -> None:
+        """The entity without the tiles of unnumbered rows (``_unordered_windows``) along a date
+        other than the one learned as its steps: the synthetic rows follow only that one (summed
+        along the rows), and a tile is rebuilt along the rows."""
+        ent = self._entities
+        if ent is None or ent.order is not None or not ent.tiles:
+            return
+        tiles = {name: tile for name, tile in ent.tiles.items() if self._tiles_along.get(name) in ent.steps}
+        self._entities = dataclasses.replace(ent, tiles=tiles)
 
     def _frames_left(
         self,
@@ -672,7 +707,10 @@ class Synthesizer:
         from the block before goes on from its sum, extreme or totals so far there, its first rows'
         lags, differences and moving frames reach back into the values it had there."""
         ent = self._entities
-        if ent is None or entity is None or ent.order not in numbers or not ent.windowed:
+        if ent is None or entity is None or not ent.windowed:
+            return
+        if ent.order not in numbers:
+            self._rebuild_unordered(numbers, entity)
             return
         rows = np.lexsort((numbers[ent.order], entity))
         for name, (source, nulls_first) in ent.running.items():
@@ -721,8 +759,7 @@ class Synthesizer:
             numbers[name][rows] = entities.framed(numbers[source][rows], entity[rows], how, start, end, before)
         for name, (source, how) in ent.totals.items():
             numbers[name] = entities.totals_of(numbers[source], entity, how)
-        for name, (source, how, falling, nulls_first) in ent.ranked.items():  # the carried entity's: once it ends
-            numbers[name] = entities.ranks_of(numbers[source], entity, how, falling, nulls_first)
+        self._rebuild_ranks(numbers, entity)  # the carried entity's: once it ends
         for name, (k, falling) in ent.tiles.items():  # the carried entity's: once it ends
             numbers[name] = np.empty(entity.size)
             numbers[name][rows] = entities.tiles_of(entity[rows], k, falling)
@@ -731,6 +768,28 @@ class Synthesizer:
             times = self._as_written(clock, numbers[clock])[rows]
             numbers[name] = np.empty(entity.size)
             numbers[name][rows] = entities.timed_of(numbers[source][rows], times, entity[rows], how, span)
+
+    def _rebuild_unordered(self, numbers: dict[str, np.ndarray], entity: np.ndarray) -> None:
+        """Where nothing numbers the rows (``_unordered_windows``): each rank and share, and each
+        tile along the written values of the date learned as steps (the rows' order once emitted;
+        ties in the rows' order)."""
+        ent = self._entities
+        assert ent is not None
+        self._rebuild_ranks(numbers, entity)
+        date = next(iter(ent.steps), None)
+        if date is None or date not in numbers:
+            return
+        rows = np.lexsort((self._as_written(date, numbers[date]), entity))
+        for name, (k, falling) in ent.tiles.items():
+            numbers[name] = np.empty(entity.size)
+            numbers[name][rows] = entities.tiles_of(entity[rows], k, falling)
+
+    def _rebuild_ranks(self, numbers: dict[str, np.ndarray], entity: np.ndarray) -> None:
+        """Each rank and share (``Entities.ranked``) of its source's drawn values among its entity's rows."""
+        ent = self._entities
+        assert ent is not None
+        for name, (source, how, falling, nulls_first) in ent.ranked.items():
+            numbers[name] = entities.ranks_of(numbers[source], entity, how, falling, nulls_first)
 
     def _as_written(self, name: str, values: np.ndarray) -> np.ndarray:
         """A time's drawn values as they are written: on whole steps of its grain (``restore``
@@ -2209,8 +2268,11 @@ class Synthesizer:
         if name in ent.ranked:
             source, how, falling, nulls_first = ent.ranked[name]
             return entities.ranks_of(view(source), one, how, falling, nulls_first)
-        if name in ent.tiles:
-            return entities.tiles_of(one, *ent.tiles[name]).astype("float64")
+        if name in ent.tiles:  # along the order, else along the date learned as steps (``_rebuild_unordered``)
+            along = np.arange(len(part)) if ent.order is not None else view(ent.steps[0])
+            placed, tiles = np.argsort(along, kind="stable"), np.empty(len(part))
+            tiles[placed] = entities.tiles_of(one, *ent.tiles[name])
+            return tiles
         if name in ent.timed:
             source, how, span = ent.timed[name]
             times = view(self._order_clock()[0])
