@@ -1658,12 +1658,23 @@ class Synthesizer:
         parts (dateparts.py) that hold in every training row; dependencies are found later, on tokens."""
         found = self._relations_in(frame, self._table_codecs(), self._trend_columns())
         self._relations, self._sums, self._spans, self._formulas = found
+        self._sums_off_steps()
         self._parts = self._date_parts_in(frame, self._table_codecs(), self._trend_columns() | self._ordered_columns())
         steering = [p for p in self._hidden.values() if p.part in dateparts.STEERING and p.result not in self._given]
         self._parts += [p for p in steering if p.result not in self._matched]  # they steer their date
         self._parts += self._matched_date_parts(frame, trend_values)
         self._relations += self._walk_bonds  # found on the values: the walks' steps are in ``frame``
         self._relations += self._trend_bonds_in(frame, trend_values)
+
+    def _sums_off_steps(self) -> None:
+        """A sum's derived column is recomputed from the other columns, exactly, so it takes no step
+        coarser than theirs (``NumericParams.step``): budgets in hundreds split into rent and the
+        rest in tens, ``budget == rent + other``, held in 8.7% of rows with the budget put back on
+        hundreds."""
+        derived = {s.derived for s in self._sums}
+        for codec in self._codecs:
+            if isinstance(codec, NumericCodec) and codec.storage.name in derived:
+                codec.p.step = 0.0
 
     def _trend_bonds_in(self, frame: pd.DataFrame, trend_values: pd.DataFrame | None) -> list[constraints.Relation]:
         """The relations of a trend column (its own values) with a column its entity's rows share:
