@@ -57,7 +57,7 @@ from synthpipe.engine.frames import (
 from synthpipe.engine.joins import Join
 from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.engine.nulls import ALWAYS, EITHER, NEVER, NullLink, null_token
-from synthpipe.engine.number_formats import NumberFormat
+from synthpipe.engine.number_formats import format_from_json
 from synthpipe.engine.spans import Span
 from synthpipe.engine.text_durations import DurationLayout
 from synthpipe.engine.topics import Topics
@@ -70,7 +70,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 52  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 53  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -134,7 +134,9 @@ VERSION = 52  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 51: a binned number may keep to a step coarser than its last decimal place (``NumericParams.step``: salaries
 # in thousands, prices in steps of 0.05), and so may a walk or a drift of an entity (``entity_steps``);
 # 52: a rank may be a share of the entity's rows (``percent_rank``, ``cume_dist``: ``entities.RANK_WAYS``), and a
-# number an ``ntile(k)`` of them along the order (``Entities.tiles``)
+# number an ``ntile(k)`` of them along the order (``Entities.tiles``);
+# 53: a number format may be a column's magnitude suffixes (``text_magnitudes``: ``'870'``, ``'1.5K'``, ``'2.3M'``),
+# saved with its ``tiers``
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -215,7 +217,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._schema = _schema_from_text(body["arrow_schema"])
         syn._nested = {str(name): dict(spec) for name, spec in body.get("nested", {}).items()}
         syn._periods = {str(name): str(freq) for name, freq in body.get("periods", {}).items()}
-        syn._number_formats = {str(n): NumberFormat.from_json(f) for n, f in body.get("number_formats", {}).items()}
+        syn._number_formats = {str(n): format_from_json(f) for n, f in body.get("number_formats", {}).items()}
         syn._duration_layouts = {
             str(n): DurationLayout.from_json(f) for n, f in body.get("duration_layouts", {}).items()
         }

@@ -22,10 +22,12 @@ import decimal
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
+
+from synthpipe.engine import text_magnitudes
 
 PROBE_ROWS = 256  # values a text column is first tried on: most text fails on its first values
 _GROUPS = (",", ".", " ", "\u00a0", "\u202f", "'", "")  # thousands separators, most common first
@@ -166,6 +168,15 @@ class NumberFormat:
         )
 
 
+# how a column of numbers as text writes them; a string: text_magnitudes imports this module
+Written: TypeAlias = "NumberFormat | text_magnitudes.MagnitudeFormat"
+
+
+def format_from_json(item: dict[str, Any]) -> Written:
+    """A saved format: a magnitude column's holds its ``tiers``."""
+    return text_magnitudes.MagnitudeFormat.from_json(item) if "tiers" in item else NumberFormat.from_json(item)
+
+
 def text_dtype_name(dtype: str) -> bool:
     """Whether ``dtype`` names a pandas text dtype (object or string): a saved one is checked."""
     try:
@@ -175,8 +186,13 @@ def text_dtype_name(dtype: str) -> bool:
     return found == np.dtype(object) or isinstance(found, pd.StringDtype)
 
 
-def detect(series: pd.Series) -> NumberFormat | None:
-    """The one format every value of a text column is written in, if it says it holds amounts."""
+def detect(series: pd.Series) -> Written | None:
+    """The one format every value of a text column is written in, if it says it holds amounts, or
+    the magnitude suffixes it writes numbers with (``'870'``, ``'1.5K'``: ``text_magnitudes``)."""
+    return _one_format(series) or text_magnitudes.detect(series)
+
+
+def _one_format(series: pd.Series) -> NumberFormat | None:
     text = series.dropna()
     if text.empty or not all(isinstance(v, str) for v in text.iloc[:PROBE_ROWS]):
         return None
@@ -272,7 +288,7 @@ def _has_point(fmt: NumberFormat, text: pd.Series) -> bool:
     )
 
 
-def numbers(series: pd.Series, fmt: NumberFormat) -> pd.Series:
+def numbers(series: pd.Series, fmt: Written) -> pd.Series:
     """The values of a column of formatted numbers as floats (NaN for nulls and for text the
     format does not read)."""
     text = series.astype(object).where(series.notna())
@@ -291,27 +307,27 @@ def is_text_column(series: pd.Series) -> bool:
     return text and not isinstance(dtype, pd.CategoricalDtype)
 
 
-def formatted_as_plain(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, NumberFormat]]:
+def formatted_as_plain(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Written]]:
     """Text columns of formatted numbers as decimals (``Decimal`` objects), and each one's format."""
     texts = (name for name, c in frame.items() if is_text_column(c))
     formats = {str(name): fmt for name in texts if (fmt := detect(frame[name])) is not None}
     return frame.assign(**{name: _plain_column(frame[name], fmt) for name, fmt in formats.items()}), formats
 
 
-def _plain_column(column: pd.Series, fmt: NumberFormat) -> pd.Series:
+def _plain_column(column: pd.Series, fmt: Written) -> pd.Series:
     known = column.notna().to_numpy()
     out = pd.Series([None] * len(column), index=column.index, name=column.name, dtype=object)
     out[known] = [decimal.Decimal(v) for v in fmt.plain(column[known].astype(str))]
     return out
 
 
-def as_formatted(frame: pd.DataFrame, formats: dict[str, NumberFormat]) -> pd.DataFrame:
+def as_formatted(frame: pd.DataFrame, formats: dict[str, Written]) -> pd.DataFrame:
     """The columns ``formatted_as_plain`` made plain, in their formats again."""
     present = {name: fmt for name, fmt in formats.items() if name in frame.columns}
     return frame.assign(**{name: _formatted_column(frame[name], fmt) for name, fmt in present.items()})
 
 
-def _formatted_column(column: pd.Series, fmt: NumberFormat) -> pd.Series:
+def _formatted_column(column: pd.Series, fmt: Written) -> pd.Series:
     known = column.notna().to_numpy()
     out = pd.Series([None] * len(column), index=column.index, name=column.name, dtype=object)
     out[known] = [fmt.written(decimal.Decimal(v)) for v in column[known]]

@@ -80,7 +80,7 @@ from synthpipe.engine.frames import (
     valid_wall_clock_ns,
 )
 from synthpipe.engine.model import Exclusion, HeadWeights, Network, sample_tokens
-from synthpipe.engine.number_formats import NumberFormat, as_formatted, formatted_as_plain
+from synthpipe.engine.number_formats import Written, as_formatted, formatted_as_plain
 from synthpipe.engine.pseudonyms import (
     StandInKeys,
     kept_past_real_keys,
@@ -138,7 +138,7 @@ class Synthesizer:
         self._net: Network | None = None
         self._schema: pa.Schema | None = None
         self._periods: dict[str, str] = {}  # Period columns' frequencies (frames.periods_as_starts)
-        self._number_formats: dict[str, NumberFormat] = {}  # formatted number text (number_formats)
+        self._number_formats: dict[str, Written] = {}  # formatted number text (number_formats)
         self._duration_layouts: dict[str, DurationLayout] = {}  # duration text (text_durations)
         self._missing_tokens: dict[str, str] = {}  # missing values written as text ('N/A': text_missing)
         self._entity_steps: dict[str, float] = {}  # walks' and drifts' steps, learned less the entity's level

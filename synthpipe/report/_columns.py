@@ -121,7 +121,7 @@ def _is_text(s: pd.Series) -> bool:
     return bool(s.dtype == object or pd.api.types.is_string_dtype(s.dtype))
 
 
-def _number_format(s: pd.Series) -> number_formats.NumberFormat | None:
+def _number_format(s: pd.Series) -> number_formats.Written | None:
     return number_formats.detect(s) if _is_text(s) and not isinstance(s.dtype, pd.CategoricalDtype) else None
 
 
@@ -129,9 +129,9 @@ def _duration_layout(s: pd.Series) -> text_durations.DurationLayout | None:
     return text_durations.detect(s) if _is_text(s) and not isinstance(s.dtype, pd.CategoricalDtype) else None
 
 
-def _written_values(s: pd.Series, written: number_formats.NumberFormat | text_durations.DurationLayout) -> np.ndarray:
+def _written_values(s: pd.Series, written: number_formats.Written | text_durations.DurationLayout) -> np.ndarray:
     """Numbers or durations (in seconds) kept as text, as floats; NaN for nulls and unread text."""
-    if isinstance(written, number_formats.NumberFormat):
+    if not isinstance(written, text_durations.DurationLayout):
         return number_formats.numbers(s, written).to_numpy()
     return written.durations(s).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
 
@@ -382,7 +382,7 @@ class Column:
     reading: DateTextReading | None = None  # dates written as text (not ISO only): the real column's layouts
     # and century of two-digit years, read so in both frames
     family: str = "text"  # how the real values read ("numbers", "true/false", "text"): see ``category_values``
-    written: number_formats.NumberFormat | text_durations.DurationLayout | None = None  # numbers or durations
+    written: number_formats.Written | text_durations.DurationLayout | None = None  # numbers or durations
     # kept as text ('$1,234.50', '47:15:24'): the real column's format, read so in both frames
 
     def values(self, s: pd.Series) -> np.ndarray:
