@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from scipy.stats import ks_2samp
 
@@ -87,3 +88,11 @@ def test_the_tiers_start_where_the_source_starts_them_and_keep_its_decimals() ->
 )
 def test_text_that_is_no_magnitude_column_is_left_alone(values: list[str]) -> None:
     assert detect(pd.Series(values)) is None
+
+
+@pytest.mark.parametrize("dtype", [object, "string[pyarrow]", pd.ArrowDtype(pa.string())])
+def test_magnitudes_are_read_from_text_of_any_string_dtype(dtype: object) -> None:
+    text = pd.Series(["870", "1.5K", "2.3M", "1.2B"] * 20, dtype=dtype)
+    fmt = detect(text)
+    assert isinstance(fmt, MagnitudeFormat)
+    assert fmt.plain(text).tolist()[:4] == ["870", "1500", "2300000", "1200000000"]
