@@ -59,7 +59,7 @@ from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.engine.nulls import ALWAYS, EITHER, NEVER, NullLink, null_token
 from synthpipe.engine.number_formats import format_from_json
 from synthpipe.engine.spans import Span
-from synthpipe.engine.text_durations import DurationLayout
+from synthpipe.engine.text_durations import layout_from_json
 from synthpipe.engine.topics import Topics
 from synthpipe.engine.unequal import Unequal
 from synthpipe.engine.unseen import UnseenPairs
@@ -136,7 +136,8 @@ VERSION = 53  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 52: a rank may be a share of the entity's rows (``percent_rank``, ``cume_dist``: ``entities.RANK_WAYS``), and a
 # number an ``ntile(k)`` of them along the order (``Entities.tiles``);
 # 53: a number format may be a column's magnitude suffixes (``text_magnitudes``: ``'870'``, ``'1.5K'``, ``'2.3M'``),
-# saved with its ``tiers``
+# saved with its ``tiers``; a duration layout may be minutes and seconds (``minutes_first``, ``with_hours``) or in unit
+# words (``worded_durations``: ``'1h 23m'``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -218,9 +219,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._nested = {str(name): dict(spec) for name, spec in body.get("nested", {}).items()}
         syn._periods = {str(name): str(freq) for name, freq in body.get("periods", {}).items()}
         syn._number_formats = {str(n): format_from_json(f) for n, f in body.get("number_formats", {}).items()}
-        syn._duration_layouts = {
-            str(n): DurationLayout.from_json(f) for n, f in body.get("duration_layouts", {}).items()
-        }
+        syn._duration_layouts = {str(n): layout_from_json(f) for n, f in body.get("duration_layouts", {}).items()}
         syn._missing_tokens = {str(n): str(t) for n, t in body.get("missing_tokens", {}).items()}
         syn._entity_steps = {str(n): float(step) for n, step in body.get("entity_steps", {}).items()}
         syn._net = _network(weights, int(body["hidden"]), syn)

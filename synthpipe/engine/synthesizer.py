@@ -87,7 +87,7 @@ from synthpipe.engine.pseudonyms import (
     null_key_stand_ins,
     pseudonymise_repeated_keys,
 )
-from synthpipe.engine.text_durations import DurationLayout, as_text, text_as_durations
+from synthpipe.engine.text_durations import Layout, as_text, text_as_durations
 from synthpipe.engine.text_missing import as_tokens, tokens_as_nulls
 from synthpipe.engine.training import TrainSettings, split_validation, train
 from synthpipe.engine.trends import trend_step
@@ -139,7 +139,7 @@ class Synthesizer:
         self._schema: pa.Schema | None = None
         self._periods: dict[str, str] = {}  # Period columns' frequencies (frames.periods_as_starts)
         self._number_formats: dict[str, Written] = {}  # formatted number text (number_formats)
-        self._duration_layouts: dict[str, DurationLayout] = {}  # duration text (text_durations)
+        self._duration_layouts: dict[str, Layout] = {}  # duration text (text_durations)
         self._missing_tokens: dict[str, str] = {}  # missing values written as text ('N/A': text_missing)
         self._entity_steps: dict[str, float] = {}  # walks' and drifts' steps, learned less the entity's level
         self._nested: dict[str, dict[str, Any]] = {}  # arrays, structs, maps, JSON objects: as fields or JSON text

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthpipe.engine import number_formats, text_durations
+from synthpipe.engine import number_formats, text_durations, worded_durations
 from synthpipe.engine.codecs.identifier import names_a_key, names_a_measure, whole_numbers
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.entities import entity_key, row_indexes, sequence_columns
@@ -125,13 +125,13 @@ def _number_format(s: pd.Series) -> number_formats.Written | None:
     return number_formats.detect(s) if _is_text(s) and not isinstance(s.dtype, pd.CategoricalDtype) else None
 
 
-def _duration_layout(s: pd.Series) -> text_durations.DurationLayout | None:
+def _duration_layout(s: pd.Series) -> text_durations.Layout | None:
     return text_durations.detect(s) if _is_text(s) and not isinstance(s.dtype, pd.CategoricalDtype) else None
 
 
-def _written_values(s: pd.Series, written: number_formats.Written | text_durations.DurationLayout) -> np.ndarray:
+def _written_values(s: pd.Series, written: number_formats.Written | text_durations.Layout) -> np.ndarray:
     """Numbers or durations (in seconds) kept as text, as floats; NaN for nulls and unread text."""
-    if not isinstance(written, text_durations.DurationLayout):
+    if not isinstance(written, text_durations.DurationLayout | worded_durations.WordedLayout):
         return number_formats.numbers(s, written).to_numpy()
     return written.durations(s).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
 
@@ -382,7 +382,7 @@ class Column:
     reading: DateTextReading | None = None  # dates written as text (not ISO only): the real column's layouts
     # and century of two-digit years, read so in both frames
     family: str = "text"  # how the real values read ("numbers", "true/false", "text"): see ``category_values``
-    written: number_formats.Written | text_durations.DurationLayout | None = None  # numbers or durations
+    written: number_formats.Written | text_durations.Layout | None = None  # numbers or durations
     # kept as text ('$1,234.50', '47:15:24'): the real column's format, read so in both frames
 
     def values(self, s: pd.Series) -> np.ndarray:
