@@ -137,7 +137,8 @@ VERSION = 53  # 2: numeric codecs may carry a learned position stream (``fine``)
 # number an ``ntile(k)`` of them along the order (``Entities.tiles``);
 # 53: a number format may be a column's magnitude suffixes (``text_magnitudes``: ``'870'``, ``'1.5K'``, ``'2.3M'``),
 # saved with its ``tiers``; a duration layout may be minutes and seconds (``minutes_first``, ``with_hours``) or in unit
-# words (``worded_durations``: ``'1h 23m'``)
+# words (``worded_durations``: ``'1h 23m'``); a column's missing values may be of several kinds, real nulls and tokens,
+# each token's share saved (``missing_kinds``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -177,6 +178,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "number_formats": {name: fmt.to_json() for name, fmt in syn._number_formats.items()},
         "duration_layouts": {name: layout.to_json() for name, layout in syn._duration_layouts.items()},
         "missing_tokens": syn._missing_tokens,
+        "missing_kinds": syn._missing_kinds,
         "entity_steps": syn._entity_steps,
         "nested": syn._nested,
         "hidden": syn._net.hidden if syn._net is not None else 0,
@@ -221,6 +223,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._number_formats = {str(n): format_from_json(f) for n, f in body.get("number_formats", {}).items()}
         syn._duration_layouts = {str(n): layout_from_json(f) for n, f in body.get("duration_layouts", {}).items()}
         syn._missing_tokens = {str(n): str(t) for n, t in body.get("missing_tokens", {}).items()}
+        syn._missing_kinds = {str(n): dict(k) for n, k in body.get("missing_kinds", {}).items()}
         syn._entity_steps = {str(n): float(step) for n, step in body.get("entity_steps", {}).items()}
         syn._net = _network(weights, int(body["hidden"]), syn)
         _check_consistency(syn)
@@ -407,6 +410,8 @@ def _check_text_formats(syn: Synthesizer) -> None:
     learned = {c.storage.name for c in syn._codecs}
     if not set(syn._missing_tokens) <= learned or not all(map(text_missing.valid, syn._missing_tokens.values())):
         raise ArtifactError("a saved missing-value token names no column of the model, or is no missing-value token")
+    if not set(syn._missing_kinds) <= learned or not all(map(text_missing.valid_kinds, syn._missing_kinds.values())):
+        raise ArtifactError("saved kinds of missing values name no column of the model, or are no tokens with shares")
     moved = set(syn._entities.walks) | set(syn._entities.drifts) if syn._entities is not None else set()
     if not set(syn._entity_steps) <= moved or not all(0 < s < math.inf for s in syn._entity_steps.values()):
         raise ArtifactError("a saved entity column's step names no walk or drift of the model, or is no step")

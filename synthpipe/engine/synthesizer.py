@@ -88,7 +88,7 @@ from synthpipe.engine.pseudonyms import (
     pseudonymise_repeated_keys,
 )
 from synthpipe.engine.text_durations import Layout, as_text, text_as_durations
-from synthpipe.engine.text_missing import as_tokens, tokens_as_nulls
+from synthpipe.engine.text_missing import as_kinds, as_tokens, kinds_as_nulls, tokens_as_nulls
 from synthpipe.engine.training import TrainSettings, split_validation, train
 from synthpipe.engine.trends import trend_step
 from synthpipe.engine.unequal import Unequal
@@ -141,6 +141,7 @@ class Synthesizer:
         self._number_formats: dict[str, Written] = {}  # formatted number text (number_formats)
         self._duration_layouts: dict[str, Layout] = {}  # duration text (text_durations)
         self._missing_tokens: dict[str, str] = {}  # missing values written as text ('N/A': text_missing)
+        self._missing_kinds: dict[str, dict[str, float]] = {}  # several kinds of them, each token's share
         self._entity_steps: dict[str, float] = {}  # walks' and drifts' steps, learned less the entity's level
         self._nested: dict[str, dict[str, Any]] = {}  # arrays, structs, maps, JSON objects: as fields or JSON text
         self._training: dict[str, Any] = {}
@@ -177,6 +178,7 @@ class Synthesizer:
         frame, schema, available, sizes = self._bounded_frame(data, entity_sizes)
         frame, self._periods = periods_as_starts(frame)
         frame, self._missing_tokens = tokens_as_nulls(frame)
+        frame, self._missing_kinds = kinds_as_nulls(frame)
         frame, self._number_formats = formatted_as_plain(frame)
         frame, self._duration_layouts = text_as_durations(frame)
         self._spread = max(available, table_rows or 0) / len(frame)
@@ -2098,7 +2100,7 @@ class Synthesizer:
             chunk[join.result] = join.rebuilt(chunk, self.config.rare_token)
         chunk = as_periods(nested.as_given(chunk, self._nested, self.config.rare_token), self._periods)
         chunk = as_text(as_formatted(chunk, self._number_formats), self._duration_layouts)
-        chunk = as_tokens(chunk, self._missing_tokens)
+        chunk = self._with_missing_kinds(as_tokens(chunk, self._missing_tokens), seed)
         schema = self._key_schema(chunk)
         if schema is not None and self._nested:
             return nested.to_table(chunk, schema, self._nested)
@@ -2133,6 +2135,16 @@ class Synthesizer:
             salt = LAYOUT_SALT ^ zlib.crc32(f"{seed}:{st.name}".encode())
             layouts = drawn_by_row(list(written), list(written.values()), self._layout_places(chunk, st.name), salt)
             chunk[st.name] = in_drawn_layouts(chunk[st.name], st, layouts).set_axis(chunk.index)
+
+    def _with_missing_kinds(self, chunk: pd.DataFrame, seed: int) -> pd.DataFrame:
+        """Nulls of a column whose missing values were of several kinds (``'N/A'`` and real nulls)
+        written as one each, drawn in their shares by the row's place (``text_missing.as_kinds``)."""
+        present = {name: kinds for name, kinds in self._missing_kinds.items() if name in chunk.columns}
+        drawn = {
+            name: as_kinds(chunk[name], kinds, self._layout_places(chunk, name), seed)
+            for name, kinds in present.items()
+        }
+        return chunk.assign(**drawn)
 
     def _layout_places(self, chunk: pd.DataFrame, name: str) -> np.ndarray:
         """What a row's layout of date text ``name`` is drawn by: its place in the stream, or for a date

@@ -8,18 +8,31 @@ Why: one such cell turned a whole column back into text. An order export's ``shi
 token, and whose other values the engine learns as numbers, amounts, durations, dates or times,
 is learned with the token as null and its nulls are written back as the token.
 
+A column that holds real nulls beside a token (``None`` and ``'N/A'``), or two tokens (``''`` and
+``'-'``), is learned so too, with the share of its missing values each kind holds (``kinds``): a
+drawn null is written as one kind, drawn in those shares by the row's place (as ``frames`` draws a
+date's layout). Why: such a ``tax`` column was 2,000 labels, the rare ones masked (``'12.2*'``), and
+4 % of the synthetic column read back as a number. Which kind a missing value is does not follow
+the row's other values: an export's ``''`` for "not yet" beside ``'-'`` for "never" comes back in
+its share, not tied to a status column.
+
 Conservative: a column of whole numbers (zip codes, phone numbers, ids) stays text with its
-tokens (``frames`` learns whole-number text as text), and so does one that holds real nulls
-beside a token, or two different tokens: which of them a null is would be a guess.
+tokens (``frames`` learns whole-number text as text).
 """
 
 from __future__ import annotations
 
+import math
+import zlib
+
+import numpy as np
 import pandas as pd
 
 from synthpipe.engine import number_formats, text_durations
+from synthpipe.engine.codecs.identifier import drawn_by_row
 from synthpipe.engine.frames import storage_type
 
+KINDS_SALT = 0x6B696E64  # salts the draw of a missing value's kind: none of another draw's
 TOKENS = frozenset({"", "N/A", "n/a", "NA", "#N/A", "-", "--", "null", "NULL", "Null", "None", "none", "nan", "NaN"})
 
 
@@ -47,9 +60,60 @@ def _has_meaning(values: pd.Series) -> bool:
     return storage_type(known).logical != "string"
 
 
+def detect_kinds(series: pd.Series) -> dict[str, float] | None:
+    """The tokens ``series`` writes its missing values as, each with its share of them, where they
+    are two kinds at least (a token and real nulls, or two tokens), if its other values have a
+    meaning; the share left is real nulls'."""
+    if not number_formats.is_text_column(series):
+        return None
+    probe = series.iloc[: number_formats.PROBE_ROWS * 4].dropna()
+    if not all(isinstance(v, str) for v in probe):
+        return None
+    text = series.dropna().astype(str)
+    counts = text[text.isin(TOKENS)].value_counts()
+    nulls = int(series.isna().sum())
+    if counts.empty or len(counts) + bool(nulls) < 2 or counts.sum() == len(text):
+        return None
+    if not _has_meaning(series.where(~series.astype(object).isin(TOKENS))):
+        return None
+    return {str(token): int(count) / (int(counts.sum()) + nulls) for token, count in counts.items()}
+
+
 def valid(token: str) -> bool:
     """Whether a saved token is one ``detect`` can find (an artifact's, checked on load)."""
     return token in TOKENS
+
+
+def valid_kinds(kinds: dict[str, float]) -> bool:
+    """Whether saved kinds are ones ``detect_kinds`` can find (an artifact's, checked on load)."""
+    shares = list(kinds.values())
+    return (
+        bool(kinds)
+        and all(map(valid, kinds))
+        and all(isinstance(v, float) and 0 < v <= 1 for v in shares)
+        and sum(shares) <= 1 + 1e-9
+    )
+
+
+def kinds_as_nulls(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, dict[str, float]]]:
+    """Text columns whose missing values are of several kinds (``detect_kinds``) with nulls there,
+    and each one's kinds."""
+    kinds = {str(name): found for name in frame.columns if (found := detect_kinds(frame[name])) is not None}
+    nulled = {name: frame[name].where(~frame[name].astype(object).isin(list(k)), None) for name, k in kinds.items()}
+    return frame.assign(**nulled), kinds
+
+
+def as_kinds(column: pd.Series, kinds: dict[str, float], places: np.ndarray, seed: int) -> pd.Series:
+    """A column ``kinds_as_nulls`` read, each null written as a kind drawn in its share by the row's
+    place in ``places`` (salted by ``seed`` and the column's name): the same whatever chunk it is in."""
+    missing = column.isna().to_numpy()
+    left = max(0.0, 1.0 - math.fsum(kinds.values()))  # real nulls' share
+    salt = KINDS_SALT ^ zlib.crc32(f"{seed}:{column.name}".encode())
+    written: list[str | None] = [*kinds, None]
+    picks = drawn_by_row([str(i) for i in range(len(written))], [*kinds.values(), left], places[missing], salt)
+    out = column.astype(object).copy()
+    out[missing] = [written[int(i)] for i in picks]
+    return out.astype(column.dtype)
 
 
 def tokens_as_nulls(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:

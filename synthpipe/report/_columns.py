@@ -26,7 +26,7 @@ from synthpipe.engine.entities import entity_key, row_indexes, sequence_columns
 from synthpipe.engine.frames import DateTextReading, date_text_reading, number_text_type, storage_type, text_dates
 from synthpipe.engine.nested import as_learned, layout
 from synthpipe.engine.pseudonyms import is_repeated_key
-from synthpipe.engine.text_missing import tokens_as_nulls
+from synthpipe.engine.text_missing import kinds_as_nulls, tokens_as_nulls
 
 NULL_TOKEN = "\u2205null"  # unlikely to collide with a real category, readable in the report
 _ID_MIN_ROWS = 50  # below this a column of unique strings is just a small table, not an ID
@@ -520,7 +520,7 @@ def comparable(frame: pd.DataFrame, layout: dict[str, dict[str, Any]]) -> pd.Dat
     missing values written as text (``'N/A'`` among amounts) as nulls, as the engine learns them
     (``text_missing``): compared as text, an export's ``tax`` of ``'3.49'`` and ``'N/A'`` was 3,000 labels."""
     laid = as_learned(frame, {name: spec for name, spec in layout.items() if name in frame.columns}, None)
-    return tokens_as_nulls(laid)[0]
+    return kinds_as_nulls(tokens_as_nulls(laid)[0])[0]
 
 
 def align(frame: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:

@@ -188,18 +188,72 @@ def test_missing_values_written_as_text_are_nulls_of_the_column_and_written_back
         Synthesizer.load(tmp_path / "model")
 
 
+def test_missing_values_of_two_kinds_are_written_back_as_both_in_their_shares(tmp_path: Path) -> None:
+    """A ``tax`` column holding real nulls beside ``'N/A'``, and a ``price`` holding ``''`` beside ``'-'``,
+    were 2,000 labels: the rare amounts came back masked (``'12.2*'``, ``'$30*.**'``)."""
+    rng = np.random.default_rng(9)
+    kind, other = rng.random(N), rng.random(N)
+    real = pd.DataFrame(
+        {
+            "tax": [
+                None if k < 0.1 else "N/A" if k < 0.15 else f"{a * 0.08:.2f}"
+                for k, a in zip(kind, _amounts(), strict=True)
+            ],
+            "price": [
+                "" if k < 0.08 else "-" if k < 0.12 else f"${a:,.2f}" for k, a in zip(other, _amounts(1), strict=True)
+            ],
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=3).fit(real)
+    out = sampled_after_save_and_load(syn, N, tmp_path / "model")
+    assert {syn.describe()["columns"][name]["kind"] for name in real} == {"numeric"}
+    chunks = pd.concat(syn.sample_chunks(N, chunk_size=400)).reset_index(drop=True)
+    assert chunks.equals(out.reset_index(drop=True))  # a row's kind is drawn by its place, not its chunk's
+    kinds_of = {"tax": (None, "N/A"), "price": ("", "-")}
+    layouts = {"tax": r"\d+\.\d{2}", "price": r"\$\d{1,3}(,\d{3})*\.\d{2}"}
+    for name, kinds in kinds_of.items():
+        for token in kinds:
+            found, held = (
+                (out[name].isna(), real[name].isna()) if token is None else (out[name] == token, real[name] == token)
+            )
+            assert found.mean() == pytest.approx(held.mean(), abs=0.02), (name, token)
+        written = out[name].dropna()
+        written = written[~written.isin(list(kinds))]
+        assert written.str.fullmatch(layouts[name]).all() and written.nunique() > N // 3, name
+    doc = json.loads((tmp_path / "model" / "model.json").read_text())
+    missing = real["tax"].isna() | (real["tax"] == "N/A")
+    assert doc["body"]["missing_kinds"]["tax"] == {"N/A": pytest.approx((real["tax"] == "N/A").sum() / missing.sum())}
+    doc["body"]["missing_kinds"]["price"]["<script>"] = 0.1
+    re_signed(tmp_path / "model", doc)
+    with pytest.raises(ArtifactError):
+        Synthesizer.load(tmp_path / "model")
+
+
 @pytest.mark.parametrize(
     "values",
     [
         [f"{z:05d}" for z in range(500, 800)] + ["N/A"] * 20,  # zip codes: whole-number text stays text
-        [f"{a:.2f}" for a in range(300)] + ["N/A", "-"] * 10,  # two tokens: which a null is would be a guess
-        [f"{a:.2f}" for a in range(300)] + ["N/A", None] * 10,  # real nulls beside a token
+        [f"{a:.2f}" for a in range(300)] + ["N/A", "-"] * 10,  # two tokens: text_missing.detect_kinds's
+        [f"{a:.2f}" for a in range(300)] + ["N/A", None] * 10,  # real nulls beside a token: detect_kinds's
         [f"SKU-{i}" for i in range(300)] + [""] * 20,  # codes
         ["N/A"] * 50,  # nothing but the token
     ],
 )
 def test_a_missing_value_token_is_left_alone_where_a_null_would_be_a_guess(values: list[str | None]) -> None:
     assert text_missing.detect(pd.Series(values, dtype=object)) is None
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [f"{z:05d}" for z in range(500, 800)] + ["N/A", None] * 20,  # zip codes stay text with their missing values
+        [f"SKU-{i}" for i in range(300)] + ["", "-"] * 20,  # codes
+        [f"{a:.2f}" for a in range(300)] + [None] * 20,  # real nulls alone: no token
+        ["N/A", "-", None] * 50,  # nothing but missing values
+    ],
+)
+def test_kinds_of_missing_values_are_left_alone_where_the_values_are_text(values: list[str | None]) -> None:
+    assert text_missing.detect_kinds(pd.Series(values, dtype=object)) is None
 
 
 def test_timestamps_on_a_twelve_hour_clock_are_learned_as_timestamps_and_written_back_so(tmp_path: Path) -> None:
