@@ -29,6 +29,7 @@ from synthpipe.engine import number_formats
 
 POWERS = {"": 0, "K": 3, "k": 3, "M": 6, "B": 9, "T": 12}  # a suffix's power of ten
 _VALUE = r"(?P<number>-?\d+(?:\.(?P<frac>\d+))?)(?P<suffix>[KkMBT]?)"
+_SUFFIX_ENDS = tuple(s for s in POWERS if s)
 _MAX_PLACES = 6
 
 
@@ -128,7 +129,10 @@ def detect(series: pd.Series) -> MagnitudeFormat | None:
     probe = text.iloc[: number_formats.PROBE_ROWS]
     if text.empty or not all(isinstance(v, str) for v in probe) or not probe.str.fullmatch(_VALUE).all():
         return None
-    parts = text.astype(str).str.extract("^" + _VALUE + "$")
+    text = text.astype(str)
+    if not text.str.endswith(_SUFFIX_ENDS).any():  # plain numbers (zip codes): told before reading every value
+        return None
+    parts = text.str.extract("^" + _VALUE + "$")
     if parts["number"].isna().any():
         return None
     sizes = pd.to_numeric(parts["number"]).abs() * 10.0 ** parts["suffix"].map(POWERS)
