@@ -12,8 +12,10 @@ Only formats that say they hold an amount are taken: a currency sign or code, a 
 per-mille sign, a unit word after a space (or a short one after the number: ``'12.5kg'``), thousands
 separators, a decimal comma, or negatives in parentheses beside numbers with decimals. Text that is
 all digits stays what ``frames`` makes of it (whole numbers alone are codes as often as counts), and
-so does text whose values carry different signs, units or numbers of decimals (``'3%'`` next to
-``'12.5%'``): their written form is not one format.
+so does text whose values carry different signs or units, or different numbers of decimals other than
+by dropping trailing zeros (``'3.50%'`` next to ``'12.5%'``): their written form is not one format.
+Amounts written without trailing zeros (``'$36.7'``, ``'$36'``: JavaScript, Excel's General format)
+are one format (``bare``).
 """
 
 from __future__ import annotations
@@ -92,7 +94,8 @@ class NumberFormat:
     before the prefix (``-$5.00``) rather than after it (``$-5.00``). ``parens``: a negative number
     is written in parentheses, no minus (``($5.00)``: accounting exports; a refund's ``'($12.50)'``
     was a label and came back ``'($2*.**)'``). ``dtype``: the text column's dtype, which the numbers
-    are written back in."""
+    are written back in. ``bare``: decimals written without trailing zeros (``'$36.7'``, ``'$36'``),
+    no one number of them; as text, such prices came back masked, ``'$12*.**'``."""
 
     prefix: str
     suffix: str
@@ -101,6 +104,7 @@ class NumberFormat:
     sign_first: bool = True
     dtype: str = "object"
     parens: bool = False
+    bare: bool = False
 
     def pattern(self) -> re.Pattern[str]:
         digits = rf"\d{{1,3}}(?:{re.escape(self.group)}\d{{3}})+|\d+" if self.group else r"\d+"
@@ -130,6 +134,7 @@ class NumberFormat:
         """A number in this format (``Decimal('-1234.50')`` as ``'-$1,234.50'``); no minus on a zero."""
         negative = value.is_signed() and not value.is_zero()
         whole, _, frac = format(value.copy_abs(), "f").partition(".")
+        frac = frac.rstrip("0") if self.bare else frac
         if self.group:
             whole = f"{int(whole):,}".replace(",", self.group)
         number = whole + (self.point + frac if frac else "")
@@ -154,6 +159,7 @@ class NumberFormat:
             sign_first=bool(item["sign_first"]),
             dtype=str(item["dtype"]),
             parens=bool(item.get("parens", False)),
+            bare=bool(item.get("bare", False)),
         )
 
     def valid(self) -> bool:
@@ -209,8 +215,9 @@ def _one_format(series: pd.Series) -> NumberFormat | None:
         ):
             return None  # plain digits and a point: no amount's format, told before reading every value
         plain = candidate.plain(text)
-        if plain.notna().all() and _one_scale(plain):
+        if plain.notna().all() and (_one_scale(plain) or _bare(plain)):
             found = candidate if _uses_group(candidate, signed) else replace(candidate, group="")
+            found = replace(found, bare=not _one_scale(plain))
             return found if _says_amount(found, signed) else None
     return None
 
@@ -268,6 +275,13 @@ def _one_scale(plain: pd.Series) -> bool:
     """Every value written with the same number of decimals (none counts)."""
     places = plain.str.partition(".")[2].str.len()
     return bool(places.nunique() == 1)
+
+
+def _bare(plain: pd.Series) -> bool:
+    """Every value written without trailing zeros, some with decimals (``'$36.7'``, ``'$36'``,
+    ``'$36.69'``; ``'3%'``, ``'12.5%'``), as JavaScript, Excel's General format and ``%g`` write them."""
+    decimals = plain.str.partition(".")[2]
+    return bool(decimals.ne("").any() and not decimals.str.endswith("0").any())
 
 
 def _says_amount(fmt: NumberFormat, text: pd.Series) -> bool:

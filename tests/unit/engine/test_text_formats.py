@@ -45,6 +45,14 @@ FORMATTED = {
         [f"({-a:.2f})" if a < 0 else f"{a:.2f}" for a in _amounts() - 300],
         r"\d+\.\d{2}|\(\d+\.\d{2}\)",
     ),
+    "dollars_bare": (  # trailing zeros dropped ('$36.7', '$36'), as JavaScript writes: came back '$12*.**'
+        [f"${a:,.2f}".rstrip("0").rstrip(".") for a in np.round(_amounts(), 1)],
+        r"\$\d{1,3}(,\d{3})*(\.\d?[1-9])?",
+    ),
+    "percent_bare": (
+        [f"{p:g}%" for p in np.round(np.random.default_rng(1).uniform(0, 100, N), 1)],
+        r"\d{1,3}(\.[1-9])?%",
+    ),
 }
 
 
@@ -82,7 +90,7 @@ def _parsed(values: pd.Series, name: str) -> np.ndarray:
         [f"555-{i:04d}" for i in range(300)],  # phone numbers
         [f"10.0.{i % 250}.{i % 7}" for i in range(300)],  # addresses
         [f"1.{i % 20}.{i % 9}" for i in range(300)],  # versions
-        [f"{(i % 90) / 2:g}%" for i in range(300)],  # decimals that vary: no one format
+        [f"{i / 2:.2f}%" if i % 2 else f"{i / 2:g}%" for i in range(300)],  # "0.50%" beside "1%": no one format
         [str(i) for i in range(1000, 1300)],  # whole numbers alone are codes as often as counts
         ["12.50", "3.75", "100.00"] * 100,  # plain number text: frames.number_text_type's
         [f"({i})" if i % 3 else str(i) for i in range(300)],  # whole numbers in parentheses: area codes?
