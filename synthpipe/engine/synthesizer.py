@@ -3065,10 +3065,32 @@ class Synthesizer:
         if ent is None or entity is None:
             return
         steering = self._steering_hidden(numbers)
+        summed = {part.date: numbers[part.date] for part in steering}
         for part in steering:
             self._set_dates(numbers, part.date, self._steered(numbers[part.date], numbers[part.result], part, entity))
-        for date in dict.fromkeys(part.date for part in steering):
+        for date in summed:
+            parts = [part for part in steering if part.date == date]
+            self._set_dates(numbers, date, self._went_on_past_cut(numbers[date], summed[date], parts, entity, carry))
             self._set_dates(numbers, date, self._dates_in_range(numbers, date, numbers[date], entity, carry))
+
+    def _went_on_past_cut(
+        self,
+        steered: np.ndarray,
+        summed: np.ndarray,
+        parts: list[dateparts.DatePart],
+        entity: np.ndarray,
+        carry: _Carry | None,
+    ) -> np.ndarray:
+        """A stepped date's ``steered`` values, its carried entity's rows moved on past its last date
+        in the block before (``entities.went_on_not_before``): by whole days where only its hour
+        steered them (``parts``), else by whole weeks, so the drawn weekday stays too; by visits
+        where the hour moves visits (``_steered``)."""
+        last = None if carry is None else carry.walked.get(parts[0].date)
+        if last is None:
+            return steered
+        unit = DAY_NS if {p.part for p in parts} == {dateparts.HOUR} else 7 * DAY_NS
+        gap = VISIT_GAP_NS if any(p.result in self._by_visits for p in parts) else None
+        return entities.went_on_not_before(steered, summed, entity, last, unit, gap)
 
     def _move_past_shared_bounds(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None) -> None:
         """Each entity whose first date (of those it keeps close together, where an older artifact
