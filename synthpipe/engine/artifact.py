@@ -385,6 +385,7 @@ def _check_consistency(syn: Synthesizer) -> None:
     _check_bands(syn, decoded)
     _check_joins(syn)
     _check_entities(syn)
+    _check_entity_steps(syn)
     writers = {c.storage.name for c in syn._codecs if isinstance(c, CategoricalCodec) and c.prose is not None}
     if any(t.text not in writers or t.label not in labels or syn._entities is not None for t in syn._topics):
         raise ArtifactError("a saved topic names a column the model does not write as free text, or no label")
@@ -412,6 +413,10 @@ def _check_text_formats(syn: Synthesizer) -> None:
         raise ArtifactError("a saved missing-value token names no column of the model, or is no missing-value token")
     if not set(syn._missing_kinds) <= learned or not all(map(text_missing.valid_kinds, syn._missing_kinds.values())):
         raise ArtifactError("saved kinds of missing values name no column of the model, or are no tokens with shares")
+
+
+def _check_entity_steps(syn: Synthesizer) -> None:
+    """The steps walks and drifts are put back on name walks or drifts, and are positive numbers."""
     moved = set(syn._entities.walks) | set(syn._entities.drifts) if syn._entities is not None else set()
     if not set(syn._entity_steps) <= moved or not all(0 < s < math.inf for s in syn._entity_steps.values()):
         raise ArtifactError("a saved entity column's step names no walk or drift of the model, or is no step")
