@@ -70,7 +70,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 53  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 54  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -138,7 +138,9 @@ VERSION = 53  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 53: a number format may be a column's magnitude suffixes (``text_magnitudes``: ``'870'``, ``'1.5K'``, ``'2.3M'``),
 # saved with its ``tiers``; a duration layout may be minutes and seconds (``minutes_first``, ``with_hours``) or in unit
 # words (``worded_durations``: ``'1h 23m'``); a column's missing values may be of several kinds, real nulls and tokens,
-# each token's share saved (``missing_kinds``)
+# each token's share saved (``missing_kinds``);
+# 54: a binned number may put a share of each bin's draws on round steps its real values heap on (``heaps``,
+# ``heap_shares``: whole dollars among prices with cents)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 

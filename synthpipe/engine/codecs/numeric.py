@@ -40,6 +40,7 @@ before the model draws by this codec's quantile function (``cdf``), not drawn in
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.ndimage import gaussian_filter1d
+from scipy.optimize import nnls
 
 from synthpipe.engine.calendars import ALL_WEEKDAYS, Grid
 from synthpipe.engine.codecs.base import Codec, evenly_ordered
@@ -97,6 +99,10 @@ class NumericParams:
     grid: list[int] = field(default_factory=list)  # a calendar's [step, phase, weekdays] (calendars.py)
     exact_steps: list[int] = field(default_factory=list)  # values many rows hold past 2**53 grains (decimals: places)
     step: float = 0.0  # every real value a whole multiple of it, coarser than its last decimal place (0: none)
+    heaps: list[float] = field(
+        default_factory=list
+    )  # round steps many real values keep to (whole dollars), finest first
+    heap_shares: list[list[float]] = field(default_factory=list)  # per bin, the share of draws put on each of ``heaps``
 
 
 class NumericCodec(Codec):
@@ -115,6 +121,7 @@ class NumericCodec(Codec):
         atoms = np.asarray(p.atoms, dtype="float64").reshape(-1, 4)
         self._atom_starts, self._atom_ends = atoms[:, 0] + atoms[:, 1], atoms[:, 0] + atoms[:, 2]
         self._atom_values = atoms[:, 3]
+        self._heaps, self._heap_shares = _heaps_of(p)
         self._specials = [np.nan] * p.has_null + [-np.inf] * p.has_neginf + [np.inf] * p.has_posinf
         self._offset = len(self._specials)
 
@@ -161,6 +168,8 @@ class NumericCodec(Codec):
             p.atoms = _atoms(finite, clipped, p.edges, cfg.rare_category_min_count)
             p.step = _common_step(finite, p.decimals) if _DOMAINS.get(storage.logical, "number") == "number" else 0.0
             drawn = (finite != clipped) | ~np.isin(finite, [a[3] for a in p.atoms])  # rows no atom gives back
+            if _DOMAINS.get(storage.logical, "number") == "number":
+                p.heaps, p.heap_shares = _heaps(finite, clipped, drawn, p, cfg.rare_category_min_count)
             p.tail_shares = _tail_shares(finite, clip, p.edges)
             p.fine = cfg.fine_positions if clipped.size >= FINE_MIN_ROWS_PER_BIN * len(p.knots) else 0
             p.day_times, p.day_time_shares = _day_times(finite[drawn], _per_day(storage, grain), cfg.clip_min_count)
@@ -297,9 +306,21 @@ class NumericCodec(Codec):
                 out[body] = self._on_real_weekdays(out[body], idx, rng)
         out[body] = self._on_clock(out[body], rng)
         if u is not None:
-            out[body] = self._on_atoms(idx, u, out[body])
+            out[body] = self._on_heaps(idx, self._on_atoms(idx, u, out[body]), ~self._atom_hits(idx, u), rng)
         out[body] = self._on_places(self._on_calendar(out[body]))
         return out
+
+    def _on_heaps(self, idx: np.ndarray, values: np.ndarray, free: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Each ``free`` draw (no atom's) put on one of the round steps real values heap on
+        (``_heaps``), in its bin's shares, coarsest first; the rest left as drawn."""
+        if not self._heaps.size:
+            return values
+        u = rng.random(idx.size)
+        coarse_first = self._heap_shares[idx][:, ::-1].cumsum(axis=1)
+        level = (u[:, None] < coarse_first).argmax(axis=1)
+        grid = self._heaps[::-1][level]
+        on_heap = free & (u < coarse_first[:, -1])
+        return np.where(on_heap, np.rint(values / grid) * grid, values)
 
     def _on_places(self, values: np.ndarray) -> np.ndarray:
         """Drawn values on the step and the decimal places every real value keeps to."""
@@ -451,8 +472,15 @@ class NumericCodec(Codec):
             return drawn
         key = idx + u
         j = np.maximum(np.searchsorted(self._atom_starts, key, side="right") - 1, 0)
-        hit = (key >= self._atom_starts[j]) & (key < self._atom_ends[j])
-        return np.where(hit, self._atom_values[j], drawn)
+        return np.where(self._atom_hits(idx, u), self._atom_values[j], drawn)
+
+    def _atom_hits(self, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Which draws fall on a frequent exact value's span (``_on_atoms``)."""
+        if not self._atom_values.size:
+            return np.zeros(idx.size, dtype=bool)
+        key = idx + u
+        j = np.maximum(np.searchsorted(self._atom_starts, key, side="right") - 1, 0)
+        return (key >= self._atom_starts[j]) & (key < self._atom_ends[j])
 
     def _tails(self, out: np.ndarray, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Redraw the clipped share of the outer bins from a truncated exponential tail.
@@ -526,6 +554,10 @@ class NumericCodec(Codec):
                 info["encoding"] += f", {held} value{'s' if held > 1 else ''} held by many rows kept exact"
             if self.p.step:
                 info["encoding"] += f", in steps of {self.p.step:g} as every real value"
+            if self.p.heaps:
+                heaped = float(np.mean(np.sum(self.p.heap_shares, axis=1)))
+                steps = ", ".join(f"{h:g}" for h in self.p.heaps)
+                info["encoding"] += f", {heaped:.0%} of draws on round steps of {steps} as real values heap"
         info["encoding"] = info.get("encoding", "") + self.calendar_note() + self.grid_note()
         info["protection"] = {
             "clipped_to": self._clip_display(),
@@ -1077,6 +1109,81 @@ def _common_step(finite: np.ndarray, decimals: int | None) -> float:
         return 0.0
     common = int(np.gcd.reduce(units.astype(np.int64)))
     return common / 10**decimals if common > 1 else 0.0
+
+
+HEAP_RATIOS = (5, 2)  # a heap's step over the next finer one: 1, 5, 10, 50, 100, ... of the last place
+HEAP_MIN_SHARE = 0.03  # of a column's rows a round step must hold beyond chance to be kept
+
+
+def _heaps(
+    finite: np.ndarray, clipped: np.ndarray, drawn: np.ndarray, p: NumericParams, min_count: int
+) -> tuple[list[float], list[list[float]]]:
+    """The round steps real values heap on, beyond the share of them that lands there by chance
+    (whole dollars among prices with cents, incomes in thousands, ages in fives), finest first, and
+    per bin the share of draws to put on each; ([], []) where none holds ``HEAP_MIN_SHARE`` of the
+    rows and ``min_count`` rows. Atoms' rows are left out: they are drawn exact anyway.
+
+    Why: 40% of 5,000 prices were whole dollars; drawn inside their bin, 1.5% of synthetic ones
+    were. A share of rows per bin is an aggregate, no one row's value.
+    """
+    if p.decimals is None or not drawn.any():
+        return [], []
+    base = p.step or 10.0**-p.decimals
+    units = np.rint(finite[drawn] / base)
+    if np.abs(units).max() >= FLOAT_WHOLE_LIMIT:
+        return [], []
+    steps = _heap_ladder((p.clip[1] - p.clip[0]) / base)
+    if not steps:
+        return [], []
+    shares = _heap_levels(units, steps)
+    kept = [
+        m for m, share in zip(steps, shares, strict=True) if share >= HEAP_MIN_SHARE and share * units.size >= min_count
+    ]
+    if not kept:
+        return [], []
+    token = np.searchsorted(np.asarray(p.edges, dtype="float64"), clipped[drawn], side="right")
+    per_bin = [_heap_levels(units[token == b], kept) for b in range(len(p.knots))]
+    return [m * base for m in kept], [[float(v) for v in levels] for levels in per_bin]
+
+
+def _heaps_of(p: NumericParams) -> tuple[np.ndarray, np.ndarray]:
+    """``p``'s heaps and their shares per bin as arrays; a saved model's are checked: positive
+    steps, a share of every bin for each, each bin's adding up to at most 1 (ValueError)."""
+    heaps = np.asarray(p.heaps, dtype="float64")
+    shares = np.asarray(p.heap_shares, dtype="float64").reshape(len(p.knots) if heaps.size else 0, heaps.size)
+    valid = bool(np.all(np.isfinite(heaps) & (heaps > 0))) and bool(np.all((shares >= 0) & (shares <= 1)))
+    if not valid or np.any(shares.sum(axis=1) > 1 + 1e-9):
+        raise ValueError("a numeric column's round steps or their shares are out of range")
+    return heaps, shares
+
+
+def _heap_ladder(span_units: float) -> list[int]:
+    """Round steps (in the last place's units) up to a quarter of the clipped span: 5, 10, 50, 100, ..."""
+    out: list[int] = []
+    if not math.isfinite(span_units):
+        return out
+    step = 1
+    for ratio in itertools.cycle(HEAP_RATIOS):
+        step *= ratio
+        if step > span_units / 4:
+            return out
+        out.append(step)
+    return out
+
+
+def _heap_levels(units: np.ndarray, steps: list[int]) -> np.ndarray:
+    """The shares of ``units`` (whole numbers) put on each of ``steps`` beyond chance: solves
+    share(on a multiple of m_j) = sum of levels i >= j + sum of levels i < j times m_i / m_j (a value
+    put on m_i lands on m_j by chance m_i / m_j of the time), level 0 being no heap."""
+    if not units.size:
+        return np.zeros(len(steps))
+    ladder = np.asarray([1, *steps], dtype="float64")
+    observed = np.array([np.mean(units % m == 0) for m in ladder])
+    system = np.where(
+        np.arange(ladder.size)[None, :] >= np.arange(ladder.size)[:, None], 1.0, ladder[None, :] / ladder[:, None]
+    )
+    levels = nnls(system, observed)[0]
+    return levels[1:] / max(levels.sum(), 1.0)
 
 
 def _grid_step(values: np.ndarray) -> float | None:

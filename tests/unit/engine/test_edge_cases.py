@@ -266,6 +266,36 @@ def test_numbers_in_steps_coarser_than_their_decimals_keep_their_steps(tmp_path:
     assert "in steps of 1000" in syn.describe()["columns"]["salary"]["encoding"]
 
 
+def test_round_steps_real_values_heap_on_keep_their_shares_by_size(tmp_path: Path) -> None:
+    """40% of prices were whole dollars (cheap ones with cents, dear ones mostly whole); drawn inside
+    their bins, 1.5% of synthetic prices were. Amounts with cents and no heap keep none."""
+    rng = np.random.default_rng(0)
+    n = 6000
+    price = rng.lognormal(5, 1.2, n)
+    whole = rng.random(n) < np.where(price > np.median(price), 0.7, 0.1)
+    data = pd.DataFrame(
+        {
+            "price": np.where(whole, np.round(price), np.round(price, 2)),
+            "plain": np.round(rng.lognormal(5, 1.2, n), 2),
+            "other": rng.normal(size=n),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=2).fit(data)
+    out = sampled_after_save_and_load(syn, n, tmp_path / "model")
+    columns = syn.describe()["columns"]
+    assert "round steps of 1" in columns["price"]["encoding"] and "round steps" not in columns["plain"]["encoding"]
+    cut = np.median(data["price"])
+    for dear in (False, True):
+        real, synthetic = (_whole_share(table["price"], cut, dear) for table in (data, out))
+        assert synthetic == pytest.approx(real, abs=0.05), dear
+    assert (out["plain"] % 1 == 0).mean() < 0.03
+
+
+def _whole_share(price: pd.Series, cut: float, dear: bool) -> float:
+    """The share of whole amounts among the prices above ``cut`` (``dear``) or not."""
+    return float((price[(price > cut) == dear] % 1 == 0).mean())
+
+
 def test_a_sum_in_steps_coarser_than_its_parts_stays_a_sum() -> None:
     """Budgets in hundreds split into rent and the rest in tens: put back on hundreds, the recomputed
     budget broke ``budget == rent + other`` in 91% of rows. The sum wins over the step."""
