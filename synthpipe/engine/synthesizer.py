@@ -421,10 +421,12 @@ class Synthesizer:
         """The entity's hidden columns (fitted on one row per entity, like its own columns, and
         drawn with them): a first date for each date entities keep close together, which the date
         becomes an offset from (entities.entity_starts; a date that follows another column of its
-        row keeps that anchor), a mean for each number entities keep at their own level
-        (entities.entity_profiles) and a most frequent value for each category they keep to
-        (entities.entity_modes), which the entity's rows are drawn conditioned on. ``indexes``
-        number an entity's rows (their mean is its size's)."""
+        row keeps that anchor) or, where none is, for a date the table lists as each entity's
+        history (entities.entity_histories) if it is learned as its steps (``_date_steps``), a
+        mean for each number entities keep at their own level (entities.entity_profiles) and a
+        most frequent value for each category they keep to (entities.entity_modes), which the
+        entity's rows are drawn conditioned on. ``indexes`` number an entity's rows (their mean is
+        its size's)."""
         ent = self._entities
         if ent is None:
             return frame, codecs
@@ -436,6 +438,8 @@ class Synthesizer:
         min_rows = self.config.constraint_min_rows
         dates = [c.storage.name for c in free if c.domain == "time" and not c.p.values]
         starts = entities.entity_starts(frame, ent, dates, min_rows) if self.config.learn_offsets else {}
+        learn_histories = self.config.learn_offsets and not starts  # only a first start is learned as steps
+        histories = entities.entity_histories(frame, ent, dates, min_rows) if learn_histories else {}
         numbers = [c.storage.name for c in free if c.domain == "number"]
         profiles = entities.entity_profiles(frame, ent, numbers, min_rows)
         named = {*ent.columns, *ent.sequences, *indexes, *self._stand_in_keys, *ent.windowed}  # a window: rebuilt
@@ -444,9 +448,12 @@ class Synthesizer:
         ]
         modes = entities.entity_modes(frame, ent, categories, min_rows)
         self._entities = ent = dataclasses.replace(ent, stages=self._stages(frame, ent, categories))
-        if not starts and not profiles and not modes:
+        stepped = dataclasses.replace(ent, starts=starts or histories, profiles=profiles, modes=modes)
+        ent = self._date_steps(frame, codecs, stepped)
+        if histories:  # a history is learned as its steps or not at all: as offsets, they span the table
+            ent = dataclasses.replace(ent, starts={name: histories[name] for name in ent.steps})
+        if not ent.starts and not profiles and not modes:
             return frame, codecs
-        ent = self._date_steps(frame, codecs, dataclasses.replace(ent, starts=starts, profiles=profiles, modes=modes))
         frame = entities.with_hidden(frame, ent)
         one_each = frame.drop_duplicates(ent.key)
         whole_bins = self.config.model_copy(update={"fine_positions": 0})  # a mean conditions by its bin

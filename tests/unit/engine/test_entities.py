@@ -2740,6 +2740,52 @@ def test_a_date_learned_as_steps_never_goes_back_where_a_user_is_cut_at_a_block(
     assert pd.concat(list(syn.sample_chunks(3_000, chunk_size=701)), ignore_index=True).equals(out)
 
 
+def _orders_over_years(users: int, rng: np.random.Generator, low: int = 100, high: int = 300) -> pd.DataFrame:
+    """Each user's orders, listed together in time order, an exponential 20 days (whole days plus
+    an hour) apart from the first in the year 2000 on: histories of 6 to 16 years."""
+    sizes = rng.integers(low, high, users)
+    starts = pd.Timestamp("2000-01-03") + pd.to_timedelta(rng.integers(0, 300, users), unit="D")
+    steps = rng.exponential(20, sizes.sum()).round() + rng.integers(0, 24, sizes.sum()) / 24
+    user = np.repeat(np.arange(users), sizes)
+    days = pd.Series(steps).groupby(user).cumsum().to_numpy()
+    times = starts.to_numpy()[user] + pd.to_timedelta(days, unit="D").to_numpy()
+    return pd.DataFrame({"user_id": user, "event_time": times, "secs": rng.exponential(50, user.size).round()})
+
+
+def _gaps_in_days(frame: pd.DataFrame) -> pd.Series:
+    return frame.groupby("user_id", sort=False)["event_time"].diff().dropna().dt.total_seconds() / 86_400
+
+
+def test_a_users_history_over_years_is_learned_as_its_steps(tmp_path: Path) -> None:
+    """Orders weeks apart over years: each history spans most of the table, so its dates are not
+    close together and were drawn row by row: a synthetic user's orders spanned a median of 5,940
+    days (real 3,760), half of its steps went back in time (real none) and the gaps' KS was 0.50.
+    Listed together in time order, each user's rows are its history, learned as its steps."""
+    data = _orders_over_years(40, np.random.default_rng(3))
+    syn = Synthesizer(seed=0).fit(data)
+    assert syn.describe()["entities"]["date_steps"] == {"event_time": "user_id's mean event_time step"}
+    out = sampled_after_save_and_load(syn, len(data), tmp_path)
+    same_user = out["user_id"].eq(out["user_id"].shift())
+    assert (~same_user).sum() == out["user_id"].nunique()  # each user's rows together
+    assert (out["event_time"].diff()[same_user] >= pd.Timedelta(0)).all()
+    spans = [f.groupby("user_id")["event_time"].agg(lambda t: t.max() - t.min()).median() for f in (data, out)]
+    assert abs(spans[1] / spans[0] - 1) < 0.25
+    assert ks_2samp(_gaps_in_days(data), _gaps_in_days(out)).statistic < 0.05
+    assert ks_2samp(data["event_time"].astype("int64"), out["event_time"].astype("int64")).statistic < 0.05
+
+
+def test_a_users_few_dates_over_years_or_a_history_out_of_order_is_not_learned_as_steps() -> None:
+    """Three dates a user years apart are no history of short steps; nor are a user's dates listed
+    out of time order or apart from its other rows: each is learned as before, row by row."""
+    rng = np.random.default_rng(4)
+    few = _orders_over_years(200, rng, 3, 4)
+    few["event_time"] = few["event_time"].iloc[rng.permutation(len(few))].to_numpy()
+    few = few.sort_values(["user_id", "event_time"], ignore_index=True)
+    history = _orders_over_years(40, rng)
+    for data in (few, history.sample(frac=1, random_state=0), history.sort_values("event_time")):
+        assert not Synthesizer(seed=0, max_epochs=1).fit(data).describe()["entities"]["date_steps"]
+
+
 def test_a_cut_users_rows_steered_before_its_last_date_move_on_by_whole_units() -> None:
     """Each row (each visit, where visits are moved together) of the carried user (0) that its
     steer took before its last date in the block before moves on by whole weeks (its weekday and
