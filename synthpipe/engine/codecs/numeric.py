@@ -99,9 +99,7 @@ class NumericParams:
     grid: list[int] = field(default_factory=list)  # a calendar's [step, phase, weekdays] (calendars.py)
     exact_steps: list[int] = field(default_factory=list)  # values many rows hold past 2**53 grains (decimals: places)
     step: float = 0.0  # every real value a whole multiple of it, coarser than its last decimal place (0: none)
-    heaps: list[float] = field(
-        default_factory=list
-    )  # round steps many real values keep to (whole dollars), finest first
+    heaps: list[float] = field(default_factory=list)  # round steps real values heap on (whole dollars), finest first
     heap_shares: list[list[float]] = field(default_factory=list)  # per bin, the share of draws put on each of ``heaps``
 
 
