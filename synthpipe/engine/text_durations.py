@@ -117,14 +117,20 @@ def detect(series: pd.Series) -> Layout | None:
     return _clock_layout(series) or _minutes_layout(series) or worded_durations.detect(series)
 
 
-def _clock_layout(series: pd.Series) -> DurationLayout | None:
+def _fields(series: pd.Series, layout: str) -> pd.DataFrame | None:
+    """The named fields of every value of a text column written in ``layout``, or None: told on
+    its first values before every value is read (most text fails there)."""
     text = series.dropna()
     if text.empty or not all(isinstance(v, str) for v in text.iloc[:PROBE_ROWS]):
         return None
-    if not text.iloc[:PROBE_ROWS].str.fullmatch(_LAYOUT).all():
+    if not text.iloc[:PROBE_ROWS].str.fullmatch(layout).all():
         return None
-    parts = text.astype(str).str.extract("^" + _LAYOUT + "$")
-    if parts["hours"].isna().any() or parts["hours"].str.len().max() > MAX_HOUR_DIGITS:
+    return text.astype(str).str.extract("^" + layout + "$")
+
+
+def _clock_layout(series: pd.Series) -> DurationLayout | None:
+    parts = _fields(series, _LAYOUT)
+    if parts is None or parts["hours"].isna().any() or parts["hours"].str.len().max() > MAX_HOUR_DIGITS:
         return None
     fractions = parts["fraction"].fillna("").str.len()
     if fractions.nunique() != 1:
@@ -139,12 +145,9 @@ def _clock_layout(series: pd.Series) -> DurationLayout | None:
 def _minutes_layout(series: pd.Series) -> DurationLayout | None:
     """Minutes and seconds (``'75:10'``), hours in front of some (``'1:05:10'``), if one value's first
     field is past a day's hours or some have hours and some not: no clock writes them so."""
-    text = series.dropna()
-    if text.empty or not all(isinstance(v, str) for v in text.iloc[:PROBE_ROWS]):
+    parts = _fields(series, _MINUTES_LAYOUT)
+    if parts is None:
         return None
-    if not text.iloc[:PROBE_ROWS].str.fullmatch(_MINUTES_LAYOUT).all():
-        return None
-    parts = text.astype(str).str.extract("^" + _MINUTES_LAYOUT + "$")
     fractions = parts["fraction"].fillna("").str.len()
     if parts["minutes"].isna().any() or fractions.nunique() != 1 or parts["minutes"].str.len().max() > MAX_HOUR_DIGITS:
         return None

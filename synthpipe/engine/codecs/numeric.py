@@ -304,7 +304,8 @@ class NumericCodec(Codec):
                 out[body] = self._on_real_weekdays(out[body], idx, rng)
         out[body] = self._on_clock(out[body], rng)
         if u is not None:
-            out[body] = self._on_heaps(idx, self._on_atoms(idx, u, out[body]), ~self._atom_hits(idx, u), rng)
+            on_atoms, hits = self._on_atoms(idx, u, out[body])
+            out[body] = self._on_heaps(idx, on_atoms, ~hits, rng)
         out[body] = self._on_places(self._on_calendar(out[body]))
         return out
 
@@ -424,7 +425,7 @@ class NumericCodec(Codec):
             u = (np.arange(points) + 0.5) / points
             for b in range(len(self.p.knots)):
                 idx = np.full(points, b)
-                out[self._offset + b] = self._on_atoms(idx, u, self._inside_bins(idx, u)).mean()
+                out[self._offset + b] = self._on_atoms(idx, u, self._inside_bins(idx, u))[0].mean()
         return out
 
     @staticmethod
@@ -457,9 +458,9 @@ class NumericCodec(Codec):
         out = left + frac * (self._knots[idx, lo + 1] - left)
         return self._tails(out, idx, u)
 
-    def _on_atoms(self, idx: np.ndarray, u: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+    def _on_atoms(self, idx: np.ndarray, u: np.ndarray, drawn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """A draw that falls on a frequent exact value's span of its bin's quantile function
-        becomes that value; other draws stay as drawn.
+        becomes that value; other draws stay as drawn. Also which draws did.
 
         Why: 16 knots a bin smooth over any value holding less than 1/16 of its bin, so match days
         (9 matches each, 1,506 of them) came back as days without a match, whole-carat stones as
@@ -467,18 +468,11 @@ class NumericCodec(Codec):
         keeps a category); rarer values are interpolated as before.
         """
         if not self._atom_values.size:
-            return drawn
+            return drawn, np.zeros(idx.size, dtype=bool)
         key = idx + u
         j = np.maximum(np.searchsorted(self._atom_starts, key, side="right") - 1, 0)
-        return np.where(self._atom_hits(idx, u), self._atom_values[j], drawn)
-
-    def _atom_hits(self, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Which draws fall on a frequent exact value's span (``_on_atoms``)."""
-        if not self._atom_values.size:
-            return np.zeros(idx.size, dtype=bool)
-        key = idx + u
-        j = np.maximum(np.searchsorted(self._atom_starts, key, side="right") - 1, 0)
-        return (key >= self._atom_starts[j]) & (key < self._atom_ends[j])
+        hits = (key >= self._atom_starts[j]) & (key < self._atom_ends[j])
+        return np.where(hits, self._atom_values[j], drawn), hits
 
     def _tails(self, out: np.ndarray, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Redraw the clipped share of the outer bins from a truncated exponential tail.
@@ -1158,13 +1152,8 @@ def _heaps_of(p: NumericParams) -> tuple[np.ndarray, np.ndarray]:
 def _heap_ladder(span_units: float) -> list[int]:
     """Round steps (in the last place's units) up to a quarter of the clipped span: 5, 10, 50, 100, ..."""
     out: list[int] = []
-    if not math.isfinite(span_units):
-        return out
-    step = 1
-    for ratio in itertools.cycle(HEAP_RATIOS):
-        step *= ratio
-        if step > span_units / 4:
-            return out
+    step, ratios = 1, itertools.cycle(HEAP_RATIOS)
+    while math.isfinite(span_units) and (step := step * next(ratios)) <= span_units / 4:
         out.append(step)
     return out
 
