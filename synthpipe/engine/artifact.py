@@ -59,6 +59,7 @@ from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.engine.nulls import ALWAYS, EITHER, NEVER, NullLink, null_token
 from synthpipe.engine.number_formats import format_from_json
 from synthpipe.engine.spans import Span
+from synthpipe.engine.table_windows import TableWindows
 from synthpipe.engine.text_durations import layout_from_json
 from synthpipe.engine.topics import Topics
 from synthpipe.engine.unequal import Unequal
@@ -70,7 +71,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 54  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 55  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -140,7 +141,9 @@ VERSION = 54  # 2: numeric codecs may carry a learned position stream (``fine``)
 # words (``worded_durations``: ``'1h 23m'``); a column's missing values may be of several kinds, real nulls and tokens,
 # each token's share saved (``missing_kinds``);
 # 54: a binned number may put a share of each bin's draws on round steps its real values heap on (``heaps``,
-# ``heap_shares``: whole dollars among prices with cents)
+# ``heap_shares``: whole dollars among prices with cents);
+# 55: a number may be a window over the whole table (``table_windows``: ``sum(revenue) OVER (ORDER BY day)``,
+# ``rank() OVER (ORDER BY revenue DESC)``, ``row_number() OVER (ORDER BY day)``), rebuilt from its source
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -182,6 +185,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "missing_tokens": syn._missing_tokens,
         "missing_kinds": syn._missing_kinds,
         "entity_steps": syn._entity_steps,
+        "table_windows": syn._table_windows.to_json() if syn._table_windows is not None else None,
         "nested": syn._nested,
         "hidden": syn._net.hidden if syn._net is not None else 0,
         "weights_sha256": hashlib.sha256(weights).hexdigest(),
@@ -227,6 +231,8 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._missing_tokens = {str(n): str(t) for n, t in body.get("missing_tokens", {}).items()}
         syn._missing_kinds = {str(n): dict(k) for n, k in body.get("missing_kinds", {}).items()}
         syn._entity_steps = {str(n): float(step) for n, step in body.get("entity_steps", {}).items()}
+        windows = body.get("table_windows")
+        syn._table_windows = TableWindows.from_json(windows) if windows is not None else None
         syn._net = _network(weights, int(body["hidden"]), syn)
         _check_consistency(syn)
     except ArtifactError:
@@ -388,6 +394,7 @@ def _check_consistency(syn: Synthesizer) -> None:
     _check_joins(syn)
     _check_entities(syn)
     _check_entity_steps(syn)
+    _check_table_windows(syn)
     writers = {c.storage.name for c in syn._codecs if isinstance(c, CategoricalCodec) and c.prose is not None}
     if any(t.text not in writers or t.label not in labels or syn._entities is not None for t in syn._topics):
         raise ArtifactError("a saved topic names a column the model does not write as free text, or no label")
@@ -620,52 +627,83 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
 
 
 def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:
-    """A running sum or aggregate is a plain number, not learned, of another plain number along a
-    sequence (an aggregate one of ``AGGREGATES`` over a frame ``is_frame`` knows), a lag's
-    default one of its kind (``_default_fits``); a lag by some rows is a number, date or
-    label drawn alike to its source (``window_codecs``); a difference a number or duration of a
-    number or time in a unit it can be counted in (``difference_codecs``); an extreme so far a
-    number or date of one alike, a first value any of one alike; none is the source of another
-    (each is rebuilt from a drawn one)."""
+    """An entity's windows are as ``_windows_valid`` says; an entity total, time frame or tile a plain
+    number, not learned (a total of another plain number, a time frame one of ``AGGREGATES`` over a
+    span of the order's clock), a first value any of one alike; none is the source of another (each
+    is rebuilt from a drawn one), and they run along a sequence."""
     windows = entities.windows
     if not windows:
         return
     learned = {syn._codecs[i].storage.name for i in syn._learned}
-    summed = [*entities.running, *(s for s, _ in entities.running.values()), *entities.aggregates]
-    summed += [s for s, _, _ in entities.aggregates.values()]
-    summed += [*entities.totals, *(s for s, _ in entities.totals.values())]
+    summed = [*entities.totals, *(s for s, _ in entities.totals.values()), *entities.tiles]
     summed += [*entities.timed, *(s for s, _, _ in entities.timed.values())]
-    summed += [*entities.frames, *(s for s, _, _, _ in entities.frames.values())]
-    summed += [*entities.ranked, *(s for s, _, _, _ in entities.ranked.values()), *entities.tiles]
-    codecs = [by_name.get(name) for name in summed]
-    plain = all(type(c) is NumericCodec and c.domain == "number" for c in codecs)
-    plain &= all(how in AGGREGATES and is_frame(rows) for _, how, rows in entities.aggregates.values())
+    plain = _windows_valid(entities, by_name)
+    plain &= all(type(c) is NumericCodec and c.domain == "number" for c in [by_name.get(name) for name in summed])
     plain &= all(how in ENTITY_TOTALS for _, how in entities.totals.values())
     plain &= all(how in AGGREGATES and span in TIME_SPANS for _, how, span in entities.timed.values())
-    plain &= all(how in FRAME_HOWS and is_row_frame(start, end) for _, how, start, end in entities.frames.values())
-    plain &= all(how in RANK_WAYS for _, how, _, _ in entities.ranked.values())
     plain &= all(type(k) is int and k >= 1 for k, _ in entities.tiles.values())  # tiles_of deals k tiles
     clock = by_name.get(entities.clocks.get(str(entities.order), ""))
     plain &= not entities.timed or (isinstance(clock, NumericCodec) and clock.domain == "time")
-    plain &= all(_default_fits(by_name.get(name), value) for name, value in entities.defaults.items())
-    plain &= set(entities.defaults) <= set(entities.lags)
-    alike = all(window_codecs(by_name.get(name), by_name.get(source)) for name, (source, _) in entities.lags.items())
-    alike &= all(
-        difference_codecs(by_name.get(n), by_name.get(s), unit) for n, (s, _, unit) in entities.differences.items()
-    )
-    alike &= all(
-        way in EXTREME_WAYS and window_codecs(by_name.get(n), by_name.get(s))
-        for n, (s, way) in entities.extremes.items()
-    )
-    alike &= all(window_codecs(by_name.get(name), by_name.get(source)) for name, source in entities.firsts.items())
+    alike = all(window_codecs(by_name.get(name), by_name.get(source)) for name, source in entities.firsts.items())
     apart = not set(windows) & {*windows.values(), *learned, *entities.columns, *entities.sequences}
-    steps = all(isinstance(k, int) and k != 0 for _, k, *_ in [*entities.lags.values(), *entities.differences.values()])
     unordered = set(windows) <= {*entities.ranked, *entities.tiles} and (bool(entities.steps) or not entities.tiles)
     ordered = entities.order in entities.sequences or (entities.order is None and unordered)
-    if not plain or not alike or not apart or not steps or not ordered:
+    if not plain or not alike or not apart or not ordered:
         raise ArtifactError(
             "model.json rebuilds a running sum or lag from a column unlike it or along no sequence; refusing to load"
         )
+
+
+def _windows_valid(found: Entities | TableWindows, by_name: dict[str, Codec]) -> bool:
+    """Whether the window fields an entity's and the table's windows share are sound: a running sum,
+    aggregate, frame or rank is a plain number of another plain number (an aggregate one of
+    ``AGGREGATES`` over a frame ``is_frame`` knows, a frame's of ``FRAME_HOWS`` over rows
+    ``is_row_frame`` knows, a rank one of ``RANK_WAYS``), a lag's default one of its kind
+    (``_default_fits``); a lag by some rows is a number, date or label drawn alike to its source
+    (``window_codecs``); a difference a number or duration of a number or time in a unit it can be
+    counted in (``difference_codecs``); an extreme so far a number or date of one alike."""
+    summed = [*found.running, *(s for s, _ in found.running.values()), *found.aggregates]
+    summed += [s for s, _, _ in found.aggregates.values()]
+    summed += [*found.frames, *(s for s, _, _, _ in found.frames.values())]
+    summed += [*found.ranked, *(s for s, _, _, _ in found.ranked.values())]
+    plain = all(type(c) is NumericCodec and c.domain == "number" for c in [by_name.get(name) for name in summed])
+    plain &= all(how in AGGREGATES and is_frame(rows) for _, how, rows in found.aggregates.values())
+    plain &= all(how in FRAME_HOWS and is_row_frame(start, end) for _, how, start, end in found.frames.values())
+    plain &= all(how in RANK_WAYS for _, how, _, _ in found.ranked.values())
+    plain &= all(_default_fits(by_name.get(name), value) for name, value in found.defaults.items())
+    plain &= set(found.defaults) <= set(found.lags)
+    alike = all(window_codecs(by_name.get(name), by_name.get(source)) for name, (source, _) in found.lags.items())
+    alike &= all(
+        difference_codecs(by_name.get(n), by_name.get(s), unit) for n, (s, _, unit) in found.differences.items()
+    )
+    alike &= all(
+        way in EXTREME_WAYS and window_codecs(by_name.get(n), by_name.get(s)) for n, (s, way) in found.extremes.items()
+    )
+    steps = all(isinstance(k, int) and k != 0 for _, k, *_ in [*found.lags.values(), *found.differences.values()])
+    return plain and alike and steps
+
+
+def _check_table_windows(syn: Synthesizer) -> None:
+    """The windows over the whole table (``table_windows``) are as ``_windows_valid`` says, of a
+    model without entities; each is a column the model does not learn and no source of another,
+    row numbers and tiles plain numbers (a tile of k >= 1), along an order that is a number or
+    date column of the model, where any but a rank runs along one."""
+    found = syn._table_windows
+    if found is None:
+        return
+    by_name = {c.storage.name: c for c in syn._codecs}
+    learned = {syn._codecs[i].storage.name for i in syn._learned}
+    windows = found.windows
+    counted = [by_name.get(name) for name in [*found.numbered, *found.tiles]]
+    valid = _windows_valid(found, by_name) and syn._entities is None and bool(windows)
+    valid &= all(type(c) is NumericCodec and c.domain == "number" for c in counted)
+    valid &= all(type(k) is int and k >= 1 for k, _ in found.tiles.values())
+    valid &= not set(windows) & {*windows.values(), *learned} and set(windows) <= set(by_name)
+    along = set(windows) - set(found.ranked)
+    order = by_name.get(found.order or "")
+    valid &= type(order) is NumericCodec if along or found.order is not None else True
+    if not valid:
+        raise ArtifactError("model.json rebuilds a window over the table from a column unlike it; refusing to load")
 
 
 def _default_fits(lag: Codec | None, value: float | str) -> bool:

@@ -210,18 +210,11 @@ class Entities:
             "drifts": self.drifts,
             "nulls": self.nulls,
             "category": self.category,
-            "running": {name: [source, nulls] for name, (source, nulls) in self.running.items()},
-            "lags": {name: [source, steps] for name, (source, steps) in self.lags.items()},
-            "differences": {name: list(found) for name, found in self.differences.items()},
-            "extremes": {name: list(found) for name, found in self.extremes.items()},
+            **windows_to_json(self),
             "firsts": self.firsts,
-            "aggregates": {name: list(found) for name, found in self.aggregates.items()},
-            "defaults": self.defaults,
             "descending": list(self.descending),
             "totals": {name: list(found) for name, found in self.totals.items()},
             "timed": {name: list(found) for name, found in self.timed.items()},
-            "frames": {name: list(found) for name, found in self.frames.items()},
-            "ranked": {name: list(found) for name, found in self.ranked.items()},
             "tiles": {name: [k, falling] for name, (k, falling) in self.tiles.items()},
         }
 
@@ -251,31 +244,15 @@ class Entities:
         found = (sequences, clocks, starts, profiles, modes, schedules, trends, ranges, units, walks, riders)
         nulls = None if item.get("nulls") is None else str(item["nulls"])
         later = (ranks, gaps, steps, stages, rising, falling, untied, drifts, nulls, bool(item.get("category", False)))
-        running = {str(name): (str(s), bool(n)) for name, (s, n) in item.get("running", {}).items()}
-        lags = {str(name): (str(s), int(k)) for name, (s, k) in item.get("lags", {}).items()}
-        differences = {
-            str(name): (str(s), int(k), str(unit)) for name, (s, k, unit) in item.get("differences", {}).items()
-        }
-        extremes = {str(name): (str(s), str(way)) for name, (s, way) in item.get("extremes", {}).items()}
+        w = windows_from_json(item)
         firsts = {str(name): str(source) for name, source in item.get("firsts", {}).items()}
-        aggregates = {
-            str(name): (str(s), str(how), int(rows)) for name, (s, how, rows) in item.get("aggregates", {}).items()
-        }
-        defaults = {str(name): _default(value) for name, value in item.get("defaults", {}).items()}
-        windows = (running, lags, differences, extremes, firsts, aggregates, defaults)
+        windows = (w["running"], w["lags"], w["differences"], w["extremes"], firsts, w["aggregates"], w["defaults"])
         descending = tuple(str(name) for name in item.get("descending", []))
         totals = {str(name): (str(s), str(how)) for name, (s, how) in item.get("totals", {}).items()}
         timed = {str(name): (str(s), str(how), str(span)) for name, (s, how, span) in item.get("timed", {}).items()}
-        frames = {
-            str(name): (str(s), str(how), _frame_end(start), _frame_end(end))
-            for name, (s, how, start, end) in item.get("frames", {}).items()
-        }
-        ranked = {
-            str(name): (str(s), str(how), bool(falling), bool(nulls_first))
-            for name, (s, how, falling, nulls_first) in item.get("ranked", {}).items()
-        }
         tiles = {str(name): (k, bool(falling)) for name, (k, falling) in item.get("tiles", {}).items()}  # k: checked
-        return cls(key, count, columns, *found, *later, *windows, descending, totals, timed, frames, ranked, tiles)
+        ordered = (w["frames"], w["ranked"], tiles)
+        return cls(key, count, columns, *found, *later, *windows, descending, totals, timed, *ordered)
 
     @property
     def moving(self) -> set[str]:
@@ -381,6 +358,44 @@ class Entities:
     def hidden(self) -> list[str]:
         """Every column learned for the entity and never emitted, in codec order (the count last)."""
         return [*self.hidden_columns, self.count]
+
+
+def windows_to_json(found: Any) -> dict[str, Any]:
+    """The window fields an entity's windows and the table's (``table_windows.TableWindows``) share, as JSON."""
+    return {
+        "running": {name: [source, nulls] for name, (source, nulls) in found.running.items()},
+        "lags": {name: [source, steps] for name, (source, steps) in found.lags.items()},
+        "differences": {name: list(window) for name, window in found.differences.items()},
+        "extremes": {name: list(window) for name, window in found.extremes.items()},
+        "aggregates": {name: list(window) for name, window in found.aggregates.items()},
+        "defaults": found.defaults,
+        "frames": {name: list(window) for name, window in found.frames.items()},
+        "ranked": {name: list(window) for name, window in found.ranked.items()},
+    }
+
+
+def windows_from_json(item: dict[str, Any]) -> dict[str, Any]:
+    """The shared window fields (``windows_to_json``) read back, by field name."""
+    differences = item.get("differences", {})
+    frames, ranked = item.get("frames", {}), item.get("ranked", {})
+    return {
+        "running": {str(name): (str(s), bool(n)) for name, (s, n) in item.get("running", {}).items()},
+        "lags": {str(name): (str(s), int(k)) for name, (s, k) in item.get("lags", {}).items()},
+        "differences": {str(name): (str(s), int(k), str(unit)) for name, (s, k, unit) in differences.items()},
+        "extremes": {str(name): (str(s), str(way)) for name, (s, way) in item.get("extremes", {}).items()},
+        "aggregates": {
+            str(name): (str(s), str(how), int(rows)) for name, (s, how, rows) in item.get("aggregates", {}).items()
+        },
+        "defaults": {str(name): _default(value) for name, value in item.get("defaults", {}).items()},
+        "frames": {
+            str(name): (str(s), str(how), _frame_end(start), _frame_end(end))
+            for name, (s, how, start, end) in frames.items()
+        },
+        "ranked": {
+            str(name): (str(s), str(how), bool(falling), bool(nulls_first))
+            for name, (s, how, falling, nulls_first) in ranked.items()
+        },
+    }
 
 
 def _frame_end(value: Any) -> int | None:
@@ -2217,7 +2232,7 @@ def time_frames(
     if len(numbers) < 2:
         return {}
     rows, entity = _entity_order(frame, key, order)
-    values, times = _window_values(frame, rows, numbers), _in_ns(frame[clock])[rows]
+    values, times = _window_values(frame, rows, numbers), in_ns(frame[clock])[rows]
     probe = slice(0, WINDOW_PROBE_ROWS)
     found: dict[str, tuple[str, str, str]] = {}
     for source, how, span in itertools.product(numbers, AGGREGATES, TIME_SPANS):
@@ -2609,7 +2624,18 @@ def rank_columns(
             if held.mean() >= WINDOW_SHARE and np.unique(entity[moved]).size >= min_entities:
                 found[name] = (source, how, falling, nulls_first)
                 break
+    found = _one_of_each_pair(found)
     return _without(found, {source for source, _, _, _ in found.values()})
+
+
+def _one_of_each_pair(found: dict[str, tuple[str, str, bool, bool]]) -> dict[str, tuple[str, str, bool, bool]]:
+    """``found`` without the later way of two columns each ranked by the other (``RANK_WAYS`` order).
+    Why: counts of 1 to 30 with every count held (a day's sign-ups) are the dense rank of their own
+    rank from the highest down, so ``rank() OVER (ORDER BY signups DESC)`` and the sign-ups were each
+    found a rank of the other, and both were then left learned as sources of a rank."""
+    mutual = {name for name, (source, *_) in found.items() if found.get(source, ("",))[0] == name}
+    later = {n for n in mutual if RANK_WAYS.index(found[n][1]) > RANK_WAYS.index(found[found[n][0]][1])}
+    return {name: rank for name, rank in found.items() if name not in later}
 
 
 def _ties(values: np.ndarray, entity: np.ndarray) -> np.ndarray:
@@ -2830,7 +2856,7 @@ def _window_values(frame: pd.DataFrame, rows: np.ndarray, kinds: dict[str, str])
     shared by all the texts in their spelling's order (NaN for a null), so that ``prev_action`` holds
     the code of the previous row's ``action_type``."""
     texts = [name for name, kind in kinds.items() if kind == "text"]
-    values = {name: _in_ns(frame[name])[rows] for name, kind in kinds.items() if kind != "text"}
+    values = {name: in_ns(frame[name])[rows] for name, kind in kinds.items() if kind != "text"}
     if texts:
         every = pd.concat([frame[name].astype(object) for name in texts], ignore_index=True)
         codes = pd.factorize(every, sort=True)[0]  # in spelling order: a text's running max (``text_extremes``)
@@ -2842,7 +2868,11 @@ def _window_values(frame: pd.DataFrame, rows: np.ndarray, kinds: dict[str, str])
 def _sums_up(result: np.ndarray, drawn: np.ndarray, entity: np.ndarray, share: float, min_entities: int) -> bool:
     """Whether ``result`` is the running sum of ``drawn`` along the rows (entities contiguous, in
     order): each row its previous row's sum (0 at an entity's first) plus its own number (0 for a
-    null), or null where the number is and no sum came before it."""
+    null), or null where the number is and no sum came before it; and so at the first row of
+    half the entities at least. Why the first rows: every row of a number is its previous row's
+    plus its change from it (``x - lag(x) OVER w``) but for the first, so over one entity of 700
+    rows (a whole table's ``OVER (ORDER BY day)``) the number was taken for a running sum of its
+    change, and its change was then left learned."""
     first = _entity_firsts(entity)
     before = np.r_[np.nan, result[:-1]]
     before[first] = np.nan
@@ -2851,7 +2881,8 @@ def _sums_up(result: np.ndarray, drawn: np.ndarray, entity: np.ndarray, share: f
     held = np.isclose(result, expected, rtol=WINDOW_RTOL, atol=scale * 1e-12)
     held |= np.isnan(result) & np.isnan(drawn) & np.isnan(before)
     summed = held & ~np.isclose(result, drawn, rtol=WINDOW_RTOL, atol=0.0, equal_nan=True)
-    return bool(held.mean() >= share) and np.unique(entity[summed]).size >= min_entities
+    starts = bool(held[first].mean() >= 0.5) if first.any() else True
+    return bool(held.mean() >= share) and starts and np.unique(entity[summed]).size >= min_entities
 
 
 def _lags(
@@ -3009,7 +3040,7 @@ def _sampled_start(low: pd.Series, high: pd.Series, whole: pd.Series) -> int:
     return int(np.clip(estimate, earliest, latest) if earliest <= latest else estimate)
 
 
-def _in_ns(series: pd.Series) -> np.ndarray:
+def in_ns(series: pd.Series) -> np.ndarray:
     """Dates, timestamps and durations in nanoseconds (whatever grain each is held in), numbers as
     they are: a time's change compares with a gap column in seconds."""
     st = storage_type(series)

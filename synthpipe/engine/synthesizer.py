@@ -39,6 +39,7 @@ from synthpipe.engine import (
     nested,
     nulls,
     spans,
+    table_windows,
     topics,
     unequal,
     unseen,
@@ -87,6 +88,7 @@ from synthpipe.engine.pseudonyms import (
     null_key_stand_ins,
     pseudonymise_repeated_keys,
 )
+from synthpipe.engine.table_windows import TableWindows
 from synthpipe.engine.text_durations import Layout, as_text, text_as_durations
 from synthpipe.engine.text_missing import as_kinds, as_tokens, kinds_as_nulls, tokens_as_nulls
 from synthpipe.engine.training import TrainSettings, split_validation, train
@@ -153,6 +155,7 @@ class Synthesizer:
         self._panel: calendars.Panel | None = None  # a calendar per segment (a day and country's one row)
         self._by_visits: set[str] = set()  # hidden hours that move an entity's visits, not its rows (``_steered``)
         self._matched: set[str] = set()  # hidden weekdays (months) of a daily (monthly) trend its rows are put on
+        self._table_windows: TableWindows | None = None  # windows over the whole table (table_windows.py)
 
     # ------------------------------------------------------------------ fit
 
@@ -163,6 +166,7 @@ class Synthesizer:
         progress: Progress | None = None,
         entity_sizes: pd.Series | None = None,
         table_rows: int | None = None,
+        windows_of: pd.DataFrame | pa.Table | None = None,
     ) -> Synthesizer:
         """Learn ``data``; returns ``self``. Raises SchemaError for unsupported columns.
 
@@ -170,8 +174,11 @@ class Synthesizer:
         treated as a Table: ``sample`` then returns Tables. For a caller that passes a sample of a
         larger table (rows, or runs of entities' rows): ``entity_sizes``, each row's entity size in
         that table (``entity_sizes`` of the whole table's key column, named like it; otherwise they
-        are counted in ``data``), and ``table_rows``, the table's rows (a sample's unique numbers
-        are sparser than the table's: ``looks_like_identifier``)."""
+        are counted in ``data``), ``table_rows``, the table's rows (a sample's unique numbers
+        are sparser than the table's: ``looks_like_identifier``), and ``windows_of``, the whole
+        table's rows (or a run of them in its order) in which to look for windows over all its rows
+        (``table_windows``): a sample leaves out rows between those it keeps, so a running total
+        ``OVER (ORDER BY day)`` is no running total of the sample's rows."""
         report = progress or _silent
         started = time.monotonic()
         deadline = started + self.config.max_training_time if self.config.max_training_time else None
@@ -223,6 +230,8 @@ class Synthesizer:
             frame = entities.with_counts(
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
+        self._table_windows = None
+        found_windows = self._find_table_windows(frame if windows_of is None else to_frame(windows_of)[0])
         codecs = self._with_calendar(self._build_codecs(frame, set(pseudonymised)), frame)
         frame, codecs = self._with_hidden_parts(frame, codecs, indexes)
         self._given |= {p.result for p in self._hidden.values() if p.date == self._calendar_name(codecs)}
@@ -237,7 +246,9 @@ class Synthesizer:
         frame, self._codecs = self._with_null_key_flag(frame, self._codecs, null_keys)
         self._schema = schema
         self._tiles_of_steps()
+        self._table_windows = self._table_windows_kept(found_windows)
         windowed = set(self._entities.windowed) if self._entities is not None else set()  # rebuilt, not learned
+        windowed |= set(self._table_windows.windows) if self._table_windows is not None else set()
         self._learned = self._chain_order(
             [i for i, c in enumerate(self._codecs) if c.n_tokens >= 2 and c.storage.name not in windowed]
         )
@@ -634,6 +645,44 @@ class Synthesizer:
             self._tiles_along |= {name: date for name in found if name not in tiles}
             tiles = {**found, **tiles}
         return dataclasses.replace(ent, ranked=ranked, tiles=tiles)
+
+    def _find_table_windows(self, frame: pd.DataFrame) -> TableWindows | None:
+        """The windows over the whole table (``table_windows.find``) of a table without entities."""
+        if self._entities is not None or not self.config.detect_constraints:
+            return None
+        return table_windows.find(frame, self.config.constraint_min_rows)
+
+    def _table_windows_kept(self, found: TableWindows | None) -> TableWindows | None:
+        """``found`` with the windows the model can rebuild from their source as drawn: a plain
+        number of a number (a lag or extreme of a date: a date alike; a difference: in a unit it can
+        be counted in), none written back as text in the output (a formatted amount, a date in text
+        layouts: the rows a caller hands ``with_table_windows`` hold that text), no calendar's panel."""
+        if found is None or self._panel is not None:
+            return None
+        by_name = {c.storage.name: c for c in self._codecs}
+        texts = {*self._number_formats, *self._duration_layouts, *self._periods, *self._missing_tokens}
+        texts |= {*self._missing_kinds, *nested.field_owners(self._nested)}
+
+        def plain(name: str) -> bool:
+            codec = by_name.get(name)
+            written = codec is None or name in texts or bool(codec.storage.extras.get("text_formats"))
+            return type(codec) is NumericCodec and not written and "scientific" not in codec.storage.extras
+
+        def number(name: str) -> bool:
+            codec = by_name.get(name)
+            return plain(name) and isinstance(codec, NumericCodec) and codec.domain == "number"
+
+        def rebuildable(name: str, source: str) -> bool:
+            result, drawn = by_name.get(name), by_name.get(source)
+            if not plain(name) or not plain(source):
+                return False
+            if name in found.lags or name in found.extremes:
+                return entities.window_codecs(result, drawn)
+            if name in found.differences:
+                return entities.difference_codecs(result, drawn, found.differences[name][2])
+            return number(name) and (number(source) or name in {*found.tiles, *found.numbered})
+
+        return table_windows.kept(found, rebuildable)
 
     def _tiles_of_steps(self) -> None:
         """The entity without the tiles of unnumbered rows (``_unordered_windows``) along a date
@@ -1625,7 +1674,7 @@ class Synthesizer:
         thrown away."""
         ent = self._entities
         if ent is None:
-            return set()
+            return set(self._table_windows.windows) if self._table_windows is not None else set()
         followers = {f for name in ent.steps for f in _followers(self._codecs, name)}
         moved = {*ent.trends, *ent.walks, *ent.riders, *ent.ranks, *ent.steps, *ent.drifts, *followers}
         return moved | set(ent.windowed)
@@ -2089,6 +2138,10 @@ class Synthesizer:
             if len(block):
                 pending.append(block)
             have += len(block)
+            if self._table_windows is not None:  # they wait for the table's last row
+                if start < n:
+                    continue
+                pending = [self._over_table(pd.concat(pending, ignore_index=True))] if pending else []
             while have >= chunk_size or (have and start >= n):
                 chunk, pending, have = _take(pending, min(chunk_size, have))
                 chunk.index = pd.RangeIndex(emitted, emitted + len(chunk))
@@ -2247,6 +2300,27 @@ class Synthesizer:
         cut = len(rows) - keep
         return rows.iloc[:cut], (rows.iloc[cut:].reset_index(drop=True) if keep else None)
 
+    def _over_table(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """``rows``, every row of the table, in the order the table's windows run along (ties as
+        drawn), with each window rebuilt over all of them (``table_windows.rebuilt``)."""
+        tw = self._table_windows
+        assert tw is not None
+
+        def view(column: str) -> np.ndarray:
+            codec = next(c for c in self._codecs if c.storage.name == column)
+            assert isinstance(codec, NumericCodec)
+            return codec.numeric_view(rows[column])
+
+        if tw.order is not None:
+            rows = rows.iloc[np.argsort(view(tw.order), kind="stable")].reset_index(drop=True)
+        for name in tw.windows:
+            codec = next(c for c in self._codecs if c.storage.name == name)
+            assert isinstance(codec, NumericCodec)
+            values = table_windows.rebuilt(tw, name, view, len(rows))
+            places = codec.p.decimals if codec.domain == "number" else None  # round(avg(x) OVER w, 2)
+            rows[name] = self._as_column(name, values if places is None else table_windows.rounded(values, places))
+        return rows
+
     def _whole_entity_windows(self) -> list[str]:
         """The windows an entity takes of all its rows (``Entities.whole``) but the sequences that
         skip numbers (their drawn gaps are the block's)."""
@@ -2283,21 +2357,8 @@ class Synthesizer:
         if name in ent.totals:
             source, how = ent.totals[name]
             return entities.totals_of(view(source), one, how)
-        if name in ent.lags:
-            source, steps = ent.lags[name]
-            return entities.lagged(view(source), one, steps, None, ent.defaults.get(name))
-        if name in ent.differences:
-            source, steps, unit = ent.differences[name]
-            return entities.differences_of(view(source), one, steps, unit, None)
-        if name in ent.aggregates:
-            source, how, rows = ent.aggregates[name]
-            return entities.aggregated(view(source), one, how, rows)
-        if name in ent.frames:
-            source, how, start, end = ent.frames[name]
-            return entities.framed(view(source), one, how, start, end)
-        if name in ent.ranked:
-            source, how, falling, nulls_first = ent.ranked[name]
-            return entities.ranks_of(view(source), one, how, falling, nulls_first)
+        if name in {*ent.lags, *ent.differences, *ent.aggregates, *ent.frames, *ent.ranked}:
+            return table_windows.window_of(ent, name, view, len(part))
         if name in ent.tiles:  # along the order, else along the date learned as steps (``_rebuild_unordered``)
             along = np.arange(len(part)) if ent.order is not None else view(ent.steps[0])
             placed, tiles = np.argsort(along, kind="stable"), np.empty(len(part))
@@ -2709,10 +2770,12 @@ class Synthesizer:
         deferred = bands.deferred_columns(self._bands, self._dependencies)
         order = decode_order(self._codecs, {date: [p.result for p in parts] for date, parts in out.steering.items()})
         windowed = self._entities.windowed if self._entities is not None else []  # _rebuild_windows
+        over_table = list(self._table_windows.windows) if self._table_windows is not None else []  # _over_table
         for i in order:
-            if self._codecs[i].storage.name not in {*deferred, *out.numbers, *windowed}:
+            if self._codecs[i].storage.name not in {*deferred, *out.numbers, *windowed, *over_table}:
                 self._decode_column(i, tokens, fine, rng, start, out)
         numbers, columns = out.numbers, out.columns
+        numbers |= {name: np.full(size, np.nan) for name in over_table}  # once the table's last row is drawn
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         dependencies.set_values(numbers, tokens, self._dependencies, index)
         fixed = self._shared_columns() if entity is not None else []  # an entity's rows share them
@@ -3266,6 +3329,24 @@ class Synthesizer:
         return self._entities is not None and bool(self._entities.ahead)
 
     @property
+    def table_window_columns(self) -> list[str]:
+        """The columns that are windows over all the table's rows (``table_windows``: a running total
+        ``OVER (ORDER BY day)``, a rank ``OVER (ORDER BY revenue DESC)``); empty without any. A caller
+        that puts the sampled rows together from several calls (refills, shards) rebuilds them over the
+        rows it ends with (``with_table_windows``)."""
+        return [] if self._table_windows is None else list(self._table_windows.windows)
+
+    def with_table_windows(self, data: pd.DataFrame | pa.Table) -> pd.DataFrame | pa.Table:
+        """``data``, rows this model sampled in the kind it returns them, with each window over the
+        whole table (``table_window_columns``) rebuilt over all of ``data``'s rows, which are put in
+        the order the windows run along; ``data`` itself where there are none."""
+        self._check_fitted()
+        if self._table_windows is None:
+            return data
+        frame, _ = to_frame(data)
+        return to_output(self._over_table(frame), self._schema)
+
+    @property
     def entity_key(self) -> str | None:
         """The column whose values name the entities rows are sampled as (a user's sessions),
         each entity's rows together; None when rows are sampled one by one."""
@@ -3518,7 +3599,9 @@ class Synthesizer:
     def _described_window(self, name: str, entry: dict[str, Any]) -> dict[str, Any]:
         """A running sum, lag, difference or extreme: how it is rebuilt (``_rebuild_windows``); any
         other column as ``_described_trend`` says."""
-        ent = self._entities
+        tw, ent = self._table_windows, self._entities
+        if tw is not None and name in tw.windows:
+            return {**entry, "encoding": f"{tw.rule(name)}: rebuilt over all the synthetic rows (not learned)"}
         if ent is None or name not in ent.windowed:
             return self._described_trend(name, entry)
         along = f"along {ent.order} within each {ent.key}, from the drawn values (not learned)"

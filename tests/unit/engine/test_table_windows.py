@@ -1,0 +1,167 @@
+"""Windows over the whole table (``OVER (ORDER BY day)``, no ``PARTITION BY``): found on the real rows
+and rebuilt over all the synthetic rows, which come in the order they run along."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from synthpipe.engine import Synthesizer
+from synthpipe.errors import ArtifactError
+from tests.unit.engine.conftest import re_signed, sampled_after_save_and_load
+
+KPI_WINDOWS = {
+    "cumulative_revenue": "sum(revenue) OVER (ORDER BY day)",
+    "revenue_change": "revenue - lag(revenue) OVER (ORDER BY day)",
+    "best_so_far": "max(revenue) OVER (ORDER BY day)",
+    "orders_3d": "sum(orders) OVER (ORDER BY day ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)",
+    "revenue_7d": "round(avg(revenue) OVER (ORDER BY day ROWS BETWEEN 6 PRECEDING AND CURRENT ROW), 2)",
+    "average_so_far": "round(avg(revenue) OVER (ORDER BY day), 1)",
+    "revenue_rank": "rank() OVER (ORDER BY revenue DESC)",
+    "day_number": "row_number() OVER (ORDER BY day)",
+    "quartile": "ntile(4) OVER (ORDER BY day)",
+}
+
+
+def _windows_of(rows: pd.DataFrame) -> pd.DataFrame:
+    """``KPI_WINDOWS`` of ``rows``' day, orders and revenue as DuckDB computes them, in day order."""
+    con = duckdb.connect()
+    con.register("r", rows[["day", "orders", "revenue"]])
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in KPI_WINDOWS.items())
+    return con.sql(f"SELECT day, orders, revenue, {columns} FROM r ORDER BY day").df()
+
+
+def _daily_kpis(days: int = 500, seed: int = 3) -> pd.DataFrame:
+    """A daily KPI table: orders and revenue per day with a weekly swing, and ``KPI_WINDOWS``."""
+    rng = np.random.default_rng(seed)
+    day = pd.date_range("2023-01-01", periods=days, freq="D")
+    orders = rng.poisson(200 + np.where(day.day_of_week >= 5, 60, 0))
+    revenue = np.round(orders * rng.gamma(20, 2.5, days), 2)
+    return _windows_of(pd.DataFrame({"day": day, "orders": orders, "revenue": revenue}))
+
+
+def _held(out: pd.DataFrame) -> dict[str, float]:
+    """Per window, the share of ``out``'s rows (in their order) that hold its SQL definition."""
+    want = _windows_of(out)
+    assert out["day"].reset_index(drop=True).equals(want["day"])  # the rows come in day order
+    return {
+        name: float(
+            np.isclose(out[name].astype("float64"), want[name].astype("float64"), rtol=1e-9, equal_nan=True).mean()
+        )
+        for name in KPI_WINDOWS
+    }
+
+
+def test_windows_over_the_whole_table_are_rebuilt_over_all_synthetic_rows(tmp_path: Path) -> None:
+    """Learned as numbers of their own, a daily KPI table's running total went down between half
+    the synthetic days and equalled the revenue so far on none; its change from the day before,
+    best day so far, 3-day sum, 7-day average rounded to cents, revenue rank, day number and
+    quartile held in at most 5% of the rows. Each is found on the real rows (not learned) and
+    rebuilt over all the synthetic rows, which come in day order: after a save and load too, the
+    same for the same seed, in the dtypes they came in."""
+    data = _daily_kpis()
+    syn = Synthesizer(seed=0, max_epochs=3, hidden_size=16).fit(data)
+    assert set(syn.table_window_columns) == set(KPI_WINDOWS)
+    described = syn.describe()["columns"]
+    assert not any(described[name]["learned"] for name in KPI_WINDOWS)
+    out = sampled_after_save_and_load(syn, len(data), tmp_path)
+    assert set(_held(out).values()) == {1.0}
+    assert out.dtypes.equals(data.dtypes)
+    assert out["revenue_change"].isna().sum() == 1  # the first day's: no day before it
+    assert syn.sample(len(data)).equals(out)
+
+
+def test_the_chunks_of_a_table_with_windows_are_its_rows_over_all_of_them() -> None:
+    """The windows wait for the table's last row: the chunks, put together, are ``sample``'s rows."""
+    syn = Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(_daily_kpis())
+    out = syn.sample(450)
+    assert pd.concat(list(syn.sample_chunks(450, chunk_size=128)), ignore_index=True).equals(out)
+    assert set(_held(out).values()) == {1.0}
+
+
+def test_rows_put_together_from_several_samples_get_their_windows_over_all_of_them() -> None:
+    """A caller that replaces some rows (the privacy filters' refills) or joins shards rebuilds the
+    windows over the rows it ends with (``with_table_windows``), Arrow tables as pandas frames."""
+    data = _daily_kpis()
+    for fitted_on in (data, pa.Table.from_pandas(data, preserve_index=False)):
+        syn = Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(fitted_on)
+        rows = syn.sample(400, seed=1)
+        frame = rows.to_pandas() if isinstance(rows, pa.Table) else rows
+        refills = syn.sample(100, seed=2, calendar_values=frame["day"].iloc[100:200])  # on the days they replace
+        parts = [rows.slice(0, 100), refills, rows.slice(200)] if isinstance(rows, pa.Table) else None
+        joined = pa.concat_tables(parts) if parts else pd.concat([rows[:100], refills, rows[200:]], ignore_index=True)
+        assert set(_held(joined.to_pandas() if parts else joined).values()) != {1.0}
+        rebuilt = syn.with_table_windows(joined)
+        assert type(rebuilt) is type(joined)
+        frame = rebuilt.to_pandas() if isinstance(rebuilt, pa.Table) else rebuilt
+        assert len(frame) == 400 and set(_held(frame).values()) == {1.0}
+
+
+def test_a_number_and_its_change_from_the_row_before_are_no_running_sum() -> None:
+    """Every row of a number is its previous row's plus its change from it but the first: over one
+    table of 500 rows the revenue was taken for a running sum of its change (1 row in 500 off),
+    and the change was then left learned. A running sum must hold from the first row."""
+    data = _daily_kpis()[["day", "orders", "revenue", "revenue_change"]]
+    syn = Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(data)
+    assert syn.table_window_columns == ["revenue_change"]
+    assert syn.describe()["columns"]["revenue_change"]["encoding"].startswith("revenue - lag(revenue, 1) OVER")
+
+
+def test_tables_without_windows_over_their_rows_sample_as_before() -> None:
+    """Unique numbers and dates that nothing is a window of (an id, a date) find none: the rows
+    come in the order drawn, nothing is rebuilt."""
+    rng = np.random.default_rng(5)
+    data = pd.DataFrame(
+        {
+            "id": np.arange(1, 401),
+            "day": pd.date_range("2024-01-01", periods=400, freq="D"),
+            "amount": rng.gamma(2, 30, 400).round(2),
+            "count": rng.integers(1, 20, 400),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(data)
+    assert syn.table_window_columns == []
+    assert syn.with_table_windows(data) is data
+
+
+@pytest.mark.parametrize(
+    ("field", "name", "forged"),
+    [
+        ("running", "cumulative_revenue", ["day", False]),  # a date summed
+        ("ranked", "revenue_rank", ["revenue", "ntile", True, False]),  # a way the engine does not know
+        ("numbered", 0, "orders"),  # a learned column rebuilt
+    ],
+)
+def test_a_re_signed_artifact_rebuilding_a_table_window_it_cannot_is_rejected(
+    tmp_path: Path, field: str, name: str | int, forged: object
+) -> None:
+    """A window over the table is rebuilt from its source's drawn values: a forged one that sums a
+    date, ranks a way the engine does not know, or overwrites a learned column is refused."""
+    Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(_daily_kpis()).save(tmp_path)
+    doc = json.loads((tmp_path / "model.json").read_text())
+    doc["body"]["table_windows"][field][name] = forged
+    re_signed(tmp_path, doc)
+    with pytest.raises(ArtifactError, match="window over the table"):
+        Synthesizer.load(tmp_path)
+
+
+def test_counts_with_every_count_held_are_no_rank_of_their_own_rank() -> None:
+    """Daily sign-ups of 1 to 12 with every count held are the dense rank of their own rank from the
+    highest down, so each was found a rank of the other and both were left learned; the rank of the
+    counts is the rank."""
+    rng = np.random.default_rng(9)
+    day = pd.date_range("2024-01-01", periods=300, freq="D")
+    signups = np.r_[np.arange(1, 13), rng.integers(1, 13, 288)]
+    con = duckdb.connect()
+    con.register("r", pd.DataFrame({"day": day, "signups": signups}))
+    data = con.sql("SELECT day, signups, rank() OVER (ORDER BY signups DESC) AS busiest FROM r ORDER BY day").df()
+    syn = Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(data)
+    assert syn.table_window_columns == ["busiest"]
+    out = syn.sample(300)
+    assert out["busiest"].equals(out["signups"].rank(method="min", ascending=False).astype("int64"))
