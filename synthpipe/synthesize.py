@@ -174,7 +174,13 @@ def train(
     schema = _staged_schema(features_uri, workspace)
     with _read_as_described(features_uri, workspace, schema):
         split = _stream_split(features_uri, workspace, schema, holdout_fraction, seed, synthesizer.config)
-    synthesizer.fit(split.sample, progress=progress, entity_sizes=split.entity_sizes, table_rows=split.train_rows)
+    synthesizer.fit(
+        split.sample,
+        progress=progress,
+        entity_sizes=split.entity_sizes,
+        table_rows=split.train_rows,
+        windows_of=split.first_rows,
+    )
     _reserve_real_keys(synthesizer, [split.train_uri, split.holdout_uri], workspace.store.storage_options)
     model_uri = workspace.uri(workspace.model_key())
     synthesizer.save(model_uri, storage_options=workspace.store.storage_options)
@@ -207,6 +213,7 @@ class _Split:
     train_rows: int
     sample: pa.Table
     entity_sizes: pd.Series | None  # per sampled row, its entity's rows in the whole table
+    first_rows: pa.Table  # the table's first rows, both sides, as many as the engine trains on at most
 
 
 def _stream_split(
@@ -239,7 +246,8 @@ def _stream_split(
             open_writer(holdout_handle, table_schema, "parquet"),
         )
         with closed_on_error(train_out), closed_on_error(holdout_out):
-            kept = list(_route(batches, in_holdout, in_sample, train_out, holdout_out))
+            first: list[pa.RecordBatch] = []
+            kept = list(_route(batches, in_holdout, in_sample, train_out, holdout_out, _Head(first, config)))
             train_out.close()
             holdout_out.close()
     sample = pa.Table.from_batches(kept, schema=table_schema)
@@ -254,7 +262,25 @@ def _stream_split(
         train_rows=train_rows,
         sample=sample.take(pa.array(order)),
         entity_sizes=None if sizes is None else sizes.iloc[order].reset_index(drop=True),
+        first_rows=pa.Table.from_batches(first, schema=table_schema),
     )
+
+
+@dataclass(frozen=True)
+class _Head:
+    """Where ``_route`` keeps the table's first rows (train and holdout alike, in the table's order), up
+    to the most the engine trains on. Why: the windows a query takes over all its rows (a running
+    total ``OVER (ORDER BY day)``) hold in the whole table, not in its training rows, which leave out
+    the holdout's days between them: the engine looks for them in these (``Synthesizer.fit``'s
+    ``windows_of``)."""
+
+    batches: list[pa.RecordBatch]
+    config: EngineConfig
+
+    def keep(self, batch: pa.RecordBatch, start: int) -> None:
+        room = self.config.max_training_rows - start
+        if room > 0:
+            self.batches.append(batch.slice(0, room))
 
 
 def _training_sample(hashes: np.ndarray, keys: pd.Series | None, limit: int, seed: int) -> np.ndarray:
@@ -347,10 +373,13 @@ def _route(
     in_sample: np.ndarray,
     train_out: TableWriter,
     holdout_out: TableWriter,
+    head: _Head,
 ) -> Iterator[pa.RecordBatch]:
-    """Write each batch's rows to train or holdout; yield the training rows the engine will use."""
+    """Write each batch's rows to train or holdout; yield the training rows the engine will use; keep
+    the table's first rows in ``head``."""
     start = train_start = 0
     for batch in batches:
+        head.keep(batch, start)
         to_holdout = in_holdout[start : start + batch.num_rows]
         train_part = batch.filter(pa.array(~to_holdout))
         holdout_out.write(batch.filter(pa.array(to_holdout)))
@@ -395,6 +424,8 @@ def generate(
     keys = _ShardKeys.of(rows, shard, shards, chunk_rows, settings if prepared is not None else None)
     calendar = _calendar_share(seed, rows, keys.first)
     chunks = _filtered_chunks(synthesizer, count, shard_seed, chunk_rows, settings, prepared, keys, calendar)
+    if synthesizer.table_window_columns:
+        chunks = _with_table_windows(synthesizer, chunks, shards)
     written, filters = _write_chunks(workspace, key, chunks, count, progress)
     if filters is not None:
         workspace.store.write_bytes(workspace.filters_key(shard, shards), json.dumps(filters, default=str).encode())
@@ -872,6 +903,34 @@ def _filtered_chunks(
                                           replace=refills.on_calendar(refill_seed),
                                           exact_refills=synthesizer.cut_entities_break_windows)  # fmt: skip
         yield pa.Table.from_pandas(filtered, schema=schema, preserve_index=False), summary
+
+
+def _with_table_windows(
+    synthesizer: Synthesizer, chunks: Iterator[tuple[pa.Table, dict[str, Any] | None]], shards: int
+) -> Iterator[tuple[pa.Table, dict[str, Any] | None]]:
+    """The shard's filtered rows as one chunk, each window over the whole table (a running total
+    ``OVER (ORDER BY day)``, a rank ``OVER (ORDER BY revenue DESC)``) rebuilt over all of them
+    (``Synthesizer.with_table_windows``). Why: the privacy filters drop rows and refill them with
+    new draws, and a running total taken over the rows as sampled then broke at every refilled day.
+    With several shards each shard's windows are over its own rows (warned)."""
+    if shards > 1:
+        log.warning(
+            "columns %s are windows over the whole table; with %d shards each shard's are over its own rows "
+            "(generate with one shard to take them over all rows)",
+            ", ".join(synthesizer.table_window_columns),
+            shards,
+        )
+    tables, merged = [], None
+    for table, summary in chunks:
+        tables.append(table)
+        merged = merge_filter_summaries(merged, summary)
+    if not tables:
+        return
+    whole = pa.concat_tables(tables)
+    rebuilt = synthesizer.with_table_windows(whole)
+    if isinstance(rebuilt, pd.DataFrame):
+        rebuilt = pa.Table.from_pandas(rebuilt, schema=whole.schema, preserve_index=False)
+    yield rebuilt, merged
 
 
 Chunk = TypeVar("Chunk", pa.Table, pd.DataFrame)
