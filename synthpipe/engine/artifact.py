@@ -71,7 +71,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 55  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 56  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -143,7 +143,9 @@ VERSION = 55  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 54: a binned number may put a share of each bin's draws on round steps its real values heap on (``heaps``,
 # ``heap_shares``: whole dollars among prices with cents);
 # 55: a number may be a window over the whole table (``table_windows``: ``sum(revenue) OVER (ORDER BY day)``,
-# ``rank() OVER (ORDER BY revenue DESC)``, ``row_number() OVER (ORDER BY day)``), rebuilt from its source
+# ``rank() OVER (ORDER BY revenue DESC)``, ``row_number() OVER (ORDER BY day)``), rebuilt from its source;
+# 56: a column with kinds of missing values has a hidden label column of its rows' kinds, learned with the row
+# (``kind_labels``: ``text_missing.kind_labels``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -184,6 +186,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "duration_layouts": {name: layout.to_json() for name, layout in syn._duration_layouts.items()},
         "missing_tokens": syn._missing_tokens,
         "missing_kinds": syn._missing_kinds,
+        "kind_labels": syn._kind_labels,
         "entity_steps": syn._entity_steps,
         "table_windows": syn._table_windows.to_json() if syn._table_windows is not None else None,
         "nested": syn._nested,
@@ -230,6 +233,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._duration_layouts = {str(n): layout_from_json(f) for n, f in body.get("duration_layouts", {}).items()}
         syn._missing_tokens = {str(n): str(t) for n, t in body.get("missing_tokens", {}).items()}
         syn._missing_kinds = {str(n): dict(k) for n, k in body.get("missing_kinds", {}).items()}
+        syn._kind_labels = {str(n): str(label) for n, label in body.get("kind_labels", {}).items()}
         syn._entity_steps = {str(n): float(step) for n, step in body.get("entity_steps", {}).items()}
         windows = body.get("table_windows")
         syn._table_windows = TableWindows.from_json(windows) if windows is not None else None
@@ -422,6 +426,9 @@ def _check_text_formats(syn: Synthesizer) -> None:
         raise ArtifactError("a saved missing-value token names no column of the model, or is no missing-value token")
     if not set(syn._missing_kinds) <= learned or not all(map(text_missing.valid_kinds, syn._missing_kinds.values())):
         raise ArtifactError("saved kinds of missing values name no column of the model, or are no tokens with shares")
+    labels = {c.storage.name: list(c.categories) for c in syn._codecs if isinstance(c, CategoricalCodec)}
+    if not text_missing.valid_labels(syn._kind_labels, syn._missing_kinds, labels):
+        raise ArtifactError("a saved label of missing values' kinds is no label column of the model holding its kinds")
 
 
 def _check_entity_steps(syn: Synthesizer) -> None:

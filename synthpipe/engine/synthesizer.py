@@ -144,6 +144,7 @@ class Synthesizer:
         self._duration_layouts: dict[str, Layout] = {}  # duration text (text_durations)
         self._missing_tokens: dict[str, str] = {}  # missing values written as text ('N/A': text_missing)
         self._missing_kinds: dict[str, dict[str, float]] = {}  # several kinds of them, each token's share
+        self._kind_labels: dict[str, str] = {}  # each one's hidden column of its rows' kinds (text_missing)
         self._entity_steps: dict[str, float] = {}  # walks' and drifts' steps, learned less the entity's level
         self._nested: dict[str, dict[str, Any]] = {}  # arrays, structs, maps, JSON objects: as fields or JSON text
         self._training: dict[str, Any] = {}
@@ -185,7 +186,7 @@ class Synthesizer:
         frame, schema, available, sizes = self._bounded_frame(data, entity_sizes)
         frame, self._periods = periods_as_starts(frame)
         frame, self._missing_tokens = tokens_as_nulls(frame)
-        frame, self._missing_kinds = kinds_as_nulls(frame)
+        frame, self._missing_kinds, self._kind_labels = kinds_as_nulls(frame)
         frame, self._number_formats = formatted_as_plain(frame)
         frame, self._duration_layouts = text_as_durations(frame)
         self._spread = max(available, table_rows or 0) / len(frame)
@@ -2198,13 +2199,16 @@ class Synthesizer:
 
     def _with_missing_kinds(self, chunk: pd.DataFrame, seed: int) -> pd.DataFrame:
         """Nulls of a column whose missing values were of several kinds (``'N/A'`` and real nulls)
-        written as one each, drawn in their shares by the row's place (``text_missing.as_kinds``)."""
+        written as one each: the kind its row's hidden label names, drawn with the row, else one
+        drawn in their shares by the row's place (``text_missing.as_kinds``); the labels dropped."""
         present = {name: kinds for name, kinds in self._missing_kinds.items() if name in chunk.columns}
+        labels = {name: chunk.get(label) for name, label in self._kind_labels.items()}
         drawn = {
-            name: as_kinds(chunk[name], kinds, self._layout_places(chunk, name), seed)
+            name: as_kinds(chunk[name], kinds, self._layout_places(chunk, name), seed, labels.get(name))
             for name, kinds in present.items()
         }
-        return chunk.assign(**drawn)
+        hidden = [label for label in self._kind_labels.values() if label in chunk.columns]
+        return chunk.assign(**drawn).drop(columns=hidden)
 
     def _layout_places(self, chunk: pd.DataFrame, name: str) -> np.ndarray:
         """What a row's layout of date text ``name`` is drawn by: its place in the stream, or for a date
@@ -3423,6 +3427,8 @@ class Synthesizer:
         placed = self._copula_placed()
         computed = self._computed_columns()
         for i, codec in enumerate(self._table_codecs()):
+            if codec.storage.name in self._kind_labels.values():  # hidden: never emitted (text_missing)
+                continue
             if isinstance(codec, OffsetCodec) and codec.anchor in self._hidden:
                 entry = codec.describe(hidden_anchor=True)
             else:

@@ -9,12 +9,17 @@ token, and whose other values the engine learns as numbers, amounts, durations, 
 is learned with the token as null and its nulls are written back as the token.
 
 A column that holds real nulls beside a token (``None`` and ``'N/A'``), or two tokens (``''`` and
-``'-'``), is learned so too, with the share of its missing values each kind holds (``kinds``): a
-drawn null is written as one kind, drawn in those shares by the row's place (as ``frames`` draws a
-date's layout). Why: such a ``tax`` column was 2,000 labels, the rare ones masked (``'12.2*'``), and
-4 % of the synthetic column read back as a number. Which kind a missing value is does not follow
-the row's other values: an export's ``''`` for "not yet" beside ``'-'`` for "never" comes back in
-its share, not tied to a status column.
+``'-'``), is learned so too, with the share of its missing values each kind holds (``kinds``). Why:
+such a ``tax`` column was 2,000 labels, the rare ones masked (``'12.2*'``), and 4 % of the synthetic
+column read back as a number. Which kind each missing value is, is learned as a hidden label column
+beside it (``kind_labels``: the token, ``REAL_NULL`` for a real null, null where the row has a value),
+drawn with the row's other columns like any column and never emitted: a drawn null is written as the
+kind its row's label names (``as_kinds``). Why: an export means something by the kind (a
+``spouse_income`` of ``'N/A'`` for single people, a real null for married ones who did not say), and
+drawn by its share alone 12 % of synthetic single people got a null and 13 % of married ones an
+``'N/A'``, which no real row holds. Where the label names no kind (a rare kind merged into the rare
+label, a label drawn against the value's null) the kind is drawn in the shares by the row's place (as
+``frames`` draws a date's layout).
 
 Conservative: a column of whole numbers (zip codes, phone numbers, ids) stays text with its
 tokens (``frames`` learns whole-number text as text).
@@ -24,15 +29,18 @@ from __future__ import annotations
 
 import math
 import zlib
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from synthpipe.engine import number_formats, text_durations
 from synthpipe.engine.codecs.identifier import drawn_by_row
+from synthpipe.engine.entities import free_name
 from synthpipe.engine.frames import storage_type
 
 KINDS_SALT = 0x6B696E64  # salts the draw of a missing value's kind: none of another draw's
+REAL_NULL = "<null>"  # a hidden kind label's value for a real null (no token: ``TOKENS`` holds no such text)
 TOKENS = frozenset({"", "N/A", "n/a", "NA", "#N/A", "-", "--", "null", "NULL", "Null", "None", "none", "nan", "NaN"})
 
 
@@ -95,25 +103,66 @@ def valid_kinds(kinds: dict[str, float]) -> bool:
     )
 
 
-def kinds_as_nulls(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, dict[str, float]]]:
+def kinds_as_nulls(
+    frame: pd.DataFrame,
+) -> tuple[pd.DataFrame, dict[str, dict[str, float]], dict[str, str]]:
     """Text columns whose missing values are of several kinds (``detect_kinds``) with nulls there,
-    and each one's kinds."""
+    each one's kinds, and each one's hidden kind label column (``kind_labels``), placed right after it."""
     kinds = {str(name): found for name in frame.columns if (found := detect_kinds(frame[name])) is not None}
     nulled = {name: frame[name].where(~frame[name].astype(object).isin(list(k)), None) for name, k in kinds.items()}
-    return frame.assign(**nulled), kinds
+    labels = kind_labels(frame, kinds)
+    out = frame.assign(**nulled)
+    for name, label in labels.items():
+        out.insert(list(out.columns).index(name) + 1, str(label.name), label)
+    return out, kinds, {name: str(label.name) for name, label in labels.items()}
 
 
-def as_kinds(column: pd.Series, kinds: dict[str, float], places: np.ndarray, seed: int) -> pd.Series:
-    """A column ``kinds_as_nulls`` read, each null written as a kind drawn in its share by the row's
-    place in ``places`` (salted by ``seed`` and the column's name): the same whatever chunk it is in."""
+def kind_labels(frame: pd.DataFrame, kinds: dict[str, dict[str, float]]) -> dict[str, pd.Series]:
+    """Per column with kinds of missing values, a label of each row's kind: its token, ``REAL_NULL``
+    for a real null, null where it holds a value; named so that no column of ``frame`` is."""
+    taken = {str(name) for name in frame.columns}
+    labels: dict[str, pd.Series] = {}
+    for name, tokens in kinds.items():
+        label = free_name(f"{name} (missing kind)", taken)
+        taken.add(label)
+        column = frame[name].astype(object)
+        kind = column.where(column.isin(list(tokens)), None).where(column.notna(), REAL_NULL)
+        labels[name] = kind.rename(label)
+    return labels
+
+
+def as_kinds(
+    column: pd.Series, kinds: dict[str, float], places: np.ndarray, seed: int, labels: pd.Series | None = None
+) -> pd.Series:
+    """A column ``kinds_as_nulls`` read, each null written as the kind its row's hidden label
+    (``labels``, drawn with the row) names, else as a kind drawn in its share by the row's place in
+    ``places`` (salted by ``seed`` and the column's name): the same whatever chunk it is in."""
     missing = column.isna().to_numpy()
     left = max(0.0, 1.0 - math.fsum(kinds.values()))  # real nulls' share
     salt = KINDS_SALT ^ zlib.crc32(f"{seed}:{column.name}".encode())
     written: list[str | None] = [*kinds, None]
     picks = drawn_by_row([str(i) for i in range(len(written))], [*kinds.values(), left], places[missing], salt)
+    drawn = pd.Series([written[int(i)] for i in picks], dtype=object)
+    if labels is not None:
+        named = labels[missing].astype(object).reset_index(drop=True)
+        known = named.isin([*kinds, REAL_NULL])
+        drawn[known] = named[known].where(named[known] != REAL_NULL, None)
     out = column.astype(object).copy()
-    out[missing] = [written[int(i)] for i in picks]
+    out[missing] = drawn.to_numpy()
     return out.astype(column.dtype)
+
+
+def valid_labels(labels: dict[str, str], kinds: dict[str, dict[str, float]], values: dict[str, list[Any]]) -> bool:
+    """Whether saved kind labels (an artifact's, checked on load) each belong to a column with
+    kinds, are distinct columns of their own (``values``: each label column's categories), and
+    hold nothing but that column's tokens and ``REAL_NULL``."""
+    return (
+        set(labels) <= set(kinds)
+        and len(set(labels.values())) == len(labels)
+        and not set(labels.values()) & set(kinds)
+        and all(label in values for label in labels.values())
+        and all(set(values[label]) <= {*kinds[name], REAL_NULL} for name, label in labels.items())
+    )
 
 
 def tokens_as_nulls(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:

@@ -81,6 +81,66 @@ def _parsed(values: pd.Series, name: str) -> np.ndarray:
     return pd.to_numeric(fmt.plain(values)).to_numpy()
 
 
+def _spouse_incomes(rows: int = 4000) -> pd.DataFrame:
+    """A spreadsheet export: ``spouse_income`` is ``'N/A'`` for single people, a real null for 15 %
+    of married ones (they did not say), ``'N/A'`` for half the divorced ones, an amount otherwise."""
+    rng = np.random.default_rng(5)
+    status = rng.choice(["single", "married", "divorced"], rows, p=[0.4, 0.45, 0.15])
+    amounts, draws = np.round(rng.lognormal(10.8, 0.4, rows), -2), rng.random(rows)
+    spouse = [
+        "N/A" if s == "single" or (s == "divorced" and k < 0.5) else None if s == "married" and k < 0.15 else f"{a:.2f}"
+        for s, k, a in zip(status, draws, amounts, strict=True)
+    ]
+    return pd.DataFrame({"marital_status": status, "age": rng.integers(18, 80, rows), "spouse_income": spouse})
+
+
+def _kind_shares(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per marital status, the share of its rows whose spouse income is ``'N/A'``, null, or an amount."""
+    income = frame["spouse_income"]
+    kind = np.where(income.isna(), "null", np.where(income == "N/A", "N/A", "amount"))
+    return pd.crosstab(frame["marital_status"], kind, normalize="index")
+
+
+def test_the_kind_of_a_missing_value_follows_its_row(tmp_path: Path) -> None:
+    """Drawn by its share alone, 12 % of synthetic single people got a null spouse income and 13 %
+    of married ones an ``'N/A'``, which no real row holds: the kind is learned with the row."""
+    real = _spouse_incomes()
+    syn = Synthesizer(seed=0).fit(real)
+    out = sampled_after_save_and_load(syn, len(real), tmp_path / "model")
+    assert list(out.columns) == list(real.columns) and set(syn.describe()["columns"]) == set(real.columns)
+    chunks = pd.concat(syn.sample_chunks(len(real), chunk_size=700)).reset_index(drop=True)
+    assert chunks.equals(out.reset_index(drop=True))
+    shares, held = _kind_shares(out), _kind_shares(real)
+    assert shares.loc["single", "N/A"] > 0.98 and shares.loc["married", "N/A"] < 0.01, shares
+    assert shares.loc[["single", "divorced"], "null"].max() < 0.01, shares
+    assert shares.loc["married", "null"] == pytest.approx(held.loc["married", "null"], abs=0.04), shares
+    assert shares.loc["divorced", "N/A"] == pytest.approx(held.loc["divorced", "N/A"], abs=0.08), shares
+    for kind in ("N/A", None):
+        found, had = (
+            (out["spouse_income"].isna(), real["spouse_income"].isna())
+            if kind is None
+            else (
+                out["spouse_income"] == kind,
+                real["spouse_income"] == kind,
+            )
+        )
+        assert found.mean() == pytest.approx(had.mean(), abs=0.02), kind
+    amounts = out["spouse_income"].dropna()
+    assert amounts[amounts != "N/A"].str.fullmatch(r"\d+\.00").all()
+
+
+def test_a_kind_label_that_names_no_label_column_of_its_kinds_is_refused(tmp_path: Path) -> None:
+    syn = Synthesizer(seed=0, max_epochs=2).fit(_spouse_incomes(1000))
+    syn.save(tmp_path / "model")
+    doc = json.loads((tmp_path / "model" / "model.json").read_text())
+    assert doc["body"]["kind_labels"] == {"spouse_income": "spouse_income (missing kind)"}
+    for label in ("marital_status", "spouse_income", "age"):  # a column the model emits: its values as tokens
+        doc["body"]["kind_labels"]["spouse_income"] = label
+        re_signed(tmp_path / "model", doc)
+        with pytest.raises(ArtifactError):
+            Synthesizer.load(tmp_path / "model")
+
+
 @pytest.mark.parametrize(
     "values",
     [
