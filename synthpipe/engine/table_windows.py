@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import itertools
+import warnings
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -189,19 +190,97 @@ def _along(whole: pd.DataFrame, one: str, order: str, kinds: dict[str, str]) -> 
     rows, tiles and row numbers; a window of a window is left learned."""
     numbered = tuple(_row_numbers(whole, order, kinds))  # first: a row number is also a count so far
     kinds = {name: kind for name, kind in kinds.items() if name not in numbered}
+    tiles = entities.tile_columns(whole, one, order, kinds, 1)
+    kinds = {name: kind for name, kind in kinds.items() if name not in tiles}
+    paired = {name for pair in _related_pairs(whole, order, kinds) for name in pair}
+    kinds = {name: kind for name, kind in kinds.items() if name in paired}  # the finders' cost: 10 s on 30 numbers
     found = entities.window_columns(whole, one, order, kinds, 1)
     rebuilt = {*found.running, *found.lags, *found.differences, *found.extremes, *found.aggregates}
     rest = {name: kind for name, kind in kinds.items() if name not in rebuilt}
     frames = entities.frame_columns(whole, one, order, rest, 1)
     rest = {name: kind for name, kind in rest.items() if name not in frames}
-    tiles = entities.tile_columns(whole, one, order, rest, 1)
-    rest = {name: kind for name, kind in rest.items() if name not in tiles}
     frames |= _rounded_frames(whole, order, rest)
     sources = {*found.sources, *(source for source, _, _, _ in frames.values())}
     frames = {name: frame for name, frame in frames.items() if name not in sources}
     tiles = {name: tile for name, tile in tiles.items() if name not in sources}
     numbered = tuple(name for name in numbered if name not in sources)
     return TableWindows(order, **found._asdict(), frames=frames, tiles=tiles, numbered=numbered)
+
+
+SIEVE_ROWS = 64  # the first rows along the order a pair must relate on before the finders try it
+SIEVE_SHARE = 0.9  # of those rows, the share where a column must equal some window of another
+
+
+def _related_pairs(whole: pd.DataFrame, order: str, kinds: dict[str, str]) -> set[tuple[str, str]]:
+    """The pairs (column, source) of ``kinds`` where the column equals, in ``SIEVE_SHARE`` of the
+    first ``SIEVE_ROWS`` rows along ``order`` (as is or rounded to its places), some window of the
+    source the finders look for (``_sieve_windows``): a cheap sieve, so that the finders, which try
+    every pair of columns at length, try few. Why: on 100,000 rows of 30 numbers and a timestamp
+    the finders took 38 s to find nothing; most tables' columns are no window of another."""
+    head = whole.iloc[np.argsort(entities.in_ns(whole[order]), kind="stable")[:SIEVE_ROWS]]
+    values = {name: entities.in_ns(head[name]) for name in kinds if name != order}
+    places = {name: _decimals(v[np.isfinite(v)]) if kinds[name] == "number" else None for name, v in values.items()}
+    pairs = set()
+    for source, drawn in values.items():
+        windows = _sieve_windows(drawn, kinds[source] == "number")
+        for name, result in values.items():
+            if name == source or not _kin(kinds[name], kinds[source]) or np.array_equal(result, drawn, equal_nan=True):
+                continue
+            held = _near(windows, result) | _near(np.round(windows, places[name] or 0), result)
+            if (places[name] is not None and (held.mean(axis=1) >= SIEVE_SHARE).any()) or (
+                _near(windows, result).mean(axis=1) >= SIEVE_SHARE
+            ).any():
+                pairs.add((name, source))
+    return pairs
+
+
+def _kin(result: str, source: str) -> bool:
+    """Whether a column of kind ``result`` may be a window of one of kind ``source``: alike, or a
+    number (a duration) of a date's change."""
+    return result == source or (result in ("number", "duration") and source.split()[0] in ("date", "datetime"))
+
+
+def _near(windows: np.ndarray, result: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        close = np.abs(windows - result) <= entities.WINDOW_RTOL * np.abs(result)
+    return (windows == result) | close | (np.isnan(windows) & np.isnan(result))
+
+
+def _sieve_windows(values: np.ndarray, number: bool) -> np.ndarray:
+    """The windows of ``values`` (in order) the sieve compares a column with, a row each: lags and
+    leads of 1 to 3 rows, the changes from the row before and to the row after (a time's in each
+    ``entities.DIFFERENCE_UNITS`` and way), the highest, lowest and last so far; of a number also
+    its running sum and the sum, average, count, highest and lowest over the rows so far and over
+    the 2 to ``ROUNDED_FRAME_ROWS`` rows up to each (a longer frame's first rows are its rows so far)."""
+    one = np.zeros(values.size)
+    rows = [entities.lagged(values, one, steps) for steps in entities.WINDOW_STEPS]
+    rows += [entities.running_extremes(values, one, way, None) for way in entities.EXTREME_WAYS]
+    units = (
+        [""] if number else [f"{way}{unit}" for way in entities.DIFFERENCE_WAYS for unit in entities.DIFFERENCE_UNITS]
+    )
+    for steps, unit in itertools.product(entities.DIFFERENCE_STEPS, units):
+        rows.append(entities.change_in(values, entities.lagged(values, one, steps), steps, unit))
+    if number:
+        rows.append(entities.running_sums(values, one, True, None))
+        rows += _moving_frames(values, [values.size, *range(2, ROUNDED_FRAME_ROWS + 1)])
+    return np.stack(rows)
+
+
+def _moving_frames(values: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
+    """Per size and ``entities.FRAME_HOWS``, each row's aggregate of the ``size`` values up to it
+    (nulls skipped; none known: null, a count 0), as ``entities.framed`` gives them, in one pass."""
+    widest = max(sizes)
+    padded = np.r_[np.full(widest - 1, np.nan), values]
+    every = np.lib.stride_tricks.sliding_window_view(padded, widest)
+    out = []
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-null frames: nanmax and nanmean say so
+        for size in sizes:
+            frame = every[:, widest - size :]
+            count = np.sum(~np.isnan(frame), axis=1).astype("float64")
+            total = np.where(count > 0, np.nansum(frame, axis=1), np.nan)
+            out += [total / count, count, total, np.nanmax(frame, axis=1), np.nanmin(frame, axis=1)]
+    return out
 
 
 ROUNDED_FRAME_ROWS = 31  # moving frames of 2 to this many rows up to the row are looked for with rounding
