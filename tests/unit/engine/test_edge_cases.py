@@ -296,6 +296,28 @@ def _whole_share(price: pd.Series, cut: float, dear: bool) -> float:
     return float((price[(price > cut) == dear] % 1 == 0).mean())
 
 
+def test_a_narrow_bin_of_whole_numbers_is_judged_against_its_own_share_of_round_ones() -> None:
+    """Ages 0-59 (four rows each: none held by enough rows to be kept exact) next to large values
+    half of them on fives: chance taken as 1/5 found a heap on 5 in bins of 0-5 (two of six whole
+    numbers are multiples of 5) and 26% of their draws came back multiples of 5, 20% of the real
+    ones are. The heap of the large values is still kept."""
+    from synthpipe.engine.codecs.numeric import NumericCodec
+    from synthpipe.engine.config import EngineConfig
+    from synthpipe.engine.frames import storage_type
+
+    rng = np.random.default_rng(0)
+    large = rng.integers(1000, 20000, 360)
+    large = np.where(rng.random(360) < 0.5, np.rint(large / 5) * 5, large)
+    series = pd.Series(np.concatenate([np.repeat(np.arange(60), 4), large]).astype("int64"))
+    codec = NumericCodec.fit(series, storage_type(series), EngineConfig())
+    assert codec.p.heaps == [5.0]
+    small_bins = np.unique(codec.encode(pd.Series(np.arange(60))))
+    assert np.asarray(codec.p.heap_shares)[small_bins].max() < 0.01
+    drawn = np.concatenate([codec.numeric_decoded(codec.encode(series), np.random.default_rng(k)) for k in range(20)])
+    assert np.mean(drawn[drawn < 60] % 5 == 0) == pytest.approx(0.2, abs=0.03)
+    assert np.mean(drawn[drawn >= 1000] % 5 == 0) == pytest.approx(np.mean(large % 5 == 0), abs=0.03)
+
+
 def test_a_sum_in_steps_coarser_than_its_parts_stays_a_sum() -> None:
     """Budgets in hundreds split into rent and the rest in tens: put back on hundreds, the recomputed
     budget broke ``budget == rent + other`` in 91% of rows. The sum wins over the step."""
