@@ -71,7 +71,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 56  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 57  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -145,7 +145,8 @@ VERSION = 56  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 55: a number may be a window over the whole table (``table_windows``: ``sum(revenue) OVER (ORDER BY day)``,
 # ``rank() OVER (ORDER BY revenue DESC)``, ``row_number() OVER (ORDER BY day)``), rebuilt from its source;
 # 56: a column with kinds of missing values has a hidden label column of its rows' kinds, learned with the row
-# (``kind_labels``: ``text_missing.kind_labels``)
+# (``kind_labels``: ``text_missing.kind_labels``);
+# 57: a timestamp's or duration's ``heaps`` may be clock steps (in grains: whole minutes, quarter hours, hours)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 

@@ -318,6 +318,38 @@ def test_a_narrow_bin_of_whole_numbers_is_judged_against_its_own_share_of_round_
     assert np.mean(drawn[drawn >= 1000] % 5 == 0) == pytest.approx(np.mean(large % 5 == 0), abs=0.03)
 
 
+def test_times_people_round_to_whole_minutes_keep_their_share(tmp_path: Path) -> None:
+    """60% of durations were whole minutes (the rest any second of a day), half of the log times
+    were: the ladder of round numbers (5, 10, 50, 100 seconds) had no minute, and drawn inside bins
+    of seconds 10% and 2% of synthetic ones were whole minutes. Office times on quarter hours keep
+    theirs too (their clock times drawn from the real ones' quantiles); times with no heap gain none."""
+    rng = np.random.default_rng(0)
+    n, start = 5000, int(pd.Timestamp("2024-01-01").timestamp())
+    seconds = rng.integers(1, 86_401, n)
+    office = start + rng.integers(0, 365, n) * 86_400 + rng.integers(9 * 3_600, 18 * 3_600, n)
+    data = pd.DataFrame(
+        {
+            "took": pd.to_timedelta(np.where(rng.random(n) < 0.6, -(-seconds // 60) * 60, seconds), unit="s"),
+            "logged": pd.to_datetime(start + np.where(rng.random(n) < 0.5, seconds // 60 * 60, seconds), unit="s"),
+            "met": pd.to_datetime(np.where(rng.random(n) < 0.4, office // 900 * 900, office), unit="s"),
+            "waited": pd.to_timedelta(rng.permutation(seconds), unit="s"),
+        }
+    )
+    syn = Synthesizer(seed=0, max_epochs=2).fit(data)
+    out = sampled_after_save_and_load(syn, n, tmp_path / "model")
+    for column, step in {"took": 60, "logged": 60, "met": 900, "waited": 60}.items():
+        real, synthetic = (_on_step(table[column], step) for table in (data, out))
+        assert synthetic == pytest.approx(real, abs=0.03), column
+    assert "round steps of minute" in syn.describe()["columns"]["took"]["encoding"]
+    assert "round steps" not in syn.describe()["columns"]["waited"]["encoding"]
+
+
+def _on_step(times: pd.Series, seconds: int) -> float:
+    """The share of ``times`` (timestamps or durations) that are whole multiples of ``seconds``."""
+    ticks = times.dt.total_seconds() if times.dtype.kind == "m" else times.astype("datetime64[s]").astype("int64")
+    return float(np.mean(ticks.to_numpy() % seconds == 0))
+
+
 def test_a_sum_in_steps_coarser_than_its_parts_stays_a_sum() -> None:
     """Budgets in hundreds split into rent and the rest in tens: put back on hundreds, the recomputed
     budget broke ``budget == rent + other`` in 91% of rows. The sum wins over the step."""
