@@ -59,7 +59,7 @@ from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.engine.nulls import ALWAYS, EITHER, NEVER, NullLink, null_token
 from synthpipe.engine.number_formats import format_from_json
 from synthpipe.engine.spans import Span
-from synthpipe.engine.table_windows import TableWindows
+from synthpipe.engine.table_windows import SHARE_SCALES, TABLE_TOTALS, TableWindows
 from synthpipe.engine.text_durations import layout_from_json
 from synthpipe.engine.topics import Topics
 from synthpipe.engine.unequal import Unequal
@@ -71,7 +71,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 57  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 58  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -146,7 +146,9 @@ VERSION = 57  # 2: numeric codecs may carry a learned position stream (``fine``)
 # ``rank() OVER (ORDER BY revenue DESC)``, ``row_number() OVER (ORDER BY day)``), rebuilt from its source;
 # 56: a column with kinds of missing values has a hidden label column of its rows' kinds, learned with the row
 # (``kind_labels``: ``text_missing.kind_labels``);
-# 57: a timestamp's or duration's ``heaps`` may be clock steps (in grains: whole minutes, quarter hours, hours)
+# 57: a timestamp's or duration's ``heaps`` may be clock steps (in grains: whole minutes, quarter hours, hours);
+# 58: a window over the whole table may be a total of a number over all the rows or its share of it
+# (``TableWindows.totals``, ``shares``: ``sum(revenue) OVER ()``, ``100.0 * revenue / sum(revenue) OVER ()``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -694,20 +696,29 @@ def _windows_valid(found: Entities | TableWindows, by_name: dict[str, Codec]) ->
 def _check_table_windows(syn: Synthesizer) -> None:
     """The windows over the whole table (``table_windows``) are as ``_windows_valid`` says, of a
     model without entities; each is a column the model does not learn and no source of another,
-    row numbers and tiles plain numbers (a tile of k >= 1), along an order that is a number or
-    date column of the model, where any but a rank runs along one."""
+    row numbers, tiles, totals and shares plain numbers (a tile of k >= 1, a total one of
+    ``TABLE_TOTALS`` of a plain number, a share of one in ``SHARE_SCALES``), along an order that is a
+    number or date column of the model, where any but a rank, total or share runs along one."""
     found = syn._table_windows
     if found is None:
         return
     by_name = {c.storage.name: c for c in syn._codecs}
     learned = {syn._codecs[i].storage.name for i in syn._learned}
     windows = found.windows
-    counted = [by_name.get(name) for name in [*found.numbered, *found.tiles]]
+    totals = [
+        *found.totals,
+        *(s for s, _ in found.totals.values()),
+        *found.shares,
+        *(s for s, _ in found.shares.values()),
+    ]
+    counted = [by_name.get(name) for name in [*found.numbered, *found.tiles, *totals]]
     valid = _windows_valid(found, by_name) and syn._entities is None and bool(windows)
     valid &= all(type(c) is NumericCodec and c.domain == "number" for c in counted)
     valid &= all(type(k) is int and k >= 1 for k, _ in found.tiles.values())
+    valid &= all(how in TABLE_TOTALS for _, how in found.totals.values())
+    valid &= all(scale in SHARE_SCALES for _, scale in found.shares.values())
     valid &= not set(windows) & {*windows.values(), *learned} and set(windows) <= set(by_name)
-    along = set(windows) - set(found.ranked)
+    along = set(windows) - {*found.ranked, *found.totals, *found.shares}
     order = by_name.get(found.order or "")
     valid &= type(order) is NumericCodec if along or found.order is not None else True
     if not valid:

@@ -56,11 +56,14 @@ class HasWindows(Protocol):
 
 @dataclasses.dataclass(frozen=True)
 class TableWindows:
-    """The table's window columns: ``order``, the column they run along (None: ranks only, which
-    need no order); ``numbered``, the columns that number the rows along it from 1
+    """The table's window columns: ``order``, the column they run along (None: ranks, totals and
+    shares only, which need no order); ``numbered``, the columns that number the rows along it from 1
     (``row_number() OVER (ORDER BY day)``); ``tiles``, per ``ntile(k)`` along it, ``k`` and whether
-    from the last row back; the rest as ``entities.Entities`` holds an entity's windows, over the
-    whole table."""
+    from the last row back; ``totals``, per column of one value, the number it is an aggregate
+    (``entities.ENTITY_TOTALS``) of over all the rows and which (``sum(revenue) OVER ()``);
+    ``shares``, per number, the number it is a share of the total of and the share's scale (1, or
+    100 for a percent: ``100.0 * revenue / sum(revenue) OVER ()``); the rest as
+    ``entities.Entities`` holds an entity's windows, over the whole table."""
 
     order: str | None
     running: dict[str, tuple[str, bool]] = dataclasses.field(default_factory=dict)
@@ -73,13 +76,15 @@ class TableWindows:
     tiles: dict[str, tuple[int, bool]] = dataclasses.field(default_factory=dict)
     numbered: tuple[str, ...] = ()
     defaults: dict[str, float | str] = dataclasses.field(default_factory=dict)
+    totals: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
+    shares: dict[str, tuple[str, float]] = dataclasses.field(default_factory=dict)
 
     @property
     def windows(self) -> dict[str, str]:
         """Per window column, the column it is rebuilt from (a row number's or tile's: the order),
         in the order they are rebuilt in."""
         along = self.order or ""
-        sources = {name: found[0] for name, found in self._sourced().items()}
+        sources = {name: found[0] for name, found in {**self._sourced(), **self.totals, **self.shares}.items()}
         return sources | {name: along for name in [*self.tiles, *self.numbered]}
 
     def _sourced(self) -> dict[str, tuple[Any, ...]]:
@@ -99,6 +104,8 @@ class TableWindows:
             **entities.windows_to_json(self),
             "tiles": {name: [k, falling] for name, (k, falling) in self.tiles.items()},
             "numbered": list(self.numbered),
+            "totals": {name: [source, how] for name, (source, how) in self.totals.items()},
+            "shares": {name: [source, scale] for name, (source, scale) in self.shares.items()},
         }
 
     @classmethod
@@ -106,7 +113,10 @@ class TableWindows:
         order = None if item.get("order") is None else str(item["order"])
         tiles = {str(name): (k, bool(falling)) for name, (k, falling) in item.get("tiles", {}).items()}  # k: checked
         numbered = tuple(str(name) for name in item.get("numbered", []))
-        return cls(order, **entities.windows_from_json(item), tiles=tiles, numbered=numbered)
+        totals = {str(name): (str(source), str(how)) for name, (source, how) in item.get("totals", {}).items()}
+        shares = {str(name): (str(source), float(scale)) for name, (source, scale) in item.get("shares", {}).items()}
+        windows = entities.windows_from_json(item)
+        return cls(order, **windows, tiles=tiles, numbered=numbered, totals=totals, shares=shares)
 
     def rule(self, name: str) -> str:
         """How window ``name`` is rebuilt, as SQL would write it (``describe``)."""
@@ -122,6 +132,12 @@ class TableWindows:
         if name in self.frames:
             source, how, start, end = self.frames[name]
             return f"{how}({source}) OVER (ORDER BY {self.order} {_rows_text(start, end)})"
+        if name in self.totals:
+            source, how = self.totals[name]
+            return f"{how}({source}) OVER ()"
+        if name in self.shares:
+            source, scale = self.shares[name]
+            return f"{'100.0 * ' if scale == 100 else ''}{source} / sum({source}) OVER ()"
         what = {
             **{n: f"sum({s})" for n, (s, _) in self.running.items()},
             **{n: f"{'lag' if k > 0 else 'lead'}({s}, {abs(k)})" for n, (s, k) in self.lags.items()},
@@ -164,9 +180,62 @@ def find(frame: pd.DataFrame, min_rows: int) -> TableWindows | None:
     rest = {name: kind for name, kind in kinds.items() if name not in found.windows}
     shuffled = whole.sample(frac=1.0, random_state=RANK_SHUFFLE_SEED).reset_index(drop=True)
     ranked = entities.rank_columns(shuffled, one, None, rest, 1)
-    ranked = {name: rank for name, rank in ranked.items() if name not in found.windows.values()}
-    found = dataclasses.replace(found, ranked=ranked)
+    rest = {name: kind for name, kind in rest.items() if name not in ranked}
+    totals, shares = _totals(whole, rest), _shares(whole, rest)
+    taken = {*found.windows.values(), *(s for s, *_ in [*ranked.values(), *totals.values(), *shares.values()])}
+    keep = lambda found: {name: window for name, window in found.items() if name not in taken}  # noqa: E731
+    found = dataclasses.replace(found, ranked=keep(ranked), totals=keep(totals), shares=keep(shares))
     return found if found.windows else None
+
+
+SHARE_SCALES = (1.0, 100.0)  # a share of the total as it is, or in percent
+TABLE_TOTALS = ("sum", "avg", "count")  # the aggregates over all the rows a column of one value is looked for as
+
+
+def _totals(whole: pd.DataFrame, kinds: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """The numbers of one value among ``kinds`` that are the sum, average or count of another over
+    all the rows (``sum(revenue) OVER ()``, ``count(*) OVER ()``: a count of a never-null one).
+    Why: learned, such a column kept the real table's grand total in every synthetic row, which
+    neither is the synthetic rows' nor should leave the real data. The highest and lowest are left
+    out: a column of ones is the lowest of too many columns by chance."""
+    numbers = {name: entities.in_ns(whole[name]) for name, kind in kinds.items() if kind == "number"}
+    constants = {name: values[0] for name, values in numbers.items() if _one_value(values)}
+    found: dict[str, tuple[str, str]] = {}
+    for (name, value), (source, values) in itertools.product(constants.items(), numbers.items()):
+        if name == source or name in found:
+            continue
+        for how in TABLE_TOTALS:
+            total = entities.totals_of(values, np.zeros(values.size), how)[0]
+            if np.isclose(value, total, rtol=entities.WINDOW_RTOL, atol=0.0) and not _one_value(values):
+                found[name] = (source, how)
+                break
+    return found
+
+
+def _one_value(values: np.ndarray) -> bool:
+    return bool(values.size) and not np.isnan(values).any() and bool(np.all(values == values[0]))
+
+
+def _shares(whole: pd.DataFrame, kinds: dict[str, str]) -> dict[str, tuple[str, float]]:
+    """The numbers among ``kinds`` that are another's share of its total over all the rows, as is or
+    in percent, rounded to their places or not (``round(100.0 * revenue / sum(revenue) OVER (), 2)``),
+    in ``entities.WINDOW_SHARE`` of the rows. Why: learned, such shares added up to 93% of the total
+    or 108%, each row's its own; rebuilt from the drawn numbers, they add up as the real ones do."""
+    numbers = {name: entities.in_ns(whole[name]) for name, kind in kinds.items() if kind == "number"}
+    found: dict[str, tuple[str, float]] = {}
+    for name, source in itertools.permutations(numbers, 2):
+        result, drawn = numbers[name], numbers[source]
+        total = np.nansum(drawn)
+        if name in found or total == 0 or _one_value(result) or np.nanmin(result, initial=0.0) < -100:
+            continue
+        places = _decimals(result[np.isfinite(result)])
+        for scale in SHARE_SCALES:
+            share = scale * drawn / total
+            held = _near(share, result) | (_near(np.round(share, places), result) if places is not None else False)
+            if held.mean() >= entities.WINDOW_SHARE:
+                found[name] = (source, scale)
+                break
+    return found
 
 
 MAX_MAGNITUDE = 1e15  # numbers past this are no window's: their sums drop the last places they hold
@@ -369,10 +438,12 @@ def kept(found: TableWindows, rebuildable: Callable[[str, str], bool]) -> TableW
         frames=only(found.frames),
         ranked=only(found.ranked),
         tiles=only(found.tiles),
+        totals=only(found.totals),
+        shares=only(found.shares),
         numbered=tuple(name for name in found.numbered if name in keep),
         defaults={name: value for name, value in found.defaults.items() if name in lags},
     )
-    along = set(out.windows) - set(out.ranked)
+    along = set(out.windows) - {*out.ranked, *out.totals, *out.shares}
     out = out if along else dataclasses.replace(out, order=None)
     return out if out.windows else None
 
@@ -410,6 +481,13 @@ def rebuilt(found: TableWindows, name: str, view: Callable[[str], np.ndarray], r
         return np.arange(1.0, rows + 1.0)
     if name in found.tiles:
         return entities.tiles_of(np.zeros(rows), *found.tiles[name])
+    if name in found.totals:
+        source, how = found.totals[name]
+        return entities.totals_of(view(source), np.zeros(rows), how)
+    if name in found.shares:
+        source, scale = found.shares[name]
+        values = view(source)
+        return scale * values / np.nansum(values)
     out = window_of(found, name, view, rows)
     so_far = {*found.running, *found.extremes, *(n for n, (_, _, frame) in found.aggregates.items() if frame == 0)}
     return _through_peers(out, view(found.order)) if name in so_far and found.order is not None else out

@@ -26,6 +26,8 @@ KPI_WINDOWS = {
     "revenue_rank": "rank() OVER (ORDER BY revenue DESC)",
     "day_number": "row_number() OVER (ORDER BY day)",
     "quartile": "ntile(4) OVER (ORDER BY day)",
+    "total_orders": "sum(orders) OVER ()",
+    "revenue_pct": "round(100.0 * revenue / sum(revenue) OVER (), 3)",
 }
 
 
@@ -61,8 +63,9 @@ def _held(out: pd.DataFrame) -> dict[str, float]:
 def test_windows_over_the_whole_table_are_rebuilt_over_all_synthetic_rows(tmp_path: Path) -> None:
     """Learned as numbers of their own, a daily KPI table's running total went down between half
     the synthetic days and equalled the revenue so far on none; its change from the day before,
-    best day so far, 3-day sum, 7-day average rounded to cents, revenue rank, day number and
-    quartile held in at most 5% of the rows. Each is found on the real rows (not learned) and
+    best day so far, 3-day sum, 7-day average rounded to cents, revenue rank, day number,
+    quartile and percent of the total held in at most 5% of the rows, and the total orders were
+    the real table's in every row. Each is found on the real rows (not learned) and
     rebuilt over all the synthetic rows, which come in day order: after a save and load too, the
     same for the same seed, in the dtypes they came in."""
     data = _daily_kpis()
