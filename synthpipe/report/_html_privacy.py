@@ -220,6 +220,8 @@ def _column_row(name: str, entry: Any) -> str:
     entry = entry if isinstance(entry, dict) else {"detail": entry}
     learned = entry.get("learned")
     how = "learned" if learned else "regenerated, not learned" if learned is False else ""
+    if learned is False and "(not learned)" in str(entry.get("encoding", "")):
+        how = str(entry["encoding"])  # a window rebuilt from its column: "sum(signups) OVER (ORDER BY day): ..."
     if learned and entry.get("encoding"):
         how = f"learned: {entry['encoding']}"  # e.g. "offset from ordered_at in days: exact values"
     if learned and entry.get("learned_with"):

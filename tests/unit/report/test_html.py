@@ -122,6 +122,11 @@ def test_per_column_table_says_how_each_learned_column_was_modelled(frames: dict
                 "computed_as": "age_to_book == age() in 30-day months from first_active to booked_on",
             },
             "price": {"kind": "numeric", "learned": True, "encoding": "quantile bins", "written_as": "$1,234.57"},
+            "to_date": {
+                "kind": "numeric",
+                "learned": False,
+                "encoding": "sum(price) OVER (ORDER BY ordered_at): rebuilt over all the synthetic rows (not learned)",
+            },
         },
     }
     html = evaluate(
@@ -134,6 +139,8 @@ def test_per_column_table_says_how_each_learned_column_was_modelled(frames: dict
     assert "learned: quantile bins; then recomputed in every row: age_to_book == age() in 30-day months" in html
     assert "regenerated, not learned; spells first_name and last_name" in html
     assert "learned: quantile bins; written as text like $1,234.57" in html  # a price kept as text
+    # a window says how it is rebuilt: "regenerated, not learned" alone left its rule unsaid
+    assert "sum(price) OVER (ORDER BY ordered_at): rebuilt over all the synthetic rows (not learned)" in html
 
 
 def test_nested_facts_are_bracketed_so_their_keys_stay_with_them(frames: dict[str, pd.DataFrame]) -> None:
