@@ -232,7 +232,7 @@ class Synthesizer:
                 frame, self._entities, sizes if sizes is not None and sizes.name == key else None
             )
         self._table_windows = None
-        found_windows = self._find_table_windows(frame if windows_of is None else to_frame(windows_of)[0])
+        found_windows = self._find_table_windows(frame, windows_of)
         codecs = self._with_calendar(self._build_codecs(frame, set(pseudonymised)), frame)
         frame, codecs = self._with_hidden_parts(frame, codecs, indexes)
         self._given |= {p.result for p in self._hidden.values() if p.date == self._calendar_name(codecs)}
@@ -647,11 +647,20 @@ class Synthesizer:
             tiles = {**found, **tiles}
         return dataclasses.replace(ent, ranked=ranked, tiles=tiles)
 
-    def _find_table_windows(self, frame: pd.DataFrame) -> TableWindows | None:
-        """The windows over the whole table (``table_windows.find``) of a table without entities."""
+    def _find_table_windows(
+        self, frame: pd.DataFrame, windows_of: pd.DataFrame | pa.Table | None
+    ) -> TableWindows | None:
+        """The windows over the whole table (``table_windows.find``) of a table without entities, in
+        ``windows_of`` (``fit``'s) where given: among the columns the training ``frame`` holds as
+        numbers or dates. Why those only: the rows are as the caller read them, and a PostgreSQL
+        array column, learned as its fields, was refused there ("holds array values")."""
         if self._entities is not None or not self.config.detect_constraints:
             return None
-        return table_windows.find(frame, self.config.constraint_min_rows)
+        if windows_of is None:
+            return table_windows.find(frame, self.config.constraint_min_rows)
+        whole = to_frame(windows_of)[0]
+        names = [name for name in frame.columns if name in whole.columns and table_windows.may_be_window(frame[name])]
+        return table_windows.find(whole[names], self.config.constraint_min_rows)
 
     def _table_windows_kept(self, found: TableWindows | None) -> TableWindows | None:
         """``found`` with the windows the model can rebuild from their source as drawn: a plain
