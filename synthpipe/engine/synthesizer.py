@@ -2318,17 +2318,19 @@ class Synthesizer:
         drawn), with each window rebuilt over all of them (``table_windows.rebuilt``)."""
         tw = self._table_windows
         assert tw is not None
+        codecs = {c.storage.name: c for c in self._codecs if isinstance(c, NumericCodec)}
+        views: dict[str, np.ndarray] = {}  # each source read once (no window is another's source)
 
         def view(column: str) -> np.ndarray:
-            codec = next(c for c in self._codecs if c.storage.name == column)
-            assert isinstance(codec, NumericCodec)
-            return codec.numeric_view(rows[column])
+            if column not in views:
+                views[column] = codecs[column].numeric_view(rows[column])
+            return views[column]
 
         if tw.order is not None:
             rows = rows.iloc[np.argsort(view(tw.order), kind="stable")].reset_index(drop=True)
+            views.clear()  # read again in the rows' new order
         for name in tw.windows:
-            codec = next(c for c in self._codecs if c.storage.name == name)
-            assert isinstance(codec, NumericCodec)
+            codec = codecs[name]
             values = table_windows.rebuilt(tw, name, view, len(rows))
             places = codec.p.decimals if codec.domain == "number" else None  # round(avg(x) OVER w, 2)
             rows[name] = self._as_column(name, values if places is None else table_windows.rounded(values, places))

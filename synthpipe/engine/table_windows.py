@@ -165,7 +165,8 @@ def find(frame: pd.DataFrame, min_rows: int) -> TableWindows | None:
     dates: along the first of its unique, never-null date or number columns (dates first) along
     which any is found, and ranks of a number by another; None where none is or the table has
     fewer than ``min_rows`` rows."""
-    kinds = {str(name): str(entities.window_kind(frame[name])) for name in frame.columns if may_be_window(frame[name])}
+    every = {str(name): entities.window_kind(frame[name]) for name in frame.columns}
+    kinds = {name: kind for name, kind in every.items() if kind is not None and _orderable(kind)}
     kinds = {name: kind for name, kind in kinds.items() if kind != "number" or _summable(frame[name])}
     kinds = dict(list(kinds.items())[:MAX_COLUMNS])
     if len(frame) < max(min_rows, 3) or sum(kind == "number" for kind in kinds.values()) < 1 or len(kinds) < 2:
@@ -246,7 +247,12 @@ def _shares(whole: pd.DataFrame, kinds: dict[str, str]) -> dict[str, tuple[str, 
 def may_be_window(column: pd.Series) -> bool:
     """Whether ``column`` is a number, date or timestamp: what a window or the order may be."""
     kind = entities.window_kind(column)
-    return kind is not None and kind.split()[0] in ORDER_KINDS
+    return kind is not None and _orderable(kind)
+
+
+def _orderable(kind: str) -> bool:
+    """Whether a column of ``kind`` (``entities.window_kind``) is a number, date or timestamp."""
+    return kind.split()[0] in ORDER_KINDS
 
 
 MAX_COLUMNS = 80  # the number and date columns windows are looked for among, at most (the first ones)
