@@ -58,6 +58,7 @@ from synthpipe.engine.joins import Join
 from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.engine.nulls import ALWAYS, EITHER, NEVER, NullLink, null_token
 from synthpipe.engine.number_formats import format_from_json
+from synthpipe.engine.sessions import Sessions
 from synthpipe.engine.spans import Span
 from synthpipe.engine.table_windows import SHARE_SCALES, TABLE_TOTALS, TableWindows
 from synthpipe.engine.text_durations import layout_from_json
@@ -71,7 +72,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 58  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 59  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -149,6 +150,8 @@ VERSION = 58  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 57: a timestamp's or duration's ``heaps`` may be clock steps (in grains: whole minutes, quarter hours, hours);
 # 58: a window over the whole table may be a total of a number over all the rows or its share of it
 # (``TableWindows.totals``, ``shares``: ``sum(revenue) OVER ()``, ``100.0 * revenue / sum(revenue) OVER ()``)
+# 59: a key nested in the entity key is its sessions (``sessions``: a ``session_id`` under its ``user_id``), with
+# hidden columns of each row's session size and opening flag and the columns a session shares
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -192,6 +195,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "kind_labels": syn._kind_labels,
         "entity_steps": syn._entity_steps,
         "table_windows": syn._table_windows.to_json() if syn._table_windows is not None else None,
+        "sessions": _sessions_to_json(syn),
         "nested": syn._nested,
         "hidden": syn._net.hidden if syn._net is not None else 0,
         "weights_sha256": hashlib.sha256(weights).hexdigest(),
@@ -240,6 +244,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._entity_steps = {str(n): float(step) for n, step in body.get("entity_steps", {}).items()}
         windows = body.get("table_windows")
         syn._table_windows = TableWindows.from_json(windows) if windows is not None else None
+        _sessions_from_json(syn, body.get("sessions"))
         syn._net = _network(weights, int(body["hidden"]), syn)
         _check_consistency(syn)
     except ArtifactError:
@@ -402,6 +407,7 @@ def _check_consistency(syn: Synthesizer) -> None:
     _check_entities(syn)
     _check_entity_steps(syn)
     _check_table_windows(syn)
+    _check_sessions(syn)
     writers = {c.storage.name for c in syn._codecs if isinstance(c, CategoricalCodec) and c.prose is not None}
     if any(t.text not in writers or t.label not in labels or syn._entities is not None for t in syn._topics):
         raise ArtifactError("a saved topic names a column the model does not write as free text, or no label")
@@ -592,6 +598,42 @@ def _check_entities(syn: Synthesizer) -> None:
     learned = {syn._codecs[i].storage.name: syn._codecs[i] for i in syn._learned}
     if not all(name in learned and value_tokens(learned[name]) is not None for name in entities.schedules):
         raise ArtifactError("model.json keeps entity values apart in a column the model does not draw as values")
+
+
+def _sessions_to_json(syn: Synthesizer) -> dict[str, Any] | None:
+    if syn._sessions is None or syn._session_codec is None:
+        return None
+    return {**syn._sessions.to_json(), "codec": codec_to_json(syn._session_codec)}
+
+
+def _sessions_from_json(syn: Synthesizer, item: dict[str, Any] | None) -> None:
+    syn._sessions = None if item is None else Sessions.from_json(item)
+    codec = None if item is None else codec_from_json(item["codec"])
+    if codec is not None and not isinstance(codec, IdentifierCodec):
+        raise ArtifactError("model.json keys sessions by a column that is no regenerated key; refusing to load")
+    syn._session_codec = codec
+    syn._session_after = None if syn._sessions is None else syn._sessions.after
+
+
+def _check_sessions(syn: Synthesizer) -> None:
+    """Sessions are an entity's: their key is no model column, their size a number and their
+    opening flag two labels, and what a session shares follows the entity's head in the chain,
+    none of it the entity's own."""
+    ses = syn._sessions
+    if ses is None:
+        return
+    by_name = {c.storage.name: c for c in syn._codecs}
+    index = {c.storage.name: i for i, c in enumerate(syn._codecs)}
+    head = [i for i in syn._entity_head() if i in syn._learned]
+    prefix = [index.get(name, -1) for name in ses.prefix]
+    opens = by_name.get(ses.opens)
+    ok = syn._entities is not None and ses.key not in by_name and (ses.after is None or ses.after in by_name)
+    ok = ok and type(by_name.get(ses.count)) is NumericCodec and type(opens) is CategoricalCodec
+    ok = ok and opens is not None and opens.n_tokens == 2
+    ok = ok and set(syn._learned[len(head) : len(head) + len(prefix)]) == set(prefix)
+    ok = ok and not set(ses.columns) & set(syn._shared_columns())
+    if not ok:
+        raise ArtifactError("model.json describes sessions the model does not have; refusing to load")
 
 
 def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:

@@ -59,6 +59,7 @@ from synthpipe.engine.frames import (
     whole_days,
 )
 from synthpipe.engine.pseudonyms import is_repeated_key
+from synthpipe.engine.sessions import nests_in
 
 _Found = TypeVar("_Found")
 CONSTANT_SHARE = 0.99  # of the entities with 2+ rows, the share where a column holds one value
@@ -413,13 +414,18 @@ def entity_key(frame: pd.DataFrame, cfg: EngineConfig) -> str | None:
     """The first column that keys entities: named like a key, whole numbers or plain text (a
     categorical's values too: ``plain_keys``), values repeated by at least ``constraint_min_rows``
     entities; nulls are rows of no entity (``null_key_rows``). None when switched off, or when
-    pseudonymising keys is (real keys are then learned as categories, to join on)."""
+    pseudonymising keys is (real keys are then learned as categories, to join on). Of two keys
+    one nested in the other (a ``session_id`` under its ``user_id``), the outer one, whichever
+    comes first: the inner one is its sessions (sessions.py)."""
     if not (cfg.learn_entities and cfg.pseudonymise_keys):
         return None
-    for name in frame.columns:
-        if names_a_key(str(name)) and _keys_entities(frame[name], cfg.constraint_min_rows):
-            return str(name)
-    return None
+    keys = [
+        str(name)
+        for name in frame.columns
+        if names_a_key(str(name)) and _keys_entities(frame[name], cfg.constraint_min_rows)
+    ]
+    outer = [name for name in keys if not any(nests_in(frame, name, other) for other in keys if other != name)]
+    return outer[0] if outer else None
 
 
 def _keys_entities(series: pd.Series, min_entities: int) -> bool:

@@ -14,6 +14,7 @@ runs at hundreds of thousands of rows per second on a laptop core.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -98,11 +99,15 @@ class HeadWeights:
     learned row by row a user with 500 sessions shows the model their head 500 times an epoch and
     it is memorised within a few epochs, while the validation rows (other users) cannot tell: the
     synthetic users then carried real users' profiles. Weighted 1 / the entity's rows (scaled to a
-    mean of 1), every entity's head counts once an epoch, as a row of a plain table does.
+    mean of 1), every entity's head counts once an epoch, as a row of a plain table does. The
+    columns a session shares (sessions.py: the model columns ``shared``, right after the head)
+    are weighted 1 / the session's rows likewise (``shared_rows``).
     """
 
     columns: int
     rows: np.ndarray  # (n,) float32, mean 1
+    shared: frozenset[int] = frozenset()
+    shared_rows: np.ndarray | None = None  # (n,) float32, mean 1
 
     @classmethod
     def per_entity(cls, columns: int, sizes: np.ndarray) -> HeadWeights:
@@ -113,12 +118,20 @@ class HeadWeights:
         rows = 1.0 / np.maximum(sizes.astype(np.float64), 1.0)
         return cls(columns, (rows / rows.mean() if rows.size else rows).astype(np.float32))
 
+    def per_session(self, shared: list[int], sizes: np.ndarray) -> HeadWeights:
+        """These weights with the model columns ``shared`` weighted 1 / ``sizes``, each row's
+        session size: one count per session."""
+        return dataclasses.replace(self, shared=frozenset(shared), shared_rows=HeadWeights.per_entity(0, sizes).rows)
+
     def take(self, index: np.ndarray) -> HeadWeights:
-        return HeadWeights(self.columns, self.rows[index])
+        shared_rows = None if self.shared_rows is None else self.shared_rows[index]
+        return HeadWeights(self.columns, self.rows[index], self.shared, shared_rows)
 
     def of_column(self, j: int) -> np.ndarray | None:
         """Column j's row weights, or None where rows count alike."""
-        return self.rows if j < self.columns else None
+        if j < self.columns:
+            return self.rows
+        return self.shared_rows if j in self.shared else None
 
 
 def token_shares(codes: np.ndarray, sizes: np.ndarray, weights: HeadWeights | None = None) -> list[np.ndarray]:

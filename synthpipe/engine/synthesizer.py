@@ -38,6 +38,7 @@ from synthpipe.engine import (
     joins,
     nested,
     nulls,
+    sessions,
     spans,
     table_windows,
     topics,
@@ -132,6 +133,9 @@ class Synthesizer:
         self._null_links: list[nulls.NullLink] = []
         self._unseen: list[unseen.UnseenPairs] = []
         self._spans: list[spans.Span] = []
+        self._sessions: sessions.Sessions | None = None  # a key nested in the entity key (sessions.py)
+        self._session_codec: IdentifierCodec | None = None
+        self._session_after: str | None = None
         self._formulas: list[formulas.Formula] = []
         self._joins: list[joins.Join] = []
         self._parts: list[dateparts.DatePart] = []
@@ -205,10 +209,13 @@ class Synthesizer:
         self._stand_in_keys = {name: fmt for name, fmt in pseudonymised.items() if fmt is not None}
         self._spell_pseudonymised_names(real, key)
         self._entities, self._walk_bonds, self._tiles_along = None, [], {}
+        self._sessions, self._session_codec = None, None
         trend_values = None  # the trend columns' own values: their relations with entity columns are found on them
         frame, null_keys = self._with_null_key_stand_ins(frame, key, pseudonymised, category)
         # without stand-ins no fresh keys fit its type (an int8 key of 60 users): learned as it is
+        session_keys = None
         if key is not None and null_keys is not None:
+            frame, session_keys = self._without_session_key(frame, key)
             ranks = self._row_ranks(frame, key, indexes | set(numbered))
             frame = frame.assign(**{str(rank.name): rank.to_numpy() for rank in ranks.values()})
             ranked_gaps = self._gapped_sequences(frame[[key, *(str(r.name) for r in ranks.values())]], key, set(), None)
@@ -245,6 +252,7 @@ class Synthesizer:
         self._find_rising(frame)
         frame, self._codecs = self._with_drifts(frame, self._codecs)
         frame, self._codecs = self._with_null_key_flag(frame, self._codecs, null_keys)
+        frame, self._codecs = self._with_sessions(frame, self._codecs, session_keys, real)
         self._schema = schema
         self._tiles_of_steps()
         self._table_windows = self._table_windows_kept(found_windows)
@@ -319,6 +327,83 @@ class Synthesizer:
         at = frame.columns.get_loc(ent.count)
         frame = pd.concat([frame.iloc[:, :at], flag.to_frame(), frame.iloc[:, at:]], axis=1)
         return frame, [*codecs[:-1], codec, codecs[-1]]
+
+    def _without_session_key(self, frame: pd.DataFrame, key: str) -> tuple[pd.DataFrame, pd.Series | None]:
+        """``frame`` without the key nested in the entity ``key`` (sessions.nested_key), and that
+        key's values (None: there is none). It is not learned, nor seen by any detector (its
+        pseudonyms tell nothing); its fresh keys are issued one per synthetic session."""
+        name = sessions.nested_key(frame, key, self.config.constraint_min_rows)
+        if name is None:
+            return frame, None
+        fmt = self._stand_in_keys.pop(name, None)
+        storage = storage_type(frame[name])
+        self._session_codec = (
+            IdentifierCodec(storage, fmt)
+            if fmt
+            else IdentifierCodec.fit(frame[name], storage, self.config.rare_category_min_count)
+        )
+        at = list(frame.columns).index(name)
+        self._session_after = None if at == 0 else str(frame.columns[at - 1])
+        return frame.drop(columns=name), frame[name]
+
+    def _with_sessions(
+        self, frame: pd.DataFrame, codecs: list[Codec], keys: pd.Series | None, real: pd.DataFrame
+    ) -> tuple[pd.DataFrame, list[Codec]]:
+        """The sessions' hidden columns (the entity's rows from the session's first on and its
+        size, fitted on one row per session, and whether a row opens a session after another of
+        its entity, along the entity's order in the ``real`` rows), placed before the hidden date
+        parts and the entity's own hidden columns, and the learned columns constant within a
+        session (sessions.py)."""
+        ent = self._entities
+        if ent is None or keys is None or self._session_codec is None:
+            return frame, codecs
+        codes, entity = sessions.session_codes(keys), entities.entity_codes(frame[ent.key])[0]
+        order = next(iter([*ent.steps, *([ent.order] if ent.order else []), *ent.starts]), None)
+        along = None if order is None or order not in real else real[order]
+        left = entities.free_name(f"rows of {ent.key} from its {keys.name}", frame.columns)
+        count = entities.free_name(f"rows per {keys.name}", [*frame.columns, left])
+        flag = entities.free_name(f"opens a {keys.name}", [*frame.columns, left, count])
+        hidden = pd.DataFrame(
+            {
+                left: sessions.rows_left(codes, entity, along),
+                count: sessions.session_sizes(codes),
+                flag: sessions.opening_rows(codes, entity, along),
+            },
+            index=frame.index,
+        )
+        one_each = ~pd.Series(codes).duplicated().to_numpy()
+        whole_bins = self.config.model_copy(update={"fine_positions": 0})  # a size is kept by its bin's mean
+        sizes = [NumericCodec.fit(hidden[n][one_each], storage_type(hidden[n]), whole_bins) for n in (left, count)]
+        columns = sessions.constant_columns(frame, codes, self._session_candidates(codecs))
+        self._sessions = sessions.Sessions(str(keys.name), self._session_after, left, count, flag, tuple(columns))
+        codecs = self._per_session_categories(codecs, frame[one_each])
+        at = len(codecs) - len(ent.hidden) - len(self._hidden)  # hidden parts, then the entity's own, end them
+        frame = pd.concat([frame.iloc[:, :at], hidden, frame.iloc[:, at:]], axis=1)  # columns as the codecs
+        return frame, [*codecs[:at], *sizes, build_codec(hidden[flag], self.config), *codecs[at:]]
+
+    def _per_session_categories(self, codecs: list[Codec], one_each: pd.DataFrame) -> list[Codec]:
+        """``codecs`` with each category a session shares fitted on one row per session, as an
+        entity's columns are on one per entity: a value is rare when few *sessions* hold it. Why:
+        one session's 40 events on a device no other session used made it a value of 40 rows,
+        kept and emitted verbatim."""
+        assert self._sessions is not None
+        shared = set(self._sessions.columns)
+        return [
+            build_codec(one_each[c.storage.name], self.config, storage=c.storage)
+            if type(c) is CategoricalCodec and c.storage.name in shared
+            else c
+            for c in codecs
+        ]
+
+    def _session_candidates(self, codecs: list[Codec]) -> list[str]:
+        """Learned columns a session may share: none the entity shares or rebuilds, none whose
+        values follow the entity's rows (steps, trends, walks, numbering), no hidden part."""
+        ent = self._entities
+        assert ent is not None
+        taken = {*self._shared_columns(), ent.count, *ent.windowed, *ent.sequences, *ent.steps, *ent.trends}
+        taken |= {*ent.walks, *ent.ranks, *ent.drifts, *ent.riders, *ent.rising, *ent.schedules}
+        taken |= {*self._hidden, *self._given, *self._matched, *ent.clocks.values()}
+        return [c.storage.name for c in codecs[:-1] if c.n_tokens >= 2 and c.storage.name not in taken]
 
     def _trends(self, frame: pd.DataFrame, key: str, numbering: set[str], order: str | None) -> dict[str, str]:
         """Per column that moves in step with another in each entity, that one (``entity_trends``),
@@ -1044,6 +1129,7 @@ class Synthesizer:
         Why a hidden year first: drawn last, it left the date's offset to be learned over all years,
         and the extra loss stopped training early (booking: epoch 5 of 8, pair trends -0.007)."""
         head = [i for i in self._entity_head() if i in learned]
+        head += [i for i in self._session_prefix() if i in learned]  # drawn per session, given the head
         order = head + [i for i in learned if i not in head]
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         for hidden in self._hidden.values():
@@ -1068,7 +1154,8 @@ class Synthesizer:
         drawn between (cars: origin x miles per gallon 0.86 -> 0.81 in sdmetrics); drawn right
         after the make, the numbers are drawn knowing it. Entity heads and hidden parts stay."""
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
-        pinned = set(self._entity_head()) | {index[n] for h in self._hidden.values() for n in (h.result, h.date)}
+        pinned = set(self._entity_head()) | set(self._session_prefix())
+        pinned |= {index[n] for h in self._hidden.values() for n in (h.result, h.date)}
         pinned |= {index[name] for name in [self._calendar_name(), *self._panel_segments()] if name is not None}
         order = list(self._learned)
         for dep in self._dependencies:
@@ -1086,6 +1173,23 @@ class Synthesizer:
             return []
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         return [len(self._codecs) - 1] + [index[name] for name in self._shared_columns()]
+
+    def _session_prefix(self) -> list[int]:
+        """Codec indices drawn once per session (sessions.Sessions.prefix), right after the head."""
+        if self._sessions is None:
+            return []
+        index = {c.storage.name: i for i, c in enumerate(self._codecs)}
+        return [index[name] for name in self._sessions.prefix]
+
+    def _session_span(self) -> tuple[int, list[int]] | None:
+        """Where the session prefix ends in the chain, and the chain positions a session's rows
+        share (its size, its columns and their position streams): None without sessions."""
+        prefix = set(self._session_prefix())
+        if not prefix:
+            return None
+        chain = self._chain()
+        shared = [k for k, (i, _) in enumerate(chain) if i in prefix]
+        return max(shared) + 1, shared
 
     def _shared_columns(self) -> list[str]:
         """The entity's columns and hidden columns but its size: drawn once per entity, shared by
@@ -1548,7 +1652,8 @@ class Synthesizer:
 
     def _detect_unseen(self, codes: np.ndarray) -> list[unseen.UnseenPairs]:
         """Token pairs of two table columns that no training row holds where chance expects many
-        (unseen.py); not on a trend column's differences (see ``_trend_columns``)."""
+        (unseen.py); not on a trend column's differences (see ``_trend_columns``); and the steps
+        of a stepped date that a session's opening flag never comes with (``_unseen_steps``)."""
         if not self.config.detect_constraints:
             return []
         trends = self._trend_columns()
@@ -1557,7 +1662,27 @@ class Synthesizer:
         sizes = {i: self._codecs[i].n_tokens for i in tokens}
         ruled = [frozenset((d.determinant, d.dependent)) for d in self._dependencies]
         ruled += [frozenset((u.first, u.second)) for u in self._unequal]
-        return unseen.detect(tokens, names, sizes, self.config.constraint_min_rows, ruled)
+        return unseen.detect(tokens, names, sizes, self.config.constraint_min_rows, ruled) + self._unseen_steps(codes)
+
+    def _unseen_steps(self, codes: np.ndarray) -> list[unseen.UnseenPairs]:
+        """The steps of each stepped date (entities.as_date_steps) that no row opening a session, or
+        no row within one, takes where chance expects many: a step within a session is never days
+        long, one between sessions never seconds. Why: drawn by the network alone, 3,500 events of
+        300 users came back with a median step of 2 minutes between sessions (real: 34 hours). A
+        quarter of the rows chance must expect suffices here (a zero where 5 are expected: p < 0.01):
+        with one row in six opening a session, 20 asked for 3,800 rows per step bin."""
+        if self._sessions is None or self._entities is None:
+            return []
+        chain, index = self._chain(), {c.storage.name: i for i, c in enumerate(self._codecs)}
+        columns = sorted(
+            [index[self._sessions.opens], *(index[n] for n in self._entities.steps if index[n] in self._learned)],
+            key=lambda i: chain.index((i, False)),
+        )
+        tokens = {i: codes[:, chain.index((i, False))] for i in columns}
+        names = {i: self._codecs[i].storage.name for i in columns}
+        sizes = {i: self._codecs[i].n_tokens for i in columns}
+        found = unseen.detect(tokens, names, sizes, max(5, self.config.constraint_min_rows // 4))
+        return [pair for pair in found if pair.first == self._sessions.opens]
 
     def _table_tokens(self, codes: np.ndarray) -> dict[int, np.ndarray]:
         """Model tokens per codec index of every learned table column, in chain order."""
@@ -1709,10 +1834,11 @@ class Synthesizer:
         return texts, parts
 
     def _table_codecs(self) -> list[Codec]:
-        """The codecs of the table's columns (without the entity's hidden ones and the hidden parts,
-        which come after them, the parts before the entity's)."""
+        """The codecs of the table's columns (without the sessions' hidden ones, the hidden parts and
+        the entity's hidden ones, which come after them in that order)."""
         entity_hidden = 0 if self._entities is None else len(self._entities.hidden)
-        return self._codecs[: len(self._codecs) - entity_hidden - len(self._hidden)]
+        session_hidden = 0 if self._sessions is None else len(self._sessions.hidden)
+        return self._codecs[: len(self._codecs) - entity_hidden - len(self._hidden) - session_hidden]
 
     def _decoded_codecs(self) -> list[Codec]:
         """The codecs a block is decoded to: the table's and the entity's hidden ones (a carried
@@ -1969,7 +2095,11 @@ class Synthesizer:
         """With entities, the head columns' row weights: one count per entity (model.HeadWeights)."""
         if self._entities is None:
             return None
-        return HeadWeights.per_entity(self._head_width(), frame[self._entities.count].to_numpy())
+        weights = HeadWeights.per_entity(self._head_width(), frame[self._entities.count].to_numpy())
+        span = self._session_span()
+        if span is None or self._sessions is None:
+            return weights
+        return weights.per_session(span[1], frame[self._sessions.count].to_numpy())
 
     def _head_width(self) -> int:
         """How many model columns (position streams included) an entity's head spans."""
@@ -2063,14 +2193,29 @@ class Synthesizer:
             deadline=deadline,
             started=None if deadline is None else deadline - (cfg.max_training_time or 0),
             seed=cfg.seed,
-            scored=np.asarray([not fine for _, fine in self._chain()]),
+            scored=self._scored(),
             order_scores=self._order_scores(),
             trend_step=trend_step(rows),
-            stop_groups=None if weights is None else np.minimum(np.arange(len(self._chain())), weights.columns),
+            stop_groups=None if weights is None else self._stop_groups(weights),
             copula_ordered=self._copula_ordered()
             if cfg.copula_prior and weights is None and rows < COPULA_MAX_ROWS
             else None,
         )
+
+    def _scored(self) -> np.ndarray:
+        """Per model column, whether its validation loss counts: not a position stream's, nor the
+        rows a session's entity has left (always given: sessions.Sessions.left; scored, it kept
+        training going while the columns drawn had stopped improving)."""
+        given = {self._sessions.left} if self._sessions is not None else set()
+        return np.asarray([not fine and self._codecs[i].storage.name not in given for i, fine in self._chain()])
+
+    def _stop_groups(self, weights: HeadWeights) -> np.ndarray:
+        """Per model column, its early-stopping group (training._GroupStopping): each head column
+        and each column a session shares its own, the per-row columns one together."""
+        groups = np.minimum(np.arange(len(self._chain())), weights.columns)
+        for k, at in enumerate(sorted(weights.shared)):
+            groups[at] = len(groups) + k
+        return groups
 
     def _copula_ordered(self) -> list[np.ndarray | None]:
         """Per model column, its ordered tokens for the copula prior, none for a column of categories
@@ -2260,7 +2405,11 @@ class Synthesizer:
         def parts(tokens: dict[int, np.ndarray], fine: dict[int, np.ndarray]) -> np.ndarray:
             return self._given_tokens(tokens, fine, rng, keys_from + start, out, entity, carry)
 
-        tokens, fine = self._tokens(size, rng, given=heads[entity], parts=parts)
+        def regroup(drawn: np.ndarray) -> np.ndarray:
+            return self._in_sessions(drawn, entity, rng, out.sharing, carry is not None)
+
+        given = self._with_rows_left(heads[entity], sizes, entity)
+        tokens, fine = self._tokens(size, rng, given=given, parts=parts, regroup=regroup)
         self._distinct_schedules(tokens, entity, rng)
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         dependencies.enforce(tokens, self._dependencies, index)
@@ -2272,7 +2421,60 @@ class Synthesizer:
             for name in [n for n in shared if n not in self._entities.moving]:  # they move with their clock
                 block.loc[entity == 0, name] = carry.values[name].iloc[0]
         carry = self._carried_on(block, heads, sizes, entity, shared, done, {} if carry is None else carry.tails)
-        return block.drop(columns=self._entities.never_emitted), carry
+        hidden = [*self._entities.never_emitted, *(self._sessions.hidden if self._sessions is not None else [])]
+        return block.drop(columns=hidden), carry
+
+    def _with_rows_left(self, given: np.ndarray, sizes: np.ndarray, entity: np.ndarray) -> np.ndarray:
+        """The entity heads ``given`` to each row, and with sessions the tokens of the entity's rows
+        from each row on (``sizes``: per entity, its rows from the block's start): the session a row
+        opens is drawn knowing them (the first column after the head, sessions.Sessions.left)."""
+        if self._sessions is None:
+            return given
+        codec = next(c for c in self._codecs if c.storage.name == self._sessions.left)
+        left = sizes[entity] - (np.arange(entity.size) - entities.first_rows(entity)[entity])
+        return np.column_stack([given, codec.encode(pd.Series(left, name=codec.storage.name))]).astype(np.int32)
+
+    def _in_sessions(
+        self, drawn: np.ndarray, entity: np.ndarray, rng: np.random.Generator, sharing: _Sharing, carried: bool
+    ) -> np.ndarray:
+        """``drawn`` (the chain up to the session prefix's end) with each row in a session: walking
+        each entity's rows, a row opens a session of the size it drew and the rows it takes on
+        share its prefix tokens (sessions.grouped); the opening flag set to match (not on an
+        entity's first row, but on the ``carried`` one's: it goes on after its rows in the block
+        before)."""
+        ses, span = self._sessions, self._session_span()
+        assert ses is not None and span is not None
+        index = {c.storage.name: i for i, c in enumerate(self._codecs)}
+        chain = self._chain()
+        count, opens = index[ses.count], index[ses.opens]
+        codec = self._codecs[count]
+        assert isinstance(codec, NumericCodec)
+        session = sessions.grouped(codec.numeric_decoded(drawn[:, chain.index((count, False))], rng), entity)
+        sharing.in_sessions(session, ses.columns)
+        firsts = sharing.session_firsts
+        shared = [k for k in span[1] if chain[k][0] != opens]
+        drawn[:, shared] = drawn[firsts[session]][:, shared]
+        opening = np.zeros(session.size, dtype=bool)
+        opening[firsts] = True
+        opening[entities.first_rows(entity)[1 if carried else 0 :]] = False
+        drawn[:, chain.index((opens, False))] = self._codecs[opens].encode(pd.Series(opening, name=ses.opens))
+        return drawn
+
+    def _with_session_keys(
+        self, block: pd.DataFrame, sharing: _Sharing, start: int, rng: np.random.Generator
+    ) -> pd.DataFrame:
+        """``block`` with the nested key: a fresh key per session (numbered from ``start``, as an
+        entity's are: a block holds no more sessions than rows), right after the column it
+        followed."""
+        ses, codec = self._sessions, self._session_codec
+        if ses is None or codec is None:
+            return block
+        session = sharing.session if sharing.session is not None else np.zeros(0, dtype=np.int64)
+        keys = codec.decode(np.zeros(sharing.session_firsts.size, dtype=np.int32), rng, start)
+        names = list(block.columns)
+        at = names.index(ses.after) + 1 if ses.after in names else 0
+        block.insert(at, ses.key, keys.iloc[session].reset_index(drop=True))
+        return block
 
     def _rows(
         self, size: int, rng: np.random.Generator, key_start: int, dates: calendars.Stream | None
@@ -2527,17 +2729,24 @@ class Synthesizer:
         given: np.ndarray | None = None,
         parts: Callable[[dict[int, np.ndarray], dict[int, np.ndarray]], np.ndarray] | None = None,
         placed: np.ndarray | None = None,
+        regroup: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
         """Tokens per codec index, and position tokens for the columns that have them; ``given``:
         the first model columns' tokens, as drawn per entity or set from a calendar's dates;
         ``parts``: the tokens of the parts set from an entity's date (``_given``), from the tokens
         drawn before them; the columns after are drawn given them. ``placed``: where the given
-        values lie inside their tokens (a calendar's), for the copula prior's places."""
+        values lie inside their tokens (a calendar's), for the copula prior's places. ``regroup``:
+        the rows put in sessions once the columns a session shares are drawn (``_in_sessions``);
+        the columns after are drawn given them."""
         out = {i: np.zeros(size, dtype=np.int32) for i, c in enumerate(self._codecs) if c.n_tokens == 1}
         fine: dict[int, np.ndarray] = {}
         if self._net is None:
             return out, fine
         chain, split = self._chain(), self._given_split()
+        span = self._session_span()
+        if regroup is not None and span is not None:
+            drawn = sample_tokens(self._net, size, rng, given=given, columns=span[0], exclude=self._exclusions())
+            given = regroup(drawn)
         if parts is not None and split is not None:
             before = sample_tokens(self._net, size, rng, given=given, columns=split, exclude=self._exclusions())
             for k, (i, is_fine) in enumerate(chain[:split]):
@@ -2794,6 +3003,7 @@ class Synthesizer:
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         dependencies.set_values(numbers, tokens, self._dependencies, index)
         fixed = self._shared_columns() if entity is not None else []  # an entity's rows share them
+        fixed += list(self._sessions.columns) if self._sessions is not None else []  # a session's rows too
         fixed += [d.dependent for d in self._dependencies if d.values]  # a product's one list price
         formulas.recompute(numbers, self._formulas)  # a relation holds on the line total that is kept
         # a unit conversion is not: pinned, its part could not go between it and a third column (``b == a / 49``,
@@ -2841,6 +3051,7 @@ class Synthesizer:
         block = pd.DataFrame(
             {c.storage.name: as_stored(columns[c.storage.name], c.storage) for c in self._decoded_codecs()}
         )
+        block = self._with_session_keys(block, shared, start, rng)
         rows = shared.rows_in_order(numbers)
         return block if rows is None else self._in_order(block, rows)
 
@@ -3464,7 +3675,7 @@ class Synthesizer:
             columns[codec.storage.name] = self._described_window(codec.storage.name, entry)
         return {
             "engine": "autoregressive-mlp",
-            "columns": columns,
+            "columns": self._with_described_session_key(columns),
             "constraints": [str(r) for r in self._relations]  # pairings no row holds last: there are many
             + [str(s) for s in self._sums]
             + [str(f) for f in self._formulas]
@@ -3476,7 +3687,7 @@ class Synthesizer:
             + [str(p) for p in self._parts if p.result not in self._hidden]
             + [str(b) for b in self._bands]
             + [str(t) for t in self._topics]
-            + [str(u) for u in self._unseen],
+            + [self._described_unseen(u) for u in self._unseen],
             "entities": self._describe_entities(),
             "training": dict(self._training),
             "settings": self.config.model_dump(),
@@ -3687,6 +3898,37 @@ class Synthesizer:
             return pd.Timestamp(int(default)).isoformat()
         return default
 
+    def _described_unseen(self, pair: unseen.UnseenPairs) -> str:
+        """An unseen pair as the report lists it; one of a session's opening flag (a hidden column,
+        ``_unseen_steps``) in the words of the date it keeps."""
+        if self._sessions is None or pair.first != self._sessions.opens:
+            return str(pair)
+        kept = f"{pair.second}: steps between {self._sessions.key}s and within one kept apart"
+        return f"{kept} ({len(pair.first_tokens)} pairings no real row holds)"
+
+    def _with_described_session_key(self, columns: dict[str, Any]) -> dict[str, Any]:
+        """``columns`` with the sessions' key in its place (it is no model column: sessions.py)."""
+        ses, codec = self._sessions, self._session_codec
+        if ses is None or codec is None or self._entities is None:
+            return columns
+        entry = {**codec.describe(), "dtype": codec.storage.dtype, "learned": False}
+        entry["encoding"] = f"a fresh key per synthetic session of a {self._entities.key}, not learned"
+        names = list(columns)
+        at = names.index(ses.after) + 1 if ses.after in names else 0
+        return {name: columns[name] for name in names[:at]} | {ses.key: entry} | {n: columns[n] for n in names[at:]}
+
+    def _describe_sessions(self) -> dict[str, Any] | None:
+        """The key nested in the entity's, what a session's rows share, and its learned size."""
+        if self._sessions is None:
+            return None
+        index = {c.storage.name: c for c in self._codecs}
+        size = index[self._sessions.count].describe()
+        return {
+            "key": self._sessions.key,
+            "shared_columns": list(self._sessions.columns),
+            "rows_per_session": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
+        }
+
     def _describe_entities(self) -> dict[str, Any] | None:
         """The key sampled as entities, what each entity shares, and its learned size."""
         if self._entities is None:
@@ -3734,6 +3976,7 @@ class Synthesizer:
             "null_keys_as_rows": self._entities.nulls is not None,
             "key_as_category": self._entities.category,
             "rows_per_entity": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
+            "sessions": self._describe_sessions(),
         }
 
 
@@ -3872,6 +4115,12 @@ class _Sharing:
         self.gaps: dict[str, list[float]] = {}  # sequences that skip numbers: the shares of each gap
         self.last: dict[str, float] = {}  # the carried entity's last number of each
         self.nulls: str | None = None  # the hidden flag of the entities that are null-key rows
+        self.session: np.ndarray | None = None  # per row, its session's ordinal (sessions.grouped)
+        self.session_firsts = np.zeros(0, dtype=np.int64)  # per session, its first row
+        self.session_names: tuple[str, ...] = ()  # the columns a session's rows share
+
+    def in_sessions(self, session: np.ndarray, names: tuple[str, ...]) -> None:
+        self.session, self.session_firsts, self.session_names = session, sessions.first_rows(session), names
 
     def share(self, name: str, numbers: dict[str, np.ndarray]) -> None:
         """Right after the column is decoded, so repairs and the dates rebuilt from it (an offset
@@ -3880,6 +4129,8 @@ class _Sharing:
             numbers[name] = numbers[name][self.firsts[self.entity]]
             if name in self.carried:
                 numbers[name][self.entity == 0] = self.carried[name]
+        if self.session is not None and name in self.session_names and name in numbers:
+            numbers[name] = numbers[name][self.session_firsts[self.session]]
 
     def renumber(self, numbers: dict[str, np.ndarray], rng: np.random.Generator, stages: list[np.ndarray]) -> None:
         """Each sequence column's start, start + 1, ... within each entity, in the order of its
@@ -3938,6 +4189,9 @@ class _Sharing:
         rows = self.firsts[self.entity]
         for name in [n for n in self.names if n not in self.moving]:
             columns[name] = columns[name].iloc[rows].reset_index(drop=True)
+        if self.session is not None:  # a text decoded inside its token (a fresh rare value) differs by row
+            for name in self.session_names:
+                columns[name] = columns[name].iloc[self.session_firsts[self.session]].reset_index(drop=True)
         if isinstance(self.key, IdentifierCodec) and self.key.year_parts():
             keys = self.key.decode_with_years(start, _key_years(self.key, numbers, self.firsts))  # the entity's date
         else:

@@ -1587,9 +1587,11 @@ def test_a_number_another_row_column_moves_with_does_not_drift() -> None:
 def test_a_users_key_learned_as_a_number_never_comes_back_as_a_real_key() -> None:
     """Keyed by session, a sessions query's ``user_id`` is a column of each session: its integer
     pseudonyms continue after the largest real user id, and its lower tail reached 99520, the
-    largest real one (8 of 20,000 rows)."""
+    largest real one (8 of 20,000 rows). Here each session is two users' (a chat's), so neither
+    key nests in the other (a user's own sessions are its sessions: test_sessions.py)."""
     sessions = _sessions(300)
-    sessions.insert(0, "session_id", sessions["user_id"] * 100 + sessions.groupby("user_id").cumcount() // 2)
+    pairs = np.random.default_rng(5).permutation(len(sessions)) // 2
+    sessions.insert(0, "session_id", 10_000_000 + pairs)
     syn = Synthesizer(seed=0, max_epochs=3, hidden_size=16).fit(sessions)
     assert syn.describe()["entities"]["key"] == "session_id"
     out = syn.sample(20_000)
