@@ -172,7 +172,41 @@ def _traits(
             )
             for column, unit, what in _skipping(described)
         ),
+        *_session_traits(described.get("sessions"), key, both),
     ]
+
+
+def _session_traits(
+    sessions: dict[str, Any] | None, key: str, both: Callable[..., EntityTrait | None]
+) -> list[EntityTrait | None]:
+    """What the engine kept of the sessions within each entity (``sessions``: a ``session_id``
+    under its ``user_id``): how many each entity has, how many rows each holds, that each is one
+    entity's, and the columns each keeps to one value."""
+    if not sessions:
+        return []
+    inner = str(sessions["key"])
+    per_entity = partial(_distinct_per, key=key, column=inner)
+    return [
+        both(inner, f"{inner} values per {key} (mean)", per_entity, False),
+        both(inner, f"rows per {inner} (mean)", partial(_rows_per, key=inner), False),
+        both(inner, f"{inner} values of one {key}", partial(_one_value_share, key=inner, column=key)),
+        *(
+            both(c, f"{inner} values holding one {c}", partial(_one_value_share, key=inner, column=c))
+            for c in sessions.get("shared_columns", [])
+        ),
+    ]
+
+
+def _distinct_per(table: pd.DataFrame, key: str, column: str) -> float | None:
+    return float(table.groupby(key)[column].nunique().mean()) if len(table) else None
+
+
+def _rows_per(table: pd.DataFrame, key: str) -> float | None:
+    return float(table.groupby(key).size().mean()) if len(table) else None
+
+
+def _one_value_share(table: pd.DataFrame, key: str, column: str) -> float | None:
+    return float((table.groupby(key)[column].nunique(dropna=False) == 1).mean()) if len(table) else None
 
 
 def _skipping(described: dict[str, Any]) -> list[tuple[str, str | None, str]]:

@@ -352,3 +352,32 @@ def test_the_training_samples_of_the_distance_metrics_hold_other_users_each() ->
     assert len(samples) == 2 and all(len(sample) == len(holdout) for sample in samples)
     assert all(len(held) >= holdout["user_id"].nunique() for held in users)
     assert not users[0] & users[1]
+
+
+def _events_in_sessions(users: int, seed: int, mixed: bool = False) -> pd.DataFrame:
+    """Events of users' sessions; each session one device. ``mixed``: session ids and devices
+    drawn per row, as a model that learned the key as a number gives them."""
+    rng = np.random.default_rng(seed)
+    user = np.repeat(np.arange(users), rng.integers(1, 5, users))  # per session, its user
+    rows = np.repeat(np.arange(user.size), rng.integers(1, 6, user.size))  # per event, its session
+    session = rng.integers(0, user.size, rows.size) if mixed else rows
+    device = rng.choice(["ios", "web"], rows.size if mixed else user.size)
+    return pd.DataFrame(
+        {"user_id": 1000 + user[rows], "session_id": 50_000 + session, "device": device if mixed else device[rows]}
+    )
+
+
+def test_sessions_within_entities_are_compared() -> None:
+    """A session nested in a user (the engine's ``sessions``): how many each user has, its rows,
+    that it is one user's and keeps its device, on both tables."""
+    sessions = {"key": "session_id", "shared_columns": ["device"]}
+    protections = {"engine": {"entities": {"key": "user_id", "shared_columns": [], "sessions": sessions}}}
+    real = _events_in_sessions(300, seed=0)
+    report = evaluate(real=real, synthetic=_events_in_sessions(300, seed=1, mixed=True), protections=protections)
+    traits = {t.measure: t for t in report.quality.entities.traits}
+    assert traits["session_id values of one user_id"].real == 1.0
+    assert traits["session_id values of one user_id"].synthetic < 0.2
+    assert traits["session_id values holding one device"].real == 1.0
+    assert traits["session_id values holding one device"].synthetic < 0.6
+    assert traits["session_id values per user_id (mean)"].real == real.groupby("user_id")["session_id"].nunique().mean()
+    assert "rows per session_id (mean)" in report.to_html()
