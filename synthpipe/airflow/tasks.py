@@ -248,24 +248,28 @@ def load(
 def in_airflow() -> SettingPlaces:
     """Where an Airflow user loosens a failed gate or trains less: a new run's config, which every
     synthpipe DAG takes (the example DAG's params, and the factory's over the YAML beside the SQL
-    file); for every run, that YAML or the synthpipe connection. The pipeline spec, which the core's
-    advice names, has no part in a DAG, and the tasks take no privacy settings: a shard whose every
-    row was filtered can only widen the query.
+    file); for every run, the default of the DAG's ``gates`` param (a DAG file of its own, as the
+    example's, sets it in ``trigger_params``), that YAML or the synthpipe connection. The pipeline
+    spec, which the core's advice names, has no part in a DAG, and the tasks take no privacy
+    settings: a shard whose every row was filtered can only widen the query.
 
     Why one thing first: the advice said the run config works "where the DAG has a gates param",
-    which factory DAGs had not; they take it now (``factory.run_params``), so it works everywhere."""
+    which factory DAGs had not; they take it now (``factory.run_params``), so it works everywhere.
+    Why the params' defaults: the example DAG takes no YAML and no synthpipe connection, so for every
+    run the advice named two places its user has neither of."""
     from synthpipe.synthesize import SettingPlaces
 
     return SettingPlaces(
         gates=(
             "trigger a new run whose config sets {gates} to a looser value, or null to switch it off: {example} "
             "(every synthpipe DAG takes gates in its run config, gate by gate over its defaults); to change it "
-            "for every run, set it under gates: in the YAML beside a factory DAG's SQL file, or in the synthpipe "
-            "connection's gates extra"
+            "for every run, set it in the default of the DAG's gates param (trigger_params(gates=...) in a DAG "
+            "file such as the example DAG's), under gates: in the YAML beside a factory DAG's SQL file, or in the "
+            "synthpipe connection's gates extra"
         ),
         engine=(
-            '{"engine": {"max_epochs": 3}} in a new run\'s config (for every run: engine: {max_epochs: 3} in a '
-            "factory DAG's YAML, or the synthpipe connection's engine extra)"
+            '{"engine": {"max_epochs": 3}} in a new run\'s config (for every run: the default of the DAG\'s engine '
+            "param, engine: {max_epochs: 3} in a factory DAG's YAML, or the synthpipe connection's engine extra)"
         ),
         privacy=" (the Airflow tasks run every privacy filter: none is switched off there)",
         loosen=(

@@ -50,9 +50,14 @@ def test_failing_gate_fails_the_task_with_its_reason_and_uploads_nothing(
     assert dag_run.state == "failed"
     assert states["generate_synthetic_features"] == "failed"
     assert states["upload_synthetic_features"] == "upstream_failed"
-    output = capfd.readouterr()
-    assert "GateFailed" in output.out + output.err
-    assert "min_quality" in output.out + output.err  # the core's message names the gate
+    logged = "".join(capfd.readouterr())
+    assert "GateFailed" in logged
+    assert "min_quality" in logged  # the core's message names the gate
+    # how this DAG's user publishes anyway: its trigger config, or its gates param for every run
+    loosen = "trigger a new run whose config sets min_quality to a looser value, or null to switch it off: "
+    assert loosen + '{"gates": {"min_quality": null}}' in logged
+    assert "set it in the default of the DAG's gates param" in logged
+    assert "pipeline spec" not in logged  # the CLI's advice: a DAG has no spec
     assert store(airflow_env.s3, s3_bucket, "synthetic").list() == []
     staged = store(airflow_env.s3, s3_bucket, "staging").list(dag_run.run_id)
     assert f"{dag_run.run_id}_booking_features_report.html" in staged  # the reason, for people

@@ -105,6 +105,8 @@ def test_a_failed_gate_says_how_to_loosen_it_in_airflow_not_in_a_pipeline_spec()
     assert "gates: in the YAML beside a factory DAG's SQL file" in said
     assert "where the DAG has a gates param" not in said  # every synthpipe DAG has one (factory.run_params)
     assert "pipeline spec" not in said
+    # for every run, the example DAG's user (no YAML, no synthpipe connection) sets the param's default
+    assert "set it in the default of the DAG's gates param (trigger_params(gates=...) in a DAG file" in said
 
 
 def test_a_shard_whose_every_row_was_filtered_names_no_spec_setting_in_airflow(monkeypatch: pytest.MonkeyPatch) -> None:
