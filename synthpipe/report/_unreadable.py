@@ -73,19 +73,27 @@ def _unread(
     if col.kind in CONTINUOUS_KINDS and col.name in read:
         unread = raw.notna().to_numpy() & np.isnan(read[col.name]) & ~infinities(raw)  # ±inf: values, read as null
         return unread, col.kind.value, "null"
-    if col.kind is not ColumnKind.CATEGORICAL or col.prose or (raw.dtype == real.dtype != object):
-        return None  # free text is compared by its words; one storage type holds one kind of value
-    family = value_family(real)
+    if col.kind is not ColumnKind.CATEGORICAL or col.prose or (raw.dtype == real.dtype and not _is_text(raw)):
+        return None  # free text is compared by its words; a storage type other than text holds one kind of value
     unread = raw.notna().to_numpy() & (col.codes(raw) == len(col.categories))  # not a real category...
-    unread[unread] = ~_of_family(raw[unread], family)  # ...nor of the real kind: an engine's "_RARE_" is text
-    return unread, family, "categories the real data lacks"
+    # ...nor of the real kind: an engine's "_RARE_" is text
+    unread[unread] = ~_of_family(raw[unread], col.family, spelt_numbers=bool(col.number_spellings))
+    return unread, col.family, "categories the real data lacks"
 
 
-def _of_family(values: pd.Series, family: str) -> np.ndarray:
-    """Which of ``values`` are of ``family``, as ``value_family`` names a column's kind; text that
-    reads as a number is a number where the real column holds numbers ("2.5" beside 1 and 2)."""
+def _is_text(s: pd.Series) -> bool:
+    return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
+
+
+def _of_family(values: pd.Series, family: str, *, spelt_numbers: bool) -> np.ndarray:
+    """Which of ``values`` are of ``family``, as ``reading_family`` names the real column's kind; text
+    that reads as a number is a number where the real column holds numbers ("2.5" beside 1 and 2),
+    and where it holds labels none of which spells a number (``spelt_numbers``: "0" beside "hi").
+
+    Why text too: both sides held as text (pandas' ``str``, a CSV read as text), a label column of
+    synthetic digits scored 0 without a word."""
     kinds = np.array([_family_of(v) for v in values], dtype=object)
-    if family == "numbers":
+    if family == "numbers" or (family == "text" and not spelt_numbers):
         parsed = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         kinds[(kinds == "text") & ~np.isnan(parsed)] = "numbers"
     return np.asarray(kinds == family, dtype=bool)

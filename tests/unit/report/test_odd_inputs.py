@@ -155,6 +155,27 @@ def test_synthetic_categories_of_another_kind_than_the_real_ones_are_named() -> 
     assert evaluate(real=real, synthetic=as_text).warnings == []
 
 
+def test_synthetic_text_of_another_kind_than_the_real_text_is_named() -> None:
+    """Both sides held as text (pandas' ``str``, as a CSV read as text gives them): a label column whose
+    synthetic values are digits and a "True"/"False" column written "yes"/"no" scored 0 without a word,
+    since one storage type was taken to hold one kind of value."""
+    real, synthetic = _table(300, 1), _table(300, 2)
+    real["flag"] = (real.x > 0).astype(str)
+    synthetic["flag"] = np.where(synthetic.x > 0, "yes", "no")
+    synthetic["g"] = pd.Series(np.arange(300) % 4).astype(str).where(np.arange(300) != 7, "_RARE_")
+    assert real.g.dtype == synthetic.g.dtype == real.flag.dtype == synthetic.flag.dtype == "str"
+    report = evaluate(real=real, synthetic=synthetic)
+    assert report.warnings == [
+        "synthetic column 'g': 299 of 300 values do not read as text as the real column's do (e.g. '0'); "
+        "compared as categories the real data lacks",
+        "synthetic column 'flag': 300 of 300 values do not read as true/false as the real column's do "
+        "(e.g. 'yes'); compared as categories the real data lacks",
+    ]
+    digits = real.assign(g=np.where(real.x > 0, "1", "2"))  # text that spells numbers: digits are its kind
+    as_digits = synthetic.assign(flag=real.flag, g=synthetic.g.replace("_RARE_", "3"))
+    assert evaluate(real=digits, synthetic=as_digits).warnings == []
+
+
 def _kinds_of_flags(n: int, seed: int) -> pd.DataFrame:
     """0/1 and true/false columns, with and without nulls, and digits held as text."""
     rng = np.random.default_rng(seed)
