@@ -15,7 +15,7 @@ from synthpipe.report._columns import (
     ColumnKind,
     infinities,
 )
-from synthpipe.report._fidelity import column_shape, compared_pairs, pair_trend
+from synthpipe.report._fidelity import column_shape, compared_pairs, pair_trend, tv_complement
 from synthpipe.report.model import (
     ColumnResult,
     Constraints,
@@ -173,7 +173,8 @@ def column_results(
 
 
 def _infinite_note(real: pd.Series) -> str:
-    """Why a column with nothing to compare is not compared: all null, or only ±inf (and null).
+    """Why a column with nothing to compare is not compared: all null; or how a column of only ±inf
+    (and null) is compared instead.
 
     Why: a real column of only ±inf was called "all null in the real data" beside "nulls 0.0%" on
     its card; every metric reads infinities as null (``numeric_values``), but they are values."""
@@ -181,7 +182,37 @@ def _infinite_note(real: pd.Series) -> str:
     if not infinite:
         return _SKIP_NOTES[ColumnKind.EMPTY]
     rest = "" if infinite == len(real) else ", the rest null"
-    return f"only ±inf values in the real data ({infinite:,} of {len(real):,} rows{rest}): nothing to compare"
+    return (
+        f"only ±inf values in the real data ({infinite:,} of {len(real):,} rows{rest}): compared as "
+        "+inf, -inf, null or another value"
+    )
+
+
+_INFINITY_LABELS = ("+inf", "-inf", "(null)", "(other)")
+
+
+def _infinity_codes(s: pd.Series) -> np.ndarray:
+    """Each value's index in ``_INFINITY_LABELS``: +inf, -inf (as floats, number objects or text such
+    as "inf"), null, or any other value."""
+    numbers = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.select([numbers == np.inf, numbers == -np.inf, s.isna().to_numpy(dtype=bool)], [0, 1, 2], default=3)
+
+
+def _infinite_result(result: ColumnResult, real: pd.Series, syn: pd.Series) -> ColumnResult:
+    """A real column of only ±inf (and null), scored as a constant column is: the TV complement of
+    the shares of +inf, -inf, null and anything else. Why: left out, it counted for nothing, and a
+    synthetic copy of nulls or of ordinary numbers in its place lost no point."""
+    codes = _infinity_codes(real), _infinity_codes(syn)
+    shares = [np.bincount(c, minlength=len(_INFINITY_LABELS)) / max(len(c), 1) for c in codes]
+    held = [i for i in range(len(_INFINITY_LABELS)) if shares[0][i] or shares[1][i]]
+    distribution = Distribution(
+        labels=[_INFINITY_LABELS[i] for i in held],
+        real=[round(float(shares[0][i]), 5) for i in held],
+        synthetic=[round(float(shares[1][i]), 5) for i in held],
+    )
+    score = tv_complement(*codes, len(_INFINITY_LABELS))
+    update = {"kind": "infinite", "score": score, "metric": "tv_complement", "distribution": distribution}
+    return result.model_copy(update=update)
 
 
 def _column_result(col: Column, r: pd.Series, s: pd.Series, rv: Arrays, sv: Arrays) -> ColumnResult:
@@ -194,6 +225,8 @@ def _column_result(col: Column, r: pd.Series, s: pd.Series, rv: Arrays, sv: Arra
         null_share_synthetic=col.null_share(s),
         note=_infinite_note(r) if col.kind is ColumnKind.EMPTY else _SKIP_NOTES.get(col.kind),
     )
+    if col.kind is ColumnKind.EMPTY and infinities(r).any():
+        return _infinite_result(result, r, s)
     if col.kind is ColumnKind.CONSTANT:
         update = {"score": column_shape(col, r, s, rv, sv), "metric": "tv_complement"}
         return result.model_copy(update={**update, "distribution": _constant_distribution(col, r, s)})

@@ -83,10 +83,12 @@ def _column_card(c: ColumnResult) -> str:
     nulls = f"nulls {pct(c.null_share_real)} / {pct(c.null_share_synthetic)}"
     if c.distribution is None:
         chart = f"<p class='muted small'>{escape(c.note or '')}</p>"
-    elif c.kind in ("categorical", "text", "constant"):
+    elif c.kind in ("categorical", "text", "constant", "infinite"):
         chart = _svg.category_bars(c.distribution)
     else:
         chart = _svg.histogram(c.distribution)
+    if c.kind == "infinite":  # its kind alone does not say what the bars are
+        chart = f"<p class='muted small'>{escape(c.note or '')}</p>{chart}"
     return (
         f'<div class="card col"><div class="top"><h3 title="{escape(c.name)}">{escape(c.name)}'
         f'</h3>{badge}</div><div class="muted small">{escape(c.kind)} · {nulls}</div>{chart}</div>'

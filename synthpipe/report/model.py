@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.10"
+SCHEMA_VERSION = "1.11"
 
 
 class Grade(StrEnum):
@@ -61,7 +61,10 @@ class ColumnResult(_Model):
     """Distribution similarity of one column."""
 
     name: str
-    kind: str = Field(description="numeric, datetime, categorical, text, identifier, constant or empty")
+    kind: str = Field(
+        description="numeric, datetime, categorical, text, identifier, constant, empty (all null) or infinite "
+        "(only ±inf and null: compared as the shares of +inf, -inf, null and other values; schema 1.11)"
+    )
     score: float | None = Field(
         description="KS complement (numbers, dates), TV complement (categories) or, for free text, the mean of "
         "the KS complement of its lengths in words and the TV complement of its word shares"

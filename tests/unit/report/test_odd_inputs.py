@@ -114,23 +114,57 @@ def test_synthetic_values_that_do_not_read_as_the_real_kind_are_named() -> None:
 
 
 @pytest.mark.parametrize(
-    ("values", "note"),
+    ("values", "kind", "score", "note"),
     [
-        ([np.inf, -np.inf] * 100, "only ±inf values in the real data (200 of 200 rows): nothing to compare"),
+        (
+            [np.inf, -np.inf] * 100,
+            "infinite",
+            0.0,
+            "only ±inf values in the real data (200 of 200 rows): compared as +inf, -inf, null or another value",
+        ),
         (
             [np.inf, np.nan] * 100,
-            "only ±inf values in the real data (100 of 200 rows, the rest null): nothing to compare",
+            "infinite",
+            0.0,
+            "only ±inf values in the real data (100 of 200 rows, the rest null): compared as +inf, -inf, null or "
+            "another value",
         ),
-        ([np.nan] * 200, "all null in the real data"),
+        ([np.nan] * 200, "empty", None, "all null in the real data"),
     ],
 )
-def test_a_real_column_of_only_infinities_is_called_so_not_all_null(values: list[float], note: str) -> None:
+def test_a_real_column_of_only_infinities_is_called_so_not_all_null(
+    values: list[float], kind: str, score: float | None, note: str
+) -> None:
     """A real column of only ±inf was called "all null in the real data", beside "nulls 0.0%" on its card."""
     real = _table(200, 1).assign(z=values)
     report = evaluate(real=real, synthetic=_table(200, 2).assign(z=1.0))
     (z,) = [c for c in report.quality.columns if c.name == "z"]
-    assert (z.kind, z.score, z.note) == ("empty", None, note)
+    assert (z.kind, z.score, z.note) == (kind, score, note)
     assert note in report.to_html()
+
+
+@pytest.mark.parametrize(
+    ("synthetic", "score"),
+    [
+        ([np.inf, -np.inf, np.inf] * 100, 1.0),  # the same infinities in the same shares
+        (["inf", "-inf", "inf"] * 100, 1.0),  # as a CSV read as text writes them
+        ([np.inf] * 300, 2 / 3),
+        ([np.inf, -np.inf, np.nan] * 100, 2 / 3),
+        ([np.nan] * 300, 0.0),
+        ([1.0, 2.0, 3.0] * 100, 0.0),
+    ],
+)
+def test_a_real_column_of_only_infinities_is_scored_on_its_infinities(synthetic: list[object], score: float) -> None:
+    """Not compared, a column of only ±inf counted for nothing whatever the synthetic side held: a
+    synthetic copy of nulls or of ordinary numbers lost no point. Scored as the shares of +inf,
+    -inf, null and any other value (TV complement), as a constant column is."""
+    real = _table(300, 1).assign(z=[np.inf, -np.inf, np.inf] * 100)
+    report = evaluate(real=real, synthetic=_table(300, 2).assign(z=synthetic))
+    (z,) = [c for c in report.quality.columns if c.name == "z"]
+    assert (z.kind, z.metric) == ("infinite", "tv_complement")
+    assert z.score == pytest.approx(score)
+    assert z.distribution is not None and z.distribution.labels[:2] == ["+inf", "-inf"]
+    assert z.distribution.real[:2] == pytest.approx([2 / 3, 1 / 3], abs=1e-4)
 
 
 def test_synthetic_categories_of_another_kind_than_the_real_ones_are_named() -> None:
