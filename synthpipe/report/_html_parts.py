@@ -69,3 +69,9 @@ def folded(summary: str, head: str, rows: list[str]) -> str:
         f"<details class='more'><summary>{escape(summary)}</summary>"
         f"<table>{head}{''.join(rows[:LISTED_ROWS])}</table>{tail}</details>"
     )
+
+
+def contents(entries: list[tuple[str, str]]) -> str:
+    """A table of contents: a link per ``(anchor, label)``, in page order (plain anchors: no script)."""
+    links = "".join(f'<a href="#{anchor}">{escape(label)}</a>' for anchor, label in entries)
+    return f'<nav class="contents small" aria-label="Sections of this report"><span>On this page:</span>{links}</nav>'

@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import resources
 
 from synthpipe.report import _svg
-from synthpipe.report._html_parts import FULL_COLUMNS, chip, escape, folded, level, meter_rows, num, pct
+from synthpipe.report._html_parts import FULL_COLUMNS, chip, contents, escape, folded, level, meter_rows, num, pct
 from synthpipe.report._html_privacy import distance_figure, privacy_table, protections, rare_card
 from synthpipe.report.model import (
     ColumnResult,
@@ -242,7 +242,7 @@ def _entities(q: Quality) -> str:
         f"number of rows and one value of the columns constant within it in the real data ({shared}).</p>"
     )
     return (
-        f"<h2>Entities: rows per {escape(e.key)}</h2><div class='card'><table>{head}{rows}</table>{note}"
+        f"<h2 id='entities'>Entities: rows per {escape(e.key)}</h2><div class='card'><table>{head}{rows}</table>{note}"
         f"{_entity_traits(e)}</div>"
     )
 
@@ -289,13 +289,31 @@ def _gates(gates: list[GateResult]) -> str:
         for g in gates
     )
     head = "<tr><th>Gate</th><th class='num'>Value</th><th class='num'>Threshold</th><th></th></tr>"
-    return f"<h2>Gates</h2><div class='card'><p><b>{escape(verdict)}</b></p><table>{head}{rows}</table></div>"
+    return (
+        f"<h2 id='gates'>Gates</h2><div class='card'><p><b>{escape(verdict)}</b></p><table>{head}{rows}</table></div>"
+    )
 
 
 def _gate_chip(gate: GateResult) -> str:
     if gate.value is None:
         return chip("na", "not measured")
     return chip("ok", "passed") if gate.passed else chip("bad", "failed")
+
+
+def _contents(report: Report) -> str:
+    """Links to the page's sections, below the two scores.
+
+    Why: of a wide table the relations, rules and warnings lie below the column cards and the
+    folded lists; a reader who wants what is wrong first reaches each in one click."""
+    q, failed = report.quality, sum(not g.passed for g in report.gates)
+    entries = [("gates", f"Gates ({failed} failed)" if failed else "Gates")] if report.gates else []
+    entries += [("privacy", "Privacy"), ("protections", "Protections")]
+    entries += [("entities", "Entities")] if q.entities is not None else []
+    shown = f"{len(q.columns):,}" if len(q.columns) <= FULL_COLUMNS else f"{len(q.columns):,}, least faithful first"
+    entries += [("columns", f"Columns ({shown})"), ("relations", "Relations"), ("beyond-pairs", "Beyond pairs")]
+    warned = f" ({len(report.warnings):,} warning{'s' if len(report.warnings) != 1 else ''})" if report.warnings else ""
+    entries.append(("how-measured", f"How this was measured{warned}"))
+    return contents(entries)
 
 
 def render_html(report: Report) -> str:
@@ -319,16 +337,17 @@ def render_html(report: Report) -> str:
 <div class="muted small">{escape(report.created_at)} · evaluated in {report.seconds:.1f} s</div>
 </header>
 <div class="cards">{_quality_card(q)}{_privacy_card(p)}</div>
+{_contents(report)}
 {_gates(report.gates)}
-<h2>Privacy, in plain words</h2>{privacy_table(p)}
+<h2 id="privacy">Privacy, in plain words</h2>{privacy_table(p)}
 <div class="pair" style="margin-top:14px">{distance_figure(p)}{rare_card(p)}</div>
-<h2>Protections that were active</h2>{protections(p)}
+<h2 id="protections">Protections that were active</h2>{protections(p)}
 {_entities(q)}
-<h2>Columns: real vs synthetic</h2>{legend}{_columns(q.columns)}
-<h2>Relations between columns</h2>{_correlations(q)}
-<h2>Beyond pairs</h2>
+<h2 id="columns">Columns: real vs synthetic</h2>{legend}{_columns(q.columns)}
+<h2 id="relations">Relations between columns</h2>{_correlations(q)}
+<h2 id="beyond-pairs">Beyond pairs</h2>
 <div class="grid">{_utility_card(q)}{_structure_card(q)}{_constraints_card(q)}</div>
-<h2>How this was measured</h2>{_notes(report)}
+<h2 id="how-measured">How this was measured</h2>{_notes(report)}
 <footer>synthpipe report · schema {escape(report.schema_version)} · seed {report.seed} ·
 the same numbers are in report.json</footer>
 </main></body></html>

@@ -69,8 +69,8 @@ def test_gated_report_shows_every_configured_gate_and_its_outcome(reports: dict[
     assert outcomes == {"min_quality": True, "max_dcr_share": False, "max_excess_identical_share": False}
     assert Report.model_validate_json(gated.to_json()).gates == gated.gates
     page = gated.to_html()
-    assert "<h2>Gates</h2>" in page and "2 of 3 gates failed" in page and "max_dcr_share" in page
-    assert "<h2>Gates</h2>" not in reports["identical"].to_html()  # not gated: no panel
+    assert "<h2 id='gates'>Gates</h2>" in page and "2 of 3 gates failed" in page and "max_dcr_share" in page
+    assert ">Gates</h2>" not in reports["identical"].to_html()  # not gated: no panel
 
 
 def test_a_table_of_keys_only_has_no_quality_score_and_passes_the_quality_gate() -> None:

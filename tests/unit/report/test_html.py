@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthpipe.report import Report, _svg, evaluate
+from synthpipe.report import Gates, Report, _svg, evaluate, with_gates
 from synthpipe.report._html_parts import FULL_COLUMNS
 from synthpipe.report.html import FULL_PAIRS
 from synthpipe.report.model import Heatmap
@@ -221,6 +221,28 @@ def test_a_table_of_few_columns_shows_every_column_as_a_card_in_its_order(report
     page = report.to_html()
     assert _cards(page) == [c.name for c in report.quality.columns]
     assert "least faithful first; the others below" not in page
+
+
+def _contents(page: str) -> list[tuple[str, str]]:
+    nav = re.search(r"<nav class=\"contents[^>]*>(.*?)</nav>", page, re.S)
+    assert nav is not None and page.index("<nav") < page.index("<h2")
+    return re.findall(r'<a href="#([^"]+)">([^<]+)</a>', nav.group(1))
+
+
+def test_a_wide_table_page_opens_with_links_to_its_sections(wide: Report, frames: dict[str, pd.DataFrame]) -> None:
+    """Of a 1,000-column table the relations section began 45,000 px down and the warnings at the
+    foot of the page: below the two scores, a link to every section, in page order."""
+    page = wide.to_html()
+    links = _contents(page)
+    assert [anchor for anchor, _ in links] == re.findall(r"<h2 id=['\"]([^'\"]+)['\"]>", page)
+    assert [anchor for anchor, _ in links] == [
+        "privacy", "protections", "columns", "relations", "beyond-pairs", "how-measured"
+    ]  # fmt: skip
+    assert ("columns", "Columns (200, least faithful first)") in links
+    gated = with_gates(evaluate(real=frames["train"], synthetic=frames["train"].assign(x="?")), Gates(min_quality=99))
+    links = dict(_contents(gated.to_html()))
+    assert links["gates"] == "Gates (1 failed)" and links["columns"] == f"Columns ({len(frames['train'].columns)})"
+    assert links["how-measured"] == "How this was measured (1 warning)"
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
