@@ -71,6 +71,11 @@ import numpy as np
 MIN_FILL = 0.5  # share of the grid's points between the first and last value the rows must hold
 MAX_SEGMENTS = 50  # a panel's segments (``Panel``), at most: countries, product categories, not customers
 MAX_LABELS = 3  # columns a panel's segment combines, at most (``GROUP BY day, country, device``)
+# labels a combined segment is looked for among, the table's first: a GROUP BY's keys lead its SELECT list, and
+# every pair and triple of a wide table's 333 labels, tried against each of its dates, kept a fit of 1,000 columns
+# running for over an hour (60 columns: 8 of 23 s)
+MAX_COMBINED_LABELS = 12
+MAX_COMBINED_DATES = 4  # and the dates it is looked for on, the table's first (a GROUP BY's day leads it too)
 PAIRS_PROBE = 4096  # rows a panel's pairs are first checked on: an event table repeats one there, and sorting stops
 MAX_POINTS = 5_000_000  # grid points between the first and last value, at most: sampling holds ~120 bytes a point
 WEEKDAY_MIN_SHARE = 0.25  # of an even share of the rows: a weekday held by fewer takes no grid point

@@ -1225,18 +1225,20 @@ class Synthesizer:
         (``GROUP BY day, store_id``: learned as a label from then on, so it comes back with its own
         values and dtype; 365 days x 5 store ids came back with 499 (day, store_id) pairs twice), then
         combinations of up to ``calendars.MAX_LABELS`` of them (``GROUP BY day, country, device``:
-        240 days x 5 x 3 came back with 935 of 3,541 (day, country, device) twice)."""
+        240 days x 5 x 3 came back with 935 of 3,541 (day, country, device) twice), among the
+        table's first labels and dates (``calendars.MAX_COMBINED_LABELS``, ``MAX_COMBINED_DATES``)."""
         dates = [c for c in codecs if isinstance(c, NumericCodec) and _may_be_calendar(c)]
         labels = self._segment_labels(codecs, frame) if dates else {}
         table = {id(c) for c in codecs}
         alone: list[tuple[str, ...]] = [(name,) for name, (codec, _) in labels.items() if id(codec) in table]
         numbers: list[tuple[str, ...]] = [(name,) for name, (codec, _) in labels.items() if id(codec) not in table]
+        combinable = list(labels)[: calendars.MAX_COMBINED_LABELS]
         combinations: list[tuple[str, ...]] = [
-            c for k in range(2, calendars.MAX_LABELS + 1) for c in itertools.combinations(labels, k)
+            c for k in range(2, calendars.MAX_LABELS + 1) for c in itertools.combinations(combinable, k)
         ]
         values = {c.storage.name: numeric_values(frame[c.storage.name], c.storage)[0] for c in dates}
-        for choices in (alone, numbers + combinations):
-            for codec in dates:
+        for choices, tried in ((alone, dates), (numbers + combinations, dates[: calendars.MAX_COMBINED_DATES])):
+            for codec in tried:
                 panel = self._panel_on(codec, values[codec.storage.name], choices, labels, frame)
                 if panel is not None:
                     segments = {name: labels[name][0] for name in panel.segments}
