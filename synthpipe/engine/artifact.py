@@ -72,7 +72,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 59  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 60  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -152,6 +152,9 @@ VERSION = 59  # 2: numeric codecs may carry a learned position stream (``fine``)
 # (``TableWindows.totals``, ``shares``: ``sum(revenue) OVER ()``, ``100.0 * revenue / sum(revenue) OVER ()``)
 # 59: a key nested in the entity key is its sessions (``sessions``: a ``session_id`` under its ``user_id``), with
 # hidden columns of each row's session size and opening flag and the columns a session shares
+# 60: the sessions' key may have been categorical (``sessions.category``), written back as one; a stepped date
+# may be still within a session and a number rise along its rows (``still``, ``rising``); its key may be null in
+# rows in no session, learned as a hidden flag (``nulls``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -618,7 +621,8 @@ def _sessions_from_json(syn: Synthesizer, item: dict[str, Any] | None) -> None:
 def _check_sessions(syn: Synthesizer) -> None:
     """Sessions are an entity's: their key is no model column, their size a number and their
     opening flag two labels, and what a session shares follows the entity's head in the chain,
-    none of it the entity's own."""
+    none of it the entity's own; the dates still within a session are the entity's stepped ones,
+    and what rises along a session's rows is a number or date."""
     ses = syn._sessions
     if ses is None:
         return
@@ -632,6 +636,9 @@ def _check_sessions(syn: Synthesizer) -> None:
     ok = ok and opens is not None and opens.n_tokens == 2
     ok = ok and set(syn._learned[len(head) : len(head) + len(prefix)]) == set(prefix)
     ok = ok and not set(ses.columns) & set(syn._shared_columns())
+    ok = ok and syn._entities is not None and set(ses.still) <= set(syn._entities.steps)
+    ok = ok and all(isinstance(by_name.get(name), NumericCodec) for name in ses.rising)
+    ok = ok and all(type(by_name.get(name)) is CategoricalCodec for name in ses.null_flag)
     if not ok:
         raise ArtifactError("model.json describes sessions the model does not have; refusing to load")
 

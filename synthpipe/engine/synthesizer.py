@@ -136,6 +136,7 @@ class Synthesizer:
         self._sessions: sessions.Sessions | None = None  # a key nested in the entity key (sessions.py)
         self._session_codec: IdentifierCodec | None = None
         self._session_after: str | None = None
+        self._session_category = False  # the nested key was categorical (entities.plain_keys)
         self._formulas: list[formulas.Formula] = []
         self._joins: list[joins.Join] = []
         self._parts: list[dateparts.DatePart] = []
@@ -200,6 +201,7 @@ class Synthesizer:
         key = entities.entity_key(frame, self.config)
         category = key is not None and isinstance(frame[key].dtype, pd.CategoricalDtype)
         frame = frame.assign(**{key: entities.plain_keys(frame[key])}) if key is not None and category else frame
+        frame, nested_key = self._with_plain_session_key(frame, key)
         numbered = {} if key is None else self._sequences(frame, key, sizes)
         gapped = {} if key is None else self._gapped_sequences(frame, key, set(numbered), sizes)
         numbered = {**numbered, **{name: start for name, (start, _) in gapped.items()}}
@@ -211,7 +213,7 @@ class Synthesizer:
         self._entities, self._walk_bonds, self._tiles_along = None, [], {}
         self._sessions, self._session_codec = None, None
         trend_values = None  # the trend columns' own values: their relations with entity columns are found on them
-        frame, null_keys = self._with_null_key_stand_ins(frame, key, pseudonymised, category)
+        frame, null_keys = self._with_null_key_stand_ins(frame, key, pseudonymised, category, nested_key)
         # without stand-ins no fresh keys fit its type (an int8 key of 60 users): learned as it is
         session_keys = None
         if key is not None and null_keys is not None:
@@ -285,11 +287,17 @@ class Synthesizer:
         return self
 
     def _with_null_key_stand_ins(
-        self, frame: pd.DataFrame, key: str | None, pseudonymised: dict[str, Any], category: bool
+        self,
+        frame: pd.DataFrame,
+        key: str | None,
+        pseudonymised: dict[str, Any],
+        category: bool,
+        session: str | None = None,
     ) -> tuple[pd.DataFrame, np.ndarray | None]:
         """``frame`` with each null of the entity ``key`` replaced by a fresh key of its own
-        (pseudonyms.null_key_stand_ins: each null-key row an entity of one row), and which rows
-        those are; None where the key is no entity key after all (no fresh keys fit its type), its
+        (pseudonyms.null_key_stand_ins: each null-key row an entity of one row; with a ``session``
+        key nested in ``key``, each guest session's rows one entity), and which rows those are;
+        None where the key is no entity key after all (no fresh keys fit its type), its
         categorical dtype (``category``) then given back as it was."""
         if key is None:
             return frame, None
@@ -304,6 +312,8 @@ class Synthesizer:
         keys, fmt = filled
         if fmt is not None:
             self._stand_in_keys[key] = fmt
+        if session is not None:
+            keys = sessions.one_key_per_session(keys, nulls, frame[session])
         return frame.assign(**{key: keys}), nulls
 
     def _with_null_key_flag(
@@ -337,14 +347,27 @@ class Synthesizer:
             return frame, None
         fmt = self._stand_in_keys.pop(name, None)
         storage = storage_type(frame[name])
+        nulls = bool(frame[name].isna().any())  # a session's is learned (``Sessions.nulls``)
         self._session_codec = (
-            IdentifierCodec(storage, fmt)
+            IdentifierCodec(storage, {**fmt, **({"nulls_learned": True} if nulls else {})})
             if fmt
-            else IdentifierCodec.fit(frame[name], storage, self.config.rare_category_min_count)
+            else IdentifierCodec.fit(frame[name], storage, self.config.rare_category_min_count, learn_nulls=nulls)
         )
         at = list(frame.columns).index(name)
         self._session_after = None if at == 0 else str(frame.columns[at - 1])
         return frame.drop(columns=name), frame[name]
+
+    def _with_plain_session_key(self, frame: pd.DataFrame, key: str | None) -> tuple[pd.DataFrame, str | None]:
+        """``frame`` with a categorical key nested in the entity ``key`` (sessions.nested_key) as its
+        values' own dtype, before keys are pseudonymised, as an entity key is (entities.plain_keys);
+        and that key's name (None: there is none). Why: its fresh keys are no categories of the real
+        column, so every synthetic row's session key came back null (all sessions one), and an
+        integer key was pseudonymised as text."""
+        name = None if key is None else sessions.nested_key(frame, key, self.config.constraint_min_rows)
+        self._session_category = name is not None and isinstance(frame[name].dtype, pd.CategoricalDtype)
+        if name is None or not self._session_category:
+            return frame, name
+        return frame.assign(**{name: entities.plain_keys(frame[name])}), name
 
     def _with_sessions(
         self, frame: pd.DataFrame, codecs: list[Codec], keys: pd.Series | None, real: pd.DataFrame
@@ -371,15 +394,40 @@ class Synthesizer:
             },
             index=frame.index,
         )
+        nulls = self._session_null_flag(keys, [*frame.columns, left, count, flag])
+        hidden = hidden if nulls is None else hidden.assign(**{str(nulls.name): nulls.to_numpy()})
         one_each = ~pd.Series(codes).duplicated().to_numpy()
         whole_bins = self.config.model_copy(update={"fine_positions": 0})  # a size is kept by its bin's mean
         sizes = [NumericCodec.fit(hidden[n][one_each], storage_type(hidden[n]), whole_bins) for n in (left, count)]
+        flags = [build_codec(hidden[flag], self.config)]
+        flags += [] if nulls is None else [build_codec(nulls[one_each], self.config)]
         columns = sessions.constant_columns(frame, codes, self._session_candidates(codecs))
-        self._sessions = sessions.Sessions(str(keys.name), self._session_after, left, count, flag, tuple(columns))
+        still = sessions.constant_columns(real, codes, [name for name in ent.steps if name in real])
+        rising = sessions.rising_columns(self._session_numbers(real, codecs, {*columns, *still}), codes)
+        self._sessions = sessions.Sessions(
+            str(keys.name),
+            self._session_after,
+            left,
+            count,
+            flag,
+            tuple(columns),
+            self._session_category,
+            tuple(still),
+            tuple(rising),
+            None if nulls is None else str(nulls.name),
+        )
         codecs = self._per_session_categories(codecs, frame[one_each])
         at = len(codecs) - len(ent.hidden) - len(self._hidden)  # hidden parts, then the entity's own, end them
         frame = pd.concat([frame.iloc[:, :at], hidden, frame.iloc[:, at:]], axis=1)  # columns as the codecs
-        return frame, [*codecs[:at], *sizes, build_codec(hidden[flag], self.config), *codecs[at:]]
+        return frame, [*codecs[:at], *sizes, *flags, *codecs[at:]]
+
+    def _session_null_flag(self, keys: pd.Series, taken: list[str]) -> pd.Series | None:
+        """Per row, whether its session key is null (a row in no session, a session of its own),
+        named clear of ``taken``; None where no key is null."""
+        nulls = keys.isna().to_numpy()
+        if not nulls.any():
+            return None
+        return pd.Series(nulls, name=entities.free_name(f"{keys.name} is null", taken))
 
     def _per_session_categories(self, codecs: list[Codec], one_each: pd.DataFrame) -> list[Codec]:
         """``codecs`` with each category a session shares fitted on one row per session, as an
@@ -404,6 +452,18 @@ class Synthesizer:
         taken |= {*ent.walks, *ent.ranks, *ent.drifts, *ent.riders, *ent.rising, *ent.schedules}
         taken |= {*self._hidden, *self._given, *self._matched, *ent.clocks.values()}
         return [c.storage.name for c in codecs[:-1] if c.n_tokens >= 2 and c.storage.name not in taken]
+
+    def _session_numbers(self, real: pd.DataFrame, codecs: list[Codec], shared: set[str]) -> dict[str, np.ndarray]:
+        """The ``real`` values, as numbers, of the learned numbers and dates a session's rows may
+        hold in rising order: none a session shares (``shared``) nor the entity's own (its rising
+        numbers are sorted along its order, its stepped dates summed)."""
+        names = [c.storage.name for c in codecs if isinstance(c, NumericCodec)]
+        kept = set(self._session_candidates(codecs)) - shared
+        return {
+            name: numeric_values(real[name], storage_type(real[name]))[0].astype("float64")
+            for name in names
+            if name in kept and name in real and real[name].dtype.kind in "iufmM"
+        }
 
     def _trends(self, frame: pd.DataFrame, key: str, numbering: set[str], order: str | None) -> dict[str, str]:
         """Per column that moves in step with another in each entity, that one (``entity_trends``),
@@ -2311,8 +2371,8 @@ class Synthesizer:
         """A sampled chunk in the kind fitted on, dates written as text in the real layouts, nested
         columns rebuilt from their fields or JSON text."""
         self._in_real_layouts(chunk, seed)
-        if self._entities is not None and self._entities.category:  # the keys this chunk holds (entities.plain_keys)
-            chunk[self._entities.key] = chunk[self._entities.key].astype("category")
+        for name in self._categorical_keys():  # the keys this chunk holds (entities.plain_keys)
+            chunk[name] = chunk[name].astype("category")
         for join in self._joins:  # after every other column: its parts are final
             chunk[join.result] = join.rebuilt(chunk, self.config.rare_token)
         chunk = as_periods(nested.as_given(chunk, self._nested, self.config.rare_token), self._periods)
@@ -2323,22 +2383,24 @@ class Synthesizer:
             return nested.to_table(chunk, schema, self._nested)
         return to_output(chunk, schema)
 
+    def _categorical_keys(self) -> list[str]:
+        """The entity key and the sessions' key where either was categorical (entities.plain_keys)."""
+        ent, ses = self._entities, self._sessions
+        return [
+            *([ent.key] if ent is not None and ent.category else []),
+            *([ses.key] if ses is not None and ses.category else []),
+        ]
+
     def _key_schema(self, chunk: pd.DataFrame) -> pa.Schema | None:
         """The fitted schema, a categorical key's dictionary widened to int32 indices where the
         chunk holds more keys than its index type counts. Why: a DuckDB ENUM of 100 users is a
         dictionary of uint8 indices, and 20,000 rows of its synthetic users (2,104 fresh keys) raised
         ArrowInvalid ("Integer value 2104 not in range: 0 to 255")."""
-        ent, schema = self._entities, self._schema
-        if schema is None or ent is None or not ent.category or ent.key not in schema.names:
-            return schema
-        at = schema.get_field_index(ent.key)
-        key = schema.field(at)
-        if not pa.types.is_dictionary(key.type):
-            return schema
-        room = int(np.iinfo(key.type.index_type.to_pandas_dtype()).max) + 1
-        if len(chunk[ent.key].cat.categories) <= room:
-            return schema
-        return schema.set(at, key.with_type(pa.dictionary(pa.int32(), key.type.value_type, key.type.ordered)))
+        schema = self._schema
+        for name in self._categorical_keys():
+            if schema is not None and name in schema.names:
+                schema = _widened_dictionary(schema, name, len(chunk[name].cat.categories))
+        return schema
 
     def _in_real_layouts(self, chunk: pd.DataFrame, seed: int) -> None:
         """Dates written as text in several layouts (frames.mixed_text_layouts), each row's in one
@@ -2472,7 +2534,8 @@ class Synthesizer:
         if ses is None or codec is None:
             return block
         session = sharing.session if sharing.session is not None else np.zeros(0, dtype=np.int64)
-        keys = codec.decode(np.zeros(sharing.session_firsts.size, dtype=np.int32), rng, start)
+        null = block[ses.nulls].isin([True]).to_numpy() if ses.nulls in block else np.zeros(session.size, dtype=bool)
+        keys = codec.decode(null[sharing.session_firsts].astype(np.int32), rng, start)  # 1: null (learns_nulls)
         names = list(block.columns)
         at = names.index(ses.after) + 1 if ses.after in names else 0
         block.insert(at, ses.key, keys.iloc[session].reset_index(drop=True))
@@ -2699,7 +2762,8 @@ class Synthesizer:
         tokens = heads[:, 0] if learned else np.zeros(heads.shape[0], dtype=np.int32)
         values = count.numeric_decoded(tokens, rng)
         sizes = np.maximum(np.rint(np.nan_to_num(values, nan=1.0)), 1).astype(np.int64)
-        return np.where(self._null_key_heads(heads), 1, sizes)
+        guests = self._null_key_heads(heads) if self._sessions is None else np.zeros(sizes.size, dtype=bool)
+        return np.where(guests, 1, sizes)  # with sessions, a guest is one session of its rows
 
     def _null_key_heads(self, heads: np.ndarray) -> np.ndarray:
         """Per drawn head, whether it is a null-key row's (``Entities.nulls``): every real one is
@@ -3018,11 +3082,13 @@ class Synthesizer:
         self._keep_dates_in_range(numbers, entity, carry)
         self._move_past_shared_bounds(numbers, entity)
         constraints.repair(numbers, relations, out.quanta, self._sums, out.snaps, out.signs, fixed)
+        self._hold_still_steps(numbers, shared.session)
         self._add_steps(numbers, entity, carry)  # before the renumbering: a stepped date may be its clock
         self._steer_stepped_dates(numbers, entity, carry)
         stages = self._stage_keys(tokens, numbers)
         shared.renumber(numbers, rng, stages)  # after repair: a repair that moved one number would repeat another
         self._sort_rising(numbers, entity, carry)  # along the renumbered order
+        self._sort_within_sessions(numbers, shared.session)
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
         formulas.recompute(numbers, self._formulas)
         self._add_clocks(numbers, columns, entity, carry is not None, to_come)
@@ -3301,6 +3367,27 @@ class Synthesizer:
             dates = entities.stepped_on(numbers[name], numbers[ent.starts[name]], entity, went_on_from)
             carried = carry if went_on_from is not None else None
             self._set_dates(numbers, name, self._dates_in_range(numbers, name, dates, entity, carried))
+
+    def _hold_still_steps(self, numbers: dict[str, np.ndarray], session: np.ndarray | None) -> None:
+        """A stepped date constant within its sessions (``Sessions.still``) takes no step within
+        one: each row but a session's first is its entity's first date plus a step of 0. Why:
+        drawn per row, a ``session_start`` changed within 3% of synthetic sessions (real: none)."""
+        ses, ent = self._sessions, self._entities
+        if ses is None or ent is None or session is None:
+            return
+        within = sessions.within_rows(session)
+        for name in [n for n in ses.still if n in numbers and ent.starts[n] in numbers]:
+            numbers[name] = np.where(within, numbers[ent.starts[name]], numbers[name])
+
+    def _sort_within_sessions(self, numbers: dict[str, np.ndarray], session: np.ndarray | None) -> None:
+        """Each number that rises along a session's rows (``Sessions.rising``) in ascending order
+        within each synthetic session. Why: an event's ``ts`` learned as its offset from its
+        ``session_start`` was drawn per row, out of row order in 67% of synthetic sessions (real:
+        none)."""
+        if self._sessions is None or session is None:
+            return
+        for name in [n for n in self._sessions.rising if n in numbers]:
+            numbers[name] = sessions.sorted_within(numbers[name], session)
 
     def _keep_dates_in_range(
         self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carry: _Carry | None
@@ -3928,6 +4015,8 @@ class Synthesizer:
         return {
             "key": self._sessions.key,
             "shared_columns": list(self._sessions.columns),
+            "still_dates": list(self._sessions.still),
+            "rising_columns": list(self._sessions.rising),
             "rows_per_session": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
 
@@ -4345,6 +4434,18 @@ def _block_rows(sizes: np.ndarray, rows: int, left: int) -> int:
     if total <= rows or int(sizes[-1]) > BLOCK_ROWS:
         return rows
     return min(total, left)
+
+
+def _widened_dictionary(schema: pa.Schema, name: str, keys: int) -> pa.Schema:
+    """``schema`` with column ``name``, where a dictionary whose index type counts fewer than
+    ``keys`` values, indexed by int32."""
+    at = schema.get_field_index(name)
+    field = schema.field(at)
+    if not pa.types.is_dictionary(field.type):
+        return schema
+    if keys <= int(np.iinfo(field.type.index_type.to_pandas_dtype()).max) + 1:
+        return schema
+    return schema.set(at, field.with_type(pa.dictionary(pa.int32(), field.type.value_type, field.type.ordered)))
 
 
 def _take(pending: list[pd.DataFrame], rows: int) -> tuple[pd.DataFrame, list[pd.DataFrame], int]:

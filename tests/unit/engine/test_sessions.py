@@ -117,6 +117,8 @@ def test_a_key_that_does_not_nest_is_no_session(events: pd.DataFrame) -> None:
         ("columns", ["age"]),  # a column the user shares
         ("count", "ts"),  # a size that is a date
         ("key", "device"),  # a key that is a learned column
+        ("still", ["age"]),  # a date still within a session that is no stepped date
+        ("rising", ["gender"]),  # a label sorted within a session
     ],
 )
 def test_a_re_signed_artifact_with_sessions_the_model_does_not_have_is_rejected(
@@ -141,3 +143,104 @@ def test_a_category_one_session_holds_is_rare_however_many_rows_it_has(events: p
     syn = Synthesizer(seed=0, max_epochs=5, hidden_size=16).fit(odd)
     assert "blackberry" not in set(syn.sample(20_000)["device"])
     assert syn.describe()["columns"]["device"]["protection"]["rare_categories_merged"] == 1
+
+
+def test_a_categorical_session_key_comes_back_as_fresh_categories(events: pd.DataFrame) -> None:
+    """Fitted on its category dtype, every synthetic session key came back null (all sessions
+    one), and an integer key came back as text."""
+    keyed = events.assign(session_id=events["session_id"].astype("category"))
+    out = Synthesizer(seed=0, max_epochs=2, hidden_size=16).fit(keyed).sample(2_000)
+    assert isinstance(out["session_id"].dtype, pd.CategoricalDtype)
+    assert out["session_id"].cat.categories.dtype == np.int64
+    assert out["session_id"].notna().all() and out["session_id"].nunique() > 200
+    assert (out.groupby("session_id", observed=True)["user_id"].nunique() == 1).all()
+    assert not out["session_id"].isin(events["session_id"]).any()
+
+
+def test_an_arrow_dictionary_session_key_takes_more_sessions_than_its_index_type_counts(events: pd.DataFrame) -> None:
+    """A DuckDB ENUM of sessions is a dictionary of uint8 indices: more than 256 synthetic
+    sessions must widen it, as an entity key's."""
+    table = pa.Table.from_pandas(events[events["user_id"] < 1_060], preserve_index=False)
+    at = table.schema.get_field_index("session_id")
+    keys = pa.compute.dictionary_encode(table["session_id"].cast(pa.string())).cast(
+        pa.dictionary(pa.uint8(), pa.string())
+    )
+    table = table.set_column(at, "session_id", keys)
+    out = Synthesizer(seed=0, max_epochs=2, hidden_size=16).fit(table).sample(3_000)
+    assert pa.types.is_dictionary(out.schema.field("session_id").type)
+    sampled = out.to_pandas()
+    assert sampled["session_id"].notna().all() and sampled["session_id"].nunique() > 256
+    assert (sampled.groupby("session_id", observed=True)["user_id"].nunique() == 1).all()
+
+
+@pytest.fixture(scope="module")
+def started(events: pd.DataFrame) -> pd.DataFrame:
+    """The events with their session's start (a few seconds before its first event), as a query
+    joining ``sessions.started_at`` would give them."""
+    start = events.groupby("session_id")["ts"].transform("min") - pd.Timedelta(seconds=5)
+    return events.assign(session_start=start)[[*events.columns[:6], "session_start", "ts", "event"]]
+
+
+@pytest.fixture(scope="module")
+def fitted_started(started: pd.DataFrame) -> Synthesizer:
+    return Synthesizer(seed=0, max_epochs=5, hidden_size=16).fit(started)
+
+
+def test_a_session_start_stays_one_per_session_and_its_events_follow_it_in_order(
+    fitted_started: Synthesizer, started: pd.DataFrame
+) -> None:
+    """The start is the user's stepped date and ``ts`` its offset: drawn per row, the start changed
+    within 3% of synthetic sessions and the events came out of time order in 67% of them (real:
+    none of either)."""
+    described = fitted_started.describe()["entities"]["sessions"]
+    assert described["still_dates"] == ["session_start"] and described["rising_columns"] == ["ts"]
+    out = fitted_started.sample(len(started))
+    sessions = out.groupby("session_id")
+    assert (sessions["session_start"].nunique() == 1).all()
+    assert (out["ts"] >= out["session_start"]).all()
+    assert sessions["ts"].apply(lambda ts: ts.is_monotonic_increasing).all()
+    real_within = started.groupby("session_id")["ts"].agg(lambda ts: (ts.max() - ts.min()).total_seconds()).median()
+    within = sessions["ts"].agg(lambda ts: (ts.max() - ts.min()).total_seconds()).median()
+    assert 0.5 * real_within < within < 2 * real_within
+
+
+def test_a_session_start_samples_alike_after_save_load_and_in_chunks(
+    fitted_started: Synthesizer, tmp_path: Path
+) -> None:
+    out = sampled_after_save_and_load(fitted_started, 2_000, tmp_path)
+    chunks = pd.concat(list(fitted_started.sample_chunks(2_000, chunk_size=333)), ignore_index=True)
+    assert chunks.equals(out)
+    assert (out.groupby("session_id")["session_start"].nunique() == 1).all()
+
+
+def test_guest_sessions_without_a_user_stay_sessions(events: pd.DataFrame) -> None:
+    """A guest session's events have no user: one stand-in key per guest row split each guest
+    session over several entities, so the session key nested in no user and was learned as a
+    number (88% of synthetic sessions held several users' rows). Each guest session is one
+    entity now, sampled with its rows, its user key null."""
+    guest = events["user_id"] % 11 == 0
+    with_guests = events.assign(user_id=events["user_id"].astype("Int64").mask(guest))
+    syn = Synthesizer(seed=0, max_epochs=5, hidden_size=16).fit(with_guests)
+    assert syn.describe()["entities"]["sessions"]["key"] == "session_id"
+    out = syn.sample(len(events))
+    by_session = out.groupby("session_id")
+    assert (by_session["user_id"].nunique() <= 1).all() and (by_session["device"].nunique() == 1).all()
+    guests = out["user_id"].isna()
+    assert not (guests.groupby(out["session_id"]).nunique() > 1).any()  # no session both a guest's and a user's
+    assert 0.5 * guest.mean() < guests.mean() < 2 * guest.mean()
+    assert out[guests].groupby("session_id").size().mean() > 2
+
+
+def test_a_session_key_with_nulls_keys_sessions_and_rows_in_none(events: pd.DataFrame) -> None:
+    """A ``session_id`` null in some rows was no session key: learned as a number, 88% of
+    synthetic sessions held several users' rows. Its nulls are rows in no session now, each a
+    session of its own whose key is null (a hidden flag learned per session)."""
+    keyed = events.assign(session_id=events["session_id"].astype("Int64").mask(events["session_id"] % 17 == 0))
+    syn = Synthesizer(seed=0, max_epochs=5, hidden_size=16).fit(keyed)
+    assert syn.describe()["entities"]["sessions"]["key"] == "session_id"
+    out = syn.sample(len(keyed))
+    assert out["session_id"].dtype == keyed["session_id"].dtype
+    in_sessions = out.dropna(subset=["session_id"]).groupby("session_id")
+    assert (in_sessions["user_id"].nunique() == 1).all() and (in_sessions["device"].nunique() == 1).all()
+    real_nulls = keyed["session_id"].isna().mean()
+    assert 0.5 * real_nulls < out["session_id"].isna().mean() < 2 * real_nulls
