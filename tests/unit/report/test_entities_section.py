@@ -381,3 +381,19 @@ def test_sessions_within_entities_are_compared() -> None:
     assert traits["session_id values holding one device"].synthetic < 0.6
     assert traits["session_id values per user_id (mean)"].real == real.groupby("user_id")["session_id"].nunique().mean()
     assert "rows per session_id (mean)" in report.to_html()
+
+
+def test_a_sessions_start_is_compared_as_one_value_per_session() -> None:
+    """A session's start stepped only between sessions (``still_dates``) is one value per session;
+    what rises along its rows is not compared (the real rows come in no order)."""
+    sessions = {"key": "session_id", "shared_columns": [], "still_dates": ["started"], "rising_columns": ["ts"]}
+    protections = {"engine": {"entities": {"key": "user_id", "shared_columns": [], "sessions": sessions}}}
+    real = _events_in_sessions(300, seed=0)
+    real = real.assign(started=real["session_id"] * 3_600, ts=real["session_id"] * 3_600 + np.arange(len(real)))
+    rng = np.random.default_rng(1)
+    synthetic = real.assign(started=rng.permutation(real["started"]), ts=rng.permutation(real["ts"]))
+    report = evaluate(real=real, synthetic=synthetic, protections=protections)
+    traits = {t.measure: t for t in report.quality.entities.traits}
+    assert traits["session_id values holding one started"].real == 1.0
+    assert traits["session_id values holding one started"].synthetic < 0.3
+    assert not any("ts" in measure for measure in traits)
