@@ -120,11 +120,21 @@ def nested_key(frame: pd.DataFrame, key: str, min_sessions: int) -> str | None:
     for name in frame.columns:
         if name == key or not names_a_key(str(name)) or frame[name].isna().all():
             continue
-        if frame[name].dtype.kind not in "iuO" and not pd.api.types.is_string_dtype(frame[name]):
+        if not _keys_kind(frame[name]):
             continue
         if int((frame[name].value_counts() >= 2).sum()) >= min_sessions and nests_in(frame, str(name), key):
             return str(name)
     return None
+
+
+def _keys_kind(series: pd.Series) -> bool:
+    """Integers, text, or floats that hold whole numbers only: an Arrow integer key with nulls
+    reads as float64 (``to_pandas``). Why: a DuckDB query's ``session_id`` null in 3% of its rows
+    was no session key, and 91% of synthetic sessions held several users' rows."""
+    if series.dtype.kind in "iuO" or pd.api.types.is_string_dtype(series):
+        return True
+    values = series.dropna().to_numpy()
+    return series.dtype.kind == "f" and bool(np.isfinite(values).all() and (values == np.round(values)).all())
 
 
 def one_key_per_session(keys: pd.Series, guests: np.ndarray, session: pd.Series) -> pd.Series:
