@@ -150,15 +150,6 @@ def one_key_per_session(keys: pd.Series, guests: np.ndarray, session: pd.Series)
     return out
 
 
-def session_codes(keys: pd.Series) -> np.ndarray:
-    """Per row, its session's number (0, 1, ... in order of appearance), each null-key row one
-    of its own after them (a row in no session: a session of one row)."""
-    codes, uniques = pd.factorize(keys)
-    nulls = codes < 0
-    codes[nulls] = len(uniques) + np.arange(int(nulls.sum()))
-    return codes.astype(np.int64)
-
-
 def session_sizes(codes: np.ndarray) -> np.ndarray:
     """Per row, its session's rows."""
     return np.bincount(codes)[codes]
@@ -168,9 +159,7 @@ def rows_left(codes: np.ndarray, entity: np.ndarray, order: pd.Series | None) ->
     """Per row, its entity's rows from its session's first on along ``order`` (ties and no order:
     the rows' own order): the last session's size, a bound on every other's."""
     place = np.arange(codes.size)
-    by = [place] if order is None else [place, order.to_numpy()]
-    ranked = np.lexsort((*by, entity))  # each entity's rows in its order
-    opens = np.r_[True, entity[ranked][1:] != entity[ranked][:-1]] if codes.size else np.zeros(0, dtype=bool)
+    ranked, opens = _in_order(entity, order)
     within = np.empty(codes.size, dtype=np.int64)
     within[ranked] = place - np.maximum.accumulate(np.where(opens, place, 0))
     first = pd.Series(within).groupby(codes).transform("min").to_numpy()
@@ -187,13 +176,19 @@ def opening_rows(codes: np.ndarray, entity: np.ndarray, order: pd.Series | None)
 
 
 def _first_rows_of(codes: np.ndarray, order: pd.Series | None) -> np.ndarray:
-    place = np.arange(codes.size)
-    by = [place] if order is None else [place, order.to_numpy()]
-    ranked = np.lexsort((*by, codes))  # sessions together, each in its order
+    ranked, starts = _in_order(codes, order)
     first = np.zeros(codes.size, dtype=bool)
-    starts = np.r_[True, codes[ranked][1:] != codes[ranked][:-1]] if codes.size else np.zeros(0, dtype=bool)
     first[ranked[starts]] = True
     return first
+
+
+def _in_order(codes: np.ndarray, order: pd.Series | None) -> tuple[np.ndarray, np.ndarray]:
+    """The rows grouped by ``codes``, each group's along ``order`` (ties and no order: the rows'
+    own order), and where each group starts in that ranking."""
+    place = np.arange(codes.size)
+    ranked = np.lexsort((place, codes) if order is None else (place, order.to_numpy(), codes))
+    starts = np.r_[True, codes[ranked][1:] != codes[ranked][:-1]] if codes.size else np.zeros(0, dtype=bool)
+    return ranked, starts
 
 
 def constant_columns(frame: pd.DataFrame, codes: np.ndarray, candidates: list[str]) -> list[str]:
@@ -252,10 +247,3 @@ def grouped(sizes: np.ndarray, entity: np.ndarray) -> np.ndarray:
         session[row:stop] = number
         row, number = stop, number + 1
     return session
-
-
-def first_rows(session: np.ndarray) -> np.ndarray:
-    """Per session (ordinals 0, 1, ... in row order), the position of its first row."""
-    if not session.size:
-        return np.zeros(0, dtype=np.int64)
-    return np.flatnonzero(np.r_[True, session[1:] != session[:-1]])

@@ -217,7 +217,7 @@ class Synthesizer:
         # without stand-ins no fresh keys fit its type (an int8 key of 60 users): learned as it is
         session_keys = None
         if key is not None and null_keys is not None:
-            frame, session_keys = self._without_session_key(frame, key)
+            frame, session_keys = self._without_session_key(frame, nested_key)
             ranks = self._row_ranks(frame, key, indexes | set(numbered))
             frame = frame.assign(**{str(rank.name): rank.to_numpy() for rank in ranks.values()})
             ranked_gaps = self._gapped_sequences(frame[[key, *(str(r.name) for r in ranks.values())]], key, set(), None)
@@ -338,11 +338,10 @@ class Synthesizer:
         frame = pd.concat([frame.iloc[:, :at], flag.to_frame(), frame.iloc[:, at:]], axis=1)
         return frame, [*codecs[:-1], codec, codecs[-1]]
 
-    def _without_session_key(self, frame: pd.DataFrame, key: str) -> tuple[pd.DataFrame, pd.Series | None]:
-        """``frame`` without the key nested in the entity ``key`` (sessions.nested_key), and that
-        key's values (None: there is none). It is not learned, nor seen by any detector (its
-        pseudonyms tell nothing); its fresh keys are issued one per synthetic session."""
-        name = sessions.nested_key(frame, key, self.config.constraint_min_rows)
+    def _without_session_key(self, frame: pd.DataFrame, name: str | None) -> tuple[pd.DataFrame, pd.Series | None]:
+        """``frame`` without ``name``, the key nested in the entity key (``_with_plain_session_key``
+        found it), and that key's values (None: there is none). It is not learned, nor seen by any
+        detector (its pseudonyms tell nothing); its fresh keys are issued one per synthetic session."""
         if name is None:
             return frame, None
         fmt = self._stand_in_keys.pop(name, None)
@@ -380,7 +379,7 @@ class Synthesizer:
         ent = self._entities
         if ent is None or keys is None or self._session_codec is None:
             return frame, codecs
-        codes, entity = sessions.session_codes(keys), entities.entity_codes(frame[ent.key])[0]
+        codes, entity = entities.entity_codes(keys)[0], entities.entity_codes(frame[ent.key])[0]
         order = next(iter([*ent.steps, *([ent.order] if ent.order else []), *ent.starts]), None)
         along = None if order is None or order not in real else real[order]
         left = entities.free_name(f"rows of {ent.key} from its {keys.name}", frame.columns)
@@ -4211,7 +4210,7 @@ class _Sharing:
         self.session_names: tuple[str, ...] = ()  # the columns a session's rows share
 
     def in_sessions(self, session: np.ndarray, names: tuple[str, ...]) -> None:
-        self.session, self.session_firsts, self.session_names = session, sessions.first_rows(session), names
+        self.session, self.session_firsts, self.session_names = session, entities.first_rows(session), names
 
     def share(self, name: str, numbers: dict[str, np.ndarray]) -> None:
         """Right after the column is decoded, so repairs and the dates rebuilt from it (an offset
