@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthpipe.engine.entities import unit_parts
+from synthpipe.engine.entities import entity_codes, unit_parts
 from synthpipe.report.model import Entities, EntitySide, EntityTrait
 
 
@@ -37,8 +37,9 @@ def described_entities(protections: dict[str, Any], *tables: pd.DataFrame) -> tu
 def entity_rows(table: pd.DataFrame, key: str, shared: list[str]) -> pd.DataFrame:
     """One row per entity: its shared columns (first row's values) and its row count, named
     ``<key> rows`` (not ``rows per <key>``: a name ending in the key's reads as a key, and the
-    count was left out of the per-entity distances and ML utility as one)."""
-    groups = table.groupby(key, sort=False, dropna=False)
+    count was left out of the per-entity distances and ML utility as one). A null-key row (a
+    guest's event) is an entity of its own, as the train/holdout split and the engine take it."""
+    groups = table.groupby(entity_codes(table[key])[0], sort=False)
     out = groups[shared].first().reset_index(drop=True)
     count = f"{key} rows"
     while count in shared:
@@ -350,8 +351,12 @@ def _line_share(table: pd.DataFrame, key: str, column: str, order: str) -> float
 
 
 def _side(table: pd.DataFrame, key: str, shared: list[str]) -> EntitySide:
-    groups = table.groupby(key, sort=False, dropna=False)
+    """The entities' count and sizes; the null-key rows are no entity's (all of them one "user"
+    of 2,000 events set the 99th percentile of rows per user)."""
+    groups = table.groupby(key, sort=False)
     sizes = groups.size().to_numpy(dtype=float)
+    if not sizes.size:
+        return EntitySide(entities=0, rows_median=0.0, rows_p90=0.0, rows_max_shown=0.0, consistent_share=None)
     consistent = None
     if shared:
         several = sizes >= 2

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthpipe.engine.entities import entity_codes
 from synthpipe.errors import ConfigError, SchemaError
 from synthpipe.report._arrays import bin_edges, sample_rows, to_arrays
 from synthpipe.report._columns import (
@@ -239,15 +240,18 @@ def _train_samples(
     of rows from all training users spans four times the users (a split 80/20 by users) of an equal
     sample of holdout rows, so it holds more kinds of users and every row finds a nearer one in it:
     real users' actions the model never saw scored a DCR share of 0.53-0.58 against the rest of
-    train and the holdout, and synthetic ones 0.57 ("watch").
+    train and the holdout, and synthetic ones 0.57 ("watch"). Why a null-key row alone: taken as
+    one entity, the guests' 1,900 events were all in a sample or none, and the attack told members
+    apart by them (AUC 0.59 on an events table with 9% guest rows).
     """
     most = max(1, min(MOST_TRAIN_SAMPLES, COMPARED_ROWS // max(n, 1)))
     if key is None or hol_s is None:
         count = max(1, min(len(real) // max(n, 1), most))
         drawn = real.sample(n=min(len(real), count * n), random_state=seed).reset_index(drop=True)
         return [drawn.iloc[j * n : (j + 1) * n] for j in range(count)]
-    sizes = real.groupby(key, sort=False, dropna=False).size().sample(frac=1.0, random_state=seed)
-    ends, least = np.cumsum(sizes.to_numpy()), hol_s[key].nunique()
+    codes = entity_codes(real[key].reset_index(drop=True))[0]  # a null-key row is an entity of its own
+    sizes = pd.Series(np.bincount(codes)).sample(frac=1.0, random_state=seed)
+    ends, least = np.cumsum(sizes.to_numpy()), hol_s[key].nunique() + int(hol_s[key].isna().sum())
     samples: list[pd.DataFrame] = []
     start = 0
     while len(samples) < most:
@@ -255,7 +259,7 @@ def _train_samples(
         stop = max(start + least, int(np.searchsorted(ends, before + n)) + 1)
         if samples and (stop > len(sizes) or ends[min(stop, len(sizes)) - 1] - before < n):
             break
-        chosen = real[real[key].isin(sizes.index[start:stop])]
+        chosen = real[np.isin(codes, sizes.index[start:stop])]
         samples.append(sample_rows(chosen, n, seed + len(samples)).reset_index(drop=True))
         start = stop
     return samples
