@@ -103,6 +103,8 @@ class Formula:
             expression = f"100 * {self.left} / {self.right}"
         else:
             expression = f"{self.left} {self.operation} {self.right}"
+        if self.rounding == EXACT:
+            return f"{self.result} == {expression}"
         return f"{self.result} == {self.rounding}({expression}, {self.decimals})"
 
     def to_json(self) -> list[object]:
@@ -119,7 +121,7 @@ class Formula:
                 str(result), str(left), str(operation), repr(float(str(right))), int(str(decimals)), str(rounding)
             )
         known = SCALINGS if rate else OPERATIONS
-        if operation not in known or rounding not in ROUNDINGS or len(rate) > 1:
+        if operation not in known or (rounding not in ROUNDINGS and rounding != EXACT) or len(rate) > 1:
             raise ValueError(f"unknown formula {operation!r} / {rounding!r}")
         third = str(rate[0]) if rate else None
         return cls(str(result), str(left), str(operation), str(right), int(str(decimals)), str(rounding), third)
@@ -145,9 +147,14 @@ def detect(
 ) -> list[Formula]:
     """For each number column not already derived (``taken``), the first product or ratio of
     two others it equals, or else the first product of two scaled by a rate, rounded to its
-    ``decimals`` (None: full precision, never a result), in every row where all are known and
-    the divisor is not 0. Columns with <= 2 distinct values take no part but as rates; every
-    candidate is tried on a few rows at once first (40 columns: 0.2 s)."""
+    ``decimals`` (None: full precision, never rounded), or else equal to the double the
+    operation gives (``EXACT``), in every row where all are known and the divisor is not 0. Why
+    the double too: an order line's ``qty * unit_price AS line_total`` in SQL is a double, which
+    is 296.28000000000003 where its decimals say 296.28, so ``unit_price`` was taken for
+    ``round(line_total / qty, 2)``: recomputed from a line total drawn on its bins, a product's
+    one list price came back as many prices (39 of 40 products). Columns with <= 2 distinct
+    values take no part but as rates; every candidate is tried on a few rows at once first (40
+    columns: 0.2 s)."""
     names = [n for n in views if np.unique(views[n][np.isfinite(views[n])]).size > 2]
     if len(names) < 2 or len(names) > MAX_COLUMNS:
         return []
@@ -170,7 +177,7 @@ def _products(
     """Products and ratios of two columns, then products of two scaled by a rate (``detect``)."""
     probe = _Probe.of(views, decimals, names)
     for (i, left), (j, right) in itertools.permutations(enumerate(names), 2):
-        for operation, rounding in itertools.product(OPERATIONS, ROUNDINGS):
+        for operation, rounding in itertools.product(OPERATIONS, (*ROUNDINGS, EXACT)):
             if operation == "*" and i > j:
                 continue  # a * b == b * a
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -180,7 +187,7 @@ def _products(
                 _add_if_it_holds(formula, found, views, taken, min_rows)
     for rate in _rates(views):
         for (i, left), (j, right) in itertools.combinations(enumerate(names), 2):
-            for operation, rounding in itertools.product(SCALINGS, ROUNDINGS):
+            for operation, rounding in itertools.product(SCALINGS, (*ROUNDINGS, EXACT)):
                 exact = _exact(operation, (probe.values[:, i], probe.values[:, j], views[rate][:PROBE_ROWS]))
                 for result in probe.hits(exact, rounding, {left, right, rate}):
                     formula = Formula(result, left, operation, right, int(decimals[result] or 0), rounding, rate)
@@ -266,8 +273,11 @@ class _Probe:
 
     def hits(self, exact: np.ndarray, rounding: str, parts: set[str]) -> list[str]:
         """Columns (not ``parts``) that equal the rounded ``exact`` on every probe row where it
-        can be computed."""
-        rounded = ROUNDINGS[rounding](exact[:, None], self.scales[None, :])
+        can be computed; ``EXACT``: that equal it as it is, the double the operation gives."""
+        if rounding == EXACT:
+            rounded = np.repeat(exact[:, None], len(self.names), axis=1)
+        else:
+            rounded = ROUNDINGS[rounding](exact[:, None], self.scales[None, :])
         unknown = ~np.isfinite(exact)[:, None] | ~np.isfinite(self.values)
         hits = np.flatnonzero(((rounded == self.values) | unknown).all(axis=0))
         return [self.names[k] for k in hits if self.names[k] not in parts]

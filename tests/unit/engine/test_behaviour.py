@@ -640,6 +640,26 @@ def test_a_line_total_rounded_in_decimal_arithmetic_is_a_formula() -> None:
     assert "total == round half away(price * quantity * (1 - discount), 2)" in syn.describe()["constraints"]
 
 
+def test_a_line_total_computed_in_sql_doubles_is_a_formula_and_keeps_each_products_price(tmp_path) -> None:
+    """``qty * unit_price AS line_total`` on doubles: 296.28000000000003 where the column's decimals
+    say 296.28, so no rounded product held and ``unit_price`` was taken for ``round(line_total /
+    qty, 2)``; recomputed from a line total drawn on its bins, 39 of 40 products came back at
+    several prices. The exact double product is the formula now, and each product keeps its one
+    price."""
+    rng = np.random.default_rng(0)
+    n = 4000
+    prices = np.round(rng.lognormal(3, 0.7, 40), 2)
+    product, qty = rng.integers(0, 40, n), rng.integers(1, 4, n)
+    data = pd.DataFrame({"product": [f"P{k:02d}" for k in product], "qty": qty, "unit_price": prices[product]})
+    data["line_total"] = data["qty"] * data["unit_price"]
+    assert (data["line_total"] != data["line_total"].round(2)).any()  # the doubles' own digits
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert {"line_total == qty * unit_price", "product determines unit_price"} <= set(syn.describe()["constraints"])
+    out = sampled_after_save_and_load(syn, n, tmp_path / "model")
+    assert (out["line_total"] == out["qty"] * out["unit_price"]).all()
+    assert (out.groupby("product")["unit_price"].nunique() == 1).all()
+
+
 def test_a_unit_conversion_is_recomputed_from_the_column_it_converts(tmp_path) -> None:
     """``round(secs_elapsed / 60.0, 2) AS minutes`` beside ``secs_elapsed``: drawn on its own bins,
     minutes came back beside another row's seconds, so every synthetic session lay far from every
