@@ -72,7 +72,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 60  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 61  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -155,6 +155,8 @@ VERSION = 60  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 60: the sessions' key may have been categorical (``sessions.category``), written back as one; a stepped date
 # may be still within a session and a number rise along its rows (``still``, ``rising``); its key may be null in
 # rows in no session, learned as a hidden flag (``nulls``)
+# 61: a column a session shares may be an aggregate of a row's number over its rows (``sessions.totals``: an
+# order's total, the sum of its lines), rebuilt after sampling
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -622,7 +624,8 @@ def _check_sessions(syn: Synthesizer) -> None:
     """Sessions are an entity's: their key is no model column, their size a number and their
     opening flag two labels, and what a session shares follows the entity's head in the chain,
     none of it the entity's own; the dates still within a session are the entity's stepped ones,
-    and what rises along a session's rows is a number or date."""
+    what rises along a session's rows is a number or date, and a session's total one of its
+    columns, an aggregate of a learned number of its rows."""
     ses = syn._sessions
     if ses is None:
         return
@@ -639,6 +642,12 @@ def _check_sessions(syn: Synthesizer) -> None:
     ok = ok and syn._entities is not None and set(ses.still) <= set(syn._entities.steps)
     ok = ok and all(isinstance(by_name.get(name), NumericCodec) for name in ses.rising)
     ok = ok and all(type(by_name.get(name)) is CategoricalCodec for name in ses.null_flag)
+    ok = ok and set(ses.totals) <= set(ses.columns) and all(how in ENTITY_TOTALS for _, how in ses.totals.values())
+    sources = [source for source, _ in ses.totals.values()]
+    ok = ok and all(
+        isinstance(by_name.get(source), NumericCodec) and index[source] in syn._learned for source in sources
+    )
+    ok = ok and not set(sources) & set(ses.columns)
     if not ok:
         raise ArtifactError("model.json describes sessions the model does not have; refusing to load")
 

@@ -2102,6 +2102,16 @@ def entity_totals(
         return {}
     rows, entity = _entity_order(frame, key, order)
     values = _window_values(frame, rows, dict.fromkeys({*results, *sources}, "number"))
+    return totals_among(values, entity, results, sources, min_entities)
+
+
+def totals_among(
+    values: dict[str, np.ndarray], entity: np.ndarray, results: list[str], sources: list[str], min_entities: int
+) -> dict[str, tuple[str, str]]:
+    """Of ``results``, each one value per entity, those that are in every entity but 1% an
+    aggregate (``ENTITY_TOTALS``) of one of ``sources`` over all the entity's rows, in
+    ``min_entities`` entities of 2 rows or more (``entity_totals``; an order's lines within its
+    customer: ``sessions.totals``); per column, its source and aggregate."""
     firsts = _entity_firsts(entity)
     several = np.isin(entity[firsts], entity[~firsts])  # per entity: whether it has two rows or more
     found: dict[str, tuple[str, str]] = {}

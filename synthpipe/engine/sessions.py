@@ -22,12 +22,13 @@ in the real key's format, past the real keys.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from synthpipe.engine import entities
 from synthpipe.engine.codecs.identifier import names_a_key
 
 CONSTANT_SHARE = 0.99  # of the sessions with 2+ rows, the share where a session column holds one value
@@ -43,7 +44,11 @@ class Sessions:
     (a pandas category, an Arrow dictionary), learned on its values and written back as one;
     ``still``: the entity's stepped dates constant within a session (a ``session_start``: no step
     but between sessions); ``rising``: numbers and dates that never go down along a session's rows
-    (an event's ``ts`` learned as its offset from ``session_start``), sorted within each."""
+    (an event's ``ts`` learned as its offset from ``session_start``), sorted within each;
+    ``totals``: per column among ``columns`` that is an aggregate of a row's number over its
+    session's rows (an order's total, the sum of its lines' amounts), that number and the
+    aggregate (``entities.ENTITY_TOTALS``): learned as drawn per session, then rebuilt from its
+    rows once they are final (``totals``)."""
 
     key: str
     after: str | None
@@ -55,6 +60,7 @@ class Sessions:
     still: tuple[str, ...] = ()
     rising: tuple[str, ...] = ()
     nulls: str | None = None
+    totals: dict[str, tuple[str, str]] = field(default_factory=dict, hash=False)
 
     @property
     def prefix(self) -> list[str]:
@@ -84,6 +90,7 @@ class Sessions:
             "still": list(self.still),
             "rising": list(self.rising),
             "nulls": self.nulls,
+            "totals": {name: list(total) for name, total in self.totals.items()},
         }
 
     @classmethod
@@ -100,6 +107,7 @@ class Sessions:
             tuple(str(name) for name in item.get("still", [])),
             tuple(str(name) for name in item.get("rising", [])),
             None if item.get("nulls") is None else str(item["nulls"]),
+            {str(name): (str(source), str(how)) for name, (source, how) in item.get("totals", {}).items()},
         )
 
 
@@ -247,3 +255,29 @@ def grouped(sizes: np.ndarray, entity: np.ndarray) -> np.ndarray:
         session[row:stop] = number
         row, number = stop, number + 1
     return session
+
+
+def totals(
+    values: dict[str, np.ndarray], codes: np.ndarray, shared: list[str], min_sessions: int
+) -> dict[str, tuple[str, str]]:
+    """Of the ``shared`` columns (one value per session), those that are an aggregate
+    (``entities.ENTITY_TOTALS``) of another number of ``values`` over their session's rows, in
+    every session but 1% and in ``min_sessions`` sessions of 2 rows or more (``codes``: per row,
+    its session; -1 for a row in none, left out); per column, its source and aggregate. Why: drawn
+    once per session, an order's total was the sum of its lines' amounts in 5% of 2,400
+    synthetic orders (real: every one)."""
+    inside = codes >= 0
+    rows = np.flatnonzero(inside)[np.argsort(codes[inside], kind="stable")]  # each session's rows together
+    ordered = {name: column[rows] for name, column in values.items()}
+    sources = [name for name in values if name not in shared]
+    return entities.totals_among(ordered, codes[rows], [n for n in shared if n in values], sources, min_sessions)
+
+
+def with_totals(
+    numbers: dict[str, np.ndarray], session: np.ndarray, found: dict[str, tuple[str, str]], alone: np.ndarray
+) -> None:
+    """Each session total in ``numbers`` rebuilt, in place, from its source over the session's rows
+    as drawn and final; the rows ``alone`` (in no session: their key is null) keep theirs."""
+    for name, (source, how) in found.items():
+        if name in numbers and source in numbers:
+            numbers[name] = np.where(alone, numbers[name], entities.totals_of(numbers[source], session, how))
