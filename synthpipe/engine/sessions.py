@@ -265,7 +265,9 @@ def totals(
     every session but 1% and in ``min_sessions`` sessions of 2 rows or more (``codes``: per row,
     its session; -1 for a row in none, left out); per column, its source and aggregate. Why: drawn
     once per session, an order's total was the sum of its lines' amounts in 5% of 2,400
-    synthetic orders (real: every one)."""
+    synthetic orders (real: every one). Numbers only: a session's first and last event time
+    (``MIN(ts) OVER (PARTITION BY session_id)``) rebuilt from its events, which the drawn ones had
+    kept between them, shrank the median session from 94 to 52 seconds (left as drawn: 89)."""
     inside = codes >= 0
     rows = np.flatnonzero(inside)[np.argsort(codes[inside], kind="stable")]  # each session's rows together
     ordered = {name: column[rows] for name, column in values.items()}
