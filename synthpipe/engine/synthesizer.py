@@ -3666,9 +3666,10 @@ class Synthesizer:
     @property
     def cut_entities_break_windows(self) -> bool:
         """Whether an entity's rows cut short (the first ``n`` of more) break its window columns
-        (``Entities.ahead``): then a caller that wants ``n`` rows asks for exactly ``n``, and
-        the engine cuts the last entity itself, its windows over the rows it gives."""
-        return self._entities is not None and bool(self._entities.ahead)
+        (``Entities.ahead``) or its sessions' totals (an order's total of its lines): then a caller
+        that wants ``n`` rows asks for exactly ``n``, and the engine cuts the last entity itself,
+        its windows and totals over the rows it gives."""
+        return self._entities is not None and (bool(self._entities.ahead) or bool(self._session_totals()))
 
     @property
     def table_window_columns(self) -> list[str]:
@@ -3838,6 +3839,11 @@ class Synthesizer:
         that may disagree with its parts."""
         computed = {s.derived: str(s) for s in self._sums} | {s.result: str(s) for s in self._spans}
         computed |= {f.result: str(f) for f in self._formulas}
+        if (ses := self._sessions) is not None:  # an order's total: rebuilt from its lines
+            computed |= {
+                name: f"{name} == {how}({source}) over its {ses.key}'s rows"
+                for name, (source, how) in ses.totals.items()
+            }
         return computed | {p.result: str(p) for p in self._parts if p.result not in self._hidden}
 
     def _copula_placed(self) -> set[int]:
@@ -4044,10 +4050,7 @@ class Synthesizer:
             "shared_columns": list(self._sessions.columns),
             "still_dates": list(self._sessions.still),
             "rising_columns": list(self._sessions.rising),
-            "totals": {
-                name: f"{how}({source}) over each {self._sessions.key}'s rows, rebuilt from its drawn rows"
-                for name, (source, how) in self._sessions.totals.items()
-            },
+            "totals": {name: f"{how}({source})" for name, (source, how) in self._sessions.totals.items()},
             "rows_per_session": {k: v for k, v in size.items() if k in ("encoding", "protection", "tokens")},
         }
 

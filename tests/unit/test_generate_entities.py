@@ -129,3 +129,23 @@ def test_refilled_users_keep_their_windows_over_the_rows_published(tmp_path: Pat
     assert result.filtered_rows > 0 and len(table) == 3_000
     for name, want in _windows_of(table).items():
         assert np.isclose(table[name], want, rtol=1e-9, equal_nan=True).all(), name
+
+
+def test_published_orders_keep_their_totals_over_the_lines_published(tmp_path: Path) -> None:
+    """An order's total and item count are rebuilt from its lines (sessions within a customer);
+    cut at the row count by the pipeline, the last customer's last order kept 1 of its 4 lines
+    and its total of all 4. The engine cuts its last customer itself, its orders' totals over the
+    lines it gives, as it does for windows over a customer's rows."""
+    from tests.unit.engine.test_sessions import _order_lines
+
+    staged = tmp_path / "orders.parquet"
+    pq.write_table(pa.Table.from_pandas(_order_lines(300, 0), preserve_index=False), staged)
+    staging = str(tmp_path / "staging")
+    model = train(features_uri=str(staged), staging=staging, name="o", run_id="r", engine={"max_epochs": 3}, seed=1)
+    result = generate(model_uri=model.model_uri, staging=staging, name="o", run_id="r", rows=2_000, seed=1,
+                      chunk_rows=500, privacy=PrivacyFilters(similarity_quantile=0.3))  # fmt: skip
+    orders = read_table(result.uri).to_pandas().groupby("order_id")
+
+    assert result.filtered_rows > 0 and orders.size().sum() == result.rows >= 1_990  # refills may run dry by a row
+    assert np.isclose(orders["order_total"].first(), orders["amount"].sum(), rtol=1e-9, atol=0.005).all()
+    assert (orders["items"].first() == orders.size()).all()
