@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthpipe.engine.entities import entity_codes, unit_parts
+from synthpipe.engine.entities import ENTITY_TOTALS, entity_codes, unit_parts
 from synthpipe.report.model import Entities, EntitySide, EntityTrait
 
 
@@ -173,8 +173,41 @@ def _traits(
             )
             for column, unit, what in _skipping(described)
         ),
+        *_total_traits(described.get("entity_totals", {}), key, both),
         *_session_traits(described.get("sessions"), key, both),
     ]
+
+
+def _total_traits(
+    totals: dict[str, str], key: str, both: Callable[..., EntityTrait | None]
+) -> list[EntityTrait | None]:
+    """Each column the engine rebuilds as an aggregate of another over an entity's (or a
+    session's) rows (``totals``: ``{"order_total": "sum(line_total)"}``): the share of entities
+    whose value is it, on both tables."""
+    out: list[EntityTrait | None] = []
+    for column, rule in totals.items():
+        how, _, source = rule.rstrip(")").partition("(")
+        measure = f"{key} values whose {column} is the {how} of their {source}"
+        out.append(both(column, measure, partial(_total_share, key=key, column=column, source=source, how=how)))
+    return out
+
+
+def _total_share(table: pd.DataFrame, key: str, column: str, source: str, how: str) -> float | None:
+    """The share of ``key`` values whose ``column`` (their first row's) is ``how`` (``ENTITY_TOTALS``)
+    of ``source`` over their rows, nulls skipped."""
+    if not len(table) or how not in ENTITY_TOTALS or not {column, source} <= set(table.columns):
+        return None
+    values = pd.DataFrame(
+        {
+            "k": table[key].to_numpy(),
+            "v": pd.to_numeric(table[column], errors="coerce").to_numpy(dtype="float64"),
+            "s": pd.to_numeric(table[source], errors="coerce").to_numpy(dtype="float64"),
+        }
+    ).dropna(subset=["k"])
+    groups = values.groupby("k")["s"]
+    total = groups.sum(min_count=1) if how == "sum" else groups.agg(ENTITY_TOTALS[how])
+    held = values.groupby("k")["v"].first()
+    return float(np.isclose(held, total, rtol=1e-6, atol=0.0, equal_nan=True).mean()) if len(held) else None
 
 
 def _session_traits(
@@ -197,6 +230,7 @@ def _session_traits(
             both(c, f"{inner} values holding one {c}", partial(_one_value_share, key=inner, column=c))
             for c in [*sessions.get("shared_columns", []), *sessions.get("still_dates", [])]
         ),
+        *_total_traits(sessions.get("totals", {}), inner, both),
     ]
 
 

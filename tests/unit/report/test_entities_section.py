@@ -432,3 +432,37 @@ def test_a_sessions_start_is_compared_as_one_value_per_session() -> None:
     assert traits["session_id values holding one started"].real == 1.0
     assert traits["session_id values holding one started"].synthetic < 0.3
     assert not any("ts" in measure for measure in traits)
+
+
+def test_totals_of_a_users_or_a_sessions_rows_are_compared() -> None:
+    """What the engine rebuilds as an aggregate of an entity's or a session's rows (``entity_totals``:
+    a user's total seconds; ``sessions.totals``: a session's number of events) is measured on both
+    tables: the share of users or sessions whose column is that aggregate."""
+    rng = np.random.default_rng(0)
+    real = _events_in_sessions(300, seed=0).assign(secs=lambda t: rng.gamma(2.0, 30.0, len(t)).round(1))
+    real = real.assign(
+        user_secs=real.groupby("user_id")["secs"].transform("sum"),
+        session_events=real.groupby("session_id")["secs"].transform("count"),
+    )
+    synthetic = real.assign(
+        user_secs=rng.permutation(real["user_secs"]), session_events=rng.permutation(real["session_events"])
+    )
+    sessions = {
+        "key": "session_id",
+        "shared_columns": ["device", "session_events"],
+        "totals": {"session_events": "count(secs)"},
+    }
+    described = {
+        "key": "user_id",
+        "shared_columns": ["user_secs"],
+        "entity_totals": {"user_secs": "sum(secs)"},
+        "sessions": sessions,
+    }
+    report = evaluate(real=real, synthetic=synthetic, protections={"engine": {"entities": described}})
+    traits = {t.measure: t for t in report.quality.entities.traits}
+    users, events = (
+        traits["user_id values whose user_secs is the sum of their secs"],
+        traits["session_id values whose session_events is the count of their secs"],
+    )
+    assert users.real == events.real == 1.0 and users.share and events.share
+    assert users.synthetic < 0.2 and events.synthetic < 0.6
