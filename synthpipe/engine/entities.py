@@ -2106,16 +2106,21 @@ def entity_totals(
 
 
 def totals_among(
-    values: dict[str, np.ndarray], entity: np.ndarray, results: list[str], sources: list[str], min_entities: int
+    values: dict[str, np.ndarray],
+    entity: np.ndarray,
+    results: list[str],
+    sources: list[str],
+    min_entities: int,
+    hows: tuple[str, ...] = tuple(ENTITY_TOTALS),
 ) -> dict[str, tuple[str, str]]:
     """Of ``results``, each one value per entity, those that are in every entity but 1% an
-    aggregate (``ENTITY_TOTALS``) of one of ``sources`` over all the entity's rows, in
+    aggregate (``hows`` of ``ENTITY_TOTALS``) of one of ``sources`` over all the entity's rows, in
     ``min_entities`` entities of 2 rows or more (``entity_totals``; an order's lines within its
     customer: ``sessions.totals``); per column, its source and aggregate."""
     firsts = _entity_firsts(entity)
     several = np.isin(entity[firsts], entity[~firsts])  # per entity: whether it has two rows or more
     found: dict[str, tuple[str, str]] = {}
-    for source, how in itertools.product(sources, ENTITY_TOTALS):
+    for source, how in itertools.product(sources, hows):
         expected = totals_of(values[source], entity, how)[firsts]
         for name in [n for n in results if n not in found]:
             held = np.isclose(values[name][firsts], expected, rtol=WINDOW_RTOL, atol=0.0, equal_nan=True)

@@ -404,8 +404,10 @@ class Synthesizer:
         still = sessions.constant_columns(real, codes, [name for name in ent.steps if name in real])
         rising = sessions.rising_columns(self._session_numbers(real, codecs, {*columns, *still}), codes)
         in_one = np.where(keys.isna().to_numpy(), -1, codes)  # a row in no session is no session's
-        numbers = {n: v for n, v in self._session_numbers(real, codecs, set()).items() if real[n].dtype.kind in "iuf"}
-        totals = sessions.totals(numbers, in_one, columns, self.config.constraint_min_rows)
+        learned = list(self._session_numbers(real, codecs, set()))
+        numbers = {name: entities.in_ns(real[name]) for name in learned if real[name].dtype.kind in "iuf"}
+        times = {name: entities.in_ns(real[name]) for name in learned if real[name].dtype.kind == "M"}
+        totals = sessions.totals(numbers, times, in_one, columns, self.config.constraint_min_rows)
         self._sessions = sessions.Sessions(
             str(keys.name),
             self._session_after,
@@ -3392,19 +3394,40 @@ class Synthesizer:
     ) -> None:
         """Each session total (an order's total: the sum of its lines) from its session's rows as
         drawn and final, on its column's decimals; a row in no session keeps the value it drew.
-        Why not repaired as drawn: a relation between the drawn total and a line's list price (a
-        product's one price, fixed too) was mended by swapping the two, which put 2% of order lines
-        at another price than their product's."""
+        Its relations are not mended on the drawn value (``_decode``): ``unit_price <= order_total``
+        moved a line's price down onto a drawn total it was about to lose, which put 2% of order
+        lines at another price than their product's."""
         ses = self._sessions
         if ses is None or session is None or not ses.totals:
             return
         flag = columns.get(ses.nulls) if ses.nulls is not None else None
         alone = flag.isin([True]).to_numpy() if flag is not None else np.zeros(session.size, dtype=bool)
+        by_name = {c.storage.name: c for c in self._codecs}
+        self._stretch_sessions(numbers, session, alone, by_name)
         sessions.with_totals(numbers, session, ses.totals, alone)
-        for name in ses.totals:
-            codec = next(c for c in self._codecs if c.storage.name == name)
-            if isinstance(codec, NumericCodec) and codec.p.decimals is not None and name in numbers:
+        for name in [n for n in ses.totals if n in numbers]:
+            codec = by_name[name]
+            if isinstance(codec, NumericCodec) and codec.domain == "number" and codec.p.decimals is not None:
                 numbers[name] = table_windows.rounded(numbers[name], codec.p.decimals)
+        spans.recompute(numbers, [s for s in self._spans if {s.start, s.end} & set(ses.totals)])  # a session's length
+
+    def _stretch_sessions(
+        self, numbers: dict[str, np.ndarray], session: np.ndarray, alone: np.ndarray, by_name: dict[str, Codec]
+    ) -> None:
+        """Each time a session's first or last is taken of (``MIN(ts) OVER (PARTITION BY session_id)``)
+        moved within each session onto its drawn first and last (``sessions.stretched``), on its
+        own grid; the first and last are then rebuilt of it (``with_totals``)."""
+        ses = self._sessions
+        assert ses is not None
+        times = {name: c for name, c in by_name.items() if isinstance(c, NumericCodec) and c.domain == "time"}
+        for source in {s for s, how in ses.totals.values() if how in ("min", "max") and s in times}:
+            ends = {how: name for name, (s, how) in ses.totals.items() if s == source and how in ("min", "max")}
+            first, last = (numbers.get(ends[how]) if how in ends else None for how in ("min", "max"))
+            if source not in numbers or (first is None and last is None):
+                continue
+            moved = sessions.stretched(numbers[source], session, first, last, alone)
+            quantum = times[source].quantum
+            numbers[source] = moved if quantum is None else np.round(moved / quantum) * quantum
 
     def _sort_within_sessions(self, numbers: dict[str, np.ndarray], session: np.ndarray | None) -> None:
         """Each number that rises along a session's rows (``Sessions.rising``) in ascending order
