@@ -714,8 +714,10 @@ def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Code
     plain &= not entities.timed or (isinstance(clock, NumericCodec) and clock.domain == "time")
     alike = all(window_codecs(by_name.get(name), by_name.get(source)) for name, source in entities.firsts.items())
     apart = not set(windows) & {*windows.values(), *learned, *entities.columns, *entities.sequences}
-    unordered = set(windows) <= {*entities.ranked, *entities.tiles} and (bool(entities.steps) or not entities.tiles)
+    unordered = set(windows) <= {*entities.ranked, *entities.tiles, *entities.totals}
+    unordered &= bool(entities.steps) or not entities.tiles
     ordered = entities.order in entities.sequences or (entities.order is None and unordered)
+    ordered |= set(windows) <= set(entities.totals)  # a total needs no order
     if not plain or not alike or not apart or not ordered:
         raise ArtifactError(
             "model.json rebuilds a running sum or lag from a column unlike it or along no sequence; refusing to load"

@@ -2086,7 +2086,7 @@ ENTITY_TOTALS = {"avg": "mean", "sum": "sum", "count": "count", "max": "max", "m
 
 
 def entity_totals(
-    frame: pd.DataFrame, key: str, order: str, shared: list[str], candidates: dict[str, str], min_entities: int
+    frame: pd.DataFrame, key: str, order: str | None, shared: list[str], candidates: dict[str, str], min_entities: int
 ) -> dict[str, tuple[str, str]]:
     """The numbers among ``shared`` (an entity's rows hold one value) that are, in every entity but
     1%, an aggregate (``ENTITY_TOTALS``) of a number of ``candidates`` or of ``order`` over all the
@@ -2095,9 +2095,12 @@ def entity_totals(
     order, never null); per column, its source and aggregate. Why: drawn once per entity as its
     own, a user's average seconds was the average of their synthetic rows' in none of 600 airbnb
     users' synthetic rows, their number of events in 61%, their longest session in 44% (real:
-    every row); each is rebuilt from the drawn rows instead (``totals_of``)."""
+    every row); each is rebuilt from the drawn rows instead (``totals_of``). ``order`` None: no
+    column orders the rows (a total needs no order; ``count(*)`` is then a count of a number that
+    is never null)."""
     results = [name for name in shared if name not in (key, order) and window_kind(frame[name]) == "number"]
-    sources = [order, *(name for name, kind in candidates.items() if kind == "number" and name not in (key, order))]
+    numbers = [name for name, kind in candidates.items() if kind == "number" and name not in (key, order)]
+    sources = [*([] if order is None else [order]), *numbers]
     if not results:
         return {}
     rows, entity = _entity_order(frame, key, order)

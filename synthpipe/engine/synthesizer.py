@@ -751,6 +751,7 @@ class Synthesizer:
             self._entities = self._unordered_windows(frame, candidates)
             return
         if ent.order not in ent.sequences:
+            self._entities = self._entity_totals_only(frame, candidates)
             return
         found = entities.window_columns(frame, ent.key, ent.order, candidates, min_rows)
         # a first value or total is rebuilt from a drawn column, not from another rebuilt one (cgd: a
@@ -781,12 +782,27 @@ class Synthesizer:
         found_all = {**found._asdict(), **others}
         self._entities = dataclasses.replace(ent, columns=columns, **found_all)
 
-    def _unordered_windows(self, frame: pd.DataFrame, candidates: dict[str, str]) -> Entities:
-        """The entity with its ranks and shares, which need no order of the rows, where nothing
-        numbers them, and the tiles along a date (``self._tiles_along``): kept if the rows come to
-        follow that date, learned as its steps (``_tiles_of_steps``)."""
+    def _entity_totals_only(self, frame: pd.DataFrame, candidates: dict[str, str]) -> Entities:
+        """The entity with the totals over its rows (``entities.entity_totals``: they need no order
+        of the rows) no longer drawn once per entity. Why: with no column numbering a user's rows
+        (an events query's ``SUM(value) OVER (PARTITION BY user_id)``, ``COUNT(*) ...``), no total
+        was looked for: a user's total value was the sum of their synthetic events' in 12% of
+        users, their event count in 93%."""
         ent = self._entities
         assert ent is not None
+        shared = [name for name in ent.columns if name not in ent.moving]
+        totals = entities.entity_totals(frame, ent.key, None, shared, candidates, self.config.constraint_min_rows)
+        columns = tuple(name for name in ent.columns if name not in totals)  # rebuilt, not drawn once
+        return dataclasses.replace(ent, columns=columns, totals=totals)
+
+    def _unordered_windows(self, frame: pd.DataFrame, candidates: dict[str, str]) -> Entities:
+        """The entity with its totals (``_entity_totals_only``), and its ranks and shares, which
+        need no order of the rows either, where nothing numbers them, and the tiles along a date
+        (``self._tiles_along``): kept if the rows come to follow that date, learned as its steps
+        (``_tiles_of_steps``)."""
+        self._entities = self._entity_totals_only(frame, candidates)
+        ent = self._entities
+        candidates = {name: kind for name, kind in candidates.items() if name not in ent.totals}
         min_rows = self.config.constraint_min_rows
         ranked = entities.rank_columns(frame, ent.key, None, candidates, min_rows)
         rest = {name: kind for name, kind in candidates.items() if name not in ranked}
@@ -993,6 +1009,8 @@ class Synthesizer:
         ties in the rows' order)."""
         ent = self._entities
         assert ent is not None
+        for name, (source, how) in ent.totals.items():
+            numbers[name] = entities.totals_of(numbers[source], entity, how)
         self._rebuild_ranks(numbers, entity)
         date = next(iter(ent.steps), None)
         if date is None or date not in numbers:
