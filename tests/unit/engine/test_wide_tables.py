@@ -1,0 +1,90 @@
+"""A wide table's analysis: every search over pairs of columns first rules out, for many pairs at
+once, the pairs its exact test would reject, and finds what the pair-by-pair search found (a date's
+parts, a date's anchor, dependencies, unseen pairs, bands, sums, panels), trying few pairs at length.
+The exact tests are spied on (they still run); samples stay bit-identical (checked by the lead's md5s)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from synthpipe.engine import dateparts
+
+ROWS = 400
+WIDTH = 40  # columns of each kind
+DAY_NS = 86_400 * 10**9
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Any, str], list[int]]]:
+    """Counts the calls of a module's function, which still runs: ``count = calls(module, name)``."""
+
+    def spy(module: Any, name: str) -> list[int]:
+        count = [0]
+        real = getattr(module, name)
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            count[0] += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+        return count
+
+    yield spy
+
+
+def _dates(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """``WIDTH`` unrelated dates over two years (wall-clock ns), a tenth of one's rows null."""
+    times = {f"date_{k}": ((18_500 + rng.integers(0, 730, ROWS)) * DAY_NS).astype("float64") for k in range(WIDTH)}
+    times["date_3"][rng.random(ROWS) < 0.1] = np.nan
+    return times
+
+
+def test_a_wide_tables_date_parts_are_found_with_few_exact_tests(calls: Callable[[Any, str], list[int]]) -> None:
+    rng = np.random.default_rng(0)
+    times = _dates(rng)
+    times["day_of_5"] = np.floor(times["date_5"] / DAY_NS) * DAY_NS + 0.0
+    times["date_5"] = times["date_5"] + rng.integers(0, 86_400, ROWS) * 1e9  # a timestamp; its day cut
+    numbers = {f"num_{k}": rng.integers(0, 12, ROWS).astype("float64") for k in range(WIDTH)}
+    numbers["month_of_7"] = dateparts.part_values("month({})", times["date_7"])
+    numbers["year_of_3"] = np.where(
+        np.isnan(times["date_3"]), 2021.0, dateparts.part_values("year({})", times["date_3"])
+    )
+    numbers["fiscal_of_9"] = dateparts.part_values("year({} + 6 months)", times["date_9"])
+    numbers["fiscal_of_9"][5] += 1  # a slip on the probe: one is allowed there, not on all rows (400 < 1,000)
+    labels = {f"label_{k}": rng.choice(np.array(["a", "January", "Mon"], dtype=object), ROWS) for k in range(WIDTH)}
+    labels["weekday_of_11"] = dateparts.PARTS["dayname({})"](times["date_11"]).astype(object)
+    labels["ym_of_3"] = np.full(ROWS, "2020-01", dtype=object)  # null where date_3 is: known on its rows
+    dated = ~np.isnan(times["date_3"])
+    labels["ym_of_3"][dated] = dateparts.PARTS["strftime({}, '%Y-%m')"](times["date_3"][dated])
+    equal = calls(dateparts, "_equal")
+
+    found = dateparts.detect(times, numbers, 20) + dateparts.detect_text(times, labels, 20)
+
+    assert {str(p) for p in found} == {
+        "day_of_5 == date_trunc('day', date_5)",
+        "month_of_7 == month(date_7)",
+        "year_of_3 == year(date_3)",
+        "weekday_of_11 == dayname(date_11)",
+        "ym_of_3 == strftime(date_3, '%Y-%m')",
+    }
+    assert equal[0] <= 10  # 41 dates x (41 numbers x 36 parts + 42 labels x 7 parts) pair by pair
+    years = dateparts.year_anchors(times, numbers, 20)
+    assert {date: str(p) for date, p in years.items()} == {"date_3": "year_of_3 == year(date_3)"}
+
+
+def test_a_dates_hidden_parts_test_few_columns_one_by_one(calls: Callable[[Any, str], list[int]]) -> None:
+    rng = np.random.default_rng(1)
+    ns = (rng.integers(0, 3 * 365, 3000) * DAY_NS + rng.integers(0, 86_400, 3000) * 1e9 + 1.5e18).astype("float64")
+    others = [rng.integers(-1, 6, ns.size) for _ in range(3 * WIDTH)]
+    weekend = dateparts.part_values(dateparts.WEEKDAY, ns) >= 5
+    others.append(np.where(weekend & (rng.random(ns.size) < 0.5), 1, rng.integers(0, 3, ns.size)))  # app orders
+    tests = calls(dateparts.chi2, "sf")
+
+    parts = dateparts.hidden_parts(ns, others, (dateparts.MONTH, dateparts.WEEKDAY, dateparts.HOUR))
+
+    assert parts == [dateparts.WEEKDAY]
+    assert tests[0] <= 8  # one column at a time: 121 columns x 3 parts
