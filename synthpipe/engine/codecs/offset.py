@@ -214,10 +214,9 @@ def find_anchors(frame: pd.DataFrame, codecs: dict[int, NumericCodec], min_rows:
             if b in anchors or codecs[b].p.values:  # few exact values: already exact (still an anchor)
                 continue
             candidates = [a for a in times if (a > b if later_too else a < b) and not _rebuilt_from(a, b, anchors)]
-            spreads = {a: _offset_spread(views[a], views[b], codecs[b].scale, min_rows) for a in candidates}
-            close = {a: s for a, s in spreads.items() if s is not None}
-            if close:
-                anchors[b] = min(close, key=lambda a: close[a])
+            spreads = _offset_spreads([views[a] for a in candidates], views[b], codecs[b].scale, min_rows)
+            if not np.isnan(spreads).all():
+                anchors[b] = candidates[int(np.nanargmin(spreads))]  # the first of the closest
     return anchors
 
 
@@ -273,15 +272,31 @@ def decode_order(codecs: list[Codec], after: Mapping[str, list[str]] | None = No
     return order
 
 
-def _offset_spread(anchor: np.ndarray, own: np.ndarray, scale: float, min_rows: int) -> float | None:
-    """The offset's interquartile range, when small enough against the column's own; else None."""
+OFFSET_CELLS = 2_000_000  # offsets (rows x candidate anchors) put in one matrix at most
+
+
+def _offset_spreads(anchors: list[np.ndarray], own: np.ndarray, scale: float, min_rows: int) -> np.ndarray:
+    """Per candidate of ``anchors``, the interquartile range of the column's offsets from it when
+    small enough against the column's own, else NaN: where the column is known, the anchor must be
+    too. One quantile over a matrix of offsets per block of candidates, not two per pair: a
+    1,000-column table's 333 dates took 220,000 quantiles (the same values: a column's quantiles
+    do not depend on its neighbours')."""
     present = ~np.isnan(own)
-    if np.any(present & np.isnan(anchor)) or present.sum() < min_rows:
-        return None
-    offsets = _offset_units(own[present], anchor[present], scale)
-    spread = float(np.subtract(*np.quantile(offsets, [0.75, 0.25])))
+    out = np.full(len(anchors), np.nan)
+    if present.sum() < min_rows or not anchors:
+        return out
     own_spread = float(np.subtract(*np.quantile(own[present] / scale, [0.75, 0.25])))
-    return spread if own_spread > 0 and spread <= OFFSET_MAX_SPREAD * own_spread else None
+    if not own_spread > 0:
+        return out
+    step = max(1, OFFSET_CELLS // int(present.sum()))
+    for start in range(0, len(anchors), step):
+        block = np.stack([a[present] for a in anchors[start : start + step]])  # a candidate a row
+        complete = np.flatnonzero(~np.isnan(block).any(axis=1))
+        offsets = _offset_units(own[present], block[complete], scale)
+        high, low = np.quantile(offsets, [0.75, 0.25], axis=1)
+        spread = high - low
+        out[start + complete] = np.where(spread <= OFFSET_MAX_SPREAD * own_spread, spread, np.nan)
+    return out
 
 
 def _offsets(own: NumericCodec, anchor: NumericCodec, frame: pd.DataFrame, anchor_part: str | None) -> np.ndarray:

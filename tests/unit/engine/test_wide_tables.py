@@ -9,9 +9,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from synthpipe.engine import dateparts
+from synthpipe.engine.codecs import build_codecs
+from synthpipe.engine.codecs.numeric import NumericCodec
+from synthpipe.engine.codecs.offset import find_anchors
+from synthpipe.engine.config import EngineConfig
 
 ROWS = 400
 WIDTH = 40  # columns of each kind
@@ -88,3 +93,26 @@ def test_a_dates_hidden_parts_test_few_columns_one_by_one(calls: Callable[[Any, 
 
     assert parts == [dateparts.WEEKDAY]
     assert tests[0] <= 8  # one column at a time: 121 columns x 3 parts
+
+
+def test_a_wide_tables_date_anchor_is_found_with_few_quantiles(
+    calls: Callable[[Any, str], list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(
+        {
+            f"d{k}": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 365, ROWS), unit="D")
+            for k in range(WIDTH)
+        }
+    )
+    frame["shipped"] = frame["d4"] + pd.to_timedelta(rng.integers(0, 3, ROWS), unit="D")
+    frame["ordered_again"] = frame["d4"]  # as close as d4: the first of the closest is kept
+    codecs = build_codecs(frame, EngineConfig())
+    numeric = {i: c for i, c in enumerate(codecs) if isinstance(c, NumericCodec)}
+    quantiles = calls(np, "quantile")
+
+    anchors = find_anchors(frame, numeric, 20)
+
+    names = {frame.columns[b]: frame.columns[a] for b, a in anchors.items()}
+    assert names == {"shipped": "d4", "ordered_again": "d4"}
+    assert quantiles[0] <= 4 * len(frame.columns)  # two a pair: 3,300
