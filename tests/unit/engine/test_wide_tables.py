@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthpipe.engine import dateparts
+from synthpipe.engine import bands, dateparts, dependencies, unseen
 from synthpipe.engine.codecs import build_codecs
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import find_anchors
@@ -116,3 +116,55 @@ def test_a_wide_tables_date_anchor_is_found_with_few_quantiles(
     names = {frame.columns[b]: frame.columns[a] for b, a in anchors.items()}
     assert names == {"shipped": "d4", "ordered_again": "d4"}
     assert quantiles[0] <= 4 * len(frame.columns)  # two a pair: 3,300
+
+
+def _categorical_codecs(frame: pd.DataFrame) -> tuple[list[Any], dict[int, np.ndarray]]:
+    codecs = build_codecs(frame, EngineConfig())
+    return codecs, {i: c.encode(frame.iloc[:, i]).astype(np.int64) for i, c in enumerate(codecs)}
+
+
+def test_a_wide_tables_dependencies_are_found_with_few_exact_tests(calls: Callable[[Any, str], list[int]]) -> None:
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({f"label_{k}": rng.choice(list("abcde")[: 2 + k % 4], ROWS) for k in range(2 * WIDTH)})
+    frame["city"] = rng.choice(["Lyon", "Paris", "Rome", "Milan", "Turin"], ROWS)
+    frame["country"] = frame["city"].map({"Lyon": "FR", "Paris": "FR", "Rome": "IT", "Milan": "IT", "Turin": "IT"})
+    codecs, tokens = _categorical_codecs(frame)
+    mappings = calls(dependencies, "_mapping")
+
+    found = dependencies.detect(tokens, codecs, 20)
+
+    assert [str(d) for d in found] == ["city determines country"]
+    assert mappings[0] <= 5  # 82 x 81 pairs
+
+
+def test_a_wide_tables_unseen_pairs_are_found_with_few_exact_counts(calls: Callable[[Any, str], list[int]]) -> None:
+    rng = np.random.default_rng(4)
+    tokens = {k: rng.integers(0, 2 + k % 4, ROWS) for k in range(2 * WIDTH)}
+    tokens[2 * WIDTH] = rng.integers(0, 40, ROWS)  # a binned number: no cell expects 20 rows
+    same_day = rng.integers(0, 2, ROWS)
+    tokens[2 * WIDTH + 1] = same_day
+    tokens[2 * WIDTH + 2] = np.where(same_day == 1, 0, rng.integers(0, 3, ROWS))  # shipped the same day: no delay
+    names = {k: f"c{k}" for k in tokens}
+    sizes = {k: int(t.max()) + 1 for k, t in tokens.items()}
+    counted = calls(unseen, "_unseen_cells")
+
+    found = unseen.detect(tokens, names, sizes, 20)
+
+    assert [(p.first, p.second, p.first_tokens, p.second_tokens) for p in found] == [
+        (f"c{2 * WIDTH + 1}", f"c{2 * WIDTH + 2}", (1, 1), (1, 2))
+    ]
+    assert counted[0] <= 3  # 83 x 82 / 2 pairs
+
+
+def test_a_wide_tables_bands_are_found_with_few_exact_tests(calls: Callable[[Any, str], list[int]]) -> None:
+    rng = np.random.default_rng(5)
+    numbers = {f"num_{k}": rng.normal(size=ROWS) for k in range(WIDTH)}
+    numbers["age"] = rng.integers(18, 80, ROWS).astype("float64")
+    labels = {f"label_{k}": rng.integers(0, 2 + k % 4, ROWS) for k in range(WIDTH)}
+    labels["age_group"] = np.searchsorted([30.0, 50.0], numbers["age"], side="right")
+    starts = calls(bands, "_band_starts")
+
+    found = bands.detect(numbers, labels, 20)
+
+    assert [(b.number, b.label, b.cuts) for b in found] == [("age", "age_group", (30.0, 50.0))]
+    assert starts[0] <= 3  # 41 x 41 pairs
