@@ -119,13 +119,53 @@ def detect_sums(views: Mapping[str, np.ndarray], domains: Mapping[str, str], min
             ):
                 found.append(Sum(total, part_names, derived))
 
-    for i, j in itertools.combinations(range(len(names)), 2):
-        consider((i, j), _sum_domain(domains[names[i]], domains[names[j]]))
+    window = _SumWindow(probe)
+    for i in range(len(names)):
+        later = [j for j in range(i + 1, len(names)) if _sum_domain(domains[names[i]], domains[names[j]]) is not None]
+        for j in window.may_add_up(i, later):
+            consider((i, j), _sum_domain(domains[names[i]], domains[names[j]]))
     amounts = [i for i, n in enumerate(names) if domains[n] == "number"]
     if len(amounts) <= MAX_THREE_PART_COLUMNS:
         for triple in itertools.combinations(amounts, 3):
             consider(triple, "number")
     return found
+
+
+class _SumWindow:
+    """Which pairs of probe columns may add up to a third (``_probe_matches``), for all pairs of a
+    column at once: on one probe row where the pair's sum is known, a third column must be null
+    or within the sum's tolerance (widened a little: the test's own rounding), and each row's values
+    are sorted once, so that is a count. Why: a 1,000-column table's 55,000 pairs were each compared
+    with every column on 64 rows, 12 s to find no sum."""
+
+    def __init__(self, probe: np.ndarray) -> None:
+        self.probe = probe
+        self.known = [np.sort(row[~np.isnan(row)]) for row in probe]
+        self.nulls = np.isnan(probe).sum(axis=1)
+
+    def may_add_up(self, i: int, later: list[int]) -> list[int]:
+        """Those of ``later`` (column indices) whose sum with column ``i`` some third column may be."""
+        if not later:
+            return []
+        js = np.asarray(later)
+        sums = self.probe[:, [i]] + self.probe[:, js]
+        finite = np.isfinite(sums)
+        known = finite.any(axis=0)  # else any column may hold the sum
+        row = np.argmax(finite, axis=0)  # the first row with a known sum
+        at = np.where(known, sums[row, np.arange(js.size)], 0.0)
+        biggest = np.where(finite, np.abs(sums), 0.0).max(axis=0)
+        slack = np.where(known, SUM_SLACK * np.minimum(1.0, biggest), SUM_SLACK)  # ``_sum_slack``
+        reach = (slack + SUM_TOLERANCE * np.abs(at)) * (1 + 1e-6) + 1e-12 * np.abs(at)
+        low, high = at - reach, at + reach
+        held = np.zeros(js.size, dtype=np.int64)
+        for r in np.unique(row):
+            on = row == r
+            values = self.known[r]
+            held[on] = np.searchsorted(values, high[on], "right") - np.searchsorted(values, low[on], "left")
+            held[on] += self.nulls[r]
+        for own in (self.probe[row, i], self.probe[row, js]):  # the pair's own columns are no third
+            held -= np.isnan(own) | ((low <= own) & (own <= high))
+        return js[~known | (held > 0)].tolist()
 
 
 def _sum_domain(first: str, second: str) -> str | None:

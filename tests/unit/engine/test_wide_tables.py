@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthpipe.engine import bands, dateparts, dependencies, unseen
+from synthpipe.engine import bands, constraints, dateparts, dependencies, unseen
 from synthpipe.engine.codecs import build_codecs
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import find_anchors
@@ -168,3 +168,17 @@ def test_a_wide_tables_bands_are_found_with_few_exact_tests(calls: Callable[[Any
 
     assert [(b.number, b.label, b.cuts) for b in found] == [("age", "age_group", (30.0, 50.0))]
     assert starts[0] <= 3  # 41 x 41 pairs
+
+
+def test_a_wide_tables_sums_are_found_with_few_exact_tests(calls: Callable[[Any, str], list[int]]) -> None:
+    rng = np.random.default_rng(6)
+    views = {f"amount_{k}": np.round(rng.lognormal(3, 1, ROWS), 2) for k in range(2 * WIDTH)}
+    views["sparse"] = np.where(rng.random(ROWS) < 0.9, 0.0, rng.integers(1, 9, ROWS).astype("float64"))
+    views["gross"] = views["amount_3"] + views["amount_17"]
+    domains = dict.fromkeys(views, "number")
+    probed = calls(constraints, "_probe_matches")
+
+    found = constraints.detect_sums(views, domains, 20)
+
+    assert [str(s) for s in found] == ["gross == amount_3 + amount_17"]
+    assert probed[0] <= 100  # 83 x 82 / 2 pairs; sums of cents meet some column on one row by chance
