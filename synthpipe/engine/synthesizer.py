@@ -1341,9 +1341,10 @@ class Synthesizer:
         per_day = units_per_day(codec.storage, codec.p.grain)
         several = [names for names in choices if len(names) > 1]
         fits = calendars.combinable(values, {name: labels[name][1] for names in several for name in names})
+        repeats = calendars.early_repeats(values, {name: labels[name][1] for names in choices for name in names})
         for names in choices:
             codes = [labels[name][1] for name in names]
-            if len(names) > 1 and (not fits(names) or calendars.repeated_early(values, codes)):
+            if repeats(names) or (len(names) > 1 and not fits(names)):  # detect_panel would find it repeats
                 continue
             segments, tokens = calendars.combined(codes)
             held = np.bincount(segments)

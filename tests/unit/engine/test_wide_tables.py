@@ -5,6 +5,7 @@ The exact tests are spied on (they still run); samples stay bit-identical (check
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthpipe.engine import bands, constraints, dateparts, dependencies, unseen
+from synthpipe.engine import Synthesizer, bands, calendars, constraints, dateparts, dependencies, unseen
 from synthpipe.engine.codecs import build_codecs
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import find_anchors
@@ -182,3 +183,41 @@ def test_a_wide_tables_sums_are_found_with_few_exact_tests(calls: Callable[[Any,
 
     assert [str(s) for s in found] == ["gross == amount_3 + amount_17"]
     assert probed[0] <= 100  # 83 x 82 / 2 pairs; sums of cents meet some column on one row by chance
+
+
+def test_early_repeats_tell_every_combination_as_sorting_its_rows_does() -> None:
+    rng = np.random.default_rng(7)
+    for trial in range(60):
+        n = int(rng.integers(0, 300))
+        values = (rng.integers(0, int(rng.integers(1, 400)), n)).astype("float64")
+        values[rng.random(n) < 0.05] = np.nan  # never equal: no repeat
+        codes = {f"l{j}": rng.integers(0, int(rng.integers(1, 6)), n) for j in range(4)}
+        codes["store"] = np.arange(n) % int(rng.integers(1, 80))
+        repeats = calendars.early_repeats(values, codes)
+        for names in itertools.chain.from_iterable(itertools.combinations(codes, k) for k in (1, 2, 3)):
+            pairs = list(zip(values.tolist(), zip(*(codes[name].tolist() for name in names), strict=True), strict=True))
+            held = {p for p in pairs if p[0] == p[0]}  # NaN != NaN
+            segments = len(set(pairs[i][1] for i in range(n)))
+            twice = len(held) < sum(p[0] == p[0] for p in pairs)
+            if segments <= calendars.MAX_SEGMENTS:  # more: no panel, whatever it answers
+                assert repeats(names) == twice, (trial, names)
+
+
+def test_a_wide_tables_dates_try_few_panels(calls: Callable[[Any, str], list[int]]) -> None:
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame(
+        {
+            f"date_{k}": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, ROWS), unit="D")
+            for k in range(12)
+        }
+    )
+    frame = frame.assign(**{f"label_{k}": rng.choice(list("abc"), ROWS) for k in range(12)})
+    frame["day"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(ROWS) // 4, unit="D")  # the last date
+    frame["store"] = np.tile(["north", "south", "east", "west"], ROWS // 4)
+    frame["sales"] = rng.normal(100, 10, ROWS)
+    panels = calls(calendars, "detect_panel")
+
+    model = Synthesizer(seed=0, max_epochs=1).fit(frame)
+
+    assert model._panel is not None and model._panel.segments == ("store",)
+    assert panels[0] <= 3  # 13 dates x 13 labels, each sorting the rows
