@@ -185,6 +185,20 @@ def test_a_wide_tables_sums_are_found_with_few_exact_tests(calls: Callable[[Any,
     assert probed[0] <= 100  # 83 x 82 / 2 pairs; sums of cents meet some column on one row by chance
 
 
+def test_a_wide_tables_relations_are_found_with_few_exact_tests(calls: Callable[[Any, str], list[int]]) -> None:
+    rng = np.random.default_rng(9)
+    views = {f"amount_{k}": rng.normal(size=ROWS) for k in range(2 * WIDTH)}
+    views["low"] = np.where(rng.random(ROWS) < 0.2, np.nan, views["amount_5"] - rng.exponential(size=ROWS))
+    views["high"] = views["amount_5"] + rng.exponential(size=ROWS)
+    domains = dict.fromkeys(views, "number")
+    tried = calls(constraints, "_relations")
+
+    found = constraints.detect(views, domains, 20)
+
+    assert [str(r) for r in found] == ["low <= amount_5", "amount_5 <= high", "low <= high"]
+    assert tried[0] <= 5  # 82 x 81 / 2 pairs
+
+
 def test_early_repeats_tell_every_combination_as_sorting_its_rows_does() -> None:
     rng = np.random.default_rng(7)
     for trial in range(60):
