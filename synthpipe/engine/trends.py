@@ -70,6 +70,7 @@ class Trends:
         columns, hidden = net.n_columns, net.hidden
         in_scores = _input_scores(out_scores, net.in_map, int(net.in_sizes.sum()))
         self._scores = _by_column(in_scores, net.in_sizes)  # (D, T_in): column k's input tokens' scores
+        self._token_scores = in_scores.astype(np.float32)[:, None]  # the same scores, a row per input token
         self.arrays["A"] = net.A.copy()
         self.arrays["A_trend"] = np.zeros((columns, columns * hidden), dtype=np.float32)
         self.live["A_trend"] = live_blocks(np.ones(columns, dtype=np.int64), hidden)
@@ -82,9 +83,22 @@ class Trends:
         return {**grads, "A_trend": np.asarray(self._scores @ grads["A"], dtype=np.float32)}
 
     def compose(self, net: Network) -> None:
-        """Write base + trend into the first layer the loss and the sampler use."""
-        if self.enabled:
-            net.A[...] = self.arrays["A"] + np.asarray(self._scores.T @ self.arrays["A_trend"])
+        """Write base + trend into the first layer the loss and the sampler use: ``base + scores.T @
+        A_trend``, column by column in place. A token's row is its score times its column's trend
+        row, added to 0 (as the sparse product does: a -0.0 product is +0.0) and to the base; before
+        a column's first head both are zero (the optimiser moves their live blocks only), so the
+        layer is too. Why: the sparse product and the sum made two temporary copies of the first
+        layer each step, 0.8 s a step on a 1,000-column table (100 s of its fit)."""
+        if not self.enabled:
+            return
+        base, trend, starts = self.arrays["A"], self.arrays["A_trend"], net.in_offsets
+        for k in range(net.n_columns):
+            rows, first = slice(int(starts[k]), int(starts[k + 1])), (k + 1) * net.hidden
+            net.A[rows, :first] = 0.0
+            block = net.A[rows, first:]
+            np.multiply(self._token_scores[rows], trend[k, first:], out=block)
+            block += 0.0
+            block += base[rows, first:]
 
 
 def _input_scores(out_scores: np.ndarray, in_map: np.ndarray, total: int) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import tracemalloc
 
 import numpy as np
 import pandas as pd
@@ -69,6 +70,24 @@ def test_adam_keeps_the_masked_first_layer_at_zero() -> None:
         trends.compose(net)
     masked = ~autoregressive_mask(net.in_sizes, net.hidden).astype(bool)
     assert not net.A[masked].any() and not np.array_equal(net.A, before)
+
+
+def test_compose_writes_base_plus_the_trends_bit_for_bit_without_copies_of_the_first_layer() -> None:
+    rng = np.random.default_rng(3)
+    sizes = rng.integers(2, 12, 60)
+    maps = [np.minimum(np.arange(k), 5) for k in sizes]  # some inputs coarsened
+    net = init_network(sizes, 8, np.concatenate([np.full(k, 1.0 / k) for k in sizes]), 0, maps)
+    trends = Trends(net, rng.normal(size=int(sizes.sum())) * (rng.random(int(sizes.sum())) < 0.7))
+    for region in trends.live["A_trend"]:
+        trends.arrays["A_trend"][region] = rng.normal(0, 0.3, trends.arrays["A_trend"][region].shape)
+        trends.arrays["A_trend"][region][rng.random(trends.arrays["A_trend"][region].shape) < 0.2] = -0.0
+    expected = trends.arrays["A"] + np.asarray(trends._scores.T @ trends.arrays["A_trend"])
+    tracemalloc.start()
+    trends.compose(net)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert np.array_equal(net.A.view(np.uint32), expected.view(np.uint32))  # signed zeros too
+    assert peak < net.A.nbytes / 4  # the product and the sum each held a whole first layer
 
 
 def test_unordered_columns_train_the_network_weights_directly() -> None:
