@@ -402,9 +402,9 @@ class Synthesizer:
         flags += [] if nulls is None else [build_codec(nulls[one_each], self.config)]
         columns = sessions.constant_columns(frame, codes, self._session_candidates(codecs))
         still = sessions.constant_columns(real, codes, [name for name in ent.steps if name in real])
-        rising = sessions.rising_columns(self._session_numbers(real, codecs, {*columns, *still}), codes)
+        learned = self._session_numbers(real, codecs, set())
+        rising = sessions.rising_columns({n: v for n, v in learned.items() if n not in {*columns, *still}}, codes)
         in_one = np.where(keys.isna().to_numpy(), -1, codes)  # a row in no session is no session's
-        learned = list(self._session_numbers(real, codecs, set()))
         numbers = {name: entities.in_ns(real[name]) for name in learned if real[name].dtype.kind in "iuf"}
         times = {name: entities.in_ns(real[name]) for name in learned if real[name].dtype.kind == "M"}
         totals = sessions.totals(numbers, times, in_one, columns, self.config.constraint_min_rows)
@@ -800,8 +800,7 @@ class Synthesizer:
         need no order of the rows either, where nothing numbers them, and the tiles along a date
         (``self._tiles_along``): kept if the rows come to follow that date, learned as its steps
         (``_tiles_of_steps``)."""
-        self._entities = self._entity_totals_only(frame, candidates)
-        ent = self._entities
+        ent = self._entity_totals_only(frame, candidates)
         candidates = {name: kind for name, kind in candidates.items() if name not in ent.totals}
         min_rows = self.config.constraint_min_rows
         ranked = entities.rank_columns(frame, ent.key, None, candidates, min_rows)

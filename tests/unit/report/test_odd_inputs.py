@@ -167,6 +167,14 @@ def test_a_real_column_of_only_infinities_is_scored_on_its_infinities(synthetic:
     assert z.distribution.real[:2] == pytest.approx([2 / 3, 1 / 3], abs=1e-4)
 
 
+OTHER_KIND_G_AND_FLAG = [
+    "synthetic column 'g': 299 of 300 values do not read as text as the real column's do (e.g. '0'); "
+    "compared as categories the real data lacks",
+    "synthetic column 'flag': 300 of 300 values do not read as true/false as the real column's do "
+    "(e.g. 'yes'); compared as categories the real data lacks",
+]
+
+
 def test_synthetic_categories_of_another_kind_than_the_real_ones_are_named() -> None:
     """A bool column of "yes"/"no" and a category column of numbers scored 0 without a word, where a
     number or date column of unreadable values was named; an engine's "_RARE_" is text, as it should be."""
@@ -177,10 +185,7 @@ def test_synthetic_categories_of_another_kind_than_the_real_ones_are_named() -> 
     synthetic["level"] = np.where(synthetic.y > 0, "one", "1")
     report = evaluate(real=real, synthetic=synthetic)
     assert report.warnings == [
-        "synthetic column 'g': 299 of 300 values do not read as text as the real column's do (e.g. '0'); "
-        "compared as categories the real data lacks",
-        "synthetic column 'flag': 300 of 300 values do not read as true/false as the real column's do "
-        "(e.g. 'yes'); compared as categories the real data lacks",
+        *OTHER_KIND_G_AND_FLAG,
         f"synthetic column 'level': {int((synthetic.y > 0).sum())} of 300 values do not read as numbers as the real "
         "column's do (e.g. 'one'); compared as categories the real data lacks",
     ]
@@ -199,12 +204,7 @@ def test_synthetic_text_of_another_kind_than_the_real_text_is_named() -> None:
     synthetic["g"] = pd.Series(np.arange(300) % 4).astype(str).where(np.arange(300) != 7, "_RARE_")
     assert real.g.dtype == synthetic.g.dtype == real.flag.dtype == synthetic.flag.dtype == "str"
     report = evaluate(real=real, synthetic=synthetic)
-    assert report.warnings == [
-        "synthetic column 'g': 299 of 300 values do not read as text as the real column's do (e.g. '0'); "
-        "compared as categories the real data lacks",
-        "synthetic column 'flag': 300 of 300 values do not read as true/false as the real column's do "
-        "(e.g. 'yes'); compared as categories the real data lacks",
-    ]
+    assert report.warnings == OTHER_KIND_G_AND_FLAG
     digits = real.assign(g=np.where(real.x > 0, "1", "2"))  # text that spells numbers: digits are its kind
     as_digits = synthetic.assign(flag=real.flag, g=synthetic.g.replace("_RARE_", "3"))
     assert evaluate(real=digits, synthetic=as_digits).warnings == []
