@@ -44,6 +44,7 @@ from synthpipe.engine.entities import (
     is_frame,
     is_row_frame,
     is_trend_unit,
+    time_end_codecs,
     window_codecs,
 )
 from synthpipe.engine.formulas import Formula
@@ -72,7 +73,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 61  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 62  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -157,6 +158,8 @@ VERSION = 61  # 2: numeric codecs may carry a learned position stream (``fine``)
 # rows in no session, learned as a hidden flag (``nulls``)
 # 61: a column a session shares may be an aggregate of a row's number over its rows (``sessions.totals``: an
 # order's total, the sum of its lines), rebuilt after sampling
+# 62: a date or time an entity's rows share may be the first or last of another over its rows (``Entities.ends``:
+# ``MIN(ts) OVER (PARTITION BY user_id)``): its rows stretched onto the drawn one, then it is rebuilt of them
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -600,6 +603,7 @@ def _check_entities(syn: Synthesizer) -> None:
     _check_hidden_columns(syn._codecs, entities)
     _check_moving_columns(syn, entities, by_name)
     _check_windows(syn, entities, by_name)
+    _check_ends(syn, entities, by_name)
     learned = {syn._codecs[i].storage.name: syn._codecs[i] for i in syn._learned}
     if not all(name in learned and value_tokens(learned[name]) is not None for name in entities.schedules):
         raise ArtifactError("model.json keeps entity values apart in a column the model does not draw as values")
@@ -692,6 +696,20 @@ def _check_moving_columns(syn: Synthesizer, entities: Entities, by_name: dict[st
         raise ArtifactError("model.json sorts a column that is no free number along no sequence; refusing to load")
     if not all(isinstance(by_name.get(name), OffsetCodec) and name not in entities.steps for name in entities.untied):
         raise ArtifactError("model.json unties first dates of a column that is no offset from one; refusing to load")
+
+
+def _check_ends(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:
+    """An entity's first and last times (``Entities.ends``) are columns its rows share, each the
+    first or last of a learned time stored alike (``time_end_codecs``) that no row shares."""
+    learned = {syn._codecs[i].storage.name for i in syn._learned}
+    sources = {source for source, _ in entities.ends.values()}
+    ok = set(entities.ends) <= set(entities.columns) - entities.moving and sources <= learned
+    ok = ok and not sources & {*entities.columns, *entities.windowed, *entities.ends}
+    ok = ok and all(time_end_codecs(by_name.get(n), by_name.get(s), how) for n, (s, how) in entities.ends.items())
+    if not ok:
+        raise ArtifactError(
+            "model.json stretches entity rows onto a column that is no first or last time; refusing to load"
+        )
 
 
 def _check_windows(syn: Synthesizer, entities: Entities, by_name: dict[str, Codec]) -> None:

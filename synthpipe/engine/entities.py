@@ -145,7 +145,11 @@ class Entities:
     (``RANK_WAYS``), whether from the highest down and whether nulls come first (see
     ``rank_columns``); ``tiles``, per whole number that is ``ntile(k)`` of the entity's rows along
     the order (``ntile(4) OVER (PARTITION BY user_id ORDER BY ts)``), ``k`` and whether from the
-    last row back (see ``tile_columns``)."""
+    last row back (see ``tile_columns``); ``ends``, per date or time of ``columns`` (drawn once per
+    entity) that is the first or last of another over all its rows (``MIN(ts) OVER (PARTITION BY
+    user_id) AS first_seen``), that time and ``"min"`` or ``"max"``: the entity's rows' times are
+    stretched onto the drawn ones (``stretched_onto``), then they are rebuilt of them (see
+    ``entity_totals``)."""
 
     key: str
     count: str
@@ -184,6 +188,7 @@ class Entities:
     frames: dict[str, tuple[str, str, int | None, int | None]] = field(default_factory=dict, hash=False)
     ranked: dict[str, tuple[str, str, bool, bool]] = field(default_factory=dict, hash=False)
     tiles: dict[str, tuple[int, bool]] = field(default_factory=dict, hash=False)
+    ends: dict[str, tuple[str, str]] = field(default_factory=dict, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -217,6 +222,7 @@ class Entities:
             "totals": {name: list(found) for name, found in self.totals.items()},
             "timed": {name: list(found) for name, found in self.timed.items()},
             "tiles": {name: [k, falling] for name, (k, falling) in self.tiles.items()},
+            "ends": {name: list(found) for name, found in self.ends.items()},
         }
 
     @classmethod
@@ -253,7 +259,8 @@ class Entities:
         timed = {str(name): (str(s), str(how), str(span)) for name, (s, how, span) in item.get("timed", {}).items()}
         tiles = {str(name): (k, bool(falling)) for name, (k, falling) in item.get("tiles", {}).items()}  # k: checked
         ordered = (w["frames"], w["ranked"], tiles)
-        return cls(key, count, columns, *found, *later, *windows, descending, totals, timed, *ordered)
+        ends = {str(name): (str(s), str(how)) for name, (s, how) in item.get("ends", {}).items()}
+        return cls(key, count, columns, *found, *later, *windows, descending, totals, timed, *ordered, ends)
 
     @property
     def moving(self) -> set[str]:
@@ -311,7 +318,7 @@ class Entities:
     def ahead(self) -> list[str]:
         """The window columns of rows after their own: leads, differences to a row ahead, frames of
         the rows after, entity totals, numbers from the highest down, ranks and tiles (of all the
-        entity's rows). An entity cut short keeps the values of rows it
+        entity's rows), and the first and last times (``ends``). An entity cut short keeps the values of rows it
         no longer has there, where SQL over the rows kept says otherwise; one cut at a block's end
         has no rows of the next block there yet."""
         leads = [name for name, (_, k) in self.lags.items() if k < 0]
@@ -319,7 +326,7 @@ class Entities:
         leads += [name for name, (_, _, rows) in self.aggregates.items() if rows < 0]
         leads += [name for name, (_, _, _, end) in self.frames.items() if end is None or end > 0]
         leads += [name for name, (_, _, span) in self.timed.items() if span.endswith(" following")]
-        return [*leads, *self.totals, *self.descending, *self.ranked, *self.tiles]
+        return [*leads, *self.totals, *self.descending, *self.ranked, *self.tiles, *self.ends]
 
     @property
     def whole(self) -> list[str]:
@@ -2097,15 +2104,25 @@ def entity_totals(
     users' synthetic rows, their number of events in 61%, their longest session in 44% (real:
     every row); each is rebuilt from the drawn rows instead (``totals_of``). ``order`` None: no
     column orders the rows (a total needs no order; ``count(*)`` is then a count of a number that
-    is never null)."""
-    results = [name for name in shared if name not in (key, order) and window_kind(frame[name]) == "number"]
+    is never null). A date or timestamp may be the first or last of one stored alike (``MIN(ts)
+    OVER (PARTITION BY user_id) AS first_seen``: drawn once per user, the last was their last
+    event's time in 44% of synthetic users)."""
+    kinds = {name: window_kind(frame[name]) for name in shared if name not in (key, order)}
+    results = [name for name, kind in kinds.items() if kind == "number"]
     numbers = [name for name, kind in candidates.items() if kind == "number" and name not in (key, order)]
     sources = [*([] if order is None else [order]), *numbers]
-    if not results:
-        return {}
     rows, entity = _entity_order(frame, key, order)
-    values = _window_values(frame, rows, dict.fromkeys({*results, *sources}, "number"))
-    return totals_among(values, entity, results, sources, min_entities)
+    found: dict[str, tuple[str, str]] = {}
+    if results:
+        values = _window_values(frame, rows, dict.fromkeys({*results, *sources}, "number"))
+        found = totals_among(values, entity, results, sources, min_entities)
+    for kind in {k for k in kinds.values() if k is not None and k not in ("number", "text", "duration")}:
+        times = [name for name, k in candidates.items() if k == kind and name not in (key, order)]
+        ends = [name for name, k in kinds.items() if k == kind]
+        if times:
+            values = _window_values(frame, rows, dict.fromkeys({*ends, *times}, "time"))
+            found |= totals_among(values, entity, ends, times, min_entities, ("min", "max"))
+    return found
 
 
 def totals_among(
@@ -2135,6 +2152,55 @@ def totals_among(
             ):
                 found[name] = (source, how)
     return found
+
+
+def time_ends(totals: dict[str, tuple[str, str]], kinds: dict[str, str | None]) -> dict[str, tuple[str, str]]:
+    """Of ``totals`` (``entity_totals``), the first and last times (``kinds``: each column's
+    ``window_kind``): drawn once per entity and the rows stretched onto them (``Entities.ends``).
+    Why not rebuilt of the rows as drawn, as a number's total is: a user's rows spanned a median
+    20 days (real 29), so the first and last seen drawn that way lost 3.4 points of column shapes."""
+    return {name: (source, how) for name, (source, how) in totals.items() if kinds.get(name) not in (None, "number")}
+
+
+def stretched_onto(
+    values: np.ndarray, entity: np.ndarray, first: np.ndarray | None, last: np.ndarray | None, kept: np.ndarray
+) -> np.ndarray:
+    """A time's ``values`` moved within each entity so its earliest falls on the entity's ``first``
+    and its latest on its ``last``, the rows' order kept: a span to grow or shrink changes the
+    longest gap between its rows (a user's pause between visits; the gaps within a visit keep
+    their length), or, where that gap is shorter than what is to go, every gap in proportion to
+    its length; with ``first`` only,
+    shifted onto it; with ``last`` only, from the entity's own earliest (shifted where ``last``
+    comes before it). The rows ``kept`` (an entity cut at a block's end: not all its rows are
+    here), those of entities with no drawn end and null times stay as they are. Why: the first and
+    last rebuilt of the rows as drawn spanned a median 20 days (real 29): summed steps spread less
+    than a real user's rows; stretched evenly instead, the seconds between a user's events grew
+    from a third quartile of 102 to 9,003."""
+    out = values.copy()
+    if first is None and last is None:
+        return out
+    rows = np.flatnonzero(~kept & ~np.isnan(values))
+    rows = rows[np.lexsort((values[rows], entity[rows]))]
+    owner = entity[rows]
+    groups = pd.Series(values[rows]).groupby(owner, sort=False)
+    low, high = groups.transform("min").to_numpy(), groups.transform("max").to_numpy()
+    if first is None:
+        assert last is not None
+        start = np.where(last[rows] >= low, low, last[rows] - (high - low))
+    else:
+        start = first[rows]
+    end = start + (high - low) if last is None else last[rows]
+    offset = values[rows] - low
+    change = (end - start) - (high - low)
+    shrunk = np.where(high > low, offset * (end - start) / np.where(high > low, high - low, 1.0), 0.0)
+    gaps = groups.diff().fillna(-1.0).to_numpy()  # -1: an entity's first row, no gap before it
+    longest = pd.Series(gaps).groupby(owner, sort=False).transform("max").to_numpy()
+    after = pd.Series((gaps == longest) & (gaps >= 0)).groupby(owner, sort=False).cummax().to_numpy()
+    moved = offset + np.where(after, change, 0.0)  # a lone row: on ``start``
+    placed = start + np.where((change > 0) | (-change <= longest), moved, shrunk)
+    ok = ~np.isnan(placed) & (end >= start)
+    out[rows[ok]] = placed[ok]
+    return out
 
 
 def totals_of(values: np.ndarray, entity: np.ndarray, how: str) -> np.ndarray:
@@ -2862,6 +2928,12 @@ def window_codecs(result: Codec | None, source: Codec | None) -> bool:
     stored = (result.storage.logical, result.storage.extras) == (source.storage.logical, source.storage.extras)
     alike = stored or result.domain == source.domain == "number"
     return alike and result.domain == source.domain and result.domain in ("number", "time", "duration")
+
+
+def time_end_codecs(result: Codec | None, source: Codec | None, how: str) -> bool:
+    """Whether an entity total can be rebuilt as the first or last (``how``) of a time as drawn:
+    a plain date or timestamp of one stored alike (``window_codecs``)."""
+    return how in ("min", "max") and window_codecs(result, source) and getattr(result, "domain", None) == "time"
 
 
 def difference_codecs(result: Codec | None, source: Codec | None, unit: str) -> bool:

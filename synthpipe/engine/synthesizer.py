@@ -762,6 +762,8 @@ class Synthesizer:
         firsts = entities.first_values(frame, ent.key, ent.order, shared, candidates, min_rows)
         shared = [name for name in shared if name not in firsts]
         totals = entities.entity_totals(frame, ent.key, ent.order, shared, candidates, min_rows)
+        ends = entities.time_ends(totals, {name: entities.window_kind(frame[name]) for name in totals})
+        totals = {name: total for name, total in totals.items() if name not in ends}
         # frames of rows before time frames: a sum of what is left to come (CURRENT ROW AND UNBOUNDED
         # FOLLOWING) was taken for a sum over the 60 days from each row, which every user's rows fit in
         others: dict[str, dict] = {"firsts": firsts, "totals": totals}
@@ -780,7 +782,7 @@ class Synthesizer:
         others["ranked"] = self._frames_left(frame, found, candidates, others, entities.rank_columns)
         others["tiles"] = self._frames_left(frame, found, candidates, others, entities.tile_columns)
         found_all = {**found._asdict(), **others}
-        self._entities = dataclasses.replace(ent, columns=columns, **found_all)
+        self._entities = dataclasses.replace(ent, columns=columns, ends=ends, **found_all)
 
     def _entity_totals_only(self, frame: pd.DataFrame, candidates: dict[str, str]) -> Entities:
         """The entity with the totals over its rows (``entities.entity_totals``: they need no order
@@ -792,8 +794,10 @@ class Synthesizer:
         assert ent is not None
         shared = [name for name in ent.columns if name not in ent.moving]
         totals = entities.entity_totals(frame, ent.key, None, shared, candidates, self.config.constraint_min_rows)
+        ends = entities.time_ends(totals, {name: entities.window_kind(frame[name]) for name in totals})
+        totals = {name: total for name, total in totals.items() if name not in ends}
         columns = tuple(name for name in ent.columns if name not in totals)  # rebuilt, not drawn once
-        return dataclasses.replace(ent, columns=columns, totals=totals)
+        return dataclasses.replace(ent, columns=columns, totals=totals, ends=ends)
 
     def _unordered_windows(self, frame: pd.DataFrame, candidates: dict[str, str]) -> Entities:
         """The entity with its totals (``_entity_totals_only``), and its ranks and shares, which
@@ -915,15 +919,21 @@ class Synthesizer:
         defaults = {n: v for n, v in ent.defaults.items() if n in lags}  # of a kind alike: window_columns
         windows = entities.Windows(running, lags, differences, extremes, aggregates, defaults)
         firsts = {n: w for n, w in ent.firsts.items() if entities.window_codecs(by_name.get(n), by_name.get(w))}
-        totals = {n: w for n, w in ent.totals.items() if {n, w[0]} <= plain}
+        totals = {
+            n: w
+            for n, w in ent.totals.items()
+            if {n, w[0]} <= plain or entities.time_end_codecs(by_name.get(n), by_name.get(w[0]), w[1])
+        }
         clock = by_name.get(ent.clocks.get(str(ent.order), ""))
         timed = ent.timed if isinstance(clock, NumericCodec) and clock.domain == "time" else {}
         timed = {n: w for n, w in timed.items() if {n, w[0]} <= plain}
         frames = {n: w for n, w in ent.frames.items() if {n, w[0]} <= plain}
         ranked = {n: w for n, w in ent.ranked.items() if {n, w[0]} <= plain}
         tiles = {n: w for n, w in ent.tiles.items() if n in plain}
+        ends = {n: w for n, w in ent.ends.items() if entities.time_end_codecs(by_name.get(n), by_name.get(w[0]), w[1])}
         self._entities = dataclasses.replace(
             ent,
+            ends=ends,
             firsts=firsts,
             totals=totals,
             timed=timed,
@@ -1944,6 +1954,8 @@ class Synthesizer:
         self._parts += self._matched_date_parts(frame, trend_values)
         self._relations += self._walk_bonds  # found on the values: the walks' steps are in ``frame``
         self._relations += self._trend_bonds_in(frame, trend_values)
+        ends = set(self._entities.ends) if self._entities is not None else set()  # rebuilt of the rows
+        self._relations = [r for r in self._relations if not {r.left, r.right} & ends]
 
     def _sums_off_steps(self) -> None:
         """A sum's derived column is recomputed from the other columns, exactly, so it takes no step
@@ -2659,8 +2671,8 @@ class Synthesizer:
             assert isinstance(codec, NumericCodec)
             return codec.numeric_view(part[column])
 
-        if name in ent.totals:
-            source, how = ent.totals[name]
+        if name in ent.totals or name in ent.ends:
+            source, how = {**ent.totals, **ent.ends}[name]
             return entities.totals_of(view(source), one, how)
         if name in {*ent.lags, *ent.differences, *ent.aggregates, *ent.frames, *ent.ranked}:
             return table_windows.window_of(ent, name, view, len(part))
@@ -3108,6 +3120,7 @@ class Synthesizer:
         constraints.repair(numbers, relations, out.quanta, self._sums, out.snaps, out.signs, fixed)
         self._hold_still_steps(numbers, shared.session)
         self._add_steps(numbers, entity, carry)  # before the renumbering: a stepped date may be its clock
+        self._stretch_entities(numbers, entity, carry is not None, to_come)
         self._steer_stepped_dates(numbers, entity, carry)
         stages = self._stage_keys(tokens, numbers)
         shared.renumber(numbers, rng, stages)  # after repair: a repair that moved one number would repeat another
@@ -3125,6 +3138,7 @@ class Synthesizer:
         constraints.repair(numbers, [*walking, *drifted], out.quanta, fixed=fixed)  # onto the shared side
         self._onto_valid_wall_clock(numbers)
         self._rebuild_windows(numbers, entity, carry)  # their numbers are final
+        self._rebuild_ends(numbers, entity)
         self._recompute_parts(numbers)  # last: every date is final
         if deferred:
             self._set_bands(tokens, numbers, deferred)
@@ -3392,6 +3406,40 @@ class Synthesizer:
             dates = entities.stepped_on(numbers[name], numbers[ent.starts[name]], entity, went_on_from)
             carried = carry if went_on_from is not None else None
             self._set_dates(numbers, name, self._dates_in_range(numbers, name, dates, entity, carried))
+
+    def _stretch_entities(
+        self, numbers: dict[str, np.ndarray], entity: np.ndarray | None, carried: bool, to_come: int
+    ) -> None:
+        """Each time an entity's first or last is taken of (``Entities.ends``: ``MIN(ts) OVER
+        (PARTITION BY user_id)``) moved within each entity onto its drawn first and last
+        (``entities.stretched_onto``), on its own grid, before its weekday and hour steer it; an
+        entity cut at a block's end (``carried`` in from the block before, ``to_come`` rows in the
+        blocks after) as it is. The ends are rebuilt of the final times (``_rebuild_ends``)."""
+        ent = self._entities
+        if ent is None or entity is None or not ent.ends or not entity.size:
+            return
+        kept = np.zeros(entity.size, dtype=bool)
+        if carried:
+            kept |= entity == entity[0]
+        if to_come:
+            kept |= entity == entity[-1]
+        by_name = {c.storage.name: c for c in self._codecs}
+        for source in {s for s, _ in ent.ends.values() if s in numbers}:
+            ends = {how: name for name, (s, how) in ent.ends.items() if s == source and name in numbers}
+            first, last = (numbers[ends[how]] if how in ends else None for how in ("min", "max"))
+            moved = entities.stretched_onto(numbers[source], entity, first, last, kept)
+            codec = by_name[source]
+            quantum = codec.quantum if isinstance(codec, NumericCodec) else None
+            self._set_dates(numbers, source, moved if quantum is None else np.round(moved / quantum) * quantum)
+
+    def _rebuild_ends(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None) -> None:
+        """Each entity's first and last times (``Entities.ends``) of its rows' final times (an entity
+        cut at a block's end: of all its rows once it ends, ``_whole_entities``)."""
+        ent = self._entities
+        if ent is None or entity is None:
+            return
+        for name, (source, how) in [(n, w) for n, w in ent.ends.items() if w[0] in numbers]:
+            numbers[name] = entities.totals_of(numbers[source], entity, how)
 
     def _hold_still_steps(self, numbers: dict[str, np.ndarray], session: np.ndarray | None) -> None:
         """A stepped date constant within its sessions (``Sessions.still``) takes no step within
@@ -3885,6 +3933,10 @@ class Synthesizer:
                 name: f"{name} == {how}({source}) over its {ses.key}'s rows"
                 for name, (source, how) in ses.totals.items()
             }
+        if (ent := self._entities) is not None:  # a user's last seen: drawn, their rows stretched onto it, rebuilt
+            computed |= {
+                name: f"{name} == {how}({source}) over its {ent.key}'s rows" for name, (source, how) in ent.ends.items()
+            }
         return computed | {p.result: str(p) for p in self._parts if p.result not in self._hidden}
 
     def _copula_placed(self) -> set[int]:
@@ -4137,7 +4189,10 @@ class Synthesizer:
             "frames": {name: _frame_text(*found) for name, found in self._entities.frames.items()},
             "ranks_by": {name: _rank_text(*found) for name, found in self._entities.ranked.items()},
             "tiles": {name: _tile_text(*found) for name, found in self._entities.tiles.items()},
-            "entity_totals": {name: f"{how}({source})" for name, (source, how) in self._entities.totals.items()},
+            "entity_totals": {
+                name: f"{how}({source})"
+                for name, (source, how) in {**self._entities.totals, **self._entities.ends}.items()
+            },
             "sequence_gaps": dict(self._entities.gaps),
             "null_keys_as_rows": self._entities.nulls is not None,
             "key_as_category": self._entities.category,

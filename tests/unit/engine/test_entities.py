@@ -14,7 +14,7 @@ import pytest
 from scipy.stats import ks_2samp
 
 from synthpipe import Synthesizer
-from synthpipe.engine.entities import entity_sizes, went_on_not_before
+from synthpipe.engine.entities import entity_sizes, stretched_onto, went_on_not_before
 from synthpipe.engine.model import HeadWeights
 from synthpipe.engine.synthesizer import entity_keys, training_sample
 from synthpipe.errors import ArtifactError
@@ -2841,3 +2841,106 @@ def test_a_users_totals_are_rebuilt_where_no_column_numbers_the_rows(tmp_path: P
     assert syn.describe()["entities"]["entity_totals"] == {"user_value": "sum(value)", "user_events": "count(value)"}
     assert np.isclose(users["user_value"].first(), users["value"].sum(), rtol=1e-9, atol=0.005).all()
     assert (users["user_events"].first() == users.size()).all()
+
+
+def _first_and_last_seen(rows: pd.DataFrame, time: str) -> dict[str, pd.Series]:
+    """``MIN(time) OVER (PARTITION BY user_id) AS first_seen`` and ``MAX(time) ... AS last_seen``."""
+    by_user = rows.groupby("user_id")[time]
+    return {"first_seen": by_user.transform("min"), "last_seen": by_user.transform("max")}
+
+
+def _visits(users: int, rng: np.random.Generator) -> pd.DataFrame:
+    """A user's events in 1-5 visits over 60 days, 1-7 events each, a median 28 seconds apart
+    within a visit; ``first_seen`` and ``last_seen`` of them all."""
+    visit_user = np.repeat(np.arange(users), rng.integers(1, 6, users))
+    opened = pd.Timestamp("2024-01-01", tz="Europe/Paris") + pd.to_timedelta(
+        rng.integers(0, 60 * 86_400, visit_user.size), unit="s"
+    )
+    visit = np.repeat(np.arange(visit_user.size), rng.integers(1, 8, visit_user.size))
+    gaps = pd.Series(rng.exponential(40, visit.size).round()).groupby(visit).cumsum().to_numpy()
+    ts = opened[visit] + pd.to_timedelta(gaps, unit="s")
+    real = pd.DataFrame(
+        {"user_id": 100 + visit_user[visit], "country": rng.choice(["FR", "US"], users)[visit_user[visit]]}
+    )
+    real = real.assign(ts=ts).sort_values(["user_id", "ts"], ignore_index=True)
+    return real.assign(**_first_and_last_seen(real, "ts"))
+
+
+def _days_seen(rows: pd.DataFrame) -> float:
+    """The median user's days from their first to their last row."""
+    users = rows.groupby("user_id")
+    return float(((users["last_seen"].first() - users["first_seen"].first()).dt.total_seconds() / 86_400).median())
+
+
+def _seconds_between(rows: pd.DataFrame) -> float:
+    """The third quartile of the seconds between a user's consecutive events."""
+    ordered = rows.sort_values(["user_id", "ts"])
+    return float(ordered.groupby("user_id")["ts"].diff().dt.total_seconds().quantile(0.75))
+
+
+def test_a_users_first_and_last_time_are_rebuilt_from_their_rows(tmp_path: Path) -> None:
+    """``MIN(ts) OVER (PARTITION BY user_id)`` and ``MAX(ts)`` beside events that nothing numbers:
+    drawn once per user (only numbers were looked for as totals), they were their first event's
+    time in 88% of synthetic users, their last event's in 44%. Both are rebuilt from the rows,
+    time zone and unit kept, after a save and load too; the rows are first stretched onto the
+    drawn ones (rebuilt of the rows as drawn, a user's rows spanned a median 20 days, real 29),
+    their longest gap taking the change (stretched evenly, the third quartile of the seconds
+    between events went from 102 to 9,003)."""
+    real = _visits(400, np.random.default_rng(3))
+
+    syn = Synthesizer(seed=0, max_epochs=3).fit(real)
+    out = syn.sample(len(real))
+
+    assert syn.describe()["entities"]["entity_totals"] == {"first_seen": "min(ts)", "last_seen": "max(ts)"}
+    for name, want in _first_and_last_seen(out, "ts").items():
+        assert out[name].equals(want.rename(name)), name
+        assert out[name].dtype == real[name].dtype
+    assert abs(_days_seen(out) / _days_seen(real) - 1) < 0.15  # 25.2 days (real 26.0; unstretched 15.1)
+    assert _seconds_between(out) < 2 * _seconds_between(real)  # 89 seconds (real 95)
+    assert sampled_after_save_and_load(syn, len(real), tmp_path).equals(out)
+
+
+def test_a_users_first_and_last_time_are_of_all_its_rows_across_block_cuts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Along a row number, a user's last event time (``MAX(event_time) OVER (PARTITION BY user_id)``)
+    is taken of all its rows where the user is cut at a block's end; the chunks change nothing."""
+    data = _timed_events(40, np.random.default_rng(62), low=100, high=300)[
+        ["user_id", "event_no", "action", "event_time"]
+    ]
+    data = data.assign(**_first_and_last_seen(data, "event_time"))
+    syn, out = _sampled_in_small_blocks(data, monkeypatch)
+    assert syn.describe()["entities"]["entity_totals"]["last_seen"] == "max(event_time)"
+    for name, want in _first_and_last_seen(out, "event_time").items():
+        assert out[name].equals(want.rename(name)), name
+    assert pd.concat(list(syn.sample_chunks(3_000, chunk_size=701)), ignore_index=True).equals(out)
+
+
+def test_stretching_a_users_times_changes_the_longest_gap_and_keeps_the_rest() -> None:
+    """Onto a drawn first and last: a span to grow or shrink goes to the longest gap (the pause
+    between two visits), every gap alike where that one is too short; with one end only the rows
+    are shifted, or stretched from their own first; rows of a cut entity and null times stay."""
+    entity = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 4])
+    values = np.array([0, 10, 1_000, 1_020, 100, 150, 160, 5, 7, 42, np.nan])
+    first = np.array([50] * 4 + [0] * 3 + [0] * 2 + [0, 0], dtype="float64")
+    last = np.array([2_070] * 4 + [6] * 3 + [8] * 2 + [99, 99], dtype="float64")
+    kept = entity == 2
+    moved = stretched_onto(values, entity, first, last, kept)
+    assert list(moved[:4]) == [50, 60, 2_050, 2_070]  # 1,020 -> 2,020 days: the pause between visits
+    assert list(moved[4:7]) == [0, 5, 6]  # 60 -> 6: more than the longest gap, every gap a tenth
+    assert list(moved[7:9]) == [5, 7] and moved[9] == 0 and np.isnan(moved[10])  # cut; one row; null
+    assert list(stretched_onto(values, entity, first, None, kept)[:4]) == [50, 60, 1_050, 1_070]
+    assert list(stretched_onto(values, entity, None, last, kept)[:4]) == [0, 10, 2_050, 2_070]
+    shifted = stretched_onto(values[4:7], entity[4:7], None, last[4:7], kept[4:7])
+    assert list(shifted) == [-54, -4, 6]  # its last before its own first: shifted onto it
+    shrunk = stretched_onto(values[4:7], entity[4:7], first[4:7], last[4:7] + 24, kept[4:7])
+    assert list(shrunk) == [0, 20, 30]  # 60 -> 30: the longest gap only
+
+
+def test_a_re_signed_artifact_stretching_rows_onto_a_column_that_is_no_time_is_rejected(tmp_path: Path) -> None:
+    """A first or last time is rebuilt of a time stored alike, one the rows do not share."""
+    Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(_visits(100, np.random.default_rng(4))).save(tmp_path)
+    doc = json.loads((tmp_path / "model.json").read_text())
+    assert doc["body"]["entities"]["ends"] == {"first_seen": ["ts", "min"], "last_seen": ["ts", "max"]}
+    doc["body"]["entities"]["ends"]["country"] = ["ts", "max"]
+    re_signed(tmp_path, doc)
+    with pytest.raises(ArtifactError, match="no first or last time"):
+        Synthesizer.load(tmp_path)
