@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from scipy.stats import ks_2samp
 
@@ -2866,10 +2867,11 @@ def _visits(users: int, rng: np.random.Generator) -> pd.DataFrame:
     return real.assign(**_first_and_last_seen(real, "ts"))
 
 
-def _days_seen(rows: pd.DataFrame) -> float:
-    """The median user's days from their first to their last row."""
+def _days_seen(rows: pd.DataFrame, most: int | None = None) -> float:
+    """The median user's days from their first to their last row (of users of 2 to ``most`` rows)."""
     users = rows.groupby("user_id")
-    return float(((users["last_seen"].first() - users["first_seen"].first()).dt.total_seconds() / 86_400).median())
+    days = (users["last_seen"].first() - users["first_seen"].first()).dt.total_seconds() / 86_400
+    return float(days.median() if most is None else days[users.size().between(2, most)].median())
 
 
 def _seconds_between(rows: pd.DataFrame) -> float:
@@ -2885,7 +2887,8 @@ def test_a_users_first_and_last_time_are_rebuilt_from_their_rows(tmp_path: Path)
     time zone and unit kept, after a save and load too; the rows are first stretched onto the
     drawn ones (rebuilt of the rows as drawn, a user's rows spanned a median 20 days, real 29),
     their longest gap taking the change (stretched evenly, the third quartile of the seconds
-    between events went from 102 to 9,003)."""
+    between events went from 102 to 9,003). The last is learned as its time after the first:
+    drawn apart, users of 2-4 events (real: one visit) spanned a median 9 days."""
     real = _visits(400, np.random.default_rng(3))
 
     syn = Synthesizer(seed=0, max_epochs=3).fit(real)
@@ -2897,6 +2900,7 @@ def test_a_users_first_and_last_time_are_rebuilt_from_their_rows(tmp_path: Path)
         assert out[name].dtype == real[name].dtype
     assert abs(_days_seen(out) / _days_seen(real) - 1) < 0.15  # 25.2 days (real 26.0; unstretched 15.1)
     assert _seconds_between(out) < 2 * _seconds_between(real)  # 89 seconds (real 95)
+    assert _days_seen(real, 4) < 0.01 and _days_seen(out, 4) < 1  # learned after the first: 9 days drawn apart
     assert sampled_after_save_and_load(syn, len(real), tmp_path).equals(out)
 
 
@@ -2944,3 +2948,45 @@ def test_a_re_signed_artifact_stretching_rows_onto_a_column_that_is_no_time_is_r
     re_signed(tmp_path, doc)
     with pytest.raises(ArtifactError, match="no first or last time"):
         Synthesizer.load(tmp_path)
+
+
+def test_the_days_since_a_users_first_time_are_a_span_of_the_rebuilt_first_time() -> None:
+    """``DATEDIFF('day', first_seen, ts)`` and ``date_trunc('month', first_seen)`` beside a user's
+    events: the event's time moved in step with its days since the first (within a day), so it was
+    learned as its user's day-0 time plus those days: no first or last time was found, a user's
+    first_seen was their first event's time in 53% of synthetic users, the days since it right in
+    76% of rows. The days are a span of the dates, recomputed once the first time is rebuilt; the
+    time is learned as its steps, so a user's events keep their seconds apart within a visit (as a
+    date bound to a span, not stepped, they came out a median 14 hours apart)."""
+    real = _visits(400, np.random.default_rng(5))
+    real = real.assign(**{name: real[name].dt.tz_localize(None) for name in ("ts", "first_seen", "last_seen")})
+    real = real.assign(
+        days_since_first=(real["ts"].dt.normalize() - real["first_seen"].dt.normalize()).dt.days,
+        cohort=real["first_seen"].dt.to_period("M").dt.start_time,
+    )
+    syn = Synthesizer(seed=0, max_epochs=3).fit(real)
+    out = syn.sample(len(real))
+
+    described = syn.describe()
+    assert described["entities"]["date_steps"] == {"ts": "user_id's mean ts step"}
+    assert described["entities"]["entity_totals"] == {"first_seen": "min(ts)", "last_seen": "max(ts)"}
+    for name, want in _first_and_last_seen(out, "ts").items():
+        assert out[name].equals(want.rename(name)), name
+    days = (out["ts"].dt.normalize() - out["first_seen"].dt.normalize()).dt.days
+    assert (out["days_since_first"] == days).all()
+    assert (out["cohort"] == out["first_seen"].dt.to_period("M").dt.start_time).all()
+    assert _seconds_between(out) < 2 * _seconds_between(real)
+
+
+def test_a_first_and_last_time_of_arrow_backed_timestamps_are_rebuilt() -> None:
+    """Arrow-backed columns carry their schema, which names the column, so no two were ever stored
+    alike: no first or last time (and no lag or first value) of one was rebuilt from another."""
+    real = _visits(300, np.random.default_rng(6))
+    arrow = pd.ArrowDtype(pa.timestamp("us", tz="Europe/Paris"))
+    real = real.astype({"ts": arrow, "first_seen": arrow, "last_seen": arrow})
+    syn = Synthesizer(seed=0, max_epochs=2).fit(real)
+    out = syn.sample(len(real))
+    assert syn.describe()["entities"]["entity_totals"] == {"first_seen": "min(ts)", "last_seen": "max(ts)"}
+    assert out["last_seen"].dtype == arrow
+    for name, want in _first_and_last_seen(out, "ts").items():
+        assert (out[name] == want).all(), name
