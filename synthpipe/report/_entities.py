@@ -73,7 +73,8 @@ def _traits(
     (``entity_modes``) and stages (``stages``), a date's closeness (``first_dates``) and pace
     (``date_steps``), values held once (``schedules``), a sequence's clock, a number that moves
     with the calendar (``trends``), a number that walks from row to row (``walks``) or drifts
-    along its entity's rows in a line of the entity's own (``drifts``).
+    along its entity's rows in a line of the entity's own (``drifts``); where the real key has
+    nulls, the share of rows of no entity (a guest's events), which the entity counts leave out.
     The rows' numbers the engine gave a date (``row_ranks``) are given both tables the same way."""
     for rank, dated in described.get("row_ranks", {}).items():
         real, synthetic = (_with_rank(t, key, rank, dated) for t in (real, synthetic))
@@ -85,7 +86,9 @@ def _traits(
             return None
         return EntityTrait(column=column, measure=measure, real=how(real), synthetic=how(synthetic), share=share)
 
+    guests = real[key].isna().any()
     return [
+        both(key, f"rows with no {key}", partial(_null_share, column=key)) if guests else None,
         *(
             both(c, f"share of its variance between {key} values", partial(_between_share, key=key, column=c))
             for c in described.get("entity_means", {})
@@ -190,6 +193,11 @@ def _total_traits(
         measure = f"{key} values whose {column} is the {how} of their {source}"
         out.append(both(column, measure, partial(_total_share, key=key, column=column, source=source, how=how)))
     return out
+
+
+def _null_share(table: pd.DataFrame, column: str) -> float | None:
+    """The share of rows whose ``column`` is null."""
+    return float(table[column].isna().mean()) if len(table) else None
 
 
 def _total_share(table: pd.DataFrame, key: str, column: str, source: str, how: str) -> float | None:

@@ -372,7 +372,8 @@ def test_rows_without_an_entity_are_sampled_one_by_one_and_counted_as_no_entity(
     """An events table's guest rows (a null user_id) are each an entity of their own, as the split
     and the engine take them. Taken as one, the guests' events were all in a training sample or
     none, and the membership attack told members apart by them (AUC 0.59 on 9% guest rows), and
-    they were one "user" of thousands of rows in the entities section."""
+    they were one "user" of thousands of rows in the entities section, which shows their share of
+    the rows instead."""
     from synthpipe.report.evaluate import _train_samples
 
     train, holdout = (
@@ -384,9 +385,12 @@ def test_rows_without_an_entity_are_sampled_one_by_one_and_counted_as_no_entity(
     assert len(samples) >= 2
     assert all(abs(sample["user_id"].isna().mean() - guest_share) < 0.06 for sample in samples)
 
-    report = evaluate(real=train, synthetic=train, holdout=holdout, protections=PROTECTIONS)
+    report = evaluate(real=train, synthetic=holdout, holdout=holdout, protections=PROTECTIONS)
     side = report.quality.entities.real
     assert side.entities == 400 and side.rows_max_shown < 900
+    guests = {t.measure: t for t in report.quality.entities.traits}["rows with no user_id"]
+    assert (guests.real, guests.synthetic) == (train["user_id"].isna().mean(), guest_share)
+    assert "rows with no user_id" in report.to_html()
 
 
 def _events_in_sessions(users: int, seed: int, mixed: bool = False) -> pd.DataFrame:
