@@ -2192,6 +2192,25 @@ def time_ends(totals: dict[str, tuple[str, str]], kinds: dict[str, str | None]) 
     return {name: (source, how) for name, (source, how) in totals.items() if kinds.get(name) not in (None, "number")}
 
 
+def ends_in_range(
+    first: np.ndarray | None, last: np.ndarray | None, low: float, high: float
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """An entity's drawn first and last times moved together into the time's real range
+    (``low``, ``high``: its clip points), so the rows stretched onto them stay in it: a last past
+    ``high`` takes the first back as far, then a first before ``low`` is moved on to it (a span
+    longer than the range is cut at ``high``). Why: a last learned as its time after the first
+    (``_last_after_first``) went past the real range, and 4.3% of a user's events with it, up to
+    5 weeks past the last real one."""
+    if first is None or last is None:
+        return (None if first is None else np.clip(first, low, high)), (
+            None if last is None else np.clip(last, low, high)
+        )
+    back = np.fmax(last - high, 0.0)
+    first, last = first - back, last - back
+    on = np.fmax(low - first, 0.0)
+    return first + on, np.fmin(last + on, high)
+
+
 def stretched_onto(
     values: np.ndarray, entity: np.ndarray, first: np.ndarray | None, last: np.ndarray | None, kept: np.ndarray
 ) -> np.ndarray:

@@ -3450,7 +3450,8 @@ class Synthesizer:
     ) -> None:
         """Each time an entity's first or last is taken of (``Entities.ends``: ``MIN(ts) OVER
         (PARTITION BY user_id)``) moved within each entity onto its drawn first and last
-        (``entities.stretched_onto``), on its own grid, before its weekday and hour steer it; an
+        (``entities.stretched_onto``; those moved into the time's real range first:
+        ``entities.ends_in_range``), on its own grid, before its weekday and hour steer it; an
         entity cut at a block's end (``carried`` in from the block before, ``to_come`` rows in the
         blocks after) as it is. The ends are rebuilt of the final times (``_rebuild_ends``)."""
         ent = self._entities
@@ -3465,8 +3466,11 @@ class Synthesizer:
         for source in {s for s, _ in ent.ends.values() if s in numbers}:
             ends = {how: name for name, (s, how) in ent.ends.items() if s == source and name in numbers}
             first, last = (numbers[ends[how]] if how in ends else None for how in ("min", "max"))
-            moved = entities.stretched_onto(numbers[source], entity, first, last, kept)
             codec = by_name[source]
+            assert isinstance(codec, NumericCodec)
+            low, high = ent.ranges.get(source) or [float(v) * codec.scale for v in codec.p.clip]
+            first, last = entities.ends_in_range(first, last, low, high)
+            moved = entities.stretched_onto(numbers[source], entity, first, last, kept)
             quantum = codec.quantum if isinstance(codec, NumericCodec) else None
             self._set_dates(numbers, source, moved if quantum is None else np.round(moved / quantum) * quantum)
 

@@ -15,7 +15,7 @@ import pytest
 from scipy.stats import ks_2samp
 
 from synthpipe import Synthesizer
-from synthpipe.engine.entities import entity_sizes, stretched_onto, went_on_not_before
+from synthpipe.engine.entities import ends_in_range, entity_sizes, stretched_onto, went_on_not_before
 from synthpipe.engine.model import HeadWeights
 from synthpipe.engine.synthesizer import entity_keys, training_sample
 from synthpipe.errors import ArtifactError
@@ -2888,7 +2888,8 @@ def test_a_users_first_and_last_time_are_rebuilt_from_their_rows(tmp_path: Path)
     drawn ones (rebuilt of the rows as drawn, a user's rows spanned a median 20 days, real 29),
     their longest gap taking the change (stretched evenly, the third quartile of the seconds
     between events went from 102 to 9,003). The last is learned as its time after the first:
-    drawn apart, users of 2-4 events (real: one visit) spanned a median 9 days."""
+    drawn apart, users of 2-4 events (real: one visit) spanned a median 9 days; kept in the time's
+    real range (after the first, 4.3% of events went up to 5 weeks past the last real one)."""
     real = _visits(400, np.random.default_rng(3))
 
     syn = Synthesizer(seed=0, max_epochs=3).fit(real)
@@ -2901,6 +2902,7 @@ def test_a_users_first_and_last_time_are_rebuilt_from_their_rows(tmp_path: Path)
     assert abs(_days_seen(out) / _days_seen(real) - 1) < 0.15  # 25.2 days (real 26.0; unstretched 15.1)
     assert _seconds_between(out) < 2 * _seconds_between(real)  # 89 seconds (real 95)
     assert _days_seen(real, 4) < 0.01 and _days_seen(out, 4) < 1  # learned after the first: 9 days drawn apart
+    assert real["ts"].min() <= out["ts"].min() and out["ts"].max() <= real["ts"].max()  # 4.3% were past it
     assert sampled_after_save_and_load(syn, len(real), tmp_path).equals(out)
 
 
@@ -2937,6 +2939,8 @@ def test_stretching_a_users_times_changes_the_longest_gap_and_keeps_the_rest() -
     assert list(shifted) == [-54, -4, 6]  # its last before its own first: shifted onto it
     shrunk = stretched_onto(values[4:7], entity[4:7], first[4:7], last[4:7] + 24, kept[4:7])
     assert list(shrunk) == [0, 20, 30]  # 60 -> 30: the longest gap only
+    ends = ends_in_range(np.array([5.0, 90.0, -10.0]), np.array([20.0, 130.0, 150.0]), 0.0, 100.0)
+    assert [list(e) for e in ends if e is not None] == [[5, 60, 0], [20, 100, 100]]  # moved back, on, cut
 
 
 def test_a_re_signed_artifact_stretching_rows_onto_a_column_that_is_no_time_is_rejected(tmp_path: Path) -> None:
