@@ -319,9 +319,9 @@ class Entities:
     def ahead(self) -> list[str]:
         """The window columns of rows after their own: leads, differences to a row ahead, frames of
         the rows after, entity totals, numbers from the highest down, ranks and tiles (of all the
-        entity's rows), and the first and last times (``ends``). An entity cut short keeps the values of rows it
-        no longer has there, where SQL over the rows kept says otherwise; one cut at a block's end
-        has no rows of the next block there yet."""
+        entity's rows), and the first and last times (``ends``). An entity cut short keeps the
+        values of rows it no longer has there, where SQL over the rows kept says otherwise; one cut
+        at a block's end has no rows of the next block there yet."""
         leads = [name for name, (_, k) in self.lags.items() if k < 0]
         leads += [name for name, (_, k, _) in self.differences.items() if k < 0]
         leads += [name for name, (_, _, rows) in self.aggregates.items() if rows < 0]
@@ -2218,13 +2218,12 @@ def stretched_onto(
     and its latest on its ``last``, the rows' order kept: a span to grow or shrink changes the
     longest gap between its rows (a user's pause between visits; the gaps within a visit keep
     their length), or, where that gap is shorter than what is to go, every gap in proportion to
-    its length; with ``first`` only,
-    shifted onto it; with ``last`` only, from the entity's own earliest (shifted where ``last``
-    comes before it). The rows ``kept`` (an entity cut at a block's end: not all its rows are
-    here), those of entities with no drawn end and null times stay as they are. Why: the first and
-    last rebuilt of the rows as drawn spanned a median 20 days (real 29): summed steps spread less
-    than a real user's rows; stretched evenly instead, the seconds between a user's events grew
-    from a third quartile of 102 to 9,003."""
+    its length; with ``first`` only, shifted onto it; with ``last`` only, from the entity's own
+    earliest (shifted where ``last`` comes before it). The rows ``kept`` (an entity cut at a
+    block's end: not all its rows are here), those of entities with no drawn end and null times
+    stay as they are. Why: the first and last rebuilt of the rows as drawn spanned a median 20
+    days (real 29): summed steps spread less than a real user's rows; stretched evenly instead,
+    the seconds between a user's events grew from a third quartile of 102 to 9,003."""
     out = values.copy()
     if first is None and last is None:
         return out

@@ -3471,7 +3471,7 @@ class Synthesizer:
             low, high = ent.ranges.get(source) or [float(v) * codec.scale for v in codec.p.clip]
             first, last = entities.ends_in_range(first, last, low, high)
             moved = entities.stretched_onto(numbers[source], entity, first, last, kept)
-            quantum = codec.quantum if isinstance(codec, NumericCodec) else None
+            quantum = codec.quantum
             self._set_dates(numbers, source, moved if quantum is None else np.round(moved / quantum) * quantum)
 
     def _rebuild_ends(self, numbers: dict[str, np.ndarray], entity: np.ndarray | None) -> None:
