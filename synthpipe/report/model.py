@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.11"
+SCHEMA_VERSION = "1.12"
 
 
 class Grade(StrEnum):
@@ -240,7 +240,10 @@ class Privacy(_Model):
         description="share of synthetic rows equal to a training row; null when no column is compared"
     )
     identical_share_holdout: float | None = Field(description="same for holdout rows (baseline)")
-    identical_holdout_rows: int | None = Field(None, description="holdout rows the baseline was counted on")
+    identical_holdout_rows: int | None = Field(
+        None,
+        description="holdout rows the baseline was counted on (with entities: as many independent rows as their noise)",
+    )
     nndr_synthetic: float | None = Field(description="median nearest/second-nearest ratio to train")
     nndr_holdout: float | None = Field(description="same for holdout rows (baseline)")
     mia_auc: float | None = Field(description="distance-based membership inference AUC (0.5 ideal)")

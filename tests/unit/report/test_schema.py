@@ -29,7 +29,7 @@ def test_committed_schema_matches_the_model() -> None:
 def test_report_json_validates_against_schema(filtered_report: Report) -> None:
     doc = json.loads(filtered_report.to_json())
     jsonschema.validate(doc, _committed())
-    assert doc["schema_version"] == SCHEMA_VERSION == "1.11"
+    assert doc["schema_version"] == SCHEMA_VERSION == "1.12"
     assert {"score", "grade", "column_shapes", "column_pair_trends"} <= doc["quality"].keys()
     assert {"dcr_share", "identical_share", "mia_auc", "nndr_synthetic"} <= doc["privacy"].keys()
 
