@@ -238,9 +238,8 @@ class Synthesizer:
                 detected, ranges=ranges, units=units, riders=riders, ranks=ranked, gaps=gaps, category=category
             )
             self._find_windows(frame, indexes)
-            frame = entities.with_counts(
-                frame, self._entities, sizes if sizes is not None and sizes.name == key else None
-            )
+            given = sizes if sizes is not None and sizes.name == key else None
+            frame = entities.with_counts(frame, self._entities, _guests_counted_here(given, frame[key], null_keys))
         self._table_windows = None
         found_windows = self._find_table_windows(frame, windows_of)
         codecs = self._with_calendar(self._build_codecs(frame, set(pseudonymised)), frame)
@@ -4485,6 +4484,20 @@ def _key_years(
         place: dateparts.part_values(dateparts.YEAR, numbers[date] if rows is None else numbers[date][rows])
         for place, date in key.year_parts().items()
     }
+
+
+def _guests_counted_here(sizes: pd.Series | None, keys: pd.Series, guests: np.ndarray | None) -> pd.Series | None:
+    """The entity sizes a caller gives (``fit``'s ``entity_sizes``: each row's entity's rows in the
+    table it was sampled from), but each null-key row's counted on its stand-in key (``keys``;
+    ``guests``: the null-key rows), which a guest session's rows share. Why: the pipeline counts a
+    null-key row as an entity of one row, so every guest entity was learned as one row: 55% of
+    synthetic entities were guests (real 29%), 1,730 of 1,776 guest sessions one event (real 110 of
+    550)."""
+    if sizes is None or guests is None or not guests.any():
+        return sizes
+    counts = sizes.to_numpy(dtype="int64", copy=True)
+    counts[guests] = entities.entity_sizes(keys).to_numpy(dtype="int64")[guests]
+    return pd.Series(counts, name=sizes.name)
 
 
 def _from_shared(span: spans.Span, walks: list[str], shared: set[str]) -> bool:
