@@ -710,17 +710,19 @@ def spanned_from_shared(frame: pd.DataFrame, key: str, trends: dict[str, str], m
     user's ``MIN(ts)`` was their first event's time in 53% of synthetic users, the days since it
     right in 76% of rows."""
     units = trend_units(frame, key, trends)
+    if not units:
+        return set()
     keys = frame[key].to_numpy()
+    dates = [n for n in frame.columns if n != key and window_kind(frame[n]) not in _NO_DATES]
     by_entity = frame.groupby(key, sort=False)
+    shared = [str(n) for n in dates if (by_entity[n].nunique(dropna=False) <= 1).all()]
     out: set[str] = set()
     for moved, clock in [(m, c) for m, c in trends.items() if m in units]:
         ticks = clock_moves(frame[clock].to_numpy(dtype="float64"), units[moved])
         gaps = pd.Series(trend_values(frame[moved]).to_numpy(dtype="float64") - ticks)
         if (gaps.groupby(keys).nunique() <= 1).all():
             continue  # on its steps: a panel's month with its months since the sign-up
-        dates = [n for n in frame.columns if n not in (key, moved) and window_kind(frame[n]) not in _NO_DATES]
-        shared = [n for n in dates if (by_entity[n].nunique(dropna=False) <= 1).all()]
-        times = {str(n): in_ns(frame[n]) for n in [*shared, moved]}
+        times = {n: in_ns(frame[n]) for n in [*shared, moved]}
         found = spans.detect(times, {clock: frame[clock].to_numpy(dtype="float64")}, min_entities)
         if any(span.end == moved and span.start in shared for span in found):
             out.add(moved)
@@ -2184,12 +2186,16 @@ def totals_among(
     return found
 
 
-def time_ends(totals: dict[str, tuple[str, str]], kinds: dict[str, str | None]) -> dict[str, tuple[str, str]]:
-    """Of ``totals`` (``entity_totals``), the first and last times (``kinds``: each column's
-    ``window_kind``): drawn once per entity and the rows stretched onto them (``Entities.ends``).
-    Why not rebuilt of the rows as drawn, as a number's total is: a user's rows spanned a median
-    20 days (real 29), so the first and last seen drawn that way lost 3.4 points of column shapes."""
-    return {name: (source, how) for name, (source, how) in totals.items() if kinds.get(name) not in (None, "number")}
+Totals = dict[str, tuple[str, str]]  # per column, its source and aggregate
+
+
+def without_time_ends(frame: pd.DataFrame, totals: Totals) -> tuple[Totals, Totals]:
+    """``totals`` (``entity_totals``) split into a number's totals and the first and last times:
+    those are drawn once per entity and the rows stretched onto them (``Entities.ends``). Why not
+    rebuilt of the rows as drawn, as a number's total is: a user's rows spanned a median 20 days
+    (real 29), so the first and last seen drawn that way lost 3.4 points of column shapes."""
+    ends = {name: total for name, total in totals.items() if window_kind(frame[name]) != "number"}
+    return {name: total for name, total in totals.items() if name not in ends}, ends
 
 
 def ends_in_range(

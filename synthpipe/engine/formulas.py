@@ -60,7 +60,7 @@ def _half_away(values: np.ndarray, scale: np.ndarray | float) -> np.ndarray:
 BINARY_TIE = 1e-6  # how near a half a scaled double is checked against its exact binary value
 
 
-def _binary_half_away(values: np.ndarray, scale: np.ndarray | float) -> np.ndarray:
+def round_binary(values: np.ndarray, scale: np.ndarray | float) -> np.ndarray:
     """The exact binary value rounded, a tie away from zero: DuckDB's ``round`` of a double, bit
     for bit. Why: ``ROUND(SUM(value) / COUNT(*), 2)`` of 53.71 / 2 (26.85499999... as a double) is
     26.85 there, where a nudged half away from zero says 26.86 and numpy's half to even on the
@@ -85,7 +85,7 @@ def _toward_zero(values: np.ndarray, scale: np.ndarray | float) -> np.ndarray:
 ROUNDINGS: dict[str, Callable[[np.ndarray, np.ndarray | float], np.ndarray]] = {
     "round": _half_even,  # numpy, pandas, Python
     "round half away": _half_away,  # SQL's round on numerics
-    "round binary": _binary_half_away,  # DuckDB's round on doubles
+    "round binary": round_binary,  # DuckDB's round on doubles (and table_windows.rounded)
     "truncate": _toward_zero,  # integer division in SQL
 }
 EXACT = "exact"  # a scale's result at full precision: the double the division or product gives

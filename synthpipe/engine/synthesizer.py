@@ -766,8 +766,7 @@ class Synthesizer:
         firsts = entities.first_values(frame, ent.key, ent.order, shared, candidates, min_rows)
         shared = [name for name in shared if name not in firsts]
         totals = entities.entity_totals(frame, ent.key, ent.order, shared, candidates, min_rows)
-        ends = entities.time_ends(totals, {name: entities.window_kind(frame[name]) for name in totals})
-        totals = {name: total for name, total in totals.items() if name not in ends}
+        totals, ends = entities.without_time_ends(frame, totals)
         # frames of rows before time frames: a sum of what is left to come (CURRENT ROW AND UNBOUNDED
         # FOLLOWING) was taken for a sum over the 60 days from each row, which every user's rows fit in
         others: dict[str, dict] = {"firsts": firsts, "totals": totals}
@@ -798,8 +797,7 @@ class Synthesizer:
         assert ent is not None
         shared = [name for name in ent.columns if name not in ent.moving]
         totals = entities.entity_totals(frame, ent.key, None, shared, candidates, self.config.constraint_min_rows)
-        ends = entities.time_ends(totals, {name: entities.window_kind(frame[name]) for name in totals})
-        totals = {name: total for name, total in totals.items() if name not in ends}
+        totals, ends = entities.without_time_ends(frame, totals)
         columns = tuple(name for name in ent.columns if name not in totals)  # rebuilt, not drawn once
         return dataclasses.replace(ent, columns=columns, totals=totals, ends=ends)
 

@@ -14,7 +14,6 @@ put in the order the windows run along.
 from __future__ import annotations
 
 import dataclasses
-import decimal
 import itertools
 import warnings
 from collections.abc import Callable
@@ -25,6 +24,7 @@ import pandas as pd
 
 from synthpipe.engine import entities
 from synthpipe.engine.codecs.numeric import _decimals
+from synthpipe.engine.formulas import round_binary
 
 Frame = tuple[str, str, int | None, int | None]  # a frame's source, aggregate, first and last row from each
 
@@ -463,12 +463,7 @@ def rounded(values: np.ndarray, places: int) -> np.ndarray:
     """``values`` rounded to ``places`` decimals as SQL's ``round`` does (DuckDB's, bit for bit): the
     exact binary value rounded, a tie away from zero. Why not ``np.round``: it rounds a scaled copy
     half to even, and a 7-day average of 13,023.835 came back 13,023.84 where DuckDB gives .83."""
-    out = np.round(values, places)
-    scaled = values * 10.0**places
-    near_half = np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5) < 1e-6
-    step = decimal.Decimal(1).scaleb(-places)
-    out[near_half] = [float(decimal.Decimal(v).quantize(step, decimal.ROUND_HALF_UP)) for v in values[near_half]]
-    return out
+    return round_binary(values, 10.0**places)
 
 
 def _row_numbers(whole: pd.DataFrame, order: str, kinds: dict[str, str]) -> list[str]:
