@@ -291,7 +291,7 @@ class NumericCodec(Codec):
         if self.p.values:
             out[body] = self._values[idx]
             if any(self.p.tail_shares):
-                out[body] = self._on_value_grid(self._tails(out[body], idx, rng.random(idx.size)))
+                out[body] = self._on_value_grid(out[body], self._tails(out[body].copy(), idx, rng.random(idx.size)))
         elif len(self.p.knots):
             u = rng.random(idx.size)
             if fine is not None and fine.dtype.kind == "f":
@@ -502,12 +502,17 @@ class NumericCodec(Codec):
             out = np.clip(out, lo_bound, hi_bound)
         return out
 
-    def _on_value_grid(self, values: np.ndarray) -> np.ndarray:
-        """Tail draws of an exact-valued column land on its grid (ages stay whole, prices in
-        steps of 0.1 stay so)."""
+    def _on_value_grid(self, values: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+        """Tail draws (where ``drawn`` differs from the table's ``values``) of an exact-valued
+        column land on its grid, counted from the end value they lie beyond (ages stay whole,
+        prices in steps of 0.1 stay so); the rest keep their real value. Why: counted from the
+        first value, a float32-noisy step (0.0999998) moved every value, a price of 5.0000001
+        to 4.9999959 (Catsup: no synthetic price a real row holds, column shape 0.69)."""
         if self._value_step is None:
-            return values
-        return self._values[0] + np.rint((values - self._values[0]) / self._value_step) * self._value_step
+            return drawn
+        ends = np.where(drawn < self._values[0], self._values[0], self._values[-1])
+        on_grid = ends + np.rint((drawn - ends) / self._value_step) * self._value_step
+        return np.where(drawn == values, values, on_grid)
 
     def restore(self, values: np.ndarray) -> pd.Series:
         """Float64 values (in this column's units) back to the column's dtype."""

@@ -519,6 +519,20 @@ def test_rare_counts_beyond_the_frequent_ones_come_back_as_a_tail() -> None:
     assert out["cars"].max() == 6
 
 
+def test_values_of_a_float32_noisy_grid_come_back_as_real_values_beside_a_tail() -> None:
+    """Prices in steps of 0.1 stored as float32 and read as float64 (5.0000001, 2.9999999; R's
+    Catsup): with a tail beyond the top price, every drawn price had been moved onto the grid of
+    the smallest gap counted from the lowest price, 4.9999959 for 5.0000001; only tail draws
+    are put on the grid now, and a step away from the price they lie beyond."""
+    rng = np.random.default_rng(0)
+    cents = np.concatenate([rng.integers(30, 55, 3000), [56, 57, 57, 58, 60, 61, 62]])
+    prices = (cents / 10).astype("float32").astype("float64")
+    out = Synthesizer(seed=0, max_epochs=2).fit(pd.DataFrame({"price": prices})).sample(20_000)["price"]
+    beyond = out > prices[prices < 5.5].max()
+    assert out[~beyond].isin(set(prices)).all()
+    assert beyond.any() and np.allclose(out[beyond] * 10, np.rint(out[beyond] * 10), atol=1e-4)
+
+
 def test_rare_merge_is_reported(fitted: Synthesizer) -> None:
     protection = fitted.describe()["columns"]["name"]["protection"]
     assert protection["rare_categories_merged"] > 0
