@@ -29,7 +29,7 @@ from pydantic import BaseModel
 
 from synthpipe.engine import EngineConfig, Synthesizer
 from synthpipe.engine.calendars import Share
-from synthpipe.engine.codecs.identifier import names_a_key
+from synthpipe.engine.codecs.identifier import may_name_a_key
 from synthpipe.engine.entities import entity_codes, entity_sizes, runs_of_entities
 from synthpipe.engine.synthesizer import entity_keys
 from synthpipe.errors import ArtifactError, ConfigError, GateFailed, ModelError, SchemaError, StoreNotWritable
@@ -354,7 +354,7 @@ def _key_columns(uri: str, options: dict[str, Any], schema: pa.Schema | None) ->
 
 @contextlib.contextmanager
 def _key_batches(
-    uri: str, options: dict[str, Any], schema: pa.Schema | None, keep: Callable[[str], bool] = names_a_key
+    uri: str, options: dict[str, Any], schema: pa.Schema | None, keep: Callable[[str], bool] = may_name_a_key
 ) -> Iterator[tuple[pa.Schema, Iterator[pa.RecordBatch]]]:
     """The batches of the key columns only (``keep``: which; default those named like keys; none:
     no batches)."""

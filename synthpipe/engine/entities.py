@@ -48,7 +48,7 @@ import pandas as pd
 from synthpipe.engine import spans
 from synthpipe.engine.codecs.base import Codec
 from synthpipe.engine.codecs.categorical import CategoricalCodec
-from synthpipe.engine.codecs.identifier import names_a_key, whole_numbers
+from synthpipe.engine.codecs.identifier import may_name_a_key, whole_numbers
 from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.frames import (
@@ -430,7 +430,7 @@ def entity_key(frame: pd.DataFrame, cfg: EngineConfig) -> str | None:
     keys = [
         str(name)
         for name in frame.columns
-        if names_a_key(str(name)) and _keys_entities(frame[name], cfg.constraint_min_rows)
+        if may_name_a_key(str(name)) and _keys_entities(frame[name], cfg.constraint_min_rows)
     ]
     outer = [name for name in keys if not any(nests_in(frame, name, other) for other in keys if other != name)]
     return outer[0] if outer else None

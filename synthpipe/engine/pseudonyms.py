@@ -11,7 +11,8 @@ addresses get fresh local parts), in a seeded random order. The rows of one enti
 key, so per-entity structure is learned as before, while the model, its artifact and its samples
 hold only pseudonyms.
 
-A column is a repeated key when it is named like one (``id``, ``user_id``, ``playerID``) or holds
+A column is a repeated key when it is named like one (``id``, ``user_id``, ``playerID``), holds
+a panel's unit codes under a bare word for them (``subject``: ``100``, ``273b``), or holds
 e-mail addresses or UUIDs, holds whole numbers or text, and has at least ``MIN_ENTITIES`` distinct
 values, some held by several rows (unique keys are regenerated outright: codecs/identifier.py).
 """
@@ -32,6 +33,7 @@ from synthpipe.engine.codecs.identifier import (
     IdentifierCodec,
     holds_addresses,
     names_a_key,
+    names_units,
     whole_numbers,
 )
 from synthpipe.engine.codecs.numeric import NumericCodec
@@ -148,11 +150,12 @@ def looks_like_repeated_key(series: pd.Series, storage: StorageType) -> bool:
 def is_repeated_key(values: pd.Series, name: str, *, text: bool) -> bool:
     """The rule on a column's non-null ``values`` (shared with the report, which must not compare
     real keys with pseudonyms): ``MIN_ENTITIES`` or more distinct values, not all distinct, and a
-    key's name, or (``text``) e-mail addresses or UUIDs only."""
+    key's name, a panel's units' codes under a bare word for them (``subject``: ``names_units``),
+    or (``text``) e-mail addresses or UUIDs only."""
     distinct = values.nunique()
     if distinct < MIN_ENTITIES or distinct == len(values):
         return False
-    keyed = names_a_key(name) or (text and holds_addresses(values.astype(str)))
+    keyed = names_a_key(name) or names_units(values, name) or (text and holds_addresses(values.astype(str)))
     return keyed and not holds_days(values.drop_duplicates())
 
 

@@ -54,8 +54,8 @@ from synthpipe.engine.codecs.identifier import (
     KEY_STREAM_SLOTS,
     IdentifierCodec,
     drawn_by_row,
+    may_name_a_key,
     name_template,
-    names_a_key,
     spelled_addresses,
 )
 from synthpipe.engine.codecs.numeric import WITHIN_BIN, NumericCodec, units_per_day
@@ -4533,7 +4533,8 @@ def _decoded_number(codec: Codec, numbers: dict[str, np.ndarray], columns: dict[
 
 def entity_keys(data: pd.DataFrame | pa.Table, cfg: EngineConfig) -> pd.Series | None:
     """The key column of the entities behind ``data``'s rows, if one names them (entities.py)."""
-    names = [str(n) for n in (data.column_names if isinstance(data, pa.Table) else data.columns) if names_a_key(str(n))]
+    columns = data.column_names if isinstance(data, pa.Table) else data.columns
+    names = [str(n) for n in columns if may_name_a_key(str(n))]
     if isinstance(data, pa.Table):  # cheap Arrow-side tests first: 10M unique ids to pandas cost 1 GB
         names = [n for n in names if _may_key_entities(data.column(n))]
     if not names:

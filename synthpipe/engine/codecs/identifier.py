@@ -48,7 +48,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from synthpipe.engine.codecs.base import Codec
-from synthpipe.engine.frames import StorageType, restore_labels, restore_numeric
+from synthpipe.engine.frames import StorageType, restore_labels, restore_numeric, storage_type
 from synthpipe.errors import ModelError
 
 # ``id``, ``user_id``, ``order-key``, ``id_user`` in any case; camelCase ``userId``, ``playerID``; short
@@ -135,6 +135,40 @@ def names_a_key(name: str) -> bool:
     """``user_id``, ``id``, ``playerID``: a name that says the column identifies something."""
     last_word = re.split(r"[^A-Za-z0-9]+", name)[-1].lower()
     return _ID_NAME.search(name) is not None and last_word not in _WORDS_LIKE_KEYS
+
+
+# Words a panel names the units it follows by, bare (``subject`` of a clinical trial, ``firm`` of a
+# company panel): keys only where their values are codes (``names_units``), as ``subject`` may
+# also hold a school's subjects and ``member`` a yes/no flag.
+_UNIT_WORDS = frozenset(
+    {"subject", "patient", "person", "participant", "respondent", "individual", "student", "pupil", "employee"}
+    | {"worker", "member", "customer", "client", "household", "family", "firm", "tree", "animal", "plot"}
+)
+_CODE = re.compile(r"^\S{0,31}\d\S{0,31}$")
+
+
+def may_name_a_key(name: str) -> bool:
+    """``names_a_key``, or a bare word for a panel's units (``subject``, ``Patient``), which
+    ``names_units`` settles on the values."""
+    return names_a_key(name) or name.strip().lower() in _UNIT_WORDS
+
+
+def names_units(values: pd.Series, name: str) -> bool:
+    """Whether a column with a bare unit word for a name (``subject``) holds its units' codes: whole
+    numbers, or text of one word with a digit (``273b``, ``S01``), and more units than rows per
+    unit. Why: R's Blackmoor follows 231 girls by ``subject`` (``100`` .. ``273b``, 2-5 visits
+    each); learned as a category, common codes were emitted verbatim beside rows made up for
+    them and no girl's visits held together. A questionnaire's ``item`` or a school's ``subject``
+    (``Math``) has few values over many rows each."""
+    if name.strip().lower() not in _UNIT_WORDS or values.empty:
+        return False
+    distinct = values.nunique()
+    if distinct * distinct <= len(values):
+        return False
+    storage = storage_type(values)
+    if whole_numbers(storage):
+        return True
+    return storage.logical == "string" and bool(values.astype(str).str.match(_CODE).all())
 
 
 def numbers_records(name: str) -> bool:

@@ -966,6 +966,34 @@ def test_key_names_are_keys_and_words_ending_in_id_are_not() -> None:
     assert not any(map(names_a_key, words))
 
 
+def test_a_panels_units_under_a_bare_word_are_keys_where_their_values_are_codes(tmp_path: Path) -> None:
+    """R's Blackmoor follows 231 girls by ``subject`` (``100`` .. ``273b``, 2-5 visits each): learned
+    as a category, common codes came back verbatim beside made-up rows, and no girl kept one group.
+    A school's ``subject`` (words) and codes with many rows each (a questionnaire's items) stay
+    categories."""
+    rng = np.random.default_rng(0)
+    girls = np.repeat(np.arange(100, 331), rng.integers(2, 6, 231))
+    codes = pd.Series(girls).astype(str).where(girls % 7 != 0, pd.Series(girls).astype(str) + "b")
+    group = np.where(girls % 3 == 0, "control", "patient")
+    data = pd.DataFrame({"subject": codes, "age": rng.uniform(8, 17, girls.size).round(2), "group": group})
+    syn = Synthesizer(seed=0, max_epochs=20).fit(data)
+    assert syn.describe()["entities"]["key"] == "subject"
+    out = sampled_after_save_and_load(syn, len(data), tmp_path)
+    assert not out["subject"].isin(set(codes)).any()
+    assert (out.groupby("subject")["group"].nunique() == 1).all() and out["subject"].value_counts().median() >= 2
+
+    lessons = pd.DataFrame(
+        {
+            "subject": rng.choice([f"S{i}" for i in range(24)], 2000),
+            "school": rng.choice(["Math", "Art", "Physics", "History"] * 5 + [f"x{i}" for i in range(20)], 2000),
+            "grade": rng.integers(1, 7, 2000),
+        }
+    ).rename(columns={"school": "Subject"})
+    for column in ("subject", "Subject"):
+        syn = Synthesizer(seed=0, max_epochs=2).fit(lessons[[column, "grade"]])
+        assert syn.describe()["entities"] is None and syn.describe()["columns"][column]["kind"] == "categorical"
+
+
 def test_a_column_named_as_a_key_is_a_key_in_a_tiny_table() -> None:
     """Learned as a number, a 10-row query's ``id`` came back with real ids, some twice; a column
     not named as a key needs 20 unique values (fewer may be unique by chance)."""
