@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel
 
-from synthpipe.engine.codecs.identifier import names_a_key
+from synthpipe.engine.codecs.identifier import may_name_a_key, names_a_key, names_units
 from synthpipe.engine.nested import arrow_json_text, is_nested, type_text
 from synthpipe.errors import EmptyResult, QueryError, SchemaError
 from synthpipe.query_order import SortKey, query_order
@@ -107,7 +107,7 @@ def unordered_warning(sql: str, first: pa.RecordBatch) -> str | None:
     whose order is data the engine learns; without ORDER BY it may differ on each run (a window
     with ties on DuckDB did), and the same seed then gives other synthetic rows.
     """
-    repeated = [name for name in first.schema.names if names_a_key(name) and _repeats(first.column(name))]
+    repeated = [name for name in first.schema.names if _keys_rows(first.column(name), name)]
     if not repeated or _orders_its_rows(sql):
         return None
     key = repeated[0]
@@ -127,6 +127,13 @@ def _orders_its_rows(sql: str) -> bool:
         depth += (char == "(") - (char == ")")
         top.append(char if depth == 0 and char not in "()" else " ")
     return re.search(r"\border\s+by\b", "".join(top)) is not None
+
+
+def _keys_rows(column: pa.Array, name: str) -> bool:
+    """Named like a key (or a panel's units: ``subject`` holding codes) and repeated."""
+    if not _repeats(column):
+        return False
+    return names_a_key(name) or (may_name_a_key(name) and names_units(column.to_pandas(), name))
 
 
 def _repeats(column: pa.Array) -> bool:

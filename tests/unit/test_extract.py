@@ -549,3 +549,17 @@ def test_sqlite_columns_null_in_the_first_batch_take_the_type_of_their_first_val
     assert [field.type for field in table.schema] == [pa.int64(), pa.int64(), pa.decimal128(38, 2), pa.string()]
     assert table.column("created_epoch").to_pylist()[-2:] == [1402774710, 1415807791]
     assert [str(v) for v in table.column("tip").to_pylist()[-2:]] == ["1.25", "0.75"]
+
+
+def test_a_panels_unit_codes_without_an_order_by_are_warned_about_like_keys() -> None:
+    """A query of R's Blackmoor visits keyed by ``subject`` (``100`` .. ``273b``) orders each girl's
+    visits as the database returns them; a school's ``subject`` (words) keys nothing."""
+    from synthpipe.extract import unordered_warning
+
+    codes = [str(100 + i // 3) + ("b" if i % 7 == 0 else "") for i in range(120)]
+    visits = pa.RecordBatch.from_pydict({"subject": codes, "age": list(range(120))})
+    warning = unordered_warning("SELECT * FROM visits", visits)
+    assert warning is not None and "repeat 'subject'" in warning
+    assert unordered_warning("SELECT * FROM visits ORDER BY subject, age", visits) is None
+    lessons = pa.RecordBatch.from_pydict({"subject": ["Math", "Art", "Physics"] * 40, "grade": list(range(120))})
+    assert unordered_warning("SELECT * FROM lessons", lessons) is None
