@@ -131,9 +131,9 @@ def _orders_its_rows(sql: str) -> bool:
 
 def _keys_rows(column: pa.Array, name: str) -> bool:
     """Named like a key (or a panel's units: ``subject`` holding codes) and repeated."""
-    if not _repeats(column):
+    if not (may_name_a_key(name) and _repeats(column)):
         return False
-    return names_a_key(name) or (may_name_a_key(name) and names_units(column.to_pandas(), name))
+    return names_a_key(name) or names_units(column.to_pandas(), name)
 
 
 def _repeats(column: pa.Array) -> bool:
