@@ -73,7 +73,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 62  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 63  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -160,6 +160,7 @@ VERSION = 62  # 2: numeric codecs may carry a learned position stream (``fine``)
 # order's total, the sum of its lines), rebuilt after sampling
 # 62: a date or time an entity's rows share may be the first or last of another over its rows (``Entities.ends``:
 # ``MIN(ts) OVER (PARTITION BY user_id)``): its rows stretched onto the drawn one, then it is rebuilt of them
+# 63: a sum may add its parts up to a constant (``Sum.constant``: shares of a whole), its total then empty
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 

@@ -49,7 +49,9 @@ class Relation:
 
 @dataclass(frozen=True)
 class Sum:
-    """``total == parts[0] + parts[1] (+ parts[2])`` in every training row where all are known.
+    """``total == parts[0] + parts[1] (+ parts[2])`` in every training row where all are known,
+    or, with a ``constant`` (``total`` then empty), parts that add up to it: shares of a whole
+    (``detect_shares``).
 
     ``derived`` is the one column recomputed from the others: the last in the table, which the
     model draws given the others anyway (medecine before its parts prescrib and nonpresc:
@@ -60,25 +62,28 @@ class Sum:
     total: str
     parts: tuple[str, ...]
     derived: str
+    constant: float | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return (self.total, *self.parts)
+        return self.parts if self.constant is not None else (self.total, *self.parts)
 
     def __str__(self) -> str:
+        if self.constant is not None:
+            return f"{' + '.join(self.parts)} == {self.constant:g}"
         return f"{self.total} == {' + '.join(self.parts)}"
 
     def to_json(self) -> list[object]:
-        return [self.total, list(self.parts), self.derived]
+        return [self.total, list(self.parts), self.derived, *([self.constant] if self.constant is not None else [])]
 
     @classmethod
     def from_json(cls, item: list[Any]) -> Sum:
         """Also reads the two-part ``[total, first, second, derived]`` of older artifacts."""
-        if len(item) == 4:
+        if len(item) == 4 and not isinstance(item[1], list):
             total, first, second, derived = item
             return cls(str(total), (str(first), str(second)), str(derived))
-        total, parts, derived = item
-        return cls(str(total), tuple(str(p) for p in parts), str(derived))
+        total, parts, derived, *constant = item
+        return cls(str(total), tuple(str(p) for p in parts), str(derived), *(float(c) for c in constant))
 
 
 SUM_PROBE_ROWS = 64  # candidate sums are tried on this many rows before all of them
@@ -90,7 +95,8 @@ MAX_THREE_PART_COLUMNS = 40  # three-part sums are looked for among at most this
 
 def detect_sums(views: Mapping[str, np.ndarray], domains: Mapping[str, str], min_rows: int) -> list[Sum]:
     """Columns that are the sum of two others (or of three amounts, ``total == net + tax +
-    shipping``) in every row where all are known.
+    shipping``) in every row where all are known, then shares of a whole among the rest
+    (``detect_shares``).
 
     Each pair is tried against every column on a few rows first, so a 70-column table costs
     ~2,400 small vector sums; triples only on tables with few amount columns. Columns with <= 2
@@ -100,7 +106,7 @@ def detect_sums(views: Mapping[str, np.ndarray], domains: Mapping[str, str], min
     """
     names = [n for n in views if domains[n] in SUM_DOMAINS and np.unique(views[n][np.isfinite(views[n])]).size > 2]
     if len(names) < 3:
-        return []
+        return detect_shares({n: views[n] for n in names if domains[n] == "number"}, min_rows)
     probe = np.column_stack([views[n][:SUM_PROBE_ROWS] for n in names])
     found: list[Sum] = []
 
@@ -128,7 +134,71 @@ def detect_sums(views: Mapping[str, np.ndarray], domains: Mapping[str, str], min
     if len(amounts) <= MAX_THREE_PART_COLUMNS:
         for triple in itertools.combinations(amounts, 3):
             consider(triple, "number")
+    taken = {n for s in found for n in s.columns}
+    return found + detect_shares(
+        {n: views[n] for i, n in enumerate(names) if i in amounts and n not in taken}, min_rows
+    )
+
+
+MAX_SHARE_COLUMNS = 24  # shares of a whole are looked for among at most this many amount columns
+MAX_SHARES = 6  # of at most this many parts (five among more than 16 columns)
+SHARE_TOLERANCE = 1e-6  # relative: five percentages of 8 decimals each (ggplot2's midwest) add up to 100 +- 1.7e-7
+
+
+def detect_shares(views: Mapping[str, np.ndarray], min_rows: int) -> list[Sum]:
+    """Amount columns whose sum is one constant in every row where all are known: shares of a
+    whole (a budget's percentages adding up to 100, vote shares to 1, hours asleep and awake to
+    24), as a ``Sum`` with that ``constant``, derived the largest of them (it takes the others'
+    rounding); smallest sets first, a column in one set at most.
+
+    Why: drawn each on its own bins, three shares of a household budget added up to 100 in 1.4%
+    of synthetic rows (real: all of them), and the percentages of a county's population by race
+    (ggplot2's midwest) in none."""
+    names = list(views)[:MAX_SHARE_COLUMNS]
+    probe = np.column_stack([views[n][:SUM_PROBE_ROWS] for n in names]) if names else np.zeros((0, 0))
+    found: list[Sum] = []
+    for size in range(2, MAX_SHARES + 1):
+        if (size > 5 and len(names) > 16) or size > len(names):
+            break
+        taken = {names.index(n) for s in found for n in s.parts}
+        for combo in _constant_probe_sums(probe, size):
+            if taken & set(combo):
+                continue
+            parts = tuple(names[i] for i in combo)
+            constant = _constant_sum([views[n] for n in parts], min_rows)
+            if constant is not None:
+                largest = max(parts, key=lambda n: float(np.nanmean(np.abs(views[n]))))
+                found.append(Sum("", parts, largest, constant))
+                taken |= set(combo)
     return found
+
+
+def _constant_probe_sums(probe: np.ndarray, size: int) -> list[tuple[int, ...]]:
+    """The sets of ``size`` probe columns whose known row sums (two rows at least) are one value."""
+    combos = np.asarray(list(itertools.combinations(range(probe.shape[1]), size)), dtype=np.int64)
+    out: list[tuple[int, ...]] = []
+    for batch in np.array_split(combos, max(1, combos.shape[0] // 4096)):
+        sums = probe[:, batch].sum(axis=2)  # rows x combos; NaN where a part is unknown
+        known = np.isfinite(sums)
+        with np.errstate(invalid="ignore"):
+            high = np.where(known, sums, -np.inf).max(axis=0)
+            low = np.where(known, sums, np.inf).min(axis=0)
+            flat = (known.sum(axis=0) >= 2) & (high - low <= SHARE_TOLERANCE * np.abs(high)) & (high != 0)
+        out += [tuple(int(i) for i in c) for c in batch[flat]]
+    return out
+
+
+def _constant_sum(parts: list[np.ndarray], min_rows: int) -> float | None:
+    """The one value ``parts`` add up to in every row where all are known (at least ``min_rows``,
+    each part varying), or None."""
+    known = np.all([~np.isnan(p) for p in parts], axis=0)
+    if known.sum() < min_rows or any(np.ptp(p[known]) == 0 for p in parts):
+        return None
+    sums = np.sum([p[known] for p in parts], axis=0)
+    constant = float(np.median(sums))
+    if constant == 0 or not np.allclose(sums, constant, rtol=SHARE_TOLERANCE, atol=0):
+        return None
+    return float(f"{constant:.12g}")
 
 
 class _SumWindow:
@@ -352,6 +422,9 @@ def _recompute_sums(
         for s in sums:
             depth[s.derived] = max(depth.get(n, 0) for n in s.columns if n != s.derived) + 1
     for s in sorted(sums, key=lambda s: depth[s.derived]):
+        if s.constant is not None:
+            _recompute_shares(values, s, quanta, signs.get(s.derived, (None, None)))
+            continue
         others = np.sum([values[n] for n in s.parts if n != s.derived], axis=0)
         value = others if s.derived == s.total else values[s.total] - others
         known = ~np.isnan(value) & ~np.isnan(values[s.derived])
@@ -361,6 +434,22 @@ def _recompute_sums(
             values[s.total][crossing] = _onto_step(total, quanta.get(s.total))
             known &= ~crossing
         values[s.derived][known] = _onto_step(value[known], quanta.get(s.derived))
+
+
+def _recompute_shares(values: dict[str, np.ndarray], s: Sum, quanta: Mapping[str, float], sign: Sign) -> None:
+    """Shares of a whole as drawn, scaled onto the whole, each rounded onto its step, and the
+    derived one (the largest) what the others leave of it. Why scaled: the derived share alone
+    took up the others' error, and the 0.5% of a midwest county that is neither white, black,
+    Native American nor Asian came back as 1.5% on average, up to 30% (real: 7.5%)."""
+    assert s.constant is not None
+    others = [n for n in s.parts if n != s.derived]
+    drawn = np.sum([values[n] for n in s.parts], axis=0)
+    known = ~np.isnan(drawn) & (drawn != 0)
+    for name in others:
+        values[name][known] = _onto_step(values[name][known] * s.constant / drawn[known], quanta.get(name))
+    left = s.constant - np.sum([values[n] for n in others], axis=0)
+    known &= ~_crosses_sign(left, sign)  # the others' rounding past the whole: kept as scaled
+    values[s.derived][known] = _onto_step(left[known], quanta.get(s.derived))
 
 
 def _crosses_sign(value: np.ndarray, sign: Sign) -> np.ndarray:

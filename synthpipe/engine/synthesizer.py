@@ -4509,7 +4509,7 @@ def _arithmetic_columns(
 ) -> set[str]:
     """The columns a sum, span or formula binds: recomputed from their parts, never moved alone."""
     return {
-        *(name for t in sums for name in (t.total, *t.parts)),
+        *(name for t in sums for name in t.columns),
         *(name for t in found_spans for name in (t.result, t.start, t.end)),
         *(name for f in found_formulas for name in (f.result, *f.parts)),
     }
