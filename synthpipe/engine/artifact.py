@@ -160,7 +160,8 @@ VERSION = 63  # 2: numeric codecs may carry a learned position stream (``fine``)
 # order's total, the sum of its lines), rebuilt after sampling
 # 62: a date or time an entity's rows share may be the first or last of another over its rows (``Entities.ends``:
 # ``MIN(ts) OVER (PARTITION BY user_id)``): its rows stretched onto the drawn one, then it is rebuilt of them
-# 63: a sum may add its parts up to a constant (``Sum.constant``: shares of a whole), its total then empty
+# 63: a sum may add its parts up to a constant (``Sum.constant``: shares of a whole), its total then empty; a
+# formula may apply a percentage (``* / 100``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 

@@ -1,5 +1,6 @@
-"""Columns computed as the product or ratio of two others, or as a discounted or taxed product
-(``price * quantity * (1 - discount)``): line totals, averages, rates.
+"""Columns computed as the product or ratio of two others, a percentage of one over another or
+applied to it (``income * food_pct / 100``), or as a discounted or taxed product (``price *
+quantity * (1 - discount)``): line totals, averages, rates.
 
 Why: ``aov`` is ``round(revenue / orders, 2)`` and ``line_total`` is ``price * quantity``, but the
 network draws each on its own bins, so 91% of synthetic average order values were more than 1%
@@ -32,7 +33,9 @@ OPERATIONS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "*": np.multiply,
     "/": np.divide,
     "100 * /": lambda a, b: 100 * a / b,  # a percentage
+    "* / 100": lambda a, b: a * b / 100,  # a percentage applied: income * food_pct / 100
 }
+SYMMETRIC = ("*", "* / 100")  # a op b == b op a: tried one way
 # a column times or divided by a constant (the formula's ``right``, written as the number): a unit conversion
 SCALES: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {"* k": np.multiply, "/ k": np.divide}
 NICE_DIVISORS = (60, 100, 1000, 3600, 1024, 86400, 1_000_000, 1e9)  # divisors tried by name (a rate's 1/x is no float)
@@ -123,6 +126,8 @@ class Formula:
             expression = f"{self.left} * {self.right} * (1 {sign} {self.rate})"
         elif self.operation == "100 * /":
             expression = f"100 * {self.left} / {self.right}"
+        elif self.operation == "* / 100":
+            expression = f"{self.left} * {self.right} / 100"
         else:
             expression = f"{self.left} {self.operation} {self.right}"
         if self.rounding == EXACT:
@@ -196,24 +201,54 @@ def _products(
     names: list[str],
     found: list[Formula],
 ) -> None:
-    """Products and ratios of two columns, then products of two scaled by a rate (``detect``)."""
+    """Products and ratios of two columns, then products of two scaled by a rate (``detect``);
+    in each, formulas whose result keeps more decimals first (``_finest_results_first``)."""
     probe = _Probe.of(views, decimals, names)
+    for candidates in (
+        _two_column_candidates(probe, decimals, names),
+        _rated_candidates(probe, views, decimals, names),
+    ):
+        for formula in _finest_results_first(candidates, decimals):
+            _add_if_it_holds(formula, found, views, taken, min_rows)
+
+
+def _two_column_candidates(probe: _Probe, decimals: Mapping[str, int | None], names: list[str]) -> list[Formula]:
+    """Products and ratios of two columns that hold on the probe rows, in the order tried."""
+    out = []
     for (i, left), (j, right) in itertools.permutations(enumerate(names), 2):
         for operation, rounding in itertools.product(OPERATIONS, (*ROUNDINGS, EXACT)):
-            if operation == "*" and i > j:
+            if operation in SYMMETRIC and i > j:
                 continue  # a * b == b * a
             with np.errstate(divide="ignore", invalid="ignore"):
                 exact = _exact(operation, (probe.values[:, i], probe.values[:, j]))
             for result in probe.hits(exact, rounding, {left, right}):
-                formula = Formula(result, left, operation, right, int(decimals[result] or 0), rounding)
-                _add_if_it_holds(formula, found, views, taken, min_rows)
+                out.append(Formula(result, left, operation, right, int(decimals[result] or 0), rounding))
+    return out
+
+
+def _rated_candidates(
+    probe: _Probe, views: Mapping[str, np.ndarray], decimals: Mapping[str, int | None], names: list[str]
+) -> list[Formula]:
+    """Products of two columns scaled by a rate that hold on the probe rows, in the order tried."""
+    out = []
     for rate in _rates(views):
         for (i, left), (j, right) in itertools.combinations(enumerate(names), 2):
             for operation, rounding in itertools.product(SCALINGS, (*ROUNDINGS, EXACT)):
                 exact = _exact(operation, (probe.values[:, i], probe.values[:, j], views[rate][:PROBE_ROWS]))
                 for result in probe.hits(exact, rounding, {left, right, rate}):
-                    formula = Formula(result, left, operation, right, int(decimals[result] or 0), rounding, rate)
-                    _add_if_it_holds(formula, found, views, taken, min_rows)
+                    out.append(Formula(result, left, operation, right, int(decimals[result] or 0), rounding, rate))
+    return out
+
+
+def _finest_results_first(candidates: list[Formula], decimals: Mapping[str, int | None]) -> list[Formula]:
+    """``candidates`` with those whose result keeps more decimals first (full precision the
+    most), else in the order found. Why: a result rounded to its decimals is computed from its
+    parts, and a whole-number part is then often their formula too (its step swallows the
+    result's rounding): a count of returns was taken for ``round(orders * returned_pct / 100,
+    0)`` and an income for ``round(100 * food_spend / food_pct, 0)``, which left the percentage
+    and the spend they are computed as drawn on their own bins."""
+    finest = {name: 99 if places is None else places for name, places in decimals.items()}
+    return sorted(candidates, key=lambda f: -finest[f.result])
 
 
 def _scales(views: Mapping[str, np.ndarray], decimals: Mapping[str, int | None], names: list[str]) -> list[Formula]:

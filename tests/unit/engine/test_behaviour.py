@@ -579,8 +579,11 @@ def test_a_pairing_no_real_row_holds_though_chance_would_is_never_drawn(tmp_path
 
 def test_products_and_ratios_of_two_columns_are_recomputed_from_them(tmp_path) -> None:
     """Line totals (price * quantity), average order values (revenue / orders, 2 decimals), an
-    integer average by SQL integer division, and a percentage: drawn on their own bins, 91% of
-    average order values were more than 1% off their own revenue and orders."""
+    integer average by SQL integer division, a percentage and a percentage applied (a share of
+    income spent on food, taken for ``income == round(100 * food_spend / food_pct, 0)`` while no
+    operation applied one: ``food_spend`` then held its own formula in 2% of synthetic rows):
+    drawn on their own bins, 91% of average order values were more than 1% off their own
+    revenue and orders."""
     rng = np.random.default_rng(15)
     n = 4000
     quantity = rng.integers(1, 12, n)
@@ -602,20 +605,25 @@ def test_products_and_ratios_of_two_columns_are_recomputed_from_them(tmp_path) -
             "minutes_per_visit": minutes // visits,
             "returned": returned,
             "returned_pct": np.round(100 * returned / orders, 1),
+            "food_pct": np.round(rng.uniform(5, 60, n), 1),
+            "income": np.round(rng.lognormal(8, 0.5, n), 0),
         }
     )
+    data["food_spend"] = np.round(data["income"] * data["food_pct"] / 100, 2)
     syn = Synthesizer(seed=0).fit(data)
     assert {
         "line_total == round(quantity * price, 2)",
         "aov == round(revenue / orders, 2)",
         "minutes_per_visit == truncate(minutes / visits, 0)",
         "returned_pct == round(100 * returned / orders, 1)",
+        "food_spend == round(food_pct * income / 100, 2)",
     } <= set(syn.describe()["constraints"])
     out = sampled_after_save_and_load(syn, 4000, tmp_path / "model")
     assert (out["line_total"] == np.round(out["price"] * out["quantity"], 2)).all()
     assert (out["aov"] == np.round(out["revenue"] / out["orders"], 2)).all()
     assert (out["minutes_per_visit"] == out["minutes"] // out["visits"]).all()
     assert (out["returned_pct"] == np.round(100 * out["returned"] / out["orders"], 1)).all()
+    assert (out["food_spend"] == np.round(out["income"] * out["food_pct"] / 100, 2)).all()
     assert out["minutes_per_visit"].dtype == np.int64
 
 
