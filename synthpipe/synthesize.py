@@ -418,7 +418,8 @@ def generate(
     synthesizer = _load_model(model_uri, options)
     settings = PrivacyFilters.model_validate(privacy or {})
     shard_seed = _shard_seed(seed, shard, shards)
-    prepared = _prepared_filters(workspace, settings, shard_seed, synthesizer.entity_key, synthesizer.calendar_columns)
+    left_out = [*synthesizer.calendar_columns, *synthesizer.table_window_columns]
+    prepared = _prepared_filters(workspace, settings, shard_seed, synthesizer.entity_key, left_out)
     count = _shard_rows(rows, shard, shards)
     key = workspace.shard_key(shard, shards)
     keys = _ShardKeys.of(rows, shard, shards, chunk_rows, settings if prepared is not None else None)
@@ -748,7 +749,7 @@ def _prepared_filters(
 ) -> PreparedFilters | None:
     """The privacy filters measured against this run's train and holdout, built once per shard
     (None when filters are off); ``key``: the model's entities, judged whole; ``grain``: its
-    calendar's columns, left out of the distances.
+    calendar's columns and its windows over the whole table, left out of the distances.
 
     Why sampled and streamed: train and holdout can be far larger than memory. The encoder and
     the reference rows come from a seeded sample of train (all of it up to FILTER_SAMPLE_ROWS),

@@ -830,7 +830,12 @@ class Synthesizer:
         if windows_of is None:
             return table_windows.find(frame, self.config.constraint_min_rows)
         whole = to_frame(windows_of)[0]
-        names = [name for name in frame.columns if name in whole.columns and table_windows.may_be_window(frame[name])]
+        names = [
+            name
+            for name in frame.columns
+            if name in whole.columns
+            and (table_windows.may_be_window(frame[name]) or table_windows.may_partition(frame[name]))
+        ]
         return table_windows.find(whole[names], self.config.constraint_min_rows)
 
     def _table_windows_kept(self, found: TableWindows | None) -> TableWindows | None:
@@ -853,9 +858,12 @@ class Synthesizer:
             codec = by_name.get(name)
             return plain(name) and isinstance(codec, NumericCodec) and codec.domain == "number"
 
+        def label(name: str | None) -> bool:  # a rank's partition, if any: a label drawn as it is
+            return name is None or (type(by_name.get(name)) is CategoricalCodec and name not in texts)
+
         def rebuildable(name: str, source: str) -> bool:
             result, drawn = by_name.get(name), by_name.get(source)
-            if not plain(name) or not plain(source):
+            if not plain(name) or not plain(source) or not label(found.partitions.get(name)):
                 return False
             if name in found.lags or name in found.extremes:
                 return entities.window_codecs(result, drawn)
@@ -2645,9 +2653,10 @@ class Synthesizer:
         codecs = {c.storage.name: c for c in self._codecs if isinstance(c, NumericCodec)}
         views: dict[str, np.ndarray] = {}  # each source read once (no window is another's source)
 
-        def view(column: str) -> np.ndarray:
+        def view(column: str) -> np.ndarray:  # a label (a rank's partition): its codes
             if column not in views:
-                views[column] = codecs[column].numeric_view(rows[column])
+                values = rows[column]
+                views[column] = codecs[column].numeric_view(values) if column in codecs else _codes(values)
             return views[column]
 
         if tw.order is not None:
@@ -4518,6 +4527,12 @@ def _arithmetic_columns(
 def _drifts_freely(codec: Codec) -> bool:
     """Whether a number may take a line's values: binned (not a few exact values) and no date."""
     return type(codec) is NumericCodec and not codec.p.values and codec.storage.logical in ("int", "float", "decimal")
+
+
+def _codes(labels: pd.Series) -> np.ndarray:
+    """Each row's label as a number, one per distinct label (a null one too, as SQL's PARTITION BY
+    puts nulls together)."""
+    return pd.factorize(labels, use_na_sentinel=False)[0].astype("float64")
 
 
 def _decoded_number(codec: Codec, numbers: dict[str, np.ndarray], columns: dict[str, pd.Series]) -> np.ndarray:

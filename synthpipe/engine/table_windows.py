@@ -62,8 +62,10 @@ class TableWindows:
     from the last row back; ``totals``, per column of one value, the number it is an aggregate
     (``entities.ENTITY_TOTALS``) of over all the rows and which (``sum(revenue) OVER ()``);
     ``shares``, per number, the number it is a share of the total of and the share's scale (1, or
-    100 for a percent: ``100.0 * revenue / sum(revenue) OVER ()``); the rest as
-    ``entities.Entities`` holds an entity's windows, over the whole table."""
+    100 for a percent: ``100.0 * revenue / sum(revenue) OVER ()``); ``partitions``, per rank among
+    ``ranked`` that is one within the rows of each value of a label, that label (``rank() OVER
+    (PARTITION BY category ORDER BY amount DESC)``); the rest as ``entities.Entities`` holds an
+    entity's windows, over the whole table."""
 
     order: str | None
     running: dict[str, tuple[str, bool]] = dataclasses.field(default_factory=dict)
@@ -78,6 +80,7 @@ class TableWindows:
     defaults: dict[str, float | str] = dataclasses.field(default_factory=dict)
     totals: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
     shares: dict[str, tuple[str, float]] = dataclasses.field(default_factory=dict)
+    partitions: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def windows(self) -> dict[str, str]:
@@ -106,6 +109,7 @@ class TableWindows:
             "numbered": list(self.numbered),
             "totals": {name: [source, how] for name, (source, how) in self.totals.items()},
             "shares": {name: [source, scale] for name, (source, scale) in self.shares.items()},
+            "partitions": dict(self.partitions),
         }
 
     @classmethod
@@ -115,8 +119,11 @@ class TableWindows:
         numbered = tuple(str(name) for name in item.get("numbered", []))
         totals = {str(name): (str(source), str(how)) for name, (source, how) in item.get("totals", {}).items()}
         shares = {str(name): (str(source), float(scale)) for name, (source, scale) in item.get("shares", {}).items()}
+        partitions = {str(name): str(label) for name, label in item.get("partitions", {}).items()}
         windows = entities.windows_from_json(item)
-        return cls(order, **windows, tiles=tiles, numbered=numbered, totals=totals, shares=shares)
+        return cls(
+            order, **windows, tiles=tiles, numbered=numbered, totals=totals, shares=shares, partitions=partitions
+        )
 
     def rule(self, name: str) -> str:
         """How window ``name`` is rebuilt, as SQL would write it (``describe``)."""
@@ -128,7 +135,8 @@ class TableWindows:
             return f"ntile({k}) OVER (ORDER BY {self.order}{' DESC' if falling else ''})"
         if name in self.ranked:
             source, how, falling, _ = self.ranked[name]
-            return f"{how}() OVER (ORDER BY {source}{' DESC' if falling else ''})"
+            partition = f"PARTITION BY {self.partitions[name]} " if name in self.partitions else ""
+            return f"{how}() OVER ({partition}ORDER BY {source}{' DESC' if falling else ''})"
         if name in self.frames:
             source, how, start, end = self.frames[name]
             return f"{how}({source}) OVER (ORDER BY {self.order} {_rows_text(start, end)})"
@@ -182,11 +190,45 @@ def find(frame: pd.DataFrame, min_rows: int) -> TableWindows | None:
     shuffled = whole.sample(frac=1.0, random_state=RANK_SHUFFLE_SEED).reset_index(drop=True)
     ranked = _telling(whole, entities.rank_columns(shuffled, one, None, rest, 1))
     rest = {name: kind for name, kind in rest.items() if name not in ranked}
+    partitions = _partitioned_ranks(frame, rest)
+    ranked |= {name: rank for name, (rank, _) in partitions.items()}
+    rest = {name: kind for name, kind in rest.items() if name not in ranked}
     totals, shares = _totals(whole, rest), _telling(whole, _shares(whole, rest))
     taken = {*found.windows.values(), *(s for s, *_ in [*ranked.values(), *totals.values(), *shares.values()])}
     ranked, totals, shares = (_without(part, taken) for part in (ranked, totals, shares))
-    found = dataclasses.replace(found, ranked=ranked, totals=totals, shares=shares)
+    partitioned = {name: label for name, (_, label) in partitions.items() if name in ranked}
+    found = dataclasses.replace(found, ranked=ranked, totals=totals, shares=shares, partitions=partitioned)
     return found if found.windows else None
+
+
+MAX_PARTITION_LABELS = 8  # the label columns ranks are looked for within the rows of, at most (the first ones)
+
+
+def _partitioned_ranks(
+    frame: pd.DataFrame, kinds: dict[str, str]
+) -> dict[str, tuple[tuple[str, str, bool, bool], str]]:
+    """The numbers among ``kinds`` that rank another within the rows of each value of a label
+    column (``may_partition``), as ``entities.rank_columns`` finds an entity's ranks; per column,
+    its rank and the label. Why: ``rank() OVER (PARTITION BY category ORDER BY amount DESC)`` was
+    learned as a number of its own and equalled its definition in 1.6% of synthetic rows."""
+    labels = [str(name) for name in frame.columns if may_partition(frame[name])][:MAX_PARTITION_LABELS]
+    found: dict[str, tuple[tuple[str, str, bool, bool], str]] = {}
+    for label in labels:
+        numbers = {name: kind for name, kind in kinds.items() if kind == "number" and name not in found}
+        if len(numbers) < 2:
+            break
+        rows = frame[[label, *numbers]].sample(frac=1.0, random_state=RANK_SHUFFLE_SEED).reset_index(drop=True)
+        ranks = _telling(frame, entities.rank_columns(rows, label, None, numbers, 2))
+        found |= {name: (rank, label) for name, rank in ranks.items()}
+    return found
+
+
+def may_partition(column: pd.Series) -> bool:
+    """Whether ``column`` is text whose values each hold two rows on average and is never null:
+    what a rank may be partitioned by (a null partition is one in SQL, no entity of its own)."""
+    if entities.window_kind(column) != "text" or column.isna().any():
+        return False
+    return 2 <= column.nunique() <= len(column) // 2
 
 
 def _without(found: dict[str, Any], names: set[str]) -> dict[str, Any]:
@@ -498,6 +540,7 @@ def kept(found: TableWindows, rebuildable: Callable[[str, str], bool]) -> TableW
         shares=only(found.shares),
         numbered=tuple(name for name in found.numbered if name in keep),
         defaults={name: value for name, value in found.defaults.items() if name in lags},
+        partitions={name: label for name, label in found.partitions.items() if name in keep},
     )
     along = set(out.windows) - {*out.ranked, *out.totals, *out.shares}
     out = out if along else dataclasses.replace(out, order=None)
@@ -544,6 +587,9 @@ def rebuilt(found: TableWindows, name: str, view: Callable[[str], np.ndarray], r
         source, scale = found.shares[name]
         values = view(source)
         return scale * values / np.nansum(values)
+    if name in found.partitions:  # ``view`` gives a label's codes
+        source, how, falling, nulls_first = found.ranked[name]
+        return entities.ranks_of(view(source), view(found.partitions[name]), how, falling, nulls_first)
     out = window_of(found, name, view, rows)
     so_far = {*found.running, *found.extremes, *(n for n, (_, _, frame) in found.aggregates.items() if frame == 0)}
     return _through_peers(out, view(found.order)) if name in so_far and found.order is not None else out
