@@ -161,8 +161,8 @@ VERSION = 63  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 62: a date or time an entity's rows share may be the first or last of another over its rows (``Entities.ends``:
 # ``MIN(ts) OVER (PARTITION BY user_id)``): its rows stretched onto the drawn one, then it is rebuilt of them
 # 63: a sum may add its parts up to a constant (``Sum.constant``: shares of a whole), its total then empty; a
-# formula may apply a percentage (``* / 100``); a rank over the table may be one within the rows of each value of a
-# label (``TableWindows.partitions``: ``rank() OVER (PARTITION BY category ORDER BY amount DESC)``)
+# formula may apply a percentage (``* / 100``); a rank, total or share over the table may be one within the rows of
+# each value of a label (``TableWindows.partitions``: ``rank() OVER (PARTITION BY category ORDER BY amount DESC)``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -801,7 +801,8 @@ def _check_table_windows(syn: Synthesizer) -> None:
     valid &= not set(windows) & {*windows.values(), *learned} and set(windows) <= set(by_name)
     along = set(windows) - {*found.ranked, *found.totals, *found.shares}
     labels = [by_name.get(label) for label in found.partitions.values()]
-    valid &= set(found.partitions) <= set(found.ranked) and all(type(c) is CategoricalCodec for c in labels)
+    partitioned = {*found.ranked, *found.totals, *found.shares}
+    valid &= set(found.partitions) <= partitioned and all(type(c) is CategoricalCodec for c in labels)
     valid &= not set(found.partitions.values()) & set(windows)
     order = by_name.get(found.order or "")
     valid &= type(order) is NumericCodec if along or found.order is not None else True

@@ -89,7 +89,7 @@ from synthpipe.engine.pseudonyms import (
     null_key_stand_ins,
     pseudonymise_repeated_keys,
 )
-from synthpipe.engine.table_windows import TableWindows
+from synthpipe.engine.table_windows import TableWindows, partition_codes
 from synthpipe.engine.text_durations import Layout, as_text, text_as_durations
 from synthpipe.engine.text_missing import as_kinds, as_tokens, kinds_as_nulls, tokens_as_nulls
 from synthpipe.engine.training import TrainSettings, split_validation, train
@@ -2656,7 +2656,7 @@ class Synthesizer:
         def view(column: str) -> np.ndarray:  # a label (a rank's partition): its codes
             if column not in views:
                 values = rows[column]
-                views[column] = codecs[column].numeric_view(values) if column in codecs else _codes(values)
+                views[column] = codecs[column].numeric_view(values) if column in codecs else partition_codes(values)
             return views[column]
 
         if tw.order is not None:
@@ -4527,12 +4527,6 @@ def _arithmetic_columns(
 def _drifts_freely(codec: Codec) -> bool:
     """Whether a number may take a line's values: binned (not a few exact values) and no date."""
     return type(codec) is NumericCodec and not codec.p.values and codec.storage.logical in ("int", "float", "decimal")
-
-
-def _codes(labels: pd.Series) -> np.ndarray:
-    """Each row's label as a number, one per distinct label (a null one too, as SQL's PARTITION BY
-    puts nulls together)."""
-    return pd.factorize(labels, use_na_sentinel=False)[0].astype("float64")
 
 
 def _decoded_number(codec: Codec, numbers: dict[str, np.ndarray], columns: dict[str, pd.Series]) -> np.ndarray:

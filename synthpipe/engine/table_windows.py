@@ -62,8 +62,8 @@ class TableWindows:
     from the last row back; ``totals``, per column of one value, the number it is an aggregate
     (``entities.ENTITY_TOTALS``) of over all the rows and which (``sum(revenue) OVER ()``);
     ``shares``, per number, the number it is a share of the total of and the share's scale (1, or
-    100 for a percent: ``100.0 * revenue / sum(revenue) OVER ()``); ``partitions``, per rank among
-    ``ranked`` that is one within the rows of each value of a label, that label (``rank() OVER
+    100 for a percent: ``100.0 * revenue / sum(revenue) OVER ()``); ``partitions``, per rank, total
+    or share that is one within the rows of each value of a label, that label (``rank() OVER
     (PARTITION BY category ORDER BY amount DESC)``); the rest as ``entities.Entities`` holds an
     entity's windows, over the whole table."""
 
@@ -140,12 +140,13 @@ class TableWindows:
         if name in self.frames:
             source, how, start, end = self.frames[name]
             return f"{how}({source}) OVER (ORDER BY {self.order} {_rows_text(start, end)})"
+        within = f"PARTITION BY {self.partitions[name]}" if name in self.partitions else ""
         if name in self.totals:
             source, how = self.totals[name]
-            return f"{how}({source}) OVER ()"
+            return f"{how}({source}) OVER ({within})"
         if name in self.shares:
             source, scale = self.shares[name]
-            return f"{'100.0 * ' if scale == 100 else ''}{source} / sum({source}) OVER ()"
+            return f"{'100.0 * ' if scale == 100 else ''}{source} / sum({source}) OVER ({within})"
         what = {
             **{n: f"sum({s})" for n, (s, _) in self.running.items()},
             **{n: f"{'lag' if k > 0 else 'lead'}({s}, {abs(k)})" for n, (s, k) in self.lags.items()},
@@ -190,37 +191,54 @@ def find(frame: pd.DataFrame, min_rows: int) -> TableWindows | None:
     shuffled = whole.sample(frac=1.0, random_state=RANK_SHUFFLE_SEED).reset_index(drop=True)
     ranked = _telling(whole, entities.rank_columns(shuffled, one, None, rest, 1))
     rest = {name: kind for name, kind in rest.items() if name not in ranked}
-    partitions = _partitioned_ranks(frame, rest)
-    ranked |= {name: rank for name, (rank, _) in partitions.items()}
-    rest = {name: kind for name, kind in rest.items() if name not in ranked}
     totals, shares = _totals(whole, rest), _telling(whole, _shares(whole, rest))
+    rest = {name: kind for name, kind in rest.items() if name not in {*totals, *shares}}
+    partitions: dict[str, str] = {}
+    for label in [str(name) for name in frame.columns if may_partition(frame[name])][:MAX_PARTITION_LABELS]:
+        within = _within_partitions(frame, label, rest)
+        ranked, totals, shares = ranked | within[0], totals | within[1], shares | within[2]
+        partitions |= dict.fromkeys([*within[0], *within[1], *within[2]], label)
+        rest = {name: kind for name, kind in rest.items() if name not in partitions}
     taken = {*found.windows.values(), *(s for s, *_ in [*ranked.values(), *totals.values(), *shares.values()])}
     ranked, totals, shares = (_without(part, taken) for part in (ranked, totals, shares))
-    partitioned = {name: label for name, (_, label) in partitions.items() if name in ranked}
-    found = dataclasses.replace(found, ranked=ranked, totals=totals, shares=shares, partitions=partitioned)
+    partitions = {name: label for name, label in partitions.items() if name in {*ranked, *totals, *shares}}
+    found = dataclasses.replace(found, ranked=ranked, totals=totals, shares=shares, partitions=partitions)
     return found if found.windows else None
 
 
-MAX_PARTITION_LABELS = 8  # the label columns ranks are looked for within the rows of, at most (the first ones)
+MAX_PARTITION_LABELS = 8  # the label columns windows are looked for within the rows of, at most (the first ones)
+# values a rank within partitions must take: a quantity of 1-5 of 200 products at one price each is
+# the dense rank of its line total within the product, and was rebuilt from it instead of drawn
+MIN_PARTITION_RANKS = 10
 
 
-def _partitioned_ranks(
-    frame: pd.DataFrame, kinds: dict[str, str]
-) -> dict[str, tuple[tuple[str, str, bool, bool], str]]:
-    """The numbers among ``kinds`` that rank another within the rows of each value of a label
-    column (``may_partition``), as ``entities.rank_columns`` finds an entity's ranks; per column,
-    its rank and the label. Why: ``rank() OVER (PARTITION BY category ORDER BY amount DESC)`` was
-    learned as a number of its own and equalled its definition in 1.6% of synthetic rows."""
-    labels = [str(name) for name in frame.columns if may_partition(frame[name])][:MAX_PARTITION_LABELS]
-    found: dict[str, tuple[tuple[str, str, bool, bool], str]] = {}
-    for label in labels:
-        numbers = {name: kind for name, kind in kinds.items() if kind == "number" and name not in found}
-        if len(numbers) < 2:
-            break
-        rows = frame[[label, *numbers]].sample(frac=1.0, random_state=RANK_SHUFFLE_SEED).reset_index(drop=True)
-        ranks = _telling(frame, entities.rank_columns(rows, label, None, numbers, 2))
-        found |= {name: (rank, label) for name, rank in ranks.items()}
-    return found
+Within = tuple[dict[str, tuple[str, str, bool, bool]], dict[str, tuple[str, str]], dict[str, tuple[str, float]]]
+
+
+def _within_partitions(frame: pd.DataFrame, label: str, kinds: dict[str, str]) -> Within:
+    """The ranks, totals and shares among the numbers of ``kinds`` within the rows of each value of
+    ``label`` (a rank ``OVER (PARTITION BY category ORDER BY amount DESC)``, ``sum(amount) OVER
+    (PARTITION BY region)``, ``100.0 * amount / sum(amount) OVER (PARTITION BY region)``), found as
+    over the whole table. Why: learned as numbers of their own, a rank within its category equalled
+    its definition in 0.9% of published rows, a share of its region's total in 24%, and a region's
+    total was the real region's in every row, never the synthetic rows'."""
+    numbers = {name: kind for name, kind in kinds.items() if kind == "number"}
+    if len(numbers) < 2:
+        return {}, {}, {}
+    rows = frame[[label, *numbers]].sample(frac=1.0, random_state=RANK_SHUFFLE_SEED).reset_index(drop=True)
+    ranked = _telling(frame, entities.rank_columns(rows, label, None, numbers, 2))
+    ranked = {name: rank for name, rank in ranked.items() if frame[name].nunique() >= MIN_PARTITION_RANKS}
+    numbers = {name: kind for name, kind in numbers.items() if name not in ranked}
+    groups = partition_codes(frame[label])
+    totals = _totals(frame, numbers, groups)
+    numbers = {name: kind for name, kind in numbers.items() if name not in totals}
+    return ranked, totals, _telling(frame, _shares(frame, numbers, groups))
+
+
+def partition_codes(labels: pd.Series) -> np.ndarray:
+    """Each row's label as a number, one per distinct label (a null one too, as SQL's PARTITION BY
+    puts nulls together)."""
+    return pd.factorize(labels, use_na_sentinel=False)[0].astype("float64")
 
 
 def may_partition(column: pd.Series) -> bool:
@@ -240,50 +258,70 @@ SHARE_SCALES = (1.0, 100.0)  # a share of the total as it is, or in percent
 TABLE_TOTALS = ("sum", "avg", "count")  # the aggregates over all the rows a column of one value is looked for as
 
 
-def _totals(whole: pd.DataFrame, kinds: dict[str, str]) -> dict[str, tuple[str, str]]:
-    """The numbers of one value among ``kinds`` that are the sum, average or count of another over
-    all the rows (``sum(revenue) OVER ()``, ``count(*) OVER ()``: a count of a never-null one).
-    Why: learned, such a column kept the real table's grand total in every synthetic row, which
-    neither is the synthetic rows' nor should leave the real data. The highest and lowest are left
-    out: a column of ones is the lowest of too many columns by chance."""
+def _totals(whole: pd.DataFrame, kinds: dict[str, str], groups: np.ndarray | None = None) -> dict[str, tuple[str, str]]:
+    """The numbers of one value among ``kinds`` (within each of ``groups``, a partition's codes;
+    None: the whole table) that are the sum, average or count of another over its rows (``sum(revenue)
+    OVER ()``, ``count(*) OVER ()``: a count of a never-null one). Why: learned, such a column kept
+    the real table's grand total in every synthetic row, which neither is the synthetic rows' nor
+    should leave the real data. The highest and lowest are left out: a column of ones is the lowest
+    of too many columns by chance."""
+    groups = np.zeros(len(whole)) if groups is None else groups
     numbers = {name: entities.in_ns(whole[name]) for name, kind in kinds.items() if kind == "number"}
-    constants = {name: values[0] for name, values in numbers.items() if _one_value(values)}
+    constants = {name: values for name, values in numbers.items() if _one_value_each(values, groups)}
     found: dict[str, tuple[str, str]] = {}
     for (name, value), (source, values) in itertools.product(constants.items(), numbers.items()):
-        if name == source or name in found:
+        if name == source or name in found or _one_value_each(values, groups):
             continue
         for how in TABLE_TOTALS:
-            total = entities.totals_of(values, np.zeros(values.size), how)[0]
-            if np.isclose(value, total, rtol=entities.WINDOW_RTOL, atol=0.0) and not _one_value(values):
+            total = entities.totals_of(values, groups, how)
+            if np.allclose(value, total, rtol=entities.WINDOW_RTOL, atol=0.0):
                 found[name] = (source, how)
                 break
     return found
+
+
+def _one_value_each(values: np.ndarray, groups: np.ndarray) -> bool:
+    """Whether ``values`` hold one value, never null, within each of ``groups``."""
+    if not values.size or np.isnan(values).any():
+        return False
+    return bool((pd.Series(values).groupby(groups).nunique() == 1).all())
 
 
 def _one_value(values: np.ndarray) -> bool:
     return bool(values.size) and not np.isnan(values).any() and bool(np.all(values == values[0]))
 
 
-def _shares(whole: pd.DataFrame, kinds: dict[str, str]) -> dict[str, tuple[str, float]]:
-    """The numbers among ``kinds`` that are another's share of its total over all the rows, as is or
-    in percent, rounded to their places or not (``round(100.0 * revenue / sum(revenue) OVER (), 2)``),
-    in ``entities.WINDOW_SHARE`` of the rows. Why: learned, such shares added up to 93% of the total
-    or 108%, each row's its own; rebuilt from the drawn numbers, they add up as the real ones do."""
+def _shares(
+    whole: pd.DataFrame, kinds: dict[str, str], groups: np.ndarray | None = None
+) -> dict[str, tuple[str, float]]:
+    """The numbers among ``kinds`` that are another's share of its total over all the rows (within
+    each of ``groups``, a partition's codes), as is or in percent, rounded to their places or not
+    (``round(100.0 * revenue / sum(revenue) OVER (), 2)``), in ``entities.WINDOW_SHARE`` of the rows.
+    Why: learned, such shares added up to 93% of the total or 108%, each row's its own; rebuilt from
+    the drawn numbers, they add up as the real ones do."""
     numbers = {name: entities.in_ns(whole[name]) for name, kind in kinds.items() if kind == "number"}
     found: dict[str, tuple[str, float]] = {}
     for name, source in itertools.permutations(numbers, 2):
         result, drawn = numbers[name], numbers[source]
-        total = np.nansum(drawn)
-        if name in found or total == 0 or _one_value(result) or np.nanmin(result, initial=0.0) < -100:
+        total = _group_sums(drawn, groups)
+        if name in found or np.all(total == 0) or _one_value(result) or np.nanmin(result, initial=0.0) < -100:
             continue
         places = _decimals(result[np.isfinite(result)])
         for scale in SHARE_SCALES:
-            share = scale * drawn / total
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = scale * drawn / total
             held = _near(share, result) | (_near(np.round(share, places), result) if places is not None else False)
             if held.mean() >= entities.WINDOW_SHARE:
                 found[name] = (source, scale)
                 break
     return found
+
+
+def _group_sums(values: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+    """Each row's sum of ``values`` over its group's rows (None: all the rows), nulls left out."""
+    if groups is None:
+        return np.full(values.size, np.nansum(values))
+    return pd.Series(values).groupby(groups).transform("sum").to_numpy(dtype="float64")
 
 
 def may_be_window(column: pd.Series) -> bool:
@@ -580,16 +618,17 @@ def rebuilt(found: TableWindows, name: str, view: Callable[[str], np.ndarray], r
         return np.arange(1.0, rows + 1.0)
     if name in found.tiles:
         return entities.tiles_of(np.zeros(rows), *found.tiles[name])
+    groups = view(found.partitions[name]) if name in found.partitions else None  # ``view``: a label's codes
     if name in found.totals:
         source, how = found.totals[name]
-        return entities.totals_of(view(source), np.zeros(rows), how)
+        return entities.totals_of(view(source), np.zeros(rows) if groups is None else groups, how)
     if name in found.shares:
         source, scale = found.shares[name]
         values = view(source)
-        return scale * values / np.nansum(values)
-    if name in found.partitions:  # ``view`` gives a label's codes
+        return scale * values / _group_sums(values, groups)
+    if groups is not None:
         source, how, falling, nulls_first = found.ranked[name]
-        return entities.ranks_of(view(source), view(found.partitions[name]), how, falling, nulls_first)
+        return entities.ranks_of(view(source), groups, how, falling, nulls_first)
     out = window_of(found, name, view, rows)
     so_far = {*found.running, *found.extremes, *(n for n, (_, _, frame) in found.aggregates.items() if frame == 0)}
     return _through_peers(out, view(found.order)) if name in so_far and found.order is not None else out

@@ -190,12 +190,14 @@ def test_sparse_flags_and_near_constant_answers_are_no_windows_of_each_other() -
 
 
 def _ranked_in_categories(rows: int = 3000, seed: int = 1) -> pd.DataFrame:
-    """Orders with a category, and their amount's rank and dense rank within it, and percent rank of
-    their discount, as DuckDB computes them."""
+    """Orders with a category and a region: their amount's rank and dense rank within the category,
+    their discount's percent rank there, the region's total amount and each order's share of it,
+    and the category's count of orders, as DuckDB computes them."""
     rng = np.random.default_rng(seed)
     orders = pd.DataFrame(
         {
             "category": rng.choice(["books", "games", "music", "toys", "tools"], rows, p=[0.4, 0.3, 0.15, 0.1, 0.05]),
+            "region": rng.choice(["north", "south", "east", "west"], rows),
             "amount": np.round(rng.lognormal(4, 1, rows), 2),
             "discount": np.round(rng.uniform(0, 30, rows), 1),
         }
@@ -203,24 +205,30 @@ def _ranked_in_categories(rows: int = 3000, seed: int = 1) -> pd.DataFrame:
     con = duckdb.connect()
     con.register("o", orders)
     return con.sql(
-        "SELECT category, amount, discount,"
+        "SELECT category, region, amount, discount,"
         " rank() OVER (PARTITION BY category ORDER BY amount DESC) AS amount_rank,"
         " dense_rank() OVER (PARTITION BY category ORDER BY discount) AS discount_level,"
-        " percent_rank() OVER (PARTITION BY category ORDER BY discount) AS discount_pct"
+        " percent_rank() OVER (PARTITION BY category ORDER BY discount) AS discount_pct,"
+        " sum(amount) OVER (PARTITION BY region) AS region_amount,"
+        " round(100.0 * amount / sum(amount) OVER (PARTITION BY region), 4) AS pct_of_region,"
+        " count(*) OVER (PARTITION BY category) AS category_orders"
         " FROM o ORDER BY amount"
     ).df()
 
 
-def test_ranks_within_each_value_of_a_label_are_rebuilt_within_the_synthetic_rows_of_each(tmp_path: Path) -> None:
+def test_windows_within_each_value_of_a_label_are_rebuilt_within_the_synthetic_rows_of_each(tmp_path: Path) -> None:
     """``rank() OVER (PARTITION BY category ORDER BY amount DESC)`` was learned as a number of its own
-    and equalled its definition in 1.6% of synthetic rows; partitioned ranks, dense ranks and
-    percent ranks are rebuilt within each synthetic category, over all the rows of a sample's chunks
-    and of several samples put together."""
+    and equalled its definition in 1.6% of synthetic rows, a share of the region's total in 24%, and
+    the region's total was the real one in every row; partitioned ranks, dense and percent ranks,
+    totals, counts and shares are rebuilt within each synthetic category or region, over all the
+    rows of a sample's chunks and of several samples put together."""
     data = _ranked_in_categories()
     syn = Synthesizer(seed=0, max_epochs=3).fit(data)
-    assert syn.table_window_columns == ["amount_rank", "discount_level", "discount_pct"]
-    encoding = syn.describe()["columns"]["amount_rank"]["encoding"]
-    assert encoding.startswith("rank() OVER (PARTITION BY category ORDER BY amount DESC)")
+    windows = ["amount_rank", "discount_level", "discount_pct", "region_amount", "pct_of_region", "category_orders"]
+    assert sorted(syn.table_window_columns) == sorted(windows)
+    columns = syn.describe()["columns"]
+    assert columns["amount_rank"]["encoding"].startswith("rank() OVER (PARTITION BY category ORDER BY amount DESC)")
+    assert columns["pct_of_region"]["encoding"].startswith("100.0 * amount / sum(amount) OVER (PARTITION BY region)")
     out = sampled_after_save_and_load(syn, 2000, tmp_path)
     chunks = pd.concat(list(syn.sample_chunks(2000, chunk_size=300)), ignore_index=True)
     together = syn.with_table_windows(pd.concat([syn.sample(700, seed=1), syn.sample(500, seed=2)], ignore_index=True))
@@ -230,6 +238,10 @@ def test_ranks_within_each_value_of_a_label_are_rebuilt_within_the_synthetic_row
         assert rows["discount_level"].equals(groups["discount"].rank(method="dense").astype("int64"))
         pct = (groups["discount"].rank(method="min") - 1) / (groups["discount"].transform("size") - 1)
         assert np.allclose(rows["discount_pct"], pct.fillna(0.0), rtol=1e-12)
+        assert rows["category_orders"].equals(groups["amount"].transform("size").astype("int64"))
+        region = rows.groupby("region")["amount"].transform("sum")
+        assert np.allclose(rows["region_amount"], region, rtol=1e-12)
+        assert np.allclose(rows["pct_of_region"], np.round(100 * rows["amount"] / region, 4), rtol=0, atol=1e-9)
     assert out["category"].value_counts(normalize=True)["books"] == pytest.approx(0.4, abs=0.05)
 
 
