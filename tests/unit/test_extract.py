@@ -556,8 +556,8 @@ def test_a_panels_unit_codes_without_an_order_by_are_warned_about_like_keys() ->
     visits as the database returns them; a school's ``subject`` (words) keys nothing."""
     from synthpipe.extract import unordered_warning
 
-    codes = [str(100 + i // 3) + ("b" if i % 7 == 0 else "") for i in range(120)]
-    visits = pa.RecordBatch.from_pydict({"subject": codes, "age": list(range(120))})
+    codes = [str(100 + i // 3) + ("b" if i % 7 == 0 else "") for i in range(360)]
+    visits = pa.RecordBatch.from_pydict({"subject": codes, "age": list(range(360))})
     warning = unordered_warning("SELECT * FROM visits", visits)
     assert warning is not None and "repeat 'subject'" in warning
     assert unordered_warning("SELECT * FROM visits ORDER BY subject, age", visits) is None
