@@ -833,10 +833,15 @@ class Synthesizer:
         names = [
             name
             for name in frame.columns
-            if name in whole.columns
-            and (table_windows.may_be_window(frame[name]) or table_windows.may_partition(frame[name]))
+            if name in whole.columns and (table_windows.may_be_window(frame[name]) or self._may_partition(frame[name]))
         ]
         return table_windows.find(whole[names], self.config.constraint_min_rows)
+
+    def _may_partition(self, column: pd.Series) -> bool:
+        """A label windows may be partitioned by (``table_windows.may_partition``), none of the arrays,
+        structs or JSON the engine learns as text or fields: the rows a caller hands ``fit`` hold them
+        as they are, whose types have no storage of their own (a DuckDB array of tags raised there)."""
+        return column.name not in self._nested and table_windows.may_partition(column)
 
     def _table_windows_kept(self, found: TableWindows | None) -> TableWindows | None:
         """``found`` with the windows the model can rebuild from their source as drawn: a plain
@@ -858,8 +863,10 @@ class Synthesizer:
             codec = by_name.get(name)
             return plain(name) and isinstance(codec, NumericCodec) and codec.domain == "number"
 
-        def label(name: str | None) -> bool:  # a rank's partition, if any: a label drawn as it is
-            return name is None or (type(by_name.get(name)) is CategoricalCodec and name not in texts)
+        def label(name: str | None) -> bool:  # a window's partition, if any: a label drawn as it is
+            if name is None:
+                return True
+            return type(by_name.get(name)) is CategoricalCodec and name not in texts and name not in self._nested
 
         def rebuildable(name: str, source: str) -> bool:
             result, drawn = by_name.get(name), by_name.get(source)
@@ -2653,7 +2660,7 @@ class Synthesizer:
         codecs = {c.storage.name: c for c in self._codecs if isinstance(c, NumericCodec)}
         views: dict[str, np.ndarray] = {}  # each source read once (no window is another's source)
 
-        def view(column: str) -> np.ndarray:  # a label (a rank's partition): its codes
+        def view(column: str) -> np.ndarray:  # a label (a window's partition): its codes
             if column not in views:
                 values = rows[column]
                 views[column] = codecs[column].numeric_view(values) if column in codecs else partition_codes(values)
