@@ -823,25 +823,24 @@ class Synthesizer:
     ) -> TableWindows | None:
         """The windows over the whole table (``table_windows.find``) of a table without entities, in
         ``windows_of`` (``fit``'s) where given: among the columns the training ``frame`` holds as
-        numbers or dates. Why those only: the rows are as the caller read them, and a PostgreSQL
-        array column, learned as its fields, was refused there ("holds array values")."""
+        numbers or dates, or as labels windows may be partitioned by. Why those only: the rows are as
+        the caller read them, and a PostgreSQL array column, learned as its fields, was refused there
+        ("holds array values"). Arrays, structs, JSON and bytes (``_nested``) are never looked at: the
+        engine learns them as text or fields, and as the caller read them (a DuckDB array of tags, a
+        PostgreSQL bytea) they have no storage type."""
         if self._entities is not None or not self.config.detect_constraints:
             return None
+        plain = [name for name in frame.columns if name not in self._nested]
         if windows_of is None:
-            return table_windows.find(frame, self.config.constraint_min_rows)
+            return table_windows.find(frame[plain], self.config.constraint_min_rows)
         whole = to_frame(windows_of)[0]
         names = [
             name
-            for name in frame.columns
-            if name in whole.columns and (table_windows.may_be_window(frame[name]) or self._may_partition(frame[name]))
+            for name in plain
+            if name in whole.columns
+            and (table_windows.may_be_window(frame[name]) or table_windows.may_partition(frame[name]))
         ]
         return table_windows.find(whole[names], self.config.constraint_min_rows)
-
-    def _may_partition(self, column: pd.Series) -> bool:
-        """A label windows may be partitioned by (``table_windows.may_partition``), none of the arrays,
-        structs or JSON the engine learns as text or fields: the rows a caller hands ``fit`` hold them
-        as they are, whose types have no storage of their own (a DuckDB array of tags raised there)."""
-        return column.name not in self._nested and table_windows.may_partition(column)
 
     def _table_windows_kept(self, found: TableWindows | None) -> TableWindows | None:
         """``found`` with the windows the model can rebuild from their source as drawn: a plain
@@ -866,7 +865,7 @@ class Synthesizer:
         def label(name: str | None) -> bool:  # a window's partition, if any: a label drawn as it is
             if name is None:
                 return True
-            return type(by_name.get(name)) is CategoricalCodec and name not in texts and name not in self._nested
+            return type(by_name.get(name)) is CategoricalCodec and name not in texts
 
         def rebuildable(name: str, source: str) -> bool:
             result, drawn = by_name.get(name), by_name.get(source)

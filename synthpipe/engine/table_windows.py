@@ -236,14 +236,15 @@ def _within_partitions(frame: pd.DataFrame, label: str, kinds: dict[str, str]) -
 
 
 def partition_codes(labels: pd.Series) -> np.ndarray:
-    """Each row's label as a number, one per distinct label (a null one too, as SQL's PARTITION BY
-    puts nulls together)."""
-    return pd.factorize(labels, use_na_sentinel=False)[0].astype("float64")
+    """Each row's label as a code 0, 1, ..., one per distinct label (a null one too, as SQL's
+    PARTITION BY puts nulls together)."""
+    return pd.factorize(labels, use_na_sentinel=False)[0].astype(np.int64)
 
 
 def may_partition(column: pd.Series) -> bool:
     """Whether ``column`` is text whose values each hold two rows on average and is never null:
-    what a rank may be partitioned by (a null partition is one in SQL, no entity of its own)."""
+    what a rank, total or share may be partitioned by (a null partition is one in SQL, no entity of
+    its own)."""
     if entities.window_kind(column) != "text" or column.isna().any():
         return False
     return 2 <= column.nunique() <= len(column) // 2
@@ -265,7 +266,7 @@ def _totals(whole: pd.DataFrame, kinds: dict[str, str], groups: np.ndarray | Non
     the real table's grand total in every synthetic row, which neither is the synthetic rows' nor
     should leave the real data. The highest and lowest are left out: a column of ones is the lowest
     of too many columns by chance."""
-    groups = np.zeros(len(whole)) if groups is None else groups
+    groups = np.zeros(len(whole), dtype=np.int64) if groups is None else groups
     numbers = {name: entities.in_ns(whole[name]) for name, kind in kinds.items() if kind == "number"}
     constants = {name: values for name, values in numbers.items() if _one_value_each(values, groups)}
     found: dict[str, tuple[str, str]] = {}
@@ -284,10 +285,9 @@ def _one_value_each(values: np.ndarray, groups: np.ndarray) -> bool:
     """Whether ``values`` hold one value, never null, within each of ``groups`` (codes 0, 1, ...)."""
     if not values.size or np.isnan(values).any():
         return False
-    codes = groups.astype(np.int64)
-    firsts = np.empty(int(codes.max()) + 1)
-    firsts[codes[::-1]] = values[::-1]  # each group's first value, the last one written
-    return bool(np.all(values == firsts[codes]))
+    firsts = np.empty(int(groups.max()) + 1)
+    firsts[groups[::-1]] = values[::-1]  # each group's first value, the last one written
+    return bool(np.all(values == firsts[groups]))
 
 
 def _one_value(values: np.ndarray) -> bool:
@@ -370,8 +370,7 @@ def _group_sums(values: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
     nulls left out."""
     if groups is None:
         return np.full(values.size, np.nansum(values))
-    codes = groups.astype(np.int64)
-    return np.bincount(codes, weights=np.where(np.isnan(values), 0.0, values))[codes]
+    return np.bincount(groups, weights=np.where(np.isnan(values), 0.0, values))[groups]
 
 
 def may_be_window(column: pd.Series) -> bool:
