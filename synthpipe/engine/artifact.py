@@ -73,7 +73,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 63  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 64  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -163,6 +163,8 @@ VERSION = 63  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 63: a sum may add its parts up to a constant (``Sum.constant``: shares of a whole), its total then empty; a
 # formula may apply a percentage (``* / 100``); a rank, total or share over the table may be one within the rows of
 # each value of a label (``TableWindows.partitions``: ``rank() OVER (PARTITION BY category ORDER BY amount DESC)``)
+# 64: the windows over the table along its order may run within each value of a label (``TableWindows.within``:
+# ``lag(revenue) OVER (PARTITION BY store ORDER BY day)``), a calendar panel's segment among them
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -779,7 +781,8 @@ def _check_table_windows(syn: Synthesizer) -> None:
     model without entities; each is a column the model does not learn and no source of another,
     row numbers, tiles, totals and shares plain numbers (a tile of k >= 1, a total one of
     ``TABLE_TOTALS`` of a plain number, a share of one in ``SHARE_SCALES``), along an order that is a
-    number or date column of the model, where any but a rank, total or share runs along one."""
+    number or date column of the model, where any but a rank, total or share runs along one, within
+    the rows of each value of a label where they run within one (``within``)."""
     found = syn._table_windows
     if found is None:
         return
@@ -804,6 +807,9 @@ def _check_table_windows(syn: Synthesizer) -> None:
     partitioned = {*found.ranked, *found.totals, *found.shares}
     valid &= set(found.partitions) <= partitioned and all(type(c) is CategoricalCodec for c in labels)
     valid &= not set(found.partitions.values()) & set(windows)
+    within = by_name.get(found.within) if found.within is not None else None
+    valid &= found.within is None or (type(within) is CategoricalCodec and found.order is not None)
+    valid &= found.within not in windows
     order = by_name.get(found.order or "")
     valid &= type(order) is NumericCodec if along or found.order is not None else True
     if not valid:

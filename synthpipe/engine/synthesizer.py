@@ -846,8 +846,11 @@ class Synthesizer:
         """``found`` with the windows the model can rebuild from their source as drawn: a plain
         number of a number (a lag or extreme of a date: a date alike; a difference: in a unit it can
         be counted in), none written back as text in the output (a formatted amount, a date in text
-        layouts: the rows a caller hands ``with_table_windows`` hold that text), no calendar's panel."""
-        if found is None or self._panel is not None:
+        layouts: the rows a caller hands ``with_table_windows`` hold that text), partitioned by a label
+        drawn as it is; of a calendar's panel, only windows along its date within a segment column
+        (``lag(revenue) OVER (PARTITION BY store ORDER BY day)``)."""
+        found = self._of_panel(found)
+        if found is None:
             return None
         by_name = {c.storage.name: c for c in self._codecs}
         texts = {*self._number_formats, *self._duration_layouts, *self._periods, *self._missing_tokens}
@@ -869,7 +872,7 @@ class Synthesizer:
 
         def rebuildable(name: str, source: str) -> bool:
             result, drawn = by_name.get(name), by_name.get(source)
-            if not plain(name) or not plain(source) or not label(found.partitions.get(name)):
+            if not plain(name) or not plain(source) or not label(found.partition(name)):
                 return False
             if name in found.lags or name in found.extremes:
                 return entities.window_codecs(result, drawn)
@@ -878,6 +881,15 @@ class Synthesizer:
             return number(name) and (number(source) or name in {*found.tiles, *found.numbered})
 
         return table_windows.kept(found, rebuildable)
+
+    def _of_panel(self, found: TableWindows | None) -> TableWindows | None:
+        """``found`` as a calendar's panel may keep it (``_table_windows_kept``): its windows along the
+        panel's date within a segment column, nothing else; without a panel, all of ``found``."""
+        if found is None or self._panel is None:
+            return found
+        if found.within not in self._panel.segments or found.order != self._calendar_name():
+            return None
+        return dataclasses.replace(found, ranked={}, totals={}, shares={}, partitions={})
 
     def _tiles_of_steps(self) -> None:
         """The entity without the tiles of unnumbered rows (``_unordered_windows``) along a date
@@ -2429,7 +2441,8 @@ class Synthesizer:
             if self._table_windows is not None:  # they wait for the table's last row
                 if start < n:
                     continue
-                pending = [self._over_table(pd.concat(pending, ignore_index=True))] if pending else []
+                whole = pd.concat(pending, ignore_index=True) if pending else None
+                pending = [self._over_table(whole, in_place=calendar_values is not None)] if whole is not None else []
             while have >= chunk_size or (have and start >= n):
                 chunk, pending, have = _take(pending, min(chunk_size, have))
                 chunk.index = pd.RangeIndex(emitted, emitted + len(chunk))
@@ -2651,9 +2664,13 @@ class Synthesizer:
         cut = len(rows) - keep
         return rows.iloc[:cut], (rows.iloc[cut:].reset_index(drop=True) if keep else None)
 
-    def _over_table(self, rows: pd.DataFrame) -> pd.DataFrame:
+    def _over_table(self, rows: pd.DataFrame, in_place: bool = False) -> pd.DataFrame:
         """``rows``, every row of the table, in the order the table's windows run along (ties as
-        drawn), with each window rebuilt over all of them (``table_windows.rebuilt``)."""
+        drawn; ``in_place``: as given), with each window rebuilt over all of them
+        (``table_windows.rebuilt``). Why in place: rows sampled on given ``calendar_values`` stand
+        in those places, and the privacy filters' refills of a store x day panel, put in store
+        order, had each taken another dropped row's (day, store), which a later round gave out
+        again: five pairs came back twice."""
         tw = self._table_windows
         assert tw is not None
         codecs = {c.storage.name: c for c in self._codecs if isinstance(c, NumericCodec)}
@@ -2665,15 +2682,18 @@ class Synthesizer:
                 views[column] = codecs[column].numeric_view(values) if column in codecs else partition_codes(values)
             return views[column]
 
+        placed = np.arange(len(rows))
         if tw.order is not None:
-            rows = rows.iloc[np.argsort(view(tw.order), kind="stable")].reset_index(drop=True)
+            within = view(tw.within) if tw.within is not None else np.zeros(len(rows))
+            placed = np.lexsort((view(tw.order), within))
+            rows = rows.iloc[placed].reset_index(drop=True)
             views.clear()  # read again in the rows' new order
         for name in tw.windows:
             codec = codecs[name]
             values = table_windows.rebuilt(tw, name, view, len(rows))
             places = codec.p.decimals if codec.domain == "number" else None  # round(avg(x) OVER w, 2)
             rows[name] = self._as_column(name, values if places is None else table_windows.rounded(values, places))
-        return rows
+        return rows.iloc[np.argsort(placed)].reset_index(drop=True) if in_place else rows
 
     def _whole_entity_windows(self) -> list[str]:
         """The windows an entity takes of all its rows (``Entities.whole``) but the sequences that

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from synthpipe.engine import entities
+from synthpipe.engine import calendars, entities
 from synthpipe.engine.codecs.numeric import _decimals
 from synthpipe.engine.formulas import round_binary
 
@@ -65,7 +65,9 @@ class TableWindows:
     100 for a percent: ``100.0 * revenue / sum(revenue) OVER ()``); ``partitions``, per rank, total
     or share that is one within the rows of each value of a label, that label (``rank() OVER
     (PARTITION BY category ORDER BY amount DESC)``); the rest as ``entities.Entities`` holds an
-    entity's windows, over the whole table."""
+    entity's windows, over the whole table; ``within``, the label those along ``order`` run within
+    the rows of each value of (``lag(revenue) OVER (PARTITION BY store ORDER BY day)``; None: over
+    all the rows)."""
 
     order: str | None
     running: dict[str, tuple[str, bool]] = dataclasses.field(default_factory=dict)
@@ -81,6 +83,13 @@ class TableWindows:
     totals: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
     shares: dict[str, tuple[str, float]] = dataclasses.field(default_factory=dict)
     partitions: dict[str, str] = dataclasses.field(default_factory=dict)
+    within: str | None = None
+
+    def partition(self, name: str) -> str | None:
+        """The label window ``name`` runs within the rows of each value of (None: all the rows)."""
+        if name in {*self.ranked, *self.totals, *self.shares}:
+            return self.partitions.get(name)
+        return self.within
 
     @property
     def windows(self) -> dict[str, str]:
@@ -110,6 +119,7 @@ class TableWindows:
             "totals": {name: [source, how] for name, (source, how) in self.totals.items()},
             "shares": {name: [source, scale] for name, (source, scale) in self.shares.items()},
             "partitions": dict(self.partitions),
+            "within": self.within,
         }
 
     @classmethod
@@ -120,26 +130,35 @@ class TableWindows:
         totals = {str(name): (str(source), str(how)) for name, (source, how) in item.get("totals", {}).items()}
         shares = {str(name): (str(source), float(scale)) for name, (source, scale) in item.get("shares", {}).items()}
         partitions = {str(name): str(label) for name, label in item.get("partitions", {}).items()}
+        within = None if item.get("within") is None else str(item["within"])
         windows = entities.windows_from_json(item)
         return cls(
-            order, **windows, tiles=tiles, numbered=numbered, totals=totals, shares=shares, partitions=partitions
+            order,
+            **windows,
+            tiles=tiles,
+            numbered=numbered,
+            totals=totals,
+            shares=shares,
+            partitions=partitions,
+            within=within,
         )
 
     def rule(self, name: str) -> str:
         """How window ``name`` is rebuilt, as SQL would write it (``describe``)."""
-        over = f"OVER (ORDER BY {self.order})" if self.order is not None else "OVER ()"
+        along = f"PARTITION BY {self.within} " if self.within is not None else ""
+        over = f"OVER ({along}ORDER BY {self.order})" if self.order is not None else "OVER ()"
         if name in self.numbered:
             return f"row_number() {over}"
         if name in self.tiles:
             k, falling = self.tiles[name]
-            return f"ntile({k}) OVER (ORDER BY {self.order}{' DESC' if falling else ''})"
+            return f"ntile({k}) OVER ({along}ORDER BY {self.order}{' DESC' if falling else ''})"
         if name in self.ranked:
             source, how, falling, _ = self.ranked[name]
             partition = f"PARTITION BY {self.partitions[name]} " if name in self.partitions else ""
             return f"{how}() OVER ({partition}ORDER BY {source}{' DESC' if falling else ''})"
         if name in self.frames:
             source, how, start, end = self.frames[name]
-            return f"{how}({source}) OVER (ORDER BY {self.order} {_rows_text(start, end)})"
+            return f"{how}({source}) OVER ({along}ORDER BY {self.order} {_rows_text(start, end)})"
         within = f"PARTITION BY {self.partitions[name]}" if name in self.partitions else ""
         if name in self.totals:
             source, how = self.totals[name]
@@ -182,11 +201,7 @@ def find(frame: pd.DataFrame, min_rows: int) -> TableWindows | None:
         return None
     one = entities.free_name("table", frame.columns)
     whole = frame[list(kinds)].assign(**{one: 0})
-    found = TableWindows(None)
-    for order in _orders(whole[list(kinds)], kinds):
-        found = _along(whole, one, order, kinds)
-        if found.windows:
-            break
+    found = _along_some_order(frame, whole, one, kinds)
     rest = {name: kind for name, kind in kinds.items() if name not in found.windows}
     shuffled = whole.sample(frac=1.0, random_state=RANK_SHUFFLE_SEED).reset_index(drop=True)
     ranked = _telling(whole, entities.rank_columns(shuffled, one, None, rest, 1))
@@ -204,6 +219,35 @@ def find(frame: pd.DataFrame, min_rows: int) -> TableWindows | None:
     partitions = {name: label for name, label in partitions.items() if name in {*ranked, *totals, *shares}}
     found = dataclasses.replace(found, ranked=ranked, totals=totals, shares=shares, partitions=partitions)
     return found if found.windows else None
+
+
+def _along_some_order(frame: pd.DataFrame, whole: pd.DataFrame, one: str, kinds: dict[str, str]) -> TableWindows:
+    """The windows along the first of ``_orders`` any is found along over all the rows, else within
+    the rows of each value of the first label (``may_partition``; then ``_may_segment``: a store id)
+    any is found within (``MAX_ALONG_LABELS``), along the first whole-number or date column unique
+    within each (``lag(revenue) OVER (PARTITION BY store ORDER BY day)``). Why within: a store's
+    daily revenue, its day before's, its revenue to date and 7-day average were learned as numbers
+    of their own and held their definitions in no synthetic row."""
+    informative = {name for name in kinds if _informative(entities.in_ns(whole[name]))}
+    for order in _orders(whole[list(kinds)], kinds):
+        found = _along(whole, one, order, kinds, informative)
+        if found.windows:
+            return found
+    labels = [str(name) for name in frame.columns if may_partition(frame[name])]
+    labels += [str(name) for name in frame.columns if _may_segment(frame[name])]
+    for label in labels[:MAX_ALONG_LABELS]:
+        groups = partition_codes(frame[label])
+        within = whole.assign(**{one: groups})
+        for order in _orders(within[list(kinds)], kinds, groups)[:1]:
+            found = _along(within, one, order, kinds, informative)
+            if found.windows:
+                return dataclasses.replace(found, within=label)
+    return TableWindows(None)
+
+
+# the labels windows along an order are looked for within the rows of, at most (the first ones), each
+# along its first order: on 100,000 rows of 30 numbers and 8 labels, each label took 0.7 s to find nothing
+MAX_ALONG_LABELS = 3
 
 
 MAX_PARTITION_LABELS = 8  # the label columns windows are looked for within the rows of, at most (the first ones)
@@ -248,6 +292,14 @@ def may_partition(column: pd.Series) -> bool:
     if entities.window_kind(column) != "text" or column.isna().any():
         return False
     return 2 <= column.nunique() <= len(column) // 2
+
+
+def _may_segment(column: pd.Series) -> bool:
+    """Whether ``column`` holds whole numbers of 2 to ``calendars.MAX_SEGMENTS`` values, never null,
+    each two rows on average: a store id a panel's windows may run within (a panel's segment)."""
+    if not pd.api.types.is_integer_dtype(column.dtype) or column.isna().any():
+        return False
+    return 2 <= column.nunique() <= min(calendars.MAX_SEGMENTS, len(column) // 2)
 
 
 def _without(found: dict[str, Any], names: set[str]) -> dict[str, Any]:
@@ -422,21 +474,33 @@ def _summable(column: pd.Series) -> bool:
     return bool(np.all(np.isnan(values) | (np.abs(values) <= MAX_MAGNITUDE)))
 
 
-def _orders(frame: pd.DataFrame, kinds: dict[str, str]) -> list[str]:
-    """The columns rows may be ordered by: unique and never null, dates first, at most ``MAX_ORDERS``."""
-    unique = [name for name in kinds if frame[name].notna().all() and frame[name].is_unique]
-    return sorted(unique, key=lambda name: kinds[name] == "number")[:MAX_ORDERS]
+def _orders(frame: pd.DataFrame, kinds: dict[str, str], groups: np.ndarray | None = None) -> list[str]:
+    """The columns rows may be ordered by: unique and never null, dates first, at most
+    ``MAX_ORDERS``; within each of ``groups`` (a partition's codes), dates and whole numbers only
+    (a year; a measure unique within each of a few labels is no order)."""
+
+    def unique(name: str) -> bool:
+        if groups is None:
+            return bool(frame[name].is_unique)
+        values = entities.in_ns(frame[name])
+        if kinds[name] == "number" and not np.all(values == np.round(values)):
+            return False
+        return not pd.DataFrame({"group": groups, "value": values}).duplicated().any()
+
+    ordering = [name for name in kinds if frame[name].notna().all() and unique(name)]
+    return sorted(ordering, key=lambda name: kinds[name] == "number")[:MAX_ORDERS]
 
 
-def _along(whole: pd.DataFrame, one: str, order: str, kinds: dict[str, str]) -> TableWindows:
-    """The windows along ``order`` over the single entity ``one`` numbers every row of: running
-    sums, lags, differences, extremes and aggregates so far (``entities.window_columns``), frames of
-    rows, tiles and row numbers; a window of a window is left learned."""
-    numbered = tuple(_row_numbers(whole, order, kinds))  # first: a row number is also a count so far
+def _along(whole: pd.DataFrame, one: str, order: str, kinds: dict[str, str], informative: set[str]) -> TableWindows:
+    """The windows along ``order`` within the entities of column ``one`` (codes 0, 1, ...: a label's
+    partitions; all 0: the whole table): running sums, lags, differences, extremes and aggregates
+    so far (``entities.window_columns``), frames of rows, tiles and row numbers, among the
+    ``informative`` columns (``_informative``, of all the rows); a window of a window is left learned."""
+    numbered = tuple(_row_numbers(whole, one, order, kinds))  # first: a row number is also a count so far
     kinds = {name: kind for name, kind in kinds.items() if name not in numbered}
     tiles = entities.tile_columns(whole, one, order, kinds, 1)
     kinds = {name: kind for name, kind in kinds.items() if name not in tiles}
-    pairs = _related_pairs(whole, order, kinds)
+    pairs = _related_pairs(whole, one, order, kinds, informative)
     paired = {name for pair in pairs for name in pair} if len(pairs) <= MAX_SIEVED_PAIRS else set()
     kinds = {name: kind for name, kind in kinds.items() if name in paired}  # the finders' cost: 10 s on 30 numbers
     found = entities.window_columns(whole, one, order, kinds, 1)
@@ -446,7 +510,7 @@ def _along(whole: pd.DataFrame, one: str, order: str, kinds: dict[str, str]) -> 
     rest = {name: kind for name, kind in kinds.items() if name not in rebuilt}
     frames = entities.frame_columns(whole, one, order, rest, 1)
     rest = {name: kind for name, kind in rest.items() if name not in frames}
-    frames = _telling(whole, frames | _rounded_frames(whole, order, rest))
+    frames = _telling(whole, frames | _rounded_frames(whole, one, order, rest))
     sources = {*found.sources, *(source for source, _, _, _ in frames.values())}
     frames = {name: frame for name, frame in frames.items() if name not in sources}
     tiles = {name: tile for name, tile in tiles.items() if name not in sources}
@@ -460,16 +524,20 @@ SIEVE_TOP_SHARE = 0.8  # a column one value holds more of those rows of tells no
 MAX_SIEVED_PAIRS = 60  # more pairs than this through the sieve: the columns are alike, not windows (alleles)
 
 
-def _related_pairs(whole: pd.DataFrame, order: str, kinds: dict[str, str]) -> set[tuple[str, str]]:
+def _related_pairs(
+    whole: pd.DataFrame, one: str, order: str, kinds: dict[str, str], informative: set[str]
+) -> set[tuple[str, str]]:
     """The pairs (column, source) of ``kinds`` where the column equals, in ``SIEVE_SHARE`` of the
-    first ``SIEVE_ROWS`` rows along ``order`` (as is or rounded to its places), some window of the
+    first ``SIEVE_ROWS`` rows of the first entity of ``one`` along ``order`` (as is or rounded to
+    its places), some window of the
     source the finders look for (``_sieve_windows``): a cheap sieve, so that the finders, which try
     every pair of columns at length, try few. Why: on 100,000 rows of 30 numbers and a timestamp
     the finders took 38 s to find nothing; most tables' columns are no window of another."""
-    head = whole.iloc[np.argsort(entities.in_ns(whole[order]), kind="stable")[:SIEVE_ROWS]]
+    rows, entity = _entity_rows(whole, one, order)
+    head = whole.iloc[rows[entity == entity[0]][:SIEVE_ROWS]]
     values = {name: entities.in_ns(head[name]) for name in kinds if name != order}
     places = {name: _decimals(v[np.isfinite(v)]) if kinds[name] == "number" else None for name, v in values.items()}
-    few = {name for name in values if not _informative(entities.in_ns(whole[name]))}  # no window: ``_telling``
+    few = {name for name in values if name not in informative}  # no window: ``_telling``
     few |= {name for name, head_values in values.items() if _top_share(head_values) > SIEVE_TOP_SHARE}
     pairs = set()
     for source, drawn in values.items():
@@ -546,37 +614,41 @@ ROUNDED_FRAME_ROWS = 31  # moving frames of 2 to this many rows up to the row ar
 ROUNDED_PROBE_ROWS = 512  # a pair is tried on this many ordered rows before all of them
 
 
-def _rounded_frames(whole: pd.DataFrame, order: str, kinds: dict[str, str]) -> dict[str, Frame]:
+def _rounded_frames(whole: pd.DataFrame, one: str, order: str, kinds: dict[str, str]) -> dict[str, Frame]:
     """The numbers among ``kinds`` kept to some decimal places that are another number's sum or
     average over the rows so far or over the 2 to ``ROUNDED_FRAME_ROWS`` rows up to each along
-    ``order``, rounded to those places (``round(avg(revenue) OVER (ORDER BY day ROWS BETWEEN 6
-    PRECEDING AND CURRENT ROW), 2)``), in ``entities.WINDOW_SHARE`` of the rows; per column: its
-    source, the aggregate, the frame's first and last row (as ``entities.frame_columns``). Why: the
-    frame finders compare exactly, and a 7-day moving average rounded to cents was learned and
-    held in no synthetic row; rebuilt, it is rounded to its places (``Synthesizer._over_table``)."""
-    rows = np.argsort(entities.in_ns(whole[order]), kind="stable")
+    ``order`` within each entity of ``one``, rounded to those places (``round(avg(revenue) OVER
+    (ORDER BY day ROWS BETWEEN 6 PRECEDING AND CURRENT ROW), 2)``), in ``entities.WINDOW_SHARE`` of
+    the rows; per column: its source, the aggregate, the frame's first and last row (as
+    ``entities.frame_columns``). Why: the frame finders compare exactly, and a 7-day moving average
+    rounded to cents was learned and held in no synthetic row; rebuilt, it is rounded to its places
+    (``Synthesizer._over_table``)."""
+    rows, entity = _entity_rows(whole, one, order)
     numbers = {name: entities.in_ns(whole[name])[rows] for name, kind in kinds.items() if kind == "number"}
     numbers.pop(order, None)
     places = {name: _decimals(values[~np.isnan(values)]) for name, values in numbers.items()}
+    firsts, probe = _first_rows(entity), slice(0, ROUNDED_PROBE_ROWS)
     found: dict[str, Frame] = {}
     for name, source in itertools.permutations(numbers, 2):
         if name in found or places[name] is None:
             continue
-        probe = slice(0, ROUNDED_PROBE_ROWS)
-        probed = _rounded_frame(numbers[name][probe], numbers[source][probe], places[name] or 0)
-        held = _rounded_frame(numbers[name], numbers[source], places[name] or 0) if probed else None
+        probed = _rounded_frame(numbers[name][probe], numbers[source][probe], places[name] or 0, firsts[probe])
+        held = _rounded_frame(numbers[name], numbers[source], places[name] or 0, firsts) if probed else None
         if held is not None:
             found[name] = (source, *held)
     return found
 
 
-def _rounded_frame(result: np.ndarray, drawn: np.ndarray, places: int) -> tuple[str, int | None, int] | None:
-    """The aggregate and frame (``_rounded_frames``) ``result`` is of ``drawn`` rounded to ``places``."""
+def _rounded_frame(
+    result: np.ndarray, drawn: np.ndarray, places: int, firsts: np.ndarray
+) -> tuple[str, int | None, int] | None:
+    """The aggregate and frame (``_rounded_frames``) ``result`` is of ``drawn`` rounded to ``places``,
+    each row's frame starting no earlier than its entity's first row, ``firsts``."""
     known = ~np.isnan(drawn)
     sums, counts = np.r_[0.0, np.cumsum(np.where(known, drawn, 0.0))], np.r_[0, np.cumsum(known)]
     at = np.arange(1, drawn.size + 1)
     for rows in [None, *range(2, ROUNDED_FRAME_ROWS + 1)]:
-        start = np.zeros(drawn.size, dtype=np.int64) if rows is None else np.maximum(at - rows, 0)
+        start = firsts if rows is None else np.maximum(at - rows, firsts)
         total, count = sums[at] - sums[start], counts[at] - counts[start]
         with np.errstate(invalid="ignore", divide="ignore"):
             for how, value in (("avg", total / count), ("sum", total)):
@@ -595,12 +667,26 @@ def rounded(values: np.ndarray, places: int) -> np.ndarray:
     return round_binary(values, 10.0**places)
 
 
-def _row_numbers(whole: pd.DataFrame, order: str, kinds: dict[str, str]) -> list[str]:
-    """The numbers among ``kinds`` that are 1, 2, 3, ... along ``order``."""
-    rows = np.argsort(entities.in_ns(whole[order]), kind="stable")
-    expected = np.arange(1.0, len(whole) + 1.0)
+def _row_numbers(whole: pd.DataFrame, one: str, order: str, kinds: dict[str, str]) -> list[str]:
+    """The numbers among ``kinds`` that are 1, 2, 3, ... along ``order`` within each entity of ``one``."""
+    rows, entity = _entity_rows(whole, one, order)
+    expected = np.arange(1.0, len(whole) + 1.0) - _first_rows(entity)
     numbers = [name for name, kind in kinds.items() if kind == "number" and name != order]
     return [name for name in numbers if np.array_equal(entities.in_ns(whole[name])[rows], expected)]
+
+
+def _entity_rows(whole: pd.DataFrame, one: str, order: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``whole`` by entity of ``one`` (codes 0, 1, ...) and ``order`` within it, and
+    each of those rows' entity."""
+    groups = whole[one].to_numpy()
+    rows = np.lexsort((entities.in_ns(whole[order]), groups))
+    return rows, groups[rows]
+
+
+def _first_rows(entity: np.ndarray) -> np.ndarray:
+    """Per row (entities contiguous), the place of its entity's first row."""
+    starts = np.r_[True, entity[1:] != entity[:-1]] if entity.size else np.zeros(0, dtype=bool)
+    return np.maximum.accumulate(np.where(starts, np.arange(entity.size), 0))
 
 
 def kept(found: TableWindows, rebuildable: Callable[[str, str], bool]) -> TableWindows | None:
@@ -630,14 +716,17 @@ def kept(found: TableWindows, rebuildable: Callable[[str, str], bool]) -> TableW
         partitions={name: label for name, label in found.partitions.items() if name in keep},
     )
     along = set(out.windows) - {*out.ranked, *out.totals, *out.shares}
-    out = out if along else dataclasses.replace(out, order=None)
+    out = out if along else dataclasses.replace(out, order=None, within=None)
     return out if out.windows else None
 
 
-def window_of(found: HasWindows, name: str, view: Callable[[str], np.ndarray], rows: int) -> np.ndarray:
-    """Window ``name`` of ``found`` over one entity's ``rows`` rows, in their order, from its source's
-    values (``view``): a running sum, lag, difference, extreme, aggregate, frame or rank."""
-    one = np.zeros(rows)
+def window_of(
+    found: HasWindows, name: str, view: Callable[[str], np.ndarray], rows: int, within: np.ndarray | None = None
+) -> np.ndarray:
+    """Window ``name`` of ``found`` over one entity's ``rows`` rows, in their order (or each of the
+    entities ``within`` codes, contiguous), from its source's values (``view``): a running sum,
+    lag, difference, extreme, aggregate, frame or rank."""
+    one = np.zeros(rows) if within is None else within
     if name in found.running:
         source, nulls_first = found.running[name]
         return entities.running_sums(view(source), one, nulls_first, None)
@@ -661,13 +750,15 @@ def window_of(found: HasWindows, name: str, view: Callable[[str], np.ndarray], r
 
 
 def rebuilt(found: TableWindows, name: str, view: Callable[[str], np.ndarray], rows: int) -> np.ndarray:
-    """Window ``name`` of the table's ``rows`` rows, in the order of ``found.order``; a sum, extreme or
-    aggregate so far the same for rows tied on the order, their last one's (``_through_peers``)."""
+    """Window ``name`` of the table's ``rows`` rows, in the order of ``found.order`` (within each
+    value of ``found.within``, contiguous); a sum, extreme or aggregate so far the same for rows tied
+    on the order, their last one's (``_through_peers``)."""
+    within = view(found.within) if found.within is not None else np.zeros(rows)  # ``view``: a label's codes
     if name in found.numbered:
-        return np.arange(1.0, rows + 1.0)
+        return np.arange(1.0, rows + 1.0) - _first_rows(within)
     if name in found.tiles:
-        return entities.tiles_of(np.zeros(rows), *found.tiles[name])
-    groups = view(found.partitions[name]) if name in found.partitions else None  # ``view``: a label's codes
+        return entities.tiles_of(within, *found.tiles[name])
+    groups = view(found.partitions[name]) if name in found.partitions else None
     if name in found.totals:
         source, how = found.totals[name]
         return entities.totals_of(view(source), np.zeros(rows) if groups is None else groups, how)
@@ -678,17 +769,18 @@ def rebuilt(found: TableWindows, name: str, view: Callable[[str], np.ndarray], r
     if groups is not None:
         source, how, falling, nulls_first = found.ranked[name]
         return entities.ranks_of(view(source), groups, how, falling, nulls_first)
-    out = window_of(found, name, view, rows)
+    out = window_of(found, name, view, rows, within)
     so_far = {*found.running, *found.extremes, *(n for n, (_, _, frame) in found.aggregates.items() if frame == 0)}
-    return _through_peers(out, view(found.order)) if name in so_far and found.order is not None else out
+    return _through_peers(out, view(found.order), within) if name in so_far and found.order is not None else out
 
 
-def _through_peers(values: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """Each row's value that of the last row tied with it on ``order`` (sorted). Why: SQL's frame of a
-    window with an ORDER BY is by default ``RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW``, which
-    takes in the rows tied with it: two synthetic rows on one day (a day a real row never repeats)
-    share the running total through both, as DuckDB and PostgreSQL give it."""
+def _through_peers(values: np.ndarray, order: np.ndarray, within: np.ndarray) -> np.ndarray:
+    """Each row's value that of the last row tied with it on ``order`` (sorted within each of the
+    contiguous entities ``within``). Why: SQL's frame of a window with an ORDER BY is by default
+    ``RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW``, which takes in the rows tied with it: two
+    synthetic rows on one day (a day a real row never repeats) share the running total through
+    both, as DuckDB and PostgreSQL give it."""
     if not values.size:
         return values
-    last = np.r_[order[1:] != order[:-1], True]
+    last = np.r_[(order[1:] != order[:-1]) | (within[1:] != within[:-1]), True]
     return values[np.flatnonzero(last)[np.cumsum(np.r_[True, last[:-1]]) - 1]]

@@ -252,3 +252,117 @@ def test_a_re_signed_artifact_partitioning_a_rank_by_a_number_is_rejected(tmp_pa
     re_signed(tmp_path, doc)
     with pytest.raises(ArtifactError, match="window over the table"):
         Synthesizer.load(tmp_path)
+
+
+STORE_WINDOWS = {
+    "prev_revenue": "lag(revenue) OVER w",
+    "revenue_to_date": "sum(revenue) OVER w",
+    "revenue_7d": "round(avg(revenue) OVER (w ROWS BETWEEN 6 PRECEDING AND CURRENT ROW), 2)",
+    "day_of_store": "row_number() OVER w",
+}
+
+
+def _store_windows_of(rows: pd.DataFrame, order: str) -> pd.DataFrame:
+    """``STORE_WINDOWS`` of ``rows``' store and revenue along ``order`` within each store, as DuckDB
+    computes them, by store and ``order``."""
+    con = duckdb.connect()
+    con.register("r", rows[["store", order, "revenue"]])
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in STORE_WINDOWS.items())
+    return con.sql(
+        f"SELECT store, {order}, revenue, {columns} FROM r"
+        f" WINDOW w AS (PARTITION BY store ORDER BY {order}) ORDER BY store, {order}"
+    ).df()
+
+
+def _daily_stores(days: int = 150, seed: int = 4) -> pd.DataFrame:
+    """A ``GROUP BY store, day`` table (one row per store and day, each store at its own level) with
+    ``STORE_WINDOWS``."""
+    rng = np.random.default_rng(seed)
+    stores = {"berlin": 800.0, "paris": 1200.0, "rome": 1600.0, "lisbon": 2400.0}
+    day = pd.date_range("2024-01-01", periods=days, freq="D")
+    rows = [
+        pd.DataFrame({"store": store, "day": day, "revenue": np.round(level * rng.gamma(30, 1 / 30, days), 2)})
+        for store, level in stores.items()
+    ]
+    return _store_windows_of(pd.concat(rows, ignore_index=True), "day")
+
+
+def _store_windows_held(rows: pd.DataFrame, order: str) -> dict[str, float]:
+    """Per window, the share of ``rows`` that hold its definition over the rows of their store."""
+    got = rows.sort_values(["store", order], kind="stable").reset_index(drop=True)
+    want = _store_windows_of(rows, order)
+    return {
+        name: float(np.isclose(got[name].astype("float64"), want[name].astype("float64"), equal_nan=True).mean())
+        for name in STORE_WINDOWS
+    }
+
+
+def test_windows_along_the_days_of_each_store_are_rebuilt_within_each_synthetic_store(tmp_path: Path) -> None:
+    """A store's day before's revenue, its revenue to date, its 7-day average rounded to cents and
+    its day number (``OVER (PARTITION BY store ORDER BY day)``) were learned as numbers of their own
+    and held their definitions in no synthetic row of a 4 stores x 150 days panel; each is rebuilt
+    along the days of each synthetic store, whose (store, day) pairs stay one row's each, after a
+    save and load too and over a sample's chunks."""
+    data = _daily_stores()
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert sorted(syn.table_window_columns) == sorted(STORE_WINDOWS)
+    columns = syn.describe()["columns"]
+    assert columns["prev_revenue"]["encoding"].startswith("lag(revenue, 1) OVER (PARTITION BY store ORDER BY day)")
+    assert "a panel with 'store'" in columns["day"]["encoding"]
+    out = sampled_after_save_and_load(syn, len(data), tmp_path)
+    chunks = pd.concat(list(syn.sample_chunks(len(data), chunk_size=128)), ignore_index=True)
+    for rows in (out, chunks):
+        assert set(_store_windows_held(rows, "day").values()) == {1.0}
+        assert not rows.duplicated(["store", "day"]).any()
+    assert out["prev_revenue"].isna().sum() == 4  # each store's first day
+    assert out.groupby("store")["revenue"].mean()["lisbon"] > 2 * out.groupby("store")["revenue"].mean()["berlin"]
+
+
+def test_rows_sampled_on_given_days_and_stores_stay_in_their_places() -> None:
+    """The privacy filters' refills take the (day, store) of the rows they drop, row by row: put in
+    store order for their windows, they had each taken another dropped row's pair, which a later
+    round gave out again, and five pairs of a panel came back twice."""
+    syn = Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(_daily_stores(60))
+    given = syn.sample(240)[["day", "store"]].sample(frac=0.3, random_state=0).reset_index(drop=True)
+    refills = syn.sample(len(given), seed=5, calendar_values=given)
+    assert refills[["day", "store"]].equals(given)
+
+
+def test_windows_along_the_days_of_each_store_id_are_rebuilt_within_each_synthetic_store() -> None:
+    """A panel's segment may be a whole-number store id (learned as a label): its windows run within it."""
+    data = _daily_stores(100)
+    data["store"] = data["store"].map({"berlin": 101, "paris": 102, "rome": 103, "lisbon": 104}).astype("int64")
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert sorted(syn.table_window_columns) == sorted(STORE_WINDOWS)
+    out = syn.sample(len(data))
+    assert set(_store_windows_held(out, "day").values()) == {1.0}
+    assert set(out["store"]) == {101, 102, 103, 104}
+
+
+def test_windows_along_a_timestamp_within_each_value_of_a_label_are_rebuilt_without_a_panel() -> None:
+    """Orders at times of their own (no grid, no panel) with a running sum and lag within each store:
+    found within the store, along the time, and rebuilt over the synthetic rows of each store."""
+    rng = np.random.default_rng(6)
+    rows = 1200
+    orders = pd.DataFrame(
+        {
+            "store": rng.choice(["berlin", "paris", "rome"], rows, p=[0.5, 0.3, 0.2]),
+            "ordered_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.permutation(10**7)[:rows], unit="s"),
+            "revenue": np.round(rng.lognormal(4, 0.8, rows), 2),
+        }
+    )
+    data = _store_windows_of(orders, "ordered_at")
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert sorted(syn.table_window_columns) == sorted(STORE_WINDOWS)
+    out = syn.sample(1000)
+    assert set(_store_windows_held(out, "ordered_at").values()) == {1.0}
+
+
+def test_a_re_signed_artifact_running_windows_within_a_number_is_rejected(tmp_path: Path) -> None:
+    Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(_daily_stores(60)).save(tmp_path)
+    doc = json.loads((tmp_path / "model.json").read_text())
+    assert doc["body"]["table_windows"]["within"] == "store"
+    doc["body"]["table_windows"]["within"] = "revenue"
+    re_signed(tmp_path, doc)
+    with pytest.raises(ArtifactError, match="window over the table"):
+        Synthesizer.load(tmp_path)
