@@ -73,7 +73,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 64  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 65  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -165,6 +165,8 @@ VERSION = 64  # 2: numeric codecs may carry a learned position stream (``fine``)
 # each value of a label (``TableWindows.partitions``: ``rank() OVER (PARTITION BY category ORDER BY amount DESC)``)
 # 64: the windows over the table along its order may run within each value of a label (``TableWindows.within``:
 # ``lag(revenue) OVER (PARTITION BY store ORDER BY day)``), a calendar panel's segment among them
+# 65: a window's partition (``TableWindows.partitions``, ``within``) may be a whole-number or date column (a store
+# id, a day: ``100.0 * revenue / sum(revenue) OVER (PARTITION BY day)``), and a calendar's panel may keep windows
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -805,10 +807,10 @@ def _check_table_windows(syn: Synthesizer) -> None:
     along = set(windows) - {*found.ranked, *found.totals, *found.shares}
     labels = [by_name.get(label) for label in found.partitions.values()]
     partitioned = {*found.ranked, *found.totals, *found.shares}
-    valid &= set(found.partitions) <= partitioned and all(type(c) is CategoricalCodec for c in labels)
+    valid &= set(found.partitions) <= partitioned and all(type(c) in (CategoricalCodec, NumericCodec) for c in labels)
     valid &= not set(found.partitions.values()) & set(windows)
     within = by_name.get(found.within) if found.within is not None else None
-    valid &= found.within is None or (type(within) is CategoricalCodec and found.order is not None)
+    valid &= found.within is None or (type(within) in (CategoricalCodec, NumericCodec) and found.order is not None)
     valid &= found.within not in windows
     order = by_name.get(found.order or "")
     valid &= type(order) is NumericCodec if along or found.order is not None else True

@@ -846,9 +846,9 @@ class Synthesizer:
         """``found`` with the windows the model can rebuild from their source as drawn: a plain
         number of a number (a lag or extreme of a date: a date alike; a difference: in a unit it can
         be counted in), none written back as text in the output (a formatted amount, a date in text
-        layouts: the rows a caller hands ``with_table_windows`` hold that text), partitioned by a label
-        drawn as it is; of a calendar's panel, only windows along its date within a segment column
-        (``lag(revenue) OVER (PARTITION BY store ORDER BY day)``)."""
+        layouts: the rows a caller hands ``with_table_windows`` hold that text), partitioned by a label,
+        whole number or date drawn as it is; of a calendar's panel, windows along an order only along
+        its date within a segment column (``lag(revenue) OVER (PARTITION BY store ORDER BY day)``)."""
         found = self._of_panel(found)
         if found is None:
             return None
@@ -865,10 +865,10 @@ class Synthesizer:
             codec = by_name.get(name)
             return plain(name) and isinstance(codec, NumericCodec) and codec.domain == "number"
 
-        def label(name: str | None) -> bool:  # a window's partition, if any: a label drawn as it is
+        def label(name: str | None) -> bool:  # a window's partition, if any: drawn as it is
             if name is None:
                 return True
-            return type(by_name.get(name)) is CategoricalCodec and name not in texts
+            return (type(by_name.get(name)) is CategoricalCodec and name not in texts) or plain(name)
 
         def rebuildable(name: str, source: str) -> bool:
             result, drawn = by_name.get(name), by_name.get(source)
@@ -883,13 +883,15 @@ class Synthesizer:
         return table_windows.kept(found, rebuildable)
 
     def _of_panel(self, found: TableWindows | None) -> TableWindows | None:
-        """``found`` as a calendar's panel may keep it (``_table_windows_kept``): its windows along the
-        panel's date within a segment column, nothing else; without a panel, all of ``found``."""
+        """``found`` as a calendar's panel may keep it (``_table_windows_kept``): ranks, totals and
+        shares, and windows along an order only along the panel's date within a segment column (its
+        rows take their dates and segments before the model draws); without a panel, all of it."""
         if found is None or self._panel is None:
             return found
-        if found.within not in self._panel.segments or found.order != self._calendar_name():
-            return None
-        return dataclasses.replace(found, ranked={}, totals={}, shares={}, partitions={})
+        if found.within in self._panel.segments and found.order == self._calendar_name():
+            return found
+        unordered = {*found.ranked, *found.totals, *found.shares}
+        return table_windows.kept(found, lambda name, _: name in unordered)
 
     def _tiles_of_steps(self) -> None:
         """The entity without the tiles of unnumbered rows (``_unordered_windows``) along a date
@@ -2684,7 +2686,7 @@ class Synthesizer:
 
         placed = np.arange(len(rows))
         if tw.order is not None:
-            within = view(tw.within) if tw.within is not None else np.zeros(len(rows))
+            within = table_windows.codes_of(view(tw.within)) if tw.within is not None else np.zeros(len(rows))
             placed = np.lexsort((view(tw.order), within))
             rows = rows.iloc[placed].reset_index(drop=True)
             views.clear()  # read again in the rows' new order

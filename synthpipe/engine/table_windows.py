@@ -209,8 +209,8 @@ def find(frame: pd.DataFrame, min_rows: int) -> TableWindows | None:
     totals, shares = _totals(whole, rest), _telling(whole, _shares(whole, rest))
     rest = {name: kind for name, kind in rest.items() if name not in {*totals, *shares}}
     partitions: dict[str, str] = {}
-    for label in [str(name) for name in frame.columns if may_partition(frame[name])][:MAX_PARTITION_LABELS]:
-        within = _within_partitions(frame, label, rest)
+    for label in _labels(frame)[:MAX_PARTITION_LABELS]:
+        within = _within_partitions(frame, label, {name: kind for name, kind in rest.items() if name != label})
         ranked, totals, shares = ranked | within[0], totals | within[1], shares | within[2]
         partitions |= dict.fromkeys([*within[0], *within[1], *within[2]], label)
         rest = {name: kind for name, kind in rest.items() if name not in partitions}
@@ -223,8 +223,8 @@ def find(frame: pd.DataFrame, min_rows: int) -> TableWindows | None:
 
 def _along_some_order(frame: pd.DataFrame, whole: pd.DataFrame, one: str, kinds: dict[str, str]) -> TableWindows:
     """The windows along the first of ``_orders`` any is found along over all the rows, else within
-    the rows of each value of the first label (``may_partition``; then ``_may_segment``: a store id)
-    any is found within (``MAX_ALONG_LABELS``), along the first whole-number or date column unique
+    the rows of each value of the first label (``_labels``) any is found within
+    (``MAX_ALONG_LABELS``), along the first whole-number or date column unique
     within each (``lag(revenue) OVER (PARTITION BY store ORDER BY day)``). Why within: a store's
     daily revenue, its day before's, its revenue to date and 7-day average were learned as numbers
     of their own and held their definitions in no synthetic row."""
@@ -233,9 +233,7 @@ def _along_some_order(frame: pd.DataFrame, whole: pd.DataFrame, one: str, kinds:
         found = _along(whole, one, order, kinds, informative)
         if found.windows:
             return found
-    labels = [str(name) for name in frame.columns if may_partition(frame[name])]
-    labels += [str(name) for name in frame.columns if _may_segment(frame[name])]
-    for label in labels[:MAX_ALONG_LABELS]:
+    for label in _labels(frame)[:MAX_ALONG_LABELS]:
         groups = partition_codes(frame[label])
         within = whole.assign(**{one: groups})
         for order in _orders(within[list(kinds)], kinds, groups)[:1]:
@@ -285,6 +283,12 @@ def partition_codes(labels: pd.Series) -> np.ndarray:
     return pd.factorize(labels, use_na_sentinel=False)[0].astype(np.int64)
 
 
+def codes_of(viewed: np.ndarray) -> np.ndarray:
+    """``partition_codes`` of a label's values as a caller views them (a number's or date's as
+    numbers, a text's as codes already)."""
+    return partition_codes(pd.Series(viewed))
+
+
 def may_partition(column: pd.Series) -> bool:
     """Whether ``column`` is text whose values each hold two rows on average and is never null:
     what a rank, total or share may be partitioned by (a null partition is one in SQL, no entity of
@@ -294,12 +298,30 @@ def may_partition(column: pd.Series) -> bool:
     return 2 <= column.nunique() <= len(column) // 2
 
 
+def _labels(frame: pd.DataFrame) -> list[str]:
+    """The columns windows may be partitioned by, in this order: text (``may_partition``), whole
+    numbers of few values (``_may_segment``: a store id) and dates (``_may_group``: a month)."""
+    return [
+        str(name) for may in (may_partition, _may_segment, _may_group) for name in frame.columns if may(frame[name])
+    ]
+
+
 def _may_segment(column: pd.Series) -> bool:
     """Whether ``column`` holds whole numbers of 2 to ``calendars.MAX_SEGMENTS`` values, never null,
-    each two rows on average: a store id a panel's windows may run within (a panel's segment)."""
+    each two rows on average: a store id (a panel's segment)."""
     if not pd.api.types.is_integer_dtype(column.dtype) or column.isna().any():
         return False
     return 2 <= column.nunique() <= min(calendars.MAX_SEGMENTS, len(column) // 2)
+
+
+def _may_group(column: pd.Series) -> bool:
+    """Whether ``column`` is a date or timestamp whose values each hold two rows on average, never
+    null: a month or day a ``GROUP BY day, store`` table's windows may run within (a panel's date:
+    ``100.0 * revenue / sum(revenue) OVER (PARTITION BY day)``, each store's share of the day)."""
+    kind = entities.window_kind(column)
+    if kind is None or kind.split()[0] not in ("date", "datetime") or column.isna().any():
+        return False
+    return 2 <= column.nunique() <= len(column) // 2
 
 
 def _without(found: dict[str, Any], names: set[str]) -> dict[str, Any]:
@@ -753,12 +775,12 @@ def rebuilt(found: TableWindows, name: str, view: Callable[[str], np.ndarray], r
     """Window ``name`` of the table's ``rows`` rows, in the order of ``found.order`` (within each
     value of ``found.within``, contiguous); a sum, extreme or aggregate so far the same for rows tied
     on the order, their last one's (``_through_peers``)."""
-    within = view(found.within) if found.within is not None else np.zeros(rows)  # ``view``: a label's codes
+    within = codes_of(view(found.within)) if found.within is not None else np.zeros(rows)
     if name in found.numbered:
         return np.arange(1.0, rows + 1.0) - _first_rows(within)
     if name in found.tiles:
         return entities.tiles_of(within, *found.tiles[name])
-    groups = view(found.partitions[name]) if name in found.partitions else None
+    groups = codes_of(view(found.partitions[name])) if name in found.partitions else None
     if name in found.totals:
         source, how = found.totals[name]
         return entities.totals_of(view(source), np.zeros(rows) if groups is None else groups, how)

@@ -245,10 +245,13 @@ def test_windows_within_each_value_of_a_label_are_rebuilt_within_the_synthetic_r
     assert out["category"].value_counts(normalize=True)["books"] == pytest.approx(0.4, abs=0.05)
 
 
-def test_a_re_signed_artifact_partitioning_a_rank_by_a_number_is_rejected(tmp_path: Path) -> None:
+@pytest.mark.parametrize("label", ["discount_level", "no_such_column"])
+def test_a_re_signed_artifact_partitioning_a_rank_by_a_window_is_rejected(tmp_path: Path, label: str) -> None:
+    """A partition is a column drawn as it is: a forged one that is a window itself, or none of the
+    model's columns, is refused."""
     Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(_ranked_in_categories(800)).save(tmp_path)
     doc = json.loads((tmp_path / "model.json").read_text())
-    doc["body"]["table_windows"]["partitions"]["amount_rank"] = "discount"
+    doc["body"]["table_windows"]["partitions"]["amount_rank"] = label
     re_signed(tmp_path, doc)
     with pytest.raises(ArtifactError, match="window over the table"):
         Synthesizer.load(tmp_path)
@@ -358,11 +361,37 @@ def test_windows_along_a_timestamp_within_each_value_of_a_label_are_rebuilt_with
     assert set(_store_windows_held(out, "ordered_at").values()) == {1.0}
 
 
-def test_a_re_signed_artifact_running_windows_within_a_number_is_rejected(tmp_path: Path) -> None:
+def test_a_re_signed_artifact_running_windows_within_a_window_is_rejected(tmp_path: Path) -> None:
     Synthesizer(seed=0, max_epochs=1, hidden_size=16).fit(_daily_stores(60)).save(tmp_path)
     doc = json.loads((tmp_path / "model.json").read_text())
     assert doc["body"]["table_windows"]["within"] == "store"
-    doc["body"]["table_windows"]["within"] = "revenue"
+    doc["body"]["table_windows"]["within"] = "prev_revenue"
     re_signed(tmp_path, doc)
     with pytest.raises(ArtifactError, match="window over the table"):
         Synthesizer.load(tmp_path)
+
+
+def test_shares_and_totals_within_each_day_of_a_panel_and_each_store_id_are_rebuilt() -> None:
+    """``100.0 * revenue / sum(revenue) OVER (PARTITION BY day)`` (each store's share of its day) and
+    ``sum(revenue) OVER (PARTITION BY store_id)`` on a ``GROUP BY day, store_id`` panel: a panel kept
+    no window over the table, and a partition was a text column only; each is rebuilt within the
+    synthetic day or store id."""
+    rng = np.random.default_rng(8)
+    day = np.repeat(pd.date_range("2024-01-01", periods=120, freq="D"), 4)
+    store_id = np.tile([11, 12, 13, 14], 120)
+    revenue = np.round(store_id * 80 * rng.gamma(30, 1 / 30, day.size), 2)
+    con = duckdb.connect()
+    con.register("d", pd.DataFrame({"day": day, "store_id": store_id, "revenue": revenue}))
+    data = con.sql(
+        "SELECT day, store_id, revenue,"
+        " round(100.0 * revenue / sum(revenue) OVER (PARTITION BY day), 3) AS pct_of_day,"
+        " sum(revenue) OVER (PARTITION BY store_id) AS store_revenue"
+        " FROM d ORDER BY day, store_id"
+    ).df()
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert sorted(syn.table_window_columns) == ["pct_of_day", "store_revenue"]
+    out = syn.sample(len(data))
+    assert not out.duplicated(["day", "store_id"]).any()
+    day_total = out.groupby("day")["revenue"].transform("sum")
+    assert np.allclose(out["pct_of_day"], np.round(100 * out["revenue"] / day_total, 3), rtol=0, atol=1e-9)
+    assert np.allclose(out["store_revenue"], out.groupby("store_id")["revenue"].transform("sum"), rtol=1e-12)
