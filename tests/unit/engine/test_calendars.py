@@ -343,6 +343,18 @@ def test_a_panel_sampled_past_its_training_rows_keeps_each_pair_once() -> None:
     assert (out["country"].value_counts() - shares).abs().max() <= 6  # one short of days passes a few on
 
 
+def test_a_balanced_panel_sampled_past_its_training_rows_keeps_its_days_whole() -> None:
+    """Every country on every day, trained on 80% of the rows: each country's clip points and reach
+    came out a few days apart, and the synthetic ends held days of one or two countries (a
+    country's share of its day there 100%); the countries now take their days from one choice."""
+    data = _panel(200)
+    syn = Synthesizer(seed=0, **SMALL).fit(data.sample(frac=0.8, random_state=1))
+    out = syn.sample(len(data))
+    assert _pairs(out).max() == 1
+    per_day = out.groupby("day").size()
+    assert per_day.min() >= len(COUNTRIES) - 1 and (per_day == len(COUNTRIES)).mean() >= 0.9
+
+
 def test_a_saved_panel_whose_segment_is_not_drawn_after_its_calendar_is_refused(
     panel: tuple[pd.DataFrame, Synthesizer], tmp_path: Path
 ) -> None:
