@@ -1996,6 +1996,7 @@ class Synthesizer:
         parts (dateparts.py) that hold in every training row; dependencies are found later, on tokens."""
         found = self._relations_in(frame, self._table_codecs(), self._trend_columns())
         self._relations, self._sums, self._spans, self._formulas = found
+        self._formulas += self._formulas_reading_windows(frame)
         self._spans += [span for span in self._step_spans if span.result not in {s.result for s in self._spans}]
         self._sums_off_steps()
         self._parts = self._date_parts_in(frame, self._table_codecs(), self._trend_columns() | self._ordered_columns())
@@ -2006,6 +2007,22 @@ class Synthesizer:
         self._relations += self._trend_bonds_in(frame, trend_values)
         ends = set(self._entities.ends) if self._entities is not None else set()  # rebuilt of the rows
         self._relations = [r for r in self._relations if not {r.left, r.right} & ends]
+
+    def _formulas_reading_windows(self, frame: pd.DataFrame) -> list[formulas.Formula]:
+        """The formulas of a column that is no window over the table from one that is (an order's
+        amount above its region's average, ``round(amount - avg(amount) OVER (PARTITION BY
+        region), 2)``), recomputed once the window is rebuilt (``_formulas_over_windows``). Why:
+        the windows take part in no relation found (they are rebuilt after repairs), so such a
+        column was drawn as a number of its own beside the rebuilt window. Never of a window's own
+        source: a count's share of all the counts, ``count / sum(count) OVER ()``, times the real
+        total is the count again."""
+        tw = self._table_windows
+        if tw is None or self._entities is not None:
+            return []
+        windows = set(tw.windows)
+        found = self._relations_in(frame, self._table_codecs(), self._trend_columns() - windows)[3]
+        taken = {f.result for f in self._formulas} | windows | set(tw.windows.values())  # a source: circular
+        return [f for f in found if windows & set(f.parts) and f.result not in taken]
 
     def _sums_off_steps(self) -> None:
         """A sum's derived column is recomputed from the other columns, exactly, so it takes no step
@@ -2695,7 +2712,21 @@ class Synthesizer:
             values = table_windows.rebuilt(tw, name, view, len(rows))
             places = codec.p.decimals if codec.domain == "number" else None  # round(avg(x) OVER w, 2)
             rows[name] = self._as_column(name, values if places is None else table_windows.rounded(values, places))
+        self._formulas_over_windows(rows, codecs)
         return rows.iloc[np.argsort(placed)].reset_index(drop=True) if in_place else rows
+
+    def _formulas_over_windows(self, rows: pd.DataFrame, codecs: dict[str, NumericCodec]) -> None:
+        """The formulas reading a window over the table recomputed from it, in place, once it is
+        rebuilt (``_over_table``, ``_formulas_reading_windows``)."""
+        windows = set(self._table_windows.windows) if self._table_windows is not None else set()
+        reading = [f for f in self._formulas if windows & set(f.parts)]
+        if not reading:
+            return
+        names = {name for f in reading for name in (f.result, *f.parts)}
+        numbers = {name: codecs[name].numeric_view(rows[name]) for name in names}
+        formulas.recompute(numbers, reading)
+        for f in reading:
+            rows[f.result] = self._as_column(f.result, numbers[f.result])
 
     def _whole_entity_windows(self) -> list[str]:
         """The windows an entity takes of all its rows (``Entities.whole``) but the sequences that

@@ -31,12 +31,17 @@ KPI_WINDOWS = {
 }
 
 
+def _queried(rows: pd.DataFrame, sql: str) -> pd.DataFrame:
+    """``sql`` over ``rows`` (table ``r``) as DuckDB computes it."""
+    con = duckdb.connect()
+    con.register("r", rows)
+    return con.sql(sql).df()
+
+
 def _windows_of(rows: pd.DataFrame) -> pd.DataFrame:
     """``KPI_WINDOWS`` of ``rows``' day, orders and revenue as DuckDB computes them, in day order."""
-    con = duckdb.connect()
-    con.register("r", rows[["day", "orders", "revenue"]])
     columns = ", ".join(f"{sql} AS {name}" for name, sql in KPI_WINDOWS.items())
-    return con.sql(f"SELECT day, orders, revenue, {columns} FROM r ORDER BY day").df()
+    return _queried(rows[["day", "orders", "revenue"]], f"SELECT day, orders, revenue, {columns} FROM r ORDER BY day")
 
 
 def _daily_kpis(days: int = 500, seed: int = 3) -> pd.DataFrame:
@@ -268,13 +273,12 @@ STORE_WINDOWS = {
 def _store_windows_of(rows: pd.DataFrame, order: str) -> pd.DataFrame:
     """``STORE_WINDOWS`` of ``rows``' store and revenue along ``order`` within each store, as DuckDB
     computes them, by store and ``order``."""
-    con = duckdb.connect()
-    con.register("r", rows[["store", order, "revenue"]])
     columns = ", ".join(f"{sql} AS {name}" for name, sql in STORE_WINDOWS.items())
-    return con.sql(
+    return _queried(
+        rows[["store", order, "revenue"]],
         f"SELECT store, {order}, revenue, {columns} FROM r"
-        f" WINDOW w AS (PARTITION BY store ORDER BY {order}) ORDER BY store, {order}"
-    ).df()
+        f" WINDOW w AS (PARTITION BY store ORDER BY {order}) ORDER BY store, {order}",
+    )
 
 
 def _daily_stores(days: int = 150, seed: int = 4) -> pd.DataFrame:
@@ -380,14 +384,13 @@ def test_shares_and_totals_within_each_day_of_a_panel_and_each_store_id_are_rebu
     day = np.repeat(pd.date_range("2024-01-01", periods=120, freq="D"), 4)
     store_id = np.tile([11, 12, 13, 14], 120)
     revenue = np.round(store_id * 80 * rng.gamma(30, 1 / 30, day.size), 2)
-    con = duckdb.connect()
-    con.register("d", pd.DataFrame({"day": day, "store_id": store_id, "revenue": revenue}))
-    data = con.sql(
+    data = _queried(
+        pd.DataFrame({"day": day, "store_id": store_id, "revenue": revenue}),
         "SELECT day, store_id, revenue,"
         " round(100.0 * revenue / sum(revenue) OVER (PARTITION BY day), 3) AS pct_of_day,"
         " sum(revenue) OVER (PARTITION BY store_id) AS store_revenue"
-        " FROM d ORDER BY day, store_id"
-    ).df()
+        " FROM r ORDER BY day, store_id",
+    )
     syn = Synthesizer(seed=0, max_epochs=3).fit(data)
     assert sorted(syn.table_window_columns) == ["pct_of_day", "store_revenue"]
     out = syn.sample(len(data))
@@ -395,3 +398,31 @@ def test_shares_and_totals_within_each_day_of_a_panel_and_each_store_id_are_rebu
     day_total = out.groupby("day")["revenue"].transform("sum")
     assert np.allclose(out["pct_of_day"], np.round(100 * out["revenue"] / day_total, 3), rtol=0, atol=1e-9)
     assert np.allclose(out["store_revenue"], out.groupby("store_id")["revenue"].transform("sum"), rtol=1e-12)
+
+
+def test_a_formula_reading_a_window_is_recomputed_from_the_rebuilt_window() -> None:
+    """An order's amount against its region's average, ``round(amount / avg(amount) OVER (PARTITION
+    BY region), 3)``: the average is a window, which takes part in no relation found, so the ratio
+    was drawn as a number of its own beside a rebuilt average it no longer matched; it is a formula
+    of the two now, recomputed once the average is rebuilt, over several samples put together too."""
+    rng = np.random.default_rng(9)
+    rows = 2000
+    orders = pd.DataFrame(
+        {
+            "region": rng.choice(["north", "south", "east", "west"], rows),
+            "amount": np.round(rng.lognormal(4, 0.6, rows), 2),
+        }
+    )
+    data = _queried(
+        orders,
+        "SELECT region, amount, avg(amount) OVER (PARTITION BY region) AS region_average,"
+        " round(amount / avg(amount) OVER (PARTITION BY region), 3) AS to_average FROM r",
+    )
+    syn = Synthesizer(seed=0, max_epochs=3).fit(data)
+    assert syn.table_window_columns == ["region_average"]
+    assert "to_average == round(amount / region_average, 3)" in syn.describe()["constraints"]
+    together = syn.with_table_windows(pd.concat([syn.sample(700, seed=1), syn.sample(500, seed=2)], ignore_index=True))
+    for out in (syn.sample(1500), together):
+        assert np.allclose(out["region_average"], out.groupby("region")["amount"].transform("mean"), rtol=1e-12)
+        ratio = np.round(out["amount"] / out["region_average"], 3)
+        assert np.allclose(out["to_average"], ratio, rtol=0, atol=0.0011)
