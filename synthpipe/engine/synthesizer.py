@@ -2010,8 +2010,8 @@ class Synthesizer:
 
     def _formulas_reading_windows(self, frame: pd.DataFrame) -> list[formulas.Formula]:
         """The formulas of a column that is no window over the table from one that is (an order's
-        amount above its region's average, ``round(amount - avg(amount) OVER (PARTITION BY
-        region), 2)``), recomputed once the window is rebuilt (``_formulas_over_windows``). Why:
+        amount against its region's average, ``round(amount / avg(amount) OVER (PARTITION BY
+        region), 3)``), recomputed once the window is rebuilt (``_formulas_over_windows``). Why:
         the windows take part in no relation found (they are rebuilt after repairs), so such a
         column was drawn as a number of its own beside the rebuilt window. Never of a window's own
         source: a count's share of all the counts, ``count / sum(count) OVER ()``, times the real

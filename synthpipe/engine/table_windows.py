@@ -223,11 +223,11 @@ def find(frame: pd.DataFrame, min_rows: int) -> TableWindows | None:
 
 def _along_some_order(frame: pd.DataFrame, whole: pd.DataFrame, one: str, kinds: dict[str, str]) -> TableWindows:
     """The windows along the first of ``_orders`` any is found along over all the rows, else within
-    the rows of each value of the first label (``_labels``) any is found within
-    (``MAX_ALONG_LABELS``), along the first whole-number or date column unique
-    within each (``lag(revenue) OVER (PARTITION BY store ORDER BY day)``). Why within: a store's
-    daily revenue, its day before's, its revenue to date and 7-day average were learned as numbers
-    of their own and held their definitions in no synthetic row."""
+    the rows of each value of the first label (``_labels``, ``MAX_ALONG_LABELS``) any is found
+    within, along the first whole-number or date column unique within each (``lag(revenue) OVER
+    (PARTITION BY store ORDER BY day)``). Why within: a store's daily revenue, its day before's, its
+    revenue to date and 7-day average were learned as numbers of their own and held their
+    definitions in no synthetic row."""
     informative = {name for name in kinds if _informative(entities.in_ns(whole[name]))}
     for order in _orders(whole[list(kinds)], kinds):
         found = _along(whole, one, order, kinds, informative)
@@ -551,10 +551,10 @@ def _related_pairs(
 ) -> set[tuple[str, str]]:
     """The pairs (column, source) of ``kinds`` where the column equals, in ``SIEVE_SHARE`` of the
     first ``SIEVE_ROWS`` rows of the first entity of ``one`` along ``order`` (as is or rounded to
-    its places), some window of the
-    source the finders look for (``_sieve_windows``): a cheap sieve, so that the finders, which try
-    every pair of columns at length, try few. Why: on 100,000 rows of 30 numbers and a timestamp
-    the finders took 38 s to find nothing; most tables' columns are no window of another."""
+    its places), some window of the source the finders look for (``_sieve_windows``): a cheap
+    sieve, so that the finders, which try every pair of columns at length, try few. Why: on 100,000
+    rows of 30 numbers and a timestamp the finders took 38 s to find nothing; most tables' columns
+    are no window of another."""
     rows, entity = _entity_rows(whole, one, order)
     head = whole.iloc[rows[entity == entity[0]][:SIEVE_ROWS]]
     values = {name: entities.in_ns(head[name]) for name in kinds if name != order}
