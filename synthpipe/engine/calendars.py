@@ -394,16 +394,15 @@ def panel_chosen(
     taken twice while a segment's rows fit its points; in a balanced panel (``_balanced``) the
     dates of one choice for the largest segment, each segment as many of them as it takes."""
     balanced = _balanced(grid, panel)
-    segments = len(panel.clips)
-    clips, reaches = (
-        (panel.clips, panel.reaches) if balanced is None else ((balanced[0],) * segments, (balanced[1],) * segments)
-    )
-    counts = panel.counts(n, np.asarray([room(grid, c, r) for c, r in zip(clips, reaches, strict=True)]))
     if balanced is not None:
-        common = chosen(grid, balanced[0], balanced[1], int(counts.max(initial=0)), cdf, rng)
+        counts = panel.counts(n, np.full(len(panel.clips), room(grid, *balanced)))
+        common = chosen(grid, *balanced, int(counts.max(initial=0)), cdf, rng)
         dates = [common[rng.permutation(common.size)[:m]] for m in counts]
     else:
-        places = zip(clips, reaches, counts, strict=True)
+        counts = panel.counts(
+            n, np.asarray([room(grid, c, r) for c, r in zip(panel.clips, panel.reaches, strict=True)])
+        )
+        places = zip(panel.clips, panel.reaches, counts, strict=True)
         dates = [chosen(grid, clip, reach, int(m), cdf, rng) for clip, reach, m in places]
     tokens = np.repeat(np.asarray(panel.tokens, dtype=np.int64), counts, axis=0)
     order = rng.permutation(n)

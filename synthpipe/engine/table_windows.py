@@ -201,7 +201,8 @@ def find(frame: pd.DataFrame, min_rows: int) -> TableWindows | None:
         return None
     one = entities.free_name("table", frame.columns)
     whole = frame[list(kinds)].assign(**{one: 0})
-    found = _along_some_order(frame, whole, one, kinds)
+    labels = _labels(frame)
+    found = _along_some_order(frame, whole, one, kinds, labels[:MAX_ALONG_LABELS])
     rest = {name: kind for name, kind in kinds.items() if name not in found.windows}
     shuffled = whole.sample(frac=1.0, random_state=RANK_SHUFFLE_SEED).reset_index(drop=True)
     ranked = _telling(whole, entities.rank_columns(shuffled, one, None, rest, 1))
@@ -209,7 +210,7 @@ def find(frame: pd.DataFrame, min_rows: int) -> TableWindows | None:
     totals, shares = _totals(whole, rest), _telling(whole, _shares(whole, rest))
     rest = {name: kind for name, kind in rest.items() if name not in {*totals, *shares}}
     partitions: dict[str, str] = {}
-    for label in _labels(frame)[:MAX_PARTITION_LABELS]:
+    for label in labels[:MAX_PARTITION_LABELS]:
         within = _within_partitions(frame, label, {name: kind for name, kind in rest.items() if name != label})
         ranked, totals, shares = ranked | within[0], totals | within[1], shares | within[2]
         partitions |= dict.fromkeys([*within[0], *within[1], *within[2]], label)
@@ -221,10 +222,12 @@ def find(frame: pd.DataFrame, min_rows: int) -> TableWindows | None:
     return found if found.windows else None
 
 
-def _along_some_order(frame: pd.DataFrame, whole: pd.DataFrame, one: str, kinds: dict[str, str]) -> TableWindows:
+def _along_some_order(
+    frame: pd.DataFrame, whole: pd.DataFrame, one: str, kinds: dict[str, str], labels: list[str]
+) -> TableWindows:
     """The windows along the first of ``_orders`` any is found along over all the rows, else within
-    the rows of each value of the first label (``_labels``, ``MAX_ALONG_LABELS``) any is found
-    within, along the first whole-number or date column unique within each (``lag(revenue) OVER
+    the rows of each value of the first of ``labels`` (``_labels``, ``MAX_ALONG_LABELS``) any is
+    found within, along the first whole-number or date column unique within each (``lag(revenue) OVER
     (PARTITION BY store ORDER BY day)``). Why within: a store's daily revenue, its day before's, its
     revenue to date and 7-day average were learned as numbers of their own and held their
     definitions in no synthetic row."""
@@ -233,7 +236,7 @@ def _along_some_order(frame: pd.DataFrame, whole: pd.DataFrame, one: str, kinds:
         found = _along(whole, one, order, kinds, informative)
         if found.windows:
             return found
-    for label in _labels(frame)[:MAX_ALONG_LABELS]:
+    for label in labels:
         groups = partition_codes(frame[label])
         within = whole.assign(**{one: groups})
         for order in _orders(within[list(kinds)], kinds, groups)[:1]:
@@ -649,7 +652,7 @@ def _rounded_frames(whole: pd.DataFrame, one: str, order: str, kinds: dict[str, 
     numbers = {name: entities.in_ns(whole[name])[rows] for name, kind in kinds.items() if kind == "number"}
     numbers.pop(order, None)
     places = {name: _decimals(values[~np.isnan(values)]) for name, values in numbers.items()}
-    firsts, probe = _first_rows(entity), slice(0, ROUNDED_PROBE_ROWS)
+    firsts, probe = entities.first_rows(entity)[entity], slice(0, ROUNDED_PROBE_ROWS)
     found: dict[str, Frame] = {}
     for name, source in itertools.permutations(numbers, 2):
         if name in found or places[name] is None:
@@ -692,23 +695,17 @@ def rounded(values: np.ndarray, places: int) -> np.ndarray:
 def _row_numbers(whole: pd.DataFrame, one: str, order: str, kinds: dict[str, str]) -> list[str]:
     """The numbers among ``kinds`` that are 1, 2, 3, ... along ``order`` within each entity of ``one``."""
     rows, entity = _entity_rows(whole, one, order)
-    expected = np.arange(1.0, len(whole) + 1.0) - _first_rows(entity)
+    expected = np.arange(1.0, len(whole) + 1.0) - entities.first_rows(entity)[entity]
     numbers = [name for name, kind in kinds.items() if kind == "number" and name != order]
     return [name for name in numbers if np.array_equal(entities.in_ns(whole[name])[rows], expected)]
 
 
 def _entity_rows(whole: pd.DataFrame, one: str, order: str) -> tuple[np.ndarray, np.ndarray]:
-    """The rows of ``whole`` by entity of ``one`` (codes 0, 1, ...) and ``order`` within it, and
-    each of those rows' entity."""
+    """The rows of ``whole`` by entity of ``one`` (codes 0, 1, ..., each held) and ``order`` within
+    it, and each of those rows' entity (ordinals in row order, as ``entities.first_rows`` takes them)."""
     groups = whole[one].to_numpy()
     rows = np.lexsort((entities.in_ns(whole[order]), groups))
     return rows, groups[rows]
-
-
-def _first_rows(entity: np.ndarray) -> np.ndarray:
-    """Per row (entities contiguous), the place of its entity's first row."""
-    starts = np.r_[True, entity[1:] != entity[:-1]] if entity.size else np.zeros(0, dtype=bool)
-    return np.maximum.accumulate(np.where(starts, np.arange(entity.size), 0))
 
 
 def kept(found: TableWindows, rebuildable: Callable[[str, str], bool]) -> TableWindows | None:
@@ -775,9 +772,9 @@ def rebuilt(found: TableWindows, name: str, view: Callable[[str], np.ndarray], r
     """Window ``name`` of the table's ``rows`` rows, in the order of ``found.order`` (within each
     value of ``found.within``, contiguous); a sum, extreme or aggregate so far the same for rows tied
     on the order, their last one's (``_through_peers``)."""
-    within = codes_of(view(found.within)) if found.within is not None else np.zeros(rows)
+    within = codes_of(view(found.within)) if found.within is not None else np.zeros(rows, dtype=np.int64)
     if name in found.numbered:
-        return np.arange(1.0, rows + 1.0) - _first_rows(within)
+        return np.arange(1.0, rows + 1.0) - entities.first_rows(within)[within]
     if name in found.tiles:
         return entities.tiles_of(within, *found.tiles[name])
     groups = codes_of(view(found.partitions[name])) if name in found.partitions else None
