@@ -47,10 +47,15 @@ columns generated rows sat nearer training rows than any holdout row could, what
 Judged on them, a monthly series of counts lost a third of its rows as near copies, refilled
 until its values kept away from the training rows' own, and a membership attack then told the
 training months apart by that distance (AUC 0.37-0.45 over six seeds; 0.51-0.59 unfiltered).
-The pipeline leaves a model's windows over the whole table out as well (a rank ``OVER (PARTITION BY
-category ORDER BY amount DESC)``): they are rebuilt over the rows kept, and judged on a batch's
-own (a refill of 300 rows ranked from 1) the generated rows sat far from every real one, 80% of
-them dropped as outliers. Exact copies are still judged on every column.
+A ``GROUP BY`` result (the engine's cells: each combination of a few labels one row) is judged
+without those labels for the same reason: an unseen row's combination is never a training row's,
+so every generated row on a training row's combination was a near copy, and a 609-row ``GROUP BY``
+refilled until its rows kept off those combinations lost every seed to the attack gate (AUC
+0.22-0.27; 0.52-0.58 judged without them). The pipeline leaves a model's windows over the whole
+table out as well (a rank ``OVER (PARTITION BY category ORDER BY amount DESC)``): they are rebuilt
+over the rows kept, and judged on a batch's own (a refill of 300 rows ranked from 1) the generated
+rows sat far from every real one, 80% of them dropped as outliers. Exact copies are still judged on
+every column.
 """
 
 from __future__ import annotations
@@ -394,8 +399,9 @@ def prepare_filters(
     ``key``: the column naming the entities rows belong to, judged and dropped whole (the
     holdout's thresholds are then its entities' median distances: pass whole entities, every
     row of ``holdout`` counts). ``grain``: the columns every generated row takes from a grid, a
-    calendar's date and its parts (``Synthesizer.calendar_columns``), or that are rebuilt over the
-    rows kept (``Synthesizer.table_window_columns``), left out of the distances
+    calendar's date and its parts (``Synthesizer.calendar_columns``) or a ``GROUP BY``'s labels
+    (``Synthesizer.cell_columns``), or that are rebuilt over the rows kept
+    (``Synthesizer.table_window_columns``), left out of the distances
     (the module's docstring says why) and of the reshaping counts (the rows refilled on a dropped
     row's date count that date again).
     """

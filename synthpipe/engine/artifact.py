@@ -73,7 +73,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 65  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 66  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -167,6 +167,8 @@ VERSION = 65  # 2: numeric codecs may carry a learned position stream (``fine``)
 # ``lag(revenue) OVER (PARTITION BY store ORDER BY day)``), a calendar panel's segment among them
 # 65: a window's partition (``TableWindows.partitions``, ``within``) may be a whole-number or date column (a store
 # id, a day: ``100.0 * revenue / sum(revenue) OVER (PARTITION BY day)``), and a calendar's panel may keep windows
+# 66: labels a table holds one row per combination of (``cells``: a ``GROUP BY``'s keys) head the chain, each
+# combination drawn at most once per stream
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -198,6 +200,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "hidden_parts": [p.to_json() for p in syn._hidden.values()],
         "given_parts": sorted(syn._given),
         "panel": syn._panel.to_json() if syn._panel is not None else None,
+        "cells": list(syn._cells),
         "visit_hours": sorted(syn._by_visits),
         "matched_parts": sorted(syn._matched),
         "entities": syn._entities.to_json() if syn._entities is not None else None,
@@ -245,6 +248,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._hidden = {p.result: p for p in (DatePart.from_json(item) for item in body.get("hidden_parts", []))}
         syn._given = {str(name) for name in body.get("given_parts", [])}
         syn._panel = Panel.from_json(body["panel"]) if body.get("panel") is not None else None
+        syn._cells = tuple(str(name) for name in body.get("cells", []))
         syn._by_visits = {str(name) for name in body.get("visit_hours", [])}
         syn._matched = {str(name) for name in body.get("matched_parts", [])}
         syn._entities = Entities.from_json(body["entities"]) if body.get("entities") is not None else None
@@ -423,6 +427,7 @@ def _check_consistency(syn: Synthesizer) -> None:
     _check_entity_steps(syn)
     _check_table_windows(syn)
     _check_sessions(syn)
+    _check_cells(syn)
     writers = {c.storage.name for c in syn._codecs if isinstance(c, CategoricalCodec) and c.prose is not None}
     if any(t.text not in writers or t.label not in labels or syn._entities is not None for t in syn._topics):
         raise ArtifactError("a saved topic names a column the model does not write as free text, or no label")
@@ -569,6 +574,20 @@ def _check_calendar(syn: Synthesizer) -> None:
     if not ok or set(after) != syn._given or any(syn._hidden[n].date != name for n in after):
         raise ArtifactError("model.json describes a calendar column the model does not draw first; re-train the model")
     _check_panel(syn, chain[len(head) + len(after) :])
+
+
+def _check_cells(syn: Synthesizer) -> None:
+    """Cells (cells.py) are labels of a table without entities or a calendar whose every token
+    stands for one value, heading the chain in their order."""
+    if not syn._cells:
+        return
+    by_name = {c.storage.name: c for c in syn._codecs}
+    codecs = [by_name.get(name) for name in syn._cells]
+    exact = all(c is not None and value_tokens(c) is not None and not c.n_fine for c in codecs)
+    head = [(syn._codecs[i].storage.name, fine) for i, fine in syn._chain()][: len(syn._cells)]
+    alone = syn._entities is None and syn._calendar_name() is None and len(set(syn._cells)) == len(syn._cells)
+    if not exact or not alone or head != [(name, False) for name in syn._cells]:
+        raise ArtifactError("model.json describes cells the model does not draw first as values; re-train the model")
 
 
 def _check_panel(syn: Synthesizer, rest: list[tuple[str, bool]]) -> None:

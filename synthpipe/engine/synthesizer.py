@@ -30,6 +30,7 @@ from synthpipe.engine import (
     artifact,
     bands,
     calendars,
+    cells,
     constraints,
     dateparts,
     dependencies,
@@ -103,6 +104,7 @@ BLOCK_ROWS = 16_384
 COPULA_PLACES = "at places in the order of a Gaussian copula on the earlier columns"  # copula.latent
 MAX_FIRST_LAYER = 4_000_000  # float32 weights: bounds memory and the per-row cost of wide tables
 CALENDAR_SALT = 0x63616C65  # the stream that chooses a calendar's dates ("cale"): apart from the blocks' [seed, number]
+CELLS_SALT = 0x63656C6C  # the stream that chooses the rows' cells ("cell"): apart from the blocks' and the calendar's
 LAYOUT_SALT = 0x6C61796F  # the hash that draws a row's layout of date text ("layo"): apart from the keys' salts
 Progress = Callable[[str, float], None]
 
@@ -163,6 +165,7 @@ class Synthesizer:
         self._by_visits: set[str] = set()  # hidden hours that move an entity's visits, not its rows (``_steered``)
         self._matched: set[str] = set()  # hidden weekdays (months) of a daily (monthly) trend its rows are put on
         self._table_windows: TableWindows | None = None  # windows over the whole table (table_windows.py)
+        self._cells: tuple[str, ...] = ()  # labels each combination of which one row holds at most (cells.py)
 
     # ------------------------------------------------------------------ fit
 
@@ -275,6 +278,9 @@ class Synthesizer:
         self._unseen = self._detect_unseen(codes)
         self._detect_schedules(frame, codes)
         self._bands = self._detect_bands(frame, codes)  # after the schedules: no label is one
+        self._cells = self._detect_cells(codes)  # after the bands: no cell column is set after decoding
+        if self._cells:
+            codes = self._encode(frame)
         self._topics = self._detect_topics(frame)
         self._train(codes, self._validation_groups(frame), self._head_weights(frame), deadline, report)
         self._training.update(
@@ -853,13 +859,10 @@ class Synthesizer:
         if found is None:
             return None
         by_name = {c.storage.name: c for c in self._codecs}
-        texts = {*self._number_formats, *self._duration_layouts, *self._periods, *self._missing_tokens}
-        texts |= {*self._missing_kinds, *nested.field_owners(self._nested)}
+        written = self._written_otherwise()
 
         def plain(name: str) -> bool:
-            codec = by_name.get(name)
-            written = codec is None or name in texts or bool(codec.storage.extras.get("text_formats"))
-            return type(codec) is NumericCodec and not written and "scientific" not in codec.storage.extras
+            return type(by_name.get(name)) is NumericCodec and name not in written
 
         def number(name: str) -> bool:
             codec = by_name.get(name)
@@ -868,7 +871,7 @@ class Synthesizer:
         def label(name: str | None) -> bool:  # a window's partition, if any: drawn as it is
             if name is None:
                 return True
-            return (type(by_name.get(name)) is CategoricalCodec and name not in texts) or plain(name)
+            return (type(by_name.get(name)) is CategoricalCodec and name not in written) or plain(name)
 
         def rebuildable(name: str, source: str) -> bool:
             result, drawn = by_name.get(name), by_name.get(source)
@@ -1837,6 +1840,39 @@ class Synthesizer:
             if not fine and self._codecs[i].storage.name in table
         }
 
+    def _detect_cells(self, codes: np.ndarray) -> tuple[str, ...]:
+        """The labels each combination of which one training row holds at most (cells.py), moved to
+        the head of the chain: a stream's rows take their cells first. Only in a table without
+        entities, sessions or a calendar (each keeps its own rows apart), and no label a repair,
+        dependency, band or join sets after decoding."""
+        if not self.config.detect_constraints or self._entities is not None or self._calendar_name() is not None:
+            return ()
+        set_later = self._held_columns() | {d.dependent for d in self._dependencies} | {b.label for b in self._bands}
+        set_later |= {j.result for j in self._joins} | self._written_otherwise()
+        tokens, exact = {}, {}
+        for i, column in sorted(self._table_tokens(codes).items()):  # table order
+            name, mask = self._codecs[i].storage.name, _cell_values(self._codecs[i])
+            if mask is not None and not self._codecs[i].n_fine and name not in set_later:
+                tokens[name], exact[name] = column, mask
+        found = cells.find(tokens, exact, self.config.constraint_min_rows)
+        index = {c.storage.name: i for i, c in enumerate(self._codecs)}
+        head = [index[name] for name in found]
+        self._learned = head + [i for i in self._learned if i not in head]
+        return found
+
+    def _written_otherwise(self) -> set[str]:
+        """Columns the sampled rows hold otherwise than drawn: fields of a nested column, hidden
+        labels, and values written as text (number formats, durations, missing-value tokens, date
+        layouts, scientific notation) or as Periods. Why: their rows' values, handed back
+        (``taken_cells``, ``with_table_windows``), are not the values their tokens stand for (a
+        field ``pair[0]`` is no column of the rows)."""
+        written = {*nested.field_owners(self._nested), *self._kind_labels.values(), *self._missing_kinds}
+        written |= {*self._number_formats, *self._duration_layouts, *self._missing_tokens, *self._periods}
+        texts = [
+            c.storage for c in self._codecs if c.storage.extras.get("text_formats") or "scientific" in c.storage.extras
+        ]
+        return written | {storage.name for storage in texts}
+
     def _detect_bands(self, frame: pd.DataFrame, codes: np.ndarray) -> list[bands.Band]:
         """Labels that name the band of a binned number (bands.py), one band per label, kept only
         where the label and all a dependency derives from it may be decoded after the repairs."""
@@ -2401,11 +2437,12 @@ class Synthesizer:
         key_start: int | None = None,
         calendar_values: Any = None,
         calendar_share: calendars.Share | None = None,
+        taken_cells: pd.DataFrame | None = None,
     ) -> pd.DataFrame | pa.Table:
         """``n`` synthetic rows, in the kind and dtypes the model was fitted on (the keywords:
         ``sample_chunks``)."""
         _check_whole_numbers(n=n)  # before max(n, 1) compares it
-        dates = {"calendar_values": calendar_values, "calendar_share": calendar_share}
+        dates = {"calendar_values": calendar_values, "calendar_share": calendar_share, "taken_cells": taken_cells}
         chunks = list(self.sample_chunks(n, chunk_size=max(n, 1), seed=seed, key_start=key_start, **dates))
         return chunks[0]
 
@@ -2418,6 +2455,7 @@ class Synthesizer:
         key_start: int | None = None,
         calendar_values: Any = None,
         calendar_share: calendars.Share | None = None,
+        taken_cells: pd.DataFrame | None = None,
     ) -> Iterator[pd.DataFrame | pa.Table]:
         """Yield ``n`` rows in chunks of ``chunk_size`` (bounded memory); the concatenation
         equals ``sample(n, seed=seed, key_start=key_start)`` exactly.
@@ -2430,10 +2468,14 @@ class Synthesizer:
 
         ``calendar_values``: for a model with a calendar (``calendar_column``), the ``n`` dates its
         rows take, in order, as sampled rows hold them (None: chosen from the seed); the other
-        columns are drawn given them. For a caller that replaces rows of a table it sampled: the
-        privacy filters' refills take the dates of the rows they drop (``_given_dates``).
+        columns are drawn given them (with a panel, a frame of the ``calendar_keys``). For a caller
+        that replaces rows of a table it sampled: the privacy filters' refills take the dates of the
+        rows they drop (``_given_dates``).
         ``calendar_share``: the rows take the dates of their rows of a longer stream (calendars.Share:
-        the generate stage's shards share one stream's dates, none of them twice)."""
+        the generate stage's shards share one stream's dates, none of them twice).
+        ``taken_cells``: for a model with cells (``cell_columns``: a ``GROUP BY``'s keys), rows of
+        them whose combinations the rows leave to those rows (a refill of rows a caller dropped
+        from a table takes combinations its other rows do not hold)."""
         self._check_fitted()
         _check_whole_numbers(n=n, chunk_size=chunk_size, key_start=key_start, seed=seed)
         if n < 0 or chunk_size < 1 or any(v is not None and v < 0 for v in (key_start, seed)):
@@ -2448,7 +2490,7 @@ class Synthesizer:
         carry: _Carry | None = None  # an entity longer than a block continues into the next
         held: pd.DataFrame | None = None  # its rows so far, while its windows over all its rows wait
         start, number = 0, 0
-        dates = self._stream_dates(n, use_seed, calendar_values, calendar_share)
+        dates = self._stream_dates(n, use_seed, calendar_values, calendar_share, taken_cells)
         while start < n:
             before = carry
             block, carry = self._block(number, start, n - start, use_seed, keys_from, carry, dates)
@@ -2548,7 +2590,7 @@ class Synthesizer:
         seed: int,
         keys_from: int,
         carry: _Carry | None,
-        dates: calendars.Stream | None = None,
+        dates: calendars.Stream | cells.Stream | None = None,
     ) -> tuple[pd.DataFrame, _Carry | None]:
         """Block ``number``, at row ``start`` with ``left`` rows still to give: ``BLOCK_ROWS`` of
         them, or with entities, up to the end of its last entity (``_block_rows``); the first rows
@@ -2645,12 +2687,14 @@ class Synthesizer:
         return block
 
     def _rows(
-        self, size: int, rng: np.random.Generator, key_start: int, dates: calendars.Stream | None
+        self, size: int, rng: np.random.Generator, key_start: int, dates: calendars.Stream | cells.Stream | None
     ) -> pd.DataFrame:
         """A block of a table without entities; ``dates``: its rows' calendar dates (None: no calendar)."""
         out: _Decoded | None = None
         given = placed = None
-        if dates is not None:
+        if isinstance(dates, cells.Stream):  # the rows' cells head the chain
+            given, placed = dates.tokens, rng.random(dates.tokens.shape)
+        elif dates is not None:
             out = self._decoding(size, None, None)
             given, placed = self._calendar_tokens(dates, rng, out)
         tokens, fine = self._tokens(size, rng, given=given, placed=placed)
@@ -3065,22 +3109,83 @@ class Synthesizer:
                 n - repeated,
             )
 
-    def _stream_dates(self, n: int, seed: int, values: Any, share: calendars.Share | None) -> calendars.Stream | None:
-        """A stream's calendar dates (``sample_chunks``): as given, a share of a longer stream's, or
-        chosen from its own seed; None without a calendar."""
+    def _stream_dates(
+        self, n: int, seed: int, values: Any, share: calendars.Share | None, taken: pd.DataFrame | None = None
+    ) -> calendars.Stream | cells.Stream | None:
+        """A stream's calendar dates (``sample_chunks``), or with cells its rows' cells (none of
+        ``taken``'s): as given, a share of a longer stream's, or chosen from its own seed; None
+        without either."""
         if values is not None and share is not None:
             raise ConfigError("give calendar_values or calendar_share, not both: the rows take one set of dates")
         if values is not None:
             return self._given_dates(values, n)
+        taken_codes = self._cell_codes(taken)
+
+        def choose(rows: int, seed: int) -> calendars.Stream | cells.Stream | None:
+            return self._cell_stream(rows, seed, taken_codes) if self._cells else self._calendar_dates(rows, seed)
+
         if share is None:
-            return self._calendar_dates(n, seed)
+            return choose(n, seed)
         if share.first < 0 or share.first + n > share.rows:
             raise ConfigError(
                 f"calendar_share {share} holds no rows {share.first} to {share.first + n}; use 0 <= first and "
                 "first + n <= rows"
             )
-        dates = self._calendar_dates(share.rows, share.seed)
-        return None if dates is None else dates.part(share.first, share.first + n)
+        chosen = choose(share.rows, share.seed)
+        return None if chosen is None else chosen.part(share.first, share.first + n)
+
+    def _cell_codes(self, taken: pd.DataFrame | None) -> np.ndarray:
+        """The cell codes (cells.combined) of ``taken``'s rows of the cell columns, or a ConfigError
+        naming the columns it lacks."""
+        if taken is None or not self._cells:
+            return np.zeros(0, dtype=np.int64)
+        missing = [name for name in self._cells if name not in taken.columns]
+        if missing:
+            raise ConfigError(
+                f"taken_cells lacks the cell columns {missing}; give rows of {list(self._cells)} as sampled rows "
+                "hold them"
+            )
+        by_name = {c.storage.name: c for c in self._codecs}
+        tokens = [by_name[name].encode(taken[name].reset_index(drop=True)) for name in self._cells]
+        return cells.combined(tokens, [by_name[name].n_tokens for name in self._cells])
+
+    def _cell_stream(self, n: int, seed: int, taken: np.ndarray) -> cells.Stream | None:
+        """A stream's ``n`` rows of cell tokens (cells.chosen), none of the cells ``taken``, drawn by
+        the model's first columns from the seed and ``n`` alone, so any chunk size gives the same
+        rows; None past ``cells.MAX_ROWS`` rows (the rows draw their own, some repeating a cell:
+        warned)."""
+        if self._net is None:
+            return None
+        if n > cells.MAX_ROWS:
+            log.warning(
+                "the columns %s hold one row per combination; %d rows were asked for, more than the %d a stream "
+                "keeps apart: combinations may repeat",
+                ", ".join(map(repr, self._cells)), n, cells.MAX_ROWS,
+            )  # fmt: skip
+            return None
+        rng = np.random.default_rng([seed, CELLS_SALT])
+        exclusions = self._exclusions()
+        width = len(self._cells)
+
+        def draw(m: int, given: np.ndarray) -> np.ndarray:
+            first = given if given.shape[1] else None
+            return sample_tokens(self._net, m, rng, given=first, columns=width, exclude=exclusions)  # type: ignore[arg-type]
+
+        tokens, repeated = cells.chosen(draw, n, self._cell_masks(), taken)
+        if repeated:
+            log.warning(
+                "the columns %s hold one row per combination; of %d rows asked for, %d found none of their own "
+                "in %d draws and repeat one another row holds (ask for fewer rows to keep one per combination)",
+                ", ".join(map(repr, self._cells)), n, repeated, cells.ROUNDS_AT_LAST,
+            )  # fmt: skip
+        return cells.Stream(tokens)
+
+    def _cell_masks(self) -> list[np.ndarray]:
+        """Per cell column, which of its tokens stand for one value (checked on detection and on load)."""
+        by_name = {c.storage.name: c for c in self._codecs}
+        masks = [_cell_values(by_name[name]) for name in self._cells]
+        assert all(m is not None for m in masks)
+        return masks  # type: ignore[return-value]
 
     def _given_dates(self, values: Any, n: int) -> calendars.Stream:
         """``calendar_values`` (``sample_chunks``) in the calendar's units, or a ConfigError when the
@@ -3924,6 +4029,13 @@ class Synthesizer:
         return [] if calendar is None else [calendar, *self._panel_segments()]
 
     @property
+    def cell_columns(self) -> list[str]:
+        """The labels the table holds one row per combination of (cells.py: a ``GROUP BY``'s keys),
+        empty where it has none. Why: the privacy filters' refills take combinations the table's
+        other rows do not hold (``taken_cells``)."""
+        return list(self._cells)
+
+    @property
     def calendar_columns(self) -> list[str]:
         """The calendar column and the emitted columns recomputed from it (its year, a month's
         name), empty without a calendar. Why: every synthetic row takes these from a grid date,
@@ -4000,6 +4112,7 @@ class Synthesizer:
             + [str(s) for s in self._spans]
             + [str(p) for p in self._parts if p.result not in self._hidden]
             + [str(b) for b in self._bands]
+            + ([f"{' x '.join(self._cells)}: one row per combination at most"] if self._cells else [])
             + [str(t) for t in self._topics]
             + [self._described_unseen(u) for u in self._unseen],
             "entities": self._describe_entities(),
@@ -4639,6 +4752,18 @@ def training_sample(rows: int, limit: int, seed: int, keys: pd.Series | None = N
 
 
 _NOT_GIVEN_AS_NONE = {"key_start", "seed"}  # sampling settings whose None means "not given"
+
+
+def _cell_values(codec: Codec) -> np.ndarray | None:
+    """Per token, whether a cell (cells.py) may hold it once only: it stands for one value, null
+    counted as one (``GROUP BY`` keeps a null group; so are a number's infinities); None where some
+    token of the column stands for many (dependencies.value_tokens)."""
+    mask = dependencies.value_tokens(codec)
+    if mask is None:
+        return None
+    if isinstance(codec, CategoricalCodec):
+        return mask | ((np.arange(codec.n_tokens) == codec.n_tokens - 1) & codec.has_null)
+    return np.ones(codec.n_tokens, dtype=bool)  # numbers kept as values: their specials are one value each
 
 
 def _check_whole_numbers(**counts: object) -> None:

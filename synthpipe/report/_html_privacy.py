@@ -162,7 +162,8 @@ def _filter_sentence(f: dict[str, Any]) -> str:
     if f.get("left_out_of_distances"):
         whole += (
             f" (near copies and outliers judged without {', '.join(f['left_out_of_distances'])}: every row takes "
-            "its date from the calendar)"
+            "them from the table's grain, a calendar's date or a GROUP BY's labels, or has them rebuilt over the "
+            "rows kept)"
         )
     text = (
         f"{d.get('exact_copy', 0):,} exact copies, {d.get('similarity', 0):,} near copies and "

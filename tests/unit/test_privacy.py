@@ -322,7 +322,8 @@ def test_a_calendars_rows_are_judged_without_their_dates() -> None:
     assert summary["dropped"]["exact_copy"] >= 20 and out.merge(train.iloc[:20]).empty
     assert list(summary["shift"]["generated"]) == ["visits"]  # a refill counts its date again
     assert (
-        "(near copies and outliers judged without month, year, name: every row takes its date from the calendar)"
+        "(near copies and outliers judged without month, year, name: every row takes them from the table's grain, "
+        "a calendar's date or a GROUP BY's labels, or has them rebuilt over the rows kept)"
         in (_filter_sentence(summary))
     )
 

@@ -77,6 +77,29 @@ def _name(i: int) -> str:
     return "person" + "abcdefghij"[i // 10] + "abcdefghij"[i % 10]
 
 
+def grouped_counts(events: int = 3000, seed: int = 0) -> pd.DataFrame:
+    """A ``GROUP BY country, device, channel`` result of ``events`` skewed events (null channels
+    a group of their own): each combination once, with its count and average amount."""
+    rng = np.random.default_rng(seed)
+    countries = ["US", "DE", "FR", "GB", "ES", "IT", "NL", "SE", "PL", "PT", "IE", "AT", "BE", "DK"]
+    devices = ["mac", "windows", "iphone", "android", "ipad", "linux"]
+    channels = ["seo", "ads", "social", "mail", "direct"]
+    weights = [1.0 / (k + 1) ** 1.5 for k in range(len(countries))]
+    frame = pd.DataFrame(
+        {
+            "country": rng.choice(countries, events, p=np.array(weights) / sum(weights)),
+            "device": rng.choice(devices, events, p=[0.3, 0.3, 0.2, 0.1, 0.07, 0.03]),
+            "channel": pd.Series(rng.choice(channels, events, p=[0.3, 0.3, 0.2, 0.1, 0.1])).where(
+                rng.random(events) > 0.05
+            ),
+            "amount": rng.gamma(2.0, 30.0, events),
+        }
+    )
+    grouped = frame.groupby(["country", "device", "channel"], dropna=False)["amount"]
+    out = grouped.agg(events="size", avg_amount="mean").reset_index()
+    return out.assign(avg_amount=out["avg_amount"].round(2)).sample(frac=1.0, random_state=seed, ignore_index=True)
+
+
 def sampled_after_save_and_load(syn: Synthesizer, rows: int, folder: Path) -> pd.DataFrame:
     """``rows`` sampled from ``syn`` saved to ``folder`` and loaded again: they must equal the
     fitted model's own rows (determinism across save/load), and the test checks them."""

@@ -1,0 +1,132 @@
+"""Cells (cells.py): the labels a ``GROUP BY`` result holds one row per combination of come back
+with each combination in one row at most (a null a group of its own), the first label in its
+real shares; the same rows for any chunk size and after save and load; a refill leaves the
+combinations other rows hold to them; a table whose labels are unique by chance has no cells."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthpipe.engine import Synthesizer
+from synthpipe.engine.cells import chosen, combined, find
+from synthpipe.errors import ArtifactError, ConfigError
+from tests.unit.engine.conftest import grouped_counts, re_signed, sampled_after_save_and_load
+
+SMALL = {"max_epochs": 4, "hidden_size": 16}
+KEYS = ["country", "device", "channel"]
+
+
+@pytest.fixture(scope="module")
+def grouped() -> tuple[pd.DataFrame, Synthesizer]:
+    data = grouped_counts()
+    return data, Synthesizer(seed=0, **SMALL).fit(data)
+
+
+def _repeated(rows: pd.DataFrame) -> int:
+    return int(rows[KEYS].astype(str).duplicated().sum())  # a null channel as one value: GROUP BY's
+
+
+def test_a_group_by_result_comes_back_one_row_per_combination_in_the_real_shares(
+    grouped: tuple[pd.DataFrame, Synthesizer],
+) -> None:
+    """Drawn row by row, about a quarter of a GROUP BY's synthetic rows repeated a combination
+    another row held; now none does, and redrawing a repeat's last labels first keeps the first
+    label's shares (drawn anew as a whole, its rows went to the labels with cells still free)."""
+    data, syn = grouped
+    rows = syn.sample(len(data))
+    assert syn.cell_columns == KEYS
+    assert _repeated(rows) == 0 and rows["channel"].isna().any()
+    assert any("one row per combination" in c for c in syn.describe()["constraints"])
+    real, drawn = data["country"].value_counts(normalize=True), rows["country"].value_counts(normalize=True)
+    assert real.subtract(drawn, fill_value=0).abs().sum() / 2 < 0.12
+    assert rows["events"].median() == pytest.approx(data["events"].median(), rel=0.6)
+
+
+def test_any_chunk_size_and_a_loaded_model_give_the_same_rows(
+    grouped: tuple[pd.DataFrame, Synthesizer], tmp_path: Path
+) -> None:
+    data, syn = grouped
+    whole = syn.sample(len(data))
+    chunks = pd.concat(list(syn.sample_chunks(len(data), chunk_size=37)), ignore_index=True)
+    assert chunks.equals(whole)
+    assert sampled_after_save_and_load(syn, len(data), tmp_path / "model").equals(whole)
+    assert not syn.sample(len(data), seed=1).equals(whole) and syn.sample(0).empty
+
+
+def test_rows_asked_for_beside_taken_cells_take_others(grouped: tuple[pd.DataFrame, Synthesizer]) -> None:
+    """The privacy filters' refills drew fresh rows that took combinations the kept rows held."""
+    _, syn = grouped
+    kept = syn.sample(200)
+    refill = syn.sample(40, seed=3, key_start=0, taken_cells=kept)
+    both = pd.concat([kept, refill], ignore_index=True)
+    assert _repeated(both) == 0
+    with pytest.raises(ConfigError, match="taken_cells lacks the cell columns \\['device'\\]"):
+        syn.sample(5, taken_cells=kept.drop(columns="device"))
+
+
+def test_more_rows_than_the_model_reaches_repeat_some_and_say_so(
+    grouped: tuple[pd.DataFrame, Synthesizer], caplog: pytest.LogCaptureFixture
+) -> None:
+    _, syn = grouped
+    with caplog.at_level(logging.WARNING, logger="synthpipe"):
+        rows = syn.sample(600)
+    assert len(rows) == 600 and _repeated(rows) > 0
+    assert "hold one row per combination" in caplog.text and "ask for fewer rows" in caplog.text
+
+
+def test_labels_unique_by_chance_or_repeating_are_no_cells() -> None:
+    """30 rows of three labels of ten values: chance puts no two on one combination in most such
+    tables (0.4 pairs expected), so their uniqueness says nothing of a GROUP BY."""
+    rng = np.random.default_rng(2)
+    few = pd.DataFrame({c: rng.choice([f"{c}{k}" for k in range(10)], 30) for c in "abc"})
+    few = few.drop_duplicates(ignore_index=True).assign(x=rng.normal(size=len(few.drop_duplicates())))
+    assert Synthesizer(seed=0, **SMALL).fit(few).cell_columns == []
+    repeating = pd.concat([grouped_counts()] * 2, ignore_index=True)
+    assert Synthesizer(seed=0, **SMALL).fit(repeating).cell_columns == []
+
+
+def test_find_takes_the_fewest_labels_unique_where_chance_expects_repeats() -> None:
+    rng = np.random.default_rng(0)
+    a, b = np.repeat(np.arange(20), 15), np.tile(np.arange(15), 20)  # 300 rows, every (a, b) once
+    noise = rng.integers(0, 3, 300)
+    exact = {"a": np.ones(20, bool), "b": np.ones(15, bool), "n": np.ones(3, bool)}
+    assert find({"a": a, "b": b, "n": noise}, exact, min_rows=20) == ("a", "b")
+    assert find({"a": a, "n": noise}, exact, min_rows=20) == ()
+    merged = {"a": np.r_[np.ones(19, bool), False], "b": exact["b"], "n": exact["n"]}  # token 19: a rare one
+    b_twice = np.where(a == 19, 0, b)  # the merged token's rows repeat a cell: they take no part
+    assert find({"a": a, "b": b_twice, "n": noise}, merged, min_rows=20) == ("a", "b")
+
+
+def test_chosen_redraws_repeats_given_their_first_labels() -> None:
+    rng = np.random.default_rng(1)
+    exact = [np.ones(3, bool), np.ones(4, bool)]
+
+    def draw(m: int, given: np.ndarray) -> np.ndarray:
+        first = given[:, 0] if given.shape[1] else rng.choice(3, m, p=[0.5, 0.3, 0.2])
+        return np.column_stack([first, rng.integers(0, 4, m)]).astype(np.int32)
+
+    rows, repeated = chosen(draw, 12, exact)
+    assert repeated == 0 and np.unique(combined(list(rows.T), [3, 4])).size == 12
+    rows, repeated = chosen(draw, 14, exact)  # 12 cells in all
+    assert repeated == 2
+    taken = combined([np.array([0, 0]), np.array([1, 2])], [3, 4])
+    rows, _ = chosen(draw, 5, exact, taken)
+    assert not np.isin(combined(list(rows.T), [3, 4]), taken).any()
+
+
+def test_a_model_whose_cells_are_not_drawn_first_is_refused(
+    grouped: tuple[pd.DataFrame, Synthesizer], tmp_path: Path
+) -> None:
+    _, syn = grouped
+    syn.save(tmp_path / "m")
+    doc = json.loads((tmp_path / "m" / "model.json").read_text())
+    doc["body"]["cells"] = ["device", "country"]  # not the chain's order
+    re_signed(tmp_path / "m", doc)
+    with pytest.raises(ArtifactError, match="cells the model does not draw first"):
+        Synthesizer.load(tmp_path / "m")
