@@ -1019,13 +1019,19 @@ class _Refills:
         return frame
 
     def _taken(self, freed: pd.DataFrame | None) -> pd.DataFrame | None:
-        """The combinations generated rows hold, but those of the dropped rows ``freed``."""
+        """The combinations generated rows hold, less one for each dropped row ``freed`` (a dropped
+        row's combination another row took since stays taken)."""
         if not self.held:
             return None
         held = pd.concat(self.held, ignore_index=True)
         if freed is None:
             return held
-        marked = held.merge(freed[self.cells].drop_duplicates(), how="left", on=self.cells, indicator=True)
+        dropped = freed.drop_duplicates()[self.cells]  # a place comes once per refill drawn for it
+
+        def numbered(rows: pd.DataFrame) -> pd.DataFrame:  # the k-th row of each combination
+            return rows.assign(_k=rows.groupby(self.cells, dropna=False, sort=False, observed=True).cumcount())
+
+        marked = numbered(held).merge(numbered(dropped), how="left", on=[*self.cells, "_k"], indicator=True)
         return held[(marked["_merge"] == "left_only").to_numpy()]
 
 
