@@ -893,7 +893,6 @@ def _filtered_chunks(
         sampled = _at_entity_ends(sampled, synthesizer.entity_key)
     for index, chunk in enumerate(sampled):
         frame = chunk.to_pandas() if isinstance(chunk, pa.Table) else chunk
-        refills.hold(frame)
         # the model's Arrow schema, not pandas' guess, so decimal(38,10) and string stay as staged
         schema = chunk.schema if isinstance(chunk, pa.Table) else None
         if prepared is None:
@@ -902,7 +901,7 @@ def _filtered_chunks(
         refill_seed = int(np.random.SeedSequence([seed, index, 1]).generate_state(1)[0])
         filtered, summary = apply_filters(frame, settings=settings, prepared=prepared, seed=refill_seed,
                                           resample=refills.resampler(refill_seed),
-                                          replace=refills.in_place(refill_seed),
+                                          replace=refills.on_calendar(refill_seed),
                                           exact_refills=synthesizer.cut_entities_break_windows)  # fmt: skip
         yield pa.Table.from_pandas(filtered, schema=schema, preserve_index=False), summary
 
@@ -976,63 +975,30 @@ class _Refills:
     def __init__(self, synthesizer: Synthesizer, keys_from: int) -> None:
         self.synthesizer = synthesizer
         self.next_key = keys_from
-        self.cells = synthesizer.cell_columns
-        self.held: list[pd.DataFrame] = []  # with cells, every generated row's (``hold``)
-
-    def hold(self, rows: pd.DataFrame) -> None:
-        """With cells, count the combinations of generated ``rows`` as taken."""
-        if self.cells:
-            self.held.append(rows[self.cells])
 
     def resampler(self, seed: int) -> Callable[[int], pd.DataFrame]:
         rounds = _round_seeds(seed)
         return lambda n: self._sampled(n, next(rounds), None)
 
-    def in_place(self, seed: int) -> Callable[[pd.DataFrame], pd.DataFrame] | None:
-        """Rows in place of dropped rows (``apply_filters``' ``replace``); None for a model with
-        neither a calendar nor cells. With a calendar (a daily KPI table's day), on their dates:
-        each date stays one row's. With a panel (one row per day and country) on their date and
-        segment (``calendar_keys``): a refill on the dropped row's day alone would choose its own
-        country, and that (day, country) another row's. With cells (a ``GROUP BY``'s keys:
-        ``cell_columns``), on combinations no generated row holds but the dropped rows: refilled
-        with fresh draws, a table of one row per (language, country, device) got back combinations
-        its kept rows held, and one whose rows hold every combination (a crossed design) has none
-        left but those."""
+    def on_calendar(self, seed: int) -> Callable[[pd.DataFrame], pd.DataFrame] | None:
+        """For a model with a calendar (a daily KPI table's day), rows in place of dropped rows on
+        their dates (``apply_filters``' ``replace``): each date stays one row's. With a panel (one
+        row per day and country) on their date and segment (``calendar_keys``): a refill on the
+        dropped row's day alone would choose its own country, and that (day, country) another row's.
+        With cells (a ``GROUP BY``'s labels), on their combinations: a refill's own drew one a kept
+        row held (a cohort table of 228 cells: 8% of them twice), and found none free where the
+        rows hold every combination of a design. None without either."""
         keys = self.synthesizer.calendar_keys
-        if not keys and not self.cells:
+        if not keys:
             return None
         rounds = _round_seeds(seed)
-        if self.cells:
-            return lambda places: self._sampled(len(places), next(rounds), None, freed=places)
         given = keys[0] if len(keys) == 1 else keys  # a panel's: a frame of both
         return lambda places: self._sampled(len(places), next(rounds), places[given])
 
-    def _sampled(
-        self, n: int, seed: int, dates: pd.Series | pd.DataFrame | None, freed: pd.DataFrame | None = None
-    ) -> pd.DataFrame:
-        sampled = self.synthesizer.sample(
-            n, seed=seed, key_start=self.next_key, calendar_values=dates, taken_cells=self._taken(freed)
-        )
+    def _sampled(self, n: int, seed: int, dates: pd.Series | pd.DataFrame | None) -> pd.DataFrame:
+        sampled = self.synthesizer.sample(n, seed=seed, key_start=self.next_key, calendar_values=dates)
         self.next_key += n
-        frame = sampled.to_pandas() if isinstance(sampled, pa.Table) else sampled
-        self.hold(frame)
-        return frame
-
-    def _taken(self, freed: pd.DataFrame | None) -> pd.DataFrame | None:
-        """The combinations generated rows hold, less one for each dropped row ``freed`` (a dropped
-        row's combination another row took since stays taken)."""
-        if not self.held:
-            return None
-        held = pd.concat(self.held, ignore_index=True)
-        if freed is None:
-            return held
-        dropped = freed.drop_duplicates()[self.cells]  # a place comes once per refill drawn for it
-
-        def numbered(rows: pd.DataFrame) -> pd.DataFrame:  # the k-th row of each combination
-            return rows.assign(_k=rows.groupby(self.cells, dropna=False, sort=False, observed=True).cumcount())
-
-        marked = numbered(held).merge(numbered(dropped), how="left", on=[*self.cells, "_k"], indicator=True)
-        return held[(marked["_merge"] == "left_only").to_numpy()]
+        return sampled.to_pandas() if isinstance(sampled, pa.Table) else sampled
 
 
 def _round_seeds(seed: int) -> Iterator[int]:

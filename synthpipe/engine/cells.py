@@ -17,7 +17,8 @@ Sampled (``chosen``): the cells head the chain; a stream's rows take their cells
 from the model, a row that repeats an exact cell drawing its last labels again given the first
 ones until it holds a cell of its own, and the other columns are drawn given them. The rows the
 model puts on merged tokens keep them. Asked for more rows than cells the model reaches, the rest
-repeat a cell (warned).
+repeat a cell (warned). Rows asked for on given cells (``Synthesizer.sample``'s
+``calendar_values``: the privacy filters' refill of a dropped row) take those cells.
 """
 
 from __future__ import annotations
@@ -123,37 +124,32 @@ def combined(columns: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
 
 
 def chosen(
-    draw: Callable[[int, np.ndarray], np.ndarray],
-    n: int,
-    exact: Sequence[np.ndarray],
-    taken: np.ndarray | None = None,
+    draw: Callable[[int, np.ndarray], np.ndarray], n: int, exact: Sequence[np.ndarray]
 ) -> tuple[np.ndarray, int]:
     """``n`` rows of cell tokens (a column per cell column) and how many of them repeat an exact cell.
-    ``draw(m, given)``: m rows of cell tokens from the model, their first columns ``given`` (m x j);
-    ``taken``: codes (``combined``) of cells other rows hold. A row whose exact cell an earlier row
-    (or ``taken``) holds draws its last column again given the others, ``ROUNDS_PER_COLUMN`` times
-    at most, then its last two, and so on: the first columns keep the model's shares (drawn anew
-    as a whole, a language's rows went to the languages whose cells were not yet taken: ``'en'``
-    0.34 of real cells, 0.26 of synthetic ones)."""
+    ``draw(m, given)``: m rows of cell tokens from the model, their first columns ``given`` (m x j).
+    A row whose exact cell an earlier row holds draws its last column again given the others,
+    ``ROUNDS_PER_COLUMN`` times at most, then its last two, and so on: the first columns keep the
+    model's shares (drawn anew as a whole, a language's rows went to the languages whose cells were
+    not yet taken: ``'en'`` 0.34 of real cells, 0.26 of synthetic ones)."""
     sizes = [mask.size for mask in exact]
     rows = draw(n, np.zeros((n, 0), dtype=np.int32))
-    taken = np.zeros(0, dtype=np.int64) if taken is None else np.unique(taken)
-    clash = _clashing(rows, exact, sizes, taken)
+    clash = _clashing(rows, exact, sizes)
     for kept in range(len(sizes) - 1, -1, -1):
         for _ in range(ROUNDS_PER_COLUMN if kept else ROUNDS_AT_LAST):
             if not clash.any():
                 return rows, 0
             rows[clash] = draw(int(clash.sum()), rows[clash, :kept])
-            clash = _clashing(rows, exact, sizes, taken)
+            clash = _clashing(rows, exact, sizes)
     return rows, int(clash.sum())
 
 
-def _clashing(rows: np.ndarray, exact: Sequence[np.ndarray], sizes: Sequence[int], taken: np.ndarray) -> np.ndarray:
-    """Rows whose cell is exact and held by an earlier row or ``taken``."""
+def _clashing(rows: np.ndarray, exact: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
+    """Rows whose cell is exact and held by an earlier row."""
     codes = combined(list(rows.T), sizes)
     firsts = np.zeros(codes.size, dtype=bool)
     firsts[np.unique(codes, return_index=True)[1]] = True
-    return _all_exact(rows, exact) & (~firsts | np.isin(codes, taken))
+    return _all_exact(rows, exact) & ~firsts
 
 
 def _all_exact(rows: np.ndarray, exact: Sequence[np.ndarray]) -> np.ndarray:

@@ -1864,7 +1864,7 @@ class Synthesizer:
         """Columns the sampled rows hold otherwise than drawn: fields of a nested column, hidden
         labels, and values written as text (number formats, durations, missing-value tokens, date
         layouts, scientific notation) or as Periods. Why: their rows' values, handed back
-        (``taken_cells``, ``with_table_windows``), are not the values their tokens stand for (a
+        (``calendar_values``, ``with_table_windows``), are not the values their tokens stand for (a
         field ``pair[0]`` is no column of the rows)."""
         written = {*nested.field_owners(self._nested), *self._kind_labels.values(), *self._missing_kinds}
         written |= {*self._number_formats, *self._duration_layouts, *self._missing_tokens, *self._periods}
@@ -2437,12 +2437,11 @@ class Synthesizer:
         key_start: int | None = None,
         calendar_values: Any = None,
         calendar_share: calendars.Share | None = None,
-        taken_cells: pd.DataFrame | None = None,
     ) -> pd.DataFrame | pa.Table:
         """``n`` synthetic rows, in the kind and dtypes the model was fitted on (the keywords:
         ``sample_chunks``)."""
         _check_whole_numbers(n=n)  # before max(n, 1) compares it
-        dates = {"calendar_values": calendar_values, "calendar_share": calendar_share, "taken_cells": taken_cells}
+        dates = {"calendar_values": calendar_values, "calendar_share": calendar_share}
         chunks = list(self.sample_chunks(n, chunk_size=max(n, 1), seed=seed, key_start=key_start, **dates))
         return chunks[0]
 
@@ -2455,7 +2454,6 @@ class Synthesizer:
         key_start: int | None = None,
         calendar_values: Any = None,
         calendar_share: calendars.Share | None = None,
-        taken_cells: pd.DataFrame | None = None,
     ) -> Iterator[pd.DataFrame | pa.Table]:
         """Yield ``n`` rows in chunks of ``chunk_size`` (bounded memory); the concatenation
         equals ``sample(n, seed=seed, key_start=key_start)`` exactly.
@@ -2468,14 +2466,11 @@ class Synthesizer:
 
         ``calendar_values``: for a model with a calendar (``calendar_column``), the ``n`` dates its
         rows take, in order, as sampled rows hold them (None: chosen from the seed); the other
-        columns are drawn given them (with a panel, a frame of the ``calendar_keys``). For a caller
-        that replaces rows of a table it sampled: the privacy filters' refills take the dates of the
-        rows they drop (``_given_dates``).
+        columns are drawn given them; with a panel or cells (cells.py: a ``GROUP BY``'s labels), a
+        frame of the ``calendar_keys``. For a caller that replaces rows of a table it sampled: the
+        privacy filters' refills take the dates (combinations) of the rows they drop.
         ``calendar_share``: the rows take the dates of their rows of a longer stream (calendars.Share:
-        the generate stage's shards share one stream's dates, none of them twice).
-        ``taken_cells``: for a model with cells (``cell_columns``: a ``GROUP BY``'s keys), rows of
-        them whose combinations the rows leave to those rows (a refill of rows a caller dropped
-        from a table takes combinations its other rows do not hold)."""
+        the generate stage's shards share one stream's dates, none of them twice)."""
         self._check_fitted()
         _check_whole_numbers(n=n, chunk_size=chunk_size, key_start=key_start, seed=seed)
         if n < 0 or chunk_size < 1 or any(v is not None and v < 0 for v in (key_start, seed)):
@@ -2490,7 +2485,7 @@ class Synthesizer:
         carry: _Carry | None = None  # an entity longer than a block continues into the next
         held: pd.DataFrame | None = None  # its rows so far, while its windows over all its rows wait
         start, number = 0, 0
-        dates = self._stream_dates(n, use_seed, calendar_values, calendar_share, taken_cells)
+        dates = self._stream_dates(n, use_seed, calendar_values, calendar_share)
         while start < n:
             before = carry
             block, carry = self._block(number, start, n - start, use_seed, keys_from, carry, dates)
@@ -3110,20 +3105,15 @@ class Synthesizer:
             )
 
     def _stream_dates(
-        self, n: int, seed: int, values: Any, share: calendars.Share | None, taken: pd.DataFrame | None = None
+        self, n: int, seed: int, values: Any, share: calendars.Share | None
     ) -> calendars.Stream | cells.Stream | None:
-        """A stream's calendar dates (``sample_chunks``), or with cells its rows' cells (none of
-        ``taken``'s): as given, a share of a longer stream's, or chosen from its own seed; None
-        without either."""
+        """A stream's calendar dates (``sample_chunks``), or with cells its rows' cells: as given, a
+        share of a longer stream's, or chosen from its own seed; None without either."""
         if values is not None and share is not None:
             raise ConfigError("give calendar_values or calendar_share, not both: the rows take one set of dates")
         if values is not None:
-            return self._given_dates(values, n)
-        taken_codes = self._cell_codes(taken)
-
-        def choose(rows: int, seed: int) -> calendars.Stream | cells.Stream | None:
-            return self._cell_stream(rows, seed, taken_codes) if self._cells else self._calendar_dates(rows, seed)
-
+            return self._given_cells(values, n) if self._cells else self._given_dates(values, n)
+        choose = self._cell_stream if self._cells else self._calendar_dates
         if share is None:
             return choose(n, seed)
         if share.first < 0 or share.first + n > share.rows:
@@ -3134,26 +3124,24 @@ class Synthesizer:
         chosen = choose(share.rows, share.seed)
         return None if chosen is None else chosen.part(share.first, share.first + n)
 
-    def _cell_codes(self, taken: pd.DataFrame | None) -> np.ndarray:
-        """The cell codes (cells.combined) of ``taken``'s rows of the cell columns, or a ConfigError
-        naming the columns it lacks."""
-        if taken is None or not self._cells:
-            return np.zeros(0, dtype=np.int64)
-        missing = [name for name in self._cells if name not in taken.columns]
-        if missing:
+    def _given_cells(self, values: Any, n: int) -> cells.Stream:
+        """``calendar_values`` of a model with cells: a frame of ``n`` rows of the cell columns
+        (``calendar_keys``), as their tokens (a value the column has none of: the one it is learned
+        under, a rare label's), or a ConfigError naming what is missing."""
+        keys = list(self._cells)
+        if not isinstance(values, pd.DataFrame) or not set(keys) <= set(values.columns) or len(values) != n:
             raise ConfigError(
-                f"taken_cells lacks the cell columns {missing}; give rows of {list(self._cells)} as sampled rows "
-                "hold them"
+                f"calendar_values must be a frame of {n} rows with the columns {keys} (a combination per row, as "
+                f"sampled rows hold them); got {type(values).__name__} of {len(values)} rows"
             )
         by_name = {c.storage.name: c for c in self._codecs}
-        tokens = [by_name[name].encode(taken[name].reset_index(drop=True)) for name in self._cells]
-        return cells.combined(tokens, [by_name[name].n_tokens for name in self._cells])
+        columns = [by_name[name].encode(values[name].reset_index(drop=True)) for name in keys]
+        return cells.Stream(np.column_stack(columns).astype(np.int32))
 
-    def _cell_stream(self, n: int, seed: int, taken: np.ndarray) -> cells.Stream | None:
-        """A stream's ``n`` rows of cell tokens (cells.chosen), none of the cells ``taken``, drawn by
-        the model's first columns from the seed and ``n`` alone, so any chunk size gives the same
-        rows; None past ``cells.MAX_ROWS`` rows (the rows draw their own, some repeating a cell:
-        warned)."""
+    def _cell_stream(self, n: int, seed: int) -> cells.Stream | None:
+        """A stream's ``n`` rows of cell tokens (cells.chosen), drawn by the model's first columns
+        from the seed and ``n`` alone, so any chunk size gives the same rows; None past
+        ``cells.MAX_ROWS`` rows (the rows draw their own, some repeating a cell: warned)."""
         if self._net is None:
             return None
         if n > cells.MAX_ROWS:
@@ -3171,7 +3159,7 @@ class Synthesizer:
             first = given if given.shape[1] else None
             return sample_tokens(self._net, m, rng, given=first, columns=width, exclude=exclusions)  # type: ignore[arg-type]
 
-        tokens, repeated = cells.chosen(draw, n, self._cell_masks(), taken)
+        tokens, repeated = cells.chosen(draw, n, self._cell_masks())
         if repeated:
             log.warning(
                 "the columns %s hold one row per combination; of %d rows asked for, %d found none of their own "
@@ -4022,17 +4010,20 @@ class Synthesizer:
     @property
     def calendar_keys(self) -> list[str]:
         """The columns each row holds a combination of its own of: a calendar's date, with a panel
-        (one row per day and country) the date and its segment; empty without a calendar. Why: the
-        privacy filters' refills put a new row on the date and segment of each row they drop
-        (``calendar_values``)."""
+        (one row per day and country) the date and its segment, or a table's cells (a ``GROUP BY``'s
+        labels: ``cell_columns``); empty without either. Why: the privacy filters' refills put a new
+        row on the date and segment (the combination) of each row they drop (``calendar_values``)."""
+        if self._cells:
+            return list(self._cells)
         calendar = self._calendar_name()
         return [] if calendar is None else [calendar, *self._panel_segments()]
 
     @property
     def cell_columns(self) -> list[str]:
         """The labels the table holds one row per combination of (cells.py: a ``GROUP BY``'s keys),
-        empty where it has none. Why: the privacy filters' refills take combinations the table's
-        other rows do not hold (``taken_cells``)."""
+        empty where it has none. Why: every synthetic row takes a combination, most of them a
+        training row's, where an unseen row's is never one, so the privacy filters leave them out
+        of their distances (as a calendar's date)."""
         return list(self._cells)
 
     @property

@@ -1,6 +1,5 @@
 """A ``GROUP BY`` query's keys come back one row per combination through the pipeline: the
-privacy filters judge its rows without them and refill dropped rows on combinations no other row
-holds."""
+privacy filters judge its rows without them and refill a dropped row on its combination."""
 
 from __future__ import annotations
 
@@ -10,10 +9,9 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from synthpipe.engine import Synthesizer
 from synthpipe.extract import extract
 from synthpipe.report.gates import Gates
-from synthpipe.synthesize import _Refills, synthesize
+from synthpipe.synthesize import synthesize
 from tests.unit.engine.conftest import grouped_counts
 
 OFF = dict.fromkeys(Gates.model_fields)  # these tests check the combinations, not quality
@@ -40,16 +38,3 @@ def test_a_group_by_querys_published_rows_hold_each_combination_once(tmp_path: P
     rows = pq.read_table(made.synthetic_uris[0]).to_pandas()
     assert len(rows) == extracted.rows
     assert not rows[KEYS].astype(str).duplicated().any()
-
-
-def test_a_refill_frees_a_dropped_rows_combination_unless_another_refill_took_it() -> None:
-    """Refills of one dropped row may take another dropped row's combination; that one, still
-    unfilled in the next round, freed its combination again, and a second refill took it too."""
-    data = grouped_counts()
-    refills = _Refills(Synthesizer(seed=0, max_epochs=2, hidden_size=16).fit(data), keys_from=0)
-    chunk = data.iloc[:3].reset_index(drop=True)
-    refills.hold(chunk)
-    refills.hold(chunk.iloc[[0]])  # a refill took row 0's combination after row 0 was dropped
-    dropped = chunk.iloc[[0, 0, 2]]  # rows 0 and 2 still unfilled, row 0 drawn for twice
-    taken = refills._taken(dropped)
-    assert taken is not None and taken.equals(chunk.loc[[1, 0], KEYS].set_axis([1, 3]))

@@ -1,7 +1,7 @@
 """Cells (cells.py): the labels a ``GROUP BY`` result holds one row per combination of come back
 with each combination in one row at most (a null a group of its own), the first label in its
-real shares; the same rows for any chunk size and after save and load; a refill leaves the
-combinations other rows hold to them; a table whose labels are unique by chance has no cells."""
+real shares; the same rows for any chunk size and after save and load; a refill takes the
+combination of the row it replaces; a table whose labels are unique by chance has no cells."""
 
 from __future__ import annotations
 
@@ -59,15 +59,18 @@ def test_any_chunk_size_and_a_loaded_model_give_the_same_rows(
     assert not syn.sample(len(data), seed=1).equals(whole) and syn.sample(0).empty
 
 
-def test_rows_asked_for_beside_taken_cells_take_others(grouped: tuple[pd.DataFrame, Synthesizer]) -> None:
-    """The privacy filters' refills drew fresh rows that took combinations the kept rows held."""
+def test_rows_asked_for_given_combinations_take_them_in_order(grouped: tuple[pd.DataFrame, Synthesizer]) -> None:
+    """The privacy filters' refills drew fresh rows that took combinations the kept rows held; a
+    refill takes the combination of the row it replaces instead."""
     _, syn = grouped
-    kept = syn.sample(200)
-    refill = syn.sample(40, seed=3, key_start=0, taken_cells=kept)
-    both = pd.concat([kept, refill], ignore_index=True)
-    assert _repeated(both) == 0
-    with pytest.raises(ConfigError, match="taken_cells lacks the cell columns \\['device'\\]"):
-        syn.sample(5, taken_cells=kept.drop(columns="device"))
+    first = syn.sample(40)
+    freed = first[KEYS].iloc[[3, 7, 7, 20]]  # a refill round draws a row per place more than once
+    again = syn.sample(len(freed), seed=5, key_start=0, calendar_values=freed)
+    assert syn.calendar_keys == KEYS
+    assert again[KEYS].astype(str).equals(freed.reset_index(drop=True).astype(str))
+    assert syn.sample(len(freed), seed=5, key_start=0, calendar_values=freed).equals(again)  # seeded
+    with pytest.raises(ConfigError, match="calendar_values must be a frame of 4 rows with the columns"):
+        syn.sample(4, calendar_values=freed.drop(columns="device"))
 
 
 def test_more_rows_than_the_model_reaches_repeat_some_and_say_so(
@@ -115,9 +118,6 @@ def test_chosen_redraws_repeats_given_their_first_labels() -> None:
     assert repeated == 0 and np.unique(combined(list(rows.T), [3, 4])).size == 12
     rows, repeated = chosen(draw, 14, exact)  # 12 cells in all
     assert repeated == 2
-    taken = combined([np.array([0, 0]), np.array([1, 2])], [3, 4])
-    rows, _ = chosen(draw, 5, exact, taken)
-    assert not np.isin(combined(list(rows.T), [3, 4]), taken).any()
 
 
 def test_a_model_whose_cells_are_not_drawn_first_is_refused(
