@@ -188,6 +188,23 @@ def test_a_per_user_actions_query_comes_back_as_users(duckdb_source: str, tmp_pa
     )
 
 
+def test_a_group_by_query_comes_back_one_row_per_combination(duckdb_source: str, tmp_path: Path) -> None:
+    """The third example query (examples/airbnb/sessions__by_action.sql): sessions rolled up per
+    action type, detail and device. Each combination is one row of the synthetic copy too (rare
+    values merged as _RARE_ stand for several and may repeat), and the privacy filters judged the
+    rows without the labels."""
+    query = Path(__file__).parents[1] / "examples" / "airbnb" / "sessions__by_action.sql"
+    result = run_pipeline(demo_spec(duckdb_source, tmp_path, query=str(query), name="by_action"), run_id="run-1")
+    labels = ["action_type", "action_detail", "device_type"]
+    report = json.loads(Path(result.load.report_uris[-1]).read_text())
+    protections = report["privacy"]["protections"]
+    assert f"{' x '.join(labels)}: one row per combination at most" in protections["engine"]["constraints"]
+    assert protections["privacy_filters"]["left_out_of_distances"] == labels
+    published = pacsv.read_csv(result.load.uri).to_pandas()
+    exact = published[~published[labels].isin(["_RARE_"]).any(axis=1)]
+    assert len(published) == result.extract.rows and not exact[labels].astype(str).duplicated().any()
+
+
 def test_rows_returned_in_another_order_give_the_same_synthetic_rows_and_report(
     duckdb_source: str, tmp_path: Path
 ) -> None:
