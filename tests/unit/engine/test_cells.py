@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from synthpipe.engine import Synthesizer
+from synthpipe.engine.calendars import Share
 from synthpipe.engine.cells import chosen, combined, find
 from synthpipe.errors import ArtifactError, ConfigError
 from tests.unit.engine.conftest import grouped_counts, re_signed, sampled_after_save_and_load
@@ -71,6 +72,17 @@ def test_rows_asked_for_given_combinations_take_them_in_order(grouped: tuple[pd.
     assert syn.sample(len(freed), seed=5, key_start=0, calendar_values=freed).equals(again)  # seeded
     with pytest.raises(ConfigError, match="calendar_values must be a frame of 4 rows with the columns"):
         syn.sample(4, calendar_values=freed.drop(columns="device"))
+
+
+def test_shards_sharing_a_stream_take_its_rows_combinations(grouped: tuple[pd.DataFrame, Synthesizer]) -> None:
+    """The generate stage's shards each draw their share of one stream's combinations, so no two
+    shards give one combination twice."""
+    data, syn = grouped
+    whole = syn.sample(len(data), seed=9)
+    halves = [syn.sample(k, seed=s, calendar_share=Share(seed=9, rows=len(data), first=f))
+              for k, s, f in ((150, 1, 0), (len(data) - 150, 2, 150))]  # fmt: skip
+    both = pd.concat(halves, ignore_index=True)
+    assert both[KEYS].astype(str).equals(whole[KEYS].astype(str)) and _repeated(both) == 0
 
 
 def test_more_rows_than_the_model_reaches_repeat_some_and_say_so(
