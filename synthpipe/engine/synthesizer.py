@@ -3159,14 +3159,30 @@ class Synthesizer:
             first = given if given.shape[1] else None
             return sample_tokens(self._net, m, rng, given=first, columns=width, exclude=exclusions)  # type: ignore[arg-type]
 
-        tokens, repeated = cells.chosen(draw, n, self._cell_masks())
+        tokens, repeated = cells.chosen(draw, n, self._cell_masks(), rng, self._cells_allowed(exclusions))
         if repeated:
             log.warning(
-                "the columns %s hold one row per combination; of %d rows asked for, %d found none of their own "
-                "in %d draws and repeat one another row holds (ask for fewer rows to keep one per combination)",
-                ", ".join(map(repr, self._cells)), n, repeated, cells.ROUNDS_AT_LAST,
+                "the columns %s hold one row per combination; of %d rows asked for, %d repeat one another row "
+                "holds: their values make no more the model may draw (ask for fewer rows to keep one per "
+                "combination)",
+                ", ".join(map(repr, self._cells)), n, repeated,
             )  # fmt: skip
         return cells.Stream(tokens)
+
+    def _cells_allowed(self, exclusions: list[Exclusion]) -> Callable[[np.ndarray], np.ndarray]:
+        """Which rows of cell tokens the model may draw: none that an exclusion between two cell
+        columns rules out (an origin never its destination, a pair no training row holds)."""
+        width = len(self._cells)
+        within = [(first, then, ruled) for first, then, ruled in exclusions if first < width and then < width]
+
+        def allowed(rows: np.ndarray) -> np.ndarray:
+            ok = np.ones(len(rows), dtype=bool)
+            for earlier, later, ruled in within:
+                out = ruled[rows[:, earlier]]
+                ok &= out != rows[:, later] if out.ndim == 1 else ~out[np.arange(len(rows)), rows[:, later]]
+            return ok
+
+        return allowed
 
     def _cell_masks(self) -> list[np.ndarray]:
         """Per cell column, which of its tokens stand for one value (checked on detection and on load)."""
