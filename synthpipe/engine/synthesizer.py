@@ -279,7 +279,9 @@ class Synthesizer:
         self._detect_schedules(frame, codes)
         self._bands = self._detect_bands(frame, codes)  # after the schedules: no label is one
         self._cells = self._detect_cells(codes)  # after the bands: no cell column is set after decoding
-        if self._cells:
+        if self._cells:  # drawn first: a stream's rows take their cells before the rest is drawn
+            head = [i for name in self._cells for i, c in enumerate(self._codecs) if c.storage.name == name]
+            self._learned = head + [i for i in self._learned if i not in head]
             codes = self._encode(frame)
         self._topics = self._detect_topics(frame)
         self._train(codes, self._validation_groups(frame), self._head_weights(frame), deadline, report)
@@ -1841,10 +1843,9 @@ class Synthesizer:
         }
 
     def _detect_cells(self, codes: np.ndarray) -> tuple[str, ...]:
-        """The labels each combination of which one training row holds at most (cells.py), moved to
-        the head of the chain: a stream's rows take their cells first. Only in a table without
-        entities, sessions or a calendar (each keeps its own rows apart), and no label a repair,
-        dependency, band or join sets after decoding."""
+        """The labels each combination of which one training row holds at most (cells.py). Only in a
+        table without entities, sessions or a calendar (each keeps its own rows apart), and no label
+        a repair, dependency, band or join sets after decoding."""
         if not self.config.detect_constraints or self._entities is not None or self._calendar_name() is not None:
             return ()
         set_later = self._held_columns() | {d.dependent for d in self._dependencies} | {b.label for b in self._bands}
@@ -1854,11 +1855,7 @@ class Synthesizer:
             name, mask = self._codecs[i].storage.name, _cell_values(self._codecs[i])
             if mask is not None and not self._codecs[i].n_fine and name not in set_later:
                 tokens[name], exact[name] = column, mask
-        found = cells.find(tokens, exact, self.config.constraint_min_rows)
-        index = {c.storage.name: i for i, c in enumerate(self._codecs)}
-        head = [index[name] for name in found]
-        self._learned = head + [i for i in self._learned if i not in head]
-        return found
+        return cells.find(tokens, exact, self.config.constraint_min_rows)
 
     def _written_otherwise(self) -> set[str]:
         """Columns the sampled rows hold otherwise than drawn: fields of a nested column, hidden
@@ -3144,11 +3141,12 @@ class Synthesizer:
         ``cells.MAX_ROWS`` rows (the rows draw their own, some repeating a cell: warned)."""
         if self._net is None:
             return None
+        labels = ", ".join(map(repr, self._cells))
         if n > cells.MAX_ROWS:
             log.warning(
                 "the columns %s hold one row per combination; %d rows were asked for, more than the %d a stream "
                 "keeps apart: combinations may repeat",
-                ", ".join(map(repr, self._cells)), n, cells.MAX_ROWS,
+                labels, n, cells.MAX_ROWS,
             )  # fmt: skip
             return None
         rng = np.random.default_rng([seed, CELLS_SALT])
@@ -3165,7 +3163,7 @@ class Synthesizer:
                 "the columns %s hold one row per combination; of %d rows asked for, %d repeat one another row "
                 "holds: their values make no more the model may draw (ask for fewer rows to keep one per "
                 "combination)",
-                ", ".join(map(repr, self._cells)), n, repeated,
+                labels, n, repeated,
             )  # fmt: skip
         return cells.Stream(tokens)
 
@@ -3187,9 +3185,12 @@ class Synthesizer:
     def _cell_masks(self) -> list[np.ndarray]:
         """Per cell column, which of its tokens stand for one value (checked on detection and on load)."""
         by_name = {c.storage.name: c for c in self._codecs}
-        masks = [_cell_values(by_name[name]) for name in self._cells]
-        assert all(m is not None for m in masks)
-        return masks  # type: ignore[return-value]
+        masks = []
+        for name in self._cells:
+            mask = _cell_values(by_name[name])
+            assert mask is not None
+            masks.append(mask)
+        return masks
 
     def _given_dates(self, values: Any, n: int) -> calendars.Stream:
         """``calendar_values`` (``sample_chunks``) in the calendar's units, or a ConfigError when the
