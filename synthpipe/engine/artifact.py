@@ -73,7 +73,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 66  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 67  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -169,6 +169,8 @@ VERSION = 66  # 2: numeric codecs may carry a learned position stream (``fine``)
 # id, a day: ``100.0 * revenue / sum(revenue) OVER (PARTITION BY day)``), and a calendar's panel may keep windows
 # 66: labels a table holds one row per combination of (``cells``: a ``GROUP BY``'s keys) head the chain, each
 # combination drawn at most once per stream
+# 67: a label a count is taken within may head the chain, each value drawn its training share of rows (``quota``:
+# ``count(*) OVER (PARTITION BY trend)``); unequal and unseen pairs may name their columns in either chain order
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -201,6 +203,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "given_parts": sorted(syn._given),
         "panel": syn._panel.to_json() if syn._panel is not None else None,
         "cells": list(syn._cells),
+        "quota": {"label": syn._quota, "counts": syn._quota_counts.tolist()} if syn._quota else None,
         "visit_hours": sorted(syn._by_visits),
         "matched_parts": sorted(syn._matched),
         "entities": syn._entities.to_json() if syn._entities is not None else None,
@@ -249,6 +252,9 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._given = {str(name) for name in body.get("given_parts", [])}
         syn._panel = Panel.from_json(body["panel"]) if body.get("panel") is not None else None
         syn._cells = tuple(str(name) for name in body.get("cells", []))
+        quota = body.get("quota") or {"label": None, "counts": []}
+        syn._quota = str(quota["label"]) if quota["label"] is not None else None
+        syn._quota_counts = np.asarray(quota["counts"], dtype=np.int64)
         syn._by_visits = {str(name) for name in body.get("visit_hours", [])}
         syn._matched = {str(name) for name in body.get("matched_parts", [])}
         syn._entities = Entities.from_json(body["entities"]) if body.get("entities") is not None else None
@@ -428,6 +434,7 @@ def _check_consistency(syn: Synthesizer) -> None:
     _check_table_windows(syn)
     _check_sessions(syn)
     _check_cells(syn)
+    _check_quota(syn)
     writers = {c.storage.name for c in syn._codecs if isinstance(c, CategoricalCodec) and c.prose is not None}
     if any(t.text not in writers or t.label not in labels or syn._entities is not None for t in syn._topics):
         raise ArtifactError("a saved topic names a column the model does not write as free text, or no label")
@@ -588,6 +595,21 @@ def _check_cells(syn: Synthesizer) -> None:
     alone = syn._entities is None and syn._calendar_name() is None and len(set(syn._cells)) == len(syn._cells)
     if not exact or not alone or head != [(name, False) for name in syn._cells]:
         raise ArtifactError("model.json describes cells the model does not draw first as values; re-train the model")
+
+
+def _check_quota(syn: Synthesizer) -> None:
+    """A quota's label (``Synthesizer._detect_quota``) is a column of values heading the chain of a
+    table without cells, entities or a calendar, with a whole number of rows per token."""
+    if syn._quota is None:
+        return
+    chain = syn._chain()
+    codec = syn._codecs[chain[0][0]] if chain else None
+    alone = not syn._cells and syn._entities is None and syn._calendar_name() is None
+    if codec is None or codec.storage.name != syn._quota or chain[0][1] or value_tokens(codec) is None or not alone:
+        raise ArtifactError("model.json describes a quota the model does not draw first as values; re-train the model")
+    counts = syn._quota_counts
+    if counts.shape != (codec.n_tokens,) or (counts < 0).any() or counts.sum() <= 0:
+        raise ArtifactError("model.json holds quota counts that do not fit its label; re-train the model")
 
 
 def _check_panel(syn: Synthesizer, rest: list[tuple[str, bool]]) -> None:
@@ -938,13 +960,13 @@ def _values_fit(dep: Dependency, dependent: Codec) -> bool:
 
 
 def _check_unequal(syn: Synthesizer) -> None:
-    """An unequal pair maps each of its first column's tokens to one of the second's (or -1),
-    and the first is drawn before the second (sampling rules the second's token out)."""
+    """An unequal pair maps each of its first column's tokens to one of the second's (or -1), two
+    learned columns (sampling rules out the later one's token, either way round)."""
     order = {syn._codecs[i].storage.name: k for k, i in enumerate(syn._learned)}
     for pair in syn._unequal:
         first, second = order.get(pair.first), order.get(pair.second)
-        if first is None or second is None or first >= second:
-            raise ArtifactError(f"unequal pair {pair} names columns the model does not draw in that order")
+        if first is None or second is None or first == second:
+            raise ArtifactError(f"unequal pair {pair} names columns the model does not draw")
         n_first, n_second = syn._codecs[syn._learned[first]].n_tokens, syn._codecs[syn._learned[second]].n_tokens
         if len(pair.mapping) != n_first or not all(-1 <= t < n_second for t in pair.mapping):
             raise ArtifactError(f"unequal pair {pair} maps tokens the columns do not have")
@@ -963,15 +985,12 @@ def _check_null_links(syn: Synthesizer) -> None:
 
 
 def _check_unseen(syn: Synthesizer) -> None:
-    """Unseen pairs name two learned columns, the first drawn before the second, and token pairs
-    both have."""
+    """Unseen pairs name two learned columns (drawn either way round) and token pairs both have."""
     order = {syn._codecs[i].storage.name: k for k, i in enumerate(syn._learned)}
     for pair in syn._unseen:
         first, second = order.get(pair.first), order.get(pair.second)
-        if first is None or second is None or first >= second:
-            raise ArtifactError(
-                f"unseen pairs {pair.first} x {pair.second} name columns the model does not draw in that order"
-            )
+        if first is None or second is None or first == second:
+            raise ArtifactError(f"unseen pairs {pair.first} x {pair.second} name columns the model does not draw")
         n_first, n_second = syn._codecs[syn._learned[first]].n_tokens, syn._codecs[syn._learned[second]].n_tokens
         ok = len(pair.first_tokens) == len(pair.second_tokens)
         if (

@@ -191,3 +191,16 @@ def _clashing(rows: np.ndarray, exact: Sequence[np.ndarray], sizes: Sequence[int
 
 def _all_exact(rows: np.ndarray, exact: Sequence[np.ndarray]) -> np.ndarray:
     return np.logical_and.reduce([mask[rows[:, k]] for k, mask in enumerate(exact)])
+
+
+def quota_tokens(counts: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` tokens, each token's share of them its share of ``counts`` (largest remainders: a
+    token's number of rows is its scaled count rounded down or up), in a random order."""
+    total = counts.sum()
+    if n <= 0 or total <= 0:
+        return np.zeros(max(n, 0), dtype=np.int32)
+    scaled = counts * (n / total)
+    whole = np.floor(scaled).astype(np.int64)
+    short = n - int(whole.sum())
+    whole[np.argsort(-(scaled - whole), kind="stable")[:short]] += 1
+    return rng.permutation(np.repeat(np.arange(counts.size, dtype=np.int32), whole))

@@ -104,6 +104,7 @@ BLOCK_ROWS = 16_384
 COPULA_PLACES = "at places in the order of a Gaussian copula on the earlier columns"  # copula.latent
 MAX_FIRST_LAYER = 4_000_000  # float32 weights: bounds memory and the per-row cost of wide tables
 CALENDAR_SALT = 0x63616C65  # the stream that chooses a calendar's dates ("cale"): apart from the blocks' [seed, number]
+QUOTA_SALT = 0x71756F74  # the stream that orders the rows' quota label values ("quot")
 CELLS_SALT = 0x63656C6C  # the stream that chooses the rows' cells ("cell"): apart from the blocks' and the calendar's
 LAYOUT_SALT = 0x6C61796F  # the hash that draws a row's layout of date text ("layo"): apart from the keys' salts
 Progress = Callable[[str, float], None]
@@ -166,6 +167,8 @@ class Synthesizer:
         self._matched: set[str] = set()  # hidden weekdays (months) of a daily (monthly) trend its rows are put on
         self._table_windows: TableWindows | None = None  # windows over the whole table (table_windows.py)
         self._cells: tuple[str, ...] = ()  # labels each combination of which one row holds at most (cells.py)
+        self._quota: str | None = None  # a label a stream gives each value of its share of rows (``_detect_quota``)
+        self._quota_counts = np.zeros(0, dtype=np.int64)  # the quota label's training rows per token
 
     # ------------------------------------------------------------------ fit
 
@@ -246,6 +249,7 @@ class Synthesizer:
         self._table_windows = None
         found_windows = self._find_table_windows(frame, windows_of)
         codecs = self._with_calendar(self._build_codecs(frame, set(pseudonymised)), frame)
+        codecs = _counted_labels_as_values(codecs, frame, found_windows, self.config)
         frame, codecs = self._with_hidden_parts(frame, codecs, indexes)
         self._given |= {p.result for p in self._hidden.values() if p.date == self._calendar_name(codecs)}
         kept_past_real_keys(codecs, frame, pseudonymised)
@@ -279,10 +283,13 @@ class Synthesizer:
         self._detect_schedules(frame, codes)
         self._bands = self._detect_bands(frame, codes)  # after the schedules: no label is one
         self._cells = self._detect_cells(codes)  # after the bands: no cell column is set after decoding
-        if self._cells:  # drawn first: a stream's rows take their cells before the rest is drawn
-            head = [i for name in self._cells for i, c in enumerate(self._codecs) if c.storage.name == name]
+        counted = None if self._cells else self._detect_quota()
+        self._quota = counted[0] if counted else None
+        if self._cells or self._quota:  # drawn first: a stream's rows take their cells (quotas) before the rest
+            head = [i for name in self.calendar_keys for i, c in enumerate(self._codecs) if c.storage.name == name]
             self._learned = head + [i for i in self._learned if i not in head]
             codes = self._encode(frame)
+        self._quota_counts = self._quota_counts_of(codes, frame, *counted) if counted else np.zeros(0, dtype=np.int64)
         self._topics = self._detect_topics(frame)
         self._train(codes, self._validation_groups(frame), self._head_weights(frame), deadline, report)
         self._training.update(
@@ -1846,16 +1853,64 @@ class Synthesizer:
         """The labels each combination of which one training row holds at most (cells.py). Only in a
         table without entities, sessions or a calendar (each keeps its own rows apart), and no label
         a repair, dependency, band or join sets after decoding."""
-        if not self.config.detect_constraints or self._entities is not None or self._calendar_name() is not None:
+        if not self._may_lead_the_chain():
             return ()
-        set_later = self._held_columns() | {d.dependent for d in self._dependencies} | {b.label for b in self._bands}
-        set_later |= {j.result for j in self._joins} | self._written_otherwise()
+        set_later = self._set_after_decoding()
         tokens, exact = {}, {}
         for i, column in sorted(self._table_tokens(codes).items()):  # table order
             name, mask = self._codecs[i].storage.name, _cell_values(self._codecs[i])
             if mask is not None and not self._codecs[i].n_fine and name not in set_later:
                 tokens[name], exact[name] = column, mask
         return cells.find(tokens, exact, self.config.constraint_min_rows)
+
+    def _quota_counts_of(self, codes: np.ndarray, frame: pd.DataFrame, label: str, count: str) -> np.ndarray:
+        """Per token of the quota's label (the chain's first column), the count its training rows
+        hold: the rows of its value in the whole table the count was taken over (the training rows
+        are a sample of it in the pipeline), summed over the values a merged token stands for; a
+        token no training row holds: 0."""
+        rows = pd.DataFrame(
+            {
+                "token": codes[:, 0],
+                "value": frame[label].to_numpy(),
+                "count": pd.to_numeric(frame[count], errors="coerce"),
+            }
+        )
+        each = rows.dropna(subset=["count"]).drop_duplicates(["token", "value"])
+        summed = each.groupby("token")["count"].sum()
+        out = np.zeros(self._chain_sizes()[0], dtype=np.int64)
+        out[summed.index.to_numpy(dtype=np.int64)] = np.rint(summed.to_numpy(dtype="float64")).astype(np.int64)
+        return np.maximum(out, 0)
+
+    def _may_lead_the_chain(self) -> bool:
+        """Whether labels may head the chain, drawn for a whole stream first (cells, a quota): in a
+        table without entities, sessions or a calendar (each keeps its own rows apart)."""
+        return self.config.detect_constraints and self._entities is None and self._calendar_name() is None
+
+    def _set_after_decoding(self) -> set[str]:
+        """Columns a repair, dependency, band or join sets after decoding, or written otherwise than drawn."""
+        set_later = self._held_columns() | {d.dependent for d in self._dependencies} | {b.label for b in self._bands}
+        return set_later | {j.result for j in self._joins} | self._written_otherwise()
+
+    def _detect_quota(self) -> tuple[str, str] | None:
+        """The label a count is taken within (``count(*) OVER (PARTITION BY trend) AS ads``) and the
+        count, when the label's tokens are values: a stream then gives each value its share of the
+        rows by that count (rounded to whole rows), and the count it rebuilds is the real one, scaled.
+
+        Why: drawn row by row, each month's number of rows moved by chance (Computers: 298 real
+        listings in month 8, 269 synthetic), so the rebuilt ``ads`` came back as counts no real month
+        had, and a model told the month from ``ads`` in real rows and could not in synthetic ones
+        (TSTR R² 0.63, real 0.996)."""
+        windows = self._table_windows
+        if windows is None or not self._may_lead_the_chain():
+            return None
+        set_later = self._set_after_decoding()
+        learned = {self._codecs[i].storage.name: self._codecs[i] for i in self._learned}
+        for name, (_, how) in sorted(windows.totals.items()):
+            label = windows.partitions.get(name)
+            codec = learned.get(label or "") if how == "count" and label not in set_later else None
+            if codec is not None and not codec.n_fine and dependencies.value_tokens(codec) is not None:
+                return codec.storage.name, name
+        return None
 
     def _written_otherwise(self) -> set[str]:
         """Columns the sampled rows hold otherwise than drawn: fields of a nested column, hidden
@@ -1956,7 +2011,7 @@ class Synthesizer:
         positions = {self._codecs[i].storage.name: k for k, (i, fine) in enumerate(self._chain()) if not fine}
         sizes = {c.storage.name: c.n_tokens for c in self._codecs}
         return (
-            unequal.exclusions(self._unequal, positions)
+            unequal.exclusions(self._unequal, positions, sizes)
             + nulls.exclusions(self._null_links, positions, sizes)
             + dependencies.exclusions(self._dependencies, positions, sizes)
             + unseen.exclusions(self._unseen, positions, sizes)
@@ -3109,8 +3164,8 @@ class Synthesizer:
         if values is not None and share is not None:
             raise ConfigError("give calendar_values or calendar_share, not both: the rows take one set of dates")
         if values is not None:
-            return self._given_cells(values, n) if self._cells else self._given_dates(values, n)
-        choose = self._cell_stream if self._cells else self._calendar_dates
+            return self._given_cells(values, n) if self._cells or self._quota else self._given_dates(values, n)
+        choose = self._cell_stream if self._cells else self._quota_stream if self._quota else self._calendar_dates
         if share is None:
             return choose(n, seed)
         if share.first < 0 or share.first + n > share.rows:
@@ -3122,10 +3177,13 @@ class Synthesizer:
         return None if chosen is None else chosen.part(share.first, share.first + n)
 
     def _given_cells(self, values: Any, n: int) -> cells.Stream:
-        """``calendar_values`` of a model with cells: a frame of ``n`` rows of the cell columns
-        (``calendar_keys``), as their tokens (a value the column has none of: the one it is learned
-        under, a rare label's), or a ConfigError naming what is missing."""
-        keys = list(self._cells)
+        """``calendar_values`` of a model with cells (a quota): a frame of ``n`` rows of the cell
+        columns (``calendar_keys``; of a quota's label, also a series), as their tokens (a value the
+        column has none of: the one it is learned under, a rare label's), or a ConfigError naming
+        what is missing."""
+        keys = self.calendar_keys
+        if isinstance(values, pd.Series) and keys == [values.name]:
+            values = values.to_frame()
         if not isinstance(values, pd.DataFrame) or not set(keys) <= set(values.columns) or len(values) != n:
             raise ConfigError(
                 f"calendar_values must be a frame of {n} rows with the columns {keys} (a combination per row, as "
@@ -3134,6 +3192,12 @@ class Synthesizer:
         by_name = {c.storage.name: c for c in self._codecs}
         columns = [by_name[name].encode(values[name].reset_index(drop=True)) for name in keys]
         return cells.Stream(np.column_stack(columns).astype(np.int32))
+
+    def _quota_stream(self, n: int, seed: int) -> cells.Stream:
+        """A stream's ``n`` rows of the quota label's tokens (``_detect_quota``): each its training
+        share of the rows, rounded to whole rows (cells.quota_tokens), in an order from the seed."""
+        rng = np.random.default_rng([seed, QUOTA_SALT])
+        return cells.Stream(cells.quota_tokens(self._quota_counts, n, rng)[:, None])
 
     def _cell_stream(self, n: int, seed: int) -> cells.Stream | None:
         """A stream's ``n`` rows of cell tokens (cells.chosen), drawn by the model's first columns
@@ -4032,6 +4096,8 @@ class Synthesizer:
         row on the date and segment (the combination) of each row they drop (``calendar_values``)."""
         if self._cells:
             return list(self._cells)
+        if self._quota:
+            return [self._quota]
         calendar = self._calendar_name()
         return [] if calendar is None else [calendar, *self._panel_segments()]
 
@@ -4121,6 +4187,7 @@ class Synthesizer:
             + [str(p) for p in self._parts if p.result not in self._hidden]
             + [str(b) for b in self._bands]
             + ([f"{' x '.join(self._cells)}: one row per combination at most"] if self._cells else [])
+            + ([f"{self._quota}: each value in its share of the rows (a count within it)"] if self._quota else [])
             + [str(t) for t in self._topics]
             + [self._described_unseen(u) for u in self._unseen],
             "entities": self._describe_entities(),
@@ -4760,6 +4827,34 @@ def training_sample(rows: int, limit: int, seed: int, keys: pd.Series | None = N
 
 
 _NOT_GIVEN_AS_NONE = {"key_start", "seed"}  # sampling settings whose None means "not given"
+
+
+MAX_QUOTA_VALUES = 1000  # values of a binned number a count is taken within, at most, for it to be learned as values
+
+
+def _counted_labels_as_values(
+    codecs: list[Codec], frame: pd.DataFrame, windows: TableWindows | None, cfg: EngineConfig
+) -> list[Codec]:
+    """``codecs`` with each binned number a count is taken within (``count(*) OVER (PARTITION BY
+    trend)``) learned as its values, when they are few and each held by enough rows (a quota,
+    ``Synthesizer._detect_quota``, keeps each value's rows). Why: Computers' 35 months came in 27
+    bins, and a quota per bin left the months inside one to chance."""
+    if windows is None:
+        return codecs
+    labels = {
+        windows.partitions[n] for n, (_, how) in windows.totals.items() if how == "count" and n in windows.partitions
+    }
+    out = list(codecs)
+    for i, codec in enumerate(codecs):
+        name = codec.storage.name
+        if name not in labels or not isinstance(codec, NumericCodec) or dependencies.value_tokens(codec) is not None:
+            continue
+        values = frame[name].dropna()
+        distinct = int(values.nunique())
+        if distinct <= MAX_QUOTA_VALUES and values.value_counts().min() >= cfg.rare_category_min_count:
+            as_values = build_codec(frame[name], cfg.model_copy(update={"max_bins": distinct}), storage=codec.storage)
+            out[i] = as_values if dependencies.value_tokens(as_values) is not None else codec
+    return out
 
 
 def _cell_values(codec: Codec) -> np.ndarray | None:

@@ -61,13 +61,25 @@ def detect(tokens: dict[int, np.ndarray], codecs: list[Codec], min_rows: int) ->
     return found
 
 
-def exclusions(pairs: list[Unequal], positions: dict[str, int]) -> list[Exclusion]:
-    """(earlier model column, later model column, token map) for model.sample_tokens."""
-    return [
-        (positions[u.first], positions[u.second], np.asarray(u.mapping, dtype=np.int64))
-        for u in pairs
-        if u.first in positions and u.second in positions
-    ]
+def exclusions(pairs: list[Unequal], positions: dict[str, int], sizes: dict[str, int]) -> list[Exclusion]:
+    """(earlier model column, later model column, token map) for model.sample_tokens; a pair
+    whose second column the chain draws first (cells and quotas head it) mapped the other way."""
+    out = []
+    for u in pairs:
+        if u.first in positions and u.second in positions:
+            first, second, mapping = positions[u.first], positions[u.second], np.asarray(u.mapping, dtype=np.int64)
+            out.append(
+                (first, second, mapping) if first < second else (second, first, _inverse(mapping, sizes[u.second]))
+            )
+    return out
+
+
+def _inverse(mapping: np.ndarray, size: int) -> np.ndarray:
+    """Per token of the second column, the first column's token of its value (-1: none)."""
+    inverse = np.full(size, -1, dtype=np.int64)
+    held = np.flatnonzero(mapping >= 0)
+    inverse[mapping[held]] = held
+    return inverse
 
 
 def _token_values(codec: Codec) -> list[Any] | None:

@@ -128,9 +128,11 @@ def _unseen_cells(
 
 
 def exclusions(pairs: list[UnseenPairs], positions: dict[str, int], sizes: dict[str, int]) -> list[Exclusion]:
-    """(earlier model column, later model column, token mask) for model.sample_tokens."""
-    return [
-        (positions[p.first], positions[p.second], p.mask(sizes[p.first], sizes[p.second]))
-        for p in pairs
-        if p.first in positions and p.second in positions
-    ]
+    """(earlier model column, later model column, token mask) for model.sample_tokens; a pair
+    whose second column the chain draws first (cells and quotas head it) ruled out the other way."""
+    out = []
+    for p in pairs:
+        if p.first in positions and p.second in positions:
+            first, second, mask = positions[p.first], positions[p.second], p.mask(sizes[p.first], sizes[p.second])
+            out.append((first, second, mask) if first < second else (second, first, np.ascontiguousarray(mask.T)))
+    return out

@@ -312,10 +312,10 @@ def test_a_dependencys_values_on_a_column_that_is_no_binned_number_are_refused(t
     assert_edits_refused(folder, tmp_path, [too_short, not_a_number, on_a_label], match="dependency")
 
 
-def test_unseen_pairs_out_of_order_or_past_the_tokens_are_refused(tmp_path: Path, watched: Path) -> None:
-    """Sampling masks the second column's tokens by the first one's: pairs whose first column is
-    drawn later, whose tokens lie past a column's, or whose token lists differ in length are
-    refused on load."""
+def test_unseen_pairs_of_unknown_columns_or_past_the_tokens_are_refused(tmp_path: Path, watched: Path) -> None:
+    """Sampling masks the later column's tokens by the earlier one's (either way round: cells and
+    quotas head the chain): pairs naming a column the model does not learn, whose tokens lie past a
+    column's, or whose token lists differ in length are refused on load."""
     rng = np.random.default_rng(0)
     mode = rng.choice(["express", "standard"], 1000)
     days = np.where(mode == "express", rng.integers(1, 4, 1000), rng.integers(2, 7, 1000))
@@ -325,8 +325,8 @@ def test_unseen_pairs_out_of_order_or_past_the_tokens_are_refused(tmp_path: Path
     assert json.loads((folder / "model.json").read_text())["body"]["unseen"]
     load(folder)
 
-    def out_of_order(body: dict[str, Any]) -> None:
-        body["unseen"][0][:2] = body["unseen"][0][1::-1]
+    def unknown(body: dict[str, Any]) -> None:
+        body["unseen"][0][1] = "no_such_column"
 
     def past_the_tokens(body: dict[str, Any]) -> None:
         body["unseen"][0][3][0] = 99
@@ -334,13 +334,13 @@ def test_unseen_pairs_out_of_order_or_past_the_tokens_are_refused(tmp_path: Path
     def uneven(body: dict[str, Any]) -> None:
         body["unseen"][0][2].append(0)
 
-    assert_edits_refused(folder, tmp_path, [out_of_order, past_the_tokens, uneven], match="unseen pairs")
+    assert_edits_refused(folder, tmp_path, [unknown, past_the_tokens, uneven], match="unseen pairs")
 
 
-def test_an_unequal_pair_out_of_order_or_past_the_tokens_is_refused(tmp_path: Path, watched: Path) -> None:
-    """Sampling rules out the second column's token that the first one's maps to: a mapping
-    past the second's tokens, or a pair whose first column is drawn later (its tokens not yet
-    drawn), is refused on load."""
+def test_an_unequal_pair_of_one_column_or_past_the_tokens_is_refused(tmp_path: Path, watched: Path) -> None:
+    """Sampling rules out the later column's token that the earlier one's maps to (either way
+    round): a mapping past the second's tokens, or a pair of one column with itself, is refused on
+    load."""
     rng = np.random.default_rng(0)
     home = rng.integers(0, 6, 600)
     teams = np.array(list("abcdef"), dtype=object)
@@ -352,10 +352,10 @@ def test_an_unequal_pair_out_of_order_or_past_the_tokens_is_refused(tmp_path: Pa
     def past_the_tokens(body: dict[str, Any]) -> None:
         body["unequal"][0][2][0] = 99
 
-    def out_of_order(body: dict[str, Any]) -> None:
-        body["unequal"][0][:2] = ["away", "home"]
+    def itself(body: dict[str, Any]) -> None:
+        body["unequal"][0][:2] = ["home", "home"]
 
-    assert_edits_refused(folder, tmp_path, [past_the_tokens, out_of_order], match="unequal")
+    assert_edits_refused(folder, tmp_path, [past_the_tokens, itself], match="unequal")
 
 
 def test_a_band_with_unordered_cuts_or_a_label_decoded_too_early_is_refused(tmp_path: Path, watched: Path) -> None:

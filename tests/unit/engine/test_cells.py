@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthpipe.engine import Synthesizer
+from synthpipe.engine import Synthesizer, unequal, unseen
 from synthpipe.engine.calendars import Share
 from synthpipe.engine.cells import chosen, combined, find
 from synthpipe.errors import ArtifactError, ConfigError
@@ -146,3 +146,15 @@ def test_a_model_whose_cells_are_not_drawn_first_is_refused(
     re_signed(tmp_path / "m", doc)
     with pytest.raises(ArtifactError, match="cells the model does not draw first"):
         Synthesizer.load(tmp_path / "m")
+
+
+def test_pairs_ruled_out_hold_when_the_chain_draws_their_second_column_first() -> None:
+    """Cells and quotas head the chain, which may put a pair's second column before its first:
+    the pair is then ruled out the other way (it indexed tokens not yet drawn: an IndexError on
+    Computers, whose month heads the chain and never equals its speed)."""
+    never = unseen.UnseenPairs("speed", "month", (0, 2), (1, 0))  # speed token 0 never with month 1, 2 with 0
+    ((earlier, later, mask),) = unseen.exclusions([never], {"month": 0, "speed": 3}, {"speed": 3, "month": 2})
+    assert (earlier, later) == (0, 3) and mask.shape == (2, 3) and mask[1, 0] and mask[0, 2] and mask.sum() == 2
+    apart = unequal.Unequal("speed", "month", (1, -1, 0))  # speed token 0 is month token 1's value, 2 month 0's
+    ((earlier, later, mapping),) = unequal.exclusions([apart], {"month": 0, "speed": 3}, {"speed": 3, "month": 2})
+    assert (earlier, later) == (0, 3) and mapping.tolist() == [2, 0]
