@@ -169,7 +169,7 @@ VERSION = 67  # 2: numeric codecs may carry a learned position stream (``fine``)
 # id, a day: ``100.0 * revenue / sum(revenue) OVER (PARTITION BY day)``), and a calendar's panel may keep windows
 # 66: labels a table holds one row per combination of (``cells``: a ``GROUP BY``'s keys) head the chain, each
 # combination drawn at most once per stream
-# 67: a label a count is taken within may head the chain, each value drawn its training share of rows (``quota``:
+# 67: a label a count is taken within may head the chain, each value drawn its share of rows by the count (``quota``:
 # ``count(*) OVER (PARTITION BY trend)``); unequal and unseen pairs may name their columns in either chain order
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"

@@ -168,7 +168,7 @@ class Synthesizer:
         self._table_windows: TableWindows | None = None  # windows over the whole table (table_windows.py)
         self._cells: tuple[str, ...] = ()  # labels each combination of which one row holds at most (cells.py)
         self._quota: str | None = None  # a label a stream gives each value of its share of rows (``_detect_quota``)
-        self._quota_counts = np.zeros(0, dtype=np.int64)  # the quota label's training rows per token
+        self._quota_counts = np.zeros(0, dtype=np.int64)  # per token of the quota's label, its rows by the count
 
     # ------------------------------------------------------------------ fit
 
@@ -3194,8 +3194,8 @@ class Synthesizer:
         return cells.Stream(np.column_stack(columns).astype(np.int32))
 
     def _quota_stream(self, n: int, seed: int) -> cells.Stream:
-        """A stream's ``n`` rows of the quota label's tokens (``_detect_quota``): each its training
-        share of the rows, rounded to whole rows (cells.quota_tokens), in an order from the seed."""
+        """A stream's ``n`` rows of the quota label's tokens (``_detect_quota``): each its share of
+        the rows by the count, rounded to whole rows (cells.quota_tokens), in an order from the seed."""
         rng = np.random.default_rng([seed, QUOTA_SALT])
         return cells.Stream(cells.quota_tokens(self._quota_counts, n, rng)[:, None])
 
@@ -4835,10 +4835,10 @@ MAX_QUOTA_VALUES = 1000  # values of a binned number a count is taken within, at
 def _counted_labels_as_values(
     codecs: list[Codec], frame: pd.DataFrame, windows: TableWindows | None, cfg: EngineConfig
 ) -> list[Codec]:
-    """``codecs`` with each binned number a count is taken within (``count(*) OVER (PARTITION BY
-    trend)``) learned as its values, when they are few and each held by enough rows (a quota,
-    ``Synthesizer._detect_quota``, keeps each value's rows). Why: Computers' 35 months came in 27
-    bins, and a quota per bin left the months inside one to chance."""
+    """``codecs`` with each binned number (not a date: a calendar keeps its days) a count is taken
+    within (``count(*) OVER (PARTITION BY trend)``) learned as its values, when they are few and
+    each held by enough rows (a quota, ``Synthesizer._detect_quota``, keeps each value's rows). Why:
+    Computers' 35 months came in 27 bins, and a quota per bin left the months inside one to chance."""
     if windows is None:
         return codecs
     labels = {
@@ -4847,7 +4847,8 @@ def _counted_labels_as_values(
     out = list(codecs)
     for i, codec in enumerate(codecs):
         name = codec.storage.name
-        if name not in labels or not isinstance(codec, NumericCodec) or dependencies.value_tokens(codec) is not None:
+        binned = isinstance(codec, NumericCodec) and codec.domain != "time" and dependencies.value_tokens(codec) is None
+        if name not in labels or not binned:
             continue
         values = frame[name].dropna()
         distinct = int(values.nunique())
