@@ -170,7 +170,8 @@ VERSION = 67  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 66: labels a table holds one row per combination of (``cells``: a ``GROUP BY``'s keys) head the chain, each
 # combination drawn at most once per stream
 # 67: a label a count is taken within may head the chain, each value drawn its share of rows by the count (``quota``:
-# ``count(*) OVER (PARTITION BY trend)``); unequal and unseen pairs may name their columns in either chain order
+# ``count(*) OVER (PARTITION BY trend)``); unequal and unseen pairs may name their columns in either chain order; a
+# table total may count a partition's rows (``rows``: ``count(*)``) whether its source is null or not
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 

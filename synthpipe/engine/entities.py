@@ -2259,8 +2259,10 @@ def stretched_onto(
 
 def totals_of(values: np.ndarray, entity: np.ndarray, how: str) -> np.ndarray:
     """Each row's ``how`` (``ENTITY_TOTALS``) of its entity's values that are not null over all its
-    rows, null where none is (a count: 0)."""
+    rows, null where none is (a count: 0); ``"rows"``: its entity's rows, null or not (``count(*)``)."""
     held = pd.Series(values).groupby(entity)
+    if how == "rows":
+        return held.size().reindex(entity).to_numpy(dtype="float64")
     per_entity = held.sum(min_count=1) if how == "sum" else held.agg(ENTITY_TOTALS[how])
     return per_entity.reindex(entity).to_numpy(dtype="float64")
 

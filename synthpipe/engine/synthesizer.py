@@ -1907,7 +1907,7 @@ class Synthesizer:
         learned = {self._codecs[i].storage.name: self._codecs[i] for i in self._learned}
         for name, (_, how) in sorted(windows.totals.items()):
             label = windows.partitions.get(name)
-            codec = learned.get(label or "") if how == "count" and label not in set_later else None
+            codec = learned.get(label or "") if how in COUNTS and label not in set_later else None
             if codec is not None and not codec.n_fine and dependencies.value_tokens(codec) is not None:
                 return codec.storage.name, name
         return None
@@ -4829,6 +4829,7 @@ def training_sample(rows: int, limit: int, seed: int, keys: pd.Series | None = N
 _NOT_GIVEN_AS_NONE = {"key_start", "seed"}  # sampling settings whose None means "not given"
 
 
+COUNTS = ("count", "rows")  # the table totals that count a partition's rows (``count(x)``, ``count(*)``)
 MAX_QUOTA_VALUES = 1000  # values of a binned number a count is taken within, at most, for it to be learned as values
 
 
@@ -4842,7 +4843,7 @@ def _counted_labels_as_values(
     if windows is None:
         return codecs
     labels = {
-        windows.partitions[n] for n, (_, how) in windows.totals.items() if how == "count" and n in windows.partitions
+        windows.partitions[n] for n, (_, how) in windows.totals.items() if how in COUNTS and n in windows.partitions
     }
     out = list(codecs)
     for i, codec in enumerate(codecs):

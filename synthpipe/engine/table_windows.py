@@ -162,7 +162,7 @@ class TableWindows:
         within = f"PARTITION BY {self.partitions[name]}" if name in self.partitions else ""
         if name in self.totals:
             source, how = self.totals[name]
-            return f"{how}({source}) OVER ({within})"
+            return f"count(*) OVER ({within})" if how == "rows" else f"{how}({source}) OVER ({within})"
         if name in self.shares:
             source, scale = self.shares[name]
             return f"{'100.0 * ' if scale == 100 else ''}{source} / sum({source}) OVER ({within})"
@@ -333,7 +333,9 @@ def _without(found: dict[str, Any], names: set[str]) -> dict[str, Any]:
 
 
 SHARE_SCALES = (1.0, 100.0)  # a share of the total as it is, or in percent
-TABLE_TOTALS = ("sum", "avg", "count")  # the aggregates over all the rows a column of one value is looked for as
+# the aggregates over all the rows a column of one value is looked for as ("rows": ``count(*)``, the rows whether
+# the source is null or not, found where no number is never null)
+TABLE_TOTALS = ("sum", "avg", "count", "rows")
 
 
 def _totals(whole: pd.DataFrame, kinds: dict[str, str], groups: np.ndarray | None = None) -> dict[str, tuple[str, str]]:
