@@ -285,6 +285,9 @@ class Synthesizer:
         self._cells = self._detect_cells(codes)  # after the bands: no cell column is set after decoding
         counted = None if self._cells else self._detect_quota()
         self._quota = counted[0] if counted else None
+        if self._quota:  # drawn first, it sets the columns one-to-one with it; they set it back no more
+            one_to_one = self._one_to_one_with(self._quota)
+            self._dependencies = [d for d in self._dependencies if d not in one_to_one]
         if self._cells or self._quota:  # drawn first: a stream's rows take their cells (quotas) before the rest
             head = [i for name in self.calendar_keys for i, c in enumerate(self._codecs) if c.storage.name == name]
             self._learned = head + [i for i in self._learned if i not in head]
@@ -1886,9 +1889,11 @@ class Synthesizer:
         table without entities, sessions or a calendar (each keeps its own rows apart)."""
         return self.config.detect_constraints and self._entities is None and self._calendar_name() is None
 
-    def _set_after_decoding(self) -> set[str]:
-        """Columns a repair, dependency, band or join sets after decoding, or written otherwise than drawn."""
-        set_later = self._held_columns() | {d.dependent for d in self._dependencies} | {b.label for b in self._bands}
+    def _set_after_decoding(self, besides: Collection[Dependency] = ()) -> set[str]:
+        """Columns a repair, dependency (but ``besides``), band or join sets after decoding, or written
+        otherwise than drawn."""
+        setting = {d.dependent for d in self._dependencies if d not in besides}
+        set_later = self._held_columns() | setting | {b.label for b in self._bands}
         return set_later | {j.result for j in self._joins} | self._written_otherwise()
 
     def _detect_quota(self) -> tuple[str, str] | None:
@@ -1903,14 +1908,22 @@ class Synthesizer:
         windows = self._table_windows
         if windows is None or not self._may_lead_the_chain():
             return None
-        set_later = self._set_after_decoding()
         learned = {self._codecs[i].storage.name: self._codecs[i] for i in self._learned}
         for name, (_, how) in sorted(windows.totals.items()):
             label = windows.partitions.get(name)
+            set_later = self._set_after_decoding(self._one_to_one_with(label or ""))
             codec = learned.get(label or "") if how in COUNTS and label not in set_later else None
             if codec is not None and not codec.n_fine and dependencies.value_tokens(codec) is not None:
                 return codec.storage.name, name
         return None
+
+    def _one_to_one_with(self, label: str) -> list[Dependency]:
+        """The dependencies that set ``label`` from a column it sets in turn (a percent of its rows,
+        one per value: ``100.0 * count(*) OVER (PARTITION BY method) / count(*) OVER ()``), when every
+        one that sets it is such: drawn first, it sets them, and they need not set it back."""
+        setting = [d for d in self._dependencies if d.dependent == label]
+        back = {d.dependent for d in self._dependencies if d.determinant == label}
+        return setting if setting and all(d.determinant in back for d in setting) else []
 
     def _written_otherwise(self) -> set[str]:
         """Columns the sampled rows hold otherwise than drawn: fields of a nested column, hidden

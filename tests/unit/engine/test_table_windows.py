@@ -477,10 +477,17 @@ def test_a_count_of_rows_beside_numbers_that_may_be_null_is_found_and_each_label
             "age": pd.Series(rng.integers(18, 80, 3000)).where(rng.random(3000) > 0.3).astype("Int64"),
         }
     )
-    data = _queried(users, "SELECT country, age, count(*) OVER (PARTITION BY country) AS country_users FROM r")
+    data = _queried(
+        users,
+        "SELECT country, age, count(*) OVER (PARTITION BY country) AS country_users,"
+        " round(100.0 * count(*) OVER (PARTITION BY country) / count(*) OVER (), 2) AS country_pct FROM r",
+    )
     syn = Synthesizer(seed=0, max_epochs=3).fit(data)
     assert syn.describe()["columns"]["country_users"]["encoding"].startswith("count(*) OVER (PARTITION BY country)")
     out = syn.sample(len(data))
     real = data.groupby("country")["country_users"].first()
     assert out["country"].value_counts().sort_index().equals(real.rename("count").rename_axis("country"))
     assert out.groupby("country")["country_users"].first().equals(real)
+    # the percent, one per country, sets the country back no more: drawn first, the country sets it
+    assert out.groupby("country")["country_pct"].nunique().eq(1).all()
+    assert out.groupby("country")["country_pct"].first().equals(data.groupby("country")["country_pct"].first())
