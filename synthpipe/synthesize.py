@@ -987,7 +987,8 @@ class _Refills:
         dropped row's day alone would choose its own country, and that (day, country) another row's.
         With cells (a ``GROUP BY``'s labels), on their combinations: a refill's own drew one a kept
         row held (a cohort table of 228 cells: 8% of them twice), and found none free where the
-        rows hold every combination of a design. None without either."""
+        rows hold every combination of a design. With a quota (a label a count is taken within), on
+        their label's values, so each value keeps its rows. None without any."""
         keys = self.synthesizer.calendar_keys
         if not keys:
             return None

@@ -285,14 +285,15 @@ class Synthesizer:
         self._cells = self._detect_cells(codes)  # after the bands: no cell column is set after decoding
         counted = None if self._cells else self._detect_quota()
         self._quota = counted[0] if counted else None
-        if self._quota:  # drawn first, it sets the columns one-to-one with it; they set it back no more
-            one_to_one = self._one_to_one_with(self._quota)
-            self._dependencies = [d for d in self._dependencies if d not in one_to_one]
+        if counted:  # drawn first, it sets the columns one-to-one with it; they set it back no more
+            self._dependencies = [d for d in self._dependencies if d not in counted[2]]
         if self._cells or self._quota:  # drawn first: a stream's rows take their cells (quotas) before the rest
             head = [i for name in self.calendar_keys for i, c in enumerate(self._codecs) if c.storage.name == name]
             self._learned = head + [i for i in self._learned if i not in head]
             codes = self._encode(frame)
-        self._quota_counts = self._quota_counts_of(codes, frame, *counted) if counted else np.zeros(0, dtype=np.int64)
+        self._quota_counts = (
+            self._quota_counts_of(codes, frame, *counted[:2]) if counted else np.zeros(0, dtype=np.int64)
+        )
         self._topics = self._detect_topics(frame)
         self._train(codes, self._validation_groups(frame), self._head_weights(frame), deadline, report)
         self._training.update(
@@ -1896,9 +1897,10 @@ class Synthesizer:
         set_later = self._held_columns() | setting | {b.label for b in self._bands}
         return set_later | {j.result for j in self._joins} | self._written_otherwise()
 
-    def _detect_quota(self) -> tuple[str, str] | None:
-        """The label a count is taken within (``count(*) OVER (PARTITION BY trend) AS ads``) and the
-        count, when the label's tokens are values: a stream then gives each value its share of the
+    def _detect_quota(self) -> tuple[str, str, list[Dependency]] | None:
+        """The label a count is taken within (``count(*) OVER (PARTITION BY trend) AS ads``), the
+        count and the dependencies one-to-one with the label that set it back (``_one_to_one_with``),
+        when the label's tokens are values: a stream then gives each value its share of the
         rows by that count (rounded to whole rows), and the count it rebuilds is the real one, scaled.
 
         Why: drawn row by row, each month's number of rows moved by chance (Computers: 298 real
@@ -1911,10 +1913,11 @@ class Synthesizer:
         learned = {self._codecs[i].storage.name: self._codecs[i] for i in self._learned}
         for name, (_, how) in sorted(windows.totals.items()):
             label = windows.partitions.get(name)
-            set_later = self._set_after_decoding(self._one_to_one_with(label or ""))
+            one_to_one = self._one_to_one_with(label or "")
+            set_later = self._set_after_decoding(one_to_one)
             codec = learned.get(label or "") if how in COUNTS and label not in set_later else None
             if codec is not None and not codec.n_fine and dependencies.value_tokens(codec) is not None:
-                return codec.storage.name, name
+                return codec.storage.name, name, one_to_one
         return None
 
     def _one_to_one_with(self, label: str) -> list[Dependency]:
