@@ -754,7 +754,7 @@ def _prepared_filters(
     Why sampled and streamed: train and holdout can be far larger than memory. The encoder and
     the reference rows come from a seeded sample of train (all of it up to FILTER_SAMPLE_ROWS),
     the thresholds from a seeded sample of the holdout, and only the exact-copy check reads
-    every training row, batch by batch, keeping one 8-byte hash per row.
+    every training and holdout row, batch by batch, keeping one 8-byte hash per row.
     """
     if not settings.enabled:
         return None
@@ -769,6 +769,7 @@ def _prepared_filters(
         all_train=_frames(train_uri, options),
         key=key,
         grain=grain,
+        all_holdout=_frames(holdout_uri, options),
     )
 
 
