@@ -577,16 +577,24 @@ def cell_labels(real: pd.DataFrame) -> list[str]:
     the 32 cells of class x sex x age x survival, one count each; barley, oats, solder are designed
     experiments, one result per condition); their users were told only to loosen the gate."""
     rows = len(real)
-    labels = [
-        str(c) for c in real.columns if not pd.api.types.is_float_dtype(real[c]) and 2 <= real[c].nunique() <= rows // 2
-    ]
-    labels = sorted(labels, key=lambda c: real[c].nunique())[:MAX_CELL_LABELS]
+    distinct = {str(c): _distinct_values(real[c]) for c in real.columns if not pd.api.types.is_float_dtype(real[c])}
+    labels = sorted((c for c, n in distinct.items() if 2 <= n <= rows // 2), key=distinct.__getitem__)[:MAX_CELL_LABELS]
     for size in range(2, len(labels) + 1):
         for subset in itertools.combinations(labels, size):
             crossed = int(np.prod([real[c].nunique() for c in subset], dtype=np.float64))
             if rows <= crossed <= 2 * rows and not real.duplicated(list(subset)).any():  # fewer: some repeat
                 return [str(c) for c in real.columns if str(c) in subset]  # in the table's order
     return []
+
+
+def _distinct_values(column: pd.Series) -> int:
+    """Distinct values of a column; 0 for one of lists, maps or structs (no label), whose values
+    pandas cannot hash: a gate failed on a query with a LIST column, and its advice failed the run
+    with "TypeError: unhashable type: 'numpy.ndarray'" in place of the gate's message."""
+    try:
+        return int(column.nunique())
+    except TypeError:
+        return 0
 
 
 def positive_rows(rows: int) -> int:

@@ -691,6 +691,8 @@ def test_an_attack_failed_on_a_table_of_cells_says_what_to_synthesise_instead(tm
     grid = pd.MultiIndex.from_product([list("abcdef"), list("vwxyz"), ["lo", "mid", "hi", "top"]], names=list("ABC"))
     cells = grid.to_frame(index=False).assign(count=rng.poisson(40, len(grid)))
     assert cell_labels(cells) == ["A", "B", "C"] and cell_labels(cells.drop(columns="A")) == []
+    listed = cells.assign(pair=[np.array([i % 5, i % 7]) for i in range(len(cells))])  # a LIST column, unhashable
+    assert cell_labels(listed) == ["A", "B", "C"]
     shuffled = cells.sample(frac=1.0, random_state=0).reset_index(drop=True)
     train, holdout = shuffled.iloc[:96], shuffled.iloc[96:]
     paths = {}
