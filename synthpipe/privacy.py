@@ -328,10 +328,8 @@ class _Filter:
 
 
 def _counts_of(hashes: np.ndarray, held: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Per hash, how many rows hold it among rows whose distinct sorted ``held`` hashes ``counts`` rows hold."""
-    at = np.minimum(np.searchsorted(held, hashes), max(held.size - 1, 0))
-    found = (held[at] == hashes) if held.size else np.zeros(hashes.size, dtype=bool)
-    return np.where(found, counts[at] if held.size else 0, 0)
+    """Per hash, how many rows hold it: ``counts`` rows each distinct ``held`` hash, 0 the others."""
+    return pd.Series(counts, index=held).reindex(hashes, fill_value=0).to_numpy()
 
 
 def _within_baseline(marked: np.ndarray, counted: np.ndarray, rate: float) -> np.ndarray:
