@@ -357,7 +357,13 @@ def _summary(settings: PrivacyFilters, n_in: int, key: str | None = None) -> dic
         "rows_in": n_in,
         "rows_out": n_in,
         "dropped": {"exact_copy": 0, "similarity": 0, "outlier": 0},
-        "thresholds": {"similarity": None, "outlier": None, "exact_copy_rate": 0.0, "similarity_rate": 0.0},
+        "thresholds": {
+            "similarity": None,
+            "outlier": None,
+            "exact_copy_rate": 0.0,
+            "similarity_rate": 0.0,
+            "unseen_copy_rate": 0.0,
+        },
         "resampled_rows": 0,
         "rounds": 0,
         "shortfall": 0,
@@ -505,7 +511,7 @@ def apply_filters(
     flt = prepared
     summary = _summary(settings, len(synthetic), flt.key)
     summary["left_out_of_distances"] = flt.left_out
-    summary["thresholds"] = _thresholds(flt.whole)
+    summary["thresholds"] = {**_thresholds(flt.whole), "unseen_copy_rate": flt.unseen_copy_rate}
     if flt.key is not None:
         summary["thresholds"]["without_key"] = _thresholds(flt.guests)
     if replace is not None and flt.key is not None:

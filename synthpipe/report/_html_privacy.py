@@ -166,8 +166,9 @@ def _filter_sentence(f: dict[str, Any]) -> str:
             "rows kept)"
         )
     text = (
-        f"{d.get('exact_copy', 0):,} exact copies, {d.get('similarity', 0):,} near copies and "
-        f"{d.get('outlier', 0):,} outliers dropped out of {f.get('rows_in', 0):,} generated rows{whole}; "
+        f"{d.get('exact_copy', 0):,} exact copies (of rare training or holdout rows), "
+        f"{d.get('similarity', 0):,} near copies and {d.get('outlier', 0):,} outliers dropped out of "
+        f"{f.get('rows_in', 0):,} generated rows{whole}; "
         f"{f.get('resampled_rows', 0):,} rows generated in {f.get('rounds', 0)} top-up round(s)"
     )
     if f.get("shortfall"):
@@ -175,6 +176,9 @@ def _filter_sentence(f: dict[str, Any]) -> str:
     rate = f.get("thresholds", {}).get("exact_copy_rate") or 0.0
     if rate > 0:
         text += f"; copies of rare training rows kept as often as unseen real rows equal them ({rate:.1%})"
+    unseen = f.get("thresholds", {}).get("unseen_copy_rate") or 0.0
+    if unseen > 0:
+        text += f"; copies of rare unseen (holdout) rows kept as often as training rows equal them ({unseen:.1%})"
     return text + _reshaped(f.get("shift"))
 
 

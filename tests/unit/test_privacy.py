@@ -214,6 +214,8 @@ def test_copies_of_training_rows_stay_at_the_holdouts_own_share() -> None:
     )
 
     assert summary["thresholds"]["exact_copy_rate"] == pytest.approx(baseline)
+    assert 0.05 < summary["thresholds"]["unseen_copy_rate"] < baseline  # a smaller set: fewer rows equal one of it
+    assert "copies of rare unseen (holdout) rows kept as often as training rows equal them" in _filter_sentence(summary)
     assert baseline - 0.02 <= _copied_share(out, train) <= baseline + 0.005
     counts = train.value_counts()
     rare = counts[counts < 2].reset_index()[train.columns.tolist()]
@@ -381,6 +383,8 @@ def test_copies_of_unseen_rows_go_too_so_the_rows_kept_keep_to_the_training_rows
     settings = ["opening", "mask", "pad", "panel"]
     on_training = out.merge(train[settings], on=settings, how="left", indicator=True)["_merge"].eq("both").mean()
     assert summary["dropped"]["exact_copy"] > 1000 and summary["shortfall"] == 0
+    assert summary["thresholds"]["unseen_copy_rate"] == 0.0  # no training run's setting is a holdout run's
+    assert "exact copies (of rare training or holdout rows)" in _filter_sentence(summary)
     # the training runs' share of settings is 0.8 (0.69 before); the outlier filter, which measures
     # from training rows, drops a few more rows on the holdout's settings
     assert 0.75 < on_training < 0.9
