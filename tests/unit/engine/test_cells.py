@@ -122,7 +122,7 @@ def test_a_group_by_of_five_or_six_keys_has_cells() -> None:
     """A factorial experiment of five factors (solder: 720 runs, each setting once) and a GROUP BY of
     six keys were no cells when a cell combined four labels at most: drawn one by one, their rows
     repeated combinations, and the privacy filters, judging them on their labels, kept them off the
-    training rows' combinations (attack AUC 0.30, 0.35 flipped: not published)."""
+    training rows' combinations (attack AUCs 0.30 and 0.15: not published)."""
     five = [np.arange(n) for n in (3, 2, 4, 10, 3)]
     six = [np.arange(n) for n in (2, 3, 2, 4, 2, 3)]
     for sizes in (five, six):
