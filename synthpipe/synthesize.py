@@ -581,7 +581,7 @@ def cell_labels(real: pd.DataFrame) -> list[str]:
     labels = sorted((c for c, n in distinct.items() if 2 <= n <= rows // 2), key=distinct.__getitem__)[:MAX_CELL_LABELS]
     for size in range(2, len(labels) + 1):
         for subset in itertools.combinations(labels, size):
-            crossed = int(np.prod([real[c].nunique() for c in subset], dtype=np.float64))
+            crossed = int(np.prod([distinct[c] for c in subset], dtype=np.float64))
             if rows <= crossed <= 2 * rows and not real.duplicated(list(subset)).any():  # fewer: some repeat
                 return [str(c) for c in real.columns if str(c) in subset]  # in the table's order
     return []

@@ -1913,11 +1913,12 @@ class Synthesizer:
         learned = {self._codecs[i].storage.name: self._codecs[i] for i in self._learned}
         for name, (_, how) in sorted(windows.totals.items()):
             label = windows.partitions.get(name)
-            one_to_one = self._one_to_one_with(label or "")
-            set_later = self._set_after_decoding(one_to_one)
-            codec = learned.get(label or "") if how in COUNTS and label not in set_later else None
-            if codec is not None and not codec.n_fine and dependencies.value_tokens(codec) is not None:
-                return codec.storage.name, name, one_to_one
+            if label is None or how not in COUNTS or label not in learned:
+                continue
+            one_to_one, codec = self._one_to_one_with(label), learned[label]
+            values = not codec.n_fine and dependencies.value_tokens(codec) is not None
+            if values and label not in self._set_after_decoding(one_to_one):
+                return label, name, one_to_one
         return None
 
     def _one_to_one_with(self, label: str) -> list[Dependency]:
