@@ -528,7 +528,7 @@ class Synthesizer:
             for i, name in enumerate(names)
             if storage_type(frame[name]).logical in ("date", "datetime")
         }
-        anchors = find_anchors(frame, codecs, self.config.constraint_min_rows)
+        anchors = find_anchors(frame, codecs, self.config.constraint_min_rows, entities=True)
         riders = {}
         for follower, anchor in anchors.items():
             while names[anchor] not in dated and anchor in anchors and anchors[anchor] != follower:
@@ -1490,7 +1490,9 @@ class Synthesizer:
         if not self.config.learn_offsets or not self.config.detect_constraints:
             return frame, codecs
         numeric = {i: c for i, c in enumerate(codecs) if isinstance(c, NumericCodec)}
-        following = set(find_anchors(frame, numeric, self.config.constraint_min_rows))
+        following = set(
+            find_anchors(frame, numeric, self.config.constraint_min_rows, entities=self._entities is not None)
+        )
         with_year = set(self._year_anchors(frame, numeric, following))
         dates, visited = self._entity_order_date(frame, numeric, following | with_year, indexes)
         others = _association_codes(frame, codecs)
@@ -1673,7 +1675,7 @@ class Synthesizer:
         windowed = self._entities.windowed if self._entities is not None else []  # rebuilt from their source
         numeric = {i: c for i, c in enumerate(codecs) if isinstance(c, NumericCodec) and c.storage.name not in windowed}
         out = list(codecs)
-        anchors = find_anchors(frame, numeric, self.config.constraint_min_rows)
+        anchors = find_anchors(frame, numeric, self.config.constraint_min_rows, entities=self._entities is not None)
         calendar = {i for i, c in numeric.items() if c.p.grid}  # chosen before the model draws, not rebuilt
         anchors |= self._last_after_first(numeric, set(anchors) | calendar)
         for b, a in anchors.items():
