@@ -3209,6 +3209,8 @@ def in_ns(series: pd.Series) -> np.ndarray:
     """Dates, timestamps and durations in nanoseconds (whatever grain each is held in), numbers as
     they are: a time's change compares with a gap column in seconds."""
     st = storage_type(series)
+    if st.logical == "null":  # no value to read: a date column's first rows, null in a daily table's first days
+        return np.full(len(series), np.nan)
     values, grain = numeric_values(series, st)
     if st.logical in ("date", "datetime", "timedelta"):
         return values * grain * (_DAY_NS / ticks_per_day(st))

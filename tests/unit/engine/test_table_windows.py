@@ -491,3 +491,25 @@ def test_a_count_of_rows_beside_numbers_that_may_be_null_is_found_and_each_label
     # the percent, one per country, sets the country back no more: drawn first, the country sets it
     assert out.groupby("country")["country_pct"].nunique().eq(1).all()
     assert out.groupby("country")["country_pct"].first().equals(data.groupby("country")["country_pct"].first())
+
+
+def test_a_daily_table_whose_date_is_null_on_its_first_days_is_learned() -> None:
+    """Sign-ups per day and each day's first booking (``min(date_first_booking)``): null on the
+    first 80 days, where nobody booked yet. The window finders read the first rows of each column
+    along the day, found no value in that date's and took it for a duration (``KeyError: 'unit'``:
+    the whole run failed). Those rows now hold nothing to find a window in."""
+    rng = np.random.default_rng(6)
+    days = pd.date_range("2021-01-01", periods=300, freq="D")
+    signups = rng.integers(5, 40, days.size)
+    booked = pd.Series(days + pd.to_timedelta(rng.integers(0, 30, days.size), unit="D")).dt.date
+    data = pd.DataFrame(
+        {
+            "day": pd.Series(days.date, dtype=object),
+            "signups": signups,
+            "first_booking": booked.where(np.arange(days.size) >= 80, None).astype(object),
+        }
+    )
+    out = Synthesizer(seed=0, max_epochs=3).fit(data).sample(len(data))
+    lag = (pd.to_datetime(out["first_booking"]) - pd.to_datetime(out["day"])).dt.days.dropna()
+    assert lag.between(0, 30).mean() > 0.95
+    assert 0.15 < out["first_booking"].isna().mean() < 0.4
