@@ -227,11 +227,11 @@ def find_anchors(
     max_spread = ENTITY_MAX_SPREAD if entities else OFFSET_MAX_SPREAD
     times = [i for i, c in codecs.items() if c.domain == "time" and c.n_tokens >= 2]
     views = {i: codecs[i].numeric_view(frame.iloc[:, i]) for i in times}
+    # few exact values: already exact (still an anchor); an end many rows hold: the column's own
+    followers = [b for b in times if not codecs[b].p.values and not _held_at_an_end(views[b], min_rows)]
     anchors: dict[int, int] = {}
     for later_too in (False, True):
-        for b in times:
-            if b in anchors or codecs[b].p.values or _held_at_an_end(views[b], min_rows):
-                continue  # few exact values: already exact; an end many rows hold: the column's own
+        for b in [b for b in followers if b not in anchors]:
             candidates = [a for a in times if (a > b if later_too else a < b) and not _rebuilt_from(a, b, anchors)]
             spreads = _offset_spreads([views[a] for a in candidates], views[b], codecs[b].scale, min_rows, max_spread)
             if not np.isnan(spreads).all():
