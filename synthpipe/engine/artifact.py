@@ -1018,7 +1018,8 @@ def _check_bands(syn: Synthesizer, decoded: set[str]) -> None:
 
 
 def _check_anchors(codecs: list[Codec]) -> None:
-    """Every offset column is rebuilt from a decoded date column, through no cycle."""
+    """Every offset column is rebuilt from a decoded column of its kind (a date from a date, a number
+    from a number, or a date from its year), through no cycle."""
     by_name = {c.storage.name: c for c in codecs}
     decoded = {n for n, c in by_name.items() if decoded_as_number(c)}
     for codec in codecs:
@@ -1027,6 +1028,10 @@ def _check_anchors(codecs: list[Codec]) -> None:
             if current.anchor not in decoded or current.anchor in seen:
                 name = codec.storage.name
                 raise ArtifactError(f"column {name!r} is anchored on a column that cannot be decoded before it")
+            anchor = by_name[current.anchor]
+            if current.anchor_part is None and isinstance(anchor, NumericCodec) and anchor.domain != current.domain:
+                name = current.storage.name
+                raise ArtifactError(f"column {name!r} is anchored on a column of another kind (a date on a number)")
             seen.add(current.anchor)
             current = by_name[current.anchor]
 

