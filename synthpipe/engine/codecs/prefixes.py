@@ -112,15 +112,21 @@ def _pairs(value: dict[str, Any] | list[Any]) -> set[tuple[str, str]]:
     return {(_ELEMENT, _dumped(v)) for v in value}
 
 
-def _json_label(value: dict[str, Any] | list[Any], common: set[tuple[str, str]] | None) -> str:
+def _json_label(
+    value: dict[str, Any] | list[Any], common: set[tuple[str, str]], held: dict[tuple[str, str], int], fewer: int | None
+) -> str | None:
     """An object with each value that is not ``common`` under its key null, an array without its
-    elements that are not ``common`` (None: every value null, no element)."""
-    kept: dict[str, Any] | list[Any]
+    elements that are not ``common`` nor its ``fewer`` least ``held`` ones (None: every value null,
+    no element); None where ``fewer`` is no level of an object (only 0 and None are)."""
     if isinstance(value, dict):
-        kept = {key: v if common is not None and (key, _dumped(v)) in common else None for key, v in value.items()}
-    else:
-        kept = [v for v in value if common is not None and (_ELEMENT, _dumped(v)) in common]
-    return json.dumps(kept, ensure_ascii=False)
+        if fewer:
+            return None
+        return json.dumps(
+            {k: v if fewer == 0 and (k, _dumped(v)) in common else None for k, v in value.items()}, ensure_ascii=False
+        )
+    kept = [v for v in value if fewer is not None and (_ELEMENT, _dumped(v)) in common]
+    dropped = set(sorted(range(len(kept)), key=lambda i: held[(_ELEMENT, _dumped(kept[i]))])[: fewer or 0])
+    return json.dumps([v for i, v in enumerate(kept) if i not in dropped], ensure_ascii=False)
 
 
 def _dumped(value: Any) -> str:
@@ -136,8 +142,10 @@ def json_rare_label(values: Iterable[Any]) -> str:
 
 def _generalised_json(counts: pd.Series, min_count: int) -> dict[str, str]:
     """Rare JSON object -> the object of its common values (each held under its key by
-    ``min_count`` rows), else of its keys alone; rare array -> its common elements, else ``[]``;
-    where ``min_count`` rows share that label and no rare real value is it (as JSON)."""
+    ``min_count`` rows), else of its keys alone; rare array -> its common elements, else them but
+    the least held one, two, ..., else ``[]``; where ``min_count`` rows share that label and no rare
+    real value is it (as JSON). Why the fewer elements: a user's rare set of three common devices
+    is its own label, so it came back as ``[]`` (21 empty device lists where no real one is)."""
     values = {text: parsed for text in counts.index if (parsed := _json_value(text)) is not None}
     held: dict[tuple[str, str], int] = {}
     for text, parsed in values.items():
@@ -145,15 +153,21 @@ def _generalised_json(counts: pd.Series, min_count: int) -> dict[str, str]:
             held[pair] = held.get(pair, 0) + int(counts[text])
     common = {pair for pair, rows in held.items() if rows >= min_count}
     real = {_dumped(parsed) for parsed in values.values()}  # as JSON, whatever the spacing
+    longest = max((len(parsed) for parsed in values.values() if isinstance(parsed, list)), default=0)
     out: dict[str, str] = {}
-    for level in (common, None):
-        labels = pd.Series({text: _json_label(parsed, level) for text, parsed in values.items() if text not in out})
+    label_rows = pd.Series(dtype=np.int64)
+    for fewer in (*range(max(longest, 1)), None):
+        labels = pd.Series(
+            {text: _json_label(parsed, common, held, fewer) for text, parsed in values.items() if text not in out}
+        ).dropna()
         if labels.empty:
-            break
+            continue
         rows = counts[labels.index].groupby(labels.to_numpy()).sum()
+        rows = rows.add(label_rows.reindex(rows.index), fill_value=0)  # with the rows a label holds already
         unreal = ~labels.map(lambda label: _dumped(json.loads(label)) in real)
         formed = labels[labels.map(rows).ge(min_count) & unreal]
         out.update({str(text): str(label) for text, label in formed.items()})
+        label_rows = counts[list(out)].groupby([out[text] for text in out]).sum()
     return out
 
 

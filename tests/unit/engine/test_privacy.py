@@ -1120,12 +1120,18 @@ def test_rare_json_objects_stay_json_with_their_keys_and_common_values() -> None
 def test_rare_json_arrays_keep_their_common_elements() -> None:
     """Tags as a JSON array: read as a name of a few words, a rare one came back as ``["red", *``.
     It keeps the elements 5+ rows hold (``["red", "sku17"]`` as ``["red"]``, a kept value), else
-    comes back as ``[]``; no rare real array is emitted."""
+    fewer of them, else comes back as ``[]``; no rare real array is emitted."""
     from synthpipe.engine.codecs.prefixes import code_direction, generalise
 
     counts = pd.Series({'["a", "x1"]': 2, '["a", "x2"]': 3, '["b", "x3"]': 2, '["q9"]': 1})
     assert code_direction(counts.index) == "json"
     assert generalise(counts, 5, "json") == {'["a", "x1"]': '["a"]', '["a", "x2"]': '["a"]'}
+    counts = pd.Series({'["a", "b", "c"]': 2, '["a", "b"]': 2, '["c", "a"]': 3, '["b"]': 1, '["q9"]': 1})
+    assert generalise(counts, 5, "json") == {  # each its own label (a rare real value): then "a" alone
+        '["a", "b"]': '["a"]',
+        '["c", "a"]': '["a"]',
+        '["a", "b", "c"]': '["a"]',  # after ["a", "c"], which two rows would hold
+    }
     rng = np.random.default_rng(9)
     colours = ["red", "blue", "green", "sale", "new"]
     tags = [
@@ -1141,6 +1147,17 @@ def test_rare_json_arrays_keep_their_common_elements() -> None:
     counts_real = data["tags"].value_counts()
     assert not out["tags"].isin(counts_real[counts_real < 5].index).any()
     assert (out["tags"] == "[]").mean() < 0.05 and parsed.map(lambda v: "red" in v).mean() > 0.2
+
+
+def test_rare_json_arrays_whose_common_elements_are_kept_arrays_come_back_as_them() -> None:
+    """Every rare array here is a kept one plus a one-off sku, so no label but kept arrays was
+    formed, and then no rare array was generalised at all: half the rows came back as ``[]``."""
+    rng = np.random.default_rng(4)
+    kept = [["red"], ["blue"], ["blue", "red"]]
+    tags = [json.dumps([*kept[i % 3], *([f"sku{i}"] if i % 2 else [])]) for i in range(2_000)]
+    data = pd.DataFrame({"tags": tags, "spend": rng.gamma(2.0, 30.0, 2_000).round(2)})
+    out = Synthesizer(seed=0, max_epochs=10).fit(data).sample(2_000)
+    assert out["tags"].isin([json.dumps(k) for k in kept]).all()
 
 
 def test_free_text_is_written_in_the_words_of_its_rows_label(tmp_path: Path) -> None:
