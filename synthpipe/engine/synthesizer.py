@@ -17,7 +17,7 @@ import numbers
 import os
 import time
 import zlib
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1490,9 +1490,7 @@ class Synthesizer:
         if not self.config.learn_offsets or not self.config.detect_constraints:
             return frame, codecs
         numeric = {i: c for i, c in enumerate(codecs) if isinstance(c, NumericCodec)}
-        following = set(
-            find_anchors(frame, numeric, self.config.constraint_min_rows, entities=self._entities is not None)
-        )
+        following = set(self._anchors(frame, numeric))
         with_year = set(self._year_anchors(frame, numeric, following))
         dates, visited = self._entity_order_date(frame, numeric, following | with_year, indexes)
         others = _association_codes(frame, codecs)
@@ -1675,7 +1673,7 @@ class Synthesizer:
         windowed = self._entities.windowed if self._entities is not None else []  # rebuilt from their source
         numeric = {i: c for i, c in enumerate(codecs) if isinstance(c, NumericCodec) and c.storage.name not in windowed}
         out = list(codecs)
-        anchors = find_anchors(frame, numeric, self.config.constraint_min_rows, entities=self._entities is not None)
+        anchors = self._anchors(frame, numeric)
         calendar = {i for i, c in numeric.items() if c.p.grid}  # chosen before the model draws, not rebuilt
         anchors |= self._last_after_first(numeric, set(anchors) | calendar)
         for b, a in anchors.items():
@@ -1685,6 +1683,52 @@ class Synthesizer:
             a = next(i for i, c in numeric.items() if c.storage.name == part.result)
             out[b] = OffsetCodec.fit_on(numeric[b], numeric[a], frame, self.config, anchor_part=part.part)
         return out
+
+    def _recompute_formulas(self, numbers: dict[str, np.ndarray]) -> None:
+        """``formulas.recompute``, with the numbers that follow a result (codecs/offset.py), or follow
+        one that does, moved as far as it moved. Why: a follower is rebuilt from its anchor as drawn,
+        so a payment 0-2 cents over ``round(amount * 100)`` came back up to hundreds of cents off it
+        once the formula had set the anchor."""
+        moving = {f.result for f in self._formulas if f.result in numbers}
+        parts = {part for f in self._formulas for part in f.parts}  # moved, a result would be stale
+        followers: list[OffsetCodec] = []
+        for i in decode_order(self._codecs):
+            codec = self._codecs[i]
+            name = codec.storage.name
+            if isinstance(codec, OffsetCodec) and codec.anchor in moving and name in numbers and name not in parts:
+                followers.append(codec)
+                moving.add(codec.storage.name)
+        drawn = {name: numbers[name].copy() for name in moving if followers}
+        formulas.recompute(numbers, self._formulas)
+        for codec in followers:
+            by = np.nan_to_num(numbers[codec.anchor] - drawn[codec.anchor], nan=0.0)
+            numbers[codec.storage.name] = codec.moved(numbers[codec.storage.name], by)
+
+    def _anchors(self, frame: pd.DataFrame, numeric: dict[int, NumericCodec]) -> dict[int, int]:
+        """``find_anchors`` but on no column a sum or span computes, nor a formula's result that a
+        part of a formula would follow (moved with the result, ``_recompute_formulas``, it would
+        leave the formula behind: midwest's people below the poverty line followed its white
+        population, ``round(poptotal * percwhite / 100)``, and the total population followed
+        them). Searched for only where some anchor is found: the search costs up to half a second
+        on a wide table."""
+        found = find_anchors(frame, numeric, self.config.constraint_min_rows, entities=self._entities is not None)
+        if not found or not self.config.detect_constraints:
+            return found
+        _, sums, found_spans, found_formulas = self._relations_in(frame, list(numeric.values()), set())
+        index = {c.storage.name: i for i, c in numeric.items()}
+        computed = {s.derived for s in sums} | {s.result for s in found_spans}
+        recomputed = {index[name] for name in computed if name in index}
+        parts = {index[p] for f in found_formulas for p in f.parts if p in index}
+        results = {index[f.result] for f in found_formulas if f.result in index}
+        while stranded := {r for r in results - recomputed if _following(found, r) & parts} | (
+            recomputed & set(found.values())
+        ):
+            recomputed |= stranded
+            entities = self._entities is not None
+            found = find_anchors(
+                frame, numeric, self.config.constraint_min_rows, entities=entities, recomputed=recomputed
+            )
+        return found
 
     def _last_after_first(self, numeric: dict[int, NumericCodec], taken: set[int]) -> dict[int, int]:
         """Per entity's last time (``Entities.ends``) whose first is an end too, that first, as its
@@ -3389,7 +3433,7 @@ class Synthesizer:
         fixed = self._shared_columns() if entity is not None else []  # an entity's rows share them
         fixed += list(self._sessions.columns) if self._sessions is not None else []  # a session's rows too
         fixed += [d.dependent for d in self._dependencies if d.values]  # a product's one list price
-        formulas.recompute(numbers, self._formulas)  # a relation holds on the line total that is kept
+        self._recompute_formulas(numbers)  # a relation holds on the line total that is kept
         # a unit conversion is not: pinned, its part could not go between it and a third column (``b == a / 49``,
         # ``b <= a <= c``, integer a: b at 281.9 left no a), and it is recomputed from the repaired part below
         fixed += [f.result for f in self._formulas if f.operation not in formulas.SCALES]
@@ -3410,7 +3454,7 @@ class Synthesizer:
         self._sort_rising(numbers, entity, carry)  # along the renumbered order
         self._sort_within_sessions(numbers, shared.session)
         spans.recompute(numbers, self._spans)  # after repair: the dates are final
-        formulas.recompute(numbers, self._formulas)
+        self._recompute_formulas(numbers)
         self._total_sessions(numbers, shared.session, columns)
         self._add_clocks(numbers, columns, entity, carry is not None, to_come)
         self._match_parts(numbers, entity)
@@ -4777,6 +4821,17 @@ def _from_shared(span: spans.Span, walks: list[str], shared: set[str]) -> bool:
     """Whether ``span`` runs between one of ``walks`` and a column the entity's rows share."""
     ends = {span.start, span.end}
     return len(ends & set(walks)) == 1 and ends - set(walks) <= shared
+
+
+def _following(anchors: Mapping[int, int], column: int) -> set[int]:
+    """The columns ``anchors`` rebuild from ``column``, directly or through a chain (``_followers``
+    of the codecs, before they are built)."""
+    out: set[int] = set()
+    added = {column}
+    while added:
+        added = {b for b, a in anchors.items() if a in added and b not in out}
+        out |= added
+    return out
 
 
 def _arithmetic_columns(

@@ -22,7 +22,7 @@ Privacy is the offset's own: its extremes are clipped like any number's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, TypeGuard
 
 import numpy as np
@@ -107,6 +107,11 @@ class OffsetCodec(NumericCodec):
         if self.anchor_part is not None:
             units = self._on_own_days(units, rng)
         return self._on_calendar(units) * self.scale
+
+    def moved(self, values: np.ndarray, by: np.ndarray) -> np.ndarray:
+        """A number's values moved with its anchor (``by``: how far a formula moved the anchor once
+        the row was drawn), on the column's places and sign."""
+        return self._within_sign(self._on_places(values + by))
 
     def _within_sign(self, units: np.ndarray) -> np.ndarray:
         """Numbers kept to the sign every real value has (a count stays >= 0), as the column's own
@@ -217,7 +222,12 @@ class OffsetCodec(NumericCodec):
 
 
 def find_anchors(
-    frame: pd.DataFrame, codecs: dict[int, NumericCodec], min_rows: int, *, entities: bool = False
+    frame: pd.DataFrame,
+    codecs: dict[int, NumericCodec],
+    min_rows: int,
+    *,
+    entities: bool = False,
+    recomputed: Collection[int] = (),
 ) -> dict[int, int]:
     """For each binned date/timestamp column, the other one it follows most closely, if any;
     likewise for numbers (within ``NUMBER_MAX_SPREAD``, among pairs ``_ranked_alike``).
@@ -250,15 +260,25 @@ def find_anchors(
     An anchor earlier in the table is preferred (ordered_at anchors shipped_at, not the reverse);
     a later one is taken when none qualifies, as long as it is not itself rebuilt from the column
     (a ship date listed before its order date). Anchors therefore never form a cycle.
+
+    ``recomputed`` columns (a sum's or span's result, recomputed from other columns while the
+    relations are mended) are no anchor: a follower is rebuilt from the value its anchor is drawn
+    with. A formula's result may be one: its followers move with it (``OffsetCodec.moved``).
     """
-    anchors = _anchors_among(frame, codecs, min_rows, "time", ENTITY_MAX_SPREAD if entities else OFFSET_MAX_SPREAD)
+    spread = ENTITY_MAX_SPREAD if entities else OFFSET_MAX_SPREAD
+    anchors = _anchors_among(frame, codecs, min_rows, "time", spread, recomputed)
     if not entities:
-        anchors |= _anchors_among(frame, codecs, min_rows, "number", NUMBER_MAX_SPREAD)
+        anchors |= _anchors_among(frame, codecs, min_rows, "number", NUMBER_MAX_SPREAD, recomputed)
     return anchors
 
 
 def _anchors_among(
-    frame: pd.DataFrame, codecs: dict[int, NumericCodec], min_rows: int, domain: str, max_spread: float
+    frame: pd.DataFrame,
+    codecs: dict[int, NumericCodec],
+    min_rows: int,
+    domain: str,
+    max_spread: float,
+    recomputed: Collection[int],
 ) -> dict[int, int]:
     """``find_anchors`` among the binned columns of one ``domain`` (dates and timestamps, or numbers)."""
     binned = [i for i, c in codecs.items() if c.domain == domain and c.storage.logical != "bool" and c.n_tokens >= 2]
@@ -274,6 +294,7 @@ def _anchors_among(
                 for a in binned
                 if (a > b if later_too else a < b)
                 and (ranked_alike is None or (a, b) in ranked_alike)
+                and a not in recomputed
                 and not _rebuilt_from(a, b, anchors)
             ]
             args = (codecs[b].scale, min_rows, domain, max_spread)
