@@ -1687,8 +1687,8 @@ class Synthesizer:
     def _recompute_formulas(self, numbers: dict[str, np.ndarray]) -> None:
         """``formulas.recompute``, with the numbers that follow a result (codecs/offset.py), or follow
         one that does, moved as far as it moved. Why: a follower is rebuilt from its anchor as drawn,
-        so a payment 0-2 cents over ``round(amount * 100)`` came back up to hundreds of cents off it
-        once the formula had set the anchor."""
+        so a payment 0-2 cents over ``round(amount * 100)``, once the formula had set the cents, was
+        within 0-2 cents of them in 49% of rows and more than 2,700 cents off in 1%."""
         moving = {f.result for f in self._formulas if f.result in numbers}
         parts = {part for f in self._formulas for part in f.parts}  # moved, a result would be stale
         followers: list[OffsetCodec] = []
@@ -1697,7 +1697,7 @@ class Synthesizer:
             name = codec.storage.name
             if isinstance(codec, OffsetCodec) and codec.anchor in moving and name in numbers and name not in parts:
                 followers.append(codec)
-                moving.add(codec.storage.name)
+                moving.add(name)
         drawn = {name: numbers[name].copy() for name in moving if followers}
         formulas.recompute(numbers, self._formulas)
         for codec in followers:

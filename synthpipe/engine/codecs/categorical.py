@@ -120,9 +120,8 @@ class CategoricalCodec(Codec):
         labels = _labels(series, self.storage)
         rare = len(self._index) if self.has_rare else -1
         null = self.n_tokens - 1
-        if self.generalised or (
-            self.generalised_from == "json" and self.has_rare
-        ):  # JSON: perhaps onto kept values only
+        onto_kept = self.generalised_from == "json" and self.has_rare  # a rare array's label may be a kept one
+        if self.generalised or onto_kept:
             labels = self._generalised(labels)
         codes = labels.map(self._index)
         out = codes.to_numpy(dtype="float64", na_value=np.nan)

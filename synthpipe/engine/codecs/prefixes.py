@@ -150,8 +150,8 @@ def _generalised_json(counts: pd.Series, min_count: int) -> dict[str, str]:
     """Rare JSON object -> the object of its common values (each held under its key by
     ``min_count`` rows), else of its keys alone; rare array -> its common elements, else them but
     the least held one, two, ..., else ``[]``; where ``min_count`` rows share that label and no rare
-    real value is it (as JSON). Why the fewer elements: a user's rare set of three common devices
-    is its own label, so it came back as ``[]`` (21 empty device lists where no real one is)."""
+    real value is it (as JSON). Why the fewer elements: a rare set of common elements (three
+    devices two users have) is its own label, a rare real value, so it came back as ``[]``."""
     values = {text: parsed for text in counts.index if (parsed := _json_value(text)) is not None}
     held: dict[tuple[str, str], int] = {}
     for text, parsed in values.items():
