@@ -358,7 +358,7 @@ def repair(
     table's balances broke ``balance <= credit_limit``); the other side moves to them.
     """
     quanta, snaps, signs = quanta or {}, snaps or {}, signs or {}
-    _recompute_sums(values, sums or [], quanta, signs)
+    recompute_sums(values, sums or [], quanta, signs)
     order = [r for r in relations if not r.equal]
     pinned = [r for r in order if (r.left in fixed) != (r.right in fixed)]
     order = [r for r in order if r not in pinned]
@@ -376,7 +376,7 @@ def repair(
         _raise_right_side(values, rel, quanta, snaps)
     _move_to_fixed_sides(values, pinned, fixed, quanta, snaps)  # last: the moves above may have undone one
     _copy_equalities(values, [r for r in relations if r.equal])
-    _recompute_sums(values, sums or [], quanta, signs)  # last: the identity is exact; a rare clamp may yield
+    recompute_sums(values, sums or [], quanta, signs)  # last: the identity is exact; a rare clamp may yield
 
 
 def _move_to_fixed_sides(
@@ -407,7 +407,7 @@ def _copy_equalities(values: dict[str, np.ndarray], equalities: list[Relation]) 
         right[both] = left[both]
 
 
-def _recompute_sums(
+def recompute_sums(
     values: dict[str, np.ndarray], sums: list[Sum], quanta: Mapping[str, float], signs: Mapping[str, Sign]
 ) -> None:
     """Each sum's derived column from the others (where all are known), in dependency order. A

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
+import functools
 import itertools
 import logging
 import numbers
@@ -1685,30 +1686,58 @@ class Synthesizer:
         return out
 
     def _recompute_formulas(self, numbers: dict[str, np.ndarray]) -> None:
-        """``formulas.recompute``, with the numbers that follow a result (codecs/offset.py), or follow
-        one that does, moved as far as it moved. Why: a follower is rebuilt from its anchor as drawn,
-        so a payment 0-2 cents over ``round(amount * 100)``, once the formula had set the cents, was
-        within 0-2 cents of them in 49% of rows and more than 2,700 cents off in 1%."""
-        moving = {f.result for f in self._formulas if f.result in numbers}
-        parts = {part for f in self._formulas for part in f.parts}  # moved, a result would be stale
+        """``formulas.recompute``, with the numbers that follow a result moved with it
+        (``_moved_with_anchors``)."""
+        results = {f.result for f in self._formulas}
+        self._moved_with_anchors(numbers, results, functools.partial(formulas.recompute, numbers, self._formulas))
+
+    def _recompute_sums(self, numbers: dict[str, np.ndarray], out: _Decoded) -> None:
+        """``constraints.recompute_sums`` ahead of the repair (which recomputes them again, last),
+        with the numbers that follow a sum's total or derived column moved with it."""
+        results = {name for s in self._sums for name in (s.total, s.derived)}
+        recompute = functools.partial(constraints.recompute_sums, numbers, self._sums, out.quanta, out.signs)
+        self._moved_with_anchors(numbers, results, recompute)
+
+    def _moved_with_anchors(
+        self, numbers: dict[str, np.ndarray], results: set[str], recompute: Callable[[], None]
+    ) -> None:
+        """``recompute`` (formulas' or sums' ``results`` set from other columns), with the numbers
+        that follow a result (codecs/offset.py), or follow one that does, moved as far as it moved.
+        Why: a follower is rebuilt from its anchor as drawn, so a payment 0-2 cents over
+        ``round(amount * 100)``, once the formula had set the cents, was within 0-2 cents of them in
+        49% of rows and more than 2,700 cents off in 1% (over a sum's total, 42% within 0-2). A
+        column a formula or sum reads is not moved: its result would be stale (``_anchors``)."""
+        moving = {name for name in results if name in numbers}
+        feeding = self._formula_and_sum_columns()
         followers: list[OffsetCodec] = []
         for i in decode_order(self._codecs):
             codec = self._codecs[i]
             name = codec.storage.name
-            if isinstance(codec, OffsetCodec) and codec.anchor in moving and name in numbers and name not in parts:
+            if (
+                isinstance(codec, OffsetCodec)
+                and codec.domain == "number"
+                and codec.anchor in moving
+                and name in numbers
+                and name not in feeding
+            ):
                 followers.append(codec)
                 moving.add(name)
         drawn = {name: numbers[name].copy() for name in moving if followers}
-        formulas.recompute(numbers, self._formulas)
+        recompute()
         for codec in followers:
             by = np.nan_to_num(numbers[codec.anchor] - drawn[codec.anchor], nan=0.0)
             numbers[codec.storage.name] = codec.moved(numbers[codec.storage.name], by)
 
+    def _formula_and_sum_columns(self) -> set[str]:
+        """The columns formulas read and sums hold (their totals, parts and derived columns)."""
+        return {p for f in self._formulas for p in f.parts} | {c for s in self._sums for c in s.columns}
+
     def _anchors(self, frame: pd.DataFrame, numeric: dict[int, NumericCodec]) -> dict[int, int]:
-        """``find_anchors`` but on no column a sum or span computes, nor a formula's result that a
-        part of a formula would follow (moved with the result, ``_recompute_formulas``, it would
-        leave the formula behind: midwest's people below the poverty line followed its white
-        population, ``round(poptotal * percwhite / 100)``, and the total population followed
+        """``find_anchors`` but on no column a span computes (recomputed after the repair) or a sum
+        of dates derives (followers move as numbers only), nor a formula's or sum's result that a
+        column a formula or sum reads would follow (moved with the result, ``_moved_with_anchors``,
+        it would leave the formula behind: midwest's people below the poverty line followed its
+        white population, ``round(poptotal * percwhite / 100)``, and the total population followed
         them). Searched for only where some anchor is found: the search costs up to half a second
         on a wide table."""
         found = find_anchors(frame, numeric, self.config.constraint_min_rows, entities=self._entities is not None)
@@ -1716,10 +1745,12 @@ class Synthesizer:
             return found
         _, sums, found_spans, found_formulas = self._relations_in(frame, list(numeric.values()), set())
         index = {c.storage.name: i for i, c in numeric.items()}
-        computed = {s.derived for s in sums} | {s.result for s in found_spans}
-        recomputed = {index[name] for name in computed if name in index}
-        parts = {index[p] for f in found_formulas for p in f.parts if p in index}
-        results = {index[f.result] for f in found_formulas if f.result in index}
+        summed = {index[name] for s in sums for name in (s.total, s.derived) if name in index}
+        timed = {index[s.derived] for s in sums if s.derived in index and numeric[index[s.derived]].domain != "number"}
+        recomputed = {index[s.result] for s in found_spans if s.result in index} | timed
+        feeding = {p for f in found_formulas for p in f.parts} | {c for s in sums for c in s.columns}
+        parts = {index[name] for name in feeding if name in index}
+        results = {index[f.result] for f in found_formulas if f.result in index} | (summed - timed)
         while stranded := {r for r in results - recomputed if _following(found, r) & parts} | (
             recomputed & set(found.values())
         ):
@@ -3444,6 +3475,7 @@ class Synthesizer:
         relations = [r for r in relations if not {r.left, r.right} & set(self._session_totals())]  # rebuilt after
         self._keep_dates_in_range(numbers, entity, carry)
         self._move_past_shared_bounds(numbers, entity)
+        self._recompute_sums(numbers, out)
         constraints.repair(numbers, relations, out.quanta, self._sums, out.snaps, out.signs, fixed)
         self._hold_still_steps(numbers, shared.session)
         self._add_steps(numbers, entity, carry)  # before the renumbering: a stepped date may be its clock

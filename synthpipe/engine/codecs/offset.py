@@ -109,8 +109,8 @@ class OffsetCodec(NumericCodec):
         return self._on_calendar(units) * self.scale
 
     def moved(self, values: np.ndarray, by: np.ndarray) -> np.ndarray:
-        """A number's values moved with its anchor (``by``: how far a formula moved the anchor once
-        the row was drawn), on the column's places and sign."""
+        """A number's values moved with its anchor (``by``: how far a formula or sum moved the
+        anchor once the row was drawn), on the column's places and sign."""
         return self._within_sign(self._on_places(values + by))
 
     def _within_sign(self, units: np.ndarray) -> np.ndarray:
@@ -261,9 +261,9 @@ def find_anchors(
     a later one is taken when none qualifies, as long as it is not itself rebuilt from the column
     (a ship date listed before its order date). Anchors therefore never form a cycle.
 
-    ``recomputed`` columns (a sum's or span's result, recomputed from other columns while the
-    relations are mended) are no anchor: a follower is rebuilt from the value its anchor is drawn
-    with. A formula's result may be one: its followers move with it (``OffsetCodec.moved``).
+    ``recomputed`` columns (a span's result, recomputed from its dates once the relations are
+    mended) are no anchor: a follower is rebuilt from the value its anchor is drawn with. A
+    formula's or sum's result may be one: its followers move with it (``OffsetCodec.moved``).
     """
     spread = ENTITY_MAX_SPREAD if entities else OFFSET_MAX_SPREAD
     anchors = _anchors_among(frame, codecs, min_rows, "time", spread, recomputed)

@@ -775,12 +775,11 @@ def test_a_days_prices_keep_their_spread_over_years_of_prices() -> None:
     assert (out[["open", "high", "low", "close"]] == out[["open", "high", "low", "close"]].round(2)).all().all()
 
 
-def test_a_number_that_follows_a_formulas_result_moves_with_it() -> None:
+def test_a_number_that_follows_a_formulas_or_sums_result_moves_with_it() -> None:
     """A payment 0-2 cents over an amount in cents, ``round(amount * 100)``: the cents are
     recomputed from the amount once the row is drawn, and the payment, rebuilt from the cents as
-    drawn, was left off them (49% of rows within 0-2, 1% more than 2,700 cents off). It moves with
-    them. A number that follows a sum's total is not rebuilt from it (the total is recomputed while
-    the relations are mended, after the followers are rebuilt)."""
+    drawn, was left off them (49% of rows within 0-2, 1% more than 2,700 cents off). So was a
+    settlement 0-2 over a sum's total, ``net + tax`` (42% within 0-2). Both move with them."""
     rng = np.random.default_rng(1)
     n = 3000
     amount = rng.gamma(2.0, 30.0, n).round(2)
@@ -792,10 +791,12 @@ def test_a_number_that_follows_a_formulas_result_moves_with_it() -> None:
     syn = Synthesizer(seed=0).fit(data)
     columns = syn.describe()["columns"]
     assert columns["paid_cents"]["encoding"].startswith("offset from amount_cents: ")
-    assert not columns["settled"]["encoding"].startswith("offset from total")
+    assert columns["settled"]["encoding"].startswith("offset from total: ")
     out = syn.sample(n)
     assert (out["amount_cents"] == (out["amount"] * 100).round(0)).all()
+    assert (out["total"] == out["net"] + out["tax"]).all()
     assert (out["paid_cents"] - out["amount_cents"]).isin([0, 1, 2]).all()
+    assert (out["settled"] - out["total"]).isin([0, 1, 2]).all()
 
 
 def test_a_re_signed_artifact_anchoring_a_number_on_a_date_is_rejected(tmp_path: Path) -> None:
