@@ -1708,7 +1708,7 @@ class Synthesizer:
         49% of rows and more than 2,700 cents off in 1% (over a sum's total, 42% within 0-2). A
         column a formula or sum reads is not moved: its result would be stale (``_anchors``)."""
         moving = {name for name in results if name in numbers}
-        feeding = self._formula_and_sum_columns()
+        feeding = _read_by(self._sums, self._formulas)
         followers: list[OffsetCodec] = []
         for i in decode_order(self._codecs):
             codec = self._codecs[i]
@@ -1728,10 +1728,6 @@ class Synthesizer:
             by = np.nan_to_num(numbers[codec.anchor] - drawn[codec.anchor], nan=0.0)
             numbers[codec.storage.name] = codec.moved(numbers[codec.storage.name], by)
 
-    def _formula_and_sum_columns(self) -> set[str]:
-        """The columns formulas read and sums hold (their totals, parts and derived columns)."""
-        return {p for f in self._formulas for p in f.parts} | {c for s in self._sums for c in s.columns}
-
     def _anchors(self, frame: pd.DataFrame, numeric: dict[int, NumericCodec]) -> dict[int, int]:
         """``find_anchors`` but on no column a span computes (recomputed after the repair) or a sum
         of dates derives (followers move as numbers only), nor a formula's or sum's result that a
@@ -1740,7 +1736,8 @@ class Synthesizer:
         white population, ``round(poptotal * percwhite / 100)``, and the total population followed
         them). Searched for only where some anchor is found: the search costs up to half a second
         on a wide table."""
-        found = find_anchors(frame, numeric, self.config.constraint_min_rows, entities=self._entities is not None)
+        min_rows, entities = self.config.constraint_min_rows, self._entities is not None
+        found = find_anchors(frame, numeric, min_rows, entities=entities)
         if not found or not self.config.detect_constraints:
             return found
         _, sums, found_spans, found_formulas = self._relations_in(frame, list(numeric.values()), set())
@@ -1748,17 +1745,13 @@ class Synthesizer:
         summed = {index[name] for s in sums for name in (s.total, s.derived) if name in index}
         timed = {index[s.derived] for s in sums if s.derived in index and numeric[index[s.derived]].domain != "number"}
         recomputed = {index[s.result] for s in found_spans if s.result in index} | timed
-        feeding = {p for f in found_formulas for p in f.parts} | {c for s in sums for c in s.columns}
-        parts = {index[name] for name in feeding if name in index}
+        parts = {index[name] for name in _read_by(sums, found_formulas) if name in index}
         results = {index[f.result] for f in found_formulas if f.result in index} | (summed - timed)
         while stranded := {r for r in results - recomputed if _following(found, r) & parts} | (
             recomputed & set(found.values())
         ):
             recomputed |= stranded
-            entities = self._entities is not None
-            found = find_anchors(
-                frame, numeric, self.config.constraint_min_rows, entities=entities, recomputed=recomputed
-            )
+            found = find_anchors(frame, numeric, min_rows, entities=entities, recomputed=recomputed)
         return found
 
     def _last_after_first(self, numeric: dict[int, NumericCodec], taken: set[int]) -> dict[int, int]:
@@ -4853,6 +4846,12 @@ def _from_shared(span: spans.Span, walks: list[str], shared: set[str]) -> bool:
     """Whether ``span`` runs between one of ``walks`` and a column the entity's rows share."""
     ends = {span.start, span.end}
     return len(ends & set(walks)) == 1 and ends - set(walks) <= shared
+
+
+def _read_by(sums: list[constraints.Sum], found_formulas: list[formulas.Formula]) -> set[str]:
+    """The columns formulas read and sums hold (their totals, parts and derived columns): a number
+    that follows a result is not moved with it if it is one of them (the result would be stale)."""
+    return {p for f in found_formulas for p in f.parts} | {c for s in sums for c in s.columns}
 
 
 def _following(anchors: Mapping[int, int], column: int) -> set[int]:
