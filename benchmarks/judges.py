@@ -216,6 +216,19 @@ def dcr_share(syn: pd.DataFrame, trn: pd.DataFrame, hol: pd.DataFrame, seed: int
     return {"dcr_share": share}
 
 
+def real_dcr_share(trn: pd.DataFrame, hol: pd.DataFrame, seed: int = 0) -> float | None:
+    """The DCR share real rows get: train rows outside the judge's train sample, judged as synthetic.
+
+    Why: those rows are fresh draws of the same population that the judge never compares against,
+    so they show no memorisation by construction; their share is what a perfect synthesizer would
+    score on this split. Both samples are small on small tables, so it can sit well above 0.5
+    (cars: 81 train rows against 81 holdout rows). None when train is no larger than the holdout.
+    """
+    in_sample = trn.sample(n=min(len(trn), len(hol)), random_state=seed).index
+    unseen = trn.drop(in_sample)
+    return dcr_share(unseen, trn, hol, seed)["dcr_share"] if len(unseen) else None
+
+
 # --- exact copies ------------------------------------------------------------------------------
 
 

@@ -167,7 +167,18 @@ def _dataset_line(info: dict[str, Any]) -> str:
     return (
         f"train {info.get('train_rows', '?'):,} rows × {info.get('cols', '?')} cols, holdout "
         f"{info.get('holdout_rows', '?'):,}; target `{info.get('target')}` ({info.get('task')}); "
-        f"inequalities found in train: {info.get('constraints', '—')}."
+        f"inequalities found in train: {info.get('constraints', '—')}.{_real_dcr(info)}"
+    )
+
+
+def _real_dcr(info: dict[str, Any]) -> str:
+    """What DCR share real rows score on this split: the floor no synthesizer can be expected to beat."""
+    share = info.get("real_dcr_share")
+    if share is None:
+        return ""
+    return (
+        f" Real rows score DCR share {share:.3f} here (train rows outside the judge's train sample, "
+        "judged as if synthetic: what a perfect synthesizer would get on this split)."
     )
 
 
