@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from benchmarks.datasets import CACHE_DIR, DATASETS, cached_split
-from benchmarks.judges import align, inequalities, judge_all, real_dcr_share
+from benchmarks.judges import align, inequalities, judge_all, real_rows_null
 from benchmarks.peers import PEERS
 from benchmarks.proc import python_child
 from benchmarks.table import render
@@ -118,7 +118,7 @@ def prepare_dataset(name: str) -> tuple[dict[str, Any], Path | None, Path | None
         "target": ds.target,
         "task": ds.task,
         "constraints": ", ".join(f"{a} ≤ {b}" for a, b in inequalities(trn)) or "none",
-        "real_dcr_share": real_dcr_share(trn, hol),
+        "real_rows_null": real_rows_null(trn, hol, seed=0),
     }
     return info, trn_p, hol_p
 

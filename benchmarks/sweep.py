@@ -27,11 +27,10 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from benchmarks.datasets import split
-from benchmarks.judges import align, dcr_share, quality
+from benchmarks.judges import align, dcr_share, quality, real_rows_null
 from benchmarks.peers import PEERS
 
 RESULTS_DIR = Path(__file__).parent / "results"
@@ -117,27 +116,6 @@ def judge(peer: str, seed: int, trn: pd.DataFrame, hol: pd.DataFrame) -> dict[st
         traceback.print_exc()
         return {"peer": peer, "error": f"{type(exc).__name__}: {exc}"[:300]}
     return {"peer": peer, "fit_s": round(fit_s, 2), **{k: round(float(v), 4) for k, v in scores.items()}}
-
-
-NULL_SPLITS = 3  # real-rows draws per table; their median is the table's null
-
-
-def real_rows_null(trn: pd.DataFrame, hol: pd.DataFrame, seed: int) -> float:
-    """The DCR share of real rows no one trained on: train split into fresh rows (as many as the
-    holdout) and the rest, the fresh rows judged against the rest and the same holdout.
-
-    Why: the judge compares with one fixed holdout of a few hundred rows, whose own draw moves the
-    share of *any* table-like rows: on Schooling, fresh real rows drawn column by column scored
-    0.505-0.551 (mean 0.533). A synthetic share is read against this null, not against 0.5 alone.
-    """
-    shares = []
-    for draw in range(NULL_SPLITS):
-        order = np.random.default_rng([seed, draw]).permutation(len(trn))
-        fresh, rest = trn.iloc[order[: len(hol)]], trn.iloc[order[len(hol) :]]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            shares.append(dcr_share(fresh, rest, hol, seed=seed + draw)["dcr_share"])
-    return round(float(median(shares)), 4)
 
 
 def run(tables: list[str], peers: list[str], seed: int) -> list[dict[str, Any]]:

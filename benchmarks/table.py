@@ -172,14 +172,11 @@ def _dataset_line(info: dict[str, Any]) -> str:
 
 
 def _real_dcr(info: dict[str, Any]) -> str:
-    """What DCR share real rows score on this split: the floor no synthesizer can be expected to beat."""
-    share = info.get("real_dcr_share")
+    """The DCR share fresh real rows score on this split: a synthetic share is read against it."""
+    share = info.get("real_rows_null")
     if share is None:
         return ""
-    return (
-        f" Real rows score DCR share {share:.3f} here (train rows outside the judge's train sample, "
-        "judged as if synthetic: what a perfect synthesizer would get on this split)."
-    )
+    return f" Real-rows null of the DCR share (fresh train rows judged as if synthetic): {share:.3f}."
 
 
 def _preamble(result: dict[str, Any]) -> list[str]:
