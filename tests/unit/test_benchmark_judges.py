@@ -1,9 +1,11 @@
 """The benchmark's DCR judge and the real-rows null it is read against."""
 
+import random
+
 import numpy as np
 import pandas as pd
 
-from benchmarks.judges import dcr_share, real_rows_null
+from benchmarks.judges import _global_rngs_seeded, dcr_share, real_rows_null
 
 
 def _population(rows: int, seed: int) -> pd.DataFrame:
@@ -20,3 +22,16 @@ def test_fresh_real_rows_score_near_half_and_copies_of_train_well_above() -> Non
     copies = dcr_share(trn.sample(frac=1.0, random_state=3), trn, hol)["dcr_share"]
     assert 0.45 < real_rows_null(trn, hol, seed=0) < 0.55
     assert 0.58 < copies < 0.67
+
+
+def test_the_global_generators_are_seeded_inside_and_restored_after() -> None:
+    np.random.seed(5)
+    expected_next = np.random.random(2)[1]
+    np.random.seed(5)
+    np.random.random()
+    with _global_rngs_seeded(0):
+        inside = (np.random.random(), random.random())
+    with _global_rngs_seeded(0):
+        again = (np.random.random(), random.random())
+    assert inside == again
+    assert np.random.random() == expected_next
