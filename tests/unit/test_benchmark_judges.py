@@ -1,4 +1,4 @@
-"""The benchmark's DCR judge and the real-rows null it is read against."""
+"""The benchmark's judges: the DCR share, the real-rows null it is read against, and mostlyai-qa's seeding."""
 
 import random
 
