@@ -253,14 +253,17 @@ def dcr_share(syn: pd.DataFrame, trn: pd.DataFrame, hol: pd.DataFrame, seed: int
 NULL_SPLITS = 3  # real-rows draws per table; their median is the table's null
 
 
-def real_rows_null(trn: pd.DataFrame, hol: pd.DataFrame, seed: int) -> float:
+def real_rows_null(trn: pd.DataFrame, hol: pd.DataFrame, seed: int) -> float | None:
     """The DCR share of real rows no one trained on: train split into fresh rows (as many as the
-    holdout) and the rest, the fresh rows judged against the rest and the same holdout.
+    holdout) and the rest, the fresh rows judged against the rest and the same holdout. None when
+    train is no larger than the holdout (a capped train of a big table): no rest to judge against.
 
     Why: the judge compares with one fixed holdout of a few hundred rows, whose own draw moves the
     share of *any* table-like rows: on Schooling, fresh real rows drawn column by column scored
     0.505-0.551 (mean 0.533). A synthetic share is read against this null, not against 0.5 alone.
     """
+    if len(trn) <= len(hol):
+        return None
     shares = []
     for draw in range(NULL_SPLITS):
         order = np.random.default_rng([seed, draw]).permutation(len(trn))

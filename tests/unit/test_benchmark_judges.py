@@ -24,6 +24,11 @@ def test_fresh_real_rows_score_near_half_and_copies_of_train_well_above() -> Non
     assert 0.58 < copies < 0.67
 
 
+def test_no_null_when_train_is_no_larger_than_the_holdout() -> None:
+    rows = _population(400, seed=2)
+    assert real_rows_null(rows.iloc[:200], rows.iloc[200:].reset_index(drop=True), seed=0) is None
+
+
 def test_the_global_generators_are_seeded_inside_and_restored_after() -> None:
     np.random.seed(5)
     expected_next = np.random.random(2)[1]
