@@ -707,6 +707,37 @@ def test_an_attack_failed_on_a_table_of_cells_says_what_to_synthesise_instead(tm
     assert "the query without its GROUP BY" in str(failed.value)
 
 
+def test_a_poor_copy_of_a_table_of_cells_says_what_to_synthesise_instead(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A GROUP BY ROLLUP of users by destination and gender was published at quality 54.9 with no
+    word of why; the warning names the cells and what to synthesise instead, and only for cells."""
+    from synthpipe.synthesize import evaluate as evaluate_stage
+
+    rng = np.random.default_rng(1)
+    grid = pd.MultiIndex.from_product([list("abcdef"), list("vwxyz"), ["lo", "mid", "hi", "top"]], names=list("ABC"))
+    cells = grid.to_frame(index=False).assign(count=rng.poisson(40, len(grid))).sample(frac=1.0, random_state=0)
+    no_gates = {"min_quality": None, "max_dcr_share": None, "max_mia_auc": None, "max_excess_identical_share": None}
+    for run, table in {"cells": cells, "rows": cells.drop(columns="A")}.items():
+        paths = {}
+        poor = pd.concat([table.iloc[:1]] * 100).assign(count=900)  # one label combination, counts off
+        for name, frame in {"train": table.iloc[:96], "holdout": table.iloc[96:], "synthetic": poor}.items():
+            paths[name] = str(tmp_path / f"{run}-{name}.parquet")
+            frame.reset_index(drop=True).to_parquet(paths[name])
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="synthpipe.synthesize"):
+            result = evaluate_stage(synthetic_uris=[paths["synthetic"]], train_uri=paths["train"],
+                                    holdout_uri=paths["holdout"], staging=str(tmp_path / "staging"), name=run,
+                                    run_id="r1", gates=no_gates)  # fmt: skip
+        assert result.quality_score is not None and result.quality_score < 65
+        warned = [r.getMessage() for r in caplog.records if "a table of cells" in r.getMessage()]
+        if run == "cells":
+            assert len(warned) == 1 and "its own combination of A, B, C" in warned[0]
+            assert "the query without its GROUP BY) and aggregate the synthetic rows" in warned[0]
+        else:
+            assert warned == []
+
+
 def test_rare_values_of_a_column_the_engine_joins_from_two_others_are_not_counted_as_emitted() -> None:
     """``sample`` spells ``batch`` and ``cask`` (values of 10 rows each); its values are pairs of 2
     rows, rare, yet no rarer than the two columns beside it show them."""
