@@ -167,11 +167,11 @@ def _dataset_line(info: dict[str, Any]) -> str:
     return (
         f"train {info.get('train_rows', '?'):,} rows × {info.get('cols', '?')} cols, holdout "
         f"{info.get('holdout_rows', '?'):,}; target `{info.get('target')}` ({info.get('task')}); "
-        f"inequalities found in train: {info.get('constraints', '—')}.{_real_dcr(info)}"
+        f"inequalities found in train: {info.get('constraints', '—')}.{_real_rows_null_note(info)}"
     )
 
 
-def _real_dcr(info: dict[str, Any]) -> str:
+def _real_rows_null_note(info: dict[str, Any]) -> str:
     """The DCR share fresh real rows score on this split: a synthetic share is read against it."""
     share = info.get("real_rows_null")
     if share is None:

@@ -46,7 +46,7 @@ from synthpipe.report import Gates, with_gates
 from synthpipe.report import evaluate as evaluate_report
 from synthpipe.report.evaluate import check_target
 from synthpipe.report.gates import DISTANCE_GATES, inverted_attack
-from synthpipe.report.model import GateResult, Grade
+from synthpipe.report.model import GateResult, Grade, Quality
 from synthpipe.row_order import (
     Purpose,
     in_content_order,
@@ -522,7 +522,7 @@ def evaluate(
     html_uri = workspace.store.write_bytes(workspace.report_key("html"), report.to_html().encode())
     failures = [gate for gate in report.gates if not gate.passed]
     if report.quality.grade in (Grade.POOR, Grade.VERY_POOR) and (cells := cell_labels(real)):
-        log.warning(_poor_cells_warning(report.quality.score, report.quality.grade, cells))
+        log.warning(_poor_cells_warning(report.quality, cells))
     result = _evaluation_result(report, json_uri, html_uri, failures)
     if failures:
         raise GateFailed(
@@ -570,16 +570,16 @@ def _how_to_publish(
     return advice
 
 
-def _poor_cells_warning(score: float | None, grade: Grade, cells: list[str]) -> str:
+def _poor_cells_warning(quality: Quality, cells: list[str]) -> str:
     """Why a table of cells comes back poor, and what to synthesise instead. Why: a GROUP BY ROLLUP of
     users by destination and gender (56 rows) was published at quality 54.9 with 48 of its labels
     `_RARE_` and no word of why: each label combination is one row, so every label is held by few
     rows and protected, and each cell is learned from its one row."""
     return (
-        f"quality is {score or 0:.1f} ({grade}): every training row is its own combination of {', '.join(cells)}, a "
-        "table of cells (a GROUP BY's counts per group, one result per condition), so each cell is learned from "
-        f"one row and labels held by few rows are protected; to keep more of the statistics, {SYNTHESISE_THE_ROWS} "
-        "and aggregate the synthetic rows"
+        f"quality is {quality.score or 0:.1f} ({quality.grade}): every training row is its own combination of "
+        f"{', '.join(cells)}, a table of cells (a GROUP BY's counts per group, one result per condition), so "
+        "each cell is learned from one row and labels held by few rows are protected; to keep more of the "
+        f"statistics, {SYNTHESISE_THE_ROWS} and aggregate the synthetic rows"
     )
 
 

@@ -680,6 +680,12 @@ def test_a_failed_distance_gate_names_the_remedy_that_keeps_it(frames: dict[str,
     assert "set min_quality under gates:" in str(poor.value) and "max_epochs" not in str(poor.value)
 
 
+def _table_of_cells(seed: int) -> pd.DataFrame:
+    """The 120 cells of A x B x C, one count each (a crossed design, a GROUP BY's result)."""
+    grid = pd.MultiIndex.from_product([list("abcdef"), list("vwxyz"), ["lo", "mid", "hi", "top"]], names=list("ABC"))
+    return grid.to_frame(index=False).assign(count=np.random.default_rng(seed).poisson(40, len(grid)))
+
+
 def test_an_attack_failed_on_a_table_of_cells_says_what_to_synthesise_instead(tmp_path: Path) -> None:
     """A table whose every row is one cell of a crossed design (Titanic's class x sex x age x
     survival, one count each) fails the attack by distance whatever is drawn; its users were told
@@ -687,9 +693,7 @@ def test_an_attack_failed_on_a_table_of_cells_says_what_to_synthesise_instead(tm
     from synthpipe.synthesize import cell_labels
     from synthpipe.synthesize import evaluate as evaluate_stage
 
-    rng = np.random.default_rng(0)
-    grid = pd.MultiIndex.from_product([list("abcdef"), list("vwxyz"), ["lo", "mid", "hi", "top"]], names=list("ABC"))
-    cells = grid.to_frame(index=False).assign(count=rng.poisson(40, len(grid)))
+    cells = _table_of_cells(seed=0)
     assert cell_labels(cells) == ["A", "B", "C"] and cell_labels(cells.drop(columns="A")) == []
     listed = cells.assign(pair=[np.array([i % 5, i % 7]) for i in range(len(cells))])  # a LIST column, unhashable
     assert cell_labels(listed) == ["A", "B", "C"]
@@ -714,9 +718,7 @@ def test_a_poor_copy_of_a_table_of_cells_says_what_to_synthesise_instead(
     word of why; the warning names the cells and what to synthesise instead, and only for cells."""
     from synthpipe.synthesize import evaluate as evaluate_stage
 
-    rng = np.random.default_rng(1)
-    grid = pd.MultiIndex.from_product([list("abcdef"), list("vwxyz"), ["lo", "mid", "hi", "top"]], names=list("ABC"))
-    cells = grid.to_frame(index=False).assign(count=rng.poisson(40, len(grid))).sample(frac=1.0, random_state=0)
+    cells = _table_of_cells(seed=1).sample(frac=1.0, random_state=0)
     no_gates = {"min_quality": None, "max_dcr_share": None, "max_mia_auc": None, "max_excess_identical_share": None}
     for run, table in {"cells": cells, "rows": cells.drop(columns="A")}.items():
         paths = {}
