@@ -20,7 +20,7 @@ import time
 import zlib
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ from synthpipe.engine import (
     calendars,
     cells,
     constraints,
+    date_groups,
     dateparts,
     dependencies,
     entities,
@@ -135,6 +136,7 @@ class Synthesizer:
         self._sums: list[constraints.Sum] = []
         self._dependencies: list[Dependency] = []
         self._unequal: list[Unequal] = []
+        self._date_groups: list[date_groups.DateGroup] = []
         self._null_links: list[nulls.NullLink] = []
         self._unseen: list[unseen.UnseenPairs] = []
         self._spans: list[spans.Span] = []
@@ -283,6 +285,7 @@ class Synthesizer:
         self._unseen = self._detect_unseen(codes)
         self._detect_schedules(frame, codes)
         self._bands = self._detect_bands(frame, codes)  # after the schedules: no label is one
+        self._date_groups = self._detect_date_groups(frame, codes)  # after the bands: no label is one
         self._cells = self._detect_cells(codes)  # after the bands: no cell column is set after decoding
         counted = None if self._cells else self._detect_quota()
         self._quota = counted[0] if counted else None
@@ -2051,6 +2054,56 @@ class Synthesizer:
         found = entities.schedule_columns(tokens, exact, entity, self.config.constraint_min_rows)
         self._entities = dataclasses.replace(ent, schedules=found)
 
+    def _detect_date_groups(self, frame: pd.DataFrame, codes: np.ndarray) -> list[date_groups.DateGroup]:
+        """Dates the rows of a label or a pair of labels keep close together (date_groups.py): binned
+        dates, on their own or within their year, that no repair or rebuild reads or sets, by
+        categories or whole numbers that nothing recomputes after the date is kept (no band's label,
+        formula's, sum's or span's result, no hidden column; a date's year part is recomputed from it).
+        Not with entities, whose dates keep close to the entity's own instead."""
+        if self._entities is not None or not self.config.detect_constraints:
+            return []
+        held = self._held_columns(part_dates=False) | self._trend_columns() | {d.dependent for d in self._dependencies}
+        recomputed = {f.result for f in self._formulas} | {n for s in self._sums for n in s.columns}
+        recomputed |= {s.result for s in self._spans} | bands.deferred_columns(self._bands, self._dependencies)
+        dates: dict[str, tuple[np.ndarray, tuple[float, ...]]] = {}
+        labels: dict[str, tuple[np.ndarray, bool]] = {}
+        for i, column in self._tokens_by_column(codes).items():
+            codec = self._codecs[i]
+            name = codec.storage.name
+            if name in recomputed or name in self._hidden:
+                continue
+            if _groupable_date(codec):
+                if name not in held:
+                    clocks = tuple(float(t) * codec.scale for t in codec.p.day_times)  # kick-off times
+                    dates[name] = (codec.numeric_view(frame[name]), clocks)
+            elif isinstance(codec, CategoricalCodec):
+                labels[name] = (column.astype("float64"), False)
+            elif isinstance(codec, NumericCodec) and codec.domain == "number":
+                values = codec.numeric_view(frame[name])
+                if date_groups.whole_key_values(values):
+                    labels[name] = (values, True)
+        min_rows = self.config.rare_category_min_count
+        return date_groups.detect(dates, labels, min_rows, self.config.clip_min_count) if labels else []
+
+    def _keep_date_groups(
+        self, numbers: dict[str, np.ndarray], tokens: dict[int, np.ndarray], rng: np.random.Generator
+    ) -> None:
+        """Each grouped date redrawn near its group's day where it was drawn far from it, onto a time
+        many rows hold on its new day where it has one (date_groups.py)."""
+        index = {c.storage.name: i for i, c in enumerate(self._codecs)}
+        for group in self._date_groups:
+            columns = [
+                np.rint(numbers[name]) if by_value else tokens[index[name]].astype("float64")
+                for name, by_value in zip(group.labels, group.by_value, strict=True)
+            ]
+            drawn = numbers[group.date]
+            kept = group.keep(drawn, columns, rng)
+            moved = np.flatnonzero(np.isfinite(kept) & (kept != drawn))
+            codec = self._codecs[index[group.date]]
+            if moved.size and isinstance(codec, NumericCodec):
+                kept[moved] = codec.on_frequent_values_of_their_day(kept[moved] / codec.scale, rng) * codec.scale
+            numbers[group.date] = kept
+
     def _distinct_schedules(self, tokens: dict[int, np.ndarray], entity: np.ndarray, rng: np.random.Generator) -> None:
         """Each schedule column's values at most once per sampled entity (see entities.py)."""
         assert self._entities is not None
@@ -3454,6 +3507,7 @@ class Synthesizer:
         numbers |= {name: np.full(size, np.nan) for name in over_table}  # once the table's last row is drawn
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         dependencies.set_values(numbers, tokens, self._dependencies, index)
+        self._keep_date_groups(numbers, tokens, rng)
         fixed = self._shared_columns() if entity is not None else []  # an entity's rows share them
         fixed += list(self._sessions.columns) if self._sessions is not None else []  # a session's rows too
         fixed += [d.dependent for d in self._dependencies if d.values]  # a product's one list price
@@ -4270,6 +4324,7 @@ class Synthesizer:
             + [str(j) for j in self._joins]
             + [str(d) for d in self._dependencies]
             + [str(u) for u in self._unequal]
+            + [str(g) for g in self._date_groups]
             + [str(n) for n in self._null_links]
             + [str(s) for s in self._spans]
             + [str(p) for p in self._parts if p.result not in self._hidden]
@@ -4620,6 +4675,16 @@ def _may_be_calendar(codec: NumericCodec) -> bool:
     """A binned date or timestamp of its own codec (no offset or other subclass, no exact values):
     what a calendar's or a panel's date may be (``_with_calendar``)."""
     return type(codec) is NumericCodec and codec.domain == "time" and codec.n_tokens >= 2 and not codec.p.values
+
+
+def _groupable_date(codec: Codec) -> TypeGuard[NumericCodec]:
+    """A date decoded from bins of its own or of its offset into its year: one that may be redrawn
+    near its group's day (no calendar's grid point, no exact value, no offset from another date)."""
+    if isinstance(codec, OffsetCodec):
+        return codec.anchor_part is not None and codec.domain == "time"
+    if type(codec) is not NumericCodec:
+        return False
+    return codec.domain == "time" and codec.n_tokens >= 2 and not codec.p.grid and not codec.p.values
 
 
 def _whole_numbers(values: np.ndarray) -> Any:

@@ -473,6 +473,23 @@ class NumericCodec(Codec):
         hits = (key >= self._atom_starts[j]) & (key < self._atom_ends[j])
         return np.where(hits, self._atom_values[j], drawn), hits
 
+    def on_frequent_values_of_their_day(self, units: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Each value (grain units) that is no value many rows hold moved onto one its own day has,
+        picked by how many rows hold each; others stay. For a date redrawn near its group's day
+        (date_groups.py), whose clock time was drawn for another day: see there."""
+        per_day = units_per_day(self.storage, self.p.grain)
+        if not self._atom_values.size or per_day <= 1:
+            return units
+        order = np.argsort(self._atom_values, kind="stable")
+        atoms, weights = self._atom_values[order], (self._atom_ends - self._atom_starts)[order]
+        days, atom_days = np.floor(units / per_day), np.floor(atoms / per_day)
+        lo, hi = np.searchsorted(atom_days, days, "left"), np.searchsorted(atom_days, days, "right")
+        cumulative = np.r_[0.0, np.cumsum(weights)]
+        pick = cumulative[lo] + rng.random(units.size) * (cumulative[hi] - cumulative[lo])
+        j = np.clip(np.searchsorted(cumulative, pick, side="right") - 1, lo, np.maximum(hi - 1, lo))
+        held = np.isin(units, atoms)
+        return np.where((hi > lo) & ~held, atoms[np.minimum(j, atoms.size - 1)], units)
+
     def _tails(self, out: np.ndarray, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Redraw the clipped share of the outer bins from a truncated exponential tail.
 
