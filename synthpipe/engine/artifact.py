@@ -29,7 +29,6 @@ from synthpipe.engine.codecs.numeric import NumericCodec
 from synthpipe.engine.codecs.offset import OffsetCodec, decoded_as_number
 from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.copula import MAX_SCORE, CopulaPrior
-from synthpipe.engine.date_groups import DateGroup
 from synthpipe.engine.dateparts import HOUR, MONTH, TEXT_PARTS, WEEKDAY, YEAR, DatePart, part_matched_by
 from synthpipe.engine.dependencies import Dependency, value_dependent, value_tokens
 from synthpipe.engine.entities import (
@@ -57,6 +56,7 @@ from synthpipe.engine.frames import (
     text_formats_valid,
 )
 from synthpipe.engine.joins import Join
+from synthpipe.engine.label_groups import LabelGroup
 from synthpipe.engine.model import Network, autoregressive_mask
 from synthpipe.engine.nulls import ALWAYS, EITHER, NEVER, NullLink, null_token
 from synthpipe.engine.number_formats import format_from_json
@@ -173,7 +173,8 @@ VERSION = 68  # 2: numeric codecs may carry a learned position stream (``fine``)
 # 67: a label a count is taken within may head the chain, each value drawn its share of rows by the count (``quota``:
 # ``count(*) OVER (PARTITION BY trend)``); unequal and unseen pairs may name their columns in either chain order; a
 # table total may count a partition's rows (``rows``: ``count(*)``) whether its source is null or not
-# 68: a date the rows of a label or a pair of labels keep close together stays near its group's day (``date_groups``)
+# 68: a date or number the rows of a label or a pair of labels keep close together stays near its group's centre
+# (``label_groups``)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -192,7 +193,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "sums": [s.to_json() for s in syn._sums],
         "dependencies": [d.to_json() for d in syn._dependencies],
         "unequal": [u.to_json() for u in syn._unequal],
-        "date_groups": [g.to_json() for g in syn._date_groups],
+        "label_groups": [g.to_json() for g in syn._label_groups],
         "null_links": [n.to_json() for n in syn._null_links],
         "unseen": [u.to_json() for u in syn._unseen],
         "spans": [s.to_json() for s in syn._spans],
@@ -242,7 +243,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         syn._sums = [constraints.Sum.from_json(item) for item in body.get("sums", [])]
         syn._dependencies = [Dependency.from_json(item) for item in body.get("dependencies", [])]
         syn._unequal = [Unequal.from_json(item) for item in body.get("unequal", [])]
-        syn._date_groups = [DateGroup.from_json(item) for item in body.get("date_groups", [])]
+        syn._label_groups = [LabelGroup.from_json(item) for item in body.get("label_groups", [])]
         syn._null_links = [NullLink.from_json(item) for item in body.get("null_links", [])]
         syn._unseen = [UnseenPairs.from_json(item) for item in body.get("unseen", [])]
         syn._spans = [Span.from_json(item) for item in body.get("spans", [])]
@@ -430,7 +431,7 @@ def _check_consistency(syn: Synthesizer) -> None:
     _check_hidden(syn)
     _check_dependencies(syn)
     _check_unequal(syn)
-    _check_date_groups(syn)
+    _check_label_groups(syn)
     _check_null_links(syn)
     _check_unseen(syn)
     _check_bands(syn, decoded)
@@ -949,20 +950,22 @@ def _check_dependencies(syn: Synthesizer) -> None:
             raise ArtifactError(f"dependency {dep} sets values on a column that is not a binned number or date")
 
 
-def _check_date_groups(syn: Synthesizer) -> None:
-    """A date group keeps a date the model learns by labels it learns, each group's key one of
-    their values (tokens the label has, or whole numbers), its knots in order."""
+def _check_label_groups(syn: Synthesizer) -> None:
+    """A label group keeps a date or number the model learns (a number as its logarithm, a date by
+    its days) by labels it learns, each group's key one of their values (tokens the label has, or
+    whole numbers), its shares one row per clock time and one more."""
     learned = {syn._codecs[i].storage.name: syn._codecs[i] for i in syn._learned}
-    for group in syn._date_groups:
-        date = learned.get(group.date)
+    for group in syn._label_groups:
+        kept = learned.get(group.column)
         labels = [learned.get(name) for name in group.labels]
-        if date is None or not decoded_as_number(date) or date.domain != "time" or None in labels:
-            raise ArtifactError(f"date group {group.date!r} names a column the model does not learn as a date or label")
+        domain = "number" if group.log else "time"
+        if kept is None or not decoded_as_number(kept) or kept.domain != domain or None in labels:
+            raise ArtifactError(f"label group {group.column!r} names a column the model does not learn as it says")
         if not group.well_formed() or not all(_group_keys_fit(group, j, c) for j, c in enumerate(labels)):
-            raise ArtifactError(f"date group {group.date!r} holds keys, days or offsets that do not fit its columns")
+            raise ArtifactError(f"label group {group.column!r} holds keys, centres or shares that do not fit")
 
 
-def _group_keys_fit(group: DateGroup, j: int, label: Codec | None) -> bool:
+def _group_keys_fit(group: LabelGroup, j: int, label: Codec | None) -> bool:
     """Whether label ``j`` of ``group`` is a category whose tokens the keys are, or a number whose values."""
     values = [key[j] for key in group.keys]
     if group.by_value[j]:

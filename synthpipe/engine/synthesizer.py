@@ -33,12 +33,12 @@ from synthpipe.engine import (
     calendars,
     cells,
     constraints,
-    date_groups,
     dateparts,
     dependencies,
     entities,
     formulas,
     joins,
+    label_groups,
     nested,
     nulls,
     sessions,
@@ -136,7 +136,7 @@ class Synthesizer:
         self._sums: list[constraints.Sum] = []
         self._dependencies: list[Dependency] = []
         self._unequal: list[Unequal] = []
-        self._date_groups: list[date_groups.DateGroup] = []
+        self._label_groups: list[label_groups.LabelGroup] = []
         self._null_links: list[nulls.NullLink] = []
         self._unseen: list[unseen.UnseenPairs] = []
         self._spans: list[spans.Span] = []
@@ -285,7 +285,7 @@ class Synthesizer:
         self._unseen = self._detect_unseen(codes)
         self._detect_schedules(frame, codes)
         self._bands = self._detect_bands(frame, codes)  # after the schedules: no label is one
-        self._date_groups = self._detect_date_groups(frame, codes)  # after the bands: no label is one
+        self._label_groups = self._detect_label_groups(frame, codes)  # after the bands: no label is one
         self._cells = self._detect_cells(codes)  # after the bands: no cell column is set after decoding
         counted = None if self._cells else self._detect_quota()
         self._quota = counted[0] if counted else None
@@ -2054,55 +2054,64 @@ class Synthesizer:
         found = entities.schedule_columns(tokens, exact, entity, self.config.constraint_min_rows)
         self._entities = dataclasses.replace(ent, schedules=found)
 
-    def _detect_date_groups(self, frame: pd.DataFrame, codes: np.ndarray) -> list[date_groups.DateGroup]:
-        """Dates the rows of a label or a pair of labels keep close together (date_groups.py): binned
-        dates, on their own or within their year, that no repair or rebuild reads or sets, by
-        categories or whole numbers that nothing recomputes after the date is kept (no band's label,
-        formula's, sum's or span's result, no hidden column; a date's year part is recomputed from it).
-        Not with entities, whose dates keep close to the entity's own instead."""
+    def _detect_label_groups(self, frame: pd.DataFrame, codes: np.ndarray) -> list[label_groups.LabelGroup]:
+        """Dates and numbers the rows of a label or a pair of labels keep close together
+        (label_groups.py): binned dates, on their own or within their year, and binned numbers, that
+        no repair or rebuild reads or sets, by categories or whole numbers that nothing recomputes
+        after the column is kept (no band's label, formula's, sum's or span's result, no hidden
+        column; a date's year part is recomputed from it). Not with entities, whose columns keep
+        close to the entity's own instead."""
         if self._entities is not None or not self.config.detect_constraints:
             return []
         held = self._held_columns(part_dates=False) | self._trend_columns() | {d.dependent for d in self._dependencies}
         recomputed = {f.result for f in self._formulas} | {n for s in self._sums for n in s.columns}
         recomputed |= {s.result for s in self._spans} | bands.deferred_columns(self._bands, self._dependencies)
-        dates: dict[str, tuple[np.ndarray, tuple[float, ...]]] = {}
+        dates: dict[str, tuple[np.ndarray, tuple[float, ...], bool]] = {}
+        numbers: dict[str, tuple[np.ndarray, tuple[float, ...], bool]] = {}
         labels: dict[str, tuple[np.ndarray, bool]] = {}
         for i, column in self._tokens_by_column(codes).items():
             codec = self._codecs[i]
             name = codec.storage.name
             if name in recomputed or name in self._hidden:
                 continue
-            if _groupable_date(codec):
-                if name not in held:
-                    clocks = tuple(float(t) * codec.scale for t in codec.p.day_times)  # kick-off times
-                    dates[name] = (codec.numeric_view(frame[name]), clocks)
-            elif isinstance(codec, CategoricalCodec):
+            if isinstance(codec, CategoricalCodec):
                 labels[name] = (column.astype("float64"), False)
-            elif isinstance(codec, NumericCodec) and codec.domain == "number":
-                values = codec.numeric_view(frame[name])
-                if date_groups.whole_key_values(values):
-                    labels[name] = (values, True)
+                continue
+            if not isinstance(codec, NumericCodec):
+                continue
+            values = codec.numeric_view(frame[name])
+            if codec.domain == "number" and label_groups.whole_key_values(values):
+                labels[name] = (values, True)
+            if _groupable(codec) and name not in held:
+                clocks = tuple(float(t) * codec.scale for t in codec.p.day_times)  # kick-off times
+                (dates if codec.domain == "time" else numbers)[name] = (values, clocks, codec.domain == "number")
+        if not labels:
+            return []
         min_rows = self.config.rare_category_min_count
-        return date_groups.detect(dates, labels, min_rows, self.config.clip_min_count) if labels else []
+        return label_groups.detect({**dates, **numbers}, labels, min_rows, self.config.clip_min_count)
 
-    def _keep_date_groups(
+    def _keep_label_groups(
         self, numbers: dict[str, np.ndarray], tokens: dict[int, np.ndarray], rng: np.random.Generator
     ) -> None:
-        """Each grouped date redrawn near its group's day where it was drawn far from it, onto a time
-        many rows hold on its new day where it has one (date_groups.py)."""
+        """Each grouped column redrawn near its group's centre where it was drawn far from it: a date
+        onto a time many rows hold on its new day where it has one, a number on the column's places
+        (label_groups.py)."""
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
-        for group in self._date_groups:
+        for group in self._label_groups:
             columns = [
                 np.rint(numbers[name]) if by_value else tokens[index[name]].astype("float64")
                 for name, by_value in zip(group.labels, group.by_value, strict=True)
             ]
-            drawn = numbers[group.date]
+            drawn = numbers[group.column]
             kept = group.keep(drawn, columns, rng)
+            codec = self._codecs[index[group.column]]
+            assert isinstance(codec, NumericCodec)  # checked on detection and on load
             moved = np.flatnonzero(np.isfinite(kept) & (kept != drawn))
-            codec = self._codecs[index[group.date]]
-            if moved.size and isinstance(codec, NumericCodec):
-                kept[moved] = codec.on_frequent_values_of_their_day(kept[moved] / codec.scale, rng) * codec.scale
-            numbers[group.date] = kept
+            if moved.size:
+                units = kept[moved] / codec.scale
+                units = codec.on_places(units) if group.log else codec.on_frequent_values_of_their_day(units, rng)
+                kept[moved] = units * codec.scale
+            numbers[group.column] = kept
 
     def _distinct_schedules(self, tokens: dict[int, np.ndarray], entity: np.ndarray, rng: np.random.Generator) -> None:
         """Each schedule column's values at most once per sampled entity (see entities.py)."""
@@ -3507,7 +3516,7 @@ class Synthesizer:
         numbers |= {name: np.full(size, np.nan) for name in over_table}  # once the table's last row is drawn
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         dependencies.set_values(numbers, tokens, self._dependencies, index)
-        self._keep_date_groups(numbers, tokens, rng)
+        self._keep_label_groups(numbers, tokens, rng)
         fixed = self._shared_columns() if entity is not None else []  # an entity's rows share them
         fixed += list(self._sessions.columns) if self._sessions is not None else []  # a session's rows too
         fixed += [d.dependent for d in self._dependencies if d.values]  # a product's one list price
@@ -4324,7 +4333,7 @@ class Synthesizer:
             + [str(j) for j in self._joins]
             + [str(d) for d in self._dependencies]
             + [str(u) for u in self._unequal]
-            + [str(g) for g in self._date_groups]
+            + [str(g) for g in self._label_groups]
             + [str(n) for n in self._null_links]
             + [str(s) for s in self._spans]
             + [str(p) for p in self._parts if p.result not in self._hidden]
@@ -4677,14 +4686,15 @@ def _may_be_calendar(codec: NumericCodec) -> bool:
     return type(codec) is NumericCodec and codec.domain == "time" and codec.n_tokens >= 2 and not codec.p.values
 
 
-def _groupable_date(codec: Codec) -> TypeGuard[NumericCodec]:
-    """A date decoded from bins of its own or of its offset into its year: one that may be redrawn
-    near its group's day (no calendar's grid point, no exact value, no offset from another date)."""
+def _groupable(codec: Codec) -> TypeGuard[NumericCodec]:
+    """A date or number decoded from bins of its own (a date also from its offset into its year): one
+    that may be redrawn near its group's centre (no calendar's grid point, no exact values, no
+    offset from another column)."""
     if isinstance(codec, OffsetCodec):
         return codec.anchor_part is not None and codec.domain == "time"
     if type(codec) is not NumericCodec:
         return False
-    return codec.domain == "time" and codec.n_tokens >= 2 and not codec.p.grid and not codec.p.values
+    return codec.n_tokens >= 2 and not codec.p.grid and not codec.p.values
 
 
 def _whole_numbers(values: np.ndarray) -> Any:

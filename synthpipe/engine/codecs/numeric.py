@@ -476,7 +476,7 @@ class NumericCodec(Codec):
     def on_frequent_values_of_their_day(self, units: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Each value (grain units) that is no value many rows hold moved onto one its own day has,
         picked by how many rows hold each; others stay. For a date redrawn near its group's day
-        (date_groups.py), whose clock time was drawn for another day: see there."""
+        (label_groups.py), whose clock time was drawn for another day: see there."""
         per_day = units_per_day(self.storage, self.p.grain)
         if not self._atom_values.size or per_day <= 1:
             return units
@@ -489,6 +489,11 @@ class NumericCodec(Codec):
         j = np.clip(np.searchsorted(cumulative, pick, side="right") - 1, lo, np.maximum(hi - 1, lo))
         held = np.isin(units, atoms)
         return np.where((hi > lo) & ~held, atoms[np.minimum(j, atoms.size - 1)], units)
+
+    def on_places(self, values: np.ndarray) -> np.ndarray:
+        """``values`` on the column's step and decimal places (a number rebuilt from its logarithm,
+        label_groups.py, comes back with float noise in its last places)."""
+        return self._on_places(values)
 
     def _tails(self, out: np.ndarray, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Redraw the clipped share of the outer bins from a truncated exponential tail.

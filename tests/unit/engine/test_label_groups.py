@@ -1,5 +1,6 @@
-"""A date the rows of a label, or of a pair of labels, keep close together (a campaign's send days, a
-season's round) stays near its group's day; tampered groups are refused on load."""
+"""A date or number the rows of a label, or of a pair of labels, keep close together (a campaign's
+send days, a season's round, a product's price with its discounts) stays near its group's centre;
+tampered groups are refused on load."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def test_a_campaigns_rows_are_sent_on_its_own_days(tmp_path: Path) -> None:
     sent within the campaign's three days, spread over them as real rows are."""
     data, first = _campaigns()
     syn = Synthesizer(seed=0).fit(data)
-    assert "sent within -1..+1 days of its campaign's day (40 groups)" in syn.describe()["constraints"]
+    found = [c for c in syn.describe()["constraints"] if "'s day (" in c or "typical value" in c]
+    assert found == ["sent within -1..+1 days of its campaign's day (40 groups)"]  # not revenue, apart from it
     out = sampled_after_save_and_load(syn, len(data), tmp_path / "model")
     days = _days_after_first(out, first)
     assert days.between(0, 2).mean() > 0.99
@@ -71,6 +73,36 @@ def test_a_seasons_round_keeps_its_matches_within_days_of_its_day() -> None:
     assert (friday.dt.strftime("%H:%M") == "20:30").mean() > 0.6  # every real Friday match
 
 
+def _order_lines(rows: int = 6_000, seed: int = 2) -> pd.DataFrame:
+    """Order lines of 60 products listed at $5-$500, each sold at its list price or 5, 10 or 20% off."""
+    rng = np.random.default_rng(seed)
+    names = [f"sku_{i:03d}" for i in range(60)]
+    listed = pd.Series(np.round(np.exp(rng.uniform(np.log(5), np.log(500), 60)), 2), index=names)
+    product = rng.choice(names, rows)
+    discount = rng.choice([0.0, 0.05, 0.1, 0.2], rows, p=[0.6, 0.2, 0.15, 0.05])
+    price = np.round(listed[product].to_numpy() * (1 - discount), 2)
+    return pd.DataFrame({"product": product, "quantity": rng.integers(1, 5, rows), "unit_price": price})
+
+
+def test_a_products_price_keeps_to_its_list_price_and_discounts(tmp_path: Path) -> None:
+    """Binned over $5-$500, a bin holds several products' prices: 31% of synthetic lines were priced
+    outside their product's range and 70% at no price the product had. Kept near its product's
+    list price, by steps of a tenth of a percent and onto the prices many of its lines hold, every
+    line is within its product's range, nearly all at one of its prices, the discounts in their
+    shares (a discounted price fewer than 5 lines hold comes back within the step, not as it was)."""
+    data = _order_lines()
+    syn = Synthesizer(seed=0).fit(data)
+    assert "unit_price within 0.8..1 times its product's typical value (60 groups)" in syn.describe()["constraints"]
+    out = sampled_after_save_and_load(syn, len(data), tmp_path / "model")
+    listed = data.groupby("product")["unit_price"].max()
+    ratio = [f["unit_price"] / listed[f["product"]].to_numpy() for f in (out, data)]
+    assert ratio[0].between(0.799, 1.0001).mean() > 0.99
+    real_prices = set(zip(data["product"], data["unit_price"], strict=True))
+    assert np.mean([pair in real_prices for pair in zip(out["product"], out["unit_price"], strict=True)]) > 0.9
+    shares = [r.round(2).value_counts(normalize=True) for r in ratio]
+    assert (shares[0].reindex(shares[1].index) - shares[1]).abs().max() < 0.02
+
+
 def test_a_date_no_label_keeps_together_has_no_group() -> None:
     """Dates that spread over the whole range within every label's rows (the campaigns' days drawn
     apart from the campaign) are left to their bins."""
@@ -82,17 +114,23 @@ def test_a_date_no_label_keeps_together_has_no_group() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("date", "opens"), ("keys", [[0.0], [0.0]]), ("keys", [[0.0], [99.0]]), ("shares", [[0.5, -0.5]]), ("clocks", [-1.0])],
+    [
+        ("column", "opens"),
+        ("keys", [[0.0], [0.0]]),
+        ("keys", [[0.0], [99.0]]),
+        ("shares", [[0.5, -0.5]]),
+        ("clocks", [-1.0]),
+    ],
 )
 def test_a_tampered_date_group_is_refused(tmp_path: Path, field: str, value: object) -> None:
     data, _ = _campaigns(rows=1_000)
     syn = Synthesizer(seed=0).fit(data)
     syn.save(tmp_path)
     doc = json.loads((tmp_path / "model.json").read_text())
-    group = doc["body"]["date_groups"][0]
+    group = doc["body"]["label_groups"][0]
     group[field] = value
     if field == "keys":
         group["centres"] = group["centres"][:2]
     re_signed(tmp_path, doc)
-    with pytest.raises(ArtifactError, match="date group"):
+    with pytest.raises(ArtifactError, match="label group"):
         Synthesizer.load(tmp_path)
