@@ -4361,13 +4361,16 @@ class Synthesizer:
 
     def _describe_derivation(self, name: str, entry: dict[str, Any], computed: dict[str, str]) -> None:
         """What column ``name`` is made from, in its ``describe`` entry: the names a key spells, the
-        parts a joined text is spelled from, the rule it is recomputed by (``_computed_columns``)."""
+        parts a joined text is spelled from, the rule it is recomputed by (``_computed_columns``),
+        the label group it is kept near (label_groups.py)."""
         if spelled := self._stand_in_keys.get(name, {}).get("names"):
             entry["spells"] = list(spelled["columns"])
         if join := next((j for j in self._joins if j.result == name), None):
             entry["joins"] = [join.left, join.separator, join.right]  # spelled from the row's parts
         if rule := computed.get(name):
             entry["computed_as"] = rule  # drawn, then recomputed from its parts in every row
+        if group := next((g for g in self._label_groups if g.column == name), None):
+            entry["kept_near"] = str(group)  # drawn, then redrawn near its group's value where it lay far
 
     def _computed_columns(self) -> dict[str, str]:
         """The columns recomputed from others after sampling, each with its rule (``describe``).

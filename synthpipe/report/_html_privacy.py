@@ -233,6 +233,8 @@ def _column_row(name: str, entry: Any) -> str:
         how += f"; with {entry['learned_with']}"  # "its year, weekday (hidden columns: ...)"
     if entry.get("computed_as"):
         how += f"; then recomputed in every row: {entry['computed_as']}"  # age_to_book == age() ... from ...
+    if entry.get("kept_near"):
+        how += f"; then kept {entry['kept_near']}"  # sent_at within -1..+1 days of its campaign's day (40 groups)
     if entry.get("nulls_learned"):
         how += "; where it is null: learned"  # invoice_id null on the draft invoices
     if entry.get("years_of"):

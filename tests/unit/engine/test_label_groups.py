@@ -43,6 +43,7 @@ def test_a_campaigns_rows_are_sent_on_its_own_days(tmp_path: Path) -> None:
     syn = Synthesizer(seed=0).fit(data)
     found = [c for c in syn.describe()["constraints"] if "'s day (" in c or "typical value" in c]
     assert found == ["sent within -1..+1 days of its campaign's day (40 groups)"]  # not revenue, apart from it
+    assert syn.describe()["columns"]["sent"]["kept_near"] == found[0]  # the report's column table says so
     out = sampled_after_save_and_load(syn, len(data), tmp_path / "model")
     days = _days_after_first(out, first)
     assert days.between(0, 2).mean() > 0.99

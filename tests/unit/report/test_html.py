@@ -122,6 +122,12 @@ def test_per_column_table_says_how_each_learned_column_was_modelled(frames: dict
                 "computed_as": "age_to_book == age() in 30-day months from first_active to booked_on",
             },
             "price": {"kind": "numeric", "learned": True, "encoding": "quantile bins", "written_as": "$1,234.57"},
+            "sent_at": {
+                "kind": "datetime",
+                "learned": True,
+                "encoding": "quantile bins",
+                "kept_near": "sent_at within -1..+1 days of its campaign's day (40 groups)",
+            },
             "to_date": {
                 "kind": "numeric",
                 "learned": False,
@@ -138,6 +144,7 @@ def test_per_column_table_says_how_each_learned_column_was_modelled(frames: dict
     # a column the rows never keep as drawn says so: "learned" alone read as one that may disagree
     assert "learned: quantile bins; then recomputed in every row: age_to_book == age() in 30-day months" in html
     assert "regenerated, not learned; spells first_name and last_name" in html
+    assert "quantile bins; then kept sent_at within -1..+1 days of its campaign&#x27;s day (40 groups)" in html
     assert "learned: quantile bins; written as text like $1,234.57" in html  # a price kept as text
     # a window says how it is rebuilt: "regenerated, not learned" alone left its rule unsaid
     assert "sum(price) OVER (ORDER BY ordered_at): rebuilt over all the synthetic rows (not learned)" in html
