@@ -19,9 +19,9 @@ round), such that the column's offsets from its group's centre spread over at mo
 are steps of ``LOG_STEP`` of its logarithm from the group's centre (a discount is a share of the
 price, whatever the price). A centre is the group's value many of its rows hold, else the mean of
 its middle half (``_centres``): a date's median day; a number's median, most frequent, lowest or
-highest value, whichever makes the offsets fewest (``_concentration``). A pair is taken when no label alone qualifies
-or it halves the spread (``PAIR_GAIN``): a season alone keeps its matches within months, a season's
-round within days. A column every group holds exactly (each product's one launch day, one list
+highest value, whichever makes the offsets fewest (``_concentration``). A pair is taken when no
+label alone qualifies or it halves the spread (``PAIR_GAIN``): a season alone keeps its matches
+within months, a season's round within days. A column every group holds exactly (each product's one launch day, one list
 price) is a dependency's (dependencies.py), not this.
 
 Sampling (``keep``): a synthetic row's value keeps its offset from its group's centre where that
@@ -252,8 +252,7 @@ def positions(values: np.ndarray, log: bool) -> np.ndarray:
     logarithm (NaN where it is not positive)."""
     if not log:
         return np.floor(values / _DAY_NS)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(values > 0, np.log(np.where(values > 0, values, 1.0)), np.nan)
+    return np.where(values > 0, np.log(np.where(values > 0, values, 1.0)), np.nan)
 
 
 def _steps(offsets: np.ndarray, log: bool) -> np.ndarray:

@@ -2087,16 +2087,19 @@ class Synthesizer:
                 (dates if codec.domain == "time" else numbers)[name] = (values, clocks, codec.domain == "number")
         if not labels:
             return []
-        min_rows = self.config.rare_category_min_count
+        min_rows = self.config.rare_category_min_count  # dates first: their labels (a season's year) are kept as drawn
         return label_groups.detect({**dates, **numbers}, labels, min_rows, self.config.clip_min_count)
 
     def _keep_label_groups(
-        self, numbers: dict[str, np.ndarray], tokens: dict[int, np.ndarray], rng: np.random.Generator
+        self,
+        numbers: dict[str, np.ndarray],
+        tokens: dict[int, np.ndarray],
+        index: dict[str, int],
+        rng: np.random.Generator,
     ) -> None:
         """Each grouped column redrawn near its group's centre where it was drawn far from it: a date
         onto a time many rows hold on its new day where it has one, a number on the column's places
-        (label_groups.py)."""
-        index = {c.storage.name: i for i, c in enumerate(self._codecs)}
+        (label_groups.py); ``index``: each codec's place by its column's name."""
         for group in self._label_groups:
             columns = [
                 np.rint(numbers[name]) if by_value else tokens[index[name]].astype("float64")
@@ -3516,7 +3519,7 @@ class Synthesizer:
         numbers |= {name: np.full(size, np.nan) for name in over_table}  # once the table's last row is drawn
         index = {c.storage.name: i for i, c in enumerate(self._codecs)}
         dependencies.set_values(numbers, tokens, self._dependencies, index)
-        self._keep_label_groups(numbers, tokens, rng)
+        self._keep_label_groups(numbers, tokens, index, rng)
         fixed = self._shared_columns() if entity is not None else []  # an entity's rows share them
         fixed += list(self._sessions.columns) if self._sessions is not None else []  # a session's rows too
         fixed += [d.dependent for d in self._dependencies if d.values]  # a product's one list price

@@ -480,15 +480,18 @@ class NumericCodec(Codec):
         per_day = units_per_day(self.storage, self.p.grain)
         if not self._atom_values.size or per_day <= 1:
             return units
-        order = np.argsort(self._atom_values, kind="stable")
-        atoms, weights = self._atom_values[order], (self._atom_ends - self._atom_starts)[order]
-        days, atom_days = np.floor(units / per_day), np.floor(atoms / per_day)
+        days, atom_days = np.floor(units / per_day), np.floor(self._atom_values / per_day)
         lo, hi = np.searchsorted(atom_days, days, "left"), np.searchsorted(atom_days, days, "right")
-        cumulative = np.r_[0.0, np.cumsum(weights)]
-        pick = cumulative[lo] + rng.random(units.size) * (cumulative[hi] - cumulative[lo])
+        picked = self.atom_between(lo, hi, rng.random(units.size))
+        return np.where((hi > lo) & ~np.isin(units, self._atom_values), picked, units)
+
+    def atom_between(self, lo: np.ndarray, hi: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Per draw, one of the frequent values ``lo`` .. ``hi - 1`` (in value order), picked by
+        how many rows hold each with ``u`` in [0, 1); where ``hi <= lo``, value ``lo`` (clipped)."""
+        cumulative = np.r_[0.0, np.cumsum(self._atom_ends - self._atom_starts)]
+        pick = cumulative[lo] + u * (cumulative[hi] - cumulative[lo])
         j = np.clip(np.searchsorted(cumulative, pick, side="right") - 1, lo, np.maximum(hi - 1, lo))
-        held = np.isin(units, atoms)
-        return np.where((hi > lo) & ~held, atoms[np.minimum(j, atoms.size - 1)], units)
+        return self._atom_values[np.minimum(j, self._atom_values.size - 1)]
 
     def on_places(self, values: np.ndarray) -> np.ndarray:
         """``values`` on the column's step and decimal places (a number rebuilt from its logarithm,

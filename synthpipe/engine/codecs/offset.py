@@ -154,13 +154,11 @@ class OffsetCodec(NumericCodec):
         moved = ~already & (rng.random(values.size) < self._still_to_move(in_bin, idx, already))
         reach = NEAR_DAYS * max(units_per_day(self.storage, self.p.grain), 1)
         lo, hi = np.searchsorted(atoms, values - reach, "left"), np.searchsorted(atoms, values + reach, "right")
-        cumulative = np.r_[0.0, np.cumsum(weights)]
-        pick = cumulative[lo] + rng.random(values.size) * (cumulative[hi] - cumulative[lo])
-        j = np.clip(np.searchsorted(cumulative, pick, side="right") - 1, lo, np.maximum(hi - 1, lo))
+        picked = self.atom_between(lo, hi, rng.random(values.size))
         after = np.minimum(lo, atoms.size - 1)
         before = np.maximum(lo - 1, 0)
         nearest = np.where(np.abs(atoms[after] - values) <= np.abs(values - atoms[before]), after, before)
-        target = atoms[np.where(hi > lo, np.minimum(j, atoms.size - 1), nearest)]
+        target = np.where(hi > lo, picked, atoms[nearest])
         return moved | already, np.where(already, values, target)
 
     @staticmethod
