@@ -31,6 +31,7 @@ from synthpipe.engine.config import EngineConfig
 from synthpipe.engine.copula import MAX_SCORE, CopulaPrior
 from synthpipe.engine.dateparts import HOUR, MONTH, TEXT_PARTS, WEEKDAY, YEAR, DatePart, part_matched_by
 from synthpipe.engine.dependencies import Dependency, value_dependent, value_tokens
+from synthpipe.engine.designs import Design
 from synthpipe.engine.entities import (
     AGGREGATES,
     ENTITY_TOTALS,
@@ -74,7 +75,7 @@ if TYPE_CHECKING:
     from synthpipe.engine.synthesizer import Synthesizer
 
 FORMAT = "synthpipe-model"
-VERSION = 68  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
+VERSION = 69  # 2: numeric codecs may carry a learned position stream (``fine``); 3: entities; 4: their sequences;
 # 5: numeric codecs may keep frequent exact values (``atoms``); columns may never equal each other (``unequal``);
 # 6: labels may name the band of a number (``bands``); entity sequences may follow a clock column;
 # 7: entity columns may move with a clock (``trends``: learned as differences, the clock added back);
@@ -175,6 +176,8 @@ VERSION = 68  # 2: numeric codecs may carry a learned position stream (``fine``)
 # table total may count a partition's rows (``rows``: ``count(*)``) whether its source is null or not
 # 68: a date or number the rows of a label or a pair of labels keep close together stays near its group's centre
 # (``label_groups``)
+# 69: labels each combination of which the rows hold equally often may head the chain, each combination drawn
+# equally often per stream (``design``: a designed experiment's replicates)
 READABLE = tuple(range(1, VERSION + 1))  # every version up to this one
 MODEL_KEY, WEIGHTS_KEY = "model.json", "weights.npz"
 
@@ -209,6 +212,7 @@ def save(syn: Synthesizer, url: str, *, storage_options: dict[str, Any] | None =
         "panel": syn._panel.to_json() if syn._panel is not None else None,
         "cells": list(syn._cells),
         "quota": {"label": syn._quota, "counts": syn._quota_counts.tolist()} if syn._quota else None,
+        "design": syn._design.to_json() if syn._design else None,
         "visit_hours": sorted(syn._by_visits),
         "matched_parts": sorted(syn._matched),
         "entities": syn._entities.to_json() if syn._entities is not None else None,
@@ -261,6 +265,7 @@ def load(cls: type[Synthesizer], url: str, *, storage_options: dict[str, Any] | 
         quota = body.get("quota") or {"label": None, "counts": []}
         syn._quota = str(quota["label"]) if quota["label"] is not None else None
         syn._quota_counts = np.asarray(quota["counts"], dtype=np.int64)
+        syn._design = Design.from_json(body["design"]) if body.get("design") else None
         syn._by_visits = {str(name) for name in body.get("visit_hours", [])}
         syn._matched = {str(name) for name in body.get("matched_parts", [])}
         syn._entities = Entities.from_json(body["entities"]) if body.get("entities") is not None else None
@@ -442,6 +447,7 @@ def _check_consistency(syn: Synthesizer) -> None:
     _check_sessions(syn)
     _check_cells(syn)
     _check_quota(syn)
+    _check_design(syn)
     writers = {c.storage.name for c in syn._codecs if isinstance(c, CategoricalCodec) and c.prose is not None}
     if any(t.text not in writers or t.label not in labels or syn._entities is not None for t in syn._topics):
         raise ArtifactError("a saved topic names a column the model does not write as free text, or no label")
@@ -617,6 +623,27 @@ def _check_quota(syn: Synthesizer) -> None:
     counts = syn._quota_counts
     if counts.shape != (codec.n_tokens,) or (counts < 0).any() or counts.sum() <= 0:
         raise ArtifactError("model.json holds quota counts that do not fit its label; re-train the model")
+
+
+def _check_design(syn: Synthesizer) -> None:
+    """A design's labels (designs.py) are columns of values heading the chain in its order, in a
+    table without cells, a quota, entities or a calendar; its combinations distinct rows of their
+    tokens."""
+    design = syn._design
+    if design is None:
+        return
+    by_name = {c.storage.name: c for c in syn._codecs}
+    codecs = [by_name.get(name) for name in design.labels]
+    exact = all(c is not None and value_tokens(c) is not None and not c.n_fine for c in codecs)
+    head = [(syn._codecs[i].storage.name, fine) for i, fine in syn._chain()][: len(design.labels)]
+    alone = not syn._cells and not syn._quota and syn._entities is None and syn._calendar_name() is None
+    if not exact or not alone or head != [(name, False) for name in design.labels]:
+        raise ArtifactError("model.json describes a design the model does not draw first as values; re-train the model")
+    combos = design.combinations
+    sizes = np.asarray([c.n_tokens for c in codecs if c is not None])
+    fits = combos.ndim == 2 and combos.shape[1] == sizes.size and len(combos) >= 1
+    if not fits or (combos < 0).any() or (combos >= sizes).any() or len(np.unique(combos, axis=0)) != len(combos):
+        raise ArtifactError("model.json holds design combinations that do not fit its labels; re-train the model")
 
 
 def _check_panel(syn: Synthesizer, rest: list[tuple[str, bool]]) -> None:

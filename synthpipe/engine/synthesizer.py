@@ -35,6 +35,7 @@ from synthpipe.engine import (
     constraints,
     dateparts,
     dependencies,
+    designs,
     entities,
     formulas,
     joins,
@@ -107,6 +108,7 @@ COPULA_PLACES = "at places in the order of a Gaussian copula on the earlier colu
 MAX_FIRST_LAYER = 4_000_000  # float32 weights: bounds memory and the per-row cost of wide tables
 CALENDAR_SALT = 0x63616C65  # the stream that chooses a calendar's dates ("cale"): apart from the blocks' [seed, number]
 QUOTA_SALT = 0x71756F74  # the stream that orders the rows' quota label values ("quot")
+DESIGN_SALT = 0x64736E67  # the stream that orders the rows' design combinations ("dsng")
 CELLS_SALT = 0x63656C6C  # the stream that chooses the rows' cells ("cell"): apart from the blocks' and the calendar's
 LAYOUT_SALT = 0x6C61796F  # the hash that draws a row's layout of date text ("layo"): apart from the keys' salts
 Progress = Callable[[str, float], None]
@@ -172,6 +174,7 @@ class Synthesizer:
         self._cells: tuple[str, ...] = ()  # labels each combination of which one row holds at most (cells.py)
         self._quota: str | None = None  # a label a stream gives each value of its share of rows (``_detect_quota``)
         self._quota_counts = np.zeros(0, dtype=np.int64)  # per token of the quota's label, its rows by the count
+        self._design: designs.Design | None = None  # labels a stream gives each combination of equally (designs.py)
 
     # ------------------------------------------------------------------ fit
 
@@ -291,7 +294,8 @@ class Synthesizer:
         self._quota = counted[0] if counted else None
         if counted:  # drawn first, it sets the columns one-to-one with it; they set it back no more
             self._dependencies = [d for d in self._dependencies if d not in counted[2]]
-        if self._cells or self._quota:  # drawn first: a stream's rows take their cells (quotas) before the rest
+        self._design = None if self._cells or counted else self._detect_design(codes)
+        if self._labels_lead():  # drawn first: a stream's rows take their labels before the rest
             head = [i for name in self.calendar_keys for i, c in enumerate(self._codecs) if c.storage.name == name]
             self._learned = head + [i for i in self._learned if i not in head]
             codes = self._encode(frame)
@@ -1927,18 +1931,28 @@ class Synthesizer:
         }
 
     def _detect_cells(self, codes: np.ndarray) -> tuple[str, ...]:
-        """The labels each combination of which one training row holds at most (cells.py). Only in a
-        table without entities, sessions or a calendar (each keeps its own rows apart), and no label
-        a repair, dependency, band or join sets after decoding."""
+        """The labels each combination of which one training row holds at most (cells.py)."""
         if not self._may_lead_the_chain():
             return ()
+        return cells.find(*self._leading_labels(codes), self.config.constraint_min_rows)
+
+    def _detect_design(self, codes: np.ndarray) -> designs.Design | None:
+        """The labels each combination of which the training rows hold equally often (designs.py)."""
+        if not self._may_lead_the_chain():
+            return None
+        return designs.find(*self._leading_labels(codes), self.config.constraint_min_rows)
+
+    def _leading_labels(self, codes: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """The labels that may head the chain as cells or a design, in table order: their tokens,
+        and per label which tokens stand for one value. No label a repair, dependency, band or join
+        sets after decoding, nor a number's position stream."""
         set_later = self._set_after_decoding()
         tokens, exact = {}, {}
         for i, column in sorted(self._table_tokens(codes).items()):  # table order
             name, mask = self._codecs[i].storage.name, _cell_values(self._codecs[i])
             if mask is not None and not self._codecs[i].n_fine and name not in set_later:
                 tokens[name], exact[name] = column, mask
-        return cells.find(tokens, exact, self.config.constraint_min_rows)
+        return tokens, exact
 
     def _quota_counts_of(self, codes: np.ndarray, frame: pd.DataFrame, label: str, count: str) -> np.ndarray:
         """Per token of the quota's label (the chain's first column), the count its training rows
@@ -1957,6 +1971,11 @@ class Synthesizer:
         out = np.zeros(self._chain_sizes()[0], dtype=np.int64)
         out[summed.index.to_numpy(dtype=np.int64)] = np.rint(summed.to_numpy(dtype="float64")).astype(np.int64)
         return np.maximum(out, 0)
+
+    def _labels_lead(self) -> bool:
+        """Whether labels head the chain, a stream choosing them for its rows first: cells, a quota
+        or a design."""
+        return bool(self._cells or self._quota or self._design)
 
     def _may_lead_the_chain(self) -> bool:
         """Whether labels may head the chain, drawn for a whole stream first (cells, a quota): in a
@@ -3316,8 +3335,10 @@ class Synthesizer:
         if values is not None and share is not None:
             raise ConfigError("give calendar_values or calendar_share, not both: the rows take one set of dates")
         if values is not None:
-            return self._given_cells(values, n) if self._cells or self._quota else self._given_dates(values, n)
-        choose = self._cell_stream if self._cells else self._quota_stream if self._quota else self._calendar_dates
+            return self._given_cells(values, n) if self._labels_lead() else self._given_dates(values, n)
+        choose: Callable[[int, int], calendars.Stream | cells.Stream | None] = self._calendar_dates
+        if self._labels_lead():
+            choose = self._cell_stream if self._cells else self._quota_stream if self._quota else self._design_stream
         if share is None:
             return choose(n, seed)
         if share.first < 0 or share.first + n > share.rows:
@@ -3350,6 +3371,12 @@ class Synthesizer:
         the rows by the count, rounded to whole rows (cells.quota_tokens), in an order from the seed."""
         rng = np.random.default_rng([seed, QUOTA_SALT])
         return cells.Stream(cells.quota_tokens(self._quota_counts, n, rng)[:, None])
+
+    def _design_stream(self, n: int, seed: int) -> cells.Stream:
+        """A stream's ``n`` rows of the design's combinations (designs.Design.stream), from the seed
+        and ``n`` alone, so any chunk size gives the same rows."""
+        assert self._design is not None
+        return cells.Stream(self._design.stream(n, np.random.default_rng([seed, DESIGN_SALT])))
 
     def _cell_stream(self, n: int, seed: int) -> cells.Stream | None:
         """A stream's ``n`` rows of cell tokens (cells.chosen), drawn by the model's first columns
@@ -4252,6 +4279,8 @@ class Synthesizer:
             return list(self._cells)
         if self._quota:
             return [self._quota]
+        if self._design:
+            return list(self._design.labels)
         calendar = self._calendar_name()
         return [] if calendar is None else [calendar, *self._panel_segments()]
 
@@ -4343,6 +4372,7 @@ class Synthesizer:
             + [str(b) for b in self._bands]
             + ([f"{' x '.join(self._cells)}: one row per combination at most"] if self._cells else [])
             + ([f"{self._quota}: each value in its share of the rows (a count within it)"] if self._quota else [])
+            + ([str(self._design)] if self._design else [])
             + [str(t) for t in self._topics]
             + [self._described_unseen(u) for u in self._unseen],
             "entities": self._describe_entities(),
