@@ -4395,7 +4395,7 @@ class Synthesizer:
     def _describe_derivation(self, name: str, entry: dict[str, Any], computed: dict[str, str]) -> None:
         """What column ``name`` is made from, in its ``describe`` entry: the names a key spells, the
         parts a joined text is spelled from, the rule it is recomputed by (``_computed_columns``),
-        the label group it is kept near (label_groups.py)."""
+        the label group it is kept near (label_groups.py), the design it is drawn first in (designs.py)."""
         if spelled := self._stand_in_keys.get(name, {}).get("names"):
             entry["spells"] = list(spelled["columns"])
         if join := next((j for j in self._joins if j.result == name), None):
@@ -4404,6 +4404,8 @@ class Synthesizer:
             entry["computed_as"] = rule  # drawn, then recomputed from its parts in every row
         if group := next((g for g in self._label_groups if g.column == name), None):
             entry["kept_near"] = str(group)  # drawn, then redrawn near its group's value where it lay far
+        if self._design is not None and name in self._design.labels:
+            entry["drawn_first"] = str(self._design)  # each combination's rows chosen for the stream first
 
     def _computed_columns(self) -> dict[str, str]:
         """The columns recomputed from others after sampling, each with its rule (``describe``).

@@ -3,6 +3,7 @@ rare categories and the protections that were active."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from synthpipe.filter_shift import phrase
@@ -220,6 +221,18 @@ def _per_column(protections: dict[str, Any]) -> str:
     return f'<div class="card" style="margin-top:14px">{table}{rest}</div>'
 
 
+# what became of a learned column after it was drawn, in the order the per-column table says it
+_AFTERWARDS: tuple[tuple[str, Callable[[Any], str]], ...] = (
+    ("computed_as", lambda rule: f"then recomputed in every row: {rule}"),  # age_to_book == age() ... from ...
+    ("kept_near", lambda group: f"then kept {group}"),  # sent_at within -1..+1 days of its campaign's day (40 groups)
+    ("drawn_first", lambda design: f"drawn first, {design}"),  # site x arm: each of 36 combinations in an equal share
+    ("nulls_learned", lambda _: "where it is null: learned"),  # invoice_id null on the draft invoices
+    ("years_of", lambda dates: f"its year part from {', '.join(map(str, dates))}"),  # ES-2023-... of the order date
+    ("spells", lambda parts: f"spells {' and '.join(map(str, parts))}"),  # anna.meyer... beside Anna Meyer
+    ("written_as", lambda example: f"written as text like {example}"),  # $1,234.57: a price kept as text
+)
+
+
 def _column_row(name: str, entry: Any) -> str:
     """One column's row of the per-column table: how the engine modelled it and its protection."""
     entry = entry if isinstance(entry, dict) else {"detail": entry}
@@ -231,18 +244,7 @@ def _column_row(name: str, entry: Any) -> str:
         how = f"learned: {entry['encoding']}"  # e.g. "offset from ordered_at in days: exact values"
     if learned and entry.get("learned_with"):
         how += f"; with {entry['learned_with']}"  # "its year, weekday (hidden columns: ...)"
-    if entry.get("computed_as"):
-        how += f"; then recomputed in every row: {entry['computed_as']}"  # age_to_book == age() ... from ...
-    if entry.get("kept_near"):
-        how += f"; then kept {entry['kept_near']}"  # sent_at within -1..+1 days of its campaign's day (40 groups)
-    if entry.get("nulls_learned"):
-        how += "; where it is null: learned"  # invoice_id null on the draft invoices
-    if entry.get("years_of"):
-        how += f"; its year part from {', '.join(map(str, entry['years_of']))}"  # ES-2023-... of the order date
-    if entry.get("spells"):
-        how += f"; spells {' and '.join(map(str, entry['spells']))}"  # anna.meyer... beside Anna Meyer
-    if entry.get("written_as"):
-        how += f"; written as text like {entry['written_as']}"  # $1,234.57: a price kept as text
+    how += "".join(f"; {words(entry[key])}" for key, words in _AFTERWARDS if entry.get(key))
     return (
         f"<tr><td>{escape(name)}</td><td>{escape(str(entry.get('kind', '')))}</td>"
         f"<td>{escape(how)}</td><td class='small'>"

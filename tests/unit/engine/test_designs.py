@@ -40,6 +40,7 @@ def test_a_factorial_comes_back_with_its_replicates_per_cell(tmp_path: Path) -> 
     assert (_cell_sizes(out) == 10).all() and len(_cell_sizes(out)) == 6
     constraint = "supp x dose: each of 6 combinations in an equal share of the rows (a balanced design)"
     assert constraint in syn.describe()["constraints"]
+    assert syn.describe()["columns"]["dose"]["drawn_first"] == constraint  # the report's column table says so
     means = out.groupby("dose")["len"].mean()
     assert means[0.5] < means[1.0] < means[2.0]  # the response is still drawn given its cell
 

@@ -128,6 +128,11 @@ def test_per_column_table_says_how_each_learned_column_was_modelled(frames: dict
                 "encoding": "quantile bins",
                 "kept_near": "sent_at within -1..+1 days of its campaign's day (40 groups)",
             },
+            "arm": {
+                "kind": "categorical",
+                "learned": True,
+                "drawn_first": "site x arm: each of 36 combinations in an equal share of the rows (a balanced design)",
+            },
             "to_date": {
                 "kind": "numeric",
                 "learned": False,
@@ -146,6 +151,7 @@ def test_per_column_table_says_how_each_learned_column_was_modelled(frames: dict
     assert "regenerated, not learned; spells first_name and last_name" in html
     assert "quantile bins; then kept sent_at within -1..+1 days of its campaign&#x27;s day (40 groups)" in html
     assert "learned: quantile bins; written as text like $1,234.57" in html  # a price kept as text
+    assert "learned; drawn first, site x arm: each of 36 combinations in an equal share of the rows" in html
     # a window says how it is rebuilt: "regenerated, not learned" alone left its rule unsaid
     assert "sum(price) OVER (ORDER BY ordered_at): rebuilt over all the synthetic rows (not learned)" in html
 
