@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from synthpipe.engine import Synthesizer, designs
+from synthpipe.engine.calendars import Share
 from synthpipe.errors import ArtifactError
 from tests.unit.engine.conftest import re_signed, sampled_after_save_and_load
 
@@ -52,6 +53,21 @@ def test_other_row_counts_split_as_evenly_as_they_can_in_any_chunks() -> None:
     assert sizes.sum() == 45 and set(sizes) == {7, 8} and len(sizes) == 6
     assert out.equals(pd.concat(list(syn.sample_chunks(45, chunk_size=7)), ignore_index=True))
     assert not out.equals(syn.sample(45, seed=1))
+
+
+def test_refills_take_the_rows_they_replace_and_shards_share_one_stream() -> None:
+    """The privacy filters' refills put a fresh row on the combination of the row each drops; the
+    generate stage's shards take their parts of one stream, so together they keep the design."""
+    syn = Synthesizer(seed=0).fit(_tooth_growth())
+    assert syn.calendar_keys == ["supp", "dose"]
+    dropped = syn.sample(60)[["supp", "dose"]].iloc[[3, 7, 7, 20]]
+    refills = syn.sample(len(dropped), seed=5, key_start=0, calendar_values=dropped)
+    assert refills[["supp", "dose"]].equals(dropped.reset_index(drop=True))
+    shards = [
+        syn.sample(k, seed=s, calendar_share=Share(seed=9, rows=60, first=f)) for k, s, f in ((25, 1, 0), (35, 2, 25))
+    ]
+    both = pd.concat(shards, ignore_index=True)
+    assert both[["supp", "dose"]].equals(syn.sample(60, seed=9)[["supp", "dose"]]) and (_cell_sizes(both) == 10).all()
 
 
 def test_a_split_chance_could_make_is_no_design() -> None:
