@@ -3,19 +3,21 @@ experiment's replicates) come back with that many rows per combination, scaled t
 
 Why: the chain draws each row's labels on its own, so a combination's number of rows moves by
 chance. cabbages (2 cultivars x 3 planting dates, 10 heads each) came back with 4 to 18 heads per
-combination, weightgain (4 diets of 10 rats) with 4 to 16, coop (6 labs of 42 assays) with 29 to
+combination, iris (3 species of 50 flowers) with 43 to 61, coop (6 labs of 42 assays) with 29 to
 53: no designed experiment looks like that, and a comparison of its groups no longer has the
 design's power.
 
 Found (``find``): among the first ``cells.MAX_CANDIDATES`` labels whose every token is one value,
-those that split the rows no less evenly than chance would, then the combination of up to
-``MAX_COLUMNS`` of them with the most combinations whose rows split so evenly that rows drawn at
-random over them would with a chance below ``e ** -MIN_SURPRISE`` (chi-square's lower tail, at
-equal shares), 2 rows or more a combination on average (one row each is ``cells``'): 100 men and
-100 women may be chance (6%), 6 groups of 10 are not (0.007%). Random rows split over 2, 3, 6 or 24
-equally likely combinations made a design in at most 0.5% of 3,000 draws. The pipeline trains on a
-random 80% of the rows, whose groups are uneven again: of 200 such splits, a design of 48 groups of
-10 was found in all, of 12 groups of 10 in 16%, of 6 groups of 10 in 2%.
+those that split the rows at least as evenly as chance would half the time, then the combination
+of up to ``MAX_COLUMNS`` of them with the most combinations whose rows split so evenly that rows
+drawn at random over them would with a chance below ``e ** -MIN_SURPRISE`` divided by the number
+of combinations of labels tried (chi-square's lower tail, at equal shares, where an even split is
+likeliest), 2 rows or more a combination on average (one row each is ``cells``'): 100 men and 100
+women may be chance (6%), 6 groups of 10 are not (0.007%). Not divided so, 12 labels of three
+values drawn at random over 100,000 rows made a design of four of them; divided, none did in three
+such tables, nor in 500 tables of 60 rows and 6 labels. The pipeline trains on a random 80% of the
+rows, whose groups are uneven again: of 200 such splits of a lone label, 48 groups of 10 were found
+a design in all, 12 groups of 10 in 16%, 6 groups of 10 in 2%.
 
 Sampled (``Design.stream``): the labels head the chain, and a stream's rows take the real
 combinations, each the same number of times (the rows asked for over the combinations, the
@@ -36,7 +38,8 @@ from scipy.special import gammainc
 from synthpipe.engine import cells
 
 MAX_COLUMNS = 4  # labels a design crosses: a four-factor experiment
-MIN_SURPRISE = 5.0  # -log of the chance that rows split at random split this evenly
+MIN_SURPRISE = 5.0  # -log of the chance that rows split at random split this evenly, over all the combinations tried
+EVEN_ALONE = log(0.5)  # a design's label splits the rows at least as evenly as chance would half the time
 
 
 @dataclass(frozen=True)
@@ -77,18 +80,19 @@ def find(tokens: dict[str, np.ndarray], exact: dict[str, np.ndarray], min_rows: 
     if rows < max(min_rows, 4):
         return None
     names = [n for n in tokens if bool(exact[n][tokens[n]].all())][: cells.MAX_CANDIDATES]
-    even = [n for n in names if _evenness(tokens[n]) <= 0.0]  # a crossed design's factors split evenly too
-    best: tuple[int, tuple[str, ...]] | None = None
+    even = [n for n in names if _evenness(tokens[n]) <= EVEN_ALONE]  # a crossed design's factors split evenly too
+    tried = []
     for size in range(1, min(MAX_COLUMNS, len(even)) + 1):
         for columns in itertools.combinations(even, size):
             codes = cells.combined([tokens[c] for c in columns], [exact[c].size for c in columns])
-            combos = np.unique(codes).size
-            if _evenness(codes) <= -MIN_SURPRISE and (best is None or combos > best[0]):
-                best = (combos, columns)
-    if best is None:
+            tried.append((_evenness(codes), -np.unique(codes).size, columns))
+    bound = -MIN_SURPRISE - log(max(len(tried), 1))  # any of the combinations tried may split evenly by chance
+    found = [(-combos, columns) for evenness, combos, columns in tried if evenness <= bound]
+    if not found:
         return None
-    held = np.column_stack([tokens[c] for c in best[1]])
-    return Design(best[1], np.unique(held, axis=0).astype(np.int32))
+    columns = max(found, key=lambda item: item[0])[1]  # the most combinations; of those, the first tried
+    held = np.column_stack([tokens[c] for c in columns])
+    return Design(columns, np.unique(held, axis=0).astype(np.int32))
 
 
 def _evenness(codes: np.ndarray) -> float:
@@ -97,9 +101,10 @@ def _evenness(codes: np.ndarray) -> float:
     chance, else chi-square's lower tail with each deviation half a row wider (100 and 100 then
     have the binomial's 6%); 0.0 where the combinations hold fewer than 2 rows each on average.
     Why not equal counts alone: the pipeline trains on 80% of the rows."""
-    counts = np.unique(codes, return_counts=True)[1]
+    counts = np.bincount(codes) if codes.max(initial=0) < 4 * codes.size else np.unique(codes, return_counts=True)[1]
+    counts = counts[counts > 0]
     combos, rows = counts.size, codes.size
-    mean = rows / combos
+    mean = rows / max(combos, 1)
     if combos < 2 or mean < 2:
         return 0.0
     if counts.min() == counts.max():  # the multinomial's chance of this very split
