@@ -85,9 +85,9 @@ def find(tokens: dict[str, np.ndarray], exact: dict[str, np.ndarray], min_rows: 
     for size in range(1, min(MAX_COLUMNS, len(even)) + 1):
         for columns in itertools.combinations(even, size):
             codes = cells.combined([tokens[c] for c in columns], [exact[c].size for c in columns])
-            tried.append((_evenness(codes), -np.unique(codes).size, columns))
+            tried.append((_evenness(codes), np.unique(codes).size, columns))
     bound = -MIN_SURPRISE - log(max(len(tried), 1))  # any of the combinations tried may split evenly by chance
-    found = [(-combos, columns) for evenness, combos, columns in tried if evenness <= bound]
+    found = [(combos, columns) for evenness, combos, columns in tried if evenness <= bound]
     if not found:
         return None
     columns = max(found, key=lambda item: item[0])[1]  # the most combinations; of those, the first tried

@@ -1978,7 +1978,7 @@ class Synthesizer:
         return bool(self._cells or self._quota or self._design)
 
     def _may_lead_the_chain(self) -> bool:
-        """Whether labels may head the chain, drawn for a whole stream first (cells, a quota): in a
+        """Whether labels may head the chain, drawn for a whole stream first (cells, a quota, a design): in a
         table without entities, sessions or a calendar (each keeps its own rows apart)."""
         return self.config.detect_constraints and self._entities is None and self._calendar_name() is None
 
