@@ -80,12 +80,13 @@ def find(tokens: dict[str, np.ndarray], exact: dict[str, np.ndarray], min_rows: 
     if rows < max(min_rows, 4):
         return None
     names = [n for n in tokens if bool(exact[n][tokens[n]].all())][: cells.MAX_CANDIDATES]
-    even = [n for n in names if _evenness(tokens[n]) <= EVEN_ALONE]  # a crossed design's factors split evenly too
+    # a crossed design's factors split evenly too
+    even = [n for n in names if _evenness(_counts(tokens[n])) <= EVEN_ALONE]
     tried = []
     for size in range(1, min(MAX_COLUMNS, len(even)) + 1):
         for columns in itertools.combinations(even, size):
-            codes = cells.combined([tokens[c] for c in columns], [exact[c].size for c in columns])
-            tried.append((_evenness(codes), np.unique(codes).size, columns))
+            counts = _counts(cells.combined([tokens[c] for c in columns], [exact[c].size for c in columns]))
+            tried.append((_evenness(counts), counts.size, columns))
     bound = -MIN_SURPRISE - log(max(len(tried), 1))  # any of the combinations tried may split evenly by chance
     found = [(combos, columns) for evenness, combos, columns in tried if evenness <= bound]
     if not found:
@@ -95,15 +96,19 @@ def find(tokens: dict[str, np.ndarray], exact: dict[str, np.ndarray], min_rows: 
     return Design(columns, np.unique(held, axis=0).astype(np.int32))
 
 
-def _evenness(codes: np.ndarray) -> float:
-    """The log of the chance that rows drawn at random over the combinations ``codes`` holds, at
+def _counts(codes: np.ndarray) -> np.ndarray:
+    """How many rows hold each combination ``codes`` holds."""
+    counts = np.bincount(codes) if codes.max(initial=0) < 4 * codes.size else np.unique(codes, return_counts=True)[1]
+    return counts[counts > 0]
+
+
+def _evenness(counts: np.ndarray) -> float:
+    """The log of the chance that rows drawn at random over combinations held ``counts`` times, at
     equal shares (where an even split is likeliest), would split as evenly: an exact split's own
     chance, else chi-square's lower tail with each deviation half a row wider (100 and 100 then
     have the binomial's 6%); 0.0 where the combinations hold fewer than 2 rows each on average.
     Why not equal counts alone: the pipeline trains on 80% of the rows."""
-    counts = np.bincount(codes) if codes.max(initial=0) < 4 * codes.size else np.unique(codes, return_counts=True)[1]
-    counts = counts[counts > 0]
-    combos, rows = counts.size, codes.size
+    combos, rows = counts.size, int(counts.sum())
     mean = rows / max(combos, 1)
     if combos < 2 or mean < 2:
         return 0.0

@@ -62,6 +62,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from synthpipe.engine.cells import combined
 from synthpipe.engine.frames import _DAY_NS
 
 MAX_SPREAD = 0.01  # a date's offsets' interquartile range within groups, as a share of its own
@@ -168,7 +169,7 @@ class LabelGroup:
         """Per label its sorted values, and the groups' codes (sorted) with each code's group."""
         table = np.asarray(self.keys, dtype="float64").reshape(len(self.keys), len(self.labels))
         levels = [np.unique(table[:, j]) for j in range(table.shape[1])]
-        codes = _codes([np.searchsorted(lv, table[:, j]) for j, lv in enumerate(levels)], levels)
+        codes = combined([np.searchsorted(lv, table[:, j]) for j, lv in enumerate(levels)], [lv.size for lv in levels])
         order = np.argsort(codes)
         return levels, codes[order], order
 
@@ -181,7 +182,7 @@ class LabelGroup:
             at = np.clip(np.searchsorted(level, values), 0, level.size - 1)
             found &= level[at] == values
             ranks.append(at)
-        code = _codes(ranks, levels)
+        code = combined(ranks, [lv.size for lv in levels])
         at = np.clip(np.searchsorted(codes, code), 0, codes.size - 1)
         found &= codes[at] == code
         return np.where(found, order[at], -1)
@@ -268,11 +269,6 @@ def clock_slots(values: np.ndarray, clocks: tuple[float, ...]) -> np.ndarray:
     clock = values - np.floor(values / _DAY_NS) * _DAY_NS
     at = np.clip(np.searchsorted(times, clock - CLOCK_TOLERANCE_NS), 0, times.size - 1)
     return np.where(np.abs(times[at] - clock) <= CLOCK_TOLERANCE_NS, at, times.size)
-
-
-def _codes(ranks: list[np.ndarray], levels: list[np.ndarray]) -> np.ndarray:
-    """One int64 code per row from each label's rank among its values."""
-    return np.ravel_multi_index(tuple(r.astype(np.int64) for r in ranks), tuple(lv.size for lv in levels))
 
 
 def whole_key_values(values: np.ndarray) -> bool:
@@ -363,7 +359,7 @@ def _groups(
     if code is None:
         group = pd.factorize(columns[0][ok])[0]
     else:
-        group = pd.factorize(np.ravel_multi_index(tuple(code), tuple(int(c.max()) + 1 for c in code)))[0]
+        group = pd.factorize(combined(list(code), [int(c.max()) + 1 for c in code]))[0]
     at = place[ok]
     counts = np.bincount(group)
     order = np.lexsort((at, group))

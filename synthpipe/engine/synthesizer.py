@@ -3350,7 +3350,7 @@ class Synthesizer:
         return None if chosen is None else chosen.part(share.first, share.first + n)
 
     def _given_cells(self, values: Any, n: int) -> cells.Stream:
-        """``calendar_values`` of a model with cells (a quota): a frame of ``n`` rows of the cell
+        """``calendar_values`` of a model with cells (a quota, a design): a frame of ``n`` rows of the cell
         columns (``calendar_keys``; of a quota's label, also a series), as their tokens (a value the
         column has none of: the one it is learned under, a rare label's), or a ConfigError naming
         what is missing."""
@@ -4273,8 +4273,9 @@ class Synthesizer:
     def calendar_keys(self) -> list[str]:
         """The columns each row holds a combination of its own of: a calendar's date, with a panel
         (one row per day and country) the date and its segment, or a table's cells (a ``GROUP BY``'s
-        labels: ``cell_columns``); empty without either. Why: the privacy filters' refills put a new
-        row on the date and segment (the combination) of each row they drop (``calendar_values``)."""
+        labels: ``cell_columns``), a quota's label or a design's labels; empty without any. Why:
+        the privacy filters' refills put a new row on the date and segment (the combination) of
+        each row they drop (``calendar_values``)."""
         if self._cells:
             return list(self._cells)
         if self._quota:
